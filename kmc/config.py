@@ -1,0 +1,317 @@
+"""Run configuration: TOML + ``--set section.key=value`` overrides -> validated, immutable settings.
+
+Every key has a type, an allowed range and (where it is not physics) a default.  Energy and rate
+parameters have no defaults: they come from a file in ``params/`` together with their sources.
+Any error raises ConfigError naming the key and what is allowed, before any work is done.
+"""
+from __future__ import annotations
+
+import copy
+import math
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Callable
+
+
+class ConfigError(ValueError):
+    """Bad configuration input; the message names the key and what is allowed."""
+
+
+REQUIRED = object()  # marks keys that a parameter file must provide
+
+
+@dataclass(frozen=True)
+class Key:
+    kind: type | tuple            # python type(s) accepted (int is accepted where float is)
+    default: Any
+    check: Callable[[Any], bool] | None = None
+    allowed: str = ""             # human description of the allowed values
+    doc: str = ""
+
+
+def _pos(x):
+    return x > 0
+
+
+def _nonneg(x):
+    return x >= 0
+
+
+def _frac(x):
+    return 0 <= x < 1
+
+
+def _cells(v):
+    return isinstance(v, list) and len(v) == 3 and all(isinstance(c, int) and not isinstance(c, bool)
+                                                         and c >= 2 for c in v)
+
+
+F = (int, float)
+SCHEMA: dict[str, dict[str, Key]] = {
+    "model": {
+        "name": Key(str, "unnamed", doc="short name of the chemistry; used for output names"),
+        "description": Key(str, ""),
+    },
+    "lattice": {
+        "orientation": Key(str, "001", lambda v: v in ("001", "110"), "'001' or '110'"),
+        "cells": Key(list, [24, 24, 12], _cells, "three integers >= 2 (nx, ny, nz orthogonal cells)"),
+        "lattice_constant_A": Key(F, REQUIRED, _pos, "> 0"),
+        "geometry": Key(str, "slab", lambda v: v in ("slab", "bulk"),
+                        "'slab' (electrolyte on top) or 'bulk' (periodic in z, no interface)"),
+    },
+    "composition": {
+        "mg_fraction": Key(F, 0.0, lambda x: 0 <= x <= 0.7, "0 <= x <= 0.7 (BCC Li-Mg solid solution)"),
+        "vacancy_fraction": Key(F, 0.0, lambda x: 0 <= x <= 0.5, "0 <= x <= 0.5"),
+    },
+    "energy": {
+        "li_li_bond_eV": Key(F, REQUIRED, _nonneg, ">= 0"),
+        "li_mg_bond_eV": Key(F, REQUIRED, _nonneg, ">= 0"),
+        "mg_mg_bond_eV": Key(F, REQUIRED, _nonneg, ">= 0"),
+        "adhesion_li_eV": Key(F, REQUIRED, _nonneg, ">= 0"),
+        "adhesion_mg_eV": Key(F, REQUIRED, _nonneg, ">= 0"),
+        "layer_vacancy_eV": Key(list, REQUIRED, lambda v: all(isinstance(x, (int, float)) for x in v),
+                                "a list of numbers (vacancy energy of L1, L2, ... relative to bulk)"),
+        "interface_mg_vacancy_eV": Key(F, 0.0, None, "a number"),
+        "interface_vacancy_pair_eV": Key(F, 0.0, None, "a number"),
+    },
+    "kinetics": {
+        "attempt_frequency_Hz": Key(F, REQUIRED, _pos, "> 0"),
+        "kra_li_eV": Key(F, REQUIRED, _nonneg, ">= 0"),
+        "kra_li_near_mg_eV": Key(F, REQUIRED, _nonneg, ">= 0"),
+        "kra_mg_eV": Key(F, REQUIRED, _nonneg, ">= 0"),
+    },
+    "conditions": {
+        "temperature_K": Key(F, 298.0, lambda x: 0 < x < 454, "0 < T < 454 K (below Li melting)"),
+        "current_density_mA_cm2": Key(F, 0.5, _nonneg, ">= 0 (0 means no stripping)"),
+        "stack_pressure_MPa": Key(F, 0.2, _nonneg, ">= 0 (0 means no creep)"),
+    },
+    "boundary": {
+        "bottom": Key(str, "sink", lambda v: v in ("sink", "reservoir", "closed"),
+                      "'sink', 'reservoir' or 'closed'"),
+        "vacancy_formation_eV": Key(F, REQUIRED, _pos, "> 0"),
+        "supersaturation": Key(F, 1.0, _nonneg, ">= 0"),
+    },
+    "creep": {
+        "reference_strain_rate_per_s": Key(F, REQUIRED, _nonneg, ">= 0"),
+        "reference_stress_MPa": Key(F, REQUIRED, _pos, "> 0"),
+        "stress_exponent": Key(F, REQUIRED, _pos, "> 0"),
+        "activation_energy_kJ_mol": Key(F, REQUIRED, _nonneg, ">= 0"),
+        "reference_temperature_K": Key(F, REQUIRED, _pos, "> 0"),
+        "refill_length_nm": Key(F, REQUIRED, _pos, "> 0"),
+    },
+    "run": {
+        "acceleration": Key(F, 1e9, lambda x: x >= 1, ">= 1"),
+        "seed": Key(int, 1, lambda x: 0 <= x < 2**63, "an integer 0 <= seed < 2**63"),
+        "stop_stripped_mAh_cm2": Key(F, 3e-4, _nonneg, ">= 0 (0: no charge limit)"),
+        "stop_time_s": Key(F, 0.0, _nonneg, ">= 0 kMC seconds (0: no time limit)"),
+        "max_events": Key(int, 0, _nonneg, ">= 0 (0: no event limit)"),
+        "stop_contact_fraction": Key(F, 0.0, lambda x: 0 <= x <= 1, "0 <= x <= 1 (0: never stop on contact)"),
+        "chunk_events": Key(int, 200_000, lambda x: x >= 1, ">= 1"),
+    },
+    "output": {
+        "path": Key(str, "", None, "a file path ('' = runs/out/<model>_s<seed>.h5)"),
+        "frame_every_mAh_cm2": Key(F, 3e-5, _nonneg, ">= 0 (0: off)"),
+        "frame_every_events": Key(int, 0, _nonneg, ">= 0 (0: off)"),
+        "frame_every_s": Key(F, 0.0, _nonneg, ">= 0 (0: off)"),
+        "series_every_mAh_cm2": Key(F, 3e-6, _nonneg, ">= 0 (0: off)"),
+        "series_every_events": Key(int, 0, _nonneg, ">= 0 (0: off)"),
+        "series_every_s": Key(F, 0.0, _nonneg, ">= 0 (0: off)"),
+    },
+}
+
+
+class Section:
+    """Read-only attribute view of one config section."""
+
+    def __init__(self, name: str, values: dict):
+        object.__setattr__(self, "_name", name)
+        object.__setattr__(self, "_values", MappingProxyType(dict(values)))
+
+    def __getattr__(self, key):
+        try:
+            return self._values[key]
+        except KeyError:
+            raise AttributeError(f"config section [{self._name}] has no key {key!r}") from None
+
+    def __setattr__(self, key, value):
+        raise AttributeError("settings are immutable; use Settings.with_overrides")
+
+    def __getitem__(self, key):
+        return self._values[key]
+
+    def items(self):
+        return self._values.items()
+
+
+class Settings:
+    """Validated, immutable configuration.  ``settings.run.seed``, ``settings["run"]["seed"]``."""
+
+    def __init__(self, data: dict, source: str = "<dict>"):
+        object.__setattr__(self, "_data", copy.deepcopy(data))
+        object.__setattr__(self, "source", source)
+        object.__setattr__(self, "_sections", {k: Section(k, v) for k, v in data.items()})
+
+    def __getattr__(self, name):
+        try:
+            return self._sections[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __setattr__(self, key, value):
+        raise AttributeError("settings are immutable; use Settings.with_overrides")
+
+    def __getitem__(self, name):
+        return self._sections[name]
+
+    def to_dict(self) -> dict:
+        return copy.deepcopy(self._data)
+
+    def flat(self) -> dict[str, Any]:
+        return {f"{s}.{k}": v for s, sec in self._data.items() for k, v in sec.items()}
+
+    def to_toml(self) -> str:
+        return dumps_toml(self._data)
+
+    def with_overrides(self, overrides: list[str]) -> "Settings":
+        data = self.to_dict()
+        _apply_overrides(data, overrides)
+        return Settings(validate(data), self.source)
+
+
+def _fmt(v) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, str):
+        return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(v, float):
+        return repr(v) if math.isfinite(v) else ("inf" if v > 0 else "-inf")
+    if isinstance(v, list):
+        return "[" + ", ".join(_fmt(x) for x in v) + "]"
+    return str(v)
+
+
+def dumps_toml(data: dict) -> str:
+    lines = []
+    for sec, values in data.items():
+        lines.append(f"[{sec}]")
+        lines += [f"{k} = {_fmt(v)}" for k, v in values.items()]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _type_name(kind) -> str:
+    if kind is F:
+        return "a number"
+    return {int: "an integer", str: "a string", list: "a list", bool: "true/false"}.get(kind, str(kind))
+
+
+def _check_value(section: str, key: str, spec: Key, value):
+    name = f"{section}.{key}"
+    kinds = spec.kind if isinstance(spec.kind, tuple) else (spec.kind,)
+    if isinstance(value, bool) or not isinstance(value, kinds):
+        raise ConfigError(f"{name}: expected {_type_name(spec.kind)}, got {type(value).__name__} "
+                          f"{value!r}" + (f"; allowed: {spec.allowed}" if spec.allowed else ""))
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ConfigError(f"{name}: must be finite, got {value!r}; allowed: {spec.allowed or 'a finite number'}")
+    if spec.check is not None and not spec.check(value):
+        raise ConfigError(f"{name}: {value!r} is out of range; allowed: {spec.allowed}")
+
+
+def validate(raw: dict) -> dict:
+    """Check every key of ``raw`` against SCHEMA, fill defaults, return a plain nested dict."""
+    if not isinstance(raw, dict):
+        raise ConfigError("config must be a table of sections")
+    for section, values in raw.items():
+        if section not in SCHEMA:
+            raise ConfigError(f"unknown section [{section}]; allowed sections: {', '.join(SCHEMA)}")
+        if not isinstance(values, dict):
+            raise ConfigError(f"[{section}] must be a table of keys, got {type(values).__name__}")
+        for key in values:
+            if key not in SCHEMA[section]:
+                raise ConfigError(f"unknown key {section}.{key}; allowed keys in [{section}]: "
+                                  f"{', '.join(SCHEMA[section])}")
+    out: dict[str, dict] = {}
+    for section, keys in SCHEMA.items():
+        given = raw.get(section, {})
+        out[section] = {}
+        for key, spec in keys.items():
+            if key in given:
+                value = given[key]
+                _check_value(section, key, spec, value)
+                if spec.kind is F:
+                    value = float(value)
+                out[section][key] = value
+            elif spec.default is REQUIRED:
+                raise ConfigError(f"missing required key {section}.{key} ({spec.allowed}); "
+                                  "parameter files in params/ provide it")
+            else:
+                out[section][key] = copy.deepcopy(spec.default)
+    _cross_checks(out)
+    return out
+
+
+def _cross_checks(cfg: dict):
+    lat = cfg["lattice"]
+    if cfg["composition"]["mg_fraction"] + cfg["composition"]["vacancy_fraction"] >= 1:
+        raise ConfigError("composition.mg_fraction + composition.vacancy_fraction must be < 1")
+    if lat["geometry"] == "slab":
+        n_layers = 2 * lat["cells"][2]  # both orientations have two layers per cell
+        if len(cfg["energy"]["layer_vacancy_eV"]) >= n_layers:
+            raise ConfigError(f"energy.layer_vacancy_eV has {len(cfg['energy']['layer_vacancy_eV'])} "
+                              f"layers but lattice.cells gives only {n_layers}; allowed: fewer entries "
+                              "than layers, or a deeper box")
+    run = cfg["run"]
+    if not (run["stop_stripped_mAh_cm2"] or run["stop_time_s"] or run["max_events"]
+            or run["stop_contact_fraction"]):
+        raise ConfigError("run: no stop condition set; allowed: set at least one of "
+                          "run.stop_stripped_mAh_cm2, run.stop_time_s, run.max_events, run.stop_contact_fraction")
+    if run["stop_stripped_mAh_cm2"] and not run["stop_time_s"] and not run["max_events"] and (
+            cfg["conditions"]["current_density_mA_cm2"] == 0 or lat["geometry"] == "bulk"):
+        raise ConfigError("run.stop_stripped_mAh_cm2 can never be reached without stripping "
+                          "(current 0 or bulk geometry); allowed: set run.max_events or run.stop_time_s")
+
+
+def _parse_override_value(text: str):
+    try:
+        return tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        return text  # bare words are strings: --set boundary.bottom=closed
+
+
+def _apply_overrides(data: dict, overrides) -> None:
+    for item in overrides or ():
+        if "=" not in item:
+            raise ConfigError(f"--set {item!r}: expected section.key=value")
+        path, text = item.split("=", 1)
+        parts = path.strip().split(".")
+        if len(parts) != 2 or not all(parts):
+            raise ConfigError(f"--set {item!r}: key must be section.key, e.g. run.seed=3")
+        section, key = parts
+        if section not in SCHEMA:
+            raise ConfigError(f"--set {item!r}: unknown section [{section}]; allowed sections: "
+                              f"{', '.join(SCHEMA)}")
+        if key not in SCHEMA[section]:
+            raise ConfigError(f"--set {item!r}: unknown key {section}.{key}; allowed keys in "
+                              f"[{section}]: {', '.join(SCHEMA[section])}")
+        data.setdefault(section, {})[key] = _parse_override_value(text.strip())
+
+
+def load_config(path: str | Path, overrides: list[str] | None = None) -> Settings:
+    """Read a TOML parameter/run file, apply ``section.key=value`` overrides, validate."""
+    p = Path(path)
+    if not p.is_file():
+        raise ConfigError(f"config file {str(p)!r} does not exist; allowed: a TOML file, e.g. params/li_li2s.toml")
+    try:
+        raw = tomllib.loads(p.read_text())
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{p}: not valid TOML: {exc}") from None
+    _apply_overrides(raw, overrides)
+    return Settings(validate(raw), str(p))
+
+
+def settings_from_dict(raw: dict, overrides: list[str] | None = None) -> Settings:
+    raw = copy.deepcopy(raw)
+    _apply_overrides(raw, overrides)
+    return Settings(validate(raw))

@@ -1,0 +1,534 @@
+"""The event loop: numba kernels on flat arrays; knows nothing about physics beyond the tables.
+
+Events are keyed on defects: every vacancy owns 9 rate slots (8 first-neighbour hops and one exit
+into the bulk below the box) whose sum is a leaf of a binary sum tree; stripping picks a Li atom
+uniformly from the L1 contact list (galvanostatic: fixed total rate), creep refills an L1 vacancy
+with metal from the bottom layer, the reservoir injects vacancies at the bottom.  After every event
+only vacancies within two neighbour shells of a changed site get their rates recomputed.
+
+All state lives in numpy arrays (see ``EngineState``) so that a chunk can stop and resume anywhere
+with identical results: the RNG (xoshiro256**) state is one of those arrays.
+"""
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+VAC, LI, MG = 0, 1, 2
+N_SLOTS = 9
+EXIT_SLOT = 8
+
+# Event classes, counted in EngineState.counts.
+EVENT_CLASSES = ("hop_li", "hop_mg", "strip", "exit_bulk", "enter_bulk", "creep_refill", "null")
+EV_HOP_LI, EV_HOP_MG, EV_STRIP, EV_EXIT, EV_ENTER, EV_CREEP, EV_NULL = range(7)
+
+# Why a chunk returned.
+STOP_REASONS = ("events", "time", "charge", "contact", "no_events", "capacity", "no_strippable_li")
+ST_EVENTS, ST_TIME, ST_CHARGE, ST_CONTACT, ST_NO_EVENTS, ST_CAPACITY, ST_NO_LI = range(7)
+
+# Slots of the integer bookkeeping array EngineState.ints.
+I_NVAC, I_NL1_LI, I_NL1_VAC, I_NL1_MG, I_NSTRIP, I_STAMP = range(6)
+N_INTS = 6
+
+
+# ----------------------------------------------------------------------------- random numbers
+@njit
+def _rotl(x, k):
+    return (x << np.uint64(k)) | (x >> np.uint64(64 - k))
+
+
+@njit
+def next_uniform(s):
+    """xoshiro256** step; returns a double in [0, 1)."""
+    s0, s1, s2, s3 = s[0], s[1], s[2], s[3]
+    result = _rotl(s1 * np.uint64(5), 7) * np.uint64(9)
+    t = s1 << np.uint64(17)
+    s2 ^= s0
+    s3 ^= s1
+    s1 ^= s2
+    s0 ^= s3
+    s2 ^= t
+    s3 = _rotl(s3, 45)
+    s[0], s[1], s[2], s[3] = s0, s1, s2, s3
+    return np.float64(result >> np.uint64(11)) * (1.0 / 9007199254740992.0)
+
+
+# ----------------------------------------------------------------------------- sum tree
+@njit
+def _tree_set(tree, cap, k, value):
+    i = cap + k
+    tree[i] = value
+    i >>= 1
+    while i >= 1:
+        tree[i] = tree[2 * i] + tree[2 * i + 1]
+        i >>= 1
+
+
+@njit
+def _tree_find(tree, cap, u):
+    i = 1
+    while i < cap:
+        left = tree[2 * i]
+        if u < left or tree[2 * i + 1] <= 0.0:
+            i = 2 * i
+        else:
+            u -= left
+            i = 2 * i + 1
+    return i - cap, u
+
+
+# ----------------------------------------------------------------------------- rates
+@njit
+def _l1_vacant_pairs(s, occ, l1nb2):
+    n = 0
+    for c in range(l1nb2.shape[1]):
+        q = l1nb2[s, c]
+        if q >= 0 and occ[q] == VAC:
+            n += 1
+    return n
+
+
+RATE_CACHE_SIZE = 4096  # direct-mapped memo of exp(-Ea/kT): a run sees only a few hundred Ea values
+
+
+@njit
+def _boltzmann(ea, nu, inv_kT, cache_key, cache_val):
+    """nu*exp(-ea*inv_kT), memoised on the exact bits of ea (so results equal the direct call)."""
+    bits = np.int64(np.float64(ea).view(np.int64))
+    h = (bits ^ (bits >> 29) ^ (bits >> 41)) & (RATE_CACHE_SIZE - 1)
+    if cache_key[h] == bits:
+        return cache_val[h]
+    r = nu * np.exp(-ea * inv_kT)
+    cache_key[h] = bits
+    cache_val[h] = r
+    return r
+
+
+@njit
+def _bulk_rate(v, j, x, cnt, bulk_rates):
+    """Table rate of atom x at j hopping into the vacancy at v, both in the bulk: x gains v's
+    neighbours (less itself) and loses j's; the KRA switches when Mg is next to either end."""
+    mg_gain = np.int64(cnt[v, 1]) - (1 if x == MG else 0)
+    mg_j = np.int64(cnt[j, 1])
+    near = 1 if (mg_gain > 0 or mg_j > 0) else 0
+    return bulk_rates[x - 1, np.int64(cnt[v, 0]) - (1 if x == LI else 0) - np.int64(cnt[j, 0]) + 8,
+                      mg_gain - mg_j + 8, near]
+
+
+@njit
+def _bulk_vacancy_rates(v, occ, nbr, cnt, bulk_rates, rates, k_row):
+    """All 8 hop rates of a vacancy deep in the bulk (table lookups only); returns their sum."""
+    total = 0.0
+    for d in range(8):
+        j = nbr[v, d]
+        r = 0.0
+        if j >= 0:
+            x = occ[j]
+            if x != VAC:
+                r = _bulk_rate(v, j, x, cnt, bulk_rates)
+        rates[k_row, d] = r
+        total += r
+    rates[k_row, EXIT_SLOT] = 0.0
+    return total
+
+
+@njit
+def _hop_rate_interface(v, j, x, occ, nbr, l1nb2, spl, pair, site, l1_pair, kra, nu, inv_kT,
+                        cache_key, cache_val):
+    """Rate of atom x at j hopping into the vacancy at v where a bond or site term is not bulk.
+
+    dE sums, bond by bond with its class, what x gains around v (except the j-v bond, which stays
+    an x-vacancy pair) and loses around j, plus the site terms and the L1 vacancy-pair term.
+    """
+    lv = v // spl
+    lj = j // spl
+    dE = site[lv, x] + site[lj, VAC] - site[lv, VAC] - site[lj, x]
+    near_mg = False
+    for e in range(8):
+        n = nbr[v, e]
+        if n >= 0 and n != j:
+            sp = occ[n]
+            c = 1 if (lv == 0 or n < spl) else 0
+            dE += pair[c, x, sp] - pair[c, VAC, sp]
+            if sp == MG:
+                near_mg = True
+        n = nbr[j, e]
+        if n >= 0 and n != v:
+            sp = occ[n]
+            c = 1 if (lj == 0 or n < spl) else 0
+            dE += pair[c, VAC, sp] - pair[c, x, sp]
+            if sp == MG:
+                near_mg = True
+    if l1_pair != 0.0:
+        if lv == 0:
+            dE -= l1_pair * _l1_vacant_pairs(v, occ, l1nb2)
+        if lj == 0:
+            dE += l1_pair * _l1_vacant_pairs(j, occ, l1nb2)
+    if x == MG:
+        k = kra[2]
+    elif near_mg:
+        k = kra[1]
+    else:
+        k = kra[0]
+    ea = k + 0.5 * dE
+    if ea < dE:
+        ea = dE
+    if ea < 0.0:
+        ea = 0.0
+    return _boltzmann(ea, nu, inv_kT, cache_key, cache_val)
+
+
+@njit
+def vacancy_rates(v, occ, nbr, cnt, l1nb2, spl, n_layers, pair, site, l1_pair, kra, nu, inv_kT,
+                  has_interface, exit_rate, bulk_rates, bulk_layer, cache_key, cache_val, rates, k_row):
+    """Fill rates[k_row, 0:9] with the rates of the vacancy at site v; return their sum.
+
+    In the bulk (no interface bond, no site term at either end) a hop's rate depends only on the
+    moving species and on its neighbour-count differences, and is read from the model's table.
+    """
+    lv = v // spl
+    v_bulk = bulk_layer[lv] != 0
+    total = 0.0
+    for d in range(8):
+        j = nbr[v, d]
+        r = 0.0
+        if j >= 0:
+            x = occ[j]
+            if x != VAC:
+                if v_bulk:
+                    r = _bulk_rate(v, j, x, cnt, bulk_rates)
+                else:
+                    r = _hop_rate_interface(v, j, x, occ, nbr, l1nb2, spl, pair, site, l1_pair,
+                                            kra, nu, inv_kT, cache_key, cache_val)
+        rates[k_row, d] = r
+        total += r
+    r = exit_rate if lv == n_layers - 1 else 0.0
+    rates[k_row, EXIT_SLOT] = r
+    return total + r
+
+
+@njit
+def _set_species(s, new, occ, nbr, cnt):
+    """Change the species at s, keeping the neighbour counts (Li, Mg) of its neighbours in step."""
+    old = occ[s]
+    occ[s] = new
+    for e in range(8):
+        n = nbr[s, e]
+        if n >= 0:
+            if old != VAC:
+                cnt[n, old - 1] -= 1
+            if new != VAC:
+                cnt[n, new - 1] += 1
+
+
+# ----------------------------------------------------------------------------- bookkeeping
+@njit
+def _set_add(lst, pos, ints, slot, s):
+    n = ints[slot]
+    lst[n] = s
+    pos[s] = n
+    ints[slot] = n + 1
+
+
+@njit
+def _set_remove(lst, pos, ints, slot, s):
+    i = pos[s]
+    last = ints[slot] - 1
+    moved = lst[last]
+    lst[i] = moved
+    pos[moved] = i
+    pos[s] = -1
+    ints[slot] = last
+
+
+@njit
+def _l1_change(s, old, new, l1_li, l1_li_pos, l1_vac, l1_vac_pos, ints):
+    """Keep the L1 contact lists and counts in step with a species change at L1 site s."""
+    if old == LI:
+        _set_remove(l1_li, l1_li_pos, ints, I_NL1_LI, s)
+    elif old == VAC:
+        _set_remove(l1_vac, l1_vac_pos, ints, I_NL1_VAC, s)
+    else:
+        ints[I_NL1_MG] -= 1
+    if new == LI:
+        _set_add(l1_li, l1_li_pos, ints, I_NL1_LI, s)
+    elif new == VAC:
+        _set_add(l1_vac, l1_vac_pos, ints, I_NL1_VAC, s)
+    else:
+        ints[I_NL1_MG] += 1
+
+
+@njit
+def _add_vacancy(s, site_vac, vac_site, ints):
+    k = ints[I_NVAC]
+    vac_site[k] = s
+    site_vac[s] = k
+    ints[I_NVAC] = k + 1
+
+
+@njit
+def _remove_vacancy(s, site_vac, vac_site, vac_rates, tree, cap, stamp, ints):
+    k = site_vac[s]
+    last = ints[I_NVAC] - 1
+    if k != last:
+        t = vac_site[last]
+        vac_site[k] = t
+        site_vac[t] = k
+        for d in range(N_SLOTS):
+            vac_rates[k, d] = vac_rates[last, d]
+        stamp[k] = stamp[last]
+        _tree_set(tree, cap, k, tree[cap + last])
+    _tree_set(tree, cap, last, 0.0)
+    site_vac[s] = -1
+    ints[I_NVAC] = last
+
+
+@njit
+def _refresh_around(sites, n_sites_changed, occ, nbr, cnt, opposite, l1nb2, spl, n_layers, site_vac,
+                    vac_rates, tree, cap, stamp, ints, pair, site, l1_pair, kra, nu, inv_kT,
+                    has_interface, exit_rate, bulk_rates, bulk_layer, cache_key, cache_val):
+    """Recompute the rates an occupancy change at ``sites`` can have altered, and nothing else.
+
+    A vacancy on or next to a changed site s gets all its slots recomputed (its own bond sums
+    changed).  A vacancy m two steps away, through n, only has its hop towards n changed (s is a
+    neighbour of n): just that slot is recomputed.  BCC's neighbour graph is bipartite, so the
+    two groups never overlap.  Interface vacancy-pair terms reach L1 second neighbours: those
+    vacancies are recomputed in full.
+    """
+    ints[I_STAMP] += 1
+    tag = ints[I_STAMP]
+    for c in range(n_sites_changed):
+        s = sites[c]
+        for a in range(-1, 8):
+            n = s if a < 0 else nbr[s, a]
+            if n >= 0 and occ[n] == VAC:
+                k = site_vac[n]
+                if stamp[k] != tag:
+                    stamp[k] = tag
+                    if bulk_layer[n // spl] != 0:
+                        tot = _bulk_vacancy_rates(n, occ, nbr, cnt, bulk_rates, vac_rates, k)
+                    else:
+                        tot = vacancy_rates(n, occ, nbr, cnt, l1nb2, spl, n_layers, pair, site,
+                                            l1_pair, kra, nu, inv_kT, has_interface, exit_rate,
+                                            bulk_rates, bulk_layer, cache_key, cache_val,
+                                            vac_rates, k)
+                    _tree_set(tree, cap, k, tot)
+        if l1_pair != 0.0 and s < spl:
+            for a in range(l1nb2.shape[1]):
+                q = l1nb2[s, a]
+                if q < 0:
+                    continue
+                for b in range(-1, 8):
+                    m = q if b < 0 else nbr[q, b]
+                    if m >= 0 and occ[m] == VAC:
+                        k = site_vac[m]
+                        if stamp[k] != tag:
+                            stamp[k] = tag
+                            tot = vacancy_rates(m, occ, nbr, cnt, l1nb2, spl, n_layers, pair, site,
+                                                l1_pair, kra, nu, inv_kT, has_interface,
+                                                exit_rate, bulk_rates, bulk_layer, cache_key, cache_val, vac_rates, k)
+                            _tree_set(tree, cap, k, tot)
+    for c in range(n_sites_changed):
+        s = sites[c]
+        for a in range(8):
+            n = nbr[s, a]
+            if n < 0:
+                continue
+            x = occ[n]
+            for b in range(8):
+                m = nbr[n, b]
+                if m < 0 or m == s or occ[m] != VAC:
+                    continue
+                k = site_vac[m]
+                if stamp[k] == tag:
+                    continue
+                d = opposite[b]
+                r = 0.0
+                if x != VAC:
+                    if bulk_layer[m // spl] != 0:
+                        r = _bulk_rate(m, n, x, cnt, bulk_rates)
+                    else:
+                        r = _hop_rate_interface(m, n, x, occ, nbr, l1nb2, spl, pair, site,
+                                                l1_pair, kra, nu, inv_kT, cache_key, cache_val)
+                old = vac_rates[k, d]
+                if r != old:
+                    vac_rates[k, d] = r
+                    total = 0.0
+                    for e in range(N_SLOTS):
+                        total += vac_rates[k, e]
+                    _tree_set(tree, cap, k, total)
+
+
+@njit
+def init_state(occ, nbr, cnt, opposite, l1nb2, spl, n_layers, site_vac, vac_site, vac_rates, tree, cap, stamp,
+               l1_li, l1_li_pos, l1_vac, l1_vac_pos, ints, pair, site, l1_pair, kra, nu, inv_kT,
+               has_interface, exit_rate, bulk_rates, bulk_layer, cache_key, cache_val):
+    """Build vacancy list, L1 contact lists and all rates from an occupancy array."""
+    site_vac[:] = -1
+    cnt[:, :] = 0
+    for s in range(occ.shape[0]):
+        if occ[s] != VAC:
+            for e in range(8):
+                n = nbr[s, e]
+                if n >= 0:
+                    cnt[n, occ[s] - 1] += 1
+    tree[:] = 0.0
+    ints[:] = 0
+    l1_li_pos[:] = -1
+    l1_vac_pos[:] = -1
+    for s in range(occ.shape[0]):
+        if occ[s] == VAC:
+            _add_vacancy(s, site_vac, vac_site, ints)
+    if has_interface:
+        for s in range(spl):
+            if occ[s] == LI:
+                _set_add(l1_li, l1_li_pos, ints, I_NL1_LI, s)
+            elif occ[s] == VAC:
+                _set_add(l1_vac, l1_vac_pos, ints, I_NL1_VAC, s)
+            else:
+                ints[I_NL1_MG] += 1
+    for k in range(ints[I_NVAC]):
+        stamp[k] = 0
+        tot = vacancy_rates(vac_site[k], occ, nbr, cnt, l1nb2, spl, n_layers, pair, site, l1_pair, kra,
+                            nu, inv_kT, has_interface, exit_rate, bulk_rates, bulk_layer, cache_key, cache_val, vac_rates, k)
+        _tree_set(tree, cap, k, tot)
+
+
+@njit
+def run_chunk(occ, nbr, cnt, opposite, l1nb2, spl, n_layers, site_vac, vac_site, vac_rates, tree, cap, stamp,
+              l1_li, l1_li_pos, l1_vac, l1_vac_pos, ints, counts, clock, rng,
+              pair, site, l1_pair, kra, nu, inv_kT, has_interface, exit_rate,
+              bulk_rates, bulk_layer, cache_key, cache_val, strip_rate, creep_k_full, creep_n, enter_rate, mg_fraction,
+              max_events, t_stop, strip_stop, contact_stop):
+    """Run events until a limit is reached; returns (stop code, events done).
+
+    clock[0] is kMC time in s.  Limits: max_events for this call, t_stop (s), strip_stop (total
+    stripped atoms), contact_stop (stop when L1 metal atoms <= this; -1 disables).
+    """
+    changed = np.empty(2, np.int32)
+    bottom0 = (n_layers - 1) * spl
+    done = 0
+    creep_rate = -1.0  # cached total creep rate; -1 = recompute (it changes only with L1 counts)
+    while True:
+        if done >= max_events:
+            return ST_EVENTS, done
+        if clock[0] >= t_stop:
+            return ST_TIME, done
+        if ints[I_NSTRIP] >= strip_stop:
+            return ST_CHARGE, done
+        contact = ints[I_NL1_LI] + ints[I_NL1_MG]
+        if contact <= contact_stop:
+            return ST_CONTACT, done
+        if ints[I_NVAC] >= cap:
+            return ST_CAPACITY, done
+        if strip_rate > 0.0 and ints[I_NL1_LI] == 0:
+            return ST_NO_LI, done
+        if creep_rate < 0.0:
+            creep_rate = 0.0
+            if creep_k_full > 0.0 and ints[I_NL1_VAC] > 0:
+                cf = max(contact, 1) / spl
+                creep_rate = creep_k_full * cf ** (-creep_n) * ints[I_NL1_VAC]
+        r_hop = tree[1]
+        total = r_hop + strip_rate + creep_rate + enter_rate
+        if total <= 0.0:
+            return ST_NO_EVENTS, done
+        u = next_uniform(rng) * total
+        clock[0] += -np.log(1.0 - next_uniform(rng)) / total
+        done += 1
+        if u < r_hop:
+            k, u = _tree_find(tree, cap, u)
+            d = 0
+            while d < N_SLOTS - 1 and (u >= vac_rates[k, d] or vac_rates[k, d] <= 0.0):
+                u -= vac_rates[k, d]
+                d += 1
+            v = vac_site[k]
+            if d == EXIT_SLOT:
+                # The vacancy leaves into the bulk; an atom of bulk composition takes its place.
+                new = MG if next_uniform(rng) < mg_fraction else LI
+                _remove_vacancy(v, site_vac, vac_site, vac_rates, tree, cap, stamp, ints)
+                _set_species(v, new, occ, nbr, cnt)
+                counts[EV_EXIT] += 1
+                changed[0] = v
+                _refresh_around(changed, 1, occ, nbr, cnt, opposite, l1nb2, spl, n_layers, site_vac, vac_rates,
+                                tree, cap, stamp, ints, pair, site, l1_pair, kra, nu, inv_kT,
+                                has_interface, exit_rate, bulk_rates, bulk_layer, cache_key, cache_val)
+                continue
+            j = nbr[v, d]
+            x = occ[j]
+            _set_species(v, x, occ, nbr, cnt)
+            _set_species(j, VAC, occ, nbr, cnt)
+            vac_site[k] = j
+            site_vac[j] = k
+            site_vac[v] = -1
+            if has_interface:
+                if v < spl:
+                    _l1_change(v, VAC, x, l1_li, l1_li_pos, l1_vac, l1_vac_pos, ints)
+                    creep_rate = -1.0
+                if j < spl:
+                    _l1_change(j, x, VAC, l1_li, l1_li_pos, l1_vac, l1_vac_pos, ints)
+                    creep_rate = -1.0
+            counts[EV_HOP_MG if x == MG else EV_HOP_LI] += 1
+            changed[0] = v
+            changed[1] = j
+            _refresh_around(changed, 2, occ, nbr, cnt, opposite, l1nb2, spl, n_layers, site_vac, vac_rates, tree,
+                            cap, stamp, ints, pair, site, l1_pair, kra, nu, inv_kT, has_interface,
+                            exit_rate, bulk_rates, bulk_layer, cache_key, cache_val)
+            continue
+        u -= r_hop
+        if u < strip_rate:
+            i = int(next_uniform(rng) * ints[I_NL1_LI])
+            s = l1_li[i]
+            _set_species(s, VAC, occ, nbr, cnt)
+            _l1_change(s, LI, VAC, l1_li, l1_li_pos, l1_vac, l1_vac_pos, ints)
+            _add_vacancy(s, site_vac, vac_site, ints)
+            stamp[site_vac[s]] = 0
+            ints[I_NSTRIP] += 1
+            counts[EV_STRIP] += 1
+            creep_rate = -1.0
+            changed[0] = s
+            _refresh_around(changed, 1, occ, nbr, cnt, opposite, l1nb2, spl, n_layers, site_vac, vac_rates, tree,
+                            cap, stamp, ints, pair, site, l1_pair, kra, nu, inv_kT, has_interface,
+                            exit_rate, bulk_rates, bulk_layer, cache_key, cache_val)
+            continue
+        u -= strip_rate
+        if u < creep_rate:
+            # Creep carries metal up into an interface void site and the vacancy down to the
+            # bottom layer (the far bulk); a bottom site is drawn at random until it holds metal.
+            s = l1_vac[int(next_uniform(rng) * ints[I_NL1_VAC])]
+            b = -1
+            for _ in range(64):
+                t = bottom0 + int(next_uniform(rng) * spl)
+                if occ[t] != VAC:
+                    b = t
+                    break
+            if b < 0:
+                counts[EV_NULL] += 1
+                continue
+            x = occ[b]
+            k = site_vac[s]
+            _set_species(s, x, occ, nbr, cnt)
+            _set_species(b, VAC, occ, nbr, cnt)
+            vac_site[k] = b
+            site_vac[b] = k
+            site_vac[s] = -1
+            _l1_change(s, VAC, x, l1_li, l1_li_pos, l1_vac, l1_vac_pos, ints)
+            counts[EV_CREEP] += 1
+            creep_rate = -1.0
+            changed[0] = s
+            changed[1] = b
+            _refresh_around(changed, 2, occ, nbr, cnt, opposite, l1nb2, spl, n_layers, site_vac, vac_rates, tree,
+                            cap, stamp, ints, pair, site, l1_pair, kra, nu, inv_kT, has_interface,
+                            exit_rate, bulk_rates, bulk_layer, cache_key, cache_val)
+            continue
+        # Reservoir: a vacancy enters a random bottom site from the bulk (null if already vacant).
+        b = bottom0 + int(next_uniform(rng) * spl)
+        if occ[b] == VAC:
+            counts[EV_NULL] += 1
+            continue
+        _set_species(b, VAC, occ, nbr, cnt)
+        _add_vacancy(b, site_vac, vac_site, ints)
+        stamp[site_vac[b]] = 0
+        counts[EV_ENTER] += 1
+        changed[0] = b
+        _refresh_around(changed, 1, occ, nbr, cnt, opposite, l1nb2, spl, n_layers, site_vac, vac_rates, tree, cap,
+                        stamp, ints, pair, site, l1_pair, kra, nu, inv_kT, has_interface, exit_rate, bulk_rates, bulk_layer, cache_key, cache_val)

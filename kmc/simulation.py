@@ -1,0 +1,274 @@
+"""Simulation driver: state + event loop in chunks + scheduled observers (frames, time series).
+
+Python runs only between chunks: schedules, progress bar, writers.  A run is a pure function of
+(settings, seed): chunk boundaries do not change results, because all engine state, including the
+RNG, lives in arrays that persist between chunks.
+"""
+from __future__ import annotations
+
+import math
+import sys
+import time as _time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from kmc import engine, units
+from kmc.config import Settings, load_config
+from kmc.model import LI, MG, VAC, build_energy_model, build_event_rates, build_lattice
+
+INT64_MAX = np.iinfo(np.int64).max
+
+
+def rng_state_from_seed(seed: int) -> np.ndarray:
+    """Engine RNG state (xoshiro256**) derived from the run seed through NumPy's SeedSequence."""
+    state = np.random.SeedSequence([seed, 1]).generate_state(4, np.uint64)
+    if not state.any():
+        state[0] = 1
+    return state
+
+
+def initial_occupancy(settings: Settings, n_sites: int) -> np.ndarray:
+    """Random alloy with exact species counts, from the run seed (a stream separate from the engine's)."""
+    comp = settings.composition
+    gen = np.random.Generator(np.random.PCG64(np.random.SeedSequence([settings.run.seed, 0])))
+    n_vac = int(round(comp.vacancy_fraction * n_sites))
+    n_mg = int(round(comp.mg_fraction * (n_sites - n_vac)))
+    occ = np.full(n_sites, LI, dtype=np.int8)
+    pick = gen.permutation(n_sites)
+    occ[pick[:n_vac]] = VAC
+    occ[pick[n_vac:n_vac + n_mg]] = MG
+    return occ
+
+
+@dataclass
+class Every:
+    """A schedule in one unit: fires each time ``value`` passes the next multiple of ``interval``."""
+    interval: float
+    next_at: float = field(init=False)
+
+    def __post_init__(self):
+        self.next_at = self.interval if self.interval > 0 else math.inf
+
+    def due(self, value: float) -> bool:
+        return value >= self.next_at
+
+    def advance(self, value: float):
+        while self.next_at <= value:
+            self.next_at += self.interval
+
+
+class Trigger:
+    """Fires when any of its schedules (events, kMC seconds, stripped atoms) comes due."""
+
+    def __init__(self, events: int, seconds: float, strip_atoms: float):
+        self.events = Every(events)
+        self.seconds = Every(seconds)
+        self.atoms = Every(strip_atoms)
+
+    def due(self, n_events, t, n_strip) -> bool:
+        return self.events.due(n_events) or self.seconds.due(t) or self.atoms.due(n_strip)
+
+    def advance(self, n_events, t, n_strip):
+        self.events.advance(n_events)
+        self.seconds.advance(t)
+        self.atoms.advance(n_strip)
+
+
+@dataclass
+class RunResult:
+    stop_reason: str
+    events: int
+    kmc_time_s: float
+    wall_time_s: float
+    observables: dict
+    path: str | None = None
+
+    @property
+    def events_per_s(self) -> float:
+        return self.events / self.wall_time_s if self.wall_time_s > 0 else math.nan
+
+
+class Simulation:
+    """One kMC run: ``Simulation(settings).run(writer)``; ``Simulation.from_file(path, ["run.seed=2"])``."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.lattice = build_lattice(settings)
+        self.model = build_energy_model(settings, self.lattice)
+        self.rates = build_event_rates(settings, self.lattice, self.model)
+        self.charge_per_atom_mAh_cm2 = units.charge_per_atom_mAh_cm2(self.lattice.interface_area_A2)
+        lat = self.lattice
+        self.occupancy = initial_occupancy(settings, lat.n_sites)
+        spl = lat.sites_per_layer
+        self.site_vacancy = np.empty(lat.n_sites, np.int32)
+        self.neighbor_counts = np.zeros((lat.n_sites, 2), np.uint8)  # Li, Mg first neighbours
+        self.l1_li = np.zeros(spl, np.int32)
+        self.l1_li_pos = np.zeros(spl, np.int32)
+        self.l1_vac = np.zeros(spl, np.int32)
+        self.l1_vac_pos = np.zeros(spl, np.int32)
+        self.ints = np.zeros(engine.N_INTS, np.int64)
+        self.counts = np.zeros(len(engine.EVENT_CLASSES), np.int64)
+        self.clock = np.zeros(1, np.float64)
+        self.rng = rng_state_from_seed(settings.run.seed)
+        self.events = 0
+        self._bulk_rates = self.model.bulk_rate_table()
+        self._bulk_layers = self.model.bulk_layers(self.lattice.n_layers)
+        # Memo of exp(-Ea/kT) for the engine; -1 is the bit pattern of no float Ea can take (a NaN).
+        self._rate_cache_key = np.full(engine.RATE_CACHE_SIZE, -1, np.int64)
+        self._rate_cache_val = np.zeros(engine.RATE_CACHE_SIZE, np.float64)
+        n_vac = int(np.count_nonzero(self.occupancy == VAC))
+        self._allocate(max(1024, 2 * n_vac))
+
+    @classmethod
+    def from_file(cls, path, overrides=None) -> "Simulation":
+        return cls(load_config(path, overrides))
+
+    # -- engine plumbing ---------------------------------------------------------------------
+    def _model_args(self):
+        m, r = self.model, self.rates
+        return (m.pair_eV, m.site_eV, m.l1_vacancy_pair_eV, m.kra_eV, m.attempt_frequency_Hz,
+                1.0 / m.kT_eV, m.has_interface, r.exit_per_bottom_vacancy_per_s,
+                self._bulk_rates, self._bulk_layers, self._rate_cache_key, self._rate_cache_val)
+
+    def _lattice_args(self):
+        lat = self.lattice
+        return lat.neighbors, self.neighbor_counts, lat.opposite_slot, lat.l1_second_neighbors, lat.sites_per_layer, lat.n_layers
+
+    def _allocate(self, capacity: int):
+        """(Re)build the vacancy arrays with room for ``capacity`` vacancies (a power of two)."""
+        cap = 1 << max(10, int(capacity - 1).bit_length())
+        self.capacity = cap
+        self.vacancy_site = np.zeros(cap, np.int32)
+        self.vacancy_rates = np.zeros((cap, engine.N_SLOTS), np.float64)
+        self.tree = np.zeros(2 * cap, np.float64)
+        self.stamp = np.zeros(cap, np.int64)
+        n_strip = self.ints[engine.I_NSTRIP]
+        engine.init_state(self.occupancy, *self._lattice_args(), self.site_vacancy,
+                          self.vacancy_site, self.vacancy_rates, self.tree, cap, self.stamp,
+                          self.l1_li, self.l1_li_pos, self.l1_vac, self.l1_vac_pos, self.ints,
+                          *self._model_args())
+        self.ints[engine.I_NSTRIP] = n_strip
+
+    def step(self, max_events: int, t_stop=math.inf, strip_stop=INT64_MAX, contact_stop=-1) -> str:
+        """Run up to ``max_events`` events (fewer if a limit is met); return the stop reason."""
+        while True:
+            r = self.rates
+            code, done = engine.run_chunk(
+                self.occupancy, *self._lattice_args(), self.site_vacancy, self.vacancy_site,
+                self.vacancy_rates, self.tree, self.capacity, self.stamp, self.l1_li,
+                self.l1_li_pos, self.l1_vac, self.l1_vac_pos, self.ints, self.counts, self.clock,
+                self.rng, *self._model_args(), r.strip_total_per_s,
+                r.creep_per_void_site_full_contact_per_s, r.creep_stress_exponent,
+                r.create_total_per_s, self.settings.composition.mg_fraction,
+                max_events, float(t_stop), int(strip_stop), int(contact_stop))
+            self.events += done
+            max_events -= done
+            if code != engine.ST_CAPACITY:
+                return engine.STOP_REASONS[code]
+            self._allocate(2 * self.capacity)
+
+    # -- observables ------------------------------------------------------------------------
+    @property
+    def time_s(self) -> float:
+        return float(self.clock[0])
+
+    @property
+    def stripped_atoms(self) -> int:
+        return int(self.ints[engine.I_NSTRIP])
+
+    def observables(self) -> dict:
+        """Scalar observables of the current state (names and units as written to HDF5)."""
+        spl = self.lattice.sites_per_layer
+        ints = self.ints
+        li, mg = int(ints[engine.I_NL1_LI]), int(ints[engine.I_NL1_MG])
+        charge = self.stripped_atoms * self.charge_per_atom_mAh_cm2
+        slab = self.model.has_interface
+        return {
+            "contact_fraction": (li + mg) / spl if slab else math.nan,
+            "stripped_charge": charge,
+            "stripped_monolayers": self.stripped_atoms / spl,
+            "physical_time": units.physical_time_s(charge, self.settings.conditions.current_density_mA_cm2),
+            "vacancy_count": int(ints[engine.I_NVAC]),
+            "interface_vacancy_count": int(ints[engine.I_NL1_VAC]) if slab else 0,
+            "interface_mg_fraction": (mg / (li + mg) if li + mg else math.nan) if slab else math.nan,
+            "event_counts": self.counts.copy(),
+        }
+
+    # -- full run ---------------------------------------------------------------------------
+    def run(self, writer=None, progress: bool | None = None) -> RunResult:
+        """Run to the configured stop condition, feeding ``writer`` on the output schedules."""
+        s = self.settings
+        run, out = s.run, s.output
+        q = self.charge_per_atom_mAh_cm2
+        atoms = lambda mAh: mAh / q if mAh > 0 else 0.0
+        frames = Trigger(out.frame_every_events, out.frame_every_s, atoms(out.frame_every_mAh_cm2))
+        series = Trigger(out.series_every_events, out.series_every_s, atoms(out.series_every_mAh_cm2))
+        stop_events = run.max_events or INT64_MAX
+        stop_time = run.stop_time_s or math.inf
+        stop_strip = math.ceil(atoms(run.stop_stripped_mAh_cm2) - 1e-9) if run.stop_stripped_mAh_cm2 else INT64_MAX
+        spl = self.lattice.sites_per_layer
+        stop_contact = int(math.floor(run.stop_contact_fraction * spl)) if run.stop_contact_fraction else -1
+
+        bar = _progress_bar(progress, stop_strip if stop_strip < INT64_MAX else None, q)
+        if writer is not None:
+            writer.write_frame(self.events, self.time_s, self.occupancy)
+            writer.write_series(self.events, self.time_s, self.observables())
+        wall0 = _time.perf_counter()
+        last = (self.events, self.time_s)
+        reason = "events"
+        try:
+            while True:
+                next_events = min(frames.events.next_at, series.events.next_at, stop_events)
+                chunk = int(min(run.chunk_events, next_events - self.events))
+                t_stop = min(frames.seconds.next_at, series.seconds.next_at, stop_time)
+                strip_stop = min(math.ceil(frames.atoms.next_at - 1e-9) if frames.atoms.next_at < math.inf else INT64_MAX,
+                                 math.ceil(series.atoms.next_at - 1e-9) if series.atoms.next_at < math.inf else INT64_MAX,
+                                 stop_strip)
+                reason = self.step(chunk, t_stop, strip_stop, stop_contact)
+                n, t, ns = self.events, self.time_s, self.stripped_atoms
+                finished = (n >= stop_events or t >= stop_time or ns >= stop_strip
+                            or reason in ("contact", "no_events", "no_strippable_li"))
+                if writer is not None:
+                    if frames.due(n, t, ns) or finished:
+                        writer.write_frame(n, t, self.occupancy)
+                    if series.due(n, t, ns) or finished:
+                        writer.write_series(n, t, self.observables())
+                frames.advance(n, t, ns)
+                series.advance(n, t, ns)
+                if bar is not None:
+                    wall = _time.perf_counter() - wall0
+                    bar.update(ns - bar.n if bar.total else 0)
+                    bar.set_postfix_str(f"{n / max(wall, 1e-9) / 1e6:.2f} M ev/s, "
+                                        f"{ns * q:.3g} mAh/cm2, contact {self.observables()['contact_fraction']:.3f}")
+                if finished:
+                    if n >= stop_events:
+                        reason = "max_events"
+                    elif t >= stop_time:
+                        reason = "stop_time"
+                    elif ns >= stop_strip:
+                        reason = "stripped_charge"
+                    break
+        except KeyboardInterrupt:
+            reason = "interrupted"
+            if writer is not None:
+                writer.write_frame(self.events, self.time_s, self.occupancy)
+                writer.write_series(self.events, self.time_s, self.observables())
+        finally:
+            if bar is not None:
+                bar.close()
+        wall = _time.perf_counter() - wall0
+        result = RunResult(stop_reason=reason, events=self.events - last[0],
+                           kmc_time_s=self.time_s, wall_time_s=wall, observables=self.observables())
+        if writer is not None:
+            writer.finish(result)
+        return result
+
+
+def _progress_bar(progress, total_atoms, q):
+    if progress is None:
+        progress = sys.stderr.isatty()
+    if not progress:
+        return None
+    from tqdm import tqdm
+    return tqdm(total=total_atoms, unit=" atoms stripped", dynamic_ncols=True, leave=False, file=sys.stderr)

@@ -1,0 +1,165 @@
+"""BCC lattices cut with a chosen interface normal.
+
+Sites are ordered layer by layer, from the layer touching the electrolyte (layer 0, "L1")
+downwards, so ``layer = site // sites_per_layer`` and the L1 sites are ``0 .. sites_per_layer-1``.
+x and y are always periodic; z is periodic for a bulk box and open for a slab (the electrolyte
+sits above layer 0, the rest of the electrode below the last layer).
+Missing neighbours (across an open z face) are -1 in the neighbour table.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+# Orthogonal cells for each interface normal, in cubic-lattice units (a).  The rows are the
+# cell's x, y, z axes (z = interface normal) expressed in cubic coordinates; the cell's edge
+# lengths are the row norms.  Each cell holds an integer number of BCC sites.
+ORIENTATIONS = {
+    "001": np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]),
+    "110": np.array([[1.0, -1.0, 0.0], [0.0, 0.0, 1.0], [1.0, 1.0, 0.0]]),
+}
+
+# First-neighbour vectors of BCC in cubic units: (+-1/2, +-1/2, +-1/2).
+_NN_CUBIC = np.array([[sx, sy, sz] for sx in (-0.5, 0.5) for sy in (-0.5, 0.5) for sz in (-0.5, 0.5)])
+_SECOND_CUBIC = np.array([[1.0, 0, 0], [-1.0, 0, 0], [0, 1.0, 0], [0, -1.0, 0], [0, 0, 1.0], [0, 0, -1.0]])
+
+
+@dataclass(frozen=True)
+class Lattice:
+    """Site geometry and connectivity of one simulation box.
+
+    positions_A        (n_sites, 3) float64, site positions in angstrom; z is depth below the
+                       electrolyte contact plane (L1 at z = 0, increasing downwards)
+    neighbors          (n_sites, 8) int32, first neighbours, -1 where the slab ends
+    l1_second_neighbors (sites_per_layer, k) int32, second neighbours (distance a) of each L1
+                       site that lie in L1 too (-1 padded); used by the interface vacancy-pair term
+    box_A              (3,) float64, box edge lengths in angstrom
+    neighbor_vectors_A (8, 3) float64, the vector to the neighbour in each table column
+    opposite_slot      (8,) int32, column of the reverse vector: nbr[nbr[s, d], opposite[d]] == s
+    """
+
+    orientation: str
+    cells: tuple[int, int, int]
+    lattice_constant_A: float
+    periodic_z: bool
+    positions_A: np.ndarray
+    neighbors: np.ndarray
+    l1_second_neighbors: np.ndarray
+    box_A: np.ndarray
+    neighbor_vectors_A: np.ndarray
+    opposite_slot: np.ndarray
+    sites_per_layer: int
+    n_layers: int
+    layer_spacing_A: float
+
+    @property
+    def n_sites(self) -> int:
+        return self.positions_A.shape[0]
+
+    @property
+    def layer(self) -> np.ndarray:
+        """Layer index of every site (0 = L1, touching the electrolyte)."""
+        return (np.arange(self.n_sites) // self.sites_per_layer).astype(np.int32)
+
+    @property
+    def interface_area_A2(self) -> float:
+        return float(self.box_A[0] * self.box_A[1])
+
+    @property
+    def missing_below(self) -> int:
+        """First neighbours each bottom-layer site lacks (those lie in the bulk below the box)."""
+        if self.periodic_z:
+            return 0
+        return int(np.count_nonzero(self.neighbors[-1] < 0))
+
+
+def _cell_basis(orientation: str) -> tuple[np.ndarray, np.ndarray]:
+    """Rotation (rows = unit cell axes in cubic coords), cell lengths (a units), basis (fractional)."""
+    axes = ORIENTATIONS[orientation]
+    lengths = np.linalg.norm(axes, axis=1)
+    rot = axes / lengths[:, None]
+    # Enumerate BCC points in a generous cube and keep those inside the orthogonal cell.
+    r = int(np.ceil(lengths.max())) + 1
+    g = np.arange(-r, r + 1, dtype=float)
+    corners = np.stack(np.meshgrid(g, g, g, indexing="ij"), -1).reshape(-1, 3)
+    pts = np.concatenate([corners, corners + 0.5])
+    frac = (pts @ rot.T) / lengths
+    keep = np.all((frac > -1e-9) & (frac < 1 - 1e-9), axis=1)
+    basis = np.round(frac[keep], 9) % 1.0
+    basis = np.unique(basis, axis=0)
+    return rot, lengths, basis
+
+
+def build_bcc(cells, orientation: str = "001", lattice_constant_A: float = 3.51,
+              periodic_z: bool = False) -> Lattice:
+    """Build a BCC box of ``cells = (nx, ny, nz)`` orthogonal cells.
+
+    Raises ValueError for an unknown orientation or a box too small to hold distinct neighbours.
+    """
+    if orientation not in ORIENTATIONS:
+        raise ValueError(f"orientation must be one of {sorted(ORIENTATIONS)}, got {orientation!r}")
+    nx, ny, nz = (int(c) for c in cells)
+    if min(nx, ny, nz) < 2:
+        raise ValueError(f"cells must be at least 2 in every direction, got {list(cells)}")
+    a = float(lattice_constant_A)
+    rot, lengths, basis = _cell_basis(orientation)
+    box = np.array([nx, ny, nz], dtype=float) * lengths * a
+
+    ix, iy, iz = np.meshgrid(np.arange(nx), np.arange(ny), np.arange(nz), indexing="ij")
+    cell_origin = np.stack([ix, iy, iz], -1).reshape(-1, 1, 3).astype(float)
+    frac = (cell_origin + basis[None, :, :]).reshape(-1, 3) / np.array([nx, ny, nz])
+    pos = frac * box  # height above the cell bottom along z
+
+    # Layers: distinct z values; L1 is the topmost (largest height).  Depth = top - height.
+    z_keys = np.round(pos[:, 2] / 1e-4).astype(np.int64)
+    levels = np.unique(z_keys)[::-1]
+    layer = np.searchsorted(-levels, -z_keys)
+    order = np.lexsort((np.round(pos[:, 0], 6), np.round(pos[:, 1], 6), layer))
+    pos = pos[order]
+    layer = layer[order]
+    n_layers = levels.size
+    spl = pos.shape[0] // n_layers
+    assert spl * n_layers == pos.shape[0]
+    pos[:, 2] = pos[:, 2].max() - pos[:, 2]
+    spacing = float(pos[spl, 2] - pos[0, 2])
+
+    def lookup(targets: np.ndarray, wrap_z: bool) -> np.ndarray:
+        """Index of the site at each target position, or -1 where none exists."""
+        t = targets.copy()
+        t[..., 0] %= box[0]
+        t[..., 1] %= box[1]
+        if wrap_z:
+            t[..., 2] %= box[2]
+        q = 1e-3
+        key_of = lambda p: (np.round(p[..., 0] / q).astype(np.int64) % int(round(box[0] / q))) * 10**12 \
+            + (np.round(p[..., 1] / q).astype(np.int64) % int(round(box[1] / q))) * 10**6 \
+            + (np.round(p[..., 2] / q).astype(np.int64) % int(round(box[2] / q)))
+        site_keys = key_of(pos)
+        srt = np.argsort(site_keys)
+        tk = key_of(t)
+        idx = np.searchsorted(site_keys[srt], tk).clip(0, pos.shape[0] - 1)
+        found = site_keys[srt][idx] == tk
+        inside = (t[..., 2] > -1e-6) & (t[..., 2] < box[2] - 1e-6 + (0 if not wrap_z else 1))
+        return np.where(found & inside, srt[idx], -1).astype(np.int32)
+
+    # Neighbour vectors in the box frame; z flipped because positions are depths.
+    flip = np.array([1.0, 1.0, -1.0])
+    nn = (_NN_CUBIC @ rot.T) * a * flip
+    # Order neighbour slots "upwards first" so table columns are stable: sort by dz then dx, dy.
+    nn = nn[np.lexsort((np.round(nn[:, 1], 6), np.round(nn[:, 0], 6), np.round(nn[:, 2], 6)))]
+    targets = pos[:, None, :] + nn[None, :, :]
+    neighbors = lookup(targets, periodic_z)
+
+    second = (_SECOND_CUBIC @ rot.T) * a * flip
+    in_plane = second[np.abs(second[:, 2]) < 1e-6]
+    l1 = pos[:spl]
+    l1_second = lookup(l1[:, None, :] + in_plane[None, :, :], periodic_z) if in_plane.size else \
+        np.full((spl, 0), -1, np.int32)
+
+    return Lattice(orientation=orientation, cells=(nx, ny, nz), lattice_constant_A=a,
+                   periodic_z=bool(periodic_z), positions_A=pos, neighbors=neighbors,
+                   l1_second_neighbors=np.ascontiguousarray(l1_second, dtype=np.int32),
+                   box_A=box, neighbor_vectors_A=nn,
+                   opposite_slot=np.array([int(np.argmin(np.abs(nn + v).sum(1))) for v in nn], np.int32),
+                   sites_per_layer=spl, n_layers=n_layers, layer_spacing_A=spacing)
