@@ -32,12 +32,12 @@ N_INTS = 6
 
 
 # ----------------------------------------------------------------------------- random numbers
-@njit
+@njit(cache=True)
 def _rotl(x, k):
     return (x << np.uint64(k)) | (x >> np.uint64(64 - k))
 
 
-@njit
+@njit(cache=True)
 def next_uniform(s):
     """xoshiro256** step; returns a double in [0, 1)."""
     s0, s1, s2, s3 = s[0], s[1], s[2], s[3]
@@ -54,7 +54,7 @@ def next_uniform(s):
 
 
 # ----------------------------------------------------------------------------- sum tree
-@njit
+@njit(cache=True)
 def _tree_set(tree, cap, k, value):
     i = cap + k
     tree[i] = value
@@ -64,7 +64,7 @@ def _tree_set(tree, cap, k, value):
         i >>= 1
 
 
-@njit
+@njit(cache=True)
 def _tree_find(tree, cap, u):
     i = 1
     while i < cap:
@@ -78,7 +78,7 @@ def _tree_find(tree, cap, u):
 
 
 # ----------------------------------------------------------------------------- rates
-@njit
+@njit(cache=True)
 def _l1_vacant_pairs(s, occ, l1nb2):
     n = 0
     for c in range(l1nb2.shape[1]):
@@ -91,7 +91,7 @@ def _l1_vacant_pairs(s, occ, l1nb2):
 RATE_CACHE_SIZE = 4096  # direct-mapped memo of exp(-Ea/kT): a run sees only a few hundred Ea values
 
 
-@njit
+@njit(cache=True)
 def _boltzmann(ea, nu, inv_kT, cache_key, cache_val):
     """nu*exp(-ea*inv_kT), memoised on the exact bits of ea (so results equal the direct call)."""
     bits = np.int64(np.float64(ea).view(np.int64))
@@ -104,7 +104,7 @@ def _boltzmann(ea, nu, inv_kT, cache_key, cache_val):
     return r
 
 
-@njit
+@njit(cache=True)
 def _bulk_rate(v, j, x, cnt, bulk_rates):
     """Table rate of atom x at j hopping into the vacancy at v, both in the bulk: x gains v's
     neighbours (less itself) and loses j's; the KRA switches when Mg is next to either end."""
@@ -115,7 +115,7 @@ def _bulk_rate(v, j, x, cnt, bulk_rates):
                       mg_gain - mg_j + 8, near]
 
 
-@njit
+@njit(cache=True)
 def _bulk_vacancy_rates(v, occ, nbr, cnt, bulk_rates, rates, k_row):
     """All 8 hop rates of a vacancy deep in the bulk (table lookups only); returns their sum."""
     total = 0.0
@@ -132,7 +132,7 @@ def _bulk_vacancy_rates(v, occ, nbr, cnt, bulk_rates, rates, k_row):
     return total
 
 
-@njit
+@njit(cache=True)
 def _hop_rate_interface(v, j, x, occ, nbr, l1nb2, spl, pair, site, l1_pair, kra, nu, inv_kT,
                         cache_key, cache_val):
     """Rate of atom x at j hopping into the vacancy at v where a bond or site term is not bulk.
@@ -178,7 +178,7 @@ def _hop_rate_interface(v, j, x, occ, nbr, l1nb2, spl, pair, site, l1_pair, kra,
     return _boltzmann(ea, nu, inv_kT, cache_key, cache_val)
 
 
-@njit
+@njit(cache=True)
 def vacancy_rates(v, occ, nbr, cnt, l1nb2, spl, n_layers, pair, site, l1_pair, kra, nu, inv_kT,
                   has_interface, exit_rate, bulk_rates, bulk_layer, cache_key, cache_val, rates, k_row):
     """Fill rates[k_row, 0:9] with the rates of the vacancy at site v; return their sum.
@@ -207,7 +207,7 @@ def vacancy_rates(v, occ, nbr, cnt, l1nb2, spl, n_layers, pair, site, l1_pair, k
     return total + r
 
 
-@njit
+@njit(cache=True)
 def _set_species(s, new, occ, nbr, cnt):
     """Change the species at s, keeping the neighbour counts (Li, Mg) of its neighbours in step."""
     old = occ[s]
@@ -222,7 +222,7 @@ def _set_species(s, new, occ, nbr, cnt):
 
 
 # ----------------------------------------------------------------------------- bookkeeping
-@njit
+@njit(cache=True)
 def _set_add(lst, pos, ints, slot, s):
     n = ints[slot]
     lst[n] = s
@@ -230,7 +230,7 @@ def _set_add(lst, pos, ints, slot, s):
     ints[slot] = n + 1
 
 
-@njit
+@njit(cache=True)
 def _set_remove(lst, pos, ints, slot, s):
     i = pos[s]
     last = ints[slot] - 1
@@ -241,7 +241,7 @@ def _set_remove(lst, pos, ints, slot, s):
     ints[slot] = last
 
 
-@njit
+@njit(cache=True)
 def _l1_change(s, old, new, l1_li, l1_li_pos, l1_vac, l1_vac_pos, ints):
     """Keep the L1 contact lists and counts in step with a species change at L1 site s."""
     if old == LI:
@@ -258,7 +258,22 @@ def _l1_change(s, old, new, l1_li, l1_li_pos, l1_vac, l1_vac_pos, ints):
         ints[I_NL1_MG] += 1
 
 
-@njit
+@njit(cache=True)
+def _vacancy_layer_move(from_layer, to_layer, t, layer_vac, layer_vac_time, layer_last_t):
+    """Move one vacancy between layers (-1 = outside the box), integrating count x time per layer."""
+    if from_layer == to_layer:
+        return
+    if from_layer >= 0:
+        layer_vac_time[from_layer] += layer_vac[from_layer] * (t - layer_last_t[from_layer])
+        layer_last_t[from_layer] = t
+        layer_vac[from_layer] -= 1
+    if to_layer >= 0:
+        layer_vac_time[to_layer] += layer_vac[to_layer] * (t - layer_last_t[to_layer])
+        layer_last_t[to_layer] = t
+        layer_vac[to_layer] += 1
+
+
+@njit(cache=True)
 def _add_vacancy(s, site_vac, vac_site, ints):
     k = ints[I_NVAC]
     vac_site[k] = s
@@ -266,7 +281,7 @@ def _add_vacancy(s, site_vac, vac_site, ints):
     ints[I_NVAC] = k + 1
 
 
-@njit
+@njit(cache=True)
 def _remove_vacancy(s, site_vac, vac_site, vac_rates, tree, cap, stamp, ints):
     k = site_vac[s]
     last = ints[I_NVAC] - 1
@@ -283,7 +298,7 @@ def _remove_vacancy(s, site_vac, vac_site, vac_rates, tree, cap, stamp, ints):
     ints[I_NVAC] = last
 
 
-@njit
+@njit(cache=True)
 def _refresh_around(sites, n_sites_changed, occ, nbr, cnt, opposite, l1nb2, spl, n_layers, site_vac,
                     vac_rates, tree, cap, stamp, ints, pair, site, l1_pair, kra, nu, inv_kT,
                     has_interface, exit_rate, bulk_rates, bulk_layer, cache_key, cache_val):
@@ -359,7 +374,7 @@ def _refresh_around(sites, n_sites_changed, occ, nbr, cnt, opposite, l1nb2, spl,
                     _tree_set(tree, cap, k, total)
 
 
-@njit
+@njit(cache=True)
 def init_state(occ, nbr, cnt, opposite, l1nb2, spl, n_layers, site_vac, vac_site, vac_rates, tree, cap, stamp,
                l1_li, l1_li_pos, l1_vac, l1_vac_pos, ints, pair, site, l1_pair, kra, nu, inv_kT,
                has_interface, exit_rate, bulk_rates, bulk_layer, cache_key, cache_val):
@@ -394,15 +409,16 @@ def init_state(occ, nbr, cnt, opposite, l1nb2, spl, n_layers, site_vac, vac_site
         _tree_set(tree, cap, k, tot)
 
 
-@njit
+@njit(cache=True)
 def run_chunk(occ, nbr, cnt, opposite, l1nb2, spl, n_layers, site_vac, vac_site, vac_rates, tree, cap, stamp,
               l1_li, l1_li_pos, l1_vac, l1_vac_pos, ints, counts, clock, rng,
-              pair, site, l1_pair, kra, nu, inv_kT, has_interface, exit_rate,
+              layer_vac, layer_vac_time, layer_last_t, pair, site, l1_pair, kra, nu, inv_kT, has_interface, exit_rate,
               bulk_rates, bulk_layer, cache_key, cache_val, strip_rate, creep_k_full, creep_n, enter_rate, mg_fraction,
               max_events, t_stop, strip_stop, contact_stop):
     """Run events until a limit is reached; returns (stop code, events done).
 
-    clock[0] is kMC time in s.  Limits: max_events for this call, t_stop (s), strip_stop (total
+    clock[0] is kMC time in s.  layer_vac counts vacancies per layer; layer_vac_time integrates
+    that count over kMC time (up to layer_last_t), for time-averaged depth profiles.  Limits: max_events for this call, t_stop (s), strip_stop (total
     stripped atoms), contact_stop (stop when L1 metal atoms <= this; -1 disables).
     """
     changed = np.empty(2, np.int32)
@@ -446,6 +462,7 @@ def run_chunk(occ, nbr, cnt, opposite, l1nb2, spl, n_layers, site_vac, vac_site,
                 # The vacancy leaves into the bulk; an atom of bulk composition takes its place.
                 new = MG if next_uniform(rng) < mg_fraction else LI
                 _remove_vacancy(v, site_vac, vac_site, vac_rates, tree, cap, stamp, ints)
+                _vacancy_layer_move(v // spl, -1, clock[0], layer_vac, layer_vac_time, layer_last_t)
                 _set_species(v, new, occ, nbr, cnt)
                 counts[EV_EXIT] += 1
                 changed[0] = v
@@ -460,6 +477,7 @@ def run_chunk(occ, nbr, cnt, opposite, l1nb2, spl, n_layers, site_vac, vac_site,
             vac_site[k] = j
             site_vac[j] = k
             site_vac[v] = -1
+            _vacancy_layer_move(v // spl, j // spl, clock[0], layer_vac, layer_vac_time, layer_last_t)
             if has_interface:
                 if v < spl:
                     _l1_change(v, VAC, x, l1_li, l1_li_pos, l1_vac, l1_vac_pos, ints)
@@ -482,6 +500,7 @@ def run_chunk(occ, nbr, cnt, opposite, l1nb2, spl, n_layers, site_vac, vac_site,
             _l1_change(s, LI, VAC, l1_li, l1_li_pos, l1_vac, l1_vac_pos, ints)
             _add_vacancy(s, site_vac, vac_site, ints)
             stamp[site_vac[s]] = 0
+            _vacancy_layer_move(-1, 0, clock[0], layer_vac, layer_vac_time, layer_last_t)
             ints[I_NSTRIP] += 1
             counts[EV_STRIP] += 1
             creep_rate = -1.0
@@ -511,6 +530,7 @@ def run_chunk(occ, nbr, cnt, opposite, l1nb2, spl, n_layers, site_vac, vac_site,
             vac_site[k] = b
             site_vac[b] = k
             site_vac[s] = -1
+            _vacancy_layer_move(0, n_layers - 1, clock[0], layer_vac, layer_vac_time, layer_last_t)
             _l1_change(s, VAC, x, l1_li, l1_li_pos, l1_vac, l1_vac_pos, ints)
             counts[EV_CREEP] += 1
             creep_rate = -1.0
@@ -528,6 +548,7 @@ def run_chunk(occ, nbr, cnt, opposite, l1nb2, spl, n_layers, site_vac, vac_site,
         _set_species(b, VAC, occ, nbr, cnt)
         _add_vacancy(b, site_vac, vac_site, ints)
         stamp[site_vac[b]] = 0
+        _vacancy_layer_move(-1, n_layers - 1, clock[0], layer_vac, layer_vac_time, layer_last_t)
         counts[EV_ENTER] += 1
         changed[0] = b
         _refresh_around(changed, 1, occ, nbr, cnt, opposite, l1nb2, spl, n_layers, site_vac, vac_rates, tree, cap,

@@ -110,6 +110,10 @@ class Simulation:
         self.ints = np.zeros(engine.N_INTS, np.int64)
         self.counts = np.zeros(len(engine.EVENT_CLASSES), np.int64)
         self.clock = np.zeros(1, np.float64)
+        layer = self.lattice.layer
+        self.layer_vacancies = np.bincount(layer[self.occupancy == VAC], minlength=lat.n_layers).astype(np.int64)
+        self.layer_vacancy_time = np.zeros(lat.n_layers, np.float64)   # integral of count dt, s
+        self.layer_last_time = np.zeros(lat.n_layers, np.float64)
         self.rng = rng_state_from_seed(settings.run.seed)
         self.events = 0
         self._bulk_rates = self.model.bulk_rate_table()
@@ -158,7 +162,8 @@ class Simulation:
                 self.occupancy, *self._lattice_args(), self.site_vacancy, self.vacancy_site,
                 self.vacancy_rates, self.tree, self.capacity, self.stamp, self.l1_li,
                 self.l1_li_pos, self.l1_vac, self.l1_vac_pos, self.ints, self.counts, self.clock,
-                self.rng, *self._model_args(), r.strip_total_per_s,
+                self.rng, self.layer_vacancies, self.layer_vacancy_time, self.layer_last_time,
+                *self._model_args(), r.strip_total_per_s,
                 r.creep_per_void_site_full_contact_per_s, r.creep_stress_exponent,
                 r.create_total_per_s, self.settings.composition.mg_fraction,
                 max_events, float(t_stop), int(strip_stop), int(contact_stop))
@@ -172,6 +177,14 @@ class Simulation:
     @property
     def time_s(self) -> float:
         return float(self.clock[0])
+
+    def time_averaged_layer_vacancies(self) -> np.ndarray:
+        """Mean number of vacancies in each layer over the kMC time run so far."""
+        t = self.time_s
+        if t <= 0:
+            return self.layer_vacancies.astype(float)
+        integral = self.layer_vacancy_time + self.layer_vacancies * (t - self.layer_last_time)
+        return integral / t
 
     @property
     def stripped_atoms(self) -> int:

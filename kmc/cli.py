@@ -1,0 +1,134 @@
+"""Command line: ``kmc run``, ``kmc params show``, ``kmc info``.
+
+Bad input ends with one line on stderr naming what is wrong and what is allowed, exit code 2,
+and no output file.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from kmc.config import ConfigError, load_config
+
+PARAMS_DIR = Path(__file__).resolve().parent.parent / "params"
+
+
+def _fail(message: str):
+    click.echo(f"error: {message}", err=True)
+    sys.exit(2)
+
+
+def resolve_params(name: str) -> Path:
+    """A parameter file from a path, or a name in ./params or the project's params/ folder."""
+    for cand in (Path(name), Path("params") / f"{name}.toml", PARAMS_DIR / f"{name}.toml", PARAMS_DIR / name):
+        if cand.is_file():
+            return cand
+    known = sorted(p.stem for p in PARAMS_DIR.glob("*.toml"))
+    raise ConfigError(f"no parameter set {name!r}; allowed: a TOML path or one of {', '.join(known)}")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="kmc-vacancy")
+def main():
+    """Kinetic Monte Carlo of vacancies and voids at Li / solid-electrolyte interfaces."""
+
+
+@main.command()
+@click.argument("config")
+@click.option("--set", "overrides", multiple=True, metavar="SECTION.KEY=VALUE",
+              help="Override a config value (repeatable), e.g. --set run.seed=3.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
+              help="Output HDF5 file (default: output.path, or runs/out/<model>_s<seed>.h5).")
+@click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
+@click.option("--progress/--no-progress", default=None,
+              help="Progress bar (default: only when stderr is a terminal).")
+def run(config, overrides, output, overwrite, progress):
+    """Run a simulation from a parameter/run file and write one HDF5 file."""
+    from kmc import io
+    from kmc.simulation import Simulation
+    try:
+        settings = load_config(resolve_params(config), list(overrides))
+    except ConfigError as exc:
+        _fail(str(exc))
+    path = Path(output or settings.output.path or io.default_output_path(settings))
+    if path.exists() and not overwrite:
+        _fail(f"output {path} exists; allowed: a new path (-o), or --overwrite to replace it")
+    if path.is_dir():
+        _fail(f"output {path} is a directory; allowed: a file path ending in .h5")
+    try:
+        sim = Simulation(settings)
+    except ValueError as exc:
+        _fail(str(exc))
+    writer = io.H5Writer(path, sim)
+    try:
+        result = sim.run(writer, progress=progress)
+    except BaseException:
+        writer.abort()
+        raise
+    obs = result.observables
+    click.echo(f"wrote {path}")
+    click.echo(f"  {result.events} events in {result.wall_time_s:.1f} s ({result.events_per_s / 1e6:.2f} M events/s), "
+               f"stop: {result.stop_reason}")
+    click.echo(f"  stripped {obs['stripped_charge']:.3g} mAh/cm2 ({obs['stripped_monolayers']:.2f} monolayers), "
+               f"contact fraction {obs['contact_fraction']:.3f}, {obs['vacancy_count']} vacancies")
+
+
+@main.group()
+def params():
+    """Inspect parameter sets."""
+
+
+@params.command("list")
+def params_list():
+    """List the parameter sets shipped in params/."""
+    for p in sorted(PARAMS_DIR.glob("*.toml")):
+        s = load_config(p)
+        click.echo(f"{p.stem:16s} {s.model.description}")
+
+
+@params.command("show")
+@click.argument("name")
+@click.option("--fit", is_flag=True, help="Compare the model with the DFT rows it covers.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def params_show(name, fit, as_json):
+    """Show a parameter set, or (--fit) its agreement with the DFT numbers."""
+    from kmc.fit import TOLERANCE_eV, derived_quantities, fit_rows
+    try:
+        settings = load_config(resolve_params(name))
+    except ConfigError as exc:
+        _fail(str(exc))
+    if not fit:
+        if as_json:
+            click.echo(json.dumps(settings.to_dict(), indent=2))
+        else:
+            click.echo(settings.to_toml())
+        return
+    rows = fit_rows(settings)
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    click.echo(f"{'DFT row':58s} {'target':>8s} {'model':>8s} {'resid':>8s}   (eV)")
+    for r in rows:
+        flag = "" if abs(r["residual_eV"]) <= TOLERANCE_eV else "  > tolerance"
+        click.echo(f"{r['name']:58s} {r['target_eV']:8.3f} {r['model_eV']:8.3f} {r['residual_eV']:+8.3f}{flag}")
+    click.echo("\nderived model outputs")
+    for d in derived_quantities(settings):
+        click.echo(f"{d['name']:58s} {d['target']:8.3f} {d['model']:8.3f} {d['unit']:>7s}  ({d['note']})")
+
+
+@main.command()
+@click.argument("file", type=click.Path())
+def info(file):
+    """Summarise a run file."""
+    from kmc import io
+    try:
+        click.echo(io.info(file))
+    except (OSError, KeyError) as exc:
+        _fail(f"{file} is not a readable kmc run file ({exc}); allowed: an .h5 file written by kmc run")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,315 @@
+"""HDF5 output (H5MD layout where it fits), loading for notebooks, and file summaries.
+
+File layout (units are attributes named ``unit``):
+  /h5md                       version, author, creator (H5MD 1.1 metadata)
+  /particles/metal/box        H5MD box group: dimension, boundary, edges (A)
+  /particles/metal/position   (n_sites, 3) fixed site positions, A; z = depth below the electrolyte
+  /particles/metal/species    step, time (s), value (n_frames, n_sites) int8: 0 vacancy, 1 Li, 2 Mg
+  /particles/metal/neighbors  (n_sites, 8) int32 first neighbours (-1: none)
+  /particles/metal/layer      (n_sites,) int32, 0 = L1 (touches the electrolyte)
+  /observables/<name>         step, time (s), value, one sample per series-schedule tick
+  /parameters                 config_toml, every resolved key as an attribute, code_version, seed,
+                              and the model tables the engine used
+  /run                        stop_reason, events, wall time, events per second, event counts
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import h5py
+import numpy as np
+
+from kmc import __version__, engine
+
+OBSERVABLE_UNITS = {
+    "contact_fraction": "1",
+    "stripped_charge": "mAh/cm^2",
+    "stripped_monolayers": "monolayer",
+    "physical_time": "s",
+    "vacancy_count": "1",
+    "interface_vacancy_count": "1",
+    "interface_mg_fraction": "1",
+    "event_counts": "1",
+}
+OBSERVABLE_DOCS = {
+    "contact_fraction": "metal-occupied L1 sites / L1 sites",
+    "stripped_charge": "charge stripped per interface area",
+    "stripped_monolayers": "stripped Li atoms / L1 sites",
+    "physical_time": "cell time the stripped charge takes at the set current (charge / current)",
+    "vacancy_count": "vacancies in the box",
+    "interface_vacancy_count": "vacant L1 sites",
+    "interface_mg_fraction": "Mg atoms / metal atoms in L1",
+    "event_counts": "cumulative events per class: " + ", ".join(engine.EVENT_CLASSES),
+}
+SPECIES_LEGEND = "0 vacancy, 1 Li, 2 Mg"
+
+
+def _attr_value(v):
+    if isinstance(v, list):
+        return np.array(v)
+    return v
+
+
+class H5Writer:
+    """Writes one run to ``path`` through a temporary ``path + '.partial'`` renamed on finish."""
+
+    def __init__(self, path, sim):
+        self.path = Path(path)
+        self.tmp_path = Path(str(self.path) + ".partial")
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.f = h5py.File(self.tmp_path, "w", track_order=True)
+        self.n_frames = 0
+        self.n_samples = 0
+        self._write_static(sim)
+
+    # -- static content ------------------------------------------------------------------------
+    def _write_static(self, sim):
+        f = self.f
+        s = sim.settings
+        lat = sim.lattice
+        h5md = f.create_group("h5md")
+        h5md.attrs["version"] = np.array([1, 1])
+        h5md.create_group("author").attrs["name"] = "kmc-vacancy user"
+        creator = h5md.create_group("creator")
+        creator.attrs["name"] = "kmc-vacancy"
+        creator.attrs["version"] = __version__
+
+        metal = f.create_group("particles/metal")
+        box = metal.create_group("box")
+        box.attrs["dimension"] = 3
+        box.attrs["boundary"] = np.array([b"periodic", b"periodic",
+                                          b"periodic" if lat.periodic_z else b"none"])
+        edges = box.create_dataset("edges", data=lat.box_A)
+        edges.attrs["unit"] = "angstrom"
+        pos = metal.create_dataset("position", data=lat.positions_A)
+        pos.attrs["unit"] = "angstrom"
+        pos.attrs["description"] = "fixed lattice sites; z is depth below the electrolyte contact plane"
+        nb = metal.create_dataset("neighbors", data=lat.neighbors, compression="gzip", shuffle=True)
+        nb.attrs["description"] = "first-neighbour site indices, -1 where the slab ends"
+        layer = metal.create_dataset("layer", data=lat.layer)
+        layer.attrs["description"] = "layer index, 0 = L1 (touches the electrolyte)"
+        metal.attrs["sites_per_layer"] = lat.sites_per_layer
+        metal.attrs["n_layers"] = lat.n_layers
+        metal.attrs["layer_spacing_A"] = lat.layer_spacing_A
+        metal.attrs["orientation"] = lat.orientation
+        metal.attrs["lattice_constant_A"] = lat.lattice_constant_A
+
+        sp = metal.create_group("species")
+        sp.create_dataset("step", shape=(0,), maxshape=(None,), dtype=np.int64, chunks=(1024,))
+        t = sp.create_dataset("time", shape=(0,), maxshape=(None,), dtype=np.float64, chunks=(1024,))
+        t.attrs["unit"] = "s"
+        v = sp.create_dataset("value", shape=(0, lat.n_sites), maxshape=(None, lat.n_sites), dtype=np.int8,
+                              chunks=(1, lat.n_sites), compression="gzip", compression_opts=4, shuffle=False)
+        v.attrs["legend"] = SPECIES_LEGEND
+
+        par = f.create_group("parameters")
+        par.create_dataset("config_toml", data=s.to_toml())
+        for key, value in s.flat().items():
+            par.attrs[key] = _attr_value(value)
+        par.attrs["code_version"] = __version__
+        par.attrs["seed"] = s.run.seed
+        par.attrs["source"] = s.source
+        model = par.create_group("model")
+        m, r = sim.model, sim.rates
+        for name, data, unit in [("pair_eV", m.pair_eV, "eV"), ("site_eV", m.site_eV, "eV"),
+                                 ("kra_eV", m.kra_eV, "eV")]:
+            model.create_dataset(name, data=data).attrs["unit"] = unit
+        model.attrs["l1_vacancy_pair_eV"] = m.l1_vacancy_pair_eV
+        model.attrs["kT_eV"] = m.kT_eV
+        model.attrs["attempt_frequency_Hz"] = m.attempt_frequency_Hz
+        for k, val in vars(r).items():
+            model.attrs[k] = val
+        model.attrs["charge_per_atom_mAh_cm2"] = sim.charge_per_atom_mAh_cm2
+        model.attrs["acceleration"] = s.run.acceleration
+        model.attrs["note"] = ("strip_total_per_s and creep rates include the acceleration factor; "
+                               "physical_time = stripped charge / current is the cell time")
+
+        obs = f.create_group("observables")
+        first = None
+        for name, unit in OBSERVABLE_UNITS.items():
+            g = obs.create_group(name)
+            if first is None:
+                g.create_dataset("step", shape=(0,), maxshape=(None,), dtype=np.int64, chunks=(4096,))
+                ts = g.create_dataset("time", shape=(0,), maxshape=(None,), dtype=np.float64, chunks=(4096,))
+                ts.attrs["unit"] = "s"
+                first = g
+            else:  # H5MD allows step/time to be hard links shared between observables
+                g["step"] = first["step"]
+                g["time"] = first["time"]
+            if name == "event_counts":
+                n = len(engine.EVENT_CLASSES)
+                val = g.create_dataset("value", shape=(0, n), maxshape=(None, n), dtype=np.int64, chunks=(1024, n))
+                val.attrs["classes"] = np.array([c.encode() for c in engine.EVENT_CLASSES])
+            else:
+                dtype = np.int64 if name.endswith("_count") else np.float64
+                val = g.create_dataset("value", shape=(0,), maxshape=(None,), dtype=dtype, chunks=(4096,))
+            val.attrs["unit"] = unit
+            val.attrs["description"] = OBSERVABLE_DOCS[name]
+        self._first_obs = first
+
+    # -- time-dependent content ------------------------------------------------------------------
+    def write_frame(self, step: int, time_s: float, occupancy: np.ndarray):
+        sp = self.f["particles/metal/species"]
+        if self.n_frames and sp["step"][self.n_frames - 1] == step:
+            return  # the state at this step is already stored
+        n = self.n_frames + 1
+        for name in ("step", "time", "value"):
+            sp[name].resize(n, axis=0)
+        sp["step"][n - 1] = step
+        sp["time"][n - 1] = time_s
+        sp["value"][n - 1] = occupancy
+        self.n_frames = n
+
+    def write_series(self, step: int, time_s: float, observables: dict):
+        obs = self.f["observables"]
+        first = self._first_obs
+        if self.n_samples and first["step"][self.n_samples - 1] == step:
+            return
+        n = self.n_samples + 1
+        first["step"].resize((n,))
+        first["time"].resize((n,))
+        first["step"][n - 1] = step
+        first["time"][n - 1] = time_s
+        for name in OBSERVABLE_UNITS:
+            val = obs[name]["value"]
+            val.resize(n, axis=0)
+            val[n - 1] = observables[name]
+        self.n_samples = n
+
+    def finish(self, result):
+        run = self.f.require_group("run")
+        run.attrs["stop_reason"] = result.stop_reason
+        run.attrs["events"] = result.events
+        run.attrs["kmc_time_s"] = result.kmc_time_s
+        run.attrs["wall_time_s"] = result.wall_time_s
+        run.attrs["events_per_s"] = result.events_per_s
+        run.attrs["note"] = "wall_time_s and events_per_s depend on the machine; everything else is reproducible"
+        counts = result.observables["event_counts"]
+        for name, c in zip(engine.EVENT_CLASSES, counts):
+            run.attrs[f"count_{name}"] = int(c)
+        self.close()
+        os.replace(self.tmp_path, self.path)
+
+    def close(self):
+        if self.f.id.valid:
+            self.f.close()
+
+    def abort(self):
+        """Drop the partial file (used when a run fails before producing anything useful)."""
+        self.close()
+        self.tmp_path.unlink(missing_ok=True)
+
+
+# ------------------------------------------------------------------------------- reading
+def _read_parameters(f) -> dict:
+    par = f["parameters"]
+    out = {}
+    for k, v in par.attrs.items():
+        out[k] = v.tolist() if isinstance(v, np.ndarray) else (v.item() if hasattr(v, "item") else v)
+    out["config_toml"] = par["config_toml"][()].decode() if isinstance(par["config_toml"][()], bytes) \
+        else par["config_toml"][()]
+    return out
+
+
+def load(path, as_xarray: bool | None = None):
+    """Load a run for analysis.
+
+    Returns an ``xarray.Dataset`` (dimensions ``frame``, ``site``, ``xyz``, ``sample``,
+    ``event_class``) when xarray is installed, else a dict of numpy arrays with the same names.
+    Pass ``as_xarray=False`` to force the dict.
+    """
+    with h5py.File(path, "r") as f:
+        metal = f["particles/metal"]
+        data = {
+            "species": metal["species/value"][()],
+            "frame_step": metal["species/step"][()],
+            "frame_time_s": metal["species/time"][()],
+            "position_A": metal["position"][()],
+            "layer": metal["layer"][()],
+            "neighbors": metal["neighbors"][()],
+            "box_A": metal["box/edges"][()],
+            "sample_step": f["observables/contact_fraction/step"][()],
+            "sample_time_s": f["observables/contact_fraction/time"][()],
+        }
+        observables = {name: f[f"observables/{name}/value"][()] for name in f["observables"]}
+        attrs = {"sites_per_layer": int(metal.attrs["sites_per_layer"]),
+                 "n_layers": int(metal.attrs["n_layers"])}
+        attrs.update({f"run.{k}": (v.item() if hasattr(v, "item") else v) for k, v in f["run"].attrs.items()}
+                     if "run" in f else {})
+        params = _read_parameters(f)
+    if as_xarray is None:
+        try:
+            import xarray  # noqa: F401
+            as_xarray = True
+        except ImportError:
+            as_xarray = False
+    if not as_xarray:
+        data.update(observables)
+        data["parameters"] = params
+        data["attrs"] = attrs
+        return data
+    import xarray as xr
+    ds = xr.Dataset(
+        {
+            "species": (("frame", "site"), data["species"], {"legend": SPECIES_LEGEND}),
+            "position": (("site", "xyz"), data["position_A"], {"unit": "angstrom"}),
+            "layer": (("site",), data["layer"]),
+        },
+        coords={
+            "frame_step": ("frame", data["frame_step"]),
+            "frame_time": ("frame", data["frame_time_s"], {"unit": "s"}),
+            "sample_step": ("sample", data["sample_step"]),
+            "sample_time": ("sample", data["sample_time_s"], {"unit": "s"}),
+            "xyz": ["x", "y", "z"],
+            "event_class": list(engine.EVENT_CLASSES),
+        },
+    )
+    ds["neighbors"] = (("site", "neighbor_slot"), data["neighbors"])
+    for name, value in observables.items():
+        dims = ("sample", "event_class") if value.ndim == 2 else ("sample",)
+        ds[name] = (dims, value, {"unit": OBSERVABLE_UNITS.get(name, "")})
+    ds.attrs.update({k: v for k, v in params.items() if isinstance(v, (str, int, float))})
+    ds.attrs.update(attrs)
+    ds.attrs["box_A"] = data["box_A"]
+    return ds
+
+
+def info(path) -> str:
+    """A short human-readable summary of a run file."""
+    lines = []
+    with h5py.File(path, "r") as f:
+        par = f["parameters"].attrs
+        metal = f["particles/metal"]
+        n_sites = metal["position"].shape[0]
+        lines.append(f"file            {path}")
+        lines.append(f"model           {par['model.name']}  (code {par['code_version']}, seed {par['seed']})")
+        lines.append(f"lattice         {metal.attrs['orientation']} {par['lattice.geometry']}, cells "
+                     f"{[int(c) for c in par['lattice.cells']]}, {n_sites} sites, {metal.attrs['n_layers']} layers")
+        lines.append(f"conditions      {par['conditions.temperature_K']} K, "
+                     f"{par['conditions.current_density_mA_cm2']} mA/cm2, "
+                     f"{par['conditions.stack_pressure_MPa']} MPa, bottom = {par['boundary.bottom']}, "
+                     f"acceleration {par['run.acceleration']:g}")
+        lines.append(f"frames          {metal['species/value'].shape[0]}")
+        obs = f["observables"]
+        n = obs["contact_fraction/value"].shape[0]
+        lines.append(f"samples         {n}")
+        if n:
+            last = {k: obs[f"{k}/value"][n - 1] for k in OBSERVABLE_UNITS if k != "event_counts"}
+            for k, v in last.items():
+                unit = OBSERVABLE_UNITS[k]
+                lines.append(f"  final {k:26s} {float(v):.6g} {'' if unit == '1' else unit}".rstrip())
+        if "run" in f:
+            r = f["run"].attrs
+            lines.append(f"stop reason     {r['stop_reason']}")
+            lines.append(f"events          {int(r['events'])}  ({float(r['events_per_s']) / 1e6:.3g} M/s, "
+                         f"{float(r['wall_time_s']):.1f} s wall, {float(r['kmc_time_s']):.4g} s kMC)")
+            counts = ", ".join(f"{c} {int(r['count_' + c])}" for c in engine.EVENT_CLASSES)
+            lines.append(f"event counts    {counts}")
+        else:
+            lines.append("stop reason     (run did not finish)")
+    return "\n".join(lines)
+
+
+def default_output_path(settings) -> Path:
+    return Path("runs/out") / f"{settings.model.name}_s{settings.run.seed}.h5"
