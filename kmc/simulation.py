@@ -140,19 +140,42 @@ class Simulation:
         return lat.neighbors, self.neighbor_counts, lat.opposite_slot, lat.l1_second_neighbors, lat.sites_per_layer, lat.n_layers
 
     def _allocate(self, capacity: int):
-        """(Re)build the vacancy arrays with room for ``capacity`` vacancies (a power of two)."""
-        cap = 1 << max(10, int(capacity - 1).bit_length())
+        """Room for ``capacity`` vacancies (rounded up to a power of two).
+
+        The first call builds all engine state from the occupancy.  Later calls grow the arrays by
+        copying, keeping vacancy indices and list orders, so a run that grows mid-way follows the
+        same trajectory as one that started large: the sum over the first leaves of a bigger
+        power-of-two tree is formed by the same pairwise additions, plus exact zeros.
+        """
+        cap = 1 << max(6, int(capacity - 1).bit_length())
+        n = int(self.ints[engine.I_NVAC])
+        growing = hasattr(self, "capacity")
+        if growing:
+            if cap < n:
+                raise ValueError(f"capacity {cap} is below the {n} vacancies present")
+            old_site, old_rates, old_stamp = self.vacancy_site, self.vacancy_rates, self.stamp
         self.capacity = cap
         self.vacancy_site = np.zeros(cap, np.int32)
         self.vacancy_rates = np.zeros((cap, engine.N_SLOTS), np.float64)
         self.tree = np.zeros(2 * cap, np.float64)
         self.stamp = np.zeros(cap, np.int64)
-        n_strip = self.ints[engine.I_NSTRIP]
+        if growing:
+            self.vacancy_site[:n] = old_site[:n]
+            self.vacancy_rates[:n] = old_rates[:n]
+            self.stamp[:n] = old_stamp[:n]
+            # leaves summed slot by slot in order, as the engine does, for bit-identity
+            for k in range(n):
+                total = 0.0
+                for d in range(engine.N_SLOTS):
+                    total += float(self.vacancy_rates[k, d])
+                self.tree[cap + k] = total
+            for i in range(cap - 1, 0, -1):
+                self.tree[i] = self.tree[2 * i] + self.tree[2 * i + 1]
+            return
         engine.init_state(self.occupancy, *self._lattice_args(), self.site_vacancy,
                           self.vacancy_site, self.vacancy_rates, self.tree, cap, self.stamp,
                           self.l1_li, self.l1_li_pos, self.l1_vac, self.l1_vac_pos, self.ints,
                           *self._model_args())
-        self.ints[engine.I_NSTRIP] = n_strip
 
     def step(self, max_events: int, t_stop=math.inf, strip_stop=INT64_MAX, contact_stop=-1) -> str:
         """Run up to ``max_events`` events (fewer if a limit is met); return the stop reason."""

@@ -1,0 +1,199 @@
+"""Engine correctness: rates against the reference energy, conservation per event class,
+chunk independence, and detailed balance in a closed box."""
+import math
+
+import numpy as np
+import pytest
+
+from kmc import engine
+from kmc.config import load_config
+from kmc.model import LI, MG, VAC
+from kmc.simulation import Simulation
+
+
+def reference_rates(sim):
+    """Every vacancy's 9 slot rates from total-energy differences (no engine code involved)."""
+    lat, model = sim.lattice, sim.model
+    occ = sim.occupancy.copy()
+    nbr = lat.neighbors
+    e0 = model.total_energy(occ, lat)
+    out = {}
+    for k in range(int(sim.ints[engine.I_NVAC])):
+        v = int(sim.vacancy_site[k])
+        row = np.zeros(engine.N_SLOTS)
+        for d in range(8):
+            j = int(nbr[v, d])
+            if j < 0 or occ[j] == VAC:
+                continue
+            x = occ[j]
+            occ[v], occ[j] = x, VAC
+            dE = model.total_energy(occ, lat) - e0
+            occ[v], occ[j] = VAC, x
+            near = any(occ[n] == MG for end, other in ((v, j), (j, v)) for n in nbr[end] if n >= 0 and n != other)
+            kra = model.kra_eV[2] if x == MG else model.kra_eV[1 if near else 0]
+            row[d] = model.hop_rate(dE, kra)
+        if v // lat.sites_per_layer == lat.n_layers - 1:
+            row[engine.EXIT_SLOT] = sim.rates.exit_per_bottom_vacancy_per_s
+        out[k] = row
+    return out
+
+
+def assert_rates_match(sim):
+    ref = reference_rates(sim)
+    for k, row in ref.items():
+        np.testing.assert_allclose(sim.vacancy_rates[k], row, rtol=1e-9, atol=0,
+                                   err_msg=f"vacancy {k} at site {sim.vacancy_site[k]}")
+        assert sim.tree[sim.capacity + k] == pytest.approx(row.sum(), rel=1e-12)
+    n = len(ref)
+    assert sim.tree[1] == pytest.approx(sum(r.sum() for r in ref.values()), rel=1e-9)
+    assert not sim.tree[sim.capacity + n: 2 * sim.capacity].any()
+
+
+CASES = {
+    "limg_slab_001": ["lattice.cells=[3,3,4]", "composition.mg_fraction=0.2",
+                      "composition.vacancy_fraction=0.15", "conditions.stack_pressure_MPa=20",
+                      "run.acceleration=1e9"],
+    "limg_slab_110": ["lattice.cells=[3,3,3]", "lattice.orientation='110'", "composition.mg_fraction=0.2",
+                      "composition.vacancy_fraction=0.15", "conditions.stack_pressure_MPa=20",
+                      "run.acceleration=1e9"],
+    "limg_bulk": ["lattice.cells=[4,4,4]", "lattice.geometry='bulk'", "composition.mg_fraction=0.1",
+                  "composition.vacancy_fraction=0.05", "run.max_events=1"],
+    "limg_deep_slab_reservoir": ["lattice.cells=[3,3,5]", "composition.mg_fraction=0.15",
+                                 "composition.vacancy_fraction=0.1", "boundary.bottom='reservoir'",
+                                 "boundary.supersaturation=1e6", "energy.layer_vacancy_eV=[0.0,-0.07,0.02]"],
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_rates_equal_reference_before_and_after_events(limg_params, case):
+    """The engine's incremental rates equal rates from total-energy differences, at start and
+    after thousands of hops, strips, exits, entries and creep refills (so the local refresh
+    misses nothing)."""
+    sim = Simulation(load_config(limg_params, CASES[case]))
+    assert_rates_match(sim)
+    for _ in range(4):
+        sim.step(1500)
+        if sim.stripped_atoms and sim.observables()["contact_fraction"] < 0.3:
+            break
+        assert_rates_match(sim)
+    assert_rates_match(sim)
+
+
+def _counts(sim):
+    occ = sim.occupancy
+    return (int((occ == VAC).sum()), int((occ == LI).sum()), int((occ == MG).sum()))
+
+
+@pytest.mark.parametrize("bottom", ["sink", "reservoir", "closed"])
+def test_conservation_per_event_class(limg_params, bottom):
+    """Each event changes atom and vacancy numbers exactly as its class says."""
+    sim = Simulation(load_config(limg_params, [
+        "lattice.cells=[4,4,3]", "composition.mg_fraction=0.1", "composition.vacancy_fraction=0.05",
+        f"boundary.bottom='{bottom}'", "boundary.supersaturation=1e4", "conditions.stack_pressure_MPa=50",
+        "run.acceleration=1e9", "conditions.temperature_K=400"]))
+    seen = np.zeros(len(engine.EVENT_CLASSES), bool)
+    n_sites = sim.lattice.n_sites
+    for _ in range(3000):
+        before = _counts(sim)
+        c0 = sim.counts.copy()
+        reason = sim.step(1)
+        if reason not in ("events",):
+            break
+        fired = np.flatnonzero(sim.counts - c0)
+        assert len(fired) == 1
+        cls = engine.EVENT_CLASSES[fired[0]]
+        seen[fired[0]] = True
+        v0, li0, mg0 = before
+        v1, li1, mg1 = _counts(sim)
+        assert v1 + li1 + mg1 == n_sites
+        if cls in ("hop_li", "hop_mg", "creep_refill", "null"):
+            assert (v1, li1, mg1) == (v0, li0, mg0)
+        elif cls == "strip":
+            assert (v1, li1, mg1) == (v0 + 1, li0 - 1, mg0)       # only Li is stripped
+        elif cls == "exit_bulk":
+            assert v1 == v0 - 1 and li1 + mg1 == li0 + mg0 + 1
+        elif cls == "enter_bulk":
+            assert v1 == v0 + 1 and li1 + mg1 == li0 + mg0 - 1
+        assert v1 == int(sim.ints[engine.I_NVAC])
+        assert np.array_equal(np.bincount(sim.lattice.layer[sim.occupancy == VAC], minlength=sim.lattice.n_layers),
+                              sim.layer_vacancies)
+    expected = {"hop_li", "hop_mg", "strip", "creep_refill"}
+    expected |= {"exit_bulk"} if bottom != "closed" else set()
+    expected |= {"enter_bulk"} if bottom == "reservoir" else set()
+    assert expected <= {c for c, s in zip(engine.EVENT_CLASSES, seen) if s}
+    if bottom == "closed":
+        assert sim.counts[engine.EV_EXIT] == sim.counts[engine.EV_ENTER] == 0
+
+
+def test_chunking_does_not_change_results(limg_params):
+    over = ["lattice.cells=[4,4,3]", "composition.mg_fraction=0.1", "run.acceleration=1e8"]
+    a = Simulation(load_config(limg_params, over))
+    b = Simulation(load_config(limg_params, over))
+    a.step(20000)
+    for _ in range(40):
+        b.step(500)
+    assert np.array_equal(a.occupancy, b.occupancy)
+    assert a.time_s == b.time_s and np.array_equal(a.counts, b.counts)
+
+
+def test_capacity_growth_is_transparent(li_params):
+    """Growing the vacancy arrays mid-run gives the same trajectory as a large start."""
+    over = ["lattice.cells=[12,12,3]", "run.acceleration=1e9"]
+    a = Simulation(load_config(li_params, over))
+    b = Simulation(load_config(li_params, over))
+    a._allocate(64)
+    b._allocate(8192)
+    a.step(30000)
+    b.step(30000)
+    assert a.capacity > 64 and int(a.ints[engine.I_NVAC]) > 64
+    assert np.array_equal(a.occupancy, b.occupancy) and a.time_s == b.time_s
+
+
+@pytest.mark.slow
+def test_detailed_balance_single_vacancy_layer_occupancy(li_params):
+    """Closed box, one vacancy, no stripping or creep: the time-averaged layer occupancy of the
+    vacancy matches the Boltzmann weights of the model's energies.
+
+    The reference weights come from the model's total energy (not from engine code).  The
+    tolerance is statistical: the run is cut into 20 blocks, and each layer's mean occupancy
+    must agree with its weight within 4 standard errors of the block means (plus 0.002 for
+    the residual correlation between blocks).  The energies are flattened (adhesion 0.40 eV,
+    L2 -0.05 eV, 400 K) so every layer is visited often enough to be tested.
+    """
+    settings = load_config(li_params, [
+        "lattice.cells=[3,3,5]", "composition.vacancy_fraction=0.0112", "boundary.bottom='closed'",
+        "conditions.current_density_mA_cm2=0", "conditions.stack_pressure_MPa=0",
+        "conditions.temperature_K=400", "energy.adhesion_li_eV=0.40", "energy.layer_vacancy_eV=[0.0,-0.05]",
+        "run.stop_stripped_mAh_cm2=0", "run.max_events=1"])
+    sim = Simulation(settings)
+    lat, model = sim.lattice, sim.model
+    assert int((sim.occupancy == VAC).sum()) == 1
+    spl = lat.sites_per_layer
+    energies = []
+    for layer in range(lat.n_layers):
+        occ = np.full(lat.n_sites, LI, np.int8)
+        occ[layer * spl] = VAC
+        energies.append(model.total_energy(occ, lat))
+    energies = np.array(energies)
+    w = spl * np.exp(-(energies - energies.min()) / model.kT_eV)
+    expected = w / w.sum()
+
+    def integral():
+        t = sim.time_s
+        return sim.layer_vacancy_time + sim.layer_vacancies * (t - sim.layer_last_time), t
+
+    blocks = []
+    sim.step(20000)  # equilibrate
+    i0, t0 = integral()
+    for _ in range(20):
+        sim.step(100_000)
+        i1, t1 = integral()
+        blocks.append((i1 - i0) / (t1 - t0))
+        i0, t0 = i1, t1
+    blocks = np.array(blocks)
+    mean = blocks.mean(0)
+    sem = blocks.std(0, ddof=1) / math.sqrt(len(blocks))
+    for layer in range(lat.n_layers):
+        print(f"layer {layer}: model {expected[layer]:.4f}  kMC {mean[layer]:.4f} +- {sem[layer]:.4f}")
+    assert np.all(np.abs(mean - expected) <= 4 * sem + 0.002)
+    assert expected.min() > 0.01  # the test really samples every layer
