@@ -120,6 +120,24 @@ def params_show(name, fit, as_json):
 
 
 @main.command()
+@click.option("--sites", type=click.IntRange(min=16), default=None,
+              help="One bulk-box measurement with about this many sites (default: the quick set).")
+@click.option("--events", type=click.IntRange(min=1), default=None, help="Events to time.")
+@click.option("--seed", type=int, default=1)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def benchmark(sites, events, seed, as_json):
+    """Events/s of the engine on periodic bulk Li0.97Mg0.03 boxes with 1 % vacancies."""
+    from kmc import benchmark as bm
+    sizes = [sites] if sites else bm.quick_set()
+    results = [bm.bulk_benchmark(n, events or bm.default_events(n), seed) for n in sizes]
+    if as_json:
+        click.echo(json.dumps(results[0] if sites else results, indent=2))
+    else:
+        for r in results:
+            click.echo(bm.format_row(r))
+
+
+@main.command()
 @click.argument("file", type=click.Path())
 def info(file):
     """Summarise a run file."""
