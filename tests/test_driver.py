@@ -1,0 +1,89 @@
+"""Driver: stop conditions, output schedules, interrupt handling."""
+import h5py
+import numpy as np
+import pytest
+
+from kmc.config import load_config
+from kmc.io import H5Writer
+from kmc.simulation import Simulation
+
+SMALL = ["lattice.cells=[6,6,4]", "run.acceleration=1e8"]
+
+
+def run_to_file(params, tmp_path, extra, name="run.h5"):
+    sim = Simulation(load_config(params, SMALL + extra))
+    path = tmp_path / name
+    result = sim.run(H5Writer(path, sim), progress=False)
+    return sim, result, path
+
+
+def test_stop_on_events_and_event_schedule(li_params, tmp_path):
+    sim, result, path = run_to_file(li_params, tmp_path, [
+        "run.stop_stripped_mAh_cm2=0", "run.max_events=5000", "output.frame_every_events=1000",
+        "output.frame_every_mAh_cm2=0", "output.series_every_events=250", "output.series_every_mAh_cm2=0"])
+    assert result.stop_reason == "max_events" and sim.events == 5000
+    with h5py.File(path, "r") as f:
+        assert list(f["particles/metal/species/step"][()]) == [0, 1000, 2000, 3000, 4000, 5000]
+        assert list(f["observables/vacancy_count/step"][()]) == list(range(0, 5001, 250))
+
+
+def test_stop_on_kmc_time_and_time_schedule(li_params, tmp_path):
+    sim, result, path = run_to_file(li_params, tmp_path, [
+        "run.stop_stripped_mAh_cm2=0", "run.stop_time_s=2e-9", "output.frame_every_s=5e-10",
+        "output.frame_every_mAh_cm2=0"])
+    assert result.stop_reason == "stop_time" and sim.time_s >= 2e-9
+    with h5py.File(path, "r") as f:
+        t = f["particles/metal/species/time"][()]
+    assert len(t) == 5
+    # each frame is the first state at or after its scheduled time
+    assert np.all(t[1:] >= np.array([5e-10, 1e-9, 1.5e-9, 2e-9]))
+
+
+def test_stop_on_contact_fraction(li_params, tmp_path):
+    sim, result, path = run_to_file(li_params, tmp_path, [
+        "run.acceleration=1e9", "run.stop_stripped_mAh_cm2=0", "run.stop_contact_fraction=0.5"])
+    assert result.stop_reason == "contact"
+    assert sim.observables()["contact_fraction"] <= 0.5
+    with h5py.File(path, "r") as f:
+        assert f["observables/contact_fraction/value"][-1] <= 0.5
+
+
+def test_stop_on_charge(limg_params, tmp_path):
+    sim, result, _ = run_to_file(limg_params, tmp_path, ["run.stop_stripped_mAh_cm2=5e-5"])
+    assert result.stop_reason == "stripped_charge"
+    assert 5e-5 <= sim.observables()["stripped_charge"] < 5e-5 + 2 * sim.charge_per_atom_mAh_cm2
+
+
+def test_keyboard_interrupt_closes_file(li_params, tmp_path, monkeypatch):
+    sim = Simulation(load_config(li_params, SMALL + ["run.chunk_events=1000"]))
+    calls = {"n": 0}
+    real_step = sim.step
+
+    def step(*a, **k):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise KeyboardInterrupt
+        return real_step(*a, **k)
+
+    monkeypatch.setattr(sim, "step", step)
+    path = tmp_path / "int.h5"
+    result = sim.run(H5Writer(path, sim), progress=False)
+    assert result.stop_reason == "interrupted"
+    with h5py.File(path, "r") as f:
+        assert f["run"].attrs["stop_reason"] == "interrupted"
+        assert f["particles/metal/species/value"].shape[0] >= 2
+    assert not (tmp_path / "int.h5.partial").exists()
+
+
+def test_zero_pressure_means_no_creep_and_zero_current_no_strip(li_params):
+    sim = Simulation(load_config(li_params, SMALL + ["conditions.stack_pressure_MPa=0",
+                                                      "composition.vacancy_fraction=0.05",
+                                                      "run.acceleration=1e9"]))
+    assert sim.rates.creep_per_void_site_full_contact_per_s == 0
+    sim.step(20000)
+    assert sim.counts[5] == 0 and sim.counts[2] > 0
+    sim = Simulation(load_config(li_params, SMALL + ["conditions.current_density_mA_cm2=0",
+                                                      "composition.vacancy_fraction=0.05",
+                                                      "run.stop_stripped_mAh_cm2=0", "run.max_events=10"]))
+    sim.step(20000)
+    assert sim.counts[2] == 0 and sim.counts[0] > 0
