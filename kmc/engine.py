@@ -187,7 +187,8 @@ def vacancy_rates(v, occ, nbr, cnt, l1nb2, spl, n_layers, pair, site, l1_pair, k
     moving species and on its neighbour-count differences, and is read from the model's table.
     """
     lv = v // spl
-    v_bulk = bulk_layer[lv] != 0
+    if bulk_layer[lv] != 0:
+        return _bulk_vacancy_rates(v, occ, nbr, cnt, bulk_rates, rates, k_row)
     total = 0.0
     for d in range(8):
         j = nbr[v, d]
@@ -195,11 +196,8 @@ def vacancy_rates(v, occ, nbr, cnt, l1nb2, spl, n_layers, pair, site, l1_pair, k
         if j >= 0:
             x = occ[j]
             if x != VAC:
-                if v_bulk:
-                    r = _bulk_rate(v, j, x, cnt, bulk_rates)
-                else:
-                    r = _hop_rate_interface(v, j, x, occ, nbr, l1nb2, spl, pair, site, l1_pair,
-                                            kra, nu, inv_kT, cache_key, cache_val)
+                r = _hop_rate_interface(v, j, x, occ, nbr, l1nb2, spl, pair, site, l1_pair, kra, nu,
+                                        inv_kT, cache_key, cache_val)
         rates[k_row, d] = r
         total += r
     r = exit_rate if lv == n_layers - 1 else 0.0
@@ -418,8 +416,9 @@ def run_chunk(occ, nbr, cnt, opposite, l1nb2, spl, n_layers, site_vac, vac_site,
     """Run events until a limit is reached; returns (stop code, events done).
 
     clock[0] is kMC time in s.  layer_vac counts vacancies per layer; layer_vac_time integrates
-    that count over kMC time (up to layer_last_t), for time-averaged depth profiles.  Limits: max_events for this call, t_stop (s), strip_stop (total
-    stripped atoms), contact_stop (stop when L1 metal atoms <= this; -1 disables).
+    that count over kMC time (up to layer_last_t), for time-averaged depth profiles.
+    Limits: max_events for this call, t_stop (s), strip_stop (total stripped atoms),
+    contact_stop (stop when L1 metal atoms <= this; -1 disables).
     """
     changed = np.empty(2, np.int32)
     bottom0 = (n_layers - 1) * spl
@@ -451,6 +450,7 @@ def run_chunk(occ, nbr, cnt, opposite, l1nb2, spl, n_layers, site_vac, vac_site,
         u = next_uniform(rng) * total
         clock[0] += -np.log(1.0 - next_uniform(rng)) / total
         done += 1
+        n_changed = 0
         if u < r_hop:
             k, u = _tree_find(tree, cap, u)
             d = 0
@@ -458,6 +458,8 @@ def run_chunk(occ, nbr, cnt, opposite, l1nb2, spl, n_layers, site_vac, vac_site,
                 u -= vac_rates[k, d]
                 d += 1
             v = vac_site[k]
+            changed[0] = v
+            n_changed = 1
             if d == EXIT_SLOT:
                 # The vacancy leaves into the bulk; an atom of bulk composition takes its place.
                 new = MG if next_uniform(rng) < mg_fraction else LI
@@ -465,37 +467,27 @@ def run_chunk(occ, nbr, cnt, opposite, l1nb2, spl, n_layers, site_vac, vac_site,
                 _vacancy_layer_move(v // spl, -1, clock[0], layer_vac, layer_vac_time, layer_last_t)
                 _set_species(v, new, occ, nbr, cnt)
                 counts[EV_EXIT] += 1
-                changed[0] = v
-                _refresh_around(changed, 1, occ, nbr, cnt, opposite, l1nb2, spl, n_layers, site_vac, vac_rates,
-                                tree, cap, stamp, ints, pair, site, l1_pair, kra, nu, inv_kT,
-                                has_interface, exit_rate, bulk_rates, bulk_layer, cache_key, cache_val)
-                continue
-            j = nbr[v, d]
-            x = occ[j]
-            _set_species(v, x, occ, nbr, cnt)
-            _set_species(j, VAC, occ, nbr, cnt)
-            vac_site[k] = j
-            site_vac[j] = k
-            site_vac[v] = -1
-            _vacancy_layer_move(v // spl, j // spl, clock[0], layer_vac, layer_vac_time, layer_last_t)
-            if has_interface:
-                if v < spl:
-                    _l1_change(v, VAC, x, l1_li, l1_li_pos, l1_vac, l1_vac_pos, ints)
-                    creep_rate = -1.0
-                if j < spl:
-                    _l1_change(j, x, VAC, l1_li, l1_li_pos, l1_vac, l1_vac_pos, ints)
-                    creep_rate = -1.0
-            counts[EV_HOP_MG if x == MG else EV_HOP_LI] += 1
-            changed[0] = v
-            changed[1] = j
-            _refresh_around(changed, 2, occ, nbr, cnt, opposite, l1nb2, spl, n_layers, site_vac, vac_rates, tree,
-                            cap, stamp, ints, pair, site, l1_pair, kra, nu, inv_kT, has_interface,
-                            exit_rate, bulk_rates, bulk_layer, cache_key, cache_val)
-            continue
-        u -= r_hop
-        if u < strip_rate:
-            i = int(next_uniform(rng) * ints[I_NL1_LI])
-            s = l1_li[i]
+            else:
+                j = nbr[v, d]
+                x = occ[j]
+                _set_species(v, x, occ, nbr, cnt)
+                _set_species(j, VAC, occ, nbr, cnt)
+                vac_site[k] = j
+                site_vac[j] = k
+                site_vac[v] = -1
+                _vacancy_layer_move(v // spl, j // spl, clock[0], layer_vac, layer_vac_time, layer_last_t)
+                if has_interface:
+                    if v < spl:
+                        _l1_change(v, VAC, x, l1_li, l1_li_pos, l1_vac, l1_vac_pos, ints)
+                        creep_rate = -1.0
+                    if j < spl:
+                        _l1_change(j, x, VAC, l1_li, l1_li_pos, l1_vac, l1_vac_pos, ints)
+                        creep_rate = -1.0
+                counts[EV_HOP_MG if x == MG else EV_HOP_LI] += 1
+                changed[1] = j
+                n_changed = 2
+        elif u < r_hop + strip_rate:
+            s = l1_li[int(next_uniform(rng) * ints[I_NL1_LI])]
             _set_species(s, VAC, occ, nbr, cnt)
             _l1_change(s, LI, VAC, l1_li, l1_li_pos, l1_vac, l1_vac_pos, ints)
             _add_vacancy(s, site_vac, vac_site, ints)
@@ -505,12 +497,8 @@ def run_chunk(occ, nbr, cnt, opposite, l1nb2, spl, n_layers, site_vac, vac_site,
             counts[EV_STRIP] += 1
             creep_rate = -1.0
             changed[0] = s
-            _refresh_around(changed, 1, occ, nbr, cnt, opposite, l1nb2, spl, n_layers, site_vac, vac_rates, tree,
-                            cap, stamp, ints, pair, site, l1_pair, kra, nu, inv_kT, has_interface,
-                            exit_rate, bulk_rates, bulk_layer, cache_key, cache_val)
-            continue
-        u -= strip_rate
-        if u < creep_rate:
+            n_changed = 1
+        elif u < r_hop + strip_rate + creep_rate:
             # Creep carries metal up into an interface void site and the vacancy down to the
             # bottom layer (the far bulk); a bottom site is drawn at random until it holds metal.
             s = l1_vac[int(next_uniform(rng) * ints[I_NL1_VAC])]
@@ -522,34 +510,35 @@ def run_chunk(occ, nbr, cnt, opposite, l1nb2, spl, n_layers, site_vac, vac_site,
                     break
             if b < 0:
                 counts[EV_NULL] += 1
-                continue
-            x = occ[b]
-            k = site_vac[s]
-            _set_species(s, x, occ, nbr, cnt)
-            _set_species(b, VAC, occ, nbr, cnt)
-            vac_site[k] = b
-            site_vac[b] = k
-            site_vac[s] = -1
-            _vacancy_layer_move(0, n_layers - 1, clock[0], layer_vac, layer_vac_time, layer_last_t)
-            _l1_change(s, VAC, x, l1_li, l1_li_pos, l1_vac, l1_vac_pos, ints)
-            counts[EV_CREEP] += 1
-            creep_rate = -1.0
-            changed[0] = s
-            changed[1] = b
-            _refresh_around(changed, 2, occ, nbr, cnt, opposite, l1nb2, spl, n_layers, site_vac, vac_rates, tree,
-                            cap, stamp, ints, pair, site, l1_pair, kra, nu, inv_kT, has_interface,
-                            exit_rate, bulk_rates, bulk_layer, cache_key, cache_val)
-            continue
-        # Reservoir: a vacancy enters a random bottom site from the bulk (null if already vacant).
-        b = bottom0 + int(next_uniform(rng) * spl)
-        if occ[b] == VAC:
-            counts[EV_NULL] += 1
-            continue
-        _set_species(b, VAC, occ, nbr, cnt)
-        _add_vacancy(b, site_vac, vac_site, ints)
-        stamp[site_vac[b]] = 0
-        _vacancy_layer_move(-1, n_layers - 1, clock[0], layer_vac, layer_vac_time, layer_last_t)
-        counts[EV_ENTER] += 1
-        changed[0] = b
-        _refresh_around(changed, 1, occ, nbr, cnt, opposite, l1nb2, spl, n_layers, site_vac, vac_rates, tree, cap,
-                        stamp, ints, pair, site, l1_pair, kra, nu, inv_kT, has_interface, exit_rate, bulk_rates, bulk_layer, cache_key, cache_val)
+            else:
+                x = occ[b]
+                k = site_vac[s]
+                _set_species(s, x, occ, nbr, cnt)
+                _set_species(b, VAC, occ, nbr, cnt)
+                vac_site[k] = b
+                site_vac[b] = k
+                site_vac[s] = -1
+                _vacancy_layer_move(0, n_layers - 1, clock[0], layer_vac, layer_vac_time, layer_last_t)
+                _l1_change(s, VAC, x, l1_li, l1_li_pos, l1_vac, l1_vac_pos, ints)
+                counts[EV_CREEP] += 1
+                creep_rate = -1.0
+                changed[0] = s
+                changed[1] = b
+                n_changed = 2
+        else:
+            # Reservoir: a vacancy enters a random bottom site from the bulk (null if already vacant).
+            b = bottom0 + int(next_uniform(rng) * spl)
+            if occ[b] == VAC:
+                counts[EV_NULL] += 1
+            else:
+                _set_species(b, VAC, occ, nbr, cnt)
+                _add_vacancy(b, site_vac, vac_site, ints)
+                stamp[site_vac[b]] = 0
+                _vacancy_layer_move(-1, n_layers - 1, clock[0], layer_vac, layer_vac_time, layer_last_t)
+                counts[EV_ENTER] += 1
+                changed[0] = b
+                n_changed = 1
+        if n_changed:
+            _refresh_around(changed, n_changed, occ, nbr, cnt, opposite, l1nb2, spl, n_layers, site_vac,
+                            vac_rates, tree, cap, stamp, ints, pair, site, l1_pair, kra, nu, inv_kT,
+                            has_interface, exit_rate, bulk_rates, bulk_layer, cache_key, cache_val)
