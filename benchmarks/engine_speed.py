@@ -1,22 +1,41 @@
-"""Engine speed on periodic bulk Li0.97Mg0.03 boxes with 1 % vacancies; prints a table and JSON.
+"""Engine benchmarks: prints a table, the ratio to benchmarks/baseline.json, and JSON.
 
-    python benchmarks/engine_speed.py            # 1e4 and 5e5 sites
-    python benchmarks/engine_speed.py --full     # adds 4e6 sites
-Results go to benchmarks/results/engine_speed.json as well.
+    python benchmarks/engine_speed.py            # quick set: bulk 1e4 and 5e5 sites, start times
+    python benchmarks/engine_speed.py --full     # adds bulk 4e6 and 3e7, slab with stripping,
+                                                 # memory per site, frame write time
+    python benchmarks/engine_speed.py --full --save-baseline   # store the result as the baseline
+Results are also written to benchmarks/results/engine_speed.json.
 """
 import json
+import platform
 import sys
 from pathlib import Path
 
 from kmc import benchmark as bm
 
-sizes = bm.quick_set() + ([4_000_000] if "--full" in sys.argv else [])
+full = "--full" in sys.argv
 rows = []
-for n in sizes:
-    r = bm.bulk_benchmark(n, bm.default_events(n))
+
+
+def record(r):
     print(bm.format_row(r), flush=True)
     rows.append(r)
+
+
+sizes = bm.quick_set() + ([4_000_000, 30_000_000] if full else [])
+for n in sizes:
+    record(bm.bulk_benchmark(n, bm.default_events(n)))
+record(bm.start_times())
+if full:
+    record(bm.slab_benchmark())
+    record(bm.memory_per_site())
+    record(bm.frame_write_time())
+
+print("\n".join(bm.compare_with_baseline(rows)))
+doc = {"machine": platform.processor() or platform.machine(), "python": platform.python_version(), "results": rows}
 out = Path(__file__).parent / "results" / "engine_speed.json"
 out.parent.mkdir(exist_ok=True)
-out.write_text(json.dumps(rows, indent=2))
-print(json.dumps(rows, indent=2))
+out.write_text(json.dumps(doc, indent=2))
+if "--save-baseline" in sys.argv:
+    bm.BASELINE.write_text(json.dumps(doc, indent=2))
+print(json.dumps(doc, indent=2))

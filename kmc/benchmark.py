@@ -1,6 +1,15 @@
-"""Engine speed measurements (printed, never asserted in tests)."""
+"""Engine speed measurements (printed, never asserted in tests).
+
+Each measurement is a plain function returning a dict, so ``kmc benchmark`` and the scripts in
+``benchmarks/`` print the same numbers.
+"""
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -8,11 +17,18 @@ from kmc.config import load_config
 from kmc.simulation import Simulation
 
 PARAMS = Path(__file__).resolve().parent.parent / "params" / "limg_li2s.toml"
+BASELINE = Path(__file__).resolve().parent.parent / "benchmarks" / "baseline.json"
 
 
 def bulk_box_cells(sites: int) -> int:
     """Cubic [001] cells n with 2 n^3 closest to ``sites``."""
     return max(2, round((sites / 2) ** (1 / 3)))
+
+
+def _warm_jit():
+    warm = Simulation(load_config(PARAMS, ["lattice.geometry=bulk", "lattice.cells=[3,3,3]",
+                                           "composition.vacancy_fraction=0.05", "run.max_events=1"]))
+    warm.step(100)
 
 
 def bulk_benchmark(sites: int, events: int, seed: int = 1, vacancy_fraction: float = 0.01) -> dict:
@@ -23,9 +39,7 @@ def bulk_benchmark(sites: int, events: int, seed: int = 1, vacancy_fraction: flo
     later events dearer (more vacancies nearby to refresh): ``events_per_s_late`` measures a
     second window of the same length right after the first.
     """
-    warm = Simulation(load_config(PARAMS, ["lattice.geometry=bulk", "lattice.cells=[3,3,3]",
-                                           "composition.vacancy_fraction=0.05", "run.max_events=1"]))
-    warm.step(100)
+    _warm_jit()
     n = bulk_box_cells(sites)
     t0 = time.perf_counter()
     sim = Simulation(load_config(PARAMS, ["lattice.geometry=bulk", f"lattice.cells=[{n},{n},{n}]",
@@ -39,6 +53,7 @@ def bulk_benchmark(sites: int, events: int, seed: int = 1, vacancy_fraction: flo
     sim.step(events)
     wall_late = time.perf_counter() - t1
     return {
+        "kind": "bulk",
         "sites": sim.lattice.n_sites,
         "cells": n,
         "vacancies": int(sim.ints[0]),
@@ -51,10 +66,83 @@ def bulk_benchmark(sites: int, events: int, seed: int = 1, vacancy_fraction: flo
     }
 
 
-def format_row(r: dict) -> str:
-    return (f"{r['sites']:>10d} sites {r['vacancies']:>8d} vac  {r['events']:>10d} events  "
-            f"{r['events_per_s'] / 1e6:6.2f} M/s (then {r['events_per_s_late'] / 1e6:.2f} M/s)  "
-            f"setup {r['setup_s']:.1f} s")
+def slab_benchmark(cells: int = 48, depth_cells: int = 16, events: int = 2_000_000,
+                   acceleration: float = 1e6) -> dict:
+    """events/s with the interface and stripping on (Li0.97Mg0.03 | Li2S, shipped parameters)."""
+    _warm_jit()
+    sim = Simulation(load_config(PARAMS, [f"lattice.cells=[{cells},{cells},{depth_cells}]",
+                                          f"run.acceleration={acceleration}"]))
+    sim.step(200_000)  # let the first vacancies appear at the interface
+    t0 = time.perf_counter()
+    sim.step(events)
+    wall = time.perf_counter() - t0
+    obs = sim.observables()
+    return {"kind": "slab", "sites": sim.lattice.n_sites, "cells": [cells, cells, depth_cells],
+            "vacancies": obs["vacancy_count"], "events": events, "events_per_s": events / wall,
+            "stripped_monolayers": obs["stripped_monolayers"], "contact_fraction": obs["contact_fraction"]}
+
+
+_START_SCRIPT = """
+import time; t0 = time.perf_counter()
+from kmc.config import load_config
+from kmc.simulation import Simulation
+sim = Simulation(load_config({params!r}, ["lattice.cells=[4,4,4]", "run.acceleration=1e8"]))
+sim.step(1)
+print(time.perf_counter() - t0)
+"""
+
+
+def start_times() -> dict:
+    """Seconds from interpreter start of kmc code to the first event: with an empty JIT cache
+    (cold compile) and then with the cache filled by that first run (warm start)."""
+    script = _START_SCRIPT.format(params=str(PARAMS))
+    with tempfile.TemporaryDirectory() as cache:
+        env = dict(os.environ, NUMBA_CACHE_DIR=cache)
+        cold = float(subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
+                                    text=True, check=True).stdout.split()[-1])
+        warm = float(subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
+                                    text=True, check=True).stdout.split()[-1])
+    return {"kind": "start", "cold_compile_to_first_event_s": cold, "warm_start_to_first_event_s": warm}
+
+
+_MEMORY_SCRIPT = """
+import resource
+from kmc.config import load_config
+from kmc.simulation import Simulation
+n = {cells}
+sim = Simulation(load_config({params!r}, ["lattice.geometry=bulk", f"lattice.cells=[{{n}},{{n}},{{n}}]",
+                                         "composition.vacancy_fraction=0.01", "run.max_events=1"]))
+sim.step(10000)
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, sim.lattice.n_sites)
+"""
+
+
+def memory_per_site(sites: int = 4_000_000) -> dict:
+    """Peak resident memory per site of a bulk run, above that of a tiny run (interpreter, JIT)."""
+    def peak(cells):
+        out = subprocess.run([sys.executable, "-c", _MEMORY_SCRIPT.format(cells=cells, params=str(PARAMS))],
+                             capture_output=True, text=True, check=True).stdout.split()
+        return int(out[-2]) * 1024, int(out[-1])
+    peak(4)  # fills the JIT cache if it is stale, so the next tiny run measures a warm start
+    base, base_sites = peak(4)
+    big, n_sites = peak(bulk_box_cells(sites))
+    return {"kind": "memory", "sites": n_sites, "peak_bytes_per_site": (big - base) / (n_sites - base_sites)}
+
+
+def frame_write_time(sites: int = 500_000, frames: int = 5) -> dict:
+    """Seconds to write one species frame (int8 per site, gzip) of a bulk box."""
+    from kmc.io import H5Writer
+    n = bulk_box_cells(sites)
+    sim = Simulation(load_config(PARAMS, ["lattice.geometry=bulk", f"lattice.cells=[{n},{n},{n}]",
+                                          "composition.vacancy_fraction=0.01", "run.max_events=1"]))
+    with tempfile.TemporaryDirectory() as d:
+        w = H5Writer(Path(d) / "b.h5", sim)
+        t0 = time.perf_counter()
+        for i in range(frames):
+            w.write_frame(i + 1, float(i), sim.occupancy)
+        dt = (time.perf_counter() - t0) / frames
+        w.close()
+    return {"kind": "frame_write", "sites": sim.lattice.n_sites, "seconds_per_frame": dt}
 
 
 def default_events(sites: int) -> int:
@@ -63,3 +151,42 @@ def default_events(sites: int) -> int:
 
 def quick_set() -> list[int]:
     return [10_000, 500_000]
+
+
+def format_row(r: dict) -> str:
+    if r["kind"] == "bulk":
+        return (f"bulk  {r['sites']:>10d} sites {r['vacancies']:>8d} vac  {r['events']:>9d} events  "
+                f"{r['events_per_s'] / 1e6:6.2f} M/s (next window {r['events_per_s_late'] / 1e6:.2f} M/s)  "
+                f"setup {r['setup_s']:.1f} s")
+    if r["kind"] == "slab":
+        return (f"slab  {r['sites']:>10d} sites {r['vacancies']:>8d} vac  {r['events']:>9d} events  "
+                f"{r['events_per_s'] / 1e6:6.2f} M/s  (stripping on, contact {r['contact_fraction']:.2f})")
+    if r["kind"] == "start":
+        return (f"start cold compile to first event {r['cold_compile_to_first_event_s']:.1f} s, "
+                f"warm start {r['warm_start_to_first_event_s']:.2f} s")
+    if r["kind"] == "memory":
+        return f"memory {r['peak_bytes_per_site']:.1f} bytes/site peak ({r['sites']} sites)"
+    if r["kind"] == "frame_write":
+        return f"frame {r['seconds_per_frame'] * 1e3:.1f} ms per frame written ({r['sites']} sites)"
+    return json.dumps(r)
+
+
+def _key(r: dict) -> str:
+    return f"{r['kind']}:{r.get('sites', '')}"
+
+
+def compare_with_baseline(rows: list[dict], baseline_path: Path = BASELINE) -> list[str]:
+    """Ratio of each figure to the stored baseline (a guard against regressions, never a failure)."""
+    if not baseline_path.is_file():
+        return ["no stored baseline"]
+    base = {_key(r): r for r in json.loads(baseline_path.read_text())["results"]}
+    lines = []
+    for r in rows:
+        b = base.get(_key(r))
+        if not b:
+            continue
+        for field in ("events_per_s", "cold_compile_to_first_event_s", "warm_start_to_first_event_s",
+                      "peak_bytes_per_site", "seconds_per_frame"):
+            if field in r and field in b and b[field]:
+                lines.append(f"{_key(r):18s} {field:32s} now/baseline = {r[field] / b[field]:.2f}")
+    return lines

@@ -30,7 +30,8 @@ class Lattice:
     """Site geometry and connectivity of one simulation box.
 
     positions_A        (n_sites, 3) float64, site positions in angstrom; z is depth below the
-                       electrolyte contact plane (L1 at z = 0, increasing downwards)
+                       electrolyte contact plane (L1 at z = 0, increasing downwards); a property,
+                       computed on demand for [001]
     neighbors          (n_sites, 8) int32, first neighbours, -1 where the slab ends
     l1_second_neighbors (sites_per_layer, k) int32, second neighbours (distance a) of each L1
                        site that lie in L1 too (-1 padded); used by the interface vacancy-pair term
@@ -43,7 +44,7 @@ class Lattice:
     cells: tuple[int, int, int]
     lattice_constant_A: float
     periodic_z: bool
-    positions_A: np.ndarray
+    stored_positions_A: np.ndarray | None   # None: computed on demand ([001], saves 24 B/site)
     neighbors: np.ndarray
     l1_second_neighbors: np.ndarray
     box_A: np.ndarray
@@ -55,7 +56,14 @@ class Lattice:
 
     @property
     def n_sites(self) -> int:
-        return self.positions_A.shape[0]
+        return self.neighbors.shape[0]
+
+    @property
+    def positions_A(self) -> np.ndarray:
+        if self.stored_positions_A is not None:
+            return self.stored_positions_A
+        nx, ny, nz = self.cells
+        return _positions_001(nx, ny, nz, self.lattice_constant_A).reshape(-1, 3)
 
     @property
     def layer(self) -> np.ndarray:
@@ -102,7 +110,65 @@ def build_bcc(cells, orientation: str = "001", lattice_constant_A: float = 3.51,
     nx, ny, nz = (int(c) for c in cells)
     if min(nx, ny, nz) < 2:
         raise ValueError(f"cells must be at least 2 in every direction, got {list(cells)}")
-    a = float(lattice_constant_A)
+    if orientation == "001":
+        return _build_001(nx, ny, nz, float(lattice_constant_A), bool(periodic_z))
+    return _build_general(nx, ny, nz, orientation, float(lattice_constant_A), bool(periodic_z))
+
+
+def _build_001(nx: int, ny: int, nz: int, a: float, periodic_z: bool) -> Lattice:
+    """[001] slab by index arithmetic (same site order and neighbour slots as the general build).
+
+    Site s = layer*nx*ny + iy*nx + ix.  Even layers (L1 among them) sit on the body-centre
+    sublattice, offset by a/2 in x and y; a first neighbour in layer l+-1 lies half a cell away,
+    which in the neighbouring layer's indices is a shift of (dx > 0) - (l odd) cells.
+    """
+    n_layers = 2 * nz
+    spl = nx * ny
+    # int32 index arithmetic keeps the build's temporaries small (4 bytes per site per slot)
+    layer = np.arange(n_layers, dtype=np.int32).reshape(-1, 1, 1)
+    iy = np.arange(ny, dtype=np.int32).reshape(1, -1, 1)
+    ix = np.arange(nx, dtype=np.int32).reshape(1, 1, -1)
+    odd = layer % 2
+    half = 0.5 * a
+    shape = (n_layers, ny, nx)
+    # slot order: dz up (toward L1) first, then down; within each, (dx, dy) = (-,-), (-,+), (+,-), (+,+)
+    signs = [(sx, sy, sz) for sz in (0, 1) for sx in (0, 1) for sy in (0, 1)]
+    neighbors = np.empty(shape + (8,), np.int32)
+    for d, (sx, sy, sz) in enumerate(signs):
+        jx = (ix + sx - odd) % nx
+        jy = (iy + sy - odd) % ny
+        jl = layer + (1 if sz else -1)
+        if periodic_z:
+            jl = jl % n_layers
+        jl_ok = np.where((jl >= 0) & (jl < n_layers), jl, -1)
+        neighbors[..., d] = np.where(jl_ok >= 0, jl_ok * np.int32(spl), -1) + (jy * np.int32(nx) + jx) * (jl_ok >= 0)
+    nn = np.array([[(2 * sx - 1) * half, (2 * sy - 1) * half, (2 * sz - 1) * half] for sx, sy, sz in signs])
+    l1x = np.arange(nx)[None, :]
+    l1y = np.arange(ny)[:, None]
+    l1_second = np.stack([l1y * nx + (l1x + 1) % nx, l1y * nx + (l1x - 1) % nx,
+                          ((l1y + 1) % ny) * nx + l1x, ((l1y - 1) % ny) * nx + l1x], -1)
+    return Lattice(orientation="001", cells=(nx, ny, nz), lattice_constant_A=a, periodic_z=periodic_z,
+                   stored_positions_A=None, neighbors=neighbors.reshape(-1, 8),
+                   l1_second_neighbors=l1_second.reshape(-1, 4).astype(np.int32),
+                   box_A=np.array([nx * a, ny * a, nz * a]), neighbor_vectors_A=nn,
+                   opposite_slot=np.arange(7, -1, -1, dtype=np.int32),
+                   sites_per_layer=spl, n_layers=n_layers, layer_spacing_A=half)
+
+
+def _positions_001(nx: int, ny: int, nz: int, a: float) -> np.ndarray:
+    """(2nz, ny, nx, 3) site positions of the [001] build, in angstrom."""
+    layer = np.arange(2 * nz).reshape(-1, 1, 1)
+    shift = 0.5 * a * (1 - layer % 2)   # even layers sit on the body-centre sublattice
+    shape = (2 * nz, ny, nx)
+    pos = np.empty(shape + (3,))
+    pos[..., 0] = np.broadcast_to(np.arange(nx).reshape(1, 1, -1) * a + shift, shape)
+    pos[..., 1] = np.broadcast_to(np.arange(ny).reshape(1, -1, 1) * a + shift, shape)
+    pos[..., 2] = np.broadcast_to(layer * 0.5 * a, shape)
+    return pos
+
+
+def _build_general(nx: int, ny: int, nz: int, orientation: str, a: float, periodic_z: bool) -> Lattice:
+    """Any orientation in ORIENTATIONS, by position lookup (slower; used for [110])."""
     rot, lengths, basis = _cell_basis(orientation)
     box = np.array([nx, ny, nz], dtype=float) * lengths * a
 
@@ -158,7 +224,7 @@ def build_bcc(cells, orientation: str = "001", lattice_constant_A: float = 3.51,
         np.full((spl, 0), -1, np.int32)
 
     return Lattice(orientation=orientation, cells=(nx, ny, nz), lattice_constant_A=a,
-                   periodic_z=bool(periodic_z), positions_A=pos, neighbors=neighbors,
+                   periodic_z=bool(periodic_z), stored_positions_A=pos, neighbors=neighbors,
                    l1_second_neighbors=np.ascontiguousarray(l1_second, dtype=np.int32),
                    box_A=box, neighbor_vectors_A=nn,
                    opposite_slot=np.array([int(np.argmin(np.abs(nn + v).sum(1))) for v in nn], np.int32),

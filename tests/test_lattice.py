@@ -88,3 +88,18 @@ def test_too_small_box_rejected():
         build_bcc((1, 4, 4), "001", A)
     with pytest.raises(ValueError, match="orientation"):
         build_bcc((2, 2, 2), "111", A)
+
+
+@pytest.mark.parametrize("cells", [(2, 2, 2), (4, 3, 3), (5, 7, 2)])
+@pytest.mark.parametrize("periodic_z", [True, False])
+def test_001_arithmetic_build_equals_general_build(cells, periodic_z):
+    """The fast [001] builder gives exactly the lattice of the general position-lookup builder."""
+    from lattices import bcc
+    a = bcc._build_001(*cells, A, periodic_z)
+    b = bcc._build_general(*cells, "001", A, periodic_z)
+    assert np.allclose(a.positions_A, b.positions_A)
+    assert np.array_equal(a.neighbors, b.neighbors)
+    assert np.array_equal(a.l1_second_neighbors, b.l1_second_neighbors)
+    assert np.array_equal(a.opposite_slot, b.opposite_slot)
+    assert np.allclose(a.neighbor_vectors_A, b.neighbor_vectors_A)
+    assert a.layer_spacing_A == pytest.approx(b.layer_spacing_A)
