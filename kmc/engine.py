@@ -108,10 +108,10 @@ def _boltzmann(ea, nu, inv_kT, cache_key, cache_val):
 def _bulk_rate(v, j, x, cnt, bulk_rates):
     """Table rate of atom x at j hopping into the vacancy at v, both in the bulk: x gains v's
     neighbours (less itself) and loses j's; the KRA switches when Mg is next to either end."""
-    mg_gain = np.int64(cnt[v, 1]) - (1 if x == MG else 0)
-    mg_j = np.int64(cnt[j, 1])
+    mg_gain = np.int64(cnt[v, MG]) - (1 if x == MG else 0)
+    mg_j = np.int64(cnt[j, MG])
     near = 1 if (mg_gain > 0 or mg_j > 0) else 0
-    return bulk_rates[x - 1, np.int64(cnt[v, 0]) - (1 if x == LI else 0) - np.int64(cnt[j, 0]) + 8,
+    return bulk_rates[x - 1, np.int64(cnt[v, LI]) - (1 if x == LI else 0) - np.int64(cnt[j, LI]) + 8,
                       mg_gain - mg_j + 8, near]
 
 
@@ -207,16 +207,14 @@ def vacancy_rates(v, occ, nbr, cnt, l1nb2, spl, n_layers, pair, site, l1_pair, k
 
 @njit(cache=True)
 def _set_species(s, new, occ, nbr, cnt):
-    """Change the species at s, keeping the neighbour counts (Li, Mg) of its neighbours in step."""
+    """Change the species at s, keeping its neighbours' counts of each species in step."""
     old = occ[s]
     occ[s] = new
     for e in range(8):
         n = nbr[s, e]
         if n >= 0:
-            if old != VAC:
-                cnt[n, old - 1] -= 1
-            if new != VAC:
-                cnt[n, new - 1] += 1
+            cnt[n, old] -= 1
+            cnt[n, new] += 1
 
 
 # ----------------------------------------------------------------------------- bookkeeping
@@ -313,6 +311,8 @@ def _refresh_around(sites, n_sites_changed, occ, nbr, cnt, opposite, l1nb2, spl,
     for c in range(n_sites_changed):
         s = sites[c]
         for a in range(-1, 8):
+            if a == 0 and cnt[s, VAC] == 0:
+                break  # no vacancy next to s
             n = s if a < 0 else nbr[s, a]
             if n >= 0 and occ[n] == VAC:
                 k = site_vac[n]
@@ -347,6 +347,8 @@ def _refresh_around(sites, n_sites_changed, occ, nbr, cnt, opposite, l1nb2, spl,
             n = nbr[s, a]
             if n < 0:
                 continue
+            if cnt[n, VAC] - (1 if occ[s] == VAC else 0) <= 0:
+                continue  # no vacancy two steps from s through n
             x = occ[n]
             for b in range(8):
                 m = nbr[n, b]
@@ -380,11 +382,10 @@ def init_state(occ, nbr, cnt, opposite, l1nb2, spl, n_layers, site_vac, vac_site
     site_vac[:] = -1
     cnt[:, :] = 0
     for s in range(occ.shape[0]):
-        if occ[s] != VAC:
-            for e in range(8):
-                n = nbr[s, e]
-                if n >= 0:
-                    cnt[n, occ[s] - 1] += 1
+        for e in range(8):
+            n = nbr[s, e]
+            if n >= 0:
+                cnt[n, occ[s]] += 1
     tree[:] = 0.0
     ints[:] = 0
     l1_li_pos[:] = -1

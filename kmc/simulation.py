@@ -103,7 +103,8 @@ class Simulation:
         self.occupancy = initial_occupancy(settings, lat.n_sites)
         spl = lat.sites_per_layer
         self.site_vacancy = np.empty(lat.n_sites, np.int32)
-        self.neighbor_counts = np.zeros((lat.n_sites, 2), np.uint8)  # Li, Mg first neighbours
+        # first neighbours of each species (vacancy, Li, Mg) around every site
+        self.neighbor_counts = np.zeros((lat.n_sites, 3), np.uint8)
         self.l1_li = np.zeros(spl, np.int32)
         self.l1_li_pos = np.zeros(spl, np.int32)
         self.l1_vac = np.zeros(spl, np.int32)
