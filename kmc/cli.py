@@ -148,5 +148,16 @@ def info(file):
         _fail(f"{file} is not a readable kmc run file ({exc}); allowed: an .h5 file written by kmc run")
 
 
+def _register_subcommands():
+    """Commands that live with their own modules (analysis, figures, export)."""
+    from kmc.analysis import analyze
+    from kmc.export import export
+    from kmc.plot import plot
+    for command in (analyze, plot, export):
+        main.add_command(command)
+
+
+_register_subcommands()
+
 if __name__ == "__main__":
     main()

@@ -268,9 +268,10 @@ class Simulation:
                 finished = (n >= stop_events or t >= stop_time or ns >= stop_strip
                             or reason in ("contact", "no_events", "no_strippable_li"))
                 if writer is not None:
-                    if frames.due(n, t, ns) or finished:
+                    frame_due = frames.due(n, t, ns) or finished
+                    if frame_due:
                         writer.write_frame(n, t, self.occupancy)
-                    if series.due(n, t, ns) or finished:
+                    if frame_due or series.due(n, t, ns):  # every frame has its observables sample
                         writer.write_series(n, t, self.observables())
                 frames.advance(n, t, ns)
                 series.advance(n, t, ns)

@@ -1,0 +1,786 @@
+"""Void analysis of a run file: voids per frame, their events between frames, contact loss and
+an overpotential estimate, written back into the file under ``/analysis``.
+
+Everything is computed from the file alone (frames, neighbour table, positions, layers, box,
+parameters, observables).  What a void is and how it is measured: ``VOID_DEFINITION``; how voids
+are followed between frames: ``TRACKING_RULE``; the overpotential: ``OVERPOTENTIAL_MODEL``.  All
+three are stored as attributes of ``/analysis``.
+
+``kmc analyze FILE`` (the click command ``analyze``) and ``analyze_file(path)`` write
+``/analysis``; ``load_analysis(path)`` reads it back for a notebook.
+"""
+from __future__ import annotations
+
+import json
+import math
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+import h5py
+import numpy as np
+from numba import njit
+
+from kmc import __version__, units
+from kmc.engine import LI, MG, VAC
+
+EVENT_KINDS = ("nucleation", "growth", "shrinkage", "coalescence", "split", "collapse", "dissolution")
+
+FARADAY_C_per_mol = units.ELEMENTARY_CHARGE_C * units.AVOGADRO
+# Typical order of magnitude for Li | Li6PS5Cl; a user parameter (kmc analyze --exchange-current).
+DEFAULT_EXCHANGE_CURRENT_mA_cm2 = 1.0
+
+VOID_DEFINITION = (
+    "a void is a connected cluster of vacancies through first neighbours of the file's neighbour "
+    "table (periodic in x and y); an interface void holds at least one L1 site, a buried void none "
+    "(with the [001] normal no first-neighbour bond lies inside a layer, so two L1 vacancies a apart "
+    "share a void only through a vacancy below them).  Every site counts one column wide and one "
+    "layer thick: the extent along an axis is the distance between the outermost site centres plus "
+    "the site pitch, measured on the periodic circle in x and y (box length minus the largest empty "
+    "gap).  width = the larger x or y extent of the projection of all the void's sites on the "
+    "interface plane; height = depth of the deepest site + one layer spacing for an interface void "
+    "(how far it reaches below the electrolyte), its own z extent for a buried void; equivalent "
+    "diameter = 2 sqrt(area / pi) with the L1 footprint area (interface void) or the projected area "
+    "(buried void); centroid x, y = circular mean over the periodic box, z = mean depth.")
+
+OVERPOTENTIAL_MODEL = (
+    "current focusing through the remaining contact with symmetric Butler-Volmer kinetics: "
+    "eta = (2RT/F) asinh(i / (2 i0 f)), i = conditions.current_density_mA_cm2, "
+    "T = conditions.temperature_K, i0 = exchange_current_mA_cm2, f = contact_fraction; "
+    "infinite when f = 0 (NaN if also i = 0); kinetic term only (no ohmic or transport part)")
+
+TRACKING_RULE = (
+    "a void of frame t and one of frame t+1 are linked when they share a site; a void that shares "
+    "no site with any void of the other frame is linked instead to every void of the other frame "
+    "that holds a first neighbour of one of its sites.  Events, recorded at frame t+1: nucleation "
+    "(void without ancestor), growth / shrinkage (one ancestor with one descendant, size up / down; "
+    "equal size is no event), coalescence (void with two or more ancestors), split (void with two "
+    "or more descendants), collapse (interface void without descendant: its whole former L1 "
+    "footprint is metal again, since a vacant footprint site would link it), dissolution (buried "
+    "void without descendant).  Track ids: each ancestor passes its id to its largest descendant; "
+    "a void offered several ids keeps that of its largest ancestor; other voids get new ids.  "
+    "Voids of frame 0 get ids without nucleation events.")
+
+# name: (unit, description); the order is the column order in the file.
+FRAME_COLUMNS = {
+    "frame": ("1", "frame index in /particles/metal/species"),
+    "step": ("1", "event count at the frame"),
+    "time_s": ("s", "kMC time at the frame"),
+    "stripped_charge_mAh_cm2": ("mAh/cm^2", "/observables/stripped_charge at the frame step "
+                                            "(NaN if no sample was written at that step)"),
+    "stripped_monolayers": ("monolayer", "/observables/stripped_monolayers at the frame step "
+                                         "(NaN if no sample was written at that step)"),
+    "contact_fraction": ("1", "metal-occupied L1 sites / L1 sites (NaN without an interface)"),
+    "interface_void_count": ("1", "voids holding at least one L1 site"),
+    "buried_void_count": ("1", "voids without an L1 site"),
+    "interface_voids_per_um2": ("um^-2", "interface voids / interface area"),
+    "interface_voids_per_um_section": ("um^-1", "runs of vacant L1 sites along every L1 row in x (periodic) "
+                                                "/ total row length: the void density an SEM cross-section sees"),
+    "max_void_width_nm": ("nm", "largest interface-void width (NaN without interface voids)"),
+    "max_void_height_nm": ("nm", "largest interface-void height (NaN without interface voids)"),
+    "void_width_q1_nm": ("nm", "first quartile of interface-void widths"),
+    "void_width_median_nm": ("nm", "median interface-void width"),
+    "void_width_q3_nm": ("nm", "third quartile of interface-void widths"),
+    "void_height_q1_nm": ("nm", "first quartile of interface-void heights"),
+    "void_height_median_nm": ("nm", "median interface-void height"),
+    "void_height_q3_nm": ("nm", "third quartile of interface-void heights"),
+    "interface_mg_fraction": ("1", "Mg / metal atoms in L1 (NaN without metal there or without an interface)"),
+    "overpotential_mV": ("mV", "Butler-Volmer current-focusing estimate (see /analysis attrs overpotential_model)"),
+    **{f"n_{kind}": ("1", f"{kind} events up to and including this frame") for kind in EVENT_KINDS},
+}
+VOID_COLUMNS = {
+    "frame": ("1", "frame index"),
+    "track_id": ("1", "persistent void id across frames"),
+    "sites": ("1", "vacant sites in the void"),
+    "volume_nm3": ("nm^3", "sites x atomic volume a^3/2"),
+    "footprint_sites": ("1", "L1 sites of the void"),
+    "footprint_area_nm2": ("nm^2", "footprint sites x interface area / L1 sites"),
+    "width_nm": ("nm", "larger x or y extent of the projection on the interface plane, periodic-aware"),
+    "equivalent_diameter_nm": ("nm", "2 sqrt(area / pi); area = footprint area (interface voids) "
+                                     "or projected area (buried voids)"),
+    "height_nm": ("nm", "interface void: depth of the deepest site + one layer spacing; "
+                        "buried void: z extent (+ one layer spacing)"),
+    "centroid_x_A": ("angstrom", "circular mean over the periodic box"),
+    "centroid_y_A": ("angstrom", "circular mean over the periodic box"),
+    "centroid_z_A": ("angstrom", "mean depth below the electrolyte"),
+    "interface": ("1", "1 for an interface void, 0 for a buried void"),
+}
+EVENT_COLUMNS = {
+    "frame": ("1", "frame at which the event is first seen"),
+    "kind": ("", ", ".join(EVENT_KINDS)),
+    "parents": ("", "track ids of the voids before the event (frame - 1), comma separated"),
+    "children": ("", "track ids of the voids after the event (frame), comma separated"),
+    "parent_sites": ("", "sizes (sites) of the parents, same order"),
+    "child_sites": ("", "sizes (sites) of the children, same order"),
+}
+
+
+class AnalysisInputError(ValueError):
+    """A file or argument the analysis cannot use; the message says what is wrong and what is allowed."""
+
+
+# ------------------------------------------------------------------------------- numba kernels
+@njit(cache=True)
+def _label_voids(occupancy, neighbors):
+    """Vacancy clusters by breadth-first search over the neighbour table.
+
+    Returns ``label`` (n_sites,) void index or -1, ``order`` the vacant sites grouped by void and
+    ``start`` (n_voids + 1,) offsets into ``order``.  Voids are numbered by their lowest site.
+    """
+    n_sites = occupancy.shape[0]
+    label = np.full(n_sites, -1, np.int32)
+    n_vacant = 0
+    for s in range(n_sites):
+        if occupancy[s] == VAC:
+            n_vacant += 1
+    order = np.empty(n_vacant, np.int32)
+    start = np.empty(n_vacant + 1, np.int32)
+    n_voids = 0
+    tail = 0
+    for seed in range(n_sites):
+        if occupancy[seed] != VAC or label[seed] >= 0:
+            continue
+        start[n_voids] = tail
+        label[seed] = n_voids
+        order[tail] = seed
+        head = tail
+        tail += 1
+        while head < tail:
+            site = order[head]
+            head += 1
+            for k in range(neighbors.shape[1]):
+                nb = neighbors[site, k]
+                if nb >= 0 and occupancy[nb] == VAC and label[nb] < 0:
+                    label[nb] = n_voids
+                    order[tail] = nb
+                    tail += 1
+        n_voids += 1
+    start[n_voids] = tail
+    return label, order, start[:n_voids + 1].copy()
+
+
+@njit(cache=True)
+def _void_shapes(order, start, position, layer, column, axes):
+    """Per void: L1 sites, distinct projected columns, extent and centroid along x, y, z, deepest z.
+
+    ``axes`` (2, 3): row 0 the period of each axis (0 = not periodic), row 1 the site pitch.
+    """
+    n_voids = start.shape[0] - 1
+    footprint = np.zeros(n_voids, np.int64)
+    n_columns = np.zeros(n_voids, np.int64)
+    extent = np.empty((n_voids, 3))
+    centroid = np.empty((n_voids, 3))
+    deepest = np.empty(n_voids)
+    values = np.empty(order.shape[0])
+    columns = np.empty(order.shape[0], np.int64)
+    for v in range(n_voids):
+        first, m = start[v], start[v + 1] - start[v]
+        for i in range(m):
+            s = order[first + i]
+            if layer[s] == 0:
+                footprint[v] += 1
+            columns[i] = column[s]
+        cols = np.sort(columns[:m])
+        distinct = 1
+        for i in range(1, m):
+            if cols[i] != cols[i - 1]:
+                distinct += 1
+        n_columns[v] = distinct
+        for d in range(3):
+            period, pitch = axes[0, d], axes[1, d]
+            vals = values[:m]
+            for i in range(m):
+                vals[i] = position[order[first + i], d]
+            vals.sort()
+            if period > 0.0:
+                largest_gap = vals[0] + period - vals[m - 1]
+                cos_sum = 0.0
+                sin_sum = 0.0
+                for i in range(m):
+                    if i > 0 and vals[i] - vals[i - 1] > largest_gap:
+                        largest_gap = vals[i] - vals[i - 1]
+                    phase = 2.0 * np.pi * vals[i] / period
+                    cos_sum += np.cos(phase)
+                    sin_sum += np.sin(phase)
+                extent[v, d] = min(period - largest_gap + pitch, period)
+                centroid[v, d] = (np.arctan2(sin_sum, cos_sum) / (2.0 * np.pi) * period) % period
+            else:
+                extent[v, d] = vals[m - 1] - vals[0] + pitch
+                centroid[v, d] = vals.sum() / m
+            if d == 2:
+                deepest[v] = vals[m - 1]
+    return footprint, n_columns, extent, centroid, deepest
+
+
+@njit(cache=True)
+def _link_voids(prev_label, prev_order, prev_start, cur_label, cur_order, cur_start, neighbors):
+    """(parent, child) pairs between consecutive frames by the rule of ``TRACKING_RULE``.
+
+    May hold a pair twice (when both voids fall back on first-neighbour contact).
+    """
+    n_prev = prev_start.shape[0] - 1
+    n_cur = cur_start.shape[0] - 1
+    has_parent = np.zeros(n_cur, np.bool_)
+    has_child = np.zeros(n_prev, np.bool_)
+    last_child = np.full(n_prev, -1, np.int64)   # last child recorded for each parent
+    last_parent = np.full(n_cur, -1, np.int64)   # last parent recorded for each child
+    direct_p = np.empty(cur_order.shape[0], np.int64)
+    direct_c = np.empty(cur_order.shape[0], np.int64)
+    n_direct = 0
+    for c in range(n_cur):
+        for i in range(cur_start[c], cur_start[c + 1]):
+            p = prev_label[cur_order[i]]
+            if p >= 0 and last_child[p] != c:
+                last_child[p] = c
+                direct_p[n_direct] = p
+                direct_c[n_direct] = c
+                n_direct += 1
+                has_parent[c] = True
+                has_child[p] = True
+    loose_sites = 0
+    for c in range(n_cur):
+        if not has_parent[c]:
+            loose_sites += cur_start[c + 1] - cur_start[c]
+    for p in range(n_prev):
+        if not has_child[p]:
+            loose_sites += prev_start[p + 1] - prev_start[p]
+    n_max = n_direct + neighbors.shape[1] * loose_sites
+    pair_p = np.empty(n_max, np.int64)
+    pair_c = np.empty(n_max, np.int64)
+    pair_p[:n_direct] = direct_p[:n_direct]
+    pair_c[:n_direct] = direct_c[:n_direct]
+    n = n_direct
+    for c in range(n_cur):
+        if has_parent[c]:
+            continue
+        for i in range(cur_start[c], cur_start[c + 1]):
+            for k in range(neighbors.shape[1]):
+                nb = neighbors[cur_order[i], k]
+                if nb >= 0 and prev_label[nb] >= 0 and last_child[prev_label[nb]] != c:
+                    last_child[prev_label[nb]] = c
+                    pair_p[n] = prev_label[nb]
+                    pair_c[n] = c
+                    n += 1
+    for p in range(n_prev):
+        if has_child[p]:
+            continue
+        for i in range(prev_start[p], prev_start[p + 1]):
+            for k in range(neighbors.shape[1]):
+                nb = neighbors[prev_order[i], k]
+                if nb >= 0 and cur_label[nb] >= 0 and last_parent[cur_label[nb]] != p:
+                    last_parent[cur_label[nb]] = p
+                    pair_p[n] = p
+                    pair_c[n] = cur_label[nb]
+                    n += 1
+    return pair_p[:n].copy(), pair_c[:n].copy()
+
+
+@njit(cache=True)
+def _layer_species_counts(occupancy, layer, n_layers):
+    """(n_layers, 3) number of vacancies, Li and Mg in each layer."""
+    counts = np.zeros((n_layers, 3), np.int64)
+    for s in range(occupancy.shape[0]):
+        counts[layer[s], occupancy[s]] += 1
+    return counts
+
+
+# ------------------------------------------------------------------------------- reading a run
+@dataclass
+class RunGeometry:
+    """What the analysis needs from a run file besides the frames."""
+    neighbors: np.ndarray          # (n_sites, 8) int32
+    position_A: np.ndarray         # (n_sites, 3) float64
+    layer: np.ndarray              # (n_sites,) int32
+    column: np.ndarray             # (n_sites,) int64, index of the site's (x, y) column
+    axes: np.ndarray               # (2, 3) period (0 = open) and pitch of each axis, A
+    n_layers: int
+    l1_sites: int
+    layer_spacing_A: float
+    atomic_volume_A3: float
+    interface_area_A2: float
+    column_area_A2: float
+    has_interface: bool
+    l1_row_order: np.ndarray       # L1 sites sorted by row (y), then x
+    l1_row_previous: np.ndarray    # index in l1_row_order of the previous site along x (periodic)
+    l1_row_id: np.ndarray          # row of each entry of l1_row_order
+    section_length_um: float       # total length of all L1 rows
+
+
+def _distinct_coordinates(values_A):
+    """Index of each row's distinct value (coordinates equal to 1e-3 A) and the number of distinct values."""
+    keys = np.round(np.asarray(values_A).reshape(len(values_A), -1) / 1e-3).astype(np.int64)
+    keys -= keys.min(axis=0)
+    key = keys[:, 0]
+    for k in range(1, keys.shape[1]):
+        key = key * (int(keys[:, k].max()) + 1) + keys[:, k]
+    distinct, inverse = np.unique(key, return_inverse=True)
+    return inverse.reshape(-1).astype(np.int64), distinct.size
+
+
+def _read_geometry(f) -> RunGeometry:
+    metal = f["particles/metal"]
+    position = np.ascontiguousarray(metal["position"][()], dtype=np.float64)
+    layer = np.ascontiguousarray(metal["layer"][()], dtype=np.int32)
+    box = np.asarray(metal["box/edges"][()], dtype=np.float64)
+    boundary = [b.decode() if isinstance(b, bytes) else str(b) for b in metal["box"].attrs["boundary"]]
+    a = float(metal.attrs["lattice_constant_A"])
+    spacing = float(metal.attrs["layer_spacing_A"])
+    column, n_columns = _distinct_coordinates(position[:, :2])
+    _, n_x = _distinct_coordinates(position[:, 0])
+    _, n_y = _distinct_coordinates(position[:, 1])
+    periodic_z = boundary[2] == "periodic"
+    axes = np.array([[box[0], box[1], box[2] if periodic_z else 0.0],
+                     [box[0] / n_x, box[1] / n_y, spacing]])
+    l1 = np.flatnonzero(layer == 0)
+    row_key, _ = _distinct_coordinates(position[l1, 1])
+    row_order = np.lexsort((position[l1, 0], row_key))
+    rows = row_key[row_order]
+    row_starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
+    row_ends = np.r_[row_starts[1:], rows.size]
+    previous = np.arange(rows.size) - 1
+    previous[row_starts] = row_ends - 1
+    row_id = np.cumsum(np.r_[True, rows[1:] != rows[:-1]]) - 1
+    interface_area = float(box[0] * box[1])
+    return RunGeometry(
+        neighbors=np.ascontiguousarray(metal["neighbors"][()], dtype=np.int32),
+        position_A=position, layer=layer, column=column, axes=axes,
+        n_layers=int(metal.attrs["n_layers"]), l1_sites=int(l1.size), layer_spacing_A=spacing,
+        atomic_volume_A3=a ** 3 / 2.0, interface_area_A2=interface_area,
+        column_area_A2=interface_area / n_columns, has_interface=not periodic_z,
+        l1_row_order=l1[row_order], l1_row_previous=previous, l1_row_id=row_id,
+        section_length_um=row_starts.size * float(box[0]) * 1e-4)
+
+
+REQUIRED_PATHS = ("particles/metal/position", "particles/metal/neighbors", "particles/metal/layer",
+                  "particles/metal/box/edges", "particles/metal/species/step",
+                  "particles/metal/species/time", "particles/metal/species/value",
+                  "observables/stripped_charge/step", "observables/stripped_charge/value",
+                  "observables/stripped_monolayers/value", "parameters")
+REQUIRED_METAL_ATTRS = ("n_layers", "layer_spacing_A", "lattice_constant_A")
+REQUIRED_PARAMETERS = ("conditions.current_density_mA_cm2", "conditions.temperature_K")
+ALLOWED_FILE = "allowed: an .h5 run file written by kmc run, with at least one frame"
+
+
+def _check_run_file(path: Path):
+    """Raise AnalysisInputError unless ``path`` is a readable kmc run file with frames."""
+    if not path.exists():
+        raise AnalysisInputError(f"{path} does not exist; {ALLOWED_FILE}")
+    if not path.is_file():
+        raise AnalysisInputError(f"{path} is not a file; {ALLOWED_FILE}")
+    if not h5py.is_hdf5(path):
+        raise AnalysisInputError(f"{path} is not an HDF5 file; {ALLOWED_FILE}")
+    with h5py.File(path, "r") as f:
+        missing = [p for p in REQUIRED_PATHS if p not in f]
+        if not missing:
+            missing = [f"/particles/metal attribute {k}" for k in REQUIRED_METAL_ATTRS
+                       if k not in f["particles/metal"].attrs]
+            missing += [f"/parameters attribute {k}" for k in REQUIRED_PARAMETERS
+                        if k not in f["parameters"].attrs]
+        if missing:
+            raise AnalysisInputError(f"{path} is not a kmc run file (missing {missing[0]}); {ALLOWED_FILE}")
+        if f["particles/metal/species/value"].shape[0] == 0:
+            raise AnalysisInputError(f"{path} has no frames in /particles/metal/species; {ALLOWED_FILE}")
+
+
+def _observable_at(steps_wanted, sample_steps, values):
+    """The observable at each wanted step, NaN where no sample was written at that step."""
+    out = np.full(steps_wanted.size, np.nan)
+    if sample_steps.size:
+        idx = np.searchsorted(sample_steps, steps_wanted).clip(0, sample_steps.size - 1)
+        found = sample_steps[idx] == steps_wanted
+        out[found] = values[idx[found]]
+    return out
+
+
+# ------------------------------------------------------------------------------- physics
+def overpotential_mV(current_density_mA_cm2, contact_fraction, exchange_current_mA_cm2, temperature_K):
+    """Symmetric Butler-Volmer overpotential (mV) with the current focused on the remaining contact.
+
+    eta = (2RT/F) asinh(i / (2 i0 f)): inf at f = 0 (NaN when also i = 0), NaN for NaN contact.
+    """
+    f = np.asarray(contact_fraction, dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        local_current = current_density_mA_cm2 / f
+    thermal_V = 2.0 * units.GAS_CONSTANT_J_per_mol_K * temperature_K / FARADAY_C_per_mol
+    return 1e3 * thermal_V * np.arcsinh(local_current / (2.0 * exchange_current_mA_cm2))
+
+
+@dataclass
+class FrameVoids:
+    """Voids of one frame: labelling (for tracking) and per-void table columns."""
+    label: np.ndarray
+    order: np.ndarray
+    start: np.ndarray
+    sites: np.ndarray
+    interface: np.ndarray
+    columns: dict
+
+
+def frame_voids(occupancy, geo: RunGeometry) -> FrameVoids:
+    """Detect the voids of one frame and measure them (units: nm, nm^2, nm^3, A for centroids)."""
+    label, order, start = _label_voids(occupancy, geo.neighbors)
+    footprint, n_columns, extent, centroid, deepest = _void_shapes(
+        order, start, geo.position_A, geo.layer, geo.column, geo.axes)
+    sites = np.diff(start).astype(np.int64)
+    footprint *= geo.has_interface          # a periodic bulk box has no L1
+    interface = footprint > 0
+    footprint_area_nm2 = footprint * geo.interface_area_A2 / geo.l1_sites * 1e-2
+    area_nm2 = np.where(interface, footprint_area_nm2, n_columns * geo.column_area_A2 * 1e-2)
+    height_A = np.where(interface, deepest + geo.layer_spacing_A, extent[:, 2])
+    columns = {
+        "sites": sites,
+        "volume_nm3": sites * geo.atomic_volume_A3 * 1e-3,
+        "footprint_sites": footprint,
+        "footprint_area_nm2": footprint_area_nm2,
+        "width_nm": np.maximum(extent[:, 0], extent[:, 1]) * 0.1,
+        "equivalent_diameter_nm": 2.0 * np.sqrt(area_nm2 / np.pi),
+        "height_nm": height_A * 0.1,
+        "centroid_x_A": centroid[:, 0],
+        "centroid_y_A": centroid[:, 1],
+        "centroid_z_A": centroid[:, 2],
+        "interface": interface.astype(np.int8),
+    }
+    return FrameVoids(label, order, start, sites, interface, columns)
+
+
+def l1_section_runs(occupancy, geo: RunGeometry) -> int:
+    """Runs of consecutive vacant L1 sites along every L1 row in x (periodic; a fully vacant row is one run)."""
+    vacant = occupancy[geo.l1_row_order] == VAC
+    starts = vacant & ~vacant[geo.l1_row_previous]
+    vacant_per_row = np.bincount(geo.l1_row_id, weights=vacant)
+    sites_per_row = np.bincount(geo.l1_row_id)
+    return int(starts.sum() + np.count_nonzero(vacant_per_row == sites_per_row))
+
+
+# per-frame statistics over interface voids, in the order _quartiles returns them (widths, heights)
+SHAPE_STATISTICS = ("void_width_q1_nm", "void_width_median_nm", "void_width_q3_nm", "max_void_width_nm",
+                    "void_height_q1_nm", "void_height_median_nm", "void_height_q3_nm", "max_void_height_nm")
+
+
+def _quartiles(values):
+    """First quartile, median, third quartile and maximum (numpy's linear interpolation); NaN if empty."""
+    if values.size == 0:
+        return (math.nan,) * 4
+    q1, q2, q3 = np.percentile(values, [25, 50, 75])
+    return float(q1), float(q2), float(q3), float(values.max())
+
+
+def _id_list(values) -> str:
+    return ",".join(str(int(v)) for v in values)
+
+
+def _id_strings(values) -> np.ndarray:
+    """Integers as an object array of decimal strings (one id or size per event row)."""
+    return values.astype(str).astype(object)
+
+
+class _Tracker:
+    """Persistent track ids and the event table, fed one frame at a time."""
+
+    def __init__(self, neighbors):
+        self.neighbors = neighbors
+        self.next_id = 0
+        self.prev: FrameVoids | None = None
+        self.prev_ids = np.zeros(0, np.int64)
+        self.event_chunks = []
+
+    def events(self) -> dict:
+        """The event table: one array per column of ``EVENT_COLUMNS``."""
+        return {name: np.concatenate([chunk[name] for chunk in self.event_chunks])
+                if self.event_chunks else np.zeros(0, np.int64 if name == "frame" else object)
+                for name in EVENT_COLUMNS}
+
+    def _new_ids(self, n):
+        ids = np.arange(self.next_id, self.next_id + n, dtype=np.int64)
+        self.next_id += n
+        return ids
+
+    def _append(self, frame, kind, parents, children, parent_sites, child_sites):
+        """Event rows from equal-length object arrays of strings."""
+        n = len(parents)
+        if n:
+            self.event_chunks.append({"frame": np.full(n, frame, np.int64), "kind": np.full(n, kind, object),
+                                      "parents": parents, "children": children,
+                                      "parent_sites": parent_sites, "child_sites": child_sites})
+
+    def _one_to_one(self, frame, kind, p, c, ids, cur: FrameVoids):
+        """Events with at most one parent and one child: index arrays ``p`` and ``c`` (None: no such void)."""
+        blank = np.full(len(c if p is None else p), "", object)
+        self._append(frame, kind,
+                     blank if p is None else _id_strings(self.prev_ids[p]),
+                     blank if c is None else _id_strings(ids[c]),
+                     blank if p is None else _id_strings(self.prev.sites[p]),
+                     blank if c is None else _id_strings(cur.sites[c]))
+
+    def _many(self, frame, kind, groups, ids, cur: FrameVoids):
+        """Events with several parents or children: ``groups`` is a list of (parents, children) index arrays."""
+        rows = []
+        for parents, children in groups:
+            parents = parents[np.argsort(self.prev_ids[parents], kind="stable")]
+            children = children[np.argsort(ids[children], kind="stable")]
+            rows.append((_id_list(self.prev_ids[parents]), _id_list(ids[children]),
+                         _id_list(self.prev.sites[parents]), _id_list(cur.sites[children])))
+        if rows:
+            self._append(frame, kind, *(np.array(column, dtype=object) for column in zip(*rows)))
+
+    def _track_ids(self, pair_p, pair_c, cur: FrameVoids):
+        """Each parent's heir is its largest child; a child takes the id of its largest heir-parent."""
+        by_parent = np.lexsort((pair_c, -cur.sites[pair_c], pair_p))
+        p_sorted, c_sorted = pair_p[by_parent], pair_c[by_parent]
+        first = np.r_[True, p_sorted[1:] != p_sorted[:-1]][:p_sorted.size]
+        heir = np.full(self.prev.sites.size, -1, np.int64)
+        heir[p_sorted[first]] = c_sorted[first]
+        inherit = heir[pair_p] == pair_c
+        ip, ic = pair_p[inherit], pair_c[inherit]
+        by_child = np.lexsort((self.prev_ids[ip], -self.prev.sites[ip], ic))
+        ip, ic = ip[by_child], ic[by_child]
+        first = np.r_[True, ic[1:] != ic[:-1]][:ic.size]
+        ids = np.full(cur.sites.size, -1, np.int64)
+        ids[ic[first]] = self.prev_ids[ip[first]]
+        fresh = ids < 0
+        ids[fresh] = self._new_ids(int(fresh.sum()))
+        return ids
+
+    def add(self, frame: int, cur: FrameVoids) -> np.ndarray:
+        """Link ``cur`` to the previous frame, record events, return the track ids of ``cur``'s voids."""
+        if self.prev is None:
+            ids = self._new_ids(cur.sites.size)
+            self.prev, self.prev_ids = cur, ids
+            return ids
+        prev = self.prev
+        pair_p, pair_c = _link_voids(prev.label, prev.order, prev.start, cur.label, cur.order,
+                                     cur.start, self.neighbors)
+        stride = max(cur.sites.size, 1)
+        key = np.unique(pair_p * stride + pair_c)       # sorted by parent, then child
+        pair_p, pair_c = key // stride, key % stride
+        n_children = np.bincount(pair_p, minlength=prev.sites.size)
+        n_parents = np.bincount(pair_c, minlength=cur.sites.size)
+        ids = self._track_ids(pair_p, pair_c, cur)
+
+        self._one_to_one(frame, "nucleation", None, np.flatnonzero(n_parents == 0), ids, cur)
+        single = (n_children[pair_p] == 1) & (n_parents[pair_c] == 1)
+        for kind, changed in (("growth", cur.sites[pair_c] > prev.sites[pair_p]),
+                              ("shrinkage", cur.sites[pair_c] < prev.sites[pair_p])):
+            self._one_to_one(frame, kind, pair_p[single & changed], pair_c[single & changed], ids, cur)
+        parents_by_child = pair_p[np.argsort(pair_c, kind="stable")]
+        first_parent = np.r_[0, np.cumsum(n_parents)]
+        first_child = np.r_[0, np.cumsum(n_children)]
+        self._many(frame, "coalescence", [(parents_by_child[first_parent[c]:first_parent[c + 1]], np.array([c]))
+                                          for c in np.flatnonzero(n_parents >= 2)], ids, cur)
+        self._many(frame, "split", [(np.array([p]), pair_c[first_child[p]:first_child[p + 1]])
+                                    for p in np.flatnonzero(n_children >= 2)], ids, cur)
+        orphans = n_children == 0
+        self._one_to_one(frame, "collapse", np.flatnonzero(orphans & prev.interface), None, ids, cur)
+        self._one_to_one(frame, "dissolution", np.flatnonzero(orphans & ~prev.interface), None, ids, cur)
+        self.prev, self.prev_ids = cur, ids
+        return ids
+
+
+# ------------------------------------------------------------------------------- the analysis
+def _as_table(columns: dict):
+    try:
+        import pandas as pd
+    except ImportError:
+        return columns
+    return pd.DataFrame(columns)
+
+
+def compute_analysis(path, exchange_current_mA_cm2: float = DEFAULT_EXCHANGE_CURRENT_mA_cm2) -> dict:
+    """Everything ``/analysis`` holds, as numpy arrays: {"frames", "voids", "events", "mg_profile"}."""
+    path = Path(path)
+    if not (isinstance(exchange_current_mA_cm2, (int, float)) and math.isfinite(exchange_current_mA_cm2)
+            and exchange_current_mA_cm2 > 0):
+        raise AnalysisInputError(f"exchange current density {exchange_current_mA_cm2!r} mA/cm2 is not usable; "
+                                 "allowed: a finite number > 0 (default 1.0)")
+    _check_run_file(path)
+    with h5py.File(path, "r") as f:
+        geo = _read_geometry(f)
+        species = f["particles/metal/species"]
+        frame_step = species["step"][()].astype(np.int64)
+        frame_time = species["time"][()].astype(np.float64)
+        sample_step = f["observables/stripped_charge/step"][()]
+        charge = _observable_at(frame_step, sample_step, f["observables/stripped_charge/value"][()])
+        monolayers = _observable_at(frame_step, sample_step, f["observables/stripped_monolayers/value"][()])
+        current = float(f["parameters"].attrs["conditions.current_density_mA_cm2"])
+        temperature = float(f["parameters"].attrs["conditions.temperature_K"])
+        n_frames = frame_step.size
+        tracker = _Tracker(geo.neighbors)
+        mg_profile = np.full((n_frames, geo.n_layers), np.nan)
+        contact = np.full(n_frames, np.nan)
+        section_runs = np.zeros(n_frames, np.int64)
+        stats = {name: np.full(n_frames, np.nan) for name in SHAPE_STATISTICS}
+        counts = {"interface_void_count": np.zeros(n_frames, np.int64),
+                  "buried_void_count": np.zeros(n_frames, np.int64)}
+        void_parts = {name: [] for name in VOID_COLUMNS}
+        for t in range(n_frames):
+            occupancy = species["value"][t]
+            voids = frame_voids(occupancy, geo)
+            ids = tracker.add(t, voids)
+            for name, values in voids.columns.items():
+                void_parts[name].append(values)
+            void_parts["frame"].append(np.full(ids.size, t, np.int64))
+            void_parts["track_id"].append(ids)
+            layer_counts = _layer_species_counts(occupancy, geo.layer, geo.n_layers)
+            metal = layer_counts[:, LI] + layer_counts[:, MG]
+            with np.errstate(invalid="ignore"):
+                mg_profile[t] = layer_counts[:, MG] / metal
+            if geo.has_interface:
+                contact[t] = metal[0] / geo.l1_sites
+                section_runs[t] = l1_section_runs(occupancy, geo)
+            counts["interface_void_count"][t] = np.count_nonzero(voids.interface)
+            counts["buried_void_count"][t] = voids.interface.size - counts["interface_void_count"][t]
+            widths = _quartiles(voids.columns["width_nm"][voids.interface])
+            heights = _quartiles(voids.columns["height_nm"][voids.interface])
+            for name, value in zip(SHAPE_STATISTICS, widths + heights):
+                stats[name][t] = value
+
+    events = tracker.events()
+    area_um2 = geo.interface_area_A2 * 1e-8
+    interface_mg = mg_profile[:, 0] if geo.has_interface else np.full(n_frames, np.nan)
+    frames = {
+        "frame": np.arange(n_frames, dtype=np.int64),
+        "step": frame_step,
+        "time_s": frame_time,
+        "stripped_charge_mAh_cm2": charge,
+        "stripped_monolayers": monolayers,
+        "contact_fraction": contact,
+        **counts,
+        "interface_voids_per_um2": counts["interface_void_count"] / area_um2 if geo.has_interface
+        else np.full(n_frames, np.nan),
+        "interface_voids_per_um_section": section_runs / geo.section_length_um if geo.has_interface
+        else np.full(n_frames, np.nan),
+        **stats,
+        "interface_mg_fraction": interface_mg,
+        "overpotential_mV": overpotential_mV(current, contact, exchange_current_mA_cm2, temperature),
+    }
+    for kind in EVENT_KINDS:
+        per_frame = np.bincount(events["frame"][events["kind"] == kind], minlength=n_frames)
+        frames[f"n_{kind}"] = np.cumsum(per_frame).astype(np.int64)
+    frames = {name: frames[name] for name in FRAME_COLUMNS}
+    voids = {name: np.concatenate(parts) for name, parts in void_parts.items()}
+    return {"frames": frames, "voids": voids, "events": events, "mg_profile": mg_profile}
+
+
+STRING_BLOCK_ROWS = 1 << 16
+
+
+def _write_columns(group, columns: dict, docs: dict):
+    """One 1-D dataset per column.  Event kinds are variable-length UTF-8 strings; the id and size
+    lists (digits and commas) are fixed-length UTF-8, which gzip shrinks far below the ~40 bytes
+    per row that variable-length strings take.  Long columns are gzip-compressed."""
+    for name, (unit, description) in docs.items():
+        values = columns[name]
+        compress = {"compression": "gzip", "compression_opts": 1} if values.size > 4096 else {}
+        if values.dtype == object and name == "kind":
+            ds = group.create_dataset(name, data=values, dtype=h5py.string_dtype("utf-8"))
+        elif values.dtype == object:
+            width = max(1, max(map(len, values), default=0))
+            ds = group.create_dataset(name, shape=values.shape, dtype=h5py.string_dtype("utf-8", width), **compress)
+            for first in range(0, values.size, STRING_BLOCK_ROWS):   # bounded memory for long tables
+                block = values[first:first + STRING_BLOCK_ROWS]
+                ds[first:first + block.size] = block.astype(ds.dtype)
+        else:
+            ds = group.create_dataset(name, data=values, shuffle=bool(compress), **compress)
+        ds.attrs["unit"] = unit
+        ds.attrs["description"] = description
+
+
+def write_analysis(path, result: dict, exchange_current_mA_cm2: float):
+    """(Re)write ``/analysis`` of ``path`` from ``compute_analysis``'s result.
+
+    The old group is deleted first, so that HDF5 can reuse its space for the new one; a write that
+    fails leaves no ``/analysis`` group rather than a partial one.
+    """
+    try:
+        f = h5py.File(path, "r+")
+    except OSError as exc:
+        raise AnalysisInputError(f"cannot write into {path} ({exc}); allowed: a writable run file") from None
+    with f:
+        if "analysis" in f:
+            del f["analysis"]
+        g = f.create_group("analysis", track_order=True)
+        try:
+            g.attrs["exchange_current_mA_cm2"] = float(exchange_current_mA_cm2)
+            g.attrs["code_version"] = __version__
+            g.attrs["overpotential_model"] = OVERPOTENTIAL_MODEL
+            g.attrs["tracking_rule"] = TRACKING_RULE
+            g.attrs["void_definition"] = VOID_DEFINITION
+            for name, docs in (("frames", FRAME_COLUMNS), ("voids", VOID_COLUMNS), ("events", EVENT_COLUMNS)):
+                _write_columns(g.create_group(name, track_order=True), result[name], docs)
+            mg = g.create_dataset("mg_profile", data=result["mg_profile"])
+            mg.attrs["unit"] = "1"
+            mg.attrs["dims"] = np.array([b"frame", b"layer"])
+            mg.attrs["description"] = "Mg / metal atoms in each layer (layer 0 = L1); NaN where a layer holds no metal"
+        except BaseException:
+            del f["analysis"]
+            raise
+
+
+def analyze_file(path, exchange_current_mA_cm2: float = DEFAULT_EXCHANGE_CURRENT_mA_cm2):
+    """Analyse a run file and (re)write its ``/analysis`` group; return the per-frame summary.
+
+    The summary is a pandas DataFrame (a dict of numpy arrays without pandas).  Raises
+    AnalysisInputError, before touching the file, for a missing, foreign or frameless file.
+    """
+    result = compute_analysis(path, exchange_current_mA_cm2)
+    write_analysis(path, result, exchange_current_mA_cm2)
+    return _as_table(result["frames"])
+
+
+def load_analysis(path) -> dict:
+    """``/analysis`` of a file: {"frames", "voids", "events"} as DataFrames (dicts of arrays
+    without pandas) and "mg_profile" as an (n_frames, n_layers) array."""
+    with h5py.File(path, "r") as f:
+        if "analysis" not in f:
+            raise KeyError(f"{path} has no /analysis group; run `kmc analyze {path}` first")
+        g = f["analysis"]
+        out = {}
+        for name in ("frames", "voids", "events"):
+            out[name] = _as_table({k: (ds.asstr()[()] if h5py.check_string_dtype(ds.dtype) else ds[()])
+                                   for k, ds in g[name].items()})
+        out["mg_profile"] = g["mg_profile"][()]
+    return out
+
+
+# ------------------------------------------------------------------------------- command line
+def _json_value(v):
+    v = v.item() if hasattr(v, "item") else v
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    return v
+
+
+# (column, title, width, format) of the printed summary
+SUMMARY_COLUMNS = (("frame", "frame", 5, "d"), ("stripped_charge_mAh_cm2", "mAh/cm2", 9, ".3g"),
+                   ("contact_fraction", "contact", 7, ".3f"), ("interface_void_count", "iface", 5, "d"),
+                   ("buried_void_count", "buried", 6, "d"), ("max_void_width_nm", "wmax_nm", 7, ".2f"),
+                   ("max_void_height_nm", "hmax_nm", 7, ".2f"), ("interface_mg_fraction", "Mg_L1", 6, ".3f"),
+                   ("overpotential_mV", "eta_mV", 8, ".1f"))
+
+
+@click.command("analyze")
+@click.argument("file", type=click.Path())
+@click.option("--exchange-current", "exchange_current", type=float, default=1.0, show_default=True,
+              help="Exchange current density i0 (mA/cm2) of the Butler-Volmer overpotential estimate.")
+@click.option("--json", "as_json", is_flag=True, help="Print the per-frame summary as a JSON list.")
+def analyze(file, exchange_current, as_json):
+    """Find and track voids in every frame of a run FILE; write the results into its /analysis group."""
+    try:
+        result = compute_analysis(file, exchange_current)
+        write_analysis(file, result, exchange_current)
+    except AnalysisInputError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    frames = result["frames"]
+    n = frames["frame"].size
+    if as_json:
+        rows = [{name: _json_value(frames[name][t]) for name in FRAME_COLUMNS} for t in range(n)]
+        click.echo(json.dumps(rows, indent=1))
+        return
+    click.echo(f"wrote {file}:/analysis ({n} frames, i0 = {exchange_current:g} mA/cm2)")
+    click.echo(" ".join(f"{title:>{width}s}" for _, title, width, _ in SUMMARY_COLUMNS))
+    for t in range(n):
+        click.echo(" ".join(f"{(int if fmt == 'd' else float)(frames[name][t]):{width}{fmt}}"
+                            for name, _, width, fmt in SUMMARY_COLUMNS))
+    click.echo("events: " + ", ".join(f"{kind} {int(frames['n_' + kind][-1])}" for kind in EVENT_KINDS))

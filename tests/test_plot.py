@@ -1,0 +1,371 @@
+"""kmc plot: every kind renders a real PNG whose pixels follow the data, and bad input fails cleanly."""
+import shutil
+from pathlib import Path
+
+import h5py
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from matplotlib.colors import to_rgba
+from matplotlib.image import imread
+
+from kmc import plot as kplot
+from kmc.analysis import overpotential_mV
+from kmc.config import load_config
+from kmc.export import LI, MG, VACANCY, frame_charge
+from kmc.io import H5Writer
+from kmc.simulation import Simulation
+from lattices.bcc import build_bcc
+
+PARAMS = Path(__file__).resolve().parent.parent / "params"
+SMALL = ["lattice.cells=[8,8,4]", "run.acceleration=1e8", "run.stop_stripped_mAh_cm2=1e-4",
+         "output.frame_every_mAh_cm2=2e-5"]
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+FRAME_COLUMNS = ["frame", "step", "time_s", "stripped_charge_mAh_cm2", "stripped_monolayers", "contact_fraction",
+                 "interface_void_count", "buried_void_count", "interface_voids_per_um2",
+                 "interface_voids_per_um_section", "max_void_width_nm", "max_void_height_nm", "void_width_q1_nm",
+                 "void_width_median_nm", "void_width_q3_nm", "void_height_q1_nm", "void_height_median_nm",
+                 "void_height_q3_nm", "interface_mg_fraction", "overpotential_mV", "n_nucleation", "n_growth",
+                 "n_shrinkage", "n_coalescence", "n_split", "n_collapse", "n_dissolution"]
+VOID_COLUMNS = ["frame", "track_id", "sites", "volume_nm3", "footprint_sites", "footprint_area_nm2", "width_nm",
+                "equivalent_diameter_nm", "height_nm", "centroid_x_A", "centroid_y_A", "centroid_z_A", "interface"]
+
+
+def make_run(params, path, extra=()):
+    sim = Simulation(load_config(params, SMALL + list(extra)))
+    sim.run(H5Writer(path, sim), progress=False)
+    return path
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    d = tmp_path_factory.mktemp("plot")
+    return {"li": make_run(PARAMS / "li_li2s.toml", d / "li.h5"),
+            "li_seed2": make_run(PARAMS / "li_li2s.toml", d / "li_s2.h5", ["run.seed=2"]),
+            "limg": make_run(PARAMS / "limg_li2s.toml", d / "limg.h5")}
+
+
+def copy_run(src, dst):
+    shutil.copy(src, dst)
+    return dst
+
+
+def write_analysis(path, seed=0, width_scale=1.0):
+    """An /analysis group following kmc.analysis's schema, with made-up voids, on a real run file."""
+    rng = np.random.default_rng(seed)
+    with h5py.File(path, "a") as f:
+        n = f["particles/metal/species/value"].shape[0]
+        charge, monolayers = frame_charge(f)
+        rows = []  # per-void rows: frame, track, interface, width, height
+        for frame in range(n):
+            for track in range(frame + 1):
+                rows.append((frame, track, int(track % 3 != 2), width_scale * rng.uniform(0.3, 3.0),
+                             rng.uniform(0.2, 1.5)))
+        rows = np.array(rows)
+        frames = {c: np.zeros(n) for c in FRAME_COLUMNS}
+        frames.update(frame=np.arange(n), step=f["particles/metal/species/step"][()],
+                      time_s=f["particles/metal/species/time"][()], stripped_charge_mAh_cm2=charge,
+                      stripped_monolayers=monolayers, overpotential_mV=np.linspace(10, 90, n))
+        for frame in range(n):
+            mine = rows[rows[:, 0] == frame]
+            frames["interface_void_count"][frame] = mine[:, 2].sum()
+            frames["buried_void_count"][frame] = (mine[:, 2] == 0).sum()
+        g = f.create_group("analysis/frames")
+        for c in FRAME_COLUMNS:
+            g[c] = frames[c]
+        g = f.create_group("analysis/voids")
+        for c in VOID_COLUMNS:
+            g[c] = np.zeros(len(rows))
+        g["frame"][...] = rows[:, 0]
+        g["track_id"][...] = rows[:, 1]
+        del g["interface"]
+        g["interface"] = rows[:, 2].astype(np.int8)
+        g["width_nm"][...] = rows[:, 3]
+        g["height_nm"][...] = rows[:, 4]
+        g = f.create_group("analysis/events")
+        g["frame"] = np.array([1, 2, 3, 3])
+        g["kind"] = np.array(["nucleation", "coalescence", "split", "collapse"], dtype=h5py.string_dtype())
+        for c in ("parents", "children", "parent_sites", "child_sites"):
+            g[c] = np.array(["0", "1", "2", "3"], dtype=h5py.string_dtype())
+        f["analysis/mg_profile"] = np.zeros((n, f["particles/metal"].attrs["n_layers"]))
+    return path
+
+
+def render(args, out):
+    """Run ``kmc plot ARGS -o OUT`` and return the decoded image."""
+    result = CliRunner().invoke(kplot.plot, [*map(str, args), "-o", str(out)])
+    assert result.exit_code == 0, result.output + result.stderr
+    data = out.read_bytes()
+    assert data[:8] == PNG_SIGNATURE
+    image = imread(out)
+    assert image.ndim == 3 and image.shape[0] > 200 and image.shape[1] > 200
+    rgba = np.ascontiguousarray((image * 255).round().astype(np.uint8)).view(np.uint32)
+    assert np.unique(rgba).size > 20, "a real figure, not a blank canvas"
+    return image
+
+
+def assert_follows_data(args_a, args_b, tmp_path):
+    """Same data -> identical pixels; different data -> different pixels."""
+    a1 = render(args_a, tmp_path / "a1.png")
+    a2 = render(args_a, tmp_path / "a2.png")
+    b = render(args_b, tmp_path / "b.png")
+    assert np.array_equal(a1, a2)
+    assert a1.shape != b.shape or not np.array_equal(a1, b)
+
+
+def figure_pixels(fig):
+    fig.canvas.draw()
+    return np.asarray(fig.canvas.buffer_rgba())
+
+
+def pixel_at(fig, ax, x, y):
+    """RGBA (0-255) of the rendered figure at data point (x, y) of ``ax``."""
+    pixels = figure_pixels(fig)
+    px, py = ax.transData.transform((x, y))
+    return pixels[pixels.shape[0] - 1 - int(round(py)), int(round(px))].astype(int)
+
+
+def rgba255(colour):
+    return (np.array(to_rgba(colour)) * 255).round().astype(int)
+
+
+# ------------------------------------------------------------------------------- colours
+def test_one_distinct_colour_per_species_and_electrolyte():
+    colours = [to_rgba(kplot.SPECIES_COLORS[c]) for c in (VACANCY, LI, MG)] + [to_rgba(kplot.ELECTROLYTE_COLOR)]
+    assert len(set(colours)) == 4
+
+
+# ------------------------------------------------------------------------------- cross-section
+def test_section_grid_maps_every_row_site_to_its_cells():
+    """Each layer's row nearest y shows its own sites, each a cell of one site spacing around its x."""
+    lat = build_bcc((6, 5, 4), "001")
+    rng = np.random.default_rng(3)
+    species = rng.integers(0, 3, lat.n_sites).astype(np.int8)
+    a = lat.lattice_constant_A
+    y = 2 * a + 0.1  # nearest to the y = 2a plane in layers with sites on the cube corners
+    sec = kplot.cross_section_grid(species, lat.positions_A, lat.box_A, lat.sites_per_layer, y)
+    assert sec.grid.shape == (lat.n_layers, 2 * 6)  # cells of a/2: every layer offset by a/2
+    assert np.all(sec.grid >= 0), "every cell of every layer is covered by a site"
+    assert np.allclose(np.diff(sec.x_edges_A), a / 2) and sec.x_edges_A[-1] - sec.x_edges_A[0] == pytest.approx(lat.box_A[0])
+    assert np.allclose(np.diff(sec.depth_edges_A), lat.layer_spacing_A)
+    for layer in range(lat.n_layers):
+        sites = np.arange(layer * lat.sites_per_layer, (layer + 1) * lat.sites_per_layer)
+        dy = np.abs((lat.positions_A[sites, 1] - y + lat.box_A[1] / 2) % lat.box_A[1] - lat.box_A[1] / 2)
+        row = sites[np.isclose(dy, dy.min())]
+        assert row.size == 6 and np.isclose(lat.positions_A[row, 1], lat.positions_A[row[0], 1]).all()
+        for s in row:
+            for offset in (-a / 4, a / 4):  # both halves of the site's cell
+                x = (lat.positions_A[s, 0] + offset - sec.x_edges_A[0]) % lat.box_A[0]
+                assert sec.grid[layer, int(x // (a / 2))] == species[s]
+
+
+def test_section_grid_shows_a_hand_made_void(runs, tmp_path):
+    path = copy_run(runs["li"], tmp_path / "void.h5")
+    with h5py.File(path, "a") as f:
+        pos = f["particles/metal/position"][()]
+        frame = np.full(pos.shape[0], LI, np.int8)
+        void = (pos[:, 0] >= 7.0) & (pos[:, 0] < 17.0) & (pos[:, 2] < 6.0)
+        frame[void] = VACANCY
+        f["particles/metal/species/value"][-1] = frame
+        box = f["particles/metal/box/edges"][()]
+        spl = int(f["particles/metal"].attrs["sites_per_layer"])
+    sec = kplot.cross_section_grid(frame, pos, box, spl, box[1] / 2)
+    x_mid = (sec.x_edges_A[:-1] + sec.x_edges_A[1:]) / 2
+    depth_mid = (sec.depth_edges_A[:-1] + sec.depth_edges_A[1:]) / 2
+    inside = (depth_mid[:, None] < 6.0) & (x_mid[None, :] > 8.9) & (x_mid[None, :] < 15.1)
+    outside = (depth_mid[:, None] > 6.0) | (x_mid[None, :] < 5.0) | (x_mid[None, :] > 19.0)
+    assert np.all(sec.grid[inside] == VACANCY) and np.all(sec.grid[outside] == LI)
+
+    # the rendered figure shows the vacancy colour inside the void, Li beside it, electrolyte above
+    fig = kplot.cross_section(path)
+    ax = fig.axes[0]
+    assert np.abs(pixel_at(fig, ax, 1.2, 0.25) - rgba255(kplot.SPECIES_COLORS[VACANCY])).max() <= 2
+    assert np.abs(pixel_at(fig, ax, 2.2, 1.0) - rgba255(kplot.SPECIES_COLORS[LI])).max() <= 2
+    assert np.abs(pixel_at(fig, ax, 1.2, -0.2) - rgba255(kplot.ELECTROLYTE_COLOR)).max() <= 2
+
+
+def test_cross_section_png_follows_data(runs, tmp_path):
+    assert_follows_data([runs["li"], "--kind", "cross-section"],
+                        [runs["li_seed2"], "--kind", "cross-section"], tmp_path)
+
+
+def test_cross_section_panels_over_stripped_charge(runs, tmp_path):
+    fig = kplot.cross_section(runs["li"], frames=[0, 2, -1])
+    panels = [ax for ax in fig.axes if ax.get_images()]
+    assert len(panels) == 3
+    with h5py.File(runs["li"], "r") as f:
+        n = f["particles/metal/species/value"].shape[0]
+        charge, monolayers = frame_charge(f)
+    assert f"{monolayers[-1]:.2f} monolayers" in panels[-1].get_title()
+    assert "mAh/cm²" in panels[0].get_title()
+    assert len([ax for ax in kplot.cross_section(runs["li"], panels=n).axes if ax.get_images()]) == n
+    one = render([runs["li"], "--kind", "cross-section"], tmp_path / "one.png")
+    strip = render([runs["li"], "--kind", "cross-section", "--panels", "3"], tmp_path / "strip.png")
+    assert strip.shape[1] > 2 * one.shape[1]
+
+
+# ------------------------------------------------------------------------------- contact
+def test_overpotential_formula():
+    """eta = 2RT/F asinh(i / (2 i0 c)), with R and F written out here independently of kmc.units."""
+    R, F = 8.314462618, 96485.33212
+    eta = overpotential_mV(0.5, np.array([1.0, 0.25, 0.0]), 1.0, 298.0)
+    assert eta[0] == pytest.approx(2 * R * 298 / F * np.arcsinh(0.25) * 1e3, rel=1e-6)
+    assert eta[1] == pytest.approx(2 * R * 298 / F * np.arcsinh(1.0) * 1e3, rel=1e-6)
+    assert eta[2] == np.inf
+
+
+def _right_axis_line(fig):
+    right = [ax for ax in fig.axes if ax.get_ylabel().startswith("estimated overpotential")]
+    assert len(right) == 1
+    return right[0].lines[0]
+
+
+def test_contact_overpotential_from_observables_or_analysis(runs, tmp_path):
+    with h5py.File(runs["li"], "r") as f:
+        par = f["parameters"].attrs
+        contact = f["observables/contact_fraction/value"][()]
+        charge = f["observables/stripped_charge/value"][()]
+        expected = overpotential_mV(par["conditions.current_density_mA_cm2"], contact, 2.0,
+                                    par["conditions.temperature_K"])
+    fig = kplot.contact_loss(runs["li"], exchange_current_mA_cm2=2.0)
+    line = _right_axis_line(fig)
+    assert np.allclose(line.get_xdata(), charge) and np.allclose(line.get_ydata(), expected)
+    loss = [ln for ln in fig.axes[0].lines if ln.get_label() == "contact loss"][0]
+    assert np.allclose(loss.get_ydata(), 100 * (1 - contact))
+
+    analysed = write_analysis(copy_run(runs["li"], tmp_path / "an.h5"))
+    line = _right_axis_line(kplot.contact_loss(analysed))
+    assert np.allclose(line.get_ydata(), np.linspace(10, 90, len(line.get_ydata())))
+
+
+def test_contact_png_follows_data(runs, tmp_path):
+    assert_follows_data([runs["li"], "--kind", "contact"], [runs["limg"], "--kind", "contact"], tmp_path)
+
+
+# ------------------------------------------------------------------------------- voids
+def test_voids_png_follows_data(runs, tmp_path):
+    a = write_analysis(copy_run(runs["li"], tmp_path / "a.h5"))
+    b = write_analysis(copy_run(runs["li"], tmp_path / "b.h5"), width_scale=2.0)
+    assert_follows_data([a, "--kind", "voids"], [b, "--kind", "voids"], tmp_path)
+
+
+def test_voids_boxes_and_event_markers(runs, tmp_path):
+    path = write_analysis(copy_run(runs["li"], tmp_path / "a.h5"))
+    fig = kplot.void_statistics(path)
+    ax_count, ax_width, ax_height = [ax for ax in fig.axes if ax.get_ylabel()]
+    with h5py.File(path, "r") as f:
+        voids = {c: f[f"analysis/voids/{c}"][()] for c in ("frame", "interface", "width_nm")}
+        charge = f["analysis/frames/stripped_charge_mAh_cm2"][()]
+    frames_with_voids = np.unique(voids["frame"][voids["interface"] == 1]).astype(int)
+    medians = [ln for ln in ax_width.lines if ln.get_linewidth() == 2]  # median lines of the boxes
+    assert len(medians) == frames_with_voids.size
+    for ln, frame in zip(medians, frames_with_voids):
+        widths = voids["width_nm"][(voids["frame"] == frame) & (voids["interface"] == 1)]
+        assert ln.get_ydata()[0] == pytest.approx(np.median(widths))
+        assert np.mean(ln.get_xdata()) == pytest.approx(charge[frame])
+    markers = {ln.get_label(): ln for ln in ax_count.lines}
+    assert {"coalescence", "split", "collapse"} <= set(markers) and "nucleation" not in markers
+    assert markers["split"].get_xdata()[0] == pytest.approx(charge[3])
+
+
+def test_voids_runs_the_analysis_when_missing(runs, tmp_path, monkeypatch):
+    """A file without /analysis is analysed once (by kmc.analysis) before the voids figure is drawn."""
+    path = copy_run(runs["li"], tmp_path / "raw.h5")
+    calls = []
+    real = kplot.analyze_file
+    monkeypatch.setattr(kplot, "analyze_file", lambda p: calls.append(p) or real(p))
+    render([path, "--kind", "voids"], tmp_path / "v.png")
+    render([path, "--kind", "voids"], tmp_path / "v2.png")
+    assert len(calls) == 1
+    with h5py.File(path, "r") as f:
+        assert "analysis/frames/interface_void_count" in f
+
+
+# ------------------------------------------------------------------------------- Mg profile
+def test_mg_profile_is_mg_over_metal_per_layer(runs):
+    fig = kplot.mg_profile(runs["limg"], frames=[-1])
+    ax = fig.axes[0]
+    with h5py.File(runs["limg"], "r") as f:
+        frame = f["particles/metal/species/value"][-1]
+        pos = f["particles/metal/position"][()]
+        layer = f["particles/metal/layer"][()]
+        bulk = f["parameters"].attrs["composition.mg_fraction"]
+    profile = [ln for ln in ax.lines if ln.get_label().startswith("frame")]
+    assert len(profile) == 1
+    depth, percent = profile[0].get_xdata(), profile[0].get_ydata()
+    for ell in range(layer.max() + 1):
+        in_layer = layer == ell
+        metal = np.count_nonzero(frame[in_layer] != VACANCY)
+        assert depth[ell] == pytest.approx(pos[in_layer, 2].mean() / 10)
+        if metal:
+            assert percent[ell] == pytest.approx(100 * np.count_nonzero(frame[in_layer] == MG) / metal)
+        else:
+            assert np.isnan(percent[ell])
+    reference = [ln for ln in ax.lines if ln.get_label().startswith("bulk")][0]
+    assert np.allclose(reference.get_ydata(), 100 * bulk)
+
+
+def test_mg_profile_png_follows_data(runs, tmp_path):
+    edited = copy_run(runs["limg"], tmp_path / "mg.h5")
+    with h5py.File(edited, "a") as f:
+        spl = int(f["particles/metal"].attrs["sites_per_layer"])
+        frame = f["particles/metal/species/value"][-1]
+        third_layer = frame[2 * spl:3 * spl]
+        third_layer[third_layer != VACANCY] = MG  # a layer of pure Mg
+        f["particles/metal/species/value"][-1] = frame
+    assert_follows_data([runs["limg"], "--kind", "mg-profile"], [edited, "--kind", "mg-profile"], tmp_path)
+
+
+# ------------------------------------------------------------------------------- compare
+def test_compare_labels_name_the_difference(runs):
+    fig = kplot.compare_runs([runs["li"], runs["limg"]], "contact_fraction")
+    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert labels == ["li_li2s (composition.mg_fraction=0)", "limg_li2s (composition.mg_fraction=0.03)"]
+    labels = kplot.run_labels([dict(h5py.File(p, "r")["parameters"].attrs) for p in (runs["li"], runs["li_seed2"])])
+    assert labels == ["li_li2s (run.seed=1)", "li_li2s (run.seed=2)"]
+    with h5py.File(runs["limg"], "r") as f:
+        mg = f["observables/interface_mg_fraction/value"][()]
+    line = kplot.compare_runs([runs["li"], runs["limg"]], "interface_mg_fraction").axes[0].lines[1]
+    assert np.allclose(line.get_ydata(), mg)
+
+
+def test_compare_png_follows_data(runs, tmp_path):
+    assert_follows_data([runs["li"], runs["limg"], "--kind", "compare"],
+                        [runs["li"], runs["limg"], "--kind", "compare", "--quantity", "vacancy_count"], tmp_path)
+
+
+# ------------------------------------------------------------------------------- bad input
+def test_bad_input_one_line_exit_2_no_file(runs, tmp_path):
+    text = tmp_path / "notes.h5"
+    text.write_text("not hdf5")
+    other = tmp_path / "other.h5"
+    with h5py.File(other, "w") as f:
+        f["x"] = 1
+    li, limg = str(runs["li"]), str(runs["limg"])
+    out, odd = str(tmp_path / "out.png"), str(tmp_path / "figure.nope")
+    cases = {
+        "no such file": [str(tmp_path / "missing.h5"), "--kind", "contact", "-o", out],
+        "not an HDF5 file": [str(text), "--kind", "contact", "-o", out],
+        "not a kmc run file": [str(other), "--kind", "contact", "-o", out],
+        "unknown kind": [li, "--kind", "sem", "-o", out],
+        "no --kind given": [li, "-o", out],
+        "out of range": [li, "--kind", "cross-section", "--frames", "0,99", "-o", out],
+        "not a list of frame numbers": [li, "--kind", "cross-section", "--frames", "first", "-o", out],
+        "allowed: 1..": [li, "--kind", "cross-section", "--panels", "99", "-o", out],
+        "outside the box": [li, "--kind", "cross-section", "--y", "1000", "-o", out],
+        "unknown quantity": [li, limg, "--kind", "compare", "--quantity", "voltage", "-o", out],
+        "does not apply": [li, "--kind", "contact", "--frames", "0", "-o", out],
+        "2 files given": [li, li, "--kind", "contact", "-o", out],
+        "allowed: > 0": [li, "--kind", "contact", "--exchange-current", "0", "-o", out],
+        "cannot write a nope image": [li, "--kind", "contact", "-o", odd],
+        "no output file": [li, "--kind", "contact"],
+        "--dpi": [li, "--kind", "contact", "--dpi", "many", "-o", out],
+    }
+    for expected, args in cases.items():
+        result = CliRunner().invoke(kplot.plot, args)
+        assert result.exit_code == 2, (expected, result.output)
+        assert isinstance(result.exception, SystemExit), "no traceback"
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("error: ") and expected in lines[0], (expected, lines)
+        assert not Path(out).exists() and not Path(odd).exists()
