@@ -149,11 +149,12 @@ def info(file):
 
 
 def _register_subcommands():
-    """Commands that live with their own modules (analysis, figures, export)."""
+    """Commands that live with their own modules (analysis, figures, export, sweeps)."""
     from kmc.analysis import analyze
     from kmc.export import export
     from kmc.plot import plot
-    for command in (analyze, plot, export):
+    from kmc.sweep import sweep
+    for command in (analyze, plot, export, sweep):
         main.add_command(command)
 
 

@@ -1,0 +1,647 @@
+"""Parameter sweeps: one TOML spec in ``runs/`` expands into many runs, one HDF5 file each.
+
+``kmc sweep SPEC`` runs them on a local process pool (or a Dask cluster), ``--status`` counts
+done / failed / pending runs, ``--collect`` (and ``load_sweep(folder)``) tabulates the results.
+The spec format is described in ``runs/README.md``.
+
+Identity of a run, and why: a run is a pure function of its resolved config, which includes
+``run.seed``.  The seed is drawn from ``numpy.random.SeedSequence(root_seed, spawn_key=(c, r))``
+where ``c`` is the first 128 bits of the SHA-256 of the resolved config *without* ``run.seed``
+and ``r`` is the replica number.  Adding values to a varied list or more replicas therefore never
+changes the seed, nor the output, of a run that already existed; ``--set`` overrides change the
+config and so get their own seeds.  The output file is ``<spec>_<h>.h5`` with ``h`` the first 12
+hex digits of the SHA-256 of ``Settings.to_toml()`` (seed included): equal names mean equal runs.
+
+Loss-free and resumable: a file is written as ``<name>.h5.partial`` and renamed when complete.
+A run is done when its ``.h5`` has ``/run`` with a ``stop_reason`` other than ``interrupted``;
+re-running the same command skips done runs, removes stale ``.partial`` files and redoes the rest.
+A run that raises is recorded in ``<name>.error.json`` and does not stop the others.
+``manifest.json`` in the output folder maps run name -> varied parameters, replica, seed, status.
+"""
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import math
+import multiprocessing
+import os
+import sys
+import time
+import tomllib
+import traceback
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor
+from concurrent.futures import wait as futures_wait
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+import h5py
+import numpy as np
+
+from kmc.config import SCHEMA, ConfigError, Settings, dumps_toml, settings_from_dict, validate
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+MANIFEST_NAME = "manifest.json"
+PARAMS_KEY = "params"   # varied key that picks the parameter file itself (e.g. Li vs Li-Mg)
+SWEEP_OWNED_KEYS = {"run.seed": "it is derived from sweep.root_seed; allowed: change sweep.root_seed",
+                    "output.path": "the sweep names every output file; allowed: --out or sweep.output "
+                                   "for the folder"}
+SPEC_KEYS = {
+    "sweep": ("description", "root_seed", "replicas", "output"),
+    "base": ("params", "set"),
+    "grid": None,       # any config key (section.key) or params
+    "zip": None,
+    "collect": ("charge_marks_mAh_cm2",),
+}
+DEFAULT_MARK_FRACTIONS = (0.25, 0.5, 0.75)   # of the smallest run.stop_stripped_mAh_cm2 in the sweep
+SEEDING_RULE = ("run.seed = SeedSequence(root_seed, spawn_key=(int(sha256(resolved config TOML "
+                "without run.seed)[:16 bytes]), replica)).generate_state(1, uint64)[0] >> 1")
+ANALYSIS_FINAL_COLUMNS = {"interface_void_count": "interface_void_count_final",
+                          "max_void_width_nm": "max_void_width_final_nm"}
+
+
+class SweepError(ValueError):
+    """Bad sweep input; the message names what is wrong and what is allowed."""
+
+
+@dataclass(frozen=True)
+class PlannedRun:
+    """One run of a sweep: its resolved config (seed included) and where it came from."""
+    name: str               # output file is <name>.h5
+    varied: dict            # varied key -> value as resolved (params: the spec's path string)
+    replica: int
+    seed: int
+    config: dict            # Settings.to_dict() of the resolved config
+    source: str             # the parameter file it was built from
+
+    def describe(self) -> str:
+        return ", ".join([f"{k}={v}" for k, v in self.varied.items()] + [f"replica {self.replica}"])
+
+
+@dataclass(frozen=True)
+class SweepPlan:
+    spec_path: Path
+    spec_name: str
+    root_seed: int
+    output_dir: Path
+    overrides: tuple[str, ...]
+    varied_keys: tuple[str, ...]
+    charge_marks_mAh_cm2: tuple[float, ...]
+    runs: tuple[PlannedRun, ...]
+
+
+# ------------------------------------------------------------------------------- spec -> plan
+def _config_key_error(name: str) -> str | None:
+    """Why ``name`` is not a config key (None if it is one)."""
+    parts = name.split(".")
+    if len(parts) != 2 or not all(parts):
+        return f"{name!r} is not section.key; allowed: a config key such as conditions.stack_pressure_MPa"
+    section, key = parts
+    if section not in SCHEMA:
+        return f"unknown section [{section}] in {name!r}; allowed sections: {', '.join(SCHEMA)}"
+    if key not in SCHEMA[section]:
+        return f"unknown key {name}; allowed keys in [{section}]: {', '.join(SCHEMA[section])}"
+    return None
+
+
+def _flat_keys(table: dict, where: str, allow_params: bool) -> dict:
+    """{section: {key: v}} (TOML dotted keys) or {"section.key": v} -> {"section.key": v}, checked."""
+    flat = {}
+    for top, value in table.items():
+        if top == PARAMS_KEY and allow_params:
+            items = [(PARAMS_KEY, value)]
+        elif isinstance(value, dict):
+            items = [(f"{top}.{key}", v) for key, v in value.items()]
+        else:
+            items = [(top, value)]
+        for name, v in items:
+            if name != PARAMS_KEY or not allow_params:
+                problem = _config_key_error(name)
+                if problem:
+                    also = f" (or {PARAMS_KEY}, the parameter file)" if allow_params else ""
+                    raise SweepError(f"{where}: {problem}{also}")
+                if name in SWEEP_OWNED_KEYS:
+                    raise SweepError(f"{where}: {name} cannot be set in a sweep: {SWEEP_OWNED_KEYS[name]}")
+            if name in flat:
+                raise SweepError(f"{where}: {name} is given twice; allowed: each key once")
+            flat[name] = v
+    return flat
+
+
+def _resolve_params(value, spec_dir: Path, where: str) -> Path:
+    """A parameter file relative to the spec file, else to the repository root."""
+    if not isinstance(value, str) or not value:
+        raise SweepError(f"{where}: expected a parameter file path, got {value!r}; allowed: a TOML path "
+                         "relative to the spec file or the repository, e.g. params/li_li2s.toml")
+    for candidate in (spec_dir / value, REPO_ROOT / value):
+        if candidate.is_file():
+            return candidate.resolve()
+    raise SweepError(f"{where}: parameter file {value!r} not found next to the spec ({spec_dir}) or in "
+                     f"the repository ({REPO_ROOT}); allowed: an existing TOML path, e.g. params/li_li2s.toml")
+
+
+def _read_toml(path: Path, what: str) -> dict:
+    if not path.is_file():
+        raise SweepError(f"{what} {str(path)!r} does not exist; allowed: a TOML file, e.g. runs/pressure.toml")
+    try:
+        return tomllib.loads(path.read_text())
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise SweepError(f"{path}: not valid TOML: {exc}") from None
+
+
+def _check_spec_layout(spec: dict, where: str):
+    for section, value in spec.items():
+        if section not in SPEC_KEYS:
+            raise SweepError(f"{where}: unknown section [{section}]; allowed sections: {', '.join(SPEC_KEYS)}")
+        if not isinstance(value, dict):
+            raise SweepError(f"{where}: [{section}] must be a table, got {type(value).__name__}")
+        allowed = SPEC_KEYS[section]
+        for key in value if allowed is not None else ():
+            if key not in allowed:
+                raise SweepError(f"{where}: unknown key {section}.{key}; allowed keys in [{section}]: "
+                                 f"{', '.join(allowed)}")
+
+
+def _int_setting(table: dict, key: str, where: str, default, minimum: int) -> int:
+    value = table.get(key, default)
+    if value is None:
+        raise SweepError(f"{where}: missing required key sweep.{key}; allowed: an integer >= {minimum}")
+    if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value < 2**63:
+        raise SweepError(f"{where}: sweep.{key} = {value!r}; allowed: an integer {minimum} <= x < 2**63")
+    return value
+
+
+def _varied_lists(table: dict, section: str, where: str) -> dict:
+    lists = _flat_keys(table, f"{where} [{section}]", allow_params=True)
+    for name, values in lists.items():
+        if not isinstance(values, list) or not values:
+            raise SweepError(f"{where} [{section}]: {name} = {values!r}; allowed: a non-empty list of values")
+    return lists
+
+
+def _points(grid: dict, zipped: dict, where: str) -> list[dict]:
+    """Cartesian product of the grid lists, times the rows of the zipped lists."""
+    lengths = {name: len(values) for name, values in zipped.items()}
+    if len(set(lengths.values())) > 1:
+        raise SweepError(f"{where} [zip]: lists have different lengths "
+                         f"({', '.join(f'{k}: {n}' for k, n in lengths.items())}); allowed: equal lengths")
+    zip_rows = [dict(zip(zipped, row)) for row in zip(*zipped.values())] if zipped else [{}]
+    return [dict(zip(grid, combo)) | row for combo in itertools.product(*grid.values()) for row in zip_rows]
+
+
+def _identity_without_seed(config: dict) -> bytes:
+    reduced = {section: {k: v for k, v in values.items() if (section, k) != ("run", "seed")}
+               for section, values in config.items()}
+    return hashlib.sha256(dumps_toml(reduced).encode()).digest()
+
+
+def derive_seed(root_seed: int, config: dict, replica: int) -> int:
+    """The 63-bit ``run.seed`` of a run (``SEEDING_RULE``): stable under adding values or replicas."""
+    config_key = int.from_bytes(_identity_without_seed(config)[:16], "big")
+    state = np.random.SeedSequence(root_seed, spawn_key=(config_key, replica)).generate_state(1, np.uint64)
+    return int(state[0] >> np.uint64(1))
+
+
+def config_hash(settings: Settings) -> str:
+    """First 12 hex digits of the SHA-256 of the resolved config (seed included)."""
+    return hashlib.sha256(settings.to_toml().encode()).hexdigest()[:12]
+
+
+def _override_key(item: str) -> str:
+    return item.split("=", 1)[0].strip()
+
+
+def _plan_run(params_table: dict, params_path: Path, base_set: dict, point: dict, overrides: tuple,
+              root_seed: int, replica: int, spec_name: str, where: str) -> PlannedRun:
+    """Resolve one run's config (params file < [base.set] < --set; varied keys are set nowhere else),
+    then its seed and name."""
+    raw = {section: dict(values) if isinstance(values, dict) else values for section, values in params_table.items()}
+    for name, value in itertools.chain(base_set.items(), point.items()):
+        if name != PARAMS_KEY:
+            section, key = name.split(".")
+            if not isinstance(raw.setdefault(section, {}), dict):
+                raise SweepError(f"{params_path}: [{section}] must be a table")
+            raw[section][key] = value
+    try:
+        resolved = settings_from_dict(raw, list(overrides)).to_dict()
+    except ConfigError as exc:
+        label = ", ".join(f"{k}={v}" for k, v in point.items()) or "the base point"
+        raise SweepError(f"{where}, run with {label}: {exc}") from None
+    resolved["run"]["seed"] = derive_seed(root_seed, resolved, replica)
+    settings = Settings(validate(resolved), str(params_path))
+    varied = {k: (v if k == PARAMS_KEY else settings.flat()[k]) for k, v in point.items()}
+    return PlannedRun(f"{spec_name}_{config_hash(settings)}", varied, replica, settings.run.seed,
+                      settings.to_dict(), str(params_path))
+
+
+def expand_sweep(spec_path, overrides=(), output_dir=None) -> SweepPlan:
+    """Read and validate a spec and build every run's resolved config; raise SweepError before any work."""
+    spec_path = Path(spec_path)
+    spec = _read_toml(spec_path, "sweep spec")
+    where = f"sweep spec {spec_path}"
+    _check_spec_layout(spec, where)
+    head, base = spec.get("sweep", {}), spec.get("base", {})
+    root_seed = _int_setting(head, "root_seed", where, None, 0)
+    replicas = _int_setting(head, "replicas", where, 1, 1)
+    spec_dir = spec_path.resolve().parent
+    if not isinstance(base.get("set", {}), dict):
+        raise SweepError(f"{where}: [base.set] must be a table of section.key = value; allowed: e.g. "
+                         "run.stop_stripped_mAh_cm2 = 1e-4")
+    base_set = _flat_keys(base.get("set", {}), f"{where} [base.set]", allow_params=False)
+    grid = _varied_lists(spec.get("grid", {}), "grid", where)
+    zipped = _varied_lists(spec.get("zip", {}), "zip", where)
+    in_both = sorted(grid.keys() & zipped.keys())
+    if in_both:
+        raise SweepError(f"{where}: {in_both[0]} is varied in both [grid] and [zip]; allowed: one of them")
+    varied_keys = tuple(grid) + tuple(zipped)
+    set_and_varied = sorted(base_set.keys() & set(varied_keys))
+    if set_and_varied:
+        raise SweepError(f"{where}: {set_and_varied[0]} is both set in [base.set] and varied; "
+                         "allowed: one of them")
+    if PARAMS_KEY not in varied_keys and "params" not in base:
+        raise SweepError(f"{where}: missing base.params; allowed: a parameter file path such as "
+                         "params/li_li2s.toml (or vary params in [grid] / [zip])")
+    overrides = tuple(overrides)
+    for item in overrides:
+        key = _override_key(item)
+        problem = _config_key_error(key) if "=" in item else "expected section.key=value"
+        if problem:
+            raise SweepError(f"--set {item!r}: {problem}")
+        if key in varied_keys:
+            raise SweepError(f"--set {item!r}: {key} is varied by the spec; allowed: keys the spec does not vary")
+        if key in SWEEP_OWNED_KEYS:
+            raise SweepError(f"--set {item!r}: {key} cannot be set in a sweep: {SWEEP_OWNED_KEYS[key]}")
+
+    param_tables: dict[Path, dict] = {}
+    runs, by_name = [], {}
+    for replica in range(replicas):            # replica-major: a first pass covers every point
+        for point in _points(grid, zipped, where):
+            params_value = point.get(PARAMS_KEY, base.get("params"))
+            params_where = f"{where} [{'grid/zip' if PARAMS_KEY in point else 'base'}] params"
+            params_path = _resolve_params(params_value, spec_dir, params_where)
+            if params_path not in param_tables:
+                param_tables[params_path] = _read_toml(params_path, "parameter file")
+            run = _plan_run(param_tables[params_path], params_path, base_set, point, overrides,
+                            root_seed, replica, spec_path.stem, where)
+            if run.name in by_name:
+                raise SweepError(f"{where}: runs ({by_name[run.name].describe()}) and ({run.describe()}) "
+                                 "resolve to the same config; allowed: distinct values in each varied list")
+            by_name[run.name] = run
+            runs.append(run)
+
+    if output_dir is not None:
+        out = Path(output_dir)
+    elif "output" in head:
+        if not isinstance(head["output"], str) or not head["output"]:
+            raise SweepError(f"{where}: sweep.output = {head['output']!r}; allowed: a folder path")
+        out = spec_dir / head["output"]
+    else:
+        out = spec_dir / "out" / spec_path.stem
+    if out.exists() and not out.is_dir():
+        raise SweepError(f"output folder {out} exists and is not a folder; allowed: a folder path (--out)")
+    return SweepPlan(spec_path, spec_path.stem, root_seed, out, overrides, varied_keys,
+                     _charge_marks(spec.get("collect", {}), runs, where), tuple(runs))
+
+
+def _charge_marks(collect: dict, runs: list[PlannedRun], where: str) -> tuple[float, ...]:
+    """Stripped charges (mAh/cm2) at which --collect reports the contact fraction."""
+    if "charge_marks_mAh_cm2" in collect:
+        marks = collect["charge_marks_mAh_cm2"]
+        if not isinstance(marks, list) or not all(isinstance(m, (int, float)) and not isinstance(m, bool)
+                                                  and 0 < m < math.inf for m in marks):
+            raise SweepError(f"{where}: collect.charge_marks_mAh_cm2 = {marks!r}; allowed: a list of "
+                             "positive numbers (mAh/cm2)")
+        return tuple(float(m) for m in marks)
+    stops = [r.config["run"]["stop_stripped_mAh_cm2"] for r in runs if r.config["run"]["stop_stripped_mAh_cm2"] > 0]
+    return tuple(float(f"{f * min(stops):.12g}") for f in DEFAULT_MARK_FRACTIONS) if stops else ()
+
+
+# ------------------------------------------------------------------------------- run states
+def output_path(folder, name: str) -> Path:
+    return Path(folder) / f"{name}.h5"
+
+
+def error_path(folder, name: str) -> Path:
+    return Path(folder) / f"{name}.error.json"
+
+
+def is_complete(path) -> bool:
+    """The file exists, opens and holds /run with a stop reason of a run that was not interrupted."""
+    try:
+        with h5py.File(path, "r") as f:
+            return "run" in f and f["run"].attrs.get("stop_reason", "interrupted") != "interrupted"
+    except (OSError, KeyError):
+        return False
+
+
+def run_state(folder, name: str) -> str:
+    """'done', 'failed' (an error record and no complete output) or 'pending'."""
+    if is_complete(output_path(folder, name)):
+        return "done"
+    if error_path(folder, name).is_file():
+        return "failed"
+    return "pending"
+
+
+def _write_json(path: Path, data):
+    """Write JSON through a temporary name so readers never see half a file."""
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(data, indent=1, allow_nan=False) + "\n")
+    os.replace(tmp, path)
+
+
+def _read_manifest(folder) -> dict:
+    path = Path(folder) / MANIFEST_NAME
+    if not path.is_file():
+        return {}
+    try:
+        return json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise SweepError(f"{path}: not a readable sweep manifest ({exc}); allowed: the JSON kmc sweep writes, "
+                         "or delete it and re-run the sweep") from None
+
+
+def _write_manifest(plan: SweepPlan, states: dict, errors: dict):
+    """Merge this plan's runs into the folder's manifest (runs from earlier plans are kept)."""
+    old = _read_manifest(plan.output_dir).get("runs", {})
+    planned = {run.name for run in plan.runs}
+    runs = {name: dict(entry, status=run_state(plan.output_dir, name))
+            for name, entry in old.items() if name not in planned}
+    for run in plan.runs:
+        runs[run.name] = {"file": f"{run.name}.h5", "varied": run.varied,
+                          "replica": run.replica, "seed": run.seed, "overrides": list(plan.overrides),
+                          "status": states[run.name], "error": errors.get(run.name)}
+    _write_json(plan.output_dir / MANIFEST_NAME, {
+        "spec": str(plan.spec_path.resolve()), "spec_name": plan.spec_name, "root_seed": plan.root_seed,
+        "seeding_rule": SEEDING_RULE, "varied_keys": list(plan.varied_keys),
+        "charge_marks_mAh_cm2": list(plan.charge_marks_mAh_cm2), "runs": runs})
+
+
+def _error_summary(folder, name: str) -> str:
+    try:
+        return json.loads(error_path(folder, name).read_text())["error"]
+    except (OSError, ValueError, KeyError) as exc:
+        return f"(unreadable error record: {exc})"
+
+
+# ------------------------------------------------------------------------------- running
+def execute_run(run: PlannedRun, folder: str) -> dict:
+    """Run one sweep run into ``folder/<name>.h5``; failures come back as a record instead of raising."""
+    from kmc.io import H5Writer
+    from kmc.simulation import Simulation
+    wall0 = time.perf_counter()
+    try:
+        sim = Simulation(Settings(run.config, run.source))
+        writer = H5Writer(output_path(folder, run.name), sim)
+        try:
+            result = sim.run(writer, progress=False)
+        except BaseException:
+            writer.abort()
+            raise
+    except Exception as exc:
+        return {"status": "failed", "error": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc(),
+                "wall_time_s": time.perf_counter() - wall0}
+    if result.stop_reason == "interrupted":     # Ctrl-C: keep only complete runs under final names
+        output_path(folder, run.name).unlink()
+        return {"status": "pending", "stop_reason": result.stop_reason, "wall_time_s": time.perf_counter() - wall0}
+    return {"status": "done", "stop_reason": result.stop_reason, "wall_time_s": time.perf_counter() - wall0}
+
+
+def warm_jit(run: PlannedRun):
+    """Compile the engine here (or load it from numba's cache) before fanning out, so the workers
+    load cached machine code instead of all compiling at once."""
+    from kmc.simulation import Simulation
+    depth = run.config["lattice"]["cells"][2]   # keeps the layer_vacancy_eV length check valid
+    settings = Settings(run.config, run.source).with_overrides([f"lattice.cells=[4,4,{depth}]",
+                                                                "run.max_events=1000"])
+    Simulation(settings).run(None, progress=False)
+
+
+def _usable_cpus() -> int:
+    """CPUs this process may run on (the affinity mask where the OS has one)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def _outcome(future) -> dict:
+    try:
+        return future.result()
+    except Exception as exc:       # the worker process died (BrokenProcessPool, KilledWorker, ...)
+        return {"status": "failed", "error": f"{type(exc).__name__}: {exc}", "traceback": "", "wall_time_s": math.nan}
+
+
+def _local_outcomes(todo, folder: str, workers: int):
+    """(run, outcome) as runs finish on a local pool of spawned processes (fresh interpreters, as on a
+    cluster: they load the engine from numba's cache and inherit no state of this process).
+
+    Only as many runs as workers are handed out at a time, so after Ctrl-C (which the workers see
+    too, ending their runs as interrupted) no queued run starts.
+    """
+    context = multiprocessing.get_context("spawn")
+    waiting = iter(todo)
+    with ProcessPoolExecutor(max_workers=min(workers, len(todo)), mp_context=context) as pool:
+        running = {}
+
+        def hand_out():
+            run = next(waiting, None)
+            if run is not None:
+                running[pool.submit(execute_run, run, folder)] = run
+
+        for _ in range(min(workers, len(todo))):
+            hand_out()
+        while running:
+            finished, _ = futures_wait(running, return_when=FIRST_COMPLETED)
+            for future in finished:
+                run = running.pop(future)
+                hand_out()
+                yield run, _outcome(future)
+
+
+def _dask_outcomes(todo, folder: str, client):
+    """(run, outcome) as runs finish on a Dask distributed cluster."""
+    from dask.distributed import as_completed
+    futures = {client.submit(execute_run, run, folder, pure=False): run for run in todo}
+    try:
+        for future in as_completed(list(futures)):
+            yield futures[future], _outcome(future)
+    finally:
+        client.cancel(list(futures))
+
+
+def _connect(scheduler: str):
+    from dask.distributed import Client
+    try:
+        return Client(scheduler, timeout="10s")
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise SweepError(f"cannot connect to the Dask scheduler {scheduler!r} ({exc}); allowed: the address "
+                         "of a running scheduler, e.g. tcp://127.0.0.1:8786") from None
+
+
+def run_sweep(plan: SweepPlan, workers: int | None = None, scheduler: str | None = None) -> dict:
+    """Run every run of ``plan`` that is not done; return {'done': n, 'failed': n, 'pending': n}."""
+    client = _connect(scheduler) if scheduler else None
+    folder = plan.output_dir.resolve()
+    folder.mkdir(parents=True, exist_ok=True)
+    states = {run.name: run_state(folder, run.name) for run in plan.runs}
+    errors = {name: _error_summary(folder, name) for name, state in states.items() if state == "failed"}
+    todo = [run for run in plan.runs if states[run.name] != "done"]
+    for run in todo:
+        partial = Path(str(output_path(folder, run.name)) + ".partial")
+        if partial.is_file():
+            partial.unlink()
+    _write_manifest(plan, states, errors)
+    click.echo(f"{plan.spec_name}: {len(plan.runs)} runs, {len(plan.runs) - len(todo)} already done, "
+               f"{len(todo)} to run -> {plan.output_dir}")
+    try:
+        if todo:
+            try:
+                warm_jit(todo[0])
+            except Exception as exc:   # that run will fail on its own and be recorded
+                click.echo(f"JIT warm-up skipped ({type(exc).__name__}: {exc})", err=True)
+            outcomes = (_dask_outcomes(todo, str(folder), client) if client is not None
+                        else _local_outcomes(todo, str(folder), workers or _usable_cpus()))
+            for k, (run, outcome) in enumerate(outcomes, 1):
+                states[run.name] = outcome["status"]
+                if outcome["status"] == "failed":
+                    errors[run.name] = outcome["error"]
+                    _write_json(error_path(folder, run.name), {
+                        "run": run.name, "varied": run.varied, "replica": run.replica, "seed": run.seed,
+                        "error": outcome["error"], "traceback": outcome["traceback"]})
+                else:
+                    errors.pop(run.name, None)
+                    error_path(folder, run.name).unlink(missing_ok=True)
+                _write_manifest(plan, states, errors)
+                detail = outcome.get("stop_reason") if outcome["status"] != "failed" else outcome["error"]
+                click.echo(f"[{k}/{len(todo)}] {outcome['status']:7s} {run.name}  ({run.describe()})  "
+                           f"{outcome['wall_time_s']:.1f} s  {detail}")
+    finally:
+        if client is not None:
+            client.close()
+    counts = {s: sum(1 for v in states.values() if v == s) for s in ("done", "failed", "pending")}
+    click.echo(f"{counts['done']} done, {counts['failed']} failed, {counts['pending']} pending of {len(plan.runs)}")
+    return counts
+
+
+def sweep_status(plan: SweepPlan) -> tuple[dict, list[tuple[PlannedRun, str]]]:
+    """Counts of done / failed / pending runs, and (run, error) for each failure; writes nothing."""
+    states = {run.name: run_state(plan.output_dir, run.name) for run in plan.runs}
+    counts = {s: sum(1 for v in states.values() if v == s) for s in ("done", "failed", "pending")}
+    failures = [(run, _error_summary(plan.output_dir, run.name)) for run in plan.runs if states[run.name] == "failed"]
+    return counts, failures
+
+
+# ------------------------------------------------------------------------------- collecting
+def run_metrics(path, charge_marks_mAh_cm2=()) -> dict:
+    """Summary of one finished run file: final observables, contact at stripped-charge marks, /run
+    figures, and the final void count and width when the file has an /analysis group."""
+    with h5py.File(path, "r") as f:
+        obs = f["observables"]
+        charge = obs["stripped_charge/value"][()]
+        contact = obs["contact_fraction/value"][()]
+        row = {"contact_fraction_final": float(contact[-1])}
+        for mark in charge_marks_mAh_cm2:   # NaN beyond the run's final charge: no extrapolation
+            row[f"contact_fraction_at_{mark:g}_mAh_cm2"] = float(np.interp(mark, charge, contact,
+                                                                           left=math.nan, right=math.nan))
+        row["stripped_charge_final_mAh_cm2"] = float(charge[-1])
+        row["vacancy_count_final"] = int(obs["vacancy_count/value"][-1])
+        row["interface_mg_fraction_final"] = float(obs["interface_mg_fraction/value"][-1])
+        frames = f.get("analysis/frames")
+        for column, name in ANALYSIS_FINAL_COLUMNS.items():
+            if frames is not None and column in frames:
+                row[name] = frames[column][-1].item()
+        run = f["run"].attrs
+        row["events"] = int(run["events"])
+        row["events_per_s"] = float(run["events_per_s"])
+        row["kmc_time_s"] = float(run["kmc_time_s"])
+        row["stop_reason"] = str(run["stop_reason"])
+    return row
+
+
+def load_sweep(folder, charge_marks_mAh_cm2=None, names=None):
+    """One pandas DataFrame row per finished run of the sweep in ``folder`` (from its manifest):
+    the varied parameters, replica, ``run_metrics``, seed and file name.
+
+    ``charge_marks_mAh_cm2`` defaults to the marks recorded in the manifest; ``names`` restricts
+    (and orders) the runs.  Runs that are not finished are left out.
+    """
+    import pandas as pd
+    folder = Path(folder)
+    manifest = _read_manifest(folder)
+    if not manifest:
+        raise SweepError(f"no {MANIFEST_NAME} in {folder}; allowed: an output folder of kmc sweep")
+    marks = manifest.get("charge_marks_mAh_cm2", []) if charge_marks_mAh_cm2 is None else charge_marks_mAh_cm2
+    entries = manifest["runs"]
+    rows = []
+    for name in names if names is not None else entries:
+        entry = entries.get(name)
+        if entry is None or not is_complete(output_path(folder, name)):
+            continue
+        row = dict(entry["varied"], replica=entry["replica"])
+        row.update(run_metrics(output_path(folder, name), marks))
+        row.update(seed=entry["seed"], file=f"{name}.h5")
+        if entry.get("overrides"):
+            row["overrides"] = " ".join(entry["overrides"])
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+# ------------------------------------------------------------------------------- command line
+def _fail(message: str):
+    click.echo(f"error: {message}", err=True)
+    sys.exit(2)
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("spec", type=click.Path(dir_okay=False))
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Local worker processes (default: the CPUs this process may use).")
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help="Run on an existing Dask distributed cluster, e.g. tcp://host:8786.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
+              help="Output folder (default: sweep.output, or out/<spec name>/ beside the spec).")
+@click.option("--set", "overrides", multiple=True, metavar="SECTION.KEY=VALUE",
+              help="Override a config value in every run (repeatable), e.g. --set lattice.cells=[8,8,6].")
+@click.option("--status", "show_status", is_flag=True, help="Count done / failed / pending runs; list failures.")
+@click.option("--collect", is_flag=True, help="Print one row per finished run: varied parameters and metrics (CSV).")
+@click.option("--json", "as_json", is_flag=True, help="With --collect: print JSON records.")
+def sweep(spec, workers, scheduler, out_dir, overrides, show_status, collect, as_json):
+    """Run a parameter sweep from a spec in runs/ (format: runs/README.md); resumable."""
+    if show_status and collect:
+        _fail("--status and --collect are exclusive; allowed: one of them")
+    if as_json and not collect:
+        _fail("--json applies to --collect; allowed: --collect --json")
+    try:
+        plan = expand_sweep(spec, overrides, out_dir)
+        if show_status:
+            counts, failures = sweep_status(plan)
+            click.echo(f"{plan.spec_name}: {len(plan.runs)} runs in {plan.output_dir}: {counts['done']} done, "
+                       f"{counts['failed']} failed, {counts['pending']} pending")
+            for run, error in failures:
+                click.echo(f"  failed {run.name}  ({run.describe()}): {error}")
+            return
+        if collect:
+            _print_collected(plan, as_json)
+            return
+        counts = run_sweep(plan, workers, scheduler)
+    except SweepError as exc:
+        _fail(str(exc))
+    except KeyboardInterrupt:
+        click.echo("interrupted; re-run the same command to resume", err=True)
+        sys.exit(130)
+    if counts["failed"]:
+        sys.exit(1)
+
+
+def _print_collected(plan: SweepPlan, as_json: bool):
+    """The finished runs of this plan as CSV (or JSON records); unfinished ones are counted on stderr."""
+    import pandas as pd
+    started = (plan.output_dir / MANIFEST_NAME).is_file()
+    table = (load_sweep(plan.output_dir, plan.charge_marks_mAh_cm2, [run.name for run in plan.runs])
+             if started else pd.DataFrame())
+    if len(table) < len(plan.runs):
+        click.echo(f"{len(plan.runs) - len(table)} of {len(plan.runs)} runs not finished (left out)", err=True)
+    if as_json:
+        records = table.astype(object).where(table.notna(), None).to_dict(orient="records")
+        click.echo(json.dumps(records, indent=1, default=lambda v: v.item()))
+    elif len(table):
+        click.echo(table.to_csv(index=False), nl=False)
