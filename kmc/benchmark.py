@@ -109,24 +109,28 @@ _MEMORY_SCRIPT = """
 import resource
 from kmc.config import load_config
 from kmc.simulation import Simulation
+def peak():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+tiny = Simulation(load_config({params!r}, ["lattice.geometry=bulk", "lattice.cells=[4,4,4]",
+                                          "composition.vacancy_fraction=0.01", "run.max_events=1"]))
+tiny.step(10000)   # JIT loaded or compiled: its memory is in the baseline
+base = peak()
 n = {cells}
 sim = Simulation(load_config({params!r}, ["lattice.geometry=bulk", f"lattice.cells=[{{n}},{{n}},{{n}}]",
                                          "composition.vacancy_fraction=0.01", "run.max_events=1"]))
 sim.step(10000)
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, sim.lattice.n_sites)
+print(base, peak(), sim.lattice.n_sites)
 """
 
 
 def memory_per_site(sites: int = 4_000_000) -> dict:
-    """Peak resident memory per site of a bulk run, above that of a tiny run (interpreter, JIT)."""
-    def peak(cells):
-        out = subprocess.run([sys.executable, "-c", _MEMORY_SCRIPT.format(cells=cells, params=str(PARAMS))],
-                             capture_output=True, text=True, check=True).stdout.split()
-        return int(out[-2]) * 1024, int(out[-1])
-    peak(4)  # fills the JIT cache if it is stale, so the next tiny run measures a warm start
-    base, base_sites = peak(4)
-    big, n_sites = peak(bulk_box_cells(sites))
-    return {"kind": "memory", "sites": n_sites, "peak_bytes_per_site": (big - base) / (n_sites - base_sites)}
+    """Peak resident memory per site of a bulk run: the rise of the process's peak RSS from a
+    warmed-up baseline (interpreter, JIT) to the end of a run of ``sites`` sites."""
+    out = subprocess.run([sys.executable, "-c", _MEMORY_SCRIPT.format(cells=bulk_box_cells(sites),
+                                                                      params=str(PARAMS))],
+                         capture_output=True, text=True, check=True).stdout.split()
+    base_kB, peak_kB, n_sites = (int(x) for x in out[-3:])
+    return {"kind": "memory", "sites": n_sites, "peak_bytes_per_site": (peak_kB - base_kB) * 1024 / n_sites}
 
 
 def frame_write_time(sites: int = 500_000, frames: int = 5) -> dict:
