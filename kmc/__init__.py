@@ -6,3 +6,10 @@ def load(path, as_xarray=None):
     """Load a run file for analysis (xarray.Dataset if xarray is installed, else a dict)."""
     from kmc.io import load as _load
     return _load(path, as_xarray)
+
+
+def load_analysis(path):
+    """The void analysis of a run file (written by ``kmc analyze``): per-frame, per-void and
+    per-event tables as pandas DataFrames, and the Mg profile (frame x layer)."""
+    from kmc.analysis import load_analysis as _load_analysis
+    return _load_analysis(path)

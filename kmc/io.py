@@ -217,9 +217,13 @@ def load(path, as_xarray: bool | None = None):
 
     Returns an ``xarray.Dataset`` (dimensions ``frame``, ``site``, ``xyz``, ``sample``,
     ``event_class``) when xarray is installed, else a dict of numpy arrays with the same names.
-    Pass ``as_xarray=False`` to force the dict.
+    Pass ``as_xarray=False`` to force the dict.  If ``kmc analyze`` has been run, the per-frame
+    void statistics are variables ``analysis_<column>`` on the ``frame`` dimension and the Mg
+    profile is ``analysis_mg_profile`` (frame, layer_index); the per-void and per-event tables are
+    pandas DataFrames from ``kmc.load_analysis(path)`` (in the dict: under "analysis").
     """
     with h5py.File(path, "r") as f:
+        analysed = "analysis" in f
         metal = f["particles/metal"]
         data = {
             "species": metal["species/value"][()],
@@ -244,10 +248,16 @@ def load(path, as_xarray: bool | None = None):
             as_xarray = True
         except ImportError:
             as_xarray = False
+    analysis = None
+    if analysed:
+        from kmc.analysis import load_analysis
+        analysis = load_analysis(path)
     if not as_xarray:
         data.update(observables)
         data["parameters"] = params
         data["attrs"] = attrs
+        if analysis is not None:
+            data["analysis"] = analysis
         return data
     import xarray as xr
     ds = xr.Dataset(
@@ -269,6 +279,12 @@ def load(path, as_xarray: bool | None = None):
     for name, value in observables.items():
         dims = ("sample", "event_class") if value.ndim == 2 else ("sample",)
         ds[name] = (dims, value, {"unit": OBSERVABLE_UNITS.get(name, "")})
+    if analysis is not None:
+        frames = analysis["frames"]
+        for column in frames:
+            if column != "frame":
+                ds[f"analysis_{column}"] = (("frame",), np.asarray(frames[column]))
+        ds["analysis_mg_profile"] = (("frame", "layer_index"), analysis["mg_profile"])
     ds.attrs.update({k: v for k, v in params.items() if isinstance(v, (str, int, float))})
     ds.attrs.update(attrs)
     ds.attrs["box_A"] = data["box_A"]

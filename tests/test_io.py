@@ -133,3 +133,23 @@ def test_same_seed_bit_identical(tmp_path, li_params):
     differing = [k for k in a if not k.startswith("parameters") and not _equal(a[k], b[k])]
     assert not differing
     assert not _equal(a["particles/metal/species/value"], c["particles/metal/species/value"])
+
+
+def test_load_exposes_analysis(limg_file, tmp_path):
+    pytest.importorskip("xarray")
+    import shutil
+    from kmc.analysis import analyze_file
+    path = tmp_path / "a.h5"
+    shutil.copy(limg_file, path)
+    assert "analysis_contact_fraction" not in kmc.load(path)
+    analyze_file(path)
+    ds = kmc.load(path)
+    assert ds["analysis_interface_void_count"].dims == ("frame",)
+    assert np.allclose(ds["analysis_contact_fraction"].values,
+                       (ds["species"].values[:, :int(ds.attrs["sites_per_layer"])] != 0).mean(1))
+    assert ds["analysis_mg_profile"].dims == ("frame", "layer_index")
+    tables = kmc.load_analysis(path)
+    assert {"frames", "voids", "events", "mg_profile"} <= set(tables)
+    assert len(tables["voids"]) > 0 and "track_id" in tables["voids"]
+    d = kmc.load(path, as_xarray=False)
+    assert len(d["analysis"]["frames"]) == ds.sizes["frame"]
