@@ -7,7 +7,6 @@ GAS_CONSTANT_J_per_mol_K = 8.314462618
 COULOMB_PER_MAH = 3.6
 CM2_PER_A2 = 1e-16
 J_PER_M2_PER_EV_PER_A2 = 16.02176634  # 1 eV/A^2 in J/m^2
-LI_MOLAR_VOLUME_CM3 = 12.97  # seed 004 (partial molar volume of Li)
 AVOGADRO = 6.02214076e23
 
 
@@ -30,9 +29,3 @@ def physical_time_s(charge_mAh_cm2: float, current_density_mA_cm2: float) -> flo
     if current_density_mA_cm2 <= 0:
         return math.nan
     return charge_mAh_cm2 / current_density_mA_cm2 * 3600.0
-
-
-def li_thickness_um(charge_mAh_cm2: float) -> float:
-    """Thickness of Li metal that a given areal charge removes (partial molar volume of Li)."""
-    mol_per_cm2 = charge_mAh_cm2 * COULOMB_PER_MAH / (ELEMENTARY_CHARGE_C * AVOGADRO)
-    return mol_per_cm2 * LI_MOLAR_VOLUME_CM3 * 1e4

@@ -197,3 +197,16 @@ def test_detailed_balance_single_vacancy_layer_occupancy(li_params):
         print(f"layer {layer}: model {expected[layer]:.4f}  kMC {mean[layer]:.4f} +- {sem[layer]:.4f}")
     assert np.all(np.abs(mean - expected) <= 4 * sem + 0.002)
     assert expected.min() > 0.01  # the test really samples every layer
+
+
+def test_time_averaged_layer_vacancies_conserve_the_count(li_params):
+    """In a closed box without stripping the vacancy number is fixed, so the time-averaged
+    per-layer counts sum to it exactly, and L1 (the cheapest layer) holds the most."""
+    sim = Simulation(load_config(li_params, [
+        "lattice.cells=[4,4,3]", "composition.vacancy_fraction=0.03", "boundary.bottom='closed'",
+        "conditions.current_density_mA_cm2=0", "run.stop_stripped_mAh_cm2=0", "run.max_events=1"]))
+    n = int((sim.occupancy == VAC).sum())
+    sim.step(50000)
+    profile = sim.time_averaged_layer_vacancies()
+    assert profile.sum() == pytest.approx(n, rel=1e-9)
+    assert profile.argmax() == 0
