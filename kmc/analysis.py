@@ -27,7 +27,6 @@ from kmc.engine import LI, MG, VAC
 
 EVENT_KINDS = ("nucleation", "growth", "shrinkage", "coalescence", "split", "collapse", "dissolution")
 
-FARADAY_C_per_mol = units.ELEMENTARY_CHARGE_C * units.AVOGADRO
 # Typical order of magnitude for Li | Li6PS5Cl; a user parameter (kmc analyze --exchange-current).
 DEFAULT_EXCHANGE_CURRENT_mA_cm2 = 1.0
 
@@ -402,7 +401,7 @@ def overpotential_mV(current_density_mA_cm2, contact_fraction, exchange_current_
     f = np.asarray(contact_fraction, dtype=np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
         local_current = current_density_mA_cm2 / f
-    thermal_V = 2.0 * units.GAS_CONSTANT_J_per_mol_K * temperature_K / FARADAY_C_per_mol
+    thermal_V = 2.0 * units.GAS_CONSTANT_J_per_mol_K * temperature_K / units.FARADAY_C_per_mol
     return 1e3 * thermal_V * np.arcsinh(local_current / (2.0 * exchange_current_mA_cm2))
 
 

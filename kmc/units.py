@@ -8,6 +8,7 @@ COULOMB_PER_MAH = 3.6
 CM2_PER_A2 = 1e-16
 J_PER_M2_PER_EV_PER_A2 = 16.02176634  # 1 eV/A^2 in J/m^2
 AVOGADRO = 6.02214076e23
+FARADAY_C_per_mol = ELEMENTARY_CHARGE_C * AVOGADRO
 
 
 def kT_eV(temperature_K: float) -> float:
