@@ -160,6 +160,7 @@ class H5Writer:
         sp["time"][n - 1] = time_s
         sp["value"][n - 1] = occupancy
         self.n_frames = n
+        self.f.flush()  # a killed run leaves a .partial file that opens, with every frame so far
 
     def write_series(self, step: int, time_s: float, observables: dict):
         obs = self.f["observables"]
@@ -176,6 +177,7 @@ class H5Writer:
             val.resize(n, axis=0)
             val[n - 1] = observables[name]
         self.n_samples = n
+        self.f.flush()
 
     def finish(self, result):
         run = self.f.require_group("run")
