@@ -60,7 +60,9 @@ def run(config, overrides, output, overwrite, progress):
         _fail(f"output {path} is a directory; allowed: a file path ending in .h5")
     try:
         sim = Simulation(settings)
-    except ValueError as exc:
+        io.check_output_location(path, io.estimated_output_bytes(settings, sim.lattice.n_sites,
+                                                                   sim.charge_per_atom_mAh_cm2))
+    except (ValueError, OSError) as exc:
         _fail(str(exc))
     writer = io.H5Writer(path, sim)
     try:

@@ -329,5 +329,43 @@ def info(path) -> str:
     return "\n".join(lines)
 
 
+def estimated_output_bytes(settings, n_sites: int, charge_per_atom_mAh_cm2: float) -> int:
+    """Upper bound on a run file's size: static arrays plus uncompressed int8 frames.
+
+    Frames and observable samples are counted from the charge or event schedule when a matching
+    stop is set; with neither, two of each (first and last) are assumed.
+    """
+    run, out = settings.run, settings.output
+    frames = 2
+    if out.frame_every_mAh_cm2 and run.stop_stripped_mAh_cm2:
+        frames += int(run.stop_stripped_mAh_cm2 / out.frame_every_mAh_cm2)
+    if out.frame_every_events and run.max_events:
+        frames += run.max_events // out.frame_every_events
+    samples = 2 + (int(run.stop_stripped_mAh_cm2 / out.series_every_mAh_cm2)
+                   if out.series_every_mAh_cm2 and run.stop_stripped_mAh_cm2 else 0)
+    static = n_sites * (3 * 8 + 8 * 4 + 4)   # positions, neighbours, layer
+    overhead = 2_000_000                      # HDF5 metadata and preallocated observable chunks
+    return overhead + static + frames * n_sites + 200 * samples
+
+
+def check_output_location(path: Path, needed_bytes: int) -> None:
+    """Raise OSError with a one-line reason if ``path``'s folder cannot take the run's file."""
+    import shutil
+    import tempfile
+    folder = path.parent
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".kmc-write-test-"):
+            pass
+    except OSError as exc:
+        raise OSError(f"output folder {folder} is not writable ({exc.strerror}); allowed: a writable "
+                      "folder (-o or output.path)") from None
+    free = shutil.disk_usage(folder).free
+    if free < needed_bytes:
+        raise OSError(f"output folder {folder} has {free / 1e6:.0f} MB free but the run may write up to "
+                      f"{needed_bytes / 1e6:.0f} MB; allowed: a folder with more room (-o), or fewer "
+                      "frames (output.frame_every_*) or a smaller box")
+
+
 def default_output_path(settings) -> Path:
     return Path("runs/out") / f"{settings.model.name}_s{settings.run.seed}.h5"

@@ -90,3 +90,28 @@ def test_params_show_json(li_params):
     assert json.loads(r.output)["energy"]["li_li_bond_eV"] == 0.125
     r = CliRunner().invoke(main, ["params", "show", "no_such_chemistry"])
     assert r.exit_code == 2 and "li_li2s" in r.stderr
+
+
+def test_refuses_when_output_folder_lacks_room(tmp_path, li_params, monkeypatch):
+    import shutil
+    from collections import namedtuple
+    usage = namedtuple("usage", "total used free")
+    monkeypatch.setattr(shutil, "disk_usage", lambda p: usage(10**9, 10**9 - 1000, 1000))
+    out = tmp_path / "sub" / "run.h5"
+    r = CliRunner().invoke(main, ["run", str(li_params), "-o", str(out)])
+    assert r.exit_code == 2 and "MB free" in r.stderr and "allowed" in r.stderr
+    assert not out.exists() and not list((tmp_path / "sub").iterdir())
+
+
+def test_output_size_estimate_bounds_a_real_file(tmp_path, li_params):
+    """The room check's estimate is an upper bound of what a run really writes."""
+    from kmc.io import estimated_output_bytes
+    from kmc.simulation import Simulation
+    out = tmp_path / "r.h5"
+    over = ["--set", "lattice.cells=[6,6,4]", "--set", "run.acceleration=1e8",
+            "--set", "run.stop_stripped_mAh_cm2=1e-4"]
+    r = CliRunner().invoke(main, ["run", str(li_params), "-o", str(out), *over])
+    assert r.exit_code == 0, r.stderr
+    sim = Simulation(load_config(li_params, [o for o in over if o != "--set"]))
+    assert out.stat().st_size <= estimated_output_bytes(sim.settings, sim.lattice.n_sites,
+                                                        sim.charge_per_atom_mAh_cm2)
