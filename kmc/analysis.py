@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import math
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +23,7 @@ from numba import njit
 
 from kmc import __version__, units
 from kmc.engine import LI, MG, VAC
+from kmc.errors import fail
 
 EVENT_KINDS = ("nucleation", "growth", "shrinkage", "coalescence", "split", "collapse", "dissolution")
 
@@ -760,7 +760,8 @@ SUMMARY_COLUMNS = (("frame", "frame", 5, "d"), ("stripped_charge_mAh_cm2", "mAh/
 
 @click.command("analyze")
 @click.argument("file", type=click.Path())
-@click.option("--exchange-current", "exchange_current", type=float, default=1.0, show_default=True,
+@click.option("--exchange-current", "exchange_current", type=float,
+              default=DEFAULT_EXCHANGE_CURRENT_mA_cm2, show_default=True,
               help="Exchange current density i0 (mA/cm2) of the Butler-Volmer overpotential estimate.")
 @click.option("--json", "as_json", is_flag=True, help="Print the per-frame summary as a JSON list.")
 def analyze(file, exchange_current, as_json):
@@ -769,8 +770,7 @@ def analyze(file, exchange_current, as_json):
         result = compute_analysis(file, exchange_current)
         write_analysis(file, result, exchange_current)
     except AnalysisInputError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(2)
+        fail(str(exc))
     frames = result["frames"]
     n = frames["frame"].size
     if as_json:

@@ -6,19 +6,14 @@ and no output file.
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import click
 
 from kmc.config import ConfigError, load_config
+from kmc.errors import fail
 
 PARAMS_DIR = Path(__file__).resolve().parent.parent / "params"
-
-
-def _fail(message: str):
-    click.echo(f"error: {message}", err=True)
-    sys.exit(2)
 
 
 def resolve_params(name: str) -> Path:
@@ -52,18 +47,18 @@ def run(config, overrides, output, overwrite, progress):
     try:
         settings = load_config(resolve_params(config), list(overrides))
     except ConfigError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     path = Path(output or settings.output.path or io.default_output_path(settings))
     if path.exists() and not overwrite:
-        _fail(f"output {path} exists; allowed: a new path (-o), or --overwrite to replace it")
+        fail(f"output {path} exists; allowed: a new path (-o), or --overwrite to replace it")
     if path.is_dir():
-        _fail(f"output {path} is a directory; allowed: a file path ending in .h5")
+        fail(f"output {path} is a directory; allowed: a file path ending in .h5")
     try:
         sim = Simulation(settings)
         io.check_output_location(path, io.estimated_output_bytes(settings, sim.lattice.n_sites,
                                                                    sim.charge_per_atom_mAh_cm2))
     except (ValueError, OSError) as exc:
-        _fail(str(exc))
+        fail(str(exc))
     writer = io.H5Writer(path, sim)
     try:
         result = sim.run(writer, progress=progress)
@@ -101,7 +96,7 @@ def params_show(name, fit, as_json):
     try:
         settings = load_config(resolve_params(name))
     except ConfigError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     if not fit:
         if as_json:
             click.echo(json.dumps(settings.to_dict(), indent=2))
@@ -147,7 +142,7 @@ def info(file):
     try:
         click.echo(io.info(file))
     except (OSError, KeyError) as exc:
-        _fail(f"{file} is not a readable kmc run file ({exc}); allowed: an .h5 file written by kmc run")
+        fail(f"{file} is not a readable kmc run file ({exc}); allowed: an .h5 file written by kmc run")
 
 
 def _register_subcommands():

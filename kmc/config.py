@@ -28,7 +28,6 @@ class Key:
     default: Any
     check: Callable[[Any], bool] | None = None
     allowed: str = ""             # human description of the allowed values
-    doc: str = ""
 
 
 def _pos(x):
@@ -51,7 +50,7 @@ def _cells(v):
 F = (int, float)
 SCHEMA: dict[str, dict[str, Key]] = {
     "model": {
-        "name": Key(str, "unnamed", doc="short name of the chemistry; used for output names"),
+        "name": Key(str, "unnamed"),  # short name of the chemistry; used for output names
         "description": Key(str, ""),
     },
     "lattice": {

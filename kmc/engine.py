@@ -270,11 +270,29 @@ def _vacancy_layer_move(from_layer, to_layer, t, layer_vac, layer_vac_time, laye
 
 
 @njit(cache=True)
-def _add_vacancy(s, site_vac, vac_site, ints):
+def _add_vacancy(s, site_vac, vac_site, stamp, ints):
     k = ints[I_NVAC]
     vac_site[k] = s
     site_vac[s] = k
+    stamp[k] = 0  # not refreshed yet in any event
     ints[I_NVAC] = k + 1
+
+
+@njit(cache=True)
+def _swap_vacancy(src, dst, occ, nbr, cnt, site_vac, vac_site, spl, t, layer_vac, layer_vac_time,
+                  layer_last_t):
+    """The vacancy at src and the atom at dst trade places (a hop, or creep's long-range move):
+    species, neighbour counts, vacancy index and layer integrals follow.  Returns the atom's
+    species; the caller updates the L1 lists, which only L1 sites need."""
+    x = occ[dst]
+    k = site_vac[src]
+    _set_species(src, x, occ, nbr, cnt)
+    _set_species(dst, VAC, occ, nbr, cnt)
+    vac_site[k] = dst
+    site_vac[dst] = k
+    site_vac[src] = -1
+    _vacancy_layer_move(src // spl, dst // spl, t, layer_vac, layer_vac_time, layer_last_t)
+    return x
 
 
 @njit(cache=True)
@@ -392,7 +410,7 @@ def init_state(occ, nbr, cnt, opposite, l1nb2, spl, n_layers, site_vac, vac_site
     l1_vac_pos[:] = -1
     for s in range(occ.shape[0]):
         if occ[s] == VAC:
-            _add_vacancy(s, site_vac, vac_site, ints)
+            _add_vacancy(s, site_vac, vac_site, stamp, ints)
     if has_interface:
         for s in range(spl):
             if occ[s] == LI:
@@ -402,7 +420,6 @@ def init_state(occ, nbr, cnt, opposite, l1nb2, spl, n_layers, site_vac, vac_site
             else:
                 ints[I_NL1_MG] += 1
     for k in range(ints[I_NVAC]):
-        stamp[k] = 0
         tot = vacancy_rates(vac_site[k], occ, nbr, cnt, l1nb2, spl, n_layers, pair, site, l1_pair, kra,
                             nu, inv_kT, has_interface, exit_rate, bulk_rates, bulk_layer, cache_key, cache_val, vac_rates, k)
         _tree_set(tree, cap, k, tot)
@@ -470,13 +487,8 @@ def run_chunk(occ, nbr, cnt, opposite, l1nb2, spl, n_layers, site_vac, vac_site,
                 counts[EV_EXIT] += 1
             else:
                 j = nbr[v, d]
-                x = occ[j]
-                _set_species(v, x, occ, nbr, cnt)
-                _set_species(j, VAC, occ, nbr, cnt)
-                vac_site[k] = j
-                site_vac[j] = k
-                site_vac[v] = -1
-                _vacancy_layer_move(v // spl, j // spl, clock[0], layer_vac, layer_vac_time, layer_last_t)
+                x = _swap_vacancy(v, j, occ, nbr, cnt, site_vac, vac_site, spl, clock[0], layer_vac,
+                                  layer_vac_time, layer_last_t)
                 if has_interface:
                     if v < spl:
                         _l1_change(v, VAC, x, l1_li, l1_li_pos, l1_vac, l1_vac_pos, ints)
@@ -491,8 +503,7 @@ def run_chunk(occ, nbr, cnt, opposite, l1nb2, spl, n_layers, site_vac, vac_site,
             s = l1_li[int(next_uniform(rng) * ints[I_NL1_LI])]
             _set_species(s, VAC, occ, nbr, cnt)
             _l1_change(s, LI, VAC, l1_li, l1_li_pos, l1_vac, l1_vac_pos, ints)
-            _add_vacancy(s, site_vac, vac_site, ints)
-            stamp[site_vac[s]] = 0
+            _add_vacancy(s, site_vac, vac_site, stamp, ints)
             _vacancy_layer_move(-1, 0, clock[0], layer_vac, layer_vac_time, layer_last_t)
             ints[I_NSTRIP] += 1
             counts[EV_STRIP] += 1
@@ -512,14 +523,8 @@ def run_chunk(occ, nbr, cnt, opposite, l1nb2, spl, n_layers, site_vac, vac_site,
             if b < 0:
                 counts[EV_NULL] += 1
             else:
-                x = occ[b]
-                k = site_vac[s]
-                _set_species(s, x, occ, nbr, cnt)
-                _set_species(b, VAC, occ, nbr, cnt)
-                vac_site[k] = b
-                site_vac[b] = k
-                site_vac[s] = -1
-                _vacancy_layer_move(0, n_layers - 1, clock[0], layer_vac, layer_vac_time, layer_last_t)
+                x = _swap_vacancy(s, b, occ, nbr, cnt, site_vac, vac_site, spl, clock[0], layer_vac,
+                                  layer_vac_time, layer_last_t)
                 _l1_change(s, VAC, x, l1_li, l1_li_pos, l1_vac, l1_vac_pos, ints)
                 counts[EV_CREEP] += 1
                 creep_rate = -1.0
@@ -533,8 +538,7 @@ def run_chunk(occ, nbr, cnt, opposite, l1nb2, spl, n_layers, site_vac, vac_site,
                 counts[EV_NULL] += 1
             else:
                 _set_species(b, VAC, occ, nbr, cnt)
-                _add_vacancy(b, site_vac, vac_site, ints)
-                stamp[site_vac[b]] = 0
+                _add_vacancy(b, site_vac, vac_site, stamp, ints)
                 _vacancy_layer_move(-1, n_layers - 1, clock[0], layer_vac, layer_vac_time, layer_last_t)
                 counts[EV_ENTER] += 1
                 changed[0] = b

@@ -5,11 +5,10 @@ holds ~1e4 Li atoms that would hide them.  ``--all-sites`` writes every site.  C
 file's site positions in angstrom, so z is the depth below the electrolyte (increasing downwards).
 
 This module also holds the checks every reader of run files on the command line shares (``kmc
-plot`` uses them): is this a kmc run file, which frames does it hold, and one-line errors.
+plot`` uses them): is this a kmc run file, which frames does it hold (one-line errors: kmc.errors).
 """
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,7 +16,10 @@ import click
 import h5py
 import numpy as np
 
-VACANCY, LI, MG = 0, 1, 2
+from kmc.engine import LI, MG
+from kmc.errors import fail
+from kmc.engine import VAC as VACANCY
+
 SPECIES_NAMES = {VACANCY: "Va", LI: "Li", MG: "Mg"}  # "Va": vacancy, not an element symbol in OVITO
 LAMMPS_TYPES = {LI: 1, MG: 2, VACANCY: 3}
 LAMMPS_MASSES = {LI: 6.94, MG: 24.305, VACANCY: 1.0}  # g/mol; a vacancy has none, LAMMPS needs > 0
@@ -31,12 +33,6 @@ REQUIRED_DATASETS = ("particles/metal/species/value", "particles/metal/species/s
 
 class RunFileError(ValueError):
     """Bad input to a reader of run files; the message names what is wrong and what is allowed."""
-
-
-def fail(message: str):
-    """End a command the project's way: one 'error: ...' line on stderr, exit code 2."""
-    click.echo(f"error: {message}", err=True)
-    sys.exit(2)
 
 
 class OneLineErrorCommand(click.Command):

@@ -23,10 +23,9 @@ import numpy as np
 
 from kmc import units
 from kmc.config import Settings
+from kmc.engine import LI, MG, VAC
 from lattices import Lattice, build_bcc
 
-VAC, LI, MG = 0, 1, 2
-SPECIES_NAMES = {VAC: "vacancy", LI: "Li", MG: "Mg"}
 
 
 @dataclass(frozen=True)

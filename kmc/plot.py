@@ -19,10 +19,10 @@ from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
 
-from kmc import units
 from kmc.analysis import DEFAULT_EXCHANGE_CURRENT_mA_cm2, analyze_file, overpotential_mV
+from kmc.errors import fail
 from kmc.export import (LI, MG, VACANCY, OneLineErrorCommand, RunFileError, check_output_path,
-                        check_run_file, fail, read_frames, resolve_frames)
+                        check_run_file, read_frames, resolve_frames)
 
 SPECIES_COLORS = {VACANCY: "#23203f", LI: "#bcc7d3", MG: "#e0622a"}
 SPECIES_LABELS = {VACANCY: "vacancy", LI: "Li", MG: "Mg"}

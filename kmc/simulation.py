@@ -253,7 +253,7 @@ class Simulation:
             writer.write_frame(self.events, self.time_s, self.occupancy)
             writer.write_series(self.events, self.time_s, self.observables())
         wall0 = _time.perf_counter()
-        last = (self.events, self.time_s)
+        events_at_start = self.events
         reason = "events"
         try:
             while True:
@@ -297,7 +297,7 @@ class Simulation:
             if bar is not None:
                 bar.close()
         wall = _time.perf_counter() - wall0
-        result = RunResult(stop_reason=reason, events=self.events - last[0],
+        result = RunResult(stop_reason=reason, events=self.events - events_at_start,
                            kmc_time_s=self.time_s, wall_time_s=wall, observables=self.observables())
         if writer is not None:
             writer.finish(result)

@@ -40,6 +40,7 @@ import h5py
 import numpy as np
 
 from kmc.config import SCHEMA, ConfigError, Settings, dumps_toml, settings_from_dict, validate
+from kmc.errors import fail
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 MANIFEST_NAME = "manifest.json"
@@ -586,11 +587,6 @@ def load_sweep(folder, charge_marks_mAh_cm2=None, names=None):
 
 
 # ------------------------------------------------------------------------------- command line
-def _fail(message: str):
-    click.echo(f"error: {message}", err=True)
-    sys.exit(2)
-
-
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("spec", type=click.Path(dir_okay=False))
 @click.option("--workers", type=click.IntRange(min=1), default=None,
@@ -607,9 +603,9 @@ def _fail(message: str):
 def sweep(spec, workers, scheduler, out_dir, overrides, show_status, collect, as_json):
     """Run a parameter sweep from a spec in runs/ (format: runs/README.md); resumable."""
     if show_status and collect:
-        _fail("--status and --collect are exclusive; allowed: one of them")
+        fail("--status and --collect are exclusive; allowed: one of them")
     if as_json and not collect:
-        _fail("--json applies to --collect; allowed: --collect --json")
+        fail("--json applies to --collect; allowed: --collect --json")
     try:
         plan = expand_sweep(spec, overrides, out_dir)
         if show_status:
@@ -624,7 +620,7 @@ def sweep(spec, workers, scheduler, out_dir, overrides, show_status, collect, as
             return
         counts = run_sweep(plan, workers, scheduler)
     except SweepError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     except KeyboardInterrupt:
         click.echo("interrupted; re-run the same command to resume", err=True)
         sys.exit(130)

@@ -1,7 +1,6 @@
 """Driver: stop conditions, output schedules, interrupt handling."""
 import h5py
 import numpy as np
-import pytest
 
 from kmc.config import load_config
 from kmc.io import H5Writer
