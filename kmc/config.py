@@ -118,6 +118,11 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "series_every_events": Key(int, 0, _nonneg, ">= 0 (0: off)"),
         "series_every_s": Key(F, 0.0, _nonneg, ">= 0 (0: off)"),
     },
+    "tracers": {
+        # Tagged atoms whose lattice jumps are followed, for tracer diffusion (MSD) observables.
+        "count": Key(int, 0, lambda x: 0 <= x <= 10_000_000, "0 <= count <= 1e7 (0: off)"),
+        "species": Key(str, "all", lambda v: v in ("all", "Li", "Mg"), "'all', 'Li' or 'Mg'"),
+    },
 }
 
 

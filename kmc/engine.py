@@ -296,6 +296,28 @@ def _swap_vacancy(src, dst, occ, nbr, cnt, site_vac, vac_site, spl, t, layer_vac
 
 
 @njit(cache=True)
+def _tracer_move(src, dst, slot, tracer_of_site, tracer_site, tracer_jumps):
+    """The atom at src moved to dst; if it is a tracer, follow it and count the jump in ``slot``
+    (slot < 0: a non-local move such as creep, which relocates it without a lattice jump)."""
+    t = tracer_of_site[src]
+    if t >= 0:
+        tracer_of_site[src] = -1
+        tracer_of_site[dst] = t
+        tracer_site[t] = dst
+        if slot >= 0:
+            tracer_jumps[t, slot] += 1
+
+
+@njit(cache=True)
+def _tracer_lost(s, tracer_of_site, tracer_site):
+    """The atom at s left the box (stripped, or replaced by a vacancy entering from the bulk)."""
+    t = tracer_of_site[s]
+    if t >= 0:
+        tracer_of_site[s] = -1
+        tracer_site[t] = -1
+
+
+@njit(cache=True)
 def _remove_vacancy(s, site_vac, vac_site, vac_rates, tree, cap, stamp, ints):
     k = site_vac[s]
     last = ints[I_NVAC] - 1
@@ -428,7 +450,8 @@ def init_state(occ, nbr, cnt, opposite, l1nb2, spl, n_layers, site_vac, vac_site
 @njit(cache=True)
 def run_chunk(occ, nbr, cnt, opposite, l1nb2, spl, n_layers, site_vac, vac_site, vac_rates, tree, cap, stamp,
               l1_li, l1_li_pos, l1_vac, l1_vac_pos, ints, counts, clock, rng,
-              layer_vac, layer_vac_time, layer_last_t, pair, site, l1_pair, kra, nu, inv_kT, has_interface, exit_rate,
+              layer_vac, layer_vac_time, layer_last_t, tracer_of_site, tracer_site, tracer_jumps,
+              pair, site, l1_pair, kra, nu, inv_kT, has_interface, exit_rate,
               bulk_rates, bulk_layer, cache_key, cache_val, strip_rate, creep_k_full, creep_n, enter_rate, mg_fraction,
               max_events, t_stop, strip_stop, contact_stop):
     """Run events until a limit is reached; returns (stop code, events done).
@@ -437,7 +460,11 @@ def run_chunk(occ, nbr, cnt, opposite, l1nb2, spl, n_layers, site_vac, vac_site,
     that count over kMC time (up to layer_last_t), for time-averaged depth profiles.
     Limits: max_events for this call, t_stop (s), strip_stop (total stripped atoms),
     contact_stop (stop when L1 metal atoms <= this; -1 disables).
+    Tracers (tagged atoms, for diffusion): tracer_of_site maps a site to its tracer index or -1
+    (an empty array switches tracking off), tracer_site is each tracer's site (-1 once it left
+    the box), tracer_jumps[t, d] counts its jumps along neighbour slot d.
     """
+    tracking = tracer_of_site.shape[0] > 0
     changed = np.empty(2, np.int32)
     bottom0 = (n_layers - 1) * spl
     done = 0
@@ -489,6 +516,8 @@ def run_chunk(occ, nbr, cnt, opposite, l1nb2, spl, n_layers, site_vac, vac_site,
                 j = nbr[v, d]
                 x = _swap_vacancy(v, j, occ, nbr, cnt, site_vac, vac_site, spl, clock[0], layer_vac,
                                   layer_vac_time, layer_last_t)
+                if tracking:  # the atom jumped from j to v, along the reverse of slot d
+                    _tracer_move(j, v, opposite[d], tracer_of_site, tracer_site, tracer_jumps)
                 if has_interface:
                     if v < spl:
                         _l1_change(v, VAC, x, l1_li, l1_li_pos, l1_vac, l1_vac_pos, ints)
@@ -501,6 +530,8 @@ def run_chunk(occ, nbr, cnt, opposite, l1nb2, spl, n_layers, site_vac, vac_site,
                 n_changed = 2
         elif u < r_hop + strip_rate:
             s = l1_li[int(next_uniform(rng) * ints[I_NL1_LI])]
+            if tracking:
+                _tracer_lost(s, tracer_of_site, tracer_site)
             _set_species(s, VAC, occ, nbr, cnt)
             _l1_change(s, LI, VAC, l1_li, l1_li_pos, l1_vac, l1_vac_pos, ints)
             _add_vacancy(s, site_vac, vac_site, stamp, ints)
@@ -525,6 +556,8 @@ def run_chunk(occ, nbr, cnt, opposite, l1nb2, spl, n_layers, site_vac, vac_site,
             else:
                 x = _swap_vacancy(s, b, occ, nbr, cnt, site_vac, vac_site, spl, clock[0], layer_vac,
                                   layer_vac_time, layer_last_t)
+                if tracking:
+                    _tracer_move(b, s, -1, tracer_of_site, tracer_site, tracer_jumps)
                 _l1_change(s, VAC, x, l1_li, l1_li_pos, l1_vac, l1_vac_pos, ints)
                 counts[EV_CREEP] += 1
                 creep_rate = -1.0
@@ -537,6 +570,8 @@ def run_chunk(occ, nbr, cnt, opposite, l1nb2, spl, n_layers, site_vac, vac_site,
             if occ[b] == VAC:
                 counts[EV_NULL] += 1
             else:
+                if tracking:
+                    _tracer_lost(b, tracer_of_site, tracer_site)
                 _set_species(b, VAC, occ, nbr, cnt)
                 _add_vacancy(b, site_vac, vac_site, stamp, ints)
                 _vacancy_layer_move(-1, n_layers - 1, clock[0], layer_vac, layer_vac_time, layer_last_t)

@@ -7,6 +7,8 @@ File layout (units are attributes named ``unit``):
   /particles/metal/species    step, time (s), value (n_frames, n_sites) int8: 0 vacancy, 1 Li, 2 Mg
   /particles/metal/neighbors  (n_sites, 8) int32 first neighbours (-1: none)
   /particles/metal/layer      (n_sites,) int32, 0 = L1 (touches the electrolyte)
+  /particles/tracers/         runs with tracers only: species (n,), initial_site (n,), and per
+                              frame step, time, displacement (n_frames, n, 3) A, site (-1: left)
   /observables/<name>         step, time (s), value, one sample per series-schedule tick
   /parameters                 config_toml, every resolved key as an attribute, code_version, seed,
                               and the model tables the engine used
@@ -42,6 +44,19 @@ OBSERVABLE_DOCS = {
     "interface_mg_fraction": "Mg atoms / metal atoms in L1",
     "event_counts": "cumulative events per class: " + ", ".join(engine.EVENT_CLASSES),
 }
+# Written only by runs with tracers (see the [tracers] config section).
+TRACER_OBSERVABLE_UNITS = {
+    "tracer_msd_li": "angstrom^2",
+    "tracer_msd_mg": "angstrom^2",
+    "tracer_jumps_li": "1",
+    "tracer_jumps_mg": "1",
+}
+OBSERVABLE_DOCS.update({
+    "tracer_msd_li": "mean squared displacement of the Li tracers still in the box (lattice jumps)",
+    "tracer_msd_mg": "mean squared displacement of the Mg tracers still in the box (lattice jumps)",
+    "tracer_jumps_li": "mean number of jumps per Li tracer still in the box",
+    "tracer_jumps_mg": "mean number of jumps per Mg tracer still in the box",
+})
 SPECIES_LEGEND = "0 vacancy, 1 Li, 2 Mg"
 
 
@@ -125,9 +140,25 @@ class H5Writer:
         model.attrs["note"] = ("strip_total_per_s and creep rates include the acceleration factor; "
                                "physical_time = stripped charge / current is the cell time")
 
+        self._obs_units = dict(OBSERVABLE_UNITS)
+        self._tracers = sim.tracer_site.size > 0
+        if self._tracers:
+            self._obs_units.update(TRACER_OBSERVABLE_UNITS)
+            tr = f.create_group("particles/tracers")
+            tr.create_dataset("species", data=sim.tracer_species).attrs["legend"] = SPECIES_LEGEND
+            tr.create_dataset("initial_site", data=sim.tracer_site)
+            n_tr = sim.tracer_site.size
+            for name, shape, dtype in [("step", (), np.int64), ("time", (), np.float64),
+                                       ("displacement", (n_tr, 3), np.float64), ("site", (n_tr,), np.int32)]:
+                tr.create_dataset(name, shape=(0, *shape), maxshape=(None, *shape), dtype=dtype,
+                                      chunks=(1, *shape) if shape else (1024,))
+            tr["time"].attrs["unit"] = "s"
+            tr["displacement"].attrs["unit"] = "angstrom"
+            tr["displacement"].attrs["description"] = "sum of lattice jump vectors since the start"
+
         obs = f.create_group("observables")
         first = None
-        for name, unit in OBSERVABLE_UNITS.items():
+        for name, unit in self._obs_units.items():
             g = obs.create_group(name)
             if first is None:
                 g.create_dataset("step", shape=(0,), maxshape=(None,), dtype=np.int64, chunks=(4096,))
@@ -149,7 +180,8 @@ class H5Writer:
         self._first_obs = first
 
     # -- time-dependent content ------------------------------------------------------------------
-    def write_frame(self, step: int, time_s: float, occupancy: np.ndarray):
+    def write_frame(self, step: int, time_s: float, occupancy: np.ndarray, tracers=None):
+        """One snapshot; ``tracers`` = (displacement_A, site) for runs with tracers."""
         sp = self.f["particles/metal/species"]
         if self.n_frames and sp["step"][self.n_frames - 1] == step:
             return  # the state at this step is already stored
@@ -159,6 +191,11 @@ class H5Writer:
         sp["step"][n - 1] = step
         sp["time"][n - 1] = time_s
         sp["value"][n - 1] = occupancy
+        if self._tracers:
+            tr = self.f["particles/tracers"]
+            for name, value in zip(("step", "time", "displacement", "site"), (step, time_s, *tracers)):
+                tr[name].resize(n, axis=0)
+                tr[name][n - 1] = value
         self.n_frames = n
         self.f.flush()  # a killed run leaves a .partial file that opens, with every frame so far
 
@@ -172,7 +209,7 @@ class H5Writer:
         first["time"].resize((n,))
         first["step"][n - 1] = step
         first["time"][n - 1] = time_s
-        for name in OBSERVABLE_UNITS:
+        for name in self._obs_units:
             val = obs[name]["value"]
             val.resize(n, axis=0)
             val[n - 1] = observables[name]
@@ -280,7 +317,7 @@ def load(path, as_xarray: bool | None = None):
     ds["neighbors"] = (("site", "neighbor_slot"), data["neighbors"])
     for name, value in observables.items():
         dims = ("sample", "event_class") if value.ndim == 2 else ("sample",)
-        ds[name] = (dims, value, {"unit": OBSERVABLE_UNITS.get(name, "")})
+        ds[name] = (dims, value, {"unit": {**OBSERVABLE_UNITS, **TRACER_OBSERVABLE_UNITS}.get(name, "")})
     if analysis is not None:
         frames = analysis["frames"]
         for column in frames:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from kmc import engine, units
-from kmc.config import Settings, load_config
+from kmc.config import ConfigError, Settings, load_config
 from kmc.model import LI, MG, VAC, build_energy_model, build_event_rates, build_lattice
 
 INT64_MAX = np.iinfo(np.int64).max
@@ -40,6 +40,21 @@ def initial_occupancy(settings: Settings, n_sites: int) -> np.ndarray:
     occ[pick[:n_vac]] = VAC
     occ[pick[n_vac:n_vac + n_mg]] = MG
     return occ
+
+
+def choose_tracers(settings: Settings, occupancy: np.ndarray) -> np.ndarray:
+    """Sites of the atoms to tag as tracers, drawn from the run seed (a stream of its own, so
+    tracking never changes the trajectory)."""
+    tr = settings.tracers
+    if tr.count == 0:
+        return np.zeros(0, np.int32)
+    wanted = {"all": (LI, MG), "Li": (LI,), "Mg": (MG,)}[tr.species]
+    candidates = np.flatnonzero(np.isin(occupancy, wanted)).astype(np.int32)
+    if tr.count > candidates.size:
+        raise ConfigError(f"tracers.count = {tr.count} but the box holds only {candidates.size} "
+                          f"atoms of species {tr.species!r}; allowed: 0 <= count <= {candidates.size}")
+    gen = np.random.Generator(np.random.PCG64(np.random.SeedSequence([settings.run.seed, 2])))
+    return np.sort(gen.choice(candidates, size=tr.count, replace=False)).astype(np.int32)
 
 
 @dataclass
@@ -118,6 +133,16 @@ class Simulation:
         self.layer_last_time = np.zeros(lat.n_layers, np.float64)
         self.rng = rng_state_from_seed(settings.run.seed)
         self.events = 0
+        # Tracers: tracer_site[t] is where tagged atom t is now (-1 once it left the box);
+        # tracer_jumps[t, d] counts its jumps along neighbour slot d, so its displacement is
+        # tracer_jumps @ neighbor_vectors_A, exact and free of periodic-image bookkeeping.
+        self.tracer_site = choose_tracers(settings, self.occupancy)
+        self.tracer_species = self.occupancy[self.tracer_site].copy()
+        self.tracer_jumps = np.zeros((self.tracer_site.size, 8), np.int64)
+        self.tracer_of_site = np.zeros(lat.n_sites if self.tracer_site.size else 0, np.int32)
+        if self.tracer_site.size:
+            self.tracer_of_site[:] = -1
+            self.tracer_of_site[self.tracer_site] = np.arange(self.tracer_site.size, dtype=np.int32)
         self._bulk_rates = self.model.bulk_rate_table()
         self._bulk_layers = self.model.bulk_layers(self.lattice.n_layers)
         # Memo of exp(-Ea/kT) for the engine; -1 is the bit pattern of no float Ea can take (a NaN).
@@ -188,6 +213,7 @@ class Simulation:
                 self.vacancy_rates, self.tree, self.capacity, self.stamp, self.l1_li,
                 self.l1_li_pos, self.l1_vac, self.l1_vac_pos, self.ints, self.counts, self.clock,
                 self.rng, self.layer_vacancies, self.layer_vacancy_time, self.layer_last_time,
+                self.tracer_of_site, self.tracer_site, self.tracer_jumps,
                 *self._model_args(), r.strip_total_per_s,
                 r.creep_per_void_site_full_contact_per_s, r.creep_stress_exponent,
                 r.create_total_per_s, self.settings.composition.mg_fraction,
@@ -215,6 +241,25 @@ class Simulation:
     def stripped_atoms(self) -> int:
         return int(self.ints[engine.I_NSTRIP])
 
+    def tracer_displacements_A(self) -> np.ndarray:
+        """(n_tracers, 3) displacement of every tracer since the start, angstrom (lattice jumps
+        only; creep relocations are not displacements)."""
+        return self.tracer_jumps @ self.lattice.neighbor_vectors_A
+
+    def tracer_summary(self) -> dict:
+        """Mean squared displacement (A^2) and mean jump count of the tracers still in the box,
+        per species; NaN for a species with no tracer left."""
+        present = self.tracer_site >= 0
+        r2 = (self.tracer_displacements_A() ** 2).sum(axis=1)
+        jumps = self.tracer_jumps.sum(axis=1)
+        out = {}
+        for name, code in (("li", LI), ("mg", MG)):
+            sel = present & (self.tracer_species == code)
+            n = int(sel.sum())
+            out[f"tracer_msd_{name}"] = float(r2[sel].mean()) if n else math.nan
+            out[f"tracer_jumps_{name}"] = float(jumps[sel].mean()) if n else math.nan
+        return out
+
     def observables(self) -> dict:
         """Scalar observables of the current state (names and units as written to HDF5)."""
         spl = self.lattice.sites_per_layer
@@ -222,7 +267,7 @@ class Simulation:
         li, mg = int(ints[engine.I_NL1_LI]), int(ints[engine.I_NL1_MG])
         charge = self.stripped_atoms * self.charge_per_atom_mAh_cm2
         slab = self.model.has_interface
-        return {
+        obs = {
             "contact_fraction": (li + mg) / spl if slab else math.nan,
             "stripped_charge": charge,
             "stripped_monolayers": self.stripped_atoms / spl,
@@ -232,8 +277,15 @@ class Simulation:
             "interface_mg_fraction": (mg / (li + mg) if li + mg else math.nan) if slab else math.nan,
             "event_counts": self.counts.copy(),
         }
+        if self.tracer_site.size:
+            obs.update(self.tracer_summary())
+        return obs
 
     # -- full run ---------------------------------------------------------------------------
+    def _write_frame(self, writer):
+        tracers = (self.tracer_displacements_A(), self.tracer_site) if self.tracer_site.size else None
+        writer.write_frame(self.events, self.time_s, self.occupancy, tracers)
+
     def run(self, writer=None, progress: bool | None = None) -> RunResult:
         """Run to the configured stop condition, feeding ``writer`` on the output schedules."""
         s = self.settings
@@ -250,7 +302,7 @@ class Simulation:
 
         bar = _progress_bar(progress, stop_strip if stop_strip < INT64_MAX else None, q)
         if writer is not None:
-            writer.write_frame(self.events, self.time_s, self.occupancy)
+            self._write_frame(writer)
             writer.write_series(self.events, self.time_s, self.observables())
         wall0 = _time.perf_counter()
         events_at_start = self.events
@@ -270,7 +322,7 @@ class Simulation:
                 if writer is not None:
                     frame_due = frames.due(n, t, ns) or finished
                     if frame_due:
-                        writer.write_frame(n, t, self.occupancy)
+                        self._write_frame(writer)
                     if frame_due or series.due(n, t, ns):  # every frame has its observables sample
                         writer.write_series(n, t, self.observables())
                 frames.advance(n, t, ns)
@@ -291,7 +343,7 @@ class Simulation:
         except KeyboardInterrupt:
             reason = "interrupted"
             if writer is not None:
-                writer.write_frame(self.events, self.time_s, self.occupancy)
+                self._write_frame(writer)
                 writer.write_series(self.events, self.time_s, self.observables())
         finally:
             if bar is not None:
