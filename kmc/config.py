@@ -117,6 +117,8 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "series_every_mAh_cm2": Key(F, 3e-6, _nonneg, ">= 0 (0: off)"),
         "series_every_events": Key(int, 0, _nonneg, ">= 0 (0: off)"),
         "series_every_s": Key(F, 0.0, _nonneg, ">= 0 (0: off)"),
+        # checkpoints go with every frame, and at least this often (wall clock) in between
+        "checkpoint_every_wall_s": Key(F, 600.0, _pos, "> 0 wall-clock seconds"),
     },
     "tracers": {
         # Tagged atoms whose lattice jumps are followed, for tracer diffusion (MSD) observables.

@@ -76,7 +76,46 @@ class H5Writer:
         self.f = h5py.File(self.tmp_path, "w", track_order=True)
         self.n_frames = 0
         self.n_samples = 0
+        self.resumed = False
         self._write_static(sim)
+
+    @classmethod
+    def reopen(cls, path, n_frames: int, n_samples: int) -> "H5Writer":
+        """Continue the ``.partial`` file of an interrupted run, cut back to its first ``n_frames``
+        frames and ``n_samples`` observable samples (what it held at the checkpoint)."""
+        self = cls.__new__(cls)
+        self.path = Path(path)
+        self.tmp_path = Path(str(self.path) + ".partial")
+        try:
+            self.f = h5py.File(self.tmp_path, "r+")
+        except OSError as exc:
+            raise OSError(f"cannot reopen {self.tmp_path} ({exc}); allowed: the .partial file of an "
+                          "interrupted kmc run") from None
+        obs = self.f["observables"]
+        self._obs_units = {name: obs[name]["value"].attrs.get("unit", "") for name in obs}
+        self._tracers = "particles/tracers" in self.f
+        self._first_obs = obs[next(iter(obs))]
+        have_frames = self.f["particles/metal/species/step"].shape[0]
+        have_samples = self._first_obs["step"].shape[0]
+        if have_frames < n_frames or have_samples < n_samples:
+            self.f.close()
+            raise OSError(f"{self.tmp_path} holds {have_frames} frames and {have_samples} samples, fewer "
+                          f"than its checkpoint's {n_frames} and {n_samples}; allowed: the run file "
+                          "written together with that checkpoint")
+        sp = self.f["particles/metal/species"]
+        for name in ("step", "time", "value"):
+            sp[name].resize(n_frames, axis=0)
+        if self._tracers:
+            for name in ("step", "time", "displacement", "site"):
+                self.f["particles/tracers"][name].resize(n_frames, axis=0)
+        self._first_obs["step"].resize((n_samples,))
+        self._first_obs["time"].resize((n_samples,))
+        for name in self._obs_units:
+            obs[name]["value"].resize(n_samples, axis=0)
+        self.n_frames, self.n_samples = n_frames, n_samples
+        self.resumed = True
+        self.f.flush()
+        return self
 
     # -- static content ------------------------------------------------------------------------
     def _write_static(self, sim):
@@ -219,6 +258,7 @@ class H5Writer:
     def finish(self, result):
         run = self.f.require_group("run")
         run.attrs["stop_reason"] = result.stop_reason
+        run.attrs["resumed"] = self.resumed  # continued from a checkpoint at least once
         run.attrs["events"] = result.events
         run.attrs["kmc_time_s"] = result.kmc_time_s
         run.attrs["wall_time_s"] = result.wall_time_s
@@ -233,6 +273,10 @@ class H5Writer:
     def close(self):
         if self.f.id.valid:
             self.f.close()
+
+    def suspend(self):
+        """Close an interrupted run's file under its ``.partial`` name, for ``kmc run --resume``."""
+        self.close()
 
     def abort(self):
         """Drop the partial file (used when a run fails before producing anything useful)."""

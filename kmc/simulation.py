@@ -7,7 +7,9 @@ RNG, lives in arrays that persist between chunks.
 from __future__ import annotations
 
 import math
+import signal
 import sys
+import threading
 import time as _time
 from dataclasses import dataclass, field
 
@@ -69,6 +71,9 @@ class Every:
     def due(self, value: float) -> bool:
         return value >= self.next_at
 
+    def restore(self, next_at: float):
+        self.next_at = next_at
+
     def advance(self, value: float):
         while self.next_at <= value:
             self.next_at += self.interval
@@ -90,23 +95,40 @@ class Trigger:
         self.seconds.advance(t)
         self.atoms.advance(n_strip)
 
+    def positions(self) -> np.ndarray:
+        return np.array([self.events.next_at, self.seconds.next_at, self.atoms.next_at])
+
+    def restore(self, positions):
+        for schedule, next_at in zip((self.events, self.seconds, self.atoms), positions):
+            schedule.restore(float(next_at))
+
 
 @dataclass
 class RunResult:
     stop_reason: str
-    events: int
+    events: int              # since the start of the run (a resumed run counts its earlier part)
     kmc_time_s: float
-    wall_time_s: float
+    wall_time_s: float       # of this call
     observables: dict
+    events_this_run: int = -1   # events done by this call (-1: same as events)
     path: str | None = None
 
     @property
     def events_per_s(self) -> float:
-        return self.events / self.wall_time_s if self.wall_time_s > 0 else math.nan
+        done = self.events if self.events_this_run < 0 else self.events_this_run
+        return done / self.wall_time_s if self.wall_time_s > 0 else math.nan
 
 
 class Simulation:
     """One kMC run: ``Simulation(settings).run(writer)``; ``Simulation.from_file(path, ["run.seed=2"])``."""
+
+    # Every mutable array of a run: a checkpoint holds them all, and restoring them (plus the
+    # scalars in get_state) continues the trajectory bit for bit.  Engine state arrays added
+    # later must be listed here; tests/test_resume.py fails otherwise.
+    STATE_ARRAYS = ("occupancy", "site_vacancy", "neighbor_counts", "l1_li", "l1_li_pos", "l1_vac",
+                    "l1_vac_pos", "ints", "counts", "clock", "rng", "layer_vacancies", "layer_vacancy_time",
+                    "layer_last_time", "vacancy_site", "vacancy_rates", "tree", "stamp", "tracer_site",
+                    "tracer_species", "tracer_jumps", "tracer_of_site", "_rate_cache_key", "_rate_cache_val")
 
     def __init__(self, settings: Settings):
         self.settings = settings
@@ -150,6 +172,37 @@ class Simulation:
         self._rate_cache_val = np.zeros(engine.RATE_CACHE_SIZE, np.float64)
         n_vac = int(np.count_nonzero(self.occupancy == VAC))
         self._allocate(max(1024, 2 * n_vac))
+        self.schedules = None   # (frames, series) output schedules, made by the first run()
+        self._stop_signal = None
+
+    # -- checkpoint state ----------------------------------------------------------------------
+    def get_state(self) -> dict:
+        """Copies of every mutable array and scalar of the run (see STATE_ARRAYS)."""
+        state = {name: getattr(self, name).copy() for name in self.STATE_ARRAYS}
+        state["events"] = np.array(self.events, np.int64)
+        state["capacity"] = np.array(self.capacity, np.int64)
+        if self.schedules is not None:
+            state["schedules"] = np.stack([trigger.positions() for trigger in self.schedules])
+        return state
+
+    def set_state(self, state: dict):
+        """Restore a state from get_state (of a simulation with the same settings)."""
+        missing = [k for k in (*self.STATE_ARRAYS, "events", "capacity") if k not in state]
+        if missing:
+            raise ValueError(f"checkpoint lacks {', '.join(missing)}; allowed: a checkpoint of this code version")
+        self.capacity = int(state["capacity"])
+        for name in self.STATE_ARRAYS:
+            old, new = getattr(self, name), state[name]
+            capacity_sized = name in ("vacancy_site", "vacancy_rates", "tree", "stamp")
+            if new.dtype != old.dtype or (not capacity_sized and new.shape != old.shape):
+                raise ValueError(f"checkpoint array {name} is {new.dtype}{new.shape}, the run needs "
+                                 f"{old.dtype}{old.shape}; allowed: a checkpoint of this run")
+            setattr(self, name, np.array(new, copy=True))
+        self.events = int(state["events"])
+        if "schedules" in state:
+            self.schedules = self._make_schedules()
+            for trigger, positions in zip(self.schedules, state["schedules"]):
+                trigger.restore(positions)
 
     @classmethod
     def from_file(cls, path, overrides=None) -> "Simulation":
@@ -286,14 +339,33 @@ class Simulation:
         tracers = (self.tracer_displacements_A(), self.tracer_site) if self.tracer_site.size else None
         writer.write_frame(self.events, self.time_s, self.occupancy, tracers)
 
-    def run(self, writer=None, progress: bool | None = None) -> RunResult:
-        """Run to the configured stop condition, feeding ``writer`` on the output schedules."""
-        s = self.settings
-        run, out = s.run, s.output
+    def _make_schedules(self):
+        out = self.settings.output
         q = self.charge_per_atom_mAh_cm2
         atoms = lambda mAh: mAh / q if mAh > 0 else 0.0
-        frames = Trigger(out.frame_every_events, out.frame_every_s, atoms(out.frame_every_mAh_cm2))
-        series = Trigger(out.series_every_events, out.series_every_s, atoms(out.series_every_mAh_cm2))
+        return (Trigger(out.frame_every_events, out.frame_every_s, atoms(out.frame_every_mAh_cm2)),
+                Trigger(out.series_every_events, out.series_every_s, atoms(out.series_every_mAh_cm2)))
+
+    def request_stop(self, signum=None, frame=None):
+        """Ask a running ``run()`` to stop cleanly after the current chunk (the SIGINT/SIGTERM handler)."""
+        self._stop_signal = signum if signum is not None else signal.SIGINT
+
+    def run(self, writer=None, progress: bool | None = None, checkpointer=None) -> RunResult:
+        """Run to the configured stop condition, feeding ``writer`` on the output schedules.
+
+        Ctrl-C (SIGINT) or SIGTERM stops after the current chunk with stop reason "interrupted":
+        the state is saved to ``checkpointer`` (if given) and the writer keeps its ``.partial``
+        file for ``kmc run --resume``.  A simulation restored from a checkpoint continues where
+        it stopped; the output schedules carry on from their saved positions.
+        """
+        s = self.settings
+        run = s.run
+        q = self.charge_per_atom_mAh_cm2
+        atoms = lambda mAh: mAh / q if mAh > 0 else 0.0
+        fresh = self.schedules is None
+        if fresh:
+            self.schedules = self._make_schedules()
+        frames, series = self.schedules
         stop_events = run.max_events or INT64_MAX
         stop_time = run.stop_time_s or math.inf
         stop_strip = math.ceil(atoms(run.stop_stripped_mAh_cm2) - 1e-9) if run.stop_stripped_mAh_cm2 else INT64_MAX
@@ -301,9 +373,13 @@ class Simulation:
         stop_contact = int(math.floor(run.stop_contact_fraction * spl)) if run.stop_contact_fraction else -1
 
         bar = _progress_bar(progress, stop_strip if stop_strip < INT64_MAX else None, q)
-        if writer is not None:
+        if writer is not None and fresh:
             self._write_frame(writer)
             writer.write_series(self.events, self.time_s, self.observables())
+            if checkpointer is not None:
+                checkpointer.save(self, writer)
+        self._stop_signal = None
+        handlers = _install_stop_handlers(self.request_stop)
         wall0 = _time.perf_counter()
         events_at_start = self.events
         reason = "events"
@@ -317,21 +393,28 @@ class Simulation:
                                  stop_strip)
                 reason = self.step(chunk, t_stop, strip_stop, stop_contact)
                 n, t, ns = self.events, self.time_s, self.stripped_atoms
+                interrupted = self._stop_signal is not None
                 finished = (n >= stop_events or t >= stop_time or ns >= stop_strip
                             or reason in ("contact", "no_events", "no_strippable_li"))
+                frame_due = frames.due(n, t, ns) or finished
                 if writer is not None:
-                    frame_due = frames.due(n, t, ns) or finished
                     if frame_due:
                         self._write_frame(writer)
                     if frame_due or series.due(n, t, ns):  # every frame has its observables sample
                         writer.write_series(n, t, self.observables())
                 frames.advance(n, t, ns)
                 series.advance(n, t, ns)
+                # a checkpoint with every frame, and on a wall-clock interval between frames
+                if checkpointer is not None and not finished and (frame_due or interrupted or checkpointer.due()):
+                    checkpointer.save(self, writer)
                 if bar is not None:
                     wall = _time.perf_counter() - wall0
                     bar.update(ns - bar.n if bar.total else 0)
                     bar.set_postfix_str(f"{n / max(wall, 1e-9) / 1e6:.2f} M ev/s, "
                                         f"{ns * q:.3g} mAh/cm2, contact {self.observables()['contact_fraction']:.3f}")
+                if interrupted and not finished:
+                    reason = "interrupted"
+                    break
                 if finished:
                     if n >= stop_events:
                         reason = "max_events"
@@ -341,19 +424,42 @@ class Simulation:
                         reason = "stripped_charge"
                     break
         except KeyboardInterrupt:
+            # Raised outside a stop handler (e.g. a run not in the main thread): the state may be
+            # mid-update, so no checkpoint is taken; the last one stays valid.
             reason = "interrupted"
-            if writer is not None:
-                self._write_frame(writer)
-                writer.write_series(self.events, self.time_s, self.observables())
         finally:
+            _restore_handlers(handlers)
             if bar is not None:
                 bar.close()
         wall = _time.perf_counter() - wall0
-        result = RunResult(stop_reason=reason, events=self.events - events_at_start,
-                           kmc_time_s=self.time_s, wall_time_s=wall, observables=self.observables())
+        result = RunResult(stop_reason=reason, events=self.events, kmc_time_s=self.time_s,
+                           wall_time_s=wall, observables=self.observables(),
+                           events_this_run=self.events - events_at_start)
         if writer is not None:
-            writer.finish(result)
+            if reason == "interrupted":
+                writer.suspend()   # stays X.h5.partial: incomplete, resumable
+            else:
+                writer.finish(result)
+        if checkpointer is not None and reason != "interrupted":
+            checkpointer.remove()
         return result
+
+
+def _install_stop_handlers(handler):
+    """Route SIGINT and SIGTERM to ``handler`` while a run is going (main thread only: Python
+    delivers signals there).  Returns the previous handlers for _restore_handlers."""
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+    previous = {}
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        previous[sig] = signal.getsignal(sig)
+        signal.signal(sig, handler)
+    return previous
+
+
+def _restore_handlers(previous):
+    for sig, handler in previous.items():
+        signal.signal(sig, handler)
 
 
 def _progress_bar(progress, total_atoms, q):

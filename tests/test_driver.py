@@ -54,6 +54,8 @@ def test_stop_on_charge(limg_params, tmp_path):
 
 
 def test_keyboard_interrupt_closes_file(li_params, tmp_path, monkeypatch):
+    """A KeyboardInterrupt that escapes the stop handler (e.g. a run outside the main thread)
+    still ends with the file closed and readable, kept as .partial (the run is incomplete)."""
     sim = Simulation(load_config(li_params, SMALL + ["run.chunk_events=1000"]))
     calls = {"n": 0}
     real_step = sim.step
@@ -68,10 +70,10 @@ def test_keyboard_interrupt_closes_file(li_params, tmp_path, monkeypatch):
     path = tmp_path / "int.h5"
     result = sim.run(H5Writer(path, sim), progress=False)
     assert result.stop_reason == "interrupted"
-    with h5py.File(path, "r") as f:
-        assert f["run"].attrs["stop_reason"] == "interrupted"
-        assert f["particles/metal/species/value"].shape[0] >= 2
-    assert not (tmp_path / "int.h5.partial").exists()
+    assert not path.exists()
+    with h5py.File(tmp_path / "int.h5.partial", "r") as f:
+        assert f["particles/metal/species/value"].shape[0] >= 1
+        assert "run" not in f
 
 
 def test_zero_pressure_means_no_creep_and_zero_current_no_strip(li_params):
@@ -86,40 +88,3 @@ def test_zero_pressure_means_no_creep_and_zero_current_no_strip(li_params):
                                                       "run.stop_stripped_mAh_cm2=0", "run.max_events=10"]))
     sim.step(20000)
     assert sim.counts[2] == 0 and sim.counts[0] > 0
-
-
-def test_sigkill_leaves_a_readable_partial_file(li_params, tmp_path):
-    """A run killed with SIGKILL leaves X.h5.partial that opens and holds the frames written so far
-    (the writer flushes after every frame and sample)."""
-    import os
-    import signal
-    import subprocess
-    import sys
-    import time
-    out = tmp_path / "killed.h5"
-    cmd = [sys.executable, "-m", "kmc.cli", "run", str(li_params), "-o", str(out), "--no-progress",
-           "--set", "lattice.cells=[12,12,6]", "--set", "run.acceleration=1e6",
-           "--set", "run.stop_stripped_mAh_cm2=1", "--set", "output.frame_every_mAh_cm2=1e-5",
-           "--set", "output.series_every_mAh_cm2=2e-6"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    partial = tmp_path / "killed.h5.partial"
-    deadline = time.time() + 120
-    frames_seen = 0
-    while time.time() < deadline and frames_seen < 3:
-        time.sleep(0.5)
-        if partial.exists():
-            try:
-                with h5py.File(partial, "r", locking=False) as f:  # the writer holds the lock
-                    frames_seen = f["particles/metal/species/value"].shape[0]
-            except (OSError, KeyError):
-                pass  # caught between writes; try again
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
-    assert frames_seen >= 3, "the run never wrote three frames"
-    with h5py.File(partial, "r") as f:
-        n = f["particles/metal/species/value"].shape[0]
-        assert n >= frames_seen
-        assert f["particles/metal/species/step"].shape[0] == n
-        assert np.all(np.diff(f["particles/metal/species/step"][()]) > 0)
-        assert f["observables/contact_fraction/value"].shape[0] >= n
-    assert not out.exists()

@@ -1,0 +1,222 @@
+"""Checkpoints and resuming: an interrupted or killed run, resumed, ends bit-identical to an
+uninterrupted one; Ctrl-C stops cleanly; bad resume requests are refused with one line."""
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+
+import h5py
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from kmc.checkpoint import Checkpointer, load_checkpoint, resume_run
+from kmc.cli import main
+from kmc.config import load_config
+from kmc.io import H5Writer
+from kmc.simulation import Simulation
+
+# Small Li-Mg slab with tracers, frames every 6000 events and samples every 1500: a few seconds.
+SMALL = ["lattice.cells=[8,8,6]", "composition.vacancy_fraction=0.01", "run.acceleration=3e6",
+         "run.stop_stripped_mAh_cm2=0", "run.max_events=60000", "run.chunk_events=2500",
+         "output.frame_every_mAh_cm2=0", "output.series_every_mAh_cm2=0",
+         "output.frame_every_events=6000", "output.series_every_events=1500", "tracers.count=40"]
+
+
+def datasets(path):
+    """Every dataset of a run file, by name."""
+    out = {}
+    with h5py.File(path, "r") as f:
+        f.visititems(lambda name, obj: out.__setitem__(name, obj[()]) if isinstance(obj, h5py.Dataset) else None)
+        run = dict(f["run"].attrs)
+    return out, run
+
+
+def assert_same_run(a, b):
+    da, ra = datasets(a)
+    db, rb = datasets(b)
+    assert set(da) == set(db)
+    for name in da:
+        np.testing.assert_array_equal(da[name], db[name], err_msg=name)
+    machine_dependent = {"wall_time_s", "events_per_s", "resumed"}
+    assert {k: v for k, v in ra.items() if k not in machine_dependent} == \
+           {k: v for k, v in rb.items() if k not in machine_dependent}
+
+
+def full_run(params, tmp_path, overrides=()):
+    path = tmp_path / "full.h5"
+    sim = Simulation(load_config(params, SMALL + list(overrides)))
+    sim.run(H5Writer(path, sim), progress=False)
+    return path
+
+
+def interrupt_after(sim, chunks, grow=False):
+    """Make ``sim.run`` see a stop request (as from SIGINT) after ``chunks`` chunks; optionally
+    grow the vacancy arrays first, so the checkpoint holds a capacity the fresh run lacks."""
+    real_step = sim.step
+    calls = {"n": 0}
+
+    def step(*a, **k):
+        calls["n"] += 1
+        out = real_step(*a, **k)
+        if calls["n"] == chunks:
+            if grow:
+                sim._allocate(2 * sim.capacity)
+            sim.request_stop()
+        return out
+    sim.step = step
+
+
+@pytest.mark.parametrize("chunks, grow", [(1, False), (7, True), (13, False)])
+def test_interrupted_then_resumed_equals_uninterrupted(limg_params, tmp_path, chunks, grow):
+    reference = full_run(limg_params, tmp_path)
+    path = tmp_path / "cut.h5"
+    sim = Simulation(load_config(limg_params, SMALL))
+    interrupt_after(sim, chunks, grow)
+    result = sim.run(H5Writer(path, sim), progress=False, checkpointer=Checkpointer(path, 1e9))
+    assert result.stop_reason == "interrupted"
+    assert not path.exists() and (tmp_path / "cut.h5.partial").exists()
+    with h5py.File(tmp_path / "cut.h5.partial", "r") as f:    # closed cleanly: opens
+        assert f["particles/metal/species/value"].shape[0] >= 1
+    _, state, _, _ = load_checkpoint(tmp_path / "cut.h5.checkpoint")
+    assert int(state["events"]) == result.events > 0
+    sim2, writer, checkpointer, final = resume_run(path)
+    assert sim2.events == result.events
+    result2 = sim2.run(writer, progress=False, checkpointer=checkpointer)
+    assert result2.stop_reason == "max_events" and result2.events == 60000
+    assert final == path and path.exists()
+    assert not (tmp_path / "cut.h5.partial").exists() and not (tmp_path / "cut.h5.checkpoint").exists()
+    assert_same_run(reference, path)
+
+
+def test_state_arrays_cover_every_mutable_array(limg_params):
+    """A checkpoint must hold every array the engine mutates: any ndarray attribute that changes
+    during a run and is not listed in STATE_ARRAYS would break bit-identical resuming."""
+    sim = Simulation(load_config(limg_params, SMALL))
+    before = {k: v.copy() for k, v in vars(sim).items() if isinstance(v, np.ndarray)}
+    sim.step(20000)
+    changed = {k for k, v in before.items() if not np.array_equal(v, getattr(sim, k))}
+    assert changed, "nothing changed: the test would be vacuous"
+    assert changed <= set(Simulation.STATE_ARRAYS), changed - set(Simulation.STATE_ARRAYS)
+
+
+def _run_cmd(params, out, max_events=3_000_000):
+    return [sys.executable, "-m", "kmc.cli", "run", str(params), "-o", str(out), "--no-progress",
+            *[x for o in SMALL + [f"run.max_events={max_events}", "conditions.current_density_mA_cm2=0", "boundary.bottom=closed",
+                                  "output.frame_every_events=100000", "output.series_every_events=25000",
+                                  "run.chunk_events=20000"]
+              for x in ("--set", o)]]
+
+
+def _mtime(path):
+    return path.stat().st_mtime_ns if path.exists() else None
+
+
+def _wait_for_new(path, proc, old_mtime, timeout=120):
+    """Wait until ``path`` is (re)written by the running process, i.e. the run is under way."""
+    deadline = time.time() + timeout
+    while _mtime(path) == old_mtime and proc.poll() is None and time.time() < deadline:
+        time.sleep(0.02)
+
+
+@pytest.mark.slow
+def test_sigkill_at_random_moments_then_resume_is_bit_identical(limg_params, tmp_path):
+    """SIGKILL at three random moments (fixed seed) once the run is writing: each time the
+    .partial file opens with frames identical to the uninterrupted run's, and resuming ends
+    with the uninterrupted run's file."""
+    reference = tmp_path / "ref.h5"
+    subprocess.run(_run_cmd(limg_params, reference, 4_000_000), check=True, capture_output=True)
+    ref_data, _ = datasets(reference)
+    rng = random.Random(7)
+    out = tmp_path / "killed.h5"
+    partial, ckpt = tmp_path / "killed.h5.partial", tmp_path / "killed.h5.checkpoint"
+    proc = subprocess.Popen(_run_cmd(limg_params, out, 4_000_000), stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    kills = 0
+    for _ in range(3):
+        _wait_for_new(ckpt, proc, _mtime(ckpt))
+        time.sleep(rng.random() * 0.5)
+        if proc.poll() is not None:
+            break
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        kills += 1
+        with h5py.File(partial, "r") as f:
+            steps = f["particles/metal/species/step"][()]
+            frames = f["particles/metal/species/value"][()]
+        n = len(steps)
+        np.testing.assert_array_equal(steps, ref_data["particles/metal/species/step"][:n])
+        np.testing.assert_array_equal(frames, ref_data["particles/metal/species/value"][:n])
+        # the checkpoint of this attempt stays until the resumed run replaces it
+        proc = subprocess.Popen([sys.executable, "-m", "kmc.cli", "run", "--resume", str(out), "--no-progress"],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    assert kills >= 2, "the run finished before it could be killed twice"
+    assert proc.wait() == 0, proc.stderr.read().decode() if proc.stderr else ""
+    assert_same_run(reference, out)
+
+
+def test_ctrl_c_stops_cleanly_and_resume_finishes(limg_params, tmp_path):
+    """A real SIGINT: exit code 130, the .partial file opens, and --resume completes the run."""
+    out = tmp_path / "int.h5"
+    proc = subprocess.Popen(_run_cmd(limg_params, out, 1_000_000), stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)
+    partial = tmp_path / "int.h5.partial"
+    _wait_for_new(tmp_path / "int.h5.checkpoint", proc, None)
+    proc.send_signal(signal.SIGINT)   # the first checkpoint is written with the first frame
+    assert proc.wait(timeout=60) == 130
+    message = proc.stderr.read().decode()
+    assert "kmc run --resume" in message and "Traceback" not in message
+    with h5py.File(partial, "r") as f:
+        assert f["particles/metal/species/value"].shape[0] >= 1
+    result = CliRunner().invoke(main, ["run", "--resume", str(partial), "--no-progress"])
+    assert result.exit_code == 0, result.output
+    with h5py.File(out, "r") as f:
+        assert f["run"].attrs["events"] == 1_000_000
+        assert f["run"].attrs["resumed"]
+
+
+@pytest.fixture
+def interrupted(limg_params, tmp_path):
+    path = tmp_path / "cut.h5"
+    sim = Simulation(load_config(limg_params, SMALL))
+    interrupt_after(sim, 3)
+    sim.run(H5Writer(path, sim), progress=False, checkpointer=Checkpointer(path, 1e9))
+    return path
+
+
+def _refused(args, *needles):
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error:"), result.output
+    for needle in needles:
+        assert needle in lines[0], lines[0]
+
+
+def test_resume_refusals(interrupted, limg_params, tmp_path):
+    finished = full_run(limg_params, tmp_path)
+    _refused(["run", "--resume", str(finished)], "finished run")
+    _refused(["run", "--resume", str(tmp_path / "nothing.h5")], "no interrupted run")
+    _refused(["run", "--resume", str(interrupted), str(limg_params)], "--resume takes only")
+    # a fresh run onto the interrupted run's path must not destroy it
+    _refused(["run", str(limg_params), "-o", str(interrupted)], "--resume")
+    assert (tmp_path / "cut.h5.partial").exists() and (tmp_path / "cut.h5.checkpoint").exists()
+
+
+def test_torn_or_foreign_checkpoint_is_refused(interrupted, limg_params, tmp_path):
+    ckpt = tmp_path / "cut.h5.checkpoint"
+    good = ckpt.read_bytes()
+    ckpt.write_bytes(good[: len(good) // 2])
+    _refused(["run", "--resume", str(interrupted)], "unreadable")
+    # a checkpoint from a run with another configuration
+    other = tmp_path / "other.h5"
+    sim = Simulation(load_config(limg_params, SMALL + ["run.seed=9"]))
+    interrupt_after(sim, 2)
+    sim.run(H5Writer(other, sim), progress=False, checkpointer=Checkpointer(other, 1e9))
+    ckpt.write_bytes((tmp_path / "other.h5.checkpoint").read_bytes())
+    _refused(["run", "--resume", str(interrupted)], "another run")
+    ckpt.unlink()
+    _refused(["run", "--resume", str(interrupted)], "no checkpoint")
+    assert (tmp_path / "cut.h5.partial").exists()
