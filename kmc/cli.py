@@ -90,6 +90,10 @@ def run(config, overrides, output, overwrite, resume_path, progress):
         checkpointer = Checkpointer(path, settings.output.checkpoint_every_wall_s)
     try:
         result = sim.run(writer, progress=progress, checkpointer=checkpointer)
+    except OSError as exc:   # e.g. the disk filled up: what was written so far stays resumable
+        writer.close()
+        fail(f"writing {writer.tmp_path} failed ({exc}); the frames so far and the last checkpoint are "
+             f"kept; allowed: free the space, then kmc run --resume {path}")
     except BaseException:
         writer.close()   # the .partial file and the last checkpoint stay, for --resume
         raise
