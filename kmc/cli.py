@@ -147,8 +147,8 @@ def info(file):
     from kmc import io
     try:
         click.echo(io.info(file))
-    except (OSError, KeyError) as exc:
-        fail(f"{file} is not a readable kmc run file ({exc}); allowed: an .h5 file written by kmc run")
+    except io.RunFileError as exc:
+        fail(str(exc))
 
 
 def _register_subcommands():
