@@ -364,7 +364,8 @@ CASES = [
     Case("info-run-group-without-event-count",
          lambda w: ["info", w.run(edit=lambda f: f["run"].attrs.__delitem__("events"))], ("run.h5", "events", "/run")),
     # ---- run files given to analyze
-    Case("analyze-truncated-run-file", lambda w: ["analyze", w.truncated()], ("truncated.h5", "truncated")),
+    Case("analyze-truncated-run-file", lambda w: ["analyze", w.truncated()], ("truncated.h5", "truncated"),
+         subprocess=True),
     Case("analyze-without-observables", lambda w: ["analyze", w.run(edit=lambda f: f.__delitem__("observables"))],
          ("run.h5", "observables")),
     Case("analyze-partial-without-frames", lambda w: ["analyze", w.frameless_partial()],
