@@ -497,6 +497,30 @@ def test_the_table_covers_every_input_path():
     assert sum(case.subprocess for case in CASES) >= 3
 
 
+@pytest.mark.parametrize("command", ["export", "plot"])
+def test_a_write_that_fails_midway_leaves_the_old_output(command, run_file, tmp_path, monkeypatch):
+    """Outputs are written under a temporary name and renamed when complete: a write that dies
+    halfway (disk full, Ctrl-C) neither leaves half a file nor clobbers the previous output."""
+    import matplotlib.figure
+    import kmc.export
+
+    def write_half_then_fail(path):
+        Path(path).write_text("half")
+        raise OSError(28, "No space left on device")
+
+    if command == "plot":
+        monkeypatch.setattr(matplotlib.figure.Figure, "savefig", lambda fig, path, **kw: write_half_then_fail(path))
+        out, args = tmp_path / "f.png", ["plot", str(run_file), "--kind", "contact"]
+    else:
+        monkeypatch.setattr(kmc.export, "write_xyz", lambda frames, path, *a: write_half_then_fail(path))
+        out, args = tmp_path / "f.xyz", ["export", str(run_file), "--format", "xyz"]
+    out.write_text("previous output")
+    result = CliRunner().invoke(main, [*args, "-o", str(out)])
+    assert isinstance(result.exception, OSError)
+    assert out.read_text() == "previous output"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [out.name]
+
+
 # ------------------------------------------------------------------------------- property-based
 # Deterministic (derandomize) so CI sees the same examples every time; no example database.
 PROPERTY = settings(max_examples=200, deadline=None, derandomize=True, database=None,
