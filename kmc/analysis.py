@@ -23,7 +23,8 @@ from numba import njit
 
 from kmc import __version__, units
 from kmc.engine import LI, MG, VAC
-from kmc.errors import fail
+from kmc.errors import OneLineErrorCommand, fail
+from kmc.io import RunFileError, check_run_file, hdf5_reason, open_run_file
 
 EVENT_KINDS = ("nucleation", "growth", "shrinkage", "coalescence", "split", "collapse", "dissolution")
 
@@ -115,8 +116,9 @@ EVENT_COLUMNS = {
 }
 
 
-class AnalysisInputError(ValueError):
-    """A file or argument the analysis cannot use; the message says what is wrong and what is allowed."""
+class AnalysisInputError(RunFileError):
+    """A file or argument the analysis cannot use; the message says what is wrong and what is allowed.
+    A RunFileError, so readers that run the analysis (``kmc plot --kind voids``) report it the same way."""
 
 
 # ------------------------------------------------------------------------------- numba kernels
@@ -351,37 +353,6 @@ def _read_geometry(f) -> RunGeometry:
         section_length_um=row_starts.size * float(box[0]) * 1e-4)
 
 
-REQUIRED_PATHS = ("particles/metal/position", "particles/metal/neighbors", "particles/metal/layer",
-                  "particles/metal/box/edges", "particles/metal/species/step",
-                  "particles/metal/species/time", "particles/metal/species/value",
-                  "observables/stripped_charge/step", "observables/stripped_charge/value",
-                  "observables/stripped_monolayers/value", "parameters")
-REQUIRED_METAL_ATTRS = ("n_layers", "layer_spacing_A", "lattice_constant_A")
-REQUIRED_PARAMETERS = ("conditions.current_density_mA_cm2", "conditions.temperature_K")
-ALLOWED_FILE = "allowed: an .h5 run file written by kmc run, with at least one frame"
-
-
-def _check_run_file(path: Path):
-    """Raise AnalysisInputError unless ``path`` is a readable kmc run file with frames."""
-    if not path.exists():
-        raise AnalysisInputError(f"{path} does not exist; {ALLOWED_FILE}")
-    if not path.is_file():
-        raise AnalysisInputError(f"{path} is not a file; {ALLOWED_FILE}")
-    if not h5py.is_hdf5(path):
-        raise AnalysisInputError(f"{path} is not an HDF5 file; {ALLOWED_FILE}")
-    with h5py.File(path, "r") as f:
-        missing = [p for p in REQUIRED_PATHS if p not in f]
-        if not missing:
-            missing = [f"/particles/metal attribute {k}" for k in REQUIRED_METAL_ATTRS
-                       if k not in f["particles/metal"].attrs]
-            missing += [f"/parameters attribute {k}" for k in REQUIRED_PARAMETERS
-                        if k not in f["parameters"].attrs]
-        if missing:
-            raise AnalysisInputError(f"{path} is not a kmc run file (missing {missing[0]}); {ALLOWED_FILE}")
-        if f["particles/metal/species/value"].shape[0] == 0:
-            raise AnalysisInputError(f"{path} has no frames in /particles/metal/species; {ALLOWED_FILE}")
-
-
 def _observable_at(steps_wanted, sample_steps, values):
     """The observable at each wanted step, NaN where no sample was written at that step."""
     out = np.full(steps_wanted.size, np.nan)
@@ -592,8 +563,8 @@ def compute_analysis(path, exchange_current_mA_cm2: float = DEFAULT_EXCHANGE_CUR
             and exchange_current_mA_cm2 > 0):
         raise AnalysisInputError(f"exchange current density {exchange_current_mA_cm2!r} mA/cm2 is not usable; "
                                  "allowed: a finite number > 0 (default 1.0)")
-    _check_run_file(path)
-    with h5py.File(path, "r") as f:
+    check_run_file(path)
+    with open_run_file(path) as f:
         geo = _read_geometry(f)
         species = f["particles/metal/species"]
         frame_step = species["step"][()].astype(np.int64)
@@ -694,7 +665,8 @@ def write_analysis(path, result: dict, exchange_current_mA_cm2: float):
     try:
         f = h5py.File(path, "r+")
     except OSError as exc:
-        raise AnalysisInputError(f"cannot write into {path} ({exc}); allowed: a writable run file") from None
+        raise AnalysisInputError(f"cannot write into {path} ({hdf5_reason(exc)}); allowed: a writable run file, "
+                                 "not open in another program") from None
     with f:
         if "analysis" in f:
             del f["analysis"]
@@ -720,7 +692,7 @@ def analyze_file(path, exchange_current_mA_cm2: float = DEFAULT_EXCHANGE_CURRENT
     """Analyse a run file and (re)write its ``/analysis`` group; return the per-frame summary.
 
     The summary is a pandas DataFrame (a dict of numpy arrays without pandas).  Raises
-    AnalysisInputError, before touching the file, for a missing, foreign or frameless file.
+    RunFileError, before touching the file, for a missing, foreign, damaged or frameless file.
     """
     result = compute_analysis(path, exchange_current_mA_cm2)
     write_analysis(path, result, exchange_current_mA_cm2)
@@ -758,7 +730,7 @@ SUMMARY_COLUMNS = (("frame", "frame", 5, "d"), ("stripped_charge_mAh_cm2", "mAh/
                    ("overpotential_mV", "eta_mV", 8, ".1f"))
 
 
-@click.command("analyze")
+@click.command("analyze", cls=OneLineErrorCommand)
 @click.argument("file", type=click.Path())
 @click.option("--exchange-current", "exchange_current", type=float,
               default=DEFAULT_EXCHANGE_CURRENT_mA_cm2, show_default=True,
@@ -769,7 +741,7 @@ def analyze(file, exchange_current, as_json):
     try:
         result = compute_analysis(file, exchange_current)
         write_analysis(file, result, exchange_current)
-    except AnalysisInputError as exc:
+    except RunFileError as exc:
         fail(str(exc))
     frames = result["frames"]
     n = frames["frame"].size

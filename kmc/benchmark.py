@@ -39,12 +39,13 @@ def bulk_benchmark(sites: int, events: int, seed: int = 1, vacancy_fraction: flo
     later events dearer (more vacancies nearby to refresh): ``events_per_s_late`` measures a
     second window of the same length right after the first.
     """
-    _warm_jit()
     n = bulk_box_cells(sites)
+    settings = load_config(PARAMS, ["lattice.geometry=bulk", f"lattice.cells=[{n},{n},{n}]",  # bad input fails
+                                    f"composition.vacancy_fraction={vacancy_fraction}",    # before the warm-up
+                                    f"run.seed={seed}", "run.max_events=1"])
+    _warm_jit()
     t0 = time.perf_counter()
-    sim = Simulation(load_config(PARAMS, ["lattice.geometry=bulk", f"lattice.cells=[{n},{n},{n}]",
-                                          f"composition.vacancy_fraction={vacancy_fraction}",
-                                          f"run.seed={seed}", "run.max_events=1"]))
+    sim = Simulation(settings)
     setup = time.perf_counter() - t0
     t0 = time.perf_counter()
     sim.step(events)

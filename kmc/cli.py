@@ -10,8 +10,8 @@ from pathlib import Path
 
 import click
 
-from kmc.config import ConfigError, load_config
-from kmc.errors import fail
+from kmc.config import MAX_SITES, ConfigError, load_config
+from kmc.errors import OneLineErrorGroup, fail
 
 PARAMS_DIR = Path(__file__).resolve().parent.parent / "params"
 
@@ -21,11 +21,14 @@ def resolve_params(name: str) -> Path:
     for cand in (Path(name), Path("params") / f"{name}.toml", PARAMS_DIR / f"{name}.toml", PARAMS_DIR / name):
         if cand.is_file():
             return cand
+    given = Path(name)
+    if given.exists() or given.suffix or len(given.parts) > 1:
+        return given  # meant as a path: load_config says what is wrong with it (a folder, missing, ...)
     known = sorted(p.stem for p in PARAMS_DIR.glob("*.toml"))
     raise ConfigError(f"no parameter set {name!r}; allowed: a TOML path or one of {', '.join(known)}")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=OneLineErrorGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="kmc-vacancy")
 def main():
     """Kinetic Monte Carlo of vacancies and voids at Li / solid-electrolyte interfaces."""
@@ -154,16 +157,19 @@ def params_show(name, fit, as_json):
 
 
 @main.command()
-@click.option("--sites", type=click.IntRange(min=16), default=None,
+@click.option("--sites", type=click.IntRange(min=16, max=MAX_SITES), default=None,
               help="One bulk-box measurement with about this many sites (default: the quick set).")
-@click.option("--events", type=click.IntRange(min=1), default=None, help="Events to time.")
-@click.option("--seed", type=int, default=1)
+@click.option("--events", type=click.IntRange(min=1, max=2**63 - 1), default=None, help="Events to time.")
+@click.option("--seed", type=click.IntRange(min=0, max=2**63 - 1), default=1)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def benchmark(sites, events, seed, as_json):
     """Events/s of the engine on periodic bulk Li0.97Mg0.03 boxes with 1 % vacancies."""
     from kmc import benchmark as bm
     sizes = [sites] if sites else bm.quick_set()
-    results = [bm.bulk_benchmark(n, events or bm.default_events(n), seed) for n in sizes]
+    try:
+        results = [bm.bulk_benchmark(n, events or bm.default_events(n), seed) for n in sizes]
+    except ConfigError as exc:  # e.g. --sites rounds to a cubic box just over the site limit
+        fail(f"--sites {sites}: {exc}")
     if as_json:
         click.echo(json.dumps(results[0] if sites else results, indent=2))
     else:
@@ -178,8 +184,8 @@ def info(file):
     from kmc import io
     try:
         click.echo(io.info(file))
-    except (OSError, KeyError) as exc:
-        fail(f"{file} is not a readable kmc run file ({exc}); allowed: an .h5 file written by kmc run")
+    except io.RunFileError as exc:
+        fail(str(exc))
 
 
 def _register_subcommands():

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import copy
 import math
+import re
+import reprlib
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,10 +49,28 @@ def _cells(v):
                                                          and c >= 2 for c in v)
 
 
+# Integers are stored as int64 (engine counters, HDF5 attributes).
+INT64_RANGE = (-2**63, 2**63)
+# Sites per orthogonal cell of each orientation, and the largest box: the neighbour table holds
+# int32 site indices.
+SITES_PER_CELL = {"001": 2, "110": 4}
+MAX_SITES = 2**31 - 1
+# model.name becomes part of the default output file name (runs/out/<name>_s<seed>.h5)
+MODEL_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
+
+
+def _finite_numbers(v):
+    """Every item a finite float or a 64-bit integer (not a boolean)."""
+    return all(isinstance(x, float) and math.isfinite(x)
+               or isinstance(x, int) and not isinstance(x, bool) and INT64_RANGE[0] <= x < INT64_RANGE[1]
+               for x in v)
+
+
 F = (int, float)
 SCHEMA: dict[str, dict[str, Key]] = {
     "model": {
-        "name": Key(str, "unnamed"),  # short name of the chemistry; used for output names
+        "name": Key(str, "unnamed", MODEL_NAME.fullmatch,   # short name of the chemistry; used for output names
+                    "letters, digits, '_', '.' and '-' (a file name part), not starting with '.' or '-'"),
         "description": Key(str, ""),
     },
     "lattice": {
@@ -70,8 +90,8 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "mg_mg_bond_eV": Key(F, REQUIRED, _nonneg, ">= 0"),
         "adhesion_li_eV": Key(F, REQUIRED, _nonneg, ">= 0"),
         "adhesion_mg_eV": Key(F, REQUIRED, _nonneg, ">= 0"),
-        "layer_vacancy_eV": Key(list, REQUIRED, lambda v: all(isinstance(x, (int, float)) for x in v),
-                                "a list of numbers (vacancy energy of L1, L2, ... relative to bulk)"),
+        "layer_vacancy_eV": Key(list, REQUIRED, _finite_numbers,
+                                "a list of finite numbers (vacancy energy of L1, L2, ... relative to bulk)"),
         "interface_mg_vacancy_eV": Key(F, 0.0, None, "a number"),
         "interface_vacancy_pair_eV": Key(F, 0.0, None, "a number"),
     },
@@ -186,11 +206,20 @@ class Settings:
         return Settings(validate(data), self.source)
 
 
+_STRING_ESCAPES = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r"}
+
+
+def _toml_string(text: str) -> str:
+    """A TOML basic string; control characters are escaped (TOML forbids them raw)."""
+    return '"' + "".join(_STRING_ESCAPES.get(ch) or (f"\\u{ord(ch):04x}" if ch < " " or ch == "\x7f" else ch)
+                         for ch in text) + '"'
+
+
 def _fmt(v) -> str:
     if isinstance(v, bool):
         return "true" if v else "false"
     if isinstance(v, str):
-        return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        return _toml_string(v)
     if isinstance(v, float):
         return repr(v) if math.isfinite(v) else ("inf" if v > 0 else "-inf")
     if isinstance(v, list):
@@ -213,27 +242,50 @@ def _type_name(kind) -> str:
     return {int: "an integer", str: "a string", list: "a list", bool: "true/false"}.get(kind, str(kind))
 
 
+_SHOW = reprlib.Repr()
+_SHOW.maxstring = _SHOW.maxother = 60
+_SHOW.maxlong = 40
+
+
+def _show(value) -> str:
+    """A short repr for messages (a value may be a 300-digit integer or a deeply nested list)."""
+    return _SHOW.repr(value)
+
+
 def _check_value(section: str, key: str, spec: Key, value):
     name = f"{section}.{key}"
+    allowed = spec.allowed or _type_name(spec.kind)
     kinds = spec.kind if isinstance(spec.kind, tuple) else (spec.kind,)
     if isinstance(value, bool) or not isinstance(value, kinds):
         raise ConfigError(f"{name}: expected {_type_name(spec.kind)}, got {type(value).__name__} "
-                          f"{value!r}" + (f"; allowed: {spec.allowed}" if spec.allowed else ""))
+                          f"{_show(value)}; allowed: {allowed}")
+    if isinstance(value, int) and not INT64_RANGE[0] <= value < INT64_RANGE[1]:
+        raise ConfigError(f"{name}: {_show(value)} does not fit in a 64-bit integer; allowed: {allowed}")
     if isinstance(value, float) and not math.isfinite(value):
-        raise ConfigError(f"{name}: must be finite, got {value!r}; allowed: {spec.allowed or 'a finite number'}")
+        raise ConfigError(f"{name}: must be finite, got {value!r}; allowed: {allowed}")
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:  # undecodable command-line bytes arrive as lone surrogates
+            raise ConfigError(f"{name}: {_show(value)} is not valid UTF-8 text; allowed: {allowed}") from None
+        if "\0" in value:  # HDF5 string attributes cannot hold NUL
+            raise ConfigError(f"{name}: {_show(value)} contains a NUL character; allowed: {allowed} "
+                              "without NUL characters")
     if spec.check is not None and not spec.check(value):
-        raise ConfigError(f"{name}: {value!r} is out of range; allowed: {spec.allowed}")
+        problem = "is out of range" if isinstance(value, (int, float)) else "is not accepted"
+        raise ConfigError(f"{name}: {_show(value)} {problem}; allowed: {allowed}")
 
 
 def validate(raw: dict) -> dict:
     """Check every key of ``raw`` against SCHEMA, fill defaults, return a plain nested dict."""
     if not isinstance(raw, dict):
-        raise ConfigError("config must be a table of sections")
+        raise ConfigError(f"config must be a table of sections, got {type(raw).__name__}; allowed: a TOML table")
     for section, values in raw.items():
         if section not in SCHEMA:
             raise ConfigError(f"unknown section [{section}]; allowed sections: {', '.join(SCHEMA)}")
         if not isinstance(values, dict):
-            raise ConfigError(f"[{section}] must be a table of keys, got {type(values).__name__}")
+            raise ConfigError(f"[{section}] must be a table of keys, got {type(values).__name__}; "
+                              f"allowed: a [{section}] table")
         for key in values:
             if key not in SCHEMA[section]:
                 raise ConfigError(f"unknown key {section}.{key}; allowed keys in [{section}]: "
@@ -250,8 +302,8 @@ def validate(raw: dict) -> dict:
                     value = float(value)
                 out[section][key] = value
             elif spec.default is REQUIRED:
-                raise ConfigError(f"missing required key {section}.{key} ({spec.allowed}); "
-                                  "parameter files in params/ provide it")
+                raise ConfigError(f"missing required key {section}.{key}; allowed: {spec.allowed} "
+                                  "(the parameter files in params/ provide it)")
             else:
                 out[section][key] = copy.deepcopy(spec.default)
     _cross_checks(out)
@@ -261,7 +313,13 @@ def validate(raw: dict) -> dict:
 def _cross_checks(cfg: dict):
     lat = cfg["lattice"]
     if cfg["composition"]["mg_fraction"] + cfg["composition"]["vacancy_fraction"] >= 1:
-        raise ConfigError("composition.mg_fraction + composition.vacancy_fraction must be < 1")
+        raise ConfigError("composition.mg_fraction + composition.vacancy_fraction is "
+                          f"{cfg['composition']['mg_fraction'] + cfg['composition']['vacancy_fraction']:g}; "
+                          "allowed: a sum < 1 (some Li must remain)")
+    nx, ny, nz = lat["cells"]
+    if SITES_PER_CELL[lat["orientation"]] * nx * ny * nz > MAX_SITES:
+        raise ConfigError(f"lattice.cells {lat['cells']} gives {SITES_PER_CELL[lat['orientation']] * nx * ny * nz:.3g} "
+                          f"sites; allowed: at most {MAX_SITES} sites (int32 neighbour indices)")
     if lat["geometry"] == "slab":
         n_layers = 2 * lat["cells"][2]  # both orientations have two layers per cell
         if len(cfg["energy"]["layer_vacancy_eV"]) >= n_layers:
@@ -279,45 +337,74 @@ def _cross_checks(cfg: dict):
                           "(current 0 or bulk geometry); allowed: set run.max_events or run.stop_time_s")
 
 
-def _parse_override_value(text: str):
+def _parse_override_value(item: str, text: str):
     try:
-        return tomllib.loads(f"v = {text}")["v"]
+        parsed = tomllib.loads(f"v = {text}")
     except tomllib.TOMLDecodeError:
         return text  # bare words are strings: --set boundary.bottom=closed
+    except RecursionError:
+        raise ConfigError(f"--set {_show(item)}: value nested too deeply; allowed: one TOML value") from None
+    if list(parsed) != ["v"]:  # a line break in the value smuggled in more TOML
+        raise ConfigError(f"--set {_show(item)}: more than one value; allowed: one TOML value after '='")
+    return parsed["v"]
 
 
 def _apply_overrides(data: dict, overrides) -> None:
     for item in overrides or ():
         if "=" not in item:
-            raise ConfigError(f"--set {item!r}: expected section.key=value")
+            raise ConfigError(f"--set {_show(item)}: expected section.key=value; allowed: e.g. run.seed=3")
         path, text = item.split("=", 1)
         parts = path.strip().split(".")
         if len(parts) != 2 or not all(parts):
-            raise ConfigError(f"--set {item!r}: key must be section.key, e.g. run.seed=3")
+            raise ConfigError(f"--set {_show(item)}: key must be section.key; allowed: e.g. run.seed=3")
         section, key = parts
         if section not in SCHEMA:
-            raise ConfigError(f"--set {item!r}: unknown section [{section}]; allowed sections: "
+            raise ConfigError(f"--set {_show(item)}: unknown section [{section}]; allowed sections: "
                               f"{', '.join(SCHEMA)}")
         if key not in SCHEMA[section]:
-            raise ConfigError(f"--set {item!r}: unknown key {section}.{key}; allowed keys in "
+            raise ConfigError(f"--set {_show(item)}: unknown key {section}.{key}; allowed keys in "
                               f"[{section}]: {', '.join(SCHEMA[section])}")
-        data.setdefault(section, {})[key] = _parse_override_value(text.strip())
+        table = data.setdefault(section, {})
+        if not isinstance(table, dict):
+            raise ConfigError(f"[{section}] must be a table of keys, got {type(table).__name__}; allowed: "
+                              f"a [{section}] table")
+        table[key] = _parse_override_value(item, text.strip())
+
+
+def read_toml(path: str | Path, what: str = "config file", example: str = "params/li_li2s.toml") -> dict:
+    """The table of a TOML file; ConfigError naming the file if it is missing, unreadable or not TOML."""
+    p = Path(path)
+    allowed = f"allowed: a TOML file, e.g. {example}"
+    if not p.exists():
+        raise ConfigError(f"{what} {str(p)!r} does not exist; {allowed}")
+    if p.is_dir():
+        raise ConfigError(f"{what} {str(p)!r} is a directory; {allowed}")
+    if not p.is_file():
+        raise ConfigError(f"{what} {str(p)!r} is not a regular file; {allowed}")
+    try:
+        text = p.read_bytes().decode("utf-8")   # TOML is UTF-8 whatever the locale
+        return tomllib.loads(text)
+    except OSError as exc:
+        raise ConfigError(f"cannot read {what} {str(p)!r} ({exc.strerror}); {allowed}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{p}: not valid TOML: not UTF-8 text (byte {exc.start}); {allowed}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{p}: not valid TOML: {exc}; {allowed}") from None
+    except RecursionError:
+        raise ConfigError(f"{p}: arrays or tables nested deeper than the TOML reader allows; {allowed}") from None
 
 
 def load_config(path: str | Path, overrides: list[str] | None = None) -> Settings:
     """Read a TOML parameter/run file, apply ``section.key=value`` overrides, validate."""
-    p = Path(path)
-    if not p.is_file():
-        raise ConfigError(f"config file {str(p)!r} does not exist; allowed: a TOML file, e.g. params/li_li2s.toml")
-    try:
-        raw = tomllib.loads(p.read_text())
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{p}: not valid TOML: {exc}") from None
+    raw = read_toml(path)
     _apply_overrides(raw, overrides)
-    return Settings(validate(raw), str(p))
+    return Settings(validate(raw), str(path))
 
 
 def settings_from_dict(raw: dict, overrides: list[str] | None = None) -> Settings:
-    raw = copy.deepcopy(raw)
-    _apply_overrides(raw, overrides)
+    # Overrides replace whole values, so copying the two table levels keeps the caller's dict intact
+    # (a deep copy could hit the recursion limit on a deeply nested bad value before validation).
+    if isinstance(raw, dict):   # anything else is rejected by validate
+        raw = {section: dict(values) if isinstance(values, dict) else values for section, values in raw.items()}
+        _apply_overrides(raw, overrides)
     return Settings(validate(raw))

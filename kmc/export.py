@@ -4,72 +4,27 @@ By default only the minority that carries the physics is written (vacancies and 
 holds ~1e4 Li atoms that would hide them.  ``--all-sites`` writes every site.  Coordinates are the
 file's site positions in angstrom, so z is the depth below the electrolyte (increasing downwards).
 
-This module also holds the checks every reader of run files on the command line shares (``kmc
-plot`` uses them): is this a kmc run file, which frames does it hold (one-line errors: kmc.errors).
+Frame selection (``resolve_frames``) and reading (``read_frames``) are shared with ``kmc plot``;
+run files are checked by ``kmc.io.check_run_file`` like every other reader.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import click
 import h5py
 import numpy as np
 
 from kmc.engine import LI, MG
-from kmc.errors import fail
 from kmc.engine import VAC as VACANCY
+from kmc.errors import OneLineErrorCommand, fail
+from kmc.io import (OutputPathError, RunFileError, check_output_file, check_run_file, open_run_file,
+                    replace_when_done)
 
 SPECIES_NAMES = {VACANCY: "Va", LI: "Li", MG: "Mg"}  # "Va": vacancy, not an element symbol in OVITO
 LAMMPS_TYPES = {LI: 1, MG: 2, VACANCY: 3}
 LAMMPS_MASSES = {LI: 6.94, MG: 24.305, VACANCY: 1.0}  # g/mol; a vacancy has none, LAMMPS needs > 0
 EXPORT_FORMATS = ("xyz", "lammps")
-RUN_FILE_HINT = "an .h5 file written by kmc run"
-REQUIRED_DATASETS = ("particles/metal/species/value", "particles/metal/species/step",
-                     "particles/metal/position", "particles/metal/box/edges",
-                     "observables/stripped_charge/value", "observables/stripped_monolayers/value",
-                     "parameters/model")
-
-
-class RunFileError(ValueError):
-    """Bad input to a reader of run files; the message names what is wrong and what is allowed."""
-
-
-class OneLineErrorCommand(click.Command):
-    """A click command whose usage errors (bad option value, missing -o) are one 'error:' line."""
-
-    def parse_args(self, ctx, args):
-        try:
-            return super().parse_args(ctx, args)
-        except click.UsageError as exc:
-            fail(exc.format_message())
-
-
-def check_run_file(path) -> Path:
-    """Raise RunFileError unless ``path`` is a readable kmc run file holding at least one frame."""
-    path = Path(path)
-    if not path.is_file():
-        raise RunFileError(f"no such file {path}; allowed: {RUN_FILE_HINT}")
-    try:
-        with h5py.File(path, "r") as f:
-            missing = [name for name in REQUIRED_DATASETS if name not in f]
-            n_frames = f["particles/metal/species/value"].shape[0] if not missing else 0
-    except OSError:
-        raise RunFileError(f"{path} is not an HDF5 file; allowed: {RUN_FILE_HINT}") from None
-    if missing:
-        raise RunFileError(f"{path} is not a kmc run file (no /{missing[0]}); allowed: {RUN_FILE_HINT}")
-    if n_frames == 0:
-        raise RunFileError(f"{path} holds no frames; allowed: a run file with at least one frame")
-    return path
-
-
-def check_output_path(output, example: str):
-    """Fail unless ``output`` names a file in an existing folder (checked before any work)."""
-    if output is None:
-        fail(f"no output file given; allowed: -o OUT (e.g. -o {example})")
-    folder = Path(output).resolve().parent
-    if Path(output).is_dir() or not folder.is_dir():
-        fail(f"cannot write {output}; allowed: a file path in an existing folder")
 
 
 def resolve_frames(requested, n_frames: int, path) -> list[int]:
@@ -109,7 +64,7 @@ class Frame:
 
 def read_frames(path, indices) -> list[Frame]:
     """The frames at ``indices`` (already resolved) of a checked run file."""
-    with h5py.File(path, "r") as f:
+    with open_run_file(path) as f:
         metal = f["particles/metal"]
         positions, box = metal["position"][()], metal["box/edges"][()]
         steps, times = metal["species/step"][()], metal["species/time"][()]
@@ -174,19 +129,20 @@ def export(file, fmt, frame, all_frames, all_sites, output):
     if fmt not in EXPORT_FORMATS:
         given = "no --format given" if fmt is None else f"unknown format {fmt!r}"
         fail(f"{given}; allowed: --format {' or '.join(EXPORT_FORMATS)}")
-    check_output_path(output, "frame.xyz")
     if all_frames and fmt != "xyz":
         fail("--all-frames writes a trajectory, which only the xyz format holds; allowed: --format xyz")
     try:
+        output = check_output_file(output, "frame.xyz", inputs=[file])
         path = check_run_file(file)
-        with h5py.File(path, "r") as f:
+        with open_run_file(path) as f:
             n_frames = f["particles/metal/species/value"].shape[0]
         indices = range(n_frames) if all_frames else resolve_frames([frame], n_frames, path)
         frames = read_frames(path, indices)
-    except RunFileError as exc:
+    except (RunFileError, OutputPathError) as exc:
         fail(str(exc))
-    if fmt == "xyz":
-        write_xyz(frames, output, all_sites)
-    else:
-        write_lammps(frames[0], output, all_sites)
+    with replace_when_done(output) as tmp:
+        if fmt == "xyz":
+            write_xyz(frames, tmp, all_sites)
+        else:
+            write_lammps(frames[0], tmp, all_sites)
     click.echo(f"wrote {output}")

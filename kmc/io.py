@@ -17,6 +17,9 @@ File layout (units are attributes named ``unit``):
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 import h5py
@@ -284,6 +287,130 @@ class H5Writer:
         self.tmp_path.unlink(missing_ok=True)
 
 
+# ------------------------------------------------------------------------------- checking run files
+RUN_FILE_HINT = "allowed: an .h5 file written by kmc run"
+
+
+class RunFileError(ValueError):
+    """A file given as a run file cannot be used; the message names it, says what is wrong and what is allowed."""
+
+
+class OutputPathError(OSError):
+    """An output path that cannot be written; the message names it and says what is allowed."""
+
+
+# Everything the readers (info, load, analyze, plot, export) take from a run file.  Shapes use
+# "n" for the number of sites, "F" for frames and "S" for observable samples.
+RUN_FILE_DATASETS = {
+    "particles/metal/position": ("n", 3),
+    "particles/metal/neighbors": ("n", 8),
+    "particles/metal/layer": ("n",),
+    "particles/metal/box/edges": (3,),
+    "particles/metal/species/step": ("F",),
+    "particles/metal/species/time": ("F",),
+    "particles/metal/species/value": ("F", "n"),
+    "parameters/config_toml": (),
+    **{f"observables/{name}/{part}": ("S",) for name in OBSERVABLE_UNITS for part in ("step", "time", "value")},
+}
+RUN_FILE_ATTRIBUTES = {
+    "particles/metal": ("sites_per_layer", "n_layers", "layer_spacing_A", "lattice_constant_A", "orientation"),
+    "particles/metal/box": ("boundary",),
+    "parameters": ("code_version", "seed", "model.name", "model.description", "lattice.geometry", "lattice.cells",
+                   "composition.mg_fraction", "conditions.temperature_K", "conditions.current_density_mA_cm2",
+                   "conditions.stack_pressure_MPa", "boundary.bottom", "run.acceleration"),
+    "parameters/model": ("charge_per_atom_mAh_cm2",),
+}
+# /run exists only once a run has ended; when it does, info and sweeps read these.
+RUN_GROUP_ATTRIBUTES = ("stop_reason", "events", "kmc_time_s", "wall_time_s", "events_per_s",
+                        *(f"count_{name}" for name in engine.EVENT_CLASSES))
+
+
+def hdf5_reason(exc: OSError) -> str:
+    """The useful part of an HDF5 error, in words for the common cases."""
+    text = " ".join(str(exc).split())
+    if "truncated file" in text:
+        return "the file is truncated, e.g. an incomplete copy"
+    if "unable to lock file" in text:
+        return "another process has it open for writing, e.g. a run still in progress"
+    if "filter returned failure" in text:
+        return "its compressed data are damaged"
+    if "(" in text and text.endswith(")"):   # "Unable to ... (the library's reason)"
+        return text[text.index("(") + 1:-1]
+    return text
+
+
+def _layout_problem(f: h5py.File, require_frames: bool) -> str | None:
+    """What makes an open HDF5 file unusable as a run file (None if nothing)."""
+    for name in RUN_FILE_DATASETS:
+        if not isinstance(f.get(name), h5py.Dataset):
+            return f"is not a kmc run file (no dataset /{name})"
+    for group, keys in {**RUN_FILE_ATTRIBUTES, **({"run": RUN_GROUP_ATTRIBUTES} if "run" in f else {})}.items():
+        if not isinstance(f.get(group), h5py.Group):
+            return f"is not a kmc run file (no group /{group})"
+        missing = [k for k in keys if k not in f[group].attrs]
+        if missing:
+            return f"is not a kmc run file (no attribute {missing[0]} on /{group})"
+    metal = f["particles/metal"]
+    try:
+        spl, n_layers = int(metal.attrs["sites_per_layer"]), int(metal.attrs["n_layers"])
+    except (TypeError, ValueError):
+        return "has malformed /particles/metal attributes sites_per_layer, n_layers"
+    # the counts come from the data themselves (sites, frames, samples); the rest must match them
+    sizes = {d: f[name].shape[0] if f[name].ndim else -1 for d, name in (
+        ("n", "particles/metal/position"), ("F", "particles/metal/species/value"),
+        ("S", "observables/contact_fraction/value"))}
+    if sizes["n"] != spl * n_layers:
+        return (f"is inconsistent: {sizes['n']} sites in /particles/metal/position but "
+                f"sites_per_layer x n_layers = {spl * n_layers}")
+    for name, expected in RUN_FILE_DATASETS.items():
+        shape = f[name].shape
+        want = tuple(sizes[d] if isinstance(d, str) else d for d in expected)
+        if shape[:len(want)] != want or (len(shape) != len(want) and not name.endswith("event_counts/value")):
+            return (f"is inconsistent: /{name} has shape {shape}, expected {want} "
+                    "(an interrupted or edited file?)")
+    if require_frames and sizes["F"] == 0:
+        return "has no frames in /particles/metal/species (a run killed before its first frame?)"
+    return None
+
+
+def check_run_file(path, require_frames: bool = True) -> Path:
+    """``path`` as a Path if it is a kmc run file every reader can use, else RunFileError.
+
+    Checks what can be checked without reading frames: the file is there, is HDF5, opens (not
+    truncated, not locked by a writer), holds every dataset and attribute the readers use, with
+    consistent shapes, and (``require_frames``) at least one frame.  Damaged data inside a dataset
+    only shows when it is read: read inside ``open_run_file``.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise RunFileError(f"no such file: {path} does not exist; {RUN_FILE_HINT}")
+    if path.is_dir():
+        raise RunFileError(f"{path} is a directory; {RUN_FILE_HINT}")
+    if not path.is_file():
+        raise RunFileError(f"{path} is not a regular file; {RUN_FILE_HINT}")
+    if path.stat().st_size == 0:
+        raise RunFileError(f"{path} is empty (0 bytes), not an HDF5 file; {RUN_FILE_HINT}")
+    if not h5py.is_hdf5(path):
+        raise RunFileError(f"{path} is not an HDF5 file; {RUN_FILE_HINT}")
+    with open_run_file(path) as f:
+        problem = _layout_problem(f, require_frames)
+    if problem:
+        raise RunFileError(f"{path} {problem}; {RUN_FILE_HINT}")
+    return path
+
+
+@contextmanager
+def open_run_file(path):
+    """Open a run file for reading; an HDF5 failure inside the block (the file does not open, or
+    its data are damaged) becomes a RunFileError naming the file."""
+    try:
+        with h5py.File(path, "r") as f:
+            yield f
+    except OSError as exc:
+        raise RunFileError(f"{path} cannot be read ({hdf5_reason(exc)}); "
+                           f"{RUN_FILE_HINT}, complete and undamaged") from None
+
+
 # ------------------------------------------------------------------------------- reading
 def _read_parameters(f) -> dict:
     par = f["parameters"]
@@ -305,7 +432,8 @@ def load(path, as_xarray: bool | None = None):
     profile is ``analysis_mg_profile`` (frame, layer_index); the per-void and per-event tables are
     pandas DataFrames from ``kmc.load_analysis(path)`` (in the dict: under "analysis").
     """
-    with h5py.File(path, "r") as f:
+    path = check_run_file(path, require_frames=False)
+    with open_run_file(path) as f:
         analysed = "analysis" in f
         metal = f["particles/metal"]
         data = {
@@ -375,9 +503,10 @@ def load(path, as_xarray: bool | None = None):
 
 
 def info(path) -> str:
-    """A short human-readable summary of a run file."""
+    """A short human-readable summary of a run file (RunFileError if it is not a usable one)."""
+    path = check_run_file(path, require_frames=False)
     lines = []
-    with h5py.File(path, "r") as f:
+    with open_run_file(path) as f:
         par = f["parameters"].attrs
         metal = f["particles/metal"]
         n_sites = metal["position"].shape[0]
@@ -429,23 +558,68 @@ def estimated_output_bytes(settings, n_sites: int, charge_per_atom_mAh_cm2: floa
     return overhead + static + frames * n_sites + 200 * samples
 
 
-def check_output_location(path: Path, needed_bytes: int) -> None:
-    """Raise OSError with a one-line reason if ``path``'s folder cannot take the run's file."""
-    import shutil
-    import tempfile
-    folder = path.parent
-    folder.mkdir(parents=True, exist_ok=True)
+def _nearest_existing(folder: Path) -> Path:
+    """``folder`` if it exists, else the ancestor from which creating it would start."""
+    folder = Path(os.path.abspath(folder))
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    return folder
+
+
+def check_output_folder(wanted: Path, allowed: str) -> Path:
+    """Raise OutputPathError unless ``wanted`` (a folder) exists or can be created, and files can be
+    written in it; return the existing folder checked.  Creates nothing that stays."""
+    existing = _nearest_existing(wanted)
+    if not existing.is_dir():
+        raise OutputPathError(f"output folder {wanted} cannot be created: {existing} is a file; allowed: {allowed}")
     try:
-        with tempfile.NamedTemporaryFile(dir=folder, prefix=".kmc-write-test-"):
+        with tempfile.NamedTemporaryFile(dir=existing, prefix=".kmc-write-test-"):
             pass
     except OSError as exc:
-        raise OSError(f"output folder {folder} is not writable ({exc.strerror}); allowed: a writable "
-                      "folder (-o or output.path)") from None
-    free = shutil.disk_usage(folder).free
+        raise OutputPathError(f"output folder {wanted} is not writable ({exc.strerror}); allowed: {allowed}") from None
+    return existing
+
+
+def check_output_location(path: Path, needed_bytes: int) -> None:
+    """Raise OutputPathError (an OSError) with a one-line reason if ``path``'s folder cannot take
+    the run's file.  A missing folder is only checked to be creatable: the writer creates it."""
+    folder = Path(path).parent
+    existing = check_output_folder(folder, "a writable folder (-o or output.path)")
+    free = shutil.disk_usage(existing).free
     if free < needed_bytes:
-        raise OSError(f"output folder {folder} has {free / 1e6:.0f} MB free but the run may write up to "
-                      f"{needed_bytes / 1e6:.0f} MB; allowed: a folder with more room (-o), or fewer "
-                      "frames (output.frame_every_*) or a smaller box")
+        raise OutputPathError(f"output folder {folder} has {free / 1e6:.0f} MB free but the run may write up to "
+                              f"{needed_bytes / 1e6:.0f} MB; allowed: a folder with more room (-o), or fewer "
+                              "frames (output.frame_every_*) or a smaller box")
+
+
+def check_output_file(output, example: str, inputs=()) -> Path:
+    """``output`` (-o of plot and export) as a Path, or OutputPathError: it must be given, name a
+    file (not a folder, not one of the ``inputs``) in an existing, writable folder."""
+    if output is None:
+        raise OutputPathError(f"no output file given; allowed: -o OUT (e.g. -o {example})")
+    path = Path(output)
+    allowed = f"a file path in an existing folder you can write to (e.g. -o {example})"
+    if path.is_dir():
+        raise OutputPathError(f"output {output} is a directory; allowed: {allowed}")
+    if not path.parent.is_dir():
+        raise OutputPathError(f"cannot write {output}: folder {path.parent} does not exist; allowed: {allowed}")
+    if any(path.exists() and Path(i).exists() and path.samefile(i) for i in inputs):
+        raise OutputPathError(f"output {output} is an input file and would be overwritten; allowed: {allowed}")
+    check_output_folder(path.parent, allowed)
+    return path
+
+
+@contextmanager
+def replace_when_done(path):
+    """Yield a temporary name beside ``path`` to write to; it becomes ``path`` only when the block
+    succeeds, so a failed or interrupted write leaves no half-written output (nor clobbers an old one)."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def default_output_path(settings) -> Path:

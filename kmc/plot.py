@@ -8,6 +8,7 @@ electrolyte have one colour each, used in every figure.
 """
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import NamedTuple
 
@@ -20,9 +21,10 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
 
 from kmc.analysis import DEFAULT_EXCHANGE_CURRENT_mA_cm2, analyze_file, overpotential_mV
-from kmc.errors import fail
-from kmc.export import (LI, MG, VACANCY, OneLineErrorCommand, RunFileError, check_output_path,
-                        check_run_file, read_frames, resolve_frames)
+from kmc.errors import OneLineErrorCommand, fail
+from kmc.export import LI, MG, VACANCY, read_frames, resolve_frames
+from kmc.io import (OutputPathError, RunFileError, check_output_file, check_run_file, open_run_file,
+                    replace_when_done)
 
 SPECIES_COLORS = {VACANCY: "#23203f", LI: "#bcc7d3", MG: "#e0622a"}
 SPECIES_LABELS = {VACANCY: "vacancy", LI: "Li", MG: "Mg"}
@@ -91,7 +93,7 @@ def _conditions_text(par: dict) -> str:
 
 
 def _frame_count(path) -> int:
-    with h5py.File(path, "r") as f:
+    with open_run_file(path) as f:
         return f["particles/metal/species/value"].shape[0]
 
 
@@ -194,7 +196,7 @@ def cross_section(path, frames=None, panels: int | None = None, y_nm: float | No
     (default the last), titled with the stripped charge and monolayers."""
     path = check_run_file(path)
     chosen = read_frames(path, _chosen_frames(path, frames, panels, default=[-1]))
-    with h5py.File(path, "r") as f:
+    with open_run_file(path) as f:
         par = _parameters(f)
     box_A = chosen[0].box_A
     if y_nm is None:
@@ -228,9 +230,9 @@ def contact_loss(path, exchange_current_mA_cm2: float | None = None) -> Figure:
     exchange current is given; otherwise it is computed here from the contact fraction.
     """
     path = check_run_file(path)
-    if exchange_current_mA_cm2 is not None and exchange_current_mA_cm2 <= 0:
-        raise RunFileError(f"--exchange-current {exchange_current_mA_cm2:g}; allowed: > 0 mA/cm²")
-    with h5py.File(path, "r") as f:
+    if exchange_current_mA_cm2 is not None and not 0 < exchange_current_mA_cm2 < math.inf:
+        raise RunFileError(f"--exchange-current {exchange_current_mA_cm2:g}; allowed: > 0 mA/cm² (finite)")
+    with open_run_file(path) as f:
         par = _parameters(f)
         charge = f["observables/stripped_charge/value"][()]
         contact = f["observables/contact_fraction/value"][()]
@@ -273,11 +275,11 @@ def _read_table(group: h5py.Group) -> dict:
 def read_void_analysis(path) -> tuple[dict, dict, dict]:
     """The /analysis frames, voids and events tables of a run file, running the analysis if absent."""
     path = check_run_file(path)
-    with h5py.File(path, "r") as f:
+    with open_run_file(path) as f:
         analysed = "analysis" in f
     if not analysed:
         analyze_file(path)
-    with h5py.File(path, "r") as f:
+    with open_run_file(path) as f:
         missing = [g for g in ("analysis/frames", "analysis/voids", "analysis/events") if g not in f]
         if missing:
             raise RunFileError(f"{path} has an incomplete void analysis (no /{missing[0]}); allowed: a file "
@@ -295,7 +297,7 @@ def void_statistics(path) -> Figure:
     """Interface void count (with coalescence, split and collapse marked) and box plots of
     interface void width and height per frame, versus stripped charge."""
     frames, voids, events = read_void_analysis(path)
-    with h5py.File(path, "r") as f:
+    with open_run_file(path) as f:
         par = _parameters(f)
         charge_per_monolayer = _charge_per_monolayer(f)
     charge = frames["stripped_charge_mAh_cm2"]
@@ -355,7 +357,7 @@ def mg_profile(path, frames=None) -> Figure:
     bulk composition as a dashed reference."""
     path = check_run_file(path)
     chosen = read_frames(path, _chosen_frames(path, frames, None, default=[0, -1]))
-    with h5py.File(path, "r") as f:
+    with open_run_file(path) as f:
         par = _parameters(f)
     fig = _new_figure(6.4, 4.4)
     ax = fig.subplots()
@@ -413,7 +415,7 @@ def compare_runs(paths, quantity: str = "contact_fraction") -> Figure:
     paths = [check_run_file(p) for p in paths]
     runs = []
     for path in paths:
-        with h5py.File(path, "r") as f:
+        with open_run_file(path) as f:
             allowed = _series_observables(f)
             if quantity not in allowed:
                 raise RunFileError(f"unknown quantity {quantity!r} for {path}; allowed: {', '.join(allowed)}")
@@ -475,7 +477,10 @@ def plot(files, kind, output, frames, panels, y_nm, exchange_current_mA_cm2, qua
         fail("no run file given; allowed: one .h5 file written by kmc run (several for --kind compare)")
     if len(files) > 1 and kind != "compare":
         fail(f"{len(files)} files given for --kind {kind}; allowed: one file (several only for --kind compare)")
-    check_output_path(output, "figure.png")
+    try:
+        check_output_file(output, "figure.png", inputs=files)
+    except OutputPathError as exc:
+        fail(str(exc))
     suffix = Path(output).suffix.lstrip(".").lower()
     if suffix not in FigureCanvasAgg.get_supported_filetypes():
         fail(f"cannot write a {suffix or 'suffix-less'} image ({output}); allowed: "
@@ -494,5 +499,6 @@ def plot(files, kind, output, frames, panels, y_nm, exchange_current_mA_cm2, qua
             fig = compare_runs(files, quantity or "contact_fraction")
     except RunFileError as exc:
         fail(str(exc))
-    fig.savefig(output, dpi=dpi)
+    with replace_when_done(output) as tmp:
+        fig.savefig(tmp, dpi=dpi, format=suffix)
     click.echo(f"wrote {output}")

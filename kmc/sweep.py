@@ -28,7 +28,6 @@ import multiprocessing
 import os
 import sys
 import time
-import tomllib
 import traceback
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor
 from concurrent.futures import wait as futures_wait
@@ -39,8 +38,9 @@ import click
 import h5py
 import numpy as np
 
-from kmc.config import SCHEMA, ConfigError, Settings, dumps_toml, settings_from_dict, validate
-from kmc.errors import fail
+from kmc.config import SCHEMA, ConfigError, Settings, dumps_toml, read_toml, settings_from_dict, validate
+from kmc.errors import OneLineErrorCommand, fail
+from kmc.io import OutputPathError, check_output_folder
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 MANIFEST_NAME = "manifest.json"
@@ -142,13 +142,11 @@ def _resolve_params(value, spec_dir: Path, where: str) -> Path:
                      f"the repository ({REPO_ROOT}); allowed: an existing TOML path, e.g. params/li_li2s.toml")
 
 
-def _read_toml(path: Path, what: str) -> dict:
-    if not path.is_file():
-        raise SweepError(f"{what} {str(path)!r} does not exist; allowed: a TOML file, e.g. runs/pressure.toml")
+def _read_toml(path: Path, what: str, example: str) -> dict:
     try:
-        return tomllib.loads(path.read_text())
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise SweepError(f"{path}: not valid TOML: {exc}") from None
+        return read_toml(path, what, example)
+    except ConfigError as exc:
+        raise SweepError(str(exc)) from None
 
 
 def _check_spec_layout(spec: dict, where: str):
@@ -239,7 +237,7 @@ def _plan_run(params_table: dict, params_path: Path, base_set: dict, point: dict
 def expand_sweep(spec_path, overrides=(), output_dir=None) -> SweepPlan:
     """Read and validate a spec and build every run's resolved config; raise SweepError before any work."""
     spec_path = Path(spec_path)
-    spec = _read_toml(spec_path, "sweep spec")
+    spec = _read_toml(spec_path, "sweep spec", "runs/pressure.toml")
     where = f"sweep spec {spec_path}"
     _check_spec_layout(spec, where)
     head, base = spec.get("sweep", {}), spec.get("base", {})
@@ -282,7 +280,7 @@ def expand_sweep(spec_path, overrides=(), output_dir=None) -> SweepPlan:
             params_where = f"{where} [{'grid/zip' if PARAMS_KEY in point else 'base'}] params"
             params_path = _resolve_params(params_value, spec_dir, params_where)
             if params_path not in param_tables:
-                param_tables[params_path] = _read_toml(params_path, "parameter file")
+                param_tables[params_path] = _read_toml(params_path, "parameter file", "params/li_li2s.toml")
             run = _plan_run(param_tables[params_path], params_path, base_set, point, overrides,
                             root_seed, replica, spec_path.stem, where)
             if run.name in by_name:
@@ -353,14 +351,21 @@ def _write_json(path: Path, data):
 
 
 def _read_manifest(folder) -> dict:
+    """The folder's manifest ({} if there is none yet); SweepError if it cannot be read or is not
+    what kmc sweep writes (checked before anything in the folder is touched)."""
     path = Path(folder) / MANIFEST_NAME
-    if not path.is_file():
+    allowed = "allowed: the JSON kmc sweep writes, or delete it and re-run the sweep"
+    if not path.exists():
         return {}
     try:
-        return json.loads(path.read_text())
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise SweepError(f"{path}: not a readable sweep manifest ({exc}); allowed: the JSON kmc sweep writes, "
-                         "or delete it and re-run the sweep") from None
+        manifest = json.loads(path.read_bytes().decode("utf-8"))
+    except (OSError, ValueError) as exc:   # a folder, unreadable, not UTF-8, not JSON
+        raise SweepError(f"{path}: not a readable sweep manifest ({exc}); {allowed}") from None
+    runs = manifest.get("runs") if isinstance(manifest, dict) else None
+    if not (isinstance(runs, dict) and all(isinstance(e, dict) and isinstance(e.get("varied"), dict)
+                                           and {"replica", "seed"} <= e.keys() for e in runs.values())):
+        raise SweepError(f"{path}: not a sweep manifest (no table of runs with varied, replica and seed); {allowed}")
+    return manifest
 
 
 def _write_manifest(plan: SweepPlan, states: dict, errors: dict):
@@ -470,7 +475,11 @@ def _dask_outcomes(todo, folder: str, client):
 
 
 def _connect(scheduler: str):
-    from dask.distributed import Client
+    try:
+        from dask.distributed import Client
+    except ImportError:
+        raise SweepError(f"--scheduler {scheduler} needs dask.distributed, which is not installed; allowed: "
+                         "pip install -e '.[dask]', or no --scheduler (local processes)") from None
     try:
         return Client(scheduler, timeout="10s")
     except (OSError, TimeoutError, ValueError) as exc:
@@ -480,8 +489,13 @@ def _connect(scheduler: str):
 
 def run_sweep(plan: SweepPlan, workers: int | None = None, scheduler: str | None = None) -> dict:
     """Run every run of ``plan`` that is not done; return {'done': n, 'failed': n, 'pending': n}."""
-    client = _connect(scheduler) if scheduler else None
     folder = plan.output_dir.resolve()
+    try:   # everything that can refuse the sweep comes before the first write
+        check_output_folder(folder, "a folder you can write to (--out or sweep.output)")
+    except OutputPathError as exc:
+        raise SweepError(str(exc)) from None
+    _read_manifest(folder)
+    client = _connect(scheduler) if scheduler else None
     folder.mkdir(parents=True, exist_ok=True)
     states = {run.name: run_state(folder, run.name) for run in plan.runs}
     errors = {name: _error_summary(folder, name) for name, state in states.items() if state == "failed"}
@@ -587,7 +601,7 @@ def load_sweep(folder, charge_marks_mAh_cm2=None, names=None):
 
 
 # ------------------------------------------------------------------------------- command line
-@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.command(cls=OneLineErrorCommand, context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("spec", type=click.Path(dir_okay=False))
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="Local worker processes (default: the CPUs this process may use).")
