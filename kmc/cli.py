@@ -88,8 +88,11 @@ def run(config, overrides, output, overwrite, resume_path, progress):
                                                                        sim.charge_per_atom_mAh_cm2))
         except (ValueError, OSError) as exc:
             fail(str(exc))
+        try:
+            writer = io.H5Writer(path, sim)
+        except OSError as exc:
+            fail(f"cannot write {partial} ({io.hdf5_reason(exc)}); allowed: a path no other run is writing (-o)")
         ckpt.unlink(missing_ok=True)   # a stale checkpoint must never pair with the new file
-        writer = io.H5Writer(path, sim)
         checkpointer = Checkpointer(path, settings.output.checkpoint_every_wall_s)
     try:
         result = sim.run(writer, progress=progress, checkpointer=checkpointer)

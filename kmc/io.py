@@ -69,6 +69,20 @@ def _attr_value(v):
     return v
 
 
+def _refuse_if_in_use(path: Path):
+    """Raise OSError if another process holds ``path`` open for writing (HDF5 takes an flock on
+    the files it writes).  Opening with mode "w" would truncate such a file before noticing."""
+    import fcntl
+    if not path.exists():
+        return
+    with open(path, "rb") as fh:
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise OSError(f"unable to lock file {path}: another process has it open for writing") from None
+        fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+
 class H5Writer:
     """Writes one run to ``path`` through a temporary ``path + '.partial'`` renamed on finish."""
 
@@ -76,11 +90,17 @@ class H5Writer:
         self.path = Path(path)
         self.tmp_path = Path(str(self.path) + ".partial")
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.f = h5py.File(self.tmp_path, "w", track_order=True)
+        _refuse_if_in_use(self.tmp_path)
+        self.tmp_path.unlink(missing_ok=True)
+        self.f = h5py.File(self.tmp_path, "w-", track_order=True)
         self.n_frames = 0
         self.n_samples = 0
         self.resumed = False
-        self._write_static(sim)
+        try:
+            self._write_static(sim)
+        except BaseException:
+            self.abort()
+            raise
 
     @classmethod
     def reopen(cls, path, n_frames: int, n_samples: int) -> "H5Writer":

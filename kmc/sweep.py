@@ -12,9 +12,12 @@ changes the seed, nor the output, of a run that already existed; ``--set`` overr
 config and so get their own seeds.  The output file is ``<spec>_<h>.h5`` with ``h`` the first 12
 hex digits of the SHA-256 of ``Settings.to_toml()`` (seed included): equal names mean equal runs.
 
-Loss-free and resumable: a file is written as ``<name>.h5.partial`` and renamed when complete.
-A run is done when its ``.h5`` has ``/run`` with a ``stop_reason`` other than ``interrupted``;
-re-running the same command skips done runs, removes stale ``.partial`` files and redoes the rest.
+Loss-free and resumable: a file is written as ``<name>.h5.partial`` beside its checkpoint
+``<name>.h5.checkpoint`` and renamed when complete.  A run is done when its ``.h5`` has ``/run``
+with a ``stop_reason`` other than ``interrupted``; re-running the same command skips done runs,
+continues runs that were cut off (Ctrl-C, a killed worker) from their checkpoints, exactly as
+``kmc run --resume`` does, and starts the rest afresh (a ``.partial`` without a usable checkpoint
+is replaced).
 A run that raises is recorded in ``<name>.error.json`` and does not stop the others.
 ``manifest.json`` in the output folder maps run name -> varied parameters, replica, seed, status.
 """
@@ -393,23 +396,37 @@ def _error_summary(folder, name: str) -> str:
 
 # ------------------------------------------------------------------------------- running
 def execute_run(run: PlannedRun, folder: str) -> dict:
-    """Run one sweep run into ``folder/<name>.h5``; failures come back as a record instead of raising."""
+    """Run one sweep run into ``folder/<name>.h5``, continuing from its checkpoint if an earlier
+    attempt was cut off; failures come back as a record instead of raising."""
+    from kmc.checkpoint import Checkpointer, resume_run, run_paths
     from kmc.io import H5Writer
     from kmc.simulation import Simulation
     wall0 = time.perf_counter()
+    path = output_path(folder, run.name)
+    _, partial, checkpoint = run_paths(path)
     try:
-        sim = Simulation(Settings(run.config, run.source))
-        writer = H5Writer(output_path(folder, run.name), sim)
+        resumed = None
+        if partial.is_file() and checkpoint.is_file():
+            try:
+                resumed = resume_run(path)
+            except (ValueError, OSError):   # torn or foreign leftovers: start this run again
+                resumed = None
+        if resumed is not None:
+            sim, writer, checkpointer, _ = resumed
+        else:
+            sim = Simulation(Settings(run.config, run.source))
+            checkpoint.unlink(missing_ok=True)
+            writer = H5Writer(path, sim)
+            checkpointer = Checkpointer(path, sim.settings.output.checkpoint_every_wall_s)
         try:
-            result = sim.run(writer, progress=False)
+            result = sim.run(writer, progress=False, checkpointer=checkpointer)
         except BaseException:
-            writer.abort()
+            writer.close()   # the .partial file and the last checkpoint stay for the next attempt
             raise
     except Exception as exc:
         return {"status": "failed", "error": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc(),
                 "wall_time_s": time.perf_counter() - wall0}
-    if result.stop_reason == "interrupted":     # Ctrl-C: keep only complete runs under final names
-        output_path(folder, run.name).unlink()
+    if result.stop_reason == "interrupted":     # Ctrl-C: the .partial file and checkpoint wait for a re-run
         return {"status": "pending", "stop_reason": result.stop_reason, "wall_time_s": time.perf_counter() - wall0}
     return {"status": "done", "stop_reason": result.stop_reason, "wall_time_s": time.perf_counter() - wall0}
 
@@ -500,13 +517,11 @@ def run_sweep(plan: SweepPlan, workers: int | None = None, scheduler: str | None
     states = {run.name: run_state(folder, run.name) for run in plan.runs}
     errors = {name: _error_summary(folder, name) for name, state in states.items() if state == "failed"}
     todo = [run for run in plan.runs if states[run.name] != "done"]
-    for run in todo:
-        partial = Path(str(output_path(folder, run.name)) + ".partial")
-        if partial.is_file():
-            partial.unlink()
     _write_manifest(plan, states, errors)
+    cut_off = sum(Path(str(output_path(folder, run.name)) + ".checkpoint").is_file() for run in todo)
+    resuming = f" ({cut_off} continue from checkpoints)" if cut_off else ""
     click.echo(f"{plan.spec_name}: {len(plan.runs)} runs, {len(plan.runs) - len(todo)} already done, "
-               f"{len(todo)} to run -> {plan.output_dir}")
+               f"{len(todo)} to run{resuming} -> {plan.output_dir}")
     try:
         if todo:
             try:

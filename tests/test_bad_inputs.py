@@ -336,10 +336,14 @@ CASES = [
          ("old.h5", "--overwrite")),
     Case("run-output-partial-locked-by-another-run",
          lambda w: (w.locked("run.h5.partial"), ["run", str(LI_PARAMS), "-o", w.path("run.h5"), *sets(TINY)])[1],
-         ("run.h5",),
-         marks=(pytest.mark.xfail(strict=True, reason=(
-             "kmc run opens OUT.partial with io.H5Writer outside its error handling: a .partial held by "
-             "another run raises BlockingIOError (traceback, exit 1); the fix belongs in cli.run")),)),
+         ("run.h5", "--resume")),
+    Case("run-overwrite-partial-locked-by-another-run",
+         lambda w: (w.locked("run.h5.partial"),
+                    ["run", str(LI_PARAMS), "-o", w.path("run.h5"), "--overwrite", *sets(TINY)])[1],
+         ("run.h5.partial", "another process")),
+    Case("run-resume-a-finished-run", lambda w: ["run", "--resume", w.run("done.h5")], ("done.h5", "finished")),
+    Case("run-resume-with-a-config", lambda w: ["run", "--resume", w.path("x.h5"), str(LI_PARAMS)],
+         ("--resume",)),
     Case("run-default-output-from-bad-model-name",   # runs/out/<model.name>_s1.h5 would leave runs/out
          lambda w: ["run", w.params(replace('name = "li_li2s"', 'name = "../escaped"')), *sets(TINY)],
          ("model.name",)),

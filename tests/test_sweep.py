@@ -281,13 +281,16 @@ def test_a_failing_run_is_recorded_and_the_others_complete(tmp_path):
     assert manifest[blocked]["status"] == "failed" and manifest[blocked]["error"] == record["error"]
     others = [r.name for r in plan.runs if r.name != blocked]
     assert all(manifest[name]["status"] == "done" and (out / f"{name}.h5").is_file() for name in others)
-    assert not list(out.glob("*.partial"))
+    # the failed run keeps its frames and checkpoint for the retry; the others leave nothing behind
+    assert [p.name for p in out.glob("*.partial")] == [f"{blocked}.h5.partial"]
+    assert [p.name for p in out.glob("*.checkpoint")] == [f"{blocked}.h5.checkpoint"]
     status = invoke(*tiny_args(spec, out), "--status")
     assert "3 done, 1 failed, 0 pending" in status.stdout
     assert f"failed {blocked}" in status.stdout and record["error"] in status.stdout
     (out / f"{blocked}.h5").rmdir()                  # fixed: the next invocation retries it
     retry = invoke(*tiny_args(spec, out))
-    assert retry.exit_code == 0 and "3 already done, 1 to run" in retry.stdout
+    assert retry.exit_code == 0 and "3 already done, 1 to run (1 continue from checkpoints)" in retry.stdout
+    assert not list(out.glob("*.partial")) and not list(out.glob("*.checkpoint"))
     assert not (out / f"{blocked}.error.json").exists()
     assert json.loads((out / "manifest.json").read_text())["runs"][blocked]["status"] == "done"
 
