@@ -126,36 +126,45 @@ def test_correlation_factor_two_box_sizes():
 
 @pytest.mark.slow
 def test_mg_arrhenius_ratio_against_model():
-    """Slow (~70 s): Mg tracer diffusivity in a one-vacancy Li0.98Mg0.02 box (8192 sites, 164 Mg)
-    at 25 and 60 C.  The measured ratio D(60 C)/D(25 C) must equal the model's analytical ratio
-    (Mg jump frequency from the Boltzmann-weighted vacancy and the model's rates, times the exact
-    single-Mg correlation factor) within 4 standard errors; so must each temperature's Mg jump
-    frequency.  Errors come from the block scatter (blocks of ~10 Mg jumps per Mg, pooled over 2
-    seeds).  The DFT comparison is printed: it is a finding, not a pass/fail criterion.
+    """Slow (~70 s of CPU): Mg tracer diffusivity in a one-vacancy Li0.98Mg0.02 box (8192 sites,
+    164 Mg) at 25 and 60 C, 2 seeds x 1.5e7 hops each.
+
+    The model's analytical expectation: D = (lambda^2/6) nu_Mg f_Mg, with nu_Mg the Mg jump
+    frequency for the vacancy Boltzmann-distributed over the box and the model's rates, evaluated
+    on the Mg arrangement of every snapshot, and f_Mg exact for a single Mg in the same box.
+    Measured/analytic is formed block by block (blocks of ~10 jumps per Mg; the arrangement's slow
+    drift changes both alike), its standard error from the block scatter.  Checks, each within
+    4 standard errors: the Mg jump count/analytic = 1 at both temperatures, and the Arrhenius
+    ratio D(60 C)/D(25 C) equals the analytical ratio, i.e. (measured/analytic) at 60 C over that
+    at 25 C = 1.  D/analytic itself is printed, not asserted: at x_Mg = 0.02 the Mg correlation
+    factor is ~1-2 % below the single-Mg value (Mg-Mg encounters), about 2 sigma here.
+    The DFT comparison is printed: it is a finding, not a pass/fail criterion.
     """
+    cfg = load_config(dv.LIMG_PARAMS)
     runs = {}
     for T in (dv.T25, dv.T60):
         r = dv.mg_run(T, 0.02, 16, seeds=2, events=15_000_000, log=print, block_m=(5,))
         blk = r["blocks_5"]
-        a = load_config(dv.LIMG_PARAMS).lattice.lattice_constant_A
-        f_single, _ = dv.exact_correlation_factor(r["model"], 16, a, dv.MG)
-        analytic = r["lambda2_A2"] / 6 * r["nu_mg_analytic_Hz"] * f_single
-        print(f"T={T} K: Mg jumps/s {r['nu_mg_measured_Hz']:.4e} +- {blk['nu_err_blocks']:.1e} "
-              f"(analytic {r['nu_mg_analytic_Hz']:.4e}); D = {blk['D_kmc_A2_s']:.4e} +- {blk['D_err_blocks']:.1e} "
-              f"A^2/s (analytic {analytic:.4e}); f_Mg {blk['f_mg']:.4f} +- {blk['f_err_blocks']:.4f} "
-              f"(single Mg exact {f_single:.4f})")
-        assert abs(r["nu_mg_measured_Hz"] - r["nu_mg_analytic_Hz"]) < 4 * blk["nu_err_blocks"]
-        runs[T] = (blk["D_kmc_A2_s"], blk["D_err_blocks"], analytic, r["model"])
-    (d25, e25, a25, m25), (d60, e60, a60, m60) = runs[dv.T25], runs[dv.T60]
+        f_single, _ = dv.exact_correlation_factor(r["model"], 16, cfg.lattice.lattice_constant_A, dv.MG)
+        q_d, q_d_err = blk["r2_over_lam2_expected"] / f_single, blk["r2_over_lam2_expected_err"] / f_single
+        print(f"T={T} K: Mg jumps measured/analytic {blk['jumps_over_analytic']:.4f} +- "
+              f"{blk['jumps_over_analytic_err']:.4f}; D measured/analytic {q_d:.4f} +- {q_d_err:.4f}; "
+              f"f_Mg {blk['f_mg']:.4f} +- {blk['f_err_blocks']:.4f} (single Mg exact {f_single:.4f})")
+        assert abs(blk["jumps_over_analytic"] - 1) < 4 * blk["jumps_over_analytic_err"]
+        d_an = r["lambda2_A2"] / 6 * r["nu_mg_analytic_Hz"] * f_single
+        runs[T] = (blk["D_kmc_A2_s"], blk["D_err_blocks"], d_an, q_d, q_d_err, r["model"])
+    (d25, e25, a25, q25, qe25, m25), (d60, e60, a60, q60, qe60, m60) = runs[dv.T25], runs[dv.T60]
     # D_phys = D_kMC c_eq / c_box with the same box at both temperatures
-    e_f = load_config(dv.LIMG_PARAMS).boundary.vacancy_formation_eV
+    e_f = cfg.boundary.vacancy_formation_eV
     c_ratio = math.exp(-e_f / m60.kT_eV) / math.exp(-e_f / m25.kT_eV)
     ratio = d60 / d25 * c_ratio
     ratio_err = ratio * math.hypot(e25 / d25, e60 / d60)
     expected = a60 / a25 * c_ratio
+    qq = q60 / q25
+    qq_err = qq * math.hypot(qe25 / q25, qe60 / q60)
     dft = dv.DFT_D_MG_CM2_S[dv.T60] / dv.DFT_D_MG_CM2_S[dv.T25]
     inv = 1 / m25.kT_eV - 1 / m60.kT_eV
-    print(f"D(60 C)/D(25 C) = {ratio:.3f} +- {ratio_err:.3f}; model analytic {expected:.3f}; DFT {dft:.3f} "
-          f"(effective activation energy {math.log(ratio) / inv:.3f} +- {ratio_err / ratio / inv:.3f} eV; "
-          f"DFT pair {math.log(dft) / inv:.3f} eV)")
-    assert abs(ratio - expected) < 4 * ratio_err
+    print(f"D(60 C)/D(25 C) = {ratio:.3f} +- {ratio_err:.3f}; model analytic {expected:.3f} "
+          f"(measured/analytic {qq:.4f} +- {qq_err:.4f}); DFT {dft:.3f}.  Effective activation energy "
+          f"{math.log(ratio) / inv:.3f} +- {ratio_err / ratio / inv:.3f} eV; DFT pair {math.log(dft) / inv:.3f} eV")
+    assert abs(qq - 1) < 4 * qq_err
