@@ -365,7 +365,8 @@ def _refresh_around(sites, n_sites_changed, occ, nbr, cnt, opposite, l1nb2, spl,
                                             l1_pair, kra, nu, inv_kT, has_interface, exit_rate,
                                             bulk_rates, bulk_layer, cache_key, cache_val,
                                             vac_rates, k)
-                    _tree_set(tree, cap, k, tot)
+                    if tot != tree[cap + k]:  # e.g. a void's inner vacancy stays at 0
+                        _tree_set(tree, cap, k, tot)
         if l1_pair != 0.0 and s < spl:
             for a in range(l1nb2.shape[1]):
                 q = l1nb2[s, a]
@@ -380,16 +381,19 @@ def _refresh_around(sites, n_sites_changed, occ, nbr, cnt, opposite, l1nb2, spl,
                             tot = vacancy_rates(m, occ, nbr, cnt, l1nb2, spl, n_layers, pair, site,
                                                 l1_pair, kra, nu, inv_kT, has_interface,
                                                 exit_rate, bulk_rates, bulk_layer, cache_key, cache_val, vac_rates, k)
-                            _tree_set(tree, cap, k, tot)
+                            if tot != tree[cap + k]:
+                                _tree_set(tree, cap, k, tot)
     for c in range(n_sites_changed):
         s = sites[c]
         for a in range(8):
             n = nbr[s, a]
             if n < 0:
                 continue
+            x = occ[n]
+            if x == VAC:
+                continue  # a hop into n's place needs an atom at n: those slots stay 0
             if cnt[n, VAC] - (1 if occ[s] == VAC else 0) <= 0:
                 continue  # no vacancy two steps from s through n
-            x = occ[n]
             for b in range(8):
                 m = nbr[n, b]
                 if m < 0 or m == s or occ[m] != VAC:
@@ -398,13 +402,11 @@ def _refresh_around(sites, n_sites_changed, occ, nbr, cnt, opposite, l1nb2, spl,
                 if stamp[k] == tag:
                     continue
                 d = opposite[b]
-                r = 0.0
-                if x != VAC:
-                    if bulk_layer[m // spl] != 0:
-                        r = _bulk_rate(m, n, x, cnt, bulk_rates)
-                    else:
-                        r = _hop_rate_interface(m, n, x, occ, nbr, l1nb2, spl, pair, site,
-                                                l1_pair, kra, nu, inv_kT, cache_key, cache_val)
+                if bulk_layer[m // spl] != 0:
+                    r = _bulk_rate(m, n, x, cnt, bulk_rates)
+                else:
+                    r = _hop_rate_interface(m, n, x, occ, nbr, l1nb2, spl, pair, site,
+                                            l1_pair, kra, nu, inv_kT, cache_key, cache_val)
                 old = vac_rates[k, d]
                 if r != old:
                     vac_rates[k, d] = r
