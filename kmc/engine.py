@@ -104,28 +104,44 @@ def _boltzmann(ea, nu, inv_kT, cache_key, cache_val):
     return r
 
 
+# Flat index into model.bulk_rate_table() (shape (2, 17, 17, 2)) of the hop of atom x (LI or MG)
+# at j into the vacancy at v:  BULK_BASE + BULK_STRIDE_X*(x-1) + 34*(li_v - li_j) + 2*(mg_v - mg_j)
+# + near, which is [x-1, dLi+8, dMg+8, near] with x's own bond to v taken out of v's counts.
+BULK_STRIDE_X, BULK_STRIDE_LI, BULK_STRIDE_MG = 17 * 17 * 2, 17 * 2, 2
+BULK_BASE = (8 - 1) * BULK_STRIDE_LI + 8 * BULK_STRIDE_MG          # x = LI: one Li neighbour less
+BULK_STEP_X = BULK_STRIDE_X + BULK_STRIDE_LI - BULK_STRIDE_MG      # x = MG: one Mg neighbour less
+
+
 @njit(cache=True)
-def _bulk_rate(v, j, x, cnt, bulk_rates):
+def _bulk_rate(v_key, mg_v, j, x, cnt, bulk_rates):
     """Table rate of atom x at j hopping into the vacancy at v, both in the bulk: x gains v's
-    neighbours (less itself) and loses j's; the KRA switches when Mg is next to either end."""
-    mg_gain = np.int64(cnt[v, MG]) - (1 if x == MG else 0)
+    neighbours (less itself) and loses j's; the KRA switches when Mg is next to either end.
+    v_key = 34*li_v + 2*mg_v (see BULK_BASE) and mg_v are the vacancy's own counts."""
     mg_j = np.int64(cnt[j, MG])
-    near = 1 if (mg_gain > 0 or mg_j > 0) else 0
-    return bulk_rates[x - 1, np.int64(cnt[v, LI]) - (1 if x == LI else 0) - np.int64(cnt[j, LI]) + 8,
-                      mg_gain - mg_j + 8, near]
+    i = (v_key + BULK_BASE + BULK_STEP_X * (x - 1)
+         - BULK_STRIDE_LI * np.int64(cnt[j, LI]) - BULK_STRIDE_MG * mg_j)
+    near = 1 if (mg_v > x - 1 or mg_j > 0) else 0   # an Mg next to v other than x, or next to j
+    return bulk_rates[np.uint64(i + near)]
+
+
+@njit(cache=True)
+def _bulk_key(v, cnt):
+    return BULK_STRIDE_LI * np.int64(cnt[v, LI]) + BULK_STRIDE_MG * np.int64(cnt[v, MG])
 
 
 @njit(cache=True)
 def _bulk_vacancy_rates(v, occ, nbr, cnt, bulk_rates, rates, k_row):
     """All 8 hop rates of a vacancy deep in the bulk (table lookups only); returns their sum."""
     total = 0.0
+    v_key = _bulk_key(v, cnt)
+    mg_v = np.int64(cnt[v, MG])
     for d in range(8):
         j = nbr[v, d]
         r = 0.0
         if j >= 0:
-            x = occ[j]
+            x = np.int64(occ[j])
             if x != VAC:
-                r = _bulk_rate(v, j, x, cnt, bulk_rates)
+                r = _bulk_rate(v_key, mg_v, j, x, cnt, bulk_rates)
         rates[k_row, d] = r
         total += r
     rates[k_row, EXIT_SLOT] = 0.0
@@ -403,7 +419,8 @@ def _refresh_around(sites, n_sites_changed, occ, nbr, cnt, opposite, l1nb2, spl,
                     continue
                 d = opposite[b]
                 if bulk_layer[m // spl] != 0:
-                    r = _bulk_rate(m, n, x, cnt, bulk_rates)
+                    r = _bulk_rate(_bulk_key(m, cnt), np.int64(cnt[m, MG]), n, np.int64(x), cnt,
+                                   bulk_rates)
                 else:
                     r = _hop_rate_interface(m, n, x, occ, nbr, l1nb2, spl, pair, site,
                                             l1_pair, kra, nu, inv_kT, cache_key, cache_val)

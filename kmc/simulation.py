@@ -148,8 +148,10 @@ class Simulation:
         # Memo of exp(-Ea/kT) for the engine; -1 is the bit pattern of no float Ea can take (a NaN).
         self._rate_cache_key = np.full(engine.RATE_CACHE_SIZE, -1, np.int64)
         self._rate_cache_val = np.zeros(engine.RATE_CACHE_SIZE, np.float64)
+        # The sum tree is sized to the vacancy count (it doubles when a vacancy is added to a
+        # full one): every level it has beyond that costs each rate update a step.
         n_vac = int(np.count_nonzero(self.occupancy == VAC))
-        self._allocate(max(1024, 2 * n_vac))
+        self._allocate(n_vac + 1)
 
     @classmethod
     def from_file(cls, path, overrides=None) -> "Simulation":
@@ -160,7 +162,7 @@ class Simulation:
         m, r = self.model, self.rates
         return (m.pair_eV, m.site_eV, m.l1_vacancy_pair_eV, m.kra_eV, m.attempt_frequency_Hz,
                 1.0 / m.kT_eV, m.has_interface, r.exit_per_bottom_vacancy_per_s,
-                self._bulk_rates, self._bulk_layers, self._rate_cache_key, self._rate_cache_val)
+                self._bulk_rates.reshape(-1), self._bulk_layers, self._rate_cache_key, self._rate_cache_val)
 
     def _lattice_args(self):
         lat = self.lattice
