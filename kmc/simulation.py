@@ -118,8 +118,9 @@ class Simulation:
         self.occupancy = initial_occupancy(settings, lat.n_sites)
         spl = lat.sites_per_layer
         self.site_vacancy = np.empty(lat.n_sites, np.int32)
-        # first neighbours of each species (vacancy, Li, Mg) around every site
-        self.neighbor_counts = np.zeros((lat.n_sites, 3), np.uint8)
+        # 4 bytes per site: its first neighbours of each species (vacancy, Li, Mg) and its own
+        # species (a copy of occupancy); derived state, rebuilt from occupancy by engine.init_state
+        self.site_state = np.zeros((lat.n_sites, 4), np.uint8)
         self.l1_li = np.zeros(spl, np.int32)
         self.l1_li_pos = np.zeros(spl, np.int32)
         self.l1_vac = np.zeros(spl, np.int32)
@@ -166,7 +167,8 @@ class Simulation:
 
     def _lattice_args(self):
         lat = self.lattice
-        return lat.neighbors, self.neighbor_counts, lat.opposite_slot, lat.l1_second_neighbors, lat.sites_per_layer, lat.n_layers
+        return (lat.engine_neighbors, lat.cells[0], lat.cells[1], lat.sites_per_layer, lat.n_layers,
+                lat.periodic_z, self.site_state.reshape(-1), lat.opposite_slot, lat.l1_second_neighbors)
 
     def _allocate(self, capacity: int):
         """Room for ``capacity`` vacancies (rounded up to a power of two).
