@@ -63,24 +63,28 @@ def next_uniform(s):
 # ----------------------------------------------------------------------------- sum tree
 @kernel
 def _tree_set(tree, cap, k, value):
+    """Set leaf k and every sum above it.  The new sum climbs in a register: each parent is the
+    child just computed plus its sibling from memory (exactly tree[2i] + tree[2i+1], as IEEE
+    addition commutes), so no level waits for the store of the level below."""
     i = cap + k
     tree[i] = value
-    i >>= 1
-    while i >= 1:
-        tree[i] = tree[2 * i] + tree[2 * i + 1]
+    while i > 1:
+        value += tree[i ^ 1]
         i >>= 1
+        tree[i] = value
 
 
 @kernel
 def _tree_find(tree, cap, u):
+    """Leaf holding u in [0, tree[1]) and u's offset into it; the descent's choices are selects
+    rather than branches (a branch at every level mispredicts half the time)."""
     i = 1
     while i < cap:
         left = tree[2 * i]
-        if u < left or tree[2 * i + 1] <= 0.0:
-            i = 2 * i
-        else:
-            u -= left
-            i = 2 * i + 1
+        right = tree[2 * i + 1]
+        go_right = not (u < left or right <= 0.0)
+        u -= left if go_right else 0.0
+        i = 2 * i + (1 if go_right else 0)
     return i - cap, u
 
 
