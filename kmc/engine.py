@@ -488,11 +488,14 @@ def _refresh_around(f0, f1, n_sites_changed, cnt, nbr, nx, ny, spl, n_layers, wr
     for c in range(n_sites_changed):
         fs = f0 if c == 0 else f1
         s = fs[0]
+        unseen = _count(cnt, s, VAC)  # vacancies next to s not reached yet
         for a in range(-1, 8):
-            if a == 0 and _count(cnt, s, VAC) == 0:
-                break  # no vacancy next to s
+            if a >= 0 and unseen == 0:
+                break
             n = s if a < 0 else (np.int64(nbr[fs[0], a]) if table else _nb(fs, a, nx, spl))
             if n >= 0 and _species(cnt, n) == VAC:
+                if a >= 0:
+                    unseen -= 1
                 k = site_vac[n]
                 if stamp[k] != tag:
                     stamp[k] = tag
@@ -534,13 +537,17 @@ def _refresh_around(f0, f1, n_sites_changed, cnt, nbr, nx, ny, spl, n_layers, wr
             x = _species(cnt, n)
             if x == VAC:
                 continue  # a hop into n's place needs an atom at n: those slots stay 0
-            if _count(cnt, n, VAC) - s_vacant <= 0:
-                continue  # no vacancy two steps from s through n
+            unseen = _count(cnt, n, VAC) - s_vacant  # vacancies two steps from s through n
+            if unseen <= 0:
+                continue
             fn = _nb_frame(fs, a, n, table, nx, ny, spl, n_layers, wrap_z)
             for b in range(8):
+                if unseen == 0:
+                    break
                 m = np.int64(nbr[fn[0], b]) if table else _nb(fn, b, nx, spl)
                 if m < 0 or m == s or _species(cnt, m) != VAC:
                     continue
+                unseen -= 1
                 k = site_vac[m]
                 if stamp[k] == tag:
                     continue
