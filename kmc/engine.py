@@ -89,21 +89,34 @@ def _tree_find(tree, cap, u):
 
 
 # ----------------------------------------------------------------------------- sites
-# Per-site state ``cnt`` is a flat uint8 array of 4 bytes per site: the counts of vacancy, Li and
-# Mg first neighbours (indexed by species code) and, in byte SPECIES_BYTE, the site's own species
-# (a copy of occ[s]), so that one cache line gives everything a rate needs about a neighbour.
+# Per-site state is one 8-byte word per site, so that one cache line gives everything the loop
+# needs about a site.  Seen as bytes (``cnt``, uint8): the counts of vacancy, Li and Mg first
+# neighbours (indexed by species code), then in byte SPECIES_BYTE the site's own species (a copy
+# of occ[s]).  Seen as int32 (``site_vac``): entry 2*s+1 is the index of the vacancy at s, or -1.
+SITE_BYTES = 8
 SPECIES_BYTE = 3
 
 
 @kernel
 def _species(cnt, s):
-    return np.int64(cnt[np.uint64(4 * s + SPECIES_BYTE)])
+    return np.int64(cnt[np.uint64(SITE_BYTES * s + SPECIES_BYTE)])
+
+
+@kernel
+def _vacancy_index(site_vac, s):
+    """Index of the vacancy at site s (-1 if s holds an atom)."""
+    return np.int64(site_vac[np.uint64(2 * s + 1)])
+
+
+@kernel
+def _set_vacancy_index(site_vac, s, k):
+    site_vac[np.uint64(2 * s + 1)] = k
 
 
 @kernel
 def _count(cnt, s, sp):
     """Number of first neighbours of s holding species sp."""
-    return np.int64(cnt[np.uint64(4 * s + sp)])
+    return np.int64(cnt[np.uint64(SITE_BYTES * s + sp)])
 
 
 # Neighbours.  A [001] box needs no neighbour table (32 bytes per site): site
@@ -336,12 +349,12 @@ def _set_species(f, new, occ, cnt, nbr, nx, spl):
     s = f[0]
     old = _species(cnt, s)
     occ[s] = new
-    cnt[np.uint64(4 * s + SPECIES_BYTE)] = new
+    cnt[np.uint64(SITE_BYTES * s + SPECIES_BYTE)] = new
     for e in range(8):
         n = np.int64(nbr[f[0], e]) if table else _nb(f, e, nx, spl)
         if n >= 0:
-            cnt[np.uint64(4 * n + old)] -= 1
-            cnt[np.uint64(4 * n + new)] += 1
+            cnt[np.uint64(SITE_BYTES * n + old)] -= 1
+            cnt[np.uint64(SITE_BYTES * n + new)] += 1
 
 
 # ----------------------------------------------------------------------------- bookkeeping
@@ -400,7 +413,7 @@ def _vacancy_layer_move(from_layer, to_layer, t, layer_vac, layer_vac_time, laye
 def _add_vacancy(s, site_vac, vac_site, stamp, ints):
     k = ints[I_NVAC]
     vac_site[k] = s
-    site_vac[s] = k
+    _set_vacancy_index(site_vac, s, k)
     stamp[k] = 0  # not refreshed yet in any event
     ints[I_NVAC] = k + 1
 
@@ -414,12 +427,12 @@ def _swap_vacancy(f_src, f_dst, occ, cnt, nbr, nx, spl, site_vac, vac_site, t, l
     need."""
     src, dst = f_src[0], f_dst[0]
     x = _species(cnt, dst)
-    k = site_vac[src]
+    k = _vacancy_index(site_vac, src)
     _set_species(f_src, x, occ, cnt, nbr, nx, spl)
     _set_species(f_dst, VAC, occ, cnt, nbr, nx, spl)
     vac_site[k] = dst
-    site_vac[dst] = k
-    site_vac[src] = -1
+    _set_vacancy_index(site_vac, dst, k)
+    _set_vacancy_index(site_vac, src, -1)
     _vacancy_layer_move(f_src[1], f_dst[1], t, layer_vac, layer_vac_time, layer_last_t)
     return x
 
@@ -448,18 +461,18 @@ def _tracer_lost(s, tracer_of_site, tracer_site):
 
 @kernel
 def _remove_vacancy(s, site_vac, vac_site, vac_rates, tree, cap, stamp, ints):
-    k = site_vac[s]
+    k = _vacancy_index(site_vac, s)
     last = ints[I_NVAC] - 1
     if k != last:
         t = vac_site[last]
         vac_site[k] = t
-        site_vac[t] = k
+        _set_vacancy_index(site_vac, t, k)
         for d in range(N_SLOTS):
             vac_rates[k, d] = vac_rates[last, d]
         stamp[k] = stamp[last]
         _tree_set(tree, cap, k, tree[cap + last])
     _tree_set(tree, cap, last, 0.0)
-    site_vac[s] = -1
+    _set_vacancy_index(site_vac, s, -1)
     ints[I_NVAC] = last
 
 
@@ -496,7 +509,7 @@ def _refresh_around(f0, f1, n_sites_changed, cnt, nbr, nx, ny, spl, n_layers, wr
             if n >= 0 and _species(cnt, n) == VAC:
                 if a >= 0:
                     unseen -= 1
-                k = site_vac[n]
+                k = _vacancy_index(site_vac, n)
                 if stamp[k] != tag:
                     stamp[k] = tag
                     fn = fs if a < 0 else _nb_frame(fs, a, n, table, nx, ny, spl, n_layers, wrap_z)
@@ -516,7 +529,7 @@ def _refresh_around(f0, f1, n_sites_changed, cnt, nbr, nx, ny, spl, n_layers, wr
                 for b in range(-1, 8):
                     m = q if b < 0 else (np.int64(nbr[fq[0], b]) if table else _nb(fq, b, nx, spl))
                     if m >= 0 and _species(cnt, m) == VAC:
-                        k = site_vac[m]
+                        k = _vacancy_index(site_vac, m)
                         if stamp[k] != tag:
                             stamp[k] = tag
                             fm = fq if b < 0 else _nb_frame(fq, b, m, table, nx, ny, spl, n_layers,
@@ -548,7 +561,7 @@ def _refresh_around(f0, f1, n_sites_changed, cnt, nbr, nx, ny, spl, n_layers, wr
                 if m < 0 or m == s or _species(cnt, m) != VAC:
                     continue
                 unseen -= 1
-                k = site_vac[m]
+                k = _vacancy_index(site_vac, m)
                 if stamp[k] == tag:
                     continue
                 d = opposite[b]
@@ -574,17 +587,17 @@ def init_state(occ, nbr, nx, ny, spl, n_layers, wrap_z, cnt, opposite, l1nb2, si
                cache_val):
     """Build per-site state, vacancy list, L1 contact lists and all rates from an occupancy array."""
     table = nbr.shape[0] != 0
-    site_vac[:] = -1
     cnt[:] = 0
     for s in range(occ.shape[0]):
-        cnt[4 * s + SPECIES_BYTE] = occ[s]
+        cnt[SITE_BYTES * s + SPECIES_BYTE] = occ[s]
+        _set_vacancy_index(site_vac, s, -1)
     for s in range(occ.shape[0]):
         f = _frame(s, table, nx, ny, spl, n_layers, wrap_z)
         sp = occ[s]
         for e in range(8):
             n = np.int64(nbr[f[0], e]) if table else _nb(f, e, nx, spl)
             if n >= 0:
-                cnt[4 * n + sp] += 1
+                cnt[SITE_BYTES * n + sp] += 1
     tree[:] = 0.0
     ints[:] = 0
     l1_li_pos[:] = -1

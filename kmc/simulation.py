@@ -117,10 +117,10 @@ class Simulation:
         lat = self.lattice
         self.occupancy = initial_occupancy(settings, lat.n_sites)
         spl = lat.sites_per_layer
-        self.site_vacancy = np.empty(lat.n_sites, np.int32)
-        # 4 bytes per site: its first neighbours of each species (vacancy, Li, Mg) and its own
-        # species (a copy of occupancy); derived state, rebuilt from occupancy by engine.init_state
-        self.site_state = np.zeros((lat.n_sites, 4), np.uint8)
+        # 8 bytes per site: its first neighbours of each species (vacancy, Li, Mg), its own
+        # species (a copy of occupancy), a spare byte and, as int32, the index of the vacancy on
+        # it or -1 (see kmc.engine).  Derived state: rebuilt by engine.init_state.
+        self.site_state = np.zeros((lat.n_sites, engine.SITE_BYTES), np.uint8)
         self.l1_li = np.zeros(spl, np.int32)
         self.l1_li_pos = np.zeros(spl, np.int32)
         self.l1_vac = np.zeros(spl, np.int32)
@@ -168,7 +168,8 @@ class Simulation:
     def _lattice_args(self):
         lat = self.lattice
         return (lat.engine_neighbors, lat.cells[0], lat.cells[1], lat.sites_per_layer, lat.n_layers,
-                lat.periodic_z, self.site_state.reshape(-1), lat.opposite_slot, lat.l1_second_neighbors)
+                lat.periodic_z, self.site_state.reshape(-1), lat.opposite_slot, lat.l1_second_neighbors,
+                self.site_state.reshape(-1).view(np.int32))
 
     def _allocate(self, capacity: int):
         """Room for ``capacity`` vacancies (rounded up to a power of two).
@@ -203,7 +204,7 @@ class Simulation:
             for i in range(cap - 1, 0, -1):
                 self.tree[i] = self.tree[2 * i] + self.tree[2 * i + 1]
             return
-        engine.init_state(self.occupancy, *self._lattice_args(), self.site_vacancy,
+        engine.init_state(self.occupancy, *self._lattice_args(),
                           self.vacancy_site, self.vacancy_rates, self.tree, cap, self.stamp,
                           self.l1_li, self.l1_li_pos, self.l1_vac, self.l1_vac_pos, self.ints,
                           *self._model_args())
@@ -213,7 +214,7 @@ class Simulation:
         while True:
             r = self.rates
             code, done = engine.run_chunk(
-                self.occupancy, *self._lattice_args(), self.site_vacancy, self.vacancy_site,
+                self.occupancy, *self._lattice_args(), self.vacancy_site,
                 self.vacancy_rates, self.tree, self.capacity, self.stamp, self.l1_li,
                 self.l1_li_pos, self.l1_vac, self.l1_vac_pos, self.ints, self.counts, self.clock,
                 self.rng, self.layer_vacancies, self.layer_vacancy_time, self.layer_last_time,
