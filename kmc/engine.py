@@ -82,9 +82,9 @@ def _tree_find(tree, cap, u):
     while i < cap:
         left = tree[2 * i]
         right = tree[2 * i + 1]
-        go_right = not (u < left or right <= 0.0)
-        u -= left if go_right else 0.0
-        i = 2 * i + (1 if go_right else 0)
+        go_right = 0 if (u < left or right <= 0.0) else 1
+        u -= left * go_right   # exactly u - left, or u - 0.0 == u
+        i = 2 * i + go_right
     return i - cap, u
 
 
