@@ -18,8 +18,8 @@ from numba import njit
 # arrays their caller owns for the whole call.  With it, every array handed to a helper cost an
 # atomic incref/decref pair per call, a quarter of the event loop's time.  The few helpers that
 # run_chunk calls once per event are inlined into it (numba IR inlining costs compile time).
-kernel = njit(cache=True, _nrt=False)
-kernel_inlined = njit(cache=True, _nrt=False, inline="always")
+kernel = njit(cache=True, _nrt=False, error_model="numpy")
+kernel_inlined = njit(cache=True, _nrt=False, error_model="numpy", inline="always")
 
 VAC, LI, MG = 0, 1, 2
 N_SLOTS = 9
