@@ -543,10 +543,11 @@ def _refresh_around(f0, f1, n_sites_changed, cnt, nbr, nx, ny, spl, n_layers, wr
         fs = f0 if c == 0 else f1
         s = fs[0]
         s_vacant = 1 if _species(cnt, s) == VAC else 0
+        other = f1[0] if c == 0 else f0[0]  # the other changed site (or s itself)
         for a in range(8):
             n = np.int64(nbr[fs[0], a]) if table else _nb(fs, a, nx, spl)
-            if n < 0:
-                continue
+            if n < 0 or n == other:
+                continue  # the vacancies around the other changed site are all refreshed
             x = _species(cnt, n)
             if x == VAC:
                 continue  # a hop into n's place needs an atom at n: those slots stay 0
