@@ -14,6 +14,13 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+# Kernels are compiled without numba's reference counting: they allocate nothing and only touch
+# arrays their caller owns for the whole call.  With it, every array handed to a helper cost an
+# atomic incref/decref pair per call, a quarter of the event loop's time.  The few helpers that
+# run_chunk calls once per event are inlined into it (numba IR inlining costs compile time).
+kernel = njit(cache=True, _nrt=False, error_model="numpy")
+kernel_inlined = njit(cache=True, _nrt=False, error_model="numpy", inline="always")
+
 VAC, LI, MG = 0, 1, 2
 N_SLOTS = 9
 EXIT_SLOT = 8
@@ -32,12 +39,12 @@ N_INTS = 6
 
 
 # ----------------------------------------------------------------------------- random numbers
-@njit(cache=True)
+@kernel
 def _rotl(x, k):
     return (x << np.uint64(k)) | (x >> np.uint64(64 - k))
 
 
-@njit(cache=True)
+@kernel
 def next_uniform(s):
     """xoshiro256** step; returns a double in [0, 1)."""
     s0, s1, s2, s3 = s[0], s[1], s[2], s[3]
@@ -54,36 +61,142 @@ def next_uniform(s):
 
 
 # ----------------------------------------------------------------------------- sum tree
-@njit(cache=True)
+@kernel
 def _tree_set(tree, cap, k, value):
+    """Set leaf k and every sum above it.  The new sum climbs in a register: each parent is the
+    child just computed plus its sibling from memory (exactly tree[2i] + tree[2i+1], as IEEE
+    addition commutes), so no level waits for the store of the level below."""
     i = cap + k
     tree[i] = value
-    i >>= 1
-    while i >= 1:
-        tree[i] = tree[2 * i] + tree[2 * i + 1]
+    while i > 1:
+        value += tree[i ^ 1]
         i >>= 1
+        tree[i] = value
 
 
-@njit(cache=True)
+@kernel
 def _tree_find(tree, cap, u):
+    """Leaf holding u in [0, tree[1]) and u's offset into it; the descent's choices are selects
+    rather than branches (a branch at every level mispredicts half the time)."""
     i = 1
     while i < cap:
         left = tree[2 * i]
-        if u < left or tree[2 * i + 1] <= 0.0:
-            i = 2 * i
-        else:
-            u -= left
-            i = 2 * i + 1
+        right = tree[2 * i + 1]
+        go_right = 0 if (u < left or right <= 0.0) else 1
+        u -= left * go_right   # exactly u - left, or u - 0.0 == u
+        i = 2 * i + go_right
     return i - cap, u
 
 
+# ----------------------------------------------------------------------------- sites
+# Per-site state is one 8-byte word per site, so that one cache line gives everything the loop
+# needs about a site.  Seen as bytes (``cnt``, uint8): the counts of vacancy, Li and Mg first
+# neighbours (indexed by species code), then in byte SPECIES_BYTE the site's own species (a copy
+# of occ[s]).  Seen as int32 (``site_vac``): entry 2*s+1 is the index of the vacancy at s, or -1.
+SITE_BYTES = 8
+SPECIES_BYTE = 3
+
+
+@kernel
+def _species(cnt, s):
+    return np.int64(cnt[np.uint64(SITE_BYTES * s + SPECIES_BYTE)])
+
+
+@kernel
+def _vacancy_index(site_vac, s):
+    """Index of the vacancy at site s (-1 if s holds an atom)."""
+    return np.int64(site_vac[np.uint64(2 * s + 1)])
+
+
+@kernel
+def _set_vacancy_index(site_vac, s, k):
+    site_vac[np.uint64(2 * s + 1)] = k
+
+
+@kernel
+def _count(cnt, s, sp):
+    """Number of first neighbours of s holding species sp."""
+    return np.int64(cnt[np.uint64(SITE_BYTES * s + sp)])
+
+
+# Neighbours.  A [001] box needs no neighbour table (32 bytes per site): site
+# s = layer*spl + iy*nx + ix, and the neighbour in slot d = 4*down + 2*sx + sy lies in layer
+# layer -+ 1 at x = ix + sx - (layer odd), y = iy + sy - (layer odd), wrapped (see lattices.bcc).
+# Other orientations pass their table ``nbr``; an empty table means [001] arithmetic.
+# A site's "frame" (s, layer, layer above, layer below, y0, y1, x0, x1) holds what naming its
+# neighbours needs (-1: no layer there); a neighbour's frame follows from it without a division.
+
+@kernel
+def _frame_at(layer, iy, ix, nx, ny, spl, n_layers, wrap_z):
+    odd = layer & 1
+    x0 = ix - odd
+    if x0 < 0:
+        x0 = nx - 1
+    x1 = ix + 1 - odd
+    if x1 == nx:
+        x1 = 0
+    y0 = iy - odd
+    if y0 < 0:
+        y0 = ny - 1
+    y1 = iy + 1 - odd
+    if y1 == ny:
+        y1 = 0
+    up = layer - 1
+    if up < 0:
+        up = n_layers - 1 if wrap_z else -1
+    down = layer + 1
+    if down == n_layers:
+        down = 0 if wrap_z else -1
+    return (layer * spl + iy * nx + ix, layer, up, down, y0, y1, x0, x1)
+
+
+@kernel
+def _frame(s, table, nx, ny, spl, n_layers, wrap_z):
+    """Frame of site s (see above); with a neighbour table (table True) only s and its layer
+    are used."""
+    s = np.int64(s)
+    layer = s // spl
+    if table:
+        return (s, layer, 0, 0, 0, 0, 0, 0)
+    r = s - layer * spl
+    iy = r // nx
+    return _frame_at(layer, iy, r - iy * nx, nx, ny, spl, n_layers, wrap_z)
+
+
+@kernel
+def _nb(f, d, nx, spl):
+    """[001]: first neighbour in slot d of the site with frame f, or -1 where the slab ends
+    (with a neighbour table, callers read nbr[s, d] instead)."""
+    layer = f[2] if d < 4 else f[3]
+    if layer < 0:
+        return -1
+    return layer * spl + (f[5] if d & 1 else f[4]) * nx + (f[7] if d & 2 else f[6])
+
+
+@kernel
+def _nb_layer(f, d, n, table, spl):
+    """Layer of n, the (existing) neighbour in slot d of the site with frame f."""
+    if table:
+        return n // spl
+    return f[2] if d < 4 else f[3]
+
+
+@kernel
+def _nb_frame(f, d, n, table, nx, ny, spl, n_layers, wrap_z):
+    """Frame of n, the (existing) neighbour in slot d of the site with frame f."""
+    if table:
+        return (n, n // spl, 0, 0, 0, 0, 0, 0)
+    return _frame_at(f[2] if d < 4 else f[3], f[5] if d & 1 else f[4], f[7] if d & 2 else f[6],
+                     nx, ny, spl, n_layers, wrap_z)
+
+
 # ----------------------------------------------------------------------------- rates
-@njit(cache=True)
-def _l1_vacant_pairs(s, occ, l1nb2):
+@kernel
+def _l1_vacant_pairs(s, cnt, l1nb2):
     n = 0
     for c in range(l1nb2.shape[1]):
         q = l1nb2[s, c]
-        if q >= 0 and occ[q] == VAC:
+        if q >= 0 and _species(cnt, q) == VAC:
             n += 1
     return n
 
@@ -91,7 +204,7 @@ def _l1_vacant_pairs(s, occ, l1nb2):
 RATE_CACHE_SIZE = 4096  # direct-mapped memo of exp(-Ea/kT): a run sees only a few hundred Ea values
 
 
-@njit(cache=True)
+@kernel
 def _boltzmann(ea, nu, inv_kT, cache_key, cache_val):
     """nu*exp(-ea*inv_kT), memoised on the exact bits of ea (so results equal the direct call)."""
     bits = np.int64(np.float64(ea).view(np.int64))
@@ -104,66 +217,87 @@ def _boltzmann(ea, nu, inv_kT, cache_key, cache_val):
     return r
 
 
-@njit(cache=True)
-def _bulk_rate(v, j, x, cnt, bulk_rates):
+# Flat index into model.bulk_rate_table() (shape (2, 17, 17, 2)) of the hop of atom x (LI or MG)
+# at j into the vacancy at v:  BULK_BASE + BULK_STEP_X*(x-1) + 34*(li_v - li_j) + 2*(mg_v - mg_j)
+# + near, which is [x-1, dLi+8, dMg+8, near] with x's own bond to v taken out of v's counts.
+BULK_STRIDE_X, BULK_STRIDE_LI, BULK_STRIDE_MG = 17 * 17 * 2, 17 * 2, 2
+BULK_BASE = (8 - 1) * BULK_STRIDE_LI + 8 * BULK_STRIDE_MG          # x = LI: one Li neighbour less
+BULK_STEP_X = BULK_STRIDE_X + BULK_STRIDE_LI - BULK_STRIDE_MG      # x = MG: one Mg neighbour less
+
+
+@kernel
+def _bulk_rate(v_key, mg_v, j, x, cnt, bulk_rates):
     """Table rate of atom x at j hopping into the vacancy at v, both in the bulk: x gains v's
-    neighbours (less itself) and loses j's; the KRA switches when Mg is next to either end."""
-    mg_gain = np.int64(cnt[v, MG]) - (1 if x == MG else 0)
-    mg_j = np.int64(cnt[j, MG])
-    near = 1 if (mg_gain > 0 or mg_j > 0) else 0
-    return bulk_rates[x - 1, np.int64(cnt[v, LI]) - (1 if x == LI else 0) - np.int64(cnt[j, LI]) + 8,
-                      mg_gain - mg_j + 8, near]
+    neighbours (less itself) and loses j's; the KRA switches when Mg is next to either end.
+    v_key = 34*li_v + 2*mg_v (see BULK_BASE) and mg_v are the vacancy's own counts."""
+    mg_j = _count(cnt, j, MG)
+    i = (v_key + BULK_BASE + BULK_STEP_X * (x - 1)
+         - BULK_STRIDE_LI * _count(cnt, j, LI) - BULK_STRIDE_MG * mg_j)
+    near = 1 if (mg_v > x - 1 or mg_j > 0) else 0   # an Mg next to v other than x, or next to j
+    return bulk_rates[np.uint64(i + near)]
 
 
-@njit(cache=True)
-def _bulk_vacancy_rates(v, occ, nbr, cnt, bulk_rates, rates, k_row):
-    """All 8 hop rates of a vacancy deep in the bulk (table lookups only); returns their sum."""
+@kernel
+def _bulk_key(v, cnt):
+    return BULK_STRIDE_LI * _count(cnt, v, LI) + BULK_STRIDE_MG * _count(cnt, v, MG)
+
+
+@kernel
+def _bulk_vacancy_rates(fv, cnt, nbr, nx, spl, bulk_rates, rates, k_row):
+    """All 8 hop rates of a vacancy (frame fv) deep in the bulk (table lookups only); returns
+    their sum."""
+    table = nbr.shape[0] != 0
     total = 0.0
+    v = fv[0]
+    v_key = _bulk_key(v, cnt)
+    mg_v = _count(cnt, v, MG)
     for d in range(8):
-        j = nbr[v, d]
+        j = np.int64(nbr[fv[0], d]) if table else _nb(fv, d, nx, spl)
         r = 0.0
         if j >= 0:
-            x = occ[j]
+            x = _species(cnt, j)
             if x != VAC:
-                r = _bulk_rate(v, j, x, cnt, bulk_rates)
+                r = _bulk_rate(v_key, mg_v, j, x, cnt, bulk_rates)
         rates[k_row, d] = r
         total += r
     rates[k_row, EXIT_SLOT] = 0.0
     return total
 
 
-@njit(cache=True)
-def _hop_rate_interface(v, j, x, occ, nbr, l1nb2, spl, pair, site, l1_pair, kra, nu, inv_kT,
+@kernel
+def _hop_rate_interface(fv, fj, x, cnt, nbr, nx, spl, l1nb2, pair, site, l1_pair, kra, nu, inv_kT,
                         cache_key, cache_val):
-    """Rate of atom x at j hopping into the vacancy at v where a bond or site term is not bulk.
+    """Rate of atom x at j hopping into the vacancy at v (frames fv, fj) where a bond or site
+    term is not bulk.
 
     dE sums, bond by bond with its class, what x gains around v (except the j-v bond, which stays
     an x-vacancy pair) and loses around j, plus the site terms and the L1 vacancy-pair term.
     """
-    lv = v // spl
-    lj = j // spl
+    table = nbr.shape[0] != 0
+    v, lv = fv[0], fv[1]
+    j, lj = fj[0], fj[1]
     dE = site[lv, x] + site[lj, VAC] - site[lv, VAC] - site[lj, x]
     near_mg = False
     for e in range(8):
-        n = nbr[v, e]
+        n = np.int64(nbr[fv[0], e]) if table else _nb(fv, e, nx, spl)
         if n >= 0 and n != j:
-            sp = occ[n]
+            sp = _species(cnt, n)
             c = 1 if (lv == 0 or n < spl) else 0
             dE += pair[c, x, sp] - pair[c, VAC, sp]
             if sp == MG:
                 near_mg = True
-        n = nbr[j, e]
+        n = np.int64(nbr[fj[0], e]) if table else _nb(fj, e, nx, spl)
         if n >= 0 and n != v:
-            sp = occ[n]
+            sp = _species(cnt, n)
             c = 1 if (lj == 0 or n < spl) else 0
             dE += pair[c, VAC, sp] - pair[c, x, sp]
             if sp == MG:
                 near_mg = True
     if l1_pair != 0.0:
         if lv == 0:
-            dE -= l1_pair * _l1_vacant_pairs(v, occ, l1nb2)
+            dE -= l1_pair * _l1_vacant_pairs(v, cnt, l1nb2)
         if lj == 0:
-            dE += l1_pair * _l1_vacant_pairs(j, occ, l1nb2)
+            dE += l1_pair * _l1_vacant_pairs(j, cnt, l1nb2)
     if x == MG:
         k = kra[2]
     elif near_mg:
@@ -178,26 +312,28 @@ def _hop_rate_interface(v, j, x, occ, nbr, l1nb2, spl, pair, site, l1_pair, kra,
     return _boltzmann(ea, nu, inv_kT, cache_key, cache_val)
 
 
-@njit(cache=True)
-def vacancy_rates(v, occ, nbr, cnt, l1nb2, spl, n_layers, pair, site, l1_pair, kra, nu, inv_kT,
-                  has_interface, exit_rate, bulk_rates, bulk_layer, cache_key, cache_val, rates, k_row):
-    """Fill rates[k_row, 0:9] with the rates of the vacancy at site v; return their sum.
+@kernel
+def vacancy_rates(fv, cnt, nbr, nx, ny, spl, n_layers, wrap_z, l1nb2, pair, site, l1_pair, kra, nu,
+                  inv_kT, exit_rate, bulk_rates, bulk_layer, cache_key, cache_val, rates, k_row):
+    """Fill rates[k_row, 0:9] with the rates of the vacancy with frame fv; return their sum.
 
     In the bulk (no interface bond, no site term at either end) a hop's rate depends only on the
     moving species and on its neighbour-count differences, and is read from the model's table.
     """
-    lv = v // spl
+    table = nbr.shape[0] != 0
+    lv = fv[1]
     if bulk_layer[lv] != 0:
-        return _bulk_vacancy_rates(v, occ, nbr, cnt, bulk_rates, rates, k_row)
+        return _bulk_vacancy_rates(fv, cnt, nbr, nx, spl, bulk_rates, rates, k_row)
     total = 0.0
     for d in range(8):
-        j = nbr[v, d]
+        j = np.int64(nbr[fv[0], d]) if table else _nb(fv, d, nx, spl)
         r = 0.0
         if j >= 0:
-            x = occ[j]
+            x = _species(cnt, j)
             if x != VAC:
-                r = _hop_rate_interface(v, j, x, occ, nbr, l1nb2, spl, pair, site, l1_pair, kra, nu,
-                                        inv_kT, cache_key, cache_val)
+                fj = _nb_frame(fv, d, j, nbr.shape[0] != 0, nx, ny, spl, n_layers, wrap_z)
+                r = _hop_rate_interface(fv, fj, x, cnt, nbr, nx, spl, l1nb2, pair, site, l1_pair,
+                                        kra, nu, inv_kT, cache_key, cache_val)
         rates[k_row, d] = r
         total += r
     r = exit_rate if lv == n_layers - 1 else 0.0
@@ -205,20 +341,24 @@ def vacancy_rates(v, occ, nbr, cnt, l1nb2, spl, n_layers, pair, site, l1_pair, k
     return total + r
 
 
-@njit(cache=True)
-def _set_species(s, new, occ, nbr, cnt):
-    """Change the species at s, keeping its neighbours' counts of each species in step."""
-    old = occ[s]
+@kernel
+def _set_species(f, new, occ, cnt, nbr, nx, spl):
+    """Change the species at the site with frame f, keeping its neighbours' counts of each
+    species in step."""
+    table = nbr.shape[0] != 0
+    s = f[0]
+    old = _species(cnt, s)
     occ[s] = new
+    cnt[np.uint64(SITE_BYTES * s + SPECIES_BYTE)] = new
     for e in range(8):
-        n = nbr[s, e]
+        n = np.int64(nbr[f[0], e]) if table else _nb(f, e, nx, spl)
         if n >= 0:
-            cnt[n, old] -= 1
-            cnt[n, new] += 1
+            cnt[np.uint64(SITE_BYTES * n + old)] -= 1
+            cnt[np.uint64(SITE_BYTES * n + new)] += 1
 
 
 # ----------------------------------------------------------------------------- bookkeeping
-@njit(cache=True)
+@kernel
 def _set_add(lst, pos, ints, slot, s):
     n = ints[slot]
     lst[n] = s
@@ -226,7 +366,7 @@ def _set_add(lst, pos, ints, slot, s):
     ints[slot] = n + 1
 
 
-@njit(cache=True)
+@kernel
 def _set_remove(lst, pos, ints, slot, s):
     i = pos[s]
     last = ints[slot] - 1
@@ -237,7 +377,7 @@ def _set_remove(lst, pos, ints, slot, s):
     ints[slot] = last
 
 
-@njit(cache=True)
+@kernel
 def _l1_change(s, old, new, l1_li, l1_li_pos, l1_vac, l1_vac_pos, ints):
     """Keep the L1 contact lists and counts in step with a species change at L1 site s."""
     if old == LI:
@@ -254,7 +394,7 @@ def _l1_change(s, old, new, l1_li, l1_li_pos, l1_vac, l1_vac_pos, ints):
         ints[I_NL1_MG] += 1
 
 
-@njit(cache=True)
+@kernel_inlined
 def _vacancy_layer_move(from_layer, to_layer, t, layer_vac, layer_vac_time, layer_last_t):
     """Move one vacancy between layers (-1 = outside the box), integrating count x time per layer."""
     if from_layer == to_layer:
@@ -269,33 +409,35 @@ def _vacancy_layer_move(from_layer, to_layer, t, layer_vac, layer_vac_time, laye
         layer_vac[to_layer] += 1
 
 
-@njit(cache=True)
+@kernel
 def _add_vacancy(s, site_vac, vac_site, stamp, ints):
     k = ints[I_NVAC]
     vac_site[k] = s
-    site_vac[s] = k
+    _set_vacancy_index(site_vac, s, k)
     stamp[k] = 0  # not refreshed yet in any event
     ints[I_NVAC] = k + 1
 
 
-@njit(cache=True)
-def _swap_vacancy(src, dst, occ, nbr, cnt, site_vac, vac_site, spl, t, layer_vac, layer_vac_time,
-                  layer_last_t):
-    """The vacancy at src and the atom at dst trade places (a hop, or creep's long-range move):
-    species, neighbour counts, vacancy index and layer integrals follow.  Returns the atom's
-    species; the caller updates the L1 lists, which only L1 sites need."""
-    x = occ[dst]
-    k = site_vac[src]
-    _set_species(src, x, occ, nbr, cnt)
-    _set_species(dst, VAC, occ, nbr, cnt)
+@kernel_inlined
+def _swap_vacancy(f_src, f_dst, occ, cnt, nbr, nx, spl, site_vac, vac_site, t, layer_vac,
+                  layer_vac_time, layer_last_t):
+    """The vacancy at src and the atom at dst (frames f_src, f_dst) trade places (a hop, or
+    creep's long-range move): species, neighbour counts, vacancy index and layer integrals
+    follow.  Returns the atom's species; the caller updates the L1 lists, which only L1 sites
+    need."""
+    src, dst = f_src[0], f_dst[0]
+    x = _species(cnt, dst)
+    k = _vacancy_index(site_vac, src)
+    _set_species(f_src, x, occ, cnt, nbr, nx, spl)
+    _set_species(f_dst, VAC, occ, cnt, nbr, nx, spl)
     vac_site[k] = dst
-    site_vac[dst] = k
-    site_vac[src] = -1
-    _vacancy_layer_move(src // spl, dst // spl, t, layer_vac, layer_vac_time, layer_last_t)
+    _set_vacancy_index(site_vac, dst, k)
+    _set_vacancy_index(site_vac, src, -1)
+    _vacancy_layer_move(f_src[1], f_dst[1], t, layer_vac, layer_vac_time, layer_last_t)
     return x
 
 
-@njit(cache=True)
+@kernel
 def _tracer_move(src, dst, slot, tracer_of_site, tracer_site, tracer_jumps):
     """The atom at src moved to dst; if it is a tracer, follow it and count the jump in ``slot``
     (slot < 0: a non-local move such as creep, which relocates it without a lattice jump)."""
@@ -308,7 +450,7 @@ def _tracer_move(src, dst, slot, tracer_of_site, tracer_site, tracer_jumps):
             tracer_jumps[t, slot] += 1
 
 
-@njit(cache=True)
+@kernel
 def _tracer_lost(s, tracer_of_site, tracer_site):
     """The atom at s left the box (stripped, or replaced by a vacancy entering from the bulk)."""
     t = tracer_of_site[s]
@@ -317,94 +459,119 @@ def _tracer_lost(s, tracer_of_site, tracer_site):
         tracer_site[t] = -1
 
 
-@njit(cache=True)
+@kernel
 def _remove_vacancy(s, site_vac, vac_site, vac_rates, tree, cap, stamp, ints):
-    k = site_vac[s]
+    k = _vacancy_index(site_vac, s)
     last = ints[I_NVAC] - 1
     if k != last:
         t = vac_site[last]
         vac_site[k] = t
-        site_vac[t] = k
+        _set_vacancy_index(site_vac, t, k)
         for d in range(N_SLOTS):
             vac_rates[k, d] = vac_rates[last, d]
         stamp[k] = stamp[last]
         _tree_set(tree, cap, k, tree[cap + last])
     _tree_set(tree, cap, last, 0.0)
-    site_vac[s] = -1
+    _set_vacancy_index(site_vac, s, -1)
     ints[I_NVAC] = last
 
 
-@njit(cache=True)
-def _refresh_around(sites, n_sites_changed, occ, nbr, cnt, opposite, l1nb2, spl, n_layers, site_vac,
-                    vac_rates, tree, cap, stamp, ints, pair, site, l1_pair, kra, nu, inv_kT,
-                    has_interface, exit_rate, bulk_rates, bulk_layer, cache_key, cache_val):
-    """Recompute the rates an occupancy change at ``sites`` can have altered, and nothing else.
+@kernel
+def _set_leaf(tree, cap, k, total):
+    if total != tree[cap + k]:  # e.g. a void's inner vacancy stays at 0: nothing to propagate
+        _tree_set(tree, cap, k, total)
+
+
+@kernel_inlined
+def _refresh_around(f0, f1, n_sites_changed, cnt, nbr, nx, ny, spl, n_layers, wrap_z, opposite,
+                    l1nb2, site_vac, vac_rates, tree, cap, stamp, ints, pair, site, l1_pair, kra, nu,
+                    inv_kT, exit_rate, bulk_rates, bulk_layer, cache_key, cache_val):
+    """Recompute the rates an occupancy change at the sites with frames f0 (and f1 if
+    n_sites_changed == 2) can have altered, and nothing else.
 
     A vacancy on or next to a changed site s gets all its slots recomputed (its own bond sums
-    changed).  A vacancy m two steps away, through n, only has its hop towards n changed (s is a
-    neighbour of n): just that slot is recomputed.  BCC's neighbour graph is bipartite, so the
-    two groups never overlap.  Interface vacancy-pair terms reach L1 second neighbours: those
-    vacancies are recomputed in full.
+    changed).  A vacancy m two steps away, through an atom n, only has its hop towards n changed
+    (s is a neighbour of n): just that slot is recomputed.  BCC's neighbour graph is bipartite,
+    so the two groups never overlap.  Interface vacancy-pair terms reach L1 second neighbours:
+    those vacancies are recomputed in full.
     """
+    table = nbr.shape[0] != 0
     ints[I_STAMP] += 1
     tag = ints[I_STAMP]
     for c in range(n_sites_changed):
-        s = sites[c]
+        fs = f0 if c == 0 else f1
+        s = fs[0]
+        unseen = _count(cnt, s, VAC)  # vacancies next to s not reached yet
         for a in range(-1, 8):
-            if a == 0 and cnt[s, VAC] == 0:
-                break  # no vacancy next to s
-            n = s if a < 0 else nbr[s, a]
-            if n >= 0 and occ[n] == VAC:
-                k = site_vac[n]
+            if a >= 0 and unseen == 0:
+                break
+            n = s if a < 0 else (np.int64(nbr[fs[0], a]) if table else _nb(fs, a, nx, spl))
+            if n >= 0 and _species(cnt, n) == VAC:
+                if a >= 0:
+                    unseen -= 1
+                k = _vacancy_index(site_vac, n)
                 if stamp[k] != tag:
                     stamp[k] = tag
-                    if bulk_layer[n // spl] != 0:
-                        tot = _bulk_vacancy_rates(n, occ, nbr, cnt, bulk_rates, vac_rates, k)
+                    fn = fs if a < 0 else _nb_frame(fs, a, n, table, nx, ny, spl, n_layers, wrap_z)
+                    if bulk_layer[fn[1]] != 0:
+                        tot = _bulk_vacancy_rates(fn, cnt, nbr, nx, spl, bulk_rates, vac_rates, k)
                     else:
-                        tot = vacancy_rates(n, occ, nbr, cnt, l1nb2, spl, n_layers, pair, site,
-                                            l1_pair, kra, nu, inv_kT, has_interface, exit_rate,
-                                            bulk_rates, bulk_layer, cache_key, cache_val,
-                                            vac_rates, k)
-                    _tree_set(tree, cap, k, tot)
+                        tot = vacancy_rates(fn, cnt, nbr, nx, ny, spl, n_layers, wrap_z, l1nb2, pair,
+                                            site, l1_pair, kra, nu, inv_kT, exit_rate, bulk_rates,
+                                            bulk_layer, cache_key, cache_val, vac_rates, k)
+                    _set_leaf(tree, cap, k, tot)
         if l1_pair != 0.0 and s < spl:
             for a in range(l1nb2.shape[1]):
                 q = l1nb2[s, a]
                 if q < 0:
                     continue
+                fq = _frame(q, table, nx, ny, spl, n_layers, wrap_z)
                 for b in range(-1, 8):
-                    m = q if b < 0 else nbr[q, b]
-                    if m >= 0 and occ[m] == VAC:
-                        k = site_vac[m]
+                    m = q if b < 0 else (np.int64(nbr[fq[0], b]) if table else _nb(fq, b, nx, spl))
+                    if m >= 0 and _species(cnt, m) == VAC:
+                        k = _vacancy_index(site_vac, m)
                         if stamp[k] != tag:
                             stamp[k] = tag
-                            tot = vacancy_rates(m, occ, nbr, cnt, l1nb2, spl, n_layers, pair, site,
-                                                l1_pair, kra, nu, inv_kT, has_interface,
-                                                exit_rate, bulk_rates, bulk_layer, cache_key, cache_val, vac_rates, k)
-                            _tree_set(tree, cap, k, tot)
+                            fm = fq if b < 0 else _nb_frame(fq, b, m, table, nx, ny, spl, n_layers,
+                                                            wrap_z)
+                            tot = vacancy_rates(fm, cnt, nbr, nx, ny, spl, n_layers, wrap_z, l1nb2,
+                                                pair, site, l1_pair, kra, nu, inv_kT, exit_rate,
+                                                bulk_rates, bulk_layer, cache_key, cache_val,
+                                                vac_rates, k)
+                            _set_leaf(tree, cap, k, tot)
     for c in range(n_sites_changed):
-        s = sites[c]
+        fs = f0 if c == 0 else f1
+        s = fs[0]
+        s_vacant = 1 if _species(cnt, s) == VAC else 0
+        other = f1[0] if c == 0 else f0[0]  # the other changed site (or s itself)
         for a in range(8):
-            n = nbr[s, a]
-            if n < 0:
+            n = np.int64(nbr[fs[0], a]) if table else _nb(fs, a, nx, spl)
+            if n < 0 or n == other:
+                continue  # the vacancies around the other changed site are all refreshed
+            x = _species(cnt, n)
+            if x == VAC:
+                continue  # a hop into n's place needs an atom at n: those slots stay 0
+            unseen = _count(cnt, n, VAC) - s_vacant  # vacancies two steps from s through n
+            if unseen <= 0:
                 continue
-            if cnt[n, VAC] - (1 if occ[s] == VAC else 0) <= 0:
-                continue  # no vacancy two steps from s through n
-            x = occ[n]
+            fn = _nb_frame(fs, a, n, table, nx, ny, spl, n_layers, wrap_z)
             for b in range(8):
-                m = nbr[n, b]
-                if m < 0 or m == s or occ[m] != VAC:
+                if unseen == 0:
+                    break
+                m = np.int64(nbr[fn[0], b]) if table else _nb(fn, b, nx, spl)
+                if m < 0 or m == s or _species(cnt, m) != VAC:
                     continue
-                k = site_vac[m]
+                unseen -= 1
+                k = _vacancy_index(site_vac, m)
                 if stamp[k] == tag:
                     continue
                 d = opposite[b]
-                r = 0.0
-                if x != VAC:
-                    if bulk_layer[m // spl] != 0:
-                        r = _bulk_rate(m, n, x, cnt, bulk_rates)
-                    else:
-                        r = _hop_rate_interface(m, n, x, occ, nbr, l1nb2, spl, pair, site,
-                                                l1_pair, kra, nu, inv_kT, cache_key, cache_val)
+                if bulk_layer[_nb_layer(fn, b, m, table, spl)] != 0:
+                    r = _bulk_rate(_bulk_key(m, cnt), _count(cnt, m, MG), n, x, cnt, bulk_rates)
+                else:
+                    fm = _nb_frame(fn, b, m, table, nx, ny, spl, n_layers, wrap_z)
+                    r = _hop_rate_interface(fm, fn, x, cnt, nbr, nx, spl, l1nb2, pair, site,
+                                            l1_pair, kra, nu, inv_kT, cache_key, cache_val)
                 old = vac_rates[k, d]
                 if r != old:
                     vac_rates[k, d] = r
@@ -414,18 +581,24 @@ def _refresh_around(sites, n_sites_changed, occ, nbr, cnt, opposite, l1nb2, spl,
                     _tree_set(tree, cap, k, total)
 
 
-@njit(cache=True)
-def init_state(occ, nbr, cnt, opposite, l1nb2, spl, n_layers, site_vac, vac_site, vac_rates, tree, cap, stamp,
-               l1_li, l1_li_pos, l1_vac, l1_vac_pos, ints, pair, site, l1_pair, kra, nu, inv_kT,
-               has_interface, exit_rate, bulk_rates, bulk_layer, cache_key, cache_val):
-    """Build vacancy list, L1 contact lists and all rates from an occupancy array."""
-    site_vac[:] = -1
-    cnt[:, :] = 0
+@kernel
+def init_state(occ, nbr, nx, ny, spl, n_layers, wrap_z, cnt, opposite, l1nb2, site_vac, vac_site,
+               vac_rates, tree, cap, stamp, l1_li, l1_li_pos, l1_vac, l1_vac_pos, ints, pair, site,
+               l1_pair, kra, nu, inv_kT, has_interface, exit_rate, bulk_rates, bulk_layer, cache_key,
+               cache_val):
+    """Build per-site state, vacancy list, L1 contact lists and all rates from an occupancy array."""
+    table = nbr.shape[0] != 0
+    cnt[:] = 0
     for s in range(occ.shape[0]):
+        cnt[SITE_BYTES * s + SPECIES_BYTE] = occ[s]
+        _set_vacancy_index(site_vac, s, -1)
+    for s in range(occ.shape[0]):
+        f = _frame(s, table, nx, ny, spl, n_layers, wrap_z)
+        sp = occ[s]
         for e in range(8):
-            n = nbr[s, e]
+            n = np.int64(nbr[f[0], e]) if table else _nb(f, e, nx, spl)
             if n >= 0:
-                cnt[n, occ[s]] += 1
+                cnt[SITE_BYTES * n + sp] += 1
     tree[:] = 0.0
     ints[:] = 0
     l1_li_pos[:] = -1
@@ -442,18 +615,20 @@ def init_state(occ, nbr, cnt, opposite, l1nb2, spl, n_layers, site_vac, vac_site
             else:
                 ints[I_NL1_MG] += 1
     for k in range(ints[I_NVAC]):
-        tot = vacancy_rates(vac_site[k], occ, nbr, cnt, l1nb2, spl, n_layers, pair, site, l1_pair, kra,
-                            nu, inv_kT, has_interface, exit_rate, bulk_rates, bulk_layer, cache_key, cache_val, vac_rates, k)
+        fv = _frame(vac_site[k], table, nx, ny, spl, n_layers, wrap_z)
+        tot = vacancy_rates(fv, cnt, nbr, nx, ny, spl, n_layers, wrap_z, l1nb2, pair, site, l1_pair,
+                            kra, nu, inv_kT, exit_rate, bulk_rates, bulk_layer, cache_key, cache_val,
+                            vac_rates, k)
         _tree_set(tree, cap, k, tot)
 
 
-@njit(cache=True)
-def run_chunk(occ, nbr, cnt, opposite, l1nb2, spl, n_layers, site_vac, vac_site, vac_rates, tree, cap, stamp,
-              l1_li, l1_li_pos, l1_vac, l1_vac_pos, ints, counts, clock, rng,
-              layer_vac, layer_vac_time, layer_last_t, tracer_of_site, tracer_site, tracer_jumps,
+@kernel
+def run_chunk(occ, nbr, nx, ny, spl, n_layers, wrap_z, cnt, opposite, l1nb2, site_vac, vac_site,
+              vac_rates, tree, cap, stamp, l1_li, l1_li_pos, l1_vac, l1_vac_pos, ints, counts, clock,
+              rng, layer_vac, layer_vac_time, layer_last_t, tracer_of_site, tracer_site, tracer_jumps,
               pair, site, l1_pair, kra, nu, inv_kT, has_interface, exit_rate,
-              bulk_rates, bulk_layer, cache_key, cache_val, strip_rate, creep_k_full, creep_n, enter_rate, mg_fraction,
-              max_events, t_stop, strip_stop, contact_stop):
+              bulk_rates, bulk_layer, cache_key, cache_val, strip_rate, creep_k_full, creep_n,
+              enter_rate, mg_fraction, max_events, t_stop, strip_stop, contact_stop):
     """Run events until a limit is reached; returns (stop code, events done).
 
     clock[0] is kMC time in s.  layer_vac counts vacancies per layer; layer_vac_time integrates
@@ -465,7 +640,7 @@ def run_chunk(occ, nbr, cnt, opposite, l1nb2, spl, n_layers, site_vac, vac_site,
     the box), tracer_jumps[t, d] counts its jumps along neighbour slot d.
     """
     tracking = tracer_of_site.shape[0] > 0
-    changed = np.empty(2, np.int32)
+    table = nbr.shape[0] != 0   # else [001]: neighbours by index arithmetic
     bottom0 = (n_layers - 1) * spl
     done = 0
     creep_rate = -1.0  # cached total creep rate; -1 = recompute (it changes only with L1 counts)
@@ -503,19 +678,21 @@ def run_chunk(occ, nbr, cnt, opposite, l1nb2, spl, n_layers, site_vac, vac_site,
                 u -= vac_rates[k, d]
                 d += 1
             v = vac_site[k]
-            changed[0] = v
+            f0 = _frame(v, table, nx, ny, spl, n_layers, wrap_z)
+            f1 = f0
             n_changed = 1
             if d == EXIT_SLOT:
                 # The vacancy leaves into the bulk; an atom of bulk composition takes its place.
                 new = MG if next_uniform(rng) < mg_fraction else LI
                 _remove_vacancy(v, site_vac, vac_site, vac_rates, tree, cap, stamp, ints)
-                _vacancy_layer_move(v // spl, -1, clock[0], layer_vac, layer_vac_time, layer_last_t)
-                _set_species(v, new, occ, nbr, cnt)
+                _vacancy_layer_move(f0[1], -1, clock[0], layer_vac, layer_vac_time, layer_last_t)
+                _set_species(f0, new, occ, cnt, nbr, nx, spl)
                 counts[EV_EXIT] += 1
             else:
-                j = nbr[v, d]
-                x = _swap_vacancy(v, j, occ, nbr, cnt, site_vac, vac_site, spl, clock[0], layer_vac,
-                                  layer_vac_time, layer_last_t)
+                j = np.int64(nbr[f0[0], d]) if table else _nb(f0, d, nx, spl)
+                f1 = _nb_frame(f0, d, j, table, nx, ny, spl, n_layers, wrap_z)
+                x = _swap_vacancy(f0, f1, occ, cnt, nbr, nx, spl, site_vac, vac_site, clock[0],
+                                  layer_vac, layer_vac_time, layer_last_t)
                 if tracking:  # the atom jumped from j to v, along the reverse of slot d
                     _tracer_move(j, v, opposite[d], tracer_of_site, tracer_site, tracer_jumps)
                 if has_interface:
@@ -526,20 +703,20 @@ def run_chunk(occ, nbr, cnt, opposite, l1nb2, spl, n_layers, site_vac, vac_site,
                         _l1_change(j, x, VAC, l1_li, l1_li_pos, l1_vac, l1_vac_pos, ints)
                         creep_rate = -1.0
                 counts[EV_HOP_MG if x == MG else EV_HOP_LI] += 1
-                changed[1] = j
                 n_changed = 2
         elif u < r_hop + strip_rate:
             s = l1_li[int(next_uniform(rng) * ints[I_NL1_LI])]
             if tracking:
                 _tracer_lost(s, tracer_of_site, tracer_site)
-            _set_species(s, VAC, occ, nbr, cnt)
+            f0 = _frame(s, table, nx, ny, spl, n_layers, wrap_z)
+            f1 = f0
+            _set_species(f0, VAC, occ, cnt, nbr, nx, spl)
             _l1_change(s, LI, VAC, l1_li, l1_li_pos, l1_vac, l1_vac_pos, ints)
             _add_vacancy(s, site_vac, vac_site, stamp, ints)
             _vacancy_layer_move(-1, 0, clock[0], layer_vac, layer_vac_time, layer_last_t)
             ints[I_NSTRIP] += 1
             counts[EV_STRIP] += 1
             creep_rate = -1.0
-            changed[0] = s
             n_changed = 1
         elif u < r_hop + strip_rate + creep_rate:
             # Creep carries metal up into an interface void site and the vacancy down to the
@@ -548,37 +725,39 @@ def run_chunk(occ, nbr, cnt, opposite, l1nb2, spl, n_layers, site_vac, vac_site,
             b = -1
             for _ in range(64):
                 t = bottom0 + int(next_uniform(rng) * spl)
-                if occ[t] != VAC:
+                if _species(cnt, t) != VAC:
                     b = t
                     break
+            f0 = _frame(s, table, nx, ny, spl, n_layers, wrap_z)
+            f1 = f0
             if b < 0:
                 counts[EV_NULL] += 1
             else:
-                x = _swap_vacancy(s, b, occ, nbr, cnt, site_vac, vac_site, spl, clock[0], layer_vac,
-                                  layer_vac_time, layer_last_t)
+                f1 = _frame(b, table, nx, ny, spl, n_layers, wrap_z)
+                x = _swap_vacancy(f0, f1, occ, cnt, nbr, nx, spl, site_vac, vac_site, clock[0],
+                                  layer_vac, layer_vac_time, layer_last_t)
                 if tracking:
                     _tracer_move(b, s, -1, tracer_of_site, tracer_site, tracer_jumps)
                 _l1_change(s, VAC, x, l1_li, l1_li_pos, l1_vac, l1_vac_pos, ints)
                 counts[EV_CREEP] += 1
                 creep_rate = -1.0
-                changed[0] = s
-                changed[1] = b
                 n_changed = 2
         else:
             # Reservoir: a vacancy enters a random bottom site from the bulk (null if already vacant).
             b = bottom0 + int(next_uniform(rng) * spl)
-            if occ[b] == VAC:
+            f0 = _frame(b, table, nx, ny, spl, n_layers, wrap_z)
+            f1 = f0
+            if _species(cnt, b) == VAC:
                 counts[EV_NULL] += 1
             else:
                 if tracking:
                     _tracer_lost(b, tracer_of_site, tracer_site)
-                _set_species(b, VAC, occ, nbr, cnt)
+                _set_species(f0, VAC, occ, cnt, nbr, nx, spl)
                 _add_vacancy(b, site_vac, vac_site, stamp, ints)
                 _vacancy_layer_move(-1, n_layers - 1, clock[0], layer_vac, layer_vac_time, layer_last_t)
                 counts[EV_ENTER] += 1
-                changed[0] = b
                 n_changed = 1
         if n_changed:
-            _refresh_around(changed, n_changed, occ, nbr, cnt, opposite, l1nb2, spl, n_layers, site_vac,
-                            vac_rates, tree, cap, stamp, ints, pair, site, l1_pair, kra, nu, inv_kT,
-                            has_interface, exit_rate, bulk_rates, bulk_layer, cache_key, cache_val)
+            _refresh_around(f0, f1, n_changed, cnt, nbr, nx, ny, spl, n_layers, wrap_z, opposite,
+                            l1nb2, site_vac, vac_rates, tree, cap, stamp, ints, pair, site, l1_pair,
+                            kra, nu, inv_kT, exit_rate, bulk_rates, bulk_layer, cache_key, cache_val)

@@ -125,7 +125,7 @@ class Simulation:
     # Every mutable array of a run: a checkpoint holds them all, and restoring them (plus the
     # scalars in get_state) continues the trajectory bit for bit.  Engine state arrays added
     # later must be listed here; tests/test_resume.py fails otherwise.
-    STATE_ARRAYS = ("occupancy", "site_vacancy", "neighbor_counts", "l1_li", "l1_li_pos", "l1_vac",
+    STATE_ARRAYS = ("occupancy", "site_state", "l1_li", "l1_li_pos", "l1_vac",
                     "l1_vac_pos", "ints", "counts", "clock", "rng", "layer_vacancies", "layer_vacancy_time",
                     "layer_last_time", "vacancy_site", "vacancy_rates", "tree", "stamp", "tracer_site",
                     "tracer_species", "tracer_jumps", "tracer_of_site", "_rate_cache_key", "_rate_cache_val")
@@ -139,9 +139,10 @@ class Simulation:
         lat = self.lattice
         self.occupancy = initial_occupancy(settings, lat.n_sites)
         spl = lat.sites_per_layer
-        self.site_vacancy = np.empty(lat.n_sites, np.int32)
-        # first neighbours of each species (vacancy, Li, Mg) around every site
-        self.neighbor_counts = np.zeros((lat.n_sites, 3), np.uint8)
+        # 8 bytes per site: its first neighbours of each species (vacancy, Li, Mg), its own
+        # species (a copy of occupancy), a spare byte and, as int32, the index of the vacancy on
+        # it or -1 (see kmc.engine).  Derived state: rebuilt by engine.init_state.
+        self.site_state = np.zeros((lat.n_sites, engine.SITE_BYTES), np.uint8)
         self.l1_li = np.zeros(spl, np.int32)
         self.l1_li_pos = np.zeros(spl, np.int32)
         self.l1_vac = np.zeros(spl, np.int32)
@@ -170,8 +171,10 @@ class Simulation:
         # Memo of exp(-Ea/kT) for the engine; -1 is the bit pattern of no float Ea can take (a NaN).
         self._rate_cache_key = np.full(engine.RATE_CACHE_SIZE, -1, np.int64)
         self._rate_cache_val = np.zeros(engine.RATE_CACHE_SIZE, np.float64)
+        # The sum tree is sized to the vacancy count (it doubles when a vacancy is added to a
+        # full one): every level it has beyond that costs each rate update a step.
         n_vac = int(np.count_nonzero(self.occupancy == VAC))
-        self._allocate(max(1024, 2 * n_vac))
+        self._allocate(n_vac + 1)
         self.schedules = None   # (frames, series) output schedules, made by the first run()
         self._stop_signal = None
 
@@ -213,11 +216,13 @@ class Simulation:
         m, r = self.model, self.rates
         return (m.pair_eV, m.site_eV, m.l1_vacancy_pair_eV, m.kra_eV, m.attempt_frequency_Hz,
                 1.0 / m.kT_eV, m.has_interface, r.exit_per_bottom_vacancy_per_s,
-                self._bulk_rates, self._bulk_layers, self._rate_cache_key, self._rate_cache_val)
+                self._bulk_rates.reshape(-1), self._bulk_layers, self._rate_cache_key, self._rate_cache_val)
 
     def _lattice_args(self):
         lat = self.lattice
-        return lat.neighbors, self.neighbor_counts, lat.opposite_slot, lat.l1_second_neighbors, lat.sites_per_layer, lat.n_layers
+        return (lat.engine_neighbors, lat.cells[0], lat.cells[1], lat.sites_per_layer, lat.n_layers,
+                lat.periodic_z, self.site_state.reshape(-1), lat.opposite_slot, lat.l1_second_neighbors,
+                self.site_state.reshape(-1).view(np.int32))
 
     def _allocate(self, capacity: int):
         """Room for ``capacity`` vacancies (rounded up to a power of two).
@@ -252,7 +257,7 @@ class Simulation:
             for i in range(cap - 1, 0, -1):
                 self.tree[i] = self.tree[2 * i] + self.tree[2 * i + 1]
             return
-        engine.init_state(self.occupancy, *self._lattice_args(), self.site_vacancy,
+        engine.init_state(self.occupancy, *self._lattice_args(),
                           self.vacancy_site, self.vacancy_rates, self.tree, cap, self.stamp,
                           self.l1_li, self.l1_li_pos, self.l1_vac, self.l1_vac_pos, self.ints,
                           *self._model_args())
@@ -262,7 +267,7 @@ class Simulation:
         while True:
             r = self.rates
             code, done = engine.run_chunk(
-                self.occupancy, *self._lattice_args(), self.site_vacancy, self.vacancy_site,
+                self.occupancy, *self._lattice_args(), self.vacancy_site,
                 self.vacancy_rates, self.tree, self.capacity, self.stamp, self.l1_li,
                 self.l1_li_pos, self.l1_vac, self.l1_vac_pos, self.ints, self.counts, self.clock,
                 self.rng, self.layer_vacancies, self.layer_vacancy_time, self.layer_last_time,

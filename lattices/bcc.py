@@ -32,7 +32,8 @@ class Lattice:
     positions_A        (n_sites, 3) float64, site positions in angstrom; z is depth below the
                        electrolyte contact plane (L1 at z = 0, increasing downwards); a property,
                        computed on demand for [001]
-    neighbors          (n_sites, 8) int32, first neighbours, -1 where the slab ends
+    neighbors          (n_sites, 8) int32, first neighbours, -1 where the slab ends; a property,
+                       computed on demand for [001] (the engine uses index arithmetic there)
     l1_second_neighbors (sites_per_layer, k) int32, second neighbours (distance a) of each L1
                        site that lie in L1 too (-1 padded); used by the interface vacancy-pair term
     box_A              (3,) float64, box edge lengths in angstrom
@@ -45,7 +46,7 @@ class Lattice:
     lattice_constant_A: float
     periodic_z: bool
     stored_positions_A: np.ndarray | None   # None: computed on demand ([001], saves 24 B/site)
-    neighbors: np.ndarray
+    stored_neighbors: np.ndarray | None     # None: computed on demand ([001], saves 32 B/site)
     l1_second_neighbors: np.ndarray
     box_A: np.ndarray
     neighbor_vectors_A: np.ndarray
@@ -56,7 +57,22 @@ class Lattice:
 
     @property
     def n_sites(self) -> int:
-        return self.neighbors.shape[0]
+        return self.n_layers * self.sites_per_layer
+
+    @property
+    def neighbors(self) -> np.ndarray:
+        if self.stored_neighbors is not None:
+            return self.stored_neighbors
+        nx, ny, nz = self.cells
+        return _neighbors_001(nx, ny, nz, self.periodic_z).reshape(-1, 8)
+
+    @property
+    def engine_neighbors(self) -> np.ndarray:
+        """Neighbour table for the engine: empty for [001], whose neighbours the engine computes
+        from the site index (see kmc.engine._frame)."""
+        if self.stored_neighbors is not None:
+            return self.stored_neighbors
+        return np.zeros((0, 8), np.int32)
 
     @property
     def positions_A(self) -> np.ndarray:
@@ -79,7 +95,9 @@ class Lattice:
         """First neighbours each bottom-layer site lacks (those lie in the bulk below the box)."""
         if self.periodic_z:
             return 0
-        return int(np.count_nonzero(self.neighbors[-1] < 0))
+        if self.stored_neighbors is None:
+            return 4   # [001]: the 4 neighbours one layer down
+        return int(np.count_nonzero(self.stored_neighbors[-1] < 0))
 
 
 def _cell_basis(orientation: str) -> tuple[np.ndarray, np.ndarray]:
@@ -116,7 +134,31 @@ def build_bcc(cells, orientation: str = "001", lattice_constant_A: float = 3.51,
 
 
 def _build_001(nx: int, ny: int, nz: int, a: float, periodic_z: bool) -> Lattice:
-    """[001] slab by index arithmetic (same site order and neighbour slots as the general build).
+    """[001] slab by index arithmetic (same site order and neighbour slots as the general build);
+    positions and the neighbour table are not stored but computed when asked for."""
+    n_layers = 2 * nz
+    spl = nx * ny
+    half = 0.5 * a
+    nn = np.array([[(2 * sx - 1) * half, (2 * sy - 1) * half, (2 * sz - 1) * half] for sx, sy, sz in _SIGNS_001])
+    l1x = np.arange(nx)[None, :]
+    l1y = np.arange(ny)[:, None]
+    l1_second = np.stack([l1y * nx + (l1x + 1) % nx, l1y * nx + (l1x - 1) % nx,
+                          ((l1y + 1) % ny) * nx + l1x, ((l1y - 1) % ny) * nx + l1x], -1)
+    return Lattice(orientation="001", cells=(nx, ny, nz), lattice_constant_A=a, periodic_z=periodic_z,
+                   stored_positions_A=None, stored_neighbors=None,
+                   l1_second_neighbors=l1_second.reshape(-1, 4).astype(np.int32),
+                   box_A=np.array([nx * a, ny * a, nz * a]), neighbor_vectors_A=nn,
+                   opposite_slot=np.arange(7, -1, -1, dtype=np.int32),
+                   sites_per_layer=spl, n_layers=n_layers, layer_spacing_A=half)
+
+
+# [001] neighbour slot order: dz up (toward L1) first, then down; within each,
+# (dx, dy) = (-,-), (-,+), (+,-), (+,+).  kmc.engine._row computes the same table by arithmetic.
+_SIGNS_001 = [(sx, sy, sz) for sz in (0, 1) for sx in (0, 1) for sy in (0, 1)]
+
+
+def _neighbors_001(nx: int, ny: int, nz: int, periodic_z: bool) -> np.ndarray:
+    """(2nz, ny, nx, 8) int32 first-neighbour table of the [001] build.
 
     Site s = layer*nx*ny + iy*nx + ix.  Even layers (L1 among them) sit on the body-centre
     sublattice, offset by a/2 in x and y; a first neighbour in layer l+-1 lies half a cell away,
@@ -129,12 +171,9 @@ def _build_001(nx: int, ny: int, nz: int, a: float, periodic_z: bool) -> Lattice
     iy = np.arange(ny, dtype=np.int32).reshape(1, -1, 1)
     ix = np.arange(nx, dtype=np.int32).reshape(1, 1, -1)
     odd = layer % 2
-    half = 0.5 * a
     shape = (n_layers, ny, nx)
-    # slot order: dz up (toward L1) first, then down; within each, (dx, dy) = (-,-), (-,+), (+,-), (+,+)
-    signs = [(sx, sy, sz) for sz in (0, 1) for sx in (0, 1) for sy in (0, 1)]
     neighbors = np.empty(shape + (8,), np.int32)
-    for d, (sx, sy, sz) in enumerate(signs):
+    for d, (sx, sy, sz) in enumerate(_SIGNS_001):
         jx = (ix + sx - odd) % nx
         jy = (iy + sy - odd) % ny
         jl = layer + (1 if sz else -1)
@@ -142,17 +181,7 @@ def _build_001(nx: int, ny: int, nz: int, a: float, periodic_z: bool) -> Lattice
             jl = jl % n_layers
         jl_ok = np.where((jl >= 0) & (jl < n_layers), jl, -1)
         neighbors[..., d] = np.where(jl_ok >= 0, jl_ok * np.int32(spl), -1) + (jy * np.int32(nx) + jx) * (jl_ok >= 0)
-    nn = np.array([[(2 * sx - 1) * half, (2 * sy - 1) * half, (2 * sz - 1) * half] for sx, sy, sz in signs])
-    l1x = np.arange(nx)[None, :]
-    l1y = np.arange(ny)[:, None]
-    l1_second = np.stack([l1y * nx + (l1x + 1) % nx, l1y * nx + (l1x - 1) % nx,
-                          ((l1y + 1) % ny) * nx + l1x, ((l1y - 1) % ny) * nx + l1x], -1)
-    return Lattice(orientation="001", cells=(nx, ny, nz), lattice_constant_A=a, periodic_z=periodic_z,
-                   stored_positions_A=None, neighbors=neighbors.reshape(-1, 8),
-                   l1_second_neighbors=l1_second.reshape(-1, 4).astype(np.int32),
-                   box_A=np.array([nx * a, ny * a, nz * a]), neighbor_vectors_A=nn,
-                   opposite_slot=np.arange(7, -1, -1, dtype=np.int32),
-                   sites_per_layer=spl, n_layers=n_layers, layer_spacing_A=half)
+    return neighbors
 
 
 def _positions_001(nx: int, ny: int, nz: int, a: float) -> np.ndarray:
@@ -224,7 +253,7 @@ def _build_general(nx: int, ny: int, nz: int, orientation: str, a: float, period
         np.full((spl, 0), -1, np.int32)
 
     return Lattice(orientation=orientation, cells=(nx, ny, nz), lattice_constant_A=a,
-                   periodic_z=bool(periodic_z), stored_positions_A=pos, neighbors=neighbors,
+                   periodic_z=bool(periodic_z), stored_positions_A=pos, stored_neighbors=neighbors,
                    l1_second_neighbors=np.ascontiguousarray(l1_second, dtype=np.int32),
                    box_A=box, neighbor_vectors_A=nn,
                    opposite_slot=np.array([int(np.argmin(np.abs(nn + v).sum(1))) for v in nn], np.int32),
