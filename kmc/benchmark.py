@@ -111,6 +111,14 @@ import resource
 from kmc.config import load_config
 from kmc.simulation import Simulation
 def peak():
+    # VmHWM is this process's own high-water mark; ru_maxrss can start at the parent's resident
+    # size at fork time on Linux, which hid the whole run when the parent had run a big box.
+    try:
+        for line in open("/proc/self/status"):
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 tiny = Simulation(load_config({params!r}, ["lattice.geometry=bulk", "lattice.cells=[4,4,4]",
                                           "composition.vacancy_fraction=0.01", "run.max_events=1"]))

@@ -140,8 +140,9 @@ class Simulation:
         self.occupancy = initial_occupancy(settings, lat.n_sites)
         spl = lat.sites_per_layer
         # 8 bytes per site: its first neighbours of each species (vacancy, Li, Mg), its own
-        # species (a copy of occupancy), a spare byte and, as int32, the index of the vacancy on
-        # it or -1 (see kmc.engine).  Derived state: rebuilt by engine.init_state.
+        # species (a copy of occupancy) and, as int32, the index of the vacancy on it or -1
+        # (see kmc.engine).  Derived state: the bytes follow from occupancy, the index from
+        # vacancy_site (the vacancy at vacancy_site[k] has index k).
         self.site_state = np.zeros((lat.n_sites, engine.SITE_BYTES), np.uint8)
         self.l1_li = np.zeros(spl, np.int32)
         self.l1_li_pos = np.zeros(spl, np.int32)

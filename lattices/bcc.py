@@ -133,6 +133,11 @@ def build_bcc(cells, orientation: str = "001", lattice_constant_A: float = 3.51,
     return _build_general(nx, ny, nz, orientation, float(lattice_constant_A), bool(periodic_z))
 
 
+# [001] neighbour slot order: dz up (toward L1) first, then down; within each,
+# (dx, dy) = (-,-), (-,+), (+,-), (+,+).  kmc.engine._nb computes the same table by arithmetic.
+_SIGNS_001 = [(sx, sy, sz) for sz in (0, 1) for sx in (0, 1) for sy in (0, 1)]
+
+
 def _build_001(nx: int, ny: int, nz: int, a: float, periodic_z: bool) -> Lattice:
     """[001] slab by index arithmetic (same site order and neighbour slots as the general build);
     positions and the neighbour table are not stored but computed when asked for."""
@@ -150,11 +155,6 @@ def _build_001(nx: int, ny: int, nz: int, a: float, periodic_z: bool) -> Lattice
                    box_A=np.array([nx * a, ny * a, nz * a]), neighbor_vectors_A=nn,
                    opposite_slot=np.arange(7, -1, -1, dtype=np.int32),
                    sites_per_layer=spl, n_layers=n_layers, layer_spacing_A=half)
-
-
-# [001] neighbour slot order: dz up (toward L1) first, then down; within each,
-# (dx, dy) = (-,-), (-,+), (+,-), (+,+).  kmc.engine._row computes the same table by arithmetic.
-_SIGNS_001 = [(sx, sy, sz) for sz in (0, 1) for sx in (0, 1) for sy in (0, 1)]
 
 
 def _neighbors_001(nx: int, ny: int, nz: int, periodic_z: bool) -> np.ndarray:
