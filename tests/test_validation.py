@@ -132,3 +132,17 @@ def test_interface_void_shape_follows_young_angle():
     assert li.ratio - wetting.winterbottom_ratio(0.0) > 4 * li.ratio_sem and li.theta_apparent > 90
     assert li.ratio - wet.ratio > 4 * math.hypot(li.ratio_sem, wet.ratio_sem)
     assert wet.theta_apparent < 90
+
+
+def test_stripping_checks_name_the_sweeps_they_need(tmp_path, monkeypatch, capsys):
+    """Without sweep outputs the stripping script stops with the commands that make them."""
+    import shutil
+
+    import stripping
+    shutil.copytree(stripping.ROOT / "runs", tmp_path / "runs", ignore=shutil.ignore_patterns("out"))
+    shutil.copytree(stripping.ROOT / "params", tmp_path / "params")
+    monkeypatch.setattr(stripping, "ROOT", tmp_path)
+    assert stripping.main([]) == 2
+    out = capsys.readouterr().out
+    for spec in stripping.SPECS:
+        assert f"kmc sweep runs/{spec}.toml --workers 1" in out
