@@ -31,7 +31,7 @@ one vacancy many times for a converged average; at 298 K Mg hops (0.102 eV) and 
 escapes from L1 (0.22 eV deeper there) are 3x and 20x rarer.  The lattice model has no melting;
 450 K is inside the config's allowed range (below the melting point of Li, 454 K).
 
-Run: ``python benchmarks/validation/segregation.py`` (~5 CPU-min).  Prints measured, predicted and
+Run: ``python benchmarks/validation/segregation.py`` (~4 CPU-min).  Prints measured, predicted and
 no-segregation values and PASS / DIFFERS.
 """
 from __future__ import annotations

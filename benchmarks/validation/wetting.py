@@ -35,7 +35,7 @@ at the start (coverage of L1's metal given per case), because the closed-box seg
 (segregation.py) shows that is where Mg ends in equilibrium and bulk Mg diffusion is far too slow
 to get it there within the run.
 
-Run: ``python benchmarks/validation/wetting.py`` (~15 CPU-min; ``--figure`` instead draws
+Run: ``python benchmarks/validation/wetting.py`` (~6 CPU-min; ``--figure`` instead draws
 docs/validation_wetting.png, ~1 min).  Prints each case's ratio r with its standard error over
 seeds, the apparent angle, the model's angle (full energy and fit formula) and the verdicts.
 """
