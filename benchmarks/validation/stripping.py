@@ -213,7 +213,7 @@ def checks(records) -> list[dict]:
 
     # 3. Mg enrichment vs current
     lo = select(records, "current", LIMG, **{"conditions.current_density_mA_cm2": 0.05})
-    hi = select(records, pooled_with=lo[0] if False else base_limg[0])
+    hi = select(records, pooled_with=base_limg[0])     # 0.5 mA/cm2 is the pooled baseline point
     hi_cur = select(records, "current", LIMG, **{"conditions.current_density_mA_cm2": 0.5})
     x_lo, x_hi = stat(lo, "mg_l1_final"), stat(hi, "mg_l1_final")
     x_hi_only = stat(hi_cur, "mg_l1_final")
