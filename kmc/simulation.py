@@ -130,14 +130,23 @@ class Simulation:
                     "layer_last_time", "vacancy_site", "vacancy_rates", "tree", "stamp", "tracer_site",
                     "tracer_species", "tracer_jumps", "tracer_of_site", "_rate_cache_key", "_rate_cache_val")
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, occupancy: np.ndarray | None = None):
+        """``occupancy`` (int8 per site: 0 vacancy, 1 Li, 2 Mg) starts the run from a given
+        configuration instead of the config's random alloy."""
         self.settings = settings
         self.lattice = build_lattice(settings)
         self.model = build_energy_model(settings, self.lattice)
         self.rates = build_event_rates(settings, self.lattice, self.model)
         self.charge_per_atom_mAh_cm2 = units.charge_per_atom_mAh_cm2(self.lattice.interface_area_A2)
         lat = self.lattice
-        self.occupancy = initial_occupancy(settings, lat.n_sites)
+        if occupancy is None:
+            self.occupancy = initial_occupancy(settings, lat.n_sites)
+        else:
+            occupancy = np.asarray(occupancy)
+            if occupancy.shape != (lat.n_sites,) or not np.isin(occupancy, (VAC, LI, MG)).all():
+                raise ValueError(f"occupancy must be {lat.n_sites} values of 0 (vacancy), 1 (Li) or 2 (Mg) "
+                                 f"for this box; got shape {occupancy.shape}")
+            self.occupancy = occupancy.astype(np.int8, copy=True)
         spl = lat.sites_per_layer
         # 8 bytes per site: its first neighbours of each species (vacancy, Li, Mg), its own
         # species (a copy of occupancy) and, as int32, the index of the vacancy on it or -1

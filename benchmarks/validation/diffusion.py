@@ -312,7 +312,7 @@ def part_a(quick: bool, seeds: int, log):
     f1, f2 = out["exact_f"][n_big[0]], out["exact_f"][n_big[1]]
     f_inf = f2 - (f1 - f2) * (1 / n_big[1]) / (1 / n_big[0] - 1 / n_big[1])
     out["exact_f_inf"] = f_inf
-    log(f"exact f(N): " + ", ".join(f"N={n}: {f:.6f}" for n, f in out["exact_f"].items())
+    log("exact f(N): " + ", ".join(f"N={n}: {f:.6f}" for n, f in out["exact_f"].items())
         + f"; extrapolated N->inf: {f_inf:.6f} (Compaan & Haven {F_BCC})")
 
     gamma = model.attempt_frequency_Hz * math.exp(-model.kra_eV[0] / model.kT_eV)
@@ -324,7 +324,7 @@ def part_a(quick: bool, seeds: int, log):
         lam2 = None
         per_seed = {m: [] for m in block_m}
         block_f = {m: [] for m in block_m}
-        r2_all, t_all, n_tr = 0.0, 0.0, 0
+        n_tr = 0
         d_seed, d_blocks = [], []
         t0 = time.perf_counter()
         for seed in range(1, seeds + 1):
