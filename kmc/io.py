@@ -208,7 +208,7 @@ class H5Writer:
             self._obs_units.update(TRACER_OBSERVABLE_UNITS)
             tr = f.create_group("particles/tracers")
             tr.create_dataset("species", data=sim.tracer_species).attrs["legend"] = SPECIES_LEGEND
-            tr.create_dataset("initial_site", data=sim.tracer_site)
+            tr.create_dataset("initial_site", data=sim.tracer_initial_site)
             n_tr = sim.tracer_site.size
             for name, shape, dtype in [("step", (), np.int64), ("time", (), np.float64),
                                        ("displacement", (n_tr, 3), np.float64), ("site", (n_tr,), np.int32)]:

@@ -110,13 +110,12 @@ class RunResult:
     kmc_time_s: float
     wall_time_s: float       # of this call
     observables: dict
-    events_this_run: int = -1   # events done by this call (-1: same as events)
+    events_this_run: int     # events done by this call
     path: str | None = None
 
     @property
     def events_per_s(self) -> float:
-        done = self.events if self.events_this_run < 0 else self.events_this_run
-        return done / self.wall_time_s if self.wall_time_s > 0 else math.nan
+        return self.events_this_run / self.wall_time_s if self.wall_time_s > 0 else math.nan
 
 
 class Simulation:
@@ -128,7 +127,7 @@ class Simulation:
     STATE_ARRAYS = ("occupancy", "site_state", "l1_li", "l1_li_pos", "l1_vac",
                     "l1_vac_pos", "ints", "counts", "clock", "rng", "layer_vacancies", "layer_vacancy_time",
                     "layer_last_time", "vacancy_site", "vacancy_rates", "tree", "stamp", "tracer_site",
-                    "tracer_species", "tracer_jumps", "tracer_of_site", "_rate_cache_key", "_rate_cache_val")
+                    "tracer_initial_site", "tracer_species", "tracer_jumps", "tracer_of_site", "_rate_cache_key", "_rate_cache_val")
 
     def __init__(self, settings: Settings, occupancy: np.ndarray | None = None):
         """``occupancy`` (int8 per site: 0 vacancy, 1 Li, 2 Mg) starts the run from a given
@@ -170,6 +169,7 @@ class Simulation:
         # tracer_jumps[t, d] counts its jumps along neighbour slot d, so its displacement is
         # tracer_jumps @ neighbor_vectors_A, exact and free of periodic-image bookkeeping.
         self.tracer_site = choose_tracers(settings, self.occupancy)
+        self.tracer_initial_site = self.tracer_site.copy()
         self.tracer_species = self.occupancy[self.tracer_site].copy()
         self.tracer_jumps = np.zeros((self.tracer_site.size, 8), np.int64)
         self.tracer_of_site = np.zeros(lat.n_sites if self.tracer_site.size else 0, np.int32)
@@ -354,10 +354,13 @@ class Simulation:
         tracers = (self.tracer_displacements_A(), self.tracer_site) if self.tracer_site.size else None
         writer.write_frame(self.events, self.time_s, self.occupancy, tracers)
 
+    def _atoms(self, mAh_cm2: float) -> float:
+        """Stripped Li atoms that make ``mAh_cm2`` of charge (0 stays 0: "off")."""
+        return mAh_cm2 / self.charge_per_atom_mAh_cm2 if mAh_cm2 > 0 else 0.0
+
     def _make_schedules(self):
         out = self.settings.output
-        q = self.charge_per_atom_mAh_cm2
-        atoms = lambda mAh: mAh / q if mAh > 0 else 0.0
+        atoms = self._atoms
         return (Trigger(out.frame_every_events, out.frame_every_s, atoms(out.frame_every_mAh_cm2)),
                 Trigger(out.series_every_events, out.series_every_s, atoms(out.series_every_mAh_cm2)))
 
@@ -376,14 +379,13 @@ class Simulation:
         s = self.settings
         run = s.run
         q = self.charge_per_atom_mAh_cm2
-        atoms = lambda mAh: mAh / q if mAh > 0 else 0.0
         fresh = self.schedules is None
         if fresh:
             self.schedules = self._make_schedules()
         frames, series = self.schedules
         stop_events = run.max_events or INT64_MAX
         stop_time = run.stop_time_s or math.inf
-        stop_strip = math.ceil(atoms(run.stop_stripped_mAh_cm2) - 1e-9) if run.stop_stripped_mAh_cm2 else INT64_MAX
+        stop_strip = math.ceil(self._atoms(run.stop_stripped_mAh_cm2) - 1e-9) if run.stop_stripped_mAh_cm2 else INT64_MAX
         spl = self.lattice.sites_per_layer
         stop_contact = int(math.floor(run.stop_contact_fraction * spl)) if run.stop_contact_fraction else -1
 

@@ -518,7 +518,8 @@ def run_sweep(plan: SweepPlan, workers: int | None = None, scheduler: str | None
     errors = {name: _error_summary(folder, name) for name, state in states.items() if state == "failed"}
     todo = [run for run in plan.runs if states[run.name] != "done"]
     _write_manifest(plan, states, errors)
-    cut_off = sum(Path(str(output_path(folder, run.name)) + ".checkpoint").is_file() for run in todo)
+    from kmc.checkpoint import checkpoint_path
+    cut_off = sum(checkpoint_path(output_path(folder, run.name)).is_file() for run in todo)
     resuming = f" ({cut_off} continue from checkpoints)" if cut_off else ""
     click.echo(f"{plan.spec_name}: {len(plan.runs)} runs, {len(plan.runs) - len(todo)} already done, "
                f"{len(todo)} to run{resuming} -> {plan.output_dir}")

@@ -6,7 +6,7 @@ import pytest
 import kmc
 from kmc import io
 from kmc.config import ConfigError, load_config
-from kmc.model import LI, MG, VAC
+from kmc.model import MG, VAC
 from kmc.simulation import Simulation
 
 SLAB = ["lattice.cells=[6,6,6]", "composition.vacancy_fraction=0.02", "run.acceleration=1e7",
@@ -20,7 +20,7 @@ def unwrapped_matches(sim):
     lat = sim.lattice
     pos = lat.positions_A
     present = sim.tracer_site >= 0
-    start = pos[sim._tracer_start[present]]
+    start = pos[sim.tracer_initial_site[present]]
     now = pos[sim.tracer_site[present]]
     diff = start + sim.tracer_displacements_A()[present] - now
     box = lat.box_A
@@ -32,7 +32,6 @@ def unwrapped_matches(sim):
 def test_tracers_follow_their_atoms_and_do_not_change_the_run(limg_params):
     plain = Simulation(load_config(limg_params, SLAB))
     traced = Simulation(load_config(limg_params, SLAB + ["tracers.count=300"]))
-    traced._tracer_start = traced.tracer_site.copy()
     species0 = traced.occupancy[traced.tracer_site].copy()
     plain.step(40000)
     traced.step(40000)
@@ -55,7 +54,6 @@ def test_all_atoms_traced_jumps_equal_hops(li_params):
            "conditions.current_density_mA_cm2=0", "conditions.stack_pressure_MPa=0", "boundary.bottom=closed",
            "run.stop_stripped_mAh_cm2=0", "run.max_events=20000", "tracers.count=248"]
     sim = Simulation(load_config(li_params, cfg))
-    sim._tracer_start = sim.tracer_site.copy()
     assert (sim.occupancy != VAC).sum() == 248
     sim.step(20000)
     assert sim.tracer_jumps.sum() == sim.counts[0] + sim.counts[1] == 20000
@@ -78,6 +76,9 @@ def test_tracer_output_in_file(tmp_path, limg_params):
         assert tr["displacement"].shape == (f["particles/metal/species/value"].shape[0], 10, 3)
         np.testing.assert_array_equal(tr["step"][()], f["particles/metal/species/step"][()])
         np.testing.assert_allclose(tr["displacement"][-1], sim.tracer_displacements_A())
+        # where the tracers started, not where they were when the writer was made
+        np.testing.assert_array_equal(tr["initial_site"][()], sim.tracer_initial_site)
+        assert (tr["site"][-1] != tr["initial_site"][()]).any()
         msd = f["observables/tracer_msd_mg/value"][()]
         assert np.isnan(f["observables/tracer_msd_li/value"][()]).all()
     present = sim.tracer_site >= 0
@@ -90,3 +91,13 @@ def test_tracer_output_in_file(tmp_path, limg_params):
 def test_too_many_tracers_is_a_config_error(li_params):
     with pytest.raises(ConfigError, match="tracers.count"):
         Simulation(load_config(li_params, ["lattice.cells=[4,4,4]", "tracers.count=5000"]))
+
+
+def test_writer_made_after_steps_records_where_tracers_started(tmp_path, li_params):
+    sim = Simulation(load_config(li_params, SLAB + ["tracers.count=100"]))
+    sim.step(20000)
+    assert (sim.tracer_site != sim.tracer_initial_site).any()
+    writer = io.H5Writer(tmp_path / "late.h5", sim)
+    with h5py.File(writer.tmp_path, "r") as f:
+        np.testing.assert_array_equal(f["particles/tracers/initial_site"][()], sim.tracer_initial_site)
+    writer.abort()
