@@ -1,9 +1,10 @@
 """Checkpoints: the complete run state beside the output file, so a killed run can be resumed.
 
 A checkpoint is ``<output>.h5.checkpoint`` (an uncompressed ``.npz``).  It holds every mutable
-array of the simulation (occupancy, vacancy index order, L1 list orders, rates and sum tree, RNG
-state, clock, counts, layer integrals, tracers), the output schedules' positions, the number of
-frames and samples the output file held at that moment, and the resolved configuration.  It is
+array of the simulation (site words, vacancy index order, L1 list orders, rates, RNG state,
+clock, counts, layer integrals, tracers; the sum tree and the site -> vacancy index are rebuilt
+from these), the output schedules' positions, the number of frames and samples the output file
+held at that moment, and the resolved configuration.  It is
 written to a temporary name, flushed to disk and renamed, so a kill at any moment leaves either
 the previous checkpoint or the new one, never a torn one.
 

@@ -88,35 +88,60 @@ def _tree_find(tree, cap, u):
     return i - cap, u
 
 
+@kernel
+def rebuild_tree(vac_rates, n_vac, tree):
+    """Fill the tree (2 * cap entries) from the rate rows of vacancies 0..n_vac-1: each leaf the
+    row summed slot by slot in order, as the engine sums it, zeros beyond, then every node the
+    sum of its two children: the tree the engine would hold, bit for bit."""
+    cap = tree.shape[0] // 2
+    tree[:] = 0.0
+    for k in range(n_vac):
+        total = 0.0
+        for d in range(N_SLOTS):
+            total += vac_rates[k, d]
+        tree[cap + k] = total
+    for i in range(cap - 1, 0, -1):
+        tree[i] = tree[2 * i] + tree[2 * i + 1]
+
+
 # ----------------------------------------------------------------------------- sites
-# Per-site state is one 8-byte word per site, so that one cache line gives everything the loop
-# needs about a site.  Seen as bytes (``cnt``, uint8): the counts of vacancy, Li and Mg first
-# neighbours (indexed by species code), then in byte SPECIES_BYTE the site's own species (a copy
-# of occ[s]).  Seen as int32 (``site_vac``): entry 2*s+1 is the index of the vacancy at s, or -1.
-SITE_BYTES = 8
-SPECIES_BYTE = 3
+# Per-site state is one 16-bit word per site (``site_word``): bits 4*c..4*c+3 count the first
+# neighbours holding species c (vacancy, Li, Mg; at most 8 each), bits 12-13 hold the site's own
+# species.  The words are the only copy of the occupancy (Simulation.occupancy reads it off
+# them), so a run keeps 2 bytes per site where the 8-byte word it replaced plus an occupancy
+# byte took 9, and a checkpoint saves 2.  The index of the vacancy on a site lives apart, in
+# ``site_vac`` (int32 per site, -1 for an atom; derived from the vacancy list), and is looked up
+# only for vacancy sites.
+COUNT_BITS = 4
+SPECIES_SHIFT = 12
+COUNT_FIELDS = 0xFFF   # the three neighbour counts
 
 
 @kernel
-def _species(cnt, s):
-    return np.int64(cnt[np.uint64(SITE_BYTES * s + SPECIES_BYTE)])
+def _species(site_word, s):
+    return np.int64(site_word[np.uint64(s)] >> SPECIES_SHIFT)
 
 
 @kernel
 def _vacancy_index(site_vac, s):
     """Index of the vacancy at site s (-1 if s holds an atom)."""
-    return np.int64(site_vac[np.uint64(2 * s + 1)])
+    return np.int64(site_vac[np.uint64(s)])
 
 
 @kernel
 def _set_vacancy_index(site_vac, s, k):
-    site_vac[np.uint64(2 * s + 1)] = k
+    site_vac[np.uint64(s)] = k
 
 
 @kernel
-def _count(cnt, s, sp):
+def _count(site_word, s, sp):
     """Number of first neighbours of s holding species sp."""
-    return np.int64(cnt[np.uint64(SITE_BYTES * s + sp)])
+    return np.int64((site_word[np.uint64(s)] >> (COUNT_BITS * sp)) & 15)
+
+
+def occupancy_from_words(site_word: np.ndarray) -> np.ndarray:
+    """Species per site (int8: 0 vacancy, 1 Li, 2 Mg) from the engine's site words."""
+    return (site_word >> SPECIES_SHIFT).astype(np.int8)
 
 
 # Neighbours.  A [001] box needs no neighbour table (32 bytes per site): site
@@ -192,11 +217,11 @@ def _nb_frame(f, d, n, table, nx, ny, spl, n_layers, wrap_z):
 
 # ----------------------------------------------------------------------------- rates
 @kernel
-def _l1_vacant_pairs(s, cnt, l1nb2):
+def _l1_vacant_pairs(s, site_word, l1nb2):
     n = 0
     for c in range(l1nb2.shape[1]):
         q = l1nb2[s, c]
-        if q >= 0 and _species(cnt, q) == VAC:
+        if q >= 0 and _species(site_word, q) == VAC:
             n += 1
     return n
 
@@ -226,38 +251,38 @@ BULK_STEP_X = BULK_STRIDE_X + BULK_STRIDE_LI - BULK_STRIDE_MG      # x = MG: one
 
 
 @kernel
-def _bulk_rate(v_key, mg_v, j, x, cnt, bulk_rates):
+def _bulk_rate(v_key, mg_v, j, x, site_word, bulk_rates):
     """Table rate of atom x at j hopping into the vacancy at v, both in the bulk: x gains v's
     neighbours (less itself) and loses j's; the KRA switches when Mg is next to either end.
     v_key = 34*li_v + 2*mg_v (see BULK_BASE) and mg_v are the vacancy's own counts."""
-    mg_j = _count(cnt, j, MG)
+    mg_j = _count(site_word, j, MG)
     i = (v_key + BULK_BASE + BULK_STEP_X * (x - 1)
-         - BULK_STRIDE_LI * _count(cnt, j, LI) - BULK_STRIDE_MG * mg_j)
+         - BULK_STRIDE_LI * _count(site_word, j, LI) - BULK_STRIDE_MG * mg_j)
     near = 1 if (mg_v > x - 1 or mg_j > 0) else 0   # an Mg next to v other than x, or next to j
     return bulk_rates[np.uint64(i + near)]
 
 
 @kernel
-def _bulk_key(v, cnt):
-    return BULK_STRIDE_LI * _count(cnt, v, LI) + BULK_STRIDE_MG * _count(cnt, v, MG)
+def _bulk_key(v, site_word):
+    return BULK_STRIDE_LI * _count(site_word, v, LI) + BULK_STRIDE_MG * _count(site_word, v, MG)
 
 
 @kernel
-def _bulk_vacancy_rates(fv, cnt, nbr, nx, spl, bulk_rates, rates, k_row):
+def _bulk_vacancy_rates(fv, site_word, nbr, nx, spl, bulk_rates, rates, k_row):
     """All 8 hop rates of a vacancy (frame fv) deep in the bulk (table lookups only); returns
     their sum."""
     table = nbr.shape[0] != 0
     total = 0.0
     v = fv[0]
-    v_key = _bulk_key(v, cnt)
-    mg_v = _count(cnt, v, MG)
+    v_key = _bulk_key(v, site_word)
+    mg_v = _count(site_word, v, MG)
     for d in range(8):
         j = np.int64(nbr[fv[0], d]) if table else _nb(fv, d, nx, spl)
         r = 0.0
         if j >= 0:
-            x = _species(cnt, j)
+            x = _species(site_word, j)
             if x != VAC:
-                r = _bulk_rate(v_key, mg_v, j, x, cnt, bulk_rates)
+                r = _bulk_rate(v_key, mg_v, j, x, site_word, bulk_rates)
         rates[k_row, d] = r
         total += r
     rates[k_row, EXIT_SLOT] = 0.0
@@ -265,7 +290,7 @@ def _bulk_vacancy_rates(fv, cnt, nbr, nx, spl, bulk_rates, rates, k_row):
 
 
 @kernel
-def _hop_rate_interface(fv, fj, x, cnt, nbr, nx, spl, l1nb2, pair, site, l1_pair, kra, nu, inv_kT,
+def _hop_rate_interface(fv, fj, x, site_word, nbr, nx, spl, l1nb2, pair, site, l1_pair, kra, nu, inv_kT,
                         cache_key, cache_val):
     """Rate of atom x at j hopping into the vacancy at v (frames fv, fj) where a bond or site
     term is not bulk.
@@ -281,23 +306,23 @@ def _hop_rate_interface(fv, fj, x, cnt, nbr, nx, spl, l1nb2, pair, site, l1_pair
     for e in range(8):
         n = np.int64(nbr[fv[0], e]) if table else _nb(fv, e, nx, spl)
         if n >= 0 and n != j:
-            sp = _species(cnt, n)
+            sp = _species(site_word, n)
             c = 1 if (lv == 0 or n < spl) else 0
             dE += pair[c, x, sp] - pair[c, VAC, sp]
             if sp == MG:
                 near_mg = True
         n = np.int64(nbr[fj[0], e]) if table else _nb(fj, e, nx, spl)
         if n >= 0 and n != v:
-            sp = _species(cnt, n)
+            sp = _species(site_word, n)
             c = 1 if (lj == 0 or n < spl) else 0
             dE += pair[c, VAC, sp] - pair[c, x, sp]
             if sp == MG:
                 near_mg = True
     if l1_pair != 0.0:
         if lv == 0:
-            dE -= l1_pair * _l1_vacant_pairs(v, cnt, l1nb2)
+            dE -= l1_pair * _l1_vacant_pairs(v, site_word, l1nb2)
         if lj == 0:
-            dE += l1_pair * _l1_vacant_pairs(j, cnt, l1nb2)
+            dE += l1_pair * _l1_vacant_pairs(j, site_word, l1nb2)
     if x == MG:
         k = kra[2]
     elif near_mg:
@@ -313,7 +338,7 @@ def _hop_rate_interface(fv, fj, x, cnt, nbr, nx, spl, l1nb2, pair, site, l1_pair
 
 
 @kernel
-def vacancy_rates(fv, cnt, nbr, nx, ny, spl, n_layers, wrap_z, l1nb2, pair, site, l1_pair, kra, nu,
+def vacancy_rates(fv, site_word, nbr, nx, ny, spl, n_layers, wrap_z, l1nb2, pair, site, l1_pair, kra, nu,
                   inv_kT, exit_rate, bulk_rates, bulk_layer, cache_key, cache_val, rates, k_row):
     """Fill rates[k_row, 0:9] with the rates of the vacancy with frame fv; return their sum.
 
@@ -323,16 +348,16 @@ def vacancy_rates(fv, cnt, nbr, nx, ny, spl, n_layers, wrap_z, l1nb2, pair, site
     table = nbr.shape[0] != 0
     lv = fv[1]
     if bulk_layer[lv] != 0:
-        return _bulk_vacancy_rates(fv, cnt, nbr, nx, spl, bulk_rates, rates, k_row)
+        return _bulk_vacancy_rates(fv, site_word, nbr, nx, spl, bulk_rates, rates, k_row)
     total = 0.0
     for d in range(8):
         j = np.int64(nbr[fv[0], d]) if table else _nb(fv, d, nx, spl)
         r = 0.0
         if j >= 0:
-            x = _species(cnt, j)
+            x = _species(site_word, j)
             if x != VAC:
                 fj = _nb_frame(fv, d, j, nbr.shape[0] != 0, nx, ny, spl, n_layers, wrap_z)
-                r = _hop_rate_interface(fv, fj, x, cnt, nbr, nx, spl, l1nb2, pair, site, l1_pair,
+                r = _hop_rate_interface(fv, fj, x, site_word, nbr, nx, spl, l1nb2, pair, site, l1_pair,
                                         kra, nu, inv_kT, cache_key, cache_val)
         rates[k_row, d] = r
         total += r
@@ -342,19 +367,19 @@ def vacancy_rates(fv, cnt, nbr, nx, ny, spl, n_layers, wrap_z, l1nb2, pair, site
 
 
 @kernel
-def _set_species(f, new, occ, cnt, nbr, nx, spl):
+def _set_species(f, new, site_word, nbr, nx, spl):
     """Change the species at the site with frame f, keeping its neighbours' counts of each
-    species in step."""
+    species in step (one add per neighbour: the old species' count is at least 1, so moving a
+    unit between two 4-bit fields never borrows or carries across them)."""
     table = nbr.shape[0] != 0
     s = f[0]
-    old = _species(cnt, s)
-    occ[s] = new
-    cnt[np.uint64(SITE_BYTES * s + SPECIES_BYTE)] = new
+    old = _species(site_word, s)
+    site_word[np.uint64(s)] = (site_word[np.uint64(s)] & COUNT_FIELDS) | (new << SPECIES_SHIFT)
+    delta = np.uint16((1 << (COUNT_BITS * new)) - (1 << (COUNT_BITS * old)))
     for e in range(8):
         n = np.int64(nbr[f[0], e]) if table else _nb(f, e, nx, spl)
         if n >= 0:
-            cnt[np.uint64(SITE_BYTES * n + old)] -= 1
-            cnt[np.uint64(SITE_BYTES * n + new)] += 1
+            site_word[np.uint64(n)] += delta
 
 
 # ----------------------------------------------------------------------------- bookkeeping
@@ -419,17 +444,17 @@ def _add_vacancy(s, site_vac, vac_site, stamp, ints):
 
 
 @kernel_inlined
-def _swap_vacancy(f_src, f_dst, occ, cnt, nbr, nx, spl, site_vac, vac_site, t, layer_vac,
+def _swap_vacancy(f_src, f_dst, site_word, nbr, nx, spl, site_vac, vac_site, t, layer_vac,
                   layer_vac_time, layer_last_t):
     """The vacancy at src and the atom at dst (frames f_src, f_dst) trade places (a hop, or
     creep's long-range move): species, neighbour counts, vacancy index and layer integrals
     follow.  Returns the atom's species; the caller updates the L1 lists, which only L1 sites
     need."""
     src, dst = f_src[0], f_dst[0]
-    x = _species(cnt, dst)
+    x = _species(site_word, dst)
     k = _vacancy_index(site_vac, src)
-    _set_species(f_src, x, occ, cnt, nbr, nx, spl)
-    _set_species(f_dst, VAC, occ, cnt, nbr, nx, spl)
+    _set_species(f_src, x, site_word, nbr, nx, spl)
+    _set_species(f_dst, VAC, site_word, nbr, nx, spl)
     vac_site[k] = dst
     _set_vacancy_index(site_vac, dst, k)
     _set_vacancy_index(site_vac, src, -1)
@@ -483,7 +508,7 @@ def _set_leaf(tree, cap, k, total):
 
 
 @kernel_inlined
-def _refresh_around(f0, f1, n_sites_changed, cnt, nbr, nx, ny, spl, n_layers, wrap_z, opposite,
+def _refresh_around(f0, f1, n_sites_changed, site_word, nbr, nx, ny, spl, n_layers, wrap_z, opposite,
                     l1nb2, site_vac, vac_rates, tree, cap, stamp, ints, pair, site, l1_pair, kra, nu,
                     inv_kT, exit_rate, bulk_rates, bulk_layer, cache_key, cache_val):
     """Recompute the rates an occupancy change at the sites with frames f0 (and f1 if
@@ -501,12 +526,12 @@ def _refresh_around(f0, f1, n_sites_changed, cnt, nbr, nx, ny, spl, n_layers, wr
     for c in range(n_sites_changed):
         fs = f0 if c == 0 else f1
         s = fs[0]
-        unseen = _count(cnt, s, VAC)  # vacancies next to s not reached yet
+        unseen = _count(site_word, s, VAC)  # vacancies next to s not reached yet
         for a in range(-1, 8):
             if a >= 0 and unseen == 0:
                 break
             n = s if a < 0 else (np.int64(nbr[fs[0], a]) if table else _nb(fs, a, nx, spl))
-            if n >= 0 and _species(cnt, n) == VAC:
+            if n >= 0 and _species(site_word, n) == VAC:
                 if a >= 0:
                     unseen -= 1
                 k = _vacancy_index(site_vac, n)
@@ -514,10 +539,10 @@ def _refresh_around(f0, f1, n_sites_changed, cnt, nbr, nx, ny, spl, n_layers, wr
                     stamp[k] = tag
                     fn = fs if a < 0 else _nb_frame(fs, a, n, table, nx, ny, spl, n_layers, wrap_z)
                     if bulk_layer[fn[1]] != 0:
-                        tot = _bulk_vacancy_rates(fn, cnt, nbr, nx, spl, bulk_rates, vac_rates, k)
+                        tot = _bulk_vacancy_rates(fn, site_word, nbr, nx, spl, bulk_rates, vac_rates, k)
                     else:
-                        tot = vacancy_rates(fn, cnt, nbr, nx, ny, spl, n_layers, wrap_z, l1nb2, pair,
-                                            site, l1_pair, kra, nu, inv_kT, exit_rate, bulk_rates,
+                        tot = vacancy_rates(fn, site_word, nbr, nx, ny, spl, n_layers, wrap_z, l1nb2,
+                                            pair, site, l1_pair, kra, nu, inv_kT, exit_rate, bulk_rates,
                                             bulk_layer, cache_key, cache_val, vac_rates, k)
                     _set_leaf(tree, cap, k, tot)
         if l1_pair != 0.0 and s < spl:
@@ -528,13 +553,13 @@ def _refresh_around(f0, f1, n_sites_changed, cnt, nbr, nx, ny, spl, n_layers, wr
                 fq = _frame(q, table, nx, ny, spl, n_layers, wrap_z)
                 for b in range(-1, 8):
                     m = q if b < 0 else (np.int64(nbr[fq[0], b]) if table else _nb(fq, b, nx, spl))
-                    if m >= 0 and _species(cnt, m) == VAC:
+                    if m >= 0 and _species(site_word, m) == VAC:
                         k = _vacancy_index(site_vac, m)
                         if stamp[k] != tag:
                             stamp[k] = tag
                             fm = fq if b < 0 else _nb_frame(fq, b, m, table, nx, ny, spl, n_layers,
                                                             wrap_z)
-                            tot = vacancy_rates(fm, cnt, nbr, nx, ny, spl, n_layers, wrap_z, l1nb2,
+                            tot = vacancy_rates(fm, site_word, nbr, nx, ny, spl, n_layers, wrap_z, l1nb2,
                                                 pair, site, l1_pair, kra, nu, inv_kT, exit_rate,
                                                 bulk_rates, bulk_layer, cache_key, cache_val,
                                                 vac_rates, k)
@@ -542,16 +567,16 @@ def _refresh_around(f0, f1, n_sites_changed, cnt, nbr, nx, ny, spl, n_layers, wr
     for c in range(n_sites_changed):
         fs = f0 if c == 0 else f1
         s = fs[0]
-        s_vacant = 1 if _species(cnt, s) == VAC else 0
+        s_vacant = 1 if _species(site_word, s) == VAC else 0
         other = f1[0] if c == 0 else f0[0]  # the other changed site (or s itself)
         for a in range(8):
             n = np.int64(nbr[fs[0], a]) if table else _nb(fs, a, nx, spl)
             if n < 0 or n == other:
                 continue  # the vacancies around the other changed site are all refreshed
-            x = _species(cnt, n)
+            x = _species(site_word, n)
             if x == VAC:
                 continue  # a hop into n's place needs an atom at n: those slots stay 0
-            unseen = _count(cnt, n, VAC) - s_vacant  # vacancies two steps from s through n
+            unseen = _count(site_word, n, VAC) - s_vacant  # vacancies two steps from s through n
             if unseen <= 0:
                 continue
             fn = _nb_frame(fs, a, n, table, nx, ny, spl, n_layers, wrap_z)
@@ -559,7 +584,7 @@ def _refresh_around(f0, f1, n_sites_changed, cnt, nbr, nx, ny, spl, n_layers, wr
                 if unseen == 0:
                     break
                 m = np.int64(nbr[fn[0], b]) if table else _nb(fn, b, nx, spl)
-                if m < 0 or m == s or _species(cnt, m) != VAC:
+                if m < 0 or m == s or _species(site_word, m) != VAC:
                     continue
                 unseen -= 1
                 k = _vacancy_index(site_vac, m)
@@ -567,10 +592,11 @@ def _refresh_around(f0, f1, n_sites_changed, cnt, nbr, nx, ny, spl, n_layers, wr
                     continue
                 d = opposite[b]
                 if bulk_layer[_nb_layer(fn, b, m, table, spl)] != 0:
-                    r = _bulk_rate(_bulk_key(m, cnt), _count(cnt, m, MG), n, x, cnt, bulk_rates)
+                    r = _bulk_rate(_bulk_key(m, site_word), _count(site_word, m, MG), n, x, site_word,
+                                   bulk_rates)
                 else:
                     fm = _nb_frame(fn, b, m, table, nx, ny, spl, n_layers, wrap_z)
-                    r = _hop_rate_interface(fm, fn, x, cnt, nbr, nx, spl, l1nb2, pair, site,
+                    r = _hop_rate_interface(fm, fn, x, site_word, nbr, nx, spl, l1nb2, pair, site,
                                             l1_pair, kra, nu, inv_kT, cache_key, cache_val)
                 old = vac_rates[k, d]
                 if r != old:
@@ -582,23 +608,22 @@ def _refresh_around(f0, f1, n_sites_changed, cnt, nbr, nx, ny, spl, n_layers, wr
 
 
 @kernel
-def init_state(occ, nbr, nx, ny, spl, n_layers, wrap_z, cnt, opposite, l1nb2, site_vac, vac_site,
+def init_state(occ, nbr, nx, ny, spl, n_layers, wrap_z, site_word, opposite, l1nb2, site_vac, vac_site,
                vac_rates, tree, cap, stamp, l1_li, l1_li_pos, l1_vac, l1_vac_pos, ints, pair, site,
                l1_pair, kra, nu, inv_kT, has_interface, exit_rate, bulk_rates, bulk_layer, cache_key,
                cache_val):
     """Build per-site state, vacancy list, L1 contact lists and all rates from an occupancy array."""
     table = nbr.shape[0] != 0
-    cnt[:] = 0
     for s in range(occ.shape[0]):
-        cnt[SITE_BYTES * s + SPECIES_BYTE] = occ[s]
+        site_word[s] = np.uint16(occ[s]) << SPECIES_SHIFT
         _set_vacancy_index(site_vac, s, -1)
     for s in range(occ.shape[0]):
         f = _frame(s, table, nx, ny, spl, n_layers, wrap_z)
-        sp = occ[s]
+        one = np.uint16(1 << (COUNT_BITS * occ[s]))
         for e in range(8):
             n = np.int64(nbr[f[0], e]) if table else _nb(f, e, nx, spl)
             if n >= 0:
-                cnt[SITE_BYTES * n + sp] += 1
+                site_word[n] += one
     tree[:] = 0.0
     ints[:] = 0
     l1_li_pos[:] = -1
@@ -616,14 +641,14 @@ def init_state(occ, nbr, nx, ny, spl, n_layers, wrap_z, cnt, opposite, l1nb2, si
                 ints[I_NL1_MG] += 1
     for k in range(ints[I_NVAC]):
         fv = _frame(vac_site[k], table, nx, ny, spl, n_layers, wrap_z)
-        tot = vacancy_rates(fv, cnt, nbr, nx, ny, spl, n_layers, wrap_z, l1nb2, pair, site, l1_pair,
-                            kra, nu, inv_kT, exit_rate, bulk_rates, bulk_layer, cache_key, cache_val,
-                            vac_rates, k)
+        tot = vacancy_rates(fv, site_word, nbr, nx, ny, spl, n_layers, wrap_z, l1nb2, pair, site,
+                            l1_pair, kra, nu, inv_kT, exit_rate, bulk_rates, bulk_layer, cache_key,
+                            cache_val, vac_rates, k)
         _tree_set(tree, cap, k, tot)
 
 
 @kernel
-def run_chunk(occ, nbr, nx, ny, spl, n_layers, wrap_z, cnt, opposite, l1nb2, site_vac, vac_site,
+def run_chunk(nbr, nx, ny, spl, n_layers, wrap_z, site_word, opposite, l1nb2, site_vac, vac_site,
               vac_rates, tree, cap, stamp, l1_li, l1_li_pos, l1_vac, l1_vac_pos, ints, counts, clock,
               rng, layer_vac, layer_vac_time, layer_last_t, tracer_of_site, tracer_site, tracer_jumps,
               pair, site, l1_pair, kra, nu, inv_kT, has_interface, exit_rate,
@@ -686,12 +711,12 @@ def run_chunk(occ, nbr, nx, ny, spl, n_layers, wrap_z, cnt, opposite, l1nb2, sit
                 new = MG if next_uniform(rng) < mg_fraction else LI
                 _remove_vacancy(v, site_vac, vac_site, vac_rates, tree, cap, stamp, ints)
                 _vacancy_layer_move(f0[1], -1, clock[0], layer_vac, layer_vac_time, layer_last_t)
-                _set_species(f0, new, occ, cnt, nbr, nx, spl)
+                _set_species(f0, new, site_word, nbr, nx, spl)
                 counts[EV_EXIT] += 1
             else:
                 j = np.int64(nbr[f0[0], d]) if table else _nb(f0, d, nx, spl)
                 f1 = _nb_frame(f0, d, j, table, nx, ny, spl, n_layers, wrap_z)
-                x = _swap_vacancy(f0, f1, occ, cnt, nbr, nx, spl, site_vac, vac_site, clock[0],
+                x = _swap_vacancy(f0, f1, site_word, nbr, nx, spl, site_vac, vac_site, clock[0],
                                   layer_vac, layer_vac_time, layer_last_t)
                 if tracking:  # the atom jumped from j to v, along the reverse of slot d
                     _tracer_move(j, v, opposite[d], tracer_of_site, tracer_site, tracer_jumps)
@@ -710,7 +735,7 @@ def run_chunk(occ, nbr, nx, ny, spl, n_layers, wrap_z, cnt, opposite, l1nb2, sit
                 _tracer_lost(s, tracer_of_site, tracer_site)
             f0 = _frame(s, table, nx, ny, spl, n_layers, wrap_z)
             f1 = f0
-            _set_species(f0, VAC, occ, cnt, nbr, nx, spl)
+            _set_species(f0, VAC, site_word, nbr, nx, spl)
             _l1_change(s, LI, VAC, l1_li, l1_li_pos, l1_vac, l1_vac_pos, ints)
             _add_vacancy(s, site_vac, vac_site, stamp, ints)
             _vacancy_layer_move(-1, 0, clock[0], layer_vac, layer_vac_time, layer_last_t)
@@ -725,7 +750,7 @@ def run_chunk(occ, nbr, nx, ny, spl, n_layers, wrap_z, cnt, opposite, l1nb2, sit
             b = -1
             for _ in range(64):
                 t = bottom0 + int(next_uniform(rng) * spl)
-                if _species(cnt, t) != VAC:
+                if _species(site_word, t) != VAC:
                     b = t
                     break
             f0 = _frame(s, table, nx, ny, spl, n_layers, wrap_z)
@@ -734,7 +759,7 @@ def run_chunk(occ, nbr, nx, ny, spl, n_layers, wrap_z, cnt, opposite, l1nb2, sit
                 counts[EV_NULL] += 1
             else:
                 f1 = _frame(b, table, nx, ny, spl, n_layers, wrap_z)
-                x = _swap_vacancy(f0, f1, occ, cnt, nbr, nx, spl, site_vac, vac_site, clock[0],
+                x = _swap_vacancy(f0, f1, site_word, nbr, nx, spl, site_vac, vac_site, clock[0],
                                   layer_vac, layer_vac_time, layer_last_t)
                 if tracking:
                     _tracer_move(b, s, -1, tracer_of_site, tracer_site, tracer_jumps)
@@ -747,17 +772,17 @@ def run_chunk(occ, nbr, nx, ny, spl, n_layers, wrap_z, cnt, opposite, l1nb2, sit
             b = bottom0 + int(next_uniform(rng) * spl)
             f0 = _frame(b, table, nx, ny, spl, n_layers, wrap_z)
             f1 = f0
-            if _species(cnt, b) == VAC:
+            if _species(site_word, b) == VAC:
                 counts[EV_NULL] += 1
             else:
                 if tracking:
                     _tracer_lost(b, tracer_of_site, tracer_site)
-                _set_species(f0, VAC, occ, cnt, nbr, nx, spl)
+                _set_species(f0, VAC, site_word, nbr, nx, spl)
                 _add_vacancy(b, site_vac, vac_site, stamp, ints)
                 _vacancy_layer_move(-1, n_layers - 1, clock[0], layer_vac, layer_vac_time, layer_last_t)
                 counts[EV_ENTER] += 1
                 n_changed = 1
         if n_changed:
-            _refresh_around(f0, f1, n_changed, cnt, nbr, nx, ny, spl, n_layers, wrap_z, opposite,
+            _refresh_around(f0, f1, n_changed, site_word, nbr, nx, ny, spl, n_layers, wrap_z, opposite,
                             l1nb2, site_vac, vac_rates, tree, cap, stamp, ints, pair, site, l1_pair,
                             kra, nu, inv_kT, exit_rate, bulk_rates, bulk_layer, cache_key, cache_val)

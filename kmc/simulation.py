@@ -124,10 +124,14 @@ class Simulation:
     # Every mutable array of a run: a checkpoint holds them all, and restoring them (plus the
     # scalars in get_state) continues the trajectory bit for bit.  Engine state arrays added
     # later must be listed here; tests/test_resume.py fails otherwise.
-    STATE_ARRAYS = ("occupancy", "site_state", "l1_li", "l1_li_pos", "l1_vac",
+    STATE_ARRAYS = ("site_word", "l1_li", "l1_li_pos", "l1_vac",
                     "l1_vac_pos", "ints", "counts", "clock", "rng", "layer_vacancies", "layer_vacancy_time",
-                    "layer_last_time", "vacancy_site", "vacancy_rates", "tree", "stamp", "tracer_site",
+                    "layer_last_time", "vacancy_site", "vacancy_rates", "stamp", "tracer_site",
                     "tracer_initial_site", "tracer_species", "tracer_jumps", "tracer_of_site", "_rate_cache_key", "_rate_cache_val")
+    # Mutable arrays rebuilt from the others on restore instead of saved: the rate sum tree, whose
+    # leaves are the rate rows summed in order (engine.rebuild_tree), so it comes back bit for bit,
+    # and each site's vacancy index, which vacancy_site inverts.
+    DERIVED_ARRAYS = ("tree", "site_vacancy")
 
     def __init__(self, settings: Settings, occupancy: np.ndarray | None = None):
         """``occupancy`` (int8 per site: 0 vacancy, 1 Li, 2 Mg) starts the run from a given
@@ -139,19 +143,20 @@ class Simulation:
         self.charge_per_atom_mAh_cm2 = units.charge_per_atom_mAh_cm2(self.lattice.interface_area_A2)
         lat = self.lattice
         if occupancy is None:
-            self.occupancy = initial_occupancy(settings, lat.n_sites)
+            occupancy = initial_occupancy(settings, lat.n_sites)
         else:
             occupancy = np.asarray(occupancy)
             if occupancy.shape != (lat.n_sites,) or not np.isin(occupancy, (VAC, LI, MG)).all():
                 raise ValueError(f"occupancy must be {lat.n_sites} values of 0 (vacancy), 1 (Li) or 2 (Mg) "
                                  f"for this box; got shape {occupancy.shape}")
-            self.occupancy = occupancy.astype(np.int8, copy=True)
+            occupancy = occupancy.astype(np.int8, copy=True)
         spl = lat.sites_per_layer
-        # 8 bytes per site: its first neighbours of each species (vacancy, Li, Mg), its own
-        # species (a copy of occupancy) and, as int32, the index of the vacancy on it or -1
-        # (see kmc.engine).  Derived state: the bytes follow from occupancy, the index from
-        # vacancy_site (the vacancy at vacancy_site[k] has index k).
-        self.site_state = np.zeros((lat.n_sites, engine.SITE_BYTES), np.uint8)
+        # Per site: a 16-bit word with its species and its first neighbours of each species, and
+        # the index of the vacancy on it or -1 (see kmc.engine).  The words are the state a
+        # checkpoint keeps of the sites (the occupancy is read off them); the indices are rebuilt
+        # from vacancy_site.
+        self.site_word = np.zeros(lat.n_sites, np.uint16)
+        self.site_vacancy = np.zeros(lat.n_sites, np.int32)
         self.l1_li = np.zeros(spl, np.int32)
         self.l1_li_pos = np.zeros(spl, np.int32)
         self.l1_vac = np.zeros(spl, np.int32)
@@ -159,7 +164,7 @@ class Simulation:
         self.ints = np.zeros(engine.N_INTS, np.int64)
         self.counts = np.zeros(len(engine.EVENT_CLASSES), np.int64)
         self.clock = np.zeros(1, np.float64)
-        vacancy_layers = np.flatnonzero(self.occupancy == VAC) // lat.sites_per_layer
+        vacancy_layers = np.flatnonzero(occupancy == VAC) // lat.sites_per_layer
         self.layer_vacancies = np.bincount(vacancy_layers, minlength=lat.n_layers).astype(np.int64)
         self.layer_vacancy_time = np.zeros(lat.n_layers, np.float64)   # integral of count dt, s
         self.layer_last_time = np.zeros(lat.n_layers, np.float64)
@@ -168,9 +173,9 @@ class Simulation:
         # Tracers: tracer_site[t] is where tagged atom t is now (-1 once it left the box);
         # tracer_jumps[t, d] counts its jumps along neighbour slot d, so its displacement is
         # tracer_jumps @ neighbor_vectors_A, exact and free of periodic-image bookkeeping.
-        self.tracer_site = choose_tracers(settings, self.occupancy)
+        self.tracer_site = choose_tracers(settings, occupancy)
         self.tracer_initial_site = self.tracer_site.copy()
-        self.tracer_species = self.occupancy[self.tracer_site].copy()
+        self.tracer_species = occupancy[self.tracer_site].copy()
         self.tracer_jumps = np.zeros((self.tracer_site.size, 8), np.int64)
         self.tracer_of_site = np.zeros(lat.n_sites if self.tracer_site.size else 0, np.int32)
         if self.tracer_site.size:
@@ -183,8 +188,8 @@ class Simulation:
         self._rate_cache_val = np.zeros(engine.RATE_CACHE_SIZE, np.float64)
         # The sum tree is sized to the vacancy count (it doubles when a vacancy is added to a
         # full one): every level it has beyond that costs each rate update a step.
-        n_vac = int(np.count_nonzero(self.occupancy == VAC))
-        self._allocate(n_vac + 1)
+        n_vac = int(np.count_nonzero(occupancy == VAC))
+        self._allocate(n_vac + 1, occupancy)
         self.schedules = None   # (frames, series) output schedules, made by the first run()
         self._stop_signal = None
 
@@ -206,11 +211,16 @@ class Simulation:
         self.capacity = int(state["capacity"])
         for name in self.STATE_ARRAYS:
             old, new = getattr(self, name), state[name]
-            capacity_sized = name in ("vacancy_site", "vacancy_rates", "tree", "stamp")
+            capacity_sized = name in ("vacancy_site", "vacancy_rates", "stamp")
             if new.dtype != old.dtype or (not capacity_sized and new.shape != old.shape):
                 raise ValueError(f"checkpoint array {name} is {new.dtype}{new.shape}, the run needs "
                                  f"{old.dtype}{old.shape}; allowed: a checkpoint of this run")
             setattr(self, name, np.array(new, copy=True))
+        n_vac = int(self.ints[engine.I_NVAC])
+        self.tree = np.zeros(2 * self.capacity, np.float64)
+        engine.rebuild_tree(self.vacancy_rates, n_vac, self.tree)
+        self.site_vacancy[:] = -1
+        self.site_vacancy[self.vacancy_site[:n_vac]] = np.arange(n_vac, dtype=np.int32)
         self.events = int(state["events"])
         if "schedules" in state:
             self.schedules = self._make_schedules()
@@ -231,13 +241,13 @@ class Simulation:
     def _lattice_args(self):
         lat = self.lattice
         return (lat.engine_neighbors, lat.cells[0], lat.cells[1], lat.sites_per_layer, lat.n_layers,
-                lat.periodic_z, self.site_state.reshape(-1), lat.opposite_slot, lat.l1_second_neighbors,
-                self.site_state.reshape(-1).view(np.int32))
+                lat.periodic_z, self.site_word, lat.opposite_slot, lat.l1_second_neighbors,
+                self.site_vacancy)
 
-    def _allocate(self, capacity: int):
+    def _allocate(self, capacity: int, occupancy: np.ndarray | None = None):
         """Room for ``capacity`` vacancies (rounded up to a power of two).
 
-        The first call builds all engine state from the occupancy.  Later calls grow the arrays by
+        The first call builds all engine state from ``occupancy``.  Later calls grow the arrays by
         copying, keeping vacancy indices and list orders, so a run that grows mid-way follows the
         same trajectory as one that started large: the sum over the first leaves of a bigger
         power-of-two tree is formed by the same pairwise additions, plus exact zeros.
@@ -252,22 +262,15 @@ class Simulation:
         self.capacity = cap
         self.vacancy_site = np.zeros(cap, np.int32)
         self.vacancy_rates = np.zeros((cap, engine.N_SLOTS), np.float64)
-        self.tree = np.zeros(2 * cap, np.float64)
         self.stamp = np.zeros(cap, np.int64)
+        self.tree = np.zeros(2 * cap, np.float64)
         if growing:
             self.vacancy_site[:n] = old_site[:n]
             self.vacancy_rates[:n] = old_rates[:n]
             self.stamp[:n] = old_stamp[:n]
-            # leaves summed slot by slot in order, as the engine does, for bit-identity
-            for k in range(n):
-                total = 0.0
-                for d in range(engine.N_SLOTS):
-                    total += float(self.vacancy_rates[k, d])
-                self.tree[cap + k] = total
-            for i in range(cap - 1, 0, -1):
-                self.tree[i] = self.tree[2 * i] + self.tree[2 * i + 1]
+            engine.rebuild_tree(self.vacancy_rates, n, self.tree)
             return
-        engine.init_state(self.occupancy, *self._lattice_args(),
+        engine.init_state(occupancy, *self._lattice_args(),
                           self.vacancy_site, self.vacancy_rates, self.tree, cap, self.stamp,
                           self.l1_li, self.l1_li_pos, self.l1_vac, self.l1_vac_pos, self.ints,
                           *self._model_args())
@@ -277,7 +280,7 @@ class Simulation:
         while True:
             r = self.rates
             code, done = engine.run_chunk(
-                self.occupancy, *self._lattice_args(), self.vacancy_site,
+                *self._lattice_args(), self.vacancy_site,
                 self.vacancy_rates, self.tree, self.capacity, self.stamp, self.l1_li,
                 self.l1_li_pos, self.l1_vac, self.l1_vac_pos, self.ints, self.counts, self.clock,
                 self.rng, self.layer_vacancies, self.layer_vacancy_time, self.layer_last_time,
@@ -293,6 +296,11 @@ class Simulation:
             self._allocate(2 * self.capacity)
 
     # -- observables ------------------------------------------------------------------------
+    @property
+    def occupancy(self) -> np.ndarray:
+        """Species per site now (int8: 0 vacancy, 1 Li, 2 Mg); a new array on every call."""
+        return engine.occupancy_from_words(self.site_word)
+
     @property
     def time_s(self) -> float:
         return float(self.clock[0])

@@ -38,7 +38,25 @@ def reference_rates(sim):
     return out
 
 
+def assert_site_state_matches(sim):
+    """Each site word's neighbour counts equal counts taken from the occupancy with the lattice's
+    neighbour table, and the site -> vacancy index inverts the vacancy list."""
+    occ = sim.occupancy
+    nbr = sim.lattice.neighbors
+    words = sim.site_word.astype(np.int64)
+    for species in (VAC, LI, MG):
+        expected = ((occ[nbr] == species) & (nbr >= 0)).sum(axis=1)
+        np.testing.assert_array_equal((words >> (engine.COUNT_BITS * species)) & 15, expected,
+                                      err_msg=f"neighbour counts of species {species}")
+    n = int(sim.ints[engine.I_NVAC])
+    index = np.full(occ.size, -1)
+    index[sim.vacancy_site[:n]] = np.arange(n)
+    np.testing.assert_array_equal(sim.site_vacancy, index)
+    assert np.array_equal(np.flatnonzero(occ == VAC), np.sort(sim.vacancy_site[:n]))
+
+
 def assert_rates_match(sim):
+    assert_site_state_matches(sim)
     ref = reference_rates(sim)
     for k, row in ref.items():
         np.testing.assert_allclose(sim.vacancy_rates[k], row, rtol=1e-9, atol=0,

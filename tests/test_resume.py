@@ -93,13 +93,19 @@ def test_interrupted_then_resumed_equals_uninterrupted(limg_params, tmp_path, ch
 
 def test_state_arrays_cover_every_mutable_array(limg_params):
     """A checkpoint must hold every array the engine mutates: any ndarray attribute that changes
-    during a run and is not listed in STATE_ARRAYS would break bit-identical resuming."""
+    during a run and is neither listed in STATE_ARRAYS nor rebuilt on restore (DERIVED_ARRAYS)
+    would break bit-identical resuming.  The derived ones must come back exactly as they were."""
     sim = Simulation(load_config(limg_params, SMALL))
     before = {k: v.copy() for k, v in vars(sim).items() if isinstance(v, np.ndarray)}
     sim.step(20000)
     changed = {k for k, v in before.items() if not np.array_equal(v, getattr(sim, k))}
     assert changed, "nothing changed: the test would be vacuous"
-    assert changed <= set(Simulation.STATE_ARRAYS), changed - set(Simulation.STATE_ARRAYS)
+    covered = set(Simulation.STATE_ARRAYS) | set(Simulation.DERIVED_ARRAYS)
+    assert changed <= covered, changed - covered
+    restored = Simulation(load_config(limg_params, SMALL))
+    restored.set_state(sim.get_state())
+    for name in Simulation.DERIVED_ARRAYS:
+        np.testing.assert_array_equal(getattr(restored, name), getattr(sim, name), err_msg=name)
 
 
 def _run_cmd(params, out, max_events=3_000_000):
