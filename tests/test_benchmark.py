@@ -1,0 +1,45 @@
+"""The benchmark's clustering measure and scripts (their timings are printed, never asserted)."""
+import json
+import subprocess
+import sys
+
+import numpy as np
+
+from kmc import benchmark as bm
+from kmc.config import load_config
+from kmc.model import LI, VAC
+from kmc.simulation import Simulation
+
+ROOT = bm.PARAMS.parent.parent
+
+
+def _bulk_with_vacancies(sites):
+    settings = load_config(bm.PARAMS, ["lattice.geometry=bulk", "lattice.cells=[4,4,4]",
+                                       "composition.mg_fraction=0", "run.max_events=1"])
+    probe = Simulation(settings)
+    occupancy = np.full(probe.lattice.n_sites, LI, np.int8)
+    occupancy[list(sites)] = VAC
+    return Simulation(settings, occupancy=occupancy), probe.lattice.neighbors
+
+
+def test_vacancy_neighbours_per_vacancy_counts_vacancy_pairs():
+    """A vacancy pair and a lone vacancy: 2 neighbour relations over 3 vacancies."""
+    _, neighbors = _bulk_with_vacancies([])
+    a = 0
+    b = int(neighbors[a, 0])
+    lone = next(s for s in range(neighbors.shape[0])
+                if s not in (a, b) and not ({a, b} & set(neighbors[s].tolist()))
+                and not ({a, b} & {int(n) for n in neighbors[neighbors[s]].ravel()}))
+    sim, _ = _bulk_with_vacancies([a, b, lone])
+    assert bm.vacancy_neighbours_per_vacancy(sim) == 2 / 3
+    sim, _ = _bulk_with_vacancies([a, lone])
+    assert bm.vacancy_neighbours_per_vacancy(sim) == 0.0
+
+
+def test_clustering_speed_script_prints_windows():
+    out = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "clustering_speed.py"), "--sites", "2000",
+                          "--window", "20000", "--windows", "2"], capture_output=True, text=True, check=True).stdout
+    doc = json.loads(out[out.index("{"):])
+    assert [w["events_done"] for w in doc["windows"]] == [20000, 40000]
+    assert doc["windows"][0]["vacancy_neighbours_before"] < doc["windows"][1]["vacancy_neighbours_after"]
+    assert all(w["events_per_s"] > 0 for w in doc["windows"])
