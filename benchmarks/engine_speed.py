@@ -2,7 +2,8 @@
 
     python benchmarks/engine_speed.py            # quick set: bulk 1e4 and 5e5 sites, start times
     python benchmarks/engine_speed.py --full     # adds bulk 4e6 and 3e7, slab with stripping,
-                                                 # memory per site, frame write time
+                                                 # memory per site (with and without an output
+                                                 # file), frame write time
     python benchmarks/engine_speed.py --full --save-baseline   # store the result as the baseline
 Results are also written to benchmarks/results/engine_speed.json.
 """
@@ -29,6 +30,7 @@ record(bm.start_times())
 if full:
     record(bm.slab_benchmark())
     record(bm.memory_per_site())
+    record(bm.memory_per_site(with_output=True))
     record(bm.frame_write_time())
 
 print("\n".join(bm.compare_with_baseline(rows)))

@@ -145,18 +145,28 @@ n = {cells}
 sim = Simulation(load_config({params!r}, ["lattice.geometry=bulk", f"lattice.cells=[{{n}},{{n}},{{n}}]",
                                          "composition.vacancy_fraction=0.01", "run.max_events=1"]))
 sim.step(10000)
+if {with_output}:
+    import tempfile
+    from pathlib import Path
+    from kmc.io import H5Writer
+    with tempfile.TemporaryDirectory() as d:
+        writer = H5Writer(Path(d) / "m.h5", sim)
+        writer.write_frame(sim.events, sim.time_s, sim.occupancy)
+        writer.close()
 print(base, peak(), sim.lattice.n_sites)
 """
 
 
-def memory_per_site(sites: int = 4_000_000) -> dict:
+def memory_per_site(sites: int = 4_000_000, with_output: bool = False) -> dict:
     """Peak resident memory per site of a bulk run: the rise of the process's peak RSS from a
-    warmed-up baseline (interpreter, JIT) to the end of a run of ``sites`` sites."""
-    out = subprocess.run([sys.executable, "-c", _MEMORY_SCRIPT.format(cells=bulk_box_cells(sites),
-                                                                      params=str(PARAMS))],
-                         capture_output=True, text=True, check=True).stdout.split()
+    warmed-up baseline (interpreter, JIT) to the end of a run of ``sites`` sites; with
+    ``with_output`` the run also opens an output file (which writes the lattice tables) and
+    writes a frame, as ``kmc run`` does."""
+    script = _MEMORY_SCRIPT.format(cells=bulk_box_cells(sites), params=str(PARAMS), with_output=with_output)
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout.split()
     base_kB, peak_kB, n_sites = (int(x) for x in out[-3:])
-    return {"kind": "memory", "sites": n_sites, "peak_bytes_per_site": (peak_kB - base_kB) * 1024 / n_sites}
+    return {"kind": "memory_with_output" if with_output else "memory", "sites": n_sites,
+            "peak_bytes_per_site": (peak_kB - base_kB) * 1024 / n_sites}
 
 
 def frame_write_time(sites: int = 500_000, frames: int = 5) -> dict:
@@ -198,6 +208,8 @@ def format_row(r: dict) -> str:
                 f"warm start {r['warm_start_to_first_event_s']:.2f} s")
     if r["kind"] == "memory":
         return f"memory {r['peak_bytes_per_site']:.1f} bytes/site peak ({r['sites']} sites)"
+    if r["kind"] == "memory_with_output":
+        return f"memory {r['peak_bytes_per_site']:.1f} bytes/site peak with an output file and a frame ({r['sites']} sites)"
     if r["kind"] == "frame_write":
         return f"frame {r['seconds_per_frame'] * 1e3:.1f} ms per frame written ({r['sites']} sites)"
     return json.dumps(r)

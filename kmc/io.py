@@ -83,6 +83,9 @@ def _refuse_if_in_use(path: Path):
         fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
 
+STATIC_BLOCK_SITES = 1 << 18   # sites per block when writing the fixed lattice tables
+
+
 class H5Writer:
     """Writes one run to ``path`` through a temporary ``path + '.partial'`` renamed on finish."""
 
@@ -159,13 +162,23 @@ class H5Writer:
                                           b"periodic" if lat.periodic_z else b"none"])
         edges = box.create_dataset("edges", data=lat.box_A)
         edges.attrs["unit"] = "angstrom"
-        pos = metal.create_dataset("position", data=lat.positions_A)
+        n, spl = lat.n_sites, lat.sites_per_layer
+        pos = metal.create_dataset("position", shape=(n, 3), dtype=np.float64)
         pos.attrs["unit"] = "angstrom"
         pos.attrs["description"] = "fixed lattice sites; z is depth below the electrolyte contact plane"
-        nb = metal.create_dataset("neighbors", data=lat.neighbors, compression="gzip", shuffle=True)
+        nb = metal.create_dataset("neighbors", shape=(n, 8), dtype=np.int32, compression="gzip", shuffle=True)
         nb.attrs["description"] = "first-neighbour site indices, -1 where the slab ends"
-        layer = metal.create_dataset("layer", data=lat.layer)
+        layer = metal.create_dataset("layer", shape=(n,), dtype=np.int32)
         layer.attrs["description"] = "layer index, 0 = L1 (touches the electrolyte)"
+        # Written a block of layers at a time: the whole tables (60 bytes per site) would be the
+        # run's largest allocation, several times the engine's own state.
+        block = max(1, STATIC_BLOCK_SITES // spl)
+        for first in range(0, lat.n_layers, block):
+            last = min(first + block, lat.n_layers)
+            rows = slice(first * spl, last * spl)
+            pos[rows] = lat.positions_of_layers(first, last)
+            nb[rows] = lat.neighbors_of_layers(first, last)
+            layer[rows] = np.repeat(np.arange(first, last, dtype=np.int32), spl)
         metal.attrs["sites_per_layer"] = lat.sites_per_layer
         metal.attrs["n_layers"] = lat.n_layers
         metal.attrs["layer_spacing_A"] = lat.layer_spacing_A

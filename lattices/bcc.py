@@ -81,6 +81,21 @@ class Lattice:
         nx, ny, nz = self.cells
         return _positions_001(nx, ny, nz, self.lattice_constant_A).reshape(-1, 3)
 
+    def neighbors_of_layers(self, first: int, last: int) -> np.ndarray:
+        """Rows of ``neighbors`` for the sites of layers first..last-1 (without building the
+        whole table for [001])."""
+        if self.stored_neighbors is not None:
+            return self.stored_neighbors[first * self.sites_per_layer:last * self.sites_per_layer]
+        nx, ny, nz = self.cells
+        return _neighbors_001(nx, ny, nz, self.periodic_z, (first, last)).reshape(-1, 8)
+
+    def positions_of_layers(self, first: int, last: int) -> np.ndarray:
+        """Rows of ``positions_A`` for the sites of layers first..last-1."""
+        if self.stored_positions_A is not None:
+            return self.stored_positions_A[first * self.sites_per_layer:last * self.sites_per_layer]
+        nx, ny, nz = self.cells
+        return _positions_001(nx, ny, nz, self.lattice_constant_A, (first, last)).reshape(-1, 3)
+
     @property
     def layer(self) -> np.ndarray:
         """Layer index of every site (0 = L1, touching the electrolyte)."""
@@ -157,8 +172,9 @@ def _build_001(nx: int, ny: int, nz: int, a: float, periodic_z: bool) -> Lattice
                    sites_per_layer=spl, n_layers=n_layers, layer_spacing_A=half)
 
 
-def _neighbors_001(nx: int, ny: int, nz: int, periodic_z: bool) -> np.ndarray:
-    """(2nz, ny, nx, 8) int32 first-neighbour table of the [001] build.
+def _neighbors_001(nx: int, ny: int, nz: int, periodic_z: bool, layers: tuple[int, int] | None = None) -> np.ndarray:
+    """(2nz, ny, nx, 8) int32 first-neighbour table of the [001] build (only layers l0..l1-1 with
+    ``layers=(l0, l1)``).
 
     Site s = layer*nx*ny + iy*nx + ix.  Even layers (L1 among them) sit on the body-centre
     sublattice, offset by a/2 in x and y; a first neighbour in layer l+-1 lies half a cell away,
@@ -166,12 +182,13 @@ def _neighbors_001(nx: int, ny: int, nz: int, periodic_z: bool) -> np.ndarray:
     """
     n_layers = 2 * nz
     spl = nx * ny
+    first, last = layers if layers is not None else (0, n_layers)
     # int32 index arithmetic keeps the build's temporaries small (4 bytes per site per slot)
-    layer = np.arange(n_layers, dtype=np.int32).reshape(-1, 1, 1)
+    layer = np.arange(first, last, dtype=np.int32).reshape(-1, 1, 1)
     iy = np.arange(ny, dtype=np.int32).reshape(1, -1, 1)
     ix = np.arange(nx, dtype=np.int32).reshape(1, 1, -1)
     odd = layer % 2
-    shape = (n_layers, ny, nx)
+    shape = (last - first, ny, nx)
     neighbors = np.empty(shape + (8,), np.int32)
     for d, (sx, sy, sz) in enumerate(_SIGNS_001):
         jx = (ix + sx - odd) % nx
@@ -184,11 +201,13 @@ def _neighbors_001(nx: int, ny: int, nz: int, periodic_z: bool) -> np.ndarray:
     return neighbors
 
 
-def _positions_001(nx: int, ny: int, nz: int, a: float) -> np.ndarray:
-    """(2nz, ny, nx, 3) site positions of the [001] build, in angstrom."""
-    layer = np.arange(2 * nz).reshape(-1, 1, 1)
+def _positions_001(nx: int, ny: int, nz: int, a: float, layers: tuple[int, int] | None = None) -> np.ndarray:
+    """(2nz, ny, nx, 3) site positions of the [001] build, in angstrom (only layers l0..l1-1
+    with ``layers=(l0, l1)``)."""
+    first, last = layers if layers is not None else (0, 2 * nz)
+    layer = np.arange(first, last).reshape(-1, 1, 1)
     shift = 0.5 * a * (1 - layer % 2)   # even layers sit on the body-centre sublattice
-    shape = (2 * nz, ny, nx)
+    shape = (last - first, ny, nx)
     pos = np.empty(shape + (3,))
     pos[..., 0] = np.broadcast_to(np.arange(nx).reshape(1, 1, -1) * a + shift, shape)
     pos[..., 1] = np.broadcast_to(np.arange(ny).reshape(1, -1, 1) * a + shift, shape)

@@ -153,3 +153,24 @@ def test_load_exposes_analysis(limg_file, tmp_path):
     assert len(tables["voids"]) > 0 and "track_id" in tables["voids"]
     d = kmc.load(path, as_xarray=False)
     assert len(d["analysis"]["frames"]) == ds.sizes["frame"]
+
+
+@pytest.mark.parametrize("orientation", ["001", "110"])
+def test_lattice_tables_written_in_blocks_equal_the_lattice(limg_params, tmp_path, monkeypatch, orientation):
+    """The writer stores positions, neighbours and layers a block of layers at a time; with a
+    block of a few layers (so blocks end inside the box and the last one is partial) the file
+    holds exactly the lattice's tables."""
+    from kmc import io
+    from kmc.config import load_config
+    from kmc.simulation import Simulation
+    sim = Simulation(load_config(limg_params, [f'lattice.orientation="{orientation}"', "lattice.cells=[4,4,5]"]))
+    lat = sim.lattice
+    monkeypatch.setattr(io, "STATIC_BLOCK_SITES", 3 * lat.sites_per_layer)
+    assert lat.n_layers % 3 != 0
+    writer = io.H5Writer(tmp_path / "t.h5", sim)
+    writer.suspend()   # the lattice tables are written on creation; keep the file as it is
+    with h5py.File(writer.tmp_path, "r") as f:
+        metal = f["particles/metal"]
+        np.testing.assert_array_equal(metal["neighbors"][()], lat.neighbors)
+        np.testing.assert_array_equal(metal["position"][()], lat.positions_A)
+        np.testing.assert_array_equal(metal["layer"][()], lat.layer)
