@@ -88,7 +88,7 @@ def median_bulk_benchmark(sites: int, events: int, repeats: int = 3) -> dict:
 def vacancy_neighbours_per_vacancy(sim) -> float:
     """Mean number of vacancy first neighbours of a vacancy (read off the engine's site words)."""
     from kmc import engine
-    vacant = (sim.site_word >> engine.SPECIES_SHIFT) == engine.VAC
+    vacant = ((sim.site_word >> engine.SPECIES_SHIFT) & engine.SPECIES_MASK) == engine.VAC
     counts = sim.site_word[vacant] & ((1 << engine.COUNT_BITS) - 1)
     return float(counts.mean()) if counts.size else 0.0
 

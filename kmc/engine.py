@@ -105,32 +105,44 @@ def rebuild_tree(vac_rates, n_vac, tree):
 
 
 # ----------------------------------------------------------------------------- sites
-# Per-site state is one 16-bit word per site (``site_word``): bits 4*c..4*c+3 count the first
+# Per-site state is one 32-bit word per site (``site_word``): bits 4*c..4*c+3 count the first
 # neighbours holding species c (vacancy, Li, Mg; at most 8 each), bits 12-13 hold the site's own
-# species.  The words are the only copy of the occupancy (Simulation.occupancy reads it off
-# them), so a run keeps 2 bytes per site where the 8-byte word it replaced plus an occupancy
-# byte took 9, and a checkpoint saves 2.  The index of the vacancy on a site lives apart, in
-# ``site_vac`` (int32 per site, -1 for an atom; derived from the vacancy list), and is looked up
-# only for vacancy sites.
+# species and, on a vacancy site, bits 14-31 the index of the vacancy (into vac_site and the rate
+# rows).  The words are the only copy of the occupancy (Simulation.occupancy reads it off them),
+# and an event finds a vacancy's index in the word it has just read for the species, where a
+# separate per-site array would cost another cache line (16 MB of them at 4e6 sites).  Runs with
+# room for more than 2^18 vacancies keep the indices in ``site_vac`` (int32 per site) instead;
+# below that it is empty.
 COUNT_BITS = 4
 SPECIES_SHIFT = 12
+SPECIES_MASK = 3
+INDEX_SHIFT = 14
+MAX_WORD_INDEX = 1 << 18   # vacancy capacity up to which indices live in the words
 COUNT_FIELDS = 0xFFF   # the three neighbour counts
+LOW_FIELDS = 0x3FFF    # counts and species
 
 
 @kernel
 def _species(site_word, s):
-    return np.int64(site_word[np.uint64(s)] >> SPECIES_SHIFT)
+    return np.int64((site_word[np.uint64(s)] >> SPECIES_SHIFT) & SPECIES_MASK)
 
 
 @kernel
-def _vacancy_index(site_vac, s):
-    """Index of the vacancy at site s (-1 if s holds an atom)."""
+def _vacancy_index(site_word, site_vac, s):
+    """Index of the vacancy at site s (s must hold a vacancy)."""
+    if site_vac.shape[0] == 0:
+        return np.int64(site_word[np.uint64(s)] >> INDEX_SHIFT)
     return np.int64(site_vac[np.uint64(s)])
 
 
 @kernel
-def _set_vacancy_index(site_vac, s, k):
-    site_vac[np.uint64(s)] = k
+def _set_vacancy_index(site_word, site_vac, s, k):
+    """Record vacancy k at site s (k = -1: s holds no vacancy any more)."""
+    if site_vac.shape[0] == 0:
+        low = site_word[np.uint64(s)] & LOW_FIELDS
+        site_word[np.uint64(s)] = low | (np.uint32(k) << INDEX_SHIFT) if k >= 0 else low
+    else:
+        site_vac[np.uint64(s)] = k
 
 
 @kernel
@@ -139,9 +151,18 @@ def _count(site_word, s, sp):
     return np.int64((site_word[np.uint64(s)] >> (COUNT_BITS * sp)) & 15)
 
 
+@kernel
+def _read_species(site_word, out):
+    for s in range(site_word.shape[0]):
+        out[s] = (site_word[s] >> SPECIES_SHIFT) & SPECIES_MASK
+
+
 def occupancy_from_words(site_word: np.ndarray) -> np.ndarray:
-    """Species per site (int8: 0 vacancy, 1 Li, 2 Mg) from the engine's site words."""
-    return (site_word >> SPECIES_SHIFT).astype(np.int8)
+    """Species per site (int8: 0 vacancy, 1 Li, 2 Mg) from the engine's site words (a compiled
+    loop: numpy would make a 4-byte-per-site temporary on the way, at every frame)."""
+    out = np.empty(site_word.shape[0], np.int8)
+    _read_species(site_word, out)
+    return out
 
 
 # Neighbours.  A [001] box needs no neighbour table (32 bytes per site): site
@@ -374,8 +395,9 @@ def _set_species(f, new, site_word, nbr, nx, spl):
     table = nbr.shape[0] != 0
     s = f[0]
     old = _species(site_word, s)
-    site_word[np.uint64(s)] = (site_word[np.uint64(s)] & COUNT_FIELDS) | (new << SPECIES_SHIFT)
-    delta = np.uint16((1 << (COUNT_BITS * new)) - (1 << (COUNT_BITS * old)))
+    word = site_word[np.uint64(s)]
+    site_word[np.uint64(s)] = (word & ~np.uint32(SPECIES_MASK << SPECIES_SHIFT)) | (new << SPECIES_SHIFT)
+    delta = np.uint32((1 << (COUNT_BITS * new)) - (1 << (COUNT_BITS * old)))
     for e in range(8):
         n = np.int64(nbr[f[0], e]) if table else _nb(f, e, nx, spl)
         if n >= 0:
@@ -435,10 +457,10 @@ def _vacancy_layer_move(from_layer, to_layer, t, layer_vac, layer_vac_time, laye
 
 
 @kernel
-def _add_vacancy(s, site_vac, vac_site, stamp, ints):
+def _add_vacancy(s, site_word, site_vac, vac_site, stamp, ints):
     k = ints[I_NVAC]
     vac_site[k] = s
-    _set_vacancy_index(site_vac, s, k)
+    _set_vacancy_index(site_word, site_vac, s, k)
     stamp[k] = 0  # not refreshed yet in any event
     ints[I_NVAC] = k + 1
 
@@ -452,12 +474,12 @@ def _swap_vacancy(f_src, f_dst, site_word, nbr, nx, spl, site_vac, vac_site, t, 
     need."""
     src, dst = f_src[0], f_dst[0]
     x = _species(site_word, dst)
-    k = _vacancy_index(site_vac, src)
+    k = _vacancy_index(site_word, site_vac, src)
     _set_species(f_src, x, site_word, nbr, nx, spl)
     _set_species(f_dst, VAC, site_word, nbr, nx, spl)
     vac_site[k] = dst
-    _set_vacancy_index(site_vac, dst, k)
-    _set_vacancy_index(site_vac, src, -1)
+    _set_vacancy_index(site_word, site_vac, dst, k)
+    _set_vacancy_index(site_word, site_vac, src, -1)
     _vacancy_layer_move(f_src[1], f_dst[1], t, layer_vac, layer_vac_time, layer_last_t)
     return x
 
@@ -485,19 +507,19 @@ def _tracer_lost(s, tracer_of_site, tracer_site):
 
 
 @kernel
-def _remove_vacancy(s, site_vac, vac_site, vac_rates, tree, cap, stamp, ints):
-    k = _vacancy_index(site_vac, s)
+def _remove_vacancy(s, site_word, site_vac, vac_site, vac_rates, tree, cap, stamp, ints):
+    k = _vacancy_index(site_word, site_vac, s)
     last = ints[I_NVAC] - 1
     if k != last:
         t = vac_site[last]
         vac_site[k] = t
-        _set_vacancy_index(site_vac, t, k)
+        _set_vacancy_index(site_word, site_vac, t, k)
         for d in range(N_SLOTS):
             vac_rates[k, d] = vac_rates[last, d]
         stamp[k] = stamp[last]
         _tree_set(tree, cap, k, tree[cap + last])
     _tree_set(tree, cap, last, 0.0)
-    _set_vacancy_index(site_vac, s, -1)
+    _set_vacancy_index(site_word, site_vac, s, -1)
     ints[I_NVAC] = last
 
 
@@ -534,7 +556,7 @@ def _refresh_around(f0, f1, n_sites_changed, site_word, nbr, nx, ny, spl, n_laye
             if n >= 0 and _species(site_word, n) == VAC:
                 if a >= 0:
                     unseen -= 1
-                k = _vacancy_index(site_vac, n)
+                k = _vacancy_index(site_word, site_vac, n)
                 if stamp[k] != tag:
                     stamp[k] = tag
                     fn = fs if a < 0 else _nb_frame(fs, a, n, table, nx, ny, spl, n_layers, wrap_z)
@@ -554,7 +576,7 @@ def _refresh_around(f0, f1, n_sites_changed, site_word, nbr, nx, ny, spl, n_laye
                 for b in range(-1, 8):
                     m = q if b < 0 else (np.int64(nbr[fq[0], b]) if table else _nb(fq, b, nx, spl))
                     if m >= 0 and _species(site_word, m) == VAC:
-                        k = _vacancy_index(site_vac, m)
+                        k = _vacancy_index(site_word, site_vac, m)
                         if stamp[k] != tag:
                             stamp[k] = tag
                             fm = fq if b < 0 else _nb_frame(fq, b, m, table, nx, ny, spl, n_layers,
@@ -587,7 +609,7 @@ def _refresh_around(f0, f1, n_sites_changed, site_word, nbr, nx, ny, spl, n_laye
                 if m < 0 or m == s or _species(site_word, m) != VAC:
                     continue
                 unseen -= 1
-                k = _vacancy_index(site_vac, m)
+                k = _vacancy_index(site_word, site_vac, m)
                 if stamp[k] == tag:
                     continue
                 d = opposite[b]
@@ -614,12 +636,12 @@ def init_state(occ, nbr, nx, ny, spl, n_layers, wrap_z, site_word, opposite, l1n
                cache_val):
     """Build per-site state, vacancy list, L1 contact lists and all rates from an occupancy array."""
     table = nbr.shape[0] != 0
+    site_vac[:] = -1
     for s in range(occ.shape[0]):
-        site_word[s] = np.uint16(occ[s]) << SPECIES_SHIFT
-        _set_vacancy_index(site_vac, s, -1)
+        site_word[s] = np.uint32(occ[s]) << SPECIES_SHIFT
     for s in range(occ.shape[0]):
         f = _frame(s, table, nx, ny, spl, n_layers, wrap_z)
-        one = np.uint16(1 << (COUNT_BITS * occ[s]))
+        one = np.uint32(1 << (COUNT_BITS * occ[s]))
         for e in range(8):
             n = np.int64(nbr[f[0], e]) if table else _nb(f, e, nx, spl)
             if n >= 0:
@@ -630,7 +652,7 @@ def init_state(occ, nbr, nx, ny, spl, n_layers, wrap_z, site_word, opposite, l1n
     l1_vac_pos[:] = -1
     for s in range(occ.shape[0]):
         if occ[s] == VAC:
-            _add_vacancy(s, site_vac, vac_site, stamp, ints)
+            _add_vacancy(s, site_word, site_vac, vac_site, stamp, ints)
     if has_interface:
         for s in range(spl):
             if occ[s] == LI:
@@ -709,7 +731,7 @@ def run_chunk(nbr, nx, ny, spl, n_layers, wrap_z, site_word, opposite, l1nb2, si
             if d == EXIT_SLOT:
                 # The vacancy leaves into the bulk; an atom of bulk composition takes its place.
                 new = MG if next_uniform(rng) < mg_fraction else LI
-                _remove_vacancy(v, site_vac, vac_site, vac_rates, tree, cap, stamp, ints)
+                _remove_vacancy(v, site_word, site_vac, vac_site, vac_rates, tree, cap, stamp, ints)
                 _vacancy_layer_move(f0[1], -1, clock[0], layer_vac, layer_vac_time, layer_last_t)
                 _set_species(f0, new, site_word, nbr, nx, spl)
                 counts[EV_EXIT] += 1
@@ -737,7 +759,7 @@ def run_chunk(nbr, nx, ny, spl, n_layers, wrap_z, site_word, opposite, l1nb2, si
             f1 = f0
             _set_species(f0, VAC, site_word, nbr, nx, spl)
             _l1_change(s, LI, VAC, l1_li, l1_li_pos, l1_vac, l1_vac_pos, ints)
-            _add_vacancy(s, site_vac, vac_site, stamp, ints)
+            _add_vacancy(s, site_word, site_vac, vac_site, stamp, ints)
             _vacancy_layer_move(-1, 0, clock[0], layer_vac, layer_vac_time, layer_last_t)
             ints[I_NSTRIP] += 1
             counts[EV_STRIP] += 1
@@ -778,7 +800,7 @@ def run_chunk(nbr, nx, ny, spl, n_layers, wrap_z, site_word, opposite, l1nb2, si
                 if tracking:
                     _tracer_lost(b, tracer_of_site, tracer_site)
                 _set_species(f0, VAC, site_word, nbr, nx, spl)
-                _add_vacancy(b, site_vac, vac_site, stamp, ints)
+                _add_vacancy(b, site_word, site_vac, vac_site, stamp, ints)
                 _vacancy_layer_move(-1, n_layers - 1, clock[0], layer_vac, layer_vac_time, layer_last_t)
                 counts[EV_ENTER] += 1
                 n_changed = 1

@@ -130,7 +130,8 @@ class Simulation:
                     "tracer_initial_site", "tracer_species", "tracer_jumps", "tracer_of_site", "_rate_cache_key", "_rate_cache_val")
     # Mutable arrays rebuilt from the others on restore instead of saved: the rate sum tree, whose
     # leaves are the rate rows summed in order (engine.rebuild_tree), so it comes back bit for bit,
-    # and each site's vacancy index, which vacancy_site inverts.
+    # and, in runs with room for more than engine.MAX_WORD_INDEX vacancies, each site's vacancy
+    # index, which vacancy_site inverts.
     DERIVED_ARRAYS = ("tree", "site_vacancy")
 
     def __init__(self, settings: Settings, occupancy: np.ndarray | None = None):
@@ -151,12 +152,13 @@ class Simulation:
                                  f"for this box; got shape {occupancy.shape}")
             occupancy = occupancy.astype(np.int8, copy=True)
         spl = lat.sites_per_layer
-        # Per site: a 16-bit word with its species and its first neighbours of each species, and
-        # the index of the vacancy on it or -1 (see kmc.engine).  The words are the state a
-        # checkpoint keeps of the sites (the occupancy is read off them); the indices are rebuilt
-        # from vacancy_site.
-        self.site_word = np.zeros(lat.n_sites, np.uint16)
-        self.site_vacancy = np.zeros(lat.n_sites, np.int32)
+        # Per site: a 32-bit word with its species, its first neighbours of each species and, on
+        # a vacancy site, the vacancy's index (see kmc.engine): the state a checkpoint keeps of
+        # the sites (the occupancy is read off it).  With room for more vacancies than a word's
+        # index field holds, the indices live in site_vacancy (int32 per site, rebuilt from
+        # vacancy_site); otherwise that array is empty.
+        self.site_word = np.zeros(lat.n_sites, np.uint32)
+        self.site_vacancy = np.zeros(0, np.int32)
         self.l1_li = np.zeros(spl, np.int32)
         self.l1_li_pos = np.zeros(spl, np.int32)
         self.l1_vac = np.zeros(spl, np.int32)
@@ -216,11 +218,9 @@ class Simulation:
                 raise ValueError(f"checkpoint array {name} is {new.dtype}{new.shape}, the run needs "
                                  f"{old.dtype}{old.shape}; allowed: a checkpoint of this run")
             setattr(self, name, np.array(new, copy=True))
-        n_vac = int(self.ints[engine.I_NVAC])
         self.tree = np.zeros(2 * self.capacity, np.float64)
-        engine.rebuild_tree(self.vacancy_rates, n_vac, self.tree)
-        self.site_vacancy[:] = -1
-        self.site_vacancy[self.vacancy_site[:n_vac]] = np.arange(n_vac, dtype=np.int32)
+        engine.rebuild_tree(self.vacancy_rates, int(self.ints[engine.I_NVAC]), self.tree)
+        self._place_vacancy_indices()
         self.events = int(state["events"])
         if "schedules" in state:
             self.schedules = self._make_schedules()
@@ -269,11 +269,24 @@ class Simulation:
             self.vacancy_rates[:n] = old_rates[:n]
             self.stamp[:n] = old_stamp[:n]
             engine.rebuild_tree(self.vacancy_rates, n, self.tree)
+            self._place_vacancy_indices()
             return
+        if cap > engine.MAX_WORD_INDEX:
+            self.site_vacancy = np.zeros(self.lattice.n_sites, np.int32)
         engine.init_state(occupancy, *self._lattice_args(),
                           self.vacancy_site, self.vacancy_rates, self.tree, cap, self.stamp,
                           self.l1_li, self.l1_li_pos, self.l1_vac, self.l1_vac_pos, self.ints,
                           *self._model_args())
+
+    def _place_vacancy_indices(self):
+        """Past engine.MAX_WORD_INDEX vacancies of capacity the indices move from the site words
+        to site_vacancy (kept in step by the engine from then on)."""
+        if self.capacity <= engine.MAX_WORD_INDEX:
+            self.site_vacancy = np.zeros(0, np.int32)
+            return
+        n = int(self.ints[engine.I_NVAC])
+        self.site_vacancy = np.full(self.lattice.n_sites, -1, np.int32)
+        self.site_vacancy[self.vacancy_site[:n]] = np.arange(n, dtype=np.int32)
 
     def step(self, max_events: int, t_stop=math.inf, strip_stop=INT64_MAX, contact_stop=-1) -> str:
         """Run up to ``max_events`` events (fewer if a limit is met); return the stop reason."""

@@ -40,7 +40,8 @@ def reference_rates(sim):
 
 def assert_site_state_matches(sim):
     """Each site word's neighbour counts equal counts taken from the occupancy with the lattice's
-    neighbour table, and the site -> vacancy index inverts the vacancy list."""
+    neighbour table, and the vacancy index stored for each vacancy's site (in its word, or in
+    site_vacancy for big runs) inverts the vacancy list."""
     occ = sim.occupancy
     nbr = sim.lattice.neighbors
     words = sim.site_word.astype(np.int64)
@@ -49,10 +50,10 @@ def assert_site_state_matches(sim):
         np.testing.assert_array_equal((words >> (engine.COUNT_BITS * species)) & 15, expected,
                                       err_msg=f"neighbour counts of species {species}")
     n = int(sim.ints[engine.I_NVAC])
-    index = np.full(occ.size, -1)
-    index[sim.vacancy_site[:n]] = np.arange(n)
-    np.testing.assert_array_equal(sim.site_vacancy, index)
-    assert np.array_equal(np.flatnonzero(occ == VAC), np.sort(sim.vacancy_site[:n]))
+    sites = sim.vacancy_site[:n]
+    assert np.array_equal(np.flatnonzero(occ == VAC), np.sort(sites))
+    stored = sim.site_vacancy[sites] if sim.site_vacancy.size else words[sites] >> engine.INDEX_SHIFT
+    np.testing.assert_array_equal(stored, np.arange(n), err_msg="vacancy index of each vacancy's site")
 
 
 def assert_rates_match(sim):
@@ -165,6 +166,30 @@ def test_capacity_growth_is_transparent(li_params):
     b.step(30000)
     assert a.capacity > 64 and int(a.ints[engine.I_NVAC]) > 64
     assert np.array_equal(a.occupancy, b.occupancy) and a.time_s == b.time_s
+
+
+def test_vacancy_indices_in_words_or_per_site_array_give_the_same_run(li_params, monkeypatch):
+    """Vacancy indices live in the site words up to engine.MAX_WORD_INDEX of capacity and in a
+    per-site array beyond; a run that moves them to the array when its capacity grows past the
+    limit (lowered here to 64) follows the same trajectory as one that keeps them in the words."""
+    over = ["lattice.cells=[12,12,3]", "run.acceleration=1e9"]
+    a = Simulation(load_config(li_params, over))
+    a.step(30000)
+    monkeypatch.setattr(engine, "MAX_WORD_INDEX", 64)
+    b = Simulation(load_config(li_params, over))
+    assert b.capacity <= 64 and b.site_vacancy.size == 0
+    b.step(30000)
+    assert b.capacity > 64 and b.site_vacancy.size == b.lattice.n_sites
+    assert a.site_vacancy.size == 0
+    assert np.array_equal(a.occupancy, b.occupancy) and a.time_s == b.time_s
+    assert_site_state_matches(a)
+    assert_site_state_matches(b)
+    c = Simulation(load_config(li_params, over))   # restored from b's checkpoint state
+    c.set_state(b.get_state())
+    np.testing.assert_array_equal(c.site_vacancy, b.site_vacancy)
+    b.step(5000)
+    c.step(5000)
+    assert np.array_equal(b.occupancy, c.occupancy) and b.time_s == c.time_s
 
 
 @pytest.mark.slow
