@@ -27,7 +27,7 @@ import numpy as np
 from kmc import __version__
 from kmc.config import ConfigError, settings_from_dict
 
-FORMAT = 2   # 2: site words replace occupancy + 8-byte site state; tree and site index rebuilt
+FORMAT = 2   # 2: 32-bit site words (with the vacancy index) replace occupancy + 8-byte site state
 SUFFIX = ".checkpoint"
 
 
