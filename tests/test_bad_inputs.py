@@ -758,3 +758,11 @@ SET_TEXT = st.one_of(
 @given(items=st.lists(SET_TEXT, min_size=1, max_size=2))
 def test_random_set_overrides(items):
     load_or_config_error(LI_PARAMS, items)
+
+
+def test_cli_imports_analysis_and_figure_modules_only_when_named():
+    """`kmc run` and `kmc info` start without matplotlib; naming a command imports its module."""
+    code = ("import sys; from kmc.cli import main; before = 'matplotlib' in sys.modules; "
+            "main.get_command(None, 'plot'); print(before, 'matplotlib' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "True"]
