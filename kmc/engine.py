@@ -118,7 +118,6 @@ SPECIES_SHIFT = 12
 SPECIES_MASK = 3
 INDEX_SHIFT = 14
 MAX_WORD_INDEX = 1 << 18   # vacancy capacity up to which indices live in the words
-COUNT_FIELDS = 0xFFF   # the three neighbour counts
 LOW_FIELDS = 0x3FFF    # counts and species
 
 
