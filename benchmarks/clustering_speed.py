@@ -14,7 +14,6 @@ import json
 import time
 
 from kmc import benchmark as bm
-from kmc.config import load_config
 from kmc.simulation import Simulation
 
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -24,12 +23,10 @@ parser.add_argument("--windows", type=int, default=8)
 parser.add_argument("--seed", type=int, default=1)
 args = parser.parse_args()
 
-cells = bm.bulk_box_cells(args.sites)
 window = int(args.window)
+settings = bm.bulk_box_settings(int(args.sites), args.seed)
 bm._warm_jit()
-sim = Simulation(load_config(bm.PARAMS, ["lattice.geometry=bulk", f"lattice.cells=[{cells},{cells},{cells}]",
-                                         "composition.vacancy_fraction=0.01", f"run.seed={args.seed}",
-                                         "run.max_events=1"]))
+sim = Simulation(settings)
 rows = []
 for _ in range(args.windows):
     before = bm.vacancy_neighbours_per_vacancy(sim)

@@ -31,6 +31,14 @@ def _warm_jit():
     warm.step(100)
 
 
+def bulk_box_settings(sites: int, seed: int = 1, vacancy_fraction: float = 0.01):
+    """Settings of the benchmark box: periodic bulk Li0.97Mg0.03 of about ``sites`` sites."""
+    n = bulk_box_cells(sites)
+    return load_config(PARAMS, ["lattice.geometry=bulk", f"lattice.cells=[{n},{n},{n}]",
+                                f"composition.vacancy_fraction={vacancy_fraction}",
+                                f"run.seed={seed}", "run.max_events=1"])
+
+
 def bulk_benchmark(sites: int, events: int, seed: int = 1, vacancy_fraction: float = 0.01) -> dict:
     """events/s on a periodic bulk Li0.97Mg0.03 box with 1 % vacancies, from a random start.
 
@@ -43,9 +51,7 @@ def bulk_benchmark(sites: int, events: int, seed: int = 1, vacancy_fraction: flo
     recomputes in full).
     """
     n = bulk_box_cells(sites)
-    settings = load_config(PARAMS, ["lattice.geometry=bulk", f"lattice.cells=[{n},{n},{n}]",  # bad input fails
-                                    f"composition.vacancy_fraction={vacancy_fraction}",    # before the warm-up
-                                    f"run.seed={seed}", "run.max_events=1"])
+    settings = bulk_box_settings(sites, seed, vacancy_fraction)   # bad input fails before the warm-up
     _warm_jit()
     t0 = time.perf_counter()
     sim = Simulation(settings)
@@ -88,8 +94,8 @@ def median_bulk_benchmark(sites: int, events: int, repeats: int = 3) -> dict:
 def vacancy_neighbours_per_vacancy(sim) -> float:
     """Mean number of vacancy first neighbours of a vacancy (read off the engine's site words)."""
     from kmc import engine
-    vacant = ((sim.site_word >> engine.SPECIES_SHIFT) & engine.SPECIES_MASK) == engine.VAC
-    counts = sim.site_word[vacant] & ((1 << engine.COUNT_BITS) - 1)
+    vacant = sim.occupancy == engine.VAC
+    counts = sim.site_word[vacant] & ((1 << engine.COUNT_BITS) - 1)   # the vacancy-count field
     return float(counts.mean()) if counts.size else 0.0
 
 
@@ -181,9 +187,7 @@ def memory_per_site(sites: int = 4_000_000, with_output: bool = False) -> dict:
 def frame_write_time(sites: int = 500_000, frames: int = 5) -> dict:
     """Seconds to write one species frame (int8 per site, gzip) of a bulk box."""
     from kmc.io import H5Writer
-    n = bulk_box_cells(sites)
-    sim = Simulation(load_config(PARAMS, ["lattice.geometry=bulk", f"lattice.cells=[{n},{n},{n}]",
-                                          "composition.vacancy_fraction=0.01", "run.max_events=1"]))
+    sim = Simulation(bulk_box_settings(sites))
     with tempfile.TemporaryDirectory() as d:
         w = H5Writer(Path(d) / "b.h5", sim)
         t0 = time.perf_counter()

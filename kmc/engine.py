@@ -630,10 +630,11 @@ def _refresh_around(f0, f1, n_sites_changed, site_word, nbr, nx, ny, spl, n_laye
 
 @kernel
 def init_state(occ, nbr, nx, ny, spl, n_layers, wrap_z, site_word, opposite, l1nb2, site_vac, vac_site,
-               vac_rates, tree, cap, stamp, l1_li, l1_li_pos, l1_vac, l1_vac_pos, ints, pair, site,
+               vac_rates, stamp, l1_li, l1_li_pos, l1_vac, l1_vac_pos, ints, pair, site,
                l1_pair, kra, nu, inv_kT, has_interface, exit_rate, bulk_rates, bulk_layer, cache_key,
                cache_val):
-    """Build per-site state, vacancy list, L1 contact lists and all rates from an occupancy array."""
+    """Build per-site state, vacancy list, L1 contact lists and all rates from an occupancy array
+    (the sum tree over the rates is then built by rebuild_tree)."""
     table = nbr.shape[0] != 0
     site_vac[:] = -1
     for s in range(occ.shape[0]):
@@ -645,7 +646,6 @@ def init_state(occ, nbr, nx, ny, spl, n_layers, wrap_z, site_word, opposite, l1n
             n = np.int64(nbr[f[0], e]) if table else _nb(f, e, nx, spl)
             if n >= 0:
                 site_word[n] += one
-    tree[:] = 0.0
     ints[:] = 0
     l1_li_pos[:] = -1
     l1_vac_pos[:] = -1
@@ -662,10 +662,9 @@ def init_state(occ, nbr, nx, ny, spl, n_layers, wrap_z, site_word, opposite, l1n
                 ints[I_NL1_MG] += 1
     for k in range(ints[I_NVAC]):
         fv = _frame(vac_site[k], table, nx, ny, spl, n_layers, wrap_z)
-        tot = vacancy_rates(fv, site_word, nbr, nx, ny, spl, n_layers, wrap_z, l1nb2, pair, site,
-                            l1_pair, kra, nu, inv_kT, exit_rate, bulk_rates, bulk_layer, cache_key,
-                            cache_val, vac_rates, k)
-        _tree_set(tree, cap, k, tot)
+        vacancy_rates(fv, site_word, nbr, nx, ny, spl, n_layers, wrap_z, l1nb2, pair, site, l1_pair,
+                      kra, nu, inv_kT, exit_rate, bulk_rates, bulk_layer, cache_key, cache_val,
+                      vac_rates, k)
 
 
 @kernel

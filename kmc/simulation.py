@@ -218,8 +218,7 @@ class Simulation:
                 raise ValueError(f"checkpoint array {name} is {new.dtype}{new.shape}, the run needs "
                                  f"{old.dtype}{old.shape}; allowed: a checkpoint of this run")
             setattr(self, name, np.array(new, copy=True))
-        self.tree = np.zeros(2 * self.capacity, np.float64)
-        engine.rebuild_tree(self.vacancy_rates, int(self.ints[engine.I_NVAC]), self.tree)
+        self._rebuild_tree()
         self._place_vacancy_indices()
         self.events = int(state["events"])
         if "schedules" in state:
@@ -263,20 +262,23 @@ class Simulation:
         self.vacancy_site = np.zeros(cap, np.int32)
         self.vacancy_rates = np.zeros((cap, engine.N_SLOTS), np.float64)
         self.stamp = np.zeros(cap, np.int64)
-        self.tree = np.zeros(2 * cap, np.float64)
         if growing:
             self.vacancy_site[:n] = old_site[:n]
             self.vacancy_rates[:n] = old_rates[:n]
             self.stamp[:n] = old_stamp[:n]
-            engine.rebuild_tree(self.vacancy_rates, n, self.tree)
             self._place_vacancy_indices()
-            return
-        if cap > engine.MAX_WORD_INDEX:
-            self.site_vacancy = np.zeros(self.lattice.n_sites, np.int32)
-        engine.init_state(occupancy, *self._lattice_args(),
-                          self.vacancy_site, self.vacancy_rates, self.tree, cap, self.stamp,
-                          self.l1_li, self.l1_li_pos, self.l1_vac, self.l1_vac_pos, self.ints,
-                          *self._model_args())
+        else:
+            if cap > engine.MAX_WORD_INDEX:
+                self.site_vacancy = np.zeros(self.lattice.n_sites, np.int32)
+            engine.init_state(occupancy, *self._lattice_args(), self.vacancy_site, self.vacancy_rates,
+                              self.stamp, self.l1_li, self.l1_li_pos, self.l1_vac, self.l1_vac_pos,
+                              self.ints, *self._model_args())
+        self._rebuild_tree()
+
+    def _rebuild_tree(self):
+        """The sum tree over the vacancies' rate rows, sized to the capacity."""
+        self.tree = np.zeros(2 * self.capacity, np.float64)
+        engine.rebuild_tree(self.vacancy_rates, int(self.ints[engine.I_NVAC]), self.tree)
 
     def _place_vacancy_indices(self):
         """Past engine.MAX_WORD_INDEX vacancies of capacity the indices move from the site words

@@ -61,10 +61,7 @@ class Lattice:
 
     @property
     def neighbors(self) -> np.ndarray:
-        if self.stored_neighbors is not None:
-            return self.stored_neighbors
-        nx, ny, nz = self.cells
-        return _neighbors_001(nx, ny, nz, self.periodic_z).reshape(-1, 8)
+        return self.neighbors_of_layers(0, self.n_layers)
 
     @property
     def engine_neighbors(self) -> np.ndarray:
@@ -76,10 +73,7 @@ class Lattice:
 
     @property
     def positions_A(self) -> np.ndarray:
-        if self.stored_positions_A is not None:
-            return self.stored_positions_A
-        nx, ny, nz = self.cells
-        return _positions_001(nx, ny, nz, self.lattice_constant_A).reshape(-1, 3)
+        return self.positions_of_layers(0, self.n_layers)
 
     def neighbors_of_layers(self, first: int, last: int) -> np.ndarray:
         """Rows of ``neighbors`` for the sites of layers first..last-1 (without building the
@@ -172,9 +166,9 @@ def _build_001(nx: int, ny: int, nz: int, a: float, periodic_z: bool) -> Lattice
                    sites_per_layer=spl, n_layers=n_layers, layer_spacing_A=half)
 
 
-def _neighbors_001(nx: int, ny: int, nz: int, periodic_z: bool, layers: tuple[int, int] | None = None) -> np.ndarray:
-    """(2nz, ny, nx, 8) int32 first-neighbour table of the [001] build (only layers l0..l1-1 with
-    ``layers=(l0, l1)``).
+def _neighbors_001(nx: int, ny: int, nz: int, periodic_z: bool, layers: tuple[int, int]) -> np.ndarray:
+    """(l1 - l0, ny, nx, 8) int32 first-neighbour table of layers l0..l1-1 (``layers=(l0, l1)``)
+    of the [001] build.
 
     Site s = layer*nx*ny + iy*nx + ix.  Even layers (L1 among them) sit on the body-centre
     sublattice, offset by a/2 in x and y; a first neighbour in layer l+-1 lies half a cell away,
@@ -182,7 +176,7 @@ def _neighbors_001(nx: int, ny: int, nz: int, periodic_z: bool, layers: tuple[in
     """
     n_layers = 2 * nz
     spl = nx * ny
-    first, last = layers if layers is not None else (0, n_layers)
+    first, last = layers
     # int32 index arithmetic keeps the build's temporaries small (4 bytes per site per slot)
     layer = np.arange(first, last, dtype=np.int32).reshape(-1, 1, 1)
     iy = np.arange(ny, dtype=np.int32).reshape(1, -1, 1)
@@ -201,10 +195,10 @@ def _neighbors_001(nx: int, ny: int, nz: int, periodic_z: bool, layers: tuple[in
     return neighbors
 
 
-def _positions_001(nx: int, ny: int, nz: int, a: float, layers: tuple[int, int] | None = None) -> np.ndarray:
-    """(2nz, ny, nx, 3) site positions of the [001] build, in angstrom (only layers l0..l1-1
-    with ``layers=(l0, l1)``)."""
-    first, last = layers if layers is not None else (0, 2 * nz)
+def _positions_001(nx: int, ny: int, nz: int, a: float, layers: tuple[int, int]) -> np.ndarray:
+    """(l1 - l0, ny, nx, 3) site positions of layers l0..l1-1 (``layers=(l0, l1)``) of the [001]
+    build, in angstrom."""
+    first, last = layers
     layer = np.arange(first, last).reshape(-1, 1, 1)
     shift = 0.5 * a * (1 - layer % 2)   # even layers sit on the body-centre sublattice
     shape = (last - first, ny, nx)
