@@ -235,6 +235,46 @@ def _nb_frame(f, d, n, table, nx, ny, spl, n_layers, wrap_z):
                      nx, ny, spl, n_layers, wrap_z)
 
 
+# The interior fast path.  Away from the box edges a [001] neighbour is the site index plus an
+# offset that depends only on the slot and the layer's parity.  A hop whose whole reach lies clear
+# of the edges and in table-rate layers is applied by _set_species_interior and _refresh_interior,
+# which name neighbours by these offsets instead of building frames with wrap checks (a sixth of
+# the cycles of a clustered 5e5-site event).  The reach, in first-neighbour steps from the
+# vacancy that hops: the atom it swaps with (1), the vacancies next to either end (2), and the
+# sites whose counts their rates read (3).
+EVENT_REACH_STEPS = 3
+LAYER_INTERFACE, LAYER_TABLE, LAYER_TABLE_INTERIOR = 0, 1, 2
+
+
+def layer_kinds(table_layers: np.ndarray) -> np.ndarray:
+    """uint8 per layer for the engine's ``bulk_layer``: LAYER_TABLE where a vacancy's rates come
+    from the bulk table (``table_layers`` nonzero), LAYER_TABLE_INTERIOR where, moreover, every
+    layer within EVENT_REACH_STEPS does too (no wrap-around counted), else LAYER_INTERFACE."""
+    kinds = (np.asarray(table_layers) != 0).astype(np.uint8)
+    n = kinds.size
+    for layer in range(EVENT_REACH_STEPS, n - EVENT_REACH_STEPS):
+        if kinds[layer - EVENT_REACH_STEPS:layer + EVENT_REACH_STEPS + 1].all():
+            kinds[layer] = LAYER_TABLE_INTERIOR
+    return kinds
+
+
+@kernel
+def _interior_offset(odd, d, nx, spl):
+    """Neighbour in slot d minus the site index, for a [001] site on a layer of parity odd whose
+    neighbours do not wrap (see _nb)."""
+    return (spl if d >= 4 else -spl) + ((d & 1) - odd) * nx + (((d >> 1) & 1) - odd)
+
+
+@kernel
+def _event_is_interior(f, nx, ny, bulk_layer):
+    """True when an event at the vacancy with frame f ([001]) reaches no box edge and only
+    table-rate layers (EVENT_REACH_STEPS steps move x and y by at most 2 either way)."""
+    odd = f[1] & 1
+    ix = f[6] + odd   # x0 = ix - odd unless it wrapped, which the test below rejects
+    iy = f[4] + odd
+    return (bulk_layer[f[1]] == LAYER_TABLE_INTERIOR and 2 <= ix <= nx - 3 and 2 <= iy <= ny - 3)
+
+
 # ----------------------------------------------------------------------------- rates
 @kernel
 def _l1_vacant_pairs(s, site_word, l1nb2):
@@ -288,6 +328,16 @@ def _bulk_key(v, site_word):
 
 
 @kernel
+def _bulk_slot(v_key, mg_v, j, site_word, bulk_rates):
+    """Table rate of the hop from j into the bulk vacancy with counts v_key, mg_v (0 if j holds
+    a vacancy)."""
+    x = _species(site_word, j)
+    if x == VAC:
+        return 0.0
+    return _bulk_rate(v_key, mg_v, j, x, site_word, bulk_rates)
+
+
+@kernel
 def _bulk_vacancy_rates(fv, site_word, nbr, nx, spl, bulk_rates, rates, k_row):
     """All 8 hop rates of a vacancy (frame fv) deep in the bulk (table lookups only); returns
     their sum."""
@@ -298,11 +348,22 @@ def _bulk_vacancy_rates(fv, site_word, nbr, nx, spl, bulk_rates, rates, k_row):
     mg_v = _count(site_word, v, MG)
     for d in range(8):
         j = np.int64(nbr[fv[0], d]) if table else _nb(fv, d, nx, spl)
-        r = 0.0
-        if j >= 0:
-            x = _species(site_word, j)
-            if x != VAC:
-                r = _bulk_rate(v_key, mg_v, j, x, site_word, bulk_rates)
+        r = _bulk_slot(v_key, mg_v, j, site_word, bulk_rates) if j >= 0 else 0.0
+        rates[k_row, d] = r
+        total += r
+    rates[k_row, EXIT_SLOT] = 0.0
+    return total
+
+
+@kernel_inlined
+def _bulk_vacancy_rates_interior(v, odd, site_word, nx, spl, bulk_rates, rates, k_row):
+    """_bulk_vacancy_rates for a vacancy at v on a layer of parity odd, away from the box edges
+    (neighbours by fixed offsets, see _interior_offset)."""
+    total = 0.0
+    v_key = _bulk_key(v, site_word)
+    mg_v = _count(site_word, v, MG)
+    for d in range(8):
+        r = _bulk_slot(v_key, mg_v, v + _interior_offset(odd, d, nx, spl), site_word, bulk_rates)
         rates[k_row, d] = r
         total += r
     rates[k_row, EXIT_SLOT] = 0.0
@@ -387,20 +448,34 @@ def vacancy_rates(fv, site_word, nbr, nx, ny, spl, n_layers, wrap_z, l1nb2, pair
 
 
 @kernel
-def _set_species(f, new, site_word, nbr, nx, spl):
-    """Change the species at the site with frame f, keeping its neighbours' counts of each
-    species in step (one add per neighbour: the old species' count is at least 1, so moving a
-    unit between two 4-bit fields never borrows or carries across them)."""
-    table = nbr.shape[0] != 0
-    s = f[0]
+def _set_own_species(s, new, site_word):
+    """Write species new into s's word; return what each neighbour's word must add so that its
+    counts follow (moving a unit between two 4-bit fields: the old species' count is at least 1,
+    so the add never borrows or carries across them)."""
     old = _species(site_word, s)
     word = site_word[np.uint64(s)]
     site_word[np.uint64(s)] = (word & ~np.uint32(SPECIES_MASK << SPECIES_SHIFT)) | (new << SPECIES_SHIFT)
-    delta = np.uint32((1 << (COUNT_BITS * new)) - (1 << (COUNT_BITS * old)))
+    return np.uint32((1 << (COUNT_BITS * new)) - (1 << (COUNT_BITS * old)))
+
+
+@kernel
+def _set_species(f, new, site_word, nbr, nx, spl):
+    """Change the species at the site with frame f, keeping its neighbours' counts of each
+    species in step."""
+    table = nbr.shape[0] != 0
+    delta = _set_own_species(f[0], new, site_word)
     for e in range(8):
         n = np.int64(nbr[f[0], e]) if table else _nb(f, e, nx, spl)
         if n >= 0:
             site_word[np.uint64(n)] += delta
+
+
+@kernel_inlined
+def _set_species_interior(s, odd, new, site_word, nx, spl):
+    """_set_species for an interior site (see _interior_offset) on a layer of parity odd."""
+    delta = _set_own_species(s, new, site_word)
+    for e in range(8):
+        site_word[np.uint64(s + _interior_offset(odd, e, nx, spl))] += delta
 
 
 # ----------------------------------------------------------------------------- bookkeeping
@@ -465,8 +540,8 @@ def _add_vacancy(s, site_word, site_vac, vac_site, stamp, ints):
 
 
 @kernel_inlined
-def _swap_vacancy(f_src, f_dst, site_word, nbr, nx, spl, site_vac, vac_site, t, layer_vac,
-                  layer_vac_time, layer_last_t):
+def _swap_vacancy(f_src, f_dst, interior, site_word, nbr, nx, spl, site_vac, vac_site, t,
+                  layer_vac, layer_vac_time, layer_last_t):
     """The vacancy at src and the atom at dst (frames f_src, f_dst) trade places (a hop, or
     creep's long-range move): species, neighbour counts, vacancy index and layer integrals
     follow.  Returns the atom's species; the caller updates the L1 lists, which only L1 sites
@@ -474,8 +549,12 @@ def _swap_vacancy(f_src, f_dst, site_word, nbr, nx, spl, site_vac, vac_site, t, 
     src, dst = f_src[0], f_dst[0]
     x = _species(site_word, dst)
     k = _vacancy_index(site_word, site_vac, src)
-    _set_species(f_src, x, site_word, nbr, nx, spl)
-    _set_species(f_dst, VAC, site_word, nbr, nx, spl)
+    if interior:
+        _set_species_interior(src, f_src[1] & 1, x, site_word, nx, spl)
+        _set_species_interior(dst, f_dst[1] & 1, VAC, site_word, nx, spl)
+    else:
+        _set_species(f_src, x, site_word, nbr, nx, spl)
+        _set_species(f_dst, VAC, site_word, nbr, nx, spl)
     vac_site[k] = dst
     _set_vacancy_index(site_word, site_vac, dst, k)
     _set_vacancy_index(site_word, site_vac, src, -1)
@@ -526,6 +605,72 @@ def _remove_vacancy(s, site_word, site_vac, vac_site, vac_rates, tree, cap, stam
 def _set_leaf(tree, cap, k, total):
     if total != tree[cap + k]:  # e.g. a void's inner vacancy stays at 0: nothing to propagate
         _tree_set(tree, cap, k, total)
+
+
+@kernel_inlined
+def _set_slot(vac_rates, tree, cap, k, d, r):
+    """Set slot d of vacancy k to rate r, and its leaf to the row's sum if that changed it."""
+    if r != vac_rates[k, d]:
+        vac_rates[k, d] = r
+        total = 0.0
+        for e in range(N_SLOTS):
+            total += vac_rates[k, e]
+        _tree_set(tree, cap, k, total)
+
+
+@kernel_inlined
+def _refresh_interior(v, j, odd_v, site_word, nx, spl, opposite, site_vac, vac_rates, tree, cap,
+                      stamp, ints, bulk_rates):
+    """_refresh_around for a hop from j into the vacancy at v (now at j) whose whole reach is
+    interior (see _event_is_interior): the same rates, recomputed in the same way, with
+    neighbours named by offsets."""
+    ints[I_STAMP] += 1
+    tag = ints[I_STAMP]
+    for c in range(2):
+        s = v if c == 0 else j
+        odd = odd_v if c == 0 else 1 - odd_v
+        unseen = _count(site_word, s, VAC)
+        for a in range(-1, 8):
+            if a >= 0 and unseen == 0:
+                break
+            n = s if a < 0 else s + _interior_offset(odd, a, nx, spl)
+            if _species(site_word, n) == VAC:
+                if a >= 0:
+                    unseen -= 1
+                k = _vacancy_index(site_word, site_vac, n)
+                if stamp[k] != tag:
+                    stamp[k] = tag
+                    tot = _bulk_vacancy_rates_interior(n, odd if a < 0 else 1 - odd, site_word, nx, spl,
+                                                       bulk_rates, vac_rates, k)
+                    _set_leaf(tree, cap, k, tot)
+    for c in range(2):
+        s = v if c == 0 else j
+        odd = odd_v if c == 0 else 1 - odd_v
+        other = j if c == 0 else v
+        s_vacant = 1 if _species(site_word, s) == VAC else 0
+        for a in range(8):
+            n = s + _interior_offset(odd, a, nx, spl)
+            if n == other:
+                continue
+            x = _species(site_word, n)
+            if x == VAC:
+                continue
+            unseen = _count(site_word, n, VAC) - s_vacant
+            if unseen <= 0:
+                continue
+            for b in range(8):
+                if unseen == 0:
+                    break
+                m = n + _interior_offset(1 - odd, b, nx, spl)
+                if m == s or _species(site_word, m) != VAC:
+                    continue
+                unseen -= 1
+                k = _vacancy_index(site_word, site_vac, m)
+                if stamp[k] == tag:
+                    continue
+                r = _bulk_rate(_bulk_key(m, site_word), _count(site_word, m, MG), n, x, site_word,
+                               bulk_rates)
+                _set_slot(vac_rates, tree, cap, k, opposite[b], r)
 
 
 @kernel_inlined
@@ -619,13 +764,7 @@ def _refresh_around(f0, f1, n_sites_changed, site_word, nbr, nx, ny, spl, n_laye
                     fm = _nb_frame(fn, b, m, table, nx, ny, spl, n_layers, wrap_z)
                     r = _hop_rate_interface(fm, fn, x, site_word, nbr, nx, spl, l1nb2, pair, site,
                                             l1_pair, kra, nu, inv_kT, cache_key, cache_val)
-                old = vac_rates[k, d]
-                if r != old:
-                    vac_rates[k, d] = r
-                    total = 0.0
-                    for e in range(N_SLOTS):
-                        total += vac_rates[k, e]
-                    _tree_set(tree, cap, k, total)
+                _set_slot(vac_rates, tree, cap, k, d, r)
 
 
 @kernel
@@ -716,6 +855,7 @@ def run_chunk(nbr, nx, ny, spl, n_layers, wrap_z, site_word, opposite, l1nb2, si
         clock[0] += -np.log(1.0 - next_uniform(rng)) / total
         done += 1
         n_changed = 0
+        interior = False
         if u < r_hop:
             k, u = _tree_find(tree, cap, u)
             d = 0
@@ -734,10 +874,14 @@ def run_chunk(nbr, nx, ny, spl, n_layers, wrap_z, site_word, opposite, l1nb2, si
                 _set_species(f0, new, site_word, nbr, nx, spl)
                 counts[EV_EXIT] += 1
             else:
+                interior = not table and _event_is_interior(f0, nx, ny, bulk_layer)
                 j = np.int64(nbr[f0[0], d]) if table else _nb(f0, d, nx, spl)
-                f1 = _nb_frame(f0, d, j, table, nx, ny, spl, n_layers, wrap_z)
-                x = _swap_vacancy(f0, f1, site_word, nbr, nx, spl, site_vac, vac_site, clock[0],
-                                  layer_vac, layer_vac_time, layer_last_t)
+                if interior:   # only j's site and layer are used
+                    f1 = (j, f0[2] if d < 4 else f0[3], 0, 0, 0, 0, 0, 0)
+                else:
+                    f1 = _nb_frame(f0, d, j, table, nx, ny, spl, n_layers, wrap_z)
+                x = _swap_vacancy(f0, f1, interior, site_word, nbr, nx, spl, site_vac, vac_site,
+                                  clock[0], layer_vac, layer_vac_time, layer_last_t)
                 if tracking:  # the atom jumped from j to v, along the reverse of slot d
                     _tracer_move(j, v, opposite[d], tracer_of_site, tracer_site, tracer_jumps)
                 if has_interface:
@@ -779,8 +923,8 @@ def run_chunk(nbr, nx, ny, spl, n_layers, wrap_z, site_word, opposite, l1nb2, si
                 counts[EV_NULL] += 1
             else:
                 f1 = _frame(b, table, nx, ny, spl, n_layers, wrap_z)
-                x = _swap_vacancy(f0, f1, site_word, nbr, nx, spl, site_vac, vac_site, clock[0],
-                                  layer_vac, layer_vac_time, layer_last_t)
+                x = _swap_vacancy(f0, f1, False, site_word, nbr, nx, spl, site_vac, vac_site,
+                                  clock[0], layer_vac, layer_vac_time, layer_last_t)
                 if tracking:
                     _tracer_move(b, s, -1, tracer_of_site, tracer_site, tracer_jumps)
                 _l1_change(s, VAC, x, l1_li, l1_li_pos, l1_vac, l1_vac_pos, ints)
@@ -802,7 +946,10 @@ def run_chunk(nbr, nx, ny, spl, n_layers, wrap_z, site_word, opposite, l1nb2, si
                 _vacancy_layer_move(-1, n_layers - 1, clock[0], layer_vac, layer_vac_time, layer_last_t)
                 counts[EV_ENTER] += 1
                 n_changed = 1
-        if n_changed:
+        if interior:
+            _refresh_interior(v, j, f0[1] & 1, site_word, nx, spl, opposite, site_vac, vac_rates, tree,
+                              cap, stamp, ints, bulk_rates)
+        elif n_changed:
             _refresh_around(f0, f1, n_changed, site_word, nbr, nx, ny, spl, n_layers, wrap_z, opposite,
                             l1nb2, site_vac, vac_rates, tree, cap, stamp, ints, pair, site, l1_pair,
                             kra, nu, inv_kT, exit_rate, bulk_rates, bulk_layer, cache_key, cache_val)
