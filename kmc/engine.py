@@ -76,15 +76,30 @@ def _tree_set(tree, cap, k, value):
 
 @kernel
 def _tree_find(tree, cap, u):
-    """Leaf holding u in [0, tree[1]) and u's offset into it; the descent's choices are selects
-    rather than branches (a branch at every level mispredicts half the time)."""
+    """Leaf holding u in [0, tree[1]) and u's offset into it.
+
+    Each level is one load, one comparison and a subtraction of left or +0.0, both written so
+    that the compiler keeps them free of branches (a branch here mispredicts half the time).
+    Rounding can let u reach a zero-rate subtree (u >= left with right == 0): the walk then ends
+    on an empty leaf and is redone keeping left wherever the right sibling is empty, which on
+    every other walk would have made the same choices."""
     i = 1
+    u0 = u
+    while i < cap:
+        left = tree[np.uint64(2 * i)]
+        i = 2 * i + (1 if u >= left else 0)
+        u -= 0.0 if u < left else left   # a second comparison: sharing one brings the branch back
+    if tree[np.uint64(i)] > 0.0:
+        return i - cap, u
+    i = 1
+    u = u0
     while i < cap:
         left = tree[2 * i]
-        right = tree[2 * i + 1]
-        go_right = 0 if (u < left or right <= 0.0) else 1
-        u -= left * go_right   # exactly u - left, or u - 0.0 == u
-        i = 2 * i + go_right
+        if u < left or tree[2 * i + 1] <= 0.0:
+            i = 2 * i
+        else:
+            u -= left
+            i = 2 * i + 1
     return i - cap, u
 
 

@@ -201,6 +201,44 @@ def test_vacancy_indices_in_words_or_per_site_array_give_the_same_run(li_params,
     assert np.array_equal(b.occupancy, c.occupancy) and b.time_s == c.time_s
 
 
+def _reference_find(leaves, u):
+    """The leaf a walk down the sum tree should reach: the first nonzero leaf whose running sum
+    passes u (the last nonzero one if rounding leaves u at or above the total)."""
+    running, last = 0.0, None
+    for k, rate in enumerate(leaves):
+        if rate > 0.0:
+            last = k
+            running += rate
+            if u < running:
+                return k
+    return last
+
+
+def test_tree_find_reaches_the_leaf_holding_u_and_never_an_empty_one():
+    """The descent compares without branches and redoes a walk that rounding sent into an empty
+    subtree; here against a linear scan, on trees with many empty leaves, for u across the whole
+    total and at its top end (where rounding matters)."""
+    rng = np.random.default_rng(5)
+    hand = np.zeros(8)
+    engine.rebuild_tree(np.array([[0.1] + [0.0] * 8, [0.2] + [0.0] * 8]), 2, hand)
+    k, _ = engine._tree_find(hand, 4, hand[2])   # u equal to the left subtree's sum, right one empty
+    assert k == 1
+    for trial in range(200):
+        cap = 1 << int(rng.integers(1, 8))
+        n = int(rng.integers(1, cap + 1))
+        rows = np.zeros((n, engine.N_SLOTS))
+        rows[:, 0] = rng.exponential(size=n) * (rng.random(n) < 0.5)
+        rows[int(rng.integers(n)), 0] = 1.0
+        tree = np.zeros(2 * cap)
+        engine.rebuild_tree(rows, n, tree)
+        for u in [*rng.random(20) * tree[1], np.nextafter(tree[1], 0.0), tree[1]]:
+            k, rest = engine._tree_find(tree, cap, u)
+            assert tree[cap + k] > 0.0
+            if u < tree[1] * (1 - 1e-12):
+                assert k == _reference_find(rows[:, 0], u)
+                assert 0.0 <= rest < tree[cap + k] * (1 + 1e-12)
+
+
 def _interior_sites(sim):
     """Sites from which a hop takes the engine's interior fast path."""
     lat = sim.lattice
