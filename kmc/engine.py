@@ -262,7 +262,7 @@ LAYER_INTERFACE, LAYER_TABLE, LAYER_TABLE_INTERIOR = 0, 1, 2
 
 
 def layer_kinds(table_layers: np.ndarray) -> np.ndarray:
-    """uint8 per layer for the engine's ``bulk_layer``: LAYER_TABLE where a vacancy's rates come
+    """uint8 per layer for the engine's ``layer_kind``: LAYER_TABLE where a vacancy's rates come
     from the bulk table (``table_layers`` nonzero), LAYER_TABLE_INTERIOR where, moreover, every
     layer within EVENT_REACH_STEPS does too (no wrap-around counted), else LAYER_INTERFACE."""
     kinds = (np.asarray(table_layers) != 0).astype(np.uint8)
@@ -281,13 +281,13 @@ def _interior_offset(odd, d, nx, spl):
 
 
 @kernel
-def _event_is_interior(f, nx, ny, bulk_layer):
+def _event_is_interior(f, nx, ny, layer_kind):
     """True when an event at the vacancy with frame f ([001]) reaches no box edge and only
     table-rate layers (EVENT_REACH_STEPS steps move x and y by at most 2 either way)."""
     odd = f[1] & 1
     ix = f[6] + odd   # x0 = ix - odd unless it wrapped, which the test below rejects
     iy = f[4] + odd
-    return (bulk_layer[f[1]] == LAYER_TABLE_INTERIOR and 2 <= ix <= nx - 3 and 2 <= iy <= ny - 3)
+    return (layer_kind[f[1]] == LAYER_TABLE_INTERIOR and 2 <= ix <= nx - 3 and 2 <= iy <= ny - 3)
 
 
 # ----------------------------------------------------------------------------- rates
@@ -435,7 +435,7 @@ def _hop_rate_interface(fv, fj, x, site_word, nbr, nx, spl, l1nb2, pair, site, l
 
 @kernel
 def vacancy_rates(fv, site_word, nbr, nx, ny, spl, n_layers, wrap_z, l1nb2, pair, site, l1_pair, kra, nu,
-                  inv_kT, exit_rate, bulk_rates, bulk_layer, cache_key, cache_val, rates, k_row):
+                  inv_kT, exit_rate, bulk_rates, layer_kind, cache_key, cache_val, rates, k_row):
     """Fill rates[k_row, 0:9] with the rates of the vacancy with frame fv; return their sum.
 
     In the bulk (no interface bond, no site term at either end) a hop's rate depends only on the
@@ -443,7 +443,7 @@ def vacancy_rates(fv, site_word, nbr, nx, ny, spl, n_layers, wrap_z, l1nb2, pair
     """
     table = nbr.shape[0] != 0
     lv = fv[1]
-    if bulk_layer[lv] != 0:
+    if layer_kind[lv] != LAYER_INTERFACE:
         return _bulk_vacancy_rates(fv, site_word, nbr, nx, spl, bulk_rates, rates, k_row)
     total = 0.0
     for d in range(8):
@@ -662,7 +662,7 @@ def _refresh_interior(v, j, odd_v, site_word, nx, spl, opposite, site_vac, vac_r
         s = v if c == 0 else j
         odd = odd_v if c == 0 else 1 - odd_v
         other = j if c == 0 else v
-        s_vacant = 1 if _species(site_word, s) == VAC else 0
+        s_vacant = c   # after the hop v holds the atom, j the vacancy
         for a in range(8):
             n = s + _interior_offset(odd, a, nx, spl)
             if n == other:
@@ -691,7 +691,7 @@ def _refresh_interior(v, j, odd_v, site_word, nx, spl, opposite, site_vac, vac_r
 @kernel_inlined
 def _refresh_around(f0, f1, n_sites_changed, site_word, nbr, nx, ny, spl, n_layers, wrap_z, opposite,
                     l1nb2, site_vac, vac_rates, tree, cap, stamp, ints, pair, site, l1_pair, kra, nu,
-                    inv_kT, exit_rate, bulk_rates, bulk_layer, cache_key, cache_val):
+                    inv_kT, exit_rate, bulk_rates, layer_kind, cache_key, cache_val):
     """Recompute the rates an occupancy change at the sites with frames f0 (and f1 if
     n_sites_changed == 2) can have altered, and nothing else.
 
@@ -719,12 +719,12 @@ def _refresh_around(f0, f1, n_sites_changed, site_word, nbr, nx, ny, spl, n_laye
                 if stamp[k] != tag:
                     stamp[k] = tag
                     fn = fs if a < 0 else _nb_frame(fs, a, n, table, nx, ny, spl, n_layers, wrap_z)
-                    if bulk_layer[fn[1]] != 0:
+                    if layer_kind[fn[1]] != LAYER_INTERFACE:
                         tot = _bulk_vacancy_rates(fn, site_word, nbr, nx, spl, bulk_rates, vac_rates, k)
                     else:
                         tot = vacancy_rates(fn, site_word, nbr, nx, ny, spl, n_layers, wrap_z, l1nb2,
                                             pair, site, l1_pair, kra, nu, inv_kT, exit_rate, bulk_rates,
-                                            bulk_layer, cache_key, cache_val, vac_rates, k)
+                                            layer_kind, cache_key, cache_val, vac_rates, k)
                     _set_leaf(tree, cap, k, tot)
         if l1_pair != 0.0 and s < spl:
             for a in range(l1nb2.shape[1]):
@@ -742,7 +742,7 @@ def _refresh_around(f0, f1, n_sites_changed, site_word, nbr, nx, ny, spl, n_laye
                                                             wrap_z)
                             tot = vacancy_rates(fm, site_word, nbr, nx, ny, spl, n_layers, wrap_z, l1nb2,
                                                 pair, site, l1_pair, kra, nu, inv_kT, exit_rate,
-                                                bulk_rates, bulk_layer, cache_key, cache_val,
+                                                bulk_rates, layer_kind, cache_key, cache_val,
                                                 vac_rates, k)
                             _set_leaf(tree, cap, k, tot)
     for c in range(n_sites_changed):
@@ -772,7 +772,7 @@ def _refresh_around(f0, f1, n_sites_changed, site_word, nbr, nx, ny, spl, n_laye
                 if stamp[k] == tag:
                     continue
                 d = opposite[b]
-                if bulk_layer[_nb_layer(fn, b, m, table, spl)] != 0:
+                if layer_kind[_nb_layer(fn, b, m, table, spl)] != LAYER_INTERFACE:
                     r = _bulk_rate(_bulk_key(m, site_word), _count(site_word, m, MG), n, x, site_word,
                                    bulk_rates)
                 else:
@@ -785,7 +785,7 @@ def _refresh_around(f0, f1, n_sites_changed, site_word, nbr, nx, ny, spl, n_laye
 @kernel
 def init_state(occ, nbr, nx, ny, spl, n_layers, wrap_z, site_word, opposite, l1nb2, site_vac, vac_site,
                vac_rates, stamp, l1_li, l1_li_pos, l1_vac, l1_vac_pos, ints, pair, site,
-               l1_pair, kra, nu, inv_kT, has_interface, exit_rate, bulk_rates, bulk_layer, cache_key,
+               l1_pair, kra, nu, inv_kT, has_interface, exit_rate, bulk_rates, layer_kind, cache_key,
                cache_val):
     """Build per-site state, vacancy list, L1 contact lists and all rates from an occupancy array
     (the sum tree over the rates is then built by rebuild_tree)."""
@@ -817,7 +817,7 @@ def init_state(occ, nbr, nx, ny, spl, n_layers, wrap_z, site_word, opposite, l1n
     for k in range(ints[I_NVAC]):
         fv = _frame(vac_site[k], table, nx, ny, spl, n_layers, wrap_z)
         vacancy_rates(fv, site_word, nbr, nx, ny, spl, n_layers, wrap_z, l1nb2, pair, site, l1_pair,
-                      kra, nu, inv_kT, exit_rate, bulk_rates, bulk_layer, cache_key, cache_val,
+                      kra, nu, inv_kT, exit_rate, bulk_rates, layer_kind, cache_key, cache_val,
                       vac_rates, k)
 
 
@@ -826,7 +826,7 @@ def run_chunk(nbr, nx, ny, spl, n_layers, wrap_z, site_word, opposite, l1nb2, si
               vac_rates, tree, cap, stamp, l1_li, l1_li_pos, l1_vac, l1_vac_pos, ints, counts, clock,
               rng, layer_vac, layer_vac_time, layer_last_t, tracer_of_site, tracer_site, tracer_jumps,
               pair, site, l1_pair, kra, nu, inv_kT, has_interface, exit_rate,
-              bulk_rates, bulk_layer, cache_key, cache_val, strip_rate, creep_k_full, creep_n,
+              bulk_rates, layer_kind, cache_key, cache_val, strip_rate, creep_k_full, creep_n,
               enter_rate, mg_fraction, max_events, t_stop, strip_stop, contact_stop):
     """Run events until a limit is reached; returns (stop code, events done).
 
@@ -889,7 +889,7 @@ def run_chunk(nbr, nx, ny, spl, n_layers, wrap_z, site_word, opposite, l1nb2, si
                 _set_species(f0, new, site_word, nbr, nx, spl)
                 counts[EV_EXIT] += 1
             else:
-                interior = not table and _event_is_interior(f0, nx, ny, bulk_layer)
+                interior = not table and _event_is_interior(f0, nx, ny, layer_kind)
                 j = np.int64(nbr[f0[0], d]) if table else _nb(f0, d, nx, spl)
                 if interior:   # only j's site and layer are used
                     f1 = (j, f0[2] if d < 4 else f0[3], 0, 0, 0, 0, 0, 0)
@@ -967,4 +967,4 @@ def run_chunk(nbr, nx, ny, spl, n_layers, wrap_z, site_word, opposite, l1nb2, si
         elif n_changed:
             _refresh_around(f0, f1, n_changed, site_word, nbr, nx, ny, spl, n_layers, wrap_z, opposite,
                             l1nb2, site_vac, vac_rates, tree, cap, stamp, ints, pair, site, l1_pair,
-                            kra, nu, inv_kT, exit_rate, bulk_rates, bulk_layer, cache_key, cache_val)
+                            kra, nu, inv_kT, exit_rate, bulk_rates, layer_kind, cache_key, cache_val)
