@@ -183,7 +183,7 @@ class Simulation:
         if self.tracer_site.size:
             self.tracer_of_site[:] = -1
             self.tracer_of_site[self.tracer_site] = np.arange(self.tracer_site.size, dtype=np.int32)
-        self._bulk_rates = self.model.bulk_rate_table()
+        self._bulk_rates = engine.bulk_rate_lookup(self.model.bulk_rate_table())
         self._layer_kinds = engine.layer_kinds(self.model.bulk_layers(self.lattice.n_layers))
         # Memo of exp(-Ea/kT) for the engine; -1 is the bit pattern of no float Ea can take (a NaN).
         self._rate_cache_key = np.full(engine.RATE_CACHE_SIZE, -1, np.int64)
@@ -235,7 +235,7 @@ class Simulation:
         m, r = self.model, self.rates
         return (m.pair_eV, m.site_eV, m.l1_vacancy_pair_eV, m.kra_eV, m.attempt_frequency_Hz,
                 1.0 / m.kT_eV, m.has_interface, r.exit_per_bottom_vacancy_per_s,
-                self._bulk_rates.reshape(-1), self._layer_kinds, self._rate_cache_key, self._rate_cache_val)
+                self._bulk_rates, self._layer_kinds, self._rate_cache_key, self._rate_cache_val)
 
     def _lattice_args(self):
         lat = self.lattice

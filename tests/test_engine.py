@@ -239,6 +239,42 @@ def test_tree_find_reaches_the_leaf_holding_u_and_never_an_empty_one():
                 assert 0.0 <= rest < tree[cap + k] * (1 + 1e-12)
 
 
+def test_bulk_table_lookup_gives_the_model_rate_for_every_neighbour_count(limg_params):
+    """The engine reads a bulk hop's rate at an index built from the two sites' words with no
+    branch (a vacant neighbour lands in a block of zeros).  For every count pair a lattice can
+    produce, the rate must be the model's table entry: x's own bond taken out of v's counts, and
+    the Mg-nearby KRA when an Mg other than x is next to v or any Mg is next to j."""
+    sim = Simulation(load_config(limg_params, ["lattice.geometry=bulk", "lattice.cells=[4,4,4]",
+                                               "run.max_events=1"]))
+    model_table = sim.model.bulk_rate_table()
+    lookup = engine.bulk_rate_lookup(model_table)
+    words = np.zeros(2, np.uint32)
+
+    def word(species, li, mg, vac):
+        return (species << engine.SPECIES_SHIFT) | (vac << (engine.COUNT_BITS * VAC)) | (
+            li << (engine.COUNT_BITS * LI)) | (mg << (engine.COUNT_BITS * MG))
+
+    checked = 0
+    for x in (VAC, LI, MG):
+        for li_v in range(9):
+            for mg_v in range(9 - li_v):
+                if (x == LI and li_v == 0) or (x == MG and mg_v == 0):
+                    continue   # j holds x and is next to v
+                for li_j in range(8):
+                    for mg_j in range(8 - li_j):   # j's eighth neighbour is the vacancy at v
+                        words[0] = word(VAC, li_v, mg_v, 8 - li_v - mg_v)
+                        words[1] = word(x, li_j, mg_j, 8 - li_j - mg_j)
+                        rate = engine._bulk_rate(engine._bulk_key(0, words), 1, words, lookup)
+                        if x == VAC:
+                            assert rate == 0.0
+                            continue
+                        li_others, mg_others = li_v - (x == LI), mg_v - (x == MG)
+                        near = 1 if (mg_others > 0 or mg_j > 0) else 0
+                        assert rate == model_table[x - 1, li_others - li_j + 8, mg_others - mg_j + 8, near]
+                        checked += 1
+    assert checked > 2000   # (2592 pairs of Li or Mg hops)
+
+
 def _interior_sites(sim):
     """Sites from which a hop takes the engine's interior fast path."""
     lat = sim.lattice
