@@ -696,6 +696,19 @@ def _refresh_interior(v, j, odd_v, site_word, nx, spl, opposite, site_vac, vac_r
                 _set_slot(vac_rates, tree, cap, k, opposite[b], r)
 
 
+@kernel
+def _hop_rate_into(fn, b, m, x, site_word, nbr, nx, ny, spl, n_layers, wrap_z, l1nb2, pair, site, l1_pair,
+                   kra, nu, inv_kT, bulk_rates, layer_kind, cache_key, cache_val):
+    """Rate of atom x at the site with frame fn hopping into the vacancy m, its neighbour in slot b
+    (the slot of m's row that points back at it is opposite[b])."""
+    table = nbr.shape[0] != 0
+    if layer_kind[_nb_layer(fn, b, m, table, spl)] != LAYER_INTERFACE:
+        return _bulk_rate(_bulk_key(m, site_word), fn[0], site_word, bulk_rates)
+    fm = _nb_frame(fn, b, m, table, nx, ny, spl, n_layers, wrap_z)
+    return _hop_rate_interface(fm, fn, x, site_word, nbr, nx, spl, l1nb2, pair, site, l1_pair, kra, nu,
+                               inv_kT, cache_key, cache_val)
+
+
 @kernel_inlined
 def _refresh_around(f0, f1, n_sites_changed, site_word, nbr, nx, ny, spl, n_layers, wrap_z, opposite,
                     l1nb2, site_vac, vac_rates, tree, cap, stamp, ints, pair, site, l1_pair, kra, nu,
@@ -707,7 +720,7 @@ def _refresh_around(f0, f1, n_sites_changed, site_word, nbr, nx, ny, spl, n_laye
     changed).  A vacancy m two steps away, through an atom n, only has its hop towards n changed
     (s is a neighbour of n): just that slot is recomputed.  BCC's neighbour graph is bipartite,
     so the two groups never overlap.  Interface vacancy-pair terms reach L1 second neighbours:
-    those vacancies are recomputed in full.
+    a vacancy there is recomputed in full, an atom there has its hops into its vacancies redone.
     """
     table = nbr.shape[0] != 0
     ints[I_STAMP] += 1
@@ -735,24 +748,39 @@ def _refresh_around(f0, f1, n_sites_changed, site_word, nbr, nx, ny, spl, n_laye
                                             layer_kind, cache_key, cache_val, vac_rates, k)
                     _set_leaf(tree, cap, k, tot)
         if l1_pair != 0.0 and s < spl:
+            # The vacancy-pair term of a hop counts the vacant L1 second neighbours of its two
+            # ends, so a change at s alters, for each L1 second neighbour q of s, the hops into q
+            # (q vacant: all its slots) or the hops out of q (q an atom: one slot of each vacancy
+            # next to it).
             for a in range(l1nb2.shape[1]):
                 q = l1nb2[s, a]
                 if q < 0:
                     continue
                 fq = _frame(q, table, nx, ny, spl, n_layers, wrap_z)
-                for b in range(-1, 8):
-                    m = q if b < 0 else (np.int64(nbr[fq[0], b]) if table else _nb(fq, b, nx, spl))
-                    if m >= 0 and _species(site_word, m) == VAC:
-                        k = _vacancy_index(site_word, site_vac, m)
-                        if stamp[k] != tag:
-                            stamp[k] = tag
-                            fm = fq if b < 0 else _nb_frame(fq, b, m, table, nx, ny, spl, n_layers,
-                                                            wrap_z)
-                            tot = vacancy_rates(fm, site_word, nbr, nx, ny, spl, n_layers, wrap_z, l1nb2,
-                                                pair, site, l1_pair, kra, nu, inv_kT, exit_rate,
-                                                bulk_rates, layer_kind, cache_key, cache_val,
-                                                vac_rates, k)
-                            _set_leaf(tree, cap, k, tot)
+                x = _species(site_word, q)
+                if x == VAC:
+                    k = _vacancy_index(site_word, site_vac, q)
+                    if stamp[k] != tag:
+                        stamp[k] = tag
+                        tot = vacancy_rates(fq, site_word, nbr, nx, ny, spl, n_layers, wrap_z, l1nb2, pair,
+                                            site, l1_pair, kra, nu, inv_kT, exit_rate, bulk_rates,
+                                            layer_kind, cache_key, cache_val, vac_rates, k)
+                        _set_leaf(tree, cap, k, tot)
+                    continue
+                unseen = _count(site_word, q, VAC)
+                for b in range(8):
+                    if unseen == 0:
+                        break
+                    m = np.int64(nbr[fq[0], b]) if table else _nb(fq, b, nx, spl)
+                    if m < 0 or _species(site_word, m) != VAC:
+                        continue
+                    unseen -= 1
+                    k = _vacancy_index(site_word, site_vac, m)
+                    if stamp[k] != tag:
+                        _set_slot(vac_rates, tree, cap, k, opposite[b],
+                                  _hop_rate_into(fq, b, m, x, site_word, nbr, nx, ny, spl, n_layers, wrap_z,
+                                                 l1nb2, pair, site, l1_pair, kra, nu, inv_kT, bulk_rates,
+                                                 layer_kind, cache_key, cache_val))
     for c in range(n_sites_changed):
         fs = f0 if c == 0 else f1
         s = fs[0]
@@ -780,6 +808,7 @@ def _refresh_around(f0, f1, n_sites_changed, site_word, nbr, nx, ny, spl, n_laye
                 if stamp[k] == tag:
                     continue
                 d = opposite[b]
+                # _hop_rate_into, written out: as a call here it costs the general path 7-10 %
                 if layer_kind[_nb_layer(fn, b, m, table, spl)] != LAYER_INTERFACE:
                     r = _bulk_rate(_bulk_key(m, site_word), n, site_word, bulk_rates)
                 else:

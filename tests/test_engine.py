@@ -107,6 +107,17 @@ def test_rates_equal_reference_before_and_after_events(limg_params, case):
     assert_rates_match(sim)
 
 
+def test_rates_equal_reference_after_every_event_at_the_interface(limg_params):
+    """Checked after every single event of a small Li-Mg slab (the test above checks every 1500
+    events, by which time most stale rates have been overwritten by later refreshes): a change
+    at an L1 site alters the vacancy-pair term of hops into or out of its L1 second neighbours,
+    which the refresh must redo even where they lie outside the two-step shell."""
+    sim = Simulation(load_config(limg_params, CASES["limg_slab_001"]))
+    for _ in range(400):
+        sim.step(1)
+        assert_rates_match(sim)
+
+
 def _counts(sim):
     occ = sim.occupancy
     return (int((occ == VAC).sum()), int((occ == LI).sum()), int((occ == MG).sum()))
