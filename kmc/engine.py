@@ -17,7 +17,9 @@ from numba import njit
 # Kernels are compiled without numba's reference counting: they allocate nothing and only touch
 # arrays their caller owns for the whole call.  With it, every array handed to a helper cost an
 # atomic incref/decref pair per call, a quarter of the event loop's time.  The few helpers that
-# run_chunk calls once per event are inlined into it (numba IR inlining costs compile time).
+# run_chunk calls once per event are inlined into it (numba IR inlining costs compile time), and
+# so is the interface hop rate with what it calls: vacancy_rates calls it once per slot, and the
+# call itself (16 arguments, 6 of them arrays) cost a quarter of a slab run's time.
 kernel = njit(cache=True, _nrt=False, error_model="numpy")
 kernel_inlined = njit(cache=True, _nrt=False, error_model="numpy", inline="always")
 
@@ -291,7 +293,7 @@ def _event_is_interior(f, nx, ny, layer_kind):
 
 
 # ----------------------------------------------------------------------------- rates
-@kernel
+@kernel_inlined
 def _l1_vacant_pairs(s, site_word, l1nb2):
     n = 0
     for c in range(l1nb2.shape[1]):
@@ -304,7 +306,7 @@ def _l1_vacant_pairs(s, site_word, l1nb2):
 RATE_CACHE_SIZE = 4096  # direct-mapped memo of exp(-Ea/kT): a run sees only a few hundred Ea values
 
 
-@kernel
+@kernel_inlined
 def _boltzmann(ea, nu, inv_kT, cache_key, cache_val):
     """nu*exp(-ea*inv_kT), memoised on the exact bits of ea (so results equal the direct call)."""
     bits = np.int64(np.float64(ea).view(np.int64))
@@ -394,7 +396,7 @@ def _bulk_vacancy_rates_interior(v, odd, site_word, nx, spl, bulk_rates, rates, 
     return total
 
 
-@kernel
+@kernel_inlined
 def _hop_rate_interface(fv, fj, x, site_word, nbr, nx, spl, l1nb2, pair, site, l1_pair, kra, nu, inv_kT,
                         cache_key, cache_val):
     """Rate of atom x at j hopping into the vacancy at v (frames fv, fj) where a bond or site
