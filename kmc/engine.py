@@ -396,11 +396,23 @@ def _bulk_vacancy_rates_interior(v, odd, site_word, nx, spl, bulk_rates, rates, 
     return total
 
 
+@kernel
+def _neighbour_sites(f, nbr, nx, spl):
+    """The 8 first neighbours of the site with frame f (-1 where the slab ends)."""
+    if nbr.shape[0] != 0:
+        s = f[0]
+        return (np.int64(nbr[s, 0]), np.int64(nbr[s, 1]), np.int64(nbr[s, 2]), np.int64(nbr[s, 3]),
+                np.int64(nbr[s, 4]), np.int64(nbr[s, 5]), np.int64(nbr[s, 6]), np.int64(nbr[s, 7]))
+    return (_nb(f, 0, nx, spl), _nb(f, 1, nx, spl), _nb(f, 2, nx, spl), _nb(f, 3, nx, spl),
+            _nb(f, 4, nx, spl), _nb(f, 5, nx, spl), _nb(f, 6, nx, spl), _nb(f, 7, nx, spl))
+
+
 @kernel_inlined
-def _hop_rate_interface(fv, fj, x, site_word, nbr, nx, spl, l1nb2, pair, site, l1_pair, kra, nu, inv_kT,
-                        cache_key, cache_val):
+def _hop_rate_interface(fv, nv, fj, x, site_word, nbr, nx, spl, l1nb2, pair, site, l1_pair, kra, nu,
+                        inv_kT, cache_key, cache_val):
     """Rate of atom x at j hopping into the vacancy at v (frames fv, fj) where a bond or site
-    term is not bulk.
+    term is not bulk; nv holds v's neighbours (_neighbour_sites), which vacancy_rates names once
+    for all 8 slots instead of once per slot.
 
     dE sums, bond by bond with its class, what x gains around v (except the j-v bond, which stays
     an x-vacancy pair) and loses around j, plus the site terms and the L1 vacancy-pair term.
@@ -411,7 +423,7 @@ def _hop_rate_interface(fv, fj, x, site_word, nbr, nx, spl, l1nb2, pair, site, l
     dE = site[lv, x] + site[lj, VAC] - site[lv, VAC] - site[lj, x]
     near_mg = False
     for e in range(8):
-        n = np.int64(nbr[fv[0], e]) if table else _nb(fv, e, nx, spl)
+        n = nv[e]
         if n >= 0 and n != j:
             sp = _species(site_word, n)
             c = 1 if (lv == 0 or n < spl) else 0
@@ -457,14 +469,15 @@ def vacancy_rates(fv, site_word, nbr, nx, ny, spl, n_layers, wrap_z, l1nb2, pair
     if layer_kind[lv] != LAYER_INTERFACE:
         return _bulk_vacancy_rates(fv, site_word, nbr, nx, spl, bulk_rates, rates, k_row)
     total = 0.0
+    nv = _neighbour_sites(fv, nbr, nx, spl)
     for d in range(8):
-        j = np.int64(nbr[fv[0], d]) if table else _nb(fv, d, nx, spl)
+        j = nv[d]
         r = 0.0
         if j >= 0:
             x = _species(site_word, j)
             if x != VAC:
-                fj = _nb_frame(fv, d, j, nbr.shape[0] != 0, nx, ny, spl, n_layers, wrap_z)
-                r = _hop_rate_interface(fv, fj, x, site_word, nbr, nx, spl, l1nb2, pair, site, l1_pair,
+                fj = _nb_frame(fv, d, j, table, nx, ny, spl, n_layers, wrap_z)
+                r = _hop_rate_interface(fv, nv, fj, x, site_word, nbr, nx, spl, l1nb2, pair, site, l1_pair,
                                         kra, nu, inv_kT, cache_key, cache_val)
         rates[k_row, d] = r
         total += r
@@ -707,8 +720,8 @@ def _hop_rate_into(fn, b, m, x, site_word, nbr, nx, ny, spl, n_layers, wrap_z, l
     if layer_kind[_nb_layer(fn, b, m, table, spl)] != LAYER_INTERFACE:
         return _bulk_rate(_bulk_key(m, site_word), fn[0], site_word, bulk_rates)
     fm = _nb_frame(fn, b, m, table, nx, ny, spl, n_layers, wrap_z)
-    return _hop_rate_interface(fm, fn, x, site_word, nbr, nx, spl, l1nb2, pair, site, l1_pair, kra, nu,
-                               inv_kT, cache_key, cache_val)
+    return _hop_rate_interface(fm, _neighbour_sites(fm, nbr, nx, spl), fn, x, site_word, nbr, nx, spl,
+                               l1nb2, pair, site, l1_pair, kra, nu, inv_kT, cache_key, cache_val)
 
 
 @kernel_inlined
@@ -815,8 +828,9 @@ def _refresh_around(f0, f1, n_sites_changed, site_word, nbr, nx, ny, spl, n_laye
                     r = _bulk_rate(_bulk_key(m, site_word), n, site_word, bulk_rates)
                 else:
                     fm = _nb_frame(fn, b, m, table, nx, ny, spl, n_layers, wrap_z)
-                    r = _hop_rate_interface(fm, fn, x, site_word, nbr, nx, spl, l1nb2, pair, site,
-                                            l1_pair, kra, nu, inv_kT, cache_key, cache_val)
+                    r = _hop_rate_interface(fm, _neighbour_sites(fm, nbr, nx, spl), fn, x, site_word, nbr,
+                                            nx, spl, l1nb2, pair, site, l1_pair, kra, nu, inv_kT, cache_key,
+                                            cache_val)
                 _set_slot(vac_rates, tree, cap, k, d, r)
 
 
