@@ -823,7 +823,8 @@ def _refresh_around(f0, f1, n_sites_changed, site_word, nbr, nx, ny, spl, n_laye
                 if stamp[k] == tag:
                     continue
                 d = opposite[b]
-                # _hop_rate_into, written out: as a call here it costs the general path 7-10 %
+                # _hop_rate_into, written out: as a call here it costs the general path 7-10 %,
+                # inlined the slab 6 % and 2 s of compilation
                 if layer_kind[_nb_layer(fn, b, m, table, spl)] != LAYER_INTERFACE:
                     r = _bulk_rate(_bulk_key(m, site_word), n, site_word, bulk_rates)
                 else:
