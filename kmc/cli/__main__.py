@@ -1,0 +1,4 @@
+"""``python -m kmc.cli``: the ``kmc`` command."""
+from kmc.cli import main
+
+main()

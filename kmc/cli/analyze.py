@@ -1,0 +1,2 @@
+"""``kmc analyze``: the click command (the work is done in kmc.analysis)."""
+from kmc.analysis import analyze  # noqa: F401
