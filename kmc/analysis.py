@@ -21,15 +21,14 @@ import h5py
 import numpy as np
 from numba import njit
 
-from kmc import __version__, units
+from kmc import __version__
+from kmc.electrochemistry import DEFAULT_EXCHANGE_CURRENT_mA_cm2, OVERPOTENTIAL_MODEL, overpotential_mV
 from kmc.engine import LI, MG, VAC
 from kmc.errors import OneLineErrorCommand, fail
 from kmc.io import RunFileError, check_run_file, hdf5_reason, open_run_file
 
 EVENT_KINDS = ("nucleation", "growth", "shrinkage", "coalescence", "split", "collapse", "dissolution")
 
-# Typical order of magnitude for Li | Li6PS5Cl; a user parameter (kmc analyze --exchange-current).
-DEFAULT_EXCHANGE_CURRENT_mA_cm2 = 1.0
 
 VOID_DEFINITION = (
     "a void is a connected cluster of vacancies through first neighbours of the file's neighbour "
@@ -43,12 +42,6 @@ VOID_DEFINITION = (
     "(how far it reaches below the electrolyte), its own z extent for a buried void; equivalent "
     "diameter = 2 sqrt(area / pi) with the L1 footprint area (interface void) or the projected area "
     "(buried void); centroid x, y = circular mean over the periodic box, z = mean depth.")
-
-OVERPOTENTIAL_MODEL = (
-    "current focusing through the remaining contact with symmetric Butler-Volmer kinetics: "
-    "eta = (2RT/F) asinh(i / (2 i0 f)), i = conditions.current_density_mA_cm2, "
-    "T = conditions.temperature_K, i0 = exchange_current_mA_cm2, f = contact_fraction; "
-    "infinite when f = 0 (NaN if also i = 0); kinetic term only (no ohmic or transport part)")
 
 TRACKING_RULE = (
     "a void of frame t and one of frame t+1 are linked when they share a site; a void that shares "
@@ -364,18 +357,6 @@ def _observable_at(steps_wanted, sample_steps, values):
 
 
 # ------------------------------------------------------------------------------- physics
-def overpotential_mV(current_density_mA_cm2, contact_fraction, exchange_current_mA_cm2, temperature_K):
-    """Symmetric Butler-Volmer overpotential (mV) with the current focused on the remaining contact.
-
-    eta = (2RT/F) asinh(i / (2 i0 f)): inf at f = 0 (NaN when also i = 0), NaN for NaN contact.
-    """
-    f = np.asarray(contact_fraction, dtype=np.float64)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        local_current = current_density_mA_cm2 / f
-    thermal_V = 2.0 * units.GAS_CONSTANT_J_per_mol_K * temperature_K / units.FARADAY_C_per_mol
-    return 1e3 * thermal_V * np.arcsinh(local_current / (2.0 * exchange_current_mA_cm2))
-
-
 @dataclass
 class FrameVoids:
     """Voids of one frame: labelling (for tracking) and per-void table columns."""

@@ -20,7 +20,8 @@ from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
 
-from kmc.analysis import DEFAULT_EXCHANGE_CURRENT_mA_cm2, analyze_file, overpotential_mV
+from kmc.analysis import analyze_file
+from kmc.electrochemistry import DEFAULT_EXCHANGE_CURRENT_mA_cm2, overpotential_mV
 from kmc.errors import OneLineErrorCommand, fail
 from kmc.export import LI, MG, VACANCY, read_frames, resolve_frames
 from kmc.io import (OutputPathError, RunFileError, check_output_file, check_run_file, open_run_file,

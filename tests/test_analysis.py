@@ -17,7 +17,8 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from kmc.analysis import analyze, analyze_file, compute_analysis, load_analysis, overpotential_mV
+from kmc.analysis import analyze, analyze_file, compute_analysis, load_analysis
+from kmc.electrochemistry import overpotential_mV
 from kmc.config import load_config
 from kmc.io import H5Writer
 from kmc.simulation import Simulation

@@ -10,7 +10,7 @@ from matplotlib.colors import to_rgba
 from matplotlib.image import imread
 
 from kmc import plot as kplot
-from kmc.analysis import overpotential_mV
+from kmc.electrochemistry import overpotential_mV
 from kmc.config import load_config
 from kmc.export import LI, MG, VACANCY, frame_charge
 from kmc.io import H5Writer

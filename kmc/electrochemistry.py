@@ -1,0 +1,30 @@
+"""Electrochemistry of the contact: the overpotential of current focused into the remaining contact.
+
+Used live by the simulation (an observable and a cycler-like stop) and by the analysis of frames.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from kmc import units
+
+# Typical order of magnitude for Li | Li6PS5Cl; a user parameter (kmc analyze --exchange-current).
+DEFAULT_EXCHANGE_CURRENT_mA_cm2 = 1.0
+
+OVERPOTENTIAL_MODEL = (
+    "current focusing through the remaining contact with symmetric Butler-Volmer kinetics: "
+    "eta = (2RT/F) asinh(i / (2 i0 f)), i = conditions.current_density_mA_cm2, "
+    "T = conditions.temperature_K, i0 = exchange_current_mA_cm2, f = contact_fraction; "
+    "infinite when f = 0 (NaN if also i = 0); kinetic term only (no ohmic or transport part)")
+
+
+def overpotential_mV(current_density_mA_cm2, contact_fraction, exchange_current_mA_cm2, temperature_K):
+    """Symmetric Butler-Volmer overpotential (mV) with the current focused on the remaining contact.
+
+    eta = (2RT/F) asinh(i / (2 i0 f)): inf at f = 0 (NaN when also i = 0), NaN for NaN contact.
+    """
+    f = np.asarray(contact_fraction, dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        local_current = current_density_mA_cm2 / f
+    thermal_V = 2.0 * units.GAS_CONSTANT_J_per_mol_K * temperature_K / units.FARADAY_C_per_mol
+    return 1e3 * thermal_V * np.arcsinh(local_current / (2.0 * exchange_current_mA_cm2))
