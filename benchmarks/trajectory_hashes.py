@@ -1,0 +1,84 @@
+"""Fingerprints of short trajectories, to show that a change keeps every run bit-identical.
+
+    python benchmarks/trajectory_hashes.py              # print the fingerprints
+    python benchmarks/trajectory_hashes.py --check      # compare with benchmarks/trajectory_hashes.json
+    python benchmarks/trajectory_hashes.py --save       # store them (only when physics is meant to change)
+
+Each case runs a fixed number of events from its seed and hashes the complete engine state (site
+words, vacancy order and rate rows, clock, RNG, counts, layer integrals, tracers, the exp memo),
+from which every observable follows.  The cases cover the engine's paths: the bulk table and its interior fast path, the
+interface path with stripping and creep, the solute with tracers, a [110] lattice with a stored
+neighbour table, and the reservoir boundary.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from kmc.config import load_config
+from kmc.simulation import Simulation
+
+ROOT = Path(__file__).resolve().parent.parent
+STORE = Path(__file__).with_suffix(".json")
+
+CASES = {
+    "bulk_limg": ("limg_li2s", ["lattice.geometry=bulk", "lattice.cells=[24,24,24]",
+                                "composition.vacancy_fraction=0.01", "run.max_events=300000"], 300_000),
+    "slab_li": ("li_li2s", ["lattice.cells=[12,12,8]"], 400_000),
+    "slab_limg_tracers": ("limg_li2s", ["lattice.cells=[12,12,8]", "tracers.count=200"], 400_000),
+    "slab_110": ("limg_li2s", ["lattice.orientation='110'", "lattice.cells=[6,8,4]"], 200_000),
+    "slab_reservoir_creep": ("li_li2s", ["lattice.cells=[10,10,6]", "boundary.bottom=reservoir",
+                                         "boundary.supersaturation=1e4", "conditions.stack_pressure_MPa=3",
+                                         "conditions.temperature_K=400"], 200_000),
+}
+
+
+# Names that changed without their content changing (species as data), so fingerprints taken
+# before and after a rename compare.
+RENAMED = {"l1_li": "l1_host", "l1_li_pos": "l1_host_pos", "interface_solute_fraction": "interface_solute_fraction",
+           "tracer_msd_host": "tracer_msd_host", "tracer_msd_solute": "tracer_msd_solute",
+           "tracer_jumps_host": "tracer_jumps_host", "tracer_jumps_solute": "tracer_jumps_solute"}
+
+
+def fingerprint(params: str, overrides: list[str], events: int) -> str:
+    sim = Simulation(load_config(ROOT / "params" / f"{params}.toml", overrides))
+    sim.step(events)
+    digest = hashlib.sha256()
+    state = {RENAMED.get(k, k): v for k, v in sim.get_state().items()}
+    n_vac = int(state["ints"][0])
+    for name in sorted(state):
+        value = np.asarray(state[name])
+        if name in ("vacancy_site", "vacancy_rates", "stamp"):
+            value = value[:n_vac]
+        digest.update(name.encode())
+        digest.update(np.ascontiguousarray(value).tobytes())
+    return digest.hexdigest()[:16]
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--check", action="store_true")
+    ap.add_argument("--save", action="store_true")
+    args = ap.parse_args(argv)
+    prints = {}
+    for name, (params, overrides, events) in CASES.items():
+        prints[name] = fingerprint(params, overrides, events)
+        print(f"{name:22s} {prints[name]}", flush=True)
+    if args.save:
+        STORE.write_text(json.dumps(prints, indent=1) + "\n")
+        print(f"saved {STORE}")
+    if args.check:
+        stored = json.loads(STORE.read_text())
+        bad = [k for k in stored if stored[k] != prints.get(k)]
+        print("bit-identical" if not bad else f"CHANGED: {', '.join(bad)}")
+        return 1 if bad else 0
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
