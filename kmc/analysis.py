@@ -23,7 +23,7 @@ from numba import njit
 
 from kmc import __version__
 from kmc.electrochemistry import DEFAULT_EXCHANGE_CURRENT_mA_cm2, OVERPOTENTIAL_MODEL, overpotential_mV
-from kmc.engine import LI, MG, VAC
+from kmc.species import HOST as LI, SOLUTE as MG, VACANCY as VAC
 from kmc.errors import OneLineErrorCommand, fail
 from kmc.io import RunFileError, check_run_file, hdf5_reason, open_run_file
 

@@ -93,9 +93,10 @@ def median_bulk_benchmark(sites: int, events: int, repeats: int = 3) -> dict:
 
 def vacancy_neighbours_per_vacancy(sim) -> float:
     """Mean number of vacancy first neighbours of a vacancy (read off the engine's site words)."""
-    from kmc import engine
-    vacant = sim.occupancy == engine.VAC
-    counts = sim.site_word[vacant] & ((1 << engine.COUNT_BITS) - 1)   # the vacancy-count field
+    from kmc import sites
+    from kmc.species import VACANCY
+    vacant = sim.occupancy == VACANCY
+    counts = sim.site_word[vacant] & ((1 << sites.COUNT_BITS) - 1)   # the vacancy-count field
     return float(counts.mean()) if counts.size else 0.0
 
 

@@ -55,6 +55,8 @@ INT64_RANGE = (-2**63, 2**63)
 # int32 site indices.
 SITES_PER_CELL = {"001": 2, "110": 4}
 MAX_SITES = 2**31 - 1
+# An element symbol: one capital letter and at most one small one ("Va" is taken by the vacancy).
+ELEMENT_SYMBOL = re.compile(r"(?!Va$)[A-Z][a-z]?")
 # model.name becomes part of the default output file name (runs/out/<name>_s<seed>.h5)
 MODEL_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
 
@@ -80,31 +82,45 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "geometry": Key(str, "slab", lambda v: v in ("slab", "bulk"),
                         "'slab' (electrolyte on top) or 'bulk' (periodic in z, no interface)"),
     },
+    "species": {
+        # The element symbols behind the host and solute codes (kmc.species): outputs, figures
+        # and exports use them.  A file without [species] is seed 004's Li and Mg.
+        "host": Key(str, "Li", lambda v: ELEMENT_SYMBOL.fullmatch(v) is not None,
+                    "an element symbol such as 'Li' (the strippable metal)"),
+        "solute": Key(str, "Mg", lambda v: ELEMENT_SYMBOL.fullmatch(v) is not None,
+                      "an element symbol such as 'Mg', 'Ag' or 'Zn' (the alloying element)"),
+    },
     "composition": {
-        "mg_fraction": Key(F, 0.0, lambda x: 0 <= x <= 0.7, "0 <= x <= 0.7 (BCC Li-Mg solid solution)"),
+        "solute_fraction": Key(F, 0.0, lambda x: 0 <= x <= 0.7,
+                               "0 <= x <= 0.7 (a BCC solid solution; Li-Mg is one up to ~0.7)"),
         "vacancy_fraction": Key(F, 0.0, lambda x: 0 <= x <= 0.5, "0 <= x <= 0.5"),
     },
     "energy": {
-        "li_li_bond_eV": Key(F, REQUIRED, _nonneg, ">= 0"),
-        "li_mg_bond_eV": Key(F, REQUIRED, _nonneg, ">= 0"),
-        "mg_mg_bond_eV": Key(F, REQUIRED, _nonneg, ">= 0"),
-        "adhesion_li_eV": Key(F, REQUIRED, _nonneg, ">= 0"),
-        "adhesion_mg_eV": Key(F, REQUIRED, _nonneg, ">= 0"),
+        "host_host_bond_eV": Key(F, REQUIRED, _nonneg, ">= 0"),
+        "host_solute_bond_eV": Key(F, REQUIRED, _nonneg, ">= 0"),
+        "solute_solute_bond_eV": Key(F, REQUIRED, _nonneg, ">= 0"),
+        "adhesion_host_eV": Key(F, REQUIRED, _nonneg, ">= 0"),
+        "adhesion_solute_eV": Key(F, REQUIRED, _nonneg, ">= 0"),
         "layer_vacancy_eV": Key(list, REQUIRED, _finite_numbers,
                                 "a list of finite numbers (vacancy energy of L1, L2, ... relative to bulk)"),
-        "interface_mg_vacancy_eV": Key(F, 0.0, None, "a number"),
+        "interface_solute_vacancy_eV": Key(F, 0.0, None, "a number"),
         "interface_vacancy_pair_eV": Key(F, 0.0, None, "a number"),
     },
     "kinetics": {
         "attempt_frequency_Hz": Key(F, REQUIRED, _pos, "> 0"),
-        "kra_li_eV": Key(F, REQUIRED, _nonneg, ">= 0"),
-        "kra_li_near_mg_eV": Key(F, REQUIRED, _nonneg, ">= 0"),
-        "kra_mg_eV": Key(F, REQUIRED, _nonneg, ">= 0"),
+        "kra_host_eV": Key(F, REQUIRED, _nonneg, ">= 0"),
+        "kra_host_near_solute_eV": Key(F, REQUIRED, _nonneg, ">= 0"),
+        "kra_solute_eV": Key(F, REQUIRED, _nonneg, ">= 0"),
     },
     "conditions": {
         "temperature_K": Key(F, 298.0, lambda x: 0 < x < 454, "0 < T < 454 K (below Li melting)"),
         "current_density_mA_cm2": Key(F, 0.5, _nonneg, ">= 0 (0 means no stripping)"),
         "stack_pressure_MPa": Key(F, 0.2, _nonneg, ">= 0 (0 means no creep)"),
+        # Butler-Volmer exchange current density of the contact, for the overpotential observable
+        # and run.stop_overpotential_mV.  Seed 004 gives no value; 1 mA/cm2 is an order of
+        # magnitude (i0 = RT / (F R_ct), R_ct the interface's charge-transfer resistance in
+        # ohm cm2: 1 mA/cm2 is R_ct = 26 ohm cm2 at 298 K).  It scales eta, not the trajectory.
+        "exchange_current_mA_cm2": Key(F, 1.0, _pos, "> 0 mA/cm^2"),
     },
     "boundary": {
         "bottom": Key(str, "sink", lambda v: v in ("sink", "reservoir", "closed"),
@@ -127,6 +143,12 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "stop_time_s": Key(F, 0.0, _nonneg, ">= 0 kMC seconds (0: no time limit)"),
         "max_events": Key(int, 0, _nonneg, ">= 0 (0: no event limit)"),
         "stop_contact_fraction": Key(F, 0.0, lambda x: 0 <= x <= 1, "0 <= x <= 1 (0: never stop on contact)"),
+        # A cycler's cut-off: stop when the overpotential observable reaches this value.
+        "stop_overpotential_mV": Key(F, 0.0, _nonneg, ">= 0 mV (0: no cut-off)"),
+        "stop_stripped_monolayers": Key(F, 0.0, _nonneg, ">= 0 monolayers of L1 sites (0: no limit)"),
+        # Wall-clock limit of one `kmc run` call (a batch job's time slot): the run ends cleanly,
+        # stop reason "wall_time", and its file is complete; where it ends depends on the machine.
+        "stop_wall_s": Key(F, 0.0, _nonneg, ">= 0 wall-clock seconds (0: no limit)"),
         "chunk_events": Key(int, 200_000, lambda x: x >= 1, ">= 1"),
     },
     "output": {
@@ -143,9 +165,53 @@ SCHEMA: dict[str, dict[str, Key]] = {
     "tracers": {
         # Tagged atoms whose lattice jumps are followed, for tracer diffusion (MSD) observables.
         "count": Key(int, 0, lambda x: 0 <= x <= 10_000_000, "0 <= count <= 1e7 (0: off)"),
-        "species": Key(str, "all", lambda v: v in ("all", "Li", "Mg"), "'all', 'Li' or 'Mg'"),
+        # 'host' / 'solute' or the [species] symbols (checked against them in _cross_checks)
+        "species": Key(str, "all", lambda v: v in ("all", "host", "solute") or ELEMENT_SYMBOL.fullmatch(v) is not None,
+                       "'all', 'host', 'solute' or one of the [species] symbols"),
     },
 }
+
+
+# Keys of parameter files written before species were data, which named Li and Mg in the keys.
+# They keep working: each is read as its host/solute key, with [species] Li and Mg.
+LEGACY_KEYS = {
+    "composition.mg_fraction": "composition.solute_fraction",
+    "energy.li_li_bond_eV": "energy.host_host_bond_eV",
+    "energy.li_mg_bond_eV": "energy.host_solute_bond_eV",
+    "energy.mg_mg_bond_eV": "energy.solute_solute_bond_eV",
+    "energy.adhesion_li_eV": "energy.adhesion_host_eV",
+    "energy.adhesion_mg_eV": "energy.adhesion_solute_eV",
+    "energy.interface_mg_vacancy_eV": "energy.interface_solute_vacancy_eV",
+    "kinetics.kra_li_eV": "kinetics.kra_host_eV",
+    "kinetics.kra_li_near_mg_eV": "kinetics.kra_host_near_solute_eV",
+    "kinetics.kra_mg_eV": "kinetics.kra_solute_eV",
+}
+
+
+def canonical_key(name: str) -> str:
+    """The current name of a config key ("section.key"), translating a legacy Li/Mg name."""
+    return LEGACY_KEYS.get(name, name)
+
+
+def _translate_legacy_keys(raw: dict) -> None:
+    """Rename legacy Li/Mg keys in a raw config in place; they imply [species] Li and Mg."""
+    used = []
+    for old, new in LEGACY_KEYS.items():
+        section, key = old.split(".")
+        table = raw.get(section)
+        if not isinstance(table, dict) or key not in table:
+            continue
+        new_key = new.split(".")[1]
+        if new_key in table:
+            raise ConfigError(f"{old} and {new} are both given; allowed: only {new} ({old} is its name "
+                              "from before species were data)")
+        table[new_key] = table.pop(key)
+        used.append(old)
+    species = raw.get("species")
+    if used and isinstance(species, dict) and (species.get("host", "Li"), species.get("solute", "Mg")) != ("Li", "Mg"):
+        raise ConfigError(f"{used[0]} names Li and Mg but [species] is {species.get('host', 'Li')}/"
+                          f"{species.get('solute', 'Mg')}; allowed: the host/solute keys "
+                          f"(here {canonical_key(used[0])}) with any [species]")
 
 
 class Section:
@@ -280,6 +346,8 @@ def validate(raw: dict) -> dict:
     """Check every key of ``raw`` against SCHEMA, fill defaults, return a plain nested dict."""
     if not isinstance(raw, dict):
         raise ConfigError(f"config must be a table of sections, got {type(raw).__name__}; allowed: a TOML table")
+    raw = {section: dict(values) if isinstance(values, dict) else values for section, values in raw.items()}
+    _translate_legacy_keys(raw)
     for section, values in raw.items():
         if section not in SCHEMA:
             raise ConfigError(f"unknown section [{section}]; allowed sections: {', '.join(SCHEMA)}")
@@ -312,10 +380,19 @@ def validate(raw: dict) -> dict:
 
 def _cross_checks(cfg: dict):
     lat = cfg["lattice"]
-    if cfg["composition"]["mg_fraction"] + cfg["composition"]["vacancy_fraction"] >= 1:
-        raise ConfigError("composition.mg_fraction + composition.vacancy_fraction is "
-                          f"{cfg['composition']['mg_fraction'] + cfg['composition']['vacancy_fraction']:g}; "
-                          "allowed: a sum < 1 (some Li must remain)")
+    species = cfg["species"]
+    if species["host"] == species["solute"]:
+        raise ConfigError(f"species.host and species.solute are both {species['host']!r}; allowed: two "
+                          "different element symbols")
+    tracer_species = cfg["tracers"]["species"]
+    if tracer_species not in ("all", "host", "solute", species["host"], species["solute"]):
+        raise ConfigError(f"tracers.species: {tracer_species!r} is not a species of this run; allowed: 'all', "
+                          f"'host', 'solute', {species['host']!r} or {species['solute']!r}")
+    comp = cfg["composition"]
+    if comp["solute_fraction"] + comp["vacancy_fraction"] >= 1:
+        raise ConfigError("composition.solute_fraction + composition.vacancy_fraction is "
+                          f"{comp['solute_fraction'] + comp['vacancy_fraction']:g}; "
+                          f"allowed: a sum < 1 (some {species['host']} must remain)")
     nx, ny, nz = lat["cells"]
     if SITES_PER_CELL[lat["orientation"]] * nx * ny * nz > MAX_SITES:
         raise ConfigError(f"lattice.cells {lat['cells']} gives {SITES_PER_CELL[lat['orientation']] * nx * ny * nz:.3g} "
@@ -327,14 +404,16 @@ def _cross_checks(cfg: dict):
                               f"layers but lattice.cells gives only {n_layers}; allowed: fewer entries "
                               "than layers, or a deeper box")
     run = cfg["run"]
-    if not (run["stop_stripped_mAh_cm2"] or run["stop_time_s"] or run["max_events"]
-            or run["stop_contact_fraction"]):
+    stops = ("stop_stripped_mAh_cm2", "stop_stripped_monolayers", "stop_time_s", "max_events",
+             "stop_contact_fraction", "stop_overpotential_mV", "stop_wall_s")
+    if not any(run[k] for k in stops):
         raise ConfigError("run: no stop condition set; allowed: set at least one of "
-                          "run.stop_stripped_mAh_cm2, run.stop_time_s, run.max_events, run.stop_contact_fraction")
-    if run["stop_stripped_mAh_cm2"] and not run["stop_time_s"] and not run["max_events"] and (
-            cfg["conditions"]["current_density_mA_cm2"] == 0 or lat["geometry"] == "bulk"):
-        raise ConfigError("run.stop_stripped_mAh_cm2 can never be reached without stripping "
-                          "(current 0 or bulk geometry); allowed: set run.max_events or run.stop_time_s")
+                          + ", ".join(f"run.{k}" for k in stops))
+    no_stripping = cfg["conditions"]["current_density_mA_cm2"] == 0 or lat["geometry"] == "bulk"
+    for key in ("stop_stripped_mAh_cm2", "stop_stripped_monolayers", "stop_overpotential_mV"):
+        if run[key] and no_stripping and not (run["stop_time_s"] or run["max_events"] or run["stop_wall_s"]):
+            raise ConfigError(f"run.{key} can never be reached without stripping (current 0 or bulk "
+                              "geometry); allowed: set run.max_events, run.stop_time_s or run.stop_wall_s")
 
 
 def _parse_override_value(item: str, text: str):
@@ -350,11 +429,12 @@ def _parse_override_value(item: str, text: str):
 
 
 def _apply_overrides(data: dict, overrides) -> None:
+    _translate_legacy_keys(data)   # so that a legacy file takes overrides under the current names
     for item in overrides or ():
         if "=" not in item:
             raise ConfigError(f"--set {_show(item)}: expected section.key=value; allowed: e.g. run.seed=3")
         path, text = item.split("=", 1)
-        parts = path.strip().split(".")
+        parts = canonical_key(path.strip()).split(".")
         if len(parts) != 2 or not all(parts):
             raise ConfigError(f"--set {_show(item)}: key must be section.key; allowed: e.g. run.seed=3")
         section, key = parts

@@ -15,8 +15,7 @@ import click
 import h5py
 import numpy as np
 
-from kmc.engine import LI, MG
-from kmc.engine import VAC as VACANCY
+from kmc.species import HOST as LI, SOLUTE as MG, VACANCY
 from kmc.errors import OneLineErrorCommand, fail
 from kmc.io import (OutputPathError, RunFileError, check_output_file, check_run_file, open_run_file,
                     replace_when_done)

@@ -14,7 +14,9 @@ import numpy as np
 
 from kmc import units
 from kmc.config import Settings
-from kmc.model import LI, MG, VAC, EnergyModel, build_energy_model
+from kmc.model import build_energy_model
+from kmc.rates import barrier_eV, kra_eV
+from kmc.species import HOST, SOLUTE, VACANCY
 from lattices import build_bcc
 
 TOLERANCE_eV = 0.03
@@ -39,29 +41,30 @@ def _site_at_distance(lat, origin, layer, distance_A, exclude=()):
     raise RuntimeError(f"no site {distance_A:.2f} A from {origin} in layer {layer}")
 
 
-def _kra_barrier(model: EnergyModel, dE: float, kra: float) -> float:
-    return 0.5 * (model.barrier_eV(dE, kra) + model.barrier_eV(-dE, kra))
+def _kra_barrier(dE: float, kra: float) -> float:
+    """The mean of the forward and backward barriers of the model's rule (kmc.rates.barrier_eV)."""
+    return 0.5 * (barrier_eV(dE, kra) + barrier_eV(-dE, kra))
 
 
 def fit_rows(settings: Settings) -> list[dict]:
     """Rows {name, target_eV, model_eV, residual_eV} covered by this parameter set."""
     s = settings.with_overrides(["lattice.geometry=slab", "lattice.orientation=001",
-                                 "composition.mg_fraction=0.0", "composition.vacancy_fraction=0.0"])
+                                 "composition.solute_fraction=0.0", "composition.vacancy_fraction=0.0"])
     lat = _fit_lattice(s)
     model = build_energy_model(s, lat)
     a = lat.lattice_constant_A
     spl = lat.sites_per_layer
     nbr = lat.neighbors
-    mu_li = 4.0 * model.pair_eV[0, LI, LI]   # bulk cohesive energy per Li atom (bond model)
+    mu_li = 4.0 * model.pair_eV[0, HOST, HOST]   # bulk cohesive energy per Li atom (bond model)
 
     def energy(changes: dict[int, int]) -> float:
-        occ = np.full(lat.n_sites, LI, np.int8)
+        occ = np.full(lat.n_sites, HOST, np.int8)
         for site, sp in changes.items():
             occ[site] = sp
         return model.total_energy(occ, lat)
 
     def near_mg(changes, i, j):
-        return any(changes.get(int(n), LI) == MG for e in (i, j) for n in nbr[e] if n >= 0 and n not in (i, j))
+        return any(changes.get(int(n), HOST) == SOLUTE for e in (i, j) for n in nbr[e] if n >= 0 and n not in (i, j))
 
     rows = []
 
@@ -75,42 +78,42 @@ def fit_rows(settings: Settings) -> list[dict]:
     l2 = [int(n) for n in nbr[v0] if n >= 0]   # its four L2 neighbours
     e0 = energy({})
 
-    row("bulk Li vacancy formation", 0.50, energy({bulk: VAC}) - e0 + mu_li)
-    row("L1 vacancy formation (Li/Li2S)", 0.28, energy({v0: VAC}) - e0 + mu_li)
-    row("L1 vacancy moved to L2 (L2 Li fills it), Li/Li2S", 0.15, energy({l2[0]: VAC}) - energy({v0: VAC}))
-    dE = energy({bulk_nb: VAC}) - energy({bulk: VAC})
-    row("hop barrier: Li into a vacancy, bulk Li", 0.055, _kra_barrier(model, dE, model.kra_eV[0]))
+    row("bulk Li vacancy formation", 0.50, energy({bulk: VACANCY}) - e0 + mu_li)
+    row("L1 vacancy formation (Li/Li2S)", 0.28, energy({v0: VACANCY}) - e0 + mu_li)
+    row("L1 vacancy moved to L2 (L2 Li fills it), Li/Li2S", 0.15, energy({l2[0]: VACANCY}) - energy({v0: VACANCY}))
+    dE = energy({bulk_nb: VACANCY}) - energy({bulk: VACANCY})
+    row("hop barrier: Li into a vacancy, bulk Li", 0.055, _kra_barrier(dE, kra_eV(HOST, False, model.kra_eV)))
 
-    if settings.composition.mg_fraction > 0:
+    if settings.composition.solute_fraction > 0:
         mg1 = int(nbr[bulk, 1])
-        e_mg = energy({mg1: MG})
+        e_mg = energy({mg1: SOLUTE})
         row("bulk Li-Mg vacancy formation, Mg at 1st neighbour", 0.53,
-            energy({mg1: MG, bulk: VAC}) - e_mg + mu_li)
+            energy({mg1: SOLUTE, bulk: VACANCY}) - e_mg + mu_li)
         layer_b = bulk // spl
         mg3 = _site_at_distance(lat, bulk, layer_b, a * math.sqrt(2))
         row("bulk Li-Mg vacancy formation, Mg at 3rd neighbour", 0.50,
-            energy({mg3: MG, bulk: VAC}) - energy({mg3: MG}) + mu_li)
+            energy({mg3: SOLUTE, bulk: VACANCY}) - energy({mg3: SOLUTE}) + mu_li)
 
         m = l2[0]                                               # Mg at an L2 neighbour (3.04 A)
         s_li = next(x for x in l2 if abs(_min_image_distance(lat, m, x) - a) < 0.05)
-        start = energy({m: MG, v0: VAC})
-        row("Li-Mg/Li2S: L1 vacancy next to Mg filled by L2 Li", -0.16, energy({m: MG, s_li: VAC}) - start)
+        start = energy({m: SOLUTE, v0: VACANCY})
+        row("Li-Mg/Li2S: L1 vacancy next to Mg filled by L2 Li", -0.16, energy({m: SOLUTE, s_li: VACANCY}) - start)
         far = _site_at_distance(lat, v0, 1, a * math.sqrt(4.75))  # L2 site ~7.45 A from the Mg in L1
-        row("Li-Mg/Li2S: L1 vacancy next to Mg filled by L2 Mg", -0.67, energy({v0: MG, far: VAC}) - start)
+        row("Li-Mg/Li2S: L1 vacancy next to Mg filled by L2 Mg", -0.67, energy({v0: SOLUTE, far: VACANCY}) - start)
         mg_l1 = _site_at_distance(lat, v0, 0, a * math.sqrt(2))   # Mg in L1 at 4.96 A
         fill = next(x for x in l2 if all(n != mg_l1 for n in nbr[x]))
         row("Li-Mg/Li2S: L1 vacancy 4.9 A from Mg filled by adjacent Li", 0.13,
-            energy({mg_l1: MG, fill: VAC}) - energy({mg_l1: MG, v0: VAC}))
+            energy({mg_l1: SOLUTE, fill: VACANCY}) - energy({mg_l1: SOLUTE, v0: VACANCY}))
 
         # Li hop next to Mg: Mg beside the hopping Li's start site, vacancy at its target.
         j = bulk_nb
         mg_j = next(int(n) for n in nbr[j] if n >= 0 and n != bulk)
-        changes = {mg_j: MG}
-        dE = energy({**changes, j: VAC}) - energy({**changes, bulk: VAC})
+        changes = {mg_j: SOLUTE}
+        dE = energy({**changes, j: VACANCY}) - energy({**changes, bulk: VACANCY})
         assert near_mg(changes, bulk, j)
-        row("hop barrier: Li next to Mg", 0.061, _kra_barrier(model, dE, model.kra_eV[1]))
-        dE = energy({bulk: MG, bulk_nb: VAC}) - energy({bulk_nb: MG, bulk: VAC})
-        row("hop barrier: Mg in dilute Li-Mg", 0.102, _kra_barrier(model, dE, model.kra_eV[2]))
+        row("hop barrier: Li next to Mg", 0.061, _kra_barrier(dE, kra_eV(HOST, True, model.kra_eV)))
+        dE = energy({bulk: SOLUTE, bulk_nb: VACANCY}) - energy({bulk_nb: SOLUTE, bulk: VACANCY})
+        row("hop barrier: Mg in dilute Li-Mg", 0.102, _kra_barrier(dE, kra_eV(SOLUTE, False, model.kra_eV)))
     return rows
 
 
@@ -119,8 +122,8 @@ def derived_quantities(settings: Settings) -> list[dict]:
     en = settings.energy
     a = settings.lattice.lattice_constant_A
     to_J_m2 = units.J_PER_M2_PER_EV_PER_A2 / a**2
-    gamma = 2 * en.li_li_bond_eV * to_J_m2
-    w_ad = (en.adhesion_li_eV + 2 * en.interface_vacancy_pair_eV) * to_J_m2
+    gamma = 2 * en.host_host_bond_eV * to_J_m2
+    w_ad = (en.adhesion_host_eV + 2 * en.interface_vacancy_pair_eV) * to_J_m2
     cos_theta = w_ad / gamma - 1
     theta = math.degrees(math.acos(max(-1.0, min(1.0, cos_theta))))
     out = [
@@ -131,8 +134,8 @@ def derived_quantities(settings: Settings) -> list[dict]:
         {"name": "wetting angle of an interface void, Li/Li2S", "target": 93.6, "model": theta, "unit": "deg",
          "note": "DFT; cos(theta) = W_ad/gamma - 1 on (001)"},
     ]
-    if settings.composition.mg_fraction > 0:
-        q = settings.boundary.vacancy_formation_eV + (en.li_mg_bond_eV - en.li_li_bond_eV) + settings.kinetics.kra_mg_eV
+    if settings.composition.solute_fraction > 0:
+        q = settings.boundary.vacancy_formation_eV + (en.host_solute_bond_eV - en.host_host_bond_eV) + settings.kinetics.kra_solute_eV
         out.append({"name": "Mg diffusion activation energy (vacancy next to Mg + Mg hop)",
                     "target": 0.60, "model": q, "unit": "eV",
                     "note": "from DFT D_Mg at 25 and 60 C"})

@@ -4,7 +4,8 @@ File layout (units are attributes named ``unit``):
   /h5md                       version, author, creator (H5MD 1.1 metadata)
   /particles/metal/box        H5MD box group: dimension, boundary, edges (A)
   /particles/metal/position   (n_sites, 3) fixed site positions, A; z = depth below the electrolyte
-  /particles/metal/species    step, time (s), value (n_frames, n_sites) int8: 0 vacancy, 1 Li, 2 Mg
+  /particles/metal/species    step, time (s), value (n_frames, n_sites) int8: 0 vacancy, 1 host,
+                              2 solute (attribute legend names the run's elements, e.g. 1 Li, 2 Mg)
   /particles/metal/neighbors  (n_sites, 8) int32 first neighbours (-1: none)
   /particles/metal/layer      (n_sites,) int32, 0 = L1 (touches the electrolyte)
   /particles/tracers/         runs with tracers only: species (n,), initial_site (n,), and per
@@ -25,42 +26,11 @@ from pathlib import Path
 import h5py
 import numpy as np
 
-from kmc import __version__, engine
+from kmc import __version__, engine, observables
+from kmc.species import species_of
 
-OBSERVABLE_UNITS = {
-    "contact_fraction": "1",
-    "stripped_charge": "mAh/cm^2",
-    "stripped_monolayers": "monolayer",
-    "physical_time": "s",
-    "vacancy_count": "1",
-    "interface_vacancy_count": "1",
-    "interface_mg_fraction": "1",
-    "event_counts": "1",
-}
-OBSERVABLE_DOCS = {
-    "contact_fraction": "metal-occupied L1 sites / L1 sites",
-    "stripped_charge": "charge stripped per interface area",
-    "stripped_monolayers": "stripped Li atoms / L1 sites",
-    "physical_time": "cell time the stripped charge takes at the set current (charge / current)",
-    "vacancy_count": "vacancies in the box",
-    "interface_vacancy_count": "vacant L1 sites",
-    "interface_mg_fraction": "Mg atoms / metal atoms in L1",
-    "event_counts": "cumulative events per class: " + ", ".join(engine.EVENT_CLASSES),
-}
-# Written only by runs with tracers (see the [tracers] config section).
-TRACER_OBSERVABLE_UNITS = {
-    "tracer_msd_li": "angstrom^2",
-    "tracer_msd_mg": "angstrom^2",
-    "tracer_jumps_li": "1",
-    "tracer_jumps_mg": "1",
-}
-OBSERVABLE_DOCS.update({
-    "tracer_msd_li": "mean squared displacement of the Li tracers still in the box (lattice jumps)",
-    "tracer_msd_mg": "mean squared displacement of the Mg tracers still in the box (lattice jumps)",
-    "tracer_jumps_li": "mean number of jumps per Li tracer still in the box",
-    "tracer_jumps_mg": "mean number of jumps per Mg tracer still in the box",
-})
-SPECIES_LEGEND = "0 vacancy, 1 Li, 2 Mg"
+# Units of the observables (kmc.observables declares them, with how each is computed).
+OBSERVABLE_UNITS = observables.UNITS
 
 
 def _attr_value(v):
@@ -191,7 +161,9 @@ class H5Writer:
         t.attrs["unit"] = "s"
         v = sp.create_dataset("value", shape=(0, lat.n_sites), maxshape=(None, lat.n_sites), dtype=np.int8,
                               chunks=(1, lat.n_sites), compression="gzip", compression_opts=4, shuffle=False)
-        v.attrs["legend"] = SPECIES_LEGEND
+        species = species_of(s)
+        v.attrs["legend"] = species.legend()
+        v.attrs["symbols"] = np.array([sym.encode() for sym in species.symbols])
 
         par = f.create_group("parameters")
         par.create_dataset("config_toml", data=s.to_toml())
@@ -215,12 +187,12 @@ class H5Writer:
         model.attrs["note"] = ("strip_total_per_s and creep rates include the acceleration factor; "
                                "physical_time = stripped charge / current is the cell time")
 
-        self._obs_units = dict(OBSERVABLE_UNITS)
+        recorded = observables.active(sim)
+        self._obs_units = {o.name: o.unit for o in recorded}
         self._tracers = sim.tracer_site.size > 0
         if self._tracers:
-            self._obs_units.update(TRACER_OBSERVABLE_UNITS)
             tr = f.create_group("particles/tracers")
-            tr.create_dataset("species", data=sim.tracer_species).attrs["legend"] = SPECIES_LEGEND
+            tr.create_dataset("species", data=sim.tracer_species).attrs["legend"] = species.legend()
             tr.create_dataset("initial_site", data=sim.tracer_initial_site)
             n_tr = sim.tracer_site.size
             for name, shape, dtype in [("step", (), np.int64), ("time", (), np.float64),
@@ -233,7 +205,8 @@ class H5Writer:
 
         obs = f.create_group("observables")
         first = None
-        for name, unit in self._obs_units.items():
+        for o in recorded:
+            name, unit = o.name, o.unit
             g = obs.create_group(name)
             if first is None:
                 g.create_dataset("step", shape=(0,), maxshape=(None,), dtype=np.int64, chunks=(4096,))
@@ -243,15 +216,15 @@ class H5Writer:
             else:  # H5MD allows step/time to be hard links shared between observables
                 g["step"] = first["step"]
                 g["time"] = first["time"]
-            if name == "event_counts":
-                n = len(engine.EVENT_CLASSES)
-                val = g.create_dataset("value", shape=(0, n), maxshape=(None, n), dtype=np.int64, chunks=(1024, n))
-                val.attrs["classes"] = np.array([c.encode() for c in engine.EVENT_CLASSES])
+            dtype = observables.sample_dtype(o)
+            if o.columns:
+                n = len(o.columns)
+                val = g.create_dataset("value", shape=(0, n), maxshape=(None, n), dtype=dtype, chunks=(1024, n))
+                val.attrs["classes"] = np.array([c.encode() for c in o.columns])
             else:
-                dtype = np.int64 if name.endswith("_count") else np.float64
                 val = g.create_dataset("value", shape=(0,), maxshape=(None,), dtype=dtype, chunks=(4096,))
             val.attrs["unit"] = unit
-            val.attrs["description"] = OBSERVABLE_DOCS[name]
+            val.attrs["description"] = o.describe(species)
         self._first_obs = first
 
     # -- time-dependent content ------------------------------------------------------------------
@@ -343,13 +316,13 @@ RUN_FILE_DATASETS = {
     "particles/metal/species/time": ("F",),
     "particles/metal/species/value": ("F", "n"),
     "parameters/config_toml": (),
-    **{f"observables/{name}/{part}": ("S",) for name in OBSERVABLE_UNITS for part in ("step", "time", "value")},
+    **{f"observables/{name}/{part}": ("S",) for name in observables.ALWAYS_RECORDED for part in ("step", "time", "value")},
 }
 RUN_FILE_ATTRIBUTES = {
     "particles/metal": ("sites_per_layer", "n_layers", "layer_spacing_A", "lattice_constant_A", "orientation"),
     "particles/metal/box": ("boundary",),
     "parameters": ("code_version", "seed", "model.name", "model.description", "lattice.geometry", "lattice.cells",
-                   "composition.mg_fraction", "conditions.temperature_K", "conditions.current_density_mA_cm2",
+                   "composition.solute_fraction", "conditions.temperature_K", "conditions.current_density_mA_cm2",
                    "conditions.stack_pressure_MPa", "boundary.bottom", "run.acceleration"),
     "parameters/model": ("charge_per_atom_mAh_cm2",),
 }
@@ -471,6 +444,7 @@ def load(path, as_xarray: bool | None = None):
         metal = f["particles/metal"]
         data = {
             "species": metal["species/value"][()],
+            "species_legend": str(metal["species/value"].attrs.get("legend", "")),
             "frame_step": metal["species/step"][()],
             "frame_time_s": metal["species/time"][()],
             "position_A": metal["position"][()],
@@ -504,9 +478,10 @@ def load(path, as_xarray: bool | None = None):
             data["analysis"] = analysis
         return data
     import xarray as xr
+    legend = data.pop("species_legend")
     ds = xr.Dataset(
         {
-            "species": (("frame", "site"), data["species"], {"legend": SPECIES_LEGEND}),
+            "species": (("frame", "site"), data["species"], {"legend": legend}),
             "position": (("site", "xyz"), data["position_A"], {"unit": "angstrom"}),
             "layer": (("site",), data["layer"]),
         },
@@ -522,7 +497,7 @@ def load(path, as_xarray: bool | None = None):
     ds["neighbors"] = (("site", "neighbor_slot"), data["neighbors"])
     for name, value in observables.items():
         dims = ("sample", "event_class") if value.ndim == 2 else ("sample",)
-        ds[name] = (dims, value, {"unit": {**OBSERVABLE_UNITS, **TRACER_OBSERVABLE_UNITS}.get(name, "")})
+        ds[name] = (dims, value, {"unit": OBSERVABLE_UNITS.get(name, "")})
     if analysis is not None:
         frames = analysis["frames"]
         for column in frames:
@@ -556,7 +531,7 @@ def info(path) -> str:
         n = obs["contact_fraction/value"].shape[0]
         lines.append(f"samples         {n}")
         if n:
-            last = {k: obs[f"{k}/value"][n - 1] for k in OBSERVABLE_UNITS if k != "event_counts"}
+            last = {k: obs[f"{k}/value"][n - 1] for k in OBSERVABLE_UNITS if k in obs and k != "event_counts"}
             for k, v in last.items():
                 unit = OBSERVABLE_UNITS[k]
                 lines.append(f"  final {k:26s} {float(v):.6g} {'' if unit == '1' else unit}".rstrip())

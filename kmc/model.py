@@ -1,18 +1,19 @@
 """Energy model and rate rules: turns settings + lattice into the tables the engine uses.
 
-Configuration energy (species 0 vacancy, 1 Li, 2 Mg):
+Configuration energy (site codes of kmc.species: 0 vacancy, 1 host, 2 solute):
 
     E = sum_{1st-neighbour pairs} pair_eV[c][A][B] + sum_sites site_eV[layer][A]
         + interface_vacancy_pair_eV * (number of vacancy-vacancy pairs at distance a within L1)
 
 * pair_eV[0] (bulk bonds): -phi(A,B) between metals, 0 for anything with a vacancy.
-* pair_eV[1] (bonds touching L1): the same metal bonds, plus the interface Mg-vacancy repulsion.
+* pair_eV[1] (bonds touching L1): the same metal bonds, plus the interface solute-vacancy repulsion.
 * site_eV[layer][vacancy] = per-layer vacancy energy delta(l) relative to bulk;
   site_eV[L1][metal] = -adhesion(metal) (contact with the electrolyte);
   site_eV[bottom][metal] = bonds to the bulk continuation below the box (mean-field composition).
 
-Hops: rate = nu exp(-Ea/kT) with Ea = max(E_kra + dE/2, dE, 0), so k_fwd/k_bwd = exp(-dE/kT)
-exactly (E_kra is symmetric in the two end points).
+Hops: rate = nu exp(-Ea/kT) with the barrier and KRA rules of kmc.rates (the one copy of each),
+so k_fwd/k_bwd = exp(-dE/kT) exactly.  ``total_energy`` is the reference that the engine's local
+energy differences (kmc.rates.hop_energy_change_eV) must reproduce.
 """
 from __future__ import annotations
 
@@ -23,9 +24,9 @@ import numpy as np
 
 from kmc import units
 from kmc.config import Settings
-from kmc.engine import LI, MG, VAC
+from kmc.rates import RATE_CACHE_SIZE, RateModel, barrier_eV, bulk_rate_lookup, kra_eV
+from kmc.species import HOST, SOLUTE, VACANCY
 from lattices import Lattice, build_bcc
-
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,7 @@ class EnergyModel:
     pair_eV: np.ndarray          # (2, 3, 3) bond energies: [bulk, touching L1][A][B]
     site_eV: np.ndarray          # (n_layers, 3) per-site energies by layer and species
     l1_vacancy_pair_eV: float    # vacancy-vacancy pair at distance a within L1
-    kra_eV: np.ndarray           # (3,) [Li, Li with a Mg neighbour at either end, Mg]
+    kra_eV: np.ndarray           # (3,) [host, host with a solute next to either end, solute]
     attempt_frequency_Hz: float
     kT_eV: float
     has_interface: bool
@@ -55,16 +56,15 @@ class EnergyModel:
             q = lattice.l1_second_neighbors
             for c in range(q.shape[1]):
                 ok = (q[:, c] > l1)
-                e += self.l1_vacancy_pair_eV * np.count_nonzero((occ[l1[ok]] == VAC) & (occ[q[ok, c]] == VAC))
+                e += self.l1_vacancy_pair_eV * np.count_nonzero((occ[l1[ok]] == VACANCY) & (occ[q[ok, c]] == VACANCY))
         return float(e)
 
-    def hop_rate(self, dE_eV: float, kra_eV: float) -> float:
-        """nu exp(-Ea/kT), Ea = max(E_kra + dE/2, dE, 0): k(dE)/k(-dE) = exp(-dE/kT) exactly."""
-        return self.attempt_frequency_Hz * math.exp(-self.barrier_eV(dE_eV, kra_eV) / self.kT_eV)
+    def hop_rate(self, dE_eV: float, kra: float) -> float:
+        """nu exp(-Ea/kT) with Ea from kmc.rates.barrier_eV: k(dE)/k(-dE) = exp(-dE/kT) exactly.
 
-    @staticmethod
-    def barrier_eV(dE_eV: float, kra_eV: float) -> float:
-        return max(kra_eV + 0.5 * dE_eV, dE_eV, 0.0)
+        Evaluated as exp(-Ea / kT); the engine's interface rates use exp(-Ea * (1/kT)), which can
+        differ in the last bit (tests compare the two with rtol 1e-9)."""
+        return self.attempt_frequency_Hz * math.exp(-barrier_eV(dE_eV, kra) / self.kT_eV)
 
     def bulk_layers(self, n_layers: int) -> np.ndarray:
         """uint8 per layer: 1 where a vacancy's hops may use ``bulk_rate_table``.
@@ -82,23 +82,30 @@ class EnergyModel:
         return ok
 
     def bulk_rate_table(self) -> np.ndarray:
-        """Hop rates in the bulk, indexed [species-1, dLi+8, dMg+8, Mg nearby].
+        """Hop rates in the bulk, indexed [species-1, dHost+8, dSolute+8, solute nearby].
 
         Away from the interface a hop's energy change depends only on the hopping species and on
-        how many Li and Mg neighbours it has after the hop minus before (dLi, dMg in -8..8), since
-        bulk bonds with a vacancy cost nothing; the KRA depends on the species and on whether an
-        Mg is next to either end.  The engine looks rates up here instead of calling exp.
+        how many host and solute neighbours it has after the hop minus before (in -8..8), since
+        bulk bonds with a vacancy cost nothing; the KRA depends on the species and on whether a
+        solute is next to either end.  The engine looks rates up here instead of calling exp.
         """
-        assert not self.pair_eV[0, VAC].any(), "bulk bonds with a vacancy must be zero for the table"
+        assert not self.pair_eV[0, VACANCY].any(), "bulk bonds with a vacancy must be zero for the table"
         table = np.zeros((2, 17, 17, 2))
-        for x in (LI, MG):
-            for d_li in range(-8, 9):
-                for d_mg in range(-8, 9):
-                    dE = self.pair_eV[0, x, LI] * d_li + self.pair_eV[0, x, MG] * d_mg
+        for x in (HOST, SOLUTE):
+            for d_host in range(-8, 9):
+                for d_solute in range(-8, 9):
+                    dE = self.pair_eV[0, x, HOST] * d_host + self.pair_eV[0, x, SOLUTE] * d_solute
                     for near in (0, 1):
-                        kra = self.kra_eV[2] if x == MG else self.kra_eV[1 if near else 0]
-                        table[x - 1, d_li + 8, d_mg + 8, near] = self.hop_rate(dE, kra)
+                        table[x - 1, d_host + 8, d_solute + 8, near] = self.hop_rate(dE, kra_eV(x, near, self.kra_eV))
         return table
+
+    def rate_model(self, n_layers: int, exit_per_s: float, layer_kind: np.ndarray) -> RateModel:
+        """What the compiled rate kernels read (kmc.rates.RateModel), with a fresh exp memo;
+        ``layer_kind`` from kmc.engine.layer_kinds(self.bulk_layers(n_layers))."""
+        return RateModel(self.pair_eV, self.site_eV, float(self.l1_vacancy_pair_eV), self.kra_eV,
+                         float(self.attempt_frequency_Hz), 1.0 / self.kT_eV, float(exit_per_s),
+                         bulk_rate_lookup(self.bulk_rate_table()), layer_kind,
+                         np.full(RATE_CACHE_SIZE, -1, np.int64), np.zeros(RATE_CACHE_SIZE, np.float64))
 
 
 def build_lattice(settings: Settings) -> Lattice:
@@ -112,26 +119,26 @@ def build_energy_model(settings: Settings, lattice: Lattice) -> EnergyModel:
     kin = settings.kinetics
     has_interface = settings.lattice.geometry == "slab"
     phi = np.zeros((3, 3))
-    phi[LI, LI] = en.li_li_bond_eV
-    phi[LI, MG] = phi[MG, LI] = en.li_mg_bond_eV
-    phi[MG, MG] = en.mg_mg_bond_eV
+    phi[HOST, HOST] = en.host_host_bond_eV
+    phi[HOST, SOLUTE] = phi[SOLUTE, HOST] = en.host_solute_bond_eV
+    phi[SOLUTE, SOLUTE] = en.solute_solute_bond_eV
     pair = np.stack([-phi, -phi])
     site = np.zeros((lattice.n_layers, 3))
     if has_interface:
-        pair[1, MG, VAC] = pair[1, VAC, MG] = en.interface_mg_vacancy_eV
+        pair[1, SOLUTE, VACANCY] = pair[1, VACANCY, SOLUTE] = en.interface_solute_vacancy_eV
         for layer, delta in enumerate(en.layer_vacancy_eV):
-            site[layer, VAC] = delta
-        site[0, LI] -= en.adhesion_li_eV
-        site[0, MG] -= en.adhesion_mg_eV
+            site[layer, VACANCY] = delta
+        site[0, HOST] -= en.adhesion_host_eV
+        site[0, SOLUTE] -= en.adhesion_solute_eV
         # Bonds from the bottom layer to the (unsimulated) bulk below, at the bulk composition.
-        x_mg = settings.composition.mg_fraction
+        x_sol = settings.composition.solute_fraction
         below = lattice.missing_below
-        for sp in (LI, MG):
-            site[-1, sp] += below * ((1 - x_mg) * pair[0, sp, LI] + x_mg * pair[0, sp, MG])
+        for sp in (HOST, SOLUTE):
+            site[-1, sp] += below * ((1 - x_sol) * pair[0, sp, HOST] + x_sol * pair[0, sp, SOLUTE])
     return EnergyModel(
         pair_eV=pair, site_eV=site,
         l1_vacancy_pair_eV=float(en.interface_vacancy_pair_eV) if has_interface else 0.0,
-        kra_eV=np.array([kin.kra_li_eV, kin.kra_li_near_mg_eV, kin.kra_mg_eV]),
+        kra_eV=np.array([kin.kra_host_eV, kin.kra_host_near_solute_eV, kin.kra_solute_eV]),
         attempt_frequency_Hz=float(kin.attempt_frequency_Hz),
         kT_eV=units.kT_eV(settings.conditions.temperature_K),
         has_interface=has_interface)

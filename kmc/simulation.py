@@ -8,16 +8,18 @@ from __future__ import annotations
 
 import math
 import signal
-import sys
 import threading
 import time as _time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
-from kmc import engine, units
+from kmc import engine, observables, sites, units
+from kmc.electrochemistry import overpotential_mV
+from kmc.observers import CheckpointSaver, FrameWriter, SeriesWriter, Tick, Trigger, progress_bar
 from kmc.config import ConfigError, Settings, load_config
-from kmc.model import LI, MG, VAC, build_energy_model, build_event_rates, build_lattice
+from kmc.model import build_energy_model, build_event_rates, build_lattice
+from kmc.species import HOST, SOLUTE, VACANCY, species_of
 
 INT64_MAX = np.iinfo(np.int64).max
 
@@ -35,12 +37,12 @@ def initial_occupancy(settings: Settings, n_sites: int) -> np.ndarray:
     comp = settings.composition
     gen = np.random.Generator(np.random.PCG64(np.random.SeedSequence([settings.run.seed, 0])))
     n_vac = int(round(comp.vacancy_fraction * n_sites))
-    n_mg = int(round(comp.mg_fraction * (n_sites - n_vac)))
-    occ = np.full(n_sites, LI, dtype=np.int8)
+    n_solute = int(round(comp.solute_fraction * (n_sites - n_vac)))
+    occ = np.full(n_sites, HOST, dtype=np.int8)
     pick = np.arange(n_sites, dtype=np.int32)   # = gen.permutation(n_sites), at half the memory
     gen.shuffle(pick)
-    occ[pick[:n_vac]] = VAC
-    occ[pick[n_vac:n_vac + n_mg]] = MG
+    occ[pick[:n_vac]] = VACANCY
+    occ[pick[n_vac:n_vac + n_solute]] = SOLUTE
     return occ
 
 
@@ -50,57 +52,13 @@ def choose_tracers(settings: Settings, occupancy: np.ndarray) -> np.ndarray:
     tr = settings.tracers
     if tr.count == 0:
         return np.zeros(0, np.int32)
-    wanted = {"all": (LI, MG), "Li": (LI,), "Mg": (MG,)}[tr.species]
+    wanted = (HOST, SOLUTE) if tr.species == "all" else (species_of(settings).code_of(tr.species),)
     candidates = np.flatnonzero(np.isin(occupancy, wanted)).astype(np.int32)
     if tr.count > candidates.size:
         raise ConfigError(f"tracers.count = {tr.count} but the box holds only {candidates.size} "
                           f"atoms of species {tr.species!r}; allowed: 0 <= count <= {candidates.size}")
     gen = np.random.Generator(np.random.PCG64(np.random.SeedSequence([settings.run.seed, 2])))
     return np.sort(gen.choice(candidates, size=tr.count, replace=False)).astype(np.int32)
-
-
-@dataclass
-class Every:
-    """A schedule in one unit: fires each time ``value`` passes the next multiple of ``interval``."""
-    interval: float
-    next_at: float = field(init=False)
-
-    def __post_init__(self):
-        self.next_at = self.interval if self.interval > 0 else math.inf
-
-    def due(self, value: float) -> bool:
-        return value >= self.next_at
-
-    def restore(self, next_at: float):
-        self.next_at = next_at
-
-    def advance(self, value: float):
-        while self.next_at <= value:
-            self.next_at += self.interval
-
-
-class Trigger:
-    """Fires when any of its schedules (events, kMC seconds, stripped atoms) comes due."""
-
-    def __init__(self, events: int, seconds: float, strip_atoms: float):
-        self.events = Every(events)
-        self.seconds = Every(seconds)
-        self.atoms = Every(strip_atoms)
-
-    def due(self, n_events, t, n_strip) -> bool:
-        return self.events.due(n_events) or self.seconds.due(t) or self.atoms.due(n_strip)
-
-    def advance(self, n_events, t, n_strip):
-        self.events.advance(n_events)
-        self.seconds.advance(t)
-        self.atoms.advance(n_strip)
-
-    def positions(self) -> np.ndarray:
-        return np.array([self.events.next_at, self.seconds.next_at, self.atoms.next_at])
-
-    def restore(self, positions):
-        for schedule, next_at in zip((self.events, self.seconds, self.atoms), positions):
-            schedule.restore(float(next_at))
 
 
 @dataclass
@@ -124,19 +82,19 @@ class Simulation:
     # Every mutable array of a run: a checkpoint holds them all, and restoring them (plus the
     # scalars in get_state) continues the trajectory bit for bit.  Engine state arrays added
     # later must be listed here; tests/test_resume.py fails otherwise.
-    STATE_ARRAYS = ("site_word", "l1_li", "l1_li_pos", "l1_vac",
+    STATE_ARRAYS = ("site_word", "l1_host", "l1_host_pos", "l1_vac",
                     "l1_vac_pos", "ints", "counts", "clock", "rng", "layer_vacancies", "layer_vacancy_time",
                     "layer_last_time", "vacancy_site", "vacancy_rates", "stamp", "tracer_site",
                     "tracer_initial_site", "tracer_species", "tracer_jumps", "tracer_of_site", "_rate_cache_key", "_rate_cache_val")
     # Mutable arrays rebuilt from the others on restore instead of saved: the rate sum tree, whose
     # leaves are the rate rows summed in order (engine.rebuild_tree), so it comes back bit for bit,
-    # and, in runs with room for more than engine.MAX_WORD_INDEX vacancies, each site's vacancy
+    # and, in runs with room for more than sites.MAX_WORD_INDEX vacancies, each site's vacancy
     # index, which vacancy_site inverts.
     DERIVED_ARRAYS = ("tree", "site_vacancy")
 
     def __init__(self, settings: Settings, occupancy: np.ndarray | None = None):
-        """``occupancy`` (int8 per site: 0 vacancy, 1 Li, 2 Mg) starts the run from a given
-        configuration instead of the config's random alloy."""
+        """``occupancy`` (int8 per site: kmc.species codes 0 vacancy, 1 host, 2 solute) starts the
+        run from a given configuration instead of the config's random alloy."""
         self.settings = settings
         self.lattice = build_lattice(settings)
         self.model = build_energy_model(settings, self.lattice)
@@ -147,8 +105,8 @@ class Simulation:
             occupancy = initial_occupancy(settings, lat.n_sites)
         else:
             occupancy = np.asarray(occupancy)
-            if occupancy.shape != (lat.n_sites,) or not np.isin(occupancy, (VAC, LI, MG)).all():
-                raise ValueError(f"occupancy must be {lat.n_sites} values of 0 (vacancy), 1 (Li) or 2 (Mg) "
+            if occupancy.shape != (lat.n_sites,) or not np.isin(occupancy, (VACANCY, HOST, SOLUTE)).all():
+                raise ValueError(f"occupancy must be {lat.n_sites} values of {species_of(settings).legend()} "
                                  f"for this box; got shape {occupancy.shape}")
             occupancy = occupancy.astype(np.int8, copy=True)
         spl = lat.sites_per_layer
@@ -159,14 +117,14 @@ class Simulation:
         # vacancy_site); otherwise that array is empty.
         self.site_word = np.zeros(lat.n_sites, np.uint32)
         self.site_vacancy = np.zeros(0, np.int32)
-        self.l1_li = np.zeros(spl, np.int32)
-        self.l1_li_pos = np.zeros(spl, np.int32)
+        self.l1_host = np.zeros(spl, np.int32)
+        self.l1_host_pos = np.zeros(spl, np.int32)
         self.l1_vac = np.zeros(spl, np.int32)
         self.l1_vac_pos = np.zeros(spl, np.int32)
         self.ints = np.zeros(engine.N_INTS, np.int64)
         self.counts = np.zeros(len(engine.EVENT_CLASSES), np.int64)
         self.clock = np.zeros(1, np.float64)
-        vacancy_layers = np.flatnonzero(occupancy == VAC) // lat.sites_per_layer
+        vacancy_layers = np.flatnonzero(occupancy == VACANCY) // lat.sites_per_layer
         self.layer_vacancies = np.bincount(vacancy_layers, minlength=lat.n_layers).astype(np.int64)
         self.layer_vacancy_time = np.zeros(lat.n_layers, np.float64)   # integral of count dt, s
         self.layer_last_time = np.zeros(lat.n_layers, np.float64)
@@ -183,16 +141,24 @@ class Simulation:
         if self.tracer_site.size:
             self.tracer_of_site[:] = -1
             self.tracer_of_site[self.tracer_site] = np.arange(self.tracer_site.size, dtype=np.int32)
-        self._bulk_rates = engine.bulk_rate_lookup(self.model.bulk_rate_table())
-        self._layer_kinds = engine.layer_kinds(self.model.bulk_layers(self.lattice.n_layers))
-        # Memo of exp(-Ea/kT) for the engine; -1 is the bit pattern of no float Ea can take (a NaN).
-        self._rate_cache_key = np.full(engine.RATE_CACHE_SIZE, -1, np.int64)
-        self._rate_cache_val = np.zeros(engine.RATE_CACHE_SIZE, np.float64)
+        self._geometry = lat.geometry()
+        self._layer_kinds = engine.layer_kinds(self.model.bulk_layers(lat.n_layers))
+        # The rate kernels' inputs; the memo of exp(-Ea/kT) in it is mutable state (a checkpoint
+        # keeps it: its key -1 is the bit pattern of no float Ea can take, a NaN).
+        rate_model = self.model.rate_model(lat.n_layers, self.rates.exit_per_bottom_vacancy_per_s,
+                                           self._layer_kinds)
+        self._rate_cache_key, self._rate_cache_val = rate_model.memo_key, rate_model.memo_val
+        self._rate_model = rate_model
+        r = self.rates
+        self._drive = engine.Drive(r.strip_total_per_s, r.creep_per_void_site_full_contact_per_s,
+                                   r.creep_stress_exponent, r.create_total_per_s,
+                                   settings.composition.solute_fraction, self.model.has_interface)
         # The sum tree is sized to the vacancy count (it doubles when a vacancy is added to a
         # full one): every level it has beyond that costs each rate update a step.
-        n_vac = int(np.count_nonzero(occupancy == VAC))
+        n_vac = int(np.count_nonzero(occupancy == VACANCY))
         self._allocate(n_vac + 1, occupancy)
         self.schedules = None   # (frames, series) output schedules, made by the first run()
+        self._tracer_summary = (-1, {})
         self._stop_signal = None
 
     # -- checkpoint state ----------------------------------------------------------------------
@@ -221,6 +187,7 @@ class Simulation:
         self._rebuild_tree()
         self._place_vacancy_indices()
         self.events = int(state["events"])
+        self._tracer_summary = (-1, {})
         if "schedules" in state:
             self.schedules = self._make_schedules()
             for trigger, positions in zip(self.schedules, state["schedules"]):
@@ -231,17 +198,14 @@ class Simulation:
         return cls(load_config(path, overrides))
 
     # -- engine plumbing ---------------------------------------------------------------------
-    def _model_args(self):
-        m, r = self.model, self.rates
-        return (m.pair_eV, m.site_eV, m.l1_vacancy_pair_eV, m.kra_eV, m.attempt_frequency_Hz,
-                1.0 / m.kT_eV, m.has_interface, r.exit_per_bottom_vacancy_per_s,
-                self._bulk_rates, self._layer_kinds, self._rate_cache_key, self._rate_cache_val)
-
-    def _lattice_args(self):
-        lat = self.lattice
-        return (lat.engine_neighbors, lat.cells[0], lat.cells[1], lat.sites_per_layer, lat.n_layers,
-                lat.periodic_z, self.site_word, lat.opposite_slot, lat.l1_second_neighbors,
-                self.site_vacancy)
+    def _kernel_state(self):
+        """The arrays the kernels work on, in their groups (rebuilt on every call: growth and
+        restore replace arrays)."""
+        rate_model = self._rate_model._replace(memo_key=self._rate_cache_key, memo_val=self._rate_cache_val)
+        state = engine.State(self.site_word, self.site_vacancy, self.vacancy_site, self.vacancy_rates,
+                             self.tree, self.stamp, self.ints)
+        contact = engine.Contact(self.l1_host, self.l1_host_pos, self.l1_vac, self.l1_vac_pos)
+        return rate_model, state, contact
 
     def _allocate(self, capacity: int, occupancy: np.ndarray | None = None):
         """Room for ``capacity`` vacancies (rounded up to a power of two).
@@ -268,11 +232,11 @@ class Simulation:
             self.stamp[:n] = old_stamp[:n]
             self._place_vacancy_indices()
         else:
-            if cap > engine.MAX_WORD_INDEX:
+            if cap > sites.MAX_WORD_INDEX:
                 self.site_vacancy = np.zeros(self.lattice.n_sites, np.int32)
-            engine.init_state(occupancy, *self._lattice_args(), self.vacancy_site, self.vacancy_rates,
-                              self.stamp, self.l1_li, self.l1_li_pos, self.l1_vac, self.l1_vac_pos,
-                              self.ints, *self._model_args())
+            self.tree = np.zeros(2 * cap, np.float64)
+            rate_model, state, contact = self._kernel_state()
+            engine.init_state(occupancy, self._geometry, rate_model, state, contact, self.model.has_interface)
         self._rebuild_tree()
 
     def _rebuild_tree(self):
@@ -281,9 +245,9 @@ class Simulation:
         engine.rebuild_tree(self.vacancy_rates, int(self.ints[engine.I_NVAC]), self.tree)
 
     def _place_vacancy_indices(self):
-        """Past engine.MAX_WORD_INDEX vacancies of capacity the indices move from the site words
+        """Past sites.MAX_WORD_INDEX vacancies of capacity the indices move from the site words
         to site_vacancy (kept in step by the engine from then on)."""
-        if self.capacity <= engine.MAX_WORD_INDEX:
+        if self.capacity <= sites.MAX_WORD_INDEX:
             self.site_vacancy = np.zeros(0, np.int32)
             return
         n = int(self.ints[engine.I_NVAC])
@@ -293,17 +257,13 @@ class Simulation:
     def step(self, max_events: int, t_stop=math.inf, strip_stop=INT64_MAX, contact_stop=-1) -> str:
         """Run up to ``max_events`` events (fewer if a limit is met); return the stop reason."""
         while True:
-            r = self.rates
-            code, done = engine.run_chunk(
-                *self._lattice_args(), self.vacancy_site,
-                self.vacancy_rates, self.tree, self.capacity, self.stamp, self.l1_li,
-                self.l1_li_pos, self.l1_vac, self.l1_vac_pos, self.ints, self.counts, self.clock,
-                self.rng, self.layer_vacancies, self.layer_vacancy_time, self.layer_last_time,
-                self.tracer_of_site, self.tracer_site, self.tracer_jumps,
-                *self._model_args(), r.strip_total_per_s,
-                r.creep_per_void_site_full_contact_per_s, r.creep_stress_exponent,
-                r.create_total_per_s, self.settings.composition.mg_fraction,
-                max_events, float(t_stop), int(strip_stop), int(contact_stop))
+            rate_model, state, contact = self._kernel_state()
+            tally = engine.Tally(self.counts, self.clock, self.rng, self.layer_vacancies,
+                                 self.layer_vacancy_time, self.layer_last_time)
+            tracers = engine.Tracers(self.tracer_of_site, self.tracer_site, self.tracer_jumps)
+            limits = engine.Limits(int(max_events), float(t_stop), int(strip_stop), int(contact_stop))
+            code, done = engine.run_chunk(self._geometry, rate_model, state, contact, tally, tracers,
+                                          self._drive, limits)
             self.events += done
             max_events -= done
             if code != engine.ST_CAPACITY:
@@ -314,7 +274,7 @@ class Simulation:
     @property
     def occupancy(self) -> np.ndarray:
         """Species per site now (int8: 0 vacancy, 1 Li, 2 Mg); a new array on every call."""
-        return engine.occupancy_from_words(self.site_word)
+        return sites.occupancy_from_words(self.site_word)
 
     @property
     def time_s(self) -> float:
@@ -339,46 +299,34 @@ class Simulation:
 
     def tracer_summary(self) -> dict:
         """Mean squared displacement (A^2) and mean jump count of the tracers still in the box,
-        per species; NaN for a species with no tracer left."""
+        per species; NaN for a species with no tracer left.  Computed once per event count (the
+        four tracer observables read it)."""
+        if self._tracer_summary[0] == self.events:
+            return self._tracer_summary[1]
         present = self.tracer_site >= 0
         r2 = (self.tracer_displacements_A() ** 2).sum(axis=1)
         jumps = self.tracer_jumps.sum(axis=1)
         out = {}
-        for name, code in (("li", LI), ("mg", MG)):
+        for name, code in (("host", HOST), ("solute", SOLUTE)):
             sel = present & (self.tracer_species == code)
             n = int(sel.sum())
             out[f"tracer_msd_{name}"] = float(r2[sel].mean()) if n else math.nan
             out[f"tracer_jumps_{name}"] = float(jumps[sel].mean()) if n else math.nan
+        self._tracer_summary = (self.events, out)
         return out
 
     def observables(self) -> dict:
-        """Scalar observables of the current state (names and units as written to HDF5)."""
-        spl = self.lattice.sites_per_layer
-        ints = self.ints
-        li, mg = int(ints[engine.I_NL1_LI]), int(ints[engine.I_NL1_MG])
-        charge = self.stripped_atoms * self.charge_per_atom_mAh_cm2
-        slab = self.model.has_interface
-        obs = {
-            "contact_fraction": (li + mg) / spl if slab else math.nan,
-            "stripped_charge": charge,
-            "stripped_monolayers": self.stripped_atoms / spl,
-            "physical_time": units.physical_time_s(charge, self.settings.conditions.current_density_mA_cm2),
-            "vacancy_count": int(ints[engine.I_NVAC]),
-            "interface_vacancy_count": int(ints[engine.I_NL1_VAC]) if slab else 0,
-            "interface_mg_fraction": (mg / (li + mg) if li + mg else math.nan) if slab else math.nan,
-            "event_counts": self.counts.copy(),
-        }
-        if self.tracer_site.size:
-            obs.update(self.tracer_summary())
-        return obs
+        """Every observable the run records, now (kmc.observables: names and units as written to HDF5)."""
+        return observables.values(self)
 
     # -- full run ---------------------------------------------------------------------------
-    def _write_frame(self, writer):
+    def write_frame(self, writer):
+        """Write the current occupancy (and tracer displacements) as a frame."""
         tracers = (self.tracer_displacements_A(), self.tracer_site) if self.tracer_site.size else None
         writer.write_frame(self.events, self.time_s, self.occupancy, tracers)
 
     def _atoms(self, mAh_cm2: float) -> float:
-        """Stripped Li atoms that make ``mAh_cm2`` of charge (0 stays 0: "off")."""
+        """Stripped host atoms that make ``mAh_cm2`` of charge (0 stays 0: "off")."""
         return mAh_cm2 / self.charge_per_atom_mAh_cm2 if mAh_cm2 > 0 else 0.0
 
     def _make_schedules(self):
@@ -386,6 +334,27 @@ class Simulation:
         atoms = self._atoms
         return (Trigger(out.frame_every_events, out.frame_every_s, atoms(out.frame_every_mAh_cm2)),
                 Trigger(out.series_every_events, out.series_every_s, atoms(out.series_every_mAh_cm2)))
+
+    def stop_conditions(self) -> "StopConditions":
+        """The configured stops in the engine's terms (events, s, stripped atoms, L1 metal atoms)."""
+        run = self.settings.run
+        spl = self.lattice.sites_per_layer
+        by_charge = math.ceil(self._atoms(run.stop_stripped_mAh_cm2) - 1e-9) if run.stop_stripped_mAh_cm2 else INT64_MAX
+        by_monolayers = math.ceil(run.stop_stripped_monolayers * spl - 1e-9) if run.stop_stripped_monolayers else INT64_MAX
+        by_contact = int(math.floor(run.stop_contact_fraction * spl)) if run.stop_contact_fraction else -1
+        by_overpotential = -1
+        if run.stop_overpotential_mV and self.model.has_interface:
+            # eta falls as contact rises: the cut-off is reached at the most L1 metal atoms whose
+            # overpotential (the observable's own formula) is at or above it
+            cond = self.settings.conditions
+            eta = overpotential_mV(cond.current_density_mA_cm2, np.arange(spl + 1) / spl,
+                                   cond.exchange_current_mA_cm2, cond.temperature_K)
+            reached = np.flatnonzero(eta >= run.stop_overpotential_mV)
+            by_overpotential = int(reached[-1]) if reached.size else -1
+        return StopConditions(events=run.max_events or INT64_MAX, time_s=run.stop_time_s or math.inf,
+                              strip_by_charge=by_charge, strip_by_monolayers=by_monolayers,
+                              contact_by_fraction=by_contact, contact_by_overpotential=by_overpotential,
+                              wall_s=run.stop_wall_s or math.inf)
 
     def request_stop(self, signum=None, frame=None):
         """Ask a running ``run()`` to stop cleanly after the current chunk (the SIGINT/SIGTERM handler)."""
@@ -399,25 +368,22 @@ class Simulation:
         file for ``kmc run --resume``.  A simulation restored from a checkpoint continues where
         it stopped; the output schedules carry on from their saved positions.
         """
-        s = self.settings
-        run = s.run
-        q = self.charge_per_atom_mAh_cm2
         fresh = self.schedules is None
         if fresh:
             self.schedules = self._make_schedules()
         frames, series = self.schedules
-        stop_events = run.max_events or INT64_MAX
-        stop_time = run.stop_time_s or math.inf
-        stop_strip = math.ceil(self._atoms(run.stop_stripped_mAh_cm2) - 1e-9) if run.stop_stripped_mAh_cm2 else INT64_MAX
-        spl = self.lattice.sites_per_layer
-        stop_contact = int(math.floor(run.stop_contact_fraction * spl)) if run.stop_contact_fraction else -1
-
-        bar = _progress_bar(progress, stop_strip if stop_strip < INT64_MAX else None, q)
+        stop = self.stop_conditions()
+        chunk_events = self.settings.run.chunk_events
+        observers = [FrameWriter(writer, frames), SeriesWriter(writer, series)]
+        if checkpointer is not None:
+            observers.append(CheckpointSaver(checkpointer, writer))
+        bar = progress_bar(progress, stop.strip_atoms if stop.strip_atoms < INT64_MAX else None,
+                           self.charge_per_atom_mAh_cm2)
+        if bar is not None:
+            observers.append(bar)
         if writer is not None and fresh:
-            self._write_frame(writer)
-            writer.write_series(self.events, self.time_s, self.observables())
-            if checkpointer is not None:
-                checkpointer.save(self, writer)
+            for observer in observers:
+                observer.start(self)
         self._stop_signal = None
         handlers = _install_stop_handlers(self.request_stop)
         wall0 = _time.perf_counter()
@@ -425,43 +391,24 @@ class Simulation:
         reason = "events"
         try:
             while True:
-                next_events = min(frames.events.next_at, series.events.next_at, stop_events)
-                chunk = int(min(run.chunk_events, next_events - self.events))
-                t_stop = min(frames.seconds.next_at, series.seconds.next_at, stop_time)
+                next_events = min(frames.events.next_at, series.events.next_at, stop.events)
+                chunk = int(min(chunk_events, next_events - self.events))
+                t_stop = min(frames.seconds.next_at, series.seconds.next_at, stop.time_s)
                 strip_stop = min(math.ceil(frames.atoms.next_at - 1e-9) if frames.atoms.next_at < math.inf else INT64_MAX,
                                  math.ceil(series.atoms.next_at - 1e-9) if series.atoms.next_at < math.inf else INT64_MAX,
-                                 stop_strip)
-                reason = self.step(chunk, t_stop, strip_stop, stop_contact)
-                n, t, ns = self.events, self.time_s, self.stripped_atoms
-                interrupted = self._stop_signal is not None
-                finished = (n >= stop_events or t >= stop_time or ns >= stop_strip
-                            or reason in ("contact", "no_events", "no_strippable_li"))
-                frame_due = frames.due(n, t, ns) or finished
-                if writer is not None:
-                    if frame_due:
-                        self._write_frame(writer)
-                    if frame_due or series.due(n, t, ns):  # every frame has its observables sample
-                        writer.write_series(n, t, self.observables())
-                frames.advance(n, t, ns)
-                series.advance(n, t, ns)
-                # a checkpoint with every frame, and on a wall-clock interval between frames
-                if checkpointer is not None and not finished and (frame_due or interrupted or checkpointer.due()):
-                    checkpointer.save(self, writer)
-                if bar is not None:
-                    wall = _time.perf_counter() - wall0
-                    bar.update(ns - bar.n if bar.total else 0)
-                    bar.set_postfix_str(f"{n / max(wall, 1e-9) / 1e6:.2f} M ev/s, "
-                                        f"{ns * q:.3g} mAh/cm2, contact {self.observables()['contact_fraction']:.3f}")
-                if interrupted and not finished:
+                                 stop.strip_atoms)
+                reason = self.step(chunk, t_stop, strip_stop, stop.contact_atoms)
+                tick = Tick(self.events, self.time_s, self.stripped_atoms, finished=False,
+                            interrupted=self._stop_signal is not None)
+                ending = stop.reason(tick, reason, _time.perf_counter() - wall0)
+                tick.finished = ending is not None
+                for observer in observers:
+                    observer.on_tick(self, tick)
+                if tick.interrupted and not tick.finished:
                     reason = "interrupted"
                     break
-                if finished:
-                    if n >= stop_events:
-                        reason = "max_events"
-                    elif t >= stop_time:
-                        reason = "stop_time"
-                    elif ns >= stop_strip:
-                        reason = "stripped_charge"
+                if tick.finished:
+                    reason = ending
                     break
         except KeyboardInterrupt:
             # Raised outside a stop handler (e.g. a run not in the main thread): the state may be
@@ -485,6 +432,45 @@ class Simulation:
         return result
 
 
+@dataclass(frozen=True)
+class StopConditions:
+    """A run's stop conditions in the engine's terms (INT64_MAX / inf / -1: not set)."""
+    events: int
+    time_s: float
+    strip_by_charge: int
+    strip_by_monolayers: int
+    contact_by_fraction: int        # stop when L1 metal atoms <= this
+    contact_by_overpotential: int
+    wall_s: float
+
+    @property
+    def strip_atoms(self) -> int:
+        return min(self.strip_by_charge, self.strip_by_monolayers)
+
+    @property
+    def contact_atoms(self) -> int:
+        return max(self.contact_by_fraction, self.contact_by_overpotential)
+
+    def reason(self, tick: Tick, engine_reason: str, wall_s: float) -> str | None:
+        """Why the run ends after this tick (its stop reason), or None if it goes on."""
+        if tick.events >= self.events:
+            return "max_events"
+        if tick.time_s >= self.time_s:
+            return "stop_time"
+        if tick.stripped_atoms >= self.strip_by_charge:
+            return "stripped_charge"
+        if tick.stripped_atoms >= self.strip_by_monolayers:
+            return "stripped_monolayers"
+        if engine_reason == "contact":
+            # both thresholds are L1 atom counts; the overpotential one names the cut-off
+            return "overpotential" if self.contact_by_overpotential >= self.contact_by_fraction else "contact"
+        if engine_reason in ("no_events", "no_strippable_host"):
+            return engine_reason
+        if wall_s >= self.wall_s:
+            return "wall_time"
+        return None
+
+
 def _install_stop_handlers(handler):
     """Route SIGINT and SIGTERM to ``handler`` while a run is going (main thread only: Python
     delivers signals there).  Returns the previous handlers for _restore_handlers."""
@@ -500,12 +486,3 @@ def _install_stop_handlers(handler):
 def _restore_handlers(previous):
     for sig, handler in previous.items():
         signal.signal(sig, handler)
-
-
-def _progress_bar(progress, total_atoms, q):
-    if progress is None:
-        progress = sys.stderr.isatty()
-    if not progress:
-        return None
-    from tqdm import tqdm
-    return tqdm(total=total_atoms, unit=" atoms stripped", dynamic_ncols=True, leave=False, file=sys.stderr)

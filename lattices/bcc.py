@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from lattices.neighbours import Geometry, fill_neighbours_001
+
 # Orthogonal cells for each interface normal, in cubic-lattice units (a).  The rows are the
 # cell's x, y, z axes (z = interface normal) expressed in cubic coordinates; the cell's edge
 # lengths are the row norms.  Each cell holds an integer number of BCC sites.
@@ -63,13 +65,13 @@ class Lattice:
     def neighbors(self) -> np.ndarray:
         return self.neighbors_of_layers(0, self.n_layers)
 
-    @property
-    def engine_neighbors(self) -> np.ndarray:
-        """Neighbour table for the engine: empty for [001], whose neighbours the engine computes
-        from the site index (see kmc.engine._frame)."""
-        if self.stored_neighbors is not None:
-            return self.stored_neighbors
-        return np.zeros((0, 8), np.int32)
+    def geometry(self) -> Geometry:
+        """What compiled kernels need to name neighbours (lattices.neighbours): the stored table,
+        or an empty one for [001], whose neighbours follow from the site index."""
+        table = self.stored_neighbors if self.stored_neighbors is not None else np.zeros((0, 8), np.int32)
+        nx, ny, _ = self.cells
+        return Geometry(table, nx, ny, self.sites_per_layer, self.n_layers, self.periodic_z,
+                        self.opposite_slot, self.l1_second_neighbors)
 
     @property
     def positions_A(self) -> np.ndarray:
@@ -143,7 +145,7 @@ def build_bcc(cells, orientation: str = "001", lattice_constant_A: float = 3.51,
 
 
 # [001] neighbour slot order: dz up (toward L1) first, then down; within each,
-# (dx, dy) = (-,-), (-,+), (+,-), (+,+).  kmc.engine._nb computes the same table by arithmetic.
+# (dx, dy) = (-,-), (-,+), (+,-), (+,+), as lattices.neighbours names them.
 _SIGNS_001 = [(sx, sy, sz) for sz in (0, 1) for sx in (0, 1) for sy in (0, 1)]
 
 
@@ -168,31 +170,12 @@ def _build_001(nx: int, ny: int, nz: int, a: float, periodic_z: bool) -> Lattice
 
 def _neighbors_001(nx: int, ny: int, nz: int, periodic_z: bool, layers: tuple[int, int]) -> np.ndarray:
     """(l1 - l0, ny, nx, 8) int32 first-neighbour table of layers l0..l1-1 (``layers=(l0, l1)``)
-    of the [001] build.
-
-    Site s = layer*nx*ny + iy*nx + ix.  Even layers (L1 among them) sit on the body-centre
-    sublattice, offset by a/2 in x and y; a first neighbour in layer l+-1 lies half a cell away,
-    which in the neighbouring layer's indices is a shift of (dx > 0) - (l odd) cells.
-    """
-    n_layers = 2 * nz
-    spl = nx * ny
+    of the [001] build, from the compiled index arithmetic the engine uses
+    (``lattices.neighbours``)."""
     first, last = layers
-    # int32 index arithmetic keeps the build's temporaries small (4 bytes per site per slot)
-    layer = np.arange(first, last, dtype=np.int32).reshape(-1, 1, 1)
-    iy = np.arange(ny, dtype=np.int32).reshape(1, -1, 1)
-    ix = np.arange(nx, dtype=np.int32).reshape(1, 1, -1)
-    odd = layer % 2
-    shape = (last - first, ny, nx)
-    neighbors = np.empty(shape + (8,), np.int32)
-    for d, (sx, sy, sz) in enumerate(_SIGNS_001):
-        jx = (ix + sx - odd) % nx
-        jy = (iy + sy - odd) % ny
-        jl = layer + (1 if sz else -1)
-        if periodic_z:
-            jl = jl % n_layers
-        jl_ok = np.where((jl >= 0) & (jl < n_layers), jl, -1)
-        neighbors[..., d] = np.where(jl_ok >= 0, jl_ok * np.int32(spl), -1) + (jy * np.int32(nx) + jx) * (jl_ok >= 0)
-    return neighbors
+    out = np.empty(((last - first) * ny * nx, 8), np.int32)
+    fill_neighbours_001(nx, ny, 2 * nz, periodic_z, first, last, out)
+    return out.reshape(last - first, ny, nx, 8)
 
 
 def _positions_001(nx: int, ny: int, nz: int, a: float, layers: tuple[int, int]) -> np.ndarray:

@@ -7,7 +7,7 @@ import numpy as np
 
 from kmc import benchmark as bm
 from kmc.config import load_config
-from kmc.model import LI, VAC
+from kmc.species import HOST, VACANCY
 from kmc.simulation import Simulation
 
 ROOT = bm.PARAMS.parent.parent
@@ -15,10 +15,10 @@ ROOT = bm.PARAMS.parent.parent
 
 def _bulk_with_vacancies(sites):
     settings = load_config(bm.PARAMS, ["lattice.geometry=bulk", "lattice.cells=[4,4,4]",
-                                       "composition.mg_fraction=0", "run.max_events=1"])
+                                       "composition.solute_fraction=0", "run.max_events=1"])
     probe = Simulation(settings)
-    occupancy = np.full(probe.lattice.n_sites, LI, np.int8)
-    occupancy[list(sites)] = VAC
+    occupancy = np.full(probe.lattice.n_sites, HOST, np.int8)
+    occupancy[list(sites)] = VACANCY
     return Simulation(settings, occupancy=occupancy), probe.lattice.neighbors
 
 

@@ -13,7 +13,7 @@ BAD_SETS = {
     "wrong type": (["run.seed=abc"], "run.seed"),
     "float for int": (["lattice.cells=[4,4,4.5]"], "lattice.cells"),
     "negative current": (["conditions.current_density_mA_cm2=-0.5"], "conditions.current_density_mA_cm2"),
-    "composition out of range": (["composition.mg_fraction=1.5"], "composition.mg_fraction"),
+    "composition out of range": (["composition.solute_fraction=1.5"], "composition.solute_fraction"),
     "negative vacancy fraction": (["composition.vacancy_fraction=-0.1"], "composition.vacancy_fraction"),
     "box too small": (["lattice.cells=[1,4,4]"], "lattice.cells"),
     "bad boundary": (["boundary.bottom=open"], "boundary.bottom"),
@@ -55,10 +55,10 @@ def test_bad_file_contents(tmp_path, li_params):
 
 
 def test_missing_required_physics_key(tmp_path, li_params):
-    text = "\n".join(l for l in li_params.read_text().splitlines() if not l.startswith("kra_mg_eV"))
+    text = "\n".join(l for l in li_params.read_text().splitlines() if not l.startswith("kra_solute_eV"))
     p = tmp_path / "p.toml"
     p.write_text(text)
-    with pytest.raises(ConfigError, match="kinetics.kra_mg_eV"):
+    with pytest.raises(ConfigError, match="kinetics.kra_solute_eV"):
         load_config(p)
 
 
@@ -87,7 +87,7 @@ def test_overrides_and_immutability(li_params):
 def test_params_show_json(li_params):
     r = CliRunner().invoke(main, ["params", "show", "li_li2s", "--json"])
     assert r.exit_code == 0
-    assert json.loads(r.output)["energy"]["li_li_bond_eV"] == 0.125
+    assert json.loads(r.output)["energy"]["host_host_bond_eV"] == 0.125
     r = CliRunner().invoke(main, ["params", "show", "no_such_chemistry"])
     assert r.exit_code == 2 and "li_li2s" in r.stderr
 

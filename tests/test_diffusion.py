@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 
 from kmc.config import load_config
-from kmc.model import LI, build_energy_model
+from kmc.model import build_energy_model
+from kmc.species import HOST
 from lattices import build_bcc
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -145,7 +146,7 @@ def test_mg_arrhenius_ratio_against_model():
     for T in (dv.T25, dv.T60):
         r = dv.mg_run(T, 0.02, 16, seeds=2, events=15_000_000, log=print, block_m=(5,))
         blk = r["blocks_5"]
-        f_single, _ = dv.exact_correlation_factor(r["model"], 16, cfg.lattice.lattice_constant_A, dv.MG)
+        f_single, _ = dv.exact_correlation_factor(r["model"], 16, cfg.lattice.lattice_constant_A, dv.SOLUTE)
         q_d, q_d_err = blk["r2_over_lam2_expected"] / f_single, blk["r2_over_lam2_expected_err"] / f_single
         print(f"T={T} K: Mg jumps measured/analytic {blk['jumps_over_analytic']:.4f} +- "
               f"{blk['jumps_over_analytic_err']:.4f}; D measured/analytic {q_d:.4f} +- {q_d_err:.4f}; "

@@ -5,10 +5,11 @@ import math
 import numpy as np
 import pytest
 
-from kmc import engine
+from kmc import engine, rates, sites
 from kmc.config import load_config
-from kmc.model import LI, MG, VAC
+from kmc.species import HOST, SOLUTE, VACANCY
 from kmc.simulation import Simulation
+from lattices import neighbours
 
 
 def reference_rates(sim):
@@ -20,20 +21,19 @@ def reference_rates(sim):
     out = {}
     for k in range(int(sim.ints[engine.I_NVAC])):
         v = int(sim.vacancy_site[k])
-        row = np.zeros(engine.N_SLOTS)
+        row = np.zeros(rates.N_SLOTS)
         for d in range(8):
             j = int(nbr[v, d])
-            if j < 0 or occ[j] == VAC:
+            if j < 0 or occ[j] == VACANCY:
                 continue
             x = occ[j]
-            occ[v], occ[j] = x, VAC
+            occ[v], occ[j] = x, VACANCY
             dE = model.total_energy(occ, lat) - e0
-            occ[v], occ[j] = VAC, x
-            near = any(occ[n] == MG for end, other in ((v, j), (j, v)) for n in nbr[end] if n >= 0 and n != other)
-            kra = model.kra_eV[2] if x == MG else model.kra_eV[1 if near else 0]
-            row[d] = model.hop_rate(dE, kra)
+            occ[v], occ[j] = VACANCY, x
+            near = any(occ[n] == SOLUTE for end, other in ((v, j), (j, v)) for n in nbr[end] if n >= 0 and n != other)
+            row[d] = model.hop_rate(dE, rates.kra_eV(x, near, model.kra_eV))
         if v // lat.sites_per_layer == lat.n_layers - 1:
-            row[engine.EXIT_SLOT] = sim.rates.exit_per_bottom_vacancy_per_s
+            row[rates.EXIT_SLOT] = sim.rates.exit_per_bottom_vacancy_per_s
         out[k] = row
     return out
 
@@ -45,14 +45,14 @@ def assert_site_state_matches(sim):
     occ = sim.occupancy
     nbr = sim.lattice.neighbors
     words = sim.site_word.astype(np.int64)
-    for species in (VAC, LI, MG):
+    for species in (VACANCY, HOST, SOLUTE):
         expected = ((occ[nbr] == species) & (nbr >= 0)).sum(axis=1)
-        np.testing.assert_array_equal((words >> (engine.COUNT_BITS * species)) & 15, expected,
+        np.testing.assert_array_equal((words >> (sites.COUNT_BITS * species)) & 15, expected,
                                       err_msg=f"neighbour counts of species {species}")
     n = int(sim.ints[engine.I_NVAC])
-    sites = sim.vacancy_site[:n]
-    assert np.array_equal(np.flatnonzero(occ == VAC), np.sort(sites))
-    stored = sim.site_vacancy[sites] if sim.site_vacancy.size else words[sites] >> engine.INDEX_SHIFT
+    vacant = sim.vacancy_site[:n]
+    assert np.array_equal(np.flatnonzero(occ == VACANCY), np.sort(vacant))
+    stored = sim.site_vacancy[vacant] if sim.site_vacancy.size else words[vacant] >> sites.INDEX_SHIFT
     np.testing.assert_array_equal(stored, np.arange(n), err_msg="vacancy index of each vacancy's site")
 
 
@@ -72,21 +72,21 @@ def assert_rates_match(sim):
 
 
 CASES = {
-    "limg_slab_001": ["lattice.cells=[3,3,4]", "composition.mg_fraction=0.2",
+    "limg_slab_001": ["lattice.cells=[3,3,4]", "composition.solute_fraction=0.2",
                       "composition.vacancy_fraction=0.15", "conditions.stack_pressure_MPa=20",
                       "run.acceleration=1e9"],
-    "limg_slab_110": ["lattice.cells=[3,3,3]", "lattice.orientation='110'", "composition.mg_fraction=0.2",
+    "limg_slab_110": ["lattice.cells=[3,3,3]", "lattice.orientation='110'", "composition.solute_fraction=0.2",
                       "composition.vacancy_fraction=0.15", "conditions.stack_pressure_MPa=20",
                       "run.acceleration=1e9"],
-    "limg_bulk": ["lattice.cells=[4,4,4]", "lattice.geometry='bulk'", "composition.mg_fraction=0.1",
+    "limg_bulk": ["lattice.cells=[4,4,4]", "lattice.geometry='bulk'", "composition.solute_fraction=0.1",
                   "composition.vacancy_fraction=0.05", "run.max_events=1"],
     # boxes big enough for the interior fast path (engine._refresh_interior) to run
-    "limg_bulk_interior": ["lattice.cells=[9,7,8]", "lattice.geometry='bulk'", "composition.mg_fraction=0.1",
+    "limg_bulk_interior": ["lattice.cells=[9,7,8]", "lattice.geometry='bulk'", "composition.solute_fraction=0.1",
                            "composition.vacancy_fraction=0.04", "run.max_events=1"],
-    "limg_slab_interior": ["lattice.cells=[7,7,8]", "composition.mg_fraction=0.1",
+    "limg_slab_interior": ["lattice.cells=[7,7,8]", "composition.solute_fraction=0.1",
                            "composition.vacancy_fraction=0.05", "conditions.stack_pressure_MPa=20",
                            "run.acceleration=1e9"],
-    "limg_deep_slab_reservoir": ["lattice.cells=[3,3,5]", "composition.mg_fraction=0.15",
+    "limg_deep_slab_reservoir": ["lattice.cells=[3,3,5]", "composition.solute_fraction=0.15",
                                  "composition.vacancy_fraction=0.1", "boundary.bottom='reservoir'",
                                  "boundary.supersaturation=1e6", "energy.layer_vacancy_eV=[0.0,-0.07,0.02]"],
 }
@@ -120,14 +120,14 @@ def test_rates_equal_reference_after_every_event_at_the_interface(limg_params):
 
 def _counts(sim):
     occ = sim.occupancy
-    return (int((occ == VAC).sum()), int((occ == LI).sum()), int((occ == MG).sum()))
+    return (int((occ == VACANCY).sum()), int((occ == HOST).sum()), int((occ == SOLUTE).sum()))
 
 
 @pytest.mark.parametrize("bottom", ["sink", "reservoir", "closed"])
 def test_conservation_per_event_class(limg_params, bottom):
     """Each event changes atom and vacancy numbers exactly as its class says."""
     sim = Simulation(load_config(limg_params, [
-        "lattice.cells=[4,4,3]", "composition.mg_fraction=0.1", "composition.vacancy_fraction=0.05",
+        "lattice.cells=[4,4,3]", "composition.solute_fraction=0.1", "composition.vacancy_fraction=0.05",
         f"boundary.bottom='{bottom}'", "boundary.supersaturation=1e4", "conditions.stack_pressure_MPa=50",
         "run.acceleration=1e9", "conditions.temperature_K=400"]))
     seen = np.zeros(len(engine.EVENT_CLASSES), bool)
@@ -145,7 +145,7 @@ def test_conservation_per_event_class(limg_params, bottom):
         v0, li0, mg0 = before
         v1, li1, mg1 = _counts(sim)
         assert v1 + li1 + mg1 == n_sites
-        if cls in ("hop_li", "hop_mg", "creep_refill", "null"):
+        if cls in ("hop_host", "hop_solute", "creep_refill", "null"):
             assert (v1, li1, mg1) == (v0, li0, mg0)
         elif cls == "strip":
             assert (v1, li1, mg1) == (v0 + 1, li0 - 1, mg0)       # only Li is stripped
@@ -154,9 +154,9 @@ def test_conservation_per_event_class(limg_params, bottom):
         elif cls == "enter_bulk":
             assert v1 == v0 + 1 and li1 + mg1 == li0 + mg0 - 1
         assert v1 == int(sim.ints[engine.I_NVAC])
-        assert np.array_equal(np.bincount(sim.lattice.layer[sim.occupancy == VAC], minlength=sim.lattice.n_layers),
+        assert np.array_equal(np.bincount(sim.lattice.layer[sim.occupancy == VACANCY], minlength=sim.lattice.n_layers),
                               sim.layer_vacancies)
-    expected = {"hop_li", "hop_mg", "strip", "creep_refill"}
+    expected = {"hop_host", "hop_solute", "strip", "creep_refill"}
     expected |= {"exit_bulk"} if bottom != "closed" else set()
     expected |= {"enter_bulk"} if bottom == "reservoir" else set()
     assert expected <= {c for c, s in zip(engine.EVENT_CLASSES, seen) if s}
@@ -165,7 +165,7 @@ def test_conservation_per_event_class(limg_params, bottom):
 
 
 def test_chunking_does_not_change_results(limg_params):
-    over = ["lattice.cells=[4,4,3]", "composition.mg_fraction=0.1", "run.acceleration=1e8"]
+    over = ["lattice.cells=[4,4,3]", "composition.solute_fraction=0.1", "run.acceleration=1e8"]
     a = Simulation(load_config(limg_params, over))
     b = Simulation(load_config(limg_params, over))
     a.step(20000)
@@ -189,13 +189,13 @@ def test_capacity_growth_is_transparent(li_params):
 
 
 def test_vacancy_indices_in_words_or_per_site_array_give_the_same_run(li_params, monkeypatch):
-    """Vacancy indices live in the site words up to engine.MAX_WORD_INDEX of capacity and in a
+    """Vacancy indices live in the site words up to sites.MAX_WORD_INDEX of capacity and in a
     per-site array beyond; a run that moves them to the array when its capacity grows past the
     limit (lowered here to 64) follows the same trajectory as one that keeps them in the words."""
     over = ["lattice.cells=[12,12,3]", "run.acceleration=1e9"]
     a = Simulation(load_config(li_params, over))
     a.step(30000)
-    monkeypatch.setattr(engine, "MAX_WORD_INDEX", 64)
+    monkeypatch.setattr(sites, "MAX_WORD_INDEX", 64)
     b = Simulation(load_config(li_params, over))
     assert b.capacity <= 64 and b.site_vacancy.size == 0
     b.step(30000)
@@ -237,7 +237,7 @@ def test_tree_find_reaches_the_leaf_holding_u_and_never_an_empty_one():
     for trial in range(200):
         cap = 1 << int(rng.integers(1, 8))
         n = int(rng.integers(1, cap + 1))
-        rows = np.zeros((n, engine.N_SLOTS))
+        rows = np.zeros((n, rates.N_SLOTS))
         rows[:, 0] = rng.exponential(size=n) * (rng.random(n) < 0.5)
         rows[int(rng.integers(n)), 0] = 1.0
         tree = np.zeros(2 * cap)
@@ -258,28 +258,28 @@ def test_bulk_table_lookup_gives_the_model_rate_for_every_neighbour_count(limg_p
     sim = Simulation(load_config(limg_params, ["lattice.geometry=bulk", "lattice.cells=[4,4,4]",
                                                "run.max_events=1"]))
     model_table = sim.model.bulk_rate_table()
-    lookup = engine.bulk_rate_lookup(model_table)
+    lookup = rates.bulk_rate_lookup(model_table)
     words = np.zeros(2, np.uint32)
 
     def word(species, li, mg, vac):
-        return (species << engine.SPECIES_SHIFT) | (vac << (engine.COUNT_BITS * VAC)) | (
-            li << (engine.COUNT_BITS * LI)) | (mg << (engine.COUNT_BITS * MG))
+        return (species << sites.SPECIES_SHIFT) | (vac << (sites.COUNT_BITS * VACANCY)) | (
+            li << (sites.COUNT_BITS * HOST)) | (mg << (sites.COUNT_BITS * SOLUTE))
 
     checked = 0
-    for x in (VAC, LI, MG):
+    for x in (VACANCY, HOST, SOLUTE):
         for li_v in range(9):
             for mg_v in range(9 - li_v):
-                if (x == LI and li_v == 0) or (x == MG and mg_v == 0):
+                if (x == HOST and li_v == 0) or (x == SOLUTE and mg_v == 0):
                     continue   # j holds x and is next to v
                 for li_j in range(8):
                     for mg_j in range(8 - li_j):   # j's eighth neighbour is the vacancy at v
-                        words[0] = word(VAC, li_v, mg_v, 8 - li_v - mg_v)
+                        words[0] = word(VACANCY, li_v, mg_v, 8 - li_v - mg_v)
                         words[1] = word(x, li_j, mg_j, 8 - li_j - mg_j)
-                        rate = engine._bulk_rate(engine._bulk_key(0, words), 1, words, lookup)
-                        if x == VAC:
+                        rate = rates.bulk_rate(rates.bulk_key(0, words), 1, words, lookup)
+                        if x == VACANCY:
                             assert rate == 0.0
                             continue
-                        li_others, mg_others = li_v - (x == LI), mg_v - (x == MG)
+                        li_others, mg_others = li_v - (x == HOST), mg_v - (x == SOLUTE)
                         near = 1 if (mg_others > 0 or mg_j > 0) else 0
                         assert rate == model_table[x - 1, li_others - li_j + 8, mg_others - mg_j + 8, near]
                         checked += 1
@@ -293,8 +293,8 @@ def _interior_sites(sim):
     kinds = sim._layer_kinds
     out = []
     for s in range(lat.n_sites):
-        f = engine._frame(s, False, nx, ny, lat.sites_per_layer, lat.n_layers, lat.periodic_z)
-        if engine._event_is_interior(f, nx, ny, kinds):
+        f = neighbours.frame(s, np.zeros((0, 8), np.int32), nx, ny, lat.sites_per_layer, lat.n_layers, lat.periodic_z)
+        if engine.event_is_interior(f, nx, ny, kinds):
             out.append(s)
     return out
 
@@ -318,7 +318,7 @@ def test_interior_offsets_name_the_same_neighbours_as_the_table(limg_params, geo
             shell |= {int(n) for p in shell for n in nbr[p]}
         for p in shell:
             odd = (p // spl) & 1
-            expected = [p + engine._interior_offset(odd, d, nx, spl) for d in range(8)]
+            expected = [p + neighbours.interior_offset(odd, d, nx, spl) for d in range(8)]
             assert list(nbr[p]) == expected, (s, p)
 
 
@@ -326,13 +326,13 @@ def test_interior_offsets_name_the_same_neighbours_as_the_table(limg_params, geo
 def test_interior_fast_path_gives_the_same_run_as_the_general_path(limg_params, monkeypatch, geometry):
     """With the fast path switched off (no layer marked interior) a run follows the same
     trajectory, bit for bit, and ends with the same rates and sum tree."""
-    over = ["lattice.cells=[10,10,10]", f"lattice.geometry='{geometry}'", "composition.mg_fraction=0.1",
+    over = ["lattice.cells=[10,10,10]", f"lattice.geometry='{geometry}'", "composition.solute_fraction=0.1",
             "composition.vacancy_fraction=0.03", "run.acceleration=1e9", "run.max_events=1"]
     fast = Simulation(load_config(limg_params, over))
-    assert (fast._layer_kinds == engine.LAYER_TABLE_INTERIOR).any()
+    assert (fast._layer_kinds == rates.LAYER_TABLE_INTERIOR).any()
     monkeypatch.setattr(engine, "layer_kinds", lambda table_layers: (np.asarray(table_layers) != 0).astype(np.uint8))
     general = Simulation(load_config(limg_params, over))
-    assert not (general._layer_kinds == engine.LAYER_TABLE_INTERIOR).any()
+    assert not (general._layer_kinds == rates.LAYER_TABLE_INTERIOR).any()
     fast.step(40000)
     general.step(40000)
     assert fast.time_s == general.time_s and np.array_equal(fast.counts, general.counts)
@@ -356,16 +356,16 @@ def test_detailed_balance_single_vacancy_layer_occupancy(li_params):
     settings = load_config(li_params, [
         "lattice.cells=[3,3,5]", "composition.vacancy_fraction=0.0112", "boundary.bottom='closed'",
         "conditions.current_density_mA_cm2=0", "conditions.stack_pressure_MPa=0",
-        "conditions.temperature_K=400", "energy.adhesion_li_eV=0.40", "energy.layer_vacancy_eV=[0.0,-0.05]",
+        "conditions.temperature_K=400", "energy.adhesion_host_eV=0.40", "energy.layer_vacancy_eV=[0.0,-0.05]",
         "run.stop_stripped_mAh_cm2=0", "run.max_events=1"])
     sim = Simulation(settings)
     lat, model = sim.lattice, sim.model
-    assert int((sim.occupancy == VAC).sum()) == 1
+    assert int((sim.occupancy == VACANCY).sum()) == 1
     spl = lat.sites_per_layer
     energies = []
     for layer in range(lat.n_layers):
-        occ = np.full(lat.n_sites, LI, np.int8)
-        occ[layer * spl] = VAC
+        occ = np.full(lat.n_sites, HOST, np.int8)
+        occ[layer * spl] = VACANCY
         energies.append(model.total_energy(occ, lat))
     energies = np.array(energies)
     w = spl * np.exp(-(energies - energies.min()) / model.kT_eV)
@@ -398,7 +398,7 @@ def test_time_averaged_layer_vacancies_conserve_the_count(li_params):
     sim = Simulation(load_config(li_params, [
         "lattice.cells=[4,4,3]", "composition.vacancy_fraction=0.03", "boundary.bottom='closed'",
         "conditions.current_density_mA_cm2=0", "run.stop_stripped_mAh_cm2=0", "run.max_events=1"]))
-    n = int((sim.occupancy == VAC).sum())
+    n = int((sim.occupancy == VACANCY).sum())
     sim.step(50000)
     profile = sim.time_averaged_layer_vacancies()
     assert profile.sum() == pytest.approx(n, rel=1e-9)

@@ -9,7 +9,9 @@ from click.testing import CliRunner
 import kmc
 from kmc.cli import main
 from kmc.config import settings_from_dict
+from kmc.electrochemistry import overpotential_mV
 from kmc.io import OBSERVABLE_UNITS
+from kmc.observables import ALWAYS_RECORDED
 
 SMALL = ["--set", "lattice.cells=[6,6,4]", "--set", "run.acceleration=1e8",
          "--set", "run.stop_stripped_mAh_cm2=1e-4", "--set", "output.frame_every_mAh_cm2=2e-5",
@@ -46,7 +48,9 @@ def test_layout(limg_file):
         assert sp["time"].attrs["unit"] == "s"
         assert np.all(np.diff(sp["step"][()]) > 0)
         assert metal["neighbors"].shape == (n, 8) and metal["layer"].shape == (n,)
-        for name, unit in OBSERVABLE_UNITS.items():
+        assert set(f["observables"]) == set(ALWAYS_RECORDED)   # no tracers in this run
+        for name in ALWAYS_RECORDED:
+            unit = OBSERVABLE_UNITS[name]
             g = f[f"observables/{name}"]
             assert {"step", "time", "value"} <= set(g)
             assert g["value"].attrs["unit"] == unit
@@ -57,7 +61,7 @@ def test_layout(limg_file):
         s = settings_from_dict(tomllib.loads(toml_text))
         assert s.lattice.cells == [6, 6, 4] and par.attrs["seed"] == 1 and par.attrs["code_version"]
         assert par.attrs["run.acceleration"] == 1e8
-        assert f["run"].attrs["stop_reason"] in ("stripped_charge", "no_strippable_li")
+        assert f["run"].attrs["stop_reason"] in ("stripped_charge", "no_strippable_host")
         assert int(f["run"].attrs["count_strip"]) > 0
 
 
@@ -68,7 +72,8 @@ def test_observables_consistent_with_frames(limg_file):
         spl = int(metal.attrs["sites_per_layer"])
         frames, fsteps = metal["species/value"][()], metal["species/step"][()]
         steps = f["observables/contact_fraction/step"][()]
-        obs = {k: f[f"observables/{k}/value"][()] for k in OBSERVABLE_UNITS}
+        obs = {k: f[f"observables/{k}/value"][()] for k in ALWAYS_RECORDED}
+        par = dict(f["parameters"].attrs)
         q = f["parameters/model"].attrs["charge_per_atom_mAh_cm2"]
     for frame, step in zip(frames, fsteps):
         i = np.flatnonzero(steps == step)
@@ -80,8 +85,11 @@ def test_observables_consistent_with_frames(limg_file):
         assert obs["interface_vacancy_count"][i] == (l1 == 0).sum()
         metal_l1 = (l1 != 0).sum()
         if metal_l1:
-            assert obs["interface_mg_fraction"][i] == pytest.approx((l1 == 2).sum() / metal_l1)
+            assert obs["interface_solute_fraction"][i] == pytest.approx((l1 == 2).sum() / metal_l1)
         assert obs["stripped_charge"][i] == pytest.approx(obs["stripped_monolayers"][i] * spl * q)
+        assert obs["overpotential"][i] == pytest.approx(overpotential_mV(
+            par["conditions.current_density_mA_cm2"], (l1 != 0).mean(), par["conditions.exchange_current_mA_cm2"],
+            par["conditions.temperature_K"]))
     assert np.all(np.diff(obs["stripped_charge"]) >= 0)
 
 

@@ -50,4 +50,4 @@ def test_limg_default_runs(tmp_path):
     assert proc.returncode == 0, proc.stderr
     with h5py.File(tmp_path / "limg.h5", "r") as f:
         assert f["run"].attrs["stop_reason"] == "stripped_charge"
-        assert f["observables/interface_mg_fraction/value"][-1] > 0
+        assert f["observables/interface_solute_fraction/value"][-1] > 0

@@ -120,7 +120,7 @@ conditions.current_density_mA_cm2 = [0.5, 0.05]
         assert cfg["conditions"]["stack_pressure_MPa"] == r.varied["conditions.stack_pressure_MPa"]
         assert cfg["conditions"]["temperature_K"] == r.varied["conditions.temperature_K"]
         assert cfg["run"]["stop_stripped_mAh_cm2"] == 1e-4
-        assert cfg["composition"]["mg_fraction"] == (0.03 if "limg" in r.varied["params"] else 0.0)
+        assert cfg["composition"]["solute_fraction"] == (0.03 if "limg" in r.varied["params"] else 0.0)
         assert cfg["run"]["seed"] == r.seed
     assert len({r.seed for r in plan.runs}) == len(plan.runs)
     assert len({r.name for r in plan.runs}) == len(plan.runs)
@@ -304,7 +304,7 @@ def test_collect_gives_one_row_per_run_with_varied_parameters_and_metrics(local_
     table = pd.read_csv(io.StringIO(result.stdout))
     assert len(table) == 8
     assert {"params", "conditions.stack_pressure_MPa", "replica", "contact_fraction_final",
-            "stripped_charge_final_mAh_cm2", "vacancy_count_final", "interface_mg_fraction_final",
+            "stripped_charge_final_mAh_cm2", "vacancy_count_final", "interface_solute_fraction_final",
             "events", "events_per_s", "stop_reason", "seed", "file"} <= set(table.columns)
     marks = [c for c in table.columns if c.startswith("contact_fraction_at_")]
     assert len(marks) == 3 and "interface_void_count_final" not in table.columns

@@ -6,7 +6,7 @@ import pytest
 import kmc
 from kmc import io
 from kmc.config import ConfigError, load_config
-from kmc.model import MG, VAC
+from kmc.species import SOLUTE, VACANCY
 from kmc.simulation import Simulation
 
 SLAB = ["lattice.cells=[6,6,6]", "composition.vacancy_fraction=0.02", "run.acceleration=1e7",
@@ -54,7 +54,7 @@ def test_all_atoms_traced_jumps_equal_hops(li_params):
            "conditions.current_density_mA_cm2=0", "conditions.stack_pressure_MPa=0", "boundary.bottom=closed",
            "run.stop_stripped_mAh_cm2=0", "run.max_events=20000", "tracers.count=248"]
     sim = Simulation(load_config(li_params, cfg))
-    assert (sim.occupancy != VAC).sum() == 248
+    assert (sim.occupancy != VACANCY).sum() == 248
     sim.step(20000)
     assert sim.tracer_jumps.sum() == sim.counts[0] + sim.counts[1] == 20000
     assert unwrapped_matches(sim) < 1e-9
@@ -68,7 +68,7 @@ def test_all_atoms_traced_jumps_equal_hops(li_params):
 def test_tracer_output_in_file(tmp_path, limg_params):
     settings = load_config(limg_params, SLAB + ["tracers.count=10", "tracers.species=Mg"])
     sim = Simulation(settings)
-    assert (sim.occupancy[sim.tracer_site] == MG).all()
+    assert (sim.occupancy[sim.tracer_site] == SOLUTE).all()
     path = tmp_path / "t.h5"
     result = sim.run(io.H5Writer(path, sim), progress=False)
     with h5py.File(path) as f:
@@ -79,13 +79,13 @@ def test_tracer_output_in_file(tmp_path, limg_params):
         # where the tracers started, not where they were when the writer was made
         np.testing.assert_array_equal(tr["initial_site"][()], sim.tracer_initial_site)
         assert (tr["site"][-1] != tr["initial_site"][()]).any()
-        msd = f["observables/tracer_msd_mg/value"][()]
-        assert np.isnan(f["observables/tracer_msd_li/value"][()]).all()
+        msd = f["observables/tracer_msd_solute/value"][()]
+        assert np.isnan(f["observables/tracer_msd_host/value"][()]).all()
     present = sim.tracer_site >= 0
     assert msd[-1] == pytest.approx((sim.tracer_displacements_A()[present] ** 2).sum(1).mean())
-    assert result.observables["tracer_msd_mg"] == msd[-1]
+    assert result.observables["tracer_msd_solute"] == msd[-1]
     ds = kmc.load(path, as_xarray=False)
-    assert "tracer_msd_mg" in ds
+    assert "tracer_msd_solute" in ds
 
 
 def test_too_many_tracers_is_a_config_error(li_params):

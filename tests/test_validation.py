@@ -16,7 +16,7 @@ import wetting  # noqa: E402
 from common import simulation_with_occupancy  # noqa: E402
 
 from kmc.config import load_config  # noqa: E402
-from kmc.model import LI, MG, VAC  # noqa: E402
+from kmc.species import HOST, SOLUTE, VACANCY  # noqa: E402
 from kmc.simulation import Simulation  # noqa: E402
 
 
@@ -24,11 +24,11 @@ def test_start_from_a_given_occupancy_builds_the_same_rates(limg_params):
     """The validation scripts start from hand-made configurations (a void block, Mg in L1); the
     rebuilt engine state must equal what total-energy differences give."""
     from test_engine import assert_rates_match
-    settings = load_config(limg_params, ["lattice.cells=[4,4,3]", "composition.mg_fraction=0",
+    settings = load_config(limg_params, ["lattice.cells=[4,4,3]", "composition.solute_fraction=0",
                                          "run.acceleration=1e9"])
-    occ = np.full(Simulation(settings).lattice.n_sites, LI, np.int8)
-    occ[[0, 1, 17, 18, 40]] = VAC
-    occ[[2, 3, 33]] = MG
+    occ = np.full(Simulation(settings).lattice.n_sites, HOST, np.int8)
+    occ[[0, 1, 17, 18, 40]] = VACANCY
+    occ[[2, 3, 33]] = SOLUTE
     sim = simulation_with_occupancy(settings, occ)
     assert np.array_equal(sim.occupancy, occ)
     assert list(sim.layer_vacancies[:3]) == [2, 2, 1]
@@ -41,21 +41,21 @@ def test_segregation_prediction_equals_brute_force_enumeration(limg_params):
     """predict()'s generating-function sum equals the Boltzmann average over every configuration
     of a tiny box (16 sites, one vacancy, two Mg), both from EnergyModel.total_energy."""
     settings = load_config(limg_params, [
-        "lattice.cells=[2,2,2]", "composition.mg_fraction=0.134", "composition.vacancy_fraction=0.0625",
+        "lattice.cells=[2,2,2]", "composition.solute_fraction=0.134", "composition.vacancy_fraction=0.0625",
         "boundary.bottom=closed", "conditions.current_density_mA_cm2=0", "conditions.stack_pressure_MPa=0",
-        "conditions.temperature_K=450", "energy.adhesion_mg_eV=0.55",
+        "conditions.temperature_K=450", "energy.adhesion_solute_eV=0.55",
         "run.stop_stripped_mAh_cm2=0", "run.max_events=1"])
     sim = Simulation(settings)
     lat, model = sim.lattice, sim.model
-    assert (np.count_nonzero(sim.occupancy == VAC), np.count_nonzero(sim.occupancy == MG)) == (1, 2)
+    assert (np.count_nonzero(sim.occupancy == VACANCY), np.count_nonzero(sim.occupancy == SOLUTE)) == (1, 2)
     spl = lat.sites_per_layer
     weights, l1_mg = [], []
     for v in range(lat.n_sites):
         others = [s for s in range(lat.n_sites) if s != v]
         for pair in itertools.combinations(others, 2):
-            occ = np.full(lat.n_sites, LI, np.int8)
-            occ[v] = VAC
-            occ[list(pair)] = MG
+            occ = np.full(lat.n_sites, HOST, np.int8)
+            occ[v] = VACANCY
+            occ[list(pair)] = SOLUTE
             weights.append(model.total_energy(occ, lat))
             l1_mg.append(sum(1 for s in pair if s < spl))
     e = np.array(weights)
@@ -106,7 +106,7 @@ def test_model_young_angle_counts_every_energy_term(li_params):
     one = math.degrees(math.acos(wetting.model_cos_theta(settings, thickness_layers=1)))
     thick = math.degrees(math.acos(wetting.model_cos_theta(settings)))
     en = settings.energy
-    expected = (en.adhesion_li_eV + 2 * en.interface_vacancy_pair_eV + en.layer_vacancy_eV[1]) / (2 * en.li_li_bond_eV) - 1
+    expected = (en.adhesion_host_eV + 2 * en.interface_vacancy_pair_eV + en.layer_vacancy_eV[1]) / (2 * en.host_host_bond_eV) - 1
     print(f"Young angle: fit formula {fit:.2f}, one-layer void {one:.2f}, thick void {thick:.2f} deg")
     assert one == pytest.approx(fit, abs=1e-9) and fit == pytest.approx(93.6, abs=0.05)
     assert thick == pytest.approx(math.degrees(math.acos(expected)), abs=1e-9)

@@ -40,7 +40,9 @@ if str(ROOT) not in sys.path:
 
 from kmc import units  # noqa: E402
 from kmc.config import load_config  # noqa: E402
-from kmc.model import LI, MG, VAC, build_energy_model  # noqa: E402
+from kmc.model import build_energy_model  # noqa: E402
+from kmc.rates import fill_barriers_eV, kra_eV  # noqa: E402
+from kmc.species import HOST, SOLUTE, VACANCY  # noqa: E402
 from kmc.simulation import Simulation  # noqa: E402
 from lattices import build_bcc  # noqa: E402
 
@@ -62,7 +64,7 @@ def bulk_overrides(cells: int, temperature_K: float, mg_fraction: float, seed: i
     """
     n_sites = 2 * cells ** 3
     return ["lattice.geometry=bulk", f"lattice.cells=[{cells},{cells},{cells}]",
-            f"composition.vacancy_fraction={1.0 / n_sites!r}", f"composition.mg_fraction={mg_fraction!r}",
+            f"composition.vacancy_fraction={1.0 / n_sites!r}", f"composition.solute_fraction={mg_fraction!r}",
             f"conditions.temperature_K={temperature_K!r}", "conditions.current_density_mA_cm2=0",
             "conditions.stack_pressure_MPa=0", "boundary.bottom=closed", "run.stop_stripped_mAh_cm2=0",
             "run.max_events=1", f"run.seed={seed}", f"tracers.count={n_tracers}",
@@ -77,7 +79,7 @@ def make_bulk_sim(params: Path, cells: int, temperature_K: float, mg_fraction: f
     n_tr = {"all": n_sites - 1, "Li": n_sites - 1 - n_mg, "Mg": n_mg}[tracer_species]
     sim = Simulation(load_config(params, bulk_overrides(cells, temperature_K, mg_fraction, seed,
                                                         tracer_species, n_tr)))
-    n_vac = int(np.count_nonzero(sim.occupancy == VAC))
+    n_vac = int(np.count_nonzero(sim.occupancy == VACANCY))
     if n_vac != 1:
         raise RuntimeError(f"expected exactly one vacancy in the box, got {n_vac}")
     return sim
@@ -178,19 +180,20 @@ def hop_rates_one_vacancy(model, lattice, atoms: np.ndarray):
     gain = pair[y[:, :, None], occ[nbr][:, None, :]].sum(2) - pair[y, y]
     loss = pair[y[:, :, None], occ[nbr[nbr]]].sum(2) - pair[y, occ[s]]
     dE = gain - loss
-    mg_at_s = (occ[nbr] == MG).sum(1)[:, None] - (y == MG)
-    mg_at_n = (occ[nbr[nbr]] == MG).sum(2) - (occ[s] == MG)
-    k = np.where(y == MG, kra[2], np.where((mg_at_s > 0) | (mg_at_n > 0), kra[1], kra[0]))
-    ea = np.maximum(np.maximum(k + 0.5 * dE, dE), 0.0)
-    return model.attempt_frequency_Hz * np.exp(-ea / model.kT_eV)
+    mg_at_s = (occ[nbr] == SOLUTE).sum(1)[:, None] - (y == SOLUTE)
+    mg_at_n = (occ[nbr[nbr]] == SOLUTE).sum(2) - (occ[s] == SOLUTE)
+    ea = np.empty(dE.size)
+    fill_barriers_eV(y.astype(np.int64).ravel(), ((mg_at_s > 0) | (mg_at_n > 0)).ravel(),
+                     dE.astype(np.float64).ravel(), kra, ea)
+    return model.attempt_frequency_Hz * np.exp(-ea.reshape(dE.shape) / model.kT_eV)
 
 
 def vacancy_weights(model, lattice, atoms: np.ndarray) -> np.ndarray:
     """Boltzmann weight of the single vacancy on each site (0 where an Mg sits): a vacancy at s
     costs the bonds the Li there had, so exp(+sum pair/kT) up to a constant."""
     nbr = lattice.neighbors.astype(np.intp)
-    e = -model.pair_eV[0][LI][atoms.astype(np.intp)[nbr]].sum(1)
-    ok = atoms != MG
+    e = -model.pair_eV[0][HOST][atoms.astype(np.intp)[nbr]].sum(1)
+    ok = atoms != SOLUTE
     w = np.zeros(lattice.n_sites)
     w[ok] = np.exp(-(e[ok] - e[ok].min()) / model.kT_eV)
     return w
@@ -216,7 +219,7 @@ def _cg(matvec, b, tol=1e-12, maxiter=100_000):
     raise RuntimeError("conjugate gradients did not converge")
 
 
-def exact_correlation_factor(model, cells: int, a_A: float, species: int = LI) -> tuple[float, float]:
+def exact_correlation_factor(model, cells: int, a_A: float, species: int = HOST) -> tuple[float, float]:
     """Tracer correlation factor of one atom of ``species`` in an otherwise pure-Li periodic box of
     2*cells^3 sites with one vacancy, exactly (no sampling).  Returns (f, <cos theta>).
 
@@ -231,7 +234,7 @@ def exact_correlation_factor(model, cells: int, a_A: float, species: int = LI) -
     lat = build_bcc([cells] * 3, "001", a_A, periodic_z=True)
     nbr = lat.neighbors.astype(np.intp)
     nv = lat.neighbor_vectors_A
-    atoms = np.full(lat.n_sites, LI, np.int8)
+    atoms = np.full(lat.n_sites, HOST, np.int8)
     atoms[0] = species
     w = vacancy_weights(model, lat, atoms)
     w[0] = 0.0                                              # the tracer's own site
@@ -261,7 +264,7 @@ def exact_correlation_factor(model, cells: int, a_A: float, species: int = LI) -
 def jump_frequency_one_vacancy(model, lattice, occupancy: np.ndarray, species: int) -> float:
     """Mean jumps per second of one atom of ``species`` in a box with one vacancy, at equilibrium
     over the vacancy's position (Boltzmann over the non-Mg sites) for this arrangement of Mg."""
-    atoms = np.where(occupancy == VAC, LI, occupancy).astype(np.int8)
+    atoms = np.where(occupancy == VACANCY, HOST, occupancy).astype(np.int8)
     w = vacancy_weights(model, lattice, atoms)
     rate = hop_rates_one_vacancy(model, lattice, atoms)
     mover = atoms[lattice.neighbors]
@@ -271,25 +274,25 @@ def jump_frequency_one_vacancy(model, lattice, occupancy: np.ndarray, species: i
 
 def far_field_vacancy_fraction(model, lattice, occupancy: np.ndarray) -> float:
     """Probability that the single vacancy sits on one given site with no Mg neighbour."""
-    atoms = np.where(occupancy == VAC, LI, occupancy).astype(np.int8)
+    atoms = np.where(occupancy == VACANCY, HOST, occupancy).astype(np.int8)
     w = vacancy_weights(model, lattice, atoms)
     return float(w.max() / w.sum())      # the largest weight is that of a site with no Mg around
 
 
 def mg_vacancy_repulsion_eV(model) -> float:
     """Extra energy of a vacancy with one Mg first neighbour: phi_LiMg - phi_LiLi."""
-    return float(model.pair_eV[0, LI, LI] - model.pair_eV[0, LI, MG])
+    return float(model.pair_eV[0, HOST, HOST] - model.pair_eV[0, HOST, SOLUTE])
 
 
 def divacancy_binding_eV(model, lattice) -> float:
     """E(two separate vacancies) - E(two adjacent ones) in pure Li, from the model's total energy."""
-    occ = np.full(lattice.n_sites, LI, np.int8)
+    occ = np.full(lattice.n_sites, HOST, np.int8)
     far = int(lattice.n_sites // 2 + lattice.sites_per_layer // 2 + 3)
-    occ[0] = VAC
-    occ[far] = VAC
+    occ[0] = VACANCY
+    occ[far] = VACANCY
     e_far = model.total_energy(occ, lattice)
-    occ[far] = LI
-    occ[lattice.neighbors[0, 0]] = VAC
+    occ[far] = HOST
+    occ[lattice.neighbors[0, 0]] = VACANCY
     return e_far - model.total_energy(occ, lattice)
 
 
@@ -392,7 +395,7 @@ def mg_run(temperature_K: float, mg_fraction: float, cells: int, seeds: int, eve
         sim = make_bulk_sim(LIMG_PARAMS, cells, temperature_K, mg_fraction, seed, "Mg")
         model, lat = sim.model, sim.lattice
         lam2 = lambda2_A2(lat)
-        nu0 = jump_frequency_one_vacancy(model, lat, sim.occupancy, MG)
+        nu0 = jump_frequency_one_vacancy(model, lat, sim.occupancy, SOLUTE)
         # events per second: roughly the far-field vacancy's 8 Li hops
         gamma_li = model.attempt_frequency_Hz * math.exp(-model.kra_eV[0] / model.kT_eV)
         dt = snap_jumps / nu0
@@ -400,7 +403,7 @@ def mg_run(temperature_K: float, mg_fraction: float, cells: int, seeds: int, eve
         # the analytical Mg jump frequency for the Mg arrangement of every snapshot: the Mg move,
         # and the frequency depends on how many Mg have Mg neighbours
         ser = record(sim, dt, n_int, equilibrate_events=200_000,
-                     probe=lambda sm: jump_frequency_one_vacancy(sm.model, sm.lattice, sm.occupancy, MG))
+                     probe=lambda sm: jump_frequency_one_vacancy(sm.model, sm.lattice, sm.occupancy, SOLUTE))
         n_mg = ser.R.shape[1]
         span = ser.t[-1] - ser.t[0]
         nu_analytic.append(float(block_expected_jumps(ser, ser.t.size - 1, n_mg).sum() / (n_mg * span)))
@@ -460,9 +463,9 @@ def analytic_mg(model, lattice_cells: int, a_A: float, c_eq: float) -> dict:
     f_Mg exact for one Mg (``exact_correlation_factor`` on a large box).
     """
     lam2 = 0.75 * a_A ** 2
-    gamma = model.attempt_frequency_Hz * math.exp(-model.kra_eV[2] / model.kT_eV)
+    gamma = model.hop_rate(0.0, kra_eV(SOLUTE, False, model.kra_eV))   # dE = 0: Li all around
     eps = mg_vacancy_repulsion_eV(model)
-    f_mg, _ = exact_correlation_factor(model, lattice_cells, a_A, MG)
+    f_mg, _ = exact_correlation_factor(model, lattice_cells, a_A, SOLUTE)
     d = lam2 / 6 * 8 * gamma * c_eq * math.exp(-eps / model.kT_eV) * f_mg * units.CM2_PER_A2
     return {"D_cm2_s": d, "f_mg": f_mg, "gamma_mg_Hz": gamma, "eps_eV": eps}
 
@@ -478,7 +481,7 @@ def part_b(quick: bool, seeds: int, log):
         c_eq = math.exp(-e_f / model.kT_eV)
         c_box = 1.0 / r["n_sites"]
         scale = c_eq / c_box * units.CM2_PER_A2                 # A^2/s in the box -> cm^2/s physical
-        f_box, _ = exact_correlation_factor(model, cells, load_config(LIMG_PARAMS).lattice.lattice_constant_A, MG)
+        f_box, _ = exact_correlation_factor(model, cells, load_config(LIMG_PARAMS).lattice.lattice_constant_A, SOLUTE)
         r["f_mg_exact_single"] = f_box
         r["D_kmc_analytic_A2_s"] = r["lambda2_A2"] / 6 * r["nu_mg_analytic_Hz"] * f_box
         blk = r[f"blocks_{r['main_block']}"]

@@ -48,7 +48,7 @@ from common import ROOT, verdict  # noqa: E402
 
 from kmc import engine  # noqa: E402
 from kmc.config import load_config  # noqa: E402
-from kmc.model import LI, MG, VAC  # noqa: E402
+from kmc.species import HOST, SOLUTE, VACANCY  # noqa: E402
 from kmc.simulation import Simulation  # noqa: E402
 
 PARAMS = ROOT / "params" / "limg_li2s.toml"
@@ -56,10 +56,10 @@ PARAMS = ROOT / "params" / "limg_li2s.toml"
 # Mg fraction 0.05 -> 11 Mg (shipped: collecting them all in L1 is quick), 0.10 -> 22 Mg
 # (moderated: with -0.15 eV about 18 of them in L1 and 4 in the 180 other sites).
 CASES = {
-    "shipped": ["composition.mg_fraction=0.05"],
-    "moderated": ["composition.mg_fraction=0.10", "energy.adhesion_mg_eV=0.55"],
-    "moderated_fast": ["composition.mg_fraction=0.10", "energy.adhesion_mg_eV=0.55",
-                       "energy.interface_mg_vacancy_eV=0"],
+    "shipped": ["composition.solute_fraction=0.05"],
+    "moderated": ["composition.solute_fraction=0.10", "energy.adhesion_solute_eV=0.55"],
+    "moderated_fast": ["composition.solute_fraction=0.10", "energy.adhesion_solute_eV=0.55",
+                       "energy.interface_solute_vacancy_eV=0"],
 }
 BOX = ["lattice.cells=[6,6,3]", "conditions.temperature_K=450",
        "boundary.bottom=closed", "conditions.current_density_mA_cm2=0", "conditions.stack_pressure_MPa=0",
@@ -116,9 +116,9 @@ def predict(settings) -> Prediction:
     sim = Simulation(settings)
     lat, model = sim.lattice, sim.model
     spl, n_layers = lat.sites_per_layer, lat.n_layers
-    n_mg = int(np.count_nonzero(sim.occupancy == MG))
+    n_mg = int(np.count_nonzero(sim.occupancy == SOLUTE))
     kT = model.kT_eV
-    pure = np.full(lat.n_sites, LI, np.int8)
+    pure = np.full(lat.n_sites, HOST, np.int8)
 
     def energy(changes):
         occ = pure.copy()
@@ -128,7 +128,7 @@ def predict(settings) -> Prediction:
 
     e_pure = energy({})
     # Isolated Mg, no vacancy: one energy per layer (all sites of a layer are equivalent).
-    eps_layer = np.array([energy({layer * spl: MG}) - e_pure for layer in range(n_layers)])
+    eps_layer = np.array([energy({layer * spl: SOLUTE}) - e_pure for layer in range(n_layers)])
     seg = eps_layer - eps_layer[n_layers // 2]
 
     def l1_distribution(classes):
@@ -157,14 +157,14 @@ def predict(settings) -> Prediction:
     nbr = lat.neighbors
     for lv in range(n_layers):
         v = lv * spl
-        e0 = energy({v: VAC})
+        e0 = energy({v: VACANCY})
         near = [int(j) for j in nbr[v] if j >= 0]
         cls = {}
         for layer in range(n_layers):
             n_far = spl - (1 if layer == lv else 0) - sum(1 for j in near if j // spl == layer)
             cls[(layer, "far")] = [n_far, eps_layer[layer]]
         for j in near:
-            eps_j = energy({v: VAC, j: MG}) - e0
+            eps_j = energy({v: VACANCY, j: SOLUTE}) - e0
             key = (j // spl, round(eps_j, 9))
             if key in cls:
                 cls[key][0] += 1
@@ -228,7 +228,7 @@ def measure(settings, equilibrate_events: int, n_blocks: int, block_events: int,
     sim.step(equilibrate_events)
     events0 = sim.events
     blocks, vac = [], []
-    mg_prev = int(sim.ints[engine.I_NL1_MG])
+    mg_prev = int(sim.ints[engine.I_NL1_SOLUTE])
     exchanges = 0
 
     def vacancy_l1_integral():
@@ -240,7 +240,7 @@ def measure(settings, equilibrate_events: int, n_blocks: int, block_events: int,
         t = t_start
         for _ in range(block_events // chunk_events):
             sim.step(chunk_events)
-            mg = int(sim.ints[engine.I_NL1_MG])
+            mg = int(sim.ints[engine.I_NL1_SOLUTE])
             exchanges += mg != mg_prev
             mg_prev = mg
             weighted += mg * (sim.time_s - t)
@@ -312,10 +312,10 @@ def check(case: str, runs=None, quiet=False) -> dict:
 def sensitivity(case: str = "moderated", delta_eV: float = 0.02):
     """Predicted coverage with the segregation energy moved by +-delta_eV (through adhesion_mg_eV):
     how small an energy error the check resolves."""
-    base = load_config(PARAMS, BOX + CASES[case]).energy.adhesion_mg_eV
+    base = load_config(PARAMS, BOX + CASES[case]).energy.adhesion_solute_eV
     out = {}
     for d in (-delta_eV, delta_eV):
-        settings = closed_box_settings(case, extra=[f"energy.adhesion_mg_eV={base - d}"])
+        settings = closed_box_settings(case, extra=[f"energy.adhesion_solute_eV={base - d}"])
         out[d] = predict(settings).coverage
     return out
 

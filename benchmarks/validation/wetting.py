@@ -54,13 +54,13 @@ from common import ROOT, mean_sem, simulation_with_occupancy, verdict  # noqa: E
 from kmc import units  # noqa: E402
 from kmc.analysis import _label_voids  # noqa: E402
 from kmc.config import load_config  # noqa: E402
-from kmc.engine import LI, MG, VAC  # noqa: E402
+from kmc.species import HOST, SOLUTE, VACANCY  # noqa: E402
 from kmc.simulation import Simulation  # noqa: E402
 
 TEMPERATURE_K = 450.0
 CLOSED = ["boundary.bottom=closed", "conditions.current_density_mA_cm2=0", "conditions.stack_pressure_MPa=0",
           "run.stop_stripped_mAh_cm2=0", "run.max_events=1", "composition.vacancy_fraction=0",
-          "composition.mg_fraction=0", f"conditions.temperature_K={TEMPERATURE_K}"]
+          "composition.solute_fraction=0", f"conditions.temperature_K={TEMPERATURE_K}"]
 
 
 # ----------------------------------------------------------------------------- continuum shape
@@ -117,7 +117,7 @@ def fit_formula_cos_theta(settings) -> float:
     """Young's law as kmc/fit.py and the params comments write it: W = psi + 2 p per site,
     gamma = 2 phi per site, cos(theta) = W / gamma - 1 (93.6 deg for the shipped Li/Li2S)."""
     en = settings.energy
-    return (en.adhesion_li_eV + 2 * en.interface_vacancy_pair_eV) / (2 * en.li_li_bond_eV) - 1
+    return (en.adhesion_host_eV + 2 * en.interface_vacancy_pair_eV) / (2 * en.host_host_bond_eV) - 1
 
 
 def model_cos_theta(settings, l1_mg_coverage: float = 0.0, thickness_layers: int = 3) -> float:
@@ -132,19 +132,19 @@ def model_cos_theta(settings, l1_mg_coverage: float = 0.0, thickness_layers: int
     L1's metal sites, the ideal 2-D lattice gas that a footprint displaces adds -kT ln(1 - x) to W
     (module docstring).
     """
-    s = settings.with_overrides(["lattice.cells=[4,4,8]", "composition.mg_fraction=0",
+    s = settings.with_overrides(["lattice.cells=[4,4,8]", "composition.solute_fraction=0",
                                  "composition.vacancy_fraction=0"])
     sim = Simulation(s)
     lat, model = sim.lattice, sim.model
     spl = lat.sites_per_layer
-    mu = 4 * model.pair_eV[0, LI, LI]      # cohesive energy per Li atom of the bond model
-    full = np.full(lat.n_sites, LI, np.int8)
+    mu = 4 * model.pair_eV[0, HOST, HOST]      # cohesive energy per Li atom of the bond model
+    full = np.full(lat.n_sites, HOST, np.int8)
     e_full = model.total_energy(full, lat)
 
     def removal_per_site(layers):
         occ = full.copy()
         for layer in layers:
-            occ[layer * spl:(layer + 1) * spl] = VAC
+            occ[layer * spl:(layer + 1) * spl] = VACANCY
         return (model.total_energy(occ, lat) - e_full + len(layers) * spl * mu) / spl
 
     middle = lat.n_layers // 2
@@ -159,8 +159,8 @@ def model_cos_theta(settings, l1_mg_coverage: float = 0.0, thickness_layers: int
 def psi_for_angle(settings, theta_deg: float) -> float:
     """adhesion_li_eV that gives this Young angle with the full model energy (calibration runs)."""
     c_now = model_cos_theta(settings)
-    gamma = 2 * settings.energy.li_li_bond_eV
-    return float(settings.energy.adhesion_li_eV + gamma * (math.cos(math.radians(theta_deg)) - c_now))
+    gamma = 2 * settings.energy.host_host_bond_eV
+    return float(settings.energy.adhesion_host_eV + gamma * (math.cos(math.radians(theta_deg)) - c_now))
 
 
 @dataclass
@@ -188,7 +188,7 @@ def case_settings(case: Case, cells=(16, 16, 8), seed: int = 1):
     over = [*CLOSED, f"lattice.cells=[{cells[0]},{cells[1]},{cells[2]}]", f"run.seed={seed}", *case.overrides]
     settings = load_config(ROOT / "params" / case.params, over)
     if case.calibration_deg is not None:
-        settings = settings.with_overrides([f"energy.adhesion_li_eV={psi_for_angle(settings, case.calibration_deg)!r}"])
+        settings = settings.with_overrides([f"energy.adhesion_host_eV={psi_for_angle(settings, case.calibration_deg)!r}"])
     return settings
 
 
@@ -201,14 +201,14 @@ def initial_void(settings, footprint: int, layers: int, l1_mg_coverage: float, s
     nx, ny = lat.cells[0], lat.cells[1]
     ix = np.floor(pos[:, 0] / a + 1e-6)
     iy = np.floor(pos[:, 1] / a + 1e-6)
-    occ = np.full(lat.n_sites, LI, np.int8)
+    occ = np.full(lat.n_sites, HOST, np.int8)
     block = ((lat.layer < layers) & (np.abs(ix - nx // 2 + 0.5) < footprint / 2)
              & (np.abs(iy - ny // 2 + 0.5) < footprint / 2))
-    occ[block] = VAC
+    occ[block] = VACANCY
     if l1_mg_coverage > 0:
-        free = np.flatnonzero(occ[:lat.sites_per_layer] == LI)
+        free = np.flatnonzero(occ[:lat.sites_per_layer] == HOST)
         rng = np.random.default_rng(seed)
-        occ[rng.choice(free, int(round(l1_mg_coverage * free.size)), replace=False)] = MG
+        occ[rng.choice(free, int(round(l1_mg_coverage * free.size)), replace=False)] = SOLUTE
     return occ
 
 
@@ -276,7 +276,7 @@ def run_case(case: Case, cells=(16, 16, 8), footprint=8, layers=3, equilibrate_e
         sim = simulation_with_occupancy(settings, initial_void(settings, footprint, layers, case.l1_mg_coverage, seed))
         spl = sim.lattice.sites_per_layer
         l1 = sim.occupancy[:spl]
-        coverages.append(np.count_nonzero(l1 == MG) / np.count_nonzero(l1 != VAC))
+        coverages.append(np.count_nonzero(l1 == SOLUTE) / np.count_nonzero(l1 != VACANCY))
         sim.step(equilibrate_events)
         shapes = []
         for _ in range(snapshots):

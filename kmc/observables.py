@@ -1,0 +1,115 @@
+"""Observables of a run, each declared once: name, unit, description and how it is computed.
+
+The simulation samples them (``values``), the HDF5 writer takes names, units and descriptions from
+here, and readers (``kmc.load``, ``kmc info``) the units.  A new observable is one entry in
+``OBSERVABLES``.  Descriptions may name ``{host}`` and ``{solute}``: the run's element symbols
+are filled in when a file is written.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+
+from kmc import engine, units
+from kmc.electrochemistry import overpotential_mV
+
+
+@dataclass(frozen=True)
+class Observable:
+    name: str
+    unit: str
+    doc: str
+    compute: Callable[[Any], Any]          # Simulation -> value
+    integer: bool = False                  # stored as int64 (else float64)
+    columns: tuple[str, ...] = ()          # a vector observable's column names (event_counts)
+    tracers: bool = False                  # only in runs with tracers
+
+    def describe(self, species) -> str:
+        return self.doc.format(host=species.host, solute=species.solute)
+
+
+def _l1_metal(sim) -> tuple[int, int]:
+    ints = sim.ints
+    return int(ints[engine.I_NL1_HOST]), int(ints[engine.I_NL1_SOLUTE])
+
+
+def contact_fraction(sim) -> float:
+    if not sim.model.has_interface:
+        return math.nan
+    host, solute = _l1_metal(sim)
+    return (host + solute) / sim.lattice.sites_per_layer
+
+
+def stripped_charge(sim) -> float:
+    return sim.stripped_atoms * sim.charge_per_atom_mAh_cm2
+
+
+def _interface_solute_fraction(sim) -> float:
+    if not sim.model.has_interface:
+        return math.nan
+    host, solute = _l1_metal(sim)
+    return solute / (host + solute) if host + solute else math.nan
+
+
+def overpotential(sim) -> float:
+    """Butler-Volmer overpotential (mV) of the set current focused into the remaining contact."""
+    cond = sim.settings.conditions
+    return float(overpotential_mV(cond.current_density_mA_cm2, contact_fraction(sim),
+                                  cond.exchange_current_mA_cm2, cond.temperature_K))
+
+
+def _tracer(name):
+    return lambda sim: sim.tracer_summary()[name]
+
+
+OBSERVABLES = (
+    Observable("contact_fraction", "1", "metal-occupied L1 sites / L1 sites", contact_fraction),
+    Observable("stripped_charge", "mAh/cm^2", "charge stripped per interface area", stripped_charge),
+    Observable("stripped_monolayers", "monolayer", "stripped {host} atoms / L1 sites",
+               lambda sim: sim.stripped_atoms / sim.lattice.sites_per_layer),
+    Observable("physical_time", "s", "cell time the stripped charge takes at the set current (charge / current)",
+               lambda sim: units.physical_time_s(stripped_charge(sim),
+                                                 sim.settings.conditions.current_density_mA_cm2)),
+    Observable("vacancy_count", "1", "vacancies in the box", lambda sim: int(sim.ints[engine.I_NVAC]),
+               integer=True),
+    Observable("interface_vacancy_count", "1", "vacant L1 sites",
+               lambda sim: int(sim.ints[engine.I_NL1_VAC]) if sim.model.has_interface else 0, integer=True),
+    Observable("interface_solute_fraction", "1", "{solute} atoms / metal atoms in L1", _interface_solute_fraction),
+    Observable("overpotential", "mV",
+               "Butler-Volmer overpotential eta = (2RT/F) asinh(i / (2 i0 f)) of the set current i focused "
+               "into the contact fraction f (i0 = conditions.exchange_current_mA_cm2; inf at f = 0; kinetic "
+               "term only)", overpotential),
+    Observable("event_counts", "1", "cumulative events per class: " + ", ".join(engine.EVENT_CLASSES),
+               lambda sim: sim.counts.copy(), integer=True, columns=engine.EVENT_CLASSES),
+    Observable("tracer_msd_host", "angstrom^2",
+               "mean squared displacement of the {host} tracers still in the box (lattice jumps)",
+               _tracer("tracer_msd_host"), tracers=True),
+    Observable("tracer_msd_solute", "angstrom^2",
+               "mean squared displacement of the {solute} tracers still in the box (lattice jumps)",
+               _tracer("tracer_msd_solute"), tracers=True),
+    Observable("tracer_jumps_host", "1", "mean number of jumps per {host} tracer still in the box",
+               _tracer("tracer_jumps_host"), tracers=True),
+    Observable("tracer_jumps_solute", "1", "mean number of jumps per {solute} tracer still in the box",
+               _tracer("tracer_jumps_solute"), tracers=True),
+)
+BY_NAME = {o.name: o for o in OBSERVABLES}
+ALWAYS_RECORDED = tuple(o.name for o in OBSERVABLES if not o.tracers)   # in every run file
+UNITS = {o.name: o.unit for o in OBSERVABLES}
+
+
+def active(sim) -> tuple[Observable, ...]:
+    """The observables a run records (tracer ones only with tracers)."""
+    with_tracers = sim.tracer_site.size > 0
+    return tuple(o for o in OBSERVABLES if with_tracers or not o.tracers)
+
+
+def values(sim) -> dict:
+    """{name: value} of every observable the run records, now."""
+    return {o.name: o.compute(sim) for o in active(sim)}
+
+
+def sample_dtype(observable: Observable):
+    return np.int64 if observable.integer else np.float64

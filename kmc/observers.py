@@ -1,0 +1,148 @@
+"""Operations attached to a run on schedules: the frame and series writers, the checkpointer and
+the progress bar.  ``Simulation.run`` is a plain loop: run a chunk of events up to the next moment
+an observer or a stop condition is due, then hand every observer the ``Tick``.
+
+A ``Trigger`` fires when any of its schedules comes due: every N events, every S kMC seconds, or
+every Q stripped atoms (the charge schedules of the config, converted).  Its position is part of
+a checkpoint, so a resumed run writes its frames and samples at the same steps.
+"""
+from __future__ import annotations
+
+import math
+import sys
+import time as _time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass
+class Every:
+    """A schedule in one unit: fires each time ``value`` passes the next multiple of ``interval``."""
+    interval: float
+    next_at: float = field(init=False)
+
+    def __post_init__(self):
+        self.next_at = self.interval if self.interval > 0 else math.inf
+
+    def due(self, value: float) -> bool:
+        return value >= self.next_at
+
+    def restore(self, next_at: float):
+        self.next_at = next_at
+
+    def advance(self, value: float):
+        while self.next_at <= value:
+            self.next_at += self.interval
+
+
+class Trigger:
+    """Fires when any of its schedules (events, kMC seconds, stripped atoms) comes due."""
+
+    def __init__(self, events: int, seconds: float, strip_atoms: float):
+        self.events = Every(events)
+        self.seconds = Every(seconds)
+        self.atoms = Every(strip_atoms)
+
+    def due(self, tick: "Tick") -> bool:
+        return self.events.due(tick.events) or self.seconds.due(tick.time_s) or self.atoms.due(tick.stripped_atoms)
+
+    def advance(self, tick: "Tick"):
+        self.events.advance(tick.events)
+        self.seconds.advance(tick.time_s)
+        self.atoms.advance(tick.stripped_atoms)
+
+    def positions(self) -> np.ndarray:
+        return np.array([self.events.next_at, self.seconds.next_at, self.atoms.next_at])
+
+    def restore(self, positions):
+        for schedule, next_at in zip((self.events, self.seconds, self.atoms), positions):
+            schedule.restore(float(next_at))
+
+
+@dataclass
+class Tick:
+    """Where a run stands after a chunk, as the observers see it (in this order)."""
+    events: int
+    time_s: float
+    stripped_atoms: int
+    finished: bool           # a stop condition is met: this is the run's last tick
+    interrupted: bool        # Ctrl-C or SIGTERM arrived during the chunk
+    frame_due: bool = False  # set by the frame writer: a frame belongs to this tick
+
+
+class FrameWriter:
+    """A frame (occupancy, tracers) on its trigger and at the end of the run."""
+
+    def __init__(self, writer, trigger: Trigger):
+        self.writer, self.trigger = writer, trigger
+
+    def start(self, sim):
+        sim.write_frame(self.writer)
+
+    def on_tick(self, sim, tick: Tick):
+        tick.frame_due = self.trigger.due(tick) or tick.finished
+        if self.writer is not None and tick.frame_due:
+            sim.write_frame(self.writer)
+        self.trigger.advance(tick)
+
+
+class SeriesWriter:
+    """A sample of every observable on its trigger and with every frame."""
+
+    def __init__(self, writer, trigger: Trigger):
+        self.writer, self.trigger = writer, trigger
+
+    def start(self, sim):
+        self.writer.write_series(sim.events, sim.time_s, sim.observables())
+
+    def on_tick(self, sim, tick: Tick):
+        if self.writer is not None and (tick.frame_due or self.trigger.due(tick)):
+            self.writer.write_series(tick.events, tick.time_s, sim.observables())
+        self.trigger.advance(tick)
+
+
+class CheckpointSaver:
+    """The whole run state with every frame, when interrupted, and at least every
+    ``output.checkpoint_every_wall_s`` between frames; never at the end (the file is then
+    complete and the checkpoint is removed)."""
+
+    def __init__(self, checkpointer, writer):
+        self.checkpointer, self.writer = checkpointer, writer
+
+    def start(self, sim):
+        self.checkpointer.save(sim, self.writer)
+
+    def on_tick(self, sim, tick: Tick):
+        if not tick.finished and (tick.frame_due or tick.interrupted or self.checkpointer.due()):
+            self.checkpointer.save(sim, self.writer)
+
+
+class ProgressBar:
+    """events/s, stripped charge and contact on stderr (tqdm), after every chunk."""
+
+    def __init__(self, total_atoms, charge_per_atom_mAh_cm2: float):
+        from tqdm import tqdm
+        self.q = charge_per_atom_mAh_cm2
+        self.bar = tqdm(total=total_atoms, unit=" atoms stripped", dynamic_ncols=True, leave=False, file=sys.stderr)
+        self.wall0 = _time.perf_counter()
+
+    def start(self, sim):
+        pass
+
+    def on_tick(self, sim, tick: Tick):
+        wall = _time.perf_counter() - self.wall0
+        self.bar.update(tick.stripped_atoms - self.bar.n if self.bar.total else 0)
+        self.bar.set_postfix_str(f"{tick.events / max(wall, 1e-9) / 1e6:.2f} M ev/s, "
+                                 f"{tick.stripped_atoms * self.q:.3g} mAh/cm2, "
+                                 f"contact {sim.observables()['contact_fraction']:.3f}")
+
+    def close(self):
+        self.bar.close()
+
+
+def progress_bar(progress: bool | None, total_atoms, charge_per_atom_mAh_cm2: float):
+    """A ProgressBar if asked for (None: only when stderr is a terminal), else None."""
+    if progress is None:
+        progress = sys.stderr.isatty()
+    return ProgressBar(total_atoms, charge_per_atom_mAh_cm2) if progress else None

@@ -1,0 +1,255 @@
+"""Rate rules, compiled: the physics the engine evaluates, each rule written once.
+
+* ``barrier_eV``: Ea = max(E_kra + dE/2, dE, 0), so k(dE)/k(-dE) = exp(-dE/kT) exactly (E_kra is
+  symmetric in the two end points).  Used by the model's tables, the engine and the tests' oracle.
+* ``kra_eV``: the kinetically resolved activation barrier of a hop: the solute's own when the
+  solute hops, the host's "near solute" value when a solute neighbours either end, else the host's.
+* ``hop_energy_change_eV``: the local form of the configuration energy difference of a hop (the
+  model's ``EnergyModel.total_energy`` is the reference it must equal; tests check it after every
+  event).  A new energy term is added here and there, and nowhere else; if it reaches further
+  than the two neighbour shells of a hop's ends, the engine's refresh reach must follow
+  (ARCHITECTURE.md).
+* ``vacancy_rates``: the 9 slot rates of one vacancy: 8 hops (a table lookup in the bulk, the
+  local energy difference near the interface) and the exit into the bulk below.
+
+The engine (kmc.engine) decides which rates to recompute after an event and picks events; it
+calls ``vacancy_rates``, ``hop_rate_into`` and the bulk table kernels and nothing else of the
+physics.  ``RateModel`` groups what these kernels read.
+"""
+from __future__ import annotations
+
+from collections import namedtuple
+
+import numpy as np
+
+from kmc.jit import kernel, kernel_inlined
+from kmc.sites import COUNT_BITS, SPECIES_MASK, SPECIES_SHIFT, neighbour_count, species_at
+from kmc.species import HOST, SOLUTE, VACANCY
+from lattices.neighbours import neighbour, neighbour_frame, neighbour_layer, neighbour_sites
+
+N_SLOTS = 9      # 8 first-neighbour hops and the exit into the bulk below the box
+EXIT_SLOT = 8
+
+# Per layer, whether a vacancy's hops read the bulk table (no interface bond or site term can
+# touch them) or need the local energy difference; the engine adds a third kind for table layers
+# deep enough for its fast path (kmc.engine.layer_kinds).
+LAYER_INTERFACE, LAYER_TABLE, LAYER_TABLE_INTERIOR = 0, 1, 2
+
+# What the rate kernels read (kmc.model.EnergyModel.rate_model builds it):
+#   pair_eV        (2, 3, 3) bond energies [bulk, touching L1][A][B]
+#   site_eV        (n_layers, 3) per-site energies by layer and species
+#   l1_pair_eV     vacancy-vacancy pair at distance a within L1
+#   kra_eV         (3,) [host, host with a solute next to either end, solute]
+#   nu_Hz, inv_kT  attempt frequency and 1/kT (1/eV)
+#   exit_per_s     rate of a bottom-layer vacancy leaving into the bulk below
+#   bulk_rates     the bulk table in the engine's layout (bulk_rate_lookup)
+#   layer_kind     uint8 per layer (LAYER_*)
+#   memo_key, memo_val  direct-mapped memo of nu exp(-Ea/kT) (mutable, travels in checkpoints)
+RateModel = namedtuple("RateModel", ["pair_eV", "site_eV", "l1_pair_eV", "kra_eV", "nu_Hz", "inv_kT",
+                                     "exit_per_s", "bulk_rates", "layer_kind", "memo_key", "memo_val"])
+
+
+# ----------------------------------------------------------------------------- the rules
+@kernel
+def barrier_eV(dE_eV, kra):
+    """Ea = max(E_kra + dE/2, dE, 0): forward and backward rates obey detailed balance exactly."""
+    ea = kra + 0.5 * dE_eV
+    if ea < dE_eV:
+        ea = dE_eV
+    if ea < 0.0:
+        ea = 0.0
+    return ea
+
+
+@kernel
+def kra_eV(x, near_solute, kra):
+    """KRA barrier of a hop of species x; near_solute: a solute other than the hopping atom is a
+    first neighbour of either end."""
+    if x == SOLUTE:
+        return kra[2]
+    if near_solute:
+        return kra[1]
+    return kra[0]
+
+
+@kernel
+def fill_barriers_eV(species, near_solute, dE_eV, kra, out):
+    """out[i] = barrier_eV(dE_eV[i], kra_eV(species[i], near_solute[i], kra)) over flat arrays,
+    for numpy code that needs the rules on many hops at once (validation scripts)."""
+    for i in range(out.shape[0]):
+        out[i] = barrier_eV(dE_eV[i], kra_eV(species[i], near_solute[i], kra))
+
+
+RATE_CACHE_SIZE = 4096  # direct-mapped memo of exp(-Ea/kT): a run sees only a few hundred Ea values
+
+
+@kernel_inlined
+def arrhenius_memo(ea, nu, inv_kT, memo_key, memo_val):
+    """nu*exp(-ea*inv_kT), memoised on the exact bits of ea (so results equal the direct call)."""
+    bits = np.int64(np.float64(ea).view(np.int64))
+    h = (bits ^ (bits >> 29) ^ (bits >> 41)) & (RATE_CACHE_SIZE - 1)
+    if memo_key[h] == bits:
+        return memo_val[h]
+    r = nu * np.exp(-ea * inv_kT)
+    memo_key[h] = bits
+    memo_val[h] = r
+    return r
+
+
+# ----------------------------------------------------------------------------- bulk table
+# The engine's copy of EnergyModel.bulk_rate_table(), laid out so that a hop's index is the
+# vacancy's key plus fields read straight off the word of the site the atom comes from:
+#   BULK_STRIDE_X * x + BULK_STRIDE_HOST * (host_v - host_j + 8) + BULK_STRIDE_SOLUTE * sol_v + sol_j
+# for atom x at j hopping into the vacancy at v, with v's counts as stored (x included).  The
+# block x = VACANCY is all zeros, so a vacant neighbour reads rate 0 and the rate loop has no
+# branch on the species (one that mispredicted about every other slot: 18 -> 11 mispredictions
+# per event), and x's own bond and the solute-nearby KRA are folded into the entries.  The strides
+# are powers of two so that the index is shifts and adds (192 KB, most of it zeros never read).
+BULK_STRIDE_SOLUTE = 16
+BULK_STRIDE_HOST = 16 * BULK_STRIDE_SOLUTE
+BULK_STRIDE_X = 32 * BULK_STRIDE_HOST
+
+
+def bulk_rate_lookup(table: np.ndarray) -> np.ndarray:
+    """The engine's flat bulk table (see above) from EnergyModel.bulk_rate_table(), which is
+    indexed [x-1, dHost+8, dSolute+8, solute nearby] with x's own bond to v taken out of v's counts."""
+    out = np.zeros((3, 32, 16, 16))
+    for x in (HOST, SOLUTE):
+        for host_diff in range(-8, 9):        # host_v - host_j, host_v counting x if x is host
+            for sol_v in range(9):            # counting x if x is the solute
+                for sol_j in range(9):
+                    d_host = host_diff - (x == HOST)
+                    sol_others = sol_v - (x == SOLUTE)  # solute next to v other than x
+                    if sol_others < 0 or d_host < -8:
+                        continue              # counts that leave no room for x next to v
+                    near = 1 if (sol_others > 0 or sol_j > 0) else 0
+                    out[x, host_diff + 8, sol_v, sol_j] = table[x - 1, d_host + 8, sol_others - sol_j + 8, near]
+    return out.reshape(-1)
+
+
+@kernel
+def bulk_key(v, site_word):
+    """The vacancy's part of a bulk table index (see BULK_STRIDE_X)."""
+    return (BULK_STRIDE_HOST * (neighbour_count(site_word, v, HOST) + 8)
+            + BULK_STRIDE_SOLUTE * neighbour_count(site_word, v, SOLUTE))
+
+
+@kernel
+def bulk_rate(v_key, j, site_word, bulk_rates):
+    """Table rate of the hop from j into the bulk vacancy with key v_key (0 if j is vacant)."""
+    w = site_word[np.uint64(j)]
+    x = np.int64((w >> SPECIES_SHIFT) & SPECIES_MASK)
+    i = (v_key + BULK_STRIDE_X * x - BULK_STRIDE_HOST * np.int64((w >> (COUNT_BITS * HOST)) & 15)
+         + np.int64((w >> (COUNT_BITS * SOLUTE)) & 15))
+    return bulk_rates[np.uint64(i)]
+
+
+@kernel
+def bulk_vacancy_rates(fv, site_word, nbr, nx, spl, bulk_rates, rates, k_row):
+    """All 8 hop rates of a vacancy (frame fv) deep in the bulk (table lookups only); returns
+    their sum."""
+    total = 0.0
+    v = fv[0]
+    v_key = bulk_key(v, site_word)
+    for d in range(8):
+        j = neighbour(fv, d, nbr, nx, spl)
+        r = bulk_rate(v_key, j, site_word, bulk_rates) if j >= 0 else 0.0
+        rates[k_row, d] = r
+        total += r
+    rates[k_row, EXIT_SLOT] = 0.0
+    return total
+
+
+# ----------------------------------------------------------------------------- near the interface
+@kernel_inlined
+def _l1_vacant_pairs(s, site_word, l1_second):
+    n = 0
+    for c in range(l1_second.shape[1]):
+        q = l1_second[s, c]
+        if q >= 0 and species_at(site_word, q) == VACANCY:
+            n += 1
+    return n
+
+
+@kernel_inlined
+def hop_energy_change_eV(fv, nv, fj, x, site_word, g, m):
+    """Energy change (eV) when atom x at j hops into the vacancy at v (frames fv, fj), and whether
+    a solute other than x neighbours either end; nv holds v's neighbours (neighbour_sites), named
+    once for all 8 slots of v.
+
+    Sums, bond by bond with its class, what x gains around v (except the j-v bond, which stays an
+    x-vacancy pair) and loses around j, plus the site terms and the L1 vacancy-pair term.
+    """
+    nbr, nx, spl, l1_second = g.neighbours, g.nx, g.sites_per_layer, g.l1_second
+    pair, site, l1_pair = m.pair_eV, m.site_eV, m.l1_pair_eV
+    v, lv = fv[0], fv[1]
+    j, lj = fj[0], fj[1]
+    dE = site[lv, x] + site[lj, VACANCY] - site[lv, VACANCY] - site[lj, x]
+    near_solute = False
+    for e in range(8):
+        n = nv[e]
+        if n >= 0 and n != j:
+            sp = species_at(site_word, n)
+            c = 1 if (lv == 0 or n < spl) else 0
+            dE += pair[c, x, sp] - pair[c, VACANCY, sp]
+            if sp == SOLUTE:
+                near_solute = True
+        n = neighbour(fj, e, nbr, nx, spl)
+        if n >= 0 and n != v:
+            sp = species_at(site_word, n)
+            c = 1 if (lj == 0 or n < spl) else 0
+            dE += pair[c, VACANCY, sp] - pair[c, x, sp]
+            if sp == SOLUTE:
+                near_solute = True
+    if l1_pair != 0.0:
+        if lv == 0:
+            dE -= l1_pair * _l1_vacant_pairs(v, site_word, l1_second)
+        if lj == 0:
+            dE += l1_pair * _l1_vacant_pairs(j, site_word, l1_second)
+    return dE, near_solute
+
+
+@kernel_inlined
+def interface_hop_rate(fv, nv, fj, x, site_word, g, m):
+    """Rate of atom x at j hopping into the vacancy at v where a bond or site term is not bulk."""
+    dE, near_solute = hop_energy_change_eV(fv, nv, fj, x, site_word, g, m)
+    ea = barrier_eV(dE, kra_eV(x, near_solute, m.kra_eV))
+    return arrhenius_memo(ea, m.nu_Hz, m.inv_kT, m.memo_key, m.memo_val)
+
+
+@kernel
+def vacancy_rates(fv, site_word, g, m, rates, k_row):
+    """Fill rates[k_row, 0:9] with the rates of the vacancy with frame fv; return their sum.
+
+    In the bulk (no interface bond, no site term at either end) a hop's rate depends only on the
+    moving species and on its neighbour-count differences, and is read from the model's table.
+    """
+    nbr, nx, spl = g.neighbours, g.nx, g.sites_per_layer
+    lv = fv[1]
+    if m.layer_kind[lv] != LAYER_INTERFACE:
+        return bulk_vacancy_rates(fv, site_word, nbr, nx, spl, m.bulk_rates, rates, k_row)
+    total = 0.0
+    nv = neighbour_sites(fv, nbr, nx, spl)
+    for d in range(8):
+        j = nv[d]
+        r = 0.0
+        if j >= 0:
+            x = species_at(site_word, j)
+            if x != VACANCY:
+                fj = neighbour_frame(fv, d, j, nbr, nx, g.ny, spl, g.n_layers, g.wrap_z)
+                r = interface_hop_rate(fv, nv, fj, x, site_word, g, m)
+        rates[k_row, d] = r
+        total += r
+    r = m.exit_per_s if lv == g.n_layers - 1 else 0.0
+    rates[k_row, EXIT_SLOT] = r
+    return total + r
+
+
+@kernel
+def hop_rate_into(fn, b, mv, x, site_word, g, m):
+    """Rate of atom x at the site with frame fn hopping into the vacancy mv, its neighbour in slot b."""
+    nbr, nx, spl = g.neighbours, g.nx, g.sites_per_layer
+    if m.layer_kind[neighbour_layer(fn, b, mv, nbr, spl)] != LAYER_INTERFACE:
+        return bulk_rate(bulk_key(mv, site_word), fn[0], site_word, m.bulk_rates)
+    fm = neighbour_frame(fn, b, mv, nbr, nx, g.ny, spl, g.n_layers, g.wrap_z)
+    return interface_hop_rate(fm, neighbour_sites(fm, nbr, nx, spl), fn, x, site_word, g, m)

@@ -1,0 +1,134 @@
+"""Neighbour lookup for compiled kernels: the one place that relates a site index to its layer and
+its first neighbours.
+
+Sites are numbered layer by layer from L1 (layer 0, touching the electrolyte) downwards, so
+``layer = s // sites_per_layer``.  A [001] box needs no neighbour table (32 bytes per site): site
+s = layer*spl + iy*nx + ix, and the neighbour in slot d = 4*down + 2*sx + sy lies in layer
+layer -+ 1 at x = ix + sx - (layer odd), y = iy + sy - (layer odd), wrapped (the even layers, L1
+among them, sit on the body-centre sublattice).  Other orientations carry their table
+(``neighbours``, -1 where the slab ends); an empty table means [001] arithmetic.
+
+A site's "frame" (s, layer, layer above, layer below, y0, y1, x0, x1) holds what naming its
+neighbours needs (-1: no layer there); a neighbour's frame follows from it without a division.
+With a table only s and its layer are used.
+
+The interior offsets: away from the box edges a [001] neighbour is the site index plus an offset
+that depends only on the slot and the layer's parity; the engine's fast path names neighbours by
+them.  ``lattices.bcc`` builds its [001] neighbour table (for output files and analysis) with
+these same kernels.
+"""
+from __future__ import annotations
+
+from collections import namedtuple
+
+import numpy as np
+from numba import njit
+
+# Compiled without numba's reference counting (the kernels allocate nothing; see kmc.jit).
+compiled = njit(cache=True, _nrt=False, error_model="numpy")
+
+# What kernels need to name neighbours (numba passes a namedtuple of arrays at no cost).
+#   neighbours   int32 (n_sites, 8) table, or (0, 8) for [001] arithmetic
+#   opposite     int32 (8,): slot of the reverse vector, nbr[nbr[s, d], opposite[d]] == s
+#   l1_second    int32 (sites_per_layer, k): L1 second neighbours (distance a) lying in L1, -1 padded
+Geometry = namedtuple("Geometry", ["neighbours", "nx", "ny", "sites_per_layer", "n_layers", "wrap_z",
+                                   "opposite", "l1_second"])
+
+
+@compiled
+def frame_at(layer, iy, ix, nx, ny, spl, n_layers, wrap_z):
+    """Frame of the [001] site at (layer, iy, ix)."""
+    odd = layer & 1
+    x0 = ix - odd
+    if x0 < 0:
+        x0 = nx - 1
+    x1 = ix + 1 - odd
+    if x1 == nx:
+        x1 = 0
+    y0 = iy - odd
+    if y0 < 0:
+        y0 = ny - 1
+    y1 = iy + 1 - odd
+    if y1 == ny:
+        y1 = 0
+    up = layer - 1
+    if up < 0:
+        up = n_layers - 1 if wrap_z else -1
+    down = layer + 1
+    if down == n_layers:
+        down = 0 if wrap_z else -1
+    return (layer * spl + iy * nx + ix, layer, up, down, y0, y1, x0, x1)
+
+
+@compiled
+def frame(s, nbr, nx, ny, spl, n_layers, wrap_z):
+    """Frame of site s (with a neighbour table only s and its layer are used)."""
+    s = np.int64(s)
+    layer = s // spl
+    if nbr.shape[0] != 0:
+        return (s, layer, 0, 0, 0, 0, 0, 0)
+    r = s - layer * spl
+    iy = r // nx
+    return frame_at(layer, iy, r - iy * nx, nx, ny, spl, n_layers, wrap_z)
+
+
+@compiled
+def neighbour_001(f, d, nx, spl):
+    """[001] arithmetic: first neighbour in slot d of the site with frame f, or -1 where the slab ends."""
+    layer = f[2] if d < 4 else f[3]
+    if layer < 0:
+        return -1
+    return layer * spl + (f[5] if d & 1 else f[4]) * nx + (f[7] if d & 2 else f[6])
+
+
+@compiled
+def neighbour(f, d, nbr, nx, spl):
+    """First neighbour in slot d of the site with frame f, or -1 where the slab ends."""
+    if nbr.shape[0] != 0:
+        return np.int64(nbr[f[0], d])
+    return neighbour_001(f, d, nx, spl)
+
+
+@compiled
+def neighbour_layer(f, d, n, nbr, spl):
+    """Layer of n, the (existing) neighbour in slot d of the site with frame f."""
+    if nbr.shape[0] != 0:
+        return n // spl
+    return f[2] if d < 4 else f[3]
+
+
+@compiled
+def neighbour_frame(f, d, n, nbr, nx, ny, spl, n_layers, wrap_z):
+    """Frame of n, the (existing) neighbour in slot d of the site with frame f."""
+    if nbr.shape[0] != 0:
+        return (n, n // spl, 0, 0, 0, 0, 0, 0)
+    return frame_at(f[2] if d < 4 else f[3], f[5] if d & 1 else f[4], f[7] if d & 2 else f[6],
+                    nx, ny, spl, n_layers, wrap_z)
+
+
+@compiled
+def neighbour_sites(f, nbr, nx, spl):
+    """The 8 first neighbours of the site with frame f (-1 where the slab ends), as a tuple."""
+    return (neighbour(f, 0, nbr, nx, spl), neighbour(f, 1, nbr, nx, spl), neighbour(f, 2, nbr, nx, spl),
+            neighbour(f, 3, nbr, nx, spl), neighbour(f, 4, nbr, nx, spl), neighbour(f, 5, nbr, nx, spl),
+            neighbour(f, 6, nbr, nx, spl), neighbour(f, 7, nbr, nx, spl))
+
+
+@compiled
+def interior_offset(odd, d, nx, spl):
+    """Neighbour in slot d minus the site index, for a [001] site on a layer of parity odd whose
+    neighbours do not wrap."""
+    return (spl if d >= 4 else -spl) + ((d & 1) - odd) * nx + (((d >> 1) & 1) - odd)
+
+
+@compiled
+def fill_neighbours_001(nx, ny, n_layers, wrap_z, first, last, out):
+    """out[(s - first*spl), d] = neighbour in slot d of every site of layers first..last-1."""
+    spl = nx * ny
+    for layer in range(first, last):
+        for iy in range(ny):
+            for ix in range(nx):
+                f = frame_at(layer, iy, ix, nx, ny, spl, n_layers, wrap_z)
+                row = f[0] - first * spl
+                for d in range(8):
+                    out[row, d] = neighbour_001(f, d, nx, spl)

@@ -1,0 +1,138 @@
+"""The layering the architecture promises (ARCHITECTURE.md), checked on the code itself."""
+import ast
+import inspect
+from pathlib import Path
+
+import numpy as np
+import pytest
+from numba.core.registry import CPUDispatcher
+
+from kmc import engine, rates, sites
+from kmc.config import load_config
+from kmc.simulation import Simulation
+from lattices import neighbours
+
+ROOT = Path(__file__).resolve().parent.parent
+KERNEL_MODULES = (engine, rates, sites, neighbours)
+MAX_KERNEL_PARAMETERS = 16
+
+
+def test_no_kernel_takes_more_than_16_parameters():
+    """State travels in named groups (namedtuples), so that two swapped floats cannot compile."""
+    kernels = [(m.__name__, name, obj) for m in KERNEL_MODULES for name, obj in vars(m).items()
+               if isinstance(obj, CPUDispatcher)]
+    assert len(kernels) > 30
+    wide = {f"{m}.{name}": len(inspect.signature(k.py_func).parameters) for m, name, k in kernels
+            if len(inspect.signature(k.py_func).parameters) > MAX_KERNEL_PARAMETERS}
+    assert not wide
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text())
+    out = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            out.add(node.module)
+        elif isinstance(node, ast.Import):
+            out.update(alias.name for alias in node.names)
+    return out
+
+
+@pytest.mark.parametrize("module, forbidden", [
+    ("kmc/model.py", {"kmc.engine", "kmc.simulation", "kmc.io"}),     # the model does not know the engine
+    ("kmc/rates.py", {"kmc.engine", "kmc.simulation", "kmc.model"}),
+    ("kmc/engine.py", {"kmc.model", "kmc.simulation", "kmc.io", "kmc.config"}),
+    ("kmc/species.py", {"kmc.engine", "kmc.model", "kmc.config"}),
+    ("lattices/bcc.py", {"kmc", "kmc.engine", "kmc.model"}),
+    ("lattices/neighbours.py", {"kmc", "kmc.engine", "kmc.model"}),
+])
+def test_layers_import_only_downwards(module, forbidden):
+    imported = _imports(ROOT / module)
+    assert not {m for m in imported if m in forbidden or any(m.startswith(f + ".") for f in forbidden)}
+
+
+def test_barrier_and_kra_rules_are_written_once():
+    """The barrier rule (max(E_kra + dE/2, dE, 0)) and the near-solute KRA choice live in
+    kmc/rates.py only: no other module compares a barrier with dE or picks kra[1]/kra[2] itself."""
+    offenders = []
+    for path in list((ROOT / "kmc").rglob("*.py")) + list((ROOT / "benchmarks").rglob("*.py")):
+        if path.name == "rates.py":
+            continue
+        text = path.read_text()
+        if "0.5 * dE" in text or "kra_eV[1" in text or "kra_eV[2" in text or "kra[1 if" in text:
+            offenders.append(str(path.relative_to(ROOT)))
+    assert not offenders
+
+
+def test_barrier_rule_obeys_detailed_balance():
+    for dE in np.linspace(-0.6, 0.6, 25):
+        for kra in (0.0, 0.055, 0.102):
+            forward, backward = rates.barrier_eV(dE, kra), rates.barrier_eV(-dE, kra)
+            assert forward - backward == pytest.approx(dE, abs=1e-15)
+            assert forward >= max(dE, 0.0)
+    assert rates.kra_eV(2, False, np.array([1.0, 2.0, 3.0])) == 3.0
+    assert rates.kra_eV(1, True, np.array([1.0, 2.0, 3.0])) == 2.0
+    assert rates.kra_eV(1, False, np.array([1.0, 2.0, 3.0])) == 1.0
+
+
+def test_lattice_table_comes_from_the_engine_arithmetic():
+    """lattices.bcc's [001] neighbour table is built by the kernels the engine uses, so the two
+    cannot disagree; checked against positions (every neighbour a sqrt(3)/2 away)."""
+    from lattices import build_bcc
+    lat = build_bcc((4, 3, 3), "001", 3.51)
+    pos, nbr = lat.positions_A, lat.neighbors
+    for s in range(lat.n_sites):
+        for d in range(8):
+            n = nbr[s, d]
+            if n < 0:
+                continue
+            delta = pos[n] - pos[s]
+            delta[:2] -= np.round(delta[:2] / lat.box_A[:2]) * lat.box_A[:2]
+            np.testing.assert_allclose(delta, lat.neighbor_vectors_A[d], atol=1e-9)
+
+
+def test_solute_under_another_symbol_gives_the_same_run(limg_params, tmp_path):
+    """Species are data: Mg's numbers under the symbol 'Zn' give the Mg run bit for bit, and the
+    outputs name Zn."""
+    text = limg_params.read_text().replace('solute = "Mg"', 'solute = "Zn"')
+    renamed = tmp_path / "li_zn.toml"
+    renamed.write_text(text)
+    over = ["lattice.cells=[6,6,4]", "tracers.count=5", "tracers.species=solute"]
+    runs = [Simulation(load_config(p, over)) for p in (limg_params, renamed)]
+    for sim in runs:
+        sim.step(20000)
+    np.testing.assert_array_equal(runs[0].site_word, runs[1].site_word)
+    np.testing.assert_array_equal(runs[0].vacancy_rates, runs[1].vacancy_rates)
+    assert runs[0].time_s == runs[1].time_s
+    assert runs[0].observables()["interface_solute_fraction"] == runs[1].observables()["interface_solute_fraction"]
+    assert runs[1].settings.species.solute == "Zn"
+    from kmc.observables import BY_NAME
+    from kmc.species import species_of
+    assert "Zn atoms" in BY_NAME["interface_solute_fraction"].describe(species_of(runs[1].settings))
+
+
+def test_legacy_parameter_file_keeps_working(limg_params, tmp_path):
+    """A parameter file written before species were data (li_/mg_ keys) gives the same settings;
+    mixing a legacy key with its new name, or legacy keys with other symbols, is refused."""
+    from kmc.config import LEGACY_KEYS, ConfigError
+    text = limg_params.read_text().replace('[species]\nhost = "Li"', '[species_]\nhost = "Li"')
+    for old, new in LEGACY_KEYS.items():
+        text = text.replace(f"\n{new.split('.')[1]} =", f"\n{old.split('.')[1]} =")
+    text = "\n".join(line for line in text.splitlines() if not line.startswith(("[species_]", "host =", "solute =")))
+    legacy = tmp_path / "legacy.toml"
+    legacy.write_text(text)
+    assert "mg_fraction" in text and "solute_fraction" not in text
+    old, new = load_config(legacy), load_config(limg_params)
+    assert old.to_dict() == new.to_dict()
+    assert load_config(legacy, ["composition.mg_fraction=0.1"]).composition.solute_fraction == 0.1
+    assert load_config(legacy, ["composition.solute_fraction=0.1"]).composition.solute_fraction == 0.1
+    both = _write(tmp_path / "both.toml", text.replace("[composition]", "[composition]\nsolute_fraction = 0.1"))
+    with pytest.raises(ConfigError, match="both given"):
+        load_config(both)
+    with pytest.raises(ConfigError, match="names Li and Mg"):
+        load_config(_write(tmp_path / "zn.toml", text + '\n[species]\nsolute = "Zn"\n'))
+
+
+def _write(path, text):
+    path.write_text(text)
+    return path
