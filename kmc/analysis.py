@@ -190,10 +190,10 @@ def _label_voids(occupancy, neighbors):
 
 
 @njit(cache=True)
-def _section_runs(label, occupancy, l1_grid, neighbors):
+def _section_runs(label, occupancy, l1_grid, neighbors, layer):
     """Voids met along every L1 row (``l1_grid`` (rows, sites along x), periodic) by ``SECTION_RULE``:
     runs of equal void label, with metal stretches bridged when their ends are sites of one void
-    and every metal site of the stretch has a first neighbour (below it) in that void."""
+    and every metal site of the stretch has a first neighbour below it (layer > 0) in that void."""
     n_rows, n_cols = l1_grid.shape
     row = np.empty(n_cols, np.int64)            # void label, -1 vacancy in no void, -2 metal
     nonmetal = np.empty(n_cols, np.int64)
@@ -219,7 +219,7 @@ def _section_runs(label, occupancy, l1_grid, neighbors):
                 below = False
                 for k in range(neighbors.shape[1]):
                     nb = neighbors[s, k]
-                    if nb >= 0 and label[nb] == v:
+                    if nb >= 0 and layer[nb] > 0 and label[nb] == v:
                         below = True
                         break
                 if not below:
@@ -379,7 +379,7 @@ class RunGeometry:
     interface_area_A2: float
     column_area_A2: float
     has_interface: bool
-    l1_grid: np.ndarray            # (rows in y, sites along x) L1 site indices, both in increasing order
+    l1_grid: np.ndarray            # (rows in y, sites along x) L1 site indices, in increasing y and x
     in_plane: np.ndarray           # (n_sites, 4) int32 L1 neighbours a apart in x and y; -1 elsewhere
     section_length_um: float       # total length of all L1 rows
 
@@ -395,7 +395,7 @@ def _distinct_coordinates(values_A):
     return inverse.reshape(-1).astype(np.int64), distinct.size
 
 
-def _read_geometry(f) -> RunGeometry:
+def read_geometry(f) -> RunGeometry:
     metal = f["particles/metal"]
     position = np.ascontiguousarray(metal["position"][()], dtype=np.float64)
     layer = np.ascontiguousarray(metal["layer"][()], dtype=np.int32)
@@ -409,27 +409,36 @@ def _read_geometry(f) -> RunGeometry:
     periodic_z = boundary[2] == "periodic"
     axes = np.array([[box[0], box[1], box[2] if periodic_z else 0.0],
                      [box[0] / n_x, box[1] / n_y, spacing]])
+    neighbors = np.ascontiguousarray(metal["neighbors"][()], dtype=np.int32)
     l1 = np.flatnonzero(layer == 0)
-    # L1 of a [001] slab is a square net of pitch a: every (x, y) pair of its coordinates is a site.
-    ix, n_x1 = _distinct_coordinates(position[l1, 0])
-    iy, n_y1 = _distinct_coordinates(position[l1, 1])
-    if n_x1 * n_y1 != l1.size:
-        raise AnalysisInputError(f"the L1 sites of {f.filename} do not form a square net ({l1.size} sites on "
-                                 f"{n_x1} x and {n_y1} y positions); allowed: a run file of a [001] slab")
-    l1_grid = np.empty((n_y1, n_x1), np.int64)
-    l1_grid[iy, ix] = l1
+    # L1 as rows in y, each sorted in x (a section line runs along a row)
+    iy, n_rows = _distinct_coordinates(position[l1, 1])
+    by_row = np.lexsort((position[l1, 0], iy))
+    if l1.size % n_rows or np.any(np.bincount(iy) != l1.size // n_rows):
+        raise AnalysisInputError(f"the L1 sites of {f.filename} do not form rows of equal length in x; "
+                                 "allowed: a run file of a slab written by kmc run")
+    l1_grid = l1[by_row].reshape(n_rows, -1)
+    # In [001] no first-neighbour bond lies inside L1, whose sites form a square net of pitch a:
+    # adjacent vacant L1 sites are joined in-plane, along x and y (in [110] first neighbours do it).
     in_plane = np.full((position.shape[0], 4), -1, np.int32)
-    if not periodic_z:
-        in_plane[l1] = np.stack([l1_grid[iy, (ix + 1) % n_x1], l1_grid[iy, (ix - 1) % n_x1],
-                                 l1_grid[(iy + 1) % n_y1, ix], l1_grid[(iy - 1) % n_y1, ix]], axis=1)
+    l1_nb = neighbors[l1]
+    bonded_in_plane = np.any((l1_nb >= 0) & (layer[np.where(l1_nb >= 0, l1_nb, 0)] == 0))
+    if not periodic_z and not bonded_in_plane:
+        ix, n_x1 = _distinct_coordinates(position[l1, 0])
+        if n_x1 * n_rows != l1.size:
+            raise AnalysisInputError(f"the L1 sites of {f.filename} have no first-neighbour bond in-plane but do "
+                                     "not form a square net; allowed: a run file of a [001] or [110] slab")
+        grid = np.empty((n_rows, n_x1), np.int64)
+        grid[iy, ix] = l1
+        in_plane[l1] = np.stack([grid[iy, (ix + 1) % n_x1], grid[iy, (ix - 1) % n_x1],
+                                 grid[(iy + 1) % n_rows, ix], grid[(iy - 1) % n_rows, ix]], axis=1)
     interface_area = float(box[0] * box[1])
     return RunGeometry(
-        neighbors=np.ascontiguousarray(metal["neighbors"][()], dtype=np.int32),
-        position_A=position, layer=layer, column=column, axes=axes,
+        neighbors=neighbors, position_A=position, layer=layer, column=column, axes=axes,
         n_layers=int(metal.attrs["n_layers"]), l1_sites=int(l1.size), layer_spacing_A=spacing,
         atomic_volume_A3=a ** 3 / 2.0, interface_area_A2=interface_area,
         column_area_A2=interface_area / n_columns, has_interface=not periodic_z,
-        l1_grid=l1_grid, in_plane=in_plane, section_length_um=n_y1 * float(box[0]) * 1e-4)
+        l1_grid=l1_grid, in_plane=in_plane, section_length_um=n_rows * float(box[0]) * 1e-4)
 
 
 def _observable_at(steps_wanted, sample_steps, values):
@@ -496,7 +505,7 @@ def frame_voids(occupancy, geo: RunGeometry, min_void_nm: float = DEFAULT_MIN_VO
 
 def section_void_count(occupancy, voids: FrameVoids, geo: RunGeometry) -> int:
     """Voids met along every L1 row in x, by ``SECTION_RULE``."""
-    return int(_section_runs(voids.label, occupancy, geo.l1_grid, geo.neighbors))
+    return int(_section_runs(voids.label, occupancy, geo.l1_grid, geo.neighbors, geo.layer))
 
 
 # per-frame statistics over interface voids, in the order _quartiles returns them (widths, heights)
@@ -660,7 +669,7 @@ def compute_analysis(path, exchange_current_mA_cm2: float | None = None,
                   lambda x: x >= 0)
     check_run_file(path)
     with open_run_file(path) as f:
-        geo = _read_geometry(f)
+        geo = read_geometry(f)
         species = f["particles/metal/species"]
         frame_step = species["step"][()].astype(np.int64)
         frame_time = species["time"][()].astype(np.float64)
@@ -829,5 +838,8 @@ def load_analysis(path) -> dict:
             out[name] = _as_table({k: (ds.asstr()[()] if h5py.check_string_dtype(ds.dtype) else ds[()])
                                    for k, ds in g[name].items()})
         out["solute_profile"] = g["solute_profile"][()]
+        # TODO(lead): kmc.io.load and tests/test_io.py still read "mg_profile"; drop this alias
+        # once they read "solute_profile".
+        out["mg_profile"] = out["solute_profile"]
         out["attrs"] = {k: (v.item() if hasattr(v, "item") else v) for k, v in g.attrs.items()}
     return out
