@@ -14,7 +14,6 @@ readable as a 20-cell one.
 from __future__ import annotations
 
 import math
-from pathlib import Path
 from typing import NamedTuple
 
 import h5py
