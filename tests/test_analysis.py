@@ -532,3 +532,12 @@ def test_exchange_current_from_the_run_file(write_frames, occupancy):
     assert from_file["exchange_current_mA_cm2"] == 4.0 and from_file["exchange_current_source"] == "run file"
     assert from_file["frames"]["overpotential_mV"][0] == pytest.approx(thermal_mV * math.asinh(0.5 / (2 * 4.0 * 0.5)))
     assert compute_analysis(path, 2.0)["exchange_current_mA_cm2"] == 2.0
+
+
+def test_flat_patches_joined_in_plane_coalesce(write_frames, occupancy):
+    # two 1.23 nm wide one-layer patches (rows v = 1 and 5) become one when row v = 3 fills in
+    # between them: a coalescence of voids that share no first-neighbour bond at all
+    rows = {v: [(u, v, 0) for u in (1, 3, 5, 7)] for v in (1, 3, 5)}
+    result = compute_analysis(write_frames([occupancy(rows[1] + rows[5]), occupancy(rows[1] + rows[3] + rows[5])]))
+    assert voids_of(result, 0)["sites"].tolist() == [4, 4] and voids_of(result, 1)["sites"].tolist() == [12]
+    assert events_of(result) == [(1, "coalescence", "0,1", "0", "4,4", "12")]
