@@ -10,6 +10,6 @@ def load(path, as_xarray=None):
 
 def load_analysis(path):
     """The void analysis of a run file (written by ``kmc analyze``): per-frame, per-void and
-    per-event tables as pandas DataFrames, and the Mg profile (frame x layer)."""
+    per-event tables as pandas DataFrames, and the solute profile (frame x layer)."""
     from kmc.analysis import load_analysis as _load_analysis
     return _load_analysis(path)

@@ -2,39 +2,53 @@
 an overpotential estimate, written back into the file under ``/analysis``.
 
 Everything is computed from the file alone (frames, neighbour table, positions, layers, box,
-parameters, observables).  What a void is and how it is measured: ``VOID_DEFINITION``; how voids
-are followed between frames: ``TRACKING_RULE``; the overpotential: ``OVERPOTENTIAL_MODEL``.  All
-three are stored as attributes of ``/analysis``.
+parameters, observables).  What a void is and how it is measured: ``VOID_DEFINITION``; what a
+section counts: ``SECTION_RULE``; how voids are followed between frames: ``TRACKING_RULE``; the
+overpotential: ``OVERPOTENTIAL_MODEL``.  All are stored as attributes of ``/analysis`` with
+``format_version`` (``FORMAT_VERSION``) and the minimum void size used.
 
-``kmc analyze FILE`` (the click command ``analyze``) and ``analyze_file(path)`` write
-``/analysis``; ``load_analysis(path)`` reads it back for a notebook.
+``analyze_file(path)`` (and ``kmc analyze FILE``, kmc.cli.analyze) write ``/analysis``;
+``load_analysis(path)`` reads it back for a notebook.
 """
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
 
-import click
 import h5py
 import numpy as np
 from numba import njit
 
 from kmc import __version__
 from kmc.electrochemistry import DEFAULT_EXCHANGE_CURRENT_mA_cm2, OVERPOTENTIAL_MODEL, overpotential_mV
-from kmc.species import HOST as LI, SOLUTE as MG, VACANCY as VAC
-from kmc.errors import OneLineErrorCommand, fail
 from kmc.io import RunFileError, check_run_file, hdf5_reason, open_run_file
+from kmc.species import HOST, SOLUTE, VACANCY
 
 EVENT_KINDS = ("nucleation", "growth", "shrinkage", "coalescence", "split", "collapse", "dissolution")
 
 
+# Version of the /analysis layout and definitions; readers refuse other versions (re-run kmc analyze).
+# 1: every first-neighbour vacancy cluster was a void, section runs were raw L1 vacancy runs.
+# 2: L1 vacancies join in-plane, a minimum void width, isolated vacancies apart, section runs
+#    bridged over undercut metal, solute (not Mg) names.
+FORMAT_VERSION = 2
+
+# The smallest lateral extent (width) of a void, nm.  A vacancy is ~0.35 nm across and a
+# di- or tri-vacancy reaches ~0.5-0.9 nm; an electron-microscope section shows a gap as a void
+# only once it is a few atoms wide.  1 nm (about three Li lattice constants) keeps point defects
+# and few-vacancy clusters out of the void statistics while keeping every void the nm boxes can
+# hold; --min-void-nm 5 or 10 mimics a FIB-SEM's lateral resolution on boxes wide enough.
+DEFAULT_MIN_VOID_nm = 1.0
+
 VOID_DEFINITION = (
-    "a void is a connected cluster of vacancies through first neighbours of the file's neighbour "
-    "table (periodic in x and y); an interface void holds at least one L1 site, a buried void none "
-    "(with the [001] normal no first-neighbour bond lies inside a layer, so two L1 vacancies a apart "
-    "share a void only through a vacancy below them).  Every site counts one column wide and one "
+    "a vacancy cluster is a connected set of vacant sites, joined through first neighbours of the "
+    "file's neighbour table (periodic in x and y) and, in the contact layer L1, also in-plane between "
+    "L1 sites a apart (with the [001] normal no first-neighbour bond lies inside a layer, yet two "
+    "adjacent vacant L1 sites are one gap in the contact).  A cluster is a void when its width is at "
+    "least min_void_nm (attribute of /analysis); smaller clusters are isolated vacancies, counted per "
+    "frame but not as voids.  An interface void holds at least one L1 site, a buried void none.  "
+    "Every site counts one column wide and one "
     "layer thick: the extent along an axis is the distance between the outermost site centres plus "
     "the site pitch, measured on the periodic circle in x and y (box length minus the largest empty "
     "gap).  width = the larger x or y extent of the projection of all the void's sites on the "
@@ -43,15 +57,23 @@ VOID_DEFINITION = (
     "diameter = 2 sqrt(area / pi) with the L1 footprint area (interface void) or the projected area "
     "(buried void); centroid x, y = circular mean over the periodic box, z = mean depth.")
 
+SECTION_RULE = (
+    "an SEM-like section is an L1 row in x (periodic); each L1 site on it is read as the void it "
+    "belongs to, and a stretch of metal L1 sites between two sites of the same void is read as that "
+    "void too when every site of the stretch is undercut by it (has a first neighbour below that "
+    "belongs to the void): the section line then passes through one void, which a lone surviving "
+    "atom does not split.  Voids per um of section = runs of equal void along every L1 row / total "
+    "row length; a fully covered row is one run.")
+
 TRACKING_RULE = (
     "a void of frame t and one of frame t+1 are linked when they share a site; a void that shares "
     "no site with any void of the other frame is linked instead to every void of the other frame "
     "that holds a first neighbour of one of its sites.  Events, recorded at frame t+1: nucleation "
-    "(void without ancestor), growth / shrinkage (one ancestor with one descendant, size up / down; "
-    "equal size is no event), coalescence (void with two or more ancestors), split (void with two "
-    "or more descendants), collapse (interface void without descendant: its whole former L1 "
-    "footprint is metal again, since a vacant footprint site would link it), dissolution (buried "
-    "void without descendant).  Track ids: each ancestor passes its id to its largest descendant; "
+    "(void without ancestor, or a cluster grown to the minimum width), growth / shrinkage (one "
+    "ancestor with one descendant, size up / down; equal size is no event), coalescence (void with "
+    "two or more ancestors), split (void with two or more descendants), collapse (interface void "
+    "without descendant: its former L1 footprint is metal again, or what is left of it is narrower "
+    "than the minimum), dissolution (buried void without descendant).  Track ids: each ancestor passes its id to its largest descendant; "
     "a void offered several ids keeps that of its largest ancestor; other voids get new ids.  "
     "Voids of frame 0 get ids without nucleation events.")
 
@@ -67,9 +89,13 @@ FRAME_COLUMNS = {
     "contact_fraction": ("1", "metal-occupied L1 sites / L1 sites (NaN without an interface)"),
     "interface_void_count": ("1", "voids holding at least one L1 site"),
     "buried_void_count": ("1", "voids without an L1 site"),
+    "isolated_vacancy_count": ("1", "vacant sites in no void (single vacancies and clusters narrower "
+                                    "than min_void_nm)"),
+    "isolated_l1_vacancy_count": ("1", "vacant L1 sites in no void (lost contact that is not a void)"),
     "interface_voids_per_um2": ("um^-2", "interface voids / interface area"),
-    "interface_voids_per_um_section": ("um^-1", "runs of vacant L1 sites along every L1 row in x (periodic) "
-                                                "/ total row length: the void density an SEM cross-section sees"),
+    "interface_voids_per_um_section": ("um^-1", "voids met along every L1 row in x / total row length: "
+                                                "the void density an SEM cross-section sees "
+                                                "(/analysis attrs section_rule)"),
     "max_void_width_nm": ("nm", "largest interface-void width (NaN without interface voids)"),
     "max_void_height_nm": ("nm", "largest interface-void height (NaN without interface voids)"),
     "void_width_q1_nm": ("nm", "first quartile of interface-void widths"),
@@ -78,7 +104,8 @@ FRAME_COLUMNS = {
     "void_height_q1_nm": ("nm", "first quartile of interface-void heights"),
     "void_height_median_nm": ("nm", "median interface-void height"),
     "void_height_q3_nm": ("nm", "third quartile of interface-void heights"),
-    "interface_mg_fraction": ("1", "Mg / metal atoms in L1 (NaN without metal there or without an interface)"),
+    "interface_solute_fraction": ("1", "solute / metal atoms in L1 (NaN without metal there or without an "
+                                       "interface)"),
     "overpotential_mV": ("mV", "Butler-Volmer current-focusing estimate (see /analysis attrs overpotential_model)"),
     **{f"n_{kind}": ("1", f"{kind} events up to and including this frame") for kind in EVENT_KINDS},
 }
@@ -116,24 +143,26 @@ class AnalysisInputError(RunFileError):
 
 # ------------------------------------------------------------------------------- numba kernels
 @njit(cache=True)
-def _label_voids(occupancy, neighbors):
-    """Vacancy clusters by breadth-first search over the neighbour table.
+def _label_clusters(occupancy, neighbors, in_plane):
+    """Vacancy clusters by breadth-first search over two tables: first neighbours and the in-plane
+    L1 neighbours (``in_plane`` (n_sites, 4), -1 for no neighbour; (n_sites, 0) for none at all).
 
-    Returns ``label`` (n_sites,) void index or -1, ``order`` the vacant sites grouped by void and
-    ``start`` (n_voids + 1,) offsets into ``order``.  Voids are numbered by their lowest site.
+    Returns ``label`` (n_sites,) cluster index or -1, ``order`` the vacant sites grouped by
+    cluster and ``start`` (n_clusters + 1,) offsets into ``order``.  Clusters are numbered by
+    their lowest site.
     """
     n_sites = occupancy.shape[0]
     label = np.full(n_sites, -1, np.int32)
     n_vacant = 0
     for s in range(n_sites):
-        if occupancy[s] == VAC:
+        if occupancy[s] == VACANCY:
             n_vacant += 1
     order = np.empty(n_vacant, np.int32)
     start = np.empty(n_vacant + 1, np.int32)
     n_voids = 0
     tail = 0
     for seed in range(n_sites):
-        if occupancy[seed] != VAC or label[seed] >= 0:
+        if occupancy[seed] != VACANCY or label[seed] >= 0:
             continue
         start[n_voids] = tail
         label[seed] = n_voids
@@ -143,15 +172,70 @@ def _label_voids(occupancy, neighbors):
         while head < tail:
             site = order[head]
             head += 1
-            for k in range(neighbors.shape[1]):
-                nb = neighbors[site, k]
-                if nb >= 0 and occupancy[nb] == VAC and label[nb] < 0:
+            for k in range(neighbors.shape[1] + in_plane.shape[1]):
+                nb = neighbors[site, k] if k < neighbors.shape[1] else in_plane[site, k - neighbors.shape[1]]
+                if nb >= 0 and occupancy[nb] == VACANCY and label[nb] < 0:
                     label[nb] = n_voids
                     order[tail] = nb
                     tail += 1
         n_voids += 1
     start[n_voids] = tail
     return label, order, start[:n_voids + 1].copy()
+
+
+def _label_voids(occupancy, neighbors):
+    """Vacancy clusters through first neighbours only (no in-plane joining, no minimum size): the
+    raw clusters the wetting benchmark follows.  Same return values as ``_label_clusters``."""
+    return _label_clusters(occupancy, neighbors, np.zeros((occupancy.shape[0], 0), np.int32))
+
+
+@njit(cache=True)
+def _section_runs(label, occupancy, l1_grid, neighbors, layer):
+    """Voids met along every L1 row (``l1_grid`` (rows, sites along x), periodic) by ``SECTION_RULE``:
+    runs of equal void label, with metal stretches bridged when their ends are sites of one void
+    and every metal site of the stretch has a first neighbour below it (layer > 0) in that void."""
+    n_rows, n_cols = l1_grid.shape
+    row = np.empty(n_cols, np.int64)            # void label, -1 vacancy in no void, -2 metal
+    nonmetal = np.empty(n_cols, np.int64)
+    runs = 0
+    for r in range(n_rows):
+        n_nonmetal = 0
+        for i in range(n_cols):
+            s = l1_grid[r, i]
+            row[i] = label[s] if occupancy[s] == VACANCY else -2
+            if row[i] != -2:
+                nonmetal[n_nonmetal] = i
+                n_nonmetal += 1
+        for j in range(n_nonmetal):
+            p = nonmetal[j]
+            q = nonmetal[(j + 1) % n_nonmetal]
+            v = row[p]
+            gap = n_cols - 1 if n_nonmetal == 1 else (q - p - 1) % n_cols
+            if v < 0 or row[q] != v or gap == 0:
+                continue
+            undercut = True
+            for g in range(1, gap + 1):
+                s = l1_grid[r, (p + g) % n_cols]
+                below = False
+                for k in range(neighbors.shape[1]):
+                    nb = neighbors[s, k]
+                    if nb >= 0 and layer[nb] > 0 and label[nb] == v:
+                        below = True
+                        break
+                if not below:
+                    undercut = False
+                    break
+            if undercut:
+                for g in range(1, gap + 1):
+                    row[(p + g) % n_cols] = v
+        starts = 0
+        for i in range(n_cols):
+            if row[i] >= 0 and row[i] != row[i - 1]:     # row[-1]: the periodic predecessor of site 0
+                starts += 1
+        if starts == 0 and row[0] >= 0:                   # the whole row is one void
+            starts = 1
+        runs += starts
+    return runs
 
 
 @njit(cache=True)
@@ -272,7 +356,7 @@ def _link_voids(prev_label, prev_order, prev_start, cur_label, cur_order, cur_st
 
 @njit(cache=True)
 def _layer_species_counts(occupancy, layer, n_layers):
-    """(n_layers, 3) number of vacancies, Li and Mg in each layer."""
+    """(n_layers, 3) number of vacancies, host and solute atoms in each layer (columns by site code)."""
     counts = np.zeros((n_layers, 3), np.int64)
     for s in range(occupancy.shape[0]):
         counts[layer[s], occupancy[s]] += 1
@@ -295,9 +379,8 @@ class RunGeometry:
     interface_area_A2: float
     column_area_A2: float
     has_interface: bool
-    l1_row_order: np.ndarray       # L1 sites sorted by row (y), then x
-    l1_row_previous: np.ndarray    # index in l1_row_order of the previous site along x (periodic)
-    l1_row_id: np.ndarray          # row of each entry of l1_row_order
+    l1_grid: np.ndarray            # (rows in y, sites along x) L1 site indices, in increasing y and x
+    in_plane: np.ndarray           # (n_sites, 4) int32 L1 neighbours a apart in x and y; -1 elsewhere
     section_length_um: float       # total length of all L1 rows
 
 
@@ -312,7 +395,7 @@ def _distinct_coordinates(values_A):
     return inverse.reshape(-1).astype(np.int64), distinct.size
 
 
-def _read_geometry(f) -> RunGeometry:
+def read_geometry(f) -> RunGeometry:
     metal = f["particles/metal"]
     position = np.ascontiguousarray(metal["position"][()], dtype=np.float64)
     layer = np.ascontiguousarray(metal["layer"][()], dtype=np.int32)
@@ -326,24 +409,36 @@ def _read_geometry(f) -> RunGeometry:
     periodic_z = boundary[2] == "periodic"
     axes = np.array([[box[0], box[1], box[2] if periodic_z else 0.0],
                      [box[0] / n_x, box[1] / n_y, spacing]])
+    neighbors = np.ascontiguousarray(metal["neighbors"][()], dtype=np.int32)
     l1 = np.flatnonzero(layer == 0)
-    row_key, _ = _distinct_coordinates(position[l1, 1])
-    row_order = np.lexsort((position[l1, 0], row_key))
-    rows = row_key[row_order]
-    row_starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
-    row_ends = np.r_[row_starts[1:], rows.size]
-    previous = np.arange(rows.size) - 1
-    previous[row_starts] = row_ends - 1
-    row_id = np.cumsum(np.r_[True, rows[1:] != rows[:-1]]) - 1
+    # L1 as rows in y, each sorted in x (a section line runs along a row)
+    iy, n_rows = _distinct_coordinates(position[l1, 1])
+    by_row = np.lexsort((position[l1, 0], iy))
+    if l1.size % n_rows or np.any(np.bincount(iy) != l1.size // n_rows):
+        raise AnalysisInputError(f"the L1 sites of {f.filename} do not form rows of equal length in x; "
+                                 "allowed: a run file of a slab written by kmc run")
+    l1_grid = l1[by_row].reshape(n_rows, -1)
+    # In [001] no first-neighbour bond lies inside L1, whose sites form a square net of pitch a:
+    # adjacent vacant L1 sites are joined in-plane, along x and y (in [110] first neighbours do it).
+    in_plane = np.full((position.shape[0], 4), -1, np.int32)
+    l1_nb = neighbors[l1]
+    bonded_in_plane = np.any((l1_nb >= 0) & (layer[np.where(l1_nb >= 0, l1_nb, 0)] == 0))
+    if not periodic_z and not bonded_in_plane:
+        ix, n_x1 = _distinct_coordinates(position[l1, 0])
+        if n_x1 * n_rows != l1.size:
+            raise AnalysisInputError(f"the L1 sites of {f.filename} have no first-neighbour bond in-plane but do "
+                                     "not form a square net; allowed: a run file of a [001] or [110] slab")
+        grid = np.empty((n_rows, n_x1), np.int64)
+        grid[iy, ix] = l1
+        in_plane[l1] = np.stack([grid[iy, (ix + 1) % n_x1], grid[iy, (ix - 1) % n_x1],
+                                 grid[(iy + 1) % n_rows, ix], grid[(iy - 1) % n_rows, ix]], axis=1)
     interface_area = float(box[0] * box[1])
     return RunGeometry(
-        neighbors=np.ascontiguousarray(metal["neighbors"][()], dtype=np.int32),
-        position_A=position, layer=layer, column=column, axes=axes,
+        neighbors=neighbors, position_A=position, layer=layer, column=column, axes=axes,
         n_layers=int(metal.attrs["n_layers"]), l1_sites=int(l1.size), layer_spacing_A=spacing,
         atomic_volume_A3=a ** 3 / 2.0, interface_area_A2=interface_area,
         column_area_A2=interface_area / n_columns, has_interface=not periodic_z,
-        l1_row_order=l1[row_order], l1_row_previous=previous, l1_row_id=row_id,
-        section_length_um=row_starts.size * float(box[0]) * 1e-4)
+        l1_grid=l1_grid, in_plane=in_plane, section_length_um=n_rows * float(box[0]) * 1e-4)
 
 
 def _observable_at(steps_wanted, sample_steps, values):
@@ -360,21 +455,34 @@ def _observable_at(steps_wanted, sample_steps, values):
 @dataclass
 class FrameVoids:
     """Voids of one frame: labelling (for tracking) and per-void table columns."""
-    label: np.ndarray
+    label: np.ndarray              # (n_sites,) void index, -1 for metal and isolated vacancies
     order: np.ndarray
     start: np.ndarray
     sites: np.ndarray
     interface: np.ndarray
     columns: dict
+    isolated_vacancies: int        # vacant sites in clusters narrower than the minimum
+    isolated_l1_vacancies: int
 
 
-def frame_voids(occupancy, geo: RunGeometry) -> FrameVoids:
-    """Detect the voids of one frame and measure them (units: nm, nm^2, nm^3, A for centroids)."""
-    label, order, start = _label_voids(occupancy, geo.neighbors)
+def frame_voids(occupancy, geo: RunGeometry, min_void_nm: float = DEFAULT_MIN_VOID_nm) -> FrameVoids:
+    """Detect the voids of one frame (``VOID_DEFINITION``) and measure them (units: nm, nm^2, nm^3,
+    A for centroids)."""
+    label, order, start = _label_clusters(occupancy, geo.neighbors, geo.in_plane)
     footprint, n_columns, extent, centroid, deepest = _void_shapes(
         order, start, geo.position_A, geo.layer, geo.column, geo.axes)
     sites = np.diff(start).astype(np.int64)
     footprint *= geo.has_interface          # a periodic bulk box has no L1
+    width_nm = np.maximum(extent[:, 0], extent[:, 1]) * 0.1
+    is_void = width_nm >= min_void_nm * (1 - 1e-9)   # a width equal to the minimum up to rounding counts
+    isolated, isolated_l1 = int(sites[~is_void].sum()), int(footprint[~is_void].sum())
+    if not is_void.all():                   # keep the voids, renumbered in their order
+        new_index = np.where(is_void, np.cumsum(is_void) - 1, -1).astype(np.int32)
+        label = np.where(label >= 0, new_index[label], -1).astype(np.int32)
+        order = order[label[order] >= 0]
+        start = np.r_[0, np.cumsum(sites[is_void])].astype(np.int32)
+        sites, footprint, n_columns, width_nm = sites[is_void], footprint[is_void], n_columns[is_void], width_nm[is_void]
+        extent, centroid, deepest = extent[is_void], centroid[is_void], deepest[is_void]
     interface = footprint > 0
     footprint_area_nm2 = footprint * geo.interface_area_A2 / geo.l1_sites * 1e-2
     area_nm2 = np.where(interface, footprint_area_nm2, n_columns * geo.column_area_A2 * 1e-2)
@@ -384,7 +492,7 @@ def frame_voids(occupancy, geo: RunGeometry) -> FrameVoids:
         "volume_nm3": sites * geo.atomic_volume_A3 * 1e-3,
         "footprint_sites": footprint,
         "footprint_area_nm2": footprint_area_nm2,
-        "width_nm": np.maximum(extent[:, 0], extent[:, 1]) * 0.1,
+        "width_nm": width_nm,
         "equivalent_diameter_nm": 2.0 * np.sqrt(area_nm2 / np.pi),
         "height_nm": height_A * 0.1,
         "centroid_x_A": centroid[:, 0],
@@ -392,16 +500,12 @@ def frame_voids(occupancy, geo: RunGeometry) -> FrameVoids:
         "centroid_z_A": centroid[:, 2],
         "interface": interface.astype(np.int8),
     }
-    return FrameVoids(label, order, start, sites, interface, columns)
+    return FrameVoids(label, order, start, sites, interface, columns, isolated, isolated_l1)
 
 
-def l1_section_runs(occupancy, geo: RunGeometry) -> int:
-    """Runs of consecutive vacant L1 sites along every L1 row in x (periodic; a fully vacant row is one run)."""
-    vacant = occupancy[geo.l1_row_order] == VAC
-    starts = vacant & ~vacant[geo.l1_row_previous]
-    vacant_per_row = np.bincount(geo.l1_row_id, weights=vacant)
-    sites_per_row = np.bincount(geo.l1_row_id)
-    return int(starts.sum() + np.count_nonzero(vacant_per_row == sites_per_row))
+def section_void_count(occupancy, voids: FrameVoids, geo: RunGeometry) -> int:
+    """Voids met along every L1 row in x, by ``SECTION_RULE``."""
+    return int(_section_runs(voids.label, occupancy, geo.l1_grid, geo.neighbors, geo.layer))
 
 
 # per-frame statistics over interface voids, in the order _quartiles returns them (widths, heights)
@@ -537,50 +641,73 @@ def _as_table(columns: dict):
     return pd.DataFrame(columns)
 
 
-def compute_analysis(path, exchange_current_mA_cm2: float = DEFAULT_EXCHANGE_CURRENT_mA_cm2) -> dict:
-    """Everything ``/analysis`` holds, as numpy arrays: {"frames", "voids", "events", "mg_profile"}."""
+def _check_number(name, value, allowed, ok):
+    if not (isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and ok(value)):
+        raise AnalysisInputError(f"{name} {value!r} is not usable; allowed: {allowed}")
+
+
+def exchange_current_of(parameter_attrs, override: float | None = None) -> tuple[float, str]:
+    """The exchange current density (mA/cm^2) for the overpotential and where it came from: the
+    override, else the run's ``conditions.exchange_current_mA_cm2``, else the package default."""
+    if override is not None:
+        return float(override), "given"
+    if "conditions.exchange_current_mA_cm2" in parameter_attrs:
+        return float(parameter_attrs["conditions.exchange_current_mA_cm2"]), "run file"
+    return DEFAULT_EXCHANGE_CURRENT_mA_cm2, "default"
+
+
+def compute_analysis(path, exchange_current_mA_cm2: float | None = None,
+                     min_void_nm: float = DEFAULT_MIN_VOID_nm) -> dict:
+    """Everything ``/analysis`` holds, as numpy arrays: {"frames", "voids", "events",
+    "solute_profile"}, plus the "exchange_current_mA_cm2" used (None: the file's value, else the
+    default) and its "exchange_current_source", and "min_void_nm"."""
     path = Path(path)
-    if not (isinstance(exchange_current_mA_cm2, (int, float)) and math.isfinite(exchange_current_mA_cm2)
-            and exchange_current_mA_cm2 > 0):
-        raise AnalysisInputError(f"exchange current density {exchange_current_mA_cm2!r} mA/cm2 is not usable; "
-                                 "allowed: a finite number > 0 (default 1.0)")
+    if exchange_current_mA_cm2 is not None:
+        _check_number("exchange current density", exchange_current_mA_cm2, "a finite number > 0 mA/cm2",
+                      lambda x: x > 0)
+    _check_number("minimum void width", min_void_nm, f"a finite number >= 0 nm (default {DEFAULT_MIN_VOID_nm:g})",
+                  lambda x: x >= 0)
     check_run_file(path)
     with open_run_file(path) as f:
-        geo = _read_geometry(f)
+        geo = read_geometry(f)
         species = f["particles/metal/species"]
         frame_step = species["step"][()].astype(np.int64)
         frame_time = species["time"][()].astype(np.float64)
         sample_step = f["observables/stripped_charge/step"][()]
         charge = _observable_at(frame_step, sample_step, f["observables/stripped_charge/value"][()])
         monolayers = _observable_at(frame_step, sample_step, f["observables/stripped_monolayers/value"][()])
-        current = float(f["parameters"].attrs["conditions.current_density_mA_cm2"])
-        temperature = float(f["parameters"].attrs["conditions.temperature_K"])
+        parameters = f["parameters"].attrs
+        current = float(parameters["conditions.current_density_mA_cm2"])
+        temperature = float(parameters["conditions.temperature_K"])
+        i0, i0_source = exchange_current_of(parameters, exchange_current_mA_cm2)
         n_frames = frame_step.size
         tracker = _Tracker(geo.neighbors)
-        mg_profile = np.full((n_frames, geo.n_layers), np.nan)
+        solute_profile = np.full((n_frames, geo.n_layers), np.nan)
         contact = np.full(n_frames, np.nan)
         section_runs = np.zeros(n_frames, np.int64)
         stats = {name: np.full(n_frames, np.nan) for name in SHAPE_STATISTICS}
-        counts = {"interface_void_count": np.zeros(n_frames, np.int64),
-                  "buried_void_count": np.zeros(n_frames, np.int64)}
+        counts = {name: np.zeros(n_frames, np.int64) for name in
+                  ("interface_void_count", "buried_void_count", "isolated_vacancy_count", "isolated_l1_vacancy_count")}
         void_parts = {name: [] for name in VOID_COLUMNS}
         for t in range(n_frames):
             occupancy = species["value"][t]
-            voids = frame_voids(occupancy, geo)
+            voids = frame_voids(occupancy, geo, min_void_nm)
             ids = tracker.add(t, voids)
             for name, values in voids.columns.items():
                 void_parts[name].append(values)
             void_parts["frame"].append(np.full(ids.size, t, np.int64))
             void_parts["track_id"].append(ids)
             layer_counts = _layer_species_counts(occupancy, geo.layer, geo.n_layers)
-            metal = layer_counts[:, LI] + layer_counts[:, MG]
+            metal = layer_counts[:, HOST] + layer_counts[:, SOLUTE]
             with np.errstate(invalid="ignore"):
-                mg_profile[t] = layer_counts[:, MG] / metal
+                solute_profile[t] = layer_counts[:, SOLUTE] / metal
             if geo.has_interface:
                 contact[t] = metal[0] / geo.l1_sites
-                section_runs[t] = l1_section_runs(occupancy, geo)
+                section_runs[t] = section_void_count(occupancy, voids, geo)
             counts["interface_void_count"][t] = np.count_nonzero(voids.interface)
             counts["buried_void_count"][t] = voids.interface.size - counts["interface_void_count"][t]
+            counts["isolated_vacancy_count"][t] = voids.isolated_vacancies
+            counts["isolated_l1_vacancy_count"][t] = voids.isolated_l1_vacancies
             widths = _quartiles(voids.columns["width_nm"][voids.interface])
             heights = _quartiles(voids.columns["height_nm"][voids.interface])
             for name, value in zip(SHAPE_STATISTICS, widths + heights):
@@ -588,7 +715,7 @@ def compute_analysis(path, exchange_current_mA_cm2: float = DEFAULT_EXCHANGE_CUR
 
     events = tracker.events()
     area_um2 = geo.interface_area_A2 * 1e-8
-    interface_mg = mg_profile[:, 0] if geo.has_interface else np.full(n_frames, np.nan)
+    interface_solute = solute_profile[:, 0] if geo.has_interface else np.full(n_frames, np.nan)
     frames = {
         "frame": np.arange(n_frames, dtype=np.int64),
         "step": frame_step,
@@ -602,15 +729,16 @@ def compute_analysis(path, exchange_current_mA_cm2: float = DEFAULT_EXCHANGE_CUR
         "interface_voids_per_um_section": section_runs / geo.section_length_um if geo.has_interface
         else np.full(n_frames, np.nan),
         **stats,
-        "interface_mg_fraction": interface_mg,
-        "overpotential_mV": overpotential_mV(current, contact, exchange_current_mA_cm2, temperature),
+        "interface_solute_fraction": interface_solute,
+        "overpotential_mV": overpotential_mV(current, contact, i0, temperature),
     }
     for kind in EVENT_KINDS:
         per_frame = np.bincount(events["frame"][events["kind"] == kind], minlength=n_frames)
         frames[f"n_{kind}"] = np.cumsum(per_frame).astype(np.int64)
     frames = {name: frames[name] for name in FRAME_COLUMNS}
     voids = {name: np.concatenate(parts) for name, parts in void_parts.items()}
-    return {"frames": frames, "voids": voids, "events": events, "mg_profile": mg_profile}
+    return {"frames": frames, "voids": voids, "events": events, "solute_profile": solute_profile,
+            "exchange_current_mA_cm2": i0, "exchange_current_source": i0_source, "min_void_nm": float(min_void_nm)}
 
 
 STRING_BLOCK_ROWS = 1 << 16
@@ -637,7 +765,7 @@ def _write_columns(group, columns: dict, docs: dict):
         ds.attrs["description"] = description
 
 
-def write_analysis(path, result: dict, exchange_current_mA_cm2: float):
+def write_analysis(path, result: dict):
     """(Re)write ``/analysis`` of ``path`` from ``compute_analysis``'s result.
 
     The old group is deleted first, so that HDF5 can reuse its space for the new one; a write that
@@ -653,86 +781,62 @@ def write_analysis(path, result: dict, exchange_current_mA_cm2: float):
             del f["analysis"]
         g = f.create_group("analysis", track_order=True)
         try:
-            g.attrs["exchange_current_mA_cm2"] = float(exchange_current_mA_cm2)
+            g.attrs["format_version"] = FORMAT_VERSION
+            g.attrs["exchange_current_mA_cm2"] = float(result["exchange_current_mA_cm2"])
+            g.attrs["exchange_current_source"] = result["exchange_current_source"]
+            g.attrs["min_void_nm"] = float(result["min_void_nm"])
             g.attrs["code_version"] = __version__
             g.attrs["overpotential_model"] = OVERPOTENTIAL_MODEL
             g.attrs["tracking_rule"] = TRACKING_RULE
             g.attrs["void_definition"] = VOID_DEFINITION
+            g.attrs["section_rule"] = SECTION_RULE
             for name, docs in (("frames", FRAME_COLUMNS), ("voids", VOID_COLUMNS), ("events", EVENT_COLUMNS)):
                 _write_columns(g.create_group(name, track_order=True), result[name], docs)
-            mg = g.create_dataset("mg_profile", data=result["mg_profile"])
-            mg.attrs["unit"] = "1"
-            mg.attrs["dims"] = np.array([b"frame", b"layer"])
-            mg.attrs["description"] = "Mg / metal atoms in each layer (layer 0 = L1); NaN where a layer holds no metal"
+            profile = g.create_dataset("solute_profile", data=result["solute_profile"])
+            profile.attrs["unit"] = "1"
+            profile.attrs["dims"] = np.array([b"frame", b"layer"])
+            profile.attrs["description"] = ("solute / metal atoms in each layer (layer 0 = L1); NaN where a layer "
+                                            "holds no metal")
         except BaseException:
             del f["analysis"]
             raise
 
 
-def analyze_file(path, exchange_current_mA_cm2: float = DEFAULT_EXCHANGE_CURRENT_mA_cm2):
+def analyze_file(path, exchange_current_mA_cm2: float | None = None, min_void_nm: float = DEFAULT_MIN_VOID_nm):
     """Analyse a run file and (re)write its ``/analysis`` group; return the per-frame summary.
 
     The summary is a pandas DataFrame (a dict of numpy arrays without pandas).  Raises
     RunFileError, before touching the file, for a missing, foreign, damaged or frameless file.
     """
-    result = compute_analysis(path, exchange_current_mA_cm2)
-    write_analysis(path, result, exchange_current_mA_cm2)
+    result = compute_analysis(path, exchange_current_mA_cm2, min_void_nm)
+    write_analysis(path, result)
     return _as_table(result["frames"])
+
+
+def check_analysis_version(f: h5py.File, path) -> h5py.Group:
+    """The ``/analysis`` group of an open file, if written in this ``FORMAT_VERSION``; otherwise an
+    AnalysisInputError (a KeyError-free message that says to re-run kmc analyze)."""
+    if "analysis" not in f:
+        raise AnalysisInputError(f"{path} has no /analysis group; allowed: a file analysed with `kmc analyze {path}`")
+    g = f["analysis"]
+    version = g.attrs.get("format_version", 1)
+    if version != FORMAT_VERSION:
+        raise AnalysisInputError(f"{path} holds an /analysis of format {version} (an older void definition); "
+                                 f"allowed: format {FORMAT_VERSION}: re-run `kmc analyze {path}`")
+    return g
 
 
 def load_analysis(path) -> dict:
     """``/analysis`` of a file: {"frames", "voids", "events"} as DataFrames (dicts of arrays
-    without pandas) and "mg_profile" as an (n_frames, n_layers) array."""
+    without pandas), "solute_profile" as an (n_frames, n_layers) array and "attrs" (the
+    definitions, min_void_nm, exchange current).  AnalysisInputError for a file without
+    ``/analysis`` or with one of another format (re-run kmc analyze)."""
     with h5py.File(path, "r") as f:
-        if "analysis" not in f:
-            raise KeyError(f"{path} has no /analysis group; run `kmc analyze {path}` first")
-        g = f["analysis"]
+        g = check_analysis_version(f, path)
         out = {}
         for name in ("frames", "voids", "events"):
             out[name] = _as_table({k: (ds.asstr()[()] if h5py.check_string_dtype(ds.dtype) else ds[()])
                                    for k, ds in g[name].items()})
-        out["mg_profile"] = g["mg_profile"][()]
+        out["solute_profile"] = g["solute_profile"][()]
+        out["attrs"] = {k: (v.item() if hasattr(v, "item") else v) for k, v in g.attrs.items()}
     return out
-
-
-# ------------------------------------------------------------------------------- command line
-def _json_value(v):
-    v = v.item() if hasattr(v, "item") else v
-    if isinstance(v, float) and not math.isfinite(v):
-        return None
-    return v
-
-
-# (column, title, width, format) of the printed summary
-SUMMARY_COLUMNS = (("frame", "frame", 5, "d"), ("stripped_charge_mAh_cm2", "mAh/cm2", 9, ".3g"),
-                   ("contact_fraction", "contact", 7, ".3f"), ("interface_void_count", "iface", 5, "d"),
-                   ("buried_void_count", "buried", 6, "d"), ("max_void_width_nm", "wmax_nm", 7, ".2f"),
-                   ("max_void_height_nm", "hmax_nm", 7, ".2f"), ("interface_mg_fraction", "Mg_L1", 6, ".3f"),
-                   ("overpotential_mV", "eta_mV", 8, ".1f"))
-
-
-@click.command("analyze", cls=OneLineErrorCommand)
-@click.argument("file", type=click.Path())
-@click.option("--exchange-current", "exchange_current", type=float,
-              default=DEFAULT_EXCHANGE_CURRENT_mA_cm2, show_default=True,
-              help="Exchange current density i0 (mA/cm2) of the Butler-Volmer overpotential estimate.")
-@click.option("--json", "as_json", is_flag=True, help="Print the per-frame summary as a JSON list.")
-def analyze(file, exchange_current, as_json):
-    """Find and track voids in every frame of a run FILE; write the results into its /analysis group."""
-    try:
-        result = compute_analysis(file, exchange_current)
-        write_analysis(file, result, exchange_current)
-    except RunFileError as exc:
-        fail(str(exc))
-    frames = result["frames"]
-    n = frames["frame"].size
-    if as_json:
-        rows = [{name: _json_value(frames[name][t]) for name in FRAME_COLUMNS} for t in range(n)]
-        click.echo(json.dumps(rows, indent=1))
-        return
-    click.echo(f"wrote {file}:/analysis ({n} frames, i0 = {exchange_current:g} mA/cm2)")
-    click.echo(" ".join(f"{title:>{width}s}" for _, title, width, _ in SUMMARY_COLUMNS))
-    for t in range(n):
-        click.echo(" ".join(f"{(int if fmt == 'd' else float)(frames[name][t]):{width}{fmt}}"
-                            for name, _, width, fmt in SUMMARY_COLUMNS))
-    click.echo("events: " + ", ".join(f"{kind} {int(frames['n_' + kind][-1])}" for kind in EVENT_KINDS))

@@ -1,8 +1,11 @@
-"""Export frames of a run for OVITO and LAMMPS: ``kmc export FILE --format xyz|lammps -o OUT``.
+"""Export frames of a run for OVITO and LAMMPS (``kmc export FILE --format xyz|lammps -o OUT``,
+kmc.cli.export).
 
-By default only the minority that carries the physics is written (vacancies and Mg); a 7 nm box
-holds ~1e4 Li atoms that would hide them.  ``--all-sites`` writes every site.  Coordinates are the
-file's site positions in angstrom, so z is the depth below the electrolyte (increasing downwards).
+By default only the minority that carries the physics is written (vacancies and the solute); a
+7 nm box holds ~1e4 host atoms that would hide them.  ``all_sites`` writes every site.  Atoms are
+named by the run file's own symbols (``/parameters`` species.host / species.solute), vacancies
+"Va".  Coordinates are the file's site positions in angstrom, so z is the depth below the
+electrolyte (increasing downwards).
 
 Frame selection (``resolve_frames``) and reading (``read_frames``) are shared with ``kmc plot``;
 run files are checked by ``kmc.io.check_run_file`` like every other reader.
@@ -11,18 +14,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import click
 import h5py
 import numpy as np
 
-from kmc.species import HOST as LI, SOLUTE as MG, VACANCY
-from kmc.errors import OneLineErrorCommand, fail
-from kmc.io import (OutputPathError, RunFileError, check_output_file, check_run_file, open_run_file,
-                    replace_when_done)
+from kmc.io import RunFileError, open_run_file
+from kmc.species import HOST, SOLUTE, VACANCY, Species, species_from_attributes
 
-SPECIES_NAMES = {VACANCY: "Va", LI: "Li", MG: "Mg"}  # "Va": vacancy, not an element symbol in OVITO
-LAMMPS_TYPES = {LI: 1, MG: 2, VACANCY: 3}
-LAMMPS_MASSES = {LI: 6.94, MG: 24.305, VACANCY: 1.0}  # g/mol; a vacancy has none, LAMMPS needs > 0
+LAMMPS_TYPES = {HOST: 1, SOLUTE: 2, VACANCY: 3}
+# Standard atomic weights (g/mol, IUPAC) of the hosts and solutes a user is likely to name; LAMMPS
+# needs a mass > 0 per type, so a vacancy and an element not listed get 1.0 (a kMC frame has no dynamics).
+ATOMIC_MASSES = {"Li": 6.94, "Na": 22.990, "K": 39.098, "Mg": 24.305, "Ca": 40.078, "Zn": 65.38,
+                 "Ag": 107.87, "Al": 26.982, "In": 114.82, "Sn": 118.71, "Au": 196.97, "Cu": 63.546,
+                 "Si": 28.085, "Bi": 208.98}
+PLACEHOLDER_MASS = 1.0
 EXPORT_FORMATS = ("xyz", "lammps")
 
 
@@ -55,10 +59,11 @@ class Frame:
     time_s: float
     stripped_charge_mAh_cm2: float
     stripped_monolayers: float
-    species: np.ndarray       # (n_sites,) int8: 0 vacancy, 1 Li, 2 Mg
+    species: np.ndarray       # (n_sites,) int8 site codes (kmc.species): 0 vacancy, 1 host, 2 solute
     positions_A: np.ndarray   # (n_sites, 3); z = depth below the electrolyte
     box_A: np.ndarray         # (3,) edge lengths; x, y periodic
     sites_per_layer: int      # sites are stored layer by layer, L1 (touching the electrolyte) first
+    symbols: Species = Species()  # the run's element symbols
 
 
 def read_frames(path, indices) -> list[Frame]:
@@ -69,13 +74,14 @@ def read_frames(path, indices) -> list[Frame]:
         steps, times = metal["species/step"][()], metal["species/time"][()]
         charge, monolayers = frame_charge(f)
         sites_per_layer = int(metal.attrs["sites_per_layer"])
+        symbols = species_from_attributes(f["parameters"].attrs)
         return [Frame(i, int(steps[i]), float(times[i]), float(charge[i]), float(monolayers[i]),
-                      metal["species/value"][i], positions, box, sites_per_layer) for i in indices]
+                      metal["species/value"][i], positions, box, sites_per_layer, symbols) for i in indices]
 
 
 def selected_sites(species: np.ndarray, all_sites: bool) -> np.ndarray:
-    """Indices of the sites to write: every site, or only vacancies and Mg."""
-    return np.arange(species.size) if all_sites else np.flatnonzero(species != LI)
+    """Indices of the sites to write: every site, or only vacancies and the solute."""
+    return np.arange(species.size) if all_sites else np.flatnonzero(species != HOST)
 
 
 def write_xyz(frames: list[Frame], out, all_sites: bool = False):
@@ -89,59 +95,30 @@ def write_xyz(frames: list[Frame], out, all_sites: bool = False):
                      f'pbc="T T F" frame={fr.index} step={fr.step} Time={fr.time_s:.9g} '
                      f"stripped_charge_mAh_cm2={fr.stripped_charge_mAh_cm2:.9g} "
                      f"stripped_monolayers={fr.stripped_monolayers:.9g}\n")
+            names = fr.symbols.symbols
             for s in sites:
                 x, y, z = fr.positions_A[s]
-                fh.write(f"{SPECIES_NAMES[int(fr.species[s])]} {x:.6f} {y:.6f} {z:.6f}\n")
+                fh.write(f"{names[int(fr.species[s])]} {x:.6f} {y:.6f} {z:.6f}\n")
 
 
 def write_lammps(frame: Frame, out, all_sites: bool = False):
     """LAMMPS data file, atom style atomic; atom id = site index + 1 so ids follow sites across frames."""
     sites = selected_sites(frame.species, all_sites)
-    types = {code: LAMMPS_TYPES[code] for code in SPECIES_NAMES}
+    types = LAMMPS_TYPES
+    names = frame.symbols.symbols
+    type_legend = ", ".join(f"{t} {frame.symbols.label(code)}" for code, t in sorted(types.items(), key=lambda kv: kv[1]))
     with open(out, "w") as fh:
         fh.write(f"kmc-vacancy frame {frame.index} (step {frame.step}, stripped "
-                 f"{frame.stripped_charge_mAh_cm2:.6g} mAh/cm^2); types 1 Li, 2 Mg, 3 vacancy; "
+                 f"{frame.stripped_charge_mAh_cm2:.6g} mAh/cm^2); types {type_legend}; "
                  f"z = depth below the electrolyte (A)\n\n")
         fh.write(f"{sites.size} atoms\n{len(LAMMPS_TYPES)} atom types\n\n")
         for lo_hi, edge in zip(("xlo xhi", "ylo yhi", "zlo zhi"), frame.box_A):
             fh.write(f"0.0 {edge:.6f} {lo_hi}\n")
         fh.write("\nMasses\n\n")
         for code, t in sorted(types.items(), key=lambda kv: kv[1]):
-            fh.write(f"{t} {LAMMPS_MASSES[code]} # {SPECIES_NAMES[code]}\n")
+            mass = PLACEHOLDER_MASS if code == VACANCY else ATOMIC_MASSES.get(names[code], PLACEHOLDER_MASS)
+            fh.write(f"{t} {mass} # {names[code]}\n")
         fh.write("\nAtoms # atomic\n\n")
         for s in sites:
             x, y, z = frame.positions_A[s]
             fh.write(f"{s + 1} {types[int(frame.species[s])]} {x:.6f} {y:.6f} {z:.6f}\n")
-
-
-@click.command(cls=OneLineErrorCommand)
-@click.argument("file")
-@click.option("--format", "fmt", default=None, metavar="xyz|lammps",
-              help="extended XYZ (OVITO, ASE) or a LAMMPS data file (atom style atomic).")
-@click.option("--frame", type=int, default=-1, show_default=True,
-              help="Frame to write; negative counts from the end.")
-@click.option("--all-frames", is_flag=True, help="Write every frame as one trajectory (xyz only).")
-@click.option("--all-sites", is_flag=True, help="Write Li too (default: only vacancies and Mg).")
-@click.option("-o", "--output", default=None, help="Output file.")
-def export(file, fmt, frame, all_frames, all_sites, output):
-    """Write vacancies and Mg (or every site) of a run file for OVITO or LAMMPS."""
-    if fmt not in EXPORT_FORMATS:
-        given = "no --format given" if fmt is None else f"unknown format {fmt!r}"
-        fail(f"{given}; allowed: --format {' or '.join(EXPORT_FORMATS)}")
-    if all_frames and fmt != "xyz":
-        fail("--all-frames writes a trajectory, which only the xyz format holds; allowed: --format xyz")
-    try:
-        output = check_output_file(output, "frame.xyz", inputs=[file])
-        path = check_run_file(file)
-        with open_run_file(path) as f:
-            n_frames = f["particles/metal/species/value"].shape[0]
-        indices = range(n_frames) if all_frames else resolve_frames([frame], n_frames, path)
-        frames = read_frames(path, indices)
-    except (RunFileError, OutputPathError) as exc:
-        fail(str(exc))
-    with replace_when_done(output) as tmp:
-        if fmt == "xyz":
-            write_xyz(frames, tmp, all_sites)
-        else:
-            write_lammps(frames[0], tmp, all_sites)
-    click.echo(f"wrote {output}")

@@ -435,7 +435,7 @@ def load(path, as_xarray: bool | None = None):
     ``event_class``) when xarray is installed, else a dict of numpy arrays with the same names.
     Pass ``as_xarray=False`` to force the dict.  If ``kmc analyze`` has been run, the per-frame
     void statistics are variables ``analysis_<column>`` on the ``frame`` dimension and the Mg
-    profile is ``analysis_mg_profile`` (frame, layer_index); the per-void and per-event tables are
+    profile is ``analysis_solute_profile`` (frame, layer_index); the per-void and per-event tables are
     pandas DataFrames from ``kmc.load_analysis(path)`` (in the dict: under "analysis").
     """
     path = check_run_file(path, require_frames=False)
@@ -503,7 +503,7 @@ def load(path, as_xarray: bool | None = None):
         for column in frames:
             if column != "frame":
                 ds[f"analysis_{column}"] = (("frame",), np.asarray(frames[column]))
-        ds["analysis_mg_profile"] = (("frame", "layer_index"), analysis["mg_profile"])
+        ds["analysis_solute_profile"] = (("frame", "layer_index"), analysis["solute_profile"])
     ds.attrs.update({k: v for k, v in params.items() if isinstance(v, (str, int, float))})
     ds.attrs.update(attrs)
     ds.attrs["box_A"] = data["box_A"]

@@ -1,35 +1,41 @@
-"""Figures from run files: SEM-like cross-sections, contact loss and overpotential, void statistics,
-Mg depth profiles and comparisons between runs.
+"""Figures from run files: SEM-like cross-sections, plan views of the contact layer, contact loss
+and overpotential, void statistics, solute depth profiles and comparisons between runs.
 
 Each figure function returns a matplotlib Figure drawn on an Agg canvas: it renders without a
 display and never touches pyplot's global state, so it is safe in notebooks and on servers.
-``kmc plot FILE --kind K -o OUT.png`` saves the same figures.  Vacancy, Li, Mg and the
-electrolyte have one colour each, used in every figure.
+``kmc plot FILE --kind K -o OUT.png`` (kmc.cli.plot) saves the same figures.  Vacancy, host,
+solute (kmc.species.COLOURS) and the electrolyte have one colour each, used in every figure; the
+element names come from the run file.
+
+Wide boxes: a cross-section wider than ``SECTION_ROW_NM`` is cut into strips of that length,
+stacked top to bottom at one scale (equal aspect, a scale bar in nm), so a 100-cell box stays as
+readable as a 20-cell one.
 """
 from __future__ import annotations
 
 import math
-from pathlib import Path
 from typing import NamedTuple
 
-import click
 import h5py
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
+from mpl_toolkits.axes_grid1.anchored_artists import AnchoredSizeBar
 
-from kmc.analysis import analyze_file
-from kmc.electrochemistry import DEFAULT_EXCHANGE_CURRENT_mA_cm2, overpotential_mV
-from kmc.errors import OneLineErrorCommand, fail
-from kmc.export import LI, MG, VACANCY, read_frames, resolve_frames
-from kmc.io import (OutputPathError, RunFileError, check_output_file, check_run_file, open_run_file,
-                    replace_when_done)
+from kmc.analysis import (DEFAULT_MIN_VOID_nm, FORMAT_VERSION, analyze_file, check_analysis_version,
+                          exchange_current_of, frame_voids, read_geometry)
+from kmc.electrochemistry import overpotential_mV
+from kmc.export import read_frames, resolve_frames
+from kmc.io import RunFileError, check_run_file, open_run_file
+from kmc.species import COLOURS, HOST, SOLUTE, VACANCY, Species, species_from_attributes
 
-SPECIES_COLORS = {VACANCY: "#23203f", LI: "#bcc7d3", MG: "#e0622a"}
-SPECIES_LABELS = {VACANCY: "vacancy", LI: "Li", MG: "Mg"}
 ELECTROLYTE_COLOR = "#7fb38d"
+ISOLATED_VACANCY_COLOR = "#8f8bb8"   # plan view: a lost-contact site that is no void (lighter than a void)
+VOID_OUTLINE_COLOR = "#ffd23f"
+SECTION_ROW_NM = 20.0          # a wider cross-section is cut into strips of this length, stacked
+SECTION_IN_PER_NM = 0.34       # drawn width of a nm of section in a strip (a 20 nm strip is 6.8 in)
 BURIED_VOID_COLOR = "#8a8a8a"
 OVERPOTENTIAL_COLOR = "#8e44ad"
 RUN_COLORS = ("#1f77b4", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#7f7f7f", "#bcbd22")
@@ -37,13 +43,8 @@ ELECTROLYTE_BAND_NM = 0.5      # drawn thickness of the electrolyte above L1 (it
 VOID_EVENT_MARKERS = {"coalescence": "v", "split": "^", "collapse": "x"}
 CHARGE_LABEL = "stripped charge (mAh/cm²)"
 PANEL_WIDTH_IN = 3.4
+MIN_FIGURE_WIDTH_IN = 5.5      # room for a two-line title and the legend above and below one panel
 
-KINDS = ("cross-section", "contact", "voids", "mg-profile", "compare")
-# Options that mean something for each kind; anything else given is an error, not silently ignored.
-KIND_OPTIONS = {"cross-section": {"frames", "panels", "y_nm"}, "contact": {"exchange_current_mA_cm2"},
-                "voids": set(), "mg-profile": {"frames"}, "compare": {"quantity"}}
-OPTION_FLAGS = {"frames": "--frames", "panels": "--panels", "y_nm": "--y",
-                "exchange_current_mA_cm2": "--exchange-current", "quantity": "--quantity"}
 # Parameter attributes that never distinguish two runs in a legend (paths, duplicates of other keys).
 LEGEND_IGNORED_PARAMETERS = {"model.name", "model.description", "source", "seed", "output.path", "config_toml"}
 
@@ -88,6 +89,15 @@ def _parameters(f: h5py.File) -> dict:
     return dict(f["parameters"].attrs)
 
 
+def _solute_fraction(par: dict) -> float:
+    """Bulk solute fraction of a run (``composition.mg_fraction`` in files written before species were data)."""
+    return float(par.get("composition.solute_fraction", par.get("composition.mg_fraction", 0.0)))
+
+
+def _title(par: dict) -> str:
+    return par["model.description"] or par["model.name"]
+
+
 def _conditions_text(par: dict) -> str:
     return (f"{par['conditions.current_density_mA_cm2']:g} mA/cm², {par['conditions.stack_pressure_MPa']:g} MPa, "
             f"{par['conditions.temperature_K']:g} K, acceleration {_sci_text(par['run.acceleration'], 'g')}")
@@ -102,10 +112,13 @@ def _layer_depths_A(frame) -> np.ndarray:
     return frame.positions_A[::frame.sites_per_layer, 2]
 
 
-def _species_legend_handles(codes) -> list:
-    handles = [Patch(facecolor=SPECIES_COLORS[c], edgecolor="0.3", linewidth=0.5, label=SPECIES_LABELS[c])
-               for c in codes]
-    return handles + [Patch(facecolor=ELECTROLYTE_COLOR, edgecolor="0.3", linewidth=0.5, label="electrolyte")]
+def _species_legend_handles(species: Species, codes, extra=(("electrolyte", ELECTROLYTE_COLOR),)) -> list:
+    handles = [Patch(facecolor=COLOURS[c], edgecolor="0.3", linewidth=0.5, label=species.label(c)) for c in codes]
+    return handles + [Patch(facecolor=colour, edgecolor="0.3", linewidth=0.5, label=label) for label, colour in extra]
+
+
+def _codes_present(par: dict) -> list:
+    return [VACANCY, HOST, SOLUTE] if _solute_fraction(par) > 0 else [VACANCY, HOST]
 
 
 # ------------------------------------------------------------------------------- cross-section
@@ -160,10 +173,25 @@ def cross_section_grid(species, positions_A, box_A, sites_per_layer: int, y_A: f
 
 
 def _section_rgba(grid: np.ndarray) -> np.ndarray:
+    """Species codes -> RGBA (transparent where -1)."""
     rgba = np.zeros(grid.shape + (4,))
-    for code, colour in SPECIES_COLORS.items():
+    for code, colour in COLOURS.items():
         rgba[grid == code] = to_rgba(colour)
     return rgba
+
+
+def _scale_bar(ax, length_nm: float):
+    """A scale bar of ``length_nm`` in the lower right corner of ``ax`` (data units are nm)."""
+    ax.add_artist(AnchoredSizeBar(ax.transData, length_nm, f"{length_nm:g} nm", "lower right", pad=0.3,
+                                  color="white", frameon=False, size_vertical=0.08, sep=2,
+                                  fontproperties={"size": "small"}))
+
+
+def _nice_length(span_nm: float) -> float:
+    """A round bar length near a fifth of ``span_nm`` (1, 2 or 5 x 10^k nm)."""
+    target = span_nm / 5
+    base = 10 ** math.floor(math.log10(target))
+    return max(m * base for m in (1, 2, 5) if m * base <= target)
 
 
 def _draw_section(ax, section: SectionImage):
@@ -192,13 +220,24 @@ def _chosen_frames(path, frames, panels, default) -> list[int]:
     return list(dict.fromkeys(chosen))
 
 
+def _section_strips(width_nm: float) -> tuple[int, float]:
+    """Number of stacked strips and the x length (nm) each shows: one strip up to 1.25 rows' length
+    (no strip is nearly empty), else strips of ``SECTION_ROW_NM``."""
+    if width_nm <= 1.25 * SECTION_ROW_NM:
+        return 1, width_nm
+    return math.ceil(width_nm / SECTION_ROW_NM), SECTION_ROW_NM
+
+
 def cross_section(path, frames=None, panels: int | None = None, y_nm: float | None = None) -> Figure:
-    """SEM-like x-depth section(s) at y = y_nm (default mid-box): one panel per chosen frame
-    (default the last), titled with the stripped charge and monolayers."""
+    """SEM-like x-depth section(s) at y = y_nm (default mid-box): one column of panels per chosen
+    frame (default the last), titled with the stripped charge and monolayers.  A section wider than
+    ``SECTION_ROW_NM`` is cut into strips of that length stacked top to bottom (same scale, equal
+    aspect, a scale bar), so wide boxes stay readable."""
     path = check_run_file(path)
     chosen = read_frames(path, _chosen_frames(path, frames, panels, default=[-1]))
     with open_run_file(path) as f:
         par = _parameters(f)
+        species = species_from_attributes(f["parameters"].attrs)
     box_A = chosen[0].box_A
     if y_nm is None:
         y_nm = box_A[1] / 20
@@ -209,17 +248,127 @@ def cross_section(path, frames=None, panels: int | None = None, y_nm: float | No
     first = sections[0]
     height_nm = (first.depth_edges_A[-1] - first.depth_edges_A[0]) / 10 + ELECTROLYTE_BAND_NM
     width_nm = (first.x_edges_A[-1] - first.x_edges_A[0]) / 10
-    fig = _new_figure(PANEL_WIDTH_IN * len(chosen), PANEL_WIDTH_IN * height_nm / width_nm + 1.5)
-    axes = fig.subplots(1, len(chosen), sharey=True, squeeze=False)[0]
-    for ax, fr, section in zip(axes, chosen, sections):
-        _draw_section(ax, section)
-        ax.set_title(f"{_charge_text(fr.stripped_charge_mAh_cm2)}\n{fr.stripped_monolayers:.2f} monolayers",
-                     fontsize="medium")
-    axes[0].set_ylabel("depth below electrolyte (nm)")
-    fig.suptitle(f"{par['model.description'] or par['model.name']}: section at y = {first.l1_row_y_A / 10:.2f} nm")
-    codes = [VACANCY, LI, MG] if par["composition.mg_fraction"] > 0 else [VACANCY, LI]
-    fig.legend(handles=_species_legend_handles(codes), loc="outside lower center", ncols=len(codes) + 1,
+    n_strips, strip_nm = _section_strips(width_nm)
+    panel_in = PANEL_WIDTH_IN if n_strips == 1 else SECTION_IN_PER_NM * strip_nm
+    fig = _new_figure(max(panel_in * len(chosen), MIN_FIGURE_WIDTH_IN),
+                      n_strips * (panel_in * height_nm / strip_nm + 0.45) + 1.3)
+    axes = fig.subplots(n_strips, len(chosen), sharey=True, squeeze=False)
+    x0_nm = first.x_edges_A[0] / 10
+    for column, (fr, section) in enumerate(zip(chosen, sections)):
+        for strip in range(n_strips):
+            ax = axes[strip, column]
+            _draw_section(ax, section)
+            if n_strips > 1:
+                ax.set_xlim(x0_nm + strip * strip_nm, x0_nm + (strip + 1) * strip_nm)
+                if strip < n_strips - 1:
+                    ax.set_xlabel("")
+            if strip == n_strips - 1:
+                _scale_bar(ax, _nice_length(strip_nm))
+        axes[0, column].set_title(f"{_charge_text(fr.stripped_charge_mAh_cm2)}\n"
+                                  f"{fr.stripped_monolayers:.2f} monolayers", fontsize="medium")
+    for strip in range(n_strips):
+        axes[strip, 0].set_ylabel("depth (nm)" if n_strips > 1 else "depth below electrolyte (nm)")
+    strips_text = f", {n_strips} strips of {strip_nm:g} nm, top to bottom" if n_strips > 1 else ""
+    fig.suptitle(f"{_title(par)}\nsection at y = {first.l1_row_y_A / 10:.2f} nm{strips_text}", fontsize="medium")
+    codes = _codes_present(par)
+    fig.legend(handles=_species_legend_handles(species, codes), loc="outside lower center", ncols=len(codes) + 1,
                frameon=False)
+    return fig
+
+
+# ------------------------------------------------------------------------------- plan view
+class PlanImage(NamedTuple):
+    """The contact layer L1 seen from the electrolyte: ``grid[row in y, column in x]``."""
+
+    grid: np.ndarray           # (n_y, n_x) int8 species code of each L1 site
+    in_void: np.ndarray        # (n_y, n_x) int32 interface-void index of a vacant site, -1 otherwise
+    x_edges_A: np.ndarray      # (n_x + 1,)
+    y_edges_A: np.ndarray      # (n_y + 1,)
+
+
+def plan_grid(species, positions_A, l1_grid, void_label) -> PlanImage:
+    """L1 as an image: each site a square cell of one in-plane spacing (a) centred on its (x, y).
+
+    ``l1_grid`` (n_y, n_x) holds the L1 site indices in increasing y and x (kmc.analysis geometry);
+    ``void_label`` (n_sites,) the void index of each site (-1: no void).  The rows of a [110]
+    slab's centred net, offset by half a pitch in x, are drawn at the first row's x positions.
+    """
+    x_A = positions_A[l1_grid[0], 0]
+    y_A = positions_A[l1_grid[:, 0], 1]
+    pitch_x = x_A[1] - x_A[0] if x_A.size > 1 else 2 * x_A[0]
+    pitch_y = y_A[1] - y_A[0] if y_A.size > 1 else 2 * y_A[0]
+    x_edges = np.append(x_A - pitch_x / 2, x_A[-1] + pitch_x / 2)
+    y_edges = np.append(y_A - pitch_y / 2, y_A[-1] + pitch_y / 2)
+    grid = species[l1_grid].astype(np.int8)
+    in_void = np.where(grid == VACANCY, void_label[l1_grid], -1).astype(np.int32)
+    return PlanImage(grid, in_void, x_edges, y_edges)
+
+
+def _plan_rgba(plan: PlanImage) -> np.ndarray:
+    """Species colours; vacant L1 sites outside voids in the lighter isolated-vacancy colour."""
+    rgba = _section_rgba(plan.grid)
+    rgba[(plan.grid == VACANCY) & (plan.in_void < 0)] = to_rgba(ISOLATED_VACANCY_COLOR)
+    return rgba
+
+
+def _min_void_nm_of(f: h5py.File) -> float:
+    """The minimum void width of the file's analysis when it has a current one, else the default."""
+    g = f.get("analysis")
+    if g is not None and g.attrs.get("format_version", 1) == FORMAT_VERSION:
+        return float(g.attrs["min_void_nm"])
+    return DEFAULT_MIN_VOID_nm
+
+
+def plan_view(path, frames=None, panels: int | None = None) -> Figure:
+    """The contact layer L1 seen from the electrolyte, one panel per chosen frame (default the
+    last): host, solute, vacant sites in voids (outlined) and isolated vacancies (lighter), by the
+    void definition of kmc.analysis with the file's minimum void width."""
+    path = check_run_file(path)
+    indices = _chosen_frames(path, frames, panels, default=[-1])
+    chosen = read_frames(path, indices)
+    with open_run_file(path) as f:
+        par = _parameters(f)
+        species = species_from_attributes(f["parameters"].attrs)
+        geo = read_geometry(f)
+        min_void_nm = _min_void_nm_of(f)
+    if not geo.has_interface:
+        raise RunFileError(f"{path} is a periodic bulk box without a contact layer; allowed: a slab run "
+                           "for --kind plan")
+    plans = []
+    for fr in chosen:
+        voids = frame_voids(fr.species, geo, min_void_nm)
+        plans.append((plan_grid(fr.species, geo.position_A, geo.l1_grid, voids.label),
+                      int(np.count_nonzero(voids.interface))))
+    first = plans[0][0]
+    width_nm = (first.x_edges_A[-1] - first.x_edges_A[0]) / 10
+    height_nm = (first.y_edges_A[-1] - first.y_edges_A[0]) / 10
+    panel_in = PANEL_WIDTH_IN if width_nm <= 1.25 * SECTION_ROW_NM else min(SECTION_IN_PER_NM * width_nm, 9.0)
+    panel_in = max(panel_in, MIN_FIGURE_WIDTH_IN / len(chosen))   # room for the titles of one panel
+    fig = _new_figure(panel_in * len(chosen), panel_in * height_nm / width_nm + 1.6)
+    axes = fig.subplots(1, len(chosen), sharey=True, squeeze=False)[0]
+    for ax, fr, (plan, n_voids) in zip(axes, chosen, plans):
+        x_nm, y_nm = plan.x_edges_A / 10, plan.y_edges_A / 10
+        ax.imshow(_plan_rgba(plan), extent=(x_nm[0], x_nm[-1], y_nm[0], y_nm[-1]), origin="lower",
+                  interpolation="nearest", resample=False)
+        if np.any(plan.in_void >= 0):     # void outlines: the boundary of the in-void cells
+            centres_x, centres_y = (x_nm[1:] + x_nm[:-1]) / 2, (y_nm[1:] + y_nm[:-1]) / 2
+            ax.contour(centres_x, centres_y, (plan.in_void >= 0).astype(float), levels=[0.5],
+                       colors=VOID_OUTLINE_COLOR, linewidths=0.8)
+        ax.set_xlim(x_nm[0], x_nm[-1])
+        ax.set_ylim(y_nm[0], y_nm[-1])
+        ax.set_aspect("equal")
+        ax.set_xlabel("x (nm)")
+        _scale_bar(ax, _nice_length(width_nm))
+        contact = np.count_nonzero(plan.grid != VACANCY) / plan.grid.size
+        ax.set_title(f"{_charge_text(fr.stripped_charge_mAh_cm2)}, {fr.stripped_monolayers:.2f} ML\n"
+                     f"contact {100 * contact:.1f} %, interface voids: {n_voids}", fontsize="medium")
+    axes[0].set_ylabel("y (nm)")
+    fig.suptitle(f"{_title(par)}\ncontact layer L1 seen from the electrolyte (voids at least {min_void_nm:g} nm wide)",
+                 fontsize="medium")
+    codes = _codes_present(par)
+    handles = _species_legend_handles(species, codes, extra=(("vacancy in no void", ISOLATED_VACANCY_COLOR),))
+    handles[0].set_label("void")
+    fig.legend(handles=handles, loc="outside lower center", ncols=len(handles), frameon=False)
     return fig
 
 
@@ -227,8 +376,10 @@ def cross_section(path, frames=None, panels: int | None = None, y_nm: float | No
 def contact_loss(path, exchange_current_mA_cm2: float | None = None) -> Figure:
     """Contact loss (%) versus stripped charge with the estimated overpotential on the right.
 
-    The overpotential comes from ``/analysis/frames/overpotential_mV`` when the file has it and no
-    exchange current is given; otherwise it is computed here from the contact fraction.
+    The overpotential comes from ``/analysis/frames/overpotential_mV`` when the file has a current
+    analysis and no exchange current is given; otherwise it is computed here from the contact
+    fraction with the given exchange current, else the run's ``conditions.exchange_current_mA_cm2``,
+    else the package default.
     """
     path = check_run_file(path)
     if exchange_current_mA_cm2 is not None and not 0 < exchange_current_mA_cm2 < math.inf:
@@ -238,21 +389,24 @@ def contact_loss(path, exchange_current_mA_cm2: float | None = None) -> Figure:
         charge = f["observables/stripped_charge/value"][()]
         contact = f["observables/contact_fraction/value"][()]
         charge_per_monolayer = _charge_per_monolayer(f)
-        from_analysis = exchange_current_mA_cm2 is None and "analysis/frames/overpotential_mV" in f
+        # an analysis of an older format holds the same overpotential rule, but is not read: one
+        # rule for every reader of /analysis (kmc.analysis.check_analysis_version)
+        from_analysis = (exchange_current_mA_cm2 is None and "analysis/frames/overpotential_mV" in f
+                         and f["analysis"].attrs.get("format_version", 1) == FORMAT_VERSION)
         if from_analysis:
             eta_charge = f["analysis/frames/stripped_charge_mAh_cm2"][()]
             eta_mV = f["analysis/frames/overpotential_mV"][()]
+            i0 = float(f["analysis"].attrs["exchange_current_mA_cm2"])
     if not from_analysis:
-        i0 = exchange_current_mA_cm2 or DEFAULT_EXCHANGE_CURRENT_mA_cm2
+        i0, _ = exchange_current_of(par, exchange_current_mA_cm2)
         eta_charge = charge
         eta_mV = overpotential_mV(par["conditions.current_density_mA_cm2"], contact, i0,
                                   par["conditions.temperature_K"])
-    eta_label = ("overpotential (kmc analyze)" if from_analysis
-                 else f"overpotential, i₀ = {i0:g} mA/cm²")
+    eta_label = f"overpotential, i₀ = {i0:g} mA/cm²" + (" (kmc analyze)" if from_analysis else "")
 
     fig = _new_figure(6.4, 4.4)
     ax = fig.subplots()
-    loss_line, = ax.plot(charge, 100 * (1 - contact), color=SPECIES_COLORS[VACANCY], lw=2, label="contact loss")
+    loss_line, = ax.plot(charge, 100 * (1 - contact), color=COLOURS[VACANCY], lw=2, label="contact loss")
     ax.set_ylabel("contact loss (%)")
     ax.set_ylim(0, 100)
     ax.set_xlim(left=0)
@@ -264,7 +418,7 @@ def contact_loss(path, exchange_current_mA_cm2: float | None = None) -> Figure:
     right.tick_params(axis="y", colors=OVERPOTENTIAL_COLOR)
     right.set_ylim(bottom=0)
     ax.legend(handles=[loss_line, eta_line], loc="upper left", fontsize="small")
-    ax.set_title(f"{par['model.description'] or par['model.name']}\n{_conditions_text(par)}", fontsize="medium")
+    ax.set_title(f"{_title(par)}\n{_conditions_text(par)}", fontsize="medium")
     return fig
 
 
@@ -274,13 +428,15 @@ def _read_table(group: h5py.Group) -> dict:
 
 
 def read_void_analysis(path) -> tuple[dict, dict, dict]:
-    """The /analysis frames, voids and events tables of a run file, running the analysis if absent."""
+    """The /analysis frames, voids and events tables of a run file, running the analysis if absent;
+    an analysis of an older format is refused (AnalysisInputError: re-run kmc analyze)."""
     path = check_run_file(path)
     with open_run_file(path) as f:
         analysed = "analysis" in f
     if not analysed:
         analyze_file(path)
     with open_run_file(path) as f:
+        check_analysis_version(f, path)
         missing = [g for g in ("analysis/frames", "analysis/voids", "analysis/events") if g not in f]
         if missing:
             raise RunFileError(f"{path} has an incomplete void analysis (no /{missing[0]}); allowed: a file "
@@ -306,7 +462,7 @@ def void_statistics(path) -> Figure:
 
     fig = _new_figure(7.6, 7.6)
     ax_count, ax_width, ax_height = fig.subplots(3, 1, sharex=True)
-    ax_count.plot(charge, frames["interface_void_count"], "o-", color=SPECIES_COLORS[VACANCY], label="interface voids")
+    ax_count.plot(charge, frames["interface_void_count"], "o-", color=COLOURS[VACANCY], label="interface voids")
     ax_count.plot(charge, frames["buried_void_count"], "s--", color=BURIED_VOID_COLOR, ms=4, label="buried voids")
     ax_count.set_ylabel("voids in the box")
     ax_count.set_ylim(0, 1.45 * max(1, frames["interface_void_count"].max(), frames["buried_void_count"].max()))
@@ -329,57 +485,58 @@ def void_statistics(path) -> Figure:
         if per_frame:
             ax.boxplot([values for _, values in per_frame], positions=[q for q, _ in per_frame], widths=width,
                        manage_ticks=False, patch_artist=True, showfliers=True,
-                       boxprops={"facecolor": to_rgba(SPECIES_COLORS[VACANCY], 0.25),
-                                 "edgecolor": SPECIES_COLORS[VACANCY]},
-                       medianprops={"color": SPECIES_COLORS[VACANCY], "lw": 2},
-                       flierprops={"markersize": 3, "markeredgecolor": SPECIES_COLORS[VACANCY]})
+                       boxprops={"facecolor": to_rgba(COLOURS[VACANCY], 0.25),
+                                 "edgecolor": COLOURS[VACANCY]},
+                       medianprops={"color": COLOURS[VACANCY], "lw": 2},
+                       flierprops={"markersize": 3, "markeredgecolor": COLOURS[VACANCY]})
         ax.set_ylabel(label)
         ax.set_ylim(bottom=0)
     for ax in (ax_count, ax_width, ax_height):
         ax.grid(alpha=0.3)
     _charge_axis(ax_height, None)
     ax_height.set_xlim(min(charge) - width, max(charge) + width)
-    fig.suptitle(f"{par['model.description'] or par['model.name']}\n{_conditions_text(par)}", fontsize="medium")
+    fig.suptitle(f"{_title(par)}\n{_conditions_text(par)}", fontsize="medium")
     return fig
 
 
-# ------------------------------------------------------------------------------- Mg profile
-def mg_depth_profile(frame) -> tuple[np.ndarray, np.ndarray]:
-    """Depth of each layer (nm) and its Mg fraction, Mg / metal atoms (NaN for an empty layer)."""
+# ------------------------------------------------------------------------------- solute profile
+def solute_depth_profile(frame) -> tuple[np.ndarray, np.ndarray]:
+    """Depth of each layer (nm) and its solute fraction, solute / metal atoms (NaN for an empty layer)."""
     layers = frame.species.reshape(-1, frame.sites_per_layer)
     metal = np.count_nonzero(layers != VACANCY, axis=1)
-    mg = np.count_nonzero(layers == MG, axis=1)
+    solute = np.count_nonzero(layers == SOLUTE, axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return _layer_depths_A(frame) / 10, np.where(metal > 0, mg / metal, np.nan)
+        return _layer_depths_A(frame) / 10, np.where(metal > 0, solute / metal, np.nan)
 
 
-def mg_profile(path, frames=None) -> Figure:
-    """Mg fraction per layer versus depth at the chosen frames (default first and last), with the
-    bulk composition as a dashed reference."""
+def solute_profile(path, frames=None) -> Figure:
+    """Solute fraction per layer versus depth at the chosen frames (default first and last), with
+    the bulk composition as a dashed reference."""
     path = check_run_file(path)
     chosen = read_frames(path, _chosen_frames(path, frames, None, default=[0, -1]))
     with open_run_file(path) as f:
         par = _parameters(f)
+        solute = species_from_attributes(f["parameters"].attrs).solute
     fig = _new_figure(6.4, 4.4)
     ax = fig.subplots()
     lightness = np.linspace(0.6, 0.0, len(chosen)) if len(chosen) > 1 else [0.0]  # later frames darker
-    mg_rgb = np.array(to_rgba(SPECIES_COLORS[MG])[:3])
+    solute_rgb = np.array(to_rgba(COLOURS[SOLUTE])[:3])
     depth_nm = _layer_depths_A(chosen[0]) / 10
     for fr, light in zip(chosen, lightness):
-        _, fraction = mg_depth_profile(fr)
-        ax.plot(depth_nm, 100 * fraction, "o-", ms=4, color=mg_rgb + (1 - mg_rgb) * light,
+        _, fraction = solute_depth_profile(fr)
+        ax.plot(depth_nm, 100 * fraction, "o-", ms=4, color=solute_rgb + (1 - solute_rgb) * light,
                 label=f"frame {fr.index}: {_charge_text(fr.stripped_charge_mAh_cm2)}")
-    bulk = 100 * par["composition.mg_fraction"]
-    ax.axhline(bulk, color="0.3", ls="--", lw=1, label=f"bulk composition ({bulk:.3g} at.% Mg)")
+    bulk = 100 * _solute_fraction(par)
+    ax.axhline(bulk, color="0.3", ls="--", lw=1, label=f"bulk composition ({bulk:.3g} at.% {solute})")
     spacing_nm = depth_nm[1] - depth_nm[0]
     ax.axvspan(-spacing_nm / 2 - ELECTROLYTE_BAND_NM, -spacing_nm / 2, color=ELECTROLYTE_COLOR, label="electrolyte")
     ax.set_xlim(-spacing_nm / 2 - ELECTROLYTE_BAND_NM, depth_nm[-1] + spacing_nm / 2)
     ax.set_ylim(bottom=0)
     ax.set_xlabel("depth below electrolyte (nm)")
-    ax.set_ylabel("Mg / metal atoms in the layer (at.%)")
+    ax.set_ylabel(f"{solute} / metal atoms in the layer (at.%)")
     ax.grid(alpha=0.3)
     ax.legend(fontsize="small")
-    ax.set_title(f"{par['model.description'] or par['model.name']}: Mg depth profile", fontsize="medium")
+    ax.set_title(f"{_title(par)}: {solute} depth profile", fontsize="medium")
     return fig
 
 
@@ -440,66 +597,3 @@ def compare_runs(paths, quantity: str = "contact_fraction") -> Figure:
     if len(conditions) == 1:  # shared conditions as the title; differing ones are in the legend
         ax.set_title(conditions.pop(), fontsize="medium")
     return fig
-
-
-# ------------------------------------------------------------------------------- command line
-def _parse_frames(text: str) -> list[int]:
-    try:
-        return [int(part) for part in text.split(",")]
-    except ValueError:
-        fail(f"--frames {text!r} is not a list of frame numbers; allowed: comma-separated integers, e.g. 0,3,-1")
-
-
-@click.command(cls=OneLineErrorCommand)
-@click.argument("files", nargs=-1)
-@click.option("--kind", default=None, metavar="|".join(KINDS), help="Which figure.")
-@click.option("-o", "--output", default=None, help="Image file (.png; .pdf and .svg work too).")
-@click.option("--frames", default=None, metavar="I,J,...",
-              help="cross-section, mg-profile: frames to show (negative counts from the end).")
-@click.option("--panels", type=int, default=None, help="cross-section: N frames evenly spaced over the run.")
-@click.option("--y", "y_nm", type=float, default=None, help="cross-section: section plane y in nm (default mid-box).")
-@click.option("--exchange-current", "exchange_current_mA_cm2", type=float, default=None,
-              help="contact: exchange current density i0 in mA/cm² for the overpotential "
-                   f"(default: the file's analysis, else {DEFAULT_EXCHANGE_CURRENT_mA_cm2:g}).")
-@click.option("--quantity", default=None, help="compare: observable to plot (default contact_fraction).")
-@click.option("--dpi", type=click.IntRange(min=20, max=1200), default=150, show_default=True)
-def plot(files, kind, output, frames, panels, y_nm, exchange_current_mA_cm2, quantity, dpi):
-    """Figures from run files: cross-section, contact, voids, mg-profile, or compare (several files)."""
-    if kind not in KINDS:
-        given = "no --kind given" if kind is None else f"unknown kind {kind!r}"
-        fail(f"{given}; allowed: --kind {', '.join(KINDS)}")
-    given_options = {name for name, value in (("frames", frames), ("panels", panels), ("y_nm", y_nm),
-                                              ("exchange_current_mA_cm2", exchange_current_mA_cm2),
-                                              ("quantity", quantity)) if value is not None}
-    for name in sorted(given_options - KIND_OPTIONS[kind]):
-        usable = [k for k, opts in KIND_OPTIONS.items() if name in opts]
-        fail(f"{OPTION_FLAGS[name]} does not apply to --kind {kind}; allowed: with --kind {', '.join(usable)}")
-    if not files:
-        fail("no run file given; allowed: one .h5 file written by kmc run (several for --kind compare)")
-    if len(files) > 1 and kind != "compare":
-        fail(f"{len(files)} files given for --kind {kind}; allowed: one file (several only for --kind compare)")
-    try:
-        check_output_file(output, "figure.png", inputs=files)
-    except OutputPathError as exc:
-        fail(str(exc))
-    suffix = Path(output).suffix.lstrip(".").lower()
-    if suffix not in FigureCanvasAgg.get_supported_filetypes():
-        fail(f"cannot write a {suffix or 'suffix-less'} image ({output}); allowed: "
-             f"{', '.join(sorted(FigureCanvasAgg.get_supported_filetypes()))}")
-    frame_list = None if frames is None else _parse_frames(frames)
-    try:
-        if kind == "cross-section":
-            fig = cross_section(files[0], frame_list, panels, y_nm)
-        elif kind == "contact":
-            fig = contact_loss(files[0], exchange_current_mA_cm2)
-        elif kind == "voids":
-            fig = void_statistics(files[0])
-        elif kind == "mg-profile":
-            fig = mg_profile(files[0], frame_list)
-        else:
-            fig = compare_runs(files, quantity or "contact_fraction")
-    except RunFileError as exc:
-        fail(str(exc))
-    with replace_when_done(output) as tmp:
-        fig.savefig(tmp, dpi=dpi, format=suffix)
-    click.echo(f"wrote {output}")

@@ -1,9 +1,12 @@
-"""Void analysis: detection, measurement, tracking, contact, Mg profile, overpotential, /analysis I/O, CLI.
+"""Void analysis: detection, measurement, tracking, contact, solute profile, overpotential, /analysis I/O, CLI.
 
 Hand-built occupancies are written over the frames of a real tiny run (so the file layout is the
 writer's).  Sites are addressed as (u, v, layer) with x = u a/2, y = v a/2, depth = layer a/2 on a
 [001] slab of 6 x 6 x 4 cells: L1 sites have odd u and v, layer l sites have u = v = l + 1 (mod 2),
 and first neighbours differ by +-1 in u, v and layer (u and v periodic modulo 12).
+
+The measurement and tracking tests use voids a few sites wide and so pass ``min_void_nm=0`` (every
+vacancy cluster a void); the minimum width has its own tests.
 """
 import hashlib
 import json
@@ -17,7 +20,9 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from kmc.analysis import analyze, analyze_file, compute_analysis, load_analysis
+from kmc.analysis import (DEFAULT_MIN_VOID_nm, FORMAT_VERSION, AnalysisInputError, analyze_file,
+                          compute_analysis, load_analysis)
+from kmc.cli.analyze import analyze
 from kmc.electrochemistry import overpotential_mV
 from kmc.config import load_config
 from kmc.io import H5Writer
@@ -106,7 +111,7 @@ BURIED_VOID = [(3, 3, 4), (2, 2, 5), (4, 4, 5), (3, 3, 6)]
 
 
 def test_single_interface_void_measures(write_frames, occupancy):
-    result = compute_analysis(write_frames([occupancy(INTERFACE_VOID)]))
+    result = compute_analysis(write_frames([occupancy(INTERFACE_VOID)]), min_void_nm=0)
     v = voids_of(result, 0)
     assert v["sites"].tolist() == [6] and v["interface"].tolist() == [1]
     assert v["volume_nm3"][0] == pytest.approx(6 * ATOMIC_VOLUME_NM3)
@@ -134,7 +139,7 @@ def test_void_across_periodic_x_boundary_is_one_void(write_frames, occupancy):
     # the bond L1 (11, 1) - L2 (12 = 0, 0) across x = box length
     right = [(9, 1, 0), (10, 0, 1), (11, 1, 0)]
     left = [(0, 0, 1), (1, 1, 0), (2, 0, 1)]
-    result = compute_analysis(write_frames([occupancy(right + left)]))
+    result = compute_analysis(write_frames([occupancy(right + left)]), min_void_nm=0)
     v = voids_of(result, 0)
     assert v["sites"].tolist() == [6]
     assert v["footprint_sites"][0] == 3
@@ -146,7 +151,7 @@ def test_void_across_periodic_x_boundary_is_one_void(write_frames, occupancy):
 
 
 def test_buried_void(write_frames, occupancy):
-    result = compute_analysis(write_frames([occupancy(BURIED_VOID)]))
+    result = compute_analysis(write_frames([occupancy(BURIED_VOID)]), min_void_nm=0)
     v = voids_of(result, 0)
     assert v["sites"].tolist() == [4] and v["interface"].tolist() == [0] and v["footprint_sites"][0] == 0
     assert v["height_nm"][0] == pytest.approx(3 * HALF / 10)     # layers 4..6
@@ -166,7 +171,7 @@ BRIDGE = [(3, 1, 0), (4, 2, 1)]                  # joins them
 
 
 def test_coalescence(write_frames, occupancy):
-    result = compute_analysis(write_frames([occupancy(BIG + SMALL), occupancy(BIG + SMALL + BRIDGE)]))
+    result = compute_analysis(write_frames([occupancy(BIG + SMALL), occupancy(BIG + SMALL + BRIDGE)]), min_void_nm=0)
     assert voids_of(result, 0)["track_id"].tolist() == [0, 1]
     assert voids_of(result, 1)["track_id"].tolist() == [0]      # the largest parent's id
     assert events_of(result) == [(1, "coalescence", "0,1", "0", "3,2", "7")]
@@ -174,14 +179,14 @@ def test_coalescence(write_frames, occupancy):
 
 
 def test_split(write_frames, occupancy):
-    result = compute_analysis(write_frames([occupancy(BIG + SMALL + BRIDGE), occupancy(BIG + SMALL)]))
+    result = compute_analysis(write_frames([occupancy(BIG + SMALL + BRIDGE), occupancy(BIG + SMALL)]), min_void_nm=0)
     assert events_of(result) == [(1, "split", "0", "0,1", "7", "3,2")]
     assert voids_of(result, 1)["track_id"].tolist() == [0, 1]  # the largest child keeps the id
     assert result["frames"]["n_split"].tolist() == [0, 1]
 
 
 def test_collapse_and_dissolution(write_frames, occupancy):
-    result = compute_analysis(write_frames([occupancy(INTERFACE_VOID + BURIED_VOID), occupancy()]))
+    result = compute_analysis(write_frames([occupancy(INTERFACE_VOID + BURIED_VOID), occupancy()]), min_void_nm=0)
     assert sorted(events_of(result)) == [(1, "collapse", "0", "", "6", ""),
                                          (1, "dissolution", "1", "", "4", "")]
     fr = result["frames"]
@@ -196,7 +201,7 @@ def test_nucleation_growth_and_neighbour_linking(write_frames, occupancy):
     jump = (8, 8, 5)                # ``far`` jumps two layers in frame 3: dissolution + nucleation
     frames = [occupancy([mono]), occupancy([moved, far]), occupancy([moved, (2, 2, 5), far]),
               occupancy([moved, (2, 2, 5), jump])]
-    result = compute_analysis(write_frames(frames))
+    result = compute_analysis(write_frames(frames), min_void_nm=0)
     assert voids_of(result, 0)["track_id"].tolist() == [0]
     assert voids_of(result, 1)["track_id"].tolist() == [0, 1]
     assert voids_of(result, 2)["sites"].tolist() == [2, 1]
@@ -209,26 +214,27 @@ def test_nucleation_growth_and_neighbour_linking(write_frames, occupancy):
 
 
 def test_shrinkage(write_frames, occupancy):
-    result = compute_analysis(write_frames([occupancy(INTERFACE_VOID), occupancy(INTERFACE_VOID[:4])]))
+    result = compute_analysis(write_frames([occupancy(INTERFACE_VOID), occupancy(INTERFACE_VOID[:4])]), min_void_nm=0)
     assert events_of(result) == [(1, "shrinkage", "0", "0", "6", "4")]
 
 
-def test_mg_profile_and_contact(write_frames, occupancy):
+def test_solute_profile_and_contact(write_frames, occupancy):
     l1_mg = [(1, 1, 0), (3, 3, 0), (5, 5, 0)]
     l1_vacant = [(u, 11, 0) for u in (1, 3, 5, 7, 9, 11)]               # one full row
     layer2_mg = [(u, v, 2) for u in (1, 3, 5) for v in (1, 3, 5)]        # 9 of 36
     layer3_vacant = [(u, v, 3) for u in range(0, 12, 2) for v in range(0, 12, 2)]
     result = compute_analysis(write_frames([occupancy(l1_vacant + layer3_vacant, l1_mg + layer2_mg)]))
-    mg = result["mg_profile"][0]
+    mg = result["solute_profile"][0]
     assert mg[0] == pytest.approx(3 / 30) and mg[2] == pytest.approx(9 / 36)
     assert mg[1] == 0 and math.isnan(mg[3]) and np.all(mg[4:] == 0)
     fr = result["frames"]
-    assert fr["interface_mg_fraction"][0] == pytest.approx(3 / 30)
+    assert fr["interface_solute_fraction"][0] == pytest.approx(3 / 30)
     assert fr["contact_fraction"][0] == 30 / 36
-    # the vacant row is one run of the section, but no [001] bond lies inside a layer: its six L1
-    # vacancies are six interface voids and the vacant layer 3 is 36 buried monovacancies
+    # the vacant row is one void (L1 vacancies join in-plane), one run of the section; the vacant
+    # layer 3 is 36 buried monovacancies, isolated vacancies rather than voids
     assert fr["interface_voids_per_um_section"][0] == pytest.approx(1 / (6 * BOX_X * 1e-4))
-    assert fr["interface_void_count"][0] == 6 and fr["buried_void_count"][0] == 36
+    assert fr["interface_void_count"][0] == 1 and fr["buried_void_count"][0] == 0
+    assert fr["isolated_vacancy_count"][0] == 36 and fr["isolated_l1_vacancy_count"][0] == 0
 
 
 def test_overpotential_formula():
@@ -280,19 +286,21 @@ def _datasets(path):
 
 def test_analyze_writes_schema_and_is_idempotent(write_frames, occupancy):
     path = write_frames([occupancy(BIG + SMALL), occupancy(BIG + SMALL + BRIDGE), occupancy(BURIED_VOID)])
-    summary = analyze_file(path)
+    summary = analyze_file(path, min_void_nm=0)
     first, attrs = _datasets(path)
-    analyze_file(path)
+    analyze_file(path, min_void_nm=0)
     second, attrs2 = _datasets(path)
     assert first.keys() == second.keys()
     for k in first:
         np.testing.assert_array_equal(first[k], second[k])
     assert len(first["voids/frame"]) == 2 + 1 + 1 and len(first["events/frame"]) == 3
-    assert set(attrs) >= {"exchange_current_mA_cm2", "code_version", "overpotential_model", "tracking_rule"}
+    assert set(attrs) >= {"exchange_current_mA_cm2", "code_version", "overpotential_model", "tracking_rule",
+                          "void_definition", "section_rule", "min_void_nm", "format_version"}
+    assert attrs["format_version"] == FORMAT_VERSION == 2 and attrs["min_void_nm"] == 0
     with h5py.File(path, "r") as f:
         g = f["analysis"]
         assert list(g["frames"]) == list(summary.columns)
-        assert {"frame", "step", "time_s", "stripped_charge_mAh_cm2", "contact_fraction", "interface_mg_fraction",
+        assert {"frame", "step", "time_s", "stripped_charge_mAh_cm2", "contact_fraction", "interface_solute_fraction",
                 "overpotential_mV", "n_coalescence", "n_dissolution"} <= set(g["frames"])
         assert all("unit" in ds.attrs for ds in g["frames"].values())
         assert set(g["voids"]) == {"frame", "track_id", "sites", "volume_nm3", "footprint_sites",
@@ -300,17 +308,17 @@ def test_analyze_writes_schema_and_is_idempotent(write_frames, occupancy):
                                    "centroid_x_A", "centroid_y_A", "centroid_z_A", "interface"}
         assert g["voids/interface"].dtype == np.int8
         assert set(g["events"]) == {"frame", "kind", "parents", "children", "parent_sites", "child_sites"}
-        assert g["mg_profile"].shape == (3, 8) and list(g["mg_profile"].attrs["dims"]) == [b"frame", b"layer"]
+        assert g["solute_profile"].shape == (3, 8) and list(g["solute_profile"].attrs["dims"]) == [b"frame", b"layer"]
     loaded = load_analysis(path)
     assert loaded["events"]["kind"].tolist() == ["coalescence", "nucleation", "collapse"]
     assert loaded["events"]["parents"].tolist() == ["0,1", "", "0"]
     assert loaded["frames"]["buried_void_count"].tolist() == [0, 0, 1]
-    assert loaded["voids"].shape[0] == 4 and loaded["mg_profile"].shape == (3, 8)
+    assert loaded["voids"].shape[0] == 4 and loaded["solute_profile"].shape == (3, 8)
 
 
 def test_load_analysis_without_pandas(write_frames, occupancy, monkeypatch):
     path = write_frames([occupancy(INTERFACE_VOID)])
-    analyze_file(path)
+    analyze_file(path, min_void_nm=0)
     monkeypatch.setitem(sys.modules, "pandas", None)
     loaded = load_analysis(path)
     assert isinstance(loaded["frames"], dict) and loaded["frames"]["interface_void_count"].tolist() == [1]
@@ -319,17 +327,17 @@ def test_load_analysis_without_pandas(write_frames, occupancy, monkeypatch):
 
 def test_cli_json_and_table(write_frames, occupancy):
     path = write_frames([occupancy(BIG + SMALL), occupancy(BIG + SMALL + BRIDGE)])
-    r = CliRunner().invoke(analyze, [str(path), "--json"])
+    r = CliRunner().invoke(analyze, [str(path), "--json", "--min-void-nm", "0"])
     assert r.exit_code == 0, r.output
     rows = json.loads(r.stdout)
     assert len(rows) == 2
     keys = {"stripped_charge_mAh_cm2", "contact_fraction", "interface_void_count", "buried_void_count",
-            "max_void_width_nm", "max_void_height_nm", "interface_mg_fraction", "n_nucleation", "n_growth",
+            "max_void_width_nm", "max_void_height_nm", "interface_solute_fraction", "n_nucleation", "n_growth",
             "n_shrinkage", "n_coalescence", "n_split", "n_collapse", "n_dissolution"}
     assert keys <= set(rows[0])
     assert rows[1]["n_coalescence"] == 1 and rows[0]["contact_fraction"] == 34 / 36
-    assert rows[0]["interface_mg_fraction"] == 0.0
-    r = CliRunner().invoke(analyze, [str(path)])
+    assert rows[0]["interface_solute_fraction"] == 0.0
+    r = CliRunner().invoke(analyze, [str(path), "--min-void-nm", "0"])
     assert r.exit_code == 0 and "coalescence 1" in r.stdout and len(r.stdout.splitlines()) == 2 + 2 + 1
 
 
@@ -350,7 +358,9 @@ def test_cli_bad_inputs(tmp_path, base_run):
             f["particles/metal/species"][k].resize(0, axis=0)
     cases = [([str(tmp_path / "missing.h5")], "does not exist"), ([str(text)], "not an HDF5 file"),
              ([str(foreign)], "not a kmc run file"), ([str(empty)], "has no frames"),
-             ([str(base_run), "--exchange-current", "0"], "exchange current")]
+             ([str(base_run), "--exchange-current", "0"], "exchange current"),
+             ([str(base_run), "--min-void-nm", "-1"], "minimum void width"),
+             ([str(base_run), "--min-void-nm", "nan"], "minimum void width")]
     for args, message in cases:
         before = _digest(Path(args[0])) if Path(args[0]).exists() else None
         r = CliRunner().invoke(analyze, args)
@@ -376,15 +386,18 @@ def test_real_run_contact_matches_observables(params, tmp_path):
         obs_step = f["observables/contact_fraction/step"][()]
         at = np.searchsorted(obs_step, frame_step)
         assert np.array_equal(obs_step[at], frame_step)        # every frame was sampled
+        solute = "interface_solute_fraction" if "interface_solute_fraction" in f["observables"] \
+            else "interface_mg_fraction"                               # files written before species were data
         obs = {k: f[f"observables/{k}/value"][()][at] for k in
-               ("contact_fraction", "interface_mg_fraction", "stripped_charge", "vacancy_count")}
+               ("contact_fraction", solute, "stripped_charge", "vacancy_count")}
         sites_per_frame = np.bincount(f["analysis/voids/frame"][()], weights=f["analysis/voids/sites"][()],
                                       minlength=frame_step.size)
     assert len(fr) >= 5 and fr["contact_fraction"].iloc[-1] < 1
     np.testing.assert_array_equal(fr["contact_fraction"].to_numpy(), obs["contact_fraction"])
     np.testing.assert_array_equal(fr["stripped_charge_mAh_cm2"].to_numpy(), obs["stripped_charge"])
-    np.testing.assert_allclose(fr["interface_mg_fraction"].to_numpy(), obs["interface_mg_fraction"], equal_nan=True)
-    np.testing.assert_array_equal(sites_per_frame, obs["vacancy_count"])    # every vacancy is in one void
+    np.testing.assert_allclose(fr["interface_solute_fraction"].to_numpy(), obs[solute], equal_nan=True)
+    # every vacancy is in one void or counted as isolated
+    np.testing.assert_array_equal(sites_per_frame + fr["isolated_vacancy_count"].to_numpy(), obs["vacancy_count"])
 
 
 def test_periodic_bulk_box_has_no_interface(tmp_path):
@@ -403,10 +416,131 @@ def test_periodic_bulk_box_has_no_interface(tmp_path):
         for k in ("step", "time", "value"):
             sp[k].resize(1, axis=0)
         sp["value"][0] = occ
-    result = compute_analysis(path)
+    result = compute_analysis(path, min_void_nm=0)
     v = voids_of(result, 0)
     assert v["sites"].tolist() == [2] and v["interface"].tolist() == [0] and v["footprint_sites"][0] == 0
     assert v["height_nm"][0] == pytest.approx(2 * HALF / 10)        # across z, not the box height
     fr = result["frames"]
     assert math.isnan(fr["contact_fraction"][0]) and math.isnan(fr["overpotential_mV"][0])
     assert fr["buried_void_count"][0] == 1 and fr["interface_void_count"][0] == 0
+
+
+# ------------------------------------------------------------------ voids as a section counts them
+def _per_um_section(runs):
+    return runs / (6 * BOX_X * 1e-4)                 # 6 L1 rows of length 6a
+
+
+def test_flat_one_layer_gap_is_one_void(write_frames, occupancy):
+    # a 4 x 4 patch of vacant L1 sites with metal below: no first-neighbour bond joins them, the
+    # in-plane rule does; 7 columns of a/2 = 1.23 nm wide, one layer high
+    patch = [(u, v, 0) for u in (1, 3, 5, 7) for v in (1, 3, 5, 7)]
+    result = compute_analysis(write_frames([occupancy(patch)]))
+    v = voids_of(result, 0)
+    assert v["sites"].tolist() == [16] and v["footprint_sites"].tolist() == [16] and v["interface"].tolist() == [1]
+    assert v["width_nm"][0] == pytest.approx(7 * HALF / 10) and v["height_nm"][0] == pytest.approx(HALF / 10)
+    fr = result["frames"]
+    assert fr["interface_void_count"][0] == 1 and fr["isolated_vacancy_count"][0] == 0
+    assert fr["interface_voids_per_um_section"][0] == pytest.approx(_per_um_section(4))   # rows v = 1, 3, 5, 7
+
+
+def test_single_vacancy_is_not_a_void(write_frames, occupancy):
+    result = compute_analysis(write_frames([occupancy([(5, 5, 0), (2, 2, 5)])]))
+    assert result["voids"]["frame"].size == 0
+    fr = result["frames"]
+    assert fr["interface_void_count"][0] == 0 and fr["buried_void_count"][0] == 0
+    assert fr["isolated_vacancy_count"][0] == 2 and fr["isolated_l1_vacancy_count"][0] == 1
+    assert fr["contact_fraction"][0] == 35 / 36          # lost contact all the same
+    assert fr["interface_voids_per_um_section"][0] == 0 and math.isnan(fr["max_void_width_nm"][0])
+
+
+# Row v = 5: vacant L1 at u = 1, 3 and 7, 9 around a solute atom at u = 5 that is undercut: the L2
+# sites (4, 4) and (6, 4) below its neighbours and the L3 site (5, 5) below it join the two patches.
+UNDERCUT_SOLUTE = (5, 5, 0)
+PATCHES = [(1, 5, 0), (3, 5, 0), (7, 5, 0), (9, 5, 0)]
+UNDER = [(4, 4, 1), (6, 4, 1), (5, 5, 2)]
+
+
+def test_void_under_a_solute_atom_is_not_split(write_frames, occupancy):
+    result = compute_analysis(write_frames([occupancy(PATCHES + UNDER, [UNDERCUT_SOLUTE])]))
+    v = voids_of(result, 0)
+    assert v["sites"].tolist() == [7] and v["footprint_sites"].tolist() == [4]
+    assert v["width_nm"][0] == pytest.approx(9 * HALF / 10)        # u = 1 .. 9
+    fr = result["frames"]
+    assert fr["interface_void_count"][0] == 1
+    assert fr["interface_voids_per_um_section"][0] == pytest.approx(_per_um_section(1))  # one run, not two
+    assert fr["contact_fraction"][0] == 32 / 36 and fr["interface_solute_fraction"][0] == pytest.approx(1 / 32)
+
+
+def test_atom_that_is_not_undercut_separates_two_voids(write_frames, occupancy):
+    # the same two patches without the void below the atom: two voids (with the minimum off, as
+    # each patch is only 0.53 nm wide), and the section meets two
+    result = compute_analysis(write_frames([occupancy(PATCHES, [UNDERCUT_SOLUTE])]), min_void_nm=0)
+    fr = result["frames"]
+    assert fr["interface_void_count"][0] == 2
+    assert fr["interface_voids_per_um_section"][0] == pytest.approx(_per_um_section(2))
+    # an atom undercut by another void than the one on both sides of it does not bridge either
+    other = [(4, 4, 1), (5, 5, 2)]      # under the atom, joined to the left patch only
+    result = compute_analysis(write_frames([occupancy(PATCHES + other, [UNDERCUT_SOLUTE])]), min_void_nm=0)
+    assert result["frames"]["interface_voids_per_um_section"][0] == pytest.approx(_per_um_section(2))
+
+
+def test_minimum_void_width(write_frames, occupancy):
+    row = [(1, 1, 0), (3, 1, 0), (5, 1, 0)]          # 5 columns of a/2 = 0.8775 nm wide
+    path = write_frames([occupancy(row)])
+    wide_enough = compute_analysis(path, min_void_nm=0.87)["frames"]
+    too_narrow = compute_analysis(path, min_void_nm=0.88)["frames"]
+    assert wide_enough["interface_void_count"][0] == 1 and wide_enough["isolated_vacancy_count"][0] == 0
+    assert too_narrow["interface_void_count"][0] == 0
+    assert too_narrow["isolated_vacancy_count"][0] == 3 and too_narrow["isolated_l1_vacancy_count"][0] == 3
+    assert DEFAULT_MIN_VOID_nm == 1.0
+    r = CliRunner().invoke(analyze, [str(path), "--min-void-nm", "0.5", "--json"])
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)[0]["interface_void_count"] == 1
+    with h5py.File(path, "r") as f:
+        assert f["analysis"].attrs["min_void_nm"] == 0.5
+
+
+def test_void_shrinking_below_the_minimum_collapses(write_frames, occupancy):
+    wide = [(1, 1, 0), (3, 1, 0), (5, 1, 0), (7, 1, 0)]     # 1.23 nm
+    result = compute_analysis(write_frames([occupancy(wide), occupancy(wide[:2])]))
+    assert events_of(result) == [(1, "collapse", "0", "", "4", "")]
+    assert result["frames"]["isolated_l1_vacancy_count"].tolist() == [0, 2]
+
+
+def test_old_analysis_format_asks_for_a_rerun(write_frames, occupancy):
+    path = write_frames([occupancy(INTERFACE_VOID)])
+    analyze_file(path)
+    with h5py.File(path, "r+") as f:
+        del f["analysis"].attrs["format_version"]            # as written before format 2
+    with pytest.raises(AnalysisInputError, match="re-run `kmc analyze"):
+        load_analysis(path)
+    with h5py.File(path, "r+") as f:
+        del f["analysis"]
+    with pytest.raises(AnalysisInputError, match="kmc analyze"):
+        load_analysis(path)
+
+
+def test_exchange_current_from_the_run_file(write_frames, occupancy):
+    path = write_frames([occupancy([(u, v, 0) for u in (1, 3, 5) for v in (1, 3, 5, 7, 9, 11)])])  # contact 1/2
+    thermal_mV = 2 * R * 298.0 / FARADAY * 1e3
+    assert compute_analysis(path)["exchange_current_source"] == "run file"   # every run records it
+    with h5py.File(path, "r+") as f:
+        del f["parameters"].attrs["conditions.exchange_current_mA_cm2"]      # as in a file from before
+    default = compute_analysis(path)
+    assert default["exchange_current_source"] == "default"
+    assert default["frames"]["overpotential_mV"][0] == pytest.approx(thermal_mV * math.asinh(0.5 / (2 * 1.0 * 0.5)))
+    with h5py.File(path, "r+") as f:
+        f["parameters"].attrs["conditions.exchange_current_mA_cm2"] = 4.0
+    from_file = compute_analysis(path)
+    assert from_file["exchange_current_mA_cm2"] == 4.0 and from_file["exchange_current_source"] == "run file"
+    assert from_file["frames"]["overpotential_mV"][0] == pytest.approx(thermal_mV * math.asinh(0.5 / (2 * 4.0 * 0.5)))
+    assert compute_analysis(path, 2.0)["exchange_current_mA_cm2"] == 2.0
+
+
+def test_flat_patches_joined_in_plane_coalesce(write_frames, occupancy):
+    # two 1.23 nm wide one-layer patches (rows v = 1 and 5) become one when row v = 3 fills in
+    # between them: a coalescence of voids that share no first-neighbour bond at all
+    rows = {v: [(u, v, 0) for u in (1, 3, 5, 7)] for v in (1, 3, 5)}
+    result = compute_analysis(write_frames([occupancy(rows[1] + rows[5]), occupancy(rows[1] + rows[3] + rows[5])]))
+    assert voids_of(result, 0)["sites"].tolist() == [4, 4] and voids_of(result, 1)["sites"].tolist() == [12]
+    assert events_of(result) == [(1, "coalescence", "0,1", "0", "4,4", "12")]

@@ -8,7 +8,10 @@ import pytest
 from click.testing import CliRunner
 
 from kmc.config import load_config
-from kmc.export import LI, MG, VACANCY, export
+from kmc.cli.export import export
+from kmc.species import HOST as LI
+from kmc.species import SOLUTE as MG
+from kmc.species import VACANCY
 from kmc.io import H5Writer
 from kmc.simulation import Simulation
 
@@ -60,7 +63,7 @@ def match_sites(positions, stored_positions):
     return d.argmin(axis=1)
 
 
-def test_xyz_default_writes_vacancies_and_mg_of_the_last_frame(run_file, stored, tmp_path):
+def test_xyz_default_writes_vacancies_and_solute_of_the_last_frame(run_file, stored, tmp_path):
     out = tmp_path / "last.xyz"
     r = invoke(run_file, "--format", "xyz", "-o", out)
     assert r.exit_code == 0, r.output + r.stderr
@@ -155,3 +158,22 @@ def test_bad_input_one_line_exit_2_no_file(run_file, tmp_path):
         lines = r.stderr.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith("error: ") and expected in lines[0], (expected, lines)
         assert not out.exists()
+
+
+def test_atoms_are_named_by_the_run_files_symbols(run_file, stored, tmp_path):
+    """A run whose solute is named Ag (and host Na) exports Ag / Na / Va, with their masses."""
+    renamed = tmp_path / "naag.h5"
+    renamed.write_bytes(Path(run_file).read_bytes())
+    with h5py.File(renamed, "r+") as f:
+        f["parameters"].attrs["species.host"] = "Na"
+        f["parameters"].attrs["species.solute"] = "Ag"
+    out = tmp_path / "all.xyz"
+    assert invoke(renamed, "--format", "xyz", "--all-sites", "-o", out).exit_code == 0
+    names = [line.split()[0] for line in out.read_text().splitlines()[2:]]
+    last = stored["species"][-1]
+    assert names == [{VACANCY: "Va", LI: "Na", MG: "Ag"}[int(c)] for c in last]
+    out = tmp_path / "frame.data"
+    assert invoke(renamed, "--format", "lammps", "-o", out).exit_code == 0
+    _, _, masses, _ = read_lammps(out)
+    assert masses == {"1": "22.99", "2": "107.87", "3": "1.0"}
+    assert "types 1 Na, 2 Ag, 3 vacancy" in out.read_text().splitlines()[0]

@@ -155,9 +155,9 @@ def test_load_exposes_analysis(limg_file, tmp_path):
     assert ds["analysis_interface_void_count"].dims == ("frame",)
     assert np.allclose(ds["analysis_contact_fraction"].values,
                        (ds["species"].values[:, :int(ds.attrs["sites_per_layer"])] != 0).mean(1))
-    assert ds["analysis_mg_profile"].dims == ("frame", "layer_index")
+    assert ds["analysis_solute_profile"].dims == ("frame", "layer_index")
     tables = kmc.load_analysis(path)
-    assert {"frames", "voids", "events", "mg_profile"} <= set(tables)
+    assert {"frames", "voids", "events", "solute_profile"} <= set(tables)
     assert len(tables["voids"]) > 0 and "track_id" in tables["voids"]
     d = kmc.load(path, as_xarray=False)
     assert len(d["analysis"]["frames"]) == ds.sizes["frame"]

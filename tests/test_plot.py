@@ -10,9 +10,15 @@ from matplotlib.colors import to_rgba
 from matplotlib.image import imread
 
 from kmc import plot as kplot
+from kmc.analysis import FORMAT_VERSION
+from kmc.cli.plot import plot as plot_command
 from kmc.electrochemistry import overpotential_mV
 from kmc.config import load_config
-from kmc.export import LI, MG, VACANCY, frame_charge
+from kmc.export import frame_charge
+from kmc.species import COLOURS
+from kmc.species import HOST as LI
+from kmc.species import SOLUTE as MG
+from kmc.species import VACANCY
 from kmc.io import H5Writer
 from kmc.simulation import Simulation
 from lattices.bcc import build_bcc
@@ -23,10 +29,11 @@ SMALL = ["lattice.cells=[8,8,4]", "run.acceleration=1e8", "run.stop_stripped_mAh
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 FRAME_COLUMNS = ["frame", "step", "time_s", "stripped_charge_mAh_cm2", "stripped_monolayers", "contact_fraction",
-                 "interface_void_count", "buried_void_count", "interface_voids_per_um2",
+                 "interface_void_count", "buried_void_count", "isolated_vacancy_count",
+                 "isolated_l1_vacancy_count", "interface_voids_per_um2",
                  "interface_voids_per_um_section", "max_void_width_nm", "max_void_height_nm", "void_width_q1_nm",
                  "void_width_median_nm", "void_width_q3_nm", "void_height_q1_nm", "void_height_median_nm",
-                 "void_height_q3_nm", "interface_mg_fraction", "overpotential_mV", "n_nucleation", "n_growth",
+                 "void_height_q3_nm", "interface_solute_fraction", "overpotential_mV", "n_nucleation", "n_growth",
                  "n_shrinkage", "n_coalescence", "n_split", "n_collapse", "n_dissolution"]
 VOID_COLUMNS = ["frame", "track_id", "sites", "volume_nm3", "footprint_sites", "footprint_area_nm2", "width_nm",
                 "equivalent_diameter_nm", "height_nm", "centroid_x_A", "centroid_y_A", "centroid_z_A", "interface"]
@@ -88,13 +95,16 @@ def write_analysis(path, seed=0, width_scale=1.0):
         g["kind"] = np.array(["nucleation", "coalescence", "split", "collapse"], dtype=h5py.string_dtype())
         for c in ("parents", "children", "parent_sites", "child_sites"):
             g[c] = np.array(["0", "1", "2", "3"], dtype=h5py.string_dtype())
-        f["analysis/mg_profile"] = np.zeros((n, f["particles/metal"].attrs["n_layers"]))
+        f["analysis/solute_profile"] = np.zeros((n, f["particles/metal"].attrs["n_layers"]))
+        f["analysis"].attrs["format_version"] = FORMAT_VERSION
+        f["analysis"].attrs["min_void_nm"] = 1.0
+        f["analysis"].attrs["exchange_current_mA_cm2"] = 1.0
     return path
 
 
 def render(args, out):
     """Run ``kmc plot ARGS -o OUT`` and return the decoded image."""
-    result = CliRunner().invoke(kplot.plot, [*map(str, args), "-o", str(out)])
+    result = CliRunner().invoke(plot_command, [*map(str, args), "-o", str(out)])
     assert result.exit_code == 0, result.output + result.stderr
     data = out.read_bytes()
     assert data[:8] == PNG_SIGNATURE
@@ -132,7 +142,7 @@ def rgba255(colour):
 
 # ------------------------------------------------------------------------------- colours
 def test_one_distinct_colour_per_species_and_electrolyte():
-    colours = [to_rgba(kplot.SPECIES_COLORS[c]) for c in (VACANCY, LI, MG)] + [to_rgba(kplot.ELECTROLYTE_COLOR)]
+    colours = [to_rgba(COLOURS[c]) for c in (VACANCY, LI, MG)] + [to_rgba(kplot.ELECTROLYTE_COLOR)]
     assert len(set(colours)) == 4
 
 
@@ -180,8 +190,8 @@ def test_section_grid_shows_a_hand_made_void(runs, tmp_path):
     # the rendered figure shows the vacancy colour inside the void, Li beside it, electrolyte above
     fig = kplot.cross_section(path)
     ax = fig.axes[0]
-    assert np.abs(pixel_at(fig, ax, 1.2, 0.25) - rgba255(kplot.SPECIES_COLORS[VACANCY])).max() <= 2
-    assert np.abs(pixel_at(fig, ax, 2.2, 1.0) - rgba255(kplot.SPECIES_COLORS[LI])).max() <= 2
+    assert np.abs(pixel_at(fig, ax, 1.2, 0.25) - rgba255(COLOURS[VACANCY])).max() <= 2
+    assert np.abs(pixel_at(fig, ax, 2.2, 1.0) - rgba255(COLOURS[LI])).max() <= 2
     assert np.abs(pixel_at(fig, ax, 1.2, -0.2) - rgba255(kplot.ELECTROLYTE_COLOR)).max() <= 2
 
 
@@ -202,7 +212,7 @@ def test_cross_section_panels_over_stripped_charge(runs, tmp_path):
     assert len([ax for ax in kplot.cross_section(runs["li"], panels=n).axes if ax.get_images()]) == n
     one = render([runs["li"], "--kind", "cross-section"], tmp_path / "one.png")
     strip = render([runs["li"], "--kind", "cross-section", "--panels", "3"], tmp_path / "strip.png")
-    assert strip.shape[1] > 2 * one.shape[1]
+    assert strip.shape[1] > 1.5 * one.shape[1]      # one panel has a minimum width for its titles
 
 
 # ------------------------------------------------------------------------------- contact
@@ -283,14 +293,15 @@ def test_voids_runs_the_analysis_when_missing(runs, tmp_path, monkeypatch):
 
 
 # ------------------------------------------------------------------------------- Mg profile
-def test_mg_profile_is_mg_over_metal_per_layer(runs):
-    fig = kplot.mg_profile(runs["limg"], frames=[-1])
+def test_solute_profile_is_solute_over_metal_per_layer(runs):
+    fig = kplot.solute_profile(runs["limg"], frames=[-1])
     ax = fig.axes[0]
     with h5py.File(runs["limg"], "r") as f:
         frame = f["particles/metal/species/value"][-1]
         pos = f["particles/metal/position"][()]
         layer = f["particles/metal/layer"][()]
-        bulk = f["parameters"].attrs["composition.mg_fraction"]
+        attrs = f["parameters"].attrs
+        bulk = attrs.get("composition.solute_fraction", attrs.get("composition.mg_fraction"))
     profile = [ln for ln in ax.lines if ln.get_label().startswith("frame")]
     assert len(profile) == 1
     depth, percent = profile[0].get_xdata(), profile[0].get_ydata()
@@ -306,7 +317,7 @@ def test_mg_profile_is_mg_over_metal_per_layer(runs):
     assert np.allclose(reference.get_ydata(), 100 * bulk)
 
 
-def test_mg_profile_png_follows_data(runs, tmp_path):
+def test_solute_profile_png_follows_data(runs, tmp_path):
     edited = copy_run(runs["limg"], tmp_path / "mg.h5")
     with h5py.File(edited, "a") as f:
         spl = int(f["particles/metal"].attrs["sites_per_layer"])
@@ -314,19 +325,22 @@ def test_mg_profile_png_follows_data(runs, tmp_path):
         third_layer = frame[2 * spl:3 * spl]
         third_layer[third_layer != VACANCY] = MG  # a layer of pure Mg
         f["particles/metal/species/value"][-1] = frame
-    assert_follows_data([runs["limg"], "--kind", "mg-profile"], [edited, "--kind", "mg-profile"], tmp_path)
+    assert_follows_data([runs["limg"], "--kind", "solute-profile"], [edited, "--kind", "solute-profile"], tmp_path)
 
 
 # ------------------------------------------------------------------------------- compare
 def test_compare_labels_name_the_difference(runs):
     fig = kplot.compare_runs([runs["li"], runs["limg"]], "contact_fraction")
     labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
-    assert labels == ["li_li2s (composition.mg_fraction=0)", "limg_li2s (composition.mg_fraction=0.03)"]
+    with h5py.File(runs["limg"], "r") as f:     # key names before and after species became data
+        key = next(k for k in ("composition.solute_fraction", "composition.mg_fraction") if k in f["parameters"].attrs)
+        solute = next(k for k in ("interface_solute_fraction", "interface_mg_fraction") if k in f["observables"])
+    assert labels == [f"li_li2s ({key}=0)", f"limg_li2s ({key}=0.03)"]
     labels = kplot.run_labels([dict(h5py.File(p, "r")["parameters"].attrs) for p in (runs["li"], runs["li_seed2"])])
     assert labels == ["li_li2s (run.seed=1)", "li_li2s (run.seed=2)"]
     with h5py.File(runs["limg"], "r") as f:
-        mg = f["observables/interface_mg_fraction/value"][()]
-    line = kplot.compare_runs([runs["li"], runs["limg"]], "interface_mg_fraction").axes[0].lines[1]
+        mg = f[f"observables/{solute}/value"][()]
+    line = kplot.compare_runs([runs["li"], runs["limg"]], solute).axes[0].lines[1]
     assert np.allclose(line.get_ydata(), mg)
 
 
@@ -349,6 +363,7 @@ def test_bad_input_one_line_exit_2_no_file(runs, tmp_path):
         "not an HDF5 file": [str(text), "--kind", "contact", "-o", out],
         "not a kmc run file": [str(other), "--kind", "contact", "-o", out],
         "unknown kind": [li, "--kind", "sem", "-o", out],
+        "--kind mg-profile is now --kind solute-profile": [li, "--kind", "mg-profile", "-o", out],
         "no --kind given": [li, "-o", out],
         "out of range": [li, "--kind", "cross-section", "--frames", "0,99", "-o", out],
         "not a list of frame numbers": [li, "--kind", "cross-section", "--frames", "first", "-o", out],
@@ -363,9 +378,111 @@ def test_bad_input_one_line_exit_2_no_file(runs, tmp_path):
         "--dpi": [li, "--kind", "contact", "--dpi", "many", "-o", out],
     }
     for expected, args in cases.items():
-        result = CliRunner().invoke(kplot.plot, args)
+        result = CliRunner().invoke(plot_command, args)
         assert result.exit_code == 2, (expected, result.output)
         assert isinstance(result.exception, SystemExit), "no traceback"
         lines = result.stderr.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith("error: ") and expected in lines[0], (expected, lines)
         assert not Path(out).exists() and not Path(odd).exists()
+
+
+# ------------------------------------------------------------------------------- plan view
+def _hand_frame(run, tmp_path, vacant_l1=(), under=(), solute_l1=()):
+    """The last frame of a copy of ``run`` replaced by all host with the given L1 (ix, iy) cells
+    vacant or solute, and the L2 sites below ``under`` cells vacant."""
+    path = copy_run(run, tmp_path / "hand.h5")
+    with h5py.File(path, "a") as f:
+        pos = f["particles/metal/position"][()]
+        layer = f["particles/metal/layer"][()]
+        a = f["particles/metal"].attrs["lattice_constant_A"]
+        frame = np.full(pos.shape[0], LI, np.int8)
+        ij = np.floor(pos[:, :2] / a).astype(int)            # L1 site (ix + 1/2, iy + 1/2) a
+        for cells, code, in_layer in ((vacant_l1, VACANCY, 0), (solute_l1, MG, 0)):
+            for ix, iy in cells:
+                frame[(layer == in_layer) & (ij[:, 0] == ix) & (ij[:, 1] == iy)] = code
+        for ix, iy in under:                                 # the 4 L2 sites around the L1 site (ix, iy)
+            near = (layer == 1) & (np.abs(pos[:, 0] - (ix + 0.5) * a) < 0.6 * a) & (np.abs(pos[:, 1] - (iy + 0.5) * a) < 0.6 * a)
+            frame[near] = VACANCY
+        f["particles/metal/species/value"][-1] = frame
+    return path, a / 10
+
+
+def test_plan_view_pixels_show_void_isolated_vacancy_and_solute(runs, tmp_path):
+    patch = [(ix, iy) for ix in range(1, 5) for iy in range(1, 5)]          # 4 x 4 cells: a 1.4 nm void
+    path, a_nm = _hand_frame(runs["li"], tmp_path, vacant_l1=patch + [(6, 6)], solute_l1=[(6, 2)])
+    fig = kplot.plan_view(path)
+    ax = fig.axes[0]
+    centre = lambda ix, iy: ((ix + 0.5) * a_nm, (iy + 0.5) * a_nm)       # noqa: E731
+    assert np.abs(pixel_at(fig, ax, *centre(2, 2)) - rgba255(COLOURS[VACANCY])).max() <= 2     # void
+    assert np.abs(pixel_at(fig, ax, *centre(6, 6)) - rgba255(kplot.ISOLATED_VACANCY_COLOR)).max() <= 2
+    assert np.abs(pixel_at(fig, ax, *centre(6, 2)) - rgba255(COLOURS[MG])).max() <= 2
+    assert np.abs(pixel_at(fig, ax, *centre(0, 6)) - rgba255(COLOURS[LI])).max() <= 2
+    assert "interface voids: 1" in ax.get_title() and ax.collections, "the void is outlined"
+    with h5py.File(path, "r") as f:
+        attrs = f["parameters"].attrs
+        n_l1 = int(f["particles/metal"].attrs["sites_per_layer"])
+    assert f"contact {100 * (n_l1 - 17) / n_l1:.1f} %" in ax.get_title()
+
+
+def test_plan_png_follows_data(runs, tmp_path):
+    assert_follows_data([runs["li"], "--kind", "plan"], [runs["li_seed2"], "--kind", "plan"], tmp_path)
+    two = render([runs["li"], "--kind", "plan", "--frames", "0,-1"], tmp_path / "two.png")
+    four = render([runs["li"], "--kind", "plan", "--panels", "4"], tmp_path / "four.png")
+    assert four.shape[1] > 1.5 * two.shape[1]
+
+
+# ------------------------------------------------------------------------------- wide boxes
+@pytest.fixture(scope="module")
+def wide_run(tmp_path_factory):
+    """A 120-cell wide slab (42 nm), a few hundred events: the section is cut into strips."""
+    path = tmp_path_factory.mktemp("wide") / "wide.h5"
+    sim = Simulation(load_config(PARAMS / "li_li2s.toml", [
+        "lattice.cells=[120,4,4]", "run.acceleration=1e8", "run.stop_stripped_mAh_cm2=0", "run.max_events=300",
+        "output.frame_every_mAh_cm2=0", "output.frame_every_events=300", "output.series_every_mAh_cm2=0",
+        "output.series_every_events=100"]))
+    sim.run(H5Writer(path, sim), progress=False)
+    return path
+
+
+def test_wide_cross_section_is_stacked_strips_at_one_scale(wide_run, tmp_path):
+    with h5py.File(wide_run, "r+") as f:
+        pos = f["particles/metal/position"][()]
+        frame = np.full(pos.shape[0], LI, np.int8)
+        frame[(pos[:, 0] > 250) & (pos[:, 0] < 300) & (pos[:, 2] < 5)] = VACANCY   # a void 25-30 nm in x
+        f["particles/metal/species/value"][-1] = frame
+        box_nm = f["particles/metal/box/edges"][0] / 10
+    fig = kplot.cross_section(wide_run)
+    strips = [ax for ax in fig.axes if ax.get_images()]
+    assert len(strips) == int(np.ceil(box_nm / kplot.SECTION_ROW_NM)) == 3
+    spans = [ax.get_xlim()[1] - ax.get_xlim()[0] for ax in strips]
+    assert np.allclose(spans, kplot.SECTION_ROW_NM)                  # one scale for every strip
+    assert all(ax.get_aspect() == 1.0 for ax in strips)
+    # the void (x 25-30 nm) is in the second strip, in vacancy colour; the first strip there is host
+    assert np.abs(pixel_at(fig, strips[1], 27.5, 0.2) - rgba255(COLOURS[VACANCY])).max() <= 2
+    assert np.abs(pixel_at(fig, strips[0], 10.0, 0.2) - rgba255(COLOURS[LI])).max() <= 2
+    bars = [a for a in strips[-1].artists if a.__class__.__name__ == "AnchoredSizeBar"]
+    assert len(bars) == 1
+    image = render([wide_run, "--kind", "cross-section"], tmp_path / "wide.png")
+    assert image.shape[0] > 0.25 * image.shape[1], "stacked strips, not one unreadable sliver"
+
+
+# ------------------------------------------------------------------------------- analysis versions
+def test_old_analysis_format_asks_for_a_rerun(runs, tmp_path):
+    path = write_analysis(copy_run(runs["li"], tmp_path / "old.h5"))
+    with h5py.File(path, "r+") as f:
+        del f["analysis"].attrs["format_version"]
+    result = CliRunner().invoke(plot_command, [str(path), "--kind", "voids", "-o", str(tmp_path / "v.png")])
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "re-run `kmc analyze" in lines[0] and lines[0].startswith("error: ")
+
+
+def test_contact_uses_the_run_files_exchange_current(runs, tmp_path):
+    path = copy_run(runs["li"], tmp_path / "i0.h5")
+    with h5py.File(path, "r+") as f:
+        f["parameters"].attrs["conditions.exchange_current_mA_cm2"] = 3.0
+        par = f["parameters"].attrs
+        expected = overpotential_mV(par["conditions.current_density_mA_cm2"], f["observables/contact_fraction/value"][()],
+                                    3.0, par["conditions.temperature_K"])
+    line = _right_axis_line(kplot.contact_loss(path))
+    assert np.allclose(line.get_ydata(), expected) and "3 mA/cm²" in line.get_label()

@@ -39,12 +39,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import ROOT, mean_sem  # noqa: E402
 
 from kmc.analysis import analyze_file, load_analysis  # noqa: E402
-from kmc.species import SOLUTE  # noqa: E402
+from kmc.species import COLOURS, SOLUTE  # noqa: E402
 from kmc.sweep import expand_sweep, is_complete, output_path  # noqa: E402
 
 SPECS = ("li_vs_limg", "current", "pressure", "acceleration")
-HOST, LIMG = "params/li_li2s.toml", "params/limg_li2s.toml"
-NAMES = {HOST: "Li", LIMG: "Li-Mg"}
+LI, LIMG = "params/li_li2s.toml", "params/limg_li2s.toml"
+NAMES = {LI: "Li", LIMG: "Li-Mg"}
 EARLY_MONOLAYERS = 1.0     # "right after stripping starts": the frame nearest 1 stripped monolayer
 MIN_VOID_SITES = 10       # robustness variant: voids an imaging method of finite resolution would count
 KEEPS_CONTACT = 0.9        # contact fraction at the end of the run that counts as "keeps contact"
@@ -164,7 +164,7 @@ def fmt(ms, digits=3):
 def checks(records) -> list[dict]:
     """Every stripping check: rows {check, model, seed, verdict} (and printed detail)."""
     rows = []
-    base_li = select(records, "li_vs_limg", HOST)
+    base_li = select(records, "li_vs_limg", LI)
     base_limg = select(records, "li_vs_limg", LIMG)
     li = select(records, pooled_with=base_li[0])
     limg = select(records, pooled_with=base_limg[0])
@@ -251,7 +251,7 @@ def checks(records) -> list[dict]:
           f"Li-Mg keeps contact at 0.2-50 MPa).  'keeps contact' here: final contact >= {KEEPS_CONTACT}")
     pressures = sorted({float(r["varied"]["conditions.stack_pressure_MPa"]) for r in records if r["spec"] == "pressure"})
     table = {}
-    for params in (HOST, LIMG):
+    for params in (LI, LIMG):
         line = []
         for p in pressures:
             runs = select(records, "pressure", params, **{"conditions.stack_pressure_MPa": p})
@@ -261,7 +261,7 @@ def checks(records) -> list[dict]:
             line.append(f"{p:g}: {fmt(table[(params, p)], 2)}")
         print(f"   {NAMES[params]:6s} " + "; ".join(line))
     threshold = {}
-    for params in (HOST, LIMG):
+    for params in (LI, LIMG):
         kept = [p for p in pressures if table[(params, p)][0] >= KEEPS_CONTACT]
         threshold[params] = min(kept) if kept else math.nan
         below = [p for p in pressures if p < threshold[params]]
@@ -270,17 +270,17 @@ def checks(records) -> list[dict]:
     # No significant drop between neighbouring pressures.  3 standard errors, not 2: six neighbouring
     # pairs are compared, and at 2 one of them would cross by chance ~13 % of the time (changed after
     # a first look showed 0 vs 0.2 MPa, where creep is negligible in both, 2.1 se apart).
-    mono_ok = all(table[(HOST, p2)][0] >= table[(HOST, p1)][0] - 3 * math.hypot(table[(HOST, p1)][1], table[(HOST, p2)][1])
+    mono_ok = all(table[(LI, p2)][0] >= table[(LI, p1)][0] - 3 * math.hypot(table[(LI, p1)][1], table[(LI, p2)][1])
                   for p1, p2 in zip(pressures, pressures[1:]))
-    v4a = "matches seed 004" if mono_ok and table[(HOST, pressures[-1])][0] > table[(HOST, pressures[0])][0] else "differs"
-    t_li = threshold[HOST]
+    v4a = "matches seed 004" if mono_ok and table[(LI, pressures[-1])][0] > table[(LI, pressures[0])][0] else "differs"
+    t_li = threshold[LI]
     below_li = max(p for p in pressures if p < t_li)
     v4b = "matches seed 004" if below_li < 1.5 <= t_li and t_li <= 1.5 else "differs"
     v4c = "matches seed 004" if table[(LIMG, 0.2)][0] >= KEEPS_CONTACT else "differs"
     print(f"   contact loss falls as pressure rises (Li): {v4a}; Li threshold {below_li:g}-{t_li:g} MPa vs seed "
           f"1-1.5 MPa: {v4b}; Li-Mg keeps contact at 0.2 MPa: {v4c}")
     rows.append({"check": "contact loss falls as stack pressure rises (Li)",
-                 "model": " / ".join(f"{p:g}: {table[(HOST, p)][0]:.2f}" for p in pressures) + " MPa",
+                 "model": " / ".join(f"{p:g}: {table[(LI, p)][0]:.2f}" for p in pressures) + " MPa",
                  "seed": "severe loss at 0.2, 1 MPa; none at >= 1.5 MPa", "verdict": v4a})
     rows.append({"check": "pressure above which Li keeps contact",
                  "model": f"between {below_li:g} and {t_li:g} MPa", "seed": "between 1 and 1.5 MPa", "verdict": v4b})
@@ -292,7 +292,7 @@ def checks(records) -> list[dict]:
     accels = sorted({float(r["varied"]["run.acceleration"]) for r in records if r["spec"] == "acceleration"}, reverse=True)
     print("\n5. contact after 5.5 ML vs run.acceleration (results must converge as it falls)")
     acc = {}
-    for params in (HOST, LIMG):
+    for params in (LI, LIMG):
         line = []
         for a_ in accels:
             runs = select(records, "acceleration", params, **{"run.acceleration": a_})
@@ -302,7 +302,7 @@ def checks(records) -> list[dict]:
             acc[(params, a_)] = stat(runs, "contact_final")
             line.append(f"{a_:.0e}: {fmt(acc[(params, a_)], 2)}" + ("" if stops == {"stripped_charge"} else f" [{'/'.join(sorted(stops))}]"))
         print(f"   {NAMES[params]:6s} " + "; ".join(line))
-    for params in (HOST, LIMG):
+    for params in (LI, LIMG):
         lowest, next_ = accels[-1], accels[-2]
         a, b = acc[(params, next_)], acc[(params, lowest)]
         d = b[0] - a[0]
@@ -322,16 +322,16 @@ def figures(records, out_dir=ROOT / "docs"):
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    from kmc.plot import RUN_COLORS, SPECIES_COLORS, SOLUTE as MG_CODE
+    from kmc.plot import RUN_COLORS
 
-    colors = {HOST: RUN_COLORS[0], LIMG: SPECIES_COLORS[MG_CODE]}
-    li = select(records, pooled_with=select(records, "li_vs_limg", HOST)[0])
+    colors = {LI: RUN_COLORS[0], LIMG: COLOURS[SOLUTE]}
+    li = select(records, pooled_with=select(records, "li_vs_limg", LI)[0])
     limg = select(records, pooled_with=select(records, "li_vs_limg", LIMG)[0])
 
     fig = Figure(figsize=(10.5, 3.3), layout="constrained")
     FigureCanvasAgg(fig)
     ax1, ax2, ax3 = fig.subplots(1, 3)
-    for params, runs in ((HOST, li), (LIMG, limg)):
+    for params, runs in ((LI, li), (LIMG, limg)):
         curves = np.array([r["contact_curve"] for r in runs])
         m = curves.mean(0)
         s = curves.std(0, ddof=1) / math.sqrt(len(curves))
@@ -342,7 +342,7 @@ def figures(records, out_dir=ROOT / "docs"):
     ax1.set_title("(a) 0.2 MPa, 0.5 mA/cm², 298 K", fontsize=9)
     ax1.legend(fontsize=8)
     pressures = sorted({float(r["varied"]["conditions.stack_pressure_MPa"]) for r in records if r["spec"] == "pressure"})
-    for params in (HOST, LIMG):
+    for params in (LI, LIMG):
         ms = []
         for p in pressures:
             runs = select(records, "pressure", params, **{"conditions.stack_pressure_MPa": p})
@@ -361,7 +361,7 @@ def figures(records, out_dir=ROOT / "docs"):
     ax2.set_title("(b) stack pressure", fontsize=9)
     ax2.legend(fontsize=8)
     accels = sorted({float(r["varied"]["run.acceleration"]) for r in records if r["spec"] == "acceleration"})
-    for params in (HOST, LIMG):
+    for params in (LI, LIMG):
         ms = []
         for a_ in accels:
             runs = select(records, "acceleration", params, **{"run.acceleration": a_})
@@ -387,7 +387,7 @@ def figures(records, out_dir=ROOT / "docs"):
     for ax, key, ylabel, title in ((ax1, "early_voids_per_um", "interface voids per µm of section", "(a) void density, ~1 ML"),
                                    (ax2, "early_width_nm", "mean interface-void width (nm)", "(b) void width, ~1 ML")):
         ms = np.array([stat(li, key), stat(limg, key)])
-        ax.bar(labels, ms[:, 0], yerr=ms[:, 1], capsize=3, color=[colors[HOST], colors[LIMG]])
+        ax.bar(labels, ms[:, 0], yerr=ms[:, 1], capsize=3, color=[colors[LI], colors[LIMG]])
         ax.set_ylabel(ylabel)
         ax.set_title(title, fontsize=9)
     lo = select(records, "current", LIMG, **{"conditions.current_density_mA_cm2": 0.05})

@@ -1,2 +1,59 @@
-"""``kmc analyze``: the click command (the work is done in kmc.analysis)."""
-from kmc.analysis import analyze  # noqa: F401
+"""``kmc analyze``: find and track voids in every frame of a run file (the work is done in kmc.analysis)."""
+from __future__ import annotations
+
+import json
+import math
+
+import click
+
+from kmc.analysis import (DEFAULT_MIN_VOID_nm, EVENT_KINDS, FRAME_COLUMNS, compute_analysis,
+                          write_analysis)
+from kmc.electrochemistry import DEFAULT_EXCHANGE_CURRENT_mA_cm2
+from kmc.errors import OneLineErrorCommand, fail
+from kmc.io import RunFileError
+
+# (column, title, width, format) of the printed summary
+SUMMARY_COLUMNS = (("frame", "frame", 5, "d"), ("stripped_charge_mAh_cm2", "mAh/cm2", 9, ".3g"),
+                   ("contact_fraction", "contact", 7, ".3f"), ("interface_void_count", "iface", 5, "d"),
+                   ("buried_void_count", "buried", 6, "d"), ("isolated_vacancy_count", "vac", 6, "d"),
+                   ("interface_voids_per_um_section", "per_um", 7, ".1f"),
+                   ("max_void_width_nm", "wmax_nm", 7, ".2f"), ("max_void_height_nm", "hmax_nm", 7, ".2f"),
+                   ("interface_solute_fraction", "sol_L1", 6, ".3f"), ("overpotential_mV", "eta_mV", 8, ".1f"))
+
+
+def _json_value(v):
+    v = v.item() if hasattr(v, "item") else v
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    return v
+
+
+@click.command("analyze", cls=OneLineErrorCommand)
+@click.argument("file", type=click.Path())
+@click.option("--exchange-current", "exchange_current", type=float, default=None,
+              help="Exchange current density i0 (mA/cm2) of the Butler-Volmer overpotential estimate "
+                   "[default: the run's conditions.exchange_current_mA_cm2, else "
+                   f"{DEFAULT_EXCHANGE_CURRENT_mA_cm2:g}].")
+@click.option("--min-void-nm", "min_void_nm", type=float, default=DEFAULT_MIN_VOID_nm, show_default=True,
+              help="Smallest void width (nm); narrower vacancy clusters are counted as isolated vacancies.")
+@click.option("--json", "as_json", is_flag=True, help="Print the per-frame summary as a JSON list.")
+def analyze(file, exchange_current, min_void_nm, as_json):
+    """Find and track voids in every frame of a run FILE; write the results into its /analysis group."""
+    try:
+        result = compute_analysis(file, exchange_current, min_void_nm)
+        write_analysis(file, result)
+    except RunFileError as exc:
+        fail(str(exc))
+    frames = result["frames"]
+    n = frames["frame"].size
+    if as_json:
+        rows = [{name: _json_value(frames[name][t]) for name in FRAME_COLUMNS} for t in range(n)]
+        click.echo(json.dumps(rows, indent=1))
+        return
+    click.echo(f"wrote {file}:/analysis ({n} frames, voids at least {result['min_void_nm']:g} nm wide, "
+               f"i0 = {result['exchange_current_mA_cm2']:g} mA/cm2, {result['exchange_current_source']})")
+    click.echo(" ".join(f"{title:>{width}s}" for _, title, width, _ in SUMMARY_COLUMNS))
+    for t in range(n):
+        click.echo(" ".join(f"{(int if fmt == 'd' else float)(frames[name][t]):{width}{fmt}}"
+                            for name, _, width, fmt in SUMMARY_COLUMNS))
+    click.echo("events: " + ", ".join(f"{kind} {int(frames['n_' + kind][-1])}" for kind in EVENT_KINDS))
