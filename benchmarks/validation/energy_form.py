@@ -493,7 +493,7 @@ def fit_table(P: Params) -> list[dict]:
 
     def row(name, target, model, unit, note=""):
         rows.append({"name": name, "target": target, "model": round(float(model), 6),
-                     "residual": round(float(model) - target, 6), "unit": unit, "note": note})
+                     "residual": round(float(model) - target, 6) + 0.0, "unit": unit, "note": note})
 
     row("bulk Li vacancy formation", 0.50, ev.ef_bulk(), "eV", "DFT; fitted")
     row("L1 vacancy formation (Li/Li2S)", 0.28, ev.ef_l1(), "eV", "DFT; fitted")
@@ -576,6 +576,12 @@ def predictions(P: Params) -> list[tuple[str, str]]:
         wb = a2.w_ad_left_on_electrolyte_J_m2(2)
         out.append((f"Li-Mg/Li2S at L1 Mg {a2.x:.3f}", f"W {wa:.4f}, gamma {ga:.4f} J/m^2, theta "
                     f"{angle_deg(wa, ga)[0]:.1f} deg (solutes left on the electrolyte instead: W {wb:.3f})"))
+    # W and gamma are linear in x (the solutes of L1 never share a bond): the x giving 87.1 deg
+    a0, a1 = AlloyInterface(P, 0.0), AlloyInterface(P, 0.25)
+    w0, w1, g0, g1 = a0.w_ad_J_m2(), a1.w_ad_J_m2(), a0.gamma_J_m2(), a1.gamma_J_m2()
+    k = 1 + math.cos(math.radians(THETA_LIMG_DEG))
+    x_star = (k * g0 - w0) / ((w1 - w0) / a1.x - k * (g1 - g0) / a1.x)
+    out.append(("L1 Mg fraction at which the Li-Mg void angle is 87.1 deg", f"{x_star:.4f}"))
     # per-solute adhesion gain and implied number of S contacts
     a1 = AlloyInterface(P, 0.25)
     a0 = AlloyInterface(P, 0.0)
