@@ -43,3 +43,18 @@ def test_clustering_speed_script_prints_windows():
     assert [w["events_done"] for w in doc["windows"]] == [20000, 40000]
     assert doc["windows"][0]["vacancy_neighbours_before"] < doc["windows"][1]["vacancy_neighbours_after"]
     assert all(w["events_per_s"] > 0 for w in doc["windows"])
+
+
+def test_slab_benchmark_has_the_bulk_keys_and_strips():
+    """`kmc benchmark --slab --json` reports the bulk measurement's keys, on a slab whose
+    interface is stripped during the timed windows (timings are printed, never asserted)."""
+    from click.testing import CliRunner
+
+    from kmc.cli import main
+    bulk = bm.bulk_benchmark(2000, 2000)
+    r = CliRunner().invoke(main, ["benchmark", "--slab", "--sites", "4000", "--events", "3000", "--json"])
+    assert r.exit_code == 0, r.output
+    slab = json.loads(r.output)
+    assert slab["kind"] == "slab" and set(bulk) <= set(slab)
+    assert abs(slab["sites"] - 4000) < 1000 and slab["cells"][2] == bm.SLAB_DEPTH_CELLS
+    assert slab["stripped_monolayers"] > 0 and slab["events"] == 3000

@@ -88,3 +88,37 @@ def test_zero_pressure_means_no_creep_and_zero_current_no_strip(li_params):
                                                       "run.stop_stripped_mAh_cm2=0", "run.max_events=10"]))
     sim.step(20000)
     assert sim.counts[2] == 0 and sim.counts[0] > 0
+
+
+def test_overpotential_is_live_and_stops_the_run_like_a_cycler(li_params, tmp_path):
+    """The overpotential observable follows the contact at every sample (Butler-Volmer with the
+    run's exchange current), and run.stop_overpotential_mV ends the run at the first sample whose
+    overpotential reaches it: the contact just before stays below the cut-off."""
+    from kmc.electrochemistry import overpotential_mV
+    cutoff = 40.0
+    sim, result, path = run_to_file(li_params, tmp_path, [
+        "run.acceleration=1e9", "run.stop_stripped_mAh_cm2=0", f"run.stop_overpotential_mV={cutoff}",
+        "conditions.exchange_current_mA_cm2=0.5", "output.series_every_mAh_cm2=0", "output.series_every_events=200"])
+    assert result.stop_reason == "overpotential"
+    with h5py.File(path, "r") as f:
+        eta = f["observables/overpotential/value"][()]
+        contact = f["observables/contact_fraction/value"][()]
+        assert f["observables/overpotential/value"].attrs["unit"] == "mV"
+    np.testing.assert_allclose(eta, overpotential_mV(0.5, contact, 0.5, 298.0))
+    assert eta[-1] >= cutoff and np.all(eta[:-1] < cutoff)
+    # the cut-off maps onto a contact count: one more L1 atom would be below it
+    spl = sim.lattice.sites_per_layer
+    assert overpotential_mV(0.5, contact[-1] + 1 / spl, 0.5, 298.0) < cutoff
+
+
+def test_stop_on_monolayers_and_on_wall_time(li_params, tmp_path):
+    sim, result, _ = run_to_file(li_params, tmp_path, ["run.stop_stripped_mAh_cm2=0", "run.stop_stripped_monolayers=0.5"])
+    spl = sim.lattice.sites_per_layer
+    assert result.stop_reason == "stripped_monolayers" and sim.stripped_atoms == int(np.ceil(0.5 * spl))
+    sim, result, path = run_to_file(li_params, tmp_path, [
+        "run.stop_stripped_mAh_cm2=0", "run.stop_wall_s=0.2", "conditions.current_density_mA_cm2=0",
+        "composition.vacancy_fraction=0.02", "boundary.bottom=closed",
+        "run.chunk_events=2000"], name="wall.h5")
+    assert result.stop_reason == "wall_time" and 0.2 <= result.wall_time_s < 30
+    with h5py.File(path, "r") as f:   # a complete file, not an interrupted one
+        assert f["run"].attrs["stop_reason"] == "wall_time"
