@@ -134,15 +134,21 @@ def _flat_keys(table: dict, where: str, allow_params: bool) -> dict:
 
 
 def _resolve_params(value, spec_dir: Path, where: str) -> Path:
-    """A parameter file relative to the spec file, else to the repository root."""
+    """A parameter file relative to the spec file, else to the repository root, else a shipped set
+    named ``params/<name>.toml`` or ``<name>`` (so specs work after a non-editable install)."""
+    from kmc.cli.params import shipped_params
     if not isinstance(value, str) or not value:
         raise SweepError(f"{where}: expected a parameter file path, got {value!r}; allowed: a TOML path "
                          "relative to the spec file or the repository, e.g. params/li_li2s.toml")
     for candidate in (spec_dir / value, REPO_ROOT / value):
         if candidate.is_file():
             return candidate.resolve()
+    shipped, given = shipped_params(), Path(value)
+    if given.parts[:-1] in ((), ("params",)) and given.suffix in ("", ".toml") and given.stem in shipped:
+        return shipped[given.stem]
     raise SweepError(f"{where}: parameter file {value!r} not found next to the spec ({spec_dir}) or in "
-                     f"the repository ({REPO_ROOT}); allowed: an existing TOML path, e.g. params/li_li2s.toml")
+                     f"the repository ({REPO_ROOT}), and not a shipped set ({', '.join(shipped)}); "
+                     "allowed: an existing TOML path, e.g. params/li_li2s.toml")
 
 
 def _read_toml(path: Path, what: str, example: str) -> dict:
