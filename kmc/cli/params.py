@@ -10,13 +10,18 @@ from kmc.config import ConfigError, load_config
 from kmc.errors import OneLineErrorGroup, fail
 
 PACKAGE = "kmc.params"   # the top-level params/ folder, installed under this name (pyproject.toml)
+SOURCE_PARAMS = Path(__file__).resolve().parents[2] / "params"   # that folder, in a source checkout
 
 
 def shipped_params() -> dict[str, Path]:
     """{name: file} of the parameter sets installed with the package, by importlib.resources, so
     they are found after an editable or a normal install, from any folder."""
     from importlib.resources import files
-    return {Path(str(entry)).stem: Path(str(entry)) for entry in sorted(files(PACKAGE).iterdir(), key=str)
+    try:
+        entries = list(files(PACKAGE).iterdir())
+    except ModuleNotFoundError:   # an editable install made before params/ became kmc.params:
+        entries = list(SOURCE_PARAMS.glob("*.toml"))   # the checkout's folder until pip install -e . again
+    return {Path(str(entry)).stem: Path(str(entry)) for entry in sorted(entries, key=str)
             if entry.name.endswith(".toml")}
 
 

@@ -81,8 +81,12 @@ def run(config, overrides, output, overwrite, resume_path, progress):
     click.echo(f"  stripped {obs['stripped_charge']:.3g} mAh/cm2 ({obs['stripped_monolayers']:.2f} monolayers), "
                f"contact fraction {obs['contact_fraction']:.3f}, {obs['vacancy_count']} vacancies")
     if result.stop_reason in NOTHING_TO_STRIP:
-        click.echo(f"error: the run stopped early: no metal atom that can be stripped is left in the contact "
-                   f"layer (stop: {result.stop_reason}); {path} is a complete record up to that point; allowed: "
-                   "a deeper box, creep refill (conditions.stack_pressure_MPa > 0) or a smaller "
-                   "run.stop_stripped_mAh_cm2", err=True)
+        import h5py
+        from kmc.species import species_from_attributes
+        with h5py.File(path, "r") as f:   # the symbol the run was made with (Li unless the file says)
+            host = species_from_attributes(f["parameters"].attrs).host
+        click.echo(f"error: the run stopped before its stop condition: no {host} atom is left in the contact "
+                   f"layer to strip (stop: {result.stop_reason}); {path} is a complete record up to that "
+                   "point; allowed: a deeper box, creep refill (conditions.stack_pressure_MPa > 0), less "
+                   "solute, or a smaller run.stop_stripped_mAh_cm2", err=True)
         raise SystemExit(EXIT_NOTHING_TO_STRIP)
