@@ -489,15 +489,29 @@ class StopSignals:
             signal.signal(sig, handler)
 
 
-def _worker_main(run: PlannedRun, folder: str, conn):
-    """A worker process: one run, its outcome sent back through ``conn``.
+def _worker_main(folder: str, conn):
+    """A worker process: runs sent through ``conn`` one after another, each outcome sent back;
+    None (or the pool's end of the pipe closing) ends it.
 
-    SIGINT is ignored until the simulation installs its own handler: the pool forwards a stop as
+    SIGINT is ignored until a simulation installs its own handler: the pool forwards a stop as
     SIGTERM, and a terminal's Ctrl-C must not raise KeyboardInterrupt while the worker starts.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    conn.send(execute_run(run, folder))
-    conn.close()
+    while True:
+        try:
+            run = conn.recv()
+        except EOFError:
+            return
+        if run is None:
+            return
+        conn.send(execute_run(run, folder))
+
+
+@dataclass
+class _Worker:
+    process: multiprocessing.process.BaseProcess
+    conn: multiprocessing.connection.Connection
+    run: PlannedRun | None = None   # the run it is doing
 
 
 def _death_record(exitcode: int) -> dict:
@@ -516,65 +530,81 @@ def _death_record(exitcode: int) -> dict:
 
 
 def _local_outcomes(todo, folder: str, workers: int, stop: StopSignals):
-    """(run, outcome) as runs finish, each run in its own spawned process (a fresh interpreter, as on
-    a cluster: it loads the engine from numba's cache and inherits no state of this process).
+    """(run, outcome) as runs finish on at most ``workers`` spawned worker processes (fresh
+    interpreters, as on a cluster: they load the engine from numba's cache and inherit no state of
+    this process), each doing one run at a time.
 
-    At most ``workers`` run at a time.  A worker that dies is reported as failed without touching
-    the others.  When ``stop`` records a signal, no further run starts, the running workers get
-    SIGTERM (they end their runs as interrupted, resumable), and after ``STOP_GRACE_S`` any still
-    alive are killed; nothing of the pool, nor the multiprocessing resource tracker, outlives this
-    generator.
+    A worker that dies is reported as failed for the run it was doing, without touching the others,
+    and replaced.  When ``stop`` records a signal, no further run starts, the workers get SIGTERM
+    (busy ones end their runs as interrupted, resumable; idle ones end), and after ``STOP_GRACE_S``
+    any still alive are killed; nothing of the pool, nor the multiprocessing resource tracker,
+    outlives this generator.
     """
     context = multiprocessing.get_context("spawn")
     waiting = list(todo)
-    running = {}   # process sentinel -> (run, process, receiving end of its pipe)
-    outcomes = {}  # sentinel -> outcome received
+    pool: dict[int, _Worker] = {}   # process sentinel -> worker
     forwarded_at = None
+
+    def give_work(worker):
+        worker.run = waiting.pop(0) if waiting and stop.received is None and worker.process.is_alive() else None
+        try:
+            worker.conn.send(worker.run)   # None: nothing more, the worker ends
+        except OSError:                    # it died meanwhile (its sentinel tells): the run waits
+            if worker.run is not None:
+                waiting.insert(0, worker.run)
+            worker.run = None
+
     try:
-        while running or (waiting and stop.received is None):
-            while waiting and len(running) < workers and stop.received is None:
-                run = waiting.pop(0)
-                receive, send = context.Pipe(duplex=False)
-                proc = context.Process(target=_worker_main, args=(run, folder, send), daemon=True,
-                                       name=f"kmc-sweep-{run.name}")
+        while pool or (waiting and stop.received is None):
+            while waiting and stop.received is None and len(pool) < workers:
+                conn, child_conn = context.Pipe()
+                proc = context.Process(target=_worker_main, args=(folder, child_conn), daemon=True,
+                                       name="kmc-sweep-worker")
                 proc.start()
-                send.close()
-                running[proc.sentinel] = (run, proc, receive)
+                child_conn.close()
+                worker = _Worker(proc, conn)
+                pool[proc.sentinel] = worker
+                give_work(worker)
             if stop.received is not None and forwarded_at is None:
                 forwarded_at = time.monotonic()
-                for _, proc, _ in running.values():
-                    _signal_process(proc, signal.SIGTERM)
+                for worker in pool.values():
+                    _signal_process(worker.process, signal.SIGTERM)
             if forwarded_at is not None and time.monotonic() - forwarded_at > STOP_GRACE_S:
-                for _, proc, _ in running.values():
-                    _signal_process(proc, signal.SIGKILL)
-            ready = multiprocessing.connection.wait(
-                [r for _, _, r in running.values()] + list(running), timeout=0.5)
-            for key, (run, proc, receive) in list(running.items()):
-                if receive in ready:
+                for worker in pool.values():
+                    _signal_process(worker.process, signal.SIGKILL)
+            ready = multiprocessing.connection.wait([w.conn for w in pool.values()] + list(pool), timeout=0.5)
+            for key, worker in list(pool.items()):
+                if worker.conn in ready and worker.run is not None:
                     try:
-                        outcomes[key] = receive.recv()
+                        outcome = worker.conn.recv()
                     except (EOFError, OSError):
-                        pass   # the worker died before sending: its exit code tells
+                        outcome = None   # it died before sending: its sentinel tells
+                    if outcome is not None:
+                        run = worker.run
+                        give_work(worker)
+                        yield run, outcome
                 if key in ready:
-                    proc.join()
-                    del running[key]
-                    outcome = outcomes.pop(key, None)
-                    if outcome is None and receive.poll():   # sent just before exiting
+                    worker.process.join()
+                    del pool[key]
+                    run, outcome = worker.run, None
+                    if run is not None and worker.conn.poll():   # sent just before exiting
                         try:
-                            outcome = receive.recv()
+                            outcome = worker.conn.recv()
                         except (EOFError, OSError):
                             pass
-                    receive.close()
+                    worker.conn.close()
+                    if run is None:
+                        continue
                     if outcome is None:
-                        outcome = (_death_record(proc.exitcode) if stop.received is None else
+                        outcome = (_death_record(worker.process.exitcode) if stop.received is None else
                                    {"status": run_state(folder, run.name), "stop_reason": "interrupted",
                                     "wall_time_s": math.nan})
                     yield run, outcome
     finally:
-        for _, proc, receive in running.values():   # only if the consumer stopped early
-            _signal_process(proc, signal.SIGKILL)
-            proc.join()
-            receive.close()
+        for worker in pool.values():   # only if the consumer stopped early
+            _signal_process(worker.process, signal.SIGKILL)
+            worker.process.join()
+            worker.conn.close()
         _stop_resource_tracker()
 
 
