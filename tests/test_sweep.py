@@ -380,8 +380,8 @@ TWO_RUNS = SPEC.replace("replicas = 2", "replicas = 1").replace(
     'params = ["params/li_li2s.toml", "params/limg_li2s.toml"]\n', "")
 
 
-def processes_in_session(sid: int) -> list[tuple[int, str]]:
-    """(pid, command line) of every process whose session is ``sid`` (from /proc: no psutil)."""
+def processes() -> list[tuple[int, int, int, str]]:
+    """(pid, parent pid, session id, command line) of every process (from /proc: no psutil)."""
     found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -392,14 +392,16 @@ def processes_in_session(sid: int) -> list[tuple[int, str]]:
         except OSError:       # ended while we looked
             continue
         fields = stat[stat.rindex(")") + 2:].split()   # state ppid pgrp session ...
-        if int(fields[3]) == sid:
-            found.append((int(entry.name), cmdline.strip()))
+        found.append((int(entry.name), int(fields[1]), int(fields[3]), cmdline.strip()))
     return found
 
 
+def processes_in_session(sid: int) -> list[tuple[int, str]]:
+    return [(pid, cmd) for pid, _, session, cmd in processes() if session == sid]
+
+
 def children_of(pid: int) -> list[tuple[int, str]]:
-    return [(p, cmd) for p, cmd in processes_in_session(pid)
-            if (Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()[1]) == str(pid)]
+    return [(p, cmd) for p, parent, _, cmd in processes() if parent == pid]
 
 
 def wait_for_count(folder: Path, pattern: str, count: int, proc, timeout_s=90):
@@ -436,9 +438,12 @@ def test_a_signal_to_the_sweep_alone_stops_every_worker_and_the_rest_resumes(tmp
     for partial in cut_short:                           # every unfinished run is resumable
         assert Path(str(partial)[: -len(".partial")] + ".checkpoint").is_file()
     assert not list(out.glob("*.error.json"))
-    result = invoke(*args)
+    result = invoke(*args)      # in this process, as from a notebook: it must leave nothing running
     assert result.exit_code == 0, result.output
     assert f"({len(cut_short)} continue from checkpoints)" in result.stdout
+    from multiprocessing import resource_tracker
+    assert resource_tracker._resource_tracker._pid is None      # stopped, not left for exit
+    assert not [cmd for _, cmd in children_of(os.getpid()) if "spawn_main" in cmd or "resource_tracker" in cmd]
     files = list(out.glob("*.h5"))
     assert len(files) == 2 and not list(out.glob("*.partial")) and not list(out.glob("*.checkpoint"))
     for path in files:
