@@ -736,7 +736,8 @@ def run_metrics(path, charge_marks_mAh_cm2=()) -> dict:
                                                                            left=math.nan, right=math.nan))
         row["stripped_charge_final_mAh_cm2"] = float(charge[-1])
         row["vacancy_count_final"] = int(obs["vacancy_count/value"][-1])
-        row["interface_mg_fraction_final"] = float(obs["interface_mg_fraction/value"][-1])
+        solute = "interface_solute_fraction" if "interface_solute_fraction" in obs else "interface_mg_fraction"
+        row["interface_solute_fraction_final"] = float(obs[f"{solute}/value"][-1])   # old files: Mg name
         frames = f.get("analysis/frames")
         for column, name in ANALYSIS_FINAL_COLUMNS.items():
             if frames is not None and column in frames:

@@ -307,7 +307,7 @@ def test_collect_gives_one_row_per_run_with_varied_parameters_and_metrics(local_
     table = pd.read_csv(io.StringIO(result.stdout))
     assert len(table) == 8
     assert {"params", "conditions.stack_pressure_MPa", "replica", "contact_fraction_final",
-            "stripped_charge_final_mAh_cm2", "vacancy_count_final", "interface_mg_fraction_final",
+            "stripped_charge_final_mAh_cm2", "vacancy_count_final", "interface_solute_fraction_final",
             "events", "events_per_s", "stop_reason", "seed", "file"} <= set(table.columns)
     marks = [c for c in table.columns if c.startswith("contact_fraction_at_")]
     assert len(marks) == 3 and "interface_void_count_final" not in table.columns
