@@ -453,18 +453,19 @@ def run_status(path) -> str:
     return "interrupted"
 
 
-def check_run_file(path, require_frames: bool = True) -> Path:
+def check_run_file(path, require_frames: bool = True, running: bool = False) -> Path:
     """``path`` as a Path if it is a kmc run file every reader can use, else RunFileError.
 
     Checks what can be checked without reading frames: the file is there, is HDF5, opens (not
     truncated), holds every dataset and attribute the readers use, with consistent shapes, and
     (``require_frames``) at least one frame.  Damaged data inside a dataset only shows when it is
-    read: read inside ``open_run_file``.  A run still being written is read too: given X.h5 while
-    only X.h5.partial exists, the path returned is the ``.partial`` file (``run_status`` tells).
+    read: read inside ``open_run_file``.  With ``running`` (the readers that only look: info, load),
+    X.h5 names its run while only X.h5.partial exists (still being written, or cut off), and the
+    path returned is the ``.partial`` file (``run_status`` tells which).
     """
     path = Path(path)
     partial = Path(str(path) + PARTIAL_SUFFIX)
-    if not path.exists() and partial.is_file():   # the run is still going (or was cut off)
+    if running and not path.exists() and partial.is_file():   # the run is still going (or was cut off)
         path = partial
     if not path.exists():
         raise RunFileError(f"no such file: {path} does not exist; {RUN_FILE_HINT}")
@@ -544,7 +545,7 @@ def load(path, as_xarray: bool | None = None):
     The attribute ``run_status`` is 'complete', 'in progress' (being written now: later calls see
     more frames) or 'interrupted' (resumable with ``kmc run --resume``); see ``run_status``.
     """
-    path = check_run_file(path, require_frames=False)
+    path = check_run_file(path, require_frames=False, running=True)
     status = run_status(path)
     with open_run_file(path) as f:
         analysed = "analysis" in f
@@ -644,7 +645,7 @@ def load(path, as_xarray: bool | None = None):
 def info(path) -> str:
     """A short human-readable summary of a run file, or of a run still being written (its
     ``.partial``); RunFileError if it is not a usable one."""
-    path = check_run_file(path, require_frames=False)
+    path = check_run_file(path, require_frames=False, running=True)
     status = run_status(path)
     lines = []
     with open_run_file(path) as f:
