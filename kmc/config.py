@@ -474,6 +474,40 @@ def read_toml(path: str | Path, what: str = "config file", example: str = "param
         raise ConfigError(f"{p}: arrays or tables nested deeper than the TOML reader allows; {allowed}") from None
 
 
+# ----------------------------------------------------------------------------- finding parameter sets
+PARAMS_PACKAGE = "kmc.params"   # the top-level params/ folder, installed under this name (pyproject.toml)
+SOURCE_PARAMS = Path(__file__).resolve().parents[1] / "params"   # that folder, in a source checkout
+
+
+def shipped_params() -> dict[str, Path]:
+    """{name: file} of the parameter sets installed with the package, by importlib.resources, so
+    they are found after an editable or a normal install, from any folder."""
+    from importlib.resources import files
+    try:
+        entries = list(files(PARAMS_PACKAGE).iterdir())
+    except ModuleNotFoundError:   # an editable install made before params/ became kmc.params:
+        entries = list(SOURCE_PARAMS.glob("*.toml"))   # the checkout's folder until pip install -e . again
+    return {Path(str(entry)).stem: Path(str(entry)) for entry in sorted(entries, key=str)
+            if entry.name.endswith(".toml")}
+
+
+def resolve_params(name: str) -> Path:
+    """A parameter file from a path; else a name in ./params; else a shipped set, named either
+    ``li_li2s`` or ``params/li_li2s.toml`` (so the README's commands work from any folder)."""
+    given = Path(name)
+    for cand in (given, Path("params") / f"{name}.toml"):
+        if cand.is_file():
+            return cand
+    shipped = shipped_params()
+    if not given.suffix and len(given.parts) == 1 and name in shipped:
+        return shipped[name]
+    if given.suffix == ".toml" and given.parts[:-1] == ("params",) and given.stem in shipped:
+        return shipped[given.stem]
+    if given.exists() or given.suffix or len(given.parts) > 1:
+        return given  # meant as a path: load_config says what is wrong with it (a folder, missing, ...)
+    raise ConfigError(f"no parameter set {name!r}; allowed: a TOML path or one of {', '.join(shipped)}")
+
+
 def load_config(path: str | Path, overrides: list[str] | None = None) -> Settings:
     """Read a TOML parameter/run file, apply ``section.key=value`` overrides, validate."""
     raw = read_toml(path)

@@ -326,6 +326,36 @@ RUN_FILE_ATTRIBUTES = {
                    "conditions.stack_pressure_MPa", "boundary.bottom", "run.acceleration"),
     "parameters/model": ("charge_per_atom_mAh_cm2",),
 }
+# Names that changed when the species became data (new: old).  Readers accept either, so files
+# written before and after the change read alike; kmc.load shows the new name (and the old one
+# too when that is what the file holds, for code written against it).
+RUN_FILE_RENAMED = {
+    "composition.solute_fraction": "composition.mg_fraction",
+    "interface_solute_fraction": "interface_mg_fraction",
+    "tracer_msd_host": "tracer_msd_li", "tracer_msd_solute": "tracer_msd_mg",
+    "tracer_jumps_host": "tracer_jumps_li", "tracer_jumps_solute": "tracer_jumps_mg",
+}
+_OTHER_NAME = {**RUN_FILE_RENAMED, **{old: new for new, old in RUN_FILE_RENAMED.items()}}
+# A file still being written is X.h5.partial (renamed to X.h5 when the run ends).
+PARTIAL_SUFFIX = ".partial"
+
+
+def _stored_name(container, name: str) -> str:
+    """``name`` as ``container`` (a group, or a group's attrs) holds it: itself, or its name on the
+    other side of the host/solute renaming; ``name`` if neither is there."""
+    if name in container:
+        return name
+    other = _OTHER_NAME.get(name)
+    return other if other is not None and other in container else name
+
+
+def _dataset_in(f, name: str):
+    """The dataset at path ``name`` (an observable under either of its names), or None."""
+    parts = name.split("/")
+    if parts[0] == "observables" and len(parts) == 3 and "observables" in f:
+        parts[1] = _stored_name(f["observables"], parts[1])
+    found = f.get("/".join(parts))
+    return found if isinstance(found, h5py.Dataset) else None
 # /run exists only once a run has ended; when it does, info and sweeps read these.
 RUN_GROUP_ATTRIBUTES = ("stop_reason", "events", "kmc_time_s", "wall_time_s", "events_per_s",
                         *(f"count_{name}" for name in engine.EVENT_CLASSES))
@@ -345,15 +375,19 @@ def hdf5_reason(exc: OSError) -> str:
     return text
 
 
-def _layout_problem(f: h5py.File, require_frames: bool) -> str | None:
-    """What makes an open HDF5 file unusable as a run file (None if nothing)."""
+def _layout_problem(f: h5py.File, require_frames: bool, growing: bool = False) -> str | None:
+    """What makes an open HDF5 file unusable as a run file (None if nothing).
+
+    ``growing``: a .partial file another process may be writing.  Read without HDF5's lock, its
+    datasets can be seen one sample or frame apart, so the counts are the smallest seen and a
+    dataset may be longer (readers keep what all have)."""
     for name in RUN_FILE_DATASETS:
-        if not isinstance(f.get(name), h5py.Dataset):
+        if _dataset_in(f, name) is None:
             return f"is not a kmc run file (no dataset /{name})"
     for group, keys in {**RUN_FILE_ATTRIBUTES, **({"run": RUN_GROUP_ATTRIBUTES} if "run" in f else {})}.items():
         if not isinstance(f.get(group), h5py.Group):
             return f"is not a kmc run file (no group /{group})"
-        missing = [k for k in keys if k not in f[group].attrs]
+        missing = [k for k in keys if _stored_name(f[group].attrs, k) not in f[group].attrs]
         if missing:
             return f"is not a kmc run file (no attribute {missing[0]} on /{group})"
     metal = f["particles/metal"]
@@ -365,12 +399,18 @@ def _layout_problem(f: h5py.File, require_frames: bool) -> str | None:
     sizes = {d: f[name].shape[0] if f[name].ndim else -1 for d, name in (
         ("n", "particles/metal/position"), ("F", "particles/metal/species/value"),
         ("S", "observables/contact_fraction/value"))}
+    if growing:
+        for d in ("F", "S"):
+            sizes[d] = min(_dataset_in(f, name).shape[0] for name, expected in RUN_FILE_DATASETS.items()
+                           if expected[:1] == (d,))
     if sizes["n"] != spl * n_layers:
         return (f"is inconsistent: {sizes['n']} sites in /particles/metal/position but "
                 f"sites_per_layer x n_layers = {spl * n_layers}")
     for name, expected in RUN_FILE_DATASETS.items():
-        shape = f[name].shape
+        shape = _dataset_in(f, name).shape
         want = tuple(sizes[d] if isinstance(d, str) else d for d in expected)
+        if growing and expected[:1] in (("F",), ("S",)) and shape[:1] > want[:1]:
+            shape = want[:1] + shape[1:]          # a write in flight: one dataset ahead of another
         if shape[:len(want)] != want or (len(shape) != len(want) and not name.endswith("event_counts/value")):
             return (f"is inconsistent: /{name} has shape {shape}, expected {want} "
                     "(an interrupted or edited file?)")
@@ -379,15 +419,37 @@ def _layout_problem(f: h5py.File, require_frames: bool) -> str | None:
     return None
 
 
-def check_run_file(path, require_frames: bool = True) -> Path:
+def run_status(path) -> str:
+    """'complete' (X.h5, the run ended), 'in progress' (X.h5.partial that a process is writing: it
+    holds HDF5's lock on the file) or 'interrupted' (X.h5.partial that nobody writes: resumable with
+    kmc run --resume X.h5 while its checkpoint is there)."""
+    import fcntl
+    path = Path(path)
+    if not path.name.endswith(PARTIAL_SUFFIX):
+        return "complete"
+    with open(path, "rb") as fh:
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return "in progress"
+        fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+    return "interrupted"
+
+
+def check_run_file(path, require_frames: bool = True, running: bool = False) -> Path:
     """``path`` as a Path if it is a kmc run file every reader can use, else RunFileError.
 
     Checks what can be checked without reading frames: the file is there, is HDF5, opens (not
-    truncated, not locked by a writer), holds every dataset and attribute the readers use, with
-    consistent shapes, and (``require_frames``) at least one frame.  Damaged data inside a dataset
-    only shows when it is read: read inside ``open_run_file``.
+    truncated), holds every dataset and attribute the readers use, with consistent shapes, and
+    (``require_frames``) at least one frame.  Damaged data inside a dataset only shows when it is
+    read: read inside ``open_run_file``.  With ``running`` (the readers that only look: info, load),
+    X.h5 names its run while only X.h5.partial exists (still being written, or cut off), and the
+    path returned is the ``.partial`` file (``run_status`` tells which).
     """
     path = Path(path)
+    partial = Path(str(path) + PARTIAL_SUFFIX)
+    if running and not path.exists() and partial.is_file():   # the run is still going (or was cut off)
+        path = partial
     if not path.exists():
         raise RunFileError(f"no such file: {path} does not exist; {RUN_FILE_HINT}")
     if path.is_dir():
@@ -399,7 +461,7 @@ def check_run_file(path, require_frames: bool = True) -> Path:
     if not h5py.is_hdf5(path):
         raise RunFileError(f"{path} is not an HDF5 file; {RUN_FILE_HINT}")
     with open_run_file(path) as f:
-        problem = _layout_problem(f, require_frames)
+        problem = _layout_problem(f, require_frames, growing=running and path.name.endswith(PARTIAL_SUFFIX))
     if problem:
         raise RunFileError(f"{path} {problem}; {RUN_FILE_HINT}")
     return path
@@ -407,10 +469,13 @@ def check_run_file(path, require_frames: bool = True) -> Path:
 
 @contextmanager
 def open_run_file(path):
-    """Open a run file for reading; an HDF5 failure inside the block (the file does not open, or
-    its data are damaged) becomes a RunFileError naming the file."""
+    """Open a run file (or a running one's ``.partial``) for reading; an HDF5 failure inside the
+    block (the file does not open, or its data are damaged) becomes a RunFileError naming the file."""
     try:
-        with h5py.File(path, "r") as f:
+        # locking=False: a running kmc run holds HDF5's lock on its .partial file; reading it is
+        # safe because the writer flushes after every frame and sample (a read that races a write
+        # can fail, and then says so: read again)
+        with h5py.File(path, "r", locking=False) as f:
             yield f
     except OSError as exc:
         raise RunFileError(f"{path} cannot be read ({hdf5_reason(exc)}); "
@@ -428,17 +493,43 @@ def _read_parameters(f) -> dict:
     return out
 
 
-def load(path, as_xarray: bool | None = None):
-    """Load a run for analysis.
+def _frame_samples(frame_step: np.ndarray, sample_step: np.ndarray) -> np.ndarray:
+    """Index of the observables sample taken at each frame's step (-1 where there is none: every
+    frame has one in files kmc writes, but a file read while it is written may lag)."""
+    at = np.searchsorted(sample_step, frame_step)
+    found = at < sample_step.size
+    found[found] = sample_step[at[found]] == frame_step[found]
+    return np.where(found, at, -1)
 
-    Returns an ``xarray.Dataset`` (dimensions ``frame``, ``site``, ``xyz``, ``sample``,
-    ``event_class``) when xarray is installed, else a dict of numpy arrays with the same names.
-    Pass ``as_xarray=False`` to force the dict.  If ``kmc analyze`` has been run, the per-frame
-    void statistics are variables ``analysis_<column>`` on the ``frame`` dimension and the Mg
+
+def load(path, as_xarray: bool | None = None):
+    """Load a run for analysis (a finished X.h5, or a run still being written: X.h5.partial).
+
+    Returns an ``xarray.Dataset`` when xarray is installed, else a dict of numpy arrays with the
+    same names (``as_xarray=False`` forces the dict).  Dimensions: ``frame`` (snapshots), ``site``,
+    ``xyz``, ``sample`` (the observables' time series), ``event_class``.
+
+    Coordinates, so that plots and selections speak the physics:
+
+    - on ``sample``: ``sample_step``, ``sample_time`` (s), and ``stripped_charge`` (mAh/cm2) and
+      ``stripped_monolayers``: ``ds.contact_fraction.plot(x="stripped_charge")``;
+    - on ``frame``: ``frame_step``, ``frame_time`` (s), ``frame_sample`` (the index of the sample
+      taken at the frame's step, -1 if none) and ``frame_stripped_charge`` /
+      ``frame_stripped_monolayers`` (the samples' values at the frames):
+      ``ds.contact_fraction.isel(sample=ds.frame_sample)`` is the contact at each frame.
+
+    Every observable is a variable on ``sample`` (``event_counts`` on sample x event_class).  Names
+    renamed when the species became data (``RUN_FILE_RENAMED``) appear under the new name, and also
+    under the old one when that is what the file holds.  If ``kmc analyze`` has been run, the
+    per-frame void statistics are variables ``analysis_<column>`` on ``frame`` and the solute
     profile is ``analysis_solute_profile`` (frame, layer_index); the per-void and per-event tables are
     pandas DataFrames from ``kmc.load_analysis(path)`` (in the dict: under "analysis").
+
+    The attribute ``run_status`` is 'complete', 'in progress' (being written now: later calls see
+    more frames) or 'interrupted' (resumable with ``kmc run --resume``); see ``run_status``.
     """
-    path = check_run_file(path, require_frames=False)
+    path = check_run_file(path, require_frames=False, running=True)
+    status = run_status(path)
     with open_run_file(path) as f:
         analysed = "analysis" in f
         metal = f["particles/metal"]
@@ -455,11 +546,32 @@ def load(path, as_xarray: bool | None = None):
             "sample_time_s": f["observables/contact_fraction/time"][()],
         }
         observables = {name: f[f"observables/{name}/value"][()] for name in f["observables"]}
+        units = {name: f[f"observables/{name}/value"].attrs.get("unit", "") for name in f["observables"]}
         attrs = {"sites_per_layer": int(metal.attrs["sites_per_layer"]),
-                 "n_layers": int(metal.attrs["n_layers"])}
+                 "n_layers": int(metal.attrs["n_layers"]), "run_status": status}
         attrs.update({f"run.{k}": (v.item() if hasattr(v, "item") else v) for k, v in f["run"].attrs.items()}
                      if "run" in f else {})
         params = _read_parameters(f)
+    # a run being written may have grown a sample between reading step and value: keep what all have
+    n_samples = min([data["sample_step"].size, data["sample_time_s"].size] + [v.shape[0] for v in observables.values()])
+    n_frames = min(data["species"].shape[0], data["frame_step"].size, data["frame_time_s"].size)
+    data.update(sample_step=data["sample_step"][:n_samples], sample_time_s=data["sample_time_s"][:n_samples],
+                species=data["species"][:n_frames], frame_step=data["frame_step"][:n_frames],
+                frame_time_s=data["frame_time_s"][:n_frames])
+    observables = {name: v[:n_samples] for name, v in observables.items()}
+    for new, old in RUN_FILE_RENAMED.items():   # the new name always; the old one if the file has it
+        if old in observables and new not in observables:
+            observables[new], units[new] = observables[old], units[old]
+        if old in params and new not in params:
+            params[new] = params[old]
+    frame_sample = _frame_samples(data["frame_step"], data["sample_step"])
+    at_frames = {}
+    for name in ("stripped_charge", "stripped_monolayers"):
+        values = observables[name]
+        at_frames[name] = np.where(frame_sample >= 0, values[np.maximum(frame_sample, 0)] if values.size else np.nan,
+                                   np.nan)
+    legend = data.pop("species_legend")
+    attrs["species_legend"] = legend
     if as_xarray is None:
         try:
             import xarray  # noqa: F401
@@ -472,13 +584,15 @@ def load(path, as_xarray: bool | None = None):
         analysis = load_analysis(path)
     if not as_xarray:
         data.update(observables)
+        data["frame_sample"] = frame_sample
+        data.update({f"frame_{name}": v for name, v in at_frames.items()})
         data["parameters"] = params
         data["attrs"] = attrs
         if analysis is not None:
             data["analysis"] = analysis
         return data
     import xarray as xr
-    legend = data.pop("species_legend")
+    coordinates = ("stripped_charge", "stripped_monolayers")
     ds = xr.Dataset(
         {
             "species": (("frame", "site"), data["species"], {"legend": legend}),
@@ -488,22 +602,26 @@ def load(path, as_xarray: bool | None = None):
         coords={
             "frame_step": ("frame", data["frame_step"]),
             "frame_time": ("frame", data["frame_time_s"], {"unit": "s"}),
+            "frame_sample": ("frame", frame_sample, {"description": "index of the sample at the frame's step"}),
+            **{f"frame_{name}": ("frame", at_frames[name], {"unit": units[name]}) for name in coordinates},
             "sample_step": ("sample", data["sample_step"]),
             "sample_time": ("sample", data["sample_time_s"], {"unit": "s"}),
+            **{name: ("sample", observables[name], {"unit": units[name]}) for name in coordinates},
             "xyz": ["x", "y", "z"],
             "event_class": list(engine.EVENT_CLASSES),
         },
     )
     ds["neighbors"] = (("site", "neighbor_slot"), data["neighbors"])
     for name, value in observables.items():
-        dims = ("sample", "event_class") if value.ndim == 2 else ("sample",)
-        ds[name] = (dims, value, {"unit": OBSERVABLE_UNITS.get(name, "")})
+        if name not in coordinates:
+            dims = ("sample", "event_class") if value.ndim == 2 else ("sample",)
+            ds[name] = (dims, value, {"unit": units[name]})
     if analysis is not None:
         frames = analysis["frames"]
         for column in frames:
             if column != "frame":
-                ds[f"analysis_{column}"] = (("frame",), np.asarray(frames[column]))
-        ds["analysis_solute_profile"] = (("frame", "layer_index"), analysis["solute_profile"])
+                ds[f"analysis_{column}"] = (("frame",), np.asarray(frames[column])[:n_frames])
+        ds["analysis_solute_profile"] = (("frame", "layer_index"), analysis["solute_profile"][:n_frames])
     ds.attrs.update({k: v for k, v in params.items() if isinstance(v, (str, int, float))})
     ds.attrs.update(attrs)
     ds.attrs["box_A"] = data["box_A"]
@@ -511,14 +629,21 @@ def load(path, as_xarray: bool | None = None):
 
 
 def info(path) -> str:
-    """A short human-readable summary of a run file (RunFileError if it is not a usable one)."""
-    path = check_run_file(path, require_frames=False)
+    """A short human-readable summary of a run file, or of a run still being written (its
+    ``.partial``); RunFileError if it is not a usable one."""
+    path = check_run_file(path, require_frames=False, running=True)
+    status = run_status(path)
     lines = []
     with open_run_file(path) as f:
         par = f["parameters"].attrs
         metal = f["particles/metal"]
         n_sites = metal["position"].shape[0]
         lines.append(f"file            {path}")
+        if status != "complete":
+            lines.append(f"status          run {status}: "
+                         + ("a kmc run is writing this file; what follows is its state so far" if status == "in progress"
+                            else "interrupted or killed; continue it with kmc run --resume "
+                                 f"{str(path)[:-len(PARTIAL_SUFFIX)]}"))
         lines.append(f"model           {par['model.name']}  (code {par['code_version']}, seed {par['seed']})")
         lines.append(f"lattice         {metal.attrs['orientation']} {par['lattice.geometry']}, cells "
                      f"{[int(c) for c in par['lattice.cells']]}, {n_sites} sites, {metal.attrs['n_layers']} layers")
@@ -528,13 +653,16 @@ def info(path) -> str:
                      f"acceleration {par['run.acceleration']:g}")
         lines.append(f"frames          {metal['species/value'].shape[0]}")
         obs = f["observables"]
-        n = obs["contact_fraction/value"].shape[0]
+        n = min(obs[name]["value"].shape[0] for name in obs)
         lines.append(f"samples         {n}")
         if n:
-            last = {k: obs[f"{k}/value"][n - 1] for k in OBSERVABLE_UNITS if k in obs and k != "event_counts"}
-            for k, v in last.items():
-                unit = OBSERVABLE_UNITS[k]
-                lines.append(f"  final {k:26s} {float(v):.6g} {'' if unit == '1' else unit}".rstrip())
+            for k in obs:
+                if k == "event_counts" or k.startswith("tracer_"):
+                    continue
+                v = obs[f"{k}/value"]
+                unit = v.attrs.get("unit", "")
+                unit = unit.decode() if isinstance(unit, bytes) else str(unit)
+                lines.append(f"  final {k:26s} {float(v[n - 1]):.6g} {'' if unit == '1' else unit}".rstrip())
         if "run" in f:
             r = f["run"].attrs
             lines.append(f"stop reason     {r['stop_reason']}")
@@ -543,7 +671,7 @@ def info(path) -> str:
             counts = ", ".join(f"{c} {int(r['count_' + c])}" for c in engine.EVENT_CLASSES)
             lines.append(f"event counts    {counts}")
         else:
-            lines.append("stop reason     (run did not finish)")
+            lines.append(f"stop reason     (run {status}: not finished)")
     return "\n".join(lines)
 
 

@@ -23,17 +23,18 @@ A run that raises is recorded in ``<name>.error.json`` and does not stop the oth
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import itertools
 import json
 import math
 import multiprocessing
+import multiprocessing.connection
 import os
-import sys
+import signal
+import threading
 import time
 import traceback
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor
-from concurrent.futures import wait as futures_wait
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,8 +42,8 @@ import click
 import h5py
 import numpy as np
 
-from kmc.config import SCHEMA, ConfigError, Settings, dumps_toml, read_toml, settings_from_dict, validate
-from kmc.errors import OneLineErrorCommand, fail
+from kmc.config import (SCHEMA, ConfigError, Settings, dumps_toml, read_toml, settings_from_dict, shipped_params,
+                        validate)
 from kmc.io import OutputPathError, check_output_folder
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -134,15 +135,20 @@ def _flat_keys(table: dict, where: str, allow_params: bool) -> dict:
 
 
 def _resolve_params(value, spec_dir: Path, where: str) -> Path:
-    """A parameter file relative to the spec file, else to the repository root."""
+    """A parameter file relative to the spec file, else to the repository root, else a shipped set
+    named ``params/<name>.toml`` or ``<name>`` (so specs work after a non-editable install)."""
     if not isinstance(value, str) or not value:
         raise SweepError(f"{where}: expected a parameter file path, got {value!r}; allowed: a TOML path "
                          "relative to the spec file or the repository, e.g. params/li_li2s.toml")
     for candidate in (spec_dir / value, REPO_ROOT / value):
         if candidate.is_file():
             return candidate.resolve()
+    shipped, given = shipped_params(), Path(value)
+    if given.parts[:-1] in ((), ("params",)) and given.suffix in ("", ".toml") and given.stem in shipped:
+        return shipped[given.stem]
     raise SweepError(f"{where}: parameter file {value!r} not found next to the spec ({spec_dir}) or in "
-                     f"the repository ({REPO_ROOT}); allowed: an existing TOML path, e.g. params/li_li2s.toml")
+                     f"the repository ({REPO_ROOT}), and not a shipped set ({', '.join(shipped)}); "
+                     "allowed: an existing TOML path, e.g. params/li_li2s.toml")
 
 
 def _read_toml(path: Path, what: str, example: str) -> dict:
@@ -398,26 +404,20 @@ def _error_summary(folder, name: str) -> str:
 def execute_run(run: PlannedRun, folder: str) -> dict:
     """Run one sweep run into ``folder/<name>.h5``, continuing from its checkpoint if an earlier
     attempt was cut off; failures come back as a record instead of raising."""
-    from kmc.checkpoint import Checkpointer, resume_run, run_paths
-    from kmc.io import H5Writer
-    from kmc.simulation import Simulation
+    from kmc.checkpoint import OpenRunError, open_run, run_paths
     wall0 = time.perf_counter()
     path = output_path(folder, run.name)
     _, partial, checkpoint = run_paths(path)
     try:
-        resumed = None
+        opened = None
         if partial.is_file() and checkpoint.is_file():
             try:
-                resumed = resume_run(path)
-            except (ValueError, OSError):   # torn or foreign leftovers: start this run again
-                resumed = None
-        if resumed is not None:
-            sim, writer, checkpointer, _ = resumed
-        else:
-            sim = Simulation(Settings(run.config, run.source))
-            checkpoint.unlink(missing_ok=True)
-            writer = H5Writer(path, sim)
-            checkpointer = Checkpointer(path, sim.settings.output.checkpoint_every_wall_s)
+                opened = open_run(path, "resume")
+            except OpenRunError:   # torn or foreign leftovers: start this run again
+                opened = None
+        if opened is None:
+            opened = open_run(path, "overwrite", Settings(run.config, run.source))
+        sim, writer, checkpointer = opened
         try:
             result = sim.run(writer, progress=False, checkpointer=checkpointer)
         except BaseException:
@@ -433,12 +433,16 @@ def execute_run(run: PlannedRun, folder: str) -> dict:
 
 def warm_jit(run: PlannedRun):
     """Compile the engine here (or load it from numba's cache) before fanning out, so the workers
-    load cached machine code instead of all compiling at once."""
+    load cached machine code instead of all compiling at once.  Returns the signal number if a
+    SIGINT / SIGTERM cut the warm-up run short, else None."""
     from kmc.simulation import Simulation
     depth = run.config["lattice"]["cells"][2]   # keeps the layer_vacancy_eV length check valid
     settings = Settings(run.config, run.source).with_overrides([f"lattice.cells=[4,4,{depth}]",
                                                                 "run.max_events=1000"])
-    Simulation(settings).run(None, progress=False)
+    sim = Simulation(settings)
+    if sim.run(None, progress=False).stop_reason == "interrupted":
+        return sim._stop_signal   # the SIGINT / SIGTERM that cut the warm-up short
+    return None
 
 
 def _usable_cpus() -> int:
@@ -453,31 +457,172 @@ def _outcome(future) -> dict:
         return {"status": "failed", "error": f"{type(exc).__name__}: {exc}", "traceback": "", "wall_time_s": math.nan}
 
 
-def _local_outcomes(todo, folder: str, workers: int):
-    """(run, outcome) as runs finish on a local pool of spawned processes (fresh interpreters, as on a
-    cluster: they load the engine from numba's cache and inherit no state of this process).
+STOP_GRACE_S = 60.0   # after a stop signal, how long workers get to end their runs (after the current
+                      # chunk, checkpoint written) before they are killed; a killed run resumes anyway
 
-    Only as many runs as workers are handed out at a time, so after Ctrl-C (which the workers see
-    too, ending their runs as interrupted) no queued run starts.
+
+class StopSignals:
+    """Records SIGINT / SIGTERM instead of dying on them, while a local pool runs (main thread only).
+
+    The pool then forwards SIGTERM to its workers, which end their runs as interrupted (checkpoint
+    and ``.partial`` kept), waits for them, and returns; the caller exits with ``128 + signal``.
+    """
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+    def __init__(self):
+        self.received = None
+        self._previous = {}
+
+    def __enter__(self):
+        if threading.current_thread() is threading.main_thread():
+            for sig in self.SIGNALS:
+                self._previous[sig] = signal.signal(sig, self._record)
+        return self
+
+    def _record(self, signum, frame):
+        if self.received is None:
+            self.received = signum
+
+    def __exit__(self, *exc):
+        for sig, handler in self._previous.items():
+            signal.signal(sig, handler)
+
+
+def _worker_main(folder: str, conn):
+    """A worker process: runs sent through ``conn`` one after another, each outcome sent back;
+    None (or the pool's end of the pipe closing) ends it.
+
+    SIGINT is ignored until a simulation installs its own handler: the pool forwards a stop as
+    SIGTERM, and a terminal's Ctrl-C must not raise KeyboardInterrupt while the worker starts.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    while True:
+        try:
+            run = conn.recv()
+        except EOFError:
+            return
+        if run is None:
+            return
+        conn.send(execute_run(run, folder))
+
+
+@dataclass
+class _Worker:
+    process: multiprocessing.process.BaseProcess
+    conn: multiprocessing.connection.Connection
+    run: PlannedRun | None = None   # the run it is doing
+
+
+def _death_record(exitcode: int) -> dict:
+    """The outcome of a worker that exited without reporting (killed, out of memory, crashed)."""
+    if exitcode < 0:
+        try:
+            how = f"killed by {signal.Signals(-exitcode).name}"
+        except ValueError:
+            how = f"killed by signal {-exitcode}"
+        if exitcode == -signal.SIGKILL:
+            how += " (out of memory, or killed from outside)"
+    else:
+        how = f"exited with code {exitcode} without reporting"
+    return {"status": "failed", "error": f"WorkerDied: the worker process {how}; the run is redone (from its "
+            "last checkpoint) on the next invocation", "traceback": "", "wall_time_s": math.nan}
+
+
+def _local_outcomes(todo, folder: str, workers: int, stop: StopSignals):
+    """(run, outcome) as runs finish on at most ``workers`` spawned worker processes (fresh
+    interpreters, as on a cluster: they load the engine from numba's cache and inherit no state of
+    this process), each doing one run at a time.
+
+    A worker that dies is reported as failed for the run it was doing, without touching the others,
+    and replaced.  When ``stop`` records a signal, no further run starts, the workers get SIGTERM
+    (busy ones end their runs as interrupted, resumable; idle ones end), and after ``STOP_GRACE_S``
+    any still alive are killed; nothing of the pool, nor the multiprocessing resource tracker,
+    outlives this generator.
     """
     context = multiprocessing.get_context("spawn")
-    waiting = iter(todo)
-    with ProcessPoolExecutor(max_workers=min(workers, len(todo)), mp_context=context) as pool:
-        running = {}
+    waiting = list(todo)
+    pool: dict[int, _Worker] = {}   # process sentinel -> worker
+    forwarded_at = None
 
-        def hand_out():
-            run = next(waiting, None)
-            if run is not None:
-                running[pool.submit(execute_run, run, folder)] = run
+    def give_work(worker):
+        worker.run = waiting.pop(0) if waiting and stop.received is None and worker.process.is_alive() else None
+        try:
+            worker.conn.send(worker.run)   # None: nothing more, the worker ends
+        except OSError:                    # it died meanwhile (its sentinel tells): the run waits
+            if worker.run is not None:
+                waiting.insert(0, worker.run)
+            worker.run = None
 
-        for _ in range(min(workers, len(todo))):
-            hand_out()
-        while running:
-            finished, _ = futures_wait(running, return_when=FIRST_COMPLETED)
-            for future in finished:
-                run = running.pop(future)
-                hand_out()
-                yield run, _outcome(future)
+    try:
+        while pool or (waiting and stop.received is None):
+            while waiting and stop.received is None and len(pool) < workers:
+                conn, child_conn = context.Pipe()
+                proc = context.Process(target=_worker_main, args=(folder, child_conn), daemon=True,
+                                       name="kmc-sweep-worker")
+                proc.start()
+                child_conn.close()
+                worker = _Worker(proc, conn)
+                pool[proc.sentinel] = worker
+                give_work(worker)
+            if stop.received is not None and forwarded_at is None:
+                forwarded_at = time.monotonic()
+                for worker in pool.values():
+                    _signal_process(worker.process, signal.SIGTERM)
+            if forwarded_at is not None and time.monotonic() - forwarded_at > STOP_GRACE_S:
+                for worker in pool.values():
+                    _signal_process(worker.process, signal.SIGKILL)
+            ready = multiprocessing.connection.wait([w.conn for w in pool.values()] + list(pool), timeout=0.5)
+            for key, worker in list(pool.items()):
+                if worker.conn in ready and worker.run is not None:
+                    try:
+                        outcome = worker.conn.recv()
+                    except (EOFError, OSError):
+                        outcome = None   # it died before sending: its sentinel tells
+                    if outcome is not None:
+                        run = worker.run
+                        give_work(worker)
+                        yield run, outcome
+                if key in ready:
+                    worker.process.join()
+                    del pool[key]
+                    run, outcome = worker.run, None
+                    if run is not None and worker.conn.poll():   # sent just before exiting
+                        try:
+                            outcome = worker.conn.recv()
+                        except (EOFError, OSError):
+                            pass
+                    worker.conn.close()
+                    if run is None:
+                        continue
+                    if outcome is None:
+                        outcome = (_death_record(worker.process.exitcode) if stop.received is None else
+                                   {"status": run_state(folder, run.name), "stop_reason": "interrupted",
+                                    "wall_time_s": math.nan})
+                    yield run, outcome
+    finally:
+        for worker in pool.values():   # only if the consumer stopped early
+            _signal_process(worker.process, signal.SIGKILL)
+            worker.process.join()
+            worker.conn.close()
+        _stop_resource_tracker()
+
+
+def _signal_process(proc, signum):
+    try:
+        os.kill(proc.pid, signum)
+    except ProcessLookupError:
+        pass
+
+
+def _stop_resource_tracker():
+    """End multiprocessing's resource tracker process once no worker is left.  It would end by itself
+    when every holder of its pipe has exited; stopping it here means a sweep that returns leaves no
+    process behind even if this interpreter lives on (a notebook, a test)."""
+    from multiprocessing import resource_tracker
+    stop_tracker = getattr(resource_tracker._resource_tracker, "_stop", None)   # CPython >= 3.8
+    if stop_tracker is not None:
+        stop_tracker()
 
 
 def _dask_outcomes(todo, folder: str, client):
@@ -504,8 +649,40 @@ def _connect(scheduler: str):
                          "of a running scheduler, e.g. tcp://127.0.0.1:8786") from None
 
 
+def _run_todo(plan, todo, folder, states, errors, workers, client, stop):
+    """Run ``todo`` (warm-up, then the pool or the cluster), recording each outcome as it comes."""
+    try:
+        warmed = warm_jit(todo[0])
+        if warmed is not None and stop.received is None:   # a signal the warm-up run took for itself
+            stop.received = warmed
+    except Exception as exc:   # that run will fail on its own and be recorded
+        click.echo(f"JIT warm-up skipped ({type(exc).__name__}: {exc})", err=True)
+    outcomes = (_dask_outcomes(todo, str(folder), client) if client is not None
+                else _local_outcomes(todo, str(folder), workers or _usable_cpus(), stop))
+    for k, (run, outcome) in enumerate(outcomes, 1):
+        states[run.name] = outcome["status"]
+        if outcome["status"] == "failed":
+            errors[run.name] = outcome["error"]
+            _write_json(error_path(folder, run.name), {
+                "run": run.name, "varied": run.varied, "replica": run.replica, "seed": run.seed,
+                "error": outcome["error"], "traceback": outcome["traceback"]})
+        else:
+            errors.pop(run.name, None)
+            error_path(folder, run.name).unlink(missing_ok=True)
+        _write_manifest(plan, states, errors)
+        detail = outcome.get("stop_reason") if outcome["status"] != "failed" else outcome["error"]
+        if stop.received is not None and outcome["status"] == "pending":
+            detail = "interrupted (resumable)"
+        click.echo(f"[{k}/{len(todo)}] {outcome['status']:7s} {run.name}  ({run.describe()})  "
+                   f"{outcome['wall_time_s']:.1f} s  {detail}")
+
+
 def run_sweep(plan: SweepPlan, workers: int | None = None, scheduler: str | None = None) -> dict:
-    """Run every run of ``plan`` that is not done; return {'done': n, 'failed': n, 'pending': n}."""
+    """Run every run of ``plan`` that is not done; return {'done': n, 'failed': n, 'pending': n,
+    'stopped_by': None or the signal number (SIGINT / SIGTERM) that stopped a local sweep early}.
+
+    On a local pool a stop signal ends the sweep cleanly: running runs end as interrupted (resumable
+    by the same command), no worker is left behind (see ``_local_outcomes``)."""
     folder = plan.output_dir.resolve()
     try:   # everything that can refuse the sweep comes before the first write
         check_output_folder(folder, "a folder you can write to (--out or sweep.output)")
@@ -523,32 +700,16 @@ def run_sweep(plan: SweepPlan, workers: int | None = None, scheduler: str | None
     resuming = f" ({cut_off} continue from checkpoints)" if cut_off else ""
     click.echo(f"{plan.spec_name}: {len(plan.runs)} runs, {len(plan.runs) - len(todo)} already done, "
                f"{len(todo)} to run{resuming} -> {plan.output_dir}")
+    stop = StopSignals()
     try:
         if todo:
-            try:
-                warm_jit(todo[0])
-            except Exception as exc:   # that run will fail on its own and be recorded
-                click.echo(f"JIT warm-up skipped ({type(exc).__name__}: {exc})", err=True)
-            outcomes = (_dask_outcomes(todo, str(folder), client) if client is not None
-                        else _local_outcomes(todo, str(folder), workers or _usable_cpus()))
-            for k, (run, outcome) in enumerate(outcomes, 1):
-                states[run.name] = outcome["status"]
-                if outcome["status"] == "failed":
-                    errors[run.name] = outcome["error"]
-                    _write_json(error_path(folder, run.name), {
-                        "run": run.name, "varied": run.varied, "replica": run.replica, "seed": run.seed,
-                        "error": outcome["error"], "traceback": outcome["traceback"]})
-                else:
-                    errors.pop(run.name, None)
-                    error_path(folder, run.name).unlink(missing_ok=True)
-                _write_manifest(plan, states, errors)
-                detail = outcome.get("stop_reason") if outcome["status"] != "failed" else outcome["error"]
-                click.echo(f"[{k}/{len(todo)}] {outcome['status']:7s} {run.name}  ({run.describe()})  "
-                           f"{outcome['wall_time_s']:.1f} s  {detail}")
+            with stop if client is None else contextlib.nullcontext():
+                _run_todo(plan, todo, folder, states, errors, workers, client, stop)
     finally:
         if client is not None:
             client.close()
     counts = {s: sum(1 for v in states.values() if v == s) for s in ("done", "failed", "pending")}
+    counts["stopped_by"] = stop.received
     click.echo(f"{counts['done']} done, {counts['failed']} failed, {counts['pending']} pending of {len(plan.runs)}")
     return counts
 
@@ -575,7 +736,8 @@ def run_metrics(path, charge_marks_mAh_cm2=()) -> dict:
                                                                            left=math.nan, right=math.nan))
         row["stripped_charge_final_mAh_cm2"] = float(charge[-1])
         row["vacancy_count_final"] = int(obs["vacancy_count/value"][-1])
-        row["interface_solute_fraction_final"] = float(obs["interface_solute_fraction/value"][-1])
+        solute = "interface_solute_fraction" if "interface_solute_fraction" in obs else "interface_mg_fraction"
+        row["interface_solute_fraction_final"] = float(obs[f"{solute}/value"][-1])   # old files: Mg name
         frames = f.get("analysis/frames")
         for column, name in ANALYSIS_FINAL_COLUMNS.items():
             if frames is not None and column in frames:
@@ -614,60 +776,3 @@ def load_sweep(folder, charge_marks_mAh_cm2=None, names=None):
             row["overrides"] = " ".join(entry["overrides"])
         rows.append(row)
     return pd.DataFrame(rows)
-
-
-# ------------------------------------------------------------------------------- command line
-@click.command(cls=OneLineErrorCommand, context_settings={"help_option_names": ["-h", "--help"]})
-@click.argument("spec", type=click.Path(dir_okay=False))
-@click.option("--workers", type=click.IntRange(min=1), default=None,
-              help="Local worker processes (default: the CPUs this process may use).")
-@click.option("--scheduler", default=None, metavar="ADDRESS",
-              help="Run on an existing Dask distributed cluster, e.g. tcp://host:8786.")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
-              help="Output folder (default: sweep.output, or out/<spec name>/ beside the spec).")
-@click.option("--set", "overrides", multiple=True, metavar="SECTION.KEY=VALUE",
-              help="Override a config value in every run (repeatable), e.g. --set lattice.cells=[8,8,6].")
-@click.option("--status", "show_status", is_flag=True, help="Count done / failed / pending runs; list failures.")
-@click.option("--collect", is_flag=True, help="Print one row per finished run: varied parameters and metrics (CSV).")
-@click.option("--json", "as_json", is_flag=True, help="With --collect: print JSON records.")
-def sweep(spec, workers, scheduler, out_dir, overrides, show_status, collect, as_json):
-    """Run a parameter sweep from a spec in runs/ (format: runs/README.md); resumable."""
-    if show_status and collect:
-        fail("--status and --collect are exclusive; allowed: one of them")
-    if as_json and not collect:
-        fail("--json applies to --collect; allowed: --collect --json")
-    try:
-        plan = expand_sweep(spec, overrides, out_dir)
-        if show_status:
-            counts, failures = sweep_status(plan)
-            click.echo(f"{plan.spec_name}: {len(plan.runs)} runs in {plan.output_dir}: {counts['done']} done, "
-                       f"{counts['failed']} failed, {counts['pending']} pending")
-            for run, error in failures:
-                click.echo(f"  failed {run.name}  ({run.describe()}): {error}")
-            return
-        if collect:
-            _print_collected(plan, as_json)
-            return
-        counts = run_sweep(plan, workers, scheduler)
-    except SweepError as exc:
-        fail(str(exc))
-    except KeyboardInterrupt:
-        click.echo("interrupted; re-run the same command to resume", err=True)
-        sys.exit(130)
-    if counts["failed"]:
-        sys.exit(1)
-
-
-def _print_collected(plan: SweepPlan, as_json: bool):
-    """The finished runs of this plan as CSV (or JSON records); unfinished ones are counted on stderr."""
-    import pandas as pd
-    started = (plan.output_dir / MANIFEST_NAME).is_file()
-    table = (load_sweep(plan.output_dir, plan.charge_marks_mAh_cm2, [run.name for run in plan.runs])
-             if started else pd.DataFrame())
-    if len(table) < len(plan.runs):
-        click.echo(f"{len(plan.runs) - len(table)} of {len(plan.runs)} runs not finished (left out)", err=True)
-    if as_json:
-        records = table.astype(object).where(table.notna(), None).to_dict(orient="records")
-        click.echo(json.dumps(records, indent=1, default=lambda v: v.item()))
-    elif len(table):
-        click.echo(table.to_csv(index=False), nl=False)

@@ -20,7 +20,8 @@ SMALL = ["--set", "lattice.cells=[6,6,4]", "--set", "run.acceleration=1e8",
 
 def run_cli(params, out, *extra):
     r = CliRunner().invoke(main, ["run", str(params), "-o", str(out), *SMALL, *extra])
-    assert r.exit_code == 0, r.output + r.stderr
+    # exit 3: the small box ran out of Li in contact (a complete file all the same; test_run_exit.py)
+    assert r.exit_code in (0, 3), r.output + r.stderr
     return r
 
 

@@ -18,7 +18,8 @@ import pytest
 from click.testing import CliRunner
 
 from kmc.config import dumps_toml
-from kmc.sweep import expand_sweep, load_sweep, sweep
+from kmc.cli.sweep import sweep
+from kmc.sweep import expand_sweep, load_sweep
 
 TINY = ["lattice.cells=[4,4,3]", "run.acceleration=1e8", "run.stop_stripped_mAh_cm2=3e-5"]
 MACHINE_DEPENDENT_ATTRS = {"wall_time_s", "events_per_s"}
@@ -194,7 +195,7 @@ LONGER = ["lattice.cells=[8,8,4]", "run.acceleration=1e6", "run.stop_stripped_mA
 
 def start_sweep_process(args, cwd):
     """The sweep command in its own process group (so the test can signal it and its workers)."""
-    return subprocess.Popen([sys.executable, "-c", "from kmc.sweep import sweep; sweep()", *map(str, args)],
+    return subprocess.Popen([sys.executable, "-c", "from kmc.cli.sweep import sweep; sweep()", *map(str, args)],
                             cwd=cwd, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True)
 
@@ -272,7 +273,7 @@ def test_a_failing_run_is_recorded_and_the_others_complete(tmp_path):
     out = tmp_path / "out"
     plan = expand_sweep(spec, TINY, out)
     blocked = plan.runs[1].name
-    (out / f"{blocked}.h5").mkdir(parents=True)      # the finished file cannot be renamed into place
+    (out / f"{blocked}.h5").mkdir(parents=True)      # its output name is taken by a folder
     result = invoke(*tiny_args(spec, out), "--workers", "2")
     assert result.exit_code == 1
     record = json.loads((out / f"{blocked}.error.json").read_text())
@@ -281,15 +282,17 @@ def test_a_failing_run_is_recorded_and_the_others_complete(tmp_path):
     assert manifest[blocked]["status"] == "failed" and manifest[blocked]["error"] == record["error"]
     others = [r.name for r in plan.runs if r.name != blocked]
     assert all(manifest[name]["status"] == "done" and (out / f"{name}.h5").is_file() for name in others)
-    # the failed run keeps its frames and checkpoint for the retry; the others leave nothing behind
-    assert [p.name for p in out.glob("*.partial")] == [f"{blocked}.h5.partial"]
-    assert [p.name for p in out.glob("*.checkpoint")] == [f"{blocked}.h5.checkpoint"]
+    # refused before any work (kmc run's refusal, through checkpoint.open_run), naming the folder;
+    # the others leave nothing behind.  A run that fails mid-way keeps its checkpoint:
+    # test_a_killed_worker_is_reported_and_its_run_resumed_next_time
+    assert f"output {out / blocked}.h5 is a directory" in record["error"]
+    assert not list(out.glob("*.partial")) and not list(out.glob("*.checkpoint"))
     status = invoke(*tiny_args(spec, out), "--status")
     assert "3 done, 1 failed, 0 pending" in status.stdout
     assert f"failed {blocked}" in status.stdout and record["error"] in status.stdout
     (out / f"{blocked}.h5").rmdir()                  # fixed: the next invocation retries it
     retry = invoke(*tiny_args(spec, out))
-    assert retry.exit_code == 0 and "3 already done, 1 to run (1 continue from checkpoints)" in retry.stdout
+    assert retry.exit_code == 0 and "3 already done, 1 to run ->" in retry.stdout
     assert not list(out.glob("*.partial")) and not list(out.glob("*.checkpoint"))
     assert not (out / f"{blocked}.error.json").exists()
     assert json.loads((out / "manifest.json").read_text())["runs"][blocked]["status"] == "done"
@@ -368,3 +371,113 @@ def test_bad_spec_exits_2_naming_the_key_before_writing(tmp_path, text, extra, n
 def test_missing_spec_file_exits_2(tmp_path):
     result = invoke(tmp_path / "nope.toml")
     assert result.exit_code == 2 and result.stderr.startswith("error: ") and "nope.toml" in result.stderr
+
+
+# ------------------------------------------------------------------------------- stopping cleanly
+# Runs of about 3 s each, so that a signal lands while both workers are mid-run.
+MID_RUN = ["lattice.cells=[8,8,6]", "run.acceleration=1e6", "run.stop_stripped_mAh_cm2=2e-4"]
+TWO_RUNS = SPEC.replace("replicas = 2", "replicas = 1").replace(
+    'params = ["params/li_li2s.toml", "params/limg_li2s.toml"]\n', "")
+
+
+def processes() -> list[tuple[int, int, int, str]]:
+    """(pid, parent pid, session id, command line) of every process (from /proc: no psutil)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:       # ended while we looked
+            continue
+        fields = stat[stat.rindex(")") + 2:].split()   # state ppid pgrp session ...
+        found.append((int(entry.name), int(fields[1]), int(fields[3]), cmdline.strip()))
+    return found
+
+
+def processes_in_session(sid: int) -> list[tuple[int, str]]:
+    return [(pid, cmd) for pid, _, session, cmd in processes() if session == sid]
+
+
+def children_of(pid: int) -> list[tuple[int, str]]:
+    return [(p, cmd) for p, parent, _, cmd in processes() if parent == pid]
+
+
+def wait_for_count(folder: Path, pattern: str, count: int, proc, timeout_s=90):
+    deadline = time.monotonic() + timeout_s
+    while len(list(folder.glob(pattern))) < count and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.02)
+    assert len(list(folder.glob(pattern))) >= count, f"no {count} x {pattern} in {timeout_s} s"
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_to_the_sweep_alone_stops_every_worker_and_the_rest_resumes(tmp_path, signum):
+    """What a batch scheduler (SIGTERM) or `kill -INT` sends to the sweep's process only: the sweep
+    stops its workers and the resource tracker, and nothing of it is alive 5 s after it exits."""
+    spec = write_spec(tmp_path, TWO_RUNS)
+    out = tmp_path / "out"
+    args = [spec, "--out", out, "--workers", "2"] + [a for s in MID_RUN for a in ("--set", s)]
+    proc = start_sweep_process(args, tmp_path)
+    try:
+        wait_for_count(out, "*.checkpoint", 2, proc)   # both workers are running (first frame written)
+        assert any("resource_tracker" in cmd for _, cmd in processes_in_session(proc.pid))
+        os.kill(proc.pid, signum)
+        _, stderr = proc.communicate(timeout=90)
+        exited = time.monotonic()
+        while processes_in_session(proc.pid) and time.monotonic() - exited < 5:
+            time.sleep(0.05)
+        assert processes_in_session(proc.pid) == []
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode == 128 + signum, stderr
+    assert f"stopped by {signal.Signals(signum).name}" in stderr and "re-run the same command" in stderr
+    cut_short = list(out.glob("*.partial"))
+    assert cut_short, "the signal should land with runs unfinished"
+    for partial in cut_short:                           # every unfinished run is resumable
+        assert Path(str(partial)[: -len(".partial")] + ".checkpoint").is_file()
+    assert not list(out.glob("*.error.json"))
+    result = invoke(*args)      # in this process, as from a notebook: it must leave nothing running
+    assert result.exit_code == 0, result.output
+    assert f"({len(cut_short)} continue from checkpoints)" in result.stdout
+    from multiprocessing import resource_tracker
+    assert resource_tracker._resource_tracker._pid is None      # stopped, not left for exit
+    assert not [cmd for _, cmd in children_of(os.getpid()) if "spawn_main" in cmd or "resource_tracker" in cmd]
+    files = list(out.glob("*.h5"))
+    assert len(files) == 2 and not list(out.glob("*.partial")) and not list(out.glob("*.checkpoint"))
+    for path in files:
+        with h5py.File(path, "r") as f:
+            assert f["run"].attrs["stop_reason"] == "stripped_charge"
+            assert f["run"].attrs["resumed"] == (Path(str(path) + ".partial") in cut_short)
+
+
+def test_a_killed_worker_is_reported_and_its_run_resumed_next_time(tmp_path):
+    """A worker killed from outside (SIGKILL, as the out-of-memory killer does) is reported by name
+    and cause; the other runs carry on; the next invocation continues its run from its checkpoint."""
+    spec = write_spec(tmp_path, TWO_RUNS)
+    out = tmp_path / "out"
+    args = [spec, "--out", out, "--workers", "1"] + [a for s in MID_RUN for a in ("--set", s)]
+    proc = start_sweep_process(args, tmp_path)
+    try:
+        wait_for_count(out, "*.checkpoint", 1, proc)
+        workers = [pid for pid, cmd in children_of(proc.pid) if "spawn_main" in cmd]
+        assert len(workers) == 1
+        victim = next(out.glob("*.checkpoint")).name[: -len(".h5.checkpoint")]
+        os.kill(workers[0], signal.SIGKILL)
+        stdout, stderr = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode == 1, stderr
+    assert f"failed  {victim}" in stdout and "killed by SIGKILL (out of memory" in stdout
+    record = json.loads((out / f"{victim}.error.json").read_text())
+    assert record["error"].startswith("WorkerDied:")
+    assert [p.name for p in out.glob("*.partial")] == [f"{victim}.h5.partial"]
+    assert "1 done, 1 failed, 0 pending" in stdout
+    retry = invoke(*args)
+    assert retry.exit_code == 0, retry.output
+    assert "1 already done, 1 to run (1 continue from checkpoints)" in retry.stdout
+    with h5py.File(out / f"{victim}.h5", "r") as f:
+        assert f["run"].attrs["stop_reason"] == "stripped_charge" and f["run"].attrs["resumed"]
+    assert not (out / f"{victim}.error.json").exists()

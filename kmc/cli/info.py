@@ -9,7 +9,8 @@ from kmc.errors import OneLineErrorCommand, fail
 @click.command(cls=OneLineErrorCommand)
 @click.argument("file", type=click.Path())
 def info(file):
-    """Summarise a run file."""
+    """Summarise a run file, or a run still being written (X.h5 while only X.h5.partial exists, or
+    the .partial itself): its status line says whether it is in progress or was interrupted."""
     from kmc import io
     try:
         click.echo(io.info(file))

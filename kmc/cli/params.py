@@ -6,23 +6,8 @@ from pathlib import Path
 
 import click
 
-from kmc.config import ConfigError, load_config
+from kmc.config import ConfigError, load_config, resolve_params, shipped_params
 from kmc.errors import OneLineErrorGroup, fail
-
-PARAMS_DIR = Path(__file__).resolve().parent.parent.parent / "params"
-
-
-def resolve_params(name: str) -> Path:
-    """A parameter file from a path, or a name in ./params or the project's params/ folder."""
-    for cand in (Path(name), Path("params") / f"{name}.toml", PARAMS_DIR / f"{name}.toml", PARAMS_DIR / name):
-        if cand.is_file():
-            return cand
-    given = Path(name)
-    if given.exists() or given.suffix or len(given.parts) > 1:
-        return given  # meant as a path: load_config says what is wrong with it (a folder, missing, ...)
-    known = sorted(p.stem for p in PARAMS_DIR.glob("*.toml"))
-    raise ConfigError(f"no parameter set {name!r}; allowed: a TOML path or one of {', '.join(known)}")
-
 
 
 @click.group(cls=OneLineErrorGroup)
@@ -32,10 +17,37 @@ def params():
 
 @params.command("list")
 def params_list():
-    """List the parameter sets shipped in params/."""
-    for p in sorted(PARAMS_DIR.glob("*.toml")):
-        s = load_config(p)
-        click.echo(f"{p.stem:16s} {s.model.description}")
+    """List the parameter sets shipped with the package (usable by name anywhere)."""
+    for name, path in shipped_params().items():
+        s = load_config(path)
+        click.echo(f"{name:16s} {s.model.description}")
+
+
+@params.command("export")
+@click.argument("name")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, metavar="FILE",
+              help="The new parameter file (refused if it exists).")
+def params_export(name, output):
+    """Copy a parameter set, comments and all, to FILE: the starting point for a new chemistry."""
+    from kmc.io import OutputPathError, check_output_file, replace_when_done
+    try:
+        source = resolve_params(name)
+        load_config(source)   # only a valid set is worth starting from
+    except ConfigError as exc:
+        fail(str(exc))
+    try:
+        path = check_output_file(output, "my_chemistry.toml")
+    except OutputPathError as exc:
+        fail(str(exc))
+    if path.exists():
+        fail(f"output {path} exists; allowed: a new file name (-o), nothing is overwritten")
+    text = source.read_text()
+    header = (f"# Exported from the kmc parameter set {source.stem!r} by `kmc params export`.\n"
+              "# Edit the species, energies and kinetics for your chemistry; check the fit with\n"
+              f"# `kmc params show {path} --fit` and run it with `kmc run {path}`.\n")
+    with replace_when_done(path) as tmp:
+        tmp.write_text(header + text)
+    click.echo(f"wrote {path} (from {source.stem})")
 
 
 @params.command("show")

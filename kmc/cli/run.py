@@ -5,9 +5,14 @@ from pathlib import Path
 
 import click
 
-from kmc.cli.params import resolve_params
-from kmc.config import ConfigError, load_config
+from kmc.config import ConfigError, load_config, resolve_params
 from kmc.errors import OneLineErrorCommand, fail
+
+# A run that ends because no host atom is left in contact to strip wrote a complete file but did
+# not reach its stop: the exit code says so (2 is bad input, 130 an interruption).
+# "no_strippable_li" is the name before species became data; both are accepted.
+NOTHING_TO_STRIP = ("no_strippable_host", "no_strippable_li")
+EXIT_NOTHING_TO_STRIP = 3
 
 
 @click.command(cls=OneLineErrorCommand)
@@ -29,19 +34,19 @@ def run(config, overrides, output, overwrite, resume_path, progress):
     SIGTERM stops after the current chunk and keeps X.h5.partial, and `kmc run --resume X.h5`
     finishes the run exactly as if it had not stopped.
     """
-    from kmc import io
-    from kmc.checkpoint import Checkpointer, resume_run, run_paths
-    from kmc.simulation import Simulation
+    from kmc.checkpoint import OpenRunError, open_run
     if resume_path is not None:
         if config or overrides or output or overwrite:
             fail("--resume takes only the run's output file; allowed: kmc run --resume X.h5 "
                  "(the configuration comes from the checkpoint)")
         try:
-            sim, writer, checkpointer, path = resume_run(resume_path)
-        except (ValueError, OSError) as exc:
+            sim, writer, checkpointer = open_run(resume_path, "resume")
+        except OpenRunError as exc:
             fail(str(exc))
+        path = writer.path
         click.echo(f"resuming {path} at event {sim.events}")
     else:
+        from kmc import io
         if config is None:
             fail("missing CONFIG; allowed: a parameter file or name (e.g. params/li_li2s.toml, "
                  "li_li2s), or --resume X.h5")
@@ -50,26 +55,10 @@ def run(config, overrides, output, overwrite, resume_path, progress):
         except ConfigError as exc:
             fail(str(exc))
         path = Path(output or settings.output.path or io.default_output_path(settings))
-        _, partial, ckpt = run_paths(path)
-        if path.is_dir():
-            fail(f"output {path} is a directory; allowed: a file path ending in .h5")
-        if path.exists() and not overwrite:
-            fail(f"output {path} exists; allowed: a new path (-o), or --overwrite to replace it")
-        if (partial.exists() or ckpt.exists()) and not overwrite:
-            fail(f"an interrupted run left {partial.name} beside {path}; allowed: kmc run --resume {path}, "
-                 "or --overwrite to start again")
         try:
-            sim = Simulation(settings)
-            io.check_output_location(path, io.estimated_output_bytes(settings, sim.lattice.n_sites,
-                                                                       sim.charge_per_atom_mAh_cm2))
-        except (ValueError, OSError) as exc:
+            sim, writer, checkpointer = open_run(path, "overwrite" if overwrite else "fresh", settings)
+        except OpenRunError as exc:
             fail(str(exc))
-        try:
-            writer = io.H5Writer(path, sim)
-        except OSError as exc:
-            fail(f"cannot write {partial} ({io.hdf5_reason(exc)}); allowed: a path no other run is writing (-o)")
-        ckpt.unlink(missing_ok=True)   # a stale checkpoint must never pair with the new file
-        checkpointer = Checkpointer(path, settings.output.checkpoint_every_wall_s)
     try:
         result = sim.run(writer, progress=progress, checkpointer=checkpointer)
     except OSError as exc:   # e.g. the disk filled up: what was written so far stays resumable
@@ -90,3 +79,13 @@ def run(config, overrides, output, overwrite, resume_path, progress):
                f"({result.events_per_s / 1e6:.2f} M events/s), stop: {result.stop_reason}")
     click.echo(f"  stripped {obs['stripped_charge']:.3g} mAh/cm2 ({obs['stripped_monolayers']:.2f} monolayers), "
                f"contact fraction {obs['contact_fraction']:.3f}, {obs['vacancy_count']} vacancies")
+    if result.stop_reason in NOTHING_TO_STRIP:
+        import h5py
+        from kmc.species import species_from_attributes
+        with h5py.File(path, "r") as f:   # the symbol the run was made with (Li unless the file says)
+            host = species_from_attributes(f["parameters"].attrs).host
+        click.echo(f"error: the run stopped before its stop condition: no {host} atom is left in the contact "
+                   f"layer to strip (stop: {result.stop_reason}); {path} is a complete record up to that "
+                   "point; allowed: a deeper box, creep refill (conditions.stack_pressure_MPa > 0), less "
+                   "solute, or a smaller run.stop_stripped_mAh_cm2", err=True)
+        raise SystemExit(EXIT_NOTHING_TO_STRIP)

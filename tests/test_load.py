@@ -1,0 +1,123 @@
+"""kmc.load and kmc info: coordinates for plotting against charge, frames tied to samples, and runs
+that are still being written (X.h5.partial)."""
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import h5py
+import numpy as np
+import pytest
+
+import kmc
+from kmc import io
+
+KMC = str(Path(sys.executable).parent / "kmc")
+SMALL = ["--set", "lattice.cells=[8,8,6]", "--set", "run.stop_stripped_mAh_cm2=4e-5",
+         "--set", "run.acceleration=1e8"]
+
+
+@pytest.fixture(scope="module")
+def small_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("load") / "small.h5"
+    proc = subprocess.run([KMC, "run", "limg_li2s", "-o", str(out), *SMALL], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    return out
+
+
+def test_stripped_charge_and_monolayers_are_sample_coordinates(small_run):
+    ds = kmc.load(small_run)
+    with h5py.File(small_run, "r") as f:
+        charge = f["observables/stripped_charge/value"][()]
+        monolayers = f["observables/stripped_monolayers/value"][()]
+        contact = f["observables/contact_fraction/value"][()]
+    for name, values in (("stripped_charge", charge), ("stripped_monolayers", monolayers)):
+        assert name in ds.coords and ds[name].dims == ("sample",)
+        np.testing.assert_array_equal(ds[name].values, values)
+    line = ds.contact_fraction.plot(x="stripped_charge")[0]    # the README's example
+    np.testing.assert_array_equal(line.get_xdata(), charge)
+    np.testing.assert_array_equal(line.get_ydata(), contact)
+    assert ds.attrs["run_status"] == "complete"
+
+
+def test_frames_carry_their_sample_and_its_charge(small_run):
+    ds = kmc.load(small_run)
+    d = kmc.load(small_run, as_xarray=False)
+    assert ds.sizes["frame"] >= 3 and (ds.frame_sample >= 0).all()
+    # the sample at each frame's step: same step, and its charge is the frame's coordinate
+    np.testing.assert_array_equal(ds.sample_step.values[ds.frame_sample.values], ds.frame_step.values)
+    np.testing.assert_array_equal(ds.frame_stripped_charge.values, ds.stripped_charge.values[ds.frame_sample.values])
+    # and the frame's contact fraction, recomputed from its species, is the sample's
+    spl = ds.attrs["sites_per_layer"]
+    l1 = ds.species.values[:, :spl]
+    contact = ds.contact_fraction.isel(sample=ds.frame_sample).values
+    np.testing.assert_allclose((l1 != 0).sum(axis=1) / spl, contact)
+    np.testing.assert_array_equal(d["frame_sample"], ds.frame_sample.values)
+    np.testing.assert_array_equal(d["frame_stripped_monolayers"], ds.frame_stripped_monolayers.values)
+
+
+def test_the_solute_fraction_reads_under_its_new_name(small_run):
+    ds = kmc.load(small_run)
+    with h5py.File(small_run, "r") as f:
+        stored = "interface_solute_fraction" if "interface_solute_fraction" in f["observables"] else "interface_mg_fraction"
+        values = f[f"observables/{stored}/value"][()]
+    np.testing.assert_array_equal(ds.interface_solute_fraction.values, values)
+    assert ds.interface_solute_fraction.max() > 0
+    assert ds.attrs["composition.solute_fraction"] == pytest.approx(0.03)
+
+
+def test_info_and_load_read_a_run_while_it_is_written_and_after_it_is_cut_off(tmp_path):
+    out = tmp_path / "live.h5"
+    proc = subprocess.Popen([KMC, "run", "li_li2s", "-o", str(out), "--set", "lattice.cells=[16,16,8]",
+                             "--set", "run.stop_stripped_mAh_cm2=1e-2", "--set", "output.frame_every_mAh_cm2=2e-6"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        partial = Path(str(out) + ".partial")
+        deadline = time.monotonic() + 120
+        frames = 0
+        while frames < 3 and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.2)
+            try:
+                frames = kmc.load(partial, as_xarray=False)["species"].shape[0] if partial.exists() else 0
+            except io.RunFileError:
+                frames = 0   # a read that raced the first write
+        assert proc.poll() is None and frames >= 3
+        summary = io.info(out)                       # X.h5 names the run; its .partial is read
+        assert f"file            {partial}" in summary
+        assert "status          run in progress" in summary and "not finished" in summary
+        ds = kmc.load(out)
+        assert ds.attrs["run_status"] == "in progress" and ds.sizes["frame"] >= 3
+        assert (ds.frame_sample >= 0).all()
+        shown = subprocess.run([KMC, "info", str(partial)], capture_output=True, text=True)
+        assert shown.returncode == 0 and "run in progress" in shown.stdout
+        os.kill(proc.pid, signal.SIGINT)
+        proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 130
+    summary = io.info(out)
+    assert "status          run interrupted" in summary and f"kmc run --resume {out}" in summary
+    assert kmc.load(out).attrs["run_status"] == "interrupted"
+
+
+def test_a_growing_file_seen_one_sample_apart_still_reads(small_run, tmp_path):
+    """Read without HDF5's lock while another process writes, a .partial file can show one
+    observable a sample ahead of another; the readers keep what all of them have, where a finished
+    file with the same mismatch is refused as inconsistent."""
+    import shutil
+    partial = tmp_path / "grow.h5.partial"
+    shutil.copy(small_run, partial)
+    with h5py.File(partial, "r+") as f:
+        del f["run"]
+        value = f["observables/event_counts/value"]
+        value.resize(value.shape[0] + 1, axis=0)     # a sample written for this observable only
+    d = kmc.load(partial, as_xarray=False)
+    assert d["event_counts"].shape[0] == d["contact_fraction"].shape[0] == d["sample_step"].size
+    finished = tmp_path / "grow.h5"
+    shutil.copy(partial, finished)
+    with pytest.raises(io.RunFileError, match="inconsistent"):
+        io.check_run_file(finished)
