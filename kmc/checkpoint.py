@@ -27,7 +27,7 @@ import numpy as np
 from kmc import __version__
 from kmc.config import ConfigError, settings_from_dict
 
-FORMAT = 2   # 2: 32-bit site words (with the vacancy index) replace occupancy + 8-byte site state
+FORMAT = 3   # 2: 32-bit site words replace occupancy + site state; 3: host/solute names (l1_host), [species] in the config
 SUFFIX = ".checkpoint"
 
 
