@@ -4,7 +4,10 @@
                                                  # runs each), start times
     python benchmarks/engine_speed.py --full     # adds bulk 4e6 and 3e7, slab with stripping,
                                                  # memory per site (with and without an output
-                                                 # file), frame write time
+                                                 # file), frame write time, the warm start of
+                                                 # kmc analyze and kmc plot on the default run,
+                                                 # and the time to strip one monolayer from a
+                                                 # 100 x 100 x 12-cell Li-Mg slab
     python benchmarks/engine_speed.py --full --save-baseline   # store the result as the baseline
 Results are also written to benchmarks/results/engine_speed.json.
 """
@@ -35,6 +38,14 @@ if full:
     record(bm.memory_per_site())
     record(bm.memory_per_site(with_output=True))
     record(bm.frame_write_time())
+    import subprocess
+    import tempfile
+    with tempfile.TemporaryDirectory() as tmp:
+        run_file = Path(tmp) / "li.h5"
+        subprocess.run([str(Path(sys.executable).parent / "kmc"), "run", str(bm.PARAMS.parent / "li_li2s.toml"),
+                        "-o", str(run_file)], capture_output=True, check=True)
+        record(bm.analysis_start_times(run_file))
+    record(bm.time_to_answer())
 
 print("\n".join(bm.compare_with_baseline(rows)))
 doc = {"machine": platform.processor() or platform.machine(), "python": platform.python_version(), "results": rows}

@@ -211,6 +211,40 @@ def frame_write_time(sites: int = 500_000, frames: int = 5) -> dict:
     return {"kind": "frame_write", "sites": sim.lattice.n_sites, "seconds_per_frame": dt}
 
 
+def time_to_answer(cells=(100, 100, 12), monolayers: float = 1.0, seed: int = 1) -> dict:
+    """Wall time to strip ``monolayers`` from a Li0.97Mg0.03 | Li2S slab of ``cells`` at default
+    conditions (the JIT warmed first): what a user waits for one monolayer of a box where voids
+    can be counted."""
+    _warm_jit()
+    settings = load_config(PARAMS, [f"lattice.cells={list(cells)}", "run.stop_stripped_mAh_cm2=0",
+                                    f"run.stop_stripped_monolayers={monolayers}", f"run.seed={seed}"])
+    t0 = time.perf_counter()
+    sim = Simulation(settings)
+    result = sim.run(None, progress=False)
+    wall = time.perf_counter() - t0
+    return {"kind": "time_to_answer", "sites": sim.lattice.n_sites, "cells": list(cells),
+            "monolayers": monolayers, "wall_s": wall, "events": result.events,
+            "events_per_s": result.events / wall, "contact_fraction": result.observables["contact_fraction"],
+            "stop_reason": result.stop_reason}
+
+
+def analysis_start_times(run_file) -> dict:
+    """Wall seconds of ``kmc analyze FILE`` and ``kmc plot FILE --kind cross-section`` in fresh
+    processes once the JIT cache is warm (each is run once before to fill it)."""
+    kmc = Path(sys.executable).parent / "kmc"
+    out = {"kind": "analysis_start", "file": str(run_file)}
+    with tempfile.TemporaryDirectory() as tmp:
+        commands = {"analyze_s": [str(kmc), "analyze", str(run_file)],
+                    "plot_cross_section_s": [str(kmc), "plot", str(run_file), "--kind", "cross-section",
+                                             "-o", str(Path(tmp) / "section.png")]}
+        for name, command in commands.items():
+            subprocess.run(command, capture_output=True, check=True)   # fills the cache
+            t0 = time.perf_counter()
+            subprocess.run(command, capture_output=True, check=True)
+            out[name] = time.perf_counter() - t0
+    return out
+
+
 def default_events(sites: int) -> int:
     return int(min(4_000_000, max(500_000, 4 * sites)))
 
@@ -233,6 +267,12 @@ def format_row(r: dict) -> str:
                 f"{r['events_per_s'] / 1e6:6.2f} M/s (next window {r['events_per_s_late'] / 1e6:.2f} M/s)  "
                 f"stripping on: {r['stripped_monolayers']:.2f} monolayers, contact {r['contact_fraction']:.2f}  "
                 f"setup {r['setup_s']:.1f} s")
+    if r["kind"] == "time_to_answer":
+        return (f"answer {r['sites']:>10d} sites, {r['monolayers']:g} monolayer(s) of Li-Mg at default conditions: "
+                f"{r['wall_s']:.1f} s wall ({r['events']} events, {r['events_per_s'] / 1e6:.2f} M/s)")
+    if r["kind"] == "analysis_start":
+        return (f"warm start of kmc analyze {r['analyze_s']:.2f} s, kmc plot --kind cross-section "
+                f"{r['plot_cross_section_s']:.2f} s (default run file)")
     if r["kind"] == "start":
         return (f"start cold compile to first event {r['cold_compile_to_first_event_s']:.1f} s, "
                 f"warm start {r['warm_start_to_first_event_s']:.2f} s")

@@ -58,3 +58,10 @@ def test_slab_benchmark_has_the_bulk_keys_and_strips():
     assert slab["kind"] == "slab" and set(bulk) <= set(slab)
     assert abs(slab["sites"] - 4000) < 1000 and slab["cells"][2] == bm.SLAB_DEPTH_CELLS
     assert slab["stripped_monolayers"] > 0 and slab["events"] == 3000
+
+
+def test_time_to_answer_strips_the_asked_monolayers():
+    r = bm.time_to_answer(cells=(6, 6, 4), monolayers=0.5)
+    assert r["stop_reason"] == "stripped_monolayers" and r["sites"] == 288
+    assert r["events"] > 0 and r["wall_s"] > 0 and 0 < r["contact_fraction"] <= 1
+    assert "monolayer" in bm.format_row(r)
