@@ -592,8 +592,9 @@ def _refresh_around_embedding(f0, f1, n_sites_changed, g, m, st):
     for c in range(n_sites_changed):
         fs = f0 if c == 0 else f1
         s = fs[0]
+        ns = neighbour_sites(fs, nbr, nx, spl)
         for a in range(8):
-            n = neighbour(fs, a, nbr, nx, spl)
+            n = ns[a]
             if n < 0:
                 continue
             fn = neighbour_frame(fs, a, n, nbr, nx, ny, spl, n_layers, wrap_z)
@@ -608,6 +609,16 @@ def _refresh_around_embedding(f0, f1, n_sites_changed, g, m, st):
                 if unseen == 0:
                     continue
                 fk = neighbour_frame(fn, b, k_site, nbr, nx, ny, spl, n_layers, wrap_z)
+                # k is two steps from s through up to four of s's neighbours: handle it from the
+                # first of them only (the others would redo the same slots)
+                nk = neighbour_sites(fk, nbr, nx, spl)
+                first = True
+                for a2 in range(a):
+                    for e in range(8):
+                        if nk[e] == ns[a2] and ns[a2] >= 0:
+                            first = False
+                if not first:
+                    continue
                 for e in range(8):
                     if unseen == 0:
                         break
