@@ -124,23 +124,27 @@ def test_model_young_angle_counts_every_energy_term(li_params):
 @pytest.mark.slow
 def test_interface_void_shape_follows_young_angle():
     """A 108-site void cut out under the interface relaxes (450 K, closed slab) to a shape whose
-    footprint / volume^(2/3) ratio r says which side of 90 deg the contact angle is on:
-    - shipped Li/Li2S (model angle 110 deg) must be lithiophobic: r above the 90-deg Winterbottom
-      value 2.0 by more than 4 standard errors;
-    - raising psi so that the model angle is 80 deg must shrink the footprint: r lower than Li's
-      by more than 4 standard errors, and an apparent angle below 90 deg.
+    footprint / volume^(2/3) ratio r rises with the contact angle (Winterbottom):
+    - the host contact term set for 80 and for 110 deg: r(110) above r(80) by more than 4
+      standard errors;
+    - shipped Li/Li2S (model angle 93.6 deg for voids of any height) lies between them, below the
+      110-deg run by more than 4 standard errors (the bond model's voids wet at 110 deg; this
+      one must not), and its apparent angle within 10 deg of 93.6.
     Standard errors: over 8 snapshots, inflated for their lag-1 autocorrelation.  On this lattice
-    the apparent angle is only good to ~10 deg (benchmarks/validation/wetting.py calibrates it)."""
+    and box the apparent angle is only good to ~10 deg, and 93.6 cannot be told from 90 here
+    (benchmarks/validation/wetting.py, with a larger void and three seeds, does that)."""
     small = dict(cells=(12, 12, 6), footprint=6, layers=3, equilibrate_events=1_500_000, snapshots=8,
                  events_between=400_000)
+    wet = wetting.run_case(wetting.Case("Li, contact for 80 deg", "li_li2s.toml", calibration_deg=80.0), **small)
     li = wetting.run_case(wetting.Case("Li/Li2S", "li_li2s.toml"), **small)
-    wet = wetting.run_case(wetting.Case("Li, psi for 80 deg", "li_li2s.toml", calibration_deg=80.0), **small)
-    for r in (li, wet):
+    dry = wetting.run_case(wetting.Case("Li, contact for 110 deg", "li_li2s.toml", calibration_deg=110.0), **small)
+    for r in (wet, li, dry):
         print(f"{r.case}: r = {r.ratio:.3f} +- {r.ratio_sem:.3f}, apparent {r.theta_apparent:.1f} deg, "
-              f"model {r.theta_model:.1f} deg; 90-deg value of r {wetting.winterbottom_ratio(0.0):.3f}")
-    assert li.ratio - wetting.winterbottom_ratio(0.0) > 4 * li.ratio_sem and li.theta_apparent > 90
-    assert li.ratio - wet.ratio > 4 * math.hypot(li.ratio_sem, wet.ratio_sem)
-    assert wet.theta_apparent < 90
+              f"model {r.theta_model:.1f} deg")
+    assert dry.ratio - wet.ratio > 4 * math.hypot(dry.ratio_sem, wet.ratio_sem)
+    assert dry.ratio - li.ratio > 4 * math.hypot(dry.ratio_sem, li.ratio_sem)
+    assert li.ratio > wet.ratio
+    assert abs(li.theta_apparent - li.theta_model) < 10
 
 
 def test_stripping_checks_name_the_sweeps_they_need(tmp_path, monkeypatch, capsys):
