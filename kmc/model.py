@@ -114,6 +114,8 @@ class EnergyModel:
         how many host and solute neighbours it has after the hop minus before (in -8..8), since
         bulk bonds with a vacancy cost nothing; the KRA depends on the species and on whether a
         solute is next to either end.  The engine looks rates up here instead of calling exp.
+        Bond form only: with an embedding the energy also depends on the neighbours'
+        coordinations, and ``bulk_layers`` lets no layer use the table.
         """
         assert not self.pair_eV[0, VACANCY].any(), "bulk bonds with a vacancy must be zero for the table"
         table = np.zeros((2, 17, 17, 2))
