@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from kmc.rates import barrier_eV  # noqa: E402
 from lattices import build_bcc  # noqa: E402
 
 VAC, LI, MG = 0, 1, 2
@@ -72,11 +73,7 @@ def rates_fs(vacs, word, nbr, pair_dE, F_plus, F_minus, own, kra, inv_kT, nu, ca
                     wk = word[k]
                     dE += F_minus[wk & 15, ((wk >> 4) & 15) + ((wk >> 8) & 15)]
             dE += own[x, nv - 1] - own[x, nj]
-            ea = kra + 0.5 * dE
-            if ea < dE:
-                ea = dE
-            if ea < 0.0:
-                ea = 0.0
+            ea = barrier_eV(dE, kra)   # the one barrier rule (kmc.rates)
             bits = np.int64(np.float64(ea).view(np.int64))
             h = (bits ^ (bits >> 29) ^ (bits >> 41)) & (CACHE - 1)
             if cache_key[h] == bits:

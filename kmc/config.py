@@ -69,6 +69,16 @@ def _finite_numbers(v):
 
 
 F = (int, float)
+ENERGY_FORMS = ("bond", "second_moment")
+# The energy keys each form requires; those of the other form must be absent or zero and are
+# stored as zero (every stored value is a number or list, so settings round-trip through TOML).
+FORM_KEYS = {
+    "bond": ("host_host_bond_eV", "host_solute_bond_eV", "solute_solute_bond_eV", "adhesion_host_eV",
+             "adhesion_solute_eV", "layer_vacancy_eV"),
+    "second_moment": ("host_host_pair_eV", "host_solute_pair_eV", "solute_solute_pair_eV", "host_embedding_eV",
+                      "solute_embedding_eV", "electrolyte_coordination_host", "electrolyte_coordination_solute",
+                      "electrolyte_repulsion_host_eV", "electrolyte_repulsion_solute_eV"),
+}
 SCHEMA: dict[str, dict[str, Key]] = {
     "model": {
         "name": Key(str, "unnamed", MODEL_NAME.fullmatch,   # short name of the chemistry; used for output names
@@ -96,6 +106,12 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "vacancy_fraction": Key(F, 0.0, lambda x: 0 <= x <= 0.5, "0 <= x <= 0.5"),
     },
     "energy": {
+        # Which configuration energy (docs/energy_model.md): "bond" = first-neighbour bonds with
+        # per-layer site terms (the *_bond_eV, adhesion_* and layer_vacancy_eV keys);
+        # "second_moment" = repulsive pairs + a square-root (Finnis-Sinclair) embedding of the
+        # metal coordination, the electrolyte adding to an L1 atom's coordination (the *_pair_eV,
+        # *_embedding_eV, electrolyte_* keys).  The keys of the other form must be absent or zero.
+        "form": Key(str, "bond", lambda v: v in ENERGY_FORMS, "'bond' or 'second_moment'"),
         "host_host_bond_eV": Key(F, REQUIRED, _nonneg, ">= 0"),
         "host_solute_bond_eV": Key(F, REQUIRED, _nonneg, ">= 0"),
         "solute_solute_bond_eV": Key(F, REQUIRED, _nonneg, ">= 0"),
@@ -103,6 +119,15 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "adhesion_solute_eV": Key(F, REQUIRED, _nonneg, ">= 0"),
         "layer_vacancy_eV": Key(list, REQUIRED, _finite_numbers,
                                 "a list of finite numbers (vacancy energy of L1, L2, ... relative to bulk)"),
+        "host_host_pair_eV": Key(F, REQUIRED, _nonneg, ">= 0 (the form needs repulsive pairs)"),
+        "host_solute_pair_eV": Key(F, REQUIRED, _nonneg, ">= 0 (the form needs repulsive pairs)"),
+        "solute_solute_pair_eV": Key(F, REQUIRED, _nonneg, ">= 0 (the form needs repulsive pairs)"),
+        "host_embedding_eV": Key(F, REQUIRED, _pos, "> 0 eV"),
+        "solute_embedding_eV": Key(F, REQUIRED, _pos, "> 0 eV"),
+        "electrolyte_coordination_host": Key(F, REQUIRED, _nonneg, ">= 0 (metal neighbours' worth)"),
+        "electrolyte_coordination_solute": Key(F, REQUIRED, _nonneg, ">= 0 (metal neighbours' worth)"),
+        "electrolyte_repulsion_host_eV": Key(F, REQUIRED, _nonneg, ">= 0 eV"),
+        "electrolyte_repulsion_solute_eV": Key(F, REQUIRED, _nonneg, ">= 0 eV"),
         "interface_solute_vacancy_eV": Key(F, 0.0, None, "a number"),
         "interface_vacancy_pair_eV": Key(F, 0.0, None, "a number"),
     },
@@ -342,6 +367,16 @@ def _check_value(section: str, key: str, spec: Key, value):
         raise ConfigError(f"{name}: {_show(value)} {problem}; allowed: {allowed}")
 
 
+def _is_zero(value, kind) -> bool:
+    """A number equal to zero, or (kind list) a list of them, possibly empty: how an unused energy
+    key of the other form may be written."""
+    def zero(x):
+        return isinstance(x, (int, float)) and not isinstance(x, bool) and x == 0
+    if kind is list:
+        return isinstance(value, list) and all(zero(x) for x in value)
+    return zero(value)
+
+
 def validate(raw: dict) -> dict:
     """Check every key of ``raw`` against SCHEMA, fill defaults, return a plain nested dict."""
     if not isinstance(raw, dict):
@@ -358,17 +393,29 @@ def validate(raw: dict) -> dict:
             if key not in SCHEMA[section]:
                 raise ConfigError(f"unknown key {section}.{key}; allowed keys in [{section}]: "
                                   f"{', '.join(SCHEMA[section])}")
+    form = raw.get("energy", {}).get("form", "bond")
+    _check_value("energy", "form", SCHEMA["energy"]["form"], form)
+    unused = {k for f, keys in FORM_KEYS.items() if f != form for k in keys}
     out: dict[str, dict] = {}
     for section, keys in SCHEMA.items():
         given = raw.get(section, {})
         out[section] = {}
         for key, spec in keys.items():
-            if key in given:
+            if section == "energy" and key in unused and key in given and _is_zero(given[key], spec.kind):
+                out[section][key] = list(given[key]) if spec.kind is list else float(given[key])
+            elif key in given:
                 value = given[key]
                 _check_value(section, key, spec, value)
                 if spec.kind is F:
                     value = float(value)
+                if section == "energy" and key in unused:
+                    raise ConfigError(f"energy.{key} = {_show(value)} belongs to energy.form = "
+                                      f"{'bond' if form == 'second_moment' else 'second_moment'!r}, but this file "
+                                      f"has energy.form = {form!r}; allowed: absent or zero (its physics is "
+                                      f"in the keys {', '.join('energy.' + k for k in FORM_KEYS[form])})")
                 out[section][key] = value
+            elif section == "energy" and key in unused:
+                out[section][key] = [] if spec.kind is list else 0.0
             elif spec.default is REQUIRED:
                 raise ConfigError(f"missing required key {section}.{key}; allowed: {spec.allowed} "
                                   "(the parameter files in params/ provide it)")
@@ -403,6 +450,7 @@ def _cross_checks(cfg: dict):
             raise ConfigError(f"energy.layer_vacancy_eV has {len(cfg['energy']['layer_vacancy_eV'])} "
                               f"layers but lattice.cells gives only {n_layers}; allowed: fewer entries "
                               "than layers, or a deeper box")
+    _energy_form_checks(cfg)
     run = cfg["run"]
     stops = ("stop_stripped_mAh_cm2", "stop_stripped_monolayers", "stop_time_s", "max_events",
              "stop_contact_fraction", "stop_overpotential_mV", "stop_wall_s")
@@ -414,6 +462,39 @@ def _cross_checks(cfg: dict):
         if run[key] and no_stripping and not (run["stop_time_s"] or run["max_events"] or run["stop_wall_s"]):
             raise ConfigError(f"run.{key} can never be reached without stripping (current 0 or bulk "
                               "geometry); allowed: set run.max_events, run.stop_time_s or run.stop_wall_s")
+
+
+def second_moment_interface(en: dict, lattice_constant_A: float) -> dict:
+    """gamma(001), W_ad (J/m^2) and cos(theta) of pure host under the second-moment form, from its
+    closed forms (docs/energy_model.md section 3b); kmc.fit computes the same from total energies
+    of lattice configurations (tests/test_fit.py checks that they agree)."""
+    eps, v = en["host_embedding_eV"], en["host_host_pair_eV"]
+    c, r, p = en["electrolyte_coordination_host"], en["electrolyte_repulsion_host_eV"], en["interface_vacancy_pair_eV"]
+    to_J_m2 = 16.02176634 / lattice_constant_A**2
+    gamma = (eps * (math.sqrt(8) - 2) - 2 * v) * to_J_m2
+    w = (eps * (math.sqrt(4 + c) - 2) - r + 2 * p) * to_J_m2
+    return {"gamma_J_m2": gamma, "w_ad_J_m2": w, "cos_theta": w / gamma - 1 if gamma > 0 else math.nan}
+
+
+def _energy_form_checks(cfg: dict):
+    """A second-moment parameter set that has no (001) surface, no adhesion or no wetting angle is
+    refused before any work."""
+    en = cfg["energy"]
+    if en["form"] != "second_moment":
+        return
+    d = second_moment_interface(en, cfg["lattice"]["lattice_constant_A"])
+    if d["gamma_J_m2"] <= 0:
+        raise ConfigError(f"energy.host_embedding_eV and energy.host_host_pair_eV give a (001) surface energy "
+                          f"gamma = eps (sqrt 8 - 2) - 2 V = {d['gamma_J_m2']:.4g} J/m^2; allowed: gamma > 0, "
+                          "i.e. host_host_pair_eV < 0.4142 * host_embedding_eV")
+    if d["w_ad_J_m2"] <= 0:
+        raise ConfigError(f"energy.electrolyte_repulsion_host_eV gives a work of adhesion W = eps (sqrt(4 + c) - 2) "
+                          f"- R + 2 p = {d['w_ad_J_m2']:.4g} J/m^2; allowed: W > 0 (a smaller repulsion, a "
+                          "larger electrolyte_coordination_host or interface_vacancy_pair_eV)")
+    if not -1 < d["cos_theta"] < 1:
+        raise ConfigError(f"energy.electrolyte_repulsion_host_eV gives cos(theta) = W/gamma - 1 = "
+                          f"{d['cos_theta']:.4g} (W {d['w_ad_J_m2']:.4g}, gamma {d['gamma_J_m2']:.4g} J/m^2); "
+                          "allowed: -1 < cos(theta) < 1 (a wetting angle between 0 and 180 deg: 0 < W < 2 gamma)")
 
 
 def _parse_override_value(item: str, text: str):

@@ -514,6 +514,123 @@ def _refresh_around(f0, f1, n_sites_changed, g, m, st):
                 _set_slot(vac_rates, tree, cap, k, d, r)
 
 
+@kernel_inlined
+def _refresh_vacancy(fu, g, m, st, tag):
+    """Recompute every slot of the vacancy with frame fu unless this event already did."""
+    k = vacancy_index(st.site_word, st.site_vac, fu[0])
+    if st.stamp[k] != tag:
+        st.stamp[k] = tag
+        tot = vacancy_rates(fu, st.site_word, g, m, st.vac_rates, k)
+        _set_leaf(st.tree, st.tree.shape[0] >> 1, k, tot)
+
+
+@kernel
+def _refresh_around_embedding(f0, f1, n_sites_changed, g, m, st):
+    """_refresh_around for an energy with an embedding term (RateModel.has_embedding), whose reach
+    is one shell wider: a hop's rate reads the words of its two ends and of their neighbours,
+    and a species change at s rewrites the words of s and of its neighbours.  So
+
+    1. every vacancy within two steps of a changed site gets all its slots recomputed;
+    2. every atom k two steps from a changed site (its neighbours' counts changed) has its hop
+       into each vacancy next to it redone (the vacancies one or three steps from s; those at
+       one step were done in 1);
+    3. the interface vacancy-pair term reaches L1 second neighbours, as in _refresh_around.
+    Atoms one step from s have vacancies at zero or two steps only, all done in 1.
+    """
+    site_word, site_vac, vac_site, vac_rates, tree, stamp, ints = st
+    nbr, nx, ny, spl, n_layers, wrap_z = g.neighbours, g.nx, g.ny, g.sites_per_layer, g.n_layers, g.wrap_z
+    opposite, l1nb2 = g.opposite, g.l1_second
+    cap = tree.shape[0] >> 1
+    ints[I_STAMP] += 1
+    tag = ints[I_STAMP]
+    for c in range(n_sites_changed):
+        fs = f0 if c == 0 else f1
+        s = fs[0]
+        if species_at(site_word, s) == VACANCY:
+            _refresh_vacancy(fs, g, m, st, tag)
+        for a in range(8):
+            n = neighbour(fs, a, nbr, nx, spl)
+            if n < 0:
+                continue
+            n_vacant = species_at(site_word, n) == VACANCY
+            if not n_vacant and neighbour_count(site_word, n, VACANCY) == 0:
+                continue
+            fn = neighbour_frame(fs, a, n, nbr, nx, ny, spl, n_layers, wrap_z)
+            if n_vacant:
+                _refresh_vacancy(fn, g, m, st, tag)
+            unseen = neighbour_count(site_word, n, VACANCY)
+            for b in range(8):
+                if unseen == 0:
+                    break
+                u = neighbour(fn, b, nbr, nx, spl)
+                if u < 0 or species_at(site_word, u) != VACANCY:
+                    continue
+                unseen -= 1
+                if stamp[vacancy_index(site_word, site_vac, u)] != tag:
+                    _refresh_vacancy(neighbour_frame(fn, b, u, nbr, nx, ny, spl, n_layers, wrap_z), g, m, st, tag)
+        if m.l1_pair_eV != 0.0 and s < spl:
+            for a in range(l1nb2.shape[1]):
+                q = l1nb2[s, a]
+                if q < 0:
+                    continue
+                fq = frame(q, nbr, nx, ny, spl, n_layers, wrap_z)
+                x = species_at(site_word, q)
+                if x == VACANCY:
+                    _refresh_vacancy(fq, g, m, st, tag)
+                    continue
+                unseen = neighbour_count(site_word, q, VACANCY)
+                for b in range(8):
+                    if unseen == 0:
+                        break
+                    mv = neighbour(fq, b, nbr, nx, spl)
+                    if mv < 0 or species_at(site_word, mv) != VACANCY:
+                        continue
+                    unseen -= 1
+                    k = vacancy_index(site_word, site_vac, mv)
+                    if stamp[k] != tag:
+                        _set_slot(vac_rates, tree, cap, k, opposite[b], hop_rate_into(fq, b, mv, x, site_word, g, m))
+    for c in range(n_sites_changed):
+        fs = f0 if c == 0 else f1
+        s = fs[0]
+        ns = neighbour_sites(fs, nbr, nx, spl)
+        for a in range(8):
+            n = ns[a]
+            if n < 0:
+                continue
+            fn = neighbour_frame(fs, a, n, nbr, nx, ny, spl, n_layers, wrap_z)
+            for b in range(8):
+                k_site = neighbour(fn, b, nbr, nx, spl)
+                if k_site < 0 or k_site == s:
+                    continue
+                x = species_at(site_word, k_site)
+                if x == VACANCY:
+                    continue
+                unseen = neighbour_count(site_word, k_site, VACANCY)
+                if unseen == 0:
+                    continue
+                fk = neighbour_frame(fn, b, k_site, nbr, nx, ny, spl, n_layers, wrap_z)
+                # k is two steps from s through up to four of s's neighbours: handle it from the
+                # first of them only (the others would redo the same slots)
+                nk = neighbour_sites(fk, nbr, nx, spl)
+                first = True
+                for a2 in range(a):
+                    for e in range(8):
+                        if nk[e] == ns[a2] and ns[a2] >= 0:
+                            first = False
+                if not first:
+                    continue
+                for e in range(8):
+                    if unseen == 0:
+                        break
+                    u = neighbour(fk, e, nbr, nx, spl)
+                    if u < 0 or species_at(site_word, u) != VACANCY:
+                        continue
+                    unseen -= 1
+                    k = vacancy_index(site_word, site_vac, u)
+                    if stamp[k] != tag:
+                        _set_slot(vac_rates, tree, cap, k, opposite[e], hop_rate_into(fk, e, u, x, site_word, g, m))
+
+
 # ----------------------------------------------------------------------------- entry points
 @kernel
 def init_state(occ, g, m, st, contact, has_interface):
@@ -690,4 +807,7 @@ def run_chunk(g, m, st, contact, tally, tracers, drive, limits):
         if interior:
             _refresh_interior(v, j, f0[1] & 1, g, st, m.bulk_rates)
         elif n_changed:
-            _refresh_around(f0, f1, n_changed, g, m, st)
+            if m.has_embedding:
+                _refresh_around_embedding(f0, f1, n_changed, g, m, st)
+            else:
+                _refresh_around(f0, f1, n_changed, g, m, st)

@@ -3,7 +3,21 @@
 Configuration energy (site codes of kmc.species: 0 vacancy, 1 host, 2 solute):
 
     E = sum_{1st-neighbour pairs} pair_eV[c][A][B] + sum_sites site_eV[layer][A]
+        + sum_{metal sites i} embed_eV[A_i][class(layer_i)][n_i]
         + interface_vacancy_pair_eV * (number of vacancy-vacancy pairs at distance a within L1)
+
+n_i is the number of metal first neighbours of i inside the box (whatever their species); the
+class is 0 in the bulk, 1 in L1, 2 in the bottom layer.  Two forms fill these tables
+(energy.form, docs/energy_model.md):
+
+* "second_moment" (Finnis-Sinclair): pair_eV = V[A][B] > 0 (repulsive) between metals;
+  embed_eV[A][c][n] = -eps_A sqrt(n + extra_c), where extra is the electrolyte's coordination
+  c_S(A) in L1 and the metal continuation below the box (``missing_below`` neighbours) in the
+  bottom layer; site_eV[L1][A] = R_S(A), the electrolyte contact repulsion.  The continuation is
+  a frozen mean-field layer of bulk composition: its pairs with the box and its embedding,
+  linearised about full coordination, are a site term of the bottom layer, so an isolated
+  vacancy there costs exactly what it costs in the bulk.
+* "bond": embed_eV = 0 and the rest as below (the special case F = 0, kept with its fast paths).
 
 * pair_eV[0] (bulk bonds): -phi(A,B) between metals, 0 for anything with a vacancy.
 * pair_eV[1] (bonds touching L1): the same metal bonds, plus the interface solute-vacancy repulsion.
@@ -24,7 +38,7 @@ import numpy as np
 
 from kmc import units
 from kmc.config import Settings
-from kmc.rates import RATE_CACHE_SIZE, RateModel, barrier_eV, bulk_rate_lookup, kra_eV
+from kmc.rates import CLASS_BOTTOM, CLASS_BULK, CLASS_L1, N_CLASSES, RATE_CACHE_SIZE, RateModel, barrier_eV, bulk_rate_lookup, kra_eV
 from kmc.species import HOST, SOLUTE, VACANCY
 from lattices import Lattice, build_bcc
 
@@ -35,6 +49,8 @@ class EnergyModel:
     site_eV: np.ndarray          # (n_layers, 3) per-site energies by layer and species
     l1_vacancy_pair_eV: float    # vacancy-vacancy pair at distance a within L1
     kra_eV: np.ndarray           # (3,) [host, host with a solute next to either end, solute]
+    embed_eV: np.ndarray         # (3, N_CLASSES, 9) embedding [species][layer class][metal neighbours]
+    layer_class: np.ndarray      # (n_layers,) uint8 CLASS_* of each layer
     attempt_frequency_Hz: float
     kT_eV: float
     has_interface: bool
@@ -51,6 +67,9 @@ class EnergyModel:
         cls = ((layer[i] == 0) | (layer[j] == 0)).astype(np.intp) if self.has_interface else np.zeros_like(i)
         e = self.pair_eV[cls, occ[i], occ[j]].sum()
         e += self.site_eV[layer, occ].sum()
+        if self.has_embedding:
+            n_metal = ((occ[np.where(nbr >= 0, nbr, 0)] != VACANCY) & (nbr >= 0)).sum(axis=1)
+            e += self.embed_eV[occ, self.layer_class[layer], n_metal].sum()
         if self.has_interface and self.l1_vacancy_pair_eV != 0.0:
             l1 = np.arange(lattice.sites_per_layer)
             q = lattice.l1_second_neighbors
@@ -58,6 +77,10 @@ class EnergyModel:
                 ok = (q[:, c] > l1)
                 e += self.l1_vacancy_pair_eV * np.count_nonzero((occ[l1[ok]] == VACANCY) & (occ[q[ok, c]] == VACANCY))
         return float(e)
+
+    @property
+    def has_embedding(self) -> bool:
+        return bool(self.embed_eV.any())
 
     def hop_rate(self, dE_eV: float, kra: float) -> float:
         """nu exp(-Ea/kT) with Ea from kmc.rates.barrier_eV: k(dE)/k(-dE) = exp(-dE/kT) exactly.
@@ -73,6 +96,9 @@ class EnergyModel:
         neighbours of either end, i.e. within two layers) or a site term (at either end).
         """
         ok = np.ones(n_layers, np.uint8)
+        if self.has_embedding:
+            # a hop's energy depends on its neighbours' coordinations, not on its own counts alone
+            return np.zeros(n_layers, np.uint8)
         if not self.has_interface:
             return ok
         site_free = ~self.site_eV.any(axis=1)
@@ -88,6 +114,8 @@ class EnergyModel:
         how many host and solute neighbours it has after the hop minus before (in -8..8), since
         bulk bonds with a vacancy cost nothing; the KRA depends on the species and on whether a
         solute is next to either end.  The engine looks rates up here instead of calling exp.
+        Bond form only: with an embedding the energy also depends on the neighbours'
+        coordinations, and ``bulk_layers`` lets no layer use the table.
         """
         assert not self.pair_eV[0, VACANCY].any(), "bulk bonds with a vacancy must be zero for the table"
         table = np.zeros((2, 17, 17, 2))
@@ -105,7 +133,8 @@ class EnergyModel:
         return RateModel(self.pair_eV, self.site_eV, float(self.l1_vacancy_pair_eV), self.kra_eV,
                          float(self.attempt_frequency_Hz), 1.0 / self.kT_eV, float(exit_per_s),
                          bulk_rate_lookup(self.bulk_rate_table()), layer_kind,
-                         np.full(RATE_CACHE_SIZE, -1, np.int64), np.zeros(RATE_CACHE_SIZE, np.float64))
+                         np.full(RATE_CACHE_SIZE, -1, np.int64), np.zeros(RATE_CACHE_SIZE, np.float64),
+                         self.embed_eV, self.layer_class.astype(np.uint8), self.has_embedding)
 
 
 def build_lattice(settings: Settings) -> Lattice:
@@ -118,27 +147,54 @@ def build_energy_model(settings: Settings, lattice: Lattice) -> EnergyModel:
     en = settings.energy
     kin = settings.kinetics
     has_interface = settings.lattice.geometry == "slab"
-    phi = np.zeros((3, 3))
-    phi[HOST, HOST] = en.host_host_bond_eV
-    phi[HOST, SOLUTE] = phi[SOLUTE, HOST] = en.host_solute_bond_eV
-    phi[SOLUTE, SOLUTE] = en.solute_solute_bond_eV
-    pair = np.stack([-phi, -phi])
-    site = np.zeros((lattice.n_layers, 3))
+    n_layers = lattice.n_layers
+    site = np.zeros((n_layers, 3))
+    embed = np.zeros((3, N_CLASSES, 9))
+    layer_class = np.full(n_layers, CLASS_BULK, np.uint8)
+    x_sol = settings.composition.solute_fraction
+    below = lattice.missing_below if has_interface else 0
+    if en.form == "second_moment":
+        v = np.zeros((3, 3))
+        v[HOST, HOST] = en.host_host_pair_eV
+        v[HOST, SOLUTE] = v[SOLUTE, HOST] = en.host_solute_pair_eV
+        v[SOLUTE, SOLUTE] = en.solute_solute_pair_eV
+        pair = np.stack([v, v.copy()])
+        eps = {HOST: en.host_embedding_eV, SOLUTE: en.solute_embedding_eV}
+        c_s = {HOST: en.electrolyte_coordination_host, SOLUTE: en.electrolyte_coordination_solute}
+        n = np.arange(9.0)
+        for sp in (HOST, SOLUTE):
+            embed[sp, CLASS_BULK] = -eps[sp] * np.sqrt(n)
+        if has_interface:
+            layer_class[0], layer_class[-1] = CLASS_L1, CLASS_BOTTOM
+            eps_ghost = (1 - x_sol) * eps[HOST] + x_sol * eps[SOLUTE]
+            ghost_per_box_neighbour = -eps_ghost * (math.sqrt(8.0) - math.sqrt(7.0))
+            for sp in (HOST, SOLUTE):
+                embed[sp, CLASS_L1] = -eps[sp] * np.sqrt(n + c_s[sp])
+                embed[sp, CLASS_BOTTOM] = -eps[sp] * np.sqrt(n + below)
+                site[0, sp] = en.electrolyte_repulsion_host_eV if sp == HOST else en.electrolyte_repulsion_solute_eV
+                v_ghost = (1 - x_sol) * v[sp, HOST] + x_sol * v[sp, SOLUTE]
+                site[-1, sp] += below * (v_ghost + ghost_per_box_neighbour)
+    else:
+        phi = np.zeros((3, 3))
+        phi[HOST, HOST] = en.host_host_bond_eV
+        phi[HOST, SOLUTE] = phi[SOLUTE, HOST] = en.host_solute_bond_eV
+        phi[SOLUTE, SOLUTE] = en.solute_solute_bond_eV
+        pair = np.stack([-phi, -phi])
+        if has_interface:
+            for layer, delta in enumerate(en.layer_vacancy_eV):
+                site[layer, VACANCY] = delta
+            site[0, HOST] -= en.adhesion_host_eV
+            site[0, SOLUTE] -= en.adhesion_solute_eV
+            # Bonds from the bottom layer to the (unsimulated) bulk below, at the bulk composition.
+            for sp in (HOST, SOLUTE):
+                site[-1, sp] += below * ((1 - x_sol) * pair[0, sp, HOST] + x_sol * pair[0, sp, SOLUTE])
     if has_interface:
         pair[1, SOLUTE, VACANCY] = pair[1, VACANCY, SOLUTE] = en.interface_solute_vacancy_eV
-        for layer, delta in enumerate(en.layer_vacancy_eV):
-            site[layer, VACANCY] = delta
-        site[0, HOST] -= en.adhesion_host_eV
-        site[0, SOLUTE] -= en.adhesion_solute_eV
-        # Bonds from the bottom layer to the (unsimulated) bulk below, at the bulk composition.
-        x_sol = settings.composition.solute_fraction
-        below = lattice.missing_below
-        for sp in (HOST, SOLUTE):
-            site[-1, sp] += below * ((1 - x_sol) * pair[0, sp, HOST] + x_sol * pair[0, sp, SOLUTE])
     return EnergyModel(
         pair_eV=pair, site_eV=site,
         l1_vacancy_pair_eV=float(en.interface_vacancy_pair_eV) if has_interface else 0.0,
         kra_eV=np.array([kin.kra_host_eV, kin.kra_host_near_solute_eV, kin.kra_solute_eV]),
+        embed_eV=embed, layer_class=layer_class,
         attempt_frequency_Hz=float(kin.attempt_frequency_Hz),
         kT_eV=units.kT_eV(settings.conditions.temperature_K),
         has_interface=has_interface)

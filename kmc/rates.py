@@ -35,6 +35,11 @@ EXIT_SLOT = 8
 # deep enough for its fast path (kmc.engine.layer_kinds).
 LAYER_INTERFACE, LAYER_TABLE, LAYER_TABLE_INTERIOR = 0, 1, 2
 
+# Layer classes of the embedding term (EnergyModel.embed_eV): the bulk, L1 (the electrolyte adds
+# to the coordination) and the bottom layer (the metal continuation below adds to it).
+CLASS_BULK, CLASS_L1, CLASS_BOTTOM = 0, 1, 2
+N_CLASSES = 3
+
 # What the rate kernels read (kmc.model.EnergyModel.rate_model builds it):
 #   pair_eV        (2, 3, 3) bond energies [bulk, touching L1][A][B]
 #   site_eV        (n_layers, 3) per-site energies by layer and species
@@ -45,8 +50,13 @@ LAYER_INTERFACE, LAYER_TABLE, LAYER_TABLE_INTERIOR = 0, 1, 2
 #   bulk_rates     the bulk table in the engine's layout (bulk_rate_lookup)
 #   layer_kind     uint8 per layer (LAYER_*)
 #   memo_key, memo_val  direct-mapped memo of nu exp(-Ea/kT) (mutable, travels in checkpoints)
+#   embed_eV       (3, N_CLASSES, 9) embedding energy [species][layer class][metal neighbours in the box]
+#   layer_class    uint8 per layer (CLASS_*)
+#   has_embedding  embed_eV is not all zero: hops read their neighbours' coordinations, and the
+#                  engine's refresh reaches one shell further
 RateModel = namedtuple("RateModel", ["pair_eV", "site_eV", "l1_pair_eV", "kra_eV", "nu_Hz", "inv_kT",
-                                     "exit_per_s", "bulk_rates", "layer_kind", "memo_key", "memo_val"])
+                                     "exit_per_s", "bulk_rates", "layer_kind", "memo_key", "memo_val",
+                                     "embed_eV", "layer_class", "has_embedding"])
 
 
 # ----------------------------------------------------------------------------- the rules
@@ -172,16 +182,28 @@ def _l1_vacant_pairs(s, site_word, l1_second):
 
 
 @kernel_inlined
+def metal_neighbours(site_word, s):
+    """Number of first neighbours of s holding metal (host or solute), as stored in s's word."""
+    w = site_word[np.uint64(s)]
+    return np.int64(((w >> (COUNT_BITS * HOST)) & 15) + ((w >> (COUNT_BITS * SOLUTE)) & 15))
+
+
+@kernel_inlined
 def hop_energy_change_eV(fv, nv, fj, x, site_word, g, m):
     """Energy change (eV) when atom x at j hops into the vacancy at v (frames fv, fj), and whether
     a solute other than x neighbours either end; nv holds v's neighbours (neighbour_sites), named
     once for all 8 slots of v.
 
     Sums, bond by bond with its class, what x gains around v (except the j-v bond, which stays an
-    x-vacancy pair) and loses around j, plus the site terms and the L1 vacancy-pair term.
+    x-vacancy pair) and loses around j, plus the site terms and the L1 vacancy-pair term.  With an
+    embedding term, every metal neighbour k of v other than j gains a metal neighbour and every
+    metal neighbour of j other than v loses one (v and j share no neighbour: BCC's neighbour graph
+    is bipartite), and x trades its embedding at j (n_j neighbours) for that at v (n_v - 1: v's
+    stored count includes x at j); the counts are those stored in the words before the hop.
     """
     nbr, nx, spl, l1_second = g.neighbours, g.nx, g.sites_per_layer, g.l1_second
     pair, site, l1_pair = m.pair_eV, m.site_eV, m.l1_pair_eV
+    embed, layer_class, has_embedding = m.embed_eV, m.layer_class, m.has_embedding
     v, lv = fv[0], fv[1]
     j, lj = fj[0], fj[1]
     dE = site[lv, x] + site[lj, VACANCY] - site[lv, VACANCY] - site[lj, x]
@@ -194,6 +216,10 @@ def hop_energy_change_eV(fv, nv, fj, x, site_word, g, m):
             dE += pair[c, x, sp] - pair[c, VACANCY, sp]
             if sp == SOLUTE:
                 near_solute = True
+            if has_embedding and sp != VACANCY:
+                cn = layer_class[neighbour_layer(fv, e, n, nbr, spl)]
+                k = metal_neighbours(site_word, n)
+                dE += embed[sp, cn, k + 1] - embed[sp, cn, k]
         n = neighbour(fj, e, nbr, nx, spl)
         if n >= 0 and n != v:
             sp = species_at(site_word, n)
@@ -201,6 +227,13 @@ def hop_energy_change_eV(fv, nv, fj, x, site_word, g, m):
             dE += pair[c, VACANCY, sp] - pair[c, x, sp]
             if sp == SOLUTE:
                 near_solute = True
+            if has_embedding and sp != VACANCY:
+                cn = layer_class[neighbour_layer(fj, e, n, nbr, spl)]
+                k = metal_neighbours(site_word, n)
+                dE += embed[sp, cn, k - 1] - embed[sp, cn, k]
+    if has_embedding:
+        dE += (embed[x, layer_class[lv], metal_neighbours(site_word, v) - 1]
+               - embed[x, layer_class[lj], metal_neighbours(site_word, j)])
     if l1_pair != 0.0:
         if lv == 0:
             dE -= l1_pair * _l1_vacant_pairs(v, site_word, l1_second)

@@ -87,7 +87,7 @@ def test_overrides_and_immutability(li_params):
 def test_params_show_json(li_params):
     r = CliRunner().invoke(main, ["params", "show", "li_li2s", "--json"])
     assert r.exit_code == 0
-    assert json.loads(r.output)["energy"]["host_host_bond_eV"] == 0.125
+    assert json.loads(r.output)["energy"]["host_host_pair_eV"] == 0.136653
     r = CliRunner().invoke(main, ["params", "show", "no_such_chemistry"])
     assert r.exit_code == 2 and "li_li2s" in r.stderr
 

@@ -11,6 +11,8 @@ from kmc.species import HOST, SOLUTE, VACANCY
 from kmc.simulation import Simulation
 from lattices import neighbours
 
+from conftest import PARAMS
+
 
 def reference_rates(sim):
     """Every vacancy's 9 slot rates from total-energy differences (no engine code involved)."""
@@ -88,16 +90,27 @@ CASES = {
                            "run.acceleration=1e9"],
     "limg_deep_slab_reservoir": ["lattice.cells=[3,3,5]", "composition.solute_fraction=0.15",
                                  "composition.vacancy_fraction=0.1", "boundary.bottom='reservoir'",
-                                 "boundary.supersaturation=1e6", "energy.layer_vacancy_eV=[0.0,-0.07,0.02]"],
+                                 "boundary.supersaturation=1e6"],
 }
+# Per energy form, the parameter file and overrides that switch on every term (a third
+# layer-vacancy term for the bond form; the embedding's three layer classes are in any slab).
+FORMS = {"second_moment": ("limg_li2s.toml", []),
+         "bond": ("limg_li2s_bond.toml", ["energy.layer_vacancy_eV=[0.0,-0.07,0.02]"])}
 
 
+def form_config(form, overrides):
+    name, extra = FORMS[form]
+    return load_config(PARAMS / name, overrides + extra)
+
+
+@pytest.mark.parametrize("form", sorted(FORMS))
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_rates_equal_reference_before_and_after_events(limg_params, case):
+def test_rates_equal_reference_before_and_after_events(case, form):
     """The engine's incremental rates equal rates from total-energy differences, at start and
     after thousands of hops, strips, exits, entries and creep refills (so the local refresh
-    misses nothing)."""
-    sim = Simulation(load_config(limg_params, CASES[case]))
+    misses nothing), for both energy forms."""
+    sim = Simulation(form_config(form, CASES[case]))
+    assert sim.model.has_embedding == (form == "second_moment")
     assert_rates_match(sim)
     for _ in range(4):
         sim.step(1500)
@@ -107,12 +120,15 @@ def test_rates_equal_reference_before_and_after_events(limg_params, case):
     assert_rates_match(sim)
 
 
-def test_rates_equal_reference_after_every_event_at_the_interface(limg_params):
+@pytest.mark.parametrize("form", sorted(FORMS))
+def test_rates_equal_reference_after_every_event_at_the_interface(form):
     """Checked after every single event of a small Li-Mg slab (the test above checks every 1500
     events, by which time most stale rates have been overwritten by later refreshes): a change
     at an L1 site alters the vacancy-pair term of hops into or out of its L1 second neighbours,
-    which the refresh must redo even where they lie outside the two-step shell."""
-    sim = Simulation(load_config(limg_params, CASES["limg_slab_001"]))
+    which the refresh must redo even where they lie outside the two-step shell; with the
+    embedding term, a change alters the hops of every vacancy within two steps and of every
+    atom two steps away (three steps of reach)."""
+    sim = Simulation(form_config(form, CASES["limg_slab_001"]))
     for _ in range(400):
         sim.step(1)
         assert_rates_match(sim)
@@ -250,12 +266,28 @@ def test_tree_find_reaches_the_leaf_holding_u_and_never_an_empty_one():
                 assert 0.0 <= rest < tree[cap + k] * (1 + 1e-12)
 
 
-def test_bulk_table_lookup_gives_the_model_rate_for_every_neighbour_count(limg_params):
+@pytest.fixture
+def limg_bond_params():
+    """The bond form (embedding zero): the only one whose bulk rates are a count-table lookup and
+    that takes the interior fast path."""
+    return PARAMS / "limg_li2s_bond.toml"
+
+
+def test_second_moment_form_uses_no_table_layer(limg_params):
+    """With the embedding term a bulk hop's energy depends on its neighbours' coordinations, so no
+    layer may read the count table, and the interior fast path (table layers only) is off."""
+    sim = Simulation(load_config(limg_params, ["lattice.cells=[10,10,10]", "run.max_events=1"]))
+    assert sim.model.has_embedding
+    assert not sim.model.bulk_layers(sim.lattice.n_layers).any()
+    assert (sim._layer_kinds == rates.LAYER_INTERFACE).all()
+
+
+def test_bulk_table_lookup_gives_the_model_rate_for_every_neighbour_count(limg_bond_params):
     """The engine reads a bulk hop's rate at an index built from the two sites' words with no
     branch (a vacant neighbour lands in a block of zeros).  For every count pair a lattice can
     produce, the rate must be the model's table entry: x's own bond taken out of v's counts, and
     the Mg-nearby KRA when an Mg other than x is next to v or any Mg is next to j."""
-    sim = Simulation(load_config(limg_params, ["lattice.geometry=bulk", "lattice.cells=[4,4,4]",
+    sim = Simulation(load_config(limg_bond_params, ["lattice.geometry=bulk", "lattice.cells=[4,4,4]",
                                                "run.max_events=1"]))
     model_table = sim.model.bulk_rate_table()
     lookup = rates.bulk_rate_lookup(model_table)
@@ -300,11 +332,11 @@ def _interior_sites(sim):
 
 
 @pytest.mark.parametrize("geometry", ["bulk", "slab"])
-def test_interior_offsets_name_the_same_neighbours_as_the_table(limg_params, geometry):
+def test_interior_offsets_name_the_same_neighbours_as_the_table(limg_bond_params, geometry):
     """Wherever a hop takes the interior fast path, every site within two steps of the vacancy
     (those whose neighbours the fast path names) has its neighbours at the fixed offsets, and
     every layer the event can reach uses table rates.  A non-square box catches x/y mix-ups."""
-    sim = Simulation(load_config(limg_params, ["lattice.cells=[9,7,8]", f"lattice.geometry='{geometry}'",
+    sim = Simulation(load_config(limg_bond_params, ["lattice.cells=[9,7,8]", f"lattice.geometry='{geometry}'",
                                                "run.max_events=1"]))
     lat = sim.lattice
     nbr, spl, nx = lat.neighbors, lat.sites_per_layer, lat.cells[0]
@@ -323,15 +355,15 @@ def test_interior_offsets_name_the_same_neighbours_as_the_table(limg_params, geo
 
 
 @pytest.mark.parametrize("geometry", ["bulk", "slab"])
-def test_interior_fast_path_gives_the_same_run_as_the_general_path(limg_params, monkeypatch, geometry):
+def test_interior_fast_path_gives_the_same_run_as_the_general_path(limg_bond_params, monkeypatch, geometry):
     """With the fast path switched off (no layer marked interior) a run follows the same
     trajectory, bit for bit, and ends with the same rates and sum tree."""
     over = ["lattice.cells=[10,10,10]", f"lattice.geometry='{geometry}'", "composition.solute_fraction=0.1",
             "composition.vacancy_fraction=0.03", "run.acceleration=1e9", "run.max_events=1"]
-    fast = Simulation(load_config(limg_params, over))
+    fast = Simulation(load_config(limg_bond_params, over))
     assert (fast._layer_kinds == rates.LAYER_TABLE_INTERIOR).any()
     monkeypatch.setattr(engine, "layer_kinds", lambda table_layers: (np.asarray(table_layers) != 0).astype(np.uint8))
-    general = Simulation(load_config(limg_params, over))
+    general = Simulation(load_config(limg_bond_params, over))
     assert not (general._layer_kinds == rates.LAYER_TABLE_INTERIOR).any()
     fast.step(40000)
     general.step(40000)
@@ -342,22 +374,30 @@ def test_interior_fast_path_gives_the_same_run_as_the_general_path(limg_params, 
     assert_rates_match(fast)
 
 
+FLATTENED = {  # energies flattened so that a vacancy visits every layer at 400 K
+    "bond": ("li_li2s_bond.toml", ["energy.adhesion_host_eV=0.40", "energy.layer_vacancy_eV=[0.0,-0.05]"]),
+    "second_moment": ("li_li2s.toml", ["energy.electrolyte_repulsion_host_eV=0.22",
+                                       "energy.electrolyte_coordination_host=5.0"]),
+}
+
+
 @pytest.mark.slow
-def test_detailed_balance_single_vacancy_layer_occupancy(li_params):
+@pytest.mark.parametrize("form", sorted(FLATTENED))
+def test_detailed_balance_single_vacancy_layer_occupancy(form):
     """Closed box, one vacancy, no stripping or creep: the time-averaged layer occupancy of the
     vacancy matches the Boltzmann weights of the model's energies.
 
     The reference weights come from the model's total energy (not from engine code).  The
     tolerance is statistical: the run is cut into 20 blocks, and each layer's mean occupancy
     must agree with its weight within 4 standard errors of the block means (plus 0.002 for
-    the residual correlation between blocks).  The energies are flattened (adhesion 0.40 eV,
-    L2 -0.05 eV, 400 K) so every layer is visited often enough to be tested.
+    the residual correlation between blocks).  The energies are flattened (FLATTENED, 400 K) so
+    every layer is visited often enough to be tested.
     """
-    settings = load_config(li_params, [
+    name, flat = FLATTENED[form]
+    settings = load_config(PARAMS / name, [
         "lattice.cells=[3,3,5]", "composition.vacancy_fraction=0.0112", "boundary.bottom='closed'",
         "conditions.current_density_mA_cm2=0", "conditions.stack_pressure_MPa=0",
-        "conditions.temperature_K=400", "energy.adhesion_host_eV=0.40", "energy.layer_vacancy_eV=[0.0,-0.05]",
-        "run.stop_stripped_mAh_cm2=0", "run.max_events=1"])
+        "conditions.temperature_K=400", "run.stop_stripped_mAh_cm2=0", "run.max_events=1"] + flat)
     sim = Simulation(settings)
     lat, model = sim.lattice, sim.model
     assert int((sim.occupancy == VACANCY).sum()) == 1

@@ -43,7 +43,7 @@ def test_segregation_prediction_equals_brute_force_enumeration(limg_params):
     settings = load_config(limg_params, [
         "lattice.cells=[2,2,2]", "composition.solute_fraction=0.134", "composition.vacancy_fraction=0.0625",
         "boundary.bottom=closed", "conditions.current_density_mA_cm2=0", "conditions.stack_pressure_MPa=0",
-        "conditions.temperature_K=450", "energy.adhesion_solute_eV=0.55",
+        "conditions.temperature_K=450", "energy.electrolyte_repulsion_solute_eV=0.560171",
         "run.stop_stripped_mAh_cm2=0", "run.max_events=1"])
     sim = Simulation(settings)
     lat, model = sim.lattice, sim.model
@@ -81,7 +81,7 @@ def test_mg_segregates_completely_with_the_shipped_energies():
     runs = {"shipped": (3_000_000, 10, 400_000, (1,))}
     result = segregation.check("shipped", runs=runs, quiet=True)
     _report(result)
-    assert result["prediction"].segregation_eV[0] == pytest.approx(-0.51)
+    assert result["prediction"].segregation_eV[0] == pytest.approx(-0.51, abs=0.001)
     assert result["ok"] and result["far_from_no_segregation"]
     assert result["vacancy_ok"]
 
@@ -99,15 +99,24 @@ def test_mg_segregation_amount_matches_the_boltzmann_prediction():
 
 
 def test_model_young_angle_counts_every_energy_term(li_params):
-    """The full-energy Young angle equals the fit formula for a one-layer void and adds the L2
-    vacancy energy for thicker ones (layer_vacancy_eV[1] = -0.07 eV: 93.6 -> 110.1 deg)."""
+    """The full-energy Young angle of the shipped second-moment form is 93.6 deg for voids one,
+    two and three layers tall (only L1 atoms feel the electrolyte) and equals the closed form;
+    the bond form kept for comparison gives 93.6 for a one-layer void and adds the L2 vacancy
+    energy for thicker ones (layer_vacancy_eV[1] = -0.07 eV: 93.6 -> 110.1 deg)."""
     settings = load_config(li_params)
     fit = math.degrees(math.acos(wetting.fit_formula_cos_theta(settings)))
-    one = math.degrees(math.acos(wetting.model_cos_theta(settings, thickness_layers=1)))
-    thick = math.degrees(math.acos(wetting.model_cos_theta(settings)))
-    en = settings.energy
+    by_height = [math.degrees(math.acos(wetting.model_cos_theta(settings, thickness_layers=h))) for h in (1, 2, 3)]
+    print(f"second moment: closed form {fit:.3f}, voids 1, 2, 3 layers tall {by_height} deg")
+    assert fit == pytest.approx(93.6, abs=0.01)
+    assert by_height == pytest.approx([fit] * 3, abs=1e-6)
+
+    bond = load_config(li_params.parent / "li_li2s_bond.toml")
+    fit = math.degrees(math.acos(wetting.fit_formula_cos_theta(bond)))
+    one = math.degrees(math.acos(wetting.model_cos_theta(bond, thickness_layers=1)))
+    thick = math.degrees(math.acos(wetting.model_cos_theta(bond)))
+    en = bond.energy
     expected = (en.adhesion_host_eV + 2 * en.interface_vacancy_pair_eV + en.layer_vacancy_eV[1]) / (2 * en.host_host_bond_eV) - 1
-    print(f"Young angle: fit formula {fit:.2f}, one-layer void {one:.2f}, thick void {thick:.2f} deg")
+    print(f"bond: fit formula {fit:.2f}, one-layer void {one:.2f}, thick void {thick:.2f} deg")
     assert one == pytest.approx(fit, abs=1e-9) and fit == pytest.approx(93.6, abs=0.05)
     assert thick == pytest.approx(math.degrees(math.acos(expected)), abs=1e-9)
 
@@ -115,23 +124,27 @@ def test_model_young_angle_counts_every_energy_term(li_params):
 @pytest.mark.slow
 def test_interface_void_shape_follows_young_angle():
     """A 108-site void cut out under the interface relaxes (450 K, closed slab) to a shape whose
-    footprint / volume^(2/3) ratio r says which side of 90 deg the contact angle is on:
-    - shipped Li/Li2S (model angle 110 deg) must be lithiophobic: r above the 90-deg Winterbottom
-      value 2.0 by more than 4 standard errors;
-    - raising psi so that the model angle is 80 deg must shrink the footprint: r lower than Li's
-      by more than 4 standard errors, and an apparent angle below 90 deg.
+    footprint / volume^(2/3) ratio r rises with the contact angle (Winterbottom):
+    - the host contact term set for 80 and for 110 deg: r(110) above r(80) by more than 4
+      standard errors;
+    - shipped Li/Li2S (model angle 93.6 deg for voids of any height) lies between them, below the
+      110-deg run by more than 4 standard errors (the bond model's voids wet at 110 deg; this
+      one must not), and its apparent angle within 10 deg of 93.6.
     Standard errors: over 8 snapshots, inflated for their lag-1 autocorrelation.  On this lattice
-    the apparent angle is only good to ~10 deg (benchmarks/validation/wetting.py calibrates it)."""
+    and box the apparent angle is only good to ~10 deg, and 93.6 cannot be told from 90 here
+    (benchmarks/validation/wetting.py, with a larger void and three seeds, does that)."""
     small = dict(cells=(12, 12, 6), footprint=6, layers=3, equilibrate_events=1_500_000, snapshots=8,
                  events_between=400_000)
+    wet = wetting.run_case(wetting.Case("Li, contact for 80 deg", "li_li2s.toml", calibration_deg=80.0), **small)
     li = wetting.run_case(wetting.Case("Li/Li2S", "li_li2s.toml"), **small)
-    wet = wetting.run_case(wetting.Case("Li, psi for 80 deg", "li_li2s.toml", calibration_deg=80.0), **small)
-    for r in (li, wet):
+    dry = wetting.run_case(wetting.Case("Li, contact for 110 deg", "li_li2s.toml", calibration_deg=110.0), **small)
+    for r in (wet, li, dry):
         print(f"{r.case}: r = {r.ratio:.3f} +- {r.ratio_sem:.3f}, apparent {r.theta_apparent:.1f} deg, "
-              f"model {r.theta_model:.1f} deg; 90-deg value of r {wetting.winterbottom_ratio(0.0):.3f}")
-    assert li.ratio - wetting.winterbottom_ratio(0.0) > 4 * li.ratio_sem and li.theta_apparent > 90
-    assert li.ratio - wet.ratio > 4 * math.hypot(li.ratio_sem, wet.ratio_sem)
-    assert wet.theta_apparent < 90
+              f"model {r.theta_model:.1f} deg")
+    assert dry.ratio - wet.ratio > 4 * math.hypot(dry.ratio_sem, wet.ratio_sem)
+    assert dry.ratio - li.ratio > 4 * math.hypot(dry.ratio_sem, li.ratio_sem)
+    assert li.ratio > wet.ratio
+    assert abs(li.theta_apparent - li.theta_model) < 10
 
 
 def test_stripping_checks_name_the_sweeps_they_need(tmp_path, monkeypatch, capsys):

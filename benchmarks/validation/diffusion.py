@@ -163,22 +163,36 @@ def ratio_block_sem(num: np.ndarray, den: np.ndarray) -> float:
 
 
 # ----------------------------------------------------------------------------- exact / analytic
+def vacancy_neighbour_eV(model) -> np.ndarray:
+    """Per species x, the embedding change of a bulk atom x that has the single vacancy as a
+    neighbour (7 metal neighbours instead of 8): F_x(7) - F_x(8); zero for the bond form.  With
+    one vacancy every other atom has 8 or 7 metal neighbours, so the embedding acts as a
+    vacancy-atom pair energy of this size (docs/energy_model.md)."""
+    f = model.embed_eV[:, 0, :]
+    return f[:, 7] - f[:, 8]
+
+
 def hop_rates_one_vacancy(model, lattice, atoms: np.ndarray):
     """rate[s, d]: the atom at n = nbr[s, d] hops into a vacancy at s, every other site holding
-    ``atoms`` (no vacancy anywhere else).  Bulk bonds only.  From the model's pair table, KRA
-    values and barrier rule, not from engine code.  Rows of sites holding Mg are meaningless
-    (no vacancy can sit there in the one-vacancy state space) and must be masked by the caller.
+    ``atoms`` (no vacancy anywhere else).  Bulk terms only.  From the model's pair and embedding
+    tables, KRA values and barrier rule, not from engine code.  Rows of sites holding Mg are
+    meaningless (no vacancy can sit there in the one-vacancy state space) and must be masked by
+    the caller.
     """
     nbr = lattice.neighbors.astype(np.intp)
     pair = model.pair_eV[0]
+    vac = vacancy_neighbour_eV(model)
     kra = model.kra_eV
     occ = atoms.astype(np.intp)
     s = np.arange(lattice.n_sites)[:, None]
     y = occ[nbr]                                            # species of the mover, (N, 8)
     # bonds the mover makes around s (except with n, which becomes vacant) minus those it had
-    # around n (except with s, which is vacant)
+    # around n (except with s, which is vacant); the atoms around s stop being next to the
+    # vacancy, those around n start (the mover itself has 7 metal neighbours before and after)
     gain = pair[y[:, :, None], occ[nbr][:, None, :]].sum(2) - pair[y, y]
     loss = pair[y[:, :, None], occ[nbr[nbr]]].sum(2) - pair[y, occ[s]]
+    gain -= vac[occ[nbr]].sum(1)[:, None] - vac[y]
+    loss -= vac[occ[nbr[nbr]]].sum(2) - vac[occ[s]]
     dE = gain - loss
     mg_at_s = (occ[nbr] == SOLUTE).sum(1)[:, None] - (y == SOLUTE)
     mg_at_n = (occ[nbr[nbr]] == SOLUTE).sum(2) - (occ[s] == SOLUTE)
@@ -190,9 +204,11 @@ def hop_rates_one_vacancy(model, lattice, atoms: np.ndarray):
 
 def vacancy_weights(model, lattice, atoms: np.ndarray) -> np.ndarray:
     """Boltzmann weight of the single vacancy on each site (0 where an Mg sits): a vacancy at s
-    costs the bonds the Li there had, so exp(+sum pair/kT) up to a constant."""
+    costs the bonds the Li there had and its neighbours' embedding change, so
+    exp(+sum (pair + vacancy_neighbour_eV)/kT) up to a constant."""
     nbr = lattice.neighbors.astype(np.intp)
-    e = -model.pair_eV[0][HOST][atoms.astype(np.intp)[nbr]].sum(1)
+    around = atoms.astype(np.intp)[nbr]
+    e = -(model.pair_eV[0][HOST][around] - vacancy_neighbour_eV(model)[around]).sum(1)
     ok = atoms != SOLUTE
     w = np.zeros(lattice.n_sites)
     w[ok] = np.exp(-(e[ok] - e[ok].min()) / model.kT_eV)
@@ -280,8 +296,10 @@ def far_field_vacancy_fraction(model, lattice, occupancy: np.ndarray) -> float:
 
 
 def mg_vacancy_repulsion_eV(model) -> float:
-    """Extra energy of a vacancy with one Mg first neighbour: phi_LiMg - phi_LiLi."""
-    return float(model.pair_eV[0, HOST, HOST] - model.pair_eV[0, HOST, SOLUTE])
+    """Extra energy of a vacancy with one Mg first neighbour instead of a Li: phi_LiMg - phi_LiLi
+    for the bond form, plus the difference of the two species' embedding change next to it."""
+    vac = vacancy_neighbour_eV(model)
+    return float(model.pair_eV[0, HOST, HOST] - model.pair_eV[0, HOST, SOLUTE] + vac[SOLUTE] - vac[HOST])
 
 
 def divacancy_binding_eV(model, lattice) -> float:

@@ -5,10 +5,12 @@ rearranges Li, Mg and the vacancy, so its kMC-time average must be the Boltzmann
 configuration energy.  Cases (all 6 x 6 cells, 6 (001) layers, 216 sites, 36 per layer, 450 K):
 
 * ``shipped``: params/limg_li2s.toml as it is, 11 Mg.  An isolated Mg gains 0.51 eV by moving
-  from the bulk to L1 (adhesion 0.91 vs 0.28 eV, less four Li-Mg bonds' extra 0.03 eV each), so at
-  any temperature the lattice allows every Mg ends in L1 while L1 has room: the prediction is
-  complete segregation.  This checks the direction and the saturation, not the size of the energy.
-* ``moderated``: the same with adhesion_mg_eV = 0.55, i.e. a segregation energy of -0.15 eV, and
+  from the bulk to L1 (its larger electrolyte coordination and smaller contact repulsion against
+  Li's, docs/energy_model.md section 5), so at any temperature the lattice allows every Mg ends in
+  L1 while L1 has room: the prediction is complete segregation.  This checks the direction and
+  the saturation, not the size of the energy.
+* ``moderated``: the same with electrolyte_repulsion_solute_eV raised by 0.36 eV to 0.560171, i.e.
+  a segregation energy of -0.15 eV, and
   22 Mg: L1 holds about half of the Mg, and how much depends on the energy through exp(-dE/kT),
   so this checks the amount.  The interface Mg-vacancy repulsion (0.28 eV) makes it slow: an Mg
   leaves L1 only when the vacancy sits under it, and the box exchanges only ~80 Mg between L1
@@ -17,9 +19,10 @@ configuration energy.  Cases (all 6 x 6 cells, 6 (001) layers, 216 sites, 36 per
   exchanges per event, the same kind of check at a fraction of the cost (used by the tests).
 These are test inputs, not changes of the parameter set.
 
-Prediction (``predict``): with ideal Li-Mg mixing (phi_MgMg = 2 phi_LiMg - phi_LiLi) a Li <-> Mg
-exchange costs the same whatever the neighbours are, so for a fixed vacancy position the Mg atoms
-are independent particles with one energy per site.  The exact canonical average in the finite
+Prediction (``predict``): with ideal Li-Mg mixing (V_MgMg = 2 V_LiMg - V_LiLi) and an embedding
+that counts metal neighbours whatever their species, a Li <-> Mg exchange costs the same whatever
+the neighbours' species are (it depends only on the site's own metal coordination), so for a fixed
+vacancy position the Mg atoms are independent particles with one energy per site.  The exact canonical average in the finite
 box is then a sum over the vacancy's layer of products of binomial generating functions, one per
 class of equivalent sites.  Site energies come from EnergyModel.total_energy differences, so the
 prediction uses no engine code.  ``predict`` also gives the McLean (Langmuir) isotherm with the
@@ -57,8 +60,8 @@ PARAMS = ROOT / "params" / "limg_li2s.toml"
 # (moderated: with -0.15 eV about 18 of them in L1 and 4 in the 180 other sites).
 CASES = {
     "shipped": ["composition.solute_fraction=0.05"],
-    "moderated": ["composition.solute_fraction=0.10", "energy.adhesion_solute_eV=0.55"],
-    "moderated_fast": ["composition.solute_fraction=0.10", "energy.adhesion_solute_eV=0.55",
+    "moderated": ["composition.solute_fraction=0.10", "energy.electrolyte_repulsion_solute_eV=0.560171"],
+    "moderated_fast": ["composition.solute_fraction=0.10", "energy.electrolyte_repulsion_solute_eV=0.560171",
                        "energy.interface_solute_vacancy_eV=0"],
 }
 BOX = ["lattice.cells=[6,6,3]", "conditions.temperature_K=450",
@@ -152,7 +155,7 @@ def predict(settings) -> Prediction:
     x_no_vac = float((p * k).sum() / p.sum() / spl)
 
     # One vacancy: sum over its layer; for each, the Mg site energies change only on the
-    # vacancy's first neighbours (first-neighbour model; the L1 pair term involves two vacancies).
+    # vacancy's first neighbours (first neighbours' coordinations; the L1 pair term involves two vacancies).
     log_weights, means = [], []
     nbr = lat.neighbors
     for lv in range(n_layers):
@@ -310,12 +313,12 @@ def check(case: str, runs=None, quiet=False) -> dict:
 
 
 def sensitivity(case: str = "moderated", delta_eV: float = 0.02):
-    """Predicted coverage with the segregation energy moved by +-delta_eV (through adhesion_mg_eV):
-    how small an energy error the check resolves."""
-    base = load_config(PARAMS, BOX + CASES[case]).energy.adhesion_solute_eV
+    """Predicted coverage with the segregation energy moved by +-delta_eV (through the solute's
+    contact repulsion, which moves it one for one): how small an energy error the check resolves."""
+    base = load_config(PARAMS, BOX + CASES[case]).energy.electrolyte_repulsion_solute_eV
     out = {}
     for d in (-delta_eV, delta_eV):
-        settings = closed_box_settings(case, extra=[f"energy.adhesion_solute_eV={base - d}"])
+        settings = closed_box_settings(case, extra=[f"energy.electrolyte_repulsion_solute_eV={base + d}"])
         out[d] = predict(settings).coverage
     return out
 

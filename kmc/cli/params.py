@@ -56,7 +56,7 @@ def params_export(name, output):
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def params_show(name, fit, as_json):
     """Show a parameter set, or (--fit) its agreement with the DFT numbers."""
-    from kmc.fit import TOLERANCE_eV, derived_quantities, fit_rows
+    from kmc.fit import TOLERANCE, derived_quantities, fit_rows
     try:
         settings = load_config(resolve_params(name))
     except ConfigError as exc:
@@ -69,12 +69,15 @@ def params_show(name, fit, as_json):
         return
     rows = fit_rows(settings)
     if as_json:
-        click.echo(json.dumps(rows, indent=2))
+        click.echo(json.dumps([{k: r[k] for k in ("name", "target", "model", "residual", "unit")} for r in rows],
+                              indent=2))
         return
-    click.echo(f"{'DFT row':58s} {'target':>8s} {'model':>8s} {'resid':>8s}   (eV)")
+    click.echo(f"{'row (every model value from total energies of lattice configurations)':74s} "
+               f"{'target':>8s} {'model':>9s} {'resid':>8s} unit")
     for r in rows:
-        flag = "" if abs(r["residual_eV"]) <= TOLERANCE_eV else "  > tolerance"
-        click.echo(f"{r['name']:58s} {r['target_eV']:8.3f} {r['model_eV']:8.3f} {r['residual_eV']:+8.3f}{flag}")
-    click.echo("\nderived model outputs")
+        flag = "" if abs(r["residual"]) <= TOLERANCE[r["unit"]] else "  > tolerance"
+        click.echo(f"{r['name']:74s} {r['target']:8.4g} {r['model']:9.4f} {r['residual']:+8.4f} "
+                   f"{r['unit']:6s} ({r['note']}){flag}")
+    click.echo("\nnot fitted (predictions)")
     for d in derived_quantities(settings):
-        click.echo(f"{d['name']:58s} {d['target']:8.3f} {d['model']:8.3f} {d['unit']:>7s}  ({d['note']})")
+        click.echo(f"{d['name']:74s} {d['target']:8.4g} {d['model']:9.4f} {'':8s} {d['unit']:6s} ({d['note']})")
