@@ -3,6 +3,9 @@
     python benchmarks/trajectory_hashes.py              # print the fingerprints
     python benchmarks/trajectory_hashes.py --check      # compare with benchmarks/trajectory_hashes.json
     python benchmarks/trajectory_hashes.py --save       # store them (only when physics is meant to change)
+    python benchmarks/trajectory_hashes.py --bond --check   # the same cases with the bond-form files
+                                                           # (params/*_bond.toml): the engine before the
+                                                           # second-moment energy, bit for bit
 
 Each case runs a fixed number of events from its seed and hashes the complete engine state (site
 words, vacancy order and rate rows, clock, RNG, counts, layer integrals, tracers, the exp memo),
@@ -25,6 +28,9 @@ from kmc.simulation import Simulation
 
 ROOT = Path(__file__).resolve().parent.parent
 STORE = Path(__file__).with_suffix(".json")
+# The bond form's fingerprints: those of f9b3c4d, the code before this restructuring, with the
+# shipped files of then (now params/*_bond.toml).
+STORE_BOND = Path(__file__).with_name("trajectory_hashes_bond.json")
 
 CASES = {
     "bulk_limg": ("limg_li2s", ["lattice.geometry=bulk", "lattice.cells=[24,24,24]",
@@ -64,16 +70,18 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--check", action="store_true")
     ap.add_argument("--save", action="store_true")
+    ap.add_argument("--bond", action="store_true", help="use params/*_bond.toml (the first-neighbour bond energy)")
     args = ap.parse_args(argv)
+    store = STORE_BOND if args.bond else STORE
     prints = {}
     for name, (params, overrides, events) in CASES.items():
-        prints[name] = fingerprint(params, overrides, events)
+        prints[name] = fingerprint(params + ("_bond" if args.bond else ""), overrides, events)
         print(f"{name:22s} {prints[name]}", flush=True)
     if args.save:
-        STORE.write_text(json.dumps(prints, indent=1) + "\n")
-        print(f"saved {STORE}")
+        store.write_text(json.dumps(prints, indent=1) + "\n")
+        print(f"saved {store}")
     if args.check:
-        stored = json.loads(STORE.read_text())
+        stored = json.loads(store.read_text())
         bad = [k for k in stored if stored[k] != prints.get(k)]
         print("bit-identical" if not bad else f"CHANGED: {', '.join(bad)}")
         return 1 if bad else 0
