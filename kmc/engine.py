@@ -413,6 +413,46 @@ def _refresh_interior(v, j, odd_v, g, st, bulk_rates):
 
 
 @kernel_inlined
+def _refresh_hops_out_of(fa, x, g, m, st, tag):
+    """For every vacancy next to the atom x at the site with frame fa that this event has not
+    refreshed in full, redo the one slot of its hop from fa."""
+    site_word, site_vac, vac_rates, tree, stamp = st.site_word, st.site_vac, st.vac_rates, st.tree, st.stamp
+    nbr, nx, spl = g.neighbours, g.nx, g.sites_per_layer
+    cap = tree.shape[0] >> 1
+    unseen = neighbour_count(site_word, fa[0], VACANCY)
+    for b in range(8):
+        if unseen == 0:
+            break
+        mv = neighbour(fa, b, nbr, nx, spl)
+        if mv < 0 or species_at(site_word, mv) != VACANCY:
+            continue
+        unseen -= 1
+        k = vacancy_index(site_word, site_vac, mv)
+        if stamp[k] != tag:
+            _set_slot(vac_rates, tree, cap, k, g.opposite[b], hop_rate_into(fa, b, mv, x, site_word, g, m))
+
+
+@kernel_inlined
+def _refresh_l1_pair_neighbours(s, g, m, st, tag):
+    """The vacancy-pair term of a hop counts the vacant L1 second neighbours of its two ends, so a
+    change at L1 site s alters, for each L1 second neighbour q of s, the hops into q (q vacant:
+    all its slots) or the hops out of q (q an atom: one slot of each vacancy next to it)."""
+    site_word, site_vac, vac_rates, tree, stamp = st.site_word, st.site_vac, st.vac_rates, st.tree, st.stamp
+    nbr, nx, ny, spl, n_layers, wrap_z = g.neighbours, g.nx, g.ny, g.sites_per_layer, g.n_layers, g.wrap_z
+    cap = tree.shape[0] >> 1
+    for a in range(g.l1_second.shape[1]):
+        q = g.l1_second[s, a]
+        if q < 0:
+            continue
+        fq = frame(q, nbr, nx, ny, spl, n_layers, wrap_z)
+        x = species_at(site_word, q)
+        if x == VACANCY:
+            _refresh_vacancy(fq, g, m, st, tag)
+            continue
+        _refresh_hops_out_of(fq, x, g, m, st, tag)
+
+
+@kernel_inlined
 def _refresh_around(f0, f1, n_sites_changed, g, m, st):
     """Recompute the rates an occupancy change at the sites with frames f0 (and f1 if
     n_sites_changed == 2) can have altered, and nothing else.
@@ -453,35 +493,7 @@ def _refresh_around(f0, f1, n_sites_changed, g, m, st):
                         tot = vacancy_rates(fn, site_word, g, m, vac_rates, k)
                     _set_leaf(tree, cap, k, tot)
         if m.l1_pair_eV != 0.0 and s < spl:
-            # The vacancy-pair term of a hop counts the vacant L1 second neighbours of its two
-            # ends, so a change at s alters, for each L1 second neighbour q of s, the hops into q
-            # (q vacant: all its slots) or the hops out of q (q an atom: one slot of each vacancy
-            # next to it).
-            for a in range(l1nb2.shape[1]):
-                q = l1nb2[s, a]
-                if q < 0:
-                    continue
-                fq = frame(q, nbr, nx, ny, spl, n_layers, wrap_z)
-                x = species_at(site_word, q)
-                if x == VACANCY:
-                    k = vacancy_index(site_word, site_vac, q)
-                    if stamp[k] != tag:
-                        stamp[k] = tag
-                        tot = vacancy_rates(fq, site_word, g, m, vac_rates, k)
-                        _set_leaf(tree, cap, k, tot)
-                    continue
-                unseen = neighbour_count(site_word, q, VACANCY)
-                for b in range(8):
-                    if unseen == 0:
-                        break
-                    mv = neighbour(fq, b, nbr, nx, spl)
-                    if mv < 0 or species_at(site_word, mv) != VACANCY:
-                        continue
-                    unseen -= 1
-                    k = vacancy_index(site_word, site_vac, mv)
-                    if stamp[k] != tag:
-                        _set_slot(vac_rates, tree, cap, k, opposite[b],
-                                  hop_rate_into(fq, b, mv, x, site_word, g, m))
+            _refresh_l1_pair_neighbours(s, g, m, st, tag)
     for c in range(n_sites_changed):
         fs = f0 if c == 0 else f1
         s = fs[0]
@@ -574,26 +586,7 @@ def _refresh_around_embedding(f0, f1, n_sites_changed, g, m, st):
                 if stamp[vacancy_index(site_word, site_vac, u)] != tag:
                     _refresh_vacancy(neighbour_frame(fn, b, u, nbr, nx, ny, spl, n_layers, wrap_z), g, m, st, tag)
         if m.l1_pair_eV != 0.0 and s < spl:
-            for a in range(l1nb2.shape[1]):
-                q = l1nb2[s, a]
-                if q < 0:
-                    continue
-                fq = frame(q, nbr, nx, ny, spl, n_layers, wrap_z)
-                x = species_at(site_word, q)
-                if x == VACANCY:
-                    _refresh_vacancy(fq, g, m, st, tag)
-                    continue
-                unseen = neighbour_count(site_word, q, VACANCY)
-                for b in range(8):
-                    if unseen == 0:
-                        break
-                    mv = neighbour(fq, b, nbr, nx, spl)
-                    if mv < 0 or species_at(site_word, mv) != VACANCY:
-                        continue
-                    unseen -= 1
-                    k = vacancy_index(site_word, site_vac, mv)
-                    if stamp[k] != tag:
-                        _set_slot(vac_rates, tree, cap, k, opposite[b], hop_rate_into(fq, b, mv, x, site_word, g, m))
+            _refresh_l1_pair_neighbours(s, g, m, st, tag)
     for c in range(n_sites_changed):
         fs = f0 if c == 0 else f1
         s = fs[0]
@@ -624,16 +617,7 @@ def _refresh_around_embedding(f0, f1, n_sites_changed, g, m, st):
                             first = False
                 if not first:
                     continue
-                for e in range(8):
-                    if unseen == 0:
-                        break
-                    u = neighbour(fk, e, nbr, nx, spl)
-                    if u < 0 or species_at(site_word, u) != VACANCY:
-                        continue
-                    unseen -= 1
-                    k = vacancy_index(site_word, site_vac, u)
-                    if stamp[k] != tag:
-                        _set_slot(vac_rates, tree, cap, k, opposite[e], hop_rate_into(fk, e, u, x, site_word, g, m))
+                _refresh_hops_out_of(fk, x, g, m, st, tag)
 
 
 # ----------------------------------------------------------------------------- entry points
