@@ -20,8 +20,9 @@ from collections import namedtuple
 import numpy as np
 
 from kmc.jit import kernel, kernel_inlined
-from kmc.rates import (EXIT_SLOT, LAYER_INTERFACE, LAYER_TABLE_INTERIOR, N_SLOTS, bulk_key, bulk_rate,
-                       bulk_vacancy_rates, hop_rate_into, interface_hop_rate, vacancy_rates)
+from kmc.rates import (EXIT_SLOT, LAYER_INTERFACE, LAYER_TABLE_INTERIOR, N_SLOTS, bulk_embedding_rate_into_interior,
+                       bulk_embedding_vacancy_rates_interior, bulk_key, bulk_rate, bulk_vacancy_rates, hop_rate_into,
+                       interface_hop_rate, vacancy_rates)
 from kmc.sites import (COUNT_BITS, SPECIES_SHIFT, neighbour_count, set_own_species, set_vacancy_index, species_at,
                        vacancy_index)
 from kmc.species import HOST, SOLUTE, VACANCY
@@ -169,28 +170,35 @@ def _set_slot(vac_rates, tree, cap, k, d, r):
 # hops: the atom it swaps with (1), the vacancies next to either end (2), and the sites whose
 # counts their rates read (3).
 EVENT_REACH_STEPS = 3
+# With an embedding term a rate also reads the neighbours of both ends, and a change reaches the
+# neighbours' coordinations: the refresh reaches vacancies 3 steps out whose rates read sites 2
+# steps further (ARCHITECTURE.md).
+EMBEDDING_REACH_STEPS = 5
 
 
-def layer_kinds(table_layers: np.ndarray) -> np.ndarray:
-    """uint8 per layer for RateModel.layer_kind: LAYER_TABLE where a vacancy's rates come from the
-    bulk table (``table_layers`` nonzero), LAYER_TABLE_INTERIOR where, moreover, every layer
-    within EVENT_REACH_STEPS does too (no wrap-around counted), else LAYER_INTERFACE."""
+def layer_kinds(table_layers: np.ndarray, reach_steps: int = EVENT_REACH_STEPS) -> np.ndarray:
+    """uint8 per layer for RateModel.layer_kind: LAYER_TABLE where a vacancy's rates follow the
+    bulk rule (``table_layers`` nonzero; the table, or the bulk embedding formula),
+    LAYER_TABLE_INTERIOR where, moreover, every layer within ``reach_steps`` does too (no
+    wrap-around counted), else LAYER_INTERFACE."""
     kinds = (np.asarray(table_layers) != 0).astype(np.uint8)
     n = kinds.size
-    for layer in range(EVENT_REACH_STEPS, n - EVENT_REACH_STEPS):
-        if kinds[layer - EVENT_REACH_STEPS:layer + EVENT_REACH_STEPS + 1].all():
+    for layer in range(reach_steps, n - reach_steps):
+        if kinds[layer - reach_steps:layer + reach_steps + 1].all():
             kinds[layer] = LAYER_TABLE_INTERIOR
     return kinds
 
 
 @kernel
-def event_is_interior(f, nx, ny, layer_kind):
+def event_is_interior(f, nx, ny, layer_kind, margin):
     """True when an event at the vacancy with frame f ([001]) reaches no box edge and only
-    table-rate layers (EVENT_REACH_STEPS steps move x and y by at most 2 either way)."""
+    bulk-rule layers.  ``margin`` = (reach steps + 1) // 2: from an even layer k steps move x and
+    y by between -(k // 2) and (k + 1) // 2 (2 for EVENT_REACH_STEPS, 3 for EMBEDDING_REACH_STEPS)."""
     odd = f[1] & 1
     ix = f[6] + odd   # x0 = ix - odd unless it wrapped, which the test below rejects
     iy = f[4] + odd
-    return (layer_kind[f[1]] == LAYER_TABLE_INTERIOR and 2 <= ix <= nx - 3 and 2 <= iy <= ny - 3)
+    return (layer_kind[f[1]] == LAYER_TABLE_INTERIOR and margin <= ix <= nx - 1 - margin
+            and margin <= iy <= ny - 1 - margin)
 
 
 @kernel_inlined
@@ -410,6 +418,46 @@ def _refresh_interior(v, j, odd_v, g, st, bulk_rates):
                     continue
                 r = bulk_rate(bulk_key(m, site_word), n, site_word, bulk_rates)
                 _set_slot(vac_rates, tree, cap, k, opposite[b], r)
+
+
+@kernel_inlined
+def _refresh_interior_embedding(v, odd_v, d, g, m, st):
+    """_refresh_around_embedding for a hop from slot d into the vacancy at v (now at j) whose whole
+    reach is interior (event_is_interior with EMBEDDING_REACH_STEPS): every vacancy within two steps
+    of v or j in full, then, for every atom two steps out (Geometry.hop_reach names each site
+    once), its hops into vacancies not refreshed yet."""
+    site_word, site_vac, vac_site, vac_rates, tree, stamp, ints = st
+    nx, spl, opposite = g.nx, g.sites_per_layer, g.opposite
+    reach = g.hop_reach[odd_v, d]
+    cap = tree.shape[0] >> 1
+    ints[I_STAMP] += 1
+    tag = ints[I_STAMP]
+    for i in range(reach.shape[0]):
+        s = v + reach[i, 0]
+        if species_at(site_word, s) == VACANCY:
+            k = vacancy_index(site_word, site_vac, s)
+            stamp[k] = tag
+            tot = bulk_embedding_vacancy_rates_interior(s, reach[i, 1], site_word, nx, spl, m, vac_rates, k)
+            _set_leaf(tree, cap, k, tot)
+    for i in range(reach.shape[0]):
+        if reach[i, 2] == 0:
+            continue   # an end or a neighbour of one: its vacancy neighbours were all done above
+        s = v + reach[i, 0]
+        unseen = neighbour_count(site_word, s, VACANCY)
+        if unseen == 0 or species_at(site_word, s) == VACANCY:
+            continue
+        odd = reach[i, 1]
+        for b in range(8):
+            if unseen == 0:
+                break
+            u = s + interior_offset(odd, b, nx, spl)
+            if species_at(site_word, u) != VACANCY:
+                continue
+            unseen -= 1
+            k = vacancy_index(site_word, site_vac, u)
+            if stamp[k] != tag:
+                _set_slot(vac_rates, tree, cap, k, opposite[b],
+                          bulk_embedding_rate_into_interior(s, odd, b, site_word, nx, spl, m))
 
 
 @kernel_inlined
@@ -723,7 +771,7 @@ def run_chunk(g, m, st, contact, tally, tracers, drive, limits):
                 _set_species(f0, new, site_word, nbr, nx, spl)
                 counts[EV_EXIT] += 1
             else:
-                interior = not table and event_is_interior(f0, nx, ny, m.layer_kind)
+                interior = not table and event_is_interior(f0, nx, ny, m.layer_kind, 3 if m.has_embedding else 2)
                 j = neighbour(f0, d, nbr, nx, spl)
                 if interior:   # only j's site and layer are used
                     f1 = (j, f0[2] if d < 4 else f0[3], 0, 0, 0, 0, 0, 0)
@@ -794,7 +842,10 @@ def run_chunk(g, m, st, contact, tally, tracers, drive, limits):
                 counts[EV_ENTER] += 1
                 n_changed = 1
         if interior:
-            _refresh_interior(v, j, f0[1] & 1, g, st, m.bulk_rates)
+            if m.has_embedding:
+                _refresh_interior_embedding(v, f0[1] & 1, d, g, m, st)
+            else:
+                _refresh_interior(v, j, f0[1] & 1, g, st, m.bulk_rates)
         elif n_changed:
             if m.has_embedding:
                 _refresh_around_embedding(f0, f1, n_changed, g, m, st)
