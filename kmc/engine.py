@@ -21,8 +21,8 @@ import numpy as np
 
 from kmc.jit import kernel, kernel_inlined
 from kmc.rates import (EXIT_SLOT, LAYER_INTERFACE, LAYER_TABLE_INTERIOR, N_SLOTS, bulk_embedding_rate_into_interior,
-                       bulk_embedding_vacancy_rates_interior, bulk_key, bulk_rate, bulk_vacancy_rates, hop_rate_into,
-                       interface_hop_rate, vacancy_rates)
+                       bulk_embedding_vacancy_rates_interior, bulk_key, bulk_rate, bulk_vacancy_rates, embed_change,
+                       embed_loss_eV, hop_rate_into, interface_hop_rate, vacancy_rates)
 from kmc.sites import (COUNT_BITS, SPECIES_SHIFT, neighbour_count, set_own_species, set_vacancy_index, species_at,
                        vacancy_index)
 from kmc.species import HOST, SOLUTE, VACANCY
@@ -217,22 +217,85 @@ def _bulk_vacancy_rates_interior(v, odd, site_word, nx, spl, bulk_rates, rates, 
 
 # ----------------------------------------------------------------------------- site updates
 @kernel
-def _set_species(f, new, site_word, nbr, nx, spl):
+def _set_species(f, new, g, m, site_word):
     """Change the species at the site with frame f, keeping its neighbours' counts of each
-    species in step."""
-    delta = set_own_species(f[0], new, site_word)
+    species in step, and, with an embedding, the loss sums (RateModel.loss_sum) of every site
+    whose neighbour's embed_loss_eV changed: s's own (new species) and its neighbours' (new
+    counts), pushed to their neighbours.  The sums are on the energy grid: exact in any order."""
+    nbr, nx, spl = g.neighbours, g.nx, g.sites_per_layer
+    loss_sum = m.loss_sum
+    s = f[0]
+    if loss_sum.shape[0] == 0:
+        delta = set_own_species(s, new, site_word)
+        for e in range(8):
+            n = neighbour(f, e, nbr, nx, spl)
+            if n >= 0:
+                site_word[np.uint64(n)] += delta
+        return
+    old_s = embed_loss_eV(site_word, s, f[1], m)
+    delta = set_own_species(s, new, site_word)
     for e in range(8):
         n = neighbour(f, e, nbr, nx, spl)
-        if n >= 0:
-            site_word[np.uint64(n)] += delta
+        if n < 0:
+            continue
+        ln = neighbour_layer(f, e, n, nbr, spl)
+        old = embed_loss_eV(site_word, n, ln, m)
+        site_word[np.uint64(n)] += delta
+        change = embed_loss_eV(site_word, n, ln, m) - old
+        if change != 0.0:
+            fn = neighbour_frame(f, e, n, nbr, nx, g.ny, spl, g.n_layers, g.wrap_z)
+            for b in range(8):
+                q = neighbour(fn, b, nbr, nx, spl)
+                if q >= 0:
+                    loss_sum[np.uint64(q)] += change
+    change = embed_loss_eV(site_word, s, f[1], m) - old_s
+    if change != 0.0:
+        for e in range(8):
+            n = neighbour(f, e, nbr, nx, spl)
+            if n >= 0:
+                loss_sum[np.uint64(n)] += change
 
 
 @kernel_inlined
-def _set_species_interior(s, odd, new, site_word, nx, spl):
-    """_set_species for an interior site on a layer of parity odd."""
+def _set_species_interior(s, odd, new, site_word, nx, spl, m):
+    """_set_species for an interior site on a layer of parity odd (bulk class within two steps)."""
+    loss_sum, by_word = m.loss_sum, m.embed_loss_by_word
+    if loss_sum.shape[0] == 0:
+        delta = set_own_species(s, new, site_word)
+        for e in range(8):
+            site_word[np.uint64(s + interior_offset(odd, e, nx, spl))] += delta
+        return
+    old_s = embed_change(site_word, s, by_word)
     delta = set_own_species(s, new, site_word)
     for e in range(8):
-        site_word[np.uint64(s + interior_offset(odd, e, nx, spl))] += delta
+        n = s + interior_offset(odd, e, nx, spl)
+        old = embed_change(site_word, n, by_word)
+        site_word[np.uint64(n)] += delta
+        change = embed_change(site_word, n, by_word) - old
+        if change != 0.0:
+            for b in range(8):
+                loss_sum[np.uint64(n + interior_offset(1 - odd, b, nx, spl))] += change
+    change = embed_change(site_word, s, by_word) - old_s
+    if change != 0.0:
+        for e in range(8):
+            loss_sum[np.uint64(s + interior_offset(odd, e, nx, spl))] += change
+
+
+@kernel
+def fill_loss_sums(g, m, site_word):
+    """RateModel.loss_sum from the site words (at the start and after a restore; the engine then
+    keeps it in step, to the same bits)."""
+    nbr, nx, ny, spl, n_layers, wrap_z = g.neighbours, g.nx, g.ny, g.sites_per_layer, g.n_layers, g.wrap_z
+    loss_sum = m.loss_sum
+    loss_sum[:] = 0.0
+    for s in range(loss_sum.shape[0]):
+        f = frame(s, nbr, nx, ny, spl, n_layers, wrap_z)
+        loss = embed_loss_eV(site_word, s, f[1], m)
+        if loss != 0.0:
+            for e in range(8):
+                n = neighbour(f, e, nbr, nx, spl)
+                if n >= 0:
+                    loss_sum[n] += loss
 
 
 # ----------------------------------------------------------------------------- bookkeeping
@@ -318,7 +381,7 @@ def _remove_vacancy(s, st):
 
 
 @kernel_inlined
-def _swap_vacancy(f_src, f_dst, interior, g, st, t, tally):
+def _swap_vacancy(f_src, f_dst, interior, g, m, st, t, tally):
     """The vacancy at src and the atom at dst (frames f_src, f_dst) trade places (a hop, or
     creep's long-range move): species, neighbour counts, vacancy index and layer integrals
     follow.  Returns the atom's species; the caller updates the L1 lists, which only L1 sites
@@ -329,11 +392,11 @@ def _swap_vacancy(f_src, f_dst, interior, g, st, t, tally):
     x = species_at(site_word, dst)
     k = vacancy_index(site_word, site_vac, src)
     if interior:
-        _set_species_interior(src, f_src[1] & 1, x, site_word, nx, spl)
-        _set_species_interior(dst, f_dst[1] & 1, VACANCY, site_word, nx, spl)
+        _set_species_interior(src, f_src[1] & 1, x, site_word, nx, spl, m)
+        _set_species_interior(dst, f_dst[1] & 1, VACANCY, site_word, nx, spl, m)
     else:
-        _set_species(f_src, x, site_word, nbr, nx, spl)
-        _set_species(f_dst, VACANCY, site_word, nbr, nx, spl)
+        _set_species(f_src, x, g, m, site_word)
+        _set_species(f_dst, VACANCY, g, m, site_word)
     st.vac_site[k] = dst
     set_vacancy_index(site_word, site_vac, dst, k)
     set_vacancy_index(site_word, site_vac, src, -1)
@@ -685,6 +748,8 @@ def init_state(occ, g, m, st, contact, has_interface):
             n = neighbour(f, e, nbr, nx, spl)
             if n >= 0:
                 site_word[n] += one
+    if m.loss_sum.shape[0] != 0:
+        fill_loss_sums(g, m, site_word)
     ints[:] = 0
     contact.l1_host_pos[:] = -1
     contact.l1_vac_pos[:] = -1
@@ -768,7 +833,7 @@ def run_chunk(g, m, st, contact, tally, tracers, drive, limits):
                 new = SOLUTE if next_uniform(rng) < solute_fraction else HOST
                 _remove_vacancy(v, st)
                 _vacancy_layer_move(f0[1], -1, clock[0], tally)
-                _set_species(f0, new, site_word, nbr, nx, spl)
+                _set_species(f0, new, g, m, site_word)
                 counts[EV_EXIT] += 1
             else:
                 interior = not table and event_is_interior(f0, nx, ny, m.layer_kind, 3 if m.has_embedding else 2)
@@ -777,7 +842,7 @@ def run_chunk(g, m, st, contact, tally, tracers, drive, limits):
                     f1 = (j, f0[2] if d < 4 else f0[3], 0, 0, 0, 0, 0, 0)
                 else:
                     f1 = neighbour_frame(f0, d, j, nbr, nx, ny, spl, n_layers, wrap_z)
-                x = _swap_vacancy(f0, f1, interior, g, st, clock[0], tally)
+                x = _swap_vacancy(f0, f1, interior, g, m, st, clock[0], tally)
                 if tracking:  # the atom jumped from j to v, along the reverse of slot d
                     _tracer_move(j, v, opposite[d], tracers)
                 if has_interface:
@@ -795,7 +860,7 @@ def run_chunk(g, m, st, contact, tally, tracers, drive, limits):
                 _tracer_lost(s, tracers)
             f0 = frame(s, nbr, nx, ny, spl, n_layers, wrap_z)
             f1 = f0
-            _set_species(f0, VACANCY, site_word, nbr, nx, spl)
+            _set_species(f0, VACANCY, g, m, site_word)
             _l1_change(s, HOST, VACANCY, contact, ints)
             _add_vacancy(s, st)
             _vacancy_layer_move(-1, 0, clock[0], tally)
@@ -819,7 +884,7 @@ def run_chunk(g, m, st, contact, tally, tracers, drive, limits):
                 counts[EV_NULL] += 1
             else:
                 f1 = frame(b, nbr, nx, ny, spl, n_layers, wrap_z)
-                x = _swap_vacancy(f0, f1, False, g, st, clock[0], tally)
+                x = _swap_vacancy(f0, f1, False, g, m, st, clock[0], tally)
                 if tracking:
                     _tracer_move(b, s, -1, tracers)
                 _l1_change(s, VACANCY, x, contact, ints)
@@ -836,7 +901,7 @@ def run_chunk(g, m, st, contact, tally, tracers, drive, limits):
             else:
                 if tracking:
                     _tracer_lost(b, tracers)
-                _set_species(f0, VACANCY, site_word, nbr, nx, spl)
+                _set_species(f0, VACANCY, g, m, site_word)
                 _add_vacancy(b, st)
                 _vacancy_layer_move(-1, n_layers - 1, clock[0], tally)
                 counts[EV_ENTER] += 1

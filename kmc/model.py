@@ -145,7 +145,7 @@ class EnergyModel:
                          bulk_rate_lookup(self.bulk_rate_table()), layer_kind,
                          np.full(RATE_CACHE_SIZE, -1, np.int64), np.zeros(RATE_CACHE_SIZE, np.float64),
                          self.embed_eV, self.layer_class.astype(np.uint8), self.has_embedding,
-                         *bulk_embedding_by_word(self.embed_eV))
+                         *bulk_embedding_by_word(self.embed_eV), np.zeros(0, np.float64))
 
 
 def build_lattice(settings: Settings) -> Lattice:
