@@ -26,8 +26,8 @@ from kmc.rates import (EXIT_SLOT, LAYER_INTERFACE, LAYER_TABLE_INTERIOR, N_SLOTS
 from kmc.sites import (COUNT_BITS, SPECIES_SHIFT, neighbour_count, set_own_species, set_vacancy_index, species_at,
                        vacancy_index)
 from kmc.species import HOST, SOLUTE, VACANCY
-from lattices.neighbours import (frame, interior_offset, neighbour, neighbour_frame, neighbour_layer,
-                                 neighbour_sites)
+from lattices.neighbours import (HOP_REACH_NEAR, HOP_REACH_SITES, frame, interior_offset, neighbour, neighbour_frame,
+                                 neighbour_layer, neighbour_sites)
 
 # Event classes, counted in Tally.counts.
 EVENT_CLASSES = ("hop_host", "hop_solute", "strip", "exit_bulk", "enter_bulk", "creep_refill", "null")
@@ -486,25 +486,49 @@ def _refresh_interior(v, j, odd_v, g, st, bulk_rates):
 @kernel_inlined
 def _refresh_interior_embedding(v, odd_v, d, g, m, st):
     """_refresh_around_embedding for a hop from slot d into the vacancy at v (now at j) whose whole
-    reach is interior (event_is_interior with EMBEDDING_REACH_STEPS): every vacancy within two steps
-    of v or j in full, then, for every atom two steps out (Geometry.hop_reach names each site
-    once), its hops into vacancies not refreshed yet."""
+    reach is interior (event_is_interior with EMBEDDING_REACH_STEPS), over Geometry.hop_reach,
+    which names each site within two steps of v or j once: the vacancies among the near sites,
+    and those next to a near site whose embedding terms changed (v, j and the near metal sites),
+    in full; then each far atom next to such a site (its loss sum changed) has its hops into
+    vacancies not refreshed yet redone."""
     site_word, site_vac, vac_site, vac_rates, tree, stamp, ints = st
     nx, spl, opposite = g.nx, g.sites_per_layer, g.opposite
     reach = g.hop_reach[odd_v, d]
     cap = tree.shape[0] >> 1
     ints[I_STAMP] += 1
     tag = ints[I_STAMP]
-    for i in range(reach.shape[0]):
+    j = v + interior_offset(odd_v, d, nx, spl)
+    changed = 0   # bit i: near row i's embedding terms changed
+    for i in range(HOP_REACH_NEAR):
         s = v + reach[i, 0]
         if species_at(site_word, s) == VACANCY:
             k = vacancy_index(site_word, site_vac, s)
             stamp[k] = tag
-            tot = bulk_embedding_vacancy_rates_interior(s, reach[i, 1], site_word, nx, spl, m, vac_rates, k)
-            _set_leaf(tree, cap, k, tot)
-    for i in range(reach.shape[0]):
-        if reach[i, 2] == 0:
-            continue   # an end or a neighbour of one: its vacancy neighbours were all done above
+            _set_leaf(tree, cap, k, bulk_embedding_vacancy_rates_interior(s, reach[i, 1], site_word, nx, spl, m,
+                                                                        vac_rates, k))
+            if s != j:
+                continue
+        changed |= 1 << i
+    for i in range(HOP_REACH_NEAR):
+        if not (changed >> i) & 1:
+            continue
+        s = v + reach[i, 0]
+        unseen = neighbour_count(site_word, s, VACANCY)
+        for b in range(8):
+            if unseen == 0:
+                break
+            u = s + interior_offset(reach[i, 1], b, nx, spl)
+            if species_at(site_word, u) != VACANCY:
+                continue
+            unseen -= 1
+            k = vacancy_index(site_word, site_vac, u)
+            if stamp[k] != tag:
+                stamp[k] = tag
+                _set_leaf(tree, cap, k, bulk_embedding_vacancy_rates_interior(u, 1 - reach[i, 1], site_word, nx, spl,
+                                                                            m, vac_rates, k))
+    for i in range(HOP_REACH_NEAR, HOP_REACH_SITES):
+        if reach[i, 3] & changed == 0:
+            continue
         s = v + reach[i, 0]
         unseen = neighbour_count(site_word, s, VACANCY)
         if unseen == 0 or species_at(site_word, s) == VACANCY:
@@ -658,12 +682,15 @@ def _refresh_around_embedding(f0, f1, n_sites_changed, g, m, st):
     is one shell wider: a hop's rate reads the words of its two ends and of their neighbours,
     and a species change at s rewrites the words of s and of its neighbours.  So
 
-    1. every vacancy within two steps of a changed site gets all its slots recomputed;
-    2. every atom k two steps from a changed site (its neighbours' counts changed) has its hop
-       into each vacancy next to it redone (the vacancies one or three steps from s; those at
-       one step were done in 1);
+    1. every vacancy on or next to a changed site s gets all its slots recomputed (its counts
+       changed), and so does every vacancy next to a metal neighbour of s (that neighbour's
+       embedding gain changed);
+    2. every atom k next to a metal neighbour of s (k's loss sum changed) has its hop into each
+       vacancy next to it redone (the vacancies one or three steps from s; those at one step
+       were done in 1);
     3. the interface vacancy-pair term reaches L1 second neighbours, as in _refresh_around.
-    Atoms one step from s have vacancies at zero or two steps only, all done in 1.
+    A vacant neighbour of s keeps its embedding terms (zero), so nothing beyond it changes on its
+    account; atoms one step from s have vacancies at zero or two steps only, all done in 1.
     """
     site_word, site_vac, vac_site, vac_rates, tree, stamp, ints = st
     nbr, nx, ny, spl, n_layers, wrap_z = g.neighbours, g.nx, g.ny, g.sites_per_layer, g.n_layers, g.wrap_z
@@ -680,13 +707,15 @@ def _refresh_around_embedding(f0, f1, n_sites_changed, g, m, st):
             n = neighbour(fs, a, nbr, nx, spl)
             if n < 0:
                 continue
-            n_vacant = species_at(site_word, n) == VACANCY
-            if not n_vacant and neighbour_count(site_word, n, VACANCY) == 0:
+            if species_at(site_word, n) == VACANCY:
+                # its word changed; its embedding terms (0) did not, so its neighbours' rates
+                # did not change on its account
+                _refresh_vacancy(neighbour_frame(fs, a, n, nbr, nx, ny, spl, n_layers, wrap_z), g, m, st, tag)
+                continue
+            unseen = neighbour_count(site_word, n, VACANCY)
+            if unseen == 0:
                 continue
             fn = neighbour_frame(fs, a, n, nbr, nx, ny, spl, n_layers, wrap_z)
-            if n_vacant:
-                _refresh_vacancy(fn, g, m, st, tag)
-            unseen = neighbour_count(site_word, n, VACANCY)
             for b in range(8):
                 if unseen == 0:
                     break
@@ -704,8 +733,8 @@ def _refresh_around_embedding(f0, f1, n_sites_changed, g, m, st):
         ns = neighbour_sites(fs, nbr, nx, spl)
         for a in range(8):
             n = ns[a]
-            if n < 0:
-                continue
+            if n < 0 or species_at(site_word, n) == VACANCY:
+                continue   # a vacancy's embedding terms are 0 before and after: no loss sum changed
             fn = neighbour_frame(fs, a, n, nbr, nx, ny, spl, n_layers, wrap_z)
             for b in range(8):
                 k_site = neighbour(fn, b, nbr, nx, spl)
@@ -719,12 +748,12 @@ def _refresh_around_embedding(f0, f1, n_sites_changed, g, m, st):
                     continue
                 fk = neighbour_frame(fn, b, k_site, nbr, nx, ny, spl, n_layers, wrap_z)
                 # k is two steps from s through up to four of s's neighbours: handle it from the
-                # first of them only (the others would redo the same slots)
+                # first of its metal ones only (the others would redo the same slots)
                 nk = neighbour_sites(fk, nbr, nx, spl)
                 first = True
                 for a2 in range(a):
                     for e in range(8):
-                        if nk[e] == ns[a2] and ns[a2] >= 0:
+                        if nk[e] == ns[a2] and ns[a2] >= 0 and species_at(site_word, ns[a2]) != VACANCY:
                             first = False
                 if not first:
                     continue

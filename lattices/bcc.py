@@ -71,7 +71,7 @@ class Lattice:
         table = self.stored_neighbors if self.stored_neighbors is not None else np.zeros((0, 8), np.int32)
         nx, ny, _ = self.cells
         reach = (event_reach_offsets(nx, self.sites_per_layer) if table.shape[0] == 0
-                 else np.zeros((2, 8, 0, 3), np.int64))
+                 else np.zeros((2, 8, 0, 4), np.int64))
         return Geometry(table, nx, ny, self.sites_per_layer, self.n_layers, self.periodic_z,
                         self.opposite_slot, self.l1_second_neighbors, reach)
 

@@ -349,7 +349,8 @@ def test_interior_offsets_name_the_same_neighbours_as_the_table(form, geometry):
     vacancy (those whose neighbours the fast path names) has its neighbours at the fixed offsets,
     and every layer the event can reach follows the bulk rule.  A non-square box catches x/y
     mix-ups.  With the embedding, Geometry.hop_reach lists each site within two steps of either
-    end of each hop exactly once, flagging those two steps from both ends' first shells."""
+    end of each hop exactly once, the ends and their neighbours first, and for each site further
+    out the mask of those it neighbours."""
     file, reach, margin = FAST_PATHS[form]
     sim = Simulation(load_config(PARAMS / file, ["lattice.cells=[13,11,12]", f"lattice.geometry='{geometry}'",
                                                  "run.max_events=1"]))
@@ -375,8 +376,12 @@ def test_interior_offsets_name_the_same_neighbours_as_the_table(form, geometry):
                 far = {int(n) for p in near for n in nbr[p]} - near
                 listed = hop_reach[(s // spl) & 1, d]
                 assert sorted(s + listed[:, 0]) == sorted(near | far)
-                for off, parity, two_steps in listed:
-                    assert parity == ((s + off) // spl) & 1 and bool(two_steps) == ((s + off) in far)
+                near_rows = [s + off for off in listed[:neighbours.HOP_REACH_NEAR, 0]]
+                assert set(near_rows) == near
+                for off, parity, is_far, mask in listed:
+                    assert parity == ((s + off) // spl) & 1 and bool(is_far) == ((s + off) in far)
+                    if is_far:
+                        assert mask == sum(1 << i for i, q in enumerate(near_rows) if q in set(nbr[s + off].tolist()))
 
 
 @pytest.mark.parametrize("form", FAST_PATHS)
