@@ -169,6 +169,8 @@ def test_conservation_per_event_class(limg_params, bottom):
             assert v1 == v0 - 1 and li1 + mg1 == li0 + mg0 + 1
         elif cls == "enter_bulk":
             assert v1 == v0 + 1 and li1 + mg1 == li0 + mg0 - 1
+        elif cls == "exchange_bulk":   # a bottom Li and Mg of the electrode below trade places
+            assert v1 == v0 and abs(mg1 - mg0) == 1 and li1 + mg1 == li0 + mg0
         assert v1 == int(sim.ints[engine.I_NVAC])
         assert np.array_equal(np.bincount(sim.lattice.layer[sim.occupancy == VACANCY], minlength=sim.lattice.n_layers),
                               sim.layer_vacancies)
