@@ -55,6 +55,7 @@ import numpy as np
 # (first order in (r - 1)).
 GRID_GROWTH = 1.1
 STEP_FRACTION = 0.05
+COUPLING_CAP = 10.0
 
 # Slots of the float64 drive array (Simulation.electrode_drive, read by the kernel through Drive):
 # the top cell's solute fraction, the exchange rate per bottom site (1/s, x A), the kMC time of
@@ -122,9 +123,15 @@ class Electrode:
         a bottom host with a top-cell solute (times x_top): the net solute flux is then
         k spl (x_b - x_top) = J, the flux D (x_b - x_top) / (Omega dz) per column with dz the
         distance (d + h_top)/2 between the bottom layer's and the top cell's centres, so
-        k = A D(c_b) / (d dz)."""
+        k = A D(c_b) / (d dz), but at most COUPLING_CAP D(c_b)/d^2 (below)."""
         h_top = top_sites / self.spl * self.d
-        return self.accel * self.d_per_cv * c_b / (self.d * 0.5 * (self.d + h_top))
+        d_b = self.d_per_cv * c_b
+        # Capped at COUPLING_CAP times the conductance of one layer of the box itself, D/d^2 (the
+        # box's hops are not accelerated): the box, the boundary and the continuum are resistances
+        # in series, and the capped boundary adds at most 1/COUPLING_CAP of a layer to the box's
+        # n_layers layers (< 0.5 % of the flux for 24 layers), while a faster boundary would only
+        # spend events on Li/Mg swaps that change nothing (the cap binds for A > ~10 h_top/d).
+        return min(self.accel * d_b / (self.d * 0.5 * (self.d + h_top)), COUPLING_CAP * d_b / (self.d * self.d))
 
     def step_interval(self, drive: np.ndarray, top_sites: int) -> float:
         """kMC seconds to the next step (see the module's note on time stepping): the rates at
