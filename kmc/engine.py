@@ -20,8 +20,9 @@ from collections import namedtuple
 import numpy as np
 
 from kmc.jit import kernel, kernel_inlined
-from kmc.rates import (EXIT_SLOT, LAYER_INTERFACE, LAYER_TABLE_INTERIOR, N_SLOTS, bulk_key, bulk_rate,
-                       bulk_vacancy_rates, hop_rate_into, interface_hop_rate, vacancy_rates)
+from kmc.rates import (EXIT_SLOT, LAYER_INTERFACE, LAYER_TABLE_INTERIOR, N_SLOTS, bulk_embedding_rate_into_interior,
+                       bulk_embedding_vacancy_rates_interior, bulk_key, bulk_rate, bulk_vacancy_rates, embed_change,
+                       embed_loss_eV, hop_rate_into, interface_hop_rate, vacancy_rates)
 from kmc.sites import (COUNT_BITS, SPECIES_SHIFT, neighbour_count, set_own_species, set_vacancy_index, species_at,
                        vacancy_index)
 from kmc.species import HOST, SOLUTE, VACANCY
@@ -174,28 +175,35 @@ def _set_slot(vac_rates, tree, cap, k, d, r):
 # hops: the atom it swaps with (1), the vacancies next to either end (2), and the sites whose
 # counts their rates read (3).
 EVENT_REACH_STEPS = 3
+# With an embedding term a rate also reads the neighbours of both ends, and a change reaches the
+# neighbours' coordinations: the refresh reaches vacancies 3 steps out whose rates read sites 2
+# steps further (ARCHITECTURE.md).
+EMBEDDING_REACH_STEPS = 5
 
 
-def layer_kinds(table_layers: np.ndarray) -> np.ndarray:
-    """uint8 per layer for RateModel.layer_kind: LAYER_TABLE where a vacancy's rates come from the
-    bulk table (``table_layers`` nonzero), LAYER_TABLE_INTERIOR where, moreover, every layer
-    within EVENT_REACH_STEPS does too (no wrap-around counted), else LAYER_INTERFACE."""
+def layer_kinds(table_layers: np.ndarray, reach_steps: int = EVENT_REACH_STEPS) -> np.ndarray:
+    """uint8 per layer for RateModel.layer_kind: LAYER_TABLE where a vacancy's rates follow the
+    bulk rule (``table_layers`` nonzero; the table, or the bulk embedding formula),
+    LAYER_TABLE_INTERIOR where, moreover, every layer within ``reach_steps`` does too (no
+    wrap-around counted), else LAYER_INTERFACE."""
     kinds = (np.asarray(table_layers) != 0).astype(np.uint8)
     n = kinds.size
-    for layer in range(EVENT_REACH_STEPS, n - EVENT_REACH_STEPS):
-        if kinds[layer - EVENT_REACH_STEPS:layer + EVENT_REACH_STEPS + 1].all():
+    for layer in range(reach_steps, n - reach_steps):
+        if kinds[layer - reach_steps:layer + reach_steps + 1].all():
             kinds[layer] = LAYER_TABLE_INTERIOR
     return kinds
 
 
 @kernel
-def event_is_interior(f, nx, ny, layer_kind):
+def event_is_interior(f, nx, ny, layer_kind, margin):
     """True when an event at the vacancy with frame f ([001]) reaches no box edge and only
-    table-rate layers (EVENT_REACH_STEPS steps move x and y by at most 2 either way)."""
+    bulk-rule layers.  ``margin`` = (reach steps + 1) // 2: from an even layer k steps move x and
+    y by between -(k // 2) and (k + 1) // 2 (2 for EVENT_REACH_STEPS, 3 for EMBEDDING_REACH_STEPS)."""
     odd = f[1] & 1
     ix = f[6] + odd   # x0 = ix - odd unless it wrapped, which the test below rejects
     iy = f[4] + odd
-    return (layer_kind[f[1]] == LAYER_TABLE_INTERIOR and 2 <= ix <= nx - 3 and 2 <= iy <= ny - 3)
+    return (layer_kind[f[1]] == LAYER_TABLE_INTERIOR and margin <= ix <= nx - 1 - margin
+            and margin <= iy <= ny - 1 - margin)
 
 
 @kernel_inlined
@@ -214,22 +222,85 @@ def _bulk_vacancy_rates_interior(v, odd, site_word, nx, spl, bulk_rates, rates, 
 
 # ----------------------------------------------------------------------------- site updates
 @kernel
-def _set_species(f, new, site_word, nbr, nx, spl):
+def _set_species(f, new, g, m, site_word):
     """Change the species at the site with frame f, keeping its neighbours' counts of each
-    species in step."""
-    delta = set_own_species(f[0], new, site_word)
+    species in step, and, with an embedding, the loss sums (RateModel.loss_sum) of every site
+    whose neighbour's embed_loss_eV changed: s's own (new species) and its neighbours' (new
+    counts), pushed to their neighbours.  The sums are on the energy grid: exact in any order."""
+    nbr, nx, spl = g.neighbours, g.nx, g.sites_per_layer
+    loss_sum = m.loss_sum
+    s = f[0]
+    if loss_sum.shape[0] == 0:
+        delta = set_own_species(s, new, site_word)
+        for e in range(8):
+            n = neighbour(f, e, nbr, nx, spl)
+            if n >= 0:
+                site_word[np.uint64(n)] += delta
+        return
+    old_s = embed_loss_eV(site_word, s, f[1], m)
+    delta = set_own_species(s, new, site_word)
     for e in range(8):
         n = neighbour(f, e, nbr, nx, spl)
-        if n >= 0:
-            site_word[np.uint64(n)] += delta
+        if n < 0:
+            continue
+        ln = neighbour_layer(f, e, n, nbr, spl)
+        old = embed_loss_eV(site_word, n, ln, m)
+        site_word[np.uint64(n)] += delta
+        change = embed_loss_eV(site_word, n, ln, m) - old
+        if change != 0.0:
+            fn = neighbour_frame(f, e, n, nbr, nx, g.ny, spl, g.n_layers, g.wrap_z)
+            for b in range(8):
+                q = neighbour(fn, b, nbr, nx, spl)
+                if q >= 0:
+                    loss_sum[np.uint64(q)] += change
+    change = embed_loss_eV(site_word, s, f[1], m) - old_s
+    if change != 0.0:
+        for e in range(8):
+            n = neighbour(f, e, nbr, nx, spl)
+            if n >= 0:
+                loss_sum[np.uint64(n)] += change
 
 
 @kernel_inlined
-def _set_species_interior(s, odd, new, site_word, nx, spl):
-    """_set_species for an interior site on a layer of parity odd."""
+def _set_species_interior(s, odd, new, site_word, nx, spl, m):
+    """_set_species for an interior site on a layer of parity odd (bulk class within two steps)."""
+    loss_sum, by_word = m.loss_sum, m.embed_loss_by_word
+    if loss_sum.shape[0] == 0:
+        delta = set_own_species(s, new, site_word)
+        for e in range(8):
+            site_word[np.uint64(s + interior_offset(odd, e, nx, spl))] += delta
+        return
+    old_s = embed_change(site_word, s, by_word)
     delta = set_own_species(s, new, site_word)
     for e in range(8):
-        site_word[np.uint64(s + interior_offset(odd, e, nx, spl))] += delta
+        n = s + interior_offset(odd, e, nx, spl)
+        old = embed_change(site_word, n, by_word)
+        site_word[np.uint64(n)] += delta
+        change = embed_change(site_word, n, by_word) - old
+        if change != 0.0:
+            for b in range(8):
+                loss_sum[np.uint64(n + interior_offset(1 - odd, b, nx, spl))] += change
+    change = embed_change(site_word, s, by_word) - old_s
+    if change != 0.0:
+        for e in range(8):
+            loss_sum[np.uint64(s + interior_offset(odd, e, nx, spl))] += change
+
+
+@kernel
+def fill_loss_sums(g, m, site_word):
+    """RateModel.loss_sum from the site words (at the start and after a restore; the engine then
+    keeps it in step, to the same bits)."""
+    nbr, nx, ny, spl, n_layers, wrap_z = g.neighbours, g.nx, g.ny, g.sites_per_layer, g.n_layers, g.wrap_z
+    loss_sum = m.loss_sum
+    loss_sum[:] = 0.0
+    for s in range(loss_sum.shape[0]):
+        f = frame(s, nbr, nx, ny, spl, n_layers, wrap_z)
+        loss = embed_loss_eV(site_word, s, f[1], m)
+        if loss != 0.0:
+            for e in range(8):
+                n = neighbour(f, e, nbr, nx, spl)
+                if n >= 0:
+                    loss_sum[n] += loss
 
 
 # ----------------------------------------------------------------------------- bookkeeping
@@ -315,7 +386,7 @@ def _remove_vacancy(s, st):
 
 
 @kernel_inlined
-def _swap_vacancy(f_src, f_dst, interior, g, st, t, tally):
+def _swap_vacancy(f_src, f_dst, interior, g, m, st, t, tally):
     """The vacancy at src and the atom at dst (frames f_src, f_dst) trade places (a hop, or
     creep's long-range move): species, neighbour counts, vacancy index and layer integrals
     follow.  Returns the atom's species; the caller updates the L1 lists, which only L1 sites
@@ -326,11 +397,11 @@ def _swap_vacancy(f_src, f_dst, interior, g, st, t, tally):
     x = species_at(site_word, dst)
     k = vacancy_index(site_word, site_vac, src)
     if interior:
-        _set_species_interior(src, f_src[1] & 1, x, site_word, nx, spl)
-        _set_species_interior(dst, f_dst[1] & 1, VACANCY, site_word, nx, spl)
+        _set_species_interior(src, f_src[1] & 1, x, site_word, nx, spl, m)
+        _set_species_interior(dst, f_dst[1] & 1, VACANCY, site_word, nx, spl, m)
     else:
-        _set_species(f_src, x, site_word, nbr, nx, spl)
-        _set_species(f_dst, VACANCY, site_word, nbr, nx, spl)
+        _set_species(f_src, x, g, m, site_word)
+        _set_species(f_dst, VACANCY, g, m, site_word)
     st.vac_site[k] = dst
     set_vacancy_index(site_word, site_vac, dst, k)
     set_vacancy_index(site_word, site_vac, src, -1)
@@ -415,6 +486,46 @@ def _refresh_interior(v, j, odd_v, g, st, bulk_rates):
                     continue
                 r = bulk_rate(bulk_key(m, site_word), n, site_word, bulk_rates)
                 _set_slot(vac_rates, tree, cap, k, opposite[b], r)
+
+
+@kernel_inlined
+def _refresh_interior_embedding(v, odd_v, d, g, m, st):
+    """_refresh_around_embedding for a hop from slot d into the vacancy at v (now at j) whose whole
+    reach is interior (event_is_interior with EMBEDDING_REACH_STEPS): every vacancy within two steps
+    of v or j in full, then, for every atom two steps out (Geometry.hop_reach names each site
+    once), its hops into vacancies not refreshed yet."""
+    site_word, site_vac, vac_site, vac_rates, tree, stamp, ints = st
+    nx, spl, opposite = g.nx, g.sites_per_layer, g.opposite
+    reach = g.hop_reach[odd_v, d]
+    cap = tree.shape[0] >> 1
+    ints[I_STAMP] += 1
+    tag = ints[I_STAMP]
+    for i in range(reach.shape[0]):
+        s = v + reach[i, 0]
+        if species_at(site_word, s) == VACANCY:
+            k = vacancy_index(site_word, site_vac, s)
+            stamp[k] = tag
+            tot = bulk_embedding_vacancy_rates_interior(s, reach[i, 1], site_word, nx, spl, m, vac_rates, k)
+            _set_leaf(tree, cap, k, tot)
+    for i in range(reach.shape[0]):
+        if reach[i, 2] == 0:
+            continue   # an end or a neighbour of one: its vacancy neighbours were all done above
+        s = v + reach[i, 0]
+        unseen = neighbour_count(site_word, s, VACANCY)
+        if unseen == 0 or species_at(site_word, s) == VACANCY:
+            continue
+        odd = reach[i, 1]
+        for b in range(8):
+            if unseen == 0:
+                break
+            u = s + interior_offset(odd, b, nx, spl)
+            if species_at(site_word, u) != VACANCY:
+                continue
+            unseen -= 1
+            k = vacancy_index(site_word, site_vac, u)
+            if stamp[k] != tag:
+                _set_slot(vac_rates, tree, cap, k, opposite[b],
+                          bulk_embedding_rate_into_interior(s, odd, b, site_word, nx, spl, m))
 
 
 @kernel_inlined
@@ -642,6 +753,8 @@ def init_state(occ, g, m, st, contact, has_interface):
             n = neighbour(f, e, nbr, nx, spl)
             if n >= 0:
                 site_word[n] += one
+    if m.loss_sum.shape[0] != 0:
+        fill_loss_sums(g, m, site_word)
     ints[:] = 0
     contact.l1_host_pos[:] = -1
     contact.l1_vac_pos[:] = -1
@@ -731,16 +844,16 @@ def run_chunk(g, m, st, contact, tally, tracers, drive, limits):
                     electrode_flux[1] += 1
                 _remove_vacancy(v, st)
                 _vacancy_layer_move(f0[1], -1, clock[0], tally)
-                _set_species(f0, new, site_word, nbr, nx, spl)
+                _set_species(f0, new, g, m, site_word)
                 counts[EV_EXIT] += 1
             else:
-                interior = not table and event_is_interior(f0, nx, ny, m.layer_kind)
+                interior = not table and event_is_interior(f0, nx, ny, m.layer_kind, 3 if m.has_embedding else 2)
                 j = neighbour(f0, d, nbr, nx, spl)
                 if interior:   # only j's site and layer are used
                     f1 = (j, f0[2] if d < 4 else f0[3], 0, 0, 0, 0, 0, 0)
                 else:
                     f1 = neighbour_frame(f0, d, j, nbr, nx, ny, spl, n_layers, wrap_z)
-                x = _swap_vacancy(f0, f1, interior, g, st, clock[0], tally)
+                x = _swap_vacancy(f0, f1, interior, g, m, st, clock[0], tally)
                 if tracking:  # the atom jumped from j to v, along the reverse of slot d
                     _tracer_move(j, v, opposite[d], tracers)
                 if has_interface:
@@ -758,7 +871,7 @@ def run_chunk(g, m, st, contact, tally, tracers, drive, limits):
                 _tracer_lost(s, tracers)
             f0 = frame(s, nbr, nx, ny, spl, n_layers, wrap_z)
             f1 = f0
-            _set_species(f0, VACANCY, site_word, nbr, nx, spl)
+            _set_species(f0, VACANCY, g, m, site_word)
             _l1_change(s, HOST, VACANCY, contact, ints)
             _add_vacancy(s, st)
             _vacancy_layer_move(-1, 0, clock[0], tally)
@@ -782,7 +895,7 @@ def run_chunk(g, m, st, contact, tally, tracers, drive, limits):
                 counts[EV_NULL] += 1
             else:
                 f1 = frame(b, nbr, nx, ny, spl, n_layers, wrap_z)
-                x = _swap_vacancy(f0, f1, False, g, st, clock[0], tally)
+                x = _swap_vacancy(f0, f1, False, g, m, st, clock[0], tally)
                 if tracking:
                     _tracer_move(b, s, -1, tracers)
                 _l1_change(s, VACANCY, x, contact, ints)
@@ -804,7 +917,7 @@ def run_chunk(g, m, st, contact, tally, tracers, drive, limits):
                     electrode_flux[1] -= 1
                 if tracking:
                     _tracer_lost(b, tracers)
-                _set_species(f0, VACANCY, site_word, nbr, nx, spl)
+                _set_species(f0, VACANCY, g, m, site_word)
                 _add_vacancy(b, st)
                 _vacancy_layer_move(-1, n_layers - 1, clock[0], tally)
                 counts[EV_ENTER] += 1
@@ -834,7 +947,10 @@ def run_chunk(g, m, st, contact, tally, tracers, drive, limits):
                 counts[EV_EXCHANGE] += 1
                 n_changed = 1
         if interior:
-            _refresh_interior(v, j, f0[1] & 1, g, st, m.bulk_rates)
+            if m.has_embedding:
+                _refresh_interior_embedding(v, f0[1] & 1, d, g, m, st)
+            else:
+                _refresh_interior(v, j, f0[1] & 1, g, st, m.bulk_rates)
         elif n_changed:
             if m.has_embedding:
                 _refresh_around_embedding(f0, f1, n_changed, g, m, st)

@@ -38,7 +38,8 @@ import numpy as np
 
 from kmc import units
 from kmc.config import Settings
-from kmc.rates import CLASS_BOTTOM, CLASS_BULK, CLASS_L1, N_CLASSES, RATE_CACHE_SIZE, RateModel, barrier_eV, bulk_rate_lookup, kra_eV
+from kmc.rates import (CLASS_BOTTOM, CLASS_BULK, CLASS_L1, N_CLASSES, RATE_CACHE_SIZE, RateModel, barrier_eV,
+                       bulk_embedding_by_word, bulk_rate_lookup, kra_eV)
 from kmc.species import HOST, SOLUTE, VACANCY
 from lattices import Lattice, build_bcc
 
@@ -93,13 +94,22 @@ class EnergyModel:
         """uint8 per layer: 1 where a vacancy's hops may use ``bulk_rate_table``.
 
         True when no hop from that layer can touch an interface bond (an L1 site among the
-        neighbours of either end, i.e. within two layers) or a site term (at either end).
+        neighbours of either end, i.e. within two layers) or a site term (at either end), and,
+        with an embedding, no neighbour of either end lies in a layer of another class.  With an
+        embedding such layers use kmc.rates.bulk_embedding_hop_rate instead of the table.
         """
         ok = np.ones(n_layers, np.uint8)
-        if self.has_embedding:
-            # a hop's energy depends on its neighbours' coordinations, not on its own counts alone
-            return np.zeros(n_layers, np.uint8)
         if not self.has_interface:
+            return ok
+        if self.has_embedding:
+            # A hop also reads the coordinations of both ends' neighbours (two layers either
+            # side): they must all be of the bulk class, and the ends free of site terms.
+            site_free = ~self.site_eV.any(axis=1)
+            for layer in range(n_layers):
+                reach = range(layer - 2, layer + 3)
+                ok[layer] = (reach[0] >= 0 and reach[-1] < n_layers
+                             and all(self.layer_class[e] == CLASS_BULK for e in reach)
+                             and all(site_free[e] for e in reach[1:-1]) and layer >= 3)
             return ok
         site_free = ~self.site_eV.any(axis=1)
         for layer in range(n_layers):
@@ -134,13 +144,27 @@ class EnergyModel:
                          float(self.attempt_frequency_Hz), 1.0 / self.kT_eV, float(exit_per_s),
                          bulk_rate_lookup(self.bulk_rate_table()), layer_kind,
                          np.full(RATE_CACHE_SIZE, -1, np.int64), np.zeros(RATE_CACHE_SIZE, np.float64),
-                         self.embed_eV, self.layer_class.astype(np.uint8), self.has_embedding)
+                         self.embed_eV, self.layer_class.astype(np.uint8), self.has_embedding,
+                         *bulk_embedding_by_word(self.embed_eV), np.zeros(0, np.float64))
 
 
 def build_lattice(settings: Settings) -> Lattice:
     lat = settings.lattice
     return build_bcc(lat.cells, lat.orientation, lat.lattice_constant_A,
                      periodic_z=(lat.geometry == "bulk"))
+
+
+# Energies of the second-moment form are rounded to multiples of 2^-40 eV (1e-12 eV, far below
+# any DFT number's precision).  Every sum of such numbers the engine forms (tens of terms of a
+# few eV) is then exact in float64, so a hop's energy change has the same bits in whatever order
+# its terms are added: the fast paths, which share a vacancy's neighbour sum among its 8 hops,
+# give exactly the rates of the general path (and forward and backward dE are exact negatives).
+ENERGY_GRID_eV = 2.0 ** -40
+
+
+def on_energy_grid(x):
+    """x (eV, array or float) rounded to the nearest multiple of ENERGY_GRID_eV."""
+    return np.round(np.asarray(x, np.float64) / ENERGY_GRID_eV) * ENERGY_GRID_eV
 
 
 def build_energy_model(settings: Settings, lattice: Lattice) -> EnergyModel:
@@ -190,9 +214,12 @@ def build_energy_model(settings: Settings, lattice: Lattice) -> EnergyModel:
                 site[-1, sp] += below * ((1 - x_sol) * pair[0, sp, HOST] + x_sol * pair[0, sp, SOLUTE])
     if has_interface:
         pair[1, SOLUTE, VACANCY] = pair[1, VACANCY, SOLUTE] = en.interface_solute_vacancy_eV
+    l1_pair = float(en.interface_vacancy_pair_eV) if has_interface else 0.0
+    if en.form == "second_moment":
+        pair, site, embed, l1_pair = (on_energy_grid(a) for a in (pair, site, embed, l1_pair))
     return EnergyModel(
         pair_eV=pair, site_eV=site,
-        l1_vacancy_pair_eV=float(en.interface_vacancy_pair_eV) if has_interface else 0.0,
+        l1_vacancy_pair_eV=float(l1_pair),
         kra_eV=np.array([kin.kra_host_eV, kin.kra_host_near_solute_eV, kin.kra_solute_eV]),
         embed_eV=embed, layer_class=layer_class,
         attempt_frequency_Hz=float(kin.attempt_frequency_Hz),

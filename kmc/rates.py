@@ -25,7 +25,7 @@ import numpy as np
 from kmc.jit import kernel, kernel_inlined
 from kmc.sites import COUNT_BITS, SPECIES_MASK, SPECIES_SHIFT, neighbour_count, species_at
 from kmc.species import HOST, SOLUTE, VACANCY
-from lattices.neighbours import neighbour, neighbour_frame, neighbour_layer, neighbour_sites
+from lattices.neighbours import interior_offset, neighbour, neighbour_frame, neighbour_layer, neighbour_sites
 
 N_SLOTS = 9      # 8 first-neighbour hops and the exit into the bulk below the box
 EXIT_SLOT = 8
@@ -54,9 +54,15 @@ N_CLASSES = 3
 #   layer_class    uint8 per layer (CLASS_*)
 #   has_embedding  embed_eV is not all zero: hops read their neighbours' coordinations, and the
 #                  engine's refresh reaches one shell further
+#   embed_gain_by_word, embed_loss_by_word  (1024,) the bulk embedding change of a site when it
+#                  gains / loses a metal neighbour, indexed by its word (EMBED_WORD_*; 0 on a vacancy)
+#   loss_sum       per site, the sum over its 8 neighbours of embed_loss_eV (what they lose when an
+#                  atom leaves the site), kept in step by the engine (mutable, derived from the words:
+#                  kmc.engine.fill_loss_sums); empty without an embedding
 RateModel = namedtuple("RateModel", ["pair_eV", "site_eV", "l1_pair_eV", "kra_eV", "nu_Hz", "inv_kT",
                                      "exit_per_s", "bulk_rates", "layer_kind", "memo_key", "memo_val",
-                                     "embed_eV", "layer_class", "has_embedding"])
+                                     "embed_eV", "layer_class", "has_embedding",
+                                     "embed_gain_by_word", "embed_loss_by_word", "loss_sum"])
 
 
 # ----------------------------------------------------------------------------- the rules
@@ -171,6 +177,133 @@ def bulk_vacancy_rates(fv, site_word, nbr, nx, spl, bulk_rates, rates, k_row):
     return total
 
 
+# ----------------------------------------------------------------------------- bulk, with an embedding
+# In bulk-class layers (EnergyModel.bulk_layers) the embedding form's hop energy needs, besides the
+# two ends' words, only two sums: over the vacancy's neighbours of what each gains from one more
+# metal neighbour, and over the atom's neighbours of what each loses.  Both are read per
+# neighbour from a 1024-entry table indexed by the word's bits 4-13 (host count, solute count,
+# species), and the vacancy's sum serves all 8 of its hops.  The energies are on the model's
+# energy grid (kmc.model.ENERGY_GRID_eV), so the result equals hop_energy_change_eV's bit for bit.
+EMBED_WORD_SHIFT = COUNT_BITS * HOST
+EMBED_WORD_MASK = 0x3FF
+
+
+def bulk_embedding_by_word(embed_eV: np.ndarray):
+    """(gain, loss): per word index (EMBED_WORD_*), F(n+1) - F(n) and F(n-1) - F(n) of the bulk
+    class for a metal site with n metal neighbours (0 where n + 1 > 8 or n - 1 < 0, which a site
+    next to a vacancy, or to an atom, never has); 0 on vacancies."""
+    gain, loss = np.zeros(EMBED_WORD_MASK + 1), np.zeros(EMBED_WORD_MASK + 1)
+    for sp in (HOST, SOLUTE):
+        for n_host in range(9):
+            for n_sol in range(9 - n_host):
+                n = n_host + n_sol
+                i = ((sp << SPECIES_SHIFT) | (n_host << (COUNT_BITS * HOST)) | (n_sol << (COUNT_BITS * SOLUTE))) >> EMBED_WORD_SHIFT
+                f = embed_eV[sp, CLASS_BULK]
+                gain[i] = f[n + 1] - f[n] if n < 8 else 0.0
+                loss[i] = f[n - 1] - f[n] if n > 0 else 0.0
+    return gain, loss
+
+
+@kernel_inlined
+def embed_loss_eV(site_word, s, layer, m):
+    """Embedding energy change of the site s (in ``layer``) when one of its metal neighbours
+    leaves: F(n-1) - F(n) of its species and layer class; 0 on a vacancy (or with no metal
+    neighbour, which a site next to an atom never has).  RateModel.loss_sum sums it."""
+    w = site_word[np.uint64(s)]
+    sp = np.int64((w >> SPECIES_SHIFT) & SPECIES_MASK)
+    k = np.int64(((w >> (COUNT_BITS * HOST)) & 15) + ((w >> (COUNT_BITS * SOLUTE)) & 15))
+    if sp == VACANCY or k == 0:
+        return 0.0
+    c = m.layer_class[layer]
+    return m.embed_eV[sp, c, k - 1] - m.embed_eV[sp, c, k]
+
+
+@kernel_inlined
+def embed_change(site_word, s, by_word):
+    """by_word[] at site s's word (kmc.rates.bulk_embedding_by_word)."""
+    return by_word[np.uint64((site_word[np.uint64(s)] >> EMBED_WORD_SHIFT) & EMBED_WORD_MASK)]
+
+
+@kernel_inlined
+def bulk_embedding_hop_rate(x, w_v, w_j, gain_v, loss_j, m):
+    """Rate of atom x (word w_j) hopping into the vacancy with word w_v, both in bulk-class layers;
+    gain_v: embed_gain summed over v's 8 neighbours (j included), loss_j: embed_loss summed over
+    j's 8 neighbours (v, vacant, adds 0).  The terms of hop_energy_change_eV, from counts: x's
+    pairs with v's other metal neighbours minus those with j's, v's other neighbours' gains, j's
+    neighbours' losses, and x's own embedding at v (n_v - 1) minus at j (n_j)."""
+    h_v = np.int64((w_v >> (COUNT_BITS * HOST)) & 15)
+    s_v = np.int64((w_v >> (COUNT_BITS * SOLUTE)) & 15)
+    h_j = np.int64((w_j >> (COUNT_BITS * HOST)) & 15)
+    s_j = np.int64((w_j >> (COUNT_BITS * SOLUTE)) & 15)
+    own_host = 1 if x == HOST else 0
+    own_solute = 1 - own_host
+    pair, embed = m.pair_eV, m.embed_eV
+    dE = (pair[0, x, HOST] * (h_v - own_host - h_j) + pair[0, x, SOLUTE] * (s_v - own_solute - s_j)
+          + (gain_v - m.embed_gain_by_word[np.uint64((w_j >> EMBED_WORD_SHIFT) & EMBED_WORD_MASK)])
+          + loss_j + (embed[x, CLASS_BULK, h_v + s_v - 1] - embed[x, CLASS_BULK, h_j + s_j]))
+    near_solute = s_v - own_solute > 0 or s_j > 0
+    ea = barrier_eV(dE, kra_eV(x, near_solute, m.kra_eV))
+    return arrhenius_memo(ea, m.nu_Hz, m.inv_kT, m.memo_key, m.memo_val)
+
+
+@kernel_inlined
+def bulk_embedding_vacancy_rates(fv, site_word, g, m, rates, k_row):
+    """vacancy_rates for a vacancy (frame fv) in a bulk-class layer, with an embedding."""
+    nbr, nx, spl = g.neighbours, g.nx, g.sites_per_layer
+    nv = neighbour_sites(fv, nbr, nx, spl)
+    gain_v = 0.0
+    for d in range(8):
+        gain_v += embed_change(site_word, nv[d], m.embed_gain_by_word)
+    w_v = site_word[np.uint64(fv[0])]
+    total = 0.0
+    for d in range(8):
+        j = nv[d]
+        w_j = site_word[np.uint64(j)]
+        x = np.int64((w_j >> SPECIES_SHIFT) & SPECIES_MASK)
+        r = 0.0
+        if x != VACANCY:
+            r = bulk_embedding_hop_rate(x, w_v, w_j, gain_v, m.loss_sum[np.uint64(j)], m)
+        rates[k_row, d] = r
+        total += r
+    rates[k_row, EXIT_SLOT] = 0.0
+    return total
+
+
+@kernel_inlined
+def bulk_embedding_vacancy_rates_interior(v, odd, site_word, nx, spl, m, rates, k_row):
+    """bulk_embedding_vacancy_rates for a [001] vacancy at v on a layer of parity odd whose
+    neighbours two steps out do not wrap (fixed offsets)."""
+    gain_v = 0.0
+    for d in range(8):
+        gain_v += embed_change(site_word, v + interior_offset(odd, d, nx, spl), m.embed_gain_by_word)
+    w_v = site_word[np.uint64(v)]
+    total = 0.0
+    for d in range(8):
+        j = v + interior_offset(odd, d, nx, spl)
+        w_j = site_word[np.uint64(j)]
+        x = np.int64((w_j >> SPECIES_SHIFT) & SPECIES_MASK)
+        r = 0.0
+        if x != VACANCY:
+            r = bulk_embedding_hop_rate(x, w_v, w_j, gain_v, m.loss_sum[np.uint64(j)], m)
+        rates[k_row, d] = r
+        total += r
+    rates[k_row, EXIT_SLOT] = 0.0
+    return total
+
+
+@kernel_inlined
+def bulk_embedding_rate_into_interior(n, odd_n, b, site_word, nx, spl, m):
+    """Rate of the atom at n ([001], layer parity odd_n, interior) hopping into the vacancy that is
+    its neighbour in slot b."""
+    u = n + interior_offset(odd_n, b, nx, spl)
+    gain_u = 0.0
+    for e in range(8):
+        gain_u += embed_change(site_word, u + interior_offset(1 - odd_n, e, nx, spl), m.embed_gain_by_word)
+    w_n = site_word[np.uint64(n)]
+    return bulk_embedding_hop_rate(np.int64((w_n >> SPECIES_SHIFT) & SPECIES_MASK), site_word[np.uint64(u)], w_n,
+                                   gain_u, m.loss_sum[np.uint64(n)], m)
+
+
 # ----------------------------------------------------------------------------- near the interface
 @kernel_inlined
 def _l1_vacant_pairs(s, site_word, l1_second):
@@ -276,6 +409,77 @@ def _interface_vacancy_rates(fv, site_word, g, m, rates, k_row, with_embedding):
     return total + r
 
 
+@kernel_inlined
+def _embedding_interface_vacancy_rates(fv, site_word, g, m, rates, k_row):
+    """vacancy_rates near the interface with an embedding: hop_energy_change_eV's terms, with the
+    sums over v's neighbours (what x gains there: pairs for either species, the neighbours' added
+    coordination, the solutes nearby) taken once over all 8 and j's own term taken out per hop.
+    On the model's energy grid the regrouping leaves every dE's bits unchanged."""
+    nbr, nx, spl = g.neighbours, g.nx, g.sites_per_layer
+    pair, site, embed, layer_class, l1_pair = m.pair_eV, m.site_eV, m.embed_eV, m.layer_class, m.l1_pair_eV
+    v, lv = fv[0], fv[1]
+    nv = neighbour_sites(fv, nbr, nx, spl)
+    pair_host = 0.0
+    pair_solute = 0.0
+    gain = 0.0
+    n_solute = 0
+    for e in range(8):
+        n = nv[e]
+        if n >= 0:
+            sp = species_at(site_word, n)
+            c = 1 if (lv == 0 or n < spl) else 0
+            pair_host += pair[c, HOST, sp] - pair[c, VACANCY, sp]
+            pair_solute += pair[c, SOLUTE, sp] - pair[c, VACANCY, sp]
+            if sp != VACANCY:
+                n_solute += 1 if sp == SOLUTE else 0
+                cn = layer_class[neighbour_layer(fv, e, n, nbr, spl)]
+                k = metal_neighbours(site_word, n)
+                gain += embed[sp, cn, k + 1] - embed[sp, cn, k]
+    n_v = metal_neighbours(site_word, v)
+    cv = layer_class[lv]
+    l1_v = l1_pair * _l1_vacant_pairs(v, site_word, g.l1_second) if (l1_pair != 0.0 and lv == 0) else 0.0
+    total = 0.0
+    for d in range(8):
+        j = nv[d]
+        r = 0.0
+        if j >= 0:
+            x = species_at(site_word, j)
+            if x != VACANCY:
+                lj = neighbour_layer(fv, d, j, nbr, spl)
+                c = 1 if (lv == 0 or j < spl) else 0
+                cj = layer_class[lj]
+                n_j = metal_neighbours(site_word, j)
+                dE = (site[lv, x] + site[lj, VACANCY] - site[lv, VACANCY] - site[lj, x]
+                      + ((pair_host if x == HOST else pair_solute) - (pair[c, x, x] - pair[c, VACANCY, x]))
+                      + (gain - (embed[x, cj, n_j + 1] - embed[x, cj, n_j]))
+                      + (embed[x, cv, n_v - 1] - embed[x, cj, n_j]) - l1_v)
+                near_solute = n_solute - (1 if x == SOLUTE else 0) > 0 or neighbour_count(site_word, j, SOLUTE) > 0
+                # what j's neighbours lose: their embedding (kept summed per site), and x's pairs
+                # with them, from j's counts where no bond of j's touches L1 (bulk pairs with a
+                # vacancy are zero)
+                dE += m.loss_sum[np.uint64(j)]
+                if lj >= 2:
+                    dE -= (pair[0, x, HOST] * neighbour_count(site_word, j, HOST)
+                           + pair[0, x, SOLUTE] * neighbour_count(site_word, j, SOLUTE))
+                else:
+                    fj = neighbour_frame(fv, d, j, nbr, nx, g.ny, spl, g.n_layers, g.wrap_z)
+                    for e in range(8):
+                        n = neighbour(fj, e, nbr, nx, spl)
+                        if n >= 0 and n != v:
+                            sp = species_at(site_word, n)
+                            cb = 1 if (lj == 0 or n < spl) else 0
+                            dE += pair[cb, VACANCY, sp] - pair[cb, x, sp]
+                if l1_pair != 0.0 and lj == 0:
+                    dE += l1_pair * _l1_vacant_pairs(j, site_word, g.l1_second)
+                ea = barrier_eV(dE, kra_eV(x, near_solute, m.kra_eV))
+                r = arrhenius_memo(ea, m.nu_Hz, m.inv_kT, m.memo_key, m.memo_val)
+        rates[k_row, d] = r
+        total += r
+    r = m.exit_per_s if lv == g.n_layers - 1 else 0.0
+    rates[k_row, EXIT_SLOT] = r
+    return total + r
+
+
 @kernel
 def vacancy_rates(fv, site_word, g, m, rates, k_row):
     """Fill rates[k_row, 0:9] with the rates of the vacancy with frame fv; return their sum.
@@ -284,9 +488,11 @@ def vacancy_rates(fv, site_word, g, m, rates, k_row):
     moving species and on its neighbour-count differences, and is read from the model's table.
     """
     if m.layer_kind[fv[1]] != LAYER_INTERFACE:
+        if m.has_embedding:
+            return bulk_embedding_vacancy_rates(fv, site_word, g, m, rates, k_row)
         return bulk_vacancy_rates(fv, site_word, g.neighbours, g.nx, g.sites_per_layer, m.bulk_rates, rates, k_row)
     if m.has_embedding:
-        return _interface_vacancy_rates(fv, site_word, g, m, rates, k_row, True)
+        return _embedding_interface_vacancy_rates(fv, site_word, g, m, rates, k_row)
     return _interface_vacancy_rates(fv, site_word, g, m, rates, k_row, False)
 
 
@@ -294,9 +500,16 @@ def vacancy_rates(fv, site_word, g, m, rates, k_row):
 def hop_rate_into(fn, b, mv, x, site_word, g, m):
     """Rate of atom x at the site with frame fn hopping into the vacancy mv, its neighbour in slot b."""
     nbr, nx, spl = g.neighbours, g.nx, g.sites_per_layer
-    if m.layer_kind[neighbour_layer(fn, b, mv, nbr, spl)] != LAYER_INTERFACE:
+    bulk = m.layer_kind[neighbour_layer(fn, b, mv, nbr, spl)] != LAYER_INTERFACE
+    if bulk and not m.has_embedding:
         return bulk_rate(bulk_key(mv, site_word), fn[0], site_word, m.bulk_rates)
     fm = neighbour_frame(fn, b, mv, nbr, nx, g.ny, spl, g.n_layers, g.wrap_z)
+    if bulk:
+        gain_m = 0.0
+        for e in range(8):
+            gain_m += embed_change(site_word, neighbour(fm, e, nbr, nx, spl), m.embed_gain_by_word)
+        return bulk_embedding_hop_rate(x, site_word[np.uint64(mv)], site_word[np.uint64(fn[0])], gain_m,
+                                       m.loss_sum[np.uint64(fn[0])], m)
     if m.has_embedding:
         return interface_hop_rate(fm, neighbour_sites(fm, nbr, nx, spl), fn, x, site_word, g, m, True)
     return interface_hop_rate(fm, neighbour_sites(fm, nbr, nx, spl), fn, x, site_word, g, m, False)

@@ -93,7 +93,9 @@ class Simulation:
     # leaves are the rate rows summed in order (engine.rebuild_tree), so it comes back bit for bit,
     # and, in runs with room for more than sites.MAX_WORD_INDEX vacancies, each site's vacancy
     # index, which vacancy_site inverts.
-    DERIVED_ARRAYS = ("tree", "site_vacancy")
+    # With an embedding, also each site's sum of its neighbours' embedding losses
+    # (RateModel.loss_sum), refilled from the words: on the energy grid that gives the same bits.
+    DERIVED_ARRAYS = ("tree", "site_vacancy", "embed_loss_sum")
 
     def __init__(self, settings: Settings, occupancy: np.ndarray | None = None):
         """``occupancy`` (int8 per site: kmc.species codes 0 vacancy, 1 host, 2 solute) starts the
@@ -145,12 +147,15 @@ class Simulation:
             self.tracer_of_site[:] = -1
             self.tracer_of_site[self.tracer_site] = np.arange(self.tracer_site.size, dtype=np.int32)
         self._geometry = lat.geometry()
-        self._layer_kinds = engine.layer_kinds(self.model.bulk_layers(lat.n_layers))
+        self._layer_kinds = engine.layer_kinds(
+            self.model.bulk_layers(lat.n_layers),
+            engine.EMBEDDING_REACH_STEPS if self.model.has_embedding else engine.EVENT_REACH_STEPS)
         # The rate kernels' inputs; the memo of exp(-Ea/kT) in it is mutable state (a checkpoint
         # keeps it: its key -1 is the bit pattern of no float Ea can take, a NaN).
         rate_model = self.model.rate_model(lat.n_layers, self.rates.exit_per_bottom_vacancy_per_s,
                                            self._layer_kinds)
         self._rate_cache_key, self._rate_cache_val = rate_model.memo_key, rate_model.memo_val
+        self.embed_loss_sum = np.zeros(lat.n_sites if self.model.has_embedding else 0, np.float64)
         self._rate_model = rate_model
         # The electrode below the box (kmc.electrode): a solute continuum coupled to the bottom
         # layer, in a slab with an open bottom.  Its arrays are state (checkpointed).
@@ -197,6 +202,8 @@ class Simulation:
             setattr(self, name, np.array(new, copy=True))
         self._rebuild_tree()
         self._place_vacancy_indices()
+        if self.embed_loss_sum.size:
+            engine.fill_loss_sums(self._geometry, self._kernel_state()[0], self.site_word)
         self.events = int(state["events"])
         self._tracer_summary = (-1, {})
         if "schedules" in state:
@@ -212,7 +219,8 @@ class Simulation:
     def _kernel_state(self):
         """The arrays the kernels work on, in their groups (rebuilt on every call: growth and
         restore replace arrays)."""
-        rate_model = self._rate_model._replace(memo_key=self._rate_cache_key, memo_val=self._rate_cache_val)
+        rate_model = self._rate_model._replace(memo_key=self._rate_cache_key, memo_val=self._rate_cache_val,
+                                               loss_sum=self.embed_loss_sum)
         state = engine.State(self.site_word, self.site_vacancy, self.vacancy_site, self.vacancy_rates,
                              self.tree, self.stamp, self.ints)
         contact = engine.Contact(self.l1_host, self.l1_host_pos, self.l1_vac, self.l1_vac_pos)

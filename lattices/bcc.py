@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lattices.neighbours import Geometry, fill_neighbours_001
+from lattices.neighbours import Geometry, event_reach_offsets, fill_neighbours_001
 
 # Orthogonal cells for each interface normal, in cubic-lattice units (a).  The rows are the
 # cell's x, y, z axes (z = interface normal) expressed in cubic coordinates; the cell's edge
@@ -70,8 +70,10 @@ class Lattice:
         or an empty one for [001], whose neighbours follow from the site index."""
         table = self.stored_neighbors if self.stored_neighbors is not None else np.zeros((0, 8), np.int32)
         nx, ny, _ = self.cells
+        reach = (event_reach_offsets(nx, self.sites_per_layer) if table.shape[0] == 0
+                 else np.zeros((2, 8, 0, 3), np.int64))
         return Geometry(table, nx, ny, self.sites_per_layer, self.n_layers, self.periodic_z,
-                        self.opposite_slot, self.l1_second_neighbors)
+                        self.opposite_slot, self.l1_second_neighbors, reach)
 
     @property
     def positions_A(self) -> np.ndarray:

@@ -31,8 +31,9 @@ compiled = njit(cache=True, _nrt=False, error_model="numpy")
 #   neighbours   int32 (n_sites, 8) table, or (0, 8) for [001] arithmetic
 #   opposite     int32 (8,): slot of the reverse vector, nbr[nbr[s, d], opposite[d]] == s
 #   l1_second    int32 (sites_per_layer, k): L1 second neighbours (distance a) lying in L1, -1 padded
+#   hop_reach    int64 (2, 8, HOP_REACH_SITES, 3): event_reach_offsets ([001]; empty with a table)
 Geometry = namedtuple("Geometry", ["neighbours", "nx", "ny", "sites_per_layer", "n_layers", "wrap_z",
-                                   "opposite", "l1_second"])
+                                   "opposite", "l1_second", "hop_reach"])
 
 
 @compiled
@@ -132,3 +133,28 @@ def fill_neighbours_001(nx, ny, n_layers, wrap_z, first, last, out):
                 row = f[0] - first * spl
                 for d in range(8):
                     out[row, d] = neighbour_001(f, d, nx, spl)
+
+
+# Sites within two first-neighbour steps of either end of a hop: the two ends and their 14 other
+# neighbours (16), and 38 sites two steps from them.
+HOP_REACH_SITES = 54
+
+
+def event_reach_offsets(nx: int, spl: int) -> np.ndarray:
+    """For a hop from slot d into a vacancy v on a [001] layer of parity odd, away from the box
+    edges: [odd, d, i] = (offset of site i from v, its layer's parity, 1 if it is two steps from
+    both ends' nearest reach -- i.e. not an end nor a neighbour of one -- else 0), every site within
+    two steps of v or of its neighbour j in slot d once, in increasing offset."""
+    out = np.zeros((2, 8, HOP_REACH_SITES, 3), np.int64)
+    for odd in (0, 1):
+        for d in range(8):
+            def around(site):
+                s, par = site
+                return [(s + interior_offset(par, e, nx, spl), 1 - par) for e in range(8)]
+            ends = [(0, odd), (int(interior_offset(odd, d, nx, spl)), 1 - odd)]
+            near = set(ends) | set(around(ends[0])) | set(around(ends[1]))
+            far = {n for s in near for n in around(s)} - near
+            rows = sorted([(o, p, 0) for o, p in near] + [(o, p, 1) for o, p in far])
+            assert len(rows) == HOP_REACH_SITES
+            out[odd, d] = rows
+    return out

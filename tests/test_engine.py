@@ -278,13 +278,19 @@ def limg_bond_params():
     return PARAMS / "limg_li2s_bond.toml"
 
 
-def test_second_moment_form_uses_no_table_layer(limg_params):
-    """With the embedding term a bulk hop's energy depends on its neighbours' coordinations, so no
-    layer may read the count table, and the interior fast path (table layers only) is off."""
+def test_second_moment_bulk_layers_are_those_whose_hops_reach_only_bulk_class_sites(limg_params):
+    """With the embedding term a hop reads the coordinations of both ends' neighbours, two layers
+    either side: a layer follows the bulk rule (kmc.rates.bulk_embedding_hop_rate) only if all
+    of those are bulk class and free of site terms, i.e. from L4 (layer 3) down to the fourth
+    layer from the bottom; the interior fast path needs EMBEDDING_REACH_STEPS such layers either side."""
     sim = Simulation(load_config(limg_params, ["lattice.cells=[10,10,10]", "run.max_events=1"]))
     assert sim.model.has_embedding
-    assert not sim.model.bulk_layers(sim.lattice.n_layers).any()
-    assert (sim._layer_kinds == rates.LAYER_INTERFACE).all()
+    n = sim.lattice.n_layers
+    expected = np.zeros(n, np.uint8)
+    expected[3:n - 3] = 1
+    np.testing.assert_array_equal(sim.model.bulk_layers(n), expected)
+    interior = np.flatnonzero(sim._layer_kinds == rates.LAYER_TABLE_INTERIOR)
+    assert list(interior) == list(range(3 + engine.EMBEDDING_REACH_STEPS, n - 3 - engine.EMBEDDING_REACH_STEPS))
 
 
 def test_bulk_table_lookup_gives_the_model_rate_for_every_neighbour_count(limg_bond_params):
@@ -323,7 +329,7 @@ def test_bulk_table_lookup_gives_the_model_rate_for_every_neighbour_count(limg_b
     assert checked > 2000   # (2592 pairs of Li or Mg hops)
 
 
-def _interior_sites(sim):
+def _interior_sites(sim, margin):
     """Sites from which a hop takes the engine's interior fast path."""
     lat = sim.lattice
     nx, ny = lat.cells[0], lat.cells[1]
@@ -331,51 +337,82 @@ def _interior_sites(sim):
     out = []
     for s in range(lat.n_sites):
         f = neighbours.frame(s, np.zeros((0, 8), np.int32), nx, ny, lat.sites_per_layer, lat.n_layers, lat.periodic_z)
-        if engine.event_is_interior(f, nx, ny, kinds):
+        if engine.event_is_interior(f, nx, ny, kinds, margin):
             out.append(s)
     return out
 
 
+# per energy form: parameter file, the steps of an event's reach, the margin run_chunk passes
+FAST_PATHS = {"bond": ("limg_li2s_bond.toml", engine.EVENT_REACH_STEPS, 2),
+              "second_moment": ("limg_li2s.toml", engine.EMBEDDING_REACH_STEPS, 3)}
+
+
+@pytest.mark.parametrize("form", FAST_PATHS)
 @pytest.mark.parametrize("geometry", ["bulk", "slab"])
-def test_interior_offsets_name_the_same_neighbours_as_the_table(limg_bond_params, geometry):
-    """Wherever a hop takes the interior fast path, every site within two steps of the vacancy
-    (those whose neighbours the fast path names) has its neighbours at the fixed offsets, and
-    every layer the event can reach uses table rates.  A non-square box catches x/y mix-ups."""
-    sim = Simulation(load_config(limg_bond_params, ["lattice.cells=[9,7,8]", f"lattice.geometry='{geometry}'",
-                                               "run.max_events=1"]))
+def test_interior_offsets_name_the_same_neighbours_as_the_table(form, geometry):
+    """Wherever a hop takes the interior fast path, every site within reach - 1 steps of the
+    vacancy (those whose neighbours the fast path names) has its neighbours at the fixed offsets,
+    and every layer the event can reach follows the bulk rule.  A non-square box catches x/y
+    mix-ups.  With the embedding, Geometry.hop_reach lists each site within two steps of either
+    end of each hop exactly once, flagging those two steps from both ends' first shells."""
+    file, reach, margin = FAST_PATHS[form]
+    sim = Simulation(load_config(PARAMS / file, ["lattice.cells=[13,11,12]", f"lattice.geometry='{geometry}'",
+                                                 "run.max_events=1"]))
     lat = sim.lattice
     nbr, spl, nx = lat.neighbors, lat.sites_per_layer, lat.cells[0]
-    sites = _interior_sites(sim)
-    assert len(sites) > 0.1 * lat.n_sites if geometry == "bulk" else len(sites) > 0
+    hop_reach = lat.geometry().hop_reach
+    sites = _interior_sites(sim, margin)
+    assert len(sites) > 0.05 * lat.n_sites if geometry == "bulk" else len(sites) > 0
     for s in sites:
         layer = s // spl
-        assert all(sim._layer_kinds[layer - engine.EVENT_REACH_STEPS:layer + engine.EVENT_REACH_STEPS + 1] != 0)
-        shell = {s}
-        for _ in range(2):
-            shell |= {int(n) for p in shell for n in nbr[p]}
-        for p in shell:
+        assert all(sim._layer_kinds[layer - reach:layer + reach + 1] != 0)
+        shells = [{s}]
+        for _ in range(reach - 1):
+            shells.append({int(n) for p in shells[-1] for n in nbr[p]} | shells[-1])
+        for p in shells[-1]:
             odd = (p // spl) & 1
             expected = [p + neighbours.interior_offset(odd, d, nx, spl) for d in range(8)]
             assert list(nbr[p]) == expected, (s, p)
+        if form == "second_moment":
+            for d in range(8):
+                j = int(nbr[s, d])
+                near = {s, j} | set(nbr[s].tolist()) | set(nbr[j].tolist())
+                far = {int(n) for p in near for n in nbr[p]} - near
+                listed = hop_reach[(s // spl) & 1, d]
+                assert sorted(s + listed[:, 0]) == sorted(near | far)
+                for off, parity, two_steps in listed:
+                    assert parity == ((s + off) // spl) & 1 and bool(two_steps) == ((s + off) in far)
 
 
+@pytest.mark.parametrize("form", FAST_PATHS)
 @pytest.mark.parametrize("geometry", ["bulk", "slab"])
-def test_interior_fast_path_gives_the_same_run_as_the_general_path(limg_bond_params, monkeypatch, geometry):
-    """With the fast path switched off (no layer marked interior) a run follows the same
-    trajectory, bit for bit, and ends with the same rates and sum tree."""
-    over = ["lattice.cells=[10,10,10]", f"lattice.geometry='{geometry}'", "composition.solute_fraction=0.1",
+def test_interior_fast_path_gives_the_same_run_as_the_general_path(form, monkeypatch, geometry):
+    """With the fast path switched off (no layer marked interior), and with no layer following the
+    bulk rule either (every rate from the general local energy difference), a run follows the
+    same trajectory, bit for bit, and ends with the same rates and sum tree.  For the
+    second-moment form this holds because its energies lie on kmc.model's energy grid, where
+    the order of a sum does not change its bits."""
+    file, _, _ = FAST_PATHS[form]
+    over = ["lattice.cells=[12,12,14]", f"lattice.geometry='{geometry}'", "composition.solute_fraction=0.1",
             "composition.vacancy_fraction=0.03", "run.acceleration=1e9", "run.max_events=1"]
-    fast = Simulation(load_config(limg_bond_params, over))
+    fast = Simulation(load_config(PARAMS / file, over))
     assert (fast._layer_kinds == rates.LAYER_TABLE_INTERIOR).any()
-    monkeypatch.setattr(engine, "layer_kinds", lambda table_layers: (np.asarray(table_layers) != 0).astype(np.uint8))
-    general = Simulation(load_config(limg_bond_params, over))
-    assert not (general._layer_kinds == rates.LAYER_TABLE_INTERIOR).any()
+    monkeypatch.setattr(engine, "layer_kinds", lambda table_layers, reach=0: (np.asarray(table_layers) != 0).astype(np.uint8))
+    no_interior = Simulation(load_config(PARAMS / file, over))
+    assert not (no_interior._layer_kinds == rates.LAYER_TABLE_INTERIOR).any()
+    others = [no_interior]
+    if form == "second_moment":
+        monkeypatch.setattr(engine, "layer_kinds", lambda table_layers, reach=0: np.zeros(len(table_layers), np.uint8))
+        general = Simulation(load_config(PARAMS / file, over))
+        assert (general._layer_kinds == rates.LAYER_INTERFACE).all()
+        others.append(general)
     fast.step(40000)
-    general.step(40000)
-    assert fast.time_s == general.time_s and np.array_equal(fast.counts, general.counts)
-    np.testing.assert_array_equal(fast.site_word, general.site_word)
-    np.testing.assert_array_equal(fast.vacancy_rates, general.vacancy_rates)
-    np.testing.assert_array_equal(fast.tree, general.tree)
+    for other in others:
+        other.step(40000)
+        assert fast.time_s == other.time_s and np.array_equal(fast.counts, other.counts)
+        np.testing.assert_array_equal(fast.site_word, other.site_word)
+        np.testing.assert_array_equal(fast.vacancy_rates, other.vacancy_rates)
+        np.testing.assert_array_equal(fast.tree, other.tree)
     assert_rates_match(fast)
 
 
