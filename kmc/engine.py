@@ -943,7 +943,7 @@ def run_chunk(g, m, st, contact, tally, tracers, drive, limits):
             else:
                 if tracking:
                     _tracer_lost(b, tracers)
-                _set_species(f0, new, site_word, nbr, nx, spl)
+                _set_species(f0, new, g, m, site_word)
                 counts[EV_EXCHANGE] += 1
                 n_changed = 1
         if interior:
