@@ -153,6 +153,19 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "vacancy_formation_eV": Key(F, REQUIRED, _pos, "> 0"),
         "supersaturation": Key(F, 1.0, _nonneg, ">= 0"),
     },
+    # The electrode beyond the box (kmc.electrode; docs/validation.md "The electrode around the
+    # box"): vacancy sinks at a physical distance and a 1-D continuum of solute below the box.
+    "electrode": {
+        # seed 004 Methods: the Li and Li-Mg foils are 100 +- 10 um thick.  Below the box lies
+        # this much metal minus the box's own depth (the solute continuum's extent).
+        "thickness_um": Key(F, 100.0, lambda x: 0.01 <= x <= 1e4,
+                            "0.01 <= thickness_um <= 10000 um (a foil; deeper than the box)"),
+        # Distance from the bottom of the box to the vacancy sinks.  seed 004 Supp. Fig. 19: grains
+        # ~100 um across, so grain boundaries lie ~100 um apart, and the far side (the current
+        # collector) is the thickness away: both put the sinks ~100 um away (within a factor 2).
+        "sink_distance_um": Key(F, 100.0, lambda x: 1e-4 <= x <= 1e4,
+                                "1e-4 <= sink_distance_um <= 10000 um, and at most electrode.thickness_um"),
+    },
     "creep": {
         "reference_strain_rate_per_s": Key(F, REQUIRED, _nonneg, ">= 0"),
         "reference_stress_MPa": Key(F, REQUIRED, _pos, "> 0"),
@@ -451,6 +464,16 @@ def _cross_checks(cfg: dict):
                               f"layers but lattice.cells gives only {n_layers}; allowed: fewer entries "
                               "than layers, or a deeper box")
     _energy_form_checks(cfg)
+    el = cfg["electrode"]
+    if el["sink_distance_um"] > el["thickness_um"]:
+        raise ConfigError(f"electrode.sink_distance_um = {el['sink_distance_um']:g} um exceeds electrode.thickness_um = "
+                          f"{el['thickness_um']:g} um; allowed: sinks no farther than the far side "
+                          "(sink_distance_um <= thickness_um)")
+    if lat["geometry"] == "slab":
+        depth_um = 2 * lat["cells"][2] * _layer_spacing_A(lat) * 1e-4
+        if el["thickness_um"] <= depth_um:
+            raise ConfigError(f"electrode.thickness_um = {el['thickness_um']:g} um is not deeper than the box "
+                              f"({depth_um:.4g} um); allowed: a thickness greater than the box depth")
     run = cfg["run"]
     stops = ("stop_stripped_mAh_cm2", "stop_stripped_monolayers", "stop_time_s", "max_events",
              "stop_contact_fraction", "stop_overpotential_mV", "stop_wall_s")
@@ -462,6 +485,12 @@ def _cross_checks(cfg: dict):
         if run[key] and no_stripping and not (run["stop_time_s"] or run["max_events"] or run["stop_wall_s"]):
             raise ConfigError(f"run.{key} can never be reached without stripping (current 0 or bulk "
                               "geometry); allowed: set run.max_events, run.stop_time_s or run.stop_wall_s")
+
+
+def _layer_spacing_A(lat: dict) -> float:
+    """Spacing of the box's layers: a/2 for [001], a/sqrt 2 for [110] (lattices.bcc)."""
+    a = lat["lattice_constant_A"]
+    return a / 2 if lat["orientation"] == "001" else a / math.sqrt(2)
 
 
 def second_moment_interface(en: dict, lattice_constant_A: float) -> dict:

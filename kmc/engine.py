@@ -30,8 +30,9 @@ from lattices.neighbours import (HOP_REACH_NEAR, HOP_REACH_SITES, frame, interio
                                  neighbour_layer, neighbour_sites)
 
 # Event classes, counted in Tally.counts.
-EVENT_CLASSES = ("hop_host", "hop_solute", "strip", "exit_bulk", "enter_bulk", "creep_refill", "null")
-EV_HOP_HOST, EV_HOP_SOLUTE, EV_STRIP, EV_EXIT, EV_ENTER, EV_CREEP, EV_NULL = range(7)
+EVENT_CLASSES = ("hop_host", "hop_solute", "strip", "exit_bulk", "enter_bulk", "creep_refill", "null",
+                 "exchange_bulk")
+EV_HOP_HOST, EV_HOP_SOLUTE, EV_STRIP, EV_EXIT, EV_ENTER, EV_CREEP, EV_NULL, EV_EXCHANGE = range(8)
 
 # Why a chunk returned.
 STOP_REASONS = ("events", "time", "charge", "contact", "no_events", "capacity", "no_strippable_host")
@@ -54,10 +55,14 @@ State = namedtuple("State", ["site_word", "site_vac", "vac_site", "vac_rates", "
 Contact = namedtuple("Contact", ["l1_host", "l1_host_pos", "l1_vac", "l1_vac_pos"])
 Tally = namedtuple("Tally", ["counts", "clock", "rng", "layer_vac", "layer_vac_time", "layer_last_t"])
 Tracers = namedtuple("Tracers", ["of_site", "site", "jumps"])
-# The macroscopic event rates (1/s, acceleration included; kmc.model.EventRates) and the bulk
-# composition an exiting vacancy's replacement is drawn from.
+# The macroscopic event rates (1/s, acceleration included; kmc.model.EventRates) and the coupling
+# to the electrode below the box (kmc.electrode): ``electrode`` is its float64 drive array
+# (slot 0: the top continuum cell's solute fraction, which an exiting vacancy's replacement is
+# drawn from; slot 1: the solute exchange rate per bottom site), ``electrode_flux`` the int64
+# counts of atoms and solute atoms the box took from the top cell (negative: gave it), which
+# the driver books on the continuum between calls.
 Drive = namedtuple("Drive", ["strip_per_s", "creep_per_void_site_full_contact_per_s", "creep_stress_exponent",
-                             "enter_per_s", "solute_fraction", "has_interface"])
+                             "enter_per_s", "electrode", "electrode_flux", "has_interface"])
 # Limits of one run_chunk call: events, kMC time (s), total stripped atoms, contact (stop when
 # L1 metal atoms <= this; -1 disables).
 Limits = namedtuple("Limits", ["max_events", "t_stop", "strip_stop", "contact_stop"])
@@ -811,7 +816,9 @@ def run_chunk(g, m, st, contact, tally, tracers, drive, limits):
     nbr, nx, ny, spl, n_layers, wrap_z = g.neighbours, g.nx, g.ny, g.sites_per_layer, g.n_layers, g.wrap_z
     opposite = g.opposite
     counts, clock, rng = tally.counts, tally.clock, tally.rng
-    strip_rate, creep_k_full, creep_n, enter_rate, solute_fraction, has_interface = drive
+    strip_rate, creep_k_full, creep_n, enter_rate, electrode, electrode_flux, has_interface = drive
+    x_top = electrode[0]                     # kmc.electrode.X_TOP
+    exchange_rate = electrode[1] * spl       # kmc.electrode.EXCHANGE_PER_SITE, over the bottom layer
     max_events, t_stop, strip_stop, contact_stop = limits
     cap = tree.shape[0] >> 1
     tracking = tracers.of_site.shape[0] > 0
@@ -839,7 +846,7 @@ def run_chunk(g, m, st, contact, tally, tracers, drive, limits):
                 cf = max(n_contact, 1) / spl
                 creep_rate = creep_k_full * cf ** (-creep_n) * ints[I_NL1_VAC]
         r_hop = tree[1]
-        total = r_hop + strip_rate + creep_rate + enter_rate
+        total = r_hop + strip_rate + creep_rate + enter_rate + exchange_rate
         if total <= 0.0:
             return ST_NO_EVENTS, done
         u = next_uniform(rng) * total
@@ -858,8 +865,12 @@ def run_chunk(g, m, st, contact, tally, tracers, drive, limits):
             f1 = f0
             n_changed = 1
             if d == EXIT_SLOT:
-                # The vacancy leaves into the bulk; an atom of bulk composition takes its place.
-                new = SOLUTE if next_uniform(rng) < solute_fraction else HOST
+                # The vacancy leaves towards the sinks; an atom from the electrode's top cell
+                # takes its place (kmc.electrode books it there).
+                new = SOLUTE if next_uniform(rng) < x_top else HOST
+                electrode_flux[0] += 1
+                if new == SOLUTE:
+                    electrode_flux[1] += 1
                 _remove_vacancy(v, st)
                 _vacancy_layer_move(f0[1], -1, clock[0], tally)
                 _set_species(f0, new, g, m, site_word)
@@ -920,20 +931,49 @@ def run_chunk(g, m, st, contact, tally, tracers, drive, limits):
                 counts[EV_CREEP] += 1
                 creep_rate = -1.0
                 n_changed = 2
-        else:
-            # Reservoir: a vacancy enters a random bottom site from the bulk (null if already vacant).
+        elif u < r_hop + strip_rate + creep_rate + enter_rate:
+            # Reservoir: a vacancy enters a random bottom site from the sinks (null if already
+            # vacant); the atom there goes into the electrode's top cell.
             b = bottom0 + int(next_uniform(rng) * spl)
             f0 = frame(b, nbr, nx, ny, spl, n_layers, wrap_z)
             f1 = f0
-            if species_at(site_word, b) == VACANCY:
+            x = species_at(site_word, b)
+            if x == VACANCY:
                 counts[EV_NULL] += 1
             else:
+                electrode_flux[0] -= 1
+                if x == SOLUTE:
+                    electrode_flux[1] -= 1
                 if tracking:
                     _tracer_lost(b, tracers)
                 _set_species(f0, VACANCY, g, m, site_word)
                 _add_vacancy(b, st)
                 _vacancy_layer_move(-1, n_layers - 1, clock[0], tally)
                 counts[EV_ENTER] += 1
+                n_changed = 1
+        else:
+            # Solute exchange with the electrode's top cell: a bottom solute leaves for a host at
+            # rate exchange (1 - x_top), a bottom host for a solute at exchange x_top (one rate
+            # over all bottom sites; the rest of each draw is a null event).
+            b = bottom0 + int(next_uniform(rng) * spl)
+            f0 = frame(b, nbr, nx, ny, spl, n_layers, wrap_z)
+            f1 = f0
+            x = species_at(site_word, b)
+            w = next_uniform(rng)
+            new = x
+            if x == HOST and w < x_top:
+                new = SOLUTE
+                electrode_flux[1] += 1
+            elif x == SOLUTE and w < 1.0 - x_top:
+                new = HOST
+                electrode_flux[1] -= 1
+            if new == x:
+                counts[EV_NULL] += 1
+            else:
+                if tracking:
+                    _tracer_lost(b, tracers)
+                _set_species(f0, new, g, m, site_word)
+                counts[EV_EXCHANGE] += 1
                 n_changed = 1
         if interior:
             if m.has_embedding:

@@ -229,13 +229,19 @@ def build_energy_model(settings: Settings, lattice: Lattice) -> EnergyModel:
 
 @dataclass(frozen=True)
 class EventRates:
-    """Rates of the non-hop event classes (already multiplied by run.acceleration where it applies)."""
+    """Rates of the non-hop event classes (already multiplied by run.acceleration where it applies)
+    and what the electrode below the box (kmc.electrode) needs."""
     strip_total_per_s: float          # galvanostatic: shared among the Li atoms still in contact
     creep_per_void_site_full_contact_per_s: float  # refill rate of one L1 vacancy at contact 1
     creep_stress_exponent: float      # the per-site rate scales as contact_fraction**-n
-    exit_per_bottom_vacancy_per_s: float   # vacancy leaves the box into the bulk below
-    create_total_per_s: float         # reservoir: vacancies entering from the bulk below
-    bulk_vacancy_concentration: float
+    exit_per_bottom_vacancy_per_s: float   # vacancy leaves the box towards the sinks (x A)
+    create_total_per_s: float         # reservoir: vacancies entering from the bulk below (x A)
+    bulk_vacancy_concentration: float # c_eq * supersaturation: what the sinks hold
+    acceleration: float = 1.0         # run.acceleration: every macroscopic rate carries it
+    vacancy_diffusivity_A2_s: float = 0.0        # D_v = Gamma a^2 of the model's bare host hop
+    solute_diffusivity_per_vacancy_A2_s: float = 0.0  # D_solute / c_v (kmc.electrode)
+    sink_distance_A: float = math.inf
+    electrode_depth_A: float = 0.0    # metal below the box (thickness minus the box's depth)
 
 
 def creep_strain_rate_per_s(settings: Settings, stress_MPa: float) -> float:
@@ -248,22 +254,94 @@ def creep_strain_rate_per_s(settings: Settings, stress_MPa: float) -> float:
     return c.reference_strain_rate_per_s * (stress_MPa / c.reference_stress_MPa) ** c.stress_exponent * arrhenius
 
 
+def vacancy_diffusivity_A2_s(model: EnergyModel, lattice: Lattice) -> float:
+    """D_v = Gamma a^2 (A^2/s): BCC, 8 first neighbours at a sqrt(3)/2, uncorrelated vacancy walk,
+    D = (1/6) z Gamma lambda^2 = Gamma a^2, Gamma = nu exp(-E_kra(host)/kT) the bare host hop of the
+    model (PHYSICS.md section 4b: ~1.5-1.8e-3 cm^2/s at 298 K)."""
+    gamma = model.attempt_frequency_Hz * math.exp(-kra_eV(HOST, False, model.kra_eV) / model.kT_eV)
+    return gamma * lattice.lattice_constant_A ** 2
+
+
+def solute_vacancy_binding_eV(settings: Settings) -> float:
+    """Energy of a vacancy at a first neighbour of an isolated solute minus that of a vacancy far
+    from it, from the model's own total energy (a periodic bulk box); > 0 means repulsion."""
+    bulk = settings.with_overrides(["lattice.geometry='bulk'", "lattice.cells=[4,4,4]", "run.max_events=1"])
+    lat = build_lattice(bulk)
+    model = build_energy_model(bulk, lat)
+    occ = np.full(lat.n_sites, HOST, np.int8)
+    m = 0
+    occ[m] = SOLUTE
+    near, far = int(lat.neighbors[m, 0]), int(np.argmax(((lat.positions_A - lat.positions_A[m]) ** 2).sum(axis=1)))
+    e = []
+    for v in (near, far):
+        o = occ.copy()
+        o[v] = VACANCY
+        e.append(model.total_energy(o, lat))
+    return float(e[0] - e[1])
+
+
+def solute_diffusivity_per_vacancy_A2_s(settings: Settings, model: EnergyModel, lattice: Lattice) -> float:
+    """D_solute / c_v (A^2/s), the model's own vacancy-mechanism solute diffusivity per unit vacancy
+    site fraction c_v:  D = c_v exp(-E_b/kT) Gamma_s a^2,  Gamma_s = nu exp(-E_kra(solute)/kT).
+
+    A given first neighbour of a solute is vacant with probability c_v exp(-E_b/kT) (E_b from
+    solute_vacancy_binding_eV); the solute then jumps into it at Gamma_s (a bulk solute-vacancy swap
+    leaves the pair's energy unchanged, so the barrier is the KRA); with 8 such neighbours at
+    a sqrt(3)/2, D = (1/6) 8 c' Gamma_s (3 a^2/4) = c' Gamma_s a^2.  The correlation factor is taken as
+    1 (the solute hops ~6x slower than the host, so the vacancy mostly wanders off before it could
+    bring the solute back).  At the equilibrium c_v = exp(-0.50 eV/kT) this gives 4.5e-13 cm^2/s at
+    298 K against the measured tracer 2.06e-13 cm^2/s (seed 004)."""
+    if settings.composition.solute_fraction == 0:
+        return 0.0
+    gamma_s = model.attempt_frequency_Hz * math.exp(-kra_eV(SOLUTE, False, model.kra_eV) / model.kT_eV)
+    binding = math.exp(-solute_vacancy_binding_eV(settings) / model.kT_eV)
+    return binding * gamma_s * lattice.lattice_constant_A ** 2
+
+
 def build_event_rates(settings: Settings, lattice: Lattice, model: EnergyModel) -> EventRates:
+    """The macroscopic rates.  The box (nanometres) stands for the interface region of an electrode
+    whose macroscopic fluxes (stripping, creep, escape of vacancies to the sinks, exchange of metal
+    with the electrode below) all run run.acceleration = A times faster than in the cell, while
+    the hops inside the box keep their physical rates.  So every one of those rates carries the
+    same factor A, and their ratios (what decides contact, voids and Mg transport) are those of the
+    cell; only their ratio to the hops is A times off, which is what the convergence in A tests."""
     accel = settings.run.acceleration
     cond = settings.conditions
     bnd = settings.boundary
+    el = settings.electrode
     slab = settings.lattice.geometry == "slab"
     strip = accel * units.strip_rate_per_s(cond.current_density_mA_cm2, lattice.interface_area_A2) if slab else 0.0
     # Creep: a unit of creep strain refills refill_length_nm of void height, i.e. this many layers.
     layers_per_strain = settings.creep.refill_length_nm * 10.0 / lattice.layer_spacing_A
     creep = accel * creep_strain_rate_per_s(settings, cond.stack_pressure_MPa) * layers_per_strain if slab else 0.0
-    # Exchange with the bulk below: a bottom vacancy hops out through each missing neighbour at the
-    # bare Li barrier; the reservoir sends vacancies in so the bottom layer holds c_bulk.
-    gamma_out = model.attempt_frequency_Hz * math.exp(-model.kra_eV[0] / model.kT_eV) * lattice.missing_below
+    # Escape to sinks at distance L below the bottom layer (quasi-static vacancy diffusion).
+    # Between the bottom layer (vacancy site fraction c_b) and the sinks (which hold c_inf) the
+    # profile is linear, so the flux per area is J = D_v (c_b - c_inf) / (Omega L), Omega the
+    # volume per site.  The bottom layer holds c_b / A_site vacancies per area (A_site = Omega / d
+    # the area per site, d the layer spacing), so each bottom vacancy leaves at
+    #     k = J / (c_b / A_site) = D_v / (d L)        (the c_b part of J)
+    # and the sinks send vacancies in at k c_inf per bottom site (the c_inf part), so that a bottom
+    # layer in equilibrium with them holds c_inf (detailed balance with the bulk).  The hop out of
+    # the box is the first step of that walk, in series with the rest: a bottom vacancy hops into
+    # the layer below at z Gamma = D_v / d^2 (z = missing_below neighbours: 4 Gamma with a = 2d on
+    # [001], 2 Gamma with a = sqrt2 d on [110]) and from there reaches the sinks, L/d layers down,
+    # before coming back with the gambler's-ruin probability d/L: k = (D_v/d^2)(d/L) = D_v/(d L),
+    # the same number (exact for L >= d), so the series resistance of the hop out is included.
+    # Both rates carry A: escape to the sinks is one of the macroscopic fluxes.  The old rule (the
+    # bare hop out, z Gamma, unaccelerated) put the sinks at the bottom of the box, i.e. at
+    # L_box * A in cell terms (4.2 nm x 1e6 = 4.2 mm).
+    d_v = vacancy_diffusivity_A2_s(model, lattice)
+    sink_A = el.sink_distance_um * 1e4
+    k_exit = accel * d_v / (lattice.layer_spacing_A * sink_A)
     c_bulk = bnd.supersaturation * math.exp(-bnd.vacancy_formation_eV / model.kT_eV)
-    exit_rate = gamma_out if (slab and bnd.bottom in ("sink", "reservoir")) else 0.0
-    create = gamma_out * c_bulk * lattice.sites_per_layer if (slab and bnd.bottom == "reservoir") else 0.0
+    exit_rate = k_exit if (slab and bnd.bottom in ("sink", "reservoir")) else 0.0
+    create = k_exit * c_bulk * lattice.sites_per_layer if (slab and bnd.bottom == "reservoir") else 0.0
     return EventRates(strip_total_per_s=strip, creep_per_void_site_full_contact_per_s=creep,
                       creep_stress_exponent=settings.creep.stress_exponent,
                       exit_per_bottom_vacancy_per_s=exit_rate, create_total_per_s=create,
-                      bulk_vacancy_concentration=c_bulk)
+                      bulk_vacancy_concentration=c_bulk, acceleration=float(accel),
+                      vacancy_diffusivity_A2_s=d_v,
+                      solute_diffusivity_per_vacancy_A2_s=(solute_diffusivity_per_vacancy_A2_s(settings, model, lattice)
+                                                           if slab else 0.0),
+                      sink_distance_A=sink_A,
+                      electrode_depth_A=el.thickness_um * 1e4 - lattice.n_layers * lattice.layer_spacing_A)

@@ -13,7 +13,8 @@ from typing import Any, Callable
 
 import numpy as np
 
-from kmc import engine, units
+from kmc import electrode, engine, units
+from kmc.species import HOST, SOLUTE
 from kmc.electrochemistry import overpotential_mV
 
 
@@ -61,6 +62,24 @@ def overpotential(sim) -> float:
                                   cond.exchange_current_mA_cm2, cond.temperature_K))
 
 
+def _box_solute_fraction(sim) -> float:
+    occ = sim.occupancy
+    metal = np.count_nonzero(occ == HOST) + np.count_nonzero(occ == SOLUTE)
+    return float(np.count_nonzero(occ == SOLUTE) / metal) if metal else math.nan
+
+
+def _electrode(slot, scale=1.0):
+    """A slot of the electrode's drive array, or NaN where there is no electrode coupling."""
+    return lambda sim: float(sim.electrode_drive[slot]) * scale if sim.electrode.active else math.nan
+
+
+def _solute_to_electrode(sim) -> float:
+    if not sim.electrode.active:
+        return math.nan
+    taken = int(sim.electrode_tally[electrode.SOLUTE_IN_TOTAL]) + int(sim.electrode_flux[electrode.SOLUTE_IN])
+    return -taken / sim.lattice.sites_per_layer
+
+
 def _tracer(name):
     return lambda sim: sim.tracer_summary()[name]
 
@@ -82,6 +101,18 @@ OBSERVABLES = (
                "Butler-Volmer overpotential eta = (2RT/F) asinh(i / (2 i0 f)) of the set current i focused "
                "into the contact fraction f (i0 = conditions.exchange_current_mA_cm2; inf at f = 0; kinetic "
                "term only)", overpotential),
+    Observable("box_solute_fraction", "1", "{solute} atoms / metal atoms in the whole box", _box_solute_fraction),
+    Observable("solute_to_electrode", "monolayer",
+               "net {solute} atoms passed from the box into the electrode below (kmc.electrode) / L1 sites",
+               _solute_to_electrode),
+    Observable("electrode_top_solute_fraction", "1",
+               "{solute} fraction of the electrode's continuum cell just below the box", _electrode(electrode.X_TOP)),
+    Observable("bottom_vacancy_fraction", "1",
+               "time-averaged vacancy fraction of the box's bottom layer (floored at the sinks' c_eq), "
+               "which sets the {solute} diffusivity below the box", _electrode(electrode.C_BOTTOM)),
+    Observable("solute_diffusivity", "cm^2/s",
+               "the model's {solute} diffusivity at the bottom of the box, c_v exp(-E_b/kT) Gamma_s a^2 "
+               "at bottom_vacancy_fraction (cell time)", _electrode(electrode.D_BOTTOM, units.CM2_PER_A2)),
     Observable("event_counts", "1", "cumulative events per class: " + ", ".join(engine.EVENT_CLASSES),
                lambda sim: sim.counts.copy(), integer=True, columns=engine.EVENT_CLASSES),
     Observable("tracer_msd_host", "angstrom^2",

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from kmc import engine, observables, sites, units
+from kmc import electrode, engine, observables, sites, units
 from kmc.electrochemistry import overpotential_mV
 from kmc.observers import CheckpointSaver, FrameWriter, SeriesWriter, Tick, Trigger, progress_bar
 from kmc.config import ConfigError, Settings, load_config
@@ -85,7 +85,10 @@ class Simulation:
     STATE_ARRAYS = ("site_word", "l1_host", "l1_host_pos", "l1_vac",
                     "l1_vac_pos", "ints", "counts", "clock", "rng", "layer_vacancies", "layer_vacancy_time",
                     "layer_last_time", "vacancy_site", "vacancy_rates", "stamp", "tracer_site",
-                    "tracer_initial_site", "tracer_species", "tracer_jumps", "tracer_of_site", "_rate_cache_key", "_rate_cache_val")
+                    "tracer_initial_site", "tracer_species", "tracer_jumps", "tracer_of_site", "_rate_cache_key", "_rate_cache_val",
+                    "electrode_sites", "electrode_solute", "electrode_drive", "electrode_flux", "electrode_tally")
+    # State arrays whose length changes during a run (capacity, or the electrode's cells).
+    VARIABLE_ARRAYS = ("vacancy_site", "vacancy_rates", "stamp", "electrode_sites", "electrode_solute")
     # Mutable arrays rebuilt from the others on restore instead of saved: the rate sum tree, whose
     # leaves are the rate rows summed in order (engine.rebuild_tree), so it comes back bit for bit,
     # and, in runs with room for more than sites.MAX_WORD_INDEX vacancies, each site's vacancy
@@ -154,10 +157,18 @@ class Simulation:
         self._rate_cache_key, self._rate_cache_val = rate_model.memo_key, rate_model.memo_val
         self.embed_loss_sum = np.zeros(lat.n_sites if self.model.has_embedding else 0, np.float64)
         self._rate_model = rate_model
+        # The electrode below the box (kmc.electrode): a solute continuum coupled to the bottom
+        # layer, in a slab with an open bottom.  Its arrays are state (checkpointed).
         r = self.rates
-        self._drive = engine.Drive(r.strip_total_per_s, r.creep_per_void_site_full_contact_per_s,
-                                   r.creep_stress_exponent, r.create_total_per_s,
-                                   settings.composition.solute_fraction, self.model.has_interface)
+        self.electrode = electrode.Electrode(
+            r, lat, settings.composition.solute_fraction,
+            active=self.model.has_interface and settings.boundary.bottom != "closed")
+        self.electrode_sites, self.electrode_solute = self.electrode.initial_cells()
+        self.electrode_drive = self.electrode.initial_drive(0.0)
+        self.electrode_flux = np.zeros(2, np.int64)
+        self.electrode_tally = np.zeros(3, np.int64)
+        if self.electrode.active:
+            self._electrode_step()
         # The sum tree is sized to the vacancy count (it doubles when a vacancy is added to a
         # full one): every level it has beyond that costs each rate update a step.
         n_vac = int(np.count_nonzero(occupancy == VACANCY))
@@ -184,7 +195,7 @@ class Simulation:
         self.capacity = int(state["capacity"])
         for name in self.STATE_ARRAYS:
             old, new = getattr(self, name), state[name]
-            capacity_sized = name in ("vacancy_site", "vacancy_rates", "stamp")
+            capacity_sized = name in self.VARIABLE_ARRAYS
             if new.dtype != old.dtype or (not capacity_sized and new.shape != old.shape):
                 raise ValueError(f"checkpoint array {name} is {new.dtype}{new.shape}, the run needs "
                                  f"{old.dtype}{old.shape}; allowed: a checkpoint of this run")
@@ -262,21 +273,46 @@ class Simulation:
         self.site_vacancy = np.full(self.lattice.n_sites, -1, np.int32)
         self.site_vacancy[self.vacancy_site[:n]] = np.arange(n, dtype=np.int32)
 
+    def _electrode_step(self):
+        """Advance the electrode's continuum to now (kmc.electrode.Electrode.step): at the kMC
+        times it sets itself, whatever the chunking, so trajectories stay a function of the seed."""
+        spl = self.lattice.sites_per_layer
+        c_b = float(self.time_averaged_layer_vacancies()[-1]) / spl
+        self.electrode_sites, self.electrode_solute = self.electrode.step(
+            self.electrode_sites, self.electrode_solute, self.electrode_drive, self.electrode_flux,
+            self.electrode_tally, self.time_s, c_b)
+
     def step(self, max_events: int, t_stop=math.inf, strip_stop=INT64_MAX, contact_stop=-1) -> str:
         """Run up to ``max_events`` events (fewer if a limit is met); return the stop reason."""
+        r = self.rates
+        active = self.electrode.active
         while True:
             rate_model, state, contact = self._kernel_state()
             tally = engine.Tally(self.counts, self.clock, self.rng, self.layer_vacancies,
                                  self.layer_vacancy_time, self.layer_last_time)
             tracers = engine.Tracers(self.tracer_of_site, self.tracer_site, self.tracer_jumps)
-            limits = engine.Limits(int(max_events), float(t_stop), int(strip_stop), int(contact_stop))
+            t_next = float(self.electrode_drive[electrode.NEXT_T]) if active else math.inf
+            limits = engine.Limits(int(max_events), float(min(t_stop, t_next)), int(strip_stop), int(contact_stop))
+            drive = engine.Drive(r.strip_total_per_s, r.creep_per_void_site_full_contact_per_s,
+                                 r.creep_stress_exponent, r.create_total_per_s, self.electrode_drive,
+                                 self.electrode_flux, self.model.has_interface)
             code, done = engine.run_chunk(self._geometry, rate_model, state, contact, tally, tracers,
-                                          self._drive, limits)
+                                          drive, limits)
             self.events += done
             max_events -= done
-            if code != engine.ST_CAPACITY:
-                return engine.STOP_REASONS[code]
-            self._allocate(2 * self.capacity)
+            if active and self.time_s >= t_next:
+                self._electrode_step()
+            if code == engine.ST_CAPACITY:
+                self._allocate(2 * self.capacity)
+                continue
+            if code == engine.ST_TIME and self.time_s < t_stop:
+                continue   # the electrode's step time, not the caller's limit
+            return engine.STOP_REASONS[code]
+
+    def solute_inventory(self) -> tuple[int, float]:
+        """(solute atoms in the box, solute atoms in the electrode's continuum): their sum is
+        conserved (to rounding)."""
+        return int(np.count_nonzero(self.occupancy == SOLUTE)), float(self.electrode_solute.sum())
 
     # -- observables ------------------------------------------------------------------------
     @property

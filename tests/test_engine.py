@@ -144,8 +144,11 @@ def test_conservation_per_event_class(limg_params, bottom):
     """Each event changes atom and vacancy numbers exactly as its class says."""
     sim = Simulation(load_config(limg_params, [
         "lattice.cells=[4,4,3]", "composition.solute_fraction=0.1", "composition.vacancy_fraction=0.05",
-        f"boundary.bottom='{bottom}'", "boundary.supersaturation=1e4", "conditions.stack_pressure_MPa=50",
-        "run.acceleration=1e9", "conditions.temperature_K=400"]))
+        f"boundary.bottom='{bottom}'", "boundary.supersaturation=1e3", "conditions.stack_pressure_MPa=5",
+        "run.acceleration=1e9", "conditions.temperature_K=400",
+        # the farthest sinks, so that at A = 1e9 (k = A D_v/(d L)) a bottom vacancy does not always
+        # leave before it hops, and creep does not fill the 16-site L1 with Mg within 3000 events
+        "electrode.thickness_um=1e4", "electrode.sink_distance_um=1e4"]))
     seen = np.zeros(len(engine.EVENT_CLASSES), bool)
     n_sites = sim.lattice.n_sites
     for _ in range(3000):
@@ -169,6 +172,8 @@ def test_conservation_per_event_class(limg_params, bottom):
             assert v1 == v0 - 1 and li1 + mg1 == li0 + mg0 + 1
         elif cls == "enter_bulk":
             assert v1 == v0 + 1 and li1 + mg1 == li0 + mg0 - 1
+        elif cls == "exchange_bulk":   # a bottom Li and Mg of the electrode below trade places
+            assert v1 == v0 and abs(mg1 - mg0) == 1 and li1 + mg1 == li0 + mg0
         assert v1 == int(sim.ints[engine.I_NVAC])
         assert np.array_equal(np.bincount(sim.lattice.layer[sim.occupancy == VACANCY], minlength=sim.lattice.n_layers),
                               sim.layer_vacancies)
