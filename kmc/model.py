@@ -204,8 +204,8 @@ def build_energy_model(settings: Settings, lattice: Lattice) -> EnergyModel:
 class EventRates:
     """Rates of the non-hop event classes (already multiplied by run.acceleration where it applies)."""
     strip_total_per_s: float          # galvanostatic: shared among the Li atoms still in contact
-    creep_per_void_site_full_contact_per_s: float  # refill rate of one L1 vacancy at contact 1
-    creep_stress_exponent: float      # the per-site rate scales as contact_fraction**-n
+    creep_per_void_site_full_contact_per_s: float  # refill rate of a one-site interface void at contact 1
+    creep_stress_exponent: float      # per site of an N-site void: the above x sqrt(N) x contact**-n
     exit_per_bottom_vacancy_per_s: float   # vacancy leaves the box into the bulk below
     create_total_per_s: float         # reservoir: vacancies entering from the bulk below
     bulk_vacancy_concentration: float
@@ -221,15 +221,30 @@ def creep_strain_rate_per_s(settings: Settings, stress_MPa: float) -> float:
     return c.reference_strain_rate_per_s * (stress_MPa / c.reference_stress_MPa) ** c.stress_exponent * arrhenius
 
 
+def creep_closure_per_void_site_per_s(settings: Settings, lattice: Lattice, stress_MPa: float,
+                                      void_sites: int = 1) -> float:
+    """Refill rate (1/s, no acceleration) of each site of an interface void of ``void_sites`` L1
+    sites under the local stress ``stress_MPa`` (docs/validation.md, "Creep closure per void").
+
+    A flat void between the metal and the rigid electrolyte, its footprint a disc of the void's
+    area A = N a_s (a_s the area of an L1 site) and diameter w = 2 sqrt(A / pi), closes as its
+    roof sinks at the mean velocity v = kappa eps_dot(sigma) w (power-law creep has no length of
+    its own; kappa = creep.closure_coefficient).  The void loses v A / Omega sites per second
+    (Omega = a_s d the atomic volume, d the layer spacing), so each of its N sites is refilled
+    at kappa eps_dot w / d."""
+    site_area_A2 = lattice.interface_area_A2 / lattice.sites_per_layer
+    width_A = 2.0 * math.sqrt(void_sites * site_area_A2 / math.pi)
+    return (settings.creep.closure_coefficient * creep_strain_rate_per_s(settings, stress_MPa)
+            * width_A / lattice.layer_spacing_A)
+
+
 def build_event_rates(settings: Settings, lattice: Lattice, model: EnergyModel) -> EventRates:
     accel = settings.run.acceleration
     cond = settings.conditions
     bnd = settings.boundary
     slab = settings.lattice.geometry == "slab"
     strip = accel * units.strip_rate_per_s(cond.current_density_mA_cm2, lattice.interface_area_A2) if slab else 0.0
-    # Creep: a unit of creep strain refills refill_length_nm of void height, i.e. this many layers.
-    layers_per_strain = settings.creep.refill_length_nm * 10.0 / lattice.layer_spacing_A
-    creep = accel * creep_strain_rate_per_s(settings, cond.stack_pressure_MPa) * layers_per_strain if slab else 0.0
+    creep = accel * creep_closure_per_void_site_per_s(settings, lattice, cond.stack_pressure_MPa) if slab else 0.0
     # Exchange with the bulk below: a bottom vacancy hops out through each missing neighbour at the
     # bare Li barrier; the reservoir sends vacancies in so the bottom layer holds c_bulk.
     gamma_out = model.attempt_frequency_Hz * math.exp(-model.kra_eV[0] / model.kT_eV) * lattice.missing_below

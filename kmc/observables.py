@@ -37,6 +37,15 @@ def _l1_metal(sim) -> tuple[int, int]:
 
 
 def contact_fraction(sim) -> float:
+    """Electrical contact: L1 metal atoms that a first-neighbour metal path joins to the electrode."""
+    if not sim.model.has_interface:
+        return math.nan
+    host, solute = sim.connected_l1_metal()
+    return (host + solute) / sim.lattice.sites_per_layer
+
+
+def l1_metal_fraction(sim) -> float:
+    """Geometric contact: metal-occupied L1 sites (what carries the stack pressure in creep)."""
     if not sim.model.has_interface:
         return math.nan
     host, solute = _l1_metal(sim)
@@ -66,7 +75,10 @@ def _tracer(name):
 
 
 OBSERVABLES = (
-    Observable("contact_fraction", "1", "metal-occupied L1 sites / L1 sites", contact_fraction),
+    Observable("contact_fraction", "1", "L1 metal atoms joined to the electrode by a path of first-neighbour "
+               "metal sites (electrical contact) / L1 sites", contact_fraction),
+    Observable("l1_metal_fraction", "1", "metal-occupied L1 sites / L1 sites (geometric contact; sets the "
+               "creep stress P / contact)", l1_metal_fraction),
     Observable("stripped_charge", "mAh/cm^2", "charge stripped per interface area", stripped_charge),
     Observable("stripped_monolayers", "monolayer", "stripped {host} atoms / L1 sites",
                lambda sim: sim.stripped_atoms / sim.lattice.sites_per_layer),
