@@ -86,7 +86,8 @@ FRAME_COLUMNS = {
                                             "(NaN if no sample was written at that step)"),
     "stripped_monolayers": ("monolayer", "/observables/stripped_monolayers at the frame step "
                                          "(NaN if no sample was written at that step)"),
-    "contact_fraction": ("1", "metal-occupied L1 sites / L1 sites (NaN without an interface)"),
+    "contact_fraction": ("1", "L1 metal atoms joined to the electrode by a path of first-neighbour metal "
+                         "sites / L1 sites (electrical contact; NaN without an interface)"),
     "interface_void_count": ("1", "voids holding at least one L1 site"),
     "buried_void_count": ("1", "voids without an L1 site"),
     "isolated_vacancy_count": ("1", "vacant sites in no void (single vacancies and clusters narrower "
@@ -361,6 +362,37 @@ def _layer_species_counts(occupancy, layer, n_layers):
     for s in range(occupancy.shape[0]):
         counts[layer[s], occupancy[s]] += 1
     return counts
+
+
+@njit(cache=True)
+def _connected_l1_metal(occupancy, neighbors, layer, n_layers):
+    """L1 metal atoms joined to the electrode: breadth-first search from every metal site of the
+    bottom layer (bonded to the bulk below) through first-neighbour metal sites; the L1 sites it
+    reaches.  The same rule as the engine's contact (kmc.engine.metal_connected), found from the
+    other end."""
+    n_sites = occupancy.shape[0]
+    seen = np.zeros(n_sites, np.bool_)
+    queue = np.empty(n_sites, np.int64)
+    tail = 0
+    for s in range(n_sites):
+        if layer[s] == n_layers - 1 and occupancy[s] != VACANCY:
+            seen[s] = True
+            queue[tail] = s
+            tail += 1
+    head = 0
+    count = 0
+    while head < tail:
+        s = queue[head]
+        head += 1
+        if layer[s] == 0:
+            count += 1
+        for k in range(neighbors.shape[1]):
+            n = neighbors[s, k]
+            if n >= 0 and not seen[n] and occupancy[n] != VACANCY:
+                seen[n] = True
+                queue[tail] = n
+                tail += 1
+    return count
 
 
 # ------------------------------------------------------------------------------- reading a run
@@ -702,7 +734,7 @@ def compute_analysis(path, exchange_current_mA_cm2: float | None = None,
             with np.errstate(invalid="ignore"):
                 solute_profile[t] = layer_counts[:, SOLUTE] / metal
             if geo.has_interface:
-                contact[t] = metal[0] / geo.l1_sites
+                contact[t] = _connected_l1_metal(occupancy, geo.neighbors, geo.layer, geo.n_layers) / geo.l1_sites
                 section_runs[t] = section_void_count(occupancy, voids, geo)
             counts["interface_void_count"][t] = np.count_nonzero(voids.interface)
             counts["buried_void_count"][t] = voids.interface.size - counts["interface_void_count"][t]

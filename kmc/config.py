@@ -172,7 +172,10 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "stress_exponent": Key(F, REQUIRED, _pos, "> 0"),
         "activation_energy_kJ_mol": Key(F, REQUIRED, _nonneg, ">= 0"),
         "reference_temperature_K": Key(F, REQUIRED, _pos, "> 0"),
-        "refill_length_nm": Key(F, REQUIRED, _pos, "> 0"),
+        # Closure velocity of an interface void of width w: v = kappa eps_dot(P / contact) w
+        # (dimensionless kappa; params/*.toml give its derivation, docs/validation.md).
+        "closure_coefficient": Key(F, REQUIRED, lambda x: 0 < x <= 10,
+                                   "0 < kappa <= 10 (dimensionless, of order 1: 1/pi for a flat circular void)"),
     },
     "run": {
         "acceleration": Key(F, 1e9, lambda x: x >= 1, ">= 1"),
@@ -180,6 +183,8 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "stop_stripped_mAh_cm2": Key(F, 3e-4, _nonneg, ">= 0 (0: no charge limit)"),
         "stop_time_s": Key(F, 0.0, _nonneg, ">= 0 kMC seconds (0: no time limit)"),
         "max_events": Key(int, 0, _nonneg, ">= 0 (0: no event limit)"),
+        # compared with the metal-occupied fraction of L1 (1 - interface_vacancy_count / L1 sites),
+        # which the engine keeps per event; the electrical contact_fraction is at most that
         "stop_contact_fraction": Key(F, 0.0, lambda x: 0 <= x <= 1, "0 <= x <= 1 (0: never stop on contact)"),
         # A cycler's cut-off: stop when the overpotential observable reaches this value.
         "stop_overpotential_mV": Key(F, 0.0, _nonneg, ">= 0 mV (0: no cut-off)"),
@@ -224,6 +229,24 @@ LEGACY_KEYS = {
     "kinetics.kra_li_near_mg_eV": "kinetics.kra_host_near_solute_eV",
     "kinetics.kra_mg_eV": "kinetics.kra_solute_eV",
 }
+
+
+# Keys that were removed because their physics changed: a file or --set that still names one is
+# refused with what replaced it (a translation would silently change the model).
+REMOVED_KEYS = {
+    "creep.refill_length_nm": (
+        "removed: creep no longer refills every interface void site at eps_dot x refill_length / layer "
+        "whatever the void's size; each interface void now closes at the velocity kappa eps_dot(P / contact) w "
+        "set by its own width w, with no length to choose; allowed: delete refill_length_nm and set "
+        "creep.closure_coefficient (kappa, dimensionless; 0.3183 = 1/pi, the shipped value, derived for a flat "
+        "circular void in params/li_li2s.toml)"),
+}
+
+
+def _refuse_removed(section: str, key: str, where: str = "") -> None:
+    name = f"{section}.{key}"
+    if name in REMOVED_KEYS:
+        raise ConfigError(f"{where}{name}: {REMOVED_KEYS[name]}")
 
 
 def canonical_key(name: str) -> str:
@@ -403,6 +426,7 @@ def validate(raw: dict) -> dict:
             raise ConfigError(f"[{section}] must be a table of keys, got {type(values).__name__}; "
                               f"allowed: a [{section}] table")
         for key in values:
+            _refuse_removed(section, key)
             if key not in SCHEMA[section]:
                 raise ConfigError(f"unknown key {section}.{key}; allowed keys in [{section}]: "
                                   f"{', '.join(SCHEMA[section])}")
@@ -548,6 +572,7 @@ def _apply_overrides(data: dict, overrides) -> None:
         if len(parts) != 2 or not all(parts):
             raise ConfigError(f"--set {_show(item)}: key must be section.key; allowed: e.g. run.seed=3")
         section, key = parts
+        _refuse_removed(section, key, f"--set {_show(item)}: ")
         if section not in SCHEMA:
             raise ConfigError(f"--set {_show(item)}: unknown section [{section}]; allowed sections: "
                               f"{', '.join(SCHEMA)}")

@@ -3,8 +3,9 @@ physics: rates come from kmc.rates, neighbours from lattices.neighbours.
 
 Events are keyed on defects: every vacancy owns 9 rate slots (8 first-neighbour hops and one exit
 into the bulk below the box) whose sum is a leaf of a binary sum tree; stripping picks a host atom
-uniformly from the L1 contact list (galvanostatic: fixed total rate), creep refills an L1 vacancy
-with metal from the bottom layer, the reservoir injects vacancies at the bottom.  After every event
+uniformly from the L1 host atoms that metal joins to the electrode (galvanostatic: fixed total
+rate), creep refills a site of an interface void with metal from the bottom layer at a rate that
+grows with the void's size, the reservoir injects vacancies at the bottom.  After every event
 only the rates the event can have changed are recomputed (``_refresh_around``; the reach is in
 ARCHITECTURE.md).
 
@@ -46,13 +47,19 @@ N_INTS = 6
 #   State    site words (kmc.sites), per-site vacancy index (empty below sites.MAX_WORD_INDEX
 #            vacancies of capacity), vacancy -> site, rate rows, sum tree (2 * capacity),
 #            refresh stamps, integer bookkeeping (I_*)
-#   Contact  L1 host atoms and L1 vacancies as lists with positions (for uniform picks)
+#   Contact  L1 host atoms and L1 vacancies as lists with positions (for uniform picks), and the
+#            scratch of the two searches (no state between events: every mark is cleared
+#            before a search returns): l1_mark (uint8 per L1 site) and l1_queue (int32 per L1
+#            site) flood-fill an interface void; site_mark (a bit per site, uint64 words) and
+#            search (int32, 2K: a stack and a log of K sites each) look for a metal path from an
+#            L1 atom to the electrode (metal_connected)
 #   Tally    event counts per class, kMC clock (s), RNG state, vacancies per layer and their
 #            time integrals (count x s) up to each layer's last change
 #   Tracers  tracer index per site (-1; empty array: no tracking), each tracer's site (-1 once it
 #            left), jumps per neighbour slot
 State = namedtuple("State", ["site_word", "site_vac", "vac_site", "vac_rates", "tree", "stamp", "ints"])
-Contact = namedtuple("Contact", ["l1_host", "l1_host_pos", "l1_vac", "l1_vac_pos"])
+Contact = namedtuple("Contact", ["l1_host", "l1_host_pos", "l1_vac", "l1_vac_pos", "l1_mark", "l1_queue",
+                                 "site_mark", "search"])
 Tally = namedtuple("Tally", ["counts", "clock", "rng", "layer_vac", "layer_vac_time", "layer_last_t"])
 Tracers = namedtuple("Tracers", ["of_site", "site", "jumps"])
 # The macroscopic event rates (1/s, acceleration included; kmc.model.EventRates) and the coupling
@@ -61,6 +68,10 @@ Tracers = namedtuple("Tracers", ["of_site", "site", "jumps"])
 # drawn from; slot 1: the solute exchange rate per bottom site), ``electrode_flux`` the int64
 # counts of atoms and solute atoms the box took from the top cell (negative: gave it), which
 # the driver books on the continuum between calls.
+# Creep: a site of an interface void of N L1 sites is refilled at
+# creep_per_void_site_full_contact_per_s * sqrt(N) * contact**-creep_stress_exponent (closure
+# velocity kappa eps_dot w, w the void's equivalent diameter, which grows as sqrt(N);
+# kmc.model.build_event_rates).
 Drive = namedtuple("Drive", ["strip_per_s", "creep_per_void_site_full_contact_per_s", "creep_stress_exponent",
                              "enter_per_s", "electrode", "electrode_flux", "has_interface"])
 # Limits of one run_chunk call: events, kMC time (s), total stripped atoms, contact (stop when
@@ -338,6 +349,163 @@ def _l1_change(s, old, new, contact, ints):
         _set_add(contact.l1_vac, contact.l1_vac_pos, ints, I_NL1_VAC, s)
     else:
         ints[I_NL1_SOLUTE] += 1
+
+
+# ----------------------------------------------------------------------------- contact and voids
+@kernel
+def _deepest_vacancy_layer(layer_vac):
+    """The deepest layer holding a vacancy (-1: none).  Every layer below it is all metal."""
+    d = layer_vac.shape[0] - 1
+    while d >= 0 and layer_vac[d] == 0:
+        d -= 1
+    return d
+
+
+@kernel
+def _mark(site_mark, s):
+    site_mark[s >> 6] |= np.uint64(1) << np.uint64(s & 63)
+
+
+@kernel
+def _marked(site_mark, s):
+    return (site_mark[s >> 6] >> np.uint64(s & 63)) & np.uint64(1) != 0
+
+
+@kernel
+def metal_connected(s, g, site_word, layer_vac, site_mark, search):
+    """True when a path of first-neighbour metal sites joins the metal site s to the electrode:
+    to a metal site in the bottom layer (bonded to the bulk below) or in any layer at or below
+    the deepest layer that holds a vacancy (every layer below that is all metal, so the site's
+    downward neighbours lead straight to the bottom).
+
+    Depth-first search that tries the downward neighbours first (the higher slots, in both
+    orientations), so in metal that reaches the bottom it walks about one site per layer.  Marks
+    are bits of site_mark; every site marked is logged and its bit cleared before returning.
+    ``search`` holds a stack and a log of K = search.shape[0] // 2 sites each; a search that
+    marks more than K sites (a metal region of more than K sites cut off from the electrode, or
+    a very winding path) finishes with sweeps over the whole box, exact but slow."""
+    nbr, nx, ny, spl, n_layers, wrap_z = g.neighbours, g.nx, g.ny, g.sites_per_layer, g.n_layers, g.wrap_z
+    deepest = _deepest_vacancy_layer(layer_vac)
+    if s // spl >= deepest:
+        return True
+    k_max = search.shape[0] >> 1
+    n_stack = 0
+    n_log = 0
+    _mark(site_mark, s)
+    search[0] = s
+    search[k_max] = s
+    n_stack = 1
+    n_log = 1
+    found = False
+    overflow = False
+    while n_stack > 0 and not found and not overflow:
+        n_stack -= 1
+        t = search[n_stack]
+        f = frame(t, nbr, nx, ny, spl, n_layers, wrap_z)
+        for d in range(8):   # pushed upward first, so the downward ones are popped first
+            n = neighbour(f, d, nbr, nx, spl)
+            if n < 0 or species_at(site_word, n) == VACANCY or _marked(site_mark, n):
+                continue
+            if n // spl >= deepest:
+                found = True
+                break
+            if n_log == k_max:
+                overflow = True
+                break
+            _mark(site_mark, n)
+            search[n_stack] = n
+            n_stack += 1
+            search[k_max + n_log] = n
+            n_log += 1
+    if overflow:
+        found = _sweep_connected(g, site_word, deepest, site_mark)
+        site_mark[:] = 0
+        return found
+    for i in range(n_log):
+        t = search[k_max + i]
+        site_mark[t >> 6] = np.uint64(0)
+    return found
+
+
+@kernel
+def _sweep_connected(g, site_word, deepest, site_mark):
+    """metal_connected's fallback: grow the marked set (joined to the start through metal) by
+    sweeps over every site, alternating direction, until a marked site reaches the electrode
+    (True) or a sweep adds nothing (False)."""
+    nbr, nx, ny, spl, n_layers, wrap_z = g.neighbours, g.nx, g.ny, g.sites_per_layer, g.n_layers, g.wrap_z
+    n_sites = spl * n_layers
+    changed = True
+    sweep = 0
+    while changed:
+        changed = False
+        for i in range(n_sites):
+            t = i if sweep % 2 == 0 else n_sites - 1 - i
+            if _marked(site_mark, t) or species_at(site_word, t) == VACANCY:
+                continue
+            f = frame(t, nbr, nx, ny, spl, n_layers, wrap_z)
+            for d in range(8):
+                n = neighbour(f, d, nbr, nx, spl)
+                if n >= 0 and _marked(site_mark, n):
+                    if t // spl >= deepest:
+                        return True
+                    _mark(site_mark, t)
+                    changed = True
+                    break
+        sweep += 1
+    return False
+
+
+@kernel
+def connected_l1_metal(g, site_word, layer_vac, site_mark, search):
+    """(host, solute) atoms in L1 that metal joins to the electrode (metal_connected)."""
+    spl = g.sites_per_layer
+    host = 0
+    solute = 0
+    for s in range(spl):
+        x = species_at(site_word, s)
+        if x != VACANCY and metal_connected(s, g, site_word, layer_vac, site_mark, search):
+            if x == HOST:
+                host += 1
+            else:
+                solute += 1
+    return host, solute
+
+
+@kernel
+def _void_fill(s, need, g, site_word, l1_mark, l1_queue):
+    """Sites counted in the interface void of the L1 vacancy s, stopping at ``need``.  An
+    interface void is a connected set of vacant L1 sites, joined in-plane (kmc.analysis's
+    VOID_DEFINITION restricted to L1: the L1 second neighbours a apart, and first neighbours that
+    lie in L1, which only the [110] orientation has).  Breadth-first flood fill; its marks are
+    cleared before it returns."""
+    nbr, spl, l1nb2 = g.neighbours, g.sites_per_layer, g.l1_second
+    n2 = l1nb2.shape[1]
+    n_all = n2 + (8 if nbr.shape[0] != 0 else 0)
+    l1_mark[s] = 1
+    l1_queue[0] = s
+    head = 0
+    tail = 1
+    while head < tail and tail < need:
+        t = l1_queue[head]
+        head += 1
+        for a in range(n_all):
+            q = l1nb2[t, a] if a < n2 else nbr[t, a - n2]
+            if q < 0 or q >= spl or l1_mark[q] != 0 or species_at(site_word, q) != VACANCY:
+                continue
+            l1_mark[q] = 1
+            l1_queue[tail] = q
+            tail += 1
+            if tail >= need:
+                break
+    for i in range(tail):
+        l1_mark[l1_queue[i]] = 0
+    return tail
+
+
+@kernel
+def interface_void_size(s, g, site_word, l1_mark, l1_queue):
+    """L1 sites of the interface void that holds the L1 vacancy s."""
+    return _void_fill(s, g.sites_per_layer + 1, g, site_word, l1_mark, l1_queue)
 
 
 @kernel_inlined
@@ -804,6 +972,33 @@ def init_state(occ, g, m, st, contact, has_interface):
 
 
 @kernel
+def _draw_connected_host(g, site_word, layer_vac, contact, ints, rng):
+    """An L1 host atom drawn uniformly among those joined to the electrode (metal_connected), or
+    -1 if there is none.  Drawing from all L1 host atoms and redrawing until one is joined gives
+    that distribution; after 64 misses the joined atoms are counted and one of them is drawn
+    directly (the same distribution, and an answer when none is joined)."""
+    n_host = ints[I_NL1_HOST]
+    for _ in range(64):
+        s = contact.l1_host[int(next_uniform(rng) * n_host)]
+        if metal_connected(s, g, site_word, layer_vac, contact.site_mark, contact.search):
+            return s
+    n_joined = 0
+    for i in range(n_host):
+        if metal_connected(contact.l1_host[i], g, site_word, layer_vac, contact.site_mark, contact.search):
+            n_joined += 1
+    if n_joined == 0:
+        return -1
+    pick = int(next_uniform(rng) * n_joined)
+    for i in range(n_host):
+        s = contact.l1_host[i]
+        if metal_connected(s, g, site_word, layer_vac, contact.site_mark, contact.search):
+            if pick == 0:
+                return s
+            pick -= 1
+    return -1
+
+
+@kernel
 def run_chunk(g, m, st, contact, tally, tracers, drive, limits):
     """Run events until a limit is reached; returns (stop code, events done).
 
@@ -841,16 +1036,19 @@ def run_chunk(g, m, st, contact, tally, tracers, drive, limits):
         if strip_rate > 0.0 and ints[I_NL1_HOST] == 0:
             return ST_NO_HOST, done
         if creep_rate < 0.0:
+            # The bound of thinning: every L1 vacancy at the rate of a site of the largest void
+            # there can be (all L1 vacancies in one void); see the creep branch.
             creep_rate = 0.0
             if creep_k_full > 0.0 and ints[I_NL1_VAC] > 0:
                 cf = max(n_contact, 1) / spl
-                creep_rate = creep_k_full * cf ** (-creep_n) * ints[I_NL1_VAC]
+                creep_rate = creep_k_full * cf ** (-creep_n) * ints[I_NL1_VAC] * np.sqrt(ints[I_NL1_VAC])
         r_hop = tree[1]
         total = r_hop + strip_rate + creep_rate + enter_rate + exchange_rate
         if total <= 0.0:
             return ST_NO_EVENTS, done
         u = next_uniform(rng) * total
-        clock[0] += -np.log(1.0 - next_uniform(rng)) / total
+        dt = -np.log(1.0 - next_uniform(rng)) / total
+        clock[0] += dt
         done += 1
         n_changed = 0
         interior = False
@@ -895,7 +1093,12 @@ def run_chunk(g, m, st, contact, tally, tracers, drive, limits):
                 counts[EV_HOP_SOLUTE if x == SOLUTE else EV_HOP_HOST] += 1
                 n_changed = 2
         elif u < r_hop + strip_rate:
-            s = contact.l1_host[int(next_uniform(rng) * ints[I_NL1_HOST])]
+            # Galvanostatic: the current is shared among the L1 host atoms that metal joins to
+            # the electrode; a draw that is not joined is redrawn (the total rate is fixed).
+            s = _draw_connected_host(g, site_word, tally.layer_vac, contact, ints, rng)
+            if s < 0:   # no host atom carries current: the cell cannot pass it; undo the draw
+                clock[0] -= dt
+                return ST_NO_HOST, done - 1
             if tracking:
                 _tracer_lost(s, tracers)
             f0 = frame(s, nbr, nx, ny, spl, n_layers, wrap_z)
@@ -911,13 +1114,23 @@ def run_chunk(g, m, st, contact, tally, tracers, drive, limits):
         elif u < r_hop + strip_rate + creep_rate:
             # Creep carries metal up into an interface void site and the vacancy down to the
             # bottom layer (the far bulk); a bottom site is drawn at random until it holds metal.
-            s = contact.l1_vac[int(next_uniform(rng) * ints[I_NL1_VAC])]
+            # Thinning: a site of a void of N L1 sites closes at k sqrt(N) (k = creep_k_full
+            # cf**-n); the bound above gives every L1 vacancy k sqrt(n_l1) (N <= n_l1), so an
+            # L1 vacancy drawn uniformly is accepted with probability sqrt(N / n_l1), i.e. when
+            # N > u'^2 n_l1, which the flood fill checks as soon as it has counted that many
+            # sites.  A rejection is a null event: the state stays, the clock has advanced.
+            n_l1 = ints[I_NL1_VAC]
+            s = contact.l1_vac[int(next_uniform(rng) * n_l1)]
+            u2 = next_uniform(rng)
+            need = int(u2 * u2 * n_l1) + 1
+            accept = need <= 1 or _void_fill(s, need, g, site_word, contact.l1_mark, contact.l1_queue) >= need
             b = -1
-            for _ in range(64):
-                t = bottom0 + int(next_uniform(rng) * spl)
-                if species_at(site_word, t) != VACANCY:
-                    b = t
-                    break
+            if accept:
+                for _ in range(64):
+                    t = bottom0 + int(next_uniform(rng) * spl)
+                    if species_at(site_word, t) != VACANCY:
+                        b = t
+                        break
             f0 = frame(s, nbr, nx, ny, spl, n_layers, wrap_z)
             f1 = f0
             if b < 0:

@@ -232,8 +232,8 @@ class EventRates:
     """Rates of the non-hop event classes (already multiplied by run.acceleration where it applies)
     and what the electrode below the box (kmc.electrode) needs."""
     strip_total_per_s: float          # galvanostatic: shared among the Li atoms still in contact
-    creep_per_void_site_full_contact_per_s: float  # refill rate of one L1 vacancy at contact 1
-    creep_stress_exponent: float      # the per-site rate scales as contact_fraction**-n
+    creep_per_void_site_full_contact_per_s: float  # refill rate of a one-site interface void at contact 1
+    creep_stress_exponent: float      # per site of an N-site void: the above x sqrt(N) x contact**-n
     exit_per_bottom_vacancy_per_s: float   # vacancy leaves the box towards the sinks (x A)
     create_total_per_s: float         # reservoir: vacancies entering from the bulk below (x A)
     bulk_vacancy_concentration: float # c_eq * supersaturation: what the sinks hold
@@ -298,6 +298,23 @@ def solute_diffusivity_per_vacancy_A2_s(settings: Settings, model: EnergyModel, 
     return binding * gamma_s * lattice.lattice_constant_A ** 2
 
 
+def creep_closure_per_void_site_per_s(settings: Settings, lattice: Lattice, stress_MPa: float,
+                                      void_sites: int = 1) -> float:
+    """Refill rate (1/s, no acceleration) of each site of an interface void of ``void_sites`` L1
+    sites under the local stress ``stress_MPa`` (docs/validation.md, "Creep closure per void").
+
+    A flat void between the metal and the rigid electrolyte, its footprint a disc of the void's
+    area A = N a_s (a_s the area of an L1 site) and diameter w = 2 sqrt(A / pi), closes as its
+    roof sinks at the mean velocity v = kappa eps_dot(sigma) w (power-law creep has no length of
+    its own; kappa = creep.closure_coefficient).  The void loses v A / Omega sites per second
+    (Omega = a_s d the atomic volume, d the layer spacing), so each of its N sites is refilled
+    at kappa eps_dot w / d."""
+    site_area_A2 = lattice.interface_area_A2 / lattice.sites_per_layer
+    width_A = 2.0 * math.sqrt(void_sites * site_area_A2 / math.pi)
+    return (settings.creep.closure_coefficient * creep_strain_rate_per_s(settings, stress_MPa)
+            * width_A / lattice.layer_spacing_A)
+
+
 def build_event_rates(settings: Settings, lattice: Lattice, model: EnergyModel) -> EventRates:
     """The macroscopic rates.  The box (nanometres) stands for the interface region of an electrode
     whose macroscopic fluxes (stripping, creep, escape of vacancies to the sinks, exchange of metal
@@ -311,9 +328,7 @@ def build_event_rates(settings: Settings, lattice: Lattice, model: EnergyModel) 
     el = settings.electrode
     slab = settings.lattice.geometry == "slab"
     strip = accel * units.strip_rate_per_s(cond.current_density_mA_cm2, lattice.interface_area_A2) if slab else 0.0
-    # Creep: a unit of creep strain refills refill_length_nm of void height, i.e. this many layers.
-    layers_per_strain = settings.creep.refill_length_nm * 10.0 / lattice.layer_spacing_A
-    creep = accel * creep_strain_rate_per_s(settings, cond.stack_pressure_MPa) * layers_per_strain if slab else 0.0
+    creep = accel * creep_closure_per_void_site_per_s(settings, lattice, cond.stack_pressure_MPa) if slab else 0.0
     # Escape to sinks at distance L below the bottom layer (quasi-static vacancy diffusion).
     # Between the bottom layer (vacancy site fraction c_b) and the sinks (which hold c_inf) the
     # profile is linear, so the flux per area is J = D_v (c_b - c_inf) / (Omega L), Omega the

@@ -38,9 +38,10 @@ def _l1_metal(sim) -> tuple[int, int]:
 
 
 def contact_fraction(sim) -> float:
+    """Electrical contact: L1 metal atoms that a first-neighbour metal path joins to the electrode."""
     if not sim.model.has_interface:
         return math.nan
-    host, solute = _l1_metal(sim)
+    host, solute = sim.connected_l1_metal()
     return (host + solute) / sim.lattice.sites_per_layer
 
 
@@ -85,7 +86,8 @@ def _tracer(name):
 
 
 OBSERVABLES = (
-    Observable("contact_fraction", "1", "metal-occupied L1 sites / L1 sites", contact_fraction),
+    Observable("contact_fraction", "1", "L1 metal atoms joined to the electrode by a path of first-neighbour "
+               "metal sites (electrical contact) / L1 sites", contact_fraction),
     Observable("stripped_charge", "mAh/cm^2", "charge stripped per interface area", stripped_charge),
     Observable("stripped_monolayers", "monolayer", "stripped {host} atoms / L1 sites",
                lambda sim: sim.stripped_atoms / sim.lattice.sites_per_layer),
@@ -94,7 +96,8 @@ OBSERVABLES = (
                                                  sim.settings.conditions.current_density_mA_cm2)),
     Observable("vacancy_count", "1", "vacancies in the box", lambda sim: int(sim.ints[engine.I_NVAC]),
                integer=True),
-    Observable("interface_vacancy_count", "1", "vacant L1 sites",
+    Observable("interface_vacancy_count", "1", "vacant L1 sites (1 - this / L1 sites: the metal-occupied "
+               "fraction of L1, which sets the creep stress P / contact and run.stop_contact_fraction)",
                lambda sim: int(sim.ints[engine.I_NL1_VAC]) if sim.model.has_interface else 0, integer=True),
     Observable("interface_solute_fraction", "1", "{solute} atoms / metal atoms in L1", _interface_solute_fraction),
     Observable("overpotential", "mV",

@@ -126,6 +126,12 @@ class Simulation:
         self.l1_host_pos = np.zeros(spl, np.int32)
         self.l1_vac = np.zeros(spl, np.int32)
         self.l1_vac_pos = np.zeros(spl, np.int32)
+        # Scratch of the engine's two searches (engine.Contact): cleared before each search
+        # returns, so they hold no state and no checkpoint needs them (a tuple, not arrays of
+        # the run).  The contact search logs at most K sites (K = n_sites up to 2**18: 2 MB at most).
+        k_search = min(lat.n_sites, 1 << 18)
+        self._scratch = (np.zeros(spl, np.uint8), np.zeros(spl, np.int32),
+                         np.zeros(lat.n_sites // 64 + 1, np.uint64), np.zeros(2 * k_search, np.int32))
         self.ints = np.zeros(engine.N_INTS, np.int64)
         self.counts = np.zeros(len(engine.EVENT_CLASSES), np.int64)
         self.clock = np.zeros(1, np.float64)
@@ -223,7 +229,7 @@ class Simulation:
                                                loss_sum=self.embed_loss_sum)
         state = engine.State(self.site_word, self.site_vacancy, self.vacancy_site, self.vacancy_rates,
                              self.tree, self.stamp, self.ints)
-        contact = engine.Contact(self.l1_host, self.l1_host_pos, self.l1_vac, self.l1_vac_pos)
+        contact = engine.Contact(self.l1_host, self.l1_host_pos, self.l1_vac, self.l1_vac_pos, *self._scratch)
         return rate_model, state, contact
 
     def _allocate(self, capacity: int, occupancy: np.ndarray | None = None):
@@ -331,6 +337,16 @@ class Simulation:
             return self.layer_vacancies.astype(float)
         integral = self.layer_vacancy_time + self.layer_vacancies * (t - self.layer_last_time)
         return integral / t
+
+    def connected_l1_metal(self) -> tuple[int, int]:
+        """(host, solute) atoms in L1 that metal joins to the electrode (engine.metal_connected):
+        the electrical contact."""
+        if not self.model.has_interface:
+            return 0, 0
+        _, _, site_mark, search = self._scratch
+        host, solute = engine.connected_l1_metal(self._geometry, self.site_word, self.layer_vacancies,
+                                                 site_mark, search)
+        return int(host), int(solute)
 
     @property
     def stripped_atoms(self) -> int:

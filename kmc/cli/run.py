@@ -85,7 +85,7 @@ def run(config, overrides, output, overwrite, resume_path, progress):
         with h5py.File(path, "r") as f:   # the symbol the run was made with (Li unless the file says)
             host = species_from_attributes(f["parameters"].attrs).host
         click.echo(f"error: the run stopped before its stop condition: no {host} atom is left in the contact "
-                   f"layer to strip (stop: {result.stop_reason}); {path} is a complete record up to that "
+                   f"layer to strip (none that metal joins to the electrode; stop: {result.stop_reason}); {path} is a complete record up to that "
                    "point; allowed: a deeper box, creep refill (conditions.stack_pressure_MPa > 0), less "
                    "solute, or a smaller run.stop_stripped_mAh_cm2", err=True)
         raise SystemExit(EXIT_NOTHING_TO_STRIP)
