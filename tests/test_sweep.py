@@ -376,6 +376,9 @@ def test_missing_spec_file_exits_2(tmp_path):
 # ------------------------------------------------------------------------------- stopping cleanly
 # Runs of about 3 s each, so that a signal lands while both workers are mid-run.
 MID_RUN = ["lattice.cells=[8,8,6]", "run.acceleration=1e6", "run.stop_stripped_mAh_cm2=2e-4"]
+# How such a run ends when it runs to its end: at its charge, or earlier when an 8 x 8 interface at
+# 0.2 MPa has lost electrical contact (no host atom left that carries current).
+MID_RUN_ENDS = ("stripped_charge", "no_strippable_host")
 TWO_RUNS = SPEC.replace("replicas = 2", "replicas = 1").replace(
     'params = ["params/li_li2s.toml", "params/limg_li2s.toml"]\n', "")
 
@@ -448,7 +451,7 @@ def test_a_signal_to_the_sweep_alone_stops_every_worker_and_the_rest_resumes(tmp
     assert len(files) == 2 and not list(out.glob("*.partial")) and not list(out.glob("*.checkpoint"))
     for path in files:
         with h5py.File(path, "r") as f:
-            assert f["run"].attrs["stop_reason"] == "stripped_charge"
+            assert f["run"].attrs["stop_reason"] in MID_RUN_ENDS
             assert f["run"].attrs["resumed"] == (Path(str(path) + ".partial") in cut_short)
 
 
@@ -479,5 +482,5 @@ def test_a_killed_worker_is_reported_and_its_run_resumed_next_time(tmp_path):
     assert retry.exit_code == 0, retry.output
     assert "1 already done, 1 to run (1 continue from checkpoints)" in retry.stdout
     with h5py.File(out / f"{victim}.h5", "r") as f:
-        assert f["run"].attrs["stop_reason"] == "stripped_charge" and f["run"].attrs["resumed"]
+        assert f["run"].attrs["stop_reason"] in MID_RUN_ENDS and f["run"].attrs["resumed"]
     assert not (out / f"{victim}.error.json").exists()
