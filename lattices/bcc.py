@@ -70,7 +70,7 @@ class Lattice:
         or an empty one for [001], whose neighbours follow from the site index."""
         table = self.stored_neighbors if self.stored_neighbors is not None else np.zeros((0, 8), np.int32)
         nx, ny, _ = self.cells
-        reach = (event_reach_offsets(nx, self.sites_per_layer) if table.shape[0] == 0
+        reach = (event_reach_offsets(nx, ny, self.sites_per_layer) if table.shape[0] == 0
                  else np.zeros((2, 8, 0, 4), np.int64))
         return Geometry(table, nx, ny, self.sites_per_layer, self.n_layers, self.periodic_z,
                         self.opposite_slot, self.l1_second_neighbors, reach)

@@ -141,12 +141,15 @@ HOP_REACH_NEAR = 16
 HOP_REACH_SITES = 54
 
 
-def event_reach_offsets(nx: int, spl: int) -> np.ndarray:
+def event_reach_offsets(nx: int, ny: int, spl: int) -> np.ndarray:
     """For a hop from slot d into a vacancy v on a [001] layer of parity odd, away from the box
     edges: row i of [odd, d] = (offset of site i from v, its layer's parity, 1 if it is far else 0,
     for a far site the bit mask of the near rows it neighbours).  The HOP_REACH_NEAR near rows
     (v, its neighbour j in slot d and their other neighbours) come first, each group in
-    increasing offset: every site within two steps of v or j once."""
+    increasing offset: every site within two steps of v or j once.  Empty for boxes narrower than
+    7 cells, where no event is interior (kmc.engine.event_is_interior) and offsets would alias."""
+    if min(nx, ny) < 7:
+        return np.zeros((2, 8, 0, 4), np.int64)
     out = np.zeros((2, 8, HOP_REACH_SITES, 4), np.int64)
     for odd in (0, 1):
         for d in range(8):
