@@ -62,7 +62,7 @@ def test_judge():
 
 
 def test_tiny_real_run_reads_contact(tmp_path):
-    """A 6 x 6 x 4 box at 5 MPa and 50 mA/cm2: contact must drop; the file's series decides."""
+    """A 6 x 6 x 4 box, no creep (P = 0), 5 mA/cm2: contact must drop; the file's series decides."""
     t = cc.run_point("Li", 0.0, 5.0, 1, 0.5, [6, 6, 4], 1e6, tmp_path, stop_on_contact=False)
     import h5py
     with h5py.File(t.path, "r") as f:

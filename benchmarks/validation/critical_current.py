@@ -2,11 +2,12 @@
 
 Critical current.  For each chemistry (params li_li2s, limg_li2s) and stack pressure, the current
 density i_c below which electrical contact stays >= 0.9 over a stated charge, found by bisection
-in log(current) between stated bounds with fixed seeds.  The result is a bracket [i_pass, i_fail]:
+in log(current) between stated bounds (default 0.01-10 mA/cm2, until i_fail / i_pass <= 1.5),
+one bisection per seed (default seeds 1, 2, 3).  The result is a bracket [i_pass, i_fail]:
 i_pass the highest current tried that held contact, i_fail the lowest that lost it.
 
 The criterion ("held contact" at current i), one run per current:
-  - the run strips MONOLAYERS (001) monolayers of L1 sites (default 3) at current i;
+  - the run strips --monolayers (001) monolayers of L1 sites (default 3) at current i;
   - it fails as soon as the metal-occupied fraction of L1 drops below 0.9 (run.stop_contact_fraction
     = 0.9: the engine checks it after every event, and the run stops there, so failures are cheap);
     electrical contact (the contact_fraction observable) can never exceed the occupied fraction,
@@ -31,11 +32,15 @@ acceleration 1e6 (the shipped value).  Lower current means more hops per strippe
 rate falls, the hop rate does not), so the interface is kept small.  The box width matters: the
 creep closure rate of a void grows with its width (kappa eps_dot w), and the box caps w.
 
-Steady contact (--steady): 0.5 mA/cm2, the same box, STEADY_ML monolayers (default 8), mean of the
-electrical contact_fraction over the samples in the second half of the charge, seeds 1 and 2.
+Steady contact (--steady): 0.5 mA/cm2, the same box, --steady-monolayers (default 8), mean of the
+electrical contact_fraction over the samples in the second half of the charge (up to the stop if
+the run lost contact first), and over 2-monolayer windows to show whether it is steady; seeds 1, 2.
 
     python benchmarks/validation/critical_current.py                  # table + docs/critical_current.png
     python benchmarks/validation/critical_current.py --steady         # steady contact table
+    python benchmarks/validation/critical_current.py --chemistries Li --pressures 0.2,5 --seeds 1 \
+        --figure '' --acceleration 1e5      # a numerics check (also --cells 12,12,24, --cells 20,20,12);
+                                            # the main figure draws the checks whose results exist
 
 Run files go to runs/out/critical_current/ (one per chemistry, pressure, current, seed; a file that
 is already there is read, not rerun), the results to runs/out/critical_current/*.json.
@@ -213,6 +218,23 @@ def _bracket_text(row) -> str:
     return f"{row['i_pass']:.3g} < i_c <= {row['i_fail']:.3g}"
 
 
+WINDOWS_ML = (0, 2, 4, 6, 8)
+
+
+def window_means(path, edges=WINDOWS_ML) -> list:
+    """Mean electrical contact over the samples in each charge window [edges[k], edges[k+1]) ML
+    (None where the run had stopped)."""
+    import h5py
+    with h5py.File(path, "r") as f:
+        c = np.asarray(f["observables/contact_fraction/value"][()], float)
+        ml = np.asarray(f["observables/stripped_monolayers/value"][()], float)
+    out = []
+    for lo, hi in zip(edges[:-1], edges[1:]):
+        sel = (ml >= lo) & (ml < hi) if hi < edges[-1] else (ml >= lo) & (ml <= hi)
+        out.append(float(c[sel].mean()) if sel.any() and ml[-1] >= hi - 1e-6 else None)
+    return out
+
+
 def steady_contact(a) -> list[dict]:
     rows = []
     for chem in a.chemistries:
@@ -221,6 +243,7 @@ def steady_contact(a) -> list[dict]:
                             stop_on_contact=False) for s in a.seeds]
             row = {"chemistry": chem, "pressure_MPa": p,
                    "mean_contact": [t.mean_contact_second_half for t in ts],
+                   "windows_ML": WINDOWS_ML, "window_contact": [window_means(t.path, WINDOWS_ML) for t in ts],
                    "stop": [t.stop_reason for t in ts], "monolayers": [t.stripped_monolayers for t in ts],
                    "wall_s": sum(t.wall_s for t in ts)}
             rows.append(row)
@@ -228,6 +251,16 @@ def steady_contact(a) -> list[dict]:
                   f"stop {', '.join(f'{s} at {m:.2f} ML' for s, m in zip(row['stop'], row['monolayers']))}; "
                   f"{row['wall_s']:.0f} s", flush=True)
     return rows
+
+
+def creep_critical_current(pressure_MPa, void_sites, contact=THRESHOLD, cells=12, a_A=3.51, kappa=0.3183):
+    """Mean-field current (mA/cm2) at which creep alone refills L1 as fast as stripping empties
+    it at the given contact: (1 - c) kappa eps_dot(P / c) w / d = 7.69 ML/s per mA/cm2 x i, with
+    w = 2 sqrt(N a^2 / pi) for voids of N sites and Li creep eps_dot = 7.7e-3 (sigma/MPa)^6.6 s^-1
+    at 298 K (params/li_li2s.toml [creep]).  The acceleration multiplies both sides and cancels."""
+    eps = 7.7e-3 * (np.asarray(pressure_MPa, float) / contact) ** 6.6
+    w_over_d = 2 * math.sqrt(void_sites / math.pi) * a_A / (a_A / 2)
+    return (1 - contact) * kappa * w_over_d * eps / 7.69
 
 
 def combine_seeds(rows) -> list[dict]:
@@ -251,10 +284,13 @@ def combine_seeds(rows) -> list[dict]:
     return out
 
 
-def figure(rows, path: Path, lo: float, hi: float):
+def figure(rows, path: Path, lo: float, hi: float, extra: dict | None = None):
+    """The critical current against pressure; ``extra``: label -> rows of a numerics check
+    (drawn as open grey markers, seeds combined)."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    import matplotlib.ticker  # noqa: F401
     fig, ax = plt.subplots(figsize=(5.2, 4.0))
     for k, (chem, colour, marker) in enumerate((("Li", "tab:blue", "o"), ("Li-Mg", "tab:orange", "s"))):
         sel = [r for r in rows if r["chemistry"] == chem]
@@ -272,17 +308,33 @@ def figure(rows, path: Path, lo: float, hi: float):
             else:
                 ax.plot([x], [r["i_pass"]], "^", color=colour, mfc="none")
         ax.plot([], [], marker, color=colour, label=chem.replace("Li-Mg", "Li$_{0.97}$Mg$_{0.03}$"))
-    ax.axhspan(lo, hi, color="0.93", zorder=0)
-    ax.axhline(0.5, color="0.5", ls=":", lw=1)
-    ax.text(0.21, 0.55, "seed 004: 0.5 mA/cm$^2$", fontsize=7, color="0.4")
+    for (label, extra_rows), marker in zip((extra or {}).items(), "Dphv"):
+        for r in combine_seeds(extra_rows):
+            if r["status"] != "bracketed":
+                continue
+            y = r["estimate"]
+            ax.errorbar([r["pressure_MPa"] * 1.06], [y], yerr=[[y - r["i_pass"]], [r["i_fail"] - y]], fmt=marker,
+                        color="0.45", mfc="none", capsize=2, ms=5)
+        ax.plot([], [], marker, color="0.45", mfc="none", label=label)
+    pp = np.geomspace(min(r["pressure_MPa"] for r in rows) * 0.9, max(r["pressure_MPa"] for r in rows) * 1.1, 100)
+    for n_sites, ls, text in ((1, "--", "creep alone, single-site voids"),
+                              ((1 - THRESHOLD) * 144, ":", "creep alone, one void (12$\\times$12 box)")):
+        ax.plot(pp, creep_critical_current(pp, n_sites), ls, color="0.35", lw=1, label=text)
+    ax.axhline(0.5, color="tab:red", ls="-", lw=0.6, alpha=0.6)
+    ax.text(0.21, 0.56, "seed 004: 0.5 mA/cm$^2$", fontsize=7, color="tab:red")
     ax.set_xscale("log")
     ax.set_yscale("log")
+    ax.set_ylim(lo / 3, hi * 3)
+    ax.set_xticks(sorted({r["pressure_MPa"] for r in rows}))
+    ax.xaxis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%g"))
+    ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
     ax.set_xlabel("stack pressure (MPa)")
     ax.set_ylabel("critical stripping current (mA/cm$^2$)")
-    ax.set_title("contact $\\geq$ 0.9 over 3 ML (12$\\times$12 cells, A = 1e6)", fontsize=9)
-    ax.legend(fontsize=8, loc="upper left")
-    ax.text(0.99, 0.01, "open triangles: outside the searched range (shaded)", transform=ax.transAxes,
-            ha="right", va="bottom", fontsize=7, color="0.4")
+    ax.set_title("contact $\\geq$ 0.9 over 3 ML (12$\\times$12$\\times$12 cells, A = 1e6, seeds 1-3)", fontsize=9)
+    ax.legend(fontsize=7, loc="upper left")
+    if any(r["status"] != "bracketed" for r in rows):
+        ax.text(0.99, 0.01, "open triangles: outside the searched range", transform=ax.transAxes,
+                ha="right", va="bottom", fontsize=7, color="0.4")
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=130)
@@ -295,7 +347,7 @@ def main(argv=None):
     ap.add_argument("--pressures", default=",".join(f"{p:g}" for p in PRESSURES_MPa))
     ap.add_argument("--lo", type=float, default=0.01, help="lower bound, mA/cm2")
     ap.add_argument("--hi", type=float, default=10.0, help="upper bound, mA/cm2")
-    ap.add_argument("--ratio", type=float, default=2.0, help="stop when i_fail / i_pass <= this")
+    ap.add_argument("--ratio", type=float, default=1.5, help="stop when i_fail / i_pass <= this")
     ap.add_argument("--monolayers", type=float, default=3.0, help="charge over which contact must hold")
     ap.add_argument("--cells", default="12,12,12")
     ap.add_argument("--acceleration", type=float, default=1e6)
@@ -315,16 +367,26 @@ def main(argv=None):
     if a.steady:
         rows = steady_contact(a)
         (a.folder / f"steady_contact_{tag}.json").write_text(json.dumps(rows, indent=1))
-        print("| chemistry | P (MPa) | mean contact, 2nd half (seeds " + ", ".join(map(str, a.seeds)) + ") | stop | wall |")
-        print("|---|---|---|---|---|")
+        head = " | ".join(f"{lo}-{hi} ML" for lo, hi in zip(WINDOWS_ML[:-1], WINDOWS_ML[1:]))
+        print(f"| chemistry | P (MPa) | mean contact, 2nd half (seeds {', '.join(map(str, a.seeds))}) | {head} | stop | wall |")
+        print("|---|---|---|" + "---|" * (len(WINDOWS_ML) - 1) + "---|---|")
         for r in rows:
-            print(f"| {r['chemistry']} | {r['pressure_MPa']:g} | {', '.join(f'{c:.3f}' for c in r['mean_contact'])} | "
+            win = " | ".join(" / ".join("—" if w[k] is None else f"{w[k]:.2f}" for w in r["window_contact"])
+                             for k in range(len(WINDOWS_ML) - 1))
+            print(f"| {r['chemistry']} | {r['pressure_MPa']:g} | {', '.join(f'{c:.3f}' for c in r['mean_contact'])} | {win} | "
                   f"{', '.join(f'{s} at {m:.1f} ML' for s, m in zip(r['stop'], r['monolayers']))} | {r['wall_s']:.0f} s |")
     else:
         rows = critical_currents(a)
         (a.folder / f"critical_current_{tag}.json").write_text(json.dumps(rows, indent=1))
         if a.figure:
-            figure(rows, Path(a.figure), a.lo, a.hi)
+            # the numerics checks (docs/validation.md), drawn if their results are there
+            extra = {}
+            for label, name in (("Li, A = 1e5 (seed 1)", "critical_current_12x12x12_A1e+05.json"),
+                                ("Li, 12x12x24 cells (seed 1)", "critical_current_12x12x24_A1e+06.json"),
+                                ("Li, 20x20x12 cells (seed 1)", "critical_current_20x20x12_A1e+06.json")):
+                if (a.folder / name).exists() and tag != name[len("critical_current_"):-len(".json")]:
+                    extra[label] = json.loads((a.folder / name).read_text())
+            figure(rows, Path(a.figure), a.lo, a.hi, extra)
         print("| chemistry | P (MPa) | seed | i_c (mA/cm²) | holds at | fails at | runs | wall |")
         print("|---|---|---|---|---|---|---|---|")
         for r in rows:
