@@ -42,6 +42,10 @@ the run lost contact first), and over 2-monolayer windows to show whether it is 
         --figure '' --acceleration 1e5      # a numerics check (also --cells 12,12,24, --cells 20,20,12);
                                             # the main figure draws the checks whose results exist
 
+The search is adaptive (each current depends on the previous verdict), so it is a script rather
+than a `kmc sweep` grid spec; the steady-contact runs are a plain grid but share the run files
+and the reading code here.
+
 Run files go to runs/out/critical_current/ (one per chemistry, pressure, current, seed; a file that
 is already there is read, not rerun), the results to runs/out/critical_current/*.json.
 """
@@ -313,8 +317,9 @@ def figure(rows, path: Path, lo: float, hi: float, extra: dict | None = None):
             if r["status"] != "bracketed":
                 continue
             y = r["estimate"]
-            ax.errorbar([r["pressure_MPa"] * 1.06], [y], yerr=[[y - r["i_pass"]], [r["i_fail"] - y]], fmt=marker,
-                        color="0.45", mfc="none", capsize=2, ms=5)
+            colour = {"Li": "tab:blue", "Li-Mg": "tab:orange"}.get(r["chemistry"], "0.45")
+            ax.errorbar([r["pressure_MPa"] * 1.08], [y], yerr=[[y - r["i_pass"]], [r["i_fail"] - y]], fmt=marker,
+                        color=colour, mfc="none", capsize=2, ms=5, alpha=0.8)
         ax.plot([], [], marker, color="0.45", mfc="none", label=label)
     pp = np.geomspace(min(r["pressure_MPa"] for r in rows) * 0.9, max(r["pressure_MPa"] for r in rows) * 1.1, 100)
     for n_sites, ls, text in ((1, "--", "creep alone, single-site voids"),
@@ -381,7 +386,7 @@ def main(argv=None):
         if a.figure:
             # the numerics checks (docs/validation.md), drawn if their results are there
             extra = {}
-            for label, name in (("Li, A = 1e5 (seed 1)", "critical_current_12x12x12_A1e+05.json"),
+            for label, name in (("A = 1e5 (seed 1)", "critical_current_12x12x12_A1e+05.json"),
                                 ("Li, 12x12x24 cells (seed 1)", "critical_current_12x12x24_A1e+06.json"),
                                 ("Li, 20x20x12 cells (seed 1)", "critical_current_20x20x12_A1e+06.json")):
                 if (a.folder / name).exists() and tag != name[len("critical_current_"):-len(".json")]:
