@@ -4,8 +4,9 @@
     python benchmarks/trajectory_hashes.py --check      # compare with benchmarks/trajectory_hashes.json
     python benchmarks/trajectory_hashes.py --save       # store them (only when physics is meant to change)
     python benchmarks/trajectory_hashes.py --bond --check   # the same cases with the bond-form files
-                                                           # (params/*_bond.toml): the engine before the
-                                                           # second-moment energy, bit for bit
+                                                           # (params/*_bond.toml); both stores were
+                                                           # re-saved when issue 18's boundary, creep
+                                                           # and contact physics landed
 
 Each case runs a fixed number of events from its seed and hashes the complete engine state (site
 words, vacancy order and rate rows, clock, RNG, counts, layer integrals, tracers, the exp memo),
