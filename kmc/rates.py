@@ -9,8 +9,9 @@
   event).  A new energy term is added here and there, and nowhere else; if it reaches further
   than the two neighbour shells of a hop's ends, the engine's refresh reach must follow
   (ARCHITECTURE.md).
-* ``vacancy_rates``: the 9 slot rates of one vacancy: 8 hops (a table lookup in the bulk, the
-  local energy difference near the interface) and the exit into the bulk below.
+* ``vacancy_rates``: the 9 slot rates of one vacancy: 8 hops (in the bulk a table lookup for the
+  bond form, ``bulk_embedding_hop_rate`` from counts and neighbour sums for the second-moment
+  form; near the interface the local energy difference) and the exit into the bulk below.
 
 The engine (kmc.engine) decides which rates to recompute after an event and picks events; it
 calls ``vacancy_rates``, ``hop_rate_into`` and the bulk table kernels and nothing else of the
@@ -388,8 +389,9 @@ def interface_hop_rate(fv, nv, fj, x, site_word, g, m, with_embedding):
 
 
 @kernel_inlined
-def _interface_vacancy_rates(fv, site_word, g, m, rates, k_row, with_embedding):
-    """vacancy_rates near the interface (or with an embedding, anywhere)."""
+def _bond_interface_vacancy_rates(fv, site_word, g, m, rates, k_row):
+    """vacancy_rates near the interface for the bond form (with an embedding:
+    _embedding_interface_vacancy_rates)."""
     nbr, nx, spl = g.neighbours, g.nx, g.sites_per_layer
     lv = fv[1]
     total = 0.0
@@ -401,7 +403,7 @@ def _interface_vacancy_rates(fv, site_word, g, m, rates, k_row, with_embedding):
             x = species_at(site_word, j)
             if x != VACANCY:
                 fj = neighbour_frame(fv, d, j, nbr, nx, g.ny, spl, g.n_layers, g.wrap_z)
-                r = interface_hop_rate(fv, nv, fj, x, site_word, g, m, with_embedding)
+                r = interface_hop_rate(fv, nv, fj, x, site_word, g, m, False)
         rates[k_row, d] = r
         total += r
     r = m.exit_per_s if lv == g.n_layers - 1 else 0.0
@@ -493,7 +495,7 @@ def vacancy_rates(fv, site_word, g, m, rates, k_row):
         return bulk_vacancy_rates(fv, site_word, g.neighbours, g.nx, g.sites_per_layer, m.bulk_rates, rates, k_row)
     if m.has_embedding:
         return _embedding_interface_vacancy_rates(fv, site_word, g, m, rates, k_row)
-    return _interface_vacancy_rates(fv, site_word, g, m, rates, k_row, False)
+    return _bond_interface_vacancy_rates(fv, site_word, g, m, rates, k_row)
 
 
 @kernel
