@@ -181,10 +181,11 @@ def bulk_vacancy_rates(fv, site_word, nbr, nx, spl, bulk_rates, rates, k_row):
 # ----------------------------------------------------------------------------- bulk, with an embedding
 # In bulk-class layers (EnergyModel.bulk_layers) the embedding form's hop energy needs, besides the
 # two ends' words, only two sums: over the vacancy's neighbours of what each gains from one more
-# metal neighbour, and over the atom's neighbours of what each loses.  Both are read per
+# metal neighbour, and over the atom's neighbours of what each loses.  The gains are read per
 # neighbour from a 1024-entry table indexed by the word's bits 4-13 (host count, solute count,
-# species), and the vacancy's sum serves all 8 of its hops.  The energies are on the model's
-# energy grid (kmc.model.ENERGY_GRID_eV), so the result equals hop_energy_change_eV's bit for bit.
+# species), and the vacancy's sum serves all 8 of its hops; the losses are kept summed per site
+# (RateModel.loss_sum).  The energies are on the model's energy grid (kmc.model.ENERGY_GRID_eV),
+# so the result equals hop_energy_change_eV's bit for bit.
 EMBED_WORD_SHIFT = COUNT_BITS * HOST
 EMBED_WORD_MASK = 0x3FF
 
@@ -198,7 +199,8 @@ def bulk_embedding_by_word(embed_eV: np.ndarray):
         for n_host in range(9):
             for n_sol in range(9 - n_host):
                 n = n_host + n_sol
-                i = ((sp << SPECIES_SHIFT) | (n_host << (COUNT_BITS * HOST)) | (n_sol << (COUNT_BITS * SOLUTE))) >> EMBED_WORD_SHIFT
+                word = (sp << SPECIES_SHIFT) | (n_host << (COUNT_BITS * HOST)) | (n_sol << (COUNT_BITS * SOLUTE))
+                i = word >> EMBED_WORD_SHIFT
                 f = embed_eV[sp, CLASS_BULK]
                 gain[i] = f[n + 1] - f[n] if n < 8 else 0.0
                 loss[i] = f[n - 1] - f[n] if n > 0 else 0.0
