@@ -26,7 +26,8 @@ import numpy as np
 from kmc.jit import kernel, kernel_inlined
 from kmc.sites import COUNT_BITS, SPECIES_MASK, SPECIES_SHIFT, neighbour_count, species_at
 from kmc.species import HOST, SOLUTE, VACANCY
-from lattices.neighbours import interior_offset, neighbour, neighbour_frame, neighbour_layer, neighbour_sites
+from lattices.neighbours import (interior_neighbour_sites, interior_offset, neighbour, neighbour_frame, neighbour_layer,
+                                 neighbour_sites)
 
 N_SLOTS = 9      # 8 first-neighbour hops and the exit into the bulk below the box
 EXIT_SLOT = 8
@@ -250,14 +251,19 @@ def bulk_embedding_hop_rate(x, w_v, w_j, gain_v, loss_j, m):
 
 
 @kernel_inlined
-def bulk_embedding_vacancy_rates(fv, site_word, g, m, rates, k_row):
-    """vacancy_rates for a vacancy (frame fv) in a bulk-class layer, with an embedding."""
-    nbr, nx, spl = g.neighbours, g.nx, g.sites_per_layer
-    nv = neighbour_sites(fv, nbr, nx, spl)
-    gain_v = 0.0
+def embed_gain_sum(site_word, sites, m):
+    """Sum of embed_gain over the 8 sites (a vacancy's neighbours)."""
+    gain = 0.0
     for d in range(8):
-        gain_v += embed_change(site_word, nv[d], m.embed_gain_by_word)
-    w_v = site_word[np.uint64(fv[0])]
+        gain += embed_change(site_word, sites[d], m.embed_gain_by_word)
+    return gain
+
+
+@kernel_inlined
+def _bulk_embedding_row(v, nv, site_word, m, rates, k_row):
+    """The 8 hop rates (and the zero exit) of the vacancy at v, bulk class, neighbours nv."""
+    gain_v = embed_gain_sum(site_word, nv, m)
+    w_v = site_word[np.uint64(v)]
     total = 0.0
     for d in range(8):
         j = nv[d]
@@ -273,25 +279,17 @@ def bulk_embedding_vacancy_rates(fv, site_word, g, m, rates, k_row):
 
 
 @kernel_inlined
+def bulk_embedding_vacancy_rates(fv, site_word, g, m, rates, k_row):
+    """vacancy_rates for a vacancy (frame fv) in a bulk-class layer, with an embedding."""
+    return _bulk_embedding_row(fv[0], neighbour_sites(fv, g.neighbours, g.nx, g.sites_per_layer),
+                               site_word, m, rates, k_row)
+
+
+@kernel_inlined
 def bulk_embedding_vacancy_rates_interior(v, odd, site_word, nx, spl, m, rates, k_row):
     """bulk_embedding_vacancy_rates for a [001] vacancy at v on a layer of parity odd whose
     neighbours two steps out do not wrap (fixed offsets)."""
-    gain_v = 0.0
-    for d in range(8):
-        gain_v += embed_change(site_word, v + interior_offset(odd, d, nx, spl), m.embed_gain_by_word)
-    w_v = site_word[np.uint64(v)]
-    total = 0.0
-    for d in range(8):
-        j = v + interior_offset(odd, d, nx, spl)
-        w_j = site_word[np.uint64(j)]
-        x = np.int64((w_j >> SPECIES_SHIFT) & SPECIES_MASK)
-        r = 0.0
-        if x != VACANCY:
-            r = bulk_embedding_hop_rate(x, w_v, w_j, gain_v, m.loss_sum[np.uint64(j)], m)
-        rates[k_row, d] = r
-        total += r
-    rates[k_row, EXIT_SLOT] = 0.0
-    return total
+    return _bulk_embedding_row(v, interior_neighbour_sites(v, odd, nx, spl), site_word, m, rates, k_row)
 
 
 @kernel_inlined
@@ -299,9 +297,7 @@ def bulk_embedding_rate_into_interior(n, odd_n, b, site_word, nx, spl, m):
     """Rate of the atom at n ([001], layer parity odd_n, interior) hopping into the vacancy that is
     its neighbour in slot b."""
     u = n + interior_offset(odd_n, b, nx, spl)
-    gain_u = 0.0
-    for e in range(8):
-        gain_u += embed_change(site_word, u + interior_offset(1 - odd_n, e, nx, spl), m.embed_gain_by_word)
+    gain_u = embed_gain_sum(site_word, interior_neighbour_sites(u, 1 - odd_n, nx, spl), m)
     w_n = site_word[np.uint64(n)]
     return bulk_embedding_hop_rate(np.int64((w_n >> SPECIES_SHIFT) & SPECIES_MASK), site_word[np.uint64(u)], w_n,
                                    gain_u, m.loss_sum[np.uint64(n)], m)
@@ -509,10 +505,8 @@ def hop_rate_into(fn, b, mv, x, site_word, g, m):
         return bulk_rate(bulk_key(mv, site_word), fn[0], site_word, m.bulk_rates)
     fm = neighbour_frame(fn, b, mv, nbr, nx, g.ny, spl, g.n_layers, g.wrap_z)
     if bulk:
-        gain_m = 0.0
-        for e in range(8):
-            gain_m += embed_change(site_word, neighbour(fm, e, nbr, nx, spl), m.embed_gain_by_word)
-        return bulk_embedding_hop_rate(x, site_word[np.uint64(mv)], site_word[np.uint64(fn[0])], gain_m,
+        return bulk_embedding_hop_rate(x, site_word[np.uint64(mv)], site_word[np.uint64(fn[0])],
+                                       embed_gain_sum(site_word, neighbour_sites(fm, nbr, nx, spl), m),
                                        m.loss_sum[np.uint64(fn[0])], m)
     if m.has_embedding:
         return interface_hop_rate(fm, neighbour_sites(fm, nbr, nx, spl), fn, x, site_word, g, m, True)

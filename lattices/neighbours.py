@@ -123,6 +123,15 @@ def interior_offset(odd, d, nx, spl):
 
 
 @compiled
+def interior_neighbour_sites(s, odd, nx, spl):
+    """neighbour_sites of a [001] site s on a layer of parity odd whose neighbours do not wrap."""
+    return (s + interior_offset(odd, 0, nx, spl), s + interior_offset(odd, 1, nx, spl),
+            s + interior_offset(odd, 2, nx, spl), s + interior_offset(odd, 3, nx, spl),
+            s + interior_offset(odd, 4, nx, spl), s + interior_offset(odd, 5, nx, spl),
+            s + interior_offset(odd, 6, nx, spl), s + interior_offset(odd, 7, nx, spl))
+
+
+@compiled
 def fill_neighbours_001(nx, ny, n_layers, wrap_z, first, last, out):
     """out[(s - first*spl), d] = neighbour in slot d of every site of layers first..last-1."""
     spl = nx * ny
