@@ -193,6 +193,11 @@ SCHEMA: dict[str, dict[str, Key]] = {
         # stop reason "wall_time", and its file is complete; where it ends depends on the machine.
         "stop_wall_s": Key(F, 0.0, _nonneg, ">= 0 wall-clock seconds (0: no limit)"),
         "chunk_events": Key(int, 200_000, lambda x: x >= 1, ">= 1"),
+        # The deep box (kmc.model.deep_box): the share of the path to the vacancy sinks that the
+        # box's layers below the interface region take (a lone vacancy's hops there are sped up to
+        # match, and the bottom boundary takes the rest).  Numerics: the escape path is the
+        # cell's whatever the value; 0 turns the deep box off (the box's own hops unaccelerated).
+        "deep_box_share": Key(F, 0.5, lambda x: 0 <= x < 1, "0 <= deep_box_share < 1 (0: off)"),
     },
     "output": {
         "path": Key(str, "", None, "a file path ('' = runs/out/<model>_s<seed>.h5)"),

@@ -78,6 +78,8 @@ class Electrode:
         self.spl = lattice.sites_per_layer
         self.d = lattice.layer_spacing_A
         self.accel = rates.acceleration
+        # a deep-box layer's conductance is B D/d^2 (kmc.model.deep_box; B = 1 without it)
+        self.deep_hop_factor = rates.deep_hop_factor
         self.depth_A = rates.electrode_depth_A
         self.sink_A = rates.sink_distance_A
         self.c_inf = rates.bulk_vacancy_concentration
@@ -123,15 +125,17 @@ class Electrode:
         a bottom host with a top-cell solute (times x_top): the net solute flux is then
         k spl (x_b - x_top) = J, the flux D (x_b - x_top) / (Omega dz) per column with dz the
         distance (d + h_top)/2 between the bottom layer's and the top cell's centres, so
-        k = A D(c_b) / (d dz), but at most COUPLING_CAP D(c_b)/d^2 (below)."""
+        k = A D(c_b) / (d dz), but at most COUPLING_CAP B D(c_b)/d^2 (below)."""
         h_top = top_sites / self.spl * self.d
         d_b = self.d_per_cv * c_b
-        # Capped at COUPLING_CAP times the conductance of one layer of the box itself, D/d^2 (the
-        # box's hops are not accelerated): the box, the boundary and the continuum are resistances
-        # in series, and the capped boundary adds at most 1/COUPLING_CAP of a layer to the box's
-        # n_layers layers (< 0.5 % of the flux for 24 layers), while a faster boundary would only
-        # spend events on Li/Mg swaps that change nothing (the cap binds for A > ~10 h_top/d).
-        return min(self.accel * d_b / (self.d * 0.5 * (self.d + h_top)), COUPLING_CAP * d_b / (self.d * self.d))
+        # Capped at COUPLING_CAP times the conductance of one layer of the box's bottom, B D/d^2
+        # (B the deep box's speed-up of a lone vacancy's hops, 1 without it): the box, the boundary
+        # and the continuum are resistances in series, and the capped boundary adds at most
+        # 1/COUPLING_CAP of a layer to the box's layers (< 0.5 % of the flux for 24 layers), while
+        # a faster boundary would only spend events on Li/Mg swaps that change nothing (the cap
+        # binds for A > ~10 B h_top/d).
+        return min(self.accel * d_b / (self.d * 0.5 * (self.d + h_top)),
+                   COUPLING_CAP * self.deep_hop_factor * d_b / (self.d * self.d))
 
     def step_interval(self, drive: np.ndarray, top_sites: int) -> float:
         """kMC seconds to the next step (see the module's note on time stepping): the rates at

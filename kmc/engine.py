@@ -22,13 +22,14 @@ import numpy as np
 
 from kmc.jit import kernel, kernel_inlined
 from kmc.rates import (EXIT_SLOT, LAYER_INTERFACE, LAYER_TABLE_INTERIOR, N_SLOTS, bulk_embedding_rate_into_interior,
-                       bulk_embedding_vacancy_rates_interior, bulk_key, bulk_rate, bulk_vacancy_rates, embed_change,
-                       embed_loss_eV, hop_rate_into, interface_hop_rate, vacancy_rates)
+                       bulk_embedding_vacancy_rates_interior, bulk_key, bulk_rate, bulk_vacancy_rates,
+                       deep_hop_factor_at, deep_hop_factor_interior, deep_row_interior, embed_change, embed_loss_eV,
+                       hop_rate_into, interface_hop_rate, vacancy_rates)
 from kmc.sites import (COUNT_BITS, SPECIES_SHIFT, neighbour_count, set_own_species, set_vacancy_index, species_at,
                        vacancy_index)
 from kmc.species import HOST, SOLUTE, VACANCY
-from lattices.neighbours import (HOP_REACH_NEAR, HOP_REACH_SITES, frame, interior_offset, neighbour, neighbour_frame,
-                                 neighbour_layer, neighbour_sites)
+from lattices.neighbours import (HOP_REACH_NEAR, HOP_REACH_SITES, frame, interior_neighbour_sites, interior_offset,
+                                 neighbour, neighbour_frame, neighbour_layer, neighbour_sites)
 
 # Event classes, counted in Tally.counts.
 EVENT_CLASSES = ("hop_host", "hop_solute", "strip", "exit_bulk", "enter_bulk", "creep_refill", "null",
@@ -218,16 +219,18 @@ def event_is_interior(f, nx, ny, layer_kind, margin):
 
 
 @kernel_inlined
-def _bulk_vacancy_rates_interior(v, odd, site_word, nx, spl, bulk_rates, rates, k_row):
+def _bulk_vacancy_rates_interior(v, odd, site_word, nx, spl, m, rates, k_row):
     """kmc.rates.bulk_vacancy_rates for a vacancy at v on a layer of parity odd, away from the box
     edges (neighbours by fixed offsets)."""
     total = 0.0
     v_key = bulk_key(v, site_word)
     for d in range(8):
-        r = bulk_rate(v_key, v + interior_offset(odd, d, nx, spl), site_word, bulk_rates)
+        r = bulk_rate(v_key, v + interior_offset(odd, d, nx, spl), site_word, m.bulk_rates)
         rates[k_row, d] = r
         total += r
     rates[k_row, EXIT_SLOT] = 0.0
+    if m.deep_hop_factor != 1.0:
+        total = deep_row_interior(v, interior_neighbour_sites(v, odd, nx, spl), site_word, m, rates, k_row, total)
     return total
 
 
@@ -601,7 +604,7 @@ def _tracer_lost(s, tracers):
 
 # ----------------------------------------------------------------------------- refreshing rates
 @kernel_inlined
-def _refresh_interior(v, j, odd_v, g, st, bulk_rates):
+def _refresh_interior(v, j, odd_v, g, st, m):
     """_refresh_around for a hop from j into the vacancy at v (now at j) whose whole reach is
     interior (see event_is_interior): the same rates, recomputed in the same way, with
     neighbours named by offsets."""
@@ -625,7 +628,7 @@ def _refresh_interior(v, j, odd_v, g, st, bulk_rates):
                 if stamp[k] != tag:
                     stamp[k] = tag
                     tot = _bulk_vacancy_rates_interior(n, odd if a < 0 else 1 - odd, site_word, nx, spl,
-                                                       bulk_rates, vac_rates, k)
+                                                       m, vac_rates, k)
                     _set_leaf(tree, cap, k, tot)
     for c in range(2):
         s = v if c == 0 else j
@@ -645,15 +648,15 @@ def _refresh_interior(v, j, odd_v, g, st, bulk_rates):
             for b in range(8):
                 if unseen == 0:
                     break
-                m = n + interior_offset(1 - odd, b, nx, spl)
-                if m == s or species_at(site_word, m) != VACANCY:
+                mv = n + interior_offset(1 - odd, b, nx, spl)
+                if mv == s or species_at(site_word, mv) != VACANCY:
                     continue
                 unseen -= 1
-                k = vacancy_index(site_word, site_vac, m)
+                k = vacancy_index(site_word, site_vac, mv)
                 if stamp[k] == tag:
                     continue
-                r = bulk_rate(bulk_key(m, site_word), n, site_word, bulk_rates)
-                _set_slot(vac_rates, tree, cap, k, opposite[b], r)
+                r = bulk_rate(bulk_key(mv, site_word), n, site_word, m.bulk_rates)
+                _set_slot(vac_rates, tree, cap, k, opposite[b], r * deep_hop_factor_interior(mv, n, site_word, m))
 
 
 @kernel_inlined
@@ -796,7 +799,7 @@ def _refresh_around(f0, f1, n_sites_changed, g, m, st):
                     if layer_kind[fn[1]] != LAYER_INTERFACE:
                         # the table directly: through vacancy_rates, a call with both groups,
                         # a bulk event cost 5 % more instructions (callgrind)
-                        tot = bulk_vacancy_rates(fn, site_word, nbr, nx, spl, bulk_rates, vac_rates, k)
+                        tot = bulk_vacancy_rates(fn, site_word, nbr, nx, spl, m, vac_rates, k)
                     else:
                         tot = vacancy_rates(fn, site_word, g, m, vac_rates, k)
                     _set_leaf(tree, cap, k, tot)
@@ -831,11 +834,14 @@ def _refresh_around(f0, f1, n_sites_changed, g, m, st):
                 d = opposite[b]
                 # kmc.rates.hop_rate_into, written out: as a call here it costs the general path
                 # 7-10 %, inlined the slab 6 % and 2 s of compilation
-                if layer_kind[neighbour_layer(fn, b, mv, nbr, spl)] != LAYER_INTERFACE:
+                lm = neighbour_layer(fn, b, mv, nbr, spl)
+                if layer_kind[lm] != LAYER_INTERFACE:
                     r = bulk_rate(bulk_key(mv, site_word), n, site_word, bulk_rates)
                 else:
                     fm = neighbour_frame(fn, b, mv, nbr, nx, ny, spl, n_layers, wrap_z)
                     r = interface_hop_rate(fm, neighbour_sites(fm, nbr, nx, spl), fn, x, site_word, g, m, False)
+                if m.deep_hop_factor != 1.0:
+                    r *= deep_hop_factor_at(mv, lm, n, fn[1], site_word, m)
                 _set_slot(vac_rates, tree, cap, k, d, r)
 
 
@@ -1192,7 +1198,7 @@ def run_chunk(g, m, st, contact, tally, tracers, drive, limits):
             if m.has_embedding:
                 _refresh_interior_embedding(v, f0[1] & 1, d, g, m, st)
             else:
-                _refresh_interior(v, j, f0[1] & 1, g, st, m.bulk_rates)
+                _refresh_interior(v, j, f0[1] & 1, g, st, m)
         elif n_changed:
             if m.has_embedding:
                 _refresh_around_embedding(f0, f1, n_changed, g, m, st)

@@ -137,15 +137,20 @@ class EnergyModel:
                         table[x - 1, d_host + 8, d_solute + 8, near] = self.hop_rate(dE, kra_eV(x, near, self.kra_eV))
         return table
 
-    def rate_model(self, n_layers: int, exit_per_s: float, layer_kind: np.ndarray) -> RateModel:
+    def rate_model(self, n_layers: int, exit_per_s: float, layer_kind: np.ndarray, deep_first_layer: int = 0,
+                   deep_hop_factor: float = 1.0, layer_neighbours: np.ndarray | None = None) -> RateModel:
         """What the compiled rate kernels read (kmc.rates.RateModel), with a fresh exp memo;
-        ``layer_kind`` from kmc.engine.layer_kinds(self.bulk_layers(n_layers))."""
+        ``layer_kind`` from kmc.engine.layer_kinds(self.bulk_layers(n_layers)); the deep box from
+        EventRates (deep_box) and the lattice's in-box neighbour count per layer."""
+        if layer_neighbours is None:
+            layer_neighbours = np.full(n_layers, 8, np.uint8)
         return RateModel(self.pair_eV, self.site_eV, float(self.l1_vacancy_pair_eV), self.kra_eV,
                          float(self.attempt_frequency_Hz), 1.0 / self.kT_eV, float(exit_per_s),
                          bulk_rate_lookup(self.bulk_rate_table()), layer_kind,
                          np.full(RATE_CACHE_SIZE, -1, np.int64), np.zeros(RATE_CACHE_SIZE, np.float64),
                          self.embed_eV, self.layer_class.astype(np.uint8), self.has_embedding,
-                         *bulk_embedding_by_word(self.embed_eV), np.zeros(0, np.float64))
+                         *bulk_embedding_by_word(self.embed_eV), np.zeros(0, np.float64),
+                         int(deep_first_layer), float(deep_hop_factor), np.asarray(layer_neighbours, np.uint8))
 
 
 def build_lattice(settings: Settings) -> Lattice:
@@ -242,6 +247,9 @@ class EventRates:
     solute_diffusivity_per_vacancy_A2_s: float = 0.0  # D_solute / c_v (kmc.electrode)
     sink_distance_A: float = math.inf
     electrode_depth_A: float = 0.0    # metal below the box (thickness minus the box's depth)
+    deep_first_layer: int = 0         # the deep box (deep_box): its first layer,
+    deep_hop_factor: float = 1.0      # the speed-up of a lone vacancy's hops in it (1: off),
+    boundary_sink_distance_A: float = math.inf  # and the rest of the way to the sinks, L'
 
 
 def creep_strain_rate_per_s(settings: Settings, stress_MPa: float) -> float:
@@ -315,6 +323,49 @@ def creep_closure_per_void_site_per_s(settings: Settings, lattice: Lattice, stre
             * width_A / lattice.layer_spacing_A)
 
 
+@dataclass(frozen=True)
+class DeepBox:
+    first_layer: int           # first layer below the interface region (where the energy is the bulk's)
+    hop_factor: float          # B: a lone vacancy's hops between deep layers run B times faster
+    sink_distance_A: float     # L': what the bottom boundary puts between the box and the sinks
+
+
+def deep_box(settings: Settings, lattice: Lattice, model: EnergyModel, accel: float) -> DeepBox:
+    """The box below its interface region, as the electrode it stands for (docs/validation.md,
+    "The deep box").
+
+    Vacancies reach the sinks at L below the box through the box's own deep layers and then the
+    bottom boundary (build_event_rates).  In the cell the deep layers, N = n_layers - k of them
+    below the interface region's last layer k - 1, add (N - 1) d to the path (d the layer
+    spacing; N - 1 hops between deep layers).  The boundary carries A, but if the box's hops do
+    not, their N - 1 layers weigh as A (N - 1) d in cell terms: 4.2 mm for a 12-cell box at
+    A = 1e6 against L = 100 um, so escape, and everything it controls, grew with the box depth.
+    So a lone vacancy's hops between deep layers run B times faster (a symmetric factor: detailed
+    balance and the equilibrium are untouched; voids keep physical rates, kmc.rates.deep_hop_factor),
+    their layers weigh A (N - 1) d / B, and the boundary takes the rest of the cell's path:
+        A (N - 1) d / B + L' = L + (N - 1) d.
+    ``run.deep_box_share`` s is the share of that path the deep layers take,
+    A (N - 1) d / B = s (L + (N - 1) d), so B = A (N - 1) d / (s (L + (N - 1) d)), at least 1
+    (then L' = L + (N - 1) d (1 - A), still > 0).  The escape path is L + (N - 1) d whatever the
+    box depth and s; s only moves the share of the vacancies' last stretch that is walked in the
+    box (cost ~ N^2 / s hops per escaping vacancy) and the deep box's vacancy fraction (a share s
+    of the drop to the sinks; results must not depend on it: docs/validation.md checks s = 0.5
+    against 0.1).  s = 0 is the rule before the deep box: B = 1 and L' = L."""
+    el = settings.electrode
+    sink_A = el.sink_distance_um * 1e4
+    table = np.flatnonzero(model.bulk_layers(lattice.n_layers))
+    share = settings.run.deep_box_share
+    slab = settings.lattice.geometry == "slab" and model.has_interface
+    if not slab or share == 0 or table.size == 0:
+        return DeepBox(lattice.n_layers if table.size == 0 else int(table[0]), 1.0, sink_A)
+    k = int(table[0])
+    deep_path_A = (lattice.n_layers - k - 1) * lattice.layer_spacing_A
+    if deep_path_A <= 0:
+        return DeepBox(k, 1.0, sink_A)
+    factor = max(1.0, accel * deep_path_A / (share * (sink_A + deep_path_A)))
+    return DeepBox(k, factor, sink_A + deep_path_A - accel * deep_path_A / factor)
+
+
 def build_event_rates(settings: Settings, lattice: Lattice, model: EnergyModel) -> EventRates:
     """The macroscopic rates.  The box (nanometres) stands for the interface region of an electrode
     whose macroscopic fluxes (stripping, creep, escape of vacancies to the sinks, exchange of metal
@@ -345,9 +396,11 @@ def build_event_rates(settings: Settings, lattice: Lattice, model: EnergyModel) 
     # Both rates carry A: escape to the sinks is one of the macroscopic fluxes.  The old rule (the
     # bare hop out, z Gamma, unaccelerated) put the sinks at the bottom of the box, i.e. at
     # L_box * A in cell terms (4.2 nm x 1e6 = 4.2 mm).
+    # With the deep box (deep_box) the box's deep layers take their share of L off the boundary.
     d_v = vacancy_diffusivity_A2_s(model, lattice)
     sink_A = el.sink_distance_um * 1e4
-    k_exit = accel * d_v / (lattice.layer_spacing_A * sink_A)
+    deep = deep_box(settings, lattice, model, accel)
+    k_exit = accel * d_v / (lattice.layer_spacing_A * deep.sink_distance_A)
     c_bulk = bnd.supersaturation * math.exp(-bnd.vacancy_formation_eV / model.kT_eV)
     exit_rate = k_exit if (slab and bnd.bottom in ("sink", "reservoir")) else 0.0
     create = k_exit * c_bulk * lattice.sites_per_layer if (slab and bnd.bottom == "reservoir") else 0.0
@@ -359,4 +412,6 @@ def build_event_rates(settings: Settings, lattice: Lattice, model: EnergyModel) 
                       solute_diffusivity_per_vacancy_A2_s=(solute_diffusivity_per_vacancy_A2_s(settings, model, lattice)
                                                            if slab else 0.0),
                       sink_distance_A=sink_A,
-                      electrode_depth_A=el.thickness_um * 1e4 - lattice.n_layers * lattice.layer_spacing_A)
+                      electrode_depth_A=el.thickness_um * 1e4 - lattice.n_layers * lattice.layer_spacing_A,
+                      deep_first_layer=deep.first_layer, deep_hop_factor=deep.hop_factor,
+                      boundary_sink_distance_A=deep.sink_distance_A)

@@ -61,10 +61,15 @@ N_CLASSES = 3
 #   loss_sum       per site, the sum over its 8 neighbours of embed_loss_eV (what they lose when an
 #                  atom leaves the site), kept in step by the engine (mutable, derived from the words:
 #                  kmc.engine.fill_loss_sums); empty without an embedding
+#   deep_first_layer, deep_hop_factor, layer_neighbours  the deep box (kmc.model.deep_box): a lone
+#                  vacancy's hops between layers >= deep_first_layer run deep_hop_factor times
+#                  faster (1.0: off); layer_neighbours (uint8 per layer) is how many first
+#                  neighbours a site of the layer has inside the box
 RateModel = namedtuple("RateModel", ["pair_eV", "site_eV", "l1_pair_eV", "kra_eV", "nu_Hz", "inv_kT",
                                      "exit_per_s", "bulk_rates", "layer_kind", "memo_key", "memo_val",
                                      "embed_eV", "layer_class", "has_embedding",
-                                     "embed_gain_by_word", "embed_loss_by_word", "loss_sum"])
+                                     "embed_gain_by_word", "embed_loss_by_word", "loss_sum",
+                                     "deep_first_layer", "deep_hop_factor", "layer_neighbours"])
 
 
 # ----------------------------------------------------------------------------- the rules
@@ -96,6 +101,97 @@ def fill_barriers_eV(species, near_solute, dE_eV, kra, out):
     for numpy code that needs the rules on many hops at once (validation scripts)."""
     for i in range(out.shape[0]):
         out[i] = barrier_eV(dE_eV[i], kra_eV(species[i], near_solute[i], kra))
+
+
+# ----------------------------------------------------------------------------- the deep box
+# Below the interface region (layers >= RateModel.deep_first_layer, where the energy is the
+# bulk's) the box stands for the electrode between the interface and the vacancy sinks, whose
+# vacancy transport is one of the macroscopic fluxes that run.acceleration speeds up.  A hop of a
+# lone vacancy there (no vacant first neighbour before or after the hop) runs deep_hop_factor
+# times faster (kmc.model.deep_box derives the factor and the matching sink distance).  The
+# factor is the same for a hop and its reverse (the vacancy is alone at both ends in either
+# direction: at v all in-box neighbours are metal, at j all but v), so detailed balance and the
+# equilibrium are untouched; clusters (voids) keep their physical hop rates.  Both conditions
+# read only the two ends' words, which the refresh reach already covers.
+@kernel_inlined
+def metal_neighbours(site_word, s):
+    """Number of first neighbours of s holding metal (host or solute), as stored in s's word."""
+    w = site_word[np.uint64(s)]
+    return np.int64(((w >> (COUNT_BITS * HOST)) & 15) + ((w >> (COUNT_BITS * SOLUTE)) & 15))
+
+
+@kernel_inlined
+def deep_hop_factor(lv, metal_v, lj, metal_j, m):
+    """Rate factor of the hop of the atom at j (layer lj, metal_j metal neighbours) into the
+    vacancy at v (layer lv, metal_v metal neighbours, the atom included)."""
+    if (lv >= m.deep_first_layer and lj >= m.deep_first_layer and metal_v == m.layer_neighbours[lv]
+            and metal_j == m.layer_neighbours[lj] - 1):
+        return m.deep_hop_factor
+    return 1.0
+
+
+@kernel_inlined
+def deep_hop_factor_at(v, lv, j, lj, site_word, m):
+    """deep_hop_factor for the hop of the atom at site j (layer lj) into the vacancy at v (lv)."""
+    if m.deep_hop_factor == 1.0:
+        return 1.0
+    return deep_hop_factor(lv, metal_neighbours(site_word, v), lj, metal_neighbours(site_word, j), m)
+
+
+@kernel_inlined
+def deep_row(fv, nv, site_word, nbr, spl, m, rates, k_row, total):
+    """Apply deep_hop_factor to the hop slots of the vacancy with frame fv (neighbours nv) just
+    written to rates[k_row]; returns the row's sum, added up again in slot order if a slot
+    changed (the rate kernels' order, so an unchanged row keeps its bits)."""
+    lv = fv[1]
+    if m.deep_hop_factor == 1.0 or lv < m.deep_first_layer:
+        return total
+    if metal_neighbours(site_word, fv[0]) != m.layer_neighbours[lv]:
+        return total
+    scaled = False
+    for d in range(8):
+        j = nv[d]
+        if j >= 0 and rates[k_row, d] != 0.0:
+            lj = neighbour_layer(fv, d, j, nbr, spl)
+            if lj >= m.deep_first_layer and metal_neighbours(site_word, j) == m.layer_neighbours[lj] - 1:
+                rates[k_row, d] *= m.deep_hop_factor
+                scaled = True
+    if not scaled:
+        return total
+    total = 0.0
+    for d in range(8):
+        total += rates[k_row, d]
+    return total + rates[k_row, EXIT_SLOT]
+
+
+@kernel_inlined
+def deep_row_interior(v, nv, site_word, m, rates, k_row, total):
+    """deep_row for a vacancy of the engine's interior fast path (kmc.engine.layer_kinds: every
+    layer within its reach follows the bulk rule, so both ends of each hop are deep and have 8
+    neighbours in the box)."""
+    if m.deep_hop_factor == 1.0 or metal_neighbours(site_word, v) != 8:
+        return total
+    scaled = False
+    for d in range(8):
+        if rates[k_row, d] != 0.0 and metal_neighbours(site_word, nv[d]) == 7:
+            rates[k_row, d] *= m.deep_hop_factor
+            scaled = True
+    if not scaled:
+        return total
+    total = 0.0
+    for d in range(8):
+        total += rates[k_row, d]
+    return total + rates[k_row, EXIT_SLOT]
+
+
+@kernel_inlined
+def deep_hop_factor_interior(v, j, site_word, m):
+    """deep_hop_factor for a hop of the interior fast path (see deep_row_interior)."""
+    if m.deep_hop_factor == 1.0:
+        return 1.0
+    if metal_neighbours(site_word, v) == 8 and metal_neighbours(site_word, j) == 7:
+        return m.deep_hop_factor
+    return 1.0
 
 
 RATE_CACHE_SIZE = 4096  # direct-mapped memo of exp(-Ea/kT): a run sees only a few hundred Ea values
@@ -163,7 +259,7 @@ def bulk_rate(v_key, j, site_word, bulk_rates):
 
 
 @kernel_inlined
-def bulk_vacancy_rates(fv, site_word, nbr, nx, spl, bulk_rates, rates, k_row):
+def bulk_vacancy_rates(fv, site_word, nbr, nx, spl, m, rates, k_row):
     """All 8 hop rates of a vacancy (frame fv) deep in the bulk (table lookups only); returns
     their sum.  Inlined: as a call from the engine's refresh it cost a bulk event 2 % more
     instructions (callgrind)."""
@@ -172,10 +268,12 @@ def bulk_vacancy_rates(fv, site_word, nbr, nx, spl, bulk_rates, rates, k_row):
     v_key = bulk_key(v, site_word)
     for d in range(8):
         j = neighbour(fv, d, nbr, nx, spl)
-        r = bulk_rate(v_key, j, site_word, bulk_rates) if j >= 0 else 0.0
+        r = bulk_rate(v_key, j, site_word, m.bulk_rates) if j >= 0 else 0.0
         rates[k_row, d] = r
         total += r
     rates[k_row, EXIT_SLOT] = 0.0
+    if m.deep_hop_factor != 1.0:
+        total = deep_row(fv, neighbour_sites(fv, nbr, nx, spl), site_word, nbr, spl, m, rates, k_row, total)
     return total
 
 
@@ -281,15 +379,22 @@ def _bulk_embedding_row(v, nv, site_word, m, rates, k_row):
 @kernel_inlined
 def bulk_embedding_vacancy_rates(fv, site_word, g, m, rates, k_row):
     """vacancy_rates for a vacancy (frame fv) in a bulk-class layer, with an embedding."""
-    return _bulk_embedding_row(fv[0], neighbour_sites(fv, g.neighbours, g.nx, g.sites_per_layer),
-                               site_word, m, rates, k_row)
+    nv = neighbour_sites(fv, g.neighbours, g.nx, g.sites_per_layer)
+    total = _bulk_embedding_row(fv[0], nv, site_word, m, rates, k_row)
+    if m.deep_hop_factor != 1.0:
+        total = deep_row(fv, nv, site_word, g.neighbours, g.sites_per_layer, m, rates, k_row, total)
+    return total
 
 
 @kernel_inlined
 def bulk_embedding_vacancy_rates_interior(v, odd, site_word, nx, spl, m, rates, k_row):
     """bulk_embedding_vacancy_rates for a [001] vacancy at v on a layer of parity odd whose
     neighbours two steps out do not wrap (fixed offsets)."""
-    return _bulk_embedding_row(v, interior_neighbour_sites(v, odd, nx, spl), site_word, m, rates, k_row)
+    nv = interior_neighbour_sites(v, odd, nx, spl)
+    total = _bulk_embedding_row(v, nv, site_word, m, rates, k_row)
+    if m.deep_hop_factor != 1.0:
+        total = deep_row_interior(v, nv, site_word, m, rates, k_row, total)
+    return total
 
 
 @kernel_inlined
@@ -299,8 +404,9 @@ def bulk_embedding_rate_into_interior(n, odd_n, b, site_word, nx, spl, m):
     u = n + interior_offset(odd_n, b, nx, spl)
     gain_u = embed_gain_sum(site_word, interior_neighbour_sites(u, 1 - odd_n, nx, spl), m)
     w_n = site_word[np.uint64(n)]
-    return bulk_embedding_hop_rate(np.int64((w_n >> SPECIES_SHIFT) & SPECIES_MASK), site_word[np.uint64(u)], w_n,
-                                   gain_u, m.loss_sum[np.uint64(n)], m)
+    return (bulk_embedding_hop_rate(np.int64((w_n >> SPECIES_SHIFT) & SPECIES_MASK), site_word[np.uint64(u)], w_n,
+                                    gain_u, m.loss_sum[np.uint64(n)], m)
+            * deep_hop_factor_interior(u, n, site_word, m))
 
 
 # ----------------------------------------------------------------------------- near the interface
@@ -312,13 +418,6 @@ def _l1_vacant_pairs(s, site_word, l1_second):
         if q >= 0 and species_at(site_word, q) == VACANCY:
             n += 1
     return n
-
-
-@kernel_inlined
-def metal_neighbours(site_word, s):
-    """Number of first neighbours of s holding metal (host or solute), as stored in s's word."""
-    w = site_word[np.uint64(s)]
-    return np.int64(((w >> (COUNT_BITS * HOST)) & 15) + ((w >> (COUNT_BITS * SOLUTE)) & 15))
 
 
 @kernel_inlined
@@ -406,7 +505,10 @@ def _bond_interface_vacancy_rates(fv, site_word, g, m, rates, k_row):
         total += r
     r = m.exit_per_s if lv == g.n_layers - 1 else 0.0
     rates[k_row, EXIT_SLOT] = r
-    return total + r
+    total += r
+    if m.deep_hop_factor != 1.0:
+        total = deep_row(fv, nv, site_word, nbr, spl, m, rates, k_row, total)
+    return total
 
 
 @kernel_inlined
@@ -477,7 +579,10 @@ def _embedding_interface_vacancy_rates(fv, site_word, g, m, rates, k_row):
         total += r
     r = m.exit_per_s if lv == g.n_layers - 1 else 0.0
     rates[k_row, EXIT_SLOT] = r
-    return total + r
+    total += r
+    if m.deep_hop_factor != 1.0:
+        total = deep_row(fv, nv, site_word, nbr, spl, m, rates, k_row, total)
+    return total
 
 
 @kernel
@@ -490,7 +595,7 @@ def vacancy_rates(fv, site_word, g, m, rates, k_row):
     if m.layer_kind[fv[1]] != LAYER_INTERFACE:
         if m.has_embedding:
             return bulk_embedding_vacancy_rates(fv, site_word, g, m, rates, k_row)
-        return bulk_vacancy_rates(fv, site_word, g.neighbours, g.nx, g.sites_per_layer, m.bulk_rates, rates, k_row)
+        return bulk_vacancy_rates(fv, site_word, g.neighbours, g.nx, g.sites_per_layer, m, rates, k_row)
     if m.has_embedding:
         return _embedding_interface_vacancy_rates(fv, site_word, g, m, rates, k_row)
     return _bond_interface_vacancy_rates(fv, site_word, g, m, rates, k_row)
@@ -500,14 +605,18 @@ def vacancy_rates(fv, site_word, g, m, rates, k_row):
 def hop_rate_into(fn, b, mv, x, site_word, g, m):
     """Rate of atom x at the site with frame fn hopping into the vacancy mv, its neighbour in slot b."""
     nbr, nx, spl = g.neighbours, g.nx, g.sites_per_layer
-    bulk = m.layer_kind[neighbour_layer(fn, b, mv, nbr, spl)] != LAYER_INTERFACE
+    lm = neighbour_layer(fn, b, mv, nbr, spl)
+    bulk = m.layer_kind[lm] != LAYER_INTERFACE
     if bulk and not m.has_embedding:
-        return bulk_rate(bulk_key(mv, site_word), fn[0], site_word, m.bulk_rates)
-    fm = neighbour_frame(fn, b, mv, nbr, nx, g.ny, spl, g.n_layers, g.wrap_z)
-    if bulk:
-        return bulk_embedding_hop_rate(x, site_word[np.uint64(mv)], site_word[np.uint64(fn[0])],
-                                       embed_gain_sum(site_word, neighbour_sites(fm, nbr, nx, spl), m),
-                                       m.loss_sum[np.uint64(fn[0])], m)
-    if m.has_embedding:
-        return interface_hop_rate(fm, neighbour_sites(fm, nbr, nx, spl), fn, x, site_word, g, m, True)
-    return interface_hop_rate(fm, neighbour_sites(fm, nbr, nx, spl), fn, x, site_word, g, m, False)
+        r = bulk_rate(bulk_key(mv, site_word), fn[0], site_word, m.bulk_rates)
+    else:
+        fm = neighbour_frame(fn, b, mv, nbr, nx, g.ny, spl, g.n_layers, g.wrap_z)
+        if bulk:
+            r = bulk_embedding_hop_rate(x, site_word[np.uint64(mv)], site_word[np.uint64(fn[0])],
+                                        embed_gain_sum(site_word, neighbour_sites(fm, nbr, nx, spl), m),
+                                        m.loss_sum[np.uint64(fn[0])], m)
+        elif m.has_embedding:
+            r = interface_hop_rate(fm, neighbour_sites(fm, nbr, nx, spl), fn, x, site_word, g, m, True)
+        else:
+            r = interface_hop_rate(fm, neighbour_sites(fm, nbr, nx, spl), fn, x, site_word, g, m, False)
+    return r * deep_hop_factor_at(mv, lm, fn[0], fn[1], site_word, m)

@@ -75,6 +75,17 @@ class Lattice:
         return Geometry(table, nx, ny, self.sites_per_layer, self.n_layers, self.periodic_z,
                         self.opposite_slot, self.l1_second_neighbors, reach)
 
+    def neighbours_per_layer(self) -> np.ndarray:
+        """uint8 per layer: how many first neighbours a site of the layer has inside the box (8,
+        fewer in a slab's first and last layers; the same for every site of a layer)."""
+        counts = np.empty(self.n_layers, np.uint8)
+        for layer in range(self.n_layers):
+            rows = self.neighbors_of_layers(layer, layer + 1)
+            n = (rows >= 0).sum(axis=1)
+            assert (n == n[0]).all()
+            counts[layer] = n[0]
+        return counts
+
     @property
     def positions_A(self) -> np.ndarray:
         return self.positions_of_layers(0, self.n_layers)

@@ -37,19 +37,33 @@ def bottom_integral(sim):
     return float(sim.layer_vacancy_time[-1] + sim.layer_vacancies[-1] * (sim.time_s - sim.layer_last_time[-1]))
 
 
-def test_exit_rate_is_the_quasi_static_escape_to_the_sinks(li_params):
-    """k = A D_v / (d L) with D_v = nu exp(-E_kra/kT) a^2, and entries k c_eq S per bottom site,
-    computed here from the parameter file alone."""
-    for accel, sink_um in ((1e6, 100.0), (3e4, 7.0)):
+@pytest.mark.parametrize("share", [0.0, 0.5, 0.1])
+def test_exit_rate_is_the_quasi_static_escape_to_the_sinks(li_params, share):
+    """k = A D_v / (d L') with D_v = nu exp(-E_kra/kT) a^2, and entries k c_eq S per bottom site,
+    computed here from the parameter file alone.  L' is what the deep box leaves to the boundary:
+    its N - 1 hops (N layers from the first bulk layer, L4, down) weigh A (N - 1) d / B in cell
+    terms, and with them L' must make the cell's path L + (N - 1) d, for every box depth."""
+    for accel, sink_um, depth in ((1e6, 100.0, 12), (1e6, 100.0, 24), (3e4, 7.0, 12), (1e3, 100.0, 12)):
         cfg = load_config(li_params, [f"run.acceleration={accel}", f"electrode.sink_distance_um={sink_um}",
-                                      "boundary.supersaturation=10"])
+                                      "boundary.supersaturation=10", f"run.deep_box_share={share}",
+                                      f"lattice.cells=[6,6,{depth}]"])
         sim = Simulation(cfg)
         kin = cfg.kinetics
         a = cfg.lattice.lattice_constant_A
+        d = a / 2
         kT = units.kT_eV(cfg.conditions.temperature_K)
         d_v = kin.attempt_frequency_Hz * math.exp(-kin.kra_host_eV / kT) * a * a      # A^2/s
         assert d_v * 1e-16 == pytest.approx(1.45e-3, rel=0.01)   # PHYSICS.md 4b: ~1.5-1.8e-3 cm^2/s
-        k = accel * d_v / ((a / 2) * sink_um * 1e4)
+        sink_A = sink_um * 1e4
+        deep_A = (2 * depth - 3 - 1) * d      # layers L4 .. L(2 depth): 2 depth - 3 of them
+        b = sim.rates.deep_hop_factor
+        assert sim.rates.deep_first_layer == 3
+        if share == 0:
+            assert b == 1.0 and sim.rates.boundary_sink_distance_A == sink_A
+        else:
+            assert accel * deep_A / b == pytest.approx(min(share * (sink_A + deep_A), accel * deep_A), rel=1e-12)
+            assert accel * deep_A / b + sim.rates.boundary_sink_distance_A == pytest.approx(sink_A + deep_A, rel=1e-12)
+        k = accel * d_v / (d * sim.rates.boundary_sink_distance_A)
         assert sim.rates.exit_per_bottom_vacancy_per_s == pytest.approx(k, rel=1e-12)
         c_eq = math.exp(-cfg.boundary.vacancy_formation_eV / kT)
         assert sim.rates.create_total_per_s == pytest.approx(k * 10 * c_eq * sim.lattice.sites_per_layer, rel=1e-12)
@@ -161,6 +175,8 @@ def test_solute_diffusivity_is_the_models_own(limg_params):
     ("electrode.sink_distance_um=200", "electrode.sink_distance_um"),    # beyond the 100 um thickness
     ("electrode.thickness_um=0.002", "electrode.thickness_um"),         # shallower than the 4.2 nm box
     ("electrode.depth_um=3", "electrode.depth_um"),
+    ("run.deep_box_share=1", "run.deep_box_share"),
+    ("run.deep_box_share=-0.5", "run.deep_box_share"),
 ])
 def test_bad_electrode_keys_are_refused(li_params, override, culprit, tmp_path):
     with pytest.raises(ConfigError) as err:

@@ -14,8 +14,20 @@ from lattices import neighbours
 from conftest import PARAMS
 
 
+def deep_factor(sim, occ, nbr, v, j):
+    """The deep box's factor of the hop j -> v (kmc.model.deep_box), from the occupancy: both ends
+    in the deep layers and no vacancy next to either end but the hopping one."""
+    deep = sim.rates.deep_first_layer
+    spl = sim.lattice.sites_per_layer
+    if v // spl < deep or j // spl < deep:
+        return 1.0
+    others = [n for end in (v, j) for n in nbr[end] if n >= 0 and n not in (v, j)]
+    return 1.0 if any(occ[n] == VACANCY for n in others) else sim.rates.deep_hop_factor
+
+
 def reference_rates(sim):
-    """Every vacancy's 9 slot rates from total-energy differences (no engine code involved)."""
+    """Every vacancy's 9 slot rates from total-energy differences (no engine code involved), the
+    deep box's factor included."""
     lat, model = sim.lattice, sim.model
     occ = sim.occupancy.copy()
     nbr = lat.neighbors
@@ -33,7 +45,7 @@ def reference_rates(sim):
             dE = model.total_energy(occ, lat) - e0
             occ[v], occ[j] = VACANCY, x
             near = any(occ[n] == SOLUTE for end, other in ((v, j), (j, v)) for n in nbr[end] if n >= 0 and n != other)
-            row[d] = model.hop_rate(dE, rates.kra_eV(x, near, model.kra_eV))
+            row[d] = model.hop_rate(dE, rates.kra_eV(x, near, model.kra_eV)) * deep_factor(sim, occ, nbr, v, j)
         if v // lat.sites_per_layer == lat.n_layers - 1:
             row[rates.EXIT_SLOT] = sim.rates.exit_per_bottom_vacancy_per_s
         out[k] = row
@@ -88,6 +100,10 @@ CASES = {
     "limg_slab_interior": ["lattice.cells=[7,7,8]", "composition.solute_fraction=0.1",
                            "composition.vacancy_fraction=0.05", "conditions.stack_pressure_MPa=20",
                            "run.acceleration=1e9"],
+    # lone vacancies below the interface region: the deep box's factor (kmc.model.deep_box, ~280)
+    "limg_slab_deep_box": ["lattice.cells=[4,4,6]", "composition.solute_fraction=0.1",
+                           "composition.vacancy_fraction=0.02", "conditions.stack_pressure_MPa=20",
+                           "run.acceleration=1e7"],
     "limg_deep_slab_reservoir": ["lattice.cells=[3,3,5]", "composition.solute_fraction=0.15",
                                  "composition.vacancy_fraction=0.1", "boundary.bottom='reservoir'",
                                  "boundary.supersaturation=1e6"],
@@ -120,15 +136,19 @@ def test_rates_equal_reference_before_and_after_events(case, form):
     assert_rates_match(sim)
 
 
+@pytest.mark.parametrize("case", ["limg_slab_001", "limg_slab_deep_box"])
 @pytest.mark.parametrize("form", sorted(FORMS))
-def test_rates_equal_reference_after_every_event_at_the_interface(form):
+def test_rates_equal_reference_after_every_event_at_the_interface(form, case):
     """Checked after every single event of a small Li-Mg slab (the test above checks every 1500
     events, by which time most stale rates have been overwritten by later refreshes): a change
     at an L1 site alters the vacancy-pair term of hops into or out of its L1 second neighbours,
     which the refresh must redo even where they lie outside the two-step shell; with the
     embedding term, a change alters the hops of every vacancy within two steps and of every
-    atom two steps away (three steps of reach)."""
-    sim = Simulation(form_config(form, CASES["limg_slab_001"]))
+    atom two steps away (three steps of reach).  The deep-box case has lone vacancies below the
+    interface region, whose factor depends on the vacancy counts around both ends of a hop."""
+    sim = Simulation(form_config(form, CASES[case]))
+    if case == "limg_slab_deep_box":
+        assert sim.rates.deep_hop_factor > 100
     for _ in range(400):
         sim.step(1)
         assert_rates_match(sim)
