@@ -12,9 +12,11 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks" / "validation"))
 import segregation  # noqa: E402
+import solute_swaps  # noqa: E402
 import wetting  # noqa: E402
 from common import simulation_with_occupancy  # noqa: E402
 
+from kmc import engine  # noqa: E402
 from kmc.config import load_config  # noqa: E402
 from kmc.species import HOST, SOLUTE, VACANCY  # noqa: E402
 from kmc.simulation import Simulation  # noqa: E402
@@ -145,6 +147,164 @@ def test_interface_void_shape_follows_young_angle():
     assert dry.ratio - li.ratio > 4 * math.hypot(dry.ratio_sem, li.ratio_sem)
     assert li.ratio > wet.ratio
     assert abs(li.theta_apparent - li.theta_model) < 10
+
+
+SWAP_BOX = wetting.CLOSED   # closed slab, no drive, 450 K
+
+
+def _swap_start(params, cells=(5, 5, 3), l1_mg=6, seed=7):
+    """A closed Li-Mg slab with a small void under L1 and Mg on random L1 sites (and a few deeper)."""
+    settings = load_config(params, [*SWAP_BOX, f"lattice.cells={list(cells)}", f"run.seed={seed}"])
+    lat = Simulation(settings).lattice
+    spl = lat.sites_per_layer
+    occ = np.full(lat.n_sites, HOST, np.int8)
+    occ[[0, 1, cells[0], spl, spl + 1, 2 * spl]] = VACANCY    # a void at the interface
+    rng = np.random.default_rng(seed)
+    free = np.flatnonzero(occ[:spl] == HOST)
+    occ[rng.choice(free, l1_mg, replace=False)] = SOLUTE
+    occ[rng.choice(np.arange(3 * spl, lat.n_sites), 3, replace=False)] = SOLUTE
+    return settings, occ
+
+
+def test_swap_energy_change_equals_the_total_energy_difference(limg_params):
+    """Metropolis swaps (benchmarks/validation/solute_swaps.py) accept on the model's own energy:
+    the local difference must equal the difference of EnergyModel.total_energy, for random
+    configurations (vacancies and Mg anywhere, L1 and bottom layer included) and for pairs that
+    are first neighbours of each other."""
+    settings = load_config(limg_params, [*SWAP_BOX, "lattice.cells=[3,3,3]"])
+    sim = Simulation(settings)
+    lat, model = sim.lattice, sim.model
+    nbr, layer = lat.neighbors, lat.layer
+    rng = np.random.default_rng(3)
+    checked, neighbours, interface = 0, 0, 0
+    for _ in range(30):
+        occ = rng.choice(np.array([VACANCY, HOST, SOLUTE], np.int8), lat.n_sites, p=[0.15, 0.6, 0.25])
+        e0 = model.total_energy(occ, lat)
+        sol, host = np.flatnonzero(occ == SOLUTE), np.flatnonzero(occ == HOST)
+        pairs = [(int(rng.choice(sol)), int(rng.choice(host))) for _ in range(6)]
+        pairs += [(int(i), int(j)) for i in sol[:8] for j in nbr[i] if j >= 0 and occ[j] == HOST][:4]
+        for i, j in pairs:
+            before = occ.copy()
+            dE = solute_swaps.swap_energy_change(model, layer, nbr, occ, i, j)
+            assert np.array_equal(occ, before)
+            occ[i], occ[j] = HOST, SOLUTE
+            assert dE == pytest.approx(model.total_energy(occ, lat) - e0, abs=1e-9)
+            occ[:] = before
+            checked += 1
+            neighbours += j in nbr[i]
+            interface += layer[i] == 0 or layer[j] == 0
+    print(f"{checked} swaps, {neighbours} between first neighbours, {interface} touching L1")
+    assert neighbours >= 20 and interface >= 20
+    with pytest.raises(ValueError):
+        solute_swaps.swap_energy_change(model, layer, nbr, occ, int(sol[0]), int(np.flatnonzero(occ == VACANCY)[0]))
+
+
+def test_swaps_sample_the_boltzmann_distribution(limg_params):
+    """Symmetric proposals + Metropolis keep the canonical distribution: two Mg exchanged over L1
+    and L2 next to a fixed void (450 K; the L1 Mg preference moderated to 0.05 eV so that every
+    site counts) visit each site as often as the exact Boltzmann average over all 2-Mg
+    placements says, within 0.02.  The same average at twice kT, or without the energy
+    (uniform), differs by more than 0.05 on some site, so a wrong acceptance rule fails."""
+    settings = load_config(limg_params, [*SWAP_BOX, "lattice.cells=[3,3,2]",
+                                         "energy.electrolyte_repulsion_solute_eV=0.660171"])
+    sim = Simulation(settings)
+    lat, model = sim.lattice, sim.model
+    pool = np.arange(2 * lat.sites_per_layer)
+    base = np.full(lat.n_sites, HOST, np.int8)
+    base[[0, 9, 10]] = VACANCY
+    free = [s for s in pool if base[s] == HOST]
+    e, occupied = [], []
+    for pair in itertools.combinations(free, 2):
+        occ = base.copy()
+        occ[list(pair)] = SOLUTE
+        e.append(model.total_energy(occ, lat))
+        occupied.append(np.isin(pool, pair))
+    e, occupied = np.array(e) - min(e), np.array(occupied)
+
+    def average(beta):
+        w = np.exp(-beta * e)
+        return (w[:, None] * occupied).sum(axis=0) / w.sum()
+
+    exact = average(1 / model.kT_eV)
+    assert np.abs(exact - average(0.5 / model.kT_eV)).max() > 0.05
+    assert np.abs(exact - average(0.0)).max() > 0.05
+    occ = base.copy()
+    occ[free[:2]] = SOLUTE
+    rng = np.random.default_rng(11)
+    visits = np.zeros(pool.size)
+    n = 30_000
+    for _ in range(n):
+        solute_swaps.metropolis_swaps(model, lat.layer, lat.neighbors, occ, pool, 1, rng)
+        visits += occ[pool] == SOLUTE
+    print("Mg per site, swaps:", np.round(visits / n, 3), "\nexact:", np.round(exact, 3))
+    np.testing.assert_allclose(visits / n, exact, atol=0.02)
+
+
+def test_swaps_conserve_the_solute_and_touch_only_the_set(limg_params):
+    """A swap exchanges a solute and a host atom of the set: the set's solute count, every
+    vacancy and every site outside the set stay as they were."""
+    settings, occ = _swap_start(limg_params)
+    sim = Simulation(settings, occupancy=occ)
+    spl = sim.lattice.sites_per_layer
+    before = occ.copy()
+    accepted = solute_swaps.metropolis_swaps(sim.model, sim.lattice.layer, sim.lattice.neighbors, occ,
+                                             np.arange(spl), 500, np.random.default_rng(5))
+    assert accepted > 50
+    assert np.count_nonzero(occ[:spl] == SOLUTE) == np.count_nonzero(before[:spl] == SOLUTE)
+    assert np.array_equal(occ[spl:], before[spl:])
+    assert np.array_equal(occ == VACANCY, before == VACANCY)
+    assert not np.array_equal(occ, before)
+
+
+def test_swap_chain_rebuilds_a_consistent_state(limg_params):
+    """After accepted swaps the chain's Simulation holds the swapped occupancy with every derived
+    array rebuilt: site words, rates and sum tree equal total-energy differences
+    (test_engine.assert_rates_match), the embedding loss sums and L1 contact counts equal those
+    of a fresh Simulation of that occupancy, the engine RNG, clock and event count carry on; and
+    the same after more kMC events.  The box's solute count is conserved throughout."""
+    from test_engine import assert_rates_match
+    settings, occ = _swap_start(limg_params, cells=(6, 6, 4))
+    chain = solute_swaps.SwapChain(Simulation(settings, occupancy=occ), np.arange(36), 200, 3000, seed=1)
+    n_solute = np.count_nonzero(occ == SOLUTE)
+    chain.step(6000)
+    old = chain.sim
+    rng, clock, events = old.rng.copy(), old.clock.copy(), old.events
+    expected = old.occupancy
+    solute_swaps.metropolis_swaps(old.model, old.lattice.layer, old.lattice.neighbors, expected, np.arange(36),
+                                  200, _copy_rng(chain.rng))   # what the chain's next round must do
+    chain.swap()
+    sim = chain.sim
+    assert chain.accepted > 0 and sim is not old
+    assert np.array_equal(sim.occupancy, expected) and not np.array_equal(expected, old.occupancy)
+    assert np.array_equal(sim.rng, rng) and np.array_equal(sim.clock, clock) and sim.events == events
+    for state in ("after the swaps", "after more events"):
+        fresh = Simulation(settings, occupancy=sim.occupancy)
+        assert_rates_match(sim)
+        assert sim.embed_loss_sum.size and np.allclose(sim.embed_loss_sum, fresh.embed_loss_sum, rtol=0, atol=1e-12)
+        assert sim.ints[engine.I_NL1_SOLUTE] == fresh.ints[engine.I_NL1_SOLUTE]
+        assert sim.ints[engine.I_NL1_HOST] == fresh.ints[engine.I_NL1_HOST]
+        assert np.count_nonzero(sim.occupancy == SOLUTE) == n_solute, state
+        sim.step(3000)
+    print(f"{chain.proposed} swaps proposed, acceptance {chain.acceptance:.2f}, {chain.rebuilds} rebuilds")
+
+
+def _copy_rng(gen):
+    copy = np.random.Generator(np.random.PCG64())
+    copy.bit_generator.state = gen.bit_generator.state
+    return copy
+
+
+def test_swap_chain_without_solute_is_the_plain_kmc(li_params):
+    """Pure Li (the wetting script's Li and calibration cases): the chain proposes nothing and
+    its trajectory is bit for bit that of Simulation.step."""
+    settings, occ = _swap_start(li_params, l1_mg=0)
+    occ[occ == SOLUTE] = HOST
+    plain = Simulation(settings, occupancy=occ)
+    chain = solute_swaps.SwapChain(Simulation(settings, occupancy=occ), np.arange(25), 200, 1000, seed=1)
+    plain.step(5000)
+    chain.step(5000)
+    assert chain.proposed == 0 and chain.rebuilds == 0 and chain.sim.events == 5000
+    assert np.array_equal(plain.occupancy, chain.sim.occupancy) and np.array_equal(plain.rng, chain.sim.rng)
 
 
 def test_stripping_checks_name_the_sweeps_they_need(tmp_path, monkeypatch, capsys):
