@@ -350,13 +350,16 @@ def deep_box(settings: Settings, lattice: Lattice, model: EnergyModel, accel: fl
     box depth and s; s only moves the share of the vacancies' last stretch that is walked in the
     box (cost ~ N^2 / s hops per escaping vacancy) and the deep box's vacancy fraction (a share s
     of the drop to the sinks; results must not depend on it: docs/validation.md checks s = 0.5
-    against 0.1).  s = 0 is the rule before the deep box: B = 1 and L' = L."""
+    against 0.1).  s = 0 is the rule before the deep box: B = 1 and L' = L; so is a closed bottom."""
     el = settings.electrode
     sink_A = el.sink_distance_um * 1e4
     table = np.flatnonzero(model.bulk_layers(lattice.n_layers))
     share = settings.run.deep_box_share
-    slab = settings.lattice.geometry == "slab" and model.has_interface
-    if not slab or share == 0 or table.size == 0:
+    # Only where there are sinks to reach: a closed bottom (wetting, segregation checks) keeps
+    # physical hops everywhere.
+    open_slab = (settings.lattice.geometry == "slab" and model.has_interface
+                 and settings.boundary.bottom in ("sink", "reservoir"))
+    if not open_slab or share == 0 or table.size == 0:
         return DeepBox(lattice.n_layers if table.size == 0 else int(table[0]), 1.0, sink_A)
     k = int(table[0])
     deep_path_A = (lattice.n_layers - k - 1) * lattice.layer_spacing_A

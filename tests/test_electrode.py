@@ -37,6 +37,14 @@ def bottom_integral(sim):
     return float(sim.layer_vacancy_time[-1] + sim.layer_vacancies[-1] * (sim.time_s - sim.layer_last_time[-1]))
 
 
+def test_deep_box_only_where_there_are_sinks(li_params):
+    """A closed bottom or a periodic bulk box has no path to sinks: hops keep their physical rates."""
+    assert Simulation(load_config(li_params, ["boundary.bottom='reservoir'"])).rates.deep_hop_factor > 1
+    for over in (["boundary.bottom='closed'"], ["lattice.geometry='bulk'", "lattice.cells=[4,4,4]", "run.max_events=1"]):
+        rates = Simulation(load_config(li_params, over)).rates
+        assert rates.deep_hop_factor == 1.0
+
+
 @pytest.mark.parametrize("share", [0.0, 0.5, 0.1])
 def test_exit_rate_is_the_quasi_static_escape_to_the_sinks(li_params, share):
     """k = A D_v / (d L') with D_v = nu exp(-E_kra/kT) a^2, and entries k c_eq S per bottom site,
