@@ -2,10 +2,10 @@
 physical distance (kmc/electrode.py) and the deep box (kmc.model.deep_box).  Pure Li, default
 conditions (0.2 MPa, 0.5 mA/cm2), a 12 x 12 cell interface, 12 vs 24 cells deep, seeds 1-4, at
 acceleration 1e6 and 1e5, each stripped to the same charge, for each run.deep_box_share given
-(0: the deep box off).  Prints mean +- standard error of the 4 replicas and writes a JSON file.
+(0: the deep box off).  Prints mean +- standard error over the replicas and writes a JSON file.
 
     python benchmarks/validation/electrode_box_depth.py [--monolayers 3] [--shares 0.5,0.1,0]
-        [--jobs 2] [--out runs/h18/box_depth.json]
+        [--jobs 2] [--seeds 1-4] [--out runs/h18/box_depth.json]
 """
 import argparse
 import concurrent.futures
@@ -54,20 +54,21 @@ def main():
     ap.add_argument("--accels", default="1e6,1e5")
     ap.add_argument("--shares", default="0.5", help="run.deep_box_share values, comma-separated (0: off)")
     ap.add_argument("--jobs", type=int, default=1, help="runs in parallel (processes)")
+    ap.add_argument("--seeds", default="1-4", help="first-last seed (replicas)")
     ap.add_argument("--out", default=str(ROOT / "runs" / "h18" / "box_depth.json"))
     a = ap.parse_args()
     folder = Path(a.out).parent
     folder.mkdir(parents=True, exist_ok=True)
     jobs = [(a.params, depth, float(accel), seed, a.monolayers, folder, a.width, float(share))
             for share in a.shares.split(",") for accel in a.accels.split(",") for depth in (12, 24)
-            for seed in (1, 2, 3, 4)]
+            for seed in range(int(a.seeds.split("-")[0]), int(a.seeds.split("-")[-1]) + 1)]
     rows = []
     with concurrent.futures.ProcessPoolExecutor(a.jobs) as pool:
         for r in pool.map(one, *zip(*jobs)):
             rows.append(r)
             print(json.dumps(r), flush=True)
             Path(a.out).write_text(json.dumps(rows, indent=1))
-    print("share  accel depth  B  contact(mean+-se)  interface voids  vacancies  exits/stripped  wall s (4 runs)")
+    print("share  accel depth  B  contact(mean+-se)  interface voids  vacancies  exits/stripped  wall s (all runs)")
     for share in sorted({r["share"] for r in rows}, reverse=True):
         for accel in sorted({r["accel"] for r in rows}, reverse=True):
             for depth in (12, 24):
