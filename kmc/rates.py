@@ -139,14 +139,21 @@ def deep_hop_factor_at(v, lv, j, lj, site_word, m):
 
 
 @kernel_inlined
+def _row_total(rates, k_row):
+    """A rate row's sum in slot order (the rate kernels' order, so an unchanged row keeps its bits)."""
+    total = 0.0
+    for d in range(8):
+        total += rates[k_row, d]
+    return total + rates[k_row, EXIT_SLOT]
+
+
+@kernel_inlined
 def deep_row(fv, nv, site_word, nbr, spl, m, rates, k_row, total):
     """Apply deep_hop_factor to the hop slots of the vacancy with frame fv (neighbours nv) just
-    written to rates[k_row]; returns the row's sum, added up again in slot order if a slot
-    changed (the rate kernels' order, so an unchanged row keeps its bits)."""
+    written to rates[k_row] (callers test m.deep_hop_factor != 1.0 first); returns the row's sum,
+    added up again if a slot changed."""
     lv = fv[1]
-    if m.deep_hop_factor == 1.0 or lv < m.deep_first_layer:
-        return total
-    if metal_neighbours(site_word, fv[0]) != m.layer_neighbours[lv]:
+    if lv < m.deep_first_layer or metal_neighbours(site_word, fv[0]) != m.layer_neighbours[lv]:
         return total
     scaled = False
     for d in range(8):
@@ -156,12 +163,7 @@ def deep_row(fv, nv, site_word, nbr, spl, m, rates, k_row, total):
             if lj >= m.deep_first_layer and metal_neighbours(site_word, j) == m.layer_neighbours[lj] - 1:
                 rates[k_row, d] *= m.deep_hop_factor
                 scaled = True
-    if not scaled:
-        return total
-    total = 0.0
-    for d in range(8):
-        total += rates[k_row, d]
-    return total + rates[k_row, EXIT_SLOT]
+    return _row_total(rates, k_row) if scaled else total
 
 
 @kernel_inlined
@@ -169,19 +171,14 @@ def deep_row_interior(v, nv, site_word, m, rates, k_row, total):
     """deep_row for a vacancy of the engine's interior fast path (kmc.engine.layer_kinds: every
     layer within its reach follows the bulk rule, so both ends of each hop are deep and have 8
     neighbours in the box)."""
-    if m.deep_hop_factor == 1.0 or metal_neighbours(site_word, v) != 8:
+    if metal_neighbours(site_word, v) != 8:
         return total
     scaled = False
     for d in range(8):
         if rates[k_row, d] != 0.0 and metal_neighbours(site_word, nv[d]) == 7:
             rates[k_row, d] *= m.deep_hop_factor
             scaled = True
-    if not scaled:
-        return total
-    total = 0.0
-    for d in range(8):
-        total += rates[k_row, d]
-    return total + rates[k_row, EXIT_SLOT]
+    return _row_total(rates, k_row) if scaled else total
 
 
 @kernel_inlined

@@ -160,7 +160,9 @@ class Simulation:
         # keeps it: its key -1 is the bit pattern of no float Ea can take, a NaN).
         rate_model = self.model.rate_model(lat.n_layers, self.rates.exit_per_bottom_vacancy_per_s,
                                            self._layer_kinds, self.rates.deep_first_layer,
-                                           self.rates.deep_hop_factor, lat.neighbours_per_layer())
+                                           self.rates.deep_hop_factor,
+                                           # read only by the deep box; building it walks every layer
+                                           lat.neighbours_per_layer() if self.rates.deep_hop_factor != 1.0 else None)
         self._rate_cache_key, self._rate_cache_val = rate_model.memo_key, rate_model.memo_val
         self.embed_loss_sum = np.zeros(lat.n_sites if self.model.has_embedding else 0, np.float64)
         self._rate_model = rate_model
