@@ -47,7 +47,8 @@ N_INTS = 6
 # The kernels' state, in groups (every member a numpy array the Simulation owns):
 #   State    site words (kmc.sites), per-site vacancy index (empty below sites.MAX_WORD_INDEX
 #            vacancies of capacity), vacancy -> site, rate rows, sum tree (2 * capacity),
-#            refresh stamps, integer bookkeeping (I_*)
+#            refresh stamps, integer bookkeeping (I_*), and the refresh's work queue (scratch,
+#            empty between events; see _queue_work)
 #   Contact  L1 host atoms and L1 vacancies as lists with positions (for uniform picks), and the
 #            scratch of the two searches (no state between events: every mark is cleared
 #            before a search returns): l1_mark (uint8 per L1 site) and l1_queue (int32 per L1
@@ -58,7 +59,7 @@ N_INTS = 6
 #            time integrals (count x s) up to each layer's last change
 #   Tracers  tracer index per site (-1; empty array: no tracking), each tracer's site (-1 once it
 #            left), jumps per neighbour slot
-State = namedtuple("State", ["site_word", "site_vac", "vac_site", "vac_rates", "tree", "stamp", "ints"])
+State = namedtuple("State", ["site_word", "site_vac", "vac_site", "vac_rates", "tree", "stamp", "ints", "work"])
 Contact = namedtuple("Contact", ["l1_host", "l1_host_pos", "l1_vac", "l1_vac_pos", "l1_mark", "l1_queue",
                                  "site_mark", "search"])
 Tally = namedtuple("Tally", ["counts", "clock", "rng", "layer_vac", "layer_vac_time", "layer_last_t"])
@@ -219,9 +220,10 @@ def event_is_interior(f, nx, ny, layer_kind, margin):
 
 
 @kernel_inlined
-def _bulk_vacancy_rates_interior(v, odd, site_word, nx, spl, m, rates, k_row):
+def _bulk_vacancy_rates_interior(v, odd, site_word, nx, spl, m, rates, k_row, deep):
     """kmc.rates.bulk_vacancy_rates for a vacancy at v on a layer of parity odd, away from the box
-    edges (neighbours by fixed offsets)."""
+    edges (neighbours by fixed offsets); ``deep``: the deep box is on (a constant where
+    _refresh_interior is inlined, see run_chunk)."""
     total = 0.0
     v_key = bulk_key(v, site_word)
     for d in range(8):
@@ -229,28 +231,42 @@ def _bulk_vacancy_rates_interior(v, odd, site_word, nx, spl, m, rates, k_row):
         rates[k_row, d] = r
         total += r
     rates[k_row, EXIT_SLOT] = 0.0
-    if m.deep_hop_factor != 1.0:
+    if deep:
         total = deep_row_interior(v, interior_neighbour_sites(v, odd, nx, spl), site_word, m, rates, k_row, total)
     return total
 
 
 # ----------------------------------------------------------------------------- site updates
-@kernel
+@kernel_inlined
 def _set_species(f, new, g, m, site_word):
     """Change the species at the site with frame f, keeping its neighbours' counts of each
-    species in step, and, with an embedding, the loss sums (RateModel.loss_sum) of every site
-    whose neighbour's embed_loss_eV changed: s's own (new species) and its neighbours' (new
-    counts), pushed to their neighbours.  The sums are on the energy grid: exact in any order."""
+    species in step and, with an embedding, the loss sums (_set_species_embedding).  The bond
+    form's path is a call with four arguments: as one function taking the groups, the embedding's
+    code and arguments cost the bond-form slab 6 %."""
+    if m.loss_sum.shape[0] == 0:
+        _set_counts(f, new, g.neighbours, g.nx, g.sites_per_layer, site_word)
+    else:
+        _set_species_embedding(f, new, g, m, site_word)
+
+
+@kernel
+def _set_counts(f, new, nbr, nx, spl, site_word):
+    """The species change at the site with frame f and its neighbours' counts (kmc.sites)."""
+    delta = set_own_species(f[0], new, site_word)
+    for e in range(8):
+        n = neighbour(f, e, nbr, nx, spl)
+        if n >= 0:
+            site_word[np.uint64(n)] += delta
+
+
+@kernel
+def _set_species_embedding(f, new, g, m, site_word):
+    """_set_species with an embedding: the loss sums (RateModel.loss_sum) of every site whose
+    neighbour's embed_loss_eV changed, s's own (new species) and its neighbours' (new counts),
+    pushed to their neighbours.  The sums are on the energy grid: exact in any order."""
     nbr, nx, spl = g.neighbours, g.nx, g.sites_per_layer
     loss_sum = m.loss_sum
     s = f[0]
-    if loss_sum.shape[0] == 0:
-        delta = set_own_species(s, new, site_word)
-        for e in range(8):
-            n = neighbour(f, e, nbr, nx, spl)
-            if n >= 0:
-                site_word[np.uint64(n)] += delta
-        return
     old_s = embed_loss_eV(site_word, s, f[1], m)
     delta = set_own_species(s, new, site_word)
     for e in range(8):
@@ -262,7 +278,7 @@ def _set_species(f, new, g, m, site_word):
         site_word[np.uint64(n)] += delta
         change = embed_loss_eV(site_word, n, ln, m) - old
         if change != 0.0:
-            fn = neighbour_frame(f, e, n, nbr, nx, g.ny, spl, g.n_layers, g.wrap_z)
+            fn = neighbour_frame(f, e, n, g.table, nx, g.ny, spl, g.n_layers, g.wrap_z)
             for b in range(8):
                 q = neighbour(fn, b, nbr, nx, spl)
                 if q >= 0:
@@ -277,13 +293,20 @@ def _set_species(f, new, g, m, site_word):
 
 @kernel_inlined
 def _set_species_interior(s, odd, new, site_word, nx, spl, m):
-    """_set_species for an interior site on a layer of parity odd (bulk class within two steps)."""
-    loss_sum, by_word = m.loss_sum, m.embed_loss_by_word
-    if loss_sum.shape[0] == 0:
+    """_set_species for an interior site on a layer of parity odd (bulk class within two steps);
+    the embedding's part is a call (_set_species_interior_embedding), for the reason given at
+    _set_species."""
+    if m.loss_sum.shape[0] == 0:
         delta = set_own_species(s, new, site_word)
         for e in range(8):
             site_word[np.uint64(s + interior_offset(odd, e, nx, spl))] += delta
-        return
+    else:
+        _set_species_interior_embedding(s, odd, new, site_word, nx, spl, m.loss_sum, m.embed_loss_by_word)
+
+
+@kernel
+def _set_species_interior_embedding(s, odd, new, site_word, nx, spl, loss_sum, by_word):
+    """_set_species_embedding for an interior site (fixed offsets, bulk class)."""
     old_s = embed_change(site_word, s, by_word)
     delta = set_own_species(s, new, site_word)
     for e in range(8):
@@ -308,7 +331,7 @@ def fill_loss_sums(g, m, site_word):
     loss_sum = m.loss_sum
     loss_sum[:] = 0.0
     for s in range(loss_sum.shape[0]):
-        f = frame(s, nbr, nx, ny, spl, n_layers, wrap_z)
+        f = frame(s, g.table, nx, ny, spl, n_layers, wrap_z)
         loss = embed_loss_eV(site_word, s, f[1], m)
         if loss != 0.0:
             for e in range(8):
@@ -404,7 +427,7 @@ def metal_connected(s, g, site_word, layer_vac, site_mark, search):
     while n_stack > 0 and not found and not overflow:
         n_stack -= 1
         t = search[n_stack]
-        f = frame(t, nbr, nx, ny, spl, n_layers, wrap_z)
+        f = frame(t, g.table, nx, ny, spl, n_layers, wrap_z)
         for d in range(8):   # pushed upward first, so the downward ones are popped first
             n = neighbour(f, d, nbr, nx, spl)
             if n < 0 or species_at(site_word, n) == VACANCY or _marked(site_mark, n):
@@ -445,7 +468,7 @@ def _sweep_connected(g, site_word, deepest, site_mark):
             t = i if sweep % 2 == 0 else n_sites - 1 - i
             if _marked(site_mark, t) or species_at(site_word, t) == VACANCY:
                 continue
-            f = frame(t, nbr, nx, ny, spl, n_layers, wrap_z)
+            f = frame(t, g.table, nx, ny, spl, n_layers, wrap_z)
             for d in range(8):
                 n = neighbour(f, d, nbr, nx, spl)
                 if n >= 0 and _marked(site_mark, n):
@@ -539,7 +562,7 @@ def _add_vacancy(s, st):
 
 @kernel
 def _remove_vacancy(s, st):
-    site_word, site_vac, vac_site, vac_rates, tree, stamp, ints = st
+    site_word, site_vac, vac_site, vac_rates, tree, stamp, ints, work = st
     cap = tree.shape[0] >> 1
     k = vacancy_index(site_word, site_vac, s)
     last = ints[I_NVAC] - 1
@@ -563,7 +586,7 @@ def _swap_vacancy(f_src, f_dst, interior, g, m, st, t, tally):
     follow.  Returns the atom's species; the caller updates the L1 lists, which only L1 sites
     need."""
     site_word, site_vac = st.site_word, st.site_vac
-    nbr, nx, spl = g.neighbours, g.nx, g.sites_per_layer
+    nx, spl = g.nx, g.sites_per_layer
     src, dst = f_src[0], f_dst[0]
     x = species_at(site_word, dst)
     k = vacancy_index(site_word, site_vac, src)
@@ -604,11 +627,12 @@ def _tracer_lost(s, tracers):
 
 # ----------------------------------------------------------------------------- refreshing rates
 @kernel_inlined
-def _refresh_interior(v, j, odd_v, g, st, m):
+def _refresh_interior(v, j, odd_v, g, st, m, deep):
     """_refresh_around for a hop from j into the vacancy at v (now at j) whose whole reach is
     interior (see event_is_interior): the same rates, recomputed in the same way, with
-    neighbours named by offsets."""
-    site_word, site_vac, vac_site, vac_rates, tree, stamp, ints = st
+    neighbours named by offsets.  ``deep`` (m.deep_hop_factor != 1) is passed as a constant: the
+    deep box's tests in every row cost a bulk event 2 % where the box is off."""
+    site_word, site_vac, vac_site, vac_rates, tree, stamp, ints, work = st
     nx, spl, opposite = g.nx, g.sites_per_layer, g.opposite
     cap = tree.shape[0] >> 1
     ints[I_STAMP] += 1
@@ -628,7 +652,7 @@ def _refresh_interior(v, j, odd_v, g, st, m):
                 if stamp[k] != tag:
                     stamp[k] = tag
                     tot = _bulk_vacancy_rates_interior(n, odd if a < 0 else 1 - odd, site_word, nx, spl,
-                                                       m, vac_rates, k)
+                                                       m, vac_rates, k, deep)
                     _set_leaf(tree, cap, k, tot)
     for c in range(2):
         s = v if c == 0 else j
@@ -656,7 +680,9 @@ def _refresh_interior(v, j, odd_v, g, st, m):
                 if stamp[k] == tag:
                     continue
                 r = bulk_rate(bulk_key(mv, site_word), n, site_word, m.bulk_rates)
-                _set_slot(vac_rates, tree, cap, k, opposite[b], r * deep_hop_factor_interior(mv, n, site_word, m))
+                if deep:
+                    r *= deep_hop_factor_interior(mv, n, site_word, m)
+                _set_slot(vac_rates, tree, cap, k, opposite[b], r)
 
 
 @kernel_inlined
@@ -667,7 +693,7 @@ def _refresh_interior_embedding(v, odd_v, d, g, m, st):
     and those next to a near site whose embedding terms changed (v, j and the near metal sites),
     in full; then each far atom next to such a site (its loss sum changed) has its hops into
     vacancies not refreshed yet redone."""
-    site_word, site_vac, vac_site, vac_rates, tree, stamp, ints = st
+    site_word, site_vac, vac_site, vac_rates, tree, stamp, ints, work = st
     nx, spl, opposite = g.nx, g.sites_per_layer, g.opposite
     reach = g.hop_reach[odd_v, d]
     cap = tree.shape[0] >> 1
@@ -723,13 +749,59 @@ def _refresh_interior_embedding(v, odd_v, d, g, m, st):
                           bulk_embedding_rate_into_interior(s, odd, b, site_word, nx, spl, m))
 
 
+# ----------------------------------------------------------------------------- the work queue
+# The refreshes decide which rates an event changed; the rows and slots that need the general
+# rate code (kmc.rates.vacancy_rates, hop_rate_into) are queued in State.work and computed by one
+# call at the end of the event (_run_work), in which that code is inlined once.  Called per
+# vacancy instead, it was passed every array of Geometry and RateModel as arguments (numba
+# flattens them: about 150 values a call), which cost the bond-form slab 17 % of its time.
+# Row 0 of State.work holds the number of entries; entry i (rows 1..) is a site's frame
+# (columns 0-7), a vacancy index k (8) and a slot b (9): b = -1 recomputes every slot of the
+# vacancy k, whose frame it is; b >= 0 redoes the one slot of vacancy k that the atom with that
+# frame fills from its neighbour slot b.  Entries run in the order queued, and a refresh queues
+# a slot only for a vacancy it has not queued in full, so every rate and tree node ends with the
+# bits the updates done on the spot gave (a node is the sum of its children whatever the order
+# in which leaves change).  A full queue runs at once.
+WORK_CAPACITY = 256
+
+
 @kernel_inlined
-def _refresh_hops_out_of(fa, x, g, m, st, tag):
-    """For every vacancy next to the atom x at the site with frame fa that this event has not
-    refreshed in full, redo the one slot of its hop from fa."""
-    site_word, site_vac, vac_rates, tree, stamp = st.site_word, st.site_vac, st.vac_rates, st.tree, st.stamp
-    nbr, nx, spl = g.neighbours, g.nx, g.sites_per_layer
+def _queue_work(f, k, b, g, m, st):
+    """Queue entry (frame f, vacancy k, slot b) (see above)."""
+    work = st.work
+    n = work[0, 0] + 1
+    for i in range(8):
+        work[n, i] = f[i]
+    work[n, 8] = k
+    work[n, 9] = b
+    work[0, 0] = n
+    if n == work.shape[0] - 1:
+        _run_work(g, m, st)
+
+
+@kernel
+def _run_work(g, m, st):
+    """Compute the queued rows and slots in order and empty the queue."""
+    site_word, vac_site, vac_rates, tree, work = st.site_word, st.vac_site, st.vac_rates, st.tree, st.work
     cap = tree.shape[0] >> 1
+    for i in range(1, work[0, 0] + 1):
+        f = (work[i, 0], work[i, 1], work[i, 2], work[i, 3], work[i, 4], work[i, 5], work[i, 6], work[i, 7])
+        k = work[i, 8]
+        b = work[i, 9]
+        if b < 0:
+            _set_leaf(tree, cap, k, vacancy_rates(f, site_word, g, m, vac_rates, k))
+        else:
+            _set_slot(vac_rates, tree, cap, k, g.opposite[b],
+                      hop_rate_into(f, b, vac_site[k], species_at(site_word, f[0]), site_word, g, m))
+    work[0, 0] = 0
+
+
+@kernel_inlined
+def _refresh_hops_out_of(fa, g, m, st, tag):
+    """For every vacancy next to the atom at the site with frame fa that this event has not
+    refreshed in full, queue the one slot of its hop from fa."""
+    site_word, site_vac, stamp = st.site_word, st.site_vac, st.stamp
+    nbr, nx, spl = g.neighbours, g.nx, g.sites_per_layer
     unseen = neighbour_count(site_word, fa[0], VACANCY)
     for b in range(8):
         if unseen == 0:
@@ -740,7 +812,7 @@ def _refresh_hops_out_of(fa, x, g, m, st, tag):
         unseen -= 1
         k = vacancy_index(site_word, site_vac, mv)
         if stamp[k] != tag:
-            _set_slot(vac_rates, tree, cap, k, g.opposite[b], hop_rate_into(fa, b, mv, x, site_word, g, m))
+            _queue_work(fa, k, b, g, m, st)
 
 
 @kernel_inlined
@@ -748,19 +820,17 @@ def _refresh_l1_pair_neighbours(s, g, m, st, tag):
     """The vacancy-pair term of a hop counts the vacant L1 second neighbours of its two ends, so a
     change at L1 site s alters, for each L1 second neighbour q of s, the hops into q (q vacant:
     all its slots) or the hops out of q (q an atom: one slot of each vacancy next to it)."""
-    site_word, site_vac, vac_rates, tree, stamp = st.site_word, st.site_vac, st.vac_rates, st.tree, st.stamp
-    nbr, nx, ny, spl, n_layers, wrap_z = g.neighbours, g.nx, g.ny, g.sites_per_layer, g.n_layers, g.wrap_z
-    cap = tree.shape[0] >> 1
+    site_word = st.site_word
+    nx, ny, spl, n_layers, wrap_z = g.nx, g.ny, g.sites_per_layer, g.n_layers, g.wrap_z
     for a in range(g.l1_second.shape[1]):
         q = g.l1_second[s, a]
         if q < 0:
             continue
-        fq = frame(q, nbr, nx, ny, spl, n_layers, wrap_z)
-        x = species_at(site_word, q)
-        if x == VACANCY:
+        fq = frame(q, g.table, nx, ny, spl, n_layers, wrap_z)
+        if species_at(site_word, q) == VACANCY:
             _refresh_vacancy(fq, g, m, st, tag)
             continue
-        _refresh_hops_out_of(fq, x, g, m, st, tag)
+        _refresh_hops_out_of(fq, g, m, st, tag)
 
 
 @kernel_inlined
@@ -774,9 +844,9 @@ def _refresh_around(f0, f1, n_sites_changed, g, m, st):
     so the two groups never overlap.  Interface vacancy-pair terms reach L1 second neighbours:
     a vacancy there is recomputed in full, an atom there has its hops into its vacancies redone.
     """
-    site_word, site_vac, vac_site, vac_rates, tree, stamp, ints = st
+    site_word, site_vac, vac_site, vac_rates, tree, stamp, ints, work = st
     nbr, nx, ny, spl, n_layers, wrap_z = g.neighbours, g.nx, g.ny, g.sites_per_layer, g.n_layers, g.wrap_z
-    opposite, l1nb2 = g.opposite, g.l1_second
+    opposite = g.opposite
     layer_kind, bulk_rates = m.layer_kind, m.bulk_rates
     cap = tree.shape[0] >> 1
     ints[I_STAMP] += 1
@@ -795,14 +865,12 @@ def _refresh_around(f0, f1, n_sites_changed, g, m, st):
                 k = vacancy_index(site_word, site_vac, n)
                 if stamp[k] != tag:
                     stamp[k] = tag
-                    fn = fs if a < 0 else neighbour_frame(fs, a, n, nbr, nx, ny, spl, n_layers, wrap_z)
+                    fn = fs if a < 0 else neighbour_frame(fs, a, n, g.table, nx, ny, spl, n_layers, wrap_z)
                     if layer_kind[fn[1]] != LAYER_INTERFACE:
-                        # the table directly: through vacancy_rates, a call with both groups,
-                        # a bulk event cost 5 % more instructions (callgrind)
-                        tot = bulk_vacancy_rates(fn, site_word, nbr, nx, spl, m, vac_rates, k)
+                        # the table on the spot: it is short, and inlined
+                        _set_leaf(tree, cap, k, bulk_vacancy_rates(fn, site_word, nbr, nx, spl, m, vac_rates, k))
                     else:
-                        tot = vacancy_rates(fn, site_word, g, m, vac_rates, k)
-                    _set_leaf(tree, cap, k, tot)
+                        _queue_work(fn, k, -1, g, m, st)
         if m.l1_pair_eV != 0.0 and s < spl:
             _refresh_l1_pair_neighbours(s, g, m, st, tag)
     for c in range(n_sites_changed):
@@ -820,7 +888,7 @@ def _refresh_around(f0, f1, n_sites_changed, g, m, st):
             unseen = neighbour_count(site_word, n, VACANCY) - s_vacant  # vacancies two steps from s through n
             if unseen <= 0:
                 continue
-            fn = neighbour_frame(fs, a, n, nbr, nx, ny, spl, n_layers, wrap_z)
+            fn = neighbour_frame(fs, a, n, g.table, nx, ny, spl, n_layers, wrap_z)
             for b in range(8):
                 if unseen == 0:
                     break
@@ -838,21 +906,22 @@ def _refresh_around(f0, f1, n_sites_changed, g, m, st):
                 if layer_kind[lm] != LAYER_INTERFACE:
                     r = bulk_rate(bulk_key(mv, site_word), n, site_word, bulk_rates)
                 else:
-                    fm = neighbour_frame(fn, b, mv, nbr, nx, ny, spl, n_layers, wrap_z)
+                    fm = neighbour_frame(fn, b, mv, g.table, nx, ny, spl, n_layers, wrap_z)
                     r = interface_hop_rate(fm, neighbour_sites(fm, nbr, nx, spl), fn, x, site_word, g, m, False)
                 if m.deep_hop_factor != 1.0:
                     r *= deep_hop_factor_at(mv, lm, n, fn[1], site_word, m)
                 _set_slot(vac_rates, tree, cap, k, d, r)
+    if st.work[0, 0] > 0:
+        _run_work(g, m, st)
 
 
 @kernel_inlined
 def _refresh_vacancy(fu, g, m, st, tag):
-    """Recompute every slot of the vacancy with frame fu unless this event already did."""
+    """Queue every slot of the vacancy with frame fu unless this event already did."""
     k = vacancy_index(st.site_word, st.site_vac, fu[0])
     if st.stamp[k] != tag:
         st.stamp[k] = tag
-        tot = vacancy_rates(fu, st.site_word, g, m, st.vac_rates, k)
-        _set_leaf(st.tree, st.tree.shape[0] >> 1, k, tot)
+        _queue_work(fu, k, -1, g, m, st)
 
 
 @kernel
@@ -871,10 +940,8 @@ def _refresh_around_embedding(f0, f1, n_sites_changed, g, m, st):
     A vacant neighbour of s keeps its embedding terms (zero), so nothing beyond it changes on its
     account; atoms one step from s have vacancies at zero or two steps only, all done in 1.
     """
-    site_word, site_vac, vac_site, vac_rates, tree, stamp, ints = st
+    site_word, site_vac, vac_site, vac_rates, tree, stamp, ints, work = st
     nbr, nx, ny, spl, n_layers, wrap_z = g.neighbours, g.nx, g.ny, g.sites_per_layer, g.n_layers, g.wrap_z
-    opposite, l1nb2 = g.opposite, g.l1_second
-    cap = tree.shape[0] >> 1
     ints[I_STAMP] += 1
     tag = ints[I_STAMP]
     for c in range(n_sites_changed):
@@ -889,12 +956,12 @@ def _refresh_around_embedding(f0, f1, n_sites_changed, g, m, st):
             if species_at(site_word, n) == VACANCY:
                 # its word changed; its embedding terms (0) did not, so its neighbours' rates
                 # did not change on its account
-                _refresh_vacancy(neighbour_frame(fs, a, n, nbr, nx, ny, spl, n_layers, wrap_z), g, m, st, tag)
+                _refresh_vacancy(neighbour_frame(fs, a, n, g.table, nx, ny, spl, n_layers, wrap_z), g, m, st, tag)
                 continue
             unseen = neighbour_count(site_word, n, VACANCY)
             if unseen == 0:
                 continue
-            fn = neighbour_frame(fs, a, n, nbr, nx, ny, spl, n_layers, wrap_z)
+            fn = neighbour_frame(fs, a, n, g.table, nx, ny, spl, n_layers, wrap_z)
             for b in range(8):
                 if unseen == 0:
                     break
@@ -903,7 +970,7 @@ def _refresh_around_embedding(f0, f1, n_sites_changed, g, m, st):
                     continue
                 unseen -= 1
                 if stamp[vacancy_index(site_word, site_vac, u)] != tag:
-                    _refresh_vacancy(neighbour_frame(fn, b, u, nbr, nx, ny, spl, n_layers, wrap_z), g, m, st, tag)
+                    _refresh_vacancy(neighbour_frame(fn, b, u, g.table, nx, ny, spl, n_layers, wrap_z), g, m, st, tag)
         if m.l1_pair_eV != 0.0 and s < spl:
             _refresh_l1_pair_neighbours(s, g, m, st, tag)
     for c in range(n_sites_changed):
@@ -914,18 +981,17 @@ def _refresh_around_embedding(f0, f1, n_sites_changed, g, m, st):
             n = ns[a]
             if n < 0 or species_at(site_word, n) == VACANCY:
                 continue   # a vacancy's embedding terms are 0 before and after: no loss sum changed
-            fn = neighbour_frame(fs, a, n, nbr, nx, ny, spl, n_layers, wrap_z)
+            fn = neighbour_frame(fs, a, n, g.table, nx, ny, spl, n_layers, wrap_z)
             for b in range(8):
                 k_site = neighbour(fn, b, nbr, nx, spl)
                 if k_site < 0 or k_site == s:
                     continue
-                x = species_at(site_word, k_site)
-                if x == VACANCY:
+                if species_at(site_word, k_site) == VACANCY:
                     continue
                 unseen = neighbour_count(site_word, k_site, VACANCY)
                 if unseen == 0:
                     continue
-                fk = neighbour_frame(fn, b, k_site, nbr, nx, ny, spl, n_layers, wrap_z)
+                fk = neighbour_frame(fn, b, k_site, g.table, nx, ny, spl, n_layers, wrap_z)
                 # k is two steps from s through up to four of s's neighbours: handle it from the
                 # first of its metal ones only (the others would redo the same slots)
                 nk = neighbour_sites(fk, nbr, nx, spl)
@@ -936,21 +1002,24 @@ def _refresh_around_embedding(f0, f1, n_sites_changed, g, m, st):
                             first = False
                 if not first:
                     continue
-                _refresh_hops_out_of(fk, x, g, m, st, tag)
+                _refresh_hops_out_of(fk, g, m, st, tag)
+    if st.work[0, 0] > 0:
+        _run_work(g, m, st)
 
 
 # ----------------------------------------------------------------------------- entry points
 @kernel
 def init_state(occ, g, m, st, contact, has_interface):
     """Build the site words, the vacancy list, the L1 contact lists and all rates from an
-    occupancy array (the sum tree over the rates is then built by rebuild_tree)."""
-    site_word, site_vac, vac_site, vac_rates, tree, stamp, ints = st
+    occupancy array (through the work queue, which also sets the tree's leaves: the whole tree is
+    then built by rebuild_tree)."""
+    site_word, site_vac, vac_site, vac_rates, tree, stamp, ints, work = st
     nbr, nx, ny, spl, n_layers, wrap_z = g.neighbours, g.nx, g.ny, g.sites_per_layer, g.n_layers, g.wrap_z
     site_vac[:] = -1
     for s in range(occ.shape[0]):
         site_word[s] = np.uint32(occ[s]) << SPECIES_SHIFT
     for s in range(occ.shape[0]):
-        f = frame(s, nbr, nx, ny, spl, n_layers, wrap_z)
+        f = frame(s, g.table, nx, ny, spl, n_layers, wrap_z)
         one = np.uint32(1 << (COUNT_BITS * occ[s]))
         for e in range(8):
             n = neighbour(f, e, nbr, nx, spl)
@@ -973,8 +1042,8 @@ def init_state(occ, g, m, st, contact, has_interface):
             else:
                 ints[I_NL1_SOLUTE] += 1
     for k in range(ints[I_NVAC]):
-        fv = frame(vac_site[k], nbr, nx, ny, spl, n_layers, wrap_z)
-        vacancy_rates(fv, site_word, g, m, vac_rates, k)
+        _queue_work(frame(vac_site[k], g.table, nx, ny, spl, n_layers, wrap_z), k, -1, g, m, st)
+    _run_work(g, m, st)
 
 
 @kernel
@@ -1013,7 +1082,7 @@ def run_chunk(g, m, st, contact, tally, tracers, drive, limits):
     time-averaged depth profiles.  Tracers (tagged atoms, for diffusion) are followed when
     tracers.of_site is not empty.
     """
-    site_word, site_vac, vac_site, vac_rates, tree, stamp, ints = st
+    site_word, site_vac, vac_site, vac_rates, tree, stamp, ints, work = st
     nbr, nx, ny, spl, n_layers, wrap_z = g.neighbours, g.nx, g.ny, g.sites_per_layer, g.n_layers, g.wrap_z
     opposite = g.opposite
     counts, clock, rng = tally.counts, tally.clock, tally.rng
@@ -1023,7 +1092,8 @@ def run_chunk(g, m, st, contact, tally, tracers, drive, limits):
     max_events, t_stop, strip_stop, contact_stop = limits
     cap = tree.shape[0] >> 1
     tracking = tracers.of_site.shape[0] > 0
-    table = nbr.shape[0] != 0   # else [001]: neighbours by index arithmetic
+    table = g.table   # else [001]: neighbours by index arithmetic
+    interior_margin = 3 if m.has_embedding else 2   # event_is_interior's margin for the reach
     bottom0 = (n_layers - 1) * spl
     done = 0
     creep_rate = -1.0  # cached total creep rate; -1 = recompute (it changes only with L1 counts)
@@ -1065,7 +1135,7 @@ def run_chunk(g, m, st, contact, tally, tracers, drive, limits):
                 u -= vac_rates[k, d]
                 d += 1
             v = vac_site[k]
-            f0 = frame(v, nbr, nx, ny, spl, n_layers, wrap_z)
+            f0 = frame(v, g.table, nx, ny, spl, n_layers, wrap_z)
             f1 = f0
             n_changed = 1
             if d == EXIT_SLOT:
@@ -1080,12 +1150,12 @@ def run_chunk(g, m, st, contact, tally, tracers, drive, limits):
                 _set_species(f0, new, g, m, site_word)
                 counts[EV_EXIT] += 1
             else:
-                interior = not table and event_is_interior(f0, nx, ny, m.layer_kind, 3 if m.has_embedding else 2)
+                interior = not table and event_is_interior(f0, nx, ny, m.layer_kind, interior_margin)
                 j = neighbour(f0, d, nbr, nx, spl)
                 if interior:   # only j's site and layer are used
                     f1 = (j, f0[2] if d < 4 else f0[3], 0, 0, 0, 0, 0, 0)
                 else:
-                    f1 = neighbour_frame(f0, d, j, nbr, nx, ny, spl, n_layers, wrap_z)
+                    f1 = neighbour_frame(f0, d, j, g.table, nx, ny, spl, n_layers, wrap_z)
                 x = _swap_vacancy(f0, f1, interior, g, m, st, clock[0], tally)
                 if tracking:  # the atom jumped from j to v, along the reverse of slot d
                     _tracer_move(j, v, opposite[d], tracers)
@@ -1107,7 +1177,7 @@ def run_chunk(g, m, st, contact, tally, tracers, drive, limits):
                 return ST_NO_HOST, done - 1
             if tracking:
                 _tracer_lost(s, tracers)
-            f0 = frame(s, nbr, nx, ny, spl, n_layers, wrap_z)
+            f0 = frame(s, g.table, nx, ny, spl, n_layers, wrap_z)
             f1 = f0
             _set_species(f0, VACANCY, g, m, site_word)
             _l1_change(s, HOST, VACANCY, contact, ints)
@@ -1137,12 +1207,12 @@ def run_chunk(g, m, st, contact, tally, tracers, drive, limits):
                     if species_at(site_word, t) != VACANCY:
                         b = t
                         break
-            f0 = frame(s, nbr, nx, ny, spl, n_layers, wrap_z)
+            f0 = frame(s, g.table, nx, ny, spl, n_layers, wrap_z)
             f1 = f0
             if b < 0:
                 counts[EV_NULL] += 1
             else:
-                f1 = frame(b, nbr, nx, ny, spl, n_layers, wrap_z)
+                f1 = frame(b, g.table, nx, ny, spl, n_layers, wrap_z)
                 x = _swap_vacancy(f0, f1, False, g, m, st, clock[0], tally)
                 if tracking:
                     _tracer_move(b, s, -1, tracers)
@@ -1154,7 +1224,7 @@ def run_chunk(g, m, st, contact, tally, tracers, drive, limits):
             # Reservoir: a vacancy enters a random bottom site from the sinks (null if already
             # vacant); the atom there goes into the electrode's top cell.
             b = bottom0 + int(next_uniform(rng) * spl)
-            f0 = frame(b, nbr, nx, ny, spl, n_layers, wrap_z)
+            f0 = frame(b, g.table, nx, ny, spl, n_layers, wrap_z)
             f1 = f0
             x = species_at(site_word, b)
             if x == VACANCY:
@@ -1175,7 +1245,7 @@ def run_chunk(g, m, st, contact, tally, tracers, drive, limits):
             # rate exchange (1 - x_top), a bottom host for a solute at exchange x_top (one rate
             # over all bottom sites; the rest of each draw is a null event).
             b = bottom0 + int(next_uniform(rng) * spl)
-            f0 = frame(b, nbr, nx, ny, spl, n_layers, wrap_z)
+            f0 = frame(b, g.table, nx, ny, spl, n_layers, wrap_z)
             f1 = f0
             x = species_at(site_word, b)
             w = next_uniform(rng)
@@ -1197,8 +1267,10 @@ def run_chunk(g, m, st, contact, tally, tracers, drive, limits):
         if interior:
             if m.has_embedding:
                 _refresh_interior_embedding(v, f0[1] & 1, d, g, m, st)
+            elif m.deep_hop_factor == 1.0:
+                _refresh_interior(v, j, f0[1] & 1, g, st, m, False)
             else:
-                _refresh_interior(v, j, f0[1] & 1, g, st, m)
+                _refresh_interior(v, j, f0[1] & 1, g, st, m, True)
         elif n_changed:
             if m.has_embedding:
                 _refresh_around_embedding(f0, f1, n_changed, g, m, st)

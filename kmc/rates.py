@@ -496,7 +496,7 @@ def _bond_interface_vacancy_rates(fv, site_word, g, m, rates, k_row):
         if j >= 0:
             x = species_at(site_word, j)
             if x != VACANCY:
-                fj = neighbour_frame(fv, d, j, nbr, nx, g.ny, spl, g.n_layers, g.wrap_z)
+                fj = neighbour_frame(fv, d, j, g.table, nx, g.ny, spl, g.n_layers, g.wrap_z)
                 r = interface_hop_rate(fv, nv, fj, x, site_word, g, m, False)
         rates[k_row, d] = r
         total += r
@@ -561,7 +561,7 @@ def _embedding_interface_vacancy_rates(fv, site_word, g, m, rates, k_row):
                     dE -= (pair[0, x, HOST] * neighbour_count(site_word, j, HOST)
                            + pair[0, x, SOLUTE] * neighbour_count(site_word, j, SOLUTE))
                 else:
-                    fj = neighbour_frame(fv, d, j, nbr, nx, g.ny, spl, g.n_layers, g.wrap_z)
+                    fj = neighbour_frame(fv, d, j, g.table, nx, g.ny, spl, g.n_layers, g.wrap_z)
                     for e in range(8):
                         n = neighbour(fj, e, nbr, nx, spl)
                         if n >= 0 and n != v:
@@ -582,12 +582,15 @@ def _embedding_interface_vacancy_rates(fv, site_word, g, m, rates, k_row):
     return total
 
 
-@kernel
+@kernel_inlined
 def vacancy_rates(fv, site_word, g, m, rates, k_row):
     """Fill rates[k_row, 0:9] with the rates of the vacancy with frame fv; return their sum.
 
     In the bulk (no interface bond, no site term at either end) a hop's rate depends only on the
     moving species and on its neighbour-count differences, and is read from the model's table.
+    Inlined into the one loop that uses it (kmc.engine._run_work), so that the groups it reads
+    are not passed at every vacancy: a call flattens every array of Geometry and RateModel into
+    its arguments (about 150 values), which cost the bond-form slab 17 % of its time.
     """
     if m.layer_kind[fv[1]] != LAYER_INTERFACE:
         if m.has_embedding:
@@ -598,7 +601,7 @@ def vacancy_rates(fv, site_word, g, m, rates, k_row):
     return _bond_interface_vacancy_rates(fv, site_word, g, m, rates, k_row)
 
 
-@kernel
+@kernel_inlined
 def hop_rate_into(fn, b, mv, x, site_word, g, m):
     """Rate of atom x at the site with frame fn hopping into the vacancy mv, its neighbour in slot b."""
     nbr, nx, spl = g.neighbours, g.nx, g.sites_per_layer
@@ -607,7 +610,7 @@ def hop_rate_into(fn, b, mv, x, site_word, g, m):
     if bulk and not m.has_embedding:
         r = bulk_rate(bulk_key(mv, site_word), fn[0], site_word, m.bulk_rates)
     else:
-        fm = neighbour_frame(fn, b, mv, nbr, nx, g.ny, spl, g.n_layers, g.wrap_z)
+        fm = neighbour_frame(fn, b, mv, g.table, nx, g.ny, spl, g.n_layers, g.wrap_z)
         if bulk:
             r = bulk_embedding_hop_rate(x, site_word[np.uint64(mv)], site_word[np.uint64(fn[0])],
                                         embed_gain_sum(site_word, neighbour_sites(fm, nbr, nx, spl), m),

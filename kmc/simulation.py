@@ -96,6 +96,9 @@ class Simulation:
     # With an embedding, also each site's sum of its neighbours' embedding losses
     # (RateModel.loss_sum), refilled from the words: on the energy grid that gives the same bits.
     DERIVED_ARRAYS = ("tree", "site_vacancy", "embed_loss_sum")
+    # Scratch that holds nothing between events: the refresh's work queue (engine.State.work),
+    # whose count (row 0) is back to zero after every event; its other rows are left over.
+    SCRATCH_ARRAYS = ("_work",)
 
     def __init__(self, settings: Settings, occupancy: np.ndarray | None = None):
         """``occupancy`` (int8 per site: kmc.species codes 0 vacancy, 1 host, 2 solute) starts the
@@ -132,6 +135,8 @@ class Simulation:
         k_search = min(lat.n_sites, 1 << 18)
         self._scratch = (np.zeros(spl, np.uint8), np.zeros(spl, np.int32),
                          np.zeros(lat.n_sites // 64 + 1, np.uint64), np.zeros(2 * k_search, np.int32))
+        # The refresh's work queue (engine.State.work; SCRATCH_ARRAYS).
+        self._work = np.zeros((engine.WORK_CAPACITY + 1, 10), np.int64)
         self.ints = np.zeros(engine.N_INTS, np.int64)
         self.counts = np.zeros(len(engine.EVENT_CLASSES), np.int64)
         self.clock = np.zeros(1, np.float64)
@@ -231,7 +236,7 @@ class Simulation:
         rate_model = self._rate_model._replace(memo_key=self._rate_cache_key, memo_val=self._rate_cache_val,
                                                loss_sum=self.embed_loss_sum)
         state = engine.State(self.site_word, self.site_vacancy, self.vacancy_site, self.vacancy_rates,
-                             self.tree, self.stamp, self.ints)
+                             self.tree, self.stamp, self.ints, self._work)
         contact = engine.Contact(self.l1_host, self.l1_host_pos, self.l1_vac, self.l1_vac_pos, *self._scratch)
         return rate_model, state, contact
 

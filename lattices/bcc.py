@@ -72,7 +72,7 @@ class Lattice:
         nx, ny, _ = self.cells
         reach = (event_reach_offsets(nx, ny, self.sites_per_layer) if table.shape[0] == 0
                  else np.zeros((2, 8, 0, 4), np.int64))
-        return Geometry(table, nx, ny, self.sites_per_layer, self.n_layers, self.periodic_z,
+        return Geometry(table, table.shape[0] != 0, nx, ny, self.sites_per_layer, self.n_layers, self.periodic_z,
                         self.opposite_slot, self.l1_second_neighbors, reach)
 
     def neighbours_per_layer(self) -> np.ndarray:

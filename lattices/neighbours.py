@@ -27,12 +27,14 @@ from numba import njit
 # Compiled without numba's reference counting (the kernels allocate nothing; see kmc.jit).
 compiled = njit(cache=True, _nrt=False, error_model="numpy")
 
-# What kernels need to name neighbours (numba passes a namedtuple of arrays at no cost).
+# What kernels need to name neighbours (numba passes a namedtuple of arrays at no cost to an
+# inlined helper; to a call, every array is its pointers, sizes, shape and strides).
 #   neighbours   int32 (n_sites, 8) table, or (0, 8) for [001] arithmetic
+#   table        neighbours is a table (not [001] arithmetic), for frame and neighbour_frame
 #   opposite     int32 (8,): slot of the reverse vector, nbr[nbr[s, d], opposite[d]] == s
 #   l1_second    int32 (sites_per_layer, k): L1 second neighbours (distance a) lying in L1, -1 padded
 #   hop_reach    int64 (2, 8, HOP_REACH_SITES, 4): event_reach_offsets ([001]; empty with a table)
-Geometry = namedtuple("Geometry", ["neighbours", "nx", "ny", "sites_per_layer", "n_layers", "wrap_z",
+Geometry = namedtuple("Geometry", ["neighbours", "table", "nx", "ny", "sites_per_layer", "n_layers", "wrap_z",
                                    "opposite", "l1_second", "hop_reach"])
 
 
@@ -62,11 +64,12 @@ def frame_at(layer, iy, ix, nx, ny, spl, n_layers, wrap_z):
 
 
 @compiled
-def frame(s, nbr, nx, ny, spl, n_layers, wrap_z):
-    """Frame of site s (with a neighbour table only s and its layer are used)."""
+def frame(s, table, nx, ny, spl, n_layers, wrap_z):
+    """Frame of site s; ``table``: the box has a neighbour table (then only s and its layer are
+    used).  A flag, not the table: passed to a call, the table is nine values."""
     s = np.int64(s)
     layer = s // spl
-    if nbr.shape[0] != 0:
+    if table:
         return (s, layer, 0, 0, 0, 0, 0, 0)
     r = s - layer * spl
     iy = r // nx
@@ -99,9 +102,10 @@ def neighbour_layer(f, d, n, nbr, spl):
 
 
 @compiled
-def neighbour_frame(f, d, n, nbr, nx, ny, spl, n_layers, wrap_z):
-    """Frame of n, the (existing) neighbour in slot d of the site with frame f."""
-    if nbr.shape[0] != 0:
+def neighbour_frame(f, d, n, table, nx, ny, spl, n_layers, wrap_z):
+    """Frame of n, the (existing) neighbour in slot d of the site with frame f (``table`` as in
+    frame)."""
+    if table:
         return (n, n // spl, 0, 0, 0, 0, 0, 0)
     return frame_at(f[2] if d < 4 else f[3], f[5] if d & 1 else f[4], f[7] if d & 2 else f[6],
                     nx, ny, spl, n_layers, wrap_z)

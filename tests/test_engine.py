@@ -356,7 +356,7 @@ def _interior_sites(sim, margin):
     kinds = sim._layer_kinds
     out = []
     for s in range(lat.n_sites):
-        f = neighbours.frame(s, np.zeros((0, 8), np.int32), nx, ny, lat.sites_per_layer, lat.n_layers, lat.periodic_z)
+        f = neighbours.frame(s, False, nx, ny, lat.sites_per_layer, lat.n_layers, lat.periodic_z)
         if engine.event_is_interior(f, nx, ny, kinds, margin):
             out.append(s)
     return out

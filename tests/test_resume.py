@@ -94,14 +94,16 @@ def test_interrupted_then_resumed_equals_uninterrupted(limg_params, tmp_path, ch
 def test_state_arrays_cover_every_mutable_array(limg_params):
     """A checkpoint must hold every array the engine mutates: any ndarray attribute that changes
     during a run and is neither listed in STATE_ARRAYS nor rebuilt on restore (DERIVED_ARRAYS)
-    would break bit-identical resuming.  The derived ones must come back exactly as they were."""
+    would break bit-identical resuming.  The derived ones must come back exactly as they were, and
+    the scratch (the refresh's work queue) must be empty."""
     sim = Simulation(load_config(limg_params, SMALL))
     before = {k: v.copy() for k, v in vars(sim).items() if isinstance(v, np.ndarray)}
     sim.step(20000)
     changed = {k for k, v in before.items() if not np.array_equal(v, getattr(sim, k))}
     assert changed, "nothing changed: the test would be vacuous"
-    covered = set(Simulation.STATE_ARRAYS) | set(Simulation.DERIVED_ARRAYS)
+    covered = set(Simulation.STATE_ARRAYS) | set(Simulation.DERIVED_ARRAYS) | set(Simulation.SCRATCH_ARRAYS)
     assert changed <= covered, changed - covered
+    assert sim._work[0, 0] == 0, "the refresh's work queue must be empty between events"
     restored = Simulation(load_config(limg_params, SMALL))
     restored.set_state(sim.get_state())
     for name in Simulation.DERIVED_ARRAYS:
