@@ -441,6 +441,29 @@ def test_interior_fast_path_gives_the_same_run_as_the_general_path(form, monkeyp
     assert_rates_match(fast)
 
 
+@pytest.mark.parametrize("form", FAST_PATHS)
+def test_a_full_work_queue_runs_early_without_changing_the_run(form, monkeypatch):
+    """The refresh queues the rows and slots that need the general rate code and runs them at
+    the end of the event, or at once when the queue is full (engine._queue_work).  With room for
+    two entries the queue runs several times within most events at the interface; the run must
+    still be the default queue's, bit for bit, and its rates those of the total energy."""
+    file, _, _ = FAST_PATHS[form]
+    over = ["lattice.cells=[8,8,6]", "composition.solute_fraction=0.1", "run.acceleration=1e9",
+            "boundary.bottom=closed"]
+    runs = [Simulation(load_config(PARAMS / file, over))]
+    monkeypatch.setattr(engine, "WORK_CAPACITY", 2)
+    runs.append(Simulation(load_config(PARAMS / file, over)))
+    assert runs[1]._work.shape[0] == 3 and runs[0]._work.shape[0] > 3
+    for sim in runs:
+        sim.step(20000)
+    assert runs[0].time_s == runs[1].time_s and np.array_equal(runs[0].counts, runs[1].counts)
+    assert runs[0].counts[engine.EV_STRIP] > 0
+    np.testing.assert_array_equal(runs[0].site_word, runs[1].site_word)
+    np.testing.assert_array_equal(runs[0].vacancy_rates, runs[1].vacancy_rates)
+    np.testing.assert_array_equal(runs[0].tree, runs[1].tree)
+    assert_rates_match(runs[1])
+
+
 FLATTENED = {  # energies flattened so that a vacancy visits every layer at 400 K
     "bond": ("li_li2s_bond.toml", ["energy.adhesion_host_eV=0.40", "energy.layer_vacancy_eV=[0.0,-0.05]"]),
     "second_moment": ("li_li2s.toml", ["energy.electrolyte_repulsion_host_eV=0.22",
