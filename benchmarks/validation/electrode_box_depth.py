@@ -12,6 +12,9 @@ those counts (two-sided p; "the same" means p > 0.05 with the stated number of r
 
     python benchmarks/validation/electrode_box_depth.py [--monolayers 3] [--shares 0.5,0.1,0]
         [--jobs 2] [--seeds 1-4] [--out runs/h18/box_depth.json]
+
+Runs already recorded in the --out file (same depth, acceleration, share and seed) are kept and not
+run again, so an interrupted study resumes, and a finished one grows by widening --seeds.
 """
 import argparse
 import concurrent.futures
@@ -86,7 +89,12 @@ def main():
     jobs = [(a.params, depth, float(accel), seed, a.monolayers, folder, a.width, float(share))
             for share in a.shares.split(",") for accel in a.accels.split(",") for depth in (12, 24)
             for seed in range(int(a.seeds.split("-")[0]), int(a.seeds.split("-")[-1]) + 1)]
-    rows = []
+    def key(depth, accel, share, seed):
+        return (depth, accel, share, seed)
+    rows = json.loads(Path(a.out).read_text()) if Path(a.out).exists() else []
+    done = {key(r["depth"], r["accel"], r["share"], r["seed"]) for r in rows}
+    jobs = [j for j in jobs if key(j[1], j[2], j[7], j[3]) not in done]
+    print(f"{len(done)} runs kept from {a.out}, {len(jobs)} to run", flush=True)
     with concurrent.futures.ProcessPoolExecutor(a.jobs) as pool:
         for r in pool.map(one, *zip(*jobs)):
             rows.append(r)
