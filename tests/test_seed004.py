@@ -32,3 +32,12 @@ def test_seed004_comparison_on_a_tiny_sweep(tmp_path):
     assert record["monolayers_end"] >= 1.5 and 0 < record["contact_fraction_end"] <= 1
     paths = seed004.figures(groups, tmp_path / "docs")
     assert paths[0].stat().st_size > 10_000
+
+
+def test_runs_that_stop_early_are_compared_at_the_charge_every_run_reached():
+    stopped = {"monolayers_end": 2.0, "curve_monolayers": [0.0, 1.0, 2.0], "curve_contact": [1.0, 0.5, 0.0]}
+    lasted = {"monolayers_end": 3.0, "curve_monolayers": [0.0, 1.0, 2.0, 3.0], "curve_contact": [1.0, 0.9, 0.8, 0.7]}
+    assert seed004.common_charge([stopped], [lasted]) == 2.0
+    assert seed004.value_at_charge(lasted, "curve_contact", 2.0) == 0.8     # not its own end, 0.7
+    assert seed004.value_at_charge(lasted, "curve_contact", 1.5) == 0.9     # the last frame before
+    assert seed004.value_at_charge(lasted, "curve_contact", -1.0) != seed004.value_at_charge(lasted, "curve_contact", -1.0)
