@@ -13,8 +13,9 @@ those counts (two-sided p; "the same" means p > 0.05 with the stated number of r
     python benchmarks/validation/electrode_box_depth.py [--monolayers 3] [--shares 0.5,0.1,0]
         [--jobs 2] [--seeds 1-4] [--out runs/h18/box_depth.json]
 
-Runs already recorded in the --out file (same depth, acceleration, share and seed) are kept and not
-run again, so an interrupted study resumes, and a finished one grows by widening --seeds.
+Runs already recorded in the --out file (same width, depth, charge, acceleration, share and seed)
+are kept and not run again, so an interrupted study resumes, and a finished one grows by widening
+--seeds; a file holding runs of another width or charge is refused (give another --out).
 """
 import argparse
 import concurrent.futures
@@ -63,7 +64,7 @@ def one(params, depth, accel, seed, monolayers, folder, width, share):
         contact = f["observables/contact_fraction/value"][()]
         ml = f["observables/stripped_monolayers/value"][()]
     below = np.flatnonzero(contact < NUCLEATED_CONTACT)
-    return {"depth": depth, "accel": accel, "share": share, "deep_hop_factor": sim.rates.deep_hop_factor,
+    return {"width": width, "monolayers": monolayers, "depth": depth, "accel": accel, "share": share, "deep_hop_factor": sim.rates.deep_hop_factor,
             "seed": seed, "stop": res.stop_reason, "events": res.events,
             "wall_s": wall, "contact": float(res.observables["contact_fraction"]),
             "interface_voids": int(fr["interface_void_count"][-1]), "buried_voids": int(fr["buried_void_count"][-1]),
@@ -89,11 +90,13 @@ def main():
     jobs = [(a.params, depth, float(accel), seed, a.monolayers, folder, a.width, float(share))
             for share in a.shares.split(",") for accel in a.accels.split(",") for depth in (12, 24)
             for seed in range(int(a.seeds.split("-")[0]), int(a.seeds.split("-")[-1]) + 1)]
-    def key(depth, accel, share, seed):
-        return (depth, accel, share, seed)
     rows = json.loads(Path(a.out).read_text()) if Path(a.out).exists() else []
-    done = {key(r["depth"], r["accel"], r["share"], r["seed"]) for r in rows}
-    jobs = [j for j in jobs if key(j[1], j[2], j[7], j[3]) not in done]
+    other = [r for r in rows if (r.get("width"), r.get("monolayers")) != (a.width, a.monolayers)]
+    if other:
+        raise SystemExit(f"error: {a.out} holds runs of another width or charge than --width {a.width} "
+                         f"--monolayers {a.monolayers:g}; allowed: the same study's file, or another --out")
+    done = {(r["depth"], r["accel"], r["share"], r["seed"]) for r in rows}
+    jobs = [j for j in jobs if (j[1], j[2], j[7], j[3]) not in done]
     print(f"{len(done)} runs kept from {a.out}, {len(jobs)} to run", flush=True)
     with concurrent.futures.ProcessPoolExecutor(a.jobs) as pool:
         for r in pool.map(one, *zip(*jobs)):
