@@ -25,8 +25,13 @@ sys.modules[_spec.name] = dv      # its dataclass looks its module up there
 _spec.loader.exec_module(dv)
 
 
-def li_model(cells=4, temperature_K=dv.T25):
-    settings = load_config(dv.LI_PARAMS, dv.bulk_overrides(cells, temperature_K, 0.0, 1, "all", 0))
+# The bond form of the same pure-Li electrode (energy.form = "bond"): see
+# test_correlation_factor_two_box_sizes for why the long correlation check runs on it.
+LI_BOND_PARAMS = ROOT / "params" / "li_li2s_bond.toml"
+
+
+def li_model(cells=4, temperature_K=dv.T25, params=dv.LI_PARAMS):
+    settings = load_config(params, dv.bulk_overrides(cells, temperature_K, 0.0, 1, "all", 0))
     lat = build_bcc([cells] * 3, "001", settings.lattice.lattice_constant_A, periodic_z=True)
     return build_energy_model(settings, lat), settings.lattice.lattice_constant_A
 
@@ -55,15 +60,15 @@ def test_exact_correlation_factor_reaches_compaan_haven():
     assert 0.5 < (f8 - dv.F_BCC) * 1024 < 2 and 0.5 < (f16 - dv.F_BCC) * 8192 < 2
 
 
-def measure_f(cells, seeds, events_per_seed, jumps_per_block, snap_jumps=25):
+def measure_f(cells, seeds, events_per_seed, jumps_per_block, params, snap_jumps=25):
     """f from non-overlapping time blocks of ``jumps_per_block`` jumps per atom, pooled over seeds;
     returns (f, block standard error, number of blocks, a sign-sensitive position residual)."""
-    model, _ = li_model(cells)
+    model, _ = li_model(cells, params=params)
     gamma = model.attempt_frequency_Hz * math.exp(-model.kra_eV[0] / model.kT_eV)
     n_sites = 2 * cells ** 3
     r2s, dns, worst = [], [], 0.0
     for seed in range(1, seeds + 1):
-        sim = dv.make_bulk_sim(dv.LI_PARAMS, cells, dv.T25, 0.0, seed, "all")
+        sim = dv.make_bulk_sim(params, cells, dv.T25, 0.0, seed, "all")
         start = sim.tracer_site.copy()
         lam2 = dv.lambda2_A2(sim.lattice)
         # pure Li with one vacancy: the total hop rate is exactly 8 gamma, so time = events
@@ -78,7 +83,7 @@ def measure_f(cells, seeds, events_per_seed, jumps_per_block, snap_jumps=25):
     return r2.sum() / den.sum(), dv.ratio_block_sem(r2, den), r2.size, worst
 
 
-def check_f(cells, seeds, events_per_seed, jumps_per_block):
+def check_f(cells, seeds, events_per_seed, jumps_per_block, params=dv.LI_PARAMS):
     """Tolerance, derived from the statistics:
     * sigma = standard error of the pooled ratio from the block scatter (blocks hundreds of jumps
       per atom long are nearly independent; the benchmark checks block scatter against seed
@@ -91,9 +96,9 @@ def check_f(cells, seeds, events_per_seed, jumps_per_block):
     implementation that lost the correlation (f = 1) misses by 0.27, many times the tolerance;
     sign or axis errors in the recorded jumps, to which f is blind, fail the position check.
     """
-    model, a = li_model(cells)
+    model, a = li_model(cells, params=params)
     f_box, cos = dv.exact_correlation_factor(model, cells, a)
-    f, sigma, n_blocks, pos_err = measure_f(cells, seeds, events_per_seed, jumps_per_block)
+    f, sigma, n_blocks, pos_err = measure_f(cells, seeds, events_per_seed, jumps_per_block, params)
     sigma_prior = f_box * math.sqrt(2 / 3 * jumps_per_block / (seeds * events_per_seed))
     bias = -2 * cos / (1 - cos) ** 2 / jumps_per_block
     tol = 4 * sigma + bias
@@ -111,15 +116,34 @@ def test_correlation_factor_one_vacancy_pure_li():
     check_f(cells=8, seeds=1, events_per_seed=6_000_000, jumps_per_block=200)
 
 
+def test_one_vacancy_pure_li_same_process_in_both_energy_forms():
+    """With one vacancy in pure Li every hop has the KRA rate, whatever the energy form (the hop
+    changes no energy), so the bond and second-moment forms run the same process: from one seed
+    the same sites, tracer jumps and clock.  This is what lets the long correlation check below
+    run on the bond form, whose bulk table runs several times faster than the second-moment
+    form's general path (which a small periodic box takes at most events)."""
+    sims = [dv.make_bulk_sim(p, 4, dv.T25, 0.0, 7, "all") for p in (dv.LI_PARAMS, LI_BOND_PARAMS)]
+    for sim in sims:
+        sim.step(20_000)
+    second_moment, bond = sims
+    assert np.array_equal(second_moment.occupancy, bond.occupancy)
+    assert np.array_equal(second_moment.tracer_site, bond.tracer_site)
+    assert np.array_equal(second_moment.tracer_jumps, bond.tracer_jumps)
+    assert second_moment.time_s == pytest.approx(bond.time_s, rel=1e-12)
+
+
 @pytest.mark.slow
 def test_correlation_factor_two_box_sizes():
-    """Slow: 128- and 1024-site boxes, 3 seeds x 1e7 hops each (~50 s), blocks of 400 jumps per
-    atom: sigma ~ 0.002 each, so f(1024) is checked against 0.72719 itself (its finite-size excess
-    is 0.0009) and both against their exact finite-box values."""
-    f128, s128 = check_f(cells=4, seeds=3, events_per_seed=10_000_000, jumps_per_block=400)
-    f1024, s1024 = check_f(cells=8, seeds=3, events_per_seed=10_000_000, jumps_per_block=400)
+    """Slow: 128- and 1024-site boxes, 3 seeds x 1e7 hops each, blocks of 400 jumps per atom:
+    sigma ~ 0.002 each, so f(1024) is checked against 0.72719 itself (its finite-size excess is
+    0.0009) and both against their exact finite-box values.  On the bond form (the same process,
+    test above; ~40 s instead of ~170 s on the second-moment form)."""
+    f128, s128 = check_f(cells=4, seeds=3, events_per_seed=10_000_000, jumps_per_block=400,
+                         params=LI_BOND_PARAMS)
+    f1024, s1024 = check_f(cells=8, seeds=3, events_per_seed=10_000_000, jumps_per_block=400,
+                           params=LI_BOND_PARAMS)
     assert abs(f1024 - dv.F_BCC) < 4 * s1024 + 0.001
-    model, a = li_model()
+    model, a = li_model(params=LI_BOND_PARAMS)
     exact = dv.exact_correlation_factor(model, 4, a)[0] - dv.exact_correlation_factor(model, 8, a)[0]
     print(f"finite size: f(128) - f(1024) = {f128 - f1024:+.4f} +- {math.hypot(s128, s1024):.4f} "
           f"(exact {exact:+.4f})")
