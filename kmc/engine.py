@@ -23,8 +23,9 @@ import numpy as np
 from kmc.jit import kernel, kernel_inlined
 from kmc.rates import (EXIT_SLOT, LAYER_INTERFACE, LAYER_TABLE_INTERIOR, N_SLOTS, bulk_embedding_rate_into_interior,
                        bulk_embedding_vacancy_rates_interior, bulk_key, bulk_rate, bulk_vacancy_rates,
-                       deep_hop_factor_at, deep_hop_factor_interior, deep_row_interior, embed_change, embed_loss_eV,
-                       hop_rate_into, interface_hop_rate, vacancy_rates)
+                       bond_hop_rate_into, bond_vacancy_rates, deep_hop_factor_at, deep_hop_factor_interior,
+                       deep_row_interior, embed_change, embed_loss_eV, embedding_hop_rate_into,
+                       embedding_vacancy_rates, interface_hop_rate)
 from kmc.sites import (COUNT_BITS, SPECIES_SHIFT, neighbour_count, set_own_species, set_vacancy_index, species_at,
                        vacancy_index)
 from kmc.species import HOST, SOLUTE, VACANCY
@@ -236,16 +237,28 @@ def _bulk_vacancy_rates_interior(v, odd, site_word, nx, spl, m, rates, k_row, de
     return total
 
 
+# ----------------------------------------------------------------------------- the energy form
+# The energy form is a compile-time constant of the kernels.  Those that reach code of one form
+# only take two markers, ``bond`` and ``embedding``, exactly one of them None (form_markers).
+# numba removes a branch on ``marker is not None`` before typing and inlining when that marker
+# is None, so a run types, inlines and compiles its own form's code and never the other's (a
+# cold compile of both forms at once took twice as long).  Each form's code therefore stands
+# under its own ``if <marker> is not None:``, never in the else of the other's.
+def form_markers(has_embedding: bool) -> tuple:
+    """(bond, embedding) for run_chunk and init_state."""
+    return (None, True) if has_embedding else (True, None)
+
+
 # ----------------------------------------------------------------------------- site updates
 @kernel_inlined
-def _set_species(f, new, g, m, site_word):
+def _set_species(f, new, g, m, site_word, bond, embedding):
     """Change the species at the site with frame f, keeping its neighbours' counts of each
     species in step and, with an embedding, the loss sums (_set_species_embedding).  The bond
     form's path is a call with four arguments: as one function taking the groups, the embedding's
     code and arguments cost the bond-form slab 6 %."""
-    if m.loss_sum.shape[0] == 0:
+    if bond is not None:
         _set_counts(f, new, g.neighbours, g.nx, g.sites_per_layer, site_word)
-    else:
+    if embedding is not None:
         _set_species_embedding(f, new, g, m, site_word)
 
 
@@ -292,15 +305,15 @@ def _set_species_embedding(f, new, g, m, site_word):
 
 
 @kernel_inlined
-def _set_species_interior(s, odd, new, site_word, nx, spl, m):
+def _set_species_interior(s, odd, new, site_word, nx, spl, m, bond, embedding):
     """_set_species for an interior site on a layer of parity odd (bulk class within two steps);
     the embedding's part is a call (_set_species_interior_embedding), for the reason given at
     _set_species."""
-    if m.loss_sum.shape[0] == 0:
+    if bond is not None:
         delta = set_own_species(s, new, site_word)
         for e in range(8):
             site_word[np.uint64(s + interior_offset(odd, e, nx, spl))] += delta
-    else:
+    if embedding is not None:
         _set_species_interior_embedding(s, odd, new, site_word, nx, spl, m.loss_sum, m.embed_loss_by_word)
 
 
@@ -580,7 +593,7 @@ def _remove_vacancy(s, st):
 
 
 @kernel_inlined
-def _swap_vacancy(f_src, f_dst, interior, g, m, st, t, tally):
+def _swap_vacancy(f_src, f_dst, interior, g, m, st, t, tally, bond, embedding):
     """The vacancy at src and the atom at dst (frames f_src, f_dst) trade places (a hop, or
     creep's long-range move): species, neighbour counts, vacancy index and layer integrals
     follow.  Returns the atom's species; the caller updates the L1 lists, which only L1 sites
@@ -591,11 +604,11 @@ def _swap_vacancy(f_src, f_dst, interior, g, m, st, t, tally):
     x = species_at(site_word, dst)
     k = vacancy_index(site_word, site_vac, src)
     if interior:
-        _set_species_interior(src, f_src[1] & 1, x, site_word, nx, spl, m)
-        _set_species_interior(dst, f_dst[1] & 1, VACANCY, site_word, nx, spl, m)
+        _set_species_interior(src, f_src[1] & 1, x, site_word, nx, spl, m, bond, embedding)
+        _set_species_interior(dst, f_dst[1] & 1, VACANCY, site_word, nx, spl, m, bond, embedding)
     else:
-        _set_species(f_src, x, g, m, site_word)
-        _set_species(f_dst, VACANCY, g, m, site_word)
+        _set_species(f_src, x, g, m, site_word, bond, embedding)
+        _set_species(f_dst, VACANCY, g, m, site_word, bond, embedding)
     st.vac_site[k] = dst
     set_vacancy_index(site_word, site_vac, dst, k)
     set_vacancy_index(site_word, site_vac, src, -1)
@@ -751,8 +764,9 @@ def _refresh_interior_embedding(v, odd_v, d, g, m, st):
 
 # ----------------------------------------------------------------------------- the work queue
 # The refreshes decide which rates an event changed; the rows and slots that need the general
-# rate code (kmc.rates.vacancy_rates, hop_rate_into) are queued in State.work and computed by one
-# call at the end of the event (_run_work), in which that code is inlined once.  Called per
+# rate code (kmc.rates.bond_vacancy_rates, bond_hop_rate_into and their embedding versions) are
+# queued in State.work and computed by one call at the end of the event (_run_work), in which
+# that code is inlined once.  Called per
 # vacancy instead, it was passed every array of Geometry and RateModel as arguments (numba
 # flattens them: about 150 values a call), which cost the bond-form slab 17 % of its time.
 # Row 0 of State.work holds the number of entries; entry i (rows 1..) is a site's frame
@@ -766,7 +780,7 @@ WORK_CAPACITY = 256
 
 
 @kernel_inlined
-def _queue_work(f, k, b, g, m, st):
+def _queue_work(f, k, b, g, m, st, bond, embedding):
     """Queue entry (frame f, vacancy k, slot b) (see above)."""
     work = st.work
     n = work[0, 0] + 1
@@ -776,11 +790,11 @@ def _queue_work(f, k, b, g, m, st):
     work[n, 9] = b
     work[0, 0] = n
     if n == work.shape[0] - 1:
-        _run_work(g, m, st)
+        _run_work(g, m, st, bond, embedding)
 
 
 @kernel
-def _run_work(g, m, st):
+def _run_work(g, m, st, bond, embedding):
     """Compute the queued rows and slots in order and empty the queue."""
     site_word, vac_site, vac_rates, tree, work = st.site_word, st.vac_site, st.vac_rates, st.tree, st.work
     cap = tree.shape[0] >> 1
@@ -789,15 +803,25 @@ def _run_work(g, m, st):
         k = work[i, 8]
         b = work[i, 9]
         if b < 0:
-            _set_leaf(tree, cap, k, vacancy_rates(f, site_word, g, m, vac_rates, k))
+            total = 0.0
+            if bond is not None:
+                total = bond_vacancy_rates(f, site_word, g, m, vac_rates, k)
+            if embedding is not None:
+                total = embedding_vacancy_rates(f, site_word, g, m, vac_rates, k)
+            _set_leaf(tree, cap, k, total)
         else:
-            _set_slot(vac_rates, tree, cap, k, g.opposite[b],
-                      hop_rate_into(f, b, vac_site[k], species_at(site_word, f[0]), site_word, g, m))
+            x = species_at(site_word, f[0])
+            r = 0.0
+            if bond is not None:
+                r = bond_hop_rate_into(f, b, vac_site[k], x, site_word, g, m)
+            if embedding is not None:
+                r = embedding_hop_rate_into(f, b, vac_site[k], x, site_word, g, m)
+            _set_slot(vac_rates, tree, cap, k, g.opposite[b], r)
     work[0, 0] = 0
 
 
 @kernel_inlined
-def _refresh_hops_out_of(fa, g, m, st, tag):
+def _refresh_hops_out_of(fa, g, m, st, tag, bond, embedding):
     """For every vacancy next to the atom at the site with frame fa that this event has not
     refreshed in full, queue the one slot of its hop from fa."""
     site_word, site_vac, stamp = st.site_word, st.site_vac, st.stamp
@@ -812,11 +836,11 @@ def _refresh_hops_out_of(fa, g, m, st, tag):
         unseen -= 1
         k = vacancy_index(site_word, site_vac, mv)
         if stamp[k] != tag:
-            _queue_work(fa, k, b, g, m, st)
+            _queue_work(fa, k, b, g, m, st, bond, embedding)
 
 
 @kernel_inlined
-def _refresh_l1_pair_neighbours(s, g, m, st, tag):
+def _refresh_l1_pair_neighbours(s, g, m, st, tag, bond, embedding):
     """The vacancy-pair term of a hop counts the vacant L1 second neighbours of its two ends, so a
     change at L1 site s alters, for each L1 second neighbour q of s, the hops into q (q vacant:
     all its slots) or the hops out of q (q an atom: one slot of each vacancy next to it)."""
@@ -828,13 +852,13 @@ def _refresh_l1_pair_neighbours(s, g, m, st, tag):
             continue
         fq = frame(q, g.table, nx, ny, spl, n_layers, wrap_z)
         if species_at(site_word, q) == VACANCY:
-            _refresh_vacancy(fq, g, m, st, tag)
+            _refresh_vacancy(fq, g, m, st, tag, bond, embedding)
             continue
-        _refresh_hops_out_of(fq, g, m, st, tag)
+        _refresh_hops_out_of(fq, g, m, st, tag, bond, embedding)
 
 
 @kernel_inlined
-def _refresh_around(f0, f1, n_sites_changed, g, m, st):
+def _refresh_around(f0, f1, n_sites_changed, g, m, st, bond, embedding):
     """Recompute the rates an occupancy change at the sites with frames f0 (and f1 if
     n_sites_changed == 2) can have altered, and nothing else.
 
@@ -870,9 +894,9 @@ def _refresh_around(f0, f1, n_sites_changed, g, m, st):
                         # the table on the spot: it is short, and inlined
                         _set_leaf(tree, cap, k, bulk_vacancy_rates(fn, site_word, nbr, nx, spl, m, vac_rates, k))
                     else:
-                        _queue_work(fn, k, -1, g, m, st)
+                        _queue_work(fn, k, -1, g, m, st, bond, embedding)
         if m.l1_pair_eV != 0.0 and s < spl:
-            _refresh_l1_pair_neighbours(s, g, m, st, tag)
+            _refresh_l1_pair_neighbours(s, g, m, st, tag, bond, embedding)
     for c in range(n_sites_changed):
         fs = f0 if c == 0 else f1
         s = fs[0]
@@ -912,21 +936,21 @@ def _refresh_around(f0, f1, n_sites_changed, g, m, st):
                     r *= deep_hop_factor_at(mv, lm, n, fn[1], site_word, m)
                 _set_slot(vac_rates, tree, cap, k, d, r)
     if st.work[0, 0] > 0:
-        _run_work(g, m, st)
+        _run_work(g, m, st, bond, embedding)
 
 
 @kernel_inlined
-def _refresh_vacancy(fu, g, m, st, tag):
+def _refresh_vacancy(fu, g, m, st, tag, bond, embedding):
     """Queue every slot of the vacancy with frame fu unless this event already did."""
     k = vacancy_index(st.site_word, st.site_vac, fu[0])
     if st.stamp[k] != tag:
         st.stamp[k] = tag
-        _queue_work(fu, k, -1, g, m, st)
+        _queue_work(fu, k, -1, g, m, st, bond, embedding)
 
 
 @kernel
-def _refresh_around_embedding(f0, f1, n_sites_changed, g, m, st):
-    """_refresh_around for an energy with an embedding term (RateModel.has_embedding), whose reach
+def _refresh_around_embedding(f0, f1, n_sites_changed, g, m, st, bond, embedding):
+    """_refresh_around for an energy with an embedding term (EnergyModel.has_embedding), whose reach
     is one shell wider: a hop's rate reads the words of its two ends and of their neighbours,
     and a species change at s rewrites the words of s and of its neighbours.  So
 
@@ -948,7 +972,7 @@ def _refresh_around_embedding(f0, f1, n_sites_changed, g, m, st):
         fs = f0 if c == 0 else f1
         s = fs[0]
         if species_at(site_word, s) == VACANCY:
-            _refresh_vacancy(fs, g, m, st, tag)
+            _refresh_vacancy(fs, g, m, st, tag, bond, embedding)
         for a in range(8):
             n = neighbour(fs, a, nbr, nx, spl)
             if n < 0:
@@ -956,7 +980,8 @@ def _refresh_around_embedding(f0, f1, n_sites_changed, g, m, st):
             if species_at(site_word, n) == VACANCY:
                 # its word changed; its embedding terms (0) did not, so its neighbours' rates
                 # did not change on its account
-                _refresh_vacancy(neighbour_frame(fs, a, n, g.table, nx, ny, spl, n_layers, wrap_z), g, m, st, tag)
+                _refresh_vacancy(neighbour_frame(fs, a, n, g.table, nx, ny, spl, n_layers, wrap_z), g, m, st, tag,
+                                 bond, embedding)
                 continue
             unseen = neighbour_count(site_word, n, VACANCY)
             if unseen == 0:
@@ -970,9 +995,10 @@ def _refresh_around_embedding(f0, f1, n_sites_changed, g, m, st):
                     continue
                 unseen -= 1
                 if stamp[vacancy_index(site_word, site_vac, u)] != tag:
-                    _refresh_vacancy(neighbour_frame(fn, b, u, g.table, nx, ny, spl, n_layers, wrap_z), g, m, st, tag)
+                    _refresh_vacancy(neighbour_frame(fn, b, u, g.table, nx, ny, spl, n_layers, wrap_z), g, m, st,
+                                     tag, bond, embedding)
         if m.l1_pair_eV != 0.0 and s < spl:
-            _refresh_l1_pair_neighbours(s, g, m, st, tag)
+            _refresh_l1_pair_neighbours(s, g, m, st, tag, bond, embedding)
     for c in range(n_sites_changed):
         fs = f0 if c == 0 else f1
         s = fs[0]
@@ -1002,14 +1028,14 @@ def _refresh_around_embedding(f0, f1, n_sites_changed, g, m, st):
                             first = False
                 if not first:
                     continue
-                _refresh_hops_out_of(fk, g, m, st, tag)
+                _refresh_hops_out_of(fk, g, m, st, tag, bond, embedding)
     if st.work[0, 0] > 0:
-        _run_work(g, m, st)
+        _run_work(g, m, st, bond, embedding)
 
 
 # ----------------------------------------------------------------------------- entry points
 @kernel
-def init_state(occ, g, m, st, contact, has_interface):
+def init_state(occ, g, m, st, contact, has_interface, bond, embedding):
     """Build the site words, the vacancy list, the L1 contact lists and all rates from an
     occupancy array (through the work queue, which also sets the tree's leaves: the whole tree is
     then built by rebuild_tree)."""
@@ -1025,7 +1051,7 @@ def init_state(occ, g, m, st, contact, has_interface):
             n = neighbour(f, e, nbr, nx, spl)
             if n >= 0:
                 site_word[n] += one
-    if m.loss_sum.shape[0] != 0:
+    if embedding is not None:
         fill_loss_sums(g, m, site_word)
     ints[:] = 0
     contact.l1_host_pos[:] = -1
@@ -1042,8 +1068,8 @@ def init_state(occ, g, m, st, contact, has_interface):
             else:
                 ints[I_NL1_SOLUTE] += 1
     for k in range(ints[I_NVAC]):
-        _queue_work(frame(vac_site[k], g.table, nx, ny, spl, n_layers, wrap_z), k, -1, g, m, st)
-    _run_work(g, m, st)
+        _queue_work(frame(vac_site[k], g.table, nx, ny, spl, n_layers, wrap_z), k, -1, g, m, st, bond, embedding)
+    _run_work(g, m, st, bond, embedding)
 
 
 @kernel
@@ -1074,7 +1100,7 @@ def _draw_connected_host(g, site_word, layer_vac, contact, ints, rng):
 
 
 @kernel
-def run_chunk(g, m, st, contact, tally, tracers, drive, limits):
+def run_chunk(g, m, st, contact, tally, tracers, drive, limits, bond, embedding):
     """Run events until a limit is reached; returns (stop code, events done).
 
     tally.clock[0] is kMC time in s; tally.layer_vac counts vacancies per layer and
@@ -1093,7 +1119,9 @@ def run_chunk(g, m, st, contact, tally, tracers, drive, limits):
     cap = tree.shape[0] >> 1
     tracking = tracers.of_site.shape[0] > 0
     table = g.table   # else [001]: neighbours by index arithmetic
-    interior_margin = 3 if m.has_embedding else 2   # event_is_interior's margin for the reach
+    interior_margin = 2   # event_is_interior's margin for the reach
+    if embedding is not None:
+        interior_margin = 3
     bottom0 = (n_layers - 1) * spl
     done = 0
     creep_rate = -1.0  # cached total creep rate; -1 = recompute (it changes only with L1 counts)
@@ -1147,7 +1175,7 @@ def run_chunk(g, m, st, contact, tally, tracers, drive, limits):
                     electrode_flux[1] += 1
                 _remove_vacancy(v, st)
                 _vacancy_layer_move(f0[1], -1, clock[0], tally)
-                _set_species(f0, new, g, m, site_word)
+                _set_species(f0, new, g, m, site_word, bond, embedding)
                 counts[EV_EXIT] += 1
             else:
                 interior = not table and event_is_interior(f0, nx, ny, m.layer_kind, interior_margin)
@@ -1156,7 +1184,7 @@ def run_chunk(g, m, st, contact, tally, tracers, drive, limits):
                     f1 = (j, f0[2] if d < 4 else f0[3], 0, 0, 0, 0, 0, 0)
                 else:
                     f1 = neighbour_frame(f0, d, j, g.table, nx, ny, spl, n_layers, wrap_z)
-                x = _swap_vacancy(f0, f1, interior, g, m, st, clock[0], tally)
+                x = _swap_vacancy(f0, f1, interior, g, m, st, clock[0], tally, bond, embedding)
                 if tracking:  # the atom jumped from j to v, along the reverse of slot d
                     _tracer_move(j, v, opposite[d], tracers)
                 if has_interface:
@@ -1179,7 +1207,7 @@ def run_chunk(g, m, st, contact, tally, tracers, drive, limits):
                 _tracer_lost(s, tracers)
             f0 = frame(s, g.table, nx, ny, spl, n_layers, wrap_z)
             f1 = f0
-            _set_species(f0, VACANCY, g, m, site_word)
+            _set_species(f0, VACANCY, g, m, site_word, bond, embedding)
             _l1_change(s, HOST, VACANCY, contact, ints)
             _add_vacancy(s, st)
             _vacancy_layer_move(-1, 0, clock[0], tally)
@@ -1213,7 +1241,7 @@ def run_chunk(g, m, st, contact, tally, tracers, drive, limits):
                 counts[EV_NULL] += 1
             else:
                 f1 = frame(b, g.table, nx, ny, spl, n_layers, wrap_z)
-                x = _swap_vacancy(f0, f1, False, g, m, st, clock[0], tally)
+                x = _swap_vacancy(f0, f1, False, g, m, st, clock[0], tally, bond, embedding)
                 if tracking:
                     _tracer_move(b, s, -1, tracers)
                 _l1_change(s, VACANCY, x, contact, ints)
@@ -1235,7 +1263,7 @@ def run_chunk(g, m, st, contact, tally, tracers, drive, limits):
                     electrode_flux[1] -= 1
                 if tracking:
                     _tracer_lost(b, tracers)
-                _set_species(f0, VACANCY, g, m, site_word)
+                _set_species(f0, VACANCY, g, m, site_word, bond, embedding)
                 _add_vacancy(b, st)
                 _vacancy_layer_move(-1, n_layers - 1, clock[0], tally)
                 counts[EV_ENTER] += 1
@@ -1261,18 +1289,19 @@ def run_chunk(g, m, st, contact, tally, tracers, drive, limits):
             else:
                 if tracking:
                     _tracer_lost(b, tracers)
-                _set_species(f0, new, g, m, site_word)
+                _set_species(f0, new, g, m, site_word, bond, embedding)
                 counts[EV_EXCHANGE] += 1
                 n_changed = 1
         if interior:
-            if m.has_embedding:
+            if embedding is not None:
                 _refresh_interior_embedding(v, f0[1] & 1, d, g, m, st)
-            elif m.deep_hop_factor == 1.0:
-                _refresh_interior(v, j, f0[1] & 1, g, st, m, False)
-            else:
-                _refresh_interior(v, j, f0[1] & 1, g, st, m, True)
+            if bond is not None:
+                if m.deep_hop_factor == 1.0:
+                    _refresh_interior(v, j, f0[1] & 1, g, st, m, False)
+                else:
+                    _refresh_interior(v, j, f0[1] & 1, g, st, m, True)
         elif n_changed:
-            if m.has_embedding:
-                _refresh_around_embedding(f0, f1, n_changed, g, m, st)
-            else:
-                _refresh_around(f0, f1, n_changed, g, m, st)
+            if embedding is not None:
+                _refresh_around_embedding(f0, f1, n_changed, g, m, st, bond, embedding)
+            if bond is not None:
+                _refresh_around(f0, f1, n_changed, g, m, st, bond, embedding)

@@ -148,7 +148,7 @@ class EnergyModel:
                          float(self.attempt_frequency_Hz), 1.0 / self.kT_eV, float(exit_per_s),
                          bulk_rate_lookup(self.bulk_rate_table()), layer_kind,
                          np.full(RATE_CACHE_SIZE, -1, np.int64), np.zeros(RATE_CACHE_SIZE, np.float64),
-                         self.embed_eV, self.layer_class.astype(np.uint8), self.has_embedding,
+                         self.embed_eV, self.layer_class.astype(np.uint8),
                          *bulk_embedding_by_word(self.embed_eV), np.zeros(0, np.float64),
                          int(deep_first_layer), float(deep_hop_factor), np.asarray(layer_neighbours, np.uint8))
 

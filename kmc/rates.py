@@ -9,13 +9,13 @@
   event).  A new energy term is added here and there, and nowhere else; if it reaches further
   than the two neighbour shells of a hop's ends, the engine's refresh reach must follow
   (ARCHITECTURE.md).
-* ``vacancy_rates``: the 9 slot rates of one vacancy: 8 hops (in the bulk a table lookup for the
-  bond form, ``bulk_embedding_hop_rate`` from counts and neighbour sums for the second-moment
-  form; near the interface the local energy difference) and the exit into the bulk below.
+* ``bond_vacancy_rates`` / ``embedding_vacancy_rates``: the 9 slot rates of one vacancy: 8 hops
+  (in the bulk a table lookup for the bond form, ``bulk_embedding_hop_rate`` from counts and
+  neighbour sums for the second-moment form; near the interface the local energy difference)
+  and the exit into the bulk below; ``bond_hop_rate_into`` / ``embedding_hop_rate_into``: one slot.
 
 The engine (kmc.engine) decides which rates to recompute after an event and picks events; it
-calls ``vacancy_rates``, ``hop_rate_into`` and the bulk table kernels and nothing else of the
-physics.  ``RateModel`` groups what these kernels read.
+calls those, the bulk table kernels and nothing else of the physics.  ``RateModel`` groups what these kernels read.
 """
 from __future__ import annotations
 
@@ -54,8 +54,6 @@ N_CLASSES = 3
 #   memo_key, memo_val  direct-mapped memo of nu exp(-Ea/kT) (mutable, travels in checkpoints)
 #   embed_eV       (3, N_CLASSES, 9) embedding energy [species][layer class][metal neighbours in the box]
 #   layer_class    uint8 per layer (CLASS_*)
-#   has_embedding  embed_eV is not all zero: hops read their neighbours' coordinations, and the
-#                  engine's refresh reaches one shell further
 #   embed_gain_by_word, embed_loss_by_word  (1024,) the bulk embedding change of a site when it
 #                  gains / loses a metal neighbour, indexed by its word (EMBED_WORD_*; 0 on a vacancy)
 #   loss_sum       per site, the sum over its 8 neighbours of embed_loss_eV (what they lose when an
@@ -67,7 +65,7 @@ N_CLASSES = 3
 #                  neighbours a site of the layer has inside the box
 RateModel = namedtuple("RateModel", ["pair_eV", "site_eV", "l1_pair_eV", "kra_eV", "nu_Hz", "inv_kT",
                                      "exit_per_s", "bulk_rates", "layer_kind", "memo_key", "memo_val",
-                                     "embed_eV", "layer_class", "has_embedding",
+                                     "embed_eV", "layer_class",
                                      "embed_gain_by_word", "embed_loss_by_word", "loss_sum",
                                      "deep_first_layer", "deep_hop_factor", "layer_neighbours"])
 
@@ -429,7 +427,7 @@ def hop_energy_change_eV(fv, nv, fj, x, site_word, g, m, with_embedding):
     metal neighbour of j other than v loses one (v and j share no neighbour: BCC's neighbour graph
     is bipartite), and x trades its embedding at j (n_j neighbours) for that at v (n_v - 1: v's
     stored count includes x at j); the counts are those stored in the words before the hop.
-    ``with_embedding`` (m.has_embedding) is passed as a constant by every caller, so that the
+    ``with_embedding`` (the energy form) is passed as a constant by every caller, so that the
     compiled bond-form path carries none of the embedding's tests (7 % of a slab event).
     """
     nbr, nx, spl, l1_second = g.neighbours, g.nx, g.sites_per_layer, g.l1_second
@@ -582,41 +580,56 @@ def _embedding_interface_vacancy_rates(fv, site_word, g, m, rates, k_row):
     return total
 
 
+# One per energy form: the engine calls the running form's (kmc.engine.form_markers), so that a run
+# inlines and compiles only its own form's rate code.
 @kernel_inlined
-def vacancy_rates(fv, site_word, g, m, rates, k_row):
+def bond_vacancy_rates(fv, site_word, g, m, rates, k_row):
     """Fill rates[k_row, 0:9] with the rates of the vacancy with frame fv; return their sum.
+    The bond form: in the bulk (no interface bond, no site term at either end) a hop's rate
+    depends only on the moving species and on its neighbour-count differences, and is read from
+    the model's table.
 
-    In the bulk (no interface bond, no site term at either end) a hop's rate depends only on the
-    moving species and on its neighbour-count differences, and is read from the model's table.
     Inlined into the one loop that uses it (kmc.engine._run_work), so that the groups it reads
     are not passed at every vacancy: a call flattens every array of Geometry and RateModel into
     its arguments (about 150 values), which cost the bond-form slab 17 % of its time.
     """
     if m.layer_kind[fv[1]] != LAYER_INTERFACE:
-        if m.has_embedding:
-            return bulk_embedding_vacancy_rates(fv, site_word, g, m, rates, k_row)
         return bulk_vacancy_rates(fv, site_word, g.neighbours, g.nx, g.sites_per_layer, m, rates, k_row)
-    if m.has_embedding:
-        return _embedding_interface_vacancy_rates(fv, site_word, g, m, rates, k_row)
     return _bond_interface_vacancy_rates(fv, site_word, g, m, rates, k_row)
 
 
 @kernel_inlined
-def hop_rate_into(fn, b, mv, x, site_word, g, m):
-    """Rate of atom x at the site with frame fn hopping into the vacancy mv, its neighbour in slot b."""
+def embedding_vacancy_rates(fv, site_word, g, m, rates, k_row):
+    """bond_vacancy_rates with an embedding term: in the bulk from counts and neighbour sums."""
+    if m.layer_kind[fv[1]] != LAYER_INTERFACE:
+        return bulk_embedding_vacancy_rates(fv, site_word, g, m, rates, k_row)
+    return _embedding_interface_vacancy_rates(fv, site_word, g, m, rates, k_row)
+
+
+@kernel_inlined
+def bond_hop_rate_into(fn, b, mv, x, site_word, g, m):
+    """Rate of atom x at the site with frame fn hopping into the vacancy mv, its neighbour in slot b
+    (the bond form)."""
     nbr, nx, spl = g.neighbours, g.nx, g.sites_per_layer
     lm = neighbour_layer(fn, b, mv, nbr, spl)
-    bulk = m.layer_kind[lm] != LAYER_INTERFACE
-    if bulk and not m.has_embedding:
+    if m.layer_kind[lm] != LAYER_INTERFACE:
         r = bulk_rate(bulk_key(mv, site_word), fn[0], site_word, m.bulk_rates)
     else:
         fm = neighbour_frame(fn, b, mv, g.table, nx, g.ny, spl, g.n_layers, g.wrap_z)
-        if bulk:
-            r = bulk_embedding_hop_rate(x, site_word[np.uint64(mv)], site_word[np.uint64(fn[0])],
-                                        embed_gain_sum(site_word, neighbour_sites(fm, nbr, nx, spl), m),
-                                        m.loss_sum[np.uint64(fn[0])], m)
-        elif m.has_embedding:
-            r = interface_hop_rate(fm, neighbour_sites(fm, nbr, nx, spl), fn, x, site_word, g, m, True)
-        else:
-            r = interface_hop_rate(fm, neighbour_sites(fm, nbr, nx, spl), fn, x, site_word, g, m, False)
+        r = interface_hop_rate(fm, neighbour_sites(fm, nbr, nx, spl), fn, x, site_word, g, m, False)
+    return r * deep_hop_factor_at(mv, lm, fn[0], fn[1], site_word, m)
+
+
+@kernel_inlined
+def embedding_hop_rate_into(fn, b, mv, x, site_word, g, m):
+    """bond_hop_rate_into with an embedding term."""
+    nbr, nx, spl = g.neighbours, g.nx, g.sites_per_layer
+    lm = neighbour_layer(fn, b, mv, nbr, spl)
+    fm = neighbour_frame(fn, b, mv, g.table, nx, g.ny, spl, g.n_layers, g.wrap_z)
+    if m.layer_kind[lm] != LAYER_INTERFACE:
+        r = bulk_embedding_hop_rate(x, site_word[np.uint64(mv)], site_word[np.uint64(fn[0])],
+                                    embed_gain_sum(site_word, neighbour_sites(fm, nbr, nx, spl), m),
+                                    m.loss_sum[np.uint64(fn[0])], m)
+    else:
+        r = interface_hop_rate(fm, neighbour_sites(fm, nbr, nx, spl), fn, x, site_word, g, m, True)
     return r * deep_hop_factor_at(mv, lm, fn[0], fn[1], site_word, m)

@@ -269,7 +269,8 @@ class Simulation:
                 self.site_vacancy = np.zeros(self.lattice.n_sites, np.int32)
             self.tree = np.zeros(2 * cap, np.float64)
             rate_model, state, contact = self._kernel_state()
-            engine.init_state(occupancy, self._geometry, rate_model, state, contact, self.model.has_interface)
+            engine.init_state(occupancy, self._geometry, rate_model, state, contact, self.model.has_interface,
+                              *engine.form_markers(self.model.has_embedding))
         self._rebuild_tree()
 
     def _rebuild_tree(self):
@@ -311,7 +312,7 @@ class Simulation:
                                  r.creep_stress_exponent, r.create_total_per_s, self.electrode_drive,
                                  self.electrode_flux, self.model.has_interface)
             code, done = engine.run_chunk(self._geometry, rate_model, state, contact, tally, tracers,
-                                          drive, limits)
+                                          drive, limits, *engine.form_markers(self.model.has_embedding))
             self.events += done
             max_events -= done
             if active and self.time_s >= t_next:
