@@ -41,3 +41,28 @@ def test_runs_that_stop_early_are_compared_at_the_charge_every_run_reached():
     assert seed004.value_at_charge(lasted, "curve_contact", 2.0) == 0.8     # not its own end, 0.7
     assert seed004.value_at_charge(lasted, "curve_contact", 1.5) == 0.9     # the last frame before
     assert seed004.value_at_charge(lasted, "curve_contact", -1.0) != seed004.value_at_charge(lasted, "curve_contact", -1.0)
+
+
+def _record(split_per_um2, contact):
+    """A run record with the fields verdicts reads; `contact` at 0, 1 and 2 ML."""
+    return {"voids_per_um_section_early": 10.0, "width_median_nm_early": 1.0, "coalescence_per_um2": 0.0,
+            "split_per_um2": split_per_um2, "collapse_per_um2": 0.0, "monolayers_end": 2.0,
+            "curve_monolayers": [0.0, 1.0, 2.0], "curve_contact": [1.0, contact, contact],
+            "curve_overpotential_mV": [1.0, 2.0, 2.0], "interface_solute_fraction_end": 0.03,
+            "contact_fraction_end": contact}
+
+
+def test_li_and_li_mg_are_compared_at_every_pressure_with_runs_of_both():
+    """Li-Mg splits more at 2 MPa only (two replicas per group, 1e-3 apart so that the standard
+    error is not zero): the 2 MPa row supports the seed, the 0.2 MPa row cannot tell; a pressure
+    with runs of one chemistry only gets no row."""
+    li, limg = seed004.LI, seed004.LIMG
+    groups = {(li, 0.2): [_record(1.0, 0.5), _record(1.001, 0.5)],
+              (limg, 0.2): [_record(1.0, 0.5), _record(1.001, 0.5)],
+              (li, 2.0): [_record(1.0, 0.9), _record(1.001, 0.9)],
+              (limg, 2.0): [_record(5.0, 0.9), _record(5.001, 0.9)],
+              (li, 5.0): [_record(1.0, 0.9), _record(1.001, 0.9)]}
+    rows = seed004.verdicts(groups)
+    split = {r["pressure_MPa"]: r["verdict"] for r in rows if r["finding"] == "Li-Mg voids split more (per area)"}
+    assert split == {0.2: "cannot tell", 2.0: "supported"}
+    assert {r["pressure_MPa"] for r in rows if r["finding"].startswith("stack pressure")} == {None}

@@ -134,15 +134,9 @@ def _compare(li, limg, seed_says_li_larger: bool):
         f"difference {diff:+.3g}, {abs(diff) / se if se else math.inf:.1f} se"
 
 
-def verdicts(groups: dict) -> list[dict]:
-    """One row per finding of PHYSICS.md section 1 that the runs can speak to."""
+def _chemistry_rows(li: list, limg: list, pressure_MPa: float) -> list[dict]:
+    """Li against Li-Mg at one stack pressure."""
     rows = []
-    pressures = sorted({p for _, p in groups})
-    p0 = pressures[0]
-    li, limg = groups.get((LI, p0), []), groups.get((LIMG, p0), [])
-    if not li or not limg:
-        return [{"finding": "Li vs Li-Mg", "verdict": "cannot tell", "model": "",
-                 "why": f"needs finished runs of both chemistries at {p0:g} MPa"}]
 
     def row(finding, seed, name, seed_li_larger, why_extra="", at_charge=None):
         if at_charge is None:
@@ -176,6 +170,24 @@ def verdicts(groups: dict) -> list[dict]:
                  "verdict": ("cannot tell" if math.isnan(sol[1]) else "supported" if sol[0] - 0.03 > 2 * sol[1] else
                              "contradicted" if 0.03 - sol[0] > 2 * sol[1] else "cannot tell"),
                  "why": "against the bulk fraction, 2 se"})
+    for r in rows:
+        r["pressure_MPa"] = pressure_MPa
+    return rows
+
+
+def verdicts(groups: dict) -> list[dict]:
+    """One row per finding of PHYSICS.md section 1 that the runs can speak to: Li against Li-Mg at
+    every stack pressure with finished runs of both (``pressure_MPa``), then what pressure does to
+    each chemistry (lowest against highest pressure; ``pressure_MPa`` None)."""
+    rows = []
+    pressures = sorted({p for _, p in groups})
+    p0 = pressures[0]
+    compared = [p for p in pressures if groups.get((LI, p)) and groups.get((LIMG, p))]
+    if not compared:
+        return [{"finding": "Li vs Li-Mg", "verdict": "cannot tell", "model": "", "pressure_MPa": None,
+                 "why": "needs finished runs of both chemistries at one stack pressure"}]
+    for p in compared:
+        rows += _chemistry_rows(groups[(LI, p)], groups[(LIMG, p)], p)
     if len(pressures) > 1:
         p1 = pressures[-1]
         for chem, seed in ((LI, "Li: severe loss at 0.2 and 1 MPa, none at >= 1.5 MPa"),
@@ -194,7 +206,7 @@ def verdicts(groups: dict) -> list[dict]:
                 why = f"contact at {p0:g} MPa at the end of each run against 0.9"
             rows.append({"finding": f"stack pressure helps {('Li' if chem == LI else 'Li-Mg')}", "seed": seed,
                          "model": f"contact {p0:g} MPa {_fmt(b)} vs {p1:g} MPa {_fmt(a)}",
-                         "verdict": verdict, "why": why})
+                         "verdict": verdict, "why": why, "pressure_MPa": None})
     return rows
 
 
@@ -261,7 +273,8 @@ def main(argv=None) -> int:
                   f"{sum(r['interface_voids_early'] for r in records)} interface voids near {EARLY_MONOLAYERS:g} ML in all, "
                   f"{sum(r['events'] for r in records) / 1e6:.0f} M events, {sum(r['wall_time_s'] for r in records):.0f} s wall")
         for r in rows:
-            print(f"- {r['finding']}: {r['verdict']}. model {r['model']}; seed {r.get('seed', '')}; {r['why']}")
+            at = "" if r["pressure_MPa"] is None else f" (at {r['pressure_MPa']:g} MPa)"
+            print(f"- {r['finding']}{at}: {r['verdict']}. model {r['model']}; seed {r.get('seed', '')}; {r['why']}")
     if args.figures:
         for path in figures(groups, ROOT / "docs"):
             print(f"wrote {path}")
