@@ -81,7 +81,8 @@ def test_a_wheel_in_a_fresh_environment_runs_the_readme_commands_by_name(tmp_pat
     assert installed.returncode == 0, installed.stderr
     work = tmp_path / "elsewhere"
     work.mkdir()
-    env_vars = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    # without NUMBA_CACHE_DIR the JIT cache goes beside the installed modules, where it is read below
+    env_vars = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV", "NUMBA_CACHE_DIR")}
     where = subprocess.run([str(python), "-c", "import kmc, kmc.params; print(kmc.__file__, kmc.params.__file__)"],
                            cwd=work, capture_output=True, text=True, env=env_vars)
     assert str(site) in where.stdout and str(ROOT) not in where.stdout, where.stdout + where.stderr
