@@ -15,7 +15,8 @@
   and the exit into the bulk below; ``bond_hop_rate_into`` / ``embedding_hop_rate_into``: one slot.
 
 The engine (kmc.engine) decides which rates to recompute after an event and picks events; it
-calls those, the bulk table kernels and nothing else of the physics.  ``RateModel`` groups what these kernels read.
+calls those, the bulk table kernels and nothing else of the physics.  ``RateModel`` groups what
+these kernels read.
 """
 from __future__ import annotations
 

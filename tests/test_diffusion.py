@@ -137,7 +137,7 @@ def test_correlation_factor_two_box_sizes():
     """Slow: 128- and 1024-site boxes, 3 seeds x 1e7 hops each, blocks of 400 jumps per atom:
     sigma ~ 0.002 each, so f(1024) is checked against 0.72719 itself (its finite-size excess is
     0.0009) and both against their exact finite-box values.  On the bond form (the same process,
-    test above; ~40 s instead of ~170 s on the second-moment form)."""
+    test above; ~20 s instead of ~170 s on the second-moment form)."""
     f128, s128 = check_f(cells=4, seeds=3, events_per_seed=10_000_000, jumps_per_block=400,
                          params=LI_BOND_PARAMS)
     f1024, s1024 = check_f(cells=8, seeds=3, events_per_seed=10_000_000, jumps_per_block=400,
