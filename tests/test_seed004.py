@@ -66,3 +66,20 @@ def test_li_and_li_mg_are_compared_at_every_pressure_with_runs_of_both():
     split = {r["pressure_MPa"]: r["verdict"] for r in rows if r["finding"] == "Li-Mg voids split more (per area)"}
     assert split == {0.2: "cannot tell", 2.0: "supported"}
     assert {r["pressure_MPa"] for r in rows if r["finding"].startswith("stack pressure")} == {None}
+
+
+def test_student_t_quantiles_match_the_tables():
+    """Two-sided 95 % points of Student's t (any statistics table) and the normal limit."""
+    from common import student_t_quantile, welch_dof
+    for dof, t in ((1, 12.7062), (2, 4.3027), (3, 3.1824), (4, 2.7764), (10, 2.2281), (30, 2.0423), (1e7, 1.9600)):
+        assert abs(student_t_quantile(0.975, dof) - t) < 2e-4, dof
+    assert welch_dof(1.0, 2, 1.0, 2) == 2.0            # equal scatter and size: n_a + n_b - 2
+    assert welch_dof(1.0, 5, 0.0, 3) == 4.0            # a group without scatter adds no dof
+
+
+def test_a_difference_of_a_few_standard_errors_needs_more_than_two_replicas():
+    """3.5 standard errors: beyond the bar with many replicas (t -> 1.96), within it with two per
+    group (Welch dof 2: t = 4.30)."""
+    few = seed004._compare((3.5, 0.5 ** 0.5, 2), (0.0, 0.5 ** 0.5, 2), True)
+    many = seed004._compare((3.5, 0.5 ** 0.5, 400), (0.0, 0.5 ** 0.5, 400), True)
+    assert few[0] == "cannot tell" and many[0] == "supported", (few, many)
