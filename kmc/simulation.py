@@ -158,6 +158,8 @@ class Simulation:
             self.tracer_of_site[:] = -1
             self.tracer_of_site[self.tracer_site] = np.arange(self.tracer_site.size, dtype=np.int32)
         self._geometry = lat.geometry()
+        # (bond, embedding) for the kernels: the energy form as a compile-time constant
+        self._form_markers = engine.form_markers(self.model.has_embedding)
         self._layer_kinds = engine.layer_kinds(
             self.model.bulk_layers(lat.n_layers),
             engine.EMBEDDING_REACH_STEPS if self.model.has_embedding else engine.EVENT_REACH_STEPS)
@@ -270,7 +272,7 @@ class Simulation:
             self.tree = np.zeros(2 * cap, np.float64)
             rate_model, state, contact = self._kernel_state()
             engine.init_state(occupancy, self._geometry, rate_model, state, contact, self.model.has_interface,
-                              *engine.form_markers(self.model.has_embedding))
+                              *self._form_markers)
         self._rebuild_tree()
 
     def _rebuild_tree(self):
@@ -312,7 +314,7 @@ class Simulation:
                                  r.creep_stress_exponent, r.create_total_per_s, self.electrode_drive,
                                  self.electrode_flux, self.model.has_interface)
             code, done = engine.run_chunk(self._geometry, rate_model, state, contact, tally, tracers,
-                                          drive, limits, *engine.form_markers(self.model.has_embedding))
+                                          drive, limits, *self._form_markers)
             self.events += done
             max_events -= done
             if active and self.time_s >= t_next:

@@ -64,8 +64,8 @@ def one(params, depth, accel, seed, monolayers, folder, width, share):
         contact = f["observables/contact_fraction/value"][()]
         ml = f["observables/stripped_monolayers/value"][()]
     below = np.flatnonzero(contact < NUCLEATED_CONTACT)
-    return {"width": width, "monolayers": monolayers, "depth": depth, "accel": accel, "share": share, "deep_hop_factor": sim.rates.deep_hop_factor,
-            "seed": seed, "stop": res.stop_reason, "events": res.events,
+    return {"width": width, "monolayers": monolayers, "depth": depth, "accel": accel, "share": share,
+            "deep_hop_factor": sim.rates.deep_hop_factor, "seed": seed, "stop": res.stop_reason, "events": res.events,
             "wall_s": wall, "contact": float(res.observables["contact_fraction"]),
             "interface_voids": int(fr["interface_void_count"][-1]), "buried_voids": int(fr["buried_void_count"][-1]),
             "vacancies": int(res.observables["vacancy_count"]), "exits": int(sim.counts[3]),
