@@ -1003,9 +1003,13 @@ def _refresh_around_embedding(f0, f1, n_sites_changed, g, m, st, bond, embedding
         fs = f0 if c == 0 else f1
         s = fs[0]
         ns = neighbour_sites(fs, nbr, nx, spl)
+        metal = 0   # bit a: s's neighbour in slot a holds an atom
+        for a in range(8):
+            if ns[a] >= 0 and species_at(site_word, ns[a]) != VACANCY:
+                metal |= 1 << a
         for a in range(8):
             n = ns[a]
-            if n < 0 or species_at(site_word, n) == VACANCY:
+            if not (metal >> a) & 1:
                 continue   # a vacancy's embedding terms are 0 before and after: no loss sum changed
             fn = neighbour_frame(fs, a, n, g.table, nx, ny, spl, n_layers, wrap_z)
             for b in range(8):
@@ -1017,17 +1021,12 @@ def _refresh_around_embedding(f0, f1, n_sites_changed, g, m, st, bond, embedding
                 unseen = neighbour_count(site_word, k_site, VACANCY)
                 if unseen == 0:
                     continue
-                fk = neighbour_frame(fn, b, k_site, g.table, nx, ny, spl, n_layers, wrap_z)
                 # k is two steps from s through up to four of s's neighbours: handle it from the
-                # first of its metal ones only (the others would redo the same slots)
-                nk = neighbour_sites(fk, nbr, nx, spl)
-                first = True
-                for a2 in range(a):
-                    for e in range(8):
-                        if nk[e] == ns[a2] and ns[a2] >= 0 and species_at(site_word, ns[a2]) != VACANCY:
-                            first = False
-                if not first:
+                # first of its metal ones only (the others would redo the same slots, which
+                # changes no bit but costs the time)
+                if g.second_via[a, b] & metal & ((1 << a) - 1):
                     continue
+                fk = neighbour_frame(fn, b, k_site, g.table, nx, ny, spl, n_layers, wrap_z)
                 _refresh_hops_out_of(fk, g, m, st, tag, bond, embedding)
     if st.work[0, 0] > 0:
         _run_work(g, m, st, bond, embedding)

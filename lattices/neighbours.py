@@ -34,8 +34,10 @@ compiled = njit(cache=True, _nrt=False, error_model="numpy")
 #   opposite     int32 (8,): slot of the reverse vector, nbr[nbr[s, d], opposite[d]] == s
 #   l1_second    int32 (sites_per_layer, k): L1 second neighbours (distance a) lying in L1, -1 padded
 #   hop_reach    int64 (2, 8, HOP_REACH_SITES, 4): event_reach_offsets ([001]; empty with a table)
+#   second_via   int64 (8, 8): second_step_via, which of a site's neighbours also neighbour the
+#                site two steps away along slots a then b
 Geometry = namedtuple("Geometry", ["neighbours", "table", "nx", "ny", "sites_per_layer", "n_layers", "wrap_z",
-                                   "opposite", "l1_second", "hop_reach"])
+                                   "opposite", "l1_second", "hop_reach", "second_via"])
 
 
 @compiled
@@ -152,6 +154,24 @@ def fill_neighbours_001(nx, ny, n_layers, wrap_z, first, last, out):
 # neighbours (16, "near"), then the 38 sites two steps out ("far").
 HOP_REACH_NEAR = 16
 HOP_REACH_SITES = 54
+
+
+def second_step_via(neighbour_vectors: np.ndarray) -> np.ndarray:
+    """(8, 8) int64: bit c of [a, b] is set when s + v_c is a first neighbour of s + v_a + v_b (v_d the
+    vector of slot d).  Every orientation's slot d is one vector at every site, so this holds for
+    every site whose neighbours exist; in a box 2 cells wide a periodic image can make two more
+    sites neighbours, which the table does not list (a kernel using it for "handle a site once"
+    then handles such a site twice, which changes nothing)."""
+    v = np.asarray(neighbour_vectors, dtype=float)
+    v = v / np.linalg.norm(v[0])             # unit vectors: the test is scale-free
+    first = {tuple(np.round(x, 6)) for x in v}
+    out = np.zeros((8, 8), np.int64)
+    for a in range(8):
+        for b in range(8):
+            for c in range(8):
+                if tuple(np.round(v[a] + v[b] - v[c], 6)) in first:
+                    out[a, b] |= 1 << c
+    return out
 
 
 def event_reach_offsets(nx: int, ny: int, spl: int) -> np.ndarray:

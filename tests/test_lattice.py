@@ -41,6 +41,31 @@ def test_neighbours_at_first_shell_and_symmetric(orientation, periodic_z):
         assert np.array_equal(back, np.flatnonzero(has))
 
 
+@pytest.mark.parametrize("orientation", ["001", "110"])
+@pytest.mark.parametrize("periodic_z", [True, False])
+def test_second_step_via_names_the_shared_neighbours(orientation, periodic_z):
+    """Geometry.second_via[a, b] (which of s's neighbours also neighbour the site two steps away
+    along slots a then b; the engine's embedding refresh handles such a site from the first metal
+    one) against the neighbour table, at every site whose sites exist, in a box 3 cells wide."""
+    lat = build_bcc((3, 3, 3), orientation, A, periodic_z)
+    nb = lat.neighbors
+    via = lat.geometry().second_via
+    checked = 0
+    for s in range(lat.n_sites):
+        if (nb[s] < 0).any():
+            continue
+        for a in range(8):
+            n = nb[s, a]
+            for b in range(8):
+                k = nb[n, b]
+                if k < 0:
+                    continue
+                shared = sum(1 << c for c in range(8) if nb[s, c] in nb[k])
+                assert via[a, b] == shared, (s, a, b)
+                checked += 1
+    assert checked > 1000
+
+
 def test_periodic_box_every_site_has_eight_neighbours():
     for orientation in ("001", "110"):
         lat = build_bcc((3, 3, 3), orientation, A, periodic_z=True)
