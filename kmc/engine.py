@@ -948,6 +948,14 @@ def _refresh_vacancy(fu, g, m, st, tag, bond, embedding):
         _queue_work(fu, k, -1, g, m, st, bond, embedding)
 
 
+@kernel_inlined
+def _bit_count8(x):
+    """Number of set bits of an 8-bit mask."""
+    x = x - ((x >> 1) & 0x55)
+    x = (x & 0x33) + ((x >> 2) & 0x33)
+    return (x + (x >> 4)) & 0x0F
+
+
 @kernel
 def _refresh_around_embedding(f0, f1, n_sites_changed, g, m, st, bond, embedding):
     """_refresh_around for an energy with an embedding term (EnergyModel.has_embedding), whose reach
@@ -1003,10 +1011,14 @@ def _refresh_around_embedding(f0, f1, n_sites_changed, g, m, st, bond, embedding
         fs = f0 if c == 0 else f1
         s = fs[0]
         ns = neighbour_sites(fs, nbr, nx, spl)
-        metal = 0   # bit a: s's neighbour in slot a holds an atom
+        metal = 0    # bit a: s's neighbour in slot a holds an atom
+        vacant = 0   # bit a: it is a vacancy (refreshed in full above)
         for a in range(8):
-            if ns[a] >= 0 and species_at(site_word, ns[a]) != VACANCY:
-                metal |= 1 << a
+            if ns[a] >= 0:
+                if species_at(site_word, ns[a]) != VACANCY:
+                    metal |= 1 << a
+                else:
+                    vacant |= 1 << a
         for a in range(8):
             n = ns[a]
             if not (metal >> a) & 1:
@@ -1024,8 +1036,11 @@ def _refresh_around_embedding(f0, f1, n_sites_changed, g, m, st, bond, embedding
                 # k is two steps from s through up to four of s's neighbours: handle it from the
                 # first of its metal ones only (the others would redo the same slots, which
                 # changes no bit but costs the time)
-                if g.second_via[a, b] & metal & ((1 << a) - 1):
+                via = g.second_via[a, b]
+                if via & metal & ((1 << a) - 1):
                     continue
+                if unseen == _bit_count8(via & vacant):
+                    continue   # its vacancies all neighbour s: done in full above
                 fk = neighbour_frame(fn, b, k_site, g.table, nx, ny, spl, n_layers, wrap_z)
                 _refresh_hops_out_of(fk, g, m, st, tag, bond, embedding)
     if st.work[0, 0] > 0:
