@@ -979,7 +979,8 @@ def _refresh_around_embedding(f0, f1, n_sites_changed, g, m, st, bond, embedding
     for c in range(n_sites_changed):
         fs = f0 if c == 0 else f1
         s = fs[0]
-        if species_at(site_word, s) == VACANCY:
+        s_vacant = 1 if species_at(site_word, s) == VACANCY else 0
+        if s_vacant:
             _refresh_vacancy(fs, g, m, st, tag, bond, embedding)
         for a in range(8):
             n = neighbour(fs, a, nbr, nx, spl)
@@ -988,12 +989,13 @@ def _refresh_around_embedding(f0, f1, n_sites_changed, g, m, st, bond, embedding
             if species_at(site_word, n) == VACANCY:
                 # its word changed; its embedding terms (0) did not, so its neighbours' rates
                 # did not change on its account
-                _refresh_vacancy(neighbour_frame(fs, a, n, g.table, nx, ny, spl, n_layers, wrap_z), g, m, st, tag,
-                                 bond, embedding)
+                if stamp[vacancy_index(site_word, site_vac, n)] != tag:
+                    _refresh_vacancy(neighbour_frame(fs, a, n, g.table, nx, ny, spl, n_layers, wrap_z), g, m, st,
+                                     tag, bond, embedding)
                 continue
             unseen = neighbour_count(site_word, n, VACANCY)
-            if unseen == 0:
-                continue
+            if unseen == s_vacant:
+                continue   # no vacancy next to n but s (done above)
             fn = neighbour_frame(fs, a, n, g.table, nx, ny, spl, n_layers, wrap_z)
             for b in range(8):
                 if unseen == 0:
