@@ -34,10 +34,11 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import ROOT, mean_sem  # noqa: E402
+
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
-
 from kmc import units  # noqa: E402
 from kmc.config import load_config  # noqa: E402
 from kmc.model import build_energy_model  # noqa: E402
@@ -147,11 +148,6 @@ def block_expected_jumps(s: Series, m: int, n_tracers: int) -> np.ndarray:
     per_interval = 0.5 * (s.probe[1:] + s.probe[:-1]) * np.diff(s.t) * n_tracers
     cum = np.concatenate([[0.0], np.cumsum(per_interval)])
     return np.diff(cum[np.arange(0, s.t.size, m)])
-
-
-def mean_sem(x) -> tuple[float, float]:
-    x = np.asarray(x, float)
-    return float(x.mean()), float(x.std(ddof=1) / math.sqrt(x.size)) if x.size > 1 else math.nan
 
 
 def ratio_block_sem(num: np.ndarray, den: np.ndarray) -> float:
