@@ -15,8 +15,8 @@ contact and overpotential are compared at the largest charge every compared run 
 last frame at or before it), not at each run's own end; each group's stops are printed.
 
 Verdicts: "supported" or "contradicted" when the difference in the direction the seed reports
-is significant either way by Welch's t-test at 95 % (two-sided; with two or three replicas per
-group that is 2.8-13 standard errors, not 2); "cannot tell" otherwise, or when the comparison needs a
+is significant either way by Welch's t-test at 95 % (two-sided; with two to four replicas per
+group that is 2.4-13 standard errors, not 2); "cannot tell" otherwise, or when the comparison needs a
 length scale the box cannot hold (the seed's voids are um wide, the box is tens of nm); each
 verdict says why.  Sizes in nm are compared with the seed's um only by sign.
 """
@@ -135,7 +135,8 @@ def _fmt(stat, digits=3):
 
 # A difference counts when Welch's t-test puts it outside the central 95 % (two-sided): beyond
 # t(0.975, dof) standard errors, with the Welch-Satterthwaite dof.  A few replicas give few
-# degrees of freedom, so the bar is 4.3 se for two replicas per group and 2.8 for three, not 2.
+# degrees of freedom, so the bar is 4.3 se for two replicas per group, 2.8 for three and 2.4 for
+# four, not 2.
 CONFIDENCE = 0.975
 
 
