@@ -495,7 +495,8 @@ def _read_parameters(f) -> dict:
 
 def _frame_samples(frame_step: np.ndarray, sample_step: np.ndarray) -> np.ndarray:
     """Index of the observables sample taken at each frame's step (-1 where there is none: every
-    frame has one in files kmc writes, but a file read while it is written may lag)."""
+    frame has one in files kmc writes, but in a file read while it is written the last frame can
+    be ahead of its sample; ``load`` leaves such frames out)."""
     at = np.searchsorted(sample_step, frame_step)
     found = at < sample_step.size
     found[found] = sample_step[at[found]] == frame_step[found]
@@ -514,7 +515,8 @@ def load(path, as_xarray: bool | None = None):
     - on ``sample``: ``sample_step``, ``sample_time`` (s), and ``stripped_charge`` (mAh/cm2) and
       ``stripped_monolayers``: ``ds.contact_fraction.plot(x="stripped_charge")``;
     - on ``frame``: ``frame_step``, ``frame_time`` (s), ``frame_sample`` (the index of the sample
-      taken at the frame's step, -1 if none) and ``frame_stripped_charge`` /
+      taken at the frame's step; a run being written, or cut off, shows only the frames whose
+      sample is written) and ``frame_stripped_charge`` /
       ``frame_stripped_monolayers`` (the samples' values at the frames):
       ``ds.contact_fraction.isel(sample=ds.frame_sample)`` is the contact at each frame.
 
@@ -565,6 +567,13 @@ def load(path, as_xarray: bool | None = None):
         if old in params and new not in params:
             params[new] = params[old]
     frame_sample = _frame_samples(data["frame_step"], data["sample_step"])
+    if status != "complete":
+        # a frame is written and flushed just before its sample, so a file read while it is written
+        # (or cut off between the two) can end in frames without their sample: keep those that have one
+        n_frames = int(np.flatnonzero(frame_sample >= 0)[-1]) + 1 if (frame_sample >= 0).any() else 0
+        frame_sample = frame_sample[:n_frames]
+        data.update(species=data["species"][:n_frames], frame_step=data["frame_step"][:n_frames],
+                    frame_time_s=data["frame_time_s"][:n_frames])
     at_frames = {}
     for name in ("stripped_charge", "stripped_monolayers"):
         values = observables[name]

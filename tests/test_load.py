@@ -121,3 +121,28 @@ def test_a_growing_file_seen_one_sample_apart_still_reads(small_run, tmp_path):
     shutil.copy(partial, finished)
     with pytest.raises(io.RunFileError, match="inconsistent"):
         io.check_run_file(finished)
+
+
+def test_a_frame_written_before_its_sample_is_left_out_of_a_growing_file(small_run, tmp_path):
+    """A frame is flushed just before the sample taken with it, so a reader can catch a .partial
+    file between the two (or a run cut off there): the frame without its sample is left out until
+    the sample arrives, and every frame the reader returns has its sample."""
+    import shutil
+    partial = tmp_path / "ahead.h5.partial"
+    shutil.copy(small_run, partial)
+    full = kmc.load(small_run, as_xarray=False)
+    with h5py.File(partial, "r+") as f:
+        del f["run"]
+        obs = f["observables"]
+        n = obs["contact_fraction/step"].shape[0]
+        last_frame_step = f["particles/metal/species/step"][-1]
+        assert obs["contact_fraction/step"][n - 1] == last_frame_step   # the run ended on a frame
+        for name in obs:                          # drop the sample taken with the last frame
+            obs[f"{name}/value"].resize(n - 1, axis=0)
+        obs["contact_fraction/step"].resize((n - 1,))
+        obs["contact_fraction/time"].resize((n - 1,))
+    d = kmc.load(partial, as_xarray=False)
+    assert d["attrs"]["run_status"] == "interrupted"
+    assert d["species"].shape[0] == full["species"].shape[0] - 1
+    assert (d["frame_sample"] >= 0).all() and np.isfinite(d["frame_stripped_charge"]).all()
+    np.testing.assert_array_equal(d["species"], full["species"][:-1])
