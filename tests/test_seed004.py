@@ -83,3 +83,25 @@ def test_a_difference_of_a_few_standard_errors_needs_more_than_two_replicas():
     few = seed004._compare((3.5, 0.5 ** 0.5, 2), (0.0, 0.5 ** 0.5, 2), True)
     many = seed004._compare((3.5, 0.5 ** 0.5, 400), (0.0, 0.5 ** 0.5, 400), True)
     assert few[0] == "cannot tell" and many[0] == "supported", (few, many)
+
+
+def test_a_wide_box_is_cut_into_tiles_of_the_reference_size():
+    """seed004_numerics.tile_densities: a 100 x 100 A box (1e-4 um^2) in 2 x 2 tiles of 2.5e-5 um^2; a void
+    counts in the tile of its centroid (periodic: x = -10 A is x = 90 A), every void exactly once,
+    and one that reaches within half its width of a tile edge is counted as crossing it."""
+    import seed004_numerics as numerics
+    x_A = [10.0, 60.0, -10.0, 25.0]          # tiles (0,0), (1,0), (1,1), (0,1)
+    y_A = [10.0, 10.0, 90.0, 70.0]
+    width_nm = [0.5, 0.5, 0.5, 4.2]          # the last, 21 A either side of y = 70 A, crosses y = 50 A
+    density, crossing = numerics.tile_densities(x_A, y_A, width_nm, 100.0, 100.0, 2)
+    assert density == pytest.approx([4e4, 4e4, 4e4, 4e4])   # one void per tile
+    assert crossing == 1
+    whole, none = numerics.tile_densities(x_A, y_A, width_nm, 100.0, 100.0, 1)
+    assert whole == pytest.approx([4e4]) and none == 0      # one tile: no edges to cross
+
+
+def test_a_variant_that_differs_by_more_than_the_bar_is_reported_as_differing():
+    import seed004_numerics as numerics
+    reference = [10.0, 11.0, 12.0, 13.0]
+    assert numerics.compare(reference, [10.5, 11.5, 12.5, 11.0]).endswith("same")
+    assert numerics.compare(reference, [0.0, 0.0, 0.0, 0.0]).endswith("differs")

@@ -128,6 +128,15 @@ conditions.current_density_mA_cm2 = [0.5, 0.05]
     assert plan.output_dir == tmp_path / "out" / "demo"
 
 
+@pytest.mark.parametrize("spec", sorted((Path(__file__).resolve().parent.parent / "runs").glob("*.toml")),
+                         ids=lambda p: p.name)
+def test_every_shipped_spec_expands_into_valid_runs(spec, tmp_path):
+    """A shipped spec with a misspelt key or a value the config refuses would fail only when a user
+    starts it, possibly hours into a cluster job; expanding it validates every run's config."""
+    plan = expand_sweep(spec, (), tmp_path / "out")
+    assert plan.runs and len({r.seed for r in plan.runs}) == len(plan.runs)
+
+
 def test_seeds_and_names_are_stable_when_values_or_replicas_are_added(tmp_path):
     small = expand_sweep(write_spec(tmp_path / "a", SPEC))
     bigger_text = SPEC.replace("replicas = 2", "replicas = 3").replace("[0.2, 5]", "[0.2, 1.5, 5]")
