@@ -89,15 +89,19 @@ def run_record(path, min_void_nm: float) -> dict:
     return out
 
 
-def collect(spec, overrides=(), out_dir=None, min_void_nm: float = 1.0) -> dict:
-    """{(chemistry, pressure): [run records]} of the finished runs of the sweep."""
+def finished_runs(spec, overrides=(), out_dir=None):
+    """(chemistry, pressure), the run and its file, for each finished run of the sweep."""
     plan = expand_sweep(spec, overrides, out_dir)
-    groups: dict = {}
     for run in plan.runs:
         path = output_path(plan.output_dir, run.name)
-        if not is_complete(path):
-            continue
-        key = (_chemistry(run), float(run.config["conditions"]["stack_pressure_MPa"]))
+        if is_complete(path):
+            yield (_chemistry(run), float(run.config["conditions"]["stack_pressure_MPa"])), run, path
+
+
+def collect(spec, overrides=(), out_dir=None, min_void_nm: float = 1.0) -> dict:
+    """{(chemistry, pressure): [run records]} of the finished runs of the sweep."""
+    groups: dict = {}
+    for key, _, path in finished_runs(spec, overrides, out_dir):
         groups.setdefault(key, []).append(run_record(path, min_void_nm))
     return groups
 

@@ -28,10 +28,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import ROOT, mean_sem, student_t_quantile, welch_dof  # noqa: E402
-from seed004 import CONFIDENCE, EARLY_MONOLAYERS, run_record  # noqa: E402
+from seed004 import CONFIDENCE, EARLY_MONOLAYERS, finished_runs, run_record  # noqa: E402
 
 from kmc.analysis import load_analysis  # noqa: E402
-from kmc.sweep import expand_sweep, is_complete, output_path  # noqa: E402
+from kmc.sweep import expand_sweep  # noqa: E402
 
 
 def tile_densities(x_A, y_A, width_nm, lx_A: float, ly_A: float, tiles_per_edge: int) -> tuple[list[float], int]:
@@ -67,16 +67,11 @@ def early_tile_densities(path, tiles_per_edge: int) -> tuple[list[float], int, i
 
 def samples(spec, out_dir, overrides=(), reference_cells=None) -> dict:
     """{(chemistry, pressure): {"density": [per-sample voids per um^2], "runs", "voids", "edge"}}."""
-    plan = expand_sweep(spec, overrides, out_dir)
     groups: dict = {}
-    for run in plan.runs:
-        path = output_path(plan.output_dir, run.name)
-        if not is_complete(path):
-            continue
+    for key, run, path in finished_runs(spec, overrides, out_dir):
         run_record(path, 1.0)   # analyses the file if it has not been (seed004.py's settings)
         cells = run.config["lattice"]["cells"]
         tiles = 1 if reference_cells is None else cells[0] // reference_cells[0]
-        key = (Path(run.varied["params"]).stem, float(run.config["conditions"]["stack_pressure_MPa"]))
         density, n_voids, near_edge = early_tile_densities(path, tiles)
         g = groups.setdefault(key, {"density": [], "runs": 0, "voids": 0, "edge": 0})
         g["density"] += density
