@@ -22,10 +22,9 @@ from __future__ import annotations
 from collections import namedtuple
 
 import numpy as np
-from numba import njit
+from lattices.jit import compiled as _compiled
 
-# Compiled without numba's reference counting (the kernels allocate nothing; see kmc.jit).
-compiled = njit(cache=True, _nrt=False, error_model="numpy")
+compiled = _compiled()
 
 # What kernels need to name neighbours (numba passes a namedtuple of arrays at no cost to an
 # inlined helper; to a call, every array is its pointers, sizes, shape and strides).

@@ -27,6 +27,42 @@ def test_no_kernel_takes_more_than_16_parameters():
     assert not wide
 
 
+def test_each_kernel_compiles_once_per_kind_of_arguments():
+    """A kernel called with a constant (a slot, a species code) or with an int32 site index is not
+    compiled again for it (lattices.jit): numba's own dispatcher compiled neighbour() nine times
+    in a cold start, once per constant slot.  Checked on two fresh kernels (the project's are
+    cached, and a cached caller never asks for its callees), against numba's dispatcher as the
+    control; and every kernel of the engine uses the project's dispatcher."""
+    from numba import njit
+
+    from lattices.jit import PlainArgumentDispatcher, compiled
+
+    counts = {}
+    for name, decorate in (("project", compiled(cache=False)), ("numba", njit)):
+        inner = decorate(_offset)
+        outer = decorate(_with_global(_sum_of_offsets, "_offset", inner))
+        assert outer(np.int64(2)) == 19 + 21 + 18
+        counts[name] = len(inner.signatures)
+    assert counts == {"project": 1, "numba": 3}
+    kernels = [f"{m.__name__}.{name}" for m in KERNEL_MODULES for name, obj in vars(m).items()
+               if isinstance(obj, CPUDispatcher) and not isinstance(obj, PlainArgumentDispatcher)]
+    assert not kernels
+
+
+def _offset(s, slot):
+    return s * 8 + slot
+
+
+def _sum_of_offsets(s):
+    return _offset(s, 3) + _offset(np.int32(s), 5) + _offset(s, s)
+
+
+def _with_global(func, name, value):
+    """func with one global name bound to value (a fresh function object)."""
+    import types
+    return types.FunctionType(func.__code__, {**func.__globals__, name: value}, func.__name__)
+
+
 def _imports(path: Path) -> set[str]:
     tree = ast.parse(path.read_text())
     out = set()
@@ -45,6 +81,7 @@ def _imports(path: Path) -> set[str]:
     ("kmc/species.py", {"kmc.engine", "kmc.model", "kmc.config"}),
     ("lattices/bcc.py", {"kmc", "kmc.engine", "kmc.model"}),
     ("lattices/neighbours.py", {"kmc", "kmc.engine", "kmc.model"}),
+    ("lattices/jit.py", {"kmc", "kmc.engine", "kmc.model"}),
 ])
 def test_layers_import_only_downwards(module, forbidden):
     imported = _imports(ROOT / module)
