@@ -40,6 +40,7 @@ from kmc.sweep import expand_sweep, is_complete, output_path  # noqa: E402
 
 SPEC = ROOT / "runs" / "seed004.toml"
 EARLY_MONOLAYERS = 1.0
+MIN_VOID_NM = 1.0   # the default smallest void counted (--min-void-nm)
 LI, LIMG = "li_li2s", "limg_li2s"
 # The alloy's solute fraction (composition.solute_fraction of params/limg_li2s.toml, seed 004's
 # Li0.97Mg0.03): L1 above it is enrichment.
@@ -53,20 +54,33 @@ def _chemistry(run) -> str:
     return Path(run.varied["params"]).stem
 
 
-def run_record(path, min_void_nm: float) -> dict:
-    """The per-run numbers the comparison uses (analysing the file first if needed)."""
+def analysed_tables(path, min_void_nm: float) -> dict:
+    """The run's analysis tables (kmc.analysis.load_analysis), analysing the file first where it
+    has no analysis of this format and minimum void size."""
     import h5py
     with h5py.File(path, "r") as f:
         version = f["analysis"].attrs.get("format_version") if "analysis" in f else None
         analysed_at = f["analysis"].attrs.get("min_void_nm") if "analysis" in f else None
-        area_um2 = float(f["particles/metal/box/edges"][0] * f["particles/metal/box/edges"][1]) * 1e-8
-        run_attrs = dict(f["run"].attrs)
     if version != ANALYSIS_FORMAT_VERSION or analysed_at is None or float(analysed_at) != min_void_nm:
         analyze_file(path, min_void_nm=min_void_nm)
-    tables = load_analysis(path)
+    return load_analysis(path)
+
+
+def early_frame(frames) -> int:
+    """The frame nearest EARLY_MONOLAYERS: "right after stripping starts"."""
+    return int(np.nanargmin(np.abs(frames["stripped_monolayers"].to_numpy() - EARLY_MONOLAYERS)))
+
+
+def run_record(path, min_void_nm: float) -> dict:
+    """The per-run numbers the comparison uses (analysing the file first if needed)."""
+    import h5py
+    with h5py.File(path, "r") as f:
+        area_um2 = float(f["particles/metal/box/edges"][0] * f["particles/metal/box/edges"][1]) * 1e-8
+        run_attrs = dict(f["run"].attrs)
+    tables = analysed_tables(path, min_void_nm)
     frames, voids = tables["frames"], tables["voids"]
     ml = frames["stripped_monolayers"].to_numpy()
-    marks = {"early": int(np.nanargmin(np.abs(ml - EARLY_MONOLAYERS))), "end": len(ml) - 1}
+    marks = {"early": early_frame(frames), "end": len(ml) - 1}
     out = {"area_um2": area_um2, "monolayers_end": float(ml[-1]), "stop_reason": str(run_attrs["stop_reason"]),
            "wall_time_s": float(run_attrs["wall_time_s"]), "events": int(run_attrs["events"])}
     for mark, i in marks.items():
@@ -98,7 +112,7 @@ def finished_runs(spec, overrides=(), out_dir=None):
             yield (_chemistry(run), float(run.config["conditions"]["stack_pressure_MPa"])), run, path
 
 
-def collect(spec, overrides=(), out_dir=None, min_void_nm: float = 1.0) -> dict:
+def collect(spec, overrides=(), out_dir=None, min_void_nm: float = MIN_VOID_NM) -> dict:
     """{(chemistry, pressure): [run records]} of the finished runs of the sweep."""
     groups: dict = {}
     for key, _, path in finished_runs(spec, overrides, out_dir):
@@ -144,6 +158,13 @@ def _fmt(stat, digits=3):
 CONFIDENCE = 0.975
 
 
+def welch_bar(se_a: float, n_a: int, se_b: float, n_b: int) -> tuple[float, float]:
+    """Welch-Satterthwaite degrees of freedom of a difference of two means, and the bar in
+    standard errors beyond which it counts (two-sided, at CONFIDENCE)."""
+    dof = welch_dof(se_a, n_a, se_b, n_b)
+    return dof, student_t_quantile(CONFIDENCE, dof)
+
+
 def _compare(li, limg, seed_says_li_larger: bool):
     """'supported' / 'contradicted' / 'cannot tell' for a seed finding 'Li > Li-Mg' (or '<');
     li and limg are (mean, standard error, replicas)."""
@@ -155,8 +176,7 @@ def _compare(li, limg, seed_says_li_larger: bool):
         return "cannot tell", "fewer than two replicas: no error bar"
     if se == 0:
         return "cannot tell", "no scatter in either group to test against"
-    dof = welch_dof(sa, na, sb, nb)
-    bar = student_t_quantile(CONFIDENCE, dof)
+    dof, bar = welch_bar(sa, na, sb, nb)
     if abs(diff) <= bar * se:
         return "cannot tell", f"difference {diff:+.3g} within {bar:.2g} se (Welch t, {dof:.1f} dof)"
     return ("supported" if (diff > 0) == seed_says_li_larger else "contradicted"), \
@@ -294,7 +314,7 @@ def main(argv=None) -> int:
     ap.add_argument("--spec", default=str(SPEC))
     ap.add_argument("--set", dest="overrides", action="append", default=[], metavar="SECTION.KEY=VALUE")
     ap.add_argument("--out", default=None, help="the sweep's output folder (as given to kmc sweep --out)")
-    ap.add_argument("--min-void-nm", type=float, default=1.0)
+    ap.add_argument("--min-void-nm", type=float, default=MIN_VOID_NM)
     ap.add_argument("--figures", action="store_true", help="write docs/seed004.png")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)

@@ -12,8 +12,8 @@ For each chemistry and stack pressure: interface voids per um^2 at the frame nea
 error over samples of the reference's area.  A run of the reference spec is one sample; a wider
 box is cut into tiles of the reference's size (a void counts in the tile that holds its
 centroid), each tile one sample.  Tiles of one box are taken as independent: voids near 1 ML
-are ~3 nm wide against 35 nm tiles, so few cross a tile edge (the script prints how many).  Each variant is compared with the reference
-by Welch's t-test at 95 % (two-sided), the rule of seed004.py; "same" means no significant
+are ~3 nm wide against 35 nm tiles, so few cross a tile edge (the script prints how many).
+Each variant is compared with the reference by Welch's t-test at 95 % (two-sided), the rule of seed004.py; "same" means no significant
 difference at that level, not a proof of equality.
 """
 from __future__ import annotations
@@ -27,10 +27,9 @@ import h5py
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import ROOT, mean_sem, student_t_quantile, welch_dof  # noqa: E402
-from seed004 import CONFIDENCE, EARLY_MONOLAYERS, finished_runs, run_record  # noqa: E402
+from common import ROOT, mean_sem  # noqa: E402
+from seed004 import EARLY_MONOLAYERS, MIN_VOID_NM, analysed_tables, early_frame, finished_runs, welch_bar  # noqa: E402
 
-from kmc.analysis import load_analysis  # noqa: E402
 from kmc.sweep import expand_sweep  # noqa: E402
 
 
@@ -54,9 +53,9 @@ def tile_densities(x_A, y_A, width_nm, lx_A: float, ly_A: float, tiles_per_edge:
 
 def early_tile_densities(path, tiles_per_edge: int) -> tuple[list[float], int, int]:
     """tile_densities of a run's interface voids at the frame nearest 1 ML, and their number."""
-    tables = load_analysis(path)
+    tables = analysed_tables(path, MIN_VOID_NM)
     frames, voids = tables["frames"], tables["voids"]
-    early = int(np.nanargmin(np.abs(frames["stripped_monolayers"].to_numpy() - EARLY_MONOLAYERS)))
+    early = early_frame(frames)
     with h5py.File(path, "r") as f:
         lx_A, ly_A = (float(e) for e in f["particles/metal/box/edges"][:2])
     at = voids[(voids["frame"] == early) & (voids["interface"] == 1)]
@@ -69,7 +68,6 @@ def samples(spec, out_dir, overrides=(), reference_cells=None) -> dict:
     """{(chemistry, pressure): {"density": [per-sample voids per um^2], "runs", "voids", "edge"}}."""
     groups: dict = {}
     for key, run, path in finished_runs(spec, overrides, out_dir):
-        run_record(path, 1.0)   # analyses the file if it has not been (seed004.py's settings)
         cells = run.config["lattice"]["cells"]
         tiles = 1 if reference_cells is None else cells[0] // reference_cells[0]
         density, n_voids, near_edge = early_tile_densities(path, tiles)
@@ -86,8 +84,7 @@ def compare(ref: list[float], other: list[float]) -> str:
     se = math.hypot(sa, sb)
     if not se > 0:
         return "no error bar"
-    dof = welch_dof(sa, len(ref), sb, len(other))
-    bar = student_t_quantile(CONFIDENCE, dof)
+    dof, bar = welch_bar(sa, len(ref), sb, len(other))
     t = (b - a) / se
     return f"{t:+.1f} se, bar {bar:.2g} ({dof:.1f} dof): " + ("differs" if abs(t) > bar else "same")
 
