@@ -17,9 +17,11 @@ File layout (units are attributes named ``unit``):
 """
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import tempfile
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -436,6 +438,39 @@ def run_status(path) -> str:
     return "interrupted"
 
 
+# A run's writer flushes after every frame and sample; a reader that lands inside a flush sees the
+# file truncated or one dataset ahead for a moment.  Readers of a run still being written read
+# again, this many times, this far apart (a flush of a 1e6-site frame takes milliseconds).
+LIVE_READ_TRIES = 20
+LIVE_READ_PAUSE_S = 0.1
+
+
+def _being_written(path) -> bool:
+    """Whether path names a run a kmc run process is writing now (X.h5 while only X.h5.partial
+    exists, or the .partial itself)."""
+    path = Path(path)
+    if not path.name.endswith(PARTIAL_SUFFIX):
+        if path.exists():
+            return False
+        path = Path(str(path) + PARTIAL_SUFFIX)
+    return path.is_file() and run_status(path) == "in progress"
+
+
+def _read_again_while_written(read):
+    """read(path, ...), read again while it fails on a run that is still being written (see
+    LIVE_READ_TRIES); any other failure, and the last one, is raised."""
+    @functools.wraps(read)
+    def reader(path, *args, **kwargs):
+        for attempt in range(LIVE_READ_TRIES):
+            try:
+                return read(path, *args, **kwargs)
+            except RunFileError:
+                if attempt == LIVE_READ_TRIES - 1 or not _being_written(path):
+                    raise
+                time.sleep(LIVE_READ_PAUSE_S)
+    return reader
+
+
 def check_run_file(path, require_frames: bool = True, running: bool = False) -> Path:
     """``path`` as a Path if it is a kmc run file every reader can use, else RunFileError.
 
@@ -474,7 +509,7 @@ def open_run_file(path):
     try:
         # locking=False: a running kmc run holds HDF5's lock on its .partial file; reading it is
         # safe because the writer flushes after every frame and sample (a read that races a write
-        # can fail, and then says so: read again)
+        # can fail: load and info read again, _read_again_while_written)
         with h5py.File(path, "r", locking=False) as f:
             yield f
     except OSError as exc:
@@ -503,6 +538,7 @@ def _frame_samples(frame_step: np.ndarray, sample_step: np.ndarray) -> np.ndarra
     return np.where(found, at, -1)
 
 
+@_read_again_while_written
 def load(path, as_xarray: bool | None = None):
     """Load a run for analysis (a finished X.h5, or a run still being written: X.h5.partial).
 
@@ -637,6 +673,7 @@ def load(path, as_xarray: bool | None = None):
     return ds
 
 
+@_read_again_while_written
 def info(path) -> str:
     """A short human-readable summary of a run file, or of a run still being written (its
     ``.partial``); RunFileError if it is not a usable one."""

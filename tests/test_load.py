@@ -104,6 +104,41 @@ def test_info_and_load_read_a_run_while_it_is_written_and_after_it_is_cut_off(tm
     assert kmc.load(out).attrs["run_status"] == "interrupted"
 
 
+@pytest.mark.parametrize("written_now", [True, False])
+def test_a_read_that_races_a_write_is_read_again_while_the_run_is_written(small_run, tmp_path, monkeypatch,
+                                                                            written_now):
+    """A reader that lands inside one of the writer's flushes sees the file truncated for a moment
+    (the live-run test above failed so, now and then, on `kmc info`): info and load read again
+    while a process is writing the run (it holds a lock on the .partial), and fail at once on a
+    file nobody writes.  The race is made on purpose: the first check of the file fails."""
+    import fcntl
+    import shutil
+    partial = tmp_path / "live.h5.partial"
+    shutil.copy(small_run, partial)
+    with h5py.File(partial, "r+") as f:
+        del f["run"]
+    real_check, calls = io.check_run_file, []
+
+    def racing_check(path, *args, **kwargs):
+        calls.append(path)
+        if len(calls) == 1:
+            raise io.RunFileError(f"{path} cannot be read (the file is truncated, e.g. an incomplete copy)")
+        return real_check(path, *args, **kwargs)
+
+    monkeypatch.setattr(io, "check_run_file", racing_check)
+    with open(partial, "rb") as writer:
+        if written_now:                         # what kmc run's open file does (run_status)
+            fcntl.flock(writer.fileno(), fcntl.LOCK_EX)
+        for read in (io.info, kmc.load):
+            calls.clear()
+            if written_now:
+                assert read(tmp_path / "live.h5") is not None and len(calls) == 2
+            else:
+                with pytest.raises(io.RunFileError, match="truncated"):
+                    read(tmp_path / "live.h5")
+                assert len(calls) == 1
+
+
 def test_a_growing_file_seen_one_sample_apart_still_reads(small_run, tmp_path):
     """Read without HDF5's lock while another process writes, a .partial file can show one
     observable a sample ahead of another; the readers keep what all of them have, where a finished
