@@ -7,7 +7,7 @@ atomic incref/decref pair per call, a quarter of the event loop's time.  The few
 once per event, and the interface hop rate with what it calls (once per rate slot), are inlined
 into their callers by LLVM (``kernel_inlined``): a call with a dozen array arguments costs more
 than the work inside.  Each kernel is compiled once per energy form, whatever constants its
-callers pass (lattices.jit).
+callers pass, and with numba's Python wrapper only if Python calls it (lattices.jit).
 
 Parameters go in as arguments, grouped in namedtuples (numba passes them at no cost), never as
 module globals: numba freezes globals into the cached machine code.

@@ -1,6 +1,9 @@
 """The layering the architecture promises (ARCHITECTURE.md), checked on the code itself."""
 import ast
 import inspect
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -42,11 +45,64 @@ def test_each_kernel_compiles_once_per_kind_of_arguments():
         inner = decorate(_offset)
         outer = decorate(_with_global(_sum_of_offsets, "_offset", inner))
         assert outer(np.int64(2)) == 19 + 21 + 18
-        counts[name] = len(inner.signatures)
+        called = inner.callee if name == "project" else inner   # what a kernel calls (lattices.jit.Kernel)
+        counts[name] = len(called.signatures)
     assert counts == {"project": 1, "numba": 3}
     kernels = [f"{m.__name__}.{name}" for m in KERNEL_MODULES for name, obj in vars(m).items()
                if isinstance(obj, CPUDispatcher) and not isinstance(obj, PlainArgumentDispatcher)]
     assert not kernels
+
+
+_TWO_KERNELS = """
+from lattices.jit import compiled
+
+kernel = compiled()
+
+
+@kernel
+def inner(s):
+    return s * 8 + 3
+
+
+@kernel
+def outer(s):
+    return inner(s) + 1
+"""
+
+_WRAPPERS = """
+import two_kernels as k
+assert k.outer(2) == 20
+called = next(iter(k.inner.callee.overloads.values()))
+assert called.fndesc.llvm_cpython_wrapper_name not in called.library.get_llvm_str()
+assert not k.inner.signatures            # Python has not called inner: no version with a wrapper
+assert k.inner(2) == 19
+own = next(iter(k.inner.overloads.values()))
+assert own.fndesc.llvm_cpython_wrapper_name in own.library.get_llvm_str()
+print("ok")
+"""
+
+
+def test_a_kernel_called_only_from_kernels_has_no_python_wrapper(tmp_path):
+    """numba compiles for each kernel a wrapper that unboxes Python arguments (for a kernel taking
+    namedtuples of arrays, more code than the kernel) and emits it again in each caller's module:
+    a third of a cold start.  lattices.jit.Kernel compiles what kernels call without it, and a
+    kernel Python calls with it.  The two versions are cached apart: a second process that calls
+    inner from Python finds the first process's cached callee (no wrapper) and must not run it
+    (that would crash)."""
+    (tmp_path / "two_kernels.py").write_text(_TWO_KERNELS)
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "cache"),
+           "PYTHONPATH": os.pathsep.join([str(tmp_path), str(ROOT)])}
+    first = subprocess.run([sys.executable, "-c", "import two_kernels as k; print(k.outer(2))"],
+                           cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert first.returncode == 0 and first.stdout.strip() == "20", first.stderr
+    assert list((tmp_path / "cache").rglob("two_kernels.inner.callee-*.nbi"))
+    second = subprocess.run([sys.executable, "-c", _WRAPPERS], cwd=tmp_path,
+                            env={**env, "NUMBA_CACHE_DIR": str(tmp_path / "fresh")},
+                            capture_output=True, text=True)
+    assert second.returncode == 0 and second.stdout.strip() == "ok", second.stderr
+    third = subprocess.run([sys.executable, "-c", "import two_kernels as k; print(k.inner(2))"],
+                           cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert third.returncode == 0 and third.stdout.strip() == "19", third.stderr
 
 
 def _offset(s, slot):
