@@ -84,11 +84,10 @@ print("ok")
 
 def test_a_kernel_called_only_from_kernels_has_no_python_wrapper(tmp_path):
     """numba compiles for each kernel a wrapper that unboxes Python arguments (for a kernel taking
-    namedtuples of arrays, more code than the kernel) and emits it again in each caller's module:
-    a third of a cold start.  lattices.jit.Kernel compiles what kernels call without it, and a
-    kernel Python calls with it.  The two versions are cached apart: a second process that calls
-    inner from Python finds the first process's cached callee (no wrapper) and must not run it
-    (that would crash)."""
+    namedtuples of arrays, more code than the kernel) and emits it again in each caller's module.
+    lattices.jit.Kernel compiles what kernels call without it, and a kernel Python calls with it.
+    The two versions are cached apart: a later process that calls inner from Python, with the
+    first process's cache, must not run the cached callee (no wrapper: that would crash)."""
     (tmp_path / "two_kernels.py").write_text(_TWO_KERNELS)
     env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "cache"),
            "PYTHONPATH": os.pathsep.join([str(tmp_path), str(ROOT)])}
