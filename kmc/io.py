@@ -445,14 +445,17 @@ LIVE_READ_TRIES = 20
 LIVE_READ_PAUSE_S = 0.1
 
 
-def _being_written(path) -> bool:
-    """Whether path names a run a kmc run process is writing now (X.h5 while only X.h5.partial
-    exists, or the .partial itself)."""
+def _file_of_run(path) -> Path:
+    """The file the readers read for path: X.h5, or X.h5.partial while only that exists (the run
+    is still being written, or was cut off)."""
     path = Path(path)
-    if not path.name.endswith(PARTIAL_SUFFIX):
-        if path.exists():
-            return False
-        path = Path(str(path) + PARTIAL_SUFFIX)
+    partial = Path(str(path) + PARTIAL_SUFFIX)
+    return partial if not path.exists() and partial.is_file() else path
+
+
+def _being_written(path) -> bool:
+    """Whether path names a run a kmc run process is writing now (run_status)."""
+    path = _file_of_run(path)
     return path.is_file() and run_status(path) == "in progress"
 
 
@@ -481,10 +484,7 @@ def check_run_file(path, require_frames: bool = True, running: bool = False) -> 
     X.h5 names its run while only X.h5.partial exists (still being written, or cut off), and the
     path returned is the ``.partial`` file (``run_status`` tells which).
     """
-    path = Path(path)
-    partial = Path(str(path) + PARTIAL_SUFFIX)
-    if running and not path.exists() and partial.is_file():   # the run is still going (or was cut off)
-        path = partial
+    path = _file_of_run(path) if running else Path(path)
     if not path.exists():
         raise RunFileError(f"no such file: {path} does not exist; {RUN_FILE_HINT}")
     if path.is_dir():
