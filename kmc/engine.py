@@ -21,11 +21,11 @@ from collections import namedtuple
 import numpy as np
 
 from kmc.jit import kernel, kernel_inlined
-from kmc.rates import (EXIT_SLOT, LAYER_INTERFACE, LAYER_TABLE_INTERIOR, N_SLOTS, bulk_embedding_rate_into_interior,
-                       bulk_embedding_vacancy_rates_interior, bulk_key, bulk_rate, bulk_vacancy_rates,
-                       bond_hop_rate_into, bond_vacancy_rates, deep_hop_factor_at, deep_hop_factor_interior,
-                       deep_row_interior, embed_change, embed_loss_eV, embedding_hop_rate_into,
-                       embedding_vacancy_rates, interface_hop_rate)
+from kmc.rates import (BY_WORD_LOSS, EXIT_SLOT, LAYER_INTERFACE, LAYER_TABLE_INTERIOR, N_SLOTS,
+                       bulk_embedding_rate_into_interior, bulk_embedding_vacancy_rates_interior, bulk_key, bulk_rate,
+                       bulk_vacancy_rates, bond_hop_rate_into, bond_vacancy_rates, deep_hop_factor_at,
+                       deep_hop_factor_interior, deep_row_interior, embed_change, embed_loss_eV,
+                       embedding_hop_rate_into, embedding_vacancy_rates, interface_hop_rate)
 from kmc.sites import (COUNT_BITS, SPECIES_SHIFT, neighbour_count, set_own_species, set_vacancy_index, species_at,
                        vacancy_index)
 from kmc.species import HOST, SOLUTE, VACANCY
@@ -314,23 +314,23 @@ def _set_species_interior(s, odd, new, site_word, nx, spl, m, bond, embedding):
         for e in range(8):
             site_word[np.uint64(s + interior_offset(odd, e, nx, spl))] += delta
     if embedding is not None:
-        _set_species_interior_embedding(s, odd, new, site_word, nx, spl, m.loss_sum, m.embed_loss_by_word)
+        _set_species_interior_embedding(s, odd, new, site_word, nx, spl, m.loss_sum, m.bulk_by_word)
 
 
 @kernel
 def _set_species_interior_embedding(s, odd, new, site_word, nx, spl, loss_sum, by_word):
     """_set_species_embedding for an interior site (fixed offsets, bulk class)."""
-    old_s = embed_change(site_word, s, by_word)
+    old_s = embed_change(site_word, s, by_word, BY_WORD_LOSS)
     delta = set_own_species(s, new, site_word)
     for e in range(8):
         n = s + interior_offset(odd, e, nx, spl)
-        old = embed_change(site_word, n, by_word)
+        old = embed_change(site_word, n, by_word, BY_WORD_LOSS)
         site_word[np.uint64(n)] += delta
-        change = embed_change(site_word, n, by_word) - old
+        change = embed_change(site_word, n, by_word, BY_WORD_LOSS) - old
         if change != 0.0:
             for b in range(8):
                 loss_sum[np.uint64(n + interior_offset(1 - odd, b, nx, spl))] += change
-    change = embed_change(site_word, s, by_word) - old_s
+    change = embed_change(site_word, s, by_word, BY_WORD_LOSS) - old_s
     if change != 0.0:
         for e in range(8):
             loss_sum[np.uint64(s + interior_offset(odd, e, nx, spl))] += change

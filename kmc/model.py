@@ -39,7 +39,7 @@ import numpy as np
 from kmc import units
 from kmc.config import Settings
 from kmc.rates import (CLASS_BOTTOM, CLASS_BULK, CLASS_L1, N_CLASSES, RATE_CACHE_SIZE, RateModel, barrier_eV,
-                       bulk_embedding_by_word, bulk_rate_lookup, kra_eV)
+                       bulk_by_word, bulk_rate_lookup, kra_eV)
 from kmc.species import HOST, SOLUTE, VACANCY
 from lattices import Lattice, build_bcc
 
@@ -149,7 +149,7 @@ class EnergyModel:
                          bulk_rate_lookup(self.bulk_rate_table()), layer_kind,
                          np.full(RATE_CACHE_SIZE, -1, np.int64), np.zeros(RATE_CACHE_SIZE, np.float64),
                          self.embed_eV, self.layer_class.astype(np.uint8),
-                         *bulk_embedding_by_word(self.embed_eV), np.zeros(0, np.float64),
+                         bulk_by_word(self.pair_eV, self.embed_eV), np.zeros(0, np.float64),
                          int(deep_first_layer), float(deep_hop_factor), np.asarray(layer_neighbours, np.uint8))
 
 

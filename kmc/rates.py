@@ -55,8 +55,13 @@ N_CLASSES = 3
 #   memo_key, memo_val  direct-mapped memo of nu exp(-Ea/kT) (mutable, travels in checkpoints)
 #   embed_eV       (3, N_CLASSES, 9) embedding energy [species][layer class][metal neighbours in the box]
 #   layer_class    uint8 per layer (CLASS_*)
-#   embed_gain_by_word, embed_loss_by_word  (1024,) the bulk embedding change of a site when it
-#                  gains / loses a metal neighbour, indexed by its word (EMBED_WORD_*; 0 on a vacancy)
+#   bulk_by_word   (BY_WORD_ROWS, 1024) bulk-class energies (eV) read off a site's word (EMBED_WORD_*):
+#                  the embedding change of a site when it gains / loses a metal neighbour (rows
+#                  BY_WORD_GAIN, BY_WORD_LOSS; 0 on a vacancy), and a bulk hop's energy change less
+#                  its two neighbour sums, split into the atom's side (BY_WORD_ATOM_SIDE) and the
+#                  vacancy's side for each hopping species x (row BY_WORD_VACANCY_SIDE + x)
+#                  (bulk_by_word).  One array, not five: every array in the groups costs the
+#                  event loop (see bulk_by_word)
 #   loss_sum       per site, the sum over its 8 neighbours of embed_loss_eV (what they lose when an
 #                  atom leaves the site), kept in step by the engine (mutable, derived from the words:
 #                  kmc.engine.fill_loss_sums); empty without an embedding
@@ -67,7 +72,7 @@ N_CLASSES = 3
 RateModel = namedtuple("RateModel", ["pair_eV", "site_eV", "l1_pair_eV", "kra_eV", "nu_Hz", "inv_kT",
                                      "exit_per_s", "bulk_rates", "layer_kind", "memo_key", "memo_val",
                                      "embed_eV", "layer_class",
-                                     "embed_gain_by_word", "embed_loss_by_word", "loss_sum",
+                                     "bulk_by_word", "loss_sum",
                                      "deep_first_layer", "deep_hop_factor", "layer_neighbours"])
 
 
@@ -285,21 +290,53 @@ EMBED_WORD_SHIFT = COUNT_BITS * HOST
 EMBED_WORD_MASK = 0x3FF
 
 
-def bulk_embedding_by_word(embed_eV: np.ndarray):
-    """(gain, loss): per word index (EMBED_WORD_*), F(n+1) - F(n) and F(n-1) - F(n) of the bulk
-    class for a metal site with n metal neighbours (0 where n + 1 > 8 or n - 1 < 0, which a site
-    next to a vacancy, or to an atom, never has); 0 on vacancies."""
-    gain, loss = np.zeros(EMBED_WORD_MASK + 1), np.zeros(EMBED_WORD_MASK + 1)
-    for sp in (HOST, SOLUTE):
+# Rows of RateModel.bulk_by_word; the vacancy's side of a hop of x is row BY_WORD_VACANCY_SIDE + x
+# (3 for the host, 4 for the solute).
+BY_WORD_GAIN, BY_WORD_LOSS, BY_WORD_ATOM_SIDE, BY_WORD_VACANCY_SIDE = 0, 1, 2, 2
+BY_WORD_ROWS = BY_WORD_VACANCY_SIDE + SOLUTE + 1
+
+
+def bulk_by_word(pair_eV: np.ndarray, embed_eV: np.ndarray) -> np.ndarray:
+    """RateModel.bulk_by_word, for the bulk class of embed_eV and the bulk bonds of pair_eV:
+
+    - gain, loss: F(n+1) - F(n) and F(n-1) - F(n) of a metal site with n metal neighbours (0 where
+      n + 1 > 8 or n - 1 < 0, which a site next to a vacancy, or to an atom, never has);
+    - a bulk hop of x from j into v (bulk_embedding_hop_rate) changes the energy by the vacancy's
+      side at v's word (x's pairs with v's other metal neighbours and x's embedding there, n_v - 1
+      neighbours: v's counts include x) plus the atom's side at j's word (minus x's pairs and
+      embedding at j, minus the gain v's neighbour sum counts for j itself) plus v's gain sum and
+      j's loss sum.
+
+    On the energy grid every entry is exact, so these sums have the bits of the term-by-term sum.
+    Five tables in one array: the same code with two more arrays in RateModel ran a bulk event
+    of kmc benchmark's box 20-30 % slower (perf samples, benchmarks/profile_kernels.py, all in
+    engine.run_chunk), most likely because numba hands every array of a group, as seven values,
+    to each call that takes the group, so that more of them stay live across the event loop.
+    """
+    out = np.zeros((BY_WORD_ROWS, EMBED_WORD_MASK + 1))
+    for x in (HOST, SOLUTE):
+        f = embed_eV[x, CLASS_BULK]
+        own_host, own_solute = int(x == HOST), int(x == SOLUTE)
         for n_host in range(9):
             for n_sol in range(9 - n_host):
                 n = n_host + n_sol
-                word = (sp << SPECIES_SHIFT) | (n_host << (COUNT_BITS * HOST)) | (n_sol << (COUNT_BITS * SOLUTE))
-                i = word >> EMBED_WORD_SHIFT
-                f = embed_eV[sp, CLASS_BULK]
-                gain[i] = f[n + 1] - f[n] if n < 8 else 0.0
-                loss[i] = f[n - 1] - f[n] if n > 0 else 0.0
-    return gain, loss
+                fields = (n_host << (COUNT_BITS * HOST)) | (n_sol << (COUNT_BITS * SOLUTE))
+                i = ((x << SPECIES_SHIFT) | fields) >> EMBED_WORD_SHIFT
+                out[BY_WORD_GAIN, i] = f[n + 1] - f[n] if n < 8 else 0.0
+                out[BY_WORD_LOSS, i] = f[n - 1] - f[n] if n > 0 else 0.0
+                out[BY_WORD_ATOM_SIDE, i] = (-(pair_eV[0, x, HOST] * n_host + pair_eV[0, x, SOLUTE] * n_sol)
+                                             - out[BY_WORD_GAIN, i] - f[n])
+                if n_host >= own_host and n_sol >= own_solute:
+                    out[BY_WORD_VACANCY_SIDE + x, ((VACANCY << SPECIES_SHIFT) | fields) >> EMBED_WORD_SHIFT] = (
+                        pair_eV[0, x, HOST] * (n_host - own_host) + pair_eV[0, x, SOLUTE] * (n_sol - own_solute)
+                        + f[n - 1])
+    return out
+
+
+@kernel_inlined
+def word_index(w):
+    """A word's counts and species as an index of the *_by_word tables (EMBED_WORD_*)."""
+    return np.uint64((w >> EMBED_WORD_SHIFT) & EMBED_WORD_MASK)
 
 
 @kernel_inlined
@@ -317,9 +354,20 @@ def embed_loss_eV(site_word, s, layer, m):
 
 
 @kernel_inlined
-def embed_change(site_word, s, by_word):
-    """by_word[] at site s's word (kmc.rates.bulk_embedding_by_word)."""
-    return by_word[np.uint64((site_word[np.uint64(s)] >> EMBED_WORD_SHIFT) & EMBED_WORD_MASK)]
+def embed_change(site_word, s, by_word, row):
+    """by_word[row] at site s's word (RateModel.bulk_by_word, row BY_WORD_GAIN or BY_WORD_LOSS)."""
+    return by_word[row, word_index(site_word[np.uint64(s)])]
+
+
+@kernel_inlined
+def _bulk_hop_rate(x, vacancy_side_eV, solute_near_v, w_j, loss_j, m):
+    """Rate of atom x (word w_j, loss sum loss_j) hopping into a bulk vacancy whose side of the
+    energy change (RateModel.bulk_by_word, plus its gain sum) is vacancy_side_eV; solute_near_v:
+    a solute other than x neighbours the vacancy."""
+    dE = vacancy_side_eV + m.bulk_by_word[BY_WORD_ATOM_SIDE, word_index(w_j)] + loss_j
+    near_solute = solute_near_v or ((w_j >> (COUNT_BITS * SOLUTE)) & 15) != 0
+    ea = barrier_eV(dE, kra_eV(x, near_solute, m.kra_eV))
+    return arrhenius_memo(ea, m.nu_Hz, m.inv_kT, m.memo_key, m.memo_val)
 
 
 @kernel_inlined
@@ -328,20 +376,11 @@ def bulk_embedding_hop_rate(x, w_v, w_j, gain_v, loss_j, m):
     gain_v: embed_gain summed over v's 8 neighbours (j included), loss_j: embed_loss summed over
     j's 8 neighbours (v, vacant, adds 0).  The terms of hop_energy_change_eV, from counts: x's
     pairs with v's other metal neighbours minus those with j's, v's other neighbours' gains, j's
-    neighbours' losses, and x's own embedding at v (n_v - 1) minus at j (n_j)."""
-    h_v = np.int64((w_v >> (COUNT_BITS * HOST)) & 15)
-    s_v = np.int64((w_v >> (COUNT_BITS * SOLUTE)) & 15)
-    h_j = np.int64((w_j >> (COUNT_BITS * HOST)) & 15)
-    s_j = np.int64((w_j >> (COUNT_BITS * SOLUTE)) & 15)
-    own_host = 1 if x == HOST else 0
-    own_solute = 1 - own_host
-    pair, embed = m.pair_eV, m.embed_eV
-    dE = (pair[0, x, HOST] * (h_v - own_host - h_j) + pair[0, x, SOLUTE] * (s_v - own_solute - s_j)
-          + (gain_v - m.embed_gain_by_word[np.uint64((w_j >> EMBED_WORD_SHIFT) & EMBED_WORD_MASK)])
-          + loss_j + (embed[x, CLASS_BULK, h_v + s_v - 1] - embed[x, CLASS_BULK, h_j + s_j]))
-    near_solute = s_v - own_solute > 0 or s_j > 0
-    ea = barrier_eV(dE, kra_eV(x, near_solute, m.kra_eV))
-    return arrhenius_memo(ea, m.nu_Hz, m.inv_kT, m.memo_key, m.memo_val)
+    neighbours' losses, and x's own embedding at v (n_v - 1) minus at j (n_j); all but the two
+    sums are read from the words (RateModel.bulk_by_word)."""
+    own_solute = 1 if x == SOLUTE else 0
+    return _bulk_hop_rate(x, m.bulk_by_word[BY_WORD_VACANCY_SIDE + x, word_index(w_v)] + gain_v,
+                          ((w_v >> (COUNT_BITS * SOLUTE)) & 15) > own_solute, w_j, loss_j, m)
 
 
 @kernel_inlined
@@ -349,15 +388,20 @@ def embed_gain_sum(site_word, sites, m):
     """Sum of embed_gain over the 8 sites (a vacancy's neighbours)."""
     gain = 0.0
     for d in range(8):
-        gain += embed_change(site_word, sites[d], m.embed_gain_by_word)
+        gain += embed_change(site_word, sites[d], m.bulk_by_word, BY_WORD_GAIN)
     return gain
 
 
 @kernel_inlined
 def _bulk_embedding_row(v, nv, site_word, m, rates, k_row):
-    """The 8 hop rates (and the zero exit) of the vacancy at v, bulk class, neighbours nv."""
+    """The 8 hop rates (and the zero exit) of the vacancy at v, bulk class, neighbours nv: the
+    vacancy's side of the energy change is formed once per hopping species for all 8 hops."""
     gain_v = embed_gain_sum(site_word, nv, m)
     w_v = site_word[np.uint64(v)]
+    iv = word_index(w_v)
+    solutes_v = (w_v >> (COUNT_BITS * SOLUTE)) & 15
+    side_host = m.bulk_by_word[BY_WORD_VACANCY_SIDE + HOST, iv] + gain_v
+    side_solute = m.bulk_by_word[BY_WORD_VACANCY_SIDE + SOLUTE, iv] + gain_v
     total = 0.0
     for d in range(8):
         j = nv[d]
@@ -365,7 +409,9 @@ def _bulk_embedding_row(v, nv, site_word, m, rates, k_row):
         x = np.int64((w_j >> SPECIES_SHIFT) & SPECIES_MASK)
         r = 0.0
         if x != VACANCY:
-            r = bulk_embedding_hop_rate(x, w_v, w_j, gain_v, m.loss_sum[np.uint64(j)], m)
+            solute = x == SOLUTE
+            r = _bulk_hop_rate(x, side_solute if solute else side_host, solutes_v > (1 if solute else 0), w_j,
+                               m.loss_sum[np.uint64(j)], m)
         rates[k_row, d] = r
         total += r
     rates[k_row, EXIT_SLOT] = 0.0
