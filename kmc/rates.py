@@ -371,6 +371,16 @@ def _bulk_hop_rate(x, vacancy_side_eV, solute_near_v, w_j, loss_j, m):
 
 
 @kernel_inlined
+def _vacancy_side(x, w_v, gain_v, m):
+    """For a hop of x into the bulk vacancy with word w_v and gain sum gain_v: the vacancy's side
+    of the energy change (RateModel.bulk_by_word plus the sum), and whether a solute other than x
+    neighbours the vacancy (v's counts include x)."""
+    own_solute = 1 if x == SOLUTE else 0
+    return (m.bulk_by_word[BY_WORD_VACANCY_SIDE + x, word_index(w_v)] + gain_v,
+            ((w_v >> (COUNT_BITS * SOLUTE)) & 15) > own_solute)
+
+
+@kernel_inlined
 def bulk_embedding_hop_rate(x, w_v, w_j, gain_v, loss_j, m):
     """Rate of atom x (word w_j) hopping into the vacancy with word w_v, both in bulk-class layers;
     gain_v: embed_gain summed over v's 8 neighbours (j included), loss_j: embed_loss summed over
@@ -378,9 +388,8 @@ def bulk_embedding_hop_rate(x, w_v, w_j, gain_v, loss_j, m):
     pairs with v's other metal neighbours minus those with j's, v's other neighbours' gains, j's
     neighbours' losses, and x's own embedding at v (n_v - 1) minus at j (n_j); all but the two
     sums are read from the words (RateModel.bulk_by_word)."""
-    own_solute = 1 if x == SOLUTE else 0
-    return _bulk_hop_rate(x, m.bulk_by_word[BY_WORD_VACANCY_SIDE + x, word_index(w_v)] + gain_v,
-                          ((w_v >> (COUNT_BITS * SOLUTE)) & 15) > own_solute, w_j, loss_j, m)
+    side, solute_near_v = _vacancy_side(x, w_v, gain_v, m)
+    return _bulk_hop_rate(x, side, solute_near_v, w_j, loss_j, m)
 
 
 @kernel_inlined
@@ -398,10 +407,8 @@ def _bulk_embedding_row(v, nv, site_word, m, rates, k_row):
     vacancy's side of the energy change is formed once per hopping species for all 8 hops."""
     gain_v = embed_gain_sum(site_word, nv, m)
     w_v = site_word[np.uint64(v)]
-    iv = word_index(w_v)
-    solutes_v = (w_v >> (COUNT_BITS * SOLUTE)) & 15
-    side_host = m.bulk_by_word[BY_WORD_VACANCY_SIDE + HOST, iv] + gain_v
-    side_solute = m.bulk_by_word[BY_WORD_VACANCY_SIDE + SOLUTE, iv] + gain_v
+    side_host, solute_near_host = _vacancy_side(HOST, w_v, gain_v, m)
+    side_solute, solute_near_solute = _vacancy_side(SOLUTE, w_v, gain_v, m)
     total = 0.0
     for d in range(8):
         j = nv[d]
@@ -410,8 +417,8 @@ def _bulk_embedding_row(v, nv, site_word, m, rates, k_row):
         r = 0.0
         if x != VACANCY:
             solute = x == SOLUTE
-            r = _bulk_hop_rate(x, side_solute if solute else side_host, solutes_v > (1 if solute else 0), w_j,
-                               m.loss_sum[np.uint64(j)], m)
+            r = _bulk_hop_rate(x, side_solute if solute else side_host,
+                               solute_near_solute if solute else solute_near_host, w_j, m.loss_sum[np.uint64(j)], m)
         rates[k_row, d] = r
         total += r
     rates[k_row, EXIT_SLOT] = 0.0

@@ -383,10 +383,9 @@ def test_missing_spec_file_exits_2(tmp_path):
 
 
 # ------------------------------------------------------------------------------- stopping cleanly
-# Runs of about 3 s each, so that a signal lands while both workers are mid-run.
-# Runs long enough (1.7-2.4 s of events on this project's machines) that a signal sent when both
-# have written their first checkpoint lands before either ends: an 8 x 8 interface to 2e-4 mAh/cm2
-# took 0.7 s, and once the engine got faster both runs sometimes ended first.
+# Runs long enough (1.7-2.4 s of events, measured on the machine of issue 20's fourth round) that a
+# signal sent when both have written their first checkpoint lands before either ends: an 8 x 8
+# interface to 2e-4 mAh/cm2 took 0.7 s, and once the engine got faster both runs sometimes ended first.
 MID_RUN = ["lattice.cells=[16,16,6]", "run.acceleration=1e6", "run.stop_stripped_mAh_cm2=4e-4"]
 # How such a run ends when it runs to its end: at its charge, or earlier when the interface at
 # 0.2 MPa has lost electrical contact (no host atom left that carries current).
