@@ -452,15 +452,19 @@ class Simulation:
                            self.charge_per_atom_mAh_cm2)
         if bar is not None:
             observers.append(bar)
-        if writer is not None and fresh:
-            for observer in observers:
-                observer.start(self)
+        # The stop handlers go in before the observers start, which write the first frame and
+        # checkpoint: a Ctrl-C that lands once those files exist stops the run cleanly (one
+        # that landed in between escaped as a KeyboardInterrupt, "Aborted!" and exit code 1).
         self._stop_signal = None
         handlers = _install_stop_handlers(self.request_stop)
         wall0 = _time.perf_counter()
         events_at_start = self.events
         reason = "events"
         try:
+            if writer is not None and fresh:
+                for observer in observers:
+                    observer.start(self)
+                wall0 = _time.perf_counter()
             while True:
                 next_events = min(frames.events.next_at, series.events.next_at, stop.events)
                 chunk = int(min(chunk_events, next_events - self.events))

@@ -185,6 +185,38 @@ def test_ctrl_c_stops_cleanly_and_resume_finishes(limg_params, tmp_path):
         assert f["run"].attrs["resumed"]
 
 
+def test_ctrl_c_while_the_run_writes_its_first_checkpoint_stops_it_cleanly(limg_params, tmp_path):
+    """A SIGINT that lands while the run starts its files (here: in the first checkpoint's save,
+    the moment the CLI test above waits for) stops the run after its first chunk, not with a
+    KeyboardInterrupt: the run ends "interrupted", its .partial file and checkpoint resume it, and
+    the resumed run ends as an uninterrupted one."""
+    reference = full_run(limg_params, tmp_path)
+
+    class SigintOnFirstSave(Checkpointer):
+        sent = False
+
+        def save(self, sim, writer):
+            if not self.sent:
+                self.sent = True
+                os.kill(os.getpid(), signal.SIGINT)
+            super().save(sim, writer)
+
+    out = tmp_path / "start.h5"
+    sim = Simulation(load_config(limg_params, SMALL))
+    handler = signal.getsignal(signal.SIGINT)
+    try:
+        result = sim.run(H5Writer(out, sim), progress=False, checkpointer=SigintOnFirstSave(out, 1e9))
+    except KeyboardInterrupt:
+        pytest.fail("the SIGINT escaped the run as a KeyboardInterrupt")
+    assert result.stop_reason == "interrupted" and 0 < result.events < 60_000
+    assert signal.getsignal(signal.SIGINT) is handler
+    sim2, writer, checkpointer, final = resume_run(out.with_name(out.name + ".partial"))
+    assert sim2.events == result.events
+    sim2.run(writer, progress=False, checkpointer=checkpointer)
+    assert final == out
+    assert_same_run(reference, out)
+
+
 @pytest.fixture
 def interrupted(limg_params, tmp_path):
     path = tmp_path / "cut.h5"
