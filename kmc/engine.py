@@ -211,13 +211,16 @@ def layer_kinds(table_layers: np.ndarray, reach_steps: int = EVENT_REACH_STEPS) 
 @kernel
 def event_is_interior(f, nx, ny, layer_kind, margin):
     """True when an event at the vacancy with frame f ([001]) reaches no box edge and only
-    bulk-rule layers.  ``margin`` = (reach steps + 1) // 2: from an even layer k steps move x and
-    y by between -(k // 2) and (k + 1) // 2 (2 for EVENT_REACH_STEPS, 3 for EMBEDDING_REACH_STEPS)."""
+    bulk-rule layers.  ``margin`` = (k + 1) // 2 for a reach of k steps, k odd (2 for
+    EVENT_REACH_STEPS, 3 for EMBEDDING_REACH_STEPS): from an even layer k steps move x and y by
+    between -(k // 2) = -(margin - 1) and (k + 1) // 2 = margin, from an odd layer by between
+    -margin and margin - 1, so the bounds on the site's own x and y depend on its layer's parity."""
     odd = f[1] & 1
     ix = f[6] + odd   # x0 = ix - odd unless it wrapped, which the test below rejects
     iy = f[4] + odd
-    return (layer_kind[f[1]] == LAYER_TABLE_INTERIOR and margin <= ix <= nx - 1 - margin
-            and margin <= iy <= ny - 1 - margin)
+    low = margin - 1 + odd
+    return (layer_kind[f[1]] == LAYER_TABLE_INTERIOR and low <= ix <= nx - 1 - margin + odd
+            and low <= iy <= ny - 1 - margin + odd)
 
 
 @kernel_inlined
