@@ -122,11 +122,13 @@ def _mtime(path):
     return path.stat().st_mtime_ns if path.exists() else None
 
 
-def _wait_for_new(path, proc, old_mtime, timeout=120):
-    """Wait until ``path`` is (re)written by the running process, i.e. the run is under way."""
+def _wait_for_new(path, proc, old_mtime, timeout=300):
+    """Wait until ``path`` is (re)written by the running process, i.e. the run is under way;
+    returns whether it was (False: the process ended first, or ``timeout`` s passed)."""
     deadline = time.time() + timeout
     while _mtime(path) == old_mtime and proc.poll() is None and time.time() < deadline:
         time.sleep(0.02)
+    return _mtime(path) != old_mtime
 
 
 @pytest.mark.slow
@@ -171,7 +173,10 @@ def test_ctrl_c_stops_cleanly_and_resume_finishes(limg_params, tmp_path):
     proc = subprocess.Popen(_run_cmd(limg_params, out, 1_000_000), stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE)
     partial = tmp_path / "int.h5.partial"
-    _wait_for_new(tmp_path / "int.h5.checkpoint", proc, None)
+    if not _wait_for_new(tmp_path / "int.h5.checkpoint", proc, None):
+        proc.kill()
+        pytest.fail(f"the run wrote no checkpoint (exit code {proc.wait()}): "
+                    f"{proc.stderr.read().decode()[-2000:]}")
     proc.send_signal(signal.SIGINT)   # the first checkpoint is written with the first frame
     assert proc.wait(timeout=60) == 130
     message = proc.stderr.read().decode()
