@@ -52,7 +52,7 @@ def test_a_c_loop_that_computes_other_rates_is_caught(dll):
     1e-4 eV higher, and the end states differ."""
     sim = Simulation(bulk_box_settings(2000, 1, 0.03))
     c = cref.CState(sim)
-    shifted = c.fixed["by_word"].copy()   # the engine's own table: not to be changed in place
+    shifted = c.fixed["by_word"].copy()   # a new array: the Box must point at it (below)
     shifted[2] += 1e-4                    # row BY_WORD_ATOM_SIDE
     c.fixed["by_word"] = shifted
     c.box.by_word = shifted.ctypes.data
