@@ -1,0 +1,99 @@
+"""A/B wall-clock speed of two code versions on one trajectory, interleaved window by window, for
+hosts whose speed drifts by tens of per cent from one run to the next (where running the versions
+one after the other, as benchmarks/ab_speed.py does, measures the host more than the code).
+
+    python benchmarks/ab_interleaved.py bulk|slab PARAMS --a /path/to/checkout_a --b /path/to/checkout_b
+        [--events N] [--window W]
+
+Starts one worker process per checkout (PYTHONPATH set to it), each building ab_speed.py's box
+(the same settings, so both run the same trajectory), then asks them in turn to run ``--window``
+events until each has run ``--events``: A's and B's windows alternate within a second or so of
+each other, so a change in the host's speed falls on both.  Prints each version's events/s over
+its windows, B/A, the spread of the per-window ratios, and both runs' clocks and occupancy
+checksums (equal: the same trajectory).
+"""
+import argparse
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+WORKER = r"""
+import sys, time
+import numpy as np
+sys.path.insert(0, {bench!r})
+from ab_speed import BULK, SLAB
+from kmc.config import load_config
+from kmc.simulation import Simulation
+kind, params = sys.argv[1], sys.argv[2]
+if kind == "slab":
+    sim = Simulation(load_config(params, SLAB))
+    sim.step(100_000)
+else:
+    warm = Simulation(load_config(params, ["lattice.geometry=bulk", "lattice.cells=[3,3,3]",
+                                           "composition.vacancy_fraction=0.05", "run.max_events=1"]))
+    warm.step(100)
+    sim = Simulation(load_config(params, BULK))
+print("ready", flush=True)
+for line in sys.stdin:
+    n = int(line)
+    if n == 0:
+        break
+    t0 = time.perf_counter()
+    sim.step(n)
+    print(time.perf_counter() - t0, flush=True)
+occ = sim.occupancy.astype(np.int64)
+print(repr(sim.time_s), int((occ * np.arange(occ.size)).sum()), flush=True)
+"""
+
+
+def start(checkout: str, kind: str, params: str) -> subprocess.Popen:
+    env = dict(os.environ, PYTHONPATH=str(Path(checkout).resolve()))
+    code = WORKER.format(bench=str(Path(__file__).resolve().parent))
+    proc = subprocess.Popen([sys.executable, "-c", code, kind, params], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, text=True, env=env)
+    if proc.stdout.readline().strip() != "ready":
+        raise RuntimeError(f"the worker for {checkout} did not start")
+    return proc
+
+
+def window(proc: subprocess.Popen, n: int) -> float:
+    proc.stdin.write(f"{n}\n")
+    proc.stdin.flush()
+    return float(proc.stdout.readline())
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("kind", choices=("slab", "bulk"))
+    ap.add_argument("params")
+    ap.add_argument("--a", required=True, help="checkout of version A")
+    ap.add_argument("--b", required=True, help="checkout of version B")
+    ap.add_argument("--events", type=int, default=2_000_000)
+    ap.add_argument("--window", type=int, default=100_000)
+    args = ap.parse_args()
+    a, b = start(args.a, args.kind, args.params), start(args.b, args.kind, args.params)
+    walls_a, walls_b = [], []
+    done = 0
+    while done < args.events:
+        n = min(args.window, args.events - done)
+        walls_a.append(window(a, n))
+        walls_b.append(window(b, n))
+        done += n
+    ends = []
+    for proc in (a, b):
+        proc.stdin.write("0\n")
+        proc.stdin.flush()
+        ends.append(proc.stdout.readline().split())
+        proc.wait()
+    ratios = sorted(wa / wb for wa, wb in zip(walls_a, walls_b))
+    rate_a, rate_b = args.events / sum(walls_a), args.events / sum(walls_b)
+    print(f"{args.kind}: A {rate_a / 1e6:.3f} M events/s, B {rate_b / 1e6:.3f} M events/s, B/A {rate_b / rate_a:.3f} "
+          f"(per-window B/A: median {ratios[len(ratios) // 2]:.3f}, quartiles {ratios[len(ratios) // 4]:.3f}-"
+          f"{ratios[3 * len(ratios) // 4]:.3f}, {len(ratios)} windows)")
+    print(f"clocks and checksums: A {ends[0]}, B {ends[1]}: {'the same run' if ends[0] == ends[1] else 'DIFFERENT RUNS'}")
+    return 0 if ends[0] == ends[1] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
