@@ -91,7 +91,8 @@ def main():
     print(f"{args.kind}: A {rate_a / 1e6:.3f} M events/s, B {rate_b / 1e6:.3f} M events/s, B/A {rate_b / rate_a:.3f} "
           f"(per-window B/A: median {ratios[len(ratios) // 2]:.3f}, quartiles {ratios[len(ratios) // 4]:.3f}-"
           f"{ratios[3 * len(ratios) // 4]:.3f}, {len(ratios)} windows)")
-    print(f"clocks and checksums: A {ends[0]}, B {ends[1]}: {'the same run' if ends[0] == ends[1] else 'DIFFERENT RUNS'}")
+    same = "the same run" if ends[0] == ends[1] else "DIFFERENT RUNS"
+    print(f"clocks and checksums: A {ends[0]}, B {ends[1]}: {same}")
     return 0 if ends[0] == ends[1] else 1
 
 

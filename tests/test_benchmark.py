@@ -65,3 +65,13 @@ def test_time_to_answer_strips_the_asked_monolayers():
     assert r["stop_reason"] == "stripped_monolayers" and r["sites"] == 288
     assert r["events"] > 0 and r["wall_s"] > 0 and 0 < r["contact_fraction"] <= 1
     assert "monolayer" in bm.format_row(r)
+
+
+def test_interleaved_ab_runs_both_versions_on_one_trajectory():
+    """benchmarks/ab_interleaved.py with the same checkout as A and B: both workers run the same
+    events in alternate windows and end on the same clock and checksum (its rates are printed,
+    never asserted)."""
+    out = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "ab_interleaved.py"), "slab",
+                          str(ROOT / "params" / "limg_li2s.toml"), "--a", str(ROOT), "--b", str(ROOT),
+                          "--events", "30000", "--window", "10000"], capture_output=True, text=True, check=True).stdout
+    assert "3 windows" in out and ": the same run" in out
