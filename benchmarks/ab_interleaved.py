@@ -5,7 +5,10 @@ one after the other, as benchmarks/ab_speed.py does, measures the host more than
     python benchmarks/ab_interleaved.py bulk|slab PARAMS --a /path/to/checkout_a --b /path/to/checkout_b
         [--events N] [--window W]
 
-Starts one worker process per checkout (PYTHONPATH set to it), each building ab_speed.py's box
+Starts one worker process per checkout (run in it, with it first on sys.path: ``python -c`` puts
+the working directory ahead of PYTHONPATH, so a worker started elsewhere would import the kmc found
+there; each worker reports which kmc it imported, and a worker whose kmc is not its checkout's
+is refused), each building ab_speed.py's box
 (the same settings, so both run the same trajectory), then asks them in turn to run ``--window``
 events until each has run ``--events``: A's and B's windows alternate within a second or so of
 each other, so a change in the host's speed falls on both.  Prints each version's events/s over
@@ -21,7 +24,8 @@ from pathlib import Path
 WORKER = r"""
 import sys, time
 import numpy as np
-sys.path.insert(0, {bench!r})
+sys.path[:0] = [{checkout!r}, {bench!r}]
+import kmc
 from ab_speed import BULK, SLAB
 from kmc.config import load_config
 from kmc.simulation import Simulation
@@ -34,7 +38,7 @@ else:
                                            "composition.vacancy_fraction=0.05", "run.max_events=1"]))
     warm.step(100)
     sim = Simulation(load_config(params, BULK))
-print("ready", flush=True)
+print("ready", kmc.__file__, flush=True)
 for line in sys.stdin:
     n = int(line)
     if n == 0:
@@ -48,12 +52,20 @@ print(repr(sim.time_s), int((occ * np.arange(occ.size)).sum()), flush=True)
 
 
 def start(checkout: str, kind: str, params: str) -> subprocess.Popen:
-    env = dict(os.environ, PYTHONPATH=str(Path(checkout).resolve()))
-    code = WORKER.format(bench=str(Path(__file__).resolve().parent))
-    proc = subprocess.Popen([sys.executable, "-c", code, kind, params], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, text=True, env=env)
-    if proc.stdout.readline().strip() != "ready":
-        raise RuntimeError(f"the worker for {checkout} did not start")
+    root = Path(checkout).resolve()
+    env = dict(os.environ, PYTHONPATH=str(root))
+    code = WORKER.format(checkout=str(root), bench=str(Path(__file__).resolve().parent))
+    proc = subprocess.Popen([sys.executable, "-c", code, kind, str(Path(params).resolve())], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, text=True, env=env, cwd=root)
+    line = proc.stdout.readline().split()
+    if len(line) != 2 or line[0] != "ready":
+        proc.kill()
+        raise SystemExit(f"the worker for {checkout} did not start")
+    if not Path(line[1]).resolve().is_relative_to(root):
+        proc.kill()
+        raise SystemExit(f"the worker for {checkout} imported kmc from {line[1]}, not from that checkout "
+                         "(is it a checkout of this repository?)")
+    print(f"{checkout}: kmc from {line[1]}")
     return proc
 
 

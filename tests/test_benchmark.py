@@ -75,3 +75,15 @@ def test_interleaved_ab_runs_both_versions_on_one_trajectory():
                           str(ROOT / "params" / "limg_li2s.toml"), "--a", str(ROOT), "--b", str(ROOT),
                           "--events", "30000", "--window", "10000"], capture_output=True, text=True, check=True).stdout
     assert "3 windows" in out and ": the same run" in out
+    assert out.count(f"kmc from {ROOT / 'kmc' / '__init__.py'}") == 2
+
+
+def test_ab_interleaved_refuses_a_checkout_whose_kmc_it_does_not_import(tmp_path):
+    """A worker started for a folder without this repository's kmc would import another copy (the
+    installed one, or the working directory's): the two windows would time the same code.  The
+    script names the module it got and stops."""
+    run = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "ab_interleaved.py"), "slab",
+                          str(ROOT / "params" / "limg_li2s.toml"), "--a", str(ROOT), "--b", str(tmp_path),
+                          "--events", "10000", "--window", "10000"], capture_output=True, text=True, cwd=ROOT)
+    assert run.returncode != 0
+    assert f"the worker for {tmp_path} imported kmc from" in run.stderr
