@@ -21,7 +21,7 @@ from collections import namedtuple
 import numpy as np
 
 from kmc.jit import kernel, kernel_inlined
-from kmc.rates import (BY_WORD_LOSS, EXIT_SLOT, LAYER_INTERFACE, LAYER_TABLE_INTERIOR, N_SLOTS,
+from kmc.rates import (BY_WORD_LOSS, EXIT_SLOT, LAYER_INTERFACE, LAYER_TABLE_INTERIOR, LAYER_TABLE_SEAM, N_SLOTS,
                        bulk_embedding_rate_into_interior, bulk_embedding_vacancy_rates_interior, bulk_key, bulk_rate,
                        bulk_vacancy_rates, bond_hop_rate_into, bond_vacancy_rates, deep_hop_factor_at,
                        deep_hop_factor_interior, deep_row_interior, embed_change, embed_loss_eV,
@@ -30,7 +30,7 @@ from kmc.sites import (COUNT_BITS, SPECIES_SHIFT, neighbour_count, set_own_speci
                        vacancy_index)
 from kmc.species import HOST, SOLUTE, VACANCY
 from lattices.neighbours import (HOP_REACH_NEAR, HOP_REACH_SITES, frame, interior_neighbour_sites, interior_offset,
-                                 neighbour, neighbour_frame, neighbour_layer, neighbour_sites)
+                                 neighbour, neighbour_frame, neighbour_layer, neighbour_sites, seam_reach_site, seam_step)
 
 # Event classes, counted in Tally.counts.
 EVENT_CLASSES = ("hop_host", "hop_solute", "strip", "exit_bulk", "enter_bulk", "creep_refill", "null",
@@ -185,7 +185,9 @@ def _set_slot(vac_rates, tree, cap, k, d, r):
 # (lattices.neighbours.interior_offset).  A hop whose whole reach lies clear of the edges and in
 # table-rate layers is applied by _set_species_interior and _refresh_interior, which name
 # neighbours by these offsets instead of building frames with wrap checks (a sixth of the cycles
-# of a clustered 5e5-site event).  The reach, in first-neighbour steps from the vacancy that
+# of a clustered 5e5-site event).  With an embedding, a hop whose reach is in table-rate layers
+# but crosses an edge runs the same code with the offsets of each site's seam class
+# (lattices.neighbours.seam_step; PATH_SEAM below).  The reach, in first-neighbour steps from the vacancy that
 # hops: the atom it swaps with (1), the vacancies next to either end (2), and the sites whose
 # counts their rates read (3).
 EVENT_REACH_STEPS = 3
@@ -195,17 +197,32 @@ EVENT_REACH_STEPS = 3
 EMBEDDING_REACH_STEPS = 5
 
 
-def layer_kinds(table_layers: np.ndarray, reach_steps: int = EVENT_REACH_STEPS) -> np.ndarray:
+def layer_kinds(table_layers: np.ndarray, reach_steps: int = EVENT_REACH_STEPS, wrap_z: bool = False) -> np.ndarray:
     """uint8 per layer for RateModel.layer_kind: LAYER_TABLE where a vacancy's rates follow the
     bulk rule (``table_layers`` nonzero; the table, or the bulk embedding formula),
     LAYER_TABLE_INTERIOR where, moreover, every layer within ``reach_steps`` does too (no
-    wrap-around counted), else LAYER_INTERFACE."""
+    wrap-around counted), LAYER_TABLE_SEAM where that holds only across the wrap of a box
+    periodic in z (``wrap_z``) deep enough that the reach does not meet itself, else
+    LAYER_INTERFACE."""
     kinds = (np.asarray(table_layers) != 0).astype(np.uint8)
     n = kinds.size
+    table = kinds.copy()
     for layer in range(reach_steps, n - reach_steps):
-        if kinds[layer - reach_steps:layer + reach_steps + 1].all():
+        if table[layer - reach_steps:layer + reach_steps + 1].all():
             kinds[layer] = LAYER_TABLE_INTERIOR
+    if wrap_z and n > 2 * reach_steps + 1:
+        for layer in list(range(reach_steps)) + list(range(n - reach_steps, n)):
+            if table[np.arange(layer - reach_steps, layer + reach_steps + 1) % n].all():
+                kinds[layer] = LAYER_TABLE_SEAM
     return kinds
+
+
+# An event's path (run_chunk, _swap_vacancy): the general code, with frames; the interior path,
+# with fixed offsets (event_is_interior); or, with an embedding, the seam path: the interior
+# path's code, whose neighbours follow from each site's seam class (lattices.neighbours.seam_step),
+# for hops whose reach is in bulk-rule layers but crosses a box edge (a periodic wrap in x or y, or
+# in z in a box periodic in z).
+PATH_GENERAL, PATH_INTERIOR, PATH_SEAM = 0, 1, 2
 
 
 @kernel
@@ -308,35 +325,35 @@ def _set_species_embedding(f, new, g, m, site_word):
 
 
 @kernel_inlined
-def _set_species_interior(s, odd, new, site_word, nx, spl, m, bond, embedding):
-    """_set_species for an interior site on a layer of parity odd (bulk class within two steps);
-    the embedding's part is a call (_set_species_interior_embedding), for the reason given at
-    _set_species."""
+def _set_species_interior(s, odd, new, site_word, nx, spl, m, bond, embedding, seam):
+    """_set_species for a site on a layer of parity odd, bulk class within two steps, neighbours by
+    seam_step (``seam`` None: fixed offsets, the interior path); the embedding's part is a call
+    (_set_species_interior_embedding), for the reason given at _set_species."""
     if bond is not None:
         delta = set_own_species(s, new, site_word)
         for e in range(8):
-            site_word[np.uint64(s + interior_offset(odd, e, nx, spl))] += delta
+            site_word[np.uint64(seam_step(s, odd, e, nx, spl, seam))] += delta
     if embedding is not None:
-        _set_species_interior_embedding(s, odd, new, site_word, nx, spl, m.loss_sum, m.bulk_by_word)
+        _set_species_interior_embedding(s, odd, new, site_word, nx, spl, m.loss_sum, m.bulk_by_word, seam)
 
 
 @kernel
-def _set_species_interior_embedding(s, odd, new, site_word, nx, spl, loss_sum, by_word):
-    """_set_species_embedding for an interior site (fixed offsets, bulk class)."""
+def _set_species_interior_embedding(s, odd, new, site_word, nx, spl, loss_sum, by_word, seam):
+    """_set_species_embedding for a site of _set_species_interior (bulk class)."""
     old_s = embed_change(site_word, s, by_word, BY_WORD_LOSS)
     delta = set_own_species(s, new, site_word)
     for e in range(8):
-        n = s + interior_offset(odd, e, nx, spl)
+        n = seam_step(s, odd, e, nx, spl, seam)
         old = embed_change(site_word, n, by_word, BY_WORD_LOSS)
         site_word[np.uint64(n)] += delta
         change = embed_change(site_word, n, by_word, BY_WORD_LOSS) - old
         if change != 0.0:
             for b in range(8):
-                loss_sum[np.uint64(n + interior_offset(1 - odd, b, nx, spl))] += change
+                loss_sum[np.uint64(seam_step(n, 1 - odd, b, nx, spl, seam))] += change
     change = embed_change(site_word, s, by_word, BY_WORD_LOSS) - old_s
     if change != 0.0:
         for e in range(8):
-            loss_sum[np.uint64(s + interior_offset(odd, e, nx, spl))] += change
+            loss_sum[np.uint64(seam_step(s, odd, e, nx, spl, seam))] += change
 
 
 @kernel
@@ -596,19 +613,22 @@ def _remove_vacancy(s, st):
 
 
 @kernel_inlined
-def _swap_vacancy(f_src, f_dst, interior, g, m, st, t, tally, bond, embedding):
+def _swap_vacancy(f_src, f_dst, path, g, m, st, t, tally, bond, embedding):
     """The vacancy at src and the atom at dst (frames f_src, f_dst) trade places (a hop, or
-    creep's long-range move): species, neighbour counts, vacancy index and layer integrals
-    follow.  Returns the atom's species; the caller updates the L1 lists, which only L1 sites
-    need."""
+    creep's long-range move), by the event's path (PATH_*): species, neighbour counts, vacancy
+    index and layer integrals follow.  Returns the atom's species; the caller updates the L1
+    lists, which only L1 sites need."""
     site_word, site_vac = st.site_word, st.site_vac
     nx, spl = g.nx, g.sites_per_layer
     src, dst = f_src[0], f_dst[0]
     x = species_at(site_word, dst)
     k = vacancy_index(site_word, site_vac, src)
-    if interior:
-        _set_species_interior(src, f_src[1] & 1, x, site_word, nx, spl, m, bond, embedding)
-        _set_species_interior(dst, f_dst[1] & 1, VACANCY, site_word, nx, spl, m, bond, embedding)
+    if path == PATH_INTERIOR:
+        _set_species_interior(src, f_src[1] & 1, x, site_word, nx, spl, m, bond, embedding, None)
+        _set_species_interior(dst, f_dst[1] & 1, VACANCY, site_word, nx, spl, m, bond, embedding, None)
+    elif path == PATH_SEAM:
+        _set_species_interior(src, f_src[1] & 1, x, site_word, nx, spl, m, bond, embedding, g.seam)
+        _set_species_interior(dst, f_dst[1] & 1, VACANCY, site_word, nx, spl, m, bond, embedding, g.seam)
     else:
         _set_species(f_src, x, g, m, site_word, bond, embedding)
         _set_species(f_dst, VACANCY, g, m, site_word, bond, embedding)
@@ -702,40 +722,51 @@ def _refresh_interior(v, j, odd_v, g, st, m, deep):
 
 
 @kernel_inlined
-def _refresh_interior_embedding(v, odd_v, d, g, m, st):
+def _reach_site(v, j, odd_v, reach, paths, i, nx, spl, seam):
+    """The site of row i of Geometry.hop_reach (``reach``) for a hop into v from j: v plus the row's
+    offset, or with ``seam`` (Geometry.seam) by the row's path (``paths``), which wraps."""
+    if seam is None:
+        return v + reach[i, 0]
+    return seam_reach_site(v, j, odd_v, paths[i], nx, spl, seam)
+
+
+@kernel_inlined
+def _refresh_interior_embedding(v, odd_v, d, g, m, st, seam):
     """_refresh_around_embedding for a hop from slot d into the vacancy at v (now at j) whose whole
-    reach is interior (event_is_interior with EMBEDDING_REACH_STEPS), over Geometry.hop_reach,
-    which names each site within two steps of v or j once: the vacancies among the near sites,
-    and those next to a near site whose embedding terms changed (v, j and the near metal sites),
-    in full; then each far atom next to such a site (its loss sum changed) has its hops into
-    vacancies not refreshed yet redone."""
+    reach is in bulk-rule layers (EMBEDDING_REACH_STEPS), over Geometry.hop_reach, which names
+    each site within two steps of v or j once: the vacancies among the near sites, and those next
+    to a near site whose embedding terms changed (v, j and the near metal sites), in full; then
+    each far atom next to such a site (its loss sum changed) has its hops into vacancies not
+    refreshed yet redone.  Neighbours by seam_step: ``seam`` None where the reach is clear of the
+    box edges (event_is_interior), Geometry.seam where it crosses one (_refresh_seam_embedding)."""
     site_word, site_vac, vac_site, vac_rates, tree, stamp, ints, work = st
     nx, spl, opposite = g.nx, g.sites_per_layer, g.opposite
     reach = g.hop_reach[odd_v, d]
+    paths = g.seam.reach_path[odd_v, d]
     cap = tree.shape[0] >> 1
     ints[I_STAMP] += 1
     tag = ints[I_STAMP]
-    j = v + interior_offset(odd_v, d, nx, spl)
+    j = seam_step(v, odd_v, d, nx, spl, seam)
     changed = 0   # bit i: near row i's embedding terms changed
     for i in range(HOP_REACH_NEAR):
-        s = v + reach[i, 0]
+        s = _reach_site(v, j, odd_v, reach, paths, i, nx, spl, seam)
         if species_at(site_word, s) == VACANCY:
             k = vacancy_index(site_word, site_vac, s)
             stamp[k] = tag
             _set_leaf(tree, cap, k, bulk_embedding_vacancy_rates_interior(s, reach[i, 1], site_word, nx, spl, m,
-                                                                        vac_rates, k))
+                                                                        vac_rates, k, seam))
             if s != j:
                 continue
         changed |= 1 << i
     for i in range(HOP_REACH_NEAR):
         if not (changed >> i) & 1:
             continue
-        s = v + reach[i, 0]
+        s = _reach_site(v, j, odd_v, reach, paths, i, nx, spl, seam)
         unseen = neighbour_count(site_word, s, VACANCY)
         for b in range(8):
             if unseen == 0:
                 break
-            u = s + interior_offset(reach[i, 1], b, nx, spl)
+            u = seam_step(s, reach[i, 1], b, nx, spl, seam)
             if species_at(site_word, u) != VACANCY:
                 continue
             unseen -= 1
@@ -743,11 +774,11 @@ def _refresh_interior_embedding(v, odd_v, d, g, m, st):
             if stamp[k] != tag:
                 stamp[k] = tag
                 _set_leaf(tree, cap, k, bulk_embedding_vacancy_rates_interior(u, 1 - reach[i, 1], site_word, nx, spl,
-                                                                            m, vac_rates, k))
+                                                                            m, vac_rates, k, seam))
     for i in range(HOP_REACH_NEAR, HOP_REACH_SITES):
         if reach[i, 3] & changed == 0:
             continue
-        s = v + reach[i, 0]
+        s = _reach_site(v, j, odd_v, reach, paths, i, nx, spl, seam)
         unseen = neighbour_count(site_word, s, VACANCY)
         if unseen == 0 or species_at(site_word, s) == VACANCY:
             continue
@@ -755,14 +786,22 @@ def _refresh_interior_embedding(v, odd_v, d, g, m, st):
         for b in range(8):
             if unseen == 0:
                 break
-            u = s + interior_offset(odd, b, nx, spl)
+            u = seam_step(s, odd, b, nx, spl, seam)
             if species_at(site_word, u) != VACANCY:
                 continue
             unseen -= 1
             k = vacancy_index(site_word, site_vac, u)
             if stamp[k] != tag:
                 _set_slot(vac_rates, tree, cap, k, opposite[b],
-                          bulk_embedding_rate_into_interior(s, odd, b, site_word, nx, spl, m))
+                          bulk_embedding_rate_into_interior(s, odd, b, site_word, nx, spl, m, seam))
+
+
+@kernel
+def _refresh_seam_embedding(v, odd_v, d, g, m, st):
+    """_refresh_interior_embedding for a hop whose reach crosses a box edge (the seam path).  A call,
+    not inlined: a second inlined copy in run_chunk would cost its compilation more than the call
+    costs the event."""
+    _refresh_interior_embedding(v, odd_v, d, g, m, st, g.seam)
 
 
 # ----------------------------------------------------------------------------- the work queue
@@ -1141,6 +1180,7 @@ def run_chunk(g, m, st, contact, tally, tracers, drive, limits, bond, embedding)
     interior_margin = 2   # event_is_interior's margin for the reach
     if embedding is not None:
         interior_margin = 3
+    seam_on = embedding is not None and g.seam.site_class.shape[0] > 0   # the seam path (no classes: none)
     bottom0 = (n_layers - 1) * spl
     done = 0
     creep_rate = -1.0  # cached total creep rate; -1 = recompute (it changes only with L1 counts)
@@ -1174,7 +1214,7 @@ def run_chunk(g, m, st, contact, tally, tracers, drive, limits, bond, embedding)
         clock[0] += dt
         done += 1
         n_changed = 0
-        interior = False
+        path = PATH_GENERAL
         if u < r_hop:
             k, u = _tree_find(tree, cap, u)
             d = 0
@@ -1197,13 +1237,17 @@ def run_chunk(g, m, st, contact, tally, tracers, drive, limits, bond, embedding)
                 _set_species(f0, new, g, m, site_word, bond, embedding)
                 counts[EV_EXIT] += 1
             else:
-                interior = not table and event_is_interior(f0, nx, ny, m.layer_kind, interior_margin)
+                if not table:
+                    if event_is_interior(f0, nx, ny, m.layer_kind, interior_margin):
+                        path = PATH_INTERIOR
+                    elif seam_on and m.layer_kind[f0[1]] >= LAYER_TABLE_INTERIOR:
+                        path = PATH_SEAM
                 j = neighbour(f0, d, nbr, nx, spl)
-                if interior:   # only j's site and layer are used
+                if path != PATH_GENERAL:   # only j's site and layer are used
                     f1 = (j, f0[2] if d < 4 else f0[3], 0, 0, 0, 0, 0, 0)
                 else:
                     f1 = neighbour_frame(f0, d, j, g.table, nx, ny, spl, n_layers, wrap_z)
-                x = _swap_vacancy(f0, f1, interior, g, m, st, clock[0], tally, bond, embedding)
+                x = _swap_vacancy(f0, f1, path, g, m, st, clock[0], tally, bond, embedding)
                 if tracking:  # the atom jumped from j to v, along the reverse of slot d
                     _tracer_move(j, v, opposite[d], tracers)
                 if has_interface:
@@ -1260,7 +1304,7 @@ def run_chunk(g, m, st, contact, tally, tracers, drive, limits, bond, embedding)
                 counts[EV_NULL] += 1
             else:
                 f1 = frame(b, g.table, nx, ny, spl, n_layers, wrap_z)
-                x = _swap_vacancy(f0, f1, False, g, m, st, clock[0], tally, bond, embedding)
+                x = _swap_vacancy(f0, f1, PATH_GENERAL, g, m, st, clock[0], tally, bond, embedding)
                 if tracking:
                     _tracer_move(b, s, -1, tracers)
                 _l1_change(s, VACANCY, x, contact, ints)
@@ -1311,14 +1355,17 @@ def run_chunk(g, m, st, contact, tally, tracers, drive, limits, bond, embedding)
                 _set_species(f0, new, g, m, site_word, bond, embedding)
                 counts[EV_EXCHANGE] += 1
                 n_changed = 1
-        if interior:
+        if path == PATH_INTERIOR:
             if embedding is not None:
-                _refresh_interior_embedding(v, f0[1] & 1, d, g, m, st)
+                _refresh_interior_embedding(v, f0[1] & 1, d, g, m, st, None)
             if bond is not None:
                 if m.deep_hop_factor == 1.0:
                     _refresh_interior(v, j, f0[1] & 1, g, st, m, False)
                 else:
                     _refresh_interior(v, j, f0[1] & 1, g, st, m, True)
+        elif path == PATH_SEAM:
+            if embedding is not None:
+                _refresh_seam_embedding(v, f0[1] & 1, d, g, m, st)
         elif n_changed:
             if embedding is not None:
                 _refresh_around_embedding(f0, f1, n_changed, g, m, st, bond, embedding)

@@ -27,16 +27,17 @@ import numpy as np
 from kmc.jit import kernel, kernel_inlined
 from kmc.sites import COUNT_BITS, SPECIES_MASK, SPECIES_SHIFT, neighbour_count, species_at
 from kmc.species import HOST, SOLUTE, VACANCY
-from lattices.neighbours import (interior_neighbour_sites, interior_offset, neighbour, neighbour_frame, neighbour_layer,
-                                 neighbour_sites)
+from lattices.neighbours import (neighbour, neighbour_frame, neighbour_layer, neighbour_sites, seam_neighbour_sites,
+                                 seam_step)
 
 N_SLOTS = 9      # 8 first-neighbour hops and the exit into the bulk below the box
 EXIT_SLOT = 8
 
 # Per layer, whether a vacancy's hops read the bulk table (no interface bond or site term can
-# touch them) or need the local energy difference; the engine adds a third kind for table layers
-# deep enough for its fast path (kmc.engine.layer_kinds).
-LAYER_INTERFACE, LAYER_TABLE, LAYER_TABLE_INTERIOR = 0, 1, 2
+# touch them) or need the local energy difference; the engine adds two kinds of table layers
+# deep enough for its fast paths: every layer within reach is a table layer without (INTERIOR)
+# or only across (SEAM) the z wrap of a periodic box (kmc.engine.layer_kinds).
+LAYER_INTERFACE, LAYER_TABLE, LAYER_TABLE_INTERIOR, LAYER_TABLE_SEAM = 0, 1, 2, 3
 
 # Layer classes of the embedding term (EnergyModel.embed_eV): the bulk, L1 (the electrolyte adds
 # to the coordination) and the bottom layer (the metal continuation below adds to it).
@@ -440,10 +441,11 @@ def bulk_embedding_vacancy_rates(fv, site_word, g, m, rates, k_row):
 
 
 @kernel_inlined
-def bulk_embedding_vacancy_rates_interior(v, odd, site_word, nx, spl, m, rates, k_row):
-    """bulk_embedding_vacancy_rates for a [001] vacancy at v on a layer of parity odd whose
-    neighbours two steps out do not wrap (fixed offsets)."""
-    nv = interior_neighbour_sites(v, odd, nx, spl)
+def bulk_embedding_vacancy_rates_interior(v, odd, site_word, nx, spl, m, rates, k_row, seam):
+    """bulk_embedding_vacancy_rates for a [001] vacancy at v on a layer of parity odd, every layer
+    within two steps of the bulk rule, neighbours by lattices.neighbours.seam_step (``seam`` None:
+    none of them wraps, fixed offsets)."""
+    nv = seam_neighbour_sites(v, odd, nx, spl, seam)
     total = _bulk_embedding_row(v, nv, site_word, m, rates, k_row)
     if m.deep_hop_factor != 1.0:
         total = deep_row_interior(v, nv, site_word, m, rates, k_row, total)
@@ -451,11 +453,12 @@ def bulk_embedding_vacancy_rates_interior(v, odd, site_word, nx, spl, m, rates, 
 
 
 @kernel_inlined
-def bulk_embedding_rate_into_interior(n, odd_n, b, site_word, nx, spl, m):
-    """Rate of the atom at n ([001], layer parity odd_n, interior) hopping into the vacancy that is
-    its neighbour in slot b."""
-    u = n + interior_offset(odd_n, b, nx, spl)
-    gain_u = embed_gain_sum(site_word, interior_neighbour_sites(u, 1 - odd_n, nx, spl), m)
+def bulk_embedding_rate_into_interior(n, odd_n, b, site_word, nx, spl, m, seam):
+    """Rate of the atom at n ([001], layer parity odd_n, bulk rule within three steps) hopping into
+    the vacancy that is its neighbour in slot b (``seam`` as in
+    bulk_embedding_vacancy_rates_interior)."""
+    u = seam_step(n, odd_n, b, nx, spl, seam)
+    gain_u = embed_gain_sum(site_word, seam_neighbour_sites(u, 1 - odd_n, nx, spl, seam), m)
     w_n = site_word[np.uint64(n)]
     return (bulk_embedding_hop_rate(np.int64((w_n >> SPECIES_SHIFT) & SPECIES_MASK), site_word[np.uint64(u)], w_n,
                                     gain_u, m.loss_sum[np.uint64(n)], m)

@@ -162,7 +162,7 @@ class Simulation:
         self._form_markers = engine.form_markers(self.model.has_embedding)
         self._layer_kinds = engine.layer_kinds(
             self.model.bulk_layers(lat.n_layers),
-            engine.EMBEDDING_REACH_STEPS if self.model.has_embedding else engine.EVENT_REACH_STEPS)
+            engine.EMBEDDING_REACH_STEPS if self.model.has_embedding else engine.EVENT_REACH_STEPS, lat.periodic_z)
         # The rate kernels' inputs; the memo of exp(-Ea/kT) in it is mutable state (a checkpoint
         # keeps it: its key -1 is the bit pattern of no float Ea can take, a NaN).
         rate_model = self.model.rate_model(lat.n_layers, self.rates.exit_per_bottom_vacancy_per_s,

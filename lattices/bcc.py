@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lattices.neighbours import Geometry, event_reach_offsets, fill_neighbours_001, second_step_via
+from lattices.neighbours import Geometry, event_reach_offsets, fill_neighbours_001, seam_geometry, second_step_via
 
 # Orthogonal cells for each interface normal, in cubic-lattice units (a).  The rows are the
 # cell's x, y, z axes (z = interface normal) expressed in cubic coordinates; the cell's edge
@@ -73,7 +73,8 @@ class Lattice:
         reach = (event_reach_offsets(nx, ny, self.sites_per_layer) if table.shape[0] == 0
                  else np.zeros((2, 8, 0, 4), np.int64))
         return Geometry(table, table.shape[0] != 0, nx, ny, self.sites_per_layer, self.n_layers, self.periodic_z,
-                        self.opposite_slot, self.l1_second_neighbors, reach, second_step_via(self.neighbor_vectors_A))
+                        self.opposite_slot, self.l1_second_neighbors, reach, second_step_via(self.neighbor_vectors_A),
+                        seam_geometry(nx, ny, self.n_layers, self.periodic_z, reach))
 
     def neighbours_per_layer(self) -> np.ndarray:
         """uint8 per layer: how many first neighbours a site of the layer has inside the box (8,

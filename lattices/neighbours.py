@@ -14,7 +14,8 @@ With a table only s and its layer are used.
 
 The interior offsets: away from the box edges a [001] neighbour is the site index plus an offset
 that depends only on the slot and the layer's parity; the engine's fast path names neighbours by
-them.  ``lattices.bcc`` builds its [001] neighbour table (for output files and analysis) with
+them.  At the edges the offset also depends on which edges the site lies on (its seam class, one
+byte per site), and a 16 x 2 x 8 table of offsets serves every site (``seam_step``).  ``lattices.bcc`` builds its [001] neighbour table (for output files and analysis) with
 these same kernels.
 """
 from __future__ import annotations
@@ -35,8 +36,16 @@ compiled = _compiled()
 #   hop_reach    int64 (2, 8, HOP_REACH_SITES, 4): event_reach_offsets ([001]; empty with a table)
 #   second_via   int64 (8, 8): second_step_via, which of a site's neighbours also neighbour the
 #                site two steps away along slots a then b
+#   seam         Seam (seam_geometry): the wrap of every [001] site's neighbours, for the fast
+#                path at the box edges (empty arrays with a table and in boxes narrower than
+#                SEAM_MIN_CELLS)
 Geometry = namedtuple("Geometry", ["neighbours", "table", "nx", "ny", "sites_per_layer", "n_layers", "wrap_z",
-                                   "opposite", "l1_second", "hop_reach", "second_via"])
+                                   "opposite", "l1_second", "hop_reach", "second_via", "seam"])
+#   site_class      uint8 per site: seam_classes (a byte per site: computing the class from the
+#                   site index takes a division, and cost the seam path more than the load)
+#   offset          int64 (SEAM_CLASSES, 2, 8): seam_offsets
+#   reach_path      int64 (2, 8, HOP_REACH_SITES, 3): event_reach_paths
+Seam = namedtuple("Seam", ["site_class", "offset", "reach_path"])
 
 
 @compiled
@@ -136,6 +145,51 @@ def interior_neighbour_sites(s, odd, nx, spl):
             s + interior_offset(odd, 6, nx, spl), s + interior_offset(odd, 7, nx, spl))
 
 
+# The seam: from an even layer a [001] step moves x and y by 0 or +1, from an odd one by 0 or -1
+# (see above), so a step wraps in x only from x = nx - 1 (even layers) or x = 0 (odd layers), in
+# y likewise, and in z (a box periodic in z) only up from layer 0 or down from the last layer.
+# A site's seam class says which of these edges it lies on; with it, one offset per (class,
+# parity, slot) names every neighbour.
+SEAM_X, SEAM_Y, SEAM_UP, SEAM_DOWN = 1, 2, 4, 8
+SEAM_CLASSES = 16
+# Narrower boxes take no fast path: within two steps of a hop's ends periodic images would
+# alias (the same bound as event_reach_offsets')
+SEAM_MIN_CELLS = 7
+
+
+@compiled
+def seam_step(s, odd, d, nx, spl, seam):
+    """First neighbour in slot d of the [001] site s on a layer of parity odd.  ``seam`` is None
+    where no neighbour of s wraps (a compile-time choice: the interior offset), else
+    Geometry.seam (the offset of s's seam class)."""
+    if seam is None:
+        return s + interior_offset(odd, d, nx, spl)
+    return s + seam.offset[seam.site_class[np.uint64(s)], odd, d]
+
+
+@compiled
+def seam_neighbour_sites(s, odd, nx, spl, seam):
+    """neighbour_sites of the [001] site s on a layer of parity odd, by seam_step."""
+    return (seam_step(s, odd, 0, nx, spl, seam), seam_step(s, odd, 1, nx, spl, seam),
+            seam_step(s, odd, 2, nx, spl, seam), seam_step(s, odd, 3, nx, spl, seam),
+            seam_step(s, odd, 4, nx, spl, seam), seam_step(s, odd, 5, nx, spl, seam),
+            seam_step(s, odd, 6, nx, spl, seam), seam_step(s, odd, 7, nx, spl, seam))
+
+
+@compiled
+def seam_reach_site(v, j, odd_v, path, nx, spl, seam):
+    """The site of a Geometry.hop_reach row by its path (Geometry.seam's hop_reach_path row: from
+    v (0) or j (1), then up to two slots), for a hop into v from its neighbour j."""
+    s = v if path[0] == 0 else j
+    odd = odd_v if path[0] == 0 else 1 - odd_v
+    if path[1] >= 0:
+        s = seam_step(s, odd, path[1], nx, spl, seam)
+        odd = 1 - odd
+    if path[2] >= 0:
+        s = seam_step(s, odd, path[2], nx, spl, seam)
+    return s
+
+
 @compiled
 def fill_neighbours_001(nx, ny, n_layers, wrap_z, first, last, out):
     """out[(s - first*spl), d] = neighbour in slot d of every site of layers first..last-1."""
@@ -179,8 +233,9 @@ def event_reach_offsets(nx: int, ny: int, spl: int) -> np.ndarray:
     for a far site the bit mask of the near rows it neighbours).  The HOP_REACH_NEAR near rows
     (v, its neighbour j in slot d and their other neighbours) come first, each group in
     increasing offset: every site within two steps of v or j once.  Empty for boxes narrower than
-    7 cells, where no event is interior (kmc.engine.event_is_interior) and offsets would alias."""
-    if min(nx, ny) < 7:
+    SEAM_MIN_CELLS, where no event is interior (kmc.engine.event_is_interior) and offsets would
+    alias."""
+    if min(nx, ny) < SEAM_MIN_CELLS:
         return np.zeros((2, 8, 0, 4), np.int64)
     out = np.zeros((2, 8, HOP_REACH_SITES, 4), np.int64)
     for odd in (0, 1):
@@ -198,3 +253,76 @@ def event_reach_offsets(nx: int, ny: int, spl: int) -> np.ndarray:
                 rows.append((site[0], site[1], 1, sum(1 << i for i, q in enumerate(near) if q in nbrs)))
             out[odd, d] = rows
     return out
+
+
+def seam_offsets(nx: int, ny: int, n_layers: int) -> np.ndarray:
+    """int64 (SEAM_CLASSES, 2, 8): the neighbour in slot d of a site of seam class c on a layer of
+    parity odd, minus the site index (the interior offset, wrapped across the edges c names)."""
+    spl = nx * ny
+    out = np.zeros((SEAM_CLASSES, 2, 8), np.int64)
+    for c in range(SEAM_CLASSES):
+        for odd in (0, 1):
+            for d in range(8):
+                off = int(interior_offset(odd, d, nx, spl))
+                step_x, step_y = ((d >> 1) & 1) - odd, (d & 1) - odd   # -1, 0 or +1
+                if c & SEAM_X:
+                    off -= step_x * nx
+                if c & SEAM_Y:
+                    off -= step_y * spl
+                if c & SEAM_UP and d < 4:
+                    off += n_layers * spl
+                if c & SEAM_DOWN and d >= 4:
+                    off -= n_layers * spl
+                out[c, odd, d] = off
+    return out
+
+
+def seam_classes(nx: int, ny: int, n_layers: int, wrap_z: bool) -> np.ndarray:
+    """Seam.site_class: SEAM_X where a step from the site wraps in x (x = nx - 1 on even layers, 0
+    on odd ones), SEAM_Y likewise in y, SEAM_UP on the first layer and SEAM_DOWN on the last of a
+    box periodic in z.  Built from the two parities' layers, with no temporary per site."""
+    odd = np.arange(2)[:, None, None]
+    iy = np.arange(ny)[None, :, None]
+    ix = np.arange(nx)[None, None, :]
+    plane = (np.where(ix == np.where(odd == 1, 0, nx - 1), SEAM_X, 0)
+             | np.where(iy == np.where(odd == 1, 0, ny - 1), SEAM_Y, 0)).astype(np.uint8).reshape(2, nx * ny)
+    c = plane[np.arange(n_layers) & 1]
+    if wrap_z:
+        c[0] |= SEAM_UP
+        c[-1] |= SEAM_DOWN
+    return c.reshape(-1)
+
+
+def event_reach_paths(hop_reach: np.ndarray, nx: int, spl: int) -> np.ndarray:
+    """int64 (2, 8, HOP_REACH_SITES, 3): for row i of hop_reach[odd, d], a path to its site that
+    seam_reach_site follows: from v (0) or from j, v's neighbour in slot d (1), then slot a and
+    slot b (-1: no step).  The near rows are v, j or one step from them; a far row one step from a
+    near row."""
+    out = np.full((2, 8, hop_reach.shape[2], 3), -1, np.int64)
+    for odd in (0, 1):
+        def off(par, e):
+            return int(interior_offset(par, e, nx, spl))
+        for d in range(8):
+            ends = [(0, odd), (off(odd, d), 1 - odd)]
+            paths = {}   # offset -> path, shortest first, v's before j's
+            for length in range(3):
+                for base, (o0, p0) in enumerate(ends):
+                    steps = [()] if length == 0 else [(a,) for a in range(8)] if length == 1 else \
+                        [(a, b) for a in range(8) for b in range(8)]
+                    for st in steps:
+                        o, p = o0, p0
+                        for e in st:
+                            o, p = o + off(p, e), 1 - p
+                        paths.setdefault(o, (base,) + st + (-1,) * (2 - len(st)))
+            for i in range(hop_reach.shape[2]):
+                out[odd, d, i] = paths[int(hop_reach[odd, d, i, 0])]
+    return out
+
+
+def seam_geometry(nx: int, ny: int, n_layers: int, wrap_z: bool, hop_reach: np.ndarray) -> Seam:
+    """Geometry.seam, with empty arrays where the box has no fast path (a table, or narrower than
+    SEAM_MIN_CELLS, where hop_reach is empty)."""
+    if hop_reach.shape[2] == 0:
+        return Seam(np.zeros(0, np.uint8), np.zeros((SEAM_CLASSES, 2, 8), np.int64), np.zeros((2, 8, 0, 3), np.int64))
+    return Seam(seam_classes(nx, ny, n_layers, wrap_z), seam_offsets(nx, ny, n_layers),
+                event_reach_paths(hop_reach, nx, nx * ny))

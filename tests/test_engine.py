@@ -409,25 +409,108 @@ def test_interior_offsets_name_the_same_neighbours_as_the_table(form, geometry):
                         assert mask == sum(1 << i for i, q in enumerate(near_rows) if q in set(nbr[s + off].tolist()))
 
 
-@pytest.mark.parametrize("form", FAST_PATHS)
 @pytest.mark.parametrize("geometry", ["bulk", "slab"])
-def test_interior_fast_path_gives_the_same_run_as_the_general_path(form, monkeypatch, geometry):
+def test_seam_steps_and_reach_paths_name_the_same_sites_as_the_table(geometry):
+    """The seam path's neighbours (lattices.neighbours.seam_step: the offset of the site's seam
+    class) are the table's at every site of a box periodic in x and y (and in z for the bulk box;
+    a slab's missing neighbours are not asked for), and for a hop from every site the paths of
+    Geometry.seam name, row by row, the sites Geometry.hop_reach lists: the near rows (v, j and
+    their neighbours), then each far row a neighbour of the near rows its mask names.  A
+    non-square box catches x/y mix-ups."""
+    sim = Simulation(load_config(PARAMS / "limg_li2s.toml", ["lattice.cells=[13,11,12]",
+                                                             f"lattice.geometry='{geometry}'", "run.max_events=1"]))
+    lat = sim.lattice
+    nbr, spl = lat.neighbors, lat.sites_per_layer
+    g = lat.geometry()
+    seam, hop_reach = g.seam, g.hop_reach
+    s = np.arange(lat.n_sites)
+    odd = (s // spl) & 1
+    by_class = s[:, None] + seam.offset[seam.site_class, odd]
+    exists = nbr >= 0
+    np.testing.assert_array_equal(by_class[exists], nbr[exists])
+    assert (seam.site_class != 0).sum() > 0.1 * lat.n_sites
+    # every site of a bulk-rule layer (the seam path's; the test also covers the interior ones):
+    # rows by the paths, in numpy (the compiled seam_reach_site follows the same paths; the runs
+    # of the next test compare what it gives with the general path)
+    v = s[sim._layer_kinds[s // spl] >= rates.LAYER_TABLE_INTERIOR]
+    assert v.size > 0.3 * lat.n_sites
+
+    def step(site, parity, slot):
+        return site + seam.offset[seam.site_class[site], parity, slot]
+
+    for o in (0, 1):
+        vo = v[odd[v] == o]
+        for d in range(8):
+            j = nbr[vo, d]
+            rows = []
+            for base, a, b in seam.reach_path[o, d]:
+                site, parity = (vo, o) if base == 0 else (j, 1 - o)
+                for slot in (a, b):
+                    if slot >= 0:
+                        site, parity = step(site, parity, slot), 1 - parity
+                rows.append(site)
+            rows = np.array(rows).T                  # (sites, HOP_REACH_SITES)
+            near_n = neighbours.HOP_REACH_NEAR
+            np.testing.assert_array_equal((rows // spl) & 1, np.broadcast_to(hop_reach[o, d, :, 1], rows.shape))
+            # the near rows are v, j and their neighbours (18 entries naming 16 sites)
+            expected = np.array([np.unique(e) for e in np.concatenate([vo[:, None], j[:, None], nbr[vo], nbr[j]],
+                                                                      axis=1)])
+            np.testing.assert_array_equal(np.sort(rows[:, :near_n], axis=1), expected)
+            # all rows distinct, and each far row next to exactly the near rows its mask names: with
+            # 54 sites within two steps of v or j, the far rows are the rest of them
+            ordered = np.sort(rows, axis=1)
+            assert (np.diff(ordered, axis=1) != 0).all()
+            for i in range(near_n, neighbours.HOP_REACH_SITES):
+                beside = (nbr[rows[:, i]][:, :, None] == rows[:, None, :near_n]).any(axis=1)   # (sites, near)
+                mask = (beside * (1 << np.arange(near_n))).sum(axis=1)
+                np.testing.assert_array_equal(mask, hop_reach[o, d, i, 3])
+
+
+# geometry and cells: the narrow bulk box is the smallest whose edges take the seam path
+# (lattices.neighbours.SEAM_MIN_CELLS across, 2 * EMBEDDING_REACH_STEPS + 2 layers deep), where
+# periodic images come closest to an event's reach
+FAST_PATH_BOXES = {"bulk": ("bulk", [12, 12, 14]), "slab": ("slab", [12, 12, 14]), "narrow bulk": ("bulk", [7, 7, 6])}
+
+
+@pytest.mark.parametrize("form", FAST_PATHS)
+@pytest.mark.parametrize("box", FAST_PATH_BOXES)
+def test_interior_fast_path_gives_the_same_run_as_the_general_path(form, monkeypatch, box):
     """With the fast path switched off (no layer marked interior), and with no layer following the
     bulk rule either (every rate from the general local energy difference), a run follows the
     same trajectory, bit for bit, and ends with the same rates and sum tree.  For the
     second-moment form this holds because its energies lie on kmc.model's energy grid, where
-    the order of a sum does not change its bits."""
-    file, _, _ = FAST_PATHS[form]
-    over = ["lattice.cells=[12,12,14]", f"lattice.geometry='{geometry}'", "composition.solute_fraction=0.1",
+    the order of a sum does not change its bits.  With the embedding, so does a run in which
+    every event of the interior layers takes the seam path (those layers marked SEAM, which
+    event_is_interior does not accept), and the bulk box marks its layers at the z wrap SEAM."""
+    file, reach, _ = FAST_PATHS[form]
+    geometry, cells = FAST_PATH_BOXES[box]
+    over = [f"lattice.cells={cells}", f"lattice.geometry='{geometry}'", "composition.solute_fraction=0.1",
             "composition.vacancy_fraction=0.03", "run.acceleration=1e9", "run.max_events=1"]
     fast = Simulation(load_config(PARAMS / file, over))
     assert (fast._layer_kinds == rates.LAYER_TABLE_INTERIOR).any()
-    monkeypatch.setattr(engine, "layer_kinds", lambda table_layers, reach=0: (np.asarray(table_layers) != 0).astype(np.uint8))
-    no_interior = Simulation(load_config(PARAMS / file, over))
-    assert not (no_interior._layer_kinds == rates.LAYER_TABLE_INTERIOR).any()
-    others = [no_interior]
+    seam_layers = np.flatnonzero(fast._layer_kinds == rates.LAYER_TABLE_SEAM)
+    n = fast.lattice.n_layers
+    assert list(seam_layers) == (list(range(reach)) + list(range(n - reach, n)) if geometry == "bulk" else [])
+    real_layer_kinds = engine.layer_kinds
+    others = []
     if form == "second_moment":
-        monkeypatch.setattr(engine, "layer_kinds", lambda table_layers, reach=0: np.zeros(len(table_layers), np.uint8))
+        def all_seam(table_layers, reach=0, wrap_z=False):
+            kinds = real_layer_kinds(table_layers, reach, wrap_z)
+            kinds[kinds == rates.LAYER_TABLE_INTERIOR] = rates.LAYER_TABLE_SEAM
+            return kinds
+        monkeypatch.setattr(engine, "layer_kinds", all_seam)
+        seam = Simulation(load_config(PARAMS / file, over))
+        np.testing.assert_array_equal(seam._layer_kinds == rates.LAYER_TABLE_SEAM,
+                                      fast._layer_kinds >= rates.LAYER_TABLE_INTERIOR)
+        others.append(seam)
+    monkeypatch.setattr(engine, "layer_kinds",
+                        lambda table_layers, reach=0, wrap_z=False: (np.asarray(table_layers) != 0).astype(np.uint8))
+    no_interior = Simulation(load_config(PARAMS / file, over))
+    assert not (no_interior._layer_kinds >= rates.LAYER_TABLE_INTERIOR).any()
+    others.append(no_interior)
+    if form == "second_moment":
+        monkeypatch.setattr(engine, "layer_kinds",
+                            lambda table_layers, reach=0, wrap_z=False: np.zeros(len(table_layers), np.uint8))
         general = Simulation(load_config(PARAMS / file, over))
         assert (general._layer_kinds == rates.LAYER_INTERFACE).all()
         others.append(general)
