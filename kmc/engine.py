@@ -30,7 +30,8 @@ from kmc.sites import (COUNT_BITS, SPECIES_SHIFT, neighbour_count, set_own_speci
                        vacancy_index)
 from kmc.species import HOST, SOLUTE, VACANCY
 from lattices.neighbours import (HOP_REACH_NEAR, HOP_REACH_SITES, frame, interior_neighbour_sites, interior_offset,
-                                 neighbour, neighbour_frame, neighbour_layer, neighbour_sites, seam_reach_site, seam_step)
+                                 neighbour, neighbour_frame, neighbour_layer, neighbour_sites, seam_reach_site,
+                                 seam_step)
 
 # Event classes, counted in Tally.counts.
 EVENT_CLASSES = ("hop_host", "hop_solute", "strip", "exit_bulk", "enter_bulk", "creep_refill", "null",

@@ -15,8 +15,9 @@ With a table only s and its layer are used.
 The interior offsets: away from the box edges a [001] neighbour is the site index plus an offset
 that depends only on the slot and the layer's parity; the engine's fast path names neighbours by
 them.  At the edges the offset also depends on which edges the site lies on (its seam class, one
-byte per site), and a 16 x 2 x 8 table of offsets serves every site (``seam_step``).  ``lattices.bcc`` builds its [001] neighbour table (for output files and analysis) with
-these same kernels.
+byte per site), and a 16 x 2 x 8 table of offsets serves every site (``seam_step``).
+``lattices.bcc`` builds its [001] neighbour table (for output files and analysis) with these same
+kernels.
 """
 from __future__ import annotations
 
@@ -41,6 +42,7 @@ compiled = _compiled()
 #                SEAM_MIN_CELLS)
 Geometry = namedtuple("Geometry", ["neighbours", "table", "nx", "ny", "sites_per_layer", "n_layers", "wrap_z",
                                    "opposite", "l1_second", "hop_reach", "second_via", "seam"])
+# Geometry.seam:
 #   site_class      uint8 per site: seam_classes (a byte per site: computing the class from the
 #                   site index takes a division, and cost the seam path more than the load)
 #   offset          int64 (SEAM_CLASSES, 2, 8): seam_offsets
@@ -178,8 +180,8 @@ def seam_neighbour_sites(s, odd, nx, spl, seam):
 
 @compiled
 def seam_reach_site(v, j, odd_v, path, nx, spl, seam):
-    """The site of a Geometry.hop_reach row by its path (Geometry.seam's hop_reach_path row: from
-    v (0) or j (1), then up to two slots), for a hop into v from its neighbour j."""
+    """The site of a Geometry.hop_reach row by its path (a row of Seam.reach_path: from v (0) or
+    j (1), then up to two slots), for a hop into v from its neighbour j."""
     s = v if path[0] == 0 else j
     odd = odd_v if path[0] == 0 else 1 - odd_v
     if path[1] >= 0:
