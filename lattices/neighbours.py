@@ -138,15 +138,6 @@ def interior_offset(odd, d, nx, spl):
     return (spl if d >= 4 else -spl) + ((d & 1) - odd) * nx + (((d >> 1) & 1) - odd)
 
 
-@compiled
-def interior_neighbour_sites(s, odd, nx, spl):
-    """neighbour_sites of a [001] site s on a layer of parity odd whose neighbours do not wrap."""
-    return (s + interior_offset(odd, 0, nx, spl), s + interior_offset(odd, 1, nx, spl),
-            s + interior_offset(odd, 2, nx, spl), s + interior_offset(odd, 3, nx, spl),
-            s + interior_offset(odd, 4, nx, spl), s + interior_offset(odd, 5, nx, spl),
-            s + interior_offset(odd, 6, nx, spl), s + interior_offset(odd, 7, nx, spl))
-
-
 # The seam: from an even layer a [001] step moves x and y by 0 or +1, from an odd one by 0 or -1
 # (see above), so a step wraps in x only from x = nx - 1 (even layers) or x = 0 (odd layers), in
 # y likewise, and in z (a box periodic in z) only up from layer 0 or down from the last layer.
@@ -171,7 +162,8 @@ def seam_step(s, odd, d, nx, spl, seam):
 
 @compiled
 def seam_neighbour_sites(s, odd, nx, spl, seam):
-    """neighbour_sites of the [001] site s on a layer of parity odd, by seam_step."""
+    """neighbour_sites of the [001] site s on a layer of parity odd, by seam_step (``seam`` None:
+    a site whose neighbours do not wrap)."""
     return (seam_step(s, odd, 0, nx, spl, seam), seam_step(s, odd, 1, nx, spl, seam),
             seam_step(s, odd, 2, nx, spl, seam), seam_step(s, odd, 3, nx, spl, seam),
             seam_step(s, odd, 4, nx, spl, seam), seam_step(s, odd, 5, nx, spl, seam),
@@ -301,9 +293,11 @@ def event_reach_paths(hop_reach: np.ndarray, nx: int, spl: int) -> np.ndarray:
     slot b (-1: no step).  The near rows are v, j or one step from them; a far row one step from a
     near row."""
     out = np.full((2, 8, hop_reach.shape[2], 3), -1, np.int64)
+
+    def off(par, e):
+        return int(interior_offset(par, e, nx, spl))
+
     for odd in (0, 1):
-        def off(par, e):
-            return int(interior_offset(par, e, nx, spl))
         for d in range(8):
             ends = [(0, odd), (off(odd, d), 1 - odd)]
             paths = {}   # offset -> path, shortest first, v's before j's
