@@ -3,7 +3,7 @@ hosts whose speed drifts by tens of per cent from one run to the next (where run
 one after the other, as benchmarks/ab_speed.py does, measures the host more than the code).
 
     python benchmarks/ab_interleaved.py bulk|slab PARAMS --a /path/to/checkout_a --b /path/to/checkout_b
-        [--events N] [--window W]
+        [--events N] [--window W] [--cells N]
 
 Starts one worker process per checkout (run in it, with it first on sys.path: ``python -c`` puts
 the working directory ahead of PYTHONPATH, so a worker started elsewhere would import the kmc found
@@ -11,7 +11,9 @@ there; each worker reports which kmc it imported, and a worker whose kmc is not 
 is refused), each building ab_speed.py's box
 (the same settings, so both run the same trajectory), then asks them in turn to run ``--window``
 events until each has run ``--events``: A's and B's windows alternate within a second or so of
-each other, so a change in the host's speed falls on both.  Prints each version's events/s over
+each other, so a change in the host's speed falls on both.  ``--cells N`` (bulk only) times a
+periodic box of N x N x N cells instead of ab_speed.py's 63 (e.g. 247: the 3e7-site box of
+``kmc benchmark --sites 30000000``, where an event waits on main memory).  Prints each version's events/s over
 its windows, B/A, the spread of the per-window ratios, and both runs' clocks and occupancy
 checksums (equal: the same trajectory).
 """
@@ -29,7 +31,7 @@ import kmc
 from ab_speed import BULK, SLAB
 from kmc.config import load_config
 from kmc.simulation import Simulation
-kind, params = sys.argv[1], sys.argv[2]
+kind, params, cells = sys.argv[1], sys.argv[2], int(sys.argv[3])
 if kind == "slab":
     sim = Simulation(load_config(params, SLAB))
     sim.step(100_000)
@@ -37,7 +39,7 @@ else:
     warm = Simulation(load_config(params, ["lattice.geometry=bulk", "lattice.cells=[3,3,3]",
                                            "composition.vacancy_fraction=0.05", "run.max_events=1"]))
     warm.step(100)
-    sim = Simulation(load_config(params, BULK))
+    sim = Simulation(load_config(params, BULK + ([f"lattice.cells=[{{cells}},{{cells}},{{cells}}]"] if cells else [])))
 print("ready", kmc.__file__, flush=True)
 for line in sys.stdin:
     n = int(line)
@@ -51,11 +53,11 @@ print(repr(sim.time_s), int((occ * np.arange(occ.size)).sum()), flush=True)
 """
 
 
-def start(checkout: str, kind: str, params: str) -> subprocess.Popen:
+def start(checkout: str, kind: str, params: str, cells: int) -> subprocess.Popen:
     root = Path(checkout).resolve()
     env = dict(os.environ, PYTHONPATH=str(root))
     code = WORKER.format(checkout=str(root), bench=str(Path(__file__).resolve().parent))
-    proc = subprocess.Popen([sys.executable, "-c", code, kind, str(Path(params).resolve())], stdin=subprocess.PIPE,
+    proc = subprocess.Popen([sys.executable, "-c", code, kind, str(Path(params).resolve()), str(cells)], stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, text=True, env=env, cwd=root)
     line = proc.stdout.readline().split()
     if len(line) != 2 or line[0] != "ready":
@@ -83,8 +85,12 @@ def main():
     ap.add_argument("--b", required=True, help="checkout of version B")
     ap.add_argument("--events", type=int, default=2_000_000)
     ap.add_argument("--window", type=int, default=100_000)
+    ap.add_argument("--cells", type=int, default=0,
+                    help="bulk only: a periodic box of this many cells a side (default: ab_speed.py's 63)")
     args = ap.parse_args()
-    a, b = start(args.a, args.kind, args.params), start(args.b, args.kind, args.params)
+    if args.cells and (args.kind != "bulk" or args.cells < 3):
+        ap.error(f"--cells {args.cells}: allowed only with bulk, and at least 3")
+    a, b = start(args.a, args.kind, args.params, args.cells), start(args.b, args.kind, args.params, args.cells)
     walls_a, walls_b = [], []
     done = 0
     while done < args.events:
