@@ -20,7 +20,7 @@ from collections import namedtuple
 
 import numpy as np
 
-from kmc.jit import kernel, kernel_inlined
+from kmc.jit import kernel, kernel_inlined, prefetch
 from kmc.rates import (BY_WORD_LOSS, EXIT_SLOT, LAYER_INTERFACE, LAYER_TABLE_INTERIOR, LAYER_TABLE_SEAM, N_SLOTS,
                        bulk_embedding_rate_into_interior, bulk_embedding_vacancy_rates_interior, bulk_key, bulk_rate,
                        bulk_vacancy_rates, bond_hop_rate_into, bond_vacancy_rates, deep_hop_factor_at,
@@ -88,11 +88,17 @@ def _rotl(x, k):
     return (x << np.uint64(k)) | (x >> np.uint64(64 - k))
 
 
-@kernel
-def next_uniform(s):
-    """xoshiro256** step; returns a double in [0, 1)."""
-    s0, s1, s2, s3 = s[0], s[1], s[2], s[3]
+@kernel_inlined
+def _xoshiro_uniform(s1):
+    """The double in [0, 1) of a xoshiro256** state whose second word is s1 (the output is a
+    function of that word alone)."""
     result = _rotl(s1 * np.uint64(5), 7) * np.uint64(9)
+    return np.float64(result >> np.uint64(11)) * (1.0 / 9007199254740992.0)
+
+
+@kernel_inlined
+def _xoshiro_advance(s0, s1, s2, s3):
+    """The xoshiro256** state after (s0, s1, s2, s3)."""
     t = s1 << np.uint64(17)
     s2 ^= s0
     s3 ^= s1
@@ -100,8 +106,25 @@ def next_uniform(s):
     s0 ^= s3
     s2 ^= t
     s3 = _rotl(s3, 45)
-    s[0], s[1], s[2], s[3] = s0, s1, s2, s3
-    return np.float64(result >> np.uint64(11)) * (1.0 / 9007199254740992.0)
+    return s0, s1, s2, s3
+
+
+@kernel
+def next_uniform(s):
+    """xoshiro256** step; returns a double in [0, 1)."""
+    result = _xoshiro_uniform(s[1])
+    s[0], s[1], s[2], s[3] = _xoshiro_advance(s[0], s[1], s[2], s[3])
+    return result
+
+
+@kernel_inlined
+def peek_uniforms(s):
+    """The doubles the first and the third next_uniform(s) call from now will return (a hop draws
+    two, its event and its waiting time: these are the event draws of the next two hops); s is
+    left as it is."""
+    s0, s1, s2, s3 = _xoshiro_advance(s[0], s[1], s[2], s[3])
+    s0, s1, s2, s3 = _xoshiro_advance(s0, s1, s2, s3)
+    return _xoshiro_uniform(s[1]), _xoshiro_uniform(s1)
 
 
 # ----------------------------------------------------------------------------- sum tree
@@ -118,21 +141,96 @@ def _tree_set(tree, cap, k, value):
         tree[i] = value
 
 
-@kernel
-def _tree_find(tree, cap, u):
-    """Leaf holding u in [0, tree[1]) and u's offset into it.
-
-    Each level is one load, one comparison and a subtraction of left or +0.0, both written so
-    that the compiler keeps them free of branches (a branch here mispredicts half the time).
-    Rounding can let u reach a zero-rate subtree (u >= left with right == 0): the walk then ends
-    on an empty leaf and is redone keeping left wherever the right sibling is empty, which on
-    every other walk would have made the same choices."""
-    i = 1
-    u0 = u
-    while i < cap:
+@kernel_inlined
+def _tree_descend(tree, i, stop, u):
+    """From node i down to the first node at or past ``stop`` (a level's first index), the child
+    holding u at each level; returns that node and u's offset into it.  Each level is one load,
+    one comparison and a subtraction of left or +0.0, both written so that the compiler keeps
+    them free of branches (a branch here mispredicts half the time)."""
+    while i < stop:
         left = tree[np.uint64(2 * i)]
         i = 2 * i + (1 if u >= left else 0)
         u -= 0.0 if u < left else left   # a second comparison: sharing one brings the branch back
+    return i, u
+
+
+# ----------------------------------------------------------------------------- the next event, early
+# Once a box's site arrays outgrow the second-level cache, an event's reads wait on the shared cache
+# or main memory, and most of them wait on an earlier one: the tree walk is a chain of dependent
+# loads (each node names the next), and the vacancy's rate row, its site and the words and loss
+# sums around it wait for the leaf.  But the RNG already holds the next events' draws
+# (peek_uniforms), and the tree before this event's refresh mostly names the leaf the tree after
+# it will (a refresh changes the sums of a few leaves), so run_chunk asks for the next events'
+# lines while this event runs: the lines of the walk of the next event (or, with prefetch_sites,
+# of the one after: _prefetch_tree_path), and with prefetch_sites the next event's leaf (walked on
+# the spot, its lines asked for one event earlier), rate row, site and neighbourhood.  These are
+# hints: nothing waits for them or reads them, so a wrong guess costs a few instructions, and the
+# trajectory is the same bit for bit.
+# The levels below a node whose lines one hint each asks for: the five lowest of the walk (1 + 1 +
+# 1 + 2 + 4 lines of 8 nodes); above them the tree (2^14 nodes for 2^19 leaves) stays cached.
+SUBTREE_PREFETCH_LEVELS = 5
+# Rows around a vacancy whose words and loss sums the next event will read: the sites within two
+# steps of it (two layers up and down, a row either way), which every hop from it reads and whose
+# loss sums its swap changes, whichever neighbour it swaps with.  Wider costs more than it brings
+# (docs/performance.md: three layers and two rows, no faster on the 3e7-site box; five and three,
+# 8 % slower).
+NEIGHBOURHOOD_LAYERS, NEIGHBOURHOOD_ROWS = 2, 1
+
+
+@kernel_inlined
+def _prefetch_tree_path(tree, cap, u):
+    """The walk of _tree_find for u down to SUBTREE_PREFETCH_LEVELS above the leaves (where the
+    tree stays cached), then a hint for every line of the subtree below: its lines arrive while
+    the walk is not yet waiting for them."""
+    i, u = _tree_descend(tree, 1, cap >> SUBTREE_PREFETCH_LEVELS, u)
+    _prefetch_subtree(tree, i)
+
+
+@kernel_inlined
+def _prefetch_subtree(tree, i):
+    """A hint for every line of the SUBTREE_PREFETCH_LEVELS levels below node i."""
+    for level in range(1, SUBTREE_PREFETCH_LEVELS + 1):
+        for node in range(i << level, (i + 1) << level, 8):
+            prefetch(tree, node)
+
+
+@kernel_inlined
+def _leaf_guess(tree, cap, u):
+    """The leaf _tree_find(tree, cap, u) names, without its rounding check (a guess to prefetch
+    for; an empty leaf is a harmless guess)."""
+    return _tree_descend(tree, 1, cap, u)[0] - cap
+
+
+@kernel_inlined
+def _prefetch_neighbourhood(site_word, loss_sum, v, nx, spl):
+    """Hints for the lines of words and loss sums around site v (NEIGHBOURHOOD_LAYERS, _ROWS),
+    clipped to the arrays (a hint past an array's end is not allowed)."""
+    last = site_word.shape[0] - 1
+    first = v - NEIGHBOURHOOD_LAYERS * spl - NEIGHBOURHOOD_ROWS * nx
+    step = spl - (2 * NEIGHBOURHOOD_ROWS + 1) * nx
+    clip = first < 0 or v + NEIGHBOURHOOD_LAYERS * spl + NEIGHBOURHOOD_ROWS * nx > last
+    s = first
+    for _ in range(2 * NEIGHBOURHOOD_LAYERS + 1):
+        for _ in range(2 * NEIGHBOURHOOD_ROWS + 1):
+            r = min(max(s, 0), last) if clip else s
+            prefetch(site_word, r)
+            if loss_sum.shape[0] > 0:
+                prefetch(loss_sum, r)
+            s += nx
+        s += step
+
+
+@kernel
+def _tree_find(tree, cap, u):
+    """Leaf holding u in [0, tree[1]) and u's offset into it (_tree_descend).
+
+    Rounding can let u reach a zero-rate subtree (u >= left with right == 0): the walk then ends
+    on an empty leaf and is redone keeping left wherever the right sibling is empty, which on
+    every other walk would have made the same choices."""
+    u0 = u
+    i, u = _tree_descend(tree, 1, cap >> SUBTREE_PREFETCH_LEVELS, u)
+    _prefetch_subtree(tree, i)   # where _prefetch_tree_path's guess was wrong, the lines below come at once
+    i, u = _tree_descend(tree, i, cap, u)
     if tree[np.uint64(i)] > 0.0:
         return i - cap, u
     i = 1
@@ -1160,8 +1258,11 @@ def _draw_connected_host(g, site_word, layer_vac, contact, ints, rng):
 
 
 @kernel
-def run_chunk(g, m, st, contact, tally, tracers, drive, limits, bond, embedding):
+def run_chunk(g, m, st, contact, tally, tracers, drive, limits, prefetch_sites, bond, embedding):
     """Run events until a limit is reached; returns (stop code, events done).
+
+    ``prefetch_sites``: the box's site arrays exceed the second-level cache, so each event also asks
+    for the next event's vacancy and neighbourhood early (see _prefetch_tree_path); speed only.
 
     tally.clock[0] is kMC time in s; tally.layer_vac counts vacancies per layer and
     tally.layer_vac_time integrates that count over kMC time (up to layer_last_t), for
@@ -1217,8 +1318,20 @@ def run_chunk(g, m, st, contact, tally, tracers, drive, limits, bond, embedding)
         done += 1
         n_changed = 0
         path = PATH_GENERAL
+        k_next = -1
         if u < r_hop:
             k, u = _tree_find(tree, cap, u)
+            # the next two events' lines, while this one runs (see _prefetch_tree_path)
+            u_walk, u_after = peek_uniforms(rng)
+            if prefetch_sites:
+                if u_walk * total < r_hop:
+                    k_next = _leaf_guess(tree, cap, u_walk * total)
+                    prefetch(vac_site, k_next)
+                    prefetch(vac_rates[k_next], 0)
+                    prefetch(vac_rates[k_next], N_SLOTS - 1)
+                u_walk = u_after
+            if u_walk * total < r_hop:
+                _prefetch_tree_path(tree, cap, u_walk * total)
             d = 0
             while d < N_SLOTS - 1 and (u >= vac_rates[k, d] or vac_rates[k, d] <= 0.0):
                 u -= vac_rates[k, d]
@@ -1357,6 +1470,8 @@ def run_chunk(g, m, st, contact, tally, tracers, drive, limits, bond, embedding)
                 _set_species(f0, new, g, m, site_word, bond, embedding)
                 counts[EV_EXCHANGE] += 1
                 n_changed = 1
+        if k_next >= 0:   # its site has had the swap's time to arrive; its neighbourhood has the refresh's
+            _prefetch_neighbourhood(site_word, m.loss_sum, vac_site[k_next], nx, spl)
         if path == PATH_INTERIOR:
             if embedding is not None:
                 _refresh_interior_embedding(v, f0[1] & 1, d, g, m, st, None)

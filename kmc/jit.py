@@ -12,7 +12,46 @@ callers pass, and with numba's Python wrapper only if Python calls it (lattices.
 Parameters go in as arguments, grouped in namedtuples (numba passes them at no cost), never as
 module globals: numba freezes globals into the cached machine code.
 """
+from pathlib import Path
+
+from llvmlite import ir
+from numba.core import cgutils, types
+from numba.extending import intrinsic
+
 from lattices.jit import compiled
 
 kernel = compiled(inline=False)
 kernel_inlined = compiled(inline=True)
+
+
+@intrinsic
+def prefetch(typingctx, array, index):
+    """A hint to the CPU to bring the cache line of array[index] (1-d) into every cache level
+    (LLVM's llvm.prefetch: read, high locality).  Nothing waits for it and nothing is read, so an
+    address that misses every cache costs an instruction, not a stall; it must lie in the array."""
+    sig = types.void(array, index)
+
+    def codegen(context, builder, signature, args):
+        array_type = signature.args[0]
+        ary = context.make_array(array_type)(context, builder, args[0])
+        ptr = cgutils.get_item_pointer(context, builder, array_type, ary, [args[1]], wraparound=False)
+        byte_ptr, i32 = ir.IntType(8).as_pointer(), ir.IntType(32)
+        hint = cgutils.get_or_insert_function(builder.module, ir.FunctionType(ir.VoidType(), [byte_ptr, i32, i32, i32]),
+                                              "llvm.prefetch.p0")
+        builder.call(hint, [builder.bitcast(ptr, byte_ptr), ir.Constant(i32, 0), ir.Constant(i32, 3),
+                            ir.Constant(i32, 1)])
+        return context.get_dummy_value()
+    return sig, codegen
+
+
+def cache_bytes(level: int, cpu: Path = Path("/sys/devices/system/cpu/cpu0/cache")) -> int:
+    """Size in bytes of the CPU's data (or unified) cache of this level, from Linux's sysfs; 0
+    where it cannot be read (another OS, a container that hides it)."""
+    try:
+        for index in cpu.glob("index*"):
+            if int((index / "level").read_text()) == level and (index / "type").read_text().strip() != "Instruction":
+                text = (index / "size").read_text().strip()
+                return int(text.rstrip("KMG")) * {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}.get(text[-1:], 1)
+    except (OSError, ValueError):
+        pass
+    return 0

@@ -16,6 +16,7 @@ import numpy as np
 
 from kmc import electrode, engine, observables, sites, units
 from kmc.electrochemistry import overpotential_mV
+from kmc.jit import cache_bytes
 from kmc.observers import CheckpointSaver, FrameWriter, SeriesWriter, Tick, Trigger, progress_bar
 from kmc.config import ConfigError, Settings, load_config
 from kmc.model import build_energy_model, build_event_rates, build_lattice
@@ -172,6 +173,11 @@ class Simulation:
                                            lat.neighbours_per_layer() if self.rates.deep_hop_factor != 1.0 else None)
         self._rate_cache_key, self._rate_cache_val = rate_model.memo_key, rate_model.memo_val
         self.embed_loss_sum = np.zeros(lat.n_sites if self.model.has_embedding else 0, np.float64)
+        # Speed only (engine.run_chunk's prefetch_sites): where the words and loss sums do not fit
+        # in the second-level cache (or its size is unknown), each event asks for the next one's.
+        # Beyond it their reads wait on the shared cache or memory; within it the hints cost time
+        # (docs/performance.md, eighth round).
+        self._prefetch_sites = self.site_word.nbytes + self.embed_loss_sum.nbytes > cache_bytes(2)
         self._rate_model = rate_model
         # The electrode below the box (kmc.electrode): a solute continuum coupled to the bottom
         # layer, in a slab with an open bottom.  Its arrays are state (checkpointed).
@@ -314,7 +320,7 @@ class Simulation:
                                  r.creep_stress_exponent, r.create_total_per_s, self.electrode_drive,
                                  self.electrode_flux, self.model.has_interface)
             code, done = engine.run_chunk(self._geometry, rate_model, state, contact, tally, tracers,
-                                          drive, limits, *self._form_markers)
+                                          drive, limits, self._prefetch_sites, *self._form_markers)
             self.events += done
             max_events -= done
             if active and self.time_s >= t_next:

@@ -289,6 +289,43 @@ def test_tree_find_reaches_the_leaf_holding_u_and_never_an_empty_one():
             if u < tree[1] * (1 - 1e-12):
                 assert k == _reference_find(rows[:, 0], u)
                 assert 0.0 <= rest < tree[cap + k] * (1 + 1e-12)
+                assert engine._leaf_guess(tree, cap, u) == k   # the walk run_chunk prefetches for
+
+
+def test_peek_uniforms_names_the_event_draws_of_the_next_two_hops():
+    """run_chunk asks for the lines of the events the RNG will pick next.  A hop draws its event
+    and then its waiting time, so the next two hops' event draws are the first and the third
+    from now; peeking leaves the stream where it was."""
+    sim = Simulation(load_config(PARAMS / "limg_li2s.toml", ["lattice.geometry=bulk", "lattice.cells=[4,4,4]",
+                                                               "run.max_events=1"]))
+    stream = sim.rng.copy()
+    first, third = engine.peek_uniforms(stream)
+    np.testing.assert_array_equal(stream, sim.rng)
+    draws = [engine.next_uniform(stream) for _ in range(3)]
+    assert (first, third) == (draws[0], draws[2])
+    assert len(set(draws)) == 3
+
+
+@pytest.mark.parametrize("geometry", ["bulk", "slab"])
+def test_prefetching_the_next_event_does_not_change_the_run(geometry):
+    """Simulation turns run_chunk's prefetch_sites on where the words and loss sums outgrow the
+    second-level cache; here both ways on one box.  The hints read nothing, so the run is the
+    same bit for bit, and the neighbourhood's clipping keeps every hint inside the arrays at
+    the box's first and last layers (a slab's top is layer 0: its events hit the clip)."""
+    over = [f"lattice.geometry='{geometry}'", "lattice.cells=[12,12,14]", "composition.vacancy_fraction=0.03",
+            "run.acceleration=1e9", "run.max_events=1"]
+    runs = []
+    for on in (True, False):
+        sim = Simulation(load_config(PARAMS / "limg_li2s.toml", over))
+        sim._prefetch_sites = on
+        sim.step(30000)
+        runs.append(sim)
+    on, off = runs
+    assert on.time_s == off.time_s and np.array_equal(on.counts, off.counts)
+    np.testing.assert_array_equal(on.site_word, off.site_word)
+    np.testing.assert_array_equal(on.tree, off.tree)
+    if geometry == "slab":   # events that are not hops among them (exits, exchanges: no next leaf yet)
+        assert on.counts[engine.EV_EXIT] > 0 and on.counts[engine.EV_EXCHANGE] > 0
 
 
 @pytest.fixture
