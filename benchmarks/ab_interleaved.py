@@ -3,7 +3,7 @@ hosts whose speed drifts by tens of per cent from one run to the next (where run
 one after the other, as benchmarks/ab_speed.py does, measures the host more than the code).
 
     python benchmarks/ab_interleaved.py bulk|slab PARAMS --a /path/to/checkout_a --b /path/to/checkout_b
-        [--events N] [--window W] [--cells N]
+        [--events N] [--window W] [--cells N | --cells NA,NB]
 
 Starts one worker process per checkout (run in it, with it first on sys.path: ``python -c`` puts
 the working directory ahead of PYTHONPATH, so a worker started elsewhere would import the kmc found
@@ -13,7 +13,10 @@ is refused), each building ab_speed.py's box
 events until each has run ``--events``: A's and B's windows alternate within a second or so of
 each other, so a change in the host's speed falls on both.  ``--cells N`` (bulk only) times a
 periodic box of N x N x N cells instead of ab_speed.py's 63 (e.g. 247: the 3e7-site box of
-``kmc benchmark --sites 30000000``, where an event waits on main memory).  Prints each version's events/s over
+``kmc benchmark --sites 30000000``, where an event waits on main memory).  ``--cells NA,NB``
+gives A and B boxes of different sizes: with one checkout as both, B/A is the cost growth from
+one box to the other (``--cells 17,247``: 1e4 to 3e7 sites) measured under the same host drift;
+the two runs then differ, and only their rates are printed.  Prints each version's events/s over
 its windows, B/A, the spread of the per-window ratios, and both runs' clocks and occupancy
 checksums (equal: the same trajectory).
 """
@@ -85,12 +88,18 @@ def main():
     ap.add_argument("--b", required=True, help="checkout of version B")
     ap.add_argument("--events", type=int, default=2_000_000)
     ap.add_argument("--window", type=int, default=100_000)
-    ap.add_argument("--cells", type=int, default=0,
-                    help="bulk only: a periodic box of this many cells a side (default: ab_speed.py's 63)")
+    ap.add_argument("--cells", default="",
+                    help="bulk only: a periodic box of this many cells a side (default: ab_speed.py's 63); "
+                         "NA,NB: A's and B's")
     args = ap.parse_args()
-    if args.cells and (args.kind != "bulk" or args.cells < 3):
-        ap.error(f"--cells {args.cells}: allowed only with bulk, and at least 3")
-    a, b = start(args.a, args.kind, args.params, args.cells), start(args.b, args.kind, args.params, args.cells)
+    try:
+        cells = [int(c) for c in args.cells.split(",")] if args.cells else [0]
+    except ValueError:
+        cells = []
+    if args.cells and (args.kind != "bulk" or len(cells) not in (1, 2) or min(cells) < 3):
+        ap.error(f"--cells {args.cells}: allowed only with bulk, one whole number of cells >= 3 or two joined by a comma")
+    cells_a, cells_b = cells[0], cells[-1]
+    a, b = start(args.a, args.kind, args.params, cells_a), start(args.b, args.kind, args.params, cells_b)
     walls_a, walls_b = [], []
     done = 0
     while done < args.events:
@@ -109,6 +118,9 @@ def main():
     print(f"{args.kind}: A {rate_a / 1e6:.3f} M events/s, B {rate_b / 1e6:.3f} M events/s, B/A {rate_b / rate_a:.3f} "
           f"(per-window B/A: median {ratios[len(ratios) // 2]:.3f}, quartiles {ratios[len(ratios) // 4]:.3f}-"
           f"{ratios[3 * len(ratios) // 4]:.3f}, {len(ratios)} windows)")
+    if cells_a != cells_b:
+        print(f"boxes of {cells_a} and {cells_b} cells a side: A/B {rate_a / rate_b:.3f} is the cost growth from A's to B's")
+        return 0
     same = "the same run" if ends[0] == ends[1] else "DIFFERENT RUNS"
     print(f"clocks and checksums: A {ends[0]}, B {ends[1]}: {same}")
     return 0 if ends[0] == ends[1] else 1
