@@ -1284,6 +1284,9 @@ def run_chunk(g, m, st, contact, tally, tracers, drive, limits, prefetch_sites, 
     if embedding is not None:
         interior_margin = 3
     seam_on = embedding is not None and g.seam.site_class.shape[0] > 0   # the seam path (no classes: none)
+    # the interior path; with the embedding it walks Geometry.hop_reach, empty in boxes narrower
+    # than SEAM_MIN_CELLS (a 6-cell box has sites event_is_interior accepts: they take the general path)
+    interior_on = embedding is None or g.hop_reach.shape[2] > 0
     bottom0 = (n_layers - 1) * spl
     done = 0
     creep_rate = -1.0  # cached total creep rate; -1 = recompute (it changes only with L1 counts)
@@ -1353,7 +1356,7 @@ def run_chunk(g, m, st, contact, tally, tracers, drive, limits, prefetch_sites, 
                 counts[EV_EXIT] += 1
             else:
                 if not table:
-                    if event_is_interior(f0, nx, ny, m.layer_kind, interior_margin):
+                    if interior_on and event_is_interior(f0, nx, ny, m.layer_kind, interior_margin):
                         path = PATH_INTERIOR
                     elif seam_on and m.layer_kind[f0[1]] >= LAYER_TABLE_INTERIOR:
                         path = PATH_SEAM
