@@ -78,6 +78,20 @@ def test_interleaved_ab_runs_both_versions_on_one_trajectory():
     assert out.count(f"kmc from {ROOT / 'kmc' / '__init__.py'}") == 2
 
 
+def test_ab_interleaved_times_two_box_sizes_for_the_cost_growth():
+    """--cells NA,NB: A and B run boxes of different sizes (one checkout as both: the growth of
+    the cost per event under the same host drift); the runs differ, so only rates are printed."""
+    out = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "ab_interleaved.py"), "bulk",
+                          str(ROOT / "params" / "limg_li2s.toml"), "--a", str(ROOT), "--b", str(ROOT),
+                          "--cells", "4,6", "--events", "20000", "--window", "10000"],
+                         capture_output=True, text=True, check=True).stdout
+    assert "2 windows" in out and "boxes of 4 and 6 cells a side" in out and "cost growth" in out
+    bad = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "ab_interleaved.py"), "slab",
+                          str(ROOT / "params" / "limg_li2s.toml"), "--a", str(ROOT), "--b", str(ROOT), "--cells", "8"],
+                         capture_output=True, text=True)
+    assert bad.returncode == 2 and "--cells 8: allowed only with bulk" in bad.stderr
+
+
 def test_ab_interleaved_refuses_a_checkout_whose_kmc_it_does_not_import(tmp_path):
     """A worker started for a folder without this repository's kmc would import another copy (the
     installed one, or the working directory's): the two windows would time the same code.  The
