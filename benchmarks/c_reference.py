@@ -9,7 +9,7 @@ rows, a sum tree, refresh of what a hop changed) from a full neighbour table, wi
 off the model's own tables.  It is compiled here with gcc -O3 -march=native.  Each round builds
 the box afresh and runs ``--events`` hops in C from a copy of its state and the same hops in the
 engine, alternating in windows of 2e5 hops so that the machine's changing speed falls on both
-alike, and checks that the two end bit for bit alike (site words, loss sums, rate rows, tree,
+alike, and checks that the two end bit for bit alike (site words, rate rows, tree,
 clock, RNG): so both timed the same work.  Prints each round's events/s and the engine/C ratio.
 The JIT is warmed on a tiny box first, so the figures are the event loop alone.
 """
@@ -44,7 +44,7 @@ class Box(ctypes.Structure):
     _fields_ = [("spl", ctypes.c_int64), ("nbr", ctypes.c_void_p), ("opposite", ctypes.c_void_p),
                 ("second_via", ctypes.c_void_p), ("by_word", ctypes.c_void_p), ("kra_eV", ctypes.c_void_p),
                 ("nu_Hz", ctypes.c_double), ("inv_kT", ctypes.c_double), ("cap", ctypes.c_int64),
-                ("word", ctypes.c_void_p), ("site_vac", ctypes.c_void_p), ("loss_sum", ctypes.c_void_p),
+                ("word", ctypes.c_void_p), ("site_vac", ctypes.c_void_p),
                 ("vac_site", ctypes.c_void_p), ("rates", ctypes.c_void_p), ("tree", ctypes.c_void_p),
                 ("stamp", ctypes.c_void_p),
                 ("ints", ctypes.c_void_p), ("counts", ctypes.c_void_p), ("clock", ctypes.c_void_p),
@@ -112,15 +112,14 @@ class CState:
             "kra_eV": np.array(m.kra_eV, np.float64),
         }
         self.state = {
-            "word": sim.site_word.copy(), "site_vac": sim.site_vacancy.copy(),
-            "loss_sum": sim.embed_loss_sum.copy(), "vac_site": sim.vacancy_site.copy(),
+            "word": sim.site_word.copy(), "site_vac": sim.site_vacancy.copy(), "vac_site": sim.vacancy_site.copy(),
             "rates": sim.vacancy_rates.copy(), "tree": sim.tree.copy(),
             "stamp": sim.stamp.copy(), "ints": sim.ints.copy(), "counts": sim.counts.copy(),
             "clock": sim.clock.copy(), "rng": sim.rng.copy(), "layer_vac": sim.layer_vacancies.copy(),
             "layer_vac_time": sim.layer_vacancy_time.copy(), "layer_last_t": sim.layer_last_time.copy(),
             "memo_key": np.full(MEMO_SIZE, -1, np.int64), "memo_val": np.zeros(MEMO_SIZE),
         }
-        expected = {"word": np.uint32, "site_vac": np.int32, "loss_sum": np.float64, "vac_site": np.int32,
+        expected = {"word": np.uint32, "site_vac": np.int32, "vac_site": np.int32,
                     "rates": np.float64, "tree": np.float64, "stamp": np.int64, "ints": np.int64, "counts": np.int64,
                     "clock": np.float64, "rng": np.uint64, "layer_vac": np.int64, "layer_vac_time": np.float64,
                     "layer_last_t": np.float64}
@@ -142,8 +141,7 @@ class CState:
 
 
 # What must end equal in the C copy and the engine (the engine's names).
-COMPARED = {"word": "site_word", "site_vac": "site_vacancy", "loss_sum": "embed_loss_sum",
-            "vac_site": "vacancy_site", "rates": "vacancy_rates", "tree": "tree", "counts": "counts",
+COMPARED = {"word": "site_word", "site_vac": "site_vacancy", "vac_site": "vacancy_site", "rates": "vacancy_rates", "tree": "tree", "counts": "counts",
             "clock": "clock", "rng": "rng",
             "layer_vac": "layer_vacancies", "layer_vac_time": "layer_vacancy_time"}
 

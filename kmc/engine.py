@@ -21,10 +21,10 @@ from collections import namedtuple
 import numpy as np
 
 from kmc.jit import kernel, kernel_inlined, prefetch
-from kmc.rates import (BY_WORD_LOSS, EXIT_SLOT, LAYER_INTERFACE, LAYER_TABLE_INTERIOR, LAYER_TABLE_SEAM, N_SLOTS,
+from kmc.rates import (EXIT_SLOT, LAYER_INTERFACE, LAYER_TABLE_INTERIOR, LAYER_TABLE_SEAM, N_SLOTS,
                        bulk_embedding_rate_into_interior, bulk_embedding_vacancy_rates_interior, bulk_key, bulk_rate,
                        bulk_vacancy_rates, bond_hop_rate_into, bond_vacancy_rates, deep_hop_factor_at,
-                       deep_hop_factor_interior, deep_row_interior, embed_change, embed_loss_eV,
+                       deep_hop_factor_interior, deep_row_interior,
                        embedding_hop_rate_into, embedding_vacancy_rates, interface_hop_rate)
 from kmc.sites import (COUNT_BITS, SPECIES_SHIFT, neighbour_count, set_own_species, set_vacancy_index, species_at,
                        vacancy_index)
@@ -157,8 +157,8 @@ def _tree_descend(tree, i, stop, u):
 # ----------------------------------------------------------------------------- the next event, early
 # Once a box's site arrays outgrow the second-level cache, an event's reads wait on the shared cache
 # or main memory, and most of them wait on an earlier one: the tree walk is a chain of dependent
-# loads (each node names the next), and the vacancy's rate row, its site and the words and loss
-# sums around it wait for the leaf.  But the RNG already holds the next events' draws
+# loads (each node names the next), and the vacancy's rate row, its site and the words around it
+# wait for the leaf.  But the RNG already holds the next events' draws
 # (peek_uniforms), and the tree before this event's refresh mostly names the leaf the tree after
 # it will (a refresh changes the sums of a few leaves), so run_chunk asks for the next events'
 # lines while this event runs: the lines of the walk of the next event (or, with prefetch_sites,
@@ -169,9 +169,9 @@ def _tree_descend(tree, i, stop, u):
 # The levels below a node whose lines one hint each asks for: the five lowest of the walk (1 + 1 +
 # 1 + 2 + 4 lines of 8 nodes); above them the tree (2^14 nodes for 2^19 leaves) stays cached.
 SUBTREE_PREFETCH_LEVELS = 5
-# Rows around a vacancy whose words and loss sums the next event will read: the sites within two
-# steps of it (two layers up and down, a row either way), which every hop from it reads and whose
-# loss sums its swap changes, whichever neighbour it swaps with.  Wider costs more than it brings
+# Rows around a vacancy whose words the next event will read: the sites within two steps of it (two
+# layers up and down, a row either way), which every hop from it reads, whichever neighbour it
+# swaps with.  Wider costs more than it brings
 # (docs/performance.md: three layers and two rows, no faster on the 3e7-site box; five and three,
 # 8 % slower).
 NEIGHBOURHOOD_LAYERS, NEIGHBOURHOOD_ROWS = 2, 1
@@ -202,9 +202,9 @@ def _leaf_guess(tree, cap, u):
 
 
 @kernel_inlined
-def _prefetch_neighbourhood(site_word, loss_sum, v, nx, spl):
-    """Hints for the lines of words and loss sums around site v (NEIGHBOURHOOD_LAYERS, _ROWS),
-    clipped to the arrays (a hint past an array's end is not allowed)."""
+def _prefetch_neighbourhood(site_word, v, nx, spl):
+    """Hints for the lines of words around site v (NEIGHBOURHOOD_LAYERS, _ROWS), clipped to the
+    array (a hint past an array's end is not allowed)."""
     last = site_word.shape[0] - 1
     first = v - NEIGHBOURHOOD_LAYERS * spl - NEIGHBOURHOOD_ROWS * nx
     step = spl - (2 * NEIGHBOURHOOD_ROWS + 1) * nx
@@ -214,8 +214,6 @@ def _prefetch_neighbourhood(site_word, loss_sum, v, nx, spl):
         for _ in range(2 * NEIGHBOURHOOD_ROWS + 1):
             r = min(max(s, 0), last) if clip else s
             prefetch(site_word, r)
-            if loss_sum.shape[0] > 0:
-                prefetch(loss_sum, r)
             s += nx
         s += step
 
@@ -368,21 +366,12 @@ def form_markers(has_embedding: bool) -> tuple:
 
 
 # ----------------------------------------------------------------------------- site updates
-@kernel_inlined
-def _set_species(f, new, g, m, site_word, bond, embedding):
-    """Change the species at the site with frame f, keeping its neighbours' counts of each
-    species in step and, with an embedding, the loss sums (_set_species_embedding).  The bond
-    form's path is a call with four arguments: as one function taking the groups, the embedding's
-    code and arguments cost the bond-form slab 6 %."""
-    if bond is not None:
-        _set_counts(f, new, g.neighbours, g.nx, g.sites_per_layer, site_word)
-    if embedding is not None:
-        _set_species_embedding(f, new, g, m, site_word)
-
-
 @kernel
-def _set_counts(f, new, nbr, nx, spl, site_word):
-    """The species change at the site with frame f and its neighbours' counts (kmc.sites)."""
+def _set_species(f, new, nbr, nx, spl, site_word):
+    """The species change at the site with frame f, and its neighbours' counts of each species
+    (kmc.sites): all either energy form keeps per site (the embedding's loss sums are summed where
+    read: kmc.rates.loss_sum_eV).  A call with six arguments: given the groups instead, numba
+    passes every array in them (about 150 values a call)."""
     delta = set_own_species(f[0], new, site_word)
     for e in range(8):
         n = neighbour(f, e, nbr, nx, spl)
@@ -390,85 +379,13 @@ def _set_counts(f, new, nbr, nx, spl, site_word):
             site_word[np.uint64(n)] += delta
 
 
-@kernel
-def _set_species_embedding(f, new, g, m, site_word):
-    """_set_species with an embedding: the loss sums (RateModel.loss_sum) of every site whose
-    neighbour's embed_loss_eV changed, s's own (new species) and its neighbours' (new counts),
-    pushed to their neighbours.  The sums are on the energy grid: exact in any order."""
-    nbr, nx, spl = g.neighbours, g.nx, g.sites_per_layer
-    loss_sum = m.loss_sum
-    s = f[0]
-    old_s = embed_loss_eV(site_word, s, f[1], m)
-    delta = set_own_species(s, new, site_word)
-    for e in range(8):
-        n = neighbour(f, e, nbr, nx, spl)
-        if n < 0:
-            continue
-        ln = neighbour_layer(f, e, n, nbr, spl)
-        old = embed_loss_eV(site_word, n, ln, m)
-        site_word[np.uint64(n)] += delta
-        change = embed_loss_eV(site_word, n, ln, m) - old
-        if change != 0.0:
-            fn = neighbour_frame(f, e, n, g.table, nx, g.ny, spl, g.n_layers, g.wrap_z)
-            for b in range(8):
-                q = neighbour(fn, b, nbr, nx, spl)
-                if q >= 0:
-                    loss_sum[np.uint64(q)] += change
-    change = embed_loss_eV(site_word, s, f[1], m) - old_s
-    if change != 0.0:
-        for e in range(8):
-            n = neighbour(f, e, nbr, nx, spl)
-            if n >= 0:
-                loss_sum[np.uint64(n)] += change
-
-
 @kernel_inlined
-def _set_species_interior(s, odd, new, site_word, nx, spl, m, bond, embedding, seam):
-    """_set_species for a site on a layer of parity odd, bulk class within two steps, neighbours by
-    seam_step (``seam`` None: fixed offsets, the interior path); the embedding's part is a call
-    (_set_species_interior_embedding), for the reason given at _set_species."""
-    if bond is not None:
-        delta = set_own_species(s, new, site_word)
-        for e in range(8):
-            site_word[np.uint64(seam_step(s, odd, e, nx, spl, seam))] += delta
-    if embedding is not None:
-        _set_species_interior_embedding(s, odd, new, site_word, nx, spl, m.loss_sum, m.bulk_by_word, seam)
-
-
-@kernel
-def _set_species_interior_embedding(s, odd, new, site_word, nx, spl, loss_sum, by_word, seam):
-    """_set_species_embedding for a site of _set_species_interior (bulk class)."""
-    old_s = embed_change(site_word, s, by_word, BY_WORD_LOSS)
+def _set_species_interior(s, odd, new, site_word, nx, spl, seam):
+    """_set_species for a [001] site on a layer of parity odd, neighbours by seam_step (``seam``
+    None: fixed offsets, the interior path)."""
     delta = set_own_species(s, new, site_word)
     for e in range(8):
-        n = seam_step(s, odd, e, nx, spl, seam)
-        old = embed_change(site_word, n, by_word, BY_WORD_LOSS)
-        site_word[np.uint64(n)] += delta
-        change = embed_change(site_word, n, by_word, BY_WORD_LOSS) - old
-        if change != 0.0:
-            for b in range(8):
-                loss_sum[np.uint64(seam_step(n, 1 - odd, b, nx, spl, seam))] += change
-    change = embed_change(site_word, s, by_word, BY_WORD_LOSS) - old_s
-    if change != 0.0:
-        for e in range(8):
-            loss_sum[np.uint64(seam_step(s, odd, e, nx, spl, seam))] += change
-
-
-@kernel
-def fill_loss_sums(g, m, site_word):
-    """RateModel.loss_sum from the site words (at the start and after a restore; the engine then
-    keeps it in step, to the same bits)."""
-    nbr, nx, ny, spl, n_layers, wrap_z = g.neighbours, g.nx, g.ny, g.sites_per_layer, g.n_layers, g.wrap_z
-    loss_sum = m.loss_sum
-    loss_sum[:] = 0.0
-    for s in range(loss_sum.shape[0]):
-        f = frame(s, g.table, nx, ny, spl, n_layers, wrap_z)
-        loss = embed_loss_eV(site_word, s, f[1], m)
-        if loss != 0.0:
-            for e in range(8):
-                n = neighbour(f, e, nbr, nx, spl)
-                if n >= 0:
-                    loss_sum[n] += loss
+        site_word[np.uint64(seam_step(s, odd, e, nx, spl, seam))] += delta
 
 
 # ----------------------------------------------------------------------------- bookkeeping
@@ -722,14 +639,14 @@ def _swap_vacancy(f_src, f_dst, path, g, m, st, t, tally, bond, embedding):
     x = species_at(site_word, dst)
     k = vacancy_index(site_word, site_vac, src)
     if path == PATH_INTERIOR:
-        _set_species_interior(src, f_src[1] & 1, x, site_word, nx, spl, m, bond, embedding, None)
-        _set_species_interior(dst, f_dst[1] & 1, VACANCY, site_word, nx, spl, m, bond, embedding, None)
+        _set_species_interior(src, f_src[1] & 1, x, site_word, nx, spl, None)
+        _set_species_interior(dst, f_dst[1] & 1, VACANCY, site_word, nx, spl, None)
     elif path == PATH_SEAM:
-        _set_species_interior(src, f_src[1] & 1, x, site_word, nx, spl, m, bond, embedding, g.seam)
-        _set_species_interior(dst, f_dst[1] & 1, VACANCY, site_word, nx, spl, m, bond, embedding, g.seam)
+        _set_species_interior(src, f_src[1] & 1, x, site_word, nx, spl, g.seam)
+        _set_species_interior(dst, f_dst[1] & 1, VACANCY, site_word, nx, spl, g.seam)
     else:
-        _set_species(f_src, x, g, m, site_word, bond, embedding)
-        _set_species(f_dst, VACANCY, g, m, site_word, bond, embedding)
+        _set_species(f_src, x, g.neighbours, nx, spl, site_word)
+        _set_species(f_dst, VACANCY, g.neighbours, nx, spl, site_word)
     st.vac_site[k] = dst
     set_vacancy_index(site_word, site_vac, dst, k)
     set_vacancy_index(site_word, site_vac, src, -1)
@@ -1209,8 +1126,6 @@ def init_state(occ, g, m, st, contact, has_interface, bond, embedding):
             n = neighbour(f, e, nbr, nx, spl)
             if n >= 0:
                 site_word[n] += one
-    if embedding is not None:
-        fill_loss_sums(g, m, site_word)
     ints[:] = 0
     contact.l1_host_pos[:] = -1
     contact.l1_vac_pos[:] = -1
@@ -1352,7 +1267,7 @@ def run_chunk(g, m, st, contact, tally, tracers, drive, limits, prefetch_sites, 
                     electrode_flux[1] += 1
                 _remove_vacancy(v, st)
                 _vacancy_layer_move(f0[1], -1, clock[0], tally)
-                _set_species(f0, new, g, m, site_word, bond, embedding)
+                _set_species(f0, new, nbr, nx, spl, site_word)
                 counts[EV_EXIT] += 1
             else:
                 if not table:
@@ -1388,7 +1303,7 @@ def run_chunk(g, m, st, contact, tally, tracers, drive, limits, prefetch_sites, 
                 _tracer_lost(s, tracers)
             f0 = frame(s, g.table, nx, ny, spl, n_layers, wrap_z)
             f1 = f0
-            _set_species(f0, VACANCY, g, m, site_word, bond, embedding)
+            _set_species(f0, VACANCY, nbr, nx, spl, site_word)
             _l1_change(s, HOST, VACANCY, contact, ints)
             _add_vacancy(s, st)
             _vacancy_layer_move(-1, 0, clock[0], tally)
@@ -1444,7 +1359,7 @@ def run_chunk(g, m, st, contact, tally, tracers, drive, limits, prefetch_sites, 
                     electrode_flux[1] -= 1
                 if tracking:
                     _tracer_lost(b, tracers)
-                _set_species(f0, VACANCY, g, m, site_word, bond, embedding)
+                _set_species(f0, VACANCY, nbr, nx, spl, site_word)
                 _add_vacancy(b, st)
                 _vacancy_layer_move(-1, n_layers - 1, clock[0], tally)
                 counts[EV_ENTER] += 1
@@ -1470,11 +1385,11 @@ def run_chunk(g, m, st, contact, tally, tracers, drive, limits, prefetch_sites, 
             else:
                 if tracking:
                     _tracer_lost(b, tracers)
-                _set_species(f0, new, g, m, site_word, bond, embedding)
+                _set_species(f0, new, nbr, nx, spl, site_word)
                 counts[EV_EXCHANGE] += 1
                 n_changed = 1
         if k_next >= 0:   # its site has had the swap's time to arrive; its neighbourhood has the refresh's
-            _prefetch_neighbourhood(site_word, m.loss_sum, vac_site[k_next], nx, spl)
+            _prefetch_neighbourhood(site_word, vac_site[k_next], nx, spl)
         if path == PATH_INTERIOR:
             if embedding is not None:
                 _refresh_interior_embedding(v, f0[1] & 1, d, g, m, st, None)

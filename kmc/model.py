@@ -149,7 +149,7 @@ class EnergyModel:
                          bulk_rate_lookup(self.bulk_rate_table()), layer_kind,
                          np.full(RATE_CACHE_SIZE, -1, np.int64), np.zeros(RATE_CACHE_SIZE, np.float64),
                          self.embed_eV, self.layer_class.astype(np.uint8),
-                         bulk_by_word(self.pair_eV, self.embed_eV), np.zeros(0, np.float64),
+                         bulk_by_word(self.pair_eV, self.embed_eV),
                          int(deep_first_layer), float(deep_hop_factor), np.asarray(layer_neighbours, np.uint8))
 
 

@@ -63,9 +63,6 @@ N_CLASSES = 3
 #                  vacancy's side for each hopping species x (row BY_WORD_VACANCY_SIDE + x)
 #                  (bulk_by_word).  One array, not five: every array in the groups costs the
 #                  event loop (see bulk_by_word)
-#   loss_sum       per site, the sum over its 8 neighbours of embed_loss_eV (what they lose when an
-#                  atom leaves the site), kept in step by the engine (mutable, derived from the words:
-#                  kmc.engine.fill_loss_sums); empty without an embedding
 #   deep_first_layer, deep_hop_factor, layer_neighbours  the deep box (kmc.model.deep_box): a lone
 #                  vacancy's hops between layers >= deep_first_layer run deep_hop_factor times
 #                  faster (1.0: off); layer_neighbours (uint8 per layer) is how many first
@@ -73,7 +70,7 @@ N_CLASSES = 3
 RateModel = namedtuple("RateModel", ["pair_eV", "site_eV", "l1_pair_eV", "kra_eV", "nu_Hz", "inv_kT",
                                      "exit_per_s", "bulk_rates", "layer_kind", "memo_key", "memo_val",
                                      "embed_eV", "layer_class",
-                                     "bulk_by_word", "loss_sum",
+                                     "bulk_by_word",
                                      "deep_first_layer", "deep_hop_factor", "layer_neighbours"])
 
 
@@ -284,9 +281,9 @@ def bulk_vacancy_rates(fv, site_word, nbr, nx, spl, m, rates, k_row):
 # two ends' words, only two sums: over the vacancy's neighbours of what each gains from one more
 # metal neighbour, and over the atom's neighbours of what each loses.  The gains are read per
 # neighbour from a 1024-entry table indexed by the word's bits 4-13 (host count, solute count,
-# species), and the vacancy's sum serves all 8 of its hops; the losses are kept summed per site
-# (RateModel.loss_sum).  The energies are on the model's energy grid (kmc.model.ENERGY_GRID_eV),
-# so the result equals hop_energy_change_eV's bit for bit.
+# species), and the vacancy's sum serves all 8 of its hops; the losses likewise, summed where a
+# rate reads them (bulk_loss_sum_eV).  The energies are on the model's energy grid
+# (kmc.model.ENERGY_GRID_eV), so the result equals hop_energy_change_eV's bit for bit.
 EMBED_WORD_SHIFT = COUNT_BITS * HOST
 EMBED_WORD_MASK = 0x3FF
 
@@ -344,7 +341,7 @@ def word_index(w):
 def embed_loss_eV(site_word, s, layer, m):
     """Embedding energy change of the site s (in ``layer``) when one of its metal neighbours
     leaves: F(n-1) - F(n) of its species and layer class; 0 on a vacancy (or with no metal
-    neighbour, which a site next to an atom never has).  RateModel.loss_sum sums it.  In a
+    neighbour, which a site next to an atom never has).  loss_sum_eV sums it.  In a
     bulk-class layer this is the word's entry of RateModel.bulk_by_word (the same numbers, one
     load instead of two from embed_eV)."""
     w = site_word[np.uint64(s)]
@@ -356,6 +353,33 @@ def embed_loss_eV(site_word, s, layer, m):
     if sp == VACANCY or k == 0:
         return 0.0
     return m.embed_eV[sp, c, k - 1] - m.embed_eV[sp, c, k]
+
+
+@kernel_inlined
+def loss_sum_eV(f, site_word, g, m):
+    """What the neighbours of the site with frame f lose in embedding when an atom leaves it:
+    embed_loss_eV summed over them.  Summed from their words where a rate reads it, not stored per
+    site and kept in step: a stored sum changes at every site two steps from a changed one, and
+    in a box larger than the caches those updates and the 8 bytes per site cost more than the
+    sums (docs/performance.md, ninth round).  On the energy grid the order of the terms does not
+    change the bits."""
+    nbr, nx, spl = g.neighbours, g.nx, g.sites_per_layer
+    loss = 0.0
+    for e in range(8):
+        n = neighbour(f, e, nbr, nx, spl)
+        if n >= 0:
+            loss += embed_loss_eV(site_word, n, neighbour_layer(f, e, n, nbr, spl), m)
+    return loss
+
+
+@kernel_inlined
+def bulk_loss_sum_eV(s, odd, site_word, nx, spl, seam, by_word):
+    """loss_sum_eV for a [001] site s on a layer of parity odd whose neighbours are in bulk-class
+    layers, by lattices.neighbours.seam_step (``seam`` as there)."""
+    loss = 0.0
+    for e in range(8):
+        loss += embed_change(site_word, seam_step(s, odd, e, nx, spl, seam), by_word, BY_WORD_LOSS)
+    return loss
 
 
 @kernel_inlined
@@ -407,9 +431,12 @@ def embed_gain_sum(site_word, sites, m):
 
 
 @kernel_inlined
-def _bulk_embedding_row(v, nv, site_word, m, rates, k_row):
+def _bulk_embedding_row(v, nv, site_word, m, rates, k_row, fv, g, odd, nx, spl, seam):
     """The 8 hop rates (and the zero exit) of the vacancy at v, bulk class, neighbours nv: the
-    vacancy's side of the energy change is formed once per hopping species for all 8 hops."""
+    vacancy's side of the energy change is formed once per hopping species for all 8 hops.  The
+    atom's loss sum: with ``g`` (Geometry) by frames from v's frame fv (loss_sum_eV); with ``g``
+    None, every layer within two steps of v is bulk class, by seam_step (bulk_loss_sum_eV; odd,
+    nx, spl, seam as there)."""
     gain_v = embed_gain_sum(site_word, nv, m)
     w_v = site_word[np.uint64(v)]
     side_host, solute_near_host = _vacancy_side(HOST, w_v, gain_v, m)
@@ -422,8 +449,13 @@ def _bulk_embedding_row(v, nv, site_word, m, rates, k_row):
         r = 0.0
         if x != VACANCY:
             solute = x == SOLUTE
+            if g is None:
+                loss_j = bulk_loss_sum_eV(j, 1 - odd, site_word, nx, spl, seam, m.bulk_by_word)
+            else:
+                loss_j = loss_sum_eV(neighbour_frame(fv, d, j, g.table, g.nx, g.ny, g.sites_per_layer, g.n_layers,
+                                                     g.wrap_z), site_word, g, m)
             r = _bulk_hop_rate(x, side_solute if solute else side_host,
-                               solute_near_solute if solute else solute_near_host, w_j, m.loss_sum[np.uint64(j)], m)
+                               solute_near_solute if solute else solute_near_host, w_j, loss_j, m)
         rates[k_row, d] = r
         total += r
     rates[k_row, EXIT_SLOT] = 0.0
@@ -434,7 +466,7 @@ def _bulk_embedding_row(v, nv, site_word, m, rates, k_row):
 def bulk_embedding_vacancy_rates(fv, site_word, g, m, rates, k_row):
     """vacancy_rates for a vacancy (frame fv) in a bulk-class layer, with an embedding."""
     nv = neighbour_sites(fv, g.neighbours, g.nx, g.sites_per_layer)
-    total = _bulk_embedding_row(fv[0], nv, site_word, m, rates, k_row)
+    total = _bulk_embedding_row(fv[0], nv, site_word, m, rates, k_row, fv, g, 0, 0, 0, None)
     if m.deep_hop_factor != 1.0:
         total = deep_row(fv, nv, site_word, g.neighbours, g.sites_per_layer, m, rates, k_row, total)
     return total
@@ -446,7 +478,7 @@ def bulk_embedding_vacancy_rates_interior(v, odd, site_word, nx, spl, m, rates, 
     within two steps of the bulk rule, neighbours by lattices.neighbours.seam_step (``seam`` None:
     none of them wraps, fixed offsets)."""
     nv = seam_neighbour_sites(v, odd, nx, spl, seam)
-    total = _bulk_embedding_row(v, nv, site_word, m, rates, k_row)
+    total = _bulk_embedding_row(v, nv, site_word, m, rates, k_row, None, None, odd, nx, spl, seam)
     if m.deep_hop_factor != 1.0:
         total = deep_row_interior(v, nv, site_word, m, rates, k_row, total)
     return total
@@ -461,7 +493,7 @@ def bulk_embedding_rate_into_interior(n, odd_n, b, site_word, nx, spl, m, seam):
     gain_u = embed_gain_sum(site_word, seam_neighbour_sites(u, 1 - odd_n, nx, spl, seam), m)
     w_n = site_word[np.uint64(n)]
     return (bulk_embedding_hop_rate(np.int64((w_n >> SPECIES_SHIFT) & SPECIES_MASK), site_word[np.uint64(u)], w_n,
-                                    gain_u, m.loss_sum[np.uint64(n)], m)
+                                    gain_u, bulk_loss_sum_eV(n, odd_n, site_word, nx, spl, seam, m.bulk_by_word), m)
             * deep_hop_factor_interior(u, n, site_word, m))
 
 
@@ -612,15 +644,14 @@ def _embedding_interface_vacancy_rates(fv, site_word, g, m, rates, k_row):
                       + (gain - (embed[x, cj, n_j + 1] - embed[x, cj, n_j]))
                       + (embed[x, cv, n_v - 1] - embed[x, cj, n_j]) - l1_v)
                 near_solute = n_solute - (1 if x == SOLUTE else 0) > 0 or neighbour_count(site_word, j, SOLUTE) > 0
-                # what j's neighbours lose: their embedding (kept summed per site), and x's pairs
-                # with them, from j's counts where no bond of j's touches L1 (bulk pairs with a
-                # vacancy are zero)
-                dE += m.loss_sum[np.uint64(j)]
+                # what j's neighbours lose: their embedding, and x's pairs with them, from j's
+                # counts where no bond of j's touches L1 (bulk pairs with a vacancy are zero)
+                fj = neighbour_frame(fv, d, j, g.table, nx, g.ny, spl, g.n_layers, g.wrap_z)
+                dE += loss_sum_eV(fj, site_word, g, m)
                 if lj >= 2:
                     dE -= (pair[0, x, HOST] * neighbour_count(site_word, j, HOST)
                            + pair[0, x, SOLUTE] * neighbour_count(site_word, j, SOLUTE))
                 else:
-                    fj = neighbour_frame(fv, d, j, g.table, nx, g.ny, spl, g.n_layers, g.wrap_z)
                     for e in range(8):
                         n = neighbour(fj, e, nbr, nx, spl)
                         if n >= 0 and n != v:
@@ -690,7 +721,7 @@ def embedding_hop_rate_into(fn, b, mv, x, site_word, g, m):
     if m.layer_kind[lm] != LAYER_INTERFACE:
         r = bulk_embedding_hop_rate(x, site_word[np.uint64(mv)], site_word[np.uint64(fn[0])],
                                     embed_gain_sum(site_word, neighbour_sites(fm, nbr, nx, spl), m),
-                                    m.loss_sum[np.uint64(fn[0])], m)
+                                    loss_sum_eV(fn, site_word, g, m), m)
     else:
         r = interface_hop_rate(fm, neighbour_sites(fm, nbr, nx, spl), fn, x, site_word, g, m, True)
     return r * deep_hop_factor_at(mv, lm, fn[0], fn[1], site_word, m)

@@ -94,9 +94,7 @@ class Simulation:
     # leaves are the rate rows summed in order (engine.rebuild_tree), so it comes back bit for bit,
     # and, in runs with room for more than sites.MAX_WORD_INDEX vacancies, each site's vacancy
     # index, which vacancy_site inverts.
-    # With an embedding, also each site's sum of its neighbours' embedding losses
-    # (RateModel.loss_sum), refilled from the words: on the energy grid that gives the same bits.
-    DERIVED_ARRAYS = ("tree", "site_vacancy", "embed_loss_sum")
+    DERIVED_ARRAYS = ("tree", "site_vacancy")
     # Scratch that holds nothing between events: the refresh's work queue (engine.State.work),
     # whose count (row 0) is back to zero after every event; its other rows are left over.
     SCRATCH_ARRAYS = ("_work",)
@@ -172,12 +170,11 @@ class Simulation:
                                            # read only by the deep box; building it walks every layer
                                            lat.neighbours_per_layer() if self.rates.deep_hop_factor != 1.0 else None)
         self._rate_cache_key, self._rate_cache_val = rate_model.memo_key, rate_model.memo_val
-        self.embed_loss_sum = np.zeros(lat.n_sites if self.model.has_embedding else 0, np.float64)
-        # Speed only (engine.run_chunk's prefetch_sites): where the words and loss sums do not fit
-        # in the second-level cache (or its size is unknown), each event asks for the next one's.
-        # Beyond it their reads wait on the shared cache or memory; within it the hints cost time
+        # Speed only (engine.run_chunk's prefetch_sites): where the words do not fit in the
+        # second-level cache (or its size is unknown), each event asks for the next one's.  Beyond
+        # it their reads wait on the shared cache or memory; within it the hints cost time
         # (docs/performance.md, eighth round).
-        self._prefetch_sites = self.site_word.nbytes + self.embed_loss_sum.nbytes > cache_bytes(2)
+        self._prefetch_sites = self.site_word.nbytes > cache_bytes(2)
         self._rate_model = rate_model
         # The electrode below the box (kmc.electrode): a solute continuum coupled to the bottom
         # layer, in a slab with an open bottom.  Its arrays are state (checkpointed).
@@ -224,8 +221,6 @@ class Simulation:
             setattr(self, name, np.array(new, copy=True))
         self._rebuild_tree()
         self._place_vacancy_indices()
-        if self.embed_loss_sum.size:
-            engine.fill_loss_sums(self._geometry, self._kernel_state()[0], self.site_word)
         self.events = int(state["events"])
         self._tracer_summary = (-1, {})
         if "schedules" in state:
@@ -241,8 +236,7 @@ class Simulation:
     def _kernel_state(self):
         """The arrays the kernels work on, in their groups (rebuilt on every call: growth and
         restore replace arrays)."""
-        rate_model = self._rate_model._replace(memo_key=self._rate_cache_key, memo_val=self._rate_cache_val,
-                                               loss_sum=self.embed_loss_sum)
+        rate_model = self._rate_model._replace(memo_key=self._rate_cache_key, memo_val=self._rate_cache_val)
         state = engine.State(self.site_word, self.site_vacancy, self.vacancy_site, self.vacancy_rates,
                              self.tree, self.stamp, self.ints, self._work)
         contact = engine.Contact(self.l1_host, self.l1_host_pos, self.l1_vac, self.l1_vac_pos, *self._scratch)

@@ -99,9 +99,9 @@ def test_a_wheel_in_a_fresh_environment_runs_the_readme_commands_by_name(tmp_pat
     assert listed.returncode == 0 and "limg_li2s" in listed.stdout
     # Both runs are of the shipped second-moment form, compiled cold into this env: a run compiles
     # only its own energy form (kmc.engine.form_markers), so the JIT cache holds the embedding's
-    # species update and none of the bond form's (_set_counts is called from bond code only).
+    # refresh and none of the bond form's (_refresh_around is called from bond code only).
     # (a kernel called from kernels is cached as "<name>.callee", lattices.jit.Kernel)
     cached = {p.name.split("-")[0].removesuffix(".callee")
               for p in (site / "kmc" / "__pycache__").glob("engine.*.nbi")}
-    assert "engine._set_species_embedding" in cached and "engine.run_chunk" in cached, sorted(cached)
-    assert "engine._set_counts" not in cached, sorted(cached)
+    assert "engine._refresh_around_embedding" in cached and "engine.run_chunk" in cached, sorted(cached)
+    assert "engine._refresh_around" not in cached, sorted(cached)

@@ -5,8 +5,9 @@
  *
  * Same algorithm and the same numbers, not the same code: events keyed on vacancies (8 hop slots
  * per vacancy, a binary sum tree over the rows), one 32-bit word per site (neighbour counts,
- * species, vacancy index; kmc.sites), the loss sums kept per site, and after each hop only the
- * rows and slots it can have changed recomputed (the rule of kmc.engine._refresh_around_embedding).
+ * species, vacancy index; kmc.sites), a hop's loss sum summed from the atom's neighbours' words
+ * where it is read (kmc.rates.loss_sum_eV), and after each hop only the rows and slots it can have
+ * changed recomputed (the rule of kmc.engine._refresh_around_embedding).
  * Neighbours come from a full (n_sites, 8) table: no fast path for the box interior.  The rate of a
  * hop is read off the tables the Python model builds (RateModel.bulk_by_word, the KRA barriers),
  * so a run from a given state ends bit for bit where the engine's ends (checked by
@@ -36,7 +37,6 @@ typedef struct {
     int64_t cap;                 /* vacancy capacity (leaves of the tree) */
     uint32_t *word;              /* per site (kmc.sites) */
     int32_t *site_vac;           /* per site, the vacancy index; NULL: the index is in the word */
-    double *loss_sum;            /* per site */
     int32_t *vac_site;           /* per vacancy */
     double *rates;               /* (cap, 9) */
     double *tree;                /* 2 cap */
@@ -152,6 +152,22 @@ static inline double hop_rate(Box *b, int x, double vacancy_side_eV, int solute_
     return arrhenius(b, ea);
 }
 
+static inline double loss_of(const Box *b, int64_t s)
+{
+    return b->by_word[BY_WORD_LOSS * WORD_COLUMNS + word_column(b->word[s])];
+}
+
+/* What the neighbours of s lose in embedding when an atom leaves s (on the energy grid: exact in
+ * any order). */
+static inline double loss_sum(const Box *b, int64_t s)
+{
+    const int32_t *ns = b->nbr + 8 * s;
+    double loss = 0.0;
+    for (int e = 0; e < 8; e++)
+        loss += loss_of(b, ns[e]);
+    return loss;
+}
+
 static inline double gain_sum(const Box *b, const int32_t *nv)
 {
     double gain = 0.0;
@@ -178,9 +194,9 @@ static double vacancy_row(Box *b, int64_t v, int64_t k)
         int x = species(w_j);
         double r = 0.0;
         if (x == SOLUTE)
-            r = hop_rate(b, x, side_solute, solutes_v > 1, w_j, b->loss_sum[j]);
+            r = hop_rate(b, x, side_solute, solutes_v > 1, w_j, loss_sum(b, j));
         else if (x == HOST)
-            r = hop_rate(b, x, side_host, solutes_v > 0, w_j, b->loss_sum[j]);
+            r = hop_rate(b, x, side_host, solutes_v > 0, w_j, loss_sum(b, j));
         row[d] = r;
         total += r;
     }
@@ -195,7 +211,7 @@ static inline double rate_into(Box *b, int64_t u, int64_t n)
     uint32_t w_u = b->word[u], w_n = b->word[n];
     int x = species(w_n);
     double side = b->by_word[(BY_WORD_VACANCY_SIDE + x) * WORD_COLUMNS + word_column(w_u)] + gain;
-    return hop_rate(b, x, side, count(w_u, SOLUTE) > (x == SOLUTE), w_n, b->loss_sum[n]);
+    return hop_rate(b, x, side, count(w_u, SOLUTE) > (x == SOLUTE), w_n, loss_sum(b, n));
 }
 
 static inline void set_slot(Box *b, int64_t k, int d, double r)
@@ -211,35 +227,15 @@ static inline void set_slot(Box *b, int64_t k, int d, double r)
 }
 
 /* ------------------------------------------------------------------------------ site updates */
-static inline double loss_of(const Box *b, int64_t s)
-{
-    return b->by_word[BY_WORD_LOSS * WORD_COLUMNS + word_column(b->word[s])];
-}
-
-/* Species new at s; the neighbours' counts and the loss sums of every site whose neighbour's
- * loss changed follow (the sums are on the energy grid: exact in any order). */
+/* Species new at s; the neighbours' counts follow. */
 static void set_species(Box *b, int64_t s, int new_species)
 {
     const int32_t *ns = b->nbr + 8 * s;
-    double old_s = loss_of(b, s);
     int old_species = species(b->word[s]);
     b->word[s] = (b->word[s] & ~(3u << 12)) | ((uint32_t)new_species << 12);
     uint32_t delta = (1u << (4 * new_species)) - (1u << (4 * old_species));
-    for (int e = 0; e < 8; e++) {
-        int64_t n = ns[e];
-        double old = loss_of(b, n);
-        b->word[n] += delta;
-        double change = loss_of(b, n) - old;
-        if (change != 0.0) {
-            const int32_t *nn = b->nbr + 8 * n;
-            for (int c = 0; c < 8; c++)
-                b->loss_sum[nn[c]] += change;
-        }
-    }
-    double change = loss_of(b, s) - old_s;
-    if (change != 0.0)
-        for (int e = 0; e < 8; e++)
-            b->loss_sum[ns[e]] += change;
+    for (int e = 0; e < 8; e++)
+        b->word[ns[e]] += delta;
 }
 
 static inline void layer_move(Box *b, int64_t from, int64_t to, double t)
