@@ -9,8 +9,8 @@ rows, a sum tree, refresh of what a hop changed) from a full neighbour table, wi
 off the model's own tables.  It is compiled here with gcc -O3 -march=native.  Each round builds
 the box afresh and runs ``--events`` hops in C from a copy of its state and the same hops in the
 engine, alternating in windows of 2e5 hops so that the machine's changing speed falls on both
-alike, and checks that the two end bit for bit alike (site words, rate rows, tree,
-clock, RNG): so both timed the same work.  Prints each round's events/s and the engine/C ratio.
+alike, and checks that the two end bit for bit alike (site words, rate rows, tree, clock, RNG):
+so both timed the same work.  Prints each round's events/s and the engine/C ratio.
 The JIT is warmed on a tiny box first, so the figures are the event loop alone.
 """
 from __future__ import annotations
@@ -141,8 +141,8 @@ class CState:
 
 
 # What must end equal in the C copy and the engine (the engine's names).
-COMPARED = {"word": "site_word", "site_vac": "site_vacancy", "vac_site": "vacancy_site", "rates": "vacancy_rates", "tree": "tree", "counts": "counts",
-            "clock": "clock", "rng": "rng",
+COMPARED = {"word": "site_word", "site_vac": "site_vacancy", "vac_site": "vacancy_site", "rates": "vacancy_rates",
+            "tree": "tree", "counts": "counts", "clock": "clock", "rng": "rng",
             "layer_vac": "layer_vacancies", "layer_vac_time": "layer_vacancy_time"}
 
 

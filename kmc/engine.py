@@ -628,7 +628,7 @@ def _remove_vacancy(s, st):
 
 
 @kernel_inlined
-def _swap_vacancy(f_src, f_dst, path, g, m, st, t, tally, bond, embedding):
+def _swap_vacancy(f_src, f_dst, path, g, st, t, tally):
     """The vacancy at src and the atom at dst (frames f_src, f_dst) trade places (a hop, or
     creep's long-range move), by the event's path (PATH_*): species, neighbour counts, vacancy
     index and layer integrals follow.  Returns the atom's species; the caller updates the L1
@@ -1280,7 +1280,7 @@ def run_chunk(g, m, st, contact, tally, tracers, drive, limits, prefetch_sites, 
                     f1 = (j, f0[2] if d < 4 else f0[3], 0, 0, 0, 0, 0, 0)
                 else:
                     f1 = neighbour_frame(f0, d, j, g.table, nx, ny, spl, n_layers, wrap_z)
-                x = _swap_vacancy(f0, f1, path, g, m, st, clock[0], tally, bond, embedding)
+                x = _swap_vacancy(f0, f1, path, g, st, clock[0], tally)
                 if tracking:  # the atom jumped from j to v, along the reverse of slot d
                     _tracer_move(j, v, opposite[d], tracers)
                 if has_interface:
@@ -1337,7 +1337,7 @@ def run_chunk(g, m, st, contact, tally, tracers, drive, limits, prefetch_sites, 
                 counts[EV_NULL] += 1
             else:
                 f1 = frame(b, g.table, nx, ny, spl, n_layers, wrap_z)
-                x = _swap_vacancy(f0, f1, PATH_GENERAL, g, m, st, clock[0], tally, bond, embedding)
+                x = _swap_vacancy(f0, f1, PATH_GENERAL, g, st, clock[0], tally)
                 if tracking:
                     _tracer_move(b, s, -1, tracers)
                 _l1_change(s, VACANCY, x, contact, ints)
