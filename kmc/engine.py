@@ -169,12 +169,12 @@ def _tree_descend(tree, i, stop, u):
 # The levels below a node whose lines one hint each asks for: the five lowest of the walk (1 + 1 +
 # 1 + 2 + 4 lines of 8 nodes); above them the tree (2^14 nodes for 2^19 leaves) stays cached.
 SUBTREE_PREFETCH_LEVELS = 5
-# Rows around a vacancy whose words the next event will read: the sites within two steps of it (two
-# layers up and down, a row either way), which every hop from it reads, whichever neighbour it
-# swaps with.  Wider costs more than it brings
-# (docs/performance.md: three layers and two rows, no faster on the 3e7-site box; five and three,
-# 8 % slower).
-NEIGHBOURHOOD_LAYERS, NEIGHBOURHOOD_ROWS = 2, 1
+# Rows around a vacancy whose words the next event will read: three layers up and down, a row
+# either way, which hold the sites within two steps of it and of the neighbour it swaps with,
+# whichever that is (the near rows of its refresh).  On the 3e7-site box (docs/performance.md,
+# ninth round) two layers ran 5-10 % slower, four no faster, and two rows either way 4 % slower
+# (while loss sums were stored, two layers and one row had been best).
+NEIGHBOURHOOD_LAYERS, NEIGHBOURHOOD_ROWS = 3, 1
 
 
 @kernel_inlined
