@@ -307,8 +307,8 @@ def test_peek_uniforms_names_the_event_draws_of_the_next_two_hops():
 
 @pytest.mark.parametrize("geometry", ["bulk", "slab"])
 def test_prefetching_the_next_event_does_not_change_the_run(geometry):
-    """Simulation turns run_chunk's prefetch_sites on where the words and loss sums outgrow the
-    second-level cache; here both ways on one box.  The hints read nothing, so the run is the
+    """Simulation turns run_chunk's prefetch_sites on where the words outgrow the second-level
+    cache; here both ways on one box.  The hints read nothing, so the run is the
     same bit for bit, and the neighbourhood's clipping keeps every hint inside the arrays at
     the box's first and last layers (a slab's top is layer 0: its events hit the clip)."""
     over = [f"lattice.geometry='{geometry}'", "lattice.cells=[12,12,14]", "composition.vacancy_fraction=0.03",

@@ -6,7 +6,7 @@
  * Same algorithm and the same numbers, not the same code: events keyed on vacancies (8 hop slots
  * per vacancy, a binary sum tree over the rows), one 32-bit word per site (neighbour counts,
  * species, vacancy index; kmc.sites), a hop's loss sum summed from the atom's neighbours' words
- * where it is read (kmc.rates.loss_sum_eV), and after each hop only the rows and slots it can have
+ * where it is read (kmc.rates.bulk_loss_sum_eV), and after each hop only the rows and slots it can have
  * changed recomputed (the rule of kmc.engine._refresh_around_embedding).
  * Neighbours come from a full (n_sites, 8) table: no fast path for the box interior.  The rate of a
  * hop is read off the tables the Python model builds (RateModel.bulk_by_word, the KRA barriers),
@@ -152,35 +152,22 @@ static inline double hop_rate(Box *b, int x, double vacancy_side_eV, int solute_
     return arrhenius(b, ea);
 }
 
-static inline double loss_of(const Box *b, int64_t s)
+/* Sum of by_word's row over the 8 sites ns, in slot order (on the energy grid: exact in any
+ * order).  BY_WORD_GAIN over a vacancy's neighbours: what they gain; BY_WORD_LOSS over an atom's:
+ * what they lose when it leaves. */
+static inline double by_word_sum(const Box *b, const int32_t *ns, int row)
 {
-    return b->by_word[BY_WORD_LOSS * WORD_COLUMNS + word_column(b->word[s])];
-}
-
-/* What the neighbours of s lose in embedding when an atom leaves s (on the energy grid: exact in
- * any order). */
-static inline double loss_sum(const Box *b, int64_t s)
-{
-    const int32_t *ns = b->nbr + 8 * s;
-    double loss = 0.0;
+    double total = 0.0;
     for (int e = 0; e < 8; e++)
-        loss += loss_of(b, ns[e]);
-    return loss;
-}
-
-static inline double gain_sum(const Box *b, const int32_t *nv)
-{
-    double gain = 0.0;
-    for (int d = 0; d < 8; d++)
-        gain += b->by_word[BY_WORD_GAIN * WORD_COLUMNS + word_column(b->word[nv[d]])];
-    return gain;
+        total += b->by_word[row * WORD_COLUMNS + word_column(b->word[ns[e]])];
+    return total;
 }
 
 /* All 8 hop rates of the vacancy k at v (and the zero exit); returns their sum. */
 static double vacancy_row(Box *b, int64_t v, int64_t k)
 {
     const int32_t *nv = b->nbr + 8 * v;
-    double gain = gain_sum(b, nv);
+    double gain = by_word_sum(b, nv, BY_WORD_GAIN);
     uint32_t w_v = b->word[v];
     uint32_t col = word_column(w_v);
     double side_host = b->by_word[(BY_WORD_VACANCY_SIDE + HOST) * WORD_COLUMNS + col] + gain;
@@ -194,9 +181,9 @@ static double vacancy_row(Box *b, int64_t v, int64_t k)
         int x = species(w_j);
         double r = 0.0;
         if (x == SOLUTE)
-            r = hop_rate(b, x, side_solute, solutes_v > 1, w_j, loss_sum(b, j));
+            r = hop_rate(b, x, side_solute, solutes_v > 1, w_j, by_word_sum(b, b->nbr + 8 * j, BY_WORD_LOSS));
         else if (x == HOST)
-            r = hop_rate(b, x, side_host, solutes_v > 0, w_j, loss_sum(b, j));
+            r = hop_rate(b, x, side_host, solutes_v > 0, w_j, by_word_sum(b, b->nbr + 8 * j, BY_WORD_LOSS));
         row[d] = r;
         total += r;
     }
@@ -207,11 +194,11 @@ static double vacancy_row(Box *b, int64_t v, int64_t k)
 /* Rate of the atom at n hopping into the vacancy at u. */
 static inline double rate_into(Box *b, int64_t u, int64_t n)
 {
-    double gain = gain_sum(b, b->nbr + 8 * u);
+    double gain = by_word_sum(b, b->nbr + 8 * u, BY_WORD_GAIN);
     uint32_t w_u = b->word[u], w_n = b->word[n];
     int x = species(w_n);
     double side = b->by_word[(BY_WORD_VACANCY_SIDE + x) * WORD_COLUMNS + word_column(w_u)] + gain;
-    return hop_rate(b, x, side, count(w_u, SOLUTE) > (x == SOLUTE), w_n, loss_sum(b, n));
+    return hop_rate(b, x, side, count(w_u, SOLUTE) > (x == SOLUTE), w_n, by_word_sum(b, b->nbr + 8 * n, BY_WORD_LOSS));
 }
 
 static inline void set_slot(Box *b, int64_t k, int d, double r)
