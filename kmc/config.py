@@ -220,6 +220,80 @@ SCHEMA: dict[str, dict[str, Key]] = {
 }
 
 
+# [fit] of a parameter file: the numbers `kmc params show FILE --fit` compares the model with
+# (kmc.fit), one row per quantity, each with its source.  Not run configuration: no run reads
+# them, so they stay out of Settings.to_dict(), run files, checkpoints and sweep identities
+# (editing a source note must not rename, reseed or block the resume of a run).
+FIT_KINDS = ("target", "check")
+FIT_ROW_KEYS: dict[str, Key] = {
+    "name": Key(str, REQUIRED, bool, "a quantity that kmc.fit computes (an unknown one is refused with the list)"),
+    "value": Key(F, REQUIRED, None, "a finite number"),
+    "unit": Key(str, REQUIRED, bool, "the quantity's unit ('eV', 'J/m^2' or 'deg')"),
+    "source": Key(str, REQUIRED, bool, "where the number comes from (paper, table, derivation)"),
+    # "check": shown beside the model's value but not fitted: a number built from other rows (seed
+    # 004's D_Mg is computed from E_f = 0.50 and the 0.102 eV hop) or a prediction of the model
+    "kind": Key(str, "target", lambda v: v in FIT_KINDS,
+                "'target' (the parameters are fitted to it) or 'check' (shown, not fitted)"),
+}
+
+
+@dataclass(frozen=True)
+class FitTarget:
+    """One row of a parameter file's [fit] targets."""
+    name: str
+    value: float
+    unit: str
+    source: str
+    kind: str = "target"
+
+
+def fit_targets(raw: dict) -> tuple[FitTarget, ...]:
+    """The rows of ``[fit] targets`` of a raw parameter table (none if it has no [fit]); ConfigError
+    naming the row and key for anything malformed."""
+    fit = raw.get("fit", {}) if isinstance(raw, dict) else {}
+    if not isinstance(fit, dict):
+        raise ConfigError(f"[fit] must be a table, got {type(fit).__name__}; allowed: a [fit] table with "
+                          "targets = [{name = ..., value = ..., unit = ..., source = ...}, ...]")
+    for key in fit:
+        if key != "targets":
+            raise ConfigError(f"unknown key fit.{key}; allowed keys in [fit]: targets")
+    rows = fit.get("targets", [])
+    if not isinstance(rows, list):
+        raise ConfigError(f"fit.targets: expected a list of rows, got {type(rows).__name__}; allowed: "
+                          "[{name = ..., value = ..., unit = ..., source = ...}, ...]")
+    out, seen = [], set()
+    for i, row in enumerate(rows):
+        where = f"fit.targets[{i}]"
+        if not isinstance(row, dict):
+            raise ConfigError(f"{where}: expected a table, got {type(row).__name__} {_show(row)}; allowed: "
+                              "{name = ..., value = ..., unit = ..., source = ...}")
+        for key in row:
+            if key not in FIT_ROW_KEYS:
+                raise ConfigError(f"unknown key {where}.{key}; allowed keys of a fit row: {', '.join(FIT_ROW_KEYS)}")
+        values = {}
+        for key, spec in FIT_ROW_KEYS.items():
+            if key not in row:
+                if spec.default is REQUIRED:
+                    raise ConfigError(f"{where} has no {key}; allowed: {spec.allowed}")
+                values[key] = spec.default
+                continue
+            _check_value(where, key, spec, row[key])
+            values[key] = float(row[key]) if spec.kind is F else row[key]
+        if values["name"] in seen:
+            raise ConfigError(f"{where}: {values['name']!r} is listed twice; allowed: one row per quantity")
+        seen.add(values["name"])
+        out.append(FitTarget(**values))
+    return tuple(out)
+
+
+def fit_targets_toml(targets) -> str:
+    """The [fit] table of ``targets`` as TOML (one inline table per row), '' for none."""
+    if not targets:
+        return ""
+    rows = ",\n".join("  {" + ", ".join(f"{k} = {_fmt(getattr(t, k))}" for k in FIT_ROW_KEYS) + "}" for t in targets)
+    return f"[fit]\ntargets = [\n{rows},\n]\n"
+
+
 # Keys of parameter files written before species were data, which named Li and Mg in the keys.
 # They keep working: each is read as its host/solute key, with [species] Li and Mg.
 LEGACY_KEYS = {
@@ -306,9 +380,10 @@ class Section:
 class Settings:
     """Validated, immutable configuration.  ``settings.run.seed``, ``settings["run"]["seed"]``."""
 
-    def __init__(self, data: dict, source: str = "<dict>"):
+    def __init__(self, data: dict, source: str = "<dict>", fit_targets: tuple = ()):
         object.__setattr__(self, "_data", copy.deepcopy(data))
         object.__setattr__(self, "source", source)
+        object.__setattr__(self, "fit_targets", tuple(fit_targets))   # the file's [fit] rows (FitTarget)
         object.__setattr__(self, "_sections", {k: Section(k, v) for k, v in data.items()})
 
     def __getattr__(self, name):
@@ -335,7 +410,7 @@ class Settings:
     def with_overrides(self, overrides: list[str]) -> "Settings":
         data = self.to_dict()
         _apply_overrides(data, overrides)
-        return Settings(validate(data), self.source)
+        return Settings(validate(data), self.source, self.fit_targets)
 
 
 _STRING_ESCAPES = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r"}
@@ -424,9 +499,12 @@ def validate(raw: dict) -> dict:
         raise ConfigError(f"config must be a table of sections, got {type(raw).__name__}; allowed: a TOML table")
     raw = {section: dict(values) if isinstance(values, dict) else values for section, values in raw.items()}
     _translate_legacy_keys(raw)
+    fit_targets(raw)   # checked here so that every reader refuses a malformed [fit]; kept apart from the run's keys
     for section, values in raw.items():
+        if section == "fit":
+            continue
         if section not in SCHEMA:
-            raise ConfigError(f"unknown section [{section}]; allowed sections: {', '.join(SCHEMA)}")
+            raise ConfigError(f"unknown section [{section}]; allowed sections: {', '.join(SCHEMA)}, fit")
         if not isinstance(values, dict):
             raise ConfigError(f"[{section}] must be a table of keys, got {type(values).__name__}; "
                               f"allowed: a [{section}] table")
@@ -652,7 +730,7 @@ def load_config(path: str | Path, overrides: list[str] | None = None) -> Setting
     """Read a TOML parameter/run file, apply ``section.key=value`` overrides, validate."""
     raw = read_toml(path)
     _apply_overrides(raw, overrides)
-    return Settings(validate(raw), str(path))
+    return Settings(validate(raw), str(path), fit_targets(raw))
 
 
 def settings_from_dict(raw: dict, overrides: list[str] | None = None) -> Settings:
@@ -661,4 +739,4 @@ def settings_from_dict(raw: dict, overrides: list[str] | None = None) -> Setting
     if isinstance(raw, dict):   # anything else is rejected by validate
         raw = {section: dict(values) if isinstance(values, dict) else values for section, values in raw.items()}
         _apply_overrides(raw, overrides)
-    return Settings(validate(raw))
+    return Settings(validate(raw), fit_targets=fit_targets(raw) if isinstance(raw, dict) else ())

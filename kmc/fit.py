@@ -15,33 +15,34 @@ Surface and interface rows (docs/energy_model.md):
   them on its metal floor (same lateral sites) and gamma is that of a free surface with the same
   fraction (docs/energy_model.md section 5).
 
-Rows are dicts {name, target, model, residual, unit, note}; tolerances per unit in TOLERANCE.
+What the model is compared with comes from the parameter file: its ``[fit] targets`` rows (name,
+value, unit, source, kind; kmc.config.FitTarget), so a new chemistry is compared with its own
+numbers.  ``QUANTITIES`` is the one registry of what can be computed: a row names one of them.
+A row of kind "check" (a number built from other rows, or a prediction) is shown but is not a
+fitted target.  A file without targets shows the model's values alone.
+
+Rows are dicts {name, label, kind, target, model, residual, unit, source}; tolerances per unit in
+TOLERANCE.
 """
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Callable
 
 import numpy as np
 
 from kmc import units
-from kmc.config import Settings
+from kmc.config import ConfigError, Settings
 from kmc.model import build_energy_model
 from kmc.rates import barrier_eV, kra_eV
 from kmc.species import HOST, SOLUTE, VACANCY
 from lattices import build_bcc
 
+# How far a fitted row may be from its target and still count as met (the fit's own standard).
 TOLERANCE = {"eV": 0.03, "J/m^2": 0.03, "deg": 3.0}
-TOLERANCE_eV = TOLERANCE["eV"]
 
-# Targets (PHYSICS.md section 2 and 4b; literature where stated).
-W_AD_J_M2 = 0.39                 # DFT work of adhesion Li/Li2S
-THETA_HOST_DEG = 93.6            # DFT wetting angle Li/Li2S
-THETA_ALLOY_DEG = 87.1           # DFT wetting angle Li-Mg/Li2S
-GAMMA_J_M2 = W_AD_J_M2 / (1 + math.cos(math.radians(THETA_HOST_DEG)))   # 0.416, Young-Dupre
-E_COH_SOLUTE_EV = 1.51           # Kittel: cohesive energy of Mg (HCP; BCC-HCP difference ~0.03 eV neglected)
-E_COH_HOST_EV = 1.63             # Kittel: cohesive energy of Li (a prediction, not fitted)
-# D_Mg at 25 and 60 C (seed 004): Q = k ln(D60/D25) / (1/298.15 - 1/333.15) = 0.6025 eV
-Q_SOLUTE_EV = units.K_B_eV_per_K * math.log(2.42e-12 / 2.06e-13) / (1 / 298.15 - 1 / 333.15)
 # The L1 solute fraction assumed for the alloy's wetting angle: what the kMC leaves in L1 after
 # stripping (0.069 +- 0.007 and 0.066 +- 0.003 after 5.5 ML, docs/energy_model.md section 5).
 L1_SOLUTE_FRACTION = 0.07
@@ -145,83 +146,226 @@ def alloy_interface(settings: Settings, x: float = L1_SOLUTE_FRACTION) -> dict:
     return {"x": n_sol / c.spl, "w_ad_J_m2": w, "gamma_J_m2": gamma, "theta_deg": _angle_deg(w, gamma)}
 
 
+class _Slab:
+    """The configurations the rows share, built once per parameter set; the expensive ones (the
+    alloy interface, the pure-solute crystal) only when a row asks for them."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.cfg = cfg = Configurations(settings.with_overrides(["composition.solute_fraction=0.0"]))
+        self.lat, self.nbr, self.spl, self.a = cfg.lat, cfg.lat.neighbors, cfg.spl, cfg.a
+        self.kra = cfg.model.kra_eV
+        self.energy = cfg.energy
+        self.bulk = (self.lat.n_layers // 2) * self.spl       # a site deep in the slab
+        self.bulk_nb = int(self.nbr[self.bulk, 0])
+        self.v0 = 0                                            # an L1 site
+        self.l2 = [int(n) for n in self.nbr[self.v0] if n >= 0]  # its four L2 neighbours
+
+    @cached_property
+    def mu(self) -> float:
+        return self.cfg.mu()
+
+    @cached_property
+    def e0(self) -> float:
+        return self.energy({})
+
+    def formation(self, site: int, solutes=()) -> float:
+        """Vacancy formation energy at ``site``, solutes at ``solutes``, the atom moved to the bulk."""
+        base = {s: SOLUTE for s in solutes}
+        return self.energy({**base, site: VACANCY}) - (self.energy(base) if base else self.e0) + self.mu
+
+    @cached_property
+    def ef_solute_1st(self) -> float:
+        return self.formation(self.bulk, [int(self.nbr[self.bulk, 1])])
+
+    def interface_start(self, solute: int) -> float:
+        """The interface rows' start: an L1 vacancy v0 with a solute at ``solute``."""
+        return self.energy({solute: SOLUTE, self.v0: VACANCY})
+
+    @cached_property
+    def gamma(self) -> float:
+        return self.cfg.gamma_J_m2()
+
+    @cached_property
+    def w_ad_2(self) -> float:
+        return self.cfg.w_ad_J_m2(2)
+
+    @cached_property
+    def alloy(self) -> dict:
+        return alloy_interface(self.settings)
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A quantity the model can be compared with: computed from total energies of lattice
+    configurations.  ``label`` may name {host}, {solute} and {x} (L1_SOLUTE_FRACTION)."""
+    name: str
+    label: str
+    unit: str
+    compute: Callable[[_Slab], float]
+    solute: bool = False        # about the solute: shown without targets only if the file has one
+
+
+QUANTITIES: dict[str, Quantity] = {}
+
+
+def _quantity(name: str, label: str, unit: str, solute: bool = False):
+    def register(compute):
+        QUANTITIES[name] = Quantity(name, label, unit, compute, solute)
+        return compute
+    return register
+
+
+@_quantity("vacancy_formation_bulk", "bulk {host} vacancy formation", "eV")
+def _ef_bulk(m):
+    return m.formation(m.bulk)
+
+
+@_quantity("vacancy_formation_L1", "L1 vacancy formation (pure {host} at the electrolyte)", "eV")
+def _ef_l1(m):
+    return m.formation(m.v0)
+
+
+@_quantity("L1_vacancy_to_L2", "L1 vacancy moved to L2 (an L2 {host} fills it)", "eV")
+def _l1_to_l2(m):
+    return m.energy({m.l2[0]: VACANCY}) - m.energy({m.v0: VACANCY})
+
+
+@_quantity("hop_barrier_host", "hop barrier: {host} into a vacancy, bulk {host}", "eV")
+def _hop_host(m):
+    dE = m.energy({m.bulk_nb: VACANCY}) - m.energy({m.bulk: VACANCY})
+    return _kra_barrier(dE, kra_eV(HOST, False, m.kra))
+
+
+@_quantity("vacancy_formation_bulk_solute_1st", "bulk vacancy formation, {solute} at 1st neighbour", "eV", True)
+def _ef_solute_1st(m):
+    return m.ef_solute_1st
+
+
+@_quantity("vacancy_formation_bulk_solute_3rd", "bulk vacancy formation, {solute} at 3rd neighbour", "eV", True)
+def _ef_solute_3rd(m):
+    return m.formation(m.bulk, [_site_at_distance(m.lat, m.bulk, m.bulk // m.spl, m.a * math.sqrt(2))])
+
+
+@_quantity("L1_vacancy_near_solute_filled_by_host",
+           "interface: L1 vacancy next to an L2 {solute}, filled by an L2 {host}", "eV", True)
+def _l1_near_solute_host_fill(m):
+    sol = m.l2[0]                                               # solute at an L2 neighbour (3.04 A)
+    fill = next(x for x in m.l2 if abs(_min_image_distance(m.lat, sol, x) - m.a) < 0.05)
+    return m.energy({sol: SOLUTE, fill: VACANCY}) - m.interface_start(sol)
+
+
+@_quantity("L1_vacancy_near_solute_filled_by_solute",
+           "interface: L1 vacancy next to an L2 {solute}, filled by that {solute}", "eV", True)
+def _l1_near_solute_solute_fill(m):
+    far = _site_at_distance(m.lat, m.v0, 1, m.a * math.sqrt(4.75))  # L2 site ~7.45 A from the solute in L1
+    return m.energy({m.v0: SOLUTE, far: VACANCY}) - m.interface_start(m.l2[0])
+
+
+@_quantity("L1_vacancy_3rd_from_solute_filled_by_host",
+           "interface: L1 vacancy with an L1 {solute} at 3rd neighbour, filled by an L2 {host}", "eV", True)
+def _l1_far_solute_host_fill(m):
+    sol = _site_at_distance(m.lat, m.v0, 0, m.a * math.sqrt(2))  # solute in L1 at 4.96 A
+    fill = next(x for x in m.l2 if all(n != sol for n in m.nbr[x]))
+    return m.energy({sol: SOLUTE, fill: VACANCY}) - m.interface_start(sol)
+
+
+@_quantity("hop_barrier_host_near_solute", "hop barrier: {host} next to {solute}", "eV", True)
+def _hop_host_near_solute(m):
+    j = m.bulk_nb                                   # solute beside the hopping atom's start, vacancy at its target
+    sol = next(int(n) for n in m.nbr[j] if n >= 0 and n != m.bulk)
+    dE = m.energy({sol: SOLUTE, j: VACANCY}) - m.energy({sol: SOLUTE, m.bulk: VACANCY})
+    return _kra_barrier(dE, kra_eV(HOST, True, m.kra))
+
+
+@_quantity("hop_barrier_solute", "hop barrier: {solute} in dilute {host}-{solute}", "eV", True)
+def _hop_solute(m):
+    dE = m.energy({m.bulk: SOLUTE, m.bulk_nb: VACANCY}) - m.energy({m.bulk_nb: SOLUTE, m.bulk: VACANCY})
+    return _kra_barrier(dE, kra_eV(SOLUTE, False, m.kra))
+
+
+@_quantity("solute_diffusion_activation",
+           "{solute} diffusion activation (E_f next to {solute} + {solute} hop)", "eV", True)
+def _solute_diffusion_activation(m):
+    return m.ef_solute_1st + m.kra[SOLUTE]
+
+
+@_quantity("cohesive_energy_host", "cohesive energy of {host} (perfect BCC)", "eV")
+def _cohesive_host(m):
+    return -m.mu
+
+
+@_quantity("cohesive_energy_solute", "cohesive energy of {solute} (perfect BCC)", "eV", True)
+def _cohesive_solute(m):
+    return -m.cfg.mu(SOLUTE)
+
+
+@_quantity("surface_energy_001", "{host} (001) surface energy", "J/m^2")
+def _gamma(m):
+    return m.gamma
+
+
+@_quantity("work_of_adhesion_2_layers", "work of adhesion of {host} (gap 2 layers)", "J/m^2")
+def _w_ad_2(m):
+    return m.w_ad_2
+
+
+@_quantity("work_of_adhesion_3_layers", "work of adhesion of {host} (gap 3 layers)", "J/m^2")
+def _w_ad_3(m):
+    return m.cfg.w_ad_J_m2(3)
+
+
+@_quantity("wetting_angle_host", "wetting angle of {host}, void >= 2 layers", "deg")
+def _theta_host(m):
+    return _angle_deg(m.w_ad_2, m.gamma)
+
+
+@_quantity("wetting_angle_alloy", "wetting angle of {host}-{solute}, void >= 2 layers, L1 {solute} fraction {x:.2f}",
+           "deg", True)
+def _theta_alloy(m):
+    return m.alloy["theta_deg"]
+
+
+def _checked_targets(settings: Settings) -> tuple:
+    """The file's rows, refused as a whole (before any computing) if one names a quantity this
+    module does not compute or gives it in another unit."""
+    where = f"{settings.source}: " if settings.source != "<dict>" else ""
+    for t in settings.fit_targets:
+        q = QUANTITIES.get(t.name)
+        if q is None:
+            raise ConfigError(f"{where}fit target {t.name!r} is not a quantity kmc.fit computes; allowed: "
+                              f"{', '.join(QUANTITIES)}")
+        if t.unit != q.unit:
+            raise ConfigError(f"{where}fit target {t.name!r} is given in {t.unit!r}; allowed: {q.unit!r} "
+                              "(the unit the quantity is computed in)")
+    return settings.fit_targets
+
+
 def fit_rows(settings: Settings) -> list[dict]:
-    """Every row covered by this parameter set: {name, target, model, residual, unit, note}."""
-    cfg = Configurations(settings.with_overrides(["composition.solute_fraction=0.0"]))
-    lat, nbr, spl, a = cfg.lat, cfg.lat.neighbors, cfg.spl, cfg.a
-    kra = cfg.model.kra_eV
-    mu = cfg.mu()
-    energy = cfg.energy
+    """The model beside the parameter file's [fit] rows, in the file's order:
+    {name, label, kind, target, model, residual, unit, source}.  A file without targets gets the
+    model's value of every quantity it covers (the solute's only with a solute), with kind
+    "model" and no target or residual.  ConfigError for a row naming an unknown quantity."""
+    targets = _checked_targets(settings)
     has_solute = settings.composition.solute_fraction > 0
+    if not targets:
+        names = [q.name for q in QUANTITIES.values() if has_solute or not q.solute]
+    else:
+        names = [t.name for t in targets]
+    slab = _Slab(settings)
+    symbols = {"host": settings.species.host, "solute": settings.species.solute, "x": L1_SOLUTE_FRACTION}
+    by_name = {t.name: t for t in targets}
     rows = []
-
-    def row(name, target, value, unit, note):
-        rows.append({"name": name, "target": target, "model": round(float(value), 6),
-                     "residual": round(float(value) - target, 6) + 0.0, "unit": unit, "note": note})
-
-    bulk = (lat.n_layers // 2) * spl           # a site deep in the slab
-    bulk_nb = int(nbr[bulk, 0])
-    v0 = 0                                     # an L1 site
-    l2 = [int(n) for n in nbr[v0] if n >= 0]   # its four L2 neighbours
-    e0 = energy({})
-
-    row("bulk Li vacancy formation", 0.50, energy({bulk: VACANCY}) - e0 + mu, "eV", "DFT")
-    row("L1 vacancy formation (Li/Li2S)", 0.28, energy({v0: VACANCY}) - e0 + mu, "eV", "DFT")
-    row("L1 vacancy moved to L2 (L2 Li fills it), Li/Li2S", 0.15,
-        energy({l2[0]: VACANCY}) - energy({v0: VACANCY}), "eV", "DFT")
-    dE = energy({bulk_nb: VACANCY}) - energy({bulk: VACANCY})
-    row("hop barrier: Li into a vacancy, bulk Li", 0.055, _kra_barrier(dE, kra_eV(HOST, False, kra)), "eV",
-        "DFT KRA")
-
-    if has_solute:
-        mg1 = int(nbr[bulk, 1])
-        ef_mg1 = energy({mg1: SOLUTE, bulk: VACANCY}) - energy({mg1: SOLUTE}) + mu
-        row("bulk Li-Mg vacancy formation, Mg at 1st neighbour", 0.53, ef_mg1, "eV", "DFT")
-        mg3 = _site_at_distance(lat, bulk, bulk // spl, a * math.sqrt(2))
-        row("bulk Li-Mg vacancy formation, Mg at 3rd neighbour", 0.50,
-            energy({mg3: SOLUTE, bulk: VACANCY}) - energy({mg3: SOLUTE}) + mu, "eV", "DFT")
-        m = l2[0]                                               # Mg at an L2 neighbour (3.04 A)
-        s_li = next(x for x in l2 if abs(_min_image_distance(lat, m, x) - a) < 0.05)
-        start = energy({m: SOLUTE, v0: VACANCY})
-        row("Li-Mg/Li2S: L1 vacancy next to Mg filled by L2 Li", -0.16,
-            energy({m: SOLUTE, s_li: VACANCY}) - start, "eV", "DFT")
-        far = _site_at_distance(lat, v0, 1, a * math.sqrt(4.75))  # L2 site ~7.45 A from the Mg in L1
-        row("Li-Mg/Li2S: L1 vacancy next to Mg filled by L2 Mg", -0.67,
-            energy({v0: SOLUTE, far: VACANCY}) - start, "eV", "DFT")
-        mg_l1 = _site_at_distance(lat, v0, 0, a * math.sqrt(2))   # Mg in L1 at 4.96 A
-        fill = next(x for x in l2 if all(n != mg_l1 for n in nbr[x]))
-        row("Li-Mg/Li2S: L1 vacancy 4.9 A from Mg filled by adjacent Li", 0.13,
-            energy({mg_l1: SOLUTE, fill: VACANCY}) - energy({mg_l1: SOLUTE, v0: VACANCY}), "eV", "DFT")
-        # Li hop next to Mg: Mg beside the hopping Li's start site, vacancy at its target.
-        j = bulk_nb
-        mg_j = next(int(n) for n in nbr[j] if n >= 0 and n != bulk)
-        dE = energy({mg_j: SOLUTE, j: VACANCY}) - energy({mg_j: SOLUTE, bulk: VACANCY})
-        row("hop barrier: Li next to Mg", 0.061, _kra_barrier(dE, kra_eV(HOST, True, kra)), "eV", "DFT KRA")
-        dE = energy({bulk: SOLUTE, bulk_nb: VACANCY}) - energy({bulk_nb: SOLUTE, bulk: VACANCY})
-        row("hop barrier: Mg in dilute Li-Mg", 0.102, _kra_barrier(dE, kra_eV(SOLUTE, False, kra)), "eV", "DFT KRA")
-        row("Mg diffusion activation (E_f next to Mg + Mg hop)", round(Q_SOLUTE_EV, 4), ef_mg1 + kra[2], "eV",
-            "DFT D_Mg at 25 and 60 C")
-        if settings.energy.form == "second_moment":
-            row("cohesive energy of Mg (pure BCC)", E_COH_SOLUTE_EV, -cfg.mu(SOLUTE), "eV", "Kittel")
-
-    gamma = cfg.gamma_J_m2()
-    w2 = cfg.w_ad_J_m2(2)
-    row("Li (001) surface energy", round(GAMMA_J_M2, 4), gamma, "J/m^2",
-        "Young-Dupre from DFT W_ad 0.39 J/m^2 and 93.6 deg")
-    row("work of adhesion Li/Li2S (gap 2 layers)", W_AD_J_M2, w2, "J/m^2", "DFT")
-    row("work of adhesion Li/Li2S (gap 3 layers)", W_AD_J_M2, cfg.w_ad_J_m2(3), "J/m^2", "DFT")
-    row("wetting angle Li/Li2S, void >= 2 layers", THETA_HOST_DEG, _angle_deg(w2, gamma), "deg",
-        "DFT; cos(theta) = W_ad/gamma - 1")
-    if has_solute:
-        al = alloy_interface(settings)
-        row(f"wetting angle Li-Mg/Li2S, void >= 2 layers, L1 Mg fraction {al['x']:.2f}", THETA_ALLOY_DEG,
-            al["theta_deg"], "deg", "DFT; interface composition: what stripping leaves in L1")
+    for name in names:
+        q, t = QUANTITIES[name], by_name.get(name)
+        model = round(float(q.compute(slab)), 6)
+        rows.append({"name": name, "label": q.label.format(**symbols), "kind": t.kind if t else "model",
+                     "target": t.value if t else None, "model": model,
+                     "residual": round(model - t.value, 6) + 0.0 if t else None, "unit": q.unit,
+                     "source": t.source if t else ""})
     return rows
 
 
-def derived_quantities(settings: Settings) -> list[dict]:
-    """Model outputs that were not fitted, next to the literature values they stand for
-    ({name, target, model, unit, note}); the fitted rows are in ``fit_rows``."""
-    cfg = Configurations(settings.with_overrides(["composition.solute_fraction=0.0"]))
-    return [{"name": "cohesive energy of Li (not fitted)", "target": E_COH_HOST_EV, "model": -cfg.mu(),
-             "unit": "eV", "note": "Kittel"}]
+def within_tolerance(row: dict) -> bool:
+    """Whether a row's model value is within TOLERANCE of its target (rows without one: True)."""
+    return row["residual"] is None or abs(row["residual"]) <= TOLERANCE[row["unit"]]

@@ -115,3 +115,47 @@ def test_output_size_estimate_bounds_a_real_file(tmp_path, li_params):
     sim = Simulation(load_config(li_params, [o for o in over if o != "--set"]))
     assert out.stat().st_size <= estimated_output_bytes(sim.settings, sim.lattice.n_sites,
                                                         sim.charge_per_atom_mAh_cm2)
+
+
+BAD_FIT_ROWS = {  # a malformed [fit] is refused by every reader, `kmc run` included, naming the row and key
+    "value not a number": ('{name = "vacancy_formation_bulk", value = "0.5", unit = "eV", source = "x"}',
+                           "fit.targets[0].value"),
+    "no source": ('{name = "vacancy_formation_bulk", value = 0.5, unit = "eV"}', "fit.targets[0] has no source"),
+    "empty source": ('{name = "vacancy_formation_bulk", value = 0.5, unit = "eV", source = ""}',
+                     "fit.targets[0].source"),
+    "unknown key": ('{name = "vacancy_formation_bulk", value = 0.5, unit = "eV", source = "x", weight = 2}',
+                    "fit.targets[0].weight"),
+    "bad kind": ('{name = "vacancy_formation_bulk", value = 0.5, unit = "eV", source = "x", kind = "maybe"}',
+                 "fit.targets[0].kind"),
+    "twice": ('{name = "vacancy_formation_bulk", value = 0.5, unit = "eV", source = "x"}, '
+              '{name = "vacancy_formation_bulk", value = 0.4, unit = "eV", source = "y"}', "listed twice"),
+    "not a table": ('0.5', "fit.targets[0]: expected a table"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_FIT_ROWS))
+def test_malformed_fit_targets_are_refused(case, li_params, tmp_path):
+    row, key = BAD_FIT_ROWS[case]
+    text = li_params.read_text()
+    start, end = text.index("[fit]"), text.index("[conditions]")
+    bad = tmp_path / "bad.toml"
+    bad.write_text(text[:start] + f"[fit]\ntargets = [{row}]\n\n" + text[end:])
+    with pytest.raises(ConfigError) as exc:
+        load_config(bad)
+    assert key in str(exc.value) and "allowed" in str(exc.value)
+    out = tmp_path / "out.h5"
+    result = CliRunner().invoke(main, ["run", str(bad), "-o", str(out)])
+    assert result.exit_code == 2 and key in result.stderr and not out.exists()
+
+
+def test_params_show_prints_the_fit_targets_back(li_params):
+    """`kmc params show` prints a file that loads again with the same settings and targets."""
+    import tomllib
+
+    from kmc.config import settings_from_dict
+    s = load_config(li_params)
+    text = CliRunner().invoke(main, ["params", "show", str(li_params)]).output
+    again = settings_from_dict(tomllib.loads(text))
+    assert again.fit_targets == s.fit_targets and again.to_dict() == s.to_dict()
+    shown = json.loads(CliRunner().invoke(main, ["params", "show", str(li_params), "--json"]).output)
+    assert [t["name"] for t in shown["fit"]["targets"]] == [t.name for t in s.fit_targets]

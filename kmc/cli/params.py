@@ -43,7 +43,8 @@ def params_export(name, output):
         fail(f"output {path} exists; allowed: a new file name (-o), nothing is overwritten")
     text = source.read_text()
     header = (f"# Exported from the kmc parameter set {source.stem!r} by `kmc params export`.\n"
-              "# Edit the species, energies and kinetics for your chemistry; check the fit with\n"
+              "# Edit the species, energies and kinetics for your chemistry, and the [fit] targets to\n"
+              "# your chemistry's own numbers with their sources; check the fit with\n"
               f"# `kmc params show {path} --fit` and run it with `kmc run {path}`.\n")
     with replace_when_done(path) as tmp:
         tmp.write_text(header + text)
@@ -52,32 +53,52 @@ def params_export(name, output):
 
 @params.command("show")
 @click.argument("name")
-@click.option("--fit", is_flag=True, help="Compare the model with the DFT rows it covers.")
+@click.option("--fit", is_flag=True, help="Compare the model with the [fit] targets of the file (its values alone "
+                                          "if it has none).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def params_show(name, fit, as_json):
-    """Show a parameter set, or (--fit) its agreement with the DFT numbers."""
-    from kmc.fit import TOLERANCE, derived_quantities, fit_rows
+    """Show a parameter set, or (--fit) the model beside the numbers its file lists."""
+    from kmc.config import fit_targets_toml
+    from kmc.fit import fit_rows
     try:
         settings = load_config(resolve_params(name))
+        rows = fit_rows(settings) if fit else None
     except ConfigError as exc:
         fail(str(exc))
     if not fit:
         if as_json:
-            click.echo(json.dumps(settings.to_dict(), indent=2))
+            click.echo(json.dumps({**settings.to_dict(), "fit": {"targets": [vars(t) for t in settings.fit_targets]}},
+                                  indent=2))
         else:
-            click.echo(settings.to_toml())
+            click.echo(settings.to_toml() + fit_targets_toml(settings.fit_targets))
         return
-    rows = fit_rows(settings)
     if as_json:
-        click.echo(json.dumps([{k: r[k] for k in ("name", "target", "model", "residual", "unit")} for r in rows],
-                              indent=2))
+        click.echo(json.dumps(rows, indent=2))
+    else:
+        _echo_fit_table(rows)
+
+
+def _echo_fit_table(rows):
+    """Fitted targets, then checks (shown, not fitted); without targets, the model's values."""
+    from kmc.fit import TOLERANCE, within_tolerance
+    width = max([len(r["label"]) for r in rows] + [40])
+    head = "(every model value from total energies of lattice configurations)"
+    if all(r["kind"] == "model" for r in rows):
+        click.echo("no [fit] targets in this file: the model's values alone " + head)
+        for r in rows:
+            click.echo(f"{r['label']:{width}s} {r['model']:9.4f} {r['unit']:6s} [{r['name']}]")
         return
-    click.echo(f"{'row (every model value from total energies of lattice configurations)':74s} "
-               f"{'target':>8s} {'model':>9s} {'resid':>8s} unit")
-    for r in rows:
-        flag = "" if abs(r["residual"]) <= TOLERANCE[r["unit"]] else "  > tolerance"
-        click.echo(f"{r['name']:74s} {r['target']:8.4g} {r['model']:9.4f} {r['residual']:+8.4f} "
-                   f"{r['unit']:6s} ({r['note']}){flag}")
-    click.echo("\nnot fitted (predictions)")
-    for d in derived_quantities(settings):
-        click.echo(f"{d['name']:74s} {d['target']:8.4g} {d['model']:9.4f} {'':8s} {d['unit']:6s} ({d['note']})")
+    for kind, title in (("target", "fitted targets " + head), ("check", "checks: shown, not fitted")):
+        chosen = [r for r in rows if r["kind"] == kind]
+        if not chosen:
+            continue
+        click.echo(f"{title:{width}s} {'target':>8s} {'model':>9s} {'resid':>8s} unit")
+        for r in chosen:
+            flag = "  > tolerance" if kind == "target" and not within_tolerance(r) else ""
+            click.echo(f"{r['label']:{width}s} {r['target']:8.4g} {r['model']:9.4f} {r['residual']:+8.4f} "
+                       f"{r['unit']:6s} [{r['name']}] ({r['source']}){flag}")
+        click.echo("")
+    fitted = [r for r in rows if r["kind"] == "target"]
+    met = sum(within_tolerance(r) for r in fitted)
+    click.echo(f"{met} of {len(fitted)} fitted targets within tolerance "
+               f"({', '.join(f'{v:g} {u}' for u, v in TOLERANCE.items())})")
