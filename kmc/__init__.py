@@ -3,8 +3,9 @@ __version__ = "0.1.0"
 
 
 def load(path, as_xarray=None):
-    """Load a run file for analysis (xarray.Dataset if xarray is installed, else a dict)."""
-    from kmc.io import load as _load
+    """Load a run file for analysis (xarray.Dataset if xarray is installed, else a dict), with
+    what ``kmc analyze`` wrote into it (kmc.analysis.load)."""
+    from kmc.analysis import load as _load
     return _load(path, as_xarray)
 
 

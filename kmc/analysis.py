@@ -22,7 +22,8 @@ from numba import njit
 
 from kmc import __version__
 from kmc.electrochemistry import DEFAULT_EXCHANGE_CURRENT_mA_cm2, OVERPOTENTIAL_MODEL, overpotential_mV
-from kmc.io import RunFileError, check_run_file, hdf5_reason, open_run_file
+from kmc.io import RunFileError, check_run_file, file_of_run, hdf5_reason, open_run_file
+from kmc.io import load as load_run
 from kmc.species import HOST, SOLUTE, VACANCY
 
 EVENT_KINDS = ("nucleation", "growth", "shrinkage", "coalescence", "split", "collapse", "dissolution")
@@ -872,3 +873,28 @@ def load_analysis(path) -> dict:
         out["solute_profile"] = g["solute_profile"][()]
         out["attrs"] = {k: (v.item() if hasattr(v, "item") else v) for k, v in g.attrs.items()}
     return out
+
+
+def load(path, as_xarray: bool | None = None):
+    """``kmc.load``: the run (``kmc.io.load``, whose docstring says what it holds) and, if ``kmc
+    analyze`` has been run on it, its per-frame void statistics as variables ``analysis_<column>``
+    on ``frame`` and the solute profile as ``analysis_solute_profile`` (frame, layer_index); in the
+    dict (``as_xarray=False``) the whole ``load_analysis`` result is under "analysis".  The
+    per-void and per-event tables are pandas DataFrames from ``kmc.load_analysis(path)``."""
+    run = load_run(path, as_xarray)
+    source = file_of_run(path)     # X.h5, or the .partial of a run being written (never analysed)
+    with open_run_file(source) as f:
+        analysed = "analysis" in f
+    if not analysed:
+        return run
+    analysis = load_analysis(source)
+    if isinstance(run, dict):
+        run["analysis"] = analysis
+        return run
+    n_frames = run.sizes["frame"]
+    frames = analysis["frames"]
+    for column in frames:
+        if column != "frame":
+            run[f"analysis_{column}"] = (("frame",), np.asarray(frames[column])[:n_frames])
+    run["analysis_solute_profile"] = (("frame", "layer_index"), analysis["solute_profile"][:n_frames])
+    return run

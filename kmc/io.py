@@ -445,7 +445,7 @@ LIVE_READ_TRIES = 20
 LIVE_READ_PAUSE_S = 0.1
 
 
-def _file_of_run(path) -> Path:
+def file_of_run(path) -> Path:
     """The file the readers read for path: X.h5, or X.h5.partial while only that exists (the run
     is still being written, or was cut off)."""
     path = Path(path)
@@ -455,7 +455,7 @@ def _file_of_run(path) -> Path:
 
 def _being_written(path) -> bool:
     """Whether path names a run a kmc run process is writing now (run_status)."""
-    path = _file_of_run(path)
+    path = file_of_run(path)
     return path.is_file() and run_status(path) == "in progress"
 
 
@@ -484,7 +484,7 @@ def check_run_file(path, require_frames: bool = True, running: bool = False) -> 
     X.h5 names its run while only X.h5.partial exists (still being written, or cut off), and the
     path returned is the ``.partial`` file (``run_status`` tells which).
     """
-    path = _file_of_run(path) if running else Path(path)
+    path = file_of_run(path) if running else Path(path)
     if not path.exists():
         raise RunFileError(f"no such file: {path} does not exist; {RUN_FILE_HINT}")
     if path.is_dir():
@@ -558,10 +558,8 @@ def load(path, as_xarray: bool | None = None):
 
     Every observable is a variable on ``sample`` (``event_counts`` on sample x event_class).  Names
     renamed when the species became data (``RUN_FILE_RENAMED``) appear under the new name, and also
-    under the old one when that is what the file holds.  If ``kmc analyze`` has been run, the
-    per-frame void statistics are variables ``analysis_<column>`` on ``frame`` and the solute
-    profile is ``analysis_solute_profile`` (frame, layer_index); the per-void and per-event tables are
-    pandas DataFrames from ``kmc.load_analysis(path)`` (in the dict: under "analysis").
+    under the old one when that is what the file holds.  The run alone: ``kmc.load``
+    (``kmc.analysis.load``) adds what ``kmc analyze`` wrote.
 
     The attribute ``run_status`` is 'complete', 'in progress' (being written now: later calls see
     more frames) or 'interrupted' (resumable with ``kmc run --resume``); see ``run_status``.
@@ -569,7 +567,6 @@ def load(path, as_xarray: bool | None = None):
     path = check_run_file(path, require_frames=False, running=True)
     status = run_status(path)
     with open_run_file(path) as f:
-        analysed = "analysis" in f
         metal = f["particles/metal"]
         data = {
             "species": metal["species/value"][()],
@@ -623,18 +620,12 @@ def load(path, as_xarray: bool | None = None):
             as_xarray = True
         except ImportError:
             as_xarray = False
-    analysis = None
-    if analysed:
-        from kmc.analysis import load_analysis
-        analysis = load_analysis(path)
     if not as_xarray:
         data.update(observables)
         data["frame_sample"] = frame_sample
         data.update({f"frame_{name}": v for name, v in at_frames.items()})
         data["parameters"] = params
         data["attrs"] = attrs
-        if analysis is not None:
-            data["analysis"] = analysis
         return data
     import xarray as xr
     coordinates = ("stripped_charge", "stripped_monolayers")
@@ -661,12 +652,6 @@ def load(path, as_xarray: bool | None = None):
         if name not in coordinates:
             dims = ("sample", "event_class") if value.ndim == 2 else ("sample",)
             ds[name] = (dims, value, {"unit": units[name]})
-    if analysis is not None:
-        frames = analysis["frames"]
-        for column in frames:
-            if column != "frame":
-                ds[f"analysis_{column}"] = (("frame",), np.asarray(frames[column])[:n_frames])
-        ds["analysis_solute_profile"] = (("frame", "layer_index"), analysis["solute_profile"][:n_frames])
     ds.attrs.update({k: v for k, v in params.items() if isinstance(v, (str, int, float))})
     ds.attrs.update(attrs)
     ds.attrs["box_A"] = data["box_A"]
