@@ -10,7 +10,9 @@ File layout (units are attributes named ``unit``):
   /particles/metal/layer      (n_sites,) int32, 0 = L1 (touches the electrolyte)
   /particles/tracers/         runs with tracers only: species (n,), initial_site (n,), and per
                               frame step, time, displacement (n_frames, n, 3) A, site (-1: left)
-  /observables/<name>         step, time (s), value, one sample per series-schedule tick
+  /observables/<name>         step, time (s), value, one sample per series-schedule tick; a file
+                              written before an observable (or event class) was added lacks it:
+                              readers report it absent (CORE_OBSERVABLES are always there)
   /parameters                 config_toml, every resolved key as an attribute, code_version, seed,
                               and the model tables the engine used
   /run                        stop_reason, events, wall time, events per second, event counts
@@ -318,8 +320,13 @@ RUN_FILE_DATASETS = {
     "particles/metal/species/time": ("F",),
     "particles/metal/species/value": ("F", "n"),
     "parameters/config_toml": (),
-    **{f"observables/{name}/{part}": ("S",) for name in observables.ALWAYS_RECORDED for part in ("step", "time", "value")},
 }
+# The observables every reader needs: the sample clock and the charge axis.  A file without them is
+# not a run file.  Any other observable may be absent: a file written before it was added reads
+# with it reported absent (``absent_observables``), and every observable the file holds is checked.
+CORE_OBSERVABLES = ("contact_fraction", "stripped_charge", "stripped_monolayers")
+RUN_FILE_DATASETS.update({f"observables/{name}/{part}": ("S",) for name in CORE_OBSERVABLES
+                          for part in ("step", "time", "value")})
 RUN_FILE_ATTRIBUTES = {
     "particles/metal": ("sites_per_layer", "n_layers", "layer_spacing_A", "lattice_constant_A", "orientation"),
     "particles/metal/box": ("boundary",),
@@ -358,9 +365,43 @@ def _dataset_in(f, name: str):
         parts[1] = _stored_name(f["observables"], parts[1])
     found = f.get("/".join(parts))
     return found if isinstance(found, h5py.Dataset) else None
-# /run exists only once a run has ended; when it does, info and sweeps read these.
-RUN_GROUP_ATTRIBUTES = ("stop_reason", "events", "kmc_time_s", "wall_time_s", "events_per_s",
-                        *(f"count_{name}" for name in engine.EVENT_CLASSES))
+# /run exists only once a run has ended; when it does, info and sweeps read these.  Its event
+# counters (count_<class>) may be absent for a class added after the file was written.
+RUN_GROUP_ATTRIBUTES = ("stop_reason", "events", "kmc_time_s", "wall_time_s", "events_per_s")
+
+
+def _observable_datasets(f) -> dict:
+    """RUN_FILE_DATASETS with every observable the file holds (their values may have columns)."""
+    held = f["observables"] if isinstance(f.get("observables"), h5py.Group) else {}
+    return {**RUN_FILE_DATASETS, **{f"observables/{name}/{part}": ("S",) for name in held
+                                    for part in ("step", "time", "value")}}
+
+
+def absent_observables(f) -> list[str]:
+    """The observables this code records in every run that the open run file ``f`` lacks
+    (written before they were added)."""
+    held = f["observables"]
+    return [name for name in observables.ALWAYS_RECORDED if _stored_name(held, name) not in held]
+
+
+def absent_counters(f) -> list[str]:
+    """The event classes whose counts the run file ``f`` lacks: in /run (count_<class>) or as a
+    column of /observables/event_counts (written before the class was added)."""
+    missing = []
+    if "run" in f:
+        missing = [c for c in engine.EVENT_CLASSES if f"count_{c}" not in f["run"].attrs]
+    if "event_counts" in f["observables"]:
+        columns = _count_columns(f["observables/event_counts/value"])
+        missing += [c for c in engine.EVENT_CLASSES if c not in columns and c not in missing]
+    return missing
+
+
+def _count_columns(values) -> list[str]:
+    """The event classes of the columns of an event_counts dataset (its ``classes`` attribute)."""
+    stored = values.attrs.get("classes")
+    if stored is None:
+        return list(engine.EVENT_CLASSES[:values.shape[1] if values.ndim == 2 else 0])
+    return [c.decode() if isinstance(c, bytes) else str(c) for c in stored]
 
 
 def hdf5_reason(exc: OSError) -> str:
@@ -386,6 +427,10 @@ def _layout_problem(f: h5py.File, require_frames: bool, growing: bool = False) -
     for name in RUN_FILE_DATASETS:
         if _dataset_in(f, name) is None:
             return f"is not a kmc run file (no dataset /{name})"
+    datasets = _observable_datasets(f)
+    for name in datasets:
+        if _dataset_in(f, name) is None:
+            return f"is inconsistent: no dataset /{name} (an interrupted or edited file?)"
     for group, keys in {**RUN_FILE_ATTRIBUTES, **({"run": RUN_GROUP_ATTRIBUTES} if "run" in f else {})}.items():
         if not isinstance(f.get(group), h5py.Group):
             return f"is not a kmc run file (no group /{group})"
@@ -403,17 +448,18 @@ def _layout_problem(f: h5py.File, require_frames: bool, growing: bool = False) -
         ("S", "observables/contact_fraction/value"))}
     if growing:
         for d in ("F", "S"):
-            sizes[d] = min(_dataset_in(f, name).shape[0] for name, expected in RUN_FILE_DATASETS.items()
+            sizes[d] = min(_dataset_in(f, name).shape[0] for name, expected in datasets.items()
                            if expected[:1] == (d,))
     if sizes["n"] != spl * n_layers:
         return (f"is inconsistent: {sizes['n']} sites in /particles/metal/position but "
                 f"sites_per_layer x n_layers = {spl * n_layers}")
-    for name, expected in RUN_FILE_DATASETS.items():
+    for name, expected in datasets.items():
         shape = _dataset_in(f, name).shape
         want = tuple(sizes[d] if isinstance(d, str) else d for d in expected)
         if growing and expected[:1] in (("F",), ("S",)) and shape[:1] > want[:1]:
             shape = want[:1] + shape[1:]          # a write in flight: one dataset ahead of another
-        if shape[:len(want)] != want or (len(shape) != len(want) and not name.endswith("event_counts/value")):
+        columns = name.startswith("observables/") and name.endswith("/value") and len(shape) == 2
+        if shape[:len(want)] != want or (len(shape) != len(want) and not columns):
             return (f"is inconsistent: /{name} has shape {shape}, expected {want} "
                     "(an interrupted or edited file?)")
     if require_frames and sizes["F"] == 0:
@@ -443,6 +489,18 @@ def run_status(path) -> str:
 # again, this many times, this far apart (a flush of a 1e6-site frame takes milliseconds).
 LIVE_READ_TRIES = 20
 LIVE_READ_PAUSE_S = 0.1
+
+
+def _counts_by_class(values: np.ndarray, columns: list[str]) -> np.ndarray:
+    """event_counts with one column per class of engine.EVENT_CLASSES, in its order: a class the
+    file's columns lack (added after it was written) is NaN."""
+    if columns == list(engine.EVENT_CLASSES):
+        return values
+    out = np.full((values.shape[0], len(engine.EVENT_CLASSES)), np.nan)
+    for i, c in enumerate(engine.EVENT_CLASSES):
+        if c in columns:
+            out[:, i] = values[:, columns.index(c)]
+    return out
 
 
 def file_of_run(path) -> Path:
@@ -580,23 +638,33 @@ def load(path, as_xarray: bool | None = None):
             "sample_step": f["observables/contact_fraction/step"][()],
             "sample_time_s": f["observables/contact_fraction/time"][()],
         }
-        observables = {name: f[f"observables/{name}/value"][()] for name in f["observables"]}
+        series = {name: f[f"observables/{name}/value"][()] for name in f["observables"]}
         units = {name: f[f"observables/{name}/value"].attrs.get("unit", "") for name in f["observables"]}
+        if "event_counts" in series:
+            series["event_counts"] = _counts_by_class(series["event_counts"],
+                                                      _count_columns(f["observables/event_counts/value"]))
+        absent, absent_counts = absent_observables(f), absent_counters(f)
         attrs = {"sites_per_layer": int(metal.attrs["sites_per_layer"]),
-                 "n_layers": int(metal.attrs["n_layers"]), "run_status": status}
+                 "n_layers": int(metal.attrs["n_layers"]), "run_status": status,
+                 # what this code records but the file (written before it was added) lacks: NaN here
+                 "absent_observables": ", ".join(absent), "absent_counters": ", ".join(absent_counts)}
         attrs.update({f"run.{k}": (v.item() if hasattr(v, "item") else v) for k, v in f["run"].attrs.items()}
                      if "run" in f else {})
         params = _read_parameters(f)
     # a run being written may have grown a sample between reading step and value: keep what all have
-    n_samples = min([data["sample_step"].size, data["sample_time_s"].size] + [v.shape[0] for v in observables.values()])
+    n_samples = min([data["sample_step"].size, data["sample_time_s"].size] + [v.shape[0] for v in series.values()])
     n_frames = min(data["species"].shape[0], data["frame_step"].size, data["frame_time_s"].size)
     data.update(sample_step=data["sample_step"][:n_samples], sample_time_s=data["sample_time_s"][:n_samples],
                 species=data["species"][:n_frames], frame_step=data["frame_step"][:n_frames],
                 frame_time_s=data["frame_time_s"][:n_frames])
-    observables = {name: v[:n_samples] for name, v in observables.items()}
+    series = {name: v[:n_samples] for name, v in series.items()}
+    for name in absent:
+        columns = observables.BY_NAME[name].columns
+        series[name] = np.full((n_samples, len(columns)) if columns else n_samples, np.nan)
+        units[name] = observables.UNITS[name]
     for new, old in RUN_FILE_RENAMED.items():   # the new name always; the old one if the file has it
-        if old in observables and new not in observables:
-            observables[new], units[new] = observables[old], units[old]
+        if old in series and new not in series:
+            series[new], units[new] = series[old], units[old]
         if old in params and new not in params:
             params[new] = params[old]
     frame_sample = _frame_samples(data["frame_step"], data["sample_step"])
@@ -609,7 +677,7 @@ def load(path, as_xarray: bool | None = None):
                     frame_time_s=data["frame_time_s"][:n_frames])
     at_frames = {}
     for name in ("stripped_charge", "stripped_monolayers"):
-        values = observables[name]
+        values = series[name]
         at_frames[name] = np.where(frame_sample >= 0, values[np.maximum(frame_sample, 0)] if values.size else np.nan,
                                    np.nan)
     legend = data.pop("species_legend")
@@ -621,7 +689,7 @@ def load(path, as_xarray: bool | None = None):
         except ImportError:
             as_xarray = False
     if not as_xarray:
-        data.update(observables)
+        data.update(series)
         data["frame_sample"] = frame_sample
         data.update({f"frame_{name}": v for name, v in at_frames.items()})
         data["parameters"] = params
@@ -642,13 +710,13 @@ def load(path, as_xarray: bool | None = None):
             **{f"frame_{name}": ("frame", at_frames[name], {"unit": units[name]}) for name in coordinates},
             "sample_step": ("sample", data["sample_step"]),
             "sample_time": ("sample", data["sample_time_s"], {"unit": "s"}),
-            **{name: ("sample", observables[name], {"unit": units[name]}) for name in coordinates},
+            **{name: ("sample", series[name], {"unit": units[name]}) for name in coordinates},
             "xyz": ["x", "y", "z"],
             "event_class": list(engine.EVENT_CLASSES),
         },
     )
     ds["neighbors"] = (("site", "neighbor_slot"), data["neighbors"])
-    for name, value in observables.items():
+    for name, value in series.items():
         if name not in coordinates:
             dims = ("sample", "event_class") if value.ndim == 2 else ("sample",)
             ds[name] = (dims, value, {"unit": units[name]})
@@ -694,12 +762,17 @@ def info(path) -> str:
                 unit = v.attrs.get("unit", "")
                 unit = unit.decode() if isinstance(unit, bytes) else str(unit)
                 lines.append(f"  final {k:26s} {float(v[n - 1]):.6g} {'' if unit == '1' else unit}".rstrip())
+        absent = absent_observables(f)
+        if absent:
+            lines.append(f"absent          {', '.join(absent)} (recorded by this code, not in this file: "
+                         "written before they were added)")
         if "run" in f:
             r = f["run"].attrs
             lines.append(f"stop reason     {r['stop_reason']}")
             lines.append(f"events          {int(r['events'])}  ({float(r['events_per_s']) / 1e6:.3g} M/s, "
                          f"{float(r['wall_time_s']):.1f} s wall, {float(r['kmc_time_s']):.4g} s kMC)")
-            counts = ", ".join(f"{c} {int(r['count_' + c])}" for c in engine.EVENT_CLASSES)
+            counts = ", ".join(f"{c} {int(r['count_' + c])}" if f"count_{c}" in r else f"{c} absent"
+                               for c in engine.EVENT_CLASSES)
             lines.append(f"event counts    {counts}")
         else:
             lines.append(f"stop reason     (run {status}: not finished)")

@@ -183,3 +183,94 @@ def test_lattice_tables_written_in_blocks_equal_the_lattice(limg_params, tmp_pat
         np.testing.assert_array_equal(metal["neighbors"][()], lat.neighbors)
         np.testing.assert_array_equal(metal["position"][()], lat.positions_A)
         np.testing.assert_array_equal(metal["layer"][()], lat.layer)
+
+
+def _with_observable_added(monkeypatch, name="void_pressure"):
+    """The registry of kmc.observables with one more observable, as a later version would have it."""
+    from kmc import observables
+    new = observables.Observable(name, "MPa", "a quantity added after the file was written", lambda sim: 1.5)
+    monkeypatch.setattr(observables, "OBSERVABLES", observables.OBSERVABLES + (new,))
+    monkeypatch.setattr(observables, "BY_NAME", {**observables.BY_NAME, name: new})
+    monkeypatch.setattr(observables, "ALWAYS_RECORDED", observables.ALWAYS_RECORDED + (name,))
+    monkeypatch.setattr(observables, "UNITS", {**observables.UNITS, name: "MPa"})
+
+
+def test_a_file_written_before_an_observable_was_added_still_reads(limg_file, tmp_path, monkeypatch):
+    """Written with today's registry, read with one more observable: info names it absent,
+    kmc.load fills it with NaN and says so in its attrs, analyze and export work; before issue 38
+    every reader stopped with "no dataset /observables/<new>/step"."""
+    pytest.importorskip("xarray")
+    old = tmp_path / "old.h5"
+    old.write_bytes(limg_file.read_bytes())
+    _with_observable_added(monkeypatch)
+    r = CliRunner().invoke(main, ["info", str(old)])
+    assert r.exit_code == 0, r.output
+    absent = [line for line in r.output.splitlines() if line.startswith("absent")]
+    assert len(absent) == 1 and "void_pressure" in absent[0]
+    ds = kmc.load(old)
+    assert ds.attrs["absent_observables"] == "void_pressure" and ds.attrs["absent_counters"] == ""
+    assert ds["void_pressure"].dims == ("sample",) and np.isnan(ds["void_pressure"]).all()
+    assert ds["void_pressure"].attrs["unit"] == "MPa"
+    assert ds.sizes["sample"] == ds["contact_fraction"].size > 0 and not np.isnan(ds["contact_fraction"]).any()
+    d = kmc.load(old, as_xarray=False)
+    assert np.isnan(d["void_pressure"]).all() and d["attrs"]["absent_observables"] == "void_pressure"
+    assert CliRunner().invoke(main, ["analyze", str(old)]).exit_code == 0
+    assert "analysis_interface_void_count" in kmc.load(old)
+    r = CliRunner().invoke(main, ["export", str(old), "--format", "xyz", "-o", str(tmp_path / "x.xyz")])
+    assert r.exit_code == 0, r.output
+
+
+def test_a_file_with_a_newer_observable_reads_with_todays_registry(tmp_path, limg_params, monkeypatch):
+    """The other way round: a file written by a registry with one more observable reads with
+    today's, the extra observable included, nothing reported absent."""
+    pytest.importorskip("xarray")
+    newer = tmp_path / "newer.h5"
+    with monkeypatch.context() as m:
+        _with_observable_added(m)
+        run_cli(limg_params, newer)
+    with h5py.File(newer, "r") as f:
+        assert f["observables/void_pressure/value"][()].tolist() == [1.5] * f["observables/void_pressure/value"].size
+    ds = kmc.load(newer)
+    assert (ds["void_pressure"] == 1.5).all() and ds.attrs["absent_observables"] == ""
+    assert "absent" not in CliRunner().invoke(main, ["info", str(newer)]).output
+
+
+def test_a_file_written_before_an_event_class_was_added_still_reads(limg_file, tmp_path, monkeypatch):
+    """A counter added later (count_<class> in /run, a column of event_counts): info says
+    absent, kmc.load gives NaN in that column and names it; the other columns keep their counts."""
+    pytest.importorskip("xarray")
+    from kmc import engine
+    old = tmp_path / "old.h5"
+    old.write_bytes(limg_file.read_bytes())
+    before = kmc.load(old)
+    monkeypatch.setattr(engine, "EVENT_CLASSES", engine.EVENT_CLASSES + ("nucleate",))
+    r = CliRunner().invoke(main, ["info", str(old)])
+    assert r.exit_code == 0, r.output
+    assert "nucleate absent" in r.output and f"strip {int(before.attrs['run.count_strip'])}" in r.output
+    ds = kmc.load(old)
+    assert ds.attrs["absent_counters"] == "nucleate"
+    assert list(ds["event_class"].values) == list(engine.EVENT_CLASSES)
+    assert np.isnan(ds["event_counts"].sel(event_class="nucleate")).all()
+    assert (ds["event_counts"].sel(event_class="strip") == before["event_counts"].sel(event_class="strip")).all()
+
+
+def test_a_run_file_without_its_core_observables_is_refused(limg_file, tmp_path):
+    """Not every observable may go: without the sample clock and charge axis (contact_fraction,
+    stripped_charge, stripped_monolayers) the file is not a run file; an observable present with
+    the wrong length is an inconsistent one."""
+    from kmc.io import CORE_OBSERVABLES, RunFileError, check_run_file
+    for name in CORE_OBSERVABLES:
+        bad = tmp_path / f"no_{name}.h5"
+        bad.write_bytes(limg_file.read_bytes())
+        with h5py.File(bad, "r+") as f:
+            del f[f"observables/{name}"]
+        with pytest.raises(RunFileError, match=f"is not a kmc run file \\(no dataset /observables/{name}/"):
+            check_run_file(bad)
+        r = CliRunner().invoke(main, ["info", str(bad)])
+        assert r.exit_code == 2 and "not a kmc run file" in r.stderr
+    short = tmp_path / "short.h5"
+    short.write_bytes(limg_file.read_bytes())
+    with h5py.File(short, "r+") as f:
+        f["observables/overpotential/value"].resize((3,))
+    with pytest.raises(RunFileError, match="/observables/overpotential/value has shape"):
+        check_run_file(short)
