@@ -491,6 +491,28 @@ LIVE_READ_TRIES = 20
 LIVE_READ_PAUSE_S = 0.1
 
 
+def _want_xarray(as_xarray: bool | None) -> bool:
+    """``as_xarray``, or (None) whether xarray is installed."""
+    if as_xarray is not None:
+        return as_xarray
+    try:
+        import xarray  # noqa: F401
+        return True
+    except ImportError:
+        return False
+
+
+def _read_series(f) -> tuple[dict, dict]:
+    """{name: values} and {name: unit} of every observable the file holds; event_counts with one
+    column per class of engine.EVENT_CLASSES (NaN for a class added after the file was written)."""
+    held = f["observables"]
+    series = {name: held[f"{name}/value"][()] for name in held}
+    units = {name: held[f"{name}/value"].attrs.get("unit", "") for name in held}
+    if "event_counts" in series:
+        series["event_counts"] = _counts_by_class(series["event_counts"], _count_columns(held["event_counts/value"]))
+    return series, units
+
+
 def _counts_by_class(values: np.ndarray, columns: list[str]) -> np.ndarray:
     """event_counts with one column per class of engine.EVENT_CLASSES, in its order: a class the
     file's columns lack (added after it was written) is NaN."""
@@ -638,16 +660,12 @@ def load(path, as_xarray: bool | None = None):
             "sample_step": f["observables/contact_fraction/step"][()],
             "sample_time_s": f["observables/contact_fraction/time"][()],
         }
-        series = {name: f[f"observables/{name}/value"][()] for name in f["observables"]}
-        units = {name: f[f"observables/{name}/value"].attrs.get("unit", "") for name in f["observables"]}
-        if "event_counts" in series:
-            series["event_counts"] = _counts_by_class(series["event_counts"],
-                                                      _count_columns(f["observables/event_counts/value"]))
-        absent, absent_counts = absent_observables(f), absent_counters(f)
+        series, units = _read_series(f)
+        absent = absent_observables(f)
         attrs = {"sites_per_layer": int(metal.attrs["sites_per_layer"]),
                  "n_layers": int(metal.attrs["n_layers"]), "run_status": status,
                  # what this code records but the file (written before it was added) lacks: NaN here
-                 "absent_observables": ", ".join(absent), "absent_counters": ", ".join(absent_counts)}
+                 "absent_observables": ", ".join(absent), "absent_counters": ", ".join(absent_counters(f))}
         attrs.update({f"run.{k}": (v.item() if hasattr(v, "item") else v) for k, v in f["run"].attrs.items()}
                      if "run" in f else {})
         params = _read_parameters(f)
@@ -682,13 +700,7 @@ def load(path, as_xarray: bool | None = None):
                                    np.nan)
     legend = data.pop("species_legend")
     attrs["species_legend"] = legend
-    if as_xarray is None:
-        try:
-            import xarray  # noqa: F401
-            as_xarray = True
-        except ImportError:
-            as_xarray = False
-    if not as_xarray:
+    if not _want_xarray(as_xarray):
         data.update(series)
         data["frame_sample"] = frame_sample
         data.update({f"frame_{name}": v for name, v in at_frames.items()})
