@@ -318,3 +318,29 @@ def test_stripping_checks_name_the_sweeps_they_need(tmp_path, monkeypatch, capsy
     out = capsys.readouterr().out
     for spec in stripping.SPECS:
         assert f"kmc sweep runs/{spec}.toml --workers 1" in out
+
+
+@pytest.mark.parametrize("name", ["li_li2s", "limg_li2s"])
+def test_energy_form_derivation_gives_the_shipped_parameters(name):
+    """benchmarks/validation/energy_form.py derives the second-moment parameters from the DFT and
+    literature rows; the shipped files must hold its values, each to the last digit it is written
+    with (half a unit of that digit), so a changed parameter or target without the other fails.
+    V(Mg,Mg) is 2 V(Li,Mg) - V(Li,Li) of the written values (ideal mixing, params comments)."""
+    import tomllib
+
+    import energy_form
+    root = Path(__file__).resolve().parent.parent
+    written = tomllib.loads((root / "params" / f"{name}.toml").read_text())["energy"]
+    assert written["form"] == "second_moment"
+    derived = energy_form.fit().vector()
+    pairs = {"host_host_pair_eV": "v_hh", "host_solute_pair_eV": "v_hs", "host_embedding_eV": "eps_h",
+             "solute_embedding_eV": "eps_s", "electrolyte_coordination_host": "c_h",
+             "electrolyte_coordination_solute": "c_s", "electrolyte_repulsion_host_eV": "r_h",
+             "electrolyte_repulsion_solute_eV": "r_s", "interface_vacancy_pair_eV": "p",
+             "interface_solute_vacancy_eV": "q"}
+    text = (root / "params" / f"{name}.toml").read_text()
+    for key, field in pairs.items():
+        digits = len(text.split(f"\n{key} = ")[1].split()[0].split(".")[1])
+        assert abs(written[key] - derived[field]) <= 0.5 * 10.0 ** -digits + 1e-12, (key, written[key], derived[field])
+    assert written["solute_solute_pair_eV"] == pytest.approx(
+        2 * written["host_solute_pair_eV"] - written["host_host_pair_eV"], abs=1e-12)

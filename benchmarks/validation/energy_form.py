@@ -1,9 +1,10 @@
 """Issue 17 study: a coordination-dependent (Finnis-Sinclair / second-moment) energy that carries
 every DFT row of PHYSICS.md section 2 together with gamma(001), W_ad and both wetting angles.
 
-Self-contained (numpy + the repo's ``lattices`` package): it does not touch kmc.model, so the lead
-can compare it with the shipped first-neighbour bond model before wiring it in.
-docs/energy_model.md explains the choice, every parameter and what the engine needs.
+It derives the shipped second-moment parameters (params/*.toml) by solving each stage's rows on
+its own total energy, and prints predictions docs/energy_model.md quotes; the hop barrier is the
+engine's rule (kmc.rates.barrier_eV).  The shipped model's own check of the same rows is
+``kmc params show NAME --fit`` (kmc.fit, on EnergyModel.total_energy).
 
 Energy of a configuration on a [001] slab (L1 = layer 0 touches the electrolyte):
 
@@ -41,6 +42,7 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from kmc.rates import barrier_eV  # noqa: E402
 from lattices import build_bcc  # noqa: E402
 
 VAC, HOST, SOLUTE, GHOST = 0, 1, 2, 3          # GHOST: frozen mean-composition atom below the box
@@ -478,9 +480,8 @@ def fit() -> Params:
 
 
 def kra_barrier(dE, kra):
-    def barrier(d):
-        return max(kra + 0.5 * d, d, 0.0)
-    return 0.5 * (barrier(dE) + barrier(-dE))
+    """The KRA barrier (mean of forward and backward) under the engine's own rule."""
+    return 0.5 * (barrier_eV(dE, kra) + barrier_eV(-dE, kra))
 
 
 KRA = {"li": 0.055, "li_near_mg": 0.061, "mg": 0.102}   # DFT hop barriers (seed 004)
