@@ -258,22 +258,64 @@ def bulk_rate(v_key, j, site_word, bulk_rates):
 
 
 @kernel_inlined
+def _bulk_row(v, nv, site_word, m, rates, k_row, edges):
+    """The 8 table rates of the vacancy at v into rates[k_row] (neighbours nv; ``edges``: a
+    constant, some may be -1, no neighbour) and a zero exit slot; returns their sum."""
+    total = 0.0
+    v_key = bulk_key(v, site_word)
+    for d in range(8):
+        j = nv[d]
+        r = 0.0
+        if not edges or j >= 0:
+            r = bulk_rate(v_key, j, site_word, m.bulk_rates)
+        rates[k_row, d] = r
+        total += r
+    rates[k_row, EXIT_SLOT] = 0.0
+    return total
+
+
+@kernel_inlined
 def bulk_vacancy_rates(fv, site_word, nbr, nx, spl, m, rates, k_row):
     """All 8 hop rates of a vacancy (frame fv) deep in the bulk (table lookups only); returns
     their sum.  Inlined: as a call from the engine's refresh it cost a bulk event 2 % more
     instructions (callgrind)."""
-    total = 0.0
-    v = fv[0]
-    v_key = bulk_key(v, site_word)
-    for d in range(8):
-        j = neighbour(fv, d, nbr, nx, spl)
-        r = bulk_rate(v_key, j, site_word, m.bulk_rates) if j >= 0 else 0.0
-        rates[k_row, d] = r
-        total += r
-    rates[k_row, EXIT_SLOT] = 0.0
+    nv = neighbour_sites(fv, nbr, nx, spl)
+    total = _bulk_row(fv[0], nv, site_word, m, rates, k_row, True)
     if m.deep_hop_factor != 1.0:
-        total = deep_row(fv, neighbour_sites(fv, nbr, nx, spl), site_word, nbr, spl, m, rates, k_row, total)
+        total = deep_row(fv, nv, site_word, nbr, spl, m, rates, k_row, total)
     return total
+
+
+@kernel_inlined
+def bulk_vacancy_rates_interior(v, odd, site_word, nx, spl, m, rates, k_row, deep):
+    """bulk_vacancy_rates for a vacancy at v on a layer of parity odd, away from the box edges
+    (neighbours by fixed offsets: the engine's interior path); ``deep``: the deep box is on (a
+    constant where the interior refresh is inlined)."""
+    nv = seam_neighbour_sites(v, odd, nx, spl, None)
+    total = _bulk_row(v, nv, site_word, m, rates, k_row, False)
+    if deep:
+        total = deep_row_interior(v, nv, site_word, m, rates, k_row, total)
+    return total
+
+
+@kernel_inlined
+def bulk_hop_rate_into_interior(mv, n, site_word, m, deep):
+    """The one table rate of the hop from the atom at n into its neighbour vacancy mv, both on the
+    interior path (``deep`` as in bulk_vacancy_rates_interior)."""
+    r = bulk_rate(bulk_key(mv, site_word), n, site_word, m.bulk_rates)
+    if deep:
+        r *= deep_hop_factor_interior(mv, n, site_word, m)
+    return r
+
+
+@kernel_inlined
+def bulk_hop_rate_into(fn, mv, lm, site_word, m):
+    """The table rate of the hop from the atom at the site with frame fn into its neighbour vacancy
+    mv on a bulk-table layer lm (bond_hop_rate_into's bulk case)."""
+    r = bulk_rate(bulk_key(mv, site_word), fn[0], site_word, m.bulk_rates)
+    if m.deep_hop_factor != 1.0:
+        r *= deep_hop_factor_at(mv, lm, fn[0], fn[1], site_word, m)
+    return r
 
 
 # ----------------------------------------------------------------------------- bulk, with an embedding
@@ -705,10 +747,9 @@ def bond_hop_rate_into(fn, b, mv, x, site_word, g, m):
     nbr, nx, spl = g.neighbours, g.nx, g.sites_per_layer
     lm = neighbour_layer(fn, b, mv, nbr, spl)
     if m.layer_kind[lm] != LAYER_INTERFACE:
-        r = bulk_rate(bulk_key(mv, site_word), fn[0], site_word, m.bulk_rates)
-    else:
-        fm = neighbour_frame(fn, b, mv, g.table, nx, g.ny, spl, g.n_layers, g.wrap_z)
-        r = interface_hop_rate(fm, neighbour_sites(fm, nbr, nx, spl), fn, x, site_word, g, m, False)
+        return bulk_hop_rate_into(fn, mv, lm, site_word, m)
+    fm = neighbour_frame(fn, b, mv, g.table, nx, g.ny, spl, g.n_layers, g.wrap_z)
+    r = interface_hop_rate(fm, neighbour_sites(fm, nbr, nx, spl), fn, x, site_word, g, m, False)
     return r * deep_hop_factor_at(mv, lm, fn[0], fn[1], site_word, m)
 
 
@@ -725,3 +766,55 @@ def embedding_hop_rate_into(fn, b, mv, x, site_word, g, m):
     else:
         r = interface_hop_rate(fm, neighbour_sites(fm, nbr, nx, spl), fn, x, site_word, g, m, True)
     return r * deep_hop_factor_at(mv, lm, fn[0], fn[1], site_word, m)
+
+
+# ----------------------------------------------------------------------------- the macroscopic classes
+# The rules of the event classes that are not a vacancy's hop (kmc.events applies them).  Their
+# totals come from kmc.model.build_event_rates (1/s, acceleration included), which these
+# complete with what depends on the box's state.
+@kernel_inlined
+def creep_bound_per_s(k_full_per_s, stress_exponent, n_contact, spl, n_l1_vac):
+    """Creep's thinning bound (1/s): a site of an interface void of N L1 sites is refilled at
+    k sqrt(N), k = k_full_per_s cf**-n (kmc.model.creep_closure_per_void_site_per_s at full
+    contact; the local stress grows as the contact fraction cf = metal L1 atoms / L1 sites falls,
+    so power-law creep with exponent n speeds up as cf**-n; the closure velocity grows with the
+    void's width, as sqrt(N)).  N <= n_l1 (every L1 vacancy in one void), so n_l1 k sqrt(n_l1)
+    bounds the total, and creep_refill_accepted thins it to the law."""
+    if k_full_per_s > 0.0 and n_l1_vac > 0:
+        cf = max(n_contact, 1) / spl
+        return k_full_per_s * cf ** (-stress_exponent) * n_l1_vac * np.sqrt(n_l1_vac)
+    return 0.0
+
+
+@kernel_inlined
+def creep_void_sites_needed(u, n_l1_vac):
+    """Thinning of creep_bound_per_s: an L1 vacancy drawn uniformly, in a void of N sites, is
+    refilled with probability sqrt(N / n_l1), i.e. when N >= this number of sites (u uniform in
+    [0, 1)); 1 accepts whatever the void."""
+    return int(u * u * n_l1_vac) + 1
+
+
+@kernel_inlined
+def exit_replacement_species(u, x_top):
+    """The atom that takes the place of a vacancy leaving through the box bottom: drawn from the
+    electrode's top continuum cell, solute with its solute fraction x_top (u uniform in [0, 1))."""
+    return SOLUTE if u < x_top else HOST
+
+
+@kernel_inlined
+def exchange_total_per_s(exchange_per_site_per_s, spl):
+    """Total rate of the solute exchange between the bottom layer and the electrode's top cell:
+    kmc.electrode's rate per bottom site over the spl bottom sites."""
+    return exchange_per_site_per_s * spl
+
+
+@kernel_inlined
+def exchange_new_species(x, u, x_top):
+    """The species a bottom site of species x holds after an exchange draw u (uniform in [0, 1)):
+    a host becomes a solute with probability x_top, a solute a host with 1 - x_top (so the bottom
+    layer relaxes to the top cell's fraction); otherwise, and on a vacancy, x stays (a null event)."""
+    if x == HOST and u < x_top:
+        return SOLUTE
+    if x == SOLUTE and u < 1.0 - x_top:
+        return HOST
+    return x

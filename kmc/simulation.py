@@ -96,8 +96,9 @@ class Simulation:
     # index, which vacancy_site inverts.
     DERIVED_ARRAYS = ("tree", "site_vacancy")
     # Scratch that holds nothing between events: the refresh's work queue (engine.State.work),
-    # whose count (row 0) is back to zero after every event; its other rows are left over.
-    SCRATCH_ARRAYS = ("_work",)
+    # whose count (row 0) is back to zero after every event; its other rows are left over; and the
+    # macroscopic classes' rates (engine.Drive.class_per_s), recomputed by every kernel call.
+    SCRATCH_ARRAYS = ("_work", "_class_per_s")
 
     def __init__(self, settings: Settings, occupancy: np.ndarray | None = None):
         """``occupancy`` (int8 per site: kmc.species codes 0 vacancy, 1 host, 2 solute) starts the
@@ -136,6 +137,9 @@ class Simulation:
                          np.zeros(lat.n_sites // 64 + 1, np.uint64), np.zeros(2 * k_search, np.int32))
         # The refresh's work queue (engine.State.work; SCRATCH_ARRAYS).
         self._work = np.zeros((engine.WORK_CAPACITY + 1, 10), np.int64)
+        # The macroscopic event classes' total rates (engine.Drive.class_per_s; scratch, recomputed
+        # at the start of every kernel call).
+        self._class_per_s = np.zeros(len(engine.EVENT_TABLE), np.float64)
         self.ints = np.zeros(engine.N_INTS, np.int64)
         self.counts = np.zeros(len(engine.EVENT_CLASSES), np.int64)
         self.clock = np.zeros(1, np.float64)
@@ -312,7 +316,7 @@ class Simulation:
             limits = engine.Limits(int(max_events), float(min(t_stop, t_next)), int(strip_stop), int(contact_stop))
             drive = engine.Drive(r.strip_total_per_s, r.creep_per_void_site_full_contact_per_s,
                                  r.creep_stress_exponent, r.create_total_per_s, self.electrode_drive,
-                                 self.electrode_flux, self.model.has_interface)
+                                 self.electrode_flux, self.model.has_interface, self._class_per_s)
             code, done = engine.run_chunk(self._geometry, rate_model, state, contact, tally, tracers,
                                           drive, limits, self._prefetch_sites, *self._form_markers)
             self.events += done

@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from kmc import engine, rates, sites
+from kmc import engine, events, rates, sites
 from kmc.config import load_config
 from kmc.species import HOST, SOLUTE, VACANCY
 from kmc.simulation import Simulation, rng_state_from_seed
@@ -202,7 +202,7 @@ def test_conservation_per_event_class(limg_params, bottom):
     expected |= {"enter_bulk"} if bottom == "reservoir" else set()
     assert expected <= {c for c, s in zip(engine.EVENT_CLASSES, seen) if s}
     if bottom == "closed":
-        assert sim.counts[engine.EV_EXIT] == sim.counts[engine.EV_ENTER] == 0
+        assert sim.counts[events.EV_EXIT] == sim.counts[events.EV_ENTER] == 0
 
 
 def test_chunking_does_not_change_results(limg_params):
@@ -324,7 +324,7 @@ def test_prefetching_the_next_event_does_not_change_the_run(geometry):
     np.testing.assert_array_equal(on.site_word, off.site_word)
     np.testing.assert_array_equal(on.tree, off.tree)
     if geometry == "slab":   # events that are not hops among them (exits, exchanges: no next leaf yet)
-        assert on.counts[engine.EV_EXIT] > 0 and on.counts[engine.EV_EXCHANGE] > 0
+        assert on.counts[events.EV_EXIT] > 0 and on.counts[events.EV_EXCHANGE] > 0
 
 
 @pytest.fixture
@@ -579,7 +579,7 @@ def test_a_full_work_queue_runs_early_without_changing_the_run(form, monkeypatch
     for sim in runs:
         sim.step(20000)
     assert runs[0].time_s == runs[1].time_s and np.array_equal(runs[0].counts, runs[1].counts)
-    assert runs[0].counts[engine.EV_STRIP] > 0
+    assert runs[0].counts[events.EV_STRIP] > 0
     np.testing.assert_array_equal(runs[0].site_word, runs[1].site_word)
     np.testing.assert_array_equal(runs[0].vacancy_rates, runs[1].vacancy_rates)
     np.testing.assert_array_equal(runs[0].tree, runs[1].tree)

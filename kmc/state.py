@@ -1,0 +1,61 @@
+"""The engine's run state: the groups of arrays the kernels take (every member a numpy array the
+Simulation owns) and the named slots of the arrays that hold several quantities.  Kernels of
+kmc.engine, kmc.events, kmc.selection, kmc.contact and kmc.updates read these names and nothing
+else; kmc.simulation builds the groups from its arrays, and kmc.electrode fills the drive slots.
+"""
+from __future__ import annotations
+
+from collections import namedtuple
+
+# Why a chunk returned.
+STOP_REASONS = ("events", "time", "charge", "contact", "no_events", "capacity", "no_strippable_host")
+ST_EVENTS, ST_TIME, ST_CHARGE, ST_CONTACT, ST_NO_EVENTS, ST_CAPACITY, ST_NO_HOST = range(7)
+
+# Slots of the integer bookkeeping array State.ints.
+I_NVAC, I_NL1_HOST, I_NL1_VAC, I_NL1_SOLUTE, I_NSTRIP, I_STAMP = range(6)
+N_INTS = 6
+
+# The kernels' state, in groups (every member a numpy array the Simulation owns):
+#   State    site words (kmc.sites), per-site vacancy index (empty below sites.MAX_WORD_INDEX
+#            vacancies of capacity), vacancy -> site, rate rows, sum tree (2 * capacity),
+#            refresh stamps, integer bookkeeping (I_*), and the refresh's work queue (scratch,
+#            empty between events; see _queue_work)
+#   Contact  L1 host atoms and L1 vacancies as lists with positions (for uniform picks), and the
+#            scratch of the two searches (no state between events: every mark is cleared
+#            before a search returns): l1_mark (uint8 per L1 site) and l1_queue (int32 per L1
+#            site) flood-fill an interface void; site_mark (a bit per site, uint64 words) and
+#            search (int32, 2K: a stack and a log of K sites each) look for a metal path from an
+#            L1 atom to the electrode (metal_connected)
+#   Tally    event counts per class, kMC clock (s), RNG state, vacancies per layer and their
+#            time integrals (count x s) up to each layer's last change
+#   Tracers  tracer index per site (-1; empty array: no tracking), each tracer's site (-1 once it
+#            left), jumps per neighbour slot
+State = namedtuple("State", ["site_word", "site_vac", "vac_site", "vac_rates", "tree", "stamp", "ints", "work"])
+Contact = namedtuple("Contact", ["l1_host", "l1_host_pos", "l1_vac", "l1_vac_pos", "l1_mark", "l1_queue",
+                                 "site_mark", "search"])
+Tally = namedtuple("Tally", ["counts", "clock", "rng", "layer_vac", "layer_vac_time", "layer_last_t"])
+Tracers = namedtuple("Tracers", ["of_site", "site", "jumps"])
+# The macroscopic event rates (1/s, acceleration included; kmc.model.EventRates: the creep law is
+# kmc.rates.creep_bound_per_s) and the coupling to the electrode below the box (kmc.electrode):
+# ``electrode`` is its float64 drive array (slots X_TOP, EXCHANGE_PER_SITE, ... below),
+# ``electrode_flux`` the int64 counts of atoms and solute atoms the box took from the top cell
+# (negative: gave it, slots ATOMS_IN, SOLUTE_IN), which the driver books on the continuum between
+# calls; ``class_per_s`` is scratch: the total rate of each macroscopic event class
+# (kmc.events.EVENT_TABLE), recomputed by run_chunk whenever an event changed what they read.
+Drive = namedtuple("Drive", ["strip_per_s", "creep_per_void_site_full_contact_per_s", "creep_stress_exponent",
+                             "enter_per_s", "electrode", "electrode_flux", "has_interface", "class_per_s"])
+# Limits of one run_chunk call: events, kMC time (s), total stripped atoms, contact (stop when
+# L1 metal atoms <= this; -1 disables).
+Limits = namedtuple("Limits", ["max_events", "t_stop", "strip_stop", "contact_stop"])
+
+
+# Slots of the float64 electrode drive array (Drive.electrode, Simulation.electrode_drive; filled
+# by kmc.electrode between kernel calls): the top cell's solute fraction (an exiting vacancy's
+# replacement and the solute exchange draw from it), the exchange rate per bottom site (1/s, x A),
+# the kMC time of the next continuum step, the kMC time of the last one, and the bottom vacancy
+# fraction c_b and the solute diffusivity at the box bottom (A^2/s, physical) used by the last step.
+X_TOP, EXCHANGE_PER_SITE, NEXT_T, LAST_T, C_BOTTOM, D_BOTTOM = range(6)
+N_DRIVE = 6
+# Slots of the int64 flux array the kernels add to (Drive.electrode_flux): atoms and solute atoms
+# taken into the box from the top cell since the last step (negative: given to it).
+ATOMS_IN, SOLUTE_IN = range(2)
