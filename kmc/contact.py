@@ -15,7 +15,7 @@ from lattices.neighbours import frame, neighbour
 
 # ----------------------------------------------------------------------------- bookkeeping
 @kernel
-def _set_add(lst, pos, ints, slot, s):
+def set_add(lst, pos, ints, slot, s):
     n = ints[slot]
     lst[n] = s
     pos[s] = n
@@ -23,7 +23,7 @@ def _set_add(lst, pos, ints, slot, s):
 
 
 @kernel
-def _set_remove(lst, pos, ints, slot, s):
+def set_remove(lst, pos, ints, slot, s):
     i = pos[s]
     last = ints[slot] - 1
     moved = lst[last]
@@ -34,18 +34,18 @@ def _set_remove(lst, pos, ints, slot, s):
 
 
 @kernel
-def _l1_change(s, old, new, contact, ints):
+def l1_change(s, old, new, contact, ints):
     """Keep the L1 contact lists and counts in step with a species change at L1 site s."""
     if old == HOST:
-        _set_remove(contact.l1_host, contact.l1_host_pos, ints, I_NL1_HOST, s)
+        set_remove(contact.l1_host, contact.l1_host_pos, ints, I_NL1_HOST, s)
     elif old == VACANCY:
-        _set_remove(contact.l1_vac, contact.l1_vac_pos, ints, I_NL1_VAC, s)
+        set_remove(contact.l1_vac, contact.l1_vac_pos, ints, I_NL1_VAC, s)
     else:
         ints[I_NL1_SOLUTE] -= 1
     if new == HOST:
-        _set_add(contact.l1_host, contact.l1_host_pos, ints, I_NL1_HOST, s)
+        set_add(contact.l1_host, contact.l1_host_pos, ints, I_NL1_HOST, s)
     elif new == VACANCY:
-        _set_add(contact.l1_vac, contact.l1_vac_pos, ints, I_NL1_VAC, s)
+        set_add(contact.l1_vac, contact.l1_vac_pos, ints, I_NL1_VAC, s)
     else:
         ints[I_NL1_SOLUTE] += 1
 
@@ -171,7 +171,7 @@ def connected_l1_metal(g, site_word, layer_vac, site_mark, search):
 
 
 @kernel
-def _void_fill(s, need, g, site_word, l1_mark, l1_queue):
+def void_fill(s, need, g, site_word, l1_mark, l1_queue):
     """Sites counted in the interface void of the L1 vacancy s, stopping at ``need``.  An
     interface void is a connected set of vacant L1 sites, joined in-plane (kmc.analysis's
     VOID_DEFINITION restricted to L1: the L1 second neighbours a apart, and first neighbours that
@@ -204,4 +204,4 @@ def _void_fill(s, need, g, site_word, l1_mark, l1_queue):
 @kernel
 def interface_void_size(s, g, site_word, l1_mark, l1_queue):
     """L1 sites of the interface void that holds the L1 vacancy s."""
-    return _void_fill(s, g.sites_per_layer + 1, g, site_word, l1_mark, l1_queue)
+    return void_fill(s, g.sites_per_layer + 1, g, site_word, l1_mark, l1_queue)

@@ -21,7 +21,7 @@ import types
 import numpy as np
 from numba import literal_unroll
 
-from kmc.contact import _l1_change, _set_add, connected_l1_metal, interface_void_size, metal_connected  # noqa: F401
+from kmc.contact import l1_change, set_add, connected_l1_metal, interface_void_size, metal_connected  # noqa: F401
 from kmc.events import (EV_EXIT, EV_NULL, EVENT_CLASSES, EVENT_TABLE, GO_ON, apply_exit,  # noqa: F401
                         apply_hop)
 from kmc.jit import kernel, kernel_inlined, prefetch
@@ -29,14 +29,14 @@ from kmc.rates import (EXIT_SLOT, LAYER_INTERFACE, LAYER_TABLE_INTERIOR, LAYER_T
                        bulk_embedding_rate_into_interior, bulk_embedding_vacancy_rates_interior, bulk_hop_rate_into,
                        bulk_hop_rate_into_interior, bulk_vacancy_rates, bulk_vacancy_rates_interior,
                        bond_hop_rate_into, bond_vacancy_rates, embedding_hop_rate_into, embedding_vacancy_rates)
-from kmc.selection import (_leaf_guess, _prefetch_neighbourhood, _prefetch_tree_path, _set_leaf, _set_slot,  # noqa: F401
-                           _tree_find, next_uniform, peek_uniforms, rebuild_tree)
+from kmc.selection import (leaf_guess, prefetch_neighbourhood, prefetch_tree_path, set_leaf, set_slot,  # noqa: F401
+                           tree_find, next_uniform, peek_uniforms, rebuild_tree)
 from kmc.sites import COUNT_BITS, SPECIES_SHIFT, neighbour_count, species_at, vacancy_index
 from kmc.species import HOST, VACANCY
 from kmc.state import (I_NL1_HOST, I_NL1_SOLUTE, I_NL1_VAC, I_NSTRIP, I_NVAC, I_STAMP, N_INTS,  # noqa: F401
                        ST_CAPACITY, ST_CHARGE, ST_CONTACT, ST_EVENTS, ST_NO_EVENTS, ST_NO_HOST, ST_TIME, STOP_REASONS,
                        Contact, Drive, Limits, State, Tally, Tracers)
-from kmc.updates import PATH_GENERAL, PATH_INTERIOR, PATH_SEAM, _add_vacancy
+from kmc.updates import PATH_GENERAL, PATH_INTERIOR, PATH_SEAM, add_vacancy
 from lattices.neighbours import (HOP_REACH_NEAR, HOP_REACH_SITES, frame, interior_offset, neighbour, neighbour_frame,
                                  neighbour_layer, neighbour_sites, seam_reach_site, seam_step)
 
@@ -44,7 +44,7 @@ from lattices.neighbours import (HOP_REACH_NEAR, HOP_REACH_SITES, frame, interio
 # ----------------------------------------------------------------------------- the fast path
 # Away from the box edges a [001] neighbour is the site index plus a fixed offset
 # (lattices.neighbours.interior_offset).  A hop whose whole reach lies clear of the edges and in
-# table-rate layers is applied by _set_species_interior and _refresh_interior, which name
+# table-rate layers is applied by set_species_interior and _refresh_interior, which name
 # neighbours by these offsets instead of building frames with wrap checks (a sixth of the cycles
 # of a clustered 5e5-site event).  With an embedding, a hop whose reach is in table-rate layers
 # but crosses an edge runs the same code with the offsets of each site's seam class
@@ -133,7 +133,7 @@ def _refresh_interior(v, j, odd_v, g, st, m, deep):
                     stamp[k] = tag
                     tot = bulk_vacancy_rates_interior(n, odd if a < 0 else 1 - odd, site_word, nx, spl,
                                                       m, vac_rates, k, deep)
-                    _set_leaf(tree, cap, k, tot)
+                    set_leaf(tree, cap, k, tot)
     for c in range(2):
         s = v if c == 0 else j
         odd = odd_v if c == 0 else 1 - odd_v
@@ -159,7 +159,7 @@ def _refresh_interior(v, j, odd_v, g, st, m, deep):
                 k = vacancy_index(site_word, site_vac, mv)
                 if stamp[k] == tag:
                     continue
-                _set_slot(vac_rates, tree, cap, k, opposite[b], bulk_hop_rate_into_interior(mv, n, site_word, m, deep))
+                set_slot(vac_rates, tree, cap, k, opposite[b], bulk_hop_rate_into_interior(mv, n, site_word, m, deep))
 
 
 @kernel_inlined
@@ -196,7 +196,7 @@ def _refresh_interior_embedding(v, odd_v, d, g, m, st, seam):
         if species_at(site_word, s) == VACANCY:
             k = vacancy_index(site_word, site_vac, s)
             stamp[k] = tag
-            _set_leaf(tree, cap, k, bulk_embedding_vacancy_rates_interior(s, reach[i, 1], site_word, nx, spl, m,
+            set_leaf(tree, cap, k, bulk_embedding_vacancy_rates_interior(s, reach[i, 1], site_word, nx, spl, m,
                                                                         vac_rates, k, seam))
             if s != j:
                 continue
@@ -216,7 +216,7 @@ def _refresh_interior_embedding(v, odd_v, d, g, m, st, seam):
             k = vacancy_index(site_word, site_vac, u)
             if stamp[k] != tag:
                 stamp[k] = tag
-                _set_leaf(tree, cap, k, bulk_embedding_vacancy_rates_interior(u, 1 - reach[i, 1], site_word, nx, spl,
+                set_leaf(tree, cap, k, bulk_embedding_vacancy_rates_interior(u, 1 - reach[i, 1], site_word, nx, spl,
                                                                             m, vac_rates, k, seam))
     for i in range(HOP_REACH_NEAR, HOP_REACH_SITES):
         if reach[i, 3] & changed == 0:
@@ -235,7 +235,7 @@ def _refresh_interior_embedding(v, odd_v, d, g, m, st, seam):
             unseen -= 1
             k = vacancy_index(site_word, site_vac, u)
             if stamp[k] != tag:
-                _set_slot(vac_rates, tree, cap, k, opposite[b],
+                set_slot(vac_rates, tree, cap, k, opposite[b],
                           bulk_embedding_rate_into_interior(s, odd, b, site_word, nx, spl, m, seam))
 
 
@@ -293,7 +293,7 @@ def _run_work(g, m, st, bond, embedding):
                 total = bond_vacancy_rates(f, site_word, g, m, vac_rates, k)
             if embedding is not None:
                 total = embedding_vacancy_rates(f, site_word, g, m, vac_rates, k)
-            _set_leaf(tree, cap, k, total)
+            set_leaf(tree, cap, k, total)
         else:
             x = species_at(site_word, f[0])
             r = 0.0
@@ -301,7 +301,7 @@ def _run_work(g, m, st, bond, embedding):
                 r = bond_hop_rate_into(f, b, vac_site[k], x, site_word, g, m)
             if embedding is not None:
                 r = embedding_hop_rate_into(f, b, vac_site[k], x, site_word, g, m)
-            _set_slot(vac_rates, tree, cap, k, g.opposite[b], r)
+            set_slot(vac_rates, tree, cap, k, g.opposite[b], r)
     work[0, 0] = 0
 
 
@@ -377,7 +377,7 @@ def _refresh_around(f0, f1, n_sites_changed, g, m, st, bond, embedding):
                     fn = fs if a < 0 else neighbour_frame(fs, a, n, g.table, nx, ny, spl, n_layers, wrap_z)
                     if layer_kind[fn[1]] != LAYER_INTERFACE:
                         # the table on the spot: it is short, and inlined
-                        _set_leaf(tree, cap, k, bulk_vacancy_rates(fn, site_word, nbr, nx, spl, m, vac_rates, k))
+                        set_leaf(tree, cap, k, bulk_vacancy_rates(fn, site_word, nbr, nx, spl, m, vac_rates, k))
                     else:
                         _queue_work(fn, k, -1, g, m, st, bond, embedding)
         if m.l1_pair_eV != 0.0 and s < spl:
@@ -412,7 +412,7 @@ def _refresh_around(f0, f1, n_sites_changed, g, m, st, bond, embedding):
                 # through the queue (kmc.rates.bond_hop_rate_into, in _run_work)
                 lm = neighbour_layer(fn, b, mv, nbr, spl)
                 if layer_kind[lm] != LAYER_INTERFACE:
-                    _set_slot(vac_rates, tree, cap, k, opposite[b], bulk_hop_rate_into(fn, mv, lm, site_word, m))
+                    set_slot(vac_rates, tree, cap, k, opposite[b], bulk_hop_rate_into(fn, mv, lm, site_word, m))
                 else:
                     _queue_work(fn, k, b, g, m, st, bond, embedding)
     if st.work[0, 0] > 0:
@@ -552,13 +552,13 @@ def init_state(occ, g, m, st, contact, has_interface, bond, embedding):
     contact.l1_vac_pos[:] = -1
     for s in range(occ.shape[0]):
         if occ[s] == VACANCY:
-            _add_vacancy(s, st)
+            add_vacancy(s, st)
     if has_interface:
         for s in range(spl):
             if occ[s] == HOST:
-                _set_add(contact.l1_host, contact.l1_host_pos, ints, I_NL1_HOST, s)
+                set_add(contact.l1_host, contact.l1_host_pos, ints, I_NL1_HOST, s)
             elif occ[s] == VACANCY:
-                _set_add(contact.l1_vac, contact.l1_vac_pos, ints, I_NL1_VAC, s)
+                set_add(contact.l1_vac, contact.l1_vac_pos, ints, I_NL1_VAC, s)
             else:
                 ints[I_NL1_SOLUTE] += 1
     for k in range(ints[I_NVAC]):
@@ -683,18 +683,18 @@ def run_chunk(g, m, st, contact, tally, tracers, drive, limits, prefetch_sites, 
         d = 0
         k_next = -1
         if u < r_hop:
-            k, u = _tree_find(tree, cap, u)
+            k, u = tree_find(tree, cap, u)
             # the next two events' lines, while this one runs (see kmc.selection)
             u_walk, u_after = peek_uniforms(rng)
             if prefetch_sites:
                 if u_walk * total < r_hop:
-                    k_next = _leaf_guess(tree, cap, u_walk * total)
+                    k_next = leaf_guess(tree, cap, u_walk * total)
                     prefetch(vac_site, k_next)
                     prefetch(vac_rates[k_next], 0)
                     prefetch(vac_rates[k_next], N_SLOTS - 1)
                 u_walk = u_after
             if u_walk * total < r_hop:
-                _prefetch_tree_path(tree, cap, u_walk * total)
+                prefetch_tree_path(tree, cap, u_walk * total)
             d = _pick_slot(vac_rates, k, u)
             f0 = frame(vac_site[k], g.table, g.nx, g.ny, g.sites_per_layer, g.n_layers, g.wrap_z)
             f1 = f0
@@ -728,7 +728,7 @@ def run_chunk(g, m, st, contact, tally, tracers, drive, limits, prefetch_sites, 
             stale |= l1_changed
         counts[count] += 1
         if k_next >= 0:   # its site has had the swap's time to arrive; its neighbourhood has the refresh's
-            _prefetch_neighbourhood(st.site_word, vac_site[k_next], g.nx, g.sites_per_layer)
+            prefetch_neighbourhood(st.site_word, vac_site[k_next], g.nx, g.sites_per_layer)
         _refresh(path, d, f0, f1, n_changed, g, m, st, bond, embedding)
 
 

@@ -20,7 +20,7 @@ the end of EVENT_CLASSES (ARCHITECTURE.md's checklist; tests/test_engine.py adds
 """
 from __future__ import annotations
 
-from kmc.contact import _l1_change, _void_fill, metal_connected
+from kmc.contact import l1_change, void_fill, metal_connected
 from kmc.jit import kernel, kernel_inlined
 from kmc.rates import (creep_bound_per_s, creep_void_sites_needed, exchange_new_species, exchange_total_per_s,
                        exit_replacement_species)
@@ -29,8 +29,8 @@ from kmc.sites import species_at
 from kmc.species import HOST, SOLUTE, VACANCY
 from kmc.state import (ATOMS_IN, EXCHANGE_PER_SITE, I_NL1_HOST, I_NL1_SOLUTE, I_NL1_VAC, I_NSTRIP, SOLUTE_IN,
                        ST_NO_HOST, X_TOP)
-from kmc.updates import (PATH_GENERAL, _add_vacancy, _remove_vacancy, _set_species,
-                         _swap_vacancy, _tracer_lost, _tracer_move, _vacancy_layer_move)
+from kmc.updates import (PATH_GENERAL, add_vacancy, remove_vacancy, set_species,
+                         swap_vacancy, tracer_lost, tracer_move, vacancy_layer_move)
 from lattices.neighbours import frame, neighbour, neighbour_frame
 
 # Event classes, counted in Tally.counts (a new class goes at the end: run files name the counts).
@@ -53,16 +53,16 @@ def apply_hop(f0, d, path, g, st, contact, tally, tracers, has_interface):
         f1 = (j, f0[2] if d < 4 else f0[3], 0, 0, 0, 0, 0, 0)
     else:
         f1 = neighbour_frame(f0, d, j, g.table, nx, g.ny, spl, g.n_layers, g.wrap_z)
-    x = _swap_vacancy(f0, f1, path, g, st, tally.clock[0], tally)
+    x = swap_vacancy(f0, f1, path, g, st, tally.clock[0], tally)
     if tracers.of_site.shape[0] > 0:   # the atom jumped from j to v, along the reverse of slot d
-        _tracer_move(j, v, g.opposite[d], tracers)
+        tracer_move(j, v, g.opposite[d], tracers)
     l1_changed = False
     if has_interface:
         if v < spl:
-            _l1_change(v, VACANCY, x, contact, st.ints)
+            l1_change(v, VACANCY, x, contact, st.ints)
             l1_changed = True
         if j < spl:
-            _l1_change(j, x, VACANCY, contact, st.ints)
+            l1_change(j, x, VACANCY, contact, st.ints)
             l1_changed = True
     return EV_HOP_SOLUTE if x == SOLUTE else EV_HOP_HOST, f1, l1_changed
 
@@ -75,9 +75,9 @@ def apply_exit(f0, g, st, tally, drive):
     drive.electrode_flux[ATOMS_IN] += 1
     if new == SOLUTE:
         drive.electrode_flux[SOLUTE_IN] += 1
-    _remove_vacancy(f0[0], st)
-    _vacancy_layer_move(f0[1], -1, tally.clock[0], tally)
-    _set_species(f0, new, g.neighbours, g.nx, g.sites_per_layer, st.site_word)
+    remove_vacancy(f0[0], st)
+    vacancy_layer_move(f0[1], -1, tally.clock[0], tally)
+    set_species(f0, new, g.neighbours, g.nx, g.sites_per_layer, st.site_word)
     return EV_EXIT
 
 
@@ -126,11 +126,11 @@ def apply_strip(g, st, contact, tally, tracers, drive):
     if s < 0:
         return ST_NO_HOST, EV_NULL, 0, f0, f0, False
     if tracers.of_site.shape[0] > 0:
-        _tracer_lost(s, tracers)
-    _set_species(f0, VACANCY, g.neighbours, g.nx, g.sites_per_layer, st.site_word)
-    _l1_change(s, HOST, VACANCY, contact, st.ints)
-    _add_vacancy(s, st)
-    _vacancy_layer_move(-1, 0, tally.clock[0], tally)
+        tracer_lost(s, tracers)
+    set_species(f0, VACANCY, g.neighbours, g.nx, g.sites_per_layer, st.site_word)
+    l1_change(s, HOST, VACANCY, contact, st.ints)
+    add_vacancy(s, st)
+    vacancy_layer_move(-1, 0, tally.clock[0], tally)
     st.ints[I_NSTRIP] += 1
     return GO_ON, EV_STRIP, 1, f0, f0, True
 
@@ -156,7 +156,7 @@ def apply_creep(g, st, contact, tally, tracers, drive):
     n_l1 = ints[I_NL1_VAC]
     s = contact.l1_vac[int(next_uniform(rng) * n_l1)]
     need = creep_void_sites_needed(next_uniform(rng), n_l1)
-    accept = need <= 1 or _void_fill(s, need, g, site_word, contact.l1_mark, contact.l1_queue) >= need
+    accept = need <= 1 or void_fill(s, need, g, site_word, contact.l1_mark, contact.l1_queue) >= need
     b = -1
     if accept:
         bottom0 = (g.n_layers - 1) * spl
@@ -169,10 +169,10 @@ def apply_creep(g, st, contact, tally, tracers, drive):
     if b < 0:
         return GO_ON, EV_NULL, 0, f0, f0, False
     f1 = frame(b, g.table, g.nx, g.ny, spl, g.n_layers, g.wrap_z)
-    x = _swap_vacancy(f0, f1, PATH_GENERAL, g, st, tally.clock[0], tally)
+    x = swap_vacancy(f0, f1, PATH_GENERAL, g, st, tally.clock[0], tally)
     if tracers.of_site.shape[0] > 0:
-        _tracer_move(b, s, -1, tracers)
-    _l1_change(s, VACANCY, x, contact, ints)
+        tracer_move(b, s, -1, tracers)
+    l1_change(s, VACANCY, x, contact, ints)
     return GO_ON, EV_CREEP, 2, f0, f1, True
 
 
@@ -197,10 +197,10 @@ def apply_enter(g, st, contact, tally, tracers, drive):
     if x == SOLUTE:
         drive.electrode_flux[SOLUTE_IN] -= 1
     if tracers.of_site.shape[0] > 0:
-        _tracer_lost(b, tracers)
-    _set_species(f0, VACANCY, g.neighbours, g.nx, spl, st.site_word)
-    _add_vacancy(b, st)
-    _vacancy_layer_move(-1, n_layers - 1, tally.clock[0], tally)
+        tracer_lost(b, tracers)
+    set_species(f0, VACANCY, g.neighbours, g.nx, spl, st.site_word)
+    add_vacancy(b, st)
+    vacancy_layer_move(-1, n_layers - 1, tally.clock[0], tally)
     return GO_ON, EV_ENTER, 1, f0, f0, False
 
 
@@ -224,8 +224,8 @@ def apply_exchange(g, st, contact, tally, tracers, drive):
         return GO_ON, EV_NULL, 0, f0, f0, False
     drive.electrode_flux[SOLUTE_IN] += 1 if new == SOLUTE else -1
     if tracers.of_site.shape[0] > 0:
-        _tracer_lost(b, tracers)
-    _set_species(f0, new, g.neighbours, g.nx, spl, st.site_word)
+        tracer_lost(b, tracers)
+    set_species(f0, new, g.neighbours, g.nx, spl, st.site_word)
     return GO_ON, EV_EXCHANGE, 1, f0, f0, False
 
 

@@ -57,7 +57,7 @@ def peek_uniforms(s):
 
 # ----------------------------------------------------------------------------- sum tree
 @kernel
-def _tree_set(tree, cap, k, value):
+def tree_set(tree, cap, k, value):
     """Set leaf k and every sum above it.  The new sum climbs in a register: each parent is the
     child just computed plus its sibling from memory (exactly tree[2i] + tree[2i+1], as IEEE
     addition commutes), so no level waits for the store of the level below."""
@@ -90,7 +90,7 @@ def _tree_descend(tree, i, stop, u):
 # (peek_uniforms), and the tree before this event's refresh mostly names the leaf the tree after
 # it will (a refresh changes the sums of a few leaves), so run_chunk asks for the next events'
 # lines while this event runs: the lines of the walk of the next event (or, with prefetch_sites,
-# of the one after: _prefetch_tree_path), and with prefetch_sites the next event's leaf (walked on
+# of the one after: prefetch_tree_path), and with prefetch_sites the next event's leaf (walked on
 # the spot, its lines asked for one event earlier), rate row, site and neighbourhood.  These are
 # hints: nothing waits for them or reads them, so a wrong guess costs a few instructions, and the
 # trajectory is the same bit for bit.
@@ -106,16 +106,16 @@ NEIGHBOURHOOD_LAYERS, NEIGHBOURHOOD_ROWS = 3, 1
 
 
 @kernel_inlined
-def _prefetch_tree_path(tree, cap, u):
-    """The walk of _tree_find for u down to SUBTREE_PREFETCH_LEVELS above the leaves (where the
+def prefetch_tree_path(tree, cap, u):
+    """The walk of tree_find for u down to SUBTREE_PREFETCH_LEVELS above the leaves (where the
     tree stays cached), then a hint for every line of the subtree below: its lines arrive while
     the walk is not yet waiting for them."""
     i, u = _tree_descend(tree, 1, cap >> SUBTREE_PREFETCH_LEVELS, u)
-    _prefetch_subtree(tree, i)
+    prefetch_subtree(tree, i)
 
 
 @kernel_inlined
-def _prefetch_subtree(tree, i):
+def prefetch_subtree(tree, i):
     """A hint for every line of the SUBTREE_PREFETCH_LEVELS levels below node i."""
     for level in range(1, SUBTREE_PREFETCH_LEVELS + 1):
         for node in range(i << level, (i + 1) << level, 8):
@@ -123,14 +123,14 @@ def _prefetch_subtree(tree, i):
 
 
 @kernel_inlined
-def _leaf_guess(tree, cap, u):
-    """The leaf _tree_find(tree, cap, u) names, without its rounding check (a guess to prefetch
+def leaf_guess(tree, cap, u):
+    """The leaf tree_find(tree, cap, u) names, without its rounding check (a guess to prefetch
     for; an empty leaf is a harmless guess)."""
     return _tree_descend(tree, 1, cap, u)[0] - cap
 
 
 @kernel_inlined
-def _prefetch_neighbourhood(site_word, v, nx, spl):
+def prefetch_neighbourhood(site_word, v, nx, spl):
     """Hints for the lines of words around site v (NEIGHBOURHOOD_LAYERS, _ROWS), clipped to the
     array (a hint past an array's end is not allowed)."""
     last = site_word.shape[0] - 1
@@ -147,7 +147,7 @@ def _prefetch_neighbourhood(site_word, v, nx, spl):
 
 
 @kernel
-def _tree_find(tree, cap, u):
+def tree_find(tree, cap, u):
     """Leaf holding u in [0, tree[1]) and u's offset into it (_tree_descend).
 
     Rounding can let u reach a zero-rate subtree (u >= left with right == 0): the walk then ends
@@ -155,7 +155,7 @@ def _tree_find(tree, cap, u):
     every other walk would have made the same choices."""
     u0 = u
     i, u = _tree_descend(tree, 1, cap >> SUBTREE_PREFETCH_LEVELS, u)
-    _prefetch_subtree(tree, i)   # where _prefetch_tree_path's guess was wrong, the lines below come at once
+    prefetch_subtree(tree, i)   # where prefetch_tree_path's guess was wrong, the lines below come at once
     i, u = _tree_descend(tree, i, cap, u)
     if tree[np.uint64(i)] > 0.0:
         return i - cap, u
@@ -188,17 +188,17 @@ def rebuild_tree(vac_rates, n_vac, tree):
 
 
 @kernel
-def _set_leaf(tree, cap, k, total):
+def set_leaf(tree, cap, k, total):
     if total != tree[cap + k]:  # e.g. a void's inner vacancy stays at 0: nothing to propagate
-        _tree_set(tree, cap, k, total)
+        tree_set(tree, cap, k, total)
 
 
 @kernel_inlined
-def _set_slot(vac_rates, tree, cap, k, d, r):
+def set_slot(vac_rates, tree, cap, k, d, r):
     """Set slot d of vacancy k to rate r, and its leaf to the row's sum if that changed it."""
     if r != vac_rates[k, d]:
         vac_rates[k, d] = r
         total = 0.0
         for e in range(N_SLOTS):
             total += vac_rates[k, e]
-        _tree_set(tree, cap, k, total)
+        tree_set(tree, cap, k, total)

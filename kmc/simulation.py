@@ -140,6 +140,9 @@ class Simulation:
         # The macroscopic event classes' total rates (engine.Drive.class_per_s; scratch, recomputed
         # at the start of every kernel call).
         self._class_per_s = np.zeros(len(engine.EVENT_TABLE), np.float64)
+        # The event loop (engine.run_chunk_with(table) compiles it for another table of event
+        # classes; Tally.counts and Drive.class_per_s then need room for its classes).
+        self.run_chunk = engine.run_chunk
         self.ints = np.zeros(engine.N_INTS, np.int64)
         self.counts = np.zeros(len(engine.EVENT_CLASSES), np.int64)
         self.clock = np.zeros(1, np.float64)
@@ -317,8 +320,8 @@ class Simulation:
             drive = engine.Drive(r.strip_total_per_s, r.creep_per_void_site_full_contact_per_s,
                                  r.creep_stress_exponent, r.create_total_per_s, self.electrode_drive,
                                  self.electrode_flux, self.model.has_interface, self._class_per_s)
-            code, done = engine.run_chunk(self._geometry, rate_model, state, contact, tally, tracers,
-                                          drive, limits, self._prefetch_sites, *self._form_markers)
+            code, done = self.run_chunk(self._geometry, rate_model, state, contact, tally, tracers,
+                                        drive, limits, self._prefetch_sites, *self._form_markers)
             self.events += done
             max_events -= done
             if active and self.time_s >= t_next:

@@ -8,13 +8,13 @@ import numpy as np
 
 from kmc.jit import kernel, kernel_inlined
 from kmc.rates import N_SLOTS
-from kmc.selection import _tree_set
+from kmc.selection import tree_set
 from kmc.sites import set_own_species, set_vacancy_index, species_at, vacancy_index
 from kmc.species import VACANCY
 from kmc.state import I_NVAC
 from lattices.neighbours import neighbour, seam_step
 
-# An event's path (run_chunk, _swap_vacancy): the general code, with frames; the interior path,
+# An event's path (run_chunk, swap_vacancy): the general code, with frames; the interior path,
 # with fixed offsets (kmc.engine.event_is_interior); or, with an embedding, the seam path: the
 # interior path's code, whose neighbours follow from each site's seam class
 # (lattices.neighbours.seam_step), for hops whose reach is in bulk-rule layers but crosses a box
@@ -24,7 +24,7 @@ PATH_GENERAL, PATH_INTERIOR, PATH_SEAM = 0, 1, 2
 
 # ----------------------------------------------------------------------------- site updates
 @kernel
-def _set_species(f, new, nbr, nx, spl, site_word):
+def set_species(f, new, nbr, nx, spl, site_word):
     """The species change at the site with frame f, and its neighbours' counts of each species
     (kmc.sites): all either energy form keeps per site (the embedding's loss sums are summed where
     read: kmc.rates.loss_sum_eV).  A call with six arguments: given the groups instead, numba
@@ -37,8 +37,8 @@ def _set_species(f, new, nbr, nx, spl, site_word):
 
 
 @kernel_inlined
-def _set_species_interior(s, odd, new, site_word, nx, spl, seam):
-    """_set_species for a [001] site on a layer of parity odd, neighbours by seam_step (``seam``
+def set_species_interior(s, odd, new, site_word, nx, spl, seam):
+    """set_species for a [001] site on a layer of parity odd, neighbours by seam_step (``seam``
     None: fixed offsets, the interior path)."""
     delta = set_own_species(s, new, site_word)
     for e in range(8):
@@ -46,7 +46,7 @@ def _set_species_interior(s, odd, new, site_word, nx, spl, seam):
 
 
 @kernel_inlined
-def _vacancy_layer_move(from_layer, to_layer, t, tally):
+def vacancy_layer_move(from_layer, to_layer, t, tally):
     """Move one vacancy between layers (-1 = outside the box), integrating count x time per layer."""
     if from_layer == to_layer:
         return
@@ -62,7 +62,7 @@ def _vacancy_layer_move(from_layer, to_layer, t, tally):
 
 
 @kernel
-def _add_vacancy(s, st):
+def add_vacancy(s, st):
     ints = st.ints
     k = ints[I_NVAC]
     st.vac_site[k] = s
@@ -72,7 +72,7 @@ def _add_vacancy(s, st):
 
 
 @kernel
-def _remove_vacancy(s, st):
+def remove_vacancy(s, st):
     site_word, site_vac, vac_site, vac_rates, tree, stamp, ints, work = st
     cap = tree.shape[0] >> 1
     k = vacancy_index(site_word, site_vac, s)
@@ -84,14 +84,14 @@ def _remove_vacancy(s, st):
         for d in range(N_SLOTS):
             vac_rates[k, d] = vac_rates[last, d]
         stamp[k] = stamp[last]
-        _tree_set(tree, cap, k, tree[cap + last])
-    _tree_set(tree, cap, last, 0.0)
+        tree_set(tree, cap, k, tree[cap + last])
+    tree_set(tree, cap, last, 0.0)
     set_vacancy_index(site_word, site_vac, s, -1)
     ints[I_NVAC] = last
 
 
 @kernel_inlined
-def _swap_vacancy(f_src, f_dst, path, g, st, t, tally):
+def swap_vacancy(f_src, f_dst, path, g, st, t, tally):
     """The vacancy at src and the atom at dst (frames f_src, f_dst) trade places (a hop, or
     creep's long-range move), by the event's path (PATH_*): species, neighbour counts, vacancy
     index and layer integrals follow.  Returns the atom's species; the caller updates the L1
@@ -102,23 +102,23 @@ def _swap_vacancy(f_src, f_dst, path, g, st, t, tally):
     x = species_at(site_word, dst)
     k = vacancy_index(site_word, site_vac, src)
     if path == PATH_INTERIOR:
-        _set_species_interior(src, f_src[1] & 1, x, site_word, nx, spl, None)
-        _set_species_interior(dst, f_dst[1] & 1, VACANCY, site_word, nx, spl, None)
+        set_species_interior(src, f_src[1] & 1, x, site_word, nx, spl, None)
+        set_species_interior(dst, f_dst[1] & 1, VACANCY, site_word, nx, spl, None)
     elif path == PATH_SEAM:
-        _set_species_interior(src, f_src[1] & 1, x, site_word, nx, spl, g.seam)
-        _set_species_interior(dst, f_dst[1] & 1, VACANCY, site_word, nx, spl, g.seam)
+        set_species_interior(src, f_src[1] & 1, x, site_word, nx, spl, g.seam)
+        set_species_interior(dst, f_dst[1] & 1, VACANCY, site_word, nx, spl, g.seam)
     else:
-        _set_species(f_src, x, g.neighbours, nx, spl, site_word)
-        _set_species(f_dst, VACANCY, g.neighbours, nx, spl, site_word)
+        set_species(f_src, x, g.neighbours, nx, spl, site_word)
+        set_species(f_dst, VACANCY, g.neighbours, nx, spl, site_word)
     st.vac_site[k] = dst
     set_vacancy_index(site_word, site_vac, dst, k)
     set_vacancy_index(site_word, site_vac, src, -1)
-    _vacancy_layer_move(f_src[1], f_dst[1], t, tally)
+    vacancy_layer_move(f_src[1], f_dst[1], t, tally)
     return x
 
 
 @kernel
-def _tracer_move(src, dst, slot, tracers):
+def tracer_move(src, dst, slot, tracers):
     """The atom at src moved to dst; if it is a tracer, follow it and count the jump in ``slot``
     (slot < 0: a non-local move such as creep, which relocates it without a lattice jump)."""
     t = tracers.of_site[src]
@@ -131,7 +131,7 @@ def _tracer_move(src, dst, slot, tracers):
 
 
 @kernel
-def _tracer_lost(s, tracers):
+def tracer_lost(s, tracers):
     """The atom at s left the box (stripped, or replaced by a vacancy entering from the bulk)."""
     t = tracers.of_site[s]
     if t >= 0:
