@@ -52,10 +52,10 @@ def l1_change(s, old, new, contact, ints):
 
 # ----------------------------------------------------------------------------- contact and voids
 @kernel
-def _deepest_vacancy_layer(layer_vac):
+def _deepest_vacancy_layer(layer_vacancies):
     """The deepest layer holding a vacancy (-1: none).  Every layer below it is all metal."""
-    d = layer_vac.shape[0] - 1
-    while d >= 0 and layer_vac[d] == 0:
+    d = layer_vacancies.shape[0] - 1
+    while d >= 0 and layer_vacancies[d] == 0:
         d -= 1
     return d
 
@@ -71,7 +71,7 @@ def _marked(site_mark, s):
 
 
 @kernel
-def metal_connected(s, g, site_word, layer_vac, site_mark, search):
+def metal_connected(s, g, site_word, layer_vacancies, site_mark, search):
     """True when a path of first-neighbour metal sites joins the metal site s to the electrode:
     to a metal site in the bottom layer (bonded to the bulk below) or in any layer at or below
     the deepest layer that holds a vacancy (every layer below that is all metal, so the site's
@@ -84,7 +84,7 @@ def metal_connected(s, g, site_word, layer_vac, site_mark, search):
     marks more than K sites (a metal region of more than K sites cut off from the electrode, or
     a very winding path) finishes with sweeps over the whole box, exact but slow."""
     nbr, nx, ny, spl, n_layers, wrap_z = g.neighbours, g.nx, g.ny, g.sites_per_layer, g.n_layers, g.wrap_z
-    deepest = _deepest_vacancy_layer(layer_vac)
+    deepest = _deepest_vacancy_layer(layer_vacancies)
     if s // spl >= deepest:
         return True
     k_max = search.shape[0] >> 1
@@ -155,14 +155,14 @@ def _sweep_connected(g, site_word, deepest, site_mark):
 
 
 @kernel
-def connected_l1_metal(g, site_word, layer_vac, site_mark, search):
+def connected_l1_metal(g, site_word, layer_vacancies, site_mark, search):
     """(host, solute) atoms in L1 that metal joins to the electrode (metal_connected)."""
     spl = g.sites_per_layer
     host = 0
     solute = 0
     for s in range(spl):
         x = species_at(site_word, s)
-        if x != VACANCY and metal_connected(s, g, site_word, layer_vac, site_mark, search):
+        if x != VACANCY and metal_connected(s, g, site_word, layer_vacancies, site_mark, search):
             if x == HOST:
                 host += 1
             else:

@@ -35,10 +35,12 @@ from kmc.sites import COUNT_BITS, SPECIES_SHIFT, neighbour_count, species_at, va
 from kmc.species import HOST, VACANCY
 from kmc.state import (I_NL1_HOST, I_NL1_SOLUTE, I_NL1_VAC, I_NSTRIP, I_NVAC, I_STAMP, N_INTS,  # noqa: F401
                        ST_CAPACITY, ST_CHARGE, ST_CONTACT, ST_EVENTS, ST_NO_EVENTS, ST_NO_HOST, ST_TIME, STOP_REASONS,
-                       Contact, Drive, Limits, State, Tally, Tracers)
+                       WORK_CAPACITY, WORK_FRAME, WORK_SLOT, WORK_VACANCY, Contact, Drive, Limits, State, Tally,
+                       Tracers)
 from kmc.updates import PATH_GENERAL, PATH_INTERIOR, PATH_SEAM, add_vacancy
-from lattices.neighbours import (HOP_REACH_NEAR, HOP_REACH_SITES, frame, interior_offset, neighbour, neighbour_frame,
-                                 neighbour_layer, neighbour_sites, seam_reach_site, seam_step)
+from lattices.neighbours import (F_LAYER, F_SITE, F_X0, F_Y0, HOP_REACH_NEAR, HOP_REACH_SITES, REACH_NEAR_MASK, REACH_ODD,
+                                 REACH_OFFSET, frame, interior_offset, neighbour, neighbour_frame, neighbour_layer,
+                                 neighbour_sites, seam_reach_site, seam_step)
 
 
 # ----------------------------------------------------------------------------- the fast path
@@ -85,11 +87,11 @@ def event_is_interior(f, nx, ny, layer_kind, margin):
     EVENT_REACH_STEPS, 3 for EMBEDDING_REACH_STEPS): from an even layer k steps move x and y by
     between -(k // 2) = -(margin - 1) and (k + 1) // 2 = margin, from an odd layer by between
     -margin and margin - 1, so the bounds on the site's own x and y depend on its layer's parity."""
-    odd = f[1] & 1
-    ix = f[6] + odd   # x0 = ix - odd unless it wrapped, which the test below rejects
-    iy = f[4] + odd
+    odd = f[F_LAYER] & 1
+    ix = f[F_X0] + odd   # x0 = ix - odd unless it wrapped, which the test below rejects
+    iy = f[F_Y0] + odd
     low = margin - 1 + odd
-    return (layer_kind[f[1]] == LAYER_TABLE_INTERIOR and low <= ix <= nx - 1 - margin + odd
+    return (layer_kind[f[F_LAYER]] == LAYER_TABLE_INTERIOR and low <= ix <= nx - 1 - margin + odd
             and low <= iy <= ny - 1 - margin + odd)
 
 
@@ -112,7 +114,7 @@ def _refresh_interior(v, j, odd_v, g, st, m, deep):
     interior (see event_is_interior): the same rates, recomputed in the same way, with
     neighbours named by offsets.  ``deep`` (m.deep_hop_factor != 1) is passed as a constant: the
     deep box's tests in every row cost a bulk event 2 % where the box is off."""
-    site_word, site_vac, vac_site, vac_rates, tree, stamp, ints, work = st
+    site_word, site_vacancy, vacancy_site, vacancy_rates, tree, stamp, ints, work = st
     nx, spl, opposite = g.nx, g.sites_per_layer, g.opposite
     cap = tree.shape[0] >> 1
     ints[I_STAMP] += 1
@@ -128,11 +130,11 @@ def _refresh_interior(v, j, odd_v, g, st, m, deep):
             if species_at(site_word, n) == VACANCY:
                 if a >= 0:
                     unseen -= 1
-                k = vacancy_index(site_word, site_vac, n)
+                k = vacancy_index(site_word, site_vacancy, n)
                 if stamp[k] != tag:
                     stamp[k] = tag
                     tot = bulk_vacancy_rates_interior(n, odd if a < 0 else 1 - odd, site_word, nx, spl,
-                                                      m, vac_rates, k, deep)
+                                                      m, vacancy_rates, k, deep)
                     set_leaf(tree, cap, k, tot)
     for c in range(2):
         s = v if c == 0 else j
@@ -156,10 +158,10 @@ def _refresh_interior(v, j, odd_v, g, st, m, deep):
                 if mv == s or species_at(site_word, mv) != VACANCY:
                     continue
                 unseen -= 1
-                k = vacancy_index(site_word, site_vac, mv)
+                k = vacancy_index(site_word, site_vacancy, mv)
                 if stamp[k] == tag:
                     continue
-                set_slot(vac_rates, tree, cap, k, opposite[b], bulk_hop_rate_into_interior(mv, n, site_word, m, deep))
+                set_slot(vacancy_rates, tree, cap, k, opposite[b], bulk_hop_rate_into_interior(mv, n, site_word, m, deep))
 
 
 @kernel_inlined
@@ -169,7 +171,7 @@ def _reach_site(v, j, odd_v, reach, paths, i, nx, spl, seam):
     Seam.reach_path for the hop, taken once per event; indexed per row instead, the seam path
     ran 2 M more instructions in 2e4 events of the 1e5-site bulk box), which wraps."""
     if seam is None:
-        return v + reach[i, 0]
+        return v + reach[i, REACH_OFFSET]
     return seam_reach_site(v, j, odd_v, paths[i], nx, spl, seam)
 
 
@@ -182,7 +184,7 @@ def _refresh_interior_embedding(v, odd_v, d, g, m, st, seam):
     each far atom next to such a site (its loss sum changed) has its hops into vacancies not
     refreshed yet redone.  Neighbours by seam_step: ``seam`` None where the reach is clear of the
     box edges (event_is_interior), Geometry.seam where it crosses one (_refresh_seam_embedding)."""
-    site_word, site_vac, vac_site, vac_rates, tree, stamp, ints, work = st
+    site_word, site_vacancy, vacancy_site, vacancy_rates, tree, stamp, ints, work = st
     nx, spl, opposite = g.nx, g.sites_per_layer, g.opposite
     reach = g.hop_reach[odd_v, d]
     paths = g.seam.reach_path[odd_v, d]
@@ -194,10 +196,10 @@ def _refresh_interior_embedding(v, odd_v, d, g, m, st, seam):
     for i in range(HOP_REACH_NEAR):
         s = _reach_site(v, j, odd_v, reach, paths, i, nx, spl, seam)
         if species_at(site_word, s) == VACANCY:
-            k = vacancy_index(site_word, site_vac, s)
+            k = vacancy_index(site_word, site_vacancy, s)
             stamp[k] = tag
-            set_leaf(tree, cap, k, bulk_embedding_vacancy_rates_interior(s, reach[i, 1], site_word, nx, spl, m,
-                                                                        vac_rates, k, seam))
+            set_leaf(tree, cap, k, bulk_embedding_vacancy_rates_interior(s, reach[i, REACH_ODD], site_word, nx, spl, m,
+                                                                        vacancy_rates, k, seam))
             if s != j:
                 continue
         changed |= 1 << i
@@ -209,23 +211,23 @@ def _refresh_interior_embedding(v, odd_v, d, g, m, st, seam):
         for b in range(8):
             if unseen == 0:
                 break
-            u = seam_step(s, reach[i, 1], b, nx, spl, seam)
+            u = seam_step(s, reach[i, REACH_ODD], b, nx, spl, seam)
             if species_at(site_word, u) != VACANCY:
                 continue
             unseen -= 1
-            k = vacancy_index(site_word, site_vac, u)
+            k = vacancy_index(site_word, site_vacancy, u)
             if stamp[k] != tag:
                 stamp[k] = tag
-                set_leaf(tree, cap, k, bulk_embedding_vacancy_rates_interior(u, 1 - reach[i, 1], site_word, nx, spl,
-                                                                            m, vac_rates, k, seam))
+                set_leaf(tree, cap, k, bulk_embedding_vacancy_rates_interior(u, 1 - reach[i, REACH_ODD], site_word, nx, spl,
+                                                                            m, vacancy_rates, k, seam))
     for i in range(HOP_REACH_NEAR, HOP_REACH_SITES):
-        if reach[i, 3] & changed == 0:
+        if reach[i, REACH_NEAR_MASK] & changed == 0:
             continue
         s = _reach_site(v, j, odd_v, reach, paths, i, nx, spl, seam)
         unseen = neighbour_count(site_word, s, VACANCY)
         if unseen == 0 or species_at(site_word, s) == VACANCY:
             continue
-        odd = reach[i, 1]
+        odd = reach[i, REACH_ODD]
         for b in range(8):
             if unseen == 0:
                 break
@@ -233,9 +235,9 @@ def _refresh_interior_embedding(v, odd_v, d, g, m, st, seam):
             if species_at(site_word, u) != VACANCY:
                 continue
             unseen -= 1
-            k = vacancy_index(site_word, site_vac, u)
+            k = vacancy_index(site_word, site_vacancy, u)
             if stamp[k] != tag:
-                set_slot(vac_rates, tree, cap, k, opposite[b],
+                set_slot(vacancy_rates, tree, cap, k, opposite[b],
                           bulk_embedding_rate_into_interior(s, odd, b, site_word, nx, spl, m, seam))
 
 
@@ -255,13 +257,12 @@ def _refresh_seam_embedding(v, odd_v, d, g, m, st):
 # vacancy instead, it was passed every array of Geometry and RateModel as arguments (numba
 # flattens them: about 150 values a call), which cost the bond-form slab 17 % of its time.
 # Row 0 of State.work holds the number of entries; entry i (rows 1..) is a site's frame
-# (columns 0-7), a vacancy index k (8) and a slot b (9): b = -1 recomputes every slot of the
+# (columns WORK_FRAME..), a vacancy index k (WORK_VACANCY) and a slot b (WORK_SLOT): b = -1 recomputes every slot of the
 # vacancy k, whose frame it is; b >= 0 redoes the one slot of vacancy k that the atom with that
 # frame fills from its neighbour slot b.  Entries run in the order queued, and a refresh queues
 # a slot only for a vacancy it has not queued in full, so every rate and tree node ends with the
 # bits the updates done on the spot gave (a node is the sum of its children whatever the order
 # in which leaves change).  A full queue runs at once.
-WORK_CAPACITY = 256
 
 
 @kernel_inlined
@@ -270,9 +271,9 @@ def _queue_work(f, k, b, g, m, st, bond, embedding):
     work = st.work
     n = work[0, 0] + 1
     for i in range(8):
-        work[n, i] = f[i]
-    work[n, 8] = k
-    work[n, 9] = b
+        work[n, WORK_FRAME + i] = f[i]
+    work[n, WORK_VACANCY] = k
+    work[n, WORK_SLOT] = b
     work[0, 0] = n
     if n == work.shape[0] - 1:
         _run_work(g, m, st, bond, embedding)
@@ -281,27 +282,28 @@ def _queue_work(f, k, b, g, m, st, bond, embedding):
 @kernel
 def _run_work(g, m, st, bond, embedding):
     """Compute the queued rows and slots in order and empty the queue."""
-    site_word, vac_site, vac_rates, tree, work = st.site_word, st.vac_site, st.vac_rates, st.tree, st.work
+    site_word, vacancy_site, vacancy_rates, tree, work = st.site_word, st.vacancy_site, st.vacancy_rates, st.tree, st.work
     cap = tree.shape[0] >> 1
     for i in range(1, work[0, 0] + 1):
-        f = (work[i, 0], work[i, 1], work[i, 2], work[i, 3], work[i, 4], work[i, 5], work[i, 6], work[i, 7])
-        k = work[i, 8]
-        b = work[i, 9]
+        f = (work[i, WORK_FRAME], work[i, WORK_FRAME + 1], work[i, WORK_FRAME + 2], work[i, WORK_FRAME + 3],
+             work[i, WORK_FRAME + 4], work[i, WORK_FRAME + 5], work[i, WORK_FRAME + 6], work[i, WORK_FRAME + 7])
+        k = work[i, WORK_VACANCY]
+        b = work[i, WORK_SLOT]
         if b < 0:
             total = 0.0
             if bond is not None:
-                total = bond_vacancy_rates(f, site_word, g, m, vac_rates, k)
+                total = bond_vacancy_rates(f, site_word, g, m, vacancy_rates, k)
             if embedding is not None:
-                total = embedding_vacancy_rates(f, site_word, g, m, vac_rates, k)
+                total = embedding_vacancy_rates(f, site_word, g, m, vacancy_rates, k)
             set_leaf(tree, cap, k, total)
         else:
-            x = species_at(site_word, f[0])
+            x = species_at(site_word, f[F_SITE])
             r = 0.0
             if bond is not None:
-                r = bond_hop_rate_into(f, b, vac_site[k], x, site_word, g, m)
+                r = bond_hop_rate_into(f, b, vacancy_site[k], x, site_word, g, m)
             if embedding is not None:
-                r = embedding_hop_rate_into(f, b, vac_site[k], x, site_word, g, m)
-            set_slot(vac_rates, tree, cap, k, g.opposite[b], r)
+                r = embedding_hop_rate_into(f, b, vacancy_site[k], x, site_word, g, m)
+            set_slot(vacancy_rates, tree, cap, k, g.opposite[b], r)
     work[0, 0] = 0
 
 
@@ -309,9 +311,9 @@ def _run_work(g, m, st, bond, embedding):
 def _refresh_hops_out_of(fa, g, m, st, tag, bond, embedding):
     """For every vacancy next to the atom at the site with frame fa that this event has not
     refreshed in full, queue the one slot of its hop from fa."""
-    site_word, site_vac, stamp = st.site_word, st.site_vac, st.stamp
+    site_word, site_vacancy, stamp = st.site_word, st.site_vacancy, st.stamp
     nbr, nx, spl = g.neighbours, g.nx, g.sites_per_layer
-    unseen = neighbour_count(site_word, fa[0], VACANCY)
+    unseen = neighbour_count(site_word, fa[F_SITE], VACANCY)
     for b in range(8):
         if unseen == 0:
             break
@@ -319,7 +321,7 @@ def _refresh_hops_out_of(fa, g, m, st, tag, bond, embedding):
         if mv < 0 or species_at(site_word, mv) != VACANCY:
             continue
         unseen -= 1
-        k = vacancy_index(site_word, site_vac, mv)
+        k = vacancy_index(site_word, site_vacancy, mv)
         if stamp[k] != tag:
             _queue_work(fa, k, b, g, m, st, bond, embedding)
 
@@ -353,7 +355,7 @@ def _refresh_around(f0, f1, n_sites_changed, g, m, st, bond, embedding):
     so the two groups never overlap.  Interface vacancy-pair terms reach L1 second neighbours:
     a vacancy there is recomputed in full, an atom there has its hops into its vacancies redone.
     """
-    site_word, site_vac, vac_site, vac_rates, tree, stamp, ints, work = st
+    site_word, site_vacancy, vacancy_site, vacancy_rates, tree, stamp, ints, work = st
     nbr, nx, ny, spl, n_layers, wrap_z = g.neighbours, g.nx, g.ny, g.sites_per_layer, g.n_layers, g.wrap_z
     opposite = g.opposite
     layer_kind = m.layer_kind
@@ -362,7 +364,7 @@ def _refresh_around(f0, f1, n_sites_changed, g, m, st, bond, embedding):
     tag = ints[I_STAMP]
     for c in range(n_sites_changed):
         fs = f0 if c == 0 else f1
-        s = fs[0]
+        s = fs[F_SITE]
         unseen = neighbour_count(site_word, s, VACANCY)  # vacancies next to s not reached yet
         for a in range(-1, 8):
             if a >= 0 and unseen == 0:
@@ -371,22 +373,22 @@ def _refresh_around(f0, f1, n_sites_changed, g, m, st, bond, embedding):
             if n >= 0 and species_at(site_word, n) == VACANCY:
                 if a >= 0:
                     unseen -= 1
-                k = vacancy_index(site_word, site_vac, n)
+                k = vacancy_index(site_word, site_vacancy, n)
                 if stamp[k] != tag:
                     stamp[k] = tag
                     fn = fs if a < 0 else neighbour_frame(fs, a, n, g.table, nx, ny, spl, n_layers, wrap_z)
-                    if layer_kind[fn[1]] != LAYER_INTERFACE:
+                    if layer_kind[fn[F_LAYER]] != LAYER_INTERFACE:
                         # the table on the spot: it is short, and inlined
-                        set_leaf(tree, cap, k, bulk_vacancy_rates(fn, site_word, nbr, nx, spl, m, vac_rates, k))
+                        set_leaf(tree, cap, k, bulk_vacancy_rates(fn, site_word, nbr, nx, spl, m, vacancy_rates, k))
                     else:
                         _queue_work(fn, k, -1, g, m, st, bond, embedding)
         if m.l1_pair_eV != 0.0 and s < spl:
             _refresh_l1_pair_neighbours(s, g, m, st, tag, bond, embedding)
     for c in range(n_sites_changed):
         fs = f0 if c == 0 else f1
-        s = fs[0]
+        s = fs[F_SITE]
         s_vacant = 1 if species_at(site_word, s) == VACANCY else 0
-        other = f1[0] if c == 0 else f0[0]  # the other changed site (or s itself)
+        other = f1[F_SITE] if c == 0 else f0[F_SITE]  # the other changed site (or s itself)
         for a in range(8):
             n = neighbour(fs, a, nbr, nx, spl)
             if n < 0 or n == other:
@@ -405,14 +407,14 @@ def _refresh_around(f0, f1, n_sites_changed, g, m, st, bond, embedding):
                 if mv < 0 or mv == s or species_at(site_word, mv) != VACANCY:
                     continue
                 unseen -= 1
-                k = vacancy_index(site_word, site_vac, mv)
+                k = vacancy_index(site_word, site_vacancy, mv)
                 if stamp[k] == tag:
                     continue
                 # the table on the spot (kmc.rates.bulk_hop_rate_into), else the general rule
                 # through the queue (kmc.rates.bond_hop_rate_into, in _run_work)
                 lm = neighbour_layer(fn, b, mv, nbr, spl)
                 if layer_kind[lm] != LAYER_INTERFACE:
-                    set_slot(vac_rates, tree, cap, k, opposite[b], bulk_hop_rate_into(fn, mv, lm, site_word, m))
+                    set_slot(vacancy_rates, tree, cap, k, opposite[b], bulk_hop_rate_into(fn, mv, lm, site_word, m))
                 else:
                     _queue_work(fn, k, b, g, m, st, bond, embedding)
     if st.work[0, 0] > 0:
@@ -422,7 +424,7 @@ def _refresh_around(f0, f1, n_sites_changed, g, m, st, bond, embedding):
 @kernel_inlined
 def _refresh_vacancy(fu, g, m, st, tag, bond, embedding):
     """Queue every slot of the vacancy with frame fu unless this event already did."""
-    k = vacancy_index(st.site_word, st.site_vac, fu[0])
+    k = vacancy_index(st.site_word, st.site_vacancy, fu[F_SITE])
     if st.stamp[k] != tag:
         st.stamp[k] = tag
         _queue_work(fu, k, -1, g, m, st, bond, embedding)
@@ -452,13 +454,13 @@ def _refresh_around_embedding(f0, f1, n_sites_changed, g, m, st, bond, embedding
     A vacant neighbour of s keeps its embedding terms (zero), so nothing beyond it changes on its
     account; atoms one step from s have vacancies at zero or two steps only, all done in 1.
     """
-    site_word, site_vac, vac_site, vac_rates, tree, stamp, ints, work = st
+    site_word, site_vacancy, vacancy_site, vacancy_rates, tree, stamp, ints, work = st
     nbr, nx, ny, spl, n_layers, wrap_z = g.neighbours, g.nx, g.ny, g.sites_per_layer, g.n_layers, g.wrap_z
     ints[I_STAMP] += 1
     tag = ints[I_STAMP]
     for c in range(n_sites_changed):
         fs = f0 if c == 0 else f1
-        s = fs[0]
+        s = fs[F_SITE]
         s_vacant = 1 if species_at(site_word, s) == VACANCY else 0
         if s_vacant:
             _refresh_vacancy(fs, g, m, st, tag, bond, embedding)
@@ -469,7 +471,7 @@ def _refresh_around_embedding(f0, f1, n_sites_changed, g, m, st, bond, embedding
             if species_at(site_word, n) == VACANCY:
                 # its word changed; its embedding terms (0) did not, so its neighbours' rates
                 # did not change on its account
-                if stamp[vacancy_index(site_word, site_vac, n)] != tag:
+                if stamp[vacancy_index(site_word, site_vacancy, n)] != tag:
                     _refresh_vacancy(neighbour_frame(fs, a, n, g.table, nx, ny, spl, n_layers, wrap_z), g, m, st,
                                      tag, bond, embedding)
                 continue
@@ -484,14 +486,14 @@ def _refresh_around_embedding(f0, f1, n_sites_changed, g, m, st, bond, embedding
                 if u < 0 or species_at(site_word, u) != VACANCY:
                     continue
                 unseen -= 1
-                if stamp[vacancy_index(site_word, site_vac, u)] != tag:
+                if stamp[vacancy_index(site_word, site_vacancy, u)] != tag:
                     _refresh_vacancy(neighbour_frame(fn, b, u, g.table, nx, ny, spl, n_layers, wrap_z), g, m, st,
                                      tag, bond, embedding)
         if m.l1_pair_eV != 0.0 and s < spl:
             _refresh_l1_pair_neighbours(s, g, m, st, tag, bond, embedding)
     for c in range(n_sites_changed):
         fs = f0 if c == 0 else f1
-        s = fs[0]
+        s = fs[F_SITE]
         ns = neighbour_sites(fs, nbr, nx, spl)
         metal = 0    # bit a: s's neighbour in slot a holds an atom
         vacant = 0   # bit a: it is a vacancy (refreshed in full above)
@@ -535,9 +537,9 @@ def init_state(occ, g, m, st, contact, has_interface, bond, embedding):
     """Build the site words, the vacancy list, the L1 contact lists and all rates from an
     occupancy array (through the work queue, which also sets the tree's leaves: the whole tree is
     then built by rebuild_tree)."""
-    site_word, site_vac, vac_site, vac_rates, tree, stamp, ints, work = st
+    site_word, site_vacancy, vacancy_site, vacancy_rates, tree, stamp, ints, work = st
     nbr, nx, ny, spl, n_layers, wrap_z = g.neighbours, g.nx, g.ny, g.sites_per_layer, g.n_layers, g.wrap_z
-    site_vac[:] = -1
+    site_vacancy[:] = -1
     for s in range(occ.shape[0]):
         site_word[s] = np.uint32(occ[s]) << SPECIES_SHIFT
     for s in range(occ.shape[0]):
@@ -562,7 +564,7 @@ def init_state(occ, g, m, st, contact, has_interface, bond, embedding):
             else:
                 ints[I_NL1_SOLUTE] += 1
     for k in range(ints[I_NVAC]):
-        _queue_work(frame(vac_site[k], g.table, nx, ny, spl, n_layers, wrap_z), k, -1, g, m, st, bond, embedding)
+        _queue_work(frame(vacancy_site[k], g.table, nx, ny, spl, n_layers, wrap_z), k, -1, g, m, st, bond, embedding)
     _run_work(g, m, st, bond, embedding)
 
 
@@ -572,15 +574,15 @@ def _refresh(path, d, f0, f1, n_changed, g, m, st, bond, embedding):
     by the event's path (a hop on a fast path: from slot d into the vacancy at f0)."""
     if path == PATH_INTERIOR:
         if embedding is not None:
-            _refresh_interior_embedding(f0[0], f0[1] & 1, d, g, m, st, None)
+            _refresh_interior_embedding(f0[F_SITE], f0[F_LAYER] & 1, d, g, m, st, None)
         if bond is not None:
             if m.deep_hop_factor == 1.0:
-                _refresh_interior(f0[0], f1[0], f0[1] & 1, g, st, m, False)
+                _refresh_interior(f0[F_SITE], f1[F_SITE], f0[F_LAYER] & 1, g, st, m, False)
             else:
-                _refresh_interior(f0[0], f1[0], f0[1] & 1, g, st, m, True)
+                _refresh_interior(f0[F_SITE], f1[F_SITE], f0[F_LAYER] & 1, g, st, m, True)
     elif path == PATH_SEAM:
         if embedding is not None:
-            _refresh_seam_embedding(f0[0], f0[1] & 1, d, g, m, st)
+            _refresh_seam_embedding(f0[F_SITE], f0[F_LAYER] & 1, d, g, m, st)
     elif n_changed:
         if embedding is not None:
             _refresh_around_embedding(f0, f1, n_changed, g, m, st, bond, embedding)
@@ -600,7 +602,7 @@ def _hop_path(f0, g, m, interior_margin, bond, embedding):
     if (embedding is None or g.hop_reach.shape[2] > 0) and event_is_interior(f0, g.nx, g.ny, m.layer_kind,
                                                                            interior_margin):
         return PATH_INTERIOR
-    if embedding is not None and g.seam.site_class.shape[0] > 0 and m.layer_kind[f0[1]] >= LAYER_TABLE_INTERIOR:
+    if embedding is not None and g.seam.site_class.shape[0] > 0 and m.layer_kind[f0[F_LAYER]] >= LAYER_TABLE_INTERIOR:
         return PATH_SEAM
     return PATH_GENERAL
 
@@ -619,18 +621,18 @@ def _stop_code(done, st, clock, drive, limits):
         return ST_CONTACT
     if ints[I_NVAC] >= st.tree.shape[0] >> 1:
         return ST_CAPACITY
-    if drive.strip_per_s > 0.0 and ints[I_NL1_HOST] == 0:   # the current needs an L1 host atom
+    if drive.strip_total_per_s > 0.0 and ints[I_NL1_HOST] == 0:   # the current needs an L1 host atom
         return ST_NO_HOST
     return -1
 
 
 @kernel_inlined
-def _pick_slot(vac_rates, k, u):
+def _pick_slot(vacancy_rates, k, u):
     """The slot of vacancy k's row that u (an offset into the row's sum) falls in; rounding can
     leave u past the last nonzero slot, which then takes it."""
     d = 0
-    while d < N_SLOTS - 1 and (u >= vac_rates[k, d] or vac_rates[k, d] <= 0.0):
-        u -= vac_rates[k, d]
+    while d < N_SLOTS - 1 and (u >= vacancy_rates[k, d] or vacancy_rates[k, d] <= 0.0):
+        u -= vacancy_rates[k, d]
         d += 1
     return d
 
@@ -644,12 +646,12 @@ def run_chunk(g, m, st, contact, tally, tracers, drive, limits, prefetch_sites, 
     ``prefetch_sites``: the box's site arrays exceed the second-level cache, so each event also asks
     for the next event's vacancy and neighbourhood early (see kmc.selection); speed only.
 
-    tally.clock[0] is kMC time in s; tally.layer_vac counts vacancies per layer and
-    tally.layer_vac_time integrates that count over kMC time (up to layer_last_t), for
+    tally.clock[0] is kMC time in s; tally.layer_vacancies counts vacancies per layer and
+    tally.layer_vacancy_time integrates that count over kMC time (up to layer_last_time), for
     time-averaged depth profiles.  Tracers (tagged atoms, for diffusion) are followed when
-    tracers.of_site is not empty.
+    tracers.tracer_of_site is not empty.
     """
-    vac_site, vac_rates, tree = st.vac_site, st.vac_rates, st.tree
+    vacancy_site, vacancy_rates, tree = st.vacancy_site, st.vacancy_rates, st.tree
     counts, clock, rng = tally.counts, tally.clock, tally.rng
     class_per_s = drive.class_per_s
     n_classes = len(EVENT_TABLE)
@@ -689,14 +691,14 @@ def run_chunk(g, m, st, contact, tally, tracers, drive, limits, prefetch_sites, 
             if prefetch_sites:
                 if u_walk * total < r_hop:
                     k_next = leaf_guess(tree, cap, u_walk * total)
-                    prefetch(vac_site, k_next)
-                    prefetch(vac_rates[k_next], 0)
-                    prefetch(vac_rates[k_next], N_SLOTS - 1)
+                    prefetch(vacancy_site, k_next)
+                    prefetch(vacancy_rates[k_next], 0)
+                    prefetch(vacancy_rates[k_next], N_SLOTS - 1)
                 u_walk = u_after
             if u_walk * total < r_hop:
                 prefetch_tree_path(tree, cap, u_walk * total)
-            d = _pick_slot(vac_rates, k, u)
-            f0 = frame(vac_site[k], g.table, g.nx, g.ny, g.sites_per_layer, g.n_layers, g.wrap_z)
+            d = _pick_slot(vacancy_rates, k, u)
+            f0 = frame(vacancy_site[k], g.table, g.nx, g.ny, g.sites_per_layer, g.n_layers, g.wrap_z)
             f1 = f0
             n_changed = 1
             if d == EXIT_SLOT:
@@ -728,7 +730,7 @@ def run_chunk(g, m, st, contact, tally, tracers, drive, limits, prefetch_sites, 
             stale |= l1_changed
         counts[count] += 1
         if k_next >= 0:   # its site has had the swap's time to arrive; its neighbourhood has the refresh's
-            prefetch_neighbourhood(st.site_word, vac_site[k_next], g.nx, g.sites_per_layer)
+            prefetch_neighbourhood(st.site_word, vacancy_site[k_next], g.nx, g.sites_per_layer)
         _refresh(path, d, f0, f1, n_changed, g, m, st, bond, embedding)
 
 

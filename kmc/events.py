@@ -31,7 +31,7 @@ from kmc.state import (ATOMS_IN, EXCHANGE_PER_SITE, I_NL1_HOST, I_NL1_SOLUTE, I_
                        ST_NO_HOST, X_TOP)
 from kmc.updates import (PATH_GENERAL, add_vacancy, remove_vacancy, set_species,
                          swap_vacancy, tracer_lost, tracer_move, vacancy_layer_move)
-from lattices.neighbours import frame, neighbour, neighbour_frame
+from lattices.neighbours import F_ABOVE, F_BELOW, F_LAYER, F_SITE, frame, neighbour, neighbour_frame
 
 # Event classes, counted in Tally.counts (a new class goes at the end: run files name the counts).
 EVENT_CLASSES = ("hop_host", "hop_solute", "strip", "exit_bulk", "enter_bulk", "creep_refill", "null",
@@ -47,14 +47,14 @@ def apply_hop(f0, d, path, g, st, contact, tally, tracers, has_interface):
     on the fast paths only the frame's site and layer are built); returns (count slot, the atom's
     new site's frame, whether the L1 counts changed)."""
     nx, spl = g.nx, g.sites_per_layer
-    v = f0[0]
+    v = f0[F_SITE]
     j = neighbour(f0, d, g.neighbours, nx, spl)
     if path != PATH_GENERAL:
-        f1 = (j, f0[2] if d < 4 else f0[3], 0, 0, 0, 0, 0, 0)
+        f1 = (j, f0[F_ABOVE] if d < 4 else f0[F_BELOW], 0, 0, 0, 0, 0, 0)
     else:
         f1 = neighbour_frame(f0, d, j, g.table, nx, g.ny, spl, g.n_layers, g.wrap_z)
     x = swap_vacancy(f0, f1, path, g, st, tally.clock[0], tally)
-    if tracers.of_site.shape[0] > 0:   # the atom jumped from j to v, along the reverse of slot d
+    if tracers.tracer_of_site.shape[0] > 0:   # the atom jumped from j to v, along the reverse of slot d
         tracer_move(j, v, g.opposite[d], tracers)
     l1_changed = False
     if has_interface:
@@ -71,12 +71,12 @@ def apply_hop(f0, d, path, g, st, contact, tally, tracers, has_interface):
 def apply_exit(f0, g, st, tally, drive):
     """The vacancy with frame f0 leaves towards the sinks; an atom from the electrode's top cell
     takes its place (kmc.rates.exit_replacement_species; kmc.electrode books it there)."""
-    new = exit_replacement_species(next_uniform(tally.rng), drive.electrode[X_TOP])
+    new = exit_replacement_species(next_uniform(tally.rng), drive.electrode_drive[X_TOP])
     drive.electrode_flux[ATOMS_IN] += 1
     if new == SOLUTE:
         drive.electrode_flux[SOLUTE_IN] += 1
-    remove_vacancy(f0[0], st)
-    vacancy_layer_move(f0[1], -1, tally.clock[0], tally)
+    remove_vacancy(f0[F_SITE], st)
+    vacancy_layer_move(f0[F_LAYER], -1, tally.clock[0], tally)
     set_species(f0, new, g.neighbours, g.nx, g.sites_per_layer, st.site_word)
     return EV_EXIT
 
@@ -85,11 +85,11 @@ def apply_exit(f0, g, st, tally, drive):
 @kernel_inlined
 def strip_rate(g, st, drive):
     """Galvanostatic: the current fixes the total (kmc.model.build_event_rates)."""
-    return drive.strip_per_s
+    return drive.strip_total_per_s
 
 
 @kernel
-def _draw_connected_host(g, site_word, layer_vac, contact, ints, rng):
+def _draw_connected_host(g, site_word, layer_vacancies, contact, ints, rng):
     """An L1 host atom drawn uniformly among those joined to the electrode (metal_connected), or
     -1 if there is none: the current is shared among the atoms it can reach.  Drawing from all
     L1 host atoms and redrawing until one is joined gives that distribution; after 64 misses the
@@ -98,18 +98,18 @@ def _draw_connected_host(g, site_word, layer_vac, contact, ints, rng):
     n_host = ints[I_NL1_HOST]
     for _ in range(64):
         s = contact.l1_host[int(next_uniform(rng) * n_host)]
-        if metal_connected(s, g, site_word, layer_vac, contact.site_mark, contact.search):
+        if metal_connected(s, g, site_word, layer_vacancies, contact.site_mark, contact.search):
             return s
     n_joined = 0
     for i in range(n_host):
-        if metal_connected(contact.l1_host[i], g, site_word, layer_vac, contact.site_mark, contact.search):
+        if metal_connected(contact.l1_host[i], g, site_word, layer_vacancies, contact.site_mark, contact.search):
             n_joined += 1
     if n_joined == 0:
         return -1
     pick = int(next_uniform(rng) * n_joined)
     for i in range(n_host):
         s = contact.l1_host[i]
-        if metal_connected(s, g, site_word, layer_vac, contact.site_mark, contact.search):
+        if metal_connected(s, g, site_word, layer_vacancies, contact.site_mark, contact.search):
             if pick == 0:
                 return s
             pick -= 1
@@ -121,11 +121,11 @@ def apply_strip(g, st, contact, tally, tracers, drive):
     """A host atom joined to the electrode leaves L1 (oxidised and carried off through the
     electrolyte): a vacancy in its place.  With none joined the cell cannot pass the current: the
     event is refused (ST_NO_HOST)."""
-    s = _draw_connected_host(g, st.site_word, tally.layer_vac, contact, st.ints, tally.rng)
+    s = _draw_connected_host(g, st.site_word, tally.layer_vacancies, contact, st.ints, tally.rng)
     f0 = frame(max(s, 0), g.table, g.nx, g.ny, g.sites_per_layer, g.n_layers, g.wrap_z)
     if s < 0:
         return ST_NO_HOST, EV_NULL, 0, f0, f0, False
-    if tracers.of_site.shape[0] > 0:
+    if tracers.tracer_of_site.shape[0] > 0:
         tracer_lost(s, tracers)
     set_species(f0, VACANCY, g.neighbours, g.nx, g.sites_per_layer, st.site_word)
     l1_change(s, HOST, VACANCY, contact, st.ints)
@@ -170,7 +170,7 @@ def apply_creep(g, st, contact, tally, tracers, drive):
         return GO_ON, EV_NULL, 0, f0, f0, False
     f1 = frame(b, g.table, g.nx, g.ny, spl, g.n_layers, g.wrap_z)
     x = swap_vacancy(f0, f1, PATH_GENERAL, g, st, tally.clock[0], tally)
-    if tracers.of_site.shape[0] > 0:
+    if tracers.tracer_of_site.shape[0] > 0:
         tracer_move(b, s, -1, tracers)
     l1_change(s, VACANCY, x, contact, ints)
     return GO_ON, EV_CREEP, 2, f0, f1, True
@@ -180,7 +180,7 @@ def apply_creep(g, st, contact, tally, tracers, drive):
 @kernel_inlined
 def enter_rate(g, st, drive):
     """The reservoir's entry rate over the bottom layer (kmc.model.build_event_rates)."""
-    return drive.enter_per_s
+    return drive.create_total_per_s
 
 
 @kernel_inlined
@@ -196,7 +196,7 @@ def apply_enter(g, st, contact, tally, tracers, drive):
     drive.electrode_flux[ATOMS_IN] -= 1
     if x == SOLUTE:
         drive.electrode_flux[SOLUTE_IN] -= 1
-    if tracers.of_site.shape[0] > 0:
+    if tracers.tracer_of_site.shape[0] > 0:
         tracer_lost(b, tracers)
     set_species(f0, VACANCY, g.neighbours, g.nx, spl, st.site_word)
     add_vacancy(b, st)
@@ -208,7 +208,7 @@ def apply_enter(g, st, contact, tally, tracers, drive):
 @kernel_inlined
 def exchange_rate(g, st, drive):
     """Solute exchange with the electrode's top cell (kmc.rates.exchange_total_per_s)."""
-    return exchange_total_per_s(drive.electrode[EXCHANGE_PER_SITE], g.sites_per_layer)
+    return exchange_total_per_s(drive.electrode_drive[EXCHANGE_PER_SITE], g.sites_per_layer)
 
 
 @kernel_inlined
@@ -219,11 +219,11 @@ def apply_exchange(g, st, contact, tally, tracers, drive):
     b = (n_layers - 1) * spl + int(next_uniform(tally.rng) * spl)
     f0 = frame(b, g.table, g.nx, g.ny, spl, n_layers, g.wrap_z)
     x = species_at(st.site_word, b)
-    new = exchange_new_species(x, next_uniform(tally.rng), drive.electrode[X_TOP])
+    new = exchange_new_species(x, next_uniform(tally.rng), drive.electrode_drive[X_TOP])
     if new == x:
         return GO_ON, EV_NULL, 0, f0, f0, False
     drive.electrode_flux[SOLUTE_IN] += 1 if new == SOLUTE else -1
-    if tracers.of_site.shape[0] > 0:
+    if tracers.tracer_of_site.shape[0] > 0:
         tracer_lost(b, tracers)
     set_species(f0, new, g.neighbours, g.nx, spl, st.site_word)
     return GO_ON, EV_EXCHANGE, 1, f0, f0, False

@@ -172,7 +172,7 @@ def tree_find(tree, cap, u):
 
 
 @kernel
-def rebuild_tree(vac_rates, n_vac, tree):
+def rebuild_tree(vacancy_rates, n_vac, tree):
     """Fill the tree (2 * cap entries) from the rate rows of vacancies 0..n_vac-1: each leaf the
     row summed slot by slot in order, as the engine sums it, zeros beyond, then every node the
     sum of its two children: the tree the engine would hold, bit for bit."""
@@ -181,7 +181,7 @@ def rebuild_tree(vac_rates, n_vac, tree):
     for k in range(n_vac):
         total = 0.0
         for d in range(N_SLOTS):
-            total += vac_rates[k, d]
+            total += vacancy_rates[k, d]
         tree[cap + k] = total
     for i in range(cap - 1, 0, -1):
         tree[i] = tree[2 * i] + tree[2 * i + 1]
@@ -194,11 +194,11 @@ def set_leaf(tree, cap, k, total):
 
 
 @kernel_inlined
-def set_slot(vac_rates, tree, cap, k, d, r):
+def set_slot(vacancy_rates, tree, cap, k, d, r):
     """Set slot d of vacancy k to rate r, and its leaf to the row's sum if that changed it."""
-    if r != vac_rates[k, d]:
-        vac_rates[k, d] = r
+    if r != vacancy_rates[k, d]:
+        vacancy_rates[k, d] = r
         total = 0.0
         for e in range(N_SLOTS):
-            total += vac_rates[k, e]
+            total += vacancy_rates[k, e]
         tree_set(tree, cap, k, total)

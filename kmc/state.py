@@ -30,20 +30,21 @@ N_INTS = 6
 #            time integrals (count x s) up to each layer's last change
 #   Tracers  tracer index per site (-1; empty array: no tracking), each tracer's site (-1 once it
 #            left), jumps per neighbour slot
-State = namedtuple("State", ["site_word", "site_vac", "vac_site", "vac_rates", "tree", "stamp", "ints", "work"])
+State = namedtuple("State", ["site_word", "site_vacancy", "vacancy_site", "vacancy_rates", "tree", "stamp", "ints",
+                             "work"])
 Contact = namedtuple("Contact", ["l1_host", "l1_host_pos", "l1_vac", "l1_vac_pos", "l1_mark", "l1_queue",
                                  "site_mark", "search"])
-Tally = namedtuple("Tally", ["counts", "clock", "rng", "layer_vac", "layer_vac_time", "layer_last_t"])
-Tracers = namedtuple("Tracers", ["of_site", "site", "jumps"])
+Tally = namedtuple("Tally", ["counts", "clock", "rng", "layer_vacancies", "layer_vacancy_time", "layer_last_time"])
+Tracers = namedtuple("Tracers", ["tracer_of_site", "tracer_site", "tracer_jumps"])
 # The macroscopic event rates (1/s, acceleration included; kmc.model.EventRates: the creep law is
 # kmc.rates.creep_bound_per_s) and the coupling to the electrode below the box (kmc.electrode):
-# ``electrode`` is its float64 drive array (slots X_TOP, EXCHANGE_PER_SITE, ... below),
+# ``electrode_drive`` is its float64 drive array (slots X_TOP, EXCHANGE_PER_SITE, ... below),
 # ``electrode_flux`` the int64 counts of atoms and solute atoms the box took from the top cell
 # (negative: gave it, slots ATOMS_IN, SOLUTE_IN), which the driver books on the continuum between
 # calls; ``class_per_s`` is scratch: the total rate of each macroscopic event class
 # (kmc.events.EVENT_TABLE), recomputed by run_chunk whenever an event changed what they read.
-Drive = namedtuple("Drive", ["strip_per_s", "creep_per_void_site_full_contact_per_s", "creep_stress_exponent",
-                             "enter_per_s", "electrode", "electrode_flux", "has_interface", "class_per_s"])
+Drive = namedtuple("Drive", ["strip_total_per_s", "creep_per_void_site_full_contact_per_s", "creep_stress_exponent",
+                             "create_total_per_s", "electrode_drive", "electrode_flux", "has_interface", "class_per_s"])
 # Limits of one run_chunk call: events, kMC time (s), total stripped atoms, contact (stop when
 # L1 metal atoms <= this; -1 disables).
 Limits = namedtuple("Limits", ["max_events", "t_stop", "strip_stop", "contact_stop"])
@@ -59,3 +60,17 @@ N_DRIVE = 6
 # Slots of the int64 flux array the kernels add to (Drive.electrode_flux): atoms and solute atoms
 # taken into the box from the top cell since the last step (negative: given to it).
 ATOMS_IN, SOLUTE_IN = range(2)
+
+# Columns of the refresh's work queue (State.work, int64 (WORK_CAPACITY + 1, WORK_COLUMNS); row 0,
+# column 0 holds the number of entries): a site's frame (WORK_FRAME .. WORK_FRAME + 7), a vacancy
+# index and a slot (kmc.engine.queue_work).
+WORK_FRAME, WORK_VACANCY, WORK_SLOT, WORK_COLUMNS = 0, 8, 9, 10
+WORK_CAPACITY = 256
+
+# The run state a checkpoint holds is every member of these groups but the scratch, which holds
+# nothing between events (or, for class_per_s, between kernel calls), and the arrays rebuilt from
+# the others on restore (the sum tree, from the rate rows; the per-site vacancy index, from
+# vacancy_site).  kmc.simulation.Simulation keeps each member as an attribute of the same name.
+KERNEL_GROUPS = (State, Contact, Tally, Tracers)
+SCRATCH_MEMBERS = ("work", "l1_mark", "l1_queue", "site_mark", "search", "class_per_s")
+DERIVED_MEMBERS = ("tree", "site_vacancy")

@@ -580,7 +580,7 @@ def test_a_full_work_queue_runs_early_without_changing_the_run(form, monkeypatch
     runs = [Simulation(load_config(PARAMS / file, over))]
     monkeypatch.setattr(engine, "WORK_CAPACITY", 2)
     runs.append(Simulation(load_config(PARAMS / file, over)))
-    assert runs[1]._work.shape[0] == 3 and runs[0]._work.shape[0] > 3
+    assert runs[1].work.shape[0] == 3 and runs[0].work.shape[0] > 3
     for sim in runs:
         sim.step(20000)
     assert runs[0].time_s == runs[1].time_s and np.array_equal(runs[0].counts, runs[1].counts)
@@ -691,7 +691,7 @@ def test_a_new_event_class_needs_a_rule_a_registration_and_no_engine_change():  
     sim = Simulation(form_config("bond", CASES["limg_bulk"]))
     sim.run_chunk = engine.run_chunk_with(events.EVENT_TABLE + ((_transmute_rate, _apply_transmute),))
     sim.counts = np.zeros(len(events.EVENT_CLASSES) + 1, np.int64)
-    sim._class_per_s = np.zeros(len(events.EVENT_TABLE) + 1)
+    sim.class_per_s = np.zeros(len(events.EVENT_TABLE) + 1)
     solute0 = int(np.count_nonzero(sim.occupancy == SOLUTE))
     for _ in range(10):
         assert sim.step(300) == "events"
