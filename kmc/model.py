@@ -306,19 +306,19 @@ def solute_diffusivity_per_vacancy_A2_s(settings: Settings, model: EnergyModel, 
     return binding * gamma_s * lattice.lattice_constant_A ** 2
 
 
-def creep_closure_per_void_site_per_s(settings: Settings, lattice: Lattice, stress_MPa: float,
-                                      void_sites: int = 1) -> float:
-    """Refill rate (1/s, no acceleration) of each site of an interface void of ``void_sites`` L1
-    sites under the local stress ``stress_MPa`` (docs/validation.md, "Creep closure per void").
+def creep_closure_per_void_site_per_s(settings: Settings, lattice: Lattice, stress_MPa: float) -> float:
+    """Refill rate (1/s, no acceleration) of the site of a one-site interface void under the local
+    stress ``stress_MPa`` (docs/validation.md, "Creep closure per void"): the k of the creep law
+    whose dependence on the void's size and on the contact is kmc.rates.creep_bound_per_s.
 
     A flat void between the metal and the rigid electrolyte, its footprint a disc of the void's
     area A = N a_s (a_s the area of an L1 site) and diameter w = 2 sqrt(A / pi), closes as its
     roof sinks at the mean velocity v = kappa eps_dot(sigma) w (power-law creep has no length of
     its own; kappa = creep.closure_coefficient).  The void loses v A / Omega sites per second
     (Omega = a_s d the atomic volume, d the layer spacing), so each of its N sites is refilled
-    at kappa eps_dot w / d."""
+    at kappa eps_dot w / d: this rate (N = 1) times sqrt(N)."""
     site_area_A2 = lattice.interface_area_A2 / lattice.sites_per_layer
-    width_A = 2.0 * math.sqrt(void_sites * site_area_A2 / math.pi)
+    width_A = 2.0 * math.sqrt(site_area_A2 / math.pi)
     return (settings.creep.closure_coefficient * creep_strain_rate_per_s(settings, stress_MPa)
             * width_A / lattice.layer_spacing_A)
 
