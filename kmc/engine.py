@@ -721,7 +721,7 @@ def run_chunk(g, m, st, contact, tally, tracers, drive, limits, prefetch_sites, 
             i = 0
             for event_class in literal_unroll(EVENT_TABLE):
                 if i == pick:
-                    outcome = event_class[1](g, st, contact, tally, tracers, drive)
+                    outcome = event_class[1](g, m, st, contact, tally, tracers, drive, bond, embedding)
                 i += 1
             stop, count, n_changed, f0, f1, l1_changed = outcome
             if stop >= 0:   # the class cannot take place (e.g. no host atom carries current): undo the draw
@@ -729,6 +729,8 @@ def run_chunk(g, m, st, contact, tally, tracers, drive, limits, prefetch_sites, 
                 return stop, done - 1
             stale |= l1_changed
         counts[count] += 1
+        for event_class in literal_unroll(EVENT_TABLE):
+            event_class[2](f0, f1, n_changed, g, contact, drive)
         if k_next >= 0:   # its site has had the swap's time to arrive; its neighbourhood has the refresh's
             prefetch_neighbourhood(st.site_word, vacancy_site[k_next], g.nx, g.sites_per_layer)
         _refresh(path, d, f0, f1, n_changed, g, m, st, bond, embedding)

@@ -250,6 +250,7 @@ class EventRates:
     deep_first_layer: int = 0         # the deep box (deep_box): its first layer,
     deep_hop_factor: float = 1.0      # the speed-up of a lone vacancy's hops in it (1: off),
     boundary_sink_distance_A: float = math.inf  # and the rest of the way to the sinks, L'
+    strip_activation_per_eV: float = 0.0  # alpha/kT of energy-weighted stripping (0: uniform)
 
 
 def creep_strain_rate_per_s(settings: Settings, stress_MPa: float) -> float:
@@ -416,5 +417,7 @@ def build_event_rates(settings: Settings, lattice: Lattice, model: EnergyModel) 
                                                            if slab else 0.0),
                       sink_distance_A=sink_A,
                       electrode_depth_A=el.thickness_um * 1e4 - lattice.n_layers * lattice.layer_spacing_A,
+                      strip_activation_per_eV=(settings.kinetics.strip_transfer_coefficient / model.kT_eV
+                                               if strip > 0 else 0.0),
                       deep_first_layer=deep.first_layer, deep_hop_factor=deep.hop_factor,
                       boundary_sink_distance_A=deep.sink_distance_A)

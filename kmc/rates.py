@@ -824,3 +824,54 @@ def exchange_new_species(x, u, x_top):
     if x == SOLUTE and u < 1.0 - x_top:
         return HOST
     return x
+
+
+# ----------------------------------------------------------------------------- stripping
+@kernel_inlined
+def removal_energy_eV(f, x, site_word, g, m, with_embedding):
+    """Energy change (eV) of the metal when the atom x at the L1 site with frame f leaves it
+    (stripping): the configuration energy with the site vacant minus with x there, in the local
+    form of EnergyModel.total_energy (tests check the two against each other).  The stripped
+    ion's energy in the electrolyte is the same for every site and cancels in the galvanostatic
+    normalisation (strip_site_weight).
+
+    The terms of hop_energy_change_eV's atom side: x's bonds with its neighbours become vacancy
+    bonds, its site term becomes the vacancy's, each metal neighbour loses one metal neighbour
+    of embedding and x's own embedding goes; the L1 vacancy-pair term gains one pair per vacant
+    L1 second neighbour.  It reads the words of the site and of its first neighbours and the L1
+    second neighbours: every site within two first-neighbour steps (kmc.engine marks the L1
+    sites that far from a changed site for a new weight)."""
+    nbr, nx, spl = g.neighbours, g.nx, g.sites_per_layer
+    pair, embed, layer_class = m.pair_eV, m.embed_eV, m.layer_class
+    s, ls = f[0], f[1]
+    dE = m.site_eV[ls, VACANCY] - m.site_eV[ls, x]
+    for e in range(8):
+        n = neighbour(f, e, nbr, nx, spl)
+        if n >= 0:
+            sp = species_at(site_word, n)
+            c = 1 if (ls == 0 or n < spl) else 0
+            dE += pair[c, VACANCY, sp] - pair[c, x, sp]
+            if with_embedding and sp != VACANCY:
+                k = metal_neighbours(site_word, n)
+                cn = layer_class[neighbour_layer(f, e, n, nbr, spl)]
+                dE += embed[sp, cn, k - 1] - embed[sp, cn, k]
+    if with_embedding:
+        dE -= embed[x, layer_class[ls], metal_neighbours(site_word, s)]
+    if m.l1_pair_eV != 0.0 and ls == 0:
+        dE += m.l1_pair_eV * _l1_vacant_pairs(s, site_word, g.l1_second)
+    return dE
+
+
+@kernel_inlined
+def strip_site_weight(removal_eV, activation_per_eV):
+    """Relative stripping rate of a joined L1 host atom whose removal costs removal_eV.
+
+    Butler-Volmer with a site activation: the anodic rate of a site is k0 exp(-alpha dG/kT)
+    exp(alpha F eta/RT), and galvanostatic control sets eta so that the sites' rates add up to
+    the current; so a site's share is its exp(-alpha dG/kT) over the sum (kmc.engine keeps the
+    sum), activation_per_eV = alpha/kT.  dG differs from removal_eV by the ion's energy in the
+    electrolyte, the same at every site, which cancels in the shares.  With the plating rate's
+    exp(+(1 - alpha) dG/kT), forward over reverse is exp(-dG/kT) for any alpha: detailed balance
+    between stripping and plating at one site.  Removal energies of a few eV give weights far
+    inside float64's range (exp(-80) at 4 eV and alpha/kT = 20/eV)."""
+    return np.exp(-activation_per_eV * removal_eV)

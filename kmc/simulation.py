@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from kmc import electrode, engine, observables, sites, units
+from kmc import electrode, engine, events, observables, sites, units
 from kmc import state as state_groups
 from kmc.electrochemistry import overpotential_mV
 from kmc.jit import cache_bytes
@@ -140,6 +140,13 @@ class Simulation:
         k_search = min(lat.n_sites, 1 << 18)
         self.l1_mark, self.l1_queue = np.zeros(spl, np.uint8), np.zeros(spl, np.int32)
         self.site_mark, self.search = np.zeros(lat.n_sites // 64 + 1, np.uint64), np.zeros(2 * k_search, np.int32)
+        # The strip class's weights (Contact.strip_*; kmc.events): a tree over the L1 sites, rebuilt
+        # from the configuration on restore and brought up to date after every chunk, and the
+        # scratch of its lazy updates.
+        n_watch = min(state_groups.STRIP_REACH_LAYERS * spl, lat.n_sites)
+        self.strip_tree = np.zeros(2 * (1 << max(0, int(spl - 1).bit_length())), np.float64)
+        self.strip_changed, self.strip_changed_mark = np.zeros(n_watch, np.int32), np.zeros(n_watch, np.uint8)
+        self.strip_l1_stamp, self.strip_counters = np.zeros(spl, np.int64), np.zeros(2, np.int64)
         self.work = np.zeros((engine.WORK_CAPACITY + 1, state_groups.WORK_COLUMNS), np.int64)
         self.class_per_s = np.zeros(len(engine.EVENT_TABLE), np.float64)
         # The event loop (engine.run_chunk_with(table) compiles it for another table of event
@@ -231,6 +238,7 @@ class Simulation:
             setattr(self, name, np.array(new, copy=True))
         self._rebuild_tree()
         self._place_vacancy_indices()
+        self._strip_weights(reset=True)
         self.events = int(state["events"])
         self._tracer_summary = (-1, {})
         if "schedules" in state:
@@ -284,7 +292,17 @@ class Simulation:
             rate_model, state, contact = self._kernel_state()
             engine.init_state(occupancy, self._geometry, rate_model, state, contact, self.model.has_interface,
                               *self._form_markers)
+            self._strip_weights(reset=True)
         self._rebuild_tree()
+
+    def _strip_weights(self, reset=False):
+        """Bring the strip weights (energy-weighted stripping) up to date with the changes listed
+        since the last strip, or build them from the configuration (``reset``)."""
+        a = self.rates.strip_activation_per_eV
+        if a != 0.0 and (reset or self.strip_counters[state_groups.STRIP_N_CHANGED] > 0):
+            rate_model, _, contact = self._kernel_state()
+            update = events.reset_strip_weights if reset else events.refresh_strip_weights
+            update(self._geometry, rate_model, self.site_word, contact, a, *self._form_markers)
 
     def _rebuild_tree(self):
         """The sum tree over the vacancies' rate rows, sized to the capacity."""
@@ -327,6 +345,7 @@ class Simulation:
                                         drive, limits, self._prefetch_sites, *self._form_markers)
             self.events += done
             max_events -= done
+            self._strip_weights()   # the tree is derived state: up to date between calls
             if active and self.time_s >= t_next:
                 self._electrode_step()
             if code == engine.ST_CAPACITY:

@@ -32,8 +32,20 @@ N_INTS = 6
 #            left), jumps per neighbour slot
 State = namedtuple("State", ["site_word", "site_vacancy", "vacancy_site", "vacancy_rates", "tree", "stamp", "ints",
                              "work"])
+#            The strip class's weights (kmc.events, energy-weighted stripping): strip_tree, a sum
+#            tree over the L1 sites whose leaves are the host atoms' weights (0 elsewhere), a
+#            function of the configuration brought up to date when a strip is drawn; the sites
+#            of the top STRIP_REACH_LAYERS layers changed since (strip_changed, listed once:
+#            strip_changed_mark), the visit stamps of one update (strip_l1_stamp) and
+#            strip_counters (STRIP_N_CHANGED, STRIP_PASS)
 Contact = namedtuple("Contact", ["l1_host", "l1_host_pos", "l1_vac", "l1_vac_pos", "l1_mark", "l1_queue",
-                                 "site_mark", "search"])
+                                 "site_mark", "search", "strip_tree", "strip_changed", "strip_changed_mark",
+                                 "strip_l1_stamp", "strip_counters"])
+# A host atom's removal energy (kmc.rates.removal_energy_eV) reads sites two first-neighbour steps
+# away, so a change below the third layer cannot reach an L1 strip weight.
+STRIP_REACH_LAYERS = 3
+# Slots of Contact.strip_counters: listed changes, update passes (the visit stamp).
+STRIP_N_CHANGED, STRIP_PASS = range(2)
 Tally = namedtuple("Tally", ["counts", "clock", "rng", "layer_vacancies", "layer_vacancy_time", "layer_last_time"])
 Tracers = namedtuple("Tracers", ["tracer_of_site", "tracer_site", "tracer_jumps"])
 # The macroscopic event rates (1/s, acceleration included; kmc.model.EventRates: the creep law is
@@ -43,8 +55,10 @@ Tracers = namedtuple("Tracers", ["tracer_of_site", "tracer_site", "tracer_jumps"
 # (negative: gave it, slots ATOMS_IN, SOLUTE_IN), which the driver books on the continuum between
 # calls; ``class_per_s`` is scratch: the total rate of each macroscopic event class
 # (kmc.events.EVENT_TABLE), recomputed by run_chunk whenever an event changed what they read.
+# ``strip_activation_per_eV`` is alpha/kT of energy-weighted stripping (0: the uniform rule).
 Drive = namedtuple("Drive", ["strip_total_per_s", "creep_per_void_site_full_contact_per_s", "creep_stress_exponent",
-                             "create_total_per_s", "electrode_drive", "electrode_flux", "has_interface", "class_per_s"])
+                             "create_total_per_s", "electrode_drive", "electrode_flux", "has_interface", "class_per_s",
+                             "strip_activation_per_eV"])
 # Limits of one run_chunk call: events, kMC time (s), total stripped atoms, contact (stop when
 # L1 metal atoms <= this; -1 disables).
 Limits = namedtuple("Limits", ["max_events", "t_stop", "strip_stop", "contact_stop"])
@@ -68,9 +82,10 @@ WORK_FRAME, WORK_VACANCY, WORK_SLOT, WORK_COLUMNS = 0, 8, 9, 10
 WORK_CAPACITY = 256
 
 # The run state a checkpoint holds is every member of these groups but the scratch, which holds
-# nothing between events (or, for class_per_s, between kernel calls), and the arrays rebuilt from
-# the others on restore (the sum tree, from the rate rows; the per-site vacancy index, from
-# vacancy_site).  kmc.simulation.Simulation keeps each member as an attribute of the same name.
+# nothing between events (or, for class_per_s and the strip weights' list of changes, between
+# kernel calls), and the arrays rebuilt from the others on restore (the sum tree, from the rate
+# rows; the per-site vacancy index, from vacancy_site; the strip tree, from the configuration).  kmc.simulation.Simulation keeps each member as an attribute of the same name.
 KERNEL_GROUPS = (State, Contact, Tally, Tracers)
-SCRATCH_MEMBERS = ("work", "l1_mark", "l1_queue", "site_mark", "search", "class_per_s")
-DERIVED_MEMBERS = ("tree", "site_vacancy")
+SCRATCH_MEMBERS = ("work", "l1_mark", "l1_queue", "site_mark", "search", "class_per_s", "strip_changed",
+                   "strip_changed_mark", "strip_l1_stamp", "strip_counters")
+DERIVED_MEMBERS = ("tree", "site_vacancy", "strip_tree")

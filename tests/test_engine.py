@@ -676,7 +676,7 @@ def _transmute_rate(g, st, drive):
 
 
 @_throwaway
-def _apply_transmute(g, st, contact, tally, tracers, drive):
+def _apply_transmute(g, m, st, contact, tally, tracers, drive, bond, embedding):
     n_sites = st.site_word.shape[0]
     s = int(next_uniform(tally.rng) * n_sites)
     f0 = frame(s, g.table, g.nx, g.ny, g.sites_per_layer, g.n_layers, g.wrap_z)
@@ -689,7 +689,7 @@ def _apply_transmute(g, st, contact, tally, tracers, drive):
 @pytest.mark.slow   # compiles run_chunk for the new table without the cache (~40 s; one form: the
 def test_a_new_event_class_needs_a_rule_a_registration_and_no_engine_change():   # code is the same)
     sim = Simulation(form_config("bond", CASES["limg_bulk"]))
-    sim.run_chunk = engine.run_chunk_with(events.EVENT_TABLE + ((_transmute_rate, _apply_transmute),))
+    sim.run_chunk = engine.run_chunk_with(events.EVENT_TABLE + ((_transmute_rate, _apply_transmute, events.note_nothing),))
     sim.counts = np.zeros(len(events.EVENT_CLASSES) + 1, np.int64)
     sim.class_per_s = np.zeros(len(events.EVENT_TABLE) + 1)
     solute0 = int(np.count_nonzero(sim.occupancy == SOLUTE))
