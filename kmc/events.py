@@ -26,7 +26,7 @@ from __future__ import annotations
 from kmc.contact import l1_change, void_fill, metal_connected
 from kmc.jit import kernel, kernel_inlined
 from kmc.rates import (creep_bound_per_s, creep_void_sites_needed, exchange_new_species, exchange_total_per_s,
-                       exit_replacement_species, removal_energy_eV, strip_site_weight)
+                       exit_replacement_species, host_strip_weight)
 from kmc.selection import next_uniform, tree_find, tree_set
 from kmc.sites import species_at
 from kmc.species import HOST, SOLUTE, VACANCY
@@ -150,20 +150,16 @@ def _strip_site_changed(s, spl, contact):
 
 @kernel
 def _strip_visit(s, stamp, g, m, site_word, contact, activation_per_eV, bond, embedding):
-    """Give L1 site s its strip weight (once per update, by stamp): strip_site_weight of a host
-    atom's removal energy, 0 on a vacancy or a solute atom (never stripped)."""
+    """Give L1 site s its strip weight (kmc.rates.host_strip_weight) once per update (by stamp)."""
     if contact.strip_l1_stamp[s] == stamp:
         return
     contact.strip_l1_stamp[s] = stamp
+    f = frame(s, g.table, g.nx, g.ny, g.sites_per_layer, g.n_layers, g.wrap_z)
     w = 0.0
-    if species_at(site_word, s) == HOST:
-        f = frame(s, g.table, g.nx, g.ny, g.sites_per_layer, g.n_layers, g.wrap_z)
-        dE = 0.0
-        if embedding is not None:
-            dE = removal_energy_eV(f, HOST, site_word, g, m, True)
-        if bond is not None:
-            dE = removal_energy_eV(f, HOST, site_word, g, m, False)
-        w = strip_site_weight(dE, activation_per_eV)
+    if embedding is not None:
+        w = host_strip_weight(f, site_word, g, m, True, activation_per_eV)
+    if bond is not None:
+        w = host_strip_weight(f, site_word, g, m, False, activation_per_eV)
     tree = contact.strip_tree
     cap = tree.shape[0] >> 1
     if w != tree[cap + s]:

@@ -875,3 +875,13 @@ def strip_site_weight(removal_eV, activation_per_eV):
     between stripping and plating at one site.  Removal energies of a few eV give weights far
     inside float64's range (exp(-80) at 4 eV and alpha/kT = 20/eV)."""
     return np.exp(-activation_per_eV * removal_eV)
+
+
+@kernel_inlined
+def host_strip_weight(f, site_word, g, m, with_embedding, activation_per_eV):
+    """The strip weight of the L1 site with frame f: strip_site_weight of its removal energy if a
+    host atom sits there, 0 on a vacancy or a solute atom (never stripped).  ``with_embedding``
+    is a constant of each caller, as in hop_energy_change_eV."""
+    if species_at(site_word, f[0]) != HOST:
+        return 0.0
+    return strip_site_weight(removal_energy_eV(f, HOST, site_word, g, m, with_embedding), activation_per_eV)

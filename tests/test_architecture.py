@@ -241,10 +241,10 @@ ENGINE_MODULES = ("kmc/engine.py", "kmc/events.py", "kmc/selection.py", "kmc/con
                   "kmc/state.py")
 # What the engine may take from kmc.rates: constants, and whole rules, which by the rule module's
 # naming end in one of these (a row of rates, one slot's rate, a class's total, a drawn species,
-# the thinning's acceptance); the building blocks of a rule (bulk_rate, barrier_eV,
+# the thinning's acceptance, a site's strip weight); the building blocks of a rule (bulk_rate, barrier_eV,
 # interface_hop_rate, deep_hop_factor, ...) are not.
 WHOLE_RULE_SUFFIXES = ("_rates", "_rates_interior", "_rate_into", "_rate_into_interior", "_per_s", "_species",
-                       "_needed")
+                       "_needed", "_strip_weight")
 
 
 def test_the_engine_writes_no_rate_rule():
@@ -274,11 +274,12 @@ def test_the_engine_writes_no_rate_rule():
 
 
 def test_the_engine_names_each_event_class_once():
-    """Every macroscopic class in kmc.events.EVENT_TABLE is a (rate, apply) pair of kernels, each
-    used once; each count slot is named in EVENT_CLASSES."""
+    """Every macroscopic class in kmc.events.EVENT_TABLE is a (rate, apply, note) triple of
+    kernels, its rate and apply kernels used once (note_nothing serves every class that needs no
+    notes); each count slot is named in EVENT_CLASSES."""
     from kmc import events
-    kernels = [k for pair in events.EVENT_TABLE for k in pair]
-    assert all(len(pair) == 2 for pair in events.EVENT_TABLE)
+    kernels = [k for entry in events.EVENT_TABLE for k in entry[:2]]
+    assert all(len(entry) == 3 for entry in events.EVENT_TABLE)
     assert len(set(map(id, kernels))) == len(kernels)
     assert len(set(events.EVENT_CLASSES)) == len(events.EVENT_CLASSES) == events.EV_EXCHANGE + 1
 
