@@ -1,6 +1,6 @@
 """A/B wall-clock speed of two code versions on one trajectory, interleaved window by window, for
 hosts whose speed drifts by tens of per cent from one run to the next (where running the versions
-one after the other, as benchmarks/ab_speed.py does, measures the host more than the code).
+one after the other measures the host more than the code).
 
     python benchmarks/ab_interleaved.py bulk|slab PARAMS --a /path/to/checkout_a --b /path/to/checkout_b
         [--events N] [--window W] [--cells N | --cells NA,NB]
@@ -8,11 +8,11 @@ one after the other, as benchmarks/ab_speed.py does, measures the host more than
 Starts one worker process per checkout (run in it, with it first on sys.path: ``python -c`` puts
 the working directory ahead of PYTHONPATH, so a worker started elsewhere would import the kmc found
 there; each worker reports which kmc it imported, and a worker whose kmc is not its checkout's
-is refused), each building ab_speed.py's box
+is refused), each building the box SLAB or BULK below
 (the same settings, so both run the same trajectory), then asks them in turn to run ``--window``
 events until each has run ``--events``: A's and B's windows alternate within a second or so of
 each other, so a change in the host's speed falls on both.  ``--cells N`` (bulk only) times a
-periodic box of N x N x N cells instead of ab_speed.py's 63 (e.g. 247: the 3e7-site box of
+periodic box of N x N x N cells instead of BULK's 63 (e.g. 247: the 3e7-site box of
 ``kmc benchmark --sites 30000000``, where an event waits on main memory).  ``--cells NA,NB``
 gives A and B boxes of different sizes: with one checkout as both, B/A is the cost growth from
 one box to the other (``--cells 17,247``: 1e4 to 3e7 sites) measured under the same host drift;
@@ -26,14 +26,21 @@ import subprocess
 import sys
 from pathlib import Path
 
+# The boxes: the second-moment or bond slab at the file's conditions, closed below and without
+# creep (hops and stripping only), and a 5e5-site periodic bulk box with 1 % vacancies.
+SLAB = ["lattice.cells=[24,24,12]", "run.acceleration=1e6", "boundary.bottom=closed",
+        "conditions.stack_pressure_MPa=0"]
+BULK = ["lattice.geometry=bulk", "lattice.cells=[63,63,63]", "composition.vacancy_fraction=0.01",
+        "run.seed=1", "run.max_events=1"]
+
 WORKER = r"""
 import sys, time
 import numpy as np
-sys.path[:0] = [{checkout!r}, {bench!r}]
+sys.path[:0] = [{checkout!r}]
 import kmc
-from ab_speed import BULK, SLAB
 from kmc.config import load_config
 from kmc.simulation import Simulation
+SLAB, BULK = {slab!r}, {bulk!r}
 kind, params, cells = sys.argv[1], sys.argv[2], int(sys.argv[3])
 if kind == "slab":
     sim = Simulation(load_config(params, SLAB))
@@ -59,7 +66,7 @@ print(repr(sim.time_s), int((occ * np.arange(occ.size)).sum()), flush=True)
 def start(checkout: str, kind: str, params: str, cells: int) -> subprocess.Popen:
     root = Path(checkout).resolve()
     env = dict(os.environ, PYTHONPATH=str(root))
-    code = WORKER.format(checkout=str(root), bench=str(Path(__file__).resolve().parent))
+    code = WORKER.format(checkout=str(root), slab=SLAB, bulk=BULK)
     proc = subprocess.Popen([sys.executable, "-c", code, kind, str(Path(params).resolve()), str(cells)], stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, text=True, env=env, cwd=root)
     line = proc.stdout.readline().split()
@@ -89,7 +96,7 @@ def main():
     ap.add_argument("--events", type=int, default=2_000_000)
     ap.add_argument("--window", type=int, default=100_000)
     ap.add_argument("--cells", default="",
-                    help="bulk only: a periodic box of this many cells a side (default: ab_speed.py's 63); "
+                    help="bulk only: a periodic box of this many cells a side (default: BULK's 63); "
                          "NA,NB: A's and B's")
     args = ap.parse_args()
     try:

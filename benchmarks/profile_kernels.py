@@ -2,7 +2,7 @@
 a symbol map of numba's machine code (perf shows JIT code as bare addresses otherwise).
 
     python benchmarks/profile_kernels.py PARAMS [--events N] [--set key=value ...]
-    # e.g. the bond-form slab of benchmarks/ab_speed.py:
+    # e.g. the bond-form slab of benchmarks/ab_interleaved.py (its SLAB):
     python benchmarks/profile_kernels.py params/limg_li2s_bond.toml --set "lattice.cells=[24,24,12]" \
         --set boundary.bottom=closed --set conditions.stack_pressure_MPa=0
 

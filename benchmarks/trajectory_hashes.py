@@ -58,7 +58,7 @@ RENAMED = {"l1_li": "l1_host", "l1_li_pos": "l1_host_pos", "interface_solute_fra
 
 
 # Engine arrays that do not decide the trajectory (see the module docstring).
-CACHES = ("_rate_cache_key", "_rate_cache_val", "stamp")
+CACHES = ("memo_key", "memo_val", "stamp")
 
 
 def fingerprint(params: str, overrides: list[str], events: int) -> str:

@@ -49,6 +49,8 @@ import math
 
 import numpy as np
 
+from kmc.state import ATOMS_IN, C_BOTTOM, D_BOTTOM, EXCHANGE_PER_SITE, LAST_T, N_DRIVE, NEXT_T, SOLUTE_IN, X_TOP
+
 # Cells grow geometrically from the top (a box-depth cell) to the far side: a grid that resolves
 # the steep profile next to the box and spends few cells on the deep electrode (82 cells for
 # 4.2 nm to 100 um).  A ratio of 1.1 keeps the non-uniform-grid error of the flux small
@@ -57,15 +59,7 @@ GRID_GROWTH = 1.1
 STEP_FRACTION = 0.05
 COUPLING_CAP = 10.0
 
-# Slots of the float64 drive array (Simulation.electrode_drive, read by the kernel through Drive):
-# the top cell's solute fraction, the exchange rate per bottom site (1/s, x A), the kMC time of
-# the next continuum step, the kMC time of the last one, and the bottom vacancy fraction c_b and
-# the solute diffusivity at the box bottom (A^2/s, physical) used by the last step.
-X_TOP, EXCHANGE_PER_SITE, NEXT_T, LAST_T, C_BOTTOM, D_BOTTOM = range(6)
-N_DRIVE = 6
-# Slots of the int64 flux array the kernel adds to: atoms and solute atoms taken into the box
-# from the top cell since the last step (negative: given to it).
-ATOMS_IN, SOLUTE_IN = range(2)
+# The slots of the drive and flux arrays are part of the engine's run state (kmc.state).
 # Slots of the int64 tally (cumulative): continuum steps, solute atoms and atoms taken into the box.
 STEPS, SOLUTE_IN_TOTAL, ATOMS_IN_TOTAL = range(3)
 

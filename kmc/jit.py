@@ -12,13 +12,20 @@ callers pass, and with numba's Python wrapper only if Python calls it (lattices.
 Parameters go in as arguments, grouped in namedtuples (numba passes them at no cost), never as
 module globals: numba freezes globals into the cached machine code.
 """
+import warnings
 from pathlib import Path
 
 from llvmlite import ir
 from numba.core import cgutils, types
+from numba.core.errors import NumbaExperimentalFeatureWarning
 from numba.extending import intrinsic
 
 from lattices.jit import compiled
+
+# The engine's table of event classes (kmc.events.EVENT_TABLE) is a tuple of kernels, which numba
+# types as its dispatchers (direct calls, inlined) but warns about as if they were function values.
+warnings.filterwarnings("ignore", message="First-class function type feature is experimental",
+                        category=NumbaExperimentalFeatureWarning)
 
 kernel = compiled(inline=False)
 kernel_inlined = compiled(inline=True)

@@ -250,6 +250,7 @@ class EventRates:
     deep_first_layer: int = 0         # the deep box (deep_box): its first layer,
     deep_hop_factor: float = 1.0      # the speed-up of a lone vacancy's hops in it (1: off),
     boundary_sink_distance_A: float = math.inf  # and the rest of the way to the sinks, L'
+    strip_activation_per_eV: float = 0.0  # alpha/kT of energy-weighted stripping (0: uniform)
 
 
 def creep_strain_rate_per_s(settings: Settings, stress_MPa: float) -> float:
@@ -306,19 +307,19 @@ def solute_diffusivity_per_vacancy_A2_s(settings: Settings, model: EnergyModel, 
     return binding * gamma_s * lattice.lattice_constant_A ** 2
 
 
-def creep_closure_per_void_site_per_s(settings: Settings, lattice: Lattice, stress_MPa: float,
-                                      void_sites: int = 1) -> float:
-    """Refill rate (1/s, no acceleration) of each site of an interface void of ``void_sites`` L1
-    sites under the local stress ``stress_MPa`` (docs/validation.md, "Creep closure per void").
+def creep_closure_per_void_site_per_s(settings: Settings, lattice: Lattice, stress_MPa: float) -> float:
+    """Refill rate (1/s, no acceleration) of the site of a one-site interface void under the local
+    stress ``stress_MPa`` (docs/validation.md, "Creep closure per void"): the k of the creep law
+    whose dependence on the void's size and on the contact is kmc.rates.creep_bound_per_s.
 
     A flat void between the metal and the rigid electrolyte, its footprint a disc of the void's
     area A = N a_s (a_s the area of an L1 site) and diameter w = 2 sqrt(A / pi), closes as its
     roof sinks at the mean velocity v = kappa eps_dot(sigma) w (power-law creep has no length of
     its own; kappa = creep.closure_coefficient).  The void loses v A / Omega sites per second
     (Omega = a_s d the atomic volume, d the layer spacing), so each of its N sites is refilled
-    at kappa eps_dot w / d."""
+    at kappa eps_dot w / d: this rate (N = 1) times sqrt(N)."""
     site_area_A2 = lattice.interface_area_A2 / lattice.sites_per_layer
-    width_A = 2.0 * math.sqrt(void_sites * site_area_A2 / math.pi)
+    width_A = 2.0 * math.sqrt(site_area_A2 / math.pi)
     return (settings.creep.closure_coefficient * creep_strain_rate_per_s(settings, stress_MPa)
             * width_A / lattice.layer_spacing_A)
 
@@ -416,5 +417,7 @@ def build_event_rates(settings: Settings, lattice: Lattice, model: EnergyModel) 
                                                            if slab else 0.0),
                       sink_distance_A=sink_A,
                       electrode_depth_A=el.thickness_um * 1e4 - lattice.n_layers * lattice.layer_spacing_A,
+                      strip_activation_per_eV=(settings.kinetics.strip_transfer_coefficient / model.kT_eV
+                                               if strip > 0 else 0.0),
                       deep_first_layer=deep.first_layer, deep_hop_factor=deep.hop_factor,
                       boundary_sink_distance_A=deep.sink_distance_A)

@@ -14,8 +14,14 @@
   neighbour sums for the second-moment form; near the interface the local energy difference)
   and the exit into the bulk below; ``bond_hop_rate_into`` / ``embedding_hop_rate_into``: one slot.
 
-The engine (kmc.engine) decides which rates to recompute after an event and picks events; it
-calls those, the bulk table kernels and nothing else of the physics.  ``RateModel`` groups what
+* The macroscopic event classes (kmc.events applies them): creep's law and its thinning
+  (``creep_bound_per_s``, ``creep_void_sites_needed``), the species an exiting vacancy leaves
+  behind (``exit_replacement_species``), the solute exchange with the electrode
+  (``exchange_total_per_s``, ``exchange_new_species``).
+
+The engine (kmc.engine, kmc.events) decides which rates to recompute after an event and picks
+events; it calls whole rules of this module (rows, slots, class totals, drawn species) and
+nothing else of the physics (tests/test_architecture.py checks it).  ``RateModel`` groups what
 these kernels read.
 """
 from __future__ import annotations
@@ -258,22 +264,64 @@ def bulk_rate(v_key, j, site_word, bulk_rates):
 
 
 @kernel_inlined
+def _bulk_row(v, nv, site_word, m, rates, k_row, edges):
+    """The 8 table rates of the vacancy at v into rates[k_row] (neighbours nv; ``edges``: a
+    constant, some may be -1, no neighbour) and a zero exit slot; returns their sum."""
+    total = 0.0
+    v_key = bulk_key(v, site_word)
+    for d in range(8):
+        j = nv[d]
+        r = 0.0
+        if not edges or j >= 0:
+            r = bulk_rate(v_key, j, site_word, m.bulk_rates)
+        rates[k_row, d] = r
+        total += r
+    rates[k_row, EXIT_SLOT] = 0.0
+    return total
+
+
+@kernel_inlined
 def bulk_vacancy_rates(fv, site_word, nbr, nx, spl, m, rates, k_row):
     """All 8 hop rates of a vacancy (frame fv) deep in the bulk (table lookups only); returns
     their sum.  Inlined: as a call from the engine's refresh it cost a bulk event 2 % more
     instructions (callgrind)."""
-    total = 0.0
-    v = fv[0]
-    v_key = bulk_key(v, site_word)
-    for d in range(8):
-        j = neighbour(fv, d, nbr, nx, spl)
-        r = bulk_rate(v_key, j, site_word, m.bulk_rates) if j >= 0 else 0.0
-        rates[k_row, d] = r
-        total += r
-    rates[k_row, EXIT_SLOT] = 0.0
+    nv = neighbour_sites(fv, nbr, nx, spl)
+    total = _bulk_row(fv[0], nv, site_word, m, rates, k_row, True)
     if m.deep_hop_factor != 1.0:
-        total = deep_row(fv, neighbour_sites(fv, nbr, nx, spl), site_word, nbr, spl, m, rates, k_row, total)
+        total = deep_row(fv, nv, site_word, nbr, spl, m, rates, k_row, total)
     return total
+
+
+@kernel_inlined
+def bulk_vacancy_rates_interior(v, odd, site_word, nx, spl, m, rates, k_row, deep):
+    """bulk_vacancy_rates for a vacancy at v on a layer of parity odd, away from the box edges
+    (neighbours by fixed offsets: the engine's interior path); ``deep``: the deep box is on (a
+    constant where the interior refresh is inlined)."""
+    nv = seam_neighbour_sites(v, odd, nx, spl, None)
+    total = _bulk_row(v, nv, site_word, m, rates, k_row, False)
+    if deep:
+        total = deep_row_interior(v, nv, site_word, m, rates, k_row, total)
+    return total
+
+
+@kernel_inlined
+def bulk_hop_rate_into_interior(mv, n, site_word, m, deep):
+    """The one table rate of the hop from the atom at n into its neighbour vacancy mv, both on the
+    interior path (``deep`` as in bulk_vacancy_rates_interior)."""
+    r = bulk_rate(bulk_key(mv, site_word), n, site_word, m.bulk_rates)
+    if deep:
+        r *= deep_hop_factor_interior(mv, n, site_word, m)
+    return r
+
+
+@kernel_inlined
+def bulk_hop_rate_into(fn, mv, lm, site_word, m):
+    """The table rate of the hop from the atom at the site with frame fn into its neighbour vacancy
+    mv on a bulk-table layer lm (bond_hop_rate_into's bulk case)."""
+    r = bulk_rate(bulk_key(mv, site_word), fn[0], site_word, m.bulk_rates)
+    if m.deep_hop_factor != 1.0:
+        r *= deep_hop_factor_at(mv, lm, fn[0], fn[1], site_word, m)
+    return r
 
 
 # ----------------------------------------------------------------------------- bulk, with an embedding
@@ -705,10 +753,9 @@ def bond_hop_rate_into(fn, b, mv, x, site_word, g, m):
     nbr, nx, spl = g.neighbours, g.nx, g.sites_per_layer
     lm = neighbour_layer(fn, b, mv, nbr, spl)
     if m.layer_kind[lm] != LAYER_INTERFACE:
-        r = bulk_rate(bulk_key(mv, site_word), fn[0], site_word, m.bulk_rates)
-    else:
-        fm = neighbour_frame(fn, b, mv, g.table, nx, g.ny, spl, g.n_layers, g.wrap_z)
-        r = interface_hop_rate(fm, neighbour_sites(fm, nbr, nx, spl), fn, x, site_word, g, m, False)
+        return bulk_hop_rate_into(fn, mv, lm, site_word, m)
+    fm = neighbour_frame(fn, b, mv, g.table, nx, g.ny, spl, g.n_layers, g.wrap_z)
+    r = interface_hop_rate(fm, neighbour_sites(fm, nbr, nx, spl), fn, x, site_word, g, m, False)
     return r * deep_hop_factor_at(mv, lm, fn[0], fn[1], site_word, m)
 
 
@@ -725,3 +772,116 @@ def embedding_hop_rate_into(fn, b, mv, x, site_word, g, m):
     else:
         r = interface_hop_rate(fm, neighbour_sites(fm, nbr, nx, spl), fn, x, site_word, g, m, True)
     return r * deep_hop_factor_at(mv, lm, fn[0], fn[1], site_word, m)
+
+
+# ----------------------------------------------------------------------------- the macroscopic classes
+# The rules of the event classes that are not a vacancy's hop (kmc.events applies them).  Their
+# totals come from kmc.model.build_event_rates (1/s, acceleration included), which these
+# complete with what depends on the box's state.
+@kernel_inlined
+def creep_bound_per_s(k_full_per_s, stress_exponent, n_contact, spl, n_l1_vac):
+    """Creep's thinning bound (1/s): a site of an interface void of N L1 sites is refilled at
+    k sqrt(N), k = k_full_per_s cf**-n (kmc.model.creep_closure_per_void_site_per_s at full
+    contact; the local stress grows as the contact fraction cf = metal L1 atoms / L1 sites falls,
+    so power-law creep with exponent n speeds up as cf**-n; the closure velocity grows with the
+    void's width, as sqrt(N)).  N <= n_l1 (every L1 vacancy in one void), so n_l1 k sqrt(n_l1)
+    bounds the total, and creep_refill_accepted thins it to the law."""
+    if k_full_per_s > 0.0 and n_l1_vac > 0:
+        cf = max(n_contact, 1) / spl
+        return k_full_per_s * cf ** (-stress_exponent) * n_l1_vac * np.sqrt(n_l1_vac)
+    return 0.0
+
+
+@kernel_inlined
+def creep_void_sites_needed(u, n_l1_vac):
+    """Thinning of creep_bound_per_s: an L1 vacancy drawn uniformly, in a void of N sites, is
+    refilled with probability sqrt(N / n_l1), i.e. when N >= this number of sites (u uniform in
+    [0, 1)); 1 accepts whatever the void."""
+    return int(u * u * n_l1_vac) + 1
+
+
+@kernel_inlined
+def exit_replacement_species(u, x_top):
+    """The atom that takes the place of a vacancy leaving through the box bottom: drawn from the
+    electrode's top continuum cell, solute with its solute fraction x_top (u uniform in [0, 1))."""
+    return SOLUTE if u < x_top else HOST
+
+
+@kernel_inlined
+def exchange_total_per_s(exchange_per_site_per_s, spl):
+    """Total rate of the solute exchange between the bottom layer and the electrode's top cell:
+    kmc.electrode's rate per bottom site over the spl bottom sites."""
+    return exchange_per_site_per_s * spl
+
+
+@kernel_inlined
+def exchange_new_species(x, u, x_top):
+    """The species a bottom site of species x holds after an exchange draw u (uniform in [0, 1)):
+    a host becomes a solute with probability x_top, a solute a host with 1 - x_top (so the bottom
+    layer relaxes to the top cell's fraction); otherwise, and on a vacancy, x stays (a null event)."""
+    if x == HOST and u < x_top:
+        return SOLUTE
+    if x == SOLUTE and u < 1.0 - x_top:
+        return HOST
+    return x
+
+
+# ----------------------------------------------------------------------------- stripping
+@kernel_inlined
+def removal_energy_eV(f, x, site_word, g, m, with_embedding):
+    """Energy change (eV) of the metal when the atom x at the L1 site with frame f leaves it
+    (stripping): the configuration energy with the site vacant minus with x there, in the local
+    form of EnergyModel.total_energy (tests check the two against each other).  The stripped
+    ion's energy in the electrolyte is the same for every site and cancels in the galvanostatic
+    normalisation (strip_site_weight).
+
+    The terms of hop_energy_change_eV's atom side: x's bonds with its neighbours become vacancy
+    bonds, its site term becomes the vacancy's, each metal neighbour loses one metal neighbour
+    of embedding and x's own embedding goes; the L1 vacancy-pair term gains one pair per vacant
+    L1 second neighbour.  It reads the words of the site and of its first neighbours and the L1
+    second neighbours: every site within two first-neighbour steps (kmc.engine marks the L1
+    sites that far from a changed site for a new weight)."""
+    nbr, nx, spl = g.neighbours, g.nx, g.sites_per_layer
+    pair, embed, layer_class = m.pair_eV, m.embed_eV, m.layer_class
+    s, ls = f[0], f[1]
+    dE = m.site_eV[ls, VACANCY] - m.site_eV[ls, x]
+    for e in range(8):
+        n = neighbour(f, e, nbr, nx, spl)
+        if n >= 0:
+            sp = species_at(site_word, n)
+            c = 1 if (ls == 0 or n < spl) else 0
+            dE += pair[c, VACANCY, sp] - pair[c, x, sp]
+            if with_embedding and sp != VACANCY:
+                k = metal_neighbours(site_word, n)
+                cn = layer_class[neighbour_layer(f, e, n, nbr, spl)]
+                dE += embed[sp, cn, k - 1] - embed[sp, cn, k]
+    if with_embedding:
+        dE -= embed[x, layer_class[ls], metal_neighbours(site_word, s)]
+    if m.l1_pair_eV != 0.0 and ls == 0:
+        dE += m.l1_pair_eV * _l1_vacant_pairs(s, site_word, g.l1_second)
+    return dE
+
+
+@kernel_inlined
+def strip_site_weight(removal_eV, activation_per_eV):
+    """Relative stripping rate of a joined L1 host atom whose removal costs removal_eV.
+
+    Butler-Volmer with a site activation: the anodic rate of a site is k0 exp(-alpha dG/kT)
+    exp(alpha F eta/RT), and galvanostatic control sets eta so that the sites' rates add up to
+    the current; so a site's share is its exp(-alpha dG/kT) over the sum (kmc.engine keeps the
+    sum), activation_per_eV = alpha/kT.  dG differs from removal_eV by the ion's energy in the
+    electrolyte, the same at every site, which cancels in the shares.  With the plating rate's
+    exp(+(1 - alpha) dG/kT), forward over reverse is exp(-dG/kT) for any alpha: detailed balance
+    between stripping and plating at one site.  Removal energies of a few eV give weights far
+    inside float64's range (exp(-80) at 4 eV and alpha/kT = 20/eV)."""
+    return np.exp(-activation_per_eV * removal_eV)
+
+
+@kernel_inlined
+def host_strip_weight(f, site_word, g, m, with_embedding, activation_per_eV):
+    """The strip weight of the L1 site with frame f: strip_site_weight of its removal energy if a
+    host atom sits there, 0 on a vacancy or a solute atom (never stripped).  ``with_embedding``
+    is a constant of each caller, as in hop_energy_change_eV."""
+    if species_at(site_word, f[0]) != HOST:
+        return 0.0
+    return strip_site_weight(removal_energy_eV(f, HOST, site_word, g, m, with_embedding), activation_per_eV)

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from kmc import electrode, engine, observables, sites, units
+from kmc import electrode, engine, events, observables, sites, units
+from kmc import state as state_groups
 from kmc.electrochemistry import overpotential_mV
 from kmc.jit import cache_bytes
 from kmc.observers import CheckpointSaver, FrameWriter, SeriesWriter, Tick, Trigger, progress_bar
@@ -80,24 +81,30 @@ class RunResult:
 class Simulation:
     """One kMC run: ``Simulation(settings).run(writer)``; ``Simulation.from_file(path, ["run.seed=2"])``."""
 
-    # Every mutable array of a run: a checkpoint holds them all, and restoring them (plus the
-    # scalars in get_state) continues the trajectory bit for bit.  Engine state arrays added
-    # later must be listed here; tests/test_resume.py fails otherwise.
-    STATE_ARRAYS = ("site_word", "l1_host", "l1_host_pos", "l1_vac",
-                    "l1_vac_pos", "ints", "counts", "clock", "rng", "layer_vacancies", "layer_vacancy_time",
-                    "layer_last_time", "vacancy_site", "vacancy_rates", "stamp", "tracer_site",
-                    "tracer_initial_site", "tracer_species", "tracer_jumps", "tracer_of_site", "_rate_cache_key", "_rate_cache_val",
-                    "electrode_sites", "electrode_solute", "electrode_drive", "electrode_flux", "electrode_tally")
+    # Every mutable array of a run, by the names of the kernels' groups (kmc.state), which are also
+    # Simulation's attributes: a checkpoint holds them all, and restoring them (plus the scalars in
+    # get_state) continues the trajectory bit for bit.  The groups' members are listed by
+    # kmc.state; the driver adds the rate memo (RateModel.memo_key, memo_val), the electrode's
+    # arrays and the tracers' starting sites and species.  tests/test_resume.py fails if a
+    # mutable array is missed.
+    DRIVER_ARRAYS = ("memo_key", "memo_val", "electrode_drive", "electrode_flux", "electrode_sites", "electrode_solute",
+                     "electrode_tally", "tracer_initial_site", "tracer_species")
+    STATE_ARRAYS = tuple(name for group in state_groups.KERNEL_GROUPS for name in group._fields
+                         if name not in state_groups.SCRATCH_MEMBERS + state_groups.DERIVED_MEMBERS) + DRIVER_ARRAYS
+    # Names earlier versions wrote to checkpoints, read as today's (same contents).
+    RENAMED_ARRAYS = {"_rate_cache_key": "memo_key", "_rate_cache_val": "memo_val"}
     # State arrays whose length changes during a run (capacity, or the electrode's cells).
     VARIABLE_ARRAYS = ("vacancy_site", "vacancy_rates", "stamp", "electrode_sites", "electrode_solute")
     # Mutable arrays rebuilt from the others on restore instead of saved: the rate sum tree, whose
     # leaves are the rate rows summed in order (engine.rebuild_tree), so it comes back bit for bit,
     # and, in runs with room for more than sites.MAX_WORD_INDEX vacancies, each site's vacancy
     # index, which vacancy_site inverts.
-    DERIVED_ARRAYS = ("tree", "site_vacancy")
-    # Scratch that holds nothing between events: the refresh's work queue (engine.State.work),
-    # whose count (row 0) is back to zero after every event; its other rows are left over.
-    SCRATCH_ARRAYS = ("_work",)
+    DERIVED_ARRAYS = state_groups.DERIVED_MEMBERS
+    # Scratch that holds nothing between events: the refresh's work queue (State.work), whose
+    # count (row 0) is back to zero after every event (its other rows are left over); the marks
+    # and queues of the contact searches, cleared before each search returns; and the
+    # macroscopic classes' rates (Drive.class_per_s), recomputed by every kernel call.
+    SCRATCH_ARRAYS = state_groups.SCRATCH_MEMBERS
 
     def __init__(self, settings: Settings, occupancy: np.ndarray | None = None):
         """``occupancy`` (int8 per site: kmc.species codes 0 vacancy, 1 host, 2 solute) starts the
@@ -128,14 +135,23 @@ class Simulation:
         self.l1_host_pos = np.zeros(spl, np.int32)
         self.l1_vac = np.zeros(spl, np.int32)
         self.l1_vac_pos = np.zeros(spl, np.int32)
-        # Scratch of the engine's two searches (engine.Contact): cleared before each search
-        # returns, so they hold no state and no checkpoint needs them (a tuple, not arrays of
-        # the run).  The contact search logs at most K sites (K = n_sites up to 2**18: 2 MB at most).
+        # Scratch of the engine's two searches (Contact): the contact search logs at most K sites
+        # (K = n_sites up to 2**18: 2 MB at most).
         k_search = min(lat.n_sites, 1 << 18)
-        self._scratch = (np.zeros(spl, np.uint8), np.zeros(spl, np.int32),
-                         np.zeros(lat.n_sites // 64 + 1, np.uint64), np.zeros(2 * k_search, np.int32))
-        # The refresh's work queue (engine.State.work; SCRATCH_ARRAYS).
-        self._work = np.zeros((engine.WORK_CAPACITY + 1, 10), np.int64)
+        self.l1_mark, self.l1_queue = np.zeros(spl, np.uint8), np.zeros(spl, np.int32)
+        self.site_mark, self.search = np.zeros(lat.n_sites // 64 + 1, np.uint64), np.zeros(2 * k_search, np.int32)
+        # The strip class's weights (Contact.strip_*; kmc.events): a tree over the L1 sites, rebuilt
+        # from the configuration on restore and brought up to date after every chunk, and the
+        # scratch of its lazy updates.
+        n_watch = min(state_groups.STRIP_REACH_LAYERS * spl, lat.n_sites)
+        self.strip_tree = np.zeros(2 * (1 << max(0, int(spl - 1).bit_length())), np.float64)
+        self.strip_changed, self.strip_changed_mark = np.zeros(n_watch, np.int32), np.zeros(n_watch, np.uint8)
+        self.strip_l1_stamp, self.strip_counters = np.zeros(spl, np.int64), np.zeros(2, np.int64)
+        self.work = np.zeros((engine.WORK_CAPACITY + 1, state_groups.WORK_COLUMNS), np.int64)
+        self.class_per_s = np.zeros(len(engine.EVENT_TABLE), np.float64)
+        # The event loop (engine.run_chunk_with(table) compiles it for another table of event
+        # classes; counts and class_per_s then need room for its classes).
+        self.run_chunk = engine.run_chunk
         self.ints = np.zeros(engine.N_INTS, np.int64)
         self.counts = np.zeros(len(engine.EVENT_CLASSES), np.int64)
         self.clock = np.zeros(1, np.float64)
@@ -169,7 +185,7 @@ class Simulation:
                                            self.rates.deep_hop_factor,
                                            # read only by the deep box; building it walks every layer
                                            lat.neighbours_per_layer() if self.rates.deep_hop_factor != 1.0 else None)
-        self._rate_cache_key, self._rate_cache_val = rate_model.memo_key, rate_model.memo_val
+        self.memo_key, self.memo_val = rate_model.memo_key, rate_model.memo_val
         # Speed only (engine.run_chunk's prefetch_sites): where the words do not fit in the
         # second-level cache (or its size is unknown), each event asks for the next one's.  Beyond
         # it their reads wait on the shared cache or memory; within it the hints cost time
@@ -208,6 +224,7 @@ class Simulation:
 
     def set_state(self, state: dict):
         """Restore a state from get_state (of a simulation with the same settings)."""
+        state = {self.RENAMED_ARRAYS.get(name, name): value for name, value in state.items()}
         missing = [k for k in (*self.STATE_ARRAYS, "events", "capacity") if k not in state]
         if missing:
             raise ValueError(f"checkpoint lacks {', '.join(missing)}; allowed: a checkpoint of this code version")
@@ -221,6 +238,7 @@ class Simulation:
             setattr(self, name, np.array(new, copy=True))
         self._rebuild_tree()
         self._place_vacancy_indices()
+        self._strip_weights(reset=True)
         self.events = int(state["events"])
         self._tracer_summary = (-1, {})
         if "schedules" in state:
@@ -233,14 +251,15 @@ class Simulation:
         return cls(load_config(path, overrides))
 
     # -- engine plumbing ---------------------------------------------------------------------
+    def _group(self, group):
+        """A kernel group (kmc.state) of the arrays of the same names."""
+        return group(*(getattr(self, name) for name in group._fields))
+
     def _kernel_state(self):
         """The arrays the kernels work on, in their groups (rebuilt on every call: growth and
         restore replace arrays)."""
-        rate_model = self._rate_model._replace(memo_key=self._rate_cache_key, memo_val=self._rate_cache_val)
-        state = engine.State(self.site_word, self.site_vacancy, self.vacancy_site, self.vacancy_rates,
-                             self.tree, self.stamp, self.ints, self._work)
-        contact = engine.Contact(self.l1_host, self.l1_host_pos, self.l1_vac, self.l1_vac_pos, *self._scratch)
-        return rate_model, state, contact
+        rate_model = self._rate_model._replace(memo_key=self.memo_key, memo_val=self.memo_val)
+        return rate_model, self._group(engine.State), self._group(engine.Contact)
 
     def _allocate(self, capacity: int, occupancy: np.ndarray | None = None):
         """Room for ``capacity`` vacancies (rounded up to a power of two).
@@ -273,7 +292,17 @@ class Simulation:
             rate_model, state, contact = self._kernel_state()
             engine.init_state(occupancy, self._geometry, rate_model, state, contact, self.model.has_interface,
                               *self._form_markers)
+            self._strip_weights(reset=True)
         self._rebuild_tree()
+
+    def _strip_weights(self, reset=False):
+        """Bring the strip weights (energy-weighted stripping) up to date with the changes listed
+        since the last strip, or build them from the configuration (``reset``)."""
+        a = self.rates.strip_activation_per_eV
+        if a != 0.0 and (reset or self.strip_counters[state_groups.STRIP_N_CHANGED] > 0):
+            rate_model, _, contact = self._kernel_state()
+            update = events.reset_strip_weights if reset else events.refresh_strip_weights
+            update(self._geometry, rate_model, self.site_word, contact, a, *self._form_markers)
 
     def _rebuild_tree(self):
         """The sum tree over the vacancies' rate rows, sized to the capacity."""
@@ -305,18 +334,18 @@ class Simulation:
         active = self.electrode.active
         while True:
             rate_model, state, contact = self._kernel_state()
-            tally = engine.Tally(self.counts, self.clock, self.rng, self.layer_vacancies,
-                                 self.layer_vacancy_time, self.layer_last_time)
-            tracers = engine.Tracers(self.tracer_of_site, self.tracer_site, self.tracer_jumps)
+            tally, tracers = self._group(engine.Tally), self._group(engine.Tracers)
             t_next = float(self.electrode_drive[electrode.NEXT_T]) if active else math.inf
             limits = engine.Limits(int(max_events), float(min(t_stop, t_next)), int(strip_stop), int(contact_stop))
-            drive = engine.Drive(r.strip_total_per_s, r.creep_per_void_site_full_contact_per_s,
-                                 r.creep_stress_exponent, r.create_total_per_s, self.electrode_drive,
-                                 self.electrode_flux, self.model.has_interface)
-            code, done = engine.run_chunk(self._geometry, rate_model, state, contact, tally, tracers,
-                                          drive, limits, self._prefetch_sites, *self._form_markers)
+            # the rates by their names in kmc.model.EventRates, the arrays by their attributes'
+            drive = engine.Drive(**{name: getattr(r if hasattr(r, name) else self, name)
+                                    for name in engine.Drive._fields if name != "has_interface"},
+                                 has_interface=self.model.has_interface)
+            code, done = self.run_chunk(self._geometry, rate_model, state, contact, tally, tracers,
+                                        drive, limits, self._prefetch_sites, *self._form_markers)
             self.events += done
             max_events -= done
+            self._strip_weights()   # the tree is derived state: up to date between calls
             if active and self.time_s >= t_next:
                 self._electrode_step()
             if code == engine.ST_CAPACITY:
@@ -354,9 +383,8 @@ class Simulation:
         the electrical contact."""
         if not self.model.has_interface:
             return 0, 0
-        _, _, site_mark, search = self._scratch
         host, solute = engine.connected_l1_metal(self._geometry, self.site_word, self.layer_vacancies,
-                                                 site_mark, search)
+                                                 self.site_mark, self.search)
         return int(host), int(solute)
 
     @property

@@ -49,6 +49,13 @@ Geometry = namedtuple("Geometry", ["neighbours", "table", "nx", "ny", "sites_per
 #   reach_path      int64 (2, 8, HOP_REACH_SITES, 3): event_reach_paths
 Seam = namedtuple("Seam", ["site_class", "offset", "reach_path"])
 
+# Slots of a site's frame (see above): the site, its layer, the layers above and below (-1: none),
+# and the rows and columns of its neighbours ([001]; unused with a table).
+F_SITE, F_LAYER, F_ABOVE, F_BELOW, F_Y0, F_Y1, F_X0, F_X1 = range(8)
+# Columns of a Geometry.hop_reach row (event_reach_offsets): the site's offset from v, its layer's
+# parity, whether it is far, and for a far site the bit mask of the near rows it neighbours.
+REACH_OFFSET, REACH_ODD, REACH_FAR, REACH_NEAR_MASK = range(4)
+
 
 @compiled
 def frame_at(layer, iy, ix, nx, ny, spl, n_layers, wrap_z):

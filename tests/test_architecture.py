@@ -133,6 +133,11 @@ def _imports(path: Path) -> set[str]:
     ("kmc/model.py", {"kmc.engine", "kmc.simulation", "kmc.io"}),     # the model does not know the engine
     ("kmc/rates.py", {"kmc.engine", "kmc.simulation", "kmc.model"}),
     ("kmc/engine.py", {"kmc.model", "kmc.simulation", "kmc.io", "kmc.config"}),
+    ("kmc/events.py", {"kmc.model", "kmc.simulation", "kmc.io", "kmc.config", "kmc.engine"}),
+    ("kmc/selection.py", {"kmc.model", "kmc.simulation", "kmc.io", "kmc.config", "kmc.engine"}),
+    ("kmc/contact.py", {"kmc.model", "kmc.simulation", "kmc.io", "kmc.config", "kmc.engine"}),
+    ("kmc/updates.py", {"kmc.model", "kmc.simulation", "kmc.io", "kmc.config", "kmc.engine"}),
+    ("kmc/state.py", {"kmc.model", "kmc.simulation", "kmc.io", "kmc.config", "kmc.engine"}),
     ("kmc/species.py", {"kmc.engine", "kmc.model", "kmc.config"}),
     ("lattices/bcc.py", {"kmc", "kmc.engine", "kmc.model"}),
     ("lattices/neighbours.py", {"kmc", "kmc.engine", "kmc.model"}),
@@ -228,3 +233,68 @@ def test_legacy_parameter_file_keeps_working(limg_params, tmp_path):
 def _write(path, text):
     path.write_text(text)
     return path
+
+
+# The engine's modules: they pick, apply and refresh events, and know no physics (kmc.rates and
+# kmc.model hold every rule; ARCHITECTURE.md, "Layers").
+ENGINE_MODULES = ("kmc/engine.py", "kmc/events.py", "kmc/selection.py", "kmc/contact.py", "kmc/updates.py",
+                  "kmc/state.py")
+# What the engine may take from kmc.rates: constants, and whole rules, which by the rule module's
+# naming end in one of these (a row of rates, one slot's rate, a class's total, a drawn species,
+# the thinning's acceptance, a site's strip weight); the building blocks of a rule (bulk_rate, barrier_eV,
+# interface_hop_rate, deep_hop_factor, ...) are not.
+WHOLE_RULE_SUFFIXES = ("_rates", "_rates_interior", "_rate_into", "_rate_into_interior", "_per_s", "_species",
+                       "_needed", "_strip_weight")
+
+
+def test_the_engine_writes_no_rate_rule():
+    """Fails if a rate rule is written in an engine module: no power, square root or exponential
+    (the only logarithm is the kMC clock's waiting time, -log(1 - u) / total), and nothing of
+    kmc.rates but constants and whole rules.  The creep law (contact**-n, sqrt(N)) or a written-
+    out copy of a hop rate (bulk_rate(bulk_key(...))), both once in the engine, fail it."""
+    offenders = []
+    for module in ENGINE_MODULES:
+        tree = ast.parse((ROOT / module).read_text())
+        logs = 0
+        for node in ast.walk(tree):
+            if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow):
+                offenders.append(f"{module}:{node.lineno}: a power")
+            if isinstance(node, ast.Call):
+                name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+                if name in ("sqrt", "exp", "pow", "expm1", "cbrt", "power"):
+                    offenders.append(f"{module}:{node.lineno}: {name}")
+                logs += name in ("log", "log1p")
+            if isinstance(node, ast.ImportFrom) and node.module == "kmc.rates":
+                for alias in node.names:
+                    if not (alias.name.isupper() or alias.name.endswith(WHOLE_RULE_SUFFIXES)):
+                        offenders.append(f"{module}:{node.lineno}: imports kmc.rates.{alias.name}")
+        if logs > (module == "kmc/engine.py"):
+            offenders.append(f"{module}: {logs} logarithms")
+    assert not offenders, offenders
+
+
+def test_the_engine_names_each_event_class_once():
+    """Every macroscopic class in kmc.events.EVENT_TABLE is a (rate, apply, note) triple of
+    kernels, its rate and apply kernels used once (note_nothing serves every class that needs no
+    notes); each count slot is named in EVENT_CLASSES."""
+    from kmc import events
+    kernels = [k for entry in events.EVENT_TABLE for k in entry[:2]]
+    assert all(len(entry) == 3 for entry in events.EVENT_TABLE)
+    assert len(set(map(id, kernels))) == len(kernels)
+    assert len(set(events.EVENT_CLASSES)) == len(events.EVENT_CLASSES) == events.EV_EXCHANGE + 1
+
+
+def test_engine_modules_and_kmc_functions_stay_short():
+    """Each engine module under 800 lines and no function of kmc/ over 120 (the developers' guide):
+    a module or function past them is a sign that two jobs share it."""
+    long_modules = [m for m in ENGINE_MODULES if len((ROOT / m).read_text().splitlines()) >= 800]
+    long_functions = []
+    for path in (ROOT / "kmc").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                first = min([node.lineno] + [d.lineno for d in node.decorator_list])
+                if node.end_lineno - first + 1 > 120:
+                    long_functions.append(f"{path.relative_to(ROOT)}:{node.name}")
+    assert not long_modules, long_modules
+    # kmc/io.py's load is another helper's (issue 38, item 4); it goes once that lands
+    assert set(long_functions) <= {"kmc/io.py:load"}, long_functions

@@ -17,7 +17,7 @@ import math
 import numpy as np
 import pytest
 
-from kmc import engine
+from kmc import engine, events
 from kmc.config import ConfigError, load_config
 from kmc.simulation import Simulation
 from kmc.species import HOST, SOLUTE, VACANCY
@@ -68,7 +68,7 @@ def _first_refills(sim, samples):
         sim.set_state(start)
         sim.rng[:] = rng
         l1 = sim.occupancy[:NX * NX].copy()
-        while sim.counts[engine.EV_CREEP] == 0:
+        while sim.counts[events.EV_CREEP] == 0:
             sim.step(1)
         filled = np.flatnonzero((sim.occupancy[:NX * NX] != VACANCY) & (l1 == VACANCY))
         assert filled.size == 1
@@ -105,7 +105,7 @@ def test_larger_void_closes_first_and_thinning_is_exact():
     rate = 9 * _rule_per_site(2.0, 9, 25) + 16 * _rule_per_site(2.0, 16, 25)
     mean = np.mean([t for t, _ in firsts])
     assert mean * rate == pytest.approx(1.0, abs=4 / math.sqrt(samples))
-    assert sim.counts[engine.EV_NULL] > 0          # some draws were rejected
+    assert sim.counts[events.EV_NULL] > 0          # some draws were rejected
 
 
 def test_interface_void_size_joins_l1_sites_in_plane():

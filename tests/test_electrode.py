@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from kmc import electrode, engine, units
+from kmc import electrode, engine, events, units
 from kmc.cli import main
 from kmc.config import ConfigError, load_config
 from kmc.model import solute_vacancy_binding_eV
@@ -83,7 +83,7 @@ def test_exits_and_entries_follow_their_rates_and_flux_scales_as_one_over_L(li_p
     k c_eq S times that of its atoms, each within 4.5 sqrt(count); k falls as 1/L."""
     sim = reservoir_sim(li_params, sink_um)
     sim.step(150_000)
-    exits, entries = int(sim.counts[engine.EV_EXIT]), int(sim.counts[engine.EV_ENTER])
+    exits, entries = int(sim.counts[events.EV_EXIT]), int(sim.counts[events.EV_ENTER])
     k = sim.rates.exit_per_bottom_vacancy_per_s
     assert k == pytest.approx(sim.rates.vacancy_diffusivity_A2_s / (sim.lattice.layer_spacing_A * sink_um * 1e4))
     occupied = sim.lattice.sites_per_layer * sim.time_s - bottom_integral(sim)

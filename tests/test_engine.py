@@ -5,7 +5,12 @@ import math
 import numpy as np
 import pytest
 
-from kmc import engine, rates, sites
+from kmc import engine, events, rates, selection, sites
+from kmc.selection import next_uniform
+from kmc.sites import species_at
+from kmc.updates import set_species
+from lattices.jit import compiled
+from lattices.neighbours import frame
 from kmc.config import load_config
 from kmc.species import HOST, SOLUTE, VACANCY
 from kmc.simulation import Simulation, rng_state_from_seed
@@ -202,7 +207,7 @@ def test_conservation_per_event_class(limg_params, bottom):
     expected |= {"enter_bulk"} if bottom == "reservoir" else set()
     assert expected <= {c for c, s in zip(engine.EVENT_CLASSES, seen) if s}
     if bottom == "closed":
-        assert sim.counts[engine.EV_EXIT] == sim.counts[engine.EV_ENTER] == 0
+        assert sim.counts[events.EV_EXIT] == sim.counts[events.EV_ENTER] == 0
 
 
 def test_chunking_does_not_change_results(limg_params):
@@ -273,7 +278,7 @@ def test_tree_find_reaches_the_leaf_holding_u_and_never_an_empty_one():
     rng = np.random.default_rng(5)
     hand = np.zeros(8)
     engine.rebuild_tree(np.array([[0.1] + [0.0] * 8, [0.2] + [0.0] * 8]), 2, hand)
-    k, _ = engine._tree_find(hand, 4, hand[2])   # u equal to the left subtree's sum, right one empty
+    k, _ = selection.tree_find(hand, 4, hand[2])   # u equal to the left subtree's sum, right one empty
     assert k == 1
     for trial in range(200):
         cap = 1 << int(rng.integers(1, 8))
@@ -284,12 +289,12 @@ def test_tree_find_reaches_the_leaf_holding_u_and_never_an_empty_one():
         tree = np.zeros(2 * cap)
         engine.rebuild_tree(rows, n, tree)
         for u in [*rng.random(20) * tree[1], np.nextafter(tree[1], 0.0), tree[1]]:
-            k, rest = engine._tree_find(tree, cap, u)
+            k, rest = selection.tree_find(tree, cap, u)
             assert tree[cap + k] > 0.0
             if u < tree[1] * (1 - 1e-12):
                 assert k == _reference_find(rows[:, 0], u)
                 assert 0.0 <= rest < tree[cap + k] * (1 + 1e-12)
-                assert engine._leaf_guess(tree, cap, u) == k   # the walk run_chunk prefetches for
+                assert selection.leaf_guess(tree, cap, u) == k   # the walk run_chunk prefetches for
 
 
 def test_peek_uniforms_names_the_event_draws_of_the_next_two_hops():
@@ -324,7 +329,7 @@ def test_prefetching_the_next_event_does_not_change_the_run(geometry):
     np.testing.assert_array_equal(on.site_word, off.site_word)
     np.testing.assert_array_equal(on.tree, off.tree)
     if geometry == "slab":   # events that are not hops among them (exits, exchanges: no next leaf yet)
-        assert on.counts[engine.EV_EXIT] > 0 and on.counts[engine.EV_EXCHANGE] > 0
+        assert on.counts[events.EV_EXIT] > 0 and on.counts[events.EV_EXCHANGE] > 0
 
 
 @pytest.fixture
@@ -575,11 +580,11 @@ def test_a_full_work_queue_runs_early_without_changing_the_run(form, monkeypatch
     runs = [Simulation(load_config(PARAMS / file, over))]
     monkeypatch.setattr(engine, "WORK_CAPACITY", 2)
     runs.append(Simulation(load_config(PARAMS / file, over)))
-    assert runs[1]._work.shape[0] == 3 and runs[0]._work.shape[0] > 3
+    assert runs[1].work.shape[0] == 3 and runs[0].work.shape[0] > 3
     for sim in runs:
         sim.step(20000)
     assert runs[0].time_s == runs[1].time_s and np.array_equal(runs[0].counts, runs[1].counts)
-    assert runs[0].counts[engine.EV_STRIP] > 0
+    assert runs[0].counts[events.EV_STRIP] > 0
     np.testing.assert_array_equal(runs[0].site_word, runs[1].site_word)
     np.testing.assert_array_equal(runs[0].vacancy_rates, runs[1].vacancy_rates)
     np.testing.assert_array_equal(runs[0].tree, runs[1].tree)
@@ -655,3 +660,43 @@ def test_time_averaged_layer_vacancies_conserve_the_count(li_params):
     profile = sim.time_averaged_layer_vacancies()
     assert profile.sum() == pytest.approx(n, rel=1e-9)
     assert profile.argmax() == 0
+
+
+# A throw-away event class, written as ARCHITECTURE.md's checklist says a new class is: its rule
+# (here: a host atom anywhere turns into a solute atom, at a tenth of the hop rate the box starts
+# with), its rate and apply kernels in kmc.events' layout, and one registration (an entry added
+# to events.EVENT_TABLE, a count slot after EVENT_CLASSES).  No engine code changes.
+EV_TRANSMUTE = len(events.EVENT_CLASSES)
+_throwaway = compiled(inline=True, cache=False)
+
+
+@_throwaway
+def _transmute_rate(g, st, drive):
+    return 0.1 * st.tree[1]
+
+
+@_throwaway
+def _apply_transmute(g, m, st, contact, tally, tracers, drive, bond, embedding):
+    n_sites = st.site_word.shape[0]
+    s = int(next_uniform(tally.rng) * n_sites)
+    f0 = frame(s, g.table, g.nx, g.ny, g.sites_per_layer, g.n_layers, g.wrap_z)
+    if species_at(st.site_word, s) != HOST:
+        return events.GO_ON, events.EV_NULL, 0, f0, f0, False
+    set_species(f0, SOLUTE, g.neighbours, g.nx, g.sites_per_layer, st.site_word)
+    return events.GO_ON, EV_TRANSMUTE, 1, f0, f0, False
+
+
+@pytest.mark.slow   # compiles run_chunk for the new table without the cache (~40 s; one form: the
+def test_a_new_event_class_needs_a_rule_a_registration_and_no_engine_change():   # code is the same)
+    sim = Simulation(form_config("bond", CASES["limg_bulk"]))
+    sim.run_chunk = engine.run_chunk_with(events.EVENT_TABLE + ((_transmute_rate, _apply_transmute, events.note_nothing),))
+    sim.counts = np.zeros(len(events.EVENT_CLASSES) + 1, np.int64)
+    sim.class_per_s = np.zeros(len(events.EVENT_TABLE) + 1)
+    solute0 = int(np.count_nonzero(sim.occupancy == SOLUTE))
+    for _ in range(10):
+        assert sim.step(300) == "events"
+        assert_rates_match(sim)   # the engine refreshed what the new class changed
+    assert sim.counts[EV_TRANSMUTE] > 0 and sim.counts[events.EV_HOP_HOST] > 0
+    assert sim.counts.sum() == sim.events == 3000
+    # hops conserve species; only the new class turns hosts into solute atoms
+    assert np.count_nonzero(sim.occupancy == SOLUTE) == solute0 + sim.counts[EV_TRANSMUTE]

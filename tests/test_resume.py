@@ -103,7 +103,7 @@ def test_state_arrays_cover_every_mutable_array(limg_params):
     assert changed, "nothing changed: the test would be vacuous"
     covered = set(Simulation.STATE_ARRAYS) | set(Simulation.DERIVED_ARRAYS) | set(Simulation.SCRATCH_ARRAYS)
     assert changed <= covered, changed - covered
-    assert sim._work[0, 0] == 0, "the refresh's work queue must be empty between events"
+    assert sim.work[0, 0] == 0, "the refresh's work queue must be empty between events"
     restored = Simulation(load_config(limg_params, SMALL))
     restored.set_state(sim.get_state())
     for name in Simulation.DERIVED_ARRAYS:
@@ -265,3 +265,21 @@ def test_torn_or_foreign_checkpoint_is_refused(interrupted, limg_params, tmp_pat
     ckpt.unlink()
     _refused(["run", "--resume", str(interrupted)], "no checkpoint")
     assert (tmp_path / "cut.h5.partial").exists()
+
+
+def test_a_checkpoint_with_the_array_names_of_earlier_versions_resumes(limg_params):
+    """Checkpoints written before the run state had one set of names (the exp memo was
+    _rate_cache_key / _rate_cache_val) restore through Simulation.RENAMED_ARRAYS and continue the
+    same trajectory."""
+    over = ["lattice.cells=[4,4,3]", "composition.solute_fraction=0.1", "run.acceleration=1e8"]
+    a = Simulation(load_config(limg_params, over))
+    a.step(2000)
+    old_names = {new: old for old, new in Simulation.RENAMED_ARRAYS.items()}
+    state = {old_names.get(name, name): value for name, value in a.get_state().items()}
+    assert set(Simulation.RENAMED_ARRAYS) <= set(state)
+    b = Simulation(load_config(limg_params, over))
+    b.set_state(state)
+    a.step(2000)
+    b.step(2000)
+    assert np.array_equal(a.site_word, b.site_word) and a.clock[0] == b.clock[0]
+    assert np.array_equal(a.memo_key, b.memo_key) and np.array_equal(a.rng, b.rng)
