@@ -296,5 +296,4 @@ def test_engine_modules_and_kmc_functions_stay_short():
                 if node.end_lineno - first + 1 > 120:
                     long_functions.append(f"{path.relative_to(ROOT)}:{node.name}")
     assert not long_modules, long_modules
-    # kmc/io.py's load is another helper's (issue 38, item 4); it goes once that lands
-    assert set(long_functions) <= {"kmc/io.py:load"}, long_functions
+    assert not long_functions, long_functions
