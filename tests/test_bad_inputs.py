@@ -668,7 +668,7 @@ def load_table(scratch, table: dict):
     if s is not None:   # accepted values are the file's, not repaired ones
         for section, values in table.items():
             if section == "fit":   # the file's targets, kept beside the run's settings
-                assert [vars(t) for t in s.fit_targets] == [{"kind": "target", **row} for row in values["targets"]]
+                assert [vars(t) for t in s.fit_targets] == [{"kind": "target", **row} for row in values.get("targets", [])]
                 continue
             for key, value in values.items():
                 assert s[section][key] == value, (section, key)
