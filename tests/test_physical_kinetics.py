@@ -49,3 +49,25 @@ def test_steady_interface_holds_isolated_l1_vacancies_at_equilibrium():
     expected = steady.equilibrium_layer_fractions(s, 100.0, 1)[0]
     assert abs(pop.fraction[0] - expected) < 3 * pop.standard_error[0], (pop.fraction[0], expected)
     assert pop.standard_error[0] < 0.1 * expected    # the test resolves a 30 % error
+
+
+def test_exact_layer_walk_equals_engine_brute_force():
+    """The exact birth-death first-passage time of an L1 vacancy to L4 (kmc.kinetics.interface)
+    against the engine's own walk, 120 replicas (seeds 1..120), tolerance 3 standard errors of their
+    mean.  A wrong rate rule (the KRA alone, no energy differences) moves the exact value 5x."""
+    from kmc.kinetics import interface
+    s = small_box(cells=(4, 4, 4))
+    exact = interface.first_passage_time_s(s, 3)
+    taus = interface.brute_force_first_passage_s(s, 3, range(1, 121))
+    se = taus.std(ddof=1) / math.sqrt(taus.size)
+    assert abs(taus.mean() - exact) < 3 * se, (taus.mean(), se, exact)
+    assert se < 0.15 * exact
+
+
+def test_escape_lifetime_grows_with_sink_distance():
+    """Past the interface's trap the walk is diffusive: the lifetime against escape to sinks at L
+    grows as L^2 for L >> the trap's reach (exact sums, no sampling)."""
+    from kmc.kinetics import interface
+    s = small_box()
+    t100, t200 = interface.escape_lifetime_s(s, 100.0), interface.escape_lifetime_s(s, 200.0)
+    assert 3.5 < t200 / t100 < 4.0
