@@ -71,3 +71,42 @@ def test_escape_lifetime_grows_with_sink_distance():
     s = small_box()
     t100, t200 = interface.escape_lifetime_s(s, 100.0), interface.escape_lifetime_s(s, 200.0)
     assert 3.5 < t200 / t100 < 4.0
+
+
+def test_order_parameter_is_largest_interface_cluster():
+    """Two L1 vacancies a apart are one interface cluster; an L2 vacancy under one of them joins
+    it; a buried vacancy (L4) is no part of any interface cluster."""
+    from kmc.kinetics.clusters import ClusterFinder
+    from kmc.simulation import Simulation
+    from kmc.species import HOST, VACANCY
+    s = steady.steady_settings(small_box(), 10.0)
+    sim0 = Simulation(s)
+    lat = sim0.lattice
+    occ = np.full(lat.n_sites, HOST, np.int8)
+    a, b = 0, int(lat.l1_second_neighbors[0, 0])
+    below = int(lat.neighbors[a, 4])
+    deep = 3 * lat.sites_per_layer + 10
+    occ[[a, b, below, deep]] = VACANCY
+    sim = Simulation(s, occ)
+    assert ClusterFinder(s).measure(sim) == (3, 2, 2)
+    occ[below] = HOST
+    occ[b] = HOST
+    assert ClusterFinder(s).measure(Simulation(s, occ)) == (1, 1, 1)
+
+
+@pytest.mark.slow
+def test_forward_flux_equals_brute_force():
+    """FFS's nucleation rate against brute force (mean first passage to lambda_B = 20 of 16
+    independent runs, seeds 101..116) on a 6x6x4-cell box at S = 1500, where both are affordable.
+    Tolerance: 3 combined standard errors (FFS: flux replicas and the stages' ratio errors over
+    their parent configurations; brute force: the mean first-passage time's).  The FFS error must be
+    below 60 % so that a factor-3 error in the flux, the probabilities or the area fails."""
+    from kmc.kinetics import ffs
+    s = small_box()
+    ladder = (3, 4, 5, 6, 8, 10, 13, 20)
+    f = ffs.forward_flux(s, 1500.0, ladder, seeds=range(1, 9), flux_events=100_000, trials=60, min_hits=40)
+    b = ffs.brute_force(s, 1500.0, ladder[0], ladder[-1], range(101, 117))
+    tol = 3 * math.hypot(f.rate_se_per_um2_s, b.rate_se_per_um2_s)
+    assert abs(f.rate_per_um2_s - b.rate_per_um2_s) < tol, (f.rate_per_um2_s, b.rate_per_um2_s, tol)
+    assert f.rate_se_per_um2_s < 0.6 * f.rate_per_um2_s
+    assert f.probabilities[-1] == 1.0   # lambda_B is committed: the last stages always succeed
