@@ -14,9 +14,7 @@ from pathlib import Path
 
 from kmc.config import load_config, resolve_params
 from kmc.kinetics import cnt, ffs
-from kmc.kinetics.report import NUCLEATION_CELLS
-
-LADDER = (3, 4, 5, 6, 8, 10, 13, 17, 22, 28)
+from kmc.kinetics.report import LADDER, NUCLEATION_CELLS
 BRUTE_FORCE_FROM_S = 2000     # above this the box nucleates within ~1e6 events: brute force is cheaper
 
 

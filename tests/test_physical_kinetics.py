@@ -133,3 +133,24 @@ def test_capture_grows_with_supersaturation():
     lo = voids.capture_emission(s, 100.0, 12, events=20_000)
     hi = voids.capture_emission(s, 1000.0, 12, events=20_000)
     assert hi.capture_per_s - lo.capture_per_s > 3 * math.hypot(hi.capture_se_per_s, lo.capture_se_per_s)
+
+
+def test_kmc_rates_json_keys(tmp_path):
+    """`kmc rates ... --json`: every record names its rate or value, unit, error and method (the
+    layout docs/rates.md documents and `kmc meso` reads)."""
+    import json
+
+    from click.testing import CliRunner
+
+    from kmc.cli import main
+    res = CliRunner().invoke(main, ["rates", "li_li2s", "--supersaturation", "200", "--no-nucleation", "--json"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.output)
+    assert out["json_version"] == 1 and out["supersaturation"] == 200.0
+    names = {r["name"] for r in out["rates"]}
+    assert {"l1_vacancy_fraction", "l1_vacancy_fraction_measured", "l1_vacancy_leave_rate",
+            "l1_vacancy_escape_lifetime", "void_capture_n12", "void_emission_n12", "cnt_critical_vacancies"} <= names
+    for r in out["rates"]:
+        assert {"name", "unit", "error", "method"} <= set(r) and ("rate" in r) != ("value" in r)
+    bad = CliRunner().invoke(main, ["rates", "li_li2s", "--supersaturation", "0.3"])
+    assert bad.exit_code == 2 and "allowed" in bad.output

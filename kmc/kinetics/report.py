@@ -16,14 +16,10 @@ JSON_VERSION = 1
 
 # The nucleation box and ladder (numerics; docs/rates.md shows their cost and checks).
 NUCLEATION_CELLS = (12, 12, 4)
-LADDER = (3, 4, 5, 6, 8, 10, 13, 17, 22, 28, 36)
-
-
-def ladder_for(critical_vacancies: float, first: int = 3) -> tuple[int, ...]:
-    """FFS interfaces from ``first`` to past the critical size (at least 2 n*_CNT, at most the
-    ladder's end; the probabilities' approach to 1 shows whether lambda_B is committed)."""
-    top = max(13, min(LADDER[-1], 2 * critical_vacancies))
-    return tuple(x for x in LADDER if first <= x <= top) or (first, first + 1)
+# FFS interfaces (largest interface cluster, vacancies).  lambda_0 = 3 lies above the steady
+# interface's typical largest cluster for S <~ 1000 on this box; lambda_B = 28: in every sampled case
+# the stages' probabilities reach 1 by 17-22 (docs/rates.md), so lambda_B is committed.
+LADDER = (3, 4, 5, 6, 8, 10, 13, 17, 22, 28)
 
 
 def _rec(name, value, unit, error, method, kind="rate", **extra):
@@ -33,7 +29,8 @@ def _rec(name, value, unit, error, method, kind="rate", **extra):
 
 
 def interface_rates(settings, supersaturation: float | None = None, nucleation: bool = True,
-                    trials: int = 60, flux_events: int = 60_000, seeds=(1, 2, 3, 4)) -> dict:
+                    trials: int = 60, flux_events: int = 400_000, seeds=(1, 2, 3, 4),
+                    void_sizes=(6, 12, 24)) -> dict:
     """Every rate with its error and method; ``supersaturation`` None: the cell's
     (steady.cell_supersaturation)."""
     wall = time.time()
@@ -55,13 +52,14 @@ def interface_rates(settings, supersaturation: float | None = None, nucleation: 
              "exact birth-death chain: mean first passage from L1 to the sinks at electrode.sink_distance_um",
              kind="value"),
     ]
+    recs += measured_records(settings, S, void_sizes)
     nuc = cnt.critical_nucleus(settings, S)
     recs.append(_rec("cnt_critical_vacancies", nuc.vacancies, "vacancies", 0.0,
                      f"classical nucleation: spherical cap, gamma = {nuc.gamma_J_m2:.3f} J/m^2, "
                      f"theta = {nuc.theta_deg:.1f} deg (kmc.fit)", kind="value"))
     recs.append(_rec("cnt_barrier", nuc.barrier_eV, "eV", 0.0, "classical nucleation, as above", kind="value"))
     if nucleation:
-        recs.append(nucleation_record(settings, S, nuc.vacancies, trials, flux_events, seeds))
+        recs.append(nucleation_record(settings, S, trials, flux_events, seeds))
     return {"json_version": JSON_VERSION, "params": settings.model.name,
             "temperature_K": settings.conditions.temperature_K,
             "solute_fraction": settings.composition.solute_fraction,
@@ -69,15 +67,38 @@ def interface_rates(settings, supersaturation: float | None = None, nucleation: 
             "wall_s": round(time.time() - wall, 2)}
 
 
-def nucleation_record(settings, S, critical_vacancies, trials, flux_events, seeds) -> dict:
+def measured_records(settings, S, void_sizes) -> list[dict]:
+    """The steady interface's L1 vacancy fraction (any chemistry: Mg included) and the capture and
+    emission of placed voids, on the NUCLEATION_CELLS box at acceleration 1."""
+    from kmc.kinetics import voids
+    box = settings.with_overrides([f"lattice.cells={list(NUCLEATION_CELLS)}"])
+    pop = steady.layer_population(box, S, (1, 2, 3, 4), 20_000, 100_000)
+    recs = [_rec("l1_vacancy_fraction_measured", float(pop.fraction[0]), "1", float(pop.standard_error[0]),
+                 "steady interface (reservoir at S c_eq below the box, acceleration 1), time average of 4 "
+                 "replicas x 1e5 events; error: se over replicas", kind="value")]
+    for n in void_sizes:
+        ce = voids.capture_emission(box, S, n, events=20_000)
+        how = (f"placed cap void of {n} vacancies at the steady interface, 4 replicas x 2e4 events; +1 / -1 "
+               "steps of the largest interface cluster per void per s while within +-2 of n; error: ratio "
+               "estimator over replicas")
+        recs.append(_rec(f"void_capture_n{n}", float(ce.capture_per_s), "1/s", float(ce.capture_se_per_s), how,
+                         size=n))
+        recs.append(_rec(f"void_emission_n{n}", float(ce.emission_per_s), "1/s", float(ce.emission_se_per_s), how,
+                         size=n))
+    return recs
+
+
+def nucleation_record(settings, S, trials, flux_events, seeds) -> dict:
     """I(S) by FFS on the NUCLEATION_CELLS box; a 95 % upper bound where a stage sees no success."""
     from kmc.kinetics import ffs
     box = settings.with_overrides([f"lattice.cells={list(NUCLEATION_CELLS)}"])
-    ladder = ladder_for(critical_vacancies)
-    r = ffs.forward_flux(box, S, ladder, seeds=seeds, flux_events=flux_events, trials=trials)
+    ladder = LADDER
+    r = ffs.forward_flux(box, S, ladder, seeds=seeds, flux_events=flux_events, trials=trials, min_hits=30,
+                         max_trials=1500)
     method = (f"forward-flux sampling on a {NUCLEATION_CELLS[0]}x{NUCLEATION_CELLS[1]}x{NUCLEATION_CELLS[2]}-cell "
               f"box at acceleration 1, order parameter the largest interface vacancy cluster, interfaces "
-              f"{list(ladder)}, {trials} trials each; error: flux replicas + binomial (Allen et al. 2009)")
+              f"{list(ladder)}, >= {trials} trials and 30 successes per stage (at most 1500); error: flux replicas "
+              f"+ each stage's ratio estimator over its parent configurations")
     bound = None
     if r.rate_per_um2_s == 0.0:
         bound = float(r.note.rsplit("bound ", 1)[1].split()[0]) if "bound" in r.note else None
