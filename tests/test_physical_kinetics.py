@@ -154,3 +154,18 @@ def test_kmc_rates_json_keys(tmp_path):
         assert {"name", "unit", "error", "method"} <= set(r) and ("rate" in r) != ("value" in r)
     bad = CliRunner().invoke(main, ["rates", "li_li2s", "--supersaturation", "0.3"])
     assert bad.exit_code == 2 and "allowed" in bad.output
+
+
+def test_acceleration_raises_interface_supersaturation():
+    """S(A) = 1 + (S(1) - 1)(L + (A - 1) k d)/L: the issue's ~800 at A = 1e6 against the cell's
+    ~130; the range within 10 % of S(1) ends near the validation's A ~ 2e4; the check says so."""
+    from kmc.kinetics import acceleration as ac
+    s = load_config(resolve_params("li_li2s"))
+    s1 = steady.cell_supersaturation(s)
+    assert ac.supersaturation_at(s, 1.0) == pytest.approx(s1)
+    assert 700 < ac.supersaturation_at(s, 1e6) < 900
+    a_max = ac.converged_acceleration(s)
+    assert ac.supersaturation_at(s, a_max) == pytest.approx(1.1 * s1)
+    assert 1e4 < a_max < 3e4
+    assert not ac.check(s)["converged"] and "beyond the converged range" in ac.check(s)["message"]
+    assert ac.check(s.with_overrides(["run.acceleration=1000"]))["message"] == ""
