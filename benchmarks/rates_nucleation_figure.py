@@ -31,8 +31,7 @@ def main(path="runs/out/rates_nucleation.json", out="docs/rates_nucleation.png")
         if ub:
             ax.plot([r["S"] * shift for r in ub], [r["upper_bound"] for r in ub], "v", color=colour, ms=9,
                     label=f"{LABEL[name]}: 95 % upper bound")
-    ax.axvline(S_cell, color="k", ls="--", lw=1)
-    ax.text(S_cell * 1.05, ax.get_ylim()[0] * 10, f"cell S = {S_cell:.0f}\n(0.5 mA/cm², L = 100 µm)", fontsize=8)
+    ax.axvline(S_cell, color="k", ls="--", lw=1, label=f"the seed's cell: S = {S_cell:.0f} (0.5 mA/cm², sinks 100 µm)")
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("interface vacancy supersaturation S = c_v / c_eq")
@@ -50,5 +49,18 @@ def main(path="runs/out/rates_nucleation.json", out="docs/rates_nucleation.png")
               f"{r['cnt_critical_vacancies']:.0f}, {r['cnt_barrier_eV']:.2f} | {r['wall_s']:.0f} |")
 
 
+
+def nuclei_row(path="runs/out/rates_nucleation.json"):
+    """Expected nuclei in each chemistry's default run against A (docs/rates.md section 5)."""
+    from kmc.kinetics import acceleration as ac
+    rows = json.load(open(path))
+    for name in ("li_li2s", "limg_li2s"):
+        s = load_config(resolve_params(name))
+        rate = ac.interpolated_rate(rows, name)
+        cells = [f"{ac.expected_nuclei(s, rate, A):.2g}" for A in (1, 1e3, 1e4, 2e4, 1e5, 1e6)]
+        print(name, "| " + " | ".join(cells) + " |")
+
+
 if __name__ == "__main__":
     main(*sys.argv[1:])
+    nuclei_row(*sys.argv[1:2])

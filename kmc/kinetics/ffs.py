@@ -199,8 +199,12 @@ def forward_flux(settings, supersaturation, interfaces, seeds=(1, 2, 3, 4), flux
     if not complete:
         # 0 of M trials: P < 3/M at 95 % (rule of three); the bound multiplies the product so far
         reached = [p for p in probs if p > 0]
-        bound = fl.flux_per_s * float(np.prod(reached)) * 3.0 / (counts[-1] if counts else trials) / area_um2
-        note = (note or f"0 of {trials} trials reached lambda = {interfaces[len(probs)]}") + \
+        if fl.crossings == 0:   # not even lambda_0 crossed: fewer than 3 crossings in the time run
+            bound = 3.0 / fl.time_in_A_s / area_um2
+            note = f"no crossing of lambda_0 = {lambda_0} in {fl.time_in_A_s:.3g} s"
+        else:
+            bound = fl.flux_per_s * float(np.prod(reached)) * 3.0 / counts[-1] / area_um2
+        note = (note or f"0 of {counts[-1]} trials reached lambda = {interfaces[len(probs)]}") + \
             f"; 95 % upper bound {bound:.3g} per um^2 per s"
     return FFSResult(rate, rate * math.sqrt(rel_var), list(interfaces), probs, counts, fl, supersaturation,
                      area_um2, events, time.time() - wall, note)
