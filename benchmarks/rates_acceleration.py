@@ -67,5 +67,44 @@ def main():
                     print(json.dumps(row), flush=True)
 
 
+
+
+def table(path="runs/out/rates_acceleration.json"):
+    """Markdown: mean +- se over replicas per (chemistry, A), and each A against A/10 in se."""
+    rows = json.loads(Path(path).read_text())
+    keys = ("contact_fraction", "interface_voids", "l1_vacancies_second_half_mean", "isolated_l1_vacancies")
+    stats = {}
+    for r in rows:
+        stats.setdefault((r["params"], r["acceleration"]), []).append(r)
+    print("| chemistry | A | runs | contact | interface voids >= 1 nm | L1 vacancies (mean, 2nd half) | "
+          "isolated L1 vacancies at stop | wall per run (s) |")
+    print("|---|---|---|---|---|---|---|---|")
+    summary = {}
+    for (name, A), rs in sorted(stats.items(), key=lambda x: (x[0][0], -x[0][1])):
+        cells = []
+        for k in keys:
+            v = np.array([r[k] for r in rs], float)
+            m, se = v.mean(), (v.std(ddof=1) / math.sqrt(len(v)) if len(v) > 1 else math.nan)
+            summary[(name, A, k)] = (m, se)
+            cells.append(f"{m:.4g} ± {se:.2g}")
+        wall = np.mean([r["wall_s"] for r in rs])
+        print(f"| {name} | {A:g} | {len(rs)} | " + " | ".join(cells) + f" | {wall:.0f} |")
+    print()
+    print("| chemistry | A against A/10 | " + " | ".join(keys) + " |")
+    print("|---|---|" + "---|" * len(keys))
+    for (name, A, k0) in sorted(summary):
+        if k0 != keys[0] or (name, A / 10, k0) not in summary:
+            continue
+        diffs = []
+        for k in keys:
+            (m1, s1), (m2, s2) = summary[(name, A, k)], summary[(name, A / 10, k)]
+            se = math.hypot(s1, s2)
+            diffs.append(f"{m1 - m2:+.3g} ({abs(m1 - m2) / se:.1f} se)" if se > 0 else f"{m1 - m2:+.3g}")
+        print(f"| {name} | {A:g} vs {A / 10:g} | " + " | ".join(diffs) + " |")
+
+
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:2] == ["--table"]:
+        table(*sys.argv[2:])
+    else:
+        main()
