@@ -98,6 +98,10 @@ def table(path="runs/out/rates_acceleration.json"):
         diffs = []
         for k in keys:
             (m1, s1), (m2, s2) = summary[(name, A, k)], summary[(name, A / 10, k)]
+            # a single run has no spread of its own: take one run's sd from the other side (se x sqrt 2)
+            n1, n2 = len(stats[(name, A)]), len(stats[(name, A / 10)])
+            s1 = s1 if n1 > 1 else s2 * math.sqrt(n2)
+            s2 = s2 if n2 > 1 else s1 * math.sqrt(n1)
             se = math.hypot(s1, s2)
             diffs.append(f"{m1 - m2:+.3g} ({abs(m1 - m2) / se:.1f} se)" if se > 0 else f"{m1 - m2:+.3g}")
         print(f"| {name} | {A:g} vs {A / 10:g} | " + " | ".join(diffs) + " |")
