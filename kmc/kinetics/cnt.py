@@ -5,10 +5,9 @@ contact angle theta), with the model's own surface energy and wetting angle (kmc
     r* = 2 gamma Omega / (kT ln S),   dG* = 16 pi gamma^3 Omega^2 / (3 (kT ln S)^2) f(theta),
     n* = (4 pi r*^3 / 3 Omega) f(theta),   f(theta) = (2 + cos theta)(1 - cos theta)^2 / 4
 
-(Volmer's heterogeneous factor: the cap's share of the sphere's volume; theta measured in the
-metal... here in the void, so a lithiophobic interface, theta > 90 deg, helps nucleation less than a
-wetting one hinders it).  Continuum, isotropic gamma: a reference for the lattice's critical
-size, not a rate."""
+(Volmer's heterogeneous factor, the cap's share of the sphere's volume, with theta the model's
+void contact angle as kmc.fit defines it).  Continuum, isotropic gamma: a reference for the
+lattice's critical size, not a rate."""
 from __future__ import annotations
 
 import math

@@ -26,7 +26,7 @@ succeed, so that the next stage starts from many configurations.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -64,7 +64,6 @@ class FFSResult:
     events: int
     wall_s: float = 0.0
     note: str = ""
-    history: dict = field(default_factory=dict)
 
     @property
     def log10_rate(self) -> float:

@@ -25,7 +25,8 @@ NEAR_LAYERS = 4   # L1..L4: below L3 every layer has the bulk's formation energy
 
 
 def layer_hop_rates_per_s(settings, n_layers: int):
-    """(down, up) rates (1/s) of an isolated vacancy's depth in layers 0..n_layers-1 (up[0] = 0)."""
+    """(down rates (1/s), formation energies (eV)) of an isolated vacancy's depth in layers
+    0..n_layers-1 (the up rates follow from detailed balance and are not needed)."""
     kT = units.kT_eV(settings.conditions.temperature_K)
     near = layer_formation_energies_eV(settings, NEAR_LAYERS)
     e_f = np.full(n_layers + 1, near[-1])
@@ -39,8 +40,7 @@ def layer_hop_rates_per_s(settings, n_layers: int):
         return 4.0 * nu * math.exp(-barrier_eV(float(de), e_kra) / kT)
 
     down = np.array([rate(e_f[k + 1] - e_f[k]) for k in range(n_layers)])
-    up = np.array([0.0] + [rate(e_f[k - 1] - e_f[k]) for k in range(1, n_layers)])
-    return down, up, e_f[:n_layers]
+    return down, e_f[:n_layers]
 
 
 def first_passage_time_s(settings, target_layer: int) -> float:
@@ -49,7 +49,7 @@ def first_passage_time_s(settings, target_layer: int) -> float:
     if target_layer < 1:
         raise ValueError(f"target_layer = {target_layer}; allowed: >= 1 (layer 0 is L1)")
     kT = units.kT_eV(settings.conditions.temperature_K)
-    down, _, e_f = layer_hop_rates_per_s(settings, target_layer)
+    down, e_f = layer_hop_rates_per_s(settings, target_layer)
     log_pi = -(e_f - e_f.min()) / kT
     pi = np.exp(log_pi)
     return float(np.sum(np.cumsum(pi) / (pi * down)))

@@ -19,7 +19,7 @@ import numpy as np
 
 from kmc.kinetics import steady
 from kmc.kinetics.clusters import ClusterFinder
-from kmc.species import HOST, VACANCY
+from kmc.species import VACANCY
 
 
 def cap_sites(lattice, n: int) -> np.ndarray:
