@@ -1,0 +1,120 @@
+"""The interface rates a um-scale model needs, at physical kinetics, as one list of records
+``{"name", "rate" or "value", "unit", "error", "method"}`` (``kmc rates``; the JSON layout is
+documented in docs/rates.md and is what ``kmc meso`` reads).
+
+JSON_VERSION changes whenever a key's meaning changes; new records may be added without it.
+"""
+from __future__ import annotations
+
+import math
+import time
+
+from kmc import units
+from kmc.kinetics import cnt, interface, steady
+
+JSON_VERSION = 1
+
+# The nucleation box and ladder (numerics; docs/rates.md shows their cost and checks).
+NUCLEATION_CELLS = (12, 12, 4)
+# FFS interfaces (largest interface cluster, vacancies).  lambda_0 = 3 lies above the steady
+# interface's typical largest cluster for S <~ 1000 on this box; lambda_B = 28: in every sampled case
+# the stages' probabilities reach 1 by 17-22 (docs/rates.md), so lambda_B is committed.
+LADDER = (3, 4, 5, 6, 8, 10, 13, 17, 22, 28)
+
+
+def _rec(name, value, unit, error, method, kind="rate", **extra):
+    out = {"name": name, kind: value, "unit": unit, "error": error, "method": method}
+    out.update(extra)
+    return out
+
+
+def interface_rates(settings, supersaturation: float | None = None, nucleation: bool = True,
+                    trials: int = 60, flux_events: int = 400_000, seeds=(1, 2, 3, 4),
+                    void_sizes=(6, 12, 24)) -> dict:
+    """Every rate with its error and method; ``supersaturation`` None: the cell's
+    (steady.cell_supersaturation)."""
+    wall = time.time()
+    S_cell = steady.cell_supersaturation(settings)
+    S = S_cell if supersaturation is None else float(supersaturation)
+    kT = units.kT_eV(settings.conditions.temperature_K)
+    ef = steady.layer_formation_energies_eV(settings, 2)
+    recs = [
+        _rec("supersaturation", S, "1", 0.0,
+             "given (--supersaturation)" if supersaturation is not None else
+             "S = 1 + J Omega L / (D_v c_eq): current, electrode.sink_distance_um, the model's D_v", kind="value"),
+        _rec("l1_vacancy_fraction", S * math.exp(-ef[0] / kT), "1", 0.0,
+             "isolated L1 vacancies in equilibrium with the bulk at S: S exp(-E_f,L1/kT) (pure host; "
+             "checked against the steady interface in tests/test_physical_kinetics.py)", kind="value"),
+        _rec("l1_vacancy_leave_rate", 1.0 / interface.first_passage_time_s(settings, 3), "1/s", 0.0,
+             "exact birth-death chain of an isolated vacancy's depth: 1 / mean first passage L1 -> L4",
+             kind="rate"),
+        _rec("l1_vacancy_escape_lifetime", interface.escape_lifetime_s(settings), "s", 0.0,
+             "exact birth-death chain: mean first passage from L1 to the sinks at electrode.sink_distance_um",
+             kind="value"),
+    ]
+    recs += measured_records(settings, S, void_sizes)
+    nuc = cnt.critical_nucleus(settings, S)
+    recs.append(_rec("cnt_critical_vacancies", nuc.vacancies, "vacancies", 0.0,
+                     f"classical nucleation: spherical cap, gamma = {nuc.gamma_J_m2:.3f} J/m^2, "
+                     f"theta = {nuc.theta_deg:.1f} deg (kmc.fit)", kind="value"))
+    recs.append(_rec("cnt_barrier", nuc.barrier_eV, "eV", 0.0, "classical nucleation, as above", kind="value"))
+    if nucleation:
+        recs.append(nucleation_record(settings, S, trials, flux_events, seeds))
+    return {"json_version": JSON_VERSION, "params": settings.model.name,
+            "temperature_K": settings.conditions.temperature_K,
+            "solute_fraction": settings.composition.solute_fraction,
+            "supersaturation": S, "cell_supersaturation": S_cell, "rates": recs,
+            "wall_s": round(time.time() - wall, 2)}
+
+
+def measured_records(settings, S, void_sizes) -> list[dict]:
+    """The steady interface's L1 vacancy fraction (any chemistry: Mg included) and the capture and
+    emission of placed voids, on the NUCLEATION_CELLS box at acceleration 1."""
+    from kmc.kinetics import voids
+    box = settings.with_overrides([f"lattice.cells={list(NUCLEATION_CELLS)}"])
+    pop = steady.layer_population(box, S, (1, 2, 3, 4), 20_000, 100_000)
+    recs = [_rec("l1_vacancy_fraction_measured", float(pop.fraction[0]), "1", float(pop.standard_error[0]),
+                 "steady interface (reservoir at S c_eq below the box, acceleration 1), time average of 4 "
+                 "replicas x 1e5 events; error: se over replicas", kind="value")]
+    for n in void_sizes:
+        ce = voids.capture_emission(box, S, n, events=20_000)
+        how = (f"placed cap void of {n} vacancies at the steady interface, 4 replicas x 2e4 events; +1 / -1 "
+               "steps of the largest interface cluster per void per s while within +-2 of n; error: ratio "
+               "estimator over replicas")
+        recs.append(_rec(f"void_capture_n{n}", float(ce.capture_per_s), "1/s", float(ce.capture_se_per_s), how,
+                         size=n))
+        recs.append(_rec(f"void_emission_n{n}", float(ce.emission_per_s), "1/s", float(ce.emission_se_per_s), how,
+                         size=n))
+    return recs
+
+
+def nucleation_record(settings, S, trials, flux_events, seeds) -> dict:
+    """I(S) by FFS on the NUCLEATION_CELLS box; a 95 % upper bound where a stage sees no success."""
+    from kmc.kinetics import ffs
+    box = settings.with_overrides([f"lattice.cells={list(NUCLEATION_CELLS)}"])
+    ladder = LADDER
+    r = ffs.forward_flux(box, S, ladder, seeds=seeds, flux_events=flux_events, trials=trials, min_hits=30,
+                         max_trials=1500)
+    method = (f"forward-flux sampling on a {NUCLEATION_CELLS[0]}x{NUCLEATION_CELLS[1]}x{NUCLEATION_CELLS[2]}-cell "
+              f"box at acceleration 1, order parameter the largest interface vacancy cluster, interfaces "
+              f"{list(ladder)}, >= {trials} trials and 30 successes per stage (at most 1500); error: flux replicas "
+              f"+ each stage's ratio estimator over its parent configurations")
+    bound = None
+    if r.rate_per_um2_s == 0.0:
+        bound = float(r.note.rsplit("bound ", 1)[1].split()[0]) if "bound" in r.note else None
+    return _rec("nucleation_rate", r.rate_per_um2_s, "1/(um^2 s)", r.rate_se_per_um2_s, method,
+                upper_bound=bound, probabilities=r.probabilities, interfaces=list(ladder),
+                flux_per_s=r.flux.flux_per_s, events=r.events, wall_s=round(r.wall_s, 1), note=r.note)
+
+
+def format_table(result: dict) -> str:
+    lines = [f"{result['params']}  T = {result['temperature_K']:g} K  S = {result['supersaturation']:.4g} "
+             f"(cell: {result['cell_supersaturation']:.4g})"]
+    for r in result["rates"]:
+        v = r.get("rate", r.get("value"))
+        err = f" +- {r['error']:.2g}" if r["error"] else ""
+        extra = f"  (< {r['upper_bound']:.3g})" if r.get("upper_bound") else ""
+        lines.append(f"  {r['name']:<28} {v:12.4g}{err} {r['unit']}{extra}")
+        lines.append(f"      {r['method']}")
+    lines.append(f"  wall time {result['wall_s']:.1f} s")
+    return "\n".join(lines)
