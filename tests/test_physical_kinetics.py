@@ -170,3 +170,30 @@ def test_acceleration_raises_interface_supersaturation():
     old_default = s.with_overrides(["run.acceleration=1e6"])
     assert not ac.check(old_default)["converged"] and "beyond the converged range" in ac.check(old_default)["message"]
     assert ac.check(s)["message"] == ""     # the shipped A (docs/rates.md section 5) is within range
+
+
+def test_kmc_run_warns_once_beyond_the_converged_acceleration_and_records_it(tmp_path):
+    """A run whose A lies beyond the converged range (kmc.kinetics.acceleration.check) says so once
+    on stderr and records the estimate in its file; a converged A says nothing."""
+    import subprocess
+    import sys
+
+    import h5py
+    small = ["lattice.cells=[6,6,4]", "run.stop_stripped_monolayers=0.5"]
+
+    def run(acceleration, name):
+        sets = [x for o in small + [f"run.acceleration={acceleration}"] for x in ("--set", o)]
+        return subprocess.run([sys.executable, "-m", "kmc.cli", "run", "li_li2s", "-o", str(tmp_path / name),
+                               "--no-progress", *sets], capture_output=True, text=True, cwd=tmp_path)
+
+    far = run("1e6", "far.h5")
+    assert far.returncode == 0, far.stderr
+    assert far.stderr.count("beyond the converged range") == 1
+    near = run("1e3", "near.h5")
+    assert near.returncode == 0, near.stderr
+    assert "converged range" not in near.stderr
+    with h5py.File(tmp_path / "far.h5") as f, h5py.File(tmp_path / "near.h5") as g:
+        assert not f["run"].attrs["acceleration_check_converged"]
+        assert g["run"].attrs["acceleration_check_converged"]
+        assert f["run"].attrs["acceleration_check_supersaturation"] > 5 * f["run"].attrs[
+            "acceleration_check_cell_supersaturation"]

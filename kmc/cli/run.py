@@ -59,6 +59,7 @@ def run(config, overrides, output, overwrite, resume_path, progress):
             sim, writer, checkpointer = open_run(path, "overwrite" if overwrite else "fresh", settings)
         except OpenRunError as exc:
             fail(str(exc))
+    acceleration = _acceleration_check(sim.settings)
     try:
         result = sim.run(writer, progress=progress, checkpointer=checkpointer)
     except OSError as exc:   # e.g. the disk filled up: what was written so far stays resumable
@@ -73,6 +74,7 @@ def run(config, overrides, output, overwrite, resume_path, progress):
         click.echo(f"interrupted at event {result.events}; {writer.tmp_path.name} and its checkpoint "
                    f"are kept. Continue with: kmc run --resume {path}", err=True)
         raise SystemExit(130)
+    _record_acceleration_check(path, acceleration)
     click.echo(f"wrote {path}")
     resumed = f" ({result.events_this_run} since resuming)" if resume_path is not None else ""
     click.echo(f"  {result.events} events{resumed} in {result.wall_time_s:.1f} s "
@@ -89,3 +91,26 @@ def run(config, overrides, output, overwrite, resume_path, progress):
                    "point; allowed: a deeper box, creep refill (conditions.stack_pressure_MPa > 0), less "
                    "solute, or a smaller run.stop_stripped_mAh_cm2", err=True)
         raise SystemExit(EXIT_NOTHING_TO_STRIP)
+
+
+def _acceleration_check(settings) -> dict:
+    """What run.acceleration distorts at these settings (kmc.kinetics.acceleration.check); a run
+    beyond the converged range says so once, on stderr, before it starts."""
+    from kmc.kinetics.acceleration import check
+    if settings.lattice.geometry != "slab" or settings.conditions.current_density_mA_cm2 <= 0:
+        return {}
+    found = check(settings)
+    if found["message"]:
+        click.echo(f"warning: {found['message']}", err=True)
+    return found
+
+
+def _record_acceleration_check(path, found: dict):
+    """The estimate in the run file's /run group: the interface supersaturation the run's A gives,
+    the cell's, and the largest A within the converged range (docs/rates.md)."""
+    if not found:
+        return
+    import h5py
+    with h5py.File(path, "a") as f:
+        for key in ("supersaturation", "cell_supersaturation", "converged_up_to", "converged"):
+            f["run"].attrs[f"acceleration_check_{key}"] = found[key]
