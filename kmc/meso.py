@@ -491,3 +491,51 @@ def run(inp: MesoInputs) -> MesoResult:
         samples.append(sample(inp, st, now))
     series = {name: np.array([s[name] for s in samples], dtype=np.float64) for name in OBSERVABLES}
     return MesoResult(series, stop_reason, st.steps, time.perf_counter() - start, st)
+
+
+# ----------------------------------------------------------------------------- the run file
+def write_run_file(path, settings: Settings, result: MesoResult) -> None:
+    """An HDF5 file in the kMC's layout where the two share it: /observables/<name>/{step, time,
+    value} (step = the sample's step count), /parameters (config_toml and every resolved key as an
+    attribute, kind = 'meso'), /run (stop reason, steps, wall time), and /voids (the last state).
+    Written to X.partial and renamed when complete, so nothing half-written is left."""
+    import os
+    from pathlib import Path
+
+    import h5py
+
+    from kmc import __version__
+    from kmc.io import _attr_value
+    path = Path(path)
+    tmp = path.with_name(path.name + ".partial")
+    n = result.series["stripped_charge"].size
+    with h5py.File(tmp, "w") as f:
+        par = f.create_group("parameters")
+        par.create_dataset("config_toml", data=settings.to_toml())
+        for key, value in settings.flat().items():
+            par.attrs[key] = _attr_value(value)
+        par.attrs.update({"code_version": __version__, "seed": settings.run.seed, "source": settings.source,
+                          "kind": "meso"})
+        obs = f.create_group("observables")
+        steps = np.arange(n, dtype=np.int64)
+        times = result.series["physical_time"]
+        for name, (unit, description) in OBSERVABLES.items():
+            g = obs.create_group(name)
+            g.create_dataset("step", data=steps)
+            g.create_dataset("time", data=times).attrs["unit"] = "s"
+            val = g.create_dataset("value", data=result.series[name])
+            val.attrs["unit"] = unit
+            val.attrs["description"] = description
+        voids = f.create_group("voids")
+        for name, data in (("x", result.final.x), ("y", result.final.y), ("base_radius", result.final.r)):
+            voids.create_dataset(name, data=data).attrs["unit"] = "um"
+        voids.attrs["cap_angle_deg"] = math.degrees(meso_cap_angle(settings))
+        run_group = f.create_group("run")
+        run_group.attrs.update({"stop_reason": result.stop_reason, "steps": result.steps,
+                                "wall_time_s": result.wall_time_s,
+                                "note": "wall_time_s depends on the machine; everything else is reproducible"})
+    os.replace(tmp, path)
+
+
+def meso_cap_angle(settings: Settings) -> float:
+    return math.radians(180.0 - settings.meso.wetting_angle_deg)

@@ -15,7 +15,7 @@ from kmc.errors import OneLineErrorGroup
 # command name -> module of this package that defines it (a click command of the same name)
 COMMANDS = {"run": "kmc.cli.run", "params": "kmc.cli.params", "info": "kmc.cli.info",
             "benchmark": "kmc.cli.benchmark", "analyze": "kmc.cli.analyze", "plot": "kmc.cli.plot",
-            "export": "kmc.cli.export", "sweep": "kmc.cli.sweep"}
+            "export": "kmc.cli.export", "sweep": "kmc.cli.sweep", "meso": "kmc.cli.meso"}
 
 
 class KmcGroup(OneLineErrorGroup):
