@@ -220,7 +220,8 @@ def _touching_pairs(x, y, r, width):
     if n < 2:
         return out_i, out_i
     rmax = r.max()
-    ncell = max(1, min(512, int(width / (2 * rmax))))
+    # cells no smaller than a touching distance, and no more cells than ~ voids (the scan is per cell)
+    ncell = max(1, min(int(math.sqrt(n)) + 1, int(width / (2 * rmax))))
     if ncell < 3:
         ncell = 1
     side = width / ncell
@@ -413,12 +414,18 @@ def step_length_s(inp: MesoInputs, st: MesoState, now: dict, dt_max_s: float) ->
     """At most dt_max, and short enough that the contact moves by <= 0.003 and the sum of radii
     (the voids' share of the vacancies) by <= 2 % while capture and closure are held fixed."""
     if st.r.size == 0:
-        return dt_max_s
+        births_per_s = nucleation_rate_per_um2_s(inp, now["supersaturation"]) * inp.area_um2
+        return dt_max_s if births_per_s == 0 else max(min(dt_max_s, 100 / births_per_s), 1e-9 * dt_max_s)
     g = 4 * math.pi / (3 * inp.shape.volume_per_radius3)
     du_dt = g * (now["capture"] - now["closure"] * st.r ** 2)
     d_contact = abs(float(np.sum(math.pi * du_dt))) / inp.area_um2
     d_rsum = abs(float(np.sum(du_dt / (2 * st.r))))
     dt = dt_max_s
+    # nucleation: at most ~10 % new voids (and 100 at least) per step, so that the new sinks
+    # lower S before the next step (a burst is self-limiting)
+    births_per_s = nucleation_rate_per_um2_s(inp, now["supersaturation"]) * inp.area_um2
+    if births_per_s > 0:
+        dt = min(dt, (100 + 0.1 * st.r.size) / births_per_s)
     if d_contact > 0:
         dt = min(dt, 0.003 / d_contact)
     if d_rsum > 0:
