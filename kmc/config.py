@@ -231,6 +231,12 @@ SCHEMA: dict[str, dict[str, Key]] = {
                                               "0 <= prefactor <= 1e25 per um^2 per s (0: no nucleation)"),
         # wetting angle of the metal on the electrolyte; the void's cap meets the electrolyte at 180 - this
         "wetting_angle_deg": Key(F, REQUIRED, lambda x: 30 <= x <= 150, "30 <= angle <= 150 degrees"),
+        # how a void takes what it captures: "cap" keeps the equilibrium cap (surface diffusion
+        # infinitely fast), "kinetic" grows at its rim and relaxes toward the cap at the Mullins
+        # rate of surface_diffusivity_cm2_s; docs/meso.md
+        "void_shape": Key(str, REQUIRED, lambda v: v in ("cap", "kinetic"), "'cap' or 'kinetic'"),
+        # surface self-diffusivity on the void's walls: relaxes a kinetic void toward the cap
+        "surface_diffusivity_cm2_s": Key(F, REQUIRED, lambda x: 0 <= x <= 1, "0 <= D_s <= 1 cm^2/s (0: none)"),
         # numerics and counting
         "min_void_width_um": Key(F, 0.5, lambda x: 0 <= x <= 100, "0 <= width <= 100 um (smallest chord counted)"),
         "section_lines": Key(int, 16, lambda x: 1 <= x <= 1000, "1 <= lines <= 1000"),

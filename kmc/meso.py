@@ -87,6 +87,8 @@ class MesoInputs:
     sink_distance_um: float
     closure_coefficient: float
     shape: CapShape
+    void_shape: str                       # "cap" (surface diffusion infinitely fast) or "kinetic"
+    surface_diffusivity_um2_s: float      # D_s, which relaxes a kinetic void toward the cap (Mullins)
     surface_energy_eV_A2: float           # gamma of the metal (the kMC energy's (001) surface)
     atomic_volume_A3: float
     kT_eV: float
@@ -137,7 +139,8 @@ def meso_inputs(settings: Settings) -> MesoInputs:
         sink_supersaturation=settings.boundary.supersaturation,
         sink_distance_um=settings.electrode.sink_distance_um,
         closure_coefficient=settings.creep.closure_coefficient,
-        shape=CapShape(math.radians(180.0 - meso.wetting_angle_deg)),
+        shape=CapShape(math.radians(180.0 - meso.wetting_angle_deg)), void_shape=meso.void_shape,
+        surface_diffusivity_um2_s=meso.surface_diffusivity_cm2_s * 1e8,
         surface_energy_eV_A2=gamma_J_m2 / units.J_PER_M2_PER_EV_PER_A2,
         atomic_volume_A3=omega_A3, kT_eV=model.kT_eV,
         defect_density_per_um2=meso.defect_density_per_um2, defect_radius_um=meso.defect_radius_um,
@@ -151,14 +154,22 @@ def meso_inputs(settings: Settings) -> MesoInputs:
 
 
 # ----------------------------------------------------------------------------- physics of one step
+# Capture conductance per unit base radius of a void on the reflecting electrolyte plane (times
+# D (c - c_eq) gives its volume intake): a hemisphere 2 pi (half of a sphere's 4 pi r), a thin
+# disc 4 (half of Weber's disc, 8 r).
+CAPTURE_PER_RADIUS = {"cap": 2 * math.pi, "kinetic": 4.0}
+# A flat void is a half-spheroid of base radius r and height h: V = (2/3) pi r^2 h.
+FLAT_VOLUME = 2 * math.pi / 3
+
+
 def interface_vacancy_fraction(inp: MesoInputs, radius_sum_um: float) -> float:
     """Quasi-static vacancy fraction c at the interface: the stripped volume v0 A per second leaves
     through the slab to the sinks, D (c - S_sink c_eq) A / L, and into the voids,
-    D (c - c_eq) 2 pi sum r (each void's surface holds c_eq: at r >= 10 nm the Gibbs-Thomson
-    excess 2 gamma Omega / (r kT) is below 0.05)."""
+    D (c - c_eq) K sum r (K = CAPTURE_PER_RADIUS; each void's surface holds c_eq: at r >= 10 nm the
+    Gibbs-Thomson excess 2 gamma Omega / (r kT) is below 0.05)."""
     d, ceq = inp.vacancy_diffusivity_um2_s, inp.vacancy_equilibrium_fraction
     slab = inp.area_um2 / inp.sink_distance_um
-    voids = 2 * math.pi * radius_sum_um
+    voids = CAPTURE_PER_RADIUS[inp.void_shape] * radius_sum_um
     return (inp.strip_velocity_um_s * inp.area_um2 / d + ceq * (inp.sink_supersaturation * slab + voids)) / (slab + voids)
 
 
@@ -193,6 +204,46 @@ def grow_and_close(radius_um: np.ndarray, dt_s: float, capture_um2_s: float, clo
         u_star = capture_um2_s / closure_per_s
         u = u_star + (u0 - u_star) * math.exp(-g * closure_per_s * dt_s)
     return np.sqrt(np.maximum(u, 0.0))
+
+
+def shape_relaxation_time_s(inp: MesoInputs, radius_um):
+    """Mullins' time for surface diffusion to reshape a void of base radius r:
+    tau = kT r^4 / (D_s gamma Omega^(4/3)) (surface site density Omega^(-2/3)); inf if D_s = 0."""
+    if inp.surface_diffusivity_um2_s == 0:
+        return np.full(np.shape(radius_um), np.inf)
+    b_um4_s = (inp.surface_diffusivity_um2_s * inp.surface_energy_eV_A2 * inp.atomic_volume_A3 ** (4 / 3)
+               / inp.kT_eV * UM2_PER_A2)
+    return radius_um ** 4 / b_um4_s
+
+
+def relax_shape(inp: MesoInputs, radius_um, height_um, dt_s):
+    """Surface diffusion moves a kinetic void toward the equilibrium aspect h/r = tan(alpha/2) at
+    its volume, V = (2/3) pi r^2 h kept: r relaxes to r_eq = (V / ((2/3) pi tan(alpha/2)))^(1/3)
+    as exp(-dt / tau(r))."""
+    volume = FLAT_VOLUME * radius_um ** 2 * height_um
+    r_eq = (volume / (FLAT_VOLUME * inp.shape.height_per_radius)) ** (1 / 3)
+    r = r_eq + (radius_um - r_eq) * np.exp(-dt_s / shape_relaxation_time_s(inp, radius_um))
+    return r, volume / (FLAT_VOLUME * r ** 2)
+
+
+def rim_growth(radius_um: np.ndarray, height_um: np.ndarray, dt_s: float, capture_um2_s: float,
+               closure_per_s: float) -> tuple[np.ndarray, np.ndarray]:
+    """A flat void (no surface diffusion: what it captures lands at its rim) of base radius r and
+    height h, V = (2/3) pi r^2 h.  Capture: the rim advances at dr/dt = 4 r capture /
+    ((4/3) pi r h) = 3 capture / (pi h), exactly linear at fixed h.  Creep: the void loses
+    kappa eps_dot w pi r^2 = 2 pi closure r^3 of volume per second, shrinking self-similarly (the
+    roof of a half-spheroid sinks and the thin rim touches down first), so r and h both decay as
+    exp(-closure (r/h) t), exactly.  The two exact parts are applied in turn, so dV/dt =
+    4 capture r - 2 pi closure r^3 as for any void."""
+    r = radius_um + 3 * capture_um2_s * dt_s / (math.pi * height_um)
+    shrink = np.exp(-closure_per_s * (r / height_um) * dt_s)
+    return r * shrink, height_um * shrink
+
+
+def void_volume_um3(inp: MesoInputs, radius_um, height_um):
+    if inp.void_shape == "cap":
+        return inp.shape.volume_per_radius3 * radius_um ** 3
+    return FLAT_VOLUME * radius_um ** 2 * height_um
 
 
 def contact_fraction(inp: MesoInputs, radius_um: np.ndarray) -> float:
@@ -265,9 +316,10 @@ def _touching_pairs(x, y, r, width):
 
 
 @njit(cache=True)
-def _merge_components(x, y, r, pi_, pj_, width):
-    """Union the touching voids; each group becomes one cap of the summed volume (r^3 adds) at the
-    volume-weighted centre (minimum image about the group's largest void)."""
+def _merge_components(x, y, r, v, pi_, pj_, width, footprint_power):
+    """Union the touching voids; each group becomes one void of the summed volume v whose base
+    radius adds as r^p (p = 3 for caps, whose shape fixes r by the volume; p = 2 for flat voids,
+    whose footprints add), at the volume-weighted centre (minimum image about the largest)."""
     n = x.size
     parent = np.arange(n)
     for k in range(pi_.size):
@@ -288,11 +340,13 @@ def _merge_components(x, y, r, pi_, pj_, width):
             a = parent[a]
         root[i] = a
     vol = np.zeros(n)
+    rp = np.zeros(n)
     sx = np.zeros(n)
     sy = np.zeros(n)
     for i in range(n):
         g = root[i]
-        w = r[i] ** 3
+        w = v[i]
+        rp[g] += r[i] ** footprint_power
         dx = x[i] - x[g]
         dx -= width * np.round(dx / width)
         dy = y[i] - y[g]
@@ -303,23 +357,31 @@ def _merge_components(x, y, r, pi_, pj_, width):
     keep = np.flatnonzero(root == np.arange(n))
     nx = (x[keep] + sx[keep] / vol[keep]) % width
     ny = (y[keep] + sy[keep] / vol[keep]) % width
-    return nx, ny, vol[keep] ** (1.0 / 3.0)
+    return nx, ny, rp[keep] ** (1.0 / footprint_power), vol[keep]
 
 
-def coalesce(x, y, r, width):
-    """Merge touching voids until no footprints overlap; returns x, y, r and the merges made."""
+def coalesce(x, y, r, v, width, footprint_power=3.0):
+    """Merge touching voids until no footprints overlap; returns x, y, r, volumes and the merges."""
     merges = 0
     while True:
         pi_, pj_ = _touching_pairs(x, y, r, width)
         if pi_.size == 0:
-            return x, y, r, merges
+            return x, y, r, v, merges
         n_before = x.size
-        x, y, r = _merge_components(x, y, r, pi_, pj_, width)
+        x, y, r, v = _merge_components(x, y, r, v, pi_, pj_, width, footprint_power)
         merges += n_before - x.size
 
 
+def coalesce_state(inp: MesoInputs, x, y, r, h):
+    """coalesce for either void shape; returns x, y, r, h and the merges."""
+    flat = inp.void_shape == "kinetic"
+    x, y, r, v, merges = coalesce(x, y, r, void_volume_um3(inp, r, h), inp.width_um, 2.0 if flat else 3.0)
+    h = v / (FLAT_VOLUME * r ** 2) if flat else r * inp.shape.height_per_radius
+    return x, y, r, h, merges
+
+
 # ----------------------------------------------------------------------------- what SEM sees
-def section_statistics(inp: MesoInputs, x, y, r) -> dict:
+def section_statistics(inp: MesoInputs, x, y, r, h=None) -> dict:
     """Voids cut by ``section_lines`` evenly spaced lines y = const (cross-sections like the
     seed's), counting chords at least min_void_width_um wide: voids per um of section, chord
     widths and heights (um) at the chord's middle."""
@@ -330,7 +392,10 @@ def section_statistics(inp: MesoInputs, x, y, r) -> dict:
     rr = np.broadcast_to(r[None, :], d.shape)[cut]
     dd = d[cut]
     width = 2 * np.sqrt(rr ** 2 - dd ** 2)
-    height = inp.shape.height_at(rr, dd)
+    if inp.void_shape == "cap" or h is None:
+        height = inp.shape.height_at(rr, dd)
+    else:   # half-spheroid profile
+        height = np.broadcast_to(h[None, :], d.shape)[cut] * np.sqrt(1 - (dd / rr) ** 2)
     seen = width >= inp.min_void_width_um
     width, height = width[seen], height[seen]
     stats = {"section_voids_per_um": width.size / (inp.section_lines * inp.width_um)}
@@ -370,7 +435,8 @@ OBSERVABLES = {
 class MesoState:
     x: np.ndarray
     y: np.ndarray
-    r: np.ndarray
+    r: np.ndarray           # base radius (um)
+    h: np.ndarray           # height (um): r tan(alpha/2) for caps, its own for flat voids
     charge_mAh_cm2: float = 0.0
     time_s: float = 0.0
     steps: int = 0
@@ -389,12 +455,13 @@ class MesoResult:
 
 
 def initial_state(inp: MesoInputs, rng: np.random.Generator) -> MesoState:
-    """The pre-existing void seeds: a Poisson number at uniform random places, all of the given
-    radius; seeds that overlap merge at once (not counted as coalescences)."""
+    """The pre-existing void seeds: a Poisson number at uniform random places, all caps of the
+    given radius; seeds that overlap merge at once (not counted as coalescences)."""
     n = rng.poisson(inp.defect_density_per_um2 * inp.area_um2)
     x, y = rng.uniform(0, inp.width_um, n), rng.uniform(0, inp.width_um, n)
-    x, y, r, _ = coalesce(x, y, np.full(n, inp.defect_radius_um), inp.width_um)
-    return MesoState(x, y, r)
+    r = np.full(n, inp.defect_radius_um)
+    x, y, r, h, _ = coalesce_state(inp, x, y, r, r * inp.shape.height_per_radius)
+    return MesoState(x, y, r, h)
 
 
 def rates_now(inp: MesoInputs, st: MesoState) -> dict:
@@ -403,29 +470,38 @@ def rates_now(inp: MesoInputs, st: MesoState) -> dict:
     c_v = interface_vacancy_fraction(inp, float(st.r.sum()))
     stress = inp.pressure_MPa / contact if contact > 0 else math.inf
     slab = inp.area_um2 / inp.sink_distance_um
-    voids = 2 * math.pi * float(st.r.sum())
+    voids = CAPTURE_PER_RADIUS[inp.void_shape] * float(st.r.sum())
     return {"contact": contact, "supersaturation": c_v / inp.vacancy_equilibrium_fraction,
             "capture": inp.vacancy_diffusivity_um2_s * (c_v - inp.vacancy_equilibrium_fraction),
             "closure": inp.closure_coefficient * inp.strain_rate_per_s(stress),
             "captured_fraction": voids / (slab + voids)}
 
 
+def _growth_rates(inp: MesoInputs, st: MesoState, now: dict):
+    """dr/dt (um/s) of every void, and for flat voids dh/dt, at the present fields."""
+    if inp.void_shape == "cap":
+        g = 2 * math.pi / (3 * inp.shape.volume_per_radius3)
+        return g * (now["capture"] / st.r - now["closure"] * st.r), None
+    volume = FLAT_VOLUME * st.r ** 2 * st.h
+    r_eq = (volume / (FLAT_VOLUME * inp.shape.height_per_radius)) ** (1 / 3)
+    relax = (r_eq - st.r) / shape_relaxation_time_s(inp, st.r)
+    return 3 * now["capture"] / (math.pi * st.h) - now["closure"] * st.r ** 2 / st.h + relax, -now["closure"] * st.r
+
+
 def step_length_s(inp: MesoInputs, st: MesoState, now: dict, dt_max_s: float) -> float:
     """At most dt_max, and short enough that the contact moves by <= 0.003 and the sum of radii
     (the voids' share of the vacancies) by <= 2 % while capture and closure are held fixed."""
-    if st.r.size == 0:
-        births_per_s = nucleation_rate_per_um2_s(inp, now["supersaturation"]) * inp.area_um2
-        return dt_max_s if births_per_s == 0 else max(min(dt_max_s, 100 / births_per_s), 1e-9 * dt_max_s)
-    g = 4 * math.pi / (3 * inp.shape.volume_per_radius3)
-    du_dt = g * (now["capture"] - now["closure"] * st.r ** 2)
-    d_contact = abs(float(np.sum(math.pi * du_dt))) / inp.area_um2
-    d_rsum = abs(float(np.sum(du_dt / (2 * st.r))))
     dt = dt_max_s
     # nucleation: at most ~10 % new voids (and 100 at least) per step, so that the new sinks
     # lower S before the next step (a burst is self-limiting)
     births_per_s = nucleation_rate_per_um2_s(inp, now["supersaturation"]) * inp.area_um2
     if births_per_s > 0:
         dt = min(dt, (100 + 0.1 * st.r.size) / births_per_s)
+    if st.r.size == 0:
+        return max(dt, 1e-9 * dt_max_s)
+    dr_dt, _ = _growth_rates(inp, st, now)
+    d_contact = abs(float(np.sum(2 * math.pi * st.r * dr_dt))) / inp.area_um2
+    d_rsum = abs(float(np.sum(dr_dt)))
     if d_contact > 0:
         dt = min(dt, 0.003 / d_contact)
     if d_rsum > 0:
@@ -435,18 +511,24 @@ def step_length_s(inp: MesoInputs, st: MesoState, now: dict, dt_max_s: float) ->
 
 def advance(inp: MesoInputs, st: MesoState, now: dict, dt_s: float, rng: np.random.Generator) -> None:
     """One step: grow and close every void, drop the vanished, nucleate, coalesce."""
-    r = grow_and_close(st.r, dt_s, now["capture"], now["closure"], inp.shape.volume_per_radius3)
-    alive = r >= VANISHED_RADIUS_um
+    if inp.void_shape == "cap":
+        r = grow_and_close(st.r, dt_s, now["capture"], now["closure"], inp.shape.volume_per_radius3)
+        h = r * inp.shape.height_per_radius
+    else:
+        r, h = rim_growth(st.r, st.h, dt_s, now["capture"], now["closure"])
+        r, h = relax_shape(inp, r, h, dt_s)
+    alive = (r >= VANISHED_RADIUS_um) & (h >= VANISHED_RADIUS_um)
     st.collapsed += int(np.count_nonzero(~alive))
-    x, y, r = st.x[alive], st.y[alive], r[alive]
+    x, y, r, h = st.x[alive], st.y[alive], r[alive], h[alive]
     born = rng.poisson(nucleation_rate_per_um2_s(inp, now["supersaturation"]) * inp.area_um2 * dt_s)
     if born:
         r0 = max(2 * critical_radius_um(inp, now["supersaturation"]), 2 * VANISHED_RADIUS_um)
         x = np.concatenate((x, rng.uniform(0, inp.width_um, born)))
         y = np.concatenate((y, rng.uniform(0, inp.width_um, born)))
         r = np.concatenate((r, np.full(born, r0)))
+        h = np.concatenate((h, np.full(born, r0 * inp.shape.height_per_radius)))
         st.nucleated += born
-    st.x, st.y, st.r, merged = coalesce(x, y, r, inp.width_um)
+    st.x, st.y, st.r, st.h, merged = coalesce_state(inp, x, y, r, h)
     st.coalescences += merged
     st.time_s += dt_s
     st.charge_mAh_cm2 += inp.current_mA_cm2 * dt_s / 3600.0
@@ -462,8 +544,8 @@ def sample(inp: MesoInputs, st: MesoState, now: dict) -> dict:
                                                    inp.temperature_K)),
            "supersaturation": now["supersaturation"], "captured_fraction": now["captured_fraction"],
            "void_count": st.r.size,
-           "void_volume_per_area": inp.shape.volume_per_radius3 * float(np.sum(st.r ** 3)) / inp.area_um2,
-           **section_statistics(inp, st.x, st.y, st.r),
+           "void_volume_per_area": float(np.sum(void_volume_um3(inp, st.r, st.h))) / inp.area_um2,
+           **section_statistics(inp, st.x, st.y, st.r, st.h),
            "interface_solute_fraction": interface_solute_fraction(inp, stripped_um, local_um_s, now["supersaturation"]),
            "coalescences": st.coalescences, "nucleated": st.nucleated, "collapsed": st.collapsed}
     return out
@@ -534,15 +616,12 @@ def write_run_file(path, settings: Settings, result: MesoResult) -> None:
             val.attrs["unit"] = unit
             val.attrs["description"] = description
         voids = f.create_group("voids")
-        for name, data in (("x", result.final.x), ("y", result.final.y), ("base_radius", result.final.r)):
+        for name, data in (("x", result.final.x), ("y", result.final.y), ("base_radius", result.final.r),
+                           ("height", result.final.h)):
             voids.create_dataset(name, data=data).attrs["unit"] = "um"
-        voids.attrs["cap_angle_deg"] = math.degrees(meso_cap_angle(settings))
+        voids.attrs["shape"] = settings.meso.void_shape
         run_group = f.create_group("run")
         run_group.attrs.update({"stop_reason": result.stop_reason, "steps": result.steps,
                                 "wall_time_s": result.wall_time_s,
                                 "note": "wall_time_s depends on the machine; everything else is reproducible"})
     os.replace(tmp, path)
-
-
-def meso_cap_angle(settings: Settings) -> float:
-    return math.radians(180.0 - settings.meso.wetting_angle_deg)
