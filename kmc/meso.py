@@ -1,8 +1,9 @@
 """The interface at the cell's scale (issue 41): voids over a periodic square of interface tens to
 hundreds of micrometres wide, stripped to mAh/cm^2, fed by the kMC's rules and numbers.
 
-State: interface voids as objects, each a spherical cap on the flat electrolyte (centre x, y and
-base radius r in um; its height and volume follow from the wetting angle, ``cap_shape``).  The
+State: interface voids as objects on the flat electrolyte (centre x, y, base radius r and height h
+in um): equilibrium caps (h and volume from the wetting angle, ``CapShape``) or kinetic voids
+(half-spheroids growing at the rim and relaxing toward the cap by surface diffusion).  The
 contact is what no void covers (coalescence keeps footprints apart).  Per step (docs/meso.md):
 
 * stripping: the galvanostatic current, focused on the contact (kmc.electrochemistry's rule),
@@ -265,40 +266,45 @@ def interface_solute_fraction(inp: MesoInputs, stripped_um: float, local_strip_u
 # ----------------------------------------------------------------------------- coalescence
 @njit(cache=True)
 def _touching_pairs(x, y, r, width):
-    """Pairs of voids whose footprints overlap (periodic square), by a cell list of side >= 2 r_max."""
+    """Pairs of voids whose footprints overlap (periodic square).  A cell list of side ~2 mean
+    radii; each pair is found from its larger void (ties: the lower index), which scans the cells
+    within twice its radius, so one wide void costs its own area, not every pair's."""
     n = x.size
     out_i = np.empty(0, np.int64)
     if n < 2:
         return out_i, out_i
-    rmax = r.max()
-    # cells no smaller than a touching distance, and no more cells than ~ voids (the scan is per cell)
-    ncell = max(1, min(int(math.sqrt(n)) + 1, int(width / (2 * rmax))))
-    if ncell < 3:
-        ncell = 1
+    ncell = max(1, min(256, int(width / (2 * max(np.mean(r), 1e-9)))))
     side = width / ncell
     cx = np.minimum((x / side).astype(np.int64), ncell - 1)
     cy = np.minimum((y / side).astype(np.int64), ncell - 1)
     key = cx * ncell + cy
     order = np.argsort(key)
-    start = np.full(ncell * ncell + 1, -1, np.int64)
     counts = np.zeros(ncell * ncell, np.int64)
     for k in key:
         counts[k] += 1
-    start[0] = 0
+    start = np.zeros(ncell * ncell + 1, np.int64)
     for c in range(ncell * ncell):
         start[c + 1] = start[c] + counts[c]
     cap = 64
     pi_ = np.empty(cap, np.int64)
     pj_ = np.empty(cap, np.int64)
     m = 0
-    span = 1 if ncell >= 3 else 0
     for a in range(n):
-        for dx in range(-span, span + 1):
-            for dy in range(-span, span + 1):
-                c = ((cx[a] + dx) % ncell) * ncell + (cy[a] + dy) % ncell
+        reach = int(2 * r[a] / side) + 1
+        span = 2 * reach + 1
+        if span >= ncell:
+            lo, hi = 0, ncell - 1
+        else:
+            lo, hi = -reach, reach
+        for ox in range(lo, hi + 1):
+            for oy in range(lo, hi + 1):
+                if span >= ncell:
+                    c = ox * ncell + oy
+                else:
+                    c = ((cx[a] + ox) % ncell) * ncell + (cy[a] + oy) % ncell
                 for q in range(start[c], start[c + 1]):
                     b = order[q]
-                    if b <= a:
+                    if b == a or r[b] > r[a] or (r[b] == r[a] and b < a):
                         continue
                     ddx = abs(x[a] - x[b])
                     ddx = min(ddx, width - ddx)
@@ -318,7 +324,7 @@ def _touching_pairs(x, y, r, width):
 @njit(cache=True)
 def _merge_components(x, y, r, v, pi_, pj_, width, footprint_power):
     """Union the touching voids; each group becomes one void of the summed volume v whose base
-    radius adds as r^p (p = 3 for caps, whose shape fixes r by the volume; p = 2 for flat voids,
+    radius adds as r^p (p = 3 for caps, whose shape fixes r by the volume; p = 2 for kinetic voids,
     whose footprints add), at the volume-weighted centre (minimum image about the largest)."""
     n = x.size
     parent = np.arange(n)
@@ -425,9 +431,9 @@ OBSERVABLES = {
     **{f"void_{q}_{s}": ("um", f"{s} of the section's void {q}s") for q in ("width", "height")
        for s in ("min", "q1", "median", "q3", "max")},
     "interface_solute_fraction": ("1", "solute fraction at the contact (rejected-solute profile)"),
-    "coalescences": ("1", "voids merged away so far"),
+    "coalescences": ("1", "voids merged away so far (defect seeds a growing void swallows included)"),
     "nucleated": ("1", "voids nucleated so far at I(S)"),
-    "collapsed": ("1", "voids closed by creep so far"),
+    "collapsed": ("1", "voids at least meso.min_void_width_um wide closed by creep so far"),
 }
 
 
@@ -436,7 +442,9 @@ class MesoState:
     x: np.ndarray
     y: np.ndarray
     r: np.ndarray           # base radius (um)
-    h: np.ndarray           # height (um): r tan(alpha/2) for caps, its own for flat voids
+    h: np.ndarray           # height (um): r tan(alpha/2) for caps, its own for kinetic voids
+    defect_x: np.ndarray = field(default_factory=lambda: np.empty(0))   # the defect sites (um)
+    defect_y: np.ndarray = field(default_factory=lambda: np.empty(0))
     charge_mAh_cm2: float = 0.0
     time_s: float = 0.0
     steps: int = 0
@@ -455,13 +463,34 @@ class MesoResult:
 
 
 def initial_state(inp: MesoInputs, rng: np.random.Generator) -> MesoState:
-    """The pre-existing void seeds: a Poisson number at uniform random places, all caps of the
-    given radius; seeds that overlap merge at once (not counted as coalescences)."""
+    """The pre-existing defects: a Poisson number of sites at uniform random places, each holding
+    a void seed (a cap of the given radius); seeds that overlap merge at once (not counted as
+    coalescences).  The sites persist (pits and pores of the electrolyte's surface stay where
+    they are as the metal recedes): a site that no void covers holds a seed again (reseed)."""
     n = rng.poisson(inp.defect_density_per_um2 * inp.area_um2)
-    x, y = rng.uniform(0, inp.width_um, n), rng.uniform(0, inp.width_um, n)
+    dx, dy = rng.uniform(0, inp.width_um, n), rng.uniform(0, inp.width_um, n)
     r = np.full(n, inp.defect_radius_um)
-    x, y, r, h, _ = coalesce_state(inp, x, y, r, r * inp.shape.height_per_radius)
-    return MesoState(x, y, r, h)
+    x, y, r, h, _ = coalesce_state(inp, dx, dy, r, r * inp.shape.height_per_radius)
+    return MesoState(x, y, r, h, dx, dy)
+
+
+def reseed(inp: MesoInputs, x, y, r, h, defect_x, defect_y):
+    """A seed on every defect site that no void footprint covers (found as the touching pairs of
+    the voids and the sites taken as voids of radius 0)."""
+    if defect_x.size == 0:
+        return x, y, r, h
+    n = x.size
+    pi_, pj_ = _touching_pairs(np.concatenate((x, defect_x)), np.concatenate((y, defect_y)),
+                               np.concatenate((r, np.zeros(defect_x.size))), inp.width_um)
+    covered = np.zeros(defect_x.size, bool)
+    covered[pj_[(pi_ < n) & (pj_ >= n)] - n] = True
+    covered[pi_[(pj_ < n) & (pi_ >= n)] - n] = True
+    free = ~covered
+    if not free.any():
+        return x, y, r, h
+    r0 = np.full(int(free.sum()), inp.defect_radius_um)
+    return (np.concatenate((x, defect_x[free])), np.concatenate((y, defect_y[free])), np.concatenate((r, r0)),
+            np.concatenate((h, r0 * inp.shape.height_per_radius)))
 
 
 def rates_now(inp: MesoInputs, st: MesoState) -> dict:
@@ -478,7 +507,7 @@ def rates_now(inp: MesoInputs, st: MesoState) -> dict:
 
 
 def _growth_rates(inp: MesoInputs, st: MesoState, now: dict):
-    """dr/dt (um/s) of every void, and for flat voids dh/dt, at the present fields."""
+    """dr/dt (um/s) of every void, and for kinetic voids dh/dt, at the present fields."""
     if inp.void_shape == "cap":
         g = 2 * math.pi / (3 * inp.shape.volume_per_radius3)
         return g * (now["capture"] / st.r - now["closure"] * st.r), None
@@ -518,8 +547,9 @@ def advance(inp: MesoInputs, st: MesoState, now: dict, dt_s: float, rng: np.rand
         r, h = rim_growth(st.r, st.h, dt_s, now["capture"], now["closure"])
         r, h = relax_shape(inp, r, h, dt_s)
     alive = (r >= VANISHED_RADIUS_um) & (h >= VANISHED_RADIUS_um)
-    st.collapsed += int(np.count_nonzero(~alive))
-    x, y, r, h = st.x[alive], st.y[alive], r[alive], h[alive]
+    # a closed void counts as collapsed if a section could have seen it (at least min width)
+    st.collapsed += int(np.count_nonzero(~alive & (2 * st.r >= inp.min_void_width_um)))
+    x, y, r, h = reseed(inp, st.x[alive], st.y[alive], r[alive], h[alive], st.defect_x, st.defect_y)
     born = rng.poisson(nucleation_rate_per_um2_s(inp, now["supersaturation"]) * inp.area_um2 * dt_s)
     if born:
         r0 = max(2 * critical_radius_um(inp, now["supersaturation"]), 2 * VANISHED_RADIUS_um)
