@@ -221,7 +221,37 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "species": Key(str, "all", lambda v: v in ("all", "host", "solute") or ELEMENT_SYMBOL.fullmatch(v) is not None,
                        "'all', 'host', 'solute' or one of the [species] symbols"),
     },
+    # The interface at the cell's scale, read only by `kmc meso` (kmc.meso, docs/meso.md); the
+    # rest of its inputs are the sections above.  Physics keys are required once [meso] is there
+    # (params/*.toml give each one's source and error); the numerics have defaults.
+    "meso": {
+        # side of the periodic square of interface (um); seed 004 images 160 um of section
+        "width_um": Key(F, 160.0, lambda x: 10 <= x <= 1e4, "10 <= width_um <= 10000 um"),
+        # pre-existing void seeds at the interface (pores, pits): density and base radius
+        "defect_density_per_um2": Key(F, REQUIRED, lambda x: 0 <= x <= 10, "0 <= density <= 10 per um^2"),
+        "defect_radius_um": Key(F, REQUIRED, lambda x: 1e-3 <= x <= 10, "1e-3 <= radius <= 10 um"),
+        # I(S) = prefactor exp(-dG*(S)/kT), classical heterogeneous nucleation of an interface void
+        "nucleation_prefactor_per_um2_s": Key(F, REQUIRED, lambda x: 0 <= x <= 1e25,
+                                              "0 <= prefactor <= 1e25 per um^2 per s (0: no nucleation)"),
+        # wetting angle of the metal on the electrolyte; the void's cap meets the electrolyte at 180 - this
+        "wetting_angle_deg": Key(F, REQUIRED, lambda x: 30 <= x <= 150, "30 <= angle <= 150 degrees"),
+        # how a void takes what it captures: "cap" keeps the equilibrium cap (surface diffusion
+        # infinitely fast), "kinetic" grows at its rim and relaxes toward the cap at the Mullins
+        # rate of surface_diffusivity_cm2_s; docs/meso.md
+        "void_shape": Key(str, REQUIRED, lambda v: v in ("cap", "kinetic"), "'cap' or 'kinetic'"),
+        # surface self-diffusivity on the void's walls: relaxes a kinetic void toward the cap
+        "surface_diffusivity_cm2_s": Key(F, REQUIRED, lambda x: 0 <= x <= 1, "0 <= D_s <= 1 cm^2/s (0: none)"),
+        # numerics and counting
+        "min_void_width_um": Key(F, 0.5, lambda x: 0 <= x <= 100, "0 <= width <= 100 um (smallest chord counted)"),
+        "section_lines": Key(int, 16, lambda x: 1 <= x <= 1000, "1 <= lines <= 1000"),
+        "max_step_mAh_cm2": Key(F, 2e-3, lambda x: 0 < x <= 0.1, "0 < step <= 0.1 mAh/cm^2"),
+        "output_every_mAh_cm2": Key(F, 0.025, lambda x: 0 < x <= 10, "0 < interval <= 10 mAh/cm^2"),
+        "stop_stripped_mAh_cm2": Key(F, 4.0, lambda x: 0 < x <= 100, "0 < charge <= 100 mAh/cm^2"),
+        "stop_contact_fraction": Key(F, 0.01, lambda x: 0 <= x < 1, "0 <= contact < 1"),
+    },
 }
+# Sections a parameter file may leave out as a whole; once given, their required keys are required.
+OPTIONAL_SECTIONS = ("meso",)
 
 
 # [fit] of a parameter file: the numbers `kmc params show FILE --fit` compares the model with
@@ -522,6 +552,8 @@ def validate(raw: dict) -> dict:
     unused = {k for f, keys in FORM_KEYS.items() if f != form for k in keys}
     out: dict[str, dict] = {}
     for section, keys in SCHEMA.items():
+        if section in OPTIONAL_SECTIONS and section not in raw:
+            continue
         given = raw.get(section, {})
         out[section] = {}
         for key, spec in keys.items():

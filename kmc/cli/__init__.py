@@ -16,7 +16,7 @@ from kmc.errors import OneLineErrorGroup
 COMMANDS = {"run": "kmc.cli.run", "params": "kmc.cli.params", "info": "kmc.cli.info",
             "benchmark": "kmc.cli.benchmark", "analyze": "kmc.cli.analyze", "plot": "kmc.cli.plot",
             "export": "kmc.cli.export", "sweep": "kmc.cli.sweep",
-            "rates": "kmc.cli.rates"}
+            "rates": "kmc.cli.rates", "meso": "kmc.cli.meso"}
 
 
 class KmcGroup(OneLineErrorGroup):

@@ -1,0 +1,44 @@
+"""``kmc meso``: the interface at the cell's scale (kmc.meso), one HDF5 file per run."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from kmc.config import ConfigError, load_config, resolve_params
+from kmc.errors import OneLineErrorCommand, fail
+
+
+@click.command(cls=OneLineErrorCommand)
+@click.argument("config")
+@click.option("--set", "overrides", multiple=True, metavar="SECTION.KEY=VALUE",
+              help="Override a config value (repeatable), e.g. --set conditions.stack_pressure_MPa=1.5.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), required=True, help="Output HDF5 file.")
+@click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
+def meso(config, overrides, output, overwrite):
+    """Strip a periodic square of interface (meso.width_um) at the cell's real rates: voids as
+    caps, quasi-static vacancy transport to the sinks and the voids, creep closure, coalescence,
+    nucleation; writes contact_fraction, overpotential, stripped_charge (mAh/cm2) and the void
+    statistics of SEM-like sections as observables."""
+    from kmc import meso as model
+    try:
+        settings = load_config(resolve_params(config), list(overrides))
+        inputs = model.meso_inputs(settings)
+    except (ConfigError, model.MesoInputError) as exc:
+        fail(str(exc))
+    path = Path(output)
+    if path.exists() and not overwrite:
+        fail(f"{path} exists; allowed: another -o path, or --overwrite to replace it")
+    if not path.parent.is_dir():
+        fail(f"folder {path.parent} does not exist; allowed: an output path in an existing folder")
+    try:
+        result = model.run(inputs)
+    except model.MesoInputError as exc:
+        fail(str(exc))
+    model.write_run_file(path, settings, result)
+    s = result.series
+    click.echo(f"wrote {path}")
+    click.echo(f"  {s['stripped_charge'][-1]:.3g} mAh/cm2 of a {inputs.width_um:g} um square in "
+               f"{result.wall_time_s:.2f} s ({result.steps} steps), stop: {result.stop_reason}")
+    click.echo(f"  contact fraction {s['contact_fraction'][-1]:.3f}, overpotential {s['overpotential'][-1]:.1f} mV, "
+               f"{int(s['void_count'][-1])} voids, {100 * s['section_voids_per_um'][-1]:.1f} per 100 um of section")

@@ -1,0 +1,657 @@
+"""The interface at the cell's scale (issue 41): voids over a periodic square of interface tens to
+hundreds of micrometres wide, stripped to mAh/cm^2, fed by the kMC's rules and numbers.
+
+State: interface voids as objects on the flat electrolyte (centre x, y, base radius r and height h
+in um): equilibrium caps (h and volume from the wetting angle, ``CapShape``) or kinetic voids
+(half-spheroids growing at the rim and relaxing toward the cap by surface diffusion).  The
+contact is what no void covers (coalescence keeps footprints apart).  Per step (docs/meso.md):
+
+* stripping: the galvanostatic current, focused on the contact (kmc.electrochemistry's rule),
+  strips v0 = i Omega / e of metal per unit of interface area and leaves that volume as vacancies;
+* quasi-static vacancy transport (diffusion over L = 100 um takes L^2/D_v ~ 0.07 s, stripping
+  hours): the interface's vacancy fraction c settles where the vacancies made are carried off,
+  to the sinks at electrode.sink_distance_um (slab conductance D_v A / L) and into the voids
+  (a cap of base radius r on the reflecting electrolyte plane captures 2 pi D_v r (c - c_eq) of
+  volume per second, the hemisphere's half of a sphere's 4 pi D r: exact at 90 degrees);
+* creep closure: each void loses kappa eps_dot(P / contact) w * footprint of volume per second
+  (w = 2 r; kmc.model.creep_strain_rate_per_s and creep.closure_coefficient, the kMC's rule);
+* nucleation at I(S) per um^2 per s (classical, heterogeneous at the void's cap angle) plus a
+  pre-existing population of void seeds; coalescence when footprints touch (volume conserved).
+
+Each void's radius obeys dV/dt = 2 pi D (c - c_eq) r - 2 pi kappa eps_dot r^3 with V = k_V r^3:
+the capture part alone makes r^2 grow linearly and the creep part alone makes r decay
+exponentially, so a step applies the two exact solutions in turn (stable at any step).
+"""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+from numba import njit
+
+from kmc import units
+from kmc.config import Settings, second_moment_interface
+from kmc.electrochemistry import overpotential_mV
+from kmc.model import (build_energy_model, build_lattice, creep_strain_rate_per_s, solute_diffusivity_per_vacancy_A2_s,
+                       vacancy_diffusivity_A2_s)
+
+UM2_PER_A2 = 1e-8
+UM3_PER_A3 = 1e-12
+# A void whose base radius falls below 1 nm (a few atoms) is gone: it is no longer a void.
+VANISHED_RADIUS_um = 1e-3
+
+
+class MesoInputError(ValueError):
+    """Settings that `kmc meso` cannot use; the message says what is wrong and what is allowed."""
+
+
+@dataclass(frozen=True)
+class CapShape:
+    """A void as a spherical cap on the electrolyte plane, meeting it at ``angle_rad`` measured
+    through the void (180 deg minus the metal's wetting angle on the electrolyte)."""
+    angle_rad: float
+
+    @property
+    def height_per_radius(self) -> float:     # h / r = tan(alpha / 2)
+        return math.tan(self.angle_rad / 2)
+
+    @property
+    def volume_per_radius3(self) -> float:    # V / r^3 = pi (2 - 3 cos a + cos^3 a) / (3 sin^3 a)
+        c, s = math.cos(self.angle_rad), math.sin(self.angle_rad)
+        return math.pi * (2 - 3 * c + c ** 3) / (3 * s ** 3)
+
+    @property
+    def nucleation_factor(self) -> float:     # heterogeneous / homogeneous barrier (2 + cos a)(1 - cos a)^2 / 4
+        c = math.cos(self.angle_rad)
+        return (2 + c) * (1 - c) ** 2 / 4
+
+    def height_at(self, r_um, d_um):
+        """Height of the cap of base radius r at lateral distance d < r from its axis."""
+        r_sphere = r_um / math.sin(self.angle_rad)
+        return np.sqrt(r_sphere ** 2 - d_um ** 2) - r_sphere * math.cos(self.angle_rad)
+
+
+@dataclass(frozen=True)
+class MesoInputs:
+    """Every number of a meso run, in um, s, mA/cm^2, MPa (``meso_inputs`` says where each comes from)."""
+    width_um: float
+    current_mA_cm2: float
+    pressure_MPa: float
+    temperature_K: float
+    exchange_current_mA_cm2: float
+    strip_velocity_um_s: float            # v0 = i Omega / e at full contact
+    vacancy_diffusivity_um2_s: float      # D_v of the kMC model (kmc.model.vacancy_diffusivity_A2_s)
+    vacancy_equilibrium_fraction: float   # c_eq = exp(-E_f / kT)
+    sink_supersaturation: float           # the sinks hold this x c_eq (boundary.supersaturation)
+    sink_distance_um: float
+    closure_coefficient: float
+    shape: CapShape
+    void_shape: str                       # "cap" (surface diffusion infinitely fast) or "kinetic"
+    surface_diffusivity_um2_s: float      # D_s, which relaxes a kinetic void toward the cap (Mullins)
+    surface_energy_eV_A2: float           # gamma of the metal (the kMC energy's (001) surface)
+    atomic_volume_A3: float
+    kT_eV: float
+    defect_density_per_um2: float
+    defect_radius_um: float
+    nucleation_prefactor_per_um2_s: float
+    solute_fraction: float
+    solute_diffusivity_per_vacancy_um2_s: float
+    min_void_width_um: float
+    section_lines: int
+    max_step_mAh_cm2: float
+    output_every_mAh_cm2: float
+    stop_stripped_mAh_cm2: float
+    stop_contact_fraction: float
+    seed: int
+    strain_rate_per_s: object = field(repr=False, compare=False)   # stress (MPa) -> eps_dot (1/s)
+
+    @property
+    def area_um2(self) -> float:
+        return self.width_um ** 2
+
+
+def meso_inputs(settings: Settings) -> MesoInputs:
+    """The inputs of a meso run from the same settings as a kMC run: its [meso] table plus the
+    kMC's own rules for what they share (vacancy diffusivity, creep law, closure, surface energy)."""
+    try:
+        meso = settings.meso
+    except AttributeError:
+        raise MesoInputError(f"{settings.source}: no [meso] table; allowed: a parameter file with one, "
+                             "e.g. params/li_li2s.toml") from None
+    if settings.energy.form != "second_moment":
+        raise MesoInputError(f"energy.form = {settings.energy.form!r}: the meso model takes the void surface "
+                             "energy from the second-moment form; allowed: a second_moment parameter set "
+                             "(params/li_li2s.toml, params/limg_li2s.toml)")
+    lattice = build_lattice(settings)
+    model = build_energy_model(settings, lattice)
+    a = settings.lattice.lattice_constant_A
+    omega_A3 = a ** 3 / 2                                  # BCC: two atoms per cubic cell
+    cond = settings.conditions
+    strip_um_s = cond.current_density_mA_cm2 * 1e-3 / units.ELEMENTARY_CHARGE_C * omega_A3 * 1e-24 * 1e4
+    gamma_J_m2 = second_moment_interface(dict(settings.energy.items()), a)["gamma_J_m2"]
+    return MesoInputs(
+        width_um=meso.width_um, current_mA_cm2=cond.current_density_mA_cm2, pressure_MPa=cond.stack_pressure_MPa,
+        temperature_K=cond.temperature_K, exchange_current_mA_cm2=cond.exchange_current_mA_cm2,
+        strip_velocity_um_s=strip_um_s,
+        vacancy_diffusivity_um2_s=vacancy_diffusivity_A2_s(model, lattice) * UM2_PER_A2,
+        vacancy_equilibrium_fraction=math.exp(-settings.boundary.vacancy_formation_eV / model.kT_eV),
+        sink_supersaturation=settings.boundary.supersaturation,
+        sink_distance_um=settings.electrode.sink_distance_um,
+        closure_coefficient=settings.creep.closure_coefficient,
+        shape=CapShape(math.radians(180.0 - meso.wetting_angle_deg)), void_shape=meso.void_shape,
+        surface_diffusivity_um2_s=meso.surface_diffusivity_cm2_s * 1e8,
+        surface_energy_eV_A2=gamma_J_m2 / units.J_PER_M2_PER_EV_PER_A2,
+        atomic_volume_A3=omega_A3, kT_eV=model.kT_eV,
+        defect_density_per_um2=meso.defect_density_per_um2, defect_radius_um=meso.defect_radius_um,
+        nucleation_prefactor_per_um2_s=meso.nucleation_prefactor_per_um2_s,
+        solute_fraction=settings.composition.solute_fraction,
+        solute_diffusivity_per_vacancy_um2_s=solute_diffusivity_per_vacancy_A2_s(settings, model, lattice) * UM2_PER_A2,
+        min_void_width_um=meso.min_void_width_um, section_lines=meso.section_lines,
+        max_step_mAh_cm2=meso.max_step_mAh_cm2, output_every_mAh_cm2=meso.output_every_mAh_cm2,
+        stop_stripped_mAh_cm2=meso.stop_stripped_mAh_cm2, stop_contact_fraction=meso.stop_contact_fraction,
+        seed=settings.run.seed, strain_rate_per_s=lambda stress: creep_strain_rate_per_s(settings, stress))
+
+
+# ----------------------------------------------------------------------------- physics of one step
+# Capture conductance per unit base radius of a void on the reflecting electrolyte plane (times
+# D (c - c_eq) gives its volume intake): a hemisphere 2 pi (half of a sphere's 4 pi r), a thin
+# disc 4 (half of Weber's disc, 8 r).
+CAPTURE_PER_RADIUS = {"cap": 2 * math.pi, "kinetic": 4.0}
+# A flat void is a half-spheroid of base radius r and height h: V = (2/3) pi r^2 h.
+FLAT_VOLUME = 2 * math.pi / 3
+
+
+def interface_vacancy_fraction(inp: MesoInputs, radius_sum_um: float) -> float:
+    """Quasi-static vacancy fraction c at the interface: the stripped volume v0 A per second leaves
+    through the slab to the sinks, D (c - S_sink c_eq) A / L, and into the voids,
+    D (c - c_eq) K sum r (K = CAPTURE_PER_RADIUS; each void's surface holds c_eq: at r >= 10 nm the
+    Gibbs-Thomson excess 2 gamma Omega / (r kT) is below 0.05)."""
+    d, ceq = inp.vacancy_diffusivity_um2_s, inp.vacancy_equilibrium_fraction
+    slab = inp.area_um2 / inp.sink_distance_um
+    voids = CAPTURE_PER_RADIUS[inp.void_shape] * radius_sum_um
+    return (inp.strip_velocity_um_s * inp.area_um2 / d + ceq * (inp.sink_supersaturation * slab + voids)) / (slab + voids)
+
+
+def nucleation_rate_per_um2_s(inp: MesoInputs, supersaturation: float) -> float:
+    """Classical nucleation of an interface void: I = I0 exp(-dG*/kT), dG* = (16 pi / 3) gamma^3
+    Omega^2 f(alpha) / (kT ln S)^2, f the cap factor of the void's angle on the electrolyte."""
+    if supersaturation <= 1 or inp.nucleation_prefactor_per_um2_s == 0:
+        return 0.0
+    barrier_eV = (16 * math.pi / 3 * inp.surface_energy_eV_A2 ** 3 * inp.atomic_volume_A3 ** 2
+                  * inp.shape.nucleation_factor / (inp.kT_eV * math.log(supersaturation)) ** 2)
+    return inp.nucleation_prefactor_per_um2_s * math.exp(-barrier_eV / inp.kT_eV)
+
+
+def critical_radius_um(inp: MesoInputs, supersaturation: float) -> float:
+    """Base radius of the critical cap, r* sin(alpha) with r* = 2 gamma Omega / (kT ln S)."""
+    r_star_A = 2 * inp.surface_energy_eV_A2 * inp.atomic_volume_A3 / (inp.kT_eV * math.log(supersaturation))
+    return r_star_A * 1e-4 * math.sin(inp.shape.angle_rad)
+
+
+def grow_and_close(radius_um: np.ndarray, dt_s: float, capture_um2_s: float, closure_per_s: float,
+                   volume_per_radius3: float) -> np.ndarray:
+    """Radii after dt under dV/dt = 2 pi capture r - 2 pi closure r^3 with V = k_V r^3, capture =
+    D (c - c_eq) (um^2/s) and closure = kappa eps_dot (1/s) held for the step.  In u = r^2 the
+    equation is linear, du/dt = (4 pi / 3 k_V)(capture - closure u), so the step is exact: u relaxes
+    to u* = capture / closure at the rate 4 pi closure / (3 k_V) (grows linearly without creep).
+    Every void tends to the one radius sqrt(u*): larger ones shrink, smaller ones grow."""
+    u0 = radius_um ** 2
+    g = 4 * math.pi / (3 * volume_per_radius3)
+    if closure_per_s * dt_s * g < 1e-12:
+        u = u0 + g * capture_um2_s * dt_s
+    else:
+        u_star = capture_um2_s / closure_per_s
+        u = u_star + (u0 - u_star) * math.exp(-g * closure_per_s * dt_s)
+    return np.sqrt(np.maximum(u, 0.0))
+
+
+def shape_relaxation_time_s(inp: MesoInputs, radius_um):
+    """Mullins' time for surface diffusion to reshape a void of base radius r:
+    tau = kT r^4 / (D_s gamma Omega^(4/3)) (surface site density Omega^(-2/3)); inf if D_s = 0."""
+    if inp.surface_diffusivity_um2_s == 0:
+        return np.full(np.shape(radius_um), np.inf)
+    b_um4_s = (inp.surface_diffusivity_um2_s * inp.surface_energy_eV_A2 * inp.atomic_volume_A3 ** (4 / 3)
+               / inp.kT_eV * UM2_PER_A2)
+    return radius_um ** 4 / b_um4_s
+
+
+def relax_shape(inp: MesoInputs, radius_um, height_um, dt_s):
+    """Surface diffusion moves a kinetic void toward the equilibrium aspect h/r = tan(alpha/2) at
+    its volume, V = (2/3) pi r^2 h kept: r relaxes to r_eq = (V / ((2/3) pi tan(alpha/2)))^(1/3)
+    as exp(-dt / tau(r))."""
+    volume = FLAT_VOLUME * radius_um ** 2 * height_um
+    r_eq = (volume / (FLAT_VOLUME * inp.shape.height_per_radius)) ** (1 / 3)
+    r = r_eq + (radius_um - r_eq) * np.exp(-dt_s / shape_relaxation_time_s(inp, radius_um))
+    return r, volume / (FLAT_VOLUME * r ** 2)
+
+
+def rim_growth(radius_um: np.ndarray, height_um: np.ndarray, dt_s: float, capture_um2_s: float,
+               closure_per_s: float) -> tuple[np.ndarray, np.ndarray]:
+    """A flat void (no surface diffusion: what it captures lands at its rim) of base radius r and
+    height h, V = (2/3) pi r^2 h.  Capture: the rim advances at dr/dt = 4 r capture /
+    ((4/3) pi r h) = 3 capture / (pi h), exactly linear at fixed h.  Creep: the void loses
+    kappa eps_dot w pi r^2 = 2 pi closure r^3 of volume per second, shrinking self-similarly (the
+    roof of a half-spheroid sinks and the thin rim touches down first), so r and h both decay as
+    exp(-closure (r/h) t), exactly.  The two exact parts are applied in turn, so dV/dt =
+    4 capture r - 2 pi closure r^3 as for any void."""
+    r = radius_um + 3 * capture_um2_s * dt_s / (math.pi * height_um)
+    shrink = np.exp(-closure_per_s * (r / height_um) * dt_s)
+    return r * shrink, height_um * shrink
+
+
+def void_volume_um3(inp: MesoInputs, radius_um, height_um):
+    if inp.void_shape == "cap":
+        return inp.shape.volume_per_radius3 * radius_um ** 3
+    return FLAT_VOLUME * radius_um ** 2 * height_um
+
+
+def contact_fraction(inp: MesoInputs, radius_um: np.ndarray) -> float:
+    return max(0.0, 1.0 - float(np.sum(math.pi * radius_um ** 2)) / inp.area_um2)
+
+
+def interface_solute_fraction(inp: MesoInputs, stripped_um: float, local_strip_um_s: float,
+                              supersaturation: float) -> float:
+    """Solute at the contact: none of it is stripped, so the stripped depth h leaves x h of it,
+    spread by diffusion over delta = D_s / v (v the local recession): x_i = x (1 + h / delta),
+    the quasi-steady profile of a fully rejected solute (at most 1).  D_s = (D_s per vacancy)
+    S c_eq: the kMC's vacancy-mechanism diffusivity at the interface's supersaturation."""
+    if inp.solute_fraction == 0 or local_strip_um_s <= 0:
+        return inp.solute_fraction
+    d_s = inp.solute_diffusivity_per_vacancy_um2_s * supersaturation * inp.vacancy_equilibrium_fraction
+    return min(1.0, inp.solute_fraction * (1 + stripped_um * local_strip_um_s / d_s))
+
+
+# ----------------------------------------------------------------------------- coalescence
+@njit(cache=True)
+def _touching_pairs(x, y, r, width):
+    """Pairs of voids whose footprints overlap (periodic square).  A cell list of side ~2 mean
+    radii; each pair is found from its larger void (ties: the lower index), which scans the cells
+    within twice its radius, so one wide void costs its own area, not every pair's."""
+    n = x.size
+    out_i = np.empty(0, np.int64)
+    if n < 2:
+        return out_i, out_i
+    ncell = max(1, min(256, int(width / (2 * max(np.mean(r), 1e-9)))))
+    side = width / ncell
+    cx = np.minimum((x / side).astype(np.int64), ncell - 1)
+    cy = np.minimum((y / side).astype(np.int64), ncell - 1)
+    key = cx * ncell + cy
+    order = np.argsort(key)
+    counts = np.zeros(ncell * ncell, np.int64)
+    for k in key:
+        counts[k] += 1
+    start = np.zeros(ncell * ncell + 1, np.int64)
+    for c in range(ncell * ncell):
+        start[c + 1] = start[c] + counts[c]
+    cap = 64
+    pi_ = np.empty(cap, np.int64)
+    pj_ = np.empty(cap, np.int64)
+    m = 0
+    for a in range(n):
+        reach = int(2 * r[a] / side) + 1
+        span = 2 * reach + 1
+        if span >= ncell:
+            lo, hi = 0, ncell - 1
+        else:
+            lo, hi = -reach, reach
+        for ox in range(lo, hi + 1):
+            for oy in range(lo, hi + 1):
+                if span >= ncell:
+                    c = ox * ncell + oy
+                else:
+                    c = ((cx[a] + ox) % ncell) * ncell + (cy[a] + oy) % ncell
+                for q in range(start[c], start[c + 1]):
+                    b = order[q]
+                    if b == a or r[b] > r[a] or (r[b] == r[a] and b < a):
+                        continue
+                    ddx = abs(x[a] - x[b])
+                    ddx = min(ddx, width - ddx)
+                    ddy = abs(y[a] - y[b])
+                    ddy = min(ddy, width - ddy)
+                    if ddx * ddx + ddy * ddy < (r[a] + r[b]) ** 2:
+                        if m == cap:
+                            cap *= 2
+                            pi_ = np.concatenate((pi_, np.empty(cap - m, np.int64)))
+                            pj_ = np.concatenate((pj_, np.empty(cap - m, np.int64)))
+                        pi_[m] = a
+                        pj_[m] = b
+                        m += 1
+    return pi_[:m], pj_[:m]
+
+
+@njit(cache=True)
+def _merge_components(x, y, r, v, pi_, pj_, width, footprint_power):
+    """Union the touching voids; each group becomes one void of the summed volume v whose base
+    radius adds as r^p (p = 3 for caps, whose shape fixes r by the volume; p = 2 for kinetic voids,
+    whose footprints add), at the volume-weighted centre (minimum image about the largest)."""
+    n = x.size
+    parent = np.arange(n)
+    for k in range(pi_.size):
+        a, b = pi_[k], pj_[k]
+        while parent[a] != a:
+            a = parent[a]
+        while parent[b] != b:
+            b = parent[b]
+        if a != b:
+            if r[a] >= r[b]:
+                parent[b] = a
+            else:
+                parent[a] = b
+    root = np.empty(n, np.int64)
+    for i in range(n):
+        a = i
+        while parent[a] != a:
+            a = parent[a]
+        root[i] = a
+    vol = np.zeros(n)
+    rp = np.zeros(n)
+    sx = np.zeros(n)
+    sy = np.zeros(n)
+    for i in range(n):
+        g = root[i]
+        w = v[i]
+        rp[g] += r[i] ** footprint_power
+        dx = x[i] - x[g]
+        dx -= width * np.round(dx / width)
+        dy = y[i] - y[g]
+        dy -= width * np.round(dy / width)
+        vol[g] += w
+        sx[g] += w * dx
+        sy[g] += w * dy
+    keep = np.flatnonzero(root == np.arange(n))
+    nx = (x[keep] + sx[keep] / vol[keep]) % width
+    ny = (y[keep] + sy[keep] / vol[keep]) % width
+    return nx, ny, rp[keep] ** (1.0 / footprint_power), vol[keep]
+
+
+def coalesce(x, y, r, v, width, footprint_power=3.0):
+    """Merge touching voids until no footprints overlap; returns x, y, r, volumes and the merges."""
+    merges = 0
+    while True:
+        pi_, pj_ = _touching_pairs(x, y, r, width)
+        if pi_.size == 0:
+            return x, y, r, v, merges
+        n_before = x.size
+        x, y, r, v = _merge_components(x, y, r, v, pi_, pj_, width, footprint_power)
+        merges += n_before - x.size
+
+
+def coalesce_state(inp: MesoInputs, x, y, r, h):
+    """coalesce for either void shape; returns x, y, r, h and the merges."""
+    flat = inp.void_shape == "kinetic"
+    x, y, r, v, merges = coalesce(x, y, r, void_volume_um3(inp, r, h), inp.width_um, 2.0 if flat else 3.0)
+    h = v / (FLAT_VOLUME * r ** 2) if flat else r * inp.shape.height_per_radius
+    return x, y, r, h, merges
+
+
+# ----------------------------------------------------------------------------- what SEM sees
+def section_statistics(inp: MesoInputs, x, y, r, h=None) -> dict:
+    """Voids cut by ``section_lines`` evenly spaced lines y = const (cross-sections like the
+    seed's), counting chords at least min_void_width_um wide: voids per um of section, chord
+    widths and heights (um) at the chord's middle."""
+    lines = (np.arange(inp.section_lines) + 0.5) * inp.width_um / inp.section_lines
+    d = np.abs(y[None, :] - lines[:, None])
+    d = np.minimum(d, inp.width_um - d)
+    cut = d < r[None, :]
+    rr = np.broadcast_to(r[None, :], d.shape)[cut]
+    dd = d[cut]
+    width = 2 * np.sqrt(rr ** 2 - dd ** 2)
+    if inp.void_shape == "cap" or h is None:
+        height = inp.shape.height_at(rr, dd)
+    else:   # half-spheroid profile
+        height = np.broadcast_to(h[None, :], d.shape)[cut] * np.sqrt(1 - (dd / rr) ** 2)
+    seen = width >= inp.min_void_width_um
+    width, height = width[seen], height[seen]
+    stats = {"section_voids_per_um": width.size / (inp.section_lines * inp.width_um)}
+    for name, values in (("void_width", width), ("void_height", height)):
+        if values.size:
+            q = np.percentile(values, [0, 25, 50, 75, 100])
+        else:
+            q = np.full(5, np.nan)
+        for label, v in zip(("min", "q1", "median", "q3", "max"), q):
+            stats[f"{name}_{label}"] = float(v)
+    return stats
+
+
+# ----------------------------------------------------------------------------- the run
+# name -> (unit, description) of what a meso run records, per sample (the kMC's names where they mean the same)
+OBSERVABLES = {
+    "stripped_charge": ("mAh/cm^2", "charge stripped per interface area"),
+    "physical_time": ("s", "cell time of the stripped charge at the set current"),
+    "contact_fraction": ("1", "interface area no void covers"),
+    "overpotential": ("mV", "Butler-Volmer overpotential of the current focused on the contact "
+                            "(kmc.electrochemistry.overpotential_mV)"),
+    "supersaturation": ("1", "interface vacancy fraction / c_eq (quasi-static balance)"),
+    "captured_fraction": ("1", "share of the stripped vacancies that the voids capture (the rest reach the sinks)"),
+    "void_count": ("1", "interface voids in the square"),
+    "void_volume_per_area": ("um", "void volume / interface area"),
+    "section_voids_per_um": ("1/um", "voids per um of section (chords >= meso.min_void_width_um)"),
+    **{f"void_{q}_{s}": ("um", f"{s} of the section's void {q}s") for q in ("width", "height")
+       for s in ("min", "q1", "median", "q3", "max")},
+    "interface_solute_fraction": ("1", "solute fraction at the contact (rejected-solute profile)"),
+    "coalescences": ("1", "voids merged away so far (defect seeds a growing void swallows included)"),
+    "nucleated": ("1", "voids nucleated so far at I(S)"),
+    "collapsed": ("1", "voids at least meso.min_void_width_um wide closed by creep so far"),
+}
+
+
+@dataclass
+class MesoState:
+    x: np.ndarray
+    y: np.ndarray
+    r: np.ndarray           # base radius (um)
+    h: np.ndarray           # height (um): r tan(alpha/2) for caps, its own for kinetic voids
+    defect_x: np.ndarray = field(default_factory=lambda: np.empty(0))   # the defect sites (um)
+    defect_y: np.ndarray = field(default_factory=lambda: np.empty(0))
+    charge_mAh_cm2: float = 0.0
+    time_s: float = 0.0
+    steps: int = 0
+    coalescences: int = 0
+    nucleated: int = 0
+    collapsed: int = 0
+
+
+@dataclass
+class MesoResult:
+    series: dict            # name -> np.ndarray over samples
+    stop_reason: str
+    steps: int
+    wall_time_s: float
+    final: MesoState
+
+
+def initial_state(inp: MesoInputs, rng: np.random.Generator) -> MesoState:
+    """The pre-existing defects: a Poisson number of sites at uniform random places, each holding
+    a void seed (a cap of the given radius); seeds that overlap merge at once (not counted as
+    coalescences).  The sites persist (pits and pores of the electrolyte's surface stay where
+    they are as the metal recedes): a site that no void covers holds a seed again (reseed)."""
+    n = rng.poisson(inp.defect_density_per_um2 * inp.area_um2)
+    dx, dy = rng.uniform(0, inp.width_um, n), rng.uniform(0, inp.width_um, n)
+    r = np.full(n, inp.defect_radius_um)
+    x, y, r, h, _ = coalesce_state(inp, dx, dy, r, r * inp.shape.height_per_radius)
+    return MesoState(x, y, r, h, dx, dy)
+
+
+def reseed(inp: MesoInputs, x, y, r, h, defect_x, defect_y):
+    """A seed on every defect site that no void footprint covers (found as the touching pairs of
+    the voids and the sites taken as voids of radius 0)."""
+    if defect_x.size == 0:
+        return x, y, r, h
+    n = x.size
+    pi_, pj_ = _touching_pairs(np.concatenate((x, defect_x)), np.concatenate((y, defect_y)),
+                               np.concatenate((r, np.zeros(defect_x.size))), inp.width_um)
+    covered = np.zeros(defect_x.size, bool)
+    covered[pj_[(pi_ < n) & (pj_ >= n)] - n] = True
+    covered[pi_[(pj_ < n) & (pi_ >= n)] - n] = True
+    free = ~covered
+    if not free.any():
+        return x, y, r, h
+    r0 = np.full(int(free.sum()), inp.defect_radius_um)
+    return (np.concatenate((x, defect_x[free])), np.concatenate((y, defect_y[free])), np.concatenate((r, r0)),
+            np.concatenate((h, r0 * inp.shape.height_per_radius)))
+
+
+def rates_now(inp: MesoInputs, st: MesoState) -> dict:
+    """The quasi-static fields of the present voids: contact, vacancy fraction, capture and closure."""
+    contact = contact_fraction(inp, st.r)
+    c_v = interface_vacancy_fraction(inp, float(st.r.sum()))
+    stress = inp.pressure_MPa / contact if contact > 0 else math.inf
+    slab = inp.area_um2 / inp.sink_distance_um
+    voids = CAPTURE_PER_RADIUS[inp.void_shape] * float(st.r.sum())
+    return {"contact": contact, "supersaturation": c_v / inp.vacancy_equilibrium_fraction,
+            "capture": inp.vacancy_diffusivity_um2_s * (c_v - inp.vacancy_equilibrium_fraction),
+            "closure": inp.closure_coefficient * inp.strain_rate_per_s(stress),
+            "captured_fraction": voids / (slab + voids)}
+
+
+def _growth_rates(inp: MesoInputs, st: MesoState, now: dict):
+    """dr/dt (um/s) of every void, and for kinetic voids dh/dt, at the present fields."""
+    if inp.void_shape == "cap":
+        g = 2 * math.pi / (3 * inp.shape.volume_per_radius3)
+        return g * (now["capture"] / st.r - now["closure"] * st.r), None
+    volume = FLAT_VOLUME * st.r ** 2 * st.h
+    r_eq = (volume / (FLAT_VOLUME * inp.shape.height_per_radius)) ** (1 / 3)
+    relax = (r_eq - st.r) / shape_relaxation_time_s(inp, st.r)
+    return 3 * now["capture"] / (math.pi * st.h) - now["closure"] * st.r ** 2 / st.h + relax, -now["closure"] * st.r
+
+
+def step_length_s(inp: MesoInputs, st: MesoState, now: dict, dt_max_s: float) -> float:
+    """At most dt_max, and short enough that the contact moves by <= 0.003 and the sum of radii
+    (the voids' share of the vacancies) by <= 2 % while capture and closure are held fixed."""
+    dt = dt_max_s
+    # nucleation: at most ~10 % new voids (and 100 at least) per step, so that the new sinks
+    # lower S before the next step (a burst is self-limiting)
+    births_per_s = nucleation_rate_per_um2_s(inp, now["supersaturation"]) * inp.area_um2
+    if births_per_s > 0:
+        dt = min(dt, (100 + 0.1 * st.r.size) / births_per_s)
+    if st.r.size == 0:
+        return max(dt, 1e-9 * dt_max_s)
+    dr_dt, _ = _growth_rates(inp, st, now)
+    d_contact = abs(float(np.sum(2 * math.pi * st.r * dr_dt))) / inp.area_um2
+    d_rsum = abs(float(np.sum(dr_dt)))
+    if d_contact > 0:
+        dt = min(dt, 0.003 / d_contact)
+    if d_rsum > 0:
+        dt = min(dt, 0.02 * float(st.r.sum()) / d_rsum)
+    return max(dt, 1e-9 * dt_max_s)
+
+
+def advance(inp: MesoInputs, st: MesoState, now: dict, dt_s: float, rng: np.random.Generator) -> None:
+    """One step: grow and close every void, drop the vanished, nucleate, coalesce."""
+    if inp.void_shape == "cap":
+        r = grow_and_close(st.r, dt_s, now["capture"], now["closure"], inp.shape.volume_per_radius3)
+        h = r * inp.shape.height_per_radius
+    else:
+        r, h = rim_growth(st.r, st.h, dt_s, now["capture"], now["closure"])
+        r, h = relax_shape(inp, r, h, dt_s)
+    alive = (r >= VANISHED_RADIUS_um) & (h >= VANISHED_RADIUS_um)
+    # a closed void counts as collapsed if a section could have seen it (at least min width)
+    st.collapsed += int(np.count_nonzero(~alive & (2 * st.r >= inp.min_void_width_um)))
+    x, y, r, h = reseed(inp, st.x[alive], st.y[alive], r[alive], h[alive], st.defect_x, st.defect_y)
+    born = rng.poisson(nucleation_rate_per_um2_s(inp, now["supersaturation"]) * inp.area_um2 * dt_s)
+    if born:
+        r0 = max(2 * critical_radius_um(inp, now["supersaturation"]), 2 * VANISHED_RADIUS_um)
+        x = np.concatenate((x, rng.uniform(0, inp.width_um, born)))
+        y = np.concatenate((y, rng.uniform(0, inp.width_um, born)))
+        r = np.concatenate((r, np.full(born, r0)))
+        h = np.concatenate((h, np.full(born, r0 * inp.shape.height_per_radius)))
+        st.nucleated += born
+    st.x, st.y, st.r, st.h, merged = coalesce_state(inp, x, y, r, h)
+    st.coalescences += merged
+    st.time_s += dt_s
+    st.charge_mAh_cm2 += inp.current_mA_cm2 * dt_s / 3600.0
+    st.steps += 1
+
+
+def sample(inp: MesoInputs, st: MesoState, now: dict) -> dict:
+    contact = now["contact"]
+    stripped_um = inp.strip_velocity_um_s * st.time_s
+    local_um_s = inp.strip_velocity_um_s / contact if contact > 0 else math.inf
+    out = {"stripped_charge": st.charge_mAh_cm2, "physical_time": st.time_s, "contact_fraction": contact,
+           "overpotential": float(overpotential_mV(inp.current_mA_cm2, contact, inp.exchange_current_mA_cm2,
+                                                   inp.temperature_K)),
+           "supersaturation": now["supersaturation"], "captured_fraction": now["captured_fraction"],
+           "void_count": st.r.size,
+           "void_volume_per_area": float(np.sum(void_volume_um3(inp, st.r, st.h))) / inp.area_um2,
+           **section_statistics(inp, st.x, st.y, st.r, st.h),
+           "interface_solute_fraction": interface_solute_fraction(inp, stripped_um, local_um_s, now["supersaturation"]),
+           "coalescences": st.coalescences, "nucleated": st.nucleated, "collapsed": st.collapsed}
+    return out
+
+
+def run(inp: MesoInputs) -> MesoResult:
+    """Strip to meso.stop_stripped_mAh_cm2 (or until the contact falls to meso.stop_contact_fraction),
+    sampling every meso.output_every_mAh_cm2."""
+    if inp.current_mA_cm2 <= 0:
+        raise MesoInputError("conditions.current_density_mA_cm2 = 0: nothing is stripped; allowed: > 0")
+    start = time.perf_counter()
+    rng = np.random.default_rng(inp.seed)
+    st = initial_state(inp, rng)
+    s_per_mAh = 3600.0 / inp.current_mA_cm2
+    samples = []
+    next_sample = 0.0
+    stop_reason = "stripped"
+    while True:
+        now = rates_now(inp, st)
+        if st.charge_mAh_cm2 >= next_sample - 1e-12 * inp.stop_stripped_mAh_cm2:
+            samples.append(sample(inp, st, now))
+            next_sample += inp.output_every_mAh_cm2
+        if now["contact"] <= inp.stop_contact_fraction:
+            stop_reason = "contact_lost"
+            break
+        if st.charge_mAh_cm2 >= inp.stop_stripped_mAh_cm2 * (1 - 1e-12):
+            break
+        target = min(next_sample, inp.stop_stripped_mAh_cm2)
+        dt_max = min(inp.max_step_mAh_cm2, target - st.charge_mAh_cm2) * s_per_mAh
+        advance(inp, st, now, step_length_s(inp, st, now, dt_max), rng)
+    if samples[-1]["stripped_charge"] != st.charge_mAh_cm2:
+        samples.append(sample(inp, st, now))
+    series = {name: np.array([s[name] for s in samples], dtype=np.float64) for name in OBSERVABLES}
+    return MesoResult(series, stop_reason, st.steps, time.perf_counter() - start, st)
+
+
+# ----------------------------------------------------------------------------- the run file
+def write_run_file(path, settings: Settings, result: MesoResult) -> None:
+    """An HDF5 file in the kMC's layout where the two share it: /observables/<name>/{step, time,
+    value} (step = the sample's step count), /parameters (config_toml and every resolved key as an
+    attribute, kind = 'meso'), /run (stop reason, steps, wall time), and /voids (the last state).
+    Written to X.partial and renamed when complete, so nothing half-written is left."""
+    import os
+    from pathlib import Path
+
+    import h5py
+
+    from kmc import __version__
+    from kmc.io import _attr_value
+    path = Path(path)
+    tmp = path.with_name(path.name + ".partial")
+    n = result.series["stripped_charge"].size
+    with h5py.File(tmp, "w") as f:
+        par = f.create_group("parameters")
+        par.create_dataset("config_toml", data=settings.to_toml())
+        for key, value in settings.flat().items():
+            par.attrs[key] = _attr_value(value)
+        par.attrs.update({"code_version": __version__, "seed": settings.run.seed, "source": settings.source,
+                          "kind": "meso"})
+        obs = f.create_group("observables")
+        steps = np.arange(n, dtype=np.int64)
+        times = result.series["physical_time"]
+        for name, (unit, description) in OBSERVABLES.items():
+            g = obs.create_group(name)
+            g.create_dataset("step", data=steps)
+            g.create_dataset("time", data=times).attrs["unit"] = "s"
+            val = g.create_dataset("value", data=result.series[name])
+            val.attrs["unit"] = unit
+            val.attrs["description"] = description
+        voids = f.create_group("voids")
+        for name, data in (("x", result.final.x), ("y", result.final.y), ("base_radius", result.final.r),
+                           ("height", result.final.h)):
+            voids.create_dataset(name, data=data).attrs["unit"] = "um"
+        voids.attrs["shape"] = settings.meso.void_shape
+        run_group = f.create_group("run")
+        run_group.attrs.update({"stop_reason": result.stop_reason, "steps": result.steps,
+                                "wall_time_s": result.wall_time_s,
+                                "note": "wall_time_s depends on the machine; everything else is reproducible"})
+    os.replace(tmp, path)

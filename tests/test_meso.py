@@ -1,0 +1,209 @@
+"""The meso model (kmc.meso) against exact limits: one void closing under creep, the steady
+vacancy flux to the sinks, current focusing around one void; and its bookkeeping."""
+import math
+
+import numpy as np
+import pytest
+
+from kmc import meso, units
+from kmc.config import ConfigError, load_config
+from kmc.model import build_lattice, creep_closure_per_void_site_per_s, creep_strain_rate_per_s
+
+LI = "params/li_li2s.toml"
+
+
+@pytest.fixture(scope="module")
+def li_settings():
+    return load_config(LI)
+
+
+@pytest.fixture(scope="module")
+def li(li_settings):
+    return meso.meso_inputs(li_settings)
+
+
+def with_(inp, **changes):
+    from dataclasses import replace
+    return replace(inp, **changes)
+
+
+def test_one_void_closes_under_creep_as_the_kmc_rule(li, li_settings):
+    """No capture: dV/dt = -kappa eps_dot w (pi r^2), w = 2r, V = k_V r^3, so r(t) = r0 exp(-2 pi
+    kappa eps_dot t / (3 k_V)); one long step and 1000 short ones both give it, and the volume
+    lost per footprint site is the kMC's per-site refill rate kappa eps_dot w / d."""
+    stress = 2.0
+    closure = li.closure_coefficient * creep_strain_rate_per_s(li_settings, stress)
+    r0, t = np.array([3.0]), 2.0
+    kv = li.shape.volume_per_radius3
+    exact = 3.0 * math.exp(-2 * math.pi * closure * t / (3 * kv))
+    assert 0.05 < exact / 3.0 < 0.95          # the test spans a real closure
+    one = meso.grow_and_close(r0, t, 0.0, closure, kv)
+    many = r0
+    for _ in range(1000):
+        many = meso.grow_and_close(many, t / 1000, 0.0, closure, kv)
+    assert one[0] == pytest.approx(exact, rel=1e-12)
+    assert many[0] == pytest.approx(exact, rel=1e-9)
+    # the same rule as the kMC: volume rate / (atomic volume x footprint sites) = kappa eps_dot w / d
+    lattice = build_lattice(li_settings)
+    site_area_um2 = lattice.interface_area_A2 / lattice.sites_per_layer * 1e-8
+    r = 0.01                                  # a void of ~2500 L1 sites
+    sites = round(math.pi * r ** 2 / site_area_um2)
+    r = math.sqrt(sites * site_area_um2 / math.pi)
+    volume_rate_um3 = closure * 2 * r * math.pi * r ** 2
+    per_site = volume_rate_um3 / (li.atomic_volume_A3 * 1e-12) / sites
+    assert per_site == pytest.approx(creep_closure_per_void_site_per_s(li_settings, lattice, stress, sites), rel=1e-3)
+
+
+def test_void_radius_relaxes_to_the_capture_closure_balance(li):
+    """With capture and closure, u = r^2 relaxes exactly to capture / closure: both a larger and
+    a smaller void end there, and a step of any length stays on the exact curve."""
+    kv = li.shape.volume_per_radius3
+    cap, clo = 2.0, 0.5
+    r = meso.grow_and_close(np.array([0.1, 5.0]), 1e3, cap, clo, kv)
+    assert r == pytest.approx(np.full(2, 2.0), rel=1e-9)
+    half = meso.grow_and_close(meso.grow_and_close(np.array([5.0]), 0.3, cap, clo, kv), 0.3, cap, clo, kv)
+    assert half[0] == pytest.approx(meso.grow_and_close(np.array([5.0]), 0.6, cap, clo, kv)[0], rel=1e-12)
+    # without creep the capture alone: r^2 grows by 4 pi cap t / (3 k_V)
+    grown = meso.grow_and_close(np.array([1.0]), 3.0, cap, 0.0, kv)
+    assert grown[0] ** 2 == pytest.approx(1 + 4 * math.pi * cap * 3.0 / (3 * kv), rel=1e-12)
+
+
+def test_steady_vacancy_flux_to_the_sinks(li):
+    """No voids: every stripped vacancy diffuses to the sinks, J = D_v c_eq (S - 1) / (Omega L),
+    so S = 1 + i Omega L / (e D_v c_eq); PHYSICS.md 4b's estimate at 0.5 mA/cm^2 and 100 um is
+    S ~ 100-130."""
+    s = meso.interface_vacancy_fraction(li, 0.0) / li.vacancy_equilibrium_fraction
+    flux_cm2_s = li.current_mA_cm2 * 1e-3 / units.ELEMENTARY_CHARGE_C
+    expected = 1 + (flux_cm2_s * li.atomic_volume_A3 * 1e-24 * li.sink_distance_um * 1e-4
+                    / (li.vacancy_diffusivity_um2_s * 1e-8 * li.vacancy_equilibrium_fraction))
+    assert s == pytest.approx(expected, rel=1e-12)
+    assert 90 < s < 160
+    # doubling the sink distance doubles S - 1
+    s2 = meso.interface_vacancy_fraction(with_(li, sink_distance_um=200.0), 0.0) / li.vacancy_equilibrium_fraction
+    assert s2 - 1 == pytest.approx(2 * (s - 1), rel=1e-12)
+
+
+def test_one_void_takes_its_share_of_the_vacancies(li):
+    """One hemispherical sink of radius r beside the slab: the void takes 2 pi r / (A/L + 2 pi r)
+    of the stripped volume, and the rest reaches the sinks (conservation)."""
+    li = with_(li, void_shape="cap")
+    r = 5.0
+    c = meso.interface_vacancy_fraction(li, r)
+    d, ceq = li.vacancy_diffusivity_um2_s, li.vacancy_equilibrium_fraction
+    to_void = d * (c - ceq) * 2 * math.pi * r
+    to_sinks = d * (c - ceq) * li.area_um2 / li.sink_distance_um
+    total = li.strip_velocity_um_s * li.area_um2
+    assert to_void + to_sinks == pytest.approx(total, rel=1e-12)
+    assert to_void / total == pytest.approx(2 * math.pi * r / (li.area_um2 / li.sink_distance_um + 2 * math.pi * r))
+
+
+def test_current_focusing_around_one_void(li):
+    """One void of base radius r in the square: contact 1 - pi r^2 / A, local current i / c, and the
+    overpotential (2RT/F) asinh(i / (2 i0 c)); a section line through its centre sees one chord 2r,
+    one at distance d a chord 2 sqrt(r^2 - d^2)."""
+    r = 20.0
+    li = with_(li, void_shape="cap")
+    st = meso.MesoState(np.array([37.0]), np.array([li.width_um / 32]), np.array([r]), np.array([r * li.shape.height_per_radius]))
+    now = meso.rates_now(li, st)
+    contact = 1 - math.pi * r ** 2 / li.area_um2
+    assert now["contact"] == pytest.approx(contact, rel=1e-12)
+    out = meso.sample(li, st, now)
+    eta = 2 * units.GAS_CONSTANT_J_per_mol_K * li.temperature_K / units.FARADAY_C_per_mol * 1e3 * math.asinh(
+        li.current_mA_cm2 / (2 * li.exchange_current_mA_cm2 * contact))
+    assert out["overpotential"] == pytest.approx(eta, rel=1e-12)
+    stats = meso.section_statistics(with_(li, section_lines=16), st.x, st.y, st.r)
+    line_gap = li.width_um / 16
+    chords = [2 * math.sqrt(r ** 2 - (k * line_gap) ** 2) for k in range(-3, 4) if abs(k * line_gap) < r]
+    assert stats["void_width_max"] == pytest.approx(2 * r, rel=1e-12)
+    assert stats["void_width_min"] == pytest.approx(min(chords), rel=1e-12)
+    assert stats["section_voids_per_um"] == pytest.approx(len(chords) / (16 * li.width_um))
+    assert stats["void_height_max"] == pytest.approx(r * li.shape.height_per_radius, rel=1e-12)
+
+
+def test_touching_voids_coalesce_across_the_periodic_edge(li):
+    """Two voids overlapping across x = 0 merge into one of the summed volume at the volume-weighted
+    centre; a third, apart, stays."""
+    w = li.width_um
+    x, y, r = np.array([1.0, w - 2.0, 80.0]), np.array([50.0, 50.0, 80.0]), np.array([2.0, 1.5, 1.0])
+    nx, ny, nr, _, merges = meso.coalesce(x, y, r, r ** 3, w)
+    assert merges == 1 and nx.size == 2
+    big = np.argmax(nr)
+    assert nr[big] ** 3 == pytest.approx(2.0 ** 3 + 1.5 ** 3, rel=1e-12)
+    centre = (8 * 1.0 + 1.5 ** 3 * (-2.0)) / (8 + 1.5 ** 3)
+    assert nx[big] == pytest.approx(centre % w, rel=1e-12)
+    assert nr[1 - big] == 1.0
+
+
+def test_coalescence_leaves_no_overlap_among_many(li):
+    rng = np.random.default_rng(3)
+    n = 3000
+    x, y, r = rng.uniform(0, 160, n), rng.uniform(0, 160, n), rng.uniform(0.5, 2.0, n)
+    volume = np.sum(r ** 3)
+    nx, ny, nr, _, merges = meso.coalesce(x, y, r, r ** 3, 160.0)
+    assert merges == n - nx.size > 0
+    assert np.sum(nr ** 3) == pytest.approx(volume, rel=1e-10)
+    dx = np.abs(nx[:, None] - nx[None, :])
+    dx = np.minimum(dx, 160 - dx)
+    dy = np.abs(ny[:, None] - ny[None, :])
+    dy = np.minimum(dy, 160 - dy)
+    gap = np.sqrt(dx ** 2 + dy ** 2) - (nr[:, None] + nr[None, :])
+    np.fill_diagonal(gap, 1.0)
+    assert gap.min() >= 0
+
+
+def test_nucleation_barrier_is_the_classical_one(li):
+    """At a 90 degree cap (f = 1/2) dG* = (8 pi / 3) gamma^3 Omega^2 / (kT ln S)^2; the rate rises
+    with S and is nothing at S <= 1."""
+    inp = with_(li, shape=meso.CapShape(math.pi / 2))
+    s = 100.0
+    barrier = 8 * math.pi / 3 * inp.surface_energy_eV_A2 ** 3 * inp.atomic_volume_A3 ** 2 / (inp.kT_eV * math.log(s)) ** 2
+    rate = meso.nucleation_rate_per_um2_s(inp, s)
+    assert rate == pytest.approx(inp.nucleation_prefactor_per_um2_s * math.exp(-barrier / inp.kT_eV), rel=1e-9)
+    assert meso.nucleation_rate_per_um2_s(inp, 1e4) > rate
+    assert meso.nucleation_rate_per_um2_s(inp, 1.0) == 0.0
+
+
+def test_run_records_every_observable_and_conserves_nothing_it_should_not(li):
+    """A short run: samples at the set interval, charge = current x time, counts that add up."""
+    inp = with_(li, stop_stripped_mAh_cm2=0.2, output_every_mAh_cm2=0.05, width_um=60.0)
+    res = meso.run(inp)
+    q = res.series["stripped_charge"]
+    assert q == pytest.approx([0, 0.05, 0.1, 0.15, 0.2], abs=1e-9)
+    assert res.series["physical_time"] == pytest.approx(q / inp.current_mA_cm2 * 3600)
+    assert set(res.series) == set(meso.OBSERVABLES)
+    assert res.series["contact_fraction"][-1] < res.series["contact_fraction"][0]   # voids grow at 0.2 MPa
+    assert res.stop_reason == "stripped"
+
+
+def test_missing_meso_table_and_bad_keys_are_refused(tmp_path):
+    text = open("params/li_li2s_bond.toml").read()
+    p = tmp_path / "x.toml"
+    p.write_text(text)
+    with pytest.raises(meso.MesoInputError, match=r"no \[meso\] table"):
+        meso.meso_inputs(load_config(p))
+    with pytest.raises(ConfigError, match="meso.defect_density_per_um2"):
+        load_config(LI, ["meso.defect_density_per_um2=-1"])
+    p.write_text(open(LI).read().replace("wetting_angle_deg = 93.6", ""))
+    with pytest.raises(ConfigError, match="missing required key meso.wetting_angle_deg"):
+        load_config(p)
+
+
+def test_flat_void_grows_at_its_rim_and_collapses_under_creep(li):
+    """Flat limit: at fixed height the rim advances at 3 capture / (pi h) (the captured 4 r capture
+    of volume spread over the rim); creep shrinks the void self-similarly; the volume change is
+    4 capture r - 2 pi closure r^3 per second to first order in dt, as for any void, and creep
+    alone is the exact exponential exp(-closure (r/h) t) in r and h."""
+    r0, h0, cap, clo, dt = np.array([4.0]), np.array([1.0]), 0.02, 1e-4, 1e-3
+    r, h = meso.rim_growth(r0, h0, dt, cap, 0.0)
+    assert r[0] - 4.0 == pytest.approx(3 * cap * dt / math.pi, rel=1e-12) and h[0] == 1.0
+    r, h = meso.rim_growth(r0, h0, dt, cap, clo)
+    flat = with_(li, void_shape="kinetic")
+    dv = meso.void_volume_um3(flat, r, h) - meso.void_volume_um3(flat, r0, h0)
+    assert dv[0] == pytest.approx((4 * cap * 4.0 - 2 * math.pi * clo * 4.0 ** 3) * dt, rel=1e-3)
+    r, h = meso.rim_growth(r0, h0, 50.0, 0.0, clo)
+    assert r[0] == pytest.approx(4.0 * math.exp(-clo * 4.0 * 50.0), rel=1e-12) and h[0] / r[0] == pytest.approx(0.25)
+    # flat voids that touch keep their footprints (area adds) and volume
+    x, y = np.array([10.0, 14.0]), np.array([10.0, 10.0])
+    nx, ny, nr, nh, merges = meso.coalesce_state(flat, x, y, np.array([3.0, 2.0]), np.array([1.0, 0.5]))
+    assert merges == 1 and nr[0] ** 2 == pytest.approx(13.0)
+    assert meso.FLAT_VOLUME * nr[0] ** 2 * nh[0] == pytest.approx(meso.FLAT_VOLUME * (9 * 1.0 + 4 * 0.5))
