@@ -47,7 +47,7 @@ class Lab:
 
     def _cell_relaxed(self, key, build):
         self._energy(key, build, cell=True)
-        return self.cache.get(f"{key}|fmax={pipeline.FMAX_EV_PER_ANGSTROM}")
+        return self.cache.get(pipeline.cache_key(key, pipeline.FMAX_EV_PER_ANGSTROM, cell=True))
 
     @property
     def a_li(self):
@@ -173,8 +173,8 @@ def _w_ad(lab):
             * EV_PER_A2_TO_J_PER_M2)
 
 
-INTERFACE = ("Li(001) 5x5, 5 layers (L1..L5, L5 free) on Li2S(001) 3x3 conventional, S-terminated, "
-             "2 S layers, bottom Li+S layers fixed; 233 atoms; built by kmc.atomistic.structures.interface")
+INTERFACE = ("Li(001) 5x5, 5 layers (L1..L5, L5 free) on Li2S(001) 3x3 conventional, 2 S planes, a full "
+             "Li plane facing the metal, bottom S+Li planes fixed; 233 atoms; kmc.atomistic.structures.interface")
 BULK = "BCC Li 4x4x4 conventional (128 sites), CHGNet lattice constant, positions relaxed"
 
 MG_L2 = {L(2, 2, 2): "Mg"}
@@ -279,16 +279,22 @@ UNCERTAINTY_KIND = {
 }
 
 
-def uncertainty(name: str, values: dict) -> tuple:
-    """(uncertainty, how it was obtained) for a row, from the seed rows' residuals in values."""
+def uncertainty(name: str, values: dict, other_termination: dict | None = None) -> tuple:
+    """(uncertainty, how it was obtained) for a row, from the seed rows' residuals in values; for
+    interface rows also computed on the other termination, their difference added in quadrature
+    (the seed does not say which face of Li2S it used)."""
     kind = UNCERTAINTY_KIND.get(name)
     row = BY_NAME[name]
     if kind is None:
         return abs(values[name] - row.seed_value), "seed row: the residual itself"
     if kind == "difference":
         residuals = [values[n] - BY_NAME[n].seed_value for n in DIFFERENCE_CHECKS if n in values]
-        return (float(np.sqrt(np.mean(np.square(residuals)))),
-                f"RMS residual of the seed's interface difference rows {', '.join(DIFFERENCE_CHECKS)}")
+        method = float(np.sqrt(np.mean(np.square(residuals))))
+        how = f"RMS residual of the seed's interface difference rows {', '.join(DIFFERENCE_CHECKS)}"
+        if other_termination and name in other_termination:
+            spread = abs(values[name] - other_termination[name])
+            return float(np.hypot(method, spread)), how + " (+) |Li- minus S-terminated value|"
+        return method, how
     if kind == "bulk":
         relative = abs(values["ef_bulk"] - BY_NAME["ef_bulk"].seed_value) / BY_NAME["ef_bulk"].seed_value
         return abs(values[name]) * relative, "|value| x relative residual of ef_bulk"
