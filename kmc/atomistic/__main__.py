@@ -82,14 +82,14 @@ def _cached_values(lab):
     return values
 
 
-def markdown_table():
+def markdown_table(group=None):
     """Rows from the cache: Li-terminated value +- uncertainty, the S-terminated value, seed, residual."""
     li = _cached_values(Lab(cache_only=True, termination="Li"))
     s_term = _cached_values(Lab(cache_only=True, termination="S"))
     lines = ["| row | CHGNet, Li-terminated | +- | CHGNet, S-terminated | seed 004 | residual (Li-term.) | unit |",
              "|---|---|---|---|---|---|---|"]
     for name in RUN_ORDER:
-        if name not in li:
+        if name not in li or (group and BY_NAME[name].group != group):
             continue
         row = BY_NAME[name]
         error, _ = uncertainty(name, li, s_term)
@@ -114,7 +114,7 @@ def main(argv=None):
                         help=f"write {ROWS_TOML.name} from the cached energies (no relaxation)")
     args = parser.parse_args(argv)
     if args.markdown:
-        print(markdown_table())
+        print(markdown_table("seed"), markdown_table("new"), sep="\n\n")
         return 0
     if args.toml:
         written = write_toml(Lab(cache_only=True))
