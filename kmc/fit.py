@@ -366,6 +366,11 @@ def fit_rows(settings: Settings) -> list[dict]:
     return rows
 
 
+def model_value(settings: Settings, name: str) -> float:
+    """The model's value of one quantity of the registry (QUANTITIES), whatever the file's targets."""
+    return float(QUANTITIES[name].compute(_Slab(settings)))
+
+
 def within_tolerance(row: dict) -> bool:
     """Whether a row's model value is within TOLERANCE of its target (rows without one: True)."""
     return row["residual"] is None or abs(row["residual"]) <= TOLERANCE[row["unit"]]

@@ -552,6 +552,8 @@ def _format_value(value) -> str:
 def run_labels(parameter_sets: list[dict]) -> list[str]:
     """Legend labels: each run's model name plus every parameter whose value differs between runs."""
     keys = sorted(set().union(*parameter_sets) - LEGEND_IGNORED_PARAMETERS)
+    if not any(p.get("kind") == "meso" for p in parameter_sets):   # [meso] does not act on a kMC run
+        keys = [k for k in keys if not k.startswith("meso.")]
 
     def same(a, b):
         return a is not None and b is not None and np.array_equal(np.asarray(a), np.asarray(b))

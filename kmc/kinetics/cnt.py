@@ -29,12 +29,10 @@ class Nucleus:
 
 def model_surface(settings) -> tuple[float, float]:
     """(gamma in J/m^2, void wetting angle theta in degrees) of the parameter set (kmc.fit)."""
-    from kmc.fit import fit_rows
-    rows = {r["name"]: r["model"] for r in fit_rows(settings)}
-    gamma = rows["Li (001) surface energy"]
-    theta = next(v for k, v in rows.items() if k.startswith("wetting angle Li-Mg")) \
-        if settings.composition.solute_fraction > 0 else rows["wetting angle Li/Li2S, void >= 2 layers"]
-    return gamma, theta
+    from kmc.fit import model_value
+    gamma = model_value(settings, "surface_energy_001")
+    angle = "wetting_angle_alloy" if settings.composition.solute_fraction > 0 else "wetting_angle_host"
+    return gamma, model_value(settings, angle)
 
 
 def critical_nucleus(settings, supersaturation: float, gamma_theta=None) -> Nucleus:
