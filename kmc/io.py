@@ -491,6 +491,42 @@ LIVE_READ_TRIES = 20
 LIVE_READ_PAUSE_S = 0.1
 
 
+def is_meso_file(path) -> bool:
+    """Whether ``path`` is a finished `kmc meso` file (/parameters kind = 'meso'): the interface at
+    the cell's scale, with the kMC's observables on ``sample`` and no lattice or frames."""
+    path = Path(path)
+    if not (path.is_file() and h5py.is_hdf5(path)):
+        return False
+    with open_run_file(path) as f:
+        return "parameters" in f and f["parameters"].attrs.get("kind") == "meso"
+
+
+def _load_meso(path, as_xarray):
+    """A `kmc meso` file as load returns a run: every observable on ``sample``, with
+    ``stripped_charge`` and ``sample_time`` as coordinates, /parameters and /run as attributes."""
+    with open_run_file(path) as f:
+        series = {name: g["value"][()] for name, g in f["observables"].items()}
+        units = {name: _text(g["value"].attrs.get("unit", "")) for name, g in f["observables"].items()}
+        time_s = f["observables/stripped_charge/time"][()]
+        attrs = {k: _text(v) for k, v in f["parameters"].attrs.items()}
+        attrs.update({f"run_{k}": _text(v) for k, v in f["run"].attrs.items()})
+    attrs["run_status"] = "complete"
+    if not _want_xarray(as_xarray):
+        return {**series, "sample_time_s": time_s, "attrs": attrs}
+    import xarray as xr
+    ds = xr.Dataset({name: ("sample", v, {"unit": units[name]}) for name, v in series.items()
+                     if name != "stripped_charge"},
+                    coords={"stripped_charge": ("sample", series["stripped_charge"],
+                                                {"unit": units["stripped_charge"]}),
+                            "sample_time": ("sample", time_s, {"unit": "s"})})
+    ds.attrs.update({k: v for k, v in attrs.items() if isinstance(v, (str, int, float, bool))})
+    return ds
+
+
+def _text(v):
+    return v.decode() if isinstance(v, bytes) else (v.item() if hasattr(v, "item") and np.ndim(v) == 0 else v)
+
+
 def _want_xarray(as_xarray: bool | None) -> bool:
     """``as_xarray``, or (None) whether xarray is installed."""
     if as_xarray is not None:
@@ -644,6 +680,8 @@ def load(path, as_xarray: bool | None = None):
     The attribute ``run_status`` is 'complete', 'in progress' (being written now: later calls see
     more frames) or 'interrupted' (resumable with ``kmc run --resume``); see ``run_status``.
     """
+    if is_meso_file(path):
+        return _load_meso(path, as_xarray)
     path = check_run_file(path, require_frames=False, running=True)
     status = run_status(path)
     with open_run_file(path) as f:
@@ -742,6 +780,8 @@ def load(path, as_xarray: bool | None = None):
 def info(path) -> str:
     """A short human-readable summary of a run file, or of a run still being written (its
     ``.partial``); RunFileError if it is not a usable one."""
+    if is_meso_file(path):
+        return _load_meso(path, as_xarray)
     path = check_run_file(path, require_frames=False, running=True)
     status = run_status(path)
     lines = []

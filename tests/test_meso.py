@@ -209,3 +209,22 @@ def test_flat_void_grows_at_its_rim_and_collapses_under_creep(li):
     nx, ny, nr, nh, merges = meso.coalesce_state(flat, x, y, np.array([3.0, 2.0]), np.array([1.0, 0.5]))
     assert merges == 1 and nr[0] ** 2 == pytest.approx(13.0)
     assert meso.FLAT_VOLUME * nr[0] ** 2 * nh[0] == pytest.approx(meso.FLAT_VOLUME * (9 * 1.0 + 4 * 0.5))
+
+
+def test_kmc_load_reads_a_meso_file(tmp_path):
+    """kmc.load gives a meso run the kMC's observable names on ``sample``, with stripped_charge as
+    the coordinate, and its parameters and /run as attributes (as a dict without xarray too)."""
+    import subprocess
+    import sys
+
+    import kmc
+    out = tmp_path / "li.h5"
+    made = subprocess.run([sys.executable, "-m", "kmc.cli", "meso", "li_li2s", "-o", str(out),
+                           "--set", "meso.stop_stripped_mAh_cm2=0.2"], capture_output=True, text=True)
+    assert made.returncode == 0, made.stderr
+    ds = kmc.load(out)
+    assert ds.attrs["kind"] == "meso" and ds.attrs["run_status"] == "complete"
+    assert float(ds.stripped_charge[-1]) == pytest.approx(0.2)
+    assert 0 < float(ds.contact_fraction[-1]) <= 1 and "overpotential" in ds
+    d = kmc.load(out, as_xarray=False)
+    np.testing.assert_array_equal(d["contact_fraction"], ds.contact_fraction.values)
