@@ -4,11 +4,12 @@ Configuration energy (site codes of kmc.species: 0 vacancy, 1 host, 2 solute):
 
     E = sum_{1st-neighbour pairs} pair_eV[c][A][B] + sum_sites site_eV[layer][A]
         + sum_{metal sites i} embed_eV[A_i][class(layer_i)][n_i]
-        + sum_{pairs of L1 sites a apart} l1_pair_eV[A][B]
+        + sum_{pairs of L1 sites a apart} l1_pair_eV[0][A][B] + sum_{a sqrt2 apart} l1_pair_eV[1][A][B]
 
 A bond touching L1 joins L1 and L2 (and, on [110], two L1 sites) and is indexed with its L1 end
 first, pair_eV[BOND_L1_L2][A in L1][B in L2] (kmc.rates.bond_class); l1_pair_eV holds the L1 vacancy
-pair (interface_vacancy_pair_eV) and the L1 solute pair (interface_solute_pair_eV).
+pair at a (interface_vacancy_pair_eV) and the L1 solute pairs at a and a sqrt2
+(interface_solute_pair_eV, interface_solute_pair_sqrt2_eV).
 
 n_i is the number of metal first neighbours of i inside the box (whatever their species); the
 class is 0 in the bulk, 1 in L1, 2 in the bottom layer.  Two forms fill these tables
@@ -55,7 +56,7 @@ from lattices import Lattice, build_bcc
 class EnergyModel:
     pair_eV: np.ndarray          # (4, 3, 3) bond energies [kmc.rates.bond_class][A][B]
     site_eV: np.ndarray          # (n_layers, 3) per-site energies by layer and species
-    l1_pair_eV: np.ndarray       # (3, 3) pair of L1 sites a apart [A][B] (symmetric)
+    l1_pair_eV: np.ndarray       # (2, 3, 3) pair of L1 sites [a, a sqrt2 apart][A][B] (symmetric in A, B)
     kra_eV: np.ndarray           # (3,) [host, host with a solute next to either end, solute]
     embed_eV: np.ndarray         # (3, N_CLASSES, 9) embedding [species][layer class][metal neighbours]
     layer_class: np.ndarray      # (n_layers,) uint8 CLASS_* of each layer
@@ -87,10 +88,10 @@ class EnergyModel:
             e += self.embed_eV[occ, self.layer_class[layer], n_metal].sum()
         if self.has_interface and self.l1_pair_eV.any():
             l1 = np.arange(lattice.sites_per_layer)
-            q = lattice.l1_second_neighbors
-            for c in range(q.shape[1]):
-                ok = (q[:, c] > l1)
-                e += self.l1_pair_eV[occ[l1[ok]], occ[q[ok, c]]].sum()
+            for w, q in zip(self.l1_pair_eV, (lattice.l1_second_neighbors, lattice.l1_third_neighbors)):
+                for c in range(q.shape[1]):
+                    ok = (q[:, c] > l1)
+                    e += w[occ[l1[ok]], occ[q[ok, c]]].sum()
         return float(e)
 
     @property
@@ -100,7 +101,12 @@ class EnergyModel:
     @property
     def l1_vacancy_pair_eV(self) -> float:
         """The L1 vacancy pair at distance a (interface_vacancy_pair_eV)."""
-        return float(self.l1_pair_eV[VACANCY, VACANCY])
+        return float(self.l1_pair_eV[0, VACANCY, VACANCY])
+
+    @property
+    def l1_shells(self) -> int:
+        """How many L1 in-plane shells carry terms (kmc.rates.RateModel.l1_shells)."""
+        return 2 if self.l1_pair_eV[1].any() else (1 if self.l1_pair_eV[0].any() else 0)
 
     def hop_rate(self, dE_eV: float, kra: float) -> float:
         """nu exp(-Ea/kT) with Ea from kmc.rates.barrier_eV: k(dE)/k(-dE) = exp(-dE/kT) exactly.
@@ -163,7 +169,7 @@ class EnergyModel:
         EventRates (deep_box) and the lattice's in-box neighbour count per layer."""
         if layer_neighbours is None:
             layer_neighbours = np.full(n_layers, 8, np.uint8)
-        return RateModel(self.pair_eV, self.site_eV, self.l1_pair_eV, bool(self.l1_pair_eV.any()), self.kra_eV,
+        return RateModel(self.pair_eV, self.site_eV, self.l1_pair_eV, self.l1_shells, self.kra_eV,
                          float(self.attempt_frequency_Hz), 1.0 / self.kT_eV, float(exit_per_s),
                          bulk_rate_lookup(self.bulk_rate_table()), layer_kind,
                          np.full(RATE_CACHE_SIZE, -1, np.int64), np.zeros(RATE_CACHE_SIZE, np.float64),
@@ -236,7 +242,7 @@ def build_energy_model(settings: Settings, lattice: Lattice) -> EnergyModel:
             # Bonds from the bottom layer to the (unsimulated) bulk below, at the bulk composition.
             for sp in (HOST, SOLUTE):
                 site[-1, sp] += below * ((1 - x_sol) * pair[0, sp, HOST] + x_sol * pair[0, sp, SOLUTE])
-    l1_pair = np.zeros((3, 3))
+    l1_pair = np.zeros((2, 3, 3))
     if has_interface:
         # q acts between an L1 vacancy and a solute first neighbour only: every seed row has the
         # vacancy in L1; none holds an L1 solute over an L2 vacancy, where CHGNet finds no
@@ -244,8 +250,9 @@ def build_energy_model(settings: Settings, lattice: Lattice) -> EnergyModel:
         q = en.interface_solute_vacancy_eV
         pair[BOND_L1_L2, VACANCY, SOLUTE] = pair[BOND_L2_L1, SOLUTE, VACANCY] = q
         pair[BOND_L1_L1, VACANCY, SOLUTE] = pair[BOND_L1_L1, SOLUTE, VACANCY] = q
-        l1_pair[VACANCY, VACANCY] = en.interface_vacancy_pair_eV
-        l1_pair[SOLUTE, SOLUTE] = en.interface_solute_pair_eV
+        l1_pair[0, VACANCY, VACANCY] = en.interface_vacancy_pair_eV
+        l1_pair[0, SOLUTE, SOLUTE] = en.interface_solute_pair_eV
+        l1_pair[1, SOLUTE, SOLUTE] = en.interface_solute_pair_sqrt2_eV
     if en.form == "second_moment":
         pair, site, embed, l1_pair = (on_energy_grid(a) for a in (pair, site, embed, l1_pair))
     return EnergyModel(

@@ -54,8 +54,10 @@ N_CLASSES = 3
 #   pair_eV        (4, 3, 3) bond energies [class][A][B] (bond_class: bulk, A in L1 and B in L2,
 #                  A in L2 and B in L1, both in L1)
 #   site_eV        (n_layers, 3) per-site energies by layer and species
-#   l1_pair_eV     (3, 3) in-plane pair energies [A][B] of two L1 sites a apart (symmetric)
-#   has_l1_pairs   whether any of them is nonzero (the engine's refresh reaches L1 second neighbours)
+#   l1_pair_eV     (2, 3, 3) in-plane pair energies [shell][A][B] of two L1 sites a (shell 0) and
+#                  a sqrt2 (shell 1) apart (symmetric in A, B)
+#   l1_shells      how many shells the terms reach (0: none, 1: a, 2: a sqrt2 too); the engine's
+#                  refresh reaches the L1 neighbours of those shells
 #   kra_eV         (3,) [host, host with a solute next to either end, solute]
 #   nu_Hz, inv_kT  attempt frequency and 1/kT (1/eV)
 #   exit_per_s     rate of a bottom-layer vacancy leaving into the bulk below
@@ -75,7 +77,7 @@ N_CLASSES = 3
 #                  vacancy's hops between layers >= deep_first_layer run deep_hop_factor times
 #                  faster (1.0: off); layer_neighbours (uint8 per layer) is how many first
 #                  neighbours a site of the layer has inside the box
-RateModel = namedtuple("RateModel", ["pair_eV", "site_eV", "l1_pair_eV", "has_l1_pairs", "kra_eV", "nu_Hz",
+RateModel = namedtuple("RateModel", ["pair_eV", "site_eV", "l1_pair_eV", "l1_shells", "kra_eV", "nu_Hz",
                                      "inv_kT", "exit_per_s", "bulk_rates", "layer_kind", "memo_key", "memo_val",
                                      "embed_eV", "layer_class",
                                      "bulk_by_word",
@@ -576,16 +578,13 @@ def hop_bond_change_eV(lv, j, x, spl, pair):
 
 
 @kernel_inlined
-def l1_pair_change_eV(s, new, old, site_word, l1_second, l1_pair):
-    """Change of the L1 in-plane pair term when the L1 site s turns from species ``old`` to ``new``:
-    sum over its L1 second neighbours q (distance a) of l1_pair[new][q] - l1_pair[old][q], formed
-    as a count per species times the difference (with only the vacancy pair nonzero this is
-    -p * (vacant neighbours), the bits of the term before species pairs)."""
+def _l1_shell_change_eV(s, new, old, site_word, table, w):
+    """One shell of l1_pair_change_eV: the L1 neighbours of s in ``table``, energies w[A][B]."""
     n_vac = 0
     n_host = 0
     n_sol = 0
-    for c in range(l1_second.shape[1]):
-        q = l1_second[s, c]
+    for c in range(table.shape[1]):
+        q = table[s, c]
         if q >= 0:
             sp = species_at(site_word, q)
             if sp == VACANCY:
@@ -594,9 +593,22 @@ def l1_pair_change_eV(s, new, old, site_word, l1_second, l1_pair):
                 n_host += 1
             else:
                 n_sol += 1
-    return ((l1_pair[new, VACANCY] - l1_pair[old, VACANCY]) * n_vac
-            + (l1_pair[new, HOST] - l1_pair[old, HOST]) * n_host
-            + (l1_pair[new, SOLUTE] - l1_pair[old, SOLUTE]) * n_sol)
+    return ((w[new, VACANCY] - w[old, VACANCY]) * n_vac
+            + (w[new, HOST] - w[old, HOST]) * n_host
+            + (w[new, SOLUTE] - w[old, SOLUTE]) * n_sol)
+
+
+@kernel_inlined
+def l1_pair_change_eV(s, new, old, site_word, g, m):
+    """Change of the L1 in-plane pair term when the L1 site s turns from species ``old`` to ``new``:
+    over its L1 neighbours q at a (g.l1_second) and, if m.l1_shells == 2, at a sqrt2 (g.l1_third),
+    the sum of l1_pair_eV[shell][new][q] - l1_pair_eV[shell][old][q], formed as a count per species
+    times the difference (with only the vacancy pair at a nonzero this is -p * (vacant
+    neighbours), the bits of the term before species pairs)."""
+    dE = _l1_shell_change_eV(s, new, old, site_word, g.l1_second, m.l1_pair_eV[0])
+    if m.l1_shells == 2:
+        dE += _l1_shell_change_eV(s, new, old, site_word, g.l1_third, m.l1_pair_eV[1])
+    return dE
 
 
 @kernel_inlined
@@ -615,7 +627,7 @@ def hop_energy_change_eV(fv, nv, fj, x, site_word, g, m, with_embedding):
     ``with_embedding`` (the energy form) is passed as a constant by every caller, so that the
     compiled bond-form path carries none of the embedding's tests (7 % of a slab event).
     """
-    nbr, nx, spl, l1_second = g.neighbours, g.nx, g.sites_per_layer, g.l1_second
+    nbr, nx, spl = g.neighbours, g.nx, g.sites_per_layer
     pair, site = m.pair_eV, m.site_eV
     embed, layer_class = m.embed_eV, m.layer_class
     v, lv = fv[0], fv[1]
@@ -650,11 +662,11 @@ def hop_energy_change_eV(fv, nv, fj, x, site_word, g, m, with_embedding):
     if with_embedding:
         dE += (embed[x, layer_class[lv], metal_neighbours(site_word, v) - 1]
                - embed[x, layer_class[lj], metal_neighbours(site_word, j)])
-    if m.has_l1_pairs:
+    if m.l1_shells > 0:
         if lv == 0:
-            dE += l1_pair_change_eV(v, x, VACANCY, site_word, l1_second, m.l1_pair_eV)
+            dE += l1_pair_change_eV(v, x, VACANCY, site_word, g, m)
         if lj == 0:
-            dE += l1_pair_change_eV(j, VACANCY, x, site_word, l1_second, m.l1_pair_eV)
+            dE += l1_pair_change_eV(j, VACANCY, x, site_word, g, m)
     return dE, near_solute
 
 
@@ -724,9 +736,9 @@ def _embedding_interface_vacancy_rates(fv, site_word, g, m, rates, k_row):
     # the in-plane pair term at v, per hopping species (0 unless v is in L1)
     l1_v_host = 0.0
     l1_v_solute = 0.0
-    if m.has_l1_pairs and lv == 0:
-        l1_v_host = l1_pair_change_eV(v, HOST, VACANCY, site_word, g.l1_second, m.l1_pair_eV)
-        l1_v_solute = l1_pair_change_eV(v, SOLUTE, VACANCY, site_word, g.l1_second, m.l1_pair_eV)
+    if m.l1_shells > 0 and lv == 0:
+        l1_v_host = l1_pair_change_eV(v, HOST, VACANCY, site_word, g, m)
+        l1_v_solute = l1_pair_change_eV(v, SOLUTE, VACANCY, site_word, g, m)
     total = 0.0
     for d in range(8):
         j = nv[d]
@@ -760,8 +772,8 @@ def _embedding_interface_vacancy_rates(fv, site_word, g, m, rates, k_row):
                             sp = species_at(site_word, n)
                             cb = bond_class(lj, n < spl)
                             dE += pair[cb, VACANCY, sp] - pair[cb, x, sp]
-                if m.has_l1_pairs and lj == 0:
-                    dE += l1_pair_change_eV(j, VACANCY, x, site_word, g.l1_second, m.l1_pair_eV)
+                if m.l1_shells > 0 and lj == 0:
+                    dE += l1_pair_change_eV(j, VACANCY, x, site_word, g, m)
                 ea = barrier_eV(dE, kra_eV(x, near_solute, m.kra_eV))
                 r = arrhenius_memo(ea, m.nu_Hz, m.inv_kT, m.memo_key, m.memo_val)
         rates[k_row, d] = r
@@ -911,8 +923,8 @@ def removal_energy_eV(f, x, site_word, g, m, with_embedding):
                 dE += embed[sp, cn, k - 1] - embed[sp, cn, k]
     if with_embedding:
         dE -= embed[x, layer_class[ls], metal_neighbours(site_word, s)]
-    if m.has_l1_pairs and ls == 0:
-        dE += l1_pair_change_eV(s, VACANCY, x, site_word, g.l1_second, m.l1_pair_eV)
+    if m.l1_shells > 0 and ls == 0:
+        dE += l1_pair_change_eV(s, VACANCY, x, site_word, g, m)
     return dE
 
 

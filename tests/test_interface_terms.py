@@ -2,8 +2,8 @@
 
 * q acts between an L1 vacancy and a solute first neighbour, not between an L1 solute and an L2
   vacancy (kmc.rates.bond_class): checked on EnergyModel.total_energy with q switched on and off.
-* The L1 solute pair a apart (energy.interface_solute_pair_eV): the energy of a pair minus the
-  same two solutes apart is the parameter, on total energies.
+* The L1 solute pairs a and a sqrt2 apart (energy.interface_solute_pair_eV, *_sqrt2_eV): the energy
+  of a pair minus the same two solutes 2a sqrt2 apart is the parameter, on total energies.
 * The engine's rates and strip weights on configurations built to hold exactly these motifs (L1
   solutes over L2 vacancies, L1 vacancies over L2 solutes, L1 solute pairs with vacancies next to
   them) equal rates and removal energies from total-energy differences, before and after every
@@ -62,12 +62,12 @@ def test_q_acts_on_an_l1_vacancy_over_an_l2_solute_and_not_on_an_l1_solute_over_
 
 
 @pytest.mark.parametrize("name", ["limg_li2s.toml", "limg_li2s_bond.toml"])
-def test_l1_solute_pair_at_a_costs_the_parameter(name):
-    """Two L1 solutes a apart minus the same two far apart (2a sqrt2 on a 5x5 L1, as CHGNet's
-    reference) equals energy.interface_solute_pair_eV; at a sqrt2 the model has no term."""
+def test_l1_solute_pairs_cost_their_parameters(name):
+    """Two L1 solutes a (a sqrt2) apart minus the same two far apart (2a sqrt2 on a 5x5 L1, as
+    CHGNet's reference) equals energy.interface_solute_pair_eV (interface_solute_pair_sqrt2_eV)."""
     s, lat, model = _model(name)
-    u = s.energy.interface_solute_pair_eV
-    assert u == pytest.approx(0.1043)
+    u, u2 = s.energy.interface_solute_pair_eV, s.energy.interface_solute_pair_sqrt2_eV
+    assert (u, u2) == (pytest.approx(0.1043), pytest.approx(0.0613))
     a = s.lattice.lattice_constant_A
     pos, box = lat.positions_A, lat.box_A
 
@@ -81,16 +81,18 @@ def test_l1_solute_pair_at_a_costs_the_parameter(name):
 
     far = _energy(model, lat, {0: SOLUTE, l1_site_at(2 * a * np.sqrt(2)): SOLUTE})
     assert _energy(model, lat, {0: SOLUTE, l1_site_at(a): SOLUTE}) - far == pytest.approx(u, abs=1e-9)
-    assert _energy(model, lat, {0: SOLUTE, l1_site_at(a * np.sqrt(2)): SOLUTE}) - far == pytest.approx(0.0, abs=1e-9)
-    _, _, no_u = _model(name, ["energy.interface_solute_pair_eV=0"])
-    assert _energy(no_u, lat, {0: SOLUTE, l1_site_at(a): SOLUTE}) == pytest.approx(
-        _energy(no_u, lat, {0: SOLUTE, l1_site_at(2 * a * np.sqrt(2)): SOLUTE}), abs=1e-9)
+    assert _energy(model, lat, {0: SOLUTE, l1_site_at(a * np.sqrt(2)): SOLUTE}) - far == pytest.approx(u2, abs=1e-9)
+    _, _, no_u = _model(name, ["energy.interface_solute_pair_eV=0", "energy.interface_solute_pair_sqrt2_eV=0"])
+    for d in (a, a * np.sqrt(2)):
+        assert _energy(no_u, lat, {0: SOLUTE, l1_site_at(d): SOLUTE}) == pytest.approx(
+            _energy(no_u, lat, {0: SOLUTE, l1_site_at(2 * a * np.sqrt(2)): SOLUTE}), abs=1e-9)
 
 
 def _motif_occupancy(lat):
-    """A 5x5 L1 with: solute pairs a apart (rows of solutes), L1 solutes over L2 vacancies, L1
-    vacancies over L2 solutes, and L1 vacancies next to the solute pairs, so that the first events
-    move solutes into, out of and along pairs and across the asymmetric q bonds."""
+    """A 5x5 L1 with: solute pairs a apart (a row of solutes) and a sqrt2 apart (a diagonal
+    solute), L1 solutes over L2 vacancies, L1 vacancies over L2 solutes, and L1 vacancies next to
+    the solute pairs, so that the first events move solutes into, out of and along pairs and
+    across the asymmetric q bonds."""
     spl = lat.sites_per_layer
     occ = np.full(lat.n_sites, HOST, np.int8)
     q = lat.l1_second_neighbors
@@ -98,6 +100,7 @@ def _motif_occupancy(lat):
     occ[0] = SOLUTE
     occ[q[0, 0]] = SOLUTE
     occ[q[q[0, 0], 0]] = SOLUTE
+    occ[lat.l1_third_neighbors[0, 0]] = SOLUTE      # a sqrt2 from the first
     # an L1 vacancy a from the row's first solute, on the other side
     occ[q[0, 1]] = VACANCY
     # L2 vacancies under two of the row's solutes
@@ -108,7 +111,7 @@ def _motif_occupancy(lat):
                and all(occ[p] == HOST for p in q[t] if p >= 0))
     occ[far] = VACANCY
     occ[int(lat.neighbors[far][lat.neighbors[far] >= 0][1])] = SOLUTE
-    assert (occ[:spl] == SOLUTE).sum() == 3 and (occ[spl:2 * spl] == VACANCY).sum() == 2
+    assert (occ[:spl] == SOLUTE).sum() == 4 and (occ[spl:2 * spl] == VACANCY).sum() == 2
     return occ
 
 
@@ -123,8 +126,9 @@ def test_rates_and_strip_weights_follow_total_energies_on_the_new_motifs(form):
     lat = build_lattice(s)
     occ = _motif_occupancy(lat)
     sim = Simulation(s, occupancy=occ)
-    bare = Simulation(s.with_overrides(["energy.interface_solute_pair_eV=0", "energy.interface_solute_vacancy_eV=0"]),
-                      occupancy=occ)
+    bare = Simulation(s.with_overrides(["energy.interface_solute_pair_eV=0", "energy.interface_solute_pair_sqrt2_eV=0",
+                                        "energy.interface_solute_vacancy_eV=0"]), occupancy=occ)
+    assert sim.model.l1_shells == 2
     assert not np.array_equal(sim.vacancy_rates, bare.vacancy_rates), "the motif must exercise the new terms"
     assert_rates_match(sim)
     assert_weights_match_total_energies(sim)

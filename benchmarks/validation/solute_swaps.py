@@ -36,7 +36,7 @@ def swap_rng(seed: int) -> np.random.Generator:
     return np.random.Generator(np.random.PCG64(np.random.SeedSequence([seed, SWAP_STREAM])))
 
 
-def _local_energy(model, layer, nbr, occ, sites, l1_second) -> float:
+def _local_energy(model, layer, nbr, occ, sites, l1_tables) -> float:
     """The terms of EnergyModel.total_energy that involve a site of ``sites`` (each bond once).
 
     Valid for differences between configurations that differ only by the species of metal atoms
@@ -62,18 +62,21 @@ def _local_energy(model, layer, nbr, occ, sites, l1_second) -> float:
         if a != VACANCY:
             e += model.embed_eV[a, model.layer_class[l_s], n_metal]
         if model.has_interface and l_s == 0 and model.l1_pair_eV.any():
-            if l1_second is None:
-                raise ValueError("the model has L1 in-plane pair terms: pass the lattice's l1_second_neighbors")
-            for k in l1_second[s]:
-                if k >= 0 and not (k in sites and k < s):
-                    e += model.l1_pair_eV[a, occ[k]]
+            if l1_tables is None:
+                raise ValueError("the model has L1 in-plane pair terms: pass the lattice's "
+                                 "(l1_second_neighbors, l1_third_neighbors)")
+            for w, table in zip(model.l1_pair_eV, l1_tables):
+                for k in table[s]:
+                    if k >= 0 and not (k in sites and k < s):
+                        e += w[a, occ[k]]
     return float(e)
 
 
-def swap_energy_change(model, layer, nbr, occ, i: int, j: int, l1_second=None) -> float:
+def swap_energy_change(model, layer, nbr, occ, i: int, j: int, l1_tables=None) -> float:
     """Exact change of the configuration energy when the metal atoms on sites i and j exchange
-    species (both metal; ``layer``, ``nbr`` and ``l1_second`` the lattice's per-site layer,
-    neighbour table and L1 in-plane table, the last needed when the model has L1 pair terms).
+    species (both metal; ``layer``, ``nbr`` the lattice's per-site layer and neighbour table,
+    ``l1_tables`` its (l1_second_neighbors, l1_third_neighbors), needed when the model has L1 pair
+    terms).
     ``occ`` is left as it was."""
     a, b = occ[i], occ[j]
     if a == VACANCY or b == VACANCY:
@@ -81,17 +84,17 @@ def swap_energy_change(model, layer, nbr, occ, i: int, j: int, l1_second=None) -
     if a == b:
         return 0.0
     pair = (int(i), int(j))
-    before = _local_energy(model, layer, nbr, occ, pair, l1_second)
+    before = _local_energy(model, layer, nbr, occ, pair, l1_tables)
     occ[i], occ[j] = b, a
     try:
-        after = _local_energy(model, layer, nbr, occ, pair, l1_second)
+        after = _local_energy(model, layer, nbr, occ, pair, l1_tables)
     finally:
         occ[i], occ[j] = a, b
     return after - before
 
 
 def metropolis_swaps(model, layer, nbr, occ, site_set, proposals: int, rng: np.random.Generator,
-                     l1_second=None) -> int:
+                     l1_tables=None) -> int:
     """``proposals`` Metropolis solute-host exchanges within ``site_set`` (see the module
     docstring), applied to ``occ`` in place; returns the number accepted.  The set's solute and
     host atoms are listed once at the start; an accepted swap exchanges their entries, so the
@@ -107,7 +110,7 @@ def metropolis_swaps(model, layer, nbr, occ, site_set, proposals: int, rng: np.r
         p = int(rng.integers(len(solutes)))
         q = int(rng.integers(len(hosts)))
         i, j = solutes[p], hosts[q]
-        dE = swap_energy_change(model, layer, nbr, occ, i, j, l1_second)
+        dE = swap_energy_change(model, layer, nbr, occ, i, j, l1_tables)
         if dE <= 0.0 or rng.random() < math.exp(-dE * beta):
             occ[i], occ[j] = HOST, SOLUTE
             solutes[p], hosts[q] = j, i
@@ -158,7 +161,7 @@ class SwapChain:
         if not np.any(occ[self.site_set] == SOLUTE):
             return
         acc = metropolis_swaps(self.sim.model, self.layer, self.nbr, occ, self.site_set, self.proposals, self.rng,
-                               self.sim.lattice.l1_second_neighbors)
+                               (self.sim.lattice.l1_second_neighbors, self.sim.lattice.l1_third_neighbors))
         self.proposed += self.proposals
         self.accepted += acc
         if acc:
