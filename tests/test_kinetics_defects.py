@@ -83,3 +83,16 @@ def test_a_void_that_grows_at_the_cells_supersaturation_dissolves_near_equilibri
     lo = defects.growth_probability(s, 2.0, "cap", 20, lambda_B=24, trials=12, root_seed=43)
     assert lo.undecided == 0
     assert hi.probability - lo.probability > 3 * math.hypot(hi.standard_error, lo.standard_error)
+
+
+def test_kmc_rates_defect_records_name_value_unit_error_and_method():
+    """`kmc rates` prints each defect's growth probability as a record with value, unit, binomial
+    error and method (docs/rates.md's JSON); a cap above the critical size on the rates' box grows."""
+    from kmc.kinetics import report
+    s = box()
+    recs = report.defect_records(s, 134.0, 4, defects=(("cap", 24), ("pit", 2)))
+    assert [r["name"] for r in recs] == ["defect_growth_probability_cap_n24", "defect_growth_probability_pit_w2"]
+    for r in recs:
+        assert {"name", "value", "unit", "error", "method", "grown", "trials"} <= set(r) and r["unit"] == "1"
+        assert r["error"] == pytest.approx(math.sqrt(max(r["value"] * (1 - r["value"]), 1 / 4) / 4))
+    assert recs[0]["grown"] == 4 and recs[1]["vacancies"] == 5
