@@ -56,6 +56,7 @@ def interface_rates(settings, supersaturation: float | None = None, nucleation: 
              kind="value"),
     ]
     recs += measured_records(settings, S, void_sizes)
+    recs += enrichment_records(settings, S)
     nuc = cnt.critical_nucleus(settings, S)
     recs.append(_rec("cnt_critical_vacancies", nuc.vacancies, "vacancies", 0.0,
                      f"classical nucleation: spherical cap, gamma = {nuc.gamma_J_m2:.3f} J/m^2, "
@@ -70,6 +71,32 @@ def interface_rates(settings, supersaturation: float | None = None, nucleation: 
             "solute_fraction": settings.composition.solute_fraction,
             "supersaturation": S, "cell_supersaturation": S_cell, "rates": recs,
             "wall_s": round(time.time() - wall, 2)}
+
+
+def enrichment_records(settings, S, charges_mAh_cm2=(1.0, 4.0)) -> list[dict]:
+    """The solute enrichment at physical kinetics, from kmc.meso's rule for a fully rejected solute
+    (``meso.interface_solute_fraction``: x_i = x (1 + h / delta), delta = D_s / v with D_s the kMC's
+    vacancy-mechanism diffusivity at S c_eq and v the recession at the current): the depth delta
+    and x_i after the given charges.  A box at acceleration A strips A times faster against the same
+    hops, so its delta is delta / A (its enrichment after charge h is x (1 + A h / delta)).  None
+    without a solute or a [meso] table."""
+    from kmc import meso
+    if settings.composition.solute_fraction == 0 or not hasattr(settings, "meso"):
+        return []
+    inp = meso.meso_inputs(settings)
+    x, v = inp.solute_fraction, inp.strip_velocity_um_s
+    h_um = 1.0
+    delta_um = h_um * x / (meso.interface_solute_fraction(inp, h_um, v, S) - x)
+    how = ("quasi-steady profile of a solute none of which is stripped (kmc.meso.interface_solute_fraction): "
+           "delta = D_s / v, D_s = (D_s per vacancy, kmc.model) S c_eq, v the recession at the current")
+    A = settings.run.acceleration
+    recs = [_rec("solute_enrichment_depth", delta_um, "um", 0.0, how, kind="value",
+                 box_depth_at_run_acceleration_A=delta_um * 1e4 / A, run_acceleration=A)]
+    for q in charges_mAh_cm2:
+        h = v * units.physical_time_s(q, inp.current_mA_cm2)     # stripped thickness, um
+        recs.append(_rec(f"interface_solute_fraction_{q:g}mAh_cm2", meso.interface_solute_fraction(inp, h, v, S), "1",
+                         0.0, f"{how}; after stripping {q:g} mAh/cm^2 ({h:.3g} um), at S held", kind="value"))
+    return recs
 
 
 def measured_records(settings, S, void_sizes) -> list[dict]:
