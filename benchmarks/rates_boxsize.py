@@ -1,6 +1,7 @@
 """Box-size check of the rates at physical kinetics (docs/rates.md, "Box size"): the nucleation rate
 per um^2 (FFS below S = 2000, brute force at and above, as benchmarks/rates_nucleation.py) and a
-placed 12-vacancy void's capture and emission at the cell's S, on boxes of several lateral sizes.
+placed 12-vacancy void's capture and emission at the cell's S (8 replicas x 1e5 events), on boxes
+of several lateral sizes.
 A rate per area that is a property of the interface is the same on every box within its errors.
 One process, in turn.
 
@@ -28,6 +29,7 @@ def main():
     ap.add_argument("--sizes", nargs="+", type=int, default=[8, 12, 16])
     ap.add_argument("--S", nargs="+", type=float, default=[600, 1000, 2000])
     ap.add_argument("--void", type=int, default=12)
+    ap.add_argument("--no-nucleation", action="store_true", help="capture and emission only")
     ap.add_argument("--out", default="runs/out/rates_boxsize.json")
     a = ap.parse_args()
     out = Path(a.out)
@@ -38,14 +40,14 @@ def main():
             cells = (n, n, 4)
             s = load_config(resolve_params(name), [f"lattice.cells={list(cells)}"])
             area_um2 = build_lattice(s).interface_area_A2 * 1e-8
-            for S in a.S:
+            for S in ([] if a.no_nucleation else a.S):
                 row = {"what": "nucleation", "area_um2": area_um2, **one(name, S, 60, 50_000, cells)}
                 rows.append(row)
                 out.write_text(json.dumps(rows, indent=1))
                 print(json.dumps({k: v for k, v in row.items() if k not in ("probabilities", "trials")}), flush=True)
             S = steady.cell_supersaturation(s)
             t = time.time()
-            ce = voids.capture_emission(s, S, a.void, events=20_000)
+            ce = voids.capture_emission(s, S, a.void, seeds=range(1, 9), events=100_000)
             row = {"what": "void", "params": name, "cells": list(cells), "S": S, "size": a.void,
                    "capture": ce.capture_per_s, "capture_se": ce.capture_se_per_s, "emission": ce.emission_per_s,
                    "emission_se": ce.emission_se_per_s, "wall_s": round(time.time() - t, 1)}
