@@ -108,6 +108,9 @@ class MesoInputs:
     stop_contact_fraction: float
     seed: int
     strain_rate_per_s: object = field(repr=False, compare=False)   # stress (MPa) -> eps_dot (1/s)
+    # I(S) measured by the kMC ((S, I per um^2 per s) rows, S rising), used instead of the classical
+    # rate when given (nucleation_rate_per_um2_s); no [meso] key carries it yet (docs/meso.md)
+    measured_nucleation: tuple = ()
 
     @property
     def area_um2(self) -> float:
@@ -177,13 +180,33 @@ def interface_vacancy_fraction(inp: MesoInputs, radius_sum_um: float) -> float:
 
 
 def nucleation_rate_per_um2_s(inp: MesoInputs, supersaturation: float) -> float:
-    """Classical nucleation of an interface void: I = I0 exp(-dG*/kT), dG* = (16 pi / 3) gamma^3
-    Omega^2 f(alpha) / (kT ln S)^2, f the cap factor of the void's angle on the electrolyte."""
+    """The kMC's measured I(S) if the inputs carry it (measured_rate_per_um2_s), else classical
+    nucleation of an interface void: I = I0 exp(-dG*/kT), dG* = (16 pi / 3) gamma^3 Omega^2
+    f(alpha) / (kT ln S)^2, f the cap factor of the void's angle on the electrolyte."""
+    if inp.measured_nucleation:
+        return measured_rate_per_um2_s(inp.measured_nucleation, supersaturation)
     if supersaturation <= 1 or inp.nucleation_prefactor_per_um2_s == 0:
         return 0.0
     barrier_eV = (16 * math.pi / 3 * inp.surface_energy_eV_A2 ** 3 * inp.atomic_volume_A3 ** 2
                   * inp.shape.nucleation_factor / (inp.kT_eV * math.log(supersaturation)) ** 2)
     return inp.nucleation_prefactor_per_um2_s * math.exp(-barrier_eV / inp.kT_eV)
+
+
+def measured_rate_per_um2_s(rows, supersaturation: float) -> float:
+    """I(S) from measured (S, I) rows: log-log interpolation between rows; above the last row its
+    rate (docs/rates.md: there nucleation has no barrier left and I saturates); below the first,
+    the power law of the first two rows continued (the local exponent d ln I / d ln S, 12 for Li
+    between S = 100 and 134), 0 at S <= 1."""
+    if supersaturation <= 1:
+        return 0.0
+    s = np.array([r[0] for r in rows], float)
+    i = np.array([r[1] for r in rows], float)
+    if supersaturation >= s[-1]:
+        return float(i[-1])
+    if supersaturation <= s[0]:
+        exponent = math.log(i[1] / i[0]) / math.log(s[1] / s[0])
+        return float(i[0] * (supersaturation / s[0]) ** exponent)
+    return float(np.exp(np.interp(math.log(supersaturation), np.log(s), np.log(i))))
 
 
 def critical_radius_um(inp: MesoInputs, supersaturation: float) -> float:

@@ -293,3 +293,43 @@ def test_kmc_load_reads_a_meso_file(tmp_path):
     assert 0 < float(ds.contact_fraction[-1]) <= 1 and "overpotential" in ds
     d = kmc.load(out, as_xarray=False)
     np.testing.assert_array_equal(d["contact_fraction"], ds.contact_fraction.values)
+
+
+def test_kmc_plot_draws_a_meso_file(tmp_path, li_settings):
+    """`kmc plot --kind contact` of a meso file draws its contact fraction and overpotential against
+    stripped charge (the file's own series; the overpotential recomputed with --exchange-current),
+    and `--kind compare` puts two meso files on one axes, labelled by what differs."""
+    from click.testing import CliRunner
+
+    from kmc import plot as figures
+    from kmc.cli.plot import plot
+    paths = []
+    for pressure in (0.2, 1.0):
+        settings = load_config(LI, [f"conditions.stack_pressure_MPa={pressure}", "meso.stop_stripped_mAh_cm2=0.1"])
+        res = meso.run(meso.meso_inputs(settings))
+        paths.append(tmp_path / f"p{pressure}.h5")
+        meso.write_run_file(paths[-1], settings, res)
+    for args, name in (([str(paths[0]), "--kind", "contact"], "contact.png"),
+                       ([*map(str, paths), "--kind", "compare"], "compare.png")):
+        done = CliRunner().invoke(plot, [*args, "-o", str(tmp_path / name)])
+        assert done.exit_code == 0, done.output
+        assert (tmp_path / name).stat().st_size > 0
+    fig = figures.contact_loss(paths[0])
+    contact_line = fig.axes[0].get_lines()[0]
+    np.testing.assert_array_equal(contact_line.get_xdata(), res_series(paths[0], "stripped_charge"))
+    np.testing.assert_array_equal(contact_line.get_ydata(), res_series(paths[0], "contact_fraction"))
+
+    def overpotential_of(fig):
+        return [ax for ax in fig.axes if ax.get_ylabel() == "overpotential (mV)"][0].get_lines()[0].get_ydata()
+    eta = overpotential_of(fig)
+    np.testing.assert_array_equal(eta, res_series(paths[0], "overpotential"))
+    assert np.all(overpotential_of(figures.contact_loss(paths[0], 3.0)) < eta)   # larger i0, same contact
+    lines = figures.compare_runs(paths).axes[0].get_lines()
+    assert len(lines) == 2 and "stack_pressure_MPa=1" in lines[1].get_label()
+    np.testing.assert_array_equal(lines[1].get_ydata(), res_series(paths[1], "contact_fraction"))
+
+
+def res_series(path, name):
+    import h5py
+    with h5py.File(path) as f:
+        return f[f"observables/{name}/value"][()]
