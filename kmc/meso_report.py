@@ -275,6 +275,48 @@ def figure(data: dict, path: str) -> None:
     fig.savefig(path, dpi=110)
 
 
+def pressure_figure(data: dict, path: str) -> None:
+    """Seed 004's Fig. 3l/m as predictions: contact and overpotential at 4 mAh/cm^2 against stack
+    pressure with the bands of the inputs' errors, and the critical current against pressure."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(1, 3, figsize=(14, 4.3))
+    for chem, rows in data.get("pressure", {}).items():
+        c = COLOURS[chem]
+        p = np.array([r["P"] for r in rows])
+        for a, key, style, label in ((ax[0], "contact_min", "o-", "lowest contact"),
+                                     (ax[0], "contact_end", "s--", "contact at 4 mAh/cm²"),
+                                     (ax[1], "eta_max_mV", "o-", "highest overpotential")):
+            a.plot(p, [r[key] for r in rows], style, color=c, mfc="white", label=f"{chem}, {label}")
+            if f"low_{key}" in rows[0]:
+                a.fill_between(p, [r[f"low_{key}"] for r in rows], [r[f"high_{key}"] for r in rows], color=c, alpha=0.15)
+    ax[0].set_ylabel("contact fraction (0.5 mA/cm², to 4 mAh/cm²)")
+    ax[1].set_ylabel("overpotential (mV), band includes i₀ 0.3–3 mA/cm²")
+    ax[1].set_yscale("log")
+    for chem, rows in data.get("critical", {}).items():
+        p = [r["P"] for r in rows]
+        for c, style in zip(FAILED_CONTACTS, ("o-", "s--")):
+            lo = np.array([r[f"holds_{c}"] for r in rows])
+            hi = np.array([min(r[f"fails_{c}"], 2 * CRITICAL_MAX_mA_cm2) for r in rows])
+            ax[2].fill_between(p, np.maximum(lo, 1e-2), hi, color=COLOURS[chem], alpha=0.2)
+            ax[2].plot(p, np.sqrt(np.maximum(lo, 1e-2) * hi), style, color=COLOURS[chem], mfc="white",
+                       label=f"{chem}: contact stays > {c}")
+    ax[2].axhline(0.5, color="k", ls=":", lw=0.8)
+    ax[2].set_yscale("log")
+    ax[2].set_ylabel(f"critical current (mA/cm²), to 4 mAh/cm² (searched to {CRITICAL_MAX_mA_cm2:g})")
+    for a in ax:
+        a.set_xscale("log")
+        a.set_xlabel("stack pressure (MPa)")
+        a.axvline(1.5, color=COLOURS["Li"], ls=":", lw=0.8)
+        a.legend(fontsize=7)
+    ax[0].text(1.6, 0.3, "seed: Li flat\nfrom 1.5 MPa", fontsize=7)
+    fig.suptitle("kmc meso: contact, overpotential and critical current against stack pressure "
+                 "(bands: inputs within their errors)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+
+
 def _print_table(title: str, rows: list[dict]) -> None:
     print(f"\n{title}")
     keys = list(rows[0])
@@ -334,6 +376,7 @@ def run_part(part: str, data: dict) -> None:
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--figure", default="docs/meso.png")
+    ap.add_argument("--pressure-figure", default="docs/meso_pressure.png")
     ap.add_argument("--json", default="runs/out/meso_report.json", help="numbers (parts already there are kept)")
     ap.add_argument("--parts", default=",".join(PARTS), help=f"comma list of {', '.join(PARTS)}")
     args = ap.parse_args(argv)
@@ -348,6 +391,8 @@ def main(argv=None) -> None:
         out.write_text(json.dumps(data, default=lambda x: None if x != x else x))
     if "charge" in data:
         figure(data, args.figure)
+    if "pressure" in data:
+        pressure_figure(data, args.pressure_figure)
 
 
 if __name__ == "__main__":

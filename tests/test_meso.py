@@ -1,6 +1,7 @@
 """The meso model (kmc.meso) against exact limits: one void closing under creep, the steady
 vacancy flux to the sinks, current focusing around one void; and its bookkeeping."""
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -333,3 +334,53 @@ def res_series(path, name):
     import h5py
     with h5py.File(path) as f:
         return f[f"observables/{name}/value"][()]
+
+
+def test_measured_nucleation_rate_interpolates_the_kmc_rows(li):
+    """The kMC's I(S) rows: exact at a row, log-log between rows (the geometric mean halfway in
+    ln S), the first two rows' power law below, the last row's rate above, none at S <= 1; and
+    a run's inputs use them in place of the classical rate."""
+    rows = ((100, 1.0), (200, 1e4), (400, 1e6))
+    assert meso.measured_rate_per_um2_s(rows, 200) == pytest.approx(1e4)
+    assert meso.measured_rate_per_um2_s(rows, 200 * math.sqrt(2)) == pytest.approx(1e5)
+    assert meso.measured_rate_per_um2_s(rows, 50) == pytest.approx(1e-4)      # exponent ln(1e4)/ln 2
+    assert meso.measured_rate_per_um2_s(rows, 1e4) == 1e6
+    assert meso.measured_rate_per_um2_s(rows, 1.0) == 0.0
+    measured = with_(li, measured_nucleation=rows)
+    assert meso.nucleation_rate_per_um2_s(measured, 200) == pytest.approx(1e4)
+    assert meso.nucleation_rate_per_um2_s(li, 200) < 1e-20               # classical, for contrast
+
+
+def test_kmc_sweep_runs_meso_points(tmp_path):
+    """A sweep spec with sweep.command = "meso" runs `kmc meso` at each point: the files are meso
+    files equal (every observable) to a direct run of the same settings, --collect's table has
+    their contact and overpotential; an unknown command and a file without [meso] are refused."""
+    from click.testing import CliRunner
+
+    from kmc.cli.sweep import sweep
+    from kmc.io import is_meso_file
+    from kmc.sweep import SweepError, expand_sweep, load_sweep
+    spec = tmp_path / "mesodemo.toml"
+    spec.write_text('[sweep]\nroot_seed = 3\ncommand = "meso"\n[base]\nparams = "%s"\n'
+                    '[grid]\nconditions.stack_pressure_MPa = [0.2, 1.0]\n' % Path(LI).resolve())
+    out = tmp_path / "out"
+    done = CliRunner().invoke(sweep, [str(spec), "--out", str(out), "--workers", "1",
+                                      "--set", "meso.stop_stripped_mAh_cm2=0.1"], catch_exceptions=False)
+    assert done.exit_code == 0, done.output
+    table = load_sweep(out).sort_values("conditions.stack_pressure_MPa")
+    assert len(table) == 2 and all(is_meso_file(out / name) for name in table.file)
+    for _, row in table.iterrows():
+        settings = load_config(LI, [f"conditions.stack_pressure_MPa={row['conditions.stack_pressure_MPa']}",
+                                    "meso.stop_stripped_mAh_cm2=0.1", f"run.seed={row.seed}"])
+        direct = meso.run(meso.meso_inputs(settings)).series
+        for name in ("contact_fraction", "overpotential", "section_voids_per_um"):
+            np.testing.assert_array_equal(res_series(out / row.file, name), direct[name])
+        assert row.contact_fraction_final == direct["contact_fraction"][-1]
+        assert row.overpotential_final_mV == direct["overpotential"][-1]
+    spec.write_text(spec.read_text().replace('"meso"', '"mesoscale"'))
+    with pytest.raises(SweepError, match="sweep.command = 'mesoscale'; allowed: 'run' .*'meso'"):
+        expand_sweep(spec)
+    bond = str(Path("params/li_li2s_bond.toml").resolve())             # a parameter set without [meso]
+    spec.write_text(spec.read_text().replace('"mesoscale"', '"meso"').replace(str(Path(LI).resolve()), bond))
+    with pytest.raises(SweepError, match=r"needs a \[meso\] table"):
+        expand_sweep(spec)
