@@ -130,6 +130,11 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "electrolyte_repulsion_solute_eV": Key(F, REQUIRED, _nonneg, ">= 0 eV"),
         "interface_solute_vacancy_eV": Key(F, 0.0, None, "a number"),
         "interface_vacancy_pair_eV": Key(F, 0.0, None, "a number"),
+        # Pair of L1 solutes a apart (in-plane second neighbours, the same shell as the vacancy
+        # pair): the L1 solute-solute interaction (kmc.model, docs/energy_model.md).
+        "interface_solute_pair_eV": Key(F, 0.0, None, "a number"),
+        # ... and a sqrt2 apart (in-plane third neighbours)
+        "interface_solute_pair_sqrt2_eV": Key(F, 0.0, None, "a number"),
     },
     "kinetics": {
         "attempt_frequency_Hz": Key(F, REQUIRED, _pos, "> 0"),

@@ -328,20 +328,23 @@ def _refresh_hops_out_of(fa, g, m, st, tag, bond, embedding):
 
 @kernel_inlined
 def _refresh_l1_pair_neighbours(s, g, m, st, tag, bond, embedding):
-    """The vacancy-pair term of a hop counts the vacant L1 second neighbours of its two ends, so a
-    change at L1 site s alters, for each L1 second neighbour q of s, the hops into q (q vacant:
-    all its slots) or the hops out of q (q an atom: one slot of each vacancy next to it)."""
+    """The L1 in-plane pair term of a hop reads the species of the L1 neighbours of its two ends in
+    m.l1_shells shells (a, then a sqrt2), so a change at L1 site s alters, for each such neighbour q
+    of s, the hops into q (q vacant: all its slots) or the hops out of q (q an atom: one slot of
+    each vacancy next to it)."""
     site_word = st.site_word
     nx, ny, spl, n_layers, wrap_z = g.nx, g.ny, g.sites_per_layer, g.n_layers, g.wrap_z
-    for a in range(g.l1_second.shape[1]):
-        q = g.l1_second[s, a]
-        if q < 0:
-            continue
-        fq = frame(q, g.table, nx, ny, spl, n_layers, wrap_z)
-        if species_at(site_word, q) == VACANCY:
-            _refresh_vacancy(fq, g, m, st, tag, bond, embedding)
-            continue
-        _refresh_hops_out_of(fq, g, m, st, tag, bond, embedding)
+    for shell in range(m.l1_shells):
+        table = g.l1_second if shell == 0 else g.l1_third
+        for a in range(table.shape[1]):
+            q = table[s, a]
+            if q < 0:
+                continue
+            fq = frame(q, g.table, nx, ny, spl, n_layers, wrap_z)
+            if species_at(site_word, q) == VACANCY:
+                _refresh_vacancy(fq, g, m, st, tag, bond, embedding)
+                continue
+            _refresh_hops_out_of(fq, g, m, st, tag, bond, embedding)
 
 
 @kernel_inlined
@@ -382,7 +385,7 @@ def _refresh_around(f0, f1, n_sites_changed, g, m, st, bond, embedding):
                         set_leaf(tree, cap, k, bulk_vacancy_rates(fn, site_word, nbr, nx, spl, m, vacancy_rates, k))
                     else:
                         _queue_work(fn, k, -1, g, m, st, bond, embedding)
-        if m.l1_pair_eV != 0.0 and s < spl:
+        if m.l1_shells > 0 and s < spl:
             _refresh_l1_pair_neighbours(s, g, m, st, tag, bond, embedding)
     for c in range(n_sites_changed):
         fs = f0 if c == 0 else f1
@@ -489,7 +492,7 @@ def _refresh_around_embedding(f0, f1, n_sites_changed, g, m, st, bond, embedding
                 if stamp[vacancy_index(site_word, site_vacancy, u)] != tag:
                     _refresh_vacancy(neighbour_frame(fn, b, u, g.table, nx, ny, spl, n_layers, wrap_z), g, m, st,
                                      tag, bond, embedding)
-        if m.l1_pair_eV != 0.0 and s < spl:
+        if m.l1_shells > 0 and s < spl:
             _refresh_l1_pair_neighbours(s, g, m, st, tag, bond, embedding)
     for c in range(n_sites_changed):
         fs = f0 if c == 0 else f1

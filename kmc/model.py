@@ -4,7 +4,12 @@ Configuration energy (site codes of kmc.species: 0 vacancy, 1 host, 2 solute):
 
     E = sum_{1st-neighbour pairs} pair_eV[c][A][B] + sum_sites site_eV[layer][A]
         + sum_{metal sites i} embed_eV[A_i][class(layer_i)][n_i]
-        + interface_vacancy_pair_eV * (number of vacancy-vacancy pairs at distance a within L1)
+        + sum_{pairs of L1 sites a apart} l1_pair_eV[0][A][B] + sum_{a sqrt2 apart} l1_pair_eV[1][A][B]
+
+A bond touching L1 joins L1 and L2 (and, on [110], two L1 sites) and is indexed with its L1 end
+first, pair_eV[BOND_L1_L2][A in L1][B in L2] (kmc.rates.bond_class); l1_pair_eV holds the L1 vacancy
+pair at a (interface_vacancy_pair_eV) and the L1 solute pairs at a and a sqrt2
+(interface_solute_pair_eV, interface_solute_pair_sqrt2_eV).
 
 n_i is the number of metal first neighbours of i inside the box (whatever their species); the
 class is 0 in the bulk, 1 in L1, 2 in the bottom layer.  Two forms fill these tables
@@ -20,7 +25,10 @@ class is 0 in the bulk, 1 in L1, 2 in the bottom layer.  Two forms fill these ta
 * "bond": embed_eV = 0 and the rest as below (the special case F = 0, kept with its fast paths).
 
 * pair_eV[0] (bulk bonds): -phi(A,B) between metals, 0 for anything with a vacancy.
-* pair_eV[1] (bonds touching L1): the same metal bonds, plus the interface solute-vacancy repulsion.
+* pair_eV[1] (L1 end first), pair_eV[2] (its transpose), pair_eV[3] (L1-L1, [110] only): the same
+  metal bonds, plus the interface solute-vacancy repulsion q between an L1 vacancy and a solute
+  first neighbour (pair_eV[1][V][S], pair_eV[3][V][S] = pair_eV[3][S][V]), not between an L1
+  solute and an L2 vacancy.
 * site_eV[layer][vacancy] = per-layer vacancy energy delta(l) relative to bulk;
   site_eV[L1][metal] = -adhesion(metal) (contact with the electrolyte);
   site_eV[bottom][metal] = bonds to the bulk continuation below the box (mean-field composition).
@@ -38,17 +46,17 @@ import numpy as np
 
 from kmc import units
 from kmc.config import Settings
-from kmc.rates import (CLASS_BOTTOM, CLASS_BULK, CLASS_L1, N_CLASSES, RATE_CACHE_SIZE, RateModel, barrier_eV,
-                       bulk_by_word, bulk_rate_lookup, kra_eV)
+from kmc.rates import (BOND_L1_L1, BOND_L1_L2, BOND_L2_L1, CLASS_BOTTOM, CLASS_BULK, CLASS_L1, N_CLASSES,
+                       RATE_CACHE_SIZE, RateModel, barrier_eV, bulk_by_word, bulk_rate_lookup, kra_eV)
 from kmc.species import HOST, SOLUTE, VACANCY
 from lattices import Lattice, build_bcc
 
 
 @dataclass(frozen=True)
 class EnergyModel:
-    pair_eV: np.ndarray          # (2, 3, 3) bond energies: [bulk, touching L1][A][B]
+    pair_eV: np.ndarray          # (4, 3, 3) bond energies [kmc.rates.bond_class][A][B]
     site_eV: np.ndarray          # (n_layers, 3) per-site energies by layer and species
-    l1_vacancy_pair_eV: float    # vacancy-vacancy pair at distance a within L1
+    l1_pair_eV: np.ndarray       # (2, 3, 3) pair of L1 sites [a, a sqrt2 apart][A][B] (symmetric in A, B)
     kra_eV: np.ndarray           # (3,) [host, host with a solute next to either end, solute]
     embed_eV: np.ndarray         # (3, N_CLASSES, 9) embedding [species][layer class][metal neighbours]
     layer_class: np.ndarray      # (n_layers,) uint8 CLASS_* of each layer
@@ -65,23 +73,40 @@ class EnergyModel:
         j = nbr.ravel()
         keep = (j > i)
         i, j = i[keep], j[keep]
-        cls = ((layer[i] == 0) | (layer[j] == 0)).astype(np.intp) if self.has_interface else np.zeros_like(i)
-        e = self.pair_eV[cls, occ[i], occ[j]].sum()
+        # a bond touching L1 is indexed with an L1 end first (kmc.rates.bond_class)
+        first, other = i, j
+        if self.has_interface:
+            swap = layer[j] == 0
+            first, other = np.where(swap, j, i), np.where(swap, i, j)
+            cls = np.where(layer[first] == 0, np.where(layer[other] == 0, BOND_L1_L1, BOND_L1_L2), 0)
+        else:
+            cls = np.zeros_like(i)
+        e = self.pair_eV[cls, occ[first], occ[other]].sum()
         e += self.site_eV[layer, occ].sum()
         if self.has_embedding:
             n_metal = ((occ[np.where(nbr >= 0, nbr, 0)] != VACANCY) & (nbr >= 0)).sum(axis=1)
             e += self.embed_eV[occ, self.layer_class[layer], n_metal].sum()
-        if self.has_interface and self.l1_vacancy_pair_eV != 0.0:
+        if self.has_interface and self.l1_pair_eV.any():
             l1 = np.arange(lattice.sites_per_layer)
-            q = lattice.l1_second_neighbors
-            for c in range(q.shape[1]):
-                ok = (q[:, c] > l1)
-                e += self.l1_vacancy_pair_eV * np.count_nonzero((occ[l1[ok]] == VACANCY) & (occ[q[ok, c]] == VACANCY))
+            for w, q in zip(self.l1_pair_eV, (lattice.l1_second_neighbors, lattice.l1_third_neighbors)):
+                for c in range(q.shape[1]):
+                    ok = (q[:, c] > l1)
+                    e += w[occ[l1[ok]], occ[q[ok, c]]].sum()
         return float(e)
 
     @property
     def has_embedding(self) -> bool:
         return bool(self.embed_eV.any())
+
+    @property
+    def l1_vacancy_pair_eV(self) -> float:
+        """The L1 vacancy pair at distance a (interface_vacancy_pair_eV)."""
+        return float(self.l1_pair_eV[0, VACANCY, VACANCY])
+
+    @property
+    def l1_shells(self) -> int:
+        """How many L1 in-plane shells carry terms (kmc.rates.RateModel.l1_shells)."""
+        return 2 if self.l1_pair_eV[1].any() else (1 if self.l1_pair_eV[0].any() else 0)
 
     def hop_rate(self, dE_eV: float, kra: float) -> float:
         """nu exp(-Ea/kT) with Ea from kmc.rates.barrier_eV: k(dE)/k(-dE) = exp(-dE/kT) exactly.
@@ -144,7 +169,7 @@ class EnergyModel:
         EventRates (deep_box) and the lattice's in-box neighbour count per layer."""
         if layer_neighbours is None:
             layer_neighbours = np.full(n_layers, 8, np.uint8)
-        return RateModel(self.pair_eV, self.site_eV, float(self.l1_vacancy_pair_eV), self.kra_eV,
+        return RateModel(self.pair_eV, self.site_eV, self.l1_pair_eV, self.l1_shells, self.kra_eV,
                          float(self.attempt_frequency_Hz), 1.0 / self.kT_eV, float(exit_per_s),
                          bulk_rate_lookup(self.bulk_rate_table()), layer_kind,
                          np.full(RATE_CACHE_SIZE, -1, np.int64), np.zeros(RATE_CACHE_SIZE, np.float64),
@@ -187,7 +212,7 @@ def build_energy_model(settings: Settings, lattice: Lattice) -> EnergyModel:
         v[HOST, HOST] = en.host_host_pair_eV
         v[HOST, SOLUTE] = v[SOLUTE, HOST] = en.host_solute_pair_eV
         v[SOLUTE, SOLUTE] = en.solute_solute_pair_eV
-        pair = np.stack([v, v.copy()])
+        pair = np.stack([v] * 4)
         eps = {HOST: en.host_embedding_eV, SOLUTE: en.solute_embedding_eV}
         c_s = {HOST: en.electrolyte_coordination_host, SOLUTE: en.electrolyte_coordination_solute}
         n = np.arange(9.0)
@@ -208,7 +233,7 @@ def build_energy_model(settings: Settings, lattice: Lattice) -> EnergyModel:
         phi[HOST, HOST] = en.host_host_bond_eV
         phi[HOST, SOLUTE] = phi[SOLUTE, HOST] = en.host_solute_bond_eV
         phi[SOLUTE, SOLUTE] = en.solute_solute_bond_eV
-        pair = np.stack([-phi, -phi])
+        pair = np.stack([-phi] * 4)
         if has_interface:
             for layer, delta in enumerate(en.layer_vacancy_eV):
                 site[layer, VACANCY] = delta
@@ -217,14 +242,22 @@ def build_energy_model(settings: Settings, lattice: Lattice) -> EnergyModel:
             # Bonds from the bottom layer to the (unsimulated) bulk below, at the bulk composition.
             for sp in (HOST, SOLUTE):
                 site[-1, sp] += below * ((1 - x_sol) * pair[0, sp, HOST] + x_sol * pair[0, sp, SOLUTE])
+    l1_pair = np.zeros((2, 3, 3))
     if has_interface:
-        pair[1, SOLUTE, VACANCY] = pair[1, VACANCY, SOLUTE] = en.interface_solute_vacancy_eV
-    l1_pair = float(en.interface_vacancy_pair_eV) if has_interface else 0.0
+        # q acts between an L1 vacancy and a solute first neighbour only: every seed row has the
+        # vacancy in L1; none holds an L1 solute over an L2 vacancy, where CHGNet finds no
+        # repulsion (kmc/atomistic/rows.toml [rows.q_L2vac_under_L1Mg])
+        q = en.interface_solute_vacancy_eV
+        pair[BOND_L1_L2, VACANCY, SOLUTE] = pair[BOND_L2_L1, SOLUTE, VACANCY] = q
+        pair[BOND_L1_L1, VACANCY, SOLUTE] = pair[BOND_L1_L1, SOLUTE, VACANCY] = q
+        l1_pair[0, VACANCY, VACANCY] = en.interface_vacancy_pair_eV
+        l1_pair[0, SOLUTE, SOLUTE] = en.interface_solute_pair_eV
+        l1_pair[1, SOLUTE, SOLUTE] = en.interface_solute_pair_sqrt2_eV
     if en.form == "second_moment":
         pair, site, embed, l1_pair = (on_energy_grid(a) for a in (pair, site, embed, l1_pair))
     return EnergyModel(
         pair_eV=pair, site_eV=site,
-        l1_vacancy_pair_eV=float(l1_pair),
+        l1_pair_eV=np.asarray(l1_pair, np.float64),
         kra_eV=np.array([kin.kra_host_eV, kin.kra_host_near_solute_eV, kin.kra_solute_eV]),
         embed_eV=embed, layer_class=layer_class,
         attempt_frequency_Hz=float(kin.attempt_frequency_Hz),

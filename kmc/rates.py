@@ -51,9 +51,13 @@ CLASS_BULK, CLASS_L1, CLASS_BOTTOM = 0, 1, 2
 N_CLASSES = 3
 
 # What the rate kernels read (kmc.model.EnergyModel.rate_model builds it):
-#   pair_eV        (2, 3, 3) bond energies [bulk, touching L1][A][B]
+#   pair_eV        (4, 3, 3) bond energies [class][A][B] (bond_class: bulk, A in L1 and B in L2,
+#                  A in L2 and B in L1, both in L1)
 #   site_eV        (n_layers, 3) per-site energies by layer and species
-#   l1_pair_eV     vacancy-vacancy pair at distance a within L1
+#   l1_pair_eV     (2, 3, 3) in-plane pair energies [shell][A][B] of two L1 sites a (shell 0) and
+#                  a sqrt2 (shell 1) apart (symmetric in A, B)
+#   l1_shells      how many shells the terms reach (0: none, 1: a, 2: a sqrt2 too); the engine's
+#                  refresh reaches the L1 neighbours of those shells
 #   kra_eV         (3,) [host, host with a solute next to either end, solute]
 #   nu_Hz, inv_kT  attempt frequency and 1/kT (1/eV)
 #   exit_per_s     rate of a bottom-layer vacancy leaving into the bulk below
@@ -73,8 +77,8 @@ N_CLASSES = 3
 #                  vacancy's hops between layers >= deep_first_layer run deep_hop_factor times
 #                  faster (1.0: off); layer_neighbours (uint8 per layer) is how many first
 #                  neighbours a site of the layer has inside the box
-RateModel = namedtuple("RateModel", ["pair_eV", "site_eV", "l1_pair_eV", "kra_eV", "nu_Hz", "inv_kT",
-                                     "exit_per_s", "bulk_rates", "layer_kind", "memo_key", "memo_val",
+RateModel = namedtuple("RateModel", ["pair_eV", "site_eV", "l1_pair_eV", "l1_shells", "kra_eV", "nu_Hz",
+                                     "inv_kT", "exit_per_s", "bulk_rates", "layer_kind", "memo_key", "memo_val",
                                      "embed_eV", "layer_class",
                                      "bulk_by_word",
                                      "deep_first_layer", "deep_hop_factor", "layer_neighbours"])
@@ -546,14 +550,65 @@ def bulk_embedding_rate_into_interior(n, odd_n, b, site_word, nx, spl, m, seam):
 
 
 # ----------------------------------------------------------------------------- near the interface
+# Bond classes of pair_eV, indexed with the site whose sum is being formed (the hopping atom's end,
+# the removed atom's site) first.  In BCC [001] every first-neighbour bond joins adjacent layers, so a
+# bond touching L1 joins L1 and L2: pair_eV[BOND_L1_L2][A][B] is A in L1 and B in L2, pair_eV[BOND_L2_L1]
+# its transpose; on [110] L1 also bonds within L1 (BOND_L1_L1, symmetric).  Metal pairs are the same
+# in all three; the interface solute-vacancy term q acts between an L1 vacancy and a solute first
+# neighbour (in L2, or in L1 on [110]), not between an L1 solute and an L2 vacancy (docs/energy_model.md).
+BOND_BULK, BOND_L1_L2, BOND_L2_L1, BOND_L1_L1 = 0, 1, 2, 3
+
+
 @kernel_inlined
-def _l1_vacant_pairs(s, site_word, l1_second):
-    n = 0
-    for c in range(l1_second.shape[1]):
-        q = l1_second[s, c]
-        if q >= 0 and species_at(site_word, q) == VACANCY:
-            n += 1
-    return n
+def bond_class(first_layer, other_in_l1):
+    """Class of the bond between a site in ``first_layer`` and a first neighbour of it, which is in
+    L1 if ``other_in_l1`` (L1 holds the first sites_per_layer sites: ``other < spl``)."""
+    if first_layer == 0:
+        return BOND_L1_L1 if other_in_l1 else BOND_L1_L2
+    return BOND_L2_L1 if other_in_l1 else BOND_BULK
+
+
+@kernel_inlined
+def hop_bond_change_eV(lv, j, x, spl, pair):
+    """Change of the bond between the two ends of a hop of x from j into the vacancy at v (layer lv):
+    it holds (vacancy, x) before and (x, vacancy) after, the same pair in the bulk but not across
+    L1-L2, where the solute-vacancy term has an orientation (bond_class)."""
+    c = bond_class(lv, j < spl)
+    return pair[c, x, VACANCY] - pair[c, VACANCY, x]
+
+
+@kernel_inlined
+def _l1_shell_change_eV(s, new, old, site_word, table, w):
+    """One shell of l1_pair_change_eV: the L1 neighbours of s in ``table``, energies w[A][B]."""
+    n_vac = 0
+    n_host = 0
+    n_sol = 0
+    for c in range(table.shape[1]):
+        q = table[s, c]
+        if q >= 0:
+            sp = species_at(site_word, q)
+            if sp == VACANCY:
+                n_vac += 1
+            elif sp == HOST:
+                n_host += 1
+            else:
+                n_sol += 1
+    return ((w[new, VACANCY] - w[old, VACANCY]) * n_vac
+            + (w[new, HOST] - w[old, HOST]) * n_host
+            + (w[new, SOLUTE] - w[old, SOLUTE]) * n_sol)
+
+
+@kernel_inlined
+def l1_pair_change_eV(s, new, old, site_word, g, m):
+    """Change of the L1 in-plane pair term when the L1 site s turns from species ``old`` to ``new``:
+    over its L1 neighbours q at a (g.l1_second) and, if m.l1_shells == 2, at a sqrt2 (g.l1_third),
+    the sum of l1_pair_eV[shell][new][q] - l1_pair_eV[shell][old][q], formed as a count per species
+    times the difference (with only the vacancy pair at a nonzero this is -p * (vacant
+    neighbours), the bits of the term before species pairs)."""
+    dE = _l1_shell_change_eV(s, new, old, site_word, g.l1_second, m.l1_pair_eV[0])
+    if m.l1_shells == 2:
+        dE += _l1_shell_change_eV(s, new, old, site_word, g.l1_third, m.l1_pair_eV[1])
+    return dE
 
 
 @kernel_inlined
@@ -563,7 +618,8 @@ def hop_energy_change_eV(fv, nv, fj, x, site_word, g, m, with_embedding):
     once for all 8 slots of v.
 
     Sums, bond by bond with its class, what x gains around v (except the j-v bond, which stays an
-    x-vacancy pair) and loses around j, plus the site terms and the L1 vacancy-pair term.  With an
+    x-vacancy pair: it changes only in its orientation across L1-L2, hop_bond_change_eV) and loses
+    around j, plus the site terms and the L1 in-plane pair term.  With an
     embedding term, every metal neighbour k of v other than j gains a metal neighbour and every
     metal neighbour of j other than v loses one (v and j share no neighbour: BCC's neighbour graph
     is bipartite), and x trades its embedding at j (n_j neighbours) for that at v (n_v - 1: v's
@@ -571,18 +627,20 @@ def hop_energy_change_eV(fv, nv, fj, x, site_word, g, m, with_embedding):
     ``with_embedding`` (the energy form) is passed as a constant by every caller, so that the
     compiled bond-form path carries none of the embedding's tests (7 % of a slab event).
     """
-    nbr, nx, spl, l1_second = g.neighbours, g.nx, g.sites_per_layer, g.l1_second
-    pair, site, l1_pair = m.pair_eV, m.site_eV, m.l1_pair_eV
+    nbr, nx, spl = g.neighbours, g.nx, g.sites_per_layer
+    pair, site = m.pair_eV, m.site_eV
     embed, layer_class = m.embed_eV, m.layer_class
     v, lv = fv[0], fv[1]
     j, lj = fj[0], fj[1]
     dE = site[lv, x] + site[lj, VACANCY] - site[lv, VACANCY] - site[lj, x]
+    if lv == 0 or lj == 0:
+        dE += hop_bond_change_eV(lv, j, x, spl, pair)
     near_solute = False
     for e in range(8):
         n = nv[e]
         if n >= 0 and n != j:
             sp = species_at(site_word, n)
-            c = 1 if (lv == 0 or n < spl) else 0
+            c = bond_class(lv, n < spl)
             dE += pair[c, x, sp] - pair[c, VACANCY, sp]
             if sp == SOLUTE:
                 near_solute = True
@@ -593,7 +651,7 @@ def hop_energy_change_eV(fv, nv, fj, x, site_word, g, m, with_embedding):
         n = neighbour(fj, e, nbr, nx, spl)
         if n >= 0 and n != v:
             sp = species_at(site_word, n)
-            c = 1 if (lj == 0 or n < spl) else 0
+            c = bond_class(lj, n < spl)
             dE += pair[c, VACANCY, sp] - pair[c, x, sp]
             if sp == SOLUTE:
                 near_solute = True
@@ -604,11 +662,11 @@ def hop_energy_change_eV(fv, nv, fj, x, site_word, g, m, with_embedding):
     if with_embedding:
         dE += (embed[x, layer_class[lv], metal_neighbours(site_word, v) - 1]
                - embed[x, layer_class[lj], metal_neighbours(site_word, j)])
-    if l1_pair != 0.0:
+    if m.l1_shells > 0:
         if lv == 0:
-            dE -= l1_pair * _l1_vacant_pairs(v, site_word, l1_second)
+            dE += l1_pair_change_eV(v, x, VACANCY, site_word, g, m)
         if lj == 0:
-            dE += l1_pair * _l1_vacant_pairs(j, site_word, l1_second)
+            dE += l1_pair_change_eV(j, VACANCY, x, site_word, g, m)
     return dE, near_solute
 
 
@@ -654,7 +712,7 @@ def _embedding_interface_vacancy_rates(fv, site_word, g, m, rates, k_row):
     coordination, the solutes nearby) taken once over all 8 and j's own term taken out per hop.
     On the model's energy grid the regrouping leaves every dE's bits unchanged."""
     nbr, nx, spl = g.neighbours, g.nx, g.sites_per_layer
-    pair, site, embed, layer_class, l1_pair = m.pair_eV, m.site_eV, m.embed_eV, m.layer_class, m.l1_pair_eV
+    pair, site, embed, layer_class = m.pair_eV, m.site_eV, m.embed_eV, m.layer_class
     v, lv = fv[0], fv[1]
     nv = neighbour_sites(fv, nbr, nx, spl)
     pair_host = 0.0
@@ -665,7 +723,7 @@ def _embedding_interface_vacancy_rates(fv, site_word, g, m, rates, k_row):
         n = nv[e]
         if n >= 0:
             sp = species_at(site_word, n)
-            c = 1 if (lv == 0 or n < spl) else 0
+            c = bond_class(lv, n < spl)
             pair_host += pair[c, HOST, sp] - pair[c, VACANCY, sp]
             pair_solute += pair[c, SOLUTE, sp] - pair[c, VACANCY, sp]
             if sp != VACANCY:
@@ -675,7 +733,12 @@ def _embedding_interface_vacancy_rates(fv, site_word, g, m, rates, k_row):
                 gain += embed[sp, cn, k + 1] - embed[sp, cn, k]
     n_v = metal_neighbours(site_word, v)
     cv = layer_class[lv]
-    l1_v = l1_pair * _l1_vacant_pairs(v, site_word, g.l1_second) if (l1_pair != 0.0 and lv == 0) else 0.0
+    # the in-plane pair term at v, per hopping species (0 unless v is in L1)
+    l1_v_host = 0.0
+    l1_v_solute = 0.0
+    if m.l1_shells > 0 and lv == 0:
+        l1_v_host = l1_pair_change_eV(v, HOST, VACANCY, site_word, g, m)
+        l1_v_solute = l1_pair_change_eV(v, SOLUTE, VACANCY, site_word, g, m)
     total = 0.0
     for d in range(8):
         j = nv[d]
@@ -684,13 +747,16 @@ def _embedding_interface_vacancy_rates(fv, site_word, g, m, rates, k_row):
             x = species_at(site_word, j)
             if x != VACANCY:
                 lj = neighbour_layer(fv, d, j, nbr, spl)
-                c = 1 if (lv == 0 or j < spl) else 0
+                c = bond_class(lv, j < spl)
                 cj = layer_class[lj]
                 n_j = metal_neighbours(site_word, j)
                 dE = (site[lv, x] + site[lj, VACANCY] - site[lv, VACANCY] - site[lj, x]
                       + ((pair_host if x == HOST else pair_solute) - (pair[c, x, x] - pair[c, VACANCY, x]))
                       + (gain - (embed[x, cj, n_j + 1] - embed[x, cj, n_j]))
-                      + (embed[x, cv, n_v - 1] - embed[x, cj, n_j]) - l1_v)
+                      + (embed[x, cv, n_v - 1] - embed[x, cj, n_j])
+                      + (l1_v_host if x == HOST else l1_v_solute))
+                if lv == 0 or lj == 0:
+                    dE += hop_bond_change_eV(lv, j, x, spl, pair)
                 near_solute = n_solute - (1 if x == SOLUTE else 0) > 0 or neighbour_count(site_word, j, SOLUTE) > 0
                 # what j's neighbours lose: their embedding, and x's pairs with them, from j's
                 # counts where no bond of j's touches L1 (bulk pairs with a vacancy are zero)
@@ -704,10 +770,10 @@ def _embedding_interface_vacancy_rates(fv, site_word, g, m, rates, k_row):
                         n = neighbour(fj, e, nbr, nx, spl)
                         if n >= 0 and n != v:
                             sp = species_at(site_word, n)
-                            cb = 1 if (lj == 0 or n < spl) else 0
+                            cb = bond_class(lj, n < spl)
                             dE += pair[cb, VACANCY, sp] - pair[cb, x, sp]
-                if l1_pair != 0.0 and lj == 0:
-                    dE += l1_pair * _l1_vacant_pairs(j, site_word, g.l1_second)
+                if m.l1_shells > 0 and lj == 0:
+                    dE += l1_pair_change_eV(j, VACANCY, x, site_word, g, m)
                 ea = barrier_eV(dE, kra_eV(x, near_solute, m.kra_eV))
                 r = arrhenius_memo(ea, m.nu_Hz, m.inv_kT, m.memo_key, m.memo_val)
         rates[k_row, d] = r
@@ -849,7 +915,7 @@ def removal_energy_eV(f, x, site_word, g, m, with_embedding):
         n = neighbour(f, e, nbr, nx, spl)
         if n >= 0:
             sp = species_at(site_word, n)
-            c = 1 if (ls == 0 or n < spl) else 0
+            c = bond_class(ls, n < spl)
             dE += pair[c, VACANCY, sp] - pair[c, x, sp]
             if with_embedding and sp != VACANCY:
                 k = metal_neighbours(site_word, n)
@@ -857,8 +923,8 @@ def removal_energy_eV(f, x, site_word, g, m, with_embedding):
                 dE += embed[sp, cn, k - 1] - embed[sp, cn, k]
     if with_embedding:
         dE -= embed[x, layer_class[ls], metal_neighbours(site_word, s)]
-    if m.l1_pair_eV != 0.0 and ls == 0:
-        dE += m.l1_pair_eV * _l1_vacant_pairs(s, site_word, g.l1_second)
+    if m.l1_shells > 0 and ls == 0:
+        dE += l1_pair_change_eV(s, VACANCY, x, site_word, g, m)
     return dE
 
 

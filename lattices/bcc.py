@@ -25,6 +25,10 @@ ORIENTATIONS = {
 # First-neighbour vectors of BCC in cubic units: (+-1/2, +-1/2, +-1/2).
 _NN_CUBIC = np.array([[sx, sy, sz] for sx in (-0.5, 0.5) for sy in (-0.5, 0.5) for sz in (-0.5, 0.5)])
 _SECOND_CUBIC = np.array([[1.0, 0, 0], [-1.0, 0, 0], [0, 1.0, 0], [0, -1.0, 0], [0, 0, 1.0], [0, 0, -1.0]])
+# third neighbours, <110> a: the 12 vectors at a sqrt2
+_THIRD_CUBIC = np.array([[sx, sy, 0.0] for sx in (1, -1) for sy in (1, -1)]
+                        + [[sx, 0.0, sz] for sx in (1, -1) for sz in (1, -1)]
+                        + [[0.0, sy, sz] for sy in (1, -1) for sz in (1, -1)])
 
 
 @dataclass(frozen=True)
@@ -37,7 +41,8 @@ class Lattice:
     neighbors          (n_sites, 8) int32, first neighbours, -1 where the slab ends; a property,
                        computed on demand for [001] (the engine uses index arithmetic there)
     l1_second_neighbors (sites_per_layer, k) int32, second neighbours (distance a) of each L1
-                       site that lie in L1 too (-1 padded); used by the interface vacancy-pair term
+                       site that lie in L1 too (-1 padded); used by the L1 in-plane pair term
+    l1_third_neighbors (sites_per_layer, k3) int32, the same for third neighbours (a sqrt2)
     box_A              (3,) float64, box edge lengths in angstrom
     neighbor_vectors_A (8, 3) float64, the vector to the neighbour in each table column
     opposite_slot      (8,) int32, column of the reverse vector: nbr[nbr[s, d], opposite[d]] == s
@@ -50,6 +55,7 @@ class Lattice:
     stored_positions_A: np.ndarray | None   # None: computed on demand ([001], saves 24 B/site)
     stored_neighbors: np.ndarray | None     # None: computed on demand ([001], saves 32 B/site)
     l1_second_neighbors: np.ndarray
+    l1_third_neighbors: np.ndarray
     box_A: np.ndarray
     neighbor_vectors_A: np.ndarray
     opposite_slot: np.ndarray
@@ -73,7 +79,8 @@ class Lattice:
         reach = (event_reach_offsets(nx, ny, self.sites_per_layer) if table.shape[0] == 0
                  else np.zeros((2, 8, 0, 4), np.int64))
         return Geometry(table, table.shape[0] != 0, nx, ny, self.sites_per_layer, self.n_layers, self.periodic_z,
-                        self.opposite_slot, self.l1_second_neighbors, reach, second_step_via(self.neighbor_vectors_A),
+                        self.opposite_slot, self.l1_second_neighbors, self.l1_third_neighbors, reach,
+                        second_step_via(self.neighbor_vectors_A),
                         seam_geometry(nx, ny, self.n_layers, self.periodic_z, reach))
 
     def neighbours_per_layer(self) -> np.ndarray:
@@ -174,9 +181,11 @@ def _build_001(nx: int, ny: int, nz: int, a: float, periodic_z: bool) -> Lattice
     l1y = np.arange(ny)[:, None]
     l1_second = np.stack([l1y * nx + (l1x + 1) % nx, l1y * nx + (l1x - 1) % nx,
                           ((l1y + 1) % ny) * nx + l1x, ((l1y - 1) % ny) * nx + l1x], -1)
+    l1_third = np.stack([((l1y + sy) % ny) * nx + (l1x + sx) % nx for sx in (1, -1) for sy in (1, -1)], -1)
     return Lattice(orientation="001", cells=(nx, ny, nz), lattice_constant_A=a, periodic_z=periodic_z,
                    stored_positions_A=None, stored_neighbors=None,
                    l1_second_neighbors=l1_second.reshape(-1, 4).astype(np.int32),
+                   l1_third_neighbors=l1_third.reshape(-1, 4).astype(np.int32),
                    box_A=np.array([nx * a, ny * a, nz * a]), neighbor_vectors_A=nn,
                    opposite_slot=np.arange(7, -1, -1, dtype=np.int32),
                    sites_per_layer=spl, n_layers=n_layers, layer_spacing_A=half)
@@ -261,10 +270,15 @@ def _build_general(nx: int, ny: int, nz: int, orientation: str, a: float, period
     l1 = pos[:spl]
     l1_second = lookup(l1[:, None, :] + in_plane[None, :, :], periodic_z) if in_plane.size else \
         np.full((spl, 0), -1, np.int32)
+    third = (_THIRD_CUBIC @ rot.T) * a * flip
+    in_plane3 = third[np.abs(third[:, 2]) < 1e-6]
+    l1_third = lookup(l1[:, None, :] + in_plane3[None, :, :], periodic_z) if in_plane3.size else \
+        np.full((spl, 0), -1, np.int32)
 
     return Lattice(orientation=orientation, cells=(nx, ny, nz), lattice_constant_A=a,
                    periodic_z=bool(periodic_z), stored_positions_A=pos, stored_neighbors=neighbors,
                    l1_second_neighbors=np.ascontiguousarray(l1_second, dtype=np.int32),
+                   l1_third_neighbors=np.ascontiguousarray(l1_third, dtype=np.int32),
                    box_A=box, neighbor_vectors_A=nn,
                    opposite_slot=np.array([int(np.argmin(np.abs(nn + v).sum(1))) for v in nn], np.int32),
                    sites_per_layer=spl, n_layers=n_layers, layer_spacing_A=spacing)

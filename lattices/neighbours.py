@@ -34,6 +34,7 @@ compiled = _compiled()
 #   table        neighbours is a table (not [001] arithmetic), for frame and neighbour_frame
 #   opposite     int32 (8,): slot of the reverse vector, nbr[nbr[s, d], opposite[d]] == s
 #   l1_second    int32 (sites_per_layer, k): L1 second neighbours (distance a) lying in L1, -1 padded
+#   l1_third     int32 (sites_per_layer, k3): the same for L1 third neighbours (a sqrt2)
 #   hop_reach    int64 (2, 8, HOP_REACH_SITES, 4): event_reach_offsets ([001]; empty with a table)
 #   second_via   int64 (8, 8): second_step_via, which of a site's neighbours also neighbour the
 #                site two steps away along slots a then b
@@ -41,7 +42,7 @@ compiled = _compiled()
 #                path at the box edges (empty arrays with a table and in boxes narrower than
 #                SEAM_MIN_CELLS)
 Geometry = namedtuple("Geometry", ["neighbours", "table", "nx", "ny", "sites_per_layer", "n_layers", "wrap_z",
-                                   "opposite", "l1_second", "hop_reach", "second_via", "seam"])
+                                   "opposite", "l1_second", "l1_third", "hop_reach", "second_via", "seam"])
 # Geometry.seam:
 #   site_class      uint8 per site: seam_classes (a byte per site: computing the class from the
 #                   site index takes a division, and cost the seam path more than the load)

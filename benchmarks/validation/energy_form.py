@@ -71,7 +71,7 @@ class Params:
     c_S: np.ndarray      # (4,) electrolyte contribution to an L1 atom's coordination
     R_S: np.ndarray      # (4,) electrolyte contact repulsion per L1 atom, eV
     p_l1: float          # L1 in-plane vacancy pair (distance a), eV
-    q_l1: float          # solute-vacancy first-neighbour pair touching L1, eV
+    q_l1: float          # an L1 vacancy's first-neighbour pair with a solute, eV
     x_bulk: float = 0.0  # solute fraction of the ghost layers
 
     @staticmethod
@@ -162,10 +162,10 @@ def total_energy(occ, geo: Geometry, P: Params) -> float:
             q = geo.l1nb2[:, c]
             ok = q > l1_sites
             e += P.p_l1 * np.count_nonzero(vac[ok] & (s[q[ok]] == VAC))
-        touch = geo.is_l1[geo.pi] | geo.is_l1[geo.pj]
+        # q: an L1 vacancy bonded to a solute (not an L1 solute bonded to an L2 vacancy)
         a, b = s[geo.pi], s[geo.pj]
-        sv = ((a == SOLUTE) & (b == VAC)) | ((a == VAC) & (b == SOLUTE))
-        e += P.q_l1 * np.count_nonzero(touch & sv)
+        vs = (geo.is_l1[geo.pi] & (a == VAC) & (b == SOLUTE)) | (geo.is_l1[geo.pj] & (b == VAC) & (a == SOLUTE))
+        e += P.q_l1 * np.count_nonzero(vs)
     return float(e)
 
 
@@ -203,17 +203,18 @@ def hop_dE_local(occ, n_stored, v, j, geo: Geometry, P: Params) -> float:
         if l1[j]:
             dE += P.p_l1 * sum(1 for q in geo.l1nb2[j] if q >= 0 and s[q] == VAC)
         if P.q_l1 != 0.0:
-            before = after = 0
+            def q_bond(sa, la, sb, lb):   # a bond carrying q: an L1 vacancy at one end, a solute at the other
+                return int((la and sa == VAC and sb == SOLUTE) or (lb and sb == VAC and sa == SOLUTE))
+            before = q_bond(VAC, l1[v], x, l1[j])
+            after = q_bond(x, l1[v], VAC, l1[j])
             for k in nbr[v]:
-                if k < 0 or k == j or not (l1[v] or l1[k]):
-                    continue
-                before += s[k] == SOLUTE
-                after += (x == SOLUTE) and s[k] == VAC
+                if k >= 0 and k != j:
+                    before += q_bond(VAC, l1[v], s[k], l1[k])
+                    after += q_bond(x, l1[v], s[k], l1[k])
             for k in nbr[j]:
-                if k < 0 or k == v or not (l1[j] or l1[k]):
-                    continue
-                before += (x == SOLUTE) and s[k] == VAC
-                after += s[k] == SOLUTE
+                if k >= 0 and k != v:
+                    before += q_bond(x, l1[j], s[k], l1[k])
+                    after += q_bond(VAC, l1[j], s[k], l1[k])
             dE += P.q_l1 * (after - before)
     return dE
 

@@ -24,6 +24,7 @@ import math
 import numpy as np
 
 from kmc import engine
+from kmc.rates import bond_class
 from kmc.simulation import Simulation
 from kmc.species import HOST, SOLUTE, VACANCY
 
@@ -35,12 +36,13 @@ def swap_rng(seed: int) -> np.random.Generator:
     return np.random.Generator(np.random.PCG64(np.random.SeedSequence([seed, SWAP_STREAM])))
 
 
-def _local_energy(model, layer, nbr, occ, sites) -> float:
+def _local_energy(model, layer, nbr, occ, sites, l1_tables) -> float:
     """The terms of EnergyModel.total_energy that involve a site of ``sites`` (each bond once).
 
     Valid for differences between configurations that differ only by the species of metal atoms
     on ``sites``: every site's metal-neighbour count (the embedding's argument) and the L1
-    vacancy-pair term are then the same in both, so the other terms cancel."""
+    vacancy pairs are then the same in both, so the other terms cancel (the L1 in-plane pairs of
+    ``sites`` are summed here, each once)."""
     e = 0.0
     for s in sites:
         a = occ[s]
@@ -55,16 +57,26 @@ def _local_energy(model, layer, nbr, occ, sites) -> float:
                 n_metal += 1
             if k in sites and k < s:
                 continue   # a bond inside the set: counted once, from its lower end
-            c = 1 if (model.has_interface and (l_s == 0 or layer[k] == 0)) else 0
+            c = bond_class(l_s, layer[k] == 0) if model.has_interface else 0
             e += model.pair_eV[c, a, b]
         if a != VACANCY:
             e += model.embed_eV[a, model.layer_class[l_s], n_metal]
+        if model.has_interface and l_s == 0 and model.l1_pair_eV.any():
+            if l1_tables is None:
+                raise ValueError("the model has L1 in-plane pair terms: pass the lattice's "
+                                 "(l1_second_neighbors, l1_third_neighbors)")
+            for w, table in zip(model.l1_pair_eV, l1_tables):
+                for k in table[s]:
+                    if k >= 0 and not (k in sites and k < s):
+                        e += w[a, occ[k]]
     return float(e)
 
 
-def swap_energy_change(model, layer, nbr, occ, i: int, j: int) -> float:
+def swap_energy_change(model, layer, nbr, occ, i: int, j: int, l1_tables=None) -> float:
     """Exact change of the configuration energy when the metal atoms on sites i and j exchange
-    species (both metal; ``layer`` and ``nbr`` the lattice's per-site layer and neighbour table).
+    species (both metal; ``layer``, ``nbr`` the lattice's per-site layer and neighbour table,
+    ``l1_tables`` its (l1_second_neighbors, l1_third_neighbors), needed when the model has L1 pair
+    terms).
     ``occ`` is left as it was."""
     a, b = occ[i], occ[j]
     if a == VACANCY or b == VACANCY:
@@ -72,16 +84,17 @@ def swap_energy_change(model, layer, nbr, occ, i: int, j: int) -> float:
     if a == b:
         return 0.0
     pair = (int(i), int(j))
-    before = _local_energy(model, layer, nbr, occ, pair)
+    before = _local_energy(model, layer, nbr, occ, pair, l1_tables)
     occ[i], occ[j] = b, a
     try:
-        after = _local_energy(model, layer, nbr, occ, pair)
+        after = _local_energy(model, layer, nbr, occ, pair, l1_tables)
     finally:
         occ[i], occ[j] = a, b
     return after - before
 
 
-def metropolis_swaps(model, layer, nbr, occ, site_set, proposals: int, rng: np.random.Generator) -> int:
+def metropolis_swaps(model, layer, nbr, occ, site_set, proposals: int, rng: np.random.Generator,
+                     l1_tables=None) -> int:
     """``proposals`` Metropolis solute-host exchanges within ``site_set`` (see the module
     docstring), applied to ``occ`` in place; returns the number accepted.  The set's solute and
     host atoms are listed once at the start; an accepted swap exchanges their entries, so the
@@ -97,7 +110,7 @@ def metropolis_swaps(model, layer, nbr, occ, site_set, proposals: int, rng: np.r
         p = int(rng.integers(len(solutes)))
         q = int(rng.integers(len(hosts)))
         i, j = solutes[p], hosts[q]
-        dE = swap_energy_change(model, layer, nbr, occ, i, j)
+        dE = swap_energy_change(model, layer, nbr, occ, i, j, l1_tables)
         if dE <= 0.0 or rng.random() < math.exp(-dE * beta):
             occ[i], occ[j] = HOST, SOLUTE
             solutes[p], hosts[q] = j, i
@@ -147,7 +160,8 @@ class SwapChain:
         occ = self.sim.occupancy
         if not np.any(occ[self.site_set] == SOLUTE):
             return
-        acc = metropolis_swaps(self.sim.model, self.layer, self.nbr, occ, self.site_set, self.proposals, self.rng)
+        acc = metropolis_swaps(self.sim.model, self.layer, self.nbr, occ, self.site_set, self.proposals, self.rng,
+                               (self.sim.lattice.l1_second_neighbors, self.sim.lattice.l1_third_neighbors))
         self.proposed += self.proposals
         self.accepted += acc
         if acc:
