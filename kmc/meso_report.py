@@ -13,6 +13,7 @@ import argparse
 import json
 import math
 import time
+import warnings
 from dataclasses import replace
 from pathlib import Path
 
@@ -58,7 +59,8 @@ FAILED_CONTACTS = (0.1, 0.9)
 GRID = np.linspace(0, 4, 161)   # mAh/cm^2, for bands
 
 
-def run_point(chem: str, overrides: list[str], nucleation_scale: float | None = None) -> meso.MesoResult:
+def run_point(chem: str, overrides: list[str], nucleation_scale: float | None = None,
+              tol: meso.Tolerances = meso.Tolerances()) -> meso.MesoResult:
     """One run; with ``nucleation_scale`` the kMC's measured I(S) (MEASURED_NUCLEATION) times it
     replaces the classical rate."""
     inp = meso.meso_inputs(load_config(PARAMS[chem], overrides))
@@ -66,7 +68,7 @@ def run_point(chem: str, overrides: list[str], nucleation_scale: float | None = 
     if nucleation_scale is not None:
         inp = replace(inp, measured_nucleation=tuple((s, nucleation_scale * i) for s, i in MEASURED_NUCLEATION[chem]))
         note = f" [measured I(S) x {nucleation_scale:g}]"
-    res = meso.run(inp)
+    res = meso.run(inp, tol)
     print(f"    run {chem} {' '.join(overrides)}{note}: {res.wall_time_s:.1f} s, {res.steps} steps, "
           f"{res.stop_reason}", flush=True)
     return res
@@ -93,7 +95,8 @@ def charge_curves(chem: str) -> dict:
     runs = {label: run_point(chem, ov) for label, ov in VARIATIONS.items()}
     for n in CURVES:
         stack = np.array([on_grid(r, n) for r in [base, *runs.values()]])
-        with np.errstate(all="ignore"):
+        with warnings.catch_warnings():    # a grid point where no run has a void (widths NaN) stays NaN
+            warnings.simplefilter("ignore", RuntimeWarning)
             out["low"][n] = np.nanmin(stack, axis=0).tolist()
             out["high"][n] = np.nanmax(stack, axis=0).tolist()
     for label, r in runs.items():
@@ -156,15 +159,21 @@ def critical_current(chem: str, pressure: float, contact: float, lo=0.01, hi=CRI
 def measured_nucleation(chem: str) -> list[dict]:
     """The measured I(S) (x 1/5, 1, 5) in place of the classical rate: contact, overpotential, voids
     and nuclei at 4 mAh/cm^2, at the seed's 0.2 MPa and across pressure (5 MPa at x 1 only: its
-    tens of thousands of nm nuclei make each run ~2 min)."""
+    tens of thousands of nm nuclei make each run ~2 min); and at 0.2 MPa without pre-existing
+    defects, where the voids are the nuclei alone."""
+    cases = [(p, scale, []) for p, scales in ((0.2, NUCLEATION_SCALES), (1.0, NUCLEATION_SCALES),
+                                              (2.0, NUCLEATION_SCALES), (5.0, (1.0,))) for scale in scales]
+    cases.append((0.2, 1.0, ["meso.defect_density_per_um2=0"]))
     rows = []
-    for p, scales in ((0.2, NUCLEATION_SCALES), (1.0, NUCLEATION_SCALES), (2.0, NUCLEATION_SCALES), (5.0, (1.0,))):
-        for scale in scales:
-            r = run_point(chem, [f"conditions.stack_pressure_MPa={p}"], nucleation_scale=scale)
-            row = _pressure_row(p, r)
-            row.update({"I_scale": scale, "nucleated": int(r.series["nucleated"][-1]),
-                        "S_end": float(r.series["supersaturation"][-1])})
-            rows.append(row)
+    for p, scale, extra in cases:
+        r = run_point(chem, [f"conditions.stack_pressure_MPa={p}", *extra], nucleation_scale=scale)
+        s = r.series
+        row = _pressure_row(p, r)
+        row.update({"I_scale": scale, "no_defects": bool(extra), "nucleated": int(s["nucleated"][-1]),
+                    "S_end": float(s["supersaturation"][-1]),
+                    "voids_per_100um_0.05": 100 * float(np.interp(0.05, s["stripped_charge"], s["section_voids_per_um"])),
+                    "width_median_0.05": float(np.interp(0.05, s["stripped_charge"], s["void_width_median"]))})
+        rows.append(row)
     return rows
 
 
@@ -185,13 +194,19 @@ def defect_sweep(chem: str) -> list[dict]:
 
 def numerics(chem: str) -> list[dict]:
     rows = []
-    for label, ov in (("shipped", []), ("step 5e-4 mAh/cm2", ["meso.max_step_mAh_cm2=5e-4"]),
-                      ("width 320 um", ["meso.width_um=320"]), ("64 section lines", ["meso.section_lines=64"])):
-        r = run_point(chem, ov)
+    quarter = meso.Tolerances(meso.VOID_TOLERANCE / 4, 0.003 / 4, 0.02 / 4)
+    for label, ov, tol in (("shipped", [], meso.Tolerances()),
+                           ("step 5e-4 mAh/cm2", ["meso.max_step_mAh_cm2=5e-4"], meso.Tolerances()),
+                           ("tolerances / 4", [], quarter),
+                           ("width 320 um", ["meso.width_um=320"], meso.Tolerances()),
+                           ("64 section lines", ["meso.section_lines=64"], meso.Tolerances())):
+        r = run_point(chem, ov, tol=tol)
         s, q = r.series, r.series["stripped_charge"]
         at = int(np.argmin(np.abs(q - 0.25)))
+        plateau = q >= 0.25
         rows.append({"case": label, "contact_0.25": float(s["contact_fraction"][at]),
                      "contact_4": float(s["contact_fraction"][-1]),
+                     "plateau_contact_mean": float(s["contact_fraction"][plateau].mean()),
                      "voids_per_100um_0.25": 100 * float(s["section_voids_per_um"][at]),
                      "width_median_0.25": float(s["void_width_median"][at]), "wall_s": r.wall_time_s})
     return rows
