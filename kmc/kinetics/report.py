@@ -164,7 +164,7 @@ def format_table(result: dict) -> str:
         v = r.get("rate", r.get("value"))
         err = f" +- {r['error']:.2g}" if r["error"] else ""
         extra = f"  (< {r['upper_bound']:.3g})" if r.get("upper_bound") else ""
-        lines.append(f"  {r['name']:<28} {v:12.4g}{err} {r['unit']}{extra}")
+        lines.append(f"  {r['name']:<36} {v:12.4g}{err} {r['unit']}{extra}")
         lines.append(f"      {r['method']}")
     lines.append(f"  wall time {result['wall_s']:.1f} s")
     return "\n".join(lines)
