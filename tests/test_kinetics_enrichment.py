@@ -31,3 +31,22 @@ def test_enrichment_depth_is_solute_diffusivity_over_recession_and_shrinks_with_
     assert recs["interface_solute_fraction_4mAh_cm2"]["value"] == pytest.approx(x * (1 + h_um / depth["value"]),
                                                                               rel=1e-6)
     assert report.enrichment_records(load_config(resolve_params("li_li2s")), S) == []
+
+
+def test_acceleration_check_reports_the_boxs_solute_enrichment_excess():
+    """A h / delta for the run's stop charge h: linear in A, 0.1 delta / h as the A within 10 %; no
+    number for a set without a solute, or one the meso rule does not take (bond form)."""
+    from kmc.kinetics import acceleration as ac
+    s = load_config(resolve_params("limg_li2s"))
+    S = steady.cell_supersaturation(s)
+    delta_um = report.enrichment_depth_um(s, S)
+    lat = build_lattice(s)
+    v_um_s = units.strip_rate_per_s(s.conditions.current_density_mA_cm2, lat.interface_area_A2) \
+        / lat.sites_per_layer * lat.layer_spacing_A * 1e-4
+    h_um = v_um_s * units.physical_time_s(s.run.stop_stripped_mAh_cm2, s.conditions.current_density_mA_cm2)
+    assert ac.solute_enrichment_excess(s, 1e3) == pytest.approx(1e3 * h_um / delta_um, rel=1e-6)
+    assert ac.solute_enrichment_excess(s, 1e4) == pytest.approx(10 * ac.solute_enrichment_excess(s, 1e3))
+    c = ac.check(s)
+    assert c["converged_up_to_solute_enrichment"] == pytest.approx(0.1 * delta_um / h_um, rel=1e-6)
+    assert ac.check(load_config(resolve_params("li_li2s")))["solute_enrichment_excess"] is None
+    assert ac.solute_enrichment_excess(load_config(resolve_params("limg_li2s_bond"))) is None

@@ -64,6 +64,23 @@ def expected_nuclei(settings, rate_of_S, acceleration: float | None = None) -> f
     return rate_of_S(supersaturation_at(settings, A)) * area_um2 * t_cell / A
 
 
+def solute_enrichment_excess(settings, acceleration: float | None = None) -> float | None:
+    """A h / delta: the near-contact solute's excess over the bulk fraction that the box's stop charge
+    h (run.stop_stripped_mAh_cm2) builds at acceleration A, where the cell builds h / delta
+    (kmc.kinetics.report.enrichment_records: the box's enrichment depth is delta / A).  None without
+    a solute, a charge stop or a [meso] table.  Within ``tolerance`` for A <= tolerance delta / h."""
+    from kmc.kinetics.report import enrichment_depth_um
+    A = settings.run.acceleration if acceleration is None else acceleration
+    delta_um = enrichment_depth_um(settings, cell_supersaturation(settings))
+    charge = settings.run.stop_stripped_mAh_cm2
+    if delta_um is None or charge <= 0:
+        return None
+    from kmc import meso
+    inp = meso.meso_inputs(settings)
+    h_um = inp.strip_velocity_um_s * units.physical_time_s(charge, inp.current_mA_cm2)
+    return A * h_um / delta_um
+
+
 def check(settings, tolerance: float = DEFAULT_TOLERANCE) -> dict:
     """{'acceleration', 'supersaturation', 'cell_supersaturation', 'converged_up_to', 'converged',
     'message'}: what a run at these settings distorts (message '' when within range)."""
@@ -72,6 +89,11 @@ def check(settings, tolerance: float = DEFAULT_TOLERANCE) -> dict:
            "cell_supersaturation": cell_supersaturation(settings),
            "converged_up_to": converged_acceleration(settings, tolerance)}
     out["converged"] = A <= out["converged_up_to"]
+    # informational (not yet in 'converged' or the warning; docs/rates.md section 5): the Li-Mg sweep's
+    # L1 vacancies follow it
+    excess = solute_enrichment_excess(settings)
+    out["solute_enrichment_excess"] = excess
+    out["converged_up_to_solute_enrichment"] = None if not excess else tolerance * A / excess
     out["message"] = "" if out["converged"] else (
         f"run.acceleration = {A:g} lies beyond the converged range (A <= {out['converged_up_to']:.3g}): the "
         f"interface sits at S = {out['supersaturation']:.3g} instead of the cell's {out['cell_supersaturation']:.3g}, "

@@ -73,6 +73,21 @@ def interface_rates(settings, supersaturation: float | None = None, nucleation: 
             "wall_s": round(time.time() - wall, 2)}
 
 
+def enrichment_depth_um(settings, S) -> float | None:
+    """delta = D_s / v of kmc.meso's fully-rejected-solute rule (enrichment_records), read off that
+    rule itself (x_i(h) = x (1 + h / delta)); None without a solute, a current or a [meso] table."""
+    from kmc import meso
+    if settings.composition.solute_fraction == 0 or not hasattr(settings, "meso") \
+            or settings.conditions.current_density_mA_cm2 <= 0:
+        return None
+    try:
+        inp = meso.meso_inputs(settings)
+    except meso.MesoInputError:       # e.g. a bond-form set: the meso rule does not take it
+        return None
+    x, h_um = inp.solute_fraction, 1.0
+    return h_um * x / (meso.interface_solute_fraction(inp, h_um, inp.strip_velocity_um_s, S) - x)
+
+
 def enrichment_records(settings, S, charges_mAh_cm2=(1.0, 4.0)) -> list[dict]:
     """The solute enrichment at physical kinetics, from kmc.meso's rule for a fully rejected solute
     (``meso.interface_solute_fraction``: x_i = x (1 + h / delta), delta = D_s / v with D_s the kMC's
@@ -81,12 +96,11 @@ def enrichment_records(settings, S, charges_mAh_cm2=(1.0, 4.0)) -> list[dict]:
     hops, so its delta is delta / A (its enrichment after charge h is x (1 + A h / delta)).  None
     without a solute or a [meso] table."""
     from kmc import meso
-    if settings.composition.solute_fraction == 0 or not hasattr(settings, "meso"):
+    delta_um = enrichment_depth_um(settings, S)
+    if delta_um is None:
         return []
     inp = meso.meso_inputs(settings)
-    x, v = inp.solute_fraction, inp.strip_velocity_um_s
-    h_um = 1.0
-    delta_um = h_um * x / (meso.interface_solute_fraction(inp, h_um, v, S) - x)
+    v = inp.strip_velocity_um_s
     how = ("quasi-steady profile of a solute none of which is stripped (kmc.meso.interface_solute_fraction): "
            "delta = D_s / v, D_s = (D_s per vacancy, kmc.model) S c_eq, v the recession at the current")
     A = settings.run.acceleration
