@@ -384,3 +384,15 @@ def test_kmc_sweep_runs_meso_points(tmp_path):
     spec.write_text(spec.read_text().replace('"mesoscale"', '"meso"').replace(str(Path(LI).resolve()), bond))
     with pytest.raises(SweepError, match=r"needs a \[meso\] table"):
         expand_sweep(spec)
+
+
+def test_a_seed_goes_only_where_it_fits_beside_the_voids(li):
+    """A defect site within a seed radius of a void's rim is that void's edge and gets no seed
+    (a seed there would merge at once, adding its footprint to the void every step: growth set by
+    the step count); a site farther out does, and a covered one does not."""
+    x, y, r = np.array([50.0]), np.array([50.0]), np.array([10.0])
+    sites_x, sites_y = np.array([50.0, 60.5, 62.5]), np.array([55.0, 50.0, 50.0])   # inside, at the rim, free
+    nx, ny, nr, nh = meso.reseed(li, x, y, r, r * 0.5, sites_x, sites_y, 1.0)
+    assert nr.size == 2 and nx[1] == 62.5 and nr[1] == 1.0
+    assert nh[1] == pytest.approx(li.shape.height_per_radius)
+    assert meso.reseed(li, x, y, r, r * 0.5, sites_x, sites_y, 1e-3)[2].size == 1    # below 2 nm: no seed
