@@ -11,9 +11,11 @@ Surface and interface rows (docs/energy_model.md):
 * gamma(001): a two-layer gap opened deep in the slab, per site and face;
 * W_ad: the metal lifted off the electrolyte by emptying the top h layers (h = 2, 3), per site;
 * theta: cos(theta) = W_ad/gamma - 1 (Young-Dupre on the [001] interface) for a void two layers
-  tall.  For the alloy, L1 holds a fraction ``L1_SOLUTE_FRACTION`` of solute atoms; a void keeps
-  them on its metal floor (same lateral sites) and gamma is that of a free surface with the same
-  fraction (docs/energy_model.md section 5).
+  tall.  For the alloy, L1 holds the solute arrangement of the model's own equilibrium with the
+  bulk (``l1_equilibrium``: a semi-grand-canonical Metropolis chain of L1 against the bulk
+  solute fraction, on the L1 energy read off total energies); a void keeps the solutes on its
+  metal floor (same lateral sites) and gamma is that of a free surface with the same arrangement
+  (docs/energy_model.md section 5).
 
 What the model is compared with comes from the parameter file: its ``[fit] targets`` rows (name,
 value, unit, source, kind; kmc.config.FitTarget), so a new chemistry is compared with its own
@@ -41,11 +43,34 @@ from kmc.species import HOST, SOLUTE, VACANCY
 from lattices import build_bcc
 
 # How far a fitted row may be from its target and still count as met (the fit's own standard).
-TOLERANCE = {"eV": 0.03, "J/m^2": 0.03, "deg": 3.0}
+TOLERANCE = {"eV": 0.03, "J/m^2": 0.03, "deg": 3.0, "ratio": 0.05}
 
-# The L1 solute fraction assumed for the alloy's wetting angle: what the kMC leaves in L1 after
-# stripping (0.069 +- 0.007 and 0.066 +- 0.003 after 5.5 ML, docs/energy_model.md section 5).
-L1_SOLUTE_FRACTION = 0.07
+# The L1 of the alloy's wetting angle: equilibrium with the bulk (issue 39 item 4; before, a fixed
+# 0.07 taken from bond-model kMC runs).  A 10 x 10 L1 (even sides: the chain updates the four 2 x 2
+# sublattices in turn, none of whose sites interact), a fixed seed, and sweeps enough for the
+# coverage's block means to agree to ~0.01 (the chain's own error is reported).
+EQUILIBRIUM_CELLS = (10, 10, 6)
+EQUILIBRIUM_SWEEPS = (400, 1600)      # equilibration, sampling
+EQUILIBRIUM_SNAPSHOTS = 8             # arrangements (evenly spaced over the sampling) the angle averages
+EQUILIBRIUM_SEED = 39
+# The coverage rows: a 5 x 5 L1, as kmc/atomistic's interface structures.
+COVERAGE_CELLS = (5, 5, 6)
+
+
+def spread_l1_sites(n: int, count: int) -> list[int]:
+    """count sites of an n x n [001] L1 by greedy farthest-point sampling from (0, 0) (periodic),
+    ties broken by site order: the arrangement kmc/atomistic/structures.py spread_sites gives
+    CHGNet's coverage rows (that layer imports nothing of the package, so the rule is repeated)."""
+    cells = [(i, j) for i in range(n) for j in range(n)]
+
+    def dist2(p, q):
+        d = [min(abs(p[k] - q[k]), n - abs(p[k] - q[k])) for k in (0, 1)]
+        return d[0] ** 2 + d[1] ** 2
+
+    chosen = [cells[0]]
+    while len(chosen) < count:
+        chosen.append(max((c for c in cells if c not in chosen), key=lambda c: min(dist2(c, p) for p in chosen)))
+    return [j * n + i for i, j in chosen]     # (i, j) = (x, y); [001] L1 site y * nx + x
 
 FIT_CELLS = (4, 4, 6)            # 16 sites per layer, 12 layers
 ALLOY_CELLS = (10, 10, 6)        # 100 L1 sites: 7 solutes at 0.07
@@ -116,6 +141,20 @@ class Configurations:
             ch.update({s: VACANCY for s in self.layer(L)})
         return (self.energy(ch) - self.energy(base) + 2 * self.spl * self.mu()) / self.spl / 2 * self.to_J_m2
 
+    def gamma_110_J_m2(self, cells=(3, 4, 4)) -> float:
+        """Free (110) surface: two adjacent (110) layers emptied in a periodic [110] box (two faces),
+        the atoms to the bulk, per face area."""
+        s = self.settings.with_overrides(["lattice.geometry=bulk", "lattice.orientation='110'",
+                                          f"lattice.cells={list(cells)}", "run.max_events=1"])
+        lat = build_bcc(cells, "110", self.a, periodic_z=True)
+        model = build_energy_model(s, lat)
+        occ = np.full(lat.n_sites, HOST, np.int8)
+        e_full = model.total_energy(occ, lat)
+        occ[:2 * lat.sites_per_layer] = VACANCY
+        area = float(lat.box_A[0] * lat.box_A[1])
+        de = model.total_energy(occ, lat) - e_full + 2 * lat.sites_per_layer * self.mu()
+        return de / (2 * area) * units.J_PER_M2_PER_EV_PER_A2
+
     def w_ad_J_m2(self, h: int, solute_columns=()) -> float:
         """Lift the metal off the electrolyte: L1..Lh emptied, their host atoms to the bulk; the L1
         solutes (at ``solute_columns``) stay with the metal, in the new top layer Lh+1."""
@@ -130,20 +169,106 @@ def _angle_deg(w: float, gamma: float) -> float:
     return math.degrees(math.acos(max(-1.0, min(1.0, w / gamma - 1))))
 
 
-def alloy_interface(settings: Settings, x: float = L1_SOLUTE_FRACTION) -> dict:
-    """W_ad, gamma and theta of a void two layers tall on an alloy interface with an L1 solute
-    fraction x (solutes spread over L1, no two sharing a bond; the energy is linear in their
-    number).  gamma: a free surface whose top layer holds the same fraction (both faces)."""
-    c = Configurations(settings, ALLOY_CELLS)
-    n_sol = int(round(x * c.spl))
-    cols = list(dict.fromkeys((3 * k) % c.spl for k in range(n_sol)))
-    assert len(cols) == n_sol
+def alloy_interface(settings: Settings, x: float | None = None, columns=None, cells=ALLOY_CELLS) -> dict:
+    """W_ad, gamma and theta of a void two layers tall on an alloy interface whose L1 holds solutes
+    at ``columns`` (L1 site indices), or, given a fraction x, spread over L1 (no two sharing a
+    bond; every 3rd site).  gamma: a free surface whose top layer holds the same arrangement (both
+    faces).  The L1 in-plane solute pairs count at the contact only (a free surface has none)."""
+    c = Configurations(settings, cells)
+    if columns is None:
+        n_sol = int(round(x * c.spl))
+        columns = list(dict.fromkeys((3 * k) % c.spl for k in range(n_sol)))
+        assert len(columns) == n_sol
+    cols = [int(k) for k in columns]
     m = c.lat.n_layers // 2
     base = {c.layer(m - 1)[k]: SOLUTE for k in cols}
     base.update({c.layer(m + 2)[k]: SOLUTE for k in cols})
     w = c.w_ad_J_m2(2, cols)
     gamma = c.gamma_J_m2(base)
-    return {"x": n_sol / c.spl, "w_ad_J_m2": w, "gamma_J_m2": gamma, "theta_deg": _angle_deg(w, gamma)}
+    return {"x": len(cols) / c.spl, "w_ad_J_m2": w, "gamma_J_m2": gamma, "theta_deg": _angle_deg(w, gamma)}
+
+
+@dataclass(frozen=True)
+class L1LatticeGas:
+    """The energy of an L1 holding solutes (no vacancies) in the second-moment or bond form: with
+    ideal mixing a host-solute exchange costs the same whatever the neighbours' species, so
+    E = E0 + sum_i e n_i + u sum_(a) n_i n_j + u2 sum_(a sqrt2) n_i n_j exactly, n_i = 1 on a solute.
+    All three numbers are total-energy differences (tests/test_fit.py checks the form on random
+    arrangements)."""
+    segregation_eV: float      # one solute from deep in the slab into L1
+    pair_a_eV: float           # two L1 solutes a apart minus far apart
+    pair_a_sqrt2_eV: float     # a sqrt2 apart minus far apart
+
+
+def l1_lattice_gas(settings: Settings, cells=EQUILIBRIUM_CELLS) -> L1LatticeGas:
+    c = Configurations(settings.with_overrides(["composition.solute_fraction=0.0"]), cells)
+    nx, ny = cells[0], cells[1]
+    far = (ny // 2) * nx + nx // 2            # (nx/2, ny/2) from site 0: beyond both shells
+    deep = (c.lat.n_layers // 2) * c.spl
+    e_far = c.energy({0: SOLUTE, far: SOLUTE})
+    return L1LatticeGas(
+        segregation_eV=c.energy({0: SOLUTE}) - c.energy({deep: SOLUTE}),
+        pair_a_eV=c.energy({0: SOLUTE, int(c.lat.l1_second_neighbors[0, 0]): SOLUTE}) - e_far,
+        pair_a_sqrt2_eV=c.energy({0: SOLUTE, int(c.lat.l1_third_neighbors[0, 0]): SOLUTE}) - e_far)
+
+
+@dataclass(frozen=True)
+class L1Equilibrium:
+    fraction: float            # mean L1 solute fraction over the sampling sweeps
+    fraction_sem: float        # its standard error from 8 block means
+    snapshots: tuple           # L1 arrangements (arrays of solute site indices) for the angle
+    x_bulk: float
+    temperature_K: float
+
+
+def l1_equilibrium(settings: Settings, cells=EQUILIBRIUM_CELLS, sweeps=EQUILIBRIUM_SWEEPS,
+                   seed=EQUILIBRIUM_SEED) -> L1Equilibrium:
+    """L1 in equilibrium with the bulk solute fraction x (composition.solute_fraction) at the run's
+    temperature: semi-grand-canonical Metropolis flips host <-> solute of L1 sites (no vacancies),
+    each against the bulk's exchange chemical potential.  The model's bulk is an ideal solution
+    (a host-solute exchange costs the same anywhere in it), so putting a solute into L1 and a host
+    into the bulk changes the free energy by e_seg + (pair terms) - kT ln(x / (1 - x))."""
+    g = l1_lattice_gas(settings, cells)
+    x = settings.composition.solute_fraction
+    kT = units.kT_eV(settings.conditions.temperature_K)
+    nx, ny = cells[0], cells[1]
+    if x <= 0:
+        return L1Equilibrium(0.0, 0.0, (np.zeros(0, np.intp),), x, settings.conditions.temperature_K)
+    field = g.segregation_eV - kT * math.log(x / (1 - x))
+    rng = np.random.default_rng(seed)
+    n = np.zeros((ny, nx), np.int8)           # [iy, ix]: L1 site iy * nx + ix ([001] order)
+    keep = np.linspace(sweeps[0], sum(sweeps) - 1, EQUILIBRIUM_SNAPSHOTS).astype(int)
+    cover, snaps = [], []
+    for sweep in range(sum(sweeps)):
+        for py in (0, 1):
+            for px in (0, 1):
+                a_sum = (np.roll(n, 1, 0) + np.roll(n, -1, 0) + np.roll(n, 1, 1) + np.roll(n, -1, 1))
+                d_sum = (np.roll(n, (1, 1), (0, 1)) + np.roll(n, (1, -1), (0, 1))
+                         + np.roll(n, (-1, 1), (0, 1)) + np.roll(n, (-1, -1), (0, 1)))
+                local = field + g.pair_a_eV * a_sum + g.pair_a_sqrt2_eV * d_sum
+                dE = np.where(n == 1, -local, local)[py::2, px::2]
+                flip = rng.random(dE.shape) < np.exp(-np.maximum(dE, 0.0) / kT)
+                n[py::2, px::2] ^= flip.astype(np.int8)
+        if sweep >= sweeps[0]:
+            cover.append(n.mean())
+        if sweep in keep:
+            snaps.append(np.flatnonzero(n.ravel()))
+    blocks = np.array_split(np.array(cover), 8)
+    means = np.array([b.mean() for b in blocks])
+    return L1Equilibrium(float(np.mean(cover)), float(means.std(ddof=1) / math.sqrt(len(means))), tuple(snaps),
+                         x, settings.conditions.temperature_K)
+
+
+def equilibrium_alloy_interface(settings: Settings) -> dict:
+    """alloy_interface averaged over the equilibrium L1 arrangements (l1_equilibrium): W_ad and
+    gamma are linear in the arrangement's counts, so their means over the snapshots give the angle;
+    "x" is the chain's mean L1 solute fraction."""
+    eq = l1_equilibrium(settings)
+    runs = [alloy_interface(settings, columns=cols, cells=EQUILIBRIUM_CELLS) for cols in eq.snapshots]
+    w = float(np.mean([r["w_ad_J_m2"] for r in runs]))
+    gamma = float(np.mean([r["gamma_J_m2"] for r in runs]))
+    return {"x": eq.fraction, "x_sem": eq.fraction_sem, "w_ad_J_m2": w, "gamma_J_m2": gamma,
+            "theta_deg": _angle_deg(w, gamma)}
 
 
 class _Slab:
@@ -192,7 +317,24 @@ class _Slab:
 
     @cached_property
     def alloy(self) -> dict:
-        return alloy_interface(self.settings)
+        return equilibrium_alloy_interface(self.settings)
+
+    @cached_property
+    def lattice_gas(self) -> L1LatticeGas:
+        return l1_lattice_gas(self.settings)
+
+    @cached_property
+    def _coverage_slab(self) -> Configurations:
+        return Configurations(self.settings.with_overrides(["composition.solute_fraction=0.0"]), COVERAGE_CELLS)
+
+    def segregation_per_solute(self, count: int) -> float:
+        """Per solute: ``count`` solutes spread over L1 (spread_l1_sites) minus as many deep in the
+        slab (where, with ideal mixing, they do not interact), from total energies."""
+        c = self._coverage_slab
+        deep = (c.lat.n_layers // 2) * c.spl
+        e0 = c.energy({})
+        l1 = c.energy({s: SOLUTE for s in spread_l1_sites(COVERAGE_CELLS[0], count)})
+        return (l1 - e0) / count - (c.energy({deep: SOLUTE}) - e0)
 
 
 @dataclass(frozen=True)
@@ -320,10 +462,97 @@ def _theta_host(m):
     return _angle_deg(m.w_ad_2, m.gamma)
 
 
-@_quantity("wetting_angle_alloy", "wetting angle of {host}-{solute}, void >= 2 layers, L1 {solute} fraction {x:.2f}",
-           "deg", True)
+@_quantity("wetting_angle_alloy", "wetting angle of {host}-{solute}, void >= 2 layers, at the model's equilibrium "
+           "L1 {solute} fraction {x:.2f}", "deg", True)
 def _theta_alloy(m):
     return m.alloy["theta_deg"]
+
+
+# ----------------------------------------------------------------------------- the computed rows (issue 39)
+# Rows that kmc/atomistic/rows.toml gives numbers for (CHGNet); shown as checks beside the model.
+
+@_quantity("L2_vacancy_under_L1_solute",
+           "interface: L2 vacancy under an L1 {solute} minus the same vacancy far from it", "eV", True)
+def _l2_vacancy_under_l1_solute(m):
+    sol = m.v0
+    far = max(range(m.spl, 2 * m.spl), key=lambda t: _min_image_distance(m.lat, sol, t))
+    return m.energy({sol: SOLUTE, m.l2[0]: VACANCY}) - m.energy({sol: SOLUTE, far: VACANCY})
+
+
+@_quantity("L1_vacancy_over_L2_solute",
+           "interface: L1 vacancy over an L2 {solute} minus the same vacancy far from it", "eV", True)
+def _l1_vacancy_over_l2_solute(m):
+    sol = m.l2[0]
+    far = max(range(m.spl), key=lambda t: _min_image_distance(m.lat, sol, t))
+    return m.interface_start(sol) - m.energy({sol: SOLUTE, far: VACANCY})
+
+
+@_quantity("L1_vacancy_to_L2_under_solute_rich_L1",
+           "interface: the one L1 vacancy of an all-{solute} L1 filled by the L2 {host} below", "eV", True)
+def _l1_to_l2_solute_rich(m):
+    rich = {s: SOLUTE for s in range(1, m.spl)}
+    return m.energy({**rich, m.v0: HOST, m.l2[0]: VACANCY}) - m.energy({**rich, m.v0: VACANCY})
+
+
+def _binding(m, a: int, b: int) -> float:
+    """Binding of a vacancy pair (positive = bound): two apart minus together."""
+    return m.energy({a: VACANCY}) + m.energy({b: VACANCY}) - m.e0 - m.energy({a: VACANCY, b: VACANCY})
+
+
+@_quantity("divacancy_binding_bulk_1st", "bulk divacancy binding, 1st neighbours (positive = bound)", "eV")
+def _divac_1st(m):
+    return _binding(m, m.bulk, m.bulk_nb)
+
+
+@_quantity("divacancy_binding_bulk_2nd", "bulk divacancy binding, 2nd neighbours (a)", "eV")
+def _divac_2nd(m):
+    return _binding(m, m.bulk, _site_at_distance(m.lat, m.bulk, m.bulk // m.spl + 2, m.a))
+
+
+@_quantity("L1_vacancy_pair_binding", "L1 vacancy pair binding, in-plane a (positive = bound)", "eV")
+def _l1_divac(m):
+    return _binding(m, m.v0, int(m.lat.l1_second_neighbors[m.v0, 0]))
+
+
+@_quantity("surface_energy_ratio_110_001", "{host} surface energies gamma(110)/gamma(001)", "ratio")
+def _gamma_ratio(m):
+    return m.cfg.gamma_110_J_m2() / m.gamma
+
+
+@_quantity("L1_solute_pair_a", "two L1 {solute} a apart minus far apart", "eV", True)
+def _l1_pair_a(m):
+    return m.lattice_gas.pair_a_eV
+
+
+@_quantity("L1_solute_pair_a_sqrt2", "two L1 {solute} a sqrt2 apart minus far apart", "eV", True)
+def _l1_pair_a_sqrt2(m):
+    return m.lattice_gas.pair_a_sqrt2_eV
+
+
+@_quantity("segregation_L1_dilute", "one {solute} from the bulk into L1", "eV", True)
+def _seg_dilute(m):
+    return m.lattice_gas.segregation_eV
+
+
+def _segregation_change(m, count: int) -> float:
+    """Segregation energy per solute of ``count`` L1 solutes spread over a 5 x 5 L1 (as CHGNet's
+    structures) minus that of one: the L1 solute-solute terms per solute."""
+    return m.segregation_per_solute(count) - m.segregation_per_solute(1)
+
+
+@_quantity("segregation_L1_change_6of25", "L1 {solute} at 6/25, per {solute}, minus dilute", "eV", True)
+def _seg_6(m):
+    return _segregation_change(m, 6)
+
+
+@_quantity("segregation_L1_change_12of25", "L1 {solute} at 12/25, per {solute}, minus dilute", "eV", True)
+def _seg_12(m):
+    return _segregation_change(m, 12)
+
+
+@_quantity("segregation_L1_change_full", "L1 {solute} at 25/25, per {solute}, minus dilute", "eV", True)
+def _seg_full(m):
+    return _segregation_change(m, 25)
 
 
 def _checked_targets(settings: Settings) -> tuple:
@@ -353,12 +582,14 @@ def fit_rows(settings: Settings) -> list[dict]:
     else:
         names = [t.name for t in targets]
     slab = _Slab(settings)
-    symbols = {"host": settings.species.host, "solute": settings.species.solute, "x": L1_SOLUTE_FRACTION}
+    symbols = {"host": settings.species.host, "solute": settings.species.solute}
     by_name = {t.name: t for t in targets}
     rows = []
     for name in names:
         q, t = QUANTITIES[name], by_name.get(name)
         model = round(float(q.compute(slab)), 6)
+        if "{x" in q.label:
+            symbols["x"] = slab.alloy["x"]
         rows.append({"name": name, "label": q.label.format(**symbols), "kind": t.kind if t else "model",
                      "target": t.value if t else None, "model": model,
                      "residual": round(model - t.value, 6) + 0.0 if t else None, "unit": q.unit,
