@@ -151,6 +151,7 @@ def meso_inputs(settings: Settings) -> MesoInputs:
         atomic_volume_A3=omega_A3, kT_eV=model.kT_eV,
         defect_density_per_um2=meso.defect_density_per_um2, defect_radius_um=meso.defect_radius_um,
         nucleation_prefactor_per_um2_s=meso.nucleation_prefactor_per_um2_s,
+        measured_nucleation=tuple(zip(map(float, meso.nucleation_rate_S), map(float, meso.nucleation_rate_per_um2_s))),
         solute_fraction=settings.composition.solute_fraction,
         solute_diffusivity_per_vacancy_um2_s=solute_diffusivity_per_vacancy_A2_s(settings, model, lattice) * UM2_PER_A2,
         min_void_width_um=meso.min_void_width_um, section_lines=meso.section_lines,
