@@ -92,10 +92,11 @@ def table(path="runs/out/rates_acceleration.json"):
     print()
     print("| chemistry | A against A/10 | " + " | ".join(keys) + " |")
     print("|---|---|" + "---|" * len(keys))
+    needs = []
     for (name, A, k0) in sorted(summary):
         if k0 != keys[0] or (name, A / 10, k0) not in summary:
             continue
-        diffs = []
+        diffs, need = [], []
         for k in keys:
             (m1, s1), (m2, s2) = summary[(name, A, k)], summary[(name, A / 10, k)]
             # a single run has no spread of its own: take one run's sd from the other side (se x sqrt 2)
@@ -104,7 +105,18 @@ def table(path="runs/out/rates_acceleration.json"):
             s2 = s2 if n2 > 1 else s1 * math.sqrt(n1)
             se = math.hypot(s1, s2)
             diffs.append(f"{m1 - m2:+.3g} ({abs(m1 - m2) / se:.1f} se)" if se > 0 else f"{m1 - m2:+.3g}")
+            # replicas per arm for 2 combined se to resolve 10 % of the mean, from the runs' own spread
+            sd2 = (s1 ** 2 * n1 + s2 ** 2 * n2) / 2
+            scale = 0.1 * abs(m1 + m2) / 2
+            need.append(f"{math.ceil(4 * 2 * sd2 / scale ** 2)}" if scale > 0 else "-")
         print(f"| {name} | {A:g} vs {A / 10:g} | " + " | ".join(diffs) + " |")
+        needs.append(f"| {name} | {A:g} vs {A / 10:g} | " + " | ".join(need) + " |")
+    print()
+    print("Replicas per A for 2 combined se = 10 % of the mean (from the observed spread):")
+    print()
+    print("| chemistry | A against A/10 | " + " | ".join(keys) + " |")
+    print("|---|---|" + "---|" * len(keys))
+    print("\n".join(needs))
 
 
 if __name__ == "__main__":

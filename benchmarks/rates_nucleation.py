@@ -17,11 +17,11 @@ from kmc.kinetics.report import LADDER, NUCLEATION_CELLS
 BRUTE_FORCE_FROM_S = 2000     # above this the box nucleates within ~1e6 events: brute force is cheaper
 
 
-def one(name, S, trials, flux_events):
-    s = load_config(resolve_params(name), [f"lattice.cells={list(NUCLEATION_CELLS)}"])
+def one(name, S, trials, flux_events, cells=NUCLEATION_CELLS):
+    s = load_config(resolve_params(name), [f"lattice.cells={list(cells)}"])
     nuc = cnt.critical_nucleus(s, S)
     t = time.time()
-    row = {"params": name, "S": S, "cnt_critical_vacancies": nuc.vacancies, "cnt_barrier_eV": nuc.barrier_eV}
+    row = {"params": name, "S": S, "cells": list(cells), "cnt_critical_vacancies": nuc.vacancies, "cnt_barrier_eV": nuc.barrier_eV}
     if S >= BRUTE_FORCE_FROM_S:
         b = ffs.brute_force(s, S, LADDER[-1], LADDER[-1], range(1, 9), warmup_events=2000)
         row.update(method="brute force", rate=b.rate_per_um2_s, error=b.rate_se_per_um2_s, events=b.events)

@@ -18,9 +18,11 @@ contact is what no void covers (coalescence keeps footprints apart).  Per step (
 * nucleation at I(S) per um^2 per s (classical, heterogeneous at the void's cap angle) plus a
   pre-existing population of void seeds; coalescence when footprints touch (volume conserved).
 
-Each void's radius obeys dV/dt = 2 pi D (c - c_eq) r - 2 pi kappa eps_dot r^3 with V = k_V r^3:
-the capture part alone makes r^2 grow linearly and the creep part alone makes r decay
-exponentially, so a step applies the two exact solutions in turn (stable at any step).
+Each void evolves at the fields (stress, vacancy fraction) held over a global step with its own
+sub-steps (``evolve_kinetic_voids``: exact for a void small enough to be its equilibrium cap,
+Strang sub-steps of exact parts otherwise), and a step is accepted only if what the voids did
+moved the fields within ``Tolerances`` (checked after the step), so voids at their balance of
+capture and creep never shorten it.
 """
 from __future__ import annotations
 
@@ -106,6 +108,9 @@ class MesoInputs:
     stop_contact_fraction: float
     seed: int
     strain_rate_per_s: object = field(repr=False, compare=False)   # stress (MPa) -> eps_dot (1/s)
+    # I(S) measured by the kMC ((S, I per um^2 per s) rows, S rising), used instead of the classical
+    # rate when given (nucleation_rate_per_um2_s); no [meso] key carries it yet (docs/meso.md)
+    measured_nucleation: tuple = ()
 
     @property
     def area_um2(self) -> float:
@@ -175,13 +180,33 @@ def interface_vacancy_fraction(inp: MesoInputs, radius_sum_um: float) -> float:
 
 
 def nucleation_rate_per_um2_s(inp: MesoInputs, supersaturation: float) -> float:
-    """Classical nucleation of an interface void: I = I0 exp(-dG*/kT), dG* = (16 pi / 3) gamma^3
-    Omega^2 f(alpha) / (kT ln S)^2, f the cap factor of the void's angle on the electrolyte."""
+    """The kMC's measured I(S) if the inputs carry it (measured_rate_per_um2_s), else classical
+    nucleation of an interface void: I = I0 exp(-dG*/kT), dG* = (16 pi / 3) gamma^3 Omega^2
+    f(alpha) / (kT ln S)^2, f the cap factor of the void's angle on the electrolyte."""
+    if inp.measured_nucleation:
+        return measured_rate_per_um2_s(inp.measured_nucleation, supersaturation)
     if supersaturation <= 1 or inp.nucleation_prefactor_per_um2_s == 0:
         return 0.0
     barrier_eV = (16 * math.pi / 3 * inp.surface_energy_eV_A2 ** 3 * inp.atomic_volume_A3 ** 2
                   * inp.shape.nucleation_factor / (inp.kT_eV * math.log(supersaturation)) ** 2)
     return inp.nucleation_prefactor_per_um2_s * math.exp(-barrier_eV / inp.kT_eV)
+
+
+def measured_rate_per_um2_s(rows, supersaturation: float) -> float:
+    """I(S) from measured (S, I) rows: log-log interpolation between rows; above the last row its
+    rate (docs/rates.md: there nucleation has no barrier left and I saturates); below the first,
+    the power law of the first two rows continued (the local exponent d ln I / d ln S, 12 for Li
+    between S = 100 and 134), 0 at S <= 1."""
+    if supersaturation <= 1:
+        return 0.0
+    s = np.array([r[0] for r in rows], float)
+    i = np.array([r[1] for r in rows], float)
+    if supersaturation >= s[-1]:
+        return float(i[-1])
+    if supersaturation <= s[0]:
+        exponent = math.log(i[1] / i[0]) / math.log(s[1] / s[0])
+        return float(i[0] * (supersaturation / s[0]) ** exponent)
+    return float(np.exp(np.interp(math.log(supersaturation), np.log(s), np.log(i))))
 
 
 def critical_radius_um(inp: MesoInputs, supersaturation: float) -> float:
@@ -207,38 +232,128 @@ def grow_and_close(radius_um: np.ndarray, dt_s: float, capture_um2_s: float, clo
     return np.sqrt(np.maximum(u, 0.0))
 
 
+def mullins_coefficient_um4_s(inp: MesoInputs) -> float:
+    """B of Mullins' time tau = r^4 / B = kT r^4 / (D_s gamma Omega^(4/3)) for surface diffusion to
+    reshape a void of base radius r (surface site density Omega^(-2/3)); 0 if D_s = 0."""
+    return (inp.surface_diffusivity_um2_s * inp.surface_energy_eV_A2 * inp.atomic_volume_A3 ** (4 / 3)
+            / inp.kT_eV * UM2_PER_A2)
+
+
 def shape_relaxation_time_s(inp: MesoInputs, radius_um):
-    """Mullins' time for surface diffusion to reshape a void of base radius r:
-    tau = kT r^4 / (D_s gamma Omega^(4/3)) (surface site density Omega^(-2/3)); inf if D_s = 0."""
-    if inp.surface_diffusivity_um2_s == 0:
+    """Mullins' time r^4 / B (inf if D_s = 0)."""
+    b_um4_s = mullins_coefficient_um4_s(inp)
+    if b_um4_s == 0:
         return np.full(np.shape(radius_um), np.inf)
-    b_um4_s = (inp.surface_diffusivity_um2_s * inp.surface_energy_eV_A2 * inp.atomic_volume_A3 ** (4 / 3)
-               / inp.kT_eV * UM2_PER_A2)
     return radius_um ** 4 / b_um4_s
 
 
-def relax_shape(inp: MesoInputs, radius_um, height_um, dt_s):
-    """Surface diffusion moves a kinetic void toward the equilibrium aspect h/r = tan(alpha/2) at
-    its volume, V = (2/3) pi r^2 h kept: r relaxes to r_eq = (V / ((2/3) pi tan(alpha/2)))^(1/3)
-    as exp(-dt / tau(r))."""
-    volume = FLAT_VOLUME * radius_um ** 2 * height_um
-    r_eq = (volume / (FLAT_VOLUME * inp.shape.height_per_radius)) ** (1 / 3)
-    r = r_eq + (radius_um - r_eq) * np.exp(-dt_s / shape_relaxation_time_s(inp, radius_um))
-    return r, volume / (FLAT_VOLUME * r ** 2)
+# Per-void accuracy of the kinetic-void integrator (numerics, shown converged in docs/meso.md,
+# "Speed"): the relative lag of a void taken as its equilibrium cap, and the fraction of its growth
+# or creep time that one resolved sub-step spans.
+VOID_TOLERANCE = 0.01
 
 
-def rim_growth(radius_um: np.ndarray, height_um: np.ndarray, dt_s: float, capture_um2_s: float,
-               closure_per_s: float) -> tuple[np.ndarray, np.ndarray]:
-    """A flat void (no surface diffusion: what it captures lands at its rim) of base radius r and
-    height h, V = (2/3) pi r^2 h.  Capture: the rim advances at dr/dt = 4 r capture /
-    ((4/3) pi r h) = 3 capture / (pi h), exactly linear at fixed h.  Creep: the void loses
-    kappa eps_dot w pi r^2 = 2 pi closure r^3 of volume per second, shrinking self-similarly (the
-    roof of a half-spheroid sinks and the thin rim touches down first), so r and h both decay as
-    exp(-closure (r/h) t), exactly.  The two exact parts are applied in turn, so dV/dt =
-    4 capture r - 2 pi closure r^3 as for any void."""
-    r = radius_um + 3 * capture_um2_s * dt_s / (math.pi * height_um)
-    shrink = np.exp(-closure_per_s * (r / height_um) * dt_s)
-    return r * shrink, height_um * shrink
+@njit(cache=True)
+def _cap_radius_bound_sq(capture, aspect, mullins, tol):
+    """u_b = r_b^2 below which a void is its equilibrium cap (h = aspect r) to within tol in r.
+    Creep shrinks a half-spheroid self-similarly, so only rim growth pulls a void off the cap: the
+    rim runs out at 3 capture / (pi h), the cap's radius at 2 capture / (pi h), and surface
+    diffusion takes the excess back in tau = r^4 / B, so r lags the cap by tau capture / (pi h),
+    a fraction tau capture / (pi aspect r^2) of r.  That is <= tol for r^2 <= tol pi aspect B / capture."""
+    if mullins == 0.0:
+        return 0.0
+    if capture <= 0.0:
+        return np.inf
+    return tol * math.pi * aspect * mullins / capture
+
+
+@njit(cache=True)
+def _slaved_cap(u0, rem, capture, closure, aspect, ub):
+    """A void that is its equilibrium cap (V = (2/3) pi aspect r^3) taking 4 capture r and losing
+    2 pi closure r^3 per second: in u = r^2, du/dt = (4 pi closure / (3 k)) (u* - u), u* = 2 capture /
+    (pi closure), k = (2/3) pi aspect, exactly.  Advances for rem or until u reaches ub from below;
+    returns (u, time used, whether it stopped at ub)."""
+    kv = FLAT_VOLUME * aspect
+    if closure > 0.0:
+        ustar = 2.0 * capture / (math.pi * closure)
+        rate = 4.0 * math.pi * closure / (3.0 * kv)
+        span = rem
+        if ustar > ub > u0:
+            span = min(rem, math.log((ustar - u0) / (ustar - ub)) / rate)
+        return ustar + (u0 - ustar) * math.exp(-rate * span), span, span < rem
+    slope = 8.0 * capture / (3.0 * kv)
+    span = rem if slope * rem <= ub - u0 else (ub - u0) / slope
+    return u0 + slope * span, span, span < rem
+
+
+@njit(cache=True)
+def _relax(r, h, span, aspect, mullins):
+    """Surface diffusion at fixed volume V = (2/3) pi r^2 h: r relaxes to the cap's
+    r_eq = (r^2 h / aspect)^(1/3) as exp(-span / tau(r))."""
+    if mullins == 0.0:
+        return r, h
+    req = (r * r * h / aspect) ** (1.0 / 3.0)
+    rn = req + (r - req) * math.exp(-span * mullins / r ** 4)
+    return rn, r * r * h / (rn * rn)
+
+
+@njit(cache=True)
+def _rim_growth(r, h, span, capture):
+    """Capture landing at the rim of a flat void: dr/dt = 3 capture / (pi h) at fixed h (exact)."""
+    return r + 3.0 * capture * span / (math.pi * h), h
+
+
+@njit(cache=True)
+def _creep(r, h, span, closure):
+    """Creep shrinks a half-spheroid self-similarly: r, h both decay as exp(-closure (r/h) t), exactly."""
+    f = math.exp(-closure * (r / h) * span)
+    return r * f, h * f
+
+
+@njit(cache=True)
+def evolve_kinetic_voids(r, h, dt, capture, closure, aspect, mullins, tol):
+    """Every kinetic void over dt at fixed capture (um^2/s) and closure (1/s), each with its own
+    sub-steps, so a fast void never shortens the global step:
+
+    * dr/dt = 3 capture / (pi h) - closure r^2 / h + (r_eq - r) / tau(r), dV/dt = 4 capture r -
+      2 pi closure r^3 (rim growth, self-similar creep, Mullins relaxation at fixed volume);
+    * a void small enough for surface diffusion to keep it its equilibrium cap to within tol in r
+      (u = r^2 <= ub, _cap_radius_bound_sq) obeys a law linear in u: advanced exactly to the end
+      of the step (or to ub);
+    * any other void takes Strang sub-steps (relax, grow, creep, grow, relax; each part exact)
+      that change r by at most tol of its growth and creep times, so its error per unit time is
+      second order in tol.
+    Voids below VANISHED_RADIUS_um stop (the caller drops them)."""
+    n = r.size
+    out_r = r.copy()
+    out_h = h.copy()
+    ub = _cap_radius_bound_sq(capture, aspect, mullins, tol)
+    for i in range(n):
+        ri, hi, t = r[i], h[i], 0.0
+        resolve_next = False
+        while t < dt and ri >= VANISHED_RADIUS_um and hi >= VANISHED_RADIUS_um:
+            rem = dt - t
+            req_sq = (ri * ri * hi / aspect) ** (2.0 / 3.0)
+            if max(req_sq, ri * ri) <= ub and not resolve_next:
+                u, span, at_bound = _slaved_cap(req_sq, rem, capture, closure, aspect, ub)
+                ri = math.sqrt(max(u, 0.0))
+                hi = aspect * ri
+                t += span
+                resolve_next = at_bound          # past ub the shape lags: resolve it
+                continue
+            resolve_next = False
+            t_grow = math.pi * hi * ri / (3.0 * capture) if capture > 0.0 else np.inf
+            t_creep = hi / (closure * ri) if closure > 0.0 else np.inf
+            span = min(rem, tol * min(t_grow, t_creep))
+            ri, hi = _relax(ri, hi, 0.5 * span, aspect, mullins)
+            ri, hi = _rim_growth(ri, hi, 0.5 * span, capture)
+            ri, hi = _creep(ri, hi, span, closure)
+            ri, hi = _rim_growth(ri, hi, 0.5 * span, capture)
+            ri, hi = _relax(ri, hi, 0.5 * span, aspect, mullins)
+            t += span
+        out_r[i] = ri
+        out_h[i] = hi
+    return out_r, out_h
 
 
 def void_volume_um3(inp: MesoInputs, radius_um, height_um):
@@ -273,7 +388,8 @@ def _touching_pairs(x, y, r, width):
     out_i = np.empty(0, np.int64)
     if n < 2:
         return out_i, out_i
-    ncell = max(1, min(256, int(width / (2 * max(np.mean(r), 1e-9)))))
+    # cells of ~2 mean radii, but no more cells than voids (each call allocates and scans them all)
+    ncell = max(1, min(int(math.sqrt(n)) + 1, int(width / (2 * max(np.mean(r), 1e-9)))))
     side = width / ncell
     cx = np.minimum((x / side).astype(np.int64), ncell - 1)
     cy = np.minimum((y / side).astype(np.int64), ncell - 1)
@@ -474,10 +590,21 @@ def initial_state(inp: MesoInputs, rng: np.random.Generator) -> MesoState:
     return MesoState(x, y, r, h, dx, dy)
 
 
-def reseed(inp: MesoInputs, x, y, r, h, defect_x, defect_y):
-    """A seed on every defect site that no void footprint covers (found as the touching pairs of
-    the voids and the sites taken as voids of radius 0)."""
-    if defect_x.size == 0:
+def balance_radius_um(inp: MesoInputs, now: dict) -> float:
+    """The base radius at which a small void's capture balances its creep closure, the radius every
+    small void tends to at the present fields: capture / closure in r^2 for a cap (grow_and_close),
+    2 capture / (pi closure) for a kinetic void below the cap bound (_slaved_cap); inf without creep."""
+    if now["closure"] <= 0:
+        return math.inf
+    per_closure = now["capture"] / now["closure"]
+    return math.sqrt(per_closure if inp.void_shape == "cap" else 2 * per_closure / math.pi)
+
+
+def reseed(inp: MesoInputs, x, y, r, h, defect_x, defect_y, seed_radius_um: float):
+    """A seed of ``seed_radius_um`` on every defect site that no void footprint covers (found as
+    the touching pairs of the voids and the sites taken as voids of radius 0); none if the seed
+    radius is below twice VANISHED_RADIUS_um (creep fills the site faster than capture opens it)."""
+    if defect_x.size == 0 or seed_radius_um < 2 * VANISHED_RADIUS_um:
         return x, y, r, h
     n = x.size
     pi_, pj_ = _touching_pairs(np.concatenate((x, defect_x)), np.concatenate((y, defect_y)),
@@ -488,7 +615,7 @@ def reseed(inp: MesoInputs, x, y, r, h, defect_x, defect_y):
     free = ~covered
     if not free.any():
         return x, y, r, h
-    r0 = np.full(int(free.sum()), inp.defect_radius_um)
+    r0 = np.full(int(free.sum()), seed_radius_um)
     return (np.concatenate((x, defect_x[free])), np.concatenate((y, defect_y[free])), np.concatenate((r, r0)),
             np.concatenate((h, r0 * inp.shape.height_per_radius)))
 
@@ -506,50 +633,58 @@ def rates_now(inp: MesoInputs, st: MesoState) -> dict:
             "captured_fraction": voids / (slab + voids)}
 
 
-def _growth_rates(inp: MesoInputs, st: MesoState, now: dict):
-    """dr/dt (um/s) of every void, and for kinetic voids dh/dt, at the present fields."""
-    if inp.void_shape == "cap":
-        g = 2 * math.pi / (3 * inp.shape.volume_per_radius3)
-        return g * (now["capture"] / st.r - now["closure"] * st.r), None
-    volume = FLAT_VOLUME * st.r ** 2 * st.h
-    r_eq = (volume / (FLAT_VOLUME * inp.shape.height_per_radius)) ** (1 / 3)
-    relax = (r_eq - st.r) / shape_relaxation_time_s(inp, st.r)
-    return 3 * now["capture"] / (math.pi * st.h) - now["closure"] * st.r ** 2 / st.h + relax, -now["closure"] * st.r
+@dataclass(frozen=True)
+class Tolerances:
+    """Numerics of a run (docs/meso.md, "Speed", shows the results converged in them).  ``void``: the
+    per-void accuracy of evolve_kinetic_voids.  A global step holds the fields every void sees (the
+    stress P / contact and the vacancy fraction, set by sum r) and is accepted only if, after it,
+    the contact has moved by at most ``contact`` and sum r by at most ``radius_sum`` of itself."""
+    void: float = VOID_TOLERANCE
+    contact: float = 0.003
+    radius_sum: float = 0.02
 
 
-def step_length_s(inp: MesoInputs, st: MesoState, now: dict, dt_max_s: float) -> float:
-    """At most dt_max, and short enough that the contact moves by <= 0.003 and the sum of radii
-    (the voids' share of the vacancies) by <= 2 % while capture and closure are held fixed."""
-    dt = dt_max_s
-    # nucleation: at most ~10 % new voids (and 100 at least) per step, so that the new sinks
-    # lower S before the next step (a burst is self-limiting)
-    births_per_s = nucleation_rate_per_um2_s(inp, now["supersaturation"]) * inp.area_um2
-    if births_per_s > 0:
-        dt = min(dt, (100 + 0.1 * st.r.size) / births_per_s)
-    if st.r.size == 0:
-        return max(dt, 1e-9 * dt_max_s)
-    dr_dt, _ = _growth_rates(inp, st, now)
-    d_contact = abs(float(np.sum(2 * math.pi * st.r * dr_dt))) / inp.area_um2
-    d_rsum = abs(float(np.sum(dr_dt)))
-    if d_contact > 0:
-        dt = min(dt, 0.003 / d_contact)
-    if d_rsum > 0:
-        dt = min(dt, 0.02 * float(st.r.sum()) / d_rsum)
-    return max(dt, 1e-9 * dt_max_s)
-
-
-def advance(inp: MesoInputs, st: MesoState, now: dict, dt_s: float, rng: np.random.Generator) -> None:
-    """One step: grow and close every void, drop the vanished, nucleate, coalesce."""
+def evolve_voids(inp: MesoInputs, st: MesoState, now: dict, dt_s: float, tol: Tolerances):
+    """Radii and heights of the present voids after dt at the present fields."""
     if inp.void_shape == "cap":
         r = grow_and_close(st.r, dt_s, now["capture"], now["closure"], inp.shape.volume_per_radius3)
-        h = r * inp.shape.height_per_radius
-    else:
-        r, h = rim_growth(st.r, st.h, dt_s, now["capture"], now["closure"])
-        r, h = relax_shape(inp, r, h, dt_s)
+        return r, r * inp.shape.height_per_radius
+    return evolve_kinetic_voids(st.r, st.h, dt_s, now["capture"], now["closure"], inp.shape.height_per_radius,
+                                mullins_coefficient_um4_s(inp), tol.void)
+
+
+def step_voids(inp: MesoInputs, st: MesoState, now: dict, dt_try_s: float, tol: Tolerances):
+    """The longest step up to dt_try whose outcome moves the fields within ``tol`` (checked after
+    the step, from what the voids actually did, not from their rates: a void at its balance of
+    capture and creep costs nothing).  Returns dt, r, h."""
+    r_sum = float(st.r.sum())
+    floor = 1e-9 * dt_try_s
+    dt = dt_try_s
+    while True:
+        r, h = evolve_voids(inp, st, now, dt, tol)
+        d_contact = abs(contact_fraction(inp, r) - now["contact"])
+        d_rsum = abs(float(r.sum()) - r_sum)
+        scale = 1.0
+        if d_contact > tol.contact:
+            scale = tol.contact / d_contact
+        if d_rsum > tol.radius_sum * r_sum:
+            scale = min(scale, tol.radius_sum * r_sum / d_rsum)
+        if scale == 1.0 or dt <= floor:
+            return dt, r, h
+        dt = max(floor, dt * max(0.1, 0.8 * scale))
+
+
+def advance(inp: MesoInputs, st: MesoState, now: dict, dt_s: float, r, h, rng: np.random.Generator) -> None:
+    """Finish a step whose voids have become r, h: drop the vanished, reseed, nucleate, coalesce."""
     alive = (r >= VANISHED_RADIUS_um) & (h >= VANISHED_RADIUS_um)
     # a closed void counts as collapsed if a section could have seen it (at least min width)
     st.collapsed += int(np.count_nonzero(~alive & (2 * st.r >= inp.min_void_width_um)))
-    x, y, r, h = reseed(inp, st.x[alive], st.y[alive], r[alive], h[alive], st.defect_x, st.defect_y)
+    # a fresh seed starts at the defect's size, or at the balance radius if creep holds it smaller:
+    # it would shrink there within 3 k_V / (4 pi closure) anyway, and a seed put in larger than
+    # its balance only to shrink off its site would be put in again every step (a cycle whose
+    # duty, and so whose capture, would depend on the step length)
+    seed_r = min(inp.defect_radius_um, balance_radius_um(inp, now))
+    x, y, r, h = reseed(inp, st.x[alive], st.y[alive], r[alive], h[alive], st.defect_x, st.defect_y, seed_r)
     born = rng.poisson(nucleation_rate_per_um2_s(inp, now["supersaturation"]) * inp.area_um2 * dt_s)
     if born:
         r0 = max(2 * critical_radius_um(inp, now["supersaturation"]), 2 * VANISHED_RADIUS_um)
@@ -563,6 +698,13 @@ def advance(inp: MesoInputs, st: MesoState, now: dict, dt_s: float, rng: np.rand
     st.time_s += dt_s
     st.charge_mAh_cm2 += inp.current_mA_cm2 * dt_s / 3600.0
     st.steps += 1
+
+
+def nucleation_step_limit_s(inp: MesoInputs, st: MesoState, now: dict) -> float:
+    """At most ~10 % new voids (and 100 at least) per step, so that the new sinks lower S before
+    the next step (a burst is self-limiting)."""
+    births_per_s = nucleation_rate_per_um2_s(inp, now["supersaturation"]) * inp.area_um2
+    return (100 + 0.1 * st.r.size) / births_per_s if births_per_s > 0 else math.inf
 
 
 def sample(inp: MesoInputs, st: MesoState, now: dict) -> dict:
@@ -581,9 +723,10 @@ def sample(inp: MesoInputs, st: MesoState, now: dict) -> dict:
     return out
 
 
-def run(inp: MesoInputs) -> MesoResult:
+def run(inp: MesoInputs, tol: Tolerances = Tolerances()) -> MesoResult:
     """Strip to meso.stop_stripped_mAh_cm2 (or until the contact falls to meso.stop_contact_fraction),
-    sampling every meso.output_every_mAh_cm2."""
+    sampling every meso.output_every_mAh_cm2.  A step tries twice the last one (at most
+    meso.max_step_mAh_cm2 and the nucleation limit) and is cut until it meets ``tol``."""
     if inp.current_mA_cm2 <= 0:
         raise MesoInputError("conditions.current_density_mA_cm2 = 0: nothing is stripped; allowed: > 0")
     start = time.perf_counter()
@@ -593,6 +736,7 @@ def run(inp: MesoInputs) -> MesoResult:
     samples = []
     next_sample = 0.0
     stop_reason = "stripped"
+    last_dt = math.inf
     while True:
         now = rates_now(inp, st)
         if st.charge_mAh_cm2 >= next_sample - 1e-12 * inp.stop_stripped_mAh_cm2:
@@ -605,7 +749,11 @@ def run(inp: MesoInputs) -> MesoResult:
             break
         target = min(next_sample, inp.stop_stripped_mAh_cm2)
         dt_max = min(inp.max_step_mAh_cm2, target - st.charge_mAh_cm2) * s_per_mAh
-        advance(inp, st, now, step_length_s(inp, st, now, dt_max), rng)
+        dt_try = min(dt_max, 2 * last_dt, nucleation_step_limit_s(inp, st, now))
+        dt, r, h = step_voids(inp, st, now, dt_try, tol)
+        advance(inp, st, now, dt, r, h, rng)
+        if dt < dt_try or dt_try == 2 * last_dt:   # cut by the tolerance, or grown: the next try is 2 dt
+            last_dt = dt                            # (a step cut short by a sample time says nothing)
     if samples[-1]["stripped_charge"] != st.charge_mAh_cm2:
         samples.append(sample(inp, st, now))
     series = {name: np.array([s[name] for s in samples], dtype=np.float64) for name in OBSERVABLES}

@@ -28,7 +28,7 @@ from kmc.analysis import (DEFAULT_MIN_VOID_nm, FORMAT_VERSION, analyze_file, che
                           exchange_current_of, frame_voids, read_geometry)
 from kmc.electrochemistry import overpotential_mV
 from kmc.export import read_frames, resolve_frames
-from kmc.io import RunFileError, check_run_file, open_run_file
+from kmc.io import RunFileError, check_run_file, is_meso_file, open_run_file
 from kmc.species import COLOURS, HOST, SOLUTE, VACANCY, Species, species_from_attributes
 
 ELECTROLYTE_COLOR = "#7fb38d"
@@ -99,8 +99,11 @@ def _title(par: dict) -> str:
 
 
 def _conditions_text(par: dict) -> str:
-    return (f"{par['conditions.current_density_mA_cm2']:g} mA/cm², {par['conditions.stack_pressure_MPa']:g} MPa, "
-            f"{par['conditions.temperature_K']:g} K, acceleration {_sci_text(par['run.acceleration'], 'g')}")
+    text = (f"{par['conditions.current_density_mA_cm2']:g} mA/cm², {par['conditions.stack_pressure_MPa']:g} MPa, "
+            f"{par['conditions.temperature_K']:g} K")
+    if par.get("kind") == "meso":    # a meso run has no acceleration (kmc.meso runs at the cell's rates)
+        return text
+    return text + f", acceleration {_sci_text(par['run.acceleration'], 'g')}"
 
 
 def _frame_count(path) -> int:
@@ -381,9 +384,11 @@ def contact_loss(path, exchange_current_mA_cm2: float | None = None) -> Figure:
     fraction with the given exchange current, else the run's ``conditions.exchange_current_mA_cm2``,
     else the package default.
     """
-    path = check_run_file(path)
     if exchange_current_mA_cm2 is not None and not 0 < exchange_current_mA_cm2 < math.inf:
         raise RunFileError(f"--exchange-current {exchange_current_mA_cm2:g}; allowed: > 0 mA/cm² (finite)")
+    if is_meso_file(path):
+        return meso_contact(path, exchange_current_mA_cm2)
+    path = check_run_file(path)
     with open_run_file(path) as f:
         par = _parameters(f)
         charge = f["observables/stripped_charge/value"][()]
@@ -419,6 +424,44 @@ def contact_loss(path, exchange_current_mA_cm2: float | None = None) -> Figure:
     right.set_ylim(bottom=0)
     ax.legend(handles=[loss_line, eta_line], loc="upper left", fontsize="small")
     ax.set_title(f"{_title(par)}\n{_conditions_text(par)}", fontsize="medium")
+    return fig
+
+
+def meso_contact(path, exchange_current_mA_cm2: float | None = None) -> Figure:
+    """A `kmc meso` run (docs/meso.md): contact fraction and overpotential against stripped charge,
+    and the voids per 100 um of section.  The overpotential is the run's own observable, or from
+    its contact with the given exchange current (the same rule, kmc.electrochemistry)."""
+    with open_run_file(path) as f:
+        par = _parameters(f)
+        obs = {name: f[f"observables/{name}/value"][()] for name in
+               ("stripped_charge", "contact_fraction", "overpotential", "section_voids_per_um")}
+    i0 = par["conditions.exchange_current_mA_cm2"]
+    eta = obs["overpotential"]
+    if exchange_current_mA_cm2 is not None:
+        i0 = exchange_current_mA_cm2
+        eta = overpotential_mV(par["conditions.current_density_mA_cm2"], obs["contact_fraction"], i0,
+                               par["conditions.temperature_K"])
+    fig = _new_figure(2 * PANEL_WIDTH_IN, 3.6)
+    left, right = fig.subplots(1, 2)
+    charge = obs["stripped_charge"]
+    contact_line, = left.plot(charge, obs["contact_fraction"], color=COLOURS[VACANCY], lw=2, label="contact fraction")
+    left.set_ylabel("contact fraction")
+    left.set_ylim(0, 1.02)
+    eta_axis = left.twinx()
+    eta_line, = eta_axis.plot(charge, eta, color=OVERPOTENTIAL_COLOR, lw=1.5, ls="--",
+                              label=f"overpotential, i₀ = {i0:g} mA/cm²")
+    eta_axis.set_ylabel("overpotential (mV)", color=OVERPOTENTIAL_COLOR)
+    eta_axis.tick_params(axis="y", colors=OVERPOTENTIAL_COLOR)
+    eta_axis.set_ylim(bottom=0)
+    left.legend(handles=[contact_line, eta_line], loc="lower left", fontsize="small")
+    right.plot(charge, 100 * obs["section_voids_per_um"], color=RUN_COLORS[0], lw=1.5)
+    right.set_ylabel("voids per 100 µm of section")
+    for ax in (left, right):
+        ax.set_xlabel(CHARGE_LABEL)
+        ax.set_xlim(left=0)
+        ax.grid(alpha=0.3)
+    fig.suptitle(f"kmc meso, {_title(par)}: {par['meso.width_um']:g} µm square\n{_conditions_text(par)}",
+                 fontsize="medium")
     return fig
 
 
@@ -572,17 +615,18 @@ def _series_observables(f: h5py.File) -> list[str]:
 
 def compare_runs(paths, quantity: str = "contact_fraction") -> Figure:
     """One observable from several run files on one axes, against stripped charge."""
-    paths = [check_run_file(p) for p in paths]
+    paths = [p if is_meso_file(p) else check_run_file(p) for p in paths]
     runs = []
     for path in paths:
         with open_run_file(path) as f:
+            meso = f["parameters"].attrs.get("kind") == "meso"   # no lattice: no monolayer axis
             allowed = _series_observables(f)
             if quantity not in allowed:
                 raise RunFileError(f"unknown quantity {quantity!r} for {path}; allowed: {', '.join(allowed)}")
             value = f[f"observables/{quantity}/value"]
             runs.append({"charge": f["observables/stripped_charge/value"][()], "value": value[()],
                          "unit": value.attrs.get("unit", ""), "parameters": _parameters(f),
-                         "charge_per_monolayer": _charge_per_monolayer(f)})
+                         "charge_per_monolayer": None if meso else _charge_per_monolayer(f)})
     fig = _new_figure(6.4, 4.4)
     ax = fig.subplots()
     for i, (run, label) in enumerate(zip(runs, run_labels([r["parameters"] for r in runs]))):
@@ -593,7 +637,8 @@ def compare_runs(paths, quantity: str = "contact_fraction") -> Figure:
     ax.grid(alpha=0.3)
     conversions = [r["charge_per_monolayer"] for r in runs]
     # one monolayer axis only if a monolayer is the same charge in every run
-    _charge_axis(ax, conversions[0] if np.allclose(conversions, conversions[0]) else None)
+    same = None not in conversions and np.allclose(conversions, conversions[0])
+    _charge_axis(ax, conversions[0] if same else None)
     ax.legend(fontsize="small")
     conditions = {_conditions_text(r["parameters"]) for r in runs}
     if len(conditions) == 1:  # shared conditions as the title; differing ones are in the legend

@@ -35,7 +35,7 @@ import signal
 import threading
 import time
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import click
@@ -53,7 +53,7 @@ SWEEP_OWNED_KEYS = {"run.seed": "it is derived from sweep.root_seed; allowed: ch
                     "output.path": "the sweep names every output file; allowed: --out or sweep.output "
                                    "for the folder"}
 SPEC_KEYS = {
-    "sweep": ("description", "root_seed", "replicas", "output"),
+    "sweep": ("description", "root_seed", "replicas", "output", "command"),
     "base": ("params", "set"),
     "grid": None,       # any config key (section.key) or params
     "zip": None,
@@ -64,6 +64,10 @@ SEEDING_RULE = ("run.seed = SeedSequence(root_seed, spawn_key=(int(sha256(resolv
                 "without run.seed)[:16 bytes]), replica)).generate_state(1, uint64)[0] >> 1")
 ANALYSIS_FINAL_COLUMNS = {"interface_void_count": "interface_void_count_final",
                           "max_void_width_nm": "max_void_width_final_nm"}
+
+
+# sweep.command -> what each point runs: the kMC (kmc run) or the interface at the cell's scale (kmc meso)
+COMMANDS = {"run": "kmc run", "meso": "kmc meso"}
 
 
 class SweepError(ValueError):
@@ -79,6 +83,7 @@ class PlannedRun:
     seed: int
     config: dict            # Settings.to_dict() of the resolved config
     source: str             # the parameter file it was built from
+    command: str = "run"    # sweep.command: a key of COMMANDS
 
     def describe(self) -> str:
         return ", ".join([f"{k}={v}" for k, v in self.varied.items()] + [f"replica {self.replica}"])
@@ -252,6 +257,10 @@ def expand_sweep(spec_path, overrides=(), output_dir=None) -> SweepPlan:
     head, base = spec.get("sweep", {}), spec.get("base", {})
     root_seed = _int_setting(head, "root_seed", where, None, 0)
     replicas = _int_setting(head, "replicas", where, 1, 1)
+    command = head.get("command", "run")
+    if command not in COMMANDS:
+        raise SweepError(f"{where}: sweep.command = {command!r}; allowed: "
+                         + ", ".join(f"{k!r} ({v})" for k, v in COMMANDS.items()))
     spec_dir = spec_path.resolve().parent
     if not isinstance(base.get("set", {}), dict):
         raise SweepError(f"{where}: [base.set] must be a table of section.key = value; allowed: e.g. "
@@ -292,6 +301,11 @@ def expand_sweep(spec_path, overrides=(), output_dir=None) -> SweepPlan:
                 param_tables[params_path] = _read_toml(params_path, "parameter file", "params/li_li2s.toml")
             run = _plan_run(param_tables[params_path], params_path, base_set, point, overrides,
                             root_seed, replica, spec_path.stem, where)
+            if command != "run":
+                if "meso" not in run.config:
+                    raise SweepError(f"{where}: sweep.command = 'meso' needs a [meso] table in {params_path}; "
+                                     "allowed: a parameter file with one, e.g. params/li_li2s.toml")
+                run = replace(run, command=command)
             if run.name in by_name:
                 raise SweepError(f"{where}: runs ({by_name[run.name].describe()}) and ({run.describe()}) "
                                  "resolve to the same config; allowed: distinct values in each varied list")
@@ -321,8 +335,13 @@ def _charge_marks(collect: dict, runs: list[PlannedRun], where: str) -> tuple[fl
             raise SweepError(f"{where}: collect.charge_marks_mAh_cm2 = {marks!r}; allowed: a list of "
                              "positive numbers (mAh/cm2)")
         return tuple(float(m) for m in marks)
-    stops = [r.config["run"]["stop_stripped_mAh_cm2"] for r in runs if r.config["run"]["stop_stripped_mAh_cm2"] > 0]
+    stops = [_stop_charge(r) for r in runs if _stop_charge(r) > 0]
     return tuple(float(f"{f * min(stops):.12g}") for f in DEFAULT_MARK_FRACTIONS) if stops else ()
+
+
+def _stop_charge(run: PlannedRun) -> float:
+    section = "meso" if run.command == "meso" else "run"
+    return run.config[section]["stop_stripped_mAh_cm2"]
 
 
 # ------------------------------------------------------------------------------- run states
@@ -404,6 +423,8 @@ def _error_summary(folder, name: str) -> str:
 def execute_run(run: PlannedRun, folder: str) -> dict:
     """Run one sweep run into ``folder/<name>.h5``, continuing from its checkpoint if an earlier
     attempt was cut off; failures come back as a record instead of raising."""
+    if run.command == "meso":
+        return _execute_meso(run, folder)
     from kmc.checkpoint import OpenRunError, open_run, run_paths
     wall0 = time.perf_counter()
     path = output_path(folder, run.name)
@@ -431,10 +452,29 @@ def execute_run(run: PlannedRun, folder: str) -> dict:
     return {"status": "done", "stop_reason": result.stop_reason, "wall_time_s": time.perf_counter() - wall0}
 
 
+def _execute_meso(run: PlannedRun, folder: str) -> dict:
+    """A `kmc meso` point (seconds: no checkpoint; its file is written whole or not at all)."""
+    from kmc import meso
+    wall0 = time.perf_counter()
+    try:
+        settings = Settings(run.config, run.source)
+        result = meso.run(meso.meso_inputs(settings))
+        meso.write_run_file(output_path(folder, run.name), settings, result)
+    except Exception as exc:
+        return {"status": "failed", "error": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc(),
+                "wall_time_s": time.perf_counter() - wall0}
+    return {"status": "done", "stop_reason": result.stop_reason, "wall_time_s": time.perf_counter() - wall0}
+
+
 def warm_jit(run: PlannedRun):
     """Compile the engine here (or load it from numba's cache) before fanning out, so the workers
     load cached machine code instead of all compiling at once.  Returns the signal number if a
     SIGINT / SIGTERM cut the warm-up run short, else None."""
+    if run.command == "meso":
+        from kmc import meso
+        settings = Settings(run.config, run.source).with_overrides(["meso.stop_stripped_mAh_cm2=0.002"])
+        meso.run(meso.meso_inputs(settings))
+        return None
     from kmc.simulation import Simulation
     depth = run.config["lattice"]["cells"][2]   # keeps the layer_vacancy_eV length check valid
     settings = Settings(run.config, run.source).with_overrides([f"lattice.cells=[4,4,{depth}]",
@@ -734,6 +774,8 @@ def run_metrics(path, charge_marks_mAh_cm2=()) -> dict:
         for mark in charge_marks_mAh_cm2:   # NaN beyond the run's final charge: no extrapolation
             row[f"contact_fraction_at_{mark:g}_mAh_cm2"] = float(np.interp(mark, charge, contact,
                                                                            left=math.nan, right=math.nan))
+        if f["parameters"].attrs.get("kind") == "meso":
+            return _meso_metrics(f, charge, contact, row)
         row["stripped_charge_final_mAh_cm2"] = float(charge[-1])
         row["vacancy_count_final"] = int(obs["vacancy_count/value"][-1])
         solute = "interface_solute_fraction" if "interface_solute_fraction" in obs else "interface_mg_fraction"
@@ -747,6 +789,22 @@ def run_metrics(path, charge_marks_mAh_cm2=()) -> dict:
         row["events_per_s"] = float(run["events_per_s"])
         row["kmc_time_s"] = float(run["kmc_time_s"])
         row["stop_reason"] = str(run["stop_reason"])
+    return row
+
+
+def _meso_metrics(f: h5py.File, charge, contact, row: dict) -> dict:
+    """The rest of run_metrics for a `kmc meso` file: overpotential, voids per 100 um of section and
+    void count at the end, the lowest contact, and its /run figures."""
+    obs = f["observables"]
+    row["stripped_charge_final_mAh_cm2"] = float(charge[-1])
+    row["contact_fraction_min"] = float(contact.min())
+    row["overpotential_final_mV"] = float(obs["overpotential/value"][-1])
+    row["section_voids_per_100um_final"] = 100 * float(obs["section_voids_per_um/value"][-1])
+    row["void_count_final"] = int(obs["void_count/value"][-1])
+    run = f["run"].attrs
+    row["steps"] = int(run["steps"])
+    row["wall_time_s"] = float(run["wall_time_s"])
+    row["stop_reason"] = str(run["stop_reason"])
     return row
 
 

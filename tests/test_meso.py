@@ -1,6 +1,7 @@
 """The meso model (kmc.meso) against exact limits: one void closing under creep, the steady
 vacancy flux to the sinks, current focusing around one void; and its bookkeeping."""
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -191,24 +192,89 @@ def test_missing_meso_table_and_bad_keys_are_refused(tmp_path):
 
 
 def test_flat_void_grows_at_its_rim_and_collapses_under_creep(li):
-    """Flat limit: at fixed height the rim advances at 3 capture / (pi h) (the captured 4 r capture
-    of volume spread over the rim); creep shrinks the void self-similarly; the volume change is
-    4 capture r - 2 pi closure r^3 per second to first order in dt, as for any void, and creep
-    alone is the exact exponential exp(-closure (r/h) t) in r and h."""
-    r0, h0, cap, clo, dt = np.array([4.0]), np.array([1.0]), 0.02, 1e-4, 1e-3
-    r, h = meso.rim_growth(r0, h0, dt, cap, 0.0)
-    assert r[0] - 4.0 == pytest.approx(3 * cap * dt / math.pi, rel=1e-12) and h[0] == 1.0
-    r, h = meso.rim_growth(r0, h0, dt, cap, clo)
-    flat = with_(li, void_shape="kinetic")
-    dv = meso.void_volume_um3(flat, r, h) - meso.void_volume_um3(flat, r0, h0)
-    assert dv[0] == pytest.approx((4 * cap * 4.0 - 2 * math.pi * clo * 4.0 ** 3) * dt, rel=1e-3)
-    r, h = meso.rim_growth(r0, h0, 50.0, 0.0, clo)
+    """Flat limit (no surface diffusion): at fixed height the rim advances at 3 capture / (pi h)
+    (the captured 4 r capture of volume spread over the rim), exactly linear however the
+    integrator sub-steps; creep alone shrinks the void self-similarly, r and h both as
+    exp(-closure (r/h) t), exactly."""
+    a = li.shape.height_per_radius
+    cap, clo = 0.02, 1e-4
+    r, h = meso.evolve_kinetic_voids(np.array([4.0]), np.array([1.0]), 7.0, cap, 0.0, a, 0.0, 0.01)
+    assert r[0] - 4.0 == pytest.approx(3 * cap * 7.0 / math.pi, rel=1e-12) and h[0] == 1.0
+    r, h = meso.evolve_kinetic_voids(np.array([4.0]), np.array([1.0]), 50.0, 0.0, clo, a, 0.0, 0.01)
     assert r[0] == pytest.approx(4.0 * math.exp(-clo * 4.0 * 50.0), rel=1e-12) and h[0] / r[0] == pytest.approx(0.25)
     # flat voids that touch keep their footprints (area adds) and volume
+    flat = with_(li, void_shape="kinetic")
     x, y = np.array([10.0, 14.0]), np.array([10.0, 10.0])
     nx, ny, nr, nh, merges = meso.coalesce_state(flat, x, y, np.array([3.0, 2.0]), np.array([1.0, 0.5]))
     assert merges == 1 and nr[0] ** 2 == pytest.approx(13.0)
     assert meso.FLAT_VOLUME * nr[0] ** 2 * nh[0] == pytest.approx(meso.FLAT_VOLUME * (9 * 1.0 + 4 * 0.5))
+
+
+def test_a_small_void_is_its_cap_and_follows_the_exact_law(li):
+    """Below the cap bound surface diffusion keeps a void its equilibrium cap (h = aspect r): its
+    volume (2/3) pi aspect r^3 takes 4 capture r - 2 pi closure r^3 per second, so r^2 relaxes
+    exponentially to 2 capture / (pi closure) at the rate 4 pi closure / (3 k_V): one call over a
+    long step is that exact solution (1e-12), whatever the step."""
+    a, mullins = li.shape.height_per_radius, meso.mullins_coefficient_um4_s(li)
+    cap, clo = 0.019, 0.24                       # the fields of 2 MPa: seeds at their balance
+    u_star, rate = 2 * cap / (math.pi * clo), 4 * math.pi * clo / (3 * meso.FLAT_VOLUME * a)
+    assert meso._cap_radius_bound_sq(cap, a, mullins, 0.01) > u_star     # both ends below the bound
+    r0 = np.array([0.2, 0.25])
+    r, h = meso.evolve_kinetic_voids(r0, r0 * a, 14.4, cap, clo, a, mullins, 0.01)
+    exact = np.sqrt(u_star + (r0 ** 2 - u_star) * math.exp(-rate * 14.4))
+    np.testing.assert_allclose(r, exact, rtol=1e-12)
+    np.testing.assert_allclose(h / r, a, rtol=1e-12)
+
+
+def _reference_void(r, h, t_end, cap, clo, a, mullins):
+    """RK4 of the kinetic void's ODE, dr/dt = 3 cap/(pi h) - clo r^2/h + (r_eq - r)/tau,
+    dh/dt = -clo r - 2 (h/r)(r_eq - r)/tau, tau = r^4/B, at steps of 2 % of its fastest time."""
+    def f(r, h):
+        relax = ((r * r * h / a) ** (1 / 3) - r) * mullins / r ** 4
+        return 3 * cap / (math.pi * h) - clo * r * r / h + relax, -clo * r - 2 * (h / r) * relax
+    t = 0.0
+    while t < t_end:
+        dt = min(t_end - t, 0.02 * min(r ** 4 / mullins, math.pi * h * r / (3 * cap), h / (clo * r)))
+        k1 = f(r, h)
+        k2 = f(r + dt / 2 * k1[0], h + dt / 2 * k1[1])
+        k3 = f(r + dt / 2 * k2[0], h + dt / 2 * k2[1])
+        k4 = f(r + dt * k3[0], h + dt * k3[1])
+        r += dt / 6 * (k1[0] + 2 * k2[0] + 2 * k3[0] + k4[0])
+        h += dt / 6 * (k1[1] + 2 * k2[1] + 2 * k3[1] + k4[1])
+        t += dt
+    return r, h
+
+
+@pytest.mark.parametrize("r0, h0", [(0.1, 0.094), (1.5, 0.4), (0.8, 0.2)])
+@pytest.mark.parametrize("t_end", [1.0, 20.0])
+def test_kinetic_voids_match_a_fine_integration_of_their_ode(li, r0, h0, t_end):
+    """The per-void integrator against RK4 of the same ODE at 2 % of the fastest time: a seed
+    that grows out of the cap regime, flat voids that relax and shrink to the balance, in the
+    transient (1 s) and at the balance (20 s).  The error is first order in the tolerance: within
+    1.5 tol at tol = 0.01, and at least halved at tol / 4."""
+    a, mullins = li.shape.height_per_radius, meso.mullins_coefficient_um4_s(li)
+    cap, clo = 0.1, 0.5                          # balance r = 0.36 um, cap bound r_b = 0.16 um at tol 0.01
+    ref_r, ref_h = _reference_void(r0, h0, t_end, cap, clo, a, mullins)
+    errors = []
+    for tol in (0.01, 0.0025):
+        r, h = meso.evolve_kinetic_voids(np.array([r0]), np.array([h0]), t_end, cap, clo, a, mullins, tol)
+        errors.append(max(abs(r[0] / ref_r - 1), abs(h[0] / ref_h - 1)))
+    assert errors[0] < 0.015 and errors[1] < errors[0] / 2
+
+
+def test_voids_at_their_balance_do_not_shorten_the_step(li_settings):
+    """At 2 MPa the defect seeds sit where capture balances creep, and at 5 MPa creep holds them
+    at a balance radius of ~20 nm, below the defect size (reseeded there, not at 0.2 um to shrink
+    off their sites each step): the step stays at meso.max_step_mAh_cm2 (2e-3), so 0.2 mAh/cm^2
+    takes 100 steps plus the first shrinking of the 0.2 um seeds to their balance (a few at
+    2 MPa, ~150 at 5 MPa, where the seeds shrink from 0.2 um to 19 nm at most 2 % of sum r
+    per step).  The former rate-based limiter took 11296 steps at 2 MPa."""
+    for pressure, most in ((2.0, 130), (5.0, 300)):
+        inp = meso.meso_inputs(load_config(LI, [f"conditions.stack_pressure_MPa={pressure}",
+                                                "meso.stop_stripped_mAh_cm2=0.2"]))
+        res = meso.run(inp)
+        assert res.steps < most, (pressure, res.steps)
+        assert res.series["contact_fraction"][-1] > 0.99
 
 
 def test_kmc_load_reads_a_meso_file(tmp_path):
@@ -228,3 +294,93 @@ def test_kmc_load_reads_a_meso_file(tmp_path):
     assert 0 < float(ds.contact_fraction[-1]) <= 1 and "overpotential" in ds
     d = kmc.load(out, as_xarray=False)
     np.testing.assert_array_equal(d["contact_fraction"], ds.contact_fraction.values)
+
+
+def test_kmc_plot_draws_a_meso_file(tmp_path, li_settings):
+    """`kmc plot --kind contact` of a meso file draws its contact fraction and overpotential against
+    stripped charge (the file's own series; the overpotential recomputed with --exchange-current),
+    and `--kind compare` puts two meso files on one axes, labelled by what differs."""
+    from click.testing import CliRunner
+
+    from kmc import plot as figures
+    from kmc.cli.plot import plot
+    paths = []
+    for pressure in (0.2, 1.0):
+        settings = load_config(LI, [f"conditions.stack_pressure_MPa={pressure}", "meso.stop_stripped_mAh_cm2=0.1"])
+        res = meso.run(meso.meso_inputs(settings))
+        paths.append(tmp_path / f"p{pressure}.h5")
+        meso.write_run_file(paths[-1], settings, res)
+    for args, name in (([str(paths[0]), "--kind", "contact"], "contact.png"),
+                       ([*map(str, paths), "--kind", "compare"], "compare.png")):
+        done = CliRunner().invoke(plot, [*args, "-o", str(tmp_path / name)])
+        assert done.exit_code == 0, done.output
+        assert (tmp_path / name).stat().st_size > 0
+    fig = figures.contact_loss(paths[0])
+    contact_line = fig.axes[0].get_lines()[0]
+    np.testing.assert_array_equal(contact_line.get_xdata(), res_series(paths[0], "stripped_charge"))
+    np.testing.assert_array_equal(contact_line.get_ydata(), res_series(paths[0], "contact_fraction"))
+
+    def overpotential_of(fig):
+        return [ax for ax in fig.axes if ax.get_ylabel() == "overpotential (mV)"][0].get_lines()[0].get_ydata()
+    eta = overpotential_of(fig)
+    np.testing.assert_array_equal(eta, res_series(paths[0], "overpotential"))
+    assert np.all(overpotential_of(figures.contact_loss(paths[0], 3.0)) < eta)   # larger i0, same contact
+    lines = figures.compare_runs(paths).axes[0].get_lines()
+    assert len(lines) == 2 and "stack_pressure_MPa=1" in lines[1].get_label()
+    np.testing.assert_array_equal(lines[1].get_ydata(), res_series(paths[1], "contact_fraction"))
+
+
+def res_series(path, name):
+    import h5py
+    with h5py.File(path) as f:
+        return f[f"observables/{name}/value"][()]
+
+
+def test_measured_nucleation_rate_interpolates_the_kmc_rows(li):
+    """The kMC's I(S) rows: exact at a row, log-log between rows (the geometric mean halfway in
+    ln S), the first two rows' power law below, the last row's rate above, none at S <= 1; and
+    a run's inputs use them in place of the classical rate."""
+    rows = ((100, 1.0), (200, 1e4), (400, 1e6))
+    assert meso.measured_rate_per_um2_s(rows, 200) == pytest.approx(1e4)
+    assert meso.measured_rate_per_um2_s(rows, 200 * math.sqrt(2)) == pytest.approx(1e5)
+    assert meso.measured_rate_per_um2_s(rows, 50) == pytest.approx(1e-4)      # exponent ln(1e4)/ln 2
+    assert meso.measured_rate_per_um2_s(rows, 1e4) == 1e6
+    assert meso.measured_rate_per_um2_s(rows, 1.0) == 0.0
+    measured = with_(li, measured_nucleation=rows)
+    assert meso.nucleation_rate_per_um2_s(measured, 200) == pytest.approx(1e4)
+    assert meso.nucleation_rate_per_um2_s(li, 200) < 1e-20               # classical, for contrast
+
+
+def test_kmc_sweep_runs_meso_points(tmp_path):
+    """A sweep spec with sweep.command = "meso" runs `kmc meso` at each point: the files are meso
+    files equal (every observable) to a direct run of the same settings, --collect's table has
+    their contact and overpotential; an unknown command and a file without [meso] are refused."""
+    from click.testing import CliRunner
+
+    from kmc.cli.sweep import sweep
+    from kmc.io import is_meso_file
+    from kmc.sweep import SweepError, expand_sweep, load_sweep
+    spec = tmp_path / "mesodemo.toml"
+    spec.write_text('[sweep]\nroot_seed = 3\ncommand = "meso"\n[base]\nparams = "%s"\n'
+                    '[grid]\nconditions.stack_pressure_MPa = [0.2, 1.0]\n' % Path(LI).resolve())
+    out = tmp_path / "out"
+    done = CliRunner().invoke(sweep, [str(spec), "--out", str(out), "--workers", "1",
+                                      "--set", "meso.stop_stripped_mAh_cm2=0.1"], catch_exceptions=False)
+    assert done.exit_code == 0, done.output
+    table = load_sweep(out).sort_values("conditions.stack_pressure_MPa")
+    assert len(table) == 2 and all(is_meso_file(out / name) for name in table.file)
+    for _, row in table.iterrows():
+        settings = load_config(LI, [f"conditions.stack_pressure_MPa={row['conditions.stack_pressure_MPa']}",
+                                    "meso.stop_stripped_mAh_cm2=0.1", f"run.seed={row.seed}"])
+        direct = meso.run(meso.meso_inputs(settings)).series
+        for name in ("contact_fraction", "overpotential", "section_voids_per_um"):
+            np.testing.assert_array_equal(res_series(out / row.file, name), direct[name])
+        assert row.contact_fraction_final == direct["contact_fraction"][-1]
+        assert row.overpotential_final_mV == direct["overpotential"][-1]
+    spec.write_text(spec.read_text().replace('"meso"', '"mesoscale"'))
+    with pytest.raises(SweepError, match="sweep.command = 'mesoscale'; allowed: 'run' .*'meso'"):
+        expand_sweep(spec)
+    bond = str(Path("params/li_li2s_bond.toml").resolve())             # a parameter set without [meso]
+    spec.write_text(spec.read_text().replace('"mesoscale"', '"meso"').replace(str(Path(LI).resolve()), bond))
+    with pytest.raises(SweepError, match=r"needs a \[meso\] table"):
+        expand_sweep(spec)

@@ -15,10 +15,13 @@ from kmc.errors import OneLineErrorCommand, fail
                    "the sink distance and D_v).")
 @click.option("--set", "overrides", multiple=True, metavar="SECTION.KEY=VALUE", help="Override a parameter.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (docs/rates.md gives its keys).")
-@click.option("--no-nucleation", is_flag=True, help="Skip the forward-flux nucleation rate (the costly part).")
+@click.option("--no-nucleation", is_flag=True,
+              help="Skip the forward-flux nucleation rate and the defects' growth probabilities (the costly part).")
 @click.option("--trials", type=click.IntRange(10, 100_000), default=60, show_default=True,
               help="FFS trials per interface.")
-def rates(params, supersaturation, overrides, as_json, no_nucleation, trials):
+@click.option("--defect-trials", type=click.IntRange(0, 100_000), default=40, show_default=True,
+              help="Independent runs per pre-existing defect for its growth probability (0: skip).")
+def rates(params, supersaturation, overrides, as_json, no_nucleation, trials, defect_trials):
     """Nucleation, escape and population rates of the interface at physical kinetics (acceleration 1),
     each with its error and method."""
     from kmc.config import ConfigError, load_config, resolve_params
@@ -31,5 +34,6 @@ def rates(params, supersaturation, overrides, as_json, no_nucleation, trials):
         fail(str(exc))
     if settings.lattice.geometry != "slab":
         fail(f"lattice.geometry = {settings.lattice.geometry!r}; allowed: 'slab' (an interface)")
-    result = report.interface_rates(settings, supersaturation, nucleation=not no_nucleation, trials=trials)
+    result = report.interface_rates(settings, supersaturation, nucleation=not no_nucleation, trials=trials,
+                                    defect_trials=defect_trials)
     click.echo(json.dumps(result, indent=1) if as_json else report.format_table(result))

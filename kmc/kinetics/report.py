@@ -20,6 +20,9 @@ NUCLEATION_CELLS = (12, 12, 4)
 # interface's typical largest cluster for S <~ 1000 on this box; lambda_B = 28: in every sampled case
 # the stages' probabilities reach 1 by 17-22 (docs/rates.md), so lambda_B is committed.
 LADDER = (3, 4, 5, 6, 8, 10, 13, 17, 22, 28)
+# Pre-existing defects whose growth probability ``kmc rates`` prints: caps below, near and above the
+# lattice's critical size at the cell's S (~12, docs/rates.md) and a 3-wide pit (13 missing atoms).
+DEFECTS = (("cap", 6), ("cap", 12), ("cap", 24), ("pit", 3))
 
 
 def _rec(name, value, unit, error, method, kind="rate", **extra):
@@ -30,7 +33,7 @@ def _rec(name, value, unit, error, method, kind="rate", **extra):
 
 def interface_rates(settings, supersaturation: float | None = None, nucleation: bool = True,
                     trials: int = 60, flux_events: int = 400_000, seeds=(1, 2, 3, 4),
-                    void_sizes=(6, 12, 24)) -> dict:
+                    void_sizes=(6, 12, 24), defect_trials: int = 40) -> dict:
     """Every rate with its error and method; ``supersaturation`` None: the cell's
     (steady.cell_supersaturation)."""
     wall = time.time()
@@ -53,6 +56,7 @@ def interface_rates(settings, supersaturation: float | None = None, nucleation: 
              kind="value"),
     ]
     recs += measured_records(settings, S, void_sizes)
+    recs += enrichment_records(settings, S)
     nuc = cnt.critical_nucleus(settings, S)
     recs.append(_rec("cnt_critical_vacancies", nuc.vacancies, "vacancies", 0.0,
                      f"classical nucleation: spherical cap, gamma = {nuc.gamma_J_m2:.3f} J/m^2, "
@@ -60,11 +64,39 @@ def interface_rates(settings, supersaturation: float | None = None, nucleation: 
     recs.append(_rec("cnt_barrier", nuc.barrier_eV, "eV", 0.0, "classical nucleation, as above", kind="value"))
     if nucleation:
         recs.append(nucleation_record(settings, S, trials, flux_events, seeds))
+        if defect_trials > 0:
+            recs += defect_records(settings, S, defect_trials)
     return {"json_version": JSON_VERSION, "params": settings.model.name,
             "temperature_K": settings.conditions.temperature_K,
             "solute_fraction": settings.composition.solute_fraction,
             "supersaturation": S, "cell_supersaturation": S_cell, "rates": recs,
             "wall_s": round(time.time() - wall, 2)}
+
+
+def enrichment_records(settings, S, charges_mAh_cm2=(1.0, 4.0)) -> list[dict]:
+    """The solute enrichment at physical kinetics, from kmc.meso's rule for a fully rejected solute
+    (``meso.interface_solute_fraction``: x_i = x (1 + h / delta), delta = D_s / v with D_s the kMC's
+    vacancy-mechanism diffusivity at S c_eq and v the recession at the current): the depth delta
+    and x_i after the given charges.  A box at acceleration A strips A times faster against the same
+    hops, so its delta is delta / A (its enrichment after charge h is x (1 + A h / delta)).  None
+    without a solute or a [meso] table."""
+    from kmc import meso
+    if settings.composition.solute_fraction == 0 or not hasattr(settings, "meso"):
+        return []
+    inp = meso.meso_inputs(settings)
+    x, v = inp.solute_fraction, inp.strip_velocity_um_s
+    h_um = 1.0
+    delta_um = h_um * x / (meso.interface_solute_fraction(inp, h_um, v, S) - x)
+    how = ("quasi-steady profile of a solute none of which is stripped (kmc.meso.interface_solute_fraction): "
+           "delta = D_s / v, D_s = (D_s per vacancy, kmc.model) S c_eq, v the recession at the current")
+    A = settings.run.acceleration
+    recs = [_rec("solute_enrichment_depth", delta_um, "um", 0.0, how, kind="value",
+                 box_depth_at_run_acceleration_A=delta_um * 1e4 / A, run_acceleration=A)]
+    for q in charges_mAh_cm2:
+        h = v * units.physical_time_s(q, inp.current_mA_cm2)     # stripped thickness, um
+        recs.append(_rec(f"interface_solute_fraction_{q:g}mAh_cm2", meso.interface_solute_fraction(inp, h, v, S), "1",
+                         0.0, f"{how}; after stripping {q:g} mAh/cm^2 ({h:.3g} um), at S held", kind="value"))
+    return recs
 
 
 def measured_records(settings, S, void_sizes) -> list[dict]:
@@ -105,6 +137,24 @@ def nucleation_record(settings, S, trials, flux_events, seeds) -> dict:
     return _rec("nucleation_rate", r.rate_per_um2_s, "1/(um^2 s)", r.rate_se_per_um2_s, method,
                 upper_bound=bound, probabilities=r.probabilities, interfaces=list(ladder),
                 flux_per_s=r.flux.flux_per_s, events=r.events, wall_s=round(r.wall_s, 1), note=r.note)
+
+
+def defect_records(settings, S, trials, defects=DEFECTS) -> list[dict]:
+    """The probability that a pre-existing defect (kmc.kinetics.defects) grows to LADDER[-1] rather
+    than dissolving below LADDER[0], on the NUCLEATION_CELLS box, with its binomial error."""
+    from kmc.kinetics import defects as dfx
+    box = settings.with_overrides([f"lattice.cells={list(NUCLEATION_CELLS)}"])
+    recs = []
+    for kind, size in defects:
+        g = dfx.growth_probability(box, S, kind, size, LADDER[0], LADDER[-1], trials)
+        what = f"cap void of {size} vacancies" if kind == "cap" else \
+            f"pit {size} L1 sites wide ({g.vacancies} missing L1 + L2 atoms)"
+        label = f"n{size}" if kind == "cap" else f"w{size}"
+        recs.append(_rec(f"defect_growth_probability_{kind}_{label}", g.probability, "1", g.standard_error,
+                         f"{what} placed in the steady start; fraction of {trials} independent runs whose largest "
+                         f"interface cluster reaches {LADDER[-1]} before falling below {LADDER[0]}; error: binomial",
+                         kind="value", defect=kind, size=size, vacancies=g.vacancies, grown=g.grown, trials=trials))
+    return recs
 
 
 def format_table(result: dict) -> str:

@@ -1,6 +1,6 @@
 """An existing interface void at the steady interface: its capture and emission of vacancies
-against its size and S, and the probability that it grows past the nucleation stage (a
-pre-existing defect's committor).
+against its size and S (the probability that a pre-existing void grows past the nucleation
+stage is in kmc.kinetics.defects).
 
 The void is placed as a compact cap: the n sites nearest a point of the contact plane at the box's
 centre (a hemisphere on the electrolyte, the shape of a void of contact angle ~90 deg; the model's
@@ -92,25 +92,3 @@ def capture_emission(settings, supersaturation: float, n: int, seeds=(1, 2, 3, 4
     kp, kp_se = ratio_se(ups)
     km, km_se = ratio_se(downs)
     return CaptureEmission(n, supersaturation, kp, kp_se, km, km_se, int(ups.sum() + downs.sum()), float(T))
-
-
-def growth_probability(settings, supersaturation: float, n: int, lambda_low: int, lambda_B: int, trials: int,
-                       check_events: int = 20, max_events: int = 2_000_000, root_seed: int = 41):
-    """Fraction of runs from a placed void of n vacancies whose largest interface cluster reaches
-    lambda_B before it falls below lambda_low (a pre-existing void's committor), and its binomial
-    standard error (each trial starts from its own seeded gas: independent)."""
-    from kmc.simulation import Simulation
-    st = steady.steady_settings(settings, supersaturation)
-    finder = ClusterFinder(st)
-    hits = 0
-    for k in range(trials):
-        seed = root_seed * 100_000 + k
-        sim = Simulation(st.with_overrides([f"run.seed={seed}"]), void_occupancy(settings, supersaturation, n, seed))
-        done, lam = 0, finder(sim)
-        while lambda_low <= lam < lambda_B and done < max_events:
-            sim.step(check_events)
-            done += check_events
-            lam = finder(sim)
-        hits += lam >= lambda_B
-    p = hits / trials
-    return p, math.sqrt(max(p * (1 - p), 1.0 / trials) / trials)
