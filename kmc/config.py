@@ -238,6 +238,13 @@ SCHEMA: dict[str, dict[str, Key]] = {
         # I(S) = prefactor exp(-dG*(S)/kT), classical heterogeneous nucleation of an interface void
         "nucleation_prefactor_per_um2_s": Key(F, REQUIRED, lambda x: 0 <= x <= 1e25,
                                               "0 <= prefactor <= 1e25 per um^2 per s (0: no nucleation)"),
+        # I(S) measured by the kMC (`kmc rates`, docs/rates.md): rows (S, I) that replace the
+        # classical I(S) above when given; log-log interpolation between rows (kmc.meso.measured_rate_per_um2_s)
+        "nucleation_rate_S": Key(list, [], lambda v: _finite_numbers(v) and all(x > 1 for x in v)
+                                 and all(b > a for a, b in zip(v, v[1:])),
+                                 "a list of supersaturations > 1, rising"),
+        "nucleation_rate_per_um2_s": Key(list, [], lambda v: _finite_numbers(v) and all(0 < x <= 1e25 for x in v),
+                                         "a list of rates 0 < I <= 1e25 per um^2 per s"),
         # wetting angle of the metal on the electrolyte; the void's cap meets the electrolyte at 180 - this
         "wetting_angle_deg": Key(F, REQUIRED, lambda x: 30 <= x <= 150, "30 <= angle <= 150 degrees"),
         # how a void takes what it captures: "cap" keeps the equilibrium cap (surface diffusion
@@ -622,6 +629,14 @@ def _cross_checks(cfg: dict):
         if el["thickness_um"] <= depth_um:
             raise ConfigError(f"electrode.thickness_um = {el['thickness_um']:g} um is not deeper than the box "
                               f"({depth_um:.4g} um); allowed: a thickness greater than the box depth")
+    meso = cfg.get("meso")
+    if meso is not None and len(meso["nucleation_rate_S"]) != len(meso["nucleation_rate_per_um2_s"]):
+        raise ConfigError(f"meso.nucleation_rate_S has {len(meso['nucleation_rate_S'])} rows and "
+                          f"meso.nucleation_rate_per_um2_s {len(meso['nucleation_rate_per_um2_s'])}; allowed: "
+                          "the same number of rows, at least 2 (or neither key: the classical I(S))")
+    if meso is not None and len(meso["nucleation_rate_S"]) == 1:
+        raise ConfigError("meso.nucleation_rate_S has one row; allowed: at least 2 rows (the rate is "
+                          "interpolated in log S), or neither key (the classical I(S))")
     run = cfg["run"]
     stops = ("stop_stripped_mAh_cm2", "stop_stripped_monolayers", "stop_time_s", "max_events",
              "stop_contact_fraction", "stop_overpotential_mV", "stop_wall_s")

@@ -179,7 +179,7 @@ class H5Writer:
         model = par.create_group("model")
         m, r = sim.model, sim.rates
         for name, data, unit in [("pair_eV", m.pair_eV, "eV"), ("site_eV", m.site_eV, "eV"),
-                                 ("kra_eV", m.kra_eV, "eV")]:
+                                 ("l1_pair_eV", m.l1_pair_eV, "eV"), ("kra_eV", m.kra_eV, "eV")]:
             model.create_dataset(name, data=data).attrs["unit"] = unit
         model.attrs["l1_vacancy_pair_eV"] = m.l1_vacancy_pair_eV
         model.attrs["kT_eV"] = m.kT_eV

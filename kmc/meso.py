@@ -151,6 +151,7 @@ def meso_inputs(settings: Settings) -> MesoInputs:
         atomic_volume_A3=omega_A3, kT_eV=model.kT_eV,
         defect_density_per_um2=meso.defect_density_per_um2, defect_radius_um=meso.defect_radius_um,
         nucleation_prefactor_per_um2_s=meso.nucleation_prefactor_per_um2_s,
+        measured_nucleation=tuple(zip(map(float, meso.nucleation_rate_S), map(float, meso.nucleation_rate_per_um2_s))),
         solute_fraction=settings.composition.solute_fraction,
         solute_diffusivity_per_vacancy_um2_s=solute_diffusivity_per_vacancy_A2_s(settings, model, lattice) * UM2_PER_A2,
         min_void_width_um=meso.min_void_width_um, section_lines=meso.section_lines,
@@ -601,14 +602,17 @@ def balance_radius_um(inp: MesoInputs, now: dict) -> float:
 
 
 def reseed(inp: MesoInputs, x, y, r, h, defect_x, defect_y, seed_radius_um: float):
-    """A seed of ``seed_radius_um`` on every defect site that no void footprint covers (found as
-    the touching pairs of the voids and the sites taken as voids of radius 0); none if the seed
-    radius is below twice VANISHED_RADIUS_um (creep fills the site faster than capture opens it)."""
+    """A seed of ``seed_radius_um`` on every defect site where it fits without touching a void
+    (found as the touching pairs of the voids and the sites taken as voids of the seed's radius);
+    none if the seed radius is below twice VANISHED_RADIUS_um (creep fills the site faster than
+    capture opens it).  A site within a seed radius of a void's rim is that void's edge: seeding
+    it would merge at once and add a seed's footprint to the void every step, a growth set by the
+    step count and not by any rate."""
     if defect_x.size == 0 or seed_radius_um < 2 * VANISHED_RADIUS_um:
         return x, y, r, h
     n = x.size
     pi_, pj_ = _touching_pairs(np.concatenate((x, defect_x)), np.concatenate((y, defect_y)),
-                               np.concatenate((r, np.zeros(defect_x.size))), inp.width_um)
+                               np.concatenate((r, np.full(defect_x.size, seed_radius_um))), inp.width_um)
     covered = np.zeros(defect_x.size, bool)
     covered[pj_[(pi_ < n) & (pj_ >= n)] - n] = True
     covered[pi_[(pj_ < n) & (pi_ >= n)] - n] = True
@@ -620,16 +624,20 @@ def reseed(inp: MesoInputs, x, y, r, h, defect_x, defect_y, seed_radius_um: floa
             np.concatenate((h, r0 * inp.shape.height_per_radius)))
 
 
+def closure_per_s(inp: MesoInputs, contact: float) -> float:
+    """kappa eps_dot(P / contact): the creep closure rate at the stress the contact carries."""
+    return inp.closure_coefficient * inp.strain_rate_per_s(inp.pressure_MPa / contact if contact > 0 else math.inf)
+
+
 def rates_now(inp: MesoInputs, st: MesoState) -> dict:
     """The quasi-static fields of the present voids: contact, vacancy fraction, capture and closure."""
     contact = contact_fraction(inp, st.r)
     c_v = interface_vacancy_fraction(inp, float(st.r.sum()))
-    stress = inp.pressure_MPa / contact if contact > 0 else math.inf
     slab = inp.area_um2 / inp.sink_distance_um
     voids = CAPTURE_PER_RADIUS[inp.void_shape] * float(st.r.sum())
     return {"contact": contact, "supersaturation": c_v / inp.vacancy_equilibrium_fraction,
             "capture": inp.vacancy_diffusivity_um2_s * (c_v - inp.vacancy_equilibrium_fraction),
-            "closure": inp.closure_coefficient * inp.strain_rate_per_s(stress),
+            "closure": closure_per_s(inp, contact),
             "captured_fraction": voids / (slab + voids)}
 
 

@@ -257,7 +257,7 @@ def figure(data: dict, path: str) -> None:
                           mfc="white", label=f"{chem} seed 004")
         ax[1, 0].plot(GRID, d["base"]["void_width_max"], color=c, ls=":", label=f"{chem} max (model)")
     ax[0, 0].axvline(1.0, color=COLOURS["Li"], ls="--", lw=0.8)
-    ax[0, 0].text(1.05, 0.05, "Li: seed's overpotential rise\n(~90 % contact loss)", fontsize=7)
+    ax[0, 0].text(1.05, 0.9, "Li: seed's overpotential rise\n(~90 % contact loss)", fontsize=7)
     ax[0, 1].set_yscale("log")
     ax[1, 0].set_yscale("log")
     for chem, rows in data.get("pressure", {}).items():
@@ -269,7 +269,7 @@ def figure(data: dict, path: str) -> None:
     ax[1, 1].set_xlabel("stack pressure (MPa)")
     ax[1, 1].set_ylabel("contact fraction (0.5 mA/cm², to 4 mAh/cm²)")
     ax[1, 1].axvline(1.5, color=COLOURS["Li"], ls="--", lw=0.8)
-    ax[1, 1].text(1.6, 0.05, "seed: Li flat\nfrom 1.5 MPa", fontsize=7)
+    ax[1, 1].text(1.6, 0.5, "seed: Li flat\nfrom 1.5 MPa", fontsize=7)
     for chem, rows in data.get("critical", {}).items():
         p = [r["P"] for r in rows]
         for c, style in zip(FAILED_CONTACTS, ("o-", "s--")):
@@ -279,8 +279,12 @@ def figure(data: dict, path: str) -> None:
             ax[1, 2].plot(p, np.sqrt(np.maximum(lo, 1e-2) * hi), style, color=COLOURS[chem], mfc="white",
                           label=f"{chem}, contact > {c}")
     ax[1, 2].axhline(0.5, color="k", ls=":", lw=0.8)
-    ax[1, 2].set_xscale("log")
     ax[1, 2].set_yscale("log")
+    from matplotlib.ticker import NullFormatter
+    for a in (ax[1, 1], ax[1, 2]):
+        a.set_xscale("log")
+        a.set_xticks([0.2, 0.5, 1, 2, 5], labels=["0.2", "0.5", "1", "2", "5"])
+        a.xaxis.set_minor_formatter(NullFormatter())
     ax[1, 2].set_xlabel("stack pressure (MPa)")
     ax[1, 2].set_ylabel(f"critical current (mA/cm²) to 4 mAh/cm² (top: > {CRITICAL_MAX_mA_cm2:g})")
     for a in ax.flat:
@@ -320,12 +324,15 @@ def pressure_figure(data: dict, path: str) -> None:
     ax[2].axhline(0.5, color="k", ls=":", lw=0.8)
     ax[2].set_yscale("log")
     ax[2].set_ylabel(f"critical current (mA/cm²), to 4 mAh/cm² (searched to {CRITICAL_MAX_mA_cm2:g})")
+    from matplotlib.ticker import NullFormatter
     for a in ax:
         a.set_xscale("log")
+        a.set_xticks([0.2, 0.5, 1, 2, 5], labels=["0.2", "0.5", "1", "2", "5"])
+        a.xaxis.set_minor_formatter(NullFormatter())
         a.set_xlabel("stack pressure (MPa)")
         a.axvline(1.5, color=COLOURS["Li"], ls=":", lw=0.8)
         a.legend(fontsize=7)
-    ax[0].text(1.6, 0.3, "seed: Li flat\nfrom 1.5 MPa", fontsize=7)
+    ax[0].text(1.6, 0.5, "seed: Li flat\nfrom 1.5 MPa", fontsize=7)
     fig.suptitle("kmc meso: contact, overpotential and critical current against stack pressure "
                  "(bands: inputs within their errors)")
     fig.tight_layout()

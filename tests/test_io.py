@@ -62,6 +62,12 @@ def test_layout(limg_file):
         s = settings_from_dict(tomllib.loads(toml_text))
         assert s.lattice.cells == [6, 6, 4] and par.attrs["seed"] == 1 and par.attrs["code_version"]
         assert par.attrs["run.acceleration"] == 1e8
+        # the model's energy tables as the run used them: the L1 in-plane pairs (a, a sqrt2) carry
+        # the file's own Mg-Mg pair keys
+        l1 = par["model/l1_pair_eV"][()]
+        assert l1.shape == (2, 3, 3) and par["model/l1_pair_eV"].attrs["unit"] == "eV"
+        assert l1[0, 2, 2] == pytest.approx(s.energy.interface_solute_pair_eV)
+        assert l1[1, 2, 2] == pytest.approx(s.energy.interface_solute_pair_sqrt2_eV) and l1[1, 2, 2] != 0
         assert f["run"].attrs["stop_reason"] in ("stripped_charge", "no_strippable_host")
         assert int(f["run"].attrs["count_strip"]) > 0
 

@@ -157,7 +157,7 @@ def test_coalescence_leaves_no_overlap_among_many(li):
 def test_nucleation_barrier_is_the_classical_one(li):
     """At a 90 degree cap (f = 1/2) dG* = (8 pi / 3) gamma^3 Omega^2 / (kT ln S)^2; the rate rises
     with S and is nothing at S <= 1."""
-    inp = with_(li, shape=meso.CapShape(math.pi / 2))
+    inp = with_(li, shape=meso.CapShape(math.pi / 2), measured_nucleation=())
     s = 100.0
     barrier = 8 * math.pi / 3 * inp.surface_energy_eV_A2 ** 3 * inp.atomic_volume_A3 ** 2 / (inp.kT_eV * math.log(s)) ** 2
     rate = meso.nucleation_rate_per_um2_s(inp, s)
@@ -268,10 +268,12 @@ def test_voids_at_their_balance_do_not_shorten_the_step(li_settings):
     off their sites each step): the step stays at meso.max_step_mAh_cm2 (2e-3), so 0.2 mAh/cm^2
     takes 100 steps plus the first shrinking of the 0.2 um seeds to their balance (a few at
     2 MPa, ~150 at 5 MPa, where the seeds shrink from 0.2 um to 19 nm at most 2 % of sum r
-    per step).  The former rate-based limiter took 11296 steps at 2 MPa."""
+    per step).  The former rate-based limiter took 11296 steps at 2 MPa.  Classical I(S), whose
+    nucleation is nil here, so that the seeds alone set the step (the measured rows nucleate
+    ~1e4 nanometre voids at 5 MPa, each a new void to follow)."""
     for pressure, most in ((2.0, 130), (5.0, 300)):
-        inp = meso.meso_inputs(load_config(LI, [f"conditions.stack_pressure_MPa={pressure}",
-                                                "meso.stop_stripped_mAh_cm2=0.2"]))
+        inp = with_(meso.meso_inputs(load_config(LI, [f"conditions.stack_pressure_MPa={pressure}",
+                                                      "meso.stop_stripped_mAh_cm2=0.2"])), measured_nucleation=())
         res = meso.run(inp)
         assert res.steps < most, (pressure, res.steps)
         assert res.series["contact_fraction"][-1] > 0.99
@@ -348,7 +350,24 @@ def test_measured_nucleation_rate_interpolates_the_kmc_rows(li):
     assert meso.measured_rate_per_um2_s(rows, 1.0) == 0.0
     measured = with_(li, measured_nucleation=rows)
     assert meso.nucleation_rate_per_um2_s(measured, 200) == pytest.approx(1e4)
-    assert meso.nucleation_rate_per_um2_s(li, 200) < 1e-20               # classical, for contrast
+    classical = with_(li, measured_nucleation=())
+    assert meso.nucleation_rate_per_um2_s(classical, 200) < 1e-20        # classical, for contrast
+
+
+def test_the_parameter_file_carries_the_measured_rows(li_settings, li):
+    """params/li_li2s.toml's [meso] rows reach the run's inputs in order, so the shipped run uses the
+    kMC's I(S) (at the cell's S = 134 the row itself); rows of unequal length, a single row, or a
+    falling S are refused with the rule."""
+    rows = tuple(zip(li_settings.meso.nucleation_rate_S, li_settings.meso.nucleation_rate_per_um2_s))
+    assert len(rows) >= 2 and li.measured_nucleation == tuple((float(s), float(i)) for s, i in rows)
+    s134 = dict(li.measured_nucleation)[134.0]
+    assert meso.nucleation_rate_per_um2_s(li, 134.0) == pytest.approx(s134)
+    with pytest.raises(ConfigError, match="the same number of rows"):
+        load_config(LI, ["meso.nucleation_rate_S=[100, 134]"])
+    with pytest.raises(ConfigError, match="at least 2 rows"):
+        load_config(LI, ["meso.nucleation_rate_S=[100]", "meso.nucleation_rate_per_um2_s=[1.0]"])
+    with pytest.raises(ConfigError, match="rising"):
+        load_config(LI, ["meso.nucleation_rate_S=[134, 100]", "meso.nucleation_rate_per_um2_s=[1.0, 2.0]"])
 
 
 def test_kmc_sweep_runs_meso_points(tmp_path):
@@ -384,3 +403,15 @@ def test_kmc_sweep_runs_meso_points(tmp_path):
     spec.write_text(spec.read_text().replace('"mesoscale"', '"meso"').replace(str(Path(LI).resolve()), bond))
     with pytest.raises(SweepError, match=r"needs a \[meso\] table"):
         expand_sweep(spec)
+
+
+def test_a_seed_goes_only_where_it_fits_beside_the_voids(li):
+    """A defect site within a seed radius of a void's rim is that void's edge and gets no seed
+    (a seed there would merge at once, adding its footprint to the void every step: growth set by
+    the step count); a site farther out does, and a covered one does not."""
+    x, y, r = np.array([50.0]), np.array([50.0]), np.array([10.0])
+    sites_x, sites_y = np.array([50.0, 60.5, 62.5]), np.array([55.0, 50.0, 50.0])   # inside, at the rim, free
+    nx, ny, nr, nh = meso.reseed(li, x, y, r, r * 0.5, sites_x, sites_y, 1.0)
+    assert nr.size == 2 and nx[1] == 62.5 and nr[1] == 1.0
+    assert nh[1] == pytest.approx(li.shape.height_per_radius)
+    assert meso.reseed(li, x, y, r, r * 0.5, sites_x, sites_y, 1e-3)[2].size == 1    # below 2 nm: no seed

@@ -22,6 +22,7 @@ import shlex
 import subprocess
 import sys
 import time
+import tomllib
 from pathlib import Path
 
 import numpy as np
@@ -58,6 +59,19 @@ def run(name: str, directory: Path = DIR, wall_s: float = 2700):
 
 
 OBSERVED = ("contact_fraction", "interface_solute_fraction", "box_solute_fraction")
+LAYERS_SHOWN = 6
+
+
+def _layer_solute(path: Path) -> list[float]:
+    """Solute fraction of the metal in each of the first LAYERS_SHOWN layers and in the rest of the
+    box, at the last frame: where the Mg the stripped Li left went."""
+    from kmc.species import SOLUTE, VACANCY
+    with open_run_file(path) as f:
+        metal = f["particles/metal"]
+        spl = int(metal.attrs["sites_per_layer"])
+        occ = metal["species/value"][-1]
+    layers = [occ[k * spl:(k + 1) * spl] for k in range(LAYERS_SHOWN)] + [occ[LAYERS_SHOWN * spl:]]
+    return [float(np.count_nonzero(x == SOLUTE) / max(np.count_nonzero(x != VACANCY), 1)) for x in layers]
 
 
 def _summary(path: Path) -> dict:
@@ -66,6 +80,7 @@ def _summary(path: Path) -> dict:
     with open_run_file(path) as f:
         series = {k: f[f"observables/{k}/value"][()] for k in ("stripped_monolayers", *OBSERVED)}
         attrs = dict(f["run"].attrs) if "run" in f else {}
+        config = tomllib.loads(f["parameters/config_toml"][()].decode())
     n = min(v.shape[0] for v in series.values())
     ml = series["stripped_monolayers"][:n]
     marks = {}
@@ -73,10 +88,10 @@ def _summary(path: Path) -> dict:
         i = int(np.searchsorted(ml, mark))
         if i < n:
             marks[mark] = tuple(float(series[k][i]) for k in OBSERVED)
-    return {"ml": float(ml[-1]) if n else 0.0, "marks": marks,
+    return {"ml": float(ml[-1]) if n else 0.0, "marks": marks, "layers": _layer_solute(path),
             "last": tuple(float(series[k][n - 1]) for k in OBSERVED) if n else (math.nan,) * 3,
             "stop": str(attrs.get("stop_reason", "running")), "wall_s": float(attrs.get("wall_time_s", math.nan)),
-            "events": int(attrs.get("events", 0))}
+            "events": int(attrs.get("events", 0)), "wall_limit_s": float(config["run"]["stop_wall_s"])}
 
 
 def table(directory: Path = DIR):
@@ -91,7 +106,9 @@ def table(directory: Path = DIR):
         marks = "  ".join(f"{m}: {c:.3f}/{l1:.3f}/{b:.4f}" for m, (c, l1, b) in s["marks"].items())
         c, l1, b = s["last"]
         print(f"{name:14s} {s['ml']:6.1f} {s['stop']:>16s} {s['wall_s']:7.0f}  {marks}  last: {c:.3f}/{l1:.3f}/{b:.4f}")
-        print(f"{'':14s} command: {shlex.join(command(name, directory))}")
+        print(f"{'':14s} Mg per metal site at the last frame, L1..L{LAYERS_SHOWN} and below: "
+              + " ".join(f"{x:.3f}" for x in s["layers"]))
+        print(f"{'':14s} command: {shlex.join(command(name, directory, s['wall_limit_s']))}")
 
 
 def wetting(seeds=(1, 2, 3)):

@@ -55,8 +55,9 @@ What equilibrium predicts.  With the Mg held in L1, a footprint that grows by on
 converts one Li contact (Mg moves away from the edge, it is not displaced) and compresses the
 L1 Mg's 2-D lattice gas: the effective W is the host's plus -kT ln(1 - x) per site
 (``lattice_gas_cos_theta``; 93.1 deg at x = 0.07, 91.6 deg at 0.25; the "gas est." column),
-not the fit's fixed-composition W.  This estimate leaves out the Mg's repulsion from the void's
-edge (an L1 Mg next to an L2 vacancy costs 0.30 eV), which ``l1_mg_profile`` shows in the runs.
+not the fit's fixed-composition W.  This estimate leaves out the L1 Mg-Mg pairs and the Mg's
+arrangement at the void's edge (q acts only between an L1 vacancy and an L2 Mg since issue 39, so
+an L1 Mg beside an L2 vacancy costs nothing), which ``l1_mg_profile`` shows in the runs.
 
 Run: ``python benchmarks/validation/wetting.py`` (all eight cases, seeds 1-3: 15 min wall, 15
 CPU-min).  ``--only 'Li-Mg/'`` runs the cases whose names contain one of the comma-separated
