@@ -112,5 +112,7 @@ def _record_acceleration_check(path, found: dict):
         return
     import h5py
     with h5py.File(path, "a") as f:
-        for key in ("supersaturation", "cell_supersaturation", "converged_up_to", "converged"):
-            f["run"].attrs[f"acceleration_check_{key}"] = found[key]
+        for key in ("supersaturation", "cell_supersaturation", "converged_up_to", "converged",
+                    "solute_enrichment_excess", "converged_up_to_solute_enrichment"):
+            if found.get(key) is not None:          # the solute's keys: None without a solute
+                f["run"].attrs[f"acceleration_check_{key}"] = found[key]

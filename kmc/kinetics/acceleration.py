@@ -82,22 +82,33 @@ def solute_enrichment_excess(settings, acceleration: float | None = None) -> flo
 
 
 def check(settings, tolerance: float = DEFAULT_TOLERANCE) -> dict:
-    """{'acceleration', 'supersaturation', 'cell_supersaturation', 'converged_up_to', 'converged',
-    'message'}: what a run at these settings distorts (message '' when within range)."""
+    """{'acceleration', 'supersaturation', 'cell_supersaturation', 'converged_up_to',
+    'solute_enrichment_excess', 'converged_up_to_solute_enrichment' (None without a solute),
+    'converged', 'message'}: what a run at these settings distorts (message '' when within range)."""
     A = settings.run.acceleration
     out = {"acceleration": A, "supersaturation": supersaturation_at(settings),
            "cell_supersaturation": cell_supersaturation(settings),
            "converged_up_to": converged_acceleration(settings, tolerance)}
-    out["converged"] = A <= out["converged_up_to"]
-    # informational (not yet in 'converged' or the warning; docs/rates.md section 5): the Li-Mg sweep's
-    # L1 vacancies follow it
+    # the box compresses the solute's enrichment depth delta by A (docs/rates.md section 5: the Li-Mg
+    # sweep's L1 vacancies follow it, 1e4 against 1e3 at 3.9 se), so a solute set's range ends where
+    # A h / delta exceeds the tolerance as well
     excess = solute_enrichment_excess(settings)
     out["solute_enrichment_excess"] = excess
     out["converged_up_to_solute_enrichment"] = None if not excess else tolerance * A / excess
+    beyond_s = A > out["converged_up_to"]
+    beyond_x = excess is not None and excess > tolerance
+    out["converged"] = not (beyond_s or beyond_x)
+    why = []
+    if beyond_s:
+        why.append(f"the interface sits at S = {out['supersaturation']:.3g} instead of the cell's "
+                   f"{out['cell_supersaturation']:.3g} (S within {tolerance:.0%} for A <= {out['converged_up_to']:.3g})")
+    if beyond_x:
+        why.append(f"by the stop charge the solute next to the contact is (1 + {excess:.3g}) times the bulk "
+                   f"fraction, the cell's (1 + {excess / A:.2g}): the box's enrichment depth is the cell's / A "
+                   f"(within {tolerance:.0%} for A <= {out['converged_up_to_solute_enrichment']:.3g})")
     out["message"] = "" if out["converged"] else (
-        f"run.acceleration = {A:g} lies beyond the converged range (A <= {out['converged_up_to']:.3g}): the "
-        f"interface sits at S = {out['supersaturation']:.3g} instead of the cell's {out['cell_supersaturation']:.3g}, "
-        f"and rare events (nucleation) get 1/A of the cell's time per stripped charge (docs/rates.md)")
+        f"run.acceleration = {A:g} lies beyond the converged range: " + "; ".join(why)
+        + "; and rare events (nucleation) get 1/A of the cell's time per stripped charge (docs/rates.md)")
     return out
 
 
