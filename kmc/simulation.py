@@ -184,7 +184,9 @@ class Simulation:
                                            self._layer_kinds, self.rates.deep_first_layer,
                                            self.rates.deep_hop_factor,
                                            # read only by the deep box; building it walks every layer
-                                           lat.neighbours_per_layer() if self.rates.deep_hop_factor != 1.0 else None)
+                                           lat.neighbours_per_layer() if self.rates.deep_hop_factor != 1.0 else None,
+                                           solute_present=bool(settings.composition.solute_fraction > 0
+                                                               or (occupancy == SOLUTE).any()))
         self.memo_key, self.memo_val = rate_model.memo_key, rate_model.memo_val
         # Speed only (engine.run_chunk's prefetch_sites): where the words do not fit in the
         # second-level cache (or its size is unknown), each event asks for the next one's.  Beyond

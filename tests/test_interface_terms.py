@@ -136,3 +136,18 @@ def test_rates_and_strip_weights_follow_total_energies_on_the_new_motifs(form):
         sim.step(1)
         assert_rates_match(sim)
     assert_weights_match_total_energies(sim)
+
+
+def test_a_run_without_solute_skips_the_shell_only_solute_pairs_reach():
+    """params/li_li2s.toml lists the Li-Mg model's L1 solute pairs; with no solute in the box or
+    the electrode they never form, so the engine visits only the vacancy pair's shell (a); a
+    solute in the box (placed by hand here) or in the composition brings the a sqrt2 shell back."""
+    from kmc.simulation import Simulation
+    small = ["lattice.cells=[6,6,4]"]
+    li = Simulation(load_config(PARAMS / "li_li2s.toml", small))
+    assert li.settings.energy.interface_solute_pair_sqrt2_eV != 0 and li.model.l1_shells == 2
+    assert li._rate_model.l1_shells == 1
+    assert Simulation(load_config(PARAMS / "limg_li2s.toml", small))._rate_model.l1_shells == 2
+    occ = li.occupancy.copy()
+    occ[0] = SOLUTE
+    assert Simulation(li.settings, occupancy=occ)._rate_model.l1_shells == 2
