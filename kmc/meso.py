@@ -383,51 +383,85 @@ def interface_solute_fraction(inp: MesoInputs, stripped_um: float, local_strip_u
 @njit(cache=True)
 def _touching_pairs(x, y, r, width):
     """Pairs of voids whose footprints overlap (periodic square).  A cell list of side ~2 mean
-    radii; each pair is found from its larger void (ties: the lower index), which scans the cells
-    within twice its radius, so one wide void costs its own area, not every pair's."""
+    radii, no more cells than voids, counting-sorted so that a column of cells is one run of the
+    sorted arrays; each pair is found from its larger void (ties: the lower index), which scans
+    the cells within twice its radius, so one wide void costs its own area, not every pair's.
+    Pairs come in cell order (_merge_components does not depend on their order)."""
     n = x.size
     out_i = np.empty(0, np.int64)
     if n < 2:
         return out_i, out_i
-    # cells of ~2 mean radii, but no more cells than voids (each call allocates and scans them all)
-    ncell = max(1, min(int(math.sqrt(n)) + 1, int(width / (2 * max(np.mean(r), 1e-9)))))
+    rmean = 0.0
+    for i in range(n):
+        rmean += r[i]
+    rmean /= n
+    ncell = max(1, min(int(math.sqrt(n)) + 1, int(width / (2 * max(rmean, 1e-9)))))
     side = width / ncell
-    cx = np.minimum((x / side).astype(np.int64), ncell - 1)
-    cy = np.minimum((y / side).astype(np.int64), ncell - 1)
-    key = cx * ncell + cy
-    order = np.argsort(key)
-    counts = np.zeros(ncell * ncell, np.int64)
-    for k in key:
-        counts[k] += 1
-    start = np.zeros(ncell * ncell + 1, np.int64)
-    for c in range(ncell * ncell):
-        start[c + 1] = start[c] + counts[c]
+    cell = np.empty(n, np.int64)
+    counts = np.zeros(ncell * ncell + 1, np.int64)
+    for i in range(n):
+        cx = min(int(x[i] / side), ncell - 1)
+        cy = min(int(y[i] / side), ncell - 1)
+        cell[i] = cx * ncell + cy
+        counts[cell[i] + 1] += 1
+    start = np.cumsum(counts)
+    fill = start[:-1].copy()
+    order = np.empty(n, np.int64)
+    for i in range(n):            # counting sort by cell: O(n)
+        order[fill[cell[i]]] = i
+        fill[cell[i]] += 1
+    xs = x[order]
+    ys = y[order]
+    rs = r[order]
     cap = 64
     pi_ = np.empty(cap, np.int64)
     pj_ = np.empty(cap, np.int64)
     m = 0
-    for a in range(n):
-        reach = int(2 * r[a] / side) + 1
-        span = 2 * reach + 1
-        if span >= ncell:
-            lo, hi = 0, ncell - 1
+    for p in range(n):
+        a = order[p]
+        ra = rs[p]
+        xa = xs[p]
+        ya = ys[p]
+        ca = cell[a]
+        cxa = ca // ncell
+        cya = ca - cxa * ncell
+        reach = int(2 * ra / side) + 1
+        if 2 * reach + 1 >= ncell:
+            x0, x1, y0, y1 = 0, ncell - 1, 0, ncell - 1
+            wrap = False
         else:
-            lo, hi = -reach, reach
-        for ox in range(lo, hi + 1):
-            for oy in range(lo, hi + 1):
-                if span >= ncell:
-                    c = ox * ncell + oy
+            x0, x1, y0, y1 = cxa - reach, cxa + reach, cya - reach, cya + reach
+            wrap = True
+        for gx in range(x0, x1 + 1):
+            ux = gx
+            if wrap:
+                if ux < 0:
+                    ux += ncell
+                elif ux >= ncell:
+                    ux -= ncell
+            row = ux * ncell
+            # the column's cells y0..y1 are contiguous in the sorted order: at most two runs (wrap)
+            for run in range(2):
+                if run == 0:
+                    lo_c, hi_c = max(y0, 0), min(y1, ncell - 1)
+                elif y0 < 0:
+                    lo_c, hi_c = y0 + ncell, ncell - 1
+                elif y1 >= ncell:
+                    lo_c, hi_c = 0, y1 - ncell
                 else:
-                    c = ((cx[a] + ox) % ncell) * ncell + (cy[a] + oy) % ncell
-                for q in range(start[c], start[c + 1]):
-                    b = order[q]
-                    if b == a or r[b] > r[a] or (r[b] == r[a] and b < a):
+                    break
+                for q in range(start[row + lo_c], start[row + hi_c + 1]):
+                    rb = rs[q]
+                    if rb > ra:
                         continue
-                    ddx = abs(x[a] - x[b])
+                    b = order[q]
+                    if b == a or (rb == ra and b < a):
+                        continue
+                    ddx = abs(xa - xs[q])
                     ddx = min(ddx, width - ddx)
-                    ddy = abs(y[a] - y[b])
+                    ddy = abs(ya - ys[q])
                     ddy = min(ddy, width - ddy)
-                    if ddx * ddx + ddy * ddy < (r[a] + r[b]) ** 2:
+                    if ddx * ddx + ddy * ddy < (ra + rb) ** 2:
                         if m == cap:
                             cap *= 2
                             pi_ = np.concatenate((pi_, np.empty(cap - m, np.int64)))
@@ -451,8 +485,8 @@ def _merge_components(x, y, r, v, pi_, pj_, width, footprint_power):
             a = parent[a]
         while parent[b] != b:
             b = parent[b]
-        if a != b:
-            if r[a] >= r[b]:
+        if a != b:   # the root is the group's largest void (ties: lowest index), whatever the pair order
+            if r[a] > r[b] or (r[a] == r[b] and a < b):
                 parent[b] = a
             else:
                 parent[a] = b
