@@ -245,8 +245,6 @@ SCHEMA: dict[str, dict[str, Key]] = {
                                  "a list of supersaturations > 1, rising"),
         "nucleation_rate_per_um2_s": Key(list, [], lambda v: _finite_numbers(v) and all(0 < x <= 1e25 for x in v),
                                          "a list of rates 0 < I <= 1e25 per um^2 per s"),
-        # wetting angle of the metal on the electrolyte; the void's cap meets the electrolyte at 180 - this
-        "wetting_angle_deg": Key(F, REQUIRED, lambda x: 30 <= x <= 150, "30 <= angle <= 150 degrees"),
         # how a void takes what it captures: "cap" keeps the equilibrium cap (surface diffusion
         # infinitely fast), "kinetic" grows at its rim and relaxes toward the cap at the Mullins
         # rate of surface_diffusivity_cm2_s; docs/meso.md
@@ -359,6 +357,10 @@ LEGACY_KEYS = {
 # Keys that were removed because their physics changed: a file or --set that still names one is
 # refused with what replaced it (a translation would silently change the model).
 REMOVED_KEYS = {
+    "meso.wetting_angle_deg": (
+        "removed: the meso voids' wetting angle now comes from the energy model, W_ad and gamma of the [energy] "
+        "form at the interface's equilibrium L1 composition (kmc.meso.interface_energetics: Li 93.6 deg, "
+        "Li0.97Mg0.03 58.4 deg), as the kMC's own voids do; allowed: delete meso.wetting_angle_deg"),
     "creep.refill_length_nm": (
         "removed: creep no longer refills every interface void site at eps_dot x refill_length / layer "
         "whatever the void's size; each interface void now closes at the velocity kappa eps_dot(P / contact) w "

@@ -34,7 +34,7 @@ import numpy as np
 from numba import njit
 
 from kmc import units
-from kmc.config import Settings, second_moment_interface
+from kmc.config import Settings
 from kmc.electrochemistry import overpotential_mV
 from kmc.model import (build_energy_model, build_lattice, creep_strain_rate_per_s, solute_diffusivity_per_vacancy_A2_s,
                        vacancy_diffusivity_A2_s)
@@ -100,6 +100,9 @@ class MesoInputs:
     nucleation_prefactor_per_um2_s: float
     solute_fraction: float
     solute_diffusivity_per_vacancy_um2_s: float
+    # (subsurface x, L1 solute fraction) rows: L1 in segregation equilibrium with the metal below it
+    # (kmc.fit.l1_equilibrium), x rising; () without a solute
+    interface_solute_curve: tuple
     min_void_width_um: float
     section_lines: int
     max_step_mAh_cm2: float
@@ -119,7 +122,8 @@ class MesoInputs:
 
 def meso_inputs(settings: Settings) -> MesoInputs:
     """The inputs of a meso run from the same settings as a kMC run: its [meso] table plus the
-    kMC's own rules for what they share (vacancy diffusivity, creep law, closure, surface energy)."""
+    kMC's own rules for what they share (vacancy diffusivity, creep law, closure) and the energy
+    model's interface (interface_energetics: the wetting angle, surface energy and L1 solute)."""
     try:
         meso = settings.meso
     except AttributeError:
@@ -135,7 +139,7 @@ def meso_inputs(settings: Settings) -> MesoInputs:
     omega_A3 = a ** 3 / 2                                  # BCC: two atoms per cubic cell
     cond = settings.conditions
     strip_um_s = cond.current_density_mA_cm2 * 1e-3 / units.ELEMENTARY_CHARGE_C * omega_A3 * 1e-24 * 1e4
-    gamma_J_m2 = second_moment_interface(dict(settings.energy.items()), a)["gamma_J_m2"]
+    iface = interface_energetics(settings)
     return MesoInputs(
         width_um=meso.width_um, current_mA_cm2=cond.current_density_mA_cm2, pressure_MPa=cond.stack_pressure_MPa,
         temperature_K=cond.temperature_K, exchange_current_mA_cm2=cond.exchange_current_mA_cm2,
@@ -145,19 +149,61 @@ def meso_inputs(settings: Settings) -> MesoInputs:
         sink_supersaturation=settings.boundary.supersaturation,
         sink_distance_um=settings.electrode.sink_distance_um,
         closure_coefficient=settings.creep.closure_coefficient,
-        shape=CapShape(math.radians(180.0 - meso.wetting_angle_deg)), void_shape=meso.void_shape,
+        shape=CapShape(math.radians(180.0 - iface["theta_deg"])), void_shape=meso.void_shape,
         surface_diffusivity_um2_s=meso.surface_diffusivity_cm2_s * 1e8,
-        surface_energy_eV_A2=gamma_J_m2 / units.J_PER_M2_PER_EV_PER_A2,
+        surface_energy_eV_A2=iface["gamma_J_m2"] / units.J_PER_M2_PER_EV_PER_A2,
         atomic_volume_A3=omega_A3, kT_eV=model.kT_eV,
         defect_density_per_um2=meso.defect_density_per_um2, defect_radius_um=meso.defect_radius_um,
         nucleation_prefactor_per_um2_s=meso.nucleation_prefactor_per_um2_s,
         measured_nucleation=tuple(zip(map(float, meso.nucleation_rate_S), map(float, meso.nucleation_rate_per_um2_s))),
         solute_fraction=settings.composition.solute_fraction,
         solute_diffusivity_per_vacancy_um2_s=solute_diffusivity_per_vacancy_A2_s(settings, model, lattice) * UM2_PER_A2,
+        interface_solute_curve=iface["solute_curve"],
         min_void_width_um=meso.min_void_width_um, section_lines=meso.section_lines,
         max_step_mAh_cm2=meso.max_step_mAh_cm2, output_every_mAh_cm2=meso.output_every_mAh_cm2,
         stop_stripped_mAh_cm2=meso.stop_stripped_mAh_cm2, stop_contact_fraction=meso.stop_contact_fraction,
         seed=settings.run.seed, strain_rate_per_s=lambda stress: creep_strain_rate_per_s(settings, stress))
+
+
+# The interface's energetics depend on the energy parameters, the lattice, the composition and the
+# temperature only; a process computes them once per such set (a Li-Mg set takes ~1.5 s).
+_ENERGETICS_CACHE: dict = {}
+# Subsurface solute fractions at which the L1 equilibrium is tabulated: the bulk's x doubled up to the
+# schema's highest solute fraction (0.7); L1 = 1 at x = 1 (no host left to segregate against)
+_CURVE_TOP = 0.7
+# Metropolis sweeps per point of that table (equilibration, sampling): the L1 fraction's standard
+# error is ~1e-3 (kmc.fit's own 400 + 1600 give 2e-4 at 0.593 in 0.7 s per point)
+_CURVE_SWEEPS = (100, 400)
+
+
+def interface_energetics(settings: Settings) -> dict:
+    """What the interface's composition does to the voids, from the energy model: L1 in segregation
+    equilibrium with the bulk (kmc.fit.l1_equilibrium, semi-grand-canonical against the bulk's x at
+    the run's temperature; Li-Mg: 0.593 Mg per L1 site) and the work of adhesion, surface energy
+    and wetting angle averaged over its equilibrium arrangements (kmc.fit.equilibrium_alloy_interface;
+    Li: W_ad 0.39 J/m^2, gamma 0.416 J/m^2, 93.6 deg, the DFT rows the model is fitted to; Li-Mg
+    at its L1: 0.698, 0.458, 58.4 deg, where seed 004's DFT gives 87.1 deg at a composition it does
+    not state).  The void walls are taken to carry the same surface arrangement as L1 (gamma of a
+    free surface whose top layer holds it).  ``solute_curve``: (x, L1) rows of the L1 equilibrium
+    against a subsurface enriched to x, for the interface_solute_fraction observable."""
+    from kmc import fit
+    key = tuple((k, repr(v)) for section in (settings.energy, settings.lattice, settings.species)
+                for k, v in section.items()) + (settings.composition.solute_fraction, settings.conditions.temperature_K)
+    if key not in _ENERGETICS_CACHE:
+        out = dict(fit.equilibrium_alloy_interface(settings))
+        x = settings.composition.solute_fraction
+        curve = ()
+        if x > 0:
+            xs = [x]
+            while 2 * xs[-1] < _CURVE_TOP:
+                xs.append(2 * xs[-1])
+            xs.append(_CURVE_TOP)
+            l1 = [fit.l1_equilibrium(settings.with_overrides([f"composition.solute_fraction={xi!r}"]),
+                                     sweeps=_CURVE_SWEEPS).fraction for xi in xs]
+            curve = tuple(zip(xs + [1.0], l1 + [1.0]))
+        out["solute_curve"] = curve
+        _ENERGETICS_CACHE[key] = out
+    return _ENERGETICS_CACHE[key]
 
 
 # ----------------------------------------------------------------------------- physics of one step
@@ -367,16 +413,26 @@ def contact_fraction(inp: MesoInputs, radius_um: np.ndarray) -> float:
     return max(0.0, 1.0 - float(np.sum(math.pi * radius_um ** 2)) / inp.area_um2)
 
 
-def interface_solute_fraction(inp: MesoInputs, stripped_um: float, local_strip_um_s: float,
-                              supersaturation: float) -> float:
-    """Solute at the contact: none of it is stripped, so the stripped depth h leaves x h of it,
-    spread by diffusion over delta = D_s / v (v the local recession): x_i = x (1 + h / delta),
-    the quasi-steady profile of a fully rejected solute (at most 1).  D_s = (D_s per vacancy)
-    S c_eq: the kMC's vacancy-mechanism diffusivity at the interface's supersaturation."""
+def subsurface_solute_fraction(inp: MesoInputs, stripped_um: float, local_strip_um_s: float,
+                               supersaturation: float) -> float:
+    """Solute in the metal just below the contact: none of it is stripped, so the stripped depth h
+    leaves x h of it, spread by diffusion over delta = D_s / v (v the local recession):
+    x_s = x (1 + h / delta), the quasi-steady profile of a fully rejected solute (at most 1).
+    D_s = (D_s per vacancy) S c_eq: the kMC's vacancy-mechanism diffusivity at the interface's
+    supersaturation."""
     if inp.solute_fraction == 0 or local_strip_um_s <= 0:
         return inp.solute_fraction
     d_s = inp.solute_diffusivity_per_vacancy_um2_s * supersaturation * inp.vacancy_equilibrium_fraction
     return min(1.0, inp.solute_fraction * (1 + stripped_um * local_strip_um_s / d_s))
+
+
+def interface_solute_fraction(inp: MesoInputs, subsurface_fraction: float) -> float:
+    """Solute in L1: in segregation equilibrium with the subsurface (interface_solute_curve,
+    linear between rows; one L1 layer holds a negligible share of the stripped solute)."""
+    if not inp.interface_solute_curve:
+        return inp.solute_fraction
+    xs, l1 = zip(*inp.interface_solute_curve)
+    return float(np.interp(subsurface_fraction, xs, l1))
 
 
 # ----------------------------------------------------------------------------- coalescence
@@ -581,7 +637,10 @@ OBSERVABLES = {
     "section_voids_per_um": ("1/um", "voids per um of section (chords >= meso.min_void_width_um)"),
     **{f"void_{q}_{s}": ("um", f"{s} of the section's void {q}s") for q in ("width", "height")
        for s in ("min", "q1", "median", "q3", "max")},
-    "interface_solute_fraction": ("1", "solute fraction at the contact (rejected-solute profile)"),
+    "subsurface_solute_fraction": ("1", "solute fraction of the metal just below the contact (rejected-solute "
+                                        "profile)"),
+    "interface_solute_fraction": ("1", "solute fraction of L1, in segregation equilibrium with the subsurface "
+                                       "(kmc.fit.l1_equilibrium)"),
     "coalescences": ("1", "voids merged away so far (defect seeds a growing void swallows included)"),
     "nucleated": ("1", "voids nucleated so far at I(S)"),
     "collapsed": ("1", "voids at least meso.min_void_width_um wide closed by creep so far"),
@@ -753,6 +812,7 @@ def sample(inp: MesoInputs, st: MesoState, now: dict) -> dict:
     contact = now["contact"]
     stripped_um = inp.strip_velocity_um_s * st.time_s
     local_um_s = inp.strip_velocity_um_s / contact if contact > 0 else math.inf
+    x_sub = subsurface_solute_fraction(inp, stripped_um, local_um_s, now["supersaturation"])
     out = {"stripped_charge": st.charge_mAh_cm2, "physical_time": st.time_s, "contact_fraction": contact,
            "overpotential": float(overpotential_mV(inp.current_mA_cm2, contact, inp.exchange_current_mA_cm2,
                                                    inp.temperature_K)),
@@ -760,7 +820,8 @@ def sample(inp: MesoInputs, st: MesoState, now: dict) -> dict:
            "void_count": st.r.size,
            "void_volume_per_area": float(np.sum(void_volume_um3(inp, st.r, st.h))) / inp.area_um2,
            **section_statistics(inp, st.x, st.y, st.r, st.h),
-           "interface_solute_fraction": interface_solute_fraction(inp, stripped_um, local_um_s, now["supersaturation"]),
+           "subsurface_solute_fraction": x_sub,
+           "interface_solute_fraction": interface_solute_fraction(inp, x_sub),
            "coalescences": st.coalescences, "nucleated": st.nucleated, "collapsed": st.collapsed}
     return out
 
@@ -835,6 +896,12 @@ def write_run_file(path, settings: Settings, result: MesoResult) -> None:
             val = g.create_dataset("value", data=result.series[name])
             val.attrs["unit"] = unit
             val.attrs["description"] = description
+        # what the energy model gives the voids (interface_energetics; not keys of the file)
+        derived = par.create_group("derived")
+        iface = interface_energetics(settings)
+        derived.attrs.update({"wetting_angle_deg": iface["theta_deg"], "surface_energy_J_m2": iface["gamma_J_m2"],
+                              "work_of_adhesion_J_m2": iface["w_ad_J_m2"],
+                              "interface_solute_equilibrium": iface["x"]})
         voids = f.create_group("voids")
         for name, data in (("x", result.final.x), ("y", result.final.y), ("base_radius", result.final.r),
                            ("height", result.final.h)):

@@ -186,9 +186,39 @@ def test_missing_meso_table_and_bad_keys_are_refused(tmp_path):
         meso.meso_inputs(load_config(p))
     with pytest.raises(ConfigError, match="meso.defect_density_per_um2"):
         load_config(LI, ["meso.defect_density_per_um2=-1"])
-    p.write_text(open(LI).read().replace("wetting_angle_deg = 93.6", ""))
-    with pytest.raises(ConfigError, match="missing required key meso.wetting_angle_deg"):
+    p.write_text(open(LI).read().replace("defect_radius_um = 0.2", ""))
+    with pytest.raises(ConfigError, match="missing required key meso.defect_radius_um"):
         load_config(p)
+    # the angle is the energy model's now: a file that still sets it is told so, not silently overridden
+    p.write_text(open(LI).read().replace("[meso]\n", "[meso]\nwetting_angle_deg = 93.6\n"))
+    with pytest.raises(ConfigError, match="meso.wetting_angle_deg: removed.*energy model"):
+        load_config(p)
+
+
+def test_the_interface_energetics_come_from_the_energy_model(li):
+    """Li: the void angle and surface energy are the DFT rows the energy is fitted to (93.6 deg,
+    W_ad 0.39 J/m^2).  Li-Mg: L1 holds kmc.fit.l1_equilibrium's solute fraction (the same chain), the
+    angle is the fit's at that L1 and lithiophilic against Li's, and the L1 table against the
+    subsurface starts at the bulk's x with that fraction (its own shorter chain: within 5 of its
+    ~1e-3 standard errors), rises with x, and ends at (1, 1); the L1 observable interpolates it."""
+    from kmc import fit
+    assert 180 - math.degrees(li.shape.angle_rad) == pytest.approx(93.6, abs=1e-3)
+    assert li.surface_energy_eV_A2 * units.J_PER_M2_PER_EV_PER_A2 == pytest.approx(0.416, abs=1e-3)
+    assert li.interface_solute_curve == () and meso.interface_solute_fraction(li, 0.0) == 0.0
+    s = load_config("params/limg_li2s.toml")
+    mg = meso.meso_inputs(s)
+    eq = fit.l1_equilibrium(s)
+    iface = meso.interface_energetics(s)
+    assert iface["x"] == eq.fraction and 0.5 < eq.fraction < 0.7
+    assert 180 - math.degrees(mg.shape.angle_rad) == pytest.approx(fit.equilibrium_alloy_interface(s)["theta_deg"])
+    assert 180 - math.degrees(mg.shape.angle_rad) < 90 < 180 - math.degrees(li.shape.angle_rad)
+    xs, l1 = map(np.array, zip(*mg.interface_solute_curve))
+    assert xs[0] == s.composition.solute_fraction and (xs[-1], l1[-1]) == (1.0, 1.0)
+    assert l1[0] == pytest.approx(eq.fraction, abs=5e-3)
+    assert np.all(np.diff(xs) > 0) and np.all(np.diff(l1) > 0)
+    assert meso.interface_solute_fraction(mg, xs[0]) == pytest.approx(l1[0])
+    mid = 0.5 * (xs[1] + xs[2])
+    assert meso.interface_solute_fraction(mg, mid) == pytest.approx(0.5 * (l1[1] + l1[2]))
 
 
 def test_flat_void_grows_at_its_rim_and_collapses_under_creep(li):
@@ -273,7 +303,8 @@ def test_voids_at_their_balance_do_not_shorten_the_step(li_settings):
     ~1e4 nanometre voids at 5 MPa, each a new void to follow)."""
     for pressure, most in ((2.0, 130), (5.0, 300)):
         inp = with_(meso.meso_inputs(load_config(LI, [f"conditions.stack_pressure_MPa={pressure}",
-                                                      "meso.stop_stripped_mAh_cm2=0.2"])), measured_nucleation=())
+                                                      "meso.stop_stripped_mAh_cm2=0.2",
+                                                      "meso.defect_density_per_um2=0.03"])), measured_nucleation=())
         res = meso.run(inp)
         assert res.steps < most, (pressure, res.steps)
         assert res.series["contact_fraction"][-1] > 0.99

@@ -85,12 +85,12 @@ def enrichment_depth_um(settings, S) -> float | None:
     except meso.MesoInputError:       # e.g. a bond-form set: the meso rule does not take it
         return None
     x, h_um = inp.solute_fraction, 1.0
-    return h_um * x / (meso.interface_solute_fraction(inp, h_um, inp.strip_velocity_um_s, S) - x)
+    return h_um * x / (meso.subsurface_solute_fraction(inp, h_um, inp.strip_velocity_um_s, S) - x)
 
 
 def enrichment_records(settings, S, charges_mAh_cm2=(1.0, 4.0)) -> list[dict]:
     """The solute enrichment at physical kinetics, from kmc.meso's rule for a fully rejected solute
-    (``meso.interface_solute_fraction``: x_i = x (1 + h / delta), delta = D_s / v with D_s the kMC's
+    (``meso.subsurface_solute_fraction``: x_i = x (1 + h / delta), delta = D_s / v with D_s the kMC's
     vacancy-mechanism diffusivity at S c_eq and v the recession at the current): the depth delta
     and x_i after the given charges.  A box at acceleration A strips A times faster against the same
     hops, so its delta is delta / A (its enrichment after charge h is x (1 + A h / delta)).  None
@@ -101,14 +101,14 @@ def enrichment_records(settings, S, charges_mAh_cm2=(1.0, 4.0)) -> list[dict]:
         return []
     inp = meso.meso_inputs(settings)
     v = inp.strip_velocity_um_s
-    how = ("quasi-steady profile of a solute none of which is stripped (kmc.meso.interface_solute_fraction): "
+    how = ("quasi-steady profile of a solute none of which is stripped (kmc.meso.subsurface_solute_fraction): "
            "delta = D_s / v, D_s = (D_s per vacancy, kmc.model) S c_eq, v the recession at the current")
     A = settings.run.acceleration
     recs = [_rec("solute_enrichment_depth", delta_um, "um", 0.0, how, kind="value",
                  box_depth_at_run_acceleration_A=delta_um * 1e4 / A, run_acceleration=A)]
     for q in charges_mAh_cm2:
         h = v * units.physical_time_s(q, inp.current_mA_cm2)     # stripped thickness, um
-        recs.append(_rec(f"interface_solute_fraction_{q:g}mAh_cm2", meso.interface_solute_fraction(inp, h, v, S), "1",
+        recs.append(_rec(f"interface_solute_fraction_{q:g}mAh_cm2", meso.subsurface_solute_fraction(inp, h, v, S), "1",
                          0.0, f"{how}; after stripping {q:g} mAh/cm^2 ({h:.3g} um), at S held", kind="value"))
     return recs
 
