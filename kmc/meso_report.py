@@ -14,7 +14,7 @@ import json
 import math
 import time
 import warnings
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -23,32 +23,41 @@ from kmc import meso
 from kmc.config import load_config
 
 PARAMS = {"Li": "params/li_li2s.toml", "Li-Mg": "params/limg_li2s.toml"}
+
+
+@dataclass(frozen=True)
+class Variation:
+    """One input moved within its stated error: --set overrides, the measured I(S) rows scaled, or
+    (``chems``) only for the chemistries it concerns."""
+    overrides: tuple = ()
+    nucleation_scale: float = 1.0
+    wetting_angle_deg: float | None = None
+    chems: tuple = ("Li", "Li-Mg")
+    # also in the pressure scan's bands (False: the Fig. 1 bands at 0.2 MPa only, see E_f)
+    in_pressure_scan: bool = True
+
+
 # Calibrated inputs within their stated errors (params/*.toml and docs/meso.md give each source):
 VARIATIONS = {
-    "sinks 50 um": ["electrode.sink_distance_um=50"],
-    "E_f 0.568 eV (GPAW, PHYSICS 6)": ["boundary.vacancy_formation_eV=0.568"],
-    "creep rate x0.5": ["creep.reference_strain_rate_per_s=3.85e-3"],
-    "creep rate x1.5": ["creep.reference_strain_rate_per_s=1.155e-2"],
-    "kappa 0.16 (1/2pi)": ["creep.closure_coefficient=0.1592"],
-    "kappa 0.59 (slit)": ["creep.closure_coefficient=0.589"],
-    "i0 0.3 mA/cm2": ["conditions.exchange_current_mA_cm2=0.3"],
-    "i0 3 mA/cm2": ["conditions.exchange_current_mA_cm2=3.0"],
-    "defects 0.003/um2": ["meso.defect_density_per_um2=0.003"],
-    "defect radius 0.05 um": ["meso.defect_radius_um=0.05"],
-    "D_s 1e-2 cm2/s": ["meso.surface_diffusivity_cm2_s=1e-2"],
-    "cap shape (D_s infinite)": ["meso.void_shape='cap'"],
-    "seed 2": ["run.seed=2"],
-}
-# I(S) per um^2 per s measured by the kMC (issue 40, docs/rates.md "I(S) at 298 K": FFS for S <= 1000,
-# brute force above, 12x12x4-cell box at A = 1; `python benchmarks/rates_nucleation.py`, one S by
-# `kmc rates li_li2s --supersaturation S`).  Errors: +-100 % stated at S <= 134, "to within a factor of
-# ~3-5" (docs/rates.md), so the bands scale the rows by 1/5 and 5.  Li-Mg at S = 100 is only a bound
-# (< 340) and is left out: below 134 its rate continues the 134-300 power law (exponent 8.6).
-MEASURED_NUCLEATION = {
-    "Li": ((100, 0.921), (134, 31.3), (300, 2.93e6), (600, 1.49e9), (1000, 2.67e11), (2000, 1.62e12),
-           (4000, 4.76e12), (10000, 1.22e13)),
-    "Li-Mg": ((134, 129.0), (300, 1.31e5), (600, 8.53e9), (1000, 2.67e11), (2000, 1.49e12), (4000, 3.83e12),
-              (10000, 1.02e13)),
+    "sinks 50 um": Variation(("electrode.sink_distance_um=50",)),
+    # c_eq 14x lower: S ~ 1900 before the first voids, where I(S) ~ 1e12 per um^2 per s, so a run follows
+    # 1e5 - 3e5 nuclei at 1 - 2 MPa (50 - 65 s per 0.4 mAh/cm^2): in the Fig. 1 bands (0.2 MPa) only
+    "E_f 0.568 eV (GPAW, PHYSICS 6)": Variation(("boundary.vacancy_formation_eV=0.568",), in_pressure_scan=False),
+    "creep rate x0.5": Variation(("creep.reference_strain_rate_per_s=3.85e-3",)),
+    "creep rate x1.5": Variation(("creep.reference_strain_rate_per_s=1.155e-2",)),
+    "kappa 0.16 (1/2pi)": Variation(("creep.closure_coefficient=0.1592",)),
+    "kappa 0.59 (slit)": Variation(("creep.closure_coefficient=0.589",)),
+    "i0 0.3 mA/cm2": Variation(("conditions.exchange_current_mA_cm2=0.3",)),
+    "i0 3 mA/cm2": Variation(("conditions.exchange_current_mA_cm2=3.0",)),
+    # the kMC's I(S) rows (the [meso] keys): +-100 % at S <= 134, "a factor 3-5" above (docs/rates.md)
+    "I(S) x 1/5": Variation(nucleation_scale=0.2),
+    "I(S) x 5": Variation(nucleation_scale=5.0),
+    "D_s 1e-2 cm2/s": Variation(("meso.surface_diffusivity_cm2_s=1e-2",)),
+    "cap shape (D_s infinite)": Variation(("meso.void_shape='cap'",)),
+    # the alloy's L1 rests on the -0.51 eV segregation read from the seed's -0.67 eV row; CHGNet's -0.10 eV
+    # would leave L1 dilute, where the model's angle is the seed's DFT 87.1 deg (kmc params show limg_li2s --fit)
+    "Li-Mg angle 87.1 deg (dilute L1)": Variation(wetting_angle_deg=87.1, chems=("Li-Mg",)),
+    "seed 2": Variation(("run.seed=2",)),
 }
 NUCLEATION_SCALES = (0.2, 1.0, 5.0)
 PRESSURES_MPa = (0.2, 0.5, 1.0, 1.5, 2.0, 3.0, 5.0, 7.0)
@@ -59,19 +68,26 @@ FAILED_CONTACTS = (0.1, 0.9)
 GRID = np.linspace(0, 4, 161)   # mAh/cm^2, for bands
 
 
-def run_point(chem: str, overrides: list[str], nucleation_scale: float | None = None,
+def run_point(chem: str, overrides, variation: Variation = Variation(),
               tol: meso.Tolerances = meso.Tolerances()) -> meso.MesoResult:
-    """One run; with ``nucleation_scale`` the kMC's measured I(S) (MEASURED_NUCLEATION) times it
-    replaces the classical rate."""
-    inp = meso.meso_inputs(load_config(PARAMS[chem], overrides))
+    """One run of the parameter file with ``overrides`` and a variation of its inputs."""
+    inp = meso.meso_inputs(load_config(PARAMS[chem], [*overrides, *variation.overrides]))
     note = ""
-    if nucleation_scale is not None:
-        inp = replace(inp, measured_nucleation=tuple((s, nucleation_scale * i) for s, i in MEASURED_NUCLEATION[chem]))
-        note = f" [measured I(S) x {nucleation_scale:g}]"
+    if variation.nucleation_scale != 1.0:
+        inp = replace(inp, measured_nucleation=tuple((s, variation.nucleation_scale * i)
+                                                     for s, i in inp.measured_nucleation))
+        note += f" [I(S) x {variation.nucleation_scale:g}]"
+    if variation.wetting_angle_deg is not None:
+        inp = replace(inp, shape=meso.CapShape(math.radians(180.0 - variation.wetting_angle_deg)))
+        note += f" [angle {variation.wetting_angle_deg:g} deg]"
     res = meso.run(inp, tol)
-    print(f"    run {chem} {' '.join(overrides)}{note}: {res.wall_time_s:.1f} s, {res.steps} steps, "
-          f"{res.stop_reason}", flush=True)
+    print(f"    run {chem} {' '.join([*overrides, *variation.overrides])}{note}: {res.wall_time_s:.1f} s, "
+          f"{res.steps} steps, {res.stop_reason}", flush=True)
     return res
+
+
+def variations(chem: str) -> dict:
+    return {label: v for label, v in VARIATIONS.items() if chem in v.chems}
 
 
 def on_grid(res: meso.MesoResult, name: str) -> np.ndarray:
@@ -84,15 +100,41 @@ def on_grid(res: meso.MesoResult, name: str) -> np.ndarray:
 
 
 CURVES = ("contact_fraction", "overpotential", "section_voids_per_um", "void_width_median", "void_width_max",
-          "void_height_median", "interface_solute_fraction", "supersaturation")
+          "void_height_median", "subsurface_solute_fraction", "interface_solute_fraction", "supersaturation")
+
+
+# seed 004 reads splitting and collapse off the largest void of its section, frame by frame: Li-Mg's
+# max width drops at 0.625, 1 and 2.375 mAh/cm^2, its max height at 0.5, 1 and 2.625 (PHYSICS.md
+# section 1; frames every 0.125 mAh/cm^2).  A drop here: the section's largest width (height) at one
+# such frame is at most 1 - MAX_DROP of the frame before.
+SEED_FRAME_mAh_cm2 = 0.125
+MAX_DROP = 0.25
+
+
+def largest_void_drops(res: meso.MesoResult, start_mAh_cm2: float = 0.25) -> dict:
+    """Frames (every SEED_FRAME_mAh_cm2 from ``start``) at which the section's widest (tallest) void
+    is MAX_DROP or more below the frame before, and for each whether a void at least
+    min_void_width_um wide closed in between (a collapse; the model has no splitting)."""
+    s = res.series
+    q = s["stripped_charge"]
+    frames = np.arange(start_mAh_cm2, q[-1] + 1e-9, SEED_FRAME_mAh_cm2)
+    at = [int(np.argmin(np.abs(q - f))) for f in frames]
+    out = {}
+    for name in ("void_width_max", "void_height_max"):
+        v = s[name]
+        out[name] = [{"charge": float(q[b]), "from": float(v[a]), "to": float(v[b]),
+                      "collapse": bool(s["collapsed"][b] > s["collapsed"][a])}
+                     for a, b in zip(at, at[1:]) if v[b] <= (1 - MAX_DROP) * v[a]]
+    return out
 
 
 def charge_curves(chem: str) -> dict:
-    """Base run and the envelope of the variations, each curve on GRID."""
+    """Base run and the envelope of the variations, each curve on GRID; the base run's drops of its
+    largest void."""
     base = run_point(chem, [])
-    out = {"wall_s": base.wall_time_s, "steps": base.steps,
+    out = {"wall_s": base.wall_time_s, "steps": base.steps, "drops": largest_void_drops(base),
            "base": {n: on_grid(base, n).tolist() for n in CURVES}, "low": {}, "high": {}, "at_4": {}}
-    runs = {label: run_point(chem, ov) for label, ov in VARIATIONS.items()}
+    runs = {label: run_point(chem, [], v) for label, v in variations(chem).items()}
     for n in CURVES:
         stack = np.array([on_grid(r, n) for r in [base, *runs.values()]])
         with warnings.catch_warnings():    # a grid point where no run has a void (widths NaN) stays NaN
@@ -119,12 +161,12 @@ PRESSURE_BANDED = ("contact_min", "contact_end", "eta_end_mV", "eta_max_mV", "vo
 
 def pressure_scan(chem: str) -> list[dict]:
     """Each pressure: the base run, and the envelope (low_*, high_*) of the base and every
-    variation of VARIATIONS (the same bands as the charge curves)."""
+    variation of VARIATIONS in the scan (the charge curves' bands without E_f)."""
     rows = []
     for p in PRESSURES_MPa:
         at = [f"conditions.stack_pressure_MPa={p}"]
         row = _pressure_row(p, run_point(chem, at))
-        varied = [_pressure_row(p, run_point(chem, at + ov)) for ov in VARIATIONS.values()]
+        varied = [_pressure_row(p, run_point(chem, at, v)) for v in variations(chem).values() if v.in_pressure_scan]
         for k in PRESSURE_BANDED:
             values = [row[k]] + [v[k] for v in varied]
             row[f"low_{k}"], row[f"high_{k}"] = min(values), max(values)
@@ -138,8 +180,8 @@ def fails(chem: str, current: float, pressure: float, contact: float) -> bool:
     return r.stop_reason == "contact_lost"
 
 
-# Above ~7 mA/cm^2 a perfect interface nucleates at the upper-bound I(S) (docs/meso.md) and the
-# runs fill with nuclei: the search stops at 5.
+# The search stops at 5 mA/cm^2, ten times the seed's current: the interface's S rises with the
+# current (S - 1 ~ i without voids) and the measured I(S) with it, so a run follows ever more nuclei.
 CRITICAL_MAX_mA_cm2 = 5.0
 
 
@@ -157,38 +199,35 @@ def critical_current(chem: str, pressure: float, contact: float, lo=0.01, hi=CRI
 
 
 def measured_nucleation(chem: str) -> list[dict]:
-    """The measured I(S) (x 1/5, 1, 5) in place of the classical rate: contact, overpotential, voids
-    and nuclei at 4 mAh/cm^2, at the seed's 0.2 MPa and across pressure (5 MPa at x 1 only: its
-    tens of thousands of nm nuclei make each run ~2 min); and at 0.2 MPa without pre-existing
-    defects, where the voids are the nuclei alone."""
-    cases = [(p, scale, []) for p, scales in ((0.2, NUCLEATION_SCALES), (1.0, NUCLEATION_SCALES),
-                                              (2.0, NUCLEATION_SCALES), (5.0, (1.0,))) for scale in scales]
-    cases.append((0.2, 1.0, ["meso.defect_density_per_um2=0"]))
+    """The measured I(S) x 1/5, 1, 5 (its stated error) across pressure: contact, overpotential,
+    voids and nuclei at 4 mAh/cm^2, voids per 100 um and widths at 0.05 mAh/cm^2."""
     rows = []
-    for p, scale, extra in cases:
-        r = run_point(chem, [f"conditions.stack_pressure_MPa={p}", *extra], nucleation_scale=scale)
-        s = r.series
-        row = _pressure_row(p, r)
-        row.update({"I_scale": scale, "no_defects": bool(extra), "nucleated": int(s["nucleated"][-1]),
-                    "S_end": float(s["supersaturation"][-1]),
-                    "voids_per_100um_0.05": 100 * float(np.interp(0.05, s["stripped_charge"], s["section_voids_per_um"])),
-                    "width_median_0.05": float(np.interp(0.05, s["stripped_charge"], s["void_width_median"]))})
-        rows.append(row)
+    for p in (0.2, 1.0, 2.0, 5.0):
+        for scale in NUCLEATION_SCALES:
+            r = run_point(chem, [f"conditions.stack_pressure_MPa={p}"], Variation(nucleation_scale=scale))
+            s = r.series
+            row = _pressure_row(p, r)
+            row.update({"I_scale": scale, "nucleated": int(s["nucleated"][-1]), "S_end": float(s["supersaturation"][-1]),
+                        "voids_per_100um_0.05": 100 * float(np.interp(0.05, s["stripped_charge"], s["section_voids_per_um"])),
+                        "width_median_0.05": float(np.interp(0.05, s["stripped_charge"], s["void_width_median"]))})
+            rows.append(row)
     return rows
 
 
 def defect_sweep(chem: str) -> list[dict]:
+    """What a population of pre-existing void seeds (no source gives one; none is shipped) would
+    add to the measured nucleation, at 0.2 MPa to 1 mAh/cm^2."""
     rows = []
-    for n in (0.003, 0.03, 0.3):
-        for r0 in (0.05, 0.2):
-            res = run_point(chem, [f"meso.defect_density_per_um2={n}", f"meso.defect_radius_um={r0}",
-                                   "meso.stop_stripped_mAh_cm2=1.0"])
-            s, q = res.series, res.series["stripped_charge"]
-            at = int(np.argmin(np.abs(q - 0.25)))
-            rows.append({"density": n, "radius": r0, "voids_per_100um_0.25": 100 * float(s["section_voids_per_um"][at]),
-                         "width_median_0.25": float(s["void_width_median"][at]),
-                         "contact_0.25": float(s["contact_fraction"][at]),
-                         "contact_1": float(s["contact_fraction"][-1])})
+    for n, r0 in ((0.0, 0.2), (0.003, 0.2), (0.03, 0.05), (0.03, 0.2), (0.3, 0.2)):
+        res = run_point(chem, [f"meso.defect_density_per_um2={n}", f"meso.defect_radius_um={r0}",
+                               "meso.stop_stripped_mAh_cm2=1.0"])
+        s, q = res.series, res.series["stripped_charge"]
+        rows.append({"density": n, "radius": r0, **{
+            f"{name}_{at}": float(np.interp(at, q, s[key])) * scale
+            for at in (0.05, 0.25) for name, key, scale in (("voids_per_100um", "section_voids_per_um", 100),
+                                                            ("width_median", "void_width_median", 1),
+                                                            ("contact", "contact_fraction", 1))},
+            "contact_1": float(s["contact_fraction"][-1]), "nucleated": int(s["nucleated"][-1])})
     return rows
 
 
@@ -351,11 +390,11 @@ def _print_table(title: str, rows: list[dict]) -> None:
 PARTS = ("curves", "pressure", "critical", "nucleation", "defects", "numerics", "creep")
 
 
-def run_part(part: str, data: dict) -> None:
+def run_part(part: str, data: dict, chems=tuple(PARAMS)) -> None:
     """One part of the report, its tables printed and its numbers put into data."""
     t = time.perf_counter()
     if part == "curves":
-        for chem in PARAMS:
+        for chem in chems:
             d = data.setdefault("charge", {})[chem] = charge_curves(chem)
             print(f"{chem}: one run to 4 mAh/cm^2 of a 160 um square: {d['wall_s']:.2f} s ({d['steps']} steps)")
             for q in (0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0):
@@ -364,12 +403,16 @@ def run_part(part: str, data: dict) -> None:
                     f"{n} {d['base'][n][i]:.3g} [{d['low'][n][i]:.3g}, {d['high'][n][i]:.3g}]" for n in CURVES))
             for label, r in d["at_4"].items():
                 print(f"  variation {label}: contact {r['contact']:.3f}, eta {r['overpotential_mV']:.1f} mV, {r['stop']}")
+            for name, drops in d["drops"].items():
+                print(f"  {name} drops by >= {MAX_DROP:.0%} per {SEED_FRAME_mAh_cm2:g} mAh/cm2 after 0.25: " + (", ".join(
+                    f"{x['charge']:.3g} ({x['from']:.3g} -> {x['to']:.3g} um{', collapse' if x['collapse'] else ''})"
+                    for x in drops) or "none"))
     elif part == "pressure":
-        for chem in PARAMS:
+        for chem in chems:
             data.setdefault("pressure", {})[chem] = pressure_scan(chem)
             _print_table(f"{chem}: stack pressure scan (0.5 mA/cm2, to 4 mAh/cm2)", data["pressure"][chem])
     elif part == "critical":
-        for chem in PARAMS:
+        for chem in chems:
             data.setdefault("critical", {})[chem] = [
                 {"P": p, **{f"{k}_{c}": v for c in FAILED_CONTACTS
                             for k, v in zip(("holds", "fails"), critical_current(chem, p, c))}}
@@ -377,13 +420,14 @@ def run_part(part: str, data: dict) -> None:
             _print_table(f"{chem}: critical current (mA/cm2): contact stays above 0.1 / 0.9 to 4 mAh/cm2 "
                          f"(searched 0.01 - {CRITICAL_MAX_mA_cm2:g})", data["critical"][chem])
     elif part == "nucleation":
-        for chem in PARAMS:
+        for chem in chems:
             data.setdefault("nucleation", {})[chem] = measured_nucleation(chem)
-            _print_table(f"{chem}: the kMC's measured I(S) x 1/5, 1, 5 in place of the classical rate",
+            _print_table(f"{chem}: the kMC's measured I(S) x 1/5, 1, 5 across pressure",
                          data["nucleation"][chem])
     elif part == "defects":
-        data["defects"] = defect_sweep("Li")
-        _print_table("Li: pre-existing defects (density per um2, radius um)", data["defects"])
+        data.setdefault("defects", {}).update({chem: defect_sweep(chem) for chem in chems})
+        for chem, rows in data["defects"].items():
+            _print_table(f"{chem}: pre-existing defects added (density per um2, radius um)", rows)
     elif part == "numerics":
         data["numerics"] = {"Li": numerics("Li")}
         for c, rows in data["numerics"].items():
@@ -401,14 +445,20 @@ def main(argv=None) -> None:
     ap.add_argument("--pressure-figure", default="docs/meso_pressure.png")
     ap.add_argument("--json", default="runs/out/meso_report.json", help="numbers (parts already there are kept)")
     ap.add_argument("--parts", default=",".join(PARTS), help=f"comma list of {', '.join(PARTS)}")
+    ap.add_argument("--chems", default=",".join(PARAMS), help=f"comma list of {', '.join(PARAMS)} (others kept "
+                    "from the JSON)")
     args = ap.parse_args(argv)
+    chems = [c for c in args.chems.split(",") if c]
+    unknown = [c for c in chems if c not in PARAMS]
+    if unknown:
+        raise SystemExit(f"unknown chemistry {unknown[0]!r}; allowed: {', '.join(PARAMS)}")
     out = Path(args.json)
     data = json.loads(out.read_text()) if out.exists() else {}
     run_point("Li", ["meso.stop_stripped_mAh_cm2=0.01"])     # compile once, outside the timings
     for part in filter(None, args.parts.split(",")):
         if part not in PARTS:
             raise SystemExit(f"unknown part {part!r}; allowed: {', '.join(PARTS)}")
-        run_part(part, data)
+        run_part(part, data, chems)
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(data, default=lambda x: None if x != x else x))
     if "charge" in data:

@@ -446,3 +446,23 @@ def test_a_seed_goes_only_where_it_fits_beside_the_voids(li):
     assert nr.size == 2 and nx[1] == 62.5 and nr[1] == 1.0
     assert nh[1] == pytest.approx(li.shape.height_per_radius)
     assert meso.reseed(li, x, y, r, r * 0.5, sites_x, sites_y, 1e-3)[2].size == 1    # below 2 nm: no seed
+
+
+def test_largest_void_drops_are_read_at_the_seeds_frames():
+    """The report reads drops of the section's largest void as the seed does, frame to frame
+    (0.125 mAh/cm^2): a 40 % drop between frames counts, with a collapse if a wide void closed in
+    between; a 10 % drop, or a dip that recovers before the next frame, does not."""
+    from kmc import meso_report
+    q = np.round(np.arange(0, 1.0001, 0.025), 6)
+    width = np.full(q.size, 20.0)
+    width[(q > 0.375) & (q < 0.5)] = 5.0            # a dip between frames 0.375 and 0.5: unseen
+    width[q >= 0.625] = 12.0                         # 20 -> 12 at the 0.625 frame: seen
+    width[q >= 0.875] = 11.0                         # 12 -> 11: under MAX_DROP
+    collapsed = np.where(q >= 0.6, 1.0, 0.0)
+    series = {"stripped_charge": q, "void_width_max": width, "void_height_max": width / 10,
+              "collapsed": collapsed}
+    res = meso.MesoResult(series, "stripped", 0, 0.0, None)
+    drops = meso_report.largest_void_drops(res)
+    assert [d["charge"] for d in drops["void_width_max"]] == pytest.approx([0.625])
+    assert drops["void_width_max"][0]["collapse"] and drops["void_width_max"][0]["to"] == 12.0
+    assert [d["charge"] for d in drops["void_height_max"]] == pytest.approx([0.625])
