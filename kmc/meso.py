@@ -363,7 +363,7 @@ def _creep(r, h, span, closure):
 
 
 @njit(cache=True)
-def evolve_kinetic_voids(r, h, dt, capture, closure, aspect, mullins, tol):
+def evolve_kinetic_voids(r, h, dt, capture, closure, aspect, mullins, tol, smallest=VANISHED_RADIUS_um):
     """Every kinetic void over dt at fixed capture (um^2/s) and closure (1/s), each with its own
     sub-steps, so a fast void never shortens the global step:
 
@@ -375,7 +375,7 @@ def evolve_kinetic_voids(r, h, dt, capture, closure, aspect, mullins, tol):
     * any other void takes Strang sub-steps (relax, grow, creep, grow, relax; each part exact)
       that change r by at most tol of its growth and creep times, so its error per unit time is
       second order in tol.
-    Voids below VANISHED_RADIUS_um stop (the caller drops them)."""
+    Voids below ``smallest`` (um) stop (the caller drops them)."""
     n = r.size
     out_r = r.copy()
     out_h = h.copy()
@@ -383,7 +383,7 @@ def evolve_kinetic_voids(r, h, dt, capture, closure, aspect, mullins, tol):
     for i in range(n):
         ri, hi, t = r[i], h[i], 0.0
         resolve_next = False
-        while t < dt and ri >= VANISHED_RADIUS_um and hi >= VANISHED_RADIUS_um:
+        while t < dt and ri >= smallest and hi >= smallest:
             rem = dt - t
             req_sq = (ri * ri * hi / aspect) ** (2.0 / 3.0)
             if max(req_sq, ri * ri) <= ub and not resolve_next:
@@ -699,14 +699,15 @@ def balance_radius_um(inp: MesoInputs, now: dict) -> float:
     return math.sqrt(per_closure if inp.void_shape == "cap" else 2 * per_closure / math.pi)
 
 
-def reseed(inp: MesoInputs, x, y, r, h, defect_x, defect_y, seed_radius_um: float):
+def reseed(inp: MesoInputs, x, y, r, h, defect_x, defect_y, seed_radius_um: float,
+           smallest_void_um: float = VANISHED_RADIUS_um):
     """A seed of ``seed_radius_um`` on every defect site where it fits without touching a void
     (found as the touching pairs of the voids and the sites taken as voids of the seed's radius);
-    none if the seed radius is below twice VANISHED_RADIUS_um (creep fills the site faster than
+    none if the seed radius is below twice ``smallest_void_um`` (creep fills the site faster than
     capture opens it).  A site within a seed radius of a void's rim is that void's edge: seeding
     it would merge at once and add a seed's footprint to the void every step, a growth set by the
     step count and not by any rate."""
-    if defect_x.size == 0 or seed_radius_um < 2 * VANISHED_RADIUS_um:
+    if defect_x.size == 0 or seed_radius_um < 2 * smallest_void_um:
         return x, y, r, h
     n = x.size
     pi_, pj_ = _touching_pairs(np.concatenate((x, defect_x)), np.concatenate((y, defect_y)),
@@ -744,10 +745,15 @@ class Tolerances:
     """Numerics of a run (docs/meso.md, "Speed", shows the results converged in them).  ``void``: the
     per-void accuracy of evolve_kinetic_voids.  A global step holds the fields every void sees (the
     stress P / contact and the vacancy fraction, set by sum r) and is accepted only if, after it,
-    the contact has moved by at most ``contact`` and sum r by at most ``radius_sum`` of itself."""
+    the contact has moved by at most ``contact`` and sum r by at most ``radius_sum`` of itself;
+    ``smallest_void_um``: the smallest void the model follows."""
     void: float = VOID_TOLERANCE
     contact: float = 0.003
     radius_sum: float = 0.02
+    # the continuum's resolution: a void whose base radius or height falls below it is gone, and
+    # nuclei and defect seeds start at twice it at least (docs/meso.md, numerics: results do not
+    # depend on it within 0.5 - 2 nm)
+    smallest_void_um: float = VANISHED_RADIUS_um
 
 
 def evolve_voids(inp: MesoInputs, st: MesoState, now: dict, dt_s: float, tol: Tolerances):
@@ -756,7 +762,7 @@ def evolve_voids(inp: MesoInputs, st: MesoState, now: dict, dt_s: float, tol: To
         r = grow_and_close(st.r, dt_s, now["capture"], now["closure"], inp.shape.volume_per_radius3)
         return r, r * inp.shape.height_per_radius
     return evolve_kinetic_voids(st.r, st.h, dt_s, now["capture"], now["closure"], inp.shape.height_per_radius,
-                                mullins_coefficient_um4_s(inp), tol.void)
+                                mullins_coefficient_um4_s(inp), tol.void, tol.smallest_void_um)
 
 
 def step_voids(inp: MesoInputs, st: MesoState, now: dict, dt_try_s: float, tol: Tolerances):
@@ -780,9 +786,11 @@ def step_voids(inp: MesoInputs, st: MesoState, now: dict, dt_try_s: float, tol: 
         dt = max(floor, dt * max(0.1, 0.8 * scale))
 
 
-def advance(inp: MesoInputs, st: MesoState, now: dict, dt_s: float, r, h, rng: np.random.Generator) -> None:
-    """Finish a step whose voids have become r, h: drop the vanished, reseed, nucleate, coalesce."""
-    alive = (r >= VANISHED_RADIUS_um) & (h >= VANISHED_RADIUS_um)
+def advance(inp: MesoInputs, st: MesoState, now: dict, dt_s: float, r, h, rng: np.random.Generator,
+            smallest_void_um: float) -> None:
+    """Finish a step whose voids have become r, h: drop the vanished (below ``smallest_void_um``),
+    reseed, nucleate, coalesce."""
+    alive = (r >= smallest_void_um) & (h >= smallest_void_um)
     # a closed void counts as collapsed if a section could have seen it (at least min width)
     st.collapsed += int(np.count_nonzero(~alive & (2 * st.r >= inp.min_void_width_um)))
     # a fresh seed starts at the defect's size, or at the balance radius if creep holds it smaller:
@@ -790,10 +798,11 @@ def advance(inp: MesoInputs, st: MesoState, now: dict, dt_s: float, r, h, rng: n
     # its balance only to shrink off its site would be put in again every step (a cycle whose
     # duty, and so whose capture, would depend on the step length)
     seed_r = min(inp.defect_radius_um, balance_radius_um(inp, now))
-    x, y, r, h = reseed(inp, st.x[alive], st.y[alive], r[alive], h[alive], st.defect_x, st.defect_y, seed_r)
+    x, y, r, h = reseed(inp, st.x[alive], st.y[alive], r[alive], h[alive], st.defect_x, st.defect_y, seed_r,
+                        smallest_void_um)
     born = rng.poisson(nucleation_rate_per_um2_s(inp, now["supersaturation"]) * inp.area_um2 * dt_s)
     if born:
-        r0 = max(2 * critical_radius_um(inp, now["supersaturation"]), 2 * VANISHED_RADIUS_um)
+        r0 = max(2 * critical_radius_um(inp, now["supersaturation"]), 2 * smallest_void_um)
         x = np.concatenate((x, rng.uniform(0, inp.width_um, born)))
         y = np.concatenate((y, rng.uniform(0, inp.width_um, born)))
         r = np.concatenate((r, np.full(born, r0)))
@@ -859,7 +868,7 @@ def run(inp: MesoInputs, tol: Tolerances = Tolerances()) -> MesoResult:
         dt_max = min(inp.max_step_mAh_cm2, target - st.charge_mAh_cm2) * s_per_mAh
         dt_try = min(dt_max, 2 * last_dt, nucleation_step_limit_s(inp, st, now))
         dt, r, h = step_voids(inp, st, now, dt_try, tol)
-        advance(inp, st, now, dt, r, h, rng)
+        advance(inp, st, now, dt, r, h, rng, tol.smallest_void_um)
         if dt < dt_try or dt_try == 2 * last_dt:   # cut by the tolerance, or grown: the next try is 2 dt
             last_dt = dt                            # (a step cut short by a sample time says nothing)
     if samples[-1]["stripped_charge"] != st.charge_mAh_cm2:

@@ -33,8 +33,12 @@ class Variation:
     nucleation_scale: float = 1.0
     wetting_angle_deg: float | None = None
     chems: tuple = ("Li", "Li-Mg")
-    # also in the pressure scan's bands (False: the Fig. 1 bands at 0.2 MPa only, see E_f)
+    # also in the pressure scan's and the critical current's bands (False: the Fig. 1 bands at 0.2 MPa
+    # only, see E_f)
     in_pressure_scan: bool = True
+    # False for an input that moves only the overpotential (i0): the critical current, read off the
+    # contact, does not depend on it
+    moves_contact: bool = True
 
 
 # Calibrated inputs within their stated errors (params/*.toml and docs/meso.md give each source):
@@ -47,8 +51,8 @@ VARIATIONS = {
     "creep rate x1.5": Variation(("creep.reference_strain_rate_per_s=1.155e-2",)),
     "kappa 0.16 (1/2pi)": Variation(("creep.closure_coefficient=0.1592",)),
     "kappa 0.59 (slit)": Variation(("creep.closure_coefficient=0.589",)),
-    "i0 0.3 mA/cm2": Variation(("conditions.exchange_current_mA_cm2=0.3",)),
-    "i0 3 mA/cm2": Variation(("conditions.exchange_current_mA_cm2=3.0",)),
+    "i0 0.3 mA/cm2": Variation(("conditions.exchange_current_mA_cm2=0.3",), moves_contact=False),
+    "i0 3 mA/cm2": Variation(("conditions.exchange_current_mA_cm2=3.0",), moves_contact=False),
     # the kMC's I(S) rows (the [meso] keys): +-100 % at S <= 134, "a factor 3-5" above (docs/rates.md)
     "I(S) x 1/5": Variation(nucleation_scale=0.2),
     "I(S) x 5": Variation(nucleation_scale=5.0),
@@ -128,12 +132,25 @@ def largest_void_drops(res: meso.MesoResult, start_mAh_cm2: float = 0.25) -> dic
     return out
 
 
+# Independent replicas of the base run (run.seed 1..8): the stochastic spread (nucleation places and
+# times) that the inputs' bands are to be read against; the sd of a mean over them is sd / sqrt(8).
+REPLICA_SEEDS = tuple(range(1, 9))
+
+
 def charge_curves(chem: str) -> dict:
-    """Base run and the envelope of the variations, each curve on GRID; the base run's drops of its
-    largest void."""
+    """Base run and the envelope of the variations, each curve on GRID; the mean and sd of every
+    curve over REPLICA_SEEDS; the base run's drops of its largest void."""
     base = run_point(chem, [])
     out = {"wall_s": base.wall_time_s, "steps": base.steps, "drops": largest_void_drops(base),
-           "base": {n: on_grid(base, n).tolist() for n in CURVES}, "low": {}, "high": {}, "at_4": {}}
+           "base": {n: on_grid(base, n).tolist() for n in CURVES}, "low": {}, "high": {}, "at_4": {},
+           "replica_mean": {}, "replica_sd": {}}
+    replicas = [base, *(run_point(chem, [f"run.seed={s}"]) for s in REPLICA_SEEDS[1:])]
+    for n in CURVES:
+        stack = np.array([on_grid(r, n) for r in replicas])
+        with warnings.catch_warnings():    # a grid point where no replica has a void stays NaN
+            warnings.simplefilter("ignore", RuntimeWarning)
+            out["replica_mean"][n] = np.nanmean(stack, axis=0).tolist()
+            out["replica_sd"][n] = np.nanstd(stack, axis=0, ddof=1).tolist()
     runs = {label: run_point(chem, [], v) for label, v in variations(chem).items()}
     for n in CURVES:
         stack = np.array([on_grid(r, n) for r in [base, *runs.values()]])
@@ -174,9 +191,9 @@ def pressure_scan(chem: str) -> list[dict]:
     return rows
 
 
-def fails(chem: str, current: float, pressure: float, contact: float) -> bool:
+def fails(chem: str, current: float, pressure: float, contact: float, variation: Variation = Variation()) -> bool:
     r = run_point(chem, [f"conditions.current_density_mA_cm2={current}", f"conditions.stack_pressure_MPa={pressure}",
-                         f"meso.stop_contact_fraction={contact}"])
+                         f"meso.stop_contact_fraction={contact}"], variation)
     return r.stop_reason == "contact_lost"
 
 
@@ -185,17 +202,42 @@ def fails(chem: str, current: float, pressure: float, contact: float) -> bool:
 CRITICAL_MAX_mA_cm2 = 5.0
 
 
-def critical_current(chem: str, pressure: float, contact: float, lo=0.01, hi=CRITICAL_MAX_mA_cm2, ratio=1.6) -> tuple[float, float]:
+def critical_current(chem: str, pressure: float, contact: float, variation: Variation = Variation(), lo=0.01,
+                     hi=CRITICAL_MAX_mA_cm2, ratio=1.6) -> tuple[float, float]:
     """Bisection in log current for the contact falling to ``contact`` within 4 mAh/cm^2:
     (holds, fails); (hi, inf) if it holds at hi, (0, lo) if it fails at lo."""
-    if not fails(chem, hi, pressure, contact):
+    if not fails(chem, hi, pressure, contact, variation):
         return hi, math.inf
-    if fails(chem, lo, pressure, contact):
+    if fails(chem, lo, pressure, contact, variation):
         return 0.0, lo
     while hi / lo > ratio:
         mid = math.sqrt(lo * hi)
-        lo, hi = (lo, mid) if fails(chem, mid, pressure, contact) else (mid, hi)
+        lo, hi = (lo, mid) if fails(chem, mid, pressure, contact, variation) else (mid, hi)
     return lo, hi
+
+
+# The contact level whose critical current gets bands (each variation's own bisection): 0.9, the one
+# that moves with pressure; on 0.1 the base run's search suffices (no input fails there, docs/meso.md).
+CRITICAL_BANDED = 0.9
+
+
+def critical_rows(chem: str) -> list[dict]:
+    """Per pressure, the base critical current on each FAILED_CONTACTS level, and on CRITICAL_BANDED
+    its band: the lowest 'holds' and highest 'fails' over the base and every variation that moves
+    the contact (one bisection each)."""
+    rows = []
+    for p in CRITICAL_PRESSURES_MPa:
+        row = {"P": p, **{f"{k}_{c}": v for c in FAILED_CONTACTS
+                          for k, v in zip(("holds", "fails"), critical_current(chem, p, c))}}
+        ends = [(row[f"holds_{CRITICAL_BANDED}"], row[f"fails_{CRITICAL_BANDED}"])]
+        for label, v in variations(chem).items():
+            if v.in_pressure_scan and v.moves_contact:
+                ends.append(critical_current(chem, p, CRITICAL_BANDED, v))
+                row[f"{label}_{CRITICAL_BANDED}"] = list(ends[-1])
+        row[f"low_holds_{CRITICAL_BANDED}"] = min(e[0] for e in ends)
+        row[f"high_fails_{CRITICAL_BANDED}"] = max(e[1] for e in ends)
+        rows.append(row)
+    return rows
 
 
 def measured_nucleation(chem: str) -> list[dict]:
@@ -233,17 +275,22 @@ def defect_sweep(chem: str) -> list[dict]:
 
 def numerics(chem: str) -> list[dict]:
     rows = []
-    quarter = meso.Tolerances(meso.VOID_TOLERANCE / 4, 0.003 / 4, 0.02 / 4)
-    for label, ov, tol in (("shipped", [], meso.Tolerances()),
-                           ("step 5e-4 mAh/cm2", ["meso.max_step_mAh_cm2=5e-4"], meso.Tolerances()),
+    shipped = meso.Tolerances()
+    quarter = replace(shipped, void=shipped.void / 4, contact=shipped.contact / 4, radius_sum=shipped.radius_sum / 4)
+    for label, ov, tol in (("shipped", [], shipped),
+                           ("step 5e-4 mAh/cm2", ["meso.max_step_mAh_cm2=5e-4"], shipped),
                            ("tolerances / 4", [], quarter),
-                           ("width 320 um", ["meso.width_um=320"], meso.Tolerances()),
-                           ("64 section lines", ["meso.section_lines=64"], meso.Tolerances())):
+                           ("width 320 um", ["meso.width_um=320"], shipped),
+                           ("64 section lines", ["meso.section_lines=64"], shipped),
+                           ("smallest void 0.5 nm", [], replace(shipped, smallest_void_um=shipped.smallest_void_um / 2)),
+                           ("smallest void 2 nm", [], replace(shipped, smallest_void_um=2 * shipped.smallest_void_um))):
         r = run_point(chem, ov, tol=tol)
         s, q = r.series, r.series["stripped_charge"]
         at = int(np.argmin(np.abs(q - 0.25)))
         plateau = q >= 0.25
-        rows.append({"case": label, "contact_0.25": float(s["contact_fraction"][at]),
+        rows.append({"case": label, "voids_per_100um_0.05": 100 * float(np.interp(0.05, q, s["section_voids_per_um"])),
+                     "width_median_0.05": float(np.interp(0.05, q, s["void_width_median"])),
+                     "contact_0.25": float(s["contact_fraction"][at]),
                      "contact_4": float(s["contact_fraction"][-1]),
                      "plateau_contact_mean": float(s["contact_fraction"][plateau].mean()),
                      "voids_per_100um_0.25": 100 * float(s["section_voids_per_um"][at]),
@@ -272,6 +319,24 @@ def creep_needed(chem: str = "Li") -> list[dict]:
 SEED = {"Li": {"voids": (16, 18), "width": (2.2, 1.3), "fail_charge": 1.0},
         "Li-Mg": {"voids": (2, 3), "width": (3.8, 1.0), "fail_charge": None}}
 COLOURS = {"Li": "tab:purple", "Li-Mg": "tab:orange"}
+
+
+def critical_panel(ax, data: dict) -> None:
+    """The critical current against pressure: the base search's bracket on each level (line at its
+    geometric middle) and, on CRITICAL_BANDED, the envelope over the inputs' variations (shaded);
+    'holds at the top' is drawn at twice the search's top."""
+    top = 2 * CRITICAL_MAX_mA_cm2
+    for chem, rows in data.get("critical", {}).items():
+        p = [r["P"] for r in rows]
+        for c, style in zip(FAILED_CONTACTS, ("o-", "s--")):
+            lo = np.maximum([r[f"holds_{c}"] for r in rows], 1e-2)
+            hi = np.minimum([r[f"fails_{c}"] for r in rows], top)
+            ax.plot(p, np.sqrt(lo * hi), style, color=COLOURS[chem], mfc="white", label=f"{chem}: contact stays > {c}")
+            if f"low_holds_{c}" in rows[0]:
+                ax.fill_between(p, np.maximum([r[f"low_holds_{c}"] for r in rows], 1e-2),
+                                np.minimum([r[f"high_fails_{c}"] for r in rows], top), color=COLOURS[chem], alpha=0.2)
+    ax.axhline(0.5, color="k", ls=":", lw=0.8)
+    ax.set_yscale("log")
 
 
 def figure(data: dict, path: str) -> None:
@@ -309,16 +374,7 @@ def figure(data: dict, path: str) -> None:
     ax[1, 1].set_ylabel("contact fraction (0.5 mA/cm², to 4 mAh/cm²)")
     ax[1, 1].axvline(1.5, color=COLOURS["Li"], ls="--", lw=0.8)
     ax[1, 1].text(1.6, 0.5, "seed: Li flat\nfrom 1.5 MPa", fontsize=7)
-    for chem, rows in data.get("critical", {}).items():
-        p = [r["P"] for r in rows]
-        for c, style in zip(FAILED_CONTACTS, ("o-", "s--")):
-            lo = np.array([r[f"holds_{c}"] for r in rows])
-            hi = np.array([min(r[f"fails_{c}"], 2 * CRITICAL_MAX_mA_cm2) for r in rows])
-            ax[1, 2].fill_between(p, np.maximum(lo, 1e-2), hi, color=COLOURS[chem], alpha=0.2)
-            ax[1, 2].plot(p, np.sqrt(np.maximum(lo, 1e-2) * hi), style, color=COLOURS[chem], mfc="white",
-                          label=f"{chem}, contact > {c}")
-    ax[1, 2].axhline(0.5, color="k", ls=":", lw=0.8)
-    ax[1, 2].set_yscale("log")
+    critical_panel(ax[1, 2], data)
     from matplotlib.ticker import NullFormatter
     for a in (ax[1, 1], ax[1, 2]):
         a.set_xscale("log")
@@ -352,16 +408,7 @@ def pressure_figure(data: dict, path: str) -> None:
     ax[0].set_ylabel("contact fraction (0.5 mA/cm², to 4 mAh/cm²)")
     ax[1].set_ylabel("overpotential (mV), band includes i₀ 0.3–3 mA/cm²")
     ax[1].set_yscale("log")
-    for chem, rows in data.get("critical", {}).items():
-        p = [r["P"] for r in rows]
-        for c, style in zip(FAILED_CONTACTS, ("o-", "s--")):
-            lo = np.array([r[f"holds_{c}"] for r in rows])
-            hi = np.array([min(r[f"fails_{c}"], 2 * CRITICAL_MAX_mA_cm2) for r in rows])
-            ax[2].fill_between(p, np.maximum(lo, 1e-2), hi, color=COLOURS[chem], alpha=0.2)
-            ax[2].plot(p, np.sqrt(np.maximum(lo, 1e-2) * hi), style, color=COLOURS[chem], mfc="white",
-                       label=f"{chem}: contact stays > {c}")
-    ax[2].axhline(0.5, color="k", ls=":", lw=0.8)
-    ax[2].set_yscale("log")
+    critical_panel(ax[2], data)
     ax[2].set_ylabel(f"critical current (mA/cm²), to 4 mAh/cm² (searched to {CRITICAL_MAX_mA_cm2:g})")
     from matplotlib.ticker import NullFormatter
     for a in ax:
@@ -400,7 +447,8 @@ def run_part(part: str, data: dict, chems=tuple(PARAMS)) -> None:
             for q in (0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0):
                 i = int(np.argmin(np.abs(GRID - q)))
                 print(f"  {q:4} mAh/cm2: " + ", ".join(
-                    f"{n} {d['base'][n][i]:.3g} [{d['low'][n][i]:.3g}, {d['high'][n][i]:.3g}]" for n in CURVES))
+                    f"{n} {d['base'][n][i]:.3g} [{d['low'][n][i]:.3g}, {d['high'][n][i]:.3g}] "
+                    f"(seeds {d['replica_mean'][n][i]:.3g} sd {d['replica_sd'][n][i]:.2g})" for n in CURVES))
             for label, r in d["at_4"].items():
                 print(f"  variation {label}: contact {r['contact']:.3f}, eta {r['overpotential_mV']:.1f} mV, {r['stop']}")
             for name, drops in d["drops"].items():
@@ -413,12 +461,10 @@ def run_part(part: str, data: dict, chems=tuple(PARAMS)) -> None:
             _print_table(f"{chem}: stack pressure scan (0.5 mA/cm2, to 4 mAh/cm2)", data["pressure"][chem])
     elif part == "critical":
         for chem in chems:
-            data.setdefault("critical", {})[chem] = [
-                {"P": p, **{f"{k}_{c}": v for c in FAILED_CONTACTS
-                            for k, v in zip(("holds", "fails"), critical_current(chem, p, c))}}
-                for p in CRITICAL_PRESSURES_MPa]
+            data.setdefault("critical", {})[chem] = critical_rows(chem)
             _print_table(f"{chem}: critical current (mA/cm2): contact stays above 0.1 / 0.9 to 4 mAh/cm2 "
-                         f"(searched 0.01 - {CRITICAL_MAX_mA_cm2:g})", data["critical"][chem])
+                         f"(searched 0.01 - {CRITICAL_MAX_mA_cm2:g}; band on {CRITICAL_BANDED})",
+                         [{k: v for k, v in r.items() if not isinstance(v, list)} for r in data["critical"][chem]])
     elif part == "nucleation":
         for chem in chems:
             data.setdefault("nucleation", {})[chem] = measured_nucleation(chem)
@@ -429,7 +475,7 @@ def run_part(part: str, data: dict, chems=tuple(PARAMS)) -> None:
         for chem, rows in data["defects"].items():
             _print_table(f"{chem}: pre-existing defects added (density per um2, radius um)", rows)
     elif part == "numerics":
-        data["numerics"] = {"Li": numerics("Li")}
+        data.setdefault("numerics", {}).update({chem: numerics(chem) for chem in chems})
         for c, rows in data["numerics"].items():
             _print_table(f"{c}: numerics", rows)
     elif part == "creep":

@@ -466,3 +466,22 @@ def test_largest_void_drops_are_read_at_the_seeds_frames():
     assert [d["charge"] for d in drops["void_width_max"]] == pytest.approx([0.625])
     assert drops["void_width_max"][0]["collapse"] and drops["void_width_max"][0]["to"] == 12.0
     assert [d["charge"] for d in drops["void_height_max"]] == pytest.approx([0.625])
+
+
+def test_the_smallest_void_is_the_runs_resolution(li):
+    """Tolerances.smallest_void_um is numerics (docs/meso.md varies it 0.5 - 2 nm): a void below it
+    is dropped, the integrator stops a void at it, and nuclei start at twice it at least."""
+    flat = with_(li, void_shape="kinetic")
+    st = meso.MesoState(np.array([10.0, 50.0]), np.array([10.0, 50.0]), np.array([4e-3, 1.0]), np.array([4e-3, 0.5]))
+    now = meso.rates_now(flat, st)
+    births = meso.nucleation_rate_per_um2_s(flat, now["supersaturation"]) * flat.area_um2 * 1e-3
+    assert births > 50                       # the step below nucleates
+    meso.advance(flat, st, now, 1e-3, st.r.copy(), st.h.copy(), np.random.default_rng(1), 5e-3)
+    assert st.nucleated > 0 and st.r.size > 1
+    assert 1.0 in st.r                       # the 1 um void stays; the 4 nm one (below 5 nm) is gone
+    assert st.r.min() >= 2 * 5e-3 * (1 - 1e-12)
+    # a void shrinking under creep alone (self-similarly, sub-steps of 1 % of its creep time) stops
+    # within a sub-step of the given resolution, and goes on below it at the default one
+    r, h = meso.evolve_kinetic_voids(np.array([0.1]), np.array([0.05]), 1e6, 0.0, 1e-3, 0.5, 0.0, 0.01, 0.02)
+    assert 0.02 * 0.98 < h[0] < 0.02 and r[0] / h[0] == pytest.approx(2.0)
+    assert meso.evolve_kinetic_voids(np.array([0.1]), np.array([0.05]), 1e6, 0.0, 1e-3, 0.5, 0.0, 0.01)[1][0] < 1e-3
