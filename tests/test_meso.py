@@ -485,3 +485,17 @@ def test_the_smallest_void_is_the_runs_resolution(li):
     r, h = meso.evolve_kinetic_voids(np.array([0.1]), np.array([0.05]), 1e6, 0.0, 1e-3, 0.5, 0.0, 0.01, 0.02)
     assert 0.02 * 0.98 < h[0] < 0.02 and r[0] / h[0] == pytest.approx(2.0)
     assert meso.evolve_kinetic_voids(np.array([0.1]), np.array([0.05]), 1e6, 0.0, 1e-3, 0.5, 0.0, 0.01)[1][0] < 1e-3
+
+
+def test_the_report_reads_the_plateau_contact_as_the_mean_from_025():
+    """The verdict's contact is the plateau mean (samples from 0.25 mAh/cm^2 on), which inputs move
+    and single merges do not; a run that lost its contact has none (0)."""
+    from kmc import meso_report
+    q = np.round(np.arange(0, 1.0001, 0.05), 6)
+    contact = np.where(q < 0.25, 0.9, 0.4)
+    contact[-1] = 0.6                                # one late sample
+    series = {"stripped_charge": q, "contact_fraction": contact}
+    expected = np.mean(contact[q >= 0.25])
+    assert meso_report.plateau_contact(meso.MesoResult(series, "stripped", 0, 0.0, None)) == pytest.approx(expected)
+    assert 0.4 < expected < 0.5
+    assert meso_report.plateau_contact(meso.MesoResult(series, "contact_lost", 0, 0.0, None)) == 0.0
