@@ -324,15 +324,18 @@ def _slaved_cap(u0, rem, capture, closure, aspect, ub):
     """A void that is its equilibrium cap (V = (2/3) pi aspect r^3) taking 4 capture r and losing
     2 pi closure r^3 per second: in u = r^2, du/dt = (4 pi closure / (3 k)) (u* - u), u* = 2 capture /
     (pi closure), k = (2/3) pi aspect, exactly.  Advances for rem or until u reaches ub from below;
-    returns (u, time used, whether it stopped at ub)."""
+    returns (u, time used, whether it stopped at ub).  Written in log1p / expm1: under slow creep
+    u* is far above u0 and ub and the relaxation rate is tiny, where log((u* - u0) / (u* - ub))
+    rounds to 0 and the void would creep forward by sub-steps (creep law x 1e-4 hung a run)."""
     kv = FLAT_VOLUME * aspect
     if closure > 0.0:
         ustar = 2.0 * capture / (math.pi * closure)
         rate = 4.0 * math.pi * closure / (3.0 * kv)
-        span = rem
         if ustar > ub > u0:
-            span = min(rem, math.log((ustar - u0) / (ustar - ub)) / rate)
-        return ustar + (u0 - ustar) * math.exp(-rate * span), span, span < rem
+            to_bound = math.log1p((ub - u0) / (ustar - ub)) / rate
+            if to_bound < rem:
+                return ub, to_bound, True
+        return u0 + (ustar - u0) * -math.expm1(-rate * rem), rem, False
     slope = 8.0 * capture / (3.0 * kv)
     span = rem if slope * rem <= ub - u0 else (ub - u0) / slope
     return u0 + slope * span, span, span < rem
