@@ -15,6 +15,10 @@ reach lambda_{i+1} before falling back into A.  lambda is read every ``check_eve
 engine's chunk); the snapshots of a Markov chain taken every k events are a Markov chain, so FFS is
 exact for the snapshot process, and the brute-force check uses the same snapshots.
 
+Start: the steady interface's (steady.seeded_occupancy); for a set with a solute by default with L1 in
+segregation equilibrium with the bulk (``l1``, steady.L1_STARTS), the physical state, which the box at
+acceleration 1 cannot reach by itself within its microseconds (docs/rates.md section 3).
+
 Error: (dI/I)^2 = (dPhi/Phi)^2 + sum_i (dP_i/P_i)^2 (independent stages, Allen, Valeriani & ten
 Wolde, J. Phys.: Condens. Matter 21, 463102 (2009)); dPhi from the spread of independent flux
 replicas; dP_i not the binomial sqrt((1 - P) / (P M)) of that paper's independent-branch formula
