@@ -21,7 +21,11 @@ from kmc.errors import OneLineErrorCommand, fail
               help="FFS trials per interface.")
 @click.option("--defect-trials", type=click.IntRange(0, 100_000), default=40, show_default=True,
               help="Independent runs per pre-existing defect for its growth probability (0: skip).")
-def rates(params, supersaturation, overrides, as_json, no_nucleation, trials, defect_trials):
+@click.option("--l1", type=click.Choice(["equilibrium", "random"]), default=None,
+              help="What L1 holds at the start of the measured L1 population and the nucleation rate: its "
+                   "segregation equilibrium with the bulk (the default for a set with a solute: the physical "
+                   "state) or the random alloy.  The same start without a solute.")
+def rates(params, supersaturation, overrides, as_json, no_nucleation, trials, defect_trials, l1):
     """Nucleation, escape and population rates of the interface at physical kinetics (acceleration 1),
     each with its error and method."""
     from kmc.config import ConfigError, load_config, resolve_params
@@ -34,6 +38,9 @@ def rates(params, supersaturation, overrides, as_json, no_nucleation, trials, de
         fail(str(exc))
     if settings.lattice.geometry != "slab":
         fail(f"lattice.geometry = {settings.lattice.geometry!r}; allowed: 'slab' (an interface)")
-    result = report.interface_rates(settings, supersaturation, nucleation=not no_nucleation, trials=trials,
-                                    defect_trials=defect_trials)
+    try:
+        result = report.interface_rates(settings, supersaturation, nucleation=not no_nucleation, trials=trials,
+                                        defect_trials=defect_trials, l1=l1)
+    except ValueError as exc:      # e.g. the equilibrium L1 start on a lattice its chain does not take
+        fail(str(exc))
     click.echo(json.dumps(result, indent=1) if as_json else report.format_table(result))

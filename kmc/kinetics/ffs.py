@@ -15,6 +15,10 @@ reach lambda_{i+1} before falling back into A.  lambda is read every ``check_eve
 engine's chunk); the snapshots of a Markov chain taken every k events are a Markov chain, so FFS is
 exact for the snapshot process, and the brute-force check uses the same snapshots.
 
+Start: the steady interface's (steady.seeded_occupancy); for a set with a solute by default with L1 in
+segregation equilibrium with the bulk (``l1``, steady.L1_STARTS), the physical state, which the box at
+acceleration 1 cannot reach by itself within its microseconds (docs/rates.md section 3).
+
 Error: (dI/I)^2 = (dPhi/Phi)^2 + sum_i (dP_i/P_i)^2 (independent stages, Allen, Valeriani & ten
 Wolde, J. Phys.: Condens. Matter 21, 463102 (2009)); dPhi from the spread of independent flux
 replicas; dP_i not the binomial sqrt((1 - P) / (P M)) of that paper's independent-branch formula
@@ -64,27 +68,31 @@ class FFSResult:
     events: int
     wall_s: float = 0.0
     note: str = ""
+    l1: str = ""               # the start's L1 (steady.L1_STARTS), "given" for a given occupancy
 
     @property
     def log10_rate(self) -> float:
         return math.log10(self.rate_per_um2_s) if self.rate_per_um2_s > 0 else -math.inf
 
 
-def _sim(settings, supersaturation, seed, occupancy=None):
+def _sim(settings, supersaturation, seed, occupancy=None, l1=None):
     from kmc.simulation import Simulation
     st = steady.steady_settings(settings, supersaturation, [f"run.seed={int(seed)}"])
-    occ = steady.seeded_occupancy(st, supersaturation, int(seed)) if occupancy is None else occupancy
+    occ = steady.seeded_occupancy(st, supersaturation, int(seed), steady.l1_start(settings, l1)) \
+        if occupancy is None else occupancy
     return Simulation(st, occ)
 
 
 def flux(settings, supersaturation, lambda_0, lambda_B, seeds, events_per_replica, check_events=20,
-         warmup_events=20_000, occupancy=None, keep=400) -> FluxResult:
+         warmup_events=20_000, occupancy=None, keep=400, l1=None) -> FluxResult:
     """Phi_0 from one free run per seed at the steady interface (fixed events each); a run that
-    reaches lambda_B is restarted from its seed's start (its time outside A does not count)."""
+    reaches lambda_B is restarted from its seed's start (its time outside A does not count).
+    ``l1``: the start's L1 (steady.l1_start: by default the equilibrium L1 for a set with a solute),
+    unless ``occupancy`` is given."""
     finder = ClusterFinder(steady.steady_settings(settings, supersaturation))
     rates, configs, events, escapes, n_cross, t_total = [], [], 0, 0, 0, 0.0
     for seed in seeds:
-        sim = _sim(settings, supersaturation, seed, occupancy)
+        sim = _sim(settings, supersaturation, seed, occupancy, l1)
         sim.step(warmup_events)
         t_in_A, n, done, in_A = 0.0, 0, 0, finder(sim) < lambda_0
         t_prev = sim.time_s
@@ -102,7 +110,7 @@ def flux(settings, supersaturation, lambda_0, lambda_B, seeds, events_per_replic
             if lam >= lambda_B:      # nucleated: restart from a fresh start of this seed
                 escapes += 1
                 events += sim.events
-                sim = _sim(settings, supersaturation, seed * 7919 + escapes, occupancy)
+                sim = _sim(settings, supersaturation, seed * 7919 + escapes, occupancy, l1)
                 sim.step(warmup_events)
                 t_prev = sim.time_s
                 lam = finder(sim)
@@ -164,16 +172,17 @@ def _stage(sim, finder, configs, lambda_0, target, trials, min_hits, max_trials,
 
 def forward_flux(settings, supersaturation, interfaces, seeds=(1, 2, 3, 4), flux_events=200_000,
                  trials=200, min_hits=50, max_trials=5000, check_events=20, max_trial_events=2_000_000,
-                 occupancy=None, root_seed=40) -> FFSResult:
+                 occupancy=None, root_seed=40, l1=None) -> FFSResult:
     """The nucleation rate I (per um^2 per s) at the steady interface, by FFS over ``interfaces``
     (lambda_0, ..., lambda_B), with ``trials`` trials per interface.  Stops early (rate 0, with the
-    product so far as an upper bound in ``note``) if an interface is never reached."""
+    product so far as an upper bound in ``note``) if an interface is never reached.  ``l1``: the
+    free runs' start (steady.l1_start; by default the equilibrium L1 for a set with a solute)."""
     import time
     wall = time.time()
     lambda_0, lambda_B = interfaces[0], interfaces[-1]
     fl = flux(settings, supersaturation, lambda_0, lambda_B, seeds, flux_events, check_events,
-              occupancy=occupancy)
-    sim = _sim(settings, supersaturation, seeds[0], occupancy)
+              occupancy=occupancy, l1=l1)
+    sim = _sim(settings, supersaturation, seeds[0], occupancy, l1)
     finder = ClusterFinder(sim.lattice)
     area_um2 = sim.lattice.interface_area_A2 / A2_PER_UM2
     gen = np.random.Generator(np.random.PCG64(np.random.SeedSequence([root_seed, 1])))
@@ -206,7 +215,8 @@ def forward_flux(settings, supersaturation, interfaces, seeds=(1, 2, 3, 4), flux
         note = (note or f"0 of {counts[-1]} trials reached lambda = {interfaces[len(probs)]}") + \
             f"; 95 % upper bound {bound:.3g} per um^2 per s"
     return FFSResult(rate, rate * math.sqrt(rel_var), list(interfaces), probs, counts, fl, supersaturation,
-                     area_um2, events, time.time() - wall, note)
+                     area_um2, events, time.time() - wall, note,
+                     "given" if occupancy is not None else steady.l1_start(settings, l1))
 
 
 @dataclass
@@ -216,24 +226,25 @@ class BruteForceResult:
     first_passage_s: np.ndarray
     area_um2: float
     events: int
+    l1: str = ""               # as FFSResult.l1
 
 
 def brute_force(settings, supersaturation, lambda_0, lambda_B, seeds, check_events=20, max_events=50_000_000,
-                warmup_events=20_000, occupancy=None) -> BruteForceResult:
+                warmup_events=20_000, occupancy=None, l1=None) -> BruteForceResult:
     """The nucleation rate from the mean first-passage time to lambda_B of independent runs (one per
     seed) at the steady interface: I = 1 / (<tau> area).  tau counts from the end of warm-up
     (runs still in A there; one that is not is restarted with another stream).  The standard error
-    is that of the mean of the taus, propagated to 1 / <tau>."""
+    is that of the mean of the taus, propagated to 1 / <tau>.  ``l1``: as forward_flux's."""
     finder = ClusterFinder(steady.steady_settings(settings, supersaturation))
     taus, events, area = [], 0, 0.0
     for seed in seeds:
-        sim = _sim(settings, supersaturation, seed, occupancy)
+        sim = _sim(settings, supersaturation, seed, occupancy, l1)
         area = sim.lattice.interface_area_A2 / A2_PER_UM2
         sim.step(warmup_events)
         restart = 0
         while finder(sim) >= lambda_0:     # start in A, as FFS's basin
             restart += 1
-            sim = _sim(settings, supersaturation, seed * 7919 + restart, occupancy)
+            sim = _sim(settings, supersaturation, seed * 7919 + restart, occupancy, l1)
             sim.step(warmup_events)
         t0 = sim.time_s
         done = 0
@@ -248,4 +259,5 @@ def brute_force(settings, supersaturation, lambda_0, lambda_B, seeds, check_even
     mean = taus.mean()
     se_mean = taus.std(ddof=1) / math.sqrt(len(taus))
     rate = 1.0 / (mean * area)
-    return BruteForceResult(rate, rate * se_mean / mean, taus, area, events)
+    return BruteForceResult(rate, rate * se_mean / mean, taus, area, events,
+                            "given" if occupancy is not None else steady.l1_start(settings, l1))

@@ -33,10 +33,15 @@ def _rec(name, value, unit, error, method, kind="rate", **extra):
 
 def interface_rates(settings, supersaturation: float | None = None, nucleation: bool = True,
                     trials: int = 60, flux_events: int = 400_000, seeds=(1, 2, 3, 4),
-                    void_sizes=(6, 12, 24), defect_trials: int = 40) -> dict:
+                    void_sizes=(6, 12, 24), defect_trials: int = 40, l1: str | None = None) -> dict:
     """Every rate with its error and method; ``supersaturation`` None: the cell's
-    (steady.cell_supersaturation)."""
+    (steady.cell_supersaturation).  ``l1``: what the steady interface's L1 holds at the start of the
+    measured L1 population and of the nucleation rate (steady.l1_start: by default, for a set with a
+    solute, its segregation equilibrium with the bulk, the physical state; "random" the random
+    alloy).  The placed voids and defects start from the random alloy (kmc.kinetics.voids and
+    defects take no L1 start); their records say so for a set with a solute."""
     wall = time.time()
+    l1 = steady.l1_start(settings, l1)
     S_cell = steady.cell_supersaturation(settings)
     S = S_cell if supersaturation is None else float(supersaturation)
     kT = units.kT_eV(settings.conditions.temperature_K)
@@ -55,7 +60,8 @@ def interface_rates(settings, supersaturation: float | None = None, nucleation: 
              "exact birth-death chain: mean first passage from L1 to the sinks at electrode.sink_distance_um",
              kind="value"),
     ]
-    recs += measured_records(settings, S, void_sizes)
+    recs += l1_solute_records(settings)
+    recs += measured_records(settings, S, void_sizes, l1)
     recs += enrichment_records(settings, S)
     nuc = cnt.critical_nucleus(settings, S)
     recs.append(_rec("cnt_critical_vacancies", nuc.vacancies, "vacancies", 0.0,
@@ -63,13 +69,13 @@ def interface_rates(settings, supersaturation: float | None = None, nucleation: 
                      f"theta = {nuc.theta_deg:.1f} deg (kmc.fit)", kind="value"))
     recs.append(_rec("cnt_barrier", nuc.barrier_eV, "eV", 0.0, "classical nucleation, as above", kind="value"))
     if nucleation:
-        recs.append(nucleation_record(settings, S, trials, flux_events, seeds))
+        recs.append(nucleation_record(settings, S, trials, flux_events, seeds, l1))
         if defect_trials > 0:
             recs += defect_records(settings, S, defect_trials)
     return {"json_version": JSON_VERSION, "params": settings.model.name,
             "temperature_K": settings.conditions.temperature_K,
             "solute_fraction": settings.composition.solute_fraction,
-            "supersaturation": S, "cell_supersaturation": S_cell, "rates": recs,
+            "supersaturation": S, "cell_supersaturation": S_cell, "l1_start": l1, "rates": recs,
             "wall_s": round(time.time() - wall, 2)}
 
 
@@ -113,20 +119,44 @@ def enrichment_records(settings, S, charges_mAh_cm2=(1.0, 4.0)) -> list[dict]:
     return recs
 
 
-def measured_records(settings, S, void_sizes) -> list[dict]:
+def start_text(settings, l1: str) -> str:
+    """The start's L1 in words, for a method string ("" without a solute: one start)."""
+    if settings.composition.solute_fraction <= 0:
+        return ""
+    if l1 == "equilibrium":
+        return ("; start: L1 in segregation equilibrium with the bulk's x (kmc.fit.l1_equilibrium on the "
+                "box's L1), the layers below the random alloy")
+    return "; start: the random alloy (L1 at the bulk's x, not its segregation equilibrium)"
+
+
+def l1_solute_records(settings) -> list[dict]:
+    """The equilibrium L1 solute fraction of the nucleation box's L1 (the chain the equilibrium
+    start draws from), for a set with a solute."""
+    from kmc.fit import EQUILIBRIUM_CELLS, l1_equilibrium
+    if settings.composition.solute_fraction <= 0 or settings.lattice.orientation != "001":
+        return []
+    eq = l1_equilibrium(settings, cells=(NUCLEATION_CELLS[0], NUCLEATION_CELLS[1], EQUILIBRIUM_CELLS[2]))
+    return [_rec("l1_solute_fraction_equilibrium", eq.fraction, "1", eq.fraction_sem,
+                 f"semi-grand-canonical Metropolis chain of a {NUCLEATION_CELLS[0]}x{NUCLEATION_CELLS[1]} L1 "
+                 "against the bulk's solute fraction (kmc.fit.l1_equilibrium, the model's L1 energy); error: "
+                 "block means", kind="value")]
+
+
+def measured_records(settings, S, void_sizes, l1: str | None = None) -> list[dict]:
     """The steady interface's L1 vacancy fraction (any chemistry: Mg included) and the capture and
     emission of placed voids, on the NUCLEATION_CELLS box at acceleration 1."""
     from kmc.kinetics import voids
+    l1 = steady.l1_start(settings, l1)
     box = settings.with_overrides([f"lattice.cells={list(NUCLEATION_CELLS)}"])
-    pop = steady.layer_population(box, S, (1, 2, 3, 4), 20_000, 100_000)
+    pop = steady.layer_population(box, S, (1, 2, 3, 4), 20_000, 100_000, l1)
     recs = [_rec("l1_vacancy_fraction_measured", float(pop.fraction[0]), "1", float(pop.standard_error[0]),
                  "steady interface (reservoir at S c_eq below the box, acceleration 1), time average of 4 "
-                 "replicas x 1e5 events; error: se over replicas", kind="value")]
+                 f"replicas x 1e5 events; error: se over replicas{start_text(settings, l1)}", kind="value")]
     for n in void_sizes:
         ce = voids.capture_emission(box, S, n, events=20_000)
         how = (f"placed cap void of {n} vacancies at the steady interface, 4 replicas x 2e4 events; +1 / -1 "
                "steps of the largest interface cluster per void per s while within +-2 of n; error: ratio "
-               "estimator over replicas")
+               f"estimator over replicas{start_text(settings, 'random')}")
         recs.append(_rec(f"void_capture_n{n}", float(ce.capture_per_s), "1/s", float(ce.capture_se_per_s), how,
                          size=n))
         recs.append(_rec(f"void_emission_n{n}", float(ce.emission_per_s), "1/s", float(ce.emission_se_per_s), how,
@@ -134,23 +164,24 @@ def measured_records(settings, S, void_sizes) -> list[dict]:
     return recs
 
 
-def nucleation_record(settings, S, trials, flux_events, seeds) -> dict:
+def nucleation_record(settings, S, trials, flux_events, seeds, l1: str | None = None) -> dict:
     """I(S) by FFS on the NUCLEATION_CELLS box; a 95 % upper bound where a stage sees no success."""
     from kmc.kinetics import ffs
+    l1 = steady.l1_start(settings, l1)
     box = settings.with_overrides([f"lattice.cells={list(NUCLEATION_CELLS)}"])
     ladder = LADDER
     r = ffs.forward_flux(box, S, ladder, seeds=seeds, flux_events=flux_events, trials=trials, min_hits=30,
-                         max_trials=1500)
+                         max_trials=1500, l1=l1)
     method = (f"forward-flux sampling on a {NUCLEATION_CELLS[0]}x{NUCLEATION_CELLS[1]}x{NUCLEATION_CELLS[2]}-cell "
               f"box at acceleration 1, order parameter the largest interface vacancy cluster, interfaces "
               f"{list(ladder)}, >= {trials} trials and 30 successes per stage (at most 1500); error: flux replicas "
-              f"+ each stage's ratio estimator over its parent configurations")
+              f"+ each stage's ratio estimator over its parent configurations{start_text(settings, l1)}")
     bound = None
     if r.rate_per_um2_s == 0.0:
         bound = float(r.note.rsplit("bound ", 1)[1].split()[0]) if "bound" in r.note else None
     return _rec("nucleation_rate", r.rate_per_um2_s, "1/(um^2 s)", r.rate_se_per_um2_s, method,
                 upper_bound=bound, probabilities=r.probabilities, interfaces=list(ladder),
-                flux_per_s=r.flux.flux_per_s, events=r.events, wall_s=round(r.wall_s, 1), note=r.note)
+                flux_per_s=r.flux.flux_per_s, events=r.events, wall_s=round(r.wall_s, 1), note=r.note, l1_start=l1)
 
 
 def defect_records(settings, S, trials, defects=DEFECTS) -> list[dict]:
@@ -166,14 +197,16 @@ def defect_records(settings, S, trials, defects=DEFECTS) -> list[dict]:
         label = f"n{size}" if kind == "cap" else f"w{size}"
         recs.append(_rec(f"defect_growth_probability_{kind}_{label}", g.probability, "1", g.standard_error,
                          f"{what} placed in the steady start; fraction of {trials} independent runs whose largest "
-                         f"interface cluster reaches {LADDER[-1]} before falling below {LADDER[0]}; error: binomial",
+                         f"interface cluster reaches {LADDER[-1]} before falling below {LADDER[0]}; error: binomial"
+                         f"{start_text(settings, 'random')}",
                          kind="value", defect=kind, size=size, vacancies=g.vacancies, grown=g.grown, trials=trials))
     return recs
 
 
 def format_table(result: dict) -> str:
     lines = [f"{result['params']}  T = {result['temperature_K']:g} K  S = {result['supersaturation']:.4g} "
-             f"(cell: {result['cell_supersaturation']:.4g})"]
+             f"(cell: {result['cell_supersaturation']:.4g})"
+             + (f"  L1 start: {result['l1_start']}" if result.get("solute_fraction") else "")]
     for r in result["rates"]:
         v = r.get("rate", r.get("value"))
         err = f" +- {r['error']:.2g}" if r["error"] else ""
