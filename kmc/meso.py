@@ -745,7 +745,7 @@ def rates_now(inp: MesoInputs, st: MesoState) -> dict:
 
 @dataclass(frozen=True)
 class Tolerances:
-    """Numerics of a run (docs/meso.md, "Speed", shows the results converged in them).  ``void``: the
+    """Numerics of a run (docs/meso.md, "Numerics", shows the results converged in them).  ``void``: the
     per-void accuracy of evolve_kinetic_voids.  A global step holds the fields every void sees (the
     stress P / contact and the vacancy fraction, set by sum r) and is accepted only if, after it,
     the contact has moved by at most ``contact`` and sum r by at most ``radius_sum`` of itself;
