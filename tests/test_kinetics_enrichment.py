@@ -28,7 +28,7 @@ def test_enrichment_depth_is_solute_diffusivity_over_recession_and_shrinks_with_
     x = s.composition.solute_fraction
     # x (1 + h / delta), h = 4 mAh/cm^2 of stripped metal
     h_um = v_A_s * 1e-4 * units.physical_time_s(4.0, s.conditions.current_density_mA_cm2)
-    assert recs["interface_solute_fraction_4mAh_cm2"]["value"] == pytest.approx(x * (1 + h_um / depth["value"]),
+    assert recs["subsurface_solute_fraction_4mAh_cm2"]["value"] == pytest.approx(x * (1 + h_um / depth["value"]),
                                                                               rel=1e-6)
     assert report.enrichment_records(load_config(resolve_params("li_li2s")), S) == []
 

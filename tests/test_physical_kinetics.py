@@ -146,7 +146,7 @@ def test_kmc_rates_json_keys(tmp_path):
     res = CliRunner().invoke(main, ["rates", "li_li2s", "--supersaturation", "200", "--no-nucleation", "--json"])
     assert res.exit_code == 0, res.output
     out = json.loads(res.output)
-    assert out["json_version"] == 1 and out["supersaturation"] == 200.0
+    assert out["json_version"] == 2 and out["supersaturation"] == 200.0
     names = {r["name"] for r in out["rates"]}
     assert {"l1_vacancy_fraction", "l1_vacancy_fraction_measured", "l1_vacancy_leave_rate",
             "l1_vacancy_escape_lifetime", "void_capture_n12", "void_emission_n12", "cnt_critical_vacancies"} <= names

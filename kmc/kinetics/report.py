@@ -12,7 +12,9 @@ import time
 from kmc import units
 from kmc.kinetics import cnt, interface, steady
 
-JSON_VERSION = 1
+# 2: the enrichment records are subsurface_solute_fraction_* (the metal just below the contact, as kmc meso
+# names it; interface_solute_fraction there is L1), and a set with a solute measures from the equilibrium L1
+JSON_VERSION = 2
 
 # The nucleation box and ladder (numerics; docs/rates.md shows their cost and checks).
 NUCLEATION_CELLS = (12, 12, 4)
@@ -114,7 +116,7 @@ def enrichment_records(settings, S, charges_mAh_cm2=(1.0, 4.0)) -> list[dict]:
                  box_depth_at_run_acceleration_A=delta_um * 1e4 / A, run_acceleration=A)]
     for q in charges_mAh_cm2:
         h = v * units.physical_time_s(q, inp.current_mA_cm2)     # stripped thickness, um
-        recs.append(_rec(f"interface_solute_fraction_{q:g}mAh_cm2", meso.subsurface_solute_fraction(inp, h, v, S), "1",
+        recs.append(_rec(f"subsurface_solute_fraction_{q:g}mAh_cm2", meso.subsurface_solute_fraction(inp, h, v, S), "1",
                          0.0, f"{how}; after stripping {q:g} mAh/cm^2 ({h:.3g} um), at S held", kind="value"))
     return recs
 
