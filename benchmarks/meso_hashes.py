@@ -1,0 +1,106 @@
+"""Fingerprints of `kmc meso` runs, to show that a change keeps every meso run bit-identical.
+
+    python benchmarks/meso_hashes.py              # print the fingerprints of the full default runs
+    python benchmarks/meso_hashes.py --check      # compare with benchmarks/meso_hashes.json
+    python benchmarks/meso_hashes.py --save       # store them (only when physics is meant to change)
+    python benchmarks/meso_hashes.py --save-short # store tests/meso_reference.json (the short cases
+                                                  # tests/test_meso_reference.py compares value by value)
+
+A fingerprint is the SHA-256 of every observable's samples (float64 bits, in the order of the
+observable table), the stop reason, the step count and the final voids (x, y, base radius,
+height).  FULL are the shipped parameter files' default runs (4 mAh/cm^2, ~20 s for Li) and Li at
+1.5 MPa, where seed 004's Li stops failing; SHORT are cheap cuts of them plus the paths the defaults
+do not take (the cap-shaped void, pre-existing defect seeds), for the test.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+STORE = Path(__file__).with_suffix(".json")
+SHORT_STORE = ROOT / "tests" / "meso_reference.json"
+
+FULL = {
+    "li_li2s": ("li_li2s", []),
+    "limg_li2s": ("limg_li2s", []),
+    "li_li2s_1.5MPa": ("li_li2s", ["conditions.stack_pressure_MPa=1.5"]),
+    "limg_li2s_1.5MPa": ("limg_li2s", ["conditions.stack_pressure_MPa=1.5"]),
+}
+SHORT = {
+    "li_li2s_0.5": ("li_li2s", ["meso.stop_stripped_mAh_cm2=0.5"]),
+    "li_li2s_1.5MPa_0.5": ("li_li2s", ["conditions.stack_pressure_MPa=1.5", "meso.stop_stripped_mAh_cm2=0.5"]),
+    "limg_li2s_1": ("limg_li2s", ["meso.stop_stripped_mAh_cm2=1.0"]),
+    "li_cap_defects_0.2": ("li_li2s", ["meso.void_shape='cap'", "meso.defect_density_per_um2=0.01",
+                                       "meso.stop_stripped_mAh_cm2=0.2", "meso.output_every_mAh_cm2=0.05"]),
+}
+
+
+def meso_run(params: str, overrides: list[str]):
+    """(observable series {name: array}, stop reason, steps, final voids {x, y, r, h}) of one run."""
+    from kmc.config import load_config
+    from kmc import meso
+    result = meso.run(meso.meso_inputs(load_config(ROOT / "params" / f"{params}.toml", overrides)))
+    final = result.final
+    return result.series, result.stop_reason, result.steps, {"x": final.x, "y": final.y, "r": final.r, "h": final.h}
+
+
+def _voids_digest(voids: dict) -> str:
+    digest = hashlib.sha256()
+    for name, value in voids.items():
+        digest.update(name.encode())
+        digest.update(np.ascontiguousarray(value, np.float64).tobytes())
+    return digest.hexdigest()[:16]
+
+
+def fingerprint(params: str, overrides: list[str]) -> str:
+    series, stop, steps, voids = meso_run(params, overrides)
+    digest = hashlib.sha256()
+    for name in series:
+        digest.update(name.encode())
+        digest.update(np.ascontiguousarray(series[name], np.float64).tobytes())
+    digest.update(f"{stop} {steps} {_voids_digest(voids)}".encode())
+    return digest.hexdigest()[:16]
+
+
+def short_reference() -> dict:
+    out = {}
+    for case, (params, overrides) in SHORT.items():
+        series, stop, steps, voids = meso_run(params, overrides)
+        out[case] = {"params": params, "overrides": overrides, "stop_reason": stop, "steps": int(steps),
+                     "series": {k: [float(x) for x in v] for k, v in series.items()},
+                     "void_count": int(voids["r"].size), "voids_sha256": _voids_digest(voids)}
+    return out
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--check", action="store_true")
+    ap.add_argument("--save", action="store_true")
+    ap.add_argument("--save-short", action="store_true")
+    args = ap.parse_args(argv)
+    if args.save_short:
+        SHORT_STORE.write_text(json.dumps(short_reference(), indent=1) + "\n")
+        print(f"wrote {SHORT_STORE}")
+        return 0
+    found = {case: fingerprint(*spec) for case, spec in FULL.items()}
+    for case, h in found.items():
+        print(f"{case:20s} {h}")
+    if args.save:
+        STORE.write_text(json.dumps(found, indent=1) + "\n")
+        print(f"wrote {STORE}")
+    if args.check:
+        stored = json.loads(STORE.read_text())
+        bad = [c for c in found if stored.get(c) != found[c]]
+        print("meso runs bit-identical" if not bad else f"CHANGED: {', '.join(bad)}")
+        return 1 if bad else 0
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
