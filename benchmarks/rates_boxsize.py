@@ -22,8 +22,8 @@ from rates_nucleation import one  # noqa: E402  (the same FFS / brute-force reci
 
 def main():
     from kmc.config import load_config, resolve_params
-    from kmc.kinetics import steady, voids
-    from kmc.model import build_lattice
+    from kmc.kinetics import voids
+    from kmc.model import build_lattice, cell_supersaturation
     ap = argparse.ArgumentParser()
     ap.add_argument("--params", nargs="+", default=["li_li2s"])
     ap.add_argument("--sizes", nargs="+", type=int, default=[8, 12, 16])
@@ -45,7 +45,7 @@ def main():
                 rows.append(row)
                 out.write_text(json.dumps(rows, indent=1))
                 print(json.dumps({k: v for k, v in row.items() if k not in ("probabilities", "trials")}), flush=True)
-            S = steady.cell_supersaturation(s)
+            S = cell_supersaturation(s)
             t = time.time()
             ce = voids.capture_emission(s, S, a.void, seeds=range(1, 9), events=100_000)
             row = {"what": "void", "params": name, "cells": list(cells), "S": S, "size": a.void,

@@ -20,7 +20,8 @@ PIT_WIDTHS = (2, 3, 4)
 
 def main():
     from kmc.config import load_config, resolve_params
-    from kmc.kinetics import defects, steady
+    from kmc.kinetics import defects
+    from kmc.model import cell_supersaturation
     ap = argparse.ArgumentParser()
     ap.add_argument("--params", nargs="+", default=["li_li2s"])
     ap.add_argument("--trials", type=int, default=100)
@@ -35,7 +36,7 @@ def main():
     rows = json.loads(out.read_text()) if out.exists() else []
     for name in a.params:
         s = load_config(resolve_params(name), [f"lattice.cells={a.cells}"])
-        S = steady.cell_supersaturation(s) if a.supersaturation is None else a.supersaturation
+        S = cell_supersaturation(s) if a.supersaturation is None else a.supersaturation
         for kind, sizes in (("cap", a.caps), ("pit", a.pits)):
             for size in sizes:
                 g = defects.growth_probability(s, S, kind, size, trials=a.trials)

@@ -11,7 +11,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 from kmc.config import load_config, resolve_params  # noqa: E402
-from kmc.kinetics.steady import cell_supersaturation  # noqa: E402
+from kmc.model import cell_supersaturation  # noqa: E402
 
 LABEL = {("li_li2s", "random"): "Li / Li2S", ("limg_li2s", "random"): "Li-Mg / Li2S, random-alloy L1 (3 % Mg)",
          ("limg_li2s", "equilibrium"): "Li-Mg / Li2S, equilibrium L1 (0.593 Mg)"}
@@ -65,7 +65,7 @@ def main(path="runs/out/rates_nucleation.json", out="docs/rates_nucleation.png")
 
 def nuclei_row(path="runs/out/rates_nucleation.json"):
     """Expected nuclei in each chemistry's default run against A (docs/rates.md section 5)."""
-    from kmc.kinetics import acceleration as ac
+    from kmc import acceleration as ac
     rows = [r for r in json.load(open(path)) if start(r) == "random"]    # kmc run's box starts random
     for name in ("li_li2s", "limg_li2s"):
         s = load_config(resolve_params(name))

@@ -21,7 +21,7 @@ import numpy as np
 from numba import njit
 
 from kmc import __version__
-from kmc.electrochemistry import DEFAULT_EXCHANGE_CURRENT_mA_cm2, OVERPOTENTIAL_MODEL, overpotential_mV
+from kmc.physics.electrochemistry import DEFAULT_EXCHANGE_CURRENT_mA_cm2, OVERPOTENTIAL_MODEL, overpotential_mV
 from kmc.io import RunFileError, check_run_file, file_of_run, hdf5_reason, open_run_file
 from kmc.io import load as load_run
 from kmc.species import HOST, SOLUTE, VACANCY

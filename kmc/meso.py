@@ -6,7 +6,7 @@ in um): equilibrium caps (h and volume from the wetting angle, ``CapShape``) or 
 (half-spheroids growing at the rim and relaxing toward the cap by surface diffusion).  The
 contact is what no void covers (coalescence keeps footprints apart).  Per step (docs/meso.md):
 
-* stripping: the galvanostatic current, focused on the contact (kmc.electrochemistry's rule),
+* stripping: the galvanostatic current, focused on the contact (kmc.physics.electrochemistry's rule),
   strips v0 = i Omega / e of metal per unit of interface area and leaves that volume as vacancies;
 * quasi-static vacancy transport (diffusion over L = 100 um takes L^2/D_v ~ 0.07 s, stripping
   hours): the interface's vacancy fraction c settles where the vacancies made are carried off,
@@ -38,44 +38,17 @@ from numba import njit
 
 from kmc import units
 from kmc.config import Settings
-from kmc.electrochemistry import overpotential_mV
-from kmc.model import (build_energy_model, build_lattice, creep_strain_rate_per_s, solute_diffusivity_per_vacancy_A2_s,
-                       vacancy_diffusivity_A2_s)
+from kmc.model import cell_transport
+from kmc.physics import creep, nucleation, solute, surface, vacancy
+from kmc.physics.electrochemistry import overpotential_mV
+from kmc.physics.nucleation import VoidCap
 
-UM2_PER_A2 = 1e-8
-UM3_PER_A3 = 1e-12
 # A void whose base radius falls below 1 nm (a few atoms) is gone: it is no longer a void.
 VANISHED_RADIUS_um = 1e-3
 
 
 class MesoInputError(ValueError):
     """Settings that `kmc meso` cannot use; the message says what is wrong and what is allowed."""
-
-
-@dataclass(frozen=True)
-class CapShape:
-    """A void as a spherical cap on the electrolyte plane, meeting it at ``angle_rad`` measured
-    through the void (180 deg minus the metal's wetting angle on the electrolyte)."""
-    angle_rad: float
-
-    @property
-    def height_per_radius(self) -> float:     # h / r = tan(alpha / 2)
-        return math.tan(self.angle_rad / 2)
-
-    @property
-    def volume_per_radius3(self) -> float:    # V / r^3 = pi (2 - 3 cos a + cos^3 a) / (3 sin^3 a)
-        c, s = math.cos(self.angle_rad), math.sin(self.angle_rad)
-        return math.pi * (2 - 3 * c + c ** 3) / (3 * s ** 3)
-
-    @property
-    def nucleation_factor(self) -> float:     # heterogeneous / homogeneous barrier (2 + cos a)(1 - cos a)^2 / 4
-        c = math.cos(self.angle_rad)
-        return (2 + c) * (1 - c) ** 2 / 4
-
-    def height_at(self, r_um, d_um):
-        """Height of the cap of base radius r at lateral distance d < r from its axis."""
-        r_sphere = r_um / math.sin(self.angle_rad)
-        return np.sqrt(r_sphere ** 2 - d_um ** 2) - r_sphere * math.cos(self.angle_rad)
 
 
 @dataclass(frozen=True)
@@ -91,8 +64,8 @@ class MesoInputs:
     vacancy_equilibrium_fraction: float   # c_eq = exp(-E_f / kT)
     sink_supersaturation: float           # the sinks hold this x c_eq (boundary.supersaturation)
     sink_distance_um: float
-    closure_coefficient: float
-    shape: CapShape
+    closure_coefficient: float            # kappa: a void's creep closure velocity kappa eps_dot w
+    shape: VoidCap
     void_shape: str                       # "cap" (surface diffusion infinitely fast) or "kinetic"
     surface_diffusivity_um2_s: float      # D_s, which relaxes a kinetic void toward the cap (Mullins)
     surface_energy_eV_A2: float           # gamma of the metal (the kMC energy's (001) surface)
@@ -113,7 +86,7 @@ class MesoInputs:
     stop_stripped_mAh_cm2: float
     stop_contact_fraction: float
     seed: int
-    strain_rate_per_s: object = field(repr=False, compare=False)   # stress (MPa) -> eps_dot (1/s)
+    creep_law: creep.NortonLaw
     # I(S) measured by the kMC ((S, I per um^2 per s) rows, S rising), used instead of the classical
     # rate when given (nucleation_rate_per_um2_s); no [meso] key carries it yet (docs/meso.md)
     measured_nucleation: tuple = ()
@@ -136,36 +109,31 @@ def meso_inputs(settings: Settings) -> MesoInputs:
         raise MesoInputError(f"energy.form = {settings.energy.form!r}: the meso model takes the void surface "
                              "energy from the second-moment form; allowed: a second_moment parameter set "
                              "(params/li_li2s.toml, params/limg_li2s.toml)")
-    lattice = build_lattice(settings)
-    model = build_energy_model(settings, lattice)
-    a = settings.lattice.lattice_constant_A
-    omega_A3 = a ** 3 / 2                                  # BCC: two atoms per cubic cell
+    cell = cell_transport(settings)
     cond = settings.conditions
-    strip_um_s = cond.current_density_mA_cm2 * 1e-3 / units.ELEMENTARY_CHARGE_C * omega_A3 * 1e-24 * 1e4
     iface = interface_energetics(settings)
     return MesoInputs(
         width_um=meso.width_um, current_mA_cm2=cond.current_density_mA_cm2, pressure_MPa=cond.stack_pressure_MPa,
         temperature_K=cond.temperature_K, exchange_current_mA_cm2=cond.exchange_current_mA_cm2,
-        strip_velocity_um_s=strip_um_s,
-        vacancy_diffusivity_um2_s=vacancy_diffusivity_A2_s(model, lattice) * UM2_PER_A2,
-        vacancy_equilibrium_fraction=math.exp(-settings.boundary.vacancy_formation_eV / model.kT_eV),
-        sink_supersaturation=settings.boundary.supersaturation,
-        sink_distance_um=settings.electrode.sink_distance_um,
-        closure_coefficient=settings.creep.closure_coefficient,
-        shape=CapShape(math.radians(180.0 - iface["theta_deg"])), void_shape=meso.void_shape,
-        surface_diffusivity_um2_s=meso.surface_diffusivity_cm2_s * 1e8,
+        strip_velocity_um_s=cell.recession_velocity_um_s,
+        vacancy_diffusivity_um2_s=cell.vacancy_diffusivity_um2_s,
+        vacancy_equilibrium_fraction=cell.vacancy_equilibrium_fraction,
+        sink_supersaturation=cell.sink_supersaturation, sink_distance_um=cell.sink_distance_um,
+        closure_coefficient=settings.creep.closure_coefficient, creep_law=creep.NortonLaw.of(settings.creep),
+        shape=VoidCap.of_wetting_angle(iface["theta_deg"]), void_shape=meso.void_shape,
+        surface_diffusivity_um2_s=meso.surface_diffusivity_cm2_s * units.UM2_PER_CM2,
         surface_energy_eV_A2=iface["gamma_J_m2"] / units.J_PER_M2_PER_EV_PER_A2,
-        atomic_volume_A3=omega_A3, kT_eV=model.kT_eV,
+        atomic_volume_A3=cell.atomic_volume_A3, kT_eV=cell.kT_eV,
         defect_density_per_um2=meso.defect_density_per_um2, defect_radius_um=meso.defect_radius_um,
         nucleation_prefactor_per_um2_s=meso.nucleation_prefactor_per_um2_s,
         measured_nucleation=tuple(zip(map(float, meso.nucleation_rate_S), map(float, meso.nucleation_rate_per_um2_s))),
-        solute_fraction=settings.composition.solute_fraction,
-        solute_diffusivity_per_vacancy_um2_s=solute_diffusivity_per_vacancy_A2_s(settings, model, lattice) * UM2_PER_A2,
+        solute_fraction=cell.solute_fraction,
+        solute_diffusivity_per_vacancy_um2_s=cell.solute_diffusivity_per_vacancy_um2_s,
         interface_solute_curve=iface["solute_curve"],
         min_void_width_um=meso.min_void_width_um, section_lines=meso.section_lines,
         max_step_mAh_cm2=meso.max_step_mAh_cm2, output_every_mAh_cm2=meso.output_every_mAh_cm2,
         stop_stripped_mAh_cm2=meso.stop_stripped_mAh_cm2, stop_contact_fraction=meso.stop_contact_fraction,
-        seed=settings.run.seed, strain_rate_per_s=lambda stress: creep_strain_rate_per_s(settings, stress))
+        seed=settings.run.seed)
 
 
 # The interface's energetics depend on the energy parameters, the lattice, the composition and the
@@ -193,7 +161,7 @@ def interface_energetics(settings: Settings) -> dict:
     key = tuple((k, repr(v)) for section in (settings.energy, settings.lattice, settings.species)
                 for k, v in section.items()) + (settings.composition.solute_fraction, settings.conditions.temperature_K)
     if key not in _ENERGETICS_CACHE:
-        out = dict(fit.equilibrium_alloy_interface(settings))
+        out = fit.interface_energetics(settings)
         x = settings.composition.solute_fraction
         curve = ()
         if x > 0:
@@ -219,52 +187,30 @@ FLAT_VOLUME = 2 * math.pi / 3
 
 
 def interface_vacancy_fraction(inp: MesoInputs, radius_sum_um: float) -> float:
-    """Quasi-static vacancy fraction c at the interface: the stripped volume v0 A per second leaves
-    through the slab to the sinks, D (c - S_sink c_eq) A / L, and into the voids,
-    D (c - c_eq) K sum r (K = CAPTURE_PER_RADIUS; each void's surface holds c_eq: the Gibbs-Thomson
-    excess 2 gamma Omega / (r kT) = 4.4 nm / r changes the capture D (c - c_eq e^(4.4 nm / r)) of a
-    100 nm void by < 1 % at the runs' S >= 8, of the ~20 nm voids creep holds at 5 MPa (S ~ 30) by
-    ~1 %, and new voids start above the critical size)."""
-    d, ceq = inp.vacancy_diffusivity_um2_s, inp.vacancy_equilibrium_fraction
-    slab = inp.area_um2 / inp.sink_distance_um
-    voids = CAPTURE_PER_RADIUS[inp.void_shape] * radius_sum_um
-    return (inp.strip_velocity_um_s * inp.area_um2 / d + ceq * (inp.sink_supersaturation * slab + voids)) / (slab + voids)
+    """Quasi-static vacancy fraction c at the interface (kmc.physics.vacancy.interface_fraction): the
+    stripped volume v0 A per second leaves through the slab to the sinks (conductance A / L) and
+    into the voids (K sum r, K = CAPTURE_PER_RADIUS; each void's surface holds c_eq: the
+    Gibbs-Thomson excess 2 gamma Omega / (r kT) = 4.4 nm / r changes the capture D (c - c_eq
+    e^(4.4 nm / r)) of a 100 nm void by < 1 % at the runs' S >= 8, of the ~20 nm voids creep holds at
+    5 MPa (S ~ 30) by ~1 %, and new voids start above the critical size)."""
+    return vacancy.interface_fraction(inp.strip_velocity_um_s, inp.area_um2, inp.vacancy_diffusivity_um2_s,
+                                      inp.vacancy_equilibrium_fraction, inp.area_um2 / inp.sink_distance_um,
+                                      inp.sink_supersaturation, CAPTURE_PER_RADIUS[inp.void_shape] * radius_sum_um)
 
 
 def nucleation_rate_per_um2_s(inp: MesoInputs, supersaturation: float) -> float:
-    """The kMC's measured I(S) if the inputs carry it (measured_rate_per_um2_s), else classical
-    nucleation of an interface void: I = I0 exp(-dG*/kT), dG* = (16 pi / 3) gamma^3 Omega^2
-    f(alpha) / (kT ln S)^2, f the cap factor of the void's angle on the electrolyte."""
+    """The kMC's measured I(S) if the inputs carry it (kmc.physics.nucleation.measured_rate), else
+    classical nucleation of an interface void at the void's cap (kmc.physics.nucleation.classical_rate)."""
     if inp.measured_nucleation:
-        return measured_rate_per_um2_s(inp.measured_nucleation, supersaturation)
-    if supersaturation <= 1 or inp.nucleation_prefactor_per_um2_s == 0:
-        return 0.0
-    barrier_eV = (16 * math.pi / 3 * inp.surface_energy_eV_A2 ** 3 * inp.atomic_volume_A3 ** 2
-                  * inp.shape.nucleation_factor / (inp.kT_eV * math.log(supersaturation)) ** 2)
-    return inp.nucleation_prefactor_per_um2_s * math.exp(-barrier_eV / inp.kT_eV)
-
-
-def measured_rate_per_um2_s(rows, supersaturation: float) -> float:
-    """I(S) from measured (S, I) rows: log-log interpolation between rows; above the last row its
-    rate (docs/rates.md: there nucleation has no barrier left and I saturates); below the first,
-    the power law of the first two rows continued (the local exponent d ln I / d ln S, 12 for Li
-    between S = 100 and 134), 0 at S <= 1."""
-    if supersaturation <= 1:
-        return 0.0
-    s = np.array([r[0] for r in rows], float)
-    i = np.array([r[1] for r in rows], float)
-    if supersaturation >= s[-1]:
-        return float(i[-1])
-    if supersaturation <= s[0]:
-        exponent = math.log(i[1] / i[0]) / math.log(s[1] / s[0])
-        return float(i[0] * (supersaturation / s[0]) ** exponent)
-    return float(np.exp(np.interp(math.log(supersaturation), np.log(s), np.log(i))))
+        return nucleation.measured_rate(inp.measured_nucleation, supersaturation)
+    return nucleation.classical_rate(inp.nucleation_prefactor_per_um2_s, inp.surface_energy_eV_A2,
+                                     inp.atomic_volume_A3, inp.kT_eV, supersaturation, inp.shape)
 
 
 def critical_radius_um(inp: MesoInputs, supersaturation: float) -> float:
-    """Base radius of the critical cap, r* sin(alpha) with r* = 2 gamma Omega / (kT ln S)."""
-    r_star_A = 2 * inp.surface_energy_eV_A2 * inp.atomic_volume_A3 / (inp.kT_eV * math.log(supersaturation))
-    return r_star_A * 1e-4 * math.sin(inp.shape.angle_rad)
+    """Base radius of the critical cap (kmc.physics.nucleation.critical_radius_A, on the void's cap)."""
+    return inp.shape.base_radius(nucleation.critical_radius_A(inp.surface_energy_eV_A2, inp.atomic_volume_A3,
+                                                              inp.kT_eV, supersaturation) * units.UM_PER_A)
 
 
 def grow_and_close(radius_um: np.ndarray, dt_s: float, capture_um2_s: float, closure_per_s: float,
@@ -285,18 +231,10 @@ def grow_and_close(radius_um: np.ndarray, dt_s: float, capture_um2_s: float, clo
 
 
 def mullins_coefficient_um4_s(inp: MesoInputs) -> float:
-    """B of Mullins' time tau = r^4 / B = kT r^4 / (D_s gamma Omega^(4/3)) for surface diffusion to
-    reshape a void of base radius r (surface site density Omega^(-2/3)); 0 if D_s = 0."""
-    return (inp.surface_diffusivity_um2_s * inp.surface_energy_eV_A2 * inp.atomic_volume_A3 ** (4 / 3)
-            / inp.kT_eV * UM2_PER_A2)
-
-
-def shape_relaxation_time_s(inp: MesoInputs, radius_um):
-    """Mullins' time r^4 / B (inf if D_s = 0)."""
-    b_um4_s = mullins_coefficient_um4_s(inp)
-    if b_um4_s == 0:
-        return np.full(np.shape(radius_um), np.inf)
-    return radius_um ** 4 / b_um4_s
+    """B of Mullins' time tau = r^4 / B for surface diffusion to reshape a void of base radius r
+    (kmc.physics.surface.mullins_coefficient, in um^4/s); 0 if D_s = 0."""
+    return surface.mullins_coefficient(inp.surface_diffusivity_um2_s, inp.surface_energy_eV_A2,
+                                       inp.atomic_volume_A3, inp.kT_eV) * units.UM2_PER_A2
 
 
 # Per-void accuracy of the kinetic-void integrator (numerics, shown converged in docs/meso.md,
@@ -423,15 +361,13 @@ def contact_fraction(inp: MesoInputs, radius_um: np.ndarray) -> float:
 
 def subsurface_solute_fraction(inp: MesoInputs, stripped_um: float, local_strip_um_s: float,
                                supersaturation: float) -> float:
-    """Solute in the metal just below the contact: none of it is stripped, so the stripped depth h
-    leaves x h of it, spread by diffusion over delta = D_s / v (v the local recession):
-    x_s = x (1 + h / delta), the quasi-steady profile of a fully rejected solute (at most 1).
-    D_s = (D_s per vacancy) S c_eq: the kMC's vacancy-mechanism diffusivity at the interface's
-    supersaturation."""
+    """Solute in the metal just below the contact (kmc.physics.solute.subsurface_fraction): the
+    stripped depth h leaves x h of it, spread over delta = D_s / v (v the local recession, D_s the
+    kMC's vacancy-mechanism diffusivity at the interface's supersaturation)."""
     if inp.solute_fraction == 0 or local_strip_um_s <= 0:
         return inp.solute_fraction
-    d_s = inp.solute_diffusivity_per_vacancy_um2_s * supersaturation * inp.vacancy_equilibrium_fraction
-    return min(1.0, inp.solute_fraction * (1 + stripped_um * local_strip_um_s / d_s))
+    d_s = solute.diffusivity(inp.solute_diffusivity_per_vacancy_um2_s, supersaturation, inp.vacancy_equilibrium_fraction)
+    return solute.subsurface_fraction(inp.solute_fraction, stripped_um, local_strip_um_s, d_s)
 
 
 def interface_solute_fraction(inp: MesoInputs, subsurface_fraction: float) -> float:
@@ -439,8 +375,7 @@ def interface_solute_fraction(inp: MesoInputs, subsurface_fraction: float) -> fl
     linear between rows; one L1 layer holds a negligible share of the stripped solute)."""
     if not inp.interface_solute_curve:
         return inp.solute_fraction
-    xs, l1 = zip(*inp.interface_solute_curve)
-    return float(np.interp(subsurface_fraction, xs, l1))
+    return solute.interface_fraction(inp.interface_solute_curve, subsurface_fraction)
 
 
 # ----------------------------------------------------------------------------- coalescence
@@ -637,7 +572,7 @@ OBSERVABLES = {
     "physical_time": ("s", "cell time of the stripped charge at the set current"),
     "contact_fraction": ("1", "interface area no void covers"),
     "overpotential": ("mV", "Butler-Volmer overpotential of the current focused on the contact "
-                            "(kmc.electrochemistry.overpotential_mV)"),
+                            "(kmc.physics.electrochemistry.overpotential_mV)"),
     "supersaturation": ("1", "interface vacancy fraction / c_eq (quasi-static balance)"),
     "captured_fraction": ("1", "share of the stripped vacancies that the voids capture (the rest reach the sinks)"),
     "void_count": ("1", "interface voids in the square"),
@@ -727,8 +662,10 @@ def reseed(inp: MesoInputs, x, y, r, h, defect_x, defect_y, seed_radius_um: floa
 
 
 def closure_per_s(inp: MesoInputs, contact: float) -> float:
-    """kappa eps_dot(P / contact): the creep closure rate at the stress the contact carries."""
-    return inp.closure_coefficient * inp.strain_rate_per_s(inp.pressure_MPa / contact if contact > 0 else math.inf)
+    """kappa eps_dot(P / contact): the creep closure rate at the stress the contact carries
+    (kmc.physics.creep)."""
+    return inp.closure_coefficient * creep.strain_rate_per_s(
+        inp.creep_law, creep.contact_stress_MPa(inp.pressure_MPa, contact), inp.temperature_K)
 
 
 def rates_now(inp: MesoInputs, st: MesoState) -> dict:

@@ -21,6 +21,7 @@ import numpy as np
 
 from kmc import meso
 from kmc.config import load_config
+from kmc.physics.nucleation import VoidCap
 
 PARAMS = {"Li": "params/li_li2s.toml", "Li-Mg": "params/limg_li2s.toml"}
 
@@ -110,7 +111,7 @@ def run_point(chem: str, overrides, variation: Variation = Variation(),
                                                      for s, i in inp.measured_nucleation))
         note += f" [I(S) x {variation.nucleation_scale:g}]"
     if variation.wetting_angle_deg is not None:
-        inp = replace(inp, shape=meso.CapShape(math.radians(180.0 - variation.wetting_angle_deg)))
+        inp = replace(inp, shape=VoidCap.of_wetting_angle(variation.wetting_angle_deg))
         note += f" [angle {variation.wetting_angle_deg:g} deg]"
     res = meso.run(inp, tol)
     print(f"    run {chem} {' '.join([*overrides, *variation.overrides])}{note}: {res.wall_time_s:.1f} s, "

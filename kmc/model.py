@@ -46,6 +46,7 @@ import numpy as np
 
 from kmc import units
 from kmc.config import Settings
+from kmc.physics import creep, electrochemistry, solute, vacancy
 from kmc.rates import (BOND_L1_L1, BOND_L1_L2, BOND_L2_L1, CLASS_BOTTOM, CLASS_BULK, CLASS_L1, N_CLASSES,
                        RATE_CACHE_SIZE, RateModel, barrier_eV, bulk_by_word, bulk_rate_lookup, kra_eV)
 from kmc.species import HOST, SOLUTE, VACANCY
@@ -120,7 +121,7 @@ class EnergyModel:
 
         Evaluated as exp(-Ea / kT); the engine's interface rates use exp(-Ea * (1/kT)), which can
         differ in the last bit (tests compare the two with rtol 1e-9)."""
-        return self.attempt_frequency_Hz * math.exp(-barrier_eV(dE_eV, kra) / self.kT_eV)
+        return vacancy.hop_rate_per_s(self.attempt_frequency_Hz, barrier_eV(dE_eV, kra), self.kT_eV)
 
     def bulk_layers(self, n_layers: int) -> np.ndarray:
         """uint8 per layer: 1 where a vacancy's hops may use ``bulk_rate_table``.
@@ -296,21 +297,21 @@ class EventRates:
 
 
 def creep_strain_rate_per_s(settings: Settings, stress_MPa: float) -> float:
-    """Power-law creep of Li (PHYSICS.md section 4, seed 003's Norton form)."""
-    c = settings.creep
-    if stress_MPa <= 0:
-        return 0.0
-    arrhenius = math.exp(-c.activation_energy_kJ_mol * 1e3 / units.GAS_CONSTANT_J_per_mol_K
-                         * (1 / settings.conditions.temperature_K - 1 / c.reference_temperature_K))
-    return c.reference_strain_rate_per_s * (stress_MPa / c.reference_stress_MPa) ** c.stress_exponent * arrhenius
+    """Power-law creep of the metal at ``stress_MPa`` (kmc.physics.creep, the [creep] keys)."""
+    return creep.strain_rate_per_s(creep.NortonLaw.of(settings.creep), stress_MPa, settings.conditions.temperature_K)
 
 
 def vacancy_diffusivity_A2_s(model: EnergyModel, lattice: Lattice) -> float:
-    """D_v = Gamma a^2 (A^2/s): BCC, 8 first neighbours at a sqrt(3)/2, uncorrelated vacancy walk,
-    D = (1/6) z Gamma lambda^2 = Gamma a^2, Gamma = nu exp(-E_kra(host)/kT) the bare host hop of the
-    model (PHYSICS.md section 4b: ~1.5-1.8e-3 cm^2/s at 298 K)."""
-    gamma = model.attempt_frequency_Hz * math.exp(-kra_eV(HOST, False, model.kra_eV) / model.kT_eV)
-    return gamma * lattice.lattice_constant_A ** 2
+    """D_v = Gamma a^2 (A^2/s, kmc.physics.vacancy.vacancy_diffusivity) with Gamma = nu exp(-E_kra(host)/kT)
+    the bare host hop of the model (PHYSICS.md section 4b: ~1.5-1.8e-3 cm^2/s at 298 K)."""
+    gamma = vacancy.hop_rate_per_s(model.attempt_frequency_Hz, kra_eV(HOST, False, model.kra_eV), model.kT_eV)
+    return vacancy.vacancy_diffusivity(gamma, lattice.lattice_constant_A)
+
+
+def vacancy_equilibrium_fraction(settings: Settings, kT_eV: float) -> float:
+    """c_eq of boundary.vacancy_formation_eV (kmc.physics.vacancy.equilibrium_fraction): what the
+    sinks hold at supersaturation 1."""
+    return vacancy.equilibrium_fraction(settings.boundary.vacancy_formation_eV, kT_eV)
 
 
 def solute_vacancy_binding_eV(settings: Settings) -> float:
@@ -333,20 +334,17 @@ def solute_vacancy_binding_eV(settings: Settings) -> float:
 
 def solute_diffusivity_per_vacancy_A2_s(settings: Settings, model: EnergyModel, lattice: Lattice) -> float:
     """D_solute / c_v (A^2/s), the model's own vacancy-mechanism solute diffusivity per unit vacancy
-    site fraction c_v:  D = c_v exp(-E_b/kT) Gamma_s a^2,  Gamma_s = nu exp(-E_kra(solute)/kT).
-
-    A given first neighbour of a solute is vacant with probability c_v exp(-E_b/kT) (E_b from
-    solute_vacancy_binding_eV); the solute then jumps into it at Gamma_s (a bulk solute-vacancy swap
-    leaves the pair's energy unchanged, so the barrier is the KRA); with 8 such neighbours at
-    a sqrt(3)/2, D = (1/6) 8 c' Gamma_s (3 a^2/4) = c' Gamma_s a^2.  The correlation factor is taken as
-    1 (the solute hops ~6x slower than the host, so the vacancy mostly wanders off before it could
-    bring the solute back).  At the equilibrium c_v = exp(-0.50 eV/kT) this gives 4.5e-13 cm^2/s at
-    298 K against the measured tracer 2.06e-13 cm^2/s (seed 004)."""
+    site fraction c_v (kmc.physics.solute.diffusivity_per_vacancy): the binding E_b of
+    solute_vacancy_binding_eV and the solute's hop Gamma_s = nu exp(-E_kra(solute)/kT).  The
+    correlation factor is taken as 1 (the solute hops ~6x slower than the host, so the vacancy
+    mostly wanders off before it could bring the solute back).  At the equilibrium c_v =
+    exp(-0.50 eV/kT) this gives 4.5e-13 cm^2/s at 298 K against the measured tracer 2.06e-13 cm^2/s
+    (seed 004)."""
     if settings.composition.solute_fraction == 0:
         return 0.0
-    gamma_s = model.attempt_frequency_Hz * math.exp(-kra_eV(SOLUTE, False, model.kra_eV) / model.kT_eV)
-    binding = math.exp(-solute_vacancy_binding_eV(settings) / model.kT_eV)
-    return binding * gamma_s * lattice.lattice_constant_A ** 2
+    gamma_s = vacancy.hop_rate_per_s(model.attempt_frequency_Hz, kra_eV(SOLUTE, False, model.kra_eV), model.kT_eV)
+    return solute.diffusivity_per_vacancy(solute_vacancy_binding_eV(settings), gamma_s, lattice.lattice_constant_A,
+                                          model.kT_eV)
 
 
 def creep_closure_per_void_site_per_s(settings: Settings, lattice: Lattice, stress_MPa: float) -> float:
@@ -364,6 +362,65 @@ def creep_closure_per_void_site_per_s(settings: Settings, lattice: Lattice, stre
     width_A = 2.0 * math.sqrt(site_area_A2 / math.pi)
     return (settings.creep.closure_coefficient * creep_strain_rate_per_s(settings, stress_MPa)
             * width_A / lattice.layer_spacing_A)
+
+
+@dataclass(frozen=True)
+class CellTransport:
+    """Vacancy and solute transport in the cell the box stands for, in um and s: what the cell-scale
+    model (kmc.meso), the acceleration check and the rate measurements (kmc.interface_rates) take
+    from a parameter set (the formulas: kmc.physics)."""
+    atomic_volume_A3: float
+    kT_eV: float
+    current_mA_cm2: float
+    recession_velocity_um_s: float                # v0 = i Omega / e at full contact
+    vacancy_diffusivity_um2_s: float              # D_v of the model's bare host hop
+    vacancy_equilibrium_fraction: float           # c_eq of boundary.vacancy_formation_eV
+    sink_distance_um: float
+    sink_supersaturation: float                   # the sinks hold this x c_eq (boundary.supersaturation)
+    solute_fraction: float
+    solute_diffusivity_per_vacancy_um2_s: float   # D_solute / c_v (0 without a solute)
+
+    @property
+    def supersaturation(self) -> float:
+        """S = 1 + J Omega L / (D_v c_eq) at the interface that carries the stripping flux to sinks
+        holding c_eq (PHYSICS.md section 4b: ~130 for the seed's cell)."""
+        return vacancy.supersaturation(self.recession_velocity_um_s, self.sink_distance_um,
+                                       self.vacancy_diffusivity_um2_s, self.vacancy_equilibrium_fraction)
+
+    def solute_diffusivity_um2_s(self, supersaturation: float) -> float:
+        """The solute's diffusivity at the vacancy fraction S c_eq (vacancy-enhanced diffusion)."""
+        return solute.diffusivity(self.solute_diffusivity_per_vacancy_um2_s, supersaturation,
+                                  self.vacancy_equilibrium_fraction)
+
+    def enrichment_depth_um(self, supersaturation: float) -> float | None:
+        """delta = D_solute(S) / v0: how deep the solute stripping leaves behind spreads (None without
+        a solute or a current)."""
+        if self.solute_fraction == 0 or self.recession_velocity_um_s <= 0:
+            return None
+        return solute.enrichment_depth(self.solute_diffusivity_um2_s(supersaturation), self.recession_velocity_um_s)
+
+
+def cell_transport(settings: Settings) -> CellTransport:
+    """The cell's transport numbers of a parameter set (its own lattice and energy model)."""
+    lattice = build_lattice(settings)
+    model = build_energy_model(settings, lattice)
+    omega_A3 = vacancy.atomic_volume_bcc(settings.lattice.lattice_constant_A)
+    cond = settings.conditions
+    return CellTransport(
+        atomic_volume_A3=omega_A3, kT_eV=model.kT_eV, current_mA_cm2=cond.current_density_mA_cm2,
+        recession_velocity_um_s=electrochemistry.recession_velocity_um_s(cond.current_density_mA_cm2, omega_A3),
+        vacancy_diffusivity_um2_s=vacancy_diffusivity_A2_s(model, lattice) * units.UM2_PER_A2,
+        vacancy_equilibrium_fraction=vacancy_equilibrium_fraction(settings, model.kT_eV),
+        sink_distance_um=settings.electrode.sink_distance_um, sink_supersaturation=settings.boundary.supersaturation,
+        solute_fraction=settings.composition.solute_fraction,
+        solute_diffusivity_per_vacancy_um2_s=(solute_diffusivity_per_vacancy_A2_s(settings, model, lattice)
+                                              * units.UM2_PER_A2))
+
+
+def cell_supersaturation(settings: Settings) -> float:
+    """CellTransport.supersaturation of a parameter set: the interface supersaturation that carries
+    the stripping flux of conditions.current_density_mA_cm2 to the sinks at electrode.sink_distance_um."""
+    return cell_transport(settings).supersaturation
 
 
 @dataclass(frozen=True)
@@ -425,32 +482,22 @@ def build_event_rates(settings: Settings, lattice: Lattice, model: EnergyModel) 
     el = settings.electrode
     slab = settings.lattice.geometry == "slab"
     strip = accel * units.strip_rate_per_s(cond.current_density_mA_cm2, lattice.interface_area_A2) if slab else 0.0
-    creep = accel * creep_closure_per_void_site_per_s(settings, lattice, cond.stack_pressure_MPa) if slab else 0.0
-    # Escape to sinks at distance L below the bottom layer (quasi-static vacancy diffusion).
-    # Between the bottom layer (vacancy site fraction c_b) and the sinks (which hold c_inf) the
-    # profile is linear, so the flux per area is J = D_v (c_b - c_inf) / (Omega L), Omega the
-    # volume per site.  The bottom layer holds c_b / A_site vacancies per area (A_site = Omega / d
-    # the area per site, d the layer spacing), so each bottom vacancy leaves at
-    #     k = J / (c_b / A_site) = D_v / (d L)        (the c_b part of J)
-    # and the sinks send vacancies in at k c_inf per bottom site (the c_inf part), so that a bottom
-    # layer in equilibrium with them holds c_inf (detailed balance with the bulk).  The hop out of
-    # the box is the first step of that walk, in series with the rest: a bottom vacancy hops into
-    # the layer below at z Gamma = D_v / d^2 (z = missing_below neighbours: 4 Gamma with a = 2d on
-    # [001], 2 Gamma with a = sqrt2 d on [110]) and from there reaches the sinks, L/d layers down,
-    # before coming back with the gambler's-ruin probability d/L: k = (D_v/d^2)(d/L) = D_v/(d L),
-    # the same number (exact for L >= d), so the series resistance of the hop out is included.
-    # Both rates carry A: escape to the sinks is one of the macroscopic fluxes.  The old rule (the
-    # bare hop out, z Gamma, unaccelerated) put the sinks at the bottom of the box, i.e. at
-    # L_box * A in cell terms (4.2 nm x 1e6 = 4.2 mm).
-    # With the deep box (deep_box) the box's deep layers take their share of L off the boundary.
+    creep_rate = accel * creep_closure_per_void_site_per_s(settings, lattice, cond.stack_pressure_MPa) if slab else 0.0
+    # Escape to sinks at distance L below the bottom layer: each bottom vacancy leaves at D_v / (d L)
+    # (kmc.physics.vacancy.exit_rate_per_s, which includes the series resistance of the hop out),
+    # and the sinks send vacancies in at that rate times c_inf per bottom site, so that a bottom layer
+    # in equilibrium with them holds c_inf (detailed balance with the bulk).  Both carry A: escape to
+    # the sinks is one of the macroscopic fluxes (an unaccelerated hop out put the sinks at L_box * A
+    # in cell terms: 4.2 nm x 1e6 = 4.2 mm).  With the deep box (deep_box) the box's deep layers take
+    # their share of L off the boundary.
     d_v = vacancy_diffusivity_A2_s(model, lattice)
     sink_A = el.sink_distance_um * 1e4
     deep = deep_box(settings, lattice, model, accel)
-    k_exit = accel * d_v / (lattice.layer_spacing_A * deep.sink_distance_A)
-    c_bulk = bnd.supersaturation * math.exp(-bnd.vacancy_formation_eV / model.kT_eV)
+    k_exit = vacancy.exit_rate_per_s(d_v, lattice.layer_spacing_A, deep.sink_distance_A, accel)
+    c_bulk = bnd.supersaturation * vacancy_equilibrium_fraction(settings, model.kT_eV)
     exit_rate = k_exit if (slab and bnd.bottom in ("sink", "reservoir")) else 0.0
     create = k_exit * c_bulk * lattice.sites_per_layer if (slab and bnd.bottom == "reservoir") else 0.0
-    return EventRates(strip_total_per_s=strip, creep_per_void_site_full_contact_per_s=creep,
+    return EventRates(strip_total_per_s=strip, creep_per_void_site_full_contact_per_s=creep_rate,
                       creep_stress_exponent=settings.creep.stress_exponent,
                       exit_per_bottom_vacancy_per_s=exit_rate, create_total_per_s=create,
                       bulk_vacancy_concentration=c_bulk, acceleration=float(accel),

@@ -15,7 +15,7 @@ import numpy as np
 
 from kmc import electrode, engine, units
 from kmc.species import HOST, SOLUTE
-from kmc.electrochemistry import overpotential_mV
+from kmc.physics.electrochemistry import overpotential_mV
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from mpl_toolkits.axes_grid1.anchored_artists import AnchoredSizeBar
 
 from kmc.analysis import (DEFAULT_MIN_VOID_nm, FORMAT_VERSION, analyze_file, check_analysis_version,
                           exchange_current_of, frame_voids, read_geometry)
-from kmc.electrochemistry import overpotential_mV
+from kmc.physics.electrochemistry import overpotential_mV
 from kmc.export import read_frames, resolve_frames
 from kmc.io import RunFileError, check_run_file, is_meso_file, open_run_file
 from kmc.species import COLOURS, HOST, SOLUTE, VACANCY, Species, species_from_attributes
@@ -430,7 +430,7 @@ def contact_loss(path, exchange_current_mA_cm2: float | None = None) -> Figure:
 def meso_contact(path, exchange_current_mA_cm2: float | None = None) -> Figure:
     """A `kmc meso` run (docs/meso.md): contact fraction and overpotential against stripped charge,
     and the voids per 100 um of section.  The overpotential is the run's own observable, or from
-    its contact with the given exchange current (the same rule, kmc.electrochemistry)."""
+    its contact with the given exchange current (the same rule, kmc.physics.electrochemistry)."""
     with open_run_file(path) as f:
         par = _parameters(f)
         obs = {name: f[f"observables/{name}/value"][()] for name in

@@ -31,6 +31,7 @@ from collections import namedtuple
 import numpy as np
 
 from kmc.jit import kernel, kernel_inlined
+from kmc.physics.creep import focusing_factor
 from kmc.sites import COUNT_BITS, SPECIES_MASK, SPECIES_SHIFT, neighbour_count, species_at
 from kmc.species import HOST, SOLUTE, VACANCY
 from lattices.neighbours import (neighbour, neighbour_frame, neighbour_layer, neighbour_sites, seam_neighbour_sites,
@@ -849,12 +850,12 @@ def creep_bound_per_s(k_full_per_s, stress_exponent, n_contact, spl, n_l1_vac):
     """Creep's thinning bound (1/s): a site of an interface void of N L1 sites is refilled at
     k sqrt(N), k = k_full_per_s cf**-n (kmc.model.creep_closure_per_void_site_per_s at full
     contact; the local stress grows as the contact fraction cf = metal L1 atoms / L1 sites falls,
-    so power-law creep with exponent n speeds up as cf**-n; the closure velocity grows with the
-    void's width, as sqrt(N)).  N <= n_l1 (every L1 vacancy in one void), so n_l1 k sqrt(n_l1)
-    bounds the total, and creep_refill_accepted thins it to the law."""
+    so power-law creep with exponent n speeds up as cf**-n: kmc.physics.creep.focusing_factor; the
+    closure velocity grows with the void's width, as sqrt(N)).  N <= n_l1 (every L1 vacancy in one
+    void), so n_l1 k sqrt(n_l1) bounds the total, and creep_refill_accepted thins it to the law."""
     if k_full_per_s > 0.0 and n_l1_vac > 0:
         cf = max(n_contact, 1) / spl
-        return k_full_per_s * cf ** (-stress_exponent) * n_l1_vac * np.sqrt(n_l1_vac)
+        return k_full_per_s * focusing_factor(cf, stress_exponent) * n_l1_vac * np.sqrt(n_l1_vac)
     return 0.0
 
 

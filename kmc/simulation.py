@@ -16,7 +16,7 @@ import numpy as np
 
 from kmc import electrode, engine, events, observables, sites, units
 from kmc import state as state_groups
-from kmc.electrochemistry import overpotential_mV
+from kmc.physics.electrochemistry import overpotential_mV
 from kmc.jit import cache_bytes
 from kmc.observers import CheckpointSaver, FrameWriter, SeriesWriter, Tick, Trigger, progress_bar
 from kmc.config import ConfigError, Settings, load_config

@@ -23,7 +23,7 @@ from click.testing import CliRunner
 from kmc.analysis import (DEFAULT_MIN_VOID_nm, FORMAT_VERSION, AnalysisInputError, analyze_file,
                           compute_analysis, load_analysis)
 from kmc.cli.analyze import analyze
-from kmc.electrochemistry import overpotential_mV
+from kmc.physics.electrochemistry import overpotential_mV
 from kmc.config import load_config
 from kmc.io import H5Writer
 from kmc.simulation import Simulation

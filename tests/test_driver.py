@@ -94,7 +94,7 @@ def test_overpotential_is_live_and_stops_the_run_like_a_cycler(li_params, tmp_pa
     """The overpotential observable follows the contact at every sample (Butler-Volmer with the
     run's exchange current), and run.stop_overpotential_mV ends the run at the first sample whose
     overpotential reaches it: the contact just before stays below the cut-off."""
-    from kmc.electrochemistry import overpotential_mV
+    from kmc.physics.electrochemistry import overpotential_mV
     cutoff = 40.0
     sim, result, path = run_to_file(li_params, tmp_path, [
         "run.acceleration=1e9", "run.stop_stripped_mAh_cm2=0", f"run.stop_overpotential_mV={cutoff}",

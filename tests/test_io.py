@@ -9,7 +9,7 @@ from click.testing import CliRunner
 import kmc
 from kmc.cli import main
 from kmc.config import settings_from_dict
-from kmc.electrochemistry import overpotential_mV
+from kmc.physics.electrochemistry import overpotential_mV
 from kmc.io import OBSERVABLE_UNITS
 from kmc.observables import ALWAYS_RECORDED
 

@@ -9,6 +9,7 @@ import pytest
 from kmc import meso, units
 from kmc.config import ConfigError, load_config
 from kmc.model import build_lattice, creep_closure_per_void_site_per_s, creep_strain_rate_per_s
+from kmc.physics.nucleation import VoidCap, measured_rate
 
 LI = "params/li_li2s.toml"
 
@@ -157,7 +158,7 @@ def test_coalescence_leaves_no_overlap_among_many(li):
 def test_nucleation_barrier_is_the_classical_one(li):
     """At a 90 degree cap (f = 1/2) dG* = (8 pi / 3) gamma^3 Omega^2 / (kT ln S)^2; the rate rises
     with S and is nothing at S <= 1."""
-    inp = with_(li, shape=meso.CapShape(math.pi / 2), measured_nucleation=())
+    inp = with_(li, shape=VoidCap(math.pi / 2), measured_nucleation=())
     s = 100.0
     barrier = 8 * math.pi / 3 * inp.surface_energy_eV_A2 ** 3 * inp.atomic_volume_A3 ** 2 / (inp.kT_eV * math.log(s)) ** 2
     rate = meso.nucleation_rate_per_um2_s(inp, s)
@@ -374,11 +375,11 @@ def test_measured_nucleation_rate_interpolates_the_kmc_rows(li):
     ln S), the first two rows' power law below, the last row's rate above, none at S <= 1; and
     a run's inputs use them in place of the classical rate."""
     rows = ((100, 1.0), (200, 1e4), (400, 1e6))
-    assert meso.measured_rate_per_um2_s(rows, 200) == pytest.approx(1e4)
-    assert meso.measured_rate_per_um2_s(rows, 200 * math.sqrt(2)) == pytest.approx(1e5)
-    assert meso.measured_rate_per_um2_s(rows, 50) == pytest.approx(1e-4)      # exponent ln(1e4)/ln 2
-    assert meso.measured_rate_per_um2_s(rows, 1e4) == 1e6
-    assert meso.measured_rate_per_um2_s(rows, 1.0) == 0.0
+    assert measured_rate(rows, 200) == pytest.approx(1e4)
+    assert measured_rate(rows, 200 * math.sqrt(2)) == pytest.approx(1e5)
+    assert measured_rate(rows, 50) == pytest.approx(1e-4)      # exponent ln(1e4)/ln 2
+    assert measured_rate(rows, 1e4) == 1e6
+    assert measured_rate(rows, 1.0) == 0.0
     measured = with_(li, measured_nucleation=rows)
     assert meso.nucleation_rate_per_um2_s(measured, 200) == pytest.approx(1e4)
     classical = with_(li, measured_nucleation=())

@@ -11,6 +11,7 @@ import pytest
 
 from kmc.config import load_config, resolve_params
 from kmc.kinetics import steady
+from kmc.model import cell_supersaturation
 
 
 def small_box(name="li_li2s", cells=(6, 6, 4)):
@@ -21,9 +22,9 @@ def test_cell_supersaturation_is_physics_md_estimate():
     """PHYSICS.md section 4b: S ~ 100-130 at 0.5 mA/cm2 and sinks 100 um away; S - 1 is linear in
     the current and the sink distance."""
     s = load_config(resolve_params("li_li2s"))
-    S = steady.cell_supersaturation(s)
+    S = cell_supersaturation(s)
     assert 90 < S < 150
-    S2 = steady.cell_supersaturation(s.with_overrides(["conditions.current_density_mA_cm2=1.0",
+    S2 = cell_supersaturation(s.with_overrides(["conditions.current_density_mA_cm2=1.0",
                                                        "electrode.sink_distance_um=50"]))
     assert S2 - 1 == pytest.approx(S - 1, rel=1e-9)
 
@@ -159,9 +160,9 @@ def test_kmc_rates_json_keys(tmp_path):
 def test_acceleration_raises_interface_supersaturation():
     """S(A) = 1 + (S(1) - 1)(L + (A - 1) k d)/L: the issue's ~800 at A = 1e6 against the cell's
     ~130; the range within 10 % of S(1) ends near the validation's A ~ 2e4; the check says so."""
-    from kmc.kinetics import acceleration as ac
+    from kmc import acceleration as ac
     s = load_config(resolve_params("li_li2s"))
-    s1 = steady.cell_supersaturation(s)
+    s1 = cell_supersaturation(s)
     assert ac.supersaturation_at(s, 1.0) == pytest.approx(s1)
     assert 700 < ac.supersaturation_at(s, 1e6) < 900
     a_max = ac.converged_acceleration(s)
@@ -173,7 +174,7 @@ def test_acceleration_raises_interface_supersaturation():
 
 
 def test_kmc_run_warns_once_beyond_the_converged_acceleration_and_records_it(tmp_path):
-    """A run whose A lies beyond the converged range (kmc.kinetics.acceleration.check) says so once
+    """A run whose A lies beyond the converged range (kmc.acceleration.check) says so once
     on stderr and records the estimate in its file; a converged A says nothing."""
     import subprocess
     import sys

@@ -12,7 +12,7 @@ from matplotlib.image import imread
 from kmc import plot as kplot
 from kmc.analysis import FORMAT_VERSION
 from kmc.cli.plot import plot as plot_command
-from kmc.electrochemistry import overpotential_mV
+from kmc.physics.electrochemistry import overpotential_mV
 from kmc.config import load_config
 from kmc.export import frame_charge
 from kmc.species import COLOURS

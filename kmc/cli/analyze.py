@@ -8,7 +8,7 @@ import click
 
 from kmc.analysis import (DEFAULT_MIN_VOID_nm, EVENT_KINDS, FRAME_COLUMNS, compute_analysis,
                           write_analysis)
-from kmc.electrochemistry import DEFAULT_EXCHANGE_CURRENT_mA_cm2
+from kmc.physics.electrochemistry import DEFAULT_EXCHANGE_CURRENT_mA_cm2
 from kmc.errors import OneLineErrorCommand, fail
 from kmc.io import RunFileError
 

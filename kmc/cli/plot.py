@@ -7,7 +7,7 @@ import click
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 
 from kmc import plot as figures
-from kmc.electrochemistry import DEFAULT_EXCHANGE_CURRENT_mA_cm2
+from kmc.physics.electrochemistry import DEFAULT_EXCHANGE_CURRENT_mA_cm2
 from kmc.errors import OneLineErrorCommand, fail
 from kmc.io import OutputPathError, RunFileError, check_output_file, replace_when_done
 

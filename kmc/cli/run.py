@@ -94,9 +94,9 @@ def run(config, overrides, output, overwrite, resume_path, progress):
 
 
 def _acceleration_check(settings) -> dict:
-    """What run.acceleration distorts at these settings (kmc.kinetics.acceleration.check); a run
+    """What run.acceleration distorts at these settings (kmc.acceleration.check); a run
     beyond the converged range says so once, on stderr, before it starts."""
-    from kmc.kinetics.acceleration import check
+    from kmc.acceleration import check
     if settings.lattice.geometry != "slab" or settings.conditions.current_density_mA_cm2 <= 0:
         return {}
     found = check(settings)

@@ -12,12 +12,11 @@ reflecting at L1.  The engine's brute force checks it (tests/test_physical_kinet
 """
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from kmc import units
 from kmc.kinetics.steady import layer_formation_energies_eV
+from kmc.physics import vacancy
 from kmc.rates import barrier_eV, kra_eV
 from kmc.species import HOST
 
@@ -36,10 +35,9 @@ def layer_hop_rates_per_s(settings, n_layers: int):
     e_kra = kra_eV(HOST, False, kra)
     nu = kin.attempt_frequency_Hz
 
-    def rate(de):
-        return 4.0 * nu * math.exp(-barrier_eV(float(de), e_kra) / kT)
-
-    down = np.array([rate(e_f[k + 1] - e_f[k]) for k in range(n_layers)])
+    # 4 neighbours in the layer below, each at the hop rate of the model's barrier rule
+    down = np.array([4.0 * vacancy.hop_rate_per_s(nu, barrier_eV(float(e_f[k + 1] - e_f[k]), e_kra), kT)
+                     for k in range(n_layers)])
     return down, e_f[:n_layers]
 
 
@@ -50,8 +48,7 @@ def first_passage_time_s(settings, target_layer: int) -> float:
         raise ValueError(f"target_layer = {target_layer}; allowed: >= 1 (layer 0 is L1)")
     kT = units.kT_eV(settings.conditions.temperature_K)
     down, e_f = layer_hop_rates_per_s(settings, target_layer)
-    log_pi = -(e_f - e_f.min()) / kT
-    pi = np.exp(log_pi)
+    pi = vacancy.equilibrium_fraction(e_f - e_f.min(), kT)     # Boltzmann weights of the layers
     return float(np.sum(np.cumsum(pi) / (pi * down)))
 
 

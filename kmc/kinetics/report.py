@@ -6,11 +6,12 @@ JSON_VERSION changes whenever a key's meaning changes; new records may be added 
 """
 from __future__ import annotations
 
-import math
 import time
 
 from kmc import units
 from kmc.kinetics import cnt, interface, steady
+from kmc.model import cell_supersaturation, cell_transport
+from kmc.physics import solute, vacancy
 
 # 2: the enrichment records are subsurface_solute_fraction_* (the metal just below the contact, as kmc meso
 # names it; interface_solute_fraction there is L1), and a set with a solute measures from the equilibrium L1
@@ -44,7 +45,7 @@ def interface_rates(settings, supersaturation: float | None = None, nucleation: 
     defects take no L1 start); their records say so for a set with a solute."""
     wall = time.time()
     l1 = steady.l1_start(settings, l1)
-    S_cell = steady.cell_supersaturation(settings)
+    S_cell = cell_supersaturation(settings)
     S = S_cell if supersaturation is None else float(supersaturation)
     kT = units.kT_eV(settings.conditions.temperature_K)
     ef = steady.layer_formation_energies_eV(settings, 2)
@@ -52,7 +53,7 @@ def interface_rates(settings, supersaturation: float | None = None, nucleation: 
         _rec("supersaturation", S, "1", 0.0,
              "given (--supersaturation)" if supersaturation is not None else
              "S = 1 + J Omega L / (D_v c_eq): current, electrode.sink_distance_um, the model's D_v", kind="value"),
-        _rec("l1_vacancy_fraction", S * math.exp(-ef[0] / kT), "1", 0.0,
+        _rec("l1_vacancy_fraction", S * vacancy.equilibrium_fraction(ef[0], kT), "1", 0.0,
              "isolated L1 vacancies in equilibrium with the bulk at S: S exp(-E_f,L1/kT) (pure host; "
              "checked against the steady interface in tests/test_physical_kinetics.py)", kind="value"),
         _rec("l1_vacancy_leave_rate", 1.0 / interface.first_passage_time_s(settings, 3), "1/s", 0.0,
@@ -67,8 +68,10 @@ def interface_rates(settings, supersaturation: float | None = None, nucleation: 
     recs += enrichment_records(settings, S)
     nuc = cnt.critical_nucleus(settings, S)
     recs.append(_rec("cnt_critical_vacancies", nuc.vacancies, "vacancies", 0.0,
-                     f"classical nucleation: spherical cap, gamma = {nuc.gamma_J_m2:.3f} J/m^2, "
-                     f"theta = {nuc.theta_deg:.1f} deg (kmc.fit)", kind="value"))
+                     f"classical nucleation (kmc.physics.nucleation): a spherical cap meeting the electrolyte at "
+                     f"180 - theta through the void, gamma = {nuc.gamma_J_m2:.3f} J/m^2 and the metal's wetting "
+                     f"angle theta = {nuc.theta_deg:.1f} deg at L1's equilibrium (kmc.fit.interface_energetics, "
+                     "as kmc meso's voids)", kind="value"))
     recs.append(_rec("cnt_barrier", nuc.barrier_eV, "eV", 0.0, "classical nucleation, as above", kind="value"))
     if nucleation:
         recs.append(nucleation_record(settings, S, trials, flux_events, seeds, l1))
@@ -81,43 +84,27 @@ def interface_rates(settings, supersaturation: float | None = None, nucleation: 
             "wall_s": round(time.time() - wall, 2)}
 
 
-def enrichment_depth_um(settings, S) -> float | None:
-    """delta = D_s / v of kmc.meso's fully-rejected-solute rule (enrichment_records), read off that
-    rule itself (x_i(h) = x (1 + h / delta)); None without a solute, a current or a [meso] table."""
-    from kmc import meso
-    if settings.composition.solute_fraction == 0 or not hasattr(settings, "meso") \
-            or settings.conditions.current_density_mA_cm2 <= 0:
-        return None
-    try:
-        inp = meso.meso_inputs(settings)
-    except meso.MesoInputError:       # e.g. a bond-form set: the meso rule does not take it
-        return None
-    x, h_um = inp.solute_fraction, 1.0
-    return h_um * x / (meso.subsurface_solute_fraction(inp, h_um, inp.strip_velocity_um_s, S) - x)
-
-
 def enrichment_records(settings, S, charges_mAh_cm2=(1.0, 4.0)) -> list[dict]:
-    """The solute enrichment at physical kinetics, from kmc.meso's rule for a fully rejected solute
-    (``meso.subsurface_solute_fraction``: x_i = x (1 + h / delta), delta = D_s / v with D_s the kMC's
-    vacancy-mechanism diffusivity at S c_eq and v the recession at the current): the depth delta
-    and x_i after the given charges.  A box at acceleration A strips A times faster against the same
-    hops, so its delta is delta / A (its enrichment after charge h is x (1 + A h / delta)).  None
-    without a solute or a [meso] table."""
-    from kmc import meso
-    delta_um = enrichment_depth_um(settings, S)
+    """The solute enrichment at physical kinetics (kmc.physics.solute, kmc.model.CellTransport): the
+    depth delta = D_s / v, D_s the model's vacancy-mechanism diffusivity at S c_eq and v the recession
+    at the current, and the solute fraction x (1 + h / delta) just below the contact after the given
+    charges, as kmc meso's rule (subsurface_solute_fraction).  A box at acceleration A strips A times
+    faster against the same hops, so its delta is delta / A.  None without a solute or a current."""
+    cell = cell_transport(settings)
+    delta_um = cell.enrichment_depth_um(S)
     if delta_um is None:
         return []
-    inp = meso.meso_inputs(settings)
-    v = inp.strip_velocity_um_s
-    how = ("quasi-steady profile of a solute none of which is stripped (kmc.meso.subsurface_solute_fraction): "
-           "delta = D_s / v, D_s = (D_s per vacancy, kmc.model) S c_eq, v the recession at the current")
+    v = cell.recession_velocity_um_s
+    how = ("quasi-steady profile of a solute none of which is stripped (kmc.physics.solute): delta = D_s / v, "
+           "D_s = (D_s per vacancy, kmc.model) S c_eq, v the recession at the current")
     A = settings.run.acceleration
     recs = [_rec("solute_enrichment_depth", delta_um, "um", 0.0, how, kind="value",
-                 box_depth_at_run_acceleration_A=delta_um * 1e4 / A, run_acceleration=A)]
+                 box_depth_at_run_acceleration_A=delta_um * units.A_PER_UM / A, run_acceleration=A)]
     for q in charges_mAh_cm2:
-        h = v * units.physical_time_s(q, inp.current_mA_cm2)     # stripped thickness, um
-        recs.append(_rec(f"subsurface_solute_fraction_{q:g}mAh_cm2", meso.subsurface_solute_fraction(inp, h, v, S), "1",
-                         0.0, f"{how}; after stripping {q:g} mAh/cm^2 ({h:.3g} um), at S held", kind="value"))
+        h = v * units.physical_time_s(q, cell.current_mA_cm2)     # stripped thickness, um
+        x_sub = solute.subsurface_fraction(cell.solute_fraction, h, v, cell.solute_diffusivity_um2_s(S))
+        recs.append(_rec(f"subsurface_solute_fraction_{q:g}mAh_cm2", x_sub, "1", 0.0,
+                         f"{how}; after stripping {q:g} mAh/cm^2 ({h:.3g} um), at S held", kind="value"))
     return recs
 
 

@@ -30,29 +30,13 @@ import numpy as np
 
 from kmc import units
 from kmc.config import Settings
-from kmc.model import build_energy_model, build_lattice, vacancy_diffusivity_A2_s
+from kmc.model import build_lattice
+from kmc.physics import vacancy
 from kmc.species import HOST, SOLUTE, VACANCY
 
 # The shortest sink distance the schema allows (electrode.sink_distance_um >= 1e-4 um = 1 A): the
 # reservoir then sits right below the bottom layer.
 RESERVOIR_DISTANCE_UM = 1e-4
-
-
-def cell_supersaturation(settings: Settings) -> float:
-    """S = 1 + J Omega L / (D_v c_eq): the interface supersaturation that carries the stripping flux
-    of conditions.current_density_mA_cm2 to the sinks at electrode.sink_distance_um (the model's
-    D_v = Gamma a^2 and c_eq = exp(-boundary.vacancy_formation_eV / kT))."""
-    lat = build_lattice(settings)
-    model = build_energy_model(settings, lat)
-    kT = model.kT_eV
-    c_eq = math.exp(-settings.boundary.vacancy_formation_eV / kT)
-    # stripped atoms per A^2 per s; Omega = site area x layer spacing (A^3 per site)
-    site_area_A2 = lat.interface_area_A2 / lat.sites_per_layer
-    flux_per_A2_s = units.strip_rate_per_s(settings.conditions.current_density_mA_cm2, lat.interface_area_A2) \
-        / lat.interface_area_A2
-    omega_A3 = site_area_A2 * lat.layer_spacing_A
-    sink_A = settings.electrode.sink_distance_um * 1e4
-    return 1.0 + flux_per_A2_s * omega_A3 * sink_A / (vacancy_diffusivity_A2_s(model, lat) * c_eq)
 
 
 def steady_settings(settings: Settings, supersaturation: float, extra: list[str] | None = None) -> Settings:
@@ -85,7 +69,7 @@ def equilibrium_layer_fractions(settings: Settings, supersaturation: float, n_la
     """Isolated-vacancy fraction of each layer in equilibrium with a vacancy chemical potential
     kT ln S above the bulk's: c_L = S exp(-E_f,L / kT) (dilute; pure host)."""
     kT = units.kT_eV(settings.conditions.temperature_K)
-    return supersaturation * np.exp(-layer_formation_energies_eV(settings, n_layers) / kT)
+    return supersaturation * vacancy.equilibrium_fraction(layer_formation_energies_eV(settings, n_layers), kT)
 
 
 # What L1 holds at the start of the steady interface, for a parameter set with a solute:

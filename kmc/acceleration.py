@@ -1,65 +1,66 @@
-"""What run.acceleration A does to the interface, from the rates at physical kinetics, and the
-range of A over which a run's answers stay those of A = 1 (docs/rates.md, "The defaults").
+"""What run.acceleration A does to the interface, against the cell at physical kinetics, and the
+range of A over which a run's answers stay those of A = 1 (docs/rates.md, "The defaults").  Every
+run checks it when it starts (kmc.launch: a warning beyond the range, and the numbers in the run
+file's /run as acceleration_check_*).
 
 With the deep box, the box's only unaccelerated stretch of the path to the sinks is its interface
 region (L1..Lk, k = the first bulk-class layer: 3 on [001]), whose hops keep their physical rates
 while stripping runs A times faster: in cell terms it weighs A k d instead of k d.  Quasi-static
-escape then holds the interface at
+escape then holds the interface at (kmc.physics.vacancy.supersaturation)
 
-    S(A) = 1 + J Omega (L + (A - 1) k d) / (D_v c_eq),        S(1) = steady.cell_supersaturation,
+    S(A) = 1 + J Omega (L + (A - 1) k d) / (D_v c_eq),        S(1) = kmc.model.cell_supersaturation,
 
 (the issue's "S ~ 800 at A = 1e6").  Two distortions follow (issue 40):
-- populations: the interface's isolated vacancies scale as S (kmc.kinetics.steady), so they are
-  within ``tolerance`` of the cell's for (A - 1) k d <= tolerance S(1) L / (S(1) - 1), A <~ 2e4;
-- rare events: nuclei per stripped charge scale as I(S(A)) area (charge / current) / A.
-``check`` gives both for a run's settings; the driver can warn once when A lies beyond the range
-and record the estimate in the run file (the hook docs/rates.md describes).
+- populations: the interface's isolated vacancies scale as S (kmc.interface_rates.steady), so they
+  are within ``tolerance`` of the cell's for (A - 1) k d <= tolerance S(1) L / (S(1) - 1), A <~ 2e4;
+- rare events: nuclei per stripped charge scale as I(S(A)) area (charge / current) / A;
+and for a set with a solute, the box's enrichment depth is the cell's delta / A
+(kmc.physics.solute), so its solute next to the contact builds A times too fast.
 """
 from __future__ import annotations
-
-import math
 
 import numpy as np
 
 from kmc import units
-from kmc.kinetics.steady import cell_supersaturation
+from kmc.model import build_energy_model, build_lattice, cell_transport
+from kmc.physics import nucleation, vacancy
 
 DEFAULT_TOLERANCE = 0.10
 
 
-def _interface_path_A(settings) -> float:
-    from kmc.model import build_energy_model, build_lattice
+def _interface_path_um(settings) -> float:
     lat = build_lattice(settings)
     model = build_energy_model(settings, lat)
-    k = int(np.flatnonzero(model.bulk_layers(lat.n_layers))[0]) if model.bulk_layers(lat.n_layers).any() \
-        else lat.n_layers
+    table = np.flatnonzero(model.bulk_layers(lat.n_layers))
     # with the deep box off, every layer of the box is unaccelerated path
-    if settings.run.deep_box_share == 0:
-        k = lat.n_layers
-    return k * lat.layer_spacing_A
+    k = lat.n_layers if (table.size == 0 or settings.run.deep_box_share == 0) else int(table[0])
+    return k * lat.layer_spacing_A * units.UM_PER_A
 
 
 def supersaturation_at(settings, acceleration: float | None = None) -> float:
     """S(A) of the module docstring (A = run.acceleration unless given)."""
     A = settings.run.acceleration if acceleration is None else acceleration
-    s1 = cell_supersaturation(settings)
-    sink_A = settings.electrode.sink_distance_um * 1e4
-    return 1.0 + (s1 - 1.0) * (sink_A + (A - 1.0) * _interface_path_A(settings)) / sink_A
+    cell = cell_transport(settings)
+    return vacancy.supersaturation(cell.recession_velocity_um_s,
+                                   cell.sink_distance_um + (A - 1.0) * _interface_path_um(settings),
+                                   cell.vacancy_diffusivity_um2_s, cell.vacancy_equilibrium_fraction)
 
 
 def converged_acceleration(settings, tolerance: float = DEFAULT_TOLERANCE) -> float:
-    """The largest A whose interface supersaturation is within ``tolerance`` of the cell's."""
-    s1 = cell_supersaturation(settings)
-    sink_A = settings.electrode.sink_distance_um * 1e4
-    return 1.0 + tolerance * s1 * sink_A / ((s1 - 1.0) * _interface_path_A(settings))
+    """The largest A whose interface supersaturation is within ``tolerance`` of the cell's: the sink
+    distance at which the source holds (1 + tolerance) S(1) (kmc.physics.vacancy.sink_distance_for),
+    less the cell's, over the interface region's path."""
+    cell = cell_transport(settings)
+    longest_um = vacancy.sink_distance_for((1.0 + tolerance) * cell.supersaturation, cell.recession_velocity_um_s,
+                                           cell.vacancy_diffusivity_um2_s, cell.vacancy_equilibrium_fraction)
+    return 1.0 + (longest_um - cell.sink_distance_um) / _interface_path_um(settings)
 
 
 def expected_nuclei(settings, rate_of_S, acceleration: float | None = None) -> float:
     """Nuclei the box expects over its run (stop charge / current in cell time, / A in box time),
-    given I(S) per um^2 per s as ``rate_of_S`` (e.g. interpolated from docs/rates.md's table)."""
+    given I(S) per um^2 per s as ``rate_of_S`` (e.g. ``interpolated_rate`` of docs/rates.md's table)."""
     A = settings.run.acceleration if acceleration is None else acceleration
-    from kmc.model import build_lattice
-    area_um2 = build_lattice(settings).interface_area_A2 * 1e-8
+    area_um2 = build_lattice(settings).interface_area_A2 * units.UM2_PER_A2
     t_cell = units.physical_time_s(settings.run.stop_stripped_mAh_cm2, settings.conditions.current_density_mA_cm2)
     return rate_of_S(supersaturation_at(settings, A)) * area_um2 * t_cell / A
 
@@ -67,27 +68,28 @@ def expected_nuclei(settings, rate_of_S, acceleration: float | None = None) -> f
 def solute_enrichment_excess(settings, acceleration: float | None = None) -> float | None:
     """A h / delta: the near-contact solute's excess over the bulk fraction that the box's stop charge
     h (run.stop_stripped_mAh_cm2) builds at acceleration A, where the cell builds h / delta
-    (kmc.kinetics.report.enrichment_records: the box's enrichment depth is delta / A).  None without
-    a solute, a charge stop or a [meso] table.  Within ``tolerance`` for A <= tolerance delta / h."""
-    from kmc.kinetics.report import enrichment_depth_um
+    (kmc.model.CellTransport.enrichment_depth_um: the box's enrichment depth is delta / A).  None
+    without a solute, a current or a charge stop.  Within ``tolerance`` for A <= tolerance delta / h."""
     A = settings.run.acceleration if acceleration is None else acceleration
-    delta_um = enrichment_depth_um(settings, cell_supersaturation(settings))
+    cell = cell_transport(settings)
+    delta_um = cell.enrichment_depth_um(cell.supersaturation)
     charge = settings.run.stop_stripped_mAh_cm2
     if delta_um is None or charge <= 0:
         return None
-    from kmc import meso
-    inp = meso.meso_inputs(settings)
-    h_um = inp.strip_velocity_um_s * units.physical_time_s(charge, inp.current_mA_cm2)
+    h_um = cell.recession_velocity_um_s * units.physical_time_s(charge, cell.current_mA_cm2)
     return A * h_um / delta_um
 
 
+CHECK_KEYS = ("supersaturation", "cell_supersaturation", "converged_up_to", "converged",
+              "solute_enrichment_excess", "converged_up_to_solute_enrichment")
+
+
 def check(settings, tolerance: float = DEFAULT_TOLERANCE) -> dict:
-    """{'acceleration', 'supersaturation', 'cell_supersaturation', 'converged_up_to',
-    'solute_enrichment_excess', 'converged_up_to_solute_enrichment' (None without a solute),
-    'converged', 'message'}: what a run at these settings distorts (message '' when within range)."""
+    """{'acceleration', CHECK_KEYS..., 'message'}: what a run at these settings distorts (message ''
+    when within range; the solute's keys None without a solute)."""
     A = settings.run.acceleration
     out = {"acceleration": A, "supersaturation": supersaturation_at(settings),
-           "cell_supersaturation": cell_supersaturation(settings),
+           "cell_supersaturation": cell_transport(settings).supersaturation,
            "converged_up_to": converged_acceleration(settings, tolerance)}
     # the box compresses the solute's enrichment depth delta by A (docs/rates.md section 5: the Li-Mg
     # sweep's L1 vacancies follow it, 1e4 against 1e3 at 3.9 se), so a solute set's range ends where
@@ -112,16 +114,13 @@ def check(settings, tolerance: float = DEFAULT_TOLERANCE) -> dict:
     return out
 
 
-def interpolated_rate(rows, params: str):
-    """I(S) from the scan's rows (benchmarks/rates_nucleation.py JSON) as a log-log interpolation;
-    below the lowest sampled rate, the rate at the lowest sampled S times (S/S_min)^20 (a steep
-    placeholder, stated as such in docs/rates.md: an estimate, not a bound)."""
-    pts = sorted((r["S"], r["rate"]) for r in rows if r["params"] == params and r["rate"] > 0)
-    xs, ys = np.log([p[0] for p in pts]), np.log([p[1] for p in pts])
+def applies(settings) -> bool:
+    """Whether a run of these settings has an acceleration to check: a slab that is stripped."""
+    return settings.lattice.geometry == "slab" and settings.conditions.current_density_mA_cm2 > 0
 
-    def rate(S):
-        x = math.log(S)
-        if x < xs[0]:
-            return math.exp(ys[0] + 20 * (x - xs[0]))
-        return math.exp(float(np.interp(x, xs, ys)))
-    return rate
+
+def interpolated_rate(rows, params: str):
+    """I(S) from the nucleation scan's rows (benchmarks/rates_nucleation.py JSON) of one parameter
+    set, as kmc.physics.nucleation.measured_rate interpolates measured rows."""
+    pts = sorted((r["S"], r["rate"]) for r in rows if r["params"] == params and r["rate"] > 0)
+    return lambda S: nucleation.measured_rate(pts, S)

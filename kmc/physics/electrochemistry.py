@@ -1,6 +1,8 @@
-"""Electrochemistry of the contact: the overpotential of current focused into the remaining contact.
+"""Electrochemistry of the contact: the overpotential of current focused into the remaining contact,
+and how fast a current strips the metal away.
 
-Used live by the simulation (an observable and a cycler-like stop) and by the analysis of frames.
+The overpotential is used live by the simulation (an observable and a cycler-like stop), by the
+analysis of frames and by kmc.meso.
 """
 from __future__ import annotations
 
@@ -28,3 +30,9 @@ def overpotential_mV(current_density_mA_cm2, contact_fraction, exchange_current_
         local_current = current_density_mA_cm2 / f
     thermal_V = 2.0 * units.GAS_CONSTANT_J_per_mol_K * temperature_K / units.FARADAY_C_per_mol
     return 1e3 * thermal_V * np.arcsinh(local_current / (2.0 * exchange_current_mA_cm2))
+
+
+def recession_velocity_um_s(current_density_mA_cm2: float, atomic_volume_A3: float) -> float:
+    """v0 = i Omega / e (um/s): the metal's recession when the current strips it evenly (Faraday,
+    one electron per atom of volume Omega)."""
+    return current_density_mA_cm2 * 1e-3 / units.ELEMENTARY_CHARGE_C * atomic_volume_A3 * 1e-24 * 1e4

@@ -1,0 +1,56 @@
+"""Power-law creep of the metal (PHYSICS.md sections 4 and 7; seed 003's Norton form) and how the
+stack pressure focuses onto the contact that is left.
+
+    eps_dot(sigma, T) = eps_ref (sigma / sigma_ref)^n exp(-Q/R (1/T - 1/T_ref))
+
+The stack pressure P is carried by the contact fraction f alone, so the metal at the contact
+sees sigma = P / f (``contact_stress_MPa``).  For this law the strain rate there is the rate at P
+times f^-n (``focusing_factor``): the engine's creep rule uses the factor (its input is the rate
+at full contact, kmc.model.creep_closure_per_void_site_per_s), kmc.meso evaluates the law at P / f;
+both are this module's (tests/test_physics.py checks that the two agree).  A law that is not a
+pure power law must change both here."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from kmc import units
+from kmc.jit import kernel_inlined
+
+
+@dataclass(frozen=True)
+class NortonLaw:
+    """The [creep] keys of a parameter file (each with its source there)."""
+    reference_strain_rate_per_s: float
+    reference_stress_MPa: float
+    stress_exponent: float
+    activation_energy_kJ_mol: float
+    reference_temperature_K: float
+
+    @classmethod
+    def of(cls, creep_section) -> "NortonLaw":
+        """From a settings section (or anything with these attributes)."""
+        return cls(creep_section.reference_strain_rate_per_s, creep_section.reference_stress_MPa,
+                   creep_section.stress_exponent, creep_section.activation_energy_kJ_mol,
+                   creep_section.reference_temperature_K)
+
+
+def strain_rate_per_s(law: NortonLaw, stress_MPa: float, temperature_K: float) -> float:
+    """eps_dot (1/s) of the law at ``stress_MPa`` (0 at a stress <= 0; inf at an infinite stress)."""
+    if stress_MPa <= 0:
+        return 0.0
+    arrhenius = math.exp(-law.activation_energy_kJ_mol * 1e3 / units.GAS_CONSTANT_J_per_mol_K
+                         * (1 / temperature_K - 1 / law.reference_temperature_K))
+    return law.reference_strain_rate_per_s * (stress_MPa / law.reference_stress_MPa) ** law.stress_exponent * arrhenius
+
+
+def contact_stress_MPa(pressure_MPa: float, contact_fraction: float) -> float:
+    """sigma = P / f: the stack pressure carried by the contact fraction f (inf at f = 0)."""
+    return pressure_MPa / contact_fraction if contact_fraction > 0 else math.inf
+
+
+@kernel_inlined
+def focusing_factor(contact_fraction, stress_exponent):
+    """eps_dot(P / f) / eps_dot(P) = f^-n for the Norton law: how much faster the metal creeps at a
+    contact fraction f than at full contact (compiled: the engine's creep rule calls it)."""
+    return contact_fraction ** (-stress_exponent)

@@ -1,0 +1,66 @@
+"""Vacancy thermodynamics and transport of a BCC metal (PHYSICS.md sections 4b and 8).
+
+Units: energies in eV, lengths in whatever unit the caller passes consistently (A in the kMC,
+um in kmc.meso), fractions per lattice site."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+
+def equilibrium_fraction(formation_energy_eV, kT_eV: float, formation_entropy_kB: float = 0.0):
+    """c_eq = exp(S_f / k_B) exp(-E_f / kT): vacancies per site in equilibrium (an array of E_f gives
+    an array).  S_f in units of k_B (0: the 0 K formation energy alone, what the shipped sets use;
+    PHYSICS.md section 8)."""
+    if np.ndim(formation_energy_eV):
+        return np.exp(formation_entropy_kB - np.asarray(formation_energy_eV) / kT_eV)
+    return math.exp(formation_entropy_kB - formation_energy_eV / kT_eV)
+
+
+def atomic_volume_bcc(lattice_constant: float) -> float:
+    """Omega = a^3 / 2: BCC holds two sites per cubic cell."""
+    return lattice_constant ** 3 / 2
+
+
+def hop_rate_per_s(attempt_frequency_Hz: float, barrier_eV: float, kT_eV: float) -> float:
+    """Gamma = nu exp(-E_a / kT), one hop of an atom into a given neighbouring vacancy."""
+    return attempt_frequency_Hz * math.exp(-barrier_eV / kT_eV)
+
+
+def vacancy_diffusivity(hop_rate: float, lattice_constant: float) -> float:
+    """D_v = Gamma a^2 of an uncorrelated vacancy walk on BCC: 8 first neighbours at a sqrt(3)/2,
+    D = (1/6) z Gamma lambda^2 = Gamma a^2 (length^2 per time in the units of a and Gamma)."""
+    return hop_rate * lattice_constant ** 2
+
+
+def supersaturation(source_velocity: float, sink_distance: float, diffusivity: float, c_eq: float) -> float:
+    """S = c_v / c_eq = 1 + J Omega L / (D_v c_eq): the interface vacancy fraction that carries a
+    vacancy source J Omega (``source_velocity``: volume per area per time, e.g. the stripped
+    metal's recession) by quasi-static diffusion to sinks at distance L that hold c_eq."""
+    return 1.0 + source_velocity * sink_distance / (diffusivity * c_eq)
+
+
+def sink_distance_for(supersaturation_: float, source_velocity: float, diffusivity: float, c_eq: float) -> float:
+    """The inverse of ``supersaturation``: the sink distance L at which the source J Omega holds
+    the interface at S, L = (S - 1) D_v c_eq / (J Omega)."""
+    return (supersaturation_ - 1.0) * diffusivity * c_eq / source_velocity
+
+
+def interface_fraction(source_velocity: float, area: float, diffusivity: float, c_eq: float,
+                       sink_conductance: float, sink_supersaturation: float, void_conductance: float) -> float:
+    """Quasi-static vacancy fraction c of an interface of ``area`` that receives J Omega per area
+    and loses vacancies to the sinks (conductance G_s = area / L, holding S_sink c_eq) and to voids
+    (conductance G_v, their surfaces holding c_eq): J Omega area / D = G_s (c - S_sink c_eq) +
+    G_v (c - c_eq).  With G_v = 0 and S_sink = 1 it is ``supersaturation`` times c_eq."""
+    return ((source_velocity * area / diffusivity + c_eq * (sink_supersaturation * sink_conductance + void_conductance))
+            / (sink_conductance + void_conductance))
+
+
+def exit_rate_per_s(diffusivity: float, layer_spacing: float, sink_distance: float, acceleration: float = 1.0) -> float:
+    """Rate at which one vacancy of the bottom layer leaves for sinks at L below it: the linear
+    quasi-static profile carries J = D_v (c_b - c_inf) / (Omega L), i.e. D_v / (d L) per bottom
+    vacancy (d the layer spacing; the hop out of the layer, z Gamma = D_v / d^2, times the
+    gambler's-ruin probability d / L of reaching the sinks first: the same number, exact for
+    L >= d), times the acceleration that every macroscopic flux carries (kmc.model)."""
+    return acceleration * diffusivity / (layer_spacing * sink_distance)
