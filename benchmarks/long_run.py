@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 from kmc.checkpoint import Checkpointer  # noqa: E402
 from kmc.config import load_config  # noqa: E402
-from kmc.io import H5Writer  # noqa: E402
+from kmc.runfile import KmcWriter  # noqa: E402
 from kmc.simulation import Simulation  # noqa: E402
 
 PARAMS = ROOT / "params" / "limg_li2s.toml"
@@ -38,8 +38,8 @@ def rss_mb() -> float:
     return float("nan")
 
 
-class TimedWriter(H5Writer):
-    """An H5Writer that notes events, wall time and memory at every frame."""
+class TimedWriter(KmcWriter):
+    """An KmcWriter that notes events, wall time and memory at every frame."""
 
     def __init__(self, path, sim):
         super().__init__(path, sim)

@@ -44,8 +44,8 @@ SHORT = {
 def meso_run(params: str, overrides: list[str]):
     """(observable series {name: array}, stop reason, steps, final voids {x, y, r, h}) of one run."""
     from kmc.config import load_config
-    from kmc import meso
-    result = meso.run(meso.meso_inputs(load_config(ROOT / "params" / f"{params}.toml", overrides)))
+    from kmc.meso import run_settings
+    result = run_settings(load_config(ROOT / "params" / f"{params}.toml", overrides))
     final = result.final
     return result.series, result.stop_reason, result.steps, {"x": final.x, "y": final.y, "r": final.r, "h": final.h}
 

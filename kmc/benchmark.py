@@ -177,9 +177,9 @@ sim.step(10000)
 if {with_output}:
     import tempfile
     from pathlib import Path
-    from kmc.io import H5Writer
+    from kmc.runfile import KmcWriter
     with tempfile.TemporaryDirectory() as d:
-        writer = H5Writer(Path(d) / "m.h5", sim)
+        writer = KmcWriter(Path(d) / "m.h5", sim)
         writer.write_frame(sim.events, sim.time_s, sim.occupancy)
         writer.close()
 print(base, peak(), sim.lattice.n_sites)
@@ -200,10 +200,10 @@ def memory_per_site(sites: int = 4_000_000, with_output: bool = False) -> dict:
 
 def frame_write_time(sites: int = 500_000, frames: int = 5) -> dict:
     """Seconds to write one species frame (int8 per site, gzip) of a bulk box."""
-    from kmc.io import H5Writer
+    from kmc.runfile import KmcWriter
     sim = Simulation(bulk_box_settings(sites))
     with tempfile.TemporaryDirectory() as d:
-        w = H5Writer(Path(d) / "b.h5", sim)
+        w = KmcWriter(Path(d) / "b.h5", sim)
         t0 = time.perf_counter()
         for i in range(frames):
             w.write_frame(i + 1, float(i), sim.occupancy)

@@ -105,7 +105,7 @@ def resume_run(given_path):
     ``given_path`` is the run's final name or its ``.partial`` name.  Raises ValueError or OSError
     with a one-line reason when there is nothing to resume.
     """
-    from kmc.io import H5Writer
+    from kmc.runfile import KmcWriter
     from kmc.simulation import Simulation
 
     final, partial, ckpt = run_paths(given_path)
@@ -118,66 +118,9 @@ def resume_run(given_path):
     settings, state, n_frames, n_samples = load_checkpoint(ckpt)
     sim = Simulation(settings)
     sim.set_state(state)
-    writer = H5Writer.reopen(final, n_frames, n_samples)
-    stored = writer.f["parameters/config_toml"][()]
-    if (stored.decode() if isinstance(stored, bytes) else str(stored)) != settings.to_toml():
+    writer = KmcWriter.reopen(final, n_frames, n_samples)
+    if writer.config_toml() != settings.to_toml():
         writer.close()
         raise ValueError(f"{ckpt.name} belongs to another run than {partial.name} (their configurations "
                          "differ); allowed: the checkpoint written by the same run")
     return sim, writer, Checkpointer(final, settings.output.checkpoint_every_wall_s), final
-
-
-POLICIES = ("fresh", "overwrite", "resume")
-
-
-class OpenRunError(ValueError):
-    """A run cannot be started or resumed; the message says why and what is allowed."""
-
-
-def open_run(path, policy: str = "fresh", settings=None):
-    """(simulation, writer, checkpointer) for a run whose output is ``path``: the one way ``kmc run``
-    and ``kmc sweep`` start or continue a run.
-
-    ``policy`` is ``"fresh"`` (refuse if ``path``, or an interrupted run's ``.partial`` or checkpoint
-    beside it, exists), ``"overwrite"`` (start again whatever is there; the old file stays until the
-    new one is complete) or ``"resume"`` (continue the interrupted or killed run at ``path`` from its
-    checkpoint; ``settings`` must be None: they come from the checkpoint).  The writer's ``path`` is
-    the run's final name.  Raises OpenRunError with a one-line reason, having written nothing.
-    """
-    from kmc import io
-    from kmc.simulation import Simulation
-
-    if policy not in POLICIES:
-        raise OpenRunError(f"unknown policy {policy!r}; allowed: {', '.join(POLICIES)}")
-    if policy == "resume":
-        if settings is not None:
-            raise OpenRunError("resume takes no settings; allowed: the output path alone (the "
-                               "configuration comes from the checkpoint)")
-        try:
-            sim, writer, checkpointer, _ = resume_run(path)
-        except (ValueError, OSError) as exc:
-            raise OpenRunError(str(exc)) from None
-        return sim, writer, checkpointer
-    path = Path(path)
-    _, partial, ckpt = run_paths(path)
-    if path.is_dir():
-        raise OpenRunError(f"output {path} is a directory; allowed: a file path ending in .h5")
-    if policy == "fresh":
-        if path.exists():
-            raise OpenRunError(f"output {path} exists; allowed: a new path (-o), or --overwrite to replace it")
-        if partial.exists() or ckpt.exists():
-            raise OpenRunError(f"an interrupted run left {partial.name} beside {path}; allowed: kmc run "
-                               f"--resume {path}, or --overwrite to start again")
-    try:
-        sim = Simulation(settings)
-        io.check_output_location(path, io.estimated_output_bytes(settings, sim.lattice.n_sites,
-                                                                   sim.charge_per_atom_mAh_cm2))
-    except (ValueError, OSError) as exc:
-        raise OpenRunError(str(exc)) from None
-    try:
-        writer = io.H5Writer(path, sim)
-    except OSError as exc:
-        raise OpenRunError(f"cannot write {partial} ({io.hdf5_reason(exc)}); allowed: a path no other run "
-                           "is writing (-o)") from None
-    ckpt.unlink(missing_ok=True)   # a stale checkpoint must never pair with the new file
-    return sim, writer, Checkpointer(path, settings.output.checkpoint_every_wall_s)

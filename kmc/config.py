@@ -187,7 +187,13 @@ SCHEMA: dict[str, dict[str, Key]] = {
                                    "0 < kappa <= 10 (dimensionless, of order 1: 1/pi for a flat circular void)"),
     },
     "run": {
-        "acceleration": Key(F, 1e9, lambda x: x >= 1, ">= 1"),
+        # Stripping, creep, escape to the sinks and exchange with the electrode run this much faster
+        # than in the cell, the hops at their own rates (kmc.model.build_event_rates).  Numerics that
+        # decide results, so every parameter file states it: docs/rates.md section 5 finds a run's
+        # answers those of the cell for A <~ 2e4 on the shipped sets (kmc.acceleration checks it
+        # for every run and records it in the run file).
+        "acceleration": Key(F, REQUIRED, lambda x: x >= 1,
+                            ">= 1 (numerics: within the converged range, A <~ 2e4 for the shipped sets, docs/rates.md)"),
         "seed": Key(int, 1, lambda x: 0 <= x < 2**63, "an integer 0 <= seed < 2**63"),
         "stop_stripped_mAh_cm2": Key(F, 3e-4, _nonneg, ">= 0 (0: no charge limit)"),
         "stop_time_s": Key(F, 0.0, _nonneg, ">= 0 kMC seconds (0: no time limit)"),

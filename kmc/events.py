@@ -19,7 +19,7 @@ and their frames (what the refresh starts from), and whether the L1 counts chang
 rates read them: run_chunk recomputes them).  The kernels are inlined into run_chunk; the table's
 order is the order in which the classes share the draw (it decides the trajectory).  A new class
 is a rule in kmc.rates, a rate and an apply kernel here (and note_nothing), its entry in EVENT_TABLE and its name at
-the end of EVENT_CLASSES (ARCHITECTURE.md's checklist; tests/test_engine.py adds one).
+the end of kmc.state.EVENT_CLASSES (ARCHITECTURE.md's checklist; tests/test_engine.py adds one).
 """
 from __future__ import annotations
 
@@ -30,16 +30,13 @@ from kmc.rates import (creep_bound_per_s, creep_void_sites_needed, exchange_new_
 from kmc.selection import next_uniform, tree_find, tree_set
 from kmc.sites import species_at
 from kmc.species import HOST, SOLUTE, VACANCY
-from kmc.state import (ATOMS_IN, EXCHANGE_PER_SITE, I_NL1_HOST, I_NL1_SOLUTE, I_NL1_VAC, I_NSTRIP, SOLUTE_IN,
-                       ST_NO_HOST, STRIP_N_CHANGED, STRIP_PASS, STRIP_REACH_LAYERS, X_TOP)
+from kmc.state import (ATOMS_IN, EV_CREEP, EV_ENTER, EV_EXCHANGE, EV_EXIT, EV_HOP_HOST, EV_HOP_SOLUTE,  # noqa: F401
+                       EV_NULL, EV_STRIP, EVENT_CLASSES, EXCHANGE_PER_SITE, I_NL1_HOST, I_NL1_SOLUTE, I_NL1_VAC,
+                       I_NSTRIP, SOLUTE_IN, ST_NO_HOST, STRIP_N_CHANGED, STRIP_PASS, STRIP_REACH_LAYERS, X_TOP)
 from kmc.updates import (PATH_GENERAL, add_vacancy, remove_vacancy, set_species,
                          swap_vacancy, tracer_lost, tracer_move, vacancy_layer_move)
 from lattices.neighbours import F_ABOVE, F_BELOW, F_LAYER, F_SITE, frame, neighbour, neighbour_frame
 
-# Event classes, counted in Tally.counts (a new class goes at the end: run files name the counts).
-EVENT_CLASSES = ("hop_host", "hop_solute", "strip", "exit_bulk", "enter_bulk", "creep_refill", "null",
-                 "exchange_bulk")
-EV_HOP_HOST, EV_HOP_SOLUTE, EV_STRIP, EV_EXIT, EV_ENTER, EV_CREEP, EV_NULL, EV_EXCHANGE = range(8)
 GO_ON = -1   # an outcome's stop code when the event took place
 
 

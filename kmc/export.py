@@ -8,16 +8,15 @@ named by the run file's own symbols (``/parameters`` species.host / species.solu
 electrolyte (increasing downwards).
 
 Frame selection (``resolve_frames``) and reading (``read_frames``) are shared with ``kmc plot``;
-run files are checked by ``kmc.io.check_run_file`` like every other reader.
+run files are checked by ``kmc.runfile.check_run_file`` like every other reader.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-import h5py
 import numpy as np
 
-from kmc.io import RunFileError, open_run_file
+from kmc.runfile import RunFileError, open_run_file
 from kmc.species import HOST, SOLUTE, VACANCY, Species, species_from_attributes
 
 LAMMPS_TYPES = {HOST: 1, SOLUTE: 2, VACANCY: 3}
@@ -41,13 +40,15 @@ def resolve_frames(requested, n_frames: int, path) -> list[int]:
     return out
 
 
-def frame_charge(f: h5py.File) -> tuple[np.ndarray, np.ndarray]:
-    """Stripped charge (mAh/cm^2) and monolayers at each frame, from the observables at the frame steps."""
-    frame_steps = f["particles/metal/species/step"][()]
-    sample_steps = f["observables/stripped_charge/step"][()]
-    charge = f["observables/stripped_charge/value"][()]
-    monolayers = f["observables/stripped_monolayers/value"][()]
-    return np.interp(frame_steps, sample_steps, charge), np.interp(frame_steps, sample_steps, monolayers)
+def frame_charge(f) -> tuple[np.ndarray, np.ndarray]:
+    """Stripped charge (mAh/cm^2) and monolayers at each frame of an open run file
+    (kmc.runfile.RunFile), from the observables at the frame steps."""
+    frame_steps = f.frame_steps()
+    sample_steps = f.sample_steps("stripped_charge")
+    charge, monolayers = f.series("stripped_charge"), f.series("stripped_monolayers")
+    n = min(sample_steps.size, charge.size, monolayers.size)   # a file being written: what all hold
+    return (np.interp(frame_steps, sample_steps[:n], charge[:n]),
+            np.interp(frame_steps, sample_steps[:n], monolayers[:n]))
 
 
 @dataclass(frozen=True)
@@ -69,14 +70,13 @@ class Frame:
 def read_frames(path, indices) -> list[Frame]:
     """The frames at ``indices`` (already resolved) of a checked run file."""
     with open_run_file(path) as f:
-        metal = f["particles/metal"]
-        positions, box = metal["position"][()], metal["box/edges"][()]
-        steps, times = metal["species/step"][()], metal["species/time"][()]
+        positions, box = f.positions_A(), f.box_edges_A()
+        steps, times = f.frame_steps(), f.frame_times_s()
         charge, monolayers = frame_charge(f)
-        sites_per_layer = int(metal.attrs["sites_per_layer"])
-        symbols = species_from_attributes(f["parameters"].attrs)
+        sites_per_layer = int(f.lattice_attributes()["sites_per_layer"])
+        symbols = species_from_attributes(f.parameters())
         return [Frame(i, int(steps[i]), float(times[i]), float(charge[i]), float(monolayers[i]),
-                      metal["species/value"][i], positions, box, sites_per_layer, symbols) for i in indices]
+                      f.frame_species(i), positions, box, sites_per_layer, symbols) for i in indices]
 
 
 def selected_sites(species: np.ndarray, all_sites: bool) -> np.ndarray:

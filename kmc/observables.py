@@ -13,8 +13,9 @@ from typing import Any, Callable
 
 import numpy as np
 
-from kmc import electrode, engine, units
+from kmc import electrode, units
 from kmc.species import HOST, SOLUTE
+from kmc.state import EVENT_CLASSES, I_NL1_HOST, I_NL1_SOLUTE, I_NL1_VAC, I_NVAC
 from kmc.physics.electrochemistry import overpotential_mV
 
 
@@ -34,7 +35,7 @@ class Observable:
 
 def _l1_metal(sim) -> tuple[int, int]:
     ints = sim.ints
-    return int(ints[engine.I_NL1_HOST]), int(ints[engine.I_NL1_SOLUTE])
+    return int(ints[I_NL1_HOST]), int(ints[I_NL1_SOLUTE])
 
 
 def contact_fraction(sim) -> float:
@@ -94,11 +95,11 @@ OBSERVABLES = (
     Observable("physical_time", "s", "cell time the stripped charge takes at the set current (charge / current)",
                lambda sim: units.physical_time_s(stripped_charge(sim),
                                                  sim.settings.conditions.current_density_mA_cm2)),
-    Observable("vacancy_count", "1", "vacancies in the box", lambda sim: int(sim.ints[engine.I_NVAC]),
+    Observable("vacancy_count", "1", "vacancies in the box", lambda sim: int(sim.ints[I_NVAC]),
                integer=True),
     Observable("interface_vacancy_count", "1", "vacant L1 sites (1 - this / L1 sites: the metal-occupied "
                "fraction of L1, which sets the creep stress P / contact and run.stop_contact_fraction)",
-               lambda sim: int(sim.ints[engine.I_NL1_VAC]) if sim.model.has_interface else 0, integer=True),
+               lambda sim: int(sim.ints[I_NL1_VAC]) if sim.model.has_interface else 0, integer=True),
     Observable("interface_solute_fraction", "1", "{solute} atoms / metal atoms in L1", _interface_solute_fraction),
     Observable("overpotential", "mV",
                "Butler-Volmer overpotential eta = (2RT/F) asinh(i / (2 i0 f)) of the set current i focused "
@@ -116,8 +117,8 @@ OBSERVABLES = (
     Observable("solute_diffusivity", "cm^2/s",
                "the model's {solute} diffusivity at the bottom of the box, c_v exp(-E_b/kT) Gamma_s a^2 "
                "at bottom_vacancy_fraction (cell time)", _electrode(electrode.D_BOTTOM, units.CM2_PER_A2)),
-    Observable("event_counts", "1", "cumulative events per class: " + ", ".join(engine.EVENT_CLASSES),
-               lambda sim: sim.counts.copy(), integer=True, columns=engine.EVENT_CLASSES),
+    Observable("event_counts", "1", "cumulative events per class: " + ", ".join(EVENT_CLASSES),
+               lambda sim: sim.counts.copy(), integer=True, columns=EVENT_CLASSES),
     Observable("tracer_msd_host", "angstrom^2",
                "mean squared displacement of the {host} tracers still in the box (lattice jumps)",
                _tracer("tracer_msd_host"), tracers=True),

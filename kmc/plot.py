@@ -16,7 +16,6 @@ from __future__ import annotations
 import math
 from typing import NamedTuple
 
-import h5py
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import to_rgba
@@ -25,10 +24,11 @@ from matplotlib.patches import Patch, Rectangle
 from mpl_toolkits.axes_grid1.anchored_artists import AnchoredSizeBar
 
 from kmc.analysis import (DEFAULT_MIN_VOID_nm, FORMAT_VERSION, analyze_file, check_analysis_version,
-                          exchange_current_of, frame_voids, read_geometry)
+                          compute_analysis, exchange_current_of, frame_voids, read_geometry)
 from kmc.physics.electrochemistry import overpotential_mV
 from kmc.export import read_frames, resolve_frames
-from kmc.io import RunFileError, check_run_file, is_meso_file, open_run_file
+from kmc.runfile import (KIND_MESO, RunFileError, check_run_file, file_kind_of, open_run_file, read_analysis_group,
+                         run_status)
 from kmc.species import COLOURS, HOST, SOLUTE, VACANCY, Species, species_from_attributes
 
 ELECTROLYTE_COLOR = "#7fb38d"
@@ -57,9 +57,9 @@ def _new_figure(width_in: float, height_in: float) -> Figure:
     return fig
 
 
-def _charge_per_monolayer(f: h5py.File) -> float:
+def _charge_per_monolayer(f) -> float:
     """mAh/cm^2 per stripped monolayer: the writer's own conversion (charge per atom x L1 sites)."""
-    return float(f["parameters/model"].attrs["charge_per_atom_mAh_cm2"]) * int(f["particles/metal"].attrs["sites_per_layer"])
+    return float(f.model_attributes()["charge_per_atom_mAh_cm2"]) * int(f.lattice_attributes()["sites_per_layer"])
 
 
 def _charge_axis(ax, charge_per_monolayer: float | None):
@@ -85,8 +85,8 @@ def _charge_text(charge_mAh_cm2: float) -> str:
     return f"{_sci_text(charge_mAh_cm2)} mAh/cm²"
 
 
-def _parameters(f: h5py.File) -> dict:
-    return dict(f["parameters"].attrs)
+def _parameters(f) -> dict:
+    return f.parameters()
 
 
 def _solute_fraction(par: dict) -> float:
@@ -108,7 +108,7 @@ def _conditions_text(par: dict) -> str:
 
 def _frame_count(path) -> int:
     with open_run_file(path) as f:
-        return f["particles/metal/species/value"].shape[0]
+        return f.n_frames
 
 
 def _layer_depths_A(frame) -> np.ndarray:
@@ -236,11 +236,11 @@ def cross_section(path, frames=None, panels: int | None = None, y_nm: float | No
     frame (default the last), titled with the stripped charge and monolayers.  A section wider than
     ``SECTION_ROW_NM`` is cut into strips of that length stacked top to bottom (same scale, equal
     aspect, a scale bar), so wide boxes stay readable."""
-    path = check_run_file(path)
+    path = check_run_file(path, running=True)
     chosen = read_frames(path, _chosen_frames(path, frames, panels, default=[-1]))
     with open_run_file(path) as f:
         par = _parameters(f)
-        species = species_from_attributes(f["parameters"].attrs)
+        species = species_from_attributes(f.parameters())
     box_A = chosen[0].box_A
     if y_nm is None:
         y_nm = box_A[1] / 20
@@ -314,11 +314,11 @@ def _plan_rgba(plan: PlanImage) -> np.ndarray:
     return rgba
 
 
-def _min_void_nm_of(f: h5py.File) -> float:
+def _min_void_nm_of(f) -> float:
     """The minimum void width of the file's analysis when it has a current one, else the default."""
-    g = f.get("analysis")
-    if g is not None and g.attrs.get("format_version", 1) == FORMAT_VERSION:
-        return float(g.attrs["min_void_nm"])
+    attributes = f.analysis_attributes()
+    if attributes is not None and attributes.get("format_version", 1) == FORMAT_VERSION:
+        return float(attributes["min_void_nm"])
     return DEFAULT_MIN_VOID_nm
 
 
@@ -326,12 +326,12 @@ def plan_view(path, frames=None, panels: int | None = None) -> Figure:
     """The contact layer L1 seen from the electrolyte, one panel per chosen frame (default the
     last): host, solute, vacant sites in voids (outlined) and isolated vacancies (lighter), by the
     void definition of kmc.analysis with the file's minimum void width."""
-    path = check_run_file(path)
+    path = check_run_file(path, running=True)
     indices = _chosen_frames(path, frames, panels, default=[-1])
     chosen = read_frames(path, indices)
     with open_run_file(path) as f:
         par = _parameters(f)
-        species = species_from_attributes(f["parameters"].attrs)
+        species = species_from_attributes(f.parameters())
         geo = read_geometry(f)
         min_void_nm = _min_void_nm_of(f)
     if not geo.has_interface:
@@ -386,22 +386,24 @@ def contact_loss(path, exchange_current_mA_cm2: float | None = None) -> Figure:
     """
     if exchange_current_mA_cm2 is not None and not 0 < exchange_current_mA_cm2 < math.inf:
         raise RunFileError(f"--exchange-current {exchange_current_mA_cm2:g}; allowed: > 0 mA/cm² (finite)")
-    if is_meso_file(path):
+    path = check_run_file(path, require_frames=False, running=True)
+    if file_kind_of(path) == KIND_MESO:
         return meso_contact(path, exchange_current_mA_cm2)
-    path = check_run_file(path)
     with open_run_file(path) as f:
         par = _parameters(f)
-        charge = f["observables/stripped_charge/value"][()]
-        contact = f["observables/contact_fraction/value"][()]
+        charge, contact = f.series("stripped_charge"), f.series("contact_fraction")
+        n = min(charge.size, contact.size)          # a file being written: what both hold
+        charge, contact = charge[:n], contact[:n]
         charge_per_monolayer = _charge_per_monolayer(f)
         # an analysis of an older format holds the same overpotential rule, but is not read: one
         # rule for every reader of /analysis (kmc.analysis.check_analysis_version)
-        from_analysis = (exchange_current_mA_cm2 is None and "analysis/frames/overpotential_mV" in f
-                         and f["analysis"].attrs.get("format_version", 1) == FORMAT_VERSION)
+        analysis = f.analysis_attributes()
+        eta_mV = f.analysis_column("frames", "overpotential_mV")
+        from_analysis = (exchange_current_mA_cm2 is None and eta_mV is not None
+                         and analysis.get("format_version", 1) == FORMAT_VERSION)
         if from_analysis:
-            eta_charge = f["analysis/frames/stripped_charge_mAh_cm2"][()]
-            eta_mV = f["analysis/frames/overpotential_mV"][()]
-            i0 = float(f["analysis"].attrs["exchange_current_mA_cm2"])
+            eta_charge = f.analysis_column("frames", "stripped_charge_mAh_cm2")
+            i0 = float(analysis["exchange_current_mA_cm2"])
     if not from_analysis:
         i0, _ = exchange_current_of(par, exchange_current_mA_cm2)
         eta_charge = charge
@@ -433,8 +435,10 @@ def meso_contact(path, exchange_current_mA_cm2: float | None = None) -> Figure:
     its contact with the given exchange current (the same rule, kmc.physics.electrochemistry)."""
     with open_run_file(path) as f:
         par = _parameters(f)
-        obs = {name: f[f"observables/{name}/value"][()] for name in
+        obs = {name: f.series(name) for name in
                ("stripped_charge", "contact_fraction", "overpotential", "section_voids_per_um")}
+    n = min(v.size for v in obs.values())          # a file being written: what all hold
+    obs = {name: v[:n] for name, v in obs.items()}
     i0 = par["conditions.exchange_current_mA_cm2"]
     eta = obs["overpotential"]
     if exchange_current_mA_cm2 is not None:
@@ -466,25 +470,20 @@ def meso_contact(path, exchange_current_mA_cm2: float | None = None) -> Figure:
 
 
 # ------------------------------------------------------------------------------- voids
-def _read_table(group: h5py.Group) -> dict:
-    return {name: (ds.asstr()[()] if ds.dtype.kind in "SOU" else ds[()]) for name, ds in group.items()}
-
-
 def read_void_analysis(path) -> tuple[dict, dict, dict]:
-    """The /analysis frames, voids and events tables of a run file, running the analysis if absent;
-    an analysis of an older format is refused (AnalysisInputError: re-run kmc analyze)."""
-    path = check_run_file(path)
-    with open_run_file(path) as f:
-        analysed = "analysis" in f
-    if not analysed:
+    """The /analysis frames, voids and events tables of a run file, running the analysis if absent
+    (written into a finished file; only computed for a run still being written or cut off); an
+    analysis of an older format is refused (AnalysisInputError: re-run kmc analyze)."""
+    path = check_run_file(path, running=True)
+    if run_status(path) != "complete":
+        result = compute_analysis(path)
+        return result["frames"], result["voids"], result["events"]
+    group = read_analysis_group(path)
+    if group is None:
         analyze_file(path)
-    with open_run_file(path) as f:
-        check_analysis_version(f, path)
-        missing = [g for g in ("analysis/frames", "analysis/voids", "analysis/events") if g not in f]
-        if missing:
-            raise RunFileError(f"{path} has an incomplete void analysis (no /{missing[0]}); allowed: a file "
-                               f"analysed with `kmc analyze {path}`")
-        return tuple(_read_table(f[g]) for g in ("analysis/frames", "analysis/voids", "analysis/events"))
+        group = read_analysis_group(path)
+    check_analysis_version(group["attrs"], path)
+    return group["frames"], group["voids"], group["events"]
 
 
 def _box_width(charge: np.ndarray, charge_per_monolayer: float) -> float:
@@ -555,11 +554,11 @@ def solute_depth_profile(frame) -> tuple[np.ndarray, np.ndarray]:
 def solute_profile(path, frames=None) -> Figure:
     """Solute fraction per layer versus depth at the chosen frames (default first and last), with
     the bulk composition as a dashed reference."""
-    path = check_run_file(path)
+    path = check_run_file(path, running=True)
     chosen = read_frames(path, _chosen_frames(path, frames, None, default=[0, -1]))
     with open_run_file(path) as f:
         par = _parameters(f)
-        solute = species_from_attributes(f["parameters"].attrs).solute
+        solute = species_from_attributes(f.parameters()).solute
     fig = _new_figure(6.4, 4.4)
     ax = fig.subplots()
     lightness = np.linspace(0.6, 0.0, len(chosen)) if len(chosen) > 1 else [0.0]  # later frames darker
@@ -609,24 +608,21 @@ def run_labels(parameter_sets: list[dict]) -> list[str]:
     return labels
 
 
-def _series_observables(f: h5py.File) -> list[str]:
-    return [name for name in f["observables"] if f[f"observables/{name}/value"].ndim == 1]
-
-
 def compare_runs(paths, quantity: str = "contact_fraction") -> Figure:
     """One observable from several run files on one axes, against stripped charge."""
-    paths = [p if is_meso_file(p) else check_run_file(p) for p in paths]
+    paths = [check_run_file(p, require_frames=False, running=True) for p in paths]
     runs = []
     for path in paths:
         with open_run_file(path) as f:
-            meso = f["parameters"].attrs.get("kind") == "meso"   # no lattice: no monolayer axis
-            allowed = _series_observables(f)
+            allowed = f.observable_names(scalar_only=True)
             if quantity not in allowed:
                 raise RunFileError(f"unknown quantity {quantity!r} for {path}; allowed: {', '.join(allowed)}")
-            value = f[f"observables/{quantity}/value"]
-            runs.append({"charge": f["observables/stripped_charge/value"][()], "value": value[()],
-                         "unit": value.attrs.get("unit", ""), "parameters": _parameters(f),
-                         "charge_per_monolayer": None if meso else _charge_per_monolayer(f)})
+            charge, value = f.series("stripped_charge"), f.series(quantity)
+            n = min(charge.size, value.size)       # a file being written: what both hold
+            runs.append({"charge": charge[:n], "value": value[:n], "unit": f.unit(quantity),
+                         "parameters": _parameters(f),
+                         # a meso file has no lattice: no monolayer axis
+                         "charge_per_monolayer": None if f.is_meso else _charge_per_monolayer(f)})
     fig = _new_figure(6.4, 4.4)
     ax = fig.subplots()
     for i, (run, label) in enumerate(zip(runs, run_labels([r["parameters"] for r in runs]))):

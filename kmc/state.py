@@ -11,6 +11,12 @@ from collections import namedtuple
 STOP_REASONS = ("events", "time", "charge", "contact", "no_events", "capacity", "no_strippable_host")
 ST_EVENTS, ST_TIME, ST_CHARGE, ST_CONTACT, ST_NO_EVENTS, ST_CAPACITY, ST_NO_HOST = range(7)
 
+# Slots of Tally.counts: the event classes, each named once (a new class goes at the end, where
+# kmc.events.EVENT_TABLE registers its kernels: run files name the counts by these names).
+EVENT_CLASSES = ("hop_host", "hop_solute", "strip", "exit_bulk", "enter_bulk", "creep_refill", "null",
+                 "exchange_bulk")
+EV_HOP_HOST, EV_HOP_SOLUTE, EV_STRIP, EV_EXIT, EV_ENTER, EV_CREEP, EV_NULL, EV_EXCHANGE = range(8)
+
 # Slots of the integer bookkeeping array State.ints.
 I_NVAC, I_NL1_HOST, I_NL1_VAC, I_NL1_SOLUTE, I_NSTRIP, I_STAMP = range(6)
 N_INTS = 6

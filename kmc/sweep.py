@@ -39,12 +39,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import click
-import h5py
 import numpy as np
 
 from kmc.config import (SCHEMA, ConfigError, Settings, dumps_toml, read_toml, settings_from_dict, shipped_params,
                         validate)
-from kmc.io import OutputPathError, check_output_folder
+from kmc.runfile import OutputPathError, check_output_folder, is_complete, open_run_file
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 MANIFEST_NAME = "manifest.json"
@@ -353,15 +352,6 @@ def error_path(folder, name: str) -> Path:
     return Path(folder) / f"{name}.error.json"
 
 
-def is_complete(path) -> bool:
-    """The file exists, opens and holds /run with a stop reason of a run that was not interrupted."""
-    try:
-        with h5py.File(path, "r") as f:
-            return "run" in f and f["run"].attrs.get("stop_reason", "interrupted") != "interrupted"
-    except (OSError, KeyError):
-        return False
-
-
 def run_state(folder, name: str) -> str:
     """'done', 'failed' (an error record and no complete output) or 'pending'."""
     if is_complete(output_path(folder, name)):
@@ -425,7 +415,8 @@ def execute_run(run: PlannedRun, folder: str) -> dict:
     attempt was cut off; failures come back as a record instead of raising."""
     if run.command == "meso":
         return _execute_meso(run, folder)
-    from kmc.checkpoint import OpenRunError, open_run, run_paths
+    from kmc.checkpoint import run_paths
+    from kmc.launch import OpenRunError, open_run
     wall0 = time.perf_counter()
     path = output_path(folder, run.name)
     _, partial, checkpoint = run_paths(path)
@@ -458,8 +449,7 @@ def _execute_meso(run: PlannedRun, folder: str) -> dict:
     wall0 = time.perf_counter()
     try:
         settings = Settings(run.config, run.source)
-        result = meso.run(meso.meso_inputs(settings))
-        meso.write_run_file(output_path(folder, run.name), settings, result)
+        result = meso.run_to_file(settings, output_path(folder, run.name))
     except Exception as exc:
         return {"status": "failed", "error": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc(),
                 "wall_time_s": time.perf_counter() - wall0}
@@ -472,8 +462,7 @@ def warm_jit(run: PlannedRun):
     SIGINT / SIGTERM cut the warm-up run short, else None."""
     if run.command == "meso":
         from kmc import meso
-        settings = Settings(run.config, run.source).with_overrides(["meso.stop_stripped_mAh_cm2=0.002"])
-        meso.run(meso.meso_inputs(settings))
+        meso.run_settings(Settings(run.config, run.source).with_overrides(["meso.stop_stripped_mAh_cm2=0.002"]))
         return None
     from kmc.simulation import Simulation
     depth = run.config["lattice"]["cells"][2]   # keeps the layer_vacancy_eV length check valid
@@ -766,42 +755,38 @@ def sweep_status(plan: SweepPlan) -> tuple[dict, list[tuple[PlannedRun, str]]]:
 def run_metrics(path, charge_marks_mAh_cm2=()) -> dict:
     """Summary of one finished run file: final observables, contact at stripped-charge marks, /run
     figures, and the final void count and width when the file has an /analysis group."""
-    with h5py.File(path, "r") as f:
-        obs = f["observables"]
-        charge = obs["stripped_charge/value"][()]
-        contact = obs["contact_fraction/value"][()]
+    with open_run_file(path) as f:
+        charge = f.series("stripped_charge")
+        contact = f.series("contact_fraction")
         row = {"contact_fraction_final": float(contact[-1])}
         for mark in charge_marks_mAh_cm2:   # NaN beyond the run's final charge: no extrapolation
             row[f"contact_fraction_at_{mark:g}_mAh_cm2"] = float(np.interp(mark, charge, contact,
                                                                            left=math.nan, right=math.nan))
-        if f["parameters"].attrs.get("kind") == "meso":
-            return _meso_metrics(f, charge, contact, row)
+        run = f.run_attributes()
+        if f.is_meso:
+            return _meso_metrics(f, charge, contact, row, run)
         row["stripped_charge_final_mAh_cm2"] = float(charge[-1])
-        row["vacancy_count_final"] = int(obs["vacancy_count/value"][-1])
-        solute = "interface_solute_fraction" if "interface_solute_fraction" in obs else "interface_mg_fraction"
-        row["interface_solute_fraction_final"] = float(obs[f"{solute}/value"][-1])   # old files: Mg name
-        frames = f.get("analysis/frames")
+        row["vacancy_count_final"] = int(f.series("vacancy_count")[-1])
+        row["interface_solute_fraction_final"] = float(f.series("interface_solute_fraction")[-1])  # old files: Mg name
         for column, name in ANALYSIS_FINAL_COLUMNS.items():
-            if frames is not None and column in frames:
-                row[name] = frames[column][-1].item()
-        run = f["run"].attrs
-        row["events"] = int(run["events"])
-        row["events_per_s"] = float(run["events_per_s"])
-        row["kmc_time_s"] = float(run["kmc_time_s"])
-        row["stop_reason"] = str(run["stop_reason"])
+            values = f.analysis_column("frames", column)
+            if values is not None:
+                row[name] = values[-1].item()
+    row["events"] = int(run["events"])
+    row["events_per_s"] = float(run["events_per_s"])
+    row["kmc_time_s"] = float(run["kmc_time_s"])
+    row["stop_reason"] = str(run["stop_reason"])
     return row
 
 
-def _meso_metrics(f: h5py.File, charge, contact, row: dict) -> dict:
+def _meso_metrics(f, charge, contact, row: dict, run: dict) -> dict:
     """The rest of run_metrics for a `kmc meso` file: overpotential, voids per 100 um of section and
     void count at the end, the lowest contact, and its /run figures."""
-    obs = f["observables"]
     row["stripped_charge_final_mAh_cm2"] = float(charge[-1])
     row["contact_fraction_min"] = float(contact.min())
-    row["overpotential_final_mV"] = float(obs["overpotential/value"][-1])
-    row["section_voids_per_100um_final"] = 100 * float(obs["section_voids_per_um/value"][-1])
-    row["void_count_final"] = int(obs["void_count/value"][-1])
-    run = f["run"].attrs
+    row["overpotential_final_mV"] = float(f.series("overpotential")[-1])
+    row["section_voids_per_100um_final"] = 100 * float(f.series("section_voids_per_um")[-1])
+    row["void_count_final"] = int(f.series("void_count")[-1])
     row["steps"] = int(run["steps"])
     row["wall_time_s"] = float(run["wall_time_s"])
     row["stop_reason"] = str(run["stop_reason"])

@@ -25,7 +25,7 @@ from kmc.analysis import (DEFAULT_MIN_VOID_nm, FORMAT_VERSION, AnalysisInputErro
 from kmc.cli.analyze import analyze
 from kmc.physics.electrochemistry import overpotential_mV
 from kmc.config import load_config
-from kmc.io import H5Writer
+from kmc.runfile import KmcWriter
 from kmc.simulation import Simulation
 
 A = 3.51                       # lattice constant, A
@@ -46,7 +46,7 @@ def base_run(tmp_path_factory):
         "run.max_events=600", "output.frame_every_events=100", "output.frame_every_mAh_cm2=0",
         "output.series_every_events=100", "output.series_every_mAh_cm2=0"]))
     path = tmp_path_factory.mktemp("analysis") / "base.h5"
-    sim.run(H5Writer(path, sim), progress=False)
+    sim.run(KmcWriter(path, sim), progress=False)
     return path
 
 
@@ -381,7 +381,7 @@ def test_real_run_contact_matches_observables(params, tmp_path):
         "output.frame_every_mAh_cm2=2e-5", "output.series_every_mAh_cm2=1e-5"])
     sim = Simulation(settings)
     path = tmp_path / "real.h5"
-    sim.run(H5Writer(path, sim), progress=False)
+    sim.run(KmcWriter(path, sim), progress=False)
     fr = analyze_file(path)
     with h5py.File(path, "r") as f:
         frame_step = f["particles/metal/species/step"][()]
@@ -407,7 +407,7 @@ def test_periodic_bulk_box_has_no_interface(tmp_path):
         f"lattice.cells={list(CELLS)}", "lattice.geometry=bulk", "run.max_events=100",
         "run.stop_stripped_mAh_cm2=0", "output.frame_every_mAh_cm2=0", "output.series_every_mAh_cm2=0"]))
     path = tmp_path / "bulk.h5"
-    sim.run(H5Writer(path, sim), progress=False)
+    sim.run(KmcWriter(path, sim), progress=False)
     with h5py.File(path, "r+") as f:
         keys = np.round(f["particles/metal/position"][()] / HALF).astype(int)
         occ = np.ones(len(keys), np.int8)

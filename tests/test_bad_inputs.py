@@ -543,7 +543,7 @@ def assert_usable_settings(s: Settings):
     needs of them holds: finite numbers, 64-bit integers (lists included), strings HDF5 can store,
     a fixed-width type for every HDF5 attribute, a TOML round trip (the resolved config is stored in
     every run file) and a default output file inside runs/out."""
-    from kmc.io import default_output_path
+    from kmc.runfile import default_output_path
     for section, keys in SCHEMA.items():
         for key, spec in keys.items():
             where = (f"{section}.{key}", s[section][key])

@@ -105,7 +105,7 @@ def test_refuses_when_output_folder_lacks_room(tmp_path, li_params, monkeypatch)
 
 def test_output_size_estimate_bounds_a_real_file(tmp_path, li_params):
     """The room check's estimate is an upper bound of what a run really writes."""
-    from kmc.io import estimated_output_bytes
+    from kmc.runfile import estimated_output_bytes
     from kmc.simulation import Simulation
     out = tmp_path / "r.h5"
     over = ["--set", "lattice.cells=[6,6,4]", "--set", "run.acceleration=1e8",

@@ -155,7 +155,7 @@ def test_only_atoms_joined_by_metal_are_contact():
     obs = sim.observables()
     spl = sim.lattice.sites_per_layer
     assert obs["contact_fraction"] == 2 / spl and obs["interface_vacancy_count"] == spl - 4
-    from kmc.analysis import _connected_l1_metal   # the analysis finds the same from the bottom up
+    from kmc.analysis.voids import _connected_l1_metal   # the analysis finds the same from the bottom up
     lat = sim.lattice
     assert _connected_l1_metal(sim.occupancy, lat.neighbors, lat.layer, lat.n_layers) == 2
 

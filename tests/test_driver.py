@@ -3,7 +3,7 @@ import h5py
 import numpy as np
 
 from kmc.config import load_config
-from kmc.io import H5Writer
+from kmc.runfile import KmcWriter
 from kmc.simulation import Simulation
 
 SMALL = ["lattice.cells=[6,6,4]", "run.acceleration=1e8"]
@@ -12,7 +12,7 @@ SMALL = ["lattice.cells=[6,6,4]", "run.acceleration=1e8"]
 def run_to_file(params, tmp_path, extra, name="run.h5"):
     sim = Simulation(load_config(params, SMALL + extra))
     path = tmp_path / name
-    result = sim.run(H5Writer(path, sim), progress=False)
+    result = sim.run(KmcWriter(path, sim), progress=False)
     return sim, result, path
 
 
@@ -68,7 +68,7 @@ def test_keyboard_interrupt_closes_file(li_params, tmp_path, monkeypatch):
 
     monkeypatch.setattr(sim, "step", step)
     path = tmp_path / "int.h5"
-    result = sim.run(H5Writer(path, sim), progress=False)
+    result = sim.run(KmcWriter(path, sim), progress=False)
     assert result.stop_reason == "interrupted"
     assert not path.exists()
     with h5py.File(tmp_path / "int.h5.partial", "r") as f:

@@ -12,7 +12,7 @@ from kmc.cli.export import export
 from kmc.species import HOST as LI
 from kmc.species import SOLUTE as MG
 from kmc.species import VACANCY
-from kmc.io import H5Writer
+from kmc.runfile import KmcWriter
 from kmc.simulation import Simulation
 
 PARAMS = Path(__file__).resolve().parent.parent / "params"
@@ -25,7 +25,7 @@ def run_file(tmp_path_factory):
     sim = Simulation(load_config(PARAMS / "limg_li2s.toml", [
         "lattice.cells=[8,8,4]", "run.acceleration=1e8", "run.stop_stripped_mAh_cm2=1e-4",
         "output.frame_every_mAh_cm2=2e-5"]))
-    sim.run(H5Writer(path, sim), progress=False)
+    sim.run(KmcWriter(path, sim), progress=False)
     return path
 
 

@@ -10,7 +10,7 @@ import kmc
 from kmc.cli import main
 from kmc.config import settings_from_dict
 from kmc.physics.electrochemistry import overpotential_mV
-from kmc.io import OBSERVABLE_UNITS
+from kmc.observables import UNITS as OBSERVABLE_UNITS
 from kmc.observables import ALWAYS_RECORDED
 
 SMALL = ["--set", "lattice.cells=[6,6,4]", "--set", "run.acceleration=1e8",
@@ -175,14 +175,14 @@ def test_lattice_tables_written_in_blocks_equal_the_lattice(limg_params, tmp_pat
     """The writer stores positions, neighbours and layers a block of layers at a time; with a
     block of a few layers (so blocks end inside the box and the last one is partial) the file
     holds exactly the lattice's tables."""
-    from kmc import io
+    from kmc import runfile
     from kmc.config import load_config
     from kmc.simulation import Simulation
     sim = Simulation(load_config(limg_params, [f'lattice.orientation="{orientation}"', "lattice.cells=[4,4,5]"]))
     lat = sim.lattice
-    monkeypatch.setattr(io, "STATIC_BLOCK_SITES", 3 * lat.sites_per_layer)
+    monkeypatch.setattr(runfile.writers, "STATIC_BLOCK_SITES", 3 * lat.sites_per_layer)
     assert lat.n_layers % 3 != 0
-    writer = io.H5Writer(tmp_path / "t.h5", sim)
+    writer = runfile.KmcWriter(tmp_path / "t.h5", sim)
     writer.suspend()   # the lattice tables are written on creation; keep the file as it is
     with h5py.File(writer.tmp_path, "r") as f:
         metal = f["particles/metal"]
@@ -245,17 +245,17 @@ def test_a_file_written_before_an_event_class_was_added_still_reads(limg_file, t
     """A counter added later (count_<class> in /run, a column of event_counts): info says
     absent, kmc.load gives NaN in that column and names it; the other columns keep their counts."""
     pytest.importorskip("xarray")
-    from kmc import engine
+    from kmc import state
     old = tmp_path / "old.h5"
     old.write_bytes(limg_file.read_bytes())
     before = kmc.load(old)
-    monkeypatch.setattr(engine, "EVENT_CLASSES", engine.EVENT_CLASSES + ("nucleate",))
+    monkeypatch.setattr(state, "EVENT_CLASSES", state.EVENT_CLASSES + ("nucleate",))
     r = CliRunner().invoke(main, ["info", str(old)])
     assert r.exit_code == 0, r.output
     assert "nucleate absent" in r.output and f"strip {int(before.attrs['run.count_strip'])}" in r.output
     ds = kmc.load(old)
     assert ds.attrs["absent_counters"] == "nucleate"
-    assert list(ds["event_class"].values) == list(engine.EVENT_CLASSES)
+    assert list(ds["event_class"].values) == list(state.EVENT_CLASSES)
     assert np.isnan(ds["event_counts"].sel(event_class="nucleate")).all()
     assert (ds["event_counts"].sel(event_class="strip") == before["event_counts"].sel(event_class="strip")).all()
 
@@ -264,7 +264,7 @@ def test_a_run_file_without_its_core_observables_is_refused(limg_file, tmp_path)
     """Not every observable may go: without the sample clock and charge axis (contact_fraction,
     stripped_charge, stripped_monolayers) the file is not a run file; an observable present with
     the wrong length is an inconsistent one."""
-    from kmc.io import CORE_OBSERVABLES, RunFileError, check_run_file
+    from kmc.runfile import CORE_OBSERVABLES, RunFileError, check_run_file
     for name in CORE_OBSERVABLES:
         bad = tmp_path / f"no_{name}.h5"
         bad.write_bytes(limg_file.read_bytes())

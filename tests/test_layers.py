@@ -19,7 +19,7 @@ SECTION = "## Layers, and who may import whom"
 
 
 def layer_table(text: str) -> dict[str, tuple[int, str]]:
-    """{module path (kmc/io.py, or a folder ending in /): (layer index, layer name)} from the
+    """{module path (kmc/model.py, or a folder ending in /): (layer index, layer name)} from the
     first markdown table under the layers heading."""
     section = text[text.index(SECTION):]
     rows = []
@@ -150,11 +150,11 @@ def test_the_check_sees_a_lazy_downward_import_and_a_missing_module(table, tmp_p
     """The checks can fail: the import that made the analysis <-> io circle, inside a function,
     is a breach; a module outside the table is reported."""
     known = modules()
-    io_source = (ROOT / "kmc/io.py").read_text() + "\n\ndef _late():\n    from kmc.analysis import load_analysis\n"
-    found = [t for t, _ in imports(io_source, "kmc.io", False, known)]
+    io_source = (ROOT / "kmc/runfile/readers.py").read_text() + "\n\ndef _late():\n    from kmc.analysis import load_analysis\n"
+    found = [t for t, _ in imports(io_source, "kmc.runfile.readers", False, known)]
     assert "kmc.analysis" in found
-    assert layer_of(known["kmc.analysis"], table)[0] > layer_of(known["kmc.io"], table)[0]
-    assert imports("from kmc import __version__, engine\n", "kmc.io", False, known) == [("kmc.engine", 1)]
+    assert layer_of(known["kmc.analysis"], table)[0] > layer_of(known["kmc.runfile.readers"], table)[0]
+    assert imports("from kmc import __version__, engine\n", "kmc.runfile.readers", False, known) == [("kmc.engine", 1)]
     assert imports("from . import rates\nfrom .sites import COUNT_BITS\n", "kmc.engine", False, known) == \
         [("kmc.rates", 1), ("kmc.sites", 2)]
     assert layer_of(ROOT / "kmc/new_thing.py", table) is None

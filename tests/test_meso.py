@@ -7,6 +7,8 @@ import numpy as np
 import pytest
 
 from kmc import meso, units
+from kmc.meso import coalescence, kinetics, sections, voids
+from kmc.meso import nucleation as mnuc
 from kmc.config import ConfigError, load_config
 from kmc.model import build_lattice, creep_closure_per_void_site_per_s, creep_strain_rate_per_s
 from kmc.physics.nucleation import VoidCap, measured_rate
@@ -39,10 +41,10 @@ def test_one_void_closes_under_creep_as_the_kmc_rule(li, li_settings):
     kv = li.shape.volume_per_radius3
     exact = 3.0 * math.exp(-2 * math.pi * closure * t / (3 * kv))
     assert 0.05 < exact / 3.0 < 0.95          # the test spans a real closure
-    one = meso.grow_and_close(r0, t, 0.0, closure, kv)
+    one = kinetics.grow_and_close(r0, t, 0.0, closure, kv)
     many = r0
     for _ in range(1000):
-        many = meso.grow_and_close(many, t / 1000, 0.0, closure, kv)
+        many = kinetics.grow_and_close(many, t / 1000, 0.0, closure, kv)
     assert one[0] == pytest.approx(exact, rel=1e-12)
     assert many[0] == pytest.approx(exact, rel=1e-9)
     # the same rule as the kMC: volume rate / (atomic volume x footprint sites) = kappa eps_dot w / d
@@ -63,12 +65,12 @@ def test_void_radius_relaxes_to_the_capture_closure_balance(li):
     a smaller void end there, and a step of any length stays on the exact curve."""
     kv = li.shape.volume_per_radius3
     cap, clo = 2.0, 0.5
-    r = meso.grow_and_close(np.array([0.1, 5.0]), 1e3, cap, clo, kv)
+    r = kinetics.grow_and_close(np.array([0.1, 5.0]), 1e3, cap, clo, kv)
     assert r == pytest.approx(np.full(2, 2.0), rel=1e-9)
-    half = meso.grow_and_close(meso.grow_and_close(np.array([5.0]), 0.3, cap, clo, kv), 0.3, cap, clo, kv)
-    assert half[0] == pytest.approx(meso.grow_and_close(np.array([5.0]), 0.6, cap, clo, kv)[0], rel=1e-12)
+    half = kinetics.grow_and_close(kinetics.grow_and_close(np.array([5.0]), 0.3, cap, clo, kv), 0.3, cap, clo, kv)
+    assert half[0] == pytest.approx(kinetics.grow_and_close(np.array([5.0]), 0.6, cap, clo, kv)[0], rel=1e-12)
     # without creep the capture alone: r^2 grows by 4 pi cap t / (3 k_V)
-    grown = meso.grow_and_close(np.array([1.0]), 3.0, cap, 0.0, kv)
+    grown = kinetics.grow_and_close(np.array([1.0]), 3.0, cap, 0.0, kv)
     assert grown[0] ** 2 == pytest.approx(1 + 4 * math.pi * cap * 3.0 / (3 * kv), rel=1e-12)
 
 
@@ -76,14 +78,14 @@ def test_steady_vacancy_flux_to_the_sinks(li):
     """No voids: every stripped vacancy diffuses to the sinks, J = D_v c_eq (S - 1) / (Omega L),
     so S = 1 + i Omega L / (e D_v c_eq); PHYSICS.md 4b's estimate at 0.5 mA/cm^2 and 100 um is
     S ~ 100-130."""
-    s = meso.interface_vacancy_fraction(li, 0.0) / li.vacancy_equilibrium_fraction
+    s = kinetics.interface_vacancy_fraction(li, 0.0) / li.vacancy_equilibrium_fraction
     flux_cm2_s = li.current_mA_cm2 * 1e-3 / units.ELEMENTARY_CHARGE_C
     expected = 1 + (flux_cm2_s * li.atomic_volume_A3 * 1e-24 * li.sink_distance_um * 1e-4
                     / (li.vacancy_diffusivity_um2_s * 1e-8 * li.vacancy_equilibrium_fraction))
     assert s == pytest.approx(expected, rel=1e-12)
     assert 90 < s < 160
     # doubling the sink distance doubles S - 1
-    s2 = meso.interface_vacancy_fraction(with_(li, sink_distance_um=200.0), 0.0) / li.vacancy_equilibrium_fraction
+    s2 = kinetics.interface_vacancy_fraction(with_(li, sink_distance_um=200.0), 0.0) / li.vacancy_equilibrium_fraction
     assert s2 - 1 == pytest.approx(2 * (s - 1), rel=1e-12)
 
 
@@ -92,7 +94,7 @@ def test_one_void_takes_its_share_of_the_vacancies(li):
     of the stripped volume, and the rest reaches the sinks (conservation)."""
     li = with_(li, void_shape="cap")
     r = 5.0
-    c = meso.interface_vacancy_fraction(li, r)
+    c = kinetics.interface_vacancy_fraction(li, r)
     d, ceq = li.vacancy_diffusivity_um2_s, li.vacancy_equilibrium_fraction
     to_void = d * (c - ceq) * 2 * math.pi * r
     to_sinks = d * (c - ceq) * li.area_um2 / li.sink_distance_um
@@ -107,15 +109,15 @@ def test_current_focusing_around_one_void(li):
     one at distance d a chord 2 sqrt(r^2 - d^2)."""
     r = 20.0
     li = with_(li, void_shape="cap")
-    st = meso.MesoState(np.array([37.0]), np.array([li.width_um / 32]), np.array([r]), np.array([r * li.shape.height_per_radius]))
-    now = meso.rates_now(li, st)
+    st = voids.VoidState(np.array([37.0]), np.array([li.width_um / 32]), np.array([r]), np.array([r * li.shape.height_per_radius]))
+    now = kinetics.fields(li, st.r)
     contact = 1 - math.pi * r ** 2 / li.area_um2
-    assert now["contact"] == pytest.approx(contact, rel=1e-12)
-    out = meso.sample(li, st, now)
+    assert now.contact == pytest.approx(contact, rel=1e-12)
+    out = voids.DiscVoids(li).sample(st, now, 0.0)
     eta = 2 * units.GAS_CONSTANT_J_per_mol_K * li.temperature_K / units.FARADAY_C_per_mol * 1e3 * math.asinh(
         li.current_mA_cm2 / (2 * li.exchange_current_mA_cm2 * contact))
     assert out["overpotential"] == pytest.approx(eta, rel=1e-12)
-    stats = meso.section_statistics(with_(li, section_lines=16), st.x, st.y, st.r)
+    stats = sections.section_statistics(with_(li, section_lines=16), st.x, st.y, st.r)
     line_gap = li.width_um / 16
     chords = [2 * math.sqrt(r ** 2 - (k * line_gap) ** 2) for k in range(-3, 4) if abs(k * line_gap) < r]
     assert stats["void_width_max"] == pytest.approx(2 * r, rel=1e-12)
@@ -129,7 +131,7 @@ def test_touching_voids_coalesce_across_the_periodic_edge(li):
     centre; a third, apart, stays."""
     w = li.width_um
     x, y, r = np.array([1.0, w - 2.0, 80.0]), np.array([50.0, 50.0, 80.0]), np.array([2.0, 1.5, 1.0])
-    nx, ny, nr, _, merges = meso.coalesce(x, y, r, r ** 3, w)
+    nx, ny, nr, _, merges = coalescence.coalesce(x, y, r, r ** 3, w)
     assert merges == 1 and nx.size == 2
     big = np.argmax(nr)
     assert nr[big] ** 3 == pytest.approx(2.0 ** 3 + 1.5 ** 3, rel=1e-12)
@@ -143,7 +145,7 @@ def test_coalescence_leaves_no_overlap_among_many(li):
     n = 3000
     x, y, r = rng.uniform(0, 160, n), rng.uniform(0, 160, n), rng.uniform(0.5, 2.0, n)
     volume = np.sum(r ** 3)
-    nx, ny, nr, _, merges = meso.coalesce(x, y, r, r ** 3, 160.0)
+    nx, ny, nr, _, merges = coalescence.coalesce(x, y, r, r ** 3, 160.0)
     assert merges == n - nx.size > 0
     assert np.sum(nr ** 3) == pytest.approx(volume, rel=1e-10)
     dx = np.abs(nx[:, None] - nx[None, :])
@@ -161,10 +163,10 @@ def test_nucleation_barrier_is_the_classical_one(li):
     inp = with_(li, shape=VoidCap(math.pi / 2), measured_nucleation=())
     s = 100.0
     barrier = 8 * math.pi / 3 * inp.surface_energy_eV_A2 ** 3 * inp.atomic_volume_A3 ** 2 / (inp.kT_eV * math.log(s)) ** 2
-    rate = meso.nucleation_rate_per_um2_s(inp, s)
+    rate = mnuc.nucleation_rate_per_um2_s(inp, s)
     assert rate == pytest.approx(inp.nucleation_prefactor_per_um2_s * math.exp(-barrier / inp.kT_eV), rel=1e-9)
-    assert meso.nucleation_rate_per_um2_s(inp, 1e4) > rate
-    assert meso.nucleation_rate_per_um2_s(inp, 1.0) == 0.0
+    assert mnuc.nucleation_rate_per_um2_s(inp, 1e4) > rate
+    assert mnuc.nucleation_rate_per_um2_s(inp, 1.0) == 0.0
 
 
 def test_run_records_every_observable_and_conserves_nothing_it_should_not(li):
@@ -205,21 +207,21 @@ def test_the_interface_energetics_come_from_the_energy_model(li):
     from kmc import fit
     assert 180 - math.degrees(li.shape.angle_rad) == pytest.approx(93.6, abs=1e-3)
     assert li.surface_energy_eV_A2 * units.J_PER_M2_PER_EV_PER_A2 == pytest.approx(0.416, abs=1e-3)
-    assert li.interface_solute_curve == () and meso.interface_solute_fraction(li, 0.0) == 0.0
+    assert li.interface_solute_curve == () and sections.interface_solute_fraction(li, 0.0) == 0.0
     s = load_config("params/limg_li2s.toml")
     mg = meso.meso_inputs(s)
     eq = fit.l1_equilibrium(s)
     iface = meso.interface_energetics(s)
-    assert iface["x"] == eq.fraction and 0.5 < eq.fraction < 0.7
+    assert iface.interface_solute_equilibrium == eq.fraction and 0.5 < eq.fraction < 0.7
     assert 180 - math.degrees(mg.shape.angle_rad) == pytest.approx(fit.equilibrium_alloy_interface(s)["theta_deg"])
     assert 180 - math.degrees(mg.shape.angle_rad) < 90 < 180 - math.degrees(li.shape.angle_rad)
     xs, l1 = map(np.array, zip(*mg.interface_solute_curve))
     assert xs[0] == s.composition.solute_fraction and (xs[-1], l1[-1]) == (1.0, 1.0)
     assert l1[0] == pytest.approx(eq.fraction, abs=5e-3)
     assert np.all(np.diff(xs) > 0) and np.all(np.diff(l1) > 0)
-    assert meso.interface_solute_fraction(mg, xs[0]) == pytest.approx(l1[0])
+    assert sections.interface_solute_fraction(mg, xs[0]) == pytest.approx(l1[0])
     mid = 0.5 * (xs[1] + xs[2])
-    assert meso.interface_solute_fraction(mg, mid) == pytest.approx(0.5 * (l1[1] + l1[2]))
+    assert sections.interface_solute_fraction(mg, mid) == pytest.approx(0.5 * (l1[1] + l1[2]))
 
 
 def test_flat_void_grows_at_its_rim_and_collapses_under_creep(li):
@@ -229,16 +231,16 @@ def test_flat_void_grows_at_its_rim_and_collapses_under_creep(li):
     exp(-closure (r/h) t), exactly."""
     a = li.shape.height_per_radius
     cap, clo = 0.02, 1e-4
-    r, h = meso.evolve_kinetic_voids(np.array([4.0]), np.array([1.0]), 7.0, cap, 0.0, a, 0.0, 0.01)
+    r, h = kinetics.evolve_kinetic_voids(np.array([4.0]), np.array([1.0]), 7.0, cap, 0.0, a, 0.0, 0.01)
     assert r[0] - 4.0 == pytest.approx(3 * cap * 7.0 / math.pi, rel=1e-12) and h[0] == 1.0
-    r, h = meso.evolve_kinetic_voids(np.array([4.0]), np.array([1.0]), 50.0, 0.0, clo, a, 0.0, 0.01)
+    r, h = kinetics.evolve_kinetic_voids(np.array([4.0]), np.array([1.0]), 50.0, 0.0, clo, a, 0.0, 0.01)
     assert r[0] == pytest.approx(4.0 * math.exp(-clo * 4.0 * 50.0), rel=1e-12) and h[0] / r[0] == pytest.approx(0.25)
     # flat voids that touch keep their footprints (area adds) and volume
     flat = with_(li, void_shape="kinetic")
     x, y = np.array([10.0, 14.0]), np.array([10.0, 10.0])
-    nx, ny, nr, nh, merges = meso.coalesce_state(flat, x, y, np.array([3.0, 2.0]), np.array([1.0, 0.5]))
+    nx, ny, nr, nh, merges = coalescence.coalesce_state(flat, x, y, np.array([3.0, 2.0]), np.array([1.0, 0.5]))
     assert merges == 1 and nr[0] ** 2 == pytest.approx(13.0)
-    assert meso.FLAT_VOLUME * nr[0] ** 2 * nh[0] == pytest.approx(meso.FLAT_VOLUME * (9 * 1.0 + 4 * 0.5))
+    assert kinetics.FLAT_VOLUME * nr[0] ** 2 * nh[0] == pytest.approx(kinetics.FLAT_VOLUME * (9 * 1.0 + 4 * 0.5))
 
 
 def test_a_small_void_is_its_cap_and_follows_the_exact_law(li):
@@ -246,12 +248,12 @@ def test_a_small_void_is_its_cap_and_follows_the_exact_law(li):
     volume (2/3) pi aspect r^3 takes 4 capture r - 2 pi closure r^3 per second, so r^2 relaxes
     exponentially to 2 capture / (pi closure) at the rate 4 pi closure / (3 k_V): one call over a
     long step is that exact solution (1e-12), whatever the step."""
-    a, mullins = li.shape.height_per_radius, meso.mullins_coefficient_um4_s(li)
+    a, mullins = li.shape.height_per_radius, kinetics.mullins_coefficient_um4_s(li)
     cap, clo = 0.019, 0.24                       # the fields of 2 MPa: seeds at their balance
-    u_star, rate = 2 * cap / (math.pi * clo), 4 * math.pi * clo / (3 * meso.FLAT_VOLUME * a)
-    assert meso._cap_radius_bound_sq(cap, a, mullins, 0.01) > u_star     # both ends below the bound
+    u_star, rate = 2 * cap / (math.pi * clo), 4 * math.pi * clo / (3 * kinetics.FLAT_VOLUME * a)
+    assert kinetics._cap_radius_bound_sq(cap, a, mullins, 0.01) > u_star     # both ends below the bound
     r0 = np.array([0.2, 0.25])
-    r, h = meso.evolve_kinetic_voids(r0, r0 * a, 14.4, cap, clo, a, mullins, 0.01)
+    r, h = kinetics.evolve_kinetic_voids(r0, r0 * a, 14.4, cap, clo, a, mullins, 0.01)
     exact = np.sqrt(u_star + (r0 ** 2 - u_star) * math.exp(-rate * 14.4))
     np.testing.assert_allclose(r, exact, rtol=1e-12)
     np.testing.assert_allclose(h / r, a, rtol=1e-12)
@@ -283,12 +285,12 @@ def test_kinetic_voids_match_a_fine_integration_of_their_ode(li, r0, h0, t_end):
     that grows out of the cap regime, flat voids that relax and shrink to the balance, in the
     transient (1 s) and at the balance (20 s).  The error is first order in the tolerance: within
     1.5 tol at tol = 0.01, and at least halved at tol / 4."""
-    a, mullins = li.shape.height_per_radius, meso.mullins_coefficient_um4_s(li)
+    a, mullins = li.shape.height_per_radius, kinetics.mullins_coefficient_um4_s(li)
     cap, clo = 0.1, 0.5                          # balance r = 0.36 um, cap bound r_b = 0.16 um at tol 0.01
     ref_r, ref_h = _reference_void(r0, h0, t_end, cap, clo, a, mullins)
     errors = []
     for tol in (0.01, 0.0025):
-        r, h = meso.evolve_kinetic_voids(np.array([r0]), np.array([h0]), t_end, cap, clo, a, mullins, tol)
+        r, h = kinetics.evolve_kinetic_voids(np.array([r0]), np.array([h0]), t_end, cap, clo, a, mullins, tol)
         errors.append(max(abs(r[0] / ref_r - 1), abs(h[0] / ref_h - 1)))
     assert errors[0] < 0.015 and errors[1] < errors[0] / 2
 
@@ -341,9 +343,8 @@ def test_kmc_plot_draws_a_meso_file(tmp_path, li_settings):
     paths = []
     for pressure in (0.2, 1.0):
         settings = load_config(LI, [f"conditions.stack_pressure_MPa={pressure}", "meso.stop_stripped_mAh_cm2=0.1"])
-        res = meso.run(meso.meso_inputs(settings))
         paths.append(tmp_path / f"p{pressure}.h5")
-        meso.write_run_file(paths[-1], settings, res)
+        meso.run_to_file(settings, paths[-1])
     for args, name in (([str(paths[0]), "--kind", "contact"], "contact.png"),
                        ([*map(str, paths), "--kind", "compare"], "compare.png")):
         done = CliRunner().invoke(plot, [*args, "-o", str(tmp_path / name)])
@@ -381,9 +382,9 @@ def test_measured_nucleation_rate_interpolates_the_kmc_rows(li):
     assert measured_rate(rows, 1e4) == 1e6
     assert measured_rate(rows, 1.0) == 0.0
     measured = with_(li, measured_nucleation=rows)
-    assert meso.nucleation_rate_per_um2_s(measured, 200) == pytest.approx(1e4)
+    assert mnuc.nucleation_rate_per_um2_s(measured, 200) == pytest.approx(1e4)
     classical = with_(li, measured_nucleation=())
-    assert meso.nucleation_rate_per_um2_s(classical, 200) < 1e-20        # classical, for contrast
+    assert mnuc.nucleation_rate_per_um2_s(classical, 200) < 1e-20        # classical, for contrast
 
 
 def test_the_parameter_file_carries_the_measured_rows(li_settings, li):
@@ -393,7 +394,7 @@ def test_the_parameter_file_carries_the_measured_rows(li_settings, li):
     rows = tuple(zip(li_settings.meso.nucleation_rate_S, li_settings.meso.nucleation_rate_per_um2_s))
     assert len(rows) >= 2 and li.measured_nucleation == tuple((float(s), float(i)) for s, i in rows)
     s134 = dict(li.measured_nucleation)[134.0]
-    assert meso.nucleation_rate_per_um2_s(li, 134.0) == pytest.approx(s134)
+    assert mnuc.nucleation_rate_per_um2_s(li, 134.0) == pytest.approx(s134)
     with pytest.raises(ConfigError, match="the same number of rows"):
         load_config(LI, ["meso.nucleation_rate_S=[100, 134]"])
     with pytest.raises(ConfigError, match="at least 2 rows"):
@@ -409,7 +410,7 @@ def test_kmc_sweep_runs_meso_points(tmp_path):
     from click.testing import CliRunner
 
     from kmc.cli.sweep import sweep
-    from kmc.io import is_meso_file
+    from kmc.runfile import KIND_MESO, file_kind_of
     from kmc.sweep import SweepError, expand_sweep, load_sweep
     spec = tmp_path / "mesodemo.toml"
     spec.write_text('[sweep]\nroot_seed = 3\ncommand = "meso"\n[base]\nparams = "%s"\n'
@@ -419,7 +420,7 @@ def test_kmc_sweep_runs_meso_points(tmp_path):
                                       "--set", "meso.stop_stripped_mAh_cm2=0.1"], catch_exceptions=False)
     assert done.exit_code == 0, done.output
     table = load_sweep(out).sort_values("conditions.stack_pressure_MPa")
-    assert len(table) == 2 and all(is_meso_file(out / name) for name in table.file)
+    assert len(table) == 2 and all(file_kind_of(out / name) == KIND_MESO for name in table.file)
     for _, row in table.iterrows():
         settings = load_config(LI, [f"conditions.stack_pressure_MPa={row['conditions.stack_pressure_MPa']}",
                                     "meso.stop_stripped_mAh_cm2=0.1", f"run.seed={row.seed}"])
@@ -443,63 +444,30 @@ def test_a_seed_goes_only_where_it_fits_beside_the_voids(li):
     the step count); a site farther out does, and a covered one does not."""
     x, y, r = np.array([50.0]), np.array([50.0]), np.array([10.0])
     sites_x, sites_y = np.array([50.0, 60.5, 62.5]), np.array([55.0, 50.0, 50.0])   # inside, at the rim, free
-    nx, ny, nr, nh = meso.reseed(li, x, y, r, r * 0.5, sites_x, sites_y, 1.0)
+    nx, ny, nr, nh = mnuc.reseed(li, x, y, r, r * 0.5, sites_x, sites_y, 1.0)
     assert nr.size == 2 and nx[1] == 62.5 and nr[1] == 1.0
     assert nh[1] == pytest.approx(li.shape.height_per_radius)
-    assert meso.reseed(li, x, y, r, r * 0.5, sites_x, sites_y, 1e-3)[2].size == 1    # below 2 nm: no seed
-
-
-def test_largest_void_drops_are_read_at_the_seeds_frames():
-    """The report reads drops of the section's largest void as the seed does, frame to frame
-    (0.125 mAh/cm^2): a 40 % drop between frames counts, with a collapse if a wide void closed in
-    between; a 10 % drop, or a dip that recovers before the next frame, does not."""
-    from kmc import meso_report
-    q = np.round(np.arange(0, 1.0001, 0.025), 6)
-    width = np.full(q.size, 20.0)
-    width[(q > 0.375) & (q < 0.5)] = 5.0            # a dip between frames 0.375 and 0.5: unseen
-    width[q >= 0.625] = 12.0                         # 20 -> 12 at the 0.625 frame: seen
-    width[q >= 0.875] = 11.0                         # 12 -> 11: under MAX_DROP
-    collapsed = np.where(q >= 0.6, 1.0, 0.0)
-    series = {"stripped_charge": q, "void_width_max": width, "void_height_max": width / 10,
-              "collapsed": collapsed}
-    res = meso.MesoResult(series, "stripped", 0, 0.0, None)
-    drops = meso_report.largest_void_drops(res)
-    assert [d["charge"] for d in drops["void_width_max"]] == pytest.approx([0.625])
-    assert drops["void_width_max"][0]["collapse"] and drops["void_width_max"][0]["to"] == 12.0
-    assert [d["charge"] for d in drops["void_height_max"]] == pytest.approx([0.625])
+    assert mnuc.reseed(li, x, y, r, r * 0.5, sites_x, sites_y, 1e-3)[2].size == 1    # below 2 nm: no seed
 
 
 def test_the_smallest_void_is_the_runs_resolution(li):
     """Tolerances.smallest_void_um is numerics (docs/meso.md varies it 0.5 - 2 nm): a void below it
     is dropped, the integrator stops a void at it, and nuclei start at twice it at least."""
     flat = with_(li, void_shape="kinetic")
-    st = meso.MesoState(np.array([10.0, 50.0]), np.array([10.0, 50.0]), np.array([4e-3, 1.0]), np.array([4e-3, 0.5]))
-    now = meso.rates_now(flat, st)
-    births = meso.nucleation_rate_per_um2_s(flat, now["supersaturation"]) * flat.area_um2 * 1e-3
+    st = voids.VoidState(np.array([10.0, 50.0]), np.array([10.0, 50.0]), np.array([4e-3, 1.0]), np.array([4e-3, 0.5]))
+    now = kinetics.fields(flat, st.r)
+    births = mnuc.nucleation_rate_per_um2_s(flat, now.supersaturation) * flat.area_um2 * 1e-3
     assert births > 50                       # the step below nucleates
-    meso.advance(flat, st, now, 1e-3, st.r.copy(), st.h.copy(), np.random.default_rng(1), 5e-3)
+    voids.DiscVoids(flat, meso.Tolerances(smallest_void_um=5e-3))._finish(st, now, 1e-3, st.r.copy(), st.h.copy(),
+                                                                          np.random.default_rng(1))
     assert st.nucleated > 0 and st.r.size > 1
     assert 1.0 in st.r                       # the 1 um void stays; the 4 nm one (below 5 nm) is gone
     assert st.r.min() >= 2 * 5e-3 * (1 - 1e-12)
     # a void shrinking under creep alone (self-similarly, sub-steps of 1 % of its creep time) stops
     # within a sub-step of the given resolution, and goes on below it at the default one
-    r, h = meso.evolve_kinetic_voids(np.array([0.1]), np.array([0.05]), 1e6, 0.0, 1e-3, 0.5, 0.0, 0.01, 0.02)
+    r, h = kinetics.evolve_kinetic_voids(np.array([0.1]), np.array([0.05]), 1e6, 0.0, 1e-3, 0.5, 0.0, 0.01, 0.02)
     assert 0.02 * 0.98 < h[0] < 0.02 and r[0] / h[0] == pytest.approx(2.0)
-    assert meso.evolve_kinetic_voids(np.array([0.1]), np.array([0.05]), 1e6, 0.0, 1e-3, 0.5, 0.0, 0.01)[1][0] < 1e-3
-
-
-def test_the_report_reads_the_plateau_contact_as_the_mean_from_025():
-    """The verdict's contact is the plateau mean (samples from 0.25 mAh/cm^2 on), which inputs move
-    and single merges do not; a run that lost its contact has none (0)."""
-    from kmc import meso_report
-    q = np.round(np.arange(0, 1.0001, 0.05), 6)
-    contact = np.where(q < 0.25, 0.9, 0.4)
-    contact[-1] = 0.6                                # one late sample
-    series = {"stripped_charge": q, "contact_fraction": contact}
-    expected = np.mean(contact[q >= 0.25])
-    assert meso_report.plateau_contact(meso.MesoResult(series, "stripped", 0, 0.0, None)) == pytest.approx(expected)
-    assert 0.4 < expected < 0.5
-    assert meso_report.plateau_contact(meso.MesoResult(series, "contact_lost", 0, 0.0, None)) == 0.0
+    assert kinetics.evolve_kinetic_voids(np.array([0.1]), np.array([0.05]), 1e6, 0.0, 1e-3, 0.5, 0.0, 0.01)[1][0] < 1e-3
 
 
 def test_the_readmes_meso_commands_run_on_their_defaults(tmp_path):

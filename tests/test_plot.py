@@ -15,11 +15,12 @@ from kmc.cli.plot import plot as plot_command
 from kmc.physics.electrochemistry import overpotential_mV
 from kmc.config import load_config
 from kmc.export import frame_charge
+from kmc.runfile import open_run_file
 from kmc.species import COLOURS
 from kmc.species import HOST as LI
 from kmc.species import SOLUTE as MG
 from kmc.species import VACANCY
-from kmc.io import H5Writer
+from kmc.runfile import KmcWriter
 from kmc.simulation import Simulation
 from lattices.bcc import build_bcc
 
@@ -41,7 +42,7 @@ VOID_COLUMNS = ["frame", "track_id", "sites", "volume_nm3", "footprint_sites", "
 
 def make_run(params, path, extra=()):
     sim = Simulation(load_config(params, SMALL + list(extra)))
-    sim.run(H5Writer(path, sim), progress=False)
+    sim.run(KmcWriter(path, sim), progress=False)
     return path
 
 
@@ -53,6 +54,12 @@ def runs(tmp_path_factory):
             "limg": make_run(PARAMS / "limg_li2s.toml", d / "limg.h5")}
 
 
+def frame_charges(path):
+    """Stripped charge and monolayers at each frame (kmc.export.frame_charge of the run file)."""
+    with open_run_file(path) as run:
+        return frame_charge(run)
+
+
 def copy_run(src, dst):
     shutil.copy(src, dst)
     return dst
@@ -61,9 +68,9 @@ def copy_run(src, dst):
 def write_analysis(path, seed=0, width_scale=1.0):
     """An /analysis group following kmc.analysis's schema, with made-up voids, on a real run file."""
     rng = np.random.default_rng(seed)
+    charge, monolayers = frame_charges(path)
     with h5py.File(path, "a") as f:
         n = f["particles/metal/species/value"].shape[0]
-        charge, monolayers = frame_charge(f)
         rows = []  # per-void rows: frame, track, interface, width, height
         for frame in range(n):
             for track in range(frame + 1):
@@ -206,7 +213,7 @@ def test_cross_section_panels_over_stripped_charge(runs, tmp_path):
     assert len(panels) == 3
     with h5py.File(runs["li"], "r") as f:
         n = f["particles/metal/species/value"].shape[0]
-        charge, monolayers = frame_charge(f)
+    charge, monolayers = frame_charges(runs["li"])
     assert f"{monolayers[-1]:.2f} monolayers" in panels[-1].get_title()
     assert "mAh/cm²" in panels[0].get_title()
     assert len([ax for ax in kplot.cross_section(runs["li"], panels=n).axes if ax.get_images()]) == n
@@ -440,7 +447,7 @@ def wide_run(tmp_path_factory):
         "lattice.cells=[120,4,4]", "run.acceleration=1e8", "run.stop_stripped_mAh_cm2=0", "run.max_events=300",
         "output.frame_every_mAh_cm2=0", "output.frame_every_events=300", "output.series_every_mAh_cm2=0",
         "output.series_every_events=100"]))
-    sim.run(H5Writer(path, sim), progress=False)
+    sim.run(KmcWriter(path, sim), progress=False)
     return path
 
 

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from kmc.checkpoint import Checkpointer, load_checkpoint, resume_run
 from kmc.cli import main
 from kmc.config import load_config
-from kmc.io import H5Writer
+from kmc.runfile import KmcWriter
 from kmc.simulation import Simulation
 
 # Small Li-Mg slab with tracers, frames every 6000 events and samples every 1500: a few seconds.
@@ -48,7 +48,7 @@ def assert_same_run(a, b):
 def full_run(params, tmp_path, overrides=()):
     path = tmp_path / "full.h5"
     sim = Simulation(load_config(params, SMALL + list(overrides)))
-    sim.run(H5Writer(path, sim), progress=False)
+    sim.run(KmcWriter(path, sim), progress=False)
     return path
 
 
@@ -75,7 +75,7 @@ def test_interrupted_then_resumed_equals_uninterrupted(limg_params, tmp_path, ch
     path = tmp_path / "cut.h5"
     sim = Simulation(load_config(limg_params, SMALL))
     interrupt_after(sim, chunks, grow)
-    result = sim.run(H5Writer(path, sim), progress=False, checkpointer=Checkpointer(path, 1e9))
+    result = sim.run(KmcWriter(path, sim), progress=False, checkpointer=Checkpointer(path, 1e9))
     assert result.stop_reason == "interrupted"
     assert not path.exists() and (tmp_path / "cut.h5.partial").exists()
     with h5py.File(tmp_path / "cut.h5.partial", "r") as f:    # closed cleanly: opens
@@ -210,7 +210,7 @@ def test_ctrl_c_while_the_run_writes_its_first_checkpoint_stops_it_cleanly(limg_
     sim = Simulation(load_config(limg_params, SMALL))
     handler = signal.getsignal(signal.SIGINT)
     try:
-        result = sim.run(H5Writer(out, sim), progress=False, checkpointer=SigintOnFirstSave(out, 1e9))
+        result = sim.run(KmcWriter(out, sim), progress=False, checkpointer=SigintOnFirstSave(out, 1e9))
     except KeyboardInterrupt:
         pytest.fail("the SIGINT escaped the run as a KeyboardInterrupt")
     assert result.stop_reason == "interrupted" and 0 < result.events < 60_000
@@ -227,7 +227,7 @@ def interrupted(limg_params, tmp_path):
     path = tmp_path / "cut.h5"
     sim = Simulation(load_config(limg_params, SMALL))
     interrupt_after(sim, 3)
-    sim.run(H5Writer(path, sim), progress=False, checkpointer=Checkpointer(path, 1e9))
+    sim.run(KmcWriter(path, sim), progress=False, checkpointer=Checkpointer(path, 1e9))
     return path
 
 
@@ -259,7 +259,7 @@ def test_torn_or_foreign_checkpoint_is_refused(interrupted, limg_params, tmp_pat
     other = tmp_path / "other.h5"
     sim = Simulation(load_config(limg_params, SMALL + ["run.seed=9"]))
     interrupt_after(sim, 2)
-    sim.run(H5Writer(other, sim), progress=False, checkpointer=Checkpointer(other, 1e9))
+    sim.run(KmcWriter(other, sim), progress=False, checkpointer=Checkpointer(other, 1e9))
     ckpt.write_bytes((tmp_path / "other.h5.checkpoint").read_bytes())
     _refused(["run", "--resume", str(interrupted)], "another run")
     ckpt.unlink()

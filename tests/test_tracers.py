@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import kmc
-from kmc import io
+from kmc import runfile
 from kmc.config import ConfigError, load_config
 from kmc.species import SOLUTE, VACANCY
 from kmc.simulation import Simulation
@@ -70,7 +70,7 @@ def test_tracer_output_in_file(tmp_path, limg_params):
     sim = Simulation(settings)
     assert (sim.occupancy[sim.tracer_site] == SOLUTE).all()
     path = tmp_path / "t.h5"
-    result = sim.run(io.H5Writer(path, sim), progress=False)
+    result = sim.run(runfile.KmcWriter(path, sim), progress=False)
     with h5py.File(path) as f:
         tr = f["particles/tracers"]
         assert tr["displacement"].shape == (f["particles/metal/species/value"].shape[0], 10, 3)
@@ -97,7 +97,7 @@ def test_writer_made_after_steps_records_where_tracers_started(tmp_path, li_para
     sim = Simulation(load_config(li_params, SLAB + ["tracers.count=100"]))
     sim.step(20000)
     assert (sim.tracer_site != sim.tracer_initial_site).any()
-    writer = io.H5Writer(tmp_path / "late.h5", sim)
+    writer = runfile.KmcWriter(tmp_path / "late.h5", sim)
     with h5py.File(writer.tmp_path, "r") as f:
         np.testing.assert_array_equal(f["particles/tracers/initial_site"][()], sim.tracer_initial_site)
     writer.abort()

@@ -30,7 +30,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import ROOT  # noqa: E402
 
-from kmc.io import open_run_file  # noqa: E402
+from kmc.runfile import open_run_file  # noqa: E402
 
 DIR = Path("/tmp/alloy_reruns")
 STOPS = ["run.stop_stripped_mAh_cm2=0", "run.stop_stripped_monolayers=200", "run.stop_contact_fraction=0.05"]
@@ -67,9 +67,8 @@ def _layer_solute(path: Path) -> list[float]:
     box, at the last frame: where the Mg the stripped Li left went."""
     from kmc.species import SOLUTE, VACANCY
     with open_run_file(path) as f:
-        metal = f["particles/metal"]
-        spl = int(metal.attrs["sites_per_layer"])
-        occ = metal["species/value"][-1]
+        spl = int(f.lattice_attributes()["sites_per_layer"])
+        occ = f.frame_species(f.n_frames - 1)
     layers = [occ[k * spl:(k + 1) * spl] for k in range(LAYERS_SHOWN)] + [occ[LAYERS_SHOWN * spl:]]
     return [float(np.count_nonzero(x == SOLUTE) / max(np.count_nonzero(x != VACANCY), 1)) for x in layers]
 
@@ -78,9 +77,9 @@ def _summary(path: Path) -> dict:
     """The run's observables at the monolayer marks and at its last sample, its stop reason and
     wall time (the observables only: the frames are not needed)."""
     with open_run_file(path) as f:
-        series = {k: f[f"observables/{k}/value"][()] for k in ("stripped_monolayers", *OBSERVED)}
-        attrs = dict(f["run"].attrs) if "run" in f else {}
-        config = tomllib.loads(f["parameters/config_toml"][()].decode())
+        series = {k: f.series(k) for k in ("stripped_monolayers", *OBSERVED)}
+        attrs = f.run_attributes() or {}
+        config = tomllib.loads(f.config_toml())
     n = min(v.shape[0] for v in series.values())
     ml = series["stripped_monolayers"][:n]
     marks = {}

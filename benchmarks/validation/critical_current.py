@@ -165,7 +165,7 @@ def run_point(chemistry: str, pressure: float, current: float, seed: int, monola
               cells, accel: float, folder: Path, stop_on_contact: bool = True) -> Trial:
     """One run (or its existing file): strip ``monolayers`` at ``current``; see the module doc."""
     from kmc.config import load_config
-    from kmc.io import H5Writer
+    from kmc.runfile import KmcWriter
     from kmc.simulation import Simulation
 
     params = CHEMISTRIES[chemistry]
@@ -186,7 +186,7 @@ def run_point(chemistry: str, pressure: float, current: float, seed: int, monola
         tmp = path.with_suffix(".tmp.h5")
         if tmp.exists():
             tmp.unlink()
-        sim.run(H5Writer(tmp, sim), progress=False)
+        sim.run(KmcWriter(tmp, sim), progress=False)
         tmp.rename(path)
     return read_trial(path, chemistry, pressure, current, seed, monolayers)
 

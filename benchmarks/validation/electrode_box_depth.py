@@ -29,7 +29,7 @@ import numpy as np
 
 from kmc.analysis import compute_analysis
 from kmc.config import load_config
-from kmc.io import H5Writer
+from kmc.runfile import KmcWriter
 from kmc.simulation import Simulation
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -56,7 +56,7 @@ def one(params, depth, accel, seed, monolayers, folder, width, share):
     t0 = time.perf_counter()
     if path.exists():
         path.unlink()
-    res = sim.run(H5Writer(path, sim), progress=False)
+    res = sim.run(KmcWriter(path, sim), progress=False)
     wall = time.perf_counter() - t0
     an = compute_analysis(path)
     fr = an["frames"]

@@ -82,7 +82,7 @@ from common import ROOT, mean_sem, simulation_with_occupancy, verdict  # noqa: E
 from solute_swaps import SwapChain  # noqa: E402
 
 from kmc import units  # noqa: E402
-from kmc.analysis import _label_voids  # noqa: E402
+from kmc.analysis.voids import _label_voids  # noqa: E402
 from kmc.config import load_config, second_moment_interface  # noqa: E402
 from kmc.fit import Configurations, alloy_interface  # noqa: E402
 from kmc.species import HOST, SOLUTE, VACANCY  # noqa: E402

@@ -10,7 +10,7 @@ from kmc.analysis import (DEFAULT_MIN_VOID_nm, EVENT_KINDS, FRAME_COLUMNS, compu
                           write_analysis)
 from kmc.physics.electrochemistry import DEFAULT_EXCHANGE_CURRENT_mA_cm2
 from kmc.errors import OneLineErrorCommand, fail
-from kmc.io import RunFileError
+from kmc.runfile import KIND_MESO, RunFileError, check_run_file, file_kind_of, open_run_file, run_status
 
 # (column, title, width, format) of the printed summary
 SUMMARY_COLUMNS = (("frame", "frame", 5, "d"), ("stripped_charge_mAh_cm2", "mAh/cm2", 9, ".3g"),
@@ -38,10 +38,18 @@ def _json_value(v):
               help="Smallest void width (nm); narrower vacancy clusters are counted as isolated vacancies.")
 @click.option("--json", "as_json", is_flag=True, help="Print the per-frame summary as a JSON list.")
 def analyze(file, exchange_current, min_void_nm, as_json):
-    """Find and track voids in every frame of a run FILE; write the results into its /analysis group."""
+    """Find and track voids in every frame of a run FILE; write the results into its /analysis group.
+    A run still being written (or cut off) is analysed without writing into it; a kmc meso file,
+    whose void statistics are its own observables, is summarised per sample."""
     try:
-        result = compute_analysis(file, exchange_current, min_void_nm)
-        write_analysis(file, result)
+        path = check_run_file(file, require_frames=False, running=True)
+        if file_kind_of(path) == KIND_MESO:
+            _meso_summary(path, as_json)
+            return
+        result = compute_analysis(path, exchange_current, min_void_nm)
+        finished = run_status(path) == "complete"
+        if finished:
+            write_analysis(path, result)
     except RunFileError as exc:
         fail(str(exc))
     frames = result["frames"]
@@ -50,10 +58,34 @@ def analyze(file, exchange_current, min_void_nm, as_json):
         rows = [{name: _json_value(frames[name][t]) for name in FRAME_COLUMNS} for t in range(n)]
         click.echo(json.dumps(rows, indent=1))
         return
-    click.echo(f"wrote {file}:/analysis ({n} frames, voids at least {result['min_void_nm']:g} nm wide, "
+    done = f"wrote {path}:/analysis" if finished else f"analysed {path} (run {run_status(path)}: nothing written)"
+    click.echo(f"{done} ({n} frames, voids at least {result['min_void_nm']:g} nm wide, "
                f"i0 = {result['exchange_current_mA_cm2']:g} mA/cm2, {result['exchange_current_source']})")
     click.echo(" ".join(f"{title:>{width}s}" for _, title, width, _ in SUMMARY_COLUMNS))
     for t in range(n):
         click.echo(" ".join(f"{(int if fmt == 'd' else float)(frames[name][t]):{width}{fmt}}"
                             for name, _, width, fmt in SUMMARY_COLUMNS))
     click.echo("events: " + ", ".join(f"{kind} {int(frames['n_' + kind][-1])}" for kind in EVENT_KINDS))
+
+
+# (observable, title, width, format) of the summary of a kmc meso file: its void statistics are observables
+MESO_SUMMARY_COLUMNS = (("stripped_charge", "mAh/cm2", 8, ".3g"), ("contact_fraction", "contact", 7, ".3f"),
+                        ("void_count", "voids", 6, ".0f"), ("section_voids_per_um", "per_um", 7, ".3f"),
+                        ("void_width_median", "w_med_um", 8, ".3g"), ("void_width_max", "w_max_um", 8, ".3g"),
+                        ("supersaturation", "S", 7, ".3g"), ("overpotential", "eta_mV", 8, ".1f"))
+
+
+def _meso_summary(path, as_json: bool):
+    """A kmc meso file's samples: the section statistics it recorded (nothing to compute or write)."""
+    with open_run_file(path) as f:
+        columns = {name: f.series(name) for name, *_ in MESO_SUMMARY_COLUMNS if f.has_observable(name)}
+    n = min(v.size for v in columns.values())
+    if as_json:
+        click.echo(json.dumps([{name: _json_value(v[t]) for name, v in columns.items()} for t in range(n)], indent=1))
+        return
+    click.echo(f"{path}: a kmc meso run ({n} samples); its void statistics are observables of the file "
+               "(kmc.load), nothing written")
+    shown = [c for c in MESO_SUMMARY_COLUMNS if c[0] in columns]
+    click.echo(" ".join(f"{title:>{width}s}" for _, title, width, _ in shown))
+    for t in range(n):
+        click.echo(" ".join(f"{float(columns[name][t]):{width}{fmt}}" for name, _, width, fmt in shown))

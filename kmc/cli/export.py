@@ -5,7 +5,7 @@ import click
 
 from kmc import export as exporting
 from kmc.errors import OneLineErrorCommand, fail
-from kmc.io import OutputPathError, RunFileError, check_output_file, check_run_file, open_run_file, replace_when_done
+from kmc.runfile import OutputPathError, RunFileError, check_output_file, check_run_file, open_run_file, replace_when_done
 
 
 @click.command(cls=OneLineErrorCommand)
@@ -27,9 +27,9 @@ def export(file, fmt, frame, all_frames, all_sites, output):
         fail("--all-frames writes a trajectory, which only the xyz format holds; allowed: --format xyz")
     try:
         output = check_output_file(output, "frame.xyz", inputs=[file])
-        path = check_run_file(file)
+        path = check_run_file(file, running=True)
         with open_run_file(path) as f:
-            n_frames = f["particles/metal/species/value"].shape[0]
+            n_frames = f.n_frames
         indices = range(n_frames) if all_frames else exporting.resolve_frames([frame], n_frames, path)
         frames = exporting.read_frames(path, indices)
     except (RunFileError, OutputPathError) as exc:

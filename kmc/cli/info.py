@@ -9,10 +9,11 @@ from kmc.errors import OneLineErrorCommand, fail
 @click.command(cls=OneLineErrorCommand)
 @click.argument("file", type=click.Path())
 def info(file):
-    """Summarise a run file, or a run still being written (X.h5 while only X.h5.partial exists, or
-    the .partial itself): its status line says whether it is in progress or was interrupted."""
-    from kmc import io
+    """Summarise a run file of kmc run or kmc meso, or a run still being written (X.h5 while only
+    X.h5.partial exists, or the .partial itself): its status line says whether it is in progress or
+    was interrupted."""
+    from kmc import runfile
     try:
-        click.echo(io.info(file))
-    except io.RunFileError as exc:
+        click.echo(runfile.info(file))
+    except runfile.RunFileError as exc:
         fail(str(exc))

@@ -32,10 +32,9 @@ def meso(config, overrides, output, overwrite):
     if not path.parent.is_dir():
         fail(f"folder {path.parent} does not exist; allowed: an output path in an existing folder")
     try:
-        result = model.run(inputs)
+        result = model.run_to_file(settings, path)
     except model.MesoInputError as exc:
         fail(str(exc))
-    model.write_run_file(path, settings, result)
     s = result.series
     click.echo(f"wrote {path}")
     click.echo(f"  {s['stripped_charge'][-1]:.3g} mAh/cm2 of a {inputs.width_um:g} um square in "

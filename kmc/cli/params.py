@@ -29,7 +29,7 @@ def params_list():
               help="The new parameter file (refused if it exists).")
 def params_export(name, output):
     """Copy a parameter set, comments and all, to FILE: the starting point for a new chemistry."""
-    from kmc.io import OutputPathError, check_output_file, replace_when_done
+    from kmc.runfile import OutputPathError, check_output_file, replace_when_done
     try:
         source = resolve_params(name)
         load_config(source)   # only a valid set is worth starting from

@@ -9,7 +9,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from kmc import plot as figures
 from kmc.physics.electrochemistry import DEFAULT_EXCHANGE_CURRENT_mA_cm2
 from kmc.errors import OneLineErrorCommand, fail
-from kmc.io import OutputPathError, RunFileError, check_output_file, replace_when_done
+from kmc.runfile import OutputPathError, RunFileError, check_output_file, replace_when_done
 
 KINDS = ("cross-section", "plan", "contact", "voids", "solute-profile", "compare")
 RENAMED_KINDS = {"mg-profile": "solute-profile"}

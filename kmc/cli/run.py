@@ -34,19 +34,19 @@ def run(config, overrides, output, overwrite, resume_path, progress):
     SIGTERM stops after the current chunk and keeps X.h5.partial, and `kmc run --resume X.h5`
     finishes the run exactly as if it had not stopped.
     """
-    from kmc.checkpoint import OpenRunError, open_run
+    from kmc.launch import OpenRunError, open_run
     if resume_path is not None:
         if config or overrides or output or overwrite:
             fail("--resume takes only the run's output file; allowed: kmc run --resume X.h5 "
                  "(the configuration comes from the checkpoint)")
         try:
-            sim, writer, checkpointer = open_run(resume_path, "resume")
+            sim, writer, checkpointer = open_run(resume_path, "resume", warn=_warn)
         except OpenRunError as exc:
             fail(str(exc))
         path = writer.path
         click.echo(f"resuming {path} at event {sim.events}")
     else:
-        from kmc import io
+        from kmc import runfile
         if config is None:
             fail("missing CONFIG; allowed: a parameter file or name (e.g. params/li_li2s.toml, "
                  "li_li2s), or --resume X.h5")
@@ -54,12 +54,11 @@ def run(config, overrides, output, overwrite, resume_path, progress):
             settings = load_config(resolve_params(config), list(overrides))
         except ConfigError as exc:
             fail(str(exc))
-        path = Path(output or settings.output.path or io.default_output_path(settings))
+        path = Path(output or settings.output.path or runfile.default_output_path(settings))
         try:
-            sim, writer, checkpointer = open_run(path, "overwrite" if overwrite else "fresh", settings)
+            sim, writer, checkpointer = open_run(path, "overwrite" if overwrite else "fresh", settings, warn=_warn)
         except OpenRunError as exc:
             fail(str(exc))
-    acceleration = _acceleration_check(sim.settings)
     try:
         result = sim.run(writer, progress=progress, checkpointer=checkpointer)
     except OSError as exc:   # e.g. the disk filled up: what was written so far stays resumable
@@ -74,7 +73,6 @@ def run(config, overrides, output, overwrite, resume_path, progress):
         click.echo(f"interrupted at event {result.events}; {writer.tmp_path.name} and its checkpoint "
                    f"are kept. Continue with: kmc run --resume {path}", err=True)
         raise SystemExit(130)
-    _record_acceleration_check(path, acceleration)
     click.echo(f"wrote {path}")
     resumed = f" ({result.events_this_run} since resuming)" if resume_path is not None else ""
     click.echo(f"  {result.events} events{resumed} in {result.wall_time_s:.1f} s "
@@ -82,10 +80,8 @@ def run(config, overrides, output, overwrite, resume_path, progress):
     click.echo(f"  stripped {obs['stripped_charge']:.3g} mAh/cm2 ({obs['stripped_monolayers']:.2f} monolayers), "
                f"contact fraction {obs['contact_fraction']:.3f}, {obs['vacancy_count']} vacancies")
     if result.stop_reason in NOTHING_TO_STRIP:
-        import h5py
-        from kmc.species import species_from_attributes
-        with h5py.File(path, "r") as f:   # the symbol the run was made with (Li unless the file says)
-            host = species_from_attributes(f["parameters"].attrs).host
+        from kmc.species import species_of
+        host = species_of(sim.settings).host
         click.echo(f"error: the run stopped before its stop condition: no {host} atom is left in the contact "
                    f"layer to strip (none that metal joins to the electrode; stop: {result.stop_reason}); {path} is a complete record up to that "
                    "point; allowed: a deeper box, creep refill (conditions.stack_pressure_MPa > 0), less "
@@ -93,26 +89,6 @@ def run(config, overrides, output, overwrite, resume_path, progress):
         raise SystemExit(EXIT_NOTHING_TO_STRIP)
 
 
-def _acceleration_check(settings) -> dict:
-    """What run.acceleration distorts at these settings (kmc.acceleration.check); a run
-    beyond the converged range says so once, on stderr, before it starts."""
-    from kmc.acceleration import check
-    if settings.lattice.geometry != "slab" or settings.conditions.current_density_mA_cm2 <= 0:
-        return {}
-    found = check(settings)
-    if found["message"]:
-        click.echo(f"warning: {found['message']}", err=True)
-    return found
-
-
-def _record_acceleration_check(path, found: dict):
-    """The estimate in the run file's /run group: the interface supersaturation the run's A gives,
-    the cell's, and the largest A within the converged range (docs/rates.md)."""
-    if not found:
-        return
-    import h5py
-    with h5py.File(path, "a") as f:
-        for key in ("supersaturation", "cell_supersaturation", "converged_up_to", "converged",
-                    "solute_enrichment_excess", "converged_up_to_solute_enrichment"):
-            if found.get(key) is not None:          # the solute's keys: None without a solute
-                f["run"].attrs[f"acceleration_check_{key}"] = found[key]
+def _warn(message: str) -> None:
+    """A run beyond the converged acceleration (kmc.launch) says so once, on stderr, before it starts."""
+    click.echo(f"warning: {message}", err=True)

@@ -1,11 +1,14 @@
 """Seed 004's Fig. 1 and Fig. 3l/m as predictions of the meso model (docs/meso.md):
-``python -m kmc.meso_report [--folder DIR] [--figure docs/meso.png]``.
+``python studies/meso_report/report.py [--figure docs/meso.png] [--parts curves,pressure,...]``
+(about an hour on a quiet 2-core machine).
 
 Runs kmc.meso in-process (each run takes about a second): the two chemistries at the seed's
 conditions with bands from the calibrated inputs varied within their errors (one at a time; the
 band is the envelope), a stack-pressure scan, the critical current against pressure, the
 pre-existing-defect sweep, the numerics checks and what the seed's Li failure would ask of creep.
-Prints every table and writes a JSON of the numbers and the figure.
+Prints every table and writes a JSON of the numbers and the figure.  Its data are files beside it:
+seed 004's observations (seed004.toml) and the inputs' variations within their errors
+(variations.toml).
 """
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ import argparse
 import json
 import math
 import time
+import tomllib
 import warnings
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -20,10 +24,11 @@ from pathlib import Path
 import numpy as np
 
 from kmc import meso
-from kmc.config import load_config
+from kmc.config import load_config, resolve_params
 from kmc.physics.nucleation import VoidCap
 
-PARAMS = {"Li": "params/li_li2s.toml", "Li-Mg": "params/limg_li2s.toml"}
+HERE = Path(__file__).resolve().parent
+PARAMS = {"Li": "li_li2s", "Li-Mg": "limg_li2s"}
 
 
 @dataclass(frozen=True)
@@ -45,43 +50,26 @@ class Variation:
     moves_contact: bool = True
 
 
-# Li-Mg's I(S) (S, per um^2 per s) measured from a random-alloy L1 (docs/rates.md; python
-# benchmarks/rates_nucleation.py --params limg_li2s --l1 random, FFS to S = 1000, brute force above)
-RANDOM_L1_LIMG_NUCLEATION = ((100, 1.11), (134, 64.8), (300, 1.93e5), (600, 1.13e9), (1000, 9.37e11), (2000, 1.49e12),
-                             (4000, 3.48e12), (10000, 1.68e13))
 
-# Calibrated inputs within their stated errors (params/*.toml and docs/meso.md give each source):
-VARIATIONS = {
-    "sinks 50 um": Variation(("electrode.sink_distance_um=50",)),
-    # c_eq 14x lower: S ~ 1900 before the first voids, where I(S) ~ 1e12 per um^2 per s, so a run follows
-    # 1e5 - 3e5 nuclei at 1 - 2 MPa (50 - 65 s per 0.4 mAh/cm^2): in the Fig. 1 bands (0.2 MPa) only
-    "E_f 0.568 eV (GPAW, PHYSICS 6)": Variation(("boundary.vacancy_formation_eV=0.568",), in_pressure_scan=False),
-    "creep rate x0.5": Variation(("creep.reference_strain_rate_per_s=3.85e-3",)),
-    "creep rate x1.5": Variation(("creep.reference_strain_rate_per_s=1.155e-2",)),
-    "kappa 0.16 (1/2pi)": Variation(("creep.closure_coefficient=0.1592",)),
-    "kappa 0.59 (slit)": Variation(("creep.closure_coefficient=0.589",)),
-    "i0 0.3 mA/cm2": Variation(("conditions.exchange_current_mA_cm2=0.3",), moves_contact=False),
-    # R_P = 0.8 Ohm cm^2 of fresh Li microelectrodes on Li6PS5Cl (in situ SEM, "Non-linear kinetics of the
-    # lithium metal anode on Li6PS5Cl at high current density"; it includes SEI transport, so charge transfer
-    # alone is faster): i0 >= RT / (F R_P) = 32 mA/cm^2, the clean-interface end of the band
-    "i0 32 mA/cm2 (R_P 0.8 Ohm cm2)": Variation(("conditions.exchange_current_mA_cm2=32.0",), moves_contact=False),
-    # the kMC's I(S) rows (the [meso] keys): +-100 % at S <= 134, "a factor 3-5" above (docs/rates.md)
-    "I(S) x 1/5": Variation(nucleation_scale=0.2),
-    "I(S) x 5": Variation(nucleation_scale=5.0),
-    "D_s 1e-2 cm2/s": Variation(("meso.surface_diffusivity_cm2_s=1e-2",)),
-    "cap shape (D_s infinite)": Variation(("meso.void_shape='cap'",)),
-    # The alloy's L1 (0.593 Mg) rests on the model's -0.51 eV segregation, read from the seed's -0.67 eV row;
-    # CHGNet's -0.10 eV would give 0.16 Mg (kmc.fit.l1_equilibrium with that segregation).  Its two ends:
-    # the seed's own DFT angle in place of the model's 58.4 deg at 0.593, and the I(S) the kMC measures from
-    # a random-alloy L1 (0.03 Mg; docs/rates.md "I(S) at 298 K", issue 39's model, the rows the parameter
-    # file carried before the equilibrium-L1 rows; errors as there) in place of the equilibrium-L1 rows.
-    "Li-Mg angle 87.1 deg (seed 004's DFT)": Variation(wetting_angle_deg=87.1, chems=("Li-Mg",)),
-    "Li-Mg I(S) of a random-alloy L1": Variation(nucleation_rows=RANDOM_L1_LIMG_NUCLEATION, chems=("Li-Mg",)),
-    # the shipped I(134) = 2.3e-9 is one of three FFS estimates from the equilibrium L1 (7.5e-10 and 1.1e-6,
-    # params/limg_li2s.toml): the highest in its place, the other rows kept
-    "Li-Mg I(134) = 1.1e-6 (FFS, 5e5 flux events)": Variation(nucleation_row_changes=((134, 1.1e-6),), chems=("Li-Mg",)),
-    "seed 2": Variation(("run.seed=2",)),
-}
+
+def load_variations(path: Path = HERE / "variations.toml") -> dict:
+    """{label: Variation} from the study's data file (its comments give each one's source)."""
+    out = {}
+    for label, t in tomllib.loads(path.read_text()).items():
+        out[label] = Variation(overrides=tuple(t.get("set", ())), nucleation_scale=t.get("nucleation_scale", 1.0),
+                               nucleation_rows=tuple(map(tuple, t.get("nucleation_rows", ()))),
+                               nucleation_row_changes=tuple(map(tuple, t.get("nucleation_row_changes", ()))),
+                               wetting_angle_deg=t.get("wetting_angle_deg"),
+                               chems=tuple(t.get("chemistries", ("Li", "Li-Mg"))),
+                               in_pressure_scan=t.get("in_pressure_scan", True),
+                               moves_contact=t.get("moves_contact", True))
+    return out
+
+
+# Calibrated inputs within their stated errors (params/*.toml and docs/meso.md give each source)
+VARIATIONS = load_variations()
+# seed 004's observations (PHYSICS.md section 1)
+SEED = tomllib.loads((HERE / "seed004.toml").read_text())
 NUCLEATION_SCALES = (0.2, 1.0, 5.0)
 PRESSURES_MPa = (0.2, 0.5, 1.0, 1.5, 2.0, 3.0, 5.0, 7.0)
 CRITICAL_PRESSURES_MPa = (0.2, 1.0, 2.0, 5.0)
@@ -94,7 +82,7 @@ GRID = np.linspace(0, 4, 161)   # mAh/cm^2, for bands
 def run_point(chem: str, overrides, variation: Variation = Variation(),
               tol: meso.Tolerances = meso.Tolerances()) -> meso.MesoResult:
     """One run of the parameter file with ``overrides`` and a variation of its inputs."""
-    inp = meso.meso_inputs(load_config(PARAMS[chem], [*overrides, *variation.overrides]))
+    inp = meso.meso_inputs(load_config(resolve_params(PARAMS[chem]), [*overrides, *variation.overrides]))
     note = ""
     if variation.nucleation_rows:
         inp = replace(inp, measured_nucleation=tuple(variation.nucleation_rows))
@@ -136,11 +124,10 @@ CURVES = ("contact_fraction", "overpotential", "section_voids_per_um", "void_wid
           "void_height_median", "subsurface_solute_fraction", "interface_solute_fraction", "supersaturation")
 
 
-# seed 004 reads splitting and collapse off the largest void of its section, frame by frame: Li-Mg's
-# max width drops at 0.625, 1 and 2.375 mAh/cm^2, its max height at 0.5, 1 and 2.625 (PHYSICS.md
-# section 1; frames every 0.125 mAh/cm^2).  A drop here: the section's largest width (height) at one
-# such frame is at most 1 - MAX_DROP of the frame before.
-SEED_FRAME_mAh_cm2 = 0.125
+# seed 004 reads splitting and collapse off the largest void of its section, frame by frame (seed004.toml
+# [frames]).  A drop here: the section's largest width (height) at one such frame is at most 1 - MAX_DROP
+# of the frame before.
+SEED_FRAME_mAh_cm2 = SEED["frames"]["every_mAh_cm2"]
 MAX_DROP = 0.25
 
 
@@ -373,10 +360,6 @@ def creep_needed(chem: str = "Li") -> list[dict]:
     return rows
 
 
-# seed 004 (PHYSICS.md section 1), drawn as markers: voids per 100 um and widths right after
-# stripping starts; Li's overpotential rise near 1 mAh/cm^2 at ~90 % contact loss.
-SEED = {"Li": {"voids": (16, 18), "width": (2.2, 1.3), "fail_charge": 1.0},
-        "Li-Mg": {"voids": (2, 3), "width": (3.8, 1.0), "fail_charge": None}}
 COLOURS = {"Li": "tab:purple", "Li-Mg": "tab:orange"}
 
 
@@ -421,12 +404,13 @@ def figure(data: dict, path: str) -> None:
                            np.minimum(np.array(d["high"][name], float) * scale, 1e4), color=c, alpha=0.2)
             a.set_xlabel("stripped charge (mAh/cm²)")
             a.set_ylabel(label)
-        ax[0, 2].errorbar([0.1], [np.mean(SEED[chem]["voids"])], yerr=[[np.ptp(SEED[chem]["voids"]) / 2]],
+        seen = SEED[chem]
+        ax[0, 2].errorbar([0.1], [np.mean(seen["voids_per_100um"])], yerr=[[np.ptp(seen["voids_per_100um"]) / 2]],
                           fmt="s", color=c, mfc="white", label=f"{chem} seed 004")
-        ax[1, 0].errorbar([0.1], [SEED[chem]["width"][0]], yerr=[SEED[chem]["width"][1]], fmt="s", color=c,
+        ax[1, 0].errorbar([0.1], [seen["void_width_um"][0]], yerr=[seen["void_width_um"][1]], fmt="s", color=c,
                           mfc="white", label=f"{chem} seed 004")
         ax[1, 0].plot(GRID, d["base"]["void_width_max"], color=c, ls=":", label=f"{chem} max (model)")
-    ax[0, 0].axvline(1.0, color=COLOURS["Li"], ls="--", lw=0.8)
+    ax[0, 0].axvline(SEED["Li"]["fail_charge_mAh_cm2"], color=COLOURS["Li"], ls="--", lw=0.8)
     ax[0, 0].text(1.05, 0.9, "Li: seed's overpotential rise\n(~90 % contact loss)", fontsize=7)
     ax[0, 1].set_yscale("log")
     ax[1, 0].set_yscale("log")
@@ -438,7 +422,7 @@ def figure(data: dict, path: str) -> None:
     ax[1, 1].set_xscale("log")
     ax[1, 1].set_xlabel("stack pressure (MPa)")
     ax[1, 1].set_ylabel("contact fraction (0.5 mA/cm², to 4 mAh/cm²)")
-    ax[1, 1].axvline(1.5, color=COLOURS["Li"], ls="--", lw=0.8)
+    ax[1, 1].axvline(SEED["Li"]["flat_from_MPa"], color=COLOURS["Li"], ls="--", lw=0.8)
     ax[1, 1].text(1.6, 0.5, "seed: Li flat\nfrom 1.5 MPa", fontsize=7)
     critical_panel(ax[1, 2], data)
     from matplotlib.ticker import NullFormatter
@@ -482,7 +466,7 @@ def pressure_figure(data: dict, path: str) -> None:
         a.set_xticks([0.2, 0.5, 1, 2, 5], labels=["0.2", "0.5", "1", "2", "5"])
         a.xaxis.set_minor_formatter(NullFormatter())
         a.set_xlabel("stack pressure (MPa)")
-        a.axvline(1.5, color=COLOURS["Li"], ls=":", lw=0.8)
+        a.axvline(SEED["Li"]["flat_from_MPa"], color=COLOURS["Li"], ls=":", lw=0.8)
         a.legend(fontsize=7)
     ax[0].text(1.6, 0.5, "seed: Li flat\nfrom 1.5 MPa", fontsize=7)
     fig.suptitle("kmc meso: contact, overpotential and critical current against stack pressure "

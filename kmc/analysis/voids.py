@@ -1,147 +1,17 @@
-"""Void analysis of a run file: voids per frame, their events between frames, contact loss and
-an overpotential estimate, written back into the file under ``/analysis``.
-
-Everything is computed from the file alone (frames, neighbour table, positions, layers, box,
-parameters, observables).  What a void is and how it is measured: ``VOID_DEFINITION``; what a
-section counts: ``SECTION_RULE``; how voids are followed between frames: ``TRACKING_RULE``; the
-overpotential: ``OVERPOTENTIAL_MODEL``.  All are stored as attributes of ``/analysis`` with
-``format_version`` (``FORMAT_VERSION``) and the minimum void size used.
-
-``analyze_file(path)`` (and ``kmc analyze FILE``, kmc.cli.analyze) write ``/analysis``;
-``load_analysis(path)`` reads it back for a notebook.
-"""
+"""Voids in a frame and between frames: the compiled cluster searches, the lattice of a run file as
+the analysis needs it, a frame's voids and the tracker that links them across frames
+(kmc.analysis.definitions says what each is)."""
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from pathlib import Path
 
-import h5py
 import numpy as np
 from numba import njit
 
-from kmc import __version__
-from kmc.physics.electrochemistry import DEFAULT_EXCHANGE_CURRENT_mA_cm2, OVERPOTENTIAL_MODEL, overpotential_mV
-from kmc.io import RunFileError, check_run_file, file_of_run, hdf5_reason, open_run_file
-from kmc.io import load as load_run
-from kmc.species import HOST, SOLUTE, VACANCY
-
-EVENT_KINDS = ("nucleation", "growth", "shrinkage", "coalescence", "split", "collapse", "dissolution")
-
-
-# Version of the /analysis layout and definitions; readers refuse other versions (re-run kmc analyze).
-# 1: every first-neighbour vacancy cluster was a void, section runs were raw L1 vacancy runs.
-# 2: L1 vacancies join in-plane, a minimum void width, isolated vacancies apart, section runs
-#    bridged over undercut metal, solute (not Mg) names.
-FORMAT_VERSION = 2
-
-# The smallest lateral extent (width) of a void, nm.  A vacancy is ~0.35 nm across and a
-# di- or tri-vacancy reaches ~0.5-0.9 nm; an electron-microscope section shows a gap as a void
-# only once it is a few atoms wide.  1 nm (about three Li lattice constants) keeps point defects
-# and few-vacancy clusters out of the void statistics while keeping every void the nm boxes can
-# hold; --min-void-nm 5 or 10 mimics a FIB-SEM's lateral resolution on boxes wide enough.
-DEFAULT_MIN_VOID_nm = 1.0
-
-VOID_DEFINITION = (
-    "a vacancy cluster is a connected set of vacant sites, joined through first neighbours of the "
-    "file's neighbour table (periodic in x and y) and, in the contact layer L1, also in-plane between "
-    "L1 sites a apart (with the [001] normal no first-neighbour bond lies inside a layer, yet two "
-    "adjacent vacant L1 sites are one gap in the contact).  A cluster is a void when its width is at "
-    "least min_void_nm (attribute of /analysis); smaller clusters are isolated vacancies, counted per "
-    "frame but not as voids.  An interface void holds at least one L1 site, a buried void none.  "
-    "Every site counts one column wide and one "
-    "layer thick: the extent along an axis is the distance between the outermost site centres plus "
-    "the site pitch, measured on the periodic circle in x and y (box length minus the largest empty "
-    "gap).  width = the larger x or y extent of the projection of all the void's sites on the "
-    "interface plane; height = depth of the deepest site + one layer spacing for an interface void "
-    "(how far it reaches below the electrolyte), its own z extent for a buried void; equivalent "
-    "diameter = 2 sqrt(area / pi) with the L1 footprint area (interface void) or the projected area "
-    "(buried void); centroid x, y = circular mean over the periodic box, z = mean depth.")
-
-SECTION_RULE = (
-    "an SEM-like section is an L1 row in x (periodic); each L1 site on it is read as the void it "
-    "belongs to, and a stretch of metal L1 sites between two sites of the same void is read as that "
-    "void too when every site of the stretch is undercut by it (has a first neighbour below that "
-    "belongs to the void): the section line then passes through one void, which a lone surviving "
-    "atom does not split.  Voids per um of section = runs of equal void along every L1 row / total "
-    "row length; a fully covered row is one run.")
-
-TRACKING_RULE = (
-    "a void of frame t and one of frame t+1 are linked when they share a site; a void that shares "
-    "no site with any void of the other frame is linked instead to every void of the other frame "
-    "that holds a first neighbour of one of its sites.  Events, recorded at frame t+1: nucleation "
-    "(void without ancestor, or a cluster grown to the minimum width), growth / shrinkage (one "
-    "ancestor with one descendant, size up / down; equal size is no event), coalescence (void with "
-    "two or more ancestors), split (void with two or more descendants), collapse (interface void "
-    "without descendant: its former L1 footprint is metal again, or what is left of it is narrower "
-    "than the minimum), dissolution (buried void without descendant).  Track ids: each ancestor passes its id to its largest descendant; "
-    "a void offered several ids keeps that of its largest ancestor; other voids get new ids.  "
-    "Voids of frame 0 get ids without nucleation events.")
-
-# name: (unit, description); the order is the column order in the file.
-FRAME_COLUMNS = {
-    "frame": ("1", "frame index in /particles/metal/species"),
-    "step": ("1", "event count at the frame"),
-    "time_s": ("s", "kMC time at the frame"),
-    "stripped_charge_mAh_cm2": ("mAh/cm^2", "/observables/stripped_charge at the frame step "
-                                            "(NaN if no sample was written at that step)"),
-    "stripped_monolayers": ("monolayer", "/observables/stripped_monolayers at the frame step "
-                                         "(NaN if no sample was written at that step)"),
-    "contact_fraction": ("1", "L1 metal atoms joined to the electrode by a path of first-neighbour metal "
-                         "sites / L1 sites (electrical contact; NaN without an interface)"),
-    "interface_void_count": ("1", "voids holding at least one L1 site"),
-    "buried_void_count": ("1", "voids without an L1 site"),
-    "isolated_vacancy_count": ("1", "vacant sites in no void (single vacancies and clusters narrower "
-                                    "than min_void_nm)"),
-    "isolated_l1_vacancy_count": ("1", "vacant L1 sites in no void (lost contact that is not a void)"),
-    "interface_voids_per_um2": ("um^-2", "interface voids / interface area"),
-    "interface_voids_per_um_section": ("um^-1", "voids met along every L1 row in x / total row length: "
-                                                "the void density an SEM cross-section sees "
-                                                "(/analysis attrs section_rule)"),
-    "max_void_width_nm": ("nm", "largest interface-void width (NaN without interface voids)"),
-    "max_void_height_nm": ("nm", "largest interface-void height (NaN without interface voids)"),
-    "void_width_q1_nm": ("nm", "first quartile of interface-void widths"),
-    "void_width_median_nm": ("nm", "median interface-void width"),
-    "void_width_q3_nm": ("nm", "third quartile of interface-void widths"),
-    "void_height_q1_nm": ("nm", "first quartile of interface-void heights"),
-    "void_height_median_nm": ("nm", "median interface-void height"),
-    "void_height_q3_nm": ("nm", "third quartile of interface-void heights"),
-    "interface_solute_fraction": ("1", "solute / metal atoms in L1 (NaN without metal there or without an "
-                                       "interface)"),
-    "overpotential_mV": ("mV", "Butler-Volmer current-focusing estimate (see /analysis attrs overpotential_model)"),
-    **{f"n_{kind}": ("1", f"{kind} events up to and including this frame") for kind in EVENT_KINDS},
-}
-VOID_COLUMNS = {
-    "frame": ("1", "frame index"),
-    "track_id": ("1", "persistent void id across frames"),
-    "sites": ("1", "vacant sites in the void"),
-    "volume_nm3": ("nm^3", "sites x atomic volume a^3/2"),
-    "footprint_sites": ("1", "L1 sites of the void"),
-    "footprint_area_nm2": ("nm^2", "footprint sites x interface area / L1 sites"),
-    "width_nm": ("nm", "larger x or y extent of the projection on the interface plane, periodic-aware"),
-    "equivalent_diameter_nm": ("nm", "2 sqrt(area / pi); area = footprint area (interface voids) "
-                                     "or projected area (buried voids)"),
-    "height_nm": ("nm", "interface void: depth of the deepest site + one layer spacing; "
-                        "buried void: z extent (+ one layer spacing)"),
-    "centroid_x_A": ("angstrom", "circular mean over the periodic box"),
-    "centroid_y_A": ("angstrom", "circular mean over the periodic box"),
-    "centroid_z_A": ("angstrom", "mean depth below the electrolyte"),
-    "interface": ("1", "1 for an interface void, 0 for a buried void"),
-}
-EVENT_COLUMNS = {
-    "frame": ("1", "frame at which the event is first seen"),
-    "kind": ("", ", ".join(EVENT_KINDS)),
-    "parents": ("", "track ids of the voids before the event (frame - 1), comma separated"),
-    "children": ("", "track ids of the voids after the event (frame), comma separated"),
-    "parent_sites": ("", "sizes (sites) of the parents, same order"),
-    "child_sites": ("", "sizes (sites) of the children, same order"),
-}
-
-
-class AnalysisInputError(RunFileError):
-    """A file or argument the analysis cannot use; the message says what is wrong and what is allowed.
-    A RunFileError, so readers that run the analysis (``kmc plot --kind voids``) report it the same way."""
-
+from kmc.analysis.definitions import DEFAULT_MIN_VOID_nm, EVENT_COLUMNS, AnalysisInputError
+from kmc.physics import vacancy
+from kmc.species import VACANCY
 
 # ------------------------------------------------------------------------------- numba kernels
 @njit(cache=True)
@@ -428,27 +298,28 @@ def _distinct_coordinates(values_A):
     return inverse.reshape(-1).astype(np.int64), distinct.size
 
 
-def read_geometry(f) -> RunGeometry:
-    metal = f["particles/metal"]
-    position = np.ascontiguousarray(metal["position"][()], dtype=np.float64)
-    layer = np.ascontiguousarray(metal["layer"][()], dtype=np.int32)
-    box = np.asarray(metal["box/edges"][()], dtype=np.float64)
-    boundary = [b.decode() if isinstance(b, bytes) else str(b) for b in metal["box"].attrs["boundary"]]
-    a = float(metal.attrs["lattice_constant_A"])
-    spacing = float(metal.attrs["layer_spacing_A"])
+def read_geometry(run) -> RunGeometry:
+    """The lattice of an open run file (kmc.runfile.RunFile)."""
+    lattice = run.lattice_attributes()
+    position = np.ascontiguousarray(run.positions_A(), dtype=np.float64)
+    layer = np.ascontiguousarray(run.layers(), dtype=np.int32)
+    box = np.asarray(run.box_edges_A(), dtype=np.float64)
+    boundary = run.box_boundary()
+    a = float(lattice["lattice_constant_A"])
+    spacing = float(lattice["layer_spacing_A"])
     column, n_columns = _distinct_coordinates(position[:, :2])
     _, n_x = _distinct_coordinates(position[:, 0])
     _, n_y = _distinct_coordinates(position[:, 1])
     periodic_z = boundary[2] == "periodic"
     axes = np.array([[box[0], box[1], box[2] if periodic_z else 0.0],
                      [box[0] / n_x, box[1] / n_y, spacing]])
-    neighbors = np.ascontiguousarray(metal["neighbors"][()], dtype=np.int32)
+    neighbors = np.ascontiguousarray(run.neighbors(), dtype=np.int32)
     l1 = np.flatnonzero(layer == 0)
     # L1 as rows in y, each sorted in x (a section line runs along a row)
     iy, n_rows = _distinct_coordinates(position[l1, 1])
     by_row = np.lexsort((position[l1, 0], iy))
     if l1.size % n_rows or np.any(np.bincount(iy) != l1.size // n_rows):
-        raise AnalysisInputError(f"the L1 sites of {f.filename} do not form rows of equal length in x; "
+        raise AnalysisInputError(f"the L1 sites of {run.path} do not form rows of equal length in x; "
                                  "allowed: a run file of a slab written by kmc run")
     l1_grid = l1[by_row].reshape(n_rows, -1)
     # In [001] no first-neighbour bond lies inside L1, whose sites form a square net of pitch a:
@@ -459,7 +330,7 @@ def read_geometry(f) -> RunGeometry:
     if not periodic_z and not bonded_in_plane:
         ix, n_x1 = _distinct_coordinates(position[l1, 0])
         if n_x1 * n_rows != l1.size:
-            raise AnalysisInputError(f"the L1 sites of {f.filename} have no first-neighbour bond in-plane but do "
+            raise AnalysisInputError(f"the L1 sites of {run.path} have no first-neighbour bond in-plane but do "
                                      "not form a square net; allowed: a run file of a [001] or [110] slab")
         grid = np.empty((n_rows, n_x1), np.int64)
         grid[iy, ix] = l1
@@ -468,8 +339,8 @@ def read_geometry(f) -> RunGeometry:
     interface_area = float(box[0] * box[1])
     return RunGeometry(
         neighbors=neighbors, position_A=position, layer=layer, column=column, axes=axes,
-        n_layers=int(metal.attrs["n_layers"]), l1_sites=int(l1.size), layer_spacing_A=spacing,
-        atomic_volume_A3=a ** 3 / 2.0, interface_area_A2=interface_area,
+        n_layers=int(lattice["n_layers"]), l1_sites=int(l1.size), layer_spacing_A=spacing,
+        atomic_volume_A3=vacancy.atomic_volume_bcc(a), interface_area_A2=interface_area,
         column_area_A2=interface_area / n_columns, has_interface=not periodic_z,
         l1_grid=l1_grid, in_plane=in_plane, section_length_um=n_rows * float(box[0]) * 1e-4)
 
@@ -663,238 +534,3 @@ class _Tracker:
         self._one_to_one(frame, "dissolution", np.flatnonzero(orphans & ~prev.interface), None, ids, cur)
         self.prev, self.prev_ids = cur, ids
         return ids
-
-
-# ------------------------------------------------------------------------------- the analysis
-def _as_table(columns: dict):
-    try:
-        import pandas as pd
-    except ImportError:
-        return columns
-    return pd.DataFrame(columns)
-
-
-def _check_number(name, value, allowed, ok):
-    if not (isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and ok(value)):
-        raise AnalysisInputError(f"{name} {value!r} is not usable; allowed: {allowed}")
-
-
-def exchange_current_of(parameter_attrs, override: float | None = None) -> tuple[float, str]:
-    """The exchange current density (mA/cm^2) for the overpotential and where it came from: the
-    override, else the run's ``conditions.exchange_current_mA_cm2``, else the package default."""
-    if override is not None:
-        return float(override), "given"
-    if "conditions.exchange_current_mA_cm2" in parameter_attrs:
-        return float(parameter_attrs["conditions.exchange_current_mA_cm2"]), "run file"
-    return DEFAULT_EXCHANGE_CURRENT_mA_cm2, "default"
-
-
-def compute_analysis(path, exchange_current_mA_cm2: float | None = None,
-                     min_void_nm: float = DEFAULT_MIN_VOID_nm) -> dict:
-    """Everything ``/analysis`` holds, as numpy arrays: {"frames", "voids", "events",
-    "solute_profile"}, plus the "exchange_current_mA_cm2" used (None: the file's value, else the
-    default) and its "exchange_current_source", and "min_void_nm"."""
-    path = Path(path)
-    if exchange_current_mA_cm2 is not None:
-        _check_number("exchange current density", exchange_current_mA_cm2, "a finite number > 0 mA/cm2",
-                      lambda x: x > 0)
-    _check_number("minimum void width", min_void_nm, f"a finite number >= 0 nm (default {DEFAULT_MIN_VOID_nm:g})",
-                  lambda x: x >= 0)
-    check_run_file(path)
-    with open_run_file(path) as f:
-        geo = read_geometry(f)
-        species = f["particles/metal/species"]
-        frame_step = species["step"][()].astype(np.int64)
-        frame_time = species["time"][()].astype(np.float64)
-        sample_step = f["observables/stripped_charge/step"][()]
-        charge = _observable_at(frame_step, sample_step, f["observables/stripped_charge/value"][()])
-        monolayers = _observable_at(frame_step, sample_step, f["observables/stripped_monolayers/value"][()])
-        parameters = f["parameters"].attrs
-        current = float(parameters["conditions.current_density_mA_cm2"])
-        temperature = float(parameters["conditions.temperature_K"])
-        i0, i0_source = exchange_current_of(parameters, exchange_current_mA_cm2)
-        n_frames = frame_step.size
-        tracker = _Tracker(geo.neighbors)
-        solute_profile = np.full((n_frames, geo.n_layers), np.nan)
-        contact = np.full(n_frames, np.nan)
-        section_runs = np.zeros(n_frames, np.int64)
-        stats = {name: np.full(n_frames, np.nan) for name in SHAPE_STATISTICS}
-        counts = {name: np.zeros(n_frames, np.int64) for name in
-                  ("interface_void_count", "buried_void_count", "isolated_vacancy_count", "isolated_l1_vacancy_count")}
-        void_parts = {name: [] for name in VOID_COLUMNS}
-        for t in range(n_frames):
-            occupancy = species["value"][t]
-            voids = frame_voids(occupancy, geo, min_void_nm)
-            ids = tracker.add(t, voids)
-            for name, values in voids.columns.items():
-                void_parts[name].append(values)
-            void_parts["frame"].append(np.full(ids.size, t, np.int64))
-            void_parts["track_id"].append(ids)
-            layer_counts = _layer_species_counts(occupancy, geo.layer, geo.n_layers)
-            metal = layer_counts[:, HOST] + layer_counts[:, SOLUTE]
-            with np.errstate(invalid="ignore"):
-                solute_profile[t] = layer_counts[:, SOLUTE] / metal
-            if geo.has_interface:
-                contact[t] = _connected_l1_metal(occupancy, geo.neighbors, geo.layer, geo.n_layers) / geo.l1_sites
-                section_runs[t] = section_void_count(occupancy, voids, geo)
-            counts["interface_void_count"][t] = np.count_nonzero(voids.interface)
-            counts["buried_void_count"][t] = voids.interface.size - counts["interface_void_count"][t]
-            counts["isolated_vacancy_count"][t] = voids.isolated_vacancies
-            counts["isolated_l1_vacancy_count"][t] = voids.isolated_l1_vacancies
-            widths = _quartiles(voids.columns["width_nm"][voids.interface])
-            heights = _quartiles(voids.columns["height_nm"][voids.interface])
-            for name, value in zip(SHAPE_STATISTICS, widths + heights):
-                stats[name][t] = value
-
-    events = tracker.events()
-    area_um2 = geo.interface_area_A2 * 1e-8
-    interface_solute = solute_profile[:, 0] if geo.has_interface else np.full(n_frames, np.nan)
-    frames = {
-        "frame": np.arange(n_frames, dtype=np.int64),
-        "step": frame_step,
-        "time_s": frame_time,
-        "stripped_charge_mAh_cm2": charge,
-        "stripped_monolayers": monolayers,
-        "contact_fraction": contact,
-        **counts,
-        "interface_voids_per_um2": counts["interface_void_count"] / area_um2 if geo.has_interface
-        else np.full(n_frames, np.nan),
-        "interface_voids_per_um_section": section_runs / geo.section_length_um if geo.has_interface
-        else np.full(n_frames, np.nan),
-        **stats,
-        "interface_solute_fraction": interface_solute,
-        "overpotential_mV": overpotential_mV(current, contact, i0, temperature),
-    }
-    for kind in EVENT_KINDS:
-        per_frame = np.bincount(events["frame"][events["kind"] == kind], minlength=n_frames)
-        frames[f"n_{kind}"] = np.cumsum(per_frame).astype(np.int64)
-    frames = {name: frames[name] for name in FRAME_COLUMNS}
-    voids = {name: np.concatenate(parts) for name, parts in void_parts.items()}
-    return {"frames": frames, "voids": voids, "events": events, "solute_profile": solute_profile,
-            "exchange_current_mA_cm2": i0, "exchange_current_source": i0_source, "min_void_nm": float(min_void_nm)}
-
-
-STRING_BLOCK_ROWS = 1 << 16
-
-
-def _write_columns(group, columns: dict, docs: dict):
-    """One 1-D dataset per column.  Event kinds are variable-length UTF-8 strings; the id and size
-    lists (digits and commas) are fixed-length UTF-8, which gzip shrinks far below the ~40 bytes
-    per row that variable-length strings take.  Long columns are gzip-compressed."""
-    for name, (unit, description) in docs.items():
-        values = columns[name]
-        compress = {"compression": "gzip", "compression_opts": 1} if values.size > 4096 else {}
-        if values.dtype == object and name == "kind":
-            ds = group.create_dataset(name, data=values, dtype=h5py.string_dtype("utf-8"))
-        elif values.dtype == object:
-            width = max(1, max(map(len, values), default=0))
-            ds = group.create_dataset(name, shape=values.shape, dtype=h5py.string_dtype("utf-8", width), **compress)
-            for first in range(0, values.size, STRING_BLOCK_ROWS):   # bounded memory for long tables
-                block = values[first:first + STRING_BLOCK_ROWS]
-                ds[first:first + block.size] = block.astype(ds.dtype)
-        else:
-            ds = group.create_dataset(name, data=values, shuffle=bool(compress), **compress)
-        ds.attrs["unit"] = unit
-        ds.attrs["description"] = description
-
-
-def write_analysis(path, result: dict):
-    """(Re)write ``/analysis`` of ``path`` from ``compute_analysis``'s result.
-
-    The old group is deleted first, so that HDF5 can reuse its space for the new one; a write that
-    fails leaves no ``/analysis`` group rather than a partial one.
-    """
-    try:
-        f = h5py.File(path, "r+")
-    except OSError as exc:
-        raise AnalysisInputError(f"cannot write into {path} ({hdf5_reason(exc)}); allowed: a writable run file, "
-                                 "not open in another program") from None
-    with f:
-        if "analysis" in f:
-            del f["analysis"]
-        g = f.create_group("analysis", track_order=True)
-        try:
-            g.attrs["format_version"] = FORMAT_VERSION
-            g.attrs["exchange_current_mA_cm2"] = float(result["exchange_current_mA_cm2"])
-            g.attrs["exchange_current_source"] = result["exchange_current_source"]
-            g.attrs["min_void_nm"] = float(result["min_void_nm"])
-            g.attrs["code_version"] = __version__
-            g.attrs["overpotential_model"] = OVERPOTENTIAL_MODEL
-            g.attrs["tracking_rule"] = TRACKING_RULE
-            g.attrs["void_definition"] = VOID_DEFINITION
-            g.attrs["section_rule"] = SECTION_RULE
-            for name, docs in (("frames", FRAME_COLUMNS), ("voids", VOID_COLUMNS), ("events", EVENT_COLUMNS)):
-                _write_columns(g.create_group(name, track_order=True), result[name], docs)
-            profile = g.create_dataset("solute_profile", data=result["solute_profile"])
-            profile.attrs["unit"] = "1"
-            profile.attrs["dims"] = np.array([b"frame", b"layer"])
-            profile.attrs["description"] = ("solute / metal atoms in each layer (layer 0 = L1); NaN where a layer "
-                                            "holds no metal")
-        except BaseException:
-            del f["analysis"]
-            raise
-
-
-def analyze_file(path, exchange_current_mA_cm2: float | None = None, min_void_nm: float = DEFAULT_MIN_VOID_nm):
-    """Analyse a run file and (re)write its ``/analysis`` group; return the per-frame summary.
-
-    The summary is a pandas DataFrame (a dict of numpy arrays without pandas).  Raises
-    RunFileError, before touching the file, for a missing, foreign, damaged or frameless file.
-    """
-    result = compute_analysis(path, exchange_current_mA_cm2, min_void_nm)
-    write_analysis(path, result)
-    return _as_table(result["frames"])
-
-
-def check_analysis_version(f: h5py.File, path) -> h5py.Group:
-    """The ``/analysis`` group of an open file, if written in this ``FORMAT_VERSION``; otherwise an
-    AnalysisInputError (a KeyError-free message that says to re-run kmc analyze)."""
-    if "analysis" not in f:
-        raise AnalysisInputError(f"{path} has no /analysis group; allowed: a file analysed with `kmc analyze {path}`")
-    g = f["analysis"]
-    version = g.attrs.get("format_version", 1)
-    if version != FORMAT_VERSION:
-        raise AnalysisInputError(f"{path} holds an /analysis of format {version} (an older void definition); "
-                                 f"allowed: format {FORMAT_VERSION}: re-run `kmc analyze {path}`")
-    return g
-
-
-def load_analysis(path) -> dict:
-    """``/analysis`` of a file: {"frames", "voids", "events"} as DataFrames (dicts of arrays
-    without pandas), "solute_profile" as an (n_frames, n_layers) array and "attrs" (the
-    definitions, min_void_nm, exchange current).  AnalysisInputError for a file without
-    ``/analysis`` or with one of another format (re-run kmc analyze)."""
-    with h5py.File(path, "r") as f:
-        g = check_analysis_version(f, path)
-        out = {}
-        for name in ("frames", "voids", "events"):
-            out[name] = _as_table({k: (ds.asstr()[()] if h5py.check_string_dtype(ds.dtype) else ds[()])
-                                   for k, ds in g[name].items()})
-        out["solute_profile"] = g["solute_profile"][()]
-        out["attrs"] = {k: (v.item() if hasattr(v, "item") else v) for k, v in g.attrs.items()}
-    return out
-
-
-def load(path, as_xarray: bool | None = None):
-    """``kmc.load``: the run (``kmc.io.load``, whose docstring says what it holds) and, if ``kmc
-    analyze`` has been run on it, its per-frame void statistics as variables ``analysis_<column>``
-    on ``frame`` and the solute profile as ``analysis_solute_profile`` (frame, layer_index); in the
-    dict (``as_xarray=False``) the whole ``load_analysis`` result is under "analysis".  The
-    per-void and per-event tables are pandas DataFrames from ``kmc.load_analysis(path)``."""
-    run = load_run(path, as_xarray)
-    source = file_of_run(path)     # X.h5, or the .partial of a run being written (never analysed)
-    with open_run_file(source) as f:
-        analysed = "analysis" in f
-    if not analysed:
-        return run
-    analysis = load_analysis(source)
-    if isinstance(run, dict):
-        run["analysis"] = analysis
-        return run
-    n_frames = run.sizes["frame"]
-    frames = analysis["frames"]
-    for column in frames:
-        if column != "frame":
-            run[f"analysis_{column}"] = (("frame",), np.asarray(frames[column])[:n_frames])
-    run["analysis_solute_profile"] = (("frame", "layer_index"), analysis["solute_profile"][:n_frames])
-    return run

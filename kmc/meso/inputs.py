@@ -1,0 +1,103 @@
+"""The inputs of a meso run: every number in um, s, mA/cm^2, MPa, from the same settings as a kMC run
+(its [meso] table, the cell's transport of kmc.model.CellTransport, the creep law and the
+interface's energetics)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kmc import units
+from kmc.config import Settings
+from kmc.meso.interface import interface_energetics
+from kmc.model import cell_transport
+from kmc.physics import creep
+from kmc.physics.nucleation import VoidCap
+
+
+class MesoInputError(ValueError):
+    """Settings that `kmc meso` cannot use; the message says what is wrong and what is allowed."""
+
+
+@dataclass(frozen=True)
+class MesoInputs:
+    """Every number of a meso run, in um, s, mA/cm^2, MPa (``meso_inputs`` says where each comes from)."""
+    width_um: float
+    current_mA_cm2: float
+    pressure_MPa: float
+    temperature_K: float
+    exchange_current_mA_cm2: float
+    strip_velocity_um_s: float            # v0 = i Omega / e at full contact
+    vacancy_diffusivity_um2_s: float      # D_v of the kMC model (kmc.model.vacancy_diffusivity_A2_s)
+    vacancy_equilibrium_fraction: float   # c_eq = exp(-E_f / kT)
+    sink_supersaturation: float           # the sinks hold this x c_eq (boundary.supersaturation)
+    sink_distance_um: float
+    closure_coefficient: float            # kappa: a void's creep closure velocity kappa eps_dot w
+    shape: VoidCap
+    void_shape: str                       # "cap" (surface diffusion infinitely fast) or "kinetic"
+    surface_diffusivity_um2_s: float      # D_s, which relaxes a kinetic void toward the cap (Mullins)
+    surface_energy_eV_A2: float           # gamma of the void walls (InterfaceEnergetics)
+    atomic_volume_A3: float
+    kT_eV: float
+    defect_density_per_um2: float
+    defect_radius_um: float
+    nucleation_prefactor_per_um2_s: float
+    solute_fraction: float
+    solute_diffusivity_per_vacancy_um2_s: float
+    # (subsurface x, L1 solute fraction) rows: L1 in segregation equilibrium with the metal below it
+    # (kmc.fit.l1_equilibrium), x rising; () without a solute
+    interface_solute_curve: tuple
+    min_void_width_um: float
+    section_lines: int
+    max_step_mAh_cm2: float
+    output_every_mAh_cm2: float
+    stop_stripped_mAh_cm2: float
+    stop_contact_fraction: float
+    seed: int
+    creep_law: creep.NortonLaw            # the metal's Norton law ([creep])
+    # I(S) measured by the kMC ((S, I per um^2 per s) rows, S rising: meso.nucleation_rate_S and
+    # meso.nucleation_rate_per_um2_s, which ``kmc rates --write-meso`` fills), used instead of the
+    # classical rate when given (kmc.meso.nucleation.nucleation_rate_per_um2_s)
+    measured_nucleation: tuple = ()
+
+    @property
+    def area_um2(self) -> float:
+        return self.width_um ** 2
+
+
+def meso_inputs(settings: Settings) -> MesoInputs:
+    """The inputs of a meso run from the same settings as a kMC run: its [meso] table plus the
+    kMC's own rules for what they share (vacancy diffusivity, creep law, closure) and the energy
+    model's interface (interface_energetics: the wetting angle, surface energy and L1 solute)."""
+    try:
+        meso = settings.meso
+    except AttributeError:
+        raise MesoInputError(f"{settings.source}: no [meso] table; allowed: a parameter file with one, "
+                             "e.g. params/li_li2s.toml") from None
+    if settings.energy.form != "second_moment":
+        raise MesoInputError(f"energy.form = {settings.energy.form!r}: the meso model takes the void surface "
+                             "energy from the second-moment form; allowed: a second_moment parameter set "
+                             "(params/li_li2s.toml, params/limg_li2s.toml)")
+    cell = cell_transport(settings)
+    cond = settings.conditions
+    iface = interface_energetics(settings)
+    return MesoInputs(
+        width_um=meso.width_um, current_mA_cm2=cond.current_density_mA_cm2, pressure_MPa=cond.stack_pressure_MPa,
+        temperature_K=cond.temperature_K, exchange_current_mA_cm2=cond.exchange_current_mA_cm2,
+        strip_velocity_um_s=cell.recession_velocity_um_s,
+        vacancy_diffusivity_um2_s=cell.vacancy_diffusivity_um2_s,
+        vacancy_equilibrium_fraction=cell.vacancy_equilibrium_fraction,
+        sink_supersaturation=cell.sink_supersaturation, sink_distance_um=cell.sink_distance_um,
+        closure_coefficient=settings.creep.closure_coefficient, creep_law=creep.NortonLaw.of(settings.creep),
+        shape=VoidCap.of_wetting_angle(iface.wetting_angle_deg), void_shape=meso.void_shape,
+        surface_diffusivity_um2_s=meso.surface_diffusivity_cm2_s * units.UM2_PER_CM2,
+        surface_energy_eV_A2=iface.surface_energy_J_m2 / units.J_PER_M2_PER_EV_PER_A2,
+        atomic_volume_A3=cell.atomic_volume_A3, kT_eV=cell.kT_eV,
+        defect_density_per_um2=meso.defect_density_per_um2, defect_radius_um=meso.defect_radius_um,
+        nucleation_prefactor_per_um2_s=meso.nucleation_prefactor_per_um2_s,
+        measured_nucleation=tuple(zip(map(float, meso.nucleation_rate_S), map(float, meso.nucleation_rate_per_um2_s))),
+        solute_fraction=cell.solute_fraction,
+        solute_diffusivity_per_vacancy_um2_s=cell.solute_diffusivity_per_vacancy_um2_s,
+        interface_solute_curve=iface.solute_curve,
+        min_void_width_um=meso.min_void_width_um, section_lines=meso.section_lines,
+        max_step_mAh_cm2=meso.max_step_mAh_cm2, output_every_mAh_cm2=meso.output_every_mAh_cm2,
+        stop_stripped_mAh_cm2=meso.stop_stripped_mAh_cm2, stop_contact_fraction=meso.stop_contact_fraction,
+        seed=settings.run.seed)
