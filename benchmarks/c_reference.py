@@ -31,7 +31,7 @@ import numpy as np
 
 from kmc import engine
 from kmc.benchmark import _warm_jit, bulk_box_settings, default_events
-from kmc.rates import CLASS_BULK
+from kmc.rate_rules import CLASS_BULK
 from kmc.simulation import Simulation
 
 SOURCE = Path(__file__).resolve().parent / "c_reference" / "bulk_loop.c"

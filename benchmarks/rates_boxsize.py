@@ -22,7 +22,7 @@ from rates_nucleation import one  # noqa: E402  (the same FFS / brute-force reci
 
 def main():
     from kmc.config import load_config, resolve_params
-    from kmc.kinetics import voids
+    from kmc.interface_rates import voids
     from kmc.model import build_lattice, cell_supersaturation
     ap = argparse.ArgumentParser()
     ap.add_argument("--params", nargs="+", default=["li_li2s"])

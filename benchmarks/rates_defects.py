@@ -1,7 +1,7 @@
 """Pre-existing interface defects at the cell's supersaturation (docs/rates.md, "Nucleation at a
 pre-existing defect"): the probability that a placed cap void of n vacancies, or a flat pit of
 width w (w^2 L1 + (w - 1)^2 L2 missing atoms), grows to a committed nucleus (lambda_B = 28) rather
-than dissolving below lambda_0 = 3, with its binomial error (kmc.kinetics.defects).  One process.
+than dissolving below lambda_0 = 3, with its binomial error (kmc.interface_rates.defects).  One process.
 
     nice python benchmarks/rates_defects.py [--params li_li2s] [--trials 100] [--cells 12 12 4]
     python benchmarks/rates_defects.py --table [runs/out/rates_defects.json]
@@ -20,7 +20,7 @@ PIT_WIDTHS = (2, 3, 4)
 
 def main():
     from kmc.config import load_config, resolve_params
-    from kmc.kinetics import defects
+    from kmc.interface_rates import defects
     from kmc.model import cell_supersaturation
     ap = argparse.ArgumentParser()
     ap.add_argument("--params", nargs="+", default=["li_li2s"])

@@ -5,7 +5,7 @@ bound where a stage of FFS sees no success.  Writes runs/out/rates_nucleation.js
     nice python benchmarks/rates_nucleation.py [--params li_li2s limg_li2s] [--S 30 100 ...]
                                                [--l1 equilibrium|random] [--flux-events N]
 
---l1: what L1 holds at the start (kmc.kinetics.steady.L1_STARTS): by default, for a file with a
+--l1: what L1 holds at the start (kmc.interface_rates.steady.L1_STARTS): by default, for a file with a
 solute, its segregation equilibrium with the bulk ("equilibrium", the physical state); "random" is
 the random alloy (L1 at the bulk's x), as the earlier Li-Mg rows.  Without a solute the two are the
 same start.  Rows are kept per (params, S, l1).
@@ -24,8 +24,8 @@ import time
 from pathlib import Path
 
 from kmc.config import load_config, resolve_params
-from kmc.kinetics import cnt, ffs, steady
-from kmc.kinetics.report import LADDER, NUCLEATION_CELLS
+from kmc.interface_rates import cnt, ffs, steady
+from kmc.interface_rates.report import LADDER, NUCLEATION_CELLS
 BRUTE_FORCE_FROM_S = 2000     # above this the box nucleates within ~1e6 events: brute force is cheaper
 
 
@@ -65,7 +65,7 @@ def l1_check(name, S, flux_events, cells=NUCLEATION_CELLS, seeds=range(1, 9)) ->
     out = []
     for l1 in steady.L1_STARTS:
         t = time.time()
-        tr = steady.l1_solute_trace(s, S, seeds, 20_000 + flux_events, 5000, l1)
+        tr = steady.l1_solute_trace(s, S, seeds, 20_000 + flux_events, 5000, l1=l1)
         n = len(tr.start)
         sem = lambda v: float(v.std(ddof=1) / math.sqrt(n))    # noqa: E731
         out.append({"params": name, "S": S, "l1": l1, "replicas": n, "events_per_replica": 20_000 + flux_events,
@@ -87,7 +87,7 @@ def main():
     ap.add_argument("--l1", choices=steady.L1_STARTS, default=None,
                     help="L1 at the start (default: equilibrium for a file with a solute; the same start without)")
     ap.add_argument("--ladder", nargs="+", type=int, default=list(LADDER),
-                    help="FFS interfaces lambda_0 ... lambda_B (default kmc.kinetics.report.LADDER)")
+                    help="FFS interfaces lambda_0 ... lambda_B (default kmc.interface_rates.report.LADDER)")
     ap.add_argument("--l1-check", action="store_true", help="check the starts' L1 solute fraction instead")
     ap.add_argument("--out", default="runs/out/rates_nucleation.json")
     a = ap.parse_args()

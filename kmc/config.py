@@ -141,7 +141,7 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "kra_host_eV": Key(F, REQUIRED, _nonneg, ">= 0"),
         "kra_host_near_solute_eV": Key(F, REQUIRED, _nonneg, ">= 0"),
         "kra_solute_eV": Key(F, REQUIRED, _nonneg, ">= 0"),
-        # Energy-weighted stripping (kmc.rates.strip_site_weight): a joined L1 host atom's share of
+        # Energy-weighted stripping (kmc.rate_rules.strip_site_weight): a joined L1 host atom's share of
         # the current goes as exp(-alpha dE_removal/kT).  0.5 is the symmetric Butler-Volmer
         # value; seed 004 gives no site-resolved one.  0: every joined L1 host atom equally.
         "strip_transfer_coefficient": Key(F, 0.5, lambda x: 0 <= x <= 1, "0 <= alpha <= 1 (0: uniform)"),

@@ -1,5 +1,5 @@
 """The event loop: picks events, has their class apply them, and refreshes the rates they can have
-changed.  It knows no physics: rates come from kmc.rates, what an event does from kmc.events,
+changed.  It knows no physics: rates come from kmc.rate_rules, what an event does from kmc.events,
 neighbours from lattices.neighbours.
 
 Events are keyed on defects: every vacancy owns 9 rate slots (8 first-neighbour hops and one exit
@@ -11,7 +11,7 @@ rates, applies the event, and recomputes only the rates the event can have chang
 
 All state lives in numpy arrays, grouped in namedtuples for the kernels (kmc.state: ``State``,
 ``Contact``, ``Tally``, ``Tracers``, the macroscopic ``Drive`` and the ``Limits`` of one call; the
-static ``lattices.neighbours.Geometry`` and ``kmc.rates.RateModel``), so that a chunk can stop and
+static ``lattices.neighbours.Geometry`` and ``kmc.rate_rules.RateModel``), so that a chunk can stop and
 resume anywhere with identical results: the RNG (xoshiro256**) state is one of those arrays.
 """
 from __future__ import annotations
@@ -25,7 +25,7 @@ from kmc.contact import l1_change, set_add, connected_l1_metal, interface_void_s
 from kmc.events import (EV_EXIT, EV_NULL, EVENT_CLASSES, EVENT_TABLE, GO_ON, apply_exit,  # noqa: F401
                         apply_hop)
 from kmc.jit import kernel, kernel_inlined, prefetch
-from kmc.rates import (EXIT_SLOT, LAYER_INTERFACE, LAYER_TABLE_INTERIOR, LAYER_TABLE_SEAM, N_SLOTS,
+from kmc.rate_rules import (EXIT_SLOT, LAYER_INTERFACE, LAYER_TABLE_INTERIOR, LAYER_TABLE_SEAM, N_SLOTS,
                        bulk_embedding_rate_into_interior, bulk_embedding_vacancy_rates_interior, bulk_hop_rate_into,
                        bulk_hop_rate_into_interior, bulk_vacancy_rates, bulk_vacancy_rates_interior,
                        bond_hop_rate_into, bond_vacancy_rates, embedding_hop_rate_into, embedding_vacancy_rates)
@@ -251,7 +251,7 @@ def _refresh_seam_embedding(v, odd_v, d, g, m, st):
 
 # ----------------------------------------------------------------------------- the work queue
 # The refreshes decide which rates an event changed; the rows and slots that need the general
-# rate code (kmc.rates.bond_vacancy_rates, bond_hop_rate_into and their embedding versions) are
+# rate code (kmc.rate_rules.bond_vacancy_rates, bond_hop_rate_into and their embedding versions) are
 # queued in State.work and computed by one call at the end of the event (_run_work), in which
 # that code is inlined once.  Called per
 # vacancy instead, it was passed every array of Geometry and RateModel as arguments (numba
@@ -413,8 +413,8 @@ def _refresh_around(f0, f1, n_sites_changed, g, m, st, bond, embedding):
                 k = vacancy_index(site_word, site_vacancy, mv)
                 if stamp[k] == tag:
                     continue
-                # the table on the spot (kmc.rates.bulk_hop_rate_into), else the general rule
-                # through the queue (kmc.rates.bond_hop_rate_into, in _run_work)
+                # the table on the spot (kmc.rate_rules.bulk_hop_rate_into), else the general rule
+                # through the queue (kmc.rate_rules.bond_hop_rate_into, in _run_work)
                 lm = neighbour_layer(fn, b, mv, nbr, spl)
                 if layer_kind[lm] != LAYER_INTERFACE:
                     set_slot(vacancy_rates, tree, cap, k, opposite[b], bulk_hop_rate_into(fn, mv, lm, site_word, m))

@@ -1,9 +1,9 @@
 """The event classes: what each one does to the state once picked, and the total rate of each
-macroscopic class, read off the state for the rule in kmc.rates.  kmc.engine's run_chunk picks,
+macroscopic class, read off the state for the rule in kmc.rate_rules.  kmc.engine's run_chunk picks,
 calls the class's kernel here, and refreshes the rates the change touched; it knows no class.
 
 A vacancy's own events (a hop from one of its 8 neighbours, its exit through the box bottom) are
-slots of its rate row in the sum tree (kmc.rates writes the rows).  The macroscopic classes have
+slots of its rate row in the sum tree (kmc.rate_rules writes the rows).  The macroscopic classes have
 one total rate each and are registered in ``EVENT_TABLE``: a pair of kernels per class,
 
     rate(g, st, drive) -> total rate (1/s)
@@ -18,14 +18,14 @@ Tally.counts the event counts in (EV_NULL: nothing changed), how many sites chan
 and their frames (what the refresh starts from), and whether the L1 counts changed (the class
 rates read them: run_chunk recomputes them).  The kernels are inlined into run_chunk; the table's
 order is the order in which the classes share the draw (it decides the trajectory).  A new class
-is a rule in kmc.rates, a rate and an apply kernel here (and note_nothing), its entry in EVENT_TABLE and its name at
+is a rule in kmc.rate_rules, a rate and an apply kernel here (and note_nothing), its entry in EVENT_TABLE and its name at
 the end of kmc.state.EVENT_CLASSES (ARCHITECTURE.md's checklist; tests/test_engine.py adds one).
 """
 from __future__ import annotations
 
 from kmc.contact import l1_change, void_fill, metal_connected
 from kmc.jit import kernel, kernel_inlined
-from kmc.rates import (creep_bound_per_s, creep_void_sites_needed, exchange_new_species, exchange_total_per_s,
+from kmc.rate_rules import (creep_bound_per_s, creep_void_sites_needed, exchange_new_species, exchange_total_per_s,
                        exit_replacement_species, host_strip_weight)
 from kmc.selection import next_uniform, tree_find, tree_set
 from kmc.sites import species_at
@@ -70,7 +70,7 @@ def apply_hop(f0, d, path, g, st, contact, tally, tracers, has_interface):
 @kernel_inlined
 def apply_exit(f0, g, st, tally, drive):
     """The vacancy with frame f0 leaves towards the sinks; an atom from the electrode's top cell
-    takes its place (kmc.rates.exit_replacement_species; kmc.electrode books it there)."""
+    takes its place (kmc.rate_rules.exit_replacement_species; kmc.electrode books it there)."""
     new = exit_replacement_species(next_uniform(tally.rng), drive.electrode_drive[X_TOP])
     drive.electrode_flux[ATOMS_IN] += 1
     if new == SOLUTE:
@@ -117,7 +117,7 @@ def _draw_connected_host(g, site_word, layer_vacancies, contact, ints, rng):
 
 
 # Energy-weighted stripping (issue 39): a joined host atom's share of the current is its
-# kmc.rates.strip_site_weight over the joined atoms' sum.  The weights sit in Contact.strip_tree,
+# kmc.rate_rules.strip_site_weight over the joined atoms' sum.  The weights sit in Contact.strip_tree,
 # a function of the configuration kept up to date lazily: note_strip lists every changed site of
 # the top STRIP_REACH_LAYERS layers, and the next strip first gives every L1 site within two
 # first-neighbour steps of a listed site its weight anew (refresh_strip_weights; removal energies
@@ -147,7 +147,7 @@ def _strip_site_changed(s, spl, contact):
 
 @kernel
 def _strip_visit(s, stamp, g, m, site_word, contact, activation_per_eV, bond, embedding):
-    """Give L1 site s its strip weight (kmc.rates.host_strip_weight) once per update (by stamp)."""
+    """Give L1 site s its strip weight (kmc.rate_rules.host_strip_weight) once per update (by stamp)."""
     if contact.strip_l1_stamp[s] == stamp:
         return
     contact.strip_l1_stamp[s] = stamp
@@ -264,7 +264,7 @@ def apply_strip(g, m, st, contact, tally, tracers, drive, bond, embedding):
 # ----------------------------------------------------------------------------- creep refill
 @kernel_inlined
 def creep_rate(g, st, drive):
-    """The thinning bound of creep (kmc.rates.creep_bound_per_s) at the present L1 counts."""
+    """The thinning bound of creep (kmc.rate_rules.creep_bound_per_s) at the present L1 counts."""
     ints = st.ints
     return creep_bound_per_s(drive.creep_per_void_site_full_contact_per_s, drive.creep_stress_exponent,
                              ints[I_NL1_HOST] + ints[I_NL1_SOLUTE], g.sites_per_layer, ints[I_NL1_VAC])
@@ -274,7 +274,7 @@ def creep_rate(g, st, drive):
 def apply_creep(g, m, st, contact, tally, tracers, drive, bond, embedding):
     """Creep carries metal up into a site of an interface void and the vacancy down to the bottom
     layer (the far bulk).  An L1 vacancy is drawn uniformly and accepted by the thinning rule
-    (kmc.rates.creep_void_sites_needed: the flood fill stops as soon as it has counted enough
+    (kmc.rate_rules.creep_void_sites_needed: the flood fill stops as soon as it has counted enough
     sites); a bottom site is drawn at random until it holds metal.  A rejection is a null event:
     the state stays, the clock has advanced."""
     ints, site_word, rng = st.ints, st.site_word, tally.rng
@@ -333,14 +333,14 @@ def apply_enter(g, m, st, contact, tally, tracers, drive, bond, embedding):
 # ----------------------------------------------------------------------------- solute exchange
 @kernel_inlined
 def exchange_rate(g, st, drive):
-    """Solute exchange with the electrode's top cell (kmc.rates.exchange_total_per_s)."""
+    """Solute exchange with the electrode's top cell (kmc.rate_rules.exchange_total_per_s)."""
     return exchange_total_per_s(drive.electrode_drive[EXCHANGE_PER_SITE], g.sites_per_layer)
 
 
 @kernel_inlined
 def apply_exchange(g, m, st, contact, tally, tracers, drive, bond, embedding):
     """A random bottom site trades its species with the electrode's top cell by
-    kmc.rates.exchange_new_species (the rest of each draw is a null event)."""
+    kmc.rate_rules.exchange_new_species (the rest of each draw is a null event)."""
     spl, n_layers = g.sites_per_layer, g.n_layers
     b = (n_layers - 1) * spl + int(next_uniform(tally.rng) * spl)
     f0 = frame(b, g.table, g.nx, g.ny, spl, n_layers, g.wrap_z)

@@ -38,7 +38,7 @@ import numpy as np
 from kmc import units
 from kmc.config import ConfigError, Settings
 from kmc.model import build_energy_model
-from kmc.rates import barrier_eV, kra_eV
+from kmc.rate_rules import barrier_eV, kra_eV
 from kmc.species import HOST, SOLUTE, VACANCY
 from lattices import build_bcc
 
@@ -93,7 +93,7 @@ def _site_at_distance(lat, origin, layer, distance_A, exclude=()):
 
 
 def _kra_barrier(dE: float, kra: float) -> float:
-    """The mean of the forward and backward barriers of the model's rule (kmc.rates.barrier_eV)."""
+    """The mean of the forward and backward barriers of the model's rule (kmc.rate_rules.barrier_eV)."""
     return 0.5 * (barrier_eV(dE, kra) + barrier_eV(-dE, kra))
 
 

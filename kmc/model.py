@@ -7,7 +7,7 @@ Configuration energy (site codes of kmc.species: 0 vacancy, 1 host, 2 solute):
         + sum_{pairs of L1 sites a apart} l1_pair_eV[0][A][B] + sum_{a sqrt2 apart} l1_pair_eV[1][A][B]
 
 A bond touching L1 joins L1 and L2 (and, on [110], two L1 sites) and is indexed with its L1 end
-first, pair_eV[BOND_L1_L2][A in L1][B in L2] (kmc.rates.bond_class); l1_pair_eV holds the L1 vacancy
+first, pair_eV[BOND_L1_L2][A in L1][B in L2] (kmc.rate_rules.bond_class); l1_pair_eV holds the L1 vacancy
 pair at a (interface_vacancy_pair_eV) and the L1 solute pairs at a and a sqrt2
 (interface_solute_pair_eV, interface_solute_pair_sqrt2_eV).
 
@@ -33,9 +33,9 @@ class is 0 in the bulk, 1 in L1, 2 in the bottom layer.  Two forms fill these ta
   site_eV[L1][metal] = -adhesion(metal) (contact with the electrolyte);
   site_eV[bottom][metal] = bonds to the bulk continuation below the box (mean-field composition).
 
-Hops: rate = nu exp(-Ea/kT) with the barrier and KRA rules of kmc.rates (the one copy of each),
+Hops: rate = nu exp(-Ea/kT) with the barrier and KRA rules of kmc.rate_rules (the one copy of each),
 so k_fwd/k_bwd = exp(-dE/kT) exactly.  ``total_energy`` is the reference that the engine's local
-energy differences (kmc.rates.hop_energy_change_eV) must reproduce.
+energy differences (kmc.rate_rules.hop_energy_change_eV) must reproduce.
 """
 from __future__ import annotations
 
@@ -47,7 +47,7 @@ import numpy as np
 from kmc import units
 from kmc.config import Settings
 from kmc.physics import creep, electrochemistry, solute, vacancy
-from kmc.rates import (BOND_L1_L1, BOND_L1_L2, BOND_L2_L1, CLASS_BOTTOM, CLASS_BULK, CLASS_L1, N_CLASSES,
+from kmc.rate_rules import (BOND_L1_L1, BOND_L1_L2, BOND_L2_L1, CLASS_BOTTOM, CLASS_BULK, CLASS_L1, N_CLASSES,
                        RATE_CACHE_SIZE, RateModel, barrier_eV, bulk_by_word, bulk_rate_lookup, kra_eV)
 from kmc.species import HOST, SOLUTE, VACANCY
 from lattices import Lattice, build_bcc
@@ -55,7 +55,7 @@ from lattices import Lattice, build_bcc
 
 @dataclass(frozen=True)
 class EnergyModel:
-    pair_eV: np.ndarray          # (4, 3, 3) bond energies [kmc.rates.bond_class][A][B]
+    pair_eV: np.ndarray          # (4, 3, 3) bond energies [kmc.rate_rules.bond_class][A][B]
     site_eV: np.ndarray          # (n_layers, 3) per-site energies by layer and species
     l1_pair_eV: np.ndarray       # (2, 3, 3) pair of L1 sites [a, a sqrt2 apart][A][B] (symmetric in A, B)
     kra_eV: np.ndarray           # (3,) [host, host with a solute next to either end, solute]
@@ -74,7 +74,7 @@ class EnergyModel:
         j = nbr.ravel()
         keep = (j > i)
         i, j = i[keep], j[keep]
-        # a bond touching L1 is indexed with an L1 end first (kmc.rates.bond_class)
+        # a bond touching L1 is indexed with an L1 end first (kmc.rate_rules.bond_class)
         first, other = i, j
         if self.has_interface:
             swap = layer[j] == 0
@@ -106,7 +106,7 @@ class EnergyModel:
 
     @property
     def l1_shells(self) -> int:
-        """How many L1 in-plane shells carry terms (kmc.rates.RateModel.l1_shells)."""
+        """How many L1 in-plane shells carry terms (kmc.rate_rules.RateModel.l1_shells)."""
         return self.l1_shells_reached(solute_present=True)
 
     def l1_shells_reached(self, solute_present: bool) -> int:
@@ -117,7 +117,7 @@ class EnergyModel:
         return 2 if w[1].any() else (1 if w[0].any() else 0)
 
     def hop_rate(self, dE_eV: float, kra: float) -> float:
-        """nu exp(-Ea/kT) with Ea from kmc.rates.barrier_eV: k(dE)/k(-dE) = exp(-dE/kT) exactly.
+        """nu exp(-Ea/kT) with Ea from kmc.rate_rules.barrier_eV: k(dE)/k(-dE) = exp(-dE/kT) exactly.
 
         Evaluated as exp(-Ea / kT); the engine's interface rates use exp(-Ea * (1/kT)), which can
         differ in the last bit (tests compare the two with rtol 1e-9)."""
@@ -129,7 +129,7 @@ class EnergyModel:
         True when no hop from that layer can touch an interface bond (an L1 site among the
         neighbours of either end, i.e. within two layers) or a site term (at either end), and,
         with an embedding, no neighbour of either end lies in a layer of another class.  With an
-        embedding such layers use kmc.rates.bulk_embedding_hop_rate instead of the table.
+        embedding such layers use kmc.rate_rules.bulk_embedding_hop_rate instead of the table.
         """
         ok = np.ones(n_layers, np.uint8)
         if not self.has_interface:
@@ -173,7 +173,7 @@ class EnergyModel:
     def rate_model(self, n_layers: int, exit_per_s: float, layer_kind: np.ndarray, deep_first_layer: int = 0,
                    deep_hop_factor: float = 1.0, layer_neighbours: np.ndarray | None = None,
                    solute_present: bool = True) -> RateModel:
-        """What the compiled rate kernels read (kmc.rates.RateModel), with a fresh exp memo;
+        """What the compiled rate kernels read (kmc.rate_rules.RateModel), with a fresh exp memo;
         ``layer_kind`` from kmc.engine.layer_kinds(self.bulk_layers(n_layers)); the deep box from
         EventRates (deep_box) and the lattice's in-box neighbour count per layer."""
         if layer_neighbours is None:
@@ -350,7 +350,7 @@ def solute_diffusivity_per_vacancy_A2_s(settings: Settings, model: EnergyModel, 
 def creep_closure_per_void_site_per_s(settings: Settings, lattice: Lattice, stress_MPa: float) -> float:
     """Refill rate (1/s, no acceleration) of the site of a one-site interface void under the local
     stress ``stress_MPa`` (docs/validation.md, "Creep closure per void"): the k of the creep law
-    whose dependence on the void's size and on the contact is kmc.rates.creep_bound_per_s.
+    whose dependence on the void's size and on the contact is kmc.rate_rules.creep_bound_per_s.
 
     A flat void between the metal and the rigid electrolyte, its footprint a disc of the void's
     area A = N a_s (a_s the area of an L1 site) and diameter w = 2 sqrt(A / pi), closes as its
@@ -441,7 +441,7 @@ def deep_box(settings: Settings, lattice: Lattice, model: EnergyModel, accel: fl
     not, their N - 1 layers weigh as A (N - 1) d in cell terms: 4.2 mm for a 12-cell box at
     A = 1e6 against L = 100 um, so escape, and everything it controls, grew with the box depth.
     So a lone vacancy's hops between deep layers run B times faster (a symmetric factor: detailed
-    balance and the equilibrium are untouched; voids keep physical rates, kmc.rates.deep_hop_factor),
+    balance and the equilibrium are untouched; voids keep physical rates, kmc.rate_rules.deep_hop_factor),
     their layers weigh A (N - 1) d / B, and the boundary takes the rest of the cell's path:
         A (N - 1) d / B + L' = L + (N - 1) d.
     ``run.deep_box_share`` s is the share of that path the deep layers take,

@@ -1,13 +1,13 @@
 """How the next event is picked: the engine's random numbers (xoshiro256**), the binary sum tree
 over the vacancies' rate rows, and the prefetch hints that ask for the next events' lines early.
-No physics: the rates come from kmc.rates, the tree only adds and walks them.
+No physics: the rates come from kmc.rate_rules, the tree only adds and walks them.
 """
 from __future__ import annotations
 
 import numpy as np
 
 from kmc.jit import kernel, kernel_inlined, prefetch
-from kmc.rates import N_SLOTS
+from kmc.rate_rules import N_SLOTS
 
 
 # ----------------------------------------------------------------------------- random numbers

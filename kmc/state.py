@@ -47,7 +47,7 @@ State = namedtuple("State", ["site_word", "site_vacancy", "vacancy_site", "vacan
 Contact = namedtuple("Contact", ["l1_host", "l1_host_pos", "l1_vac", "l1_vac_pos", "l1_mark", "l1_queue",
                                  "site_mark", "search", "strip_tree", "strip_changed", "strip_changed_mark",
                                  "strip_l1_stamp", "strip_counters"])
-# A host atom's removal energy (kmc.rates.removal_energy_eV) reads sites two first-neighbour steps
+# A host atom's removal energy (kmc.rate_rules.removal_energy_eV) reads sites two first-neighbour steps
 # away, so a change below the third layer cannot reach an L1 strip weight.
 STRIP_REACH_LAYERS = 3
 # Slots of Contact.strip_counters: listed changes, update passes (the visit stamp).
@@ -55,7 +55,7 @@ STRIP_N_CHANGED, STRIP_PASS = range(2)
 Tally = namedtuple("Tally", ["counts", "clock", "rng", "layer_vacancies", "layer_vacancy_time", "layer_last_time"])
 Tracers = namedtuple("Tracers", ["tracer_of_site", "tracer_site", "tracer_jumps"])
 # The macroscopic event rates (1/s, acceleration included; kmc.model.EventRates: the creep law is
-# kmc.rates.creep_bound_per_s) and the coupling to the electrode below the box (kmc.electrode):
+# kmc.rate_rules.creep_bound_per_s) and the coupling to the electrode below the box (kmc.electrode):
 # ``electrode_drive`` is its float64 drive array (slots X_TOP, EXCHANGE_PER_SITE, ... below),
 # ``electrode_flux`` the int64 counts of atoms and solute atoms the box took from the top cell
 # (negative: gave it, slots ATOMS_IN, SOLUTE_IN), which the driver books on the continuum between

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from kmc.jit import kernel, kernel_inlined
-from kmc.rates import N_SLOTS
+from kmc.rate_rules import N_SLOTS
 from kmc.selection import tree_set
 from kmc.sites import set_own_species, set_vacancy_index, species_at, vacancy_index
 from kmc.species import VACANCY
@@ -27,7 +27,7 @@ PATH_GENERAL, PATH_INTERIOR, PATH_SEAM = 0, 1, 2
 def set_species(f, new, nbr, nx, spl, site_word):
     """The species change at the site with frame f, and its neighbours' counts of each species
     (kmc.sites): all either energy form keeps per site (the embedding's loss sums are summed where
-    read: kmc.rates.loss_sum_eV).  A call with six arguments: given the groups instead, numba
+    read: kmc.rate_rules.loss_sum_eV).  A call with six arguments: given the groups instead, numba
     passes every array in them (about 150 values a call)."""
     delta = set_own_species(f[F_SITE], new, site_word)
     for e in range(8):

@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from kmc import engine, events, rates, selection, sites
+from kmc import engine, events, rate_rules, selection, sites
 from kmc.selection import next_uniform
 from kmc.sites import species_at
 from kmc.updates import set_species
@@ -40,7 +40,7 @@ def reference_rates(sim):
     out = {}
     for k in range(int(sim.ints[engine.I_NVAC])):
         v = int(sim.vacancy_site[k])
-        row = np.zeros(rates.N_SLOTS)
+        row = np.zeros(rate_rules.N_SLOTS)
         for d in range(8):
             j = int(nbr[v, d])
             if j < 0 or occ[j] == VACANCY:
@@ -50,9 +50,9 @@ def reference_rates(sim):
             dE = model.total_energy(occ, lat) - e0
             occ[v], occ[j] = VACANCY, x
             near = any(occ[n] == SOLUTE for end, other in ((v, j), (j, v)) for n in nbr[end] if n >= 0 and n != other)
-            row[d] = model.hop_rate(dE, rates.kra_eV(x, near, model.kra_eV)) * deep_factor(sim, occ, nbr, v, j)
+            row[d] = model.hop_rate(dE, rate_rules.kra_eV(x, near, model.kra_eV)) * deep_factor(sim, occ, nbr, v, j)
         if v // lat.sites_per_layer == lat.n_layers - 1:
-            row[rates.EXIT_SLOT] = sim.rates.exit_per_bottom_vacancy_per_s
+            row[rate_rules.EXIT_SLOT] = sim.rates.exit_per_bottom_vacancy_per_s
         out[k] = row
     return out
 
@@ -283,7 +283,7 @@ def test_tree_find_reaches_the_leaf_holding_u_and_never_an_empty_one():
     for trial in range(200):
         cap = 1 << int(rng.integers(1, 8))
         n = int(rng.integers(1, cap + 1))
-        rows = np.zeros((n, rates.N_SLOTS))
+        rows = np.zeros((n, rate_rules.N_SLOTS))
         rows[:, 0] = rng.exponential(size=n) * (rng.random(n) < 0.5)
         rows[int(rng.integers(n)), 0] = 1.0
         tree = np.zeros(2 * cap)
@@ -341,7 +341,7 @@ def limg_bond_params():
 
 def test_second_moment_bulk_layers_are_those_whose_hops_reach_only_bulk_class_sites(limg_params):
     """With the embedding term a hop reads the coordinations of both ends' neighbours, two layers
-    either side: a layer follows the bulk rule (kmc.rates.bulk_embedding_hop_rate) only if all
+    either side: a layer follows the bulk rule (kmc.rate_rules.bulk_embedding_hop_rate) only if all
     of those are bulk class and free of site terms, i.e. from L4 (layer 3) down to the fourth
     layer from the bottom; the interior fast path needs EMBEDDING_REACH_STEPS such layers either side."""
     sim = Simulation(load_config(limg_params, ["lattice.cells=[10,10,10]", "run.max_events=1"]))
@@ -350,7 +350,7 @@ def test_second_moment_bulk_layers_are_those_whose_hops_reach_only_bulk_class_si
     expected = np.zeros(n, np.uint8)
     expected[3:n - 3] = 1
     np.testing.assert_array_equal(sim.model.bulk_layers(n), expected)
-    interior = np.flatnonzero(sim._layer_kinds == rates.LAYER_TABLE_INTERIOR)
+    interior = np.flatnonzero(sim._layer_kinds == rate_rules.LAYER_TABLE_INTERIOR)
     assert list(interior) == list(range(3 + engine.EMBEDDING_REACH_STEPS, n - 3 - engine.EMBEDDING_REACH_STEPS))
 
 
@@ -362,7 +362,7 @@ def test_bulk_table_lookup_gives_the_model_rate_for_every_neighbour_count(limg_b
     sim = Simulation(load_config(limg_bond_params, ["lattice.geometry=bulk", "lattice.cells=[4,4,4]",
                                                "run.max_events=1"]))
     model_table = sim.model.bulk_rate_table()
-    lookup = rates.bulk_rate_lookup(model_table)
+    lookup = rate_rules.bulk_rate_lookup(model_table)
     words = np.zeros(2, np.uint32)
 
     def word(species, li, mg, vac):
@@ -379,7 +379,7 @@ def test_bulk_table_lookup_gives_the_model_rate_for_every_neighbour_count(limg_b
                     for mg_j in range(8 - li_j):   # j's eighth neighbour is the vacancy at v
                         words[0] = word(VACANCY, li_v, mg_v, 8 - li_v - mg_v)
                         words[1] = word(x, li_j, mg_j, 8 - li_j - mg_j)
-                        rate = rates.bulk_rate(rates.bulk_key(0, words), 1, words, lookup)
+                        rate = rate_rules.bulk_rate(rate_rules.bulk_key(0, words), 1, words, lookup)
                         if x == VACANCY:
                             assert rate == 0.0
                             continue
@@ -473,7 +473,7 @@ def test_seam_steps_and_reach_paths_name_the_same_sites_as_the_table(geometry):
     # every site of a bulk-rule layer (the seam path's; the test also covers the interior ones):
     # rows by the paths, in numpy (the compiled seam_reach_site follows the same paths; the runs
     # of the next test compare what it gives with the general path)
-    v = s[sim._layer_kinds[s // spl] >= rates.LAYER_TABLE_INTERIOR]
+    v = s[sim._layer_kinds[s // spl] >= rate_rules.LAYER_TABLE_INTERIOR]
     assert v.size > 0.3 * lat.n_sites
 
     def step(site, parity, slot):
@@ -531,8 +531,8 @@ def test_interior_fast_path_gives_the_same_run_as_the_general_path(form, monkeyp
     over = [f"lattice.cells={cells}", f"lattice.geometry='{geometry}'", "composition.solute_fraction=0.1",
             "composition.vacancy_fraction=0.03", "run.acceleration=1e9", "run.max_events=1"]
     fast = Simulation(load_config(PARAMS / file, over))
-    assert (fast._layer_kinds == rates.LAYER_TABLE_INTERIOR).any()
-    seam_layers = np.flatnonzero(fast._layer_kinds == rates.LAYER_TABLE_SEAM)
+    assert (fast._layer_kinds == rate_rules.LAYER_TABLE_INTERIOR).any()
+    seam_layers = np.flatnonzero(fast._layer_kinds == rate_rules.LAYER_TABLE_SEAM)
     n = fast.lattice.n_layers
     assert list(seam_layers) == (list(range(reach)) + list(range(n - reach, n)) if geometry == "bulk" else [])
     real_layer_kinds = engine.layer_kinds
@@ -540,23 +540,23 @@ def test_interior_fast_path_gives_the_same_run_as_the_general_path(form, monkeyp
     if form == "second_moment":
         def all_seam(table_layers, reach=0, wrap_z=False):
             kinds = real_layer_kinds(table_layers, reach, wrap_z)
-            kinds[kinds == rates.LAYER_TABLE_INTERIOR] = rates.LAYER_TABLE_SEAM
+            kinds[kinds == rate_rules.LAYER_TABLE_INTERIOR] = rate_rules.LAYER_TABLE_SEAM
             return kinds
         monkeypatch.setattr(engine, "layer_kinds", all_seam)
         seam = Simulation(load_config(PARAMS / file, over))
-        np.testing.assert_array_equal(seam._layer_kinds == rates.LAYER_TABLE_SEAM,
-                                      fast._layer_kinds >= rates.LAYER_TABLE_INTERIOR)
+        np.testing.assert_array_equal(seam._layer_kinds == rate_rules.LAYER_TABLE_SEAM,
+                                      fast._layer_kinds >= rate_rules.LAYER_TABLE_INTERIOR)
         others.append(seam)
     monkeypatch.setattr(engine, "layer_kinds",
                         lambda table_layers, reach=0, wrap_z=False: (np.asarray(table_layers) != 0).astype(np.uint8))
     no_interior = Simulation(load_config(PARAMS / file, over))
-    assert not (no_interior._layer_kinds >= rates.LAYER_TABLE_INTERIOR).any()
+    assert not (no_interior._layer_kinds >= rate_rules.LAYER_TABLE_INTERIOR).any()
     others.append(no_interior)
     if form == "second_moment":
         monkeypatch.setattr(engine, "layer_kinds",
                             lambda table_layers, reach=0, wrap_z=False: np.zeros(len(table_layers), np.uint8))
         general = Simulation(load_config(PARAMS / file, over))
-        assert (general._layer_kinds == rates.LAYER_INTERFACE).all()
+        assert (general._layer_kinds == rate_rules.LAYER_INTERFACE).all()
         others.append(general)
     fast.step(40000)
     for other in others:

@@ -1,7 +1,7 @@
 """The interface energy terms that took the computed rows (issue 39 item 4), against total energies.
 
 * q acts between an L1 vacancy and a solute first neighbour, not between an L1 solute and an L2
-  vacancy (kmc.rates.bond_class): checked on EnergyModel.total_energy with q switched on and off.
+  vacancy (kmc.rate_rules.bond_class): checked on EnergyModel.total_energy with q switched on and off.
 * The L1 solute pairs a and a sqrt2 apart (energy.interface_solute_pair_eV, *_sqrt2_eV): the energy
   of a pair minus the same two solutes 2a sqrt2 apart is the parameter, on total energies.
 * The engine's rates and strip weights on configurations built to hold exactly these motifs (L1

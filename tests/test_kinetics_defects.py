@@ -1,4 +1,4 @@
-"""Pre-existing interface defects (kmc.kinetics.defects): their placement in the initial state,
+"""Pre-existing interface defects (kmc.interface_rates.defects): their placement in the initial state,
 and the probability that they grow into a committed nucleus rather than dissolve.
 
 Statistical tests use fixed seeds (growth_probability's root_seed) and binomial tolerances: trials
@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from kmc.config import load_config, resolve_params
-from kmc.kinetics import defects, steady
-from kmc.kinetics.clusters import ClusterFinder
+from kmc.interface_rates import defects, steady
+from kmc.interface_rates.clusters import ClusterFinder
 from kmc.model import build_lattice
 from kmc.simulation import Simulation
 from kmc.species import HOST, VACANCY
@@ -88,7 +88,7 @@ def test_a_void_that_grows_at_the_cells_supersaturation_dissolves_near_equilibri
 def test_kmc_rates_defect_records_name_value_unit_error_and_method():
     """`kmc rates` prints each defect's growth probability as a record with value, unit, binomial
     error and method (docs/rates.md's JSON); a cap above the critical size on the rates' box grows."""
-    from kmc.kinetics import report
+    from kmc.interface_rates import report
     s = box()
     recs = report.defect_records(s, 134.0, 4, defects=(("cap", 24), ("pit", 2)))
     assert [r["name"] for r in recs] == ["defect_growth_probability_cap_n24", "defect_growth_probability_pit_w2"]

@@ -1,4 +1,4 @@
-"""The solute enrichment at physical kinetics that `kmc rates` prints (kmc.kinetics.report.enrichment_records):
+"""The solute enrichment at physical kinetics that `kmc rates` prints (kmc.interface_rates.report.enrichment_records):
 delta = D_s / v from the model's own vacancy-mechanism solute diffusivity at S c_eq and the
 recession at the current, and what a box at acceleration A makes of it."""
 import math
@@ -7,7 +7,7 @@ import pytest
 
 from kmc import units
 from kmc.config import load_config, resolve_params
-from kmc.kinetics import report
+from kmc.interface_rates import report
 from kmc.model import (build_energy_model, build_lattice, cell_supersaturation, cell_transport,
                        solute_diffusivity_per_vacancy_A2_s)
 

@@ -155,8 +155,8 @@ def test_the_check_sees_a_lazy_downward_import_and_a_missing_module(table, tmp_p
     assert "kmc.analysis" in found
     assert layer_of(known["kmc.analysis"], table)[0] > layer_of(known["kmc.runfile.readers"], table)[0]
     assert imports("from kmc import __version__, engine\n", "kmc.runfile.readers", False, known) == [("kmc.engine", 1)]
-    assert imports("from . import rates\nfrom .sites import COUNT_BITS\n", "kmc.engine", False, known) == \
-        [("kmc.rates", 1), ("kmc.sites", 2)]
+    assert imports("from . import rate_rules\nfrom .sites import COUNT_BITS\n", "kmc.engine", False, known) == \
+        [("kmc.rate_rules", 1), ("kmc.sites", 2)]
     assert layer_of(ROOT / "kmc/new_thing.py", table) is None
     assert layer_of(ROOT / "kmc/cli/run.py", table)[1] == "command line"
 

@@ -55,7 +55,7 @@ def test_one_void_closes_under_creep_as_the_kmc_rule(li, li_settings):
     r = math.sqrt(sites * site_area_um2 / math.pi)
     volume_rate_um3 = closure * 2 * r * math.pi * r ** 2
     per_site = volume_rate_um3 / (li.atomic_volume_A3 * 1e-12) / sites
-    # the kMC's per-site rate: the one-site k times sqrt(N) (kmc.rates.creep_bound_per_s's size law)
+    # the kMC's per-site rate: the one-site k times sqrt(N) (kmc.rate_rules.creep_bound_per_s's size law)
     assert per_site == pytest.approx(creep_closure_per_void_site_per_s(li_settings, lattice, stress) * math.sqrt(sites),
                                      rel=1e-3)
 

@@ -1,4 +1,4 @@
-"""Rates at physical kinetics (issue 40, kmc/kinetics): the steady interface, the interface
+"""Rates at physical kinetics (issue 40, kmc/interface_rates): the steady interface, the interface
 cluster order parameter, forward-flux sampling against brute force, and ``kmc rates``.
 
 Statistical tests use fixed seeds; each tolerance is a stated multiple of a standard error that
@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from kmc.config import load_config, resolve_params
-from kmc.kinetics import steady
+from kmc.interface_rates import steady
 from kmc.model import cell_supersaturation
 
 
@@ -46,17 +46,17 @@ def test_steady_interface_holds_isolated_l1_vacancies_at_equilibrium():
     far below the error.  With the bottom reservoir off (or at another S) the fraction moves by
     many se: at S = 10 it is 10 times lower."""
     s = small_box()
-    pop = steady.layer_population(s, 100.0, range(1, 9), 20_000, 100_000)
+    pop = steady.layer_population(s, 100.0, range(1, 9), 20_000, 100_000, steady.l1_start(s))
     expected = steady.equilibrium_layer_fractions(s, 100.0, 1)[0]
     assert abs(pop.fraction[0] - expected) < 3 * pop.standard_error[0], (pop.fraction[0], expected)
     assert pop.standard_error[0] < 0.1 * expected    # the test resolves a 30 % error
 
 
 def test_exact_layer_walk_equals_engine_brute_force():
-    """The exact birth-death first-passage time of an L1 vacancy to L4 (kmc.kinetics.interface)
+    """The exact birth-death first-passage time of an L1 vacancy to L4 (kmc.interface_rates.interface)
     against the engine's own walk, 120 replicas (seeds 1..120), tolerance 3 standard errors of their
     mean.  A wrong rate rule (the KRA alone, no energy differences) moves the exact value 5x."""
-    from kmc.kinetics import interface
+    from kmc.interface_rates import interface
     s = small_box(cells=(4, 4, 4))
     exact = interface.first_passage_time_s(s, 3)
     taus = interface.brute_force_first_passage_s(s, 3, range(1, 121))
@@ -68,7 +68,7 @@ def test_exact_layer_walk_equals_engine_brute_force():
 def test_escape_lifetime_grows_with_sink_distance():
     """Past the interface's trap the walk is diffusive: the lifetime against escape to sinks at L
     grows as L^2 for L >> the trap's reach (exact sums, no sampling)."""
-    from kmc.kinetics import interface
+    from kmc.interface_rates import interface
     s = small_box()
     t100, t200 = interface.escape_lifetime_s(s, 100.0), interface.escape_lifetime_s(s, 200.0)
     assert 3.5 < t200 / t100 < 4.0
@@ -77,7 +77,7 @@ def test_escape_lifetime_grows_with_sink_distance():
 def test_order_parameter_is_largest_interface_cluster():
     """Two L1 vacancies a apart are one interface cluster; an L2 vacancy under one of them joins
     it; a buried vacancy (L4) is no part of any interface cluster."""
-    from kmc.kinetics.clusters import ClusterFinder
+    from kmc.interface_rates.clusters import ClusterFinder
     from kmc.simulation import Simulation
     from kmc.species import HOST, VACANCY
     s = steady.steady_settings(small_box(), 10.0)
@@ -102,11 +102,12 @@ def test_forward_flux_equals_brute_force():
     Tolerance: 3 combined standard errors (FFS: flux replicas and the stages' ratio errors over
     their parent configurations; brute force: the mean first-passage time's).  The FFS error must be
     below 60 % so that a factor-3 error in the flux, the probabilities or the area fails."""
-    from kmc.kinetics import ffs
+    from kmc.interface_rates import ffs
     s = small_box()
     ladder = (3, 4, 5, 6, 8, 10, 13, 20)
-    f = ffs.forward_flux(s, 1500.0, ladder, seeds=range(1, 9), flux_events=100_000, trials=60, min_hits=40)
-    b = ffs.brute_force(s, 1500.0, ladder[0], ladder[-1], range(101, 117))
+    f = ffs.forward_flux(s, 1500.0, ladder, seeds=range(1, 9), flux_events=100_000, trials=60, min_hits=40,
+                         l1="random")
+    b = ffs.brute_force(s, 1500.0, ladder[0], ladder[-1], range(101, 117), l1="random")
     tol = 3 * math.hypot(f.rate_se_per_um2_s, b.rate_se_per_um2_s)
     assert abs(f.rate_per_um2_s - b.rate_per_um2_s) < tol, (f.rate_per_um2_s, b.rate_per_um2_s, tol)
     assert f.rate_se_per_um2_s < 0.6 * f.rate_per_um2_s
@@ -114,8 +115,8 @@ def test_forward_flux_equals_brute_force():
 
 
 def test_placed_void_is_one_interface_cluster_of_its_size():
-    from kmc.kinetics import voids
-    from kmc.kinetics.clusters import ClusterFinder
+    from kmc.interface_rates import voids
+    from kmc.interface_rates.clusters import ClusterFinder
     from kmc.simulation import Simulation
     from kmc.species import VACANCY
     s = steady.steady_settings(small_box(cells=(8, 8, 4)), 10.0)
@@ -129,7 +130,7 @@ def test_capture_grows_with_supersaturation():
     """A placed 12-vacancy void captures vacancies faster at S = 1000 than at S = 100 (the L1 gas
     around it is 10x denser), by more than 3 combined se; 4 replicas each (seeds 1..4).  (Its
     -1 steps grow with S too: vacancies that joined leave again; docs/rates.md.)"""
-    from kmc.kinetics import voids
+    from kmc.interface_rates import voids
     s = small_box(cells=(10, 10, 4))
     lo = voids.capture_emission(s, 100.0, 12, events=20_000)
     hi = voids.capture_emission(s, 1000.0, 12, events=20_000)
@@ -147,12 +148,12 @@ def test_kmc_rates_json_keys(tmp_path):
     res = CliRunner().invoke(main, ["rates", "li_li2s", "--supersaturation", "200", "--no-nucleation", "--json"])
     assert res.exit_code == 0, res.output
     out = json.loads(res.output)
-    assert out["json_version"] == 2 and out["supersaturation"] == 200.0
+    assert out["json_version"] == 3 and out["supersaturation"] == 200.0
     names = {r["name"] for r in out["rates"]}
     assert {"l1_vacancy_fraction", "l1_vacancy_fraction_measured", "l1_vacancy_leave_rate",
             "l1_vacancy_escape_lifetime", "void_capture_n12", "void_emission_n12", "cnt_critical_vacancies"} <= names
     for r in out["rates"]:
-        assert {"name", "unit", "error", "method"} <= set(r) and ("rate" in r) != ("value" in r)
+        assert {"name", "value", "unit", "error", "method"} <= set(r) and "rate" not in r
     bad = CliRunner().invoke(main, ["rates", "li_li2s", "--supersaturation", "0.3"])
     assert bad.exit_code == 2 and "allowed" in bad.output
 

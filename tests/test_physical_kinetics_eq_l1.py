@@ -1,4 +1,4 @@
-"""The steady interface's start with L1 in segregation equilibrium (kmc.kinetics.steady.L1_STARTS,
+"""The steady interface's start with L1 in segregation equilibrium (kmc.interface_rates.steady.L1_STARTS,
 docs/rates.md section 3): the placed arrangement is the chain's (kmc.fit.l1_equilibrium), on the
 slab's own L1 sites; the random start and a pure-Li start are unchanged; the equilibrium L1 is
 steady in the kMC box over an FFS flux run; FFS and brute force run from it.
@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from kmc.config import load_config, resolve_params
-from kmc.kinetics import steady
+from kmc.interface_rates import steady
 from kmc.species import HOST, SOLUTE, VACANCY
 
 
@@ -49,10 +49,11 @@ def test_without_solute_every_start_is_the_old_one():
 def test_random_start_of_the_alloy_is_unchanged():
     s = steady.steady_settings(box(), 134.0, ["run.seed=3"])
     assert np.array_equal(steady.seeded_occupancy(s, 134.0, 3, "random"), old_seeded_occupancy(s, 134.0, 3))
-    assert np.array_equal(steady.seeded_occupancy(s, 134.0, 3), old_seeded_occupancy(s, 134.0, 3))
     assert steady.l1_start(s) == "equilibrium"
     with pytest.raises(ValueError, match="allowed"):
         steady.l1_start(s, "segregated")
+    with pytest.raises(ValueError, match="allowed"):
+        steady.seeded_occupancy(s, 134.0, 3, "segregated")
     with pytest.raises(ValueError, match="even nx and ny"):
         steady.seeded_occupancy(steady.steady_settings(box(cells=(7, 8, 4)), 134.0), 134.0, 1, "equilibrium")
 
@@ -128,7 +129,7 @@ def test_the_equilibrium_l1_is_steady_in_the_kmc_box():
     s = box()
     eq = l1_equilibrium(s, cells=(12, 12, 6))
     seeds = range(1, 9)
-    tr = steady.l1_solute_trace(s, 134.0, seeds, 520_000, 5000, "equilibrium")
+    tr = steady.l1_solute_trace(s, 134.0, seeds, 520_000, 5000, l1="equilibrium")
     n = len(seeds)
     se = math.hypot(tr.mean.std(ddof=1) / math.sqrt(n), eq.fraction_sem)
     assert abs(tr.mean.mean() - eq.fraction) < 3 * se, (tr.mean.mean(), eq.fraction, se)
@@ -136,21 +137,22 @@ def test_the_equilibrium_l1_is_steady_in_the_kmc_box():
     drift = tr.end - tr.start
     drift_se = drift.std(ddof=1) / math.sqrt(n)
     assert abs(drift.mean()) < 3 * max(drift_se, 1 / 144 / math.sqrt(n)), (drift.mean(), drift_se)
-    rnd = steady.l1_solute_trace(s, 134.0, seeds, 520_000, 5000, "random")
+    rnd = steady.l1_solute_trace(s, 134.0, seeds, 520_000, 5000, l1="random")
     rnd_se = math.hypot(rnd.mean.std(ddof=1) / math.sqrt(n), eq.fraction_sem)
     assert rnd.mean.mean() < eq.fraction - 10 * rnd_se, (rnd.mean.mean(), rnd_se)
 
 
 def test_small_ffs_and_brute_force_run_from_the_equilibrium_start():
     """A short FFS (6x6x4 cells, S = 4000, ladder 3, 5, 8, 2 flux runs of 5e4 events) and a
-    brute-force first passage (to 8, 2 runs) from the equilibrium start: the default for the alloy,
-    recorded on the result; both rates finite and positive (~2 s)."""
-    from kmc.kinetics import ffs
+    brute-force first passage (to 8, 2 runs) from the equilibrium start: the alloy's default
+    (resolved once, steady.l1_start), recorded on the result; both rates finite and positive (~2 s)."""
+    from kmc.interface_rates import ffs
     s = box(cells=(6, 6, 4))
+    l1 = steady.l1_start(s)
     r = ffs.forward_flux(s, 4000.0, (3, 5, 8), seeds=(1, 2), flux_events=50_000, trials=10, min_hits=5,
-                         max_trials=60)
+                         max_trials=60, l1=l1)
     assert r.l1 == "equilibrium" and r.flux.crossings > 0
     assert r.rate_per_um2_s > 0 and math.isfinite(r.rate_se_per_um2_s), r.note
-    b = ffs.brute_force(s, 4000.0, 3, 8, (1, 2), warmup_events=2000)
+    b = ffs.brute_force(s, 4000.0, 3, 8, (1, 2), warmup_events=2000, l1=l1)
     assert b.l1 == "equilibrium" and b.rate_per_um2_s > 0
     assert ffs.brute_force(s, 4000.0, 3, 8, (1, 2), warmup_events=2000, l1="random").l1 == "random"

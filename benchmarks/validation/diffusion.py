@@ -42,7 +42,7 @@ if str(ROOT) not in sys.path:
 from kmc import units  # noqa: E402
 from kmc.config import load_config  # noqa: E402
 from kmc.model import build_energy_model  # noqa: E402
-from kmc.rates import fill_barriers_eV, kra_eV  # noqa: E402
+from kmc.rate_rules import fill_barriers_eV, kra_eV  # noqa: E402
 from kmc.species import HOST, SOLUTE, VACANCY  # noqa: E402
 from kmc.simulation import Simulation  # noqa: E402
 from lattices import build_bcc  # noqa: E402

@@ -3,7 +3,7 @@ every DFT row of PHYSICS.md section 2 together with gamma(001), W_ad and both we
 
 It derives the shipped second-moment parameters (params/*.toml) by solving each stage's rows on
 its own total energy, and prints predictions docs/energy_model.md quotes; the hop barrier is the
-engine's rule (kmc.rates.barrier_eV).  The shipped model's own check of the same rows is
+engine's rule (kmc.rate_rules.barrier_eV).  The shipped model's own check of the same rows is
 ``kmc params show NAME --fit`` (kmc.fit, on EnergyModel.total_energy).
 
 Energy of a configuration on a [001] slab (L1 = layer 0 touches the electrolyte):
@@ -42,7 +42,7 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from kmc.rates import barrier_eV  # noqa: E402
+from kmc.rate_rules import barrier_eV  # noqa: E402
 from lattices import build_bcc  # noqa: E402
 
 VAC, HOST, SOLUTE, GHOST = 0, 1, 2, 3          # GHOST: frozen mean-composition atom below the box

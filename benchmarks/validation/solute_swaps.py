@@ -24,7 +24,7 @@ import math
 import numpy as np
 
 from kmc import engine
-from kmc.rates import bond_class
+from kmc.rate_rules import bond_class
 from kmc.simulation import Simulation
 from kmc.species import HOST, SOLUTE, VACANCY
 

@@ -1,4 +1,4 @@
-"""``kmc rates``: the interface rates at physical kinetics (kmc.kinetics; docs/rates.md)."""
+"""``kmc rates``: the interface rates at physical kinetics (kmc.interface_rates; docs/rates.md)."""
 from __future__ import annotations
 
 import json
@@ -25,13 +25,24 @@ from kmc.errors import OneLineErrorCommand, fail
               help="What L1 holds at the start of the measured L1 population and the nucleation rate: its "
                    "segregation equilibrium with the bulk (the default for a set with a solute: the physical "
                    "state) or the random alloy.  The same start without a solute.")
-def rates(params, supersaturation, overrides, as_json, no_nucleation, trials, defect_trials, l1):
+@click.option("--write-meso", "write_meso", type=click.Path(dir_okay=False), default=None, metavar="FILE",
+              help="Put the measured nucleation rate, the row (S, I), into the [meso] nucleation rows of the "
+                   "parameter file FILE (e.g. the PARAMS file itself), where kmc meso reads them.")
+def rates(params, supersaturation, overrides, as_json, no_nucleation, trials, defect_trials, l1, write_meso):
     """Nucleation, escape and population rates of the interface at physical kinetics (acceleration 1),
     each with its error and method."""
     from kmc.config import ConfigError, load_config, resolve_params
-    from kmc.kinetics import report
+    from kmc.interface_rates import report
     if supersaturation is not None and not supersaturation >= 1:
         fail(f"--supersaturation {supersaturation:g}; allowed: a number >= 1")
+    if write_meso is not None and no_nucleation:
+        fail("--write-meso writes the measured nucleation rate, which --no-nucleation skips; allowed: one of them")
+    if write_meso is not None:
+        try:
+            load_config(write_meso).meso
+        except (ConfigError, AttributeError) as exc:
+            fail(f"--write-meso {write_meso}: {exc if isinstance(exc, ConfigError) else 'no [meso] table'}; "
+                 "allowed: a parameter file with a [meso] table, e.g. params/limg_li2s.toml")
     try:
         settings = load_config(resolve_params(params), list(overrides))
     except (ConfigError, FileNotFoundError) as exc:
@@ -44,3 +55,19 @@ def rates(params, supersaturation, overrides, as_json, no_nucleation, trials, de
     except ValueError as exc:      # e.g. the equilibrium L1 start on a lattice its chain does not take
         fail(str(exc))
     click.echo(json.dumps(result, indent=1) if as_json else report.format_table(result))
+    if write_meso is not None:
+        _write_meso(write_meso, result, params)
+
+
+def _write_meso(path, result: dict, params: str):
+    """The measured I(S) row into the [meso] rows of ``path`` (kmc.paramfile)."""
+    from kmc.interface_rates.report import NUCLEATION_CELLS
+    from kmc.paramfile import write_meso_nucleation_row
+    row = next(r for r in result["rates"] if r["name"] == "nucleation_rate")
+    if not row["value"] > 0:
+        fail(f"no nucleation measured at S = {result['supersaturation']:g} ({row['note']}); {path} is unchanged; "
+             "allowed: a larger --supersaturation, or more --trials")
+    how = (f"I = {row['value']:.3g} +- {row['error']:.2g} per um^2 per s, forward-flux sampling of {params} "
+           f"({'x'.join(map(str, NUCLEATION_CELLS))} cells, L1 start {result['l1_start']}, {row['events']} events)")
+    rows = write_meso_nucleation_row(path, result["supersaturation"], row["value"], how)
+    click.echo(f"wrote the row S = {result['supersaturation']:g} into {path} [meso] ({len(rows)} rows)", err=True)

@@ -4,8 +4,8 @@ sinks.
 
 An isolated vacancy in a pure-host [001] slab has the same energy everywhere in a layer, so its
 depth is a birth-death chain on the layers: from layer l it hops to l +- 1 through 4 neighbours
-each, at 4 nu exp(-Ea/kT), Ea = barrier_eV(E_f(l +- 1) - E_f(l), E_kra) (kmc.rates' one rule), with
-E_f(l) the model's own formation energies (kmc.kinetics.steady.layer_formation_energies_eV; bulk
+each, at 4 nu exp(-Ea/kT), Ea = barrier_eV(E_f(l +- 1) - E_f(l), E_kra) (kmc.rate_rules' one rule), with
+E_f(l) the model's own formation energies (kmc.interface_rates.steady.layer_formation_energies_eV; bulk
 below L3).  Mean first-passage times of such a chain are exact sums (no sampling, no error but
 floating point):  tau(0 -> m) = sum_{k<m} (sum_{j<=k} pi_j) / (pi_k down_k),  pi_j = exp(-E_f(j)/kT),
 reflecting at L1.  The engine's brute force checks it (tests/test_physical_kinetics.py).
@@ -15,9 +15,9 @@ from __future__ import annotations
 import numpy as np
 
 from kmc import units
-from kmc.kinetics.steady import layer_formation_energies_eV
+from kmc.interface_rates.steady import layer_formation_energies_eV
 from kmc.physics import vacancy
-from kmc.rates import barrier_eV, kra_eV
+from kmc.rate_rules import barrier_eV, kra_eV
 from kmc.species import HOST
 
 NEAR_LAYERS = 4   # L1..L4: below L3 every layer has the bulk's formation energy

@@ -1,6 +1,7 @@
 """The interface rates a um-scale model needs, at physical kinetics, as one list of records
-``{"name", "rate" or "value", "unit", "error", "method"}`` (``kmc rates``; the JSON layout is
-documented in docs/rates.md and is what ``kmc meso`` reads).
+``{"name", "value", "unit", "error", "method"}`` (``kmc rates``; the JSON layout is documented in
+docs/rates.md): every record's number is under "value", whatever it is (a rate, a fraction, a
+lifetime: "unit" says which).  ``--write-meso`` puts the measured I(S) row where ``kmc meso`` reads it.
 
 JSON_VERSION changes whenever a key's meaning changes; new records may be added without it.
 """
@@ -9,13 +10,14 @@ from __future__ import annotations
 import time
 
 from kmc import units
-from kmc.kinetics import cnt, interface, steady
+from kmc.interface_rates import cnt, interface, steady
 from kmc.model import cell_supersaturation, cell_transport
 from kmc.physics import solute, vacancy
 
 # 2: the enrichment records are subsurface_solute_fraction_* (the metal just below the contact, as kmc meso
 # names it; interface_solute_fraction there is L1), and a set with a solute measures from the equilibrium L1
-JSON_VERSION = 2
+# 3: every record's number is under "value" (version 2 keyed rates "rate" and the rest "value")
+JSON_VERSION = 3
 
 # The nucleation box and ladder (numerics; docs/rates.md shows their cost and checks).
 NUCLEATION_CELLS = (12, 12, 4)
@@ -28,8 +30,8 @@ LADDER = (3, 4, 5, 6, 8, 10, 13, 17, 22, 28)
 DEFECTS = (("cap", 6), ("cap", 12), ("cap", 24), ("pit", 3))
 
 
-def _rec(name, value, unit, error, method, kind="rate", **extra):
-    out = {"name": name, kind: value, "unit": unit, "error": error, "method": method}
+def _rec(name, value, unit, error, method, **extra):
+    out = {"name": name, "value": value, "unit": unit, "error": error, "method": method}
     out.update(extra)
     return out
 
@@ -41,7 +43,7 @@ def interface_rates(settings, supersaturation: float | None = None, nucleation: 
     (steady.cell_supersaturation).  ``l1``: what the steady interface's L1 holds at the start of the
     measured L1 population and of the nucleation rate (steady.l1_start: by default, for a set with a
     solute, its segregation equilibrium with the bulk, the physical state; "random" the random
-    alloy).  The placed voids and defects start from the random alloy (kmc.kinetics.voids and
+    alloy).  The placed voids and defects start from the random alloy (kmc.interface_rates.voids and
     defects take no L1 start); their records say so for a set with a solute."""
     wall = time.time()
     l1 = steady.l1_start(settings, l1)
@@ -52,16 +54,14 @@ def interface_rates(settings, supersaturation: float | None = None, nucleation: 
     recs = [
         _rec("supersaturation", S, "1", 0.0,
              "given (--supersaturation)" if supersaturation is not None else
-             "S = 1 + J Omega L / (D_v c_eq): current, electrode.sink_distance_um, the model's D_v", kind="value"),
+             "S = 1 + J Omega L / (D_v c_eq): current, electrode.sink_distance_um, the model's D_v"),
         _rec("l1_vacancy_fraction", S * vacancy.equilibrium_fraction(ef[0], kT), "1", 0.0,
              "isolated L1 vacancies in equilibrium with the bulk at S: S exp(-E_f,L1/kT) (pure host; "
-             "checked against the steady interface in tests/test_physical_kinetics.py)", kind="value"),
+             "checked against the steady interface in tests/test_physical_kinetics.py)"),
         _rec("l1_vacancy_leave_rate", 1.0 / interface.first_passage_time_s(settings, 3), "1/s", 0.0,
-             "exact birth-death chain of an isolated vacancy's depth: 1 / mean first passage L1 -> L4",
-             kind="rate"),
+             "exact birth-death chain of an isolated vacancy's depth: 1 / mean first passage L1 -> L4"),
         _rec("l1_vacancy_escape_lifetime", interface.escape_lifetime_s(settings), "s", 0.0,
-             "exact birth-death chain: mean first passage from L1 to the sinks at electrode.sink_distance_um",
-             kind="value"),
+             "exact birth-death chain: mean first passage from L1 to the sinks at electrode.sink_distance_um"),
     ]
     recs += l1_solute_records(settings)
     recs += measured_records(settings, S, void_sizes, l1)
@@ -71,8 +71,8 @@ def interface_rates(settings, supersaturation: float | None = None, nucleation: 
                      f"classical nucleation (kmc.physics.nucleation): a spherical cap meeting the electrolyte at "
                      f"180 - theta through the void, gamma = {nuc.gamma_J_m2:.3f} J/m^2 and the metal's wetting "
                      f"angle theta = {nuc.theta_deg:.1f} deg at L1's equilibrium (kmc.fit.interface_energetics, "
-                     "as kmc meso's voids)", kind="value"))
-    recs.append(_rec("cnt_barrier", nuc.barrier_eV, "eV", 0.0, "classical nucleation, as above", kind="value"))
+                     "as kmc meso's voids)"))
+    recs.append(_rec("cnt_barrier", nuc.barrier_eV, "eV", 0.0, "classical nucleation, as above"))
     if nucleation:
         recs.append(nucleation_record(settings, S, trials, flux_events, seeds, l1))
         if defect_trials > 0:
@@ -98,13 +98,13 @@ def enrichment_records(settings, S, charges_mAh_cm2=(1.0, 4.0)) -> list[dict]:
     how = ("quasi-steady profile of a solute none of which is stripped (kmc.physics.solute): delta = D_s / v, "
            "D_s = (D_s per vacancy, kmc.model) S c_eq, v the recession at the current")
     A = settings.run.acceleration
-    recs = [_rec("solute_enrichment_depth", delta_um, "um", 0.0, how, kind="value",
+    recs = [_rec("solute_enrichment_depth", delta_um, "um", 0.0, how,
                  box_depth_at_run_acceleration_A=delta_um * units.A_PER_UM / A, run_acceleration=A)]
     for q in charges_mAh_cm2:
         h = v * units.physical_time_s(q, cell.current_mA_cm2)     # stripped thickness, um
         x_sub = solute.subsurface_fraction(cell.solute_fraction, h, v, cell.solute_diffusivity_um2_s(S))
         recs.append(_rec(f"subsurface_solute_fraction_{q:g}mAh_cm2", x_sub, "1", 0.0,
-                         f"{how}; after stripping {q:g} mAh/cm^2 ({h:.3g} um), at S held", kind="value"))
+                         f"{how}; after stripping {q:g} mAh/cm^2 ({h:.3g} um), at S held"))
     return recs
 
 
@@ -128,19 +128,18 @@ def l1_solute_records(settings) -> list[dict]:
     return [_rec("l1_solute_fraction_equilibrium", eq.fraction, "1", eq.fraction_sem,
                  f"semi-grand-canonical Metropolis chain of a {NUCLEATION_CELLS[0]}x{NUCLEATION_CELLS[1]} L1 "
                  "against the bulk's solute fraction (kmc.fit.l1_equilibrium, the model's L1 energy); error: "
-                 "block means", kind="value")]
+                 "block means")]
 
 
-def measured_records(settings, S, void_sizes, l1: str | None = None) -> list[dict]:
+def measured_records(settings, S, void_sizes, l1: str) -> list[dict]:
     """The steady interface's L1 vacancy fraction (any chemistry: Mg included) and the capture and
     emission of placed voids, on the NUCLEATION_CELLS box at acceleration 1."""
-    from kmc.kinetics import voids
-    l1 = steady.l1_start(settings, l1)
+    from kmc.interface_rates import voids
     box = settings.with_overrides([f"lattice.cells={list(NUCLEATION_CELLS)}"])
     pop = steady.layer_population(box, S, (1, 2, 3, 4), 20_000, 100_000, l1)
     recs = [_rec("l1_vacancy_fraction_measured", float(pop.fraction[0]), "1", float(pop.standard_error[0]),
                  "steady interface (reservoir at S c_eq below the box, acceleration 1), time average of 4 "
-                 f"replicas x 1e5 events; error: se over replicas{start_text(settings, l1)}", kind="value")]
+                 f"replicas x 1e5 events; error: se over replicas{start_text(settings, l1)}")]
     for n in void_sizes:
         ce = voids.capture_emission(box, S, n, events=20_000)
         how = (f"placed cap void of {n} vacancies at the steady interface, 4 replicas x 2e4 events; +1 / -1 "
@@ -153,10 +152,9 @@ def measured_records(settings, S, void_sizes, l1: str | None = None) -> list[dic
     return recs
 
 
-def nucleation_record(settings, S, trials, flux_events, seeds, l1: str | None = None) -> dict:
+def nucleation_record(settings, S, trials, flux_events, seeds, l1: str) -> dict:
     """I(S) by FFS on the NUCLEATION_CELLS box; a 95 % upper bound where a stage sees no success."""
-    from kmc.kinetics import ffs
-    l1 = steady.l1_start(settings, l1)
+    from kmc.interface_rates import ffs
     box = settings.with_overrides([f"lattice.cells={list(NUCLEATION_CELLS)}"])
     ladder = LADDER
     r = ffs.forward_flux(box, S, ladder, seeds=seeds, flux_events=flux_events, trials=trials, min_hits=30,
@@ -174,9 +172,9 @@ def nucleation_record(settings, S, trials, flux_events, seeds, l1: str | None = 
 
 
 def defect_records(settings, S, trials, defects=DEFECTS) -> list[dict]:
-    """The probability that a pre-existing defect (kmc.kinetics.defects) grows to LADDER[-1] rather
+    """The probability that a pre-existing defect (kmc.interface_rates.defects) grows to LADDER[-1] rather
     than dissolving below LADDER[0], on the NUCLEATION_CELLS box, with its binomial error."""
-    from kmc.kinetics import defects as dfx
+    from kmc.interface_rates import defects as dfx
     box = settings.with_overrides([f"lattice.cells={list(NUCLEATION_CELLS)}"])
     recs = []
     for kind, size in defects:
@@ -187,8 +185,8 @@ def defect_records(settings, S, trials, defects=DEFECTS) -> list[dict]:
         recs.append(_rec(f"defect_growth_probability_{kind}_{label}", g.probability, "1", g.standard_error,
                          f"{what} placed in the steady start; fraction of {trials} independent runs whose largest "
                          f"interface cluster reaches {LADDER[-1]} before falling below {LADDER[0]}; error: binomial"
-                         f"{start_text(settings, 'random')}",
-                         kind="value", defect=kind, size=size, vacancies=g.vacancies, grown=g.grown, trials=trials))
+                         f"{start_text(settings, 'random')}", defect=kind, size=size, vacancies=g.vacancies,
+                         grown=g.grown, trials=trials))
     return recs
 
 
@@ -197,7 +195,7 @@ def format_table(result: dict) -> str:
              f"(cell: {result['cell_supersaturation']:.4g})"
              + (f"  L1 start: {result['l1_start']}" if result.get("solute_fraction") else "")]
     for r in result["rates"]:
-        v = r.get("rate", r.get("value"))
+        v = r["value"]
         err = f" +- {r['error']:.2g}" if r["error"] else ""
         extra = f"  (< {r['upper_bound']:.3g})" if r.get("upper_bound") else ""
         lines.append(f"  {r['name']:<36} {v:12.4g}{err} {r['unit']}{extra}")

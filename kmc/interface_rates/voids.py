@@ -1,10 +1,10 @@
 """An existing interface void at the steady interface: its capture and emission of vacancies
 against its size and S (the probability that a pre-existing void grows past the nucleation
-stage is in kmc.kinetics.defects).
+stage is in kmc.interface_rates.defects).
 
 The void is placed as a compact cap: the n sites nearest a point of the contact plane at the box's
 centre (a hemisphere on the electrolyte, the shape of a void of contact angle ~90 deg; the model's
-Li/Li2S angle is 93.6 deg).  Its size is the order parameter of kmc.kinetics.clusters (the largest
+Li/Li2S angle is 93.6 deg).  Its size is the order parameter of kmc.interface_rates.clusters (the largest
 interface vacancy cluster), read every ``check_events`` events.  Capture and emission are the
 rates of its +1 and -1 steps (a vacancy joining or leaving the cluster between two readings),
 counted while the size stays within +-``window`` of n: at S they are the k+(n, S) and k-(n) of a
@@ -17,8 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from kmc.kinetics import steady
-from kmc.kinetics.clusters import ClusterFinder
+from kmc.interface_rates import steady
+from kmc.interface_rates.clusters import ClusterFinder
 from kmc.species import VACANCY
 
 
@@ -36,7 +36,7 @@ def void_occupancy(settings, supersaturation: float, n: int, seed: int) -> np.nd
     """The steady start (steady.seeded_occupancy) with a cap void of n vacancies in the middle."""
     from kmc.model import build_lattice
     st = steady.steady_settings(settings, supersaturation)
-    occ = steady.seeded_occupancy(st, supersaturation, seed)
+    occ = steady.seeded_occupancy(st, supersaturation, seed, "random")
     cap = cap_sites(build_lattice(st), n)
     occ[cap] = VACANCY
     return occ

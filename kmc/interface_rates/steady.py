@@ -88,8 +88,9 @@ L1_START_STREAM = 41
 
 
 def l1_start(settings: Settings, l1: str | None = None) -> str:
-    """The L1 start to use: ``l1`` if given (one of L1_STARTS), else "equilibrium" for a set with a
-    solute and "random" without (the same start then)."""
+    """The L1 start to use, resolved once where a measurement starts (kmc rates, the benchmarks) and
+    passed down: ``l1`` if given (one of L1_STARTS), else "equilibrium" for a set with a solute and
+    "random" without (the same start then)."""
     if l1 is None:
         return "equilibrium" if settings.composition.solute_fraction > 0 else "random"
     if l1 not in L1_STARTS:
@@ -119,7 +120,7 @@ def equilibrium_l1_solutes(settings: Settings, seed: int) -> np.ndarray:
     return np.asarray(eq.snapshots[-1], np.intp)
 
 
-def seeded_occupancy(settings: Settings, supersaturation: float, seed: int, l1: str = "random") -> np.ndarray:
+def seeded_occupancy(settings: Settings, supersaturation: float, seed: int, l1: str) -> np.ndarray:
     """A start near the steady state: the random alloy of the parameter set; with ``l1`` =
     "equilibrium" and a solute, L1's species replaced by an arrangement of its segregation
     equilibrium (equilibrium_l1_solutes; the layers below keep the random alloy); then L1
@@ -127,7 +128,8 @@ def seeded_occupancy(settings: Settings, supersaturation: float, seed: int, l1: 
     so that warm-up is short.  Without a solute both starts are this function's old start, bit for
     bit."""
     from kmc.simulation import initial_occupancy
-    l1 = l1_start(settings, l1)
+    if l1 not in L1_STARTS:
+        raise ValueError(f"l1 = {l1!r}; allowed: one of {', '.join(map(repr, L1_STARTS))} (steady.l1_start)")
     lat = build_lattice(settings)
     occ = initial_occupancy(settings, lat.n_sites)
     l1_sites = np.arange(lat.sites_per_layer)
@@ -155,10 +157,10 @@ class LayerPopulation:
 
 
 def layer_population(settings: Settings, supersaturation: float, seeds, warmup_events: int,
-                     events: int, l1: str | None = None) -> LayerPopulation:
+                     events: int, l1: str) -> LayerPopulation:
     """Time-averaged vacancy fraction of every layer of the steady interface, one independent
     replica per seed (the replicas' spread gives the standard error); ``l1`` the start's L1
-    (l1_start: by default the equilibrium L1 for a set with a solute)."""
+    (one of L1_STARTS, resolved by l1_start)."""
     from kmc.simulation import Simulation
     st = steady_settings(settings, supersaturation)
     per = []
@@ -166,7 +168,7 @@ def layer_population(settings: Settings, supersaturation: float, seeds, warmup_e
     n = 0
     for seed in seeds:
         s = st.with_overrides([f"run.seed={int(seed)}"])
-        sim = Simulation(s, seeded_occupancy(s, supersaturation, int(seed), l1_start(settings, l1)))
+        sim = Simulation(s, seeded_occupancy(s, supersaturation, int(seed), l1))
         sim.step(warmup_events)
         integral0 = sim.time_averaged_layer_vacancies() * sim.time_s
         t0 = sim.time_s
@@ -190,14 +192,13 @@ class L1SoluteTrace:
     l1: str                    # the start (L1_STARTS)
 
 
-def l1_solute_trace(settings: Settings, supersaturation: float, seeds, events: int, check_events: int = 1000,
-                    l1: str | None = None) -> L1SoluteTrace:
+def l1_solute_trace(settings: Settings, supersaturation: float, seeds, events: int, check_events: int = 1000, *,
+                    l1: str) -> L1SoluteTrace:
     """L1's solute fraction at the steady interface, one replica per seed from seeded_occupancy's
     start with ``l1``, over ``events`` events (no warm-up: the start is what is checked): its value
     at the start and the end, and its time average (read every ``check_events`` events, each
     reading held over the next stretch of kMC time)."""
     from kmc.simulation import Simulation
-    l1 = l1_start(settings, l1)
     st = steady_settings(settings, supersaturation)
     start, mean, end, times, n = [], [], [], [], 0
     for seed in seeds:

@@ -1,9 +1,9 @@
 """Void nucleation rates by forward-flux sampling (Allen, Warren & ten Wolde, PRL 94, 018104
 (2005); Allen, Frenkel & ten Wolde, J. Chem. Phys. 124, 024102 (2006)) on the engine at physical
-kinetics (the steady interface of kmc.kinetics.steady), and the brute-force rate it is checked
+kinetics (the steady interface of kmc.interface_rates.steady), and the brute-force rate it is checked
 against.
 
-Order parameter lambda: the size of the largest interface vacancy cluster (kmc.kinetics.clusters).
+Order parameter lambda: the size of the largest interface vacancy cluster (kmc.interface_rates.clusters).
 Basin A: lambda < lambda_0.  Interfaces lambda_0 < lambda_1 < ... < lambda_n = lambda_B.  The rate is
 
     I = Phi_0 prod_i P(lambda_{i+1} | lambda_i) / area,
@@ -34,8 +34,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from kmc.kinetics import steady
-from kmc.kinetics.clusters import ClusterFinder
+from kmc.interface_rates import steady
+from kmc.interface_rates.clusters import ClusterFinder
 
 A2_PER_UM2 = 1e8
 
@@ -75,20 +75,19 @@ class FFSResult:
         return math.log10(self.rate_per_um2_s) if self.rate_per_um2_s > 0 else -math.inf
 
 
-def _sim(settings, supersaturation, seed, occupancy=None, l1=None):
+def _sim(settings, supersaturation, seed, occupancy, l1: str):
     from kmc.simulation import Simulation
     st = steady.steady_settings(settings, supersaturation, [f"run.seed={int(seed)}"])
-    occ = steady.seeded_occupancy(st, supersaturation, int(seed), steady.l1_start(settings, l1)) \
-        if occupancy is None else occupancy
+    occ = steady.seeded_occupancy(st, supersaturation, int(seed), l1) if occupancy is None else occupancy
     return Simulation(st, occ)
 
 
 def flux(settings, supersaturation, lambda_0, lambda_B, seeds, events_per_replica, check_events=20,
-         warmup_events=20_000, occupancy=None, keep=400, l1=None) -> FluxResult:
+         warmup_events=20_000, occupancy=None, keep=400, *, l1: str) -> FluxResult:
     """Phi_0 from one free run per seed at the steady interface (fixed events each); a run that
     reaches lambda_B is restarted from its seed's start (its time outside A does not count).
-    ``l1``: the start's L1 (steady.l1_start: by default the equilibrium L1 for a set with a solute),
-    unless ``occupancy`` is given."""
+    ``l1``: the start's L1 (one of steady.L1_STARTS, resolved by steady.l1_start), unless
+    ``occupancy`` is given."""
     finder = ClusterFinder(steady.steady_settings(settings, supersaturation))
     rates, configs, events, escapes, n_cross, t_total = [], [], 0, 0, 0, 0.0
     for seed in seeds:
@@ -172,11 +171,11 @@ def _stage(sim, finder, configs, lambda_0, target, trials, min_hits, max_trials,
 
 def forward_flux(settings, supersaturation, interfaces, seeds=(1, 2, 3, 4), flux_events=200_000,
                  trials=200, min_hits=50, max_trials=5000, check_events=20, max_trial_events=2_000_000,
-                 occupancy=None, root_seed=40, l1=None) -> FFSResult:
+                 occupancy=None, root_seed=40, *, l1: str) -> FFSResult:
     """The nucleation rate I (per um^2 per s) at the steady interface, by FFS over ``interfaces``
     (lambda_0, ..., lambda_B), with ``trials`` trials per interface.  Stops early (rate 0, with the
     product so far as an upper bound in ``note``) if an interface is never reached.  ``l1``: the
-    free runs' start (steady.l1_start; by default the equilibrium L1 for a set with a solute)."""
+    free runs' start (one of steady.L1_STARTS, resolved by steady.l1_start)."""
     import time
     wall = time.time()
     lambda_0, lambda_B = interfaces[0], interfaces[-1]
@@ -216,7 +215,7 @@ def forward_flux(settings, supersaturation, interfaces, seeds=(1, 2, 3, 4), flux
             f"; 95 % upper bound {bound:.3g} per um^2 per s"
     return FFSResult(rate, rate * math.sqrt(rel_var), list(interfaces), probs, counts, fl, supersaturation,
                      area_um2, events, time.time() - wall, note,
-                     "given" if occupancy is not None else steady.l1_start(settings, l1))
+                     "given" if occupancy is not None else l1)
 
 
 @dataclass
@@ -230,7 +229,7 @@ class BruteForceResult:
 
 
 def brute_force(settings, supersaturation, lambda_0, lambda_B, seeds, check_events=20, max_events=50_000_000,
-                warmup_events=20_000, occupancy=None, l1=None) -> BruteForceResult:
+                warmup_events=20_000, occupancy=None, *, l1: str) -> BruteForceResult:
     """The nucleation rate from the mean first-passage time to lambda_B of independent runs (one per
     seed) at the steady interface: I = 1 / (<tau> area).  tau counts from the end of warm-up
     (runs still in A there; one that is not is restarted with another stream).  The standard error
@@ -260,4 +259,4 @@ def brute_force(settings, supersaturation, lambda_0, lambda_B, seeds, check_even
     se_mean = taus.std(ddof=1) / math.sqrt(len(taus))
     rate = 1.0 / (mean * area)
     return BruteForceResult(rate, rate * se_mean / mean, taus, area, events,
-                            "given" if occupancy is not None else steady.l1_start(settings, l1))
+                            "given" if occupancy is not None else l1)

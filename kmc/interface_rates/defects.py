@@ -1,17 +1,17 @@
 """Pre-existing interface defects at the steady interface, and whether they grow into voids.
 
 A defect here is a set of missing metal atoms at the contact, set into the initial state of a
-steady-interface run (``defect_occupancy``: the steady start of kmc.kinetics.steady with the
+steady-interface run (``defect_occupancy``: the steady start of kmc.interface_rates.steady with the
 defect's sites vacant; no engine change):
 - ``"cap"``: a small interface void, the n sites nearest a point of the contact plane
-  (kmc.kinetics.voids.cap_sites: a hemisphere on the electrolyte, contact angle ~90 deg);
+  (kmc.interface_rates.voids.cap_sites: a hemisphere on the electrolyte, contact angle ~90 deg);
 - ``"pit"``: a flat pit in the metal's contact, a w x w square of L1 sites and the (w - 1)^2 L2
   sites beneath it (each under four of the square's L1 sites): w^2 + (w - 1)^2 missing atoms, two
   layers deep, the shape of a contact left by a missing terrace rather than a cap.
 
 Both are vacancy clusters of the model, so the metal can refill them: such a defect is a state on
 the nucleation path, and what it contributes is its committor, the probability that its largest
-interface cluster reaches lambda_B (a committed nucleus, kmc.kinetics.report.LADDER) before it
+interface cluster reaches lambda_B (a committed nucleus, kmc.interface_rates.report.LADDER) before it
 dissolves below lambda_low (FFS's basin A).  A defect density rho gives rho P voids; after it
 dissolves the interface nucleates at the perfect interface's I(S).  A permanent defect (an
 electrolyte-side feature the metal cannot refill) would change site energies and is not built.
@@ -27,9 +27,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from kmc.kinetics import steady
-from kmc.kinetics.clusters import ClusterFinder
-from kmc.kinetics.voids import cap_sites
+from kmc.interface_rates import steady
+from kmc.interface_rates.clusters import ClusterFinder
+from kmc.interface_rates.voids import cap_sites
 from kmc.species import VACANCY
 
 DEFECT_KINDS = ("cap", "pit")
@@ -73,7 +73,7 @@ def defect_occupancy(settings, supersaturation: float, kind: str, size: int, see
     """The initial state: the steady start at S (steady.seeded_occupancy) with the defect vacant."""
     from kmc.model import build_lattice
     st = steady.steady_settings(settings, supersaturation)
-    occ = steady.seeded_occupancy(st, supersaturation, seed)
+    occ = steady.seeded_occupancy(st, supersaturation, seed, "random")
     occ[defect_sites(build_lattice(st), kind, size)] = VACANCY
     return occ
 
