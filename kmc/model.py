@@ -452,7 +452,7 @@ def deep_box(settings: Settings, lattice: Lattice, model: EnergyModel, accel: fl
     of the drop to the sinks; results must not depend on it: docs/validation.md checks s = 0.5
     against 0.1).  s = 0 is the rule before the deep box: B = 1 and L' = L; so is a closed bottom."""
     el = settings.electrode
-    sink_A = el.sink_distance_um * 1e4
+    sink_A = el.sink_distance_um * units.A_PER_UM
     table = np.flatnonzero(model.bulk_layers(lattice.n_layers))
     share = settings.run.deep_box_share
     # Only where there are sinks to reach: a closed bottom (wetting, segregation checks) keeps
@@ -491,7 +491,7 @@ def build_event_rates(settings: Settings, lattice: Lattice, model: EnergyModel) 
     # in cell terms: 4.2 nm x 1e6 = 4.2 mm).  With the deep box (deep_box) the box's deep layers take
     # their share of L off the boundary.
     d_v = vacancy_diffusivity_A2_s(model, lattice)
-    sink_A = el.sink_distance_um * 1e4
+    sink_A = el.sink_distance_um * units.A_PER_UM
     deep = deep_box(settings, lattice, model, accel)
     k_exit = vacancy.exit_rate_per_s(d_v, lattice.layer_spacing_A, deep.sink_distance_A, accel)
     c_bulk = bnd.supersaturation * vacancy_equilibrium_fraction(settings, model.kT_eV)
@@ -505,7 +505,7 @@ def build_event_rates(settings: Settings, lattice: Lattice, model: EnergyModel) 
                       solute_diffusivity_per_vacancy_A2_s=(solute_diffusivity_per_vacancy_A2_s(settings, model, lattice)
                                                            if slab else 0.0),
                       sink_distance_A=sink_A,
-                      electrode_depth_A=el.thickness_um * 1e4 - lattice.n_layers * lattice.layer_spacing_A,
+                      electrode_depth_A=el.thickness_um * units.A_PER_UM - lattice.n_layers * lattice.layer_spacing_A,
                       strip_activation_per_eV=(settings.kinetics.strip_transfer_coefficient / model.kT_eV
                                                if strip > 0 else 0.0),
                       deep_first_layer=deep.first_layer, deep_hop_factor=deep.hop_factor,

@@ -99,7 +99,7 @@ CASES = {
                       "run.acceleration=1e9"],
     "limg_bulk": ["lattice.cells=[4,4,4]", "lattice.geometry='bulk'", "composition.solute_fraction=0.1",
                   "composition.vacancy_fraction=0.05", "run.max_events=1"],
-    # boxes big enough for the interior fast path (engine._refresh_interior) to run
+    # boxes big enough for the interior fast path (refresh._refresh_interior) to run
     "limg_bulk_interior": ["lattice.cells=[9,7,8]", "lattice.geometry='bulk'", "composition.solute_fraction=0.1",
                            "composition.vacancy_fraction=0.04", "run.max_events=1"],
     "limg_slab_interior": ["lattice.cells=[7,7,8]", "composition.solute_fraction=0.1",
@@ -571,7 +571,7 @@ def test_interior_fast_path_gives_the_same_run_as_the_general_path(form, monkeyp
 @pytest.mark.parametrize("form", FAST_PATHS)
 def test_a_full_work_queue_runs_early_without_changing_the_run(form, monkeypatch):
     """The refresh queues the rows and slots that need the general rate code and runs them at
-    the end of the event, or at once when the queue is full (engine._queue_work).  With room for
+    the end of the event, or at once when the queue is full (refresh._queue_work).  With room for
     two entries the queue runs several times within most events at the interface; the run must
     still be the default queue's, bit for bit, and its rates those of the total energy."""
     file, _, _ = FAST_PATHS[form]

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from kmc import units
 from kmc.config import Settings
 from kmc.meso.inputs import MesoInputError, MesoInputs, meso_inputs
 from kmc.meso.sections import OBSERVABLES
@@ -60,7 +61,7 @@ def run(inp: MesoInputs, tol: Tolerances = Tolerances(), observer: Observer = Ob
     rng = np.random.default_rng(inp.seed)
     st = model.start(rng)
     charge, time_s, steps = 0.0, 0.0, 0
-    s_per_mAh = 3600.0 / inp.current_mA_cm2
+    s_per_mAh = units.S_PER_H / inp.current_mA_cm2
     samples = []
     next_sample = 0.0
     stop_reason = "stripped"
@@ -86,7 +87,7 @@ def run(inp: MesoInputs, tol: Tolerances = Tolerances(), observer: Observer = Ob
         dt_try = min(dt_max, 2 * last_dt, model.step_limit_s(st, now))
         dt = model.step(st, now, dt_try, rng)
         time_s += dt
-        charge += inp.current_mA_cm2 * dt / 3600.0
+        charge += inp.current_mA_cm2 * dt / units.S_PER_H
         steps += 1
         if dt < dt_try or dt_try == 2 * last_dt:   # cut by the tolerance, or grown: the next try is 2 dt
             last_dt = dt                            # (a step cut short by a sample time says nothing)

@@ -39,7 +39,7 @@ def strain_rate_per_s(law: NortonLaw, stress_MPa: float, temperature_K: float) -
     """eps_dot (1/s) of the law at ``stress_MPa`` (0 at a stress <= 0; inf at an infinite stress)."""
     if stress_MPa <= 0:
         return 0.0
-    arrhenius = math.exp(-law.activation_energy_kJ_mol * 1e3 / units.GAS_CONSTANT_J_per_mol_K
+    arrhenius = math.exp(-law.activation_energy_kJ_mol * units.J_PER_KJ / units.GAS_CONSTANT_J_per_mol_K
                          * (1 / temperature_K - 1 / law.reference_temperature_K))
     return law.reference_strain_rate_per_s * (stress_MPa / law.reference_stress_MPa) ** law.stress_exponent * arrhenius
 

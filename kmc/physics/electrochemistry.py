@@ -29,10 +29,11 @@ def overpotential_mV(current_density_mA_cm2, contact_fraction, exchange_current_
     with np.errstate(divide="ignore", invalid="ignore"):
         local_current = current_density_mA_cm2 / f
     thermal_V = 2.0 * units.GAS_CONSTANT_J_per_mol_K * temperature_K / units.FARADAY_C_per_mol
-    return 1e3 * thermal_V * np.arcsinh(local_current / (2.0 * exchange_current_mA_cm2))
+    return units.MV_PER_V * thermal_V * np.arcsinh(local_current / (2.0 * exchange_current_mA_cm2))
 
 
 def recession_velocity_um_s(current_density_mA_cm2: float, atomic_volume_A3: float) -> float:
     """v0 = i Omega / e (um/s): the metal's recession when the current strips it evenly (Faraday,
     one electron per atom of volume Omega)."""
-    return current_density_mA_cm2 * 1e-3 / units.ELEMENTARY_CHARGE_C * atomic_volume_A3 * 1e-24 * 1e4
+    return (current_density_mA_cm2 * units.A_PER_MA / units.ELEMENTARY_CHARGE_C * atomic_volume_A3 * units.CM3_PER_A3
+            * units.UM_PER_CM)

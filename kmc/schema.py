@@ -1,0 +1,306 @@
+"""The schema of a parameter file: every key's type, range, unit and (where it is not physics)
+default, the keys of each energy form, a [fit] row's keys, and the names that changed.  kmc.config
+validates against it."""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import Any, Callable
+
+REQUIRED = object()  # marks keys that a parameter file must provide
+
+
+@dataclass(frozen=True)
+class Key:
+    kind: type | tuple            # python type(s) accepted (int is accepted where float is)
+    default: Any
+    check: Callable[[Any], bool] | None = None
+    allowed: str = ""             # human description of the allowed values
+
+
+def _pos(x):
+    return x > 0
+
+
+def _nonneg(x):
+    return x >= 0
+
+
+def _frac(x):
+    return 0 <= x < 1
+
+
+def _cells(v):
+    return isinstance(v, list) and len(v) == 3 and all(isinstance(c, int) and not isinstance(c, bool)
+                                                         and c >= 2 for c in v)
+
+
+# Integers are stored as int64 (engine counters, HDF5 attributes).
+INT64_RANGE = (-2**63, 2**63)
+# Sites per orthogonal cell of each orientation, and the largest box: the neighbour table holds
+# int32 site indices.
+SITES_PER_CELL = {"001": 2, "110": 4}
+MAX_SITES = 2**31 - 1
+# An element symbol: one capital letter and at most one small one ("Va" is taken by the vacancy).
+ELEMENT_SYMBOL = re.compile(r"(?!Va$)[A-Z][a-z]?")
+# model.name becomes part of the default output file name (runs/out/<name>_s<seed>.h5)
+MODEL_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
+
+
+def _finite_numbers(v):
+    """Every item a finite float or a 64-bit integer (not a boolean)."""
+    return all(isinstance(x, float) and math.isfinite(x)
+               or isinstance(x, int) and not isinstance(x, bool) and INT64_RANGE[0] <= x < INT64_RANGE[1]
+               for x in v)
+
+
+F = (int, float)
+ENERGY_FORMS = ("bond", "second_moment")
+# The energy keys each form requires; those of the other form must be absent or zero and are
+# stored as zero (every stored value is a number or list, so settings round-trip through TOML).
+FORM_KEYS = {
+    "bond": ("host_host_bond_eV", "host_solute_bond_eV", "solute_solute_bond_eV", "adhesion_host_eV",
+             "adhesion_solute_eV", "layer_vacancy_eV"),
+    "second_moment": ("host_host_pair_eV", "host_solute_pair_eV", "solute_solute_pair_eV", "host_embedding_eV",
+                      "solute_embedding_eV", "electrolyte_coordination_host", "electrolyte_coordination_solute",
+                      "electrolyte_repulsion_host_eV", "electrolyte_repulsion_solute_eV"),
+}
+SCHEMA: dict[str, dict[str, Key]] = {
+    "model": {
+        "name": Key(str, "unnamed", MODEL_NAME.fullmatch,   # short name of the chemistry; used for output names
+                    "letters, digits, '_', '.' and '-' (a file name part), not starting with '.' or '-'"),
+        "description": Key(str, ""),
+    },
+    "lattice": {
+        "orientation": Key(str, "001", lambda v: v in ("001", "110"), "'001' or '110'"),
+        "cells": Key(list, [24, 24, 12], _cells, "three integers >= 2 (nx, ny, nz orthogonal cells)"),
+        "lattice_constant_A": Key(F, REQUIRED, _pos, "> 0"),
+        "geometry": Key(str, "slab", lambda v: v in ("slab", "bulk"),
+                        "'slab' (electrolyte on top) or 'bulk' (periodic in z, no interface)"),
+    },
+    "species": {
+        # The element symbols behind the host and solute codes (kmc.species): outputs, figures
+        # and exports use them.  A file without [species] is seed 004's Li and Mg.
+        "host": Key(str, "Li", lambda v: ELEMENT_SYMBOL.fullmatch(v) is not None,
+                    "an element symbol such as 'Li' (the strippable metal)"),
+        "solute": Key(str, "Mg", lambda v: ELEMENT_SYMBOL.fullmatch(v) is not None,
+                      "an element symbol such as 'Mg', 'Ag' or 'Zn' (the alloying element)"),
+    },
+    "composition": {
+        "solute_fraction": Key(F, 0.0, lambda x: 0 <= x <= 0.7,
+                               "0 <= x <= 0.7 (a BCC solid solution; Li-Mg is one up to ~0.7)"),
+        "vacancy_fraction": Key(F, 0.0, lambda x: 0 <= x <= 0.5, "0 <= x <= 0.5"),
+    },
+    "energy": {
+        # Which configuration energy (docs/energy_model.md): "bond" = first-neighbour bonds with
+        # per-layer site terms (the *_bond_eV, adhesion_* and layer_vacancy_eV keys);
+        # "second_moment" = repulsive pairs + a square-root (Finnis-Sinclair) embedding of the
+        # metal coordination, the electrolyte adding to an L1 atom's coordination (the *_pair_eV,
+        # *_embedding_eV, electrolyte_* keys).  The keys of the other form must be absent or zero.
+        "form": Key(str, "bond", lambda v: v in ENERGY_FORMS, "'bond' or 'second_moment'"),
+        "host_host_bond_eV": Key(F, REQUIRED, _nonneg, ">= 0"),
+        "host_solute_bond_eV": Key(F, REQUIRED, _nonneg, ">= 0"),
+        "solute_solute_bond_eV": Key(F, REQUIRED, _nonneg, ">= 0"),
+        "adhesion_host_eV": Key(F, REQUIRED, _nonneg, ">= 0"),
+        "adhesion_solute_eV": Key(F, REQUIRED, _nonneg, ">= 0"),
+        "layer_vacancy_eV": Key(list, REQUIRED, _finite_numbers,
+                                "a list of finite numbers (vacancy energy of L1, L2, ... relative to bulk)"),
+        "host_host_pair_eV": Key(F, REQUIRED, _nonneg, ">= 0 (the form needs repulsive pairs)"),
+        "host_solute_pair_eV": Key(F, REQUIRED, _nonneg, ">= 0 (the form needs repulsive pairs)"),
+        "solute_solute_pair_eV": Key(F, REQUIRED, _nonneg, ">= 0 (the form needs repulsive pairs)"),
+        "host_embedding_eV": Key(F, REQUIRED, _pos, "> 0 eV"),
+        "solute_embedding_eV": Key(F, REQUIRED, _pos, "> 0 eV"),
+        "electrolyte_coordination_host": Key(F, REQUIRED, _nonneg, ">= 0 (metal neighbours' worth)"),
+        "electrolyte_coordination_solute": Key(F, REQUIRED, _nonneg, ">= 0 (metal neighbours' worth)"),
+        "electrolyte_repulsion_host_eV": Key(F, REQUIRED, _nonneg, ">= 0 eV"),
+        "electrolyte_repulsion_solute_eV": Key(F, REQUIRED, _nonneg, ">= 0 eV"),
+        "interface_solute_vacancy_eV": Key(F, 0.0, None, "a number"),
+        "interface_vacancy_pair_eV": Key(F, 0.0, None, "a number"),
+        # Pair of L1 solutes a apart (in-plane second neighbours, the same shell as the vacancy
+        # pair): the L1 solute-solute interaction (kmc.model, docs/energy_model.md).
+        "interface_solute_pair_eV": Key(F, 0.0, None, "a number"),
+        # ... and a sqrt2 apart (in-plane third neighbours)
+        "interface_solute_pair_sqrt2_eV": Key(F, 0.0, None, "a number"),
+    },
+    "kinetics": {
+        "attempt_frequency_Hz": Key(F, REQUIRED, _pos, "> 0"),
+        "kra_host_eV": Key(F, REQUIRED, _nonneg, ">= 0"),
+        "kra_host_near_solute_eV": Key(F, REQUIRED, _nonneg, ">= 0"),
+        "kra_solute_eV": Key(F, REQUIRED, _nonneg, ">= 0"),
+        # Energy-weighted stripping (kmc.rate_rules.strip_site_weight): a joined L1 host atom's share of
+        # the current goes as exp(-alpha dE_removal/kT).  0.5 is the symmetric Butler-Volmer
+        # value; seed 004 gives no site-resolved one.  0: every joined L1 host atom equally.
+        "strip_transfer_coefficient": Key(F, 0.5, lambda x: 0 <= x <= 1, "0 <= alpha <= 1 (0: uniform)"),
+    },
+    "conditions": {
+        "temperature_K": Key(F, 298.0, lambda x: 0 < x < 454, "0 < T < 454 K (below Li melting)"),
+        "current_density_mA_cm2": Key(F, 0.5, _nonneg, ">= 0 (0 means no stripping)"),
+        "stack_pressure_MPa": Key(F, 0.2, _nonneg, ">= 0 (0 means no creep)"),
+        # Butler-Volmer exchange current density of the contact, for the overpotential observable
+        # and run.stop_overpotential_mV.  Seed 004 gives no value; 1 mA/cm2 is an order of
+        # magnitude (i0 = RT / (F R_ct), R_ct the interface's charge-transfer resistance in
+        # ohm cm2: 1 mA/cm2 is R_ct = 26 ohm cm2 at 298 K).  It scales eta, not the trajectory.
+        "exchange_current_mA_cm2": Key(F, 1.0, _pos, "> 0 mA/cm^2"),
+    },
+    "boundary": {
+        "bottom": Key(str, "sink", lambda v: v in ("sink", "reservoir", "closed"),
+                      "'sink', 'reservoir' or 'closed'"),
+        "vacancy_formation_eV": Key(F, REQUIRED, _pos, "> 0"),
+        "supersaturation": Key(F, 1.0, _nonneg, ">= 0"),
+    },
+    # The electrode beyond the box (kmc.electrode; docs/validation.md "The electrode around the
+    # box"): vacancy sinks at a physical distance and a 1-D continuum of solute below the box.
+    "electrode": {
+        # seed 004 Methods: the Li and Li-Mg foils are 100 +- 10 um thick.  Below the box lies
+        # this much metal minus the box's own depth (the solute continuum's extent).
+        "thickness_um": Key(F, 100.0, lambda x: 0.01 <= x <= 1e4,
+                            "0.01 <= thickness_um <= 10000 um (a foil; deeper than the box)"),
+        # Distance from the bottom of the box to the vacancy sinks.  seed 004 Supp. Fig. 19: grains
+        # ~100 um across, so grain boundaries lie ~100 um apart, and the far side (the current
+        # collector) is the thickness away: both put the sinks ~100 um away (within a factor 2).
+        "sink_distance_um": Key(F, 100.0, lambda x: 1e-4 <= x <= 1e4,
+                                "1e-4 <= sink_distance_um <= 10000 um, and at most electrode.thickness_um"),
+    },
+    "creep": {
+        "reference_strain_rate_per_s": Key(F, REQUIRED, _nonneg, ">= 0"),
+        "reference_stress_MPa": Key(F, REQUIRED, _pos, "> 0"),
+        "stress_exponent": Key(F, REQUIRED, _pos, "> 0"),
+        "activation_energy_kJ_mol": Key(F, REQUIRED, _nonneg, ">= 0"),
+        "reference_temperature_K": Key(F, REQUIRED, _pos, "> 0"),
+        # Closure velocity of an interface void of width w: v = kappa eps_dot(P / contact) w
+        # (dimensionless kappa; params/*.toml give its derivation, docs/validation.md).
+        "closure_coefficient": Key(F, REQUIRED, lambda x: 0 < x <= 10,
+                                   "0 < kappa <= 10 (dimensionless, of order 1: 1/pi for a flat circular void)"),
+    },
+    "run": {
+        # Stripping, creep, escape to the sinks and exchange with the electrode run this much faster
+        # than in the cell, the hops at their own rates (kmc.model.build_event_rates).  Numerics that
+        # decide results, so every parameter file states it: docs/rates.md section 5 finds a run's
+        # answers those of the cell for A <~ 2e4 on the shipped sets (kmc.acceleration checks it
+        # for every run and records it in the run file).
+        "acceleration": Key(F, REQUIRED, lambda x: x >= 1,
+                            ">= 1 (numerics: within the converged range, A <~ 2e4 for the shipped sets, docs/rates.md)"),
+        "seed": Key(int, 1, lambda x: 0 <= x < 2**63, "an integer 0 <= seed < 2**63"),
+        "stop_stripped_mAh_cm2": Key(F, 3e-4, _nonneg, ">= 0 (0: no charge limit)"),
+        "stop_time_s": Key(F, 0.0, _nonneg, ">= 0 kMC seconds (0: no time limit)"),
+        "max_events": Key(int, 0, _nonneg, ">= 0 (0: no event limit)"),
+        # compared with the metal-occupied fraction of L1 (1 - interface_vacancy_count / L1 sites),
+        # which the engine keeps per event; the electrical contact_fraction is at most that
+        "stop_contact_fraction": Key(F, 0.0, lambda x: 0 <= x <= 1, "0 <= x <= 1 (0: never stop on contact)"),
+        # A cycler's cut-off: stop when the overpotential observable reaches this value.
+        "stop_overpotential_mV": Key(F, 0.0, _nonneg, ">= 0 mV (0: no cut-off)"),
+        "stop_stripped_monolayers": Key(F, 0.0, _nonneg, ">= 0 monolayers of L1 sites (0: no limit)"),
+        # Wall-clock limit of one `kmc run` call (a batch job's time slot): the run ends cleanly,
+        # stop reason "wall_time", and its file is complete; where it ends depends on the machine.
+        "stop_wall_s": Key(F, 0.0, _nonneg, ">= 0 wall-clock seconds (0: no limit)"),
+        "chunk_events": Key(int, 200_000, lambda x: x >= 1, ">= 1"),
+        # The deep box (kmc.model.deep_box): the share of the path to the vacancy sinks that the
+        # box's layers below the interface region take (a lone vacancy's hops there are sped up to
+        # match, and the bottom boundary takes the rest).  Numerics: the escape path is the
+        # cell's whatever the value; 0 turns the deep box off (the box's own hops unaccelerated).
+        "deep_box_share": Key(F, 0.5, lambda x: 0 <= x < 1, "0 <= deep_box_share < 1 (0: off)"),
+    },
+    "output": {
+        "path": Key(str, "", None, "a file path ('' = runs/out/<model>_s<seed>.h5)"),
+        "frame_every_mAh_cm2": Key(F, 3e-5, _nonneg, ">= 0 (0: off)"),
+        "frame_every_events": Key(int, 0, _nonneg, ">= 0 (0: off)"),
+        "frame_every_s": Key(F, 0.0, _nonneg, ">= 0 (0: off)"),
+        "series_every_mAh_cm2": Key(F, 3e-6, _nonneg, ">= 0 (0: off)"),
+        "series_every_events": Key(int, 0, _nonneg, ">= 0 (0: off)"),
+        "series_every_s": Key(F, 0.0, _nonneg, ">= 0 (0: off)"),
+        # checkpoints go with every frame, and at least this often (wall clock) in between
+        "checkpoint_every_wall_s": Key(F, 600.0, _pos, "> 0 wall-clock seconds"),
+    },
+    "tracers": {
+        # Tagged atoms whose lattice jumps are followed, for tracer diffusion (MSD) observables.
+        "count": Key(int, 0, lambda x: 0 <= x <= 10_000_000, "0 <= count <= 1e7 (0: off)"),
+        # 'host' / 'solute' or the [species] symbols (checked against them in _cross_checks)
+        "species": Key(str, "all", lambda v: v in ("all", "host", "solute") or ELEMENT_SYMBOL.fullmatch(v) is not None,
+                       "'all', 'host', 'solute' or one of the [species] symbols"),
+    },
+    # The interface at the cell's scale, read only by `kmc meso` (kmc.meso, docs/meso.md); the
+    # rest of its inputs are the sections above.  Physics keys are required once [meso] is there
+    # (params/*.toml give each one's source and error); the numerics have defaults.
+    "meso": {
+        # side of the periodic square of interface (um); seed 004 images 160 um of section
+        "width_um": Key(F, 160.0, lambda x: 10 <= x <= 1e4, "10 <= width_um <= 10000 um"),
+        # pre-existing void seeds at the interface (pores, pits): density and base radius
+        "defect_density_per_um2": Key(F, REQUIRED, lambda x: 0 <= x <= 10, "0 <= density <= 10 per um^2"),
+        "defect_radius_um": Key(F, REQUIRED, lambda x: 1e-3 <= x <= 10, "1e-3 <= radius <= 10 um"),
+        # I(S) = prefactor exp(-dG*(S)/kT), classical heterogeneous nucleation of an interface void
+        "nucleation_prefactor_per_um2_s": Key(F, REQUIRED, lambda x: 0 <= x <= 1e25,
+                                              "0 <= prefactor <= 1e25 per um^2 per s (0: no nucleation)"),
+        # I(S) measured by the kMC (`kmc rates`, docs/rates.md): rows (S, I) that replace the
+        # classical I(S) above when given; log-log interpolation between rows (kmc.meso.measured_rate_per_um2_s)
+        "nucleation_rate_S": Key(list, [], lambda v: _finite_numbers(v) and all(x > 1 for x in v)
+                                 and all(b > a for a, b in zip(v, v[1:])),
+                                 "a list of supersaturations > 1, rising"),
+        "nucleation_rate_per_um2_s": Key(list, [], lambda v: _finite_numbers(v) and all(0 < x <= 1e25 for x in v),
+                                         "a list of rates 0 < I <= 1e25 per um^2 per s"),
+        # how a void takes what it captures: "cap" keeps the equilibrium cap (surface diffusion
+        # infinitely fast), "kinetic" grows at its rim and relaxes toward the cap at the Mullins
+        # rate of surface_diffusivity_cm2_s; docs/meso.md
+        "void_shape": Key(str, REQUIRED, lambda v: v in ("cap", "kinetic"), "'cap' or 'kinetic'"),
+        # surface self-diffusivity on the void's walls: relaxes a kinetic void toward the cap
+        "surface_diffusivity_cm2_s": Key(F, REQUIRED, lambda x: 0 <= x <= 1, "0 <= D_s <= 1 cm^2/s (0: none)"),
+        # numerics and counting
+        "min_void_width_um": Key(F, 0.5, lambda x: 0 <= x <= 100, "0 <= width <= 100 um (smallest chord counted)"),
+        "section_lines": Key(int, 16, lambda x: 1 <= x <= 1000, "1 <= lines <= 1000"),
+        "max_step_mAh_cm2": Key(F, 2e-3, lambda x: 0 < x <= 0.1, "0 < step <= 0.1 mAh/cm^2"),
+        "output_every_mAh_cm2": Key(F, 0.025, lambda x: 0 < x <= 10, "0 < interval <= 10 mAh/cm^2"),
+        "stop_stripped_mAh_cm2": Key(F, 4.0, lambda x: 0 < x <= 100, "0 < charge <= 100 mAh/cm^2"),
+        "stop_contact_fraction": Key(F, 0.01, lambda x: 0 <= x < 1, "0 <= contact < 1"),
+    },
+}
+# Sections a parameter file may leave out as a whole; once given, their required keys are required.
+OPTIONAL_SECTIONS = ("meso",)
+
+
+# [fit] of a parameter file: the numbers `kmc params show FILE --fit` compares the model with
+# (kmc.fit), one row per quantity, each with its source.  Not run configuration: no run reads
+# them, so they stay out of Settings.to_dict(), run files, checkpoints and sweep identities
+# (editing a source note must not rename, reseed or block the resume of a run).
+FIT_KINDS = ("target", "check")
+FIT_ROW_KEYS: dict[str, Key] = {
+    "name": Key(str, REQUIRED, bool, "a quantity that kmc.fit computes (an unknown one is refused with the list)"),
+    "value": Key(F, REQUIRED, None, "a finite number"),
+    "unit": Key(str, REQUIRED, bool, "the quantity's unit ('eV', 'J/m^2' or 'deg')"),
+    "source": Key(str, REQUIRED, bool, "where the number comes from (paper, table, derivation)"),
+    # "check": shown beside the model's value but not fitted: a number built from other rows (seed
+    # 004's D_Mg is computed from E_f = 0.50 and the 0.102 eV hop) or a prediction of the model
+    "kind": Key(str, "target", lambda v: v in FIT_KINDS,
+                "'target' (the parameters are fitted to it) or 'check' (shown, not fitted)"),
+}
+
+
+# Keys of parameter files written before species were data, which named Li and Mg in the keys.
+# They keep working: each is read as its host/solute key, with [species] Li and Mg.
+LEGACY_KEYS = {
+    "composition.mg_fraction": "composition.solute_fraction",
+    "energy.li_li_bond_eV": "energy.host_host_bond_eV",
+    "energy.li_mg_bond_eV": "energy.host_solute_bond_eV",
+    "energy.mg_mg_bond_eV": "energy.solute_solute_bond_eV",
+    "energy.adhesion_li_eV": "energy.adhesion_host_eV",
+    "energy.adhesion_mg_eV": "energy.adhesion_solute_eV",
+    "energy.interface_mg_vacancy_eV": "energy.interface_solute_vacancy_eV",
+    "kinetics.kra_li_eV": "kinetics.kra_host_eV",
+    "kinetics.kra_li_near_mg_eV": "kinetics.kra_host_near_solute_eV",
+    "kinetics.kra_mg_eV": "kinetics.kra_solute_eV",
+}
+
+
+# Keys that were removed because their physics changed: a file or --set that still names one is
+# refused with what replaced it (a translation would silently change the model).
+REMOVED_KEYS = {
+    "meso.wetting_angle_deg": (
+        "removed: the meso voids' wetting angle now comes from the energy model, W_ad and gamma of the [energy] "
+        "form at the interface's equilibrium L1 composition (kmc.meso.interface_energetics: Li 93.6 deg, "
+        "Li0.97Mg0.03 58.4 deg), as the kMC's own voids do; allowed: delete meso.wetting_angle_deg"),
+    "creep.refill_length_nm": (
+        "removed: creep no longer refills every interface void site at eps_dot x refill_length / layer "
+        "whatever the void's size; each interface void now closes at the velocity kappa eps_dot(P / contact) w "
+        "set by its own width w, with no length to choose; allowed: delete refill_length_nm and set "
+        "creep.closure_coefficient (kappa, dimensionless; 0.3183 = 1/pi, the shipped value, derived for a flat "
+        "circular void in params/li_li2s.toml)"),
+}
