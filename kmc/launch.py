@@ -39,6 +39,19 @@ class OpenRunError(ValueError):
     """A run cannot be started or resumed; the message says why and what is allowed."""
 
 
+def _record_acceleration(settings, writer, warn, fresh: bool) -> None:
+    """The acceleration check into the writer's /run attributes; if it fails, a fresh run's file is
+    dropped and a resumed one's kept."""
+    try:
+        writer.run_attributes.update(acceleration_record(settings, warn))
+    except BaseException:
+        if fresh:
+            writer.abort()
+        else:
+            writer.close()
+        raise
+
+
 def open_run(path, policy: str = "fresh", settings=None, warn=_warn):
     """(simulation, writer, checkpointer) for a run whose output is ``path``: the one way ``kmc run``,
     ``kmc sweep`` and ``run`` start or continue a run.  The acceleration check
@@ -61,11 +74,7 @@ def open_run(path, policy: str = "fresh", settings=None, warn=_warn):
             sim, writer, checkpointer, _ = resume_run(path)
         except (ValueError, OSError) as exc:
             raise OpenRunError(str(exc)) from None
-        try:
-            writer.run_attributes.update(acceleration_record(sim.settings, warn))
-        except BaseException:
-            writer.close()
-            raise
+        _record_acceleration(sim.settings, writer, warn, fresh=False)
         return sim, writer, checkpointer
     path = Path(path)
     _, partial, ckpt = run_paths(path)
@@ -79,7 +88,6 @@ def open_run(path, policy: str = "fresh", settings=None, warn=_warn):
                                f"--resume {path}, or --overwrite to start again")
     try:
         sim = Simulation(settings)
-        record = acceleration_record(settings, warn)
         runfile.check_output_location(path, runfile.estimated_output_bytes(settings, sim.lattice.n_sites,
                                                                            sim.charge_per_atom_mAh_cm2))
     except (ValueError, OSError) as exc:
@@ -90,7 +98,7 @@ def open_run(path, policy: str = "fresh", settings=None, warn=_warn):
         raise OpenRunError(f"cannot write {partial} ({runfile.hdf5_reason(exc)}); allowed: a path no other run "
                            "is writing (-o)") from None
     ckpt.unlink(missing_ok=True)   # a stale checkpoint must never pair with the new file
-    writer.run_attributes.update(record)
+    _record_acceleration(settings, writer, warn, fresh=True)    # after every refusal: bad input is one error line
     return sim, writer, Checkpointer(path, settings.output.checkpoint_every_wall_s)
 
 
