@@ -8,7 +8,7 @@ import kmc
 from kmc.config import ConfigError, load_config, resolve_params
 from kmc.launch import AccelerationWarning
 
-SMALL = ["lattice.cells=[6,6,4]", "run.stop_stripped_monolayers=0.3"]
+SMALL = ["lattice.cells=[6,6,4]", "run.stop_stripped_monolayers=0.05"]
 
 
 def _record(path) -> dict:

@@ -18,9 +18,10 @@ PACKAGES = ("kmc", "lattices")
 SECTION = "## Layers, and who may import whom"
 
 
-def layer_table(text: str) -> dict[str, tuple[int, str]]:
+def layer_table(text: str, reserved: bool = False) -> dict[str, tuple[int, str]]:
     """{module path (kmc/model.py, or a folder ending in /): (layer index, layer name)} from the
-    first markdown table under the layers heading."""
+    first markdown table under the layers heading; ``reserved``: only the rows whose description
+    starts "(reserved", a layer another branch is building (its folder may not exist yet)."""
     section = text[text.index(SECTION):]
     rows = []
     for line in section.splitlines()[1:]:
@@ -31,7 +32,9 @@ def layer_table(text: str) -> dict[str, tuple[int, str]]:
     header, rule, *body = rows
     assert header[:2] == ["layer", "modules"] and set(rule[0]) <= set("-:"), header
     table = {}
-    for index, (name, modules, *_) in enumerate(body):
+    for index, (name, modules, *rest) in enumerate(body):
+        if reserved and not (rest and rest[0].startswith("(reserved")):
+            continue
         paths = re.findall(r"`([^`]+)`", modules)
         assert paths, f"layer {name!r} names no module"
         for path in paths:
@@ -114,7 +117,8 @@ def test_every_module_is_in_the_layer_table_and_every_row_exists(table):
     known = modules()
     missing = [str(p.relative_to(ROOT)) for p in known.values() if layer_of(p, table) is None]
     assert not missing, f"add these to the layer table of ARCHITECTURE.md: {missing}"
-    stale = [entry for entry in table if not (ROOT / entry).exists()]
+    reserved = layer_table((ROOT / "ARCHITECTURE.md").read_text(), reserved=True)
+    stale = [entry for entry in table if not (ROOT / entry).exists() and entry not in reserved]
     assert not stale, f"the layer table names modules that do not exist: {stale}"
 
 
