@@ -78,6 +78,17 @@ def short_reference() -> dict:
     return out
 
 
+def _one_line_per_series(reference: dict) -> str:
+    """The short reference as JSON with each observable's samples on one line (a readable diff)."""
+    cases = []
+    for case, c in reference.items():
+        series = ",\n".join(f'   {json.dumps(k)}: {json.dumps(v)}' for k, v in c["series"].items())
+        fields = [f'  {json.dumps(k)}: ' + ("{\n" + series + "\n  }" if k == "series" else json.dumps(v))
+                  for k, v in c.items()]
+        cases.append(f" {json.dumps(case)}: {{\n" + ",\n".join(fields) + "\n }")
+    return "{\n" + ",\n".join(cases) + "\n}\n"
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--check", action="store_true")
@@ -85,7 +96,7 @@ def main(argv=None) -> int:
     ap.add_argument("--save-short", action="store_true")
     args = ap.parse_args(argv)
     if args.save_short:
-        SHORT_STORE.write_text(json.dumps(short_reference(), indent=1) + "\n")
+        SHORT_STORE.write_text(_one_line_per_series(short_reference()))
         print(f"wrote {SHORT_STORE}")
         return 0
     found = {case: fingerprint(*spec) for case, spec in FULL.items()}
