@@ -1,0 +1,222 @@
+"""DFT check of the CHGNet vacancy phonons (issue 48): the same harmonic calculation as
+kmc.atomistic.vacancy_thermo, with GPAW (PBE), on the smallest cell both can afford.
+
+Run with the system python that Debian's gpaw package installs into (PHYSICS.md section 6):
+
+    apt-get install -y gpaw gpaw-data
+    OMP_NUM_THREADS=1 PYTHONPATH=. nice -n 10 /usr/bin/python3 benchmarks/vacancy_thermo_dft.py [--states ...]
+
+Cell: BCC Li 2x2x2 conventional (16 sites), PBE, plane waves 300 eV, k 4x4x4 Gamma-centred,
+Fermi-Dirac 0.05 eV, the lattice constant of PBE (from E(a) of the 2-atom cell, k 10x10x10).  States as
+kmc.atomistic.vacancy_thermo: perfect, vacancy, saddle_host.  Positions relaxed to 0.005 eV/A,
+force constants by central differences of +-0.02 A of one atom per symmetry orbit, along the
+fewest directions its site symmetry completes (one for a site on a 3-fold axis).
+Every SCF result is cached in kmc/atomistic/vacancy_thermo_gpaw.json (keyed by state, lattice
+constant and settings), so an interrupted run resumes.  The same cell with CHGNet:
+`python -m kmc.atomistic.vacancy_thermo --repeats 2`.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from kmc.atomistic import harmonic
+
+ROOT = Path(__file__).resolve().parent.parent
+CACHE = ROOT / "kmc" / "atomistic" / "vacancy_thermo_gpaw.json"
+REPEAT = 2
+CUTOFF_EV = 300.0
+KPTS = (4, 4, 4)
+# The lattice constant from the 2-atom cell with 10x10x10 k-points (converged for Li's a to ~0.002 A)
+LATTICE_KPTS = (10, 10, 10)
+SMEARING_EV = 0.05
+FMAX_EV_A = 0.005
+STEP_A = 0.02
+MASS_LI = 6.94
+SETTINGS = f"PBE|PW{CUTOFF_EV:.0f}|k{KPTS[0]}{KPTS[1]}{KPTS[2]}G|FD{SMEARING_EV}"
+
+
+def calculator(kpts=KPTS):
+    from gpaw import GPAW, PW, FermiDirac
+    return GPAW(mode=PW(CUTOFF_EV), xc="PBE", kpts={"size": kpts, "gamma": True},
+                occupations=FermiDirac(SMEARING_EV), convergence={"forces": 1e-4}, txt=None)
+
+
+class LazyCalculator:
+    """One GPAW calculator for a state, made on first use (a cached state needs no gpaw)."""
+
+    def __init__(self):
+        self.calc = None
+
+    def get(self):
+        if self.calc is None:
+            self.calc = calculator()
+        return self.calc
+
+
+class Store:
+    def __init__(self, path=CACHE):
+        self.path = Path(path)
+        self.data = json.loads(self.path.read_text()) if self.path.exists() else {}
+
+    def get(self, key):
+        return self.data.get(key)
+
+    def put(self, key, value):
+        # merge what is on disk first: a second run (e.g. the summary) must not undo a first one
+        self.data = {**(json.loads(self.path.read_text()) if self.path.exists() else {}), key: value}
+        tmp = self.path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(self.data, indent=0))
+        tmp.replace(self.path)
+
+
+def bcc_cell(a, n=REPEAT):
+    from ase import Atoms
+    basis = np.array([[0, 0, 0], [0.5, 0.5, 0.5]])
+    cells = np.array([[i, j, k] for i in range(n) for j in range(n) for k in range(n)], float)
+    positions = (cells[:, None, :] + basis[None]).reshape(-1, 3) * a
+    return Atoms(f"Li{len(positions)}", positions=positions, cell=np.eye(3) * n * a, pbc=True)
+
+
+def lattice_constant(store, log):
+    """PBE lattice constant (A): parabola through E(a) of the 2-atom cell at 5 spacings
+    (LATTICE_KPTS)."""
+    key = f"lattice|PBE|PW{CUTOFF_EV:.0f}|k555G|FD{SMEARING_EV}|unit-cell k x2"   # = 10x10x10
+    hit = store.get(key)
+    if hit:
+        return hit["a_A"]
+    grid = np.linspace(3.38, 3.50, 5)
+    energies = []
+    for a in grid:
+        atoms = bcc_cell(a, 1)
+        atoms.calc = calculator(LATTICE_KPTS)
+        energies.append(atoms.get_potential_energy())
+        log(f"  a = {a:.3f} A: {energies[-1]:.5f} eV")
+    c = np.polyfit(grid, energies, 2)
+    a0 = float(-c[1] / (2 * c[0]))
+    store.put(key, {"a_A": a0, "grid_A": grid.tolist(), "energies_eV": energies})
+    return a0
+
+
+def build(state, a):
+    atoms = bcc_cell(a)
+    origin, mid = np.zeros(3), 0.25 * a * np.ones(3)
+    i0 = int(np.argmin(np.linalg.norm(atoms.positions - origin, axis=1)))
+    i1 = int(np.argmin(np.linalg.norm(atoms.positions - 2 * mid, axis=1)))
+    held, center = None, origin
+    if state == "saddle_host":
+        atoms.positions[i1] = mid
+        held, center = i1 - (1 if i1 > i0 else 0), mid
+    if state != "perfect":
+        del atoms[i0]
+    return atoms, held, center
+
+
+def relaxed(store, state, a, log):
+    from ase import Atoms
+    key = f"{state}|n={REPEAT}|a={a:.4f}|{SETTINGS}|fmax={FMAX_EV_A}|relaxed"
+    hit = store.get(key)
+    if hit:
+        return Atoms(f"Li{hit['natoms']}", positions=hit["positions"], cell=hit["cell"], pbc=True), hit
+    atoms, held, _ = build(state, a)
+    atoms.calc = calculator()
+    start = time.time()
+    steps = 0
+    if state != "perfect":
+        from ase.constraints import FixAtoms
+        from ase.optimize import BFGS
+        if held is not None:
+            atoms.set_constraint(FixAtoms(indices=[held]))
+        opt = BFGS(atoms, logfile=None)
+        opt.run(fmax=FMAX_EV_A, steps=200)
+        steps = opt.nsteps
+        atoms.set_constraint()
+    entry = {"energy_eV": float(atoms.get_potential_energy()), "natoms": len(atoms),
+             "positions": atoms.positions.tolist(), "cell": np.asarray(atoms.cell).tolist(),
+             "stress_eV_A3": atoms.get_stress().tolist(), "steps": steps, "seconds": round(time.time() - start, 1)}
+    store.put(key, entry)
+    log(f"  relaxed {key}: {entry['energy_eV']:.5f} eV, {steps} steps, {entry['seconds']:.0f} s")
+    return atoms, entry
+
+
+def column(store, key, atoms, j, ops, calc, log):
+    """Phi[:, :, j, :] by central differences along the few directions that j's site group
+    completes (harmonic.site_directions), each displaced SCF cached; one calculator per state so
+    that every SCF starts from the last one's wave functions."""
+    responses = {}
+    for d in harmonic.site_directions(j, ops):
+        forces = {}
+        for sign in (1, -1):
+            dkey = f"{key}|atom={j}|dir={tuple(int(x) for x in d)}|sign={sign}"
+            hit = store.get(dkey)
+            if hit is None:
+                moved = atoms.copy()
+                moved.positions[j] += sign * STEP_A * d
+                moved.calc = calc.get()
+                start = time.time()
+                hit = moved.get_forces().tolist()
+                store.put(dkey, hit)
+                log(f"    {dkey}: {time.time() - start:.0f} s")
+            forces[sign] = np.array(hit)
+        responses[tuple(d)] = -(forces[1] - forces[-1]) / (2 * STEP_A)
+    return harmonic.column_from_directions(responses, j, ops)
+
+
+def modes(store, state, a, log):
+    atoms, _ = relaxed(store, state, a, log)
+    key = f"{state}|n={REPEAT}|a={a:.4f}|{SETTINGS}|fmax={FMAX_EV_A}|step={STEP_A}"
+    center = build(state, a)[2] if state != "perfect" else atoms.positions[0]
+    cell = np.asarray(atoms.cell)
+    ops = harmonic.point_symmetry(atoms.positions, cell, center, tol_A=5e-3)
+    calc = LazyCalculator()
+    if state == "perfect":
+        phi = harmonic.translation_column_force_constants(column(store, key, atoms, 0, ops, calc, log),
+                                                          atoms.positions, cell)
+    else:
+        reps = harmonic.orbit_representatives(len(atoms), ops)
+        log(f"  {state}: {len(ops)} operations, {len(reps)} atoms to displace, "
+            f"{sum(len(harmonic.site_directions(j, ops)) for j in reps)} directions")
+        cols = {j: column(store, key, atoms, j, ops, calc, log) for j in reps}
+        phi = harmonic.force_constants_from_columns(cols, len(atoms), ops)
+    return harmonic.frequencies_THz(phi, [MASS_LI] * len(atoms))
+
+
+def summary(store, a, states, log=print):
+    out = {"settings": SETTINGS, "lattice_constant_A": a, "cell": f"{REPEAT}x{REPEAT}x{REPEAT} conventional"}
+    nu, energy = {}, {}
+    for state in states:
+        nu[state] = modes(store, state, a, log)
+        energy[state] = relaxed(store, state, a, log)[1]["energy_eV"]
+        out[f"lowest_modes_{state}_THz"] = np.round(np.sort(nu[state])[:5], 4).tolist()
+    if {"perfect", "vacancy"} <= set(nu):
+        n = 2 * REPEAT ** 3
+        out["E_f_eV"] = energy["vacancy"] + energy["perfect"] / n - energy["perfect"]
+        out["S_f_classical_kB"] = harmonic.formation_entropy_kB(nu["vacancy"], nu["perfect"])
+    if {"vacancy", "saddle_host"} <= set(nu):
+        out["E_m_host_eV"] = energy["saddle_host"] - energy["vacancy"]
+        out["saddle_imaginary_THz"] = float(np.sort(nu["saddle_host"])[0])
+        out["nu_host_THz"] = harmonic.vineyard_prefactor_Hz(nu["vacancy"], nu["saddle_host"]) / 1e12
+    return out
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--states", nargs="+", default=["perfect", "vacancy", "saddle_host"])
+    args = parser.parse_args(argv)
+    store = Store()
+    log = lambda m: print(m, flush=True)  # noqa: E731
+    a = lattice_constant(store, log)
+    log(f"PBE lattice constant {a:.4f} A")
+    result = summary(store, a, args.states, log)
+    store.put(f"summary|{'+'.join(args.states)}", result)
+    print(json.dumps(result, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
