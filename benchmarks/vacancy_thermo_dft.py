@@ -47,18 +47,6 @@ def calculator(kpts=KPTS):
                 occupations=FermiDirac(SMEARING_EV), convergence={"forces": 1e-4}, txt=None)
 
 
-class LazyCalculator:
-    """One GPAW calculator for a state, made on first use (a cached state needs no gpaw)."""
-
-    def __init__(self):
-        self.calc = None
-
-    def get(self):
-        if self.calc is None:
-            self.calc = calculator()
-        return self.calc
-
-
 class Store:
     def __init__(self, path=CACHE):
         self.path = Path(path)
@@ -144,10 +132,10 @@ def relaxed(store, state, a, log):
     return atoms, entry
 
 
-def column(store, key, atoms, j, ops, calc, log):
+def column(store, key, atoms, j, ops, log):
     """Phi[:, :, j, :] by central differences along the few directions that j's site group
-    completes (harmonic.site_directions), each displaced SCF cached; one calculator per state so
-    that every SCF starts from the last one's wave functions."""
+    completes (harmonic.site_directions), each displaced SCF cached.  (A calculator reused across
+    displacements fails: GPAW keeps the k-point symmetry of the first displaced cell.)"""
     responses = {}
     for d in harmonic.site_directions(j, ops):
         forces = {}
@@ -157,7 +145,7 @@ def column(store, key, atoms, j, ops, calc, log):
             if hit is None:
                 moved = atoms.copy()
                 moved.positions[j] += sign * STEP_A * d
-                moved.calc = calc.get()
+                moved.calc = calculator()    # a fresh one: each displacement has its own k-point symmetry
                 start = time.time()
                 hit = moved.get_forces().tolist()
                 store.put(dkey, hit)
@@ -173,17 +161,32 @@ def modes(store, state, a, log):
     center = build(state, a)[2] if state != "perfect" else atoms.positions[0]
     cell = np.asarray(atoms.cell)
     ops = harmonic.point_symmetry(atoms.positions, cell, center, tol_A=5e-3)
-    calc = LazyCalculator()
     if state == "perfect":
-        phi = harmonic.translation_column_force_constants(column(store, key, atoms, 0, ops, calc, log),
+        phi = harmonic.translation_column_force_constants(column(store, key, atoms, 0, ops, log),
                                                           atoms.positions, cell)
     else:
         reps = harmonic.orbit_representatives(len(atoms), ops)
         log(f"  {state}: {len(ops)} operations, {len(reps)} atoms to displace, "
             f"{sum(len(harmonic.site_directions(j, ops)) for j in reps)} directions")
-        cols = {j: column(store, key, atoms, j, ops, calc, log) for j in reps}
+        cols = {j: column(store, key, atoms, j, ops, log) for j in reps}
         phi = harmonic.force_constants_from_columns(cols, len(atoms), ops)
     return harmonic.frequencies_THz(phi, [MASS_LI] * len(atoms))
+
+
+def neighbour_block(store, state, a, log=print):
+    """Radial ([111]) and tangential self force constants (eV/A^2) of the atom at (a/2)(1,1,1):
+    the vacancy's first neighbour (state "vacancy") or any atom (state "perfect")."""
+    atoms, _ = relaxed(store, state, a, log)
+    key = f"{state}|n={REPEAT}|a={a:.4f}|{SETTINGS}|fmax={FMAX_EV_A}|step={STEP_A}"
+    center = build(state, a)[2] if state != "perfect" else atoms.positions[0]
+    ops = harmonic.point_symmetry(atoms.positions, np.asarray(atoms.cell), center, tol_A=5e-3)
+    j = int(np.argmin(np.linalg.norm(atoms.positions - 0.5 * a * np.ones(3), axis=1)))
+    if state == "perfect":       # the column of atom 0 by translation: atom 0's own block
+        j = 0
+    block = column(store, key, atoms, j, ops, log)[j]
+    block = 0.5 * (block + block.T)
+    radial = float(np.ones(3) @ block @ np.ones(3) / 3)
+    return {"radial_eV_A2": radial, "tangential_eV_A2": float((np.trace(block) - radial) / 2)}
 
 
 def summary(store, a, states, log=print):
@@ -193,6 +196,9 @@ def summary(store, a, states, log=print):
         nu[state] = modes(store, state, a, log)
         energy[state] = relaxed(store, state, a, log)[1]["energy_eV"]
         out[f"lowest_modes_{state}_THz"] = np.round(np.sort(nu[state])[:5], 4).tolist()
+    for state in ("perfect", "vacancy"):
+        if state in nu:
+            out[f"neighbour_block_{state}"] = neighbour_block(store, state, a, log)
     if {"perfect", "vacancy"} <= set(nu):
         n = 2 * REPEAT ** 3
         out["E_f_eV"] = energy["vacancy"] + energy["perfect"] / n - energy["perfect"]

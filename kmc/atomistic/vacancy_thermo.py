@@ -263,6 +263,26 @@ class Thermo:
                  f"{np.round(np.sort(nu)[:4], 3).tolist()} THz, {entry['seconds']:.0f} s")
         return entry
 
+    def neighbour_block(self, state: str, n: int) -> dict:
+        """The 3x3 self force-constant block (eV/A^2) of the atom at (a/2)(1,1,1), the vacancy's
+        first neighbour in "vacancy" (of any site in "perfect"), as its radial ([111]) and
+        tangential eigenvalues: the local stiffness the vacancy changes (the DFT check's number)."""
+        key = self.key(state, n) + "|neighbour_block"
+        hit = self.store.get(key)
+        if hit is not None:
+            return hit
+        self._need(key)
+        atoms = self.atoms_of(state, n)
+        j = _nearest(atoms, 0.5 * self.a * np.ones(3))
+        block = self._column(key, atoms, j)[j]
+        block = 0.5 * (block + block.T)
+        radial = float(np.ones(3) @ block @ np.ones(3) / 3)
+        entry = {"radial_eV_A2": radial, "tangential_eV_A2": float((np.trace(block) - radial) / 2),
+                 "block_eV_A2": block.tolist()}
+        self.store.put(key, entry)
+        self.work.drop(key)
+        return entry
+
     def _column(self, key, atoms, j):
         """Phi[:, :, j, :] (N, 3, 3) by central differences (cached in the work file)."""
         wkey = f"{key}|atom={j}"
