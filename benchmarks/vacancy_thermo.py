@@ -49,7 +49,7 @@ def computed_table(values) -> str:
             ("E_m_near_mg_backward_eV", "the same hop backward (eV)", 0.061),
             ("nu_near_mg_forward_THz", "Vineyard nu*, that hop forward (THz)", None),
             ("nu_near_mg_backward_THz", "Vineyard nu*, backward (THz)", None),
-            ("mg_v1_minus_v2_eV", "Mg-vacancy 1st minus 2nd neighbour energy (eV)", 0.03)]
+            ("mg_v1_minus_v2_eV", "Mg-vacancy 1st minus 2nd neighbour energy (eV)", "+0.03 (1st vs 3rd shell)")]
     lines = ["| quantity | CHGNet | change from the next smaller cell | cell (sites) | seed 004 DFT |",
              "|---|---|---|---|---|"]
     for key, label, seed in rows:
@@ -102,21 +102,40 @@ def measured_as_inputs(m) -> sd.VacancyInputs:
                             m.D0_cm2_s / (sd.CORRELATION_FACTOR * sd.LATTICE_CONSTANT_A ** 2 * sd.A2_TO_CM2))
 
 
-def dft_check() -> str:
-    path = ROOT / "kmc" / "atomistic" / "vacancy_thermo_gpaw.json"
-    if not path.exists():
+DFT_CACHE = ROOT / "kmc" / "atomistic" / "vacancy_thermo_gpaw.json"
+
+
+def dft_summary() -> dict:
+    """The DFT check's stored summaries (benchmarks/vacancy_thermo_dft.py), {} if none."""
+    if not DFT_CACHE.exists():
+        return {}
+    data = json.loads(DFT_CACHE.read_text())
+    return {k.split("|", 1)[1]: v for k, v in data.items() if k.startswith("summary|")}
+
+
+def dft_inputs(summaries) -> list:
+    """(v): the DFT energies with PBE's own (16-site, constant-pressure) S_f and nu = 1e13 Hz."""
+    s = summaries.get("perfect+vacancy")
+    if not s:
+        return []
+    return [sd.VacancyInputs("(v) DFT E_f, E_m; PBE S_f (16 sites), nu 1e13 Hz", 0.50, 0.055, 1e13,
+                             s["S_f_constant_pressure_kB"])]
+
+
+def dft_check(summaries) -> str:
+    if not summaries:
         return "(no DFT check cached)"
-    return f"DFT cache: {path.name} ({len(json.loads(path.read_text()))} entries); " \
-           "summary: PYTHONPATH=. /usr/bin/python3 benchmarks/vacancy_thermo_dft.py"
+    return "DFT check (PYTHONPATH=. /usr/bin/python3 benchmarks/vacancy_thermo_dft.py):\n" + json.dumps(summaries, indent=1)
 
 
 def figure(sets, measured, path):
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    fig, ax = plt.subplots(figsize=(6.4, 4.6))
+    fig, ax = plt.subplots(figsize=(6.4, 5.9))
     x = 1000.0 / TEMPERATURES_K
-    styles = {"(i)": ("-", "k"), "(ii)": ("--", "tab:green"), "(iii)": (":", "tab:purple"), "(iv)": ("-.", "tab:blue")}
+    styles = {"(i)": ("-", "k"), "(ii)": ("--", "tab:green"), "(iii)": (":", "tab:purple"), "(iv)": ("-.", "tab:blue"),
+              "(v)": ((0, (5, 1, 1, 1)), "tab:orange")}
     for s in sets:
         style, colour = styles[s.name.split()[0]]
         big = "128" in s.name
@@ -139,11 +158,11 @@ def figure(sets, measured, path):
     ax.set_ylabel("Li tracer self-diffusivity D* (cm$^2$/s)")
     ax.set_title("Li self-diffusion: model inputs against measurement", fontsize=10)
     ax.set_ylim(1e-14, 1.0)
-    ax.legend(fontsize=6, loc="upper right")
+    ax.legend(fontsize=6.5, loc="upper center", bbox_to_anchor=(0.5, -0.13), frameon=False)
     secondary = ax.secondary_xaxis("top", functions=(lambda v: 1000.0 / np.maximum(v, 1e-9),
                                                       lambda t: 1000.0 / np.maximum(t, 1e-9)))
     secondary.set_xlabel("T (K)")
-    fig.tight_layout()
+    fig.subplots_adjust(left=0.13, right=0.97, top=0.89, bottom=0.31)
     fig.savefig(path, dpi=130)
 
 
@@ -153,7 +172,8 @@ def main(argv=None):
     args = parser.parse_args(argv)
     values = sd.summary()
     measured = sd.load_measured()
-    sets = sd.input_sets(values) + [sd.measured_anchor(measured[0])]
+    summaries = dft_summary()
+    sets = sd.input_sets(values) + dft_inputs(summaries) + [sd.measured_anchor(measured[0])]
     today_S = today_supersaturation()
     print("## CHGNet numbers (converged = largest cell)\n")
     print(computed_table(values), "\n")
@@ -161,7 +181,7 @@ def main(argv=None):
     print(per_cell_table(values), "\n")
     print(f"## Li tracer D* (f = {sd.CORRELATION_FACTOR}, a = {sd.LATTICE_CONSTANT_A} A); today's cell S = {today_S:.4g}\n")
     print(diffusion_table(sets, measured, today_S), "\n")
-    print(dft_check())
+    print(dft_check(summaries))
     if not args.no_figure:
         out = ROOT / "docs" / "self_diffusion.png"
         figure(sets, measured, out)

@@ -6,7 +6,7 @@ Run with the system python that Debian's gpaw package installs into (PHYSICS.md 
     apt-get install -y gpaw gpaw-data
     OMP_NUM_THREADS=1 PYTHONPATH=. nice -n 10 /usr/bin/python3 benchmarks/vacancy_thermo_dft.py [--states ...]
 
-Cell: BCC Li 2x2x2 conventional (16 sites), PBE, plane waves 300 eV, k 4x4x4 Gamma-centred,
+Cell (default; --repeat, --kpts): BCC Li 2x2x2 conventional (16 sites), PBE, plane waves 300 eV, k 4x4x4 Gamma-centred,
 Fermi-Dirac 0.05 eV, the lattice constant of PBE (from E(a) of the 2-atom cell, k 10x10x10).  States as
 kmc.atomistic.vacancy_thermo: perfect, vacancy, saddle_host.  Positions relaxed to 0.005 eV/A,
 force constants by central differences of +-0.02 A of one atom per symmetry orbit, along the
@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from kmc.atomistic import harmonic
+from kmc.atomistic.vacancy_thermo import ALPHA_V_PER_K
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / "kmc" / "atomistic" / "vacancy_thermo_gpaw.json"
@@ -175,18 +176,30 @@ def modes(store, state, a, log):
 
 def neighbour_block(store, state, a, log=print):
     """Radial ([111]) and tangential self force constants (eV/A^2) of the atom at (a/2)(1,1,1):
-    the vacancy's first neighbour (state "vacancy") or any atom (state "perfect")."""
+    the vacancy's first neighbour (state "vacancy"), any atom (state "perfect"), or the hopping
+    atom held at the midpoint (a/4)(1,1,1) (state "saddle_host": its radial constant is the
+    curvature along the hop with every other atom fixed, negative at a saddle)."""
     atoms, _ = relaxed(store, state, a, log)
     key = f"{state}|n={REPEAT}|a={a:.4f}|{SETTINGS}|fmax={FMAX_EV_A}|step={STEP_A}"
     center = build(state, a)[2] if state != "perfect" else atoms.positions[0]
     ops = harmonic.point_symmetry(atoms.positions, np.asarray(atoms.cell), center, tol_A=5e-3)
-    j = int(np.argmin(np.linalg.norm(atoms.positions - 0.5 * a * np.ones(3), axis=1)))
+    site = (0.25 if state == "saddle_host" else 0.5) * a * np.ones(3)
+    j = int(np.argmin(np.linalg.norm(atoms.positions - site, axis=1)))
     if state == "perfect":       # the column of atom 0 by translation: atom 0's own block
         j = 0
     block = column(store, key, atoms, j, ops, log)[j]
     block = 0.5 * (block + block.T)
     radial = float(np.ones(3) @ block @ np.ones(3) / 3)
     return {"radial_eV_A2": radial, "tangential_eV_A2": float((np.trace(block) - radial) / 2)}
+
+
+def saddle_check(store, a, log=print):
+    """E_m of the host hop in the 16-site cell (the hopping atom held at the midpoint, the others
+    relaxed) and the hopping atom's own force constants there."""
+    vac = relaxed(store, "vacancy", a, log)[1]["energy_eV"]
+    sad = relaxed(store, "saddle_host", a, log)[1]["energy_eV"]
+    return {"settings": SETTINGS, "lattice_constant_A": a, "E_m_host_eV": sad - vac,
+            "hopping_atom_block": neighbour_block(store, "saddle_host", a, log)}
 
 
 def summary(store, a, states, log=print):
@@ -203,6 +216,12 @@ def summary(store, a, states, log=print):
         n = 2 * REPEAT ** 3
         out["E_f_eV"] = energy["vacancy"] + energy["perfect"] / n - energy["perfect"]
         out["S_f_classical_kB"] = harmonic.formation_entropy_kB(nu["vacancy"], nu["perfect"])
+        # constant pressure as kmc.atomistic.vacancy_thermo: S_P = S_V + alpha_V V (P_vac - P_perf)
+        entries = {st: relaxed(store, st, a, log)[1] for st in ("perfect", "vacancy")}
+        volume = abs(np.linalg.det(np.array(entries["perfect"]["cell"])))
+        out["V_times_dP_eV"] = volume * (np.mean(entries["perfect"]["stress_eV_A3"][:3])
+                                         - np.mean(entries["vacancy"]["stress_eV_A3"][:3]))
+        out["S_f_constant_pressure_kB"] = out["S_f_classical_kB"] + ALPHA_V_PER_K * out["V_times_dP_eV"] / harmonic.KB_EV_K
     if {"vacancy", "saddle_host"} <= set(nu):
         out["E_m_host_eV"] = energy["saddle_host"] - energy["vacancy"]
         out["saddle_imaginary_THz"] = float(np.sort(nu["saddle_host"])[0])
@@ -211,15 +230,27 @@ def summary(store, a, states, log=print):
 
 
 def main(argv=None):
+    global REPEAT, KPTS, SETTINGS
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--states", nargs="+", default=["perfect", "vacancy", "saddle_host"])
+    parser.add_argument("--repeat", type=int, default=REPEAT, help="cell: n x n x n conventional (2: 16 sites)")
+    parser.add_argument("--kpts", type=int, default=KPTS[0], help="k-points per direction of that cell")
+    parser.add_argument("--saddle-check", action="store_true",
+                        help="only the host saddle's energy and its hopping atom's force constants (cheap)")
     args = parser.parse_args(argv)
+    REPEAT, KPTS = args.repeat, (args.kpts,) * 3
+    SETTINGS = f"PBE|PW{CUTOFF_EV:.0f}|k{args.kpts}{args.kpts}{args.kpts}G|FD{SMEARING_EV}"
     store = Store()
     log = lambda m: print(m, flush=True)  # noqa: E731
     a = lattice_constant(store, log)
     log(f"PBE lattice constant {a:.4f} A")
+    if args.saddle_check:
+        result = saddle_check(store, a, log)
+        store.put("summary|saddle_check" + ("" if REPEAT == 2 else f"|n={REPEAT}"), result)
+        print(json.dumps(result, indent=1))
+        return 0
     result = summary(store, a, args.states, log)
-    store.put(f"summary|{'+'.join(args.states)}", result)
+    store.put(f"summary|{'+'.join(args.states)}" + ("" if REPEAT == 2 else f"|n={REPEAT}"), result)
     print(json.dumps(result, indent=1))
     return 0
 

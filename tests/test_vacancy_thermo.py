@@ -246,3 +246,22 @@ def test_summary_toml_is_what_the_cache_gives():
                 assert again[n[1:]][key] == pytest.approx(value, rel=1e-5, abs=1e-9), (n, key)
                 checked += 1
     assert checked >= 10
+
+
+@needs_ase
+def test_dft_check_summary_is_what_its_cache_gives():
+    """benchmarks/vacancy_thermo_dft.py stores every SCF's forces; recomputing its summary from
+    them (no gpaw needed) gives the stored summary, and the PBE crystal is dynamically stable
+    (three translations, no imaginary mode) at its lattice constant."""
+    import sys
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import vacancy_thermo_dft as dft
+    store = dft.Store()
+    key = "summary|perfect+vacancy"
+    stored = store.get(key)
+    assert stored is not None
+    store.put = lambda *a: pytest.fail("the summary must come from the cache alone")
+    again = dft.summary(store, stored["lattice_constant_A"], ["perfect", "vacancy"], log=lambda m: None)
+    for name in ("E_f_eV", "S_f_classical_kB", "S_f_constant_pressure_kB", "V_times_dP_eV"):
+        assert again[name] == pytest.approx(stored[name], rel=1e-9)
+    assert min(stored["lowest_modes_perfect_THz"][3:]) > 0

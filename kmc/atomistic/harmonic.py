@@ -82,14 +82,11 @@ def orbit_representatives(n_atoms: int, ops, movable=None) -> list:
     return reps
 
 
-def force_constants_from_columns(columns: dict, n_atoms: int, ops) -> np.ndarray:
-    """The full (3N, 3N) force-constant matrix from the columns of the representative atoms.
-
-    columns[j] is the (N, 3, 3) block Phi[i, :, j, :] = -dF_i/du_j (eV/A^2) of a displaced atom j.
-    An operation (R, perm) gives Phi[perm i, perm j] = R Phi[i, j] R^T, which fills the columns of
-    every atom in j's orbit.  The result is symmetrised (Phi = Phi^T) and the translational sum
-    rule sum_j Phi[i, j] = 0 is imposed on the diagonal blocks (the residual measures the noise of
-    the finite differences and is returned by ``sum_rule_residual`` before the fix)."""
+def raw_force_constants(columns: dict, n_atoms: int, ops) -> np.ndarray:
+    """The (3N, 3N) force constants filled from the columns of the representative atoms, neither
+    symmetrised nor corrected: columns[j] is the (N, 3, 3) block Phi[i, :, j, :] = -dF_i/du_j
+    (eV/A^2) of a displaced atom j, and an operation (R, perm) gives
+    Phi[perm i, perm j] = R Phi[i, j] R^T, which fills the columns of every atom in j's orbit."""
     phi = np.full((n_atoms, 3, n_atoms, 3), np.nan)
     for j, block in columns.items():
         for rot, perm in ops:
@@ -98,9 +95,15 @@ def force_constants_from_columns(columns: dict, n_atoms: int, ops) -> np.ndarray
     if missing.any():
         raise ValueError(f"no displaced atom covers atoms {np.flatnonzero(missing)[:5].tolist()}: "
                          "the operations do not map a representative onto them")
-    matrix = phi.reshape(3 * n_atoms, 3 * n_atoms)
-    matrix = 0.5 * (matrix + matrix.T)
-    return impose_sum_rule(matrix)
+    return phi.reshape(3 * n_atoms, 3 * n_atoms)
+
+
+def force_constants_from_columns(columns: dict, n_atoms: int, ops) -> np.ndarray:
+    """raw_force_constants symmetrised (Phi = Phi^T) with the translational sum rule
+    sum_j Phi[i, j] = 0 imposed on the diagonal blocks (``sum_rule_residual`` of the raw matrix
+    measures the noise of the finite differences that this removes)."""
+    matrix = raw_force_constants(columns, n_atoms, ops)
+    return impose_sum_rule(0.5 * (matrix + matrix.T))
 
 
 def _rotated(rot, block):

@@ -201,11 +201,10 @@ class Thermo:
         a = self.a
         hop_from = _nearest(first, np.array([a, 0.0, 0.0]))
         hop_to = _nearest(last, np.zeros(3))
-        order = list(range(len(last)))
         # mg_v1 lacks the origin, mg_v2 lacks v2: map each atom of mg_v1 to its site in mg_v2
         mapped = [_nearest(last, p) for p in first.positions]
         mapped[hop_from] = hop_to
-        if sorted(mapped) != order:
+        if sorted(mapped) != list(range(len(last))):
             raise RuntimeError("could not match the atoms of the two end states")
         last = last[mapped]
         images = [first] + [first.copy() for _ in range(NEB_IMAGES)] + [last]
@@ -242,18 +241,17 @@ class Thermo:
         cell = np.asarray(atoms.cell)
         if state == "perfect":
             column = self._column(key, atoms, 0)
-            phi_raw = harmonic.translation_column_force_constants(column, atoms.positions, cell)
+            phi = harmonic.translation_column_force_constants(column, atoms.positions, cell)
             n_ops, reps, residual = len(atoms), [0], float(np.abs(column.sum(axis=0)).max())
         else:
             ops = harmonic.point_symmetry(atoms.positions, cell, center, atoms.get_chemical_symbols(),
                                           tol_A=SYMMETRY_TOL_A)
             reps = harmonic.orbit_representatives(len(atoms), ops)
             columns = {j: self._column(key, atoms, j) for j in reps}
-            phi_raw = _raw(columns, len(atoms), ops)
-            residual = harmonic.sum_rule_residual(phi_raw)
-            phi_raw = harmonic.force_constants_from_columns(columns, len(atoms), ops)
+            residual = harmonic.sum_rule_residual(harmonic.raw_force_constants(columns, len(atoms), ops))
+            phi = harmonic.force_constants_from_columns(columns, len(atoms), ops)
             n_ops = len(ops)
-        nu = harmonic.frequencies_THz(phi_raw, masses(atoms))
+        nu = harmonic.frequencies_THz(phi, masses(atoms))
         entry = {"frequencies_THz": nu.tolist(), "symmetry_ops": n_ops, "displaced_atoms": len(reps),
                  "force_evaluations": 6 * len(reps), "sum_rule_residual_eV_A2": residual,
                  "seconds": round(time.time() - start, 1), "step_A": self.step}
@@ -265,15 +263,17 @@ class Thermo:
 
     def neighbour_block(self, state: str, n: int) -> dict:
         """The 3x3 self force-constant block (eV/A^2) of the atom at (a/2)(1,1,1), the vacancy's
-        first neighbour in "vacancy" (of any site in "perfect"), as its radial ([111]) and
-        tangential eigenvalues: the local stiffness the vacancy changes (the DFT check's number)."""
+        first neighbour in "vacancy" (of any site in "perfect"), or of the hopping atom at
+        (a/4)(1,1,1) in "saddle_host", as its radial ([111]) and tangential parts: the local
+        stiffness the vacancy changes, and the hop's curvature with the other atoms fixed (the DFT
+        check's numbers)."""
         key = self.key(state, n) + "|neighbour_block"
         hit = self.store.get(key)
         if hit is not None:
             return hit
         self._need(key)
         atoms = self.atoms_of(state, n)
-        j = _nearest(atoms, 0.5 * self.a * np.ones(3))
+        j = _nearest(atoms, (0.25 if state == "saddle_host" else 0.5) * self.a * np.ones(3))
         block = self._column(key, atoms, j)[j]
         block = 0.5 * (block + block.T)
         radial = float(np.ones(3) @ block @ np.ones(3) / 3)
@@ -302,15 +302,6 @@ class Thermo:
         column = harmonic.column_from_forces(forces[1], forces[-1], self.step)
         self.work.put(wkey, column.tolist())
         return column
-
-
-def _raw(columns, n_atoms, ops):
-    """The unsymmetrised, sum-rule-free force constants (for the residual of the differences)."""
-    phi = np.full((n_atoms, 3, n_atoms, 3), np.nan)
-    for j, block in columns.items():
-        for rot, perm in ops:
-            phi[perm, :, perm[j], :] = harmonic._rotated(rot, np.asarray(block, float))
-    return phi.reshape(3 * n_atoms, 3 * n_atoms)
 
 
 def _nearest(atoms, position):
