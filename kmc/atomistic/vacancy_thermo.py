@@ -30,6 +30,7 @@ import math
 import os
 import sys
 import time
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -141,9 +142,10 @@ class Thermo:
         self.work = Store(work)
         self.fmax, self.step, self.log, self.compute = fmax, step, log, compute
 
-    @property
+    @cached_property
     def a(self) -> float:
-        """CHGNet's BCC Li lattice constant (A): the cell relaxation kmc.atomistic.rows uses."""
+        """CHGNet's BCC Li lattice constant (A): the cell relaxation kmc.atomistic.rows uses (read
+        once: the rows' cache is large)."""
         from .rows import Lab
         return float(Lab(cache_only=not self.compute, log=self.log).a_li)
 
