@@ -265,3 +265,38 @@ def test_dft_check_summary_is_what_its_cache_gives():
     for name in ("E_f_eV", "S_f_classical_kB", "S_f_constant_pressure_kB", "V_times_dP_eV"):
         assert again[name] == pytest.approx(stored[name], rel=1e-9)
     assert min(stored["lowest_modes_perfect_THz"][3:]) > 0
+
+
+@needs_ase
+def test_the_states_are_the_hops_they_are_named_for():
+    """The vacancy of mg_v1 is a first neighbour of the Mg, that of mg_v2 a second neighbour (a),
+    and the two vacancies are first neighbours of each other (mg_v1 -> mg_v2 is one host hop next
+    to the Mg); the saddles hold one atom at the midpoint of two empty first-neighbour sites."""
+    from kmc.atomistic import vacancy_thermo as vt
+    a, n = 3.4, 3
+    perfect = vt.build_state("perfect", a, n)[0]
+    cell = np.asarray(perfect.cell)
+
+    def vacancy_site(state):
+        atoms = vt.build_state(state, a, n)[0]
+        dist = harmonic._image_distances(perfect.positions, atoms.positions, cell).min(axis=1)
+        empty = perfect.positions[dist > 0.5]
+        assert len(empty) == 1
+        return empty[0], atoms
+
+    def mic(x, y):
+        return float(harmonic._image_distances(np.array([x]), np.array([y]), cell)[0, 0])
+
+    v1, atoms1 = vacancy_site("mg_v1")
+    v2, atoms2 = vacancy_site("mg_v2")
+    mg = atoms1.positions[atoms1.get_chemical_symbols().index("Mg")]
+    assert np.allclose(mg, atoms2.positions[atoms2.get_chemical_symbols().index("Mg")])
+    nn, second = a * math.sqrt(3) / 2, a
+    assert mic(v1, mg) == pytest.approx(nn)
+    assert mic(v2, mg) == pytest.approx(second)
+    assert mic(v1, v2) == pytest.approx(nn)
+    for state, hopper in (("saddle_host", "Li"), ("saddle_mg", "Mg")):
+        atoms, held, _ = vt.build_state(state, a, n)
+        assert atoms.get_chemical_symbols()[held] == hopper
+        assert len(atoms) == len(perfect) - 1
+        assert np.allclose(atoms.positions[held], 0.25 * a * np.ones(3))

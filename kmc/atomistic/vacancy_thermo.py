@@ -11,8 +11,9 @@ atoms' positions relaxed at that fixed cell; "a" below is that lattice constant)
                  midpoint (a/4)(1,1,1), held there while the others relax (the point D3d symmetry
                  makes it a stationary point; the normal modes say whether it is a first-order saddle)
   mg_v1          an Mg at (a/2)(1,1,1), the vacancy at the origin (first neighbours, C3v)
-  mg_v2          the Mg at (a/2)(1,1,1), the vacancy at (a/2)(1,1,1) + (a/2)(1,-1,-1) = (a, 0, 0):
-                 second neighbours; mg_v1 -> mg_v2 is a host hop with the solute next to one end
+  mg_v2          the Mg at (a/2)(1,1,1), the vacancy at (a/2)(1,1,-1): second neighbours (a apart);
+                 mg_v1 -> mg_v2 is the host hop of the Li at (a/2)(1,1,-1) into the vacancy at the
+                 origin, a first-neighbour hop with the solute next to one end (kra_host_near_solute)
   saddle_mg      the solute hop's saddle: the Mg at the midpoint (a/4)(1,1,1) (D3d)
   saddle_near_mg the saddle of mg_v1 -> mg_v2 (climbing-image NEB), no symmetry imposed
 
@@ -103,7 +104,7 @@ def build_state(state: str, a: float, n: int):
     atoms = structure.atoms.copy()
     origin = np.zeros(3)
     v1 = 0.5 * a * np.ones(3)
-    v2 = np.array([a, 0.0, 0.0])
+    v2 = 0.5 * a * np.array([1.0, 1.0, -1.0])   # first neighbour of the origin, second of v1
     mid = 0.25 * a * np.ones(3)
     i0, i1, i2 = (_site_index(structure, p) for p in (origin, v1, v2))
     symbols = atoms.get_chemical_symbols()
@@ -201,7 +202,7 @@ class Thermo:
         first, last = (self.atoms_of(s, n) for s in ("mg_v1", "mg_v2"))
         # the same atoms in the same order: in mg_v1 the hopping Li sits at v2, in mg_v2 at the origin
         a = self.a
-        hop_from = _nearest(first, np.array([a, 0.0, 0.0]))
+        hop_from = _nearest(first, 0.5 * a * np.array([1.0, 1.0, -1.0]))
         hop_to = _nearest(last, np.zeros(3))
         # mg_v1 lacks the origin, mg_v2 lacks v2: map each atom of mg_v1 to its site in mg_v2
         mapped = [_nearest(last, p) for p in first.positions]
