@@ -139,7 +139,7 @@ def figure(sets, measured, path):
     for s in sets:
         style, colour = styles[s.name.split()[0]]
         big = "128" in s.name
-        ax.semilogy(x, s.tracer_diffusivity_cm2_s(TEMPERATURES_K), style, color=colour, lw=1.0 if big else 1.6,
+        ax.semilogy(x, s.tracer_diffusivity_cm2_s(TEMPERATURES_K), linestyle=style, color=colour, lw=1.0 if big else 1.6,
                     alpha=0.5 if big else 1.0, label=f"model {s.name}")
     for m in measured:
         if m.species != "Li":
