@@ -42,8 +42,10 @@ MASS_LI = 6.94
 SETTINGS = f"PBE|PW{CUTOFF_EV:.0f}|k{KPTS[0]}{KPTS[1]}{KPTS[2]}G|FD{SMEARING_EV}"
 
 
-def calculator(kpts=KPTS):
+def calculator(kpts=None):
+    """PBE as in the module docstring; kpts None: the module's KPTS at call time (--kpts)."""
     from gpaw import GPAW, PW, FermiDirac
+    kpts = KPTS if kpts is None else kpts
     return GPAW(mode=PW(CUTOFF_EV), xc="PBE", kpts={"size": kpts, "gamma": True},
                 occupations=FermiDirac(SMEARING_EV), convergence={"forces": 1e-4}, txt=None)
 
@@ -57,15 +59,28 @@ class Store:
         return self.data.get(key)
 
     def put(self, key, value):
-        # merge what is on disk first: a second run (e.g. the summary) must not undo a first one
-        self.data = {**(json.loads(self.path.read_text()) if self.path.exists() else {}), key: value}
-        tmp = self.path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(self.data, indent=0))
-        tmp.replace(self.path)
+        # Two runs may share the cache (e.g. two cells, one core each): under an exclusive lock,
+        # merge what is on disk (the other run's results) with what this run holds, then replace
+        # the file atomically through a temporary file of this process's own.
+        import fcntl
+        import os
+        import tempfile
+        # the lock beside the system's temporary files, not in the tree (the cache file itself
+        # cannot carry it: it is replaced, a new inode, on every write)
+        with open(Path(tempfile.gettempdir()) / f"{self.path.name}.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            disk = json.loads(self.path.read_text()) if self.path.exists() else {}
+            self.data = {**self.data, **disk, key: value}
+            tmp = self.path.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_text(json.dumps(self.data, indent=0))
+            tmp.replace(self.path)
 
 
-def bcc_cell(a, n=REPEAT):
+def bcc_cell(a, n=None):
+    """n x n x n conventional cells of BCC (n None: the module's REPEAT at call time; a default
+    argument n=REPEAT would freeze the import-time value and --repeat would build 16 sites)."""
     from ase import Atoms
+    n = REPEAT if n is None else n
     basis = np.array([[0, 0, 0], [0.5, 0.5, 0.5]])
     cells = np.array([[i, j, k] for i in range(n) for j in range(n) for k in range(n)], float)
     positions = (cells[:, None, :] + basis[None]).reshape(-1, 3) * a
