@@ -27,9 +27,9 @@ REPORT_K = (298.0, 333.0)
 
 
 def today_supersaturation() -> float:
-    """The cell's S today (kmc.kinetics.steady.cell_supersaturation on params/li_li2s.toml)."""
+    """The cell's S today (kmc.model.cell_supersaturation on params/li_li2s.toml)."""
     from kmc.config import load_config, resolve_params
-    from kmc.kinetics.steady import cell_supersaturation
+    from kmc.model import cell_supersaturation
     return cell_supersaturation(load_config(resolve_params("li_li2s")))
 
 

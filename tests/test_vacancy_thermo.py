@@ -210,11 +210,11 @@ def test_todays_tracer_diffusivity_is_the_models_own():
 
 def test_supersaturation_scales_as_the_projects_own_formula():
     """S - 1 = J Omega L / (D_v c_eq): the atomistic layer's rescaling of today's S to other inputs
-    agrees with kmc.kinetics.steady.cell_supersaturation run on a parameter set with those inputs
+    agrees with kmc.model.cell_supersaturation run on a parameter set with those inputs
     (here twice the attempt frequency and 0.01 eV more formation energy)."""
     from kmc.atomistic import self_diffusion as sd
     from kmc.config import load_config, resolve_params
-    from kmc.kinetics.steady import cell_supersaturation
+    from kmc.model import cell_supersaturation
     base = load_config(resolve_params("li_li2s"))
     other = base.with_overrides(["kinetics.attempt_frequency_Hz=2e13", "boundary.vacancy_formation_eV=0.51"])
     today = sd.VacancyInputs("today", 0.50, 0.055, 1e13)
