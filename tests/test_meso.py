@@ -358,8 +358,12 @@ def test_kmc_plot_draws_a_meso_file(tmp_path, li_settings):
     eta = overpotential_of(fig)
     np.testing.assert_array_equal(eta, res_series(paths[0], "overpotential"))
     assert np.all(overpotential_of(figures.contact_loss(paths[0], 3.0)) < eta)   # larger i0, same contact
-    lines = figures.compare_runs(paths).axes[0].get_lines()
-    assert len(lines) == 2 and "stack_pressure_MPa=1" in lines[1].get_label()
+    compared = figures.compare_runs(paths)
+    lines = compared.axes[0].get_lines()
+    assert [line.get_label() for line in lines] == ["Li, 0.2 MPa", "Li, 1 MPa"]
+    compared.canvas.draw()      # the legend stays on the figure
+    assert compared.bbox.contains(*compared.axes[0].get_legend().get_window_extent().p0)
+    assert compared.bbox.contains(*compared.axes[0].get_legend().get_window_extent().p1)
     np.testing.assert_array_equal(lines[1].get_ydata(), res_series(paths[1], "contact_fraction"))
 
 
