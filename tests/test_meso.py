@@ -546,3 +546,15 @@ def test_the_readmes_meso_commands_run_on_their_defaults(tmp_path):
     # the random-alloy L1's I(S) it would be thousands, as Li's), so at most a few voids in all
     assert nucleated[(True, 0.2)] < 10
     assert plateau[(False, 1.5)] > 0.95   # Li at 1.5 MPa (0.98): creep at P / c holds the voids small
+
+
+def test_kmc_meso_help_gives_the_defaults():
+    """`kmc meso --help` lists the defaults a parameter file without them gets (from the schema)."""
+    from click.testing import CliRunner
+
+    from kmc.cli.meso import meso as meso_command
+    from kmc.config import SCHEMA
+    text = CliRunner().invoke(meso_command, ["--help"]).output
+    for section, name in (("meso", "width_um"), ("meso", "stop_stripped_mAh_cm2"), ("conditions", "stack_pressure_MPa")):
+        assert f"{section}.{name} = {SCHEMA[section][name].default:g}" in text
+    assert "meso.void_shape" not in text          # a physics key: no default
