@@ -239,37 +239,40 @@ def inline_parts(done: dict[str, dict], compiling: dict[str, float]) -> dict[str
 
 def figure_fingerprint(fig) -> str:
     """A hash of what a matplotlib figure shows, not of its pixels (those change with the fonts and
-    the matplotlib version of a machine): every visible text but the tick labels, and the data of
-    every line, image and collection, rounded to 6 significant figures."""
+    the matplotlib version of a machine): its titles, axis labels, texts and legend entries, and the
+    data of every plotted line, image and collection (rounded to 6 significant figures); not the
+    ticks, grid lines and layout, which follow from those and from matplotlib's own choices."""
     import numpy as np
-    from matplotlib.collections import Collection
-    from matplotlib.image import AxesImage
-    from matplotlib.lines import Line2D
-    from matplotlib.text import Text
-    ticks = {id(t) for ax in fig.axes for t in ax.get_xticklabels() + ax.get_yticklabels()}
-    for ax in fig.axes:
-        for axis in (ax.xaxis, ax.yaxis):
-            ticks |= {id(t) for tick in axis.get_major_ticks() + axis.get_minor_ticks()
-                      for t in (tick.label1, tick.label2)}
     digest = hashlib.sha256()
 
-    def numbers(values):
-        values = np.ma.filled(np.ma.asarray(values, dtype=float), np.nan)
-        digest.update(np.array2string(values.ravel(), precision=5, floatmode="maxprec", threshold=10 ** 9,
-                                      formatter={"float_kind": lambda v: f"{v:.6g}"}).encode())
+    def text(t):
+        if t is not None and t.get_visible() and t.get_text():
+            digest.update(b"text:" + t.get_text().encode())
 
-    for artist in fig.findobj():
-        if not artist.get_visible():
-            continue
-        if isinstance(artist, Text) and id(artist) not in ticks and artist.get_text():
-            digest.update(b"text:" + artist.get_text().encode())
-        elif isinstance(artist, Line2D):
-            numbers(artist.get_xydata())
-        elif isinstance(artist, AxesImage):
-            numbers(artist.get_array())
-        elif isinstance(artist, Collection):
-            for path in artist.get_paths():
+    def numbers(values):
+        values = np.ma.filled(np.ma.asarray(values, dtype=float), np.nan).ravel()
+        digest.update(" ".join(f"{v:.6g}" for v in values).encode())
+
+    text(getattr(fig, "_suptitle", None))
+    for t in fig.texts:
+        text(t)
+    legends = list(fig.legends)
+    for ax in fig.axes:
+        for t in (ax.title, getattr(ax, "_left_title", None), getattr(ax, "_right_title", None),
+                  ax.xaxis.label, ax.yaxis.label, *ax.texts):
+            text(t)
+        for line in ax.lines:
+            numbers(line.get_xydata())
+        for image in ax.images:
+            numbers(image.get_array())
+        for collection in ax.collections:
+            for path in collection.get_paths():
                 numbers(path.vertices)
+        legends.append(ax.get_legend())
+    for legend in legends:
+        if legend is not None:
+            for t in legend.get_texts():
+                text(t)
     return digest.hexdigest()[:16]
 
 
