@@ -35,10 +35,13 @@ def process_state(pid: int) -> str | None:
     return stat[stat.rindex(")") + 2]
 
 
-def _wait(condition, proc, what: str):
-    """Poll until ``condition()`` holds; fail if ``proc`` (the process tree's root) ends first."""
+def _wait(condition, proc, what: str, folder: Path | None = None):
+    """Poll until ``condition()`` holds; fail if ``proc`` (the process tree's root) ends first, or
+    the hook could not install itself in a process (``folder``/hook-error)."""
     start = time.monotonic()
     while not condition():
+        if folder is not None and (folder / "hook-error").exists():
+            raise AssertionError("tests/pause_hook could not patch the run:\n" + (folder / "hook-error").read_text())
         if proc is not None and proc.poll() is not None:
             raise AssertionError(f"the process ended (exit code {proc.returncode}) before {what}")
         if time.monotonic() - start > HANG_GUARD_S:
@@ -50,7 +53,7 @@ def wait_paused(folder: Path, number: int, proc=None) -> int:
     """The pid of run ``number``'s process once it has stopped itself."""
     path = folder / f"paused-{number}"
     _wait(lambda: path.exists() and process_state(int(path.read_text())) == "T", proc,
-          f"run {number} stopped itself")
+          f"run {number} stopped itself", folder)
     return int(path.read_text())
 
 

@@ -21,11 +21,17 @@ _PLAN = os.environ.get("KMC_TEST_PAUSE")
 
 if _PLAN:
     import signal
-
-    # The driver's chunk loop (Simulation.run) calls Simulation.step once per chunk.
-    from kmc.simulation import Simulation
+    import traceback
 
     _FOLDER, _, _stops = _PLAN.partition(";")
+    try:
+        # The driver's chunk loop (Simulation.run) calls Simulation.step once per chunk.
+        from kmc.simulation import Simulation
+    except Exception:
+        # tests/pausing.py reads this and fails at once, instead of waiting for a stop that never comes
+        with open(os.path.join(_FOLDER, "hook-error"), "w") as fh:
+            fh.write(traceback.format_exc())
+        raise
     _STOPS = [None if s.strip() in ("", "-") else int(s) for s in _stops.split(",")]
     _step = Simulation.step
     _run = Simulation.run
