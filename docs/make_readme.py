@@ -308,7 +308,6 @@ def main(argv=None):
     wanted = set(BLOCKS) | set(INLINE)
     if set(found) != wanted:
         raise SystemExit(f"README.md's make_readme markers are {sorted(found)}; the script makes {sorted(wanted)}")
-    load = os.getloadavg()
     prepare_folder(WORK, args.reuse)
     done = run_commands(WORK, args.reuse)
     compiled = WORK / "compile_times.json"
@@ -327,9 +326,8 @@ def main(argv=None):
     record = {
         "made": {"by": "python docs/make_readme.py", "commit": git_commit(),
                  "date": time.strftime("%Y-%m-%d %H:%M %Z"), "cpus": os.cpu_count(),
-                 "load_average_1_5_15_min": [round(x, 2) for x in load],
-                 "cpu_s": {line: round(r["cpu_s"], 1) for line, r in done.items()},
-                 "wall_s": {line: round(r["wall_s"], 1) for line, r in done.items()},
+                 "commands": {line: {"cpu_s": round(r["cpu_s"], 1), "wall_s": round(r["wall_s"], 1),
+                                     "load_average_1min": r.get("load_average_1min")} for line, r in done.items()},
                  "compile_cpu_s": {k: round(v, 1) for k, v in compiling.items()}},
         "parts": parts,
         "inputs": input_hashes(),
@@ -341,7 +339,7 @@ def main(argv=None):
                                            "<!-- /make_readme -->", text))
     RECORD.write_text(json.dumps(record, indent=1, ensure_ascii=False) + "\n")
     print(f"wrote README.md ({len(parts)} parts), {', '.join(FIGURES)} and {RECORD.relative_to(ROOT)} "
-          f"(load average {load[0]:.1f} on {os.cpu_count()} CPUs)")
+          f"({parts['machine']})")
 
 
 if __name__ == "__main__":
