@@ -14,6 +14,7 @@ readable as a 20-cell one.
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
@@ -29,7 +30,8 @@ from kmc.physics.electrochemistry import overpotential_mV
 from kmc.export import read_frames, resolve_frames
 from kmc.runfile import (KIND_MESO, RunFileError, check_run_file, file_kind_of, open_run_file, read_analysis_group,
                          run_status)
-from kmc.species import COLOURS, HOST, SOLUTE, VACANCY, Species, species_from_attributes
+from kmc.species import (COLOURS, DEFAULT_HOST, DEFAULT_SOLUTE, HOST, SOLUTE, VACANCY, Species,
+                         species_from_attributes)
 
 ELECTROLYTE_COLOR = "#7fb38d"
 ISOLATED_VACANCY_COLOR = "#8f8bb8"   # plan view: a lost-contact site that is no void (lighter than a void)
@@ -44,9 +46,6 @@ VOID_EVENT_MARKERS = {"coalescence": "v", "split": "^", "collapse": "x"}
 CHARGE_LABEL = "stripped charge (mAh/cm²)"
 PANEL_WIDTH_IN = 3.4
 MIN_FIGURE_WIDTH_IN = 5.5      # room for a two-line title and the legend above and below one panel
-
-# Parameter attributes that never distinguish two runs in a legend (paths, duplicates of other keys).
-LEGEND_IGNORED_PARAMETERS = {"model.name", "model.description", "source", "seed", "output.path", "config_toml"}
 
 
 # ------------------------------------------------------------------------------- shared pieces
@@ -591,21 +590,70 @@ def _format_value(value) -> str:
     return str(value)
 
 
-def run_labels(parameter_sets: list[dict]) -> list[str]:
-    """Legend labels: each run's model name plus every parameter whose value differs between runs."""
-    keys = sorted(set().union(*parameter_sets) - LEGEND_IGNORED_PARAMETERS)
-    if not any(p.get("kind") == "meso" for p in parameter_sets):   # [meso] does not act on a kMC run
-        keys = [k for k in keys if not k.startswith("meso.")]
+def _chemistry_text(par: dict) -> str:
+    """'Li', or 'Li0.97Mg0.03': the host and solute of a run and the bulk solute fraction."""
+    host, solute = par.get("species.host", DEFAULT_HOST), par.get("species.solute", DEFAULT_SOLUTE)
+    x = _solute_fraction(par)
+    return host if x == 0 else f"{host}{1 - x:.3g}{solute}{x:.3g}"
 
-    def same(a, b):
-        return a is not None and b is not None and np.array_equal(np.asarray(a), np.asarray(b))
 
-    differing = [k for k in keys if not all(same(p.get(k), parameter_sets[0].get(k)) for p in parameter_sets)]
-    labels = []
-    for p in parameter_sets:
-        extra = ", ".join(f"{k}={_format_value(p[k])}" for k in differing if k in p)
-        labels.append(f"{p.get('model.name', '?')}" + (f" ({extra})" if extra else ""))
-    return labels
+# What may tell runs apart, in words, in the order a legend names them (after the chemistry); the
+# values come from the files' /parameters attributes.
+LEGEND_CONDITIONS = (
+    ("kind", lambda v: "meso" if v == "meso" else "kMC"),
+    ("conditions.stack_pressure_MPa", lambda v: f"{v:g} MPa"),
+    ("conditions.current_density_mA_cm2", lambda v: f"{v:g} mA/cm²"),
+    ("conditions.temperature_K", lambda v: f"{v:g} K"),
+    ("run.acceleration", lambda v: f"acceleration {_sci_text(v, 'g')}"),
+    ("lattice.cells", lambda v: "×".join(str(int(c)) for c in np.ravel(v)) + " cells"),
+    ("meso.width_um", lambda v: f"{v:g} µm square"),
+    ("run.seed", lambda v: f"seed {v}"),
+)
+# Keys a legend never names on their own: paths and descriptions, the seed attribute (run.seed is
+# named), and the keys the chemistry stands for.
+LEGEND_IGNORED_PARAMETERS = {"model.name", "model.description", "source", "seed", "output.path", "config_toml",
+                             "code_version", "species.host", "species.solute", "composition.solute_fraction",
+                             "composition.mg_fraction"} | {key for key, _ in LEGEND_CONDITIONS}
+LEGEND_MAX_OTHER_KEYS = 2
+
+
+def run_labels(parameter_sets: list[dict], names: list[str] | None = None) -> list[str]:
+    """Legend labels that say which line is which: each run's chemistry (Li, Li0.97Mg0.03) and, in
+    words, every condition that differs between the runs (pressure, current, temperature,
+    acceleration, box, seed, kMC or meso).  Where that does not tell two runs apart, the parameter
+    sets' names follow when they differ, then up to two other differing keys as key=value (a list
+    value is not printed: 'key differs'), then ``names`` (e.g. the file names)."""
+    def same(key):
+        values = [p.get(key) for p in parameter_sets]
+        return all(v is not None and np.array_equal(np.asarray(v), np.asarray(values[0])) for v in values)
+
+    labels = [[_chemistry_text(p)] for p in parameter_sets]
+    for key, text in LEGEND_CONDITIONS:
+        if not same(key):
+            for label, p in zip(labels, parameter_sets):
+                if key in p:
+                    label.append(text(p[key]))
+
+    def unique():
+        return len({", ".join(label) for label in labels}) == len(labels)
+
+    if not unique() and not same("model.name"):
+        for label, p in zip(labels, parameter_sets):
+            label.append(str(p.get("model.name", "?")))
+    if not unique():
+        keys = sorted(set().union(*parameter_sets) - LEGEND_IGNORED_PARAMETERS)
+        if not any(p.get("kind") == "meso" for p in parameter_sets):   # [meso] does not act on a kMC run
+            keys = [k for k in keys if not k.startswith("meso.")]
+        differing = [k for k in keys if not same(k)]
+        shown, rest = differing[:LEGEND_MAX_OTHER_KEYS], len(differing) - LEGEND_MAX_OTHER_KEYS
+        for label, p in zip(labels, parameter_sets):
+            label += [f"{k}={_format_value(p[k])}" if np.ndim(p[k]) == 0 else f"{k} differs" for k in shown if k in p]
+            if rest > 0:
+                label.append(f"{rest} more keys differ")
+    if not unique() and names is not None:
+        for label, name in zip(labels, names):
+            label.append(name)
+    return [", ".join(label) for label in labels]
 
 
 def compare_runs(paths, quantity: str = "contact_fraction") -> Figure:
@@ -625,7 +673,8 @@ def compare_runs(paths, quantity: str = "contact_fraction") -> Figure:
                          "charge_per_monolayer": None if f.is_meso else _charge_per_monolayer(f)})
     fig = _new_figure(6.4, 4.4)
     ax = fig.subplots()
-    for i, (run, label) in enumerate(zip(runs, run_labels([r["parameters"] for r in runs]))):
+    labels = run_labels([r["parameters"] for r in runs], [Path(p).name for p in paths])
+    for i, (run, label) in enumerate(zip(runs, labels)):
         ax.plot(run["charge"], run["value"], color=RUN_COLORS[i % len(RUN_COLORS)], lw=1.8, label=label)
     unit = runs[0]["unit"]
     ax.set_ylabel(quantity.replace("_", " ") + ("" if unit in ("", "1") else f" ({unit})"))
@@ -635,7 +684,7 @@ def compare_runs(paths, quantity: str = "contact_fraction") -> Figure:
     # one monolayer axis only if a monolayer is the same charge in every run
     same = None not in conversions and np.allclose(conversions, conversions[0])
     _charge_axis(ax, conversions[0] if same else None)
-    ax.legend(fontsize="small")
+    ax.legend(fontsize="small", loc="best")
     conditions = {_conditions_text(r["parameters"]) for r in runs}
     if len(conditions) == 1:  # shared conditions as the title; differing ones are in the legend
         ax.set_title(conditions.pop(), fontsize="medium")

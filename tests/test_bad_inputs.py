@@ -31,6 +31,7 @@ from hypothesis import strategies as st
 
 from kmc.cli import main
 from kmc.config import SCHEMA, ConfigError, Settings, load_config, validate
+from kmc.simulation import Simulation
 
 ROOT = Path(__file__).resolve().parent.parent
 LI_PARAMS = ROOT / "params" / "li_li2s.toml"
@@ -125,9 +126,9 @@ class Work:
         """A copy of the run file held open for writing by another process (as by a running run)."""
         path = self.run(name)
         holder = subprocess.Popen(
-            [sys.executable, "-c", "import sys, time, h5py; f = h5py.File(sys.argv[1], 'r+'); "
-             "print('ready', flush=True); time.sleep(300)", path],
-            stdout=subprocess.PIPE, text=True)
+            [sys.executable, "-c", "import sys, h5py; f = h5py.File(sys.argv[1], 'r+'); "
+             "print('ready', flush=True); sys.stdin.read()", path],      # holds it until close()
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         self.helpers.append(holder)
         assert holder.stdout.readline().strip() == "ready"
         return path
@@ -137,22 +138,32 @@ class Work:
 
     def close(self):
         for helper in self.helpers:
-            helper.kill()
+            helper.stdin.close()
             helper.wait()
 
 
-CASE_TIME_LIMIT_S = 60   # a case takes well under a second unless it wrongly starts real work
+class CaseStartedWork(BaseException):
+    """Raised when a case reaches a simulation's first chunk: bad input must be refused before
+    any work (with NaN energies a run would never reach its stop)."""
 
 
-class CaseTimeout(BaseException):
-    """Raised in the command when a case overruns: a bad input that started a simulation (with NaN
-    energies a run never reaches its stop) must fail the case, not hang the suite."""
+def refuse_work(*args, **kwargs):
+    raise CaseStartedWork("the command started a simulation")
+
+
+# Only for a command that hangs outside a simulation (a case takes well under a second): it turns a
+# hung case into a failure instead of a hung suite; no passing case comes near it.
+HANG_GUARD_S = 600
+
+
+class CaseHung(BaseException):
+    pass
 
 
 @contextmanager
-def time_limit(seconds: float):
+def hang_guard(seconds: float):
     def overrun(signum, frame):
-        raise CaseTimeout(f"the command ran for more than {seconds} s")
+        raise CaseHung(f"the command ran for more than {seconds} s")
     previous = signal.signal(signal.SIGALRM, overrun)
     signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
@@ -480,10 +491,11 @@ def test_bad_input_is_one_line_exit_2_and_writes_nothing(case, run_file, tmp_pat
         if case.subprocess:
             env = dict(os.environ, PYTHONPATH=str(ROOT))
             proc = subprocess.run([sys.executable, "-m", "kmc.cli", *args], capture_output=True, text=True,
-                                  env=env, timeout=CASE_TIME_LIMIT_S)
+                                  env=env, timeout=HANG_GUARD_S)
             assert_one_line_error(proc.returncode, proc.stdout, proc.stderr, case.names)
         else:
-            with time_limit(CASE_TIME_LIMIT_S):
+            monkeypatch.setattr(Simulation, "step", refuse_work)
+            with hang_guard(HANG_GUARD_S):
                 result = CliRunner().invoke(main, args)
             assert isinstance(result.exception, SystemExit), repr(result.exception)  # not an uncaught error
             assert_one_line_error(result.exit_code, result.stdout, result.stderr, case.names)

@@ -1,4 +1,6 @@
 """Driver: stop conditions, output schedules, interrupt handling."""
+import time
+
 import h5py
 import numpy as np
 
@@ -111,14 +113,20 @@ def test_overpotential_is_live_and_stops_the_run_like_a_cycler(li_params, tmp_pa
     assert overpotential_mV(0.5, contact[-1] + 1 / spl, 0.5, 298.0) < cutoff
 
 
-def test_stop_on_monolayers_and_on_wall_time(li_params, tmp_path):
+def test_stop_on_monolayers_and_on_wall_time(li_params, tmp_path, monkeypatch):
     sim, result, _ = run_to_file(li_params, tmp_path, ["run.stop_stripped_mAh_cm2=0", "run.stop_stripped_monolayers=0.5"])
     spl = sim.lattice.sites_per_layer
     assert result.stop_reason == "stripped_monolayers" and sim.stripped_atoms == int(np.ceil(0.5 * spl))
-    sim, result, path = run_to_file(li_params, tmp_path, [
+    # The run reads its wall time from time.perf_counter.  A clock that reads 0 s until the run has
+    # done 10,000 events and 1 s from then on makes the stop independent of the machine's speed: it
+    # must come at the first chunk boundary (chunks of 2,000 events) where 0.2 s have passed.
+    sim = Simulation(load_config(li_params, SMALL + [
         "run.stop_stripped_mAh_cm2=0", "run.stop_wall_s=0.2", "conditions.current_density_mA_cm2=0",
-        "composition.vacancy_fraction=0.02", "boundary.bottom=closed",
-        "run.chunk_events=2000"], name="wall.h5")
-    assert result.stop_reason == "wall_time" and 0.2 <= result.wall_time_s < 30
+        "composition.vacancy_fraction=0.02", "boundary.bottom=closed", "run.chunk_events=2000",
+        "run.max_events=100000"]))      # the backstop: a run that ignored its wall time would end here
+    monkeypatch.setattr(time, "perf_counter", lambda: 0.0 if sim.events < 10_000 else 1.0)
+    path = tmp_path / "wall.h5"
+    result = sim.run(H5Writer(path, sim), progress=False)
+    assert result.stop_reason == "wall_time" and sim.events == 10_000 and result.wall_time_s == 1.0
     with h5py.File(path, "r") as f:   # a complete file, not an interrupted one
         assert f["run"].attrs["stop_reason"] == "wall_time"

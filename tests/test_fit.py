@@ -88,6 +88,26 @@ def test_fit_table_text():
     assert f"{len(TARGETS)} of {len(TARGETS)} fitted targets within tolerance" in r.output
 
 
+@pytest.mark.parametrize("columns", [80, 132])
+def test_fit_table_and_the_list_fit_the_terminal_width(columns, limg_rows, monkeypatch):
+    """Every line within $COLUMNS (80: a default terminal), nothing lost: each row's label begins a
+    line (wrapped, the numbers beside its first line), and its name and source follow whole.  (The
+    rows are the module's, computed once: this is about their layout.)"""
+    import kmc.fit
+    rows = list(limg_rows.values())
+    monkeypatch.setattr(kmc.fit, "fit_rows", lambda settings: rows)
+    shown = CliRunner().invoke(main, ["params", "show", "limg_li2s", "--fit"], env={"COLUMNS": str(columns)})
+    listed = CliRunner().invoke(main, ["params", "list"], env={"COLUMNS": str(columns)})
+    assert shown.exit_code == 0 and listed.exit_code == 0
+    for text in (shown.output, listed.output):
+        assert max(map(len, text.splitlines())) <= columns, text
+    words = " ".join(shown.output.split())
+    lines = shown.output.splitlines()
+    for r in rows:
+        assert any(line.startswith(" ".join(r["label"].split()[:3])) for line in lines), r["label"]
+        assert f"[{r['name']}] {' '.join(r['source'].split())}" in words
+
+
 def _file_with_targets(tmp_path, targets, base="limg_li2s", species=("Li", "Ag")):
     """A parameter file with the energies of ``base``, other element symbols and ``targets``."""
     s = load_config(Path(__file__).resolve().parent.parent / "params" / f"{base}.toml", [f"species.host='{species[0]}'", f"species.solute='{species[1]}'"])
@@ -114,8 +134,10 @@ def test_a_file_with_other_targets_is_compared_with_them(tmp_path, limg_rows):
         assert x["residual"] == pytest.approx(x["model"] - x["target"], abs=1e-9)
     text = CliRunner().invoke(main, ["params", "show", str(path), "--fit"]).output
     assert "hop barrier: Ag in dilute Li-Ag" in text and "Mg" not in text
-    flagged = [line for line in text.splitlines() if "> tolerance" in line]
-    assert len(flagged) == 2 and "[hop_barrier_solute]" in flagged[0]   # 0.102 vs 0.25, -0.67 vs -0.30
+    lines = text.splitlines()
+    # a flagged row's name and source follow on the next line: 0.102 vs 0.25, -0.67 vs -0.30
+    flagged = [lines[i + 1] for i, line in enumerate(lines) if "> tolerance" in line]
+    assert len(flagged) == 2 and "[hop_barrier_solute] my DFT, table 1" in flagged[0]
     assert "1 of 3 fitted targets within tolerance" in text              # the check is not counted
 
 

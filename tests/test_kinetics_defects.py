@@ -60,26 +60,33 @@ def test_bad_defects_are_refused_with_what_is_allowed(kind, size, allowed):
         defects.defect_sites(lat, kind, size)
 
 
-def test_a_large_void_grows_and_a_small_one_dissolves_at_the_cells_supersaturation():
+@pytest.fixture(scope="module")
+def big_cap_at_the_cells_supersaturation():
+    """A 20-vacancy cap at the cell's S = 134 on the 8x8x4 box: 20 independent trials (root seed
+    41), committed at lambda_B = 24; the two tests below compare with it."""
+    return defects.growth_probability(box(), 134.0, "cap", 20, lambda_B=24, trials=20)
+
+
+def test_a_large_void_grows_and_a_small_one_dissolves_at_the_cells_supersaturation(big_cap_at_the_cells_supersaturation):
     """At the cell's S = 134 (8x8x4 box), a 20-vacancy cap lies above the lattice's critical size
     (~12, docs/rates.md) and a 5-vacancy cap below it (committed at lambda_B = 24: FFS's stages reach
     1 by 17-22): 20 independent trials each (root seed 41),
     P(20) - P(5) must exceed 3 combined binomial se.  Fails if the defect is not placed, if the
     reservoir does not feed the interface, or if the committor's bounds are swapped."""
     s = box()
-    big = defects.growth_probability(s, 134.0, "cap", 20, lambda_B=24, trials=20)
+    big = big_cap_at_the_cells_supersaturation
     small = defects.growth_probability(s, 134.0, "cap", 5, lambda_B=24, trials=20)
     assert big.undecided == 0 and small.undecided == 0
     assert big.probability - small.probability > 3 * math.hypot(big.standard_error, small.standard_error)
 
 
 @pytest.mark.slow
-def test_a_void_that_grows_at_the_cells_supersaturation_dissolves_near_equilibrium():
+def test_a_void_that_grows_at_the_cells_supersaturation_dissolves_near_equilibrium(big_cap_at_the_cells_supersaturation):
     """The same 20-vacancy cap at S = 2 (vacancies barely above equilibrium): it must dissolve; the
-    difference from S = 134 must exceed 3 combined binomial se (12 trials each, root seed 43;
-    slow: dissolving at S = 2 takes ~4 s per trial)."""
+    difference from S = 134 (the 20 trials above) must exceed 3 combined binomial se (12 trials at
+    S = 2, root seed 43; slow: dissolving at S = 2 takes ~4 s per trial)."""
     s = box()
-    hi = defects.growth_probability(s, 134.0, "cap", 20, lambda_B=24, trials=12, root_seed=43)
+    hi = big_cap_at_the_cells_supersaturation
     lo = defects.growth_probability(s, 2.0, "cap", 20, lambda_B=24, trials=12, root_seed=43)
     assert lo.undecided == 0
     assert hi.probability - lo.probability > 3 * math.hypot(hi.standard_error, lo.standard_error)

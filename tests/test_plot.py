@@ -336,19 +336,43 @@ def test_solute_profile_png_follows_data(runs, tmp_path):
 
 
 # ------------------------------------------------------------------------------- compare
+def legend_texts(fig):
+    return [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+
+
+def assert_legend_on_the_figure(fig):
+    fig.canvas.draw()
+    box, legend = fig.bbox, fig.axes[0].get_legend().get_window_extent()
+    assert box.x0 <= legend.x0 and legend.x1 <= box.x1 and box.y0 <= legend.y0 and legend.y1 <= box.y1
+
+
 def test_compare_labels_name_the_difference(runs):
+    """Each line is named by its chemistry and, in words, what differs (not by parameter dumps)."""
     fig = kplot.compare_runs([runs["li"], runs["limg"]], "contact_fraction")
-    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
     with h5py.File(runs["limg"], "r") as f:     # key names before and after species became data
-        key = next(k for k in ("composition.solute_fraction", "composition.mg_fraction") if k in f["parameters"].attrs)
         solute = next(k for k in ("interface_solute_fraction", "interface_mg_fraction") if k in f["observables"])
-    assert labels == [f"li_li2s ({key}=0)", f"limg_li2s ({key}=0.03)"]
+    assert legend_texts(fig) == ["Li", "Li0.97Mg0.03"]
+    assert_legend_on_the_figure(fig)
     labels = kplot.run_labels([dict(h5py.File(p, "r")["parameters"].attrs) for p in (runs["li"], runs["li_seed2"])])
-    assert labels == ["li_li2s (run.seed=1)", "li_li2s (run.seed=2)"]
+    assert labels == ["Li, seed 1", "Li, seed 2"]
     with h5py.File(runs["limg"], "r") as f:
         mg = f[f"observables/{solute}/value"][()]
     line = kplot.compare_runs([runs["li"], runs["limg"]], solute).axes[0].lines[1]
     assert np.allclose(line.get_ydata(), mg)
+
+
+def test_compare_labels_fall_back_to_keys_then_file_names(runs, tmp_path):
+    li = dict(h5py.File(runs["li"], "r")["parameters"].attrs)
+    hotter = {**li, "conditions.temperature_K": 333.0, "conditions.stack_pressure_MPa": 5.0}
+    assert kplot.run_labels([li, hotter]) == ["Li, 0.2 MPa, 298 K", "Li, 5 MPa, 333 K"]
+    stiffer = {**li, "creep.stress_exponent": 7.0}
+    assert kplot.run_labels([li, stiffer]) == [f"Li, creep.stress_exponent={li['creep.stress_exponent']:g}",
+                                               "Li, creep.stress_exponent=7"]
+    shifted = {**li, "energy.layer_vacancy_eV": np.array([0.0, -0.07])}    # a list value is not printed
+    assert kplot.run_labels([li, shifted], ["a.h5", "b.h5"]) == ["Li, energy.layer_vacancy_eV differs, a.h5",
+                                                                 "Li, energy.layer_vacancy_eV differs, b.h5"]
+    twin = copy_run(runs["li"], tmp_path / "twin.h5")    # the same run twice: the file names tell them apart
+    assert legend_texts(kplot.compare_runs([runs["li"], twin])) == ["Li, li.h5", "Li, twin.h5"]
 
 
 def test_compare_png_follows_data(runs, tmp_path):

@@ -28,52 +28,30 @@ def test_readme_states_the_two_commands():
     assert 'pip install -e ".[dev]" && pytest' in ci
 
 
-@pytest.mark.slow
-def test_readme_main_job_runs(tmp_path):
-    """Runs the README's main command (minus the install, already done) in a fresh folder."""
-    cmd = readme_commands()[0].split("&&")[1].strip()
-    shutil.copytree(ROOT / "params", tmp_path / "params")
-    kmc = Path(sys.executable).parent / "kmc"
-    argv = [str(kmc) if kmc.exists() else "kmc", *cmd.split()[1:]]
-    proc = subprocess.run(argv, cwd=tmp_path, capture_output=True, text=True, timeout=600)
-    assert proc.returncode == 0, proc.stderr
-    out = tmp_path / "runs" / "out" / "li_li2s_s1.h5"
-    assert f"wrote {out.relative_to(tmp_path)}" in proc.stdout
-    with h5py.File(out, "r") as f:
-        assert f["run"].attrs["stop_reason"] == "stripped_charge"
-        assert f["particles/metal/species/value"].shape[0] >= 5
-        assert f["observables/stripped_charge/value"][-1] >= 2.0e-4
-
-
-@pytest.mark.slow
-def test_limg_default_runs(tmp_path):
-    kmc = Path(sys.executable).parent / "kmc"
-    proc = subprocess.run([str(kmc) if kmc.exists() else "kmc", "run", str(ROOT / "params" / "limg_li2s.toml"),
-                           "-o", str(tmp_path / "limg.h5")], capture_output=True, text=True, timeout=600)
-    assert proc.returncode == 0, proc.stderr
-    with h5py.File(tmp_path / "limg.h5", "r") as f:
-        assert f["run"].attrs["stop_reason"] == "stripped_charge"
-        assert f["observables/interface_solute_fraction/value"][-1] > 0
-
-
 def readme_python_blocks():
     return re.findall(r"```python\n(.*?)```", (ROOT / "README.md").read_text(), re.S)
 
 
-def test_every_python_example_runs(tmp_path, monkeypatch):
-    """The ```python blocks, in order and in one namespace, in a folder holding a small run under
-    the README's file name (runs/out/li_li2s_s1.h5) and the params/ folder."""
+def test_the_main_command_and_every_python_example_run(tmp_path, monkeypatch):
+    """The README's main command (minus the install, already done) in a fresh folder holding the
+    params/ folder, on a small box (the full default run's output is checked by
+    tests/test_readme_outputs.py): it writes its file where the README says.  Then the ```python
+    blocks, in order and in one namespace, in that folder."""
     import matplotlib
     matplotlib.use("Agg")
     blocks = readme_python_blocks()
     assert len(blocks) >= 3
     shutil.copytree(ROOT / "params", tmp_path / "params")
     kmc = Path(sys.executable).parent / "kmc"
-    made = subprocess.run([str(kmc) if kmc.exists() else "kmc", "run", "params/li_li2s.toml", "--set",
-                           "lattice.cells=[8,8,6]", "--set", "run.stop_stripped_mAh_cm2=4e-5", "--set",
-                           "run.acceleration=1e8"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    cmd = readme_commands()[0].split("&&")[1].split()
+    made = subprocess.run([str(kmc) if kmc.exists() else "kmc", *cmd[1:], "--set", "lattice.cells=[8,8,6]", "--set",
+                           "run.stop_stripped_mAh_cm2=4e-5", "--set", "run.acceleration=1e8"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert made.returncode == 0, made.stderr
-    assert (tmp_path / "runs" / "out" / "li_li2s_s1.h5").is_file()
+    out = tmp_path / "runs" / "out" / "li_li2s_s1.h5"
+    assert f"wrote {out.relative_to(tmp_path)}" in made.stdout
+    with h5py.File(out, "r") as f:
+        assert f["run"].attrs["stop_reason"] == "stripped_charge"
     monkeypatch.chdir(tmp_path)
     namespace = {}
     for number, block in enumerate(blocks, 1):
@@ -81,7 +59,20 @@ def test_every_python_example_runs(tmp_path, monkeypatch):
             exec(compile(block, f"README python block {number}", "exec"), namespace)
         except Exception as exc:
             raise AssertionError(f"README python block {number} fails: {type(exc).__name__}: {exc}\n{block}") from exc
-    assert (tmp_path / "section.png").is_file()     # the last figure example wrote its file
+    assert (tmp_path / "runs" / "out" / "section.png").is_file()     # the last figure example wrote its file
+
+
+def test_the_readmes_commands_write_under_runs_out():
+    """Every file a README command or example writes (-o, a shell redirection, savefig) lands in
+    runs/out/ (git-ignored), not in the repository's root."""
+    text = (ROOT / "README.md").read_text()
+    lines = [line.lstrip("$ ").strip() for block in re.findall(r"```(?:console|bash)\n(.*?)```", text, re.S)
+             for line in block.splitlines() if line.lstrip("$ ").startswith("kmc ")]
+    lines += re.findall(r"`(kmc [^`]*)`", text)
+    outputs = [m for line in lines for m in re.findall(r"(?:-o|--output|>)\s+(\S+)", line.split("#")[0])]
+    outputs += re.findall(r"savefig\(\"([^\"]+)\"\)", text)
+    assert len(outputs) >= 15
+    assert [o for o in outputs if not o.startswith("runs/out/")] == []
 
 
 def test_readme_is_a_guide_and_its_links_resolve():

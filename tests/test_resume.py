@@ -1,11 +1,9 @@
 """Checkpoints and resuming: an interrupted or killed run, resumed, ends bit-identical to an
 uninterrupted one; Ctrl-C stops cleanly; bad resume requests are refused with one line."""
 import os
-import random
 import signal
 import subprocess
 import sys
-import time
 
 import h5py
 import numpy as np
@@ -17,6 +15,7 @@ from kmc.cli import main
 from kmc.config import load_config
 from kmc.runfile import KmcWriter
 from kmc.simulation import Simulation
+from pausing import pause_env, resume, wait_paused
 
 # Small Li-Mg slab with tracers, frames every 6000 events and samples every 1500: a few seconds.
 SMALL = ["lattice.cells=[8,8,6]", "composition.vacancy_fraction=0.01", "run.acceleration=3e6",
@@ -110,83 +109,76 @@ def test_state_arrays_cover_every_mutable_array(limg_params):
         np.testing.assert_array_equal(getattr(restored, name), getattr(sim, name), err_msg=name)
 
 
-def _run_cmd(params, out, max_events=3_000_000):
-    return [sys.executable, "-m", "kmc.cli", "run", str(params), "-o", str(out), "--no-progress",
-            *[x for o in SMALL + [f"run.max_events={max_events}", "conditions.current_density_mA_cm2=0", "boundary.bottom=closed",
-                                  "output.frame_every_events=100000", "output.series_every_events=25000",
-                                  "run.chunk_events=20000"]
+def _run_cmd(params, out, max_events):
+    """``kmc run`` on the small slab, frames every 100,000 events, samples every 25,000, chunks of
+    at most 20,000 (so the chunk loop stops at 20k, 25k, 45k, 50k, ...: 8 chunks per frame)."""
+    return ["run", str(params), "-o", str(out), "--no-progress",
+            *[x for o in SMALL + [f"run.max_events={max_events}", "conditions.current_density_mA_cm2=0",
+                                  "boundary.bottom=closed", "output.frame_every_events=100000",
+                                  "output.series_every_events=25000", "run.chunk_events=20000"]
               for x in ("--set", o)]]
 
 
-def _mtime(path):
-    return path.stat().st_mtime_ns if path.exists() else None
-
-
-def _wait_for_new(path, proc, old_mtime, timeout=300):
-    """Wait until ``path`` is (re)written by the running process, i.e. the run is under way;
-    returns whether it was (False: the process ended first, or ``timeout`` s passed)."""
-    deadline = time.time() + timeout
-    while _mtime(path) == old_mtime and proc.poll() is None and time.time() < deadline:
-        time.sleep(0.02)
-    return _mtime(path) != old_mtime
+def _kmc(argv, env):
+    return subprocess.Popen([sys.executable, "-m", "kmc.cli", *argv], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, env=env)
 
 
 @pytest.mark.slow
-def test_sigkill_at_random_moments_then_resume_is_bit_identical(limg_params, tmp_path):
-    """SIGKILL at three random moments (fixed seed) once the run is writing: each time the
-    .partial file opens with frames identical to the uninterrupted run's, and resuming ends
-    with the uninterrupted run's file."""
+def test_sigkill_at_chosen_moments_then_resume_is_bit_identical(limg_params, tmp_path):
+    """SIGKILL three times, the run and then each resumption, each stopped first at a chosen chunk
+    (tests/pause_hook): after 8 chunks (100,000 events: just after the first frame and its
+    checkpoint), after 3 (145,000: samples written since the checkpoint at 100,000, which resuming
+    must drop) and after 11 (the checkpoint at 200,000 and samples since).  Each time the .partial
+    file opens with frames identical to the uninterrupted run's, and the fourth process ends with
+    the uninterrupted run's file."""
     reference = tmp_path / "ref.h5"
-    subprocess.run(_run_cmd(limg_params, reference, 4_000_000), check=True, capture_output=True)
+    made = CliRunner().invoke(main, _run_cmd(limg_params, reference, 600_000))
+    assert made.exit_code == 0, made.output
     ref_data, _ = datasets(reference)
-    rng = random.Random(7)
+    pauses = tmp_path / "pauses"
+    env = pause_env(pauses, "8,3,11")
     out = tmp_path / "killed.h5"
-    partial, ckpt = tmp_path / "killed.h5.partial", tmp_path / "killed.h5.checkpoint"
-    proc = subprocess.Popen(_run_cmd(limg_params, out, 4_000_000), stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    kills = 0
-    for _ in range(3):
-        _wait_for_new(ckpt, proc, _mtime(ckpt))
-        time.sleep(rng.random() * 0.5)
-        if proc.poll() is not None:
-            break
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait()
-        kills += 1
+    partial = tmp_path / "killed.h5.partial"
+    proc = _kmc(_run_cmd(limg_params, out, 600_000), env)
+    for attempt in range(3):
+        os.kill(wait_paused(pauses, attempt, proc), signal.SIGKILL)
+        assert proc.wait() == -signal.SIGKILL
         with h5py.File(partial, "r") as f:
             steps = f["particles/metal/species/step"][()]
             frames = f["particles/metal/species/value"][()]
         n = len(steps)
+        assert n >= 1
         np.testing.assert_array_equal(steps, ref_data["particles/metal/species/step"][:n])
         np.testing.assert_array_equal(frames, ref_data["particles/metal/species/value"][:n])
         # the checkpoint of this attempt stays until the resumed run replaces it
-        proc = subprocess.Popen([sys.executable, "-m", "kmc.cli", "run", "--resume", str(out), "--no-progress"],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    assert kills >= 2, "the run finished before it could be killed twice"
-    assert proc.wait() == 0, proc.stderr.read().decode() if proc.stderr else ""
+        proc = _kmc(["run", "--resume", str(out), "--no-progress"], env)
+    assert proc.wait() == 0, proc.stderr.read().decode()
+    assert sorted(p.name for p in pauses.glob("paused-*")) == ["paused-0", "paused-1", "paused-2"]
     assert_same_run(reference, out)
 
 
 def test_ctrl_c_stops_cleanly_and_resume_finishes(limg_params, tmp_path):
-    """A real SIGINT: exit code 130, the .partial file opens, and --resume completes the run."""
+    """A real SIGINT, received once the run has written its .partial file and first checkpoint
+    (tests/pause_hook stops it there, before its first chunk): exit code 130, the .partial file
+    opens, and --resume completes the run."""
     out = tmp_path / "int.h5"
-    proc = subprocess.Popen(_run_cmd(limg_params, out, 1_000_000), stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE)
-    partial = tmp_path / "int.h5.partial"
-    if not _wait_for_new(tmp_path / "int.h5.checkpoint", proc, None):
-        proc.kill()
-        pytest.fail(f"the run wrote no checkpoint (exit code {proc.wait()}): "
-                    f"{proc.stderr.read().decode()[-2000:]}")
-    proc.send_signal(signal.SIGINT)   # the first checkpoint is written with the first frame
-    assert proc.wait(timeout=60) == 130
+    pauses = tmp_path / "pauses"
+    proc = _kmc(_run_cmd(limg_params, out, 200_000), pause_env(pauses, "0"))
+    pid = wait_paused(pauses, 0, proc)
+    os.kill(pid, signal.SIGINT)           # pending while the process is stopped
+    resume(pid)
+    assert proc.wait() == 130
     message = proc.stderr.read().decode()
     assert "kmc run --resume" in message and "Traceback" not in message
-    with h5py.File(partial, "r") as f:
+    with h5py.File(tmp_path / "int.h5.partial", "r") as f:
         assert f["particles/metal/species/value"].shape[0] >= 1
-    result = CliRunner().invoke(main, ["run", "--resume", str(partial), "--no-progress"])
+    _, state, _, _ = load_checkpoint(tmp_path / "int.h5.checkpoint")
+    assert int(state["events"]) == 20_000           # after the chunk it was in, as the README says
+    result = CliRunner().invoke(main, ["run", "--resume", str(tmp_path / "int.h5.partial"), "--no-progress"])
     assert result.exit_code == 0, result.output
     with h5py.File(out, "r") as f:
-        assert f["run"].attrs["events"] == 1_000_000
+        assert f["run"].attrs["events"] == 200_000
         assert f["run"].attrs["resumed"]
 
 

@@ -6,7 +6,10 @@ from pathlib import Path
 
 import h5py
 
+from kmc.cli.run import EXIT_NOTHING_TO_STRIP
 from kmc.config import SCHEMA
+
+EXIT_INTERRUPTED = 130
 
 SOLUTE_FRACTION = ("composition.solute_fraction" if "solute_fraction" in SCHEMA["composition"]
                    else "composition.mg_fraction")   # the key's name before species became data
@@ -30,3 +33,14 @@ def test_nothing_left_to_strip_writes_the_file_then_exits_3(tmp_path):
         assert f["run"].attrs["stop_reason"] in ("no_strippable_li", "no_strippable_host")
         assert f["particles/metal/species/value"].shape[0] >= 2
     assert not Path(str(out) + ".partial").exists() and not Path(str(out) + ".checkpoint").exists()
+
+
+def test_help_lists_the_exit_codes():
+    from click.testing import CliRunner
+
+    from kmc.cli import main
+    text = CliRunner().invoke(main, ["run", "--help"]).output
+    codes = text[text.index("Exit codes:"):].splitlines()[1:]
+    assert [line.split()[0] for line in codes if line.strip() and line.startswith("  ") and line.split()[0].isdigit()] \
+        == ["0", "2", "3", str(EXIT_INTERRUPTED)]
+    assert str(EXIT_NOTHING_TO_STRIP) == "3"

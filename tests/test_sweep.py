@@ -8,7 +8,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import h5py
@@ -20,6 +19,7 @@ from click.testing import CliRunner
 from kmc.config import dumps_toml
 from kmc.cli.sweep import sweep
 from kmc.sweep import expand_sweep, load_sweep
+from pausing import pause_env, resume, wait_paused, wait_pending
 
 TINY = ["lattice.cells=[4,4,3]", "run.acceleration=1e8", "run.stop_stripped_mAh_cm2=3e-5"]
 MACHINE_DEPENDENT_ATTRS = {"wall_time_s", "events_per_s"}
@@ -199,39 +199,34 @@ def test_dask_cluster_gives_the_same_files_as_the_local_pool(local_sweep, tmp_pa
         assert_same_contents(local_out / name, dask_out / name)
 
 
-LONGER = ["lattice.cells=[8,8,4]", "run.acceleration=1e6", "run.stop_stripped_mAh_cm2=4e-5"]   # ~0.5 s
-
-
-def start_sweep_process(args, cwd):
-    """The sweep command in its own process group (so the test can signal it and its workers)."""
+def start_sweep_process(args, cwd, pauses: Path, stops: str):
+    """The sweep command in its own process group (so the test can signal it and its workers),
+    its runs stopping where ``stops`` says (tests/pause_hook: the workers inherit the setting)."""
     return subprocess.Popen([sys.executable, "-c", "from kmc.cli.sweep import sweep; sweep()", *map(str, args)],
                             cwd=cwd, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
-
-
-def wait_for(folder: Path, pattern: str, proc, timeout_s=60):
-    deadline = time.monotonic() + timeout_s
-    while not list(folder.glob(pattern)) and time.monotonic() < deadline and proc.poll() is None:
-        time.sleep(0.02)
+                            text=True, env=pause_env(pauses, stops))
 
 
 def test_sigkilled_sweep_resumes_without_redoing_finished_runs(tmp_path):
-    spec = write_spec(tmp_path, SPEC.replace("replicas = 2", "replicas = 3"))   # 12 runs
+    """The sweep and its worker SIGKILLed (a node going down) with one run finished and the
+    second just started (its worker stopped at that run's first chunk)."""
+    spec = write_spec(tmp_path, SPEC.replace("replicas = 2", "replicas = 1"))   # 4 runs
     out = tmp_path / "out"
-    args = [spec, "--out", out, "--workers", "1"] + [a for s in LONGER for a in ("--set", s)]
-    proc = start_sweep_process(args, tmp_path)
+    args = tiny_args(spec, out) + ["--workers", "1"]
+    pauses = tmp_path / "pauses"
+    proc = start_sweep_process(args, tmp_path, pauses, "-,0")
     try:
-        wait_for(out, "*.h5", proc)
+        wait_paused(pauses, 1, proc)
     finally:
-        os.killpg(proc.pid, signal.SIGKILL)   # the sweep and its worker: a node going down
+        os.killpg(proc.pid, signal.SIGKILL)
         proc.communicate()
     finished = {p: (p.stat().st_mtime_ns, file_digest(p)) for p in out.glob("*.h5")}
-    assert 1 <= len(finished) < 12, "the kill should land with runs finished and runs pending"
+    assert len(finished) == 1 and len(list(out.glob("*.partial"))) == 1
     result = invoke(*args)
     assert result.exit_code == 0, result.output
-    assert f"{len(finished)} already done" in result.stdout
+    assert "1 already done, 3 to run (1 continue from checkpoints)" in result.stdout
     files = list(out.glob("*.h5"))
-    assert len(files) == 12 and not list(out.glob("*.partial"))
+    assert len(files) == 4 and not list(out.glob("*.partial"))
     for path in files:
         with h5py.File(path, "r") as f:
             assert f["run"].attrs["stop_reason"] == "stripped_charge"
@@ -239,25 +234,28 @@ def test_sigkilled_sweep_resumes_without_redoing_finished_runs(tmp_path):
 
 
 def test_ctrl_c_leaves_only_complete_files_under_final_names(tmp_path):
+    """Ctrl-C in a terminal (SIGINT to the sweep and its workers) while both workers are in their
+    first runs: nothing under a final name, and the re-run finishes all eight."""
     spec = write_spec(tmp_path, SPEC)
     out = tmp_path / "out"
-    args = [spec, "--out", out, "--workers", "2"] + [a for s in LONGER for a in ("--set", s)]
-    proc = start_sweep_process(args, tmp_path)
+    args = tiny_args(spec, out) + ["--workers", "2"]
+    pauses = tmp_path / "pauses"
+    proc = start_sweep_process(args, tmp_path, pauses, "0,0")
     try:
-        wait_for(out, "*.partial", proc)
+        workers = [wait_paused(pauses, i, proc) for i in (0, 1)]
         os.killpg(proc.pid, signal.SIGINT)    # what Ctrl-C in a terminal sends to the sweep and its workers
-        _, stderr = proc.communicate(timeout=30)
+        for pid in workers:
+            wait_pending(pid, signal.SIGINT, proc)
+            resume(pid)
+        _, stderr = proc.communicate()
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
     assert proc.returncode == 130 and "re-run the same command to resume" in stderr
-    files = list(out.glob("*.h5"))
-    assert len(files) < 8
-    for path in files:                        # runs cut short are not left under their final names
-        with h5py.File(path, "r") as f:
-            assert f["run"].attrs["stop_reason"] == "stripped_charge"
+    assert not list(out.glob("*.h5"))         # runs cut short are not left under their final names
+    assert len(list(out.glob("*.partial"))) == 2
     result = invoke(*args)
-    assert result.exit_code == 0 and f"{len(files)} already done" in result.stdout
+    assert result.exit_code == 0 and "0 already done" in result.stdout
     assert len(list(out.glob("*.h5"))) == 8 and not list(out.glob("*.partial"))
 
 
@@ -383,13 +381,7 @@ def test_missing_spec_file_exits_2(tmp_path):
 
 
 # ------------------------------------------------------------------------------- stopping cleanly
-# Runs long enough (1.7-2.4 s of events, measured on the machine of issue 20's fourth round) that a
-# signal sent when both have written their first checkpoint lands before either ends: an 8 x 8
-# interface to 2e-4 mAh/cm2 took 0.7 s, and once the engine got faster both runs sometimes ended first.
-MID_RUN = ["lattice.cells=[16,16,6]", "run.acceleration=1e6", "run.stop_stripped_mAh_cm2=4e-4"]
-# How such a run ends when it runs to its end: at its charge, or earlier when the interface at
-# 0.2 MPa has lost electrical contact (no host atom left that carries current).
-MID_RUN_ENDS = ("stripped_charge", "no_strippable_host")
+# Two runs (Li and Li-Mg at 0.2 and 5 MPa: the SPEC's pressures, one replica, one chemistry).
 TWO_RUNS = SPEC.replace("replicas = 2", "replicas = 1").replace(
     'params = ["params/li_li2s.toml", "params/limg_li2s.toml"]\n', "")
 
@@ -418,29 +410,26 @@ def children_of(pid: int) -> list[tuple[int, str]]:
     return [(p, cmd) for p, parent, _, cmd in processes() if parent == pid]
 
 
-def wait_for_count(folder: Path, pattern: str, count: int, proc, timeout_s=90):
-    deadline = time.monotonic() + timeout_s
-    while len(list(folder.glob(pattern))) < count and time.monotonic() < deadline and proc.poll() is None:
-        time.sleep(0.02)
-    assert len(list(folder.glob(pattern))) >= count, f"no {count} x {pattern} in {timeout_s} s"
-
-
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
 def test_a_signal_to_the_sweep_alone_stops_every_worker_and_the_rest_resumes(tmp_path, signum):
-    """What a batch scheduler (SIGTERM) or `kill -INT` sends to the sweep's process only: the sweep
-    stops its workers and the resource tracker, and nothing of it is alive 5 s after it exits."""
+    """What a batch scheduler (SIGTERM) or `kill -INT` sends to the sweep's process only, while
+    both workers are in their runs (stopped at the first chunk until the sweep has forwarded the
+    stop): the sweep stops its workers and the resource tracker, and nothing of it outlives it."""
     spec = write_spec(tmp_path, TWO_RUNS)
     out = tmp_path / "out"
-    args = [spec, "--out", out, "--workers", "2"] + [a for s in MID_RUN for a in ("--set", s)]
-    proc = start_sweep_process(args, tmp_path)
+    args = tiny_args(spec, out) + ["--workers", "2"]
+    pauses = tmp_path / "pauses"
+    proc = start_sweep_process(args, tmp_path, pauses, "0,0")
     try:
-        wait_for_count(out, "*.checkpoint", 2, proc)   # both workers are running (first frame written)
+        workers = [wait_paused(pauses, i, proc) for i in (0, 1)]
+        assert sorted(workers) == sorted(pid for pid, cmd in children_of(proc.pid) if "spawn_main" in cmd)
         assert any("resource_tracker" in cmd for _, cmd in processes_in_session(proc.pid))
         os.kill(proc.pid, signum)
-        _, stderr = proc.communicate(timeout=90)
-        exited = time.monotonic()
-        while processes_in_session(proc.pid) and time.monotonic() - exited < 5:
-            time.sleep(0.05)
+        for pid in workers:
+            wait_pending(pid, signal.SIGTERM, proc)   # the sweep forwards the stop as SIGTERM
+            resume(pid)
+        _, stderr = proc.communicate()
+        # the sweep waits for its workers and the tracker: they are gone when it has exited
         assert processes_in_session(proc.pid) == []
     finally:
         if proc.poll() is None:
@@ -448,13 +437,13 @@ def test_a_signal_to_the_sweep_alone_stops_every_worker_and_the_rest_resumes(tmp
     assert proc.returncode == 128 + signum, stderr
     assert f"stopped by {signal.Signals(signum).name}" in stderr and "re-run the same command" in stderr
     cut_short = list(out.glob("*.partial"))
-    assert cut_short, "the signal should land with runs unfinished"
+    assert len(cut_short) == 2
     for partial in cut_short:                           # every unfinished run is resumable
         assert Path(str(partial)[: -len(".partial")] + ".checkpoint").is_file()
-    assert not list(out.glob("*.error.json"))
+    assert not list(out.glob("*.error.json")) and not list(out.glob("*.h5"))
     result = invoke(*args)      # in this process, as from a notebook: it must leave nothing running
     assert result.exit_code == 0, result.output
-    assert f"({len(cut_short)} continue from checkpoints)" in result.stdout
+    assert "(2 continue from checkpoints)" in result.stdout
     from multiprocessing import resource_tracker
     assert resource_tracker._resource_tracker._pid is None      # stopped, not left for exit
     assert not [cmd for _, cmd in children_of(os.getpid()) if "spawn_main" in cmd or "resource_tracker" in cmd]
@@ -462,24 +451,24 @@ def test_a_signal_to_the_sweep_alone_stops_every_worker_and_the_rest_resumes(tmp
     assert len(files) == 2 and not list(out.glob("*.partial")) and not list(out.glob("*.checkpoint"))
     for path in files:
         with h5py.File(path, "r") as f:
-            assert f["run"].attrs["stop_reason"] in MID_RUN_ENDS
-            assert f["run"].attrs["resumed"] == (Path(str(path) + ".partial") in cut_short)
+            assert f["run"].attrs["stop_reason"] == "stripped_charge" and f["run"].attrs["resumed"]
 
 
 def test_a_killed_worker_is_reported_and_its_run_resumed_next_time(tmp_path):
-    """A worker killed from outside (SIGKILL, as the out-of-memory killer does) is reported by name
-    and cause; the other runs carry on; the next invocation continues its run from its checkpoint."""
+    """A worker killed from outside (SIGKILL, as the out-of-memory killer does) in its run (stopped
+    at the run's first chunk) is reported by name and cause; the other run carries on; the next
+    invocation continues its run from its checkpoint."""
     spec = write_spec(tmp_path, TWO_RUNS)
     out = tmp_path / "out"
-    args = [spec, "--out", out, "--workers", "1"] + [a for s in MID_RUN for a in ("--set", s)]
-    proc = start_sweep_process(args, tmp_path)
+    args = tiny_args(spec, out) + ["--workers", "1"]
+    pauses = tmp_path / "pauses"
+    proc = start_sweep_process(args, tmp_path, pauses, "0")
     try:
-        wait_for_count(out, "*.checkpoint", 1, proc)
-        workers = [pid for pid, cmd in children_of(proc.pid) if "spawn_main" in cmd]
-        assert len(workers) == 1
+        worker = wait_paused(pauses, 0, proc)
+        assert [pid for pid, cmd in children_of(proc.pid) if "spawn_main" in cmd] == [worker]
         victim = next(out.glob("*.checkpoint")).name[: -len(".h5.checkpoint")]
-        os.kill(workers[0], signal.SIGKILL)
-        stdout, stderr = proc.communicate(timeout=120)
+        os.kill(worker, signal.SIGKILL)
+        stdout, stderr = proc.communicate()
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
@@ -493,5 +482,5 @@ def test_a_killed_worker_is_reported_and_its_run_resumed_next_time(tmp_path):
     assert retry.exit_code == 0, retry.output
     assert "1 already done, 1 to run (1 continue from checkpoints)" in retry.stdout
     with h5py.File(out / f"{victim}.h5", "r") as f:
-        assert f["run"].attrs["stop_reason"] in MID_RUN_ENDS and f["run"].attrs["resumed"]
+        assert f["run"].attrs["stop_reason"] == "stripped_charge" and f["run"].attrs["resumed"]
     assert not (out / f"{victim}.error.json").exists()

@@ -5,15 +5,27 @@ from pathlib import Path
 
 import click
 
-from kmc.config import ConfigError, load_config, resolve_params
+from kmc.config import REQUIRED, SCHEMA, ConfigError, load_config, resolve_params
 from kmc.errors import OneLineErrorCommand, fail
 
 
-@click.command(cls=OneLineErrorCommand)
+def _defaults_text() -> str:
+    """The [meso] numerics' defaults and the conditions' (from the schema: what a parameter file
+    that leaves them out gets), for --help."""
+    def listed(section):
+        return ", ".join(f"{section}.{name} = {key.default:g}" for name, key in SCHEMA[section].items()
+                         if key.default is not REQUIRED and isinstance(key.default, (int, float)))
+    return ("\b\nDefaults where the parameter file gives none (change any with --set):\n  "
+            + listed("meso").replace(", ", ",\n  ") + ",\n  " + listed("conditions").replace(", ", ",\n  ")
+            + "\nThe physics keys of [meso] have no default: the shipped parameter\nsets give each, with its source.")
+
+
+@click.command(cls=OneLineErrorCommand, epilog=_defaults_text())
 @click.argument("config")
 @click.option("--set", "overrides", multiple=True, metavar="SECTION.KEY=VALUE",
               help="Override a config value (repeatable), e.g. --set conditions.stack_pressure_MPa=1.5.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False), required=True, help="Output HDF5 file.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), required=True,
+              help="Output HDF5 file (refused if it exists, unless --overwrite).")
 @click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
 def meso(config, overrides, output, overwrite):
     """Strip a periodic square of interface (meso.width_um) at the cell's real rates: voids as

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import json
+import shutil
+import textwrap
 from pathlib import Path
 
 import click
@@ -9,18 +11,44 @@ import click
 from kmc.config import ConfigError, load_config, resolve_params, shipped_params
 from kmc.errors import OneLineErrorGroup, fail
 
+# The tables fill the terminal's width (shutil.get_terminal_size: $COLUMNS, else the terminal, else
+# DEFAULT_COLUMNS when the output is not a terminal), never less than MIN_COLUMNS.
+DEFAULT_COLUMNS = 100
+MIN_COLUMNS = 60
+NAME_COLUMN = 16                       # kmc params list: the set's name
+MIN_LABEL_COLUMN = 20                  # kmc params show --fit: the row's label
+FIT_NUMBERS = " {:8.4g} {:9.4f} {:+8.4f} {:6s}"
+OVER_TOLERANCE = "  > tolerance"
+LABEL_CONTINUATION = "  "
+SOURCE_INDENT = "    "
+
 
 @click.group(cls=OneLineErrorGroup)
 def params():
     """Inspect parameter sets."""
 
 
+def _terminal_columns() -> int:
+    """Columns the tables fill: the terminal's (or $COLUMNS), at least MIN_COLUMNS."""
+    return max(MIN_COLUMNS, shutil.get_terminal_size((DEFAULT_COLUMNS, 24)).columns)
+
+
+def _wrapped(text: str, width: int, indent: str = "", more: str | None = None) -> list[str]:
+    """``text`` in lines of at most ``width``, the first indented by ``indent``, the others by ``more``."""
+    return textwrap.wrap(text, width, initial_indent=indent, subsequent_indent=indent if more is None else more,
+                         break_on_hyphens=False) or [""]
+
+
 @params.command("list")
 def params_list():
     """List the parameter sets shipped with the package (usable by name anywhere)."""
+    width = _terminal_columns()
     for name, path in shipped_params().items():
         s = load_config(path)
-        click.echo(f"{name:16s} {s.model.description}")
+        first, *rest = _wrapped(s.model.description, width - NAME_COLUMN - 1)
+        click.echo(f"{name:{NAME_COLUMN}s} {first}")
+        for line in rest:
+            click.echo(" " * (NAME_COLUMN + 1) + line)
 
 
 @params.command("export")
@@ -79,26 +107,47 @@ def params_show(name, fit, as_json):
 
 
 def _echo_fit_table(rows):
-    """Fitted targets, then checks (shown, not fitted); without targets, the model's values."""
+    """Fitted targets, then checks (shown, not fitted); without targets, the model's values.
+
+    One row per target: its label (wrapped) beside target, model, residual and unit, then its name
+    and source, indented, on lines of their own; everything within the terminal's width."""
     from kmc.fit import TOLERANCE, within_tolerance
-    width = max([len(r["label"]) for r in rows] + [40])
+    width = _terminal_columns()
     head = "(every model value from total energies of lattice configurations)"
+    label_width = max(MIN_LABEL_COLUMN, width - len(FIT_NUMBERS.format(0.0, 0.0, 0.0, "J/m^2")) - len(OVER_TOLERANCE))
+
+    def row(label, numbers):
+        first, *rest = _wrapped(label, label_width, more=LABEL_CONTINUATION)
+        click.echo(f"{first:{label_width}s}{numbers}")
+        for line in rest:
+            click.echo(line)
+
+    def source(r):
+        for line in _wrapped(f"[{r['name']}] {r['source']}" if r.get("source") else f"[{r['name']}]", width,
+                             SOURCE_INDENT):
+            click.echo(line)
+
     if all(r["kind"] == "model" for r in rows):
-        click.echo("no [fit] targets in this file: the model's values alone " + head)
+        for line in _wrapped("no [fit] targets in this file: the model's values alone " + head, width):
+            click.echo(line)
         for r in rows:
-            click.echo(f"{r['label']:{width}s} {r['model']:9.4f} {r['unit']:6s} [{r['name']}]")
+            row(r["label"], f" {r['model']:9.4f} {r['unit']}")
+            source(r)
         return
     for kind, title in (("target", "fitted targets " + head), ("check", "checks: shown, not fitted")):
         chosen = [r for r in rows if r["kind"] == kind]
         if not chosen:
             continue
-        click.echo(f"{title:{width}s} {'target':>8s} {'model':>9s} {'resid':>8s} unit")
+        for line in _wrapped(title, width):
+            click.echo(line)
+        click.echo(f"{'':{label_width}s} {'target':>8s} {'model':>9s} {'resid':>8s} unit")
         for r in chosen:
-            flag = "  > tolerance" if kind == "target" and not within_tolerance(r) else ""
-            click.echo(f"{r['label']:{width}s} {r['target']:8.4g} {r['model']:9.4f} {r['residual']:+8.4f} "
-                       f"{r['unit']:6s} [{r['name']}] ({r['source']}){flag}")
+            flag = OVER_TOLERANCE if kind == "target" and not within_tolerance(r) else ""
+            row(r["label"], FIT_NUMBERS.format(r["target"], r["model"], r["residual"], r["unit"]).rstrip() + flag)
+            source(r)
         click.echo("")
     fitted = [r for r in rows if r["kind"] == "target"]
     met = sum(within_tolerance(r) for r in fitted)
-    click.echo(f"{met} of {len(fitted)} fitted targets within tolerance "
-               f"({', '.join(f'{v:g} {u}' for u, v in TOLERANCE.items())})")
+    for line in _wrapped(f"{met} of {len(fitted)} fitted targets within tolerance "
+                         f"({', '.join(f'{v:g} {u}' for u, v in TOLERANCE.items())})", width):
+        click.echo(line)

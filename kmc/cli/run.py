@@ -33,6 +33,15 @@ def run(config, overrides, output, overwrite, resume_path, progress):
     A checkpoint (X.h5.checkpoint) is kept beside the output while the run goes; Ctrl-C or
     SIGTERM stops after the current chunk and keeps X.h5.partial, and `kmc run --resume X.h5`
     finishes the run exactly as if it had not stopped.
+
+    \b
+    Exit codes:
+      0    the run reached its stop condition
+      2    bad input: one "error:" line naming the key or file and what is
+           allowed; nothing is written
+      3    no host atom of the contact layer joined to the electrode is left
+           to strip; the file is complete up to there (no_strippable_host)
+      130  interrupted (Ctrl-C, SIGTERM); continue with kmc run --resume X.h5
     """
     from kmc.launch import OpenRunError, open_run
     if resume_path is not None:

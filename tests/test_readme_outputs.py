@@ -1,0 +1,154 @@
+"""The README's printed outputs and figures are what its commands give.
+
+docs/make_readme.py runs the README's commands on the shipped defaults and writes their outputs
+into README.md and docs/, and what they were made from into docs/readme_outputs.json.  The two
+default runs take minutes, so they are not re-run here.  Their outputs stand as long as
+- what they were made from stands: the shipped parameter sets and the kMC's trajectory
+  fingerprints (benchmarks/trajectory_hashes.json, re-saved whenever the physics changes), and
+- the script's cheap stand-ins still give what they gave when it ran: the same two commands on an
+  8x8x6-cell box to 4e-5 mAh/cm2 (their whole console output but the wall-clock figures, warning
+  included), `kmc analyze` of one, and the README figures' kinds drawn from them (a fingerprint of
+  each figure's texts and data).  These catch what the fingerprints do not: the observables, the
+  stop rules, the printing, the plotting.
+`kmc meso` and `kmc rates --no-nucleation` are cheap: they run here as the README writes them and
+must print what it shows.  When a test here fails, run `python docs/make_readme.py` and commit what
+it changes (README.md, docs/*.png, docs/readme_outputs.json).
+"""
+import importlib.util
+import json
+import re
+import sys
+from pathlib import Path
+
+import h5py
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+RERUN = "stale README outputs: run `python docs/make_readme.py` and commit what it changes"
+
+
+def _script():
+    spec = importlib.util.spec_from_file_location("make_readme", ROOT / "docs" / "make_readme.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module          # its dataclass looks its module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+mr = _script()
+RECORD = json.loads(mr.RECORD.read_text())
+PARTS = mr.readme_parts(mr.README.read_text())
+
+
+def commands_of(part: str) -> list[str]:
+    """The command lines of a console part, without the prompt and the comment."""
+    return [line[2:].split("#")[0].strip() for line in part.splitlines() if line.startswith("$ ")]
+
+
+def outputs_of(part: str) -> dict[str, list[str]]:
+    """The output lines the part shows under each command."""
+    shown, current = {}, None
+    for line in part.splitlines():
+        if line.startswith("$ "):
+            current = line[2:].split("#")[0].strip()
+            shown[current] = []
+        elif current is not None and not line.startswith("```"):
+            shown[current].append(line)
+    return shown
+
+
+def test_the_readme_holds_the_parts_the_script_made():
+    assert set(PARTS) == set(mr.BLOCKS) | set(mr.INLINE)
+    for name, text in PARTS.items():
+        assert text == RECORD["parts"][name], f"README part {name!r} differs from the script's record; {RERUN}"
+    for name, commands in mr.BLOCKS.items():     # and the script still lists what the README shows
+        assert commands_of(PARTS[name]) == [c.line for c in commands], f"part {name!r}: {RERUN}"
+
+
+def test_the_outputs_were_made_from_the_shipped_inputs_and_the_current_physics():
+    assert mr.input_hashes() == RECORD["inputs"], RERUN
+
+
+def test_the_figures_are_those_the_script_drew():
+    assert {figure: mr.sha256(ROOT / figure) for figure in mr.FIGURES} == RECORD["figures"], RERUN
+
+
+@pytest.fixture(scope="module")
+def probes(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("readme_probes")
+    mr.prepare_folder(folder, keep=False)
+    return folder, {name: mr.probe_output(line, folder) for name, line in mr.PROBES.items()}
+
+
+def test_the_stand_ins_print_what_they_printed_when_the_outputs_were_made(probes):
+    folder, printed = probes
+    for name, text in printed.items():
+        assert text == RECORD["probes"][name], f"`{mr.PROBES[name]}` now prints\n{text}\n{RERUN}"
+    # what the README's default runs stand for: both reach their stop charge, the alloy's L1 takes Mg
+    for name in ("li", "limg"):
+        with h5py.File(folder / "runs" / "out" / f"probe_{name}.h5", "r") as f:
+            assert f["run"].attrs["stop_reason"] == "stripped_charge"
+            assert (f["observables/interface_solute_fraction/value"][-1] > 0) == (name == "limg")
+
+
+def test_the_stand_ins_figures_are_what_they_were(probes):
+    folder, _ = probes
+    assert mr.draw_probe_figures(folder) == RECORD["probe_figures"], RERUN
+
+
+def run_part(name: str, tmp_path) -> dict[str, str]:
+    """Each command of a README part, run as written in a folder like the repository's root; its
+    output (stderr, then stdout), wall clock masked."""
+    mr.prepare_folder(tmp_path, keep=False)
+    return {line: mr.probe_output(line, tmp_path) for line in commands_of(PARTS[name])}
+
+
+def test_the_readmes_rates_command_prints_what_it_shows(tmp_path):
+    """`kmc rates li_li2s --no-nucleation`: the README shows the first lines of its output."""
+    command = mr.BLOCKS["rates"][0]
+    shown = outputs_of(PARTS["rates"])[command.line]
+    assert shown[-1] == "  …" and len(shown) == command.show + 1
+    printed = mr.probe_output(command.line, tmp_path).splitlines()
+    assert mr.mask_wall_clock("\n".join(shown[:-1])).splitlines() == printed[:command.show]
+
+
+def test_the_readmes_meso_commands_print_what_it_shows(tmp_path):
+    """The README's `kmc meso` lines, as written, in a fresh folder, print what it shows, and write
+    the kMC's observable names to 4 mAh/cm^2.  And the headline behind them (docs/meso.md,
+    verdict): at 0.2 MPa Li loses more than half its contact to voids, while Li-Mg, whose
+    equilibrium L1 (0.593 Mg) nucleates ~10 decades more slowly at the cell's S (docs/rates.md),
+    nucleates a void or two in the whole run where Li nucleates thousands, and Li at 1.5 MPa
+    keeps its contact; this fails if the Li-Mg rows stop reaching the run or creep stops reading
+    the pressure."""
+    printed = run_part("meso", tmp_path)
+    shown = outputs_of(PARTS["meso"])
+    assert len(printed) == 3
+    plateau, nucleated = {}, {}
+    for line, text in printed.items():
+        assert text.splitlines() == mr.mask_wall_clock("\n".join(shown[line])).splitlines(), RERUN
+        argv = line.split()
+        with h5py.File(tmp_path / argv[argv.index("-o") + 1], "r") as f:
+            obs = f["observables"]
+            for name in ("contact_fraction", "overpotential", "stripped_charge", "section_voids_per_um"):
+                assert obs[name]["value"].shape[0] > 10
+            q = obs["stripped_charge/value"][()]
+            assert q[-1] == pytest.approx(4.0)
+            pressure = f["parameters"].attrs["conditions.stack_pressure_MPa"]
+            key = (f["parameters"].attrs["composition.solute_fraction"] > 0, pressure)
+            plateau[key] = obs["contact_fraction/value"][()][q >= 0.25].mean()
+            nucleated[key] = obs["nucleated/value"][-1]
+    assert plateau[(False, 0.2)] < 0.6    # the Li default (0.444, sd 0.0014 over 8 seeds)
+    assert nucleated[(False, 0.2)] > 1000
+    # Li-Mg: I(S) x area x time at S = 134 is 2.3e-9 x 25600 x 28800 = 1.7 nuclei per run (Poisson; with
+    # the random-alloy L1's I(S) it would be thousands, as Li's), so at most a few voids in all
+    assert nucleated[(True, 0.2)] < 10
+    assert plateau[(False, 1.5)] > 0.95   # Li at 1.5 MPa (0.98): creep at P / c holds the voids small
+
+
+def test_a_wall_clock_figure_is_all_that_is_masked():
+    text = ("  42318237 events in 148.2 s (0.29 M events/s), stop: stripped_charge\n"
+            "  4 mAh/cm2 of a 160 um square in 3.88 s (4270 steps), stop: stripped\n  wall time 10.2 s")
+    assert mr.mask_wall_clock(text) == (
+        "  42318237 events in <wall> s (<rate> M events/s), stop: stripped_charge\n"
+        "  4 mAh/cm2 of a 160 um square in <wall> s (4270 steps), stop: stripped\n  wall time <wall> s")
+    assert re.search(r"\d", mr.mask_wall_clock("contact fraction 0.995, 2 vacancies"))
