@@ -126,7 +126,7 @@ def test_stop_on_monolayers_and_on_wall_time(li_params, tmp_path, monkeypatch):
         "run.max_events=100000"]))      # the backstop: a run that ignored its wall time would end here
     monkeypatch.setattr(time, "perf_counter", lambda: 0.0 if sim.events < 10_000 else 1.0)
     path = tmp_path / "wall.h5"
-    result = sim.run(H5Writer(path, sim), progress=False)
+    result = sim.run(KmcWriter(path, sim), progress=False)
     assert result.stop_reason == "wall_time" and sim.events == 10_000 and result.wall_time_s == 1.0
     with h5py.File(path, "r") as f:   # a complete file, not an interrupted one
         assert f["run"].attrs["stop_reason"] == "wall_time"
