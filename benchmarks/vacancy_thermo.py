@@ -113,13 +113,29 @@ def dft_summary() -> dict:
     return {k.split("|", 1)[1]: v for k, v in data.items() if k.startswith("summary|")}
 
 
+def dft_cells(summaries) -> dict:
+    """{sites: summary} of the DFT check's perfect+vacancy cells (16 sites: key without n=)."""
+    cells = {}
+    for key, value in summaries.items():
+        if key.split("|")[0] == "perfect+vacancy":
+            repeat = int(key.split("|n=")[1]) if "|n=" in key else 2
+            cells[2 * repeat ** 3] = value
+    return dict(sorted(cells.items()))
+
+
 def dft_inputs(summaries) -> list:
-    """(v): the DFT energies with PBE's own (16-site, constant-pressure) S_f and nu = 1e13 Hz."""
-    s = summaries.get("perfect+vacancy")
-    if not s:
-        return []
-    return [sd.VacancyInputs("(v) DFT E_f, E_m; PBE S_f (16 sites), nu 1e13 Hz", 0.50, 0.055, 1e13,
-                             s["S_f_constant_pressure_kB"])]
+    """(v): the DFT energies with PBE's own constant-pressure S_f of each cell and nu = 1e13 Hz;
+    (vi): the same with PBE's Vineyard nu* of the host hop (16 sites, the only cell whose saddle
+    phonons were affordable) in place of 1e13 Hz, for the largest cell's S_f."""
+    cells = dft_cells(summaries)
+    out = [sd.VacancyInputs(f"(v) DFT E_f, E_m; PBE S_f ({n} sites), nu 1e13 Hz", 0.50, 0.055, 1e13,
+                            s["S_f_constant_pressure_kB"]) for n, s in cells.items()]
+    saddle = summaries.get("perfect+vacancy+saddle_host")
+    if cells and saddle:
+        n = max(cells)
+        out.append(sd.VacancyInputs(f"(vi) DFT E_f, E_m; PBE S_f ({n} sites), PBE nu* (16 sites)", 0.50, 0.055,
+                                    saddle["nu_host_THz"] * 1e12, cells[n]["S_f_constant_pressure_kB"]))
+    return out
 
 
 def dft_check(summaries) -> str:
@@ -135,7 +151,7 @@ def figure(sets, measured, path):
     fig, ax = plt.subplots(figsize=(6.4, 5.9))
     x = 1000.0 / TEMPERATURES_K
     styles = {"(i)": ("-", "k"), "(ii)": ("--", "tab:green"), "(iii)": (":", "tab:purple"), "(iv)": ("-.", "tab:blue"),
-              "(v)": ((0, (5, 1, 1, 1)), "tab:orange")}
+              "(v)": ((0, (5, 1, 1, 1)), "tab:orange"), "(vi)": ((0, (1, 1)), "tab:brown")}
     for s in sets:
         style, colour = styles[s.name.split()[0]]
         big = "128" in s.name

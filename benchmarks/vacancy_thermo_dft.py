@@ -38,8 +38,23 @@ LATTICE_KPTS = (10, 10, 10)
 SMEARING_EV = 0.05
 FMAX_EV_A = 0.005
 STEP_A = 0.02
+EV_A3_GPA = 160.21766
 MASS_LI = 6.94
 SETTINGS = f"PBE|PW{CUTOFF_EV:.0f}|k{KPTS[0]}{KPTS[1]}{KPTS[2]}G|FD{SMEARING_EV}"
+REPORT_K = 298.0     # the temperature of the quantum-harmonic prefactor printed beside Vineyard's
+
+
+def configure(repeat: int, kpts: int) -> None:
+    """Select the cell (repeat^3 conventional cells, 2 repeat^3 sites) and its k-mesh (kpts^3):
+    every cache key, cell and calculator of this module follows."""
+    global REPEAT, KPTS, SETTINGS
+    REPEAT, KPTS = repeat, (kpts,) * 3
+    SETTINGS = f"PBE|PW{CUTOFF_EV:.0f}|k{kpts}{kpts}{kpts}G|FD{SMEARING_EV}"
+
+
+def summary_key(states) -> str:
+    """The cache key of a summary (the 16-site cell's carry no n= for the earlier rounds' keys)."""
+    return f"summary|{'+'.join(states)}" + ("" if REPEAT == 2 else f"|n={REPEAT}")
 
 
 def calculator(kpts=None):
@@ -56,6 +71,9 @@ class Store:
         self.data = json.loads(self.path.read_text()) if self.path.exists() else {}
 
     def get(self, key):
+        # a miss re-reads the file: another run sharing the cache may have computed it since
+        if key not in self.data and self.path.exists():
+            self.data = {**json.loads(self.path.read_text()), **self.data}
         return self.data.get(key)
 
     def put(self, key, value):
@@ -87,10 +105,24 @@ def bcc_cell(a, n=None):
     return Atoms(f"Li{len(positions)}", positions=positions, cell=np.eye(3) * n * a, pbc=True)
 
 
+LATTICE_KEY = f"lattice|PBE|PW{CUTOFF_EV:.0f}|k555G|FD{SMEARING_EV}|unit-cell k x2"   # = 10x10x10
+
+
+def bulk_modulus_eV_A3(store) -> float:
+    """PBE's bulk modulus (eV/A^3) from the same E(a) points as the lattice constant, by a
+    Birch-Murnaghan fit (the parabola in a gives 13.94 GPa against Birch-Murnaghan's 14.00: the
+    points span +-1.8 % in a, where the cubic term of E(a) is still visible)."""
+    from ase.eos import EquationOfState
+    entry = store.get(LATTICE_KEY)
+    volumes = np.array(entry["grid_A"]) ** 3 / 2        # per atom: two atoms per conventional cell
+    energies = np.array(entry["energies_eV"]) / 2
+    return float(EquationOfState(volumes, energies, eos="birchmurnaghan").fit()[2])
+
+
 def lattice_constant(store, log):
     """PBE lattice constant (A): parabola through E(a) of the 2-atom cell at 5 spacings
     (LATTICE_KPTS)."""
-    key = f"lattice|PBE|PW{CUTOFF_EV:.0f}|k555G|FD{SMEARING_EV}|unit-cell k x2"   # = 10x10x10
+    key = LATTICE_KEY
     hit = store.get(key)
     if hit:
         return hit["a_A"]
@@ -211,8 +243,9 @@ def neighbour_block(store, state, a, log=print):
 def saddle_check(store, a, log=print):
     """E_m of the host hop in the 16-site cell (the hopping atom held at the midpoint, the others
     relaxed) and the hopping atom's own force constants there."""
-    vac = relaxed(store, "vacancy", a, log)[1]["energy_eV"]
+    # the saddle first: a run of the vacancy's phonons sharing the cache relaxes the vacancy meanwhile
     sad = relaxed(store, "saddle_host", a, log)[1]["energy_eV"]
+    vac = relaxed(store, "vacancy", a, log)[1]["energy_eV"]
     return {"settings": SETTINGS, "lattice_constant_A": a, "E_m_host_eV": sad - vac,
             "hopping_atom_block": neighbour_block(store, "saddle_host", a, log)}
 
@@ -237,15 +270,22 @@ def summary(store, a, states, log=print):
         out["V_times_dP_eV"] = volume * (np.mean(entries["perfect"]["stress_eV_A3"][:3])
                                          - np.mean(entries["vacancy"]["stress_eV_A3"][:3]))
         out["S_f_constant_pressure_kB"] = out["S_f_classical_kB"] + ALPHA_V_PER_K * out["V_times_dP_eV"] / harmonic.KB_EV_K
+        # the relaxation volume V (P_vac - P_perf) / K and the formation volume Omega + v_rel, in
+        # atomic volumes Omega = a^3/2, as kmc.atomistic.vacancy_thermo does with CHGNet's K
+        bulk_modulus = bulk_modulus_eV_A3(store)
+        out["bulk_modulus_GPa"] = bulk_modulus * EV_A3_GPA
+        out["relaxation_volume_atomic_volumes"] = out["V_times_dP_eV"] / bulk_modulus / (a ** 3 / 2)
+        out["formation_volume_atomic_volumes"] = 1.0 + out["relaxation_volume_atomic_volumes"]
     if {"vacancy", "saddle_host"} <= set(nu):
         out["E_m_host_eV"] = energy["saddle_host"] - energy["vacancy"]
         out["saddle_imaginary_THz"] = float(np.sort(nu["saddle_host"])[0])
         out["nu_host_THz"] = harmonic.vineyard_prefactor_Hz(nu["vacancy"], nu["saddle_host"]) / 1e12
+        out[f"nu_host_quantum_{REPORT_K:.0f}K_THz"] = harmonic.quantum_prefactor_Hz(
+            nu["vacancy"], nu["saddle_host"], REPORT_K) / 1e12
     return out
 
 
 def main(argv=None):
-    global REPEAT, KPTS, SETTINGS
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--states", nargs="+", default=["perfect", "vacancy", "saddle_host"])
     parser.add_argument("--repeat", type=int, default=REPEAT, help="cell: n x n x n conventional (2: 16 sites)")
@@ -253,19 +293,18 @@ def main(argv=None):
     parser.add_argument("--saddle-check", action="store_true",
                         help="only the host saddle's energy and its hopping atom's force constants (cheap)")
     args = parser.parse_args(argv)
-    REPEAT, KPTS = args.repeat, (args.kpts,) * 3
-    SETTINGS = f"PBE|PW{CUTOFF_EV:.0f}|k{args.kpts}{args.kpts}{args.kpts}G|FD{SMEARING_EV}"
+    configure(args.repeat, args.kpts)
     store = Store()
     log = lambda m: print(m, flush=True)  # noqa: E731
     a = lattice_constant(store, log)
     log(f"PBE lattice constant {a:.4f} A")
     if args.saddle_check:
         result = saddle_check(store, a, log)
-        store.put("summary|saddle_check" + ("" if REPEAT == 2 else f"|n={REPEAT}"), result)
+        store.put(summary_key(["saddle_check"]), result)
         print(json.dumps(result, indent=1))
         return 0
     result = summary(store, a, args.states, log)
-    store.put(f"summary|{'+'.join(args.states)}" + ("" if REPEAT == 2 else f"|n={REPEAT}"), result)
+    store.put(summary_key(args.states), result)
     print(json.dumps(result, indent=1))
     return 0
 

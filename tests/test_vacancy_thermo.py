@@ -248,23 +248,36 @@ def test_summary_toml_is_what_the_cache_gives():
     assert checked >= 10
 
 
+DFT_SUMMARIES = [(2, 4, ("perfect", "vacancy")), (2, 4, ("perfect", "vacancy", "saddle_host"))]
+
+
 @needs_ase
-def test_dft_check_summary_is_what_its_cache_gives():
-    """benchmarks/vacancy_thermo_dft.py stores every SCF's forces; recomputing its summary from
-    them (no gpaw needed) gives the stored summary, and the PBE crystal is dynamically stable
-    (three translations, no imaginary mode) at its lattice constant."""
+@pytest.mark.parametrize("repeat, kpts, states", DFT_SUMMARIES, ids=["16-sites", "16-sites-saddle"])
+def test_dft_check_summary_is_what_its_cache_gives(repeat, kpts, states):
+    """benchmarks/vacancy_thermo_dft.py stores every SCF's forces; recomputing each cell's summary
+    from them (no gpaw needed, no SCF: a missing entry fails) gives the stored summary; the PBE
+    crystal is dynamically stable (three translations, no imaginary mode) and the host saddle a
+    first-order one (vineyard_prefactor_Hz refuses any other)."""
     import sys
     sys.path.insert(0, str(ROOT / "benchmarks"))
     import vacancy_thermo_dft as dft
     store = dft.Store()
-    key = "summary|perfect+vacancy"
-    stored = store.get(key)
-    assert stored is not None
     store.put = lambda *a: pytest.fail("the summary must come from the cache alone")
-    again = dft.summary(store, stored["lattice_constant_A"], ["perfect", "vacancy"], log=lambda m: None)
-    for name in ("E_f_eV", "S_f_classical_kB", "S_f_constant_pressure_kB", "V_times_dP_eV"):
-        assert again[name] == pytest.approx(stored[name], rel=1e-9)
+    default = (dft.REPEAT, dft.KPTS[0])
+    dft.configure(repeat, kpts)
+    try:
+        stored = store.get(dft.summary_key(states))
+        assert stored is not None, dft.summary_key(states)
+        again = dft.summary(store, stored["lattice_constant_A"], list(states), log=lambda m: None)
+    finally:
+        dft.configure(*default)
+    compared = [k for k, v in stored.items() if isinstance(v, float) and k != "lattice_constant_A"]
+    assert {"E_f_eV", "S_f_classical_kB", "S_f_constant_pressure_kB", "formation_volume_atomic_volumes"} <= set(compared)
+    for name in compared:
+        assert again[name] == pytest.approx(stored[name], rel=1e-9), name
     assert min(stored["lowest_modes_perfect_THz"][3:]) > 0
+    if "saddle_host" in states:
+        assert stored["saddle_imaginary_THz"] < 0 < stored["nu_host_THz"]
 
 
 @needs_ase
