@@ -1,6 +1,7 @@
 """Vacancies at finite temperature (issue 48): the computed numbers, the model's Li tracer
-self-diffusivity D*(T) for three sets of inputs beside the measured data, the ratios, and the
-cell's supersaturation each set gives.  Prints tables (markdown) and writes docs/self_diffusion.png.
+self-diffusivity D*(T) for each set of inputs (the parameter sets' own first) beside the measured
+data, the ratios, the cell's supersaturation each set gives, and the cell's S and the model's Mg
+diffusivity at 25 and 60 C against the seed's DFT D_Mg.  Prints tables (markdown) and writes docs/self_diffusion.png.
 
     python benchmarks/vacancy_thermo.py [--no-figure]
 
@@ -26,11 +27,45 @@ TEMPERATURES_K = np.linspace(250.0, 450.0, 41)
 REPORT_K = (298.0, 333.0)
 
 
-def today_supersaturation() -> float:
-    """The cell's S today (kmc.model.cell_supersaturation on params/li_li2s.toml)."""
+PARAMS = ("li_li2s", "limg_li2s")
+CELL_TEMPERATURES_K = (298.15, 333.15)      # 25 and 60 C (seed 004's two temperatures)
+DFT_D_MG_CM2_S = (2.06e-13, 2.42e-12)       # seed 004 Supp. Table 1 (DFT-computed), PHYSICS.md section 2
+
+
+def shipped() -> tuple:
+    """(the vacancy inputs of params/li_li2s.toml, its cell S from kmc.model.cell_supersaturation):
+    the reference every other set's S is rescaled from (sd.supersaturation)."""
     from kmc.config import load_config, resolve_params
     from kmc.model import cell_supersaturation
-    return cell_supersaturation(load_config(resolve_params("li_li2s")))
+    settings = load_config(resolve_params("li_li2s"))
+    bnd, kin = settings.boundary, settings.kinetics
+    inputs = sd.VacancyInputs(f"(p) the parameter sets: DFT E_f, E_m; nu {kin.attempt_frequency_Hz:.3g} Hz; "
+                              f"S_f = {bnd.vacancy_formation_entropy_kB} (stated, from the measured D0)",
+                              bnd.vacancy_formation_eV, kin.kra_host_eV, kin.attempt_frequency_Hz,
+                              bnd.vacancy_formation_entropy_kB, settings.lattice.lattice_constant_A)
+    return inputs, cell_supersaturation(settings)
+
+
+def cell_table() -> str:
+    """The cell's S (kmc.model.cell_supersaturation: conditions.current_density_mA_cm2 to sinks at
+    electrode.sink_distance_um) of each second-moment set at 25 and 60 C, with the shipped S_f and
+    with S_f = 0 (phase 1), and the model's solute diffusivity at the equilibrium vacancy fraction
+    (S = 1; CellTransport.solute_diffusivity_um2_s, correlation factor 1) beside the seed's DFT D_Mg."""
+    from kmc.config import load_config, resolve_params
+    from kmc.model import cell_transport
+    lines = ["| set | T (K) | S_f (k_B) | c_eq | cell S | D_Mg at c_eq (cm2/s) | seed 004 DFT D_Mg | model/DFT |",
+             "|---|---|---|---|---|---|---|---|"]
+    for name in PARAMS:
+        for T, dft in zip(CELL_TEMPERATURES_K, DFT_D_MG_CM2_S):
+            for s_f in (None, 0.0):
+                over = [f"conditions.temperature_K={T}"] + ([] if s_f is None else [f"boundary.vacancy_formation_entropy_kB={s_f}"])
+                settings = load_config(resolve_params(name), over)
+                cell = cell_transport(settings)
+                d_mg = cell.solute_diffusivity_um2_s(1.0) * 1e-8 if cell.solute_fraction > 0 else None
+                mg = f"{d_mg:.3g} | {dft:.3g} | {d_mg / dft:.3g}" if d_mg else "- | - | -"
+                lines.append(f"| {name} | {T:.2f} | {settings.boundary.vacancy_formation_entropy_kB:g} | "
+                             f"{cell.vacancy_equilibrium_fraction:.3g} | {cell.supersaturation:.4g} | {mg} |")
+    return "\n".join(lines)
 
 
 def computed_table(values) -> str:
@@ -79,7 +114,7 @@ def diffusion_table(sets, measured, today_S) -> str:
     lines = ["| inputs | E_f + E_m (eV) | S_f (k_B) | nu* (Hz) | D0 (cm2/s) | D* 298 K (cm2/s) | D* 333 K | "
              f"ratio to {ref.key} at 298 K | at 333 K | Q_app 250-450 K (eV) | cell S (0.5 mA/cm2, 100 um) |",
              "|---|---|---|---|---|---|---|---|---|---|---|"]
-    today = sets[0]
+    today = sets[0]   # the parameter sets' own inputs, whose S is today_S
     for s in sets:
         d = [float(s.tracer_diffusivity_cm2_s(T)) for T in REPORT_K]
         r = [d[i] / float(ref.diffusivity_cm2_s(T)) for i, T in enumerate(REPORT_K)]
@@ -150,7 +185,7 @@ def figure(sets, measured, path):
     import matplotlib.pyplot as plt
     fig, ax = plt.subplots(figsize=(6.4, 5.9))
     x = 1000.0 / TEMPERATURES_K
-    styles = {"(i)": ("-", "k"), "(ii)": ("--", "tab:green"), "(iii)": (":", "tab:purple"), "(iv)": ("-.", "tab:blue"),
+    styles = {"(p)": ("-", "tab:cyan"), "(i)": ("-", "k"), "(ii)": ("--", "tab:green"), "(iii)": (":", "tab:purple"), "(iv)": ("-.", "tab:blue"),
               "(v)": ((0, (5, 1, 1, 1)), "tab:orange"), "(vi)": ((0, (1, 1)), "tab:brown")}
     for s in sets:
         style, colour = styles[s.name.split()[0]]
@@ -189,14 +224,16 @@ def main(argv=None):
     values = sd.summary()
     measured = sd.load_measured()
     summaries = dft_summary()
-    sets = sd.input_sets(values) + dft_inputs(summaries) + [sd.measured_anchor(measured[0])]
-    today_S = today_supersaturation()
+    reference, today_S = shipped()
+    sets = [reference] + sd.input_sets(values) + dft_inputs(summaries) + [sd.measured_anchor(measured[0])]
     print("## CHGNet numbers (converged = largest cell)\n")
     print(computed_table(values), "\n")
     print("## Per cell\n")
     print(per_cell_table(values), "\n")
-    print(f"## Li tracer D* (f = {sd.CORRELATION_FACTOR}, a = {sd.LATTICE_CONSTANT_A} A); today's cell S = {today_S:.4g}\n")
+    print(f"## Li tracer D* (f = {sd.CORRELATION_FACTOR}, a = {sd.LATTICE_CONSTANT_A} A); the parameter sets' cell S = {today_S:.4g}\n")
     print(diffusion_table(sets, measured, today_S), "\n")
+    print("## The cell at 25 and 60 C (0.5 mA/cm2, sinks at 100 um), and the solute\n")
+    print(cell_table(), "\n")
     print(dft_check(summaries))
     if not args.no_figure:
         out = ROOT / "docs" / "self_diffusion.png"

@@ -308,10 +308,16 @@ def vacancy_diffusivity_A2_s(model: EnergyModel, lattice: Lattice) -> float:
     return vacancy.vacancy_diffusivity(gamma, lattice.lattice_constant_A)
 
 
-def vacancy_equilibrium_fraction(settings: Settings, kT_eV: float) -> float:
-    """c_eq of boundary.vacancy_formation_eV (kmc.physics.vacancy.equilibrium_fraction): what the
-    sinks hold at supersaturation 1."""
-    return vacancy.equilibrium_fraction(settings.boundary.vacancy_formation_eV, kT_eV)
+def vacancy_equilibrium_fraction(settings: Settings, kT_eV: float, formation_energy_eV=None):
+    """c_eq = exp(S_f/k) exp(-E_f/kT) of boundary.vacancy_formation_eV and
+    boundary.vacancy_formation_entropy_kB (kmc.physics.vacancy.equilibrium_fraction): what the
+    sinks hold at supersaturation 1; the one place every c_eq of the project comes from.
+    ``formation_energy_eV`` (a number or an array) replaces E_f, e.g. by the formation energy of an
+    isolated vacancy in an interface layer: the energy model gives a vacancy the same entropy
+    wherever it sits (no site term carries -T dS), so each layer's fraction carries the bulk's S_f."""
+    bnd = settings.boundary
+    e_f = bnd.vacancy_formation_eV if formation_energy_eV is None else formation_energy_eV
+    return vacancy.equilibrium_fraction(e_f, kT_eV, bnd.vacancy_formation_entropy_kB)
 
 
 def solute_vacancy_binding_eV(settings: Settings) -> float:
@@ -374,7 +380,7 @@ class CellTransport:
     current_mA_cm2: float
     recession_velocity_um_s: float                # v0 = i Omega / e at full contact
     vacancy_diffusivity_um2_s: float              # D_v of the model's bare host hop
-    vacancy_equilibrium_fraction: float           # c_eq of boundary.vacancy_formation_eV
+    vacancy_equilibrium_fraction: float           # c_eq of boundary.vacancy_formation_eV and _entropy_kB
     sink_distance_um: float
     sink_supersaturation: float                   # the sinks hold this x c_eq (boundary.supersaturation)
     solute_fraction: float

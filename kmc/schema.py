@@ -147,6 +147,12 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "bottom": Key(str, "sink", lambda v: v in ("sink", "reservoir", "closed"),
                       "'sink', 'reservoir' or 'closed'"),
         "vacancy_formation_eV": Key(F, REQUIRED, _pos, "> 0"),
+        # S_f of c_eq = exp(S_f/k) exp(-E_f/kT) (kmc.physics.vacancy.equilibrium_fraction), in k_B.
+        # Physics, so no default: every c_eq of a run (the sinks, the cell's supersaturation, kmc meso,
+        # kmc rates) follows from it (docs/vacancy_thermodynamics.md section 7).  Measured formation
+        # entropies of metal vacancies lie between ~0.5 and ~5 k_B; 10 bounds them with room.
+        "vacancy_formation_entropy_kB": Key(F, REQUIRED, lambda x: math.isfinite(x) and 0 <= x <= 10,
+                                            "a number of k_B, 0 <= S_f <= 10 (0: the 0 K formation energy alone)"),
         "supersaturation": Key(F, 1.0, _nonneg, ">= 0"),
     },
     # The electrode beyond the box (kmc.electrode; docs/validation.md "The electrode around the

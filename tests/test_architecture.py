@@ -2,6 +2,7 @@
 import ast
 import inspect
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -160,6 +161,35 @@ def test_barrier_and_kra_rules_are_written_once():
             continue
         text = path.read_text()
         if "0.5 * dE" in text or "kra_eV[1" in text or "kra_eV[2" in text or "kra[1 if" in text:
+            offenders.append(str(path.relative_to(ROOT)))
+    assert not offenders
+
+
+# The files that may read boundary.vacancy_formation_eV / _entropy_kB, and why.
+C_EQ_READERS = {
+    "kmc/model.py": "vacancy_equilibrium_fraction, the one c_eq",
+    "kmc/schema.py": "the keys' definitions",
+    # puts the parameter sets' inputs beside the measured self-diffusion; its D* is checked against
+    # the model's own c_eq by tests/test_vacancy_thermo.py
+    "benchmarks/vacancy_thermo.py": "the comparison's row (p)",
+}
+
+
+# code reading a key (settings.boundary.vacancy_formation_eV, bnd.vacancy_formation_entropy_kB), not
+# prose naming it (" boundary.vacancy_formation_eV" in a docstring)
+C_EQ_READ = re.compile(r"[\w)\]]\.boundary\.vacancy_formation_|\b(?!boundary\b)\w+\.vacancy_formation_(eV|entropy_kB)\b")
+
+
+def test_the_vacancy_equilibrium_fraction_is_written_once():
+    """c_eq = exp(S_f/k) exp(-E_f/kT) has one home, kmc.model.vacancy_equilibrium_fraction (on
+    kmc.physics.vacancy's formula): no other module or benchmark reads the formation energy or
+    entropy keys, so no c_eq can leave the formation entropy out."""
+    offenders = []
+    for path in list((ROOT / "kmc").rglob("*.py")) + list((ROOT / "benchmarks").rglob("*.py")):
+        if path.relative_to(ROOT).as_posix() in C_EQ_READERS:
+            continue
+        text = path.read_text()
+        if C_EQ_READ.search(text):
             offenders.append(str(path.relative_to(ROOT)))
     assert not offenders
 

@@ -189,36 +189,89 @@ def test_measured_diffusion_file_is_complete_and_self_consistent():
     assert "mg_in_li" in data["references_without_numbers"]
 
 
-def test_todays_tracer_diffusivity_is_the_models_own():
-    """The atomistic layer's D* of today's inputs is f x kmc.model's D_v x c_eq of params/li_li2s
-    (so the comparison cannot drift from the model), 3.7e-12 cm^2/s at 298 K (issue 48)."""
+def test_the_parameter_sets_tracer_diffusivity_is_the_models_own():
+    """The atomistic layer's D* of the parameter sets' inputs (benchmarks/vacancy_thermo.py's row
+    (p)) is f x kmc.model's D_v x c_eq of params/li_li2s, so the comparison cannot drift from the
+    model: 5.76e-11 cm^2/s at 298 K with S_f = 2.75 k_B (0.82 of the measured law; issue 48), and the
+    phase-1 row (i) without S_f is the same set at S_f = 0, 3.68e-12."""
     from kmc.atomistic import self_diffusion as sd
     from kmc.config import load_config, resolve_params
-    from kmc.model import build_energy_model, build_lattice, vacancy_diffusivity_A2_s
+    from kmc.model import build_energy_model, build_lattice, vacancy_diffusivity_A2_s, vacancy_equilibrium_fraction
     settings = load_config(resolve_params("li_li2s"))
     lattice = build_lattice(settings)
     model = build_energy_model(settings, lattice)
-    c_eq = math.exp(-settings.boundary.vacancy_formation_eV / model.kT_eV)
-    expected = sd.CORRELATION_FACTOR * vacancy_diffusivity_A2_s(model, lattice) * 1e-16 * c_eq
-    today = sd.input_sets(sd.summary())[0]
-    assert float(today.tracer_diffusivity_cm2_s(settings.conditions.temperature_K)) == pytest.approx(expected, rel=2e-3)
-    assert expected == pytest.approx(3.7e-12, rel=0.02)
+    bnd, kin = settings.boundary, settings.kinetics
+    assert bnd.vacancy_formation_entropy_kB == 2.75
+    shipped = sd.VacancyInputs("p", bnd.vacancy_formation_eV, kin.kra_host_eV, kin.attempt_frequency_Hz,
+                               bnd.vacancy_formation_entropy_kB, settings.lattice.lattice_constant_A)
+    d_v = vacancy_diffusivity_A2_s(model, lattice) * 1e-16
+    expected = sd.CORRELATION_FACTOR * d_v * vacancy_equilibrium_fraction(settings, model.kT_eV)
+    T = settings.conditions.temperature_K
+    assert float(shipped.tracer_diffusivity_cm2_s(T)) == pytest.approx(expected, rel=1e-12)
+    assert expected == pytest.approx(5.76e-11, rel=0.01)
+    phase1 = sd.input_sets(sd.summary())[0]
+    assert float(phase1.tracer_diffusivity_cm2_s(T)) == pytest.approx(expected * math.exp(-2.75), rel=1e-12)
     # Arrhenius exactly: the apparent activation energy is E_f + E_m
     T = np.linspace(250, 450, 9)
-    assert sd.apparent_activation_eV(T, today.tracer_diffusivity_cm2_s(T)) == pytest.approx(0.555, abs=1e-9)
+    assert sd.apparent_activation_eV(T, shipped.tracer_diffusivity_cm2_s(T)) == pytest.approx(0.555, abs=1e-9)
+
+
+def test_every_c_eq_follows_the_formation_entropy_key():
+    """boundary.vacancy_formation_entropy_kB multiplies every c_eq of a run by exp(S_f): the cell's
+    (kmc.model.cell_transport), the sinks' reservoir (build_event_rates), kmc meso's inputs, and the
+    L1 vacancy fraction kmc rates reports at a given S; the cell's S - 1 falls by the same factor
+    (134.3 -> 9.52 for params/li_li2s.toml at 0.5 mA/cm^2, sinks at 100 um)."""
+    from kmc.config import load_config, resolve_params
+    from kmc.interface_rates import steady
+    from kmc.meso.inputs import meso_inputs
+    from kmc.model import build_energy_model, build_event_rates, build_lattice, cell_transport
+    shipped = load_config(resolve_params("li_li2s"))
+    plain = shipped.with_overrides(["boundary.vacancy_formation_entropy_kB=0"])
+    factor = math.exp(2.75)
+    cells = [cell_transport(s) for s in (shipped, plain)]
+    assert cells[1].vacancy_equilibrium_fraction == math.exp(-0.50 / cells[1].kT_eV)   # bit for bit at S_f = 0
+    assert cells[0].vacancy_equilibrium_fraction == pytest.approx(factor * cells[1].vacancy_equilibrium_fraction,
+                                                                  rel=1e-12)
+    assert cells[0].supersaturation - 1 == pytest.approx((cells[1].supersaturation - 1) / factor, rel=1e-12)
+    assert (cells[0].supersaturation, cells[1].supersaturation) == pytest.approx((9.519, 134.26), abs=0.01)
+    rates = []
+    for s in (shipped, plain):
+        lat = build_lattice(s)
+        rates.append(build_event_rates(s, lat, build_energy_model(s, lat)))
+    assert rates[0].bulk_vacancy_concentration == pytest.approx(factor * rates[1].bulk_vacancy_concentration, rel=1e-12)
+    assert rates[0].create_total_per_s == pytest.approx(factor * rates[1].create_total_per_s, rel=1e-12)
+    assert meso_inputs(shipped).vacancy_equilibrium_fraction == cells[0].vacancy_equilibrium_fraction
+    l1 = [float(steady.equilibrium_layer_fractions(s, 10.0, 1)[0]) for s in (shipped, plain)]
+    assert l1[0] == pytest.approx(factor * l1[1], rel=1e-12)
+
+
+def test_a_missing_or_bad_formation_entropy_is_refused(tmp_path):
+    """The key is physics, so a parameter file must give it: one message naming it and what is
+    allowed; out-of-range values likewise."""
+    from kmc.config import ConfigError, load_config, resolve_params
+    text = Path(resolve_params("li_li2s")).read_text()
+    assert text.count("\nvacancy_formation_entropy_kB = ") == 1
+    missing = tmp_path / "no_entropy.toml"
+    missing.write_text("\n".join(l for l in text.splitlines() if not l.startswith("vacancy_formation_entropy_kB")))
+    with pytest.raises(ConfigError, match=r"missing required key boundary\.vacancy_formation_entropy_kB; allowed"):
+        load_config(missing)
+    for bad in ("-0.5", "11", "nan", "'high'"):
+        with pytest.raises(ConfigError, match=r"boundary\.vacancy_formation_entropy_kB.*(allowed|expected)"):
+            load_config(resolve_params("li_li2s"), [f"boundary.vacancy_formation_entropy_kB={bad}"])
 
 
 def test_supersaturation_scales_as_the_projects_own_formula():
     """S - 1 = J Omega L / (D_v c_eq): the atomistic layer's rescaling of today's S to other inputs
     agrees with kmc.model.cell_supersaturation run on a parameter set with those inputs
-    (here twice the attempt frequency and 0.01 eV more formation energy)."""
+    (here twice the attempt frequency, 0.01 eV more formation energy and S_f 1 k_B instead of 2.75)."""
     from kmc.atomistic import self_diffusion as sd
     from kmc.config import load_config, resolve_params
     from kmc.model import cell_supersaturation
     base = load_config(resolve_params("li_li2s"))
-    other = base.with_overrides(["kinetics.attempt_frequency_Hz=2e13", "boundary.vacancy_formation_eV=0.51"])
-    today = sd.VacancyInputs("today", 0.50, 0.055, 1e13)
-    changed = sd.VacancyInputs("other", 0.51, 0.055, 2e13)
+    other = base.with_overrides(["kinetics.attempt_frequency_Hz=2e13", "boundary.vacancy_formation_eV=0.51",
+                                 "boundary.vacancy_formation_entropy_kB=1.0"])
+    today = sd.VacancyInputs("today", 0.50, 0.055, 1e13, 2.75)
+    changed = sd.VacancyInputs("other", 0.51, 0.055, 2e13, 1.0)
     assert sd.supersaturation(cell_supersaturation(base), today, changed, 298.0) == pytest.approx(
         cell_supersaturation(other), rel=1e-9)
 

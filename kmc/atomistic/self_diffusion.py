@@ -100,12 +100,12 @@ def summary(path: Path = SUMMARY) -> dict:
 
 
 def input_sets(values: dict | None = None, cells=("n3", "n4")) -> list:
-    """(i) today's parameter sets; (ii) the computed S_f (constant pressure) and Vineyard nu* with
+    """(i) the parameter sets before issue 48 (no S_f); (ii) the computed S_f (constant pressure) and Vineyard nu* with
     the DFT (seed 004) energies; (iii) everything from CHGNet -- (ii) and (iii) for each cell of
     ``cells`` (the [cells.nN] tables of vacancy_thermo.toml, read from the file if None), since
     the CHGNet numbers do not converge with the cell (docs/vacancy_thermodynamics.md)."""
     values = values or summary()
-    out = [VacancyInputs("(i) today: DFT E_f, E_m; nu 1e13 Hz, no S_f", 0.50, 0.055, 1e13)]
+    out = [VacancyInputs("(i) phase 1: DFT E_f, E_m; nu 1e13 Hz, no S_f", 0.50, 0.055, 1e13)]
     for cell in cells:
         v = values["cells"][cell]
         sites = 2 * int(cell[1:]) ** 3

@@ -11,7 +11,8 @@ import numpy as np
 
 def equilibrium_fraction(formation_energy_eV, kT_eV: float, formation_entropy_kB: float = 0.0):
     """c_eq = exp(S_f / k_B) exp(-E_f / kT): vacancies per site in equilibrium (an array of E_f gives
-    an array).  S_f in units of k_B (0: the 0 K formation energy alone, what the shipped sets use;
+    an array).  S_f in units of k_B (0: the 0 K formation energy alone; the parameter sets give it
+    as boundary.vacancy_formation_entropy_kB, which kmc.model.vacancy_equilibrium_fraction reads;
     PHYSICS.md section 8)."""
     if np.ndim(formation_energy_eV):
         return np.exp(formation_entropy_kB - np.asarray(formation_energy_eV) / kT_eV)
