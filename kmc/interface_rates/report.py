@@ -12,7 +12,7 @@ import time
 from kmc import units
 from kmc.interface_rates import cnt, interface, steady
 from kmc.model import cell_supersaturation, cell_transport
-from kmc.physics import solute, vacancy
+from kmc.physics import solute
 
 # 2: the enrichment records are subsurface_solute_fraction_* (the metal just below the contact, as kmc meso
 # names it; interface_solute_fraction there is L1), and a set with a solute measures from the equilibrium L1
@@ -49,14 +49,12 @@ def interface_rates(settings, supersaturation: float | None = None, nucleation: 
     l1 = steady.l1_start(settings, l1)
     S_cell = cell_supersaturation(settings)
     S = S_cell if supersaturation is None else float(supersaturation)
-    kT = units.kT_eV(settings.conditions.temperature_K)
-    ef = steady.layer_formation_energies_eV(settings, 2)
     recs = [
         _rec("supersaturation", S, "1", 0.0,
              "given (--supersaturation)" if supersaturation is not None else
              "S = 1 + J Omega L / (D_v c_eq): current, electrode.sink_distance_um, the model's D_v"),
-        _rec("l1_vacancy_fraction", S * vacancy.equilibrium_fraction(ef[0], kT), "1", 0.0,
-             "isolated L1 vacancies in equilibrium with the bulk at S: S exp(-E_f,L1/kT) (pure host; "
+        _rec("l1_vacancy_fraction", float(steady.equilibrium_layer_fractions(settings, S, 1)[0]), "1", 0.0,
+             "isolated L1 vacancies in equilibrium with the bulk at S: S exp(S_f/k) exp(-E_f,L1/kT) (pure host; "
              "checked against the steady interface in tests/test_physical_kinetics.py)"),
         _rec("l1_vacancy_leave_rate", 1.0 / interface.first_passage_time_s(settings, 3), "1/s", 0.0,
              "exact birth-death chain of an isolated vacancy's depth: 1 / mean first passage L1 -> L4"),
