@@ -10,7 +10,8 @@ escape then holds the interface at (kmc.physics.vacancy.supersaturation)
 
     S(A) = 1 + J Omega (L + (A - 1) k d) / (D_v c_eq),        S(1) = kmc.model.cell_supersaturation,
 
-(the issue's "S ~ 800 at A = 1e6").  Two distortions follow (issue 40):
+(issue 40's "S ~ 800 at A = 1e6", before the formation entropy; 54 against the cell's 9.5 since,
+issue 48).  Two distortions follow (issue 40):
 - populations: the interface's isolated vacancies scale as S (kmc.interface_rates.steady), so they
   are within ``tolerance`` of the cell's for (A - 1) k d <= tolerance S(1) L / (S(1) - 1), A <~ 2e4;
 - rare events: nuclei per stripped charge scale as I(S(A)) area (charge / current) / A;

@@ -344,8 +344,9 @@ def solute_diffusivity_per_vacancy_A2_s(settings: Settings, model: EnergyModel, 
     solute_vacancy_binding_eV and the solute's hop Gamma_s = nu exp(-E_kra(solute)/kT).  The
     correlation factor is taken as 1 (the solute hops ~6x slower than the host, so the vacancy
     mostly wanders off before it could bring the solute back).  At the equilibrium c_v =
-    exp(-0.50 eV/kT) this gives 4.5e-13 cm^2/s at 298 K against the measured tracer 2.06e-13 cm^2/s
-    (seed 004)."""
+    exp(-0.50 eV/kT) (no formation entropy) this gives 4.5e-13 cm^2/s at 298 K against seed 004's
+    DFT-computed 2.06e-13 cm^2/s, computed the same way; with the shipped S_f = 2.75 k_B, 7.1e-12
+    (docs/vacancy_thermodynamics.md section 8)."""
     if settings.composition.solute_fraction == 0:
         return 0.0
     gamma_s = vacancy.hop_rate_per_s(model.attempt_frequency_Hz, kra_eV(SOLUTE, False, model.kra_eV), model.kT_eV)
@@ -389,7 +390,8 @@ class CellTransport:
     @property
     def supersaturation(self) -> float:
         """S = 1 + J Omega L / (D_v c_eq) at the interface that carries the stripping flux to sinks
-        holding c_eq (PHYSICS.md section 4b: ~130 for the seed's cell)."""
+        holding c_eq (PHYSICS.md section 4b: ~130 for the seed's cell without a formation entropy;
+        9.5 with the shipped S_f = 2.75 k_B, which raises c_eq 15.6x)."""
         return vacancy.supersaturation(self.recession_velocity_um_s, self.sink_distance_um,
                                        self.vacancy_diffusivity_um2_s, self.vacancy_equilibrium_fraction)
 

@@ -27,7 +27,7 @@ class MesoInputs:
     exchange_current_mA_cm2: float
     strip_velocity_um_s: float            # v0 = i Omega / e at full contact
     vacancy_diffusivity_um2_s: float      # D_v of the kMC model (kmc.model.vacancy_diffusivity_A2_s)
-    vacancy_equilibrium_fraction: float   # c_eq = exp(-E_f / kT)
+    vacancy_equilibrium_fraction: float   # c_eq = exp(S_f/k) exp(-E_f / kT) (kmc.model.vacancy_equilibrium_fraction)
     sink_supersaturation: float           # the sinks hold this x c_eq (boundary.supersaturation)
     sink_distance_um: float
     closure_coefficient: float            # kappa: a void's creep closure velocity kappa eps_dot w
