@@ -18,7 +18,7 @@ def test_enrichment_depth_is_solute_diffusivity_over_recession_and_shrinks_with_
     lat = build_lattice(s)
     model = build_energy_model(s, lat)
     d_s_A2_s = solute_diffusivity_per_vacancy_A2_s(s, model, lat) * S * math.exp(
-        -s.boundary.vacancy_formation_eV / model.kT_eV)
+        s.boundary.vacancy_formation_entropy_kB - s.boundary.vacancy_formation_eV / model.kT_eV)
     # recession: one layer (a/2 on [001]) per L1 site stripped
     v_A_s = units.strip_rate_per_s(s.conditions.current_density_mA_cm2, lat.interface_area_A2) \
         / lat.sites_per_layer * lat.layer_spacing_A
