@@ -107,3 +107,15 @@ def test_workers_and_scheduler_are_exclusive():
     from kmc.cli import main
     res = CliRunner().invoke(main, ["rates", "li_li2s", "--workers", "2", "--scheduler", "tcp://127.0.0.1:1"])
     assert res.exit_code == 2 and "allowed: one of them" in res.output
+
+
+def test_an_imposed_method_is_taken_and_said():
+    """--method waiting takes the waiting times where the state would choose FFS (S = 50: the
+    interface lives in A, nothing nucleates in 2000 events), gives the bound, and says it was asked
+    for; a method that does not exist is refused."""
+    kw = dict(trials=10, flux_events=2000, seeds=(1, 2), l1="random", cells=(4, 4, 4))
+    rec = report.nucleation_record(params(), 50.0, method="waiting", **kw)
+    assert rec["method_used"] == "waiting times" and "asked for" in rec["method_reason"]
+    assert rec["value"] == 0 and rec["upper_bound"] > 0 and "upper bound" in rec["note"]
+    with pytest.raises(ValueError, match="allowed"):
+        report.nucleation_record(params(), 50.0, method="brute", **kw)

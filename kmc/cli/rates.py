@@ -28,13 +28,18 @@ from kmc.errors import OneLineErrorCommand, fail
 @click.option("--write-meso", "write_meso", type=click.Path(dir_okay=False), default=None, metavar="FILE",
               help="Put the measured nucleation rate, the row (S, I), into the [meso] nucleation rows of the "
                    "parameter file FILE (e.g. the PARAMS file itself), where kmc meso reads them.")
+@click.option("--method", type=click.Choice(["auto", "ffs", "waiting"]), default="auto", show_default=True,
+              help="The nucleation rate's method: chosen from the state (docs/rates.md section 3), or forced: "
+                   "forward-flux sampling, or direct waiting times (a 95 % bound where none nucleates).")
+@click.option("--waiting-events", type=click.IntRange(min=1000), default=400_000, show_default=True,
+              help="Events per direct waiting-time run (4 runs).")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="Run the nucleation rate's independent pieces (flux runs, FFS trial batches, waiting-time "
                    "runs) on a local Dask cluster of N processes; the numbers are the serial ones.")
 @click.option("--scheduler", default=None, metavar="ADDRESS",
               help="Run those pieces on an existing Dask distributed cluster, e.g. tcp://host:8786.")
 def rates(params, supersaturation, overrides, as_json, no_nucleation, trials, defect_trials, l1, write_meso,
-          workers, scheduler):
+          method, waiting_events, workers, scheduler):
     """Nucleation, escape and population rates of the interface at physical kinetics (acceleration 1),
     each with its error and method; the host's self-diffusivity and the solute's diffusivity."""
     from kmc.config import ConfigError, load_config, resolve_params
@@ -63,7 +68,8 @@ def rates(params, supersaturation, overrides, as_json, no_nucleation, trials, de
         if not no_nucleation and (workers is not None or scheduler is not None):
             runner = Runner(workers, scheduler)       # kmc.sweep_pool.PoolError is a ValueError
         result = report.interface_rates(settings, supersaturation, nucleation=not no_nucleation, trials=trials,
-                                        defect_trials=defect_trials, l1=l1, runner=runner)
+                                        defect_trials=defect_trials, l1=l1, runner=runner, method=method,
+                                        waiting_events=waiting_events)
     except (ValueError, PieceError) as exc:   # e.g. the equilibrium L1 start on a lattice its chain does not take
         fail(str(exc))
     finally:

@@ -29,6 +29,7 @@ LADDER = (3, 4, 5, 6, 8, 10, 13, 17, 22, 28)
 # below lambda_0) for FFS to measure its rate: below it the waiting times do (nucleation_record).
 # A method choice, not physics: where both apply they agree (tests/test_rates_method.py).
 IN_BASIN_MIN = 0.5
+METHODS = ("auto", "ffs", "waiting")      # nucleation_record's choice, or one of the two imposed
 # Pre-existing defects whose growth probability ``kmc rates`` prints: caps below, near and above the
 # lattice's critical size at the cell's S (~12, docs/rates.md) and a 3-wide pit (13 missing atoms).
 DEFECTS = (("cap", 6), ("cap", 12), ("cap", 24), ("pit", 3))
@@ -42,14 +43,16 @@ def _rec(name, value, unit, error, method, **extra):
 
 def interface_rates(settings, supersaturation: float | None = None, nucleation: bool = True,
                     trials: int = 60, flux_events: int = 400_000, seeds=(1, 2, 3, 4),
-                    void_sizes=(6, 12, 24), defect_trials: int = 40, l1: str | None = None, runner=None) -> dict:
+                    void_sizes=(6, 12, 24), defect_trials: int = 40, l1: str | None = None, runner=None,
+                    method: str = "auto", waiting_events: int | None = None) -> dict:
     """Every rate with its error and method; ``supersaturation`` None: the cell's
     (steady.cell_supersaturation).  ``l1``: what the steady interface's L1 holds at the start of the
     measured L1 population and of the nucleation rate (steady.l1_start: by default, for a set with a
     solute, its segregation equilibrium with the bulk, the physical state; "random" the random
     alloy).  The placed voids and defects start from the random alloy (kmc.interface_rates.voids and
     defects take no L1 start); their records say so for a set with a solute.  ``runner``: where the
-    nucleation rate's pieces run (kmc.interface_rates.pieces; None: here)."""
+    nucleation rate's pieces run (kmc.interface_rates.pieces; None: here); ``method``,
+    ``waiting_events``: nucleation_record's."""
     wall = time.time()
     l1 = steady.l1_start(settings, l1)
     S_cell = cell_supersaturation(settings)
@@ -80,7 +83,8 @@ def interface_rates(settings, supersaturation: float | None = None, nucleation: 
                      "as kmc meso's voids)"))
     recs.append(_rec("cnt_barrier", nuc.barrier_eV, "eV", 0.0, "classical nucleation, as above"))
     if nucleation:
-        recs.append(nucleation_record(settings, S, trials, flux_events, seeds, l1, runner))
+        recs.append(nucleation_record(settings, S, trials, flux_events, seeds, l1, runner,
+                                      waiting_events=waiting_events, method=method))
         if defect_trials > 0:
             recs += defect_records(settings, S, defect_trials)
     return {"json_version": JSON_VERSION, "params": settings.model.name,
@@ -182,17 +186,19 @@ def measured_records(settings, S, void_sizes, l1: str) -> list[dict]:
 
 def nucleation_record(settings, S, trials, flux_events, seeds, l1: str, runner=None,
                       cells=NUCLEATION_CELLS, ladder=LADDER, waiting_events=None, min_hits=30,
-                      max_trials=1500) -> dict:
+                      max_trials=1500, method: str = "auto") -> dict:
     """I(S) on the ``cells`` box, by the method the state calls for (the record's ``method_used``
     and ``method_reason`` say which and why):
 
     first, one direct run per seed from the steady interface towards lambda_B (``waiting_events``
-    events each, default ``flux_events``), which also measures the fraction of time the interface
-    spends in FFS's basin A (lambda < lambda_0).  If that fraction is below IN_BASIN_MIN, the
+    events each, default ``flux_events``), which also measures the fraction of its snapshots before
+    nucleation (up to its last visit to A) that the interface spends in FFS's basin A
+    (lambda < lambda_0).  If that fraction is below IN_BASIN_MIN, the
     interface does not live in A and FFS's flux would count crossings out of a state it hardly
     visits (at high S it never does, and FFS reported 0): the waiting times give the rate.  If every
     run nucleated, nucleation is fast and the waiting times give it directly too.  Otherwise FFS,
-    with a 95 % upper bound where a stage sees no success.  ``runner``: where the pieces run
+    with a 95 % upper bound where a stage sees no success.  ``method`` "waiting" or "ffs" overrides
+    the choice (the reason then says so).  ``runner``: where the pieces run
     (kmc.interface_rates.pieces; None: here)."""
     from kmc.interface_rates import ffs, pieces
     runner = runner or pieces.SERIAL
@@ -201,15 +207,20 @@ def nucleation_record(settings, S, trials, flux_events, seeds, l1: str, runner=N
     waiting_events = flux_events if waiting_events is None else waiting_events
     w = ffs.waiting_times(box, S, ladder[0], ladder[-1], seeds, max_events=waiting_events, l1=l1, runner=runner)
     state = (f"{w.reached} of {w.runs} direct runs reached lambda_B = {ladder[-1]} within {waiting_events} events; "
-             f"the interface spent {w.fraction_in_A:.3g} of its snapshots in A (lambda < {ladder[0]})")
+             f"before nucleation the interface spent {w.fraction_in_A:.3g} of its snapshots in A "
+             f"(lambda < {ladder[0]})")
     waiting = dict(waiting_runs=w.runs, waiting_reached=w.reached, waiting_time_sampled_s=w.time_sampled_s,
                    fraction_in_A=w.fraction_in_A)
-    if w.fraction_in_A < IN_BASIN_MIN or w.reached == w.runs:
-        why = (f"{state}: " + ("below " + f"{IN_BASIN_MIN:g}, so FFS's basin is not where the interface lives"
+    if method not in METHODS:
+        raise ValueError(f"method = {method!r}; allowed: one of {', '.join(map(repr, METHODS))}")
+    if method == "waiting" or (method == "auto" and (w.fraction_in_A < IN_BASIN_MIN or w.reached == w.runs)):
+        why = (f"{state}: " + ("asked for (--method waiting)" if method == "waiting" else
+                               f"below {IN_BASIN_MIN:g}, so FFS's basin is not where the interface lives"
                                if w.fraction_in_A < IN_BASIN_MIN else "nucleation is fast"))
         method = (f"direct waiting times on a {box_text}-cell box at acceleration 1: {w.runs} runs (seeds "
-                  f"{list(seeds)}) from the steady interface after 2e4 events of warm-up, each until the largest "
-                  f"interface cluster reaches {ladder[-1]} or {waiting_events} events; I = N / (sum of the times run) "
+                  f"{list(seeds)}) from the steady start, clocked from it (no warm-up: the first nucleus of a fresh "
+                  f"interface), each until the largest interface cluster reaches {ladder[-1]} or {waiting_events} "
+                  "events; I = N / (sum of the times run) "
                   "/ area; error: Poisson, I / sqrt(N); with N = 0 a 95 % upper bound 3 / (time sampled) / area"
                   f"{start_text(settings, l1)}")
         note = (f"no nucleation in {w.time_sampled_s:.3g} s sampled; 95 % upper bound {w.upper_bound_per_um2_s:.3g} "
@@ -218,7 +229,8 @@ def nucleation_record(settings, S, trials, flux_events, seeds, l1: str, runner=N
                     method_used="waiting times", method_reason=why, upper_bound=w.upper_bound_per_um2_s,
                     interfaces=[ladder[0], ladder[-1]], events=w.events, wall_s=round(w.wall_s, 1), note=note,
                     l1_start=l1, **waiting)
-    why = f"{state}: the interface lives in A and nucleation is rare on this time scale"
+    why = f"{state}: " + ("asked for (--method ffs)" if method == "ffs" else
+                          "the interface lives in A and nucleation is rare on this time scale")
     r = ffs.forward_flux(box, S, ladder, seeds=seeds, flux_events=flux_events, trials=trials, min_hits=min_hits,
                          max_trials=max_trials, l1=l1, runner=runner)
     method = (f"forward-flux sampling on a {box_text}-cell box at acceleration 1, order parameter the largest "
