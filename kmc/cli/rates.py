@@ -65,7 +65,7 @@ def rates(params, supersaturation, overrides, as_json, no_nucleation, trials, de
         fail(f"lattice.geometry = {settings.lattice.geometry!r}; allowed: 'slab' (an interface)")
     runner = None
     try:
-        if not no_nucleation and (workers is not None or scheduler is not None):
+        if not no_nucleation:    # serial without --workers / --scheduler; a progress line on a terminal
             runner = Runner(workers, scheduler)       # kmc.sweep_pool.PoolError is a ValueError
         result = report.interface_rates(settings, supersaturation, nucleation=not no_nucleation, trials=trials,
                                         defect_trials=defect_trials, l1=l1, runner=runner, method=method,
