@@ -119,3 +119,21 @@ def test_an_imposed_method_is_taken_and_said():
     assert rec["value"] == 0 and rec["upper_bound"] > 0 and "upper bound" in rec["note"]
     with pytest.raises(ValueError, match="allowed"):
         report.nucleation_record(params(), 50.0, method="brute", **kw)
+
+
+def test_ffs_without_a_rate_gives_way_to_the_runs_that_nucleated(monkeypatch):
+    """Where FFS is chosen but ends without a rate (a stage of no success) while some direct runs
+    did nucleate, the record is the waiting times', never FFS's bare 0 (S = 1500 on 6x6x4: FFS chosen;
+    its stages get no trials here, max_trials 1, so it ends at the first stage with 0)."""
+    real = ffs.waiting_times
+
+    def one_nucleated(*args, **kw):    # the state with one of two runs nucleated, FFS chosen
+        w = real(*args, **kw)
+        w.reached, w.rate_per_um2_s, w.rate_se_per_um2_s, w.upper_bound_per_um2_s = 1, 1.0, 1.0, None
+        return w
+    monkeypatch.setattr(ffs, "waiting_times", one_nucleated)
+    kw = dict(trials=1, flux_events=2000, seeds=(1, 2), l1="random", cells=(6, 6, 4), ladder=(3, 28), min_hits=1,
+              max_trials=1, waiting_events=1000)
+    rec = report.nucleation_record(params(), 1500.0, **kw)
+    assert rec["method_used"] == "waiting times" and "FFS measured no rate" in rec["method_reason"]
+    assert rec["value"] == 1.0

@@ -9,7 +9,7 @@ would pay again and again).
 A piece is a module-level function and its arguments; it carries every seed it needs (each piece is
 seeded from the run's seeds and its own index, never from the order in which pieces finish), and
 its result is put back at its index, so a run on any number of workers gives the serial numbers bit
-for bit (tests/test_rates_pieces.py).
+for bit (tests/test_rates_method.py).
 """
 from __future__ import annotations
 
@@ -24,9 +24,6 @@ class Piece:
     index: int
     function: object           # module-level, so that it pickles by reference
     args: tuple
-
-    def describe(self) -> str:   # kmc.sweep_pool reports runs by it
-        return f"piece {self.index}"
 
 
 @dataclass(frozen=True)
@@ -63,7 +60,7 @@ def execute_piece(piece: Piece, folder: str) -> dict:
 
 
 class PieceError(RuntimeError):
-    """A piece failed on a worker (its message carries the worker's error), or a stop signal came."""
+    """A piece failed on a worker (its message carries the worker's error)."""
 
 
 class Runner:

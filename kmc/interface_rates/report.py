@@ -197,10 +197,13 @@ def nucleation_record(settings, S, trials, flux_events, seeds, l1: str, runner=N
     interface does not live in A and FFS's flux would count crossings out of a state it hardly
     visits (at high S it never does, and FFS reported 0): the waiting times give the rate.  If every
     run nucleated, nucleation is fast and the waiting times give it directly too.  Otherwise FFS,
-    with a 95 % upper bound where a stage sees no success.  ``method`` "waiting" or "ffs" overrides
+    with a 95 % upper bound where a stage sees no success, unless some direct runs nucleated: then
+    a bare FFS 0 would contradict them, and the waiting times give the rate.  ``method`` "waiting" or "ffs" overrides
     the choice (the reason then says so).  ``runner``: where the pieces run
     (kmc.interface_rates.pieces; None: here)."""
     from kmc.interface_rates import ffs, pieces
+    if method not in METHODS:
+        raise ValueError(f"method = {method!r}; allowed: one of {', '.join(map(repr, METHODS))}")
     runner = runner or pieces.SERIAL
     box = settings.with_overrides([f"lattice.cells={list(cells)}"])
     box_text = "x".join(map(str, cells))
@@ -211,39 +214,40 @@ def nucleation_record(settings, S, trials, flux_events, seeds, l1: str, runner=N
              f"(lambda < {ladder[0]})")
     waiting = dict(waiting_runs=w.runs, waiting_reached=w.reached, waiting_time_sampled_s=w.time_sampled_s,
                    fraction_in_A=w.fraction_in_A)
-    if method not in METHODS:
-        raise ValueError(f"method = {method!r}; allowed: one of {', '.join(map(repr, METHODS))}")
-    if method == "waiting" or (method == "auto" and (w.fraction_in_A < IN_BASIN_MIN or w.reached == w.runs)):
-        why = (f"{state}: " + ("asked for (--method waiting)" if method == "waiting" else
-                               f"below {IN_BASIN_MIN:g}, so FFS's basin is not where the interface lives"
-                               if w.fraction_in_A < IN_BASIN_MIN else "nucleation is fast"))
-        method = (f"direct waiting times on a {box_text}-cell box at acceleration 1: {w.runs} runs (seeds "
-                  f"{list(seeds)}) from the steady start, clocked from it (no warm-up: the first nucleus of a fresh "
-                  f"interface), each until the largest interface cluster reaches {ladder[-1]} or {waiting_events} "
-                  "events; I = N / (sum of the times run) "
-                  "/ area; error: Poisson, I / sqrt(N); with N = 0 a 95 % upper bound 3 / (time sampled) / area"
-                  f"{start_text(settings, l1)}")
+    why = f"{state}: " + ("asked for (--method waiting)" if method == "waiting" else
+                          f"below {IN_BASIN_MIN:g}, so FFS's basin is not where the interface lives"
+                          if w.fraction_in_A < IN_BASIN_MIN else "nucleation is fast")
+    r = None
+    if not (method == "waiting" or (method == "auto" and (w.fraction_in_A < IN_BASIN_MIN or w.reached == w.runs))):
+        r = ffs.forward_flux(box, S, ladder, seeds=seeds, flux_events=flux_events, trials=trials, min_hits=min_hits,
+                             max_trials=max_trials, l1=l1, runner=runner)
+        why = f"{state}: " + ("asked for (--method ffs)" if method == "ffs" else
+                              "the interface lives in A and nucleation is rare on this time scale")
+    spent = dict(events=w.events + (r.events if r else 0), wall_s=round(w.wall_s + (r.wall_s if r else 0.0), 1))
+    if r is not None and r.rate_per_um2_s == 0.0 and w.reached > 0 and method == "auto":
+        why += f"; but FFS measured no rate ({r.note}) while {w.reached} direct runs nucleated: the waiting times"
+        r = None
+    if r is None:
+        how = (f"direct waiting times on a {box_text}-cell box at acceleration 1: {w.runs} runs (seeds {list(seeds)}) "
+               "from the steady start, clocked from it (no warm-up: the first nucleus of a fresh interface), each "
+               f"until the largest interface cluster reaches {ladder[-1]} or {waiting_events} events; I = N / (sum "
+               "of the times run) / area; error: Poisson, I / sqrt(N); with N = 0 a 95 % upper bound 3 / (time "
+               f"sampled) / area{start_text(settings, l1)}")
         note = (f"no nucleation in {w.time_sampled_s:.3g} s sampled; 95 % upper bound {w.upper_bound_per_um2_s:.3g} "
                 "per um^2 per s" if w.reached == 0 else "")
-        return _rec("nucleation_rate", w.rate_per_um2_s, "1/(um^2 s)", w.rate_se_per_um2_s, method,
+        return _rec("nucleation_rate", w.rate_per_um2_s, "1/(um^2 s)", w.rate_se_per_um2_s, how,
                     method_used="waiting times", method_reason=why, upper_bound=w.upper_bound_per_um2_s,
-                    interfaces=[ladder[0], ladder[-1]], events=w.events, wall_s=round(w.wall_s, 1), note=note,
-                    l1_start=l1, **waiting)
-    why = f"{state}: " + ("asked for (--method ffs)" if method == "ffs" else
-                          "the interface lives in A and nucleation is rare on this time scale")
-    r = ffs.forward_flux(box, S, ladder, seeds=seeds, flux_events=flux_events, trials=trials, min_hits=min_hits,
-                         max_trials=max_trials, l1=l1, runner=runner)
-    method = (f"forward-flux sampling on a {box_text}-cell box at acceleration 1, order parameter the largest "
-              f"interface vacancy cluster, interfaces {list(ladder)}, >= {trials} trials and {min_hits} successes per "
-              f"stage (at most {max_trials}); error: flux replicas + each stage's ratio estimator over its parent "
-              f"configurations{start_text(settings, l1)}")
+                    interfaces=[ladder[0], ladder[-1]], note=note, l1_start=l1, **waiting, **spent)
+    how = (f"forward-flux sampling on a {box_text}-cell box at acceleration 1, order parameter the largest "
+           f"interface vacancy cluster, interfaces {list(ladder)}, >= {trials} trials and {min_hits} successes per "
+           f"stage (at most {max_trials}); error: flux replicas + each stage's ratio estimator over its parent "
+           f"configurations{start_text(settings, l1)}")
     bound = None
     if r.rate_per_um2_s == 0.0:
         bound = float(r.note.rsplit("bound ", 1)[1].split()[0]) if "bound" in r.note else None
-    return _rec("nucleation_rate", r.rate_per_um2_s, "1/(um^2 s)", r.rate_se_per_um2_s, method,
+    return _rec("nucleation_rate", r.rate_per_um2_s, "1/(um^2 s)", r.rate_se_per_um2_s, how,
                 method_used="FFS", method_reason=why, upper_bound=bound, probabilities=r.probabilities,
-                interfaces=list(ladder), flux_per_s=r.flux.flux_per_s, events=r.events + w.events,
-                wall_s=round(r.wall_s + w.wall_s, 1), note=r.note, l1_start=l1, **waiting)
+                interfaces=list(ladder), flux_per_s=r.flux.flux_per_s, note=r.note, l1_start=l1, **waiting, **spent)
 
 
 def _scan_point(settings, S, options: dict) -> dict:
