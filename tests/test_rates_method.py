@@ -10,7 +10,7 @@ import math
 import pytest
 
 from kmc.config import load_config, resolve_params
-from kmc.interface_rates import ffs, report
+from kmc.interface_rates import defects, ffs, report
 from kmc.interface_rates.pieces import Runner
 
 
@@ -23,8 +23,8 @@ def test_fast_nucleation_is_measured_by_waiting_times_not_reported_zero():
     it reported 0 +- 0 with a '95 % upper bound' of 2.75e11 per um^2 per s.  The record must now come
     from the waiting times (8 runs on the 12x12x4 box, seeds 1-8, about 4 s), say so and why, and
     give a rate with its Poisson error; N events in the time sampled must be impossible (Poisson
-    probability < 1e-6) at the old bound's rate, and the rate within 3 combined se of the brute-force row of docs/rates.md (1.22e13 +- 1.8e12, mean first
-    passage from A of 8 other runs)."""
+    probability < 1e-6) at the old bound's rate, and the rate within 3 combined se of the brute-force
+    row of docs/rates.md (1.22e13 +- 1.8e12, mean first passage from A of 8 other runs)."""
     rec = report.nucleation_record(params(), 10_000.0, trials=10, flux_events=400_000, seeds=range(1, 9),
                                    l1="random")
     assert rec["method_used"] == "waiting times" and "not where the interface lives" in rec["method_reason"]
@@ -55,7 +55,8 @@ def _without_wall(rec: dict) -> str:
 def test_workers_give_the_serial_record_bit_for_bit():
     """The same nucleation record, FFS path (S = 1500 on a 6x6x4 box: the interface lives in A, the
     short waiting runs do not nucleate) and waiting-time path (S = 10000), serially and on 2 local
-    Dask workers: every number of the JSON identical (wall time aside).  The trials run in batches of
+    Dask workers: every number of the JSON identical (wall time aside); so are a defect's growth runs
+    (kmc.interface_rates.defects, cap of 6 at S = 10000, 4 runs).  The trials run in batches of
     4 pieces on the workers and of 20 here, so this also checks that the batches never change the
     stage."""
     box = params()
@@ -63,14 +64,18 @@ def test_workers_give_the_serial_record_bit_for_bit():
               max_trials=100)
     serial_ffs = report.nucleation_record(box, 1500.0, waiting_events=1000, **kw)
     serial_direct = report.nucleation_record(box, 10_000.0, **kw)
+    small = params(extra=["lattice.cells=[6,6,4]"])
+    serial_defect = defects.growth_probability(small, 10_000.0, "cap", 6, trials=4)
     assert serial_ffs["method_used"] == "FFS" and serial_ffs["flux_per_s"] > 0 and serial_ffs["probabilities"]
     assert serial_direct["method_used"] == "waiting times"
     with Runner(workers=2, progress=False) as runner:
         assert runner.slots == 2
         par_ffs = report.nucleation_record(box, 1500.0, waiting_events=1000, runner=runner, **kw)
         par_direct = report.nucleation_record(box, 10_000.0, runner=runner, **kw)
+        par_defect = defects.growth_probability(small, 10_000.0, "cap", 6, trials=4, runner=runner)
     assert _without_wall(par_ffs) == _without_wall(serial_ffs)
     assert _without_wall(par_direct) == _without_wall(serial_direct)
+    assert {**vars(par_defect), "wall_s": 0} == {**vars(serial_defect), "wall_s": 0}
 
 
 def test_stage_stops_where_the_serial_rule_stops():

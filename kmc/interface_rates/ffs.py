@@ -392,9 +392,9 @@ def waiting_times(settings, supersaturation, lambda_0, lambda_B, seeds, max_even
     the brute-force rate from A 1.22e13 +- 0.18e13); where nucleation is slow the start's
     transient is a small part of the time (6x6x4, S = 1000, lambda_B = 8: 2.8e11 +- 0.8e11 from the
     start, 3.1e11 +- 0.9e11 after 2e4 events).  Unlike FFS it needs no basin: it holds where the
-    interface never sits below lambda_0.  Also measures how much of its time before nucleation (up to its last visit to A)
-    the interface spends in FFS's basin A (lambda < lambda_0), which says whether FFS applies
-    (report.nucleation_record)."""
+    interface never sits below lambda_0.  Also measures how much of its time before nucleation (up
+    to its last visit to A) the interface spends in FFS's basin A (lambda < lambda_0), which says
+    whether FFS applies (report.nucleation_record)."""
     import time
     wall = time.time()
     seeds = list(seeds)

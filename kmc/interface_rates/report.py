@@ -86,7 +86,7 @@ def interface_rates(settings, supersaturation: float | None = None, nucleation: 
         recs.append(nucleation_record(settings, S, trials, flux_events, seeds, l1, runner,
                                       waiting_events=waiting_events, method=method))
         if defect_trials > 0:
-            recs += defect_records(settings, S, defect_trials)
+            recs += defect_records(settings, S, defect_trials, runner=runner)
     return {"json_version": JSON_VERSION, "params": settings.model.name,
             "temperature_K": settings.conditions.temperature_K,
             "solute_fraction": settings.composition.solute_fraction,
@@ -104,7 +104,8 @@ def diffusivity_records(settings, S) -> list[dict]:
     d_host = vacancy.tracer_diffusivity(cell.vacancy_diffusivity_um2_s, cell.vacancy_equilibrium_fraction)
     recs = [_rec("host_tracer_diffusivity", d_host / units.UM2_PER_CM2, "cm^2/s", 0.0,
                  f"D* = f D_v c_eq at {T:g} K: f = {vacancy.TRACER_CORRELATION_FACTOR_BCC} (the kMC's tracer "
-                 f"correlation factor, one vacancy in BCC Li), D_v = {cell.vacancy_diffusivity_um2_s / units.UM2_PER_CM2:.4g} "
+                 "correlation factor, one vacancy in BCC Li), "
+                 f"D_v = {cell.vacancy_diffusivity_um2_s / units.UM2_PER_CM2:.4g} "
                  f"cm^2/s the model's bare host hop, c_eq = {cell.vacancy_equilibrium_fraction:.4g} (kmc.model)",
                  temperature_K=T)]
     if cell.solute_fraction > 0:
@@ -264,14 +265,14 @@ def nucleation_scan(settings, supersaturations, runner=None, **options) -> list[
                       f"I(S) scan of {len(supersaturations)} points")
 
 
-def defect_records(settings, S, trials, defects=DEFECTS) -> list[dict]:
+def defect_records(settings, S, trials, defects=DEFECTS, runner=None) -> list[dict]:
     """The probability that a pre-existing defect (kmc.interface_rates.defects) grows to LADDER[-1] rather
     than dissolving below LADDER[0], on the NUCLEATION_CELLS box, with its binomial error."""
     from kmc.interface_rates import defects as dfx
     box = settings.with_overrides([f"lattice.cells={list(NUCLEATION_CELLS)}"])
     recs = []
     for kind, size in defects:
-        g = dfx.growth_probability(box, S, kind, size, LADDER[0], LADDER[-1], trials)
+        g = dfx.growth_probability(box, S, kind, size, LADDER[0], LADDER[-1], trials, runner=runner)
         what = f"cap void of {size} vacancies" if kind == "cap" else \
             f"pit {size} L1 sites wide ({g.vacancies} missing L1 + L2 atoms)"
         label = f"n{size}" if kind == "cap" else f"w{size}"
