@@ -112,6 +112,8 @@ def test_workers_and_scheduler_are_exclusive():
     from kmc.cli import main
     res = CliRunner().invoke(main, ["rates", "li_li2s", "--workers", "2", "--scheduler", "tcp://127.0.0.1:1"])
     assert res.exit_code == 2 and "allowed: one of them" in res.output
+    res = CliRunner().invoke(main, ["rates", "li_li2s", "--workers", "2", "--no-nucleation"])
+    assert res.exit_code == 2 and "--no-nucleation" in res.output and "allowed" in res.output
 
 
 def test_an_imposed_method_is_taken_and_said():

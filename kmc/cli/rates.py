@@ -34,8 +34,9 @@ from kmc.errors import OneLineErrorCommand, fail
 @click.option("--waiting-events", type=click.IntRange(min=1000), default=400_000, show_default=True,
               help="Events per direct waiting-time run (4 runs).")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
-              help="Run the nucleation rate's independent pieces (flux runs, FFS trial batches, waiting-time "
-                   "runs) on a local Dask cluster of N processes; the numbers are the serial ones.")
+              help="Run the nucleation rate's and the defects' independent pieces (flux runs, FFS trial batches, "
+                   "waiting-time runs, defect runs) on a local Dask cluster of N processes; the numbers are the "
+                   "serial ones.")
 @click.option("--scheduler", default=None, metavar="ADDRESS",
               help="Run those pieces on an existing Dask distributed cluster, e.g. tcp://host:8786.")
 def rates(params, supersaturation, overrides, as_json, no_nucleation, trials, defect_trials, l1, write_meso,
@@ -47,6 +48,9 @@ def rates(params, supersaturation, overrides, as_json, no_nucleation, trials, de
     from kmc.interface_rates.pieces import PieceError, Runner
     if workers is not None and scheduler is not None:
         fail(f"--workers {workers} and --scheduler {scheduler} both given; allowed: one of them")
+    if no_nucleation and (workers is not None or scheduler is not None):
+        fail("--workers / --scheduler run the nucleation rate's and the defects' pieces, which --no-nucleation "
+             "skips; allowed: one of them")
     if supersaturation is not None and not supersaturation >= 1:
         fail(f"--supersaturation {supersaturation:g}; allowed: a number >= 1")
     if write_meso is not None and no_nucleation:
@@ -65,7 +69,7 @@ def rates(params, supersaturation, overrides, as_json, no_nucleation, trials, de
         fail(f"lattice.geometry = {settings.lattice.geometry!r}; allowed: 'slab' (an interface)")
     runner = None
     try:
-        if not no_nucleation:    # serial without --workers / --scheduler; a progress line on a terminal
+        if not no_nucleation:    # serial without --workers / --scheduler; a progress line on a terminal either way
             runner = Runner(workers, scheduler)       # kmc.sweep_pool.PoolError is a ValueError
         result = report.interface_rates(settings, supersaturation, nucleation=not no_nucleation, trials=trials,
                                         defect_trials=defect_trials, l1=l1, runner=runner, method=method,
