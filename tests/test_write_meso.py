@@ -50,9 +50,10 @@ def test_kmc_rates_writes_its_row_and_refuses_a_bound(li_copy, monkeypatch):
     writes nothing and says so; --write-meso with --no-nucleation is refused before any work."""
     from kmc.interface_rates import report
 
-    def fake(settings, supersaturation, nucleation, trials, defect_trials, l1):
+    def fake(settings, supersaturation, nucleation, trials, defect_trials, l1, **how):
         row = {"name": "nucleation_rate", "value": rate, "unit": "1/(um^2 s)", "error": 0.5 * rate,
-               "method": "FFS", "events": 1000, "note": "" if rate else "0 of 60 trials reached lambda = 8"}
+               "method": "forward-flux sampling", "method_used": "FFS", "events": 1000,
+               "note": "" if rate else "0 of 60 trials reached lambda = 8"}
         return {"json_version": report.JSON_VERSION, "params": "li", "temperature_K": 298.0, "solute_fraction": 0.0,
                 "supersaturation": supersaturation, "cell_supersaturation": 134.0, "l1_start": "random",
                 "rates": [row], "wall_s": 0.0}

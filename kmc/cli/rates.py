@@ -28,11 +28,29 @@ from kmc.errors import OneLineErrorCommand, fail
 @click.option("--write-meso", "write_meso", type=click.Path(dir_okay=False), default=None, metavar="FILE",
               help="Put the measured nucleation rate, the row (S, I), into the [meso] nucleation rows of the "
                    "parameter file FILE (e.g. the PARAMS file itself), where kmc meso reads them.")
-def rates(params, supersaturation, overrides, as_json, no_nucleation, trials, defect_trials, l1, write_meso):
+@click.option("--method", type=click.Choice(["auto", "ffs", "waiting"]), default="auto", show_default=True,
+              help="The nucleation rate's method: chosen from the state (docs/rates.md section 3), or forced: "
+                   "forward-flux sampling, or direct waiting times (a 95 % bound where none nucleates).")
+@click.option("--waiting-events", type=click.IntRange(min=1000), default=400_000, show_default=True,
+              help="Events per direct waiting-time run (4 runs).")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Run the nucleation rate's and the defects' independent pieces (flux runs, FFS trial batches, "
+                   "waiting-time runs, defect runs) on a local Dask cluster of N processes; the numbers are the "
+                   "serial ones.")
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help="Run those pieces on an existing Dask distributed cluster, e.g. tcp://host:8786.")
+def rates(params, supersaturation, overrides, as_json, no_nucleation, trials, defect_trials, l1, write_meso,
+          method, waiting_events, workers, scheduler):
     """Nucleation, escape and population rates of the interface at physical kinetics (acceleration 1),
-    each with its error and method."""
+    each with its error and method; the host's self-diffusivity and the solute's diffusivity."""
     from kmc.config import ConfigError, load_config, resolve_params
     from kmc.interface_rates import report
+    from kmc.interface_rates.pieces import PieceError, Runner
+    if workers is not None and scheduler is not None:
+        fail(f"--workers {workers} and --scheduler {scheduler} both given; allowed: one of them")
+    if no_nucleation and (workers is not None or scheduler is not None):
+        fail("--workers / --scheduler run the nucleation rate's and the defects' pieces, which --no-nucleation "
+             "skips; allowed: one of them")
     if supersaturation is not None and not supersaturation >= 1:
         fail(f"--supersaturation {supersaturation:g}; allowed: a number >= 1")
     if write_meso is not None and no_nucleation:
@@ -49,11 +67,18 @@ def rates(params, supersaturation, overrides, as_json, no_nucleation, trials, de
         fail(str(exc))
     if settings.lattice.geometry != "slab":
         fail(f"lattice.geometry = {settings.lattice.geometry!r}; allowed: 'slab' (an interface)")
+    runner = None
     try:
+        if not no_nucleation:    # serial without --workers / --scheduler; a progress line on a terminal either way
+            runner = Runner(workers, scheduler)       # kmc.sweep_pool.PoolError is a ValueError
         result = report.interface_rates(settings, supersaturation, nucleation=not no_nucleation, trials=trials,
-                                        defect_trials=defect_trials, l1=l1)
-    except ValueError as exc:      # e.g. the equilibrium L1 start on a lattice its chain does not take
+                                        defect_trials=defect_trials, l1=l1, runner=runner, method=method,
+                                        waiting_events=waiting_events)
+    except (ValueError, PieceError) as exc:   # e.g. the equilibrium L1 start on a lattice its chain does not take
         fail(str(exc))
+    finally:
+        if runner is not None:
+            runner.close()
     click.echo(json.dumps(result, indent=1) if as_json else report.format_table(result))
     if write_meso is not None:
         _write_meso(write_meso, result, params)
@@ -67,7 +92,7 @@ def _write_meso(path, result: dict, params: str):
     if not row["value"] > 0:
         fail(f"no nucleation measured at S = {result['supersaturation']:g} ({row['note']}); {path} is unchanged; "
              "allowed: a larger --supersaturation, or more --trials")
-    how = (f"I = {row['value']:.3g} +- {row['error']:.2g} per um^2 per s, forward-flux sampling of {params} "
+    how = (f"I = {row['value']:.3g} +- {row['error']:.2g} per um^2 per s, {row['method_used']} of {params} "
            f"({'x'.join(map(str, NUCLEATION_CELLS))} cells, L1 start {result['l1_start']}, {row['events']} events)")
     rows = write_meso_nucleation_row(path, result["supersaturation"], row["value"], how)
     click.echo(f"wrote the row S = {result['supersaturation']:g} into {path} [meso] ({len(rows)} rows)", err=True)

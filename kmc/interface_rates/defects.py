@@ -94,31 +94,42 @@ class GrowthProbability:
     wall_s: float
 
 
+def _growth_trial(settings, supersaturation, kind, size, lambda_low, lambda_B, check_events, max_events, seed):
+    """One run from the placed defect (a piece, seeded by ``seed``): (grown, undecided, events, time s)."""
+    from kmc.simulation import Simulation
+    st = steady.steady_settings(settings, supersaturation)
+    finder = ClusterFinder(st)
+    sim = Simulation(st.with_overrides([f"run.seed={seed}"]),
+                     defect_occupancy(settings, supersaturation, kind, size, seed))
+    done, lam = 0, finder(sim)
+    while lambda_low <= lam < lambda_B and done < max_events:
+        sim.step(check_events)
+        done += check_events
+        lam = finder(sim)
+    return bool(lam >= lambda_B), bool(lambda_low <= lam < lambda_B), done, sim.time_s
+
+
 def growth_probability(settings, supersaturation: float, kind: str, size: int, lambda_low: int = 3,
                        lambda_B: int = 28, trials: int = 40, check_events: int = 20,
-                       max_events: int = 2_000_000, root_seed: int = 41) -> GrowthProbability:
+                       max_events: int = 2_000_000, root_seed: int = 41, runner=None) -> GrowthProbability:
     """Fraction of independent runs from a placed defect whose largest interface cluster reaches
-    ``lambda_B`` before it falls below ``lambda_low`` (module docstring), with its binomial error."""
+    ``lambda_B`` before it falls below ``lambda_low`` (module docstring), with its binomial error.
+    Run k is seeded root_seed * 100000 + k; the runs are pieces on ``runner``
+    (kmc.interface_rates.pieces; None: here), summed in index order."""
+    from kmc.interface_rates import pieces
     from kmc.model import build_lattice
-    from kmc.simulation import Simulation
     wall = time.time()
     st = steady.steady_settings(settings, supersaturation)
     n_vac = int(defect_sites(build_lattice(st), kind, size).size)
-    finder = ClusterFinder(st)
+    runs = (runner or pieces.SERIAL).map(
+        _growth_trial, [(settings, supersaturation, kind, size, lambda_low, lambda_B, check_events, max_events,
+                         root_seed * 100_000 + k) for k in range(trials)], f"{kind} {size} at S = {supersaturation:g}")
     grown, undecided, events, t_sum = 0, 0, 0, 0.0
-    for k in range(trials):
-        seed = root_seed * 100_000 + k
-        sim = Simulation(st.with_overrides([f"run.seed={seed}"]),
-                         defect_occupancy(settings, supersaturation, kind, size, seed))
-        done, lam = 0, finder(sim)
-        while lambda_low <= lam < lambda_B and done < max_events:
-            sim.step(check_events)
-            done += check_events
-            lam = finder(sim)
-        grown += lam >= lambda_B
-        undecided += lambda_low <= lam < lambda_B
+    for g, u, done, t in runs:
+        grown += g
+        undecided += u
         events += done
-        t_sum += sim.time_s
+        t_sum += t
     p = grown / trials
     se = math.sqrt(max(p * (1 - p), 1.0 / trials) / trials)
     return GrowthProbability(kind, int(size), n_vac, float(supersaturation), p, se, grown, trials, undecided,

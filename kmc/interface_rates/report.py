@@ -25,6 +25,11 @@ NUCLEATION_CELLS = (12, 12, 4)
 # interface's typical largest cluster for S <~ 1000 on this box; lambda_B = 28: in every sampled case
 # the stages' probabilities reach 1 by 17-22 (docs/rates.md), so lambda_B is committed.
 LADDER = (3, 4, 5, 6, 8, 10, 13, 17, 22, 28)
+# The least fraction of its time the steady interface must spend in FFS's basin A (largest cluster
+# below lambda_0) for FFS to measure its rate: below it the waiting times do (nucleation_record).
+# A method choice, not physics: where both apply they agree (tests/test_rates_method.py).
+IN_BASIN_MIN = 0.5
+METHODS = ("auto", "ffs", "waiting")      # nucleation_record's choice, or one of the two imposed
 # Pre-existing defects whose growth probability ``kmc rates`` prints: caps below, near and above the
 # lattice's critical size at the cell's S (~12, docs/rates.md) and a 3-wide pit (13 missing atoms).
 DEFECTS = (("cap", 6), ("cap", 12), ("cap", 24), ("pit", 3))
@@ -38,13 +43,16 @@ def _rec(name, value, unit, error, method, **extra):
 
 def interface_rates(settings, supersaturation: float | None = None, nucleation: bool = True,
                     trials: int = 60, flux_events: int = 400_000, seeds=(1, 2, 3, 4),
-                    void_sizes=(6, 12, 24), defect_trials: int = 40, l1: str | None = None) -> dict:
+                    void_sizes=(6, 12, 24), defect_trials: int = 40, l1: str | None = None, runner=None,
+                    method: str = "auto", waiting_events: int | None = None) -> dict:
     """Every rate with its error and method; ``supersaturation`` None: the cell's
     (steady.cell_supersaturation).  ``l1``: what the steady interface's L1 holds at the start of the
     measured L1 population and of the nucleation rate (steady.l1_start: by default, for a set with a
     solute, its segregation equilibrium with the bulk, the physical state; "random" the random
     alloy).  The placed voids and defects start from the random alloy (kmc.interface_rates.voids and
-    defects take no L1 start); their records say so for a set with a solute."""
+    defects take no L1 start); their records say so for a set with a solute.  ``runner``: where the
+    nucleation rate's pieces run (kmc.interface_rates.pieces; None: here); ``method``,
+    ``waiting_events``: nucleation_record's."""
     wall = time.time()
     l1 = steady.l1_start(settings, l1)
     S_cell = cell_supersaturation(settings)
@@ -61,6 +69,7 @@ def interface_rates(settings, supersaturation: float | None = None, nucleation: 
         _rec("l1_vacancy_escape_lifetime", interface.escape_lifetime_s(settings), "s", 0.0,
              "exact birth-death chain: mean first passage from L1 to the sinks at electrode.sink_distance_um"),
     ]
+    recs += diffusivity_records(settings, S)
     recs += l1_solute_records(settings)
     recs += measured_records(settings, S, void_sizes, l1)
     recs += enrichment_records(settings, S)
@@ -72,14 +81,38 @@ def interface_rates(settings, supersaturation: float | None = None, nucleation: 
                      "as kmc meso's voids)"))
     recs.append(_rec("cnt_barrier", nuc.barrier_eV, "eV", 0.0, "classical nucleation, as above"))
     if nucleation:
-        recs.append(nucleation_record(settings, S, trials, flux_events, seeds, l1))
+        recs.append(nucleation_record(settings, S, trials, flux_events, seeds, l1, runner,
+                                      waiting_events=waiting_events, method=method))
         if defect_trials > 0:
-            recs += defect_records(settings, S, defect_trials)
+            recs += defect_records(settings, S, defect_trials, runner=runner)
     return {"json_version": JSON_VERSION, "params": settings.model.name,
             "temperature_K": settings.conditions.temperature_K,
             "solute_fraction": settings.composition.solute_fraction,
             "supersaturation": S, "cell_supersaturation": S_cell, "l1_start": l1, "rates": recs,
             "wall_s": round(time.time() - wall, 2)}
+
+
+def diffusivity_records(settings, S) -> list[dict]:
+    """The host's tracer self-diffusivity D* = f D_v c_eq (kmc.physics.vacancy.tracer_diffusivity) and,
+    for a set with a solute, the solute's diffusivity at c_eq and at the interface's S c_eq
+    (kmc.physics.solute), in cm^2/s at the run's temperature, from the model's cell quantities
+    (kmc.model.CellTransport), so they follow its c_eq and D_v."""
+    cell = cell_transport(settings)
+    T = settings.conditions.temperature_K
+    d_host = vacancy.tracer_diffusivity(cell.vacancy_diffusivity_um2_s, cell.vacancy_equilibrium_fraction)
+    recs = [_rec("host_tracer_diffusivity", d_host / units.UM2_PER_CM2, "cm^2/s", 0.0,
+                 f"D* = f D_v c_eq at {T:g} K: f = {vacancy.TRACER_CORRELATION_FACTOR_BCC} (the kMC's tracer "
+                 "correlation factor, one vacancy in BCC Li), "
+                 f"D_v = {cell.vacancy_diffusivity_um2_s / units.UM2_PER_CM2:.4g} "
+                 f"cm^2/s the model's bare host hop, c_eq = {cell.vacancy_equilibrium_fraction:.4g} (kmc.model)",
+                 temperature_K=T)]
+    if cell.solute_fraction > 0:
+        for name, s_at, where in (("solute_diffusivity", 1.0, "at c_eq (the bulk far from the interface)"),
+                                  ("solute_diffusivity_at_interface", S, f"at the interface's S c_eq (S = {S:.4g})")):
+            recs.append(_rec(name, cell.solute_diffusivity_um2_s(s_at) / units.UM2_PER_CM2, "cm^2/s", 0.0,
+                             f"vacancy mechanism, the model's solute hop and solute-vacancy binding "
+                             f"(kmc.physics.solute, correlation factor 1), {where}, {T:g} K", temperature_K=T))
+    return recs
 
 
 def enrichment_records(settings, S, charges_mAh_cm2=(1.0, 4.0)) -> list[dict]:
@@ -150,33 +183,94 @@ def measured_records(settings, S, void_sizes, l1: str) -> list[dict]:
     return recs
 
 
-def nucleation_record(settings, S, trials, flux_events, seeds, l1: str) -> dict:
-    """I(S) by FFS on the NUCLEATION_CELLS box; a 95 % upper bound where a stage sees no success."""
-    from kmc.interface_rates import ffs
-    box = settings.with_overrides([f"lattice.cells={list(NUCLEATION_CELLS)}"])
-    ladder = LADDER
-    r = ffs.forward_flux(box, S, ladder, seeds=seeds, flux_events=flux_events, trials=trials, min_hits=30,
-                         max_trials=1500, l1=l1)
-    method = (f"forward-flux sampling on a {NUCLEATION_CELLS[0]}x{NUCLEATION_CELLS[1]}x{NUCLEATION_CELLS[2]}-cell "
-              f"box at acceleration 1, order parameter the largest interface vacancy cluster, interfaces "
-              f"{list(ladder)}, >= {trials} trials and 30 successes per stage (at most 1500); error: flux replicas "
-              f"+ each stage's ratio estimator over its parent configurations{start_text(settings, l1)}")
+def nucleation_record(settings, S, trials, flux_events, seeds, l1: str, runner=None,
+                      cells=NUCLEATION_CELLS, ladder=LADDER, waiting_events=None, min_hits=30,
+                      max_trials=1500, method: str = "auto") -> dict:
+    """I(S) on the ``cells`` box, by the method the state calls for (the record's ``method_used``
+    and ``method_reason`` say which and why):
+
+    first, one direct run per seed from the steady interface towards lambda_B (``waiting_events``
+    events each, default ``flux_events``), which also measures the fraction of its snapshots before
+    nucleation (up to its last visit to A) that the interface spends in FFS's basin A
+    (lambda < lambda_0).  If that fraction is below IN_BASIN_MIN, the
+    interface does not live in A and FFS's flux would count crossings out of a state it hardly
+    visits (at high S it never does, and FFS reported 0): the waiting times give the rate.  If every
+    run nucleated, nucleation is fast and the waiting times give it directly too.  Otherwise FFS,
+    with a 95 % upper bound where a stage sees no success, unless some direct runs nucleated: then
+    a bare FFS 0 would contradict them, and the waiting times give the rate.  ``method`` "waiting" or "ffs" overrides
+    the choice (the reason then says so).  ``runner``: where the pieces run
+    (kmc.interface_rates.pieces; None: here)."""
+    from kmc.interface_rates import ffs, pieces
+    if method not in METHODS:
+        raise ValueError(f"method = {method!r}; allowed: one of {', '.join(map(repr, METHODS))}")
+    runner = runner or pieces.SERIAL
+    box = settings.with_overrides([f"lattice.cells={list(cells)}"])
+    box_text = "x".join(map(str, cells))
+    waiting_events = flux_events if waiting_events is None else waiting_events
+    w = ffs.waiting_times(box, S, ladder[0], ladder[-1], seeds, max_events=waiting_events, l1=l1, runner=runner)
+    state = (f"{w.reached} of {w.runs} direct runs reached lambda_B = {ladder[-1]} within {waiting_events} events; "
+             f"before nucleation the interface spent {w.fraction_in_A:.3g} of its snapshots in A "
+             f"(lambda < {ladder[0]})")
+    waiting = dict(waiting_runs=w.runs, waiting_reached=w.reached, waiting_time_sampled_s=w.time_sampled_s,
+                   fraction_in_A=w.fraction_in_A)
+    why = f"{state}: " + ("asked for (--method waiting)" if method == "waiting" else
+                          f"below {IN_BASIN_MIN:g}, so FFS's basin is not where the interface lives"
+                          if w.fraction_in_A < IN_BASIN_MIN else "nucleation is fast")
+    r = None
+    if not (method == "waiting" or (method == "auto" and (w.fraction_in_A < IN_BASIN_MIN or w.reached == w.runs))):
+        r = ffs.forward_flux(box, S, ladder, seeds=seeds, flux_events=flux_events, trials=trials, min_hits=min_hits,
+                             max_trials=max_trials, l1=l1, runner=runner)
+        why = f"{state}: " + ("asked for (--method ffs)" if method == "ffs" else
+                              "the interface lives in A and nucleation is rare on this time scale")
+    spent = dict(events=w.events + (r.events if r else 0), wall_s=round(w.wall_s + (r.wall_s if r else 0.0), 1))
+    if r is not None and r.rate_per_um2_s == 0.0 and w.reached > 0 and method == "auto":
+        why += f"; but FFS measured no rate ({r.note}) while {w.reached} direct runs nucleated: the waiting times"
+        r = None
+    if r is None:
+        how = (f"direct waiting times on a {box_text}-cell box at acceleration 1: {w.runs} runs (seeds {list(seeds)}) "
+               "from the steady start, clocked from it (no warm-up: the first nucleus of a fresh interface), each "
+               f"until the largest interface cluster reaches {ladder[-1]} or {waiting_events} events; I = N / (sum "
+               "of the times run) / area; error: Poisson, I / sqrt(N); with N = 0 a 95 % upper bound 3 / (time "
+               f"sampled) / area{start_text(settings, l1)}")
+        note = (f"no nucleation in {w.time_sampled_s:.3g} s sampled; 95 % upper bound {w.upper_bound_per_um2_s:.3g} "
+                "per um^2 per s" if w.reached == 0 else "")
+        return _rec("nucleation_rate", w.rate_per_um2_s, "1/(um^2 s)", w.rate_se_per_um2_s, how,
+                    method_used="waiting times", method_reason=why, upper_bound=w.upper_bound_per_um2_s,
+                    interfaces=[ladder[0], ladder[-1]], note=note, l1_start=l1, **waiting, **spent)
+    how = (f"forward-flux sampling on a {box_text}-cell box at acceleration 1, order parameter the largest "
+           f"interface vacancy cluster, interfaces {list(ladder)}, >= {trials} trials and {min_hits} successes per "
+           f"stage (at most {max_trials}); error: flux replicas + each stage's ratio estimator over its parent "
+           f"configurations{start_text(settings, l1)}")
     bound = None
     if r.rate_per_um2_s == 0.0:
         bound = float(r.note.rsplit("bound ", 1)[1].split()[0]) if "bound" in r.note else None
-    return _rec("nucleation_rate", r.rate_per_um2_s, "1/(um^2 s)", r.rate_se_per_um2_s, method,
-                upper_bound=bound, probabilities=r.probabilities, interfaces=list(ladder),
-                flux_per_s=r.flux.flux_per_s, events=r.events, wall_s=round(r.wall_s, 1), note=r.note, l1_start=l1)
+    return _rec("nucleation_rate", r.rate_per_um2_s, "1/(um^2 s)", r.rate_se_per_um2_s, how,
+                method_used="FFS", method_reason=why, upper_bound=bound, probabilities=r.probabilities,
+                interfaces=list(ladder), flux_per_s=r.flux.flux_per_s, note=r.note, l1_start=l1, **waiting, **spent)
 
 
-def defect_records(settings, S, trials, defects=DEFECTS) -> list[dict]:
+def _scan_point(settings, S, options: dict) -> dict:
+    return nucleation_record(settings, S, **options)
+
+
+def nucleation_scan(settings, supersaturations, runner=None, **options) -> list[dict]:
+    """I(S) at each of ``supersaturations``: nucleation_record (its ``options``) at each S, every S one
+    piece on ``runner`` (kmc.interface_rates.pieces; None: here), run serially inside, so the
+    records are the serial ones whatever the workers; in the order given."""
+    from kmc.interface_rates import pieces
+    runner = runner or pieces.SERIAL
+    return runner.map(_scan_point, [(settings, float(S), options) for S in supersaturations],
+                      f"I(S) scan of {len(supersaturations)} points")
+
+
+def defect_records(settings, S, trials, defects=DEFECTS, runner=None) -> list[dict]:
     """The probability that a pre-existing defect (kmc.interface_rates.defects) grows to LADDER[-1] rather
     than dissolving below LADDER[0], on the NUCLEATION_CELLS box, with its binomial error."""
     from kmc.interface_rates import defects as dfx
     box = settings.with_overrides([f"lattice.cells={list(NUCLEATION_CELLS)}"])
     recs = []
     for kind, size in defects:
-        g = dfx.growth_probability(box, S, kind, size, LADDER[0], LADDER[-1], trials)
+        g = dfx.growth_probability(box, S, kind, size, LADDER[0], LADDER[-1], trials, runner=runner)
         what = f"cap void of {size} vacancies" if kind == "cap" else \
             f"pit {size} L1 sites wide ({g.vacancies} missing L1 + L2 atoms)"
         label = f"n{size}" if kind == "cap" else f"w{size}"

@@ -35,6 +35,17 @@ def vacancy_diffusivity(hop_rate: float, lattice_constant: float) -> float:
     return hop_rate * lattice_constant ** 2
 
 
+# The tracer correlation factor of the host by one vacancy on BCC, as the kMC measures it in pure Li
+# (docs/validation.md: 0.7267 +- 0.0028; the BCC value 0.7272).
+TRACER_CORRELATION_FACTOR_BCC = 0.7267
+
+
+def tracer_diffusivity(vacancy_diffusivity_: float, vacancy_fraction: float,
+                       correlation_factor: float = TRACER_CORRELATION_FACTOR_BCC) -> float:
+    """D* = f D_v c_v: the host's tracer self-diffusivity by the monovacancy mechanism (units of D_v)."""
+    return correlation_factor * vacancy_diffusivity_ * vacancy_fraction
+
+
 def supersaturation(source_velocity: float, sink_distance: float, diffusivity: float, c_eq: float) -> float:
     """S = c_v / c_eq = 1 + J Omega L / (D_v c_eq): the interface vacancy fraction that carries a
     vacancy source J Omega (``source_velocity``: volume per area per time, e.g. the stripped
