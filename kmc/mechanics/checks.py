@@ -93,3 +93,70 @@ def punch_constraint_factor(exponent: float, finest: float = 0.05, friction: str
     force = -float(sol.reaction[punch.all("u^2")].sum())
     return _result(force / a, exact.PRANDTL_PUNCH_PRESSURE_PER_YIELD, start, dofs=solver.nu + solver.np_,
                    newton_iterations=sol.iterations)
+
+
+# Contact maps the reduced operator is checked on (positions and widths in um on a section of
+# width W and thickness H; a map is the list of open stretches (start, width)).
+def operator_maps(width: float, small: bool = False) -> dict:
+    """The four maps of the reduced operator's check; ``small``: a 20 um section's version with
+    every void and island at least 2 um wide (4 cells of 0.5 um), for the test."""
+    W = float(width)
+    if small:
+        return {
+            "one void": [(9.0, 2.0)],
+            "two voids": [(3.0, 2.0), (10.0, 4.0)],
+            "wide gap": [(3.0, 14.0)],
+            "sparse contact": [(2.0, 9.0), (13.0, 6.5)],
+        }
+    return {
+        "one void": [(0.45 * W, 0.1 * W)],
+        "two voids": [(0.2 * W, 0.075 * W), (0.6 * W, 0.15 * W)],
+        "wide gap": [(0.1 * W, 0.75 * W)],
+        "sparse contact": [(0.05 * W, 0.3 * W), (0.4 * W, 0.325 * W), (0.75 * W, 0.225 * W)],
+    }
+
+
+def open_cells_of(stretches, width: float, cell: float) -> np.ndarray:
+    x = (np.arange(int(round(width / cell))) + 0.5) * cell
+    out = np.zeros(x.size, bool)
+    for start, w in stretches:
+        out |= (x > start) & (x < start + w)
+    return out
+
+
+def operator_against_fe(width: float, thickness: float, cell: float, law, pressure: float = 1.0,
+                        friction: str = "stuck", maps: dict | None = None, fe_solver=None) -> dict:
+    """The reduced operator (kmc.mechanics.reduced) against the full solve (kmc.mechanics.foil) on
+    the same section and contact maps: the plunger velocity, each void's mean closing velocity
+    and each island's mean pressure, with their relative errors."""
+    from kmc.mechanics.foil import FoilSection, FoilSolver
+    from kmc.mechanics.reduced import ReducedFoil, runs
+    fe = fe_solver or FoilSolver(FoilSection(width, thickness, cell, friction=friction))
+    red = ReducedFoil(law, fe.section.cells, cell, friction)
+    out = {}
+    for name, stretches in (maps or operator_maps(width)).items():
+        open_cells = open_cells_of(stretches, width, cell)
+        start = time.perf_counter()
+        full = fe.solve(open_cells, law, pressure)
+        fe_time = time.perf_counter() - start
+        start = time.perf_counter()
+        approx = red.respond(open_cells, pressure, thickness)
+        red_time = time.perf_counter() - start
+        starts, widths = runs(open_cells)
+        n = open_cells.size
+        voids, islands = [], []
+        for s0, w in zip(starts, widths):
+            cells = (s0 + np.arange(w)) % n
+            voids.append((float(full.closing_velocity_um_s[cells].mean()), float(approx.closing_velocity_um_s[cells].mean())))
+        c_starts, c_widths = runs(~open_cells)
+        for s0, w in zip(c_starts, c_widths):
+            cells = (s0 + np.arange(w)) % n
+            islands.append((float(full.contact_pressure_MPa[cells].mean()), float(approx.contact_pressure_MPa[cells].mean())))
+        rel = lambda a, b: b / a - 1.0
+        out[name] = dict(
+            plunger_fe=full.plunger_velocity_um_s, plunger_reduced=approx.plunger_velocity_um_s,
+            plunger_error=rel(full.plunger_velocity_um_s, approx.plunger_velocity_um_s),
+            void_closing=voids, void_errors=[rel(a, b) for a, b in voids],
+            island_pressure=islands, island_errors=[rel(a, b) for a, b in islands],
+            fe_wall_time_s=fe_time, reduced_wall_time_s=red_time, dofs=fe.dofs)
+    return out
