@@ -131,6 +131,39 @@ class ReducedFoil:
         return out
 
     # ------------------------------------------------------------ the operator
+    def _cells(self, open_cells, thickness_um: float):
+        """The voids as runs and their cells (widths, void fractions, periods over H)."""
+        n_cells, h = self.cells, self.cell_um
+        starts, widths = runs(open_cells)
+        if starts.size == 0:
+            return starts, widths, None
+        if widths.sum() == n_cells:
+            raise NoContactError("every interface cell is open: no contact carries the plunger")
+        ends = starts + widths                               # first closed cell after each void
+        islands = (np.roll(starts, -1) - ends) % n_cells      # island after void i, in cells
+        island_before = np.roll(islands, 1)
+        w = widths * h
+        lam = w + 0.5 * (island_before + islands) * h
+        s = w / lam
+        return starts, widths, (ends, islands, island_before, w, lam, s, lam / thickness_um)
+
+    def _plunger(self, lam, s, lam_h, pressure_MPa: float):
+        """|V| (um/s) and each cell's G and pressure P_i (the rigid plunger's closed form)."""
+        n = self.law.stress_exponent
+        G = np.exp(self._log_quantity(self._logG, s, lam_h))
+        weights = lam * (G * lam) ** (-1.0 / n)
+        rate_P = self.law.strain_rate_per_s(pressure_MPa)
+        V = rate_P * (self.cells * self.cell_um / weights.sum()) ** n
+        return V, G, pressure_MPa * (V / (rate_P * G * lam)) ** (1.0 / n)
+
+    def plunger_speed(self, open_cells, pressure_MPa: float, thickness_um: float) -> float:
+        """|V| (um/s) alone: what the time loop's implicit plunger step asks for many times."""
+        starts, widths, geo = self._cells(np.asarray(open_cells, bool), thickness_um)
+        if geo is None:
+            return 0.0
+        _, _, _, _, lam, s, lam_h = geo
+        return float(self._plunger(lam, s, lam_h, pressure_MPa)[0])
+
     def respond(self, open_cells, pressure_MPa: float, thickness_um: float) -> ReducedResponse:
         """Closing velocity and contact pressure of every interface cell (see the module docstring)."""
         open_cells = np.asarray(open_cells, bool)
@@ -141,26 +174,12 @@ class ReducedFoil:
         n_cells, h = self.cells, self.cell_um
         closing = np.zeros(n_cells)
         pressure = np.zeros(n_cells)
-        starts, widths = runs(open_cells)
-        if starts.size == 0:
+        starts, widths, geo = self._cells(open_cells, thickness_um)
+        if geo is None:
             pressure[:] = pressure_MPa
             return ReducedResponse(closing, pressure, 0.0, np.zeros(0), starts, widths)
-        if widths.sum() == n_cells:
-            raise NoContactError("every interface cell is open: no contact carries the plunger")
-        ends = starts + widths                               # first closed cell after each void
-        islands = (np.roll(starts, -1) - ends) % n_cells      # island after void i, in cells
-        island_before = np.roll(islands, 1)
-        w = widths * h
-        lam = w + 0.5 * (island_before + islands) * h
-        s = w / lam
-        lam_h = lam / thickness_um
-        n = self.law.stress_exponent
-        G = np.exp(self._log_quantity(self._logG, s, lam_h))
-        weights = lam * (G * lam) ** (-1.0 / n)
-        rate_P = self.law.strain_rate_per_s(pressure_MPa)
-        width = n_cells * h
-        V = rate_P * (width / weights.sum()) ** n           # |V| in um/s
-        cell_P = pressure_MPa * (V / (rate_P * G * lam)) ** (1.0 / n)
+        ends, islands, island_before, w, lam, s, lam_h = geo
+        V, G, cell_P = self._plunger(lam, s, lam_h, pressure_MPa)
         i, j, u, v = self._locate(s, lam_h)
         peak = np.exp(self._log_quantity(self._close_peak, s, lam_h))
         shape = self._blend(self._close_shape, i, j, u, v)
