@@ -37,9 +37,8 @@ def cavity_closure(geometry: str, exponent: float, outer_over_inner: float = 10.
     axi = geometry == AXISYMMETRIC
     facets = mesh.boundary_facets()
     mid_radius = np.hypot(*mesh.p[:, mesh.facets[:, facets]].mean(axis=1))
-    outer, inner = facets[mid_radius > 0.5 * (1 + b)], facets[mid_radius < 0.5 * (1 + b)]
-    outer = outer[np.hypot(*mesh.p[:, mesh.facets[:, outer]].mean(axis=1)) > 0.9 * b]
-    inner = inner[np.hypot(*mesh.p[:, mesh.facets[:, inner]].mean(axis=1)) < 1.1]
+    # the curved boundaries (the symmetry lines' facets have mid-radii in between)
+    outer, inner = facets[mid_radius > 0.9 * b], facets[mid_radius < 1.1]
 
     def weight(w):
         return w.x[0] if axi else 1.0

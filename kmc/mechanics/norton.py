@@ -120,9 +120,6 @@ class Constraints:
         x0 = np.where(fixed_root[roots], value_root[roots], 0.0)
         return T, x0
 
-    def carrier(self, dof: int) -> int:
-        return self._root(int(dof))
-
 
 @dataclass
 class NortonSolution:
@@ -142,7 +139,6 @@ class NortonSolver:
             raise ValueError(f"geometry {geometry!r}; allowed: {', '.join(GEOMETRIES)}")
         self.mesh = mesh
         self.geometry = geometry
-        self.verbose = False
         self.ub = Basis(mesh, ElementVector(ElementTriP2()), intorder=intorder)
         self.pb = Basis(mesh, ElementTriP1(), quadrature=self.ub.quadrature)
         self.nu, self.np_ = self.ub.N, self.pb.N
@@ -319,8 +315,6 @@ class NortonSolver:
                     step *= 0.5
                 x, r = xt, rt
                 iterations += 1
-                if self.verbose:
-                    print(f"  newton 1/m={1/m:.3g} it {iterations} step {step:.3g} residual {norm:.3e} delta {delta:.2e}")
             raise NortonSolveError(f"Newton stalled at scaled residual {norm:.2e} after {max_iterations} "
                                    f"iterations, exponent 1/m = {1 / m:.3g}")
 
