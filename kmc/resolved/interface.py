@@ -40,8 +40,10 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from kmc.mechanics.exact import sphere_shell_volume_rate
 from kmc.mechanics.law import NortonLaw
 from kmc.mechanics.reduced import NoContactError, ReducedFoil, runs
+from kmc.meso import critical_radius_um
 from kmc.resolved.fields import (butler_volmer_current, slab_flux_operator, slab_potential_operator,
                                  vacancy_field)
 
@@ -84,6 +86,7 @@ class ResolvedInputs:
     stop_stripped_mAh_cm2: float
     stop_contact_fraction: float
     seed: int
+    meso: object = field(default=None, repr=False, compare=False)   # kmc.meso.MesoInputs: its rules are reused
 
     @property
     def cells(self) -> int:
@@ -118,7 +121,7 @@ def resolved_inputs(settings, width_um: float = 160.0, cell_um: float = 0.25, fr
         nucleation_rows=inp.measured_nucleation, min_void_width_um=inp.min_void_width_um,
         max_step_mAh_cm2=inp.max_step_mAh_cm2, output_every_mAh_cm2=inp.output_every_mAh_cm2,
         stop_stripped_mAh_cm2=inp.stop_stripped_mAh_cm2, stop_contact_fraction=inp.stop_contact_fraction,
-        seed=inp.seed)
+        seed=inp.seed, meso=inp)
     return replace(out, **overrides)
 
 
@@ -161,7 +164,8 @@ class ResolvedInterface:
         self.mechanics = mechanics or ReducedFoil(inp.law, n, inp.cell_um, inp.friction)
         self.rng = np.random.default_rng(inp.seed)
         self._last_concentration = None       # the vacancy solve's warm start
-        from kmc.meso import measured_rate_per_um2_s
+        from kmc.meso import CapShape, measured_rate_per_um2_s
+        self._cap = CapShape(inp.void_angle_rad)
         self._log_S = np.arange(1e-3, 5.0 + 1e-9, 1e-3)
         rates = np.array([measured_rate_per_um2_s(inp.nucleation_rows, 10.0 ** x) for x in self._log_S]) \
             if inp.nucleation_rows else np.zeros(self._log_S.size)
@@ -277,9 +281,9 @@ class ResolvedInterface:
                     else:
                         rim_fill[k] += cells_worth
                         cells_worth = 0.0
+        new_gap -= self._plunger_descent(np.maximum(new_gap, 0.0), dt, st.thickness_um)
         # surface diffusion: every void relaxes toward the equilibrium 2-D cap of its area (width and
         # profile) in Mullins' time at its half-width, (w/2)^4 / B
-        new_gap -= self._plunger_descent(np.maximum(new_gap, 0.0), dt, st.thickness_um)
         if inp.mullins_um4_s > 0:
             self._relax_shapes(new_gap, dt)
         new_gap = np.maximum(new_gap, 0.0)
@@ -291,13 +295,13 @@ class ResolvedInterface:
         nn = st.nuclei
         r = st.nucleus_radius_um
         has = (nn > 0) & ~open_cells
+        kv = self._cap.volume_per_radius3
         if has.any():
-            kv = math.pi * (2 - 3 * math.cos(inp.void_angle_rad) + math.cos(inp.void_angle_rad) ** 3) / (
-                3 * math.sin(inp.void_angle_rad) ** 3)
             vol = kv * r[has] ** 3
             grow = 2 * math.pi * inp.vacancy_diffusivity_um2_s * r[has] * (c[has] - inp.vacancy_equilibrium_fraction) * dt
             p = np.maximum(now["mechanics"].contact_pressure_MPa[has], 0.0)
-            shrink = 1.5 * law.reference_strain_rate_per_s * (3 * p / (2 * law.stress_exponent * law.reference_stress_MPa)) ** law.stress_exponent
+            shrink = -sphere_shell_volume_rate(p, 1.0, math.inf, law.stress_exponent, law.reference_stress_MPa,
+                                               law.reference_strain_rate_per_s)
             vol = np.maximum(vol + grow, 0.0) * np.exp(-shrink * dt)
             r[has] = (vol / kv) ** (1 / 3)
             gone = r < 1e-3
@@ -306,9 +310,9 @@ class ResolvedInterface:
         births = self.rng.poisson(now["nucleation"] * dt)
         born = (births > 0) & ~open_cells
         if born.any():
+            # a new nucleus: twice the critical radius at the cell's S, at least 2 nm (kmc.meso's rule)
             S = np.maximum(now["supersaturation"][born], 1.0 + 1e-9)
-            r_star = 2 * inp.surface_energy_eV_A2 * inp.atomic_volume_A3 / (inp.kT_eV * np.log(S)) * 1e-4
-            r_new = np.maximum(2 * r_star * math.sin(inp.void_angle_rad), 2e-3)
+            r_new = np.maximum(2 * np.array([critical_radius_um(inp.meso, x) for x in S]), 2e-3)
             total = nn[born] * r[born] ** 3 + births[born] * r_new ** 3
             nn[born] += births[born]
             r[born] = (total / nn[born]) ** (1 / 3)
@@ -316,8 +320,6 @@ class ResolvedInterface:
         # a cell whose nuclei cover it opens, their volume its gap
         full = (~open_cells) & (nn * math.pi * r ** 2 >= h * h) & (new_gap == 0)
         if full.any():
-            kv = math.pi * (2 - 3 * math.cos(inp.void_angle_rad) + math.cos(inp.void_angle_rad) ** 3) / (
-                3 * math.sin(inp.void_angle_rad) ** 3)
             new_gap[full] = nn[full] * kv * r[full] ** 3 / (h * h)
             nn[full] = 0
             r[full] = 0.0
