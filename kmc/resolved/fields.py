@@ -152,8 +152,8 @@ def butler_volmer_current(R: PeriodicOperator, resistivity_ohm_um: float, exchan
     mean_contact = total / contact.sum()
     i[contact] = mean_contact
     kinetic = thermal_V * math.asinh(mean_contact / (2 * exchange_mA_cm2))
-    # mA/cm^2 -> A/um^2 is 1e-11; rho in ohm um and lengths in um give volts
-    phi_per_current = resistivity_ohm_um * 1e-11
+    # mA/cm^2 -> A/um^2; rho in ohm um and lengths in um give volts
+    phi_per_current = resistivity_ohm_um * units.A_PER_MA / units.UM2_PER_CM2
     phi = np.zeros(n)
     E = kinetic
     for it in range(iterations):
@@ -174,4 +174,4 @@ def butler_volmer_current(R: PeriodicOperator, resistivity_ohm_um: float, exchan
         i = i_new
         if change <= 1e-10 * mean_contact:
             break
-    return CurrentField(i, 1e3 * E, 1e3 * kinetic)
+    return CurrentField(i, units.MV_PER_V * E, units.MV_PER_V * kinetic)
