@@ -34,12 +34,12 @@ runs from step to step.
 from __future__ import annotations
 
 import math
-import time
 from collections import Counter
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from kmc import units
 from kmc.mechanics.exact import sphere_shell_volume_rate
 from kmc.mechanics.law import NortonLaw
 from kmc.mechanics.reduced import NoContactError, ReducedFoil, runs
@@ -50,9 +50,6 @@ from kmc.physics.nucleation import VoidCap
 from kmc.resolved.fields import (butler_volmer_current, slab_flux_operator, slab_potential_operator,
                                  vacancy_field)
 
-# seed 004 Methods: Li6PS5Cl pellet, 3.5 +- 0.1 mS/cm at room temperature, 500 um thick
-ELECTROLYTE_CONDUCTIVITY_mS_cm = 3.5
-ELECTROLYTE_THICKNESS_um = 500.0
 SINK_CONTRACTIONS = ("interface", "sinks")
 
 
@@ -96,16 +93,17 @@ class ResolvedInputs:
         return int(round(self.width_um / self.cell_um))
 
 
-def resolved_inputs(settings, width_um: float = 160.0, cell_um: float = 0.25, friction: str = "stuck",
+def resolved_inputs(settings, width_um: float | None = None, cell_um: float = 0.25, friction: str = "stuck",
                     sink_contraction: str = "interface", **overrides) -> ResolvedInputs:
     """From the same settings as ``kmc meso``: its inputs (kmc.meso.meso_inputs: D_v, c_eq, the
     sinks, the I(S) rows, the wetting angle and surface energy of the energy model) and the creep
     law of [creep] at the run's temperature (kmc.model.creep_strain_rate_per_s, the kMC's rule)."""
-    from kmc import meso
+    from kmc.meso.inputs import meso_inputs
     from kmc.model import creep_strain_rate_per_s
     if sink_contraction not in SINK_CONTRACTIONS:
         raise ValueError(f"sink_contraction {sink_contraction!r}; allowed: {', '.join(SINK_CONTRACTIONS)}")
-    inp = meso.meso_inputs(settings)
+    inp = meso_inputs(settings)
+    width_um = inp.width_um if width_um is None else width_um
     creep = settings.creep
     law = NortonLaw(creep_strain_rate_per_s(settings, creep.reference_stress_MPa), creep.reference_stress_MPa,
                     creep.stress_exponent)
@@ -119,8 +117,8 @@ def resolved_inputs(settings, width_um: float = 160.0, cell_um: float = 0.25, fr
         void_angle_rad=inp.shape.angle_rad, mullins_um4_s=mullins_coefficient_um4_s(inp),
         atomic_volume_A3=inp.atomic_volume_A3, surface_energy_eV_A2=inp.surface_energy_eV_A2, kT_eV=inp.kT_eV,
         law=law, friction=friction, sink_contraction=sink_contraction,
-        resistivity_ohm_um=1e4 / (ELECTROLYTE_CONDUCTIVITY_mS_cm * 1e-3),     # ohm cm -> ohm um
-        electrolyte_thickness_um=ELECTROLYTE_THICKNESS_um,
+        resistivity_ohm_um=units.UM_PER_CM / (settings.conditions.electrolyte_conductivity_mS_cm * units.S_PER_MS),
+        electrolyte_thickness_um=settings.conditions.electrolyte_thickness_um,
         nucleation_rows=inp.measured_nucleation, min_void_width_um=inp.min_void_width_um,
         max_step_mAh_cm2=inp.max_step_mAh_cm2, output_every_mAh_cm2=inp.output_every_mAh_cm2,
         stop_stripped_mAh_cm2=inp.stop_stripped_mAh_cm2, stop_contact_fraction=inp.stop_contact_fraction,
@@ -332,7 +330,7 @@ class ResolvedInterface:
         self._count_events(st, open_cells, new_gap > 0)
         st.gap_um = new_gap
         st.time_s += dt
-        st.stripped_mAh_cm2 += inp.current_mA_cm2 * dt / 3600.0
+        st.stripped_mAh_cm2 += inp.current_mA_cm2 * dt / units.S_PER_H
         st.thickness_um -= inp.strip_velocity_um_s * dt
 
     def _plunger_descent(self, gap: np.ndarray, dt: float, thickness_um: float) -> float:
@@ -424,7 +422,7 @@ class ResolvedInterface:
         records each limit's value (what bound the step)."""
         inp = self.inp
         limits = {}
-        dt = inp.max_step_mAh_cm2 * 3600.0 / inp.current_mA_cm2 if inp.current_mA_cm2 > 0 else 60.0
+        dt = inp.max_step_mAh_cm2 * units.S_PER_H / inp.current_mA_cm2 if inp.current_mA_cm2 > 0 else 60.0
         gap = st.gap_um
         o = now["open"]
         if o.any():
@@ -458,69 +456,46 @@ class ResolvedInterface:
         # a floor (1e-3 of the largest step, 14 ms at 0.5 mA/cm^2) against a cell whose gap is
         # about to vanish under a fast roof; the plunger is implicit and each rim moves at most one
         # cell per step (step), which is what keeps the near-punch regime stable
-        floor = 1e-3 * (inp.max_step_mAh_cm2 * 3600.0 / inp.current_mA_cm2 if inp.current_mA_cm2 > 0 else 60.0)
+        floor = 1e-3 * (inp.max_step_mAh_cm2 * units.S_PER_H / inp.current_mA_cm2 if inp.current_mA_cm2 > 0 else 60.0)
         self.last_limits = limits
         return max(dt, floor)
 
     # ------------------------------------------------------------------ observables
-    def sample(self, st: InterfaceState, now: dict) -> dict:
-        inp = self.inp
-        h = inp.cell_um
+    def voids(self, st: InterfaceState) -> dict:
+        """The section's voids (runs of open cells): centre, width, height (the largest gap), um."""
+        h, n = self.inp.cell_um, self.inp.cells
         starts, widths = runs(st.gap_um > 0)
-        heights = np.array([st.gap_um[(s0 + np.arange(w)) % inp.cells].max() for s0, w in zip(starts, widths)])
-        counted = widths * h >= inp.min_void_width_um
-        w_um, h_um = widths[counted] * h, heights[counted] if heights.size else heights
+        heights = np.array([st.gap_um[(s0 + np.arange(w)) % n].max() for s0, w in zip(starts, widths)])
+        centre = ((starts + 0.5 * widths) * h) % self.inp.width_um
+        return dict(x=centre.astype(float), width=(widths * h).astype(float), height=heights.astype(float))
+
+    def sample(self, st: InterfaceState, now: dict) -> dict:
+        """One sample of kmc.resolved.run.OBSERVABLES."""
+        inp = self.inp
+        v = self.voids(st)
+        counted = v["width"] >= inp.min_void_width_um
+        w_um, h_um = v["width"][counted], v["height"][counted]
+
         def q(a):
             return np.percentile(a, [0, 25, 50, 75, 100]) if a.size else np.full(5, np.nan)
-        contact = now["contact"]
         S = now["supersaturation"][~now["open"]]
-        out = dict(stripped_charge=st.stripped_mAh_cm2, physical_time=st.time_s, contact_fraction=contact,
+        vac = now["vacancies"]
+        made = float(now["injected"].mean())
+        out = dict(stripped_charge=st.stripped_mAh_cm2, physical_time=st.time_s, contact_fraction=now["contact"],
                    overpotential=now["current"].overpotential_mV, kinetic_overpotential=now["current"].kinetic_mV,
-                   section_voids_per_100um=100.0 * counted.sum() / inp.width_um,
-                   supersaturation_mean=float(S.mean()) if S.size else math.nan,
+                   supersaturation=float(S.mean()) if S.size else math.nan,
                    supersaturation_max=float(S.max()) if S.size else math.nan,
+                   captured_fraction=float(vac.capture_um_s.mean()) / made if made > 0 else math.nan,
+                   void_count=float(v["width"].size),
+                   void_volume_per_area=float(st.gap_um.sum() * inp.cell_um / inp.width_um),
+                   section_voids_per_um=float(counted.sum() / inp.width_um),
                    plunger_velocity_um_s=now["mechanics"].plunger_velocity_um_s,
                    recession_um_s=now["recession_um_s"], thickness_um=st.thickness_um,
-                   subgrid_nuclei=int(st.nuclei.sum()), **{k: v for k, v in st.counts.items()})
+                   subgrid_nuclei=float(st.nuclei.sum()), **{k: float(c) for k, c in st.counts.items()})
         for name, arr in (("width", w_um), ("height", h_um)):
-            for label, v in zip(("min", "q1", "median", "q3", "max"), q(arr)):
-                out[f"void_{name}_{label}"] = float(v)
+            for label, value in zip(("min", "q1", "median", "q3", "max"), q(arr)):
+                out[f"void_{name}_{label}"] = float(value)
         return out
-
-    # ------------------------------------------------------------------ the run
-    def run(self, state: InterfaceState | None = None, max_steps: int = 10 ** 6) -> dict:
-        inp = self.inp
-        st = state or self.initial_state()
-        start = time.perf_counter()
-        samples = []
-        next_out = 0.0
-        steps = 0
-        stop_reason = "stripped"
-        while True:
-            try:
-                now = self.rates(st)
-            except NoContactError:
-                stop_reason = "contact_lost"
-                break
-            if st.stripped_mAh_cm2 >= next_out - 1e-12:
-                samples.append(self.sample(st, now))
-                next_out += inp.output_every_mAh_cm2
-            if st.stripped_mAh_cm2 >= inp.stop_stripped_mAh_cm2 - 1e-12:
-                break
-            if now["contact"] <= inp.stop_contact_fraction:
-                stop_reason = "contact_lost"
-                break
-            if steps >= max_steps:
-                stop_reason = "max_steps"
-                break
-            dt = self.step_limit_s(st, now)
-            to_out = (next_out - st.stripped_mAh_cm2) * 3600.0 / inp.current_mA_cm2 if inp.current_mA_cm2 > 0 else dt
-            dt = min(dt, max(to_out, 1e-9))
-            self.step(st, now, dt)
-            steps += 1
-        series = {k: np.array([s[k] for s in samples]) for k in samples[0]} if samples else {}
-        return dict(series=series, state=st, steps=steps, wall_time_s=time.perf_counter() - start,
-                    stop_reason=stop_reason)
 
 
 def _labels(open_cells: np.ndarray, min_cells: int = 1) -> np.ndarray:
