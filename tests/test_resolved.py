@@ -89,10 +89,10 @@ def _creep_only(inp, pressure):
 
 def _evolve_until_gone(model, gap, max_steps=4000):
     st = model.initial_state(gap)
-    history = []
+    history = []                                        # (voids, splits so far) at each state
     for _ in range(max_steps):
         now = model.rates(st)
-        history.append(runs(st.gap_um > 0)[0].size)
+        history.append((runs(st.gap_um > 0)[0].size, st.counts["splits"]))
         if not (st.gap_um > 0).any():
             break
         model.step(st, now, model.step_limit_s(st, now))
@@ -102,9 +102,10 @@ def _evolve_until_gone(model, gap, max_steps=4000):
 @pytest.mark.parametrize("shape, should_split", [("dumbbell", True), ("lens", False)])
 def test_dumbbell_pinches_in_two_when_the_mechanics_says(li_inputs, shape, should_split):
     """A 12 um void under creep alone (2 MPa, no current, no surface diffusion): a dumbbell (two
-    lobes 1 um deep joined by a neck 0.05 um deep) or a lens (gap 1.5 (1 - xi^2), thinning toward
-    its ends faster than the roof's closing velocity, which goes as the crack opening
-    sqrt(1 - xi^2)).  The mechanics (the reduced operator at t = 0) closes each cell in g / v; the
+    lens-shaped lobes 1 um deep joined by a neck 0.05 um deep) or a lens (gap 1.5 (1 - xi^2),
+    thinning toward its ends faster than the roof's closing velocity, which goes as the crack
+    opening sqrt(1 - xi^2)).  (A flat-bottomed lobe would itself split later: its middle closes
+    first, by the same rule.)  The mechanics (the reduced operator at t = 0) closes each cell in g / v; the
     void should split if the first cell to close is inside it, not at its ends.  Run, the dumbbell
     becomes two voids (splits > 0), the lens shrinks from its ends as one void and never splits."""
     inp = _creep_only(li_inputs, 2.0)
@@ -114,8 +115,10 @@ def test_dumbbell_pinches_in_two_when_the_mechanics_says(li_inputs, shape, shoul
     gap = np.zeros(n)
     void = np.abs(x - 20.0) < 6.0
     if shape == "dumbbell":
-        gap[void] = 1.0
-        gap[np.abs(x - 20.0) < 1.5] = 0.05
+        for centre in (16.25, 23.75):                     # two lens-shaped lobes 4.5 um wide, 1 um deep
+            xi = (x - centre) / 2.25
+            gap = np.maximum(gap, np.where(np.abs(xi) < 1, 1.0 - xi ** 2, 0.0))
+        gap[void] = np.maximum(gap[void], 0.05)           # joined by a neck 3 um long, 0.05 um deep
     else:
         gap[void] = 1.5 * (1 - ((x[void] - 20.0) / 6.0) ** 2)
     st = model.initial_state(gap)
@@ -126,5 +129,54 @@ def test_dumbbell_pinches_in_two_when_the_mechanics_says(li_inputs, shape, shoul
     assert predicted == should_split
     st, history = _evolve_until_gone(model, gap)
     assert not (st.gap_um > 0).any()                    # creep closed it all
+    assert history[0] == (1, 0)
     assert (st.counts["splits"] > 0) == should_split
-    assert (max(history) >= 2) == should_split
+    assert (max(v for v, _ in history) >= 2) == should_split
+    if should_split:
+        # the neck closes first: the split count goes 0 -> 1 in one step and leaves the two lobes,
+        # which then close one by one (no further split)
+        first = next(k for k, (_, splits) in enumerate(history) if splits > 0)
+        assert history[first] == (2, 1) and history[first - 1] == (1, 0)
+        assert st.counts["splits"] == 1
+
+
+def test_the_resolved_run_hears_the_meso_observer_and_writes_its_sections(tmp_path):
+    """kmc.resolved.run reports every step to kmc.meso's Observer (on_step returning True stops it
+    with stop reason "interrupted"), samples every meso.output_every_mAh_cm2, and kmc meso writes
+    its file with the section's gap field at the seed's charges."""
+    import h5py
+    from click.testing import CliRunner
+
+    from kmc import meso
+    from kmc.cli.meso import meso as meso_command
+    from kmc.resolved.run import OBSERVABLES, SECTION_CHARGES_mAh_cm2, run
+
+    class StopAtFive(meso.Observer):
+        def __init__(self):
+            self.reports, self.samples = [], 0
+
+        def on_sample(self, time_s, sample):
+            self.samples += 1
+
+        def on_step(self, report):
+            self.reports.append(report)
+            return report.steps == 5
+
+    settings = load_config(LI, ["meso.width_um=40.0", "meso.stop_stripped_mAh_cm2=0.06", "meso.output_every_mAh_cm2=0.02"])
+    inp = resolved_inputs(settings, cell_um=0.5)
+    heard = StopAtFive()
+    stopped = run(inp, heard)
+    assert stopped.stop_reason == "interrupted" and stopped.steps == 5 == len(heard.reports)
+    assert [r.steps for r in heard.reports] == [1, 2, 3, 4, 5]
+    assert heard.reports[-1].charge_mAh_cm2 == pytest.approx(stopped.final.stripped_mAh_cm2)
+    out = tmp_path / "li.h5"                 # resolved is kmc meso's default (the sweep test of
+    done = CliRunner().invoke(meso_command, [LI, "--set", "meso.width_um=40.0", "--set",   # test_meso runs disc)
+                                             "meso.stop_stripped_mAh_cm2=0.06", "-o", str(out)])
+    assert done.exit_code == 0, done.output
+    with h5py.File(out) as f:
+        assert f["parameters"].attrs["meso.interface"] == "resolved" and set(f["observables"]) == set(OBSERVABLES)
+        assert f["run"].attrs["stop_reason"] == "stripped"
+        assert f["observables/stripped_charge/value"][()] == pytest.approx([0.0, 0.025, 0.05, 0.06])
+        marks = [q for q in SECTION_CHARGES_mAh_cm2 if q <= 0.06]
+        assert f["sections/stripped_charge"][()] == pytest.approx(marks + [0.06])
+        assert f["sections/gap"].shape == (len(marks) + 1, 160)      # 40 um at 0.25 um
