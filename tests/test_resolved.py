@@ -180,3 +180,19 @@ def test_the_resolved_run_hears_the_meso_observer_and_writes_its_sections(tmp_pa
         marks = [q for q in SECTION_CHARGES_mAh_cm2 if q <= 0.06]
         assert f["sections/stripped_charge"][()] == pytest.approx(marks + [0.06])
         assert f["sections/gap"].shape == (len(marks) + 1, 160)      # 40 um at 0.25 um
+
+
+def test_the_disc_model_is_the_resolved_one_where_no_void_forms():
+    """Where the disc model's assumptions hold exactly (no void: Li with nucleation switched off),
+    the two interfaces agree: full contact, the same
+    supersaturation (the slab's balance S = 1 + J Omega L / (D c_eq), kmc.physics.vacancy) and the
+    same overpotential (Butler-Volmer at the mean current: a uniform contact has no constriction)."""
+    from kmc import meso
+    from kmc.resolved.run import run
+    settings = load_config(LI, ["meso.width_um=40.0", "meso.stop_stripped_mAh_cm2=0.1", "meso.nucleation_rate_S=[]",
+                                "meso.nucleation_rate_per_um2_s=[]", "meso.nucleation_prefactor_per_um2_s=0"])
+    disc = meso.run_settings(settings).series
+    resolved = run(resolved_inputs(settings, cell_um=0.5)).series
+    assert disc["void_count"][-1] == 0 == resolved["void_count"][-1] == resolved["subgrid_nuclei"][-1]
+    for name in ("stripped_charge", "contact_fraction", "supersaturation", "overpotential"):
+        np.testing.assert_allclose(resolved[name], disc[name], rtol=1e-6, err_msg=name)
