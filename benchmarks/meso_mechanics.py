@@ -6,6 +6,7 @@ the reduced operator against the full finite-element solve, and the resolved int
     python benchmarks/meso_mechanics.py --convergence   # the mesh tables of docs/mechanics.md
     python benchmarks/meso_mechanics.py --verdict       # seed 004's cases with kmc meso's resolved interface
     python benchmarks/meso_mechanics.py --verdict --formation-entropy-kB 2.75   # c_eq x e^2.75
+    python benchmarks/meso_mechanics.py --figure li.h5 limg.h5 -o docs/mechanics_section.png
 
 Each row: computed, exact (or the full solve), relative error, wall time.  Wall times are taken
 on a shared machine: the load average is printed with them.
@@ -168,6 +169,42 @@ def verdict_table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def section_figure(paths, image) -> None:
+    """The resolved runs' sections (metal, voids, electrolyte) at the charges their files hold
+    (/sections), one column per run: what seed 004's SEM cross-sections show, height exaggerated."""
+    import h5py
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    data = []
+    for path in paths:
+        with h5py.File(path) as f:
+            data.append((Path(path).stem, f["sections/stripped_charge"][()], f["sections/gap"][()],
+                         float(f["sections"].attrs["cell_um"]), float(f["parameters"].attrs["conditions.stack_pressure_MPa"])))
+    rows = max(len(d[1]) for d in data)
+    fig, axes = plt.subplots(rows, len(data), figsize=(6 * len(data), 0.9 * rows + 0.6), squeeze=False, sharex=True)
+    top = max(max(float(d[2].max()), 0.5) for d in data) * 1.3
+    for col, (name, charges, gaps, cell, pressure) in enumerate(data):
+        x = (np.arange(gaps.shape[1]) + 0.5) * cell
+        for row in range(rows):
+            ax = axes[row][col]
+            ax.set_ylim(-0.4 * top, top)
+            ax.set_yticks([])
+            if row >= len(charges):
+                ax.axis("off")
+                continue
+            ax.fill_between(x, -0.4 * top, 0, color="#e8d9a8", step="mid", lw=0)          # electrolyte
+            ax.fill_between(x, gaps[row], top, color="#8a8f99", step="mid", lw=0)         # metal
+            ax.text(0.995, 0.8, f"{charges[row]:.3g} mAh/cm²", transform=ax.transAxes, fontsize="small", ha="right",
+                    bbox=dict(facecolor="white", edgecolor="none", pad=1))
+            if row == 0:
+                ax.set_title(f"{name}, {pressure:g} MPa (metal grey, voids white, electrolyte yellow; "
+                             f"height to {top:.2g} µm)", fontsize="small")
+        axes[-1][col].set_xlabel("position along the section (µm)")
+    fig.tight_layout()
+    fig.savefig(image, dpi=120)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true", help="the exact checks and the operator against FE, as JSON")
@@ -180,7 +217,12 @@ def main(argv=None):
     parser.add_argument("--stop", type=float, default=4.0, help="with --verdict: stripped charge (mAh/cm2)")
     parser.add_argument("--cases", default="", help="with --verdict: only these cases, e.g. 'Li 0.2 MPa,Li-Mg 1 MPa'")
     parser.add_argument("--table", action="store_true", help="with --verdict: the markdown table, not JSON")
+    parser.add_argument("--figure", nargs="+", metavar="RUN.h5", help="draw these resolved kmc meso runs' sections")
+    parser.add_argument("-o", "--output", default="section.png", help="with --figure: the image")
     args = parser.parse_args(argv)
+    if args.figure:
+        section_figure(args.figure, args.output)
+        return
     out = {"load": load()}
     if args.json:
         out["exact"] = exact_rows()
