@@ -82,6 +82,17 @@ def test_current_focuses_on_the_contact_and_islands_add_constriction(li_inputs):
         overpotential_mV(0.5, (~open_cells).mean(), 1.0, 298.0), rel=1e-9)
 
 
+def test_the_electrolyte_comes_from_the_parameter_file(li_inputs):
+    """rho = 1 / conditions.electrolyte_conductivity_mS_cm (3.5 mS/cm: 286 ohm cm = 2.86e6 ohm um)
+    and the pellet's thickness conditions.electrolyte_thickness_um (500 um), both from the TOML."""
+    assert li_inputs.resistivity_ohm_um == pytest.approx(1e4 / 3.5e-3)
+    assert li_inputs.electrolyte_thickness_um == 500.0
+    other = resolved_inputs(load_config(LI, ["conditions.electrolyte_conductivity_mS_cm=7.0",
+                                             "conditions.electrolyte_thickness_um=250"]), width_um=40.0, cell_um=0.5)
+    assert other.resistivity_ohm_um == pytest.approx(li_inputs.resistivity_ohm_um / 2)
+    assert other.electrolyte_thickness_um == 250.0
+
+
 def _creep_only(inp, pressure):
     """No current (no stripping, capture or nucleation), no surface diffusion: creep alone."""
     return replace(inp, current_mA_cm2=0.0, strip_velocity_um_s=0.0, mullins_um4_s=0.0, pressure_MPa=pressure)
