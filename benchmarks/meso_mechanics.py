@@ -179,7 +179,9 @@ def section_figure(paths, image) -> None:
     data = []
     for path in paths:
         with h5py.File(path) as f:
-            data.append((Path(path).stem, f["sections/stripped_charge"][()], f["sections/gap"][()],
+            # each charge once (a file written before the end's section was stored once holds it twice)
+            charges, first = np.unique(f["sections/stripped_charge"][()], return_index=True)
+            data.append((Path(path).stem, charges, f["sections/gap"][()][first],
                          float(f["sections"].attrs["cell_um"]), float(f["parameters"].attrs["conditions.stack_pressure_MPa"])))
     rows = max(len(d[1]) for d in data)
     fig, axes = plt.subplots(rows, len(data), figsize=(6 * len(data), 0.9 * rows + 0.6), squeeze=False, sharex=True)

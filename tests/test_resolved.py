@@ -182,15 +182,16 @@ def test_the_resolved_run_hears_the_meso_observer_and_writes_its_sections(tmp_pa
     assert heard.reports[-1].charge_mAh_cm2 == pytest.approx(stopped.final.stripped_mAh_cm2)
     out = tmp_path / "li.h5"                 # resolved is kmc meso's default (the sweep test of
     done = CliRunner().invoke(meso_command, [LI, "--set", "meso.width_um=40.0", "--set",   # test_meso runs disc)
-                                             "meso.stop_stripped_mAh_cm2=0.06", "-o", str(out)])
+                                             "meso.stop_stripped_mAh_cm2=0.05", "-o", str(out)])
     assert done.exit_code == 0, done.output
     with h5py.File(out) as f:
         assert f["parameters"].attrs["meso.interface"] == "resolved" and set(f["observables"]) == set(OBSERVABLES)
         assert f["run"].attrs["stop_reason"] == "stripped"
-        assert f["observables/stripped_charge/value"][()] == pytest.approx([0.0, 0.025, 0.05, 0.06])
-        marks = [q for q in SECTION_CHARGES_mAh_cm2 if q <= 0.06]
-        assert f["sections/stripped_charge"][()] == pytest.approx(marks + [0.06])
-        assert f["sections/gap"].shape == (len(marks) + 1, 160)      # 40 um at 0.25 um
+        assert f["observables/stripped_charge/value"][()] == pytest.approx([0.0, 0.025, 0.05])
+        assert SECTION_CHARGES_mAh_cm2[0] == 0.05                    # the end is a mark: stored once
+        assert f["sections/stripped_charge"][()] == pytest.approx([0.05])
+        assert f["sections/gap"].shape == (1, 160)                   # 40 um at 0.25 um
+        assert (f["sections/gap"][0] > 0).any()                      # voids by 0.05 mAh/cm2 (Li, S = 134)
 
 
 def test_the_disc_model_is_the_resolved_one_where_no_void_forms():

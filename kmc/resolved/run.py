@@ -58,6 +58,7 @@ def run(inp: ResolvedInputs, observer: Observer = Observer(), on_section=None,
     st = state or model.initial_state()
     marks = [q for q in SECTION_CHARGES_mAh_cm2 if q <= inp.stop_stripped_mAh_cm2]
     samples, steps, next_sample = [], 0, 0.0
+    sections = []                          # the charges whose section was handed to on_section
     stop_reason = "stripped"
     s_per_mAh = units.S_PER_H / inp.current_mA_cm2 if inp.current_mA_cm2 > 0 else math.inf
 
@@ -68,6 +69,7 @@ def run(inp: ResolvedInputs, observer: Observer = Observer(), on_section=None,
         if on_section is not None and marks and st.stripped_mAh_cm2 >= marks[0] - 1e-9:
             while marks and st.stripped_mAh_cm2 >= marks[0] - 1e-9:
                 marks.pop(0)
+            sections.append(st.stripped_mAh_cm2)
             on_section(st.stripped_mAh_cm2, st.gap_um.copy())
 
     now = None
@@ -98,8 +100,8 @@ def run(inp: ResolvedInputs, observer: Observer = Observer(), on_section=None,
             take_sample(model.rates(st))
         except NoContactError:
             pass
-    if on_section is not None:
-        on_section(st.stripped_mAh_cm2, st.gap_um.copy())
+    if on_section is not None and (not sections or sections[-1] != st.stripped_mAh_cm2):
+        on_section(st.stripped_mAh_cm2, st.gap_um.copy())         # the end, if no mark was
     series = {name: np.array([s[name] for s in samples], dtype=np.float64) for name in OBSERVABLES}
     return MesoResult(series, stop_reason, steps, time.perf_counter() - start, st.time_s, st)
 
