@@ -93,6 +93,22 @@ def test_the_electrolyte_comes_from_the_parameter_file(li_inputs):
     assert other.electrolyte_thickness_um == 250.0
 
 
+@pytest.mark.parametrize("angle_deg", [60.0, 86.4, 90.0])
+def test_a_void_in_the_section_is_the_cut_of_the_cap(angle_deg):
+    """The 2-D equilibrium void (cap_profile) is the arc of kmc.physics' cap cut through its axis:
+    its area per chord^2 (VoidCap.section_area_per_chord2) is the integral of the cap's height over
+    the chord (pi / 8 at 90 deg, a half disc), and the profile holds the area it is given."""
+    from kmc.physics.nucleation import VoidCap
+    from kmc.resolved.interface import cap_profile
+    cap = VoidCap(math.radians(angle_deg))
+    d = np.linspace(-0.5, 0.5, 200001)
+    assert cap.section_area_per_chord2 == pytest.approx(np.trapezoid(cap.height_at(0.5, d), d), rel=1e-7)
+    if angle_deg == 90.0:
+        assert cap.section_area_per_chord2 == pytest.approx(math.pi / 8, rel=1e-12)
+    profile = cap_profile(40, 3.0, 0.25, cap.angle_rad)
+    assert profile.sum() * 0.25 == pytest.approx(3.0) and profile[20] > profile[5] > profile[0] > 0
+
+
 def _creep_only(inp, pressure):
     """No current (no stripping, capture or nucleation), no surface diffusion: creep alone."""
     return replace(inp, current_mA_cm2=0.0, strip_velocity_um_s=0.0, mullins_um4_s=0.0, pressure_MPa=pressure)

@@ -140,6 +140,7 @@ def butler_volmer_current(R: PeriodicOperator, resistivity_ohm_um: float, exchan
     phi with E from Newton at each pass (the Wagner number R_ct / (rho l) is ~80 at 10 um, so phi
     is a small correction except under sparse islands)."""
     from kmc import units
+    from kmc.physics.electrochemistry import overpotential_mV
     n = open_cells.size
     contact = ~open_cells
     thermal_V = 2.0 * units.GAS_CONSTANT_J_per_mol_K * temperature_K / units.FARADAY_C_per_mol
@@ -151,7 +152,9 @@ def butler_volmer_current(R: PeriodicOperator, resistivity_ohm_um: float, exchan
     total = mean_current_mA_cm2 * n
     mean_contact = total / contact.sum()
     i[contact] = mean_contact
-    kinetic = thermal_V * math.asinh(mean_contact / (2 * exchange_mA_cm2))
+    # the Butler-Volmer term at the contact's mean current (kmc.physics.electrochemistry), in V
+    kinetic_mV = float(overpotential_mV(mean_current_mA_cm2, contact.mean(), exchange_mA_cm2, temperature_K))
+    kinetic = kinetic_mV / units.MV_PER_V
     # mA/cm^2 -> A/um^2; rho in ohm um and lengths in um give volts
     phi_per_current = resistivity_ohm_um * units.A_PER_MA / units.UM2_PER_CM2
     phi = np.zeros(n)
@@ -174,4 +177,4 @@ def butler_volmer_current(R: PeriodicOperator, resistivity_ohm_um: float, exchan
         i = i_new
         if change <= 1e-10 * mean_contact:
             break
-    return CurrentField(i, units.MV_PER_V * E, units.MV_PER_V * kinetic)
+    return CurrentField(i, units.MV_PER_V * E, kinetic_mV)

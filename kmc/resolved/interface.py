@@ -145,10 +145,8 @@ def cap_profile(width_cells: int, area_um2: float, cell_um: float, angle_rad: fl
     area is not asked for: the rim rules set the width)."""
     x = (np.arange(width_cells) + 0.5) * cell_um
     w = width_cells * cell_um
-    R = w / (2 * math.sin(angle_rad))
-    centre = -R * math.cos(angle_rad)
-    y = np.sqrt(np.maximum(R * R - (x - w / 2) ** 2, 0.0)) + centre
-    y = np.maximum(y, 0.0)
+    # the cap's cut through its axis (kmc.physics.nucleation.VoidCap): the same arc
+    y = np.maximum(VoidCap(angle_rad).height_at(w / 2, x - w / 2), 0.0)
     total = y.sum() * cell_um
     return y * (area_um2 / total) if total > 0 else np.full(width_cells, area_um2 / w)
 
@@ -374,8 +372,7 @@ class ResolvedInterface:
         inp = self.inp
         h, n = inp.cell_um, inp.cells
         a = inp.void_angle_rad
-        # area of the equilibrium segment of chord w: (w / (2 sin a))^2 (a - sin a cos a)
-        area_per_w2 = (a - math.sin(a) * math.cos(a)) / (4 * math.sin(a) ** 2)
+        area_per_w2 = self._cap.section_area_per_chord2         # the equilibrium segment of chord w
         starts, widths = runs(gap > 0)
         for s0, w in zip(starts, widths):
             cells = (s0 + np.arange(w)) % n
