@@ -142,6 +142,12 @@ SCHEMA: dict[str, dict[str, Key]] = {
         # magnitude (i0 = RT / (F R_ct), R_ct the interface's charge-transfer resistance in
         # ohm cm2: 1 mA/cm2 is R_ct = 26 ohm cm2 at 298 K).  It scales eta, not the trajectory.
         "exchange_current_mA_cm2": Key(F, 1.0, _pos, "> 0 mA/cm^2"),
+        # The solid electrolyte between the contact and the counter electrode (seed 004 Methods,
+        # PHYSICS.md section 7: a Li6PS5Cl pellet 500 um thick, 3.5 +- 0.1 mS/cm at room
+        # temperature).  Read only by kmc meso's resolved interface: the current's constriction into
+        # the contact (kmc.resolved.fields.butler_volmer_current).
+        "electrolyte_conductivity_mS_cm": Key(F, 3.5, _pos, "> 0 mS/cm"),
+        "electrolyte_thickness_um": Key(F, 500.0, lambda x: 1 <= x <= 1e5, "1 <= thickness <= 100000 um"),
     },
     "boundary": {
         "bottom": Key(str, "sink", lambda v: v in ("sink", "reservoir", "closed"),
@@ -229,7 +235,12 @@ SCHEMA: dict[str, dict[str, Key]] = {
     # rest of its inputs are the sections above.  Physics keys are required once [meso] is there
     # (params/*.toml give each one's source and error); the numerics have defaults.
     "meso": {
-        # side of the periodic square of interface (um); seed 004 images 160 um of section
+        # which model of the interface kmc meso runs (docs/meso.md): "resolved", the gap as a field
+        # over a section on the electrode's creep mechanics (kmc.resolved, docs/mechanics.md), or
+        # "disc", cap-shaped voids on a periodic square with a closure formula (kmc.meso.voids)
+        "interface": Key(str, "resolved", lambda v: v in ("resolved", "disc"), "'resolved' or 'disc'"),
+        # side of the periodic square of interface (um), or the resolved section's length; seed 004
+        # images 160 um of section
         "width_um": Key(F, 160.0, lambda x: 10 <= x <= 1e4, "10 <= width_um <= 10000 um"),
         # pre-existing void seeds at the interface (pores, pits): density and base radius
         "defect_density_per_um2": Key(F, REQUIRED, lambda x: 0 <= x <= 10, "0 <= density <= 10 per um^2"),

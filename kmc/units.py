@@ -13,6 +13,7 @@ UM2_PER_CM2 = 1e8
 UM_PER_CM = 1e4
 CM3_PER_A3 = 1e-24
 A_PER_MA = 1e-3
+S_PER_MS = 1e-3          # siemens per millisiemens (conductivity)
 MV_PER_V = 1e3
 J_PER_KJ = 1e3
 S_PER_H = 3600.0

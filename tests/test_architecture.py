@@ -331,3 +331,91 @@ def test_kmc_modules_and_functions_stay_short():
                     long_functions.append(f"{path.relative_to(ROOT)}:{node.name}")
     assert not long_modules, long_modules
     assert not long_functions, long_functions
+
+
+# The physics every scale shares has one home, kmc/physics/ (ARCHITECTURE.md): these modules call it
+# and write none of its formulas themselves.
+PHYSICS_CALLERS = ("kmc/model.py", "kmc/acceleration.py", "kmc/meso", "kmc/interface_rates", "kmc/cli",
+                   "kmc/resolved")
+# settings keys that are inputs of a physics rule: arithmetic on one of them is the rule written again
+RULE_INPUT_KEYS = {"vacancy_formation_eV", "reference_strain_rate_per_s", "reference_stress_MPa", "stress_exponent",
+                   "activation_energy_kJ_mol", "reference_temperature_K", "attempt_frequency_Hz",
+                   "exchange_current_mA_cm2"}
+# identifiers that give a formula away: a Boltzmann or Arrhenius factor, a power of the lattice
+# constant, the atomic volume, a surface energy or a stress, the supersaturation balance's D_v c_eq
+BOLTZMANN = ("kt", "formation", "activation", "barrier")
+POWERED = ("lattice_constant", "atomic_volume", "omega", "gamma", "surface_energy", "stress")
+DIFFUSIVITY, EQUILIBRIUM = ("diffusivity", "d_v"), ("c_eq", "ceq", "equilibrium_fraction")
+TRIGONOMETRY = {"sin", "cos", "tan", "arcsin", "arccos", "arctan", "asin", "acos", "atan", "asinh", "arcsinh",
+                "radians", "degrees"}
+
+
+def _identifiers(node) -> set[str]:
+    return {(n.id if isinstance(n, ast.Name) else n.attr).lower() for n in ast.walk(node)
+            if isinstance(n, (ast.Name, ast.Attribute))}
+
+
+def _called(node) -> str:
+    return node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+
+
+def physics_written_in(source: str) -> list[tuple[int, str]]:
+    """(line, what) for every formula of kmc/physics that ``source`` writes itself."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call):
+            name = _called(node)
+            inside = set().union(*(_identifiers(a) for a in node.args)) if node.args else set()
+            if name in ("exp", "expm1") and any(k in i for i in inside for k in BOLTZMANN):
+                found.append((node.lineno, "a Boltzmann or Arrhenius factor"))
+            if name in TRIGONOMETRY:
+                found.append((node.lineno, f"{name}: cap geometry or Butler-Volmer"))
+            if name == "interp" and any(isinstance(a, ast.Call) and _called(a) == "log" for a in node.args):
+                found.append((node.lineno, "a log-log interpolation of I(S)"))
+        if isinstance(node, ast.BinOp):
+            sides = (_identifiers(node.left), _identifiers(node.right))
+            if isinstance(node.op, ast.Pow) and any(k in i for i in sides[0] | sides[1] for k in POWERED):
+                found.append((node.lineno, "a power of a lattice constant, volume, surface energy or stress"))
+            if (isinstance(node.op, ast.Div) and isinstance(node.left, ast.BinOp) and isinstance(node.left.op, ast.Pow)
+                    and getattr(node.left.right, "value", None) == 3 and getattr(node.right, "value", None) == 2):
+                found.append((node.lineno, "a^3 / 2, the atomic volume of BCC"))
+            if isinstance(node.op, ast.Div) and any(k in i for i in sides[1] for k in DIFFUSIVITY) \
+                    and any(k in i for i in sides[1] for k in EQUILIBRIUM):
+                found.append((node.lineno, "J Omega L / (D_v c_eq), the supersaturation balance"))
+            if isinstance(node.op, ast.Mult) and any(isinstance(s, ast.Call) and _called(s) == "log"
+                                                     for s in (node.left, node.right)) \
+                    and any("kt" in i for i in sides[0] | sides[1]):
+                found.append((node.lineno, "kT ln S, the chemical potential of nucleation"))
+            for side in (node.left, node.right):
+                if isinstance(side, ast.Attribute) and side.attr in RULE_INPUT_KEYS:
+                    found.append((node.lineno, f"arithmetic on {side.attr}, an input of a physics rule"))
+    return found
+
+
+def test_no_scale_writes_a_rule_of_the_physics_home():
+    """The model, the acceleration check, kmc meso, the rate measurements and the command line call
+    kmc.physics for c_eq, Omega, D_v, the supersaturation balance, creep, nucleation and the cap,
+    the solute's transport and Butler-Volmer; none writes one of them again."""
+    offenders = []
+    for entry in PHYSICS_CALLERS:
+        paths = sorted((ROOT / entry).rglob("*.py")) if (ROOT / entry).is_dir() else [ROOT / entry]
+        for path in paths:
+            offenders += [f"{path.relative_to(ROOT)}:{line}: {what}" for line, what in physics_written_in(path.read_text())]
+    assert not offenders, "\n".join(offenders)
+
+
+@pytest.mark.parametrize("copy", [
+    "c_eq = math.exp(-settings.boundary.vacancy_formation_eV / model.kT_eV)",
+    "omega_A3 = a ** 3 / 2",
+    "c = math.cos(math.radians(theta))\nf = (2 + c) * (1 - c) ** 2 / 4",
+    "S = 1.0 + flux * omega * sink_A / (vacancy_diffusivity_A2_s(model, lat) * c_eq)",
+    "rate = ref * (stress / c.reference_stress_MPa) ** c.stress_exponent",
+    "i = np.exp(np.interp(math.log(S), np.log(s), np.log(rows)))",
+    "eta = 2 * rt_f * np.arcsinh(i / (2 * i0 * f))",
+    "dmu = kT * math.log(supersaturation)",
+    "gamma_s = nu * math.exp(-kra / model.kT_eV)",
+    "barrier = 16 * math.pi / 3 * inp.surface_energy_eV_A2 ** 3 * inp.atomic_volume_A3 ** 2",
+])
+def test_the_physics_check_sees_each_old_copy(copy):
+    """Each formula the scales wrote before the physics had one home (issue 46) fails the check."""
+    assert physics_written_in(copy)

@@ -346,7 +346,8 @@ def test_kmc_plot_draws_a_meso_file(tmp_path, li_settings):
     from kmc.cli.plot import plot
     paths = []
     for pressure in (0.2, 1.0):
-        settings = load_config(LI, [f"conditions.stack_pressure_MPa={pressure}", "meso.stop_stripped_mAh_cm2=0.1"])
+        settings = load_config(LI, [f"conditions.stack_pressure_MPa={pressure}", "meso.stop_stripped_mAh_cm2=0.1",
+                                    "meso.interface=disc"])      # the fast model: the plot is tested here
         paths.append(tmp_path / f"p{pressure}.h5")
         meso.run_to_file(settings, paths[-1])
     for args, name in (([str(paths[0]), "--kind", "contact"], "contact.png"),
@@ -425,13 +426,14 @@ def test_kmc_sweep_runs_meso_points(tmp_path):
                     '[grid]\nconditions.stack_pressure_MPa = [0.2, 1.0]\n' % Path(LI).resolve())
     out = tmp_path / "out"
     done = CliRunner().invoke(sweep, [str(spec), "--out", str(out), "--workers", "1",
-                                      "--set", "meso.stop_stripped_mAh_cm2=0.1"], catch_exceptions=False)
+                                      "--set", "meso.stop_stripped_mAh_cm2=0.1", "--set", "meso.interface=disc"],
+                              catch_exceptions=False)
     assert done.exit_code == 0, done.output
     table = load_sweep(out).sort_values("conditions.stack_pressure_MPa")
     assert len(table) == 2 and all(file_kind_of(out / name) == KIND_MESO for name in table.file)
     for _, row in table.iterrows():
         settings = load_config(LI, [f"conditions.stack_pressure_MPa={row['conditions.stack_pressure_MPa']}",
-                                    "meso.stop_stripped_mAh_cm2=0.1", f"run.seed={row.seed}"])
+                                    "meso.stop_stripped_mAh_cm2=0.1", f"run.seed={row.seed}", "meso.interface=disc"])
         direct = meso.run(meso.meso_inputs(settings)).series
         for name in ("contact_fraction", "overpotential", "section_voids_per_um"):
             np.testing.assert_array_equal(res_series(out / row.file, name), direct[name])

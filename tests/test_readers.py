@@ -23,7 +23,8 @@ ROOT = Path(__file__).resolve().parent.parent
 KMC_RUN = ["lattice.cells=[6,6,4]", "run.acceleration=1e6", "run.stop_stripped_monolayers=0.3",
            "output.frame_every_mAh_cm2=0", "output.frame_every_events=2000", "output.series_every_mAh_cm2=0",
            "output.series_every_events=1000"]
-MESO_RUN = ["meso.stop_stripped_mAh_cm2=0.1", "meso.output_every_mAh_cm2=0.025", "meso.width_um=40.0"]
+MESO_RUN = ["meso.stop_stripped_mAh_cm2=0.1", "meso.output_every_mAh_cm2=0.025", "meso.width_um=40.0",
+            "meso.interface=disc"]
 
 
 
@@ -63,7 +64,8 @@ meso.close()
 """
 
 
-KINDS = ("kmc complete", "kmc in progress", "kmc cut off", "meso complete", "meso in progress", "meso cut off")
+KINDS = ("kmc complete", "kmc in progress", "kmc cut off", "meso complete", "meso in progress", "meso cut off",
+         "meso resolved complete")
 READERS = ("info", "load", "plot", "analyze")
 
 
@@ -94,6 +96,11 @@ def files(tmp_path_factory):
     meso_writer, _ = write_meso_samples(folder / "meso_cut.h5", MESO_RUN, samples=3)
     meso_writer.close()
     out["meso cut off"] = folder / "meso_cut.h5"
+    # a finished run of the resolved interface (kmc meso's default), written as kmc meso writes it
+    from kmc import meso
+    out["meso resolved complete"] = folder / "meso_resolved.h5"
+    meso.run_to_file(load_config(resolve_params("li_li2s"), [*MESO_RUN, "meso.interface=resolved"]),
+                     out["meso resolved complete"])
     # the live ones, held by another process
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     child = subprocess.Popen([sys.executable, "-c", WRITER, str(folder / "kmc_live.h5"),
@@ -116,12 +123,13 @@ STATUS = {"complete": "complete", "in progress": "in progress", "cut off": "inte
 @pytest.mark.parametrize("reader", READERS)
 def test_every_reader_opens_every_kind_of_file(files, kind, reader, tmp_path):
     path = files[kind]
-    state = kind.split(" ", 1)[1]
+    state = kind.split(" ", 1)[1].replace("resolved ", "")
     meso = kind.startswith("meso")
     if reader == "info":
         r = CliRunner().invoke(main, ["info", str(path)])
         assert r.exit_code == 0, r.output
         assert ("kmc meso" in r.output) == meso
+        assert ("interface       resolved" in r.output) == ("resolved" in kind)
         if state != "complete":
             assert f"status          run {STATUS[state]}" in r.output
     elif reader == "load":
@@ -129,6 +137,7 @@ def test_every_reader_opens_every_kind_of_file(files, kind, reader, tmp_path):
         assert ds.attrs["run_status"] == STATUS[state]
         assert ds.sizes["sample"] >= 3 and np.isfinite(ds.contact_fraction.values).all()
         assert ("frame" in ds.sizes) != meso
+        assert ("splits" in ds) == ("resolved" in kind)
         d = kmc.load(path, as_xarray=False)
         np.testing.assert_array_equal(d["contact_fraction"], ds.contact_fraction.values)
     elif reader == "plot":

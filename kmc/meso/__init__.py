@@ -22,15 +22,28 @@ Modules, one job each: ``inputs`` (MesoInputs from the settings), ``interface`` 
 energetics), ``kinetics`` (the fields and how voids grow and close), ``coalescence``, ``nucleation``
 (nucleation and defect seeds), ``sections`` (what SEM sees; the observables), ``voids`` (the
 disc-void model: the seam a resolved interface replaces), ``run`` (the loop, its observer),
-``output`` (the run file).
+``output`` (the run file).  ``run_to_file`` runs the model meso.interface names: the resolved
+interface of kmc.resolved (a gap field over a section on the electrode's creep mechanics, the
+default) or the disc model here, kept as the fast limit (docs/meso.md).
 """
 from kmc.meso.inputs import MesoInputError, MesoInputs, meso_inputs
 from kmc.meso.interface import InterfaceEnergetics, interface_energetics
-from kmc.meso.output import applicable_parameters, file_writer, run_to_file
+from kmc.meso.output import applicable_parameters, file_writer
+from kmc.meso.output import run_to_file as disc_run_to_file
 from kmc.meso.run import MesoResult, Observer, StepReport, run, run_settings
 from kmc.meso.sections import OBSERVABLES
 from kmc.meso.voids import DiscVoids, Tolerances, VoidState
 
 __all__ = ["OBSERVABLES", "DiscVoids", "InterfaceEnergetics", "MesoInputError", "MesoInputs", "MesoResult", "Observer",
            "StepReport", "Tolerances", "VoidState", "applicable_parameters", "file_writer", "interface_energetics",
-           "meso_inputs", "run", "run_settings", "run_to_file"]
+           "disc_run_to_file", "meso_inputs", "run", "run_settings", "run_to_file"]
+
+
+def run_to_file(settings, path, observer: Observer = Observer()) -> MesoResult:
+    """Run ``settings`` into the file ``path`` with the interface model meso.interface names: the
+    resolved interface (kmc.resolved.run.run_to_file, the default) or the disc model
+    (disc_run_to_file); the same Observer, the same file layout (kmc.runfile.MesoWriter)."""
+    if settings.meso.interface == "resolved":
+        from kmc.resolved.run import run_to_file as resolved_run_to_file
+        return resolved_run_to_file(settings, path, observer)
+    return disc_run_to_file(settings, path, observer=observer)

@@ -22,16 +22,17 @@ def applicable_parameters(settings: Settings) -> dict:
     return {k: v for k, v in settings.flat().items() if k.split(".")[0] in APPLICABLE_SECTIONS or k in APPLICABLE_KEYS}
 
 
-def file_writer(path, settings: Settings):
+def file_writer(path, settings: Settings, observables: dict = OBSERVABLES):
     """A kmc.runfile.MesoWriter for a run of ``settings`` at ``path``, the header, parameters and
-    what the energy model gives the voids written."""
+    what the energy model gives the voids written; ``observables``: the model's (name -> (unit,
+    description)), the disc model's by default."""
     from kmc.runfile import MesoWriter
     iface = interface_energetics(settings)
     derived = {"wetting_angle_deg": iface.wetting_angle_deg, "surface_energy_J_m2": iface.surface_energy_J_m2,
                "work_of_adhesion_J_m2": iface.work_of_adhesion_J_m2,
                "interface_solute_equilibrium": iface.interface_solute_equilibrium}
     return MesoWriter(path, settings.to_toml(), applicable_parameters(settings), settings.run.seed, settings.source,
-                      OBSERVABLES, derived)
+                      observables, derived)
 
 
 class SampleWriter(Observer):

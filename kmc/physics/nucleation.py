@@ -48,6 +48,13 @@ class VoidCap:
         c = math.cos(self.angle_rad)
         return (2 + c) * (1 - c) ** 2 / 4
 
+    @property
+    def section_area_per_chord2(self) -> float:
+        """Area of the cap's cut through its axis (a circular segment of chord w = 2 r, what a
+        section sees) per w^2: (alpha - sin alpha cos alpha) / (4 sin^2 alpha)."""
+        c, s = math.cos(self.angle_rad), math.sin(self.angle_rad)
+        return (self.angle_rad - s * c) / (4 * s * s)
+
     def base_radius(self, sphere_radius):
         """Radius of the cap's footprint on the electrolyte, R sin(alpha)."""
         return sphere_radius * math.sin(self.angle_rad)

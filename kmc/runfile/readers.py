@@ -277,10 +277,21 @@ def _kmc_lines(f, par) -> list[str]:
 def _meso_lines(f, par) -> list[str]:
     return [f"model           {_text(par['model.name'])}  (kmc meso: the interface at the cell's scale; code "
             f"{_text(par['code_version'])}, seed {par['seed']})",
-            f"interface       a periodic square {par.get('meso.width_um', float('nan')):g} um wide, "
-            f"voids {_text(par.get('meso.void_shape', '?'))}",
+            _meso_interface_line(f, par),
             f"conditions      {par['conditions.temperature_K']} K, {par['conditions.current_density_mA_cm2']} mA/cm2, "
             f"{par['conditions.stack_pressure_MPa']} MPa"]
+
+
+def _meso_interface_line(f, par) -> str:
+    """What interface model the run had (meso.interface; a file written before it was a key is a
+    disc run)."""
+    width = par.get('meso.width_um', float('nan'))
+    if _text(par.get("meso.interface", "disc")) == "resolved":
+        sections = f["sections/stripped_charge"].shape[0] if "sections" in f else 0
+        cell = f["sections"].attrs["cell_um"] if "sections" in f else float("nan")
+        return (f"interface       resolved: a periodic section {width:g} um long at {cell:g} um cells on the "
+                f"foil's creep mechanics, {sections} gap sections stored")
+    return f"interface       disc voids: a periodic square {width:g} um wide, voids {_text(par.get('meso.void_shape', '?'))}"
 
 
 def _final_values(f) -> list[str]:

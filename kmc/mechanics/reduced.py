@@ -1,0 +1,207 @@
+"""The reduced operator: the foil's instantaneous creep for any contact map in microseconds,
+from the finite-element table of periodic arrays (``kmc.mechanics.table``).
+
+Given the interface cells that are open (a gap under them) over a periodic section, the stack
+pressure P and the foil's thickness H, it answers what ``kmc.mechanics.foil.FoilSolver`` answers
+(how fast each point of the metal surface closes, what pressure the contact carries, how fast
+the plunger moves), by a model that is exact for a periodic array and whose error on other maps
+is measured against the full solve (tests/test_mechanics.py, docs/mechanics.md):
+
+* the section is cut into one *cell* per void, from the middle of the island of contact on its
+  left to the middle of the island on its right: width lambda_i = a_left/2 + w_i + a_right/2,
+  void fraction s_i = w_i / lambda_i;
+* each cell behaves as one period of the periodic array (s_i, lambda_i / H), whose plunger
+  velocity under a pressure P_i is V = G(s_i, lambda_i / H) eps(P_i) lambda_i (the table);
+* the plunger is one rigid body: every cell moves at the same V, so cell i carries
+  P_i = sigma0 (|V| / (eps0 |G_i| lambda_i))^(1/n), and the cells carry the load together,
+  sum_i P_i lambda_i = P W, which gives V in closed form (power-law homogeneity);
+* the void's closing velocity and the islands' pressure take the periodic array's profiles at
+  (s_i, lambda_i / H), scaled by eps(P_i) lambda_i and P_i.
+
+So the load goes where the mechanics sends it (a narrow island indents at its own constraint,
+~3 sigma(V/a); a sparse void closes as the far field allows), and the plunger, not a stress
+P / contact per square, couples the whole width.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from kmc.mechanics.law import NortonLaw
+from kmc.mechanics.table import CellTable, load_table
+
+
+class NoContactError(ValueError):
+    """Every interface cell is open: nothing carries the plunger."""
+
+
+@dataclass
+class ReducedResponse:
+    closing_velocity_um_s: np.ndarray     # per interface cell, > 0 toward the electrolyte (0 on contact)
+    contact_pressure_MPa: np.ndarray      # per interface cell (0 on open cells)
+    plunger_velocity_um_s: float          # < 0: toward the electrolyte
+    cell_pressure_MPa: np.ndarray         # P_i of each void's cell
+    void_starts: np.ndarray               # first open cell of each void (its cells run start, start + 1, ... mod N)
+    void_widths: np.ndarray               # in cells
+
+
+def runs(open_cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(start, length) of every run of open cells on the periodic line, in order of start (a run
+    through the end continues at cell 0 and starts where it begins)."""
+    o = np.asarray(open_cells, bool)
+    n = o.size
+    if o.all():
+        return np.array([0]), np.array([n])
+    if not o.any():
+        return np.zeros(0, int), np.zeros(0, int)
+    shift = int(np.flatnonzero(~o)[0])           # start scanning at a closed cell
+    r = np.roll(o, -shift)
+    d = np.diff(np.concatenate([[0], r.astype(np.int8), [0]]))
+    starts, ends = np.flatnonzero(d == 1), np.flatnonzero(d == -1)
+    return (starts + shift) % n, ends - starts
+
+
+class ReducedFoil:
+    """The reduced operator for one creep law, friction and section (widths in interface cells)."""
+
+    def __init__(self, law: NortonLaw, cells: int, cell_um: float, friction: str = "stuck",
+                 table: CellTable | None = None):
+        self.law = law
+        self.cells = int(cells)
+        self.cell_um = float(cell_um)
+        self.table = table if table is not None else load_table(law.stress_exponent, friction)
+        if abs(self.table.exponent - law.stress_exponent) > 1e-9:
+            raise ValueError(f"cell table for n = {self.table.exponent:g}, law has n = {law.stress_exponent:g}")
+        t = self.table
+        self._x = _logit(t.void_fractions)
+        self._y = np.log(t.period_over_thickness)
+        self._logG = np.log(np.abs(t.plunger_velocity))
+        self._close_peak = np.log(np.maximum(t.closing_profile.max(axis=2), 1e-300))
+        self._close_shape = t.closing_profile / np.exp(self._close_peak)[..., None]
+        mean_p = 1.0 / (1.0 - t.void_fractions)                       # island mean pressure / P
+        self._press_shape = t.pressure_profile / mean_p[:, None, None]
+
+    # ------------------------------------------------------------ table interpolation
+    def _locate(self, s: np.ndarray, lam_h: np.ndarray):
+        """Bilinear weights in (logit s, log lambda/H), clamped to the table."""
+        x = np.clip(_logit(s), self._x[0], self._x[-1])
+        y = np.clip(np.log(lam_h), self._y[0], self._y[-1])
+        i = np.clip(np.searchsorted(self._x, x) - 1, 0, self._x.size - 2)
+        j = np.clip(np.searchsorted(self._y, y) - 1, 0, self._y.size - 2)
+        u = (x - self._x[i]) / (self._x[i + 1] - self._x[i])
+        v = (y - self._y[j]) / (self._y[j + 1] - self._y[j])
+        return i, j, u, v
+
+    @staticmethod
+    def _blend(a, i, j, u, v):
+        uu, vv = (u, v) if a.ndim == 2 else (u[:, None], v[:, None])
+        return ((1 - uu) * (1 - vv) * a[i, j] + uu * (1 - vv) * a[i + 1, j]
+                + (1 - uu) * vv * a[i, j + 1] + uu * vv * a[i + 1, j + 1])
+
+    def _log_quantity(self, table: np.ndarray, s: np.ndarray, lam_h: np.ndarray) -> np.ndarray:
+        """A tabulated log-quantity at (s, lambda/H): bilinear inside the table; outside, the
+        power law of the two end entries continued, in s below the smallest void fraction (an
+        isolated void), in 1 - s above the largest (an isolated island: a punch, for which
+        G -> (1 - s)^(1 - n) / C^n), in lambda/H above the largest period; below the smallest
+        period the value is held (there the foil's thickness no longer matters)."""
+        i, j, u, v = self._locate(s, lam_h)
+        out = self._blend(table, i, j, u, v)
+        fr = self.table.void_fractions
+
+        def column_slope(rows, coord):      # d(table)/d(coord) between two rows, at this lambda/H
+            a, b = rows
+            col = (1 - v) * (table[b, j] - table[a, j]) + v * (table[b, j + 1] - table[a, j + 1])
+            return col / (coord[1] - coord[0])
+
+        lo = s < fr[0]
+        if lo.any():
+            k = column_slope((0, 1), (math.log(fr[0]), math.log(fr[1])))
+            out = np.where(lo, out + k * (np.log(s) - math.log(fr[0])), out)
+        hi = s > fr[-1]
+        if hi.any():
+            k = column_slope((-2, -1), (math.log1p(-fr[-2]), math.log1p(-fr[-1])))
+            out = np.where(hi, out + k * (np.log1p(-s) - math.log1p(-fr[-1])), out)
+        y = np.log(lam_h)
+        wide = y > self._y[-1]
+        if wide.any():
+            row = (1 - u) * (table[i, -1] - table[i, -2]) + u * (table[i + 1, -1] - table[i + 1, -2])
+            out = np.where(wide, out + row / (self._y[-1] - self._y[-2]) * (y - self._y[-1]), out)
+        return out
+
+    # ------------------------------------------------------------ the operator
+    def _cells(self, open_cells, thickness_um: float):
+        """The voids as runs and their cells (widths, void fractions, periods over H)."""
+        n_cells, h = self.cells, self.cell_um
+        starts, widths = runs(open_cells)
+        if starts.size == 0:
+            return starts, widths, None
+        if widths.sum() == n_cells:
+            raise NoContactError("every interface cell is open: no contact carries the plunger")
+        ends = starts + widths                               # first closed cell after each void
+        islands = (np.roll(starts, -1) - ends) % n_cells      # island after void i, in cells
+        island_before = np.roll(islands, 1)
+        w = widths * h
+        lam = w + 0.5 * (island_before + islands) * h
+        s = w / lam
+        return starts, widths, (ends, islands, island_before, w, lam, s, lam / thickness_um)
+
+    def _plunger(self, lam, s, lam_h, pressure_MPa: float):
+        """|V| (um/s) and each cell's G and pressure P_i (the rigid plunger's closed form)."""
+        n = self.law.stress_exponent
+        G = np.exp(self._log_quantity(self._logG, s, lam_h))
+        weights = lam * (G * lam) ** (-1.0 / n)
+        rate_P = self.law.strain_rate_per_s(pressure_MPa)
+        V = rate_P * (self.cells * self.cell_um / weights.sum()) ** n
+        return V, G, pressure_MPa * (V / (rate_P * G * lam)) ** (1.0 / n)
+
+    def plunger_speed(self, open_cells, pressure_MPa: float, thickness_um: float) -> float:
+        """|V| (um/s) alone: what the time loop's implicit plunger step asks for many times."""
+        starts, widths, geo = self._cells(np.asarray(open_cells, bool), thickness_um)
+        if geo is None:
+            return 0.0
+        _, _, _, _, lam, s, lam_h = geo
+        return float(self._plunger(lam, s, lam_h, pressure_MPa)[0])
+
+    def respond(self, open_cells, pressure_MPa: float, thickness_um: float) -> ReducedResponse:
+        """Closing velocity and contact pressure of every interface cell (see the module docstring)."""
+        open_cells = np.asarray(open_cells, bool)
+        if open_cells.shape != (self.cells,):
+            raise ValueError(f"open_cells has shape {open_cells.shape}; allowed: ({self.cells},)")
+        if not pressure_MPa > 0 or not thickness_um > 0:
+            raise ValueError(f"pressure {pressure_MPa!r} MPa, thickness {thickness_um!r} um: both must be > 0")
+        n_cells, h = self.cells, self.cell_um
+        closing = np.zeros(n_cells)
+        pressure = np.zeros(n_cells)
+        starts, widths, geo = self._cells(open_cells, thickness_um)
+        if geo is None:
+            pressure[:] = pressure_MPa
+            return ReducedResponse(closing, pressure, 0.0, np.zeros(0), starts, widths)
+        ends, islands, island_before, w, lam, s, lam_h = geo
+        V, G, cell_P = self._plunger(lam, s, lam_h, pressure_MPa)
+        i, j, u, v = self._locate(s, lam_h)
+        peak = np.exp(self._log_quantity(self._close_peak, s, lam_h))
+        shape = self._blend(self._close_shape, i, j, u, v)
+        pshape = self._blend(self._press_shape, i, j, u, v)
+        pts = self.table.profile_points
+        for k in range(starts.size):
+            rate_i = self.law.strain_rate_per_s(cell_P[k])
+            cells_k = (starts[k] + np.arange(widths[k])) % n_cells
+            xi = np.abs((np.arange(widths[k]) + 0.5) - 0.5 * widths[k]) / (0.5 * widths[k])
+            closing[cells_k] = rate_i * lam[k] * peak[k] * np.interp(xi, pts, shape[k])
+            # the half-islands on either side carry this cell's share: mean P_i lam_i / a over the island
+            for side, a_cells in ((-1, island_before[k]), (1, islands[k])):
+                half = a_cells / 2.0
+                offs = np.arange(int(math.ceil(half)))
+                idx = (starts[k] - 1 - offs) % n_cells if side < 0 else (ends[k] + offs) % n_cells
+                eta = np.minimum((offs + 0.5) / half, 1.0)
+                mean_island = cell_P[k] * lam[k] / ((lam[k] - w[k]))
+                weight = np.where(offs + 1 <= half, 1.0, half - offs)   # a middle cell split between two cells
+                pressure[idx] += weight * mean_island * np.interp(eta, pts, pshape[k])
+        return ReducedResponse(closing, pressure, -float(V), cell_P, starts, widths)
+
+
+def _logit(s):
+    s = np.asarray(s, float)
+    return np.log(s) - np.log1p(-s)

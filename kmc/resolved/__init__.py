@@ -1,0 +1,9 @@
+"""The resolved interface (issue 47; docs/mechanics.md section 5), what ``kmc meso`` runs by
+default (meso.interface = "resolved"): the gap between metal and electrolyte as a field over a
+2-D section, on the mechanics of kmc.mechanics.
+
+* ``fields``: the quasi-static vacancy field of the slab and the electrolyte's potential, each a
+  Dirichlet-to-Neumann operator applied by FFT, and the Butler-Volmer current over the contact;
+* ``interface``: the inputs, the state, one step, the step control and the observables;
+* ``run``: the loop (kmc.meso.run's shape and Observer) and the run file (kmc.runfile.MesoWriter).
+"""

@@ -1,0 +1,505 @@
+"""The resolved interface (issue 47, step 4): the gap between metal and electrolyte as a field over a
+periodic 2-D section (plane strain), so that voids are runs of open cells that grow, coalesce,
+split and collapse by themselves.
+
+State: the gap g (um) of every interface cell (0: the metal touches the electrolyte), sub-grid
+nuclei in contact cells (count and radius per cell), the foil's thickness.  Each step, at the
+fields of the step's start:
+
+* current (kmc.resolved.fields.butler_volmer_current): Butler-Volmer on the contact cells, the
+  electrolyte's constriction included, galvanostatic over the section; stripping removes
+  i Omega / e of metal where the current flows and injects that volume as vacancies;
+* vacancies (fields.vacancy_field): the slab's quasi-static field with sinks at the physical
+  distance; each void cell captures what arrives (its wall holds c_eq), sub-grid nuclei capture
+  2 pi D r (c - c_eq) each; the supersaturation is local (no single S for the width);
+* mechanics (kmc.mechanics.reduced.ReducedFoil): how fast the metal closes over every open cell
+  and what the contact carries, one rigid plunger over the width;
+* the sink share of the stripped volume (what does not go into voids) is taken from the contact
+  it was made at (``sink_contraction = "interface"``): the contact recedes and the plunger, pushed
+  by the stack pressure, follows it, lowering the metal over every void (Agier et al., Acta
+  Mater. 240, 118303 (2022)); ``"sinks"`` takes it at the sinks instead (the foil thins there and
+  nothing moves at the interface), the other end of what is known (docs/mechanics.md);
+* void cells deepen by what they capture, except a void's end cells, whose capture moves the
+  rim out at the rim's height (the flux to a flat void lands at its edge); surface diffusion
+  relaxes each void toward its equilibrium 2-D cap (contact angle from the energy model) in
+  Mullins' time;
+* nucleation at the kMC's measured I(S) at each contact cell's own S, into a strip one cell
+  deep (the section stands for a strip of the interface as wide as its resolution); a cell whose
+  nuclei cover it opens.
+
+Counting as the seed does: runs of open cells at least ``min_void_width_um`` wide, each with a
+width and a height (the largest gap in the run); splits, coalescences, collapses by following
+runs from step to step.
+"""
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from kmc import units
+from kmc.mechanics.exact import sphere_shell_volume_rate
+from kmc.mechanics.law import NortonLaw
+from kmc.mechanics.reduced import NoContactError, ReducedFoil, runs
+from kmc.meso.kinetics import mullins_coefficient_um4_s
+from kmc.meso.nucleation import critical_radius_um
+from kmc.physics import nucleation
+from kmc.physics.nucleation import VoidCap
+from kmc.resolved.fields import (butler_volmer_current, slab_flux_operator, slab_potential_operator,
+                                 vacancy_field)
+
+SINK_CONTRACTIONS = ("interface", "sinks")
+
+
+@dataclass(frozen=True)
+class ResolvedInputs:
+    """Every number of a resolved run (um, s, MPa, mA/cm^2); ``resolved_inputs`` says where each
+    comes from."""
+    width_um: float
+    cell_um: float
+    thickness_um: float
+    current_mA_cm2: float
+    pressure_MPa: float
+    temperature_K: float
+    exchange_current_mA_cm2: float
+    strip_velocity_um_s: float            # i Omega / e at full contact
+    vacancy_diffusivity_um2_s: float
+    vacancy_equilibrium_fraction: float
+    sink_supersaturation: float
+    sink_distance_um: float
+    void_angle_rad: float                 # 180 deg minus the wetting angle (the void's angle on the electrolyte)
+    mullins_um4_s: float                  # B of tau = (w/2)^4 / B
+    atomic_volume_A3: float
+    surface_energy_eV_A2: float
+    kT_eV: float
+    law: NortonLaw                        # creep at the cell's temperature
+    friction: str
+    sink_contraction: str
+    resistivity_ohm_um: float
+    electrolyte_thickness_um: float
+    nucleation_rows: tuple                # (S, I per um^2 per s) measured by the kMC
+    min_void_width_um: float
+    max_step_mAh_cm2: float
+    output_every_mAh_cm2: float
+    stop_stripped_mAh_cm2: float
+    stop_contact_fraction: float
+    seed: int
+    meso: object = field(default=None, repr=False, compare=False)   # kmc.meso.MesoInputs: its rules are reused
+
+    @property
+    def cells(self) -> int:
+        return int(round(self.width_um / self.cell_um))
+
+
+def resolved_inputs(settings, width_um: float | None = None, cell_um: float = 0.25, friction: str = "stuck",
+                    sink_contraction: str = "interface", **overrides) -> ResolvedInputs:
+    """From the same settings as ``kmc meso``: its inputs (kmc.meso.meso_inputs: D_v, c_eq, the
+    sinks, the I(S) rows, the wetting angle and surface energy of the energy model) and the creep
+    law of [creep] at the run's temperature (kmc.model.creep_strain_rate_per_s, the kMC's rule)."""
+    from kmc.meso.inputs import meso_inputs
+    from kmc.model import creep_strain_rate_per_s
+    if sink_contraction not in SINK_CONTRACTIONS:
+        raise ValueError(f"sink_contraction {sink_contraction!r}; allowed: {', '.join(SINK_CONTRACTIONS)}")
+    inp = meso_inputs(settings)
+    width_um = inp.width_um if width_um is None else width_um
+    creep = settings.creep
+    law = NortonLaw(creep_strain_rate_per_s(settings, creep.reference_stress_MPa), creep.reference_stress_MPa,
+                    creep.stress_exponent)
+    out = ResolvedInputs(
+        width_um=width_um, cell_um=cell_um, thickness_um=settings.electrode.thickness_um,
+        current_mA_cm2=inp.current_mA_cm2, pressure_MPa=inp.pressure_MPa, temperature_K=inp.temperature_K,
+        exchange_current_mA_cm2=inp.exchange_current_mA_cm2, strip_velocity_um_s=inp.strip_velocity_um_s,
+        vacancy_diffusivity_um2_s=inp.vacancy_diffusivity_um2_s,
+        vacancy_equilibrium_fraction=inp.vacancy_equilibrium_fraction,
+        sink_supersaturation=inp.sink_supersaturation, sink_distance_um=inp.sink_distance_um,
+        void_angle_rad=inp.shape.angle_rad, mullins_um4_s=mullins_coefficient_um4_s(inp),
+        atomic_volume_A3=inp.atomic_volume_A3, surface_energy_eV_A2=inp.surface_energy_eV_A2, kT_eV=inp.kT_eV,
+        law=law, friction=friction, sink_contraction=sink_contraction,
+        resistivity_ohm_um=units.UM_PER_CM / (settings.conditions.electrolyte_conductivity_mS_cm * units.S_PER_MS),
+        electrolyte_thickness_um=settings.conditions.electrolyte_thickness_um,
+        nucleation_rows=inp.measured_nucleation, min_void_width_um=inp.min_void_width_um,
+        max_step_mAh_cm2=inp.max_step_mAh_cm2, output_every_mAh_cm2=inp.output_every_mAh_cm2,
+        stop_stripped_mAh_cm2=inp.stop_stripped_mAh_cm2, stop_contact_fraction=inp.stop_contact_fraction,
+        seed=inp.seed, meso=inp)
+    return replace(out, **overrides)
+
+
+@dataclass
+class InterfaceState:
+    gap_um: np.ndarray                    # per cell
+    nuclei: np.ndarray                    # sub-grid nuclei per contact cell
+    nucleus_radius_um: np.ndarray         # their (common) base radius per cell
+    thickness_um: float
+    rim_fill: np.ndarray = None           # part of a contact cell a neighbouring rim has emptied (0..1)
+    time_s: float = 0.0
+    stripped_mAh_cm2: float = 0.0
+    counts: dict = field(default_factory=lambda: dict(splits=0, coalescences=0, collapses=0, nucleated=0,
+                                                      opened_by_nuclei=0))
+
+
+def cap_profile(width_cells: int, area_um2: float, cell_um: float, angle_rad: float) -> np.ndarray:
+    """The equilibrium 2-D void of this area over ``width_cells`` cells: a circular segment meeting
+    the electrolyte at the void angle, scaled to the area (a cap of another width at the same
+    area is not asked for: the rim rules set the width)."""
+    x = (np.arange(width_cells) + 0.5) * cell_um
+    w = width_cells * cell_um
+    # the cap's cut through its axis (kmc.physics.nucleation.VoidCap): the same arc
+    y = np.maximum(VoidCap(angle_rad).height_at(w / 2, x - w / 2), 0.0)
+    total = y.sum() * cell_um
+    return y * (area_um2 / total) if total > 0 else np.full(width_cells, area_um2 / w)
+
+
+class ResolvedInterface:
+    """The time loop's operators for one set of inputs (built once: the slab operators, the
+    mechanics table)."""
+
+    def __init__(self, inp: ResolvedInputs, mechanics: ReducedFoil | None = None):
+        self.inp = inp
+        n = inp.cells
+        self.K = slab_flux_operator(n, inp.cell_um, inp.sink_distance_um)
+        self.R = slab_potential_operator(n, inp.cell_um, inp.electrolyte_thickness_um)
+        self.mechanics = mechanics or ReducedFoil(inp.law, n, inp.cell_um, inp.friction)
+        self.rng = np.random.default_rng(inp.seed)
+        self._last_concentration = None       # the vacancy solve's warm start
+        self._cap = VoidCap(inp.void_angle_rad)
+        self._log_S = np.arange(1e-3, 5.0 + 1e-9, 1e-3)
+        rates = np.array([nucleation.measured_rate(inp.nucleation_rows, 10.0 ** x) for x in self._log_S]) \
+            if inp.nucleation_rows else np.zeros(self._log_S.size)
+        self._log_I = np.log10(np.maximum(rates, 1e-300))
+
+    def initial_state(self, gap_um: np.ndarray | None = None) -> InterfaceState:
+        n = self.inp.cells
+        return InterfaceState(np.zeros(n) if gap_um is None else np.asarray(gap_um, float).copy(),
+                              np.zeros(n), np.zeros(n), self.inp.thickness_um, np.zeros(n))
+
+    # ------------------------------------------------------------------ rates at one instant
+    def nucleation_rate_per_um2_s(self, supersaturation: np.ndarray) -> np.ndarray:
+        """kmc.meso's I(S) (the kMC's measured rows; log-log between them), read off a table of it
+        on 0.001 steps of log10 S (the rule's own form is piecewise linear in log-log, so the
+        table reproduces it to < 1e-3 between its kinks), 0 at S <= 1."""
+        S = np.asarray(supersaturation, float)
+        out = np.zeros(S.shape)
+        ok = S > 1.0
+        if ok.any():
+            out[ok] = 10.0 ** np.interp(np.log10(S[ok]), self._log_S, self._log_I)
+        return out
+
+    def rates(self, st: InterfaceState) -> dict:
+        inp = self.inp
+        h = inp.cell_um
+        open_cells = st.gap_um > 0
+        cur = butler_volmer_current(self.R, inp.resistivity_ohm_um, inp.exchange_current_mA_cm2, inp.temperature_K,
+                                    inp.current_mA_cm2, open_cells)
+        injected = inp.strip_velocity_um_s * cur.current_mA_cm2 / max(inp.current_mA_cm2, 1e-300)
+        # sub-grid nuclei: a cap of base radius r on the plane takes 2 pi D r (c - c_eq); per area of
+        # the cell's strip (h x h) that is a conductance 2 pi n r / h^2
+        g_sub = np.where(open_cells, 0.0, 2 * math.pi * st.nuclei * st.nucleus_radius_um / (h * h))
+        vac = vacancy_field(self.K, inp.vacancy_diffusivity_um2_s, inp.vacancy_equilibrium_fraction,
+                            inp.sink_supersaturation, open_cells, injected, g_sub, inp.sink_distance_um,
+                            guess=self._last_concentration)
+        self._last_concentration = vac.concentration
+        mech = self.mechanics.respond(open_cells, inp.pressure_MPa, st.thickness_um)
+        contact = (~open_cells).mean()
+        if inp.sink_contraction == "interface":
+            recession = vac.to_sinks_um_s / contact           # the contact recedes, the foil follows
+        else:
+            recession = 0.0
+        S = vac.concentration / inp.vacancy_equilibrium_fraction
+        return dict(open=open_cells, current=cur, injected=injected, vacancies=vac, mechanics=mech,
+                    recession_um_s=recession, supersaturation=S, contact=contact,
+                    nucleation=np.where(open_cells, 0.0, self.nucleation_rate_per_um2_s(S)) * h * h)
+
+    # ------------------------------------------------------------------ one step
+    @staticmethod
+    def rim_depth_rates(capture: np.ndarray, starts: np.ndarray, widths: np.ndarray) -> np.ndarray:
+        """Depth per second landing on each void's (left, right) end cell, (voids, 2): a void of
+        three cells or more has its end cells; a shorter one splits all it captures between its
+        two rims."""
+        n = capture.size
+        out = np.empty((starts.size, 2))
+        for k, (s0, w) in enumerate(zip(starts, widths)):
+            if w >= 3:
+                out[k] = capture[s0 % n], capture[(s0 + w - 1) % n]
+            else:
+                out[k] = 0.5 * capture[(s0 + np.arange(w)) % n].sum()
+        return out
+
+    def step(self, st: InterfaceState, now: dict, dt: float) -> None:
+        inp = self.inp
+        h = inp.cell_um
+        n = inp.cells
+        open_cells = now["open"]
+        gap = st.gap_um
+        capture = now["vacancies"].capture_um_s
+        # the roof's closing relative to the plunger (explicit) plus the contact's recession; the
+        # plunger's own descent is applied implicitly after the explicit changes (below)
+        plunger = abs(now["mechanics"].plunger_velocity_um_s)
+        closing = np.where(open_cells, now["mechanics"].closing_velocity_um_s - plunger, 0.0) + now["recession_um_s"]
+        before = runs(open_cells)
+        new_gap = gap.copy()
+        starts, widths = before
+        rim_fill = st.rim_fill
+        rim_rates = self.rim_depth_rates(capture, starts, widths)
+        for (s0, w), rates_k in zip(zip(starts, widths), rim_rates):
+            cells = (s0 + np.arange(w)) % n
+            g = gap[cells] - closing[cells] * dt
+            if w >= 3:
+                g[1:-1] += capture[cells[1:-1]] * dt
+            rim_depth = rates_k * dt
+            new_gap[cells] = g
+            # what landed on an end cell moves the rim out at the rim's height: it empties the next
+            # contact cell (rim_fill, the part of it already emptied) and opens it when full
+            # the rim's height: the void's mean gap (a flat void's edge is a wall as tall as the
+            # void; a shallow end cell that creep is closing does not make the rim run away)
+            height = max(float(np.maximum(g, 0.0).mean()), 1e-6)
+            for side, depth in ((-1, rim_depth[0]), (1, rim_depth[1])):
+                end_cell = cells[0] if side < 0 else cells[-1]
+                if depth <= 0:
+                    continue
+                cells_worth = depth / height
+                if cells_worth > 1.0:
+                    # a rim moves at most one cell per step; the rest of what landed on the end cell
+                    # deepens it (a thin void being crushed by the plunger would otherwise run out
+                    # across the contact within a step: the only place the step is not resolved)
+                    new_gap[end_cell] += (cells_worth - 1.0) * height
+                    cells_worth = 1.0
+                k = end_cell
+                while cells_worth > 0:
+                    k = (k + side) % n
+                    if new_gap[k] > 0 or open_cells[k]:       # met another void: the rest deepens the end
+                        new_gap[end_cell] += cells_worth * height
+                        break
+                    need = 1.0 - rim_fill[k]
+                    if cells_worth >= need:
+                        new_gap[k] = height
+                        rim_fill[k] = 0.0
+                        cells_worth -= need
+                    else:
+                        rim_fill[k] += cells_worth
+                        cells_worth = 0.0
+        new_gap -= self._plunger_descent(np.maximum(new_gap, 0.0), dt, st.thickness_um)
+        # surface diffusion: every void relaxes toward the equilibrium 2-D cap of its area (width and
+        # profile) in Mullins' time at its half-width, (w/2)^4 / B
+        if inp.mullins_um4_s > 0:
+            self._relax_shapes(new_gap, dt)
+        new_gap = np.maximum(new_gap, 0.0)
+        new_gap[new_gap < 1e-7] = 0.0
+        # sub-grid nuclei in contact cells: grow by capture, close as a cavity in the contact's
+        # hydrostatic pressure (the exact sphere rate, PHYSICS.md section 7), nucleate
+        c = now["vacancies"].concentration
+        law = inp.law
+        nn = st.nuclei
+        r = st.nucleus_radius_um
+        has = (nn > 0) & ~open_cells
+        kv = self._cap.volume_per_radius3
+        if has.any():
+            vol = kv * r[has] ** 3
+            grow = 2 * math.pi * inp.vacancy_diffusivity_um2_s * r[has] * (c[has] - inp.vacancy_equilibrium_fraction) * dt
+            p = np.maximum(now["mechanics"].contact_pressure_MPa[has], 0.0)
+            shrink = -sphere_shell_volume_rate(p, 1.0, math.inf, law.stress_exponent, law.reference_stress_MPa,
+                                               law.reference_strain_rate_per_s)
+            vol = np.maximum(vol + grow, 0.0) * np.exp(-shrink * dt)
+            r[has] = (vol / kv) ** (1 / 3)
+            gone = r < 1e-3
+            nn[gone] = 0
+            r[gone] = 0.0
+        births = self.rng.poisson(now["nucleation"] * dt)
+        born = (births > 0) & ~open_cells
+        if born.any():
+            # a new nucleus: twice the critical radius at the cell's S, at least 2 nm (kmc.meso's rule)
+            S = np.maximum(now["supersaturation"][born], 1.0 + 1e-9)
+            r_new = np.maximum(2 * np.array([critical_radius_um(inp.meso, x) for x in S]), 2e-3)
+            total = nn[born] * r[born] ** 3 + births[born] * r_new ** 3
+            nn[born] += births[born]
+            r[born] = (total / nn[born]) ** (1 / 3)
+            st.counts["nucleated"] += int(births[born].sum())
+        # a cell whose nuclei cover it opens, their volume its gap
+        full = (~open_cells) & (nn * math.pi * r ** 2 >= h * h) & (new_gap == 0)
+        if full.any():
+            new_gap[full] = nn[full] * kv * r[full] ** 3 / (h * h)
+            nn[full] = 0
+            r[full] = 0.0
+            st.counts["opened_by_nuclei"] += int(full.sum())
+        nn[new_gap > 0] = 0
+        r[new_gap > 0] = 0.0
+        st.rim_fill[new_gap > 0] = 0.0
+        self._count_events(st, open_cells, new_gap > 0)
+        st.gap_um = new_gap
+        st.time_s += dt
+        st.stripped_mAh_cm2 += inp.current_mA_cm2 * dt / units.S_PER_H
+        st.thickness_um -= inp.strip_velocity_um_s * dt
+
+    def _plunger_descent(self, gap: np.ndarray, dt: float, thickness_um: float) -> float:
+        """How far the plunger lowers the metal in dt, implicitly: delta = dt |V(map(delta))|, the
+        map being the cells still open after every gap is lowered by delta.  |V| falls as the
+        contact grows (as contact^-n near a punch), so an explicit step overshoots: narrow islands
+        push the metal down fast, gaps close, and the next step's V is orders of magnitude smaller.
+        V is constant between consecutive gap values, so the fixed point is found by bisection on
+        how many of the shallowest open cells close (~log2 N operator calls)."""
+        inp = self.inp
+        open_now = gap > 0
+        if not open_now.any():
+            return 0.0
+        order = np.argsort(gap[open_now])
+        levels = gap[open_now][order]
+        idx = np.flatnonzero(open_now)[order]
+
+        def speed(k):                      # |V| with the k shallowest open cells closed
+            m = open_now.copy()
+            m[idx[:k]] = False
+            try:
+                return self.mechanics.plunger_speed(m, inp.pressure_MPa, thickness_um)
+            except NoContactError:
+                return math.inf
+        n_open = levels.size
+        # smallest k with dt V_k < levels[k] (the next cell to close stays open)
+        lo, hi = 0, n_open
+        if dt * speed(0) < levels[0]:
+            return dt * speed(0)
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            if dt * speed(mid) < levels[mid]:
+                hi = mid
+            else:
+                lo = mid
+        k = hi
+        v = speed(k)
+        return max(levels[k - 1], dt * v) if k < n_open else levels[-1]
+
+    def _relax_shapes(self, gap: np.ndarray, dt: float) -> None:
+        inp = self.inp
+        h, n = inp.cell_um, inp.cells
+        a = inp.void_angle_rad
+        area_per_w2 = self._cap.section_area_per_chord2         # the equilibrium segment of chord w
+        starts, widths = runs(gap > 0)
+        for s0, w in zip(starts, widths):
+            cells = (s0 + np.arange(w)) % n
+            area = gap[cells].sum() * h
+            w_um = w * h
+            tau = (w_um / 2) ** 4 / inp.mullins_um4_s
+            f = math.exp(-dt / tau)
+            w_eq = math.sqrt(area / area_per_w2)
+            w_new = max(1, int(round((w_eq + (w_um - w_eq) * f) / h)))
+            if w_new != w:
+                centre = s0 + 0.5 * w
+                new_start = int(round(centre - 0.5 * w_new))
+                new_cells = (new_start + np.arange(w_new)) % n
+                # do not grow into another void or past the section
+                others = (gap > 0) & ~np.isin(np.arange(n), cells)
+                if w_new > w and others[new_cells].any():
+                    new_cells, w_new = cells, w
+                gap[cells] = 0.0
+                gap[new_cells] = cap_profile(w_new, area, h, a)
+            else:
+                target = cap_profile(w, area, h, a)
+                gap[cells] = target + (gap[cells] - target) * f
+
+    def _count_events(self, st: InterfaceState, before: np.ndarray, after: np.ndarray) -> None:
+        """Splits, coalescences and collapses of counted voids (runs at least min_void_width_um
+        wide, as the seed counts them) from the overlap of runs before and after a step: a
+        counted void overlapping two counted voids after the step split; two counted voids
+        overlapping one coalesced; a counted void overlapping nothing collapsed."""
+        min_cells = max(1, int(math.ceil(self.inp.min_void_width_um / self.inp.cell_um - 1e-9)))
+        lab_b = _labels(before, min_cells)
+        lab_a = _labels(after, min_cells)
+        both = (lab_b >= 0) & (lab_a >= 0)
+        pairs = set(zip(lab_b[both].tolist(), lab_a[both].tolist()))
+        per_old = Counter(p[0] for p in pairs)
+        per_new = Counter(p[1] for p in pairs)
+        st.counts["splits"] += sum(1 for v in per_old.values() if v > 1)
+        st.counts["coalescences"] += sum(1 for v in per_new.values() if v > 1)
+        gone = set(lab_b[lab_b >= 0].tolist()) - set(lab_b[before & after].tolist())
+        st.counts["collapses"] += len(gone)
+
+    # ------------------------------------------------------------------ step size
+    def step_limit_s(self, st: InterfaceState, now: dict) -> float:
+        """The next step (s): the largest that keeps every explicit change small; ``last_limits``
+        records each limit's value (what bound the step)."""
+        inp = self.inp
+        limits = {}
+        dt = inp.max_step_mAh_cm2 * units.S_PER_H / inp.current_mA_cm2 if inp.current_mA_cm2 > 0 else 60.0
+        gap = st.gap_um
+        o = now["open"]
+        if o.any():
+            starts, widths = runs(o)
+            ends = np.concatenate([starts, (starts + widths - 1) % inp.cells])
+            interior = o.copy()
+            interior[ends] = False
+            plunger = abs(now["mechanics"].plunger_velocity_um_s)
+            net = (np.where(interior, now["vacancies"].capture_um_s, 0.0)
+                   - (now["mechanics"].closing_velocity_um_s - plunger) - now["recession_um_s"])
+            # an open cell's gap changes by at most a quarter (+ 10 nm) per step from capture (end
+            # cells' goes to their rims) and the roof's closing relative to the plunger (the
+            # plunger's own descent is implicit)
+            moving = o & (net != 0)
+            if moving.any():
+                limits["gap"] = float(np.min((0.25 * gap[moving] + 0.01) / np.abs(net[moving])))
+                dt = min(dt, limits["gap"])
+        # nucleation: at most ~0.3 new nuclei per cell per step where it is fastest, so the nuclei
+        # a step makes feel the field they lower (S falls from 134 to ~2 once they grow)
+        peak = float(now["nucleation"].max()) if now["nucleation"].size else 0.0
+        if peak > 0:
+            limits["nucleation"] = 0.3 / peak
+            dt = min(dt, limits["nucleation"])
+        has = st.nuclei > 0
+        if has.any():
+            c = now["vacancies"].concentration[has]
+            growth = 2 * math.pi * inp.vacancy_diffusivity_um2_s * (c - inp.vacancy_equilibrium_fraction) / np.maximum(
+                st.nucleus_radius_um[has] ** 2, 1e-12)       # ~ d ln r / dt x (r^3 / V)
+            limits["nuclei"] = float(0.2 / max(growth.max(), 1e-300))
+            dt = min(dt, limits["nuclei"])
+        # a floor (1e-3 of the largest step, 14 ms at 0.5 mA/cm^2) against a cell whose gap is
+        # about to vanish under a fast roof; the plunger is implicit and each rim moves at most one
+        # cell per step (step), which is what keeps the near-punch regime stable
+        floor = 1e-3 * (inp.max_step_mAh_cm2 * units.S_PER_H / inp.current_mA_cm2 if inp.current_mA_cm2 > 0 else 60.0)
+        self.last_limits = limits
+        return max(dt, floor)
+
+    # ------------------------------------------------------------------ observables
+    def voids(self, st: InterfaceState) -> dict:
+        """The section's voids (runs of open cells): centre, width, height (the largest gap), um."""
+        h, n = self.inp.cell_um, self.inp.cells
+        starts, widths = runs(st.gap_um > 0)
+        heights = np.array([st.gap_um[(s0 + np.arange(w)) % n].max() for s0, w in zip(starts, widths)])
+        centre = ((starts + 0.5 * widths) * h) % self.inp.width_um
+        return dict(x=centre.astype(float), width=(widths * h).astype(float), height=heights.astype(float))
+
+    def sample(self, st: InterfaceState, now: dict) -> dict:
+        """One sample of kmc.resolved.run.OBSERVABLES."""
+        inp = self.inp
+        v = self.voids(st)
+        counted = v["width"] >= inp.min_void_width_um
+        w_um, h_um = v["width"][counted], v["height"][counted]
+
+        def q(a):
+            return np.percentile(a, [0, 25, 50, 75, 100]) if a.size else np.full(5, np.nan)
+        S = now["supersaturation"][~now["open"]]
+        vac = now["vacancies"]
+        made = float(now["injected"].mean())
+        out = dict(stripped_charge=st.stripped_mAh_cm2, physical_time=st.time_s, contact_fraction=now["contact"],
+                   overpotential=now["current"].overpotential_mV, kinetic_overpotential=now["current"].kinetic_mV,
+                   supersaturation=float(S.mean()) if S.size else math.nan,
+                   supersaturation_max=float(S.max()) if S.size else math.nan,
+                   captured_fraction=float(vac.capture_um_s.mean()) / made if made > 0 else math.nan,
+                   void_count=float(v["width"].size),
+                   void_volume_per_area=float(st.gap_um.sum() * inp.cell_um / inp.width_um),
+                   section_voids_per_um=float(counted.sum() / inp.width_um),
+                   plunger_velocity_um_s=now["mechanics"].plunger_velocity_um_s,
+                   recession_um_s=now["recession_um_s"], thickness_um=st.thickness_um,
+                   subgrid_nuclei=float(st.nuclei.sum()), **{k: float(c) for k, c in st.counts.items()})
+        for name, arr in (("width", w_um), ("height", h_um)):
+            for label, value in zip(("min", "q1", "median", "q3", "max"), q(arr)):
+                out[f"void_{name}_{label}"] = float(value)
+        return out
+
+
+def _labels(open_cells: np.ndarray, min_cells: int = 1) -> np.ndarray:
+    """Run label of every cell of a run at least ``min_cells`` long (periodic), -1 elsewhere."""
+    lab = np.full(open_cells.size, -1)
+    starts, widths = runs(open_cells)
+    for k, (s0, w) in enumerate(zip(starts, widths)):
+        if w >= min_cells:
+            lab[(s0 + np.arange(w)) % open_cells.size] = k
+    return lab

@@ -1,0 +1,127 @@
+"""The resolved interface's run (``kmc meso`` with meso.interface = "resolved"): the loop of
+kmc.meso.run's shape (sample every meso.output_every_mAh_cm2, stop at meso.stop_stripped_mAh_cm2
+or when the contact falls to meso.stop_contact_fraction, every accepted step reported to the same
+``kmc.meso.Observer``), and its file through kmc.runfile's meso writer, with the gap field of the
+section at a few charges (``SECTION_CHARGES_mAh_cm2``: the seed's frames)."""
+from __future__ import annotations
+
+import math
+import time
+from pathlib import Path
+
+import numpy as np
+
+from kmc import units
+from kmc.mechanics.reduced import NoContactError
+from kmc.meso.run import MesoResult, Observer, StepReport
+from kmc.resolved.interface import ResolvedInputs, ResolvedInterface, resolved_inputs
+
+# name -> (unit, description) of what a resolved run records per sample: kmc.meso.OBSERVABLES' names
+# where they mean the same, and what only a resolved interface has (splits, the plunger, the foil)
+OBSERVABLES = {
+    "stripped_charge": ("mAh/cm^2", "charge stripped per interface area"),
+    "physical_time": ("s", "cell time of the stripped charge at the set current"),
+    "contact_fraction": ("1", "share of the section's cells where the metal touches the electrolyte"),
+    "overpotential": ("mV", "electrode potential against the electrolyte far away: Butler-Volmer on each "
+                            "contact cell plus the electrolyte's constriction (kmc.resolved.fields)"),
+    "kinetic_overpotential": ("mV", "the Butler-Volmer part alone at the contact's mean current"),
+    "supersaturation": ("1", "vacancy fraction / c_eq, mean over the contact cells"),
+    "supersaturation_max": ("1", "vacancy fraction / c_eq, largest over the contact cells"),
+    "captured_fraction": ("1", "share of the stripped vacancies that the voids capture (the rest reach the sinks)"),
+    "void_count": ("1", "voids (runs of open cells) in the section, any width"),
+    "void_volume_per_area": ("um", "void area of the section / its length"),
+    "section_voids_per_um": ("1/um", "voids per um of section (runs >= meso.min_void_width_um)"),
+    **{f"void_{q}_{s}": ("um", f"{s} of the counted voids' {q}s (height: the largest gap of the run)")
+       for q in ("width", "height") for s in ("min", "q1", "median", "q3", "max")},
+    "plunger_velocity_um_s": ("um/s", "the rigid plunger's velocity (< 0: toward the electrolyte)"),
+    "recession_um_s": ("um/s", "the contact's recession by the sinks' share of the stripped volume"),
+    "thickness_um": ("um", "the foil's thickness left"),
+    "subgrid_nuclei": ("1", "nuclei smaller than a cell, held in contact cells"),
+    "splits": ("1", "counted voids that split in two or more so far"),
+    "coalescences": ("1", "counted voids merged so far"),
+    "collapses": ("1", "counted voids closed so far"),
+    "nucleated": ("1", "nuclei born so far at the kMC's I(S)"),
+    "opened_by_nuclei": ("1", "cells opened by the nuclei in them so far"),
+}
+
+# the gap field of the section is stored at these charges (seed 004 Fig. 1's frames) and at the end
+SECTION_CHARGES_mAh_cm2 = (0.05, 0.25, 0.5, 1.0, 1.25, 2.0, 4.0)
+
+
+def run(inp: ResolvedInputs, observer: Observer = Observer(), on_section=None,
+        model: ResolvedInterface | None = None, state=None) -> MesoResult:
+    """The run of ``inp`` (module docstring).  ``on_section(charge_mAh_cm2, gap_um)`` hears the
+    section's gap field at SECTION_CHARGES_mAh_cm2 and at the end; ``state``: a start other than
+    flat contact (a test's void)."""
+    start = time.perf_counter()
+    model = model or ResolvedInterface(inp)
+    st = state or model.initial_state()
+    marks = [q for q in SECTION_CHARGES_mAh_cm2 if q <= inp.stop_stripped_mAh_cm2]
+    samples, steps, next_sample = [], 0, 0.0
+    sections = []                          # the charges whose section was handed to on_section
+    stop_reason = "stripped"
+    s_per_mAh = units.S_PER_H / inp.current_mA_cm2 if inp.current_mA_cm2 > 0 else math.inf
+
+    def take_sample(now):
+        out = model.sample(st, now)
+        samples.append(out)
+        observer.on_sample(st.time_s, out)
+        if on_section is not None and marks and st.stripped_mAh_cm2 >= marks[0] - 1e-9:
+            while marks and st.stripped_mAh_cm2 >= marks[0] - 1e-9:
+                marks.pop(0)
+            sections.append(st.stripped_mAh_cm2)
+            on_section(st.stripped_mAh_cm2, st.gap_um.copy())
+
+    now = None
+    while True:
+        try:
+            now = model.rates(st)
+        except NoContactError:
+            stop_reason = "contact_lost"
+            break
+        if st.stripped_mAh_cm2 >= next_sample - 1e-12 * inp.stop_stripped_mAh_cm2:
+            take_sample(now)
+            next_sample += inp.output_every_mAh_cm2
+        if now["contact"] <= inp.stop_contact_fraction:
+            stop_reason = "contact_lost"
+            break
+        if st.stripped_mAh_cm2 >= inp.stop_stripped_mAh_cm2 * (1 - 1e-12):
+            break
+        target = min(next_sample, inp.stop_stripped_mAh_cm2)
+        dt = min(model.step_limit_s(st, now), max((target - st.stripped_mAh_cm2) * s_per_mAh, 1e-9))
+        model.step(st, now, dt)
+        steps += 1
+        if observer.on_step(StepReport(steps, st.stripped_mAh_cm2, st.time_s, dt, now["contact"],
+                                       inp.stop_stripped_mAh_cm2)):
+            stop_reason = "interrupted"
+            break
+    if now is not None and (not samples or samples[-1]["stripped_charge"] != st.stripped_mAh_cm2):
+        try:
+            take_sample(model.rates(st))
+        except NoContactError:
+            pass
+    if on_section is not None and (not sections or sections[-1] != st.stripped_mAh_cm2):
+        on_section(st.stripped_mAh_cm2, st.gap_um.copy())         # the end, if no mark was
+    series = {name: np.array([s[name] for s in samples], dtype=np.float64) for name in OBSERVABLES}
+    return MesoResult(series, stop_reason, steps, time.perf_counter() - start, st.time_s, st)
+
+
+def run_to_file(settings, path, observer: Observer = Observer(), **options) -> MesoResult:
+    """Run ``settings`` with the resolved interface into the file ``path`` (kmc.runfile.MesoWriter,
+    through path.partial, renamed when the run ends; an error leaves no file).  ``options``:
+    resolved_inputs' (cell_um, friction, sink_contraction)."""
+    from kmc.meso.output import SampleWriter, file_writer
+    inp = resolved_inputs(settings, **options)
+    model = ResolvedInterface(inp)
+    writer = file_writer(Path(path), settings, OBSERVABLES)
+    try:
+        result = run(inp, SampleWriter(writer, observer),
+                     lambda charge, gap: writer.write_gap_section(charge, gap, inp.cell_um), model)
+        v = model.voids(result.final)
+        writer.finish(result.stop_reason, result.steps, result.wall_time_s, result.time_s,
+                      dict(x=v["x"], y=np.zeros(v["x"].size), base_radius=v["width"] / 2, height=v["height"]),
+                      "section")
+    except BaseException:
+        writer.abort()
+        raise
+    return result

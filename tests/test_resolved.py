@@ -1,0 +1,226 @@
+"""The resolved interface (kmc.resolved): its fields against exact limits, its bookkeeping, and a
+dumbbell-shaped void that pinches in two exactly when the mechanics says it should."""
+import math
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from kmc.config import load_config
+from kmc.mechanics.reduced import runs
+from kmc.resolved.fields import (butler_volmer_current, slab_flux_operator, slab_potential_operator,
+                                 vacancy_field)
+from kmc.resolved.interface import ResolvedInterface, resolved_inputs
+
+LI = "params/li_li2s.toml"
+
+
+@pytest.fixture(scope="module")
+def li_inputs():
+    return resolved_inputs(load_config(LI), width_um=40.0, cell_um=0.5)
+
+
+def test_vacancy_field_without_voids_is_the_slab_balance(li_inputs):
+    """No void: the stripped volume v0 leaves through the slab to the sinks at L, so
+    S = S_sink + v0 L / (D c_eq) exactly (kmc meso's balance: 134 at 0.5 mA/cm^2, 100 um)."""
+    inp = li_inputs
+    K = slab_flux_operator(inp.cells, inp.cell_um, inp.sink_distance_um)
+    n = inp.cells
+    f = vacancy_field(K, inp.vacancy_diffusivity_um2_s, inp.vacancy_equilibrium_fraction, 1.0, np.zeros(n, bool),
+                      np.full(n, inp.strip_velocity_um_s), np.zeros(n), inp.sink_distance_um)
+    S = f.concentration / inp.vacancy_equilibrium_fraction
+    expected = 1 + inp.strip_velocity_um_s * inp.sink_distance_um / (inp.vacancy_diffusivity_um2_s * inp.vacancy_equilibrium_fraction)
+    assert S == pytest.approx(np.full(n, expected), rel=1e-9)
+    assert 90 < expected < 160
+    assert f.to_sinks_um_s == pytest.approx(inp.strip_velocity_um_s, rel=1e-9)
+
+
+def test_voids_and_sinks_take_what_stripping_injects(li_inputs):
+    """With voids and sub-grid nuclei, every injected vacancy ends in a void, a nucleus or the sinks
+    (to 1e-9), the void cells hold c_eq, and the supersaturation dips toward each void (it is local,
+    not one number for the width)."""
+    inp = li_inputs
+    n = inp.cells
+    K = slab_flux_operator(n, inp.cell_um, inp.sink_distance_um)
+    open_cells = np.zeros(n, bool)
+    open_cells[10:16] = True
+    open_cells[50:52] = True
+    g_sub = np.zeros(n)
+    g_sub[30] = 2 * math.pi * 3 * 0.01 / inp.cell_um ** 2
+    injected = np.where(open_cells, 0.0, inp.strip_velocity_um_s / (~open_cells).mean())
+    f = vacancy_field(K, inp.vacancy_diffusivity_um2_s, inp.vacancy_equilibrium_fraction, 1.0, open_cells, injected,
+                      g_sub, inp.sink_distance_um)
+    ceq = inp.vacancy_equilibrium_fraction
+    nuclei = inp.vacancy_diffusivity_um2_s * g_sub * (f.concentration - ceq)
+    total = (f.capture_um_s.sum() + nuclei.sum()) * inp.cell_um + f.to_sinks_um_s * inp.width_um
+    assert total == pytest.approx(injected.sum() * inp.cell_um, rel=1e-9)
+    assert f.concentration[open_cells] == pytest.approx(np.full(open_cells.sum(), ceq))
+    assert (f.capture_um_s[open_cells] > 0).all()
+    S = f.concentration / ceq
+    assert S[9] < S[30 - 5] and S[16] < S[35]
+
+
+def test_current_focuses_on_the_contact_and_islands_add_constriction(li_inputs):
+    """Full contact: uniform current, eta = (2RT/F) asinh(i/(2 i0)) (kmc.electrochemistry's rule).
+    A contact of three narrow islands carries the same total, more at each island's edges, and
+    the electrolyte's spreading resistance raises eta above the kinetic focusing term."""
+    from kmc.physics.electrochemistry import overpotential_mV
+    inp = li_inputs
+    n = inp.cells
+    R = slab_potential_operator(n, inp.cell_um, 500.0)
+    full = butler_volmer_current(R, inp.resistivity_ohm_um, 1.0, 298.0, 0.5, np.zeros(n, bool))
+    assert full.current_mA_cm2 == pytest.approx(np.full(n, 0.5))
+    assert full.overpotential_mV == pytest.approx(overpotential_mV(0.5, 1.0, 1.0, 298.0), rel=1e-9)
+    open_cells = np.ones(n, bool)
+    for start in (5, 35, 60):
+        open_cells[start:start + 4] = False
+    sparse = butler_volmer_current(R, inp.resistivity_ohm_um, 1.0, 298.0, 0.5, open_cells)
+    assert sparse.current_mA_cm2.sum() == pytest.approx(0.5 * n, rel=1e-9)
+    island = sparse.current_mA_cm2[5:9]
+    assert island[0] > island[1] and island[3] > island[2]
+    assert sparse.overpotential_mV > sparse.kinetic_mV == pytest.approx(
+        overpotential_mV(0.5, (~open_cells).mean(), 1.0, 298.0), rel=1e-9)
+
+
+def test_the_electrolyte_comes_from_the_parameter_file(li_inputs):
+    """rho = 1 / conditions.electrolyte_conductivity_mS_cm (3.5 mS/cm: 286 ohm cm = 2.86e6 ohm um)
+    and the pellet's thickness conditions.electrolyte_thickness_um (500 um), both from the TOML."""
+    assert li_inputs.resistivity_ohm_um == pytest.approx(1e4 / 3.5e-3)
+    assert li_inputs.electrolyte_thickness_um == 500.0
+    other = resolved_inputs(load_config(LI, ["conditions.electrolyte_conductivity_mS_cm=7.0",
+                                             "conditions.electrolyte_thickness_um=250"]), width_um=40.0, cell_um=0.5)
+    assert other.resistivity_ohm_um == pytest.approx(li_inputs.resistivity_ohm_um / 2)
+    assert other.electrolyte_thickness_um == 250.0
+
+
+@pytest.mark.parametrize("angle_deg", [60.0, 86.4, 90.0])
+def test_a_void_in_the_section_is_the_cut_of_the_cap(angle_deg):
+    """The 2-D equilibrium void (cap_profile) is the arc of kmc.physics' cap cut through its axis:
+    its area per chord^2 (VoidCap.section_area_per_chord2) is the integral of the cap's height over
+    the chord (pi / 8 at 90 deg, a half disc), and the profile holds the area it is given."""
+    from kmc.physics.nucleation import VoidCap
+    from kmc.resolved.interface import cap_profile
+    cap = VoidCap(math.radians(angle_deg))
+    d = np.linspace(-0.5, 0.5, 200001)
+    assert cap.section_area_per_chord2 == pytest.approx(np.trapezoid(cap.height_at(0.5, d), d), rel=1e-7)
+    if angle_deg == 90.0:
+        assert cap.section_area_per_chord2 == pytest.approx(math.pi / 8, rel=1e-12)
+    profile = cap_profile(40, 3.0, 0.25, cap.angle_rad)
+    assert profile.sum() * 0.25 == pytest.approx(3.0) and profile[20] > profile[5] > profile[0] > 0
+
+
+def _creep_only(inp, pressure):
+    """No current (no stripping, capture or nucleation), no surface diffusion: creep alone."""
+    return replace(inp, current_mA_cm2=0.0, strip_velocity_um_s=0.0, mullins_um4_s=0.0, pressure_MPa=pressure)
+
+
+def _evolve_until_gone(model, gap, max_steps=4000):
+    st = model.initial_state(gap)
+    history = []                                        # (voids, splits so far) at each state
+    for _ in range(max_steps):
+        now = model.rates(st)
+        history.append((runs(st.gap_um > 0)[0].size, st.counts["splits"]))
+        if not (st.gap_um > 0).any():
+            break
+        model.step(st, now, model.step_limit_s(st, now))
+    return st, history
+
+
+@pytest.mark.parametrize("shape, should_split", [("dumbbell", True), ("lens", False)])
+def test_dumbbell_pinches_in_two_when_the_mechanics_says(li_inputs, shape, should_split):
+    """A 12 um void under creep alone (2 MPa, no current, no surface diffusion): a dumbbell (two
+    lens-shaped lobes 1 um deep joined by a neck 0.05 um deep) or a lens (gap 1.5 (1 - xi^2),
+    thinning toward its ends faster than the roof's closing velocity, which goes as the crack
+    opening sqrt(1 - xi^2)).  (A flat-bottomed lobe would itself split later: its middle closes
+    first, by the same rule.)  The mechanics (the reduced operator at t = 0) closes each cell in g / v; the
+    void should split if the first cell to close is inside it, not at its ends.  Run, the dumbbell
+    becomes two voids (splits > 0), the lens shrinks from its ends as one void and never splits."""
+    inp = _creep_only(li_inputs, 2.0)
+    model = ResolvedInterface(inp)
+    n, h = inp.cells, inp.cell_um
+    x = (np.arange(n) + 0.5) * h
+    gap = np.zeros(n)
+    void = np.abs(x - 20.0) < 6.0
+    if shape == "dumbbell":
+        for centre in (16.25, 23.75):                     # two lens-shaped lobes 4.5 um wide, 1 um deep
+            xi = (x - centre) / 2.25
+            gap = np.maximum(gap, np.where(np.abs(xi) < 1, 1.0 - xi ** 2, 0.0))
+        gap[void] = np.maximum(gap[void], 0.05)           # joined by a neck 3 um long, 0.05 um deep
+    else:
+        gap[void] = 1.5 * (1 - ((x[void] - 20.0) / 6.0) ** 2)
+    st = model.initial_state(gap)
+    v = model.rates(st)["mechanics"].closing_velocity_um_s
+    t_close = gap[void] / v[void]
+    first = int(np.argmin(t_close))
+    predicted = 0 < first < void.sum() - 1
+    assert predicted == should_split
+    st, history = _evolve_until_gone(model, gap)
+    assert not (st.gap_um > 0).any()                    # creep closed it all
+    assert history[0] == (1, 0)
+    assert (st.counts["splits"] > 0) == should_split
+    assert (max(v for v, _ in history) >= 2) == should_split
+    if should_split:
+        # the neck closes first: the split count goes 0 -> 1 in one step and leaves the two lobes,
+        # which then close one by one (no further split)
+        first = next(k for k, (_, splits) in enumerate(history) if splits > 0)
+        assert history[first] == (2, 1) and history[first - 1] == (1, 0)
+        assert st.counts["splits"] == 1
+
+
+def test_the_resolved_run_hears_the_meso_observer_and_writes_its_sections(tmp_path):
+    """kmc.resolved.run reports every step to kmc.meso's Observer (on_step returning True stops it
+    with stop reason "interrupted"), samples every meso.output_every_mAh_cm2, and kmc meso writes
+    its file with the section's gap field at the seed's charges."""
+    import h5py
+    from click.testing import CliRunner
+
+    from kmc import meso
+    from kmc.cli.meso import meso as meso_command
+    from kmc.resolved.run import OBSERVABLES, SECTION_CHARGES_mAh_cm2, run
+
+    class StopAtFive(meso.Observer):
+        def __init__(self):
+            self.reports, self.samples = [], 0
+
+        def on_sample(self, time_s, sample):
+            self.samples += 1
+
+        def on_step(self, report):
+            self.reports.append(report)
+            return report.steps == 5
+
+    settings = load_config(LI, ["meso.width_um=40.0", "meso.stop_stripped_mAh_cm2=0.06", "meso.output_every_mAh_cm2=0.02"])
+    inp = resolved_inputs(settings, cell_um=0.5)
+    heard = StopAtFive()
+    stopped = run(inp, heard)
+    assert stopped.stop_reason == "interrupted" and stopped.steps == 5 == len(heard.reports)
+    assert [r.steps for r in heard.reports] == [1, 2, 3, 4, 5]
+    assert heard.reports[-1].charge_mAh_cm2 == pytest.approx(stopped.final.stripped_mAh_cm2)
+    out = tmp_path / "li.h5"                 # resolved is kmc meso's default (the sweep test of
+    done = CliRunner().invoke(meso_command, [LI, "--set", "meso.width_um=40.0", "--set",   # test_meso runs disc)
+                                             "meso.stop_stripped_mAh_cm2=0.05", "-o", str(out)])
+    assert done.exit_code == 0, done.output
+    with h5py.File(out) as f:
+        assert f["parameters"].attrs["meso.interface"] == "resolved" and set(f["observables"]) == set(OBSERVABLES)
+        assert f["run"].attrs["stop_reason"] == "stripped"
+        assert f["observables/stripped_charge/value"][()] == pytest.approx([0.0, 0.025, 0.05])
+        assert SECTION_CHARGES_mAh_cm2[0] == 0.05                    # the end is a mark: stored once
+        assert f["sections/stripped_charge"][()] == pytest.approx([0.05])
+        assert f["sections/gap"].shape == (1, 160)                   # 40 um at 0.25 um
+        assert (f["sections/gap"][0] > 0).any()                      # voids by 0.05 mAh/cm2 (Li, S = 134)
+
+
+def test_the_disc_model_is_the_resolved_one_where_no_void_forms():
+    """Where the disc model's assumptions hold exactly (no void: Li with nucleation switched off),
+    the two interfaces agree: full contact, the same
+    supersaturation (the slab's balance S = 1 + J Omega L / (D c_eq), kmc.physics.vacancy) and the
+    same overpotential (Butler-Volmer at the mean current: a uniform contact has no constriction)."""
+    from kmc import meso
+    from kmc.resolved.run import run
+    settings = load_config(LI, ["meso.width_um=40.0", "meso.stop_stripped_mAh_cm2=0.1", "meso.nucleation_rate_S=[]",
+                                "meso.nucleation_rate_per_um2_s=[]", "meso.nucleation_prefactor_per_um2_s=0"])
+    disc = meso.run_settings(settings).series
+    resolved = run(resolved_inputs(settings, cell_um=0.5)).series
+    assert disc["void_count"][-1] == 0 == resolved["void_count"][-1] == resolved["subgrid_nuclei"][-1]
+    for name in ("stripped_charge", "contact_fraction", "supersaturation", "overpotential"):
+        np.testing.assert_allclose(resolved[name], disc[name], rtol=1e-6, err_msg=name)
