@@ -5,7 +5,7 @@ the reduced operator against the full finite-element solve, and the resolved int
     python benchmarks/meso_mechanics.py --speed         # 4 mAh/cm^2 of a 160 um section at 0.25 um
     python benchmarks/meso_mechanics.py --convergence   # the mesh tables of docs/mechanics.md
     python benchmarks/meso_mechanics.py --verdict       # seed 004's cases with kmc meso's resolved interface
-    python benchmarks/meso_mechanics.py --verdict --formation-entropy-kB 2.75   # c_eq x e^2.75
+    python benchmarks/meso_mechanics.py --verdict --formation-entropy-kB 0   # the 0 K c_eq of before issue 48
     python benchmarks/meso_mechanics.py --figure li.h5 limg.h5 -o docs/mechanics_section.png
 
 Each row: computed, exact (or the full solve), relative error, wall time.  Wall times are taken
@@ -104,28 +104,30 @@ def speed() -> dict:
 
 # The verdict (issue 47 item 8): kmc meso's resolved interface on the shipped parameter sets at seed
 # 004's pressures, 0.5 mA/cm2, a 160 um section at 0.25 um, to 4 mAh/cm2; nothing tuned to the seed.
-# --formation-entropy-kB S multiplies c_eq by e^S (kmc.physics.vacancy.equilibrium_fraction's
-# entropy), the effective formation entropy of the vacancy-thermodynamics issue, ahead of its key.
+# --formation-entropy-kB S sets boundary.vacancy_formation_entropy_kB (the shipped sets give 2.75;
+# 0 gives the 0 K vacancy thermodynamics of before issue 48).
 VERDICT_CASES = tuple((f"{name} {p:g} MPa", chem, p) for name, chem in (("Li", "li_li2s"), ("Li-Mg", "limg_li2s"))
                       for p in (0.2, 1.0, 1.5, 7.0))
 VERDICT_MARKS = (1.0, 4.0)
 FAILED_CONTACT = 0.1          # the contact below which a run counts as failed (seed 004: ~90 % loss)
 
 
-def verdict(formation_entropy_kB: float = 0.0, stop_mAh_cm2: float = 4.0, only: str = "") -> list[dict]:
+def verdict(formation_entropy_kB: float | None = None, stop_mAh_cm2: float = 4.0, only: str = "") -> list[dict]:
     from kmc.config import load_config
-    from kmc.physics import vacancy
     from kmc.resolved.interface import resolved_inputs
     from kmc.resolved.run import run
     rows = []
     for name, chem, pressure in VERDICT_CASES:
         if only and not any(part.strip() == name for part in only.split(",")):
             continue
-        settings = load_config(ROOT / "params" / f"{chem}.toml", [f"conditions.stack_pressure_MPa={pressure}"])
-        base = resolved_inputs(settings, width_um=160.0, cell_um=0.25)
-        c_eq = vacancy.equilibrium_fraction(settings.boundary.vacancy_formation_eV, base.kT_eV, formation_entropy_kB)
+        sets = [f"conditions.stack_pressure_MPa={pressure}"]
+        if formation_entropy_kB is not None:
+            sets.append(f"boundary.vacancy_formation_entropy_kB={formation_entropy_kB}")
+        settings = load_config(ROOT / "params" / f"{chem}.toml", sets)
+        formation_entropy_kB = settings.boundary.vacancy_formation_entropy_kB
         inp = resolved_inputs(settings, width_um=160.0, cell_um=0.25, output_every_mAh_cm2=0.05,
-                              stop_stripped_mAh_cm2=stop_mAh_cm2, vacancy_equilibrium_fraction=c_eq)
+                              stop_stripped_mAh_cm2=stop_mAh_cm2)
+        c_eq = inp.vacancy_equilibrium_fraction
         start = time.perf_counter()
         out = run(inp)
         s = out.series
@@ -214,8 +216,8 @@ def main(argv=None):
     parser.add_argument("--convergence", action="store_true", help="mesh convergence of the checks")
     parser.add_argument("--verdict", action="store_true",
                         help="Li and Li-Mg at 0.2, 1, 1.5, 7 MPa against seed 004 (docs/mechanics.md)")
-    parser.add_argument("--formation-entropy-kB", type=float, default=0.0,
-                        help="with --verdict: c_eq x exp(this) (the vacancy formation entropy, k_B)")
+    parser.add_argument("--formation-entropy-kB", type=float, default=None,
+                        help="with --verdict: boundary.vacancy_formation_entropy_kB (default: the shipped sets' 2.75)")
     parser.add_argument("--stop", type=float, default=4.0, help="with --verdict: stripped charge (mAh/cm2)")
     parser.add_argument("--cases", default="", help="with --verdict: only these cases, e.g. 'Li 0.2 MPa,Li-Mg 1 MPa'")
     parser.add_argument("--table", action="store_true", help="with --verdict: the markdown table, not JSON")

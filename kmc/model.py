@@ -308,16 +308,25 @@ def vacancy_diffusivity_A2_s(model: EnergyModel, lattice: Lattice) -> float:
     return vacancy.vacancy_diffusivity(gamma, lattice.lattice_constant_A)
 
 
-def vacancy_equilibrium_fraction(settings: Settings, kT_eV: float, formation_energy_eV=None):
+def vacancy_equilibrium_fraction(settings: Settings, kT_eV: float) -> float:
     """c_eq = exp(S_f/k) exp(-E_f/kT) of boundary.vacancy_formation_eV and
     boundary.vacancy_formation_entropy_kB (kmc.physics.vacancy.equilibrium_fraction): what the
-    sinks hold at supersaturation 1; the one place every c_eq of the project comes from.
-    ``formation_energy_eV`` (a number or an array) replaces E_f, e.g. by the formation energy of an
-    isolated vacancy in an interface layer: the energy model gives a vacancy the same entropy
-    wherever it sits (no site term carries -T dS), so each layer's fraction carries the bulk's S_f."""
+    sinks hold at supersaturation 1, and with D_v the cell's vacancy transport (its supersaturation,
+    capture and solute diffusivity); the kMC box's own equilibrium is box_vacancy_equilibrium_fraction."""
     bnd = settings.boundary
-    e_f = bnd.vacancy_formation_eV if formation_energy_eV is None else formation_energy_eV
-    return vacancy.equilibrium_fraction(e_f, kT_eV, bnd.vacancy_formation_entropy_kB)
+    return vacancy.equilibrium_fraction(bnd.vacancy_formation_eV, kT_eV, bnd.vacancy_formation_entropy_kB)
+
+
+def box_vacancy_equilibrium_fraction(settings: Settings, kT_eV: float, formation_energy_eV=None):
+    """The kMC box's own c_eq = exp(-E_f/kT), without boundary.vacancy_formation_entropy_kB: the
+    configuration energy carries no vibrational entropy, so a vacancy of the box (dispersed or in a
+    void's wall) is in equilibrium with its voids at this fraction.  The box measures S against it,
+    so that kT ln S, the driving force that decides nucleation, is the cell's whatever the
+    formation entropy (the cell's S comes from the full c_eq, cell_supersaturation); what the box
+    then misses is the entropy's factor on the number of vacancies (docs/vacancy_thermodynamics.md,
+    section 8).  ``formation_energy_eV`` as in vacancy_equilibrium_fraction."""
+    e_f = settings.boundary.vacancy_formation_eV if formation_energy_eV is None else formation_energy_eV
+    return vacancy.equilibrium_fraction(e_f, kT_eV)
 
 
 def solute_vacancy_binding_eV(settings: Settings) -> float:
@@ -502,7 +511,7 @@ def build_event_rates(settings: Settings, lattice: Lattice, model: EnergyModel) 
     sink_A = el.sink_distance_um * units.A_PER_UM
     deep = deep_box(settings, lattice, model, accel)
     k_exit = vacancy.exit_rate_per_s(d_v, lattice.layer_spacing_A, deep.sink_distance_A, accel)
-    c_bulk = bnd.supersaturation * vacancy_equilibrium_fraction(settings, model.kT_eV)
+    c_bulk = bnd.supersaturation * box_vacancy_equilibrium_fraction(settings, model.kT_eV)
     exit_rate = k_exit if (slab and bnd.bottom in ("sink", "reservoir")) else 0.0
     create = k_exit * c_bulk * lattice.sites_per_layer if (slab and bnd.bottom == "reservoir") else 0.0
     return EventRates(strip_total_per_s=strip, creep_per_void_site_full_contact_per_s=creep_rate,

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from kmc import electrode, engine, events, units
 from kmc.cli import main
 from kmc.config import ConfigError, load_config
-from kmc.model import solute_vacancy_binding_eV, vacancy_equilibrium_fraction
+from kmc.model import box_vacancy_equilibrium_fraction, solute_vacancy_binding_eV
 from kmc.simulation import Simulation
 
 # A small Li slab with no stripping and no creep: only hops, exits and entries change it.
@@ -27,7 +27,7 @@ QUIET = ["lattice.cells=[6,6,3]", "conditions.current_density_mA_cm2=0", "condit
 
 def reservoir_sim(li_params, sink_um, c_target=0.02, seed=1):
     """Sinks at sink_um below the box holding c_eq * S = c_target (S from the model's c_eq)."""
-    s = c_target / vacancy_equilibrium_fraction(load_config(li_params), units.kT_eV(298.0))
+    s = c_target / box_vacancy_equilibrium_fraction(load_config(li_params), units.kT_eV(298.0))
     return Simulation(load_config(li_params, QUIET + [f"electrode.sink_distance_um={sink_um}",
                                                       f"boundary.supersaturation={s}", f"run.seed={seed}"]))
 
@@ -76,7 +76,7 @@ def test_exit_rate_is_the_quasi_static_escape_to_the_sinks(li_params, share):
             assert accel * deep_A / b + sim.rates.boundary_sink_distance_A == pytest.approx(sink_A + deep_A, rel=1e-12)
         k = accel * d_v / (d * sim.rates.boundary_sink_distance_A)
         assert sim.rates.exit_per_bottom_vacancy_per_s == pytest.approx(k, rel=1e-12)
-        c_eq = math.exp(cfg.boundary.vacancy_formation_entropy_kB - cfg.boundary.vacancy_formation_eV / kT)
+        c_eq = math.exp(-cfg.boundary.vacancy_formation_eV / kT)      # the box's own equilibrium: no S_f
         assert sim.rates.create_total_per_s == pytest.approx(k * 10 * c_eq * sim.lattice.sites_per_layer, rel=1e-12)
 
 
@@ -118,13 +118,10 @@ def test_bottom_layer_relaxes_to_the_sinks_concentration(li_params):
 # Li-Mg slab with every boundary event busy: sinks 275 um below the box holding 3e3 c_eq (so that
 # at A = 1e7 entries and exits are about as frequent as strips and the bottom's vacancy fraction
 # makes the solute exchange happen), fast stripping and creep.  L1 fills with Mg after ~700
-# strips (the model's 0.51 eV segregation to L1), which ends the run: enough for every event.  The
-# sinks' fraction is 3e3 exp(-0.50 eV/kT) = 1.1e-5 as designed: S_f = 0 here (the shipped 2.75 k_B
-# would put 16x more vacancies at the sinks and end the run before the top cell is used up).
+# strips (the model's 0.51 eV segregation to L1), which ends the run: enough for every event.
 LIMG_BUSY = ["lattice.cells=[6,6,4]", "composition.solute_fraction=0.05", "composition.vacancy_fraction=0.02",
              "run.acceleration=1e7", "conditions.current_density_mA_cm2=5", "conditions.stack_pressure_MPa=10",
              "electrode.thickness_um=1000", "electrode.sink_distance_um=275", "boundary.supersaturation=3e3",
-             "boundary.vacancy_formation_entropy_kB=0",
              "run.stop_stripped_mAh_cm2=0", "run.max_events=1"]
 
 
@@ -167,11 +164,11 @@ def test_chunking_does_not_change_the_coupled_trajectory(limg_params):
 
 def test_solute_diffusivity_is_the_models_own(limg_params):
     """D_Mg = c_v exp(-E_b/kT) Gamma_Mg a^2: E_b from the model's total energies is the fitted
-    0.5153 - 0.50 eV (params/limg_li2s.toml).  At the equilibrium c_v without the formation entropy
-    (S_f = 0, like for like with seed 004's DFT D_Mg, 2.06e-13 cm^2/s at 25 C, itself computed from
-    the 0 K formation energy) the value is within a factor 3 of it (the correlation factor and the
-    prefactor are not fitted); the shipped S_f = 2.75 k_B multiplies it by exp(2.75), 7.0e-12
-    (docs/vacancy_thermodynamics.md section 8)."""
+    0.5153 - 0.50 eV (params/limg_li2s.toml).  At the box's equilibrium c_v = exp(-E_f/kT) (the
+    box's energetics carry no formation entropy, so boundary.vacancy_formation_entropy_kB leaves it
+    alone: kmc.model.box_vacancy_equilibrium_fraction) the value is within a factor 3 of seed 004's
+    DFT D_Mg, 2.06e-13 cm^2/s at 25 C, itself computed from the 0 K formation energy (the
+    correlation factor and the prefactor are not fitted)."""
     cfg = load_config(limg_params)
     assert solute_vacancy_binding_eV(cfg) == pytest.approx(0.0153, abs=0.002)
     sim = Simulation(cfg)
@@ -179,7 +176,7 @@ def test_solute_diffusivity_is_the_models_own(limg_params):
     plain = Simulation(load_config(limg_params, ["boundary.vacancy_formation_entropy_kB=0"]))
     d_eq_0 = plain.rates.solute_diffusivity_per_vacancy_A2_s * plain.rates.bulk_vacancy_concentration * 1e-16
     assert 2.06e-13 / 3 < d_eq_0 < 2.06e-13 * 3
-    assert d_eq == pytest.approx(math.exp(cfg.boundary.vacancy_formation_entropy_kB) * d_eq_0, rel=1e-12)
+    assert d_eq == d_eq_0
     obs = sim.observables()
     assert obs["solute_diffusivity"] == pytest.approx(d_eq, rel=1e-9)   # no vacancy at the bottom yet: c_eq
     assert obs["electrode_top_solute_fraction"] == pytest.approx(0.03)

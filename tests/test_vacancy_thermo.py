@@ -217,10 +217,12 @@ def test_the_parameter_sets_tracer_diffusivity_is_the_models_own():
 
 
 def test_every_c_eq_follows_the_formation_entropy_key():
-    """boundary.vacancy_formation_entropy_kB multiplies every c_eq of a run by exp(S_f): the cell's
-    (kmc.model.cell_transport), the sinks' reservoir (build_event_rates), kmc meso's inputs, and the
-    L1 vacancy fraction kmc rates reports at a given S; the cell's S - 1 falls by the same factor
-    (134.3 -> 9.52 for params/li_li2s.toml at 0.5 mA/cm^2, sinks at 100 um)."""
+    """boundary.vacancy_formation_entropy_kB multiplies every continuum c_eq by exp(S_f): the cell's
+    (kmc.model.cell_transport) and kmc meso's inputs; the cell's S - 1 falls by the same factor
+    (134.3 -> 9.52 for params/li_li2s.toml at 0.5 mA/cm^2, sinks at 100 um).  The kMC box, whose
+    energetics carry no entropy, keeps its own equilibrium exp(-E_f/kT): the sinks' reservoir
+    (build_event_rates) and the L1 vacancy fraction kmc rates reports at a given S do not move
+    (docs/vacancy_thermodynamics.md section 8)."""
     from kmc.config import load_config, resolve_params
     from kmc.interface_rates import steady
     from kmc.meso.inputs import meso_inputs
@@ -238,11 +240,11 @@ def test_every_c_eq_follows_the_formation_entropy_key():
     for s in (shipped, plain):
         lat = build_lattice(s)
         rates.append(build_event_rates(s, lat, build_energy_model(s, lat)))
-    assert rates[0].bulk_vacancy_concentration == pytest.approx(factor * rates[1].bulk_vacancy_concentration, rel=1e-12)
-    assert rates[0].create_total_per_s == pytest.approx(factor * rates[1].create_total_per_s, rel=1e-12)
+    assert rates[0].bulk_vacancy_concentration == rates[1].bulk_vacancy_concentration == math.exp(-0.50 / cells[1].kT_eV)
+    assert rates[0].create_total_per_s == rates[1].create_total_per_s > 0
     assert meso_inputs(shipped).vacancy_equilibrium_fraction == cells[0].vacancy_equilibrium_fraction
     l1 = [float(steady.equilibrium_layer_fractions(s, 10.0, 1)[0]) for s in (shipped, plain)]
-    assert l1[0] == pytest.approx(factor * l1[1], rel=1e-12)
+    assert l1[0] == l1[1] > 0
 
 
 def test_a_missing_or_bad_formation_entropy_is_refused(tmp_path):

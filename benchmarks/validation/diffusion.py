@@ -41,7 +41,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 from kmc import units  # noqa: E402
 from kmc.config import load_config  # noqa: E402
-from kmc.model import build_energy_model, vacancy_equilibrium_fraction  # noqa: E402
+from kmc.model import box_vacancy_equilibrium_fraction, build_energy_model  # noqa: E402
 from kmc.rate_rules import fill_barriers_eV, kra_eV  # noqa: E402
 from kmc.species import HOST, SOLUTE, VACANCY  # noqa: E402
 from kmc.simulation import Simulation  # noqa: E402
@@ -491,7 +491,7 @@ def part_b(quick: bool, seeds: int, log):
     for T, x in ((T25, 0.02), (T60, 0.02)) + (() if quick else ((T25, 0.01),)):
         r = mg_run(T, x, cells, seeds, events, log)
         model = r["model"]
-        c_eq = vacancy_equilibrium_fraction(load_config(LIMG_PARAMS), model.kT_eV)   # at the run's T
+        c_eq = box_vacancy_equilibrium_fraction(load_config(LIMG_PARAMS), model.kT_eV)   # at the run's T
         c_box = 1.0 / r["n_sites"]
         scale = c_eq / c_box * units.CM2_PER_A2                 # A^2/s in the box -> cm^2/s physical
         f_box, _ = exact_correlation_factor(model, cells, load_config(LIMG_PARAMS).lattice.lattice_constant_A, SOLUTE)
@@ -537,7 +537,7 @@ def build_checks(a_res, b_res, quick: bool) -> list[dict]:
         # (c) Li self-diffusion at 25 C, from the N=1024 box
         r = a_res["boxes"][max(a_res["boxes"])]
         model = a_res["model"]
-        c_eq = vacancy_equilibrium_fraction(a_res["settings"], model.kT_eV)
+        c_eq = box_vacancy_equilibrium_fraction(a_res["settings"], model.kT_eV)
         scale = c_eq * r["n_sites"] * units.CM2_PER_A2
         add(f"(c) D_Li 25 C, pure Li (N={r['n_sites']}), rescaled to c_eq", r["D_kmc_A2_s"] * scale,
             r["D_kmc_err"] * scale, r["D_kmc_analytic_A2_s"] * scale,

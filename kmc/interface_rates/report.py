@@ -12,7 +12,7 @@ import time
 from kmc import units
 from kmc.interface_rates import cnt, interface, steady
 from kmc.model import cell_supersaturation, cell_transport
-from kmc.physics import solute
+from kmc.physics import solute, vacancy
 
 # 2: the enrichment records are subsurface_solute_fraction_* (the metal just below the contact, as kmc meso
 # names it; interface_solute_fraction there is L1), and a set with a solute measures from the equilibrium L1
@@ -62,7 +62,7 @@ def interface_rates(settings, supersaturation: float | None = None, nucleation: 
              "given (--supersaturation)" if supersaturation is not None else
              "S = 1 + J Omega L / (D_v c_eq): current, electrode.sink_distance_um, the model's D_v"),
         _rec("l1_vacancy_fraction", float(steady.equilibrium_layer_fractions(settings, S, 1)[0]), "1", 0.0,
-             "isolated L1 vacancies in equilibrium with the bulk at S: S exp(S_f/k) exp(-E_f,L1/kT) (pure host; "
+             "isolated L1 vacancies in equilibrium with the bulk at S: S exp(-E_f,L1/kT), the box's own equilibrium (pure host; "
              "checked against the steady interface in tests/test_physical_kinetics.py)"),
         _rec("l1_vacancy_leave_rate", 1.0 / interface.first_passage_time_s(settings, 3), "1/s", 0.0,
              "exact birth-death chain of an isolated vacancy's depth: 1 / mean first passage L1 -> L4"),

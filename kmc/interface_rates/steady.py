@@ -17,7 +17,7 @@ exchanges with it faster than anything in the box happens).  Why that is equival
 the stripping flux needs across the box's depth h is S h / L (4 nm against 100 um: 4e-5 of S).
 So over the box and the times it runs, stripping's only effect is to hold the vacancy chemical
 potential at kT ln S, which the reservoir does exactly (detailed balance with it: the interface
-layers then hold the grand-canonical populations, e.g. c_L1 = S exp(S_f/k) exp(-E_f,L1 / kT) for isolated
+layers then hold the grand-canonical populations, e.g. c_L1 = S exp(-E_f,L1 / kT) for isolated
 L1 vacancies, which ``tests/test_physical_kinetics.py`` checks).  Stripping's recession of the
 interface (3.85 ML/s) is a macroscopic rate for the um model, not part of the box.
 """
@@ -30,7 +30,7 @@ import numpy as np
 
 from kmc import units
 from kmc.config import Settings
-from kmc.model import build_lattice, vacancy_equilibrium_fraction
+from kmc.model import box_vacancy_equilibrium_fraction, build_lattice
 from kmc.species import HOST, SOLUTE, VACANCY
 
 # The shortest sink distance the schema allows (electrode.sink_distance_um >= 1e-4 um = 1 A): the
@@ -66,10 +66,11 @@ def layer_formation_energies_eV(settings: Settings, n_layers: int = 4) -> np.nda
 
 def equilibrium_layer_fractions(settings: Settings, supersaturation: float, n_layers: int = 4) -> np.ndarray:
     """Isolated-vacancy fraction of each layer in equilibrium with a vacancy chemical potential
-    kT ln S above the bulk's: c_L = S exp(S_f/k) exp(-E_f,L / kT) (dilute; pure host; S_f the bulk's,
-    kmc.model.vacancy_equilibrium_fraction)."""
+    kT ln S above the bulk's: c_L = S exp(-E_f,L / kT) (dilute; pure host; the box's own equilibrium,
+    kmc.model.box_vacancy_equilibrium_fraction: its energetics carry no formation entropy, so S is
+    the driving force kT ln S whatever boundary.vacancy_formation_entropy_kB says)."""
     kT = units.kT_eV(settings.conditions.temperature_K)
-    return supersaturation * vacancy_equilibrium_fraction(settings, kT, layer_formation_energies_eV(settings, n_layers))
+    return supersaturation * box_vacancy_equilibrium_fraction(settings, kT, layer_formation_energies_eV(settings, n_layers))
 
 
 # What L1 holds at the start of the steady interface, for a parameter set with a solute:
