@@ -20,6 +20,11 @@ def _defaults_text() -> str:
             + "\nThe physics keys of [meso] have no default: the shipped parameter\nsets give each, with its source.")
 
 
+# Exit codes beside 0 (kmc run's: 2 bad input, 130 interrupted): the run stopped before its stop
+# condition because it ran away (kmc.meso.run.RunawayStop); the file is complete up to there.
+EXIT_RUNAWAY = 3
+
+
 @click.command(cls=OneLineErrorCommand, epilog=_defaults_text())
 @click.argument("config")
 @click.option("--set", "overrides", multiple=True, metavar="SECTION.KEY=VALUE",
@@ -31,35 +36,99 @@ def _defaults_text() -> str:
               help="The interface model (sets meso.interface; default: resolved). resolved: the gap as a "
                    "field over a section meso.width_um long at 0.25 um, closed by the foil's creep "
                    "mechanics under one rigid plunger (voids grow, coalesce, split and collapse by "
-                   "themselves; ~2 min for 4 mAh/cm2). disc: cap-shaped voids on a periodic square "
-                   "closed by a formula, a fast limit (seconds) that the mechanics finds 1e3-1e4 "
-                   "times too fast at closing voids (docs/mechanics.md).")
-def meso(config, overrides, output, overwrite, interface):
+                   "themselves). disc: cap-shaped voids on a periodic square closed by a formula, a fast "
+                   "limit that the mechanics finds 1e3-1e4 times too fast at closing voids "
+                   "(docs/mechanics.md).")
+@click.option("--progress/--no-progress", default=None,
+              help="Progress bar (default: only when stderr is a terminal).")
+def meso(config, overrides, output, overwrite, interface, progress):
     """Strip the interface at the cell's real rates: stripping focused on the contact,
-    quasi-static vacancy transport to the sinks and the voids, creep closure, coalescence,
+    quasi-static vacancy transport to the sinks and the voids, creep closure, coalescence, splits,
     nucleation at the kMC's I(S); writes contact_fraction, overpotential, stripped_charge (mAh/cm2)
-    and the void statistics of SEM-like sections as observables (docs/meso.md)."""
+    and the void statistics of SEM-like sections as observables (docs/meso.md).
+
+    The interface's energetics (L1's equilibrium solute, ~10 s of Monte Carlo for Li-Mg) are
+    computed once per parameter set and kept in $KMC_CACHE_DIR/interface (default
+    ~/.cache/kmc-vacancy/interface).
+
+    \b
+    Exit codes:
+      0    the run reached its stop condition (stripped, or contact lost)
+      2    bad input (parameters, output path, a temperature where the
+           model's crystal does not exist): one "error:" line; nothing written
+      3    runaway: more voids or steps than the run's box allows; the file
+           is complete up to there (stop_reason runaway_voids/runaway_steps)
+      130  interrupted (Ctrl-C, SIGTERM): the file is complete up to the
+           last step, stop_reason interrupted (a second Ctrl-C: nothing kept)
+    """
     from kmc import meso as model
+    from kmc.meso.run import Chain, RunawayStop, SignalStop, check_conditions, progress_bar, runaway_bounds
+    from kmc.runfile import OutputPathError, check_output_location
     if interface is not None:
         overrides = (*overrides, f"meso.interface={interface}")
-    try:
-        settings = load_config(resolve_params(config), list(overrides))
-        inputs = model.meso_inputs(settings)
-    except (ConfigError, model.MesoInputError) as exc:
-        fail(str(exc))
-    path = Path(output)
-    if path.exists() and not overwrite:
-        fail(f"{path} exists; allowed: another -o path, or --overwrite to replace it")
-    if not path.parent.is_dir():
-        fail(f"folder {path.parent} does not exist; allowed: an output path in an existing folder")
-    try:
-        result = model.run_to_file(settings, path)
-    except model.MesoInputError as exc:
-        fail(str(exc))
+    with SignalStop() as stop:
+        try:
+            settings = load_config(resolve_params(config), list(overrides))
+            warnings = check_conditions(settings)
+        except (ConfigError, model.MesoInputError) as exc:
+            fail(str(exc))
+        path = Path(output)
+        if path.is_dir():
+            fail(f"output {path} is a directory; allowed: a file path ending in .h5")
+        if path.exists() and not overwrite:
+            fail(f"output {path} exists; allowed: a new path (-o), or --overwrite to replace it")
+        try:
+            check_output_location(path, _estimated_file_bytes(settings))
+        except OutputPathError as exc:
+            fail(str(exc))
+        for message in warnings:
+            click.echo(f"warning: {message}", err=True)
+        try:
+            inputs = model.meso_inputs(settings)
+            if stop.arrived:
+                raise KeyboardInterrupt
+            path.parent.mkdir(parents=True, exist_ok=True)
+            runaway = RunawayStop(runaway_bounds(inputs))
+            bar = progress_bar(progress, inputs.stop_stripped_mAh_cm2)
+            try:
+                result = model.run_to_file(settings, path, observer=Chain(stop, runaway, bar))
+            finally:
+                if bar is not None:
+                    bar.close()
+        except model.MesoInputError as exc:
+            fail(str(exc))
+        except (KeyboardInterrupt, SystemError):
+            # a second Ctrl-C (or one before the run started): run_to_file dropped the file; a
+            # SystemError is how a KeyboardInterrupt leaves a compiled function
+            if not stop.arrived:
+                raise
+            click.echo(f"interrupted; nothing written to {path}", err=True)
+            raise SystemExit(130)
     s = result.series
+    if result.stop_reason == "interrupted":
+        click.echo(f"interrupted at {s['stripped_charge'][-1]:.3g} mAh/cm2 ({result.steps} steps); {path} is "
+                   "complete up to there (stop_reason interrupted)", err=True)
+        raise SystemExit(130)
     click.echo(f"wrote {path}")
     shape = "section" if settings.meso.interface == "resolved" else "square"
     click.echo(f"  {s['stripped_charge'][-1]:.3g} mAh/cm2 of a {inputs.width_um:g} um {shape} in "
                f"{result.wall_time_s:.2f} s ({result.steps} steps), stop: {result.stop_reason}")
     click.echo(f"  contact fraction {s['contact_fraction'][-1]:.3f}, overpotential {s['overpotential'][-1]:.1f} mV, "
                f"{int(s['void_count'][-1])} voids, {100 * s['section_voids_per_um'][-1]:.1f} per 100 um of section")
+    if runaway.message is not None:
+        click.echo(f"error: {runaway.message}; {path} is complete up to there (stop_reason "
+                   f"{result.stop_reason}); allowed: conditions the model was built for (see the warnings "
+                   "above), or a smaller meso.width_um", err=True)
+        raise SystemExit(EXIT_RUNAWAY)
+
+
+def _estimated_file_bytes(settings) -> int:
+    """An upper bound on a run's file for the free-space check: HDF5's metadata (~1 MB with the
+    preallocated chunks), every observable (value, with the shared step and time) at every sample,
+    and the final voids (4 numbers each) at the runaway bound of one per square of the smallest
+    counted width (kmc.meso.run.runaway_bounds)."""
+    from kmc.meso import OBSERVABLES
+    meso = settings.meso
+    samples = meso.stop_stripped_mAh_cm2 / meso.output_every_mAh_cm2 + 2
+    voids = meso.width_um ** 2 / max(meso.min_void_width_um, 0.5) ** 2
+    return int(1e6 + 8 * samples * (len(OBSERVABLES) + 2) + 32 * voids)

@@ -3,7 +3,12 @@ equilibrium with the bulk and the void's surface energy and wetting angle there
 (kmc.fit.interface_energetics), and L1's solute against a subsurface that stripping enriches."""
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import json
+import os
 from dataclasses import dataclass
+from pathlib import Path
 
 from kmc.config import Settings
 
@@ -13,9 +18,11 @@ _CURVE_TOP = 0.7
 # Metropolis sweeps per point of that table (equilibration, sampling): the L1 fraction's standard
 # error is ~1e-3 (kmc.fit's own 400 + 1600 give 2e-4 at 0.593 in 0.7 s per point)
 _CURVE_SWEEPS = (100, 400)
-# The table depends on the energy parameters, the lattice, the species, the composition and the
-# temperature only; a process computes it once per such set.
-_CURVE_CACHE: dict = {}
+# The energetics depend on the energy parameters, the lattice, the species, the composition and the
+# temperature only (and on the code that computes them): a process computes them once per such set,
+# and keeps them on disk (cache_folder) for the next process (~9 s of Metropolis chains for Li-Mg).
+_CACHE: dict = {}
+CACHE_ENV = "KMC_CACHE_DIR"
 
 
 @dataclass(frozen=True)
@@ -34,25 +41,84 @@ class InterfaceEnergetics:
     solute_curve: tuple
 
 
+def cache_folder() -> Path:
+    """Where the interface energetics of each parameter set are kept: $KMC_CACHE_DIR, else
+    $XDG_CACHE_HOME/kmc-vacancy, else ~/.cache/kmc-vacancy (each in its interface/ folder)."""
+    base = os.environ.get(CACHE_ENV) or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "kmc-vacancy"
+    return Path(base) / "interface"
+
+
+def _code_digest() -> str:
+    """A hash of the source of the packages kmc and lattices: a result that other code computed is
+    never read back."""
+    from importlib.util import find_spec
+    h = hashlib.sha256()
+    for package in ("kmc", "lattices"):
+        root = Path(find_spec(package).origin).resolve().parent
+        for path in sorted(root.rglob("*.py")):
+            h.update(f"{package}/{path.relative_to(root)}".encode())
+            h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def cache_key(settings: Settings) -> str:
+    """The hash of what decides the energetics: the energy, lattice and species sections, the bulk
+    solute fraction, the temperature, the table's sampling and the code."""
+    decides = {section: {k: repr(v) for k, v in getattr(settings, section).items()}
+               for section in ("energy", "lattice", "species")}
+    decides.update(solute_fraction=repr(settings.composition.solute_fraction),
+                   temperature_K=repr(settings.conditions.temperature_K),
+                   curve=repr((_CURVE_TOP, _CURVE_SWEEPS)), code=_code_digest())
+    return hashlib.sha256(json.dumps(decides, sort_keys=True).encode()).hexdigest()
+
+
+def _read_cached(path: Path) -> InterfaceEnergetics | None:
+    try:
+        stored = json.loads(path.read_text())
+        stored["solute_curve"] = tuple(tuple(row) for row in stored["solute_curve"])
+        return InterfaceEnergetics(**stored)
+    except (OSError, ValueError, TypeError):    # absent, unreadable or from another layout: recompute
+        return None
+
+
+def _write_cached(path: Path, iface: InterfaceEnergetics) -> None:
+    """Whole or not at all (a rename); an unwritable cache folder only costs the next call the time."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(dataclasses.asdict(iface)))
+        os.replace(tmp, path)
+    except OSError:
+        pass
+
+
 def interface_energetics(settings: Settings) -> InterfaceEnergetics:
     """kmc.fit.interface_energetics (semi-grand-canonical L1 against the bulk's x at the run's
-    temperature, cached per parameter set) and the L1 table against the subsurface (each row
-    kmc.fit.l1_equilibrium at that subsurface x)."""
+    temperature) and the L1 table against the subsurface (each row kmc.fit.l1_equilibrium at that
+    subsurface x), cached per parameter set (cache_key) in the process and in cache_folder()."""
+    key = cache_key(settings)
+    if key in _CACHE:
+        return _CACHE[key]
+    path = cache_folder() / f"{key}.json"
+    iface = _read_cached(path)
+    if iface is None:
+        iface = _compute(settings)
+        _write_cached(path, iface)
+    _CACHE[key] = iface
+    return iface
+
+
+def _compute(settings: Settings) -> InterfaceEnergetics:
     from kmc import fit
     iface = fit.interface_energetics(settings)
     x = settings.composition.solute_fraction
-    key = tuple((k, repr(v)) for section in (settings.energy, settings.lattice, settings.species)
-                for k, v in section.items()) + (x, settings.conditions.temperature_K)
-    if key not in _CURVE_CACHE:
-        curve = ()
-        if x > 0:
-            xs = [x]
-            while 2 * xs[-1] < _CURVE_TOP:
-                xs.append(2 * xs[-1])
-            xs.append(_CURVE_TOP)
-            l1 = [fit.l1_equilibrium(settings.with_overrides([f"composition.solute_fraction={xi!r}"]),
-                                     sweeps=_CURVE_SWEEPS).fraction for xi in xs]
-            curve = tuple(zip(xs + [1.0], l1 + [1.0]))
-        _CURVE_CACHE[key] = curve
-    return InterfaceEnergetics(iface["theta_deg"], iface["gamma_J_m2"], iface["w_ad_J_m2"], iface["x"],
-                               _CURVE_CACHE[key])
+    curve = ()
+    if x > 0:
+        xs = [x]
+        while 2 * xs[-1] < _CURVE_TOP:
+            xs.append(2 * xs[-1])
+        xs.append(_CURVE_TOP)
+        l1 = [fit.l1_equilibrium(settings.with_overrides([f"composition.solute_fraction={xi!r}"]),
+                                 sweeps=_CURVE_SWEEPS).fraction for xi in xs]
+        curve = tuple(zip(xs + [1.0], l1 + [1.0]))
+    return InterfaceEnergetics(iface["theta_deg"], iface["gamma_J_m2"], iface["w_ad_J_m2"], iface["x"], curve)

@@ -13,7 +13,7 @@ import numpy as np
 
 from kmc import units
 from kmc.mechanics.reduced import NoContactError
-from kmc.meso.run import MesoResult, Observer, StepReport
+from kmc.meso.run import MesoResult, Observer, StepReport, stop_reason_of
 from kmc.resolved.interface import ResolvedInputs, ResolvedInterface, resolved_inputs
 
 # name -> (unit, description) of what a resolved run records per sample: kmc.meso.OBSERVABLES' names
@@ -91,9 +91,11 @@ def run(inp: ResolvedInputs, observer: Observer = Observer(), on_section=None,
         dt = min(model.step_limit_s(st, now), max((target - st.stripped_mAh_cm2) * s_per_mAh, 1e-9))
         model.step(st, now, dt)
         steps += 1
-        if observer.on_step(StepReport(steps, st.stripped_mAh_cm2, st.time_s, dt, now["contact"],
-                                       inp.stop_stripped_mAh_cm2)):
-            stop_reason = "interrupted"
+        # no void count per step (the section's voids are counted at samples): runaway stops on steps
+        asked = stop_reason_of(observer.on_step(StepReport(steps, st.stripped_mAh_cm2, st.time_s, dt,
+                                                           now["contact"], inp.stop_stripped_mAh_cm2)))
+        if asked:
+            stop_reason = asked
             break
     if now is not None and (not samples or samples[-1]["stripped_charge"] != st.stripped_mAh_cm2):
         try:

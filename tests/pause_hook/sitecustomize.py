@@ -14,6 +14,10 @@ runs that start one after another, in any processes, take 0, 1, 2, ...).  Run i 
 the first chunk, when the run's .partial file and first checkpoint have been written; "-" (or no
 entry) lets run i go on.  A stopped process keeps signals sent to it pending until SIGCONT, so a
 test can signal it at that point and then let it continue.
+
+A `kmc meso` run (any interface model: the hook sits on the Ctrl-C observer every one of them
+gets, kmc.meso.run.SignalStop) takes a number the same way and stops itself after its step n_i,
+before its observers hear that step; n_i counts steps from 1.
 """
 import os
 
@@ -26,6 +30,7 @@ if _PLAN:
     _FOLDER, _, _stops = _PLAN.partition(";")
     try:
         # The driver's chunk loop (Simulation.run) calls Simulation.step once per chunk.
+        from kmc.meso.run import SignalStop
         from kmc.simulation import Simulation
     except Exception:
         # tests/pausing.py reads this and fails at once, instead of waiting for a stop that never comes
@@ -48,6 +53,13 @@ if _PLAN:
             os.close(fd)
             return i
 
+    def _pause(number: int) -> None:
+        path = os.path.join(_FOLDER, f"paused-{number}")
+        with open(path + ".tmp", "w") as fh:
+            fh.write(str(os.getpid()))
+        os.replace(path + ".tmp", path)    # whole, or not there: the test reads it when it appears
+        os.kill(os.getpid(), signal.SIGSTOP)
+
     def _counted_run(self, writer=None, *args, **kwargs):
         if writer is None:
             return _run(self, writer, *args, **kwargs)
@@ -65,13 +77,20 @@ if _PLAN:
             counter = self.__dict__["_test_pause"] = [_take_number(), 0]
         number, done = counter
         if number < len(_STOPS) and _STOPS[number] == done:
-            path = os.path.join(_FOLDER, f"paused-{number}")
-            with open(path + ".tmp", "w") as fh:
-                fh.write(str(os.getpid()))
-            os.replace(path + ".tmp", path)    # whole, or not there: the test reads it when it appears
-            os.kill(os.getpid(), signal.SIGSTOP)
+            _pause(number)
         counter[1] += 1
         return _step(self, *args, **kwargs)
 
+    _meso_on_step = SignalStop.on_step
+
+    def _pausing_meso_step(self, report):
+        if "_test_pause" not in self.__dict__:
+            self.__dict__["_test_pause"] = _take_number()
+        number = self.__dict__["_test_pause"]
+        if number < len(_STOPS) and _STOPS[number] == report.steps:
+            _pause(number)
+        return _meso_on_step(self, report)
+
     Simulation.step = _pausing_step
     Simulation.run = _counted_run
+    SignalStop.on_step = _pausing_meso_step
