@@ -77,20 +77,7 @@ def test_the_figures_are_those_the_script_drew():
 def probes(tmp_path_factory):
     folder = tmp_path_factory.mktemp("readme_probes")
     mr.prepare_folder(folder, keep=False)
-    # the two runs side by side, then the analysis that reads the first
-    runs = {name: line for name, line in mr.PROBES.items() if not name.startswith("analyze")}
-    printed = side_by_side(runs, folder)
-    printed.update({name: mr.probe_output(line, folder) for name, line in mr.PROBES.items() if name not in runs})
-    return folder, {name: printed[name] for name in mr.PROBES}
-
-
-def side_by_side(commands: dict, folder) -> dict:
-    """mr.probe_output of independent commands ({key: line}), each in its own process at the same
-    time: pytest runs one test at a time, so on a 2-core machine the second core takes one."""
-    from concurrent.futures import ThreadPoolExecutor
-    with ThreadPoolExecutor(max_workers=len(commands)) as pool:
-        futures = {key: pool.submit(mr.probe_output, line, folder) for key, line in commands.items()}
-        return {key: f.result() for key, f in futures.items()}
+    return folder, {name: mr.probe_output(line, folder) for name, line in mr.PROBES.items()}
 
 
 def test_the_stand_ins_print_what_they_printed_when_the_outputs_were_made(probes):
@@ -113,10 +100,7 @@ def run_part(name: str, tmp_path) -> dict[str, str]:
     """Each command of a README part, run as written in a folder like the repository's root; its
     output (stderr, then stdout), wall clock masked."""
     mr.prepare_folder(tmp_path, keep=False)
-    lines = commands_of(PARTS[name])
-    assert len({line.split(" -o ")[-1].split()[0] for line in lines if " -o " in line}) == len(lines), \
-        f"part {name!r}: commands that write one file cannot run side by side"
-    return side_by_side({line: line for line in lines}, tmp_path)
+    return {line: mr.probe_output(line, tmp_path) for line in commands_of(PARTS[name])}
 
 
 def test_the_readmes_rates_command_prints_what_it_shows(tmp_path):
