@@ -16,7 +16,6 @@ from kmc.config import load_config
 from kmc.model import build_energy_model
 from kmc.species import HOST
 from lattices import build_bcc
-from parallel_runs import run_in_processes
 
 ROOT = Path(__file__).resolve().parent.parent
 _spec = importlib.util.spec_from_file_location("diffusion_validation",
@@ -139,23 +138,15 @@ def test_correlation_factor_two_box_sizes():
     sigma ~ 0.002 each, so f(1024) is checked against 0.72719 itself (its finite-size excess is
     0.0009) and both against their exact finite-box values.  On the bond form (the same process,
     test above; ~20 s instead of ~170 s on the second-moment form)."""
-    # the two boxes side by side (tests/parallel_runs.py): the same runs, ~2x less wall time
-    (f128, s128), (f1024, s1024) = run_in_processes(
-        [(check_f, (cells, 3, 10_000_000, 400, LI_BOND_PARAMS)) for cells in (4, 8)])
+    f128, s128 = check_f(cells=4, seeds=3, events_per_seed=10_000_000, jumps_per_block=400,
+                         params=LI_BOND_PARAMS)
+    f1024, s1024 = check_f(cells=8, seeds=3, events_per_seed=10_000_000, jumps_per_block=400,
+                           params=LI_BOND_PARAMS)
     assert abs(f1024 - dv.F_BCC) < 4 * s1024 + 0.001
     model, a = li_model(params=LI_BOND_PARAMS)
     exact = dv.exact_correlation_factor(model, 4, a)[0] - dv.exact_correlation_factor(model, 8, a)[0]
     print(f"finite size: f(128) - f(1024) = {f128 - f1024:+.4f} +- {math.hypot(s128, s1024):.4f} "
           f"(exact {exact:+.4f})")
-
-
-def _mg_run(T):
-    """One temperature of test_mg_arrhenius_ratio_against_model, in a process of its own: the
-    blocks' numbers, lambda^2, the analytic Mg jump frequency, the single-Mg f, kT."""
-    r = dv.mg_run(T, 0.02, 16, seeds=2, events=15_000_000, log=print, block_m=(5,))
-    a = load_config(dv.LIMG_PARAMS).lattice.lattice_constant_A
-    f_single, _ = dv.exact_correlation_factor(r["model"], 16, a, dv.SOLUTE)
-    return r["blocks_5"], r["lambda2_A2"], r["nu_mg_analytic_Hz"], f_single, r["model"].kT_eV
 
 
 @pytest.mark.slow
@@ -176,27 +167,28 @@ def test_mg_arrhenius_ratio_against_model():
     """
     cfg = load_config(dv.LIMG_PARAMS)
     runs = {}
-    # the two temperatures side by side (tests/parallel_runs.py): the same runs, ~2x less wall time
-    for T, (blk, lambda2_A2, nu_mg_analytic_Hz, f_single, kT_eV) in zip(
-            (dv.T25, dv.T60), run_in_processes([(_mg_run, (T,)) for T in (dv.T25, dv.T60)])):
+    for T in (dv.T25, dv.T60):
+        r = dv.mg_run(T, 0.02, 16, seeds=2, events=15_000_000, log=print, block_m=(5,))
+        blk = r["blocks_5"]
+        f_single, _ = dv.exact_correlation_factor(r["model"], 16, cfg.lattice.lattice_constant_A, dv.SOLUTE)
         q_d, q_d_err = blk["r2_over_lam2_expected"] / f_single, blk["r2_over_lam2_expected_err"] / f_single
         print(f"T={T} K: Mg jumps measured/analytic {blk['jumps_over_analytic']:.4f} +- "
               f"{blk['jumps_over_analytic_err']:.4f}; D measured/analytic {q_d:.4f} +- {q_d_err:.4f}; "
               f"f_Mg {blk['f_mg']:.4f} +- {blk['f_err_blocks']:.4f} (single Mg exact {f_single:.4f})")
         assert abs(blk["jumps_over_analytic"] - 1) < 4 * blk["jumps_over_analytic_err"]
-        d_an = lambda2_A2 / 6 * nu_mg_analytic_Hz * f_single
-        runs[T] = (blk["D_kmc_A2_s"], blk["D_err_blocks"], d_an, q_d, q_d_err, kT_eV)
-    (d25, e25, a25, q25, qe25, kT25), (d60, e60, a60, q60, qe60, kT60) = runs[dv.T25], runs[dv.T60]
+        d_an = r["lambda2_A2"] / 6 * r["nu_mg_analytic_Hz"] * f_single
+        runs[T] = (blk["D_kmc_A2_s"], blk["D_err_blocks"], d_an, q_d, q_d_err, r["model"])
+    (d25, e25, a25, q25, qe25, m25), (d60, e60, a60, q60, qe60, m60) = runs[dv.T25], runs[dv.T60]
     # D_phys = D_kMC c_eq / c_box with the same box at both temperatures
     e_f = cfg.boundary.vacancy_formation_eV
-    c_ratio = math.exp(-e_f / kT60) / math.exp(-e_f / kT25)
+    c_ratio = math.exp(-e_f / m60.kT_eV) / math.exp(-e_f / m25.kT_eV)
     ratio = d60 / d25 * c_ratio
     ratio_err = ratio * math.hypot(e25 / d25, e60 / d60)
     expected = a60 / a25 * c_ratio
     qq = q60 / q25
     qq_err = qq * math.hypot(qe25 / q25, qe60 / q60)
     dft = dv.DFT_D_MG_CM2_S[dv.T60] / dv.DFT_D_MG_CM2_S[dv.T25]
-    inv = 1 / kT25 - 1 / kT60
+    inv = 1 / m25.kT_eV - 1 / m60.kT_eV
     print(f"D(60 C)/D(25 C) = {ratio:.3f} +- {ratio_err:.3f}; model analytic {expected:.3f} "
           f"(measured/analytic {qq:.4f} +- {qq_err:.4f}); DFT {dft:.3f}.  Effective activation energy "
           f"{math.log(ratio) / inv:.3f} +- {ratio_err / ratio / inv:.3f} eV; DFT pair {math.log(dft) / inv:.3f} eV")

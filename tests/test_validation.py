@@ -20,7 +20,6 @@ from kmc import engine  # noqa: E402
 from kmc.config import load_config  # noqa: E402
 from kmc.species import HOST, SOLUTE, VACANCY  # noqa: E402
 from kmc.simulation import Simulation  # noqa: E402
-from parallel_runs import run_in_processes  # noqa: E402
 
 
 def test_start_from_a_given_occupancy_builds_the_same_rates(limg_params):
@@ -125,11 +124,6 @@ def test_model_young_angle_counts_every_energy_term(li_params):
     assert thick == pytest.approx(math.degrees(math.acos(expected)), abs=1e-9)
 
 
-def _small_wetting_case(case):
-    return wetting.run_case(case, cells=(12, 12, 6), footprint=6, layers=3, equilibrate_events=1_500_000,
-                            snapshots=8, events_between=400_000)
-
-
 @pytest.mark.slow
 def test_interface_void_shape_follows_young_angle():
     """A 108-site void cut out under the interface relaxes (450 K, closed slab) to a shape whose
@@ -142,11 +136,11 @@ def test_interface_void_shape_follows_young_angle():
     Standard errors: over 8 snapshots, inflated for their lag-1 autocorrelation.  On this lattice
     and box the apparent angle is only good to ~10 deg, and 93.6 cannot be told from 90 here
     (benchmarks/validation/wetting.py, with a larger void and three seeds, does that)."""
-    cases = [wetting.Case("Li, contact for 80 deg", "li_li2s.toml", calibration_deg=80.0),
-             wetting.Case("Li/Li2S", "li_li2s.toml"),
-             wetting.Case("Li, contact for 110 deg", "li_li2s.toml", calibration_deg=110.0)]
-    # the three independent runs side by side (tests/parallel_runs.py): the same runs, ~2x less wall time
-    wet, li, dry = run_in_processes([(_small_wetting_case, (case,)) for case in cases])
+    small = dict(cells=(12, 12, 6), footprint=6, layers=3, equilibrate_events=1_500_000, snapshots=8,
+                 events_between=400_000)
+    wet = wetting.run_case(wetting.Case("Li, contact for 80 deg", "li_li2s.toml", calibration_deg=80.0), **small)
+    li = wetting.run_case(wetting.Case("Li/Li2S", "li_li2s.toml"), **small)
+    dry = wetting.run_case(wetting.Case("Li, contact for 110 deg", "li_li2s.toml", calibration_deg=110.0), **small)
     for r in (wet, li, dry):
         print(f"{r.case}: r = {r.ratio:.3f} +- {r.ratio_sem:.3f}, apparent {r.theta_apparent:.1f} deg, "
               f"model {r.theta_model:.1f} deg")
