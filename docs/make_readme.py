@@ -93,7 +93,7 @@ BLOCKS: dict[str, list[Command]] = {
                 "rate ({cpu})"),
     ],
     "meso": [
-        Command("kmc meso params/li_li2s.toml -o runs/out/meso_li.h5", "a 160 µm interface at 0.2 MPa, 0.5 mA/cm², "
+        Command("kmc meso params/li_li2s.toml -o runs/out/meso_li.h5", "a 160 µm section at 0.2 MPa, 0.5 mA/cm², "
                 "to 4 mAh/cm² ({cpu})", show=None),
         Command("kmc meso params/limg_li2s.toml -o runs/out/meso_limg.h5", "Li0.97Mg0.03 under the same conditions "
                 "({cpu})", show=None),

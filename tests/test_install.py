@@ -31,7 +31,9 @@ def test_every_toml_in_params_is_shipped_and_found_by_importlib_resources():
 def test_names_list_and_export_work_outside_the_checkout(tmp_path):
     """The editable install of this venv, from a folder with no params/ in it."""
     kmc = kmc_in(Path(sys.executable))
-    listed = subprocess.run([kmc, "params", "list"], cwd=tmp_path, capture_output=True, text=True)
+    # a wide terminal, so that each set is one line whatever width the test runner's terminal has
+    listed = subprocess.run([kmc, "params", "list"], cwd=tmp_path, capture_output=True, text=True,
+                            env={**os.environ, "COLUMNS": "250"})
     assert listed.returncode == 0, listed.stderr
     assert [line.split()[0] for line in listed.stdout.splitlines()] == sorted(shipped_params())
     exported = subprocess.run([kmc, "params", "export", "limg_li2s", "-o", "mine.toml"], cwd=tmp_path,
