@@ -169,6 +169,9 @@ def test_barrier_and_kra_rules_are_written_once():
 C_EQ_READERS = {
     "kmc/model.py": "vacancy_equilibrium_fraction, the one c_eq",
     "kmc/schema.py": "the keys' definitions",
+    # sets the entropy key for its verdict cases and prints the value it ran with (its c_eq is the
+    # model's, through kmc.resolved's inputs)
+    "benchmarks/meso_mechanics.py": "reports the key it ran with",
     # puts the parameter sets' inputs beside the measured self-diffusion; its D* is checked against
     # the model's own c_eq by tests/test_vacancy_thermo.py
     "benchmarks/vacancy_thermo.py": "the comparison's row (p)",
