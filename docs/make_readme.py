@@ -113,7 +113,7 @@ PROBE_FIGURES = {"cross_section": ("cross_section", ["runs/out/probe_li.h5"], {"
 # Figures that change from one machine to the next: the wall-clock parts of the commands' output.
 WALL_CLOCK = [(re.compile(r"( events(?: \(\d+ since resuming\))? in )[\d.]+ s \([\d.]+ M events/s\)"),
                r"\1<wall> s (<rate> M events/s)"),
-              (re.compile(r"( square in )[\d.]+ s( \(\d+ steps\))"), r"\1<wall> s\2"),
+              (re.compile(r"( (?:square|section) in )[\d.]+ s( \(\d+ steps\))"), r"\1<wall> s\2"),
               (re.compile(r"wall time [\d.]+ s"), "wall time <wall> s")]
 NOTE_COLUMN = 60
 MARKER = re.compile(r"<!-- make_readme:([\w-]+) -->(.*?)<!-- /make_readme -->", re.S)
