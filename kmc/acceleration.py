@@ -89,7 +89,7 @@ def solute_enrichment_excess(settings, acceleration: float | None = None) -> flo
     return A * h_um / delta_um
 
 
-CHECK_KEYS = ("supersaturation", "cell_supersaturation", "converged_up_to", "converged",
+CHECK_KEYS = ("supersaturation", "supersaturation_at_A1", "converged_up_to", "converged",
               "solute_enrichment_excess", "converged_up_to_solute_enrichment")
 
 
@@ -99,7 +99,7 @@ def check(settings, tolerance: float = DEFAULT_TOLERANCE) -> dict:
     A = settings.run.acceleration
     out = {"acceleration": A, "supersaturation": supersaturation_at(settings),
            # the box's S at A = 1 (the cell's at the box's entropy-free equilibrium; module docstring)
-           "cell_supersaturation": supersaturation_at(settings, 1.0),
+           "supersaturation_at_A1": supersaturation_at(settings, 1.0),
            "converged_up_to": converged_acceleration(settings, tolerance)}
     # the box compresses the solute's enrichment depth delta by A (docs/rates.md section 5: the Li-Mg
     # sweep's L1 vacancies follow it, 1e4 against 1e3 at 3.9 se), so a solute set's range ends where
@@ -113,7 +113,7 @@ def check(settings, tolerance: float = DEFAULT_TOLERANCE) -> dict:
     why = []
     if beyond_s:
         why.append(f"the interface sits at S = {out['supersaturation']:.3g} instead of the "
-                   f"{out['cell_supersaturation']:.3g} of A = 1 (S within {tolerance:.0%} for A <= {out['converged_up_to']:.3g})")
+                   f"{out['supersaturation_at_A1']:.3g} of A = 1 (S within {tolerance:.0%} for A <= {out['converged_up_to']:.3g})")
     if beyond_x:
         why.append(f"by the stop charge the solute next to the contact is (1 + {excess:.3g}) times the bulk "
                    f"fraction, the cell's (1 + {excess / A:.2g}): the box's enrichment depth is the cell's / A "

@@ -214,4 +214,4 @@ def test_kmc_run_warns_once_beyond_the_converged_acceleration_and_records_it(tmp
         assert not f["run"].attrs["acceleration_check_converged"]
         assert g["run"].attrs["acceleration_check_converged"]
         assert f["run"].attrs["acceleration_check_supersaturation"] > 5 * f["run"].attrs[
-            "acceleration_check_cell_supersaturation"]
+            "acceleration_check_supersaturation_at_A1"]

@@ -5,12 +5,15 @@
 sigma_e = sqrt(3/2 s:s) the von Mises stress, s the deviator, eps_e = sqrt(2/3 eps_dot:eps_dot) the
 equivalent strain rate (so uniaxial tension sigma creeps at eps0 (sigma/sigma0)^n, the form in which
 seed 003 writes its law and Masias et al. 2019 measured Li).  The temperature factor is the
-caller's: this is the law at the cell's temperature.  The shipped numbers are params/*.toml
+caller's: this is the law at the cell's temperature (kmc.physics.creep's power law, with the
+inverse and the tensor form the solver needs).  The shipped numbers are params/*.toml
 ``[creep]`` (7.7e-3 /s at 1 MPa, n = 6.6; kmc.model.creep_strain_rate_per_s evaluates the same law).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from kmc.physics.creep import power_law_strain_rate_per_s
 
 
 @dataclass(frozen=True)
@@ -30,7 +33,8 @@ class NortonLaw:
         """Equivalent (von Mises) strain rate at an equivalent stress."""
         if effective_stress_MPa <= 0:
             return 0.0
-        return self.reference_strain_rate_per_s * (effective_stress_MPa / self.reference_stress_MPa) ** self.stress_exponent
+        return power_law_strain_rate_per_s(self.reference_strain_rate_per_s, effective_stress_MPa,
+                                           self.reference_stress_MPa, self.stress_exponent)
 
     def effective_stress_MPa(self, strain_rate_per_s: float) -> float:
         """The inverse: equivalent stress that creeps at an equivalent strain rate."""

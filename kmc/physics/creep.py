@@ -35,13 +35,20 @@ class NortonLaw:
                    creep_section.reference_temperature_K)
 
 
+def power_law_strain_rate_per_s(reference_strain_rate_per_s: float, stress_MPa: float, reference_stress_MPa: float,
+                                stress_exponent: float) -> float:
+    """Norton's eps_dot0 (sigma / sigma0)^n at one temperature (a uniaxial or von Mises stress > 0)."""
+    return reference_strain_rate_per_s * (stress_MPa / reference_stress_MPa) ** stress_exponent
+
+
 def strain_rate_per_s(law: NortonLaw, stress_MPa: float, temperature_K: float) -> float:
     """eps_dot (1/s) of the law at ``stress_MPa`` (0 at a stress <= 0; inf at an infinite stress)."""
     if stress_MPa <= 0:
         return 0.0
     arrhenius = math.exp(-law.activation_energy_kJ_mol * units.J_PER_KJ / units.GAS_CONSTANT_J_per_mol_K
                          * (1 / temperature_K - 1 / law.reference_temperature_K))
-    return law.reference_strain_rate_per_s * (stress_MPa / law.reference_stress_MPa) ** law.stress_exponent * arrhenius
+    return power_law_strain_rate_per_s(law.reference_strain_rate_per_s, stress_MPa, law.reference_stress_MPa,
+                                       law.stress_exponent) * arrhenius
 
 
 def contact_stress_MPa(pressure_MPa: float, contact_fraction: float) -> float:

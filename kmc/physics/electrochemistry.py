@@ -20,6 +20,11 @@ OVERPOTENTIAL_MODEL = (
     "infinite when f = 0 (NaN if also i = 0); kinetic term only (no ohmic or transport part)")
 
 
+def butler_volmer_scale_V(temperature_K: float) -> float:
+    """2RT/F (V): the symmetric (alpha = 1/2) Butler-Volmer law's voltage scale, i = 2 i0 sinh(eta / (2RT/F))."""
+    return 2.0 * units.GAS_CONSTANT_J_per_mol_K * temperature_K / units.FARADAY_C_per_mol
+
+
 def overpotential_mV(current_density_mA_cm2, contact_fraction, exchange_current_mA_cm2, temperature_K):
     """Symmetric Butler-Volmer overpotential (mV) with the current focused on the remaining contact.
 
@@ -28,8 +33,7 @@ def overpotential_mV(current_density_mA_cm2, contact_fraction, exchange_current_
     f = np.asarray(contact_fraction, dtype=np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
         local_current = current_density_mA_cm2 / f
-    thermal_V = 2.0 * units.GAS_CONSTANT_J_per_mol_K * temperature_K / units.FARADAY_C_per_mol
-    return units.MV_PER_V * thermal_V * np.arcsinh(local_current / (2.0 * exchange_current_mA_cm2))
+    return units.MV_PER_V * butler_volmer_scale_V(temperature_K) * np.arcsinh(local_current / (2.0 * exchange_current_mA_cm2))
 
 
 def recession_velocity_um_s(current_density_mA_cm2: float, atomic_volume_A3: float) -> float:

@@ -20,6 +20,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from kmc import units
+from kmc.physics.electrochemistry import butler_volmer_scale_V, overpotential_mV
+
 
 class PeriodicOperator:
     """A real symmetric translation-invariant operator on the periodic line of cells, applied by
@@ -139,11 +142,9 @@ def butler_volmer_current(R: PeriodicOperator, resistivity_ohm_um: float, exchan
     phi = rho R i, the contact carrying the section's current; E and i by a damped fixed point on
     phi with E from Newton at each pass (the Wagner number R_ct / (rho l) is ~80 at 10 um, so phi
     is a small correction except under sparse islands)."""
-    from kmc import units
-    from kmc.physics.electrochemistry import overpotential_mV
     n = open_cells.size
     contact = ~open_cells
-    thermal_V = 2.0 * units.GAS_CONSTANT_J_per_mol_K * temperature_K / units.FARADAY_C_per_mol
+    thermal_V = butler_volmer_scale_V(temperature_K)
     i = np.zeros(n)
     if mean_current_mA_cm2 == 0:
         return CurrentField(i, 0.0, 0.0)
