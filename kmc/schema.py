@@ -255,6 +255,9 @@ SCHEMA: dict[str, dict[str, Key]] = {
                                  "a list of supersaturations > 1, rising"),
         "nucleation_rate_per_um2_s": Key(list, [], lambda v: _finite_numbers(v) and all(0 < x <= 1e25 for x in v),
                                          "a list of rates 0 < I <= 1e25 per um^2 per s"),
+        # the prefactor of the box's hops (kmc.model.box_hop_prefactor_Hz) with which those rows were
+        # measured: kmc meso scales them to the set's own (kmc.physics.nucleation.rate_at_hop_prefactor)
+        "nucleation_rate_hop_prefactor_Hz": Key(F, REQUIRED, lambda x: 0 < x <= 1e20, "0 < prefactor <= 1e20 Hz"),
         # how a void takes what it captures: "cap" keeps the equilibrium cap (surface diffusion
         # infinitely fast), "kinetic" grows at its rim and relaxes toward the cap at the Mullins
         # rate of surface_diffusivity_cm2_s; docs/meso.md
