@@ -280,7 +280,7 @@ SCHEMA: dict[str, dict[str, Key]] = {
         # island of width w creeps as the [creep] law with its reference stress raised by
         # max(1, sigma_y(w) / sigma_bulk), sigma_y(w) = ligament_strength_MPa (w / ligament_reference_width_um)
         # ^-ligament_strength_exponent, sigma_bulk the [creep] law's stress at ligament_strain_rate_per_s.
-        # Xu, Ahmad, Aryanfar, Viswanathan & Greer, PNAS 114, 57 (2017): [001] Li micropillars 0.36-9.45 um,
+        # Xu, Ahmad, Aryanfar, Viswanathan & Greer, PNAS 114, 57 (2017): single-crystal Li micropillars ~1-9.5 um,
         # 105 MPa at 1.4 um, strength ~ diameter^-0.68 at room temperature (-1.00 and 35 MPa at 90 C), compressed
         # at a nominal 1e-3 /s (a decade in that rate moves the factor by 10^(1/n) = 1.4x).  Herbert, Hackney,
         # Thole, Dudney & Phani, J. Mater. Res. 33, 1347 (2018): nanoindentation hardness 23-175 MPa at 40 nm,
