@@ -7,6 +7,7 @@ Xu et al. 2017's micropillars) and the electrolyte's constriction in the overpot
     python benchmarks/meso_sensitivity.py --json                # the rows as JSON
     python benchmarks/meso_sensitivity.py --formation-entropy-kB 0 --cases "Li 0.2 MPa"
     python benchmarks/meso_sensitivity.py --json > rows.json; python benchmarks/meso_sensitivity.py --from-json rows.json
+    python benchmarks/meso_sensitivity.py --formation-entropy-kB 0 --pressures 1.5,7 --variants "ligament size effect" --stop 1
 
 Li on params/li_li2s.toml, 0.5 mA/cm^2, a 160 um section at 0.25 um, seed 1, to 4 mAh/cm^2, at 0.2
 and 1 MPa, at boundary.vacancy_formation_entropy_kB = 0 (S = 134: voids nucleate) and at the
@@ -37,7 +38,7 @@ VARIANTS = {
     "ligament size effect": [LIGAMENTS_ON],
     "no constriction": ["meso.electrolyte_constriction='off'"],
 }
-MARKS_mAh_cm2 = (0.25, 1.0, 4.0)
+MARKS_mAh_cm2 = (0.1, 0.25, 1.0, 4.0)
 
 
 def islands_um(gap_um: np.ndarray, cell_um: float) -> np.ndarray:
@@ -81,6 +82,8 @@ def one_run(pressure_MPa: float, overrides: list[str], formation_entropy_kB: flo
     part = (eta - s["kinetic_overpotential"])[finite]
     row["constriction_max_mV"] = float(part.max()) if part.size else float("nan")
     row["contact_final"] = float(s["contact_fraction"][-1])
+    row["series"] = {key: [float(x) for x in s[key]] for key in ("stripped_charge", "contact_fraction", "overpotential",
+                                                                  "kinetic_overpotential")}
     row["nucleated"] = int(s["nucleated"][-1])
     a = islands_um(out.final.gap_um, inp.cell_um)
     row["island_median_um"] = float(np.median(a))
@@ -93,14 +96,16 @@ def one_run(pressure_MPa: float, overrides: list[str], formation_entropy_kB: flo
     return row
 
 
-def rows(formation_entropies, stop_mAh_cm2: float, only: str = "") -> list[dict]:
+def rows(formation_entropies, stop_mAh_cm2: float, only: str = "", pressures=PRESSURES_MPa,
+         variants=tuple(VARIANTS)) -> list[dict]:
     out = []
     for sf in formation_entropies:
-        for pressure in PRESSURES_MPa:
+        for pressure in pressures:
             case = f"Li {pressure:g} MPa"
             if only and case not in [c.strip() for c in only.split(",")]:
                 continue
-            for variant, overrides in VARIANTS.items():
+            for variant in variants:
+                overrides = VARIANTS[variant]
                 row = dict(case=case, variant=variant, **one_run(pressure, overrides, sf, stop_mAh_cm2))
                 out.append(row)
                 print(f"{case}, {variant}, S {row['supersaturation_start']:.3g}: {row['stop_reason']} at "
@@ -114,13 +119,14 @@ def table(rows_: list[dict]) -> str:
         return "—" if x is None or (isinstance(x, float) and not np.isfinite(x)) else fmt.format(x)
     def sf(x):
         return "shipped" if x is None else f"{x:g}"
-    lines = ["| S_f (k_B) | case | variant | contact at 0.25 / 1 / 4 mAh/cm² (end) | fails at | η at 1 / 4 (mV), highest "
+    lines = ["| S_f (k_B) | case | variant | contact at 0.1 / 0.25 / 1 / 4 mAh/cm² (end) | fails at | η at 1 / 4 (mV), highest "
              "| η − η_BV at 1 (mV), highest | voids / 100 µm at 1 / 4 | islands at end (median µm) | stop | wall (s) |",
              "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows_:
         fails = f(r["failure_mAh_cm2"], "{:g} mAh/cm²") if r["failure_mAh_cm2"] is not None else "no"
         lines.append(
-            f"| {sf(r['formation_entropy_kB'])} | {r['case']} | {r['variant']} | {f(r['contact_fraction_at_0.25'])} / "
+            f"| {sf(r['formation_entropy_kB'])} | {r['case']} | {r['variant']} | {f(r.get('contact_fraction_at_0.1'))} / "
+            f"{f(r['contact_fraction_at_0.25'])} / "
             f"{f(r['contact_fraction_at_1'])} / {f(r['contact_fraction_at_4'])} ({f(r['contact_final'])}) | {fails} | "
             f"{f(r['overpotential_at_1'], '{:.1f}')} / {f(r['overpotential_at_4'], '{:.1f}')}, "
             f"{f(r['overpotential_max'], '{:.1f}')} | "
@@ -139,13 +145,20 @@ def main(argv=None):
                         help="boundary.vacancy_formation_entropy_kB (repeatable; default: 0 and the shipped value)")
     parser.add_argument("--stop", type=float, default=4.0, help="stripped charge (mAh/cm2)")
     parser.add_argument("--cases", default="", help="only these cases, e.g. 'Li 0.2 MPa'")
+    parser.add_argument("--pressures", default=",".join(f"{p:g}" for p in PRESSURES_MPa),
+                        help="stack pressures (MPa), comma-separated")
+    parser.add_argument("--variants", default=";".join(VARIANTS), help=f"separated by ';', of: {'; '.join(VARIANTS)}")
     parser.add_argument("--from-json", type=Path, default=None, help="print the table of rows saved by --json")
     args = parser.parse_args(argv)
     if args.from_json is not None:
         print(table(json.loads(args.from_json.read_text())))
         return
     entropies = args.formation_entropy_kB if args.formation_entropy_kB is not None else [0.0, None]
-    out = rows(entropies, args.stop, args.cases)
+    variants = [v.strip() for v in args.variants.split(";")]
+    unknown = [v for v in variants if v not in VARIANTS]
+    if unknown:
+        parser.error(f"--variants: {'; '.join(unknown)} unknown; allowed: {'; '.join(VARIANTS)}")
+    out = rows(entropies, args.stop, args.cases, [float(p) for p in args.pressures.split(",")], variants)
     print(json.dumps(out, indent=1) if args.json else table(out))
 
 
