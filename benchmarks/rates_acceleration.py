@@ -16,18 +16,17 @@ import tempfile
 import time
 from pathlib import Path
 
-import h5py
 import numpy as np
 
 
 def measure(path):
     from kmc.analysis import frame_voids, read_geometry
-    with h5py.File(path, "r") as f:
+    from kmc.runfile import open_run_file
+    with open_run_file(path) as f:
         geo = read_geometry(f)
-        occ = f["particles/metal/species/value"][-1]
-        v = frame_voids(occ, geo)
-        contact = float(f["observables/contact_fraction/value"][-1])
-        l1 = f["observables/interface_vacancy_count/value"][()]
+        v = frame_voids(f.frame_species(-1), geo)
+        contact = float(f.series("contact_fraction")[-1])
+        l1 = f.series("interface_vacancy_count")
     n_if = int(np.count_nonzero(v.interface))
     # the snapshot count at the stop is Poisson-noisy (~3 vacancies); the mean over the run's second
     # half of series samples is the steadier measure of the interface population

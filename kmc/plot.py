@@ -211,7 +211,11 @@ def _draw_section(ax, section: SectionImage):
 
 def _chosen_frames(path, frames, panels, default) -> list[int]:
     """Frame indices from explicit numbers, or ``panels`` evenly spaced over the run, or the default."""
-    n_frames = _frame_count(path)
+    return _chosen_indices(_frame_count(path), frames, panels, default, path)
+
+
+def _chosen_indices(n_frames: int, frames, panels, default, path) -> list[int]:
+    """_chosen_frames over ``n_frames`` stored items (a kMC run's frames, a meso run's sections)."""
     if frames is not None and panels is not None:
         raise RunFileError("--frames and --panels both given; allowed: one of them")
     if panels is not None:
@@ -234,7 +238,13 @@ def cross_section(path, frames=None, panels: int | None = None, y_nm: float | No
     """SEM-like x-depth section(s) at y = y_nm (default mid-box): one column of panels per chosen
     frame (default the last), titled with the stripped charge and monolayers.  A section wider than
     ``SECTION_ROW_NM`` is cut into strips of that length stacked top to bottom (same scale, equal
-    aspect, a scale bar), so wide boxes stay readable."""
+    aspect, a scale bar), so wide boxes stay readable.  A resolved `kmc meso` run: its gap
+    sections (meso_section)."""
+    if file_kind_of(check_run_file(path, require_frames=False, running=True)) == KIND_MESO:
+        if y_nm is not None:
+            raise RunFileError(f"--y {y_nm:g} nm: a kmc meso run's section is one line of the interface; "
+                               "allowed: --frames or --panels")
+        return meso_section(path, frames, panels)
     path = check_run_file(path, running=True)
     chosen = read_frames(path, _chosen_frames(path, frames, panels, default=[-1]))
     with open_run_file(path) as f:
@@ -275,6 +285,37 @@ def cross_section(path, frames=None, panels: int | None = None, y_nm: float | No
     codes = _codes_present(par)
     fig.legend(handles=_species_legend_handles(species, codes), loc="outside lower center", ncols=len(codes) + 1,
                frameon=False)
+    return fig
+
+
+def meso_section(path, frames=None, panels: int | None = None) -> Figure:
+    """A resolved `kmc meso` run's section (docs/mechanics.md): metal, voids and electrolyte along
+    the section at the charges the file stored (/sections; ``frames`` index them, ``panels`` picks
+    that many evenly, default all), one row per charge, height exaggerated: what seed 004's SEM
+    cross-sections show."""
+    with open_run_file(path) as f:
+        par = _parameters(f)
+        stored = f.gap_sections()
+    if stored is None:
+        raise RunFileError(f"{path} holds no gap sections (a disc-model meso run, meso.interface = 'disc', or one "
+                           "that has not stored one yet); allowed: a run of the resolved interface")
+    charges, gaps, cell_um = stored
+    rows = _chosen_indices(len(charges), frames, panels, list(range(len(charges))), path)
+    top_um = max(float(gaps.max()), 0.5) * 1.3
+    x_um = (np.arange(gaps.shape[1]) + 0.5) * cell_um
+    fig = _new_figure(2 * PANEL_WIDTH_IN, 0.9 * len(rows) + 1.2)
+    axes = fig.subplots(len(rows), 1, sharex=True, squeeze=False)[:, 0]
+    for ax, row in zip(axes, rows):
+        ax.set_ylim(-0.4 * top_um, top_um)
+        ax.set_yticks([])
+        ax.fill_between(x_um, -0.4 * top_um, 0, color=ELECTROLYTE_COLOR, step="mid", lw=0)
+        ax.fill_between(x_um, gaps[row], top_um, color=COLOURS[HOST], step="mid", lw=0)
+        ax.text(0.995, 0.8, f"{charges[row]:.3g} mAh/cm²", transform=ax.transAxes, fontsize="small", ha="right",
+                bbox=dict(facecolor="white", edgecolor="none", pad=1))
+    axes[-1].set_xlabel("position along the section (µm)")
+    axes[-1].set_xlim(0, gaps.shape[1] * cell_um)
+    fig.suptitle(f"kmc meso, {_title(par)}: {par['meso.width_um']:g} µm section\n{_conditions_text(par)}\n"
+                 f"metal, voids (white) and electrolyte; height to {top_um:.2g} µm (exaggerated)", fontsize="medium")
     return fig
 
 

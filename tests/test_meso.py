@@ -355,6 +355,9 @@ def test_kmc_plot_draws_a_meso_file(tmp_path, li_settings):
         done = CliRunner().invoke(plot, [*args, "-o", str(tmp_path / name)])
         assert done.exit_code == 0, done.output
         assert (tmp_path / name).stat().st_size > 0
+    # a disc run stores no gap sections: --kind cross-section says so (the resolved one: test_resolved)
+    disc_section = CliRunner().invoke(plot, [str(paths[0]), "--kind", "cross-section", "-o", str(tmp_path / "s.png")])
+    assert disc_section.exit_code == 2 and "no gap sections" in disc_section.output
     fig = figures.contact_loss(paths[0])
     contact_line = fig.axes[0].get_lines()[0]
     np.testing.assert_array_equal(contact_line.get_xdata(), res_series(paths[0], "stripped_charge"))

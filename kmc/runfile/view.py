@@ -100,6 +100,16 @@ class RunFile:
         """({name: values}, {name: unit}) of every observable."""
         return read_series(self._f)
 
+    # -- the resolved interface's gap sections (meso)
+    def gap_sections(self) -> tuple[np.ndarray, np.ndarray, float] | None:
+        """(stripped charges in mAh/cm^2, gap (charge, cell) in um, cell width in um) of a resolved
+        kmc meso run, each charge once (a file whose end was stored twice holds it twice); None
+        without /sections (a disc run, or one that has not stored a section yet)."""
+        if "sections" not in self._f:
+            return None
+        charges, first = np.unique(self._f["sections/stripped_charge"][()], return_index=True)
+        return charges, self._f["sections/gap"][()][first], float(self._f["sections"].attrs["cell_um"])
+
     # -- what kmc analyze wrote (kMC)
     def analysis_attributes(self) -> dict | None:
         """/analysis's attributes, None if the file has not been analysed."""
