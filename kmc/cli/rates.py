@@ -86,8 +86,8 @@ def rates(params, supersaturation, overrides, as_json, no_nucleation, trials, de
 
 def _write_meso(path, result: dict, params: str):
     """The measured I(S) row into the [meso] rows of ``path`` (kmc.paramfile)."""
-    from kmc.interface_rates.report import NUCLEATION_CELLS
     from kmc.config import load_config
+    from kmc.interface_rates.report import NUCLEATION_CELLS
     from kmc.paramfile import write_meso_nucleation_row
     from kmc.physics.nucleation import rate_at_hop_prefactor
     row = next(r for r in result["rates"] if r["name"] == "nucleation_rate")
