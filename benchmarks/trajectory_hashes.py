@@ -6,7 +6,9 @@
     python benchmarks/trajectory_hashes.py --bond --check   # the same cases with the bond-form files
                                                            # (params/*_bond.toml); both stores were
                                                            # re-saved when issue 18's boundary, creep
-                                                           # and contact physics landed
+                                                           # and contact physics landed, and
+                                                           # once more when the box's hops took
+                                                           # the formation entropy (issue 48)
 
 Each case runs a fixed number of events from its seed and hashes the engine state that decides the
 trajectory (site words, vacancy order and rate rows, clock, RNG, counts, layer integrals, tracers,

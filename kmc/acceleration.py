@@ -8,12 +8,12 @@ region (L1..Lk, k = the first bulk-class layer: 3 on [001]), whose hops keep the
 while stripping runs A times faster: in cell terms it weighs A k d instead of k d.  Quasi-static
 escape then holds the interface at (kmc.physics.vacancy.supersaturation)
 
-    S(A) = 1 + J Omega (L + (A - 1) k d) / (D_v c_eq,box),
+    S(A) = 1 + J Omega (L + (A - 1) k d) / (D_v,box c_eq,box),
 
 against the box's own equilibrium c_eq,box = exp(-E_f/kT) (kmc.model.box_vacancy_equilibrium_fraction:
-the box's energetics carry no formation entropy), so S(1) = 134 and S(1e6) = 836 for the seed's cell.
-The cell's S, from the full c_eq with boundary.vacancy_formation_entropy_kB, is 9.5: that gap is the
-box's missing entropy, not A's (docs/vacancy_thermodynamics.md, section 8), and is not checked here.
+the box's energetics carry no formation entropy) with the box's hops, which carry it instead
+(kmc.model.box_hop_prefactor_Hz): D_v,box c_eq,box is the cell's D_v c_eq, so S(1) is the cell's S
+(9.5 for the seed's cell with the shipped formation entropy, 134 without it).
 Two distortions follow from A (issue 40):
 - populations: the interface's isolated vacancies scale as S (kmc.interface_rates.steady), so they
   are within ``tolerance`` of the cell's for (A - 1) k d <= tolerance S(1) L / (S(1) - 1), A <~ 2e4;
@@ -26,7 +26,8 @@ from __future__ import annotations
 import numpy as np
 
 from kmc import units
-from kmc.model import box_vacancy_equilibrium_fraction, build_energy_model, build_lattice, cell_transport
+from kmc.model import (box_vacancy_diffusivity_A2_s, box_vacancy_equilibrium_fraction, build_energy_model, build_lattice,
+                       cell_transport)
 from kmc.physics import nucleation, vacancy
 
 DEFAULT_TOLERANCE = 0.10
@@ -41,8 +42,12 @@ def _interface_path_um(settings) -> float:
     return k * lat.layer_spacing_A * units.UM_PER_A
 
 
-def _box_equilibrium(settings) -> float:
-    return box_vacancy_equilibrium_fraction(settings, units.kT_eV(settings.conditions.temperature_K))
+def _box_transport(settings) -> tuple[float, float]:
+    """(D_v of the box's hops in um^2/s, the box's c_eq)."""
+    lat = build_lattice(settings)
+    model = build_energy_model(settings, lat)
+    return (box_vacancy_diffusivity_A2_s(model, lat) * units.UM2_PER_A2,
+            box_vacancy_equilibrium_fraction(settings, model.kT_eV))
 
 
 def supersaturation_at(settings, acceleration: float | None = None) -> float:
@@ -51,7 +56,7 @@ def supersaturation_at(settings, acceleration: float | None = None) -> float:
     cell = cell_transport(settings)
     return vacancy.supersaturation(cell.recession_velocity_um_s,
                                    cell.sink_distance_um + (A - 1.0) * _interface_path_um(settings),
-                                   cell.vacancy_diffusivity_um2_s, _box_equilibrium(settings))
+                                   *_box_transport(settings))
 
 
 def converged_acceleration(settings, tolerance: float = DEFAULT_TOLERANCE) -> float:
@@ -60,8 +65,7 @@ def converged_acceleration(settings, tolerance: float = DEFAULT_TOLERANCE) -> fl
     less the cell's, over the interface region's path."""
     cell = cell_transport(settings)
     longest_um = vacancy.sink_distance_for((1.0 + tolerance) * supersaturation_at(settings, 1.0),
-                                           cell.recession_velocity_um_s, cell.vacancy_diffusivity_um2_s,
-                                           _box_equilibrium(settings))
+                                           cell.recession_velocity_um_s, *_box_transport(settings))
     return 1.0 + (longest_um - cell.sink_distance_um) / _interface_path_um(settings)
 
 
@@ -98,7 +102,7 @@ def check(settings, tolerance: float = DEFAULT_TOLERANCE) -> dict:
     when within range; the solute's keys None without a solute)."""
     A = settings.run.acceleration
     out = {"acceleration": A, "supersaturation": supersaturation_at(settings),
-           # the box's S at A = 1 (the cell's at the box's entropy-free equilibrium; module docstring)
+           # the box's S at A = 1 (the cell's: module docstring)
            "supersaturation_at_A1": supersaturation_at(settings, 1.0),
            "converged_up_to": converged_acceleration(settings, tolerance)}
     # the box compresses the solute's enrichment depth delta by A (docs/rates.md section 5: the Li-Mg

@@ -61,7 +61,8 @@ class EnergyModel:
     kra_eV: np.ndarray           # (3,) [host, host with a solute next to either end, solute]
     embed_eV: np.ndarray         # (3, N_CLASSES, 9) embedding [species][layer class][metal neighbours]
     layer_class: np.ndarray      # (n_layers,) uint8 CLASS_* of each layer
-    attempt_frequency_Hz: float
+    attempt_frequency_Hz: float  # nu, kinetics.attempt_frequency_Hz (the cell's bare hop)
+    hop_prefactor_Hz: float      # the box's hops: nu exp(S_f/k) (box_hop_prefactor_Hz)
     kT_eV: float
     has_interface: bool
 
@@ -117,11 +118,12 @@ class EnergyModel:
         return 2 if w[1].any() else (1 if w[0].any() else 0)
 
     def hop_rate(self, dE_eV: float, kra: float) -> float:
-        """nu exp(-Ea/kT) with Ea from kmc.rate_rules.barrier_eV: k(dE)/k(-dE) = exp(-dE/kT) exactly.
+        """The box's hop: hop_prefactor_Hz exp(-Ea/kT) with Ea from kmc.rate_rules.barrier_eV:
+        k(dE)/k(-dE) = exp(-dE/kT) exactly.
 
         Evaluated as exp(-Ea / kT); the engine's interface rates use exp(-Ea * (1/kT)), which can
         differ in the last bit (tests compare the two with rtol 1e-9)."""
-        return vacancy.hop_rate_per_s(self.attempt_frequency_Hz, barrier_eV(dE_eV, kra), self.kT_eV)
+        return vacancy.hop_rate_per_s(self.hop_prefactor_Hz, barrier_eV(dE_eV, kra), self.kT_eV)
 
     def bulk_layers(self, n_layers: int) -> np.ndarray:
         """uint8 per layer: 1 where a vacancy's hops may use ``bulk_rate_table``.
@@ -180,7 +182,7 @@ class EnergyModel:
             layer_neighbours = np.full(n_layers, 8, np.uint8)
         shells = self.l1_shells_reached(solute_present)
         return RateModel(self.pair_eV, self.site_eV, self.l1_pair_eV, shells, self.kra_eV,
-                         float(self.attempt_frequency_Hz), 1.0 / self.kT_eV, float(exit_per_s),
+                         float(self.hop_prefactor_Hz), 1.0 / self.kT_eV, float(exit_per_s),
                          bulk_rate_lookup(self.bulk_rate_table()), layer_kind,
                          np.full(RATE_CACHE_SIZE, -1, np.int64), np.zeros(RATE_CACHE_SIZE, np.float64),
                          self.embed_eV, self.layer_class.astype(np.uint8),
@@ -271,6 +273,7 @@ def build_energy_model(settings: Settings, lattice: Lattice) -> EnergyModel:
         kra_eV=np.array([kin.kra_host_eV, kin.kra_host_near_solute_eV, kin.kra_solute_eV]),
         embed_eV=embed, layer_class=layer_class,
         attempt_frequency_Hz=float(kin.attempt_frequency_Hz),
+        hop_prefactor_Hz=box_hop_prefactor_Hz(settings),
         kT_eV=units.kT_eV(settings.conditions.temperature_K),
         has_interface=has_interface)
 
@@ -286,8 +289,8 @@ class EventRates:
     create_total_per_s: float         # reservoir: vacancies entering from the bulk below (x A)
     bulk_vacancy_concentration: float # c_eq * supersaturation: what the sinks hold
     acceleration: float = 1.0         # run.acceleration: every macroscopic rate carries it
-    vacancy_diffusivity_A2_s: float = 0.0        # D_v = Gamma a^2 of the model's bare host hop
-    solute_diffusivity_per_vacancy_A2_s: float = 0.0  # D_solute / c_v (kmc.electrode)
+    vacancy_diffusivity_A2_s: float = 0.0        # the box's D_v (box_vacancy_diffusivity_A2_s)
+    solute_diffusivity_per_vacancy_A2_s: float = 0.0  # D_solute / c_v at the box's hops (kmc.electrode)
     sink_distance_A: float = math.inf
     electrode_depth_A: float = 0.0    # metal below the box (thickness minus the box's depth)
     deep_first_layer: int = 0         # the deep box (deep_box): its first layer,
@@ -301,11 +304,27 @@ def creep_strain_rate_per_s(settings: Settings, stress_MPa: float) -> float:
     return creep.strain_rate_per_s(creep.NortonLaw.of(settings.creep), stress_MPa, settings.conditions.temperature_K)
 
 
-def vacancy_diffusivity_A2_s(model: EnergyModel, lattice: Lattice) -> float:
+def vacancy_diffusivity_A2_s(model: EnergyModel, lattice: Lattice, prefactor_Hz: float | None = None) -> float:
     """D_v = Gamma a^2 (A^2/s, kmc.physics.vacancy.vacancy_diffusivity) with Gamma = nu exp(-E_kra(host)/kT)
-    the bare host hop of the model (PHYSICS.md section 4b: ~1.5-1.8e-3 cm^2/s at 298 K)."""
-    gamma = vacancy.hop_rate_per_s(model.attempt_frequency_Hz, kra_eV(HOST, False, model.kra_eV), model.kT_eV)
+    the bare host hop of the model (PHYSICS.md section 4b: ~1.5-1.8e-3 cm^2/s at 298 K): the cell's,
+    whose c_eq carries the formation entropy (vacancy_equilibrium_fraction).  ``prefactor_Hz`` in
+    place of nu (box_vacancy_diffusivity_A2_s)."""
+    nu = model.attempt_frequency_Hz if prefactor_Hz is None else prefactor_Hz
+    gamma = vacancy.hop_rate_per_s(nu, kra_eV(HOST, False, model.kra_eV), model.kT_eV)
     return vacancy.vacancy_diffusivity(gamma, lattice.lattice_constant_A)
+
+
+def box_vacancy_diffusivity_A2_s(model: EnergyModel, lattice: Lattice) -> float:
+    """The box's D_v, its host hop at hop_prefactor_Hz: with the box's own equilibrium
+    (box_vacancy_equilibrium_fraction) it carries the cell's D_v c_eq (box_hop_prefactor_Hz)."""
+    return vacancy_diffusivity_A2_s(model, lattice, model.hop_prefactor_Hz)
+
+
+def box_hop_prefactor_Hz(settings: Settings) -> float:
+    """The prefactor of the box's hops, nu exp(S_f/k) of kinetics.attempt_frequency_Hz and
+    boundary.vacancy_formation_entropy_kB (kmc.physics.vacancy.box_hop_prefactor_Hz says why)."""
+    return vacancy.box_hop_prefactor_Hz(settings.kinetics.attempt_frequency_Hz,
+                                        settings.boundary.vacancy_formation_entropy_kB)
 
 
 def vacancy_equilibrium_fraction(settings: Settings, kT_eV: float) -> float:
@@ -321,10 +340,11 @@ def box_vacancy_equilibrium_fraction(settings: Settings, kT_eV: float, formation
     """The kMC box's own c_eq = exp(-E_f/kT), without boundary.vacancy_formation_entropy_kB: the
     configuration energy carries no vibrational entropy, so a vacancy of the box (dispersed or in a
     void's wall) is in equilibrium with its voids at this fraction.  The box measures S against it,
-    so that kT ln S, the driving force that decides nucleation, is the cell's whatever the
-    formation entropy (the cell's S comes from the full c_eq, cell_supersaturation); what the box
-    then misses is the entropy's factor on the number of vacancies (docs/vacancy_thermodynamics.md,
-    section 8).  ``formation_energy_eV`` as in vacancy_equilibrium_fraction."""
+    and its hops carry the entropy instead (box_hop_prefactor_Hz), so that its D_v c_eq, its S
+    and kT ln S, the driving force that decides nucleation, are the cell's; the box holds
+    exp(S_f/k) fewer vacancies than the cell, each hopping that much faster
+    (docs/vacancy_thermodynamics.md, section 8).  ``formation_energy_eV`` as in
+    vacancy_equilibrium_fraction."""
     e_f = settings.boundary.vacancy_formation_eV if formation_energy_eV is None else formation_energy_eV
     return vacancy.equilibrium_fraction(e_f, kT_eV)
 
@@ -347,7 +367,8 @@ def solute_vacancy_binding_eV(settings: Settings) -> float:
     return float(e[0] - e[1])
 
 
-def solute_diffusivity_per_vacancy_A2_s(settings: Settings, model: EnergyModel, lattice: Lattice) -> float:
+def solute_diffusivity_per_vacancy_A2_s(settings: Settings, model: EnergyModel, lattice: Lattice,
+                                        prefactor_Hz: float | None = None) -> float:
     """D_solute / c_v (A^2/s), the model's own vacancy-mechanism solute diffusivity per unit vacancy
     site fraction c_v (kmc.physics.solute.diffusivity_per_vacancy): the binding E_b of
     solute_vacancy_binding_eV and the solute's hop Gamma_s = nu exp(-E_kra(solute)/kT).  The
@@ -355,10 +376,12 @@ def solute_diffusivity_per_vacancy_A2_s(settings: Settings, model: EnergyModel, 
     mostly wanders off before it could bring the solute back).  At the equilibrium c_v =
     exp(-0.50 eV/kT) (no formation entropy) this gives 4.5e-13 cm^2/s at 298 K against seed 004's
     DFT-computed 2.06e-13 cm^2/s, computed the same way; with the shipped S_f = 2.75 k_B, 7.1e-12
-    (docs/vacancy_thermodynamics.md section 8)."""
+    (docs/vacancy_thermodynamics.md section 8).  The cell's, at nu; ``prefactor_Hz`` in its place (the
+    box's, model.hop_prefactor_Hz, for the box's vacancy fraction)."""
     if settings.composition.solute_fraction == 0:
         return 0.0
-    gamma_s = vacancy.hop_rate_per_s(model.attempt_frequency_Hz, kra_eV(SOLUTE, False, model.kra_eV), model.kT_eV)
+    nu = model.attempt_frequency_Hz if prefactor_Hz is None else prefactor_Hz
+    gamma_s = vacancy.hop_rate_per_s(nu, kra_eV(SOLUTE, False, model.kra_eV), model.kT_eV)
     return solute.diffusivity_per_vacancy(solute_vacancy_binding_eV(settings), gamma_s, lattice.lattice_constant_A,
                                           model.kT_eV)
 
@@ -507,7 +530,7 @@ def build_event_rates(settings: Settings, lattice: Lattice, model: EnergyModel) 
     # the sinks is one of the macroscopic fluxes (an unaccelerated hop out put the sinks at L_box * A
     # in cell terms: 4.2 nm x 1e6 = 4.2 mm).  With the deep box (deep_box) the box's deep layers take
     # their share of L off the boundary.
-    d_v = vacancy_diffusivity_A2_s(model, lattice)
+    d_v = box_vacancy_diffusivity_A2_s(model, lattice)
     sink_A = el.sink_distance_um * units.A_PER_UM
     deep = deep_box(settings, lattice, model, accel)
     k_exit = vacancy.exit_rate_per_s(d_v, lattice.layer_spacing_A, deep.sink_distance_A, accel)
@@ -519,8 +542,8 @@ def build_event_rates(settings: Settings, lattice: Lattice, model: EnergyModel) 
                       exit_per_bottom_vacancy_per_s=exit_rate, create_total_per_s=create,
                       bulk_vacancy_concentration=c_bulk, acceleration=float(accel),
                       vacancy_diffusivity_A2_s=d_v,
-                      solute_diffusivity_per_vacancy_A2_s=(solute_diffusivity_per_vacancy_A2_s(settings, model, lattice)
-                                                           if slab else 0.0),
+                      solute_diffusivity_per_vacancy_A2_s=(solute_diffusivity_per_vacancy_A2_s(
+                          settings, model, lattice, model.hop_prefactor_Hz) if slab else 0.0),
                       sink_distance_A=sink_A,
                       electrode_depth_A=el.thickness_um * units.A_PER_UM - lattice.n_layers * lattice.layer_spacing_A,
                       strip_activation_per_eV=(settings.kinetics.strip_transfer_coefficient / model.kT_eV

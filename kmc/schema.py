@@ -255,6 +255,9 @@ SCHEMA: dict[str, dict[str, Key]] = {
                                  "a list of supersaturations > 1, rising"),
         "nucleation_rate_per_um2_s": Key(list, [], lambda v: _finite_numbers(v) and all(0 < x <= 1e25 for x in v),
                                          "a list of rates 0 < I <= 1e25 per um^2 per s"),
+        # the prefactor of the box's hops (kmc.model.box_hop_prefactor_Hz) with which those rows were
+        # measured: kmc meso scales them to the set's own (kmc.physics.nucleation.rate_at_hop_prefactor)
+        "nucleation_rate_hop_prefactor_Hz": Key(F, REQUIRED, lambda x: 0 < x <= 1e20, "0 < prefactor <= 1e20 Hz"),
         # how a void takes what it captures: "cap" keeps the equilibrium cap (surface diffusion
         # infinitely fast), "kinetic" grows at its rim and relaxes toward the cap at the Mullins
         # rate of surface_diffusivity_cm2_s; docs/meso.md
@@ -268,6 +271,28 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "output_every_mAh_cm2": Key(F, 0.025, lambda x: 0 < x <= 10, "0 < interval <= 10 mAh/cm^2"),
         "stop_stripped_mAh_cm2": Key(F, 4.0, lambda x: 0 < x <= 100, "0 < charge <= 100 mAh/cm^2"),
         "stop_contact_fraction": Key(F, 0.01, lambda x: 0 <= x < 1, "0 <= contact < 1"),
+        # Sensitivities of the resolved interface (docs/mechanics_sensitivity.md); the defaults are
+        # the model without them, so default runs are unchanged.
+        # The electrolyte's constriction in the overpotential and the current's focusing on the
+        # contact (kmc.resolved.fields.butler_volmer_current; rho = 1/electrolyte_conductivity_mS_cm):
+        # "off" makes the electrolyte an equipotential (uniform current over the contact, eta the
+        # Butler-Volmer term alone), to show how much of eta is Holm's spreading resistance.
+        "electrolyte_constriction": Key(str, "on", lambda v: v in ("on", "off"),
+                                        "'on' (the electrolyte's resistance) or 'off' (an equipotential)"),
+        # Size-dependent strength of Li ligaments and islands (kmc.mechanics.law.LigamentStrength): an
+        # island of width w creeps as the [creep] law with its reference stress raised by
+        # max(1, sigma_y(w) / sigma_bulk), sigma_y(w) = ligament_strength_MPa (w / ligament_reference_width_um)
+        # ^-ligament_strength_exponent, sigma_bulk the [creep] law's stress at ligament_strain_rate_per_s.
+        # Xu, Ahmad, Aryanfar, Viswanathan & Greer, PNAS 114, 57 (2017): single-crystal Li micropillars ~1-9.5 um,
+        # 105 MPa at 1.4 um, strength ~ diameter^-0.68 at room temperature (-1.00 and 35 MPa at 90 C), compressed
+        # at a nominal 1e-3 /s (a decade in that rate moves the factor by 10^(1/n) = 1.4x).  Herbert, Hackney,
+        # Thole, Dudney & Phani, J. Mater. Res. 33, 1347 (2018): nanoindentation hardness 23-175 MPa at 40 nm,
+        # falling steeply at lower rates.  Neither is measured at the creep rates of a stripped island: a
+        # sensitivity, off by default (0).
+        "ligament_strength_MPa": Key(F, 0.0, _nonneg, ">= 0 MPa (0: off, the [creep] law at every width)"),
+        "ligament_reference_width_um": Key(F, 1.4, _pos, "> 0 um"),
+        "ligament_strength_exponent": Key(F, 0.68, lambda x: 0 < x <= 2, "0 < exponent <= 2"),
+        "ligament_strain_rate_per_s": Key(F, 1e-3, _pos, "> 0 per s"),
     },
 }
 # Sections a parameter file may leave out as a whole; once given, their required keys are required.

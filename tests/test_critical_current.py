@@ -62,8 +62,10 @@ def test_judge():
 
 
 def test_tiny_real_run_reads_contact(tmp_path):
-    """A 6 x 6 x 4 box, no creep (P = 0), 5 mA/cm2: contact must drop; the file's series decides."""
-    t = cc.run_point("Li", 0.0, 5.0, 1, 0.5, [6, 6, 4], 1e6, tmp_path, stop_on_contact=False)
+    """A 6 x 6 x 4 box, no creep (P = 0), 80 mA/cm2: contact must drop; the file's series decides.
+    (80: the 5 mA/cm2 of before the box's hops carried the formation entropy, x exp(2.75), so that
+    stripping outruns the vacancies' escape as it did.)"""
+    t = cc.run_point("Li", 0.0, 80.0, 1, 0.5, [6, 6, 4], 1e6, tmp_path, stop_on_contact=False)
     import h5py
     with h5py.File(t.path, "r") as f:
         c = f["observables/contact_fraction/value"][()]
@@ -75,5 +77,5 @@ def test_tiny_real_run_reads_contact(tmp_path):
     # no creep (P = 0) at a high current: half a monolayer of vacancies cannot all leave
     assert t.min_contact < 0.9 and not t.held
     # the same point with the contact stop ends early, on the occupied fraction, and fails
-    s = cc.run_point("Li", 0.0, 5.0, 1, 0.5, [6, 6, 4], 1e6, tmp_path, stop_on_contact=True)
+    s = cc.run_point("Li", 0.0, 80.0, 1, 0.5, [6, 6, 4], 1e6, tmp_path, stop_on_contact=True)
     assert s.stop_reason == "contact" and not s.held and s.stripped_monolayers < 0.5

@@ -64,7 +64,7 @@ def measure_f(cells, seeds, events_per_seed, jumps_per_block, params, snap_jumps
     """f from non-overlapping time blocks of ``jumps_per_block`` jumps per atom, pooled over seeds;
     returns (f, block standard error, number of blocks, a sign-sensitive position residual)."""
     model, _ = li_model(cells, params=params)
-    gamma = model.attempt_frequency_Hz * math.exp(-model.kra_eV[0] / model.kT_eV)
+    gamma = model.hop_prefactor_Hz * math.exp(-model.kra_eV[0] / model.kT_eV)
     n_sites = 2 * cells ** 3
     r2s, dns, worst = [], [], 0.0
     for seed in range(1, seeds + 1):

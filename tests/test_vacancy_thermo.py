@@ -221,12 +221,16 @@ def test_every_c_eq_follows_the_formation_entropy_key():
     (kmc.model.cell_transport) and kmc meso's inputs; the cell's S - 1 falls by the same factor
     (134.3 -> 9.52 for params/li_li2s.toml at 0.5 mA/cm^2, sinks at 100 um).  The kMC box, whose
     energetics carry no entropy, keeps its own equilibrium exp(-E_f/kT): the sinks' reservoir
-    (build_event_rates) and the L1 vacancy fraction kmc rates reports at a given S do not move
-    (docs/vacancy_thermodynamics.md section 8)."""
+    concentration (build_event_rates) and the L1 vacancy fraction kmc rates reports at a given S do
+    not move; its hops carry exp(S_f) instead (kmc.model.box_hop_prefactor_Hz), so the box's D_v c_eq
+    is the cell's, the reservoir exchanges exp(S_f) times faster, and the box's interface sits at the
+    cell's S (kmc.acceleration at A = 1) (docs/vacancy_thermodynamics.md section 8)."""
+    from kmc import acceleration
     from kmc.config import load_config, resolve_params
     from kmc.interface_rates import steady
     from kmc.meso.inputs import meso_inputs
-    from kmc.model import build_energy_model, build_event_rates, build_lattice, cell_transport
+    from kmc.model import (box_vacancy_diffusivity_A2_s, box_vacancy_equilibrium_fraction, build_energy_model,
+                           build_event_rates, build_lattice, cell_transport)
     shipped = load_config(resolve_params("li_li2s"))
     plain = shipped.with_overrides(["boundary.vacancy_formation_entropy_kB=0"])
     factor = math.exp(2.75)
@@ -236,15 +240,70 @@ def test_every_c_eq_follows_the_formation_entropy_key():
                                                                   rel=1e-12)
     assert cells[0].supersaturation - 1 == pytest.approx((cells[1].supersaturation - 1) / factor, rel=1e-12)
     assert (cells[0].supersaturation, cells[1].supersaturation) == pytest.approx((9.519, 134.26), abs=0.01)
-    rates = []
+    rates, box_dc = [], []
     for s in (shipped, plain):
         lat = build_lattice(s)
-        rates.append(build_event_rates(s, lat, build_energy_model(s, lat)))
+        model = build_energy_model(s, lat)
+        rates.append(build_event_rates(s, lat, model))
+        box_dc.append(box_vacancy_diffusivity_A2_s(model, lat) * 1e-8 * box_vacancy_equilibrium_fraction(s, model.kT_eV))
+        assert model.hop_prefactor_Hz == pytest.approx(s.kinetics.attempt_frequency_Hz
+                                                       * math.exp(s.boundary.vacancy_formation_entropy_kB), rel=1e-15)
     assert rates[0].bulk_vacancy_concentration == rates[1].bulk_vacancy_concentration == math.exp(-0.50 / cells[1].kT_eV)
-    assert rates[0].create_total_per_s == rates[1].create_total_per_s > 0
+    assert rates[0].create_total_per_s == pytest.approx(factor * rates[1].create_total_per_s, rel=1e-12)
+    # the box's transport is the cell's (D_v c_eq in um^2/s), and so is its interface's S at A = 1
+    for box, cell, s in zip(box_dc, cells, (shipped, plain)):
+        assert box == pytest.approx(cell.vacancy_diffusivity_um2_s * cell.vacancy_equilibrium_fraction, rel=1e-12)
+        assert acceleration.supersaturation_at(s, 1.0) == pytest.approx(cell.supersaturation, rel=1e-12)
     assert meso_inputs(shipped).vacancy_equilibrium_fraction == cells[0].vacancy_equilibrium_fraction
     l1 = [float(steady.equilibrium_layer_fractions(s, 10.0, 1)[0]) for s in (shipped, plain)]
     assert l1[0] == l1[1] > 0
+
+
+def test_the_formation_entropy_on_the_box_hops_is_a_change_of_clock():
+    """A common factor on every rate of the steady interface (kmc.interface_rates.steady: no
+    stripping, no creep at 0 MPa) leaves its trajectory as it is and divides its clock by the factor:
+    the ground of kmc.physics.nucleation.rate_at_hop_prefactor, which scales the [meso] I(S) rows
+    from the hops they were measured at to a set's own.  S_f = ln 4 makes the factor exactly 4.0 in
+    floating point, so the two runs must agree bit for bit."""
+    from kmc.config import load_config, resolve_params
+    from kmc.interface_rates import steady
+    from kmc.simulation import Simulation
+    base = load_config(resolve_params("li_li2s"), ["lattice.cells=[6,6,4]", "conditions.stack_pressure_MPa=0"])
+    sims = []
+    for s_f in (0.0, math.log(4.0)):
+        settings = steady.steady_settings(base.with_overrides([f"boundary.vacancy_formation_entropy_kB={s_f!r}"]), 300.0)
+        sim = Simulation(settings)
+        sim.step(200_000)
+        sims.append(sim)
+    assert sims[1].model.hop_prefactor_Hz == 4.0 * sims[0].model.hop_prefactor_Hz
+    assert sims[0].events == sims[1].events == 200_000
+    assert np.array_equal(sims[0].occupancy, sims[1].occupancy)
+    assert sims[1].time_s == pytest.approx(sims[0].time_s / 4.0, rel=1e-12)
+
+
+def test_meso_reads_the_nucleation_rows_at_the_sets_own_hops(tmp_path):
+    """The [meso] I(S) rows were measured at meso.nucleation_rate_hop_prefactor_Hz; kmc meso reads
+    them at the set's box hops (x exp(S_f) for the shipped rows, measured at nu), and kmc rates
+    --write-meso converts a new row to the file's prefactor, so the rows stay in one clock."""
+    from kmc.config import load_config, resolve_params
+    from kmc.meso.inputs import meso_inputs
+    shipped = load_config(resolve_params("li_li2s"))
+    plain = shipped.with_overrides(["boundary.vacancy_formation_entropy_kB=0"])
+    assert shipped.meso.nucleation_rate_hop_prefactor_Hz == 1e13 == shipped.kinetics.attempt_frequency_Hz
+    given = list(zip(shipped.meso.nucleation_rate_S, shipped.meso.nucleation_rate_per_um2_s))
+    assert [tuple(r) for r in meso_inputs(plain).measured_nucleation] == [(float(S), float(i)) for S, i in given]
+    for (S, i), row in zip(given, meso_inputs(shipped).measured_nucleation):
+        assert row == (S, pytest.approx(i * math.exp(2.75), rel=1e-12))
+    # a row measured at 16e13 Hz goes into a file whose rows are at 1e13 divided by 16
+    from kmc.cli.rates import _write_meso
+    path = tmp_path / "li.toml"
+    path.write_text(Path(resolve_params("li_li2s")).read_text())
+    result = {"supersaturation": 250.0, "l1_start": "n/a", "box_hop_prefactor_Hz": 16e13,
+              "rates": [{"name": "nucleation_rate", "value": 32.0, "error": 1.0, "method_used": "ffs", "events": 1,
+                         "note": ""}]}
+    _write_meso(path, result, "li_li2s")
+    meso = load_config(path).meso
+    assert dict(zip(meso.nucleation_rate_S, meso.nucleation_rate_per_um2_s))[250] == pytest.approx(2.0)
 
 
 def test_a_missing_or_bad_formation_entropy_is_refused(tmp_path):

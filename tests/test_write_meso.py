@@ -56,7 +56,7 @@ def test_kmc_rates_writes_its_row_and_refuses_a_bound(li_copy, monkeypatch):
                "note": "" if rate else "0 of 60 trials reached lambda = 8"}
         return {"json_version": report.JSON_VERSION, "params": "li", "temperature_K": 298.0, "solute_fraction": 0.0,
                 "supersaturation": supersaturation, "cell_supersaturation": 134.0, "l1_start": "random",
-                "rates": [row], "wall_s": 0.0}
+                "box_hop_prefactor_Hz": 1e13, "rates": [row], "wall_s": 0.0}   # the file's rows' clock
 
     monkeypatch.setattr(report, "interface_rates", fake)
     rate = 4.2e5

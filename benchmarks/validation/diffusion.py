@@ -195,7 +195,7 @@ def hop_rates_one_vacancy(model, lattice, atoms: np.ndarray):
     ea = np.empty(dE.size)
     fill_barriers_eV(y.astype(np.int64).ravel(), ((mg_at_s > 0) | (mg_at_n > 0)).ravel(),
                      dE.astype(np.float64).ravel(), kra, ea)
-    return model.attempt_frequency_Hz * np.exp(-ea.reshape(dE.shape) / model.kT_eV)
+    return model.hop_prefactor_Hz * np.exp(-ea.reshape(dE.shape) / model.kT_eV)
 
 
 def vacancy_weights(model, lattice, atoms: np.ndarray) -> np.ndarray:
@@ -332,7 +332,7 @@ def part_a(quick: bool, seeds: int, log):
     log("exact f(N): " + ", ".join(f"N={n}: {f:.6f}" for n, f in out["exact_f"].items())
         + f"; extrapolated N->inf: {f_inf:.6f} (Compaan & Haven {F_BCC})")
 
-    gamma = model.attempt_frequency_Hz * math.exp(-model.kra_eV[0] / model.kT_eV)
+    gamma = model.hop_prefactor_Hz * math.exp(-model.kra_eV[0] / model.kT_eV)
     events = 1_500_000 if quick else 8_000_000
     snap_jumps = 25                    # jumps per atom between snapshots
     block_m = (1, 4, 16)               # blocks of 25, 100, 400 jumps per atom
@@ -411,7 +411,7 @@ def mg_run(temperature_K: float, mg_fraction: float, cells: int, seeds: int, eve
         lam2 = lambda2_A2(lat)
         nu0 = jump_frequency_one_vacancy(model, lat, sim.occupancy, SOLUTE)
         # events per second: roughly the far-field vacancy's 8 Li hops
-        gamma_li = model.attempt_frequency_Hz * math.exp(-model.kra_eV[0] / model.kT_eV)
+        gamma_li = model.hop_prefactor_Hz * math.exp(-model.kra_eV[0] / model.kT_eV)
         dt = snap_jumps / nu0
         n_int = max(int(events / (8 * gamma_li * dt)), 2 * max(block_m))
         # the analytical Mg jump frequency for the Mg arrangement of every snapshot: the Mg move,

@@ -87,12 +87,19 @@ def rates(params, supersaturation, overrides, as_json, no_nucleation, trials, de
 def _write_meso(path, result: dict, params: str):
     """The measured I(S) row into the [meso] rows of ``path`` (kmc.paramfile)."""
     from kmc.interface_rates.report import NUCLEATION_CELLS
+    from kmc.config import load_config
     from kmc.paramfile import write_meso_nucleation_row
+    from kmc.physics.nucleation import rate_at_hop_prefactor
     row = next(r for r in result["rates"] if r["name"] == "nucleation_rate")
     if not row["value"] > 0:
         fail(f"no nucleation measured at S = {result['supersaturation']:g} ({row['note']}); {path} is unchanged; "
              "allowed: a larger --supersaturation, or more --trials")
-    how = (f"I = {row['value']:.3g} +- {row['error']:.2g} per um^2 per s, {row['method_used']} of {params} "
+    # the file's rows are in the clock of its meso.nucleation_rate_hop_prefactor_Hz
+    file_Hz = load_config(path).meso.nucleation_rate_hop_prefactor_Hz
+    rate = rate_at_hop_prefactor(row["value"], result["box_hop_prefactor_Hz"], file_Hz)
+    how = (f"I = {row['value']:.3g} +- {row['error']:.2g} per um^2 per s at the box's hops "
+           f"{result['box_hop_prefactor_Hz']:.4g} Hz (written as {rate:.3g} at the file's {file_Hz:.4g} Hz), "
+           f"{row['method_used']} of {params} "
            f"({'x'.join(map(str, NUCLEATION_CELLS))} cells, L1 start {result['l1_start']}, {row['events']} events)")
-    rows = write_meso_nucleation_row(path, result["supersaturation"], row["value"], how)
+    rows = write_meso_nucleation_row(path, result["supersaturation"], rate, how)
     click.echo(f"wrote the row S = {result['supersaturation']:g} into {path} [meso] ({len(rows)} rows)", err=True)

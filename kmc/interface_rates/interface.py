@@ -16,6 +16,7 @@ import numpy as np
 
 from kmc import units
 from kmc.interface_rates.steady import layer_formation_energies_eV
+from kmc.model import box_hop_prefactor_Hz
 from kmc.physics import vacancy
 from kmc.rate_rules import barrier_eV, kra_eV
 from kmc.species import HOST
@@ -33,7 +34,7 @@ def layer_hop_rates_per_s(settings, n_layers: int):
     kin = settings.kinetics
     kra = np.array([kin.kra_host_eV, kin.kra_host_near_solute_eV, kin.kra_solute_eV])
     e_kra = kra_eV(HOST, False, kra)
-    nu = kin.attempt_frequency_Hz
+    nu = box_hop_prefactor_Hz(settings)   # the box's hops, whose brute force this checks
 
     # 4 neighbours in the layer below, each at the hop rate of the model's barrier rule
     down = np.array([4.0 * vacancy.hop_rate_per_s(nu, barrier_eV(float(e_f[k + 1] - e_f[k]), e_kra), kT)

@@ -11,7 +11,7 @@ import time
 
 from kmc import units
 from kmc.interface_rates import cnt, interface, steady
-from kmc.model import cell_supersaturation, cell_transport
+from kmc.model import box_hop_prefactor_Hz, cell_supersaturation, cell_transport
 from kmc.physics import solute, vacancy
 
 # 2: the enrichment records are subsurface_solute_fraction_* (the metal just below the contact, as kmc meso
@@ -88,7 +88,9 @@ def interface_rates(settings, supersaturation: float | None = None, nucleation: 
     return {"json_version": JSON_VERSION, "params": settings.model.name,
             "temperature_K": settings.conditions.temperature_K,
             "solute_fraction": settings.composition.solute_fraction,
-            "supersaturation": S, "cell_supersaturation": S_cell, "l1_start": l1, "rates": recs,
+            "supersaturation": S, "cell_supersaturation": S_cell, "l1_start": l1,
+            # the prefactor of the box's hops, nu exp(S_f/k): every rate above is in its clock
+            "box_hop_prefactor_Hz": box_hop_prefactor_Hz(settings), "rates": recs,
             "wall_s": round(time.time() - wall, 2)}
 
 

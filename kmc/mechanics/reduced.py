@@ -21,6 +21,11 @@ is measured against the full solve (tests/test_mechanics.py, docs/mechanics.md):
 So the load goes where the mechanics sends it (a narrow island indents at its own constraint,
 ~3 sigma(V/a); a sparse void closes as the far field allows), and the plunger, not a stress
 P / contact per square, couples the whole width.
+
+With a ``LigamentStrength`` (kmc.mechanics.law; a sensitivity, docs/mechanics_sensitivity.md),
+cell i is a period of a metal whose reference stress is f_i sigma0, f_i = f(a_i) at its mean
+ligament width a_i = lambda_i - w_i (the islands either side, which carry it): V = G eps(P_i / f_i)
+lambda_i, so the closed form weighs each cell by f_i and its profiles scale with eps(P_i / f_i).
 """
 from __future__ import annotations
 
@@ -29,7 +34,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from kmc.mechanics.law import NortonLaw
+from kmc.mechanics.law import LigamentStrength, NortonLaw
 from kmc.mechanics.table import CellTable, load_table
 
 
@@ -67,8 +72,9 @@ class ReducedFoil:
     """The reduced operator for one creep law, friction and section (widths in interface cells)."""
 
     def __init__(self, law: NortonLaw, cells: int, cell_um: float, friction: str = "stuck",
-                 table: CellTable | None = None):
+                 table: CellTable | None = None, ligament_strength: LigamentStrength | None = None):
         self.law = law
+        self.ligament_strength = ligament_strength
         self.cells = int(cells)
         self.cell_um = float(cell_um)
         self.table = table if table is not None else load_table(law.stress_exponent, friction)
@@ -147,22 +153,32 @@ class ReducedFoil:
         s = w / lam
         return starts, widths, (ends, islands, island_before, w, lam, s, lam / thickness_um)
 
-    def _plunger(self, lam, s, lam_h, pressure_MPa: float):
-        """|V| (um/s) and each cell's G and pressure P_i (the rigid plunger's closed form)."""
+    def strength_factor(self, lam, w):
+        """Each cell's f_i (module docstring), or None without a ligament strength."""
+        if self.ligament_strength is None:
+            return None
+        return self.ligament_strength.stress_factor(self.law, lam - w)
+
+    def _plunger(self, lam, s, lam_h, pressure_MPa: float, factor=None):
+        """|V| (um/s) and each cell's G and pressure P_i (the rigid plunger's closed form); ``factor``:
+        each cell's strength factor f_i (None: the bulk law everywhere)."""
         n = self.law.stress_exponent
         G = np.exp(self._log_quantity(self._logG, s, lam_h))
         weights = lam * (G * lam) ** (-1.0 / n)
+        if factor is not None:
+            weights = weights * factor
         rate_P = self.law.strain_rate_per_s(pressure_MPa)
         V = rate_P * (self.cells * self.cell_um / weights.sum()) ** n
-        return V, G, pressure_MPa * (V / (rate_P * G * lam)) ** (1.0 / n)
+        cell_P = pressure_MPa * (V / (rate_P * G * lam)) ** (1.0 / n)
+        return V, G, cell_P if factor is None else cell_P * factor
 
     def plunger_speed(self, open_cells, pressure_MPa: float, thickness_um: float) -> float:
         """|V| (um/s) alone: what the time loop's implicit plunger step asks for many times."""
         starts, widths, geo = self._cells(np.asarray(open_cells, bool), thickness_um)
         if geo is None:
             return 0.0
-        _, _, _, _, lam, s, lam_h = geo
-        return float(self._plunger(lam, s, lam_h, pressure_MPa)[0])
+        _, _, _, w, lam, s, lam_h = geo
+        return float(self._plunger(lam, s, lam_h, pressure_MPa, self.strength_factor(lam, w))[0])
 
     def respond(self, open_cells, pressure_MPa: float, thickness_um: float) -> ReducedResponse:
         """Closing velocity and contact pressure of every interface cell (see the module docstring)."""
@@ -179,14 +195,17 @@ class ReducedFoil:
             pressure[:] = pressure_MPa
             return ReducedResponse(closing, pressure, 0.0, np.zeros(0), starts, widths)
         ends, islands, island_before, w, lam, s, lam_h = geo
-        V, G, cell_P = self._plunger(lam, s, lam_h, pressure_MPa)
+        factor = self.strength_factor(lam, w)
+        V, G, cell_P = self._plunger(lam, s, lam_h, pressure_MPa, factor)
+        # the stress that drives each cell's creep: P_i, or P_i / f_i in a strengthened ligament's metal
+        drive_P = cell_P if factor is None else cell_P / factor
         i, j, u, v = self._locate(s, lam_h)
         peak = np.exp(self._log_quantity(self._close_peak, s, lam_h))
         shape = self._blend(self._close_shape, i, j, u, v)
         pshape = self._blend(self._press_shape, i, j, u, v)
         pts = self.table.profile_points
         for k in range(starts.size):
-            rate_i = self.law.strain_rate_per_s(cell_P[k])
+            rate_i = self.law.strain_rate_per_s(drive_P[k])
             cells_k = (starts[k] + np.arange(widths[k])) % n_cells
             xi = np.abs((np.arange(widths[k]) + 0.5) - 0.5 * widths[k]) / (0.5 * widths[k])
             closing[cells_k] = rate_i * lam[k] * peak[k] * np.interp(xi, pts, shape[k])

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from kmc import units
 from kmc.config import Settings
 from kmc.meso.interface import interface_energetics
-from kmc.model import cell_transport
-from kmc.physics import creep
+from kmc.model import box_hop_prefactor_Hz, cell_transport
+from kmc.physics import creep, nucleation
 from kmc.physics.nucleation import VoidCap
 
 
@@ -54,8 +54,9 @@ class MesoInputs:
     seed: int
     creep_law: creep.NortonLaw            # the metal's Norton law ([creep])
     # I(S) measured by the kMC ((S, I per um^2 per s) rows, S rising: meso.nucleation_rate_S and
-    # meso.nucleation_rate_per_um2_s, which ``kmc rates --write-meso`` fills), used instead of the
-    # classical rate when given (kmc.meso.nucleation.nucleation_rate_per_um2_s)
+    # meso.nucleation_rate_per_um2_s, which ``kmc rates --write-meso`` fills), at this set's box
+    # hops (measured_nucleation_rows), used instead of the classical rate when given
+    # (kmc.meso.nucleation.nucleation_rate_per_um2_s)
     measured_nucleation: tuple = ()
 
     @property
@@ -93,7 +94,7 @@ def meso_inputs(settings: Settings) -> MesoInputs:
         atomic_volume_A3=cell.atomic_volume_A3, kT_eV=cell.kT_eV,
         defect_density_per_um2=meso.defect_density_per_um2, defect_radius_um=meso.defect_radius_um,
         nucleation_prefactor_per_um2_s=meso.nucleation_prefactor_per_um2_s,
-        measured_nucleation=tuple(zip(map(float, meso.nucleation_rate_S), map(float, meso.nucleation_rate_per_um2_s))),
+        measured_nucleation=measured_nucleation_rows(settings),
         solute_fraction=cell.solute_fraction,
         solute_diffusivity_per_vacancy_um2_s=cell.solute_diffusivity_per_vacancy_um2_s,
         interface_solute_curve=iface.solute_curve,
@@ -101,3 +102,13 @@ def meso_inputs(settings: Settings) -> MesoInputs:
         max_step_mAh_cm2=meso.max_step_mAh_cm2, output_every_mAh_cm2=meso.output_every_mAh_cm2,
         stop_stripped_mAh_cm2=meso.stop_stripped_mAh_cm2, stop_contact_fraction=meso.stop_contact_fraction,
         seed=settings.run.seed)
+
+
+def measured_nucleation_rows(settings: Settings) -> tuple:
+    """The [meso] I(S) rows at the set's own box hops: measured at meso.nucleation_rate_hop_prefactor_Hz,
+    scaled to kmc.model.box_hop_prefactor_Hz (the shipped rows were measured at nu = 1e13 Hz, before the
+    box's hops carried the formation entropy: x exp(2.75) = 15.6 for the shipped sets)."""
+    meso = settings.meso
+    here_Hz = box_hop_prefactor_Hz(settings)
+    return tuple((float(S), nucleation.rate_at_hop_prefactor(float(rate), meso.nucleation_rate_hop_prefactor_Hz, here_Hz))
+                 for S, rate in zip(meso.nucleation_rate_S, meso.nucleation_rate_per_um2_s))

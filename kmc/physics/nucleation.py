@@ -96,6 +96,17 @@ def classical_rate(prefactor: float, gamma_eV_A2: float, atomic_volume_A3: float
     return prefactor * math.exp(-barrier_eV(gamma_eV_A2, atomic_volume_A3, kT_eV, supersaturation, cap) / kT_eV)
 
 
+def rate_at_hop_prefactor(rate_per_um2_s: float, measured_at_Hz: float, prefactor_Hz: float) -> float:
+    """A nucleation rate the kMC measured on a box whose hops had the prefactor ``measured_at_Hz``,
+    for a box whose hops have ``prefactor_Hz``: I scales as the prefactor.  At a given S the
+    measurement (kmc.interface_rates.steady: acceleration 1, no stripping, the reservoir's
+    exchange ~ D_v) has no rate that is not a hop's or proportional to one (creep's refill, ~1e-7
+    per second per void site at 0.2 MPa, against ~1e12 hops per second), so a common factor on the
+    hops is a change of clock: the same trajectories, every time divided by the factor
+    (tests/test_vacancy_thermo.py measures it)."""
+    return rate_per_um2_s * (prefactor_Hz / measured_at_Hz)
+
+
 def measured_rate(rows, supersaturation: float) -> float:
     """I(S) from measured (S, I) rows, S rising (``kmc rates``' nucleation rows): log-log
     interpolation between rows; above the last row its rate (there nucleation has no barrier left

@@ -29,6 +29,23 @@ def hop_rate_per_s(attempt_frequency_Hz: float, barrier_eV: float, kT_eV: float)
     return attempt_frequency_Hz * math.exp(-barrier_eV / kT_eV)
 
 
+def box_hop_prefactor_Hz(attempt_frequency_Hz: float, formation_entropy_kB: float) -> float:
+    """nu exp(S_f / k_B): the prefactor of every hop of the kMC box, which carries the vacancy's
+    formation entropy on its hops instead of on its equilibrium fraction (PHYSICS.md section 8,
+    docs/vacancy_thermodynamics.md section 8).
+
+    The box's configuration energy has no vibrational entropy, so its own equilibrium fraction is
+    exp(-E_f/kT) and a void in it is in equilibrium with that.  What the measured tracer D* fixes
+    is the product D_v c_eq = a^2 nu exp(S_f/k) exp(-(E_f + E_m)/kT) (the split of the effective
+    entropy between formation and migration is not measured).  Putting the factor exp(S_f/k) on
+    the hops gives the box that product, hence the cell's S = 1 + J Omega L / (D_v c_eq), the
+    measured vacancy flux and attachment rate D_v c_v of a void, and every equilibrium of the box
+    unchanged (a common factor on all hops is a change of clock).  Put on the box's c_eq instead,
+    each vacancy of a void would carry S_f too (the lattice gas knows no difference): a void of n
+    vacancies would gain n S_f k T of free energy that a void, being empty, does not have."""
+    return attempt_frequency_Hz * math.exp(formation_entropy_kB)
+
+
 def vacancy_diffusivity(hop_rate: float, lattice_constant: float) -> float:
     """D_v = Gamma a^2 of an uncorrelated vacancy walk on BCC: 8 first neighbours at a sqrt(3)/2,
     D = (1/6) z Gamma lambda^2 = Gamma a^2 (length^2 per time in the units of a and Gamma)."""

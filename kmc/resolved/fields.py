@@ -11,7 +11,9 @@ the periodic line of interface cells (applied by FFT).
   phi = rho R i, R with eigenvalues tanh(k L_e) / k (k != 0); the uniform part (rho L_e i, the
   same at any contact) is left out.  Current flows only through contact cells, with
   Butler-Volmer kinetics at the local overpotential E - phi: current focusing and the
-  electrolyte's constriction (Holm's spreading resistance, in its 2-D form) together.
+  electrolyte's constriction (Holm's spreading resistance, in its 2-D form) together.  Without
+  the constriction (meso.electrolyte_constriction = "off", a sensitivity) the electrolyte is an
+  equipotential: the current is uniform over the contact and eta is the Butler-Volmer term alone.
 """
 from __future__ import annotations
 
@@ -137,11 +139,12 @@ class CurrentField:
 
 def butler_volmer_current(R: PeriodicOperator, resistivity_ohm_um: float, exchange_mA_cm2: float,
                           temperature_K: float, mean_current_mA_cm2: float, open_cells: np.ndarray,
-                          iterations: int = 200) -> CurrentField:
+                          iterations: int = 200, constriction: bool = True) -> CurrentField:
     """Galvanostatic current over the contact cells: i(x) = 2 i0 sinh(F (E - phi(x)) / (2RT)),
     phi = rho R i, the contact carrying the section's current; E and i by a damped fixed point on
     phi with E from Newton at each pass (the Wagner number R_ct / (rho l) is ~80 at 10 um, so phi
-    is a small correction except under sparse islands)."""
+    is a small correction except under sparse islands).  ``constriction=False``: phi = 0 (the
+    electrolyte an equipotential), so i is the contact's mean and E the Butler-Volmer term."""
     n = open_cells.size
     contact = ~open_cells
     thermal_V = butler_volmer_scale_V(temperature_K)
@@ -155,6 +158,8 @@ def butler_volmer_current(R: PeriodicOperator, resistivity_ohm_um: float, exchan
     i[contact] = mean_contact
     # the Butler-Volmer term at the contact's mean current (kmc.physics.electrochemistry), in V
     kinetic_mV = float(overpotential_mV(mean_current_mA_cm2, contact.mean(), exchange_mA_cm2, temperature_K))
+    if not constriction:
+        return CurrentField(i, kinetic_mV, kinetic_mV)
     kinetic = kinetic_mV / units.MV_PER_V
     # mA/cm^2 -> A/um^2; rho in ohm um and lengths in um give volts
     phi_per_current = resistivity_ohm_um * units.A_PER_MA / units.UM2_PER_CM2

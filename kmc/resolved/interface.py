@@ -13,7 +13,9 @@ fields of the step's start:
   distance; each void cell captures what arrives (its wall holds c_eq), sub-grid nuclei capture
   2 pi D r (c - c_eq) each; the supersaturation is local (no single S for the width);
 * mechanics (kmc.mechanics.reduced.ReducedFoil): how fast the metal closes over every open cell
-  and what the contact carries, one rigid plunger over the width;
+  and what the contact carries, one rigid plunger over the width (with meso.ligament_strength_MPa
+  > 0, a sensitivity, the islands between voids are as strong as micropillars of their width;
+  sub-grid nuclei close in the bulk law either way);
 * the sink share of the stripped volume (what does not go into voids) is taken from the contact
   it was made at (``sink_contraction = "interface"``): the contact recedes and the plunger, pushed
   by the stack pressure, follows it, lowering the metal over every void (Agier et al., Acta
@@ -41,7 +43,7 @@ import numpy as np
 
 from kmc import units
 from kmc.mechanics.exact import sphere_shell_volume_rate
-from kmc.mechanics.law import NortonLaw
+from kmc.mechanics.law import LigamentStrength, NortonLaw
 from kmc.mechanics.reduced import NoContactError, ReducedFoil, runs
 from kmc.meso.kinetics import mullins_coefficient_um4_s
 from kmc.meso.nucleation import critical_radius_um
@@ -86,6 +88,8 @@ class ResolvedInputs:
     stop_stripped_mAh_cm2: float
     stop_contact_fraction: float
     seed: int
+    ligament_strength: LigamentStrength | None = None   # the islands' size effect (None: bulk creep everywhere)
+    electrolyte_constriction: bool = True               # False: the electrolyte an equipotential (no Holm term)
     meso: object = field(default=None, repr=False, compare=False)   # kmc.meso.MesoInputs: its rules are reused
 
     @property
@@ -107,6 +111,10 @@ def resolved_inputs(settings, width_um: float | None = None, cell_um: float = 0.
     creep = settings.creep
     law = NortonLaw(creep_strain_rate_per_s(settings, creep.reference_stress_MPa), creep.reference_stress_MPa,
                     creep.stress_exponent)
+    m = settings.meso
+    # the ligaments' size effect, a sensitivity (meso.ligament_strength_MPa = 0: off; schema.py gives the sources)
+    strength = (LigamentStrength(m.ligament_strength_MPa, m.ligament_reference_width_um, m.ligament_strength_exponent,
+                                 m.ligament_strain_rate_per_s) if m.ligament_strength_MPa > 0 else None)
     out = ResolvedInputs(
         width_um=width_um, cell_um=cell_um, thickness_um=settings.electrode.thickness_um,
         current_mA_cm2=inp.current_mA_cm2, pressure_MPa=inp.pressure_MPa, temperature_K=inp.temperature_K,
@@ -122,7 +130,8 @@ def resolved_inputs(settings, width_um: float | None = None, cell_um: float = 0.
         nucleation_rows=inp.measured_nucleation, min_void_width_um=inp.min_void_width_um,
         max_step_mAh_cm2=inp.max_step_mAh_cm2, output_every_mAh_cm2=inp.output_every_mAh_cm2,
         stop_stripped_mAh_cm2=inp.stop_stripped_mAh_cm2, stop_contact_fraction=inp.stop_contact_fraction,
-        seed=inp.seed, meso=inp)
+        seed=inp.seed, ligament_strength=strength, electrolyte_constriction=m.electrolyte_constriction == "on",
+        meso=inp)
     return replace(out, **overrides)
 
 
@@ -160,7 +169,8 @@ class ResolvedInterface:
         n = inp.cells
         self.K = slab_flux_operator(n, inp.cell_um, inp.sink_distance_um)
         self.R = slab_potential_operator(n, inp.cell_um, inp.electrolyte_thickness_um)
-        self.mechanics = mechanics or ReducedFoil(inp.law, n, inp.cell_um, inp.friction)
+        self.mechanics = mechanics or ReducedFoil(inp.law, n, inp.cell_um, inp.friction,
+                                                  ligament_strength=inp.ligament_strength)
         self.rng = np.random.default_rng(inp.seed)
         self._last_concentration = None       # the vacancy solve's warm start
         self._cap = VoidCap(inp.void_angle_rad)
@@ -191,7 +201,7 @@ class ResolvedInterface:
         h = inp.cell_um
         open_cells = st.gap_um > 0
         cur = butler_volmer_current(self.R, inp.resistivity_ohm_um, inp.exchange_current_mA_cm2, inp.temperature_K,
-                                    inp.current_mA_cm2, open_cells)
+                                    inp.current_mA_cm2, open_cells, constriction=inp.electrolyte_constriction)
         injected = inp.strip_velocity_um_s * cur.current_mA_cm2 / max(inp.current_mA_cm2, 1e-300)
         # sub-grid nuclei: a cap of base radius r on the plane takes 2 pi D r (c - c_eq); per area of
         # the cell's strip (h x h) that is a conductance 2 pi n r / h^2

@@ -23,7 +23,8 @@ OBSERVABLES = {
     "physical_time": ("s", "cell time of the stripped charge at the set current"),
     "contact_fraction": ("1", "share of the section's cells where the metal touches the electrolyte"),
     "overpotential": ("mV", "electrode potential against the electrolyte far away: Butler-Volmer on each "
-                            "contact cell plus the electrolyte's constriction (kmc.resolved.fields)"),
+                            "contact cell plus the electrolyte's constriction (kmc.resolved.fields; none with "
+                            "meso.electrolyte_constriction = 'off')"),
     "kinetic_overpotential": ("mV", "the Butler-Volmer part alone at the contact's mean current"),
     "supersaturation": ("1", "vacancy fraction / c_eq, mean over the contact cells"),
     "supersaturation_max": ("1", "vacancy fraction / c_eq, largest over the contact cells"),

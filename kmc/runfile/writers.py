@@ -172,6 +172,7 @@ class KmcWriter:
         model.attrs["l1_vacancy_pair_eV"] = m.l1_vacancy_pair_eV
         model.attrs["kT_eV"] = m.kT_eV
         model.attrs["attempt_frequency_Hz"] = m.attempt_frequency_Hz
+        model.attrs["hop_prefactor_Hz"] = m.hop_prefactor_Hz
         for k, val in vars(r).items():
             model.attrs[k] = val
         model.attrs["charge_per_atom_mAh_cm2"] = sim.charge_per_atom_mAh_cm2

@@ -1,0 +1,142 @@
+"""The resolved interface's two sensitivities (issue 47 item 6; docs/mechanics_sensitivity.md): the
+size-dependent strength of Li ligaments (meso.ligament_strength_MPa) and the electrolyte's
+constriction in the overpotential (meso.electrolyte_constriction), each off/on against what it must
+change and leave alone."""
+import math
+
+import numpy as np
+import pytest
+
+from kmc.config import ConfigError, load_config
+from kmc.mechanics.law import LigamentStrength, NortonLaw
+from kmc.mechanics.reduced import ReducedFoil
+from kmc.resolved.fields import butler_volmer_current, slab_potential_operator
+from kmc.resolved.interface import ResolvedInterface, resolved_inputs
+
+LI = "params/li_li2s.toml"
+LAW = NortonLaw(7.7e-3, 1.0, 6.6)                   # [creep] of params/li_li2s.toml
+XU = LigamentStrength(105.0, 1.4, 0.68, 1e-3)       # the schema's numbers (Xu et al. 2017)
+CELL_um = 0.25
+CELLS = 80                                          # a 20 um section
+
+
+def _islands(widths_cells, void_cells):
+    """A contact map: islands of these widths (cells), each followed by a void of void_cells (one
+    number for all, or one per island)."""
+    voids = np.broadcast_to(void_cells, len(widths_cells))
+    pattern = np.concatenate([np.r_[np.zeros(a, bool), np.ones(v, bool)] for a, v in zip(widths_cells, voids)])
+    assert pattern.size == CELLS
+    return pattern
+
+
+def test_the_strength_factor_is_the_fit_over_bulk_and_never_weakens():
+    """f(w) = 105 MPa (w/1.4 um)^-0.68 / sigma_bulk(1e-3 /s), sigma_bulk = 0.734 MPa from the law:
+    143 at 1.4 um, and exactly 1 from the width where the fit meets bulk (~2 mm) on."""
+    bulk = LAW.effective_stress_MPa(1e-3)
+    assert XU.stress_factor(LAW, 1.4) == pytest.approx(105.0 / bulk, rel=1e-12)
+    assert XU.stress_factor(LAW, 2.8) == pytest.approx(105.0 * 2 ** -0.68 / bulk, rel=1e-12)
+    wide = XU.bulk_width_um(LAW)
+    assert 1e3 < wide < 1e4
+    assert XU.stress_factor(LAW, [wide * 1.01, 1e5]) == pytest.approx([1.0, 1.0], abs=0)
+    with pytest.raises(ValueError, match="strength_MPa"):
+        LigamentStrength(0.0, 1.4, 0.68, 1e-3)
+
+
+def test_the_size_effect_slows_equal_islands_by_its_factor_to_the_power_n():
+    """Equal islands of 1 um (4 voids of 4 um over 20 um: the punch regime): with every cell's
+    reference stress raised by f(1 um), the plunger descends f^-n as fast (~1e-16) and each island
+    carries the same pressure (the load is still P W, shared alike)."""
+    open_cells = _islands([4, 4, 4, 4], 16)
+    bulk = ReducedFoil(LAW, CELLS, CELL_um)
+    strong = ReducedFoil(LAW, CELLS, CELL_um, ligament_strength=XU)
+    a, b = bulk.respond(open_cells, 0.2, 100.0), strong.respond(open_cells, 0.2, 100.0)
+    f = float(XU.stress_factor(LAW, 1.0))
+    assert b.plunger_velocity_um_s / a.plunger_velocity_um_s == pytest.approx(f ** -6.6, rel=1e-9)
+    assert b.plunger_velocity_um_s / a.plunger_velocity_um_s < 1e-12
+    assert b.contact_pressure_MPa == pytest.approx(a.contact_pressure_MPa, rel=1e-9)
+    assert strong.plunger_speed(open_cells, 0.2, 100.0) == pytest.approx(-b.plunger_velocity_um_s, rel=1e-12)
+    # the voids' roofs close relative to the plunger as slowly
+    voids = open_cells
+    assert b.closing_velocity_um_s[voids] == pytest.approx(a.closing_velocity_um_s[voids] * f ** -6.6, rel=1e-9)
+
+
+def test_the_size_effect_moves_the_load_onto_the_narrow_ligaments():
+    """Islands of 0.5, 0.5 and 3 um: the void between the two narrow islands has the narrowest
+    ligaments (0.5 um, f = 288) and its cell the strongest metal, so with the size effect it carries
+    f_A / f_B more pressure relative to a cell with a 0.5 and a 3 um island (1.75 um, f = 120) than
+    in bulk creep (one plunger: P_i = f_i P (V / (eps G_i lambda_i))^(1/n)); the load stays P W."""
+    open_cells = _islands([2, 2, 12], [21, 21, 22])
+    bulk = ReducedFoil(LAW, CELLS, CELL_um).respond(open_cells, 1.0, 100.0)
+    strong = ReducedFoil(LAW, CELLS, CELL_um, ligament_strength=XU).respond(open_cells, 1.0, 100.0)
+    # voids in order of start: A after the first 0.5 um island (both sides narrow), B, C
+    assert list(bulk.void_starts) == [2, 25, 58]
+    f_A, f_B = XU.stress_factor(LAW, [0.5, 1.75])
+    ratio = lambda r: r.cell_pressure_MPa[0] / r.cell_pressure_MPa[1]  # noqa: E731
+    assert ratio(strong) == pytest.approx(ratio(bulk) * f_A / f_B, rel=1e-9)
+    assert ratio(strong) > 2 * ratio(bulk)
+    for r in (bulk, strong):
+        lam = np.array([2 / 2 + 21 + 2 / 2, 2 / 2 + 21 + 12 / 2, 12 / 2 + 22 + 2 / 2]) * CELL_um
+        assert (r.cell_pressure_MPa * lam).sum() == pytest.approx(1.0 * CELLS * CELL_um, rel=1e-9)
+
+
+def test_islands_wider_than_the_fit_reaches_are_bulk():
+    """A strength law that meets bulk at 1 um changes nothing for islands of 2 um and more."""
+    weak = LigamentStrength(LAW.effective_stress_MPa(1e-3), 1.0, 0.68, 1e-3)      # f = 1 from 1 um
+    open_cells = _islands([8, 8], 32)
+    a = ReducedFoil(LAW, CELLS, CELL_um).respond(open_cells, 0.2, 100.0)
+    b = ReducedFoil(LAW, CELLS, CELL_um, ligament_strength=weak).respond(open_cells, 0.2, 100.0)
+    assert b.plunger_velocity_um_s == pytest.approx(a.plunger_velocity_um_s, rel=1e-12)
+
+
+@pytest.fixture(scope="module")
+def li_settings():
+    return lambda sets=(): load_config(LI, ["boundary.vacancy_formation_entropy_kB=0", *sets])
+
+
+def test_the_keys_reach_the_resolved_interface_and_default_to_off(li_settings):
+    """Default: bulk creep, the constriction on (today's model).  meso.ligament_strength_MPa > 0 builds
+    the schema's LigamentStrength into the mechanics, which then lowers the metal over a sparse
+    contact far more slowly; meso.electrolyte_constriction = 'off' reaches the current."""
+    base = resolved_inputs(li_settings(), width_um=20.0, cell_um=CELL_um)
+    assert base.ligament_strength is None and base.electrolyte_constriction is True
+    on = resolved_inputs(li_settings(["meso.ligament_strength_MPa=105", "meso.electrolyte_constriction='off'"]),
+                         width_um=20.0, cell_um=CELL_um)
+    assert on.ligament_strength == XU
+    assert on.electrolyte_constriction is False
+    gap = np.where(_islands([4, 4, 4, 4], 16), 0.5, 0.0)
+    rates = []
+    for inp in (base, on):
+        model = ResolvedInterface(inp)
+        now = model.rates(model.initial_state(gap))
+        rates.append(now["mechanics"].plunger_velocity_um_s)
+        if inp is on:
+            assert now["current"].overpotential_mV == now["current"].kinetic_mV
+        else:
+            assert now["current"].overpotential_mV > now["current"].kinetic_mV
+    assert rates[1] / rates[0] == pytest.approx(float(XU.stress_factor(base.law, 1.0)) ** -6.6, rel=1e-6)
+    with pytest.raises(ConfigError, match="meso.electrolyte_constriction.*'on'.*'off'"):
+        li_settings(["meso.electrolyte_constriction='none'"])
+
+
+def test_without_constriction_eta_is_the_kinetic_part_and_the_current_uniform():
+    """Three 1 um islands over 40 um: with the electrolyte's resistance the current crowds to the
+    islands' edges and eta exceeds the Butler-Volmer term at the contact's mean current; without it
+    the current is that mean on every contact cell and eta is exactly the Butler-Volmer term,
+    (2RT/F) asinh(i/(2 i0 c)) (kmc.physics.electrochemistry)."""
+    from kmc.physics.electrochemistry import overpotential_mV
+    n = 160
+    R = slab_potential_operator(n, CELL_um, 500.0)
+    rho_ohm_um = 1e4 / 3.5e-3
+    open_cells = np.ones(n, bool)
+    for start in (10, 70, 120):
+        open_cells[start:start + 4] = False
+    contact = (~open_cells).mean()
+    on = butler_volmer_current(R, rho_ohm_um, 1.0, 298.0, 0.5, open_cells)
+    off = butler_volmer_current(R, rho_ohm_um, 1.0, 298.0, 0.5, open_cells, constriction=False)
+    kinetic = overpotential_mV(0.5, contact, 1.0, 298.0)
+    assert off.overpotential_mV == off.kinetic_mV == pytest.approx(kinetic, rel=1e-12)
+    assert off.current_mA_cm2[~open_cells] == pytest.approx(np.full((~open_cells).sum(), 0.5 / contact), rel=1e-12)
+    assert on.kinetic_mV == off.kinetic_mV
+    assert on.overpotential_mV > kinetic + 0.05
+    assert on.current_mA_cm2[10] > on.current_mA_cm2[11] and on.current_mA_cm2[13] > on.current_mA_cm2[12]
+    assert math.isclose(on.current_mA_cm2.sum(), off.current_mA_cm2.sum(), rel_tol=1e-9)
