@@ -6,6 +6,11 @@ the reduced operator against the full finite-element solve, and the resolved int
     python benchmarks/meso_mechanics.py --convergence   # the mesh tables of docs/mechanics.md
     python benchmarks/meso_mechanics.py --verdict       # seed 004's cases with kmc meso's resolved interface
     python benchmarks/meso_mechanics.py --verdict --formation-entropy-kB 0   # the 0 K c_eq of before issue 48
+    python benchmarks/meso_mechanics.py --alloy-pressures --table           # Li-Mg at 0.2-50 MPa (seed Fig. 3m)
+    python benchmarks/meso_mechanics.py --critical-current --table --cases "Li 0.2 MPa" [--bracket 0.1 20 --factor 1.25]
+    python benchmarks/meso_mechanics.py --bands --table [--formation-entropy-kB 0]   # inputs at their errors
+    python benchmarks/meso_mechanics.py --list-variations                   # what --bands varies, with sources
+    (add --cache runs.jsonl to reuse runs already made on the same commit of kmc/ and params/)
     python benchmarks/meso_mechanics.py --figure li.h5 limg.h5 -o docs/mechanics_section.png
 
 Each row: computed, exact (or the full solve), relative error, wall time.  Wall times are taken
@@ -214,12 +219,9 @@ def entropy_sets(formation_entropy_kB: float | None) -> list[str]:
     return [] if formation_entropy_kB is None else [f"boundary.vacancy_formation_entropy_kB={formation_entropy_kB}"]
 
 
-def verdict(formation_entropy_kB: float | None = None, stop_mAh_cm2: float = 4.0, only: str = "",
-            cases=VERDICT_CASES) -> list[dict]:
+def verdict(formation_entropy_kB: float | None = None, stop_mAh_cm2: float = 4.0, cases=VERDICT_CASES) -> list[dict]:
     rows = []
     for name, chem, pressure in cases:
-        if only and not any(part.strip() == name for part in only.split(",")):
-            continue
         sets = [f"conditions.stack_pressure_MPa={pressure}"] + entropy_sets(formation_entropy_kB)
         rows.append(resolved_case(name, chem, sets, stop_mAh_cm2))
     return rows
