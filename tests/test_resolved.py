@@ -240,3 +240,21 @@ def test_the_disc_model_is_the_resolved_one_where_no_void_forms():
     assert disc["void_count"][-1] == 0 == resolved["void_count"][-1] == resolved["subgrid_nuclei"][-1]
     for name in ("stripped_charge", "contact_fraction", "supersaturation", "overpotential"):
         np.testing.assert_allclose(resolved[name], disc[name], rtol=1e-6, err_msg=name)
+
+
+def test_a_nucleation_burst_is_resolved_below_the_step_floor(li_inputs):
+    """Before any void, the first step makes at most NUCLEI_PER_CELL_PER_STEP nuclei per cell where
+    nucleation is fastest, even where that asks for a step below the 1e-3 floor that guards a closing
+    roof: at S = 134 (S_f = 0) the floor, 14 ms at 0.5 mA/cm^2, held 0.3 nuclei per cell and made the
+    burst's count the step's (210 nuclei in 160 um whatever I(S); docs/mechanics.md section 9)."""
+    from kmc import units
+    from kmc.resolved.interface import NUCLEATION_FLOOR_FRACTION, NUCLEI_PER_CELL_PER_STEP
+    model = ResolvedInterface(li_inputs)
+    st = model.initial_state()
+    now = model.rates(st)
+    dt = model.step_limit_s(st, now)
+    largest = li_inputs.max_step_mAh_cm2 * units.S_PER_H / li_inputs.current_mA_cm2
+    peak = float(now["nucleation"].max())
+    assert dt < 1e-3 * largest                                   # below the roof's floor
+    assert dt * peak == pytest.approx(NUCLEI_PER_CELL_PER_STEP, rel=1e-9)
+    assert dt >= NUCLEATION_FLOOR_FRACTION * largest

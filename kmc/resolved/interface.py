@@ -53,6 +53,13 @@ from kmc.resolved.fields import (butler_volmer_current, slab_flux_operator, slab
                                  vacancy_field)
 
 SINK_CONTRACTIONS = ("interface", "sinks")
+# Numerics of the step (docs/mechanics.md section 6): the expected new nuclei per cell per step
+# where nucleation is fastest, and the shortest step nucleation may ask for, as a fraction of the
+# largest (14 us at 0.5 mA/cm^2).  Li at 0.2 MPa, S = 134, 160 um at 0.25 um, seed 1: 210 nuclei in
+# the first burst at 0.3 per cell with the 1e-3 floor (the count was the step's, not I(S)'s), 18 at
+# 0.03, 5 at 0.003 and at 0.0003 (floors 1e-6, 1e-7): converged at 0.003.
+NUCLEI_PER_CELL_PER_STEP = 0.003
+NUCLEATION_FLOOR_FRACTION = 1e-6
 
 
 @dataclass(frozen=True)
@@ -429,7 +436,8 @@ class ResolvedInterface:
         records each limit's value (what bound the step)."""
         inp = self.inp
         limits = {}
-        dt = inp.max_step_mAh_cm2 * units.S_PER_H / inp.current_mA_cm2 if inp.current_mA_cm2 > 0 else 60.0
+        largest = inp.max_step_mAh_cm2 * units.S_PER_H / inp.current_mA_cm2 if inp.current_mA_cm2 > 0 else 60.0
+        dt = largest
         gap = st.gap_um
         o = now["open"]
         if o.any():
@@ -447,12 +455,6 @@ class ResolvedInterface:
             if moving.any():
                 limits["gap"] = float(np.min((0.25 * gap[moving] + 0.01) / np.abs(net[moving])))
                 dt = min(dt, limits["gap"])
-        # nucleation: at most ~0.3 new nuclei per cell per step where it is fastest, so the nuclei
-        # a step makes feel the field they lower (S falls from 134 to ~2 once they grow)
-        peak = float(now["nucleation"].max()) if now["nucleation"].size else 0.0
-        if peak > 0:
-            limits["nucleation"] = 0.3 / peak
-            dt = min(dt, limits["nucleation"])
         has = st.nuclei > 0
         if has.any():
             c = now["vacancies"].concentration[has]
@@ -463,9 +465,17 @@ class ResolvedInterface:
         # a floor (1e-3 of the largest step, 14 ms at 0.5 mA/cm^2) against a cell whose gap is
         # about to vanish under a fast roof; the plunger is implicit and each rim moves at most one
         # cell per step (step), which is what keeps the near-punch regime stable
-        floor = 1e-3 * (inp.max_step_mAh_cm2 * units.S_PER_H / inp.current_mA_cm2 if inp.current_mA_cm2 > 0 else 60.0)
+        dt = max(dt, 1e-3 * largest)
+        # nucleation: at most NUCLEI_PER_CELL_PER_STEP new nuclei per cell per step where it is
+        # fastest, so the nuclei a step makes feel the field they lower (S falls from 134 to ~2 once
+        # they grow); the floor above does not override it (it guards a closing roof, not a burst),
+        # only NUCLEATION_FLOOR_FRACTION of the largest step does
+        peak = float(now["nucleation"].max()) if now["nucleation"].size else 0.0
+        if peak > 0:
+            limits["nucleation"] = NUCLEI_PER_CELL_PER_STEP / peak
+            dt = min(dt, max(limits["nucleation"], NUCLEATION_FLOOR_FRACTION * largest))
         self.last_limits = limits
-        return max(dt, floor)
+        return dt
 
     # ------------------------------------------------------------------ observables
     def voids(self, st: InterfaceState) -> dict:
