@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
@@ -27,35 +26,27 @@ from mpl_toolkits.axes_grid1.anchored_artists import AnchoredSizeBar
 from kmc.analysis import (DEFAULT_MIN_VOID_nm, FORMAT_VERSION, analyze_file, check_analysis_version,
                           compute_analysis, exchange_current_of, frame_voids, read_geometry)
 from kmc.physics.electrochemistry import overpotential_mV
-from kmc.export import read_frames, resolve_frames
+from kmc.export import read_frames
 from kmc.runfile import (KIND_MESO, RunFileError, check_run_file, file_kind_of, open_run_file, read_analysis_group,
                          run_status)
+from kmc.plot_common import (CHARGE_LABEL, ELECTROLYTE_COLOR, OVERPOTENTIAL_COLOR, PANEL_WIDTH_IN, RUN_COLORS,
+                              _charge_text, _chosen_indices, _conditions_text, _new_figure, _parameters, _sci_text,
+                              _title)
+from kmc.plot_meso import meso_contact, meso_section
 from kmc.species import (COLOURS, DEFAULT_HOST, DEFAULT_SOLUTE, HOST, SOLUTE, VACANCY, Species,
                          species_from_attributes)
 
-ELECTROLYTE_COLOR = "#7fb38d"
 ISOLATED_VACANCY_COLOR = "#8f8bb8"   # plan view: a lost-contact site that is no void (lighter than a void)
 VOID_OUTLINE_COLOR = "#ffd23f"
 SECTION_ROW_NM = 20.0          # a wider cross-section is cut into strips of this length, stacked
 SECTION_IN_PER_NM = 0.34       # drawn width of a nm of section in a strip (a 20 nm strip is 6.8 in)
 BURIED_VOID_COLOR = "#8a8a8a"
-OVERPOTENTIAL_COLOR = "#8e44ad"
-RUN_COLORS = ("#1f77b4", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#7f7f7f", "#bcbd22")
 ELECTROLYTE_BAND_NM = 0.5      # drawn thickness of the electrolyte above L1 (it is rigid and not simulated)
 VOID_EVENT_MARKERS = {"coalescence": "v", "split": "^", "collapse": "x"}
-CHARGE_LABEL = "stripped charge (mAh/cm²)"
-PANEL_WIDTH_IN = 3.4
 MIN_FIGURE_WIDTH_IN = 5.5      # room for a two-line title and the legend above and below one panel
 
 
 # ------------------------------------------------------------------------------- shared pieces
-def _new_figure(width_in: float, height_in: float) -> Figure:
-    """A figure on its own Agg canvas (no display, no pyplot state)."""
-    fig = Figure(figsize=(width_in, height_in), layout="constrained")
-    FigureCanvasAgg(fig)
-    return fig
-
-
 def _charge_per_monolayer(f) -> float:
     """mAh/cm^2 per stripped monolayer: the writer's own conversion (charge per atom x L1 sites)."""
     return float(f.model_attributes()["charge_per_atom_mAh_cm2"]) * int(f.lattice_attributes()["sites_per_layer"])
@@ -72,37 +63,9 @@ def _charge_axis(ax, charge_per_monolayer: float | None):
         top.set_xlabel("stripped monolayers")
 
 
-def _sci_text(value: float, mantissa_format: str = ".1f") -> str:
-    """Mathtext like 1.2×10⁻⁴ for labels and titles."""
-    if value == 0:
-        return "0"
-    exponent = int(np.floor(np.log10(abs(value))))
-    return rf"${value / 10 ** exponent:{mantissa_format}}\times10^{{{exponent}}}$"
-
-
-def _charge_text(charge_mAh_cm2: float) -> str:
-    return f"{_sci_text(charge_mAh_cm2)} mAh/cm²"
-
-
-def _parameters(f) -> dict:
-    return f.parameters()
-
-
 def _solute_fraction(par: dict) -> float:
     """Bulk solute fraction of a run (``composition.mg_fraction`` in files written before species were data)."""
     return float(par.get("composition.solute_fraction", par.get("composition.mg_fraction", 0.0)))
-
-
-def _title(par: dict) -> str:
-    return par["model.description"] or par["model.name"]
-
-
-def _conditions_text(par: dict) -> str:
-    text = (f"{par['conditions.current_density_mA_cm2']:g} mA/cm², {par['conditions.stack_pressure_MPa']:g} MPa, "
-            f"{par['conditions.temperature_K']:g} K")
-    if par.get("kind") == "meso":    # a meso run has no acceleration (kmc.meso runs at the cell's rates)
-        return text
-    return text + f", acceleration {_sci_text(par['run.acceleration'], 'g')}"
 
 
 def _frame_count(path) -> int:
@@ -214,18 +177,6 @@ def _chosen_frames(path, frames, panels, default) -> list[int]:
     return _chosen_indices(_frame_count(path), frames, panels, default, path)
 
 
-def _chosen_indices(n_frames: int, frames, panels, default, path) -> list[int]:
-    """_chosen_frames over ``n_frames`` stored items (a kMC run's frames, a meso run's sections)."""
-    if frames is not None and panels is not None:
-        raise RunFileError("--frames and --panels both given; allowed: one of them")
-    if panels is not None:
-        if not 1 <= panels <= n_frames:
-            raise RunFileError(f"--panels {panels} for {path}, which holds {n_frames} frames; allowed: 1..{n_frames}")
-        return list(np.unique(np.round(np.linspace(0, n_frames - 1, panels)).astype(int)))
-    chosen = resolve_frames(default if frames is None else frames, n_frames, path)
-    return list(dict.fromkeys(chosen))
-
-
 def _section_strips(width_nm: float) -> tuple[int, float]:
     """Number of stacked strips and the x length (nm) each shows: one strip up to 1.25 rows' length
     (no strip is nearly empty), else strips of ``SECTION_ROW_NM``."""
@@ -285,37 +236,6 @@ def cross_section(path, frames=None, panels: int | None = None, y_nm: float | No
     codes = _codes_present(par)
     fig.legend(handles=_species_legend_handles(species, codes), loc="outside lower center", ncols=len(codes) + 1,
                frameon=False)
-    return fig
-
-
-def meso_section(path, frames=None, panels: int | None = None) -> Figure:
-    """A resolved `kmc meso` run's section (docs/mechanics.md): metal, voids and electrolyte along
-    the section at the charges the file stored (/sections; ``frames`` index them, ``panels`` picks
-    that many evenly, default all), one row per charge, height exaggerated: what seed 004's SEM
-    cross-sections show."""
-    with open_run_file(path) as f:
-        par = _parameters(f)
-        stored = f.gap_sections()
-    if stored is None:
-        raise RunFileError(f"{path} holds no gap sections (a disc-model meso run, meso.interface = 'disc', or one "
-                           "that has not stored one yet); allowed: a run of the resolved interface")
-    charges, gaps, cell_um = stored
-    rows = _chosen_indices(len(charges), frames, panels, list(range(len(charges))), path)
-    top_um = max(float(gaps.max()), 0.5) * 1.3
-    x_um = (np.arange(gaps.shape[1]) + 0.5) * cell_um
-    fig = _new_figure(2 * PANEL_WIDTH_IN, 0.9 * len(rows) + 1.2)
-    axes = fig.subplots(len(rows), 1, sharex=True, squeeze=False)[:, 0]
-    for ax, row in zip(axes, rows):
-        ax.set_ylim(-0.4 * top_um, top_um)
-        ax.set_yticks([])
-        ax.fill_between(x_um, -0.4 * top_um, 0, color=ELECTROLYTE_COLOR, step="mid", lw=0)
-        ax.fill_between(x_um, gaps[row], top_um, color=COLOURS[HOST], step="mid", lw=0)
-        ax.text(0.995, 0.8, f"{charges[row]:.3g} mAh/cm²", transform=ax.transAxes, fontsize="small", ha="right",
-                bbox=dict(facecolor="white", edgecolor="none", pad=1))
-    axes[-1].set_xlabel("position along the section (µm)")
-    axes[-1].set_xlim(0, gaps.shape[1] * cell_um)
-    fig.suptitle(f"kmc meso, {_title(par)}: {par['meso.width_um']:g} µm section\n{_conditions_text(par)}\n"
-                 f"metal, voids (white) and electrolyte; height to {top_um:.2g} µm (exaggerated)", fontsize="medium")
     return fig
 
 
@@ -466,46 +386,6 @@ def contact_loss(path, exchange_current_mA_cm2: float | None = None) -> Figure:
     right.set_ylim(bottom=0)
     ax.legend(handles=[loss_line, eta_line], loc="upper left", fontsize="small")
     ax.set_title(f"{_title(par)}\n{_conditions_text(par)}", fontsize="medium")
-    return fig
-
-
-def meso_contact(path, exchange_current_mA_cm2: float | None = None) -> Figure:
-    """A `kmc meso` run (docs/meso.md): contact fraction and overpotential against stripped charge,
-    and the voids per 100 um of section.  The overpotential is the run's own observable, or from
-    its contact with the given exchange current (the same rule, kmc.physics.electrochemistry)."""
-    with open_run_file(path) as f:
-        par = _parameters(f)
-        obs = {name: f.series(name) for name in
-               ("stripped_charge", "contact_fraction", "overpotential", "section_voids_per_um")}
-    n = min(v.size for v in obs.values())          # a file being written: what all hold
-    obs = {name: v[:n] for name, v in obs.items()}
-    i0 = par["conditions.exchange_current_mA_cm2"]
-    eta = obs["overpotential"]
-    if exchange_current_mA_cm2 is not None:
-        i0 = exchange_current_mA_cm2
-        eta = overpotential_mV(par["conditions.current_density_mA_cm2"], obs["contact_fraction"], i0,
-                               par["conditions.temperature_K"])
-    fig = _new_figure(2 * PANEL_WIDTH_IN, 3.6)
-    left, right = fig.subplots(1, 2)
-    charge = obs["stripped_charge"]
-    contact_line, = left.plot(charge, obs["contact_fraction"], color=COLOURS[VACANCY], lw=2, label="contact fraction")
-    left.set_ylabel("contact fraction")
-    left.set_ylim(0, 1.02)
-    eta_axis = left.twinx()
-    eta_line, = eta_axis.plot(charge, eta, color=OVERPOTENTIAL_COLOR, lw=1.5, ls="--",
-                              label=f"overpotential, i₀ = {i0:g} mA/cm²")
-    eta_axis.set_ylabel("overpotential (mV)", color=OVERPOTENTIAL_COLOR)
-    eta_axis.tick_params(axis="y", colors=OVERPOTENTIAL_COLOR)
-    eta_axis.set_ylim(bottom=0)
-    left.legend(handles=[contact_line, eta_line], loc="lower left", fontsize="small")
-    right.plot(charge, 100 * obs["section_voids_per_um"], color=RUN_COLORS[0], lw=1.5)
-    right.set_ylabel("voids per 100 µm of section")
-    for ax in (left, right):
-        ax.set_xlabel(CHARGE_LABEL)
-        ax.set_xlim(left=0)
-        ax.grid(alpha=0.3)
-    fig.suptitle(f"kmc meso, {_title(par)}: {par['meso.width_um']:g} µm square\n{_conditions_text(par)}",
-                 fontsize="medium")
     return fig
 
 

@@ -1,0 +1,64 @@
+"""Pieces every figure of kmc.plot and kmc.plot_meso shares: colours, the figure on its own canvas,
+the title and conditions lines, number formats and the choice of stored frames or sections."""
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from kmc.export import resolve_frames
+from kmc.runfile import RunFileError
+
+ELECTROLYTE_COLOR = "#7fb38d"
+OVERPOTENTIAL_COLOR = "#8e44ad"
+RUN_COLORS = ("#1f77b4", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#7f7f7f", "#bcbd22")
+CHARGE_LABEL = "stripped charge (mAh/cm²)"
+PANEL_WIDTH_IN = 3.4
+
+
+def _new_figure(width_in: float, height_in: float) -> Figure:
+    """A figure on its own Agg canvas (no display, no pyplot state)."""
+    fig = Figure(figsize=(width_in, height_in), layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def _sci_text(value: float, mantissa_format: str = ".1f") -> str:
+    """Mathtext like 1.2×10⁻⁴ for labels and titles."""
+    if value == 0:
+        return "0"
+    exponent = int(np.floor(np.log10(abs(value))))
+    return rf"${value / 10 ** exponent:{mantissa_format}}\times10^{{{exponent}}}$"
+
+
+def _charge_text(charge_mAh_cm2: float) -> str:
+    return f"{_sci_text(charge_mAh_cm2)} mAh/cm²"
+
+
+def _parameters(f) -> dict:
+    return f.parameters()
+
+
+def _title(par: dict) -> str:
+    return par["model.description"] or par["model.name"]
+
+
+def _conditions_text(par: dict) -> str:
+    text = (f"{par['conditions.current_density_mA_cm2']:g} mA/cm², {par['conditions.stack_pressure_MPa']:g} MPa, "
+            f"{par['conditions.temperature_K']:g} K")
+    if par.get("kind") == "meso":    # a meso run has no acceleration (kmc.meso runs at the cell's rates)
+        return text
+    return text + f", acceleration {_sci_text(par['run.acceleration'], 'g')}"
+
+
+def _chosen_indices(n_frames: int, frames, panels, default, path) -> list[int]:
+    """Indices of ``n_frames`` stored items (a kMC run's frames, a meso run's sections) from explicit
+    numbers, or ``panels`` evenly spaced over them, or the default."""
+    if frames is not None and panels is not None:
+        raise RunFileError("--frames and --panels both given; allowed: one of them")
+    if panels is not None:
+        if not 1 <= panels <= n_frames:
+            raise RunFileError(f"--panels {panels} for {path}, which holds {n_frames} frames; allowed: 1..{n_frames}")
+        return list(np.unique(np.round(np.linspace(0, n_frames - 1, panels)).astype(int)))
+    chosen = resolve_frames(default if frames is None else frames, n_frames, path)
+    return list(dict.fromkeys(chosen))

@@ -1,0 +1,84 @@
+"""The figures of a `kmc meso` run (docs/meso.md, docs/mechanics.md): its contact and overpotential
+against stripped charge, and a resolved run's gap sections.  kmc.plot dispatches here for a meso
+file (``--kind contact``, ``--kind cross-section``)."""
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from kmc.physics.electrochemistry import overpotential_mV
+from kmc.plot_common import (CHARGE_LABEL, ELECTROLYTE_COLOR, OVERPOTENTIAL_COLOR, PANEL_WIDTH_IN, RUN_COLORS,
+                             _chosen_indices, _conditions_text, _new_figure, _parameters, _title)
+from kmc.runfile import RunFileError, open_run_file
+from kmc.species import COLOURS, HOST, VACANCY
+
+
+def meso_contact(path, exchange_current_mA_cm2: float | None = None) -> Figure:
+    """A `kmc meso` run (docs/meso.md): contact fraction and overpotential against stripped charge,
+    and the voids per 100 um of section.  The overpotential is the run's own observable, or from
+    its contact with the given exchange current (the same rule, kmc.physics.electrochemistry)."""
+    with open_run_file(path) as f:
+        par = _parameters(f)
+        obs = {name: f.series(name) for name in
+               ("stripped_charge", "contact_fraction", "overpotential", "section_voids_per_um")}
+    n = min(v.size for v in obs.values())          # a file being written: what all hold
+    obs = {name: v[:n] for name, v in obs.items()}
+    i0 = par["conditions.exchange_current_mA_cm2"]
+    eta = obs["overpotential"]
+    if exchange_current_mA_cm2 is not None:
+        i0 = exchange_current_mA_cm2
+        eta = overpotential_mV(par["conditions.current_density_mA_cm2"], obs["contact_fraction"], i0,
+                               par["conditions.temperature_K"])
+    fig = _new_figure(2 * PANEL_WIDTH_IN, 3.6)
+    left, right = fig.subplots(1, 2)
+    charge = obs["stripped_charge"]
+    contact_line, = left.plot(charge, obs["contact_fraction"], color=COLOURS[VACANCY], lw=2, label="contact fraction")
+    left.set_ylabel("contact fraction")
+    left.set_ylim(0, 1.02)
+    eta_axis = left.twinx()
+    eta_line, = eta_axis.plot(charge, eta, color=OVERPOTENTIAL_COLOR, lw=1.5, ls="--",
+                              label=f"overpotential, i₀ = {i0:g} mA/cm²")
+    eta_axis.set_ylabel("overpotential (mV)", color=OVERPOTENTIAL_COLOR)
+    eta_axis.tick_params(axis="y", colors=OVERPOTENTIAL_COLOR)
+    eta_axis.set_ylim(bottom=0)
+    left.legend(handles=[contact_line, eta_line], loc="lower left", fontsize="small")
+    right.plot(charge, 100 * obs["section_voids_per_um"], color=RUN_COLORS[0], lw=1.5)
+    right.set_ylabel("voids per 100 µm of section")
+    for ax in (left, right):
+        ax.set_xlabel(CHARGE_LABEL)
+        ax.set_xlim(left=0)
+        ax.grid(alpha=0.3)
+    fig.suptitle(f"kmc meso, {_title(par)}: {par['meso.width_um']:g} µm square\n{_conditions_text(par)}",
+                 fontsize="medium")
+    return fig
+
+
+def meso_section(path, frames=None, panels: int | None = None) -> Figure:
+    """A resolved `kmc meso` run's section (docs/mechanics.md): metal, voids and electrolyte along
+    the section at the charges the file stored (/sections; ``frames`` index them, ``panels`` picks
+    that many evenly, default all), one row per charge, height exaggerated: what seed 004's SEM
+    cross-sections show."""
+    with open_run_file(path) as f:
+        par = _parameters(f)
+        stored = f.gap_sections()
+    if stored is None:
+        raise RunFileError(f"{path} holds no gap sections (a disc-model meso run, meso.interface = 'disc', or one "
+                           "that has not stored one yet); allowed: a run of the resolved interface")
+    charges, gaps, cell_um = stored
+    rows = _chosen_indices(len(charges), frames, panels, list(range(len(charges))), path)
+    top_um = max(float(gaps.max()), 0.5) * 1.3
+    x_um = (np.arange(gaps.shape[1]) + 0.5) * cell_um
+    fig = _new_figure(2 * PANEL_WIDTH_IN, 0.9 * len(rows) + 1.2)
+    axes = fig.subplots(len(rows), 1, sharex=True, squeeze=False)[:, 0]
+    for ax, row in zip(axes, rows):
+        ax.set_ylim(-0.4 * top_um, top_um)
+        ax.set_yticks([])
+        ax.fill_between(x_um, -0.4 * top_um, 0, color=ELECTROLYTE_COLOR, step="mid", lw=0)
+        ax.fill_between(x_um, gaps[row], top_um, color=COLOURS[HOST], step="mid", lw=0)
+        ax.text(0.995, 0.8, f"{charges[row]:.3g} mAh/cm²", transform=ax.transAxes, fontsize="small", ha="right",
+                bbox=dict(facecolor="white", edgecolor="none", pad=1))
+    axes[-1].set_xlabel("position along the section (µm)")
+    axes[-1].set_xlim(0, gaps.shape[1] * cell_um)
+    fig.suptitle(f"kmc meso, {_title(par)}: {par['meso.width_um']:g} µm section\n{_conditions_text(par)}\n"
+                 f"metal, voids (white) and electrolyte; height to {top_um:.2g} µm (exaggerated)", fontsize="medium")
+    return fig
