@@ -167,6 +167,24 @@ def resolved_case(name: str, chem: str, sets=(), stop_mAh_cm2: float = 4.0, stop
     return row
 
 
+def at_marks(series: dict, marks, keys) -> dict:
+    """What a resolved run's samples say at the charges ``marks``: each key's value there (NaN where
+    the run did not reach it), the first charge with contact < FAILED_CONTACT (None: never) and the
+    highest finite overpotential."""
+    q = series["stripped_charge"]
+    out = {}
+    for mark in marks:
+        k = np.flatnonzero(np.abs(q - mark) < 1e-6)
+        for key in keys:
+            out[f"{key}_at_{mark:g}"] = float(series[key][k[0]]) if k.size else float("nan")
+    failed = np.flatnonzero(series["contact_fraction"] < FAILED_CONTACT)
+    out["failure_mAh_cm2"] = float(q[failed[0]]) if failed.size else None
+    eta = series["overpotential"]
+    finite = np.isfinite(eta)
+    out["overpotential_max"] = float(eta[finite].max()) if finite.any() else float("nan")
+    return out
+
+
 def _resolved_run(name, chem, sets, stop_mAh_cm2, stop_at_failure) -> dict:
     from kmc.config import load_config
     from kmc.meso.run import Observer
@@ -183,12 +201,8 @@ def _resolved_run(name, chem, sets, stop_mAh_cm2, stop_at_failure) -> dict:
                current_mA_cm2=inp.current_mA_cm2, pressure_MPa=inp.pressure_MPa,
                c_eq=inp.vacancy_equilibrium_fraction, stop_reason=out.stop_reason, steps=out.steps,
                reached_mAh_cm2=float(q[-1]) if q.size else 0.0)
-    for mark in VERDICT_MARKS:
-        k = np.flatnonzero(np.abs(q - mark) < 1e-6)
-        for key in ("contact_fraction", "overpotential", "section_voids_per_um", "supersaturation"):
-            row[f"{key}_at_{mark:g}"] = float(s[key][k[0]]) if k.size else float("nan")
-    failed = np.flatnonzero(s["contact_fraction"] < FAILED_CONTACT)
-    row["failure_mAh_cm2"] = float(q[failed[0]]) if failed.size else None
+    row.update(at_marks(s, VERDICT_MARKS, ("contact_fraction", "overpotential", "section_voids_per_um",
+                                           "supersaturation")))
     if out.stop_reason == "contact_lost":
         # kmc meso stops when the contact falls to meso.stop_contact_fraction (0.01) or when no cell
         # touches (every cell nucleated at once): a failure, whether or not a sample saw it
@@ -199,8 +213,6 @@ def _resolved_run(name, chem, sets, stop_mAh_cm2, stop_at_failure) -> dict:
             if mark > row["reached_mAh_cm2"]:
                 row[f"contact_fraction_at_{mark:g}"] = 0.0        # lost (<= 0.01) before the mark
                 row[f"overpotential_at_{mark:g}"] = math.inf
-    finite = np.isfinite(s["overpotential"])
-    row["overpotential_max"] = float(s["overpotential"][finite].max()) if finite.any() else float("nan")
     for key in ("splits", "coalescences", "collapses", "nucleated"):
         row[key] = int(out.final.counts[key])          # the end's (a run lost on a step has no last sample)
     row["supersaturation_start"] = float(s["supersaturation"][0])

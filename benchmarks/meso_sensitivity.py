@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from meso_mechanics import FAILED_CONTACT, load  # noqa: E402
+from meso_mechanics import at_marks, load  # noqa: E402
 
 PRESSURES_MPa = (0.2, 1.0)
 # Xu et al., PNAS 114, 57 (2017): 105 MPa at 1.4 um; the exponent, width and rate are the schema's defaults
@@ -68,16 +68,10 @@ def one_run(pressure_MPa: float, overrides: list[str], formation_entropy_kB: flo
     row = dict(pressure_MPa=pressure_MPa, overrides=overrides, formation_entropy_kB=formation_entropy_kB,
                c_eq=inp.vacancy_equilibrium_fraction, supersaturation_start=float(s["supersaturation"][0]),
                stop_reason=out.stop_reason, steps=out.steps, reached_mAh_cm2=float(q[-1]))
-    for mark in MARKS_mAh_cm2:
-        k = np.flatnonzero(np.abs(q - mark) < 1e-6)
-        for key in ("contact_fraction", "overpotential", "kinetic_overpotential", "section_voids_per_um",
-                    "plunger_velocity_um_s"):
-            row[f"{key}_at_{mark:g}"] = float(s[key][k[0]]) if k.size else float("nan")
-    failed = np.flatnonzero(s["contact_fraction"] < FAILED_CONTACT)
-    row["failure_mAh_cm2"] = float(q[failed[0]]) if failed.size else None
+    row.update(at_marks(s, MARKS_mAh_cm2, ("contact_fraction", "overpotential", "kinetic_overpotential",
+                                           "section_voids_per_um", "plunger_velocity_um_s")))
     eta = s["overpotential"]
     finite = np.isfinite(eta)
-    row["overpotential_max"] = float(eta[finite].max()) if finite.any() else float("nan")
     # the constriction's part of eta: the run's eta less its Butler-Volmer term at the same contact
     part = (eta - s["kinetic_overpotential"])[finite]
     row["constriction_max_mV"] = float(part.max()) if part.size else float("nan")

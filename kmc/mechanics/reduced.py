@@ -160,8 +160,9 @@ class ReducedFoil:
         return self.ligament_strength.stress_factor(self.law, lam - w)
 
     def _plunger(self, lam, s, lam_h, pressure_MPa: float, factor=None):
-        """|V| (um/s) and each cell's G and pressure P_i (the rigid plunger's closed form); ``factor``:
-        each cell's strength factor f_i (None: the bulk law everywhere)."""
+        """|V| (um/s), each cell's G and the stress that drives its creep, P_i / f_i (the rigid
+        plunger's closed form); ``factor``: each cell's strength factor f_i (None: the bulk law
+        everywhere, f_i = 1)."""
         n = self.law.stress_exponent
         G = np.exp(self._log_quantity(self._logG, s, lam_h))
         weights = lam * (G * lam) ** (-1.0 / n)
@@ -169,8 +170,7 @@ class ReducedFoil:
             weights = weights * factor
         rate_P = self.law.strain_rate_per_s(pressure_MPa)
         V = rate_P * (self.cells * self.cell_um / weights.sum()) ** n
-        cell_P = pressure_MPa * (V / (rate_P * G * lam)) ** (1.0 / n)
-        return V, G, cell_P if factor is None else cell_P * factor
+        return V, G, pressure_MPa * (V / (rate_P * G * lam)) ** (1.0 / n)
 
     def plunger_speed(self, open_cells, pressure_MPa: float, thickness_um: float) -> float:
         """|V| (um/s) alone: what the time loop's implicit plunger step asks for many times."""
@@ -196,9 +196,9 @@ class ReducedFoil:
             return ReducedResponse(closing, pressure, 0.0, np.zeros(0), starts, widths)
         ends, islands, island_before, w, lam, s, lam_h = geo
         factor = self.strength_factor(lam, w)
-        V, G, cell_P = self._plunger(lam, s, lam_h, pressure_MPa, factor)
-        # the stress that drives each cell's creep: P_i, or P_i / f_i in a strengthened ligament's metal
-        drive_P = cell_P if factor is None else cell_P / factor
+        V, G, drive_P = self._plunger(lam, s, lam_h, pressure_MPa, factor)
+        # what each cell carries: its creep's drive, times f_i in a strengthened ligament's metal
+        cell_P = drive_P if factor is None else drive_P * factor
         i, j, u, v = self._locate(s, lam_h)
         peak = np.exp(self._log_quantity(self._close_peak, s, lam_h))
         shape = self._blend(self._close_shape, i, j, u, v)
