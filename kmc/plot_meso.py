@@ -75,7 +75,8 @@ def meso_section(path, frames=None, panels: int | None = None) -> Figure:
         ax.set_yticks([])
         ax.fill_between(x_um, -0.4 * top_um, 0, color=ELECTROLYTE_COLOR, step="mid", lw=0)
         ax.fill_between(x_um, gaps[row], top_um, color=COLOURS[HOST], step="mid", lw=0)
-        ax.text(0.995, 0.8, f"{charges[row]:.3g} mAh/cm²", transform=ax.transAxes, fontsize="small", ha="right",
+        label = f"{charges[row]:.3g} mAh/cm²" if charges[row] > 0 else "assembled, before stripping"
+        ax.text(0.995, 0.8, label, transform=ax.transAxes, fontsize="small", ha="right",
                 bbox=dict(facecolor="white", edgecolor="none", pad=1))
     axes[-1].set_xlabel("position along the section (µm)")
     axes[-1].set_xlim(0, gaps.shape[1] * cell_um)

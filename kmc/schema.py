@@ -264,6 +264,15 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "void_shape": Key(str, REQUIRED, lambda v: v in ("cap", "kinetic"), "'cap' or 'kinetic'"),
         # surface self-diffusivity on the void's walls: relaxes a kinetic void toward the cap
         "surface_diffusivity_cm2_s": Key(F, REQUIRED, lambda x: 0 <= x <= 1, "0 <= D_s <= 1 cm^2/s (0: none)"),
+        # The assembly before stripping (kmc.resolved.assembly, docs/mechanics.md section 5a): the foil
+        # pressed onto the electrolyte's face at assembly_pressure_MPa for assembly_time_s, the face a
+        # self-affine line of this RMS over the section and Hurst exponent; read by the resolved
+        # interface only (the disc model starts in full contact).  assembly_pressure_MPa = 0 or an RMS
+        # of 0: no press, the run starts in full contact.
+        "assembly_pressure_MPa": Key(F, REQUIRED, lambda x: 0 <= x <= 1000, "0 <= pressure <= 1000 MPa (0: no press)"),
+        "assembly_time_s": Key(F, REQUIRED, lambda x: 0 <= x <= 1e6, "0 <= time <= 1e6 s"),
+        "electrolyte_roughness_rms_um": Key(F, REQUIRED, lambda x: 0 <= x <= 10, "0 <= RMS <= 10 um (0: a flat face)"),
+        "electrolyte_roughness_hurst": Key(F, REQUIRED, lambda x: 0 < x < 1, "0 < Hurst exponent < 1"),
         # numerics and counting
         "min_void_width_um": Key(F, 0.5, lambda x: 0 <= x <= 100, "0 <= width <= 100 um (smallest chord counted)"),
         "section_lines": Key(int, 16, lambda x: 1 <= x <= 1000, "1 <= lines <= 1000"),

@@ -210,17 +210,19 @@ def test_the_resolved_run_hears_the_meso_observer_and_writes_its_sections(tmp_pa
         assert f["run"].attrs["stop_reason"] == "stripped"
         assert f["observables/stripped_charge/value"][()] == pytest.approx([0.0, 0.025, 0.05])
         assert SECTION_CHARGES_mAh_cm2[0] == 0.05                    # the end is a mark: stored once
-        assert f["sections/stripped_charge"][()] == pytest.approx([0.05])
-        assert f["sections/gap"].shape == (1, 160)                   # 40 um at 0.25 um
-        assert (f["sections/gap"][0] > 0).any()                      # voids by 0.05 mAh/cm2 (Li, S = 134)
-        gap = f["sections/gap"][0]
+        # before stripping (what the assembly left: full contact, kmc.resolved.assembly) and at the mark
+        assert f["sections/stripped_charge"][()] == pytest.approx([0.0, 0.05])
+        assert f["sections/gap"].shape == (2, 160)                   # 40 um at 0.25 um
+        assert not (f["sections/gap"][0] > 0).any()
+        assert (f["sections/gap"][1] > 0).any()                      # voids by 0.05 mAh/cm2 (Li, S = 134)
+        gap = f["sections/gap"][1]
     # kmc plot --kind cross-section draws the section: one row per stored charge, the metal's lower
     # edge the gap field
     from kmc import plot as figures
     from kmc.cli.plot import plot as plot_command
     fig = figures.cross_section(out)
-    assert len(fig.axes) == 1
-    metal = fig.axes[0].collections[1].get_paths()[0].vertices[:, 1]
+    assert len(fig.axes) == 2
+    metal = fig.axes[1].collections[1].get_paths()[0].vertices[:, 1]
     assert np.isin(np.round(gap, 9), np.round(metal, 9)).all() and metal.max() > gap.max()
     drawn = CliRunner().invoke(plot_command, [str(out), "--kind", "cross-section", "-o", str(tmp_path / "s.png")])
     assert drawn.exit_code == 0 and (tmp_path / "s.png").stat().st_size > 0

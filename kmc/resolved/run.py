@@ -14,7 +14,10 @@ import numpy as np
 from kmc import units
 from kmc.mechanics.reduced import NoContactError
 from kmc.meso.run import MesoResult, Observer, StepReport, stop_reason_of
+from kmc.resolved.assembly import press
 from kmc.resolved.interface import ResolvedInputs, ResolvedInterface, resolved_inputs
+
+ASSEMBLY_STREAM = 1                        # the electrolyte face's random stream: default_rng([seed, 1])
 
 # name -> (unit, description) of what a resolved run records per sample: kmc.meso.OBSERVABLES' names
 # where they mean the same, and what only a resolved interface has (splits, the plunger, the foil)
@@ -45,18 +48,26 @@ OBSERVABLES = {
     "opened_by_nuclei": ("1", "cells opened by the nuclei in them so far"),
 }
 
-# the gap field of the section is stored at these charges (seed 004 Fig. 1's frames) and at the end
+# the gap field of the section is stored before stripping (charge 0, what the assembly left), at
+# these charges (seed 004 Fig. 1's frames) and at the end
 SECTION_CHARGES_mAh_cm2 = (0.05, 0.25, 0.5, 1.0, 1.25, 2.0, 4.0)
 
 
 def run(inp: ResolvedInputs, observer: Observer = Observer(), on_section=None,
         model: ResolvedInterface | None = None, state=None) -> MesoResult:
     """The run of ``inp`` (module docstring).  ``on_section(charge_mAh_cm2, gap_um)`` hears the
-    section's gap field at SECTION_CHARGES_mAh_cm2 and at the end; ``state``: a start other than
-    flat contact (a test's void)."""
+    section's gap field before stripping, at SECTION_CHARGES_mAh_cm2 and at the end; ``state``: a
+    start other than the assembly's (inp.assembly; flat contact without one), e.g. a test's void."""
     start = time.perf_counter()
     model = model or ResolvedInterface(inp)
+    if state is None and inp.assembly is not None:
+        # the interface the assembly leaves (kmc.resolved.assembly): the face's profile from its own
+        # stream of the run's seed, so the run's nucleation draws are those of a flat start
+        pressed = press(model, inp.assembly, np.random.default_rng([inp.seed, ASSEMBLY_STREAM]))
+        state = model.initial_state(pressed.gap_um)
     st = state or model.initial_state()
+    if on_section is not None:
+        on_section(0.0, st.gap_um.copy())                # the interface before stripping
     marks = [q for q in SECTION_CHARGES_mAh_cm2 if q <= inp.stop_stripped_mAh_cm2]
     samples, steps, next_sample = [], 0, 0.0
     sections = []                          # the charges whose section was handed to on_section

@@ -1,0 +1,72 @@
+"""The interface before stripping (kmc.resolved.assembly, issue 47 item 5): the electrolyte face's
+self-affine profile, the press that closes it, and a run that starts from what the press leaves."""
+import math
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from kmc.config import load_config
+from kmc.resolved.assembly import press, self_affine_profile_um
+from kmc.resolved.interface import ResolvedInterface, resolved_inputs
+
+LI = "params/li_li2s.toml"
+
+
+def test_the_face_has_the_rms_and_the_spectrum_of_its_hurst_exponent():
+    """Every line has the asked RMS and mean 0; the mean periodogram of 32 lines of 4096 cells falls as
+    q^-(1 + 2H).  Tolerance from the statistics: each averaged ordinate has a relative error
+    1/sqrt(32) = 0.18, and a least-squares slope over 2048 ordinates in ln q (spread ~1 per ordinate)
+    has a standard error ~0.18 / sqrt(2048) = 0.004; 0.02 is five of them.  Fixed seed."""
+    rng = np.random.default_rng(2026)
+    cells, cell_um, rms, hurst = 4096, 0.25, 0.1, 0.85
+    power = np.zeros(cells // 2)
+    for _ in range(32):
+        h = self_affine_profile_um(cells, cell_um, rms, hurst, rng)
+        assert math.sqrt(np.mean(h * h)) == pytest.approx(rms, rel=1e-12) and abs(h.mean()) < 1e-15
+        power += np.abs(np.fft.rfft(h)[1:cells // 2 + 1]) ** 2 / 32
+    q = np.arange(1, cells // 2)                       # the Nyquist ordinate (real, half the power) left out
+    slope = np.polyfit(np.log(q), np.log(power[:-1]), 1)[0]
+    assert slope == pytest.approx(-(1 + 2 * hurst), abs=0.02)
+    with pytest.raises(ValueError, match="cells = 2"):
+        self_affine_profile_um(2, cell_um, rms, hurst, rng)
+
+
+@pytest.fixture(scope="module")
+def li_model():
+    return ResolvedInterface(resolved_inputs(load_config(LI), width_um=40.0, cell_um=0.25))
+
+
+def test_the_seeds_press_closes_its_polished_face_and_the_press_is_what_closes_it(li_model):
+    """The shipped assembly (50 MPa for 30 s onto a face of RMS 0.1 um, H 0.85): the foil touches one
+    point before it and the whole section after, within microseconds (Li creeps at ~1e9 /s at
+    50 MPa); pressed for 1 ns instead a third of it is still open, so the closing is the press's."""
+    inp = li_model.inp
+    assert inp.assembly is not None and inp.assembly.pressure_MPa == 50.0 and inp.assembly.time_s == 30.0
+    done = press(li_model, inp.assembly, np.random.default_rng([1, 1]))
+    assert done.contact_before == pytest.approx(1 / inp.cells)
+    assert done.contact_after == 1.0 and not (done.gap_um > 0).any()
+    assert 0 < done.closed_at_s < 1e-3
+    short = press(li_model, replace(inp.assembly, time_s=1e-9), np.random.default_rng([1, 1]))
+    assert short.closed_at_s is None and short.contact_after < 0.9
+    np.testing.assert_array_equal(short.profile_um, done.profile_um)
+
+
+def test_a_run_starts_from_what_the_press_leaves():
+    """kmc meso's resolved run begins where the assembly ends: where the press closes the face the run
+    is the one from full contact, draw for draw (the face has its own random stream); where it
+    cannot (1 ns of press), the run starts with those gaps, and the file stores them as its
+    section before stripping (charge 0)."""
+    from kmc.resolved.run import run
+    sets = ["meso.width_um=40.0", "meso.stop_stripped_mAh_cm2=0.01", "meso.output_every_mAh_cm2=0.005"]
+    pressed = resolved_inputs(load_config(LI, sets), cell_um=0.5)
+    flat = resolved_inputs(load_config(LI, sets + ["meso.assembly_pressure_MPa=0"]), cell_um=0.5)
+    assert flat.assembly is None
+    a, b = run(pressed).series, run(flat).series
+    for name in a:
+        np.testing.assert_array_equal(a[name], b[name], err_msg=name)
+    sections = []
+    brief = replace(pressed, assembly=replace(pressed.assembly, time_s=1e-9))
+    started = run(brief, on_section=lambda charge, gap: sections.append((charge, gap))).series
+    assert started["contact_fraction"][0] < 0.9
+    assert sections[0][0] == 0.0 and (sections[0][1] > 0).mean() == pytest.approx(1 - started["contact_fraction"][0])
