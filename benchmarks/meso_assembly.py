@@ -1,0 +1,147 @@
+"""The interface before stripping (issue 47 item 5; docs/mechanics.md section 5a): what the seed's
+assembly (the foil pressed onto the electrolyte's face at 50 MPa for 30 s) leaves, for the seed's
+polished face and for the rougher faces of unpolished pellets, with bulk creep and with the size
+effect of Li ligaments (a sensitivity), over several random faces.
+
+    python benchmarks/meso_assembly.py --table                  # the press table (~5 min on one core)
+    python benchmarks/meso_assembly.py --table --strip          # + Li stripped at 0.2 MPa from each
+                                                                #   face the press leaves open (~10 min)
+
+Each row: the face (RMS over the 160 um section, Hurst exponent of the parameter file), the law,
+and over the faces' seeds: contact before and after the press (mean, smallest), when the last gap
+closed (the latest; "open" if one stays open), the largest gap left, wall time.  With --strip,
+each face the press leaves open is stripped on (Li, 0.2 MPa, 0.5 mA/cm^2, the shipped set) and
+its contact and overpotential at 1 and 4 mAh/cm^2 are printed.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+# (label, RMS over the section in um); sources in params/li_li2s.toml's [meso] and PHYSICS.md section 7
+FACES = (("seed 004: pellet pressed on a plunger of RMS < 0.1 um (the bound)", 0.1),
+         ("unpolished Li6PS5Cl pellet, small grains, R_q 1.1 um (Singh et al. 2022)", 1.1),
+         ("unpolished Li6PS5Cl pellet, large grains, R_q 6.5 um (Singh et al. 2022)", 6.5))
+# the law: bulk creep ([creep]), or the micropillars' size effect at its measured strength (the
+# schema's ligament_* sources: Xu et al., PNAS 114, 57 (2017), 105 MPa at 1.4 um)
+LAWS = (("bulk creep", []), ("size effect, 105 MPa at 1.4 um", ["meso.ligament_strength_MPa=105"]))
+SEEDS = (1, 2, 3, 4, 5)
+MARKS_mAh_cm2 = (1.0, 4.0)
+
+
+def _settings(rms_um: float, law_sets: list[str], seed: int):
+    from kmc.config import load_config
+    return load_config(ROOT / "params" / "li_li2s.toml",
+                       [f"meso.electrolyte_roughness_rms_um={rms_um}", f"run.seed={seed}", *law_sets])
+
+
+def press_rows(faces=FACES, laws=LAWS, seeds=SEEDS) -> list[dict]:
+    from kmc.resolved.assembly import press
+    from kmc.resolved.interface import ResolvedInterface, resolved_inputs
+    from kmc.resolved.run import ASSEMBLY_STREAM
+    rows = []
+    for face, rms in faces:
+        for law, sets in laws:
+            model = None
+            per_seed = []
+            start = time.perf_counter()
+            for seed in seeds:
+                inp = resolved_inputs(_settings(rms, sets, seed), width_um=160.0, cell_um=0.25)
+                model = ResolvedInterface(inp, mechanics=model.mechanics if model is not None else None)
+                per_seed.append(press(model, inp.assembly, np.random.default_rng([seed, ASSEMBLY_STREAM])))
+            after = np.array([r.contact_after for r in per_seed])
+            closed = [r.closed_at_s for r in per_seed]
+            rows.append(dict(face=face, rms_um=rms, hurst=inp.assembly.hurst_exponent, law=law, seeds=list(seeds),
+                             contact_before=float(np.mean([r.contact_before for r in per_seed])),
+                             contact_after_mean=float(after.mean()), contact_after_min=float(after.min()),
+                             closed_by_s=None if None in closed else float(max(closed)),
+                             largest_gap_left_um=float(max(r.gap_um.max() for r in per_seed)),
+                             steps=[r.steps for r in per_seed], wall_time_s=time.perf_counter() - start,
+                             load=os.getloadavg()[0]))
+            print(f"  {face}, {law}: contact {after.mean():.3f} after the press", file=sys.stderr, flush=True)
+    return rows
+
+
+def strip_rows(rows: list[dict]) -> list[dict]:
+    """Li at the shipped 0.2 MPa, 0.5 mA/cm^2 stripped from every face (seed) the press left open."""
+    from kmc.resolved.interface import resolved_inputs
+    from kmc.resolved.run import run
+    out = []
+    for row in rows:
+        if row["closed_by_s"] is not None:
+            continue
+        law_sets = dict(LAWS)[row["law"]]
+        for seed in row["seeds"]:
+            inp = resolved_inputs(_settings(row["rms_um"], law_sets, seed), width_um=160.0, cell_um=0.25,
+                                  output_every_mAh_cm2=0.05)
+            start = time.perf_counter()
+            result = run(inp)
+            s = result.series
+            q = s["stripped_charge"]
+            marks = {f"at_{m:g}": dict(contact=float(np.interp(m, q, s["contact_fraction"])),
+                                       overpotential_mV=float(np.interp(m, q, s["overpotential"])))
+                     for m in MARKS_mAh_cm2 if q[-1] >= m - 1e-9}
+            out.append(dict(face=row["face"], law=row["law"], seed=seed, contact_start=float(s["contact_fraction"][0]),
+                            stop_reason=result.stop_reason, stripped_mAh_cm2=float(q[-1]),
+                            voids_per_100um_end=100 * float(s["section_voids_per_um"][-1]), **marks,
+                            wall_time_s=time.perf_counter() - start))
+            print(f"  stripped {row['face']}, {row['law']}, seed {seed}", file=sys.stderr, flush=True)
+    return out
+
+
+def press_table(rows: list[dict]) -> str:
+    lines = ["| face (RMS over 160 um, H) | law | contact before -> after the press (mean; smallest) | "
+             "last gap closed by | largest gap left | wall |", "|---|---|---|---|---|---|"]
+    for r in rows:
+        closed = f"{r['closed_by_s']:.2g} s" if r["closed_by_s"] is not None else "open at 30 s"
+        lines.append(f"| {r['face']} ({r['rms_um']:g} um, {r['hurst']:g}) | {r['law']} | {r['contact_before']:.4f} -> "
+                     f"{r['contact_after_mean']:.3f}; {r['contact_after_min']:.3f} | {closed} | "
+                     f"{r['largest_gap_left_um']:.3g} um | {r['wall_time_s']:.0f} s |")
+    return "\n".join(lines)
+
+
+def strip_table(rows: list[dict]) -> str:
+    lines = ["| face, law, seed | contact at start | contact / eta at 1 mAh/cm2 | at 4 mAh/cm2 | "
+             "voids per 100 um at the end | wall |", "|---|---|---|---|---|---|"]
+    for r in rows:
+        cells = []
+        for m in MARKS_mAh_cm2:
+            v = r.get(f"at_{m:g}")
+            cells.append(f"{v['contact']:.3f} / {v['overpotential_mV']:.1f} mV" if v else f"stopped ({r['stop_reason']})")
+        lines.append(f"| {r['face'].split(',')[0]} ..., {r['law']}, {r['seed']} | {r['contact_start']:.3f} | "
+                     f"{cells[0]} | {cells[1]} | {r['voids_per_100um_end']:.1f} | {r['wall_time_s']:.0f} s |")
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--table", action="store_true", help="markdown tables, not JSON")
+    parser.add_argument("--strip", action="store_true", help="strip Li from every face the press leaves open")
+    parser.add_argument("--seeds", type=int, nargs="+", default=list(SEEDS), help="the faces' seeds (run.seed)")
+    parser.add_argument("--faces", type=int, nargs="+", default=list(range(len(FACES))),
+                        help="which FACES (0: the seed's bound, 1: 1.1 um, 2: 6.5 um)")
+    args = parser.parse_args(argv)
+    rows = press_rows([FACES[k] for k in args.faces], LAWS, tuple(args.seeds))
+    out = dict(press=rows)
+    if args.strip:
+        out["strip"] = strip_rows(rows)
+    if args.table:
+        print(press_table(rows))
+        if args.strip:
+            print()
+            print(strip_table(out["strip"]))
+        return
+    print(json.dumps(out, indent=1, default=float))
+
+
+if __name__ == "__main__":
+    main()
