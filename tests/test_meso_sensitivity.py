@@ -140,3 +140,13 @@ def test_without_constriction_eta_is_the_kinetic_part_and_the_current_uniform():
     assert on.overpotential_mV > kinetic + 0.05
     assert on.current_mA_cm2[10] > on.current_mA_cm2[11] and on.current_mA_cm2[13] > on.current_mA_cm2[12]
     assert math.isclose(on.current_mA_cm2.sum(), off.current_mA_cm2.sum(), rel_tol=1e-9)
+
+
+@pytest.mark.parametrize("key, value", [("ligament_strength_MPa", "105"), ("electrolyte_constriction", "'off'")])
+def test_the_disc_model_refuses_a_sensitivity_it_cannot_hold(key, value):
+    """The disc model has no islands and no electrolyte field: a resolved-only key away from its
+    default is one clear error naming the key and what is allowed, not a run that ignores it."""
+    from kmc.meso import MesoInputError, run_settings
+    settings = load_config(LI, [f"meso.{key}={value}", "meso.interface='disc'"])
+    with pytest.raises(MesoInputError, match=rf"meso\.{key} = .* read only by the resolved interface; allowed: "):
+        run_settings(settings)

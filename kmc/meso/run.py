@@ -119,8 +119,24 @@ def run(inp: MesoInputs, tol: Tolerances = Tolerances(), observer: Observer = Ob
     return MesoResult(series, stop_reason, steps, time.perf_counter() - start, time_s, st)
 
 
+# Keys the resolved interface reads and the disc model has no place for (its voids are discs in a
+# square, with no islands whose strength could vary and no electrolyte field): the disc model
+# refuses them away from their defaults rather than ignore them.  The assembly's keys are not
+# among them: the disc model starts in full contact, which is what the shipped press leaves
+# (docs/mechanics.md section 5a).
+RESOLVED_ONLY_KEYS = ("ligament_strength_MPa", "ligament_reference_width_um", "ligament_strength_exponent",
+                      "ligament_strain_rate_per_s", "electrolyte_constriction")
+
+
 def run_settings(settings: Settings, tol: Tolerances = Tolerances(), observer: Observer = Observer()) -> MesoResult:
-    """``run`` of a parameter set's inputs (meso_inputs)."""
+    """``run`` of a parameter set's inputs (meso_inputs) with the disc model; MesoInputError for a
+    key only the resolved interface reads (RESOLVED_ONLY_KEYS) set away from its default."""
+    from kmc.schema import SCHEMA
+    for key in RESOLVED_ONLY_KEYS:
+        value, default = getattr(settings.meso, key), SCHEMA["meso"][key].default
+        if value != default:
+            raise MesoInputError(f"meso.{key} = {value!r} is read only by the resolved interface; allowed: "
+                                 f"meso.interface = 'resolved', or meso.{key} = {default!r} with the disc model")
     return run(meso_inputs(settings), tol, observer)
 
 
