@@ -495,38 +495,34 @@ def verdict_table(rows: list[dict]) -> str:
 
 def section_figure(paths, image) -> None:
     """The resolved runs' sections (metal, voids, electrolyte) at the charges their files hold
-    (/sections), one column per run: what seed 004's SEM cross-sections show, height exaggerated."""
-    import h5py
+    (/sections), one column per run, each row drawn as `kmc plot --kind cross-section` draws it
+    (kmc.plot_meso.draw_gap_section): what seed 004's SEM cross-sections show, height exaggerated."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+
+    from kmc.plot_meso import draw_gap_section
+    from kmc.runfile import open_run_file
     data = []
     for path in paths:
-        with h5py.File(path) as f:
-            # each charge once (a file written before the end's section was stored once holds it twice)
-            charges, first = np.unique(f["sections/stripped_charge"][()], return_index=True)
-            data.append((Path(path).stem, charges, f["sections/gap"][()][first],
-                         float(f["sections"].attrs["cell_um"]), float(f["parameters"].attrs["conditions.stack_pressure_MPa"])))
+        with open_run_file(path) as f:
+            charges, gaps, cell = f.gap_sections()
+            pressure = float(f.parameters()["conditions.stack_pressure_MPa"])
+        data.append((Path(path).stem, charges, gaps, cell, pressure))
     rows = max(len(d[1]) for d in data)
     fig, axes = plt.subplots(rows, len(data), figsize=(6 * len(data), 0.9 * rows + 0.6), squeeze=False, sharex=True)
     top = max(max(float(d[2].max()), 0.5) for d in data) * 1.3
     for col, (name, charges, gaps, cell, pressure) in enumerate(data):
         x = (np.arange(gaps.shape[1]) + 0.5) * cell
         for row in range(rows):
-            ax = axes[row][col]
-            ax.set_ylim(-0.4 * top, top)
-            ax.set_yticks([])
             if row >= len(charges):
-                ax.axis("off")
+                axes[row][col].axis("off")
                 continue
-            ax.fill_between(x, -0.4 * top, 0, color="#e8d9a8", step="mid", lw=0)          # electrolyte
-            ax.fill_between(x, gaps[row], top, color="#8a8f99", step="mid", lw=0)         # metal
-            ax.text(0.995, 0.8, f"{charges[row]:.3g} mAh/cm²", transform=ax.transAxes, fontsize="small", ha="right",
-                    bbox=dict(facecolor="white", edgecolor="none", pad=1))
-            if row == 0:
-                ax.set_title(f"{name}, {pressure:g} MPa (metal grey, voids white, electrolyte yellow; "
-                             f"height to {top:.2g} µm)", fontsize="small")
+            draw_gap_section(axes[row][col], x, gaps[row], top, charges[row])
+        axes[0][col].set_title(f"{name}, {pressure:g} MPa (metal above, voids white, electrolyte below; "
+                               f"height to {top:.2g} µm)", fontsize="small")
         axes[-1][col].set_xlabel("position along the section (µm)")
+        axes[-1][col].set_xlim(0, gaps.shape[1] * cell)
     fig.tight_layout()
     fig.savefig(image, dpi=120)
 

@@ -53,6 +53,18 @@ def meso_contact(path, exchange_current_mA_cm2: float | None = None) -> Figure:
     return fig
 
 
+def draw_gap_section(ax, x_um, gap_um, top_um: float, charge_mAh_cm2: float) -> None:
+    """One stored section on ``ax``: the electrolyte below 0, the metal above the gap, the voids
+    white between them (height axis to ``top_um``), labelled with its charge."""
+    ax.set_ylim(-0.4 * top_um, top_um)
+    ax.set_yticks([])
+    ax.fill_between(x_um, -0.4 * top_um, 0, color=ELECTROLYTE_COLOR, step="mid", lw=0)
+    ax.fill_between(x_um, gap_um, top_um, color=COLOURS[HOST], step="mid", lw=0)
+    label = f"{charge_mAh_cm2:.3g} mAh/cm²" if charge_mAh_cm2 > 0 else "assembled, before stripping"
+    ax.text(0.995, 0.8, label, transform=ax.transAxes, fontsize="small", ha="right",
+            bbox=dict(facecolor="white", edgecolor="none", pad=1))
+
+
 def meso_section(path, frames=None, panels: int | None = None) -> Figure:
     """A resolved `kmc meso` run's section (docs/mechanics.md): metal, voids and electrolyte along
     the section at the charges the file stored (/sections; ``frames`` index them, ``panels`` picks
@@ -71,13 +83,7 @@ def meso_section(path, frames=None, panels: int | None = None) -> Figure:
     fig = _new_figure(2 * PANEL_WIDTH_IN, 0.9 * len(rows) + 1.2)
     axes = fig.subplots(len(rows), 1, sharex=True, squeeze=False)[:, 0]
     for ax, row in zip(axes, rows):
-        ax.set_ylim(-0.4 * top_um, top_um)
-        ax.set_yticks([])
-        ax.fill_between(x_um, -0.4 * top_um, 0, color=ELECTROLYTE_COLOR, step="mid", lw=0)
-        ax.fill_between(x_um, gaps[row], top_um, color=COLOURS[HOST], step="mid", lw=0)
-        label = f"{charges[row]:.3g} mAh/cm²" if charges[row] > 0 else "assembled, before stripping"
-        ax.text(0.995, 0.8, label, transform=ax.transAxes, fontsize="small", ha="right",
-                bbox=dict(facecolor="white", edgecolor="none", pad=1))
+        draw_gap_section(ax, x_um, gaps[row], top_um, charges[row])
     axes[-1].set_xlabel("position along the section (µm)")
     axes[-1].set_xlim(0, gaps.shape[1] * cell_um)
     fig.suptitle(f"kmc meso, {_title(par)}: {par['meso.width_um']:g} µm section\n{_conditions_text(par)}\n"
