@@ -90,7 +90,7 @@ def strip_rows(rows: list[dict]) -> list[dict]:
             marks = {f"at_{m:g}": dict(contact=float(np.interp(m, q, s["contact_fraction"])),
                                        overpotential_mV=float(np.interp(m, q, s["overpotential"])))
                      for m in MARKS_mAh_cm2 if q[-1] >= m - 1e-9}
-            out.append(dict(face=row["face"], law=row["law"], seed=seed, contact_start=float(s["contact_fraction"][0]),
+            out.append(dict(face=row["face"], rms_um=row["rms_um"], law=row["law"], seed=seed, contact_start=float(s["contact_fraction"][0]),
                             stop_reason=result.stop_reason, stripped_mAh_cm2=float(q[-1]),
                             voids_per_100um_end=100 * float(s["section_voids_per_um"][-1]), **marks,
                             wall_time_s=time.perf_counter() - start))
@@ -110,14 +110,14 @@ def press_table(rows: list[dict]) -> str:
 
 
 def strip_table(rows: list[dict]) -> str:
-    lines = ["| face, law, seed | contact at start | contact / eta at 1 mAh/cm2 | at 4 mAh/cm2 | "
+    lines = ["| face, law, face's seed | contact at start | contact / eta at 1 mAh/cm2 | at 4 mAh/cm2 | "
              "voids per 100 um at the end | wall |", "|---|---|---|---|---|---|"]
     for r in rows:
         cells = []
         for m in MARKS_mAh_cm2:
             v = r.get(f"at_{m:g}")
             cells.append(f"{v['contact']:.3f} / {v['overpotential_mV']:.1f} mV" if v else f"stopped ({r['stop_reason']})")
-        lines.append(f"| {r['face'].split(',')[0]} ..., {r['law']}, {r['seed']} | {r['contact_start']:.3f} | "
+        lines.append(f"| RMS {r['rms_um']:g} um, {r['law']}, {r['seed']} | {r['contact_start']:.3f} | "
                      f"{cells[0]} | {cells[1]} | {r['voids_per_100um_end']:.1f} | {r['wall_time_s']:.0f} s |")
     return "\n".join(lines)
 

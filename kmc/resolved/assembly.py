@@ -28,9 +28,10 @@ import numpy as np
 
 
 # The press's steps are this fraction of the time loop's gap limit (a quarter of a gap + 10 nm per
-# step): islands widen and weaken as they spread, which the explicit step lags.  Li at 50 MPa with
-# the size effect at 105 MPa (a sensitivity), face of seed 1: contact after 30 s 0.880 at 1, 0.997 at
-# 0.5, 1.000 at 0.25 and 0.125; seeds 2-5 close fully at every fraction (docs/mechanics.md 5a).
+# step): islands widen and weaken as they spread, which the explicit step lags.  Li at 50 MPa on the
+# shipped face with the size effect at 105 MPa (a sensitivity): contact after 30 s 0.880 at 1, 0.997
+# at 0.5, 1.000 at 0.25 and 0.125.  Faces 10-60x rougher that stay open are not converged in the
+# step (their residual contact moves by up to ~0.15, not monotonically; docs/mechanics.md 5a).
 PRESS_STEP_FRACTION = 0.25
 
 
