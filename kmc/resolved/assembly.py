@@ -15,7 +15,7 @@ so the pellet's face replicates the plunger's; the rolled Li foil is then presse
 * the press is kmc.resolved's own mechanics at the assembly pressure for the assembly time, with
   no current (nothing is stripped, no vacancy is made); the foil then carries the test pressure.
 
-The Li foil's own roughness has no source and is left out (a soft foil pressed at ~70x its flow
+The Li foil's own roughness has no source and is left out (a soft foil pressed at ~65x its flow
 stress takes the hard face's shape, so only what the press cannot close matters).  The hold at the
 test pressure before stripping has no stated duration and is taken as none (a hold only closes)."""
 from __future__ import annotations
@@ -24,8 +24,6 @@ import math
 from dataclasses import dataclass, replace
 
 import numpy as np
-
-
 
 # The press's steps are this fraction of the time loop's gap limit (a quarter of a gap + 10 nm per
 # step): islands widen and weaken as they spread, which the explicit step lags.  Li at 50 MPa on the
@@ -81,8 +79,8 @@ def press(model, assembly: Assembly, rng: np.random.Generator) -> AssemblyResult
     profile = self_affine_profile_um(inp.cells, inp.cell_um, assembly.roughness_rms_um, assembly.hurst_exponent, rng)
     gap = profile.max() - profile
     pressing = type(model)(replace(inp, current_mA_cm2=0.0, strip_velocity_um_s=0.0,
-                                         pressure_MPa=assembly.pressure_MPa, nucleation_rows=()),
-                                 mechanics=model.mechanics)
+                                   pressure_MPa=assembly.pressure_MPa, nucleation_rows=()),
+                           mechanics=model.mechanics)
     st = pressing.initial_state(gap)
     contact_before = float((st.gap_um == 0).mean())
     steps = 0

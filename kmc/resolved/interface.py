@@ -47,9 +47,9 @@ from kmc.mechanics.law import LigamentStrength, NortonLaw
 from kmc.mechanics.reduced import NoContactError, ReducedFoil, runs
 from kmc.meso.kinetics import mullins_coefficient_um4_s
 from kmc.meso.nucleation import critical_radius_um
-from kmc.resolved.assembly import Assembly
 from kmc.physics import nucleation
 from kmc.physics.nucleation import VoidCap
+from kmc.resolved.assembly import Assembly
 from kmc.resolved.fields import (butler_volmer_current, slab_flux_operator, slab_potential_operator,
                                  vacancy_field)
 
