@@ -30,8 +30,7 @@ from kmc.export import read_frames
 from kmc.runfile import (KIND_MESO, RunFileError, check_run_file, file_kind_of, open_run_file, read_analysis_group,
                          run_status)
 from kmc.plot_common import (CHARGE_LABEL, ELECTROLYTE_COLOR, OVERPOTENTIAL_COLOR, PANEL_WIDTH_IN, RUN_COLORS,
-                              _charge_text, _chosen_indices, _conditions_text, _new_figure, _parameters, _sci_text,
-                              _title)
+                              _charge_text, _chosen_indices, _conditions_text, _new_figure, _sci_text, _title)
 from kmc.plot_meso import meso_contact, meso_section
 from kmc.species import (COLOURS, DEFAULT_HOST, DEFAULT_SOLUTE, HOST, SOLUTE, VACANCY, Species,
                          species_from_attributes)
@@ -199,8 +198,8 @@ def cross_section(path, frames=None, panels: int | None = None, y_nm: float | No
     path = check_run_file(path, running=True)
     chosen = read_frames(path, _chosen_frames(path, frames, panels, default=[-1]))
     with open_run_file(path) as f:
-        par = _parameters(f)
-        species = species_from_attributes(f.parameters())
+        par = f.parameters()
+        species = species_from_attributes(par)
     box_A = chosen[0].box_A
     if y_nm is None:
         y_nm = box_A[1] / 20
@@ -290,7 +289,7 @@ def plan_view(path, frames=None, panels: int | None = None) -> Figure:
     indices = _chosen_frames(path, frames, panels, default=[-1])
     chosen = read_frames(path, indices)
     with open_run_file(path) as f:
-        par = _parameters(f)
+        par = f.parameters()
         species = species_from_attributes(f.parameters())
         geo = read_geometry(f)
         min_void_nm = _min_void_nm_of(f)
@@ -350,7 +349,7 @@ def contact_loss(path, exchange_current_mA_cm2: float | None = None) -> Figure:
     if file_kind_of(path) == KIND_MESO:
         return meso_contact(path, exchange_current_mA_cm2)
     with open_run_file(path) as f:
-        par = _parameters(f)
+        par = f.parameters()
         charge, contact = f.series("stripped_charge"), f.series("contact_fraction")
         n = min(charge.size, contact.size)          # a file being written: what both hold
         charge, contact = charge[:n], contact[:n]
@@ -417,7 +416,7 @@ def void_statistics(path) -> Figure:
     interface void width and height per frame, versus stripped charge."""
     frames, voids, events = read_void_analysis(path)
     with open_run_file(path) as f:
-        par = _parameters(f)
+        par = f.parameters()
         charge_per_monolayer = _charge_per_monolayer(f)
     charge = frames["stripped_charge_mAh_cm2"]
     charge_of_frame = dict(zip(frames["frame"].tolist(), charge))
@@ -477,7 +476,7 @@ def solute_profile(path, frames=None) -> Figure:
     path = check_run_file(path, running=True)
     chosen = read_frames(path, _chosen_frames(path, frames, None, default=[0, -1]))
     with open_run_file(path) as f:
-        par = _parameters(f)
+        par = f.parameters()
         solute = species_from_attributes(f.parameters()).solute
     fig = _new_figure(6.4, 4.4)
     ax = fig.subplots()
@@ -589,7 +588,7 @@ def compare_runs(paths, quantity: str = "contact_fraction") -> Figure:
             charge, value = f.series("stripped_charge"), f.series(quantity)
             n = min(charge.size, value.size)       # a file being written: what both hold
             runs.append({"charge": charge[:n], "value": value[:n], "unit": f.unit(quantity),
-                         "parameters": _parameters(f),
+                         "parameters": f.parameters(),
                          # a meso file has no lattice: no monolayer axis
                          "charge_per_monolayer": None if f.is_meso else _charge_per_monolayer(f)})
     fig = _new_figure(6.4, 4.4)

@@ -35,10 +35,6 @@ def _charge_text(charge_mAh_cm2: float) -> str:
     return f"{_sci_text(charge_mAh_cm2)} mAh/cm²"
 
 
-def _parameters(f) -> dict:
-    return f.parameters()
-
-
 def _title(par: dict) -> str:
     return par["model.description"] or par["model.name"]
 

@@ -8,7 +8,7 @@ from matplotlib.figure import Figure
 
 from kmc.physics.electrochemistry import overpotential_mV
 from kmc.plot_common import (CHARGE_LABEL, ELECTROLYTE_COLOR, OVERPOTENTIAL_COLOR, PANEL_WIDTH_IN, RUN_COLORS,
-                             _chosen_indices, _conditions_text, _new_figure, _parameters, _title)
+                             _chosen_indices, _conditions_text, _new_figure, _title)
 from kmc.runfile import RunFileError, open_run_file
 from kmc.species import COLOURS, HOST, VACANCY
 
@@ -18,7 +18,7 @@ def meso_contact(path, exchange_current_mA_cm2: float | None = None) -> Figure:
     and the voids per 100 um of section.  The overpotential is the run's own observable, or from
     its contact with the given exchange current (the same rule, kmc.physics.electrochemistry)."""
     with open_run_file(path) as f:
-        par = _parameters(f)
+        par = f.parameters()
         obs = {name: f.series(name) for name in
                ("stripped_charge", "contact_fraction", "overpotential", "section_voids_per_um")}
     n = min(v.size for v in obs.values())          # a file being written: what all hold
@@ -71,7 +71,7 @@ def meso_section(path, frames=None, panels: int | None = None) -> Figure:
     that many evenly, default all), one row per charge, height exaggerated: what seed 004's SEM
     cross-sections show."""
     with open_run_file(path) as f:
-        par = _parameters(f)
+        par = f.parameters()
         stored = f.gap_sections()
     if stored is None:
         raise RunFileError(f"{path} holds no gap sections (a disc-model meso run, meso.interface = 'disc', or one "
