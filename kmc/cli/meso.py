@@ -63,6 +63,7 @@ def meso(config, overrides, output, overwrite, interface, progress):
     """
     from kmc import meso as model
     from kmc.meso.run import Chain, RunawayStop, SignalStop, check_conditions, progress_bar, runaway_bounds
+    from kmc.resolved.assembly import assembly_of
     from kmc.runfile import OutputPathError, check_output_location
     if interface is not None:
         overrides = (*overrides, f"meso.interface={interface}")
@@ -113,10 +114,10 @@ def meso(config, overrides, output, overwrite, interface, progress):
     shape = "section" if settings.meso.interface == "resolved" else "square"
     click.echo(f"  {s['stripped_charge'][-1]:.3g} mAh/cm2 of a {inputs.width_um:g} um {shape} in "
                f"{result.wall_time_s:.2f} s ({result.steps} steps), stop: {result.stop_reason}")
-    m = settings.meso
-    if shape == "section" and m.assembly_pressure_MPa > 0 and m.electrolyte_roughness_rms_um > 0:
-        click.echo(f"  assembled at {m.assembly_pressure_MPa:g} MPa for {m.assembly_time_s:g} s onto a face of RMS "
-                   f"{m.electrolyte_roughness_rms_um:g} um: contact {s['contact_fraction'][0]:.3f} when stripping starts")
+    pressed = assembly_of(settings.meso) if shape == "section" else None
+    if pressed is not None:
+        click.echo(f"  assembled at {pressed.pressure_MPa:g} MPa for {pressed.time_s:g} s onto a face of RMS "
+                   f"{pressed.roughness_rms_um:g} um: contact {s['contact_fraction'][0]:.3f} when stripping starts")
     click.echo(f"  contact fraction {s['contact_fraction'][-1]:.3f}, overpotential {s['overpotential'][-1]:.1f} mV, "
                f"{int(s['void_count'][-1])} voids, {100 * s['section_voids_per_um'][-1]:.1f} per 100 um of section")
     if runaway.message is not None:

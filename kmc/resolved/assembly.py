@@ -42,6 +42,15 @@ class Assembly:
     hurst_exponent: float
 
 
+def assembly_of(meso) -> Assembly | None:
+    """The press a [meso] table asks for (the keys' sources: params/*.toml); None for no press
+    (meso.assembly_pressure_MPa = 0 or a flat face): the run starts in full contact."""
+    if not (meso.assembly_pressure_MPa > 0 and meso.electrolyte_roughness_rms_um > 0):
+        return None
+    return Assembly(meso.assembly_pressure_MPa, meso.assembly_time_s, meso.electrolyte_roughness_rms_um,
+                    meso.electrolyte_roughness_hurst)
+
+
 @dataclass
 class AssemblyResult:
     profile_um: np.ndarray                # the electrolyte face's height, per cell (mean 0)

@@ -49,7 +49,7 @@ from kmc.meso.kinetics import mullins_coefficient_um4_s
 from kmc.meso.nucleation import critical_radius_um
 from kmc.physics import nucleation
 from kmc.physics.nucleation import VoidCap
-from kmc.resolved.assembly import Assembly
+from kmc.resolved.assembly import Assembly, assembly_of
 from kmc.resolved.fields import (butler_volmer_current, slab_flux_operator, slab_potential_operator,
                                  vacancy_field)
 
@@ -127,10 +127,6 @@ def resolved_inputs(settings, width_um: float | None = None, cell_um: float = 0.
     # the ligaments' size effect, a sensitivity (meso.ligament_strength_MPa = 0: off; schema.py gives the sources)
     strength = (LigamentStrength(m.ligament_strength_MPa, m.ligament_reference_width_um, m.ligament_strength_exponent,
                                  m.ligament_strain_rate_per_s) if m.ligament_strength_MPa > 0 else None)
-    # the assembly before stripping (kmc.resolved.assembly; schema.py and params/*.toml give the sources)
-    assembly = (Assembly(m.assembly_pressure_MPa, m.assembly_time_s, m.electrolyte_roughness_rms_um,
-                         m.electrolyte_roughness_hurst)
-                if m.assembly_pressure_MPa > 0 and m.electrolyte_roughness_rms_um > 0 else None)
     out = ResolvedInputs(
         width_um=width_um, cell_um=cell_um, thickness_um=settings.electrode.thickness_um,
         current_mA_cm2=inp.current_mA_cm2, pressure_MPa=inp.pressure_MPa, temperature_K=inp.temperature_K,
@@ -147,7 +143,7 @@ def resolved_inputs(settings, width_um: float | None = None, cell_um: float = 0.
         max_step_mAh_cm2=inp.max_step_mAh_cm2, output_every_mAh_cm2=inp.output_every_mAh_cm2,
         stop_stripped_mAh_cm2=inp.stop_stripped_mAh_cm2, stop_contact_fraction=inp.stop_contact_fraction,
         seed=inp.seed, ligament_strength=strength, electrolyte_constriction=m.electrolyte_constriction == "on",
-        assembly=assembly, meso=inp)
+        assembly=assembly_of(m), meso=inp)
     return replace(out, **overrides)
 
 
