@@ -32,10 +32,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from kmc.mechanics import checks  # noqa: E402
-from kmc.mechanics.law import NortonLaw  # noqa: E402
+from kmc.physics.creep import NortonLaw  # noqa: E402
 from kmc.mechanics.norton import AXISYMMETRIC, PLANE_STRAIN  # noqa: E402
 
-LI_CREEP = NortonLaw(7.7e-3, 1.0, 6.6)
+LI_CREEP = NortonLaw(7.7e-3, 1.0, 6.6, 37.0, 298.0)
 
 
 def load() -> str:
@@ -124,7 +124,7 @@ FAILED_CONTACT = 0.1          # the contact below which a run counts as failed (
 def _stop_at_failure():
     """An observer of kmc meso's run that stops it after the first sample with contact < FAILED_CONTACT:
     the verdict's failure, so a failed run costs only its way there and both tables use one rule."""
-    from kmc.meso.run import Observer
+    from kmc.cell.loop import Observer
 
     class StopAtFailure(Observer):
         failed = False
@@ -187,7 +187,7 @@ def at_marks(series: dict, marks, keys) -> dict:
 
 def _resolved_run(name, chem, sets, stop_mAh_cm2, stop_at_failure) -> dict:
     from kmc.config import load_config
-    from kmc.meso.run import Observer
+    from kmc.cell.loop import Observer
     from kmc.resolved.interface import resolved_inputs
     from kmc.resolved.run import run
     settings = load_config(ROOT / "params" / f"{chem}.toml", list(sets))

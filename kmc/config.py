@@ -15,6 +15,9 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from kmc import units
+from kmc.physics import vacancy
+from kmc.physics.surface import young_dupre_cos_theta
 from kmc.schema import (F, FIT_ROW_KEYS, FORM_KEYS, INT64_RANGE, LEGACY_KEYS, MAX_SITES, OPTIONAL_SECTIONS,
                         REMOVED_KEYS, REQUIRED, SCHEMA, SITES_PER_CELL, Key)
 
@@ -374,10 +377,11 @@ def second_moment_interface(en: dict, lattice_constant_A: float) -> dict:
     of lattice configurations (tests/test_fit.py checks that they agree)."""
     eps, v = en["host_embedding_eV"], en["host_host_pair_eV"]
     c, r, p = en["electrolyte_coordination_host"], en["electrolyte_repulsion_host_eV"], en["interface_vacancy_pair_eV"]
-    to_J_m2 = 16.02176634 / lattice_constant_A**2
+    to_J_m2 = units.J_PER_M2_PER_EV_PER_A2 / vacancy.site_area_001(lattice_constant_A)
     gamma = (eps * (math.sqrt(8) - 2) - 2 * v) * to_J_m2
     w = (eps * (math.sqrt(4 + c) - 2) - r + 2 * p) * to_J_m2
-    return {"gamma_J_m2": gamma, "w_ad_J_m2": w, "cos_theta": w / gamma - 1 if gamma > 0 else math.nan}
+    cos_theta = young_dupre_cos_theta(w, gamma) if gamma > 0 else math.nan
+    return {"gamma_J_m2": gamma, "w_ad_J_m2": w, "cos_theta": cos_theta}
 
 
 def _energy_form_checks(cfg: dict):

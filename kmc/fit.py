@@ -38,6 +38,8 @@ import numpy as np
 from kmc import units
 from kmc.config import ConfigError, Settings
 from kmc.model import build_energy_model
+from kmc.physics.surface import wetting_angle_deg
+from kmc.physics.thermal import boltzmann_factor, ideal_exchange_potential_eV
 from kmc.rate_rules import barrier_eV, kra_eV
 from kmc.species import HOST, SOLUTE, VACANCY
 from lattices import build_bcc
@@ -165,10 +167,6 @@ class Configurations:
         return (self.energy(lifted) - self.energy(contact) + h * self.spl * self.mu()) / self.spl * self.to_J_m2
 
 
-def _angle_deg(w: float, gamma: float) -> float:
-    return math.degrees(math.acos(max(-1.0, min(1.0, w / gamma - 1))))
-
-
 def alloy_interface(settings: Settings, x: float | None = None, columns=None, cells=ALLOY_CELLS) -> dict:
     """W_ad, gamma and theta of a void two layers tall on an alloy interface whose L1 holds solutes
     at ``columns`` (L1 site indices), or, given a fraction x, spread over L1 (no two sharing a
@@ -185,7 +183,7 @@ def alloy_interface(settings: Settings, x: float | None = None, columns=None, ce
     base.update({c.layer(m + 2)[k]: SOLUTE for k in cols})
     w = c.w_ad_J_m2(2, cols)
     gamma = c.gamma_J_m2(base)
-    return {"x": len(cols) / c.spl, "w_ad_J_m2": w, "gamma_J_m2": gamma, "theta_deg": _angle_deg(w, gamma)}
+    return {"x": len(cols) / c.spl, "w_ad_J_m2": w, "gamma_J_m2": gamma, "theta_deg": wetting_angle_deg(w, gamma)}
 
 
 @dataclass(frozen=True)
@@ -234,7 +232,7 @@ def l1_equilibrium(settings: Settings, cells=EQUILIBRIUM_CELLS, sweeps=EQUILIBRI
     nx, ny = cells[0], cells[1]
     if x <= 0:
         return L1Equilibrium(0.0, 0.0, (np.zeros(0, np.intp),), x, settings.conditions.temperature_K)
-    field = g.segregation_eV - kT * math.log(x / (1 - x))
+    field = g.segregation_eV - ideal_exchange_potential_eV(x, kT)
     rng = np.random.default_rng(seed)
     n = np.zeros((ny, nx), np.int8)           # [iy, ix]: L1 site iy * nx + ix ([001] order)
     keep = np.linspace(sweeps[0], sum(sweeps) - 1, EQUILIBRIUM_SNAPSHOTS).astype(int)
@@ -247,7 +245,7 @@ def l1_equilibrium(settings: Settings, cells=EQUILIBRIUM_CELLS, sweeps=EQUILIBRI
                          + np.roll(n, (-1, 1), (0, 1)) + np.roll(n, (-1, -1), (0, 1)))
                 local = field + g.pair_a_eV * a_sum + g.pair_a_sqrt2_eV * d_sum
                 dE = np.where(n == 1, -local, local)[py::2, px::2]
-                flip = rng.random(dE.shape) < np.exp(-np.maximum(dE, 0.0) / kT)
+                flip = rng.random(dE.shape) < boltzmann_factor(np.maximum(dE, 0.0), kT)
                 n[py::2, px::2] ^= flip.astype(np.int8)
         if sweep >= sweeps[0]:
             cover.append(n.mean())
@@ -262,30 +260,16 @@ def l1_equilibrium(settings: Settings, cells=EQUILIBRIUM_CELLS, sweeps=EQUILIBRI
 def equilibrium_alloy_interface(settings: Settings) -> dict:
     """alloy_interface averaged over the equilibrium L1 arrangements (l1_equilibrium): W_ad and
     gamma are linear in the arrangement's counts, so their means over the snapshots give the angle;
-    "x" is the chain's mean L1 solute fraction."""
+    "x" is the chain's mean L1 solute fraction.  What the interface's composition does to a void (for
+    a pure host the DFT rows the energy is fitted to: W_ad 0.39 J/m^2, gamma 0.416 J/m^2, 93.6 deg);
+    every scale reads it through kmc.cell.energetics.interface_energetics, computed once per
+    parameter set and cached there."""
     eq = l1_equilibrium(settings)
     runs = [alloy_interface(settings, columns=cols, cells=EQUILIBRIUM_CELLS) for cols in eq.snapshots]
     w = float(np.mean([r["w_ad_J_m2"] for r in runs]))
     gamma = float(np.mean([r["gamma_J_m2"] for r in runs]))
     return {"x": eq.fraction, "x_sem": eq.fraction_sem, "w_ad_J_m2": w, "gamma_J_m2": gamma,
-            "theta_deg": _angle_deg(w, gamma)}
-
-
-# The interface's energetics depend on the energy parameters, the lattice, the species, the
-# composition and the temperature only; a process computes them once per such set (~1.5 s for Li-Mg).
-_INTERFACE_CACHE: dict = {}
-
-
-def interface_energetics(settings: Settings) -> dict:
-    """equilibrium_alloy_interface, once per process and parameter set: what the interface's
-    composition does to a void (kmc.meso's voids and the classical nucleus of kmc.interface_rates
-    take their surface energy and angle from here; for a pure host the DFT rows the energy is
-    fitted to: W_ad 0.39 J/m^2, gamma 0.416 J/m^2, 93.6 deg)."""
-    key = tuple((k, repr(v)) for section in (settings.energy, settings.lattice, settings.species)
-                for k, v in section.items()) + (settings.composition.solute_fraction, settings.conditions.temperature_K)
-    if key not in _INTERFACE_CACHE:
-        _INTERFACE_CACHE[key] = equilibrium_alloy_interface(settings)
-    return dict(_INTERFACE_CACHE[key])
+            "theta_deg": wetting_angle_deg(w, gamma)}
 
 
 class _Slab:
@@ -476,7 +460,7 @@ def _w_ad_3(m):
 
 @_quantity("wetting_angle_host", "wetting angle of {host}, void >= 2 layers", "deg")
 def _theta_host(m):
-    return _angle_deg(m.w_ad_2, m.gamma)
+    return wetting_angle_deg(m.w_ad_2, m.gamma)
 
 
 @_quantity("wetting_angle_alloy", "wetting angle of {host}-{solute}, void >= 2 layers, at the model's equilibrium "

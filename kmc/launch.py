@@ -1,6 +1,9 @@
-"""Starting a kMC run: the one entry point that ``kmc run``, ``kmc sweep`` and Python users go
-through (``open_run``, and ``run`` for a whole run in one call), so that every run checks what its
-acceleration distorts (kmc.acceleration) and records it in its file."""
+"""Starting a run: the one entry point that ``kmc run``, ``kmc sweep`` and Python users go through
+for a kMC run (``open_run``, and ``run`` for a whole run in one call), so that every run checks what
+its acceleration distorts (kmc.acceleration) and records it in its file; and for a run at the cell's
+scale (``run_cell_to_file``), the choice of the interface model meso.interface names (the resolved
+section of kmc.resolved, or the disc model of kmc.disc), which share kmc.cell and never import each
+other."""
 from __future__ import annotations
 
 import warnings
@@ -116,3 +119,17 @@ def run(config, output=None, overrides=(), policy: str = "fresh", progress: bool
     except BaseException:
         writer.close()   # the .partial file and the last checkpoint stay, for --resume
         raise
+
+
+def run_cell_to_file(settings, path, observer=None):
+    """Run ``settings`` at the cell's scale into the file ``path`` with the interface model
+    meso.interface names: the resolved section (kmc.resolved.run.run_to_file, the default) or the disc
+    model (kmc.disc.output.run_to_file); the same kmc.cell.loop.Observer, the same file layout
+    (kmc.runfile.MesoWriter).  Returns the kmc.cell.loop.CellResult."""
+    from kmc.cell.loop import Observer
+    observer = observer or Observer()
+    if settings.meso.interface == "resolved":
+        from kmc.resolved.run import run_to_file
+        return run_to_file(settings, path, observer)
+    from kmc.disc.output import run_to_file
+    return run_to_file(settings, path, observer=observer)

@@ -301,7 +301,7 @@ class EventRates:
 
 def creep_strain_rate_per_s(settings: Settings, stress_MPa: float) -> float:
     """Power-law creep of the metal at ``stress_MPa`` (kmc.physics.creep, the [creep] keys)."""
-    return creep.strain_rate_per_s(creep.NortonLaw.of(settings.creep), stress_MPa, settings.conditions.temperature_K)
+    return creep.NortonLaw.of(settings.creep).strain_rate_per_s(stress_MPa, settings.conditions.temperature_K)
 
 
 def vacancy_diffusivity_A2_s(model: EnergyModel, lattice: Lattice, prefactor_Hz: float | None = None) -> float:
@@ -406,7 +406,7 @@ def creep_closure_per_void_site_per_s(settings: Settings, lattice: Lattice, stre
 @dataclass(frozen=True)
 class CellTransport:
     """Vacancy and solute transport in the cell the box stands for, in um and s: what the cell-scale
-    model (kmc.meso), the acceleration check and the rate measurements (kmc.interface_rates) take
+    model (kmc.cell and its interface models), the acceleration check and the rate measurements (kmc.interface_rates) take
     from a parameter set (the formulas: kmc.physics)."""
     atomic_volume_A3: float
     kT_eV: float

@@ -1,9 +1,10 @@
-"""Observables of a run, each declared once: name, unit, description and how it is computed.
+"""Observables of a kMC run, each declared once: name, unit, description and how it is computed.
 
 The simulation samples them (``values``), the HDF5 writer takes names, units and descriptions from
 here, and readers (``kmc.load``, ``kmc info``) the units.  A new observable is one entry in
-``OBSERVABLES``.  Descriptions may name ``{host}`` and ``{solute}``: the run's element symbols
-are filled in when a file is written.
+``OBSERVABLES``; one that every scale records takes its name, unit and meaning from kmc.vocabulary
+(``_shared``) and says how the box measures it.  Descriptions may name ``{host}`` and ``{solute}``:
+the run's element symbols are filled in when a file is written.
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from kmc import electrode, units
 from kmc.species import HOST, SOLUTE
 from kmc.state import EVENT_CLASSES, I_NL1_HOST, I_NL1_SOLUTE, I_NL1_VAC, I_NVAC
 from kmc.physics.electrochemistry import overpotential_mV
+from kmc.vocabulary import shared
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,12 @@ class Observable:
 
     def describe(self, species) -> str:
         return self.doc.format(host=species.host, solute=species.solute)
+
+
+def _shared(name: str, how: str, compute: Callable[[Any], Any], **options) -> Observable:
+    """An observable of the shared vocabulary (kmc.vocabulary), measured in the box as ``how`` says."""
+    q = shared(name, how)
+    return Observable(q.name, q.unit, q.doc, compute, **options)
 
 
 def _l1_metal(sim) -> tuple[int, int]:
@@ -87,24 +95,22 @@ def _tracer(name):
 
 
 OBSERVABLES = (
-    Observable("contact_fraction", "1", "L1 metal atoms joined to the electrode by a path of first-neighbour "
-               "metal sites (electrical contact) / L1 sites", contact_fraction),
-    Observable("stripped_charge", "mAh/cm^2", "charge stripped per interface area", stripped_charge),
+    _shared("contact_fraction", "L1 metal atoms joined to the electrode by a path of first-neighbour metal "
+            "sites (electrical contact) / L1 sites", contact_fraction),
+    _shared("stripped_charge", "the stripped {host} atoms' charge", stripped_charge),
     Observable("stripped_monolayers", "monolayer", "stripped {host} atoms / L1 sites",
                lambda sim: sim.stripped_atoms / sim.lattice.sites_per_layer),
-    Observable("physical_time", "s", "cell time the stripped charge takes at the set current (charge / current)",
-               lambda sim: units.physical_time_s(stripped_charge(sim),
-                                                 sim.settings.conditions.current_density_mA_cm2)),
+    _shared("physical_time", "at conditions.current_density_mA_cm2 (the box's own clock is accelerated)",
+            lambda sim: units.physical_time_s(stripped_charge(sim), sim.settings.conditions.current_density_mA_cm2)),
     Observable("vacancy_count", "1", "vacancies in the box", lambda sim: int(sim.ints[I_NVAC]),
                integer=True),
     Observable("interface_vacancy_count", "1", "vacant L1 sites (1 - this / L1 sites: the metal-occupied "
                "fraction of L1, which sets the creep stress P / contact and run.stop_contact_fraction)",
                lambda sim: int(sim.ints[I_NL1_VAC]) if sim.model.has_interface else 0, integer=True),
-    Observable("interface_solute_fraction", "1", "{solute} atoms / metal atoms in L1", _interface_solute_fraction),
-    Observable("overpotential", "mV",
-               "Butler-Volmer overpotential eta = (2RT/F) asinh(i / (2 i0 f)) of the set current i focused "
-               "into the contact fraction f (i0 = conditions.exchange_current_mA_cm2; inf at f = 0; kinetic "
-               "term only)", overpotential),
+    _shared("interface_solute_fraction", "{solute} atoms / metal atoms in L1", _interface_solute_fraction),
+    _shared("overpotential", "Butler-Volmer, eta = (2RT/F) asinh(i / (2 i0 f)) of the set current i focused into "
+            "the contact fraction f (i0 = conditions.exchange_current_mA_cm2; inf at f = 0; kinetic term only)",
+            overpotential),
     Observable("box_solute_fraction", "1", "{solute} atoms / metal atoms in the whole box", _box_solute_fraction),
     Observable("solute_to_electrode", "monolayer",
                "net {solute} atoms passed from the box into the electrode below (kmc.electrode) / L1 sites",

@@ -42,7 +42,7 @@ def _title(par: dict) -> str:
 def _conditions_text(par: dict) -> str:
     text = (f"{par['conditions.current_density_mA_cm2']:g} mA/cm², {par['conditions.stack_pressure_MPa']:g} MPa, "
             f"{par['conditions.temperature_K']:g} K")
-    if par.get("kind") == "meso":    # a meso run has no acceleration (kmc.meso runs at the cell's rates)
+    if par.get("kind") == "meso":    # a meso run has no acceleration (the cell-scale models run at the cell's rates)
         return text
     return text + f", acceleration {_sci_text(par['run.acceleration'], 'g')}"
 

@@ -231,13 +231,13 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "species": Key(str, "all", lambda v: v in ("all", "host", "solute") or ELEMENT_SYMBOL.fullmatch(v) is not None,
                        "'all', 'host', 'solute' or one of the [species] symbols"),
     },
-    # The interface at the cell's scale, read only by `kmc meso` (kmc.meso, docs/meso.md); the
+    # The interface at the cell's scale, read only by `kmc meso` (kmc.cell, docs/meso.md); the
     # rest of its inputs are the sections above.  Physics keys are required once [meso] is there
     # (params/*.toml give each one's source and error); the numerics have defaults.
     "meso": {
         # which model of the interface kmc meso runs (docs/meso.md): "resolved", the gap as a field
         # over a section on the electrode's creep mechanics (kmc.resolved, docs/mechanics.md), or
-        # "disc", cap-shaped voids on a periodic square with a closure formula (kmc.meso.voids)
+        # "disc", cap-shaped voids on a periodic square with a closure formula (kmc.disc.voids)
         "interface": Key(str, "resolved", lambda v: v in ("resolved", "disc"), "'resolved' or 'disc'"),
         # side of the periodic square of interface (um), or the resolved section's length; seed 004
         # images 160 um of section
@@ -249,7 +249,7 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "nucleation_prefactor_per_um2_s": Key(F, REQUIRED, lambda x: 0 <= x <= 1e25,
                                               "0 <= prefactor <= 1e25 per um^2 per s (0: no nucleation)"),
         # I(S) measured by the kMC (`kmc rates`, docs/rates.md): rows (S, I) that replace the
-        # classical I(S) above when given; log-log interpolation between rows (kmc.meso.measured_rate_per_um2_s)
+        # classical I(S) above when given; log-log interpolation between rows (kmc.physics.nucleation.measured_rate)
         "nucleation_rate_S": Key(list, [], lambda v: _finite_numbers(v) and all(x > 1 for x in v)
                                  and all(b > a for a, b in zip(v, v[1:])),
                                  "a list of supersaturations > 1, rising"),
@@ -346,7 +346,7 @@ LEGACY_KEYS = {
 REMOVED_KEYS = {
     "meso.wetting_angle_deg": (
         "removed: the meso voids' wetting angle now comes from the energy model, W_ad and gamma of the [energy] "
-        "form at the interface's equilibrium L1 composition (kmc.meso.interface_energetics: Li 93.6 deg, "
+        "form at the interface's equilibrium L1 composition (kmc.cell.energetics.interface_energetics: Li 93.6 deg, "
         "Li0.97Mg0.03 58.4 deg), as the kMC's own voids do; allowed: delete meso.wetting_angle_deg"),
     "creep.refill_length_nm": (
         "removed: creep no longer refills every interface void site at eps_dot x refill_length / layer "

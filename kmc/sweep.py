@@ -442,11 +442,11 @@ def execute_run(run: PlannedRun, folder: str) -> dict:
 
 def _execute_meso(run: PlannedRun, folder: str) -> dict:
     """A `kmc meso` point (seconds: no checkpoint; its file is written whole or not at all)."""
-    from kmc import meso
+    from kmc.launch import run_cell_to_file
     wall0 = time.perf_counter()
     try:
         settings = Settings(run.config, run.source)
-        result = meso.run_to_file(settings, output_path(folder, run.name))
+        result = run_cell_to_file(settings, output_path(folder, run.name))
     except Exception as exc:
         return {"status": "failed", "error": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc(),
                 "wall_time_s": time.perf_counter() - wall0}
@@ -458,8 +458,14 @@ def warm_jit(run: PlannedRun):
     load cached machine code instead of all compiling at once.  Returns the signal number if a
     SIGINT / SIGTERM cut the warm-up run short, else None."""
     if run.command == "meso":
-        from kmc import meso
-        meso.run_settings(Settings(run.config, run.source).with_overrides(["meso.stop_stripped_mAh_cm2=0.002"]))
+        # the interface's energetics, computed once and cached for the workers (and the disc model's
+        # compiled kernels, if that is the model)
+        from kmc.cell.energetics import interface_energetics
+        settings = Settings(run.config, run.source)
+        interface_energetics(settings)
+        if settings.meso.interface == "disc":
+            from kmc.disc.run import run_settings
+            run_settings(settings.with_overrides(["meso.stop_stripped_mAh_cm2=0.002"]))
         return None
     from kmc.simulation import Simulation
     depth = run.config["lattice"]["cells"][2]   # keeps the layer_vacancy_eV length check valid

@@ -337,9 +337,12 @@ def test_kmc_modules_and_functions_stay_short():
 
 
 # The physics every scale shares has one home, kmc/physics/ (ARCHITECTURE.md): these modules call it
-# and write none of its formulas themselves.
-PHYSICS_CALLERS = ("kmc/model.py", "kmc/acceleration.py", "kmc/meso", "kmc/interface_rates", "kmc/cli",
-                   "kmc/resolved")
+# and write none of its formulas themselves (every module outside kmc/physics that evaluates a rule:
+# the model, the configuration's closed forms, the fit, the electrode, the observables, the analysis,
+# the mechanics, the acceleration check, the cell-scale models, the rate measurements and the CLI).
+PHYSICS_CALLERS = ("kmc/model.py", "kmc/config.py", "kmc/fit.py", "kmc/electrode.py", "kmc/observables.py",
+                   "kmc/analysis", "kmc/mechanics", "kmc/acceleration.py", "kmc/cell", "kmc/disc",
+                   "kmc/interface_rates", "kmc/cli", "kmc/resolved")
 # settings keys that are inputs of a physics rule: arithmetic on one of them is the rule written again
 RULE_INPUT_KEYS = {"vacancy_formation_eV", "reference_strain_rate_per_s", "reference_stress_MPa", "stress_exponent",
                    "activation_energy_kJ_mol", "reference_temperature_K", "attempt_frequency_Hz",
@@ -349,8 +352,12 @@ RULE_INPUT_KEYS = {"vacancy_formation_eV", "reference_strain_rate_per_s", "refer
 BOLTZMANN = ("kt", "formation", "activation", "barrier")
 POWERED = ("lattice_constant", "atomic_volume", "omega", "gamma", "surface_energy", "stress")
 DIFFUSIVITY, EQUILIBRIUM = ("diffusivity", "d_v"), ("c_eq", "ceq", "equilibrium_fraction")
-TRIGONOMETRY = {"sin", "cos", "tan", "arcsin", "arccos", "arctan", "asin", "acos", "atan", "asinh", "arcsinh",
-                "radians", "degrees"}
+# Butler-Volmer's hyperbolic functions and a conversion to or from degrees are a rule wherever they stand;
+# a circular function is one when its argument is an angle of the interface (a wetting or cap angle;
+# a phase on a periodic box or a polar mesh coordinate is geometry, not physics)
+HYPERBOLIC = {"sinh", "cosh", "asinh", "arcsinh", "acosh", "arccosh", "radians", "degrees"}
+CIRCULAR = {"sin", "cos", "tan", "arcsin", "arccos", "arctan", "asin", "acos", "atan"}
+ANGLE = ("theta", "angle", "wetting", "deg")
 
 
 def _identifiers(node) -> set[str]:
@@ -371,8 +378,8 @@ def physics_written_in(source: str) -> list[tuple[int, str]]:
             inside = set().union(*(_identifiers(a) for a in node.args)) if node.args else set()
             if name in ("exp", "expm1") and any(k in i for i in inside for k in BOLTZMANN):
                 found.append((node.lineno, "a Boltzmann or Arrhenius factor"))
-            if name in TRIGONOMETRY:
-                found.append((node.lineno, f"{name}: cap geometry or Butler-Volmer"))
+            if name in HYPERBOLIC or (name in CIRCULAR and any(k in i for i in inside for k in ANGLE)):
+                found.append((node.lineno, f"{name}: cap geometry, Young-Dupre or Butler-Volmer"))
             if name == "interp" and any(isinstance(a, ast.Call) and _called(a) == "log" for a in node.args):
                 found.append((node.lineno, "a log-log interpolation of I(S)"))
         if isinstance(node, ast.BinOp):
@@ -385,6 +392,13 @@ def physics_written_in(source: str) -> list[tuple[int, str]]:
             if isinstance(node.op, ast.Div) and any(k in i for i in sides[1] for k in DIFFUSIVITY) \
                     and any(k in i for i in sides[1] for k in EQUILIBRIUM):
                 found.append((node.lineno, "J Omega L / (D_v c_eq), the supersaturation balance"))
+            if isinstance(node.op, ast.Mult) and "pi" in sides[0] | sides[1] \
+                    and any(k in i for i in sides[0] | sides[1] for k in DIFFUSIVITY):
+                found.append((node.lineno, "2 pi D r (c - c_eq), a cap's capture"))
+            if isinstance(node.op, ast.Sub) and isinstance(node.left, ast.BinOp) and isinstance(node.left.op, ast.Div) \
+                    and getattr(node.right, "value", None) == 1 \
+                    and any(k in i for i in _identifiers(node.left) for k in ("w", "w_ad", "adhesion")):
+                found.append((node.lineno, "W / gamma - 1, Young-Dupre"))
             if isinstance(node.op, ast.Mult) and any(isinstance(s, ast.Call) and _called(s) == "log"
                                                      for s in (node.left, node.right)) \
                     and any("kt" in i for i in sides[0] | sides[1]):
@@ -418,6 +432,15 @@ def test_no_scale_writes_a_rule_of_the_physics_home():
     "dmu = kT * math.log(supersaturation)",
     "gamma_s = nu * math.exp(-kra / model.kT_eV)",
     "barrier = 16 * math.pi / 3 * inp.surface_energy_eV_A2 ** 3 * inp.atomic_volume_A3 ** 2",
+    # the copies issue 56 found and moved into kmc/physics (each the old spelling)
+    "f = (2 * exchange_mA_cm2 * np.sinh(arg)).sum() - total",
+    "df = (2 * exchange_mA_cm2 * np.cosh(arg)).sum() / thermal_V",
+    "return math.degrees(math.acos(max(-1.0, min(1.0, w / gamma - 1))))",
+    "cos_theta = w / gamma - 1 if gamma > 0 else math.nan",
+    "grow = 2 * math.pi * inp.vacancy_diffusivity_um2_s * r[has] * (c[has] - inp.vacancy_equilibrium_fraction) * dt",
+    "flip = rng.random(dE.shape) < np.exp(-np.maximum(dE, 0.0) / kT)",
+    "field = g.segregation_eV - kT * math.log(x / (1 - x))",
+    "to_J_m2 = 16.02176634 / lattice_constant_A**2",
 ])
 def test_the_physics_check_sees_each_old_copy(copy):
     """Each formula the scales wrote before the physics had one home (issue 46) fails the check."""

@@ -150,6 +150,66 @@ def test_no_import_circle():
     assert not circles, circles
 
 
+def unit_of(module: str) -> str:
+    """The package a module belongs to for the package-level check: its folder under kmc/ (kmc.disc,
+    kmc.runfile, ...), lattices, or the module itself for a top-level file of kmc/ (kmc.model)."""
+    parts = module.split(".")
+    if parts[0] != "kmc":
+        return parts[0]
+    return ".".join(parts[:2])
+
+
+def package_circles(graph: dict[str, set[str]]) -> list[str]:
+    """Loops between packages: the module graph's edges collapsed onto ``unit_of`` (a module-level
+    check cannot see one package importing a second that imports the first back from another file)."""
+    units: dict[str, set[str]] = {}
+    for name, targets in graph.items():
+        units.setdefault(unit_of(name), set()).update(unit_of(t) for t in targets)
+    for unit, targets in units.items():
+        targets.discard(unit)
+    state, circles = {}, []
+
+    def visit(node, trail):
+        state[node] = "open"
+        for nxt in sorted(units.get(node, ())):
+            if state.get(nxt) == "open":
+                circles.append(" -> ".join(trail[trail.index(nxt):] + [nxt]))
+            elif nxt not in state:
+                visit(nxt, trail + [nxt])
+        state[node] = "done"
+
+    for unit in sorted(units):
+        if unit not in state:
+            visit(unit, [unit])
+    return circles
+
+
+def module_graph(known: dict, extra: dict | None = None) -> dict[str, set[str]]:
+    """{module: the package modules it imports}; ``extra``: {module: source appended to its own}."""
+    extra = extra or {}
+    return {name: {t for t, _ in imports(p.read_text() + extra.get(name, ""), name, p.name == "__init__.py", known)
+                   if t != name} for name, p in known.items()}
+
+
+def test_no_circle_between_packages():
+    """No package imports another that imports it back, through any of their modules (the cell-scale
+    wing's models import kmc.cell and never each other)."""
+    circles = package_circles(module_graph(modules()))
+    assert not circles, circles
+
+
+def test_the_package_check_sees_the_old_loop_of_the_cell_scale_models():
+    """The loop a module-level check missed (issue 56): the disc model's package dispatching to the
+    resolved run, which imports the disc model's rules back; each is a plain import of one module
+    (no module-level circle), and the package check reports it."""
+    known = modules()
+    lazy = "\n\ndef _dispatch():\n    from kmc.resolved.run import run_to_file\n"
+    back = "\n\nfrom kmc.disc.kinetics import CAPTURE_PER_RADIUS\n"
+    graph = module_graph(known, {"kmc.disc.output": lazy, "kmc.resolved.interface": back})
+    assert any("kmc.disc" in c and "kmc.resolved" in c for c in package_circles(graph))
+    assert not package_circles(module_graph(known, {"kmc.disc.output": lazy}))
+
+
 def test_the_check_sees_a_lazy_downward_import_and_a_missing_module(table, tmp_path):
     """The checks can fail: the import that made the analysis <-> io circle, inside a function,
     is a breach; a module outside the table is reported."""

@@ -13,10 +13,10 @@ import pytest
 from kmc.mechanics import exact
 from kmc.mechanics.checks import cavity_closure, punch_constraint_factor
 from kmc.mechanics.foil import FoilSection, FoilSolver
-from kmc.mechanics.law import NortonLaw
+from kmc.physics.creep import NortonLaw
 from kmc.mechanics.norton import AXISYMMETRIC, PLANE_STRAIN
 
-LI_CREEP = NortonLaw(7.7e-3, 1.0, 6.6)      # params/li_li2s.toml [creep] at its reference temperature
+LI_CREEP = NortonLaw(7.7e-3, 1.0, 6.6, 37.0, 298.0)     # params/li_li2s.toml [creep] at its reference temperature
 
 
 @pytest.mark.parametrize("geometry, exponent", [(AXISYMMETRIC, 1.0), (AXISYMMETRIC, 6.6), (PLANE_STRAIN, 6.6)])

@@ -1,4 +1,4 @@
-"""The meso model (kmc.meso) against exact limits: one void closing under creep, the steady
+"""The disc model at the cell's scale (kmc.disc, on kmc.cell) against exact limits: one void closing under creep, the steady
 vacancy flux to the sinks, current focusing around one void; and its bookkeeping."""
 import math
 from pathlib import Path
@@ -6,10 +6,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from kmc import meso, units
-from kmc.meso import coalescence, kinetics, sections, voids
-from kmc.meso import nucleation as mnuc
+from kmc import units
+from kmc.cell import inputs as cell
+from kmc.cell.energetics import interface_energetics
 from kmc.config import ConfigError, load_config
+from kmc.disc import coalescence, kinetics, sections, voids
+from kmc.disc import nucleation as mnuc
+from kmc.disc import run as disc
+from kmc.launch import run_cell_to_file
 from kmc.model import build_lattice, creep_closure_per_void_site_per_s, creep_strain_rate_per_s
 from kmc.physics.nucleation import VoidCap, measured_rate
 
@@ -27,7 +31,7 @@ def li_settings():
 
 @pytest.fixture(scope="module")
 def li(li_settings):
-    return meso.meso_inputs(li_settings)
+    return cell.cell_inputs(li_settings)
 
 
 def with_(inp, **changes):
@@ -167,20 +171,20 @@ def test_nucleation_barrier_is_the_classical_one(li):
     inp = with_(li, shape=VoidCap(math.pi / 2), measured_nucleation=())
     s = 100.0
     barrier = 8 * math.pi / 3 * inp.surface_energy_eV_A2 ** 3 * inp.atomic_volume_A3 ** 2 / (inp.kT_eV * math.log(s)) ** 2
-    rate = mnuc.nucleation_rate_per_um2_s(inp, s)
+    rate = cell.nucleation_rate_per_um2_s(inp, s)
     assert rate == pytest.approx(inp.nucleation_prefactor_per_um2_s * math.exp(-barrier / inp.kT_eV), rel=1e-9)
-    assert mnuc.nucleation_rate_per_um2_s(inp, 1e4) > rate
-    assert mnuc.nucleation_rate_per_um2_s(inp, 1.0) == 0.0
+    assert cell.nucleation_rate_per_um2_s(inp, 1e4) > rate
+    assert cell.nucleation_rate_per_um2_s(inp, 1.0) == 0.0
 
 
 def test_run_records_every_observable_and_conserves_nothing_it_should_not(li):
     """A short run: samples at the set interval, charge = current x time, counts that add up."""
     inp = with_(li, stop_stripped_mAh_cm2=0.2, output_every_mAh_cm2=0.05, width_um=60.0)
-    res = meso.run(inp)
+    res = disc.run(inp)
     q = res.series["stripped_charge"]
     assert q == pytest.approx([0, 0.05, 0.1, 0.15, 0.2], abs=1e-9)
     assert res.series["physical_time"] == pytest.approx(q / inp.current_mA_cm2 * 3600)
-    assert set(res.series) == set(meso.OBSERVABLES)
+    assert set(res.series) == set(sections.OBSERVABLES)
     assert res.series["contact_fraction"][-1] < res.series["contact_fraction"][0]   # voids grow at 0.2 MPa
     assert res.stop_reason == "stripped"
 
@@ -189,8 +193,8 @@ def test_missing_meso_table_and_bad_keys_are_refused(tmp_path):
     text = open("params/li_li2s_bond.toml").read()
     p = tmp_path / "x.toml"
     p.write_text(text)
-    with pytest.raises(meso.MesoInputError, match=r"no \[meso\] table"):
-        meso.meso_inputs(load_config(p))
+    with pytest.raises(cell.CellInputError, match=r"no \[meso\] table"):
+        cell.cell_inputs(load_config(p))
     with pytest.raises(ConfigError, match="meso.defect_density_per_um2"):
         load_config(LI, ["meso.defect_density_per_um2=-1"])
     p.write_text(open(LI).read().replace("defect_radius_um = 0.2", ""))
@@ -213,9 +217,9 @@ def test_the_interface_energetics_come_from_the_energy_model(li):
     assert li.surface_energy_eV_A2 * units.J_PER_M2_PER_EV_PER_A2 == pytest.approx(0.416, abs=1e-3)
     assert li.interface_solute_curve == () and sections.interface_solute_fraction(li, 0.0) == 0.0
     s = load_config("params/limg_li2s.toml")
-    mg = meso.meso_inputs(s)
+    mg = cell.cell_inputs(s)
     eq = fit.l1_equilibrium(s)
-    iface = meso.interface_energetics(s)
+    iface = interface_energetics(s)
     assert iface.interface_solute_equilibrium == eq.fraction and 0.5 < eq.fraction < 0.7
     assert 180 - math.degrees(mg.shape.angle_rad) == pytest.approx(fit.equilibrium_alloy_interface(s)["theta_deg"])
     assert 180 - math.degrees(mg.shape.angle_rad) < 90 < 180 - math.degrees(li.shape.angle_rad)
@@ -252,7 +256,7 @@ def test_a_small_void_is_its_cap_and_follows_the_exact_law(li):
     volume (2/3) pi aspect r^3 takes 4 capture r - 2 pi closure r^3 per second, so r^2 relaxes
     exponentially to 2 capture / (pi closure) at the rate 4 pi closure / (3 k_V): one call over a
     long step is that exact solution (1e-12), whatever the step."""
-    a, mullins = li.shape.height_per_radius, kinetics.mullins_coefficient_um4_s(li)
+    a, mullins = li.shape.height_per_radius, cell.mullins_coefficient_um4_s(li)
     cap, clo = 0.019, 0.24                       # the fields of 2 MPa: seeds at their balance
     u_star, rate = 2 * cap / (math.pi * clo), 4 * math.pi * clo / (3 * kinetics.FLAT_VOLUME * a)
     assert kinetics._cap_radius_bound_sq(cap, a, mullins, 0.01) > u_star     # both ends below the bound
@@ -289,7 +293,7 @@ def test_kinetic_voids_match_a_fine_integration_of_their_ode(li, r0, h0, t_end):
     that grows out of the cap regime, flat voids that relax and shrink to the balance, in the
     transient (1 s) and at the balance (20 s).  The error is first order in the tolerance: within
     1.5 tol at tol = 0.01, and at least halved at tol / 4."""
-    a, mullins = li.shape.height_per_radius, kinetics.mullins_coefficient_um4_s(li)
+    a, mullins = li.shape.height_per_radius, cell.mullins_coefficient_um4_s(li)
     cap, clo = 0.1, 0.5                          # balance r = 0.36 um, cap bound r_b = 0.16 um at tol 0.01
     ref_r, ref_h = _reference_void(r0, h0, t_end, cap, clo, a, mullins)
     errors = []
@@ -309,10 +313,10 @@ def test_voids_at_their_balance_do_not_shorten_the_step(li_settings):
     nucleation is nil here, so that the seeds alone set the step (the measured rows nucleate
     ~1e4 nanometre voids at 5 MPa, each a new void to follow)."""
     for pressure, most in ((2.0, 130), (5.0, 300)):
-        inp = with_(meso.meso_inputs(load_config(LI, [f"conditions.stack_pressure_MPa={pressure}",
+        inp = with_(cell.cell_inputs(load_config(LI, [f"conditions.stack_pressure_MPa={pressure}",
                                                       "meso.stop_stripped_mAh_cm2=0.2",
                                                       "meso.defect_density_per_um2=0.03"])), measured_nucleation=())
-        res = meso.run(inp)
+        res = disc.run(inp)
         assert res.steps < most, (pressure, res.steps)
         assert res.series["contact_fraction"][-1] > 0.99
 
@@ -349,7 +353,7 @@ def test_kmc_plot_draws_a_meso_file(tmp_path, li_settings):
         settings = load_config(LI, [f"conditions.stack_pressure_MPa={pressure}", "meso.stop_stripped_mAh_cm2=0.1",
                                     "meso.interface=disc"])      # the fast model: the plot is tested here
         paths.append(tmp_path / f"p{pressure}.h5")
-        meso.run_to_file(settings, paths[-1])
+        run_cell_to_file(settings, paths[-1])
     for args, name in (([str(paths[0]), "--kind", "contact"], "contact.png"),
                        ([*map(str, paths), "--kind", "compare"], "compare.png")):
         done = CliRunner().invoke(plot, [*args, "-o", str(tmp_path / name)])
@@ -394,9 +398,9 @@ def test_measured_nucleation_rate_interpolates_the_kmc_rows(li):
     assert measured_rate(rows, 1e4) == 1e6
     assert measured_rate(rows, 1.0) == 0.0
     measured = with_(li, measured_nucleation=rows)
-    assert mnuc.nucleation_rate_per_um2_s(measured, 200) == pytest.approx(1e4)
+    assert cell.nucleation_rate_per_um2_s(measured, 200) == pytest.approx(1e4)
     classical = with_(li, measured_nucleation=())
-    assert mnuc.nucleation_rate_per_um2_s(classical, 200) < 1e-20        # classical, for contrast
+    assert cell.nucleation_rate_per_um2_s(classical, 200) < 1e-20        # classical, for contrast
 
 
 def test_the_parameter_file_carries_the_measured_rows(li_settings, li):
@@ -406,7 +410,7 @@ def test_the_parameter_file_carries_the_measured_rows(li_settings, li):
     rows = tuple(zip(li_settings.meso.nucleation_rate_S, li_settings.meso.nucleation_rate_per_um2_s))
     assert len(rows) >= 2 and li.measured_nucleation == tuple((float(s), float(i)) for s, i in rows)
     s134 = dict(li.measured_nucleation)[134.0]
-    assert mnuc.nucleation_rate_per_um2_s(li, 134.0) == pytest.approx(s134)
+    assert cell.nucleation_rate_per_um2_s(li, 134.0) == pytest.approx(s134)
     with pytest.raises(ConfigError, match="the same number of rows"):
         load_config(LI, ["meso.nucleation_rate_S=[100, 134]"])
     with pytest.raises(ConfigError, match="at least 2 rows"):
@@ -437,7 +441,7 @@ def test_kmc_sweep_runs_meso_points(tmp_path):
     for _, row in table.iterrows():
         settings = load_config(LI, [f"conditions.stack_pressure_MPa={row['conditions.stack_pressure_MPa']}",
                                     "meso.stop_stripped_mAh_cm2=0.1", f"run.seed={row.seed}", "meso.interface=disc"])
-        direct = meso.run(meso.meso_inputs(settings)).series
+        direct = disc.run(cell.cell_inputs(settings)).series
         for name in ("contact_fraction", "overpotential", "section_voids_per_um"):
             np.testing.assert_array_equal(res_series(out / row.file, name), direct[name])
         assert row.contact_fraction_final == direct["contact_fraction"][-1]
@@ -469,9 +473,9 @@ def test_the_smallest_void_is_the_runs_resolution(li):
     flat = with_(li, void_shape="kinetic")
     st = voids.VoidState(np.array([10.0, 50.0]), np.array([10.0, 50.0]), np.array([4e-3, 1.0]), np.array([4e-3, 0.5]))
     now = kinetics.fields(flat, st.r)
-    births = mnuc.nucleation_rate_per_um2_s(flat, now.supersaturation) * flat.area_um2 * 1e-3
+    births = cell.nucleation_rate_per_um2_s(flat, now.supersaturation) * flat.area_um2 * 1e-3
     assert births > 50                       # the step below nucleates
-    voids.DiscVoids(flat, meso.Tolerances(smallest_void_um=5e-3))._finish(st, now, 1e-3, st.r.copy(), st.h.copy(),
+    voids.DiscVoids(flat, voids.Tolerances(smallest_void_um=5e-3))._finish(st, now, 1e-3, st.r.copy(), st.h.copy(),
                                                                           np.random.default_rng(1))
     assert st.nucleated > 0 and st.r.size > 1
     assert 1.0 in st.r                       # the 1 um void stays; the 4 nm one (below 5 nm) is gone

@@ -18,9 +18,11 @@ from click.testing import CliRunner
 
 from kmc.cli.meso import EXIT_RUNAWAY, meso as meso_command
 from kmc.config import load_config
-from kmc.meso import interface, run_to_file
-from kmc.meso.run import (LI_MARTENSITE_START_K, RunawayBounds, RunawayStop, StepReport, check_conditions,
-                          runaway_bounds)
+from kmc.cell import energetics as interface
+from kmc.cell.conditions import LI_MARTENSITE_START_K, check_conditions
+from kmc.cell.loop import RunawayBounds, RunawayStop, StepReport
+from kmc.disc.run import runaway_bounds
+from kmc.launch import run_cell_to_file as run_to_file
 from pausing import pause_env, resume, wait_paused, wait_pending
 
 EXIT_INTERRUPTED = 130
@@ -73,11 +75,11 @@ def test_a_second_signal_leaves_nothing(tmp_path, li_params):
 @pytest.fixture
 def no_work(monkeypatch):
     """Fails the test if the command starts computing the run's inputs."""
-    import kmc.meso
+    import kmc.cell.inputs
 
     def refuse(settings):
         raise AssertionError("the run's inputs were computed before the refusal")
-    monkeypatch.setattr(kmc.meso, "meso_inputs", refuse)
+    monkeypatch.setattr(kmc.cell.inputs, "cell_inputs", refuse)
 
 
 def _refused(argv):
@@ -111,7 +113,7 @@ def test_temperatures_away_from_the_sources_are_warned_about(li_params):
     assert check_conditions(load_config(li_params, [f"conditions.temperature_K={LI_MARTENSITE_START_K}"]))
 
 
-# Inputs that decide the energetics (kmc.meso.interface.cache_key), each changed once
+# Inputs that decide the energetics (kmc.cell.energetics.cache_key), each changed once
 CHANGES = ("conditions.temperature_K=300", "composition.solute_fraction=0.05", "energy.host_host_pair_eV=0.137",
            "lattice.lattice_constant_A=3.5")
 
@@ -171,8 +173,8 @@ def test_the_step_bound_stops_a_run_and_keeps_its_file(tmp_path, li_params):
 
 
 def test_the_bounds_come_from_the_box(li_params):
-    from kmc.meso import meso_inputs
-    inp = meso_inputs(load_config(li_params, []))
+    from kmc.cell.inputs import cell_inputs
+    inp = cell_inputs(load_config(li_params, []))
     bounds = runaway_bounds(inp)
     assert bounds.max_voids == int((inp.width_um / inp.min_void_width_um) ** 2)
     wider = runaway_bounds(dataclasses.replace(inp, width_um=2 * inp.width_um))

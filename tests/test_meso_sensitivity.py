@@ -8,13 +8,14 @@ import numpy as np
 import pytest
 
 from kmc.config import ConfigError, load_config
-from kmc.mechanics.law import LigamentStrength, NortonLaw
+from kmc.mechanics.law import LigamentStrength
+from kmc.physics.creep import NortonLaw
 from kmc.mechanics.reduced import ReducedFoil
 from kmc.resolved.fields import butler_volmer_current, slab_potential_operator
 from kmc.resolved.interface import ResolvedInterface, resolved_inputs
 
 LI = "params/li_li2s.toml"
-LAW = NortonLaw(7.7e-3, 1.0, 6.6)                   # [creep] of params/li_li2s.toml
+LAW = NortonLaw(7.7e-3, 1.0, 6.6, 37.0, 298.0)                  # [creep] of params/li_li2s.toml
 XU = LigamentStrength(105.0, 1.4, 0.68, 1e-3)       # the schema's numbers (Xu et al. 2017)
 CELL_um = 0.25
 CELLS = 80                                          # a 20 um section
@@ -146,7 +147,8 @@ def test_without_constriction_eta_is_the_kinetic_part_and_the_current_uniform():
 def test_the_disc_model_refuses_a_sensitivity_it_cannot_hold(key, value):
     """The disc model has no islands and no electrolyte field: a resolved-only key away from its
     default is one clear error naming the key and what is allowed, not a run that ignores it."""
-    from kmc.meso import MesoInputError, run_settings
+    from kmc.cell.inputs import CellInputError
+    from kmc.disc.run import run_settings
     settings = load_config(LI, [f"meso.{key}={value}", "meso.interface='disc'"])
-    with pytest.raises(MesoInputError, match=rf"meso\.{key} = .* read only by the resolved interface; allowed: "):
+    with pytest.raises(CellInputError, match=rf"meso\.{key} = .* read only by the resolved interface; allowed: "):
         run_settings(settings)

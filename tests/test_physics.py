@@ -65,12 +65,18 @@ def test_norton_law_and_its_focusing_on_the_contact_agree():
     law = creep.NortonLaw(7.7e-3, 1.0, 6.56, 37.0, 298.0)
     for f in (1.0, 0.8, 0.31, 0.02):
         for T in (298.0, 333.0):
-            focused = creep.strain_rate_per_s(law, creep.contact_stress_MPa(0.2, f), T)
-            assert focused == pytest.approx(creep.strain_rate_per_s(law, 0.2, T) * creep.focusing_factor(f, 6.56),
+            focused = law.strain_rate_per_s(creep.contact_stress_MPa(0.2, f), T)
+            assert focused == pytest.approx(law.strain_rate_per_s(0.2, T) * creep.focusing_factor(f, 6.56),
                                             rel=1e-12)
-    assert creep.strain_rate_per_s(law, 1.0, 298.0) == 7.7e-3
-    assert creep.strain_rate_per_s(law, 0.0, 298.0) == 0.0
+    assert law.strain_rate_per_s(1.0, 298.0) == 7.7e-3
+    assert law.strain_rate_per_s(0.0, 298.0) == 0.0
     assert creep.contact_stress_MPa(0.2, 0.0) == math.inf
+    # the isothermal view the mechanics solves with is the same law at T, with its inverse
+    warm = law.at(333.0)
+    assert warm.strain_rate_per_s(0.2) == pytest.approx(law.strain_rate_per_s(0.2, 333.0), rel=1e-12)
+    assert warm.strain_rate_per_s(0.2) > 4 * law.strain_rate_per_s(0.2, 298.0)      # exp(Q/R (1/298 - 1/333)) = 4.8
+    assert warm.effective_stress_MPa(warm.strain_rate_per_s(0.37)) == pytest.approx(0.37, rel=1e-12)
+    assert law.at(298.0).strain_rate_per_s(0.2) == law.strain_rate_per_s(0.2, 298.0)
 
 
 def test_supersaturation_balance_and_its_inverse():

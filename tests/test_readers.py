@@ -17,7 +17,7 @@ from click.testing import CliRunner
 import kmc
 from kmc import runfile
 from kmc.cli import main
-from kmc.meso import DiscVoids
+from kmc.disc.voids import DiscVoids
 
 ROOT = Path(__file__).resolve().parent.parent
 KMC_RUN = ["lattice.cells=[6,6,4]", "run.acceleration=1e6", "run.stop_stripped_monolayers=0.3",
@@ -30,11 +30,13 @@ MESO_RUN = ["meso.stop_stripped_mAh_cm2=0.1", "meso.output_every_mAh_cm2=0.025",
 
 def write_meso_samples(path, overrides, samples=None):
     """A meso run's file with its first ``samples`` samples written (all: None), its writer open."""
-    from kmc import meso
+    from kmc.cell.output import file_writer
     from kmc.config import load_config, resolve_params
+    from kmc.disc.run import run_settings
+    from kmc.disc.sections import OBSERVABLES
     settings = load_config(resolve_params("li_li2s"), overrides)
-    result = meso.run_settings(settings)
-    writer = meso.file_writer(path, settings)
+    result = run_settings(settings)
+    writer = file_writer(path, settings, OBSERVABLES)
     n = result.series["stripped_charge"].size if samples is None else samples
     for i in range(n):
         writer.write_sample(float(result.series["physical_time"][i]), {k: float(v[i]) for k, v in result.series.items()})
@@ -97,9 +99,9 @@ def files(tmp_path_factory):
     meso_writer.close()
     out["meso cut off"] = folder / "meso_cut.h5"
     # a finished run of the resolved interface (kmc meso's default), written as kmc meso writes it
-    from kmc import meso
+    from kmc.launch import run_cell_to_file
     out["meso resolved complete"] = folder / "meso_resolved.h5"
-    meso.run_to_file(load_config(resolve_params("li_li2s"), [*MESO_RUN, "meso.interface=resolved"]),
+    run_cell_to_file(load_config(resolve_params("li_li2s"), [*MESO_RUN, "meso.interface=resolved"]),
                      out["meso resolved complete"])
     # the live ones, held by another process
     env = {**os.environ, "PYTHONPATH": str(ROOT)}

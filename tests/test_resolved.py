@@ -115,7 +115,7 @@ def test_a_void_in_the_section_is_the_cut_of_the_cap(angle_deg):
 
 def _creep_only(inp, pressure):
     """No current (no stripping, capture or nucleation), no surface diffusion: creep alone."""
-    return replace(inp, current_mA_cm2=0.0, strip_velocity_um_s=0.0, mullins_um4_s=0.0, pressure_MPa=pressure)
+    return replace(inp, current_mA_cm2=0.0, strip_velocity_um_s=0.0, surface_diffusivity_um2_s=0.0, pressure_MPa=pressure)
 
 
 def _evolve_until_gone(model, gap, max_steps=4000):
@@ -172,17 +172,17 @@ def test_dumbbell_pinches_in_two_when_the_mechanics_says(li_inputs, shape, shoul
 
 
 def test_the_resolved_run_hears_the_meso_observer_and_writes_its_sections(tmp_path):
-    """kmc.resolved.run reports every step to kmc.meso's Observer (on_step returning True stops it
+    """kmc.resolved.run reports every step to kmc.cell.loop's Observer (on_step returning True stops it
     with stop reason "interrupted"), samples every meso.output_every_mAh_cm2, and kmc meso writes
     its file with the section's gap field at the seed's charges."""
     import h5py
     from click.testing import CliRunner
 
-    from kmc import meso
+    from kmc.cell.loop import Observer
     from kmc.cli.meso import meso as meso_command
     from kmc.resolved.run import OBSERVABLES, SECTION_CHARGES_mAh_cm2, run
 
-    class StopAtFive(meso.Observer):
+    class StopAtFive(Observer):
         def __init__(self):
             self.reports, self.samples = [], 0
 
@@ -233,11 +233,11 @@ def test_the_disc_model_is_the_resolved_one_where_no_void_forms():
     the two interfaces agree: full contact, the same
     supersaturation (the slab's balance S = 1 + J Omega L / (D c_eq), kmc.physics.vacancy) and the
     same overpotential (Butler-Volmer at the mean current: a uniform contact has no constriction)."""
-    from kmc import meso
+    from kmc.disc.run import run_settings
     from kmc.resolved.run import run
     settings = load_config(LI, ["meso.width_um=40.0", "meso.stop_stripped_mAh_cm2=0.1", "meso.nucleation_rate_S=[]",
                                 "meso.nucleation_rate_per_um2_s=[]", "meso.nucleation_prefactor_per_um2_s=0"])
-    disc = meso.run_settings(settings).series
+    disc = run_settings(settings).series
     resolved = run(resolved_inputs(settings, cell_um=0.5)).series
     assert disc["void_count"][-1] == 0 == resolved["void_count"][-1] == resolved["subgrid_nuclei"][-1]
     for name in ("stripped_charge", "contact_fraction", "supersaturation", "overpotential"):

@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from kmc import meso
+from kmc.cell.loop import CellResult
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "studies" / "meso_report"))
@@ -39,7 +39,7 @@ def test_largest_void_drops_are_read_at_the_seeds_frames():
     collapsed = np.where(q >= 0.6, 1.0, 0.0)
     series = {"stripped_charge": q, "void_width_max": width, "void_height_max": width / 10,
               "collapsed": collapsed}
-    res = meso.MesoResult(series, "stripped", 0, 0.0, 0.0, None)
+    res = CellResult(series, "stripped", 0, 0.0, 0.0, None)
     drops = meso_report.largest_void_drops(res)
     assert [d["charge"] for d in drops["void_width_max"]] == pytest.approx([0.625])
     assert drops["void_width_max"][0]["collapse"] and drops["void_width_max"][0]["to"] == 12.0
@@ -54,6 +54,6 @@ def test_the_report_reads_the_plateau_contact_as_the_mean_from_025():
     contact[-1] = 0.6                                # one late sample
     series = {"stripped_charge": q, "contact_fraction": contact}
     expected = np.mean(contact[q >= 0.25])
-    assert meso_report.plateau_contact(meso.MesoResult(series, "stripped", 0, 0.0, 0.0, None)) == pytest.approx(expected)
+    assert meso_report.plateau_contact(CellResult(series, "stripped", 0, 0.0, 0.0, None)) == pytest.approx(expected)
     assert 0.4 < expected < 0.5
-    assert meso_report.plateau_contact(meso.MesoResult(series, "contact_lost", 0, 0.0, 0.0, None)) == 0.0
+    assert meso_report.plateau_contact(CellResult(series, "contact_lost", 0, 0.0, 0.0, None)) == 0.0

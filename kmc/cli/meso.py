@@ -1,4 +1,5 @@
-"""``kmc meso``: the interface at the cell's scale (kmc.meso), one HDF5 file per run."""
+"""``kmc meso``: the interface at the cell's scale (kmc.cell, and the model meso.interface names:
+kmc.resolved or kmc.disc), one HDF5 file per run."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -21,7 +22,7 @@ def _defaults_text() -> str:
 
 
 # Exit codes beside 0 (kmc run's: 2 bad input, 130 interrupted): the run stopped before its stop
-# condition because it ran away (kmc.meso.run.RunawayStop); the file is complete up to there.
+# condition because it ran away (kmc.cell.loop.RunawayStop); the file is complete up to there.
 EXIT_RUNAWAY = 3
 
 
@@ -61,8 +62,11 @@ def meso(config, overrides, output, overwrite, interface, progress):
       130  interrupted (Ctrl-C, SIGTERM): the file is complete up to the
            last step, stop_reason interrupted (a second Ctrl-C: nothing kept)
     """
-    from kmc import meso as model
-    from kmc.meso.run import Chain, RunawayStop, SignalStop, check_conditions, progress_bar, runaway_bounds
+    from kmc.cell.conditions import check_conditions
+    from kmc.cell.inputs import CellInputError, cell_inputs
+    from kmc.cell.loop import Chain, RunawayStop, SignalStop, progress_bar
+    from kmc.disc.run import runaway_bounds
+    from kmc.launch import run_cell_to_file
     from kmc.resolved.assembly import assembly_of
     from kmc.runfile import OutputPathError, check_output_location
     if interface is not None:
@@ -71,7 +75,7 @@ def meso(config, overrides, output, overwrite, interface, progress):
         try:
             settings = load_config(resolve_params(config), list(overrides))
             warnings = check_conditions(settings)
-        except (ConfigError, model.MesoInputError) as exc:
+        except (ConfigError, CellInputError) as exc:
             fail(str(exc))
         path = Path(output)
         if path.is_dir():
@@ -85,18 +89,18 @@ def meso(config, overrides, output, overwrite, interface, progress):
         for message in warnings:
             click.echo(f"warning: {message}", err=True)
         try:
-            inputs = model.meso_inputs(settings)
+            inputs = cell_inputs(settings)
             if stop.arrived:
                 raise KeyboardInterrupt
             path.parent.mkdir(parents=True, exist_ok=True)
             runaway = RunawayStop(runaway_bounds(inputs))
             bar = progress_bar(progress, inputs.stop_stripped_mAh_cm2)
             try:
-                result = model.run_to_file(settings, path, observer=Chain(stop, runaway, bar))
+                result = run_cell_to_file(settings, path, observer=Chain(stop, runaway, bar))
             finally:
                 if bar is not None:
                     bar.close()
-        except model.MesoInputError as exc:
+        except CellInputError as exc:
             fail(str(exc))
         except (KeyboardInterrupt, SystemError):
             # a second Ctrl-C (or one before the run started): run_to_file dropped the file; a
@@ -131,8 +135,8 @@ def _estimated_file_bytes(settings) -> int:
     """An upper bound on a run's file for the free-space check: HDF5's metadata (~1 MB with the
     preallocated chunks), every observable (value, with the shared step and time) at every sample,
     and the final voids (4 numbers each) at the runaway bound of one per square of the smallest
-    counted width (kmc.meso.run.runaway_bounds)."""
-    from kmc.meso import OBSERVABLES
+    counted width (kmc.disc.run.runaway_bounds)."""
+    from kmc.disc.sections import OBSERVABLES
     meso = settings.meso
     samples = meso.stop_stripped_mAh_cm2 / meso.output_every_mAh_cm2 + 2
     voids = meso.width_um ** 2 / max(meso.min_void_width_um, 0.5) ** 2

@@ -1,7 +1,7 @@
 """Classical nucleation theory of an interface void (kmc.physics.nucleation: a spherical cap on the
 flat electrolyte, its angle measured through the void, 180 deg minus the metal's wetting angle),
-with the interface energetics kmc.meso's voids use (kmc.fit.interface_energetics: the surface
-energy and wetting angle of the model at L1's equilibrium composition).  Continuum, isotropic
+with the interface energetics the cell-scale voids use (kmc.cell.energetics.interface_energetics: the
+surface energy and wetting angle of the model at L1's equilibrium composition).  Continuum, isotropic
 gamma: a reference for the lattice's critical size, not a rate."""
 from __future__ import annotations
 
@@ -23,13 +23,13 @@ class Nucleus:
 
 def critical_nucleus(settings, supersaturation: float, gamma_theta=None) -> Nucleus:
     """The classical critical nucleus at S; ``gamma_theta`` = (gamma in J/m^2, the metal's wetting angle
-    in degrees), by default kmc.fit.interface_energetics'."""
+    in degrees), by default kmc.cell.energetics.interface_energetics'."""
     if supersaturation <= 1:
         return Nucleus(math.inf, math.inf, math.inf, math.nan, math.nan)
     if gamma_theta is None:
-        from kmc.fit import interface_energetics
+        from kmc.cell.energetics import interface_energetics
         iface = interface_energetics(settings)
-        gamma_theta = (iface["gamma_J_m2"], iface["theta_deg"])
+        gamma_theta = (iface.surface_energy_J_m2, iface.wetting_angle_deg)
     gamma, theta = gamma_theta
     omega_A3 = vacancy.atomic_volume_bcc(settings.lattice.lattice_constant_A)
     gamma_eV_A2 = gamma / units.J_PER_M2_PER_EV_PER_A2

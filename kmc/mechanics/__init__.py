@@ -1,6 +1,7 @@
 """The electrode's creep mechanics (issue 47, docs/mechanics.md).
 
-* ``law``: the Norton creep law as plain numbers (``NortonLaw``);
+* ``law``: the islands' size-dependent strength (``LigamentStrength``) on the creep law of
+  kmc.physics.creep (``NortonLaw``, taken at the cell's temperature);
 * ``norton``: the finite-element solver of an incompressible power-law solid (scikit-fem,
   Taylor-Hood P2/P1, plane strain or axisymmetric; ``NortonSolver``, ``Constraints``);
 * ``foil``: the foil section between the rigid plunger and the flat electrolyte, unilateral contact
@@ -9,5 +10,5 @@
 * ``reduced``: the reduced operator the time loop calls (``ReducedFoil``);
 * ``exact``, ``checks``: exact answers and the problems that compare the solver with them.
 
-Imports numpy, scipy, scikit-fem and nothing of the package but ``kmc.units``.
+Imports numpy, scipy, scikit-fem and nothing of the package but ``kmc.units`` and ``kmc.physics``.
 """

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from kmc.mechanics.law import NortonLaw
+from kmc.physics.creep import NortonLaw
 from kmc.mechanics.meshes import foil_mesh
 from kmc.mechanics.norton import PLANE_STRAIN, Constraints, NortonSolver
 

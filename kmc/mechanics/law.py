@@ -1,13 +1,9 @@
-"""The metal's creep law as plain numbers: Norton (power-law) creep driven by the von Mises stress.
-
-    eps_e = eps0 (sigma_e / sigma0)^n,   eps_dot_ij = (3/2) (eps_e / sigma_e) s_ij,
-
-sigma_e = sqrt(3/2 s:s) the von Mises stress, s the deviator, eps_e = sqrt(2/3 eps_dot:eps_dot) the
-equivalent strain rate (so uniaxial tension sigma creeps at eps0 (sigma/sigma0)^n, the form in which
-seed 003 writes its law and Masias et al. 2019 measured Li).  The temperature factor is the
-caller's: this is the law at the cell's temperature (kmc.physics.creep's power law, with the
-inverse and the tensor form the solver needs).  The shipped numbers are params/*.toml
-``[creep]`` (7.7e-3 /s at 1 MPa, n = 6.6; kmc.model.creep_strain_rate_per_s evaluates the same law).
+"""What the mechanics adds to the metal's creep law (kmc.physics.creep.NortonLaw, driven by the von
+Mises stress: eps_e = eps0 (sigma_e / sigma0)^n, eps_dot_ij = (3/2) (eps_e / sigma_e) s_ij, sigma_e =
+sqrt(3/2 s:s), eps_e = sqrt(2/3 eps_dot:eps_dot), so uniaxial tension sigma creeps at eps0
+(sigma/sigma0)^n, the form in which seed 003 writes its law and Masias et al. 2019 measured Li).  The
+mechanics takes the law's isothermal view at the cell's temperature (``NortonLaw.at``).  Here: the
+size-dependent strength of the islands between voids.
 """
 from __future__ import annotations
 
@@ -15,40 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from kmc.physics.creep import power_law_strain_rate_per_s
-
-
-@dataclass(frozen=True)
-class NortonLaw:
-    """eps_e = reference_strain_rate_per_s (sigma_e / reference_stress_MPa)^stress_exponent."""
-    reference_strain_rate_per_s: float
-    reference_stress_MPa: float
-    stress_exponent: float
-
-    def __post_init__(self):
-        for name in ("reference_strain_rate_per_s", "reference_stress_MPa", "stress_exponent"):
-            value = getattr(self, name)
-            if not value > 0:
-                raise ValueError(f"NortonLaw.{name} = {value!r}: must be > 0")
-
-    def strain_rate_per_s(self, effective_stress_MPa: float) -> float:
-        """Equivalent (von Mises) strain rate at an equivalent stress."""
-        if effective_stress_MPa <= 0:
-            return 0.0
-        return power_law_strain_rate_per_s(self.reference_strain_rate_per_s, effective_stress_MPa,
-                                           self.reference_stress_MPa, self.stress_exponent)
-
-    def effective_stress_MPa(self, strain_rate_per_s: float) -> float:
-        """The inverse: equivalent stress that creeps at an equivalent strain rate."""
-        if strain_rate_per_s <= 0:
-            return 0.0
-        return self.reference_stress_MPa * (strain_rate_per_s / self.reference_strain_rate_per_s) ** (1.0 / self.stress_exponent)
-
-    def scaled(self, strain_rate_factor: float) -> "NortonLaw":
-        """The same law creeping ``strain_rate_factor`` times faster at every stress (an Arrhenius
-        factor, or an input's error band)."""
-        return NortonLaw(self.reference_strain_rate_per_s * strain_rate_factor, self.reference_stress_MPa,
-                         self.stress_exponent)
+from kmc.physics.creep import NortonLaw
 
 
 @dataclass(frozen=True)

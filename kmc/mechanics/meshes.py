@@ -103,10 +103,10 @@ def annulus_mesh(inner_radius: float, outer_radius: float, radial_cells: int, an
     quadratic = MeshTri2.from_mesh(MeshTri(points, np.array(tris, np.int64).T))
     ends = quadratic.p[:, quadratic.facets]                                  # (2, 2, facets)
     radius = np.hypot(ends[0], ends[1]).mean(axis=0)
-    angle = np.arctan2(ends[1], ends[0]).mean(axis=0)
+    phi = np.arctan2(ends[1], ends[0]).mean(axis=0)               # the facet's polar coordinate
     doflocs = quadratic.doflocs.copy()
-    doflocs[:, quadratic.nvertices:] = radius * np.array([np.cos(angle), np.sin(angle)])
-    doflocs[0, quadratic.nvertices:][np.isclose(angle, math.pi / 2)] = 0.0
+    doflocs[:, quadratic.nvertices:] = radius * np.array([np.cos(phi), np.sin(phi)])
+    doflocs[0, quadratic.nvertices:][np.isclose(phi, math.pi / 2)] = 0.0
     return MeshTri2(doflocs, quadratic.t)
 
 

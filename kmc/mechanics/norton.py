@@ -121,6 +121,59 @@ class Constraints:
         return T, x0
 
 
+# ---- the weak forms (module level, scikit-fem's habit; ``w.axi``: the axisymmetric terms on) ----
+
+def _weight(w):
+    return w.x[0] if w.axi else 1.0
+
+
+def _divergence(u, w):
+    d = u.grad[0][0] + u.grad[1][1]
+    return d + u[0] / w.x[0] if w.axi else d
+
+
+def _contract(a, b, ar, br, w):
+    """D(a):D(b), with the hoop term in the axisymmetric geometry."""
+    out = ddot(a, b)
+    return out + ar * br / w.x[0] ** 2 if w.axi else out
+
+
+def secant_viscosity(equivalent_rate_sq, m):
+    """mu = (1/3) e^(m - 1) of the regularised Norton law (e^2 = (2/3) D:D + delta^2, m = 1/n): s = 2 mu D
+    gives the equivalent stress e^m in eps0 / sigma0 units."""
+    return (1.0 / 3.0) * equivalent_rate_sq ** ((m - 1.0) / 2.0)
+
+
+def _equivalent_rate_sq(D0, r0, w):
+    return np.maximum((2.0 / 3.0) * _contract(D0, D0, r0, r0, w) + w.delta2, 1e-300)
+
+
+@BilinearForm
+def pressure_coupling(u, q, w):
+    return -_divergence(u, w) * q * _weight(w)
+
+
+@BilinearForm
+def tangent(u, v, w):
+    """The Newton tangent of the internal force (the secant term and its rank-one correction)."""
+    D0, Du, Dv = sym_grad(w.prev), sym_grad(u), sym_grad(v)
+    r0, ru, rv = w.prev[0], u[0], v[0]
+    e2 = _equivalent_rate_sq(D0, r0, w)
+    mu = secant_viscosity(e2, w.m)
+    rank1 = (w.m - 1.0) * (2.0 / 3.0) * _contract(D0, Du, r0, ru, w) * _contract(D0, Dv, r0, rv, w) / e2
+    return 2.0 * mu * (_contract(Du, Dv, ru, rv, w) + rank1) * _weight(w)
+
+
+@LinearForm
+def internal(v, w):
+    """The internal force of the creeping body at the velocity ``w.prev``."""
+    D0, Dv = sym_grad(w.prev), sym_grad(v)
+    r0, rv = w.prev[0], v[0]
+    mu = secant_viscosity(_equivalent_rate_sq(D0, r0, w), w.m)
+    return 2.0 * mu * _contract(D0, Dv, r0, rv, w) * _weight(w)
+
+
+
 @dataclass
 class NortonSolution:
     velocity: np.ndarray          # P2 nodal velocities (full vector of the velocity basis)
@@ -142,46 +195,8 @@ class NortonSolver:
         self.ub = Basis(mesh, ElementVector(ElementTriP2()), intorder=intorder)
         self.pb = Basis(mesh, ElementTriP1(), quadrature=self.ub.quadrature)
         self.nu, self.np_ = self.ub.N, self.pb.N
-        axi = geometry == AXISYMMETRIC
-
-        def weight(w):
-            return w.x[0] if axi else 1.0
-
-        def divergence(u, w):
-            d = u.grad[0][0] + u.grad[1][1]
-            return d + u[0] / w.x[0] if axi else d
-
-        @BilinearForm
-        def pressure_coupling(u, q, w):
-            return -divergence(u, w) * q * weight(w)
-
-        self.B = asm(pressure_coupling, self.ub, self.pb).tocsr()     # (np, nu)
-
-        def contract(a, b, ar, br, w):      # D(a):D(b) including the hoop term
-            out = ddot(a, b)
-            return out + ar * br / w.x[0] ** 2 if axi else out
-
-        self._contract = contract
-        self._weight = weight
-
-        @BilinearForm
-        def tangent(u, v, w):
-            D0, Du, Dv = sym_grad(w.prev), sym_grad(u), sym_grad(v)
-            r0, ru, rv = w.prev[0], u[0], v[0]
-            e2 = np.maximum((2.0 / 3.0) * contract(D0, D0, r0, r0, w) + w.delta2, 1e-300)
-            mu = (1.0 / 3.0) * e2 ** ((w.m - 1.0) / 2.0)
-            rank1 = (w.m - 1.0) * (2.0 / 3.0) * contract(D0, Du, r0, ru, w) * contract(D0, Dv, r0, rv, w) / e2
-            return 2.0 * mu * (contract(Du, Dv, ru, rv, w) + rank1) * weight(w)
-
-        @LinearForm
-        def internal(v, w):
-            D0, Dv = sym_grad(w.prev), sym_grad(v)
-            r0, rv = w.prev[0], v[0]
-            e2 = np.maximum((2.0 / 3.0) * contract(D0, D0, r0, r0, w) + w.delta2, 1e-300)
-            mu = (1.0 / 3.0) * e2 ** ((w.m - 1.0) / 2.0)
-            return 2.0 * mu * contract(D0, Dv, r0, rv, w) * weight(w)
-
-        self._tangent, self._internal = tangent, internal
+        self._axi = geometry == AXISYMMETRIC
+        self.B = asm(pressure_coupling, self.ub, self.pb, axi=self._axi).tocsr()     # (np, nu)
 
     # ---------------------------------------------------------------- helpers
     def equivalent_strain_rate(self, velocity: np.ndarray) -> np.ndarray:
@@ -219,12 +234,12 @@ class NortonSolver:
     def _residual(self, x, f_ext, m, delta2):
         u, p = x[:self.nu], x[self.nu:]
         prev = self.ub.interpolate(u)
-        fu = asm(self._internal, self.ub, prev=prev, m=m, delta2=delta2) + self.B.T @ p - f_ext
+        fu = asm(internal, self.ub, prev=prev, m=m, delta2=delta2, axi=self._axi) + self.B.T @ p - f_ext
         return np.concatenate([fu, self.B @ u])
 
     def _jacobian(self, x, m, delta2):
         prev = self.ub.interpolate(x[:self.nu])
-        K = asm(self._tangent, self.ub, prev=prev, m=m, delta2=delta2)
+        K = asm(tangent, self.ub, prev=prev, m=m, delta2=delta2, axi=self._axi)
         return sp.bmat([[K, self.B.T], [self.B, None]], format="csr")
 
     # ---------------------------------------------------------------- solve

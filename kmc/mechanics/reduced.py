@@ -34,7 +34,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from kmc.mechanics.law import LigamentStrength, NortonLaw
+from kmc.mechanics.law import LigamentStrength
+from kmc.physics.creep import NortonLaw
 from kmc.mechanics.table import CellTable, load_table
 
 
@@ -78,7 +79,7 @@ class ReducedFoil:
         self.cells = int(cells)
         self.cell_um = float(cell_um)
         self.table = table if table is not None else load_table(law.stress_exponent, friction)
-        if abs(self.table.exponent - law.stress_exponent) > 1e-9:
+        if not math.isclose(self.table.exponent, law.stress_exponent, rel_tol=0.0, abs_tol=1e-9):
             raise ValueError(f"cell table for n = {self.table.exponent:g}, law has n = {law.stress_exponent:g}")
         t = self.table
         self._x = _logit(t.void_fractions)

@@ -1,18 +1,20 @@
 """The physics every scale shares, once: functions of plain numbers (floats, arrays, small frozen
 dataclasses), no Settings inside a formula, so the energy model, the engine's rule book
-(kmc.rules), the cell-scale model (kmc.meso), the rate measurements (kmc.interface_rates) and the
-command line all evaluate the same rule with the same arithmetic.
+(kmc.rate_rules), the cell-scale models (kmc.cell, kmc.disc, kmc.resolved), the rate measurements
+(kmc.interface_rates), the mechanics and the command line all evaluate the same rule with the same arithmetic.
 
 * ``vacancy``: the equilibrium vacancy fraction, BCC's atomic volume, the vacancy diffusivity from
   a hop rate, the quasi-static supersaturation balance and its inverse, the exit rate to the sinks;
-* ``creep``: the Norton (power-law) strain rate with its temperature factor and the stress focusing
-  on the contact;
+* ``creep``: the Norton (power-law) creep law (with its temperature factor, its isothermal view and
+  its inverse) and the stress focusing on the contact;
 * ``nucleation``: an interface void as a spherical cap (one angle convention), the classical
   critical size and barrier, and I(S) from measured rows;
 * ``solute``: vacancy-mechanism solute diffusion and the enrichment of a solute stripping leaves;
-* ``surface``: surface diffusion's reshaping time of a void (Mullins);
-* ``electrochemistry``: the Butler-Volmer overpotential of current focused into the contact, and
-  the metal's recession under a current (Faraday).
+* ``surface``: the Young-Dupre wetting angle, surface diffusion's reshaping time of a void (Mullins);
+* ``electrochemistry``: the Butler-Volmer current and its inverse, the overpotential of current
+  focused into the contact, the galvanostatic potential of a contact, and the metal's recession under
+  a current (Faraday);
+* ``thermal``: the Boltzmann factor and the ideal solution's exchange potential.
 
 tests/test_architecture.py fails when another module writes one of these formulas itself.
 """

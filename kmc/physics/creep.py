@@ -6,13 +6,13 @@ stack pressure focuses onto the contact that is left.
 The stack pressure P is carried by the contact fraction f alone, so the metal at the contact
 sees sigma = P / f (``contact_stress_MPa``).  For this law the strain rate there is the rate at P
 times f^-n (``focusing_factor``): the engine's creep rule uses the factor (its input is the rate
-at full contact, kmc.model.creep_closure_per_void_site_per_s), kmc.meso evaluates the law at P / f;
-both are this module's (tests/test_physics.py checks that the two agree).  A law that is not a
+at full contact, kmc.model.creep_closure_per_void_site_per_s), the disc model (kmc.disc) evaluates
+the law at P / f; both are this module's (tests/test_physics.py checks that the two agree).  A law that is not a
 pure power law must change both here."""
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from kmc import units
 from kmc.jit import kernel_inlined
@@ -20,12 +20,27 @@ from kmc.jit import kernel_inlined
 
 @dataclass(frozen=True)
 class NortonLaw:
-    """The [creep] keys of a parameter file (each with its source there)."""
+    """The metal's creep law, eps_dot(sigma, T) = eps_ref (sigma / sigma_ref)^n exp(-Q/R (1/T - 1/T_ref)),
+    sigma a uniaxial or von Mises (equivalent) stress: the [creep] keys of a parameter file (each with
+    its source there).  The one creep law of every scale: the kMC's creep rule and the disc model call
+    ``strain_rate_per_s(sigma, T)``; the continuum mechanics (kmc.mechanics) takes the isothermal view
+    ``at(T)`` (the same law referred to T, so its ``strain_rate_per_s(sigma)`` needs no temperature)
+    with its inverse ``effective_stress_MPa``."""
     reference_strain_rate_per_s: float
     reference_stress_MPa: float
     stress_exponent: float
     activation_energy_kJ_mol: float
     reference_temperature_K: float
+
+    def __post_init__(self):
+        for name in ("reference_stress_MPa", "stress_exponent", "reference_temperature_K"):
+            value = getattr(self, name)
+            if not value > 0:
+                raise ValueError(f"NortonLaw.{name} = {value!r}: must be > 0")
+        for name in ("reference_strain_rate_per_s", "activation_energy_kJ_mol"):
+            value = getattr(self, name)
+            if not value >= 0:
+                raise ValueError(f"NortonLaw.{name} = {value!r}: must be >= 0")
 
     @classmethod
     def of(cls, creep_section) -> "NortonLaw":
@@ -34,21 +49,39 @@ class NortonLaw:
                    creep_section.stress_exponent, creep_section.activation_energy_kJ_mol,
                    creep_section.reference_temperature_K)
 
+    def strain_rate_per_s(self, stress_MPa: float, temperature_K: float | None = None) -> float:
+        """eps_dot (1/s) at ``stress_MPa`` and ``temperature_K`` (None: the law's reference temperature);
+        0 at a stress <= 0, inf at an infinite stress."""
+        if stress_MPa <= 0:
+            return 0.0
+        rate = power_law_strain_rate_per_s(self.reference_strain_rate_per_s, stress_MPa, self.reference_stress_MPa,
+                                           self.stress_exponent)
+        if temperature_K is None:
+            return rate
+        return rate * math.exp(-self.activation_energy_kJ_mol * units.J_PER_KJ / units.GAS_CONSTANT_J_per_mol_K
+                               * (1 / temperature_K - 1 / self.reference_temperature_K))
+
+    def at(self, temperature_K: float) -> "NortonLaw":
+        """The same law referred to ``temperature_K`` (its rate at the reference stress there): the
+        isothermal view the mechanics solves with."""
+        return replace(self, reference_strain_rate_per_s=self.strain_rate_per_s(self.reference_stress_MPa, temperature_K),
+                       reference_temperature_K=temperature_K)
+
+    def effective_stress_MPa(self, strain_rate_per_s: float) -> float:
+        """The inverse at the reference temperature: the stress that creeps at ``strain_rate_per_s``."""
+        if strain_rate_per_s <= 0:
+            return 0.0
+        return self.reference_stress_MPa * (strain_rate_per_s / self.reference_strain_rate_per_s) ** (1.0 / self.stress_exponent)
+
+    def scaled(self, strain_rate_factor: float) -> "NortonLaw":
+        """The same law creeping ``strain_rate_factor`` times faster at every stress (an input's error band)."""
+        return replace(self, reference_strain_rate_per_s=self.reference_strain_rate_per_s * strain_rate_factor)
+
 
 def power_law_strain_rate_per_s(reference_strain_rate_per_s: float, stress_MPa: float, reference_stress_MPa: float,
                                 stress_exponent: float) -> float:
     """Norton's eps_dot0 (sigma / sigma0)^n at one temperature (a uniaxial or von Mises stress > 0)."""
     return reference_strain_rate_per_s * (stress_MPa / reference_stress_MPa) ** stress_exponent
-
-
-def strain_rate_per_s(law: NortonLaw, stress_MPa: float, temperature_K: float) -> float:
-    """eps_dot (1/s) of the law at ``stress_MPa`` (0 at a stress <= 0; inf at an infinite stress)."""
-    if stress_MPa <= 0:
-        return 0.0
-    arrhenius = math.exp(-law.activation_energy_kJ_mol * units.J_PER_KJ / units.GAS_CONSTANT_J_per_mol_K
-                         * (1 / temperature_K - 1 / law.reference_temperature_K))
-    return power_law_strain_rate_per_s(law.reference_strain_rate_per_s, stress_MPa, law.reference_stress_MPa,
-                                       law.stress_exponent) * arrhenius
 
 
 def contact_stress_MPa(pressure_MPa: float, contact_fraction: float) -> float:

@@ -2,7 +2,7 @@
 and how fast a current strips the metal away.
 
 The overpotential is used live by the simulation (an observable and a cycler-like stop), by the
-analysis of frames and by kmc.meso.
+analysis of frames and by the cell-scale models.
 """
 from __future__ import annotations
 
@@ -23,6 +23,29 @@ OVERPOTENTIAL_MODEL = (
 def butler_volmer_scale_V(temperature_K: float) -> float:
     """2RT/F (V): the symmetric (alpha = 1/2) Butler-Volmer law's voltage scale, i = 2 i0 sinh(eta / (2RT/F))."""
     return 2.0 * units.GAS_CONSTANT_J_per_mol_K * temperature_K / units.FARADAY_C_per_mol
+
+
+def butler_volmer_current(overpotential_V, exchange_current, scale_V):
+    """i = 2 i0 sinh(eta / scale) (in i0's unit): the symmetric Butler-Volmer current at the overpotential
+    eta (V), scale = 2RT/F (butler_volmer_scale_V); the inverse of overpotential_mV at full contact."""
+    return 2 * exchange_current * np.sinh(overpotential_V / scale_V)
+
+
+def galvanostatic_potential_V(local_potential_V, exchange_current, scale_V, total_current, start_V: float,
+                              iterations: int = 50) -> float:
+    """The electrode potential E (V) at which contact points at electrolyte potentials phi (an array, V)
+    carry ``total_current`` together, sum 2 i0 sinh((E - phi) / scale) = total (in i0's unit): Newton
+    from ``start_V`` until a step is below 1e-13 V."""
+    E = start_V
+    for _ in range(iterations):
+        arg = (E - local_potential_V) / scale_V
+        f = (2 * exchange_current * np.sinh(arg)).sum() - total_current
+        df = (2 * exchange_current * np.cosh(arg)).sum() / scale_V
+        step = f / df
+        E -= step
+        if abs(step) < 1e-13:
+            break
+    return E
 
 
 def overpotential_mV(current_density_mA_cm2, contact_fraction, exchange_current_mA_cm2, temperature_K):

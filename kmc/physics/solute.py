@@ -1,6 +1,6 @@
 """A solute carried by vacancies, and the enrichment that stripping leaves behind it (PHYSICS.md
 section 4b).  Lengths and times in the caller's consistent units (A and s in the kMC, um and s in
-kmc.meso)."""
+kmc.disc)."""
 from __future__ import annotations
 
 import math

@@ -1,5 +1,19 @@
-"""Surface diffusion on a void's walls."""
+"""The metal's surfaces: the wetting angle of its contact with the electrolyte (Young-Dupre) and
+surface diffusion on a void's walls."""
 from __future__ import annotations
+
+import math
+
+
+def young_dupre_cos_theta(work_of_adhesion: float, surface_energy: float) -> float:
+    """cos(theta) = W_ad / gamma - 1 (Young-Dupre; any one unit for both): the metal's wetting angle on
+    the electrolyte, theta < 90 deg where W_ad > gamma (lithiophilic)."""
+    return work_of_adhesion / surface_energy - 1
+
+
+def wetting_angle_deg(work_of_adhesion: float, surface_energy: float) -> float:
+    """The Young-Dupre angle (deg), 0 where W_ad >= 2 gamma (the metal spreads) and 180 where W_ad <= 0."""
+    return math.degrees(math.acos(max(-1.0, min(1.0, young_dupre_cos_theta(work_of_adhesion, surface_energy)))))
 
 
 def mullins_coefficient(surface_diffusivity: float, gamma_eV_A2: float, atomic_volume_A3: float,

@@ -1,7 +1,7 @@
 """Vacancy thermodynamics and transport of a BCC metal (PHYSICS.md sections 4b and 8).
 
 Units: energies in eV, lengths in whatever unit the caller passes consistently (A in the kMC,
-um in kmc.meso), fractions per lattice site."""
+um at the cell's scale), fractions per lattice site."""
 from __future__ import annotations
 
 import math
@@ -22,6 +22,11 @@ def equilibrium_fraction(formation_energy_eV, kT_eV: float, formation_entropy_kB
 def atomic_volume_bcc(lattice_constant: float) -> float:
     """Omega = a^3 / 2: BCC holds two sites per cubic cell."""
     return lattice_constant ** 3 / 2
+
+
+def site_area_001(lattice_constant: float) -> float:
+    """a^2: the interface area per site of a BCC (001) layer (1/a^2 sites per area, PHYSICS.md section 3)."""
+    return lattice_constant ** 2
 
 
 def hop_rate_per_s(attempt_frequency_Hz: float, barrier_eV: float, kT_eV: float) -> float:
@@ -93,3 +98,16 @@ def exit_rate_per_s(diffusivity: float, layer_spacing: float, sink_distance: flo
     gambler's-ruin probability d / L of reaching the sinks first: the same number, exact for
     L >= d), times the acceleration that every macroscopic flux carries (kmc.model)."""
     return acceleration * diffusivity / (layer_spacing * sink_distance)
+
+
+# Capture conductance per unit base radius of a void on the reflecting electrolyte plane (times
+# D (c - c_eq), the void's volume intake per unit time; quasi-static diffusion, the void's wall at
+# c_eq): a hemispherical cap 2 pi (half of a sphere's 4 pi r), a thin disc 4 (half of Weber's disc, 8 r).
+CAP_CAPTURE_PER_RADIUS = 2 * math.pi
+DISC_CAPTURE_PER_RADIUS = 4.0
+
+
+def cap_capture_rate(diffusivity: float, base_radius, vacancy_fraction, c_eq: float):
+    """2 pi D r (c - c_eq): the volume per unit time a cap of base radius r takes from vacancies at
+    fraction c around it (in D's units times r's)."""
+    return CAP_CAPTURE_PER_RADIUS * diffusivity * base_radius * (vacancy_fraction - c_eq)

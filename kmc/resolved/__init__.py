@@ -5,5 +5,8 @@ default (meso.interface = "resolved"): the gap between metal and electrolyte as 
 * ``fields``: the quasi-static vacancy field of the slab and the electrolyte's potential, each a
   Dirichlet-to-Neumann operator applied by FFT, and the Butler-Volmer current over the contact;
 * ``interface``: the inputs, the state, one step, the step control and the observables;
-* ``run``: the loop (kmc.meso.run's shape and Observer) and the run file (kmc.runfile.MesoWriter).
+* ``run``: the loop (kmc.cell.loop's contract: Observer, StepReport, stop reasons) and the run file
+  (kmc.cell.output's writer).
+
+Imports kmc.cell and kmc.mechanics, never the disc model (kmc.disc).
 """

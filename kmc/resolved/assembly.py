@@ -88,7 +88,7 @@ def press(model, assembly: Assembly, rng: np.random.Generator) -> AssemblyResult
     profile = self_affine_profile_um(inp.cells, inp.cell_um, assembly.roughness_rms_um, assembly.hurst_exponent, rng)
     gap = profile.max() - profile
     pressing = type(model)(replace(inp, current_mA_cm2=0.0, strip_velocity_um_s=0.0,
-                                   pressure_MPa=assembly.pressure_MPa, nucleation_rows=()),
+                                   pressure_MPa=assembly.pressure_MPa, measured_nucleation=()),
                            mechanics=model.mechanics)
     st = pressing.initial_state(gap)
     contact_before = float((st.gap_um == 0).mean())

@@ -23,7 +23,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from kmc import units
-from kmc.physics.electrochemistry import butler_volmer_scale_V, overpotential_mV
+from kmc.physics.electrochemistry import (butler_volmer_current, butler_volmer_scale_V, galvanostatic_potential_V,
+                                          overpotential_mV)
 
 
 class PeriodicOperator:
@@ -169,16 +170,9 @@ def butler_volmer_current(R: PeriodicOperator, resistivity_ohm_um: float, exchan
         phi_target = phi_per_current * (R @ i)
         phi = phi_target if it == 0 else 0.5 * (phi + phi_target)
         pc = phi[contact]
-        for _ in range(50):                    # Newton for E: sum 2 i0 sinh((E - phi)/VT) = total
-            arg = (E - pc) / thermal_V
-            f = (2 * exchange_mA_cm2 * np.sinh(arg)).sum() - total
-            df = (2 * exchange_mA_cm2 * np.cosh(arg)).sum() / thermal_V
-            step = f / df
-            E -= step
-            if abs(step) < 1e-13:
-                break
+        E = galvanostatic_potential_V(pc, exchange_mA_cm2, thermal_V, total, E)
         i_new = np.zeros(n)
-        i_new[contact] = 2 * exchange_mA_cm2 * np.sinh((E - pc) / thermal_V)
+        i_new[contact] = butler_volmer_current(E - pc, exchange_mA_cm2, thermal_V)
         change = np.abs(i_new - i).max()
         i = i_new
         if change <= 1e-10 * mean_contact:

@@ -37,17 +37,17 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 
 import numpy as np
 
 from kmc import units
+from kmc.cell.inputs import CellInputs, cell_inputs, critical_radius_um, mullins_coefficient_um4_s
 from kmc.mechanics.exact import sphere_shell_volume_rate
-from kmc.mechanics.law import LigamentStrength, NortonLaw
+from kmc.mechanics.law import LigamentStrength
 from kmc.mechanics.reduced import NoContactError, ReducedFoil, runs
-from kmc.meso.kinetics import mullins_coefficient_um4_s
-from kmc.meso.nucleation import critical_radius_um
-from kmc.physics import nucleation
+from kmc.physics import nucleation, vacancy
+from kmc.physics.creep import NortonLaw
 from kmc.physics.nucleation import VoidCap
 from kmc.resolved.assembly import Assembly, assembly_of
 from kmc.resolved.fields import (butler_volmer_current, slab_flux_operator, slab_potential_operator,
@@ -66,84 +66,64 @@ NUCLEI_GAIN_PER_STEP = 0.1
 NUCLEATION_FLOOR_FRACTION = 1e-6
 
 
-@dataclass(frozen=True)
-class ResolvedInputs:
-    """Every number of a resolved run (um, s, MPa, mA/cm^2); ``resolved_inputs`` says where each
-    comes from."""
-    width_um: float
+@dataclass(frozen=True, kw_only=True)
+class ResolvedInputs(CellInputs):
+    """Every number of a resolved run (um, s, MPa, mA/cm^2): the cell-scale inputs (kmc.cell.CellInputs)
+    and the section's own; ``resolved_inputs`` says where each comes from.  Numbers only: what is
+    derived from them (the creep law at the cell's temperature, the void's angle, Mullins' coefficient)
+    is computed from this record, so ``dataclasses.replace`` leaves nothing stale."""
     cell_um: float
     thickness_um: float
-    current_mA_cm2: float
-    pressure_MPa: float
-    temperature_K: float
-    exchange_current_mA_cm2: float
-    strip_velocity_um_s: float            # i Omega / e at full contact
-    vacancy_diffusivity_um2_s: float
-    vacancy_equilibrium_fraction: float
-    sink_supersaturation: float
-    sink_distance_um: float
-    void_angle_rad: float                 # 180 deg minus the wetting angle (the void's angle on the electrolyte)
-    mullins_um4_s: float                  # B of tau = (w/2)^4 / B
-    atomic_volume_A3: float
-    surface_energy_eV_A2: float
-    kT_eV: float
-    law: NortonLaw                        # creep at the cell's temperature
     friction: str
     sink_contraction: str
     resistivity_ohm_um: float
     electrolyte_thickness_um: float
-    nucleation_rows: tuple                # (S, I per um^2 per s) measured by the kMC
-    min_void_width_um: float
-    max_step_mAh_cm2: float
-    output_every_mAh_cm2: float
-    stop_stripped_mAh_cm2: float
-    stop_contact_fraction: float
-    seed: int
     ligament_strength: LigamentStrength | None = None   # the islands' size effect (None: bulk creep everywhere)
     electrolyte_constriction: bool = True               # False: the electrolyte an equipotential (no Holm term)
     assembly: Assembly | None = None                    # the press before stripping (None: start in full contact)
-    meso: object = field(default=None, repr=False, compare=False)   # kmc.meso.MesoInputs: its rules are reused
 
     @property
     def cells(self) -> int:
         return int(round(self.width_um / self.cell_um))
 
+    @property
+    def law(self) -> NortonLaw:
+        """The creep law at the cell's temperature (the isothermal view the mechanics solves with)."""
+        return self.creep_law.at(self.temperature_K)
+
+    @property
+    def void_angle_rad(self) -> float:
+        """The void's angle on the electrolyte, 180 deg minus the metal's wetting angle."""
+        return self.shape.angle_rad
+
+    @property
+    def mullins_um4_s(self) -> float:
+        """B of Mullins' time tau = (w/2)^4 / B (kmc.cell.inputs.mullins_coefficient_um4_s)."""
+        return mullins_coefficient_um4_s(self)
+
 
 def resolved_inputs(settings, width_um: float | None = None, cell_um: float = 0.25, friction: str = "stuck",
                     sink_contraction: str = "interface", **overrides) -> ResolvedInputs:
-    """From the same settings as ``kmc meso``: its inputs (kmc.meso.meso_inputs: D_v, c_eq, the
-    sinks, the I(S) rows, the wetting angle and surface energy of the energy model) and the creep
-    law of [creep] at the run's temperature (kmc.model.creep_strain_rate_per_s, the kMC's rule)."""
-    from kmc.meso.inputs import meso_inputs
-    from kmc.model import creep_strain_rate_per_s
+    """From the same settings as ``kmc meso``: the cell-scale inputs (kmc.cell.cell_inputs: D_v, c_eq,
+    the sinks, the I(S) rows, the wetting angle and surface energy of the energy model, the creep law)
+    and the section's own numbers."""
     if sink_contraction not in SINK_CONTRACTIONS:
         raise ValueError(f"sink_contraction {sink_contraction!r}; allowed: {', '.join(SINK_CONTRACTIONS)}")
-    inp = meso_inputs(settings)
-    width_um = inp.width_um if width_um is None else width_um
-    creep = settings.creep
-    law = NortonLaw(creep_strain_rate_per_s(settings, creep.reference_stress_MPa), creep.reference_stress_MPa,
-                    creep.stress_exponent)
+    cell = cell_inputs(settings)
     m = settings.meso
     # the ligaments' size effect, a sensitivity (meso.ligament_strength_MPa = 0: off; schema.py gives the sources)
     strength = (LigamentStrength(m.ligament_strength_MPa, m.ligament_reference_width_um, m.ligament_strength_exponent,
                                  m.ligament_strain_rate_per_s) if m.ligament_strength_MPa > 0 else None)
+    shared = {f.name: getattr(cell, f.name) for f in fields(CellInputs)}
+    if width_um is not None:
+        shared["width_um"] = width_um
     out = ResolvedInputs(
-        width_um=width_um, cell_um=cell_um, thickness_um=settings.electrode.thickness_um,
-        current_mA_cm2=inp.current_mA_cm2, pressure_MPa=inp.pressure_MPa, temperature_K=inp.temperature_K,
-        exchange_current_mA_cm2=inp.exchange_current_mA_cm2, strip_velocity_um_s=inp.strip_velocity_um_s,
-        vacancy_diffusivity_um2_s=inp.vacancy_diffusivity_um2_s,
-        vacancy_equilibrium_fraction=inp.vacancy_equilibrium_fraction,
-        sink_supersaturation=inp.sink_supersaturation, sink_distance_um=inp.sink_distance_um,
-        void_angle_rad=inp.shape.angle_rad, mullins_um4_s=mullins_coefficient_um4_s(inp),
-        atomic_volume_A3=inp.atomic_volume_A3, surface_energy_eV_A2=inp.surface_energy_eV_A2, kT_eV=inp.kT_eV,
-        law=law, friction=friction, sink_contraction=sink_contraction,
+        **shared, cell_um=cell_um, thickness_um=settings.electrode.thickness_um, friction=friction,
+        sink_contraction=sink_contraction,
         resistivity_ohm_um=units.UM_PER_CM / (settings.conditions.electrolyte_conductivity_mS_cm * units.S_PER_MS),
         electrolyte_thickness_um=settings.conditions.electrolyte_thickness_um,
-        nucleation_rows=inp.measured_nucleation, min_void_width_um=inp.min_void_width_um,
-        max_step_mAh_cm2=inp.max_step_mAh_cm2, output_every_mAh_cm2=inp.output_every_mAh_cm2,
-        stop_stripped_mAh_cm2=inp.stop_stripped_mAh_cm2, stop_contact_fraction=inp.stop_contact_fraction,
-        seed=inp.seed, ligament_strength=strength, electrolyte_constriction=m.electrolyte_constriction == "on",
-        assembly=assembly_of(m), meso=inp)
+        ligament_strength=strength, electrolyte_constriction=m.electrolyte_constriction == "on",
+        assembly=assembly_of(m))
     return replace(out, **overrides)
 
 
@@ -187,8 +167,8 @@ class ResolvedInterface:
         self._last_concentration = None       # the vacancy solve's warm start
         self._cap = VoidCap(inp.void_angle_rad)
         self._log_S = np.arange(1e-3, 5.0 + 1e-9, 1e-3)
-        rates = np.array([nucleation.measured_rate(inp.nucleation_rows, 10.0 ** x) for x in self._log_S]) \
-            if inp.nucleation_rows else np.zeros(self._log_S.size)
+        rates = np.array([nucleation.measured_rate(inp.measured_nucleation, 10.0 ** x) for x in self._log_S]) \
+            if inp.measured_nucleation else np.zeros(self._log_S.size)
         self._log_I = np.log10(np.maximum(rates, 1e-300))
 
     def initial_state(self, gap_um: np.ndarray | None = None) -> InterfaceState:
@@ -198,7 +178,7 @@ class ResolvedInterface:
 
     # ------------------------------------------------------------------ rates at one instant
     def nucleation_rate_per_um2_s(self, supersaturation: np.ndarray) -> np.ndarray:
-        """kmc.meso's I(S) (the kMC's measured rows; log-log between them), read off a table of it
+        """The cell's I(S) (the kMC's measured rows; log-log between them), read off a table of it
         on 0.001 steps of log10 S (the rule's own form is piecewise linear in log-log, so the
         table reproduces it to < 1e-3 between its kinks), 0 at S <= 1."""
         S = np.asarray(supersaturation, float)
@@ -217,7 +197,8 @@ class ResolvedInterface:
         injected = inp.strip_velocity_um_s * cur.current_mA_cm2 / max(inp.current_mA_cm2, 1e-300)
         # sub-grid nuclei: a cap of base radius r on the plane takes 2 pi D r (c - c_eq); per area of
         # the cell's strip (h x h) that is a conductance 2 pi n r / h^2
-        g_sub = np.where(open_cells, 0.0, 2 * math.pi * st.nuclei * st.nucleus_radius_um / (h * h))
+        g_sub = np.where(open_cells, 0.0,
+                         vacancy.CAP_CAPTURE_PER_RADIUS * st.nuclei * st.nucleus_radius_um / (h * h))
         vac = vacancy_field(self.K, inp.vacancy_diffusivity_um2_s, inp.vacancy_equilibrium_fraction,
                             inp.sink_supersaturation, open_cells, injected, g_sub, inp.sink_distance_um,
                             guess=self._last_concentration)
@@ -318,7 +299,8 @@ class ResolvedInterface:
         kv = self._cap.volume_per_radius3
         if has.any():
             vol = kv * r[has] ** 3
-            grow = 2 * math.pi * inp.vacancy_diffusivity_um2_s * r[has] * (c[has] - inp.vacancy_equilibrium_fraction) * dt
+            grow = vacancy.cap_capture_rate(inp.vacancy_diffusivity_um2_s, r[has], c[has],
+                                            inp.vacancy_equilibrium_fraction) * dt
             p = np.maximum(now["mechanics"].contact_pressure_MPa[has], 0.0)
             shrink = -sphere_shell_volume_rate(p, 1.0, math.inf, law.stress_exponent, law.reference_stress_MPa,
                                                law.reference_strain_rate_per_s)
@@ -330,9 +312,9 @@ class ResolvedInterface:
         births = self.rng.poisson(now["nucleation"] * dt)
         born = (births > 0) & ~open_cells
         if born.any():
-            # a new nucleus: twice the critical radius at the cell's S, at least 2 nm (kmc.meso's rule)
+            # a new nucleus: twice the critical radius at the cell's S, at least 2 nm (the disc model's rule)
             S = np.maximum(now["supersaturation"][born], 1.0 + 1e-9)
-            r_new = np.maximum(2 * np.array([critical_radius_um(inp.meso, x) for x in S]), 2e-3)
+            r_new = np.maximum(2 * np.array([critical_radius_um(inp, x) for x in S]), 2e-3)
             total = nn[born] * r[born] ** 3 + births[born] * r_new ** 3
             nn[born] += births[born]
             r[born] = (total / nn[born]) ** (1 / 3)
@@ -463,8 +445,8 @@ class ResolvedInterface:
         has = st.nuclei > 0
         if has.any():
             c = now["vacancies"].concentration[has]
-            growth = 2 * math.pi * inp.vacancy_diffusivity_um2_s * (c - inp.vacancy_equilibrium_fraction) / np.maximum(
-                st.nucleus_radius_um[has] ** 2, 1e-12)       # ~ d ln r / dt x (r^3 / V)
+            growth = (vacancy.CAP_CAPTURE_PER_RADIUS * inp.vacancy_diffusivity_um2_s * (c - inp.vacancy_equilibrium_fraction)
+                      / np.maximum(st.nucleus_radius_um[has] ** 2, 1e-12))       # ~ d ln r / dt x (r^3 / V)
             limits["nuclei"] = float(0.2 / max(growth.max(), 1e-300))
             dt = min(dt, limits["nuclei"])
         # a floor (1e-3 of the largest step, 14 ms at 0.5 mA/cm^2) against a cell whose gap is

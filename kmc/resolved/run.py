@@ -1,7 +1,7 @@
 """The resolved interface's run (``kmc meso`` with meso.interface = "resolved"): the loop of
-kmc.meso.run's shape (sample every meso.output_every_mAh_cm2, stop at meso.stop_stripped_mAh_cm2
+kmc.cell.loop's contract (sample every meso.output_every_mAh_cm2, stop at meso.stop_stripped_mAh_cm2
 or when the contact falls to meso.stop_contact_fraction, every accepted step reported to the same
-``kmc.meso.Observer``), and its file through kmc.runfile's meso writer, with the gap field of the
+``kmc.cell.loop.Observer``), and its file through kmc.runfile's meso writer, with the gap field of the
 section at a few charges (``SECTION_CHARGES_mAh_cm2``: the seed's frames)."""
 from __future__ import annotations
 
@@ -12,41 +12,42 @@ from pathlib import Path
 import numpy as np
 
 from kmc import units
+from kmc.cell.loop import CellResult, Observer, StepReport, stop_reason_of
+from kmc.cell.output import SampleWriter, file_writer
 from kmc.mechanics.reduced import NoContactError
-from kmc.meso.run import MesoResult, Observer, StepReport, stop_reason_of
 from kmc.resolved.assembly import press
 from kmc.resolved.interface import ResolvedInputs, ResolvedInterface, resolved_inputs
+from kmc.vocabulary import PERCENTILES, Quantity, registry, shared
 
 ASSEMBLY_STREAM = 1                        # the electrolyte face's random stream: default_rng([seed, 1])
 
-# name -> (unit, description) of what a resolved run records per sample: kmc.meso.OBSERVABLES' names
-# where they mean the same, and what only a resolved interface has (splits, the plunger, the foil)
-OBSERVABLES = {
-    "stripped_charge": ("mAh/cm^2", "charge stripped per interface area"),
-    "physical_time": ("s", "cell time of the stripped charge at the set current"),
-    "contact_fraction": ("1", "share of the section's cells where the metal touches the electrolyte"),
-    "overpotential": ("mV", "electrode potential against the electrolyte far away: Butler-Volmer on each "
+# What a resolved run records per sample (kmc.vocabulary: the shared entries, and what only a resolved
+# interface has: splits, the plunger, the foil)
+OBSERVABLES = registry(
+    "stripped_charge", "physical_time",
+    shared("contact_fraction", "the section's cells where the metal touches the electrolyte"),
+    shared("overpotential", "the electrode's potential against the electrolyte far away: Butler-Volmer on each "
                             "contact cell plus the electrolyte's constriction (kmc.resolved.fields; none with "
                             "meso.electrolyte_constriction = 'off')"),
-    "kinetic_overpotential": ("mV", "the Butler-Volmer part alone at the contact's mean current"),
-    "supersaturation": ("1", "vacancy fraction / c_eq, mean over the contact cells"),
-    "supersaturation_max": ("1", "vacancy fraction / c_eq, largest over the contact cells"),
-    "captured_fraction": ("1", "share of the stripped vacancies that the voids capture (the rest reach the sinks)"),
-    "void_count": ("1", "voids (runs of open cells) in the section, any width"),
-    "void_volume_per_area": ("um", "void area of the section / its length"),
-    "section_voids_per_um": ("1/um", "voids per um of section (runs >= meso.min_void_width_um)"),
-    **{f"void_{q}_{s}": ("um", f"{s} of the counted voids' {q}s (height: the largest gap of the run)")
-       for q in ("width", "height") for s in ("min", "q1", "median", "q3", "max")},
-    "plunger_velocity_um_s": ("um/s", "the rigid plunger's velocity (< 0: toward the electrolyte)"),
-    "recession_um_s": ("um/s", "the contact's recession by the sinks' share of the stripped volume"),
-    "thickness_um": ("um", "the foil's thickness left"),
-    "subgrid_nuclei": ("1", "nuclei smaller than a cell, held in contact cells"),
-    "splits": ("1", "counted voids that split in two or more so far"),
-    "coalescences": ("1", "counted voids merged so far"),
-    "collapses": ("1", "counted voids closed so far"),
-    "nucleated": ("1", "nuclei born so far at the kMC's I(S)"),
-    "opened_by_nuclei": ("1", "cells opened by the nuclei in them so far"),
-}
+    Quantity("kinetic_overpotential", "mV", "the Butler-Volmer part alone at the contact's mean current"),
+    shared("supersaturation", "mean over the contact cells"),
+    Quantity("supersaturation_max", "1", "vacancy fraction / c_eq, largest over the contact cells"),
+    "captured_fraction",
+    shared("void_count", "runs of open cells in the section, any width"),
+    shared("void_volume_per_area", "the void area of the section / its length"),
+    shared("section_voids_per_um", "runs of open cells of the section"),
+    *(shared(f"void_{q}_{s}", "height: the largest gap of the run") if q == "height" else f"void_{q}_{s}"
+      for q in ("width", "height") for s in PERCENTILES),
+    Quantity("plunger_velocity_um_s", "um/s", "the rigid plunger's velocity (< 0: toward the electrolyte)"),
+    Quantity("recession_um_s", "um/s", "the contact's recession by the sinks' share of the stripped volume"),
+    Quantity("thickness_um", "um", "the foil's thickness left"),
+    Quantity("subgrid_nuclei", "1", "nuclei smaller than a cell, held in contact cells"),
+    Quantity("splits", "1", "counted voids that split in two or more so far"),
+    shared("coalescences", "counted voids"),
+    Quantity("collapses", "1", "counted voids closed so far"),
+    shared("nucleated", "nuclei born at the kMC's I(S)"),
+    Quantity("opened_by_nuclei", "1", "cells opened by the nuclei in them so far"),
+)
 
 # the gap field of the section is stored before stripping (charge 0, what the assembly left), at
 # these charges (seed 004 Fig. 1's frames) and at the end
@@ -54,7 +55,7 @@ SECTION_CHARGES_mAh_cm2 = (0.05, 0.25, 0.5, 1.0, 1.25, 2.0, 4.0)
 
 
 def run(inp: ResolvedInputs, observer: Observer = Observer(), on_section=None,
-        model: ResolvedInterface | None = None, state=None) -> MesoResult:
+        model: ResolvedInterface | None = None, state=None) -> CellResult:
     """The run of ``inp`` (module docstring).  ``on_section(charge_mAh_cm2, gap_um)`` hears the
     section's gap field before stripping, at SECTION_CHARGES_mAh_cm2 and at the end; ``state``: a
     start other than the assembly's (inp.assembly; flat contact without one), e.g. a test's void."""
@@ -117,14 +118,13 @@ def run(inp: ResolvedInputs, observer: Observer = Observer(), on_section=None,
     if on_section is not None and (not sections or sections[-1] != st.stripped_mAh_cm2):
         on_section(st.stripped_mAh_cm2, st.gap_um.copy())         # the end, if no mark was
     series = {name: np.array([s[name] for s in samples], dtype=np.float64) for name in OBSERVABLES}
-    return MesoResult(series, stop_reason, steps, time.perf_counter() - start, st.time_s, st)
+    return CellResult(series, stop_reason, steps, time.perf_counter() - start, st.time_s, st)
 
 
-def run_to_file(settings, path, observer: Observer = Observer(), **options) -> MesoResult:
+def run_to_file(settings, path, observer: Observer = Observer(), **options) -> CellResult:
     """Run ``settings`` with the resolved interface into the file ``path`` (kmc.runfile.MesoWriter,
     through path.partial, renamed when the run ends; an error leaves no file).  ``options``:
     resolved_inputs' (cell_um, friction, sink_contraction)."""
-    from kmc.meso.output import SampleWriter, file_writer
     inp = resolved_inputs(settings, **options)
     model = ResolvedInterface(inp)
     writer = file_writer(Path(path), settings, OBSERVABLES)

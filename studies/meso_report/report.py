@@ -2,7 +2,7 @@
 ``python studies/meso_report/report.py [--figure docs/meso.png] [--parts curves,pressure,...]``
 (about an hour on a quiet 2-core machine).
 
-Runs kmc.meso in-process (each run takes about a second): the two chemistries at the seed's
+Runs the disc model (kmc.disc) in-process (each run takes about a second): the two chemistries at the seed's
 conditions with bands from the calibrated inputs varied within their errors (one at a time; the
 band is the envelope), a stack-pressure scan, the critical current against pressure, the
 pre-existing-defect sweep, the numerics checks and what the seed's Li failure would ask of creep.
@@ -23,8 +23,11 @@ from pathlib import Path
 
 import numpy as np
 
-from kmc import meso
+from kmc.cell.inputs import cell_inputs
+from kmc.cell.loop import CellResult
 from kmc.config import load_config, resolve_params
+from kmc.disc.run import run as disc_run
+from kmc.disc.voids import Tolerances
 from kmc.physics.nucleation import VoidCap
 
 HERE = Path(__file__).resolve().parent
@@ -80,9 +83,9 @@ GRID = np.linspace(0, 4, 161)   # mAh/cm^2, for bands
 
 
 def run_point(chem: str, overrides, variation: Variation = Variation(),
-              tol: meso.Tolerances = meso.Tolerances()) -> meso.MesoResult:
+              tol: Tolerances = Tolerances()) -> CellResult:
     """One run of the parameter file with ``overrides`` and a variation of its inputs."""
-    inp = meso.meso_inputs(load_config(resolve_params(PARAMS[chem]), [*overrides, *variation.overrides]))
+    inp = cell_inputs(load_config(resolve_params(PARAMS[chem]), [*overrides, *variation.overrides]))
     note = ""
     if variation.nucleation_rows:
         inp = replace(inp, measured_nucleation=tuple(variation.nucleation_rows))
@@ -101,7 +104,7 @@ def run_point(chem: str, overrides, variation: Variation = Variation(),
     if variation.wetting_angle_deg is not None:
         inp = replace(inp, shape=VoidCap.of_wetting_angle(variation.wetting_angle_deg))
         note += f" [angle {variation.wetting_angle_deg:g} deg]"
-    res = meso.run(inp, tol)
+    res = disc_run(inp, tol)
     print(f"    run {chem} {' '.join([*overrides, *variation.overrides])}{note}: {res.wall_time_s:.1f} s, "
           f"{res.steps} steps, {res.stop_reason}", flush=True)
     return res
@@ -111,7 +114,7 @@ def variations(chem: str) -> dict:
     return {label: v for label, v in VARIATIONS.items() if chem in v.chems}
 
 
-def on_grid(res: meso.MesoResult, name: str) -> np.ndarray:
+def on_grid(res: CellResult, name: str) -> np.ndarray:
     """A series on GRID; after a run that lost its contact, contact 0 and overpotential inf."""
     q, v = res.series["stripped_charge"], res.series[name]
     out = np.interp(GRID, q, v)
@@ -131,7 +134,7 @@ SEED_FRAME_mAh_cm2 = SEED["frames"]["every_mAh_cm2"]
 MAX_DROP = 0.25
 
 
-def largest_void_drops(res: meso.MesoResult, start_mAh_cm2: float = 0.25) -> dict:
+def largest_void_drops(res: CellResult, start_mAh_cm2: float = 0.25) -> dict:
     """Frames (every SEED_FRAME_mAh_cm2 from ``start``) at which the section's widest (tallest) void
     is MAX_DROP or more below the frame before, and for each whether a void at least
     min_void_width_um wide closed in between (a collapse; the model has no splitting)."""
@@ -190,7 +193,7 @@ def charge_curves(chem: str) -> dict:
 PLATEAU_FROM_mAh_cm2 = 0.25
 
 
-def plateau_contact(r: meso.MesoResult) -> float:
+def plateau_contact(r: CellResult) -> float:
     """Mean sampled contact from PLATEAU_FROM_mAh_cm2 on (samples are evenly spaced in charge); 0
     for a run that lost its contact."""
     if r.stop_reason == "contact_lost":
@@ -199,7 +202,7 @@ def plateau_contact(r: meso.MesoResult) -> float:
     return float(r.series["contact_fraction"][q >= PLATEAU_FROM_mAh_cm2].mean())
 
 
-def _pressure_row(p: float, r: meso.MesoResult) -> dict:
+def _pressure_row(p: float, r: CellResult) -> dict:
     s = r.series
     return {"P": p, "contact_min": float(s["contact_fraction"].min()), "contact_plateau": plateau_contact(r),
             "contact_end": float(s["contact_fraction"][-1]),
@@ -317,7 +320,7 @@ def numerics(chem: str) -> list[dict]:
     """Each numerical choice varied (step, tolerances, square width, section lines, smallest void):
     means over NUMERICS_SEEDS, and the plateau contact's standard error."""
     rows = []
-    shipped = meso.Tolerances()
+    shipped = Tolerances()
     quarter = replace(shipped, void=shipped.void / 4, contact=shipped.contact / 4, radius_sum=shipped.radius_sum / 4)
     for label, ov, tol in (("shipped", [], shipped),
                            ("step 5e-4 mAh/cm2", ["meso.max_step_mAh_cm2=5e-4"], shipped),

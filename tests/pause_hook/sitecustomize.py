@@ -16,7 +16,7 @@ entry) lets run i go on.  A stopped process keeps signals sent to it pending unt
 test can signal it at that point and then let it continue.
 
 A `kmc meso` run (any interface model: the hook sits on the Ctrl-C observer every one of them
-gets, kmc.meso.run.SignalStop) takes a number the same way and stops itself after its step n_i,
+gets, kmc.cell.loop.SignalStop) takes a number the same way and stops itself after its step n_i,
 before its observers hear that step; n_i counts steps from 1.
 """
 import os
@@ -30,7 +30,7 @@ if _PLAN:
     _FOLDER, _, _stops = _PLAN.partition(";")
     try:
         # The driver's chunk loop (Simulation.run) calls Simulation.step once per chunk.
-        from kmc.meso.run import SignalStop
+        from kmc.cell.loop import SignalStop
         from kmc.simulation import Simulation
     except Exception:
         # tests/pausing.py reads this and fails at once, instead of waiting for a stop that never comes

@@ -4,7 +4,7 @@ VoidCap: h and volume from the wetting angle) or kinetic voids (half-spheroids g
 relaxing toward the cap by surface diffusion).  The contact is what no void covers (coalescence keeps
 footprints apart).
 
-This is the model behind ``kmc.meso.run``'s seam: the run loop asks it for its state's fields, a step
+This is the model behind ``kmc.disc.run``'s seam: the run loop asks it for its state's fields, a step
 and a sample (``DiscVoids``); a resolved interface (issue 47) is another model of the same shape
 under the same loop and file."""
 from __future__ import annotations
@@ -14,13 +14,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from kmc.meso.coalescence import coalesce_state
-from kmc.meso.inputs import MesoInputs
-from kmc.meso.kinetics import (VANISHED_RADIUS_um, VOID_TOLERANCE, Fields, balance_radius_um, contact_fraction,
+from kmc.cell.inputs import CellInputs, critical_radius_um, nucleation_rate_per_um2_s
+from kmc.disc.coalescence import coalesce_state
+from kmc.disc.kinetics import (VANISHED_RADIUS_um, VOID_TOLERANCE, Fields, balance_radius_um, contact_fraction,
                                evolve_voids, fields, void_volume_um3)
-from kmc.meso.nucleation import (critical_radius_um, defect_sites, nucleation_rate_per_um2_s, nucleation_step_limit_s,
-                                 reseed)
-from kmc.meso.sections import interface_solute_fraction, section_statistics, subsurface_solute_fraction
+from kmc.disc.nucleation import defect_sites, nucleation_step_limit_s, reseed
+from kmc.disc.sections import interface_solute_fraction, section_statistics, subsurface_solute_fraction
 from kmc.physics.electrochemistry import overpotential_mV
 
 
@@ -57,7 +56,7 @@ class VoidState:
 class DiscVoids:
     """The disc-void model of ``inp`` at the numerics ``tol``: what the run loop calls."""
 
-    def __init__(self, inp: MesoInputs, tol: Tolerances = Tolerances()):
+    def __init__(self, inp: CellInputs, tol: Tolerances = Tolerances()):
         self.inp = inp
         self.tol = tol
 
@@ -131,7 +130,7 @@ class DiscVoids:
         st.coalescences += merged
 
     def sample(self, st: VoidState, now: Fields, time_s: float) -> dict:
-        """The observables (kmc.meso.sections.OBSERVABLES) of the state after ``time_s`` of stripping,
+        """The observables (kmc.disc.sections.OBSERVABLES) of the state after ``time_s`` of stripping,
         but the clock's (stripped_charge, physical_time)."""
         inp = self.inp
         contact = now.contact

@@ -1,6 +1,8 @@
 """What the interface's composition does to the voids, from the energy model: L1 in segregation
 equilibrium with the bulk and the void's surface energy and wetting angle there
-(kmc.fit.interface_energetics), and L1's solute against a subsurface that stripping enriches."""
+(kmc.fit.equilibrium_alloy_interface), and L1's solute against a subsurface that stripping enriches.
+The one provider of these numbers for every scale (the cell-scale models, the classical nucleus of
+kmc.interface_rates), with one cache: in the process and on disk."""
 from __future__ import annotations
 
 import dataclasses
@@ -93,7 +95,7 @@ def _write_cached(path: Path, iface: InterfaceEnergetics) -> None:
 
 
 def interface_energetics(settings: Settings) -> InterfaceEnergetics:
-    """kmc.fit.interface_energetics (semi-grand-canonical L1 against the bulk's x at the run's
+    """kmc.fit.equilibrium_alloy_interface (semi-grand-canonical L1 against the bulk's x at the run's
     temperature) and the L1 table against the subsurface (each row kmc.fit.l1_equilibrium at that
     subsurface x), cached per parameter set (cache_key) in the process and in cache_folder()."""
     key = cache_key(settings)
@@ -110,7 +112,7 @@ def interface_energetics(settings: Settings) -> InterfaceEnergetics:
 
 def _compute(settings: Settings) -> InterfaceEnergetics:
     from kmc import fit
-    iface = fit.interface_energetics(settings)
+    iface = fit.equilibrium_alloy_interface(settings)
     x = settings.composition.solute_fraction
     curve = ()
     if x > 0:

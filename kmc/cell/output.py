@@ -1,14 +1,11 @@
-"""A meso run's file (kmc.runfile.MesoWriter: the kMC file's conventions), written sample by sample
-as the run goes, so a reader sees a run in progress and a cut-off run keeps its samples."""
+"""A cell-scale run's file (kmc.runfile.MesoWriter: the kMC file's conventions), whatever the interface
+model: the header and parameters, what the energy model gives the voids, and each sample written as it
+is taken, so a reader sees a run in progress and a cut-off run keeps its samples."""
 from __future__ import annotations
 
-from pathlib import Path
-
+from kmc.cell.energetics import interface_energetics
+from kmc.cell.loop import Observer, StepReport
 from kmc.config import Settings
-from kmc.meso.interface import interface_energetics
-from kmc.meso.run import MesoResult, Observer, StepReport, run_settings
-from kmc.meso.sections import OBSERVABLES
-from kmc.meso.voids import DiscVoids, Tolerances
 
 # The settings a meso run reads (its /parameters attributes): the physics sections, the lattice
 # constant (Omega, D_v) and the seed; not the kMC box, schedules, stops or output.
@@ -22,17 +19,20 @@ def applicable_parameters(settings: Settings) -> dict:
     return {k: v for k, v in settings.flat().items() if k.split(".")[0] in APPLICABLE_SECTIONS or k in APPLICABLE_KEYS}
 
 
-def file_writer(path, settings: Settings, observables: dict = OBSERVABLES):
+def file_writer(path, settings: Settings, observables: dict):
     """A kmc.runfile.MesoWriter for a run of ``settings`` at ``path``, the header, parameters and
-    what the energy model gives the voids written; ``observables``: the model's (name -> (unit,
-    description)), the disc model's by default."""
+    what the energy model gives the voids written; ``observables``: the interface model's registry
+    (kmc.vocabulary.registry: name -> (unit, description), the run's element symbols filled in here)."""
     from kmc.runfile import MesoWriter
     iface = interface_energetics(settings)
     derived = {"wetting_angle_deg": iface.wetting_angle_deg, "surface_energy_J_m2": iface.surface_energy_J_m2,
                "work_of_adhesion_J_m2": iface.work_of_adhesion_J_m2,
                "interface_solute_equilibrium": iface.interface_solute_equilibrium}
+    species = settings.species
+    described = {name: (unit, doc.format(host=species.host, solute=species.solute))
+                 for name, (unit, doc) in observables.items()}
     return MesoWriter(path, settings.to_toml(), applicable_parameters(settings), settings.run.seed, settings.source,
-                      observables, derived)
+                      described, derived)
 
 
 class SampleWriter(Observer):
@@ -48,17 +48,3 @@ class SampleWriter(Observer):
 
     def on_step(self, report: StepReport) -> bool:
         return self.then.on_step(report)
-
-
-def run_to_file(settings: Settings, path, tol: Tolerances = Tolerances(), observer: Observer = Observer()) -> MesoResult:
-    """Run ``settings`` into the file ``path`` (through path.partial, renamed when the run ends; an
-    error leaves no file)."""
-    writer = file_writer(Path(path), settings)
-    try:
-        result = run_settings(settings, tol, SampleWriter(writer, observer))
-        writer.finish(result.stop_reason, result.steps, result.wall_time_s, result.time_s,
-                      DiscVoids.void_arrays(result.final), settings.meso.void_shape)
-    except BaseException:
-        writer.abort()
-        raise
-    return result

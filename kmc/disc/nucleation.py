@@ -1,41 +1,25 @@
-"""Where voids come from: nucleation at the interface's supersaturation (the kMC's measured I(S),
-or the classical rate) and seeds on pre-existing defect sites."""
+"""Where the disc model's voids come from: nucleation at the interface's supersaturation (the rate is
+kmc.cell.inputs.nucleation_rate_per_um2_s: the kMC's measured I(S), or the classical rate), how fast
+it lets a step go, and seeds on pre-existing defect sites."""
 from __future__ import annotations
 
 import math
 
 import numpy as np
 
-from kmc import units
-from kmc.meso.coalescence import _touching_pairs
-from kmc.meso.inputs import MesoInputs
-from kmc.meso.kinetics import VANISHED_RADIUS_um
-from kmc.physics import nucleation
+from kmc.cell.inputs import CellInputs, nucleation_rate_per_um2_s
+from kmc.disc.coalescence import _touching_pairs
+from kmc.disc.kinetics import VANISHED_RADIUS_um
 
 
-def nucleation_rate_per_um2_s(inp: MesoInputs, supersaturation: float) -> float:
-    """The kMC's measured I(S) if the inputs carry it (kmc.physics.nucleation.measured_rate), else
-    classical nucleation of an interface void at the void's cap (kmc.physics.nucleation.classical_rate)."""
-    if inp.measured_nucleation:
-        return nucleation.measured_rate(inp.measured_nucleation, supersaturation)
-    return nucleation.classical_rate(inp.nucleation_prefactor_per_um2_s, inp.surface_energy_eV_A2,
-                                     inp.atomic_volume_A3, inp.kT_eV, supersaturation, inp.shape)
-
-
-def critical_radius_um(inp: MesoInputs, supersaturation: float) -> float:
-    """Base radius of the critical cap (kmc.physics.nucleation.critical_radius_A, on the void's cap)."""
-    return inp.shape.base_radius(nucleation.critical_radius_A(inp.surface_energy_eV_A2, inp.atomic_volume_A3,
-                                                              inp.kT_eV, supersaturation) * units.UM_PER_A)
-
-
-def nucleation_step_limit_s(inp: MesoInputs, supersaturation: float, void_count: int) -> float:
+def nucleation_step_limit_s(inp: CellInputs, supersaturation: float, void_count: int) -> float:
     """At most ~10 % new voids (and 100 at least) per step, so that the new sinks lower S before
     the next step (a burst is self-limiting)."""
     births_per_s = nucleation_rate_per_um2_s(inp, supersaturation) * inp.area_um2
     return (100 + 0.1 * void_count) / births_per_s if births_per_s > 0 else math.inf
 
 
-def defect_sites(inp: MesoInputs, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def defect_sites(inp: CellInputs, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """The pre-existing defects: a Poisson number of sites at uniform random places (um).  The sites
     persist (pits and pores of the electrolyte's surface stay where they are as the metal recedes):
     a site that no void covers holds a seed again (reseed)."""
@@ -43,7 +27,7 @@ def defect_sites(inp: MesoInputs, rng: np.random.Generator) -> tuple[np.ndarray,
     return rng.uniform(0, inp.width_um, n), rng.uniform(0, inp.width_um, n)
 
 
-def reseed(inp: MesoInputs, x, y, r, h, defect_x, defect_y, seed_radius_um: float,
+def reseed(inp: CellInputs, x, y, r, h, defect_x, defect_y, seed_radius_um: float,
            smallest_void_um: float = VANISHED_RADIUS_um):
     """A seed of ``seed_radius_um`` on every defect site where it fits without touching a void
     (found as the touching pairs of the voids and the sites taken as voids of the seed's radius);

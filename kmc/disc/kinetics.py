@@ -10,14 +10,12 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
-from kmc import units
-from kmc.meso.inputs import MesoInputs
-from kmc.physics import creep, surface, vacancy
+from kmc.cell.inputs import CellInputs, mullins_coefficient_um4_s
+from kmc.physics import creep, vacancy
 
-# Capture conductance per unit base radius of a void on the reflecting electrolyte plane (times
-# D (c - c_eq) gives its volume intake): a hemisphere 2 pi (half of a sphere's 4 pi r), a thin
-# disc 4 (half of Weber's disc, 8 r).
-CAPTURE_PER_RADIUS = {"cap": 2 * math.pi, "kinetic": 4.0}
+# Capture conductance per unit base radius of a void (kmc.physics.vacancy): a cap, or a kinetic void
+# taken as a thin disc
+CAPTURE_PER_RADIUS = {"cap": vacancy.CAP_CAPTURE_PER_RADIUS, "kinetic": vacancy.DISC_CAPTURE_PER_RADIUS}
 # A flat void is a half-spheroid of base radius r and height h: V = (2/3) pi r^2 h.
 FLAT_VOLUME = 2 * math.pi / 3
 # A void whose base radius falls below 1 nm (a few atoms) is gone: it is no longer a void.
@@ -38,17 +36,17 @@ class Fields:
     captured_fraction: float        # share of the stripped vacancies the voids take (the rest: the sinks)
 
 
-def contact_fraction(inp: MesoInputs, radius_um: np.ndarray) -> float:
+def contact_fraction(inp: CellInputs, radius_um: np.ndarray) -> float:
     return max(0.0, 1.0 - float(np.sum(math.pi * radius_um ** 2)) / inp.area_um2)
 
 
-def void_volume_um3(inp: MesoInputs, radius_um, height_um):
+def void_volume_um3(inp: CellInputs, radius_um, height_um):
     if inp.void_shape == "cap":
         return inp.shape.volume_per_radius3 * radius_um ** 3
     return FLAT_VOLUME * radius_um ** 2 * height_um
 
 
-def interface_vacancy_fraction(inp: MesoInputs, radius_sum_um: float) -> float:
+def interface_vacancy_fraction(inp: CellInputs, radius_sum_um: float) -> float:
     """Quasi-static vacancy fraction c at the interface (kmc.physics.vacancy.interface_fraction): the
     stripped volume v0 A per second leaves through the slab to the sinks (conductance A / L) and
     into the voids (K sum r, K = CAPTURE_PER_RADIUS; each void's surface holds c_eq: the
@@ -60,14 +58,14 @@ def interface_vacancy_fraction(inp: MesoInputs, radius_sum_um: float) -> float:
                                       inp.sink_supersaturation, CAPTURE_PER_RADIUS[inp.void_shape] * radius_sum_um)
 
 
-def closure_per_s(inp: MesoInputs, contact: float) -> float:
+def closure_per_s(inp: CellInputs, contact: float) -> float:
     """kappa eps_dot(P / contact): the creep closure rate at the stress the contact carries
     (kmc.physics.creep)."""
-    return inp.closure_coefficient * creep.strain_rate_per_s(
-        inp.creep_law, creep.contact_stress_MPa(inp.pressure_MPa, contact), inp.temperature_K)
+    return inp.closure_coefficient * inp.creep_law.strain_rate_per_s(
+        creep.contact_stress_MPa(inp.pressure_MPa, contact), inp.temperature_K)
 
 
-def fields(inp: MesoInputs, radius_um: np.ndarray) -> Fields:
+def fields(inp: CellInputs, radius_um: np.ndarray) -> Fields:
     """The quasi-static fields of voids of these base radii."""
     contact = contact_fraction(inp, radius_um)
     c_v = interface_vacancy_fraction(inp, float(radius_um.sum()))
@@ -78,7 +76,7 @@ def fields(inp: MesoInputs, radius_um: np.ndarray) -> Fields:
                   closure_per_s=closure_per_s(inp, contact), captured_fraction=voids / (slab + voids))
 
 
-def balance_radius_um(inp: MesoInputs, now: Fields) -> float:
+def balance_radius_um(inp: CellInputs, now: Fields) -> float:
     """The base radius at which a small void's capture balances its creep closure, the radius every
     small void tends to at the present fields: capture / closure in r^2 for a cap (grow_and_close),
     2 capture / (pi closure) for a kinetic void below the cap bound (_slaved_cap); inf without creep."""
@@ -103,13 +101,6 @@ def grow_and_close(radius_um: np.ndarray, dt_s: float, capture_um2_s: float, clo
         u_star = capture_um2_s / closure_per_s
         u = u_star + (u0 - u_star) * math.exp(-g * closure_per_s * dt_s)
     return np.sqrt(np.maximum(u, 0.0))
-
-
-def mullins_coefficient_um4_s(inp: MesoInputs) -> float:
-    """B of Mullins' time tau = r^4 / B for surface diffusion to reshape a void of base radius r
-    (kmc.physics.surface.mullins_coefficient, in um^4/s); 0 if D_s = 0."""
-    return surface.mullins_coefficient(inp.surface_diffusivity_um2_s, inp.surface_energy_eV_A2,
-                                       inp.atomic_volume_A3, inp.kT_eV) * units.UM2_PER_A2
 
 
 @njit(cache=True)
@@ -218,7 +209,7 @@ def evolve_kinetic_voids(r, h, dt, capture, closure, aspect, mullins, tol, small
     return out_r, out_h
 
 
-def evolve_voids(inp: MesoInputs, r: np.ndarray, h: np.ndarray, now: Fields, dt_s: float, void_tolerance: float,
+def evolve_voids(inp: CellInputs, r: np.ndarray, h: np.ndarray, now: Fields, dt_s: float, void_tolerance: float,
                  smallest_void_um: float):
     """Radii and heights of voids r, h after dt at the fields ``now``."""
     if inp.void_shape == "cap":

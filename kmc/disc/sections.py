@@ -4,35 +4,33 @@ from __future__ import annotations
 
 import numpy as np
 
-from kmc.meso.inputs import MesoInputs
+from kmc.cell.inputs import CellInputs
 from kmc.physics import solute
+from kmc.vocabulary import PERCENTILES, Quantity, registry, shared
 
 
-# name -> (unit, description) of what a meso run records, per sample (the kMC's names where they mean the same)
-OBSERVABLES = {
-    "stripped_charge": ("mAh/cm^2", "charge stripped per interface area"),
-    "physical_time": ("s", "cell time of the stripped charge at the set current"),
-    "contact_fraction": ("1", "interface area no void covers"),
-    "overpotential": ("mV", "Butler-Volmer overpotential of the current focused on the contact "
+# What a disc-model run records, per sample (kmc.vocabulary: the shared entries, and the disc's own)
+OBSERVABLES = registry(
+    "stripped_charge", "physical_time",
+    shared("contact_fraction", "the interface area no void covers"),
+    shared("overpotential", "Butler-Volmer at the current focused on the contact "
                             "(kmc.physics.electrochemistry.overpotential_mV)"),
-    "supersaturation": ("1", "interface vacancy fraction / c_eq (quasi-static balance)"),
-    "captured_fraction": ("1", "share of the stripped vacancies that the voids capture (the rest reach the sinks)"),
-    "void_count": ("1", "interface voids in the square"),
-    "void_volume_per_area": ("um", "void volume / interface area"),
-    "section_voids_per_um": ("1/um", "voids per um of section (chords >= meso.min_void_width_um)"),
-    **{f"void_{q}_{s}": ("um", f"{s} of the section's void {q}s") for q in ("width", "height")
-       for s in ("min", "q1", "median", "q3", "max")},
-    "subsurface_solute_fraction": ("1", "solute fraction of the metal just below the contact (rejected-solute "
-                                        "profile)"),
-    "interface_solute_fraction": ("1", "solute fraction of L1, in segregation equilibrium with the subsurface "
-                                       "(kmc.fit.l1_equilibrium)"),
-    "coalescences": ("1", "voids merged away so far (defect seeds a growing void swallows included)"),
-    "nucleated": ("1", "voids nucleated so far at I(S)"),
-    "collapsed": ("1", "voids at least meso.min_void_width_um wide closed by creep so far"),
-}
+    shared("supersaturation", "the quasi-static balance over the square"),
+    "captured_fraction",
+    shared("void_count", "in the square"),
+    "void_volume_per_area",
+    shared("section_voids_per_um", "chords of the voids cut by meso.section_lines lines"),
+    *(f"void_{q}_{s}" for q in ("width", "height") for s in PERCENTILES),
+    Quantity("subsurface_solute_fraction", "1", "solute fraction of the metal just below the contact "
+                                                "(rejected-solute profile)"),
+    shared("interface_solute_fraction", "in segregation equilibrium with the subsurface (kmc.fit.l1_equilibrium)"),
+    shared("coalescences", "defect seeds a growing void swallows included"),
+    shared("nucleated", "at I(S)"),
+    Quantity("collapsed", "1", "voids at least meso.min_void_width_um wide closed by creep so far"),
+)
 
 
-def section_statistics(inp: MesoInputs, x, y, r, h=None) -> dict:
+def section_statistics(inp: CellInputs, x, y, r, h=None) -> dict:
     """Voids cut by ``section_lines`` evenly spaced lines y = const (cross-sections like the
     seed's), counting chords at least min_void_width_um wide: voids per um of section, chord
     widths and heights (um) at the chord's middle."""
@@ -60,7 +58,7 @@ def section_statistics(inp: MesoInputs, x, y, r, h=None) -> dict:
     return stats
 
 
-def subsurface_solute_fraction(inp: MesoInputs, stripped_um: float, local_strip_um_s: float,
+def subsurface_solute_fraction(inp: CellInputs, stripped_um: float, local_strip_um_s: float,
                                supersaturation: float) -> float:
     """Solute in the metal just below the contact (kmc.physics.solute.subsurface_fraction): the
     stripped depth h leaves x h of it, spread over delta = D_s / v (v the local recession, D_s the
@@ -71,7 +69,7 @@ def subsurface_solute_fraction(inp: MesoInputs, stripped_um: float, local_strip_
     return solute.subsurface_fraction(inp.solute_fraction, stripped_um, local_strip_um_s, d_s)
 
 
-def interface_solute_fraction(inp: MesoInputs, subsurface_fraction: float) -> float:
+def interface_solute_fraction(inp: CellInputs, subsurface_fraction: float) -> float:
     """Solute in L1: in segregation equilibrium with the subsurface (interface_solute_curve,
     linear between rows; one L1 layer holds a negligible share of the stripped solute)."""
     if not inp.interface_solute_curve:

@@ -1,25 +1,28 @@
-"""The inputs of a meso run: every number in um, s, mA/cm^2, MPa, from the same settings as a kMC run
-(its [meso] table, the cell's transport of kmc.model.CellTransport, the creep law and the
-interface's energetics)."""
+"""The inputs of a run at the cell's scale (``kmc meso``, whatever the interface model): every number in
+um, s, mA/cm^2, MPa, from the same settings as a kMC run (its [meso] table, the cell's transport of
+kmc.model.CellTransport, the creep law and the interface's energetics), and the rules every
+cell-scale model evaluates on them (the critical nucleus, Mullins' coefficient, I(S))."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from kmc import units
 from kmc.config import Settings
-from kmc.meso.interface import interface_energetics
+from kmc.cell.energetics import interface_energetics
 from kmc.model import box_hop_prefactor_Hz, cell_transport
-from kmc.physics import creep, nucleation
+from kmc.physics import creep, nucleation, surface
 from kmc.physics.nucleation import VoidCap
 
 
-class MesoInputError(ValueError):
+class CellInputError(ValueError):
     """Settings that `kmc meso` cannot use; the message says what is wrong and what is allowed."""
 
 
 @dataclass(frozen=True)
-class MesoInputs:
-    """Every number of a meso run, in um, s, mA/cm^2, MPa (``meso_inputs`` says where each comes from)."""
+class CellInputs:
+    """Every number of a cell-scale run, in um, s, mA/cm^2, MPa (``cell_inputs`` says where each comes
+    from): numbers only, so ``dataclasses.replace`` never leaves a stale copy behind; an interface
+    model's own numerics extend it (kmc.resolved.ResolvedInputs)."""
     width_um: float
     current_mA_cm2: float
     pressure_MPa: float
@@ -56,7 +59,7 @@ class MesoInputs:
     # I(S) measured by the kMC ((S, I per um^2 per s) rows, S rising: meso.nucleation_rate_S and
     # meso.nucleation_rate_per_um2_s, which ``kmc rates --write-meso`` fills), at this set's box
     # hops (measured_nucleation_rows), used instead of the classical rate when given
-    # (kmc.meso.nucleation.nucleation_rate_per_um2_s)
+    # (nucleation_rate_per_um2_s)
     measured_nucleation: tuple = ()
 
     @property
@@ -64,23 +67,23 @@ class MesoInputs:
         return self.width_um ** 2
 
 
-def meso_inputs(settings: Settings) -> MesoInputs:
-    """The inputs of a meso run from the same settings as a kMC run: its [meso] table plus the
+def cell_inputs(settings: Settings) -> CellInputs:
+    """The inputs of a cell-scale run from the same settings as a kMC run: its [meso] table plus the
     kMC's own rules for what they share (vacancy diffusivity, creep law, closure) and the energy
     model's interface (interface_energetics: the wetting angle, surface energy and L1 solute)."""
     try:
         meso = settings.meso
     except AttributeError:
-        raise MesoInputError(f"{settings.source}: no [meso] table; allowed: a parameter file with one, "
+        raise CellInputError(f"{settings.source}: no [meso] table; allowed: a parameter file with one, "
                              "e.g. params/li_li2s.toml") from None
     if settings.energy.form != "second_moment":
-        raise MesoInputError(f"energy.form = {settings.energy.form!r}: the meso model takes the void surface "
+        raise CellInputError(f"energy.form = {settings.energy.form!r}: the meso model takes the void surface "
                              "energy from the second-moment form; allowed: a second_moment parameter set "
                              "(params/li_li2s.toml, params/limg_li2s.toml)")
     cell = cell_transport(settings)
     cond = settings.conditions
     iface = interface_energetics(settings)
-    return MesoInputs(
+    return CellInputs(
         width_um=meso.width_um, current_mA_cm2=cond.current_density_mA_cm2, pressure_MPa=cond.stack_pressure_MPa,
         temperature_K=cond.temperature_K, exchange_current_mA_cm2=cond.exchange_current_mA_cm2,
         strip_velocity_um_s=cell.recession_velocity_um_s,
@@ -112,3 +115,25 @@ def measured_nucleation_rows(settings: Settings) -> tuple:
     here_Hz = box_hop_prefactor_Hz(settings)
     return tuple((float(S), nucleation.rate_at_hop_prefactor(float(rate), meso.nucleation_rate_hop_prefactor_Hz, here_Hz))
                  for S, rate in zip(meso.nucleation_rate_S, meso.nucleation_rate_per_um2_s))
+
+
+def nucleation_rate_per_um2_s(inp: CellInputs, supersaturation: float) -> float:
+    """The kMC's measured I(S) if the inputs carry it (kmc.physics.nucleation.measured_rate), else
+    classical nucleation of an interface void at the void's cap (kmc.physics.nucleation.classical_rate)."""
+    if inp.measured_nucleation:
+        return nucleation.measured_rate(inp.measured_nucleation, supersaturation)
+    return nucleation.classical_rate(inp.nucleation_prefactor_per_um2_s, inp.surface_energy_eV_A2,
+                                     inp.atomic_volume_A3, inp.kT_eV, supersaturation, inp.shape)
+
+
+def critical_radius_um(inp: CellInputs, supersaturation: float) -> float:
+    """Base radius of the critical cap (kmc.physics.nucleation.critical_radius_A, on the void's cap)."""
+    return inp.shape.base_radius(nucleation.critical_radius_A(inp.surface_energy_eV_A2, inp.atomic_volume_A3,
+                                                              inp.kT_eV, supersaturation) * units.UM_PER_A)
+
+
+def mullins_coefficient_um4_s(inp: CellInputs) -> float:
+    """B of Mullins' time tau = r^4 / B for surface diffusion to reshape a void of base radius r
+    (kmc.physics.surface.mullins_coefficient, in um^4/s); 0 if D_s = 0."""
+    return surface.mullins_coefficient(inp.surface_diffusivity_um2_s, inp.surface_energy_eV_A2,
+                                       inp.atomic_volume_A3, inp.kT_eV) * units.UM2_PER_A2

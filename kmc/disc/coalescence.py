@@ -7,8 +7,8 @@ import math
 import numpy as np
 from numba import njit
 
-from kmc.meso.inputs import MesoInputs
-from kmc.meso.kinetics import FLAT_VOLUME, void_volume_um3
+from kmc.cell.inputs import CellInputs
+from kmc.disc.kinetics import FLAT_VOLUME, void_volume_um3
 
 
 @njit(cache=True)
@@ -160,7 +160,7 @@ def coalesce(x, y, r, v, width, footprint_power=3.0):
         merges += n_before - x.size
 
 
-def coalesce_state(inp: MesoInputs, x, y, r, h):
+def coalesce_state(inp: CellInputs, x, y, r, h):
     """coalesce for either void shape; returns x, y, r, h and the merges."""
     flat = inp.void_shape == "kinetic"
     x, y, r, v, merges = coalesce(x, y, r, void_volume_um3(inp, r, h), inp.width_um, 2.0 if flat else 3.0)
