@@ -8,9 +8,12 @@
 
 A fingerprint is the SHA-256 of every observable's samples (float64 bits, in the order of the
 observable table), the stop reason, the step count and the final voids (x, y, base radius,
-height).  FULL are the shipped parameter files' default runs (4 mAh/cm^2, ~20 s for Li) and Li at
-1.5 MPa, where seed 004's Li stops failing; SHORT are cheap cuts of them plus the paths the defaults
-do not take (the cap-shaped void, pre-existing defect seeds), for the test.
+height; for the resolved section its final gap field).  FULL are the shipped parameter files'
+default runs (4 mAh/cm^2) and both at 1.5 MPa, where seed 004's Li stops failing, with the disc model
+(the plain names, ~20 s for Li) and with the resolved section (``resolved_*``, kmc meso's default
+model, ~7 s each), plus Li at S_f = 0 and 0.2 MPa, the resolved run in which voids nucleate, grow,
+split and collapse (~20 s); SHORT are cheap cuts of the disc runs plus the paths the defaults do not
+take (the cap-shaped void, pre-existing defect seeds), for the test.
 """
 from __future__ import annotations
 
@@ -31,6 +34,11 @@ FULL = {
     "limg_li2s": ("limg_li2s", []),
     "li_li2s_1.5MPa": ("li_li2s", ["conditions.stack_pressure_MPa=1.5"]),
     "limg_li2s_1.5MPa": ("limg_li2s", ["conditions.stack_pressure_MPa=1.5"]),
+    "resolved_li_li2s": ("li_li2s", ["meso.interface='resolved'"]),
+    "resolved_limg_li2s": ("limg_li2s", ["meso.interface='resolved'"]),
+    "resolved_li_li2s_1.5MPa": ("li_li2s", ["meso.interface='resolved'", "conditions.stack_pressure_MPa=1.5"]),
+    "resolved_limg_li2s_1.5MPa": ("limg_li2s", ["meso.interface='resolved'", "conditions.stack_pressure_MPa=1.5"]),
+    "resolved_li_li2s_Sf0": ("li_li2s", ["meso.interface='resolved'", "boundary.vacancy_formation_entropy_kB=0"]),
 }
 SHORT = {
     "li_li2s_0.5": ("li_li2s", ["meso.stop_stripped_mAh_cm2=0.5"]),
@@ -42,10 +50,17 @@ SHORT = {
 
 
 def meso_run(params: str, overrides: list[str]):
-    """(observable series {name: array}, stop reason, steps, final voids {x, y, r, h}) of one run."""
+    """(observable series {name: array}, stop reason, steps, final voids {x, y, r, h} or the resolved
+    section's final gap {gap}) of one run, with the model meso.interface names if an override names
+    it, else the disc model."""
     from kmc.config import load_config
-    from kmc.meso import run_settings
-    result = run_settings(load_config(ROOT / "params" / f"{params}.toml", overrides))
+    settings = load_config(ROOT / "params" / f"{params}.toml", overrides)
+    if any(o.startswith("meso.interface=") for o in overrides) and settings.meso.interface == "resolved":
+        from kmc.resolved.run import resolved_inputs, run
+        result = run(resolved_inputs(settings))
+        return result.series, result.stop_reason, result.steps, {"gap": result.final.gap_um}
+    from kmc.disc.run import run_settings
+    result = run_settings(settings)
     final = result.final
     return result.series, result.stop_reason, result.steps, {"x": final.x, "y": final.y, "r": final.r, "h": final.h}
 
