@@ -23,8 +23,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from kmc import units
-from kmc.physics.electrochemistry import (butler_volmer_current, butler_volmer_scale_V, galvanostatic_potential_V,
-                                          overpotential_mV)
+from kmc.physics import electrochemistry
+from kmc.physics.electrochemistry import butler_volmer_scale_V, galvanostatic_potential_V, overpotential_mV
 
 
 class PeriodicOperator:
@@ -172,7 +172,7 @@ def butler_volmer_current(R: PeriodicOperator, resistivity_ohm_um: float, exchan
         pc = phi[contact]
         E = galvanostatic_potential_V(pc, exchange_mA_cm2, thermal_V, total, E)
         i_new = np.zeros(n)
-        i_new[contact] = butler_volmer_current(E - pc, exchange_mA_cm2, thermal_V)
+        i_new[contact] = electrochemistry.butler_volmer_current(E - pc, exchange_mA_cm2, thermal_V)
         change = np.abs(i_new - i).max()
         i = i_new
         if change <= 1e-10 * mean_contact:
