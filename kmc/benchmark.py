@@ -141,7 +141,7 @@ print(time.perf_counter() - t0)
 def start_times(params: Path = PARAMS) -> dict:
     """Seconds from interpreter start of kmc code to the first event: with an empty JIT cache
     (cold compile) and then with the cache filled by that first run (warm start).  A run compiles
-    only its own energy form's code (kmc.engine.form_markers): time each form's file."""
+    only its own energy form's code (kmc.engine.loop.form_markers): time each form's file."""
     script = _START_SCRIPT.format(params=str(params))
     with tempfile.TemporaryDirectory() as cache:
         env = dict(os.environ, NUMBA_CACHE_DIR=cache)

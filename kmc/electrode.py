@@ -8,7 +8,7 @@ integer) and ``solute[i]`` solute atoms (a float), its composition is x_i = solu
 thickness h_i = sites / sites_per_layer * d.  Nothing is ever created or lost:
 
 * the box's bottom layer trades atoms with the top cell through three kernel events
-  (kmc.engine.run_chunk): a vacancy that leaves towards the sinks is replaced by an atom drawn
+  (kmc.engine.loop.run_chunk): a vacancy that leaves towards the sinks is replaced by an atom drawn
   from the top cell (solute with probability x_top), a vacancy that enters from the sinks sends
   the bottom atom into the top cell, and a bottom solute and a top-cell host exchange (or the
   reverse) at the rate that the solute's diffusivity across the box / continuum boundary gives;
@@ -49,7 +49,7 @@ import math
 
 import numpy as np
 
-from kmc.state import ATOMS_IN, C_BOTTOM, D_BOTTOM, EXCHANGE_PER_SITE, LAST_T, N_DRIVE, NEXT_T, SOLUTE_IN, X_TOP
+from kmc.engine.state import ATOMS_IN, C_BOTTOM, D_BOTTOM, EXCHANGE_PER_SITE, LAST_T, N_DRIVE, NEXT_T, SOLUTE_IN, X_TOP
 
 # Cells grow geometrically from the top (a box-depth cell) to the far side: a grid that resolves
 # the steep profile next to the box and spends few cells on the deep electrode (82 cells for
@@ -59,7 +59,7 @@ GRID_GROWTH = 1.1
 STEP_FRACTION = 0.05
 COUPLING_CAP = 10.0
 
-# The slots of the drive and flux arrays are part of the engine's run state (kmc.state).
+# The slots of the drive and flux arrays are part of the engine's run state (kmc.engine.state).
 # Slots of the int64 tally (cumulative): continuum steps, solute atoms and atoms taken into the box.
 STEPS, SOLUTE_IN_TOTAL, ATOMS_IN_TOTAL = range(3)
 

@@ -22,7 +22,7 @@ from numba.extending import intrinsic
 
 from lattices.jit import compiled
 
-# The engine's table of event classes (kmc.events.EVENT_TABLE) is a tuple of kernels, which numba
+# The engine's table of event classes (kmc.engine.events.EVENT_TABLE) is a tuple of kernels, which numba
 # types as its dispatchers (direct calls, inlined) but warns about as if they were function values.
 warnings.filterwarnings("ignore", message="First-class function type feature is experimental",
                         category=NumbaExperimentalFeatureWarning)

@@ -176,7 +176,7 @@ class EnergyModel:
                    deep_hop_factor: float = 1.0, layer_neighbours: np.ndarray | None = None,
                    solute_present: bool = True) -> RateModel:
         """What the compiled rate kernels read (kmc.rate_rules.RateModel), with a fresh exp memo;
-        ``layer_kind`` from kmc.engine.layer_kinds(self.bulk_layers(n_layers)); the deep box from
+        ``layer_kind`` from kmc.engine.refresh.layer_kinds(self.bulk_layers(n_layers)); the deep box from
         EventRates (deep_box) and the lattice's in-box neighbour count per layer."""
         if layer_neighbours is None:
             layer_neighbours = np.full(n_layers, 8, np.uint8)

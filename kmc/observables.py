@@ -16,7 +16,7 @@ import numpy as np
 
 from kmc import electrode, units
 from kmc.species import HOST, SOLUTE
-from kmc.state import EVENT_CLASSES, I_NL1_HOST, I_NL1_SOLUTE, I_NL1_VAC, I_NVAC
+from kmc.engine.state import EVENT_CLASSES, I_NL1_HOST, I_NL1_SOLUTE, I_NL1_VAC, I_NVAC
 from kmc.physics.electrochemistry import overpotential_mV
 from kmc.vocabulary import shared
 

@@ -14,8 +14,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from kmc import electrode, engine, events, observables, sites, units
-from kmc import state as state_groups
+from kmc import electrode, observables, sites, units
+from kmc.engine import events, loop, refresh
+from kmc.engine import state as state_groups
+from kmc.engine.contact import connected_l1_metal
+from kmc.engine.selection import rebuild_tree
+from kmc.rate_rules import N_SLOTS
 from kmc.physics.electrochemistry import overpotential_mV
 from kmc.jit import cache_bytes
 from kmc.observers import CheckpointSaver, FrameWriter, SeriesWriter, Tick, Trigger, progress_bar
@@ -81,10 +85,10 @@ class RunResult:
 class Simulation:
     """One kMC run: ``Simulation(settings).run(writer)``; ``Simulation.from_file(path, ["run.seed=2"])``."""
 
-    # Every mutable array of a run, by the names of the kernels' groups (kmc.state), which are also
+    # Every mutable array of a run, by the names of the kernels' groups (kmc.engine.state), which are also
     # Simulation's attributes: a checkpoint holds them all, and restoring them (plus the scalars in
     # get_state) continues the trajectory bit for bit.  The groups' members are listed by
-    # kmc.state; the driver adds the rate memo (RateModel.memo_key, memo_val), the electrode's
+    # kmc.engine.state; the driver adds the rate memo (RateModel.memo_key, memo_val), the electrode's
     # arrays and the tracers' starting sites and species.  tests/test_resume.py fails if a
     # mutable array is missed.
     DRIVER_ARRAYS = ("memo_key", "memo_val", "electrode_drive", "electrode_flux", "electrode_sites", "electrode_solute",
@@ -96,7 +100,7 @@ class Simulation:
     # State arrays whose length changes during a run (capacity, or the electrode's cells).
     VARIABLE_ARRAYS = ("vacancy_site", "vacancy_rates", "stamp", "electrode_sites", "electrode_solute")
     # Mutable arrays rebuilt from the others on restore instead of saved: the rate sum tree, whose
-    # leaves are the rate rows summed in order (engine.rebuild_tree), so it comes back bit for bit,
+    # leaves are the rate rows summed in order (rebuild_tree), so it comes back bit for bit,
     # and, in runs with room for more than sites.MAX_WORD_INDEX vacancies, each site's vacancy
     # index, which vacancy_site inverts.
     DERIVED_ARRAYS = state_groups.DERIVED_MEMBERS
@@ -125,7 +129,7 @@ class Simulation:
             occupancy = occupancy.astype(np.int8, copy=True)
         spl = lat.sites_per_layer
         # Per site: a 32-bit word with its species, its first neighbours of each species and, on
-        # a vacancy site, the vacancy's index (see kmc.engine): the state a checkpoint keeps of
+        # a vacancy site, the vacancy's index (see kmc.sites): the state a checkpoint keeps of
         # the sites (the occupancy is read off it).  With room for more vacancies than a word's
         # index field holds, the indices live in site_vacancy (int32 per site, rebuilt from
         # vacancy_site); otherwise that array is empty.
@@ -140,20 +144,20 @@ class Simulation:
         k_search = min(lat.n_sites, 1 << 18)
         self.l1_mark, self.l1_queue = np.zeros(spl, np.uint8), np.zeros(spl, np.int32)
         self.site_mark, self.search = np.zeros(lat.n_sites // 64 + 1, np.uint64), np.zeros(2 * k_search, np.int32)
-        # The strip class's weights (Contact.strip_*; kmc.events): a tree over the L1 sites, rebuilt
+        # The strip class's weights (Contact.strip_*; kmc.engine.events): a tree over the L1 sites, rebuilt
         # from the configuration on restore and brought up to date after every chunk, and the
         # scratch of its lazy updates.
         n_watch = min(state_groups.STRIP_REACH_LAYERS * spl, lat.n_sites)
         self.strip_tree = np.zeros(2 * (1 << max(0, int(spl - 1).bit_length())), np.float64)
         self.strip_changed, self.strip_changed_mark = np.zeros(n_watch, np.int32), np.zeros(n_watch, np.uint8)
         self.strip_l1_stamp, self.strip_counters = np.zeros(spl, np.int64), np.zeros(2, np.int64)
-        self.work = np.zeros((engine.WORK_CAPACITY + 1, state_groups.WORK_COLUMNS), np.int64)
-        self.class_per_s = np.zeros(len(engine.EVENT_TABLE), np.float64)
-        # The event loop (engine.run_chunk_with(table) compiles it for another table of event
+        self.work = np.zeros((state_groups.WORK_CAPACITY + 1, state_groups.WORK_COLUMNS), np.int64)
+        self.class_per_s = np.zeros(len(events.EVENT_TABLE), np.float64)
+        # The event loop (loop.run_chunk_with(table) compiles it for another table of event
         # classes; counts and class_per_s then need room for its classes).
-        self.run_chunk = engine.run_chunk
-        self.ints = np.zeros(engine.N_INTS, np.int64)
-        self.counts = np.zeros(len(engine.EVENT_CLASSES), np.int64)
+        self.run_chunk = loop.run_chunk
+        self.ints = np.zeros(state_groups.N_INTS, np.int64)
+        self.counts = np.zeros(len(state_groups.EVENT_CLASSES), np.int64)
         self.clock = np.zeros(1, np.float64)
         vacancy_layers = np.flatnonzero(occupancy == VACANCY) // lat.sites_per_layer
         self.layer_vacancies = np.bincount(vacancy_layers, minlength=lat.n_layers).astype(np.int64)
@@ -174,10 +178,10 @@ class Simulation:
             self.tracer_of_site[self.tracer_site] = np.arange(self.tracer_site.size, dtype=np.int32)
         self._geometry = lat.geometry()
         # (bond, embedding) for the kernels: the energy form as a compile-time constant
-        self._form_markers = engine.form_markers(self.model.has_embedding)
-        self._layer_kinds = engine.layer_kinds(
+        self._form_markers = loop.form_markers(self.model.has_embedding)
+        self._layer_kinds = refresh.layer_kinds(
             self.model.bulk_layers(lat.n_layers),
-            engine.EMBEDDING_REACH_STEPS if self.model.has_embedding else engine.EVENT_REACH_STEPS, lat.periodic_z)
+            refresh.EMBEDDING_REACH_STEPS if self.model.has_embedding else refresh.EVENT_REACH_STEPS, lat.periodic_z)
         # The rate kernels' inputs; the memo of exp(-Ea/kT) in it is mutable state (a checkpoint
         # keeps it: its key -1 is the bit pattern of no float Ea can take, a NaN).
         rate_model = self.model.rate_model(lat.n_layers, self.rates.exit_per_bottom_vacancy_per_s,
@@ -188,7 +192,7 @@ class Simulation:
                                            solute_present=bool(settings.composition.solute_fraction > 0
                                                                or (occupancy == SOLUTE).any()))
         self.memo_key, self.memo_val = rate_model.memo_key, rate_model.memo_val
-        # Speed only (engine.run_chunk's prefetch_sites): where the words do not fit in the
+        # Speed only (loop.run_chunk's prefetch_sites): where the words do not fit in the
         # second-level cache (or its size is unknown), each event asks for the next one's.  Beyond
         # it their reads wait on the shared cache or memory; within it the hints cost time
         # (docs/performance.md, eighth round).
@@ -254,14 +258,14 @@ class Simulation:
 
     # -- engine plumbing ---------------------------------------------------------------------
     def _group(self, group):
-        """A kernel group (kmc.state) of the arrays of the same names."""
+        """A kernel group (kmc.engine.state) of the arrays of the same names."""
         return group(*(getattr(self, name) for name in group._fields))
 
     def _kernel_state(self):
         """The arrays the kernels work on, in their groups (rebuilt on every call: growth and
         restore replace arrays)."""
         rate_model = self._rate_model._replace(memo_key=self.memo_key, memo_val=self.memo_val)
-        return rate_model, self._group(engine.State), self._group(engine.Contact)
+        return rate_model, self._group(state_groups.State), self._group(state_groups.Contact)
 
     def _allocate(self, capacity: int, occupancy: np.ndarray | None = None):
         """Room for ``capacity`` vacancies (rounded up to a power of two).
@@ -272,7 +276,7 @@ class Simulation:
         power-of-two tree is formed by the same pairwise additions, plus exact zeros.
         """
         cap = 1 << max(6, int(capacity - 1).bit_length())
-        n = int(self.ints[engine.I_NVAC])
+        n = int(self.ints[state_groups.I_NVAC])
         growing = hasattr(self, "capacity")
         if growing:
             if cap < n:
@@ -280,7 +284,7 @@ class Simulation:
             old_site, old_rates, old_stamp = self.vacancy_site, self.vacancy_rates, self.stamp
         self.capacity = cap
         self.vacancy_site = np.zeros(cap, np.int32)
-        self.vacancy_rates = np.zeros((cap, engine.N_SLOTS), np.float64)
+        self.vacancy_rates = np.zeros((cap, N_SLOTS), np.float64)
         self.stamp = np.zeros(cap, np.int64)
         if growing:
             self.vacancy_site[:n] = old_site[:n]
@@ -292,8 +296,8 @@ class Simulation:
                 self.site_vacancy = np.zeros(self.lattice.n_sites, np.int32)
             self.tree = np.zeros(2 * cap, np.float64)
             rate_model, state, contact = self._kernel_state()
-            engine.init_state(occupancy, self._geometry, rate_model, state, contact, self.model.has_interface,
-                              *self._form_markers)
+            loop.init_state(occupancy, self._geometry, rate_model, state, contact, self.model.has_interface,
+                            *self._form_markers)
             self._strip_weights(reset=True)
         self._rebuild_tree()
 
@@ -309,7 +313,7 @@ class Simulation:
     def _rebuild_tree(self):
         """The sum tree over the vacancies' rate rows, sized to the capacity."""
         self.tree = np.zeros(2 * self.capacity, np.float64)
-        engine.rebuild_tree(self.vacancy_rates, int(self.ints[engine.I_NVAC]), self.tree)
+        rebuild_tree(self.vacancy_rates, int(self.ints[state_groups.I_NVAC]), self.tree)
 
     def _place_vacancy_indices(self):
         """Past sites.MAX_WORD_INDEX vacancies of capacity the indices move from the site words
@@ -317,7 +321,7 @@ class Simulation:
         if self.capacity <= sites.MAX_WORD_INDEX:
             self.site_vacancy = np.zeros(0, np.int32)
             return
-        n = int(self.ints[engine.I_NVAC])
+        n = int(self.ints[state_groups.I_NVAC])
         self.site_vacancy = np.full(self.lattice.n_sites, -1, np.int32)
         self.site_vacancy[self.vacancy_site[:n]] = np.arange(n, dtype=np.int32)
 
@@ -336,13 +340,13 @@ class Simulation:
         active = self.electrode.active
         while True:
             rate_model, state, contact = self._kernel_state()
-            tally, tracers = self._group(engine.Tally), self._group(engine.Tracers)
+            tally, tracers = self._group(state_groups.Tally), self._group(state_groups.Tracers)
             t_next = float(self.electrode_drive[electrode.NEXT_T]) if active else math.inf
-            limits = engine.Limits(int(max_events), float(min(t_stop, t_next)), int(strip_stop), int(contact_stop))
+            limits = state_groups.Limits(int(max_events), float(min(t_stop, t_next)), int(strip_stop), int(contact_stop))
             # the rates by their names in kmc.model.EventRates, the arrays by their attributes'
-            drive = engine.Drive(**{name: getattr(r if hasattr(r, name) else self, name)
-                                    for name in engine.Drive._fields if name != "has_interface"},
-                                 has_interface=self.model.has_interface)
+            drive = state_groups.Drive(**{name: getattr(r if hasattr(r, name) else self, name)
+                                          for name in state_groups.Drive._fields if name != "has_interface"},
+                                       has_interface=self.model.has_interface)
             code, done = self.run_chunk(self._geometry, rate_model, state, contact, tally, tracers,
                                         drive, limits, self._prefetch_sites, *self._form_markers)
             self.events += done
@@ -350,12 +354,12 @@ class Simulation:
             self._strip_weights()   # the tree is derived state: up to date between calls
             if active and self.time_s >= t_next:
                 self._electrode_step()
-            if code == engine.ST_CAPACITY:
+            if code == state_groups.ST_CAPACITY:
                 self._allocate(2 * self.capacity)
                 continue
-            if code == engine.ST_TIME and self.time_s < t_stop:
+            if code == state_groups.ST_TIME and self.time_s < t_stop:
                 continue   # the electrode's step time, not the caller's limit
-            return engine.STOP_REASONS[code]
+            return state_groups.STOP_REASONS[code]
 
     def solute_inventory(self) -> tuple[int, float]:
         """(solute atoms in the box, solute atoms in the electrode's continuum): their sum is
@@ -381,17 +385,17 @@ class Simulation:
         return integral / t
 
     def connected_l1_metal(self) -> tuple[int, int]:
-        """(host, solute) atoms in L1 that metal joins to the electrode (engine.metal_connected):
-        the electrical contact."""
+        """(host, solute) atoms in L1 that metal joins to the electrode
+        (kmc.engine.contact.metal_connected): the electrical contact."""
         if not self.model.has_interface:
             return 0, 0
-        host, solute = engine.connected_l1_metal(self._geometry, self.site_word, self.layer_vacancies,
-                                                 self.site_mark, self.search)
+        host, solute = connected_l1_metal(self._geometry, self.site_word, self.layer_vacancies,
+                                          self.site_mark, self.search)
         return int(host), int(solute)
 
     @property
     def stripped_atoms(self) -> int:
-        return int(self.ints[engine.I_NSTRIP])
+        return int(self.ints[state_groups.I_NSTRIP])
 
     def tracer_displacements_A(self) -> np.ndarray:
         """(n_tracers, 3) displacement of every tracer since the start, angstrom (lattice jumps

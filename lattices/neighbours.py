@@ -235,7 +235,7 @@ def event_reach_offsets(nx: int, ny: int, spl: int) -> np.ndarray:
     for a far site the bit mask of the near rows it neighbours).  The HOP_REACH_NEAR near rows
     (v, its neighbour j in slot d and their other neighbours) come first, each group in
     increasing offset: every site within two steps of v or j once.  Empty for boxes narrower than
-    SEAM_MIN_CELLS, where the seam path's offsets would alias; there kmc.engine.run_chunk takes
+    SEAM_MIN_CELLS, where the seam path's offsets would alias; there kmc.engine.loop.run_chunk takes
     no interior path with the embedding either (event_is_interior accepts some sites of a 6-cell
     box)."""
     if min(nx, ny) < SEAM_MIN_CELLS:

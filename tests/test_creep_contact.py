@@ -17,7 +17,8 @@ import math
 import numpy as np
 import pytest
 
-from kmc import engine, events
+from kmc.engine import events
+from kmc.engine.contact import interface_void_size, metal_connected
 from kmc.config import ConfigError, load_config
 from kmc.simulation import Simulation
 from kmc.species import HOST, SOLUTE, VACANCY
@@ -111,7 +112,7 @@ def test_larger_void_closes_first_and_thinning_is_exact():
 def test_interface_void_size_joins_l1_sites_in_plane():
     sim = _with_voids(_settings(2.0), [(1, 1, 3), (8, 8, 4), (15, 15, 2)])   # the last wraps round x and y
     rm, state, contact = sim._kernel_state()
-    size = lambda s: engine.interface_void_size(s, sim._geometry, sim.site_word, contact.l1_mark, contact.l1_queue)
+    size = lambda s: interface_void_size(s, sim._geometry, sim.site_word, contact.l1_mark, contact.l1_queue)
     assert size(1 * NX + 1) == 9 and size(11 * NX + 11) == 16 and size(0) == 4 and size(15 * NX + 15) == 4
     assert not contact.l1_mark.any()
 
@@ -148,7 +149,7 @@ def _contact_box(pressure=0.0):
 def test_only_atoms_joined_by_metal_are_contact():
     sim, (a, b, c, d) = _contact_box()
     rm, state, contact = sim._kernel_state()
-    joined = {s: engine.metal_connected(s, sim._geometry, sim.site_word, sim.layer_vacancies,
+    joined = {s: metal_connected(s, sim._geometry, sim.site_word, sim.layer_vacancies,
                                         contact.site_mark, contact.search) for s in (a, b, c, d)}
     assert joined == {a: False, b: True, c: True, d: False}
     assert not contact.site_mark.any()             # the search leaves no marks
@@ -178,7 +179,7 @@ def test_contact_search_overflow_falls_back_exactly():
     rm, state, contact = sim._kernel_state()
     tiny = np.zeros(2, np.int32)                  # a log of one site
     for s, want in ((a, False), (b, True), (c, True), (d, False)):
-        assert engine.metal_connected(s, sim._geometry, sim.site_word, sim.layer_vacancies,
+        assert metal_connected(s, sim._geometry, sim.site_word, sim.layer_vacancies,
                                       contact.site_mark, tiny) == want
         assert not contact.site_mark.any()
 

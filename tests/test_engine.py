@@ -5,10 +5,11 @@ import math
 import numpy as np
 import pytest
 
-from kmc import engine, events, rate_rules, selection, sites
-from kmc.selection import next_uniform
+from kmc import rate_rules, sites
+from kmc.engine import events, loop, refresh, selection, state
+from kmc.engine.selection import next_uniform
 from kmc.sites import species_at
-from kmc.updates import set_species
+from kmc.engine.updates import set_species
 from lattices.jit import compiled
 from lattices.neighbours import frame
 from kmc.config import load_config
@@ -38,7 +39,7 @@ def reference_rates(sim):
     nbr = lat.neighbors
     e0 = model.total_energy(occ, lat)
     out = {}
-    for k in range(int(sim.ints[engine.I_NVAC])):
+    for k in range(int(sim.ints[state.I_NVAC])):
         v = int(sim.vacancy_site[k])
         row = np.zeros(rate_rules.N_SLOTS)
         for d in range(8):
@@ -68,7 +69,7 @@ def assert_site_state_matches(sim):
         expected = ((occ[nbr] == species) & (nbr >= 0)).sum(axis=1)
         np.testing.assert_array_equal((words >> (sites.COUNT_BITS * species)) & 15, expected,
                                       err_msg=f"neighbour counts of species {species}")
-    n = int(sim.ints[engine.I_NVAC])
+    n = int(sim.ints[state.I_NVAC])
     vacant = sim.vacancy_site[:n]
     assert np.array_equal(np.flatnonzero(occ == VACANCY), np.sort(vacant))
     stored = sim.site_vacancy[vacant] if sim.site_vacancy.size else words[vacant] >> sites.INDEX_SHIFT
@@ -177,7 +178,7 @@ def test_conservation_per_event_class(limg_params, bottom):
         # the box's hops at nu (no formation entropy on them): with the shipped exp(2.75) on every
         # hop the reservoir case's 3000 events happen to hold no solute hop, which this test must see
         "boundary.vacancy_formation_entropy_kB=0"]))
-    seen = np.zeros(len(engine.EVENT_CLASSES), bool)
+    seen = np.zeros(len(state.EVENT_CLASSES), bool)
     n_sites = sim.lattice.n_sites
     for _ in range(3000):
         before = _counts(sim)
@@ -187,7 +188,7 @@ def test_conservation_per_event_class(limg_params, bottom):
             break
         fired = np.flatnonzero(sim.counts - c0)
         assert len(fired) == 1
-        cls = engine.EVENT_CLASSES[fired[0]]
+        cls = state.EVENT_CLASSES[fired[0]]
         seen[fired[0]] = True
         v0, li0, mg0 = before
         v1, li1, mg1 = _counts(sim)
@@ -202,13 +203,13 @@ def test_conservation_per_event_class(limg_params, bottom):
             assert v1 == v0 + 1 and li1 + mg1 == li0 + mg0 - 1
         elif cls == "exchange_bulk":   # a bottom Li and Mg of the electrode below trade places
             assert v1 == v0 and abs(mg1 - mg0) == 1 and li1 + mg1 == li0 + mg0
-        assert v1 == int(sim.ints[engine.I_NVAC])
+        assert v1 == int(sim.ints[state.I_NVAC])
         assert np.array_equal(np.bincount(sim.lattice.layer[sim.occupancy == VACANCY], minlength=sim.lattice.n_layers),
                               sim.layer_vacancies)
     expected = {"hop_host", "hop_solute", "strip", "creep_refill"}
     expected |= {"exit_bulk"} if bottom != "closed" else set()
     expected |= {"enter_bulk"} if bottom == "reservoir" else set()
-    assert expected <= {c for c, s in zip(engine.EVENT_CLASSES, seen) if s}
+    assert expected <= {c for c, s in zip(state.EVENT_CLASSES, seen) if s}
     if bottom == "closed":
         assert sim.counts[events.EV_EXIT] == sim.counts[events.EV_ENTER] == 0
 
@@ -233,7 +234,7 @@ def test_capacity_growth_is_transparent(li_params):
     b._allocate(8192)
     a.step(30000)
     b.step(30000)
-    assert a.capacity > 64 and int(a.ints[engine.I_NVAC]) > 64
+    assert a.capacity > 64 and int(a.ints[state.I_NVAC]) > 64
     assert np.array_equal(a.occupancy, b.occupancy) and a.time_s == b.time_s
 
 
@@ -280,7 +281,7 @@ def test_tree_find_reaches_the_leaf_holding_u_and_never_an_empty_one():
     total and at its top end (where rounding matters)."""
     rng = np.random.default_rng(5)
     hand = np.zeros(8)
-    engine.rebuild_tree(np.array([[0.1] + [0.0] * 8, [0.2] + [0.0] * 8]), 2, hand)
+    selection.rebuild_tree(np.array([[0.1] + [0.0] * 8, [0.2] + [0.0] * 8]), 2, hand)
     k, _ = selection.tree_find(hand, 4, hand[2])   # u equal to the left subtree's sum, right one empty
     assert k == 1
     for trial in range(200):
@@ -290,7 +291,7 @@ def test_tree_find_reaches_the_leaf_holding_u_and_never_an_empty_one():
         rows[:, 0] = rng.exponential(size=n) * (rng.random(n) < 0.5)
         rows[int(rng.integers(n)), 0] = 1.0
         tree = np.zeros(2 * cap)
-        engine.rebuild_tree(rows, n, tree)
+        selection.rebuild_tree(rows, n, tree)
         for u in [*rng.random(20) * tree[1], np.nextafter(tree[1], 0.0), tree[1]]:
             k, rest = selection.tree_find(tree, cap, u)
             assert tree[cap + k] > 0.0
@@ -306,9 +307,9 @@ def test_peek_uniforms_names_the_event_draws_of_the_next_two_hops():
     from now; peeking leaves the stream where it was."""
     start = rng_state_from_seed(1)
     stream = start.copy()
-    first, third = engine.peek_uniforms(stream)
+    first, third = selection.peek_uniforms(stream)
     np.testing.assert_array_equal(stream, start)
-    draws = [engine.next_uniform(stream) for _ in range(3)]
+    draws = [selection.next_uniform(stream) for _ in range(3)]
     assert (first, third) == (draws[0], draws[2])
     assert len(set(draws)) == 3
 
@@ -354,7 +355,7 @@ def test_second_moment_bulk_layers_are_those_whose_hops_reach_only_bulk_class_si
     expected[3:n - 3] = 1
     np.testing.assert_array_equal(sim.model.bulk_layers(n), expected)
     interior = np.flatnonzero(sim._layer_kinds == rate_rules.LAYER_TABLE_INTERIOR)
-    assert list(interior) == list(range(3 + engine.EMBEDDING_REACH_STEPS, n - 3 - engine.EMBEDDING_REACH_STEPS))
+    assert list(interior) == list(range(3 + refresh.EMBEDDING_REACH_STEPS, n - 3 - refresh.EMBEDDING_REACH_STEPS))
 
 
 def test_bulk_table_lookup_gives_the_model_rate_for_every_neighbour_count(limg_bond_params):
@@ -401,14 +402,14 @@ def _interior_sites(sim, margin):
     out = []
     for s in range(lat.n_sites):
         f = neighbours.frame(s, False, nx, ny, lat.sites_per_layer, lat.n_layers, lat.periodic_z)
-        if engine.event_is_interior(f, nx, ny, kinds, margin):
+        if refresh.event_is_interior(f, nx, ny, kinds, margin):
             out.append(s)
     return out
 
 
 # per energy form: parameter file, the steps of an event's reach, the margin run_chunk passes
-FAST_PATHS = {"bond": ("limg_li2s_bond.toml", engine.EVENT_REACH_STEPS, 2),
-              "second_moment": ("limg_li2s.toml", engine.EMBEDDING_REACH_STEPS, 3)}
+FAST_PATHS = {"bond": ("limg_li2s_bond.toml", refresh.EVENT_REACH_STEPS, 2),
+              "second_moment": ("limg_li2s.toml", refresh.EMBEDDING_REACH_STEPS, 3)}
 
 
 @pytest.mark.parametrize("form", FAST_PATHS)
@@ -538,25 +539,25 @@ def test_interior_fast_path_gives_the_same_run_as_the_general_path(form, monkeyp
     seam_layers = np.flatnonzero(fast._layer_kinds == rate_rules.LAYER_TABLE_SEAM)
     n = fast.lattice.n_layers
     assert list(seam_layers) == (list(range(reach)) + list(range(n - reach, n)) if geometry == "bulk" else [])
-    real_layer_kinds = engine.layer_kinds
+    real_layer_kinds = refresh.layer_kinds
     others = []
     if form == "second_moment":
         def all_seam(table_layers, reach=0, wrap_z=False):
             kinds = real_layer_kinds(table_layers, reach, wrap_z)
             kinds[kinds == rate_rules.LAYER_TABLE_INTERIOR] = rate_rules.LAYER_TABLE_SEAM
             return kinds
-        monkeypatch.setattr(engine, "layer_kinds", all_seam)
+        monkeypatch.setattr(refresh, "layer_kinds", all_seam)
         seam = Simulation(load_config(PARAMS / file, over))
         np.testing.assert_array_equal(seam._layer_kinds == rate_rules.LAYER_TABLE_SEAM,
                                       fast._layer_kinds >= rate_rules.LAYER_TABLE_INTERIOR)
         others.append(seam)
-    monkeypatch.setattr(engine, "layer_kinds",
+    monkeypatch.setattr(refresh, "layer_kinds",
                         lambda table_layers, reach=0, wrap_z=False: (np.asarray(table_layers) != 0).astype(np.uint8))
     no_interior = Simulation(load_config(PARAMS / file, over))
     assert not (no_interior._layer_kinds >= rate_rules.LAYER_TABLE_INTERIOR).any()
     others.append(no_interior)
     if form == "second_moment":
-        monkeypatch.setattr(engine, "layer_kinds",
+        monkeypatch.setattr(refresh, "layer_kinds",
                             lambda table_layers, reach=0, wrap_z=False: np.zeros(len(table_layers), np.uint8))
         general = Simulation(load_config(PARAMS / file, over))
         assert (general._layer_kinds == rate_rules.LAYER_INTERFACE).all()
@@ -581,7 +582,7 @@ def test_a_full_work_queue_runs_early_without_changing_the_run(form, monkeypatch
     over = ["lattice.cells=[8,8,6]", "composition.solute_fraction=0.1", "run.acceleration=1e9",
             "boundary.bottom=closed"]
     runs = [Simulation(load_config(PARAMS / file, over))]
-    monkeypatch.setattr(engine, "WORK_CAPACITY", 2)
+    monkeypatch.setattr(state, "WORK_CAPACITY", 2)
     runs.append(Simulation(load_config(PARAMS / file, over)))
     assert runs[1].work.shape[0] == 3 and runs[0].work.shape[0] > 3
     for sim in runs:
@@ -667,7 +668,7 @@ def test_time_averaged_layer_vacancies_conserve_the_count(li_params):
 
 # A throw-away event class, written as ARCHITECTURE.md's checklist says a new class is: its rule
 # (here: a host atom anywhere turns into a solute atom, at a tenth of the hop rate the box starts
-# with), its rate and apply kernels in kmc.events' layout, and one registration (an entry added
+# with), its rate and apply kernels in kmc.engine.events' layout, and one registration (an entry added
 # to events.EVENT_TABLE, a count slot after EVENT_CLASSES).  No engine code changes.
 EV_TRANSMUTE = len(events.EVENT_CLASSES)
 _throwaway = compiled(inline=True, cache=False)
@@ -692,7 +693,7 @@ def _apply_transmute(g, m, st, contact, tally, tracers, drive, bond, embedding):
 @pytest.mark.slow   # compiles run_chunk for the new table without the cache (~40 s; one form: the
 def test_a_new_event_class_needs_a_rule_a_registration_and_no_engine_change():   # code is the same)
     sim = Simulation(form_config("bond", CASES["limg_bulk"]))
-    sim.run_chunk = engine.run_chunk_with(events.EVENT_TABLE + ((_transmute_rate, _apply_transmute, events.note_nothing),))
+    sim.run_chunk = loop.run_chunk_with(events.EVENT_TABLE + ((_transmute_rate, _apply_transmute, events.note_nothing),))
     sim.counts = np.zeros(len(events.EVENT_CLASSES) + 1, np.int64)
     sim.class_per_s = np.zeros(len(events.EVENT_TABLE) + 1)
     solute0 = int(np.count_nonzero(sim.occupancy == SOLUTE))

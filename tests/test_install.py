@@ -111,10 +111,10 @@ def test_a_wheel_in_a_fresh_environment_runs_the_readme_commands_by_name(tmp_pat
     listed = subprocess.run([kmc, "params", "list"], cwd=work, capture_output=True, text=True, env=env_vars)
     assert listed.returncode == 0 and "limg_li2s" in listed.stdout
     # Both runs are of the shipped second-moment form, compiled cold into this env: a run compiles
-    # only its own energy form (kmc.engine.form_markers), so the JIT cache holds the embedding's
+    # only its own energy form (kmc.engine.loop.form_markers), so the JIT cache holds the embedding's
     # refresh and none of the bond form's (_refresh_around is called from bond code only).
     # (a kernel called from kernels is cached as "<name>.callee", lattices.jit.Kernel)
     cached = {p.name.split("-")[0].removesuffix(".callee")
-              for p in (site / "kmc" / "__pycache__").glob("*.nbi")}
-    assert "refresh._refresh_around_embedding" in cached and "engine.run_chunk" in cached, sorted(cached)
+              for p in (site / "kmc" / "engine" / "__pycache__").glob("*.nbi")}
+    assert "refresh._refresh_around_embedding" in cached and "loop.run_chunk" in cached, sorted(cached)
     assert "refresh._refresh_around" not in cached, sorted(cached)

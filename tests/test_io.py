@@ -245,7 +245,7 @@ def test_a_file_written_before_an_event_class_was_added_still_reads(limg_file, t
     """A counter added later (count_<class> in /run, a column of event_counts): info says
     absent, kmc.load gives NaN in that column and names it; the other columns keep their counts."""
     pytest.importorskip("xarray")
-    from kmc import state
+    from kmc.engine import state
     old = tmp_path / "old.h5"
     old.write_bytes(limg_file.read_bytes())
     before = kmc.load(old)

@@ -16,7 +16,7 @@ import solute_swaps  # noqa: E402
 import wetting  # noqa: E402
 from common import simulation_with_occupancy  # noqa: E402
 
-from kmc import engine  # noqa: E402
+from kmc.engine.state import I_NL1_HOST, I_NL1_SOLUTE  # noqa: E402
 from kmc.config import load_config  # noqa: E402
 from kmc.species import HOST, SOLUTE, VACANCY  # noqa: E402
 from kmc.simulation import Simulation  # noqa: E402
@@ -285,8 +285,8 @@ def test_swap_chain_rebuilds_a_consistent_state(limg_params):
     for state in ("after the swaps", "after more events"):
         fresh = Simulation(settings, occupancy=sim.occupancy)
         assert_rates_match(sim)
-        assert sim.ints[engine.I_NL1_SOLUTE] == fresh.ints[engine.I_NL1_SOLUTE]
-        assert sim.ints[engine.I_NL1_HOST] == fresh.ints[engine.I_NL1_HOST]
+        assert sim.ints[I_NL1_SOLUTE] == fresh.ints[I_NL1_SOLUTE]
+        assert sim.ints[I_NL1_HOST] == fresh.ints[I_NL1_HOST]
         assert np.count_nonzero(sim.occupancy == SOLUTE) == n_solute, state
         sim.step(3000)
     print(f"{chain.proposed} swaps proposed, acceptance {chain.acceptance:.2f}, {chain.rebuilds} rebuilds")

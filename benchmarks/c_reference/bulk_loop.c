@@ -1,5 +1,5 @@
 /* A reference event loop in C for the bulk box of the second-moment energy form (issue 20's
- * "careful C loop"): the same kMC as kmc.engine.run_chunk on a periodic bulk box, written the way
+ * "careful C loop"): the same kMC as kmc.engine.loop.run_chunk on a periodic bulk box, written the way
  * a careful C programmer would write it, so that the engine's speed can be judged against C on the
  * machine at hand (benchmarks/c_reference.py builds, checks and times it).
  *
@@ -7,7 +7,7 @@
  * per vacancy, a binary sum tree over the rows), one 32-bit word per site (neighbour counts,
  * species, vacancy index; kmc.sites), a hop's loss sum summed from the atom's neighbours' words
  * where it is read (kmc.rates.bulk_loss_sum_eV), and after each hop only the rows and slots it can have
- * changed recomputed (the rule of kmc.engine._refresh_around_embedding).
+ * changed recomputed (the rule of kmc.engine.refresh._refresh_around_embedding).
  * Neighbours come from a full (n_sites, 8) table: no fast path for the box interior.  The rate of a
  * hop is read off the tables the Python model builds (RateModel.bulk_by_word, the KRA barriers),
  * so a run from a given state ends bit for bit where the engine's ends (checked by

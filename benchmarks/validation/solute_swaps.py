@@ -23,7 +23,7 @@ import math
 
 import numpy as np
 
-from kmc import engine
+from kmc.engine import state
 from kmc.rate_rules import bond_class
 from kmc.simulation import Simulation
 from kmc.species import HOST, SOLUTE, VACANCY
@@ -131,7 +131,7 @@ def rebuild_with_occupancy(sim: Simulation, occupancy: np.ndarray) -> Simulation
     new.counts[:] = sim.counts
     new.layer_vacancy_time[:] = sim.layer_vacancy_time
     new.layer_last_time[:] = sim.layer_last_time
-    new.ints[engine.I_NSTRIP] = sim.ints[engine.I_NSTRIP]
+    new.ints[state.I_NSTRIP] = sim.ints[state.I_NSTRIP]
     new.events = sim.events
     return new
 

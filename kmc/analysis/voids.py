@@ -239,7 +239,7 @@ def _layer_species_counts(occupancy, layer, n_layers):
 def _connected_l1_metal(occupancy, neighbors, layer, n_layers):
     """L1 metal atoms joined to the electrode: breadth-first search from every metal site of the
     bottom layer (bonded to the bulk below) through first-neighbour metal sites; the L1 sites it
-    reaches.  The same rule as the engine's contact (kmc.engine.metal_connected), found from the
+    reaches.  The same rule as the engine's contact (kmc.engine.contact.metal_connected), found from the
     other end."""
     n_sites = occupancy.shape[0]
     seen = np.zeros(n_sites, np.bool_)

@@ -74,7 +74,7 @@ class ClusterFinder:
 
     def measure(self, sim) -> tuple[int, int, int]:
         """(largest interface cluster size, its L1 vacancies, all L1 vacancies)."""
-        from kmc.engine import I_NVAC
+        from kmc.engine.state import I_NVAC
         n = int(sim.ints[I_NVAC])
         if self.queue.shape[0] < n:
             self.queue = np.zeros(2 * n, np.int64)

@@ -65,7 +65,7 @@ def escape_lifetime_s(settings, sink_distance_um: float | None = None) -> float:
 def brute_force_first_passage_s(settings, target_layer: int, seeds) -> np.ndarray:
     """The engine's first-passage times of one vacancy from L1 to ``target_layer`` (pure host, a
     closed slab at acceleration 1; one replica per seed), event by event."""
-    from kmc.engine import I_NVAC
+    from kmc.engine.state import I_NVAC
     from kmc.model import build_lattice
     from kmc.simulation import Simulation
     from kmc.species import VACANCY

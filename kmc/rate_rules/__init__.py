@@ -15,12 +15,12 @@ once (the plain-number physics every scale shares is kmc.physics; these are its 
   neighbour sums for the second-moment form; near the interface the local energy difference)
   and the exit into the bulk below; ``bond_hop_rate_into`` / ``embedding_hop_rate_into``: one slot.
 
-* The macroscopic event classes (kmc.events applies them): creep's law and its thinning
+* The macroscopic event classes (kmc.engine.events applies them): creep's law and its thinning
   (``creep_bound_per_s``, ``creep_void_sites_needed``), the species an exiting vacancy leaves
   behind (``exit_replacement_species``), the solute exchange with the electrode
   (``exchange_total_per_s``, ``exchange_new_species``).
 
-The engine (kmc.engine, kmc.events) decides which rates to recompute after an event and picks
+The engine (kmc.engine) decides which rates to recompute after an event and picks
 events; it calls whole rules of this package (rows, slots, class totals, drawn species) and
 nothing else of the physics (tests/test_architecture.py checks it).  ``RateModel`` groups what
 these kernels read.  Modules: ``hops`` (the barrier and KRA rules, RateModel, the exp memo),

@@ -153,7 +153,7 @@ def bulk_by_word(pair_eV: np.ndarray, embed_eV: np.ndarray) -> np.ndarray:
     On the energy grid every entry is exact, so these sums have the bits of the term-by-term sum.
     Five tables in one array: the same code with two more arrays in RateModel ran a bulk event
     of kmc benchmark's box 20-30 % slower (perf samples, benchmarks/profile_kernels.py, all in
-    engine.run_chunk), most likely because numba hands every array of a group, as seven values,
+    loop.run_chunk), most likely because numba hands every array of a group, as seven values,
     to each call that takes the group, so that more of them stay live across the event loop.
     """
     out = np.zeros((BY_WORD_ROWS, EMBED_WORD_MASK + 1))

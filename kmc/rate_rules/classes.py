@@ -1,4 +1,4 @@
-"""The macroscopic event classes' rules (kmc.events applies them): creep's law and its thinning, the
+"""The macroscopic event classes' rules (kmc.engine.events applies them): creep's law and its thinning, the
 species an exiting vacancy leaves behind, the solute exchange with the electrode, and energy-weighted
 stripping."""
 from __future__ import annotations
@@ -14,7 +14,7 @@ from kmc.species import HOST, SOLUTE, VACANCY
 from lattices.neighbours import neighbour, neighbour_layer
 
 # ----------------------------------------------------------------------------- the macroscopic classes
-# The rules of the event classes that are not a vacancy's hop (kmc.events applies them).  Their
+# The rules of the event classes that are not a vacancy's hop (kmc.engine.events applies them).  Their
 # totals come from kmc.model.build_event_rates (1/s, acceleration included), which these
 # complete with what depends on the box's state.
 @kernel_inlined

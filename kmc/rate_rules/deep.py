@@ -74,7 +74,7 @@ def deep_row(fv, nv, site_word, nbr, spl, m, rates, k_row, total):
 
 @kernel_inlined
 def deep_row_interior(v, nv, site_word, m, rates, k_row, total):
-    """deep_row for a vacancy of the engine's interior fast path (kmc.engine.layer_kinds: every
+    """deep_row for a vacancy of the engine's interior fast path (kmc.engine.refresh.layer_kinds: every
     layer within its reach follows the bulk rule, so both ends of each hop are deep and have 8
     neighbours in the box)."""
     if metal_neighbours(site_word, v) != 8:

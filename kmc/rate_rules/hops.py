@@ -15,7 +15,7 @@ EXIT_SLOT = 8
 # Per layer, whether a vacancy's hops read the bulk table (no interface bond or site term can
 # touch them) or need the local energy difference; the engine adds two kinds of table layers
 # deep enough for its fast paths: every layer within reach is a table layer without (INTERIOR)
-# or only across (SEAM) the z wrap of a periodic box (kmc.engine.layer_kinds).
+# or only across (SEAM) the z wrap of a periodic box (kmc.engine.refresh.layer_kinds).
 LAYER_INTERFACE, LAYER_TABLE, LAYER_TABLE_INTERIOR, LAYER_TABLE_SEAM = 0, 1, 2, 3
 
 # Layer classes of the embedding term (EnergyModel.embed_eV): the bulk, L1 (the electrolyte adds

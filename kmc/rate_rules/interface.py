@@ -251,7 +251,7 @@ def _embedding_interface_vacancy_rates(fv, site_word, g, m, rates, k_row):
     return total
 
 
-# One per energy form: the engine calls the running form's (kmc.engine.form_markers), so that a run
+# One per energy form: the engine calls the running form's (kmc.engine.loop.form_markers), so that a run
 # inlines and compiles only its own form's rate code.
 @kernel_inlined
 def bond_vacancy_rates(fv, site_word, g, m, rates, k_row):
@@ -260,7 +260,7 @@ def bond_vacancy_rates(fv, site_word, g, m, rates, k_row):
     depends only on the moving species and on its neighbour-count differences, and is read from
     the model's table.
 
-    Inlined into the one loop that uses it (kmc.engine._run_work), so that the groups it reads
+    Inlined into the one loop that uses it (kmc.engine.refresh._run_work), so that the groups it reads
     are not passed at every vacancy: a call flattens every array of Geometry and RateModel into
     its arguments (about 150 values), which cost the bond-form slab 17 % of its time.
     """

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import h5py
 
-from kmc import observables, state
+from kmc import observables
+from kmc.engine import state
 
 RUN_FILE_HINT = "allowed: an .h5 file written by kmc run or kmc meso"
 MESO_HAS_NO_FRAMES = "is a kmc meso file (the interface at the cell's scale: no lattice, no frames)"

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from kmc import observables, state
+from kmc import observables
+from kmc.engine import state
 from kmc.runfile.layout import (KIND_MESO, PARTIAL_SUFFIX, RUN_FILE_RENAMED, absent_counters, absent_observables,
                                 check_run_file, count_columns, file_kind, open_hdf5, read_again_while_written,
                                 run_status)
@@ -27,7 +28,7 @@ def want_xarray(as_xarray: bool | None) -> bool:
 
 
 def _counts_by_class(values: np.ndarray, columns: list[str]) -> np.ndarray:
-    """event_counts with one column per class of kmc.state.EVENT_CLASSES, in its order: a class the
+    """event_counts with one column per class of kmc.engine.state.EVENT_CLASSES, in its order: a class the
     file's columns lack (added after it was written) is NaN."""
     if columns == list(state.EVENT_CLASSES):
         return values

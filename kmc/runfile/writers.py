@@ -10,7 +10,8 @@ from pathlib import Path
 import h5py
 import numpy as np
 
-from kmc import __version__, observables, state
+from kmc import __version__, observables
+from kmc.engine import state
 from kmc.runfile.layout import KIND_KMC, KIND_MESO
 from kmc.species import species_of
 

@@ -1,21 +1,21 @@
 """Applying a species change: the site words (kmc.sites), the vacancy list and its indices, the
-per-layer vacancy integrals and the tracers.  The event kernels (kmc.events) are written with
+per-layer vacancy integrals and the tracers.  The event kernels (kmc.engine.events) are written with
 these; which rates the change alters is the refresh's business (kmc.engine).
 """
 from __future__ import annotations
 
 import numpy as np
 
+from kmc.engine.selection import tree_set
+from kmc.engine.state import I_NVAC
 from kmc.jit import kernel, kernel_inlined
 from kmc.rate_rules import N_SLOTS
-from kmc.selection import tree_set
 from kmc.sites import set_own_species, set_vacancy_index, species_at, vacancy_index
 from kmc.species import VACANCY
-from kmc.state import I_NVAC
 from lattices.neighbours import F_LAYER, F_SITE, neighbour, seam_step
 
 # An event's path (run_chunk, swap_vacancy): the general code, with frames; the interior path,
-# with fixed offsets (kmc.engine.event_is_interior); or, with an embedding, the seam path: the
+# with fixed offsets (kmc.engine.refresh.event_is_interior); or, with an embedding, the seam path: the
 # interior path's code, whose neighbours follow from each site's seam class
 # (lattices.neighbours.seam_step), for hops whose reach is in bulk-rule layers but crosses a box
 # edge (a periodic wrap in x or y, or in z in a box periodic in z).

@@ -12,29 +12,30 @@ one total rate each and are registered in ``EVENT_TABLE``: a pair of kernels per
         f1), for a class whose choice among sites reads the configuration (the strip weights);
         note_nothing for the others
 
-an ``outcome`` being (stop, count, n_changed, f0, f1, l1_changed): a stop code (kmc.state.ST_*,
+an ``outcome`` being (stop, count, n_changed, f0, f1, l1_changed): a stop code (kmc.engine.state.ST_*,
 -1 to go on; a class that cannot take place refuses the event, which run_chunk undoes), the slot of
 Tally.counts the event counts in (EV_NULL: nothing changed), how many sites changed (0, 1 or 2)
 and their frames (what the refresh starts from), and whether the L1 counts changed (the class
 rates read them: run_chunk recomputes them).  The kernels are inlined into run_chunk; the table's
 order is the order in which the classes share the draw (it decides the trajectory).  A new class
 is a rule in kmc.rate_rules, a rate and an apply kernel here (and note_nothing), its entry in EVENT_TABLE and its name at
-the end of kmc.state.EVENT_CLASSES (ARCHITECTURE.md's checklist; tests/test_engine.py adds one).
+the end of kmc.engine.state.EVENT_CLASSES (ARCHITECTURE.md's checklist; tests/test_engine.py adds one).
 """
 from __future__ import annotations
 
-from kmc.contact import l1_change, void_fill, metal_connected
+from kmc.engine.contact import l1_change, metal_connected, void_fill
+from kmc.engine.selection import next_uniform, tree_find, tree_set
+from kmc.engine.state import (ATOMS_IN, EV_CREEP, EV_ENTER, EV_EXCHANGE, EV_EXIT, EV_HOP_HOST,  # noqa: F401
+                              EV_HOP_SOLUTE, EV_NULL, EV_STRIP, EVENT_CLASSES, EXCHANGE_PER_SITE, I_NL1_HOST,
+                              I_NL1_SOLUTE, I_NL1_VAC, I_NSTRIP, SOLUTE_IN, ST_NO_HOST, STRIP_N_CHANGED, STRIP_PASS,
+                              STRIP_REACH_LAYERS, X_TOP)
+from kmc.engine.updates import (PATH_GENERAL, add_vacancy, remove_vacancy, set_species, swap_vacancy, tracer_lost,
+                                tracer_move, vacancy_layer_move)
 from kmc.jit import kernel, kernel_inlined
 from kmc.rate_rules import (creep_bound_per_s, creep_void_sites_needed, exchange_new_species, exchange_total_per_s,
-                       exit_replacement_species, host_strip_weight)
-from kmc.selection import next_uniform, tree_find, tree_set
+                            exit_replacement_species, host_strip_weight)
 from kmc.sites import species_at
 from kmc.species import HOST, SOLUTE, VACANCY
-from kmc.state import (ATOMS_IN, EV_CREEP, EV_ENTER, EV_EXCHANGE, EV_EXIT, EV_HOP_HOST, EV_HOP_SOLUTE,  # noqa: F401
-                       EV_NULL, EV_STRIP, EVENT_CLASSES, EXCHANGE_PER_SITE, I_NL1_HOST, I_NL1_SOLUTE, I_NL1_VAC,
-                       I_NSTRIP, SOLUTE_IN, ST_NO_HOST, STRIP_N_CHANGED, STRIP_PASS, STRIP_REACH_LAYERS, X_TOP)
-from kmc.updates import (PATH_GENERAL, add_vacancy, remove_vacancy, set_species,
-                         swap_vacancy, tracer_lost, tracer_move, vacancy_layer_move)
 from lattices.neighbours import F_ABOVE, F_BELOW, F_LAYER, F_SITE, frame, neighbour, neighbour_frame
 
 GO_ON = -1   # an outcome's stop code when the event took place

@@ -7,15 +7,15 @@ from __future__ import annotations
 
 import numpy as np
 
+from kmc.engine.selection import set_leaf, set_slot
+from kmc.engine.state import I_STAMP, WORK_FRAME, WORK_SLOT, WORK_VACANCY
 from kmc.jit import kernel, kernel_inlined
 from kmc.rate_rules import (LAYER_INTERFACE, LAYER_TABLE_INTERIOR, LAYER_TABLE_SEAM, bulk_embedding_rate_into_interior,
                             bulk_embedding_vacancy_rates_interior, bulk_hop_rate_into, bulk_hop_rate_into_interior,
                             bulk_vacancy_rates, bulk_vacancy_rates_interior, bond_hop_rate_into, bond_vacancy_rates,
                             embedding_hop_rate_into, embedding_vacancy_rates)
-from kmc.selection import set_leaf, set_slot
 from kmc.sites import neighbour_count, species_at, vacancy_index
 from kmc.species import VACANCY
-from kmc.state import I_STAMP, WORK_FRAME, WORK_SLOT, WORK_VACANCY
 from lattices.neighbours import (F_LAYER, F_SITE, F_X0, F_Y0, HOP_REACH_NEAR, HOP_REACH_SITES, REACH_NEAR_MASK, REACH_ODD,
                                  REACH_OFFSET, frame, interior_offset, neighbour, neighbour_frame, neighbour_layer,
                                  neighbour_sites, seam_reach_site, seam_step)

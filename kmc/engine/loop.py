@@ -1,15 +1,15 @@
 """The event loop: picks events, has their class apply them, and refreshes the rates they can have
-changed.  It knows no physics: rates come from kmc.rate_rules, what an event does from kmc.events,
+changed.  It knows no physics: rates come from kmc.rate_rules, what an event does from kmc.engine.events,
 neighbours from lattices.neighbours.
 
 Events are keyed on defects: every vacancy owns 9 rate slots (8 first-neighbour hops and one exit
-into the bulk below the box) whose sum is a leaf of a binary sum tree (kmc.selection); the
+into the bulk below the box) whose sum is a leaf of a binary sum tree (kmc.engine.selection); the
 macroscopic classes (stripping, creep refill, entry from the bulk, solute exchange) each have one
-total rate (kmc.events.EVENT_TABLE).  run_chunk draws among the tree's total and the classes'
+total rate (kmc.engine.events.EVENT_TABLE).  run_chunk draws among the tree's total and the classes'
 rates, applies the event, and recomputes only the rates the event can have changed
 (``_refresh_around``; the reach is in ARCHITECTURE.md).
 
-All state lives in numpy arrays, grouped in namedtuples for the kernels (kmc.state: ``State``,
+All state lives in numpy arrays, grouped in namedtuples for the kernels (kmc.engine.state: ``State``,
 ``Contact``, ``Tally``, ``Tracers``, the macroscopic ``Drive`` and the ``Limits`` of one call; the
 static ``lattices.neighbours.Geometry`` and ``kmc.rate_rules.RateModel``), so that a chunk can stop and
 resume anywhere with identical results: the RNG (xoshiro256**) state is one of those arrays.
@@ -21,25 +21,20 @@ import types
 import numpy as np
 from numba import literal_unroll
 
-from kmc.contact import connected_l1_metal, interface_void_size, metal_connected, set_add  # noqa: F401
-from kmc.events import EV_NULL, EVENT_CLASSES, EVENT_TABLE, GO_ON, apply_exit, apply_hop  # noqa: F401
+from kmc.engine.contact import set_add
+from kmc.engine.events import EV_NULL, EVENT_TABLE, GO_ON, apply_exit, apply_hop
+from kmc.engine.refresh import (_queue_work, _refresh_around, _refresh_around_embedding, _refresh_interior,
+                                _refresh_interior_embedding, _refresh_seam_embedding, _run_work, event_is_interior)
+from kmc.engine.selection import (leaf_guess, next_uniform, peek_uniforms, prefetch_neighbourhood, prefetch_tree_path,
+                                  tree_find)
+from kmc.engine.state import (I_NL1_HOST, I_NL1_SOLUTE, I_NL1_VAC, I_NSTRIP, I_NVAC, ST_CAPACITY, ST_CHARGE, ST_CONTACT,
+                              ST_EVENTS, ST_NO_EVENTS, ST_NO_HOST, ST_TIME)
+from kmc.engine.updates import PATH_GENERAL, PATH_INTERIOR, PATH_SEAM, add_vacancy
 from kmc.jit import kernel, kernel_inlined, prefetch
 from kmc.rate_rules import EXIT_SLOT, LAYER_TABLE_INTERIOR, N_SLOTS
-from kmc.refresh import (EMBEDDING_REACH_STEPS, EVENT_REACH_STEPS, _queue_work, _refresh_around,  # noqa: F401
-                         _refresh_around_embedding, _refresh_interior, _refresh_interior_embedding,
-                         _refresh_seam_embedding, _run_work, event_is_interior, layer_kinds)
-from kmc.selection import (leaf_guess, next_uniform, peek_uniforms, prefetch_neighbourhood,  # noqa: F401
-                           prefetch_tree_path, rebuild_tree, tree_find)
 from kmc.sites import COUNT_BITS, SPECIES_SHIFT
 from kmc.species import HOST, VACANCY
-from kmc.state import (I_NL1_HOST, I_NL1_SOLUTE, I_NL1_VAC, I_NSTRIP, I_NVAC, N_INTS, ST_CAPACITY,  # noqa: F401
-                       ST_CHARGE, ST_CONTACT, ST_EVENTS, ST_NO_EVENTS, ST_NO_HOST, ST_TIME, STOP_REASONS,
-                       WORK_CAPACITY, Contact, Drive, Limits, State, Tally, Tracers)
-from kmc.updates import PATH_GENERAL, PATH_INTERIOR, PATH_SEAM, add_vacancy
 from lattices.neighbours import F_LAYER, F_SITE, frame, neighbour
-
-# The names kmc.simulation takes from here (the engine's interface to the driver), whichever
-# engine module defines them, are imported above with "noqa: F401".
 
 
 # ----------------------------------------------------------------------------- the energy form
@@ -163,11 +158,11 @@ def _pick_slot(vacancy_rates, k, u):
 @kernel
 def run_chunk(g, m, st, contact, tally, tracers, drive, limits, prefetch_sites, bond, embedding):
     """Run events until a limit is reached; returns (stop code, events done).  Each event: pick
-    (a vacancy's slot from the sum tree, or a macroscopic class by its rate), apply (kmc.events),
+    (a vacancy's slot from the sum tree, or a macroscopic class by its rate), apply (kmc.engine.events),
     refresh (_refresh).
 
     ``prefetch_sites``: the box's site arrays exceed the second-level cache, so each event also asks
-    for the next event's vacancy and neighbourhood early (see kmc.selection); speed only.
+    for the next event's vacancy and neighbourhood early (see kmc.engine.selection); speed only.
 
     tally.clock[0] is kMC time in s; tally.layer_vacancies counts vacancies per layer and
     tally.layer_vacancy_time integrates that count over kMC time (up to layer_last_time), for
@@ -209,7 +204,7 @@ def run_chunk(g, m, st, contact, tally, tracers, drive, limits, prefetch_sites, 
         k_next = -1
         if u < r_hop:
             k, u = tree_find(tree, cap, u)
-            # the next two events' lines, while this one runs (see kmc.selection)
+            # the next two events' lines, while this one runs (see kmc.engine.selection)
             u_walk, u_after = peek_uniforms(rng)
             if prefetch_sites:
                 if u_walk * total < r_hop:
@@ -260,7 +255,7 @@ def run_chunk(g, m, st, contact, tally, tracers, drive, limits, prefetch_sites, 
 
 
 def run_chunk_with(event_table: tuple):
-    """run_chunk compiled for another table of macroscopic event classes (kmc.events.EVENT_TABLE's
+    """run_chunk compiled for another table of macroscopic event classes (kmc.engine.events.EVENT_TABLE's
     layout; uncached), e.g. a test's throw-away class.  Its Drive.class_per_s and Tally.counts
     must have room for the table's classes."""
     source = run_chunk.py_func

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from kmc.engine.state import I_NL1_HOST, I_NL1_SOLUTE, I_NL1_VAC
 from kmc.jit import kernel
 from kmc.sites import species_at
 from kmc.species import HOST, VACANCY
-from kmc.state import I_NL1_HOST, I_NL1_SOLUTE, I_NL1_VAC
 from lattices.neighbours import frame, neighbour
 
 

@@ -1,7 +1,8 @@
 """The engine's run state: the groups of arrays the kernels take (every member a numpy array the
-Simulation owns) and the named slots of the arrays that hold several quantities.  Kernels of
-kmc.engine, kmc.events, kmc.selection, kmc.contact and kmc.updates read these names and nothing
-else; kmc.simulation builds the groups from its arrays, and kmc.electrode fills the drive slots.
+Simulation owns) and the named slots of the arrays that hold several quantities.  The other
+modules of kmc.engine read these names and nothing else; kmc.simulation builds the groups from its
+arrays, and kmc.electrode fills the drive slots.  No numba here: the run file's layout reads the
+event classes' names without loading a kernel.
 """
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ STOP_REASONS = ("events", "time", "charge", "contact", "no_events", "capacity", 
 ST_EVENTS, ST_TIME, ST_CHARGE, ST_CONTACT, ST_NO_EVENTS, ST_CAPACITY, ST_NO_HOST = range(7)
 
 # Slots of Tally.counts: the event classes, each named once (a new class goes at the end, where
-# kmc.events.EVENT_TABLE registers its kernels: run files name the counts by these names).
+# kmc.engine.events.EVENT_TABLE registers its kernels: run files name the counts by these names).
 EVENT_CLASSES = ("hop_host", "hop_solute", "strip", "exit_bulk", "enter_bulk", "creep_refill", "null",
                  "exchange_bulk")
 EV_HOP_HOST, EV_HOP_SOLUTE, EV_STRIP, EV_EXIT, EV_ENTER, EV_CREEP, EV_NULL, EV_EXCHANGE = range(8)
@@ -38,7 +39,7 @@ N_INTS = 6
 #            left), jumps per neighbour slot
 State = namedtuple("State", ["site_word", "site_vacancy", "vacancy_site", "vacancy_rates", "tree", "stamp", "ints",
                              "work"])
-#            The strip class's weights (kmc.events, energy-weighted stripping): strip_tree, a sum
+#            The strip class's weights (kmc.engine.events, energy-weighted stripping): strip_tree, a sum
 #            tree over the L1 sites whose leaves are the host atoms' weights (0 elsewhere), a
 #            function of the configuration brought up to date when a strip is drawn; the sites
 #            of the top STRIP_REACH_LAYERS layers changed since (strip_changed, listed once:
@@ -60,7 +61,7 @@ Tracers = namedtuple("Tracers", ["tracer_of_site", "tracer_site", "tracer_jumps"
 # ``electrode_flux`` the int64 counts of atoms and solute atoms the box took from the top cell
 # (negative: gave it, slots ATOMS_IN, SOLUTE_IN), which the driver books on the continuum between
 # calls; ``class_per_s`` is scratch: the total rate of each macroscopic event class
-# (kmc.events.EVENT_TABLE), recomputed by run_chunk whenever an event changed what they read.
+# (kmc.engine.events.EVENT_TABLE), recomputed by run_chunk whenever an event changed what they read.
 # ``strip_activation_per_eV`` is alpha/kT of energy-weighted stripping (0: the uniform rule).
 Drive = namedtuple("Drive", ["strip_total_per_s", "creep_per_void_site_full_contact_per_s", "creep_stress_exponent",
                              "create_total_per_s", "electrode_drive", "electrode_flux", "has_interface", "class_per_s",
@@ -83,7 +84,7 @@ ATOMS_IN, SOLUTE_IN = range(2)
 
 # Columns of the refresh's work queue (State.work, int64 (WORK_CAPACITY + 1, WORK_COLUMNS); row 0,
 # column 0 holds the number of entries): a site's frame (WORK_FRAME .. WORK_FRAME + 7), a vacancy
-# index and a slot (kmc.engine.queue_work).
+# index and a slot (kmc.engine.refresh._queue_work).
 WORK_FRAME, WORK_VACANCY, WORK_SLOT, WORK_COLUMNS = 0, 8, 9, 10
 WORK_CAPACITY = 256
 
