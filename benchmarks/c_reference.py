@@ -29,7 +29,6 @@ from pathlib import Path
 
 import numpy as np
 
-from kmc.engine import state
 from kmc.benchmark import _warm_jit, bulk_box_settings, default_events
 from kmc.rate_rules import CLASS_BULK
 from kmc.simulation import Simulation
@@ -171,7 +170,7 @@ def compare_round(dll, sites_: int, events: int, seed: int = 1, window: int = 20
         engine_wall += time.perf_counter() - t0
         done += n
     differing = differences(c, sim)
-    return {"sites": sim.lattice.n_sites, "vacancies": int(sim.ints[state.I_NVAC]), "events": events,
+    return {"sites": sim.lattice.n_sites, "vacancies": sim.vacancy_count, "events": events,
             "c_events_per_s": events / c_wall, "engine_events_per_s": events / engine_wall,
             "engine_over_c": c_wall / engine_wall, "identical": not differing, "differing": differing}
 

@@ -38,5 +38,5 @@ for _ in range(args.windows):
     rows.append(row)
     print(f"events {row['events_done']:>10d}   vacancy neighbours per vacancy {before:4.2f} -> "
           f"{row['vacancy_neighbours_after']:4.2f}   {row['events_per_s'] / 1e6:5.2f} M events/s", flush=True)
-print(json.dumps({"sites": sim.lattice.n_sites, "vacancies": int(sim.ints[0]), "window_events": window,
+print(json.dumps({"sites": sim.lattice.n_sites, "vacancies": sim.vacancy_count, "window_events": window,
                   "windows": rows}, indent=2))

@@ -60,7 +60,7 @@ def _timed_windows(kind: str, settings, events: int, cells, pre_events: int = 0)
         "kind": kind,
         "sites": sim.lattice.n_sites,
         "cells": cells,
-        "vacancies": int(sim.ints[0]),
+        "vacancies": sim.vacancy_count,
         "events": events,
         "events_per_s": events / walls[0],
         "events_per_s_late": events / walls[1],
@@ -120,11 +120,9 @@ def median_bulk_benchmark(sites: int, events: int, repeats: int = 3) -> dict:
 
 
 def vacancy_neighbours_per_vacancy(sim) -> float:
-    """Mean number of vacancy first neighbours of a vacancy (read off the engine's site words)."""
-    from kmc import sites
+    """Mean number of vacancy first neighbours of a vacancy."""
     from kmc.species import VACANCY
-    vacant = sim.occupancy == VACANCY
-    counts = sim.site_word[vacant] & ((1 << sites.COUNT_BITS) - 1)   # the vacancy-count field
+    counts = sim.neighbour_counts(VACANCY)[sim.occupancy == VACANCY]
     return float(counts.mean()) if counts.size else 0.0
 
 

@@ -16,7 +16,7 @@ import numpy as np
 
 from kmc import electrode, units
 from kmc.species import HOST, SOLUTE
-from kmc.engine.state import EVENT_CLASSES, I_NL1_HOST, I_NL1_SOLUTE, I_NL1_VAC, I_NVAC
+from kmc.engine.state import EVENT_CLASSES
 from kmc.physics.electrochemistry import overpotential_mV
 from kmc.vocabulary import shared
 
@@ -41,11 +41,6 @@ def _shared(name: str, how: str, compute: Callable[[Any], Any], **options) -> Ob
     return Observable(q.name, q.unit, q.doc, compute, **options)
 
 
-def _l1_metal(sim) -> tuple[int, int]:
-    ints = sim.ints
-    return int(ints[I_NL1_HOST]), int(ints[I_NL1_SOLUTE])
-
-
 def contact_fraction(sim) -> float:
     """Electrical contact: L1 metal atoms that a first-neighbour metal path joins to the electrode."""
     if not sim.model.has_interface:
@@ -61,7 +56,7 @@ def stripped_charge(sim) -> float:
 def _interface_solute_fraction(sim) -> float:
     if not sim.model.has_interface:
         return math.nan
-    host, solute = _l1_metal(sim)
+    host, solute = sim.l1_metal_atoms()
     return solute / (host + solute) if host + solute else math.nan
 
 
@@ -102,11 +97,11 @@ OBSERVABLES = (
                lambda sim: sim.stripped_atoms / sim.lattice.sites_per_layer),
     _shared("physical_time", "at conditions.current_density_mA_cm2 (the box's own clock is accelerated)",
             lambda sim: units.physical_time_s(stripped_charge(sim), sim.settings.conditions.current_density_mA_cm2)),
-    Observable("vacancy_count", "1", "vacancies in the box", lambda sim: int(sim.ints[I_NVAC]),
+    Observable("vacancy_count", "1", "vacancies in the box", lambda sim: sim.vacancy_count,
                integer=True),
     Observable("interface_vacancy_count", "1", "vacant L1 sites (1 - this / L1 sites: the metal-occupied "
                "fraction of L1, which sets the creep stress P / contact and run.stop_contact_fraction)",
-               lambda sim: int(sim.ints[I_NL1_VAC]) if sim.model.has_interface else 0, integer=True),
+               lambda sim: sim.l1_vacancy_count if sim.model.has_interface else 0, integer=True),
     _shared("interface_solute_fraction", "{solute} atoms / metal atoms in L1", _interface_solute_fraction),
     _shared("overpotential", "Butler-Volmer, eta = (2RT/F) asinh(i / (2 i0 f)) of the set current i focused into "
             "the contact fraction f (i0 = conditions.exchange_current_mA_cm2; inf at f = 0; kinetic term only)",
@@ -124,7 +119,8 @@ OBSERVABLES = (
                "the model's {solute} diffusivity at the bottom of the box, c_v exp(-E_b/kT) Gamma_s a^2 "
                "at bottom_vacancy_fraction (cell time)", _electrode(electrode.D_BOTTOM, units.CM2_PER_A2)),
     Observable("event_counts", "1", "cumulative events per class: " + ", ".join(EVENT_CLASSES),
-               lambda sim: sim.counts.copy(), integer=True, columns=EVENT_CLASSES),
+               lambda sim: np.array(list(sim.event_counts().values()), np.int64), integer=True,
+               columns=EVENT_CLASSES),
     Observable("tracer_msd_host", "angstrom^2",
                "mean squared displacement of the {host} tracers still in the box (lattice jumps)",
                _tracer("tracer_msd_host"), tracers=True),
@@ -143,7 +139,7 @@ UNITS = {o.name: o.unit for o in OBSERVABLES}
 
 def active(sim) -> tuple[Observable, ...]:
     """The observables a run records (tracer ones only with tracers)."""
-    with_tracers = sim.tracer_site.size > 0
+    with_tracers = sim.tracer_count > 0
     return tuple(o for o in OBSERVABLES if with_tracers or not o.tracers)
 
 

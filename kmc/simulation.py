@@ -30,12 +30,17 @@ from kmc.species import HOST, SOLUTE, VACANCY, species_of
 INT64_MAX = np.iinfo(np.int64).max
 
 
-def rng_state_from_seed(seed: int) -> np.ndarray:
-    """Engine RNG state (xoshiro256**) derived from the run seed through NumPy's SeedSequence."""
-    state = np.random.SeedSequence([seed, 1]).generate_state(4, np.uint64)
+def rng_state(seeds: np.random.SeedSequence) -> np.ndarray:
+    """Engine RNG state (xoshiro256**: four uint64, never all zero) drawn from ``seeds``."""
+    state = seeds.generate_state(4, np.uint64)
     if not state.any():
         state[0] = 1
     return state
+
+
+def rng_state_from_seed(seed: int) -> np.ndarray:
+    """Engine RNG state derived from the run seed (its stream 1 of NumPy's SeedSequence)."""
+    return rng_state(np.random.SeedSequence([seed, 1]))
 
 
 def initial_occupancy(settings: Settings, n_sites: int) -> np.ndarray:
@@ -410,7 +415,7 @@ class Simulation:
             return self._tracer_summary[1]
         present = self.tracer_site >= 0
         r2 = (self.tracer_displacements_A() ** 2).sum(axis=1)
-        jumps = self.tracer_jumps.sum(axis=1)
+        jumps = self.tracer_jump_counts()
         out = {}
         for name, code in (("host", HOST), ("solute", SOLUTE)):
             sel = present & (self.tracer_species == code)
@@ -423,6 +428,67 @@ class Simulation:
     def observables(self) -> dict:
         """Every observable the run records, now (kmc.observables: names and units as written to HDF5)."""
         return observables.values(self)
+
+    # -- the run's state by name: what callers read (the engine's arrays stay behind these) ----
+    @property
+    def vacancy_count(self) -> int:
+        return int(self.ints[state_groups.I_NVAC])
+
+    def vacancy_sites(self) -> np.ndarray:
+        """The site of every vacancy now (int32, a copy, in the engine's list order)."""
+        return self.vacancy_site[:self.vacancy_count].copy()
+
+    def l1_metal_atoms(self) -> tuple[int, int]:
+        """(host, solute) atoms in L1 now, joined to the electrode or not (connected_l1_metal: joined)."""
+        return int(self.ints[state_groups.I_NL1_HOST]), int(self.ints[state_groups.I_NL1_SOLUTE])
+
+    @property
+    def l1_vacancy_count(self) -> int:
+        return int(self.ints[state_groups.I_NL1_VAC])
+
+    def event_counts(self) -> dict[str, int]:
+        """Events of each class so far, by the names of kmc.engine.state.EVENT_CLASSES, in its order."""
+        return dict(zip(state_groups.EVENT_CLASSES, map(int, self.counts)))
+
+    def neighbour_counts(self, species: int) -> np.ndarray:
+        """Per site, its first neighbours holding ``species`` (a kmc.species code) now (uint8)."""
+        return sites.neighbour_counts_from_words(self.site_word, species)
+
+    @property
+    def tracer_count(self) -> int:
+        """Atoms tagged as tracers (tracers.count; 0: no tracking)."""
+        return int(self.tracer_site.size)
+
+    def tracer_sites(self) -> np.ndarray:
+        """Where each tracer is now (int32 site, -1 once it left the box; a copy)."""
+        return self.tracer_site.copy()
+
+    def tracer_jump_counts(self) -> np.ndarray:
+        """Jumps each tracer has made so far (int64, one per tracer)."""
+        return self.tracer_jumps.sum(axis=1)
+
+    def reseed(self, *entropy: int):
+        """Go on from the state now with a fresh engine random stream, from
+        np.random.SeedSequence(entropy) (forward-flux sampling fires its trials so)."""
+        self.rng[:] = rng_state(np.random.SeedSequence([int(e) for e in entropy]))
+
+    def with_occupancy(self, occupancy: np.ndarray) -> "Simulation":
+        """This run carried on from another configuration (a Monte Carlo move between kMC
+        segments): a Simulation of the same settings built from ``occupancy``, with this one's
+        random stream, clock, event counts, stripped atoms and layer-vacancy time integrals.  The
+        integrals hold only if each layer keeps its vacancies; an electrode's continuum or a
+        tracer's identity would not survive the move, so the box must be closed and untracked."""
+        if self.electrode.active or self.tracer_count:
+            raise ValueError("with_occupancy: allowed only without an active electrode and without tracers")
+        new = Simulation(self.settings, occupancy=occupancy)
+        if not np.array_equal(new.layer_vacancies, self.layer_vacancies):
+            raise ValueError(f"with_occupancy: vacancies per layer {new.layer_vacancies.tolist()}; allowed: "
+                             f"this run's, {self.layer_vacancies.tolist()} (its time integrals are theirs)")
+        for name in ("rng", "clock", "counts", "layer_vacancy_time", "layer_last_time"):
+            getattr(new, name)[:] = getattr(self, name)
+        new.ints[state_groups.I_NSTRIP] = self.stripped_atoms
+        new.events = self.events
+        return new
 
     # -- full run ---------------------------------------------------------------------------
     def write_frame(self, writer):

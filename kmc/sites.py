@@ -74,3 +74,8 @@ def occupancy_from_words(site_word: np.ndarray) -> np.ndarray:
     out = np.empty(site_word.shape[0], np.int8)
     _read_species(site_word, out)
     return out
+
+
+def neighbour_counts_from_words(site_word: np.ndarray, species: int) -> np.ndarray:
+    """Per site, its first neighbours holding ``species`` (uint8), from the site words."""
+    return ((site_word >> np.uint32(COUNT_BITS * species)) & np.uint32(15)).astype(np.uint8)

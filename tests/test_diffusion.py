@@ -40,7 +40,7 @@ def positions_consistent(sim, start_sites):
     """start + displacement lands on each tracer's current site, modulo the periodic box: this is
     sensitive to the sign and axis of every recorded jump, which f (a sum of squares) is not."""
     pos = sim.lattice.positions_A
-    diff = pos[start_sites] + sim.tracer_displacements_A() - pos[sim.tracer_site]
+    diff = pos[start_sites] + sim.tracer_displacements_A() - pos[sim.tracer_sites()]
     box = sim.lattice.box_A
     diff -= box * np.round(diff / box)
     return float(np.abs(diff).max())
@@ -69,12 +69,12 @@ def measure_f(cells, seeds, events_per_seed, jumps_per_block, params, snap_jumps
     r2s, dns, worst = [], [], 0.0
     for seed in range(1, seeds + 1):
         sim = dv.make_bulk_sim(params, cells, dv.T25, 0.0, seed, "all")
-        start = sim.tracer_site.copy()
+        start = sim.tracer_sites()
         lam2 = dv.lambda2_A2(sim.lattice)
         # pure Li with one vacancy: the total hop rate is exactly 8 gamma, so time = events
         dt = snap_jumps * (n_sites - 1) / (8 * gamma)
         ser = dv.record(sim, dt, events_per_seed // (snap_jumps * (n_sites - 1)))
-        assert sim.tracer_jumps.sum() == sim.counts[0] == sim.events   # every hop moves a tracer
+        assert sim.tracer_jump_counts().sum() == sim.event_counts()["hop_host"] == sim.events   # every hop moves a tracer
         r2, dn, _ = dv.block_sums(ser, jumps_per_block // snap_jumps)
         r2s.append(r2)
         dns.append(lam2 * dn)
@@ -127,8 +127,9 @@ def test_one_vacancy_pure_li_same_process_in_both_energy_forms():
         sim.step(20_000)
     second_moment, bond = sims
     assert np.array_equal(second_moment.occupancy, bond.occupancy)
-    assert np.array_equal(second_moment.tracer_site, bond.tracer_site)
-    assert np.array_equal(second_moment.tracer_jumps, bond.tracer_jumps)
+    assert np.array_equal(second_moment.tracer_sites(), bond.tracer_sites())
+    assert np.array_equal(second_moment.tracer_jump_counts(), bond.tracer_jump_counts())
+    assert np.array_equal(second_moment.tracer_displacements_A(), bond.tracer_displacements_A())
     assert second_moment.time_s == pytest.approx(bond.time_s, rel=1e-12)
 
 

@@ -3,10 +3,13 @@ import time
 
 import h5py
 import numpy as np
+import pytest
 
 from kmc.config import load_config
+from kmc.engine.state import EVENT_CLASSES
 from kmc.runfile import KmcWriter
 from kmc.simulation import Simulation
+from kmc.species import HOST, SOLUTE, VACANCY
 
 SMALL = ["lattice.cells=[6,6,4]", "run.acceleration=1e8"]
 
@@ -84,12 +87,12 @@ def test_zero_pressure_means_no_creep_and_zero_current_no_strip(li_params):
                                                       "run.acceleration=1e9"]))
     assert sim.rates.creep_per_void_site_full_contact_per_s == 0
     sim.step(20000)
-    assert sim.counts[5] == 0 and sim.counts[2] > 0
+    assert sim.event_counts()["creep_refill"] == 0 and sim.event_counts()["strip"] > 0
     sim = Simulation(load_config(li_params, SMALL + ["conditions.current_density_mA_cm2=0",
                                                       "composition.vacancy_fraction=0.05",
                                                       "run.stop_stripped_mAh_cm2=0", "run.max_events=10"]))
     sim.step(20000)
-    assert sim.counts[2] == 0 and sim.counts[0] > 0
+    assert sim.event_counts()["strip"] == 0 and sim.event_counts()["hop_host"] > 0
 
 
 def test_overpotential_is_live_and_stops_the_run_like_a_cycler(li_params, tmp_path):
@@ -130,3 +133,69 @@ def test_stop_on_monolayers_and_on_wall_time(li_params, tmp_path, monkeypatch):
     assert result.stop_reason == "wall_time" and sim.events == 10_000 and result.wall_time_s == 1.0
     with h5py.File(path, "r") as f:   # a complete file, not an interrupted one
         assert f["run"].attrs["stop_reason"] == "wall_time"
+
+
+def test_the_run_read_by_name_agrees_with_its_configuration(limg_params):
+    """Simulation's named reads (what callers outside the engine use) against what the occupancy
+    and the lattice say independently: vacancies and their sites, L1's atoms and vacancies, each
+    site's vacant neighbours, the event counts and the tracers."""
+    sim = Simulation(load_config(limg_params, SMALL + ["composition.vacancy_fraction=0.05", "tracers.count=40"]))
+    sim.step(5000)
+    occ, spl = sim.occupancy, sim.lattice.sites_per_layer
+    assert sim.vacancy_count == np.count_nonzero(occ == VACANCY) > 0
+    assert sorted(sim.vacancy_sites()) == list(np.flatnonzero(occ == VACANCY))
+    assert sim.l1_metal_atoms() == (np.count_nonzero(occ[:spl] == HOST), np.count_nonzero(occ[:spl] == SOLUTE))
+    assert sim.l1_vacancy_count == np.count_nonzero(occ[:spl] == VACANCY)
+    nbr = sim.lattice.neighbors
+    vacant_neighbours = np.where(nbr >= 0, occ[nbr] == VACANCY, False).sum(axis=1)
+    assert np.array_equal(sim.neighbour_counts(VACANCY), vacant_neighbours) and vacant_neighbours.any()
+    counts = sim.event_counts()
+    assert list(counts) == list(EVENT_CLASSES) and sum(counts.values()) == sim.events == 5000
+    assert counts["hop_host"] > 0 and counts["strip"] > 0
+    assert sim.tracer_count == 40 and sim.tracer_jump_counts().shape == (40,) and sim.tracer_jump_counts().any()
+    sites = sim.tracer_sites()
+    sites[:] = -1   # a copy: the run's tracers are untouched
+    assert (sim.tracer_sites() >= 0).any()
+
+
+def test_reseed_restarts_the_random_stream_and_nothing_else(li_params):
+    """From one state, the same key gives the same continuation, another key another one (forward-
+    flux sampling's trials); the configuration and clock are those of the state."""
+    sim = Simulation(load_config(li_params, SMALL + ["composition.vacancy_fraction=0.05"]))
+    sim.step(2000)
+    start, occupancy, time_s = sim.get_state(), sim.occupancy, sim.time_s
+    ends = []
+    for key in ((7, 1), (7, 1), (7, 2)):
+        sim.set_state(start)
+        sim.reseed(*key)
+        assert np.array_equal(sim.occupancy, occupancy) and sim.time_s == time_s
+        sim.step(2000)
+        ends.append(sim.get_state())
+    assert all(np.array_equal(ends[0][k], ends[1][k]) for k in ends[0])
+    assert not np.array_equal(ends[0]["site_word"], ends[2]["site_word"])
+    assert not np.array_equal(ends[0]["rng"], start["rng"])
+
+
+def test_with_occupancy_carries_the_run_on_and_refuses_what_it_cannot_carry(li_params, limg_params):
+    """A new configuration with the same vacancies per layer carries on the clock, counts, events,
+    stripped atoms and random stream; moved vacancies (the layer integrals would be wrong) and
+    tracers (their identity) are refused with what is allowed."""
+    sim = Simulation(load_config(limg_params, SMALL + ["boundary.bottom=closed"]))
+    sim.step(3000)
+    occ = sim.occupancy
+    host, solute = np.flatnonzero(occ == HOST)[0], np.flatnonzero(occ == SOLUTE)[0]
+    occ[host], occ[solute] = SOLUTE, HOST
+    new = sim.with_occupancy(occ)
+    assert np.array_equal(new.occupancy, occ) and new.events == sim.events and new.time_s == sim.time_s
+    assert new.event_counts() == sim.event_counts() and new.stripped_atoms == sim.stripped_atoms > 0
+    assert np.array_equal(new.get_state()["rng"], sim.get_state()["rng"])
+    assert np.array_equal(new.time_averaged_layer_vacancies(), sim.time_averaged_layer_vacancies())
+    moved, spl = occ.copy(), sim.lattice.sites_per_layer
+    vacancy = new.vacancy_sites()[0]
+    other_layer = np.flatnonzero((occ == HOST) & (np.arange(occ.size) // spl != vacancy // spl))[0]
+    moved[vacancy], moved[other_layer] = HOST, occ[vacancy]
+    with pytest.raises(ValueError, match="vacancies per layer.*allowed"):
+        sim.with_occupancy(moved)
+    traced = Simulation(load_config(li_params, SMALL + ["boundary.bottom=closed", "tracers.count=10"]))
+    with pytest.raises(ValueError, match="allowed only without"):
+        traced.with_occupancy(traced.occupancy)

@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 
 from kmc.engine import events
-from kmc.engine.state import I_NVAC
 from kmc.config import load_config
 from kmc.simulation import Simulation, rng_state_from_seed
 from kmc.species import HOST, SOLUTE, VACANCY
@@ -87,7 +86,7 @@ def test_equal_removal_energies_strip_uniformly():
     probability ~1e-5."""
     sim = Simulation(load_config(PARAMS / "li_li2s.toml", SMALL))
     spl = sim.lattice.sites_per_layer
-    assert int(sim.ints[I_NVAC]) == 0
+    assert sim.vacancy_count == 0
     leaves = sim.strip_tree[sim.strip_tree.shape[0] // 2:][:spl]
     assert np.all(leaves == leaves[0]) and leaves[0] > 0
     n = 1000 * spl

@@ -19,9 +19,10 @@ def unwrapped_matches(sim):
     """Initial position + displacement lands on the tracer's current site, modulo the box."""
     lat = sim.lattice
     pos = lat.positions_A
-    present = sim.tracer_site >= 0
+    sites = sim.tracer_sites()
+    present = sites >= 0
     start = pos[sim.tracer_initial_site[present]]
-    now = pos[sim.tracer_site[present]]
+    now = pos[sites[present]]
     diff = start + sim.tracer_displacements_A()[present] - now
     box = lat.box_A
     periodic = np.array([True, True, lat.periodic_z])
@@ -32,19 +33,20 @@ def unwrapped_matches(sim):
 def test_tracers_follow_their_atoms_and_do_not_change_the_run(limg_params):
     plain = Simulation(load_config(limg_params, SLAB))
     traced = Simulation(load_config(limg_params, SLAB + ["tracers.count=300"]))
-    species0 = traced.occupancy[traced.tracer_site].copy()
+    species0 = traced.occupancy[traced.tracer_sites()]
     plain.step(40000)
     traced.step(40000)
     np.testing.assert_array_equal(plain.occupancy, traced.occupancy)
-    np.testing.assert_array_equal(plain.counts, traced.counts)
+    assert plain.event_counts() == traced.event_counts()
     assert plain.time_s == traced.time_s
-    present = traced.tracer_site >= 0
+    sites = traced.tracer_sites()
+    present = sites >= 0
     # each tracer still holds its own species, and no two tracers share a site
-    assert (traced.occupancy[traced.tracer_site[present]] == species0[present]).all()
-    assert len(set(traced.tracer_site[present])) == present.sum()
-    assert (traced.tracer_of_site[traced.tracer_site[present]] == np.flatnonzero(present)).all()
+    assert (traced.occupancy[sites[present]] == species0[present]).all()
+    assert len(set(sites[present])) == present.sum()
+    assert (traced.tracer_of_site[sites[present]] == np.flatnonzero(present)).all()   # the engine's inverse map
     # the run strips Li and creeps, so some tracers moved and some may have left
-    assert traced.tracer_jumps.sum() > 100
+    assert traced.tracer_jump_counts().sum() > 100
     assert unwrapped_matches(traced) < 1e-9
 
 
@@ -56,7 +58,8 @@ def test_all_atoms_traced_jumps_equal_hops(li_params):
     sim = Simulation(load_config(li_params, cfg))
     assert (sim.occupancy != VACANCY).sum() == 248
     sim.step(20000)
-    assert sim.tracer_jumps.sum() == sim.counts[0] + sim.counts[1] == 20000
+    counts = sim.event_counts()
+    assert sim.tracer_jump_counts().sum() == counts["hop_host"] + counts["hop_solute"] == 20000
     assert unwrapped_matches(sim) < 1e-9
     # periodic bulk: the summed displacement of all atoms is minus the vacancies' net motion,
     # so it is a multiple of a/2 in every direction
@@ -68,7 +71,7 @@ def test_all_atoms_traced_jumps_equal_hops(li_params):
 def test_tracer_output_in_file(tmp_path, limg_params):
     settings = load_config(limg_params, SLAB + ["tracers.count=10", "tracers.species=Mg"])
     sim = Simulation(settings)
-    assert (sim.occupancy[sim.tracer_site] == SOLUTE).all()
+    assert (sim.occupancy[sim.tracer_sites()] == SOLUTE).all()
     path = tmp_path / "t.h5"
     result = sim.run(runfile.KmcWriter(path, sim), progress=False)
     with h5py.File(path) as f:
@@ -81,7 +84,7 @@ def test_tracer_output_in_file(tmp_path, limg_params):
         assert (tr["site"][-1] != tr["initial_site"][()]).any()
         msd = f["observables/tracer_msd_solute/value"][()]
         assert np.isnan(f["observables/tracer_msd_host/value"][()]).all()
-    present = sim.tracer_site >= 0
+    present = sim.tracer_sites() >= 0
     assert msd[-1] == pytest.approx((sim.tracer_displacements_A()[present] ** 2).sum(1).mean())
     assert result.observables["tracer_msd_solute"] == msd[-1]
     ds = kmc.load(path, as_xarray=False)
@@ -96,7 +99,7 @@ def test_too_many_tracers_is_a_config_error(li_params):
 def test_writer_made_after_steps_records_where_tracers_started(tmp_path, li_params):
     sim = Simulation(load_config(li_params, SLAB + ["tracers.count=100"]))
     sim.step(20000)
-    assert (sim.tracer_site != sim.tracer_initial_site).any()
+    assert (sim.tracer_sites() != sim.tracer_initial_site).any()
     writer = runfile.KmcWriter(tmp_path / "late.h5", sim)
     with h5py.File(writer.tmp_path, "r") as f:
         np.testing.assert_array_equal(f["particles/tracers/initial_site"][()], sim.tracer_initial_site)

@@ -16,7 +16,6 @@ import solute_swaps  # noqa: E402
 import wetting  # noqa: E402
 from common import simulation_with_occupancy  # noqa: E402
 
-from kmc.engine.state import I_NL1_HOST, I_NL1_SOLUTE  # noqa: E402
 from kmc.config import load_config  # noqa: E402
 from kmc.species import HOST, SOLUTE, VACANCY  # noqa: E402
 from kmc.simulation import Simulation  # noqa: E402
@@ -33,7 +32,7 @@ def test_start_from_a_given_occupancy_builds_the_same_rates(limg_params):
     occ[[2, 3, 33]] = SOLUTE
     sim = simulation_with_occupancy(settings, occ)
     assert np.array_equal(sim.occupancy, occ)
-    assert list(sim.layer_vacancies[:3]) == [2, 2, 1]
+    assert list(np.bincount(sim.vacancy_sites() // sim.lattice.sites_per_layer)) == [2, 2, 1]
     assert_rates_match(sim)
     sim.step(2000)
     assert_rates_match(sim)
@@ -272,7 +271,7 @@ def test_swap_chain_rebuilds_a_consistent_state(limg_params):
     n_solute = np.count_nonzero(occ == SOLUTE)
     chain.step(6000)
     old = chain.sim
-    rng, clock, events = old.rng.copy(), old.clock.copy(), old.events
+    rng, clock, events = old.get_state()["rng"], old.time_s, old.events
     expected = old.occupancy
     solute_swaps.metropolis_swaps(old.model, old.lattice.layer, old.lattice.neighbors, expected, np.arange(36),
                                   200, _copy_rng(chain.rng), (old.lattice.l1_second_neighbors,
@@ -281,12 +280,11 @@ def test_swap_chain_rebuilds_a_consistent_state(limg_params):
     sim = chain.sim
     assert chain.accepted > 0 and sim is not old
     assert np.array_equal(sim.occupancy, expected) and not np.array_equal(expected, old.occupancy)
-    assert np.array_equal(sim.rng, rng) and np.array_equal(sim.clock, clock) and sim.events == events
+    assert np.array_equal(sim.get_state()["rng"], rng) and sim.time_s == clock and sim.events == events
     for state in ("after the swaps", "after more events"):
         fresh = Simulation(settings, occupancy=sim.occupancy)
         assert_rates_match(sim)
-        assert sim.ints[I_NL1_SOLUTE] == fresh.ints[I_NL1_SOLUTE]
-        assert sim.ints[I_NL1_HOST] == fresh.ints[I_NL1_HOST]
+        assert sim.l1_metal_atoms() == fresh.l1_metal_atoms()
         assert np.count_nonzero(sim.occupancy == SOLUTE) == n_solute, state
         sim.step(3000)
     print(f"{chain.proposed} swaps proposed, acceptance {chain.acceptance:.2f}, {chain.rebuilds} rebuilds")
@@ -308,7 +306,7 @@ def test_swap_chain_without_solute_is_the_plain_kmc(li_params):
     plain.step(5000)
     chain.step(5000)
     assert chain.proposed == 0 and chain.rebuilds == 0 and chain.sim.events == 5000
-    assert np.array_equal(plain.occupancy, chain.sim.occupancy) and np.array_equal(plain.rng, chain.sim.rng)
+    assert np.array_equal(plain.occupancy, chain.sim.occupancy) and np.array_equal(plain.get_state()["rng"], chain.sim.get_state()["rng"])
 
 
 def test_stripping_checks_name_the_sweeps_they_need(tmp_path, monkeypatch, capsys):

@@ -113,7 +113,7 @@ def record(sim: Simulation, dt_s: float, n_intervals: int, equilibrate_events: i
         sim.step(equilibrate_events)
     t = [sim.time_s]
     R = [sim.tracer_displacements_A()]
-    n = [sim.tracer_jumps.sum(1)]
+    n = [sim.tracer_jump_counts()]
     p = [probe(sim)] if probe else []
     ev0 = sim.events
     for k in range(1, n_intervals + 1):
@@ -122,7 +122,7 @@ def record(sim: Simulation, dt_s: float, n_intervals: int, equilibrate_events: i
             raise RuntimeError(f"run stopped early: {reason}")
         t.append(sim.time_s)
         R.append(sim.tracer_displacements_A())
-        n.append(sim.tracer_jumps.sum(1))
+        n.append(sim.tracer_jump_counts())
         if probe:
             p.append(probe(sim))
     return Series(np.array(t), np.array(R), np.array(n), sim.events - ev0, np.array(p))

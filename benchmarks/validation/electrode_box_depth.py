@@ -68,9 +68,9 @@ def one(params, depth, accel, seed, monolayers, folder, width, share):
             "deep_hop_factor": sim.rates.deep_hop_factor, "seed": seed, "stop": res.stop_reason, "events": res.events,
             "wall_s": wall, "contact": float(res.observables["contact_fraction"]),
             "interface_voids": int(fr["interface_void_count"][-1]), "buried_voids": int(fr["buried_void_count"][-1]),
-            "vacancies": int(res.observables["vacancy_count"]), "exits": int(sim.counts[3]),
+            "vacancies": int(res.observables["vacancy_count"]), "exits": sim.event_counts()["exit_bulk"],
             "bottom_c_v": float(res.observables["bottom_vacancy_fraction"]),
-            "stripped_vacancies": int(sim.counts[2]),
+            "stripped_vacancies": sim.event_counts()["strip"],
             "nucleated_at_ml": float(ml[below[0]]) if below.size else None}
 
 

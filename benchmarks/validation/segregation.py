@@ -49,7 +49,6 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import ROOT, verdict  # noqa: E402
 
-from kmc.engine import state  # noqa: E402
 from kmc.config import load_config  # noqa: E402
 from kmc.species import HOST, SOLUTE, VACANCY  # noqa: E402
 from kmc.simulation import Simulation  # noqa: E402
@@ -233,7 +232,7 @@ def measure(settings, equilibrate_events: int, n_blocks: int, block_events: int,
     sim.step(equilibrate_events)
     events0 = sim.events
     blocks, vac = [], []
-    mg_prev = int(sim.ints[state.I_NL1_SOLUTE])
+    mg_prev = sim.l1_metal_atoms()[1]
     exchanges = 0
 
     def vacancy_l1_integral():
@@ -245,7 +244,7 @@ def measure(settings, equilibrate_events: int, n_blocks: int, block_events: int,
         t = t_start
         for _ in range(block_events // chunk_events):
             sim.step(chunk_events)
-            mg = int(sim.ints[state.I_NL1_SOLUTE])
+            mg = sim.l1_metal_atoms()[1]
             exchanges += mg != mg_prev
             mg_prev = mg
             weighted += mg * (sim.time_s - t)

@@ -12,7 +12,7 @@ that alternates the two keeps the canonical distribution of the same energy: equ
 averages (a contact angle) are unchanged; only the time to reach them shrinks.  Kinetic
 quantities (times, diffusion) of such a chain mean nothing.
 
-After swaps the engine's state is rebuilt from the new occupancy (``rebuild_with_occupancy``): a
+After swaps the engine's state is rebuilt from the new occupancy (``Simulation.with_occupancy``): a
 fresh Simulation (site words, vacancy list, rates, sum tree, per-site embedding loss sums, L1
 contact lists), which carries over the engine's RNG stream, clock and counters, so the chain is a
 fixed function of the seeds.  No swap accepted, no rebuild.
@@ -23,7 +23,6 @@ import math
 
 import numpy as np
 
-from kmc.engine import state
 from kmc.rate_rules import bond_class
 from kmc.simulation import Simulation
 from kmc.species import HOST, SOLUTE, VACANCY
@@ -118,24 +117,6 @@ def metropolis_swaps(model, layer, nbr, occ, site_set, proposals: int, rng: np.r
     return accepted
 
 
-def rebuild_with_occupancy(sim: Simulation, occupancy: np.ndarray) -> Simulation:
-    """A Simulation of the same settings started from ``occupancy`` (all engine state rebuilt from
-    it, as ``Simulation(settings, occupancy=...)`` does), continuing ``sim``'s engine RNG stream,
-    clock, event counts and layer-vacancy time integrals.  Closed boxes without tracers only: an
-    electrode's continuum or a tracer's identity would not survive a swap."""
-    if sim.electrode.active or sim.tracer_site.size:
-        raise ValueError("rebuild_with_occupancy: allowed only without an active electrode and without tracers")
-    new = Simulation(sim.settings, occupancy=occupancy)
-    new.rng[:] = sim.rng
-    new.clock[:] = sim.clock
-    new.counts[:] = sim.counts
-    new.layer_vacancy_time[:] = sim.layer_vacancy_time
-    new.layer_last_time[:] = sim.layer_last_time
-    new.ints[state.I_NSTRIP] = sim.ints[state.I_NSTRIP]
-    new.events = sim.events
-    return new
-
-
 class SwapChain:
     """kMC chunks interleaved with Metropolis solute-host swaps on a fixed site set.
 
@@ -165,7 +146,7 @@ class SwapChain:
         self.proposed += self.proposals
         self.accepted += acc
         if acc:
-            self.sim = rebuild_with_occupancy(self.sim, occ)
+            self.sim = self.sim.with_occupancy(occ)
             self.rebuilds += 1
 
     def step(self, events: int):

@@ -12,8 +12,6 @@ import numba
 import numpy as np
 
 from kmc.model import build_lattice
-from kmc.sites import SPECIES_MASK, SPECIES_SHIFT
-from kmc.species import VACANCY
 
 
 def link_table(lattice) -> np.ndarray:
@@ -27,20 +25,22 @@ def link_table(lattice) -> np.ndarray:
 
 
 @numba.njit(cache=True)
-def _largest_interface_cluster(site_word, vacancy_site, n_vac, links, sites_per_layer, mark, queue):
-    """(largest interface cluster's size, its L1 vacancies, vacancies in L1 in all).  ``mark`` is
-    int32 per site, all zero on entry and on return; ``queue`` holds n_vac entries."""
+def _largest_interface_cluster(vacancy_site, links, sites_per_layer, mark, queue):
+    """(largest interface cluster's size, its L1 vacancies, vacancies in L1 in all) of the
+    vacancies at ``vacancy_site``.  ``mark`` is int32 per site, all zero on entry and on return
+    (1 on a vacancy not yet reached, 2 once reached); ``queue`` holds len(vacancy_site) entries."""
     best = 0
     best_l1 = 0
     l1_total = 0
-    for k in range(n_vac):
+    for k in range(vacancy_site.shape[0]):
+        mark[vacancy_site[k]] = 1
         if vacancy_site[k] < sites_per_layer:
             l1_total += 1
-    for k in range(n_vac):
+    for k in range(vacancy_site.shape[0]):
         start = vacancy_site[k]
-        if start >= sites_per_layer or mark[start] != 0:
-            continue   # every interface cluster is reached from one of its L1 vacancies
-        mark[start] = 1
+        if start >= sites_per_layer or mark[start] != 1:
+            continue   # every interface cluster is reached from one of its L1 vacancies, once
+        mark[start] = 2
         queue[0] = start
         head, tail, n_l1 = 0, 1, 0
         while head < tail:
@@ -50,14 +50,14 @@ def _largest_interface_cluster(site_word, vacancy_site, n_vac, links, sites_per_
                 n_l1 += 1
             for d in range(links.shape[1]):
                 nb = links[s, d]
-                if nb >= 0 and mark[nb] == 0 and ((site_word[nb] >> SPECIES_SHIFT) & SPECIES_MASK) == VACANCY:
-                    mark[nb] = 1
+                if nb >= 0 and mark[nb] == 1:
+                    mark[nb] = 2
                     queue[tail] = nb
                     tail += 1
         if tail > best:
             best, best_l1 = tail, n_l1
-        for i in range(tail):
-            mark[queue[i]] = 0
+    for k in range(vacancy_site.shape[0]):
+        mark[vacancy_site[k]] = 0
     return best, best_l1, l1_total
 
 
@@ -74,12 +74,10 @@ class ClusterFinder:
 
     def measure(self, sim) -> tuple[int, int, int]:
         """(largest interface cluster size, its L1 vacancies, all L1 vacancies)."""
-        from kmc.engine.state import I_NVAC
-        n = int(sim.ints[I_NVAC])
-        if self.queue.shape[0] < n:
-            self.queue = np.zeros(2 * n, np.int64)
-        return _largest_interface_cluster(sim.site_word, sim.vacancy_site, n, self.links, self.sites_per_layer,
-                                          self.mark, self.queue)
+        vacancies = sim.vacancy_sites()
+        if self.queue.shape[0] < vacancies.size:
+            self.queue = np.zeros(2 * vacancies.size, np.int64)
+        return _largest_interface_cluster(vacancies, self.links, self.sites_per_layer, self.mark, self.queue)
 
     def __call__(self, sim) -> int:
         return self.measure(sim)[0]

@@ -47,8 +47,6 @@ SERIAL_BATCH = 20          # here: trials beyond the stopping point cost at most
 BATCH_PER_SLOT = 2         # on workers: pieces per worker and batch, so that a slow trial does not idle the rest
 
 
-def _fresh_rng(sim, *key):
-    sim.rng[:] = np.random.SeedSequence([int(k) for k in key]).generate_state(4, np.uint64)
 
 
 @dataclass
@@ -183,7 +181,7 @@ def _trial_batch(start_settings, start_occupancy, parents, lambda_0, target, che
     out = []
     for k, config in parents:
         sim.set_state(config)
-        _fresh_rng(sim, *key, k)
+        sim.reseed(*key, k)
         ok, done = _trial(sim, finder, lambda_0, target, check_events, max_trial_events)
         out.append((ok, done, sim.get_state() if ok else None))
     return out

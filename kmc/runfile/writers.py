@@ -183,12 +183,12 @@ class KmcWriter:
 
         recorded = observables.active(sim)
         self._obs_units = {o.name: o.unit for o in recorded}
-        self._tracers = sim.tracer_site.size > 0
+        self._tracers = sim.tracer_count > 0
         if self._tracers:
             tr = f.create_group("particles/tracers")
             tr.create_dataset("species", data=sim.tracer_species).attrs["legend"] = species.legend()
             tr.create_dataset("initial_site", data=sim.tracer_initial_site)
-            n_tr = sim.tracer_site.size
+            n_tr = sim.tracer_count
             for name, shape, dtype in [("step", (), np.int64), ("time", (), np.float64),
                                        ("displacement", (n_tr, 3), np.float64), ("site", (n_tr,), np.int32)]:
                 tr.create_dataset(name, shape=(0, *shape), maxshape=(None, *shape), dtype=dtype,
