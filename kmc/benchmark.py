@@ -26,17 +26,17 @@ def bulk_box_cells(sites: int) -> int:
 
 
 def _warm_jit():
-    warm = Simulation(load_config(PARAMS, ["lattice.geometry=bulk", "lattice.cells=[3,3,3]",
-                                           "composition.vacancy_fraction=0.05", "run.max_events=1"]))
+    warm = Simulation(load_config(PARAMS).replaced(lattice={"geometry": "bulk", "cells": [3, 3, 3]},
+                                                   composition={"vacancy_fraction": 0.05}, run={"max_events": 1}))
     warm.step(100)
 
 
 def bulk_box_settings(sites: int, seed: int = 1, vacancy_fraction: float = 0.01):
     """Settings of the benchmark box: periodic bulk Li0.97Mg0.03 of about ``sites`` sites."""
     n = bulk_box_cells(sites)
-    return load_config(PARAMS, ["lattice.geometry=bulk", f"lattice.cells=[{n},{n},{n}]",
-                                f"composition.vacancy_fraction={vacancy_fraction}",
-                                f"run.seed={seed}", "run.max_events=1"])
+    return load_config(PARAMS).replaced(lattice={"geometry": "bulk", "cells": [n, n, n]},
+                                        composition={"vacancy_fraction": vacancy_fraction},
+                                        run={"seed": seed, "max_events": 1})
 
 
 def _timed_windows(kind: str, settings, events: int, cells, pre_events: int = 0) -> dict:
@@ -105,8 +105,8 @@ def slab_benchmark(sites: int = 73_728, events: int = 2_000_000, seed: int = 1,
     ``sites`` sites in all.  200,000 untimed events first let the first vacancies reach the
     interface; the JSON keys are those of bulk_benchmark, plus the contact and stripped monolayers."""
     n = slab_cells(sites)
-    settings = load_config(PARAMS, [f"lattice.cells=[{n},{n},{SLAB_DEPTH_CELLS}]",
-                                    f"run.acceleration={acceleration}", f"run.seed={seed}"])
+    settings = load_config(PARAMS).replaced(lattice={"cells": [n, n, SLAB_DEPTH_CELLS]},
+                                            run={"acceleration": acceleration, "seed": seed})
     return _timed_windows("slab", settings, events, [n, n, SLAB_DEPTH_CELLS], pre_events=200_000)
 
 
@@ -130,7 +130,7 @@ _START_SCRIPT = """
 import time; t0 = time.perf_counter()
 from kmc.config import load_config
 from kmc.simulation import Simulation
-sim = Simulation(load_config({params!r}, ["lattice.cells=[4,4,4]", "run.acceleration=1e8"]))
+sim = Simulation(load_config({params!r}).replaced(lattice={{"cells": [4, 4, 4]}}, run={{"acceleration": 1e8}}))
 sim.step(1)
 print(time.perf_counter() - t0)
 """
@@ -164,13 +164,14 @@ def peak():
     except OSError:
         pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-tiny = Simulation(load_config({params!r}, ["lattice.geometry=bulk", "lattice.cells=[4,4,4]",
-                                          "composition.vacancy_fraction=0.01", "run.max_events=1"]))
+def bulk(n):
+    return load_config({params!r}).replaced(lattice={{"geometry": "bulk", "cells": [n, n, n]}},
+                                            composition={{"vacancy_fraction": 0.01}}, run={{"max_events": 1}})
+tiny = Simulation(bulk(4))
 tiny.step(10000)   # JIT loaded or compiled: its memory is in the baseline
 base = peak()
 n = {cells}
-sim = Simulation(load_config({params!r}, ["lattice.geometry=bulk", f"lattice.cells=[{{n}},{{n}},{{n}}]",
-                                         "composition.vacancy_fraction=0.01", "run.max_events=1"]))
+sim = Simulation(bulk(n))
 sim.step(10000)
 if {with_output}:
     import tempfile
@@ -215,8 +216,8 @@ def time_to_answer(cells=(100, 100, 12), monolayers: float = 1.0, seed: int = 1)
     conditions (the JIT warmed first): what a user waits for one monolayer of a box where voids
     can be counted."""
     _warm_jit()
-    settings = load_config(PARAMS, [f"lattice.cells={list(cells)}", "run.stop_stripped_mAh_cm2=0",
-                                    f"run.stop_stripped_monolayers={monolayers}", f"run.seed={seed}"])
+    settings = load_config(PARAMS).replaced(lattice={"cells": list(cells)}, run={
+        "stop_stripped_mAh_cm2": 0.0, "stop_stripped_monolayers": monolayers, "seed": seed})
     t0 = time.perf_counter()
     sim = Simulation(settings)
     result = sim.run(None, progress=False)

@@ -169,8 +169,24 @@ class Settings:
         return dumps_toml(self._data)
 
     def with_overrides(self, overrides: list[str]) -> "Settings":
+        """These settings with ``section.key=value`` texts applied (``--set``; TOML values)."""
         data = self.to_dict()
         _apply_overrides(data, overrides)
+        return Settings(validate(data), self.source, self.fit_targets)
+
+    def replaced(self, **sections: dict) -> "Settings":
+        """These settings with keys replaced by value, a dict per section, validated as a whole
+        again: ``settings.replaced(run={"seed": 3}, lattice={"cells": [4, 4, 4]})``.  How the
+        package derives the settings of a measurement from a run's; text overrides are for users."""
+        data = self.to_dict()
+        for section, values in sections.items():
+            if section not in SCHEMA:
+                raise ConfigError(f"unknown section [{section}]; allowed sections: {', '.join(SCHEMA)}")
+            for key, value in values.items():
+                if key not in SCHEMA[section]:
+                    raise ConfigError(f"unknown key {section}.{key}; allowed keys in [{section}]: "
+                                      f"{', '.join(SCHEMA[section])}")
+                data.setdefault(section, {})[key] = copy.deepcopy(value)
         return Settings(validate(data), self.source, self.fit_targets)
 
 

@@ -103,9 +103,8 @@ class Configurations:
     """Total energies of named lattice configurations of one parameter set."""
 
     def __init__(self, settings: Settings, cells=FIT_CELLS):
-        self.settings = settings.with_overrides([
-            "lattice.geometry=slab", "lattice.orientation=001", "composition.vacancy_fraction=0.0",
-            f"lattice.cells={list(cells)}"])
+        self.settings = settings.replaced(lattice={"geometry": "slab", "orientation": "001", "cells": list(cells)},
+                                          composition={"vacancy_fraction": 0.0})
         a = settings.lattice.lattice_constant_A
         self.lat = build_bcc(cells, "001", a, periodic_z=False)
         self.model = build_energy_model(self.settings, self.lat)
@@ -117,8 +116,7 @@ class Configurations:
     def mu(self, species=HOST) -> float:
         """Energy per atom of the perfect periodic crystal of one species (the reservoir)."""
         if species not in self._mu:
-            s = self.settings.with_overrides(["lattice.geometry=bulk", f"lattice.cells={list(BULK_CELLS)}",
-                                              "run.max_events=1"])
+            s = self.settings.replaced(lattice={"geometry": "bulk", "cells": list(BULK_CELLS)}, run={"max_events": 1})
             lat = build_bcc(BULK_CELLS, "001", self.a, periodic_z=True)
             occ = np.full(lat.n_sites, species, np.int8)
             self._mu[species] = build_energy_model(s, lat).total_energy(occ, lat) / lat.n_sites
@@ -146,8 +144,8 @@ class Configurations:
     def gamma_110_J_m2(self, cells=(3, 4, 4)) -> float:
         """Free (110) surface: two adjacent (110) layers emptied in a periodic [110] box (two faces),
         the atoms to the bulk, per face area."""
-        s = self.settings.with_overrides(["lattice.geometry=bulk", "lattice.orientation='110'",
-                                          f"lattice.cells={list(cells)}", "run.max_events=1"])
+        s = self.settings.replaced(lattice={"geometry": "bulk", "orientation": "110", "cells": list(cells)},
+                                   run={"max_events": 1})
         lat = build_bcc(cells, "110", self.a, periodic_z=True)
         model = build_energy_model(s, lat)
         occ = np.full(lat.n_sites, HOST, np.int8)
@@ -199,7 +197,7 @@ class L1LatticeGas:
 
 
 def l1_lattice_gas(settings: Settings, cells=EQUILIBRIUM_CELLS) -> L1LatticeGas:
-    c = Configurations(settings.with_overrides(["composition.solute_fraction=0.0"]), cells)
+    c = Configurations(settings.replaced(composition={"solute_fraction": 0.0}), cells)
     nx, ny = cells[0], cells[1]
     far = (ny // 2) * nx + nx // 2            # (nx/2, ny/2) from site 0: beyond both shells
     deep = (c.lat.n_layers // 2) * c.spl
@@ -278,7 +276,7 @@ class _Slab:
 
     def __init__(self, settings: Settings):
         self.settings = settings
-        self.cfg = cfg = Configurations(settings.with_overrides(["composition.solute_fraction=0.0"]))
+        self.cfg = cfg = Configurations(settings.replaced(composition={"solute_fraction": 0.0}))
         self.lat, self.nbr, self.spl, self.a = cfg.lat, cfg.lat.neighbors, cfg.spl, cfg.a
         self.kra = cfg.model.kra_eV
         self.energy = cfg.energy
@@ -326,7 +324,7 @@ class _Slab:
 
     @cached_property
     def _coverage_slab(self) -> Configurations:
-        return Configurations(self.settings.with_overrides(["composition.solute_fraction=0.0"]), COVERAGE_CELLS)
+        return Configurations(self.settings.replaced(composition={"solute_fraction": 0.0}), COVERAGE_CELLS)
 
     def segregation_per_solute(self, count: int) -> float:
         """Per solute: ``count`` solutes spread over L1 (spread_l1_sites) minus as many deep in the

@@ -352,7 +352,7 @@ def box_vacancy_equilibrium_fraction(settings: Settings, kT_eV: float, formation
 def solute_vacancy_binding_eV(settings: Settings) -> float:
     """Energy of a vacancy at a first neighbour of an isolated solute minus that of a vacancy far
     from it, from the model's own total energy (a periodic bulk box); > 0 means repulsion."""
-    bulk = settings.with_overrides(["lattice.geometry='bulk'", "lattice.cells=[4,4,4]", "run.max_events=1"])
+    bulk = settings.replaced(lattice={"geometry": "bulk", "cells": [4, 4, 4]}, run={"max_events": 1})
     lat = build_lattice(bulk)
     model = build_energy_model(bulk, lat)
     occ = np.full(lat.n_sites, HOST, np.int8)

@@ -465,12 +465,11 @@ def warm_jit(run: PlannedRun):
         interface_energetics(settings)
         if settings.meso.interface == "disc":
             from kmc.disc.run import run_settings
-            run_settings(settings.with_overrides(["meso.stop_stripped_mAh_cm2=0.002"]))
+            run_settings(settings.replaced(meso={"stop_stripped_mAh_cm2": 0.002}))
         return None
     from kmc.simulation import Simulation
     depth = run.config["lattice"]["cells"][2]   # keeps the layer_vacancy_eV length check valid
-    settings = Settings(run.config, run.source).with_overrides([f"lattice.cells=[4,4,{depth}]",
-                                                                "run.max_events=1000"])
+    settings = Settings(run.config, run.source).replaced(lattice={"cells": [4, 4, depth]}, run={"max_events": 1000})
     sim = Simulation(settings)
     if sim.run(None, progress=False).stop_reason == "interrupted":
         return sim._stop_signal   # the SIGINT / SIGTERM that cut the warm-up short

@@ -84,6 +84,30 @@ def test_overrides_and_immutability(li_params):
     assert settings_from_dict(tomllib.loads(s.to_toml())).flat() == s.flat()
 
 
+def test_replaced_by_value_is_the_text_override_validated_the_same(li_params):
+    """Settings.replaced (the package's typed way) gives what the same values as --set text give,
+    integers of a number key made floats included; it leaves the original alone, and refuses an
+    unknown key or section and a bad value with the --set messages' "allowed"."""
+    s = load_config(li_params)
+    typed = s.replaced(run={"acceleration": 1, "seed": 5}, lattice={"cells": [4, 5, 6], "orientation": "110"},
+                       boundary={"bottom": "closed", "supersaturation": 2.5e3})
+    text = s.with_overrides(["run.acceleration=1", "run.seed=5", "lattice.cells=[4,5,6]", "lattice.orientation='110'",
+                             "boundary.bottom=closed", "boundary.supersaturation=2.5e3"])
+    assert typed.flat() == text.flat() and typed.flat() != s.flat()
+    assert isinstance(typed.run.acceleration, float) and typed.source == s.source
+    assert s.run.seed != 5 and s.lattice.cells != [4, 5, 6]
+    cells = [4, 4, 4]
+    mutable = s.replaced(lattice={"cells": cells})
+    cells[0] = 9
+    assert mutable.lattice.cells == [4, 4, 4]
+    for bad, message in ((dict(run={"sed": 3}), "unknown key run.sed; allowed keys in .run.: "),
+                         (dict(engine={"speed": 3}), r"unknown section \[engine\]; allowed sections: "),
+                         (dict(run={"acceleration": 0.5}), "run.acceleration: .*allowed"),
+                         (dict(lattice={"cells": [4, 4, 4.5]}), "lattice.cells")):
+        with pytest.raises(ConfigError, match=message):
+            s.replaced(**bad)
+
+
 def test_params_show_json(li_params):
     r = CliRunner().invoke(main, ["params", "show", "li_li2s", "--json"])
     assert r.exit_code == 0
@@ -159,3 +183,31 @@ def test_params_show_prints_the_fit_targets_back(li_params):
     assert again.fit_targets == s.fit_targets and again.to_dict() == s.to_dict()
     shown = json.loads(CliRunner().invoke(main, ["params", "show", str(li_params), "--json"]).output)
     assert [t["name"] for t in shown["fit"]["targets"]] == [t.name for t in s.fit_targets]
+
+
+def test_the_package_derives_settings_by_value_not_by_text():
+    """Inside kmc/ (but the command line, which passes the user's --set on, and kmc.config, which
+    reads it) no with_overrides call and no literal list of "section.key=value" texts for
+    load_config or settings_from_dict: the package writes Settings.replaced.  The check sees both
+    spellings (the last line)."""
+    import ast
+    from pathlib import Path
+    root = Path(__file__).resolve().parent.parent
+
+    def text_overrides(source: str) -> list[int]:
+        lines = []
+        for node in ast.walk(ast.parse(source)):
+            if not isinstance(node, ast.Call):
+                continue
+            name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+            given = node.args[1:] + [k.value for k in node.keywords if k.arg == "overrides"]
+            if name == "with_overrides" or (name in ("load_config", "settings_from_dict")
+                                            and any(isinstance(a, ast.List) and a.elts for a in given)):
+                lines.append(node.lineno)
+        return lines
+
+    offenders = [f"{path.relative_to(root)}:{line}" for path in sorted((root / "kmc").rglob("*.py"))
+                 if path.name != "config.py" and "cli" not in path.relative_to(root).parts
+                 for line in text_overrides(path.read_text())]
+    assert not offenders, offenders
+    assert text_overrides('s.with_overrides(["run.seed=2"])\nload_config(p, ["run.seed=2"])\n') == [1, 2]

@@ -45,7 +45,7 @@ def test_without_solute_every_start_is_the_old_one():
     """Pure Li: "equilibrium", "random" and the default give the old start, bit for bit, and the
     default of a set without solute is "random" (so FFS's Li rows are unchanged)."""
     for seed in (1, 2, 7919):
-        s = steady.steady_settings(box("li_li2s"), 134.0, [f"run.seed={seed}"])
+        s = steady.steady_settings(box("li_li2s"), 134.0, seed=seed)
         old = old_seeded_occupancy(s, 134.0, seed)
         assert steady.l1_start(s) == "random"
         for l1 in (None, "random", "equilibrium"):
@@ -54,7 +54,7 @@ def test_without_solute_every_start_is_the_old_one():
 
 
 def test_random_start_of_the_alloy_is_unchanged():
-    s = steady.steady_settings(box(), 134.0, ["run.seed=3"])
+    s = steady.steady_settings(box(), 134.0, seed=3)
     assert np.array_equal(steady.seeded_occupancy(s, 134.0, 3, "random"), old_seeded_occupancy(s, 134.0, 3))
     assert steady.l1_start(s) == "equilibrium"
     with pytest.raises(ValueError, match="allowed"):
@@ -75,7 +75,7 @@ def test_equilibrium_start_places_the_chains_arrangement_on_the_slabs_l1():
     from kmc.fit import l1_lattice_gas
     from kmc.model import build_energy_model, build_lattice
     cells = (12, 10, 4)
-    s = steady.steady_settings(box(cells=cells), 300.0, ["run.seed=5"])
+    s = steady.steady_settings(box(cells=cells), 300.0, seed=5)
     lat = build_lattice(s)
     nx, ny, spl = cells[0], cells[1], lat.sites_per_layer
     sol = steady.equilibrium_l1_solutes(s, 5)

@@ -120,7 +120,7 @@ def _compute(settings: Settings) -> InterfaceEnergetics:
         while 2 * xs[-1] < _CURVE_TOP:
             xs.append(2 * xs[-1])
         xs.append(_CURVE_TOP)
-        l1 = [fit.l1_equilibrium(settings.with_overrides([f"composition.solute_fraction={xi!r}"]),
+        l1 = [fit.l1_equilibrium(settings.replaced(composition={"solute_fraction": xi}),
                                  sweeps=_CURVE_SWEEPS).fraction for xi in xs]
         curve = tuple(zip(xs + [1.0], l1 + [1.0]))
     return InterfaceEnergetics(iface["theta_deg"], iface["gamma_J_m2"], iface["w_ad_J_m2"], iface["x"], curve)

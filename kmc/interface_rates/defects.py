@@ -99,7 +99,7 @@ def _growth_trial(settings, supersaturation, kind, size, lambda_low, lambda_B, c
     from kmc.simulation import Simulation
     st = steady.steady_settings(settings, supersaturation)
     finder = ClusterFinder(st)
-    sim = Simulation(st.with_overrides([f"run.seed={seed}"]),
+    sim = Simulation(st.replaced(run={"seed": int(seed)}),
                      defect_occupancy(settings, supersaturation, kind, size, seed))
     done, lam = 0, finder(sim)
     while lambda_low <= lam < lambda_B and done < max_events:

@@ -83,7 +83,7 @@ class FFSResult:
 def _start(settings, supersaturation, seed, occupancy, l1: str):
     """The steady settings of one seed and its start occupancy (what a free run or a trial builds
     its Simulation from)."""
-    st = steady.steady_settings(settings, supersaturation, [f"run.seed={int(seed)}"])
+    st = steady.steady_settings(settings, supersaturation, seed=int(seed))
     occ = steady.seeded_occupancy(st, supersaturation, int(seed), l1) if occupancy is None else occupancy
     return st, occ
 

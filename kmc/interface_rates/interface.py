@@ -68,11 +68,11 @@ def brute_force_first_passage_s(settings, target_layer: int, seeds) -> np.ndarra
     from kmc.model import build_lattice
     from kmc.simulation import Simulation
     from kmc.species import VACANCY
-    st = settings.with_overrides(["run.acceleration=1", "boundary.bottom=closed", "run.deep_box_share=0",
-                                  "conditions.current_density_mA_cm2=0", "conditions.stack_pressure_MPa=0",
-                                  "composition.solute_fraction=0", "composition.vacancy_fraction=0",
-                                  "run.stop_stripped_mAh_cm2=0", "run.stop_stripped_monolayers=0",
-                                  "run.max_events=1000000"])
+    st = settings.replaced(run={"acceleration": 1.0, "deep_box_share": 0.0, "stop_stripped_mAh_cm2": 0.0,
+                                "stop_stripped_monolayers": 0.0, "max_events": 1_000_000},
+                           boundary={"bottom": "closed"},
+                           conditions={"current_density_mA_cm2": 0.0, "stack_pressure_MPa": 0.0},
+                           composition={"solute_fraction": 0.0, "vacancy_fraction": 0.0})
     lat = build_lattice(st)
     if target_layer >= lat.n_layers:
         raise ValueError(f"target_layer = {target_layer}; allowed: < {lat.n_layers} layers of this box")
@@ -80,7 +80,7 @@ def brute_force_first_passage_s(settings, target_layer: int, seeds) -> np.ndarra
     occ[0] = VACANCY
     taus = []
     for seed in seeds:
-        sim = Simulation(st.with_overrides([f"run.seed={int(seed)}"]), occ)
+        sim = Simulation(st.replaced(run={"seed": int(seed)}), occ)
         while True:
             sim.step(1)
             (site,) = sim.vacancy_sites()   # the one vacancy: nothing creates or removes one here

@@ -168,7 +168,7 @@ def measured_records(settings, S, void_sizes, l1: str) -> list[dict]:
     """The steady interface's L1 vacancy fraction (any chemistry: Mg included) and the capture and
     emission of placed voids, on the NUCLEATION_CELLS box at acceleration 1."""
     from kmc.interface_rates import voids
-    box = settings.with_overrides([f"lattice.cells={list(NUCLEATION_CELLS)}"])
+    box = settings.replaced(lattice={"cells": list(NUCLEATION_CELLS)})
     pop = steady.layer_population(box, S, (1, 2, 3, 4), 20_000, 100_000, l1)
     recs = [_rec("l1_vacancy_fraction_measured", float(pop.fraction[0]), "1", float(pop.standard_error[0]),
                  "steady interface (reservoir at S c_eq below the box, acceleration 1), time average of 4 "
@@ -206,7 +206,7 @@ def nucleation_record(settings, S, trials, flux_events, seeds, l1: str, runner=N
     if method not in METHODS:
         raise ValueError(f"method = {method!r}; allowed: one of {', '.join(map(repr, METHODS))}")
     runner = runner or pieces.SERIAL
-    box = settings.with_overrides([f"lattice.cells={list(cells)}"])
+    box = settings.replaced(lattice={"cells": list(cells)})
     box_text = "x".join(map(str, cells))
     waiting_events = flux_events if waiting_events is None else waiting_events
     w = ffs.waiting_times(box, S, ladder[0], ladder[-1], seeds, max_events=waiting_events, l1=l1, runner=runner)
@@ -269,7 +269,7 @@ def defect_records(settings, S, trials, defects=DEFECTS, runner=None) -> list[di
     """The probability that a pre-existing defect (kmc.interface_rates.defects) grows to LADDER[-1] rather
     than dissolving below LADDER[0], on the NUCLEATION_CELLS box, with its binomial error."""
     from kmc.interface_rates import defects as dfx
-    box = settings.with_overrides([f"lattice.cells={list(NUCLEATION_CELLS)}"])
+    box = settings.replaced(lattice={"cells": list(NUCLEATION_CELLS)})
     recs = []
     for kind, size in defects:
         g = dfx.growth_probability(box, S, kind, size, LADDER[0], LADDER[-1], trials, runner=runner)

@@ -38,27 +38,29 @@ from kmc.species import HOST, SOLUTE, VACANCY
 RESERVOIR_DISTANCE_UM = 1e-4
 
 
-def steady_settings(settings: Settings, supersaturation: float, extra: list[str] | None = None) -> Settings:
+def steady_settings(settings: Settings, supersaturation: float, seed: int | None = None) -> Settings:
     """The parameter set as a steady interface at ``supersaturation`` (see the module docstring):
     acceleration 1, no stripping (its vacancy source is the reservoir at S c_eq right below the box),
-    no deep-box speed-up (no acceleration to compensate), a [001] slab with an interface."""
+    no deep-box speed-up (no acceleration to compensate), a [001] slab with an interface; with
+    ``seed`` as run.seed (None: the set's)."""
     if not (supersaturation >= 1.0 and math.isfinite(supersaturation)):
         raise ValueError(f"supersaturation = {supersaturation!r}; allowed: a finite number >= 1")
     if settings.lattice.geometry != "slab":
         raise ValueError(f"lattice.geometry = {settings.lattice.geometry!r}; allowed: 'slab' (an interface)")
-    return settings.with_overrides([
-        "run.acceleration=1", "conditions.current_density_mA_cm2=0", "boundary.bottom=reservoir",
-        f"boundary.supersaturation={supersaturation!r}", f"electrode.sink_distance_um={RESERVOIR_DISTANCE_UM!r}",
-        "run.deep_box_share=0", "run.stop_stripped_mAh_cm2=0", "run.stop_stripped_monolayers=0",
-        "run.stop_contact_fraction=0", "run.max_events=1000000", "composition.vacancy_fraction=0",
-        *(extra or [])])
+    run = {"acceleration": 1.0, "deep_box_share": 0.0, "stop_stripped_mAh_cm2": 0.0, "stop_stripped_monolayers": 0.0,
+           "stop_contact_fraction": 0.0, "max_events": 1_000_000}
+    return settings.replaced(run=run if seed is None else dict(run, seed=int(seed)),
+                             conditions={"current_density_mA_cm2": 0.0},
+                             boundary={"bottom": "reservoir", "supersaturation": supersaturation},
+                             electrode={"sink_distance_um": RESERVOIR_DISTANCE_UM},
+                             composition={"vacancy_fraction": 0.0})
 
 
 def layer_formation_energies_eV(settings: Settings, n_layers: int = 4) -> np.ndarray:
     """Formation energy of one isolated vacancy in layers L1..L<n_layers> of a pure-host slab, the
     atom moved to the bulk (the model's total energy, as kmc.fit's rows)."""
     from kmc.fit import Configurations
-    cfg = Configurations(settings.with_overrides(["composition.solute_fraction=0.0"]))
+    cfg = Configurations(settings.replaced(composition={"solute_fraction": 0.0}))
     e0 = cfg.energy({})
     mu = cfg.mu()
     return np.array([cfg.energy({cfg.layer(L)[0]: VACANCY}) - e0 + mu for L in range(n_layers)])
@@ -168,7 +170,7 @@ def layer_population(settings: Settings, supersaturation: float, seeds, warmup_e
     t = 0.0
     n = 0
     for seed in seeds:
-        s = st.with_overrides([f"run.seed={int(seed)}"])
+        s = st.replaced(run={"seed": int(seed)})
         sim = Simulation(s, seeded_occupancy(s, supersaturation, int(seed), l1))
         sim.step(warmup_events)
         integral0 = sim.time_averaged_layer_vacancies() * sim.time_s
@@ -203,7 +205,7 @@ def l1_solute_trace(settings: Settings, supersaturation: float, seeds, events: i
     st = steady_settings(settings, supersaturation)
     start, mean, end, times, n = [], [], [], [], 0
     for seed in seeds:
-        s = st.with_overrides([f"run.seed={int(seed)}"])
+        s = st.replaced(run={"seed": int(seed)})
         sim = Simulation(s, seeded_occupancy(s, supersaturation, int(seed), l1))
         spl = sim.lattice.sites_per_layer
         x = l1_solute_fraction(sim.occupancy, spl)

@@ -63,7 +63,7 @@ def capture_emission(settings, supersaturation: float, n: int, seeds=(1, 2, 3, 4
     finder = ClusterFinder(st)
     ups, downs, times = [], [], []
     for seed in seeds:
-        s = st.with_overrides([f"run.seed={int(seed)}"])
+        s = st.replaced(run={"seed": int(seed)})
         sim = Simulation(s, void_occupancy(settings, supersaturation, n, int(seed)))
         lam, t_prev, up, down, t_in = finder(sim), sim.time_s, 0, 0, 0.0
         done = 0
