@@ -31,7 +31,7 @@ from kmc.runfile import (KIND_MESO, RunFileError, check_run_file, file_kind_of, 
                          run_status)
 from kmc.plot_common import (CHARGE_LABEL, ELECTROLYTE_COLOR, OVERPOTENTIAL_COLOR, PANEL_WIDTH_IN, RUN_COLORS,
                               _charge_text, _chosen_indices, _conditions_text, _new_figure, _sci_text, _title)
-from kmc.plot_meso import meso_contact, meso_section
+from kmc.plot_meso import meso_contact, meso_plan, meso_section
 from kmc.species import (COLOURS, DEFAULT_HOST, DEFAULT_SOLUTE, HOST, SOLUTE, VACANCY, Species,
                          species_from_attributes)
 
@@ -284,7 +284,10 @@ def _min_void_nm_of(f) -> float:
 def plan_view(path, frames=None, panels: int | None = None) -> Figure:
     """The contact layer L1 seen from the electrolyte, one panel per chosen frame (default the
     last): host, solute, vacant sites in voids (outlined) and isolated vacancies (lighter), by the
-    void definition of kmc.analysis with the file's minimum void width."""
+    void definition of kmc.analysis with the file's minimum void width.  A resolved `kmc meso` run over
+    an area: its contact seen from the electrolyte (meso_plan)."""
+    if file_kind_of(check_run_file(path, require_frames=False, running=True)) == KIND_MESO:
+        return meso_plan(path, frames, panels)
     path = check_run_file(path, running=True)
     indices = _chosen_frames(path, frames, panels, default=[-1])
     chosen = read_frames(path, indices)

@@ -1,6 +1,7 @@
-"""The figures of a `kmc meso` run (docs/meso.md, docs/mechanics.md): its contact and overpotential
-against stripped charge, and a resolved run's gap sections.  kmc.plot dispatches here for a meso
-file (``--kind contact``, ``--kind cross-section``)."""
+"""The figures of a `kmc meso` run (docs/meso.md, docs/mechanics.md, docs/area.md): its contact and
+overpotential against stripped charge, a resolved run's gap sections, and an area run's plan view of the
+contact beside its sections.  kmc.plot dispatches here for a meso file (``--kind contact``,
+``--kind cross-section``, ``--kind plan``)."""
 from __future__ import annotations
 
 import numpy as np
@@ -65,18 +66,102 @@ def draw_gap_section(ax, x_um, gap_um, top_um: float, charge_mAh_cm2: float) -> 
             bbox=dict(facecolor="white", edgecolor="none", pad=1))
 
 
-def meso_section(path, frames=None, panels: int | None = None) -> Figure:
-    """A resolved `kmc meso` run's section (docs/mechanics.md): metal, voids and electrolyte along
-    the section at the charges the file stored (/sections; ``frames`` index them, ``panels`` picks
-    that many evenly, default all), one row per charge, height exaggerated: what seed 004's SEM
-    cross-sections show."""
+# the rows of an area's gap field drawn as its SEM-like sections (--kind cross-section): this many,
+# evenly across the depth (the run's own statistics use meso.section_lines of them)
+AREA_SECTION_ROWS = 3
+
+
+def _stored_gaps(path):
+    """(parameters, charges, gap fields, cell_um) of a resolved run, or a clear error for a file
+    without them."""
     with open_run_file(path) as f:
         par = f.parameters()
         stored = f.gap_sections()
     if stored is None:
         raise RunFileError(f"{path} holds no gap sections (a disc-model meso run, meso.interface = 'disc', or one "
                            "that has not stored one yet); allowed: a run of the resolved interface")
-    charges, gaps, cell_um = stored
+    return (par, *stored)
+
+
+def area_section_rows(depth_cells: int, lines: int = AREA_SECTION_ROWS) -> np.ndarray:
+    """The rows (cells across the depth) an area's drawn sections cut: ``lines`` evenly spaced."""
+    lines = min(lines, depth_cells)
+    return np.unique(((np.arange(lines) + 0.5) * depth_cells / lines).astype(int))
+
+
+def meso_area_section(path, frames=None, panels: int | None = None) -> Figure:
+    """An area run's sections (docs/area.md): at each chosen stored charge (default all), the gap along
+    AREA_SECTION_ROWS rows across the depth, one row of panels per charge, as seed 004's SEM
+    cross-sections are cut through the interface."""
+    par, charges, gaps, cell_um = _stored_gaps(path)
+    rows = _chosen_indices(len(charges), frames, panels, list(range(len(charges))), path)
+    lines = area_section_rows(gaps.shape[1])
+    top_um = max(float(gaps.max()), 0.5) * 1.3
+    x_um = (np.arange(gaps.shape[2]) + 0.5) * cell_um
+    fig = _new_figure(2 * PANEL_WIDTH_IN, 0.7 * len(rows) * len(lines) + 1.4)
+    axes = fig.subplots(len(rows) * len(lines), 1, sharex=True, squeeze=False)[:, 0]
+    for k, row in enumerate(rows):
+        for j, line in enumerate(lines):
+            ax = axes[k * len(lines) + j]
+            draw_gap_section(ax, x_um, gaps[row, line], top_um, charges[row])
+            ax.text(0.005, 0.8, f"z = {(line + 0.5) * cell_um:.3g} µm", transform=ax.transAxes, fontsize="small",
+                    bbox=dict(facecolor="white", edgecolor="none", pad=1))
+    axes[-1].set_xlabel("position along the section (µm)")
+    axes[-1].set_xlim(0, gaps.shape[2] * cell_um)
+    fig.suptitle(f"kmc meso, {_title(par)}: sections of a {par['meso.width_um']:g} x {par['meso.depth_um']:g} µm area\n"
+                 f"{_conditions_text(par)}\nmetal, voids (white) and electrolyte at {len(lines)} depths z; height to "
+                 f"{top_um:.2g} µm (exaggerated)", fontsize="medium")
+    return fig
+
+
+def meso_plan(path, frames=None, panels: int | None = None) -> Figure:
+    """An area run's plan view (docs/area.md): the contact seen from the electrolyte at each chosen stored
+    charge (default the last), voids shaded by their gap, the rows --kind cross-section draws marked,
+    and beside each plan the section through its middle row."""
+    par, charges, gaps, cell_um = _stored_gaps(path)
+    if gaps.ndim != 3:
+        raise RunFileError(f"{path} is a resolved section (meso.depth_um = 0): a line has no plan view; allowed: "
+                           "--kind cross-section, or an area run (kmc meso ... --set meso.depth_um=40)")
+    rows = _chosen_indices(len(charges), frames, panels, [-1], path)
+    depth, width = gaps.shape[1] * cell_um, gaps.shape[2] * cell_um
+    lines = area_section_rows(gaps.shape[1])
+    top_um = max(float(gaps.max()), 0.5)
+    plan_h = max(2 * PANEL_WIDTH_IN * depth / width, 0.8)
+    fig = _new_figure(2 * PANEL_WIDTH_IN, (plan_h + 1.2) * len(rows) + 1.0)
+    axes = fig.subplots(2 * len(rows), 1, squeeze=False, height_ratios=[plan_h, 0.9] * len(rows))[:, 0]
+    for k, row in enumerate(rows):
+        plan, section = axes[2 * k], axes[2 * k + 1]
+        gap = gaps[row]
+        shade = np.ma.masked_where(gap <= 0, gap)
+        plan.imshow(np.zeros(gap.shape), extent=(0, width, 0, depth), origin="lower", cmap="gray", vmin=-1, vmax=1,
+                    interpolation="nearest")
+        image = plan.imshow(shade, extent=(0, width, 0, depth), origin="lower", cmap="Blues", vmin=0, vmax=top_um,
+                            interpolation="nearest")
+        for line in lines:
+            plan.axhline((line + 0.5) * cell_um, color=OVERPOTENTIAL_COLOR, lw=0.6, ls=":")
+        plan.set_aspect("equal")
+        plan.set_ylabel("z (µm)")
+        plan.set_title(f"{charges[row]:.3g} mAh/cm²: contact {100 * float((gap <= 0).mean()):.1f} % of the area",
+                       fontsize="medium")
+        middle = lines[len(lines) // 2]
+        draw_gap_section(section, (np.arange(gap.shape[1]) + 0.5) * cell_um, gap[middle], 1.3 * top_um, charges[row])
+        section.set_xlim(0, width)
+        section.set_xlabel(f"x (µm); the section at z = {(middle + 0.5) * cell_um:.3g} µm")
+    fig.colorbar(image, ax=list(axes[::2]), label="gap (µm)", shrink=0.8)
+    fig.suptitle(f"kmc meso, {_title(par)}\n{width:g} x {depth:g} µm area seen from the electrolyte (contact grey, "
+                 f"voids blue), {_conditions_text(par)}", fontsize="medium")
+    return fig
+
+
+def meso_section(path, frames=None, panels: int | None = None) -> Figure:
+    """A resolved `kmc meso` run's section (docs/mechanics.md): metal, voids and electrolyte along
+    the section at the charges the file stored (/sections; ``frames`` index them, ``panels`` picks
+    that many evenly, default all), one row per charge, height exaggerated: what seed 004's SEM
+    cross-sections show.  An area run (meso.depth_um > 0): its sections at several depths
+    (meso_area_section)."""
+    par, charges, gaps, cell_um = _stored_gaps(path)
+    if gaps.ndim == 3:
+        return meso_area_section(path, frames, panels)
     rows = _chosen_indices(len(charges), frames, panels, list(range(len(charges))), path)
     top_um = max(float(gaps.max()), 0.5) * 1.3
     x_um = (np.arange(gaps.shape[1]) + 0.5) * cell_um

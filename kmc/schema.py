@@ -242,6 +242,10 @@ SCHEMA: dict[str, dict[str, Key]] = {
         # side of the periodic square of interface (um), or the resolved section's length; seed 004
         # images 160 um of section
         "width_um": Key(F, 160.0, lambda x: 10 <= x <= 1e4, "10 <= width_um <= 10000 um"),
+        # the resolved interface as an area (kmc.resolved.area, docs/area.md): its depth across the
+        # section (um), periodic like the width; 0 runs the section itself (its fast limit, the same
+        # physics on a line of cells)
+        "depth_um": Key(F, 0.0, lambda x: x == 0 or 1 <= x <= 1e4, "0 (the section) or 1 <= depth_um <= 10000 um"),
         # pre-existing void seeds at the interface (pores, pits): density and base radius
         "defect_density_per_um2": Key(F, REQUIRED, lambda x: 0 <= x <= 10, "0 <= density <= 10 per um^2"),
         "defect_radius_um": Key(F, REQUIRED, lambda x: 1e-3 <= x <= 10, "1e-3 <= radius <= 10 um"),

@@ -116,9 +116,11 @@ def meso(config, overrides, output, overwrite, interface, progress):
         raise SystemExit(130)
     click.echo(f"wrote {path}")
     shape = "section" if settings.meso.interface == "resolved" else "square"
+    if shape == "section" and settings.meso.depth_um > 0:
+        shape = f"x {settings.meso.depth_um:g} um area"          # the resolved interface as an area
     click.echo(f"  {s['stripped_charge'][-1]:.3g} mAh/cm2 of a {inputs.width_um:g} um {shape} in "
                f"{result.wall_time_s:.2f} s ({result.steps} steps), stop: {result.stop_reason}")
-    pressed = assembly_of(settings.meso) if shape == "section" else None
+    pressed = assembly_of(settings.meso) if settings.meso.interface == "resolved" else None
     if pressed is not None:
         click.echo(f"  assembled at {pressed.pressure_MPa:g} MPa for {pressed.time_s:g} s onto a face of RMS "
                    f"{pressed.roughness_rms_um:g} um: contact {s['contact_fraction'][0]:.3f} when stripping starts")

@@ -6,7 +6,12 @@ kmc/mechanics/data/ and are made by
 
     python -m kmc.mechanics.table --exponent 6.6 --friction stuck
 
-(~20 min on one core); a law with another exponent needs its own table.
+(~20 min on one core); a law with another exponent needs its own table.  The interface as an area
+(kmc.resolved.area_foil) reads two more, of the axisymmetric cells (kmc.mechanics.cell: a cap's
+footprint in the middle, or an island of contact):
+
+    python -m kmc.mechanics.table --exponent 6.6 --friction stuck --geometry cap
+    python -m kmc.mechanics.table --exponent 6.6 --friction stuck --geometry island
 """
 from __future__ import annotations
 
@@ -18,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from kmc.mechanics.cell import PROFILE_POINTS, solve_cell
+from kmc.mechanics.cell import CELL_GEOMETRIES, PROFILE_POINTS, solve_cell
 
 DATA = Path(__file__).resolve().parent / "data"
 # Void fractions: log-spaced toward both ends, where the response varies fastest (an isolated void,
@@ -35,6 +40,8 @@ TABLE_VERSION = 1
 
 @dataclass(frozen=True)
 class CellTable:
+    """The entries at (void fraction, lambda / H): lambda the section's period, or an axisymmetric
+    cell's diameter (``meta["geometry"]``: kmc.mechanics.cell.CELL_GEOMETRIES; absent: the section)."""
     exponent: float
     friction: str
     void_fractions: np.ndarray            # (S,)
@@ -64,13 +71,14 @@ class CellTable:
                    d.get("meta", {}))
 
 
-def table_path(exponent: float, friction: str) -> Path:
-    return DATA / f"cell_table_n{exponent:g}_{friction}.json"
+def table_path(exponent: float, friction: str, geometry: str = "section") -> Path:
+    suffix = "" if geometry == "section" else f"_{geometry}"
+    return DATA / f"cell_table_n{exponent:g}_{friction}{suffix}.json"
 
 
 def build_table(exponent: float, friction: str, void_fractions=VOID_FRACTIONS,
                 period_over_thickness=PERIOD_OVER_THICKNESS, resolution: int = 12, growth: float = 1.35,
-                progress=None, cache: Path | None = None) -> CellTable:
+                progress=None, cache: Path | None = None, geometry: str = "section") -> CellTable:
     """Every entry; ``cache`` (a JSON-lines file) keeps finished entries so an interrupted build
     resumes.  An entry whose Newton stalls is retried on a finer mesh (resolution + 4, growth
     1.25), the error raised if that stalls too."""
@@ -90,9 +98,9 @@ def build_table(exponent: float, friction: str, void_fractions=VOID_FRACTIONS,
             rec = done.get((s, lh))
             if rec is None:
                 try:
-                    r = solve_cell(s, lh, exponent, friction, resolution=resolution, growth=growth)
+                    r = solve_cell(s, lh, exponent, friction, resolution=resolution, growth=growth, geometry=geometry)
                 except NortonSolveError:
-                    r = solve_cell(s, lh, exponent, friction, resolution=resolution + 4, growth=1.25)
+                    r = solve_cell(s, lh, exponent, friction, resolution=resolution + 4, growth=1.25, geometry=geometry)
                 rec = dict(s=s, lh=lh, V=r.plunger_velocity, close=r.closing_profile.tolist(),
                            press=r.pressure_profile.tolist())
                 if cache is not None:
@@ -103,7 +111,10 @@ def build_table(exponent: float, friction: str, void_fractions=VOID_FRACTIONS,
                              f"{r.newton_iterations} Newton steps)")
             V[i, j], close[i, j], press[i, j] = rec["V"], rec["close"], rec["press"]
     meta = dict(resolution=resolution, growth=growth, wall_time_s=time.perf_counter() - start,
-                command=f"python -m kmc.mechanics.table --exponent {exponent:g} --friction {friction}")
+                command=f"python -m kmc.mechanics.table --exponent {exponent:g} --friction {friction}"
+                        + ("" if geometry == "section" else f" --geometry {geometry}"))
+    if geometry != "section":
+        meta["geometry"] = geometry
     return CellTable(float(exponent), friction, np.array(void_fractions, float), np.array(period_over_thickness, float),
                      V, close, press, PROFILE_POINTS.copy(), meta)
 
@@ -111,17 +122,17 @@ def build_table(exponent: float, friction: str, void_fractions=VOID_FRACTIONS,
 _LOADED: dict = {}
 
 
-def load_table(exponent: float, friction: str) -> CellTable:
-    """The shipped table for this exponent and friction (one clear error if there is none)."""
-    key = (round(float(exponent), 6), friction)
+def load_table(exponent: float, friction: str, geometry: str = "section") -> CellTable:
+    """The shipped table for this exponent, friction and cell (one clear error if there is none)."""
+    key = (round(float(exponent), 6), friction, geometry)
     if key not in _LOADED:
-        path = table_path(exponent, friction)
+        path = table_path(exponent, friction, geometry)
         if not path.exists():
             shipped = sorted(p.name for p in DATA.glob("cell_table_*.json"))
             raise FileNotFoundError(
                 f"no cell table for creep exponent {exponent:g} with {friction} contact ({path.name}); shipped: "
                 f"{', '.join(shipped) or 'none'}; make it with: python -m kmc.mechanics.table --exponent {exponent:g} "
-                f"--friction {friction}")
+                f"--friction {friction}" + ("" if geometry == "section" else f" --geometry {geometry}"))
         _LOADED[key] = CellTable.from_json(json.loads(path.read_text()))
     return _LOADED[key]
 
@@ -132,12 +143,14 @@ def main(argv=None):
     parser.add_argument("--friction", choices=("stuck", "frictionless"), default="stuck")
     parser.add_argument("--resolution", type=int, default=12)
     parser.add_argument("--growth", type=float, default=1.35)
+    parser.add_argument("--geometry", choices=CELL_GEOMETRIES, default="section",
+                        help="the section's plane-strain period, or an area's axisymmetric cell (a cap, an island)")
     args = parser.parse_args(argv)
     DATA.mkdir(exist_ok=True)
-    path = table_path(args.exponent, args.friction)
+    path = table_path(args.exponent, args.friction, args.geometry)
     cache = path.with_suffix(".partial.jsonl")
     table = build_table(args.exponent, args.friction, resolution=args.resolution, growth=args.growth,
-                        progress=lambda m: print(m, flush=True), cache=cache)
+                        progress=lambda m: print(m, flush=True), cache=cache, geometry=args.geometry)
     path.write_text(json.dumps(table.to_json()))
     cache.unlink()
     print(f"wrote {path} ({table.meta['wall_time_s']:.0f} s)")

@@ -80,12 +80,14 @@ def self_affine_profile_um(cells: int, cell_um: float, rms_um: float, hurst: flo
     return h * (rms_um / math.sqrt(np.mean(h * h)))
 
 
-def press(model, assembly: Assembly, rng: np.random.Generator) -> AssemblyResult:
+def press(model, assembly: Assembly, rng: np.random.Generator, profile_um: np.ndarray | None = None) -> AssemblyResult:
     """The assembly on ``model``'s section (a kmc.resolved.ResolvedInterface): the profile, the
     gap it leaves under a flat foil, and the press at ``assembly.pressure_MPa`` for
-    ``assembly.time_s`` with no current, stepped by the model's own step control."""
+    ``assembly.time_s`` with no current, stepped by the model's own step control.  ``profile_um``:
+    a face other than the section's self-affine line (an area's: kmc.resolved.area.area_face_um)."""
     inp = model.inp
-    profile = self_affine_profile_um(inp.cells, inp.cell_um, assembly.roughness_rms_um, assembly.hurst_exponent, rng)
+    profile = (self_affine_profile_um(inp.cells, inp.cell_um, assembly.roughness_rms_um, assembly.hurst_exponent, rng)
+               if profile_um is None else profile_um)
     gap = profile.max() - profile
     pressing = type(model)(replace(inp, current_mA_cm2=0.0, strip_velocity_um_s=0.0,
                                    pressure_MPa=assembly.pressure_MPa, measured_nucleation=()),

@@ -1,5 +1,6 @@
 """The quasi-static fields of the resolved interface, each a slab's Dirichlet-to-Neumann operator on
-the periodic line of interface cells (applied by FFT).
+the periodic line of interface cells (the section), or on the periodic plane of them (the area,
+kmc.resolved.area: the same operators of |k| = (kx^2 + kz^2)^(1/2)), applied by FFT.
 
 * Vacancies in the metal: D grad^2 c = 0 in 0 < y < L (L = electrode.sink_distance_um, the sinks
   hold S_sink c_eq at y = L; diffusion over L takes L^2 / D_v ~ 0.07 s against hours of
@@ -28,41 +29,56 @@ from kmc.physics.electrochemistry import butler_volmer_scale_V, galvanostatic_po
 
 
 class PeriodicOperator:
-    """A real symmetric translation-invariant operator on the periodic line of cells, applied by
-    FFT (O(N log N): the time loop calls it thousands of times; a dense N x N solve of 640 cells
-    costs 30-170 ms on the shared machine, the FFT tens of microseconds)."""
+    """A real symmetric translation-invariant operator on the periodic line of cells, or on the
+    periodic plane of them (an area's (depth, width) array), applied by FFT (O(N log N): the time
+    loop calls it thousands of times; a dense N x N solve of 640 cells costs 30-170 ms on the
+    shared machine, the FFT tens of microseconds)."""
 
     def __init__(self, eigenvalues: np.ndarray):
-        self.eigenvalues = np.asarray(eigenvalues, float)      # np.fft.rfftfreq order
+        self.eigenvalues = np.asarray(eigenvalues, float)      # np.fft.rfftfreq order (last axis)
 
     def __matmul__(self, v: np.ndarray) -> np.ndarray:
-        return np.fft.irfft(np.fft.rfft(v) * self.eigenvalues, n=v.size)
+        return self._apply(v, self.eigenvalues)
+
+    @staticmethod
+    def _apply(v: np.ndarray, eigenvalues: np.ndarray) -> np.ndarray:
+        if v.ndim == 1:
+            return np.fft.irfft(np.fft.rfft(v) * eigenvalues, n=v.size)
+        return np.fft.irfft2(np.fft.rfft2(v) * eigenvalues, s=v.shape)
 
     def inverse(self, v: np.ndarray) -> np.ndarray:
         with np.errstate(divide="ignore"):
             inv = np.where(self.eigenvalues != 0, 1.0 / self.eigenvalues, 0.0)
-        return np.fft.irfft(np.fft.rfft(v) * inv, n=v.size)
+        return self._apply(v, inv)
 
     def dense(self, n: int) -> np.ndarray:
         return np.stack([self @ e for e in np.eye(n)], axis=1)
 
 
-def wavenumbers(cells: int, cell_um: float) -> np.ndarray:
-    return 2 * math.pi * np.fft.rfftfreq(cells, d=cell_um)
+def wavenumbers(cells, cell_um: float) -> np.ndarray:
+    """|k| (1/um) of every Fourier mode: of a line of ``cells`` cells, or of a plane of
+    ``cells = (rows, columns)`` cells (rows along the depth, columns along the width; rfft2's order)."""
+    if np.ndim(cells) == 0:
+        return 2 * math.pi * np.fft.rfftfreq(cells, d=cell_um)
+    rows, columns = cells
+    kz = 2 * math.pi * np.fft.fftfreq(rows, d=cell_um)
+    kx = 2 * math.pi * np.fft.rfftfreq(columns, d=cell_um)
+    return np.hypot(kz[:, None], kx[None, :])
 
 
-def slab_flux_operator(cells: int, cell_um: float, depth_um: float) -> PeriodicOperator:
+def slab_flux_operator(cells, cell_um: float, depth_um: float) -> PeriodicOperator:
     """K: flux into a slab of this depth (per unit D) from the interface values of a field held
-    at 0 at the far side: k coth(k depth), 1/depth at k = 0."""
+    at 0 at the far side: k coth(k depth), 1/depth at k = 0 (``cells``: as ``wavenumbers``)."""
     k = wavenumbers(cells, cell_um)
     with np.errstate(divide="ignore", invalid="ignore"):
         eig = np.where(k > 0, k / np.tanh(k * depth_um), 1.0 / depth_um)
     return PeriodicOperator(eig)
 
 
-def slab_potential_operator(cells: int, cell_um: float, depth_um: float) -> PeriodicOperator:
+def slab_potential_operator(cells, cell_um: float, depth_um: float) -> PeriodicOperator:
     """R: interface potential per unit resistivity from the current density into a slab whose
-    far side is an equipotential: tanh(k depth) / k, the k = 0 part left out."""
+    far side is an equipotential: tanh(k depth) / k, the k = 0 part left out (``cells``: as
+    ``wavenumbers``)."""
     k = wavenumbers(cells, cell_um)
     with np.errstate(divide="ignore", invalid="ignore"):
         eig = np.where(k > 0, np.tanh(k * depth_um) / k, 0.0)
@@ -89,13 +105,13 @@ def vacancy_field(K: PeriodicOperator, diffusivity_um2_s: float, c_eq: float, si
     n = open_cells.size
     contact = ~open_cells
     shift = c_eq - sink_supersaturation * c_eq            # c_eq relative to the sinks' value
-    u = np.zeros(n)
+    u = np.zeros(open_cells.shape)
     if contact.any():
         g = subgrid_conductance_per_um[contact]
-        rhs_full = np.zeros(n)
+        rhs_full = np.zeros(open_cells.shape)
         rhs_full[contact] = injected_um_s[contact] / diffusivity_um2_s
-        rhs = rhs_full[contact] - (K @ np.full(n, shift))[contact]
-        work = np.zeros(n)
+        rhs = rhs_full[contact] - (K @ np.full(open_cells.shape, shift))[contact]
+        work = np.zeros(open_cells.shape)
 
         def A(x):
             work[:] = 0.0
@@ -149,7 +165,7 @@ def butler_volmer_current(R: PeriodicOperator, resistivity_ohm_um: float, exchan
     n = open_cells.size
     contact = ~open_cells
     thermal_V = butler_volmer_scale_V(temperature_K)
-    i = np.zeros(n)
+    i = np.zeros(open_cells.shape)
     if mean_current_mA_cm2 == 0:
         return CurrentField(i, 0.0, 0.0)
     if not contact.any():
@@ -164,14 +180,14 @@ def butler_volmer_current(R: PeriodicOperator, resistivity_ohm_um: float, exchan
     kinetic = kinetic_mV / units.MV_PER_V
     # mA/cm^2 -> A/um^2; rho in ohm um and lengths in um give volts
     phi_per_current = resistivity_ohm_um * units.A_PER_MA / units.UM2_PER_CM2
-    phi = np.zeros(n)
+    phi = np.zeros(open_cells.shape)
     E = kinetic
     for it in range(iterations):
         phi_target = phi_per_current * (R @ i)
         phi = phi_target if it == 0 else 0.5 * (phi + phi_target)
         pc = phi[contact]
         E = galvanostatic_potential_V(pc, exchange_mA_cm2, thermal_V, total, E)
-        i_new = np.zeros(n)
+        i_new = np.zeros(open_cells.shape)
         i_new[contact] = electrochemistry.butler_volmer_current(E - pc, exchange_mA_cm2, thermal_V)
         change = np.abs(i_new - i).max()
         i = i_new

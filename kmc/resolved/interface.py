@@ -81,6 +81,7 @@ class ResolvedInputs(CellInputs):
     ligament_strength: LigamentStrength | None = None   # the islands' size effect (None: bulk creep everywhere)
     electrolyte_constriction: bool = True               # False: the electrolyte an equipotential (no Holm term)
     assembly: Assembly | None = None                    # the press before stripping (None: start in full contact)
+    depth_um: float = 0.0                               # the area's depth (meso.depth_um; 0: the section)
 
     @property
     def cells(self) -> int:
@@ -123,7 +124,7 @@ def resolved_inputs(settings, width_um: float | None = None, cell_um: float = 0.
         resistivity_ohm_um=units.UM_PER_CM / (settings.conditions.electrolyte_conductivity_mS_cm * units.S_PER_MS),
         electrolyte_thickness_um=settings.conditions.electrolyte_thickness_um,
         ligament_strength=strength, electrolyte_constriction=m.electrolyte_constriction == "on",
-        assembly=assembly_of(m))
+        assembly=assembly_of(m), depth_um=m.depth_um)
     return replace(out, **overrides)
 
 

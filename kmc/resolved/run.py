@@ -2,7 +2,9 @@
 kmc.cell.loop's contract (sample every meso.output_every_mAh_cm2, stop at meso.stop_stripped_mAh_cm2
 or when the contact falls to meso.stop_contact_fraction, every accepted step reported to the same
 ``kmc.cell.loop.Observer``), and its file through kmc.runfile's meso writer, with the gap field of the
-section at a few charges (``SECTION_CHARGES_mAh_cm2``: the seed's frames)."""
+section at a few charges (``SECTION_CHARGES_mAh_cm2``: the seed's frames).  The same loop and file run
+the interface as an area (meso.depth_um > 0: kmc.resolved.area), whose stored gap fields have both
+lateral axes."""
 from __future__ import annotations
 
 import math
@@ -15,6 +17,7 @@ from kmc import units
 from kmc.cell.loop import CellResult, Observer, StepReport, stop_reason_of
 from kmc.cell.output import SampleWriter, file_writer
 from kmc.mechanics.reduced import NoContactError
+from kmc.resolved.area import AreaInterface, area_face_um
 from kmc.resolved.assembly import press
 from kmc.resolved.interface import ResolvedInputs, ResolvedInterface, resolved_inputs
 from kmc.vocabulary import PERCENTILES, Quantity, registry, shared
@@ -49,6 +52,22 @@ OBSERVABLES = registry(
     Quantity("opened_by_nuclei", "1", "cells opened by the nuclei in them so far"),
 )
 
+# What an area run records: the section's quantities, its voids counted as regions of the area and its
+# statistics on meso.section_lines sections across the depth (kmc.resolved.area)
+_AREA_MEASURES = {
+    "contact_fraction": shared("contact_fraction", "the area's cells where the metal touches the electrolyte"),
+    "void_count": shared("void_count", "regions of open cells of the area (4-connected, periodic), any size"),
+    "void_volume_per_area": shared("void_volume_per_area", "the gap's volume over the area / its area"),
+    "section_voids_per_um": shared("section_voids_per_um", "runs of open cells on meso.section_lines rows across "
+                                                           "the depth, all rows' runs over their total length"),
+}
+AREA_OBSERVABLES = {
+    **{name: (_AREA_MEASURES[name].unit, _AREA_MEASURES[name].doc) if name in _AREA_MEASURES else entry
+       for name, entry in OBSERVABLES.items()},
+    **registry(Quantity("counted_void_count", "1", "regions of the area at least meso.min_void_width_um across "
+                                                   "the width (the voids a section could count)")),
+}
+
 # the gap field of the section is stored before stripping (charge 0, what the assembly left), at
 # these charges (seed 004 Fig. 1's frames) and at the end
 SECTION_CHARGES_mAh_cm2 = (0.05, 0.25, 0.5, 1.0, 1.25, 2.0, 4.0)
@@ -60,11 +79,13 @@ def run(inp: ResolvedInputs, observer: Observer = Observer(), on_section=None,
     section's gap field before stripping, at SECTION_CHARGES_mAh_cm2 and at the end; ``state``: a
     start other than the assembly's (inp.assembly; flat contact without one), e.g. a test's void."""
     start = time.perf_counter()
-    model = model or ResolvedInterface(inp)
+    model = model or model_of(inp)
     if state is None and inp.assembly is not None:
         # the interface the assembly leaves (kmc.resolved.assembly): the face's profile from its own
         # stream of the run's seed, so the run's nucleation draws are those of a flat start
-        pressed = press(model, inp.assembly, np.random.default_rng([inp.seed, ASSEMBLY_STREAM]))
+        rng = np.random.default_rng([inp.seed, ASSEMBLY_STREAM])
+        face = area_face_um(model, inp.assembly, rng) if isinstance(model, AreaInterface) else None
+        pressed = press(model, inp.assembly, rng, profile_um=face)
         state = model.initial_state(pressed.gap_um)
     st = state or model.initial_state()
     if on_section is not None:
@@ -117,24 +138,34 @@ def run(inp: ResolvedInputs, observer: Observer = Observer(), on_section=None,
             pass
     if on_section is not None and (not sections or sections[-1] != st.stripped_mAh_cm2):
         on_section(st.stripped_mAh_cm2, st.gap_um.copy())         # the end, if no mark was
-    series = {name: np.array([s[name] for s in samples], dtype=np.float64) for name in OBSERVABLES}
+    names = AREA_OBSERVABLES if isinstance(model, AreaInterface) else OBSERVABLES
+    series = {name: np.array([s[name] for s in samples], dtype=np.float64) for name in names}
     return CellResult(series, stop_reason, steps, time.perf_counter() - start, st.time_s, st)
 
 
+def model_of(inp: ResolvedInputs):
+    """The interface model of ``inp``: the section (meso.depth_um = 0) or the area."""
+    return AreaInterface(inp) if inp.depth_um > 0 else ResolvedInterface(inp)
+
+
 def run_to_file(settings, path, observer: Observer = Observer(), **options) -> CellResult:
-    """Run ``settings`` with the resolved interface into the file ``path`` (kmc.runfile.MesoWriter,
-    through path.partial, renamed when the run ends; an error leaves no file).  ``options``:
-    resolved_inputs' (cell_um, friction, sink_contraction)."""
+    """Run ``settings`` with the resolved interface (the section, or the area for meso.depth_um > 0)
+    into the file ``path`` (kmc.runfile.MesoWriter, through path.partial, renamed when the run ends;
+    an error leaves no file).  ``options``: resolved_inputs' (cell_um, friction, sink_contraction)."""
     inp = resolved_inputs(settings, **options)
-    model = ResolvedInterface(inp)
-    writer = file_writer(Path(path), settings, OBSERVABLES)
+    model = model_of(inp)
+    area = isinstance(model, AreaInterface)
+    writer = file_writer(Path(path), settings, AREA_OBSERVABLES if area else OBSERVABLES)
     try:
         result = run(inp, SampleWriter(writer, observer),
                      lambda charge, gap: writer.write_gap_section(charge, gap, inp.cell_um), model)
         v = model.voids(result.final)
-        writer.finish(result.stop_reason, result.steps, result.wall_time_s, result.time_s,
-                      dict(x=v["x"], y=np.zeros(v["x"].size), base_radius=v["width"] / 2, height=v["height"]),
-                      "section")
+        if area:
+            voids = v
+        else:
+            voids = dict(x=v["x"], y=np.zeros(v["x"].size), base_radius=v["width"] / 2, height=v["height"])
+        writer.finish(result.stop_reason, result.steps, result.wall_time_s, result.time_s, voids,
+                      "area" if area else "section")
     except BaseException:
         writer.abort()
         raise

@@ -290,6 +290,10 @@ def _meso_interface_line(f, par) -> str:
     if _text(par.get("meso.interface", "disc")) == "resolved":
         sections = f["sections/stripped_charge"].shape[0] if "sections" in f else 0
         cell = f["sections"].attrs["cell_um"] if "sections" in f else float("nan")
+        depth = par.get("meso.depth_um", 0.0)
+        if depth > 0:
+            return (f"interface       resolved: a periodic area {width:g} x {depth:g} um at {cell:g} um cells on the "
+                    f"foil's creep mechanics, {sections} gap fields stored")
         return (f"interface       resolved: a periodic section {width:g} um long at {cell:g} um cells on the "
                 f"foil's creep mechanics, {sections} gap sections stored")
     return f"interface       disc voids: a periodic square {width:g} um wide, voids {_text(par.get('meso.void_shape', '?'))}"

@@ -103,8 +103,9 @@ class RunFile:
     # -- the resolved interface's gap sections (meso)
     def gap_sections(self) -> tuple[np.ndarray, np.ndarray, float] | None:
         """(stripped charges in mAh/cm^2, gap (charge, cell) in um, cell width in um) of a resolved
-        kmc meso run, each charge once (a file whose end was stored twice holds it twice); None
-        without /sections (a disc run, or one that has not stored a section yet)."""
+        kmc meso run, each charge once (a file whose end was stored twice holds it twice); the gap is
+        (charge, depth, width) for an area (meso.depth_um > 0); None without /sections (a disc run,
+        or one that has not stored a section yet)."""
         if "sections" not in self._f:
             return None
         charges, first = np.unique(self._f["sections/stripped_charge"][()], return_index=True)

@@ -351,19 +351,21 @@ class MesoWriter:
         self.f.flush()
 
     def write_gap_section(self, stripped_charge_mAh_cm2: float, gap_um, cell_um: float):
-        """The gap field of a resolved run's section at one charge: /sections/gap (charge, cell) in
-        um, /sections/stripped_charge, cell_um as an attribute."""
+        """The gap field of a resolved run at one charge: /sections/gap (charge, cell) in um for a
+        section, (charge, depth, width) for an area (the interface's both lateral axes),
+        /sections/stripped_charge, cell_um as an attribute."""
         gap = np.asarray(gap_um, dtype=np.float64)
         if "sections" not in self.f:
             g = self.f.create_group("sections")
             g.attrs["cell_um"] = cell_um
-            g.create_dataset("gap", shape=(0, gap.size), maxshape=(None, gap.size), dtype=np.float64,
-                             chunks=(1, gap.size)).attrs["unit"] = "um"
+            g.create_dataset("gap", shape=(0,) + gap.shape, maxshape=(None,) + gap.shape, dtype=np.float64,
+                             chunks=(1,) + gap.shape, compression="gzip" if gap.ndim > 1 else None
+                             ).attrs["unit"] = "um"
             g.create_dataset("stripped_charge", shape=(0,), maxshape=(None,), dtype=np.float64).attrs["unit"] = \
                 "mAh/cm^2"
         g = self.f["sections"]
         k = g["stripped_charge"].shape[0]
-        g["gap"].resize((k + 1, gap.size))
+        g["gap"].resize((k + 1,) + gap.shape)
         g["gap"][k] = gap
         g["stripped_charge"].resize((k + 1,))
         g["stripped_charge"][k] = stripped_charge_mAh_cm2

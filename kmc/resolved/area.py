@@ -1,0 +1,480 @@
+"""The interface as an area (issue 54 item 4; docs/area.md): the gap between metal and electrolyte as a
+field over a periodic 2-D area of interface cells (``meso.depth_um`` deep, ``meso.width_um`` wide), so
+that voids are connected regions of open cells that grow, coalesce, split and collapse as 3-D caps.
+``meso.depth_um = 0`` runs the section instead (kmc.resolved.interface), its fast limit: on a map
+uniform along the depth the two agree (tests/test_area.py).
+
+The step is the section's, on the area:
+
+* current and vacancies (kmc.resolved.fields): the same slab operators with |k| = (kx^2 + kz^2)^(1/2):
+  a void captures from the 3-D field around its footprint (a cap's capture, not a tunnel's);
+* mechanics (kmc.resolved.area_foil): the area's reduced operator, one rigid plunger over the area,
+  the plunger's descent implicit as in the section;
+* growth: a void cell away from the contact deepens by what it captures; a cell at the void's edge
+  moves the contact line out (what reaches a flat void lands at its rim): its capture empties the
+  contact cells next to it at the void's mean height and opens them when full (one cell per step);
+* shapes (kmc.resolved.area_shapes): surface diffusion relaxes each void toward its equilibrium
+  cap in Mullins' time (a tunnel's cut toward the section's 2-D cap);
+* sub-grid nuclei, nucleation at the kMC's I(S), a cell whose nuclei cover it opening: the section's
+  rules per cell (kmc.physics).
+
+Per cell, for the solute laterally resolved along the interface (issue 55 item 3): the state holds
+``solute_fraction`` (the bulk's until that lands) and the current, the rim rules and the nucleation
+are evaluated cell by cell, so a local composition can act on each.
+
+Counting as the seed does, on sections: ``section_lines`` rows across the depth, runs of open cells
+at least ``min_void_width_um`` wide on each, one statistic over all of them; events (splits,
+coalescences, collapses) of the area's regions by their overlap from step to step.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from kmc import units
+from kmc.cell.inputs import critical_radius_um
+from kmc.mechanics.exact import sphere_shell_volume_rate
+from kmc.mechanics.reduced import NoContactError, runs
+from kmc.physics import nucleation, vacancy
+from kmc.physics.nucleation import VoidCap
+from kmc.resolved.area_foil import AreaFoil
+from kmc.resolved.area_shapes import relax_shapes
+from kmc.resolved.fields import butler_volmer_current, slab_flux_operator, slab_potential_operator, vacancy_field
+from kmc.resolved.interface import NUCLEATION_FLOOR_FRACTION, NUCLEI_GAIN_PER_STEP, NUCLEI_PER_CELL_PER_STEP
+from kmc.resolved.regions import label_regions
+
+_NEIGHBOURS = ((1, 0), (-1, 0), (1, 1), (-1, 1))       # (shift, axis) of the four neighbours of a cell
+
+
+def area_shape(inp) -> tuple[int, int]:
+    """(depth, width) in cells of an area run's inputs (kmc.resolved.interface.ResolvedInputs)."""
+    return int(round(inp.depth_um / inp.cell_um)), inp.cells
+
+
+@dataclass
+class AreaState:
+    gap_um: np.ndarray                    # (depth, width) per cell
+    nuclei: np.ndarray                    # sub-grid nuclei per contact cell
+    nucleus_radius_um: np.ndarray         # their (common) base radius per cell
+    thickness_um: float
+    rim_fill: np.ndarray                  # part of a contact cell a neighbouring rim has emptied (0..1)
+    solute_fraction: np.ndarray           # per cell (the bulk's: the seam of issue 55 item 3)
+    time_s: float = 0.0
+    stripped_mAh_cm2: float = 0.0
+    counts: dict = field(default_factory=lambda: dict(splits=0, coalescences=0, collapses=0, nucleated=0,
+                                                      opened_by_nuclei=0))
+
+
+def _neighbour(a: np.ndarray, shift: int, axis: int) -> np.ndarray:
+    """Each cell's neighbour value on the torus (shift +1: the next cell along ``axis``)."""
+    return np.roll(a, -shift, axis=axis)
+
+
+class AreaInterface:
+    """The time loop's operators for one set of inputs on an area (built once: the slab operators, the
+    mechanics' tables); the section's interface (kmc.resolved.interface.ResolvedInterface) on a plane."""
+
+    def __init__(self, inp, mechanics: AreaFoil | None = None):
+        self.inp = inp
+        self.shape = area_shape(inp)
+        if min(self.shape) < 1:
+            raise ValueError(f"an area of {inp.depth_um:g} x {inp.width_um:g} um at {inp.cell_um:g} um cells has no cells")
+        self.K = slab_flux_operator(self.shape, inp.cell_um, inp.sink_distance_um)
+        self.R = slab_potential_operator(self.shape, inp.cell_um, inp.electrolyte_thickness_um)
+        self.mechanics = mechanics or AreaFoil(inp.law, self.shape, inp.cell_um, inp.friction,
+                                               ligament_strength=inp.ligament_strength)
+        self.rng = np.random.default_rng(inp.seed)
+        self._last_concentration = None       # the vacancy solve's warm start
+        self._cap = VoidCap(inp.void_angle_rad)
+        self._log_S = np.arange(1e-3, 5.0 + 1e-9, 1e-3)
+        rates = np.array([nucleation.measured_rate(inp.measured_nucleation, 10.0 ** x) for x in self._log_S]) \
+            if inp.measured_nucleation else np.zeros(self._log_S.size)
+        self._log_I = np.log10(np.maximum(rates, 1e-300))
+        self.last_limits = {}
+
+    @property
+    def cells(self) -> int:
+        return self.shape[0] * self.shape[1]
+
+    def initial_state(self, gap_um: np.ndarray | None = None) -> AreaState:
+        shape = self.shape
+        gap = np.zeros(shape) if gap_um is None else np.broadcast_to(np.asarray(gap_um, float), shape).copy()
+        return AreaState(gap, np.zeros(shape), np.zeros(shape), self.inp.thickness_um, np.zeros(shape),
+                         np.full(shape, self.inp.solute_fraction))
+
+    # ------------------------------------------------------------------ rates at one instant
+    def nucleation_rate_per_um2_s(self, supersaturation: np.ndarray) -> np.ndarray:
+        """The cell's I(S) as the section reads it (kmc.resolved.interface: the kMC's rows, a table on
+        0.001 steps of log10 S), 0 at S <= 1."""
+        S = np.asarray(supersaturation, float)
+        out = np.zeros(S.shape)
+        ok = S > 1.0
+        if ok.any():
+            out[ok] = 10.0 ** np.interp(np.log10(S[ok]), self._log_S, self._log_I)
+        return out
+
+    def rates(self, st: AreaState) -> dict:
+        inp = self.inp
+        h = inp.cell_um
+        open_cells = st.gap_um > 0
+        if open_cells.all():
+            raise NoContactError("every interface cell is open: no contact carries the plunger")
+        # per cell: the exchange current is the bulk's (a local solute would act here)
+        cur = butler_volmer_current(self.R, inp.resistivity_ohm_um, inp.exchange_current_mA_cm2, inp.temperature_K,
+                                    inp.current_mA_cm2, open_cells, constriction=inp.electrolyte_constriction)
+        injected = inp.strip_velocity_um_s * cur.current_mA_cm2 / max(inp.current_mA_cm2, 1e-300)
+        g_sub = np.where(open_cells, 0.0, vacancy.CAP_CAPTURE_PER_RADIUS * st.nuclei * st.nucleus_radius_um / (h * h))
+        vac = vacancy_field(self.K, inp.vacancy_diffusivity_um2_s, inp.vacancy_equilibrium_fraction,
+                            inp.sink_supersaturation, open_cells, injected, g_sub, inp.sink_distance_um,
+                            guess=self._last_concentration)
+        self._last_concentration = vac.concentration
+        mech = self.mechanics.respond(open_cells, inp.pressure_MPa, st.thickness_um)
+        contact = float((~open_cells).mean())
+        recession = vac.to_sinks_um_s / contact if inp.sink_contraction == "interface" else 0.0
+        S = vac.concentration / inp.vacancy_equilibrium_fraction
+        return dict(open=open_cells, current=cur, injected=injected, vacancies=vac, mechanics=mech,
+                    recession_um_s=recession, supersaturation=S, contact=contact,
+                    nucleation=np.where(open_cells, 0.0, self.nucleation_rate_per_um2_s(S)) * h * h)
+
+    # ------------------------------------------------------------------ one step
+    def _voids(self, open_cells: np.ndarray):
+        """The voids' regions and, per cell, whether it lies at a void's edge (a contact neighbour)."""
+        regions = label_regions(open_cells)
+        contact = ~open_cells
+        at_edge = open_cells & (_neighbour(contact, 1, 0) | _neighbour(contact, -1, 0)
+                                | _neighbour(contact, 1, 1) | _neighbour(contact, -1, 1))
+        return regions, at_edge
+
+    def _rim_shares(self, capture: np.ndarray, open_cells: np.ndarray, regions, at_edge: np.ndarray) -> list:
+        """What each edge cell sends toward each contact neighbour (um/s of depth over one cell, per
+        direction of _NEIGHBOURS): its own capture split among its contact neighbours; a void with no
+        cell away from its edge (one or two cells across) pools what it captures over all its
+        (edge cell, contact neighbour) pairs, as the section splits a short void's capture between its rims."""
+        contact = ~open_cells
+        faces = [open_cells & _neighbour(contact, s, a) for s, a in _NEIGHBOURS]
+        n_faces = sum(f.astype(float) for f in faces)
+        labels = regions.labels
+        n = max(regions.count, 1)
+        interior = open_cells & ~at_edge
+        has_interior = np.bincount(labels[interior], minlength=n) > 0
+        thin_cell = open_cells & ~has_interior[np.maximum(labels, 0)]
+        pooled = np.bincount(labels[open_cells], weights=capture[open_cells], minlength=n)
+        pairs = np.bincount(labels[open_cells], weights=n_faces[open_cells], minlength=n)
+        per_pair = np.where(pairs > 0, pooled / np.maximum(pairs, 1), 0.0)
+        own = np.where(n_faces > 0, capture / np.maximum(n_faces, 1), 0.0)
+        share = np.where(thin_cell, per_pair[np.maximum(labels, 0)], own)
+        return [np.where(f, share, 0.0) for f in faces]
+
+    def step(self, st: AreaState, now: dict, dt: float) -> None:
+        inp = self.inp
+        h = inp.cell_um
+        open_cells = now["open"]
+        gap = st.gap_um
+        capture = now["vacancies"].capture_um_s
+        mech = now["mechanics"]
+        plunger = abs(mech.plunger_velocity_um_s)
+        closing = np.where(open_cells, mech.closing_velocity_um_s - plunger, 0.0) + now["recession_um_s"]
+        regions, at_edge = self._voids(open_cells)
+        g = np.where(open_cells, gap - closing * dt, 0.0)
+        g = np.where(open_cells & ~at_edge, g + capture * dt, g)
+        labels = regions.labels
+        voids = max(regions.count, 1)
+        cells_per_void = np.bincount(labels[open_cells], minlength=voids)
+        height = np.bincount(labels[open_cells], weights=np.maximum(g[open_cells], 0.0), minlength=voids)
+        height = np.maximum(height / np.maximum(cells_per_void, 1), 1e-6)
+        cell_height = np.where(open_cells, height[np.maximum(labels, 0)], 0.0)
+        new_gap = np.where(open_cells, g, gap)
+        self._move_rims(st, new_gap, open_cells, cell_height,
+                        self._rim_shares(capture, open_cells, regions, at_edge), dt)
+        new_gap -= self._plunger_descent(np.maximum(new_gap, 0.0), mech.partition, dt, st.thickness_um)
+        if inp.mullins_um4_s > 0:
+            relax_shapes(new_gap, dt, h, self._cap, inp.mullins_um4_s)
+        new_gap = np.maximum(new_gap, 0.0)
+        new_gap[new_gap < 1e-7] = 0.0
+        self._subgrid_nuclei(st, now, new_gap, dt)
+        st.rim_fill[new_gap > 0] = 0.0
+        self._count_events(st, regions, new_gap > 0)
+        st.gap_um = new_gap
+        st.time_s += dt
+        st.stripped_mAh_cm2 += inp.current_mA_cm2 * dt / units.S_PER_H
+        st.thickness_um -= inp.strip_velocity_um_s * dt
+
+    @staticmethod
+    def _move_rims(st: AreaState, new_gap, open_cells, cell_height, shares, dt) -> None:
+        """The contact line's advance (module docstring): each (edge cell, contact neighbour) pair
+        empties the neighbour by share dt / height of a cell; at most one cell per pair and step (the
+        rest deepens the edge cell); a neighbour emptied in full opens at the void's height and what
+        is left over goes on to the next cell in the same direction (a void's cell there instead
+        deepens the opened one)."""
+        fill_in = np.zeros(new_gap.shape)
+        opened_height = np.zeros(new_gap.shape)
+        worth = []
+        for (shift, axis), share in zip(_NEIGHBOURS, shares):
+            w = np.where(share > 0, share * dt / np.maximum(cell_height, 1e-12), 0.0)
+            excess = np.maximum(w - 1.0, 0.0)
+            new_gap += excess * cell_height                      # beyond one cell: the edge cell deepens
+            w = np.minimum(w, 1.0)
+            arrived = _neighbour(w, -shift, axis)               # at the contact cell beyond the edge
+            worth.append(arrived)
+            fill_in += arrived
+            opened_height = np.maximum(opened_height, np.where(arrived > 0, _neighbour(cell_height, -shift, axis), 0.0))
+        fill = st.rim_fill + fill_in
+        opens = (fill >= 1.0) & ~open_cells
+        left = np.where(opens, fill - 1.0, 0.0)
+        new_gap[opens] = opened_height[opens]
+        st.rim_fill[:] = np.where(opens, 0.0, np.where(open_cells, 0.0, fill))
+        if not left.any():
+            return
+        now_open = open_cells | opens
+        for (shift, axis), arrived in zip(_NEIGHBOURS, worth):
+            part = np.where(opens & (fill_in > 0), left * arrived / np.maximum(fill_in, 1e-300), 0.0)
+            beyond_open = _neighbour(now_open, shift, axis)
+            new_gap += np.where(beyond_open, part * opened_height, 0.0)       # met a void: deepens the opened cell
+            onward = _neighbour(np.where(beyond_open, 0.0, part), -shift, axis)
+            carry = np.where(onward > 0, _neighbour(opened_height, -shift, axis), 0.0)
+            st.rim_fill += onward
+            full = (st.rim_fill >= 1.0) & ~now_open
+            new_gap[full] = carry[full]
+            st.rim_fill[full] = 0.0
+
+    def _plunger_descent(self, gap: np.ndarray, partition, dt: float, thickness_um: float) -> float:
+        """How far the plunger lowers the metal in dt, implicitly (the section's rule,
+        kmc.resolved.interface): delta = dt |V(map after lowering by delta)|, bisected on how many of
+        the shallowest open cells close; V of a trial map on the partition of the step's map (its
+        cells lose or gain the closed cells: kmc.resolved.area_foil.AreaFoil.plunger_speed)."""
+        inp = self.inp
+        open_now = gap > 0
+        if not open_now.any() or partition is None or inp.pressure_MPa <= 0:
+            return 0.0
+        flat = gap.ravel()
+        idx = np.flatnonzero(open_now.ravel())
+        order = np.argsort(flat[idx], kind="stable")
+        levels, idx = flat[idx][order], idx[order]
+        owner = partition.trib.owner.ravel()
+        n_features = partition.regions.count
+
+        def speed(k):                      # |V| with the k shallowest open cells closed
+            closed = np.bincount(owner[idx[:k]], minlength=n_features) if k else None
+            return self.mechanics.plunger_speed(partition, closed, inp.pressure_MPa, thickness_um)
+        n_open = levels.size
+        v0 = speed(0)
+        if dt * v0 < levels[0]:
+            return dt * v0
+        lo, hi = 0, n_open
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            if dt * speed(mid) < levels[mid]:
+                hi = mid
+            else:
+                lo = mid
+        k = hi
+        return max(levels[k - 1], dt * speed(k)) if k < n_open else levels[-1]
+
+    def _subgrid_nuclei(self, st: AreaState, now: dict, new_gap: np.ndarray, dt: float) -> None:
+        """Sub-grid nuclei in contact cells (the section's rules, per cell): grow by capture, close as a
+        cavity in the contact's pressure (the exact sphere rate), are born at I(S); a cell whose nuclei
+        cover it opens with their volume."""
+        inp = self.inp
+        h = inp.cell_um
+        open_cells = now["open"]
+        c = now["vacancies"].concentration
+        law = inp.law
+        nn, r = st.nuclei, st.nucleus_radius_um
+        has = (nn > 0) & ~open_cells
+        kv = self._cap.volume_per_radius3
+        if has.any():
+            vol = kv * r[has] ** 3
+            grow = vacancy.cap_capture_rate(inp.vacancy_diffusivity_um2_s, r[has], c[has],
+                                            inp.vacancy_equilibrium_fraction) * dt
+            p = np.maximum(now["mechanics"].contact_pressure_MPa[has], 0.0)
+            shrink = -sphere_shell_volume_rate(p, 1.0, math.inf, law.stress_exponent, law.reference_stress_MPa,
+                                               law.reference_strain_rate_per_s)
+            vol = np.maximum(vol + grow, 0.0) * np.exp(-shrink * dt)
+            r[has] = (vol / kv) ** (1 / 3)
+            gone = r < 1e-3
+            nn[gone] = 0
+            r[gone] = 0.0
+        expected = now["nucleation"] * dt
+        births = self.rng.poisson(expected) if expected.any() else np.zeros(expected.shape, np.int64)
+        born = (births > 0) & ~open_cells
+        if born.any():
+            S = np.maximum(now["supersaturation"][born], 1.0 + 1e-9)
+            r_new = np.maximum(2 * np.array([critical_radius_um(inp, x) for x in S]), 2e-3)
+            total = nn[born] * r[born] ** 3 + births[born] * r_new ** 3
+            nn[born] += births[born]
+            r[born] = (total / nn[born]) ** (1 / 3)
+            st.counts["nucleated"] += int(births[born].sum())
+        full = (~open_cells) & (nn * math.pi * r ** 2 >= h * h) & (new_gap == 0)
+        if full.any():
+            new_gap[full] = nn[full] * kv * r[full] ** 3 / (h * h)
+            nn[full] = 0
+            r[full] = 0.0
+            st.counts["opened_by_nuclei"] += int(full.sum())
+        nn[new_gap > 0] = 0
+        r[new_gap > 0] = 0.0
+
+    def _counted(self, regions) -> np.ndarray:
+        """Which regions are counted voids: at least min_void_width_um across the width (the section's
+        run length, for a region that any row of cells crosses that far)."""
+        min_cells = max(1, int(math.ceil(self.inp.min_void_width_um / self.inp.cell_um - 1e-9)))
+        if regions.count == 0:
+            return np.zeros(0, bool)
+        lab = regions.labels
+        on = lab >= 0
+        x = np.nonzero(on)[1] + regions.image[..., 1][on] * self.shape[1]
+        lo = np.full(regions.count, np.iinfo(np.int64).max)
+        hi = np.full(regions.count, np.iinfo(np.int64).min)
+        np.minimum.at(lo, lab[on], x)
+        np.maximum.at(hi, lab[on], x)
+        return (hi - lo + 1 >= min_cells) | regions.wraps[:, 1]
+
+    def _count_events(self, st: AreaState, before, after: np.ndarray) -> None:
+        """Splits, coalescences and collapses of counted voids from the overlap of the regions before
+        (``before``: label_regions of the step's map) and after a step (the section's rule on regions)."""
+        reg_a = label_regions(after)
+
+        def counted_labels(reg):
+            if reg.count == 0:
+                return reg.labels
+            counted = self._counted(reg)
+            return np.where((reg.labels >= 0) & counted[np.maximum(reg.labels, 0)], reg.labels, -1)
+        lab_b, lab_a = counted_labels(before), counted_labels(reg_a)
+        both = (lab_b >= 0) & (lab_a >= 0)
+        pairs = np.unique(np.stack([lab_b[both], lab_a[both]]), axis=1) if both.any() else np.zeros((2, 0), int)
+        per_old = np.bincount(pairs[0], minlength=max(before.count, 1))
+        per_new = np.bincount(pairs[1], minlength=max(reg_a.count, 1))
+        st.counts["splits"] += int((per_old > 1).sum())
+        st.counts["coalescences"] += int((per_new > 1).sum())
+        counted_before = np.unique(lab_b[lab_b >= 0])
+        survived = np.unique(lab_b[(lab_b >= 0) & after])
+        st.counts["collapses"] += int(counted_before.size - survived.size)
+
+    # ------------------------------------------------------------------ step size
+    def step_limit_s(self, st: AreaState, now: dict) -> float:
+        """The section's step limits (kmc.resolved.interface.ResolvedInterface.step_limit_s) on every
+        cell of the area; ``last_limits`` records each."""
+        inp = self.inp
+        limits = {}
+        largest = inp.max_step_mAh_cm2 * units.S_PER_H / inp.current_mA_cm2 if inp.current_mA_cm2 > 0 else 60.0
+        dt = largest
+        gap = st.gap_um
+        o = now["open"]
+        if o.any():
+            contact = ~o
+            at_edge = o & (_neighbour(contact, 1, 0) | _neighbour(contact, -1, 0) | _neighbour(contact, 1, 1)
+                           | _neighbour(contact, -1, 1))
+            interior = o & ~at_edge
+            plunger = abs(now["mechanics"].plunger_velocity_um_s)
+            net = (np.where(interior, now["vacancies"].capture_um_s, 0.0)
+                   - (now["mechanics"].closing_velocity_um_s - plunger) - now["recession_um_s"])
+            moving = o & (net != 0)
+            if moving.any():
+                limits["gap"] = float(np.min((0.25 * gap[moving] + 0.01) / np.abs(net[moving])))
+                dt = min(dt, limits["gap"])
+        has = st.nuclei > 0
+        if has.any():
+            c = now["vacancies"].concentration[has]
+            growth = (vacancy.CAP_CAPTURE_PER_RADIUS * inp.vacancy_diffusivity_um2_s
+                      * (c - inp.vacancy_equilibrium_fraction) / np.maximum(st.nucleus_radius_um[has] ** 2, 1e-12))
+            limits["nuclei"] = float(0.2 / max(growth.max(), 1e-300))
+            dt = min(dt, limits["nuclei"])
+        dt = max(dt, 1e-3 * largest)
+        peak = float(now["nucleation"].max()) if now["nucleation"].size else 0.0
+        if peak > 0:
+            limits["nucleation"] = max(NUCLEI_PER_CELL_PER_STEP / peak,
+                                       NUCLEI_GAIN_PER_STEP * float(st.nuclei.sum()) / float(now["nucleation"].sum()))
+            dt = min(dt, max(limits["nucleation"], NUCLEATION_FLOOR_FRACTION * largest))
+        self.last_limits = limits
+        return dt
+
+    # ------------------------------------------------------------------ observables
+    def section_rows(self) -> np.ndarray:
+        """The rows the SEM-like sections are taken along: section_lines evenly spaced across the depth."""
+        lines = min(self.inp.section_lines, self.shape[0])
+        return np.unique(((np.arange(lines) + 0.5) * self.shape[0] / lines).astype(int))
+
+    def section_voids(self, gap_um: np.ndarray) -> dict:
+        """The voids the sections cut (runs of open cells along each row of section_rows): centre x,
+        the row's z, width and height (the largest gap of the run), um."""
+        h, n = self.inp.cell_um, self.shape[1]
+        xs, zs, ws, hs = [], [], [], []
+        for row in self.section_rows():
+            line = gap_um[row]
+            starts, widths = runs(line > 0)
+            for s0, w in zip(starts, widths):
+                xs.append(((s0 + 0.5 * w) * h) % self.inp.width_um)
+                zs.append((row + 0.5) * h)
+                ws.append(w * h)
+                hs.append(line[(s0 + np.arange(w)) % n].max())
+        return dict(x=np.array(xs, float), z=np.array(zs, float), width=np.array(ws, float), height=np.array(hs, float))
+
+    def voids(self, st: AreaState) -> dict:
+        """The area's voids (regions of open cells): centroid x and z, footprint radius (of the
+        footprint's area) and height (the largest gap), um."""
+        h = self.inp.cell_um
+        reg = label_regions(st.gap_um > 0)
+        if reg.count == 0:
+            return dict(x=np.zeros(0), y=np.zeros(0), base_radius=np.zeros(0), height=np.zeros(0))
+        on = reg.labels >= 0
+        zz, xx = np.nonzero(on)
+        lab = reg.labels[on]
+        z = zz + reg.image[zz, xx, 0] * self.shape[0]
+        x = xx + reg.image[zz, xx, 1] * self.shape[1]
+        count = np.bincount(lab, minlength=reg.count).astype(float)
+        cx = (np.bincount(lab, x, reg.count) / count + 0.5) * h % self.inp.width_um
+        cz = (np.bincount(lab, z, reg.count) / count + 0.5) * h % self.inp.depth_um
+        height = np.zeros(reg.count)
+        np.maximum.at(height, lab, st.gap_um[on])
+        return dict(x=cx, y=cz, base_radius=np.sqrt(count * h * h / math.pi), height=height)
+
+    def sample(self, st: AreaState, now: dict) -> dict:
+        """One sample of kmc.resolved.run.AREA_OBSERVABLES."""
+        inp = self.inp
+        v = self.section_voids(st.gap_um)
+        counted = v["width"] >= inp.min_void_width_um
+        w_um, h_um = v["width"][counted], v["height"][counted]
+
+        def q(a):
+            return np.percentile(a, [0, 25, 50, 75, 100]) if a.size else np.full(5, np.nan)
+        S = now["supersaturation"][~now["open"]]
+        vac = now["vacancies"]
+        made = float(now["injected"].mean())
+        regions = label_regions(now["open"])
+        lines = self.section_rows().size
+        out = dict(stripped_charge=st.stripped_mAh_cm2, physical_time=st.time_s, contact_fraction=now["contact"],
+                   overpotential=now["current"].overpotential_mV, kinetic_overpotential=now["current"].kinetic_mV,
+                   supersaturation=float(S.mean()) if S.size else math.nan,
+                   supersaturation_max=float(S.max()) if S.size else math.nan,
+                   captured_fraction=float(vac.capture_um_s.mean()) / made if made > 0 else math.nan,
+                   void_count=float(regions.count),
+                   counted_void_count=float(self._counted(regions).sum()),
+                   void_volume_per_area=float(st.gap_um.mean()),
+                   section_voids_per_um=float(counted.sum() / (lines * inp.width_um)),
+                   plunger_velocity_um_s=now["mechanics"].plunger_velocity_um_s,
+                   recession_um_s=now["recession_um_s"], thickness_um=st.thickness_um,
+                   subgrid_nuclei=float(st.nuclei.sum()), **{k: float(c) for k, c in st.counts.items()})
+        for name, arr in (("width", w_um), ("height", h_um)):
+            for label, value in zip(("min", "q1", "median", "q3", "max"), q(arr)):
+                out[f"void_{name}_{label}"] = float(value)
+        return out
+
+
+def area_face_um(model: AreaInterface, assembly, rng: np.random.Generator) -> np.ndarray:
+    """The electrolyte's face over the area (the seam where the pellet's measured face plugs in): an
+    isotropic self-affine surface with the section's keys (kmc.resolved.assembly: its RMS and Hurst
+    exponent H), Fourier-filtered with the 2-D power spectrum C(q) ~ q^-2(1 + H) from the area's
+    longest wavelength to the Nyquist wavevector, random phases from ``rng``, mean 0."""
+    nz, nx = model.shape
+    h = model.inp.cell_um
+    kz = 2 * math.pi * np.fft.fftfreq(nz, d=h)
+    kx = 2 * math.pi * np.fft.rfftfreq(nx, d=h)
+    q = np.hypot(kz[:, None], kx[None, :])
+    amplitude = np.zeros(q.shape)
+    amplitude[q > 0] = q[q > 0] ** (-(1 + assembly.hurst_exponent))
+    spectrum = amplitude * (rng.standard_normal(q.shape) + 1j * rng.standard_normal(q.shape))
+    surface = np.fft.irfft2(spectrum, s=(nz, nx))
+    surface -= surface.mean()
+    rms = math.sqrt(float(np.mean(surface * surface)))
+    return surface * (assembly.roughness_rms_um / rms) if rms > 0 else surface

@@ -1,0 +1,267 @@
+"""The reduced operator on an area (docs/area.md): the foil's instantaneous creep for any contact map
+of the interface as a 2-D area, from the finite-element tables of periodic arrays
+(kmc.mechanics.table: the section's plane-strain period and the two axisymmetric cells, a cap's
+footprint in contact and an island of contact in a void).
+
+The section's operator (kmc.mechanics.reduced) cuts the line into one cell per void and moves every
+cell with one rigid plunger.  On an area:
+
+* **features and the matrix.**  If some region of contact wraps around the area (contact connects
+  across it, the voids are holes in it), the features are the voids and the contact is the matrix;
+  otherwise (the contact is islands in one void) the features are the islands of contact and the
+  void is the matrix.  Every matrix cell goes to its nearest feature (kmc.resolved.regions), so each
+  feature has a tributary of area A_T around its own area A_f: the area's Wigner-Seitz cells.
+  The void fraction of a cell is A_f / A_T for a void, 1 - A_f / A_T for an island;
+* **the cell's law.**  A compact feature is the axisymmetric cell of the same area (radius
+  b = (A_T / pi)^(1/2), period lambda = 2 b); a tunnel (a feature that wraps around one axis of
+  the area) is the section's plane-strain period of width lambda = A_T / L (L the period it runs
+  along).  A feature in between (length l and width w from its second moments, l = (12 I_1)^(1/2))
+  takes chi = w / l of the first and 1 - chi of the second, as a velocity: the plunger moves over
+  cell j at |V| = eps(P_j) Gamma_j, Gamma_j = chi G_cell lambda_cell + (1 - chi) G_sec lambda_sec
+  (docs/area.md states what this blend leaves unchecked);
+* **one rigid plunger**: every cell moves at the same V, so cell j carries
+  P_j = sigma0 (|V| / (eps0 Gamma_j))^(1/n), and sum_j P_j A_T,j = P A, V in closed form (the
+  section's, with areas for widths);
+* **profiles**: each void cell closes at its cell's closing profile, each contact cell carries its
+  cell's pressure profile, read at the cell's place between the middle and the edge
+  (kmc.resolved.regions' two distances): the section's cuts exactly on a map uniform along the depth.
+
+Seams for the physics issue 54 adds on the section (kmc.physics: the size-dependent strength as
+default, capillary tractions on curved walls): ``ligament_strength`` takes each cell's ligament
+width as the section's does (a void's: A_T - A_f over its length; an island's: its own width), and
+``respond``'s ``wall_traction_MPa`` (per feature, None until the section's rule is there) is where a
+cap's 2 gamma / R adds to the load a cell carries.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from kmc.mechanics.law import LigamentStrength
+from kmc.mechanics.reduced import NoContactError, ReducedFoil
+from kmc.mechanics.table import load_table
+from kmc.physics.creep import NortonLaw
+from kmc.resolved.regions import Regions, Tributaries, label_regions, tributaries
+
+VOIDS, ISLANDS = "voids", "islands"
+
+
+@dataclass
+class AreaPartition:
+    """The map's cells (module docstring) and each feature's geometry, in um."""
+    mode: str                      # VOIDS or ISLANDS: which phase the features are
+    regions: Regions               # the features' regions
+    trib: Tributaries
+    feature_area_um2: np.ndarray   # (features,)
+    cell_area_um2: np.ndarray      # (features,) A_T
+    length_um: np.ndarray          # (features,) l: the period for a tunnel
+    chi: np.ndarray                # (features,) 1: the axisymmetric cell, 0: the section's period
+    profile_at: np.ndarray         # (depth, width) 0 at the middle (ridge or tributary boundary), toward 1 at the edge
+
+
+@dataclass
+class AreaResponse:
+    closing_velocity_um_s: np.ndarray     # (depth, width), > 0 toward the electrolyte (0 on contact)
+    contact_pressure_MPa: np.ndarray      # (depth, width), 0 on open cells
+    plunger_velocity_um_s: float          # < 0: toward the electrolyte
+    cell_pressure_MPa: np.ndarray         # P_j of each feature's cell
+    partition: AreaPartition | None
+
+
+class AreaFoil:
+    """The reduced operator for one creep law, friction and area of ``shape`` = (depth, width) cells."""
+
+    def __init__(self, law: NortonLaw, shape: tuple[int, int], cell_um: float, friction: str = "stuck",
+                 ligament_strength: LigamentStrength | None = None):
+        self.law = law
+        self.shape = tuple(int(c) for c in shape)
+        self.cell_um = float(cell_um)
+        self.ligament_strength = ligament_strength
+        n = law.stress_exponent
+        # the tables' interpolation is the section operator's (ReducedFoil), one per cell
+        self.section = ReducedFoil(law, self.shape[1], cell_um, friction)
+        self.cells = {VOIDS: ReducedFoil(law, 1, cell_um, friction, table=load_table(n, friction, "cap")),
+                      ISLANDS: ReducedFoil(law, 1, cell_um, friction, table=load_table(n, friction, "island"))}
+
+    @property
+    def area_um2(self) -> float:
+        return self.shape[0] * self.shape[1] * self.cell_um ** 2
+
+    # ------------------------------------------------------------------ the cells
+    def partition(self, open_cells: np.ndarray) -> AreaPartition | None:
+        """The features, their tributaries and shapes; None for full contact."""
+        open_cells = np.asarray(open_cells, bool)
+        if not open_cells.any():
+            return None
+        if open_cells.all():
+            raise NoContactError("every interface cell is open: no contact carries the plunger")
+        contact = label_regions(~open_cells)
+        mode = VOIDS if contact.wraps.any() else ISLANDS
+        feature = open_cells if mode == VOIDS else ~open_cells
+        regions = label_regions(feature) if mode == VOIDS else contact
+        trib = tributaries(feature, regions)
+        h, (nz, nx) = self.cell_um, self.shape
+        length, chi = self._shapes(regions, feature, (nz * h, nx * h))
+        # 0 at the middle (a feature's ridge, a tributary's boundary), toward 1 at the edge between the
+        # phases: a void cell's place in its closing profile, 1 minus a contact cell's in its pressure
+        # profile, in either mode; a cell the middle's search did not reach (an island enclosed by
+        # one void) sits at its middle
+        reached = trib.middle >= 0
+        profile_at = np.where(reached, np.maximum(trib.middle, 0.0) / (trib.edge + np.maximum(trib.middle, 0.0)), 0.0)
+        return AreaPartition(mode, regions, trib, trib.feature_area * h * h, trib.area * h * h, length, chi,
+                             profile_at)
+
+    def _shapes(self, regions: Regions, feature: np.ndarray, periods_um) -> tuple[np.ndarray, np.ndarray]:
+        """Each feature's length (um) and chi (module docstring): a tunnel's period and 0; otherwise
+        from the second moments of its cells' unwrapped positions (each cell a square: + 1/12)."""
+        h = self.cell_um
+        n = regions.count
+        lab = regions.labels[feature]
+        zz, xx = np.nonzero(feature)
+        z = zz + regions.image[zz, xx, 0] * self.shape[0]
+        x = xx + regions.image[zz, xx, 1] * self.shape[1]
+        count = np.bincount(lab, minlength=n).astype(float)
+        mz, mx = np.bincount(lab, z, n) / count, np.bincount(lab, x, n) / count
+        vzz = np.bincount(lab, z * z, n) / count - mz * mz + 1 / 12
+        vxx = np.bincount(lab, x * x, n) / count - mx * mx + 1 / 12
+        vzx = np.bincount(lab, z * x, n) / count - mz * mx
+        mean, diff = 0.5 * (vzz + vxx), np.sqrt(0.25 * (vzz - vxx) ** 2 + vzx ** 2)
+        major, minor = mean + diff, np.maximum(mean - diff, 1 / 12)
+        length = np.sqrt(12 * major) * h
+        chi = np.sqrt(minor / major)
+        for axis in range(2):
+            along = regions.wraps[:, axis]
+            length = np.where(along, periods_um[axis], length)
+            chi = np.where(along, 0.0, chi)
+        return length, chi
+
+    def _velocity_scales(self, part: AreaPartition, feature_area_um2: np.ndarray, thickness_um: float):
+        """Per feature: the void fraction s, (lambda, table) of its two cells and Gamma (um: |V| per
+        unit strain rate of its drive)."""
+        A_T = part.cell_area_um2
+        s = feature_area_um2 / A_T if part.mode == VOIDS else 1.0 - feature_area_um2 / A_T
+        s = np.clip(s, 1e-12, 1 - 1e-12)
+        lam_cell = 2.0 * np.sqrt(A_T / math.pi)
+        lam_sec = A_T / part.length_um
+        cell, sec = self.cells[part.mode], self.section
+        G_cell = np.exp(cell._log_quantity(cell._logG, s, lam_cell / thickness_um))
+        G_sec = np.exp(sec._log_quantity(sec._logG, s, lam_sec / thickness_um))
+        scale = part.chi * G_cell * lam_cell + (1 - part.chi) * G_sec * lam_sec
+        return s, lam_cell, lam_sec, scale
+
+    def strength_factor(self, part: AreaPartition, feature_area_um2: np.ndarray):
+        """Each cell's f_j of the ligament strength (None without one): the seam where the size-dependent
+        strength of the section (kmc.mechanics.law.LigamentStrength) is read at each cell's ligament
+        width (a void cell's contact: (A_T - A_f) over its length, 2 (b - a) for a cap; an island's own
+        width: A_f over its length, its diameter for a compact one)."""
+        if self.ligament_strength is None:
+            return None
+        A_T, chi = part.cell_area_um2, part.chi
+        if part.mode == VOIDS:
+            compact = 2 * (np.sqrt(A_T / math.pi) - np.sqrt(feature_area_um2 / math.pi))
+            tunnel = (A_T - feature_area_um2) / part.length_um
+        else:
+            compact = 2 * np.sqrt(feature_area_um2 / math.pi)
+            tunnel = feature_area_um2 / part.length_um
+        return self.ligament_strength.stress_factor(self.law, chi * compact + (1 - chi) * tunnel)
+
+    def _plunger(self, part, feature_area_um2, pressure_MPa, thickness_um, alive=None):
+        """|V| (um/s), each cell's drive P_j / f_j, and what _velocity_scales gives."""
+        n = self.law.stress_exponent
+        scales = self._velocity_scales(part, feature_area_um2, thickness_um)
+        scale = scales[3]
+        weights = part.cell_area_um2 * scale ** (-1.0 / n)
+        factor = self.strength_factor(part, feature_area_um2)
+        if factor is not None:
+            weights = weights * factor
+        carried = self.area_um2
+        if alive is not None:
+            # voids closed in the implicit step's trial: their cells' load goes to the others
+            weights, carried = weights[alive], part.cell_area_um2[alive].sum()
+            if weights.size == 0:
+                return 0.0, None, scales, factor
+        rate_P = self.law.strain_rate_per_s(pressure_MPa)
+        V = rate_P * (carried / weights.sum()) ** n
+        return V, pressure_MPa * (V / (rate_P * scale)) ** (1.0 / n), scales, factor
+
+    def plunger_speed(self, part: AreaPartition | None, closed_per_feature: np.ndarray | None, pressure_MPa: float,
+                      thickness_um: float) -> float:
+        """|V| (um/s) with ``closed_per_feature`` more cells closed in each feature's cell (the implicit
+        plunger's trials, on the partition of the step's map: a void loses them, an island gains them)."""
+        if part is None or pressure_MPa <= 0:
+            return 0.0
+        cells = np.zeros(part.regions.count) if closed_per_feature is None else closed_per_feature
+        area = part.feature_area_um2 + (-1 if part.mode == VOIDS else 1) * cells * self.cell_um ** 2
+        alive = area > 0 if part.mode == VOIDS else None
+        if alive is not None and not alive.any():
+            return 0.0
+        return float(self._plunger(part, np.where(area > 0, area, part.feature_area_um2), pressure_MPa,
+                                   thickness_um, alive)[0])
+
+    # ------------------------------------------------------------------ the response
+    def respond(self, open_cells: np.ndarray, pressure_MPa: float, thickness_um: float,
+                wall_traction_MPa: np.ndarray | None = None) -> AreaResponse:
+        """Closing velocity and contact pressure of every cell of the area (module docstring).
+        ``wall_traction_MPa``: the capillary seam (module docstring); not yet used."""
+        open_cells = np.asarray(open_cells, bool)
+        if open_cells.shape != self.shape:
+            raise ValueError(f"open_cells has shape {open_cells.shape}; allowed: {self.shape}")
+        if not pressure_MPa >= 0 or not thickness_um > 0:
+            raise ValueError(f"pressure {pressure_MPa!r} MPa, thickness {thickness_um!r} um: must be >= 0 and > 0")
+        closing = np.zeros(self.shape)
+        pressure = np.zeros(self.shape)
+        part = self.partition(open_cells)
+        if part is None or pressure_MPa == 0:
+            pressure[~open_cells] = pressure_MPa
+            return AreaResponse(closing, pressure, 0.0, np.zeros(0), part)
+        V, drive_P, (s, lam_cell, lam_sec, scale), factor = self._plunger(part, part.feature_area_um2, pressure_MPa,
+                                                                         thickness_um)
+        cell_P = drive_P if factor is None else drive_P * factor
+        rate = np.array([self.law.strain_rate_per_s(p) for p in drive_P])
+        # per feature: the closing profile's scale and shape, the pressure profile's mean and shape
+        # (velocities from both cells, blended as Gamma is)
+        H = thickness_um
+        cell, sec = self.cells[part.mode], self.section
+        profiles = []
+        for foil, lam in ((cell, lam_cell), (sec, lam_sec)):
+            i, j, u, v = foil._locate(s, lam / H)
+            peak = np.exp(foil._log_quantity(foil._close_peak, s, lam / H)) * lam
+            profiles.append((peak, foil._blend(foil._close_shape, i, j, u, v), foil._blend(foil._press_shape, i, j, u, v)))
+        A_T, A_f = part.cell_area_um2, part.feature_area_um2
+        contact_area = A_T - A_f if part.mode == VOIDS else A_f
+        mean_contact = cell_P * A_T / np.maximum(contact_area, 1e-300)
+        pts = self.section.table.profile_points
+        trib = part.trib
+        at = part.profile_at
+        chi = part.chi
+        for owners, weight in self._owners(trib):
+            cells = owners >= 0
+            k = owners[cells]
+            x = at[cells]
+            void_cells = open_cells[cells]
+            c = rate[k] * (chi[k] * profiles[0][0][k] * _profile_rows(pts, profiles[0][1][k], x)
+                           + (1 - chi[k]) * profiles[1][0][k] * _profile_rows(pts, profiles[1][1][k], x))
+            p = mean_contact[k] * (chi[k] * _profile_rows(pts, profiles[0][2][k], 1 - x)
+                                   + (1 - chi[k]) * _profile_rows(pts, profiles[1][2][k], 1 - x))
+            closing[cells] += np.where(void_cells, weight[cells] * c, 0.0)
+            pressure[cells] += np.where(void_cells, 0.0, weight[cells] * p)
+        return AreaResponse(closing, pressure, -float(V), cell_P, part)
+
+    @staticmethod
+    def _owners(trib: Tributaries):
+        """(owner, weight) pairs: every cell's owner at weight 1 (1/2 if it is split), and the second
+        feature of a split cell at 1/2."""
+        split = trib.second >= 0
+        yield trib.owner, np.where(split, 0.5, 1.0)
+        yield np.where(split, trib.second, -1), np.full(trib.second.shape, 0.5)
+
+
+def _profile_rows(points: np.ndarray, profiles: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """profiles[i] (sampled at ``points``) read at at[i], linearly (np.interp row by row)."""
+    at = np.clip(at, 0.0, 1.0)
+    k = np.clip(np.searchsorted(points, at, side="right") - 1, 0, points.size - 2)
+    t = (at - points[k]) / (points[k + 1] - points[k])
+    rows = np.arange(at.size)
+    return (1 - t) * profiles[rows, k] + t * profiles[rows, k + 1]

@@ -1,0 +1,140 @@
+"""Surface diffusion on the area's voids (kmc.resolved.area): each void relaxes toward its equilibrium
+shape in Mullins' time, the section's rule (kmc.resolved.interface) for a void of the area:
+
+* a compact void (one that does not wrap around the area) toward the spherical cap of its volume
+  (kmc.physics.nucleation.VoidCap: base radius a_eq = (V / k_V)^(1/3) at the void's angle): its
+  footprint's radius (of the footprint's area) moves toward a_eq and its gap toward the cap's heights
+  about its centroid, both by exp(-dt / tau), tau = a^4 / B at its footprint radius a;
+* a tunnel (a void that wraps around one axis: a void uniform along the depth is the section's)
+  relaxes across: each of its cuts along the other axis is the section's 2-D void, relaxed by the
+  section's rule toward the circular segment of its area (kmc.resolved.interface.cap_profile).
+
+The seam of issue 54 item 3 (the Young angle's contact line and Mullins' relaxation from the section's
+new rules in kmc.physics): this module applies what the section applies, on the area.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from kmc.mechanics.reduced import runs
+from kmc.physics.nucleation import VoidCap
+from kmc.resolved.interface import cap_profile
+from kmc.resolved.regions import label_regions
+
+
+def relax_shapes(gap: np.ndarray, dt: float, cell_um: float, cap: VoidCap, mullins_um4_s: float) -> None:
+    """Relax every void of ``gap`` (a (depth, width) array, changed in place) for dt (module docstring)."""
+    open_cells = gap > 0
+    if not open_cells.any():
+        return
+    reg = label_regions(open_cells)
+    tunnels = np.flatnonzero(reg.wraps.any(axis=1))
+    for k in tunnels:
+        axis = 0 if reg.wraps[k, 0] else 1                 # the axis the tunnel runs along
+        _relax_tunnel(gap, reg.labels == k, axis, dt, cell_um, cap, mullins_um4_s)
+    compact = ~reg.wraps.any(axis=1)
+    if compact.any():
+        _relax_caps(gap, reg, compact, dt, cell_um, cap, mullins_um4_s)
+
+
+def _relax_tunnel(gap, mask, axis, dt, h, cap: VoidCap, B) -> None:
+    """Each cut of a tunnel across its axis, as the section's void (kmc.resolved.interface)."""
+    area_per_w2 = cap.section_area_per_chord2
+    lines = gap.shape[axis]
+    for i in range(lines):
+        line = gap[i] if axis == 0 else gap[:, i]
+        own = mask[i] if axis == 0 else mask[:, i]
+        n = line.size
+        starts, widths = runs(own)
+        for s0, w in zip(starts, widths):
+            cells = (s0 + np.arange(w)) % n
+            area = line[cells].sum() * h
+            w_um = w * h
+            f = math.exp(-dt / ((w_um / 2) ** 4 / B))
+            w_eq = math.sqrt(area / area_per_w2)
+            w_new = max(1, int(round((w_eq + (w_um - w_eq) * f) / h)))
+            if w_new != w:
+                new_start = int(round(s0 + 0.5 * w - 0.5 * w_new))
+                new_cells = (new_start + np.arange(w_new)) % n
+                others = (line > 0) & ~np.isin(np.arange(n), cells)
+                if w_new > w and others[new_cells].any():
+                    new_cells, w_new = cells, w
+                line[cells] = 0.0
+                line[new_cells] = cap_profile(w_new, area, h, cap.angle_rad)
+            else:
+                target = cap_profile(w, area, h, cap.angle_rad)
+                line[cells] = target + (line[cells] - target) * f
+
+
+def _cap_heights(base_radius_um: float, distance_um: np.ndarray, cap: VoidCap) -> np.ndarray:
+    inside = distance_um < base_radius_um
+    out = np.zeros(distance_um.shape)
+    out[inside] = cap.height_at(base_radius_um, distance_um[inside])
+    return np.maximum(out, 0.0)
+
+
+def _scaled(heights: np.ndarray, volume_um3: float, h: float) -> np.ndarray:
+    total = heights.sum() * h * h
+    return heights * (volume_um3 / total) if total > 0 else np.full(heights.shape, volume_um3 / (heights.size * h * h))
+
+
+def _relax_caps(gap, reg, compact, dt, h, cap: VoidCap, B) -> None:
+    """The compact voids toward their caps (module docstring)."""
+    nz, nx = gap.shape
+    on = reg.labels >= 0
+    zz, xx = np.nonzero(on)
+    lab = reg.labels[on]
+    z = zz + reg.image[zz, xx, 0] * nz
+    x = xx + reg.image[zz, xx, 1] * nx
+    n = reg.count
+    count = np.bincount(lab, minlength=n).astype(float)
+    volume = np.bincount(lab, gap[on], n) * h * h
+    cz, cx = np.bincount(lab, z, n) / count, np.bincount(lab, x, n) / count
+    distance = np.hypot(z - cz[lab], x - cx[lab]) * h
+    a_now = np.sqrt(count * h * h / math.pi)
+    f = np.exp(-dt * B / a_now ** 4)
+    a_eq = (volume / cap.volume_per_radius3) ** (1 / 3)
+    a_new = a_eq + (a_now - a_eq) * f
+    n_new = np.maximum(1, np.rint(math.pi * a_new ** 2 / (h * h))).astype(int)
+    changing = compact & (n_new != count.astype(int))
+    # the voids that keep their footprint: the profile toward the cap over it
+    keep = compact[lab] & ~changing[lab]
+    if keep.any():
+        order = np.argsort(lab[keep], kind="stable")
+        idx = np.flatnonzero(keep)[order]
+        bounds = np.searchsorted(lab[idx], np.arange(n + 1))
+        for k in np.flatnonzero(compact & ~changing):
+            sel = idx[bounds[k]:bounds[k + 1]]
+            target = _scaled(_cap_heights(a_now[k] + 0.5 * h, distance[sel], cap), volume[k], h)
+            cells = (zz[sel], xx[sel])
+            gap[cells] = target + (gap[cells] - target) * f[k]
+    for k in np.flatnonzero(changing):
+        _reshape_cap(gap, reg, k, (cz[k], cx[k]), int(n_new[k]), volume[k], h, cap)
+
+
+def _reshape_cap(gap, reg, k, centre, cells_wanted, volume_um3, h, cap: VoidCap) -> None:
+    """Void k's footprint to ``cells_wanted`` cells nearest its centroid (not into another void nor
+    next to one: voids meet by growth, not by relaxation), the cap's profile of its volume over it."""
+    nz, nx = gap.shape
+    a = math.sqrt(cells_wanted * h * h / math.pi)
+    reach = int(math.ceil(a / h)) + 2
+    cz, cx = centre
+    zr = np.arange(int(math.floor(cz)) - reach, int(math.ceil(cz)) + reach + 1)
+    xr = np.arange(int(math.floor(cx)) - reach, int(math.ceil(cx)) + reach + 1)
+    Z, X = np.meshgrid(zr, xr, indexing="ij")
+    Zw, Xw = Z % nz, X % nx
+    own = reg.labels[Zw, Xw] == k
+    other = (reg.labels >= 0) & (reg.labels != k)
+    near_other = other | np.roll(other, 1, 0) | np.roll(other, -1, 0) | np.roll(other, 1, 1) | np.roll(other, -1, 1)
+    allowed = own | ~near_other[Zw, Xw]
+    dist = np.hypot(Z - cz, X - cx) * h
+    candidates = np.flatnonzero(allowed.ravel())
+    order = candidates[np.argsort(dist.ravel()[candidates], kind="stable")][:cells_wanted]
+    if order.size == 0:
+        return
+    gap[reg.labels == k] = 0.0
+    chosen = (Zw.ravel()[order], Xw.ravel()[order])
+    radius = math.sqrt(order.size * h * h / math.pi)
+    gap[chosen] = _scaled(_cap_heights(radius + 0.5 * h, dist.ravel()[order], cap), volume_um3, h)

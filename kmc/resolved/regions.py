@@ -1,0 +1,294 @@
+"""Connected regions of an interface area (kmc.resolved.area): the cells of a (depth, width) array on
+the torus (periodic in both lateral axes), grouped into regions and measured, in compiled kernels
+(numba; the time loop calls them every step on ~1e5 cells).
+
+* ``label_regions``: the 4-connected regions of a mask, each cell's periodic image (so a region that
+  crosses an edge has unwrapped coordinates), and whether each region wraps around an axis (a
+  tunnel along the depth wraps around the depth axis);
+* ``tributaries``: the partition of the plane among *features* (the regions of one phase): every
+  cell of the other phase (the *matrix*) goes to its nearest feature (4-neighbour distance; a cell
+  equidistant from two features, or from two images of one, is split between them), and every cell
+  gets the two distances the mechanics' profiles are read at: to the edge between the phases and
+  to the middle (a feature's ridge; the matrix's boundary between tributaries).  On a map uniform
+  along the depth these are the section's own cuts (kmc.mechanics.reduced: each void's cell from
+  the middle of the island on its left to the middle of the island on its right);
+* ``section_runs``: the runs of open cells along chosen rows (what an SEM cross-section sees).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numba import njit
+
+_UNSET = -1
+
+
+@njit(cache=True)
+def _label(mask, labels, image, wraps):
+    """4-connected regions of ``mask`` on the torus by breadth-first search: ``labels`` (-1 off the
+    mask), each cell's image (z, x) in units of the periods, ``wraps[region, axis]``; returns the
+    number of regions."""
+    nz, nx = mask.shape
+    queue = np.empty(nz * nx, np.int64)
+    count = 0
+    for start in range(nz * nx):
+        z0, x0 = start // nx, start % nx
+        if not mask[z0, x0] or labels[z0, x0] >= 0:
+            continue
+        labels[z0, x0] = count
+        image[z0, x0, 0] = 0
+        image[z0, x0, 1] = 0
+        head, tail = 0, 0
+        queue[tail] = start
+        tail += 1
+        while head < tail:
+            c = queue[head]
+            head += 1
+            z, x = c // nx, c % nx
+            for d in range(4):
+                dz = (d == 0) - (d == 1)
+                dx = (d == 2) - (d == 3)
+                zz, xx = z + dz, x + dx
+                iz, ix = image[z, x, 0], image[z, x, 1]
+                if zz < 0:
+                    zz += nz
+                    iz -= 1
+                elif zz >= nz:
+                    zz -= nz
+                    iz += 1
+                if xx < 0:
+                    xx += nx
+                    ix -= 1
+                elif xx >= nx:
+                    xx -= nx
+                    ix += 1
+                if not mask[zz, xx]:
+                    continue
+                if labels[zz, xx] < 0:
+                    labels[zz, xx] = count
+                    image[zz, xx, 0] = iz
+                    image[zz, xx, 1] = ix
+                    queue[tail] = zz * nx + xx
+                    tail += 1
+                else:
+                    if image[zz, xx, 0] != iz:
+                        wraps[count, 0] = True
+                    if image[zz, xx, 1] != ix:
+                        wraps[count, 1] = True
+        count += 1
+    return count
+
+
+@dataclass
+class Regions:
+    labels: np.ndarray        # (depth, width) region of each cell, -1 off the mask
+    count: int
+    image: np.ndarray         # (depth, width, 2) the cell's periodic image (depth, width periods)
+    wraps: np.ndarray         # (count, 2) bool: the region wraps around the depth / the width axis
+
+    def sizes(self) -> np.ndarray:
+        return np.bincount(self.labels[self.labels >= 0], minlength=self.count)
+
+
+def label_regions(mask: np.ndarray) -> Regions:
+    """The 4-connected regions of ``mask`` (a (depth, width) bool array) on the torus."""
+    mask = np.ascontiguousarray(mask, dtype=np.bool_)
+    labels = np.full(mask.shape, _UNSET, np.int64)
+    image = np.zeros(mask.shape + (2,), np.int64)
+    wraps = np.zeros((mask.size + 1, 2), np.bool_)
+    count = _label(mask, labels, image, wraps)
+    return Regions(labels, int(count), image, wraps[:count].copy())
+
+
+@njit(cache=True)
+def _bfs(seeds_dist, allowed, dist):
+    """Breadth-first distances (4 neighbours, on the torus) within ``allowed`` from the seeded cells
+    (``seeds_dist`` >= 0, the seed's own distance: 0 or 0.5), each step + 1; -1 where unreached."""
+    nz, nx = allowed.shape
+    queue = np.empty(nz * nx, np.int64)
+    head, tail = 0, 0
+    # seeds at 0 first, then at 0.5, so the queue stays in order of distance
+    for level in (0.0, 0.5):
+        for c in range(nz * nx):
+            z, x = c // nx, c % nx
+            if allowed[z, x] and seeds_dist[z, x] == level:
+                dist[z, x] = level
+                queue[tail] = c
+                tail += 1
+    while head < tail:
+        c = queue[head]
+        head += 1
+        z, x = c // nx, c % nx
+        for d in range(4):
+            zz = (z + (d == 0) - (d == 1)) % nz
+            xx = (x + (d == 2) - (d == 3)) % nx
+            if allowed[zz, xx] and dist[zz, xx] < 0:
+                dist[zz, xx] = dist[z, x] + 1.0
+                queue[tail] = zz * nx + xx
+                tail += 1
+
+
+@njit(cache=True)
+def _nearest_feature(feature, flabel, fimage, fwraps, owner, owner_image, second, dist):
+    """Multi-source breadth-first search from every feature cell over the matrix: each matrix cell's
+    nearest feature (``owner``, with the image it was reached through), its distance (cells, from
+    feature cell centre to cell centre) and ``second``, another feature reached at the same distance
+    (or the same feature through another image: -2, images compared only along the axes the
+    feature does not wrap around), -1 if none."""
+    nz, nx = feature.shape
+    queue = np.empty(nz * nx, np.int64)
+    head, tail = 0, 0
+    for c in range(nz * nx):
+        z, x = c // nx, c % nx
+        if feature[z, x]:
+            owner[z, x] = flabel[z, x]
+            owner_image[z, x, 0] = fimage[z, x, 0]
+            owner_image[z, x, 1] = fimage[z, x, 1]
+            dist[z, x] = 0.0
+            queue[tail] = c
+            tail += 1
+    while head < tail:
+        c = queue[head]
+        head += 1
+        z, x = c // nx, c % nx
+        for d in range(4):
+            dz = (d == 0) - (d == 1)
+            dx = (d == 2) - (d == 3)
+            zz, xx = z + dz, x + dx
+            iz, ix = owner_image[z, x, 0], owner_image[z, x, 1]
+            # the image of the feature seen from the neighbour: crossing an edge moves it the other way
+            if zz < 0:
+                zz += nz
+                iz += 1
+            elif zz >= nz:
+                zz -= nz
+                iz -= 1
+            if xx < 0:
+                xx += nx
+                ix += 1
+            elif xx >= nx:
+                xx -= nx
+                ix -= 1
+            if feature[zz, xx]:
+                continue
+            if dist[zz, xx] < 0:
+                dist[zz, xx] = dist[z, x] + 1.0
+                owner[zz, xx] = owner[z, x]
+                owner_image[zz, xx, 0] = iz
+                owner_image[zz, xx, 1] = ix
+                queue[tail] = zz * nx + xx
+                tail += 1
+            elif dist[zz, xx] == dist[z, x] + 1.0 and second[zz, xx] == -1:
+                if owner[zz, xx] != owner[z, x]:
+                    second[zz, xx] = owner[z, x]
+                else:
+                    f = owner[z, x]
+                    if ((not fwraps[f, 0] and owner_image[zz, xx, 0] != iz)
+                            or (not fwraps[f, 1] and owner_image[zz, xx, 1] != ix)):
+                        second[zz, xx] = -2
+
+
+@njit(cache=True)
+def _middle_seeds(feature, fwraps, owner, owner_image, second, edge, seeds):
+    """Where the distances to the middle start: on the matrix, the boundary between tributaries (a
+    split cell at 0, a cell next to another tributary at 0.5); in a feature, its ridge (a cell whose
+    distance to the edge is a maximum along the depth or the width: strict, 0; tied with one
+    neighbour along that axis, 0.5)."""
+    nz, nx = feature.shape
+    for z in range(nz):
+        for x in range(nx):
+            seeds[z, x] = -1.0
+            if not feature[z, x]:
+                if second[z, x] != -1:
+                    seeds[z, x] = 0.0
+                    continue
+                for d in range(4):
+                    zz = (z + (d == 0) - (d == 1)) % nz
+                    xx = (x + (d == 2) - (d == 3)) % nx
+                    if feature[zz, xx] or second[zz, xx] != -1:
+                        continue
+                    # a neighbour of another feature, or of this one through another image
+                    dz = (d == 0) - (d == 1)
+                    dx = (d == 2) - (d == 3)
+                    wz = ((z + dz) < 0) * -1 + ((z + dz) >= nz) * 1
+                    wx = ((x + dx) < 0) * -1 + ((x + dx) >= nx) * 1
+                    # the neighbour's image in this cell's frame (crossing an edge shifts it by one
+                    # period), along the axes the feature does not wrap around
+                    f = owner[z, x]
+                    if (owner[zz, xx] != f
+                            or (not fwraps[f, 0] and owner_image[zz, xx, 0] + wz != owner_image[z, x, 0])
+                            or (not fwraps[f, 1] and owner_image[zz, xx, 1] + wx != owner_image[z, x, 1])):
+                        seeds[z, x] = 0.5
+                        break
+            else:
+                e = edge[z, x]
+                best = 1.0
+                for axis in range(2):
+                    if axis == 0:
+                        a, b = edge[(z - 1) % nz, x], edge[(z + 1) % nz, x]
+                        ina, inb = feature[(z - 1) % nz, x], feature[(z + 1) % nz, x]
+                    else:
+                        a, b = edge[z, (x - 1) % nx], edge[z, (x + 1) % nx]
+                        ina, inb = feature[z, (x - 1) % nx], feature[z, (x + 1) % nx]
+                    a = a if ina else -1.0
+                    b = b if inb else -1.0
+                    if e > a and e > b:
+                        best = 0.0
+                    elif (e == a and e > b) or (e == b and e > a):
+                        best = min(best, 0.5)
+                if best < 1.0:
+                    seeds[z, x] = best
+
+
+@dataclass
+class Tributaries:
+    owner: np.ndarray         # (depth, width) the feature each cell belongs to (its own, for a feature cell)
+    second: np.ndarray        # the feature a split matrix cell shares half with (-1: none; -2: its owner again)
+    edge: np.ndarray          # distance (cells) from the cell's centre to the edge between the phases
+    middle: np.ndarray        # distance (cells) from the cell's centre to the middle (ridge / tributary boundary)
+    feature_area: np.ndarray  # (features,) cells
+    area: np.ndarray          # (features,) cells of each tributary, the feature's own included (split cells halved)
+
+
+def tributaries(feature: np.ndarray, regions: Regions) -> Tributaries:
+    """The partition of the torus among the regions of ``feature`` (module docstring); ``regions``:
+    label_regions(feature).  Distances are in cells (centre to centre; the edge lies half a cell
+    from the cells on either side of it)."""
+    feature = np.ascontiguousarray(feature, dtype=np.bool_)
+    shape = feature.shape
+    owner = np.full(shape, _UNSET, np.int64)
+    owner_image = np.zeros(shape + (2,), np.int64)
+    second = np.full(shape, _UNSET, np.int64)
+    dist_out = np.full(shape, -1.0)
+    _nearest_feature(feature, regions.labels, regions.image, regions.wraps, owner, owner_image, second, dist_out)
+    # inside the features: distance to the edge, from the cells next to the matrix (at 0.5)
+    boundary = np.zeros(shape)
+    boundary[:] = -1.0
+    matrix = ~feature
+    next_to_matrix = feature & (np.roll(matrix, 1, 0) | np.roll(matrix, -1, 0) | np.roll(matrix, 1, 1)
+                                | np.roll(matrix, -1, 1))
+    boundary[next_to_matrix] = 0.5
+    dist_in = np.full(shape, -1.0)
+    _bfs(boundary, feature, dist_in)
+    edge = np.where(feature, dist_in, dist_out - 0.5)
+    seeds = np.empty(shape)
+    _middle_seeds(feature, regions.wraps, owner, owner_image, second, edge, seeds)
+    middle = np.full(shape, -1.0)
+    _bfs(np.where(feature, seeds, -1.0), feature, middle)
+    matrix_middle = np.full(shape, -1.0)
+    _bfs(np.where(matrix, seeds, -1.0), matrix, matrix_middle)
+    middle = np.where(feature, middle, matrix_middle)
+    n = regions.count
+    split = (second >= 0)
+    weight = np.where(split, 0.5, 1.0)
+    area = np.bincount(owner.ravel(), weights=weight.ravel(), minlength=n)
+    area += np.bincount(second[split], weights=np.full(int(split.sum()), 0.5), minlength=n)
+    return Tributaries(owner, second, edge, middle, regions.sizes().astype(float), area)
+
+
+def section_runs(open_row: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(start, length) of the runs of open cells along one row of the area (periodic): what a
+    cross-section through that row sees (kmc.mechanics.reduced.runs)."""
+    from kmc.mechanics.reduced import runs
+    return runs(open_row)

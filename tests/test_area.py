@@ -1,0 +1,218 @@
+"""The interface as an area (kmc.resolved.area, docs/area.md): the section as its limit on a map uniform
+along the depth, the cap's closure against exact and finite-element answers, the load under one
+plunger, void counting on sections against a constructed map, the file and the plot kinds."""
+import math
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from kmc.config import load_config
+from kmc.mechanics.cell import solve_cell
+from kmc.resolved.area import AreaInterface
+from kmc.resolved.area_foil import VOIDS, AreaFoil
+from kmc.resolved.interface import ResolvedInterface, resolved_inputs
+from kmc.resolved.regions import label_regions, tributaries
+from kmc.resolved.run import run
+
+LI = "params/li_li2s.toml"
+
+
+@pytest.fixture(scope="module")
+def section_inputs():
+    """Li at 1 MPa on a 40 um section at 0.25 um cells, no press (the starts below are the tests' own)."""
+    settings = load_config(LI, ["conditions.stack_pressure_MPa=1.0", "meso.output_every_mAh_cm2=0.05"])
+    return replace(resolved_inputs(settings, width_um=40.0), assembly=None)
+
+
+def _three_voids(cells: int) -> np.ndarray:
+    gap = np.zeros(cells)
+    gap[20:32] = 0.5
+    gap[60:64] = 0.3
+    gap[100:130] = 1.0
+    return gap
+
+
+def test_regions_and_tributaries_are_the_sections_cuts_on_a_depth_uniform_map():
+    """Tunnels along the depth: each is one region wrapping around the depth axis, and its tributary
+    is the section's cell (kmc.mechanics.reduced: from the middle of the island on its left to the
+    middle of the one on its right), the profiles' places the section's (exact)."""
+    row = np.zeros(60, bool)
+    row[[0, 1, 2, 10, 20, 21, 22, 23, 30, 31, 45, 46, 47, 48, 49, 59]] = True
+    mask = np.tile(row, (5, 1))
+    reg = label_regions(mask)
+    assert reg.count == 5 and reg.wraps[:, 0].all() and not reg.wraps[:, 1].any()
+    trib = tributaries(mask, reg)
+    # regions in scan order: {59, 0, 1, 2}, {10}, {20..23}, {30, 31}, {45..49}
+    assert np.array_equal(trib.feature_area / 5, [4, 1, 4, 2, 5])
+    assert np.array_equal(trib.area / 5, [12, 9, 11.5, 11.5, 16])
+    # the void of 5 cells: 2, 1, 0, 1, 2 cells from its middle; the island of 7 cells between the
+    # first two voids: 3, 2, 1, 0, 1, 2, 3 from its middle
+    assert np.array_equal(trib.middle[0, 45:50], [2, 1, 0, 1, 2])
+    assert np.array_equal(trib.middle[0, 3:10], [3, 2, 1, 0, 1, 2, 3])
+    assert (trib.second[:, 6] >= 0).all() and (trib.second[:, 5] == -1).all()
+
+
+def test_area_fields_and_mechanics_are_the_sections_on_a_depth_uniform_map(section_inputs):
+    """Three tunnels along the depth: the current, the vacancy field, the mechanics (closing, contact
+    pressure, plunger) of the area equal the section's at every cell (to round-off: FFTs of another
+    length and sums in another order)."""
+    inp = section_inputs
+    sec = ResolvedInterface(inp)
+    area = AreaInterface(replace(inp, depth_um=2.0))
+    gap = _three_voids(inp.cells)
+    n1 = sec.rates(sec.initial_state(gap))
+    n2 = area.rates(area.initial_state(np.tile(gap, (area.shape[0], 1))))
+    for row in (0, area.shape[0] - 1):
+        assert n2["current"].current_mA_cm2[row] == pytest.approx(n1["current"].current_mA_cm2, rel=1e-10)
+        assert n2["vacancies"].concentration[row] == pytest.approx(n1["vacancies"].concentration, rel=1e-10)
+        m1, m2 = n1["mechanics"], n2["mechanics"]
+        assert m2.closing_velocity_um_s[row] == pytest.approx(m1.closing_velocity_um_s, rel=1e-10, abs=1e-300)
+        assert m2.contact_pressure_MPa[row] == pytest.approx(m1.contact_pressure_MPa, rel=1e-10)
+    assert n2["mechanics"].plunger_velocity_um_s == pytest.approx(n1["mechanics"].plunger_velocity_um_s, rel=1e-10)
+    assert n2["current"].overpotential_mV == pytest.approx(n1["current"].overpotential_mV, rel=1e-10)
+
+
+def test_area_run_agrees_with_the_section_for_a_depth_uniform_geometry(section_inputs):
+    """The same three tunnels stripped to 0.3 mAh/cm^2 at 1 MPa (the voids grow, the islands thin,
+    voids split at 0.2): the area stays uniform along the depth (exactly), and follows the section.
+
+    Tolerance from the discretisation: the two models take the same steps on the same fields, and differ
+    in one discrete choice, the implicit plunger's trial maps (the section re-cuts its cells for each
+    trial, the area keeps the step's cells: kmc.resolved.area._plunger_descent), so a shallow cell
+    closes one step earlier or later.  Before the voids split (to 0.15 mAh/cm^2) that moves the void
+    volume by a fraction of one cell's gap per void, < 1e-2 of it; after, a rim may sit one cell
+    further, so the contact agrees to one cell per rim (two per void, 6/160) and the volume to the
+    gap those cells hold (3 voids x 2 cells x 1.2 um max / 160 cells = 0.045 um)."""
+    inp = replace(section_inputs, stop_stripped_mAh_cm2=0.3)
+    gap = _three_voids(inp.cells)
+    sec = ResolvedInterface(inp)
+    rs = run(inp, model=sec, state=sec.initial_state(gap))
+    ainp = replace(inp, depth_um=1.0)
+    area = AreaInterface(ainp)
+    ra = run(ainp, model=area, state=area.initial_state(np.tile(gap, (area.shape[0], 1))))
+    final = ra.final.gap_um
+    assert np.array_equal(final, np.tile(final[0], (area.shape[0], 1)))
+    early = rs.series["stripped_charge"] <= 0.15 + 1e-9
+    assert ra.series["void_volume_per_area"][early] == pytest.approx(rs.series["void_volume_per_area"][early], rel=1e-2)
+    assert ra.series["contact_fraction"][early] == pytest.approx(rs.series["contact_fraction"][early], abs=1e-9)
+    assert abs(ra.series["contact_fraction"][-1] - rs.series["contact_fraction"][-1]) <= 6 / inp.cells + 1e-12
+    assert abs(ra.series["void_volume_per_area"][-1] - rs.series["void_volume_per_area"][-1]) <= 0.045
+    assert rs.series["splits"][-1] > 0          # the run does cross into the regime the tolerance is for
+
+
+def test_cap_cell_closes_as_the_exact_penny_patch_at_n_1():
+    """The axisymmetric cell's finite elements against the cap's exact closure where one exists: a linear
+    viscous (n = 1) incompressible solid bonded to a rigid base with a traction-free circular patch of
+    radius a under a remote pressure P (Dundurs' beta = 0 for an incompressible solid on a rigid base, so
+    the patch opens as a penny crack with one compliant face): v(r) = P (a^2 - r^2)^(1/2) / (pi eta),
+    eta = sigma0 / (3 eps0); at the centre 3 P a / pi in the law's units.  A cap of a / b = 0.05 in a
+    cell 4 diameters deep; tolerance: the section's mesh (resolution 12) is 2-3 % below convergence at
+    a void's edge (docs/mechanics.md section 6), and the finite cell adds ~(a/b)^2."""
+    s = 0.0025
+    r = solve_cell(s, 0.25, 1.0, "stuck", geometry="cap")
+    a = math.sqrt(s) * 0.5
+    assert r.closing_profile[0] == pytest.approx(3 * a / math.pi, rel=0.02)
+    # incompressible: the plunger descends at the void's mean closing times its area fraction
+    assert abs(r.plunger_velocity) == pytest.approx(s * r.mean_closing_velocity, rel=0.02)
+
+
+def test_area_operator_closes_one_cap_as_its_finite_element_cell(section_inputs):
+    """One disc void on a square area: the area's reduced operator (the cap's law: the axisymmetric cell
+    of the same area, kmc.resolved.area_foil) against a finite-element solve of that cell at the void's
+    own s and lambda / H (n = 6.6, not on the table's grid).  Tolerance: the table's interpolation between
+    its entries, measured below 5 % in the plunger's velocity at the table's mid-points (docs/area.md),
+    so 10 %; at n = 6.6 a 10 % rate is a 1.5 % stress."""
+    inp = section_inputs
+    shape = (48, 48)
+    foil = AreaFoil(inp.law, shape, inp.cell_um)
+    z, x = np.mgrid[0:shape[0], 0:shape[1]]
+    open_cells = np.hypot(z - 23.5, x - 23.5) < 8.3
+    thickness = 20.0
+    resp = foil.respond(open_cells, inp.pressure_MPa, thickness)
+    part = resp.partition
+    assert part.mode == VOIDS and part.regions.count == 1 and part.chi[0] == pytest.approx(1.0, abs=0.05)
+    s = open_cells.mean()
+    lam = 2 * math.sqrt(shape[0] * shape[1] * inp.cell_um ** 2 / math.pi)
+    fe = solve_cell(float(s), lam / thickness, inp.law.stress_exponent, "stuck", geometry="cap", resolution=8)
+    velocity = abs(fe.plunger_velocity) * inp.law.strain_rate_per_s(inp.pressure_MPa) * lam
+    blend = part.chi[0]
+    assert abs(resp.plunger_velocity_um_s) == pytest.approx(velocity, rel=0.10 + 0.5 * (1 - blend))
+    # one rigid plunger: the contact carries the load, P x area = sum of the contact's tractions (to the
+    # pressure profile's sampling on cells, a few per cent)
+    load = resp.contact_pressure_MPa.sum() * inp.cell_um ** 2
+    assert load == pytest.approx(inp.pressure_MPa * shape[0] * shape[1] * inp.cell_um ** 2, rel=0.05)
+
+
+def test_sections_count_the_voids_of_a_constructed_map(section_inputs):
+    """Counting as an SEM section does, on section_lines rows across the depth: a constructed map with
+    a disc, a tunnel along the depth and a void across the width's edge, every run, width and height
+    known by construction (exact)."""
+    inp = replace(section_inputs, width_um=10.0, depth_um=2.0, section_lines=4, min_void_width_um=0.5)
+    area = AreaInterface(inp)
+    nz, nx = area.shape
+    assert (nz, nx) == (8, 40)
+    gap = np.zeros((nz, nx))
+    gap[:, 10:13] = 0.4                          # a tunnel along the depth, 3 cells (0.75 um) wide
+    gap[2:5, 20:26] = 0.7                        # a block crossing rows 3 only (rows 1, 3, 5, 7 are cut)
+    gap[3, 22] = 0.9
+    gap[5:8, 38:40] = 0.2                        # across the width's edge: rows 5 and 7, cells 38, 39, 0
+    gap[5:8, 0] = 0.3
+    gap[7, 30] = 0.1                             # one cell: 0.25 um, not counted
+    assert list(area.section_rows()) == [1, 3, 5, 7]
+    v = area.section_voids(gap)
+    counted = v["width"] >= inp.min_void_width_um
+    # rows 1 and 3: tunnel; row 3: the block; rows 5 and 7: tunnel and the edge void; row 7: the single cell
+    assert counted.sum() == 2 + 1 + 2 + 2 and (~counted).sum() == 1
+    assert sorted(v["width"][counted]) == pytest.approx(sorted([0.75] * 4 + [1.5] + [0.75] * 2))
+    assert sorted(v["height"][counted]) == pytest.approx(sorted([0.4] * 4 + [0.9] + [0.3] * 2))
+    edge = np.isclose(v["width"], 0.75) & np.isclose(v["height"], 0.3)
+    assert v["x"][edge] == pytest.approx([(38 + 1.5) * 0.25 % 10.0] * 2)
+    reg = label_regions(gap > 0)
+    assert reg.count == 4 and reg.wraps[:, 0].sum() == 1
+    assert area._counted(reg).sum() == 3          # the tunnel, the block and the edge void; not the cell
+
+
+@pytest.fixture(scope="module")
+def area_file(tmp_path_factory):
+    """A small area run into a file (Li, S_f = 0: voids nucleate; 10 x 2.5 um to 0.1 mAh/cm^2)."""
+    from kmc.launch import run_cell_to_file
+    settings = load_config(LI, ["boundary.vacancy_formation_entropy_kB=0", "meso.width_um=10", "meso.depth_um=2.5",
+                                "meso.stop_stripped_mAh_cm2=0.1", "meso.output_every_mAh_cm2=0.05"])
+    path = tmp_path_factory.mktemp("area") / "area.h5"
+    result = run_cell_to_file(settings, path)
+    return path, result
+
+
+def test_area_file_round_trip(area_file):
+    """An area run's file: the gap fields with both lateral axes at the stored charges (before stripping
+    and at the end), the last equal to the run's final state, its samples and its voids."""
+    from kmc.runfile import info, open_run_file
+    path, result = area_file
+    with open_run_file(path) as f:
+        charges, gaps, cell_um = f.gap_sections()
+        contact = f.series("contact_fraction")
+        counted = f.series("counted_void_count")
+    assert gaps.shape[1:] == (10, 40) and cell_um == 0.25
+    assert charges[0] == 0.0 and charges[-1] == pytest.approx(result.series["stripped_charge"][-1])
+    assert np.array_equal(gaps[-1], result.final.gap_um)
+    assert np.array_equal(contact, result.series["contact_fraction"])
+    assert np.array_equal(counted, result.series["counted_void_count"])
+    assert contact[-1] == pytest.approx(float((gaps[-1] == 0).mean()))
+    assert "periodic area 10 x 2.5 um" in info(path)
+
+
+def test_plot_kinds_on_an_area_file(area_file, tmp_path):
+    """kmc plot --kind plan and --kind cross-section on an area file; plan refuses a section file."""
+    from kmc import plot
+    from kmc.runfile import RunFileError
+    path, _ = area_file
+    plan = plot.plan_view(path)
+    assert len(plan.axes) == 3                     # the plan, the section beside it, the colour bar
+    sections = plot.cross_section(path, panels=2)
+    assert len(sections.axes) == 2 * 3             # two charges x three depths
+    settings = load_config(LI, ["meso.width_um=10", "meso.stop_stripped_mAh_cm2=0.01"])
+    from kmc.launch import run_cell_to_file
+    run_cell_to_file(settings, tmp_path / "section.h5")
+    with pytest.raises(RunFileError, match="no plan view"):
+        plot.plan_view(tmp_path / "section.h5")
