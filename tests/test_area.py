@@ -75,29 +75,33 @@ def test_area_fields_and_mechanics_are_the_sections_on_a_depth_uniform_map(secti
 
 def test_area_run_agrees_with_the_section_for_a_depth_uniform_geometry(section_inputs):
     """The same three tunnels stripped to 0.3 mAh/cm^2 at 1 MPa (the voids grow, the islands thin,
-    voids split at 0.2): the area stays uniform along the depth (exactly), and follows the section.
+    voids split from 0.2): the area stays uniform along the depth (exactly) and follows the section.
 
-    Tolerance from the discretisation: the two models take the same steps on the same fields, and differ
+    Tolerance from the discretisation: the two models take the same steps on the same fields and differ
     in one discrete choice, the implicit plunger's trial maps (the section re-cuts its cells for each
-    trial, the area keeps the step's cells: kmc.resolved.area._plunger_descent), so a shallow cell
-    closes one step earlier or later.  Before the voids split (to 0.15 mAh/cm^2) that moves the void
-    volume by a fraction of one cell's gap per void, < 1e-2 of it; after, a rim may sit one cell
-    further, so the contact agrees to one cell per rim (two per void, 6/160) and the volume to the
-    gap those cells hold (3 voids x 2 cells x 1.2 um max / 160 cells = 0.045 um)."""
+    trial, the area keeps the step's: kmc.resolved.area._plunger_descent), so a shallow cell may close
+    a step earlier or later.  That is a change of the time discretisation, so the area must agree with
+    the section as closely as the section agrees with itself at half its largest step (measured: contact
+    within 0.031 against 0.056, void volume per area 0.027 against 0.28 um, overpotential 1.6 against
+    2.8 mV); until the first such cell (to 0.15 mAh/cm^2) the contact is the same cell for cell."""
     inp = replace(section_inputs, stop_stripped_mAh_cm2=0.3)
     gap = _three_voids(inp.cells)
     sec = ResolvedInterface(inp)
     rs = run(inp, model=sec, state=sec.initial_state(gap))
+    half = replace(inp, max_step_mAh_cm2=inp.max_step_mAh_cm2 / 2)
+    sec_half = ResolvedInterface(half)
+    rh = run(half, model=sec_half, state=sec_half.initial_state(gap))
     ainp = replace(inp, depth_um=1.0)
     area = AreaInterface(ainp)
     ra = run(ainp, model=area, state=area.initial_state(np.tile(gap, (area.shape[0], 1))))
     final = ra.final.gap_um
     assert np.array_equal(final, np.tile(final[0], (area.shape[0], 1)))
+    assert np.array_equal(ra.series["stripped_charge"], rs.series["stripped_charge"])
     early = rs.series["stripped_charge"] <= 0.15 + 1e-9
-    assert ra.series["void_volume_per_area"][early] == pytest.approx(rs.series["void_volume_per_area"][early], rel=1e-2)
     assert ra.series["contact_fraction"][early] == pytest.approx(rs.series["contact_fraction"][early], abs=1e-9)
-    assert abs(ra.series["contact_fraction"][-1] - rs.series["contact_fraction"][-1]) <= 6 / inp.cells + 1e-12
-    assert abs(ra.series["void_volume_per_area"][-1] - rs.series["void_volume_per_area"][-1]) <= 0.045
+    for name in ("contact_fraction", "void_volume_per_area", "overpotential"):
+        spread = np.abs(rh.series[name] - rs.series[name]).max()
+        assert np.abs(ra.series[name] - rs.series[name]).max() <= spread, name
     assert rs.series["splits"][-1] > 0          # the run does cross into the regime the tolerance is for
 
 

@@ -32,6 +32,7 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
+from numba import njit
 
 from kmc import units
 from kmc.cell.inputs import critical_radius_um
@@ -39,7 +40,7 @@ from kmc.mechanics.exact import sphere_shell_volume_rate
 from kmc.mechanics.reduced import NoContactError, runs
 from kmc.physics import nucleation, vacancy
 from kmc.physics.nucleation import VoidCap
-from kmc.resolved.area_foil import AreaFoil
+from kmc.resolved.area_foil import VOIDS, AreaFoil
 from kmc.resolved.area_shapes import relax_shapes
 from kmc.resolved.fields import butler_volmer_current, slab_flux_operator, slab_potential_operator, vacancy_field
 from kmc.resolved.interface import NUCLEATION_FLOOR_FRACTION, NUCLEI_GAIN_PER_STEP, NUCLEI_PER_CELL_PER_STEP
@@ -139,9 +140,10 @@ class AreaInterface:
                     nucleation=np.where(open_cells, 0.0, self.nucleation_rate_per_um2_s(S)) * h * h)
 
     # ------------------------------------------------------------------ one step
-    def _voids(self, open_cells: np.ndarray):
-        """The voids' regions and, per cell, whether it lies at a void's edge (a contact neighbour)."""
-        regions = label_regions(open_cells)
+    def _voids(self, open_cells: np.ndarray, partition=None):
+        """The voids' regions (the mechanics' own when its features are the voids) and, per cell,
+        whether it lies at a void's edge (a contact neighbour)."""
+        regions = partition.regions if partition is not None and partition.mode == VOIDS else label_regions(open_cells)
         contact = ~open_cells
         at_edge = open_cells & (_neighbour(contact, 1, 0) | _neighbour(contact, -1, 0)
                                 | _neighbour(contact, 1, 1) | _neighbour(contact, -1, 1))
@@ -176,7 +178,7 @@ class AreaInterface:
         mech = now["mechanics"]
         plunger = abs(mech.plunger_velocity_um_s)
         closing = np.where(open_cells, mech.closing_velocity_um_s - plunger, 0.0) + now["recession_um_s"]
-        regions, at_edge = self._voids(open_cells)
+        regions, at_edge = self._voids(open_cells, mech.partition)
         g = np.where(open_cells, gap - closing * dt, 0.0)
         g = np.where(open_cells & ~at_edge, g + capture * dt, g)
         labels = regions.labels
@@ -208,36 +210,7 @@ class AreaInterface:
         rest deepens the edge cell); a neighbour emptied in full opens at the void's height and what
         is left over goes on to the next cell in the same direction (a void's cell there instead
         deepens the opened one)."""
-        fill_in = np.zeros(new_gap.shape)
-        opened_height = np.zeros(new_gap.shape)
-        worth = []
-        for (shift, axis), share in zip(_NEIGHBOURS, shares):
-            w = np.where(share > 0, share * dt / np.maximum(cell_height, 1e-12), 0.0)
-            excess = np.maximum(w - 1.0, 0.0)
-            new_gap += excess * cell_height                      # beyond one cell: the edge cell deepens
-            w = np.minimum(w, 1.0)
-            arrived = _neighbour(w, -shift, axis)               # at the contact cell beyond the edge
-            worth.append(arrived)
-            fill_in += arrived
-            opened_height = np.maximum(opened_height, np.where(arrived > 0, _neighbour(cell_height, -shift, axis), 0.0))
-        fill = st.rim_fill + fill_in
-        opens = (fill >= 1.0) & ~open_cells
-        left = np.where(opens, fill - 1.0, 0.0)
-        new_gap[opens] = opened_height[opens]
-        st.rim_fill[:] = np.where(opens, 0.0, np.where(open_cells, 0.0, fill))
-        if not left.any():
-            return
-        now_open = open_cells | opens
-        for (shift, axis), arrived in zip(_NEIGHBOURS, worth):
-            part = np.where(opens & (fill_in > 0), left * arrived / np.maximum(fill_in, 1e-300), 0.0)
-            beyond_open = _neighbour(now_open, shift, axis)
-            new_gap += np.where(beyond_open, part * opened_height, 0.0)       # met a void: deepens the opened cell
-            onward = _neighbour(np.where(beyond_open, 0.0, part), -shift, axis)
-            carry = np.where(onward > 0, _neighbour(opened_height, -shift, axis), 0.0)
-            st.rim_fill += onward
-            full = (st.rim_fill >= 1.0) & ~now_open
-            new_gap[full] = carry[full]
-            st.rim_fill[full] = 0.0
+        _advance_rims(st.rim_fill, new_gap, open_cells, cell_height, np.stack(shares), dt)
 
     def _plunger_descent(self, gap: np.ndarray, partition, dt: float, thickness_um: float) -> float:
         """How far the plunger lowers the metal in dt, implicitly (the section's rule,
@@ -324,11 +297,12 @@ class AreaInterface:
         lab = regions.labels
         on = lab >= 0
         x = np.nonzero(on)[1] + regions.image[..., 1][on] * self.shape[1]
-        lo = np.full(regions.count, np.iinfo(np.int64).max)
-        hi = np.full(regions.count, np.iinfo(np.int64).min)
-        np.minimum.at(lo, lab[on], x)
-        np.maximum.at(hi, lab[on], x)
-        return (hi - lo + 1 >= min_cells) | regions.wraps[:, 1]
+        labels = lab[on]
+        order = np.lexsort((x, labels))                  # by region, then x: each region's first and last x
+        first = np.searchsorted(labels[order], np.arange(regions.count))
+        last = np.searchsorted(labels[order], np.arange(regions.count), side="right") - 1
+        xs = x[order]
+        return (xs[last] - xs[first] + 1 >= min_cells) | regions.wraps[:, 1]
 
     def _count_events(self, st: AreaState, before, after: np.ndarray) -> None:
         """Splits, coalescences and collapses of counted voids from the overlap of the regions before
@@ -342,14 +316,15 @@ class AreaInterface:
             return np.where((reg.labels >= 0) & counted[np.maximum(reg.labels, 0)], reg.labels, -1)
         lab_b, lab_a = counted_labels(before), counted_labels(reg_a)
         both = (lab_b >= 0) & (lab_a >= 0)
-        pairs = np.unique(np.stack([lab_b[both], lab_a[both]]), axis=1) if both.any() else np.zeros((2, 0), int)
-        per_old = np.bincount(pairs[0], minlength=max(before.count, 1))
-        per_new = np.bincount(pairs[1], minlength=max(reg_a.count, 1))
+        n_after = max(reg_a.count, 1)
+        pairs = np.unique(lab_b[both] * n_after + lab_a[both])       # (before, after) overlaps, once each
+        per_old = np.bincount(pairs // n_after, minlength=max(before.count, 1))
+        per_new = np.bincount(pairs % n_after, minlength=n_after)
         st.counts["splits"] += int((per_old > 1).sum())
         st.counts["coalescences"] += int((per_new > 1).sum())
-        counted_before = np.unique(lab_b[lab_b >= 0])
-        survived = np.unique(lab_b[(lab_b >= 0) & after])
-        st.counts["collapses"] += int(counted_before.size - survived.size)
+        counted_before = np.bincount(lab_b[lab_b >= 0], minlength=max(before.count, 1)) > 0
+        survived = np.bincount(lab_b[(lab_b >= 0) & after], minlength=max(before.count, 1)) > 0
+        st.counts["collapses"] += int(counted_before.sum() - survived.sum())
 
     # ------------------------------------------------------------------ step size
     def step_limit_s(self, st: AreaState, now: dict) -> float:
@@ -459,6 +434,65 @@ class AreaInterface:
             for label, value in zip(("min", "q1", "median", "q3", "max"), q(arr)):
                 out[f"void_{name}_{label}"] = float(value)
         return out
+
+
+@njit(cache=True)
+def _advance_rims(rim_fill, new_gap, open_cells, cell_height, shares, dt):
+    """AreaInterface._move_rims on the torus; ``shares[d]``: what each edge cell sends toward its
+    neighbour in direction d of _NEIGHBOURS (+z, -z, +x, -x)."""
+    nz, nx = new_gap.shape
+    steps = ((1, 0), (-1, 0), (0, 1), (0, -1))
+    arrived = np.zeros((4, nz, nx))
+    fill_in = np.zeros((nz, nx))
+    opened_height = np.zeros((nz, nx))
+    for d in range(4):
+        dz, dx = steps[d]
+        for z in range(nz):
+            for x in range(nx):
+                share = shares[d, z, x]
+                if share <= 0:
+                    continue
+                w = share * dt / max(cell_height[z, x], 1e-12)
+                if w > 1.0:                                   # beyond one cell: the edge cell deepens
+                    new_gap[z, x] += (w - 1.0) * cell_height[z, x]
+                    w = 1.0
+                zz, xx = (z + dz) % nz, (x + dx) % nx
+                arrived[d, zz, xx] = w
+                fill_in[zz, xx] += w
+                opened_height[zz, xx] = max(opened_height[zz, xx], cell_height[z, x])
+    opened = np.zeros((nz, nx), np.bool_)
+    for z in range(nz):
+        for x in range(nx):
+            if open_cells[z, x]:
+                rim_fill[z, x] = 0.0
+                continue
+            fill = rim_fill[z, x] + fill_in[z, x]
+            if fill >= 1.0:
+                opened[z, x] = True
+                new_gap[z, x] = opened_height[z, x]
+                rim_fill[z, x] = fill - 1.0              # what is left over, sent on below
+            else:
+                rim_fill[z, x] = fill
+    for z in range(nz):
+        for x in range(nx):
+            if not opened[z, x] or fill_in[z, x] <= 0:
+                continue
+            left = rim_fill[z, x]
+            rim_fill[z, x] = 0.0
+            for d in range(4):
+                if arrived[d, z, x] <= 0:
+                    continue
+                part = left * arrived[d, z, x] / fill_in[z, x]
+                dz, dx = steps[d]
+                zz, xx = (z + dz) % nz, (x + dx) % nx
+                if open_cells[zz, xx] or opened[zz, xx]:      # met a void: deepens the opened cell
+                    new_gap[z, x] += part * opened_height[z, x]
+                    continue
+                rim_fill[zz, xx] += part
+                if rim_fill[zz, xx] >= 1.0:
+                    opened[zz, xx] = True
+                    new_gap[zz, xx] = opened_height[z, x]
+                    rim_fill[zz, xx] = 0.0
 
 
 def area_face_um(model: AreaInterface, assembly, rng: np.random.Generator) -> np.ndarray:

@@ -38,6 +38,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit
 
 from kmc.mechanics.law import LigamentStrength
 from kmc.mechanics.reduced import NoContactError, ReducedFoil
@@ -232,36 +233,50 @@ class AreaFoil:
         A_T, A_f = part.cell_area_um2, part.feature_area_um2
         contact_area = A_T - A_f if part.mode == VOIDS else A_f
         mean_contact = cell_P * A_T / np.maximum(contact_area, 1e-300)
-        pts = self.section.table.profile_points
         trib = part.trib
-        at = part.profile_at
-        chi = part.chi
-        for owners, weight in self._owners(trib):
-            cells = owners >= 0
-            k = owners[cells]
-            x = at[cells]
-            void_cells = open_cells[cells]
-            c = rate[k] * (chi[k] * profiles[0][0][k] * _profile_rows(pts, profiles[0][1][k], x)
-                           + (1 - chi[k]) * profiles[1][0][k] * _profile_rows(pts, profiles[1][1][k], x))
-            p = mean_contact[k] * (chi[k] * _profile_rows(pts, profiles[0][2][k], 1 - x)
-                                   + (1 - chi[k]) * _profile_rows(pts, profiles[1][2][k], 1 - x))
-            closing[cells] += np.where(void_cells, weight[cells] * c, 0.0)
-            pressure[cells] += np.where(void_cells, 0.0, weight[cells] * p)
+        _cell_profiles(trib.owner.ravel(), trib.second.ravel(), part.profile_at.ravel(), open_cells.ravel(), rate,
+                       part.chi, profiles[0][0], profiles[1][0], profiles[0][1], profiles[1][1], profiles[0][2],
+                       profiles[1][2], mean_contact, self.section.table.profile_points, closing.ravel(),
+                       pressure.ravel())
         return AreaResponse(closing, pressure, -float(V), cell_P, part)
 
-    @staticmethod
-    def _owners(trib: Tributaries):
-        """(owner, weight) pairs: every cell's owner at weight 1 (1/2 if it is split), and the second
-        feature of a split cell at 1/2."""
-        split = trib.second >= 0
-        yield trib.owner, np.where(split, 0.5, 1.0)
-        yield np.where(split, trib.second, -1), np.full(trib.second.shape, 0.5)
 
 
-def _profile_rows(points: np.ndarray, profiles: np.ndarray, at: np.ndarray) -> np.ndarray:
-    """profiles[i] (sampled at ``points``) read at at[i], linearly (np.interp row by row)."""
-    at = np.clip(at, 0.0, 1.0)
-    k = np.clip(np.searchsorted(points, at, side="right") - 1, 0, points.size - 2)
-    t = (at - points[k]) / (points[k + 1] - points[k])
-    rows = np.arange(at.size)
-    return (1 - t) * profiles[rows, k] + t * profiles[rows, k + 1]
+@njit(cache=True)
+def _interp(points, values, x):
+    """values (sampled at the rising ``points``) at x, linearly, clamped to the ends."""
+    if x <= points[0]:
+        return values[0]
+    last = points.size - 1
+    if x >= points[last]:
+        return values[last]
+    k = 0
+    while points[k + 1] < x:
+        k += 1
+    t = (x - points[k]) / (points[k + 1] - points[k])
+    return (1.0 - t) * values[k] + t * values[k + 1]
+
+
+@njit(cache=True)
+def _cell_profiles(owner, second, at, open_cells, rate, chi, peak_cell, peak_sec, close_cell, close_sec, press_cell,
+                   press_sec, mean_contact, points, closing, pressure):
+    """Every cell's closing velocity (a void cell: its feature's closing profile at ``at``) or contact
+    pressure (a contact cell: the pressure profile at 1 - at), each profile the blend chi (axisymmetric
+    cell) + (1 - chi) (section) of the feature's two; a split cell half from each of its two features."""
+    for c in range(owner.size):
+        f = owner[c]
+        if f < 0:
+            continue
+        g = second[c]
+        weight = 0.5 if g >= 0 else 1.0
+        x = at[c]
+        for pass_ in range(2):
+            k = f if pass_ == 0 else g
+            if k < 0:
+                break
+            if open_cells[c]:
+                closing[c] += weight * rate[k] * (chi[k] * peak_cell[k] * _interp(points, close_cell[k], x)
+                                                  + (1.0 - chi[k]) * peak_sec[k] * _interp(points, close_sec[k], x))
+            else:
+                pressure[c] += weight * mean_contact[k] * (chi[k] * _interp(points, press_cell[k], 1.0 - x)
+                                                           + (1.0 - chi[k]) * _interp(points, press_sec[k], 1.0 - x))

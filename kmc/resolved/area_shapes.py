@@ -17,8 +17,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from numba import njit
 
-from kmc.mechanics.reduced import runs
 from kmc.physics.nucleation import VoidCap
 from kmc.resolved.interface import cap_profile
 from kmc.resolved.regions import label_regions
@@ -39,33 +39,86 @@ def relax_shapes(gap: np.ndarray, dt: float, cell_um: float, cap: VoidCap, mulli
         _relax_caps(gap, reg, compact, dt, cell_um, cap, mullins_um4_s)
 
 
+_UNIT_PROFILES: dict = {}      # (angle, cell) -> rows w: the section's cap profile of w cells and unit area
+
+
+def _unit_profiles(widest: int, h: float, cap: VoidCap) -> np.ndarray:
+    """Row w (1 <= w <= widest): the section's equilibrium 2-D void of w cells and unit area
+    (kmc.resolved.interface.cap_profile), zero beyond w; cached and grown as wider voids appear."""
+    key = (cap.angle_rad, h)
+    table = _UNIT_PROFILES.get(key)
+    if table is None or table.shape[0] <= widest:
+        size = max(widest + 1, 2 * (0 if table is None else table.shape[0]), 64)
+        table = np.zeros((size, size))
+        for w in range(1, size):
+            table[w, :w] = cap_profile(w, 1.0, h, cap.angle_rad)
+        _UNIT_PROFILES[key] = table
+    return table
+
+
 def _relax_tunnel(gap, mask, axis, dt, h, cap: VoidCap, B) -> None:
     """Each cut of a tunnel across its axis, as the section's void (kmc.resolved.interface)."""
-    area_per_w2 = cap.section_area_per_chord2
-    lines = gap.shape[axis]
-    for i in range(lines):
-        line = gap[i] if axis == 0 else gap[:, i]
-        own = mask[i] if axis == 0 else mask[:, i]
-        n = line.size
-        starts, widths = runs(own)
-        for s0, w in zip(starts, widths):
-            cells = (s0 + np.arange(w)) % n
-            area = line[cells].sum() * h
+    lines = np.ascontiguousarray(gap if axis == 0 else gap.T)
+    own = np.ascontiguousarray(mask if axis == 0 else mask.T)
+    profiles = _unit_profiles(lines.shape[1], h, cap)
+    _relax_cuts(lines, own, dt, h, cap.section_area_per_chord2, B, profiles)
+    if axis == 0:
+        gap[:] = lines
+    else:
+        gap[:] = lines.T
+
+
+@njit(cache=True)
+def _relax_cuts(lines, own, dt, h, area_per_w2, B, profiles):
+    """The section's relaxation (kmc.resolved.interface.ResolvedInterface._relax_shapes) on every run of
+    ``own`` along every row of ``lines`` (periodic rows): width toward the equilibrium segment's of the
+    run's area, profile toward ``profiles[width]`` x area, both by exp(-dt / tau), tau = (w/2)^4 / B;
+    a run does not widen into another void's cells."""
+    rows, n = lines.shape
+    for r in range(rows):
+        start = -1
+        for c in range(n):
+            if not own[r, c]:
+                start = c
+                break
+        if start < 0:
+            continue                              # the whole row is this void's: nothing to relax across
+        c = 0
+        while c < n:
+            i = (start + c) % n
+            if not own[r, i]:
+                c += 1
+                continue
+            w = 0
+            while c + w < n and own[r, (start + c + w) % n]:
+                w += 1
+            s0 = start + c
+            area = 0.0
+            for k in range(w):
+                area += lines[r, (s0 + k) % n]
+            area *= h
             w_um = w * h
             f = math.exp(-dt / ((w_um / 2) ** 4 / B))
             w_eq = math.sqrt(area / area_per_w2)
-            w_new = max(1, int(round((w_eq + (w_um - w_eq) * f) / h)))
+            w_new = min(max(1, int(np.rint((w_eq + (w_um - w_eq) * f) / h))), n)
             if w_new != w:
-                new_start = int(round(s0 + 0.5 * w - 0.5 * w_new))
-                new_cells = (new_start + np.arange(w_new)) % n
-                others = (line > 0) & ~np.isin(np.arange(n), cells)
-                if w_new > w and others[new_cells].any():
-                    new_cells, w_new = cells, w
-                line[cells] = 0.0
-                line[new_cells] = cap_profile(w_new, area, h, cap.angle_rad)
+                new_start = int(np.rint(s0 + 0.5 * w - 0.5 * w_new))
+                if w_new > w:
+                    for k in range(w_new):
+                        j = (new_start + k) % n
+                        if lines[r, j] > 0 and (j - s0) % n >= w:       # another void's cell: keep the width
+                            new_start, w_new = s0, w
+                            break
+                for k in range(w):
+                    lines[r, (s0 + k) % n] = 0.0
+                for k in range(w_new):
+                    lines[r, (new_start + k) % n] = profiles[w_new, k] * area
             else:
-                target = cap_profile(w, area, h, cap.angle_rad)
-                line[cells] = target + (line[cells] - target) * f
+                for k in range(w):
+                    j = (s0 + k) % n
+                    target = profiles[w, k] * area
+                    lines[r, j] = target + (lines[r, j] - target) * f
+            c += w
 
 
 def _cap_heights(base_radius_um: float, distance_um: np.ndarray, cap: VoidCap) -> np.ndarray:
