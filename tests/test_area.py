@@ -148,6 +148,30 @@ def test_area_operator_closes_one_cap_as_its_finite_element_cell(section_inputs)
     assert load == pytest.approx(inp.pressure_MPa * shape[0] * shape[1] * inp.cell_um ** 2, rel=0.05)
 
 
+def test_islands_under_one_plunger_carry_the_load(section_inputs):
+    """Sparse contact (islands of contact in one void, no contact region wrapping): the features are the
+    islands, each the axisymmetric island cell of its tributary; one rigid plunger over all of them, so
+    the smaller island (the same cell, less contact) carries the higher mean pressure, and together
+    they carry the stack pressure times the area (to the profiles' sampling on cells, 5 %)."""
+    from kmc.resolved.area_foil import ISLANDS
+    inp = section_inputs
+    shape = (40, 80)
+    foil = AreaFoil(inp.law, shape, inp.cell_um)
+    z, x = np.mgrid[0:shape[0], 0:shape[1]]
+    contact = (np.hypot(z - 19.5, x - 19.5) < 6.0) | (np.hypot(z - 19.5, x - 59.5) < 3.0)
+    resp = foil.respond(~contact, inp.pressure_MPa, 20.0)
+    part = resp.partition
+    assert part.mode == ISLANDS and part.regions.count == 2
+    assert part.cell_area_um2.sum() == pytest.approx(shape[0] * shape[1] * inp.cell_um ** 2)
+    big = part.regions.labels[19, 19]
+    small = part.regions.labels[19, 59]
+    mean = [resp.contact_pressure_MPa[part.regions.labels == k].mean() for k in (big, small)]
+    assert mean[1] > mean[0] > inp.pressure_MPa
+    load = resp.contact_pressure_MPa.sum() * inp.cell_um ** 2
+    assert load == pytest.approx(inp.pressure_MPa * shape[0] * shape[1] * inp.cell_um ** 2, rel=0.05)
+    assert (resp.closing_velocity_um_s[~contact] > 0).all() and (resp.closing_velocity_um_s[contact] == 0).all()
+
+
 def test_sections_count_the_voids_of_a_constructed_map(section_inputs):
     """Counting as an SEM section does, on section_lines rows across the depth: a constructed map with
     a disc, a tunnel along the depth and a void across the width's edge, every run, width and height

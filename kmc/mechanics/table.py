@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -145,12 +146,22 @@ def main(argv=None):
     parser.add_argument("--growth", type=float, default=1.35)
     parser.add_argument("--geometry", choices=CELL_GEOMETRIES, default="section",
                         help="the section's plane-strain period, or an area's axisymmetric cell (a cap, an island)")
+    parser.add_argument("--void-fractions", default=None,
+                        help="comma-separated void fractions (default: the section's grid, VOID_FRACTIONS)")
+    parser.add_argument("--periods", default=None,
+                        help="comma-separated periods over thickness (default: PERIOD_OVER_THICKNESS)")
     args = parser.parse_args(argv)
+    grid = {}
+    if args.void_fractions:
+        grid["void_fractions"] = tuple(float(v) for v in args.void_fractions.split(","))
+    if args.periods:
+        grid["period_over_thickness"] = tuple(float(v) for v in args.periods.split(","))
     DATA.mkdir(exist_ok=True)
     path = table_path(args.exponent, args.friction, args.geometry)
     cache = path.with_suffix(".partial.jsonl")
     table = build_table(args.exponent, args.friction, resolution=args.resolution, growth=args.growth,
-                        progress=lambda m: print(m, flush=True), cache=cache, geometry=args.geometry)
+                        progress=lambda m: print(m, flush=True), cache=cache, geometry=args.geometry, **grid)
+    table.meta["command"] = "python -m kmc.mechanics.table " + " ".join(argv if argv is not None else sys.argv[1:])
     path.write_text(json.dumps(table.to_json()))
     cache.unlink()
     print(f"wrote {path} ({table.meta['wall_time_s']:.0f} s)")

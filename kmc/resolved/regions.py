@@ -11,8 +11,7 @@ the torus (periodic in both lateral axes), grouped into regions and measured, in
   gets the two distances the mechanics' profiles are read at: to the edge between the phases and
   to the middle (a feature's ridge; the matrix's boundary between tributaries).  On a map uniform
   along the depth these are the section's own cuts (kmc.mechanics.reduced: each void's cell from
-  the middle of the island on its left to the middle of the island on its right);
-* ``section_runs``: the runs of open cells along chosen rows (what an SEM cross-section sees).
+  the middle of the island on its left to the middle of the island on its right).
 """
 from __future__ import annotations
 
@@ -91,14 +90,22 @@ class Regions:
         return np.bincount(self.labels[self.labels >= 0], minlength=self.count)
 
 
+_LAST: list = []          # the last mask labelled and its regions: a step asks for the same map several times
+
+
 def label_regions(mask: np.ndarray) -> Regions:
-    """The 4-connected regions of ``mask`` (a (depth, width) bool array) on the torus."""
+    """The 4-connected regions of ``mask`` (a (depth, width) bool array) on the torus (the Regions of
+    the last mask asked for is kept and returned again for an equal mask: treat it as read-only)."""
     mask = np.ascontiguousarray(mask, dtype=np.bool_)
+    if _LAST and _LAST[0].shape == mask.shape and np.array_equal(_LAST[0], mask):
+        return _LAST[1]
     labels = np.full(mask.shape, _UNSET, np.int64)
     image = np.zeros(mask.shape + (2,), np.int64)
     wraps = np.zeros((mask.size + 1, 2), np.bool_)
     count = _label(mask, labels, image, wraps)
-    return Regions(labels, int(count), image, wraps[:count].copy())
+    out = Regions(labels, int(count), image, wraps[:count].copy())
+    _LAST[:] = [mask.copy(), out]
+    return out
 
 
 @njit(cache=True)
@@ -120,11 +127,19 @@ def _bfs(seeds_dist, allowed, dist):
         c = queue[head]
         head += 1
         z, x = c // nx, c % nx
+        step = dist[z, x] + 1.0
         for d in range(4):
-            zz = (z + (d == 0) - (d == 1)) % nz
-            xx = (x + (d == 2) - (d == 3)) % nx
+            zz, xx = z, x
+            if d == 0:
+                zz = z + 1 if z + 1 < nz else 0
+            elif d == 1:
+                zz = z - 1 if z > 0 else nz - 1
+            elif d == 2:
+                xx = x + 1 if x + 1 < nx else 0
+            else:
+                xx = x - 1 if x > 0 else nx - 1
             if allowed[zz, xx] and dist[zz, xx] < 0:
-                dist[zz, xx] = dist[z, x] + 1.0
+                dist[zz, xx] = step
                 queue[tail] = zz * nx + xx
                 tail += 1
 
@@ -285,10 +300,3 @@ def tributaries(feature: np.ndarray, regions: Regions) -> Tributaries:
     area = np.bincount(owner.ravel(), weights=weight.ravel(), minlength=n)
     area += np.bincount(second[split], weights=np.full(int(split.sum()), 0.5), minlength=n)
     return Tributaries(owner, second, edge, middle, regions.sizes().astype(float), area)
-
-
-def section_runs(open_row: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(start, length) of the runs of open cells along one row of the area (periodic): what a
-    cross-section through that row sees (kmc.mechanics.reduced.runs)."""
-    from kmc.mechanics.reduced import runs
-    return runs(open_row)
