@@ -42,3 +42,24 @@ def boussinesq_punch_force(radius: float, velocity: float, viscosity: float) -> 
     F = 2 E* a delta with E* = E / (1 - nu^2) = 4 G at nu = 1/2, by the elastic-viscous analogy;
     at nu = 1/2 the frictionless and the bonded punch coincide)."""
     return 8.0 * viscosity * radius * velocity
+
+
+def bonded_patch_closing_velocity(pressure: float, radius: float, r, viscosity: float, geometry: str = "cap"):
+    """How fast a traction-free patch of a linear viscous (n = 1), incompressible solid bonded to a rigid
+    plane closes under a remote pressure p, at distance r from its middle: the patch is a crack with one
+    compliant face (Dundurs' beta vanishes for nu = 1/2 against a rigid body, so nothing couples the
+    normal and the shear tractions), opening as (4 / pi) (1 - nu^2) / E p (a^2 - r^2)^(1/2) for a disc
+    ("cap": a penny-shaped crack) and 2 (1 - nu^2) / E p (a^2 - r^2)^(1/2) for a strip ("slot", plane
+    strain), E = 3 eta by the elastic-viscous analogy:
+
+        v(r) = p (a^2 - r^2)^(1/2) / (pi eta)  (cap),      v(x) = p (a^2 - x^2)^(1/2) / (2 eta)  (slot).
+
+    Averaged over the patch, the cap closes at 16 / (3 pi^2) = 0.540 of the slot of the same width
+    (docs/area.md: the cap's closure law against the section's)."""
+    shape = (1.0 / math.pi) if geometry == "cap" else 0.5
+    return shape * pressure * (radius ** 2 - r ** 2) ** 0.5 / viscosity
+
+
+# A cap's mean closing velocity over a slot's of the same width, both isolated, at n = 1:
+# (2/3) (1/pi) / ((pi/4) (1/2)) (bonded_patch_closing_velocity's means)
+CAP_OVER_SLOT_CLOSING = 16.0 / (3.0 * math.pi ** 2)

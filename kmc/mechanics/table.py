@@ -116,8 +116,12 @@ def build_table(exponent: float, friction: str, void_fractions=VOID_FRACTIONS,
                         + ("" if geometry == "section" else f" --geometry {geometry}"))
     if geometry != "section":
         meta["geometry"] = geometry
-    return CellTable(float(exponent), friction, np.array(void_fractions, float), np.array(period_over_thickness, float),
-                     V, close, press, PROFILE_POINTS.copy(), meta)
+    # entries are solved in the order given (a build cut short keeps what it was asked for first) and
+    # stored with the void fractions rising, as the reduced operator reads them
+    order = np.argsort(void_fractions)
+    return CellTable(float(exponent), friction, np.array(void_fractions, float)[order],
+                     np.array(period_over_thickness, float), V[order], close[order], press[order], PROFILE_POINTS.copy(),
+                     meta)
 
 
 _LOADED: dict = {}

@@ -234,10 +234,27 @@ class AreaFoil:
         contact_area = A_T - A_f if part.mode == VOIDS else A_f
         mean_contact = cell_P * A_T / np.maximum(contact_area, 1e-300)
         trib = part.trib
-        _cell_profiles(trib.owner.ravel(), trib.second.ravel(), part.profile_at.ravel(), open_cells.ravel(), rate,
-                       part.chi, profiles[0][0], profiles[1][0], profiles[0][1], profiles[1][1], profiles[0][2],
-                       profiles[1][2], mean_contact, self.section.table.profile_points, closing.ravel(),
-                       pressure.ravel())
+        n_features = part.regions.count
+        # the profiles read on cells by their two distances; a compact feature's (chi > 0) are then
+        # scaled to what its cell moves and carries, the void's closing to |V| A_T (incompressible: the
+        # plunger descends over the whole cell as the void's volume closes) and the contact's pressure
+        # to P_j A_T (the load): on a square grid the distances of a disc misplace cells between its middle
+        # and its edge (by ~20 % in the mean closing of a 17-cell disc), where along a tunnel they are exact
+        closing_sum, pressure_sum = np.zeros(n_features), np.zeros(n_features)
+        args = (trib.owner.ravel(), trib.second.ravel(), part.profile_at.ravel(), open_cells.ravel(), rate,
+                part.chi, profiles[0][0], profiles[1][0], profiles[0][1], profiles[1][1], profiles[0][2],
+                profiles[1][2], mean_contact, self.section.table.profile_points)
+        _cell_profiles(*args, np.ones(n_features), np.ones(n_features), closing.ravel(), pressure.ravel(),
+                       closing_sum, pressure_sum)
+        if part.chi.any():
+            h2 = self.cell_um ** 2
+            with np.errstate(divide="ignore", invalid="ignore"):
+                close_factor = np.where(closing_sum > 0, float(V) * A_T / (closing_sum * h2), 1.0)
+                press_factor = np.where(pressure_sum > 0, cell_P * A_T / (pressure_sum * h2), 1.0)
+            closing[:] = 0.0
+            pressure[:] = 0.0
+            _cell_profiles(*args, 1 + part.chi * (close_factor - 1), 1 + part.chi * (press_factor - 1), closing.ravel(),
+                           pressure.ravel(), closing_sum, pressure_sum)
         return AreaResponse(closing, pressure, -float(V), cell_P, part)
 
 
@@ -259,10 +276,15 @@ def _interp(points, values, x):
 
 @njit(cache=True)
 def _cell_profiles(owner, second, at, open_cells, rate, chi, peak_cell, peak_sec, close_cell, close_sec, press_cell,
-                   press_sec, mean_contact, points, closing, pressure):
+                   press_sec, mean_contact, points, close_factor, press_factor, closing, pressure, closing_sum,
+                   pressure_sum):
     """Every cell's closing velocity (a void cell: its feature's closing profile at ``at``) or contact
     pressure (a contact cell: the pressure profile at 1 - at), each profile the blend chi (axisymmetric
-    cell) + (1 - chi) (section) of the feature's two; a split cell half from each of its two features."""
+    cell) + (1 - chi) (section) of the feature's two, times the feature's factor; a split cell half
+    from each of its two features.  ``closing_sum``, ``pressure_sum``: each feature's totals over its
+    cells (in cells), refilled."""
+    closing_sum[:] = 0.0
+    pressure_sum[:] = 0.0
     for c in range(owner.size):
         f = owner[c]
         if f < 0:
@@ -275,8 +297,12 @@ def _cell_profiles(owner, second, at, open_cells, rate, chi, peak_cell, peak_sec
             if k < 0:
                 break
             if open_cells[c]:
-                closing[c] += weight * rate[k] * (chi[k] * peak_cell[k] * _interp(points, close_cell[k], x)
-                                                  + (1.0 - chi[k]) * peak_sec[k] * _interp(points, close_sec[k], x))
+                v = weight * rate[k] * (chi[k] * peak_cell[k] * _interp(points, close_cell[k], x)
+                                        + (1.0 - chi[k]) * peak_sec[k] * _interp(points, close_sec[k], x))
+                closing[c] += close_factor[k] * v
+                closing_sum[k] += close_factor[k] * v
             else:
-                pressure[c] += weight * mean_contact[k] * (chi[k] * _interp(points, press_cell[k], 1.0 - x)
-                                                           + (1.0 - chi[k]) * _interp(points, press_sec[k], 1.0 - x))
+                p = weight * mean_contact[k] * (chi[k] * _interp(points, press_cell[k], 1.0 - x)
+                                                + (1.0 - chi[k]) * _interp(points, press_sec[k], 1.0 - x))
+                pressure[c] += press_factor[k] * p
+                pressure_sum[k] += press_factor[k] * p
