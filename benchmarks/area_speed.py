@@ -65,7 +65,8 @@ def main(argv=None):
     for width, depth in sizes:
         r = run_area(width, depth, args.charge, args.overrides)
         print(f"{r['size']:>16} {r['cells']:>8} {r['steps']:>7} {r['cpu_s']:>8.1f} {r['ms_per_step']:>8.1f} "
-              f"{r['us_per_step_cell']:>12.2f} {r['charge']:>8.3g} {r['contact']:>8.3f} {r['voids']:>6.0f}  {r['stop']}",
+              f"{r['us_per_step_cell']:>12.2f} {r['charge']:>8.3g} {r['contact']:>8.3f} {r['voids']:>6.0f}  "
+              f"{r['stop']}",
               flush=True)
 
 

@@ -108,7 +108,8 @@ def meso_area_section(path, frames=None, panels: int | None = None) -> Figure:
                     bbox=dict(facecolor="white", edgecolor="none", pad=1))
     axes[-1].set_xlabel("position along the section (µm)")
     axes[-1].set_xlim(0, gaps.shape[2] * cell_um)
-    fig.suptitle(f"kmc meso, {_title(par)}: sections of a {par['meso.width_um']:g} x {par['meso.depth_um']:g} µm area\n"
+    area = f"{par['meso.width_um']:g} x {par['meso.depth_um']:g} µm"
+    fig.suptitle(f"kmc meso, {_title(par)}: sections of a {area} area\n"
                  f"{_conditions_text(par)}\nmetal, voids (white) and electrolyte at {len(lines)} depths z; height to "
                  f"{top_um:.2g} µm (exaggerated)", fontsize="medium")
     return fig

@@ -120,8 +120,8 @@ def build_table(exponent: float, friction: str, void_fractions=VOID_FRACTIONS,
     # stored with the void fractions rising, as the reduced operator reads them
     order = np.argsort(void_fractions)
     return CellTable(float(exponent), friction, np.array(void_fractions, float)[order],
-                     np.array(period_over_thickness, float), V[order], close[order], press[order], PROFILE_POINTS.copy(),
-                     meta)
+                     np.array(period_over_thickness, float), V[order], close[order], press[order],
+                     PROFILE_POINTS.copy(), meta)
 
 
 _LOADED: dict = {}

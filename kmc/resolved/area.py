@@ -81,7 +81,8 @@ class AreaInterface:
         self.inp = inp
         self.shape = area_shape(inp)
         if min(self.shape) < 1:
-            raise ValueError(f"an area of {inp.depth_um:g} x {inp.width_um:g} um at {inp.cell_um:g} um cells has no cells")
+            raise ValueError(f"an area of {inp.depth_um:g} x {inp.width_um:g} um at {inp.cell_um:g} um cells "
+                             "has no cells")
         self.K = slab_flux_operator(self.shape, inp.cell_um, inp.sink_distance_um)
         self.R = slab_potential_operator(self.shape, inp.cell_um, inp.electrolyte_thickness_um)
         self.mechanics = mechanics or AreaFoil(inp.law, self.shape, inp.cell_um, inp.friction,

@@ -229,7 +229,8 @@ class AreaFoil:
         for foil, lam in ((cell, lam_cell), (sec, lam_sec)):
             i, j, u, v = foil._locate(s, lam / H)
             peak = np.exp(foil._log_quantity(foil._close_peak, s, lam / H)) * lam
-            profiles.append((peak, foil._blend(foil._close_shape, i, j, u, v), foil._blend(foil._press_shape, i, j, u, v)))
+            profiles.append((peak, foil._blend(foil._close_shape, i, j, u, v),
+                             foil._blend(foil._press_shape, i, j, u, v)))
         A_T, A_f = part.cell_area_um2, part.feature_area_um2
         contact_area = A_T - A_f if part.mode == VOIDS else A_f
         mean_contact = cell_P * A_T / np.maximum(contact_area, 1e-300)
