@@ -277,3 +277,19 @@ def test_plot_kinds_on_an_area_file(area_file, tmp_path):
     run_cell_to_file(settings, tmp_path / "section.h5")
     with pytest.raises(RunFileError, match="no plan view"):
         plot.plan_view(tmp_path / "section.h5")
+
+
+def test_zero_stack_pressure_runs_on_an_area(tmp_path):
+    """conditions.stack_pressure_MPa = 0 (an everyday condition): the plunger carries nothing, so nothing
+    closes the voids (no capillarity yet: the section's rule will act here), the run strips to its end."""
+    from kmc.launch import run_cell_to_file
+    settings = load_config(LI, ["boundary.vacancy_formation_entropy_kB=0", "conditions.stack_pressure_MPa=0",
+                                "meso.width_um=10", "meso.depth_um=2.5", "meso.stop_stripped_mAh_cm2=0.05"])
+    result = run_cell_to_file(settings, tmp_path / "p0.h5")
+    assert result.stop_reason == "stripped"
+    assert (result.series["plunger_velocity_um_s"] == 0).all()
+    foil = AreaFoil(resolved_inputs(settings).law, (10, 40), 0.25)
+    open_cells = np.zeros((10, 40), bool)
+    open_cells[3:6, 10:20] = True
+    resp = foil.respond(open_cells, 0.0, 50.0)
+    assert not resp.closing_velocity_um_s.any() and resp.plunger_velocity_um_s == 0
