@@ -155,14 +155,18 @@ def _relax_caps(gap, reg, compact, dt, h, cap: VoidCap, B) -> None:
     # the voids that keep their footprint: the profile toward the cap over it
     keep = compact[lab] & ~changing[lab]
     if keep.any():
-        order = np.argsort(lab[keep], kind="stable")
-        idx = np.flatnonzero(keep)[order]
-        bounds = np.searchsorted(lab[idx], np.arange(n + 1))
-        for k in np.flatnonzero(compact & ~changing):
-            sel = idx[bounds[k]:bounds[k + 1]]
-            target = _scaled(_cap_heights(a_now[k] + 0.5 * h, distance[sel], cap), volume[k], h)
-            cells = (zz[sel], xx[sel])
-            gap[cells] = target + (gap[cells] - target) * f[k]
+        k = lab[keep]
+        radius = a_now[k] + 0.5 * h
+        d = distance[keep]
+        heights = np.zeros(k.size)
+        inside = d < radius
+        heights[inside] = np.maximum(cap.height_at(radius[inside], d[inside]), 0.0)
+        total = np.bincount(k, heights, n) * h * h
+        # the cap's heights scaled to the void's volume (flat if its cells hold no cap at all)
+        target = np.where(total[k] > 0, heights * volume[k] / np.where(total[k] > 0, total[k], 1.0),
+                          volume[k] / (count[k] * h * h))
+        cells = (zz[keep], xx[keep])
+        gap[cells] = target + (gap[cells] - target) * f[k]
     for k in np.flatnonzero(changing):
         _reshape_cap(gap, reg, k, (cz[k], cx[k]), int(n_new[k]), volume[k], h, cap)
 
