@@ -123,9 +123,10 @@ def run(config, output=None, overrides=(), policy: str = "fresh", progress: bool
 
 def run_cell_to_file(settings, path, observer=None):
     """Run ``settings`` at the cell's scale into the file ``path`` with the interface model
-    meso.interface names: the resolved section (kmc.resolved.run.run_to_file, the default) or the disc
-    model (kmc.disc.output.run_to_file); the same kmc.cell.loop.Observer, the same file layout
-    (kmc.runfile.MesoWriter).  Returns the kmc.cell.loop.CellResult."""
+    meso.interface names: the resolved interface (kmc.resolved.run.run_to_file, the default: the section,
+    or the area when meso.depth_um > 0, docs/area.md) or the disc model (kmc.disc.output.run_to_file); the
+    same kmc.cell.loop.Observer, the same file layout (kmc.runfile.MesoWriter).  Returns the
+    kmc.cell.loop.CellResult."""
     from kmc.cell.loop import Observer
     observer = observer or Observer()
     if settings.meso.interface == "resolved":
