@@ -167,31 +167,36 @@ def _relax_caps(gap, reg, compact, dt, h, cap: VoidCap, B) -> None:
                           volume[k] / (count[k] * h * h))
         cells = (zz[keep], xx[keep])
         gap[cells] = target + (gap[cells] - target) * f[k]
-    for k in np.flatnonzero(changing):
-        _reshape_cap(gap, reg, k, (cz[k], cx[k]), int(n_new[k]), volume[k], h, cap)
+    if changing.any():
+        by_void = np.argsort(lab, kind="stable")
+        bounds = np.searchsorted(lab[by_void], np.arange(n + 1))
+        for k in np.flatnonzero(changing):
+            cells = by_void[bounds[k]:bounds[k + 1]]
+            _reshape_cap(gap, reg, k, (zz[cells], xx[cells]), (cz[k], cx[k]), int(n_new[k]), volume[k], h, cap)
 
 
-def _reshape_cap(gap, reg, k, centre, cells_wanted, volume_um3, h, cap: VoidCap) -> None:
-    """Void k's footprint to ``cells_wanted`` cells nearest its centroid (not into another void nor
-    next to one: voids meet by growth, not by relaxation), the cap's profile of its volume over it."""
+def _reshape_cap(gap, reg, k, own_cells, centre, cells_wanted, volume_um3, h, cap: VoidCap) -> None:
+    """Void k's footprint (its cells ``own_cells``) to ``cells_wanted`` cells nearest its centroid (not
+    into another void nor next to one: voids meet by growth, not by relaxation), the cap's profile of
+    its volume over it.  Works in a window around the centroid (one cell wider, to see the neighbours)."""
     nz, nx = gap.shape
     a = math.sqrt(cells_wanted * h * h / math.pi)
     reach = int(math.ceil(a / h)) + 2
     cz, cx = centre
-    zr = np.arange(int(math.floor(cz)) - reach, int(math.ceil(cz)) + reach + 1)
-    xr = np.arange(int(math.floor(cx)) - reach, int(math.ceil(cx)) + reach + 1)
-    Z, X = np.meshgrid(zr, xr, indexing="ij")
-    Zw, Xw = Z % nz, X % nx
-    own = reg.labels[Zw, Xw] == k
-    other = (reg.labels >= 0) & (reg.labels != k)
-    near_other = other | np.roll(other, 1, 0) | np.roll(other, -1, 0) | np.roll(other, 1, 1) | np.roll(other, -1, 1)
-    allowed = own | ~near_other[Zw, Xw]
+    zr = np.arange(int(math.floor(cz)) - reach - 1, int(math.ceil(cz)) + reach + 2)
+    xr = np.arange(int(math.floor(cx)) - reach - 1, int(math.ceil(cx)) + reach + 2)
+    labels = reg.labels[np.ix_(zr % nz, xr % nx)]
+    other = (labels >= 0) & (labels != k)
+    near_other = other[1:-1, 1:-1] | other[:-2, 1:-1] | other[2:, 1:-1] | other[1:-1, :-2] | other[1:-1, 2:]
+    own = labels[1:-1, 1:-1] == k
+    Z, X = np.meshgrid(zr[1:-1], xr[1:-1], indexing="ij")
+    allowed = own | ~near_other
     dist = np.hypot(Z - cz, X - cx) * h
     candidates = np.flatnonzero(allowed.ravel())
     order = candidates[np.argsort(dist.ravel()[candidates], kind="stable")][:cells_wanted]
     if order.size == 0:
         return
-    gap[reg.labels == k] = 0.0
-    chosen = (Zw.ravel()[order], Xw.ravel()[order])
+    gap[own_cells] = 0.0
+    chosen = (Z.ravel()[order] % nz, X.ravel()[order] % nx)
     radius = math.sqrt(order.size * h * h / math.pi)
     gap[chosen] = _scaled(_cap_heights(radius + 0.5 * h, dist.ravel()[order], cap), volume_um3, h)
