@@ -28,9 +28,9 @@ cell with one rigid plunger.  On an area:
 
 Seams for the physics issue 54 adds on the section (kmc.physics: the size-dependent strength as
 default, capillary tractions on curved walls): ``ligament_strength`` takes each cell's ligament
-width as the section's does (a void's: A_T - A_f over its length; an island's: its own width), and
-``respond``'s ``wall_traction_MPa`` (per feature, None until the section's rule is there) is where a
-cap's 2 gamma / R adds to the load a cell carries.
+width as the section's does (a void's: A_T - A_f over its length; an island's: its own width), and a
+cap's wall traction 2 gamma / R (a tunnel's gamma / R) enters as the load a feature's cell carries
+besides its share of P, in ``_plunger``'s force balance, when the section's rule lands.
 """
 from __future__ import annotations
 
@@ -202,10 +202,8 @@ class AreaFoil:
                                    thickness_um, alive)[0])
 
     # ------------------------------------------------------------------ the response
-    def respond(self, open_cells: np.ndarray, pressure_MPa: float, thickness_um: float,
-                wall_traction_MPa: np.ndarray | None = None) -> AreaResponse:
-        """Closing velocity and contact pressure of every cell of the area (module docstring).
-        ``wall_traction_MPa``: the capillary seam (module docstring); not yet used."""
+    def respond(self, open_cells: np.ndarray, pressure_MPa: float, thickness_um: float) -> AreaResponse:
+        """Closing velocity and contact pressure of every cell of the area (module docstring)."""
         open_cells = np.asarray(open_cells, bool)
         if open_cells.shape != self.shape:
             raise ValueError(f"open_cells has shape {open_cells.shape}; allowed: {self.shape}")
