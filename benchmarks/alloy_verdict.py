@@ -39,6 +39,9 @@ PORE_STREAM = 2
 # (docs/rates.md): the factor by which the solute's D is uncertain, applied downward (a slower D gathers more)
 D_MG_DFT_OVER_MODEL = 2.06e-13 / 7.0e-12
 PRESSURES_MPa = (0.2, 1.0, 7.0, 20.0, 50.0)
+FAILED_CONTACT = 0.1
+# bcc Li-Mg holds up to ~70 at.% Mg (Aspinall et al. 2024, Fig. 1's phase diagram); the composition table's top
+BCC_LIMIT = 0.7
 
 # name: (chemistry, start, --set overrides, what the case changes)
 CASES = {
@@ -54,6 +57,10 @@ CASES = {
                               f"D_Mg x {D_MG_DFT_OVER_MODEL:.3f} (the seed's DFT value, no formation entropy)"),
     "Li-Mg pores i0 x 0.1": ("limg_li2s", "pores", ["conditions.exchange_current_mA_cm2=0.1"],
                               "exchange current a decade lower (its shipped 1 mA/cm^2 is an order of magnitude)"),
+    **{f"{chem} pores seed {k}": (params, "pores", [f"run.seed={k}"], "another draw of the pores (and of nucleation)")
+       for chem, params in (("Li", "li_li2s"), ("Li-Mg", "limg_li2s")) for k in (2, 3)},
+    "Li-Mg pores 1.5 MPa": ("limg_li2s", "pores", ["conditions.stack_pressure_MPa=1.5"], "pressure scan"),
+    "Li pores 1.5 MPa": ("li_li2s", "pores", ["conditions.stack_pressure_MPa=1.5"], "Li at the seed's holding pressure"),
     **{f"Li-Mg pores {p:g} MPa": ("limg_li2s", "pores", [f"conditions.stack_pressure_MPa={p!r}"], "pressure scan")
        for p in PRESSURES_MPa if p != 0.2},
     **{f"Li-Mg default {p:g} MPa": ("limg_li2s", "default", [f"conditions.stack_pressure_MPa={p!r}"], "pressure scan")
@@ -86,12 +93,37 @@ def drops(series: np.ndarray, tolerance: float) -> list[int]:
     return [int(i) + 1 for i in np.flatnonzero(d < -tolerance)]
 
 
+class Progress:
+    """Says on stderr when a run passes each 0.5 mAh/cm^2 (the pore runs take CPU-minutes)."""
+
+    def __init__(self, name: str, model=None, state=None):
+        self.name, self.next, self.t0 = name, 0.5, time.process_time()
+        self.model, self.state = model, state
+        self.beyond_bcc_at = None          # the first sample with Mg below a contact cell above the table's top
+
+    def on_sample(self, time_s, sample):
+        if self.state is not None and self.model.solute is not None and self.beyond_bcc_at is None:
+            xs = self.model.solute.subsurface_fraction(self.state.solute)
+            if (xs[self.state.gap_um == 0] > BCC_LIMIT).any():
+                self.beyond_bcc_at = sample["stripped_charge"]
+        if sample["stripped_charge"] >= self.next - 1e-9:
+            print(f"  {self.name}: {sample['stripped_charge']:.2f} mAh/cm2, contact {sample['contact_fraction']:.3f}, "
+                  f"{time.process_time() - self.t0:.0f} s CPU", file=sys.stderr, flush=True)
+            self.next += 0.5
+
+    def on_step(self, report):
+        return False
+
+
 def run_case(name: str) -> dict:
     from kmc.config import load_config
     from kmc.resolved.interface import ResolvedInterface, resolved_inputs
     from kmc.resolved.run import run
     chem, start, sets, _ = CASES[name]
-    settings = load_config(ROOT / "params" / f"{chem}.toml", [s for s in sets if not s.startswith("@")])
+    # a pore run stops where the verdict calls it failed (docs/mechanics.md section 9: contact < 0.1, the
+    # seed's ~90 % loss): below that the section's last islands take CPU-minutes and the seed's regime is over
+    stop = [f"meso.stop_contact_fraction={FAILED_CONTACT!r}"] if start == "pores" else []
+    settings = load_config(ROOT / "params" / f"{chem}.toml", stop + [s for s in sets if not s.startswith("@")])
     inp = resolved_inputs(settings)
     if "@solute_diffusivity" in sets:
         inp = replace(inp, solute_diffusivity_per_vacancy_um2_s=inp.solute_diffusivity_per_vacancy_um2_s
@@ -99,7 +131,8 @@ def run_case(name: str) -> dict:
     t0 = time.process_time()
     model = ResolvedInterface(inp)
     state = model.initial_state(pore_gap(inp.cells, inp.cell_um, inp.seed)) if start == "pores" else None
-    result = run(inp, model=model, state=state)
+    progress = Progress(name, model, state)
+    result = run(inp, progress, model=model, state=state)
     s = {k: np.asarray(v) for k, v in result.series.items()}
     q = s["stripped_charge"]
 
@@ -128,6 +161,7 @@ def run_case(name: str) -> dict:
         contact = result.final.gap_um == 0
         row["x_s_mean"], row["x_s_max"] = float(xs.mean()), float(xs.max())
         row["x_s_contact_range"] = [float(xs[contact].min()), float(xs[contact].max())] if contact.any() else None
+        row["beyond_bcc_at"] = progress.beyond_bcc_at
     return row
 
 

@@ -46,10 +46,24 @@ def l1_site_factor(l1_fraction, l1_fraction_as_made: float):
     return (1.0 - np.asarray(l1_fraction, float)) / (1.0 - l1_fraction_as_made)
 
 
+# |eta| / s beyond which exp overflows a double; a potential that far out means no cell can strip (r = 0 on
+# every contact cell: a contact of pure solute)
+_EXP_LIMIT = 700.0
+
+
+def _branches(overpotential_V, scale_V: float, activity_ratio):
+    """(r e^(eta/s), e^(-eta/s)), the first as exp(eta/s + ln r) so that r = 0 (no Li left) strips nothing
+    at any eta."""
+    u = np.clip(np.asarray(overpotential_V, float) / scale_V, -_EXP_LIMIT, _EXP_LIMIT)
+    with np.errstate(divide="ignore"):
+        log_r = np.log(np.asarray(activity_ratio, float))
+    return np.exp(u + log_r), np.exp(-u)
+
+
 def activity_current(overpotential_V, exchange_current, scale_V: float, site_factor, activity_ratio):
     """i = i0 b [r exp(eta / s) - exp(-eta / s)] (in i0's unit; module docstring)."""
-    u = np.asarray(overpotential_V, float) / scale_V
-    return exchange_current * site_factor * (activity_ratio * np.exp(u) - np.exp(-u))
+    up, down = _branches(overpotential_V, scale_V, activity_ratio)
+    return exchange_current * site_factor * (up - down)
 
 
 def galvanostatic_activity_potential_V(local_potential_V, exchange_current: float, scale_V: float, site_factor,
@@ -60,11 +74,12 @@ def galvanostatic_activity_potential_V(local_potential_V, exchange_current: floa
     ``start_V`` until a step is below 1e-13 V (the sum rises monotonically with E)."""
     E = start_V
     for _ in range(iterations):
-        u = (E - local_potential_V) / scale_V
-        up, down = activity_ratio * np.exp(u), np.exp(-u)
+        up, down = _branches(E - local_potential_V, scale_V, activity_ratio)
         f = (exchange_current * site_factor * (up - down)).sum() - total_current
         df = (exchange_current * site_factor * (up + down)).sum() / scale_V
-        step = f / df
+        # Newton, at most 2 s per pass (the sum is convex in E above its root, so a step from below can
+        # overshoot by far where one cell's r is tiny; a bounded step only takes more passes)
+        step = max(-2 * scale_V, min(2 * scale_V, f / df))
         E -= step
         if abs(step) < 1e-13:
             break
