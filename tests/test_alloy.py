@@ -143,3 +143,14 @@ def test_the_section_moves_current_off_the_enriched_contact_beside_a_void(alloy_
     # ... and the current follows b r: it leaves the most enriched contact for the least
     assert np.corrcoef(ratio, xs[contact])[0, 1] < -0.95
     assert ratio[np.argmax(xs[contact])] < 1 < ratio[np.argmin(xs[contact])]
+
+
+def test_a_contact_with_no_li_left_strips_nothing_and_the_rest_carries_the_current():
+    """x_s = 1 (r = 0): no anodic current at any potential, no NaN; the other cells carry the total."""
+    s = butler_volmer_scale_V(298.0)
+    assert alloy.activity_current(5.0, 1.0, s, 1.0, 0.0) == pytest.approx(-np.exp(-5.0 / s), abs=1e-300)
+    b, r = np.ones(4), np.array([0.0, 1.0, 1.0, 1.0])
+    E = alloy.galvanostatic_activity_potential_V(np.zeros(4), 1.0, s, b, r, 3.0, 0.0)
+    i = alloy.activity_current(np.full(4, E), 1.0, s, b, r)
+    assert np.isfinite(i).all() and i.sum() == pytest.approx(3.0, rel=1e-10)
+    assert i[0] < 0 < i[1]
