@@ -5,6 +5,7 @@ bound on creep, from 0.2 to 50 MPa, and with the inputs that decide the solute's
     python benchmarks/alloy_verdict.py --list                       # the cases, what each changes
     python benchmarks/alloy_verdict.py --cases "Li pores,Li-Mg pores" --json runs.jsonl
     python benchmarks/alloy_verdict.py --table runs.jsonl           # the table of docs/alloy.md
+    python benchmarks/alloy_verdict.py --figure runs.jsonl docs/alloy.png --cases "Li pores,Li-Mg pores"
 
 Two starts.  "default": the shipped inputs as `kmc meso` runs them (the assembly's press closes the
 electrolyte's polished face, nothing nucleates at S = 9.5).  "pores": the same section started from
@@ -61,6 +62,9 @@ CASES = {
        for chem, params in (("Li", "li_li2s"), ("Li-Mg", "limg_li2s")) for k in (2, 3)},
     "Li-Mg pores 1.5 MPa": ("limg_li2s", "pores", ["conditions.stack_pressure_MPa=1.5"], "pressure scan"),
     "Li pores 1.5 MPa": ("li_li2s", "pores", ["conditions.stack_pressure_MPa=1.5"], "Li at the seed's holding pressure"),
+    "Li pores 1 MPa": ("li_li2s", "pores", ["conditions.stack_pressure_MPa=1.0"], "Li beside Li-Mg's 1 MPa"),
+    "Li-Mg pores 1 MPa no solute field": ("limg_li2s", "pores", ["conditions.stack_pressure_MPa=1.0",
+                                                                 "meso.solute_field='off'"], "the 1 MPa splits without the Mg field"),
     **{f"Li-Mg pores {p:g} MPa": ("limg_li2s", "pores", [f"conditions.stack_pressure_MPa={p!r}"], "pressure scan")
        for p in PRESSURES_MPa if p != 0.2},
     **{f"Li-Mg default {p:g} MPa": ("limg_li2s", "default", [f"conditions.stack_pressure_MPa={p!r}"], "pressure scan")
@@ -185,16 +189,44 @@ def table(rows: list[dict]) -> str:
     return "\n".join(out)
 
 
+def figure(rows: list[dict], path: str) -> None:
+    """Contact, overpotential, largest width and largest height against charge, one line per row."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    fig, axes = plt.subplots(2, 2, figsize=(10, 7), sharex=True)
+    panels = (("contact_fraction", "contact fraction", False), ("overpotential", "overpotential (mV)", True),
+              ("void_width_max", "largest void width (µm)", False), ("void_height_max", "largest void height (µm)", False))
+    for ax, (key, label, log) in zip(axes.ravel(), panels):
+        for r in rows:
+            ax.plot(r["series"]["stripped_charge"], r["series"][key], label=r["case"])
+        ax.set_ylabel(label)
+        if log:
+            ax.set_yscale("log")
+    for ax in axes[1]:
+        ax.set_xlabel("stripped charge (mAh/cm²)")
+    axes[0, 0].legend(fontsize=8)
+    fig.suptitle("resolved section, 0.2 MPa, 0.5 mA/cm², from the same pores (benchmarks/alloy_verdict.py)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--cases", default="", help="comma-separated case names (--list)")
     ap.add_argument("--json", help="append each run's row to this JSON-lines file")
     ap.add_argument("--table", help="print the table of the rows in this JSON-lines file")
     ap.add_argument("--list", action="store_true")
+    ap.add_argument("--figure", nargs=2, metavar=("RUNS_JSONL", "PNG"), help="draw the rows named by --cases")
     a = ap.parse_args(argv)
     if a.list:
         for name, (chem, start, sets, what) in CASES.items():
             print(f"{name:34s} {chem:10s} {start:8s} {' '.join(sets) or '-':45s} {what}")
+        return 0
+    if a.figure:
+        rows = [json.loads(line) for line in Path(a.figure[0]).read_text().splitlines() if line.strip()]
+        wanted = [c.strip() for c in a.cases.split(",") if c.strip()]
+        figure([r for name in wanted for r in rows if r["case"] == name] if wanted else rows, a.figure[1])
         return 0
     if a.table:
         rows = [json.loads(line) for line in Path(a.table).read_text().splitlines() if line.strip()]
