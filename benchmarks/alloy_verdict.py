@@ -206,7 +206,7 @@ def figure(rows: list[dict], path: str) -> None:
     for ax in axes[1]:
         ax.set_xlabel("stripped charge (mAh/cm²)")
     axes[0, 0].legend(fontsize=8)
-    fig.suptitle("resolved section, 0.2 MPa, 0.5 mA/cm², from the same pores (benchmarks/alloy_verdict.py)")
+    fig.suptitle("resolved section, 0.5 mA/cm², from the same pores (benchmarks/alloy_verdict.py)")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
 
