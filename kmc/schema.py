@@ -306,6 +306,20 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "ligament_reference_width_um": Key(F, 1.4, _pos, "> 0 um"),
         "ligament_strength_exponent": Key(F, 0.68, lambda x: 0 < x <= 2, "0 < exponent <= 2"),
         "ligament_strain_rate_per_s": Key(F, 1e-3, _pos, "> 0 per s"),
+        # The solute along the interface (issue 55 item 3; kmc.resolved.solute, docs/alloy.md): for a set with
+        # a solute, "on" follows the solute stripping leaves behind each cell (Mg is never stripped), spread
+        # by the model's own D_Mg at the local supersaturation, and lets it act on the local exchange current
+        # and Li activity (kmc.physics.alloy: Bazant 2013's Butler-Volmer with the L1 lattice gas of
+        # kmc.fit) and on each void's Young angle and surface energy (kmc.cell.energetics' composition
+        # table); "off" is the model before issue 55.  No effect without a solute.
+        "solute_field": Key(str, "on", lambda v: v in ("on", "off"), "'on' or 'off'"),
+        # Solid-solution strengthening of creep at the local composition: no Li-Mg creep law was retrievable
+        # (Aspinall et al., Nat. Commun. 15, 4511 (2024) measure creep resistance against Mg content by
+        # nanoindentation; its numbers were not found here), so "none" (the [creep] law at every
+        # composition) is the default and "labusch_bound" the bound: all of the alloy's flow stress taken as
+        # solid-solution strengthening, ~ x^(2/3) (Labusch 1970), so creep at x_s is slower by (x/x_s)^(2n/3).
+        "solute_strengthening": Key(str, "none", lambda v: v in ("none", "labusch_bound"),
+                                    "'none' or 'labusch_bound'"),
     },
 }
 # Sections a parameter file may leave out as a whole; once given, their required keys are required.

@@ -1,6 +1,8 @@
 """What the interface's composition does to the voids, from the energy model: L1 in segregation
 equilibrium with the bulk and the void's surface energy and wetting angle there
-(kmc.fit.equilibrium_alloy_interface), and L1's solute against a subsurface that stripping enriches.
+(kmc.fit.equilibrium_alloy_interface), L1's solute against a subsurface that stripping enriches, and
+the same L1, angle, surface energy and work of adhesion at each local composition the cell's solute
+field reaches (``composition_table``, issue 55 item 3).
 The one provider of these numbers for every scale (the cell-scale models, the classical nucleus of
 kmc.interface_rates), with one cache: in the process and on disk."""
 from __future__ import annotations
@@ -13,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kmc.config import Settings
+from kmc.physics.surface import wetting_angle_deg
 
 # Subsurface solute fractions at which the L1 equilibrium is tabulated: the bulk's x doubled up to the
 # schema's highest solute fraction (0.7); L1 = 1 at x = 1 (no host left to segregate against)
@@ -41,6 +44,10 @@ class InterfaceEnergetics:
     # (subsurface x, L1 solute fraction) rows of the L1 equilibrium against a subsurface enriched to
     # x, x rising (for the interface_solute_fraction observable); () without a solute
     solute_curve: tuple
+    # (subsurface x, L1 solute fraction, wetting angle deg, surface energy J/m^2, work of adhesion J/m^2)
+    # rows at the solute_curve's x (composition_table; the first row is the four numbers above); ()
+    # without a solute
+    composition_table: tuple = ()
 
 
 def cache_folder() -> Path:
@@ -78,6 +85,7 @@ def _read_cached(path: Path) -> InterfaceEnergetics | None:
     try:
         stored = json.loads(path.read_text())
         stored["solute_curve"] = tuple(tuple(row) for row in stored["solute_curve"])
+        stored["composition_table"] = tuple(tuple(row) for row in stored["composition_table"])
         return InterfaceEnergetics(**stored)
     except (OSError, ValueError, TypeError):    # absent, unreadable or from another layout: recompute
         return None
@@ -114,13 +122,31 @@ def _compute(settings: Settings) -> InterfaceEnergetics:
     from kmc import fit
     iface = fit.equilibrium_alloy_interface(settings)
     x = settings.composition.solute_fraction
-    curve = ()
+    curve, table = (), ()
     if x > 0:
         xs = [x]
         while 2 * xs[-1] < _CURVE_TOP:
             xs.append(2 * xs[-1])
         xs.append(_CURVE_TOP)
-        l1 = [fit.l1_equilibrium(settings.replaced(composition={"solute_fraction": xi}),
-                                 sweeps=_CURVE_SWEEPS).fraction for xi in xs]
-        curve = tuple(zip(xs + [1.0], l1 + [1.0]))
-    return InterfaceEnergetics(iface["theta_deg"], iface["gamma_J_m2"], iface["w_ad_J_m2"], iface["x"], curve)
+        chains = [fit.l1_equilibrium(settings.replaced(composition={"solute_fraction": xi}),
+                                     sweeps=_CURVE_SWEEPS) for xi in xs]
+        curve = tuple(zip(xs + [1.0], [c.fraction for c in chains] + [1.0]))
+        table = composition_table(settings, iface, xs, chains)
+    return InterfaceEnergetics(iface["theta_deg"], iface["gamma_J_m2"], iface["w_ad_J_m2"], iface["x"], curve, table)
+
+
+def composition_table(settings: Settings, at_bulk: dict, xs: list, chains: list) -> tuple:
+    """(subsurface x, L1 solute fraction, wetting angle deg, gamma J/m^2, W_ad J/m^2) rows: the interface
+    in segregation equilibrium with a subsurface of solute fraction x, at the curve's x (the chains of
+    kmc.fit.l1_equilibrium there): W_ad and gamma averaged over each chain's L1 arrangements
+    (kmc.fit.alloy_interface, as kmc.fit.equilibrium_alloy_interface does at the bulk's x), the angle from
+    their means.  The first row is the interface as made (``at_bulk``: equilibrium_alloy_interface at the
+    bulk's x), so the factors of kmc.resolved.solute are 1 where nothing was stripped."""
+    from kmc import fit
+    rows = [(xs[0], at_bulk["x"], at_bulk["theta_deg"], at_bulk["gamma_J_m2"], at_bulk["w_ad_J_m2"])]
+    for xi, chain in zip(xs[1:], chains[1:]):
+        runs = [fit.alloy_interface(settings, columns=cols, cells=fit.EQUILIBRIUM_CELLS) for cols in chain.snapshots]
+        w = sum(r["w_ad_J_m2"] for r in runs) / len(runs)
+        gamma = sum(r["gamma_J_m2"] for r in runs) / len(runs)
+        rows.append((xi, chain.fraction, wetting_angle_deg(w, gamma), gamma, w))
+    return tuple(rows)

@@ -14,7 +14,10 @@ dataclasses), no Settings inside a formula, so the energy model, the engine's ru
 * ``electrochemistry``: the Butler-Volmer current and its inverse, the overpotential of current
   focused into the contact, the galvanostatic potential of a contact, and the metal's recession under
   a current (Faraday);
-* ``thermal``: the Boltzmann factor and the ideal solution's exchange potential.
+* ``thermal``: the Boltzmann factor and the ideal solution's exchange potential;
+* ``alloy``: what a solute that stripping leaves behind does at the contact: Butler-Volmer with Li's
+  activity and L1's solute (Bazant 2013), the solute's excess profile below a receding contact, and
+  the solid-solution bound on creep.
 
 tests/test_architecture.py fails when another module writes one of these formulas itself.
 """

@@ -52,6 +52,7 @@ from kmc.physics.nucleation import VoidCap
 from kmc.resolved.assembly import Assembly, assembly_of
 from kmc.resolved.fields import (butler_volmer_current, slab_flux_operator, slab_potential_operator,
                                  vacancy_field)
+from kmc.resolved.solute import SoluteField, solute_current
 
 SINK_CONTRACTIONS = ("interface", "sinks")
 # Numerics of the step (docs/mechanics.md section 6): the expected new nuclei per cell per step
@@ -82,6 +83,11 @@ class ResolvedInputs(CellInputs):
     electrolyte_constriction: bool = True               # False: the electrolyte an equipotential (no Holm term)
     assembly: Assembly | None = None                    # the press before stripping (None: start in full contact)
     depth_um: float = 0.0                               # the area's depth (meso.depth_um; 0: the section)
+    # the solute along the interface (kmc.resolved.solute; meso.solute_field, meso.solute_strengthening):
+    # "on" with a solute, and the composition table it reads (kmc.cell.energetics.composition_table)
+    solute_field: str = "off"
+    solute_strengthening: str = "none"
+    composition_table: tuple = ()
 
     @property
     def cells(self) -> int:
@@ -124,8 +130,17 @@ def resolved_inputs(settings, width_um: float | None = None, cell_um: float = 0.
         resistivity_ohm_um=units.UM_PER_CM / (settings.conditions.electrolyte_conductivity_mS_cm * units.S_PER_MS),
         electrolyte_thickness_um=settings.conditions.electrolyte_thickness_um,
         ligament_strength=strength, electrolyte_constriction=m.electrolyte_constriction == "on",
-        assembly=assembly_of(m), depth_um=m.depth_um)
+        assembly=assembly_of(m), depth_um=m.depth_um, **_solute_inputs(settings))
     return replace(out, **overrides)
+
+
+def _solute_inputs(settings) -> dict:
+    """The solute field's keys and table (none without a solute: the field is off)."""
+    if settings.composition.solute_fraction <= 0:
+        return {}
+    from kmc.cell.energetics import interface_energetics
+    return dict(solute_field=settings.meso.solute_field, solute_strengthening=settings.meso.solute_strengthening,
+                composition_table=interface_energetics(settings).composition_table)
 
 
 @dataclass
@@ -139,6 +154,7 @@ class InterfaceState:
     stripped_mAh_cm2: float = 0.0
     counts: dict = field(default_factory=lambda: dict(splits=0, coalescences=0, collapses=0, nucleated=0,
                                                       opened_by_nuclei=0))
+    solute: object = None                 # kmc.resolved.solute.SoluteState (None without the solute field)
 
 
 def cap_profile(width_cells: int, area_um2: float, cell_um: float, angle_rad: float) -> np.ndarray:
@@ -171,11 +187,22 @@ class ResolvedInterface:
         rates = np.array([nucleation.measured_rate(inp.measured_nucleation, 10.0 ** x) for x in self._log_S]) \
             if inp.measured_nucleation else np.zeros(self._log_S.size)
         self._log_I = np.log10(np.maximum(rates, 1e-300))
+        self.solute = (SoluteField(inp.solute_fraction, inp.solute_diffusivity_per_vacancy_um2_s,
+                                   inp.vacancy_equilibrium_fraction, inp.composition_table, inp.cell_um,
+                                   inp.law.stress_exponent, inp.solute_strengthening)
+                       if inp.solute_field == "on" and inp.solute_fraction > 0 and inp.strip_velocity_um_s > 0
+                       else None)          # nothing gathers without a current (the assembly's press)
 
     def initial_state(self, gap_um: np.ndarray | None = None) -> InterfaceState:
-        n = self.inp.cells
+        inp = self.inp
+        n = inp.cells
+        solute_state = None
+        if self.solute is not None:
+            S = vacancy.supersaturation(inp.strip_velocity_um_s, inp.sink_distance_um, inp.vacancy_diffusivity_um2_s,
+                                        inp.vacancy_equilibrium_fraction)
+            solute_state = self.solute.initial_state(n, S, inp.strip_velocity_um_s)
         return InterfaceState(np.zeros(n) if gap_um is None else np.asarray(gap_um, float).copy(),
-                              np.zeros(n), np.zeros(n), self.inp.thickness_um, np.zeros(n))
+                              np.zeros(n), np.zeros(n), inp.thickness_um, np.zeros(n), solute=solute_state)
 
     # ------------------------------------------------------------------ rates at one instant
     def nucleation_rate_per_um2_s(self, supersaturation: np.ndarray) -> np.ndarray:
@@ -193,8 +220,13 @@ class ResolvedInterface:
         inp = self.inp
         h = inp.cell_um
         open_cells = st.gap_um > 0
-        cur = butler_volmer_current(self.R, inp.resistivity_ohm_um, inp.exchange_current_mA_cm2, inp.temperature_K,
-                                    inp.current_mA_cm2, open_cells, constriction=inp.electrolyte_constriction)
+        alloy = self.solute.factors(st.solute) if self.solute is not None else None
+        if alloy is None:
+            cur = butler_volmer_current(self.R, inp.resistivity_ohm_um, inp.exchange_current_mA_cm2, inp.temperature_K,
+                                        inp.current_mA_cm2, open_cells, constriction=inp.electrolyte_constriction)
+        else:
+            cur = solute_current(self.R, inp.resistivity_ohm_um, inp.exchange_current_mA_cm2, inp.temperature_K,
+                                 inp.current_mA_cm2, open_cells, alloy, constriction=inp.electrolyte_constriction)
         injected = inp.strip_velocity_um_s * cur.current_mA_cm2 / max(inp.current_mA_cm2, 1e-300)
         # sub-grid nuclei: a cap of base radius r on the plane takes 2 pi D r (c - c_eq); per area of
         # the cell's strip (h x h) that is a conductance 2 pi n r / h^2
@@ -212,7 +244,7 @@ class ResolvedInterface:
             recession = 0.0
         S = vac.concentration / inp.vacancy_equilibrium_fraction
         return dict(open=open_cells, current=cur, injected=injected, vacancies=vac, mechanics=mech,
-                    recession_um_s=recession, supersaturation=S, contact=contact,
+                    recession_um_s=recession, supersaturation=S, contact=contact, solute=alloy,
                     nucleation=np.where(open_cells, 0.0, self.nucleation_rate_per_um2_s(S)) * h * h)
 
     # ------------------------------------------------------------------ one step
@@ -240,7 +272,10 @@ class ResolvedInterface:
         # the roof's closing relative to the plunger (explicit) plus the contact's recession; the
         # plunger's own descent is applied implicitly after the explicit changes (below)
         plunger = abs(now["mechanics"].plunger_velocity_um_s)
-        closing = np.where(open_cells, now["mechanics"].closing_velocity_um_s - plunger, 0.0) + now["recession_um_s"]
+        roof = now["mechanics"].closing_velocity_um_s - plunger
+        if now["solute"] is not None:
+            roof = roof * now["solute"].creep_factor       # 1 unless meso.solute_strengthening bounds it
+        closing = np.where(open_cells, roof, 0.0) + now["recession_um_s"]
         before = runs(open_cells)
         new_gap = gap.copy()
         starts, widths = before
@@ -287,7 +322,7 @@ class ResolvedInterface:
         # surface diffusion: every void relaxes toward the equilibrium 2-D cap of its area (width and
         # profile) in Mullins' time at its half-width, (w/2)^4 / B
         if inp.mullins_um4_s > 0:
-            self._relax_shapes(new_gap, dt)
+            self._relax_shapes(new_gap, dt, now["solute"])
         new_gap = np.maximum(new_gap, 0.0)
         new_gap[new_gap < 1e-7] = 0.0
         # sub-grid nuclei in contact cells: grow by capture, close as a cavity in the contact's
@@ -335,6 +370,8 @@ class ResolvedInterface:
         st.time_s += dt
         st.stripped_mAh_cm2 += inp.current_mA_cm2 * dt / units.S_PER_H
         st.thickness_um -= inp.strip_velocity_um_s * dt
+        if self.solute is not None:
+            st.solute = self.solute.step(st.solute, now["injected"], now["supersaturation"], dt)
 
     def _plunger_descent(self, gap: np.ndarray, dt: float, thickness_um: float) -> float:
         """How far the plunger lowers the metal in dt, implicitly: delta = dt |V(map(delta))|, the
@@ -373,17 +410,22 @@ class ResolvedInterface:
         v = speed(k)
         return max(levels[k - 1], dt * v) if k < n_open else levels[-1]
 
-    def _relax_shapes(self, gap: np.ndarray, dt: float) -> None:
+    def _relax_shapes(self, gap: np.ndarray, dt: float, alloy=None) -> None:
         inp = self.inp
         h, n = inp.cell_um, inp.cells
         a = inp.void_angle_rad
         area_per_w2 = self._cap.section_area_per_chord2         # the equilibrium segment of chord w
+        B = inp.mullins_um4_s
         starts, widths = runs(gap > 0)
         for s0, w in zip(starts, widths):
             cells = (s0 + np.arange(w)) % n
+            if alloy is not None:
+                # the void's cap at the composition below it (kmc.resolved.solute): its angle, and
+                # Mullins' coefficient in proportion to the wall's surface energy
+                a, area_per_w2, B = self._local_cap(alloy, cells)
             area = gap[cells].sum() * h
             w_um = w * h
-            tau = (w_um / 2) ** 4 / inp.mullins_um4_s
+            tau = (w_um / 2) ** 4 / B
             f = math.exp(-dt / tau)
             w_eq = math.sqrt(area / area_per_w2)
             w_new = max(1, int(round((w_eq + (w_um - w_eq) * f) / h)))
@@ -400,6 +442,13 @@ class ResolvedInterface:
             else:
                 target = cap_profile(w, area, h, a)
                 gap[cells] = target + (gap[cells] - target) * f
+
+    def _local_cap(self, alloy, cells: np.ndarray) -> tuple:
+        """(void angle rad, equilibrium segment area per chord^2, Mullins' B) of a void over ``cells`` at the
+        mean composition below it."""
+        cap = VoidCap.of_wetting_angle(float(alloy.wetting_angle_deg[cells].mean()))
+        gamma_ratio = float(alloy.surface_energy_J_m2[cells].mean()) / self.inp.composition_table[0][3]
+        return cap.angle_rad, cap.section_area_per_chord2, self.inp.mullins_um4_s * gamma_ratio
 
     def _count_events(self, st: InterfaceState, before: np.ndarray, after: np.ndarray) -> None:
         """Splits, coalescences and collapses of counted voids (runs at least min_void_width_um

@@ -1,0 +1,166 @@
+"""The solute along the interface (issue 55 item 3): the solute that stripping leaves behind, per cell
+of the interface, and what it does there.  Arrays in, arrays out, so the section's step
+(kmc.resolved.interface) and the area's call the same step.
+
+Per cell, the metal below the contact holds an excess profile of solute, exponential in depth: its
+inventory M (solute fraction x um) and its depth delta (um), so the fraction just below the surface is
+x_s = x + M / delta (kmc.physics.alloy.excess_to_subsurface).  Each step:
+
+* stripping at the cell's local rate v (the volume of Li the cell's current removes, um/s) leaves the
+  stripped metal's solute behind: M += x v dt (the solute is never stripped; kmc.physics.solute's
+  x(1 + h/delta) is the same balance in its quasi-steady limit);
+* the profile's depth follows d delta / dt = D / delta - v (kmc.physics.alloy.profile_depth_rate):
+  D / v under a stripping contact (docs/rates.md's enrichment depth, 8.9 um at S = 134), spreading as
+  sqrt(2 D t) under a void, where nothing strips;
+* the excess spreads along the interface within its layer: dM/dt = d/dy (D delta d x_s / dy), explicit
+  on the cells with sub-steps below the stability limit;
+* D is the model's own vacancy-mechanism D_Mg at each cell's vacancy fraction S c_eq
+  (kmc.physics.solute.diffusivity: vacancy-enhanced at the local supersaturation, c_eq at a void's wall).
+
+What it does (``factors``): L1's solute fraction theta in segregation equilibrium with x_s, and the
+wetting angle, surface energy and work of adhesion there (kmc.cell.energetics' composition table,
+linear between rows); the exchange current's L1 site factor b and Li's activity ratio r
+(kmc.physics.alloy, its docstring gives the Butler-Volmer form); and, with the strengthening bound on,
+the creep rate's factor at x_s (kmc.physics.alloy.solid_solution_creep_factor; 1 without it).
+
+Left out (docs/alloy.md): the solute carried by the metal that creep moves into a closing void, and
+the vertical structure beyond one exponential per cell.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from kmc import units
+from kmc.physics import alloy, solute
+from kmc.physics.electrochemistry import butler_volmer_scale_V, overpotential_mV
+from kmc.resolved.fields import CurrentField
+
+STRENGTHENING = ("none", "labusch_bound")
+
+
+@dataclass
+class SoluteState:
+    excess_um: np.ndarray          # M per cell: the excess solute below it, solute fraction x um
+    depth_um: np.ndarray           # delta per cell: the excess profile's depth (um)
+
+
+@dataclass(frozen=True)
+class SoluteFactors:
+    subsurface_fraction: np.ndarray    # x_s per cell
+    l1_fraction: np.ndarray            # theta per cell (L1 solute per site in equilibrium with x_s)
+    site_factor: np.ndarray            # b: the exchange current's L1 sites holding Li, against the as-made contact
+    activity_ratio: np.ndarray         # r: Li's activity against the as-made metal
+    wetting_angle_deg: np.ndarray      # the metal's Young angle at x_s
+    surface_energy_J_m2: np.ndarray    # the void wall's gamma at x_s
+    creep_factor: np.ndarray           # creep rate at x_s over the bulk alloy's (1 without the bound)
+
+
+class SoluteField:
+    """The step and the factors for one set of inputs (module docstring).  ``table``: kmc.cell.energetics'
+    composition_table rows (x_sub, theta, angle deg, gamma J/m^2, W_ad J/m^2), x rising from the bulk's."""
+
+    def __init__(self, bulk_fraction: float, diffusivity_per_vacancy_um2_s: float, vacancy_equilibrium_fraction: float,
+                 table: tuple, cell_um: float, stress_exponent: float, strengthening: str = "none"):
+        if strengthening not in STRENGTHENING:
+            raise ValueError(f"strengthening {strengthening!r}; allowed: {', '.join(STRENGTHENING)}")
+        if bulk_fraction <= 0 or not table:
+            raise ValueError("a solute field needs a solute: bulk_fraction > 0 and a composition table")
+        self.x = bulk_fraction
+        self.per_vacancy = diffusivity_per_vacancy_um2_s
+        self.c_eq = vacancy_equilibrium_fraction
+        self.table = np.array(table, float)
+        self.cell_um = cell_um
+        self.stress_exponent = stress_exponent
+        self.strengthening = strengthening
+        self.l1_as_made = float(self.table[0, 1])
+
+    def diffusivity_um2_s(self, supersaturation) -> np.ndarray:
+        return solute.diffusivity(self.per_vacancy, np.maximum(np.asarray(supersaturation, float), 1.0), self.c_eq)
+
+    def initial_state(self, cells: int, supersaturation: float, recession_um_s: float) -> SoluteState:
+        """No excess; the profile's depth at its steady value D(S) / v of the contact as it starts (it
+        holds nothing until stripping starts, so the start's depth only sets where it begins to relax)."""
+        depth = float(self.diffusivity_um2_s(supersaturation)) / max(recession_um_s, 1e-300)
+        return SoluteState(np.zeros(cells), np.full(cells, depth))
+
+    def subsurface_fraction(self, st: SoluteState) -> np.ndarray:
+        return alloy.excess_to_subsurface(st.excess_um, st.depth_um, self.x)
+
+    def factors(self, st: SoluteState) -> SoluteFactors:
+        xs = self.subsurface_fraction(st)
+        t = self.table
+        theta = np.interp(xs, t[:, 0], t[:, 1])
+        creep = (alloy.solid_solution_creep_factor(xs, self.x, self.stress_exponent)
+                 if self.strengthening == "labusch_bound" else np.ones(xs.size))
+        return SoluteFactors(xs, theta, alloy.l1_site_factor(theta, self.l1_as_made), alloy.li_activity_ratio(xs, self.x),
+                             np.interp(xs, t[:, 0], t[:, 2]), np.interp(xs, t[:, 0], t[:, 3]), creep)
+
+    def step(self, st: SoluteState, recession_um_s: np.ndarray, supersaturation: np.ndarray, dt: float) -> SoluteState:
+        """The state after dt (module docstring); ``recession_um_s``: each cell's stripped Li volume per
+        area per second (0 under a void), ``supersaturation``: each cell's vacancy fraction / c_eq."""
+        v = np.asarray(recession_um_s, float)
+        D = self.diffusivity_um2_s(supersaturation)
+        excess = st.excess_um + self.x * v * dt
+        depth = st.depth_um.copy()
+        # sub-steps: the depth's relaxation (time constant delta / v, or delta^2 / D) and the lateral
+        # spreading (h^2 / 2D) each kept explicit and stable
+        stripping = v > 0
+        depth_time = float(np.min(depth[stripping] / v[stripping])) if stripping.any() else math.inf
+        depth_time = min(depth_time, float(np.min(depth * depth / D)))
+        sub = min(alloy.lateral_stable_step(self.cell_um, float(D.max())), 0.2 * depth_time)
+        n = max(1, int(math.ceil(dt / sub)))
+        h = dt / n
+        for _ in range(n):
+            depth = np.maximum(depth + alloy.profile_depth_rate(depth, D, v) * h, 1e-6)
+            xs = alloy.excess_to_subsurface(excess, depth, self.x) - self.x
+            # the layer's conductance between neighbours (mean of the two cells' D delta), periodic
+            g = 0.5 * (D * depth + np.roll(D * depth, -1))
+            flux = -g * (np.roll(xs, -1) - xs) / self.cell_um            # from cell i to i + 1
+            excess = excess - (flux - np.roll(flux, 1)) / self.cell_um * h
+        return SoluteState(np.maximum(excess, 0.0), depth)
+
+
+def solute_current(R, resistivity_ohm_um: float, exchange_mA_cm2: float, temperature_K: float,
+                   mean_current_mA_cm2: float, open_cells: np.ndarray, factors: SoluteFactors, iterations: int = 200,
+                   constriction: bool = True) -> CurrentField:
+    """kmc.resolved.fields.butler_volmer_current with kmc.physics.alloy's kinetics on each contact cell,
+    i = i0 b [r e^(eta/s) - e^(-eta/s)] (b, r: ``factors``' site factor and activity ratio per cell): the
+    same damped fixed point on phi, E from Newton.
+    Without the constriction phi = 0 and the current still follows b and r; the kinetic term is E at
+    phi = 0 (the contact's own kinetics, no electrolyte)."""
+    n = open_cells.size
+    contact = ~open_cells
+    thermal_V = butler_volmer_scale_V(temperature_K)
+    i = np.zeros(n)
+    if mean_current_mA_cm2 == 0:
+        return CurrentField(i, 0.0, 0.0)
+    if not contact.any():
+        return CurrentField(i, math.inf, math.inf)
+    b, r = factors.site_factor[contact], factors.activity_ratio[contact]
+    total = mean_current_mA_cm2 * n
+    start = float(overpotential_mV(mean_current_mA_cm2, contact.mean(), exchange_mA_cm2, temperature_K)) / units.MV_PER_V
+    pc = np.zeros(contact.sum())
+    E0 = alloy.galvanostatic_activity_potential_V(pc, exchange_mA_cm2, thermal_V, b, r, total, start)
+    kinetic_mV = units.MV_PER_V * E0
+    i[contact] = alloy.activity_current(E0 - pc, exchange_mA_cm2, thermal_V, b, r)
+    if not constriction:
+        return CurrentField(i, kinetic_mV, kinetic_mV)
+    phi_per_current = resistivity_ohm_um * units.A_PER_MA / units.UM2_PER_CM2
+    phi = np.zeros(n)
+    E = E0
+    mean_contact = total / contact.sum()
+    for it in range(iterations):
+        phi_target = phi_per_current * (R @ i)
+        phi = phi_target if it == 0 else 0.5 * (phi + phi_target)
+        pc = phi[contact]
+        E = alloy.galvanostatic_activity_potential_V(pc, exchange_mA_cm2, thermal_V, b, r, total, E)
+        i_new = np.zeros(n)
+        i_new[contact] = alloy.activity_current(E - pc, exchange_mA_cm2, thermal_V, b, r)
+        change = np.abs(i_new - i).max()
+        i = i_new
+        if change <= 1e-10 * mean_contact:
+            break
+    return CurrentField(i, units.MV_PER_V * E, kinetic_mV)
