@@ -47,12 +47,8 @@ def one(name, S, trials, flux_events, cells=NUCLEATION_CELLS, l1=None, ladder=LA
                    flux_per_s=r.flux.flux_per_s, flux_se_per_s=r.flux.flux_se_per_s,
                    flux_crossings=r.flux.crossings, flux_time_s=r.flux.time_in_A_s, flux_events=flux_events,
                    note=r.note)
-        if r.rate_per_um2_s == 0 and "bound" in r.note:
-            row["upper_bound"] = float(r.note.rsplit("bound ", 1)[1].split()[0])
-        elif r.flux.crossings == 0:
-            # no crossing of lambda_0 at all: fewer than 3 in the time run at 95 %
-            row["upper_bound"] = 3.0 / r.flux.time_in_A_s / r.area_um2
-            row["note"] = f"no crossing of lambda_0 = {ladder[0]} in {r.flux.time_in_A_s:.3g} s"
+        if r.upper_bound_per_um2_s is not None:
+            row["upper_bound"] = r.upper_bound_per_um2_s
     row["wall_s"] = round(time.time() - t, 1)
     return row
 

@@ -146,3 +146,27 @@ def test_ffs_without_a_rate_gives_way_to_the_runs_that_nucleated(monkeypatch):
     rec = report.nucleation_record(params(), 1500.0, **kw)
     assert rec["method_used"] == "waiting times" and "FFS measured no rate" in rec["method_reason"]
     assert rec["value"] == 1.0
+
+
+def test_ffs_without_a_rate_gives_its_upper_bound_as_a_number(monkeypatch):
+    """FFS that ends on a stage with no success (S = 1500 on 6x6x4 with one trial per stage, asked for
+    with --method ffs) holds the rule-of-three bound, flux x the stages' product x 3 / M / area, in a
+    field of its own, and the record carries that number to the last bit, not the three digits the
+    note shows."""
+    results = []
+    real = ffs.forward_flux
+
+    def kept(*args, **kw):
+        results.append(real(*args, **kw))
+        return results[-1]
+    monkeypatch.setattr(ffs, "forward_flux", kept)
+    kw = dict(trials=1, flux_events=2000, seeds=(1, 2), l1="random", cells=(6, 6, 4), ladder=(3, 28), min_hits=1,
+              max_trials=1, waiting_events=1000)
+    rec = report.nucleation_record(params(), 1500.0, method="ffs", **kw)
+    (r,) = results
+    reached = [p for p in r.probabilities if p > 0]
+    assert r.rate_per_um2_s == 0 and r.flux.crossings > 0 and r.probabilities[-1] == 0
+    assert r.upper_bound_per_um2_s == r.flux.flux_per_s * math.prod(reached) * 3.0 / r.trials[-1] / r.area_um2
+    assert rec["method_used"] == "FFS" and rec["value"] == 0 and rec["upper_bound"] == r.upper_bound_per_um2_s
+    assert f"upper bound {r.upper_bound_per_um2_s:.3g}" in r.note
+    assert rec["upper_bound"] != float(f"{r.upper_bound_per_um2_s:.3g}")   # what reading the note gave

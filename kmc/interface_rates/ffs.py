@@ -74,6 +74,7 @@ class FFSResult:
     wall_s: float = 0.0
     note: str = ""
     l1: str = ""               # the start's L1 (steady.L1_STARTS), "given" for a given occupancy
+    upper_bound_per_um2_s: float | None = None   # 95 %, where a stage saw no success (rate 0)
 
     @property
     def log10_rate(self) -> float:
@@ -251,7 +252,8 @@ def forward_flux(settings, supersaturation, interfaces, seeds=(1, 2, 3, 4), flux
                  occupancy=None, root_seed=40, *, l1: str, runner=pieces.SERIAL) -> FFSResult:
     """The nucleation rate I (per um^2 per s) at the steady interface, by FFS over ``interfaces``
     (lambda_0, ..., lambda_B), with ``trials`` trials per interface.  Stops early (rate 0, with the
-    product so far as an upper bound in ``note``) if an interface is never reached.  ``l1``: the
+    product so far as the 95 % upper bound ``upper_bound_per_um2_s``, also said in ``note``) if an
+    interface is never reached.  ``l1``: the
     free runs' start (one of steady.L1_STARTS, resolved by steady.l1_start).  The flux runs and
     each stage's trials run as pieces on ``runner`` (kmc.interface_rates.pieces), with the serial
     result whatever it is."""
@@ -262,7 +264,7 @@ def forward_flux(settings, supersaturation, interfaces, seeds=(1, 2, 3, 4), flux
               occupancy=occupancy, l1=l1, runner=runner)
     start = _start(settings, supersaturation, seeds[0], occupancy, l1)
     area_um2 = _area_um2(start[0])
-    configs, probs, counts, events, rel_var, note = fl.configurations, [], [], fl.events, 0.0, ""
+    configs, probs, counts, events, rel_var, note, bound = fl.configurations, [], [], fl.events, 0.0, "", None
     for i in range(len(interfaces) - 1):
         if not configs:
             note = f"no configuration at lambda = {interfaces[i]}"
@@ -293,7 +295,7 @@ def forward_flux(settings, supersaturation, interfaces, seeds=(1, 2, 3, 4), flux
             f"; 95 % upper bound {bound:.3g} per um^2 per s"
     return FFSResult(rate, rate * math.sqrt(rel_var), list(interfaces), probs, counts, fl, supersaturation,
                      area_um2, events, time.time() - wall, note,
-                     "given" if occupancy is not None else l1)
+                     "given" if occupancy is not None else l1, upper_bound_per_um2_s=bound)
 
 
 def _first_passage(settings, supersaturation, lambda_0, lambda_B, start_below, seed, check_events, max_events,

@@ -243,11 +243,9 @@ def nucleation_record(settings, S, trials, flux_events, seeds, l1: str, runner=N
            f"interface vacancy cluster, interfaces {list(ladder)}, >= {trials} trials and {min_hits} successes per "
            f"stage (at most {max_trials}); error: flux replicas + each stage's ratio estimator over its parent "
            f"configurations{start_text(settings, l1)}")
-    bound = None
-    if r.rate_per_um2_s == 0.0:
-        bound = float(r.note.rsplit("bound ", 1)[1].split()[0]) if "bound" in r.note else None
     return _rec("nucleation_rate", r.rate_per_um2_s, "1/(um^2 s)", r.rate_se_per_um2_s, how,
-                method_used="FFS", method_reason=why, upper_bound=bound, probabilities=r.probabilities,
+                method_used="FFS", method_reason=why, upper_bound=r.upper_bound_per_um2_s,
+                probabilities=r.probabilities,
                 interfaces=list(ladder), flux_per_s=r.flux.flux_per_s, note=r.note, l1_start=l1, **waiting, **spent)
 
 
