@@ -12,8 +12,8 @@ import pytest
 from numba.core.registry import CPUDispatcher
 
 from kmc import rate_rules, sites
-from kmc.engine import contact, events, loop, refresh, selection, updates
 from kmc.config import load_config
+from kmc.engine import contact, events, loop, refresh, selection, updates
 from kmc.simulation import Simulation
 from lattices import neighbours
 
