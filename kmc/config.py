@@ -368,17 +368,8 @@ def _cross_checks(cfg: dict):
     if meso is not None and len(meso["nucleation_rate_S"]) == 1:
         raise ConfigError("meso.nucleation_rate_S has one row; allowed: at least 2 rows (the rate is "
                           "interpolated in log S), or neither key (the classical I(S))")
-    run = cfg["run"]
-    stops = ("stop_stripped_mAh_cm2", "stop_stripped_monolayers", "stop_time_s", "max_events",
-             "stop_contact_fraction", "stop_overpotential_mV", "stop_wall_s")
-    if not any(run[k] for k in stops):
-        raise ConfigError("run: no stop condition set; allowed: set at least one of "
-                          + ", ".join(f"run.{k}" for k in stops))
-    no_stripping = cfg["conditions"]["current_density_mA_cm2"] == 0 or lat["geometry"] == "bulk"
-    for key in ("stop_stripped_mAh_cm2", "stop_stripped_monolayers", "stop_overpotential_mV"):
-        if run[key] and no_stripping and not (run["stop_time_s"] or run["max_events"] or run["stop_wall_s"]):
-            raise ConfigError(f"run.{key} can never be reached without stripping (current 0 or bulk "
-                              "geometry); allowed: set run.max_events, run.stop_time_s or run.stop_wall_s")
+    # what a command can run with these inputs (a stop a kMC run reaches, a current kmc meso strips with,
+    # a temperature where the crystal exists) is kmc.validation's
 
 
 def _layer_spacing_A(lat: dict) -> float:

@@ -1,38 +1,55 @@
 """Starting a run: the one entry point that ``kmc run``, ``kmc sweep`` and Python users go through
-for a kMC run (``open_run``, and ``run`` for a whole run in one call), so that every run checks what
-its acceleration distorts (kmc.acceleration) and records it in its file; and for a run at the cell's
-scale (``run_cell_to_file``), the choice of the interface model meso.interface names (the resolved
-section of kmc.resolved, or the disc model of kmc.disc), which share kmc.cell and never import each
-other."""
+for a kMC run (``open_run``, and ``run`` for a whole run in one call), so that every run is checked
+against the physical range of its inputs (kmc.validation), checks what its acceleration distorts
+(kmc.acceleration) and records it in its file, and compiles its engine before its clocks start; and
+for a run at the cell's scale (``run_cell_to_file``), the choice of the interface model meso.interface
+names (the resolved section of kmc.resolved, or the disc model of kmc.disc), which share kmc.cell and
+never import each other."""
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 
-from kmc import runfile
+from kmc import runfile, validation
 from kmc.checkpoint import Checkpointer, resume_run, run_paths
-from kmc.config import load_config, resolve_params
+from kmc.config import ConfigError, load_config, resolve_params
+from kmc.observers import COMPILE_CLOCK, print_compile_notice, progress_wanted
 from kmc.simulation import Simulation
 
 
-class AccelerationWarning(UserWarning):
-    """run.acceleration lies beyond the range where a run's answers are those of the cell."""
+def _round_down(x: float) -> float:
+    """x to two significant figures, rounded down (an acceleration within a range stays within it)."""
+    from math import floor, log10
+    scale = 10 ** (floor(log10(x)) - 1)
+    return floor(x / scale) * scale
 
 
-def _warn(message: str) -> None:
-    warnings.warn(message, AccelerationWarning, stacklevel=3)
-
-
-def acceleration_record(settings, warn=_warn) -> dict:
-    """The /run attributes acceleration_check_* of a run of ``settings`` ({} for a run that strips
-    nothing); ``warn`` gets the check's message when A lies beyond the converged range."""
+def acceleration_check(settings) -> tuple[dict, validation.Advice | None]:
+    """(the /run attributes acceleration_check_* of a run of ``settings``, the warning when its A lies
+    beyond the converged range or None); ({}, None) for a run that strips nothing.  The warning names
+    the run.acceleration within the range and its cost: the box's hops keep their own rates while
+    the stripping slows by A / A', so a run takes ~A / A' times the events (its hops are nearly all of
+    them) and the wall time."""
     from kmc.acceleration import CHECK_KEYS, applies, check
     if not applies(settings):
-        return {}
+        return {}, None
     found = check(settings)
-    if found["message"]:
-        warn(found["message"])
-    return {f"acceleration_check_{key}": found[key] for key in CHECK_KEYS if found[key] is not None}
+    record = {f"acceleration_check_{key}": found[key] for key in CHECK_KEYS if found[key] is not None}
+    if not found["message"]:
+        return record, None
+    A = found["acceleration"]
+    limits = [found["converged_up_to"], found["converged_up_to_solute_enrichment"]]
+    within = _round_down(max(1.0, min(x for x in limits if x is not None)))
+    return record, validation.Advice(
+        "run.acceleration", found["message"],
+        f"run.acceleration = {within:g} would be within it, at ~{A / within:.2g}x the events and wall time of "
+        "this run (the box's hops keep their own rates while the stripping slows by that factor)")
+
+
+def run_advice(settings) -> list[validation.Advice]:
+    """Every warning a kMC run of ``settings`` gives (open_run's): its inputs' range, its acceleration."""
+    advice = validation.check(settings, "run")
+    accelerated = acceleration_check(settings)[1]
+    return advice + ([accelerated] if accelerated is not None else [])
 
 
 POLICIES = ("fresh", "overwrite", "resume")
@@ -42,24 +59,55 @@ class OpenRunError(ValueError):
     """A run cannot be started or resumed; the message says why and what is allowed."""
 
 
-def _record_acceleration(settings, writer, warn, fresh: bool) -> None:
-    """The acceleration check into the writer's /run attributes; if it fails, a fresh run's file is
-    dropped and a resumed one's kept."""
+def _checked(settings, writer, warn, fresh: bool) -> None:
+    """The range of the inputs and the acceleration check: the warnings to ``warn`` (none if None), the
+    check's numbers into the writer's /run attributes; if they fail, a fresh run's file is dropped and a
+    resumed one's kept."""
     try:
-        writer.run_attributes.update(acceleration_record(settings, warn))
-    except BaseException:
+        advice = validation.check(settings, "run")
+        record, accelerated = acceleration_check(settings)
+        writer.run_attributes.update(record)
+        for item in advice + ([accelerated] if accelerated is not None else []):
+            if warn is not None:
+                warn(item)
+    except BaseException as exc:
         if fresh:
             writer.abort()
         else:
             writer.close()
+        if isinstance(exc, ConfigError):
+            raise OpenRunError(str(exc)) from None
         raise
 
 
-def open_run(path, policy: str = "fresh", settings=None, warn=_warn):
+RESUMABLE = "allowed: the file of an interrupted or killed kmc run (X.h5 whose X.h5.partial and X.h5.checkpoint exist)"
+
+
+def _refuse_unresumable(path) -> None:
+    """OpenRunError for a finished file at ``path`` that is no kMC run to resume, saying what it is: not
+    a run file (not even HDF5), a kmc meso file, or a finished kMC run."""
+    final, partial, _ = run_paths(path)
+    if partial.exists() or not final.exists():
+        return     # resume_run says what is missing
+    try:
+        kind = runfile.file_kind_of(runfile.check_run_file(final, require_frames=False))
+    except runfile.RunFileError as exc:
+        raise OpenRunError(f"{str(exc).split('; allowed')[0]}; nothing to resume; {RESUMABLE}") from None
+    if kind == runfile.KIND_MESO:
+        raise OpenRunError(f"{final} is a kmc meso file, which has no checkpoint to resume (a meso run takes "
+                           f"seconds: run kmc meso again); {RESUMABLE}")
+    raise OpenRunError(f"{final} is a finished run; {RESUMABLE}")
+
+
+def open_run(path, policy: str = "fresh", settings=None, warn=validation.warn, notice=None):
     """(simulation, writer, checkpointer) for a run whose output is ``path``: the one way ``kmc run``,
-    ``kmc sweep`` and ``run`` start or continue a run.  The acceleration check
-    (kmc.acceleration.check) is made here: beyond the converged range ``warn`` gets its message once,
-    and the writer records the numbers in /run (acceleration_check_*) when the run ends.
+    ``kmc sweep`` and ``run`` start or continue a run.  The inputs' physical range
+    (kmc.validation.check: a refusal before anything is written) and the acceleration check
+    (kmc.acceleration.check) are made here: each warning goes to ``warn`` once (a
+    kmc.validation.Advice; default: one line on stderr; None: none), and the writer records the
+    acceleration's numbers in /run (acceleration_check_*) when the run ends.  The engine is compiled
+    here, before the run's clocks start (Simulation.compile_engine); ``notice()`` is called once if
+    numba has to compile it (the first run of an energy form), before the wait.
 
     ``policy`` is ``"fresh"`` (refuse if ``path``, or an interrupted run's ``.partial`` or checkpoint
     beside it, exists), ``"overwrite"`` (start again whatever is there; the old file stays until the
@@ -73,11 +121,14 @@ def open_run(path, policy: str = "fresh", settings=None, warn=_warn):
         if settings is not None:
             raise OpenRunError("resume takes no settings; allowed: the output path alone (the "
                                "configuration comes from the checkpoint)")
+        _refuse_unresumable(path)
         try:
-            sim, writer, checkpointer, _ = resume_run(path)
+            with COMPILE_CLOCK.watch(notice):
+                sim, writer, checkpointer, _ = resume_run(path)
+                sim.compile_engine()
         except (ValueError, OSError) as exc:
             raise OpenRunError(str(exc)) from None
-        _record_acceleration(sim.settings, writer, warn, fresh=False)
+        _checked(sim.settings, writer, warn, fresh=False)
         return sim, writer, checkpointer
     path = Path(path)
     _, partial, ckpt = run_paths(path)
@@ -90,7 +141,9 @@ def open_run(path, policy: str = "fresh", settings=None, warn=_warn):
             raise OpenRunError(f"an interrupted run left {partial.name} beside {path}; allowed: kmc run "
                                f"--resume {path}, or --overwrite to start again")
     try:
-        sim = Simulation(settings)
+        validation.check(settings, "run")   # refused before any work; its warnings come with the rest below
+        with COMPILE_CLOCK.watch(notice):
+            sim = Simulation(settings)
         runfile.check_output_location(path, runfile.estimated_output_bytes(settings, sim.lattice.n_sites,
                                                                            sim.charge_per_atom_mAh_cm2))
     except (ValueError, OSError) as exc:
@@ -101,7 +154,13 @@ def open_run(path, policy: str = "fresh", settings=None, warn=_warn):
         raise OpenRunError(f"cannot write {partial} ({runfile.hdf5_reason(exc)}); allowed: a path no other run "
                            "is writing (-o)") from None
     ckpt.unlink(missing_ok=True)   # a stale checkpoint must never pair with the new file
-    _record_acceleration(settings, writer, warn, fresh=True)    # after every refusal: bad input is one error line
+    _checked(settings, writer, warn, fresh=True)    # after every refusal: bad input is one error line
+    try:
+        with COMPILE_CLOCK.watch(notice):
+            sim.compile_engine()
+    except BaseException:
+        writer.abort()
+        raise
     return sim, writer, Checkpointer(path, settings.output.checkpoint_every_wall_s)
 
 
@@ -113,7 +172,8 @@ def run(config, output=None, overrides=(), policy: str = "fresh", progress: bool
     ``kmc run --resume``).  ``kmc.run`` is this function."""
     settings = None if policy == "resume" else load_config(resolve_params(str(config)), list(overrides))
     path = Path(output or settings.output.path or runfile.default_output_path(settings)) if settings else Path(output)
-    sim, writer, checkpointer = open_run(path, policy, settings)
+    sim, writer, checkpointer = open_run(path, policy, settings,
+                                         notice=print_compile_notice if progress_wanted(progress) else None)
     try:
         return sim.run(writer, progress=progress, checkpointer=checkpointer)
     except BaseException:
@@ -121,13 +181,18 @@ def run(config, output=None, overrides=(), policy: str = "fresh", progress: bool
         raise
 
 
-def run_cell_to_file(settings, path, observer=None):
+def run_cell_to_file(settings, path, observer=None, warn=validation.warn):
     """Run ``settings`` at the cell's scale into the file ``path`` with the interface model
     meso.interface names: the resolved interface (kmc.resolved.run.run_to_file, the default: the section,
     or the area when meso.depth_um > 0, docs/area.md) or the disc model (kmc.disc.output.run_to_file); the
     same kmc.cell.loop.Observer, the same file layout (kmc.runfile.MesoWriter).  Returns the
-    kmc.cell.loop.CellResult."""
+    kmc.cell.loop.CellResult.  The inputs' physical range is checked first (kmc.validation.check:
+    InputRangeError before any work; each warning to ``warn``, a kmc.validation.Advice: default one line
+    on stderr, None none)."""
     from kmc.cell.loop import Observer
+    for advice in validation.check(settings, "meso"):
+        if warn is not None:
+            warn(advice)
     observer = observer or Observer()
     if settings.meso.interface == "resolved":
         from kmc.resolved.run import run_to_file

@@ -1,5 +1,6 @@
 """Operations attached to a run on schedules: the frame and series writers, the checkpointer and
-the progress bar.  ``Simulation.run`` is a plain loop: run a chunk of events up to the next moment
+the progress bar, and the clock of numba's compiles (``COMPILE_CLOCK``: the notice of a first run, and
+the compile time a run records apart).  ``Simulation.run`` is a plain loop: run a chunk of events up to the next moment
 an observer or a stop condition is due, then hand every observer the ``Tick``.
 
 A ``Trigger`` fires when any of its schedules comes due: every N events, every S kMC seconds, or
@@ -11,9 +12,11 @@ from __future__ import annotations
 import math
 import sys
 import time as _time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
+from numba.core import event as numba_event
 
 
 @dataclass
@@ -118,8 +121,65 @@ class CheckpointSaver:
             self.checkpointer.save(sim, self.writer)
 
 
+class CompileClock(numba_event.Listener):
+    """The wall seconds numba has spent compiling in this process (``seconds``), and the notice of a
+    compile.  numba reports each compile it makes as a "numba:compile" event and a load from its
+    cache as none, so a run whose engine is in the cache counts 0 s and hears nothing: only the first
+    run of an energy form compiles (about a minute; ARCHITECTURE.md, numba conventions)."""
+
+    def __init__(self):
+        self.seconds = 0.0
+        self._depth = 0
+        self._started = 0.0
+        self._notice = None
+
+    def on_start(self, event):
+        if self._depth == 0:
+            self._started = _time.perf_counter()
+            notice, self._notice = self._notice, None     # once per watch: the first compile says so
+            if notice is not None:
+                notice()
+        self._depth += 1
+
+    def on_end(self, event):
+        self._depth -= 1
+        if self._depth == 0:
+            self.seconds += _time.perf_counter() - self._started
+
+    @contextmanager
+    def watch(self, notice=None):
+        """Inside the block, ``notice()`` is called once when numba starts compiling (never if
+        everything comes from its cache)."""
+        previous, self._notice = self._notice, notice
+        try:
+            yield self
+        finally:
+            self._notice = previous
+
+
+COMPILE_CLOCK = CompileClock()
+numba_event.register("numba:compile", COMPILE_CLOCK)
+
+COMPILE_NOTICE = ("compiling the engine for this energy form (numba, the first run only: about a minute; "
+                  "later runs load it from numba's cache)...")
+
+
+def print_compile_notice(stream=None) -> None:
+    """The one-line notice a progress display gives while the engine compiles (COMPILE_CLOCK.watch)."""
+    stream = sys.stderr if stream is None else stream
+    stream.write(COMPILE_NOTICE + "\n")
+    stream.flush()
+
+
+def progress_wanted(progress: bool | None) -> bool:
+    """Whether a progress display (bar, compile notice) is shown: as asked, else (None) when stderr is
+    a terminal."""
+    return sys.stderr.isatty() if progress is None else bool(progress)
+
+
 class ProgressBar:
-    """events/s, stripped charge and contact on stderr (tqdm), after every chunk."""
+    """events/s, stripped charge and contact on stderr (tqdm), after every chunk; made once the engine
+    is compiled, so its rate and remaining time count events only."""
 
     def __init__(self, total_atoms, charge_per_atom_mAh_cm2: float):
         from tqdm import tqdm
@@ -143,6 +203,4 @@ class ProgressBar:
 
 def progress_bar(progress: bool | None, total_atoms, charge_per_atom_mAh_cm2: float):
     """A ProgressBar if asked for (None: only when stderr is a terminal), else None."""
-    if progress is None:
-        progress = sys.stderr.isatty()
-    return ProgressBar(total_atoms, charge_per_atom_mAh_cm2) if progress else None
+    return ProgressBar(total_atoms, charge_per_atom_mAh_cm2) if progress_wanted(progress) else None

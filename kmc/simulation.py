@@ -22,7 +22,8 @@ from kmc.engine.selection import rebuild_tree
 from kmc.rate_rules import N_SLOTS
 from kmc.physics.electrochemistry import overpotential_mV
 from kmc.jit import cache_bytes
-from kmc.observers import CheckpointSaver, FrameWriter, SeriesWriter, Tick, Trigger, progress_bar
+from kmc.observers import (COMPILE_CLOCK, CheckpointSaver, FrameWriter, SeriesWriter, Tick, Trigger, print_compile_notice,
+                           progress_bar, progress_wanted)
 from kmc.config import ConfigError, Settings, load_config
 from kmc.model import build_energy_model, build_event_rates, build_lattice
 from kmc.species import HOST, SOLUTE, VACANCY, species_of
@@ -77,10 +78,11 @@ class RunResult:
     stop_reason: str
     events: int              # since the start of the run (a resumed run counts its earlier part)
     kmc_time_s: float
-    wall_time_s: float       # of this call
+    wall_time_s: float       # of this call's events (compile_time_s apart)
     observables: dict
     events_this_run: int     # events done by this call
     path: str | None = None
+    compile_time_s: float = 0.0   # numba compiling the engine for this run (0: loaded from its cache)
 
     @property
     def events_per_s(self) -> float:
@@ -118,6 +120,7 @@ class Simulation:
     def __init__(self, settings: Settings, occupancy: np.ndarray | None = None):
         """``occupancy`` (int8 per site: kmc.species codes 0 vacancy, 1 host, 2 solute) starts the
         run from a given configuration instead of the config's random alloy."""
+        compiled_before = COMPILE_CLOCK.seconds
         self.settings = settings
         self.lattice = build_lattice(settings)
         self.model = build_energy_model(settings, self.lattice)
@@ -222,6 +225,9 @@ class Simulation:
         self.schedules = None   # (frames, series) output schedules, made by the first run()
         self._tracer_summary = (-1, {})
         self._stop_signal = None
+        # wall seconds numba spent compiling the engine for this run (its first run of an energy form
+        # only): here, and in compile_engine
+        self.compile_time_s = COMPILE_CLOCK.seconds - compiled_before
 
     # -- checkpoint state ----------------------------------------------------------------------
     def get_state(self) -> dict:
@@ -339,21 +345,39 @@ class Simulation:
             self.electrode_sites, self.electrode_solute, self.electrode_drive, self.electrode_flux,
             self.electrode_tally, self.time_s, c_b)
 
+    def _chunk_arguments(self, max_events: int, t_stop: float, strip_stop: int, contact_stop: int) -> tuple:
+        """The event loop's arguments now (run_chunk's), with these limits (the electrode's next step
+        time among them)."""
+        r = self.rates
+        rate_model, state, contact = self._kernel_state()
+        tally, tracers = self._group(state_groups.Tally), self._group(state_groups.Tracers)
+        t_next = float(self.electrode_drive[electrode.NEXT_T]) if self.electrode.active else math.inf
+        limits = state_groups.Limits(int(max_events), float(min(t_stop, t_next)), int(strip_stop), int(contact_stop))
+        # the rates by their names in kmc.model.EventRates, the arrays by their attributes'
+        drive = state_groups.Drive(**{name: getattr(r if hasattr(r, name) else self, name)
+                                      for name in state_groups.Drive._fields if name != "has_interface"},
+                                   has_interface=self.model.has_interface)
+        return (self._geometry, rate_model, state, contact, tally, tracers, drive, limits, self._prefetch_sites,
+                *self._form_markers)
+
+    def compile_engine(self) -> None:
+        """Have the event loop's machine code for this run's arguments before the first event, so that
+        no clock of the run (events/s, the progress bar's remaining time) counts a compile: loaded from
+        numba's cache, or (the first run of an energy form) compiled now, its wall seconds added to
+        ``compile_time_s``.  Runs no event."""
+        signature = tuple(self.run_chunk.typeof_pyval(a) for a in self._chunk_arguments(0, math.inf, INT64_MAX, -1))
+        if signature in self.run_chunk.overloads:
+            return
+        before = COMPILE_CLOCK.seconds
+        self.run_chunk.compile(signature)
+        self.compile_time_s += COMPILE_CLOCK.seconds - before
+
     def step(self, max_events: int, t_stop=math.inf, strip_stop=INT64_MAX, contact_stop=-1) -> str:
         """Run up to ``max_events`` events (fewer if a limit is met); return the stop reason."""
-        r = self.rates
         active = self.electrode.active
         while True:
-            rate_model, state, contact = self._kernel_state()
-            tally, tracers = self._group(state_groups.Tally), self._group(state_groups.Tracers)
             t_next = float(self.electrode_drive[electrode.NEXT_T]) if active else math.inf
-            limits = state_groups.Limits(int(max_events), float(min(t_stop, t_next)), int(strip_stop), int(contact_stop))
-            # the rates by their names in kmc.model.EventRates, the arrays by their attributes'
-            drive = state_groups.Drive(**{name: getattr(r if hasattr(r, name) else self, name)
-                                          for name in state_groups.Drive._fields if name != "has_interface"},
-                                       has_interface=self.model.has_interface)
-            code, done = self.run_chunk(self._geometry, rate_model, state, contact, tally, tracers,
-                                        drive, limits, self._prefetch_sites, *self._form_markers)
+            code, done = self.run_chunk(*self._chunk_arguments(max_events, t_stop, strip_stop, contact_stop))
             self.events += done
             max_events -= done
             self._strip_weights()   # the tree is derived state: up to date between calls
@@ -539,6 +563,8 @@ class Simulation:
         file for ``kmc run --resume``.  A simulation restored from a checkpoint continues where
         it stopped; the output schedules carry on from their saved positions.
         """
+        with COMPILE_CLOCK.watch(print_compile_notice if progress_wanted(progress) else None):
+            self.compile_engine()   # before any clock starts (kmc.launch.open_run has done it already)
         fresh = self.schedules is None
         if fresh:
             self.schedules = self._make_schedules()
@@ -596,7 +622,7 @@ class Simulation:
         wall = _time.perf_counter() - wall0
         result = RunResult(stop_reason=reason, events=self.events, kmc_time_s=self.time_s,
                            wall_time_s=wall, observables=self.observables(),
-                           events_this_run=self.events - events_at_start)
+                           events_this_run=self.events - events_at_start, compile_time_s=self.compile_time_s)
         if writer is not None:
             if reason == "interrupted":
                 writer.suspend()   # stays X.h5.partial: incomplete, resumable

@@ -37,6 +37,7 @@ from pathlib import Path
 import click
 import numpy as np
 
+from kmc import validation
 from kmc.config import (SCHEMA, ConfigError, Settings, dumps_toml, read_toml, settings_from_dict, shipped_params,
                         validate)
 from kmc.runfile import OutputPathError, check_output_folder, is_complete, open_run_file
@@ -222,9 +223,10 @@ def _override_key(item: str) -> str:
 
 
 def _plan_run(params_table: dict, params_path: Path, base_set: dict, point: dict, overrides: tuple,
-              root_seed: int, replica: int, spec_name: str, where: str) -> PlannedRun:
+              root_seed: int, replica: int, spec_name: str, where: str, command: str) -> PlannedRun:
     """Resolve one run's config (params file < [base.set] < --set; varied keys are set nowhere else),
-    then its seed and name."""
+    check its inputs' physical range for its command (kmc.validation: a sweep refuses before any run
+    starts), then its seed and name."""
     raw = {section: dict(values) if isinstance(values, dict) else values for section, values in params_table.items()}
     for name, value in itertools.chain(base_set.items(), point.items()):
         if name != PARAMS_KEY:
@@ -234,6 +236,7 @@ def _plan_run(params_table: dict, params_path: Path, base_set: dict, point: dict
             raw[section][key] = value
     try:
         resolved = settings_from_dict(raw, list(overrides)).to_dict()
+        validation.check(Settings(resolved, str(params_path)), "meso" if command == "meso" else "run")
     except ConfigError as exc:
         label = ", ".join(f"{k}={v}" for k, v in point.items()) or "the base point"
         raise SweepError(f"{where}, run with {label}: {exc}") from None
@@ -296,7 +299,7 @@ def expand_sweep(spec_path, overrides=(), output_dir=None) -> SweepPlan:
             if params_path not in param_tables:
                 param_tables[params_path] = _read_toml(params_path, "parameter file", "params/li_li2s.toml")
             run = _plan_run(param_tables[params_path], params_path, base_set, point, overrides,
-                            root_seed, replica, spec_path.stem, where)
+                            root_seed, replica, spec_path.stem, where, command)
             if command != "run":
                 if "meso" not in run.config:
                     raise SweepError(f"{where}: sweep.command = 'meso' needs a [meso] table in {params_path}; "
@@ -383,6 +386,11 @@ def _read_manifest(folder) -> dict:
     return manifest
 
 
+def recorded_runs(folder) -> dict:
+    """{name: entry} of the runs the folder's manifest records ({} before any run started)."""
+    return _read_manifest(folder).get("runs", {})
+
+
 def _write_manifest(plan: SweepPlan, states: dict, errors: dict):
     """Merge this plan's runs into the folder's manifest (runs from earlier plans are kept)."""
     old = _read_manifest(plan.output_dir).get("runs", {})
@@ -421,11 +429,11 @@ def execute_run(run: PlannedRun, folder: str) -> dict:
         opened = None
         if partial.is_file() and checkpoint.is_file():
             try:
-                opened = open_run(path, "resume")
+                opened = open_run(path, "resume", warn=None)     # its warnings: the sweep's, printed once
             except OpenRunError:   # torn or foreign leftovers: start this run again
                 opened = None
         if opened is None:
-            opened = open_run(path, "overwrite", Settings(run.config, run.source))
+            opened = open_run(path, "overwrite", Settings(run.config, run.source), warn=None)
         sim, writer, checkpointer = opened
         try:
             result = sim.run(writer, progress=False, checkpointer=checkpointer)
@@ -446,11 +454,24 @@ def _execute_meso(run: PlannedRun, folder: str) -> dict:
     wall0 = time.perf_counter()
     try:
         settings = Settings(run.config, run.source)
-        result = run_cell_to_file(settings, output_path(folder, run.name))
+        result = run_cell_to_file(settings, output_path(folder, run.name), warn=None)
     except Exception as exc:
         return {"status": "failed", "error": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc(),
                 "wall_time_s": time.perf_counter() - wall0}
     return {"status": "done", "stop_reason": result.stop_reason, "wall_time_s": time.perf_counter() - wall0}
+
+
+def sweep_warnings(runs) -> list[tuple[validation.Advice, int]]:
+    """Each distinct warning of the runs (kmc.launch.run_advice for a kMC run, kmc.validation.check for
+    a meso one) with the number of runs that give it, in the order met: a sweep prints each once."""
+    from kmc.launch import run_advice
+    found: dict[str, list] = {}
+    for run in runs:
+        settings = Settings(run.config, run.source)
+        advice = validation.check(settings, "meso") if run.command == "meso" else run_advice(settings)
+        for item in advice:
+            found.setdefault(item.line(), [item, 0])[1] += 1
+    return [(item, n) for item, n in found.values()]
 
 
 def warm_jit(run: PlannedRun):
@@ -467,10 +488,13 @@ def warm_jit(run: PlannedRun):
             from kmc.disc.run import run_settings
             run_settings(settings.replaced(meso={"stop_stripped_mAh_cm2": 0.002}))
         return None
+    from kmc.observers import COMPILE_CLOCK, print_compile_notice
     from kmc.simulation import Simulation
     depth = run.config["lattice"]["cells"][2]   # keeps the layer_vacancy_eV length check valid
     settings = Settings(run.config, run.source).replaced(lattice={"cells": [4, 4, depth]}, run={"max_events": 1000})
-    sim = Simulation(settings)
+    with COMPILE_CLOCK.watch(print_compile_notice):     # the first run of an energy form compiles here
+        sim = Simulation(settings)
+        sim.compile_engine()
     if sim.run(None, progress=False).stop_reason == "interrupted":
         return sim._stop_signal   # the SIGINT / SIGTERM that cut the warm-up short
     return None
@@ -531,6 +555,8 @@ def run_sweep(plan: SweepPlan, workers: int | None = None, scheduler: str | None
     resuming = f" ({cut_off} continue from checkpoints)" if cut_off else ""
     click.echo(f"{plan.spec_name}: {len(plan.runs)} runs, {len(plan.runs) - len(todo)} already done, "
                f"{len(todo)} to run{resuming} -> {plan.output_dir}")
+    for advice, n in sweep_warnings(todo):     # once per sweep, not once per worker
+        validation.warn(advice, count=f"{n} of the {len(todo)} runs to run" if n < len(todo) else "")
     stop = StopSignals()
     try:
         if todo:
@@ -545,12 +571,37 @@ def run_sweep(plan: SweepPlan, workers: int | None = None, scheduler: str | None
     return counts
 
 
-def sweep_status(plan: SweepPlan) -> tuple[dict, list[tuple[PlannedRun, str]]]:
-    """Counts of done / failed / pending runs, and (run, error) for each failure; writes nothing."""
-    states = {run.name: run_state(plan.output_dir, run.name) for run in plan.runs}
+@dataclass(frozen=True)
+class SweepStatus:
+    """Where a sweep's folder stands, read from its manifest (the runs it records, whatever --set the
+    status is asked with) and its files."""
+    counts: dict              # done / failed / pending of the folder's runs
+    failures: list            # (name, what it varied, error) of each failed one
+    runs: int                 # the folder's runs: its manifest's (the plan's, before any started)
+    not_in_folder: int        # runs of the plan as given that the folder does not hold
+    folder_overrides: tuple   # the --set the folder's runs were made with, if they share one
+
+
+def _describe(entry: dict) -> str:
+    return ", ".join([f"{k}={v}" for k, v in entry["varied"].items()] + [f"replica {entry['replica']}"])
+
+
+def sweep_status(plan: SweepPlan) -> SweepStatus:
+    """The done / failed / pending runs of the plan's folder, found from its manifest alone (so a
+    status asked without the --set the runs were made with still finds them), and how many runs of
+    the plan as given the folder does not hold; writes nothing."""
+    folder = plan.output_dir
+    entries = _read_manifest(folder).get("runs", {})
+    if not entries:    # nothing started yet: the plan's runs, all pending
+        entries = {run.name: {"varied": run.varied, "replica": run.replica, "overrides": list(plan.overrides)}
+                   for run in plan.runs}
+    states = {name: run_state(folder, name) for name in entries}
     counts = {s: sum(1 for v in states.values() if v == s) for s in ("done", "failed", "pending")}
-    failures = [(run, _error_summary(plan.output_dir, run.name)) for run in plan.runs if states[run.name] == "failed"]
-    return counts, failures
+    failures = [(name, _describe(entry), _error_summary(folder, name)) for name, entry in entries.items()
+                if states[name] == "failed"]
+    overrides = {tuple(entry.get("overrides", ())) for entry in entries.values()}
+    return SweepStatus(counts, failures, len(entries), sum(run.name not in entries for run in plan.runs),
+                       next(iter(overrides)) if len(overrides) == 1 else ())
 
 
 # ------------------------------------------------------------------------------- collecting

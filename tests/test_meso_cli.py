@@ -19,7 +19,7 @@ from click.testing import CliRunner
 from kmc.cli.meso import EXIT_RUNAWAY, meso as meso_command
 from kmc.config import load_config
 from kmc.cell import energetics as interface
-from kmc.cell.conditions import LI_MARTENSITE_START_K, check_conditions
+from kmc.validation import LI_MARTENSITE_START_K, check
 from kmc.cell.loop import RunawayBounds, RunawayStop, StepReport
 from kmc.disc.run import runaway_bounds
 from kmc.launch import run_cell_to_file as run_to_file
@@ -107,10 +107,10 @@ def test_a_temperature_in_celsius_is_refused_with_the_reason(tmp_path, no_work):
 
 
 def test_temperatures_away_from_the_sources_are_warned_about(li_params):
-    assert check_conditions(load_config(li_params, [])) == []       # the shipped 298 K
-    warned = check_conditions(load_config(li_params, ["conditions.temperature_K=273"]))
-    assert len(warned) == 1 and "Arrhenius extrapolations" in warned[0]
-    assert check_conditions(load_config(li_params, [f"conditions.temperature_K={LI_MARTENSITE_START_K}"]))
+    assert check(load_config(li_params, []), "meso") == []       # the shipped 298 K
+    warned = check(load_config(li_params, ["conditions.temperature_K=273"]), "meso")
+    assert len(warned) == 1 and "Arrhenius extrapolations" in warned[0].line()
+    assert check(load_config(li_params, [f"conditions.temperature_K={LI_MARTENSITE_START_K}"]), "meso")
 
 
 # Inputs that decide the energetics (kmc.cell.energetics.cache_key), each changed once

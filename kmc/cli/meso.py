@@ -62,19 +62,19 @@ def meso(config, overrides, output, overwrite, interface, progress):
       130  interrupted (Ctrl-C, SIGTERM): the file is complete up to the
            last step, stop_reason interrupted (a second Ctrl-C: nothing kept)
     """
-    from kmc.cell.conditions import check_conditions
     from kmc.cell.inputs import CellInputError, cell_inputs
     from kmc.cell.loop import Chain, RunawayStop, SignalStop, progress_bar
     from kmc.disc.run import runaway_bounds
     from kmc.launch import run_cell_to_file
     from kmc.resolved.assembly import assembly_of
     from kmc.runfile import OutputPathError, check_output_location
+    from kmc.validation import check
     if interface is not None:
         overrides = (*overrides, f"meso.interface={interface}")
     with SignalStop() as stop:
         try:
             settings = load_config(resolve_params(config), list(overrides))
-            warnings = check_conditions(settings)
+            check(settings, "meso")      # refused before any work; run_cell_to_file prints its warnings
         except (ConfigError, CellInputError) as exc:
             fail(str(exc))
         path = Path(output)
@@ -86,8 +86,6 @@ def meso(config, overrides, output, overwrite, interface, progress):
             check_output_location(path, _estimated_file_bytes(settings))
         except OutputPathError as exc:
             fail(str(exc))
-        for message in warnings:
-            click.echo(f"warning: {message}", err=True)
         try:
             inputs = cell_inputs(settings)
             if stop.arrived:

@@ -61,12 +61,16 @@ def rates(params, supersaturation, overrides, as_json, no_nucleation, trials, de
         except (ConfigError, AttributeError) as exc:
             fail(f"--write-meso {write_meso}: {exc if isinstance(exc, ConfigError) else 'no [meso] table'}; "
                  "allowed: a parameter file with a [meso] table, e.g. params/limg_li2s.toml")
+    from kmc import validation
     try:
         settings = load_config(resolve_params(params), list(overrides))
+        advice = validation.check(settings, "rates")
     except (ConfigError, FileNotFoundError) as exc:
         fail(str(exc))
     if settings.lattice.geometry != "slab":
         fail(f"lattice.geometry = {settings.lattice.geometry!r}; allowed: 'slab' (an interface)")
+    for item in advice:
+        validation.warn(item)
     runner = None
     try:
         if not no_nucleation:    # serial without --workers / --scheduler; a progress line on a terminal either way

@@ -44,12 +44,14 @@ def run(config, overrides, output, overwrite, resume_path, progress):
       130  interrupted (Ctrl-C, SIGTERM); continue with kmc run --resume X.h5
     """
     from kmc.launch import OpenRunError, open_run
+    from kmc.observers import print_compile_notice, progress_wanted
+    notice = print_compile_notice if progress_wanted(progress) else None
     if resume_path is not None:
         if config or overrides or output or overwrite:
             fail("--resume takes only the run's output file; allowed: kmc run --resume X.h5 "
                  "(the configuration comes from the checkpoint)")
         try:
-            sim, writer, checkpointer = open_run(resume_path, "resume", warn=_warn)
+            sim, writer, checkpointer = open_run(resume_path, "resume", notice=notice)
         except OpenRunError as exc:
             fail(str(exc))
         path = writer.path
@@ -65,7 +67,7 @@ def run(config, overrides, output, overwrite, resume_path, progress):
             fail(str(exc))
         path = Path(output or settings.output.path or runfile.default_output_path(settings))
         try:
-            sim, writer, checkpointer = open_run(path, "overwrite" if overwrite else "fresh", settings, warn=_warn)
+            sim, writer, checkpointer = open_run(path, "overwrite" if overwrite else "fresh", settings, notice=notice)
         except OpenRunError as exc:
             fail(str(exc))
     try:
@@ -86,6 +88,9 @@ def run(config, overrides, output, overwrite, resume_path, progress):
     resumed = f" ({result.events_this_run} since resuming)" if resume_path is not None else ""
     click.echo(f"  {result.events} events{resumed} in {result.wall_time_s:.1f} s "
                f"({result.events_per_s / 1e6:.2f} M events/s), stop: {result.stop_reason}")
+    if result.compile_time_s > 0:
+        click.echo(f"  compiling the engine took {result.compile_time_s:.1f} s before that (the first run of "
+                   "this energy form only: numba keeps it in its cache)")
     click.echo(f"  stripped {obs['stripped_charge']:.3g} mAh/cm2 ({obs['stripped_monolayers']:.2f} monolayers), "
                f"contact fraction {obs['contact_fraction']:.3f}, {obs['vacancy_count']} vacancies")
     if result.stop_reason in NOTHING_TO_STRIP:
@@ -97,7 +102,3 @@ def run(config, overrides, output, overwrite, resume_path, progress):
                    "solute, or a smaller run.stop_stripped_mAh_cm2", err=True)
         raise SystemExit(EXIT_NOTHING_TO_STRIP)
 
-
-def _warn(message: str) -> None:
-    """A run beyond the converged acceleration (kmc.launch) says so once, on stderr, before it starts."""
-    click.echo(f"warning: {message}", err=True)

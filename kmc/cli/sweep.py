@@ -8,7 +8,7 @@ import sys
 import click
 
 from kmc.errors import OneLineErrorCommand, fail
-from kmc.sweep import (MANIFEST_NAME, SweepError, SweepPlan, expand_sweep, load_sweep, run_sweep,
+from kmc.sweep import (MANIFEST_NAME, SweepError, SweepPlan, expand_sweep, load_sweep, recorded_runs, run_sweep,
                        sweep_status)
 
 
@@ -34,11 +34,7 @@ def sweep(spec, workers, scheduler, out_dir, overrides, show_status, collect, as
     try:
         plan = expand_sweep(spec, overrides, out_dir)
         if show_status:
-            counts, failures = sweep_status(plan)
-            click.echo(f"{plan.spec_name}: {len(plan.runs)} runs in {plan.output_dir}: {counts['done']} done, "
-                       f"{counts['failed']} failed, {counts['pending']} pending")
-            for run, error in failures:
-                click.echo(f"  failed {run.name}  ({run.describe()}): {error}")
+            _print_status(plan, spec)
             return
         if collect:
             _print_collected(plan, as_json)
@@ -58,14 +54,33 @@ def sweep(spec, workers, scheduler, out_dir, overrides, show_status, collect, as
         sys.exit(1)
 
 
+def _print_status(plan: SweepPlan, spec: str):
+    """The folder's runs (from its manifest) done / failed / pending, each failure, and the runs of the
+    spec as given here that the folder does not hold."""
+    status = sweep_status(plan)
+    counts = status.counts
+    click.echo(f"{plan.spec_name}: {status.runs} runs in {plan.output_dir}: {counts['done']} done, "
+               f"{counts['failed']} failed, {counts['pending']} pending")
+    for name, described, error in status.failures:
+        click.echo(f"  failed {name}  ({described}): {error}")
+    if status.not_in_folder:
+        asked = " ".join(f"--set {o}" for o in plan.overrides) or "no --set"
+        made = " ".join(f"--set {o}" for o in status.folder_overrides) or "no --set"
+        differ = f" (its runs were made with {made}, this status asks with {asked})" if made != asked else ""
+        click.echo(f"  {status.not_in_folder} of the {len(plan.runs)} runs the spec plans as given here are not in "
+                   f"the folder{differ}; kmc sweep {spec} {asked if plan.overrides else ''}".rstrip()
+                   + " would start them")
+
+
 def _print_collected(plan: SweepPlan, as_json: bool):
-    """The finished runs of this plan as CSV (or JSON records); unfinished ones are counted on stderr."""
+    """The finished runs of the plan's folder (from its manifest, whatever --set is given here) as CSV
+    (or JSON records); unfinished ones are counted on stderr."""
     import pandas as pd
     started = (plan.output_dir / MANIFEST_NAME).is_file()
-    table = (load_sweep(plan.output_dir, plan.charge_marks_mAh_cm2, [run.name for run in plan.runs])
-             if started else pd.DataFrame())
-    if len(table) < len(plan.runs):
-        click.echo(f"{len(plan.runs) - len(table)} of {len(plan.runs)} runs not finished (left out)", err=True)
+    recorded = len(recorded_runs(plan.output_dir)) if started else len(plan.runs)
+    table = load_sweep(plan.output_dir, plan.charge_marks_mAh_cm2) if started else pd.DataFrame()
+    if len(table) < recorded:
+        click.echo(f"{recorded - len(table)} of {recorded} runs not finished (left out)", err=True)
     if as_json:
         records = table.astype(object).where(table.notna(), None).to_dict(orient="records")
         click.echo(json.dumps(records, indent=1, default=lambda v: v.item()))

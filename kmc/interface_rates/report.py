@@ -57,11 +57,14 @@ def interface_rates(settings, supersaturation: float | None = None, nucleation: 
     l1 = steady.l1_start(settings, l1)
     S_cell = cell_supersaturation(settings)
     S = S_cell if supersaturation is None else float(supersaturation)
+    l1_fraction = float(steady.equilibrium_layer_fractions(settings, S, 1)[0])
+    if not l1_fraction < 1:
+        raise ValueError(not_dilute_message(settings, S, l1_fraction, given=supersaturation is not None))
     recs = [
         _rec("supersaturation", S, "1", 0.0,
              "given (--supersaturation)" if supersaturation is not None else
              "S = 1 + J Omega L / (D_v c_eq): current, electrode.sink_distance_um, the model's D_v"),
-        _rec("l1_vacancy_fraction", float(steady.equilibrium_layer_fractions(settings, S, 1)[0]), "1", 0.0,
+        _rec("l1_vacancy_fraction", l1_fraction, "1", 0.0,
              "isolated L1 vacancies in equilibrium with the bulk at S: S exp(-E_f,L1/kT), the box's own equilibrium (pure host; "
              "checked against the steady interface in tests/test_physical_kinetics.py)"),
         _rec("l1_vacancy_leave_rate", 1.0 / interface.first_passage_time_s(settings, 3), "1/s", 0.0,
@@ -79,7 +82,8 @@ def interface_rates(settings, supersaturation: float | None = None, nucleation: 
                      f"180 - theta through the void, gamma = {nuc.gamma_J_m2:.3f} J/m^2 and the metal's wetting "
                      f"angle theta = {nuc.theta_deg:.1f} deg at L1's equilibrium "
                      "(kmc.cell.energetics.interface_energetics, as kmc meso's voids)"))
-    recs.append(_rec("cnt_barrier", nuc.barrier_eV, "eV", 0.0, "classical nucleation, as above"))
+    recs.append(_rec("cnt_barrier", nuc.barrier_eV, "eV", 0.0, "classical nucleation, as above"
+                     + ("; at S <= 1 no nucleus grows: the critical size and barrier are infinite" if S <= 1 else "")))
     if nucleation:
         recs.append(nucleation_record(settings, S, trials, flux_events, seeds, l1, runner,
                                       waiting_events=waiting_events, method=method))
@@ -92,6 +96,20 @@ def interface_rates(settings, supersaturation: float | None = None, nucleation: 
             # the prefactor of the box's hops, nu exp(S_f/k): every rate above is in its clock
             "box_hop_prefactor_Hz": box_hop_prefactor_Hz(settings), "rates": recs,
             "wall_s": round(time.time() - wall, 2)}
+
+
+def not_dilute_message(settings, S: float, l1_fraction: float, given: bool) -> str:
+    """Why no rate is measured where L1's equilibrium vacancy fraction S exp(-E_f,L1/kT) is not below 1
+    (more vacancies than sites: every rate here assumes dilute vacancies), and what is allowed."""
+    T = settings.conditions.temperature_K
+    source = (f"--supersaturation {S:.4g}" if given else
+              f"the cell's S = {S:.4g} (from the current, electrode.sink_distance_um and D_v c_eq at {T:g} K)")
+    return (f"{source} puts L1's equilibrium vacancy fraction S exp(-E_f,L1/kT) at {l1_fraction:.3g}: more vacancies "
+            "than sites, outside the dilute balance every rate here is computed in (the stripped vacancies cannot "
+            "leave by diffusion: the interface voids at once); allowed: S < "
+            f"{S / l1_fraction:.3g} at {T:g} K (--supersaturation), or conditions whose S is below it: a higher "
+            "conditions.temperature_K, a lower conditions.current_density_mA_cm2 or a shorter "
+            "electrode.sink_distance_um")
 
 
 def diffusivity_records(settings, S) -> list[dict]:
@@ -178,10 +196,17 @@ def measured_records(settings, S, void_sizes, l1: str) -> list[dict]:
         how = (f"placed cap void of {n} vacancies at the steady interface, 4 replicas x 2e4 events; +1 / -1 "
                "steps of the largest interface cluster per void per s while within +-2 of n; error: ratio "
                f"estimator over replicas{start_text(settings, 'random')}")
-        recs.append(_rec(f"void_capture_n{n}", float(ce.capture_per_s), "1/s", float(ce.capture_se_per_s), how,
-                         size=n))
-        recs.append(_rec(f"void_emission_n{n}", float(ce.emission_per_s), "1/s", float(ce.emission_se_per_s), how,
-                         size=n))
+        if ce.time_s > 0:
+            recs.append(_rec(f"void_capture_n{n}", float(ce.capture_per_s), "1/s", float(ce.capture_se_per_s), how,
+                             size=n))
+            recs.append(_rec(f"void_emission_n{n}", float(ce.emission_per_s), "1/s", float(ce.emission_se_per_s),
+                             how, size=n))
+            continue
+        # no time within the window: the rates are 0/0, said instead of printed as NaN
+        unmeasured = (f"{how}; not measured: the largest interface cluster never stayed within +-2 of {n} for a "
+                      f"clock tick (at S = {S:.4g} the interface's own L1 vacancies, "
+                      f"{float(pop.fraction[0]):.2g} of L1, join the placed void)")
+        recs += [_rec(f"void_{kind}_n{n}", None, "1/s", None, unmeasured, size=n) for kind in ("capture", "emission")]
     return recs
 
 
@@ -290,7 +315,8 @@ def format_table(result: dict) -> str:
         v = r["value"]
         err = f" +- {r['error']:.2g}" if r["error"] else ""
         extra = f"  (< {r['upper_bound']:.3g})" if r.get("upper_bound") else ""
-        lines.append(f"  {r['name']:<36} {v:12.4g}{err} {r['unit']}{extra}")
+        shown = f"{v:12.4g}" if v is not None else f"{'not measured':>12}"    # the method says why
+        lines.append(f"  {r['name']:<36} {shown}{err} {r['unit'] if v is not None else ''}{extra}".rstrip())
         lines.append(f"      {r['method']}")
     lines.append(f"  wall time {result['wall_s']:.1f} s")
     return "\n".join(lines)

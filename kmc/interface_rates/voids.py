@@ -83,6 +83,8 @@ def capture_emission(settings, supersaturation: float, n: int, seeds=(1, 2, 3, 4
     T = times.sum()
 
     def ratio_se(counts):
+        if T <= 0:             # never within the window: no rate (kmc rates says so)
+            return math.nan, math.nan
         r = counts.sum() / T
         if len(counts) < 2:
             return r, r / math.sqrt(max(counts.sum(), 1))

@@ -326,8 +326,10 @@ def _run_lines(f, status) -> list[str]:
     if file_kind(f) == KIND_MESO:
         lines.append(f"steps           {int(r['steps'])}  ({float(r['wall_time_s']):.2f} s wall)")
         return lines
+    compiled = float(r.get("compile_time_s", 0.0))   # a file written before it was recorded: none
+    compiling = f" after {compiled:.1f} s compiling the engine" if compiled > 0 else ""
     lines.append(f"events          {int(r['events'])}  ({float(r['events_per_s']) / 1e6:.3g} M/s, "
-                 f"{float(r['wall_time_s']):.1f} s wall, {float(r['kmc_time_s']):.4g} s kMC)")
+                 f"{float(r['wall_time_s']):.1f} s wall{compiling}, {float(r['kmc_time_s']):.4g} s kMC)")
     counts = ", ".join(f"{c} {int(r['count_' + c])}" if f"count_{c}" in r else f"{c} absent" for c in state.EVENT_CLASSES)
     lines.append(f"event counts    {counts}")
     return lines

@@ -85,6 +85,8 @@ class KmcWriter:
         self = cls.__new__(cls)
         self.path = Path(path)
         self.tmp_path = Path(str(self.path) + ".partial")
+        if self.tmp_path.is_file() and not h5py.is_hdf5(self.tmp_path):
+            raise OSError(f"{self.tmp_path} is not an HDF5 file; allowed: the .partial file of an interrupted kmc run")
         try:
             self.f = h5py.File(self.tmp_path, "r+")
         except OSError as exc:
@@ -266,7 +268,10 @@ class KmcWriter:
         run.attrs["kmc_time_s"] = result.kmc_time_s
         run.attrs["wall_time_s"] = result.wall_time_s
         run.attrs["events_per_s"] = result.events_per_s
-        run.attrs["note"] = "wall_time_s and events_per_s depend on the machine; everything else is reproducible"
+        run.attrs["compile_time_s"] = result.compile_time_s
+        run.attrs["note"] = ("wall_time_s (the events' wall time of the last call), events_per_s and compile_time_s "
+                             "(numba compiling the engine before the first event: the first run of an energy form "
+                             "only, else 0) depend on the machine; everything else is reproducible")
         counts = result.observables["event_counts"]
         for name, c in zip(state.EVENT_CLASSES, counts):
             run.attrs[f"count_{name}"] = int(c)
