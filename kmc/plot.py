@@ -30,7 +30,8 @@ from kmc.export import read_frames
 from kmc.runfile import (KIND_MESO, RunFileError, check_run_file, file_kind_of, open_run_file, read_analysis_group,
                          run_status)
 from kmc.plot_common import (CHARGE_LABEL, ELECTROLYTE_COLOR, OVERPOTENTIAL_COLOR, PANEL_WIDTH_IN, RUN_COLORS,
-                              _charge_text, _chosen_indices, _conditions_text, _new_figure, _sci_text, _title)
+                              _charge_text, _chosen_indices, _conditions_text, _new_figure, _sci_text, _title,
+                              overpotential_top_mV, say_nothing_to_show)
 from kmc.plot_meso import meso_contact, meso_plan, meso_section
 from kmc.species import (COLOURS, DEFAULT_HOST, DEFAULT_SOLUTE, HOST, SOLUTE, VACANCY, Species,
                          species_from_attributes)
@@ -385,7 +386,7 @@ def contact_loss(path, exchange_current_mA_cm2: float | None = None) -> Figure:
     eta_line, = right.plot(eta_charge, eta_mV, color=OVERPOTENTIAL_COLOR, lw=1.5, ls="--", label=eta_label)
     right.set_ylabel("estimated overpotential (mV)", color=OVERPOTENTIAL_COLOR)
     right.tick_params(axis="y", colors=OVERPOTENTIAL_COLOR)
-    right.set_ylim(bottom=0)
+    right.set_ylim(0, overpotential_top_mV(eta_mV))
     ax.legend(handles=[loss_line, eta_line], loc="upper left", fontsize="small")
     ax.set_title(f"{_title(par)}\n{_conditions_text(par)}", fontsize="medium")
     return fig
@@ -453,6 +454,8 @@ def void_statistics(path) -> Figure:
                                  "edgecolor": COLOURS[VACANCY]},
                        medianprops={"color": COLOURS[VACANCY], "lw": 2},
                        flierprops={"markersize": 3, "markeredgecolor": COLOURS[VACANCY]})
+        else:
+            say_nothing_to_show(ax, "no interface void in any frame")
         ax.set_ylabel(label)
         ax.set_ylim(bottom=0)
     for ax in (ax_count, ax_width, ax_height):

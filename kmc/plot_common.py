@@ -47,14 +47,34 @@ def _conditions_text(par: dict) -> str:
     return text + f", acceleration {_sci_text(par['run.acceleration'], 'g')}"
 
 
-def _chosen_indices(n_frames: int, frames, panels, default, path) -> list[int]:
-    """Indices of ``n_frames`` stored items (a kMC run's frames, a meso run's sections) from explicit
-    numbers, or ``panels`` evenly spaced over them, or the default."""
+def say_nothing_to_show(ax, text: str) -> None:
+    """Say in the middle of an axes that it has nothing to show (an empty panel says why)."""
+    ax.text(0.5, 0.5, text, transform=ax.transAxes, ha="center", va="center", fontsize="small", color="0.3",
+            bbox=dict(facecolor="white", edgecolor="0.7", pad=3))
+
+
+def overpotential_top_mV(eta_mV) -> float:
+    """The top of an overpotential axis that puts the curve's highest point at two thirds of its height:
+    a constant overpotential (full contact) then draws as a line inside the frame, apart from a contact
+    curve at 1 along the frame's top edge."""
+    finite = np.asarray(eta_mV, dtype=float)
+    finite = finite[np.isfinite(finite)]
+    return 1.5 * float(finite.max()) if finite.size and finite.max() > 0 else 1.0
+
+
+def _chosen_indices(n_frames: int, frames, panels, default, path, items: str = "frames") -> list[int]:
+    """Indices of ``n_frames`` stored items (a kMC run's frames, a meso run's gap sections: ``items``
+    names them in a refusal) from explicit numbers, or ``panels`` evenly spaced over them, or the
+    default."""
     if frames is not None and panels is not None:
         raise RunFileError("--frames and --panels both given; allowed: one of them")
     if panels is not None:
         if not 1 <= panels <= n_frames:
-            raise RunFileError(f"--panels {panels} for {path}, which holds {n_frames} frames; allowed: 1..{n_frames}")
+            raise RunFileError(f"--panels {panels} for {path}, which holds {n_frames} {items}; allowed: 1..{n_frames}")
         return list(np.unique(np.round(np.linspace(0, n_frames - 1, panels)).astype(int)))
+    for frame in frames or ():
+        if not -n_frames <= frame < n_frames:
+            raise RunFileError(f"--frames {frame} is out of range for {path}, which holds {n_frames} {items}; "
+                               f"allowed: {-n_frames}..{n_frames - 1}")
     chosen = resolve_frames(default if frames is None else frames, n_frames, path)
     return list(dict.fromkeys(chosen))

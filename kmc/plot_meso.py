@@ -9,7 +9,8 @@ from matplotlib.figure import Figure
 
 from kmc.physics.electrochemistry import overpotential_mV
 from kmc.plot_common import (CHARGE_LABEL, ELECTROLYTE_COLOR, OVERPOTENTIAL_COLOR, PANEL_WIDTH_IN, RUN_COLORS,
-                             _chosen_indices, _conditions_text, _new_figure, _title)
+                             _chosen_indices, _conditions_text, _new_figure, _title, overpotential_top_mV,
+                             say_nothing_to_show)
 from kmc.runfile import RunFileError, open_run_file
 from kmc.species import COLOURS, HOST, VACANCY
 
@@ -35,23 +36,32 @@ def meso_contact(path, exchange_current_mA_cm2: float | None = None) -> Figure:
     charge = obs["stripped_charge"]
     contact_line, = left.plot(charge, obs["contact_fraction"], color=COLOURS[VACANCY], lw=2, label="contact fraction")
     left.set_ylabel("contact fraction")
-    left.set_ylim(0, 1.02)
+    left.set_ylim(0, 1.05)
     eta_axis = left.twinx()
     eta_line, = eta_axis.plot(charge, eta, color=OVERPOTENTIAL_COLOR, lw=1.5, ls="--",
                               label=f"overpotential, i₀ = {i0:g} mA/cm²")
     eta_axis.set_ylabel("overpotential (mV)", color=OVERPOTENTIAL_COLOR)
     eta_axis.tick_params(axis="y", colors=OVERPOTENTIAL_COLOR)
-    eta_axis.set_ylim(bottom=0)
+    eta_axis.set_ylim(0, overpotential_top_mV(eta))
     left.legend(handles=[contact_line, eta_line], loc="lower left", fontsize="small")
     right.plot(charge, 100 * obs["section_voids_per_um"], color=RUN_COLORS[0], lw=1.5)
     right.set_ylabel("voids per 100 µm of section")
+    if not np.any(obs["section_voids_per_um"] > 0):
+        say_nothing_to_show(right, "no void met the sections\nat any stored charge")
     for ax in (left, right):
         ax.set_xlabel(CHARGE_LABEL)
         ax.set_xlim(left=0)
         ax.grid(alpha=0.3)
-    fig.suptitle(f"kmc meso, {_title(par)}: {par['meso.width_um']:g} µm square\n{_conditions_text(par)}",
+    fig.suptitle(f"kmc meso, {_title(par)}: {par['meso.width_um']:g} µm {_shape(par)}\n{_conditions_text(par)}",
                  fontsize="medium")
     return fig
+
+
+def _shape(par: dict) -> str:
+    """What a meso run's width measures: the resolved interface's section, the disc model's square (a file
+    written before meso.interface was a key is a disc run)."""
+    interface = par.get("meso.interface", "disc")
+    return "section" if (interface.decode() if isinstance(interface, bytes) else str(interface)) == "resolved" else "square"
 
 
 def draw_gap_section(ax, x_um, gap_um, top_um: float, charge_mAh_cm2: float) -> None:
@@ -62,6 +72,8 @@ def draw_gap_section(ax, x_um, gap_um, top_um: float, charge_mAh_cm2: float) -> 
     ax.fill_between(x_um, -0.4 * top_um, 0, color=ELECTROLYTE_COLOR, step="mid", lw=0)
     ax.fill_between(x_um, gap_um, top_um, color=COLOURS[HOST], step="mid", lw=0)
     label = f"{charge_mAh_cm2:.3g} mAh/cm²" if charge_mAh_cm2 > 0 else "assembled, before stripping"
+    if not np.any(np.asarray(gap_um) > 0):
+        label += ": no void, full contact"     # an all-metal row says so rather than look like a missing one
     ax.text(0.995, 0.8, label, transform=ax.transAxes, fontsize="small", ha="right",
             bbox=dict(facecolor="white", edgecolor="none", pad=1))
 
@@ -94,7 +106,8 @@ def meso_area_section(path, frames=None, panels: int | None = None) -> Figure:
     AREA_SECTION_ROWS rows across the depth, one row of panels per charge, as seed 004's SEM
     cross-sections are cut through the interface."""
     par, charges, gaps, cell_um = _stored_gaps(path)
-    rows = _chosen_indices(len(charges), frames, panels, list(range(len(charges))), path)
+    rows = _chosen_indices(len(charges), frames, panels, list(range(len(charges))), path,
+                           items="gap sections (kmc meso: one per stored charge, no lattice frames)")
     lines = area_section_rows(gaps.shape[1])
     top_um = max(float(gaps.max()), 0.5) * 1.3
     x_um = (np.arange(gaps.shape[2]) + 0.5) * cell_um
@@ -123,7 +136,8 @@ def meso_plan(path, frames=None, panels: int | None = None) -> Figure:
     if gaps.ndim != 3:
         raise RunFileError(f"{path} is a resolved section (meso.depth_um = 0): a line has no plan view; allowed: "
                            "--kind cross-section, or an area run (kmc meso ... --set meso.depth_um=40)")
-    rows = _chosen_indices(len(charges), frames, panels, [-1], path)
+    rows = _chosen_indices(len(charges), frames, panels, [-1], path,
+                           items="gap sections (kmc meso: one per stored charge, no lattice frames)")
     depth, width = gaps.shape[1] * cell_um, gaps.shape[2] * cell_um
     lines = area_section_rows(gaps.shape[1])
     top_um = max(float(gaps.max()), 0.5)
@@ -163,7 +177,8 @@ def meso_section(path, frames=None, panels: int | None = None) -> Figure:
     par, charges, gaps, cell_um = _stored_gaps(path)
     if gaps.ndim == 3:
         return meso_area_section(path, frames, panels)
-    rows = _chosen_indices(len(charges), frames, panels, list(range(len(charges))), path)
+    rows = _chosen_indices(len(charges), frames, panels, list(range(len(charges))), path,
+                           items="gap sections (kmc meso: one per stored charge, no lattice frames)")
     top_um = max(float(gaps.max()), 0.5) * 1.3
     x_um = (np.arange(gaps.shape[1]) + 0.5) * cell_um
     fig = _new_figure(2 * PANEL_WIDTH_IN, 0.9 * len(rows) + 1.2)

@@ -530,7 +530,7 @@ def test_a_write_that_fails_midway_leaves_the_old_output(command, run_file, tmp_
         monkeypatch.setattr(kmc.export, "write_xyz", lambda frames, path, *a: write_half_then_fail(path))
         out, args = tmp_path / "f.xyz", ["export", str(run_file), "--format", "xyz"]
     out.write_text("previous output")
-    result = CliRunner().invoke(main, [*args, "-o", str(out)])
+    result = CliRunner().invoke(main, [*args, "-o", str(out), "--overwrite"])
     assert isinstance(result.exception, OSError)
     assert out.read_text() == "previous output"
     assert sorted(p.name for p in tmp_path.iterdir()) == [out.name]
@@ -780,3 +780,100 @@ def test_cli_imports_analysis_and_figure_modules_only_when_named():
             "main.get_command(None, 'plot'); print(before, 'matplotlib' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "True"]
+
+
+# ------------------------------------------------------------------------------- one validation
+# Each bad input of the table goes through every entry point (kmc run, kmc meso, kmc rates, kmc sweep
+# of kMC and of meso runs, kmc.run); each is refused with one text (kmc.validation, or the schema's
+# for a value outside a key's own range) that names the input: the same from every command, or the
+# command's own where what to do differs (no current).  None: the command runs these inputs (kmc
+# rates measures the interface at rest, kmc meso needs no kMC stop), checked through
+# kmc.validation.check, which every entry point calls.
+EVERY = ("run", "meso", "rates", "sweep", "sweep-meso", "kmc.run")
+CELSIUS = "conditions.temperature_K = 25: below Li's martensitic start (~75 K) Li is not bcc, the model's crystal"
+ZERO_CURRENT_KMC = ("conditions.current_density_mA_cm2 = 0: nothing is stripped, so run.stop_stripped_mAh_cm2 can "
+                    "never be reached; allowed: a current > 0 mA/cm^2, or a stop that comes without stripping")
+ZERO_CURRENT_MESO = ("conditions.current_density_mA_cm2 = 0: kmc meso strips the interface until "
+                     "meso.stop_stripped_mAh_cm2")
+RANGE_TABLE = {
+    "temperature 25 K (meant as 25 C)": (["conditions.temperature_K=25"], dict.fromkeys(EVERY, CELSIUS)),
+    "temperature 0 K": (["conditions.temperature_K=0"],
+                        dict.fromkeys(EVERY, "conditions.temperature_K: 0 is out of range; allowed: 0 < T < 454 K")),
+    "temperature 1000 K": (["conditions.temperature_K=1000"],
+                           dict.fromkeys(EVERY, "conditions.temperature_K: 1000 is out of range; allowed: 0 < T")),
+    "temperature -5 K": (["conditions.temperature_K=-5"],
+                         dict.fromkeys(EVERY, "conditions.temperature_K: -5 is out of range")),
+    "current 0": (["conditions.current_density_mA_cm2=0"],
+                  {"run": ZERO_CURRENT_KMC, "sweep": ZERO_CURRENT_KMC, "kmc.run": ZERO_CURRENT_KMC,
+                   "meso": ZERO_CURRENT_MESO, "sweep-meso": ZERO_CURRENT_MESO, "rates": None}),
+    "current -0.5": (["conditions.current_density_mA_cm2=-0.5"],
+                     dict.fromkeys(EVERY, "conditions.current_density_mA_cm2: -0.5 is out of range")),
+    "pressure -1 MPa": (["conditions.stack_pressure_MPa=-1"],
+                        dict.fromkeys(EVERY, "conditions.stack_pressure_MPa: -1 is out of range")),
+    "a box of one cell": (["lattice.cells=[1,4,4]"], dict.fromkeys(EVERY, "lattice.cells: [1, 4, 4] is not accepted; allowed: three integers >= 2")),
+    "a section 1 um long": (["meso.width_um=1"], dict.fromkeys(EVERY, "meso.width_um: 1 is out of range")),
+    "no kMC stop": (["run.stop_stripped_mAh_cm2=0"],
+                    {**dict.fromkeys(EVERY, "run: no stop condition set"), "meso": None, "sweep-meso": None,
+                     "rates": None}),
+}
+# the zero pressure is an everyday condition (creep off): no command refuses it
+ACCEPTED = {"pressure 0 MPa": ["conditions.stack_pressure_MPa=0"]}
+
+
+def _through(entry: str, overrides: list, folder: Path) -> tuple[int, str]:
+    """(exit code, stderr) of the inputs ``overrides`` through one entry point (kmc.run: 2 and the
+    message of the ValueError it raises)."""
+    if entry == "kmc.run":
+        import kmc
+        try:
+            kmc.run(str(LI_PARAMS), folder / "out.h5", overrides)
+        except ValueError as exc:
+            return 2, f"error: {exc}\n"
+        return 0, ""
+    if entry.startswith("sweep"):
+        command = 'command = "meso"\n' if entry == "sweep-meso" else ""
+        spec = folder / "spec.toml"
+        spec.write_text(f'[sweep]\nroot_seed = 1\n{command}[base]\nparams = "{LI_PARAMS}"\n'
+                        "[grid]\nconditions.exchange_current_mA_cm2 = [1.0, 2.0]\n")
+        args = ["sweep", str(spec), "--out", str(folder / "out")]
+    elif entry == "rates":
+        args = ["rates", str(LI_PARAMS), "--no-nucleation"]
+    else:
+        args = [entry, str(LI_PARAMS), "-o", str(folder / "out.h5")]
+    result = CliRunner().invoke(main, [*args, *sets(overrides)])
+    assert isinstance(result.exception, (SystemExit, type(None))), repr(result.exception)
+    return result.exit_code, result.stderr
+
+
+@pytest.mark.parametrize("case", sorted(RANGE_TABLE))
+def test_each_bad_input_is_refused_by_every_command_with_one_text(case, tmp_path, monkeypatch):
+    from kmc.validation import check
+    overrides, expected = RANGE_TABLE[case]
+    monkeypatch.setattr(Simulation, "step", refuse_work)
+    for entry in EVERY:
+        folder = tmp_path / entry
+        folder.mkdir()
+        if expected[entry] is None:          # this command runs these inputs
+            command = {"sweep-meso": "meso", "sweep": "run", "kmc.run": "run"}.get(entry, entry)
+            check(load_config(LI_PARAMS, overrides), command)
+            continue
+        before = snapshot(folder)
+        code, stderr = _through(entry, overrides, folder)
+        assert code == 2, (entry, stderr)
+        lines = stderr.splitlines()
+        assert len(lines) == 1 and lines[0].startswith("error: ") and "allowed" in lines[0], (entry, stderr)
+        assert expected[entry] in lines[0], (entry, lines[0])
+        after = snapshot(folder)
+        after.pop("spec.toml", None)          # the sweep's input, made by _through
+        assert after == before, f"{entry} wrote something"
+    # one text per input: every command that refuses it says the same, or (no current) its own
+    texts = {expected[e] for e in EVERY if expected[e] is not None}
+    assert len(texts) <= 2
+
+
+@pytest.mark.parametrize("case", sorted(ACCEPTED))
+def test_an_everyday_condition_is_refused_by_no_command(case):
+    from kmc.validation import check
+    settings = load_config(LI_PARAMS, ACCEPTED[case])
+    for command in ("run", "meso", "rates"):
+        assert check(settings, command) == []

@@ -16,8 +16,9 @@ from kmc.runfile import OutputPathError, RunFileError, check_output_file, check_
               help="Frame to write; negative counts from the end.")
 @click.option("--all-frames", is_flag=True, help="Write every frame as one trajectory (xyz only).")
 @click.option("--all-sites", is_flag=True, help="Write the host atoms too (default: only vacancies and the solute).")
-@click.option("-o", "--output", default=None, help="Output file.")
-def export(file, fmt, frame, all_frames, all_sites, output):
+@click.option("-o", "--output", default=None, help="Output file (refused if it exists, unless --overwrite).")
+@click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
+def export(file, fmt, frame, all_frames, all_sites, output, overwrite):
     """Write vacancies and the solute (or every site) of a run file for OVITO or LAMMPS, named by
     the run's element symbols (vacancies "Va")."""
     if fmt not in exporting.EXPORT_FORMATS:
@@ -26,7 +27,7 @@ def export(file, fmt, frame, all_frames, all_sites, output):
     if all_frames and fmt != "xyz":
         fail("--all-frames writes a trajectory, which only the xyz format holds; allowed: --format xyz")
     try:
-        output = check_output_file(output, "frame.xyz", inputs=[file])
+        output = check_output_file(output, "frame.xyz", inputs=[file], overwrite=overwrite)
         path = check_run_file(file, running=True)
         with open_run_file(path) as f:
             n_frames = f.n_frames

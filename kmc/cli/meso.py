@@ -66,6 +66,7 @@ def meso(config, overrides, output, overwrite, interface, progress):
     from kmc.cell.loop import Chain, RunawayStop, SignalStop, progress_bar
     from kmc.disc.run import runaway_bounds
     from kmc.launch import run_cell_to_file
+    from kmc.observers import COMPILE_CLOCK, print_compile_notice, progress_wanted
     from kmc.resolved.assembly import assembly_of
     from kmc.runfile import OutputPathError, check_output_location
     from kmc.validation import check
@@ -93,11 +94,14 @@ def meso(config, overrides, output, overwrite, interface, progress):
             path.parent.mkdir(parents=True, exist_ok=True)
             runaway = RunawayStop(runaway_bounds(inputs))
             bar = progress_bar(progress, inputs.stop_stripped_mAh_cm2)
+            compiled_before = COMPILE_CLOCK.seconds
             try:
-                result = run_cell_to_file(settings, path, observer=Chain(stop, runaway, bar))
+                with COMPILE_CLOCK.watch(print_compile_notice if progress_wanted(progress) else None):
+                    result = run_cell_to_file(settings, path, observer=Chain(stop, runaway, bar))
             finally:
                 if bar is not None:
                     bar.close()
+            compiled = COMPILE_CLOCK.seconds - compiled_before
         except CellInputError as exc:
             fail(str(exc))
         except (KeyboardInterrupt, SystemError):
@@ -118,6 +122,8 @@ def meso(config, overrides, output, overwrite, interface, progress):
         shape = f"x {settings.meso.depth_um:g} um area"          # the resolved interface as an area
     click.echo(f"  {s['stripped_charge'][-1]:.3g} mAh/cm2 of a {inputs.width_um:g} um {shape} in "
                f"{result.wall_time_s:.2f} s ({result.steps} steps), stop: {result.stop_reason}")
+    if compiled > 0:
+        click.echo(f"  compiling the model's kernels took {compiled:.1f} s (numba: the first run only)")
     pressed = assembly_of(settings.meso) if settings.meso.interface == "resolved" else None
     if pressed is not None:
         click.echo(f"  assembled at {pressed.pressure_MPa:g} MPa for {pressed.time_s:g} s onto a face of RMS "

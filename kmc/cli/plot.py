@@ -42,7 +42,8 @@ def _parse_frames(text: str) -> list[int]:
                    f"else {DEFAULT_EXCHANGE_CURRENT_mA_cm2:g}).")
 @click.option("--quantity", default=None, help="compare: observable to plot (default contact_fraction).")
 @click.option("--dpi", type=click.IntRange(min=20, max=1200), default=150, show_default=True)
-def plot(files, kind, output, frames, panels, y_nm, exchange_current_mA_cm2, quantity, dpi):
+@click.option("--overwrite", is_flag=True, help="Replace an existing image file.")
+def plot(files, kind, output, frames, panels, y_nm, exchange_current_mA_cm2, quantity, dpi, overwrite):
     """Figures from run files: cross-section, plan (the contact layer seen from the electrolyte),
     contact, voids, solute-profile, or compare (several files)."""
     if kind in RENAMED_KINDS:
@@ -61,7 +62,7 @@ def plot(files, kind, output, frames, panels, y_nm, exchange_current_mA_cm2, qua
     if len(files) > 1 and kind != "compare":
         fail(f"{len(files)} files given for --kind {kind}; allowed: one file (several only for --kind compare)")
     try:
-        check_output_file(output, "figure.png", inputs=files)
+        check_output_file(output, "figure.png", inputs=files, overwrite=overwrite)
     except OutputPathError as exc:
         fail(str(exc))
     suffix = Path(output).suffix.lstrip(".").lower()

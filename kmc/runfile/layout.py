@@ -19,9 +19,10 @@ from kmc import observables
 from kmc.engine import state
 
 RUN_FILE_HINT = "allowed: an .h5 file written by kmc run or kmc meso"
-MESO_HAS_NO_FRAMES = "is a kmc meso file (the interface at the cell's scale: no lattice, no frames)"
-FRAMES_HINT = ("allowed: a file written by kmc run (kmc info, kmc.load and kmc plot --kind contact or compare "
-               "read a kmc meso file)")
+MESO_HAS_NO_FRAMES = ("is a kmc meso file (the interface at the cell's scale: no lattice and no lattice frames; "
+                      "a resolved run stores gap sections instead)")
+FRAMES_HINT = ("allowed: a file written by kmc run (kmc info, kmc.load and kmc plot --kind contact, compare, "
+               "cross-section for a resolved run's gap sections and plan for an area run's, read a kmc meso file)")
 # A file still being written is X.h5.partial (renamed to X.h5 when the run ends).
 PARTIAL_SUFFIX = ".partial"
 # /parameters attribute ``kind``: which command wrote the file (a kMC file written before the

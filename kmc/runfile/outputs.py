@@ -66,9 +66,10 @@ def check_output_location(path: Path, needed_bytes: int) -> None:
                               "frames (output.frame_every_*) or a smaller box")
 
 
-def check_output_file(output, example: str, inputs=()) -> Path:
+def check_output_file(output, example: str, inputs=(), overwrite: bool = True) -> Path:
     """``output`` (-o of plot and export) as a Path, or OutputPathError: it must be given, name a
-    file (not a folder, not one of the ``inputs``) in an existing, writable folder."""
+    file (not a folder, not one of the ``inputs``, not an existing file unless ``overwrite``) in an
+    existing, writable folder."""
     if output is None:
         raise OutputPathError(f"no output file given; allowed: -o OUT (e.g. -o {example})")
     path = Path(output)
@@ -79,6 +80,8 @@ def check_output_file(output, example: str, inputs=()) -> Path:
         raise OutputPathError(f"cannot write {output}: folder {path.parent} does not exist; allowed: {allowed}")
     if any(path.exists() and Path(i).exists() and path.samefile(i) for i in inputs):
         raise OutputPathError(f"output {output} is an input file and would be overwritten; allowed: {allowed}")
+    if path.exists() and not overwrite:
+        raise OutputPathError(f"output {output} exists; allowed: a new path (-o), or --overwrite to replace it")
     check_output_folder(path.parent, allowed)
     return path
 

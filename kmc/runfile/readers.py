@@ -100,12 +100,13 @@ def load(path, as_xarray: bool | None = None):
     ``sample_time`` as coordinates; no frames.
 
     Attributes: /parameters, /run (as ``run.<name>``) and ``run_status``: 'complete', 'in progress'
-    (being written now: later calls see more) or 'interrupted' (cut off; a kMC run resumes with
-    ``kmc run --resume``); see ``run_status``.  The run with what ``kmc analyze`` wrote: ``kmc.load``.
+    (being written now: later calls see more) or 'interrupted' (cut off: a kMC run resumes with
+    ``kmc run --resume``; or, a meso run, ended by Ctrl-C: its file is whole up to there); see
+    ``run_status``.  The run with what ``kmc analyze`` wrote: ``kmc.load``.
     """
     path = check_run_file(path, require_frames=False, running=True)
-    status = run_status(path)
     with open_hdf5(path) as f:
+        status = _status(f, path)
         if file_kind(f) == KIND_MESO:
             return _meso_dataset(*_read_meso(f, status), as_xarray)
         read = _read_kmc(f, status)
@@ -240,8 +241,8 @@ def info(path) -> str:
     """A short human-readable summary of a run file of either kind, or of a run still being written
     (its ``.partial``); RunFileError if it is not a usable one."""
     path = check_run_file(path, require_frames=False, running=True)
-    status = run_status(path)
     with open_hdf5(path) as f:
+        status = _status(f, path)
         par = f["parameters"].attrs
         lines = [f"file            {path}"]
         if status != "complete":
@@ -257,8 +258,20 @@ def info(path) -> str:
     return "\n".join(lines)
 
 
+def _status(f, path) -> str:
+    """run_status of the open file at ``path``, and 'interrupted' for a finished file whose run says it
+    was (a kmc meso run stopped by Ctrl-C is written whole up to there, under its final name)."""
+    status = run_status(path)
+    if status == "complete" and "run" in f and _text(f["run"].attrs.get("stop_reason", "")) == "interrupted":
+        return "interrupted"
+    return status
+
+
 def _cut_off_advice(f, path) -> str:
     if file_kind(f) == KIND_MESO:
+        if "run" in f:
+            return ("stopped by Ctrl-C or SIGTERM: the file is complete up to where it stopped; run kmc meso again "
+                    "for the whole run")
         return "interrupted or killed; run kmc meso again for a complete file"
     return f"interrupted or killed; continue it with kmc run --resume {str(path)[:-len(PARTIAL_SUFFIX)]}"
 
@@ -309,7 +322,11 @@ def _final_values(f) -> list[str]:
                 continue
             v = obs[f"{k}/value"]
             unit = _text(v.attrs.get("unit", ""))
-            lines.append(f"  final {k:26s} {float(v[n - 1]):.6g} {'' if unit == '1' else unit}".rstrip())
+            value = float(v[n - 1])
+            if not np.isfinite(value):     # a statistic of nothing (the voids' widths with no void): said, not NaN
+                lines.append(f"  final {k:26s} none ({'no void at the end' if k.startswith('void_') else 'undefined'})")
+                continue
+            lines.append(f"  final {k:26s} {value:.6g} {'' if unit == '1' else unit}".rstrip())
     if file_kind(f) != KIND_MESO:
         absent = absent_observables(f)
         if absent:
