@@ -1,21 +1,28 @@
-"""Make the README's printed outputs and its figures by running its commands on the shipped defaults.
+"""Make the printed outputs, the quoted numbers and the figures of the README and of the docs pages that
+quote commands (PAGES), by running the commands on the shipped defaults; and check that they still hold.
 
-    python docs/make_readme.py           # every command below (about 10 min of CPU), then rewrites
-                                         # the README's generated parts, docs/cross_section.png,
+    python docs/make_readme.py           # every command below (about 15 min of CPU), then rewrites
+                                         # the pages' generated parts, docs/cross_section.png,
                                          # docs/contact.png, docs/contact_loss.png and
                                          # docs/readme_outputs.json
     python docs/make_readme.py --reuse   # keep the outputs of the last invocation's commands (in
                                          # runs/out/readme/) and only redo the rest: for a change
-                                         # of the README's wording or of the figures' code
+                                         # of the pages' wording or of the figures' code
+    python docs/make_readme.py --check   # change nothing: say which generated part no longer holds
+                                         # (about 1 min: the cheap commands run again); --check --full
+                                         # runs every command again
 
-The generated parts of README.md sit between `<!-- make_readme:NAME -->` and `<!-- /make_readme -->`
-(invisible on the rendered page); text outside them is never touched.  The commands run in
-runs/out/readme/ (git-ignored), a folder holding a copy of params/, so that they print exactly what
-they print from the repository's root.
+The generated parts sit between `<!-- make_readme:NAME -->` and `<!-- /make_readme -->` (invisible on
+the rendered page) in any page of PAGES; text outside them is never touched.  A part is a console
+block (BLOCKS: commands and what they print) or a quote (QUOTES: a number in a sentence, read off the
+outputs of the commands it names, which the sentence shows).  The commands run in runs/out/readme/
+(git-ignored), a folder holding a copy of params/, so that they print exactly what they print from
+the repository's root.
 
-docs/readme_outputs.json records what the outputs were made from, which is what
-tests/test_readme_outputs.py checks without re-running the 2-minute default runs:
-- `parts`: the text of every generated part (the README must still hold exactly this);
+docs/readme_outputs.json records what the outputs were made from, which is what --check and
+tests/test_readme_outputs.py check without re-running the minutes-long default runs:
+- `parts`: the text of every generated part (the pages must still hold exactly this);
+- `outputs`: what each command printed (wall clock masked), from which the parts are made again;
 - `inputs`: a hash of the shipped parameter sets as resolved (comments aside) and of the kMC's
   trajectory fingerprints (benchmarks/trajectory_hashes.json, re-saved whenever the physics changes);
 - `figures`: the content hash of each figure written into docs/;
@@ -23,8 +30,9 @@ tests/test_readme_outputs.py checks without re-running the 2-minute default runs
   box to 4e-5 mAh/cm2 (their console output, wall-clock figures masked) and the README figures
   drawn from them (a fingerprint of each figure's texts and data); the test runs them again and
   compares.
-The wall times and CPU times quoted are informative and are not checked; `made` says when, at
-which commit and at which load average they were measured.
+The wall times and CPU times quoted are measured here; `made` says when, at which commit and at which
+load average.  --check runs the cheap commands again (CHEAP) and calls a quoted time stale when the
+command's CPU time now differs from the quoted one by more than TIME_FACTOR.
 """
 from __future__ import annotations
 
@@ -102,6 +110,21 @@ BLOCKS: dict[str, list[Command]] = {
 }
 # Inline parts: a number in a sentence, from the measurements (see `inline_parts`).
 INLINE = ("run-time", "compile-time", "analyze-compile-time", "machine")
+# The pages that hold generated parts: the README, and the docs pages that quote the commands' outputs
+# or times.
+PAGES = ("README.md", "docs/meso.md", "docs/vacancy_thermodynamics.md")
+# Commands whose outputs only quotes read (the README's blocks do not show them).
+MESO_SF0 = "kmc meso li_li2s -o runs/out/meso_li_sf0.h5 --set boundary.vacancy_formation_entropy_kB=0"
+INFO_LI = "kmc info runs/out/li_li2s_s1.h5"
+INFO_LIMG = "kmc info runs/out/limg_li2s_s1.h5"
+MESO_LI, MESO_LIMG, MESO_LI_15 = (c.line for c in BLOCKS["meso"])
+# Commands --check runs again (seconds each); the rest (the default kMC runs and what reads their
+# files, the S_f = 0 meso run) stand on the inputs' hashes and the probes, or on --check --full.
+CHEAP = (MESO_LI, MESO_LIMG, MESO_LI_15, BLOCKS["rates"][0].line)
+# A quoted time is stale when the command's CPU time now differs from it by more than this factor: a
+# loaded machine moves CPU times by tens of per cent (the README's own runs: 84 s at load 1.3 and 2),
+# a change of the code that the time should follow moves them by more.
+TIME_FACTOR = 2.5
 # The probes (see the module docstring): the default runs on a small box, and the README figures of them.
 PROBE_SETS = ["--set", "lattice.cells=[8,8,6]", "--set", "run.stop_stripped_mAh_cm2=4e-5"]
 PROBES = {"run_li": f"kmc run params/li_li2s.toml {' '.join(PROBE_SETS)} -o runs/out/probe_li.h5",
@@ -117,6 +140,140 @@ WALL_CLOCK = [(re.compile(r"( events(?: \(\d+ since resuming\))? in )[\d.]+ s \(
               (re.compile(r"wall time [\d.]+ s"), "wall time <wall> s")]
 NOTE_COLUMN = 60
 MARKER = re.compile(r"<!-- make_readme:([\w-]+) -->(.*?)<!-- /make_readme -->", re.S)
+
+
+# ------------------------------------------------------------------------------- quotes
+def output_of(done: dict, line: str) -> str:
+    """What a command printed (stderr, then stdout, as the pages show it)."""
+    return done[line]["stderr"] + done[line]["stdout"]
+
+
+def info_final(text: str, name: str) -> str:
+    """The final value of an observable as `kmc info` prints it."""
+    found = re.search(rf"^  final {re.escape(name)}\s+(\S+)", text, re.M)
+    assert found, f"no final {name} in kmc info's output"
+    return found.group(1)
+
+
+def info_event_counts(text: str) -> dict[str, int]:
+    found = re.search(r"^event counts\s+(.*)$", text, re.M)
+    assert found, "no event counts in kmc info's output"
+    return {name: int(count) for name, count in (item.rsplit(" ", 1) for item in found.group(1).split(", "))}
+
+
+def info_acceleration(text: str) -> dict[str, str]:
+    """The acceleration check `kmc info` prints from the run's /run (its acceleration line)."""
+    found = re.search(r"^acceleration\s+(\S+): S = (\S+) at the interface against (\S+) at A = 1; S within 10 % "
+                      r"for A <= ([^;\s]+)(?:; the solute's enrichment within 10 % for A <= (\S+))?", text, re.M)
+    assert found, "no acceleration check in kmc info's output"
+    return dict(zip(("A", "S", "S1", "range", "solute_range"), found.groups()))
+
+
+def kmc_run_events(text: str) -> int:
+    return int(re.search(r"^  (\d+) events", text, re.M).group(1))
+
+
+def meso_end(text: str) -> dict[str, str]:
+    """Where a `kmc meso` run ended, from its console output."""
+    head = re.search(r"^  (\S+) mAh/cm2 of a (\S+) um (\w+) in .*stop: (\S+)$", text, re.M)
+    tail = re.search(r"^  contact fraction (\S+), overpotential (\S+) mV, (\d+) voids", text, re.M)
+    assert head and tail, "not the console output of kmc meso"
+    return dict(zip(("charge", "width", "shape", "stop", "contact", "overpotential", "voids"),
+                    head.groups() + tail.groups()))
+
+
+def _exponent(x: float, digits: int = 2) -> str:
+    """A number as the docs write it: 2.2e-8, 1e4, 2.12e4 (without 'e+0'); 0.25 as it is."""
+    text = f"{x:.{digits}g}"
+    if "e" not in text:
+        return text
+    mantissa, exponent = text.split("e")
+    return f"{mantissa}e{int(exponent)}"
+
+
+@dataclass(frozen=True)
+class Quote:
+    """A number in a sentence of a page: read off the outputs of ``commands`` (which make_readme runs
+    and which the page shows), by ``render`` ({command: its run} -> the part's text)."""
+    page: str
+    commands: tuple
+    render: object
+
+
+def _quote_meso_sf0(done) -> str:
+    end = meso_end(output_of(done, MESO_SF0))
+    return (f"at S_f = 0 Li at 0.2 MPa ends at {end['charge']} mAh/cm² with {end['contact']} of its contact and "
+            f"{end['voids']} voids in the section (`{MESO_SF0}`, {about(done[MESO_SF0]['cpu_s'])} of CPU)")
+
+
+def _quote_acceleration_ranges(done) -> str:
+    li, limg = info_acceleration(output_of(done, INFO_LI)), info_acceleration(output_of(done, INFO_LIMG))
+    return (f"{li['S1']} at A = 1 (the cell's S: the box's hops carry the formation entropy its c_eq leaves out) "
+            f"and {li['S']} at the shipped A = {_exponent(float(li['A']), 3)} (`{INFO_LI}` prints the check every "
+            f"run records in its file). And every rare event (a void nucleus) gets 1/A of the cell's time per "
+            f"stripped monolayer. The shipped A keeps Li's interface within 10 % of the cell's "
+            f"(A ≤ {_exponent(float(li['range']), 3)}); Li–Mg's Mg enrichment depth shrinks by A too, so its default "
+            f"run warns (within 10 % only for A ≲ {_exponent(float(limg['solute_range']), 3)}: `{INFO_LIMG}`)")
+
+
+def _quote_meso_times(done) -> str:
+    return (f"Li at 0.2 MPa to 4 mAh/cm² takes {about(done[MESO_LI]['cpu_s'])} of CPU (`{MESO_LI}`; no void "
+            f"forms at the shipped S_f) and {about(done[MESO_SF0]['cpu_s'])} at S_f = 0, where voids nucleate, "
+            f"split and collapse (`{MESO_SF0}`)")
+
+
+def _quote_meso_readme_commands(done) -> str:
+    ends = [meso_end(output_of(done, line)) for line in (MESO_LI, MESO_LIMG, MESO_LI_15)]
+    said = "; ".join(f"{who}: contact {e['contact']}, {e['voids']} voids at {e['charge']} mAh/cm²" for who, e in
+                     zip(("Li at 0.2 MPa", "Li–Mg", "Li at 1.5 MPa"), ends))
+    return (f"the three `kmc meso` lines run as written on their defaults, write the kMC's observables to 4 "
+            f"mAh/cm² and print what the README shows ({said})")
+
+
+def _default_run_row(done, run_line: str, info_line: str, label: str) -> str:
+    info = output_of(done, info_line)
+    counts = info_event_counts(info)
+    return (f"| {label} | {kmc_run_events(output_of(done, run_line)) / 1e6:.2f}e6 | {counts['enter_bulk']} | "
+            f"{counts['exit_bulk']} | {float(info_final(info, 'contact_fraction')):.4g} | "
+            f"{info_final(info, 'interface_vacancy_count')} | "
+            f"{_exponent(float(info_final(info, 'bottom_vacancy_fraction')))} | "
+            f"{float(info_final(info, 'overpotential')):.4g} mV |")
+
+
+# docs/vacancy_thermodynamics.md's table of the default runs: the rows of today's code from the
+# README's runs, the rows of earlier versions as they were measured then
+DEFAULT_RUNS_HEAD = ("| run | events | entries from the sinks | exits to the sinks | final contact | final interface "
+                     "vacancies | bottom layer vacancy fraction (final) | overpotential |\n"
+                     "|---|---|---|---|---|---|---|---|")
+EARLIER_LI = ("| Li, reservoir first | 46.9e6 | 402 | 2615 | 0.995 | 2 | 3.4e-7 | 12.77 mV |\n"
+              "| Li, S_f = 0 | 42.3e6 | 28 | 2241 | 0.995 | 2 | 2.9e-7 | 12.77 mV |")
+EARLIER_LIMG = ("| Li–Mg, reservoir first | 43.6e6 | 407 | 2619 | 0.9925 | 3 | 3.6e-7 | 12.80 mV |\n"
+                "| Li–Mg, S_f = 0 | 37.1e6 | 28 | 2240 | 0.9925 | 3 | 2.9e-7 | 12.80 mV |")
+
+
+def _quote_default_runs(done) -> str:
+    return "\n".join(["", DEFAULT_RUNS_HEAD,
+                      _default_run_row(done, RUN_LI.line, INFO_LI, "Li, hops at nu exp(S_f) (now)"), EARLIER_LI,
+                      _default_run_row(done, RUN_LIMG.line, INFO_LIMG, "Li–Mg, hops at nu exp(S_f) (now)"),
+                      EARLIER_LIMG, ""])
+
+
+QUOTES = {
+    "acceleration-ranges": Quote("README.md", (INFO_LI, INFO_LIMG), _quote_acceleration_ranges),
+    "meso-sf0": Quote("README.md", (MESO_SF0,), _quote_meso_sf0),
+    "meso-times": Quote("docs/meso.md", (MESO_LI, MESO_SF0), _quote_meso_times),
+    "meso-readme-commands": Quote("docs/meso.md", (MESO_LI, MESO_LIMG, MESO_LI_15), _quote_meso_readme_commands),
+    "default-runs": Quote("docs/vacancy_thermodynamics.md", (RUN_LI.line, RUN_LIMG.line, INFO_LI, INFO_LIMG),
+                          _quote_default_runs),
+}
+
+
+def all_commands() -> list[str]:
+    """Every command the pages show or quote, in the order they run (a quote's after the blocks whose
+    files it reads), once each."""
+    lines = [c.line for commands in BLOCKS.values() for c in commands]
+    lines += [line for quote in QUOTES.values() for line in quote.commands]
+    return list(dict.fromkeys(lines))
 
 
 def mask_wall_clock(text: str) -> str:
@@ -145,6 +302,20 @@ def input_hashes() -> dict[str, str]:
 
 def readme_parts(text: str) -> dict[str, str]:
     return {m.group(1): m.group(2) for m in MARKER.finditer(text)}
+
+
+def page_parts() -> dict[str, tuple[str, str]]:
+    """{part name: (page, text)} of every generated part of every page of PAGES."""
+    found = {}
+    for page in PAGES:
+        for name, text in readme_parts((ROOT / page).read_text()).items():
+            assert name not in found, f"part {name!r} is in {found[name][0]} and {page}"
+            found[name] = (page, text)
+    return found
+
+
+def part_names() -> set[str]:
+    return set(BLOCKS) | set(INLINE) | set(QUOTES)
 
 
 def kmc_argv(line: str) -> list[str]:
@@ -178,17 +349,16 @@ def run_command(line: str, cwd: Path, env: dict | None = None) -> dict:
 
 
 def run_commands(folder: Path, reuse: bool, log=print) -> dict[str, dict]:
-    """Every command of BLOCKS, in order, once each (a command listed twice runs once)."""
+    """Every command the pages show or quote (all_commands), in order, once each."""
     log_path = folder / "commands.json"
     done = json.loads(log_path.read_text()) if reuse and log_path.exists() else {}
-    for commands in BLOCKS.values():
-        for command in commands:
-            if command.line in done:
-                continue
-            log(f"$ {command.line}")
-            done[command.line] = run_command(command.line, folder)
-            log(f"  {done[command.line]['wall_s']:.1f} s wall, {done[command.line]['cpu_s']:.1f} s CPU")
-            log_path.write_text(json.dumps(done, indent=1))
+    for line in all_commands():
+        if line in done:
+            continue
+        log(f"$ {line}")
+        done[line] = run_command(line, folder)
+        log(f"  {done[line]['wall_s']:.1f} s wall, {done[line]['cpu_s']:.1f} s CPU")
+        log_path.write_text(json.dumps(done, indent=1))
     return done
 
 
@@ -298,16 +468,109 @@ def git_commit() -> str:
     return proc.stdout.strip() or "unknown"
 
 
+def write_pages(parts: dict[str, str]) -> None:
+    """Each page of PAGES with its generated parts replaced by ``parts``."""
+    for page in PAGES:
+        path = ROOT / page
+        path.write_text(MARKER.sub(lambda m: f"<!-- make_readme:{m.group(1)} -->{parts[m.group(1)]}<!-- /make_readme -->",
+                                   path.read_text()))
+
+
+def recorded_runs(record: dict) -> dict[str, dict]:
+    """The recorded outputs as run_command's records (wall clock masked), for the quotes."""
+    return {line: {"stdout": out["text"], "stderr": "", "cpu_s": out["cpu_s"]}
+            for line, out in record.get("outputs", {}).items()}
+
+
+def check(full: bool = False, log=print) -> list[str]:
+    """What no longer holds of the pages' generated parts (nothing is written): a page's part that is
+    not what the script made; a quote the recorded outputs no longer give; inputs or figures changed
+    since; a command (CHEAP, or every one with ``full``) that now prints something else, or whose CPU
+    time is more than TIME_FACTOR from the one recorded (and quoted); the probes."""
+    record = json.loads(RECORD.read_text())
+    problems = []
+    found = page_parts()
+    for name in sorted(part_names() - set(found)):
+        problems.append(f"part {name!r}: the script makes it, no page of {', '.join(PAGES)} holds its markers")
+    for name, (page, text) in sorted(found.items()):
+        if name not in part_names():
+            problems.append(f"{page}: part {name!r} is not one the script makes")
+        elif text != record["parts"].get(name):
+            problems.append(f"{page}: part {name!r} is not what the script made (edited by hand, or made before)")
+    runs = recorded_runs(record)
+    for name, quote in QUOTES.items():
+        try:
+            again = quote.render(runs)
+        except (KeyError, AssertionError, AttributeError) as exc:
+            again = f"(cannot be made from the recorded outputs: {exc!r})"
+        if again != record["parts"].get(name):
+            problems.append(f"{quote.page}: quote {name!r} does not follow from the recorded outputs of "
+                            f"{', '.join(quote.commands)}")
+    if input_hashes() != record["inputs"]:
+        problems.append("the shipped parameter sets or the kMC's trajectory fingerprints changed since the outputs "
+                        "were made")
+    if {figure: sha256(ROOT / figure) for figure in FIGURES} != record["figures"]:
+        problems.append(f"a figure of {', '.join(FIGURES)} is not the one the script drew")
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        prepare_folder(folder, keep=False)
+        for line in (all_commands() if full else CHEAP):
+            log(f"$ {line}")
+            problems += _rerun_problems(line, folder, record)
+        for name, line in PROBES.items():
+            log(f"$ {line}")
+            try:
+                printed = probe_output(line, folder)
+            except SystemExit as exc:
+                printed = str(exc)
+            if printed != record["probes"][name]:
+                problems.append(f"the probe `{line}` now prints\n{printed}")
+        if draw_probe_figures(folder) != record["probe_figures"]:
+            problems.append("the probes' figures are not what they were")
+    return problems
+
+
+def _rerun_problems(line: str, folder: Path, record: dict) -> list[str]:
+    """A command run again against what the record says it printed and took (its quoted CPU time)."""
+    was = record.get("outputs", {}).get(line)
+    try:
+        result = run_command(line, folder)
+    except SystemExit as exc:
+        return [f"`{line}` fails now: {exc}"]
+    if was is None:
+        return [f"`{line}`: no recorded output (the record was made before the script ran it)"]
+    problems = []
+    printed = mask_wall_clock(result["stderr"] + result["stdout"])
+    if printed != was["text"]:
+        problems.append(f"`{line}` now prints\n{printed}\ninstead of\n{was['text']}")
+    ratio = result["cpu_s"] / max(was["cpu_s"], 0.1)
+    if not 1 / TIME_FACTOR <= ratio <= TIME_FACTOR:
+        problems.append(f"`{line}` took {result['cpu_s']:.1f} s of CPU, the record (and the pages' quoted time) "
+                        f"{was['cpu_s']:.1f} s: more than {TIME_FACTOR}x apart")
+    return problems
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--reuse", action="store_true",
                         help="keep the outputs of the last invocation's commands (runs/out/readme/)")
+    parser.add_argument("--check", action="store_true",
+                        help="write nothing: say which generated part of the pages no longer holds (exit 1 if any)")
+    parser.add_argument("--full", action="store_true", help="with --check: run every command again, not only CHEAP")
     args = parser.parse_args(argv)
-    text = README.read_text()
-    found = readme_parts(text)
-    wanted = set(BLOCKS) | set(INLINE)
-    if set(found) != wanted:
-        raise SystemExit(f"README.md's make_readme markers are {sorted(found)}; the script makes {sorted(wanted)}")
+    if args.full and not args.check:
+        parser.error("--full goes with --check")
+    found = page_parts()
+    if set(found) != part_names():
+        raise SystemExit(f"the pages' make_readme markers are {sorted(found)}; the script makes {sorted(part_names())}")
+    if args.check:
+        problems = check(args.full)
+        for problem in problems:
+            print(f"stale: {problem}")
+        print(f"{len(found)} generated parts of {', '.join(PAGES)}: "
+              + (f"{len(problems)} problems; run python docs/make_readme.py and commit what it changes"
+                 if problems else "all hold"))
+        raise SystemExit(1 if problems else 0)
     prepare_folder(WORK, args.reuse)
     done = run_commands(WORK, args.reuse)
     compiled = WORK / "compile_times.json"
@@ -318,6 +581,7 @@ def main(argv=None):
         compiled.write_text(json.dumps(compiling))
     parts = {name: console_block(commands, done) for name, commands in BLOCKS.items()}
     parts.update(inline_parts(done, compiling))
+    parts.update({name: quote.render(done) for name, quote in QUOTES.items()})
     for figure, made in FIGURES.items():
         shutil.copyfile(WORK / made, ROOT / figure)
     probe_folder = WORK / "probes"
@@ -330,15 +594,16 @@ def main(argv=None):
                                      "load_average_1min": r.get("load_average_1min")} for line, r in done.items()},
                  "compile_cpu_s": {k: round(v, 1) for k, v in compiling.items()}},
         "parts": parts,
+        "outputs": {line: {"text": mask_wall_clock(r["stderr"] + r["stdout"]), "cpu_s": r["cpu_s"]}
+                    for line, r in done.items()},
         "inputs": input_hashes(),
         "figures": {figure: sha256(ROOT / figure) for figure in FIGURES},
         "probes": probes,
         "probe_figures": draw_probe_figures(probe_folder),
     }
-    README.write_text(MARKER.sub(lambda m: f"<!-- make_readme:{m.group(1)} -->{parts[m.group(1)]}"
-                                           "<!-- /make_readme -->", text))
+    write_pages(parts)
     RECORD.write_text(json.dumps(record, indent=1, ensure_ascii=False) + "\n")
-    print(f"wrote README.md ({len(parts)} parts), {', '.join(FIGURES)} and {RECORD.relative_to(ROOT)} "
+    print(f"wrote {', '.join(PAGES)} ({len(parts)} parts), {', '.join(FIGURES)} and {RECORD.relative_to(ROOT)} "
           f"({parts['machine']})")
 
 

@@ -29,11 +29,12 @@ def acceleration_check(settings) -> tuple[dict, validation.Advice | None]:
     the run.acceleration within the range and its cost: the box's hops keep their own rates while
     the stripping slows by A / A', so a run takes ~A / A' times the events (its hops are nearly all of
     them) and the wall time."""
-    from kmc.acceleration import CHECK_KEYS, applies, check
+    from kmc.acceleration import CHECK_KEYS, DEFAULT_TOLERANCE, applies, check
     if not applies(settings):
         return {}, None
-    found = check(settings)
+    found = check(settings, DEFAULT_TOLERANCE)
     record = {f"acceleration_check_{key}": found[key] for key in CHECK_KEYS if found[key] is not None}
+    record["acceleration_check_tolerance"] = DEFAULT_TOLERANCE
     if not found["message"]:
         return record, None
     A = found["acceleration"]

@@ -25,7 +25,8 @@ Layout (H5MD conventions where they fit; units are attributes named ``unit``):
                               tables the engine used (/parameters/model); meso: what the energy model
                               gives the voids (/parameters/derived)
   /run                        once the run has ended: stop_reason, wall_time_s, note; kMC: events,
-                              kmc_time_s, events_per_s, resumed, count_<class>, acceleration_check_*;
+                              kmc_time_s, events_per_s, compile_time_s, resumed, count_<class>,
+                              acceleration_check_*;
                               meso: steps, physical_time_s
   /voids                      meso: the voids at the end (x, y, base_radius, height in um)
   /analysis                   kMC, written by kmc analyze: per-frame, per-void and per-event tables

@@ -349,4 +349,21 @@ def _run_lines(f, status) -> list[str]:
                  f"{float(r['wall_time_s']):.1f} s wall{compiling}, {float(r['kmc_time_s']):.4g} s kMC)")
     counts = ", ".join(f"{c} {int(r['count_' + c])}" if f"count_{c}" in r else f"{c} absent" for c in state.EVENT_CLASSES)
     lines.append(f"event counts    {counts}")
+    lines += _acceleration_lines(r, f["parameters"].attrs["run.acceleration"])
     return lines
+
+
+def _acceleration_lines(r, acceleration) -> list[str]:
+    """The acceleration check the run recorded (kmc.launch: /run acceleration_check_*), if it made one
+    (a run that strips nothing has none)."""
+    if "acceleration_check_supersaturation" not in r:
+        return []
+    tol = r.get("acceleration_check_tolerance")     # a file written before it was recorded: not said
+    within = f"within {100 * float(tol):g} %" if tol is not None else "within the check's tolerance"
+    text = (f"acceleration    {float(acceleration):g}: S = {float(r['acceleration_check_supersaturation']):.4g} at "
+            f"the interface against {float(r['acceleration_check_supersaturation_at_A1']):.4g} at A = 1; S {within} "
+            f"for A <= {float(r['acceleration_check_converged_up_to']):.3g}")
+    if "acceleration_check_converged_up_to_solute_enrichment" in r:
+        text += (f"; the solute's enrichment {within} for A <= "
+                 f"{float(r['acceleration_check_converged_up_to_solute_enrichment']):.3g}")
+    return [text + (" (converged)" if bool(r["acceleration_check_converged"]) else " (beyond the converged range)")]
