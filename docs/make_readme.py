@@ -252,10 +252,10 @@ EARLIER_LIMG = ("| Li–Mg, reservoir first | 43.6e6 | 407 | 2619 | 0.9925 | 3 |
 
 
 def _quote_default_runs(done) -> str:
-    return "\n".join(["", DEFAULT_RUNS_HEAD,
+    return "\n".join(["", "", DEFAULT_RUNS_HEAD,     # blank lines around the table: its markers stand apart
                       _default_run_row(done, RUN_LI.line, INFO_LI, "Li, hops at nu exp(S_f) (now)"), EARLIER_LI,
                       _default_run_row(done, RUN_LIMG.line, INFO_LIMG, "Li–Mg, hops at nu exp(S_f) (now)"),
-                      EARLIER_LIMG, ""])
+                      EARLIER_LIMG, "", ""])
 
 
 QUOTES = {

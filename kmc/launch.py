@@ -100,6 +100,19 @@ def _refuse_unresumable(path) -> None:
     raise OpenRunError(f"{final} is a finished run; {RESUMABLE}")
 
 
+def _once(notice):
+    """``notice`` as a callable that acts the first time only (None stays None)."""
+    if notice is None:
+        return None
+    told = []
+
+    def tell():
+        if not told:
+            told.append(True)
+            notice()
+    return tell
+
+
 def open_run(path, policy: str = "fresh", settings=None, warn=validation.warn, notice=None):
     """(simulation, writer, checkpointer) for a run whose output is ``path``: the one way ``kmc run``,
     ``kmc sweep`` and ``run`` start or continue a run.  The inputs' physical range
@@ -118,6 +131,7 @@ def open_run(path, policy: str = "fresh", settings=None, warn=validation.warn, n
     """
     if policy not in POLICIES:
         raise OpenRunError(f"unknown policy {policy!r}; allowed: {', '.join(POLICIES)}")
+    notice = _once(notice)     # the engine compiles in two steps here (the set-up's kernels, the loop)
     if policy == "resume":
         if settings is not None:
             raise OpenRunError("resume takes no settings; allowed: the output path alone (the "

@@ -245,14 +245,19 @@ def test_warnings_are_one_line_naming_the_setting_and_its_cost():
 def _on_a_terminal(argv, env, cwd) -> list[tuple[float, str]]:
     """Run ``argv`` on a pseudo-terminal (its stderr a tty, as a user's); every screen update (split at
     carriage returns and newlines) with the wall seconds since the start at which it arrived."""
+    import fcntl
     import os
     import pty
+    import struct
+    import termios
     import time
     start = time.perf_counter()
     pid, fd = pty.fork()
     if pid == 0:                       # the child: the command, with the pty as its terminal
         os.chdir(cwd)
         os.execve(argv[0], argv, env)
+    # a terminal 160 columns wide (a new pty has 0 x 0, where tqdm draws nothing)
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 160, 0, 0))
     updates, pending = [], ""
     while True:
         try:

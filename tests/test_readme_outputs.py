@@ -37,7 +37,8 @@ def _script():
 
 mr = _script()
 RECORD = json.loads(mr.RECORD.read_text())
-PARTS = mr.readme_parts(mr.README.read_text())
+PAGE_PARTS = mr.page_parts()                  # {name: (page, text)} of README.md and the docs pages
+PARTS = {name: text for name, (_, text) in PAGE_PARTS.items()}
 
 
 def commands_of(part: str) -> list[str]:
@@ -57,12 +58,29 @@ def outputs_of(part: str) -> dict[str, list[str]]:
     return shown
 
 
-def test_the_readme_holds_the_parts_the_script_made():
-    assert set(PARTS) == set(mr.BLOCKS) | set(mr.INLINE)
-    for name, text in PARTS.items():
-        assert text == RECORD["parts"][name], f"README part {name!r} differs from the script's record; {RERUN}"
+def test_the_pages_hold_the_parts_the_script_made():
+    """README.md and every docs page that quotes the commands (docs/meso.md, ...): each generated part is
+    the script's, and the quotes follow from the recorded outputs of the commands they name."""
+    assert set(PARTS) == mr.part_names()
+    for name, (page, text) in PAGE_PARTS.items():
+        assert text == RECORD["parts"][name], f"{page} part {name!r} differs from the script's record; {RERUN}"
     for name, commands in mr.BLOCKS.items():     # and the script still lists what the README shows
         assert commands_of(PARTS[name]) == [c.line for c in commands], f"part {name!r}: {RERUN}"
+    runs = mr.recorded_runs(RECORD)
+    for name, quote in mr.QUOTES.items():
+        assert quote.render(runs) == RECORD["parts"][name], f"{quote.page}: quote {name!r}; {RERUN}"
+
+
+def test_each_quoted_result_shows_the_command_behind_it():
+    """A sentence that quotes a result names the command that gives it: each command a quote reads is
+    shown on the pages (in backticks, or in a console block), and the script ran it."""
+    ran = set(RECORD["outputs"])
+    for name, quote in mr.QUOTES.items():
+        assert PAGE_PARTS[name][0] == quote.page
+        for line in quote.commands:
+            assert line in ran, f"{line!r} was not run by the script; {RERUN}"
+            shown = any(f"`{line}`" in text or line in commands_of(text) for text in PARTS.values())
+            assert shown, f"quote {name!r} reads `{line}`, which no page shows"
 
 
 def test_the_outputs_were_made_from_the_shipped_inputs_and_the_current_physics():

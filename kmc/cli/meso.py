@@ -69,13 +69,13 @@ def meso(config, overrides, output, overwrite, interface, progress):
     from kmc.observers import COMPILE_CLOCK, print_compile_notice, progress_wanted
     from kmc.resolved.assembly import assembly_of
     from kmc.runfile import OutputPathError, check_output_location
-    from kmc.validation import check
+    from kmc.validation import check, warn
     if interface is not None:
         overrides = (*overrides, f"meso.interface={interface}")
     with SignalStop() as stop:
         try:
             settings = load_config(resolve_params(config), list(overrides))
-            check(settings, "meso")      # refused before any work; run_cell_to_file prints its warnings
+            advice = check(settings, "meso")      # refused before any work
         except (ConfigError, CellInputError) as exc:
             fail(str(exc))
         path = Path(output)
@@ -87,6 +87,8 @@ def meso(config, overrides, output, overwrite, interface, progress):
             check_output_location(path, _estimated_file_bytes(settings))
         except OutputPathError as exc:
             fail(str(exc))
+        for item in advice:                  # before the progress bar: one line each
+            warn(item)
         try:
             inputs = cell_inputs(settings)
             if stop.arrived:
@@ -97,7 +99,7 @@ def meso(config, overrides, output, overwrite, interface, progress):
             compiled_before = COMPILE_CLOCK.seconds
             try:
                 with COMPILE_CLOCK.watch(print_compile_notice if progress_wanted(progress) else None):
-                    result = run_cell_to_file(settings, path, observer=Chain(stop, runaway, bar))
+                    result = run_cell_to_file(settings, path, observer=Chain(stop, runaway, bar), warn=None)
             finally:
                 if bar is not None:
                     bar.close()
