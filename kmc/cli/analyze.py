@@ -5,6 +5,7 @@ import json
 import math
 
 import click
+import numpy as np
 
 from kmc.analysis import (DEFAULT_MIN_VOID_nm, EVENT_KINDS, FRAME_COLUMNS, compute_analysis,
                           write_analysis)
@@ -63,8 +64,9 @@ def analyze(file, exchange_current, min_void_nm, as_json):
                f"i0 = {result['exchange_current_mA_cm2']:g} mA/cm2, {result['exchange_current_source']})")
     click.echo(" ".join(f"{title:>{width}s}" for _, title, width, _ in SUMMARY_COLUMNS))
     for t in range(n):
-        click.echo(" ".join(f"{(int if fmt == 'd' else float)(frames[name][t]):{width}{fmt}}"
-                            for name, _, width, fmt in SUMMARY_COLUMNS))
+        click.echo(" ".join(_cell(frames[name][t], width, fmt) for name, _, width, fmt in SUMMARY_COLUMNS))
+    if any(not np.isfinite(float(frames[name][t])) for name, *_ in SUMMARY_COLUMNS for t in range(n)):
+        click.echo("(-: none in that frame, e.g. the widest void's width where there is no void)")
     click.echo("events: " + ", ".join(f"{kind} {int(frames['n_' + kind][-1])}" for kind in EVENT_KINDS))
 
 
@@ -88,4 +90,14 @@ def _meso_summary(path, as_json: bool):
     shown = [c for c in MESO_SUMMARY_COLUMNS if c[0] in columns]
     click.echo(" ".join(f"{title:>{width}s}" for _, title, width, _ in shown))
     for t in range(n):
-        click.echo(" ".join(f"{float(columns[name][t]):{width}{fmt}}" for name, _, width, fmt in shown))
+        click.echo(" ".join(_cell(columns[name][t], width, fmt) for name, _, width, fmt in shown))
+    if any(not np.isfinite(float(columns[name][t])) for name, *_ in shown for t in range(n)):
+        click.echo("(-: none at that charge, e.g. the voids' widths where there is no void)")
+
+
+def _cell(value, width: int, fmt: str) -> str:
+    """One number of a summary table; a statistic of nothing (NaN: no void to measure) as '-'."""
+    value = float(value)
+    if not np.isfinite(value):
+        return f"{'-':>{width}s}"
+    return f"{(int(value) if fmt == 'd' else value):{width}{fmt}}"
