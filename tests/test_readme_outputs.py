@@ -169,3 +169,18 @@ def test_a_wall_clock_figure_is_all_that_is_masked():
         "  4 mAh/cm2 of a 160 um square in <wall> s (4270 steps), stop: stripped\n  wall time <wall> s\n"
         "  4 mAh/cm2 of a 160 um section in <wall> s (2080 steps), stop: stripped")
     assert re.search(r"\d", mr.mask_wall_clock("contact fraction 0.995, 2 vacancies"))
+
+
+def test_check_calls_an_output_or_a_quoted_time_stale(tmp_path):
+    """`python docs/make_readme.py --check` runs the cheap commands again: a command that prints
+    something else than the record, or whose CPU time is more than TIME_FACTOR from the recorded (and
+    quoted) one, is a problem (docs/meso.md quoted ~100-190 s for a run of 6 s)."""
+    mr.prepare_folder(tmp_path, keep=False)
+    line = "kmc params show li_li2s"
+    first = mr.run_command(line, tmp_path)
+    printed = mr.mask_wall_clock(first["stderr"] + first["stdout"])
+    slow = {"outputs": {line: {"text": printed, "cpu_s": 100 * max(first["cpu_s"], 0.1)}}}
+    problems = mr._rerun_problems(line, tmp_path, slow)
+    assert len(problems) == 1 and f"more than {mr.TIME_FACTOR}x apart" in problems[0], problems
+    edited = {"outputs": {line: {"text": printed.replace("li_li2s", "li_li2s (edited)"), "cpu_s": first["cpu_s"]}}}
+    assert any(p.startswith(f"`{line}` now prints") for p in mr._rerun_problems(line, tmp_path, edited))
