@@ -7,6 +7,7 @@ names (the resolved section of kmc.resolved, or the disc model of kmc.disc), whi
 never import each other."""
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 from kmc import runfile, validation
@@ -18,17 +19,17 @@ from kmc.simulation import Simulation
 
 def _round_down(x: float) -> float:
     """x to two significant figures, rounded down (an acceleration within a range stays within it)."""
-    from math import floor, log10
-    scale = 10 ** (floor(log10(x)) - 1)
-    return floor(x / scale) * scale
+    scale = 10 ** (math.floor(math.log10(x)) - 1)
+    return math.floor(x / scale) * scale
 
 
 def acceleration_check(settings) -> tuple[dict, validation.Advice | None]:
     """(the /run attributes acceleration_check_* of a run of ``settings``, the warning when its A lies
     beyond the converged range or None); ({}, None) for a run that strips nothing.  The warning names
     the run.acceleration within the range and its cost: the box's hops keep their own rates while
-    the stripping slows by A / A', so a run takes ~A / A' times the events (its hops are nearly all of
-    them) and the wall time."""
+    the stripping slows by A / A', so a run takes up to A / A' times the events (its hops are nearly
+    all of them) and the wall time (Li-Mg's probe box, 8x8x6 cells to 4e-5 mAh/cm2: 1.23e6 events at
+    1e4, 9.87e6 at 1e3)."""
     from kmc.acceleration import CHECK_KEYS, DEFAULT_TOLERANCE, applies, check
     if not applies(settings):
         return {}, None
@@ -42,8 +43,9 @@ def acceleration_check(settings) -> tuple[dict, validation.Advice | None]:
     within = _round_down(max(1.0, min(x for x in limits if x is not None)))
     return record, validation.Advice(
         "run.acceleration", found["message"],
-        f"run.acceleration = {within:g} would be within it, at ~{A / within:.2g}x the events and wall time of "
-        "this run (the box's hops keep their own rates while the stripping slows by that factor)")
+        f"run.acceleration = {within:g} would be within it, at up to {A / within:.2g}x the events and wall time "
+        "of this run (the box's hops, nearly all its events, keep their own rates while the stripping slows by "
+        "that factor)")
 
 
 def run_advice(settings) -> list[validation.Advice]:

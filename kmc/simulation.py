@@ -225,8 +225,7 @@ class Simulation:
         self.schedules = None   # (frames, series) output schedules, made by the first run()
         self._tracer_summary = (-1, {})
         self._stop_signal = None
-        # wall seconds numba spent compiling the engine for this run (its first run of an energy form
-        # only): here, and in compile_engine
+        # numba's compile seconds for this run (its first of an energy form only), here and in compile_engine
         self.compile_time_s = COMPILE_CLOCK.seconds - compiled_before
 
     # -- checkpoint state ----------------------------------------------------------------------
@@ -346,8 +345,7 @@ class Simulation:
             self.electrode_tally, self.time_s, c_b)
 
     def _chunk_arguments(self, max_events: int, t_stop: float, strip_stop: int, contact_stop: int) -> tuple:
-        """The event loop's arguments now (run_chunk's), with these limits (the electrode's next step
-        time among them)."""
+        """run_chunk's arguments now, with these limits (the electrode's next step time among them)."""
         r = self.rates
         rate_model, state, contact = self._kernel_state()
         tally, tracers = self._group(state_groups.Tally), self._group(state_groups.Tracers)
@@ -361,11 +359,9 @@ class Simulation:
                 *self._form_markers)
 
     def compile_engine(self) -> None:
-        """Have the machine code of the event loop and of what runs between its chunks (the strip
-        weights, a sample's observables) for this run's arguments before the first event, so that no
-        clock of the run (events/s, the progress bar's remaining time) counts a compile: loaded from
-        numba's cache, or (the first run of an energy form) compiled now, its wall seconds added to
-        ``compile_time_s``.  Runs no event and changes no state."""
+        """The machine code of the event loop and of what runs between its chunks (strip weights, a
+        sample's observables) for this run, before any clock of the run starts: from numba's cache, or
+        compiled now (its wall seconds added to ``compile_time_s``).  Runs no event, changes no state."""
         before = COMPILE_CLOCK.seconds
         kernels = [(self.run_chunk, self._chunk_arguments(0, math.inf, INT64_MAX, -1))]
         a = self.rates.strip_activation_per_eV

@@ -238,7 +238,7 @@ def test_warnings_are_one_line_naming_the_setting_and_its_cost():
     assert [a.setting for a in advice] == ["conditions.temperature_K", "run.acceleration"]
     for item in advice:
         assert "\n" not in item.line() and item.setting in item.remedy
-    assert math.isclose(float(advice[1].remedy.split("at ~")[1].split("x")[0]),
+    assert math.isclose(float(advice[1].remedy.split("at up to ")[1].split("x")[0]),
                         1e4 / float(advice[1].remedy.split("= ")[1].split(" ")[0]), rel_tol=0.05)
 
 
