@@ -177,28 +177,47 @@ def progress_wanted(progress: bool | None) -> bool:
     return sys.stderr.isatty() if progress is None else bool(progress)
 
 
+class ChargeBar:
+    """The one progress display of every run: stripped charge against the stop (mAh/cm^2) on stderr
+    (tqdm), with the run's own rate (events/s for the kMC, steps/s at the cell's scale), the contact and
+    what else the run says.  Made once the engine is compiled, so its rate and remaining time count the
+    run's work only."""
+
+    def __init__(self, stop_charge_mAh_cm2: float | None):
+        from tqdm import tqdm
+        self.bar = tqdm(total=stop_charge_mAh_cm2, unit=" mAh/cm2", dynamic_ncols=True, leave=False, file=sys.stderr,
+                        bar_format=("{l_bar}{bar}| {n:.3g}/{total:g} mAh/cm2 [{elapsed}<{remaining}{postfix}]"
+                                    if stop_charge_mAh_cm2 else None))
+        self.wall0 = _time.perf_counter()
+
+    def per_second(self, count: float) -> float:
+        """``count`` per wall second since the bar was made."""
+        return count / max(_time.perf_counter() - self.wall0, 1e-9)
+
+    def show(self, charge_mAh_cm2: float, rate: str, contact: float, extra: str = "") -> None:
+        self.bar.update(charge_mAh_cm2 - self.bar.n)
+        self.bar.set_postfix_str(f"{rate}, contact {contact:.3f}{extra}", refresh=False)
+
+    def close(self):
+        self.bar.close()
+
+
 class ProgressBar:
-    """events/s, stripped charge and contact on stderr (tqdm), after every chunk; made once the engine
-    is compiled, so its rate and remaining time count events only."""
+    """kmc run's observer of the ChargeBar: events/s, stripped charge and contact after every chunk."""
 
     def __init__(self, total_atoms, charge_per_atom_mAh_cm2: float):
-        from tqdm import tqdm
         self.q = charge_per_atom_mAh_cm2
-        self.bar = tqdm(total=total_atoms, unit=" atoms stripped", dynamic_ncols=True, leave=False, file=sys.stderr)
-        self.wall0 = _time.perf_counter()
+        self.display = ChargeBar(total_atoms * charge_per_atom_mAh_cm2 if total_atoms else None)
 
     def start(self, sim):
         pass
 
     def on_tick(self, sim, tick: Tick):
-        wall = _time.perf_counter() - self.wall0
-        self.bar.update(tick.stripped_atoms - self.bar.n if self.bar.total else 0)
-        self.bar.set_postfix_str(f"{tick.events / max(wall, 1e-9) / 1e6:.2f} M ev/s, "
-                                 f"{tick.stripped_atoms * self.q:.3g} mAh/cm2, "
-                                 f"contact {sim.observables()['contact_fraction']:.3f}")
+        self.display.show(tick.stripped_atoms * self.q, f"{self.display.per_second(tick.events) / 1e6:.2f} M ev/s",
+                          sim.observables()['contact_fraction'])
 
     def close(self):
-        self.bar.close()
+        self.display.close()
 
 
 def progress_bar(progress: bool | None, total_atoms, charge_per_atom_mAh_cm2: float):

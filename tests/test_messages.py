@@ -301,7 +301,7 @@ def test_a_first_run_on_a_terminal_says_it_compiles_and_then_gives_a_sane_eta(tm
     text = "\n".join(line for _, line in updates)
     from kmc.observers import COMPILE_NOTICE
     notice = [t for t, line in updates if COMPILE_NOTICE in line]
-    bars = [(t, line) for t, line in updates if "atoms stripped" in line]
+    bars = [(t, line) for t, line in updates if "mAh/cm2 [" in line]      # kmc.observers.ChargeBar
     assert len(notice) == 1 and bars, text
     with h5py.File(out, "r") as f:
         run = dict(f["run"].attrs)

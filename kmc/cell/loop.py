@@ -8,12 +8,10 @@ RunawayBounds), a progress bar (Progress); several at once (Chain)."""
 from __future__ import annotations
 
 import signal
-import sys
 import threading
-import time
 from dataclasses import dataclass
 
-import numpy as np
+from kmc.observers import ChargeBar, progress_wanted
 
 
 @dataclass(frozen=True)
@@ -142,28 +140,22 @@ class RunawayStop(Observer):
 
 
 class Progress(Observer):
-    """Stripped charge against the stop, steps/s, contact and voids on stderr (tqdm, the style of
-    kmc run's bar), after every step."""
+    """kmc meso's observer of the one progress display (kmc.observers.ChargeBar): stripped charge
+    against the stop, steps/s, contact and voids after every step."""
 
     def __init__(self, stop_charge_mAh_cm2: float):
-        from tqdm import tqdm
-        self.bar = tqdm(total=stop_charge_mAh_cm2, unit=" mAh/cm2", dynamic_ncols=True, leave=False,
-                        file=sys.stderr, bar_format="{l_bar}{bar}| {n:.3g}/{total:g} mAh/cm2 [{elapsed}{postfix}]")
-        self.wall0 = time.perf_counter()
+        self.display = ChargeBar(stop_charge_mAh_cm2)
 
     def on_step(self, report: StepReport) -> bool | str:
-        self.bar.update(report.charge_mAh_cm2 - self.bar.n)
         voids = f", {report.void_count} voids" if report.void_count is not None else ""
-        self.bar.set_postfix_str(f"{report.steps / max(time.perf_counter() - self.wall0, 1e-9):.0f} steps/s, "
-                                 f"contact {report.contact:.3f}{voids}", refresh=False)
+        self.display.show(report.charge_mAh_cm2, f"{self.display.per_second(report.steps):.0f} steps/s",
+                          report.contact, voids)
         return False
 
     def close(self):
-        self.bar.close()
+        self.display.close()
 
 
 def progress_bar(progress: bool | None, stop_charge_mAh_cm2: float) -> Progress | None:
     """A Progress if asked for (None: only when stderr is a terminal), else None."""
-    if progress is None:
-        progress = sys.stderr.isatty()
-    return Progress(stop_charge_mAh_cm2) if progress else None
+    return Progress(stop_charge_mAh_cm2) if progress_wanted(progress) else None
