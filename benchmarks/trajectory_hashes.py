@@ -3,6 +3,10 @@
     python benchmarks/trajectory_hashes.py              # print the fingerprints
     python benchmarks/trajectory_hashes.py --check      # compare with benchmarks/trajectory_hashes.json
     python benchmarks/trajectory_hashes.py --save       # store them (only when physics is meant to change)
+    python benchmarks/trajectory_hashes.py --check --set electrolyte.box_pore=none
+                                                        # every case with an override added (here: the
+                                                        # perfect interface, which must give the
+                                                        # fingerprints from before issue 55's pore)
     python benchmarks/trajectory_hashes.py --bond --check   # the same cases with the bond-form files
                                                            # (params/*_bond.toml); both stores were
                                                            # re-saved when issue 18's boundary, creep
@@ -89,11 +93,13 @@ def main(argv=None) -> int:
     ap.add_argument("--check", action="store_true")
     ap.add_argument("--save", action="store_true")
     ap.add_argument("--bond", action="store_true", help="use params/*_bond.toml (the first-neighbour bond energy)")
+    ap.add_argument("--set", dest="extra", action="append", default=[], metavar="SECTION.KEY=VALUE",
+                    help="an override added to every case (repeatable)")
     args = ap.parse_args(argv)
     store = STORE_BOND if args.bond else STORE
     prints = {}
     for name, (params, overrides, events) in CASES.items():
-        prints[name] = fingerprint(params + ("_bond" if args.bond else ""), overrides, events)
+        prints[name] = fingerprint(params + ("_bond" if args.bond else ""), overrides + args.extra, events)
         print(f"{name:22s} {prints[name]}", flush=True)
     if args.save:
         store.write_text(json.dumps(prints, indent=1) + "\n")

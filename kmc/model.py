@@ -12,8 +12,11 @@ pair at a (interface_vacancy_pair_eV) and the L1 solute pairs at a and a sqrt2
 (interface_solute_pair_eV, interface_solute_pair_sqrt2_eV).
 
 n_i is the number of metal first neighbours of i inside the box (whatever their species); the
-class is 0 in the bulk, 1 in L1, 2 in the bottom layer.  Two forms fill these tables
-(energy.form, docs/energy_model.md):
+class is 0 in the bulk, 1 in L1, 2 in the bottom layer.  "L1" in the interface terms (the L1 site
+terms and class, the bonds touching L1, the L1 pairs) is the contact: an L1 site at a pore's mouth
+(``EnergyModel.l1_open``, kmc.pore: no electrolyte above it) has none of them, its metal a free
+surface with the bulk's terms (kmc.rate_rules.energy_row; docs/pore_edge.md).  Two forms fill these
+tables (energy.form, docs/energy_model.md):
 
 * "second_moment" (Finnis-Sinclair): pair_eV = V[A][B] > 0 (repulsive) between metals;
   embed_eV[A][c][n] = -eps_A sqrt(n + extra_c), where extra is the electrolyte's coordination
@@ -65,36 +68,57 @@ class EnergyModel:
     hop_prefactor_Hz: float      # the box's hops: nu exp(S_f/k) (box_hop_prefactor_Hz)
     kT_eV: float
     has_interface: bool
+    # bool per L1 site: no electrolyte above it (a pore's mouth, kmc.pore); None: the perfect interface
+    l1_open: np.ndarray | None = None
 
     def total_energy(self, occupancy: np.ndarray, lattice: Lattice) -> float:
         """Configuration energy in eV (reference implementation, used by tests and the fit)."""
         occ = occupancy.astype(np.intp)
         nbr = lattice.neighbors
-        layer = lattice.layer
+        rows = self.energy_rows(lattice)
         i = np.repeat(np.arange(lattice.n_sites), nbr.shape[1])
         j = nbr.ravel()
         keep = (j > i)
         i, j = i[keep], j[keep]
-        # a bond touching L1 is indexed with an L1 end first (kmc.rate_rules.bond_class)
+        # a bond touching the contact (L1 under the electrolyte) is indexed with its contact end first
+        # (kmc.rate_rules.bond_class)
         first, other = i, j
         if self.has_interface:
-            swap = layer[j] == 0
+            contact = rows == 0
+            swap = contact[j]
             first, other = np.where(swap, j, i), np.where(swap, i, j)
-            cls = np.where(layer[first] == 0, np.where(layer[other] == 0, BOND_L1_L1, BOND_L1_L2), 0)
+            cls = np.where(contact[first], np.where(contact[other], BOND_L1_L1, BOND_L1_L2), 0)
         else:
             cls = np.zeros_like(i)
         e = self.pair_eV[cls, occ[first], occ[other]].sum()
-        e += self.site_eV[layer, occ].sum()
+        site, layer_class = self.rate_tables()
+        e += site[rows, occ].sum()
         if self.has_embedding:
             n_metal = ((occ[np.where(nbr >= 0, nbr, 0)] != VACANCY) & (nbr >= 0)).sum(axis=1)
-            e += self.embed_eV[occ, self.layer_class[layer], n_metal].sum()
+            e += self.embed_eV[occ, layer_class[rows], n_metal].sum()
         if self.has_interface and self.l1_pair_eV.any():
             l1 = np.arange(lattice.sites_per_layer)
+            in_contact = rows[:lattice.sites_per_layer] == 0
             for w, q in zip(self.l1_pair_eV, (lattice.l1_second_neighbors, lattice.l1_third_neighbors)):
                 for c in range(q.shape[1]):
-                    ok = (q[:, c] > l1)
+                    ok = (q[:, c] > l1) & in_contact & in_contact[np.maximum(q[:, c], 0)]
                     e += w[occ[l1[ok]], occ[q[ok, c]]].sum()
         return float(e)
+
+    def energy_rows(self, lattice: Lattice) -> np.ndarray:
+        """The row of the per-layer energy tables each site reads (kmc.rate_rules.energy_row): its
+        layer, n_layers for an L1 site at a pore's mouth."""
+        rows = lattice.layer.astype(np.intp)
+        if self.l1_open is not None:
+            rows[:lattice.sites_per_layer][np.asarray(self.l1_open, bool)] = lattice.n_layers
+        return rows
+
+    def rate_tables(self) -> tuple[np.ndarray, np.ndarray]:
+        """site_eV and layer_class with the pore mouth's row appended (index n_layers: an L1 site
+        with no electrolyte above it has no site term and the bulk class of the embedding), as the
+        rate kernels read them (kmc.rate_rules.RateModel)."""
+        return (np.vstack([self.site_eV, np.zeros((1, self.site_eV.shape[1]))]),
+                np.append(self.layer_class, np.uint8(CLASS_BULK)).astype(np.uint8))
 
     @property
     def has_embedding(self) -> bool:
@@ -181,11 +205,12 @@ class EnergyModel:
         if layer_neighbours is None:
             layer_neighbours = np.full(n_layers, 8, np.uint8)
         shells = self.l1_shells_reached(solute_present)
-        return RateModel(self.pair_eV, self.site_eV, self.l1_pair_eV, shells, self.kra_eV,
+        site, layer_class = self.rate_tables()
+        return RateModel(self.pair_eV, site, self.l1_pair_eV, shells, self.kra_eV,
                          float(self.hop_prefactor_Hz), 1.0 / self.kT_eV, float(exit_per_s),
                          bulk_rate_lookup(self.bulk_rate_table()), layer_kind,
                          np.full(RATE_CACHE_SIZE, -1, np.int64), np.zeros(RATE_CACHE_SIZE, np.float64),
-                         self.embed_eV, self.layer_class.astype(np.uint8),
+                         self.embed_eV, layer_class,
                          bulk_by_word(self.pair_eV, self.embed_eV),
                          int(deep_first_layer), float(deep_hop_factor), np.asarray(layer_neighbours, np.uint8))
 
@@ -209,7 +234,10 @@ def on_energy_grid(x):
     return np.round(np.asarray(x, np.float64) / ENERGY_GRID_eV) * ENERGY_GRID_eV
 
 
-def build_energy_model(settings: Settings, lattice: Lattice) -> EnergyModel:
+def build_energy_model(settings: Settings, lattice: Lattice, l1_open: np.ndarray | None = None) -> EnergyModel:
+    """The energy model of a parameter set on ``lattice``; ``l1_open`` (bool per L1 site, kmc.pore) the
+    L1 sites at a pore's mouth, None for the perfect interface (the model's fitted rows, kmc.fit, are
+    of the perfect interface)."""
     en = settings.energy
     kin = settings.kinetics
     has_interface = settings.lattice.geometry == "slab"
@@ -275,7 +303,8 @@ def build_energy_model(settings: Settings, lattice: Lattice) -> EnergyModel:
         attempt_frequency_Hz=float(kin.attempt_frequency_Hz),
         hop_prefactor_Hz=box_hop_prefactor_Hz(settings),
         kT_eV=units.kT_eV(settings.conditions.temperature_K),
-        has_interface=has_interface)
+        has_interface=has_interface,
+        l1_open=None if l1_open is None or not has_interface else np.asarray(l1_open, bool).copy())
 
 
 @dataclass(frozen=True)

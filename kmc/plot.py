@@ -20,7 +20,7 @@ from typing import NamedTuple
 import numpy as np
 from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
-from matplotlib.patches import Patch, Rectangle
+from matplotlib.patches import Patch
 from mpl_toolkits.axes_grid1.anchored_artists import AnchoredSizeBar
 
 from kmc.analysis import (DEFAULT_MIN_VOID_nm, FORMAT_VERSION, analyze_file, check_analysis_version,
@@ -32,6 +32,8 @@ from kmc.runfile import (KIND_MESO, RunFileError, check_run_file, file_kind_of, 
 from kmc.plot_common import (CHARGE_LABEL, ELECTROLYTE_COLOR, OVERPOTENTIAL_COLOR, PANEL_WIDTH_IN, RUN_COLORS,
                               _charge_text, _chosen_indices, _conditions_text, _new_figure, _sci_text, _title,
                               overpotential_top_mV, say_nothing_to_show)
+from kmc.plot_edge import (contact_share, draw_electrolyte_band, mark_mouth, mouth_legend_handle, open_intervals_nm,
+                           run_pore)
 from kmc.plot_meso import meso_contact, meso_plan, meso_section
 from kmc.species import (COLOURS, DEFAULT_HOST, DEFAULT_SOLUTE, HOST, SOLUTE, VACANCY, Species,
                          species_from_attributes)
@@ -159,13 +161,13 @@ def _nice_length(span_nm: float) -> float:
     return max(m * base for m in (1, 2, 5) if m * base <= target)
 
 
-def _draw_section(ax, section: SectionImage):
-    """The section image under an electrolyte band; x and depth in nm, depth increasing downwards."""
+def _draw_section(ax, section: SectionImage, openings=()):
+    """The section image under an electrolyte band, open over ``openings`` (x intervals in nm: the
+    pore's mouth, kmc.plot_edge); x and depth in nm, depth increasing downwards."""
     x_nm, depth_nm = section.x_edges_A / 10, section.depth_edges_A / 10
     ax.imshow(_section_rgba(section.grid), extent=(x_nm[0], x_nm[-1], depth_nm[-1], depth_nm[0]),
               origin="upper", interpolation="nearest", resample=False)
-    ax.add_patch(Rectangle((x_nm[0], depth_nm[0] - ELECTROLYTE_BAND_NM), x_nm[-1] - x_nm[0], ELECTROLYTE_BAND_NM,
-                           facecolor=ELECTROLYTE_COLOR, edgecolor="none"))
+    draw_electrolyte_band(ax, x_nm[0], x_nm[-1], depth_nm[0], ELECTROLYTE_BAND_NM, openings)
     ax.set_xlim(x_nm[0], x_nm[-1])
     ax.set_ylim(depth_nm[-1], depth_nm[0] - ELECTROLYTE_BAND_NM)
     ax.set_aspect("equal")
@@ -201,6 +203,7 @@ def cross_section(path, frames=None, panels: int | None = None, y_nm: float | No
     with open_run_file(path) as f:
         par = f.parameters()
         species = species_from_attributes(par)
+        pore, lattice = run_pore(f)
     box_A = chosen[0].box_A
     if y_nm is None:
         y_nm = box_A[1] / 20
@@ -209,6 +212,7 @@ def cross_section(path, frames=None, panels: int | None = None, y_nm: float | No
     sections = [cross_section_grid(fr.species, fr.positions_A, fr.box_A, fr.sites_per_layer, y_nm * 10)
                 for fr in chosen]
     first = sections[0]
+    openings = open_intervals_nm(pore, lattice, first.l1_row_y_A)
     height_nm = (first.depth_edges_A[-1] - first.depth_edges_A[0]) / 10 + ELECTROLYTE_BAND_NM
     width_nm = (first.x_edges_A[-1] - first.x_edges_A[0]) / 10
     n_strips, strip_nm = _section_strips(width_nm)
@@ -220,7 +224,7 @@ def cross_section(path, frames=None, panels: int | None = None, y_nm: float | No
     for column, (fr, section) in enumerate(zip(chosen, sections)):
         for strip in range(n_strips):
             ax = axes[strip, column]
-            _draw_section(ax, section)
+            _draw_section(ax, section, openings)
             if n_strips > 1:
                 ax.set_xlim(x0_nm + strip * strip_nm, x0_nm + (strip + 1) * strip_nm)
                 if strip < n_strips - 1:
@@ -234,8 +238,8 @@ def cross_section(path, frames=None, panels: int | None = None, y_nm: float | No
     strips_text = f", {n_strips} strips of {strip_nm:g} nm, top to bottom" if n_strips > 1 else ""
     fig.suptitle(f"{_title(par)}\nsection at y = {first.l1_row_y_A / 10:.2f} nm{strips_text}", fontsize="medium")
     codes = _codes_present(par)
-    fig.legend(handles=_species_legend_handles(species, codes), loc="outside lower center", ncols=len(codes) + 1,
-               frameon=False)
+    handles = _species_legend_handles(species, codes) + ([mouth_legend_handle()] if openings else [])
+    fig.legend(handles=handles, loc="outside lower center", ncols=len(handles), frameon=False)
     return fig
 
 
@@ -297,6 +301,7 @@ def plan_view(path, frames=None, panels: int | None = None) -> Figure:
         species = species_from_attributes(f.parameters())
         geo = read_geometry(f)
         min_void_nm = _min_void_nm_of(f)
+        pore, _ = run_pore(f)
     if not geo.has_interface:
         raise RunFileError(f"{path} is a periodic bulk box without a contact layer; allowed: a slab run "
                            "for --kind plan")
@@ -320,12 +325,14 @@ def plan_view(path, frames=None, panels: int | None = None) -> Figure:
             centres_x, centres_y = (x_nm[1:] + x_nm[:-1]) / 2, (y_nm[1:] + y_nm[:-1]) / 2
             ax.contour(centres_x, centres_y, (plan.in_void >= 0).astype(float), levels=[0.5],
                        colors=VOID_OUTLINE_COLOR, linewidths=0.8)
+        if pore is not None:
+            mark_mouth(ax, geo.l1_grid, pore, x_nm, y_nm)
         ax.set_xlim(x_nm[0], x_nm[-1])
         ax.set_ylim(y_nm[0], y_nm[-1])
         ax.set_aspect("equal")
         ax.set_xlabel("x (nm)")
         _scale_bar(ax, _nice_length(width_nm))
-        contact = np.count_nonzero(plan.grid != VACANCY) / plan.grid.size
+        contact = contact_share(plan.grid, geo.l1_grid, pore, VACANCY)
         ax.set_title(f"{_charge_text(fr.stripped_charge_mAh_cm2)}, {fr.stripped_monolayers:.2f} ML\n"
                      f"contact {100 * contact:.1f} %, interface voids: {n_voids}", fontsize="medium")
     axes[0].set_ylabel("y (nm)")
@@ -334,6 +341,8 @@ def plan_view(path, frames=None, panels: int | None = None) -> Figure:
     codes = _codes_present(par)
     handles = _species_legend_handles(species, codes, extra=(("vacancy in no void", ISOLATED_VACANCY_COLOR),))
     handles[0].set_label("void")
+    if pore is not None:
+        handles.append(mouth_legend_handle())
     fig.legend(handles=handles, loc="outside lower center", ncols=len(handles), frameon=False)
     return fig
 

@@ -231,6 +231,18 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "species": Key(str, "all", lambda v: v in ("all", "host", "solute") or ELEMENT_SYMBOL.fullmatch(v) is not None,
                        "'all', 'host', 'solute' or one of the [species] symbols"),
     },
+    # The solid electrolyte's face (PHYSICS.md section 9): a cold-pressed pellet whose open pores cut the
+    # interface in an area fraction 1 - relative_density (stereology).  The kMC box holds one pore's
+    # edge (kmc.pore, docs/pore_edge.md); the cell-scale model reads the same table.
+    "electrolyte": {
+        "relative_density": Key(F, REQUIRED, lambda x: 0.5 <= x <= 1,
+                                "0.5 <= relative density <= 1 (1: a fully dense pellet, no pore)"),
+        # what the kMC box holds of the face: an open stripe across it (a um pore's straight rim), a
+        # square pit (a rim with corners), or "none": every L1 site under the electrolyte (the perfect
+        # interface of the box before issue 55)
+        "box_pore": Key(str, "stripe", lambda v: v in ("stripe", "pit", "none"),
+                        "'stripe', 'pit' or 'none' (the perfect interface)"),
+    },
     # The interface at the cell's scale, read only by `kmc meso` (kmc.cell, docs/meso.md); the
     # rest of its inputs are the sections above.  Physics keys are required once [meso] is there
     # (params/*.toml give each one's source and error); the numerics have defaults.
@@ -323,7 +335,7 @@ SCHEMA: dict[str, dict[str, Key]] = {
     },
 }
 # Sections a parameter file may leave out as a whole; once given, their required keys are required.
-OPTIONAL_SECTIONS = ("meso",)
+OPTIONAL_SECTIONS = ("meso", "electrolyte")
 
 
 # [fit] of a parameter file: the numbers `kmc params show FILE --fit` compares the model with

@@ -26,6 +26,7 @@ from kmc.observers import (COMPILE_CLOCK, CheckpointSaver, FrameWriter, SeriesWr
                            progress_bar, progress_wanted)
 from kmc.config import ConfigError, Settings, load_config
 from kmc.model import build_energy_model, build_event_rates, build_lattice
+from kmc.pore import box_pore
 from kmc.species import HOST, SOLUTE, VACANCY, species_of
 
 INT64_MAX = np.iinfo(np.int64).max
@@ -123,7 +124,11 @@ class Simulation:
         compiled_before = COMPILE_CLOCK.seconds
         self.settings = settings
         self.lattice = build_lattice(settings)
-        self.model = build_energy_model(settings, self.lattice)
+        # the pellet's pore at the box (kmc.pore; None: the perfect interface): its L1 sites have no
+        # electrolyte above them, in the energy (the model) and in the contact (the geometry)
+        self.pore = box_pore(settings, self.lattice)
+        l1_open = None if self.pore is None else self.pore.l1_open
+        self.model = build_energy_model(settings, self.lattice, l1_open)
         self.rates = build_event_rates(settings, self.lattice, self.model)
         self.charge_per_atom_mAh_cm2 = units.charge_per_atom_mAh_cm2(self.lattice.interface_area_A2)
         lat = self.lattice
@@ -184,7 +189,7 @@ class Simulation:
         if self.tracer_site.size:
             self.tracer_of_site[:] = -1
             self.tracer_of_site[self.tracer_site] = np.arange(self.tracer_site.size, dtype=np.int32)
-        self._geometry = lat.geometry()
+        self._geometry = lat.geometry(l1_open)
         # (bond, embedding) for the kernels: the energy form as a compile-time constant
         self._form_markers = loop.form_markers(self.model.has_embedding)
         self._layer_kinds = refresh.layer_kinds(

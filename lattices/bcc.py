@@ -71,9 +71,13 @@ class Lattice:
     def neighbors(self) -> np.ndarray:
         return self.neighbors_of_layers(0, self.n_layers)
 
-    def geometry(self) -> Geometry:
+    def geometry(self, l1_open: np.ndarray | None = None) -> Geometry:
         """What compiled kernels need to name neighbours (lattices.neighbours): the stored table,
-        or an empty one for [001], whose neighbours follow from the site index."""
+        or an empty one for [001], whose neighbours follow from the site index; ``l1_open`` (bool or
+        uint8 per L1 site, None: none) the L1 sites with no electrolyte above (Geometry.l1_open)."""
+        open_sites = np.zeros(self.sites_per_layer, np.uint8)
+        if l1_open is not None:
+            open_sites[:] = np.asarray(l1_open, bool)
         table = self.stored_neighbors if self.stored_neighbors is not None else np.zeros((0, 8), np.int32)
         nx, ny, _ = self.cells
         reach = (event_reach_offsets(nx, ny, self.sites_per_layer) if table.shape[0] == 0
@@ -81,7 +85,7 @@ class Lattice:
         return Geometry(table, table.shape[0] != 0, nx, ny, self.sites_per_layer, self.n_layers, self.periodic_z,
                         self.opposite_slot, self.l1_second_neighbors, self.l1_third_neighbors, reach,
                         second_step_via(self.neighbor_vectors_A),
-                        seam_geometry(nx, ny, self.n_layers, self.periodic_z, reach))
+                        seam_geometry(nx, ny, self.n_layers, self.periodic_z, reach), open_sites)
 
     def neighbours_per_layer(self) -> np.ndarray:
         """uint8 per layer: how many first neighbours a site of the layer has inside the box (8,

@@ -41,8 +41,11 @@ compiled = _compiled()
 #   seam         Seam (seam_geometry): the wrap of every [001] site's neighbours, for the fast
 #                path at the box edges (empty arrays with a table and in boxes narrower than
 #                SEAM_MIN_CELLS)
+#   l1_open      uint8 (sites_per_layer,): 1 where no electrolyte lies above the L1 site (a pore of the
+#                electrolyte's face, kmc.pore), 0 under the electrolyte; all 0 for the perfect
+#                interface.  An open L1 site is no contact: its metal is a free surface (in_contact)
 Geometry = namedtuple("Geometry", ["neighbours", "table", "nx", "ny", "sites_per_layer", "n_layers", "wrap_z",
-                                   "opposite", "l1_second", "l1_third", "hop_reach", "second_via", "seam"])
+                                   "opposite", "l1_second", "l1_third", "hop_reach", "second_via", "seam", "l1_open"])
 # Geometry.seam:
 #   site_class      uint8 per site: seam_classes (a byte per site: computing the class from the
 #                   site index takes a division, and cost the seam path more than the load)
@@ -119,6 +122,13 @@ def neighbour_layer(f, d, n, nbr, spl):
     if nbr.shape[0] != 0:
         return n // spl
     return f[2] if d < 4 else f[3]
+
+
+@compiled
+def in_contact(s, spl, l1_open):
+    """True when site s is an L1 site under the electrolyte: L1 (s < spl) and not at a pore's mouth
+    (Geometry.l1_open).  Only such sites carry the interface's terms, current and contact."""
+    return s < spl and l1_open[np.uint64(s)] == 0
 
 
 @compiled

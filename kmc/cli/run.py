@@ -93,6 +93,9 @@ def run(config, overrides, output, overwrite, resume_path, progress):
                    "this energy form only: numba keeps it in its cache)")
     click.echo(f"  stripped {obs['stripped_charge']:.3g} mAh/cm2 ({obs['stripped_monolayers']:.2f} monolayers), "
                f"contact fraction {obs['contact_fraction']:.3f}, {obs['vacancy_count']} vacancies")
+    if sim.pore is not None:   # the pellet's pore at the box (kmc.pore): what the vacancies did at its edge
+        from kmc.analysis.edge import summary
+        click.echo(f"  {summary(sim)}")
     if result.stop_reason in NOTHING_TO_STRIP:
         from kmc.species import species_of
         host = species_of(sim.settings).host

@@ -156,13 +156,15 @@ def _sweep_connected(g, site_word, deepest, site_mark):
 
 @kernel
 def connected_l1_metal(g, site_word, layer_vacancies, site_mark, search):
-    """(host, solute) atoms in L1 that metal joins to the electrode (metal_connected)."""
+    """(host, solute) atoms in L1 under the electrolyte (not at a pore's mouth) that metal joins to
+    the electrode (metal_connected)."""
     spl = g.sites_per_layer
     host = 0
     solute = 0
     for s in range(spl):
         x = species_at(site_word, s)
-        if x != VACANCY and metal_connected(s, g, site_word, layer_vacancies, site_mark, search):
+        if x != VACANCY and g.l1_open[s] == 0 and metal_connected(s, g, site_word, layer_vacancies, site_mark,
+                                                                  search):
             if x == HOST:
                 host += 1
             else:

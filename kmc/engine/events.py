@@ -36,7 +36,7 @@ from kmc.rate_rules import (creep_bound_per_s, creep_void_sites_needed, exchange
                             exit_replacement_species, host_strip_weight)
 from kmc.sites import species_at
 from kmc.species import HOST, SOLUTE, VACANCY
-from lattices.neighbours import F_ABOVE, F_BELOW, F_LAYER, F_SITE, frame, neighbour, neighbour_frame
+from lattices.neighbours import F_ABOVE, F_BELOW, F_LAYER, F_SITE, frame, in_contact, neighbour, neighbour_frame
 
 GO_ON = -1   # an outcome's stop code when the event took place
 
@@ -58,11 +58,11 @@ def apply_hop(f0, d, path, g, st, contact, tally, tracers, has_interface):
     if tracers.tracer_of_site.shape[0] > 0:   # the atom jumped from j to v, along the reverse of slot d
         tracer_move(j, v, g.opposite[d], tracers)
     l1_changed = False
-    if has_interface:
-        if v < spl:
+    if has_interface:   # the contact lists hold the L1 sites under the electrolyte (not a pore's mouth)
+        if in_contact(v, spl, g.l1_open):
             l1_change(v, VACANCY, x, contact, st.ints)
             l1_changed = True
-        if j < spl:
+        if in_contact(j, spl, g.l1_open):
             l1_change(j, x, VACANCY, contact, st.ints)
             l1_changed = True
     return EV_HOP_SOLUTE if x == SOLUTE else EV_HOP_HOST, f1, l1_changed

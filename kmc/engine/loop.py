@@ -75,6 +75,8 @@ def init_state(occ, g, m, st, contact, has_interface, bond, embedding):
             add_vacancy(s, st)
     if has_interface:
         for s in range(spl):
+            if g.l1_open[s] != 0:   # a pore's mouth: no contact (lattices.neighbours.in_contact)
+                continue
             if occ[s] == HOST:
                 set_add(contact.l1_host, contact.l1_host_pos, ints, I_NL1_HOST, s)
             elif occ[s] == VACANCY:

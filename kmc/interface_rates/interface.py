@@ -66,13 +66,15 @@ def brute_force_first_passage_s(settings, target_layer: int, seeds) -> np.ndarra
     """The engine's first-passage times of one vacancy from L1 to ``target_layer`` (pure host, a
     closed slab at acceleration 1; one replica per seed), event by event."""
     from kmc.model import build_lattice
+    from kmc.pore import perfect_interface
     from kmc.simulation import Simulation
     from kmc.species import VACANCY
     st = settings.replaced(run={"acceleration": 1.0, "deep_box_share": 0.0, "stop_stripped_mAh_cm2": 0.0,
                                 "stop_stripped_monolayers": 0.0, "max_events": 1_000_000},
                            boundary={"bottom": "closed"},
                            conditions={"current_density_mA_cm2": 0.0, "stack_pressure_MPa": 0.0},
-                           composition={"solute_fraction": 0.0, "vacancy_fraction": 0.0})
+                           composition={"solute_fraction": 0.0, "vacancy_fraction": 0.0},
+                           **perfect_interface(settings))
     lat = build_lattice(st)
     if target_layer >= lat.n_layers:
         raise ValueError(f"target_layer = {target_layer}; allowed: < {lat.n_layers} layers of this box")

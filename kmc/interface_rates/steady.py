@@ -31,6 +31,7 @@ import numpy as np
 from kmc import units
 from kmc.config import Settings
 from kmc.model import box_vacancy_equilibrium_fraction, build_lattice
+from kmc.pore import perfect_interface
 from kmc.species import HOST, SOLUTE, VACANCY
 
 # The shortest sink distance the schema allows (electrode.sink_distance_um >= 1e-4 um = 1 A): the
@@ -41,8 +42,10 @@ RESERVOIR_DISTANCE_UM = 1e-4
 def steady_settings(settings: Settings, supersaturation: float, seed: int | None = None) -> Settings:
     """The parameter set as a steady interface at ``supersaturation`` (see the module docstring):
     acceleration 1, no stripping (its vacancy source is the reservoir at S c_eq right below the box),
-    no deep-box speed-up (no acceleration to compensate), a [001] slab with an interface; with
-    ``seed`` as run.seed (None: the set's)."""
+    no deep-box speed-up (no acceleration to compensate), a [001] slab with an interface, and the
+    perfect interface (electrolyte.box_pore = 'none': the contact away from pores, whose nucleation and
+    populations these rates are; kmc.interface_rates.edge measures the pore's edge); with ``seed`` as
+    run.seed (None: the set's)."""
     if not (supersaturation >= 1.0 and math.isfinite(supersaturation)):
         raise ValueError(f"supersaturation = {supersaturation!r}; allowed: a finite number >= 1")
     if settings.lattice.geometry != "slab":
@@ -53,7 +56,7 @@ def steady_settings(settings: Settings, supersaturation: float, seed: int | None
                              conditions={"current_density_mA_cm2": 0.0},
                              boundary={"bottom": "reservoir", "supersaturation": supersaturation},
                              electrode={"sink_distance_um": RESERVOIR_DISTANCE_UM},
-                             composition={"vacancy_fraction": 0.0})
+                             composition={"vacancy_fraction": 0.0}, **perfect_interface(settings))
 
 
 def layer_formation_energies_eV(settings: Settings, n_layers: int = 4) -> np.ndarray:

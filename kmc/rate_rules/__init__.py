@@ -30,7 +30,7 @@ rows and slots), ``classes`` (creep, exit, exchange, stripping).
 """
 from kmc.rate_rules.hops import (CLASS_BOTTOM, CLASS_BULK, CLASS_L1, EXIT_SLOT, LAYER_INTERFACE, LAYER_TABLE,
                                  LAYER_TABLE_INTERIOR, LAYER_TABLE_SEAM, N_CLASSES, N_SLOTS, RATE_CACHE_SIZE,
-                                 RateModel, arrhenius_memo, barrier_eV, fill_barriers_eV, kra_eV)
+                                 RateModel, arrhenius_memo, barrier_eV, energy_row, fill_barriers_eV, kra_eV)
 from kmc.rate_rules.deep import (deep_hop_factor, deep_hop_factor_at, deep_hop_factor_interior, deep_row,
                                  deep_row_interior, metal_neighbours)
 from kmc.rate_rules.bulk import (BULK_STRIDE_HOST, BULK_STRIDE_SOLUTE, BULK_STRIDE_X, BY_WORD_ATOM_SIDE, BY_WORD_GAIN,
@@ -49,7 +49,7 @@ from kmc.rate_rules.classes import (creep_bound_per_s, creep_void_sites_needed, 
 
 __all__ = ["CLASS_BOTTOM", "CLASS_BULK", "CLASS_L1", "EXIT_SLOT", "LAYER_INTERFACE", "LAYER_TABLE",
            "LAYER_TABLE_INTERIOR", "LAYER_TABLE_SEAM", "N_CLASSES", "N_SLOTS", "RATE_CACHE_SIZE", "RateModel",
-           "arrhenius_memo", "barrier_eV", "fill_barriers_eV", "kra_eV", "deep_hop_factor", "deep_hop_factor_at",
+           "arrhenius_memo", "barrier_eV", "energy_row", "fill_barriers_eV", "kra_eV", "deep_hop_factor", "deep_hop_factor_at",
            "deep_hop_factor_interior", "deep_row", "deep_row_interior", "metal_neighbours", "BULK_STRIDE_HOST", "BULK_STRIDE_SOLUTE",
            "BULK_STRIDE_X", "BY_WORD_ATOM_SIDE", "BY_WORD_GAIN", "BY_WORD_LOSS", "BY_WORD_ROWS", "BY_WORD_VACANCY_SIDE",
            "EMBED_WORD_MASK", "EMBED_WORD_SHIFT", "bulk_by_word", "bulk_embedding_hop_rate", "bulk_embedding_rate_into_interior", "bulk_embedding_vacancy_rates",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from kmc.jit import kernel, kernel_inlined
-from kmc.rate_rules.hops import CLASS_BULK, EXIT_SLOT, arrhenius_memo, barrier_eV, kra_eV
+from kmc.rate_rules.hops import CLASS_BULK, EXIT_SLOT, arrhenius_memo, barrier_eV, energy_row, kra_eV
 from kmc.rate_rules.deep import deep_hop_factor_at, deep_hop_factor_interior, deep_row, deep_row_interior
 from kmc.sites import COUNT_BITS, SPECIES_MASK, SPECIES_SHIFT, neighbour_count
 from kmc.species import HOST, SOLUTE, VACANCY
@@ -184,7 +184,8 @@ def word_index(w):
 
 @kernel_inlined
 def embed_loss_eV(site_word, s, layer, m):
-    """Embedding energy change of the site s (in ``layer``) when one of its metal neighbours
+    """Embedding energy change of the site s (of energy row ``layer``: its layer, n_layers at a pore's
+    mouth) when one of its metal neighbours
     leaves: F(n-1) - F(n) of its species and layer class; 0 on a vacancy (or with no metal
     neighbour, which a site next to an atom never has).  loss_sum_eV sums it.  In a
     bulk-class layer this is the word's entry of RateModel.bulk_by_word (the same numbers, one
@@ -213,7 +214,7 @@ def loss_sum_eV(f, site_word, g, m):
     for e in range(8):
         n = neighbour(f, e, nbr, nx, spl)
         if n >= 0:
-            loss += embed_loss_eV(site_word, n, neighbour_layer(f, e, n, nbr, spl), m)
+            loss += embed_loss_eV(site_word, n, energy_row(n, neighbour_layer(f, e, n, nbr, spl), g), m)
     return loss
 
 

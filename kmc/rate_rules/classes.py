@@ -8,10 +8,10 @@ import numpy as np
 from kmc.jit import kernel_inlined
 from kmc.physics.creep import focusing_factor
 from kmc.rate_rules.deep import metal_neighbours
-from kmc.rate_rules.interface import bond_class, l1_pair_change_eV
+from kmc.rate_rules.interface import bond_class, energy_row, l1_pair_change_eV
 from kmc.sites import species_at
 from kmc.species import HOST, SOLUTE, VACANCY
-from lattices.neighbours import neighbour, neighbour_layer
+from lattices.neighbours import in_contact, neighbour, neighbour_layer
 
 # ----------------------------------------------------------------------------- the macroscopic classes
 # The rules of the event classes that are not a vacancy's hop (kmc.engine.events applies them).  Their
@@ -82,21 +82,22 @@ def removal_energy_eV(f, x, site_word, g, m, with_embedding):
     sites that far from a changed site for a new weight)."""
     nbr, nx, spl = g.neighbours, g.nx, g.sites_per_layer
     pair, embed, layer_class = m.pair_eV, m.embed_eV, m.layer_class
-    s, ls = f[0], f[1]
-    dE = m.site_eV[ls, VACANCY] - m.site_eV[ls, x]
+    s = f[0]
+    es = energy_row(s, f[1], g)
+    dE = m.site_eV[es, VACANCY] - m.site_eV[es, x]
     for e in range(8):
         n = neighbour(f, e, nbr, nx, spl)
         if n >= 0:
             sp = species_at(site_word, n)
-            c = bond_class(ls, n < spl)
+            c = bond_class(es, in_contact(n, spl, g.l1_open))
             dE += pair[c, VACANCY, sp] - pair[c, x, sp]
             if with_embedding and sp != VACANCY:
                 k = metal_neighbours(site_word, n)
-                cn = layer_class[neighbour_layer(f, e, n, nbr, spl)]
+                cn = layer_class[energy_row(n, neighbour_layer(f, e, n, nbr, spl), g)]
                 dE += embed[sp, cn, k - 1] - embed[sp, cn, k]
     if with_embedding:
-        dE -= embed[x, layer_class[ls], metal_neighbours(site_word, s)]
-    if m.l1_shells > 0 and ls == 0:
+        dE -= embed[x, layer_class[es], metal_neighbours(site_word, s)]
+    if m.l1_shells > 0 and es == 0:
         dE += l1_pair_change_eV(s, VACANCY, x, site_word, g, m)
     return dE
 
@@ -119,8 +120,9 @@ def strip_site_weight(removal_eV, activation_per_eV):
 @kernel_inlined
 def host_strip_weight(f, site_word, g, m, with_embedding, activation_per_eV):
     """The strip weight of the L1 site with frame f: strip_site_weight of its removal energy if a
-    host atom sits there, 0 on a vacancy or a solute atom (never stripped).  ``with_embedding``
-    is a constant of each caller, as in hop_energy_change_eV."""
-    if species_at(site_word, f[0]) != HOST:
+    host atom sits there under the electrolyte, 0 on a vacancy, a solute atom (never stripped) or at
+    a pore's mouth (no electrolyte to take the ion: lattices.neighbours.in_contact).
+    ``with_embedding`` is a constant of each caller, as in hop_energy_change_eV."""
+    if species_at(site_word, f[0]) != HOST or not in_contact(f[0], g.sites_per_layer, g.l1_open):
         return 0.0
     return strip_site_weight(removal_energy_eV(f, HOST, site_word, g, m, with_embedding), activation_per_eV)

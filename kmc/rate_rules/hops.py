@@ -39,6 +39,9 @@ N_CLASSES = 3
 #   memo_key, memo_val  direct-mapped memo of nu exp(-Ea/kT) (mutable, travels in checkpoints)
 #   embed_eV       (3, N_CLASSES, 9) embedding energy [species][layer class][metal neighbours in the box]
 #   layer_class    uint8 per layer (CLASS_*)
+#                  site_eV and layer_class have one row more than the box has layers: row n_layers is
+#                  an L1 site's at a pore's mouth (no electrolyte above: no site term, the bulk class;
+#                  energy_row picks a site's row)
 #   bulk_by_word   (BY_WORD_ROWS, 1024) bulk-class energies (eV) read off a site's word (EMBED_WORD_*):
 #                  the embedding change of a site when it gains / loses a metal neighbour (rows
 #                  BY_WORD_GAIN, BY_WORD_LOSS; 0 on a vacancy), and a bulk hop's energy change less
@@ -86,6 +89,18 @@ def fill_barriers_eV(species, near_solute, dE_eV, kra, out):
     for numpy code that needs the rules on many hops at once (validation scripts)."""
     for i in range(out.shape[0]):
         out[i] = barrier_eV(dE_eV[i], kra_eV(species[i], near_solute[i], kra))
+
+
+@kernel_inlined
+def energy_row(s, layer, g):
+    """The row of the per-layer energy tables (RateModel.site_eV, layer_class) that site s in
+    ``layer`` reads: its layer, except an L1 site at a pore's mouth (Geometry.l1_open), which reads
+    the row n_layers: no electrolyte above it, so no site term, the bulk class of the embedding and
+    bulk bonds (bond_class); its metal is a free surface of the model's own fitted energy
+    (kmc.pore, docs/pore_edge.md)."""
+    if layer == 0 and g.l1_open[np.uint64(s)] != 0:
+        return g.n_layers
+    return layer
 
 
 RATE_CACHE_SIZE = 4096  # direct-mapped memo of exp(-Ea/kT): a run sees only a few hundred Ea values

@@ -6,13 +6,13 @@ from __future__ import annotations
 import numpy as np
 
 from kmc.jit import kernel_inlined
-from kmc.rate_rules.hops import EXIT_SLOT, LAYER_INTERFACE, arrhenius_memo, barrier_eV, kra_eV
+from kmc.rate_rules.hops import EXIT_SLOT, LAYER_INTERFACE, arrhenius_memo, barrier_eV, energy_row, kra_eV
 from kmc.rate_rules.deep import deep_hop_factor_at, deep_row, metal_neighbours
 from kmc.rate_rules.bulk import (bulk_embedding_hop_rate, bulk_embedding_vacancy_rates, bulk_hop_rate_into,
                                  bulk_vacancy_rates, embed_gain_sum, loss_sum_eV)
 from kmc.sites import neighbour_count, species_at
 from kmc.species import HOST, SOLUTE, VACANCY
-from lattices.neighbours import neighbour, neighbour_frame, neighbour_layer, neighbour_sites
+from lattices.neighbours import in_contact, neighbour, neighbour_frame, neighbour_layer, neighbour_sites
 
 # ----------------------------------------------------------------------------- near the interface
 # Bond classes of pair_eV, indexed with the site whose sum is being formed (the hopping atom's end,
@@ -21,36 +21,40 @@ from lattices.neighbours import neighbour, neighbour_frame, neighbour_layer, nei
 # its transpose; on [110] L1 also bonds within L1 (BOND_L1_L1, symmetric).  Metal pairs are the same
 # in all three; the interface solute-vacancy term q acts between an L1 vacancy and a solute first
 # neighbour (in L2, or in L1 on [110]), not between an L1 solute and an L2 vacancy (docs/energy_model.md).
+# "L1" here is the contact: an L1 site at a pore's mouth (no electrolyte above, Geometry.l1_open) is
+# a free surface of the metal, and its bonds are bulk bonds (energy_row, lattices.neighbours.in_contact).
 BOND_BULK, BOND_L1_L2, BOND_L2_L1, BOND_L1_L1 = 0, 1, 2, 3
 
 
 @kernel_inlined
-def bond_class(first_layer, other_in_l1):
-    """Class of the bond between a site in ``first_layer`` and a first neighbour of it, which is in
-    L1 if ``other_in_l1`` (L1 holds the first sites_per_layer sites: ``other < spl``)."""
-    if first_layer == 0:
-        return BOND_L1_L1 if other_in_l1 else BOND_L1_L2
-    return BOND_L2_L1 if other_in_l1 else BOND_BULK
+def bond_class(first_row, other_in_contact):
+    """Class of the bond between a site of energy row ``first_row`` (energy_row: 0 for a contact
+    site) and a first neighbour of it, which is a contact site (in L1 under the electrolyte:
+    lattices.neighbours.in_contact) if ``other_in_contact``."""
+    if first_row == 0:
+        return BOND_L1_L1 if other_in_contact else BOND_L1_L2
+    return BOND_L2_L1 if other_in_contact else BOND_BULK
 
 
 @kernel_inlined
-def hop_bond_change_eV(lv, j, x, spl, pair):
-    """Change of the bond between the two ends of a hop of x from j into the vacancy at v (layer lv):
-    it holds (vacancy, x) before and (x, vacancy) after, the same pair in the bulk but not across
-    L1-L2, where the solute-vacancy term has an orientation (bond_class)."""
-    c = bond_class(lv, j < spl)
+def hop_bond_change_eV(ev, j_in_contact, x, pair):
+    """Change of the bond between the two ends of a hop of x from j into the vacancy at v (energy
+    row ev): it holds (vacancy, x) before and (x, vacancy) after, the same pair in the bulk but not
+    across L1-L2, where the solute-vacancy term has an orientation (bond_class)."""
+    c = bond_class(ev, j_in_contact)
     return pair[c, x, VACANCY] - pair[c, VACANCY, x]
 
 
 @kernel_inlined
-def _l1_shell_change_eV(s, new, old, site_word, table, w):
-    """One shell of l1_pair_change_eV: the L1 neighbours of s in ``table``, energies w[A][B]."""
+def _l1_shell_change_eV(s, new, old, site_word, table, w, l1_open):
+    """One shell of l1_pair_change_eV: the contact neighbours of s in ``table`` (L1 neighbours not
+    at a pore's mouth), energies w[A][B]."""
     n_vac = 0
     n_host = 0
     n_sol = 0
     for c in range(table.shape[1]):
         q = table[s, c]
-        if q >= 0:
+        if q >= 0 and l1_open[np.uint64(q)] == 0:
             sp = species_at(site_word, q)
             if sp == VACANCY:
                 n_vac += 1
@@ -65,14 +69,15 @@ def _l1_shell_change_eV(s, new, old, site_word, table, w):
 
 @kernel_inlined
 def l1_pair_change_eV(s, new, old, site_word, g, m):
-    """Change of the L1 in-plane pair term when the L1 site s turns from species ``old`` to ``new``:
-    over its L1 neighbours q at a (g.l1_second) and, if m.l1_shells == 2, at a sqrt2 (g.l1_third),
-    the sum of l1_pair_eV[shell][new][q] - l1_pair_eV[shell][old][q], formed as a count per species
-    times the difference (with only the vacancy pair at a nonzero this is -p * (vacant
-    neighbours), the bits of the term before species pairs)."""
-    dE = _l1_shell_change_eV(s, new, old, site_word, g.l1_second, m.l1_pair_eV[0])
+    """Change of the L1 in-plane pair term when the contact site s turns from species ``old`` to
+    ``new``: over its contact neighbours q at a (g.l1_second) and, if m.l1_shells == 2, at a sqrt2
+    (g.l1_third), the sum of l1_pair_eV[shell][new][q] - l1_pair_eV[shell][old][q], formed as a
+    count per species times the difference (with only the vacancy pair at a nonzero this is -p *
+    (vacant neighbours), the bits of the term before species pairs).  The pairs are terms of the
+    contact: a site at a pore's mouth has none (g.l1_open)."""
+    dE = _l1_shell_change_eV(s, new, old, site_word, g.l1_second, m.l1_pair_eV[0], g.l1_open)
     if m.l1_shells == 2:
-        dE += _l1_shell_change_eV(s, new, old, site_word, g.l1_third, m.l1_pair_eV[1])
+        dE += _l1_shell_change_eV(s, new, old, site_word, g.l1_third, m.l1_pair_eV[1], g.l1_open)
     return dE
 
 
@@ -92,45 +97,46 @@ def hop_energy_change_eV(fv, nv, fj, x, site_word, g, m, with_embedding):
     ``with_embedding`` (the energy form) is passed as a constant by every caller, so that the
     compiled bond-form path carries none of the embedding's tests (7 % of a slab event).
     """
-    nbr, nx, spl = g.neighbours, g.nx, g.sites_per_layer
+    nbr, nx, spl, l1_open = g.neighbours, g.nx, g.sites_per_layer, g.l1_open
     pair, site = m.pair_eV, m.site_eV
     embed, layer_class = m.embed_eV, m.layer_class
     v, lv = fv[0], fv[1]
     j, lj = fj[0], fj[1]
-    dE = site[lv, x] + site[lj, VACANCY] - site[lv, VACANCY] - site[lj, x]
-    if lv == 0 or lj == 0:
-        dE += hop_bond_change_eV(lv, j, x, spl, pair)
+    ev, ej = energy_row(v, lv, g), energy_row(j, lj, g)
+    dE = site[ev, x] + site[ej, VACANCY] - site[ev, VACANCY] - site[ej, x]
+    if ev == 0 or ej == 0:
+        dE += hop_bond_change_eV(ev, in_contact(j, spl, l1_open), x, pair)
     near_solute = False
     for e in range(8):
         n = nv[e]
         if n >= 0 and n != j:
             sp = species_at(site_word, n)
-            c = bond_class(lv, n < spl)
+            c = bond_class(ev, in_contact(n, spl, l1_open))
             dE += pair[c, x, sp] - pair[c, VACANCY, sp]
             if sp == SOLUTE:
                 near_solute = True
             if with_embedding and sp != VACANCY:
-                cn = layer_class[neighbour_layer(fv, e, n, nbr, spl)]
+                cn = layer_class[energy_row(n, neighbour_layer(fv, e, n, nbr, spl), g)]
                 k = metal_neighbours(site_word, n)
                 dE += embed[sp, cn, k + 1] - embed[sp, cn, k]
         n = neighbour(fj, e, nbr, nx, spl)
         if n >= 0 and n != v:
             sp = species_at(site_word, n)
-            c = bond_class(lj, n < spl)
+            c = bond_class(ej, in_contact(n, spl, l1_open))
             dE += pair[c, VACANCY, sp] - pair[c, x, sp]
             if sp == SOLUTE:
                 near_solute = True
             if with_embedding and sp != VACANCY:
-                cn = layer_class[neighbour_layer(fj, e, n, nbr, spl)]
+                cn = layer_class[energy_row(n, neighbour_layer(fj, e, n, nbr, spl), g)]
                 k = metal_neighbours(site_word, n)
                 dE += embed[sp, cn, k - 1] - embed[sp, cn, k]
     if with_embedding:
-        dE += (embed[x, layer_class[lv], metal_neighbours(site_word, v) - 1]
-               - embed[x, layer_class[lj], metal_neighbours(site_word, j)])
+        dE += (embed[x, layer_class[ev], metal_neighbours(site_word, v) - 1]
+               - embed[x, layer_class[ej], metal_neighbours(site_word, j)])
     if m.l1_shells > 0:
-        if lv == 0:
+        if ev == 0:
             dE += l1_pair_change_eV(v, x, VACANCY, site_word, g, m)
-        if lj == 0:
+        if ej == 0:
             dE += l1_pair_change_eV(j, VACANCY, x, site_word, g, m)
     return dE, near_solute
 
@@ -176,9 +182,10 @@ def _embedding_interface_vacancy_rates(fv, site_word, g, m, rates, k_row):
     sums over v's neighbours (what x gains there: pairs for either species, the neighbours' added
     coordination, the solutes nearby) taken once over all 8 and j's own term taken out per hop.
     On the model's energy grid the regrouping leaves every dE's bits unchanged."""
-    nbr, nx, spl = g.neighbours, g.nx, g.sites_per_layer
+    nbr, nx, spl, l1_open = g.neighbours, g.nx, g.sites_per_layer, g.l1_open
     pair, site, embed, layer_class = m.pair_eV, m.site_eV, m.embed_eV, m.layer_class
     v, lv = fv[0], fv[1]
+    ev = energy_row(v, lv, g)
     nv = neighbour_sites(fv, nbr, nx, spl)
     pair_host = 0.0
     pair_solute = 0.0
@@ -188,20 +195,20 @@ def _embedding_interface_vacancy_rates(fv, site_word, g, m, rates, k_row):
         n = nv[e]
         if n >= 0:
             sp = species_at(site_word, n)
-            c = bond_class(lv, n < spl)
+            c = bond_class(ev, in_contact(n, spl, l1_open))
             pair_host += pair[c, HOST, sp] - pair[c, VACANCY, sp]
             pair_solute += pair[c, SOLUTE, sp] - pair[c, VACANCY, sp]
             if sp != VACANCY:
                 n_solute += 1 if sp == SOLUTE else 0
-                cn = layer_class[neighbour_layer(fv, e, n, nbr, spl)]
+                cn = layer_class[energy_row(n, neighbour_layer(fv, e, n, nbr, spl), g)]
                 k = metal_neighbours(site_word, n)
                 gain += embed[sp, cn, k + 1] - embed[sp, cn, k]
     n_v = metal_neighbours(site_word, v)
-    cv = layer_class[lv]
-    # the in-plane pair term at v, per hopping species (0 unless v is in L1)
+    cv = layer_class[ev]
+    # the in-plane pair term at v, per hopping species (0 unless v is a contact site)
     l1_v_host = 0.0
     l1_v_solute = 0.0
-    if m.l1_shells > 0 and lv == 0:
+    if m.l1_shells > 0 and ev == 0:
         l1_v_host = l1_pair_change_eV(v, HOST, VACANCY, site_word, g, m)
         l1_v_solute = l1_pair_change_eV(v, SOLUTE, VACANCY, site_word, g, m)
     total = 0.0
@@ -212,16 +219,18 @@ def _embedding_interface_vacancy_rates(fv, site_word, g, m, rates, k_row):
             x = species_at(site_word, j)
             if x != VACANCY:
                 lj = neighbour_layer(fv, d, j, nbr, spl)
-                c = bond_class(lv, j < spl)
-                cj = layer_class[lj]
+                ej = energy_row(j, lj, g)
+                j_contact = in_contact(j, spl, l1_open)
+                c = bond_class(ev, j_contact)
+                cj = layer_class[ej]
                 n_j = metal_neighbours(site_word, j)
-                dE = (site[lv, x] + site[lj, VACANCY] - site[lv, VACANCY] - site[lj, x]
+                dE = (site[ev, x] + site[ej, VACANCY] - site[ev, VACANCY] - site[ej, x]
                       + ((pair_host if x == HOST else pair_solute) - (pair[c, x, x] - pair[c, VACANCY, x]))
                       + (gain - (embed[x, cj, n_j + 1] - embed[x, cj, n_j]))
                       + (embed[x, cv, n_v - 1] - embed[x, cj, n_j])
                       + (l1_v_host if x == HOST else l1_v_solute))
-                if lv == 0 or lj == 0:
-                    dE += hop_bond_change_eV(lv, j, x, spl, pair)
+                if ev == 0 or ej == 0:
+                    dE += hop_bond_change_eV(ev, j_contact, x, pair)
                 near_solute = n_solute - (1 if x == SOLUTE else 0) > 0 or neighbour_count(site_word, j, SOLUTE) > 0
                 # what j's neighbours lose: their embedding, and x's pairs with them, from j's
                 # counts where no bond of j's touches L1 (bulk pairs with a vacancy are zero)
@@ -235,9 +244,9 @@ def _embedding_interface_vacancy_rates(fv, site_word, g, m, rates, k_row):
                         n = neighbour(fj, e, nbr, nx, spl)
                         if n >= 0 and n != v:
                             sp = species_at(site_word, n)
-                            cb = bond_class(lj, n < spl)
+                            cb = bond_class(ej, in_contact(n, spl, l1_open))
                             dE += pair[cb, VACANCY, sp] - pair[cb, x, sp]
-                if m.l1_shells > 0 and lj == 0:
+                if m.l1_shells > 0 and ej == 0:
                     dE += l1_pair_change_eV(j, VACANCY, x, site_word, g, m)
                 ea = barrier_eV(dE, kra_eV(x, near_solute, m.kra_eV))
                 r = arrhenius_memo(ea, m.nu_Hz, m.inv_kT, m.memo_key, m.memo_val)

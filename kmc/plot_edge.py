@@ -1,0 +1,85 @@
+"""The pellet's pore in the kMC figures (kmc.pore, issue 55): where the electrolyte is absent above the
+contact layer, drawn in the cross-section (a gap in the electrolyte's band over the pore's mouth) and
+in the plan view (the mouth's sites hatched); the contact of a plan counts the sites under the
+electrolyte only.  kmc.plot calls these; a run without a pore draws as before."""
+from __future__ import annotations
+
+import tomllib
+
+import numpy as np
+from matplotlib.patches import Patch, Rectangle
+
+from kmc.plot_common import ELECTROLYTE_COLOR
+
+MOUTH_HATCH = "////"
+MOUTH_EDGE_COLOR = "0.15"
+
+
+def run_pore(f):
+    """(kmc.pore.BoxPore, its Lattice) of an open kMC run file, or (None, None) without a pore (also for
+    files written before issue 55, whose configuration has no [electrolyte] table)."""
+    from kmc.config import settings_from_dict
+    from kmc.model import build_lattice
+    from kmc.pore import box_pore
+    settings = settings_from_dict(tomllib.loads(f.config_toml()))
+    lattice = build_lattice(settings)
+    pore = box_pore(settings, lattice)
+    return (pore, lattice) if pore is not None else (None, None)
+
+
+def open_intervals_nm(pore, lattice, row_y_A: float) -> list[tuple[float, float]]:
+    """x intervals (nm) over which the L1 row at y = row_y_A has no electrolyte above it, each open
+    site one in-row spacing wide, neighbouring ones merged (periodic ends left as two pieces)."""
+    if pore is None:
+        return []
+    xy = lattice.positions_of_layers(0, 1)[:, :2]
+    in_row = np.abs(xy[:, 1] - row_y_A) < 1e-6
+    x = xy[in_row, 0]
+    order = np.argsort(x)
+    x, is_open = x[order], pore.l1_open[in_row][order]
+    half = (lattice.box_A[0] / x.size) / 2
+    intervals = []
+    for xi, o in zip(x, is_open):
+        if not o:
+            continue
+        lo, hi = (xi - half) / 10, (xi + half) / 10
+        if intervals and abs(intervals[-1][1] - lo) < 1e-9:
+            intervals[-1] = (intervals[-1][0], hi)
+        else:
+            intervals.append((lo, hi))
+    return intervals
+
+
+def draw_electrolyte_band(ax, x0_nm: float, x1_nm: float, top_nm: float, band_nm: float, openings):
+    """The electrolyte's band above L1 from x0 to x1 (nm), interrupted over ``openings`` (the pore's
+    mouth, open_intervals_nm), whose edges are drawn as the pore's walls."""
+    edges = [x0_nm]
+    for lo, hi in openings:
+        edges += [lo, hi]
+    edges.append(x1_nm)
+    for lo, hi in zip(edges[::2], edges[1::2]):
+        if hi > lo:
+            ax.add_patch(Rectangle((lo, top_nm - band_nm), hi - lo, band_nm, facecolor=ELECTROLYTE_COLOR,
+                                   edgecolor="none"))
+    for lo, hi in openings:
+        ax.add_patch(Rectangle((lo, top_nm - band_nm), hi - lo, band_nm, facecolor="none", edgecolor=MOUTH_EDGE_COLOR,
+                               hatch=MOUTH_HATCH, linewidth=0.0))
+
+
+def mark_mouth(ax, l1_grid: np.ndarray, pore, x_edges_nm: np.ndarray, y_edges_nm: np.ndarray):
+    """Hatch the plan view's cells at the pore's mouth (``l1_grid``: L1 site indices [row in y, x])."""
+    open_cells = pore.l1_open[l1_grid]
+    for iy, ix in zip(*np.nonzero(open_cells)):
+        ax.add_patch(Rectangle((x_edges_nm[ix], y_edges_nm[iy]), x_edges_nm[ix + 1] - x_edges_nm[ix],
+                               y_edges_nm[iy + 1] - y_edges_nm[iy], facecolor="none", edgecolor=MOUTH_EDGE_COLOR,
+                               hatch=MOUTH_HATCH, linewidth=0.0))
+
+
+def mouth_legend_handle() -> Patch:
+    return Patch(facecolor="none", edgecolor=MOUTH_EDGE_COLOR, hatch=MOUTH_HATCH, label="pore (no electrolyte)")
+
+
+def contact_share(grid_species: np.ndarray, l1_grid: np.ndarray, pore, vacancy_code: int) -> float:
+    """Metal on the L1 sites under the electrolyte per L1 site (all of them without a pore)."""
+    under = np.ones(l1_grid.shape, bool) if pore is None else ~pore.l1_open[l1_grid]
+    return float(np.count_nonzero((grid_species != vacancy_code) & under) / grid_species.size)
