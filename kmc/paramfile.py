@@ -75,3 +75,59 @@ def write_meso_nucleation_row(path, supersaturation: float, rate_per_um2_s: floa
     finally:
         tmp.unlink(missing_ok=True)
     return ordered
+
+
+# The pore's edge (kmc.physics.pore_edge): ``kmc rates --write-edge FILE`` puts its records' row at S into
+# FILE's [pore_edge] table (made at the end of the file if it has none), with a comment line each.
+EDGE_TABLE = "pore_edge"
+EDGE_MARK = "# kmc rates --write-edge:"
+
+
+def write_pore_edge_row(path, supersaturation: float, values: dict, errors: dict, hop_prefactor_Hz: float,
+                        provenance: str) -> list:
+    """Put the row at S (``values`` and ``errors`` by record name, kmc.physics.pore_edge.RECORDS) into the
+    [pore_edge] table of the parameter file ``path``, replacing a row at the same S and keeping the rows
+    sorted in S, with ``provenance`` on a comment line; the rows' clock (hop_prefactor_Hz) must be the
+    table's if it has rows already.  The file must load as before with the new rows (else nothing is
+    written).  Returns the supersaturations of the rows."""
+    from kmc.physics.pore_edge import RECORDS
+    path = Path(path)
+    text = path.read_text()
+    table = tomllib.loads(text).get(EDGE_TABLE) or {}
+    old_S = [float(s) for s in table.get("supersaturation", [])]
+    if old_S and abs(float(table["hop_prefactor_Hz"]) / hop_prefactor_Hz - 1) > 1e-9:
+        raise ConfigError(f"{path} [{EDGE_TABLE}] holds rows at hop_prefactor_Hz = {table['hop_prefactor_Hz']:g}, "
+                          f"this row was measured at {hop_prefactor_Hz:g}; allowed: rows of one clock (delete the "
+                          "old rows, or measure with the set they came from)")
+    rows = {s: {k: float(table[k][i]) for k in table if k not in ("supersaturation", "hop_prefactor_Hz")}
+            for i, s in enumerate(old_S)}
+    rows[float(supersaturation)] = {**{k: float(v) for k, v in values.items()},
+                                    **{k + "_error": float(v) for k, v in errors.items()}}
+    ordered = sorted(rows)
+    keys = [k for name in RECORDS for k in (name, name + "_error")]
+    lines = text.rstrip("\n").split("\n")
+    try:
+        start, end = _table_span(lines, EDGE_TABLE)
+    except ConfigError:
+        lines += ["", f"[{EDGE_TABLE}]",
+                  "# What `kmc rates` measured at the pore's edge (kmc.physics.pore_edge names each record, its unit and",
+                  "# clock; docs/pore_edge.md).  Written by `kmc rates PARAMS --write-edge FILE`; one row per S."]
+        start, end = _table_span(lines, EDGE_TABLE)
+    notes = [line for line in lines[start:end] if line.startswith(EDGE_MARK)
+             and not line.startswith(f"{EDGE_MARK} S = {_number(supersaturation)}:")]
+    kept = [line for line in lines[start + 1:end] if not line.startswith(EDGE_MARK)
+            and line.split("=", 1)[0].strip() not in (*keys, "supersaturation", "hop_prefactor_Hz")]
+    new = [f"[{EDGE_TABLE}]", *[line for line in kept if line.startswith("#")], *notes,
+           f"{EDGE_MARK} S = {_number(supersaturation)}: {provenance}",
+           f"supersaturation = [{', '.join(f'{s:.4g}' for s in ordered)}]",
+           f"hop_prefactor_Hz = {hop_prefactor_Hz!r}",
+           *[f"{k} = [{', '.join(f'{rows[s][k]:.4g}' for s in ordered)}]" for k in keys]]
+    out = lines[:start] + new + lines[end:]
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text("\n".join(out) + "\n")
+    try:
+        load_config(tmp)            # refused by the schema: the file stays as it was
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return ordered

@@ -243,6 +243,18 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "box_pore": Key(str, "stripe", lambda v: v in ("stripe", "pit", "none"),
                         "'stripe', 'pit' or 'none' (the perfect interface)"),
     },
+    # What the kMC measured at a pore's edge (`kmc rates --write-edge` writes the rows; kmc.physics.pore_edge
+    # names each record, its unit and clock, and reads them for both scales; docs/pore_edge.md).  One row per
+    # supersaturation measured; each record has its one-standard-error twin (<name>_error).
+    "pore_edge": {
+        "supersaturation": Key(list, [], lambda v: _finite_numbers(v) and all(x >= 1 for x in v)
+                               and all(b > a for a, b in zip(v, v[1:])), "a list of supersaturations >= 1, rising"),
+        **{name: Key(list, [], lambda v: _finite_numbers(v) and all(x >= 0 for x in v), "a list of numbers >= 0")
+           for record in ("wall_capture_probability", "rim_capture_probability", "capture_length_nm",
+                          "rim_refill_probability", "rim_refill_time_s") for name in (record, record + "_error")},
+        # the prefactor of the box's hops the rows were measured with: the clock of rim_refill_time_s
+        "hop_prefactor_Hz": Key(F, REQUIRED, lambda x: 0 < x <= 1e20, "0 < prefactor <= 1e20 Hz"),
+    },
     # The interface at the cell's scale, read only by `kmc meso` (kmc.cell, docs/meso.md); the
     # rest of its inputs are the sections above.  Physics keys are required once [meso] is there
     # (params/*.toml give each one's source and error); the numerics have defaults.
@@ -335,7 +347,7 @@ SCHEMA: dict[str, dict[str, Key]] = {
     },
 }
 # Sections a parameter file may leave out as a whole; once given, their required keys are required.
-OPTIONAL_SECTIONS = ("meso", "electrolyte")
+OPTIONAL_SECTIONS = ("meso", "electrolyte", "pore_edge")
 
 
 # [fit] of a parameter file: the numbers `kmc params show FILE --fit` compares the model with

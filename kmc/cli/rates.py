@@ -16,11 +16,18 @@ from kmc.errors import OneLineErrorCommand, fail
 @click.option("--set", "overrides", multiple=True, metavar="SECTION.KEY=VALUE", help="Override a parameter.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (docs/rates.md gives its keys).")
 @click.option("--no-nucleation", is_flag=True,
-              help="Skip the forward-flux nucleation rate and the defects' growth probabilities (the costly part).")
+              help="Skip the forward-flux nucleation rate, the defects' growth probabilities and the pore edge's "
+                   "trials (the costly part).")
 @click.option("--trials", type=click.IntRange(10, 100_000), default=60, show_default=True,
               help="FFS trials per interface.")
 @click.option("--defect-trials", type=click.IntRange(0, 100_000), default=40, show_default=True,
               help="Independent runs per pre-existing defect for its growth probability (0: skip).")
+@click.option("--edge-trials", type=click.IntRange(0, 100_000), default=40, show_default=True,
+              help="Independent trials per fate at the pore's edge (docs/pore_edge.md; a set with an [electrolyte] "
+                   "table; 0: skip).")
+@click.option("--write-edge", "write_edge", type=click.Path(dir_okay=False), default=None, metavar="FILE",
+              help="Put the pore edge's records at S into the [pore_edge] rows of the parameter file FILE (made if "
+                   "absent), where the cell-scale model reads them (kmc.physics.pore_edge).")
 @click.option("--l1", type=click.Choice(["equilibrium", "random"]), default=None,
               help="What L1 holds at the start of the measured L1 population and the nucleation rate: its "
                    "segregation equilibrium with the bulk (the default for a set with a solute: the physical "
@@ -39,8 +46,8 @@ from kmc.errors import OneLineErrorCommand, fail
                    "serial ones.")
 @click.option("--scheduler", default=None, metavar="ADDRESS",
               help="Run those pieces on an existing Dask distributed cluster, e.g. tcp://host:8786.")
-def rates(params, supersaturation, overrides, as_json, no_nucleation, trials, defect_trials, l1, write_meso,
-          method, waiting_events, workers, scheduler):
+def rates(params, supersaturation, overrides, as_json, no_nucleation, trials, defect_trials, edge_trials, write_edge,
+          l1, write_meso, method, waiting_events, workers, scheduler):
     """Nucleation, escape and population rates of the interface at physical kinetics (acceleration 1),
     each with its error and method; the host's self-diffusivity and the solute's diffusivity."""
     from kmc.config import ConfigError, load_config, resolve_params
@@ -55,6 +62,9 @@ def rates(params, supersaturation, overrides, as_json, no_nucleation, trials, de
         fail(f"--supersaturation {supersaturation:g}; allowed: a number >= 1")
     if write_meso is not None and no_nucleation:
         fail("--write-meso writes the measured nucleation rate, which --no-nucleation skips; allowed: one of them")
+    if write_edge is not None and (no_nucleation or edge_trials == 0):
+        fail("--write-edge writes the pore edge's trials, which --no-nucleation and --edge-trials 0 skip; allowed: "
+             "--write-edge without them")
     if write_meso is not None:
         try:
             load_config(write_meso).meso
@@ -77,7 +87,7 @@ def rates(params, supersaturation, overrides, as_json, no_nucleation, trials, de
             runner = Runner(workers, scheduler)       # kmc.sweep_pool.PoolError is a ValueError
         result = report.interface_rates(settings, supersaturation, nucleation=not no_nucleation, trials=trials,
                                         defect_trials=defect_trials, l1=l1, runner=runner, method=method,
-                                        waiting_events=waiting_events)
+                                        waiting_events=waiting_events, edge_trials=edge_trials)
     except (ValueError, PieceError) as exc:   # e.g. the equilibrium L1 start on a lattice its chain does not take
         fail(str(exc))
     finally:
@@ -86,6 +96,8 @@ def rates(params, supersaturation, overrides, as_json, no_nucleation, trials, de
     click.echo(json.dumps(result, indent=1) if as_json else report.format_table(result))
     if write_meso is not None:
         _write_meso(write_meso, result, params)
+    if write_edge is not None:
+        _write_edge(write_edge, result, params)
 
 
 def _write_meso(path, result: dict, params: str):
@@ -107,3 +119,28 @@ def _write_meso(path, result: dict, params: str):
            f"({'x'.join(map(str, NUCLEATION_CELLS))} cells, L1 start {result['l1_start']}, {row['events']} events)")
     rows = write_meso_nucleation_row(path, result["supersaturation"], rate, how)
     click.echo(f"wrote the row S = {result['supersaturation']:g} into {path} [meso] ({len(rows)} rows)", err=True)
+
+
+def _write_edge(path, result: dict, params: str):
+    """The pore edge's records at S into the [pore_edge] rows of ``path`` (kmc.paramfile)."""
+    import math
+    from kmc.config import ConfigError
+    from kmc.paramfile import write_pore_edge_row
+    from kmc.physics.pore_edge import RECORDS
+    by_name = {r["name"]: r for r in result["rates"]}
+    missing = [name for name in RECORDS if name not in by_name]
+    if missing:
+        fail(f"no pore-edge records measured ({', '.join(missing)} missing: the set has no [electrolyte] table); "
+             f"{path} is unchanged; allowed: a parameter set with a pore")
+    bad = [name for name in RECORDS if not math.isfinite(by_name[name]["value"])]
+    if bad:
+        fail(f"{', '.join(bad)} not finite at S = {result['supersaturation']:g} (no loss, or no refill, seen); {path} is "
+             "unchanged; allowed: more --edge-trials")
+    how = (f"{params}, {by_name['wall_capture_probability']['trials']} trials per fate, L1 start "
+           f"{result['l1_start']}, box hops at {result['box_hop_prefactor_Hz']:.4g} Hz")
+    try:
+        rows = write_pore_edge_row(path, result["supersaturation"], {n: by_name[n]["value"] for n in RECORDS},
+                                   {n: by_name[n]["error"] for n in RECORDS}, result["box_hop_prefactor_Hz"], how)
+    except ConfigError as exc:
+        fail(str(exc))
+    click.echo(f"wrote the row S = {result['supersaturation']:g} into {path} [pore_edge] ({len(rows)} rows)", err=True)

@@ -38,20 +38,55 @@ from kmc.interface_rates import steady
 from kmc.sites import SPECIES_MASK, SPECIES_SHIFT
 from kmc.species import HOST, VACANCY
 
-# The box (numerics): 12 x 12 cells as the nucleation box, 6 deep (12 layers, so that a vacancy the
-# reservoir puts in at the bottom seldom climbs to the escape layer), the stripe 2 of its 12 columns
-# (16.7 %, the face's 17 % to the nearest column).
-EDGE_CELLS = (12, 12, 6)
+# The box (numerics): 24 x 12 cells, 6 deep (12 layers, so that a vacancy the reservoir puts in at the
+# bottom seldom climbs to the escape layer); the stripe 4 of its 24 columns (16.7 %, the face's 17 % to
+# the nearest column), so the contact between the two rims is 20 columns wide.
+EDGE_CELLS = (24, 12, 6)
 # Layer (0 = L1) a vacancy outside the pore's void must reach to count as gone into the bulk: below the
 # interface layers (an L1 vacancy returns from L2 ~30 times before it passes L3, docs/rates.md section 2).
 ESCAPE_LAYER = 4
 FATES = ("contact", "wall", "gap")
+# Sites from the rim at which a contact vacancy's capture is measured (1: at the rim; 10: mid-contact)
+CAPTURE_DISTANCES = (1, 4, 10)
 
 
 def edge_settings(settings, supersaturation: float):
     """The steady interface at S on the edge box, with the set's pore as a stripe."""
     return steady.steady_settings(settings, supersaturation, [f"lattice.cells={list(EDGE_CELLS)}",
                                                               "electrolyte.box_pore='stripe'"])
+
+
+def contact_columns(settings) -> int:
+    """The contact's width between the edge box's two rims, in columns of L1 sites."""
+    from kmc.model import build_lattice
+    from kmc.pore import box_pore
+    st = edge_settings(settings, 1.0)
+    lat = build_lattice(st)
+    return int((~box_pore(st, lat).l1_open).sum()) // int(EDGE_CELLS[1])
+
+
+def formation_energies(settings) -> dict:
+    """Formation energies (eV) of an isolated vacancy at the pore's mouth ("mouth") and at the rim's
+    contact site with the mouth emptied ("rim"), the atom moved to the bulk, from the model's total
+    energy on the edge box (pure host)."""
+    from kmc.model import build_energy_model, build_lattice
+    from kmc.pore import box_pore
+    st = edge_settings(settings, 1.0).with_overrides(["composition.solute_fraction=0.0"])
+    lat = build_lattice(st)
+    pore = box_pore(st, lat)
+    model = build_energy_model(st, lat, pore.l1_open)
+    bulk = st.with_overrides(["lattice.geometry='bulk'", "lattice.cells=[4,4,4]", "run.max_events=1"])
+    blat = build_lattice(bulk)
+    mu = build_energy_model(bulk, blat).total_energy(np.full(blat.n_sites, HOST, np.int8), blat) / blat.n_sites
+    full = np.full(lat.n_sites, HOST, np.int8)
+    emptied = full.copy()
+    emptied[np.flatnonzero(pore.l1_open)] = VACANCY
+
+    def cost(occ, site):
+        o = occ.copy()
+        o[site] = VACANCY
+        return model.total_energy(o, lat) - model.total_energy(occ, lat) + mu
+    return {"mouth": cost(full, int(np.flatnonzero(pore.l1_open)[0])), "rim": cost(emptied, int(pore.rim_sites[0]))}
 
 
 @numba.njit(cache=True)
@@ -171,7 +206,7 @@ class Fates:
     captured: int              # contact, wall: into the pore's metal; gap: refilled
     lost: int                  # contact, wall: into the bulk; gap: widened
     undecided: int
-    mean_time_s: float         # of the decided trials, box clock
+    mean_time_s: float         # of the captured (refilled) trials, box clock
     time_se_s: float
     events: int
 
@@ -234,7 +269,8 @@ def fates(settings, supersaturation: float, fate: str, distance: int = 1, trials
             continue
         captured += result == "captured"
         lost += result == "lost"
-        times.append(sim.time_s)
+        if result == "captured":
+            times.append(sim.time_s)
     t = np.array(times)
     se = float(t.std(ddof=1) / math.sqrt(t.size)) if t.size > 1 else math.nan
     return Fates(fate, distance, supersaturation, captured, lost, undecided,

@@ -44,7 +44,7 @@ def _rec(name, value, unit, error, method, **extra):
 def interface_rates(settings, supersaturation: float | None = None, nucleation: bool = True,
                     trials: int = 60, flux_events: int = 400_000, seeds=(1, 2, 3, 4),
                     void_sizes=(6, 12, 24), defect_trials: int = 40, l1: str | None = None, runner=None,
-                    method: str = "auto", waiting_events: int | None = None) -> dict:
+                    method: str = "auto", waiting_events: int | None = None, edge_trials: int = 40) -> dict:
     """Every rate with its error and method; ``supersaturation`` None: the cell's
     (steady.cell_supersaturation).  ``l1``: what the steady interface's L1 holds at the start of the
     measured L1 population and of the nucleation rate (steady.l1_start: by default, for a set with a
@@ -52,7 +52,8 @@ def interface_rates(settings, supersaturation: float | None = None, nucleation: 
     alloy).  The placed voids and defects start from the random alloy (kmc.interface_rates.voids and
     defects take no L1 start); their records say so for a set with a solute.  ``runner``: where the
     nucleation rate's pieces run (kmc.interface_rates.pieces; None: here); ``method``,
-    ``waiting_events``: nucleation_record's."""
+    ``waiting_events``: nucleation_record's.  With ``nucleation`` (the costly part) and ``edge_trials`` > 0,
+    the pore's edge too (edge_records: the set's [electrolyte] pore as a stripe; none without the table)."""
     wall = time.time()
     l1 = steady.l1_start(settings, l1)
     S_cell = cell_supersaturation(settings)
@@ -89,6 +90,9 @@ def interface_rates(settings, supersaturation: float | None = None, nucleation: 
                                       waiting_events=waiting_events, method=method))
         if defect_trials > 0:
             recs += defect_records(settings, S, defect_trials, runner=runner)
+    recs += edge_energy_records(settings)
+    if nucleation and edge_trials > 0 and "electrolyte" in settings.to_dict():
+        recs += edge_records(settings, S, edge_trials)
     return {"json_version": JSON_VERSION, "params": settings.model.name,
             "temperature_K": settings.conditions.temperature_K,
             "solute_fraction": settings.composition.solute_fraction,
@@ -304,6 +308,66 @@ def defect_records(settings, S, trials, defects=DEFECTS, runner=None) -> list[di
                          f"interface cluster reaches {LADDER[-1]} before falling below {LADDER[0]}; error: binomial"
                          f"{start_text(settings, 'random')}", defect=kind, size=size, vacancies=g.vacancies,
                          grown=g.grown, trials=trials))
+    return recs
+
+
+def edge_energy_records(settings) -> list[dict]:
+    """The formation energy of a vacancy at a pore's mouth and at its rim's contact site, exact from the
+    model's total energy (pure host; kmc.interface_rates.edge.formation_energies), for a set with an
+    [electrolyte] table."""
+    from kmc.interface_rates import edge
+    if "electrolyte" not in settings.to_dict():
+        return []
+    e = edge.formation_energies(settings)
+    how = ("isolated vacancy, the atom moved to the bulk, from the model's total energy on the edge box with the "
+           "set's pore as a stripe (pure host): {}")
+    return [_rec("pore_mouth_vacancy_formation", e["mouth"], "eV", 0.0,
+                 how.format("an L1 site at the pore's mouth, a free (001) surface site of the bulk terms")),
+            _rec("rim_vacancy_formation", e["rim"], "eV", 0.0,
+                 how.format("the contact site next to the mouth (its metal receded one layer)"))]
+
+
+def edge_records(settings, S, trials: int) -> list[dict]:
+    """The pore's edge (kmc.interface_rates.edge, kmc.physics.pore_edge.RECORDS): the fates of a vacancy
+    below the pore's receded surface, at the rim and 4 and 10 sites from it, and of a one-site gap along
+    the rim (half as many trials), each with its binomial error; the capture length fitted to the
+    contact's fates; the refill's mean time with its standard error, in the box's clock."""
+    from kmc.interface_rates import edge
+    from kmc.physics.pore_edge import fit_capture_length
+    box = "x".join(map(str, edge.EDGE_CELLS))
+    where = (f"the steady interface at S on a {box}-cell box with the set's pore as a stripe, its mouth emptied "
+             f"(edge.placed_occupancy); independent trials, each from its own seeded start{start_text(settings, steady.l1_start(settings))}")
+    recs = []
+
+    def fate_record(name, f, what):
+        return _rec(name, f.probability, "1", f.standard_error,
+                    f"{what}: {f.captured} of {f.trials} decided trials ({f.undecided} undecided in {f.events} events); "
+                    f"{where}; error: binomial", captured=f.captured, trials=f.trials, undecided=f.undecided,
+                    mean_time_s=f.mean_time_s)
+    wall = edge.fates(settings, S, "wall", trials=trials)
+    recs.append(fate_record("wall_capture_probability", wall,
+                            "a vacancy below the pore's receded surface goes into the pore's void before a vacancy "
+                            f"outside it reaches layer {edge.ESCAPE_LAYER + 1}"))
+    contact = [edge.fates(settings, S, "contact", d, trials=trials) for d in edge.CAPTURE_DISTANCES]
+    for d, f in zip(edge.CAPTURE_DISTANCES, contact):
+        name = "rim_capture_probability" if d == 1 else f"capture_probability_{d}_sites"
+        recs.append(fate_record(name, f, f"a vacancy in the contact layer {d} site(s) from the rim goes into the "
+                                         "pore's void (the contact whole again) before one outside it reaches layer "
+                                         f"{edge.ESCAPE_LAYER + 1}"))
+    ell, ell_se = fit_capture_length(edge.CAPTURE_DISTANCES, [f.captured for f in contact], [f.trials for f in contact],
+                                     edge.contact_columns(settings))
+    a_nm = settings.lattice.lattice_constant_A / 10
+    recs.append(_rec("capture_length_nm", ell * a_nm, "nm", ell_se * a_nm,
+                     "kmc.physics.pore_edge.capture_profile (lateral diffusion with a first-order loss between the box's "
+                     "two rims) fitted to the capture probabilities above by binomial maximum likelihood; error: the "
+                     "likelihood's curvature"))
+    gap = edge.fates(settings, S, "gap", trials=max(trials // 2, 1))
+    recs.append(fate_record("rim_refill_probability", gap,
+                            "a one-site gap along the whole rim (contact sites next to the mouth vacant) refills, its "
+                            "vacancies into the pore's metal, before it widens to two sites"))
+    recs.append(_rec("rim_refill_time_s", gap.mean_time_s, "s", gap.time_se_s,
+                     f"mean time of the refills above, the box's clock (hops at {box_hop_prefactor_Hz(settings):.4g} Hz); "
+                     "error: se over the refilled trials", hop_prefactor_Hz=box_hop_prefactor_Hz(settings)))
     return recs
 
 
