@@ -4,27 +4,14 @@ in the plan view (the mouth's sites hatched); the contact of a plan counts the s
 electrolyte only.  kmc.plot calls these; a run without a pore draws as before."""
 from __future__ import annotations
 
-import tomllib
-
 import numpy as np
 from matplotlib.patches import Patch, Rectangle
 
+from kmc.analysis.edge import run_pore  # noqa: F401  (kmc.plot reads it here)
 from kmc.plot_common import ELECTROLYTE_COLOR
 
 MOUTH_HATCH = "////"
 MOUTH_EDGE_COLOR = "0.15"
-
-
-def run_pore(f):
-    """(kmc.pore.BoxPore, its Lattice) of an open kMC run file, or (None, None) without a pore (also for
-    files written before issue 55, whose configuration has no [electrolyte] table)."""
-    from kmc.config import settings_from_dict
-    from kmc.model import build_lattice
-    from kmc.pore import box_pore
-    settings = settings_from_dict(tomllib.loads(f.config_toml()))
-    lattice = build_lattice(settings)
-    pore = box_pore(settings, lattice)
-    return (pore, lattice) if pore is not None else (None, None)
 
 
 def open_intervals_nm(pore, lattice, row_y_A: float) -> list[tuple[float, float]]:

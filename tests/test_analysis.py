@@ -40,11 +40,12 @@ PARAMS = Path(__file__).resolve().parent.parent / "params"
 
 @pytest.fixture(scope="module")
 def base_run(tmp_path_factory):
-    """A tiny real run with 7 frames, each at a step where the observables were sampled."""
+    """A tiny real run with 7 frames, each at a step where the observables were sampled; the perfect
+    interface (every L1 site contact), which the hand-built frames below assume."""
     sim = Simulation(load_config(PARAMS / "li_li2s.toml", [
         f"lattice.cells={list(CELLS)}", "run.acceleration=1e8", "run.stop_stripped_mAh_cm2=0",
         "run.max_events=600", "output.frame_every_events=100", "output.frame_every_mAh_cm2=0",
-        "output.series_every_events=100", "output.series_every_mAh_cm2=0"]))
+        "output.series_every_events=100", "output.series_every_mAh_cm2=0", "electrolyte.box_pore='none'"]))
     path = tmp_path_factory.mktemp("analysis") / "base.h5"
     sim.run(KmcWriter(path, sim), progress=False)
     return path

@@ -32,11 +32,12 @@ ACCEL = 1e6
 
 
 def _settings(pressure_MPa, extra=()):
+    """The perfect interface (no pore: every L1 site under the electrolyte, the contact the law is of)."""
     return load_config(PARAMS / "li_li2s.toml", [
         f"lattice.cells=[{NX},{NX},3]", "kinetics.attempt_frequency_Hz=1e-30", "boundary.bottom=closed",
         "conditions.current_density_mA_cm2=0", f"conditions.stack_pressure_MPa={pressure_MPa}",
         f"run.acceleration={ACCEL}", "run.stop_stripped_mAh_cm2=0", "run.max_events=1000000000",
-        "creep.closure_coefficient=0.3183", *extra])
+        "creep.closure_coefficient=0.3183", "electrolyte.box_pore='none'", *extra])
 
 
 def _with_voids(settings, squares):
@@ -124,7 +125,7 @@ def _contact_box(pressure=0.0):
     settings = load_config(PARAMS / "li_li2s.toml", [
         "lattice.cells=[8,8,4]", "kinetics.attempt_frequency_Hz=1e-30", "boundary.bottom=closed",
         f"conditions.stack_pressure_MPa={pressure}", "run.acceleration=1e6", "run.stop_stripped_mAh_cm2=0",
-        "run.max_events=1000"])
+        "run.max_events=1000", "electrolyte.box_pore='none'"])
     sim = Simulation(settings)
     lat = sim.lattice
     nbr = lat.neighbors

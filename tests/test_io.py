@@ -15,7 +15,8 @@ from kmc.observables import ALWAYS_RECORDED
 
 SMALL = ["--set", "lattice.cells=[6,6,4]", "--set", "run.acceleration=1e8",
          "--set", "run.stop_stripped_mAh_cm2=1e-4", "--set", "output.frame_every_mAh_cm2=2e-5",
-         "--set", "output.series_every_mAh_cm2=3e-6"]  # schedules that do not line up
+         "--set", "output.series_every_mAh_cm2=3e-6",   # schedules that do not line up
+         "--set", "electrolyte.box_pore='none'"]          # every L1 site contact (the pore: tests/test_pore.py)
 
 
 def run_cli(params, out, *extra):

@@ -14,7 +14,8 @@ from kmc import runfile
 
 KMC = str(Path(sys.executable).parent / "kmc")
 SMALL = ["--set", "lattice.cells=[8,8,6]", "--set", "run.stop_stripped_mAh_cm2=4e-5",
-         "--set", "run.acceleration=1e8"]
+         "--set", "run.acceleration=1e8",
+         "--set", "electrolyte.box_pore='none'"]   # every L1 site contact (the pore: tests/test_pore.py)
 
 
 @pytest.fixture(scope="module")

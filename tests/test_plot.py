@@ -26,7 +26,8 @@ from lattices.bcc import build_bcc
 
 PARAMS = Path(__file__).resolve().parent.parent / "params"
 SMALL = ["lattice.cells=[8,8,4]", "run.acceleration=1e8", "run.stop_stripped_mAh_cm2=1e-4",
-         "output.frame_every_mAh_cm2=2e-5"]
+         "output.frame_every_mAh_cm2=2e-5",
+         "electrolyte.box_pore='none'"]   # every L1 site contact: the pixels below (the pore: tests/test_pore.py)
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 FRAME_COLUMNS = ["frame", "step", "time_s", "stripped_charge_mAh_cm2", "stripped_monolayers", "contact_fraction",

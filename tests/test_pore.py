@@ -149,3 +149,29 @@ def test_edge_state_reads_the_pores_void_the_rim_gap_and_the_rest():
     assert e.mouth_vacancies == mouth.size and e.rim_gap_sites == 2 and e.other_vacancies == 1
     assert e.pore_vacancies == mouth.size + 3 + 2
     assert e.recession_layers == pytest.approx((mouth.size + 3) / mouth.size)
+
+
+def test_the_figures_show_the_pore_and_count_only_the_contact(tmp_path):
+    """The cross-section's electrolyte band has a gap over the pore's mouth (electrolyte colour beside
+    it, none above it) and the legend names the pore; the plan view's contact counts the sites under the
+    electrolyte (the mouth's metal is no contact) and hatches the mouth."""
+    from kmc import plot as kplot
+    from kmc.runfile import KmcWriter
+    from test_plot import pixel_at, rgba255
+    s = _settings(extra=["lattice.cells=[10,10,4]", "run.acceleration=1e8", "run.stop_stripped_mAh_cm2=2e-5",
+                         "output.frame_every_mAh_cm2=1e-5"])
+    sim = Simulation(s)
+    path = tmp_path / "pore.h5"
+    sim.run(KmcWriter(path, sim), progress=False)
+    a_nm = s.lattice.lattice_constant_A / 10
+    mouth_x_nm = (np.flatnonzero(sim.pore.l1_open[:10]) + 0.0) * a_nm      # L1 row 0's open columns (site centres)
+    fig = kplot.cross_section(path, frames=[0])
+    ax = fig.axes[0]
+    electrolyte = rgba255(kplot.ELECTROLYTE_COLOR)
+    above = -0.25                                                          # nm, inside the band
+    assert np.abs(pixel_at(fig, ax, 0.5 * a_nm, above) - electrolyte).max() <= 2
+    assert np.abs(pixel_at(fig, ax, mouth_x_nm.mean(), above) - electrolyte).max() > 20
+    assert "pore (no electrolyte)" in [t.get_text() for t in fig.legends[0].get_texts()]
+    plan = kplot.plan_view(path, frames=[0])
+    n_contact = int((~sim.pore.l1_open).sum())
+    assert f"contact {100 * n_contact / 100:.1f} %" in plan.axes[0].get_title()

@@ -21,12 +21,13 @@ from kmc import __version__, units
 from kmc.analysis.definitions import (DEFAULT_MIN_VOID_nm, EVENT_COLUMNS, EVENT_KINDS, FORMAT_VERSION,  # noqa: F401
                                       FRAME_COLUMNS, SECTION_RULE, TRACKING_RULE, VOID_COLUMNS, VOID_DEFINITION,
                                       AnalysisInputError)
+from kmc.analysis.edge import run_pore
 from kmc.analysis.voids import (SHAPE_STATISTICS, _connected_l1_metal, _layer_species_counts, _observable_at,
                                 _quartiles, _Tracker, frame_voids, read_geometry, section_void_count)
 from kmc.physics.electrochemistry import DEFAULT_EXCHANGE_CURRENT_mA_cm2, OVERPOTENTIAL_MODEL, overpotential_mV
 from kmc.runfile import check_run_file, file_of_run, open_run_file, read_analysis_group, write_analysis_group
 from kmc.runfile import load as load_run
-from kmc.species import HOST, SOLUTE
+from kmc.species import HOST, SOLUTE, VACANCY
 
 
 def _as_table(columns: dict):
@@ -66,6 +67,8 @@ def compute_analysis(path, exchange_current_mA_cm2: float | None = None,
     path = check_run_file(path, running=True)     # a run still being written or cut off: its .partial
     with open_run_file(path) as run:
         geo = read_geometry(run)
+        pore, _ = run_pore(run)
+        l1_open = None if pore is None else pore.l1_open
         frame_step = run.frame_steps().astype(np.int64)
         frame_time = run.frame_times_s().astype(np.float64)
         sample_step = run.sample_steps("stripped_charge")
@@ -96,8 +99,11 @@ def compute_analysis(path, exchange_current_mA_cm2: float | None = None,
             metal = layer_counts[:, HOST] + layer_counts[:, SOLUTE]
             with np.errstate(invalid="ignore"):
                 solute_profile[t] = layer_counts[:, SOLUTE] / metal
+            if l1_open is not None:   # L1's solute over the contact's metal only (the pore's mouth is no contact)
+                under = occupancy[:geo.l1_sites][~l1_open]
+                solute_profile[t, 0] = np.count_nonzero(under == SOLUTE) / max(np.count_nonzero(under != VACANCY), 1)
             if geo.has_interface:
-                contact[t] = _connected_l1_metal(occupancy, geo.neighbors, geo.layer, geo.n_layers) / geo.l1_sites
+                contact[t] = _connected_l1_metal(occupancy, geo.neighbors, geo.layer, geo.n_layers, l1_open) / geo.l1_sites
                 section_runs[t] = section_void_count(occupancy, voids, geo)
             counts["interface_void_count"][t] = np.count_nonzero(voids.interface)
             counts["buried_void_count"][t] = voids.interface.size - counts["interface_void_count"][t]

@@ -10,12 +10,27 @@ the pore.
 """
 from __future__ import annotations
 
+import tomllib
 from dataclasses import dataclass
 
 import numpy as np
 
 from kmc.analysis.voids import _label_clusters
+from kmc.engine.state import EV_ENTER, EV_EXIT
 from kmc.species import SOLUTE, VACANCY, species_of
+
+
+def run_pore(run):
+    """(kmc.pore.BoxPore, its Lattice) of an open kMC run file (kmc.runfile.RunFile), or (None, None)
+    without a pore (also for files written before issue 55, whose configuration has no [electrolyte]
+    table)."""
+    from kmc.config import settings_from_dict
+    from kmc.model import build_lattice
+    from kmc.pore import box_pore
+    settings = settings_from_dict(tomllib.loads(run.config_toml()))
+    lattice = build_lattice(settings)
+    pore = box_pore(settings, lattice)
+    return (pore, lattice) if pore is not None else (None, None)
 
 
 def in_plane_table(lattice) -> np.ndarray:
@@ -85,10 +100,11 @@ def summary(sim) -> str:
     pore, lattice = sim.pore, sim.lattice
     now = edge_state(sim.occupancy, lattice, pore)
     retreat_nm = now.retreat_A(lattice, pore.rim_length_A) / 10
+    from_sinks = int(sim.counts[EV_ENTER]) - int(sim.counts[EV_EXIT])
     text = (f"pore edge: {pore.describe()}; contact {now.contact_sites / lattice.sites_per_layer:.3f} at the start; "
-            f"the pore's void took {now.pore_vacancies} of {sim.stripped_atoms} stripped vacancies (its metal "
-            f"receded {now.recession_layers:.2f} layers), the contact line retreated {retreat_nm:.3f} nm "
-            f"({now.rim_gap_sites} contact sites), {now.other_vacancies} vacancies elsewhere")
+            f"the pore's void holds {now.pore_vacancies} vacancies ({sim.stripped_atoms} stripped, {from_sinks:+d} from "
+            f"the sinks below, {now.other_vacancies} elsewhere): its metal receded {now.recession_layers:.2f} layers, "
+            f"its contact line {retreat_nm:.3f} nm ({now.rim_gap_sites} contact sites)")
     if sim.settings.composition.solute_fraction > 0:
         text += (f"; {species_of(sim.settings).solute} per metal atom on the rim's contact sites "
                  f"{now.rim_solute_fraction:.3f}, on the contact away from it {now.contact_solute_fraction:.3f}")

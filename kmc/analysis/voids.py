@@ -235,12 +235,21 @@ def _layer_species_counts(occupancy, layer, n_layers):
     return counts
 
 
+def _connected_l1_metal(occupancy, neighbors, layer, n_layers, l1_open=None):
+    """L1 metal atoms joined to the electrode (_connected_metal), those at a pore's mouth (``l1_open``,
+    bool per L1 site, kmc.pore) not counted: they are no contact."""
+    counted = layer == 0
+    if l1_open is not None:
+        counted[:l1_open.size] &= ~np.asarray(l1_open, bool)
+    return _connected_metal(occupancy, neighbors, layer, n_layers, counted)
+
+
 @njit(cache=True)
-def _connected_l1_metal(occupancy, neighbors, layer, n_layers):
-    """L1 metal atoms joined to the electrode: breadth-first search from every metal site of the
-    bottom layer (bonded to the bulk below) through first-neighbour metal sites; the L1 sites it
-    reaches.  The same rule as the engine's contact (kmc.engine.contact.metal_connected), found from the
-    other end."""
+def _connected_metal(occupancy, neighbors, layer, n_layers, counted):
+    """The ``counted`` sites' metal atoms joined to the electrode: breadth-first search from every
+    metal site of the bottom layer (bonded to the bulk below) through first-neighbour metal sites;
+    the counted sites it reaches.  The same rule as the engine's contact
+    (kmc.engine.contact.metal_connected), found from the other end."""
     n_sites = occupancy.shape[0]
     seen = np.zeros(n_sites, np.bool_)
     queue = np.empty(n_sites, np.int64)
@@ -255,7 +264,7 @@ def _connected_l1_metal(occupancy, neighbors, layer, n_layers):
     while head < tail:
         s = queue[head]
         head += 1
-        if layer[s] == 0:
+        if counted[s]:
             count += 1
         for k in range(neighbors.shape[1]):
             n = neighbors[s, k]

@@ -184,13 +184,16 @@ def placed_occupancy(st, seed: int, fate: str, distance: int = 1, depth: int = 1
     spl = lat.sites_per_layer
     if fate == "contact":   # d sites from the rim, on the side of the mouth's last column, mid-box in y
         occ[grid[row, (mouth[-1] + distance) % nx]] = VACANCY
-    elif fate == "wall":     # in L3, every one of its L2 neighbours in the mouth's floor, mid-box in y
+    elif fate == "wall":     # in L3 under the mouth's floor (L2 sites all of whose L1 neighbours are open), mid-box
         nbr = lat.neighbors
         floor = np.zeros(lat.n_sites, bool)
-        floor[spl:2 * spl] = pore.l1_open[nbr[spl:2 * spl, :4]].any(axis=1)   # L2 under an open L1 site
+        floor[spl:2 * spl] = pore.l1_open[nbr[spl:2 * spl, :4]].all(axis=1)
         l3 = np.arange(2 * spl, 3 * spl)
         candidates = l3[floor[nbr[l3, :4]].all(axis=1)]
-        occ[candidates[np.argmin(np.abs(candidates - (2 * spl + grid[row, mouth[0]])))]] = VACANCY
+        if candidates.size == 0:
+            raise ValueError(f"the pore's mouth on this box is too narrow for a site under its floor; allowed: a "
+                             f"stripe of at least 3 columns (here {mouth.size})")
+        occ[candidates[np.argmin(np.abs(candidates - (2 * spl + grid[row, mouth[mouth.size // 2]])))]] = VACANCY
     elif fate == "gap":
         occ[grid[:, (mouth[-1] + 1) % nx]] = VACANCY
     else:

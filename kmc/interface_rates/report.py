@@ -346,8 +346,9 @@ def edge_records(settings, S, trials: int) -> list[dict]:
                     mean_time_s=f.mean_time_s)
     wall = edge.fates(settings, S, "wall", trials=trials)
     recs.append(fate_record("wall_capture_probability", wall,
-                            "a vacancy below the pore's receded surface goes into the pore's void before a vacancy "
-                            f"outside it reaches layer {edge.ESCAPE_LAYER + 1}"))
+                            "a vacancy one layer below the pore's receded surface goes into the pore's void before a "
+                            f"vacancy outside it reaches layer {edge.ESCAPE_LAYER + 1} (an unbiased walk to a perfectly "
+                            "absorbing floor: 2/3)"))
     contact = [edge.fates(settings, S, "contact", d, trials=trials) for d in edge.CAPTURE_DISTANCES]
     for d, f in zip(edge.CAPTURE_DISTANCES, contact):
         name = "rim_capture_probability" if d == 1 else f"capture_probability_{d}_sites"

@@ -17,7 +17,9 @@ dataclasses), no Settings inside a formula, so the energy model, the engine's ru
 * ``thermal``: the Boltzmann factor and the ideal solution's exchange potential;
 * ``alloy``: what a solute that stripping leaves behind does at the contact: Butler-Volmer with Li's
   activity and L1's solute (Bazant 2013), the solute's excess profile below a receding contact, and
-  the solid-solution bound on creep.
+  the solid-solution bound on creep;
+* ``pore_edge``: the records the kMC measures at a pore of the electrolyte's face (their units and
+  clock), their reader, and the capture profile along the contact between two rims.
 
 tests/test_architecture.py fails when another module writes one of these formulas itself.
 """
