@@ -14,8 +14,10 @@ is decided, every trial from its own seeded start and RNG stream, so the fates a
   reached ``ESCAPE_LAYER`` (it left the interface region for the bulk, where the cell's diffusion
   field takes it).  P(d) is the contact line's capture of what stripping makes near it; d = 1 with
   a gap that stays is the contact line's retreat.
-* ``wall``: a vacancy in the metal right below the pore's receded surface (the layer under the first
-  metal layer of the mouth): the pore's wall as a sink.  P = 1 is a perfect sink, c = c_eq at the wall.
+* ``wall``: a vacancy in the metal one layer below the pore's receded surface (in L3, under the
+  mouth's floor): the pore's wall as a sink.  An unbiased walk between a perfectly absorbing floor one
+  layer up and the escape layer two down is captured with P = 2/3 (gambler's ruin); more is a wall
+  that draws vacancies in (its hop into the surface downhill), a perfect sink, c = c_eq at the wall.
 * ``gap``: the contact line retreated by one site along the whole rim (a column of contact sites next
   to the mouth vacant, the gap joined to the pore's void): refilled (the gap's sites metal again, its
   vacancies gone into the pore's metal: re-wetting) against widened (a second column of contact sites
