@@ -2,7 +2,6 @@
 fates measured at the shipped sets' own supersaturation, the capture profile and its fit, and the
 [pore_edge] rows written and read back."""
 import math
-import shutil
 
 import numpy as np
 import pytest
@@ -71,7 +70,8 @@ def test_the_capture_length_fit_recovers_the_length_it_was_drawn_with():
 
 def test_edge_rows_are_written_and_read_back(tmp_path):
     path = tmp_path / "li.toml"
-    shutil.copy(PARAMS / "li_li2s.toml", path)
+    text = (PARAMS / "li_li2s.toml").read_text()
+    path.write_text(text[:text.index("[pore_edge]")] if "[pore_edge]" in text else text)   # the table is made
     values = {name: 0.5 + i for i, name in enumerate(RECORDS)}
     errors = {name: 0.1 for name in RECORDS}
     assert write_pore_edge_row(path, 9.5, values, errors, 1.56e14, "a test") == [9.5]
