@@ -472,11 +472,13 @@ class Simulation:
         return self.vacancy_site[:self.vacancy_count].copy()
 
     def l1_metal_atoms(self) -> tuple[int, int]:
-        """(host, solute) atoms in L1 now, joined to the electrode or not (connected_l1_metal: joined)."""
+        """(host, solute) atoms in L1 under the electrolyte now (not at a pore's mouth: kmc.pore), joined to
+        the electrode or not (connected_l1_metal: joined)."""
         return int(self.ints[state_groups.I_NL1_HOST]), int(self.ints[state_groups.I_NL1_SOLUTE])
 
     @property
     def l1_vacancy_count(self) -> int:
+        """Vacant L1 sites under the electrolyte (not at a pore's mouth)."""
         return int(self.ints[state_groups.I_NL1_VAC])
 
     def event_counts(self) -> dict[str, int]:

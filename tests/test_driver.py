@@ -144,8 +144,9 @@ def test_the_run_read_by_name_agrees_with_its_configuration(limg_params):
     occ, spl = sim.occupancy, sim.lattice.sites_per_layer
     assert sim.vacancy_count == np.count_nonzero(occ == VACANCY) > 0
     assert sorted(sim.vacancy_sites()) == list(np.flatnonzero(occ == VACANCY))
-    assert sim.l1_metal_atoms() == (np.count_nonzero(occ[:spl] == HOST), np.count_nonzero(occ[:spl] == SOLUTE))
-    assert sim.l1_vacancy_count == np.count_nonzero(occ[:spl] == VACANCY)
+    contact = occ[:spl][~sim.pore.l1_open]        # the L1 sites under the electrolyte (kmc.pore: the shipped stripe)
+    assert sim.l1_metal_atoms() == (np.count_nonzero(contact == HOST), np.count_nonzero(contact == SOLUTE))
+    assert sim.l1_vacancy_count == np.count_nonzero(contact == VACANCY)
     nbr = sim.lattice.neighbors
     vacant_neighbours = np.where(nbr >= 0, occ[nbr] == VACANCY, False).sum(axis=1)
     assert np.array_equal(sim.neighbour_counts(VACANCY), vacant_neighbours) and vacant_neighbours.any()

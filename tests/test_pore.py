@@ -127,7 +127,7 @@ def test_nothing_strips_under_the_pore_and_its_mouth_is_no_contact():
     assert sim.stripped_atoms == 40 == np.count_nonzero(occ == VACANCY)
     vacant = np.flatnonzero(occ == VACANCY)
     assert (vacant < spl).all() and not l1_open[vacant].any()
-    assert int(sim.ints[2]) == 40                         # I_NL1_VAC: contact vacancies
+    assert sim.l1_vacancy_count == 40                     # the contact's vacancies
     assert sim.observables()["contact_fraction"] == pytest.approx((n_contact - 40) / spl)
 
 

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from kmc.analysis.voids import _label_clusters
-from kmc.engine.state import EV_ENTER, EV_EXIT
 from kmc.species import SOLUTE, VACANCY, species_of
 
 
@@ -100,7 +99,8 @@ def summary(sim) -> str:
     pore, lattice = sim.pore, sim.lattice
     now = edge_state(sim.occupancy, lattice, pore)
     retreat_nm = now.retreat_A(lattice, pore.rim_length_A) / 10
-    from_sinks = int(sim.counts[EV_ENTER]) - int(sim.counts[EV_EXIT])
+    counts = sim.event_counts()
+    from_sinks = counts["enter_bulk"] - counts["exit_bulk"]
     text = (f"pore edge: {pore.describe()}; contact {now.contact_sites / lattice.sites_per_layer:.3f} at the start; "
             f"the pore's void holds {now.pore_vacancies} vacancies ({sim.stripped_atoms} stripped, {from_sinks:+d} from "
             f"the sinks below, {now.other_vacancies} elsewhere): its metal receded {now.recession_layers:.2f} layers, "

@@ -37,7 +37,6 @@ import numba
 import numpy as np
 
 from kmc.interface_rates import steady
-from kmc.sites import SPECIES_MASK, SPECIES_SHIFT
 from kmc.species import HOST, VACANCY
 
 # The box (numerics): 24 x 12 cells, 6 deep (12 layers, so that a vacancy the reservoir puts in at the
@@ -54,8 +53,8 @@ CAPTURE_DISTANCES = (1, 4, 10)
 
 def edge_settings(settings, supersaturation: float):
     """The steady interface at S on the edge box, with the set's pore as a stripe."""
-    return steady.steady_settings(settings, supersaturation, [f"lattice.cells={list(EDGE_CELLS)}",
-                                                              "electrolyte.box_pore='stripe'"])
+    return steady.steady_settings(settings, supersaturation).replaced(lattice={"cells": list(EDGE_CELLS)},
+                                                                      electrolyte={"box_pore": "stripe"})
 
 
 def contact_columns(settings) -> int:
@@ -73,11 +72,11 @@ def formation_energies(settings) -> dict:
     energy on the edge box (pure host)."""
     from kmc.model import build_energy_model, build_lattice
     from kmc.pore import box_pore
-    st = edge_settings(settings, 1.0).with_overrides(["composition.solute_fraction=0.0"])
+    st = edge_settings(settings, 1.0).replaced(composition={"solute_fraction": 0.0})
     lat = build_lattice(st)
     pore = box_pore(st, lat)
     model = build_energy_model(st, lat, pore.l1_open)
-    bulk = st.with_overrides(["lattice.geometry='bulk'", "lattice.cells=[4,4,4]", "run.max_events=1"])
+    bulk = st.replaced(lattice={"geometry": "bulk", "cells": [4, 4, 4]}, run={"max_events": 1})
     blat = build_lattice(bulk)
     mu = build_energy_model(bulk, blat).total_energy(np.full(blat.n_sites, HOST, np.int8), blat) / blat.n_sites
     full = np.full(lat.n_sites, HOST, np.int8)
@@ -92,16 +91,19 @@ def formation_energies(settings) -> dict:
 
 
 @numba.njit(cache=True)
-def _pore_void(site_word, vacancy_site, n_vac, links, l1_open, spl, escape_site, mark, queue):
+def _pore_void(vacancy_site, links, l1_open, spl, escape_site, mark, queue):
     """(vacancies in the pore's void, of them on contact sites, vacancies outside it at or below
-    ``escape_site``): a breadth-first search over the vacancies from the vacant open L1 sites, through
-    ``links`` (kmc.interface_rates.clusters.link_table).  ``mark`` int32 per site, zero on entry and on
-    return; ``queue`` holds n_vac entries."""
+    ``escape_site``) of the vacancies at ``vacancy_site``: a breadth-first search from the vacant open
+    L1 sites through ``links`` (kmc.interface_rates.clusters.link_table).  ``mark`` int32 per site, zero
+    on entry and on return (1 on a vacancy not yet reached, 2 once reached); ``queue`` holds
+    len(vacancy_site) entries."""
+    for k in range(vacancy_site.shape[0]):
+        mark[vacancy_site[k]] = 1
     tail = 0
-    for k in range(n_vac):
+    for k in range(vacancy_site.shape[0]):
         s = vacancy_site[k]
-        if s < spl and l1_open[s] != 0 and mark[s] == 0:
-            mark[s] = 1
+        if s < spl and l1_open[s] != 0:
+            mark[s] = 2
             queue[tail] = s
             tail += 1
     head = 0
@@ -113,22 +115,21 @@ def _pore_void(site_word, vacancy_site, n_vac, links, l1_open, spl, escape_site,
             contact += 1
         for d in range(links.shape[1]):
             nb = links[s, d]
-            if nb >= 0 and mark[nb] == 0 and ((site_word[nb] >> SPECIES_SHIFT) & SPECIES_MASK) == VACANCY:
-                mark[nb] = 1
+            if nb >= 0 and mark[nb] == 1:
+                mark[nb] = 2
                 queue[tail] = nb
                 tail += 1
     deep = 0
-    for k in range(n_vac):
+    for k in range(vacancy_site.shape[0]):
         s = vacancy_site[k]
-        if mark[s] == 0 and s >= escape_site:
+        if mark[s] == 1 and s >= escape_site:
             deep += 1
-    for i in range(tail):
-        mark[queue[i]] = 0
+        mark[s] = 0
     return tail, contact, deep
 
 
 class PoreVoidFinder:
-    """_pore_void on a Simulation of the edge box."""
+    """_pore_void of a Simulation of the edge box (``finder(sim)``)."""
 
     def __init__(self, sim):
         from kmc.interface_rates.clusters import link_table
@@ -140,9 +141,9 @@ class PoreVoidFinder:
         self.mark = np.zeros(lat.n_sites, np.int32)
 
     def __call__(self, sim):
-        n = int(sim.ints[0])
-        return _pore_void(sim.site_word, sim.vacancy_site, n, self.links, self.l1_open, self.spl, self.escape_site,
-                          self.mark, np.zeros(max(n, 1), np.int32))
+        vacancies = sim.vacancy_sites()
+        return _pore_void(vacancies, self.links, self.l1_open, self.spl, self.escape_site, self.mark,
+                          np.zeros(max(vacancies.size, 1), np.int64))
 
 
 def _columns(lattice, pore):
@@ -257,7 +258,7 @@ def fates(settings, supersaturation: float, fate: str, distance: int = 1, trials
     times = []
     for k in range(trials):
         seed = first_seed + k
-        s = st.with_overrides([f"run.seed={seed}"])
+        s = st.replaced(run={"seed": seed})
         sim = Simulation(s, placed_occupancy(s, seed, fate, distance, depth))
         finder = PoreVoidFinder(sim)
         ny = int(s.lattice.cells[1])
