@@ -368,7 +368,8 @@ def edge_records(settings, S, trials: int) -> list[dict]:
                             "vacancies into the pore's metal, before it widens to two sites"))
     recs.append(_rec("rim_refill_time_s", gap.mean_time_s, "s", gap.time_se_s,
                      f"mean time of the refills above, the box's clock (hops at {box_hop_prefactor_Hz(settings):.4g} Hz); "
-                     "error: se over the refilled trials", hop_prefactor_Hz=box_hop_prefactor_Hz(settings)))
+                     "a lower bound: the trials undecided at the event cap are left out; error: se over the refilled "
+                     "trials", hop_prefactor_Hz=box_hop_prefactor_Hz(settings)))
     return recs
 
 

@@ -20,7 +20,8 @@ in the key of the same name + ``_error``:
 * ``rim_refill_time_s`` (s): the mean time that takes, in the clock of ``hop_prefactor_Hz``: the box's
   hops at that prefactor (kmc.model.box_hop_prefactor_Hz); a set whose box hops at another prefactor
   divides the time by the ratio (a change of clock, kmc.physics.nucleation.rate_at_hop_prefactor's
-  reasoning: every rate here is a hop's).
+  reasoning: every rate here is a hop's).  A lower bound: trials still undecided at the event cap are
+  left out (docs/pore_edge.md section 5).
 
 The probabilities carry no clock.  Between rows the records are interpolated linearly in ln S; outside
 them the nearest row holds (the records hardly depend on S where one vacancy decides them, docs).
@@ -37,7 +38,7 @@ RECORDS = {  # name: (unit, what)
     "rim_capture_probability": ("1", "a vacancy at the rim's contact site goes into the pore"),
     "capture_length_nm": ("nm", "length along the contact over which the rim takes stripped vacancies"),
     "rim_refill_probability": ("1", "a one-site gap along the rim refills rather than widening"),
-    "rim_refill_time_s": ("s", "mean time of the refill, in the clock of hop_prefactor_Hz"),
+    "rim_refill_time_s": ("s", "mean time of the refill (a lower bound), in the clock of hop_prefactor_Hz"),
 }
 
 
