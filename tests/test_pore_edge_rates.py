@@ -35,7 +35,7 @@ def test_the_pores_wall_and_rim_are_perfect_sinks_at_the_cells_S():
 
 @pytest.mark.slow
 def test_mg_shortens_the_contacts_capture_towards_the_rim():
-    """Seed 004's 'Mg repels vacancies', measured at the edge at each set's own S (slow, ~3 min): a vacancy
+    """Seed 004's 'Mg repels vacancies', measured at the edge at each set's own S (slow, ~1 min): a vacancy
     four sites from the rim reaches the pore through the contact layers less often in Li-Mg (its L1 in
     segregation equilibrium, 0.59 Mg per site) than in Li.  40 trials each; the difference exceeds 3
     combined binomial standard errors."""
