@@ -59,11 +59,20 @@ class Assembly:
     relative_density: float = 1.0
     particle_diameter_um: float = 1.0
 
+    def describe(self) -> str:
+        """'at 50 MPa for 30 s onto a face of RMS 0.1 um with 17 % open pores (1 um particles)'."""
+        pores = (f" with {100 * porosity(self.relative_density):.0f} % open pores ({self.particle_diameter_um:g} um "
+                 "particles)" if self.relative_density < 1 else "")
+        return (f"at {self.pressure_MPa:g} MPa for {self.time_s:g} s onto a face of RMS {self.roughness_rms_um:g} um"
+                + pores)
+
 
 def assembly_of(meso, electrolyte=None) -> Assembly | None:
     """The press a [meso] table (and an [electrolyte] table, None: a dense face) asks for (the keys'
     sources: params/*.toml); None for no press (meso.assembly_pressure_MPa = 0, or a flat envelope
-    with no pores): the run starts in full contact."""
+    with no pores): the run starts in full contact.  An area (meso.depth_um > 0) takes the dense face."""
+    if getattr(meso, "depth_um", 0.0) > 0:
+        electrolyte = None                 # an area's face is dense: its pores are not drawn (docs/area.md)
     density = 1.0 if electrolyte is None else electrolyte.relative_density
     diameter = 1.0 if electrolyte is None else electrolyte.particle_diameter_um
     if not (meso.assembly_pressure_MPa > 0 and (meso.electrolyte_roughness_rms_um > 0 or density < 1)):

@@ -276,7 +276,7 @@ class ResolvedInterface:
         closing = self.closing_relative_um_s(now)
         # capture: what lands near a wall moves its contact line, the rest deepens the roof (kmc.resolved.walls)
         new_gap = grow(st.gap_um, st.pore_um, st.rim_fill, open_cells, now["vacancies"].capture_um_s, closing, dt, h,
-                       inp.mullins_um4_s)
+                       inp.mullins_um4_s, self._cap)
         # the plunger lowers the metal over every void that takes its descent (not over the holes held in
         # its islands, kmc.mechanics.reduced)
         lowered = ~mech.held

@@ -96,12 +96,13 @@ def cap_profile(width_cells: int, area_um2: float, cell_um: float, angle_rad: fl
 
 
 def grow(gap: np.ndarray, pore: np.ndarray, rim_fill: np.ndarray, open_cells: np.ndarray, capture_um_s: np.ndarray,
-         closing_um_s: np.ndarray, dt: float, cell_um: float, mullins_um4_s: float) -> np.ndarray:
+         closing_um_s: np.ndarray, dt: float, cell_um: float, mullins_um4_s: float, cap: VoidCap) -> np.ndarray:
     """The gaps after dt of capture and of the roof's closing (both held over the step): the new gap
     field (module docstring: what lands near a wall moves it, at most one cell per step, the rest
-    deepens the roof).  A wall of height e advances by what lands on it over e, less what surface
-    diffusion draws its edge back in the same time (B / e^3: the Young angle's pull on an edge
-    thinner than its cap); what cannot move it raises it.  ``rim_fill``: the part of each contact
+    deepens the roof).  A wall of height e advances by what lands on it over e; on a void wider than
+    the cap of its area (its edges thinner than the Young angle's), less what surface diffusion draws
+    the edge back in the same time (B / e^3); what cannot move it raises it.  (On a void narrower
+    than its cap the pull is outward: ``relax`` widens it.)  ``rim_fill``: the part of each contact
     cell a neighbouring wall has emptied (0..1), updated in place."""
     n, h = gap.size, cell_um
     new_gap = gap.copy()
@@ -116,6 +117,7 @@ def grow(gap: np.ndarray, pore: np.ndarray, rim_fill: np.ndarray, open_cells: np
         # not make the contact line run away)
         mean = float(e.mean())
         walls = (max(e[0], mean, SMALLEST_WALL_um), max(e[-1], mean, SMALLEST_WALL_um))
+        thin = w * h >= float(equilibrium_chord_um(float((g - pore[cells]).sum()) * h, cap))
         left = (x <= max(walls[0], 0.5 * h)) & (x <= 0.5 * w * h)
         right = ((w * h - x) <= max(walls[1], 0.5 * h)) & ~left
         left[0], right[-1] = True, right[-1] or w > 1           # each wall takes at least its end cell
@@ -130,7 +132,7 @@ def grow(gap: np.ndarray, pore: np.ndarray, rim_fill: np.ndarray, open_cells: np
             if height <= SMALLEST_WALL_um:                         # no wall: it lands on the end cell's roof
                 new_gap[end_cell] += area / h
                 continue
-            held_back = edge_speed_um_s(height, mullins_um4_s) * dt * height if mullins_um4_s > 0 else 0.0
+            held_back = edge_speed_um_s(height, mullins_um4_s) * dt * height if mullins_um4_s > 0 and thin else 0.0
             if area <= held_back:                                  # the edge's own pull keeps it: the wall rises
                 new_gap[end_cell] += area / h
                 continue
@@ -194,7 +196,7 @@ def _spread(gap: np.ndarray, cells: np.ndarray, cap_cells: int, rim_fill: np.nda
     out, added = cells, [0, 0]
     for side in (-1, 1):
         k = (out[0] - 1) % n if side < 0 else (out[-1] + 1) % n
-        if gap[k] > 0 or gap[(k + side) % n] > 0:              # another void there: no spreading into it
+        if gap[k] > 0:                                         # another void there: they have met
             continue
         rim_fill[k] += 0.5 * whole / h
         if rim_fill[k] >= 1.0:
