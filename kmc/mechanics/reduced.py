@@ -87,6 +87,18 @@ def runs(open_cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return (starts + shift) % n, ends - starts
 
 
+def run_sums(values: np.ndarray, starts: np.ndarray, widths: np.ndarray) -> np.ndarray:
+    """The sum of ``values`` over each run (start, width) of the periodic line (``runs``' order), at once."""
+    n = values.size
+    if starts.size == 0:
+        return np.zeros(0)
+    shift = int(starts[0])                    # runs do not overlap: from the first start on, each is contiguous
+    rolled = np.roll(np.asarray(values, float), -shift)
+    offsets = (starts - shift) % n
+    cum = np.concatenate([[0.0], np.cumsum(rolled)])
+    return cum[offsets + widths] - cum[offsets]
+
+
 class ReducedFoil:
     """The reduced operator for one creep law, friction and section (widths in interface cells)."""
 
@@ -215,8 +227,7 @@ class ReducedFoil:
         """Each void's wall traction: the mean of the per-cell array over its cells (None: none)."""
         if wall_traction_MPa is None:
             return None
-        t = np.asarray(wall_traction_MPa, float)
-        return np.array([t[(s0 + np.arange(w)) % self.cells].mean() for s0, w in zip(starts, widths)])
+        return run_sums(np.asarray(wall_traction_MPa, float), starts, widths) / widths
 
     def _voids(self, open_cells, thickness_um: float):
         starts, widths = runs(open_cells)
@@ -228,8 +239,7 @@ class ReducedFoil:
         """Per void: are all its cells spanned (None: no void is)."""
         if spanned_cells is None:
             return None
-        m = np.asarray(spanned_cells, bool)
-        return np.array([m[(s0 + np.arange(w)) % self.cells].all() for s0, w in zip(starts, widths)], bool)
+        return run_sums(np.asarray(spanned_cells, float), starts, widths) == widths
 
     def plunger_speed(self, open_cells, pressure_MPa: float, thickness_um: float, wall_traction_MPa=None,
                       spanned_cells=None) -> float:
@@ -296,7 +306,7 @@ class ReducedFoil:
 
     def _fill(self, closing, pressure, starts, widths, geo, drive_P, cell_P):
         """Each cell's closing profile (scaled by eps(D_i / f_i) lambda_i) on its void and its islands'
-        pressure profile (mean D_i - s_i over lambda_i / a_i) on its half-islands."""
+        pressure profile (mean D_i - s_i over lambda_i / a_i) on its half-islands (every void at once)."""
         n_cells = self.cells
         ends, islands, island_before, w, lam, s, lam_h = geo
         i, j, u, v = self._locate(s, lam_h)
@@ -304,20 +314,21 @@ class ReducedFoil:
         shape = self._blend(self._close_shape, i, j, u, v)
         pshape = self._blend(self._press_shape, i, j, u, v)
         pts = self.table.profile_points
-        for k in range(starts.size):
-            rate_i = self.law.strain_rate_per_s(drive_P[k])
-            cells_k = (starts[k] + np.arange(widths[k])) % n_cells
-            xi = np.abs((np.arange(widths[k]) + 0.5) - 0.5 * widths[k]) / (0.5 * widths[k])
-            closing[cells_k] = rate_i * lam[k] * peak[k] * np.interp(xi, pts, shape[k])
-            # the half-islands on either side carry this cell's share: mean P_i lam_i / a over the island
-            for side, a_cells in ((-1, island_before[k]), (1, islands[k])):
-                half = a_cells / 2.0
-                offs = np.arange(int(math.ceil(half)))
-                idx = (starts[k] - 1 - offs) % n_cells if side < 0 else (ends[k] + offs) % n_cells
-                eta = np.minimum((offs + 0.5) / half, 1.0)
-                mean_island = cell_P[k] * lam[k] / ((lam[k] - w[k]))
-                weight = np.where(offs + 1 <= half, 1.0, half - offs)   # a middle cell split between two cells
-                pressure[idx] += weight * mean_island * np.interp(eta, pts, pshape[k])
+        rate = np.array([self.law.strain_rate_per_s(d) for d in drive_P])
+        # the voids' cells: xi = |x - middle| / half-width, the profile read off at it
+        k, offs = _cells_of(widths)
+        xi = np.abs(offs + 0.5 - 0.5 * widths[k]) / (0.5 * widths[k])
+        closing[(starts[k] + offs) % n_cells] = (rate * lam * peak)[k] * _interp_rows(xi, pts, shape, k)
+        # the half-islands on either side carry this cell's share: mean P_i lam_i / a over the island,
+        # a middle cell split between the two cells that share it
+        mean_island = cell_P * lam / (lam - w)
+        for first, a_cells, step in ((starts - 1, island_before, -1), (ends, islands, 1)):
+            half = a_cells / 2.0
+            k, offs = _cells_of(np.ceil(half).astype(int))
+            eta = np.minimum((offs + 0.5) / half[k], 1.0)
+            weight = np.where(offs + 1 <= half[k], 1.0, half[k] - offs)
+            np.add.at(pressure, (first[k] + step * offs) % n_cells,
+                      weight * mean_island[k] * _interp_rows(eta, pts, pshape, k))
 
     def _close_held(self, closing, pressure, starts, widths, held, thickness_um: float, traction):
         """A held void is a hole in an island that carries the local contact pressure p (the mean over
@@ -342,6 +353,21 @@ class ReducedFoil:
             rate = law.strain_rate_per_s(load / f)
             xi = np.abs((np.arange(widths[m]) + 0.5) - 0.5 * widths[m]) / (0.5 * widths[m])
             closing[cells_k] = rate * lam[k] * peak[k] * np.interp(xi, pts, shape[k])
+
+
+def _cells_of(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(which run, offset within it) of every cell of runs of these lengths, in order."""
+    counts = np.asarray(counts, int)
+    k = np.repeat(np.arange(counts.size), counts)
+    return k, np.arange(k.size) - np.repeat(np.cumsum(counts) - counts, counts)
+
+
+def _interp_rows(x: np.ndarray, pts: np.ndarray, rows: np.ndarray, which: np.ndarray) -> np.ndarray:
+    """np.interp(x[m], pts, rows[which[m]]) for every m at once (pts rising; held beyond its ends)."""
+    x = np.clip(x, pts[0], pts[-1])
+    idx = np.clip(np.searchsorted(pts, x) - 1, 0, pts.size - 2)
+    t = (x - pts[idx]) / (pts[idx + 1] - pts[idx])
+    return rows[which, idx] * (1 - t) + rows[which, idx + 1] * t
 
 
 def _logit(s):

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from kmc.mechanics.reduced import runs
+from kmc.mechanics.reduced import run_sums, runs
 from kmc.physics.capillarity import chord_curvature_per_um, equilibrium_chord_um, laplace_traction_MPa
 from kmc.physics.nucleation import VoidCap
 from kmc.physics.surface import edge_speed_um_s, reshaping_time_s
@@ -53,11 +53,8 @@ class Walls:
 
 def walls_of(gap_um: np.ndarray, pore_um: np.ndarray, cell_um: float) -> Walls:
     """Every void's cells and wall area (module docstring)."""
-    n = gap_um.size
     starts, widths = runs(gap_um > 0)
-    area = np.array([float(np.sum(gap_um[c] - pore_um[c])) * cell_um
-                     for c in ((s0 + np.arange(w)) % n for s0, w in zip(starts, widths))])
-    return Walls(starts, widths, area.reshape(-1))
+    return Walls(starts, widths, run_sums(gap_um - pore_um, starts, widths) * cell_um)
 
 
 def wall_traction_MPa(walls: Walls, n: int, cell_um: float, surface_energy_J_m2: float) -> np.ndarray:
@@ -66,8 +63,10 @@ def wall_traction_MPa(walls: Walls, n: int, cell_um: float, surface_energy_J_m2:
     out = np.zeros(n)
     if walls.starts.size:
         kappa = chord_curvature_per_um(walls.widths * cell_um, walls.area_um2)
-        for k, s in enumerate(laplace_traction_MPa(surface_energy_J_m2, kappa)):
-            out[walls.cells(k, n)] = s
+        traction = laplace_traction_MPa(surface_energy_J_m2, kappa)
+        cells = (np.repeat(walls.starts, walls.widths) + np.arange(walls.widths.sum())
+                 - np.repeat(np.cumsum(walls.widths) - walls.widths, walls.widths)) % n
+        out[cells] = np.repeat(traction, walls.widths)
     return out
 
 
@@ -76,10 +75,9 @@ def spanned_cells(walls: Walls, pore_um: np.ndarray) -> np.ndarray:
     wall area <= 0 over a pore (kmc.mechanics.reduced holds such voids as holes of the islands)."""
     n = pore_um.size
     out = np.zeros(n, bool)
-    for k in range(walls.starts.size):
-        cells = walls.cells(k, n)
-        if walls.area_um2[k] <= 0 and (pore_um[cells] > 0).any():
-            out[cells] = True
+    holes = (walls.area_um2 <= 0) & (run_sums(pore_um > 0, walls.starts, walls.widths) > 0)
+    for k in np.flatnonzero(holes):
+        out[walls.cells(k, n)] = True
     return out
 
 
