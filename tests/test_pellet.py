@@ -180,3 +180,17 @@ def test_the_press_is_converged_in_its_one_numerical_limit():
         finally:
             assembly.WALL_AREA_STEP = old
     assert np.abs(np.subtract(*found)).max() < 0.01
+
+
+def test_kmc_meso_runs_at_zero_stack_pressure(tmp_path):
+    """`kmc meso ... --set conditions.stack_pressure_MPa=0` runs (before issue 54: a ValueError traceback
+    from the mechanics): the plunger follows the contact's recession, capillarity alone pulls on the
+    voids, and the file holds the run; the line about the press names the pellet's open pores."""
+    from click.testing import CliRunner
+
+    from kmc.cli.meso import meso as meso_command
+    out = tmp_path / "p0.h5"
+    done = CliRunner().invoke(meso_command, [LI, "--set", "conditions.stack_pressure_MPa=0", "--set", "meso.width_um=20",
+                                             "--set", "meso.stop_stripped_mAh_cm2=0.02", "-o", str(out)])
+    assert done.exit_code == 0, done.output
+    assert "17 % open pores (1 um particles)" in done.output and out.exists()
