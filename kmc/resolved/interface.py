@@ -45,7 +45,7 @@ from kmc import units
 from kmc.cell.inputs import CellInputs, cell_inputs, critical_radius_um, mullins_coefficient_um4_s
 from kmc.mechanics.exact import sphere_shell_volume_rate
 from kmc.mechanics.law import LigamentStrength
-from kmc.mechanics.reduced import NoContactError, ReducedFoil, runs
+from kmc.mechanics.reduced import NoContactError, ReducedFoil, run_sums, runs
 from kmc.physics import nucleation, vacancy
 from kmc.physics.creep import NortonLaw
 from kmc.physics.nucleation import VoidCap
@@ -212,13 +212,16 @@ class ResolvedInterface:
                               np.zeros(n) if pore_um is None else np.asarray(pore_um, float).copy(),
                               solute=solute_state)
 
-    def walls(self, st: InterfaceState) -> tuple[np.ndarray, np.ndarray]:
+    def walls(self, st: InterfaceState, alloy=None) -> tuple[np.ndarray, np.ndarray]:
         """Per cell, the Laplace traction of its void's wall, and whether its void is a hole of the
-        face the metal still spans (kmc.resolved.walls)."""
+        face the metal still spans (kmc.resolved.walls); over an alloy (kmc.resolved.solute's
+        factors), each wall's surface energy at the mean composition below it."""
         inp = self.inp
         walls = walls_of(st.gap_um, st.pore_um, inp.cell_um)
-        return (wall_traction_MPa(walls, inp.cells, inp.cell_um, inp.surface_energy_eV_A2 * units.J_PER_M2_PER_EV_PER_A2),
-                spanned_cells(walls, st.pore_um))
+        gamma = inp.surface_energy_eV_A2 * units.J_PER_M2_PER_EV_PER_A2
+        if alloy is not None and walls.starts.size:
+            gamma = run_sums(alloy.surface_energy_J_m2, walls.starts, walls.widths) / walls.widths
+        return (wall_traction_MPa(walls, inp.cells, inp.cell_um, gamma), spanned_cells(walls, st.pore_um))
 
     # ------------------------------------------------------------------ rates at one instant
     def nucleation_rate_per_um2_s(self, supersaturation: np.ndarray) -> np.ndarray:
@@ -252,7 +255,7 @@ class ResolvedInterface:
                             inp.sink_supersaturation, open_cells, injected, g_sub, inp.sink_distance_um,
                             guess=self._last_concentration)
         self._last_concentration = vac.concentration
-        traction, spanned = self.walls(st)
+        traction, spanned = self.walls(st, alloy)
         mech = self.mechanics.respond(open_cells, inp.pressure_MPa, st.thickness_um, traction, spanned)
         contact = (~open_cells).mean()
         if inp.sink_contraction == "interface":
@@ -275,8 +278,11 @@ class ResolvedInterface:
         mech = now["mechanics"]
         closing = self.closing_relative_um_s(now)
         # capture: what lands near a wall moves its contact line, the rest deepens the roof (kmc.resolved.walls)
+        # (over an alloy, each void's cap and B at the composition below it)
+        alloy = now.get("solute")
+        local = None if alloy is None else (lambda cells: self._local_cap(alloy, cells))
         new_gap = grow(st.gap_um, st.pore_um, st.rim_fill, open_cells, now["vacancies"].capture_um_s, closing, dt, h,
-                       inp.mullins_um4_s, self._cap)
+                       inp.mullins_um4_s, self._cap, local)
         # the plunger lowers the metal over every void that takes its descent (not over the holes held in
         # its islands, kmc.mechanics.reduced)
         lowered = ~mech.held
@@ -287,7 +293,7 @@ class ResolvedInterface:
         new_gap[new_gap < 1e-7] = 0.0
         # surface diffusion: every void's wall relaxes toward the cap of its area at the Young angle
         # (kmc.resolved.walls); one too narrow for a cell becomes a sub-grid nucleus of its volume
-        shrunk = relax(new_gap, st.pore_um, st.rim_fill, dt, h, self._cap, inp.mullins_um4_s)
+        shrunk = relax(new_gap, st.pore_um, st.rim_fill, dt, h, self._cap, inp.mullins_um4_s, local)
         # sub-grid nuclei in contact cells: grow by capture, close as a cavity in the contact's
         # hydrostatic pressure (the exact sphere rate, PHYSICS.md section 7), nucleate
         c = now["vacancies"].concentration
@@ -389,12 +395,12 @@ class ResolvedInterface:
         v = speed(k)
         return max(levels[k - 1], dt * v) if k < n_open else levels[-1]
 
-    def _local_cap(self, alloy, cells: np.ndarray) -> tuple:
-        """(void angle rad, equilibrium segment area per chord^2, Mullins' B) of a void over ``cells`` at the
-        mean composition below it."""
+    def _local_cap(self, alloy, cells: np.ndarray) -> tuple[VoidCap, float]:
+        """(the void's cap, Mullins' B) of a void over ``cells`` at the mean composition below it: its
+        Young angle, and B in proportion to its wall's surface energy (kmc.resolved.solute)."""
         cap = VoidCap.of_wetting_angle(float(alloy.wetting_angle_deg[cells].mean()))
         gamma_ratio = float(alloy.surface_energy_J_m2[cells].mean()) / self.inp.composition_table[0][3]
-        return cap.angle_rad, cap.section_area_per_chord2, self.inp.mullins_um4_s * gamma_ratio
+        return cap, self.inp.mullins_um4_s * gamma_ratio
 
     def _count_events(self, st: InterfaceState, before: np.ndarray, after: np.ndarray) -> None:
         """Splits, coalescences and collapses of counted voids (runs at least min_void_width_um

@@ -57,9 +57,10 @@ def walls_of(gap_um: np.ndarray, pore_um: np.ndarray, cell_um: float) -> Walls:
     return Walls(starts, widths, run_sums(gap_um - pore_um, starts, widths) * cell_um)
 
 
-def wall_traction_MPa(walls: Walls, n: int, cell_um: float, surface_energy_J_m2: float) -> np.ndarray:
+def wall_traction_MPa(walls: Walls, n: int, cell_um: float, surface_energy_J_m2) -> np.ndarray:
     """Per cell, the Laplace traction of the wall of the void it lies in (0 on contact cells): gamma
-    over the radius of the circular arc of the void's chord and wall area."""
+    over the radius of the circular arc of the void's chord and wall area.  ``surface_energy_J_m2``:
+    one gamma, or one per void (an alloy's, at the composition below it)."""
     out = np.zeros(n)
     if walls.starts.size:
         kappa = chord_curvature_per_um(walls.widths * cell_um, walls.area_um2)
@@ -94,19 +95,25 @@ def cap_profile(width_cells: int, area_um2: float, cell_um: float, angle_rad: fl
 
 
 def grow(gap: np.ndarray, pore: np.ndarray, rim_fill: np.ndarray, open_cells: np.ndarray, capture_um_s: np.ndarray,
-         closing_um_s: np.ndarray, dt: float, cell_um: float, mullins_um4_s: float, cap: VoidCap) -> np.ndarray:
+         closing_um_s: np.ndarray, dt: float, cell_um: float, mullins_um4_s: float, cap: VoidCap,
+         local=None) -> np.ndarray:
     """The gaps after dt of capture and of the roof's closing (both held over the step): the new gap
     field (module docstring: what lands near a wall moves it, at most one cell per step, the rest
     deepens the roof).  A wall of height e advances by what lands on it over e; on a void wider than
     the cap of its area (its edges thinner than the Young angle's), less what surface diffusion draws
     the edge back in the same time (B / e^3); what cannot move it raises it.  (On a void narrower
     than its cap the pull is outward: ``relax`` widens it.)  ``rim_fill``: the part of each contact
-    cell a neighbouring wall has emptied (0..1), updated in place."""
+    cell a neighbouring wall has emptied (0..1), updated in place.  ``local``: a function of a void's
+    cells giving its (VoidCap, Mullins' B) where they vary along the interface (an alloy's composition,
+    kmc.resolved.solute); None: ``cap`` and ``mullins_um4_s`` everywhere."""
     n, h = gap.size, cell_um
+    B = mullins_um4_s
     new_gap = gap.copy()
     starts, widths = runs(open_cells)
     for s0, w in zip(starts, widths):
         cells = (s0 + np.arange(w)) % n
+        if local is not None:
+            cap, B = local(cells)
         g = gap[cells] - closing_um_s[cells] * dt
         e = np.maximum(g - pore[cells], 0.0)
         x = (np.arange(w) + 0.5) * h                              # each cell's distance from the left line
@@ -130,7 +137,7 @@ def grow(gap: np.ndarray, pore: np.ndarray, rim_fill: np.ndarray, open_cells: np
             if height <= SMALLEST_WALL_um:                         # no wall: it lands on the end cell's roof
                 new_gap[end_cell] += area / h
                 continue
-            held_back = edge_speed_um_s(height, mullins_um4_s) * dt * height if mullins_um4_s > 0 and thin else 0.0
+            held_back = edge_speed_um_s(height, B) * dt * height if B > 0 and thin else 0.0
             if area <= held_back:                                  # the edge's own pull keeps it: the wall rises
                 new_gap[end_cell] += area / h
                 continue
@@ -154,6 +161,14 @@ def grow(gap: np.ndarray, pore: np.ndarray, rim_fill: np.ndarray, open_cells: np
             else:
                 rim_fill[k] += cells_worth
     return new_gap
+
+
+def _subgrid(volume_um3: float, cap: VoidCap, cell_um: float) -> bool:
+    """A void of this volume (in the section's strip of one cell's depth) as a 3-D cap covers less
+    than its cell: the same line the time loop's sub-grid nuclei cross when they open a cell (their
+    caps cover it), so a void and a nucleus do not pass a cell back and forth."""
+    base_um = (volume_um3 / cap.volume_per_radius3) ** (1 / 3)
+    return math.pi * base_um ** 2 < cell_um ** 2
 
 
 def _retract(e: np.ndarray, end: int, side: int, time_s: float, keep_from: int, keep_to: int,
@@ -205,13 +220,13 @@ def _spread(gap: np.ndarray, cells: np.ndarray, cap_cells: int, rim_fill: np.nda
 
 
 def relax(gap: np.ndarray, pore: np.ndarray, rim_fill: np.ndarray, dt: float, cell_um: float, cap: VoidCap,
-          mullins_um4_s: float) -> list[tuple[int, float]]:
+          mullins_um4_s: float, local=None) -> list[tuple[int, float]]:
     """Surface diffusion over dt, in place on ``gap`` (module docstring): a void wider than its cap
     draws its contact lines in (``_retract``), one narrower than its cap pushes them out at its
     walls' edge speed (emptying the next contact cells through ``rim_fill``, as capture does), and
     its wall relaxes toward the cap over its width in Mullins' time.  Returns the voids too narrow
     for a cell, as (cell, volume um^3 in the section's strip of one cell's depth), for the caller's
-    sub-grid nuclei; their cells are closed."""
+    sub-grid nuclei; their cells are closed.  ``local``: as ``grow``'s."""
     n, h = gap.size, cell_um
     shrunk = []
     if mullins_um4_s <= 0:
@@ -219,6 +234,9 @@ def relax(gap: np.ndarray, pore: np.ndarray, rim_fill: np.ndarray, dt: float, ce
     starts, widths = runs(gap > 0)
     for s0, w in zip(starts, widths):
         cells = (s0 + np.arange(w)) % n
+        B = mullins_um4_s
+        if local is not None:
+            cap, B = local(cells)
         e = gap[cells] - pore[cells]
         area = float(e.sum()) * h
         pinned = np.flatnonzero(pore[cells] > 0)
@@ -226,6 +244,8 @@ def relax(gap: np.ndarray, pore: np.ndarray, rim_fill: np.ndarray, dt: float, ce
         # the cap's own width about the void's middle
         lo, hi = (int(pinned[0]), int(pinned[-1]) + 1) if pinned.size else (w, 0)
         cap_cells = int(round(float(equilibrium_chord_um(max(area, 0.0), cap)) / h))
+        if cap_cells == 0 and area > 0 and not _subgrid(area * h, cap, h):
+            cap_cells = 1                  # a cap of this volume would cover its cell: it stays one
         if cap_cells > 0:
             mid = 0.5 * w
             lo, hi = min(lo, int(round(mid - 0.5 * cap_cells))), max(hi, int(round(mid + 0.5 * cap_cells)))
@@ -235,18 +255,18 @@ def relax(gap: np.ndarray, pore: np.ndarray, rim_fill: np.ndarray, dt: float, ce
                 shrunk.append((int(cells[int(np.argmax(e))]), area * h))
             continue
         if cap_cells > w and area > 0:
-            kept, added = _spread(gap, cells, cap_cells, rim_fill, dt, h, mullins_um4_s)
+            kept, added = _spread(gap, cells, cap_cells, rim_fill, dt, h, B)
             e = np.concatenate([np.zeros(added[0]), e, np.zeros(added[1])])
         else:
             wet = np.zeros(2)
-            e, _ = _retract(e, 0, -1, dt, lo, hi, h, mullins_um4_s, wet)
+            e, _ = _retract(e, 0, -1, dt, lo, hi, h, B, wet)
             first = w - e.size                                 # cells re-wetted on the left
-            e, _ = _retract(e, e.size - 1, 1, dt, lo - first, hi - first, h, mullins_um4_s, wet)
+            e, _ = _retract(e, e.size - 1, 1, dt, lo - first, hi - first, h, B, wet)
             kept = cells[first:first + e.size]
         gap[cells] = 0.0
         # the profile relaxes toward the cap of its area over its width in Mullins' time (over a pore
         # with no metal area: toward the flat roof)
-        f = math.exp(-dt / reshaping_time_s(0.5 * e.size * h, mullins_um4_s))
+        f = math.exp(-dt / reshaping_time_s(0.5 * e.size * h, B))
         target = cap_profile(e.size, area, h, cap.angle_rad) if area > 0 else np.zeros(e.size)
         gap[kept] = pore[kept] + target + (e - target) * f
     return shrunk
