@@ -31,9 +31,12 @@ sys.path.insert(0, str(ROOT))
 FACES = (("seed 004: pellet pressed on a plunger of RMS < 0.1 um (the bound)", 0.1),
          ("unpolished Li6PS5Cl pellet, small grains, R_q 1.1 um (Singh et al. 2022)", 1.1),
          ("unpolished Li6PS5Cl pellet, large grains, R_q 6.5 um (Singh et al. 2022)", 6.5))
-# the law: bulk creep ([creep]), or the micropillars' size effect at its measured strength (the
-# schema's ligament_* sources: Xu et al., PNAS 114, 57 (2017), 105 MPa at 1.4 um)
-LAWS = (("bulk creep", []), ("size effect, 105 MPa at 1.4 um", ["meso.ligament_strength_MPa=105"]))
+# the law: bulk creep ([creep]), or the micropillars' size effect at its measured strength (shipped
+# since issue 54; the schema's ligament_* sources: Xu et al., PNAS 114, 57 (2017), 105 MPa at 1.4 um).
+# These faces are the roughness envelope alone (electrolyte.relative_density = 1, no pores: the
+# envelope's own study, issue 47); the pellet's pores are docs/mechanics.md section 5b's.
+DENSE = ["electrolyte.relative_density=1"]
+LAWS = (("bulk creep", ["meso.ligament_strength_MPa=0", *DENSE]), ("size effect, 105 MPa at 1.4 um", DENSE))
 SEEDS = (1, 2, 3, 4, 5)
 MARKS_mAh_cm2 = (1.0, 4.0)
 

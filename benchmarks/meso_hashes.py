@@ -5,6 +5,9 @@
     python benchmarks/meso_hashes.py --save       # store them (only when physics is meant to change)
     python benchmarks/meso_hashes.py --save-short # store tests/meso_reference.json (the short cases
                                                   # tests/test_meso_reference.py compares value by value)
+    python benchmarks/meso_hashes.py --old-face --check-against <(git show 5465669:benchmarks/meso_hashes.json)
+        # the resolved cases on the face and metal of before issue 54 (OLD_FACE) against the fingerprints
+        # stored before it: the shipped S_f cases (no void ever forms) must be bit-identical
 
 A fingerprint is the SHA-256 of every observable's samples (float64 bits, in the order of the
 observable table), the stop reason, the step count and the final voids (x, y, base radius,
@@ -47,6 +50,13 @@ SHORT = {
     "li_cap_defects_0.2": ("li_li2s", ["meso.void_shape='cap'", "meso.defect_density_per_um2=0.01",
                                        "meso.stop_stripped_mAh_cm2=0.2", "meso.output_every_mAh_cm2=0.05"]),
 }
+
+
+# The keys that give back the interface of before issue 54: a dense pellet's face (no open pores) and
+# bulk creep (no size effect).  Where no void forms (the shipped sets' S_f = 2.75 runs) a resolved
+# run with them is the run of before bit for bit; where voids form (S_f = 0) the walls' new physics
+# (capillarity, capture at the walls, surface diffusion at Li's D_s) changes it, as it must.
+OLD_FACE = ["electrolyte.relative_density=1", "meso.ligament_strength_MPa=0"]
 
 
 def meso_run(params: str, overrides: list[str]):
@@ -109,19 +119,25 @@ def main(argv=None) -> int:
     ap.add_argument("--check", action="store_true")
     ap.add_argument("--save", action="store_true")
     ap.add_argument("--save-short", action="store_true")
+    ap.add_argument("--old-face", action="store_true", help="the resolved cases only, with OLD_FACE's keys")
+    ap.add_argument("--check-against", metavar="FILE.json", help="compare with these stored fingerprints")
     args = ap.parse_args(argv)
     if args.save_short:
         SHORT_STORE.write_text(_one_line_per_series(short_reference()))
         print(f"wrote {SHORT_STORE}")
         return 0
-    found = {case: fingerprint(*spec) for case, spec in FULL.items()}
+    cases = FULL
+    if args.old_face:
+        cases = {case: (params, overrides + OLD_FACE) for case, (params, overrides) in FULL.items()
+                 if case.startswith("resolved_")}
+    found = {case: fingerprint(*spec) for case, spec in cases.items()}
     for case, h in found.items():
-        print(f"{case:20s} {h}")
+        print(f"{case:26s} {h}")
     if args.save:
         STORE.write_text(json.dumps(found, indent=1) + "\n")
         print(f"wrote {STORE}")
-    if args.check:
-        stored = json.loads(STORE.read_text())
+    if args.check or args.check_against:
+        stored = json.loads(Path(args.check_against).read_text() if args.check_against else STORE.read_text())
         bad = [c for c in found if stored.get(c) != found[c]]
         print("meso runs bit-identical" if not bad else f"CHANGED: {', '.join(bad)}")
         return 1 if bad else 0

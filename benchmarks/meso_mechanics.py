@@ -10,6 +10,7 @@ the reduced operator against the full finite-element solve, and the resolved int
     python benchmarks/meso_mechanics.py --critical-current --table --cases "Li 0.2 MPa" [--bracket 0.1 20 --factor 1.25]
     python benchmarks/meso_mechanics.py --bands --table [--formation-entropy-kB 0]   # inputs at their errors
     python benchmarks/meso_mechanics.py --list-variations                   # what --bands varies, with sources
+    python benchmarks/meso_mechanics.py --series --table                    # seed 004 Fig. 1c-e, Li and Li-Mg
     (add --cache runs.jsonl to reuse runs already made on the same commit of kmc/ and params/)
     python benchmarks/meso_mechanics.py --figure li.h5 limg.h5 -o docs/mechanics_section.png
 
@@ -91,21 +92,32 @@ def convergence_rows() -> list[dict]:
     return rows
 
 
-def speed() -> dict:
+# The speed cases: kmc meso's default Li run (the pellet's pores take the stripped volume and the
+# contact is lost within ~0.25 mAh/cm2) and one that runs its 4 mAh/cm2 with voids throughout: Li at
+# S_f = 0 on the face of before issue 54 (no pores, bulk creep: nuclei form, grow, split and collapse;
+# the speed case of issue 47, 110 s then).
+SPEED_CASES = (("Li, 0.2 MPa, shipped", []),
+               ("Li, 0.2 MPa, S_f = 0, dense face, bulk creep", ["boundary.vacancy_formation_entropy_kB=0",
+                                                                  "electrolyte.relative_density=1",
+                                                                  "meso.ligament_strength_MPa=0"]))
+
+
+def speed() -> list[dict]:
     from kmc.config import load_config
     from kmc.resolved.interface import resolved_inputs
     from kmc.resolved.run import run
-    settings = load_config(ROOT / "params" / "li_li2s.toml")
-    inp = resolved_inputs(settings, width_um=160.0, cell_um=0.25)
-    before = load()
-    start = time.perf_counter()
-    out = run(inp)
-    wall = time.perf_counter() - start
-    s = out.series
-    return dict(case="Li, 0.2 MPa, 0.5 mA/cm2, 160 um at 0.25 um, to 4 mAh/cm2", wall_time_s=wall,
-                steps=out.steps, stop_reason=out.stop_reason,
-                stripped_mAh_cm2=float(s["stripped_charge"][-1]), final_contact=float(s["contact_fraction"][-1]),
-                load_before=before, load_after=load())
+    rows = []
+    for name, sets in SPEED_CASES:
+        inp = resolved_inputs(load_config(ROOT / "params" / "li_li2s.toml", sets), width_um=160.0, cell_um=0.25)
+        before = load()
+        start, cpu = time.perf_counter(), time.process_time()
+        out = run(inp)
+        s = out.series
+        rows.append(dict(case=f"{name}, 0.5 mA/cm2, 160 um at 0.25 um, to 4 mAh/cm2",
+                         wall_time_s=time.perf_counter() - start, cpu_time_s=time.process_time() - cpu,
+                         steps=out.steps, stop_reason=out.stop_reason, stripped_mAh_cm2=float(out.final.stripped_mAh_cm2),
+                         final_contact=float(s["contact_fraction"][-1]), load_before=before, load_after=load()))
+    return rows
 
 
 # The verdict (issue 47 item 8): kmc meso's resolved interface on the shipped parameter sets at seed
@@ -117,7 +129,7 @@ VERDICT_PRESSURES_MPa = (0.2, 1.0, 1.5, 7.0)          # seed 004 Fig. 3l (Li)
 ALLOY_PRESSURES_MPa = (0.2, 1.0, 1.5, 7.0, 20.0, 50.0)  # seed 004 Fig. 3m (Li-Mg, 0.2-50 MPa)
 VERDICT_CASES = tuple((f"{name} {p:g} MPa", chem, p) for name, chem in CHEMISTRIES.items()
                       for p in VERDICT_PRESSURES_MPa)
-VERDICT_MARKS = (1.0, 4.0)
+VERDICT_MARKS = (0.0, 0.25, 1.0, 4.0)     # 0: when stripping starts (what the assembly left)
 FAILED_CONTACT = 0.1          # the contact below which a run counts as failed (seed 004: ~90 % loss)
 
 
@@ -339,6 +351,23 @@ LI_NUCLEATION_SE = {100: 0.89, 134: 36.0, 300: 4e6, 600: 1e9, 1000: 1.3e11, 2000
 #   up to S = 1000, "~10 %" above, written here as the relative 0.1).
 
 
+# The interface as it is made (issue 54), each input at the ends its sources give (params/*.toml):
+PELLET_VARIATIONS = (
+    ("pores d 0.5 um", ["electrolyte.particle_diameter_um=0.5"],
+     "Singh et al. 2022's small grains (< 500 nm); the shipped 1 um is seed 004's d50 bound"),
+    ("density 0.92", ["electrolyte.relative_density=0.92"],
+     "Singh et al. 2022's large-grained pellet, 92 % (another powder: the direction of a denser face)"),
+    ("size effect off", ["meso.ligament_strength_MPa=0"],
+     "bulk creep at every size: Li as soft at a pore's mouth as in bulk (Herbert et al. 2018: small-scale "
+     "strength falls steeply at slow rates; Xu et al.'s pillars were compressed at ~1e-3 /s)"),
+    ("D_s 1.4e-3", ["meso.surface_diffusivity_cm2_s=1.4e-3"], "the kMC's own 0.055 eV hop, a terrace-like upper bound"),
+    ("D_s 4.3e-11", ["meso.surface_diffusivity_cm2_s=4.3e-11"],
+     "the 0.5 eV step barriers of Li(111) and (211) (Zhou et al. 2025): shapes frozen"),
+    ("sinks 50 um", ["electrode.sink_distance_um=50"],
+     "PHYSICS.md 4b: grains ~100 um, sinks within a factor 2 (farther than the 100 um foil they cannot be)"),
+)
+
+
 def creep_point_scatter(law_rate_at_1MPa: float, exponent: float) -> tuple[float, float]:
     """The lowest and highest ratio of CREEP_POINTS to the law: how far the measured points lie from it."""
     ratios = [e / (law_rate_at_1MPa * s ** exponent) for s, e in CREEP_POINTS]
@@ -405,6 +434,7 @@ def band_variations(chem: str, formation_entropy_kB: float | None) -> list[tuple
         out.append((f"creep n {n:.2f}", [f"creep.stress_exponent={n!r}", f"creep.reference_stress_MPa={pivot!r}",
                                          f"creep.reference_strain_rate_per_s={rate_at_pivot!r}"],
                     f"n +- the fit's standard error through Masias's points, the law kept at their {pivot:.3f} MPa"))
+    out += [(label, sets, source) for label, sets, source in PELLET_VARIATIONS]
     if chem == CHEMISTRIES["Li"]:
         for sign, word in ((-1, "low"), (1, "high")):
             S, rates = nucleation_rows_at_one_error(settings, LI_NUCLEATION_SE, sign)
@@ -434,7 +464,8 @@ def bands(cases=BAND_CASES, formation_entropy_kB: float | None = None, stop_mAh_
                 skipped.append(dict(variation=label, sets=sets, source=source, reason=str(missing)))
                 print(f"{name}, {label}: not run: {missing}", file=sys.stderr, flush=True)
         band = {}
-        for key in ("contact_fraction_at_1", "contact_fraction_at_4", "overpotential_at_1", "overpotential_at_4"):
+        for key in ("contact_fraction_at_0", "contact_fraction_at_0.25", "contact_fraction_at_1", "contact_fraction_at_4",
+                    "overpotential_at_0.25", "overpotential_at_1", "overpotential_at_4"):
             values = [(r[key], r["variation"]) for r in runs if not np.isnan(r[key])]
             lo, hi = min(values), max(values)
             band[key] = dict(min=lo[0], min_by=lo[1], max=hi[0], max_by=hi[1], central=runs[0][key])
@@ -448,14 +479,16 @@ def bands_table(rows: list[dict]) -> str:
         if x is not None and x == math.inf:
             return "lost"          # the contact was lost (<= 0.01) before the mark
         return "—" if x is None or not np.isfinite(x) else fmt.format(x)
-    lines = ["| case (S_f) | variation | S at start | contact at 1 / 4 mAh/cm² | η at 1 / 4 (mV) | fails at | nuclei |",
-             "|---|---|---|---|---|---|---|"]
+    contact_keys = ("contact_fraction_at_0", "contact_fraction_at_0.25", "contact_fraction_at_1", "contact_fraction_at_4")
+    eta_keys = ("overpotential_at_0.25", "overpotential_at_1", "overpotential_at_4")
+    lines = ["| case (S_f) | variation | S at start | contact at 0 / 0.25 / 1 / 4 mAh/cm² | η at 0.25 / 1 / 4 (mV) "
+             "| fails at | nuclei |", "|---|---|---|---|---|---|---|"]
     for row in rows:
         for r in row["runs"]:
             lines.append(f"| {row['case']} ({row['formation_entropy_kB']:g}) | {r['variation']} | "
-                         f"{f(r['supersaturation_start'], '{:.3g}')} | {f(r['contact_fraction_at_1'], '{:.2f}')} / "
-                         f"{f(r['contact_fraction_at_4'], '{:.2f}')} | {f(r['overpotential_at_1'], '{:.0f}')} / "
-                         f"{f(r['overpotential_at_4'], '{:.0f}')} | "
+                         f"{f(r['supersaturation_start'], '{:.3g}')} | "
+                         + " / ".join(f(r[k], '{:.2f}') for k in contact_keys) + " | "
+                         + " / ".join(f(r[k], '{:.0f}') for k in eta_keys) + " | "
                          f"{f(r['failure_mAh_cm2'], '{:g} mAh/cm²') if r['failure_mAh_cm2'] is not None else 'no'} | "
                          f"{r['nucleated']} |")
         for r in row["skipped"]:
@@ -463,10 +496,8 @@ def bands_table(rows: list[dict]) -> str:
                          f"table for this creep exponent | | | | |")
         b = row["band"]
         lines.append(f"| {row['case']} ({row['formation_entropy_kB']:g}) | **band** | | "
-                     + " / ".join(f"{f(b[k]['min'], '{:.2f}')}–{f(b[k]['max'], '{:.2f}')}"
-                                  for k in ("contact_fraction_at_1", "contact_fraction_at_4")) + " | "
-                     + " / ".join(f"{f(b[k]['min'], '{:.0f}')}–{f(b[k]['max'], '{:.0f}')}"
-                                  for k in ("overpotential_at_1", "overpotential_at_4")) + " | | |")
+                     + " / ".join(f"{f(b[k]['min'], '{:.2f}')}–{f(b[k]['max'], '{:.2f}')}" for k in contact_keys) + " | "
+                     + " / ".join(f"{f(b[k]['min'], '{:.0f}')}–{f(b[k]['max'], '{:.0f}')}" for k in eta_keys) + " | | |")
     return "\n".join(lines)
 
 
@@ -479,17 +510,64 @@ def verdict_table(rows: list[dict]) -> str:
     """The rows as the markdown table of docs/mechanics.md."""
     def f(x, fmt="{:.2f}"):
         return "—" if x is None or (isinstance(x, float) and not np.isfinite(x)) else fmt.format(x)
-    lines = ["| case | S at start | contact at 1 / 4 mAh/cm² | fails (contact < 0.1) at | η at 1 / 4 (mV), highest "
-             "| voids / 100 µm at 1 / 4 | splits / coalescences / collapses | stop |",
+    lines = ["| case | S at start | contact at 0 / 0.25 / 1 / 4 mAh/cm² | fails (contact < 0.1) at | η at 0.25 / 1 / 4 "
+             "(mV), highest | voids / 100 µm at 0.25 / 1 | splits / coalescences / collapses | stop |",
              "|---|---|---|---|---|---|---|---|"]
     for r in rows:
-        lines.append(
-            f"| {r['case']} | {f(r['supersaturation_start'], '{:.3g}')} | {f(r['contact_fraction_at_1'])} / "
-            f"{f(r['contact_fraction_at_4'])} | {f(r['failure_mAh_cm2'], '{:g} mAh/cm²') if r['failure_mAh_cm2'] is not None else 'no'} | "
-            f"{f(r['overpotential_at_1'], '{:.0f}')} / {f(r['overpotential_at_4'], '{:.0f}')}, "
-            f"{f(r['overpotential_max'], '{:.0f}')} | {f(100 * r['section_voids_per_um_at_1'], '{:.0f}')} / "
-            f"{f(100 * r['section_voids_per_um_at_4'], '{:.0f}')} | {r['splits']} / {r['coalescences']} / "
-            f"{r['collapses']} | {r['stop_reason']} at {r['reached_mAh_cm2']:.3g} |")
+        contact = " / ".join(f(r[f"contact_fraction_at_{m:g}"]) for m in VERDICT_MARKS)
+        eta = " / ".join(f(r[f"overpotential_at_{m:g}"], "{:.0f}") for m in VERDICT_MARKS[1:])
+        voids = " / ".join(f(100 * r[f"section_voids_per_um_at_{m:g}"], "{:.0f}") for m in VERDICT_MARKS[1:3])
+        fails = f(r['failure_mAh_cm2'], '{:g} mAh/cm²') if r['failure_mAh_cm2'] is not None else 'no'
+        lines.append(f"| {r['case']} | {f(r['supersaturation_start'], '{:.3g}')} | {contact} | {fails} | {eta}, "
+                     f"{f(r['overpotential_max'], '{:.0f}')} | {voids} | {r['splits']} / {r['coalescences']} / "
+                     f"{r['collapses']} | {r['stop_reason']} at {r['reached_mAh_cm2']:.3g} |")
+    return "\n".join(lines)
+
+
+# Seed 004 Fig. 1c-e: what its operando SEM measured against charge (voids per 100 um, their widths and
+# heights, contact and overpotential), at the charges of its frames
+SERIES_CHARGES_mAh_cm2 = (0.0, 0.05, 0.125, 0.25, 0.5, 0.75, 1.0, 1.25, 2.0, 3.0, 4.0)
+SERIES_KEYS = ("contact_fraction", "overpotential", "section_voids_per_um", "void_width_median", "void_width_max",
+               "void_height_median", "void_height_max")
+
+
+def series(chem: str, sets=(), stop_mAh_cm2: float = 4.0) -> dict:
+    """One resolved run's observables at SERIES_CHARGES_mAh_cm2 (160 um at 0.25 um, sampled every
+    0.025 mAh/cm2; NaN past where the run stopped)."""
+    from kmc.config import load_config
+    from kmc.resolved.interface import resolved_inputs
+    from kmc.resolved.run import run
+    settings = load_config(ROOT / "params" / f"{chem}.toml", list(sets))
+    inp = resolved_inputs(settings, width_um=160.0, cell_um=0.25, output_every_mAh_cm2=0.025,
+                          stop_stripped_mAh_cm2=stop_mAh_cm2)
+    cpu = time.process_time()
+    out = run(inp)
+    q = out.series["stripped_charge"]
+    rows = []
+    for mark in SERIES_CHARGES_mAh_cm2:
+        k = np.flatnonzero(np.abs(q - mark) < 1e-6)
+        rows.append(dict(charge_mAh_cm2=mark, **{key: float(out.series[key][k[0]]) if k.size else float("nan")
+                                                 for key in SERIES_KEYS}))
+    return dict(chemistry=chem, sets=list(sets), stop_reason=out.stop_reason, steps=out.steps,
+                reached_mAh_cm2=float(out.final.stripped_mAh_cm2), cpu_time_s=time.process_time() - cpu, rows=rows)
+
+
+def series_table(runs: list[dict]) -> str:
+    def f(x, fmt="{:.2f}"):
+        return "—" if not np.isfinite(x) else fmt.format(x)
+    lines = ["| run | charge (mAh/cm²) | contact | η (mV) | voids / 100 µm | width median / max (µm) | "
+             "height median / max (µm) |", "|---|---|---|---|---|---|---|"]
+    for r in runs:
+        label = f"{r['chemistry']} {' '.join(r['sets']) or 'shipped'}"
+        for row in r["rows"]:
+            if not np.isfinite(row["contact_fraction"]):
+                continue
+            lines.append(f"| {label} | {row['charge_mAh_cm2']:g} | {f(row['contact_fraction'])} | "
+                         f"{f(row['overpotential'], '{:.0f}')} | {f(100 * row['section_voids_per_um'], '{:.0f}')} | "
+                         f"{f(row['void_width_median'], '{:.2g}')} / {f(row['void_width_max'], '{:.3g}')} | "
+                         f"{f(row['void_height_median'], '{:.2g}')} / {f(row['void_height_max'], '{:.3g}')} |")
+        lines.append(f"| {label} | stop: {r['stop_reason']} at {r['reached_mAh_cm2']:.3g} | {r['steps']} steps, "
+                     f"{r['cpu_time_s']:.0f} s CPU | | | | |")
     return "\n".join(lines)
 
 
@@ -569,6 +647,11 @@ def main(argv=None):
     parser.add_argument("--cache", metavar="FILE.jsonl",
                         help="read runs already made (same inputs, same commit of kmc/ and params/) from this file "
                              "and add new ones to it")
+    parser.add_argument("--series", action="store_true",
+                        help="seed 004 Fig. 1c-e: Li and Li-Mg at 0.2 MPa, contact, eta, voids per 100 um, widths "
+                             "and heights at the seed's charges (with --set, one run with those overrides)")
+    parser.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
+                        help="with --series: overrides of both runs")
     parser.add_argument("--figure", nargs="+", metavar="RUN.h5", help="draw these resolved kmc meso runs' sections")
     parser.add_argument("-o", "--output", default="section.png", help="with --figure: the image")
     args = parser.parse_args(argv)
@@ -603,9 +686,14 @@ def main(argv=None):
     if args.bands:
         out["bands"] = bands(select(BAND_CASES, args.cases), args.formation_entropy_kB, args.stop, args.variations)
         tables.append(bands_table(out["bands"]))
+    if args.series:
+        out["series"] = [series(chem, args.sets + entropy_sets(args.formation_entropy_kB), args.stop)
+                         for chem in CHEMISTRIES.values()]
+        tables.append(series_table(out["series"]))
     if not (args.json or args.speed or args.convergence or args.verdict or args.alloy_pressures
-            or args.critical_current or args.bands):
-        parser.error("choose --json, --speed, --convergence, --verdict, --alloy-pressures, --critical-current or --bands")
+            or args.critical_current or args.bands or args.series):
+        parser.error("choose --json, --speed, --convergence, --verdict, --alloy-pressures, --critical-current, "
+                     "--bands or --series")
     if args.save:
         Path(args.save).write_text(json.dumps(out, indent=1, default=float))
     if args.table and tables:

@@ -233,10 +233,16 @@ SCHEMA: dict[str, dict[str, Key]] = {
     },
     # The solid electrolyte's face (PHYSICS.md section 9): a cold-pressed pellet whose open pores cut the
     # interface in an area fraction 1 - relative_density (stereology).  The kMC box holds one pore's
-    # edge (kmc.pore, docs/pore_edge.md); the cell-scale model reads the same table.
+    # edge (kmc.pore, docs/pore_edge.md); kmc meso's resolved interface presses the foil onto the same
+    # face (kmc.physics.pores, docs/mechanics.md section 5b).  params/*.toml give each number's source.
     "electrolyte": {
+        # the pellet's density over its crystal's: the pores' volume fraction is 1 - it, and so the open
+        # share of its face (kmc.physics.pores, kmc.pore)
         "relative_density": Key(F, REQUIRED, lambda x: 0.5 <= x <= 1,
                                 "0.5 <= relative density <= 1 (1: a fully dense pellet, no pore)"),
+        # the diameter of the pressed particles, which sets the pores' size and spacing at the cell's
+        # scale (kmc.physics.pores; read by kmc meso's resolved interface)
+        "particle_diameter_um": Key(F, REQUIRED, lambda x: 1e-3 <= x <= 100, "1e-3 <= diameter <= 100 um"),
         # what the kMC box holds of the face: an open stripe across it (a um pore's straight rim), a
         # square pit (a rim with corners), or "none": every L1 site under the electrolyte (the perfect
         # interface of the box before issue 55)
@@ -294,9 +300,10 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "surface_diffusivity_cm2_s": Key(F, REQUIRED, lambda x: 0 <= x <= 1, "0 <= D_s <= 1 cm^2/s (0: none)"),
         # The assembly before stripping (kmc.resolved.assembly, docs/mechanics.md section 5a): the foil
         # pressed onto the electrolyte's face at assembly_pressure_MPa for assembly_time_s, the face a
-        # self-affine line of this RMS over the section and Hurst exponent; read by the resolved
-        # interface only (the disc model starts in full contact).  assembly_pressure_MPa = 0 or an RMS
-        # of 0: no press, the run starts in full contact.
+        # self-affine line of this RMS over the section and Hurst exponent (the envelope of the pellet's
+        # particle tops) less the open pores of [electrolyte]; read by the resolved interface only (the
+        # disc model starts in full contact).  assembly_pressure_MPa = 0, or an RMS of 0 with
+        # electrolyte.relative_density = 1 (no pores): no press, the run starts in full contact.
         "assembly_pressure_MPa": Key(F, REQUIRED, lambda x: 0 <= x <= 1000, "0 <= pressure <= 1000 MPa (0: no press)"),
         "assembly_time_s": Key(F, REQUIRED, lambda x: 0 <= x <= 1e6, "0 <= time <= 1e6 s"),
         "electrolyte_roughness_rms_um": Key(F, REQUIRED, lambda x: 0 <= x <= 10, "0 <= RMS <= 10 um (0: a flat face)"),
@@ -308,27 +315,32 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "output_every_mAh_cm2": Key(F, 0.025, lambda x: 0 < x <= 10, "0 < interval <= 10 mAh/cm^2"),
         "stop_stripped_mAh_cm2": Key(F, 4.0, lambda x: 0 < x <= 100, "0 < charge <= 100 mAh/cm^2"),
         "stop_contact_fraction": Key(F, 0.01, lambda x: 0 <= x < 1, "0 <= contact < 1"),
-        # Sensitivities of the resolved interface (docs/mechanics_sensitivity.md); the defaults are
-        # the model without them, so default runs are unchanged.
+        # The resolved interface's physics with a switch (docs/mechanics_sensitivity.md).
         # The electrolyte's constriction in the overpotential and the current's focusing on the
         # contact (kmc.resolved.fields.butler_volmer_current; rho = 1/electrolyte_conductivity_mS_cm):
         # "off" makes the electrolyte an equipotential (uniform current over the contact, eta the
         # Butler-Volmer term alone), to show how much of eta is Holm's spreading resistance.
         "electrolyte_constriction": Key(str, "on", lambda v: v in ("on", "off"),
                                         "'on' (the electrolyte's resistance) or 'off' (an equipotential)"),
-        # Size-dependent strength of Li ligaments and islands (kmc.mechanics.law.LigamentStrength): an
-        # island of width w creeps as the [creep] law with its reference stress raised by
-        # max(1, sigma_y(w) / sigma_bulk), sigma_y(w) = ligament_strength_MPa (w / ligament_reference_width_um)
-        # ^-ligament_strength_exponent, sigma_bulk the [creep] law's stress at ligament_strain_rate_per_s.
-        # Xu, Ahmad, Aryanfar, Viswanathan & Greer, PNAS 114, 57 (2017): single-crystal Li micropillars ~1-9.5 um,
-        # 105 MPa at 1.4 um, strength ~ diameter^-0.68 at room temperature (-1.00 and 35 MPa at 90 C), compressed
-        # at a nominal 1e-3 /s (a decade in that rate moves the factor by 10^(1/n) = 1.4x).  Herbert, Hackney,
-        # Thole, Dudney & Phani, J. Mater. Res. 33, 1347 (2018): nanoindentation hardness 23-175 MPa at 40 nm,
-        # falling steeply at lower rates.  Neither is measured at the creep rates of a stripped island: a
-        # sensitivity, off by default (0).
-        "ligament_strength_MPa": Key(F, 0.0, _nonneg, ">= 0 MPa (0: off, the [creep] law at every width)"),
+        # Li's size-dependent strength (kmc.physics.strength.SizeStrength, kmc.mechanics.law.LigamentStrength),
+        # on by default: a feature of size w (the smaller of a void's width and its islands') creeps as
+        # the [creep] law with its reference stress raised by max(1, sigma_y(w, T) / sigma_bulk),
+        # sigma_y(w, T) = sigma_ref(T) (w / ligament_reference_width_um)^-m(T), sigma_bulk the [creep] law's
+        # stress at ligament_strain_rate_per_s.  Two measured temperatures, ln sigma_ref and m linear between
+        # them: Xu, Ahmad, Aryanfar, Viswanathan & Greer, PNAS 114, 57 (2017), single-crystal Li micropillars
+        # ~1-9.5 um, 105 MPa at 1.4 um and m = 0.68 at room temperature, ~35 MPa and m = 1.00 at 90 C,
+        # compressed at a nominal 1e-3 /s (a decade in that rate moves the factor by 10^(1/n) = 1.4x).
+        # Herbert, Hackney, Thole, Dudney & Phani, J. Mater. Res. 33, 1347 (2018): nanoindentation hardness
+        # 23-175 MPa at 40 nm, falling steeply at lower rates.  Neither is measured at the creep rates of an
+        # island or a pore's mouth (docs/mechanics.md section 5a).  ligament_strength_MPa = 0: off (the
+        # [creep] law at every size).
+        "ligament_strength_MPa": Key(F, 105.0, _nonneg, ">= 0 MPa (0: off, the [creep] law at every width)"),
+        "ligament_strength_temperature_K": Key(F, 298.0, _pos, "> 0 K"),
         "ligament_reference_width_um": Key(F, 1.4, _pos, "> 0 um"),
         "ligament_strength_exponent": Key(F, 0.68, lambda x: 0 < x <= 2, "0 < exponent <= 2"),
+        "ligament_strength_hot_MPa": Key(F, 35.0, _pos, "> 0 MPa"),
+        "ligament_strength_hot_K": Key(F, 363.0, _pos, "> 0 K, above meso.ligament_strength_temperature_K"),
+        "ligament_strength_hot_exponent": Key(F, 1.00, lambda x: 0 < x <= 2, "0 < exponent <= 2"),
         "ligament_strain_rate_per_s": Key(F, 1e-3, _pos, "> 0 per s"),
         # The solute along the interface (issue 55 item 3; kmc.resolved.solute, docs/alloy.md): for a set with
         # a solute, "on" follows the solute stripping leaves behind each cell (Mg is never stripped), spread

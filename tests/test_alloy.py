@@ -108,9 +108,11 @@ def test_the_factors_follow_the_composition_table_and_the_strength_bound():
 
 @pytest.fixture(scope="module")
 def alloy_section():
-    """The Li section's inputs with a solute of Li-Mg's numbers and the table above (no chains)."""
+    """The Li section's inputs with a solute of Li-Mg's numbers and the table above (no chains), Li's
+    size effect off (issue 54 turned it on: the placed void then takes all but 1 um of the 20 um
+    section within the 1.2 h, and no island is left to gather Mg unevenly)."""
     from kmc.resolved.interface import resolved_inputs
-    inp = resolved_inputs(load_config("params/li_li2s.toml"), width_um=20.0)
+    inp = resolved_inputs(load_config("params/li_li2s.toml", ["meso.ligament_strength_MPa=0"]), width_um=20.0)
     return inp, replace(inp, solute_fraction=0.03, solute_diffusivity_per_vacancy_um2_s=1.2e4, solute_field="on",
                         composition_table=TABLE)
 

@@ -133,3 +133,59 @@ def test_reduced_operator_agrees_with_the_full_solve():
     # P / contact's 4.4 P, and the plunger moves 1e5 times faster than with one void
     sparse, one = out["sparse contact"], out["one void"]
     assert sparse["plunger_fe"] / one["plunger_fe"] > 1e4
+
+
+def _map(cells, open_ranges):
+    m = np.zeros(cells, bool)
+    for a, b in open_ranges:
+        m[a:b] = True
+    return m
+
+
+def test_a_walls_traction_is_the_stack_pressure_it_adds_and_capillarity_alone_moves_the_metal():
+    """One void in the section (its cell is the period): a Laplace traction s on its wall is a load
+    P + s on a traction-free void (adding the uniform pressure s, which the incompressible metal
+    does not feel), so the plunger and the roof move as under P + s, and the islands carry P.  At zero
+    stack pressure the plunger rests (kmc meso accepts conditions.stack_pressure_MPa = 0) unless a
+    wall pulls: then capillarity alone closes the void."""
+    from kmc.mechanics.reduced import ReducedFoil
+    foil = ReducedFoil(LI_CREEP, 80, 0.25)
+    voids = _map(80, [(30, 46)])
+    s = np.where(voids, 0.3, 0.0)
+    pulled = foil.respond(voids, 0.2, 100.0, wall_traction_MPa=s)
+    heavier = foil.respond(voids, 0.5, 100.0)
+    assert pulled.plunger_velocity_um_s == pytest.approx(heavier.plunger_velocity_um_s, rel=1e-12)
+    np.testing.assert_allclose(pulled.closing_velocity_um_s, heavier.closing_velocity_um_s, rtol=1e-12)
+    assert (pulled.contact_pressure_MPa[~voids] * 0.25).sum() == pytest.approx(0.2 * 80 * 0.25, rel=0.02)
+    rest = foil.respond(voids, 0.0, 100.0)
+    assert rest.plunger_velocity_um_s == 0.0 and not rest.closing_velocity_um_s.any()
+    alone = foil.respond(voids, 0.0, 100.0, wall_traction_MPa=s)
+    assert alone.plunger_velocity_um_s == pytest.approx(foil.respond(voids, 0.3, 100.0).plunger_velocity_um_s, rel=1e-12)
+    with pytest.raises(ValueError, match="allowed: pressure >= 0"):
+        foil.respond(voids, -1.0, 100.0)
+
+
+def test_a_pore_the_metal_spans_is_a_hole_of_its_island_filled_at_its_own_strength():
+    """A wide void and two 0.5 um pores of the face under a flat roof (spanned): the foil descends as
+    if the pores were contact (the same plunger speed as the map without them) and each pore closes
+    on its own under its island's pressure, with Li's strength at its width (f(0.5 um) = 288 with the
+    size effect: ~1e-16 of bulk's closing), and not at all without a stack pressure."""
+    from kmc.mechanics.law import LigamentStrength
+    from kmc.mechanics.reduced import ReducedFoil
+    from kmc.physics.strength import SizeStrength
+    strength = LigamentStrength(SizeStrength(1.4, 298.0, 105.0, 0.68, 363.0, 35.0, 1.0), 298.0, 1e-3)
+    wide, pores = _map(160, [(10, 70)]), _map(160, [(100, 102), (130, 132)])
+    for ligaments in (None, strength):
+        foil = ReducedFoil(LI_CREEP, 160, 0.25, ligament_strength=ligaments)
+        both = foil.respond(wide | pores, 1.0, 100.0, spanned_cells=pores)
+        alone = foil.respond(wide, 1.0, 100.0)
+        assert both.plunger_velocity_um_s == pytest.approx(alone.plunger_velocity_um_s, rel=1e-12)
+        assert both.held[pores].all() and not both.held[wide].any()
+        assert (both.closing_velocity_um_s[pores] > 0).all()
+        if ligaments is None:
+            bulk = both.closing_velocity_um_s[pores].max()
+        else:
+            f = float(strength.stress_factor(LI_CREEP, 0.5))
+            assert both.closing_velocity_um_s[pores].max() == pytest.approx(bulk * f ** -6.6, rel=1e-9)
+    resting = ReducedFoil(LI_CREEP, 160, 0.25).respond(pores, 0.0, 100.0, spanned_cells=pores)
+    assert resting.plunger_velocity_um_s == 0.0 and not resting.closing_velocity_um_s.any()

@@ -9,6 +9,7 @@ import pytest
 
 from kmc.config import ConfigError, load_config
 from kmc.mechanics.law import LigamentStrength
+from kmc.physics.strength import SizeStrength
 from kmc.physics.creep import NortonLaw
 from kmc.mechanics.reduced import ReducedFoil
 from kmc.resolved.fields import butler_volmer_current, slab_potential_operator
@@ -16,7 +17,7 @@ from kmc.resolved.interface import ResolvedInterface, resolved_inputs
 
 LI = "params/li_li2s.toml"
 LAW = NortonLaw(7.7e-3, 1.0, 6.6, 37.0, 298.0)                  # [creep] of params/li_li2s.toml
-XU = LigamentStrength(105.0, 1.4, 0.68, 1e-3)       # the schema's numbers (Xu et al. 2017)
+XU = LigamentStrength(SizeStrength(1.4, 298.0, 105.0, 0.68, 363.0, 35.0, 1.00), 298.0, 1e-3)  # the schema's (Xu et al. 2017)
 CELL_um = 0.25
 CELLS = 80                                          # a 20 um section
 
@@ -39,8 +40,10 @@ def test_the_strength_factor_is_the_fit_over_bulk_and_never_weakens():
     wide = XU.bulk_width_um(LAW)
     assert 1e3 < wide < 1e4
     assert XU.stress_factor(LAW, [wide * 1.01, 1e5]) == pytest.approx([1.0, 1.0], abs=0)
-    with pytest.raises(ValueError, match="strength_MPa"):
-        LigamentStrength(0.0, 1.4, 0.68, 1e-3)
+    with pytest.raises(ValueError, match="cold_strength_MPa"):
+        SizeStrength(1.4, 298.0, 0.0, 0.68, 363.0, 35.0, 1.0)
+    with pytest.raises(ValueError, match="temperature_K"):
+        LigamentStrength(XU.strength, 0.0, 1e-3)
 
 
 def test_the_size_effect_slows_equal_islands_by_its_factor_to_the_power_n():
@@ -82,7 +85,8 @@ def test_the_size_effect_moves_the_load_onto_the_narrow_ligaments():
 
 def test_islands_wider_than_the_fit_reaches_are_bulk():
     """A strength law that meets bulk at 1 um changes nothing for islands of 2 um and more."""
-    weak = LigamentStrength(LAW.effective_stress_MPa(1e-3), 1.0, 0.68, 1e-3)      # f = 1 from 1 um
+    bulk = LAW.effective_stress_MPa(1e-3)
+    weak = LigamentStrength(SizeStrength(1.0, 298.0, bulk, 0.68, 363.0, bulk, 1.0), 298.0, 1e-3)   # f = 1 from 1 um
     open_cells = _islands([8, 8], 32)
     a = ReducedFoil(LAW, CELLS, CELL_um).respond(open_cells, 0.2, 100.0)
     b = ReducedFoil(LAW, CELLS, CELL_um, ligament_strength=weak).respond(open_cells, 0.2, 100.0)
@@ -94,14 +98,14 @@ def li_settings():
     return lambda sets=(): load_config(LI, ["boundary.vacancy_formation_entropy_kB=0", *sets])
 
 
-def test_the_keys_reach_the_resolved_interface_and_default_to_off(li_settings):
-    """Default: bulk creep, the constriction on (today's model).  meso.ligament_strength_MPa > 0 builds
-    the schema's LigamentStrength into the mechanics, which then lowers the metal over a sparse
-    contact far more slowly; meso.electrolyte_constriction = 'off' reaches the current."""
-    base = resolved_inputs(li_settings(), width_um=20.0, cell_um=CELL_um)
+def test_the_keys_reach_the_resolved_interface_and_the_size_effect_is_on(li_settings):
+    """Default since issue 54: Li's size-dependent strength on (the schema's and params/*.toml's Xu
+    et al. numbers at the cell's temperature), the constriction on; meso.ligament_strength_MPa = 0 is
+    bulk creep, whose mechanics lowers the metal over a sparse contact far faster;
+    meso.electrolyte_constriction = 'off' reaches the current."""
+    base = resolved_inputs(li_settings(["meso.ligament_strength_MPa=0"]), width_um=20.0, cell_um=CELL_um)
     assert base.ligament_strength is None and base.electrolyte_constriction is True
-    on = resolved_inputs(li_settings(["meso.ligament_strength_MPa=105", "meso.electrolyte_constriction='off'"]),
-                         width_um=20.0, cell_um=CELL_um)
+    on = resolved_inputs(li_settings(["meso.electrolyte_constriction='off'"]), width_um=20.0, cell_um=CELL_um)
     assert on.ligament_strength == XU
     assert on.electrolyte_constriction is False
     gap = np.where(_islands([4, 4, 4, 4], 16), 0.5, 0.0)
@@ -143,7 +147,7 @@ def test_without_constriction_eta_is_the_kinetic_part_and_the_current_uniform():
     assert math.isclose(on.current_mA_cm2.sum(), off.current_mA_cm2.sum(), rel_tol=1e-9)
 
 
-@pytest.mark.parametrize("key, value", [("ligament_strength_MPa", "105"), ("electrolyte_constriction", "'off'")])
+@pytest.mark.parametrize("key, value", [("ligament_strength_MPa", "0"), ("electrolyte_constriction", "'off'")])
 def test_the_disc_model_refuses_a_sensitivity_it_cannot_hold(key, value):
     """The disc model has no islands and no electrolyte field: a resolved-only key away from its
     default is one clear error naming the key and what is allowed, not a run that ignores it."""

@@ -61,7 +61,7 @@ def test_a_pit_is_square_and_the_bond_form_refuses_a_pore():
     rows, cols = np.flatnonzero(grid.any(axis=1)), np.flatnonzero(grid.any(axis=0))
     assert rows.size == cols.size == 8 and grid.sum() == 64      # round(sqrt(0.17) x 20) = 8
     with pytest.raises(ConfigError, match="bond form"):
-        bond = load_config(PARAMS / "li_li2s_bond.toml", ["electrolyte.relative_density=0.83"])
+        bond = load_config(PARAMS / "li_li2s_bond.toml", ["electrolyte.relative_density=0.83", "electrolyte.particle_diameter_um=1.0"])
         box_pore(bond, build_lattice(bond))
 
 

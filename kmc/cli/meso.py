@@ -126,10 +126,10 @@ def meso(config, overrides, output, overwrite, interface, progress):
                f"{result.wall_time_s:.2f} s ({result.steps} steps), stop: {result.stop_reason}")
     if compiled > 0:
         click.echo(f"  compiling the model's kernels took {compiled:.1f} s (numba: the first run only)")
-    pressed = assembly_of(settings.meso) if settings.meso.interface == "resolved" else None
+    pressed = (assembly_of(settings.meso, getattr(settings, "electrolyte", None))
+               if settings.meso.interface == "resolved" else None)
     if pressed is not None:
-        click.echo(f"  assembled at {pressed.pressure_MPa:g} MPa for {pressed.time_s:g} s onto a face of RMS "
-                   f"{pressed.roughness_rms_um:g} um: contact {s['contact_fraction'][0]:.3f} when stripping starts")
+        click.echo(f"  assembled {pressed.describe()}: contact {s['contact_fraction'][0]:.3f} when stripping starts")
     click.echo(f"  contact fraction {s['contact_fraction'][-1]:.3f}, overpotential {s['overpotential'][-1]:.1f} mV, "
                f"{int(s['void_count'][-1])} voids, {100 * s['section_voids_per_um'][-1]:.1f} per 100 um of section")
     if runaway.message is not None:

@@ -12,38 +12,40 @@ from dataclasses import dataclass
 import numpy as np
 
 from kmc.physics.creep import NortonLaw
+from kmc.physics.strength import SizeStrength
 
 
 @dataclass(frozen=True)
 class LigamentStrength:
-    """A size-dependent strength of the metal's ligaments (the islands of contact between voids), a
-    sensitivity (docs/mechanics_sensitivity.md): a ligament of width w flows as the Norton law with
-    its reference stress raised by
+    """Li's size-dependent strength (kmc.physics.strength.SizeStrength: Xu et al. 2017, with its
+    temperature dependence) as it enters a Norton solid: a feature of size w flows as the Norton law
+    with its reference stress raised by
 
-        f(w) = max(1, sigma_y(w) / sigma_bulk),  sigma_y(w) = strength_MPa (w / reference_width_um)^-exponent,
+        f(w) = max(1, sigma_y(w, T) / sigma_bulk),
 
-    sigma_y the uniaxial strength of micropillars measured at ``strain_rate_per_s`` and sigma_bulk
-    the law's own uniaxial flow stress at that rate (so f compares the two at the rate the pillars
-    were measured at, and keeps the law's exponent n at every other rate).  f = 1 where the fit
-    falls to bulk: the size effect only strengthens."""
-    strength_MPa: float
-    reference_width_um: float
-    exponent: float
+    sigma_y the uniaxial strength of micropillars of that size at the cell's temperature, measured at
+    ``strain_rate_per_s``, and sigma_bulk the law's own uniaxial flow stress at that rate (so f
+    compares the two at the rate the pillars were measured at, and keeps the law's exponent n at
+    every other rate).  f = 1 where the fit falls to bulk: the size effect only strengthens.  Which
+    size a feature has is the caller's (kmc.mechanics.reduced: the smaller of a void's width and its
+    ligaments')."""
+    strength: SizeStrength
+    temperature_K: float
     strain_rate_per_s: float
 
     def __post_init__(self):
-        for name in ("strength_MPa", "reference_width_um", "exponent", "strain_rate_per_s"):
+        for name in ("temperature_K", "strain_rate_per_s"):
             value = getattr(self, name)
             if not value > 0:
                 raise ValueError(f"LigamentStrength.{name} = {value!r}: must be > 0")
 
     def stress_factor(self, law: NortonLaw, width_um):
-        """f(w) >= 1 for ligaments of these widths (um; a number or an array)."""
+        """f(w) >= 1 for features of these sizes (um; a number or an array)."""
         bulk_MPa = law.effective_stress_MPa(self.strain_rate_per_s)
-        strength = self.strength_MPa * (np.asarray(width_um, float) / self.reference_width_um) ** -self.exponent
-        return np.maximum(1.0, strength / bulk_MPa)
+        return np.maximum(1.0, self.strength.strength_MPa(width_um, self.temperature_K) / bulk_MPa)
 
     def bulk_width_um(self, law: NortonLaw) -> float:
-        """The ligament width at which the fit falls to the law's bulk stress (f = 1 beyond)."""
+        """The size at which the fit falls to the law's bulk stress (f = 1 beyond)."""
         bulk_MPa = law.effective_stress_MPa(self.strain_rate_per_s)
-        return self.reference_width_um * (self.strength_MPa / bulk_MPa) ** (1.0 / self.exponent)
+        s, T = self.strength, self.temperature_K
+        return s.reference_size_um * (s.reference_strength_MPa(T) / bulk_MPa) ** (1.0 / s.exponent(T))

@@ -22,10 +22,26 @@ So the load goes where the mechanics sends it (a narrow island indents at its ow
 ~3 sigma(V/a); a sparse void closes as the far field allows), and the plunger, not a stress
 P / contact per square, couples the whole width.
 
-With a ``LigamentStrength`` (kmc.mechanics.law; a sensitivity, docs/mechanics_sensitivity.md),
+With a ``LigamentStrength`` (kmc.mechanics.law: Li's size-dependent strength, on by default),
 cell i is a period of a metal whose reference stress is f_i sigma0, f_i = f(a_i) at its mean
-ligament width a_i = lambda_i - w_i (the islands either side, which carry it): V = G eps(P_i / f_i)
-lambda_i, so the closed form weighs each cell by f_i and its profiles scale with eps(P_i / f_i).
+ligament width a_i = lambda_i - w_i (the islands either side, which carry it and indent as punches).
+Then V = G eps(D_i / f_i) lambda_i for the cell's drive D_i, so the closed form weighs each cell by
+f_i and its profiles scale with eps(D_i / f_i).
+
+Holes of the electrolyte's face (its open pores) that the metal still spans flat are not voids of
+the metal: the foil rests on the perforated contact around them, so they take no part in the
+plunger's descent (their cells count as their island's, which carries the load across them); the
+metal enters one only by extrusion into it under its island's pressure, with Li's strength at the
+hole's own width (a pore's mouth is where the metal is as small as the pore): each closes as a
+period of its own array under that pressure (``_close_held``).
+
+Capillarity (kmc.physics.capillarity): a void whose wall pulls on the metal with the Laplace
+traction s_i (> 0 closing) is, after adding the uniform pressure s_i to the whole cell (which an
+incompressible solid does not feel), a traction-free void under the plunger load P_i + s_i: so the
+cell's drive is D_i = P_i + s_i, the islands carry D_i - s_i, and the load balance
+sum_i P_i lambda_i = P W becomes sum_i D_i lambda_i = P W + sum_i s_i lambda_i.  Exact for one
+periodic cell with a uniform traction on its wall; at zero stack pressure capillarity alone moves
+the metal.
 """
 from __future__ import annotations
 
@@ -51,6 +67,8 @@ class ReducedResponse:
     cell_pressure_MPa: np.ndarray         # P_i of each void's cell
     void_starts: np.ndarray               # first open cell of each void (its cells run start, start + 1, ... mod N)
     void_widths: np.ndarray               # in cells
+    held: np.ndarray = None               # per cell: in a void held as a hole of an island (no part in the
+                                          # plunger's descent; its closing is its own, not relative to V)
 
 
 def runs(open_cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -67,6 +85,18 @@ def runs(open_cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     d = np.diff(np.concatenate([[0], r.astype(np.int8), [0]]))
     starts, ends = np.flatnonzero(d == 1), np.flatnonzero(d == -1)
     return (starts + shift) % n, ends - starts
+
+
+def run_sums(values: np.ndarray, starts: np.ndarray, widths: np.ndarray) -> np.ndarray:
+    """The sum of ``values`` over each run (start, width) of the periodic line (``runs``' order), at once."""
+    n = values.size
+    if starts.size == 0:
+        return np.zeros(0)
+    shift = int(starts[0])                    # runs do not overlap: from the first start on, each is contiguous
+    rolled = np.roll(np.asarray(values, float), -shift)
+    offsets = (starts - shift) % n
+    cum = np.concatenate([[0.0], np.cumsum(rolled)])
+    return cum[offsets + widths] - cum[offsets]
 
 
 class ReducedFoil:
@@ -138,88 +168,206 @@ class ReducedFoil:
         return out
 
     # ------------------------------------------------------------ the operator
-    def _cells(self, open_cells, thickness_um: float):
-        """The voids as runs and their cells (widths, void fractions, periods over H)."""
+    def _geometry(self, starts, widths, thickness_um: float):
+        """Cells of these voids (starts and widths in cells, in order around the section): each from
+        the middle of the island before it to the middle of the island after it, the islands being
+        everything between consecutive voids of the set (voids held, below, lie in them).  Returns
+        (ends, islands after, islands before (cells), w, lambda (um), s, lambda / H)."""
         n_cells, h = self.cells, self.cell_um
-        starts, widths = runs(open_cells)
-        if starts.size == 0:
-            return starts, widths, None
-        if widths.sum() == n_cells:
-            raise NoContactError("every interface cell is open: no contact carries the plunger")
-        ends = starts + widths                               # first closed cell after each void
-        islands = (np.roll(starts, -1) - ends) % n_cells      # island after void i, in cells
+        ends = starts + widths
+        if starts.size == 1:
+            islands = np.array([n_cells - widths[0]])
+        else:
+            islands = (np.roll(starts, -1) - ends) % n_cells
         island_before = np.roll(islands, 1)
         w = widths * h
         lam = w + 0.5 * (island_before + islands) * h
-        s = w / lam
-        return starts, widths, (ends, islands, island_before, w, lam, s, lam / thickness_um)
+        return ends, islands, island_before, w, lam, w / lam, lam / thickness_um
 
     def strength_factor(self, lam, w):
-        """Each cell's f_i (module docstring), or None without a ligament strength."""
+        """Each cell's f_i at its ligaments' width a_i = lambda_i - w_i (module docstring), or None
+        without a ligament strength."""
         if self.ligament_strength is None:
             return None
         return self.ligament_strength.stress_factor(self.law, lam - w)
 
-    def _plunger(self, lam, s, lam_h, pressure_MPa: float, factor=None):
-        """|V| (um/s), each cell's G and the stress that drives its creep, P_i / f_i (the rigid
+    def _speed(self, load, weights_sum):
+        """|V| of the closed form: eps0 (load / (sigma0 sum weights))^n, 0 without a load."""
+        return self.law.strain_rate_per_s(load / weights_sum) if load > 0 else 0.0
+
+    def _accommodating(self, spanned, n_voids: int) -> np.ndarray:
+        """Which voids take the plunger's descent: all but the holes of the electrolyte's face that the
+        metal still spans (``spanned``, per void): filling one of those is extrusion into it under
+        the contact's pressure, not the foil's descent, so it is held as a hole of its island
+        (``_close_held``)."""
+        return np.ones(n_voids, bool) if spanned is None else ~spanned
+
+    def _plunger(self, lam, s, lam_h, pressure_MPa: float, factor=None, traction=None):
+        """|V| (um/s), each cell's G and the stress that drives its creep, D_i / f_i (the rigid
         plunger's closed form); ``factor``: each cell's strength factor f_i (None: the bulk law
-        everywhere, f_i = 1)."""
-        n = self.law.stress_exponent
+        everywhere, f_i = 1); ``traction``: each cell's wall traction s_i (None: none).  No load
+        (zero stack pressure and no closing traction): the plunger rests, V = 0."""
+        law = self.law
+        n = law.stress_exponent
         G = np.exp(self._log_quantity(self._logG, s, lam_h))
         weights = lam * (G * lam) ** (-1.0 / n)
         if factor is not None:
             weights = weights * factor
-        rate_P = self.law.strain_rate_per_s(pressure_MPa)
-        V = rate_P * (self.cells * self.cell_um / weights.sum()) ** n
-        return V, G, pressure_MPa * (V / (rate_P * G * lam)) ** (1.0 / n)
+        load = pressure_MPa * self.cells * self.cell_um
+        if traction is not None:
+            load += float(np.sum(traction * lam))
+        V = self._speed(load, weights.sum())
+        if V == 0.0:
+            return 0.0, G, np.zeros(lam.size)
+        # each cell's creep drive: the stress whose rate moves it at V (the law's inverse)
+        drive = np.array([law.effective_stress_MPa(rate) for rate in V / (G * lam)])
+        return V, G, drive
 
-    def plunger_speed(self, open_cells, pressure_MPa: float, thickness_um: float) -> float:
+    def _tractions(self, wall_traction_MPa, starts, widths):
+        """Each void's wall traction: the mean of the per-cell array over its cells (None: none)."""
+        if wall_traction_MPa is None:
+            return None
+        return run_sums(np.asarray(wall_traction_MPa, float), starts, widths) / widths
+
+    def _voids(self, open_cells, thickness_um: float):
+        starts, widths = runs(open_cells)
+        if starts.size and widths.sum() == self.cells:
+            raise NoContactError("every interface cell is open: no contact carries the plunger")
+        return starts, widths
+
+    def _spanned(self, spanned_cells, starts, widths):
+        """Per void: are all its cells spanned (None: no void is)."""
+        if spanned_cells is None:
+            return None
+        return run_sums(np.asarray(spanned_cells, float), starts, widths) == widths
+
+    def plunger_speed(self, open_cells, pressure_MPa: float, thickness_um: float, wall_traction_MPa=None,
+                      spanned_cells=None) -> float:
         """|V| (um/s) alone: what the time loop's implicit plunger step asks for many times."""
-        starts, widths, geo = self._cells(np.asarray(open_cells, bool), thickness_um)
-        if geo is None:
+        starts, widths = self._voids(np.asarray(open_cells, bool), thickness_um)
+        if starts.size == 0:
             return 0.0
-        _, _, _, w, lam, s, lam_h = geo
-        return float(self._plunger(lam, s, lam_h, pressure_MPa, self.strength_factor(lam, w))[0])
+        traction = self._tractions(wall_traction_MPa, starts, widths)
+        active = self._accommodating(self._spanned(spanned_cells, starts, widths), starts.size)
+        if not active.any():
+            return 0.0
+        _, _, _, w, lam, s, lam_h = self._geometry(starts[active], widths[active], thickness_um)
+        return float(self._plunger(lam, s, lam_h, pressure_MPa, self.strength_factor(lam, w),
+                                   None if traction is None else traction[active])[0])
 
-    def respond(self, open_cells, pressure_MPa: float, thickness_um: float) -> ReducedResponse:
-        """Closing velocity and contact pressure of every interface cell (see the module docstring)."""
+    def respond(self, open_cells, pressure_MPa: float, thickness_um: float, wall_traction_MPa=None,
+                spanned_cells=None) -> ReducedResponse:
+        """Closing velocity and contact pressure of every interface cell (see the module docstring);
+        ``wall_traction_MPa``: per cell, the Laplace traction of the wall of the void it is in (the
+        mean over a void's cells is the void's; kmc.physics.capillarity), None for none;
+        ``spanned_cells``: per cell, in a hole of the electrolyte's face the metal spans flat (held:
+        ``_accommodating``), None for none."""
         open_cells = np.asarray(open_cells, bool)
         if open_cells.shape != (self.cells,):
             raise ValueError(f"open_cells has shape {open_cells.shape}; allowed: ({self.cells},)")
-        if not pressure_MPa > 0 or not thickness_um > 0:
-            raise ValueError(f"pressure {pressure_MPa!r} MPa, thickness {thickness_um!r} um: both must be > 0")
-        n_cells, h = self.cells, self.cell_um
+        if not pressure_MPa >= 0 or not thickness_um > 0:
+            raise ValueError(f"pressure {pressure_MPa!r} MPa, thickness {thickness_um!r} um; allowed: pressure >= 0, "
+                             "thickness > 0")
+        n_cells = self.cells
         closing = np.zeros(n_cells)
         pressure = np.zeros(n_cells)
-        starts, widths, geo = self._cells(open_cells, thickness_um)
-        if geo is None:
+        starts, widths = self._voids(open_cells, thickness_um)
+        held_cells = np.zeros(n_cells, bool)
+        if starts.size == 0:
             pressure[:] = pressure_MPa
-            return ReducedResponse(closing, pressure, 0.0, np.zeros(0), starts, widths)
+            return ReducedResponse(closing, pressure, 0.0, np.zeros(0), starts, widths, held_cells)
+        traction = self._tractions(wall_traction_MPa, starts, widths)
+        active = self._accommodating(self._spanned(spanned_cells, starts, widths), starts.size)
+        if not active.any():                              # only holes under the metal: nothing descends
+            pressure[:] = pressure_MPa * n_cells / max(n_cells - int(open_cells.sum()), 1)   # the islands carry P W
+            self._close_held(closing, pressure, starts, widths, np.arange(starts.size), thickness_um, traction)
+            held_cells[open_cells] = True
+            pressure[open_cells] = 0.0
+            return ReducedResponse(closing, pressure, 0.0, np.zeros(0), starts[:0], widths[:0], held_cells)
+        a_starts, a_widths = starts[active], widths[active]
+        geo = self._geometry(a_starts, a_widths, thickness_um)
         ends, islands, island_before, w, lam, s, lam_h = geo
         factor = self.strength_factor(lam, w)
-        V, G, drive_P = self._plunger(lam, s, lam_h, pressure_MPa, factor)
-        # what each cell carries: its creep's drive, times f_i in a strengthened ligament's metal
+        a_trac = None if traction is None else traction[active]
+        V, G, drive_P = self._plunger(lam, s, lam_h, pressure_MPa, factor, a_trac)
+        # what each cell's islands carry: its creep's drive, times f_i in a strengthened metal, less the
+        # uniform pressure its wall's traction was shifted by (module docstring)
         cell_P = drive_P if factor is None else drive_P * factor
+        if a_trac is not None:
+            cell_P = cell_P - a_trac
+        self._fill(closing, pressure, a_starts, a_widths, geo, drive_P, cell_P)
+        held = np.flatnonzero(~active)
+        if held.size:
+            self._close_held(closing, pressure, starts, widths, held, thickness_um, traction)
+            for m in held:
+                held_cells[(starts[m] + np.arange(widths[m])) % n_cells] = True
+        pressure[open_cells] = 0.0
+        return ReducedResponse(closing, pressure, -float(V), cell_P, a_starts, a_widths, held_cells)
+
+    def _fill(self, closing, pressure, starts, widths, geo, drive_P, cell_P):
+        """Each cell's closing profile (scaled by eps(D_i / f_i) lambda_i) on its void and its islands'
+        pressure profile (mean D_i - s_i over lambda_i / a_i) on its half-islands (every void at once)."""
+        n_cells = self.cells
+        ends, islands, island_before, w, lam, s, lam_h = geo
         i, j, u, v = self._locate(s, lam_h)
         peak = np.exp(self._log_quantity(self._close_peak, s, lam_h))
         shape = self._blend(self._close_shape, i, j, u, v)
         pshape = self._blend(self._press_shape, i, j, u, v)
         pts = self.table.profile_points
-        for k in range(starts.size):
-            rate_i = self.law.strain_rate_per_s(drive_P[k])
-            cells_k = (starts[k] + np.arange(widths[k])) % n_cells
-            xi = np.abs((np.arange(widths[k]) + 0.5) - 0.5 * widths[k]) / (0.5 * widths[k])
-            closing[cells_k] = rate_i * lam[k] * peak[k] * np.interp(xi, pts, shape[k])
-            # the half-islands on either side carry this cell's share: mean P_i lam_i / a over the island
-            for side, a_cells in ((-1, island_before[k]), (1, islands[k])):
-                half = a_cells / 2.0
-                offs = np.arange(int(math.ceil(half)))
-                idx = (starts[k] - 1 - offs) % n_cells if side < 0 else (ends[k] + offs) % n_cells
-                eta = np.minimum((offs + 0.5) / half, 1.0)
-                mean_island = cell_P[k] * lam[k] / ((lam[k] - w[k]))
-                weight = np.where(offs + 1 <= half, 1.0, half - offs)   # a middle cell split between two cells
-                pressure[idx] += weight * mean_island * np.interp(eta, pts, pshape[k])
-        return ReducedResponse(closing, pressure, -float(V), cell_P, starts, widths)
+        rate = np.array([self.law.strain_rate_per_s(d) for d in drive_P])
+        # the voids' cells: xi = |x - middle| / half-width, the profile read off at it
+        k, offs = _cells_of(widths)
+        xi = np.abs(offs + 0.5 - 0.5 * widths[k]) / (0.5 * widths[k])
+        closing[(starts[k] + offs) % n_cells] = (rate * lam * peak)[k] * _interp_rows(xi, pts, shape, k)
+        # the half-islands on either side carry this cell's share: mean P_i lam_i / a over the island,
+        # a middle cell split between the two cells that share it
+        mean_island = cell_P * lam / (lam - w)
+        for first, a_cells, step in ((starts - 1, island_before, -1), (ends, islands, 1)):
+            half = a_cells / 2.0
+            k, offs = _cells_of(np.ceil(half).astype(int))
+            eta = np.minimum((offs + 0.5) / half[k], 1.0)
+            weight = np.where(offs + 1 <= half[k], 1.0, half[k] - offs)
+            np.add.at(pressure, (first[k] + step * offs) % n_cells,
+                      weight * mean_island[k] * _interp_rows(eta, pts, pshape, k))
+
+    def _close_held(self, closing, pressure, starts, widths, held, thickness_um: float, traction):
+        """A held void is a hole in an island that carries the local contact pressure p (the mean over
+        its cells of the islands' profile around it): the metal enters it as a period of its own
+        array (the hole between half its neighbouring islands, with all voids) under the load p + s,
+        extruded into the hole's width (its strength factor f(w): a pore's mouth is where the metal
+        is as small as the pore), with no part in the plunger's descent."""
+        _, _, _, w, lam, s, lam_h = self._geometry(starts, widths, thickness_um)
+        w, lam, s, lam_h = w[held], lam[held], s[held], lam_h[held]
+        factor = None if self.ligament_strength is None else self.ligament_strength.stress_factor(self.law, w)
+        law = self.law
+        peak = np.exp(self._log_quantity(self._close_peak, s, lam_h))
+        i, j, u, v = self._locate(s, lam_h)
+        shape = self._blend(self._close_shape, i, j, u, v)
+        pts = self.table.profile_points
+        for k, m in enumerate(held):
+            cells_k = (starts[m] + np.arange(widths[m])) % self.cells
+            load = float(pressure[cells_k].mean()) + (0.0 if traction is None else traction[m])
+            if not load > 0:
+                continue
+            f = 1.0 if factor is None else factor[k]
+            rate = law.strain_rate_per_s(load / f)
+            xi = np.abs((np.arange(widths[m]) + 0.5) - 0.5 * widths[m]) / (0.5 * widths[m])
+            closing[cells_k] = rate * lam[k] * peak[k] * np.interp(xi, pts, shape[k])
+
+
+def _cells_of(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(which run, offset within it) of every cell of runs of these lengths, in order."""
+    counts = np.asarray(counts, int)
+    k = np.repeat(np.arange(counts.size), counts)
+    return k, np.arange(k.size) - np.repeat(np.cumsum(counts) - counts, counts)
+
+
+def _interp_rows(x: np.ndarray, pts: np.ndarray, rows: np.ndarray, which: np.ndarray) -> np.ndarray:
+    """np.interp(x[m], pts, rows[which[m]]) for every m at once (pts rising; held beyond its ends)."""
+    x = np.clip(x, pts[0], pts[-1])
+    idx = np.clip(np.searchsorted(pts, x) - 1, 0, pts.size - 2)
+    t = (x - pts[idx]) / (pts[idx + 1] - pts[idx])
+    return rows[which, idx] * (1 - t) + rows[which, idx + 1] * t
 
 
 def _logit(s):

@@ -45,14 +45,18 @@ from kmc import units
 from kmc.cell.inputs import CellInputs, cell_inputs, critical_radius_um, mullins_coefficient_um4_s
 from kmc.mechanics.exact import sphere_shell_volume_rate
 from kmc.mechanics.law import LigamentStrength
-from kmc.mechanics.reduced import NoContactError, ReducedFoil, runs
+from kmc.mechanics.reduced import NoContactError, ReducedFoil, run_sums, runs
 from kmc.physics import nucleation, vacancy
 from kmc.physics.creep import NortonLaw
 from kmc.physics.nucleation import VoidCap
+from kmc.physics.strength import SizeStrength
 from kmc.resolved.assembly import Assembly, assembly_of
 from kmc.resolved.fields import (butler_volmer_current, slab_flux_operator, slab_potential_operator,
                                  vacancy_field)
 from kmc.resolved.solute import SoluteField, solute_current
+from kmc.resolved.walls import grow, relax, spanned_cells, wall_traction_MPa, walls_of
+# the void's equilibrium profile, moved to kmc.resolved.walls (issue 54); named here for the area's shapes
+from kmc.resolved.walls import cap_profile  # noqa: F401
 
 SINK_CONTRACTIONS = ("interface", "sinks")
 # Numerics of the step (docs/mechanics.md section 6): the expected new nuclei per cell per step
@@ -79,7 +83,8 @@ class ResolvedInputs(CellInputs):
     sink_contraction: str
     resistivity_ohm_um: float
     electrolyte_thickness_um: float
-    ligament_strength: LigamentStrength | None = None   # the islands' size effect (None: bulk creep everywhere)
+    size_strength: SizeStrength | None = None           # Li's size-dependent strength (None: bulk creep everywhere)
+    ligament_strain_rate_per_s: float = 1e-3            # the rate the strength was measured at
     electrolyte_constriction: bool = True               # False: the electrolyte an equipotential (no Holm term)
     assembly: Assembly | None = None                    # the press before stripping (None: start in full contact)
     depth_um: float = 0.0                               # the area's depth (meso.depth_um; 0: the section)
@@ -97,6 +102,13 @@ class ResolvedInputs(CellInputs):
     def law(self) -> NortonLaw:
         """The creep law at the cell's temperature (the isothermal view the mechanics solves with)."""
         return self.creep_law.at(self.temperature_K)
+
+    @property
+    def ligament_strength(self) -> LigamentStrength | None:
+        """The size effect as the mechanics takes it, at the cell's temperature (None: off)."""
+        if self.size_strength is None:
+            return None
+        return LigamentStrength(self.size_strength, self.temperature_K, self.ligament_strain_rate_per_s)
 
     @property
     def void_angle_rad(self) -> float:
@@ -118,9 +130,12 @@ def resolved_inputs(settings, width_um: float | None = None, cell_um: float = 0.
         raise ValueError(f"sink_contraction {sink_contraction!r}; allowed: {', '.join(SINK_CONTRACTIONS)}")
     cell = cell_inputs(settings)
     m = settings.meso
-    # the ligaments' size effect, a sensitivity (meso.ligament_strength_MPa = 0: off; schema.py gives the sources)
-    strength = (LigamentStrength(m.ligament_strength_MPa, m.ligament_reference_width_um, m.ligament_strength_exponent,
-                                 m.ligament_strain_rate_per_s) if m.ligament_strength_MPa > 0 else None)
+    # Li's size-dependent strength at the cell's temperature (meso.ligament_strength_MPa = 0: off; the
+    # schema and params/*.toml give the sources)
+    strength = (SizeStrength(m.ligament_reference_width_um, m.ligament_strength_temperature_K, m.ligament_strength_MPa,
+                             m.ligament_strength_exponent, m.ligament_strength_hot_K, m.ligament_strength_hot_MPa,
+                             m.ligament_strength_hot_exponent) if m.ligament_strength_MPa > 0 else None)
+    electrolyte = getattr(settings, "electrolyte", None)
     shared = {f.name: getattr(cell, f.name) for f in fields(CellInputs)}
     if width_um is not None:
         shared["width_um"] = width_um
@@ -129,8 +144,9 @@ def resolved_inputs(settings, width_um: float | None = None, cell_um: float = 0.
         sink_contraction=sink_contraction,
         resistivity_ohm_um=units.UM_PER_CM / (settings.conditions.electrolyte_conductivity_mS_cm * units.S_PER_MS),
         electrolyte_thickness_um=settings.conditions.electrolyte_thickness_um,
-        ligament_strength=strength, electrolyte_constriction=m.electrolyte_constriction == "on",
-        assembly=assembly_of(m), depth_um=m.depth_um, **_solute_inputs(settings))
+        size_strength=strength, ligament_strain_rate_per_s=m.ligament_strain_rate_per_s,
+        electrolyte_constriction=m.electrolyte_constriction == "on",
+        assembly=assembly_of(m, electrolyte), depth_um=m.depth_um, **_solute_inputs(settings))
     return replace(out, **overrides)
 
 
@@ -150,23 +166,12 @@ class InterfaceState:
     nucleus_radius_um: np.ndarray         # their (common) base radius per cell
     thickness_um: float
     rim_fill: np.ndarray = None           # part of a contact cell a neighbouring rim has emptied (0..1)
+    pore_um: np.ndarray = None            # depth of the electrolyte's open pore under each cell (0: dense face)
     time_s: float = 0.0
     stripped_mAh_cm2: float = 0.0
     counts: dict = field(default_factory=lambda: dict(splits=0, coalescences=0, collapses=0, nucleated=0,
                                                       opened_by_nuclei=0))
     solute: object = None                 # kmc.resolved.solute.SoluteState (None without the solute field)
-
-
-def cap_profile(width_cells: int, area_um2: float, cell_um: float, angle_rad: float) -> np.ndarray:
-    """The equilibrium 2-D void of this area over ``width_cells`` cells: a circular segment meeting
-    the electrolyte at the void angle, scaled to the area (a cap of another width at the same
-    area is not asked for: the rim rules set the width)."""
-    x = (np.arange(width_cells) + 0.5) * cell_um
-    w = width_cells * cell_um
-    # the cap's cut through its axis (kmc.physics.nucleation.VoidCap): the same arc
-    y = np.maximum(VoidCap(angle_rad).height_at(w / 2, x - w / 2), 0.0)
-    total = y.sum() * cell_um
-    return y * (area_um2 / total) if total > 0 else np.full(width_cells, area_um2 / w)
 
 
 class ResolvedInterface:
@@ -193,7 +198,8 @@ class ResolvedInterface:
                        if inp.solute_field == "on" and inp.solute_fraction > 0 and inp.strip_velocity_um_s > 0
                        else None)          # nothing gathers without a current (the assembly's press)
 
-    def initial_state(self, gap_um: np.ndarray | None = None) -> InterfaceState:
+    def initial_state(self, gap_um: np.ndarray | None = None, pore_um: np.ndarray | None = None) -> InterfaceState:
+        """A state of these gaps over a face with these open pores (None: none)."""
         inp = self.inp
         n = inp.cells
         solute_state = None
@@ -202,7 +208,20 @@ class ResolvedInterface:
                                         inp.vacancy_equilibrium_fraction)
             solute_state = self.solute.initial_state(n, S, inp.strip_velocity_um_s)
         return InterfaceState(np.zeros(n) if gap_um is None else np.asarray(gap_um, float).copy(),
-                              np.zeros(n), np.zeros(n), inp.thickness_um, np.zeros(n), solute=solute_state)
+                              np.zeros(n), np.zeros(n), inp.thickness_um, np.zeros(n),
+                              np.zeros(n) if pore_um is None else np.asarray(pore_um, float).copy(),
+                              solute=solute_state)
+
+    def walls(self, st: InterfaceState, alloy=None) -> tuple[np.ndarray, np.ndarray]:
+        """Per cell, the Laplace traction of its void's wall, and whether its void is a hole of the
+        face the metal still spans (kmc.resolved.walls); over an alloy (kmc.resolved.solute's
+        factors), each wall's surface energy at the mean composition below it."""
+        inp = self.inp
+        walls = walls_of(st.gap_um, st.pore_um, inp.cell_um)
+        gamma = inp.surface_energy_eV_A2 * units.J_PER_M2_PER_EV_PER_A2
+        if alloy is not None and walls.starts.size:
+            gamma = run_sums(alloy.surface_energy_J_m2, walls.starts, walls.widths) / walls.widths
+        return (wall_traction_MPa(walls, inp.cells, inp.cell_um, gamma), spanned_cells(walls, st.pore_um))
 
     # ------------------------------------------------------------------ rates at one instant
     def nucleation_rate_per_um2_s(self, supersaturation: np.ndarray) -> np.ndarray:
@@ -236,7 +255,8 @@ class ResolvedInterface:
                             inp.sink_supersaturation, open_cells, injected, g_sub, inp.sink_distance_um,
                             guess=self._last_concentration)
         self._last_concentration = vac.concentration
-        mech = self.mechanics.respond(open_cells, inp.pressure_MPa, st.thickness_um)
+        traction, spanned = self.walls(st, alloy)
+        mech = self.mechanics.respond(open_cells, inp.pressure_MPa, st.thickness_um, traction, spanned)
         contact = (~open_cells).mean()
         if inp.sink_contraction == "interface":
             recession = vac.to_sinks_um_s / contact           # the contact recedes, the foil follows
@@ -244,87 +264,36 @@ class ResolvedInterface:
             recession = 0.0
         S = vac.concentration / inp.vacancy_equilibrium_fraction
         return dict(open=open_cells, current=cur, injected=injected, vacancies=vac, mechanics=mech,
-                    recession_um_s=recession, supersaturation=S, contact=contact, solute=alloy,
+                    traction=traction, spanned=spanned, recession_um_s=recession, supersaturation=S, contact=contact,
+                    solute=alloy,
                     nucleation=np.where(open_cells, 0.0, self.nucleation_rate_per_um2_s(S)) * h * h)
 
     # ------------------------------------------------------------------ one step
-    @staticmethod
-    def rim_depth_rates(capture: np.ndarray, starts: np.ndarray, widths: np.ndarray) -> np.ndarray:
-        """Depth per second landing on each void's (left, right) end cell, (voids, 2): a void of
-        three cells or more has its end cells; a shorter one splits all it captures between its
-        two rims."""
-        n = capture.size
-        out = np.empty((starts.size, 2))
-        for k, (s0, w) in enumerate(zip(starts, widths)):
-            if w >= 3:
-                out[k] = capture[s0 % n], capture[(s0 + w - 1) % n]
-            else:
-                out[k] = 0.5 * capture[(s0 + np.arange(w)) % n].sum()
-        return out
-
     def step(self, st: InterfaceState, now: dict, dt: float) -> None:
         inp = self.inp
         h = inp.cell_um
-        n = inp.cells
         open_cells = now["open"]
-        gap = st.gap_um
-        capture = now["vacancies"].capture_um_s
         # the roof's closing relative to the plunger (explicit) plus the contact's recession; the
         # plunger's own descent is applied implicitly after the explicit changes (below)
-        plunger = abs(now["mechanics"].plunger_velocity_um_s)
-        roof = now["mechanics"].closing_velocity_um_s - plunger
-        if now["solute"] is not None:
-            roof = roof * now["solute"].creep_factor       # 1 unless meso.solute_strengthening bounds it
-        closing = np.where(open_cells, roof, 0.0) + now["recession_um_s"]
-        before = runs(open_cells)
-        new_gap = gap.copy()
-        starts, widths = before
-        rim_fill = st.rim_fill
-        rim_rates = self.rim_depth_rates(capture, starts, widths)
-        for (s0, w), rates_k in zip(zip(starts, widths), rim_rates):
-            cells = (s0 + np.arange(w)) % n
-            g = gap[cells] - closing[cells] * dt
-            if w >= 3:
-                g[1:-1] += capture[cells[1:-1]] * dt
-            rim_depth = rates_k * dt
-            new_gap[cells] = g
-            # what landed on an end cell moves the rim out at the rim's height: it empties the next
-            # contact cell (rim_fill, the part of it already emptied) and opens it when full
-            # the rim's height: the void's mean gap (a flat void's edge is a wall as tall as the
-            # void; a shallow end cell that creep is closing does not make the rim run away)
-            height = max(float(np.maximum(g, 0.0).mean()), 1e-6)
-            for side, depth in ((-1, rim_depth[0]), (1, rim_depth[1])):
-                end_cell = cells[0] if side < 0 else cells[-1]
-                if depth <= 0:
-                    continue
-                cells_worth = depth / height
-                if cells_worth > 1.0:
-                    # a rim moves at most one cell per step; the rest of what landed on the end cell
-                    # deepens it (a thin void being crushed by the plunger would otherwise run out
-                    # across the contact within a step: the only place the step is not resolved)
-                    new_gap[end_cell] += (cells_worth - 1.0) * height
-                    cells_worth = 1.0
-                k = end_cell
-                while cells_worth > 0:
-                    k = (k + side) % n
-                    if new_gap[k] > 0 or open_cells[k]:       # met another void: the rest deepens the end
-                        new_gap[end_cell] += cells_worth * height
-                        break
-                    need = 1.0 - rim_fill[k]
-                    if cells_worth >= need:
-                        new_gap[k] = height
-                        rim_fill[k] = 0.0
-                        cells_worth -= need
-                    else:
-                        rim_fill[k] += cells_worth
-                        cells_worth = 0.0
-        new_gap -= self._plunger_descent(np.maximum(new_gap, 0.0), dt, st.thickness_um)
-        # surface diffusion: every void relaxes toward the equilibrium 2-D cap of its area (width and
-        # profile) in Mullins' time at its half-width, (w/2)^4 / B
-        if inp.mullins_um4_s > 0:
-            self._relax_shapes(new_gap, dt, now["solute"])
+        mech = now["mechanics"]
+        closing = self.closing_relative_um_s(now)
+        # capture: what lands near a wall moves its contact line, the rest deepens the roof (kmc.resolved.walls)
+        # (over an alloy, each void's cap and B at the composition below it)
+        alloy = now.get("solute")
+        local = None if alloy is None else (lambda cells: self._local_cap(alloy, cells))
+        new_gap = grow(st.gap_um, st.pore_um, st.rim_fill, open_cells, now["vacancies"].capture_um_s, closing, dt, h,
+                       inp.mullins_um4_s, self._cap, local)
+        # the plunger lowers the metal over every void that takes its descent (not over the holes held in
+        # its islands, kmc.mechanics.reduced)
+        lowered = ~mech.held
+        descent = self._plunger_descent(np.where(lowered, np.maximum(new_gap, 0.0), 0.0), dt, st.thickness_um,
+                                        now["traction"], now["spanned"])
+        new_gap[lowered] -= descent
         new_gap = np.maximum(new_gap, 0.0)
         new_gap[new_gap < 1e-7] = 0.0
+        # surface diffusion: every void's wall relaxes toward the cap of its area at the Young angle
+        # (kmc.resolved.walls); one too narrow for a cell becomes a sub-grid nucleus of its volume
+        shrunk = relax(new_gap, st.pore_um, st.rim_fill, dt, h, self._cap, inp.mullins_um4_s, local)
         # sub-grid nuclei in contact cells: grow by capture, close as a cavity in the contact's
         # hydrostatic pressure (the exact sphere rate, PHYSICS.md section 7), nucleate
         c = now["vacancies"].concentration
@@ -335,16 +304,20 @@ class ResolvedInterface:
         kv = self._cap.volume_per_radius3
         if has.any():
             vol = kv * r[has] ** 3
-            grow = vacancy.cap_capture_rate(inp.vacancy_diffusivity_um2_s, r[has], c[has],
-                                            inp.vacancy_equilibrium_fraction) * dt
+            gained = vacancy.cap_capture_rate(inp.vacancy_diffusivity_um2_s, r[has], c[has],
+                                              inp.vacancy_equilibrium_fraction) * dt
             p = np.maximum(now["mechanics"].contact_pressure_MPa[has], 0.0)
             shrink = -sphere_shell_volume_rate(p, 1.0, math.inf, law.stress_exponent, law.reference_stress_MPa,
                                                law.reference_strain_rate_per_s)
-            vol = np.maximum(vol + grow, 0.0) * np.exp(-shrink * dt)
+            vol = np.maximum(vol + gained, 0.0) * np.exp(-shrink * dt)
             r[has] = (vol / kv) ** (1 / 3)
             gone = r < 1e-3
             nn[gone] = 0
             r[gone] = 0.0
+        for cell, volume in shrunk:
+            total = nn[cell] * kv * r[cell] ** 3 + volume
+            nn[cell] += 1
+            r[cell] = (total / (nn[cell] * kv)) ** (1 / 3)
         births = self.rng.poisson(now["nucleation"] * dt)
         born = (births > 0) & ~open_cells
         if born.any():
@@ -373,7 +346,19 @@ class ResolvedInterface:
         if self.solute is not None:
             st.solute = self.solute.step(st.solute, now["injected"], now["supersaturation"], dt)
 
-    def _plunger_descent(self, gap: np.ndarray, dt: float, thickness_um: float) -> float:
+    @staticmethod
+    def closing_relative_um_s(now: dict) -> np.ndarray:
+        """Per open cell, how fast its gap closes apart from the plunger's implicit descent: the roof
+        relative to the plunger over a void that takes the descent, its own closing over a hole held in
+        an island; plus the contact's recession (the foil follows it over every void)."""
+        mech = now["mechanics"]
+        plunger = abs(mech.plunger_velocity_um_s)
+        own = np.where(mech.held, mech.closing_velocity_um_s, mech.closing_velocity_um_s - plunger)
+        if now.get("solute") is not None:
+            own = own * now["solute"].creep_factor      # 1 unless meso.solute_strengthening bounds it
+        return np.where(now["open"], own, 0.0) + now["recession_um_s"]
+
+    def _plunger_descent(self, gap: np.ndarray, dt: float, thickness_um: float, traction=None, spanned=None) -> float:
         """How far the plunger lowers the metal in dt, implicitly: delta = dt |V(map(delta))|, the
         map being the cells still open after every gap is lowered by delta.  |V| falls as the
         contact grows (as contact^-n near a punch), so an explicit step overshoots: narrow islands
@@ -392,7 +377,7 @@ class ResolvedInterface:
             m = open_now.copy()
             m[idx[:k]] = False
             try:
-                return self.mechanics.plunger_speed(m, inp.pressure_MPa, thickness_um)
+                return self.mechanics.plunger_speed(m, inp.pressure_MPa, thickness_um, traction, spanned)
             except NoContactError:
                 return math.inf
         n_open = levels.size
@@ -410,45 +395,12 @@ class ResolvedInterface:
         v = speed(k)
         return max(levels[k - 1], dt * v) if k < n_open else levels[-1]
 
-    def _relax_shapes(self, gap: np.ndarray, dt: float, alloy=None) -> None:
-        inp = self.inp
-        h, n = inp.cell_um, inp.cells
-        a = inp.void_angle_rad
-        area_per_w2 = self._cap.section_area_per_chord2         # the equilibrium segment of chord w
-        B = inp.mullins_um4_s
-        starts, widths = runs(gap > 0)
-        for s0, w in zip(starts, widths):
-            cells = (s0 + np.arange(w)) % n
-            if alloy is not None:
-                # the void's cap at the composition below it (kmc.resolved.solute): its angle, and
-                # Mullins' coefficient in proportion to the wall's surface energy
-                a, area_per_w2, B = self._local_cap(alloy, cells)
-            area = gap[cells].sum() * h
-            w_um = w * h
-            tau = (w_um / 2) ** 4 / B
-            f = math.exp(-dt / tau)
-            w_eq = math.sqrt(area / area_per_w2)
-            w_new = max(1, int(round((w_eq + (w_um - w_eq) * f) / h)))
-            if w_new != w:
-                centre = s0 + 0.5 * w
-                new_start = int(round(centre - 0.5 * w_new))
-                new_cells = (new_start + np.arange(w_new)) % n
-                # do not grow into another void or past the section
-                others = (gap > 0) & ~np.isin(np.arange(n), cells)
-                if w_new > w and others[new_cells].any():
-                    new_cells, w_new = cells, w
-                gap[cells] = 0.0
-                gap[new_cells] = cap_profile(w_new, area, h, a)
-            else:
-                target = cap_profile(w, area, h, a)
-                gap[cells] = target + (gap[cells] - target) * f
-
-    def _local_cap(self, alloy, cells: np.ndarray) -> tuple:
-        """(void angle rad, equilibrium segment area per chord^2, Mullins' B) of a void over ``cells`` at the
-        mean composition below it."""
+    def _local_cap(self, alloy, cells: np.ndarray) -> tuple[VoidCap, float]:
+        """(the void's cap, Mullins' B) of a void over ``cells`` at the mean composition below it: its
+        Young angle, and B in proportion to its wall's surface energy (kmc.resolved.solute)."""
         cap = VoidCap.of_wetting_angle(float(alloy.wetting_angle_deg[cells].mean()))
         gamma_ratio = float(alloy.surface_energy_J_m2[cells].mean()) / self.inp.composition_table[0][3]
-        return cap.angle_rad, cap.section_area_per_chord2, self.inp.mullins_um4_s * gamma_ratio
+        return cap, self.inp.mullins_um4_s * gamma_ratio
 
     def _count_events(self, st: InterfaceState, before: np.ndarray, after: np.ndarray) -> None:
         """Splits, coalescences and collapses of counted voids (runs at least min_void_width_um
@@ -482,11 +434,9 @@ class ResolvedInterface:
             ends = np.concatenate([starts, (starts + widths - 1) % inp.cells])
             interior = o.copy()
             interior[ends] = False
-            plunger = abs(now["mechanics"].plunger_velocity_um_s)
-            net = (np.where(interior, now["vacancies"].capture_um_s, 0.0)
-                   - (now["mechanics"].closing_velocity_um_s - plunger) - now["recession_um_s"])
+            net = np.where(interior, now["vacancies"].capture_um_s, 0.0) - self.closing_relative_um_s(now)
             # an open cell's gap changes by at most a quarter (+ 10 nm) per step from capture (end
-            # cells' goes to their rims) and the roof's closing relative to the plunger (the
+            # cells' goes to their walls) and the roof's closing relative to the plunger (the
             # plunger's own descent is implicit)
             moving = o & (net != 0)
             if moving.any():

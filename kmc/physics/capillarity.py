@@ -1,0 +1,58 @@
+"""Capillarity of a void's metal wall, seen in a section (the void a tunnel along the section's
+normal, as the resolved interface's mechanics takes it), and the Young angle at its contact line.
+
+* A wall of curvature kappa pulls on the metal with the Laplace traction gamma kappa (one
+  curvature: a tunnel; a cap's two would double it): 0.42 MPa at R = 1 um for Li's gamma =
+  0.42 J/m^2, as large as the stack pressure (PHYSICS.md section 9).  Positive where the wall bulges
+  into the metal (a void's roof: the traction closes it), negative where the metal bulges into the
+  void (metal pushed into a pore: the traction pushes it back).
+* A void's wall in the section is taken as the circular arc through its two contact points that
+  holds its area (``chord_curvature_per_um``): the shape surface diffusion relaxes it to, and the
+  one number of curvature the reduced mechanics can carry per void.
+* At the contact line the wall meets the electrolyte at the void angle alpha = 180 deg - theta
+  (Young; kmc.physics.nucleation.VoidCap): a void of section area A is in equilibrium at the chord
+  sqrt(A / k(alpha)), k the cap's section area per chord^2 (``equilibrium_chord_um``); a wider void
+  draws its contact line in, a narrower one pushes it out.
+
+Units: um, MPa, J/m^2."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from kmc.physics.nucleation import VoidCap
+
+
+def segment_area_per_chord2(half_angle_rad):
+    """A / c^2 of a circular segment whose arc meets its chord at ``half_angle_rad`` (half the arc's
+    central angle): (2 a - sin 2a) / (8 sin^2 a); VoidCap.section_area_per_chord2 at a = alpha."""
+    a = np.asarray(half_angle_rad, float)
+    return (2 * a - np.sin(2 * a)) / (8 * np.sin(a) ** 2)
+
+
+def chord_curvature_per_um(chord_um, area_um2):
+    """Signed curvature (1/um) of the circular arc of this chord that bounds, with the chord, this
+    signed area (> 0: bulging into the metal).  0 at zero area (a flat wall); arrays allowed.  The
+    arc's half angle solves segment_area_per_chord2(a) = |A| / c^2 (rising from 0 to infinity on
+    (0, pi)), by bisection to 1e-12 rad; kappa = 2 sin(a) / c."""
+    c = np.asarray(chord_um, float)
+    area = np.asarray(area_um2, float)
+    target = np.abs(area) / np.maximum(c, 1e-300) ** 2
+    lo, hi = np.zeros(target.shape), np.full(target.shape, math.pi)
+    for _ in range(42):                                     # (0, pi) halved 42 times: 7e-13 rad
+        mid = 0.5 * (lo + hi)
+        low = segment_area_per_chord2(np.maximum(mid, 1e-12)) < target
+        lo, hi = np.where(low, mid, lo), np.where(low, hi, mid)
+    kappa = 2 * np.sin(0.5 * (lo + hi)) / np.maximum(c, 1e-300)
+    return np.where(area == 0, 0.0, np.sign(area) * kappa)
+
+
+def laplace_traction_MPa(surface_energy_J_m2: float, curvature_per_um):
+    """gamma kappa (MPa; J/m^2 per um is MPa): the wall's pull on the metal, closing where > 0."""
+    return surface_energy_J_m2 * np.asarray(curvature_per_um, float)
+
+
+def equilibrium_chord_um(area_um2, cap: VoidCap):
+    """The chord at which a void of this section area meets the electrolyte at its Young angle."""
+    return np.sqrt(np.maximum(np.asarray(area_um2, float), 0.0) / cap.section_area_per_chord2)
