@@ -13,17 +13,11 @@ import pytest
 from kmc.config import load_config, resolve_params
 from kmc.interface_rates import steady
 from kmc.species import HOST, SOLUTE, VACANCY
-
-
-# S_f = 0 (boundary.vacancy_formation_entropy_kB): these mechanism tests were built for the vacancy
-# fraction S exp(-E_f/kT) of the box before issue 48 (the box itself has no vibrational entropy: its
-# hops and voids see only the absolute fraction the reservoir holds, which S_f = 2.75 would raise 16x
-# at the same S); the shipped S_f and the cell's S are checked in tests/test_vacancy_thermo.py.
-NO_ENTROPY = "boundary.vacancy_formation_entropy_kB=0"
+from regimes import NO_FORMATION_ENTROPY
 
 
 def box(name="limg_li2s", cells=(12, 12, 4)):
-    return load_config(resolve_params(name), [f"lattice.cells={list(cells)}", NO_ENTROPY])
+    return load_config(resolve_params(name), [f"lattice.cells={list(cells)}", NO_FORMATION_ENTROPY])
 
 
 def old_seeded_occupancy(settings, supersaturation, seed):
