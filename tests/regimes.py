@@ -5,8 +5,9 @@ The shipped regime: the parameter sets as they ship, with the vacancy's formatio
 S_f = boundary.vacancy_formation_entropy_kB = 2.75 k_B (docs/vacancy_thermodynamics.md).  It
 raises c_eq exp(2.75) = 15.6-fold, so the cell's supersaturation at 0.5 mA/cm^2, 298 K and sinks
 100 um away, S = 1 + J Omega L / (D_v c_eq) (kmc.model.cell_supersaturation), is 9.52.  There the
-[meso] I(S) rows give ~5e-13 nuclei per um^2 per s: no void nucleates in a 4 mAh/cm^2 run, and a
-kMC box at that S nucleates nothing within a test's events.  The kMC box measures S against its own
+[meso] I(S) rows (continued below their first row, S = 100, at the set's own hops) give 7e-12
+nuclei per um^2 per s: 0.005 voids expected on the 160 um square over a 4 mAh/cm^2 run, and in a
+kMC box a void of the size critical at S = 134 shrinks.  The kMC box measures S against its own
 exp(-E_f/kT) and carries the entropy on its hops instead (kmc.model.box_hop_prefactor_Hz): at a
 given S a box with S_f runs the same trajectory as one without, its clock exp(S_f) faster
 (tests/test_vacancy_thermo.py::test_the_formation_entropy_on_the_box_hops_is_a_change_of_clock).
