@@ -98,7 +98,7 @@ def test_one_void_takes_its_share_of_the_vacancies(vacancy_regime):
     """One hemispherical sink of radius r beside the slab: the void takes 2 pi r / (A/L + 2 pi r)
     of the stripped volume, and the rest reaches the sinks (conservation); in both regimes
     (tests/regimes.py), c - c_eq being the same vacancy excess at S = 9.52 and 134."""
-    li = with_(meso.meso_inputs(load_config(LI, vacancy_regime)), void_shape="cap")
+    li = with_(cell.cell_inputs(load_config(LI, vacancy_regime)), void_shape="cap")
     r = 5.0
     c = kinetics.interface_vacancy_fraction(li, r)
     d, ceq = li.vacancy_diffusivity_um2_s, li.vacancy_equilibrium_fraction
@@ -114,7 +114,7 @@ def test_current_focusing_around_one_void(vacancy_regime):
     overpotential (2RT/F) asinh(i / (2 i0 c)); a section line through its centre sees one chord 2r,
     one at distance d a chord 2 sqrt(r^2 - d^2); in both regimes (tests/regimes.py)."""
     r = 20.0
-    li = with_(meso.meso_inputs(load_config(LI, vacancy_regime)), void_shape="cap")
+    li = with_(cell.cell_inputs(load_config(LI, vacancy_regime)), void_shape="cap")
     st = voids.VoidState(np.array([37.0]), np.array([li.width_um / 32]), np.array([r]), np.array([r * li.shape.height_per_radius]))
     now = kinetics.fields(li, st.r)
     contact = 1 - math.pi * r ** 2 / li.area_um2
@@ -137,21 +137,19 @@ def test_nothing_nucleates_at_the_shipped_S_and_voids_burst_out_at_S_f_0():
     [meso] I(S) rows, continued below their first row and read at the set's own hops (x exp(2.75)),
     give 7e-12 nuclei per um^2 per s: over a 4 mAh/cm^2 run (8 h) the 160 um square expects 0.005
     voids, so a Poisson draw gives none with probability 0.995 (the test allows up to 0.01 expected).
-    A run of the disc model (kmc.meso.run_settings) to 0.5 mAh/cm^2 nucleates none and keeps S and
-    the contact; at S_f = 0 (S = 134, I = 32 per um^2 per s) the same run nucleates voids within
-    0.01 mAh/cm^2 (so the count can fail)."""
-    from kmc.meso import run_settings
-    from kmc.meso.nucleation import nucleation_rate_per_um2_s
+    A run of the disc model (kmc.disc.run.run_settings) to 0.5 mAh/cm^2 nucleates none and keeps S
+    and the contact; at S_f = 0 (S = 134, I = 32 per um^2 per s) the same run nucleates voids
+    within 0.01 mAh/cm^2 (so the count can fail)."""
     shipped = load_config(LI)
-    inp = meso.meso_inputs(shipped)
+    inp = cell.cell_inputs(shipped)
     S = kinetics.fields(inp, np.empty(0)).supersaturation
     assert S == pytest.approx(9.52, abs=0.01)
-    expected = nucleation_rate_per_um2_s(inp, S) * inp.area_um2 * units.S_PER_H * 4.0 / inp.current_mA_cm2
+    expected = cell.nucleation_rate_per_um2_s(inp, S) * inp.area_um2 * units.S_PER_H * 4.0 / inp.current_mA_cm2
     assert 0 < expected < 0.01
-    run = run_settings(shipped.with_overrides(["meso.stop_stripped_mAh_cm2=0.5"]))
+    run = disc.run_settings(shipped.with_overrides(["meso.stop_stripped_mAh_cm2=0.5"]))
     assert run.series["nucleated"][-1] == 0 and run.series["contact_fraction"][-1] == 1.0
     assert run.series["supersaturation"] == pytest.approx(np.full(run.series["supersaturation"].size, S), rel=1e-12)
-    burst = run_settings(shipped.with_overrides(["meso.stop_stripped_mAh_cm2=0.01", NO_FORMATION_ENTROPY]))
+    burst = disc.run_settings(shipped.with_overrides(["meso.stop_stripped_mAh_cm2=0.01", NO_FORMATION_ENTROPY]))
     assert burst.series["nucleated"][-1] > 0
 
 
