@@ -157,6 +157,8 @@ def test_solute_is_conserved_between_box_and_electrode(limg_params):
     assert np.all(sim.electrode_solute >= -1e-9)
 
 
+# the coupled run twice, ~7 s of CPU (chunking: tests/test_engine.py::test_chunking_does_not_change_results)
+@pytest.mark.slow
 def test_chunking_does_not_change_the_coupled_trajectory(limg_params):
     """The continuum steps at kMC times it sets itself, so chunk sizes leave the run unchanged."""
     a = Simulation(load_config(limg_params, LIMG_BUSY))

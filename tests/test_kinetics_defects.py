@@ -68,6 +68,9 @@ def big_cap_at_the_cells_supersaturation():
     return defects.growth_probability(box(), 134.0, "cap", 20, lambda_B=24, trials=20)
 
 
+# 40 growth trials, ~13 s of CPU (a cap's growth:
+# test_kmc_rates_defect_records_name_value_unit_error_and_method)
+@pytest.mark.slow
 def test_a_large_void_grows_and_a_small_one_dissolves_at_the_cells_supersaturation(big_cap_at_the_cells_supersaturation):
     """At the cell's S = 134 (8x8x4 box), a 20-vacancy cap lies above the lattice's critical size
     (~12, docs/rates.md) and a 5-vacancy cap below it (committed at lambda_B = 24: FFS's stages reach

@@ -88,6 +88,7 @@ def test_friction_conditions_hold_and_decide_only_a_factor(small_foil):
     assert 1.5 < ratio < 3.0, ratio
 
 
+@pytest.mark.slow   # a numerics check: three FE cell solves, ~7 s of CPU
 def test_regularisation_does_not_decide_the_closure():
     """The viscosity is regularised where the strain rate vanishes (delta = 1e-6 of the mean rate);
     the closure of a void at s = 0.1 moves by < 1e-4 when delta changes 100x either way."""

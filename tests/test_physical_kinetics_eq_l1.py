@@ -117,6 +117,8 @@ def test_equilibrium_start_holds_the_chains_l1_fraction():
     assert se < 0.01
 
 
+# 8 x 520,000 events, ~21 s of CPU (the start's L1: test_equilibrium_start_holds_the_chains_l1_fraction)
+@pytest.mark.slow
 def test_the_equilibrium_l1_is_steady_in_the_kmc_box():
     """Item 2 of the check (docs/rates.md section 3): the steady interface at S = 134 on the
     nucleation box (12x12x4 cells), 8 replicas (seeds 1..8) of 520,000 events each (the FFS flux

@@ -112,6 +112,8 @@ def test_the_readmes_rates_command_prints_what_it_shows(tmp_path):
     assert mr.mask_wall_clock("\n".join(shown[:-1])).splitlines() == printed[:command.show]
 
 
+# three kmc meso runs to 4 mAh/cm^2, ~28 s of CPU (kmc meso's resolved runs: tests/test_resolved.py)
+@pytest.mark.slow
 def test_the_readmes_meso_commands_print_what_it_shows(tmp_path):
     """The README's `kmc meso` lines, as written, in a fresh folder, print what it shows, and write
     the kMC's observable names to 4 mAh/cm^2 with the resolved interface.  And the headline behind
