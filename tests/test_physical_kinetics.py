@@ -55,6 +55,9 @@ def test_steady_interface_holds_isolated_l1_vacancies_at_equilibrium():
     assert pop.standard_error[0] < 0.1 * expected    # the test resolves a 30 % error
 
 
+# 120 replicas, ~4 s of CPU (the steady interface:
+# test_steady_interface_holds_isolated_l1_vacancies_at_equilibrium)
+@pytest.mark.slow
 def test_exact_layer_walk_equals_engine_brute_force():
     """The exact birth-death first-passage time of an L1 vacancy to L4 (kmc.interface_rates.interface)
     against the engine's own walk, 120 replicas (seeds 1..120), tolerance 3 standard errors of their

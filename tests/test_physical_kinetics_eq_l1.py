@@ -145,6 +145,7 @@ def test_the_equilibrium_l1_is_steady_in_the_kmc_box():
     assert rnd.mean.mean() < eq.fraction - 10 * rnd_se, (rnd.mean.mean(), rnd_se)
 
 
+@pytest.mark.slow   # ~6 s of CPU (the equilibrium start: test_equilibrium_start_holds_the_chains_l1_fraction)
 def test_small_ffs_and_brute_force_run_from_the_equilibrium_start():
     """A short FFS (6x6x4 cells, S = 4000, ladder 3, 5, 8, 2 flux runs of 5e4 events) and a
     brute-force first passage (to 8, 2 runs) from the equilibrium start: the alloy's default

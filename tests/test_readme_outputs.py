@@ -103,6 +103,7 @@ def run_part(name: str, tmp_path) -> dict[str, str]:
     return {line: mr.probe_output(line, tmp_path) for line in commands_of(PARTS[name])}
 
 
+@pytest.mark.slow   # ~5 s of CPU (kmc rates: tests/test_physical_kinetics.py::test_kmc_rates_json_keys)
 def test_the_readmes_rates_command_prints_what_it_shows(tmp_path):
     """`kmc rates li_li2s --no-nucleation`: the README shows the first lines of its output."""
     command = mr.BLOCKS["rates"][0]

@@ -458,6 +458,8 @@ def test_a_signal_to_the_sweep_alone_stops_every_worker_and_the_rest_resumes(tmp
             assert f["run"].attrs["stop_reason"] == "stripped_charge" and f["run"].attrs["resumed"]
 
 
+# ~10 s of CPU (a killed sweep resumed: test_sigkilled_sweep_resumes_without_redoing_finished_runs)
+@pytest.mark.slow
 def test_a_killed_worker_is_reported_and_its_run_resumed_next_time(tmp_path):
     """A worker killed from outside (SIGKILL, as the out-of-memory killer does) in its run (stopped
     at the run's first chunk) is reported by name and cause; the other run carries on; the next
