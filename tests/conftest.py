@@ -4,7 +4,9 @@ Tiers (pyproject.toml's [tool.pytest.ini_options]):
 - ``pytest``: the fast tier, the README's test command (under 5 min on a quiet 2-core machine): every
   feature at least once.  A test costs seconds; a long check goes to the slow tier.
 - ``pytest -m slow``: the slow tier, long physics checks and validations (``@pytest.mark.slow``,
-  with the reason in the test's docstring); `.ci/run` runs both tiers.
+  with its cost and where the fast tier keeps the feature beside it); `.ci/run` runs both tiers,
+  ``pytest -m ""`` runs both at once.  ``-m 'not slow'`` is in addopts, so ``pytest -n 0
+  tests/test_x.py -k name`` skips a slow test unless ``-m slow`` (or ``-m ""``) is given too.
 
 Fixtures:
 - ``li_params``, ``limg_params``: the shipped parameter files' paths (params/).
