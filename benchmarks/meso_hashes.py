@@ -4,7 +4,8 @@
     python benchmarks/meso_hashes.py --check      # compare with benchmarks/meso_hashes.json
     python benchmarks/meso_hashes.py --save       # store them (only when physics is meant to change)
     python benchmarks/meso_hashes.py --save-short # store tests/meso_reference.json (the short cases
-                                                  # tests/test_meso_reference.py compares value by value)
+                                                  # tests/test_meso_reference.py compares value by value,
+                                                  # within the tolerance its docstring derives)
     python benchmarks/meso_hashes.py --old-face --check-against <(git show 5465669:benchmarks/meso_hashes.json)
         # the resolved cases on the face and metal of before issue 54 (OLD_FACE) against the fingerprints
         # stored before it: the shipped S_f cases (no void ever forms) must be bit-identical
@@ -99,16 +100,19 @@ def short_reference() -> dict:
         series, stop, steps, voids = meso_run(params, overrides)
         out[case] = {"params": params, "overrides": overrides, "stop_reason": stop, "steps": int(steps),
                      "series": {k: [float(x) for x in v] for k, v in series.items()},
-                     "void_count": int(voids["r"].size), "voids_sha256": _voids_digest(voids)}
+                     "void_count": int(voids["r"].size),
+                     "voids": {k: [float(x) for x in v] for k, v in voids.items()}}
     return out
 
 
 def _one_line_per_series(reference: dict) -> str:
-    """The short reference as JSON with each observable's samples on one line (a readable diff)."""
+    """The short reference as JSON with each observable's samples (and each of the final voids'
+    coordinates) on one line (a readable diff)."""
     cases = []
     for case, c in reference.items():
-        series = ",\n".join(f'   {json.dumps(k)}: {json.dumps(v)}' for k, v in c["series"].items())
-        fields = [f'  {json.dumps(k)}: ' + ("{\n" + series + "\n  }" if k == "series" else json.dumps(v))
+        def one_per_line(table):
+            return "{\n" + ",\n".join(f'   {json.dumps(k)}: {json.dumps(v)}' for k, v in table.items()) + "\n  }"
+        fields = [f'  {json.dumps(k)}: ' + (one_per_line(v) if k in ("series", "voids") else json.dumps(v))
                   for k, v in c.items()]
         cases.append(f" {json.dumps(case)}: {{\n" + ",\n".join(fields) + "\n }")
     return "{\n" + ",\n".join(cases) + "\n}\n"

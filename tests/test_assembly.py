@@ -9,6 +9,7 @@ import pytest
 from kmc.config import load_config
 from kmc.resolved.assembly import press, self_affine_profile_um
 from kmc.resolved.interface import ResolvedInterface, resolved_inputs
+from regimes import NO_FORMATION_ENTROPY
 
 LI = "params/li_li2s.toml"
 
@@ -67,7 +68,7 @@ def test_a_run_starts_from_what_the_press_leaves():
     # S_f = 0 (S = 134): nuclei are drawn from the first step, so a face drawn from the run's own
     # stream would change them
     sets = ["meso.width_um=40.0", "meso.stop_stripped_mAh_cm2=0.01", "meso.output_every_mAh_cm2=0.005",
-            "boundary.vacancy_formation_entropy_kB=0", "electrolyte.relative_density=1", "meso.ligament_strength_MPa=0"]
+            "electrolyte.relative_density=1", "meso.ligament_strength_MPa=0", NO_FORMATION_ENTROPY]
     pressed = resolved_inputs(load_config(LI, sets), cell_um=0.5)
     flat = resolved_inputs(load_config(LI, sets + ["meso.assembly_pressure_MPa=0"]), cell_um=0.5)
     assert flat.assembly is None

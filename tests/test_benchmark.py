@@ -4,6 +4,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 
 from kmc import benchmark as bm
 from kmc.config import load_config
@@ -78,6 +79,7 @@ def test_interleaved_ab_runs_both_versions_on_one_trajectory():
     assert out.count(f"kmc from {ROOT / 'kmc' / '__init__.py'}") == 2
 
 
+@pytest.mark.slow   # ~4 s of CPU (the A/B script: test_interleaved_ab_runs_both_versions_on_one_trajectory)
 def test_ab_interleaved_times_two_box_sizes_for_the_cost_growth():
     """--cells NA,NB: A and B run boxes of different sizes (one checkout as both: the growth of
     the cost per event under the same host drift); the runs differ, so only rates are printed."""

@@ -19,6 +19,7 @@ from kmc.cli import main
 from kmc.config import ConfigError, load_config
 from kmc.model import box_vacancy_equilibrium_fraction, cell_transport, solute_vacancy_binding_eV
 from kmc.simulation import Simulation
+from regimes import NO_FORMATION_ENTROPY
 
 # A small Li slab with no stripping and no creep: only hops, exits and entries change it.
 QUIET = ["lattice.cells=[6,6,3]", "conditions.current_density_mA_cm2=0", "conditions.stack_pressure_MPa=0",
@@ -126,9 +127,9 @@ LIMG_BUSY = ["lattice.cells=[6,6,4]", "composition.solute_fraction=0.05", "compo
              "run.acceleration=1e7", "conditions.current_density_mA_cm2=5", "conditions.stack_pressure_MPa=10",
              "electrode.thickness_um=1000", "electrode.sink_distance_um=275", "boundary.supersaturation=3e3",
              "run.stop_stripped_mAh_cm2=0", "run.max_events=1",
-             # the box's hops at nu: with exp(2.75) on them, 90k events strip too little to use up the
-             # electrode's top cell, which the conservation test must see
-             "boundary.vacancy_formation_entropy_kB=0"]
+             # the box's hops at nu (tests/regimes.py): with exp(2.75) on them, 90k events strip too
+             # little to use up the electrode's top cell, which the conservation test must see
+             NO_FORMATION_ENTROPY]
 
 
 def test_solute_is_conserved_between_box_and_electrode(limg_params):
@@ -156,6 +157,8 @@ def test_solute_is_conserved_between_box_and_electrode(limg_params):
     assert np.all(sim.electrode_solute >= -1e-9)
 
 
+# the coupled run twice, ~7 s of CPU (chunking: tests/test_engine.py::test_chunking_does_not_change_results)
+@pytest.mark.slow
 def test_chunking_does_not_change_the_coupled_trajectory(limg_params):
     """The continuum steps at kMC times it sets itself, so chunk sizes leave the run unchanged."""
     a = Simulation(load_config(limg_params, LIMG_BUSY))
@@ -179,7 +182,7 @@ def test_solute_diffusivity_is_the_models_own(limg_params):
     assert solute_vacancy_binding_eV(cfg) == pytest.approx(0.0153, abs=0.002)
     sim = Simulation(cfg)
     d_eq = sim.rates.solute_diffusivity_per_vacancy_A2_s * sim.rates.bulk_vacancy_concentration * 1e-16
-    plain = Simulation(load_config(limg_params, ["boundary.vacancy_formation_entropy_kB=0"]))
+    plain = Simulation(load_config(limg_params, [NO_FORMATION_ENTROPY]))
     d_eq_0 = plain.rates.solute_diffusivity_per_vacancy_A2_s * plain.rates.bulk_vacancy_concentration * 1e-16
     assert 2.06e-13 / 3 < d_eq_0 < 2.06e-13 * 3
     assert d_eq == pytest.approx(d_eq_0 * math.exp(cfg.boundary.vacancy_formation_entropy_kB), rel=1e-12)

@@ -18,6 +18,7 @@ from kmc.simulation import Simulation, rng_state_from_seed
 from lattices import neighbours
 
 from conftest import PARAMS
+from regimes import NO_FORMATION_ENTROPY
 
 
 def deep_factor(sim, occ, nbr, v, j):
@@ -175,9 +176,9 @@ def test_conservation_per_event_class(limg_params, bottom):
         # the farthest sinks, so that at A = 1e9 (k = A D_v/(d L)) a bottom vacancy does not always
         # leave before it hops, and creep does not fill the 16-site L1 with Mg within 3000 events
         "electrode.thickness_um=1e4", "electrode.sink_distance_um=1e4",
-        # the box's hops at nu (no formation entropy on them): with the shipped exp(2.75) on every
-        # hop the reservoir case's 3000 events happen to hold no solute hop, which this test must see
-        "boundary.vacancy_formation_entropy_kB=0"]))
+        # the box's hops at nu (tests/regimes.py): with the shipped exp(2.75) on every hop the
+        # reservoir case's 3000 events happen to hold no solute hop, which this test must see
+        NO_FORMATION_ENTROPY]))
     seen = np.zeros(len(state.EVENT_CLASSES), bool)
     n_sites = sim.lattice.n_sites
     for _ in range(3000):

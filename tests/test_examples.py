@@ -23,6 +23,8 @@ def test_notebook_is_stored_without_outputs(path):
 
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])
+# a kernel runs the notebook's kMC run, ~20 s of CPU (its API: tests/test_readme.py's Python blocks)
+@pytest.mark.slow
 def test_notebook_runs(path, tmp_path):
     nb = nbformat.read(path, as_version=4)
     nbclient.NotebookClient(nb, timeout=300, kernel_name="python3",

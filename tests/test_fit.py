@@ -302,6 +302,9 @@ def test_l1_lattice_gas_gives_the_total_energy_of_any_l1_arrangement(limg_params
         assert c.energy({int(i): SOLUTE for i in np.flatnonzero(n)}) == pytest.approx(expected, abs=1e-8)
 
 
+# a check of the chain's statistics, ~6 s of CPU (the chain runs in the fast tier under kmc meso's
+# energetics)
+@pytest.mark.slow
 def test_l1_equilibrium_chain_samples_the_exact_semi_grand_average(limg_params):
     """The semi-grand-canonical chain on a 4 x 4 L1 against the exact average over all 2^16
     arrangements (the same lattice-gas energy and field), with the segregation moderated (L1

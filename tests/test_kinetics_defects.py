@@ -15,17 +15,11 @@ from kmc.interface_rates.clusters import ClusterFinder
 from kmc.model import build_lattice
 from kmc.simulation import Simulation
 from kmc.species import HOST, VACANCY
-
-
-# S_f = 0 (boundary.vacancy_formation_entropy_kB): these mechanism tests were built for the vacancy
-# fraction S exp(-E_f/kT) of the box before issue 48 (the box itself has no vibrational entropy: its
-# hops and voids see only the absolute fraction the reservoir holds, which S_f = 2.75 would raise 16x
-# at the same S); the shipped S_f and the cell's S are checked in tests/test_vacancy_thermo.py.
-NO_ENTROPY = "boundary.vacancy_formation_entropy_kB=0"
+from regimes import NO_FORMATION_ENTROPY
 
 
 def box(cells=(8, 8, 4), name="li_li2s"):
-    return load_config(resolve_params(name), [f"lattice.cells={list(cells)}", NO_ENTROPY])
+    return load_config(resolve_params(name), [f"lattice.cells={list(cells)}", NO_FORMATION_ENTROPY])
 
 
 def test_a_pit_is_a_square_of_l1_and_the_l2_sites_beneath_it():
@@ -74,6 +68,9 @@ def big_cap_at_the_cells_supersaturation():
     return defects.growth_probability(box(), 134.0, "cap", 20, lambda_B=24, trials=20)
 
 
+# 40 growth trials, ~13 s of CPU (a cap's growth:
+# test_kmc_rates_defect_records_name_value_unit_error_and_method)
+@pytest.mark.slow
 def test_a_large_void_grows_and_a_small_one_dissolves_at_the_cells_supersaturation(big_cap_at_the_cells_supersaturation):
     """At the cell's S = 134 (8x8x4 box), a 20-vacancy cap lies above the lattice's critical size
     (~12, docs/rates.md) and a 5-vacancy cap below it (committed at lambda_B = 24: FFS's stages reach

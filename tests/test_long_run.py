@@ -4,6 +4,8 @@ import importlib.util
 import tracemalloc
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -14,6 +16,7 @@ def _long_run_module():
     return module
 
 
+@pytest.mark.slow   # a leak check over a long run (1e5 sites, 3.2e5 events, 16 frames), ~8 s of CPU
 def test_memory_flat_over_frames_and_checkpoints(tmp_path):
     # 1e5 sites: each frame is 100 kB and each checkpoint copies ~1 MB of state, so keeping any
     # of them alive per frame would grow the traced heap by >= 1.4 MB over the 14 frames after

@@ -88,6 +88,7 @@ def test_friction_conditions_hold_and_decide_only_a_factor(small_foil):
     assert 1.5 < ratio < 3.0, ratio
 
 
+@pytest.mark.slow   # a numerics check: three FE cell solves, ~7 s of CPU
 def test_regularisation_does_not_decide_the_closure():
     """The viscosity is regularised where the strain rate vanishes (delta = 1e-6 of the mean rate);
     the closure of a void at s = 0.1 moves by < 1e-4 when delta changes 100x either way."""
@@ -112,6 +113,7 @@ def test_the_table_is_what_the_cell_solver_gives():
     assert r.closing_profile == pytest.approx(table.closing_profile[i, j], rel=1e-6, abs=1e-12)
 
 
+@pytest.mark.slow   # a validation of the reduced operator against full FE solves, ~8 s of CPU
 def test_reduced_operator_agrees_with_the_full_solve():
     """The reduced operator against the finite-element foil on the same 20 x 10 um section (0.5 um
     cells) and four contact maps: one void, two unequal voids, a gap wider than the foil is thick,

@@ -16,17 +16,14 @@ from kmc.disc import run as disc
 from kmc.launch import run_cell_to_file
 from kmc.model import build_lattice, creep_closure_per_void_site_per_s, creep_strain_rate_per_s
 from kmc.physics.nucleation import VoidCap, measured_rate
+from regimes import NO_FORMATION_ENTROPY
 
 LI = "params/li_li2s.toml"
 
 
 @pytest.fixture(scope="module")
 def li_settings():
-    # S_f = 0 (boundary.vacancy_formation_entropy_kB): these mechanism tests were built at the cell's
-    # S ~ 134 of c_eq = exp(-E_f/kT), where the [meso] I(S) rows nucleate; with the shipped 2.75 k_B
-    # the cell sits at S = 9.5 and nothing nucleates (docs/vacancy_thermodynamics.md section 8; the
-    # shipped runs are pinned by tests/meso_reference.json)
-    return load_config(LI, ["boundary.vacancy_formation_entropy_kB=0"])
+    return load_config(LI, [NO_FORMATION_ENTROPY])
 
 
 @pytest.fixture(scope="module")
@@ -97,10 +94,11 @@ def test_steady_vacancy_flux_to_the_sinks(li):
     assert s2 - 1 == pytest.approx(2 * (s - 1), rel=1e-12)
 
 
-def test_one_void_takes_its_share_of_the_vacancies(li):
+def test_one_void_takes_its_share_of_the_vacancies(vacancy_regime):
     """One hemispherical sink of radius r beside the slab: the void takes 2 pi r / (A/L + 2 pi r)
-    of the stripped volume, and the rest reaches the sinks (conservation)."""
-    li = with_(li, void_shape="cap")
+    of the stripped volume, and the rest reaches the sinks (conservation); in both regimes
+    (tests/regimes.py), c - c_eq being the same vacancy excess at S = 9.52 and 134."""
+    li = with_(cell.cell_inputs(load_config(LI, vacancy_regime)), void_shape="cap")
     r = 5.0
     c = kinetics.interface_vacancy_fraction(li, r)
     d, ceq = li.vacancy_diffusivity_um2_s, li.vacancy_equilibrium_fraction
@@ -111,12 +109,12 @@ def test_one_void_takes_its_share_of_the_vacancies(li):
     assert to_void / total == pytest.approx(2 * math.pi * r / (li.area_um2 / li.sink_distance_um + 2 * math.pi * r))
 
 
-def test_current_focusing_around_one_void(li):
+def test_current_focusing_around_one_void(vacancy_regime):
     """One void of base radius r in the square: contact 1 - pi r^2 / A, local current i / c, and the
     overpotential (2RT/F) asinh(i / (2 i0 c)); a section line through its centre sees one chord 2r,
-    one at distance d a chord 2 sqrt(r^2 - d^2)."""
+    one at distance d a chord 2 sqrt(r^2 - d^2); in both regimes (tests/regimes.py)."""
     r = 20.0
-    li = with_(li, void_shape="cap")
+    li = with_(cell.cell_inputs(load_config(LI, vacancy_regime)), void_shape="cap")
     st = voids.VoidState(np.array([37.0]), np.array([li.width_um / 32]), np.array([r]), np.array([r * li.shape.height_per_radius]))
     now = kinetics.fields(li, st.r)
     contact = 1 - math.pi * r ** 2 / li.area_um2
@@ -132,6 +130,27 @@ def test_current_focusing_around_one_void(li):
     assert stats["void_width_min"] == pytest.approx(min(chords), rel=1e-12)
     assert stats["section_voids_per_um"] == pytest.approx(len(chords) / (16 * li.width_um))
     assert stats["void_height_max"] == pytest.approx(r * li.shape.height_per_radius, rel=1e-12)
+
+
+def test_nothing_nucleates_at_the_shipped_S_and_voids_burst_out_at_S_f_0():
+    """The shipped regime (tests/regimes.py): Li's cell sits at S = 9.52 with no void, where the
+    [meso] I(S) rows, continued below their first row and read at the set's own hops (x exp(2.75)),
+    give 7e-12 nuclei per um^2 per s: over a 4 mAh/cm^2 run (8 h) the 160 um square expects 0.005
+    voids, so a Poisson draw gives none with probability 0.995 (the test allows up to 0.01 expected).
+    A run of the disc model (kmc.disc.run.run_settings) to 0.5 mAh/cm^2 nucleates none and keeps S
+    and the contact; at S_f = 0 (S = 134, I = 32 per um^2 per s) the same run nucleates voids
+    within 0.01 mAh/cm^2 (so the count can fail)."""
+    shipped = load_config(LI)
+    inp = cell.cell_inputs(shipped)
+    S = kinetics.fields(inp, np.empty(0)).supersaturation
+    assert S == pytest.approx(9.52, abs=0.01)
+    expected = cell.nucleation_rate_per_um2_s(inp, S) * inp.area_um2 * units.S_PER_H * 4.0 / inp.current_mA_cm2
+    assert 0 < expected < 0.01
+    run = disc.run_settings(shipped.with_overrides(["meso.stop_stripped_mAh_cm2=0.5"]))
+    assert run.series["nucleated"][-1] == 0 and run.series["contact_fraction"][-1] == 1.0
+    assert run.series["supersaturation"] == pytest.approx(np.full(run.series["supersaturation"].size, S), rel=1e-12)
+    burst = disc.run_settings(shipped.with_overrides(["meso.stop_stripped_mAh_cm2=0.01", NO_FORMATION_ENTROPY]))
+    assert burst.series["nucleated"][-1] > 0
 
 
 def test_touching_voids_coalesce_across_the_periodic_edge(li):

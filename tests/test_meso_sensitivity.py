@@ -14,6 +14,7 @@ from kmc.physics.creep import NortonLaw
 from kmc.mechanics.reduced import ReducedFoil
 from kmc.resolved.fields import butler_volmer_current, slab_potential_operator
 from kmc.resolved.interface import ResolvedInterface, resolved_inputs
+from regimes import NO_FORMATION_ENTROPY
 
 LI = "params/li_li2s.toml"
 LAW = NortonLaw(7.7e-3, 1.0, 6.6, 37.0, 298.0)                  # [creep] of params/li_li2s.toml
@@ -95,7 +96,7 @@ def test_islands_wider_than_the_fit_reaches_are_bulk():
 
 @pytest.fixture(scope="module")
 def li_settings():
-    return lambda sets=(): load_config(LI, ["boundary.vacancy_formation_entropy_kB=0", *sets])
+    return lambda sets=(): load_config(LI, [NO_FORMATION_ENTROPY, *sets])
 
 
 def test_the_keys_reach_the_resolved_interface_and_the_size_effect_is_on(li_settings):

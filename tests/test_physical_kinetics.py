@@ -12,18 +12,11 @@ import pytest
 from kmc.config import load_config, resolve_params
 from kmc.interface_rates import steady
 from kmc.model import cell_supersaturation
-
-
-# S_f = 0 (boundary.vacancy_formation_entropy_kB): these mechanism tests were built at the cell's S
-# of before issue 48 (134; the shipped S_f = 2.75 k_B lowers it to 9.5, where the small boxes below
-# see nothing happen); the box itself measures S against its own exp(-E_f/kT) either way
-# (kmc.model.box_vacancy_equilibrium_fraction). The shipped S_f and the cell's S are checked in
-# tests/test_vacancy_thermo.py.
-NO_ENTROPY = "boundary.vacancy_formation_entropy_kB=0"
+from regimes import NO_FORMATION_ENTROPY
 
 
 def small_box(name="li_li2s", cells=(6, 6, 4)):
-    return load_config(resolve_params(name), [f"lattice.cells={list(cells)}", NO_ENTROPY])
+    return load_config(resolve_params(name), [f"lattice.cells={list(cells)}", NO_FORMATION_ENTROPY])
 
 
 def test_cell_supersaturation_is_physics_md_estimate():
@@ -32,7 +25,7 @@ def test_cell_supersaturation_is_physics_md_estimate():
     linear in the current and the sink distance."""
     s = load_config(resolve_params("li_li2s"))
     S = cell_supersaturation(s)
-    assert 90 < cell_supersaturation(s.with_overrides([NO_ENTROPY])) < 150
+    assert 90 < cell_supersaturation(s.with_overrides([NO_FORMATION_ENTROPY])) < 150
     assert S == pytest.approx(9.52, abs=0.01)
     S2 = cell_supersaturation(s.with_overrides(["conditions.current_density_mA_cm2=1.0",
                                                        "electrode.sink_distance_um=50"]))
@@ -62,6 +55,9 @@ def test_steady_interface_holds_isolated_l1_vacancies_at_equilibrium():
     assert pop.standard_error[0] < 0.1 * expected    # the test resolves a 30 % error
 
 
+# 120 replicas, ~4 s of CPU (the steady interface:
+# test_steady_interface_holds_isolated_l1_vacancies_at_equilibrium)
+@pytest.mark.slow
 def test_exact_layer_walk_equals_engine_brute_force():
     """The exact birth-death first-passage time of an L1 vacancy to L4 (kmc.interface_rates.interface)
     against the engine's own walk, 120 replicas (seeds 1..120), tolerance 3 standard errors of their
@@ -150,6 +146,33 @@ def test_capture_grows_with_supersaturation():
     assert hi.capture_per_s - lo.capture_per_s > 3 * math.hypot(hi.capture_se_per_s, lo.capture_se_per_s)
 
 
+def test_at_the_shipped_S_a_void_of_the_critical_size_at_134_loses_more_than_it_captures():
+    """The shipped regime (tests/regimes.py: Li with its formation entropy, at the cell's S = 9.52):
+    a placed 12-vacancy void, the lattice's critical size at S = 134 (k+ = k- there, docs/rates.md),
+    meets an L1 vacancy gas 14x thinner and shrinks: after 20,000 events its largest interface
+    cluster is below 12 by more than 3 se of the mean over 16 replicas (seeds 1..16; the se from
+    their spread; measured 9.9 +- 0.3, where S = 134 leaves 11.1 +- 0.6, a random walk about the
+    critical size).  Fails if the box sat at S exp(S_f) = 149 against its voids, as the formation
+    entropy's first version put it."""
+    from kmc.interface_rates import voids
+    from kmc.interface_rates.clusters import ClusterFinder
+    from kmc.simulation import Simulation
+    s = load_config(resolve_params("li_li2s"), ["lattice.cells=[10,10,4]"])
+    S = cell_supersaturation(s)
+    assert S == pytest.approx(9.52, abs=0.01) and s.boundary.vacancy_formation_entropy_kB == 2.75
+    st = steady.steady_settings(s, S)
+    finder = ClusterFinder(st)
+    sizes = []
+    for seed in range(1, 17):
+        sim = Simulation(st.with_overrides([f"run.seed={seed}"]), voids.void_occupancy(s, S, 12, seed))
+        assert finder(sim) == 12
+        sim.step(20_000)
+        sizes.append(finder(sim))
+    sizes = np.array(sizes, float)
+    se = sizes.std(ddof=1) / math.sqrt(sizes.size)
+    assert 12 - sizes.mean() > 3 * se, (sizes.mean(), se)
+
+
 def test_kmc_rates_json_keys(tmp_path):
     """`kmc rates ... --json`: every record names its rate or value, unit, error and method (the
     layout docs/rates.md documents and `kmc meso` reads)."""
@@ -178,7 +201,7 @@ def test_acceleration_raises_interface_supersaturation():
     (2.1e4 and 1.9e4); the check says so."""
     from kmc import acceleration as ac
     s = load_config(resolve_params("li_li2s"))
-    for case, at_1e6 in ((s, (50, 60)), (s.with_overrides([NO_ENTROPY]), (800, 870))):
+    for case, at_1e6 in ((s, (50, 60)), (s.with_overrides([NO_FORMATION_ENTROPY]), (800, 870))):
         s1 = cell_supersaturation(case)
         assert ac.supersaturation_at(case, 1.0) == pytest.approx(s1, rel=1e-12)
         assert at_1e6[0] < ac.supersaturation_at(case, 1e6) < at_1e6[1]

@@ -13,17 +13,11 @@ import pytest
 from kmc.config import load_config, resolve_params
 from kmc.interface_rates import steady
 from kmc.species import HOST, SOLUTE, VACANCY
-
-
-# S_f = 0 (boundary.vacancy_formation_entropy_kB): these mechanism tests were built for the vacancy
-# fraction S exp(-E_f/kT) of the box before issue 48 (the box itself has no vibrational entropy: its
-# hops and voids see only the absolute fraction the reservoir holds, which S_f = 2.75 would raise 16x
-# at the same S); the shipped S_f and the cell's S are checked in tests/test_vacancy_thermo.py.
-NO_ENTROPY = "boundary.vacancy_formation_entropy_kB=0"
+from regimes import NO_FORMATION_ENTROPY
 
 
 def box(name="limg_li2s", cells=(12, 12, 4)):
-    return load_config(resolve_params(name), [f"lattice.cells={list(cells)}", NO_ENTROPY])
+    return load_config(resolve_params(name), [f"lattice.cells={list(cells)}", NO_FORMATION_ENTROPY])
 
 
 def old_seeded_occupancy(settings, supersaturation, seed):
@@ -123,6 +117,8 @@ def test_equilibrium_start_holds_the_chains_l1_fraction():
     assert se < 0.01
 
 
+# 8 x 520,000 events, ~21 s of CPU (the start's L1: test_equilibrium_start_holds_the_chains_l1_fraction)
+@pytest.mark.slow
 def test_the_equilibrium_l1_is_steady_in_the_kmc_box():
     """Item 2 of the check (docs/rates.md section 3): the steady interface at S = 134 on the
     nucleation box (12x12x4 cells), 8 replicas (seeds 1..8) of 520,000 events each (the FFS flux
@@ -149,6 +145,7 @@ def test_the_equilibrium_l1_is_steady_in_the_kmc_box():
     assert rnd.mean.mean() < eq.fraction - 10 * rnd_se, (rnd.mean.mean(), rnd_se)
 
 
+@pytest.mark.slow   # ~6 s of CPU (the equilibrium start: test_equilibrium_start_holds_the_chains_l1_fraction)
 def test_small_ffs_and_brute_force_run_from_the_equilibrium_start():
     """A short FFS (6x6x4 cells, S = 4000, ladder 3, 5, 8, 2 flux runs of 5e4 events) and a
     brute-force first passage (to 8, 2 runs) from the equilibrium start: the alloy's default

@@ -52,6 +52,7 @@ def _without_wall(rec: dict) -> str:
     return json.dumps({k: v for k, v in rec.items() if k != "wall_s"}, sort_keys=True)
 
 
+@pytest.mark.slow   # serial and on 2 Dask workers, ~12 s of CPU (a Dask cluster: tests/test_sweep.py)
 def test_workers_give_the_serial_record_bit_for_bit():
     """The same nucleation record, FFS path (S = 1500 on a 6x6x4 box: the interface lives in A, the
     short waiting runs do not nucleate) and waiting-time path (S = 10000), serially and on 2 local

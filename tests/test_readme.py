@@ -21,11 +21,13 @@ def readme_commands():
 
 
 def test_readme_states_the_two_commands():
+    """The main job and the tests; the slow tier's command beside them, and CI runs both tiers."""
     cmds = readme_commands()
     assert cmds[0] == "pip install -e . && kmc run params/li_li2s.toml"
     assert cmds[1] == 'pip install -e ".[dev]" && pytest'
-    ci = (ROOT / ".ci" / "run").read_text()
-    assert 'pip install -e ".[dev]" && pytest' in ci
+    assert "`pytest -m slow`" in (ROOT / "README.md").read_text()
+    ci = (ROOT / ".ci" / "run").read_text().splitlines()
+    assert 'pip install -e ".[dev]" && pytest' in ci and "pytest -m slow" in ci
 
 
 def readme_python_blocks():

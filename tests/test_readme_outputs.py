@@ -121,6 +121,7 @@ def run_part(name: str, tmp_path) -> dict[str, str]:
     return {line: mr.probe_output(line, tmp_path) for line in commands_of(PARTS[name])}
 
 
+@pytest.mark.slow   # ~5 s of CPU (kmc rates: tests/test_physical_kinetics.py::test_kmc_rates_json_keys)
 def test_the_readmes_rates_command_prints_what_it_shows(tmp_path):
     """`kmc rates li_li2s --no-nucleation`: the README shows the first lines of its output."""
     command = mr.BLOCKS["rates"][0]
@@ -130,6 +131,8 @@ def test_the_readmes_rates_command_prints_what_it_shows(tmp_path):
     assert mr.mask_wall_clock("\n".join(shown[:-1])).splitlines() == printed[:command.show]
 
 
+# three kmc meso runs to 4 mAh/cm^2, ~28 s of CPU (kmc meso's resolved runs: tests/test_resolved.py)
+@pytest.mark.slow
 def test_the_readmes_meso_commands_print_what_it_shows(tmp_path):
     """The README's `kmc meso` lines, as written, in a fresh folder, print what it shows, and write
     the kMC's observable names to 4 mAh/cm^2 with the resolved interface.  And the headline behind

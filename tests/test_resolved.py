@@ -11,12 +11,9 @@ from kmc.mechanics.reduced import runs
 from kmc.resolved.fields import (butler_volmer_current, slab_flux_operator, slab_potential_operator,
                                  vacancy_field)
 from kmc.resolved.interface import ResolvedInterface, resolved_inputs
+from regimes import NO_FORMATION_ENTROPY
 
 LI = "params/li_li2s.toml"
-# The 0 K vacancy inputs (no formation entropy): the cell's S is 134, where the kMC's I(S) nucleates
-# voids, which these mechanism tests need; the shipped S_f = 2.75 k_B gives S = 9.5 and no void
-# (docs/mechanics.md section 9).
-NO_ENTROPY = "boundary.vacancy_formation_entropy_kB=0"
 # The face and the metal of before issue 54 (a dense pellet's face, bulk creep), for the tests of the
 # time loop's own mechanisms, which the pores and the size effect would only slow down.
 OLD_FACE = ["electrolyte.relative_density=1", "meso.ligament_strength_MPa=0"]
@@ -24,7 +21,7 @@ OLD_FACE = ["electrolyte.relative_density=1", "meso.ligament_strength_MPa=0"]
 
 @pytest.fixture(scope="module")
 def li_inputs():
-    return resolved_inputs(load_config(LI, [NO_ENTROPY]), width_um=40.0, cell_um=0.5)
+    return resolved_inputs(load_config(LI, [NO_FORMATION_ENTROPY]), width_um=40.0, cell_um=0.5)
 
 
 def test_vacancy_field_without_voids_is_the_slab_balance(li_inputs):
@@ -42,11 +39,11 @@ def test_vacancy_field_without_voids_is_the_slab_balance(li_inputs):
     assert f.to_sinks_um_s == pytest.approx(inp.strip_velocity_um_s, rel=1e-9)
 
 
-def test_voids_and_sinks_take_what_stripping_injects(li_inputs):
+def test_voids_and_sinks_take_what_stripping_injects(vacancy_regime):
     """With voids and sub-grid nuclei, every injected vacancy ends in a void, a nucleus or the sinks
     (to 1e-9), the void cells hold c_eq, and the supersaturation dips toward each void (it is local,
-    not one number for the width)."""
-    inp = li_inputs
+    not one number for the width); in both regimes (tests/regimes.py)."""
+    inp = resolved_inputs(load_config(LI, vacancy_regime), width_um=40.0, cell_um=0.5)
     n = inp.cells
     K = slab_flux_operator(n, inp.cell_um, inp.sink_distance_um)
     open_cells = np.zeros(n, bool)
@@ -199,7 +196,7 @@ def test_the_resolved_run_hears_the_meso_observer_and_writes_its_sections(tmp_pa
             return report.steps == 5
 
     settings = load_config(LI, [*OLD_FACE, "meso.width_um=40.0", "meso.stop_stripped_mAh_cm2=0.06", "meso.output_every_mAh_cm2=0.02",
-                                NO_ENTROPY])
+                                NO_FORMATION_ENTROPY])
     inp = resolved_inputs(settings, cell_um=0.5)
     heard = StopAtFive()
     stopped = run(inp, heard)
@@ -208,7 +205,7 @@ def test_the_resolved_run_hears_the_meso_observer_and_writes_its_sections(tmp_pa
     assert heard.reports[-1].charge_mAh_cm2 == pytest.approx(stopped.final.stripped_mAh_cm2)
     out = tmp_path / "li.h5"                 # resolved is kmc meso's default (the sweep test of
     done = CliRunner().invoke(meso_command, [LI, "--set", "meso.width_um=40.0", "--set",   # test_meso runs disc)
-                                             "meso.stop_stripped_mAh_cm2=0.05", "--set", NO_ENTROPY,
+                                             "meso.stop_stripped_mAh_cm2=0.05", "--set", NO_FORMATION_ENTROPY,
                                              "--set", OLD_FACE[0], "--set", OLD_FACE[1], "-o", str(out)])
     assert done.exit_code == 0, done.output
     with h5py.File(out) as f:

@@ -68,7 +68,8 @@ def interrupt_after(sim, chunks, grow=False):
     sim.step = step
 
 
-@pytest.mark.parametrize("chunks, grow", [(1, False), (7, True), (13, False)])
+# a third chunking, ~3 s of CPU: in the slow tier
+@pytest.mark.parametrize("chunks, grow", [(1, False), (7, True), pytest.param(13, False, marks=pytest.mark.slow)])
 def test_interrupted_then_resumed_equals_uninterrupted(limg_params, tmp_path, chunks, grow):
     reference = full_run(limg_params, tmp_path)
     path = tmp_path / "cut.h5"

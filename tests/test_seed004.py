@@ -15,6 +15,7 @@ TINY = ["lattice.cells=[8,8,6]", "run.stop_stripped_monolayers=1.5", "run.accele
         "output.frame_every_mAh_cm2=1.8e-5"]
 
 
+@pytest.mark.slow   # a validation: a sweep of 16 kMC runs, ~23 s of CPU
 def test_seed004_comparison_on_a_tiny_sweep(tmp_path):
     plan = expand_sweep(seed004.SPEC, TINY, tmp_path / "out")
     assert len(plan.runs) == 16          # 2 chemistries x 2 pressures x 4 replicas

@@ -233,6 +233,9 @@ def test_sigkilled_sweep_resumes_without_redoing_finished_runs(tmp_path):
     assert {p: (p.stat().st_mtime_ns, file_digest(p)) for p in finished} == finished
 
 
+# eight runs interrupted and rerun, ~16 s of CPU (Ctrl-C:
+# test_a_run_stopped_by_ctrl_c_counts_as_pending_and_is_redone)
+@pytest.mark.slow
 def test_ctrl_c_leaves_only_complete_files_under_final_names(tmp_path):
     """Ctrl-C in a terminal (SIGINT to the sweep and its workers) while both workers are in their
     first runs: nothing under a final name, and the re-run finishes all eight."""
@@ -410,7 +413,8 @@ def children_of(pid: int) -> list[tuple[int, str]]:
     return [(p, cmd) for p, parent, _, cmd in processes() if parent == pid]
 
 
-@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+# SIGINT goes the way SIGTERM goes, ~12 s of CPU each: the second in the slow tier
+@pytest.mark.parametrize("signum", [signal.SIGTERM, pytest.param(signal.SIGINT, marks=pytest.mark.slow)])
 def test_a_signal_to_the_sweep_alone_stops_every_worker_and_the_rest_resumes(tmp_path, signum):
     """What a batch scheduler (SIGTERM) or `kill -INT` sends to the sweep's process only, while
     both workers are in their runs (stopped at the first chunk until the sweep has forwarded the
@@ -454,6 +458,8 @@ def test_a_signal_to_the_sweep_alone_stops_every_worker_and_the_rest_resumes(tmp
             assert f["run"].attrs["stop_reason"] == "stripped_charge" and f["run"].attrs["resumed"]
 
 
+# ~10 s of CPU (a killed sweep resumed: test_sigkilled_sweep_resumes_without_redoing_finished_runs)
+@pytest.mark.slow
 def test_a_killed_worker_is_reported_and_its_run_resumed_next_time(tmp_path):
     """A worker killed from outside (SIGKILL, as the out-of-memory killer does) in its run (stopped
     at the run's first chunk) is reported by name and cause; the other run carries on; the next

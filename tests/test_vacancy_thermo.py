@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from kmc.atomistic import harmonic
+from regimes import NO_FORMATION_ENTROPY
 
 ROOT = Path(__file__).resolve().parent.parent
 HAS_ASE = importlib.util.find_spec("ase") is not None
@@ -232,7 +233,7 @@ def test_every_c_eq_follows_the_formation_entropy_key():
     from kmc.model import (box_vacancy_diffusivity_A2_s, box_vacancy_equilibrium_fraction, build_energy_model,
                            build_event_rates, build_lattice, cell_transport)
     shipped = load_config(resolve_params("li_li2s"))
-    plain = shipped.with_overrides(["boundary.vacancy_formation_entropy_kB=0"])
+    plain = shipped.with_overrides([NO_FORMATION_ENTROPY])
     factor = math.exp(2.75)
     cells = [cell_transport(s) for s in (shipped, plain)]
     assert cells[1].vacancy_equilibrium_fraction == math.exp(-0.50 / cells[1].kT_eV)   # bit for bit at S_f = 0
@@ -288,7 +289,7 @@ def test_meso_reads_the_nucleation_rows_at_the_sets_own_hops(tmp_path):
     from kmc.config import load_config, resolve_params
     from kmc.cell.inputs import cell_inputs
     shipped = load_config(resolve_params("li_li2s"))
-    plain = shipped.with_overrides(["boundary.vacancy_formation_entropy_kB=0"])
+    plain = shipped.with_overrides([NO_FORMATION_ENTROPY])
     assert shipped.meso.nucleation_rate_hop_prefactor_Hz == 1e13 == shipped.kinetics.attempt_frequency_Hz
     given = list(zip(shipped.meso.nucleation_rate_S, shipped.meso.nucleation_rate_per_um2_s))
     assert [tuple(r) for r in cell_inputs(plain).measured_nucleation] == [(float(S), float(i)) for S, i in given]

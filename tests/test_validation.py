@@ -75,6 +75,9 @@ def _report(result):
           f"{pred.coverage_no_segregation:.4f}; vacancy in L1 {result['vacancy_in_l1']:.4f} vs {pred.vacancy_in_l1:.4f}")
 
 
+# a validation: 3e6 events, ~15 s of CPU (the kMC's L1 against the chain:
+# tests/test_physical_kinetics_eq_l1.py)
+@pytest.mark.slow
 def test_mg_segregates_completely_with_the_shipped_energies():
     """Closed Li-Mg box, shipped energies: the model predicts every Mg in L1 (segregation energy
     -0.51 eV); the kMC time average must reach it.  Tolerance: 4 standard errors of 10 block
@@ -88,6 +91,7 @@ def test_mg_segregates_completely_with_the_shipped_energies():
     assert result["vacancy_ok"]
 
 
+@pytest.mark.slow   # a validation: 1.5e6 events, ~15 s of CPU
 def test_mg_segregation_amount_matches_the_boltzmann_prediction():
     """Segregation energy moderated to -0.15 eV (and no interface Mg-vacancy repulsion, for speed)
     so that L1 holds only part of the Mg: the measured L1 coverage must equal the exact finite-box

@@ -1,0 +1,65 @@
+"""The two vacancy regimes the tests run in, each named here once with its reason (tests/conftest.py
+lists the fixtures built on them).
+
+The shipped regime: the parameter sets as they ship, with the vacancy's formation entropy
+S_f = boundary.vacancy_formation_entropy_kB = 2.75 k_B (docs/vacancy_thermodynamics.md).  It
+raises c_eq exp(2.75) = 15.6-fold, so the cell's supersaturation at 0.5 mA/cm^2, 298 K and sinks
+100 um away, S = 1 + J Omega L / (D_v c_eq) (kmc.model.cell_supersaturation), is 9.52.  There the
+[meso] I(S) rows (continued below their first row, S = 100, at the set's own hops) give 7e-12
+nuclei per um^2 per s: 0.005 voids expected on the 160 um square over a 4 mAh/cm^2 run, and in a
+kMC box a void of the size critical at S = 134 shrinks.  The kMC box measures S against its own
+exp(-E_f/kT) and carries the entropy on its hops instead (kmc.model.box_hop_prefactor_Hz): at a
+given S a box with S_f runs the same trajectory as one without, its clock exp(S_f) faster
+(tests/test_vacancy_thermo.py::test_the_formation_entropy_on_the_box_hops_is_a_change_of_clock).
+
+NO_FORMATION_ENTROPY (S_f = 0): the sets' 0 K vacancy inputs, the regime before issue 48.  The
+cell's S is ~134, where voids nucleate (the [meso] I(S) rows, the kMC's boxes), and the box's hops
+run at kinetics.attempt_frequency_Hz itself.  The mechanism tests are built here because at the
+shipped S nothing they test happens within a test's time (nucleation, growth and capture at a
+void, the disc and resolved models' voids), or because their event counts were chosen for hops at
+nu (a test that needs a solute hop or a used-up electrode cell within N events says so where it
+uses this).  The S_f = 0 numbers are not the model's prediction for the shipped cells.
+
+Each mechanism family is also tested in the shipped regime, at least once (SHIPPED_REGIME_TESTS;
+a test id with [shipped] is the shipped case of a test that takes conftest's vacancy_regime;
+tests/test_regimes.py checks that each named test exists).
+"""
+
+NO_FORMATION_ENTROPY = "boundary.vacancy_formation_entropy_kB=0"
+
+SHIPPED_REGIME_TESTS = {
+    "nucleation": [
+        "tests/test_meso.py::test_nothing_nucleates_at_the_shipped_S_and_voids_burst_out_at_S_f_0",
+        "tests/test_readme_outputs.py::test_the_readmes_meso_commands_print_what_it_shows",
+    ],
+    "capture and emission": [
+        "tests/test_physical_kinetics.py::test_at_the_shipped_S_a_void_of_the_critical_size_at_134_loses_more_than_it_captures",
+        "tests/test_meso.py::test_one_void_takes_its_share_of_the_vacancies[shipped]",
+        "tests/test_resolved.py::test_voids_and_sinks_take_what_stripping_injects[shipped]",
+    ],
+    # hops off (the refill is the only event), so no S enters: the shipped set as it is
+    "creep refill": [
+        "tests/test_creep_contact.py::test_single_void_closes_at_the_rule_rate",
+        "tests/test_creep_contact.py::test_larger_void_closes_first_and_thinning_is_exact",
+    ],
+    "stripping focus": [
+        "tests/test_meso.py::test_current_focusing_around_one_void[shipped]",
+        "tests/test_strip_weights.py::test_weakly_bound_atoms_strip_first_in_the_ratio_of_their_weights",
+        "tests/test_creep_contact.py::test_isolated_atoms_are_never_stripped",
+    ],
+    "solute enrichment": [
+        "tests/test_kinetics_enrichment.py::test_enrichment_depth_is_solute_diffusivity_over_recession_and_shrinks_with_acceleration",
+        "tests/test_electrode.py::test_solute_diffusivity_is_the_models_own",
+    ],
+    # the rates at S = 10 with the shipped entropy on the box's hops; the counts at a reservoir dense
+    # enough to count them (the law is linear in the bottom's vacancy fraction)
+    "exchange with the electrode": [
+        "tests/test_electrode.py::test_exit_rate_is_the_quasi_static_escape_to_the_sinks",
+        "tests/test_electrode.py::test_exits_and_entries_follow_their_rates_and_flux_scales_as_one_over_L",
+    ],
+    "meso voids": [
+        "tests/test_meso_reference.py::test_meso_runs_are_the_reference_within_the_numerics",
+        "tests/test_meso.py::test_one_void_takes_its_share_of_the_vacancies[shipped]",
+        "tests/test_resolved.py::test_voids_and_sinks_take_what_stripping_injects[shipped]",
+    ],
+}
