@@ -9,7 +9,7 @@ import pytest
 from kmc.config import load_config
 from kmc.resolved.assembly import press, self_affine_profile_um
 from kmc.resolved.interface import ResolvedInterface, resolved_inputs
-from regimes import NO_FORMATION_ENTROPY
+from regimes import NO_FORMATION_ENTROPY, OLD_FACE
 
 LI = "params/li_li2s.toml"
 
@@ -36,8 +36,7 @@ def test_the_face_has_the_rms_and_the_spectrum_of_its_hurst_exponent():
 @pytest.fixture(scope="module")
 def li_model():
     # the face of before issue 54: no pores (a dense pellet), bulk creep (no size effect)
-    return ResolvedInterface(resolved_inputs(load_config(LI, ["electrolyte.relative_density=1",
-                                                              "meso.ligament_strength_MPa=0"]), cell_um=0.25))
+    return ResolvedInterface(resolved_inputs(load_config(LI, OLD_FACE), cell_um=0.25))
 
 
 def test_the_seeds_press_closes_its_polished_face_and_the_press_is_what_closes_it(li_model):
@@ -68,7 +67,7 @@ def test_a_run_starts_from_what_the_press_leaves():
     # S_f = 0 (S = 134): nuclei are drawn from the first step, so a face drawn from the run's own
     # stream would change them
     sets = ["meso.width_um=40.0", "meso.stop_stripped_mAh_cm2=0.01", "meso.output_every_mAh_cm2=0.005",
-            "electrolyte.relative_density=1", "meso.ligament_strength_MPa=0", NO_FORMATION_ENTROPY]
+            *OLD_FACE, NO_FORMATION_ENTROPY]
     pressed = resolved_inputs(load_config(LI, sets), cell_um=0.5)
     flat = resolved_inputs(load_config(LI, sets + ["meso.assembly_pressure_MPa=0"]), cell_um=0.5)
     assert flat.assembly is None

@@ -11,12 +11,9 @@ from kmc.mechanics.reduced import runs
 from kmc.resolved.fields import (butler_volmer_current, slab_flux_operator, slab_potential_operator,
                                  vacancy_field)
 from kmc.resolved.interface import ResolvedInterface, resolved_inputs
-from regimes import NO_FORMATION_ENTROPY
+from regimes import NO_FORMATION_ENTROPY, OLD_FACE
 
 LI = "params/li_li2s.toml"
-# The face and the metal of before issue 54 (a dense pellet's face, bulk creep), for the tests of the
-# time loop's own mechanisms, which the pores and the size effect would only slow down.
-OLD_FACE = ["electrolyte.relative_density=1", "meso.ligament_strength_MPa=0"]
 
 
 @pytest.fixture(scope="module")
