@@ -25,6 +25,13 @@ in the key of the same name + ``_error``:
 
 The probabilities carry no clock.  Between rows the records are interpolated linearly in ln S; outside
 them the nearest row holds (the records hardly depend on S where one vacancy decides them, docs).
+
+What the cell-scale model takes from each record (docs/pore_edge.md section 8) is written here once, as
+functions of plain numbers: the share of what lands on a wall whose contact line sits at a pore's rim
+that moves the line off the rim (``rim_retreat_share``, from the refill probability: the one rate the
+records change), the wall's extrapolation length as a sink (``wall_extrapolation_layers``) and the share
+of a rim cell's stripping the contact layers carry straight into the pore (``rim_capture_share``), which
+confirm what the cell model assumes (its walls at c_eq take what its field brings within a cell).
 """
 from __future__ import annotations
 
@@ -50,18 +57,37 @@ class PoreEdgeRecords:
     errors: dict
     hop_prefactor_Hz: float
 
-    def at(self, name: str, supersaturation: float, hop_prefactor_Hz: float | None = None) -> tuple[float, float]:
+    def at(self, name: str, supersaturation, hop_prefactor_Hz: float | None = None):
         """(value, error) of record ``name`` at S (linear in ln S between rows, the nearest row
-        outside); a time converted to a box hopping at ``hop_prefactor_Hz`` (None: the rows' clock)."""
+        outside); a time converted to a box hopping at ``hop_prefactor_Hz`` (None: the rows' clock).
+        ``supersaturation``: a number (floats back) or an array (a local S per cell: arrays back)."""
         if name not in RECORDS:
             raise KeyError(f"unknown pore-edge record {name!r}; allowed: {', '.join(RECORDS)}")
         x = np.log(self.supersaturation)
-        s = math.log(max(supersaturation, 1.0))
-        value = float(np.interp(s, x, self.values[name]))
-        error = float(np.interp(s, x, self.errors[name]))
+        s = np.log(np.maximum(supersaturation, 1.0))
+        value, error = (np.interp(s, x, rows) for rows in (self.values[name], self.errors[name]))
         if RECORDS[name][0] == "s" and hop_prefactor_Hz is not None:
             value, error = (v * self.hop_prefactor_Hz / hop_prefactor_Hz for v in (value, error))
+        if np.ndim(supersaturation) == 0:
+            return float(value), float(error)
         return value, error
+
+    def in_clock(self, hop_prefactor_Hz: float) -> PoreEdgeRecords:
+        """The same records with their times in the clock of a box hopping at ``hop_prefactor_Hz`` (a
+        cell-scale run's own: kmc.model.box_hop_prefactor_Hz of its settings)."""
+        ratio = self.hop_prefactor_Hz / hop_prefactor_Hz
+
+        def scaled(table):
+            return {name: (rows * ratio if RECORDS[name][0] == "s" else rows) for name, rows in table.items()}
+        return PoreEdgeRecords(self.supersaturation, scaled(self.values), scaled(self.errors), hop_prefactor_Hz)
+
+    def worst(self, name: str, largest: bool) -> tuple[float, float, float]:
+        """(value, error, S) of the row with the largest (``largest``) or smallest value of record
+        ``name``: what a check at run start reads, since the run's local S lies among or beyond the rows
+        and the nearest row holds beyond them."""
+        rows = self.values[name]
+        k = int(np.argmax(rows) if largest else np.argmin(rows))
+        return float(rows[k]), float(self.errors[name][k]), float(self.supersaturation[k])
 
 
 def read_records(table) -> PoreEdgeRecords | None:
@@ -124,3 +150,49 @@ def fit_capture_length(distance_sites, captured, trials, contact_sites: int) -> 
     curvature = (nll(best + h) - 2 * nll(best) + nll(best - h)) / h ** 2
     ell = math.exp(best)
     return ell, (ell / math.sqrt(curvature) if curvature > 0 else math.inf)
+
+
+# The wall trial's walk (kmc.interface_rates.edge, fate "wall"): the vacancy starts one layer below the
+# pore's receded floor (in L3, the floor in L2) and is lost at the escape layer, three below the floor (L5).
+WALL_TRIAL_START_LAYERS = 1
+WALL_TRIAL_LOSS_LAYERS = 3
+
+
+def absorbing_wall_capture() -> float:
+    """The wall trial's capture probability for a perfectly absorbing floor on an unbiased walk (the
+    gambler's ruin between the floor and the escape layer): 2/3."""
+    return (WALL_TRIAL_LOSS_LAYERS - WALL_TRIAL_START_LAYERS) / WALL_TRIAL_LOSS_LAYERS
+
+
+def wall_extrapolation_layers(wall_capture_probability):
+    """lambda (layers): the pore's wall as a sink, c - c_eq = lambda dc/dn there (a Robin wall), from the
+    wall trial's capture probability P, inverting the walk's splitting probability
+    P = (L - x0) / (L + lambda) (x0 the start's and L the loss's layers below the floor).  0: c = c_eq
+    at the floor (a perfect sink); > 0: an attachment barrier, the wall as if lambda layers farther
+    away; < 0: the sink reaches above the floor (a rough surface that draws vacancies in)."""
+    P = np.asarray(wall_capture_probability, float)
+    with np.errstate(divide="ignore"):
+        return np.where(P > 0, (WALL_TRIAL_LOSS_LAYERS - WALL_TRIAL_START_LAYERS) / P - WALL_TRIAL_LOSS_LAYERS,
+                        np.inf)
+
+
+def rim_retreat_share(rim_refill_probability):
+    """The share of the vacancies landing on a void's wall whose contact line sits at a pore's rim that
+    moves the contact line off the rim (the rest goes into the pore's metal beneath its mouth).  The
+    gap the line leaves under the electrolyte is a walk in sites: each step it refills (the line one
+    site back toward the rim) with the measured probability p, or widens with 1 - p (the one-site odds
+    the kMC measured, taken as every site's).  From the rim it leaves for good with the gambler's ruin
+    probability of never returning, 1 - p / (1 - p) for p < 1/2, and 0 for p >= 1/2 (a walk biased back
+    to the rim returns to it: the line is pinned there)."""
+    p = np.clip(np.asarray(rim_refill_probability, float), 0.0, 1.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.where(p < 0.5, 1.0 - p / (1.0 - p), 0.0)
+    return float(out) if out.ndim == 0 else out
+
+
+def rim_capture_share(capture_length_nm, cell_nm: float):
+    """The share of what stripping makes over a contact cell next to a pore's rim that the contact
+    layers carry straight into the pore: the one-rim capture profile exp(-d / ell) (capture_profile far
+    from a second rim) averaged over the cell's width h, (ell / h) (1 - exp(-h / ell))."""
+    ell = np.asarray(capture_length_nm, float)
+    return np.where(ell > 0, ell / cell_nm * -np.expm1(-cell_nm / np.maximum(ell, 1e-300)), 0.0)
