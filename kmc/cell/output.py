@@ -19,15 +19,17 @@ def applicable_parameters(settings: Settings) -> dict:
     return {k: v for k, v in settings.flat().items() if k.split(".")[0] in APPLICABLE_SECTIONS or k in APPLICABLE_KEYS}
 
 
-def file_writer(path, settings: Settings, observables: dict):
+def file_writer(path, settings: Settings, observables: dict, used: dict | None = None):
     """A kmc.runfile.MesoWriter for a run of ``settings`` at ``path``, the header, parameters and
     what the energy model gives the voids written; ``observables``: the interface model's registry
-    (kmc.vocabulary.registry: name -> (unit, description), the run's element symbols filled in here)."""
+    (kmc.vocabulary.registry: name -> (unit, description), the run's element symbols filled in here);
+    ``used``: what else the interface model read and how (e.g. the [pore_edge] records the resolved
+    section used, kmc.resolved.interface.pore_edge_record), beside them in /parameters/derived."""
     from kmc.runfile import MesoWriter
     iface = interface_energetics(settings)
     derived = {"wetting_angle_deg": iface.wetting_angle_deg, "surface_energy_J_m2": iface.surface_energy_J_m2,
                "work_of_adhesion_J_m2": iface.work_of_adhesion_J_m2,
-               "interface_solute_equilibrium": iface.interface_solute_equilibrium}
+               "interface_solute_equilibrium": iface.interface_solute_equilibrium, **(used or {})}
     species = settings.species
     described = {name: (unit, doc.format(host=species.host, solute=species.solute))
                  for name, (unit, doc) in observables.items()}

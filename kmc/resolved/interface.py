@@ -49,6 +49,8 @@ from kmc.mechanics.reduced import NoContactError, ReducedFoil, run_sums, runs
 from kmc.physics import nucleation, vacancy
 from kmc.physics.creep import NortonLaw
 from kmc.physics.nucleation import VoidCap
+from kmc.physics.pore_edge import (PoreEdgeRecords, read_records, rim_capture_share, rim_retreat_share,
+                                   wall_extrapolation_layers)
 from kmc.physics.strength import SizeStrength
 from kmc.resolved.assembly import Assembly, assembly_of
 from kmc.resolved.fields import (butler_volmer_current, slab_flux_operator, slab_potential_operator,
@@ -57,6 +59,7 @@ from kmc.resolved.solute import SoluteField, solute_current
 from kmc.resolved.walls import grow, relax, spanned_cells, wall_traction_MPa, walls_of
 # the void's equilibrium profile, moved to kmc.resolved.walls (issue 54); named here for the area's shapes
 from kmc.resolved.walls import cap_profile  # noqa: F401
+from kmc.validation import Advice
 
 SINK_CONTRACTIONS = ("interface", "sinks")
 # Numerics of the step (docs/mechanics.md section 6): the expected new nuclei per cell per step
@@ -93,6 +96,10 @@ class ResolvedInputs(CellInputs):
     solute_field: str = "off"
     solute_strengthening: str = "none"
     composition_table: tuple = ()
+    # what the kMC measured at a pore's edge ([pore_edge] rows, kmc.physics.pore_edge), its times in this
+    # set's box clock; None without rows (the section of before: walls take capture as they did).  Left
+    # out of == (its rows are arrays).
+    pore_edge: PoreEdgeRecords | None = field(default=None, compare=False)
 
     @property
     def cells(self) -> int:
@@ -146,8 +153,21 @@ def resolved_inputs(settings, width_um: float | None = None, cell_um: float = 0.
         electrolyte_thickness_um=settings.conditions.electrolyte_thickness_um,
         size_strength=strength, ligament_strain_rate_per_s=m.ligament_strain_rate_per_s,
         electrolyte_constriction=m.electrolyte_constriction == "on",
-        assembly=assembly_of(m, electrolyte), depth_um=m.depth_um, **_solute_inputs(settings))
+        assembly=assembly_of(m, electrolyte), depth_um=m.depth_um, pore_edge=_pore_edge_records(settings),
+        **_solute_inputs(settings))
     return replace(out, **overrides)
+
+
+def _pore_edge_records(settings) -> PoreEdgeRecords | None:
+    """The [pore_edge] rows in the clock of this set's box (None without rows); rows that do not fit
+    together refused in one line."""
+    from kmc.cell.inputs import CellInputError
+    from kmc.model import box_hop_prefactor_Hz
+    try:
+        records = read_records(getattr(settings, "pore_edge", None))
+    except ValueError as exc:
+        raise CellInputError(str(exc)) from None
+    return None if records is None else records.in_clock(box_hop_prefactor_Hz(settings))
 
 
 def _solute_inputs(settings) -> dict:
@@ -281,8 +301,11 @@ class ResolvedInterface:
         # (over an alloy, each void's cap and B at the composition below it)
         alloy = now.get("solute")
         local = None if alloy is None else (lambda cells: self._local_cap(alloy, cells))
+        # a contact line at a pore's rim retreats by the share the kMC's rim lets it, at each cell's own S
+        retreat = (None if inp.pore_edge is None else
+                   rim_retreat_share(inp.pore_edge.at("rim_refill_probability", now["supersaturation"])[0]))
         new_gap = grow(st.gap_um, st.pore_um, st.rim_fill, open_cells, now["vacancies"].capture_um_s, closing, dt, h,
-                       inp.mullins_um4_s, self._cap, local)
+                       inp.mullins_um4_s, self._cap, local, retreat)
         # the plunger lowers the metal over every void that takes its descent (not over the holes held in
         # its islands, kmc.mechanics.reduced)
         lowered = ~mech.held
@@ -425,7 +448,7 @@ class ResolvedInterface:
         records each limit's value (what bound the step)."""
         inp = self.inp
         limits = {}
-        largest = inp.max_step_mAh_cm2 * units.S_PER_H / inp.current_mA_cm2 if inp.current_mA_cm2 > 0 else 60.0
+        largest = largest_step_s(inp)
         dt = largest
         gap = st.gap_um
         o = now["open"]
@@ -503,6 +526,89 @@ class ResolvedInterface:
             for label, value in zip(("min", "q1", "median", "q3", "max"), q(arr)):
                 out[f"void_{name}_{label}"] = float(value)
         return out
+
+
+def largest_step_s(inp: ResolvedInputs) -> float:
+    """The longest step (s): meso.max_step_mAh_cm2 of charge at the run's current (60 s without one)."""
+    return inp.max_step_mAh_cm2 * units.S_PER_H / inp.current_mA_cm2 if inp.current_mA_cm2 > 0 else 60.0
+
+
+def shortest_step_s(inp: ResolvedInputs) -> float:
+    """The shortest step physics may ask of the section (step_limit_s: nucleation's floor), the finest
+    time it resolves."""
+    return NUCLEATION_FLOOR_FRACTION * largest_step_s(inp)
+
+
+# What the section takes from each [pore_edge] record (docs/pore_edge.md section 8), for the run file
+PORE_EDGE_USE = ("rim_refill_probability: the contact line's pin at a pore's rim over a void wider than its cap, "
+                 "capture on that wall goes into the pore's metal but for kmc.physics.pore_edge.rim_retreat_share "
+                 "(kmc.resolved.walls.grow, at each rim's local S); wall_capture_probability, capture_length_nm, rim_refill_time_s: checked "
+                 "at run start (the wall a perfect sink at c_eq, the contact layers' capture within a cell, the "
+                 "refill within the shortest step); rim_capture_probability: recorded (the capture profile at "
+                 "the rim, which capture_length_nm's fit includes)")
+
+
+def pore_edge_advice(inp: ResolvedInputs, lattice_constant_A: float) -> list[Advice]:
+    """The warnings for [pore_edge] records that break what the section assumes of a pore's edge, each
+    at its worst row (the run's local S lies among the rows or beyond them, where the nearest holds):
+    the pore's wall a perfect sink (c = c_eq: its extrapolation length, at most a lattice constant per
+    layer, below a cell), the contact layers' capture toward a rim within the cell next to it, and a gap
+    at the rim refilled within the shortest step (the pin instantaneous).  Empty without rows."""
+    rec = inp.pore_edge
+    if rec is None:
+        return []
+    out = []
+    cell_nm = inp.cell_um * units.NM_PER_UM
+    rows = "pore_edge rows, as kmc rates PARAMS --write-edge FILE measures them for this set"
+    P, P_err, S = rec.worst("wall_capture_probability", largest=False)
+    reach_nm = float(wall_extrapolation_layers(P)) * lattice_constant_A / units.A_PER_NM
+    if reach_nm >= cell_nm:
+        out.append(Advice("pore_edge.wall_capture_probability",
+                          f"pore_edge.wall_capture_probability = {P:g} +- {P_err:g} (S = {S:g}): the pore's wall "
+                          f"holds vacancies back over ~{reach_nm:.3g} nm, not below the section's {cell_nm:g} nm "
+                          "cell, where kmc meso takes every void's wall as a perfect sink (c = c_eq)",
+                          f"{rows} (a wall that draws vacancies in, P >= 2/3) would satisfy it; an attachment "
+                          "barrier at the cell's scale is not built"))
+    ell, ell_err, S = rec.worst("capture_length_nm", largest=True)
+    if ell >= cell_nm:
+        out.append(Advice("pore_edge.capture_length_nm",
+                          f"pore_edge.capture_length_nm = {ell:g} +- {ell_err:g} (S = {S:g}): the contact layers "
+                          f"carry stripped vacancies to a pore's rim from farther than the section's {cell_nm:g} nm "
+                          "cell, which kmc meso's field, injecting them into the metal where they are made, does "
+                          "not carry",
+                          f"{rows} (a length below a cell) would satisfy it; the contact layers' lateral path at "
+                          "the cell's scale is not built"))
+    t, t_err, S = rec.worst("rim_refill_time_s", largest=True)
+    floor = shortest_step_s(inp)
+    if t >= floor:
+        out.append(Advice("conditions.current_density_mA_cm2",
+                          f"pore_edge.rim_refill_time_s = {t:.3g} +- {t_err:.2g} s (S = {S:g}, this set's clock) "
+                          f"is not below kmc meso's shortest step ({floor:.3g} s at {inp.current_mA_cm2:g} mA/cm^2): "
+                          "a gap at a pore's rim stays open over steps, where the section pins the contact line "
+                          "at once",
+                          f"conditions.current_density_mA_cm2 <= {inp.current_mA_cm2 * floor / t:.3g} would satisfy "
+                          "it, at the cost of answering for that current"))
+    return out
+
+
+def pore_edge_record(inp: ResolvedInputs) -> dict:
+    """The [pore_edge] records the section used, for the run file's /parameters/derived: the rows (S,
+    value, error; times in this set's clock), what the section took from each row (the rim's retreat
+    share; the wall's extrapolation length in layers; the share of a rim cell's stripping the contact
+    layers carry in) and how it used each record.  Empty without rows."""
+    rec = inp.pore_edge
+    if rec is None:
+        return {}
+    out = {"pore_edge_supersaturation": rec.supersaturation, "pore_edge_hop_prefactor_Hz": rec.hop_prefactor_Hz,
+           "pore_edge_use": PORE_EDGE_USE}
+    for name in rec.values:
+        out[f"pore_edge_{name}"] = rec.values[name]
+        out[f"pore_edge_{name}_error"] = rec.errors[name]
+    out["pore_edge_rim_retreat_share"] = rim_retreat_share(rec.values["rim_refill_probability"])
+    out["pore_edge_wall_extrapolation_layers"] = wall_extrapolation_layers(rec.values["wall_capture_probability"])
+    out["pore_edge_rim_capture_share"] = rim_capture_share(rec.values["capture_length_nm"],
+                                                           inp.cell_um * units.NM_PER_UM)
+    return out
 
 
 def _labels(open_cells: np.ndarray, min_cells: int = 1) -> np.ndarray:

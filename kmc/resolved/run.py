@@ -19,7 +19,9 @@ from kmc.cell.output import SampleWriter, file_writer
 from kmc.mechanics.reduced import NoContactError
 from kmc.resolved.area import AreaInterface, area_face_um
 from kmc.resolved.assembly import press
-from kmc.resolved.interface import ResolvedInputs, ResolvedInterface, resolved_inputs
+from kmc.resolved.interface import (ResolvedInputs, ResolvedInterface, pore_edge_advice, pore_edge_record,
+                                   resolved_inputs)
+from kmc.validation import warn
 from kmc.vocabulary import PERCENTILES, Quantity, registry, shared
 
 ASSEMBLY_STREAM = 1                        # the electrolyte face's random stream: default_rng([seed, 1])
@@ -158,7 +160,11 @@ def run_to_file(settings, path, observer: Observer = Observer(), **options) -> C
     inp = resolved_inputs(settings, **options)
     model = model_of(inp)
     area = isinstance(model, AreaInterface)
-    writer = file_writer(Path(path), settings, AREA_OBSERVABLES if area else OBSERVABLES)
+    if not area:                      # the section's walls read the [pore_edge] records (the area's do not)
+        for advice in pore_edge_advice(inp, settings.lattice.lattice_constant_A):
+            warn(advice)
+    writer = file_writer(Path(path), settings, AREA_OBSERVABLES if area else OBSERVABLES,
+                         None if area else pore_edge_record(inp))
     try:
         result = run(inp, SampleWriter(writer, observer),
                      lambda charge, gap: writer.write_gap_section(charge, gap, inp.cell_um), model)

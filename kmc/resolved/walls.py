@@ -23,7 +23,13 @@ A = sum e h (h the cell's width), its chord the void's width.
   thinner than the cap's (height e) draws its contact line in at B / e^3 (a nm sliver re-wets at
   once, a um-tall wall in hours), which also holds back what capture would push out.  A contact line does not cross a
   pore's rim (Li is non-wetting on Li6PS5Cl's walls, theta > 90 deg: Gibbs' pinning at the edge); a
-  void whose cap is narrower than a cell becomes a sub-grid nucleus of its volume."""
+  void whose cap is narrower than a cell becomes a sub-grid nucleus of its volume.
+* The rim's pin (issue 55, the kMC's [pore_edge] records; docs/pore_edge.md section 8): capture does not
+  move a contact line off a pore's rim over a void wider than its cap (the kMC's receded mouth): there a
+  gap under the electrolyte refills into the pore's metal (the kMC's rim_refill_probability), so what
+  lands on such a wall deepens the pore's metal where it landed, as on the roof, but for
+  kmc.physics.pore_edge.rim_retreat_share of it.  A void narrower than its cap is pushed out by its
+  Young angle, which the records do not measure: capture moves its lines as before."""
 from __future__ import annotations
 
 import math
@@ -96,7 +102,7 @@ def cap_profile(width_cells: int, area_um2: float, cell_um: float, angle_rad: fl
 
 def grow(gap: np.ndarray, pore: np.ndarray, rim_fill: np.ndarray, open_cells: np.ndarray, capture_um_s: np.ndarray,
          closing_um_s: np.ndarray, dt: float, cell_um: float, mullins_um4_s: float, cap: VoidCap,
-         local=None) -> np.ndarray:
+         local=None, rim_retreat: np.ndarray | None = None) -> np.ndarray:
     """The gaps after dt of capture and of the roof's closing (both held over the step): the new gap
     field (module docstring: what lands near a wall moves it, at most one cell per step, the rest
     deepens the roof).  A wall of height e advances by what lands on it over e; on a void wider than
@@ -105,7 +111,12 @@ def grow(gap: np.ndarray, pore: np.ndarray, rim_fill: np.ndarray, open_cells: np
     than its cap the pull is outward: ``relax`` widens it.)  ``rim_fill``: the part of each contact
     cell a neighbouring wall has emptied (0..1), updated in place.  ``local``: a function of a void's
     cells giving its (VoidCap, Mullins' B) where they vary along the interface (an alloy's composition,
-    kmc.resolved.solute); None: ``cap`` and ``mullins_um4_s`` everywhere."""
+    kmc.resolved.solute); None: ``cap`` and ``mullins_um4_s`` everywhere.  ``rim_retreat``: per contact
+    cell, the share of what lands on a wall whose contact line sits at a pore's rim next to it, over a
+    void wider than its cap (thin edges: the geometry of the kMC's receded mouth), that moves the line
+    off the rim (kmc.physics.pore_edge.rim_retreat_share of the kMC's refill at the rim); the rest goes
+    into the pore's metal where it landed (the wall's cells deepen, as the roof's do).  None: no pin
+    (the section without [pore_edge] rows)."""
     n, h = gap.size, cell_um
     B = mullins_um4_s
     new_gap = gap.copy()
@@ -137,6 +148,16 @@ def grow(gap: np.ndarray, pore: np.ndarray, rim_fill: np.ndarray, open_cells: np
             if height <= SMALLEST_WALL_um:                         # no wall: it lands on the end cell's roof
                 new_gap[end_cell] += area / h
                 continue
+            k = (end_cell + side) % n
+            if rim_retreat is not None and thin and pore[end_cell] > 0 and pore[k] <= 0:
+                # the contact line sits at a pore's rim over a void wider than its cap (the kMC's receded
+                # mouth; a narrower void's Young angle pushes its line out, which the records do not
+                # measure): what the rim's refill gives back goes into the pore's metal where it landed
+                # (the wall's cells deepen as the roof does), only the rest can move the line
+                new_gap[cells[mask]] += capture_um_s[cells[mask]] * dt * (1.0 - rim_retreat[k])
+                area *= rim_retreat[k]
+                if area <= 0:
+                    continue
             held_back = edge_speed_um_s(height, B) * dt * height if B > 0 and thin else 0.0
             if area <= held_back:                                  # the edge's own pull keeps it: the wall rises
                 new_gap[end_cell] += area / h
@@ -149,7 +170,6 @@ def grow(gap: np.ndarray, pore: np.ndarray, rim_fill: np.ndarray, open_cells: np
                 # contact within a step: the one process faster than the step)
                 new_gap[end_cell] += (cells_worth - 1.0) * height
                 cells_worth = 1.0
-            k = (end_cell + side) % n
             if new_gap[k] > 0 or open_cells[k]:                    # met another void: the wall rises
                 new_gap[end_cell] += cells_worth * height
                 continue
