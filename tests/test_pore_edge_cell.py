@@ -19,8 +19,8 @@ from conftest import PARAMS
 LI = PARAMS / "li_li2s.toml"
 LI_CAP = VoidCap(math.radians(86.4))
 NO_ROWS = ["pore_edge.supersaturation=[]"]
-# a short section: 40 um to 0.3 mAh/cm^2 at the shipped inputs (the pores' voids take capture from the start)
-SHORT = ["meso.width_um=40", "meso.stop_stripped_mAh_cm2=0.3", "meso.output_every_mAh_cm2=0.1"]
+# a short section: 40 um to 0.15 mAh/cm^2 at the shipped inputs (the pores' voids take capture from the start)
+SHORT = ["meso.width_um=40", "meso.stop_stripped_mAh_cm2=0.15", "meso.output_every_mAh_cm2=0.05"]
 
 
 def test_the_rims_refill_decides_whether_capture_moves_a_contact_line_off_it():
