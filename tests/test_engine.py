@@ -14,7 +14,8 @@ from lattices.jit import compiled
 from lattices.neighbours import frame
 from kmc.config import load_config
 from kmc.species import HOST, SOLUTE, VACANCY
-from kmc.simulation import Simulation, rng_state_from_seed
+from kmc.seeding import rng_state_from_seed
+from kmc.simulation import Simulation
 from lattices import neighbours
 
 from conftest import PARAMS

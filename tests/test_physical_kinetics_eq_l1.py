@@ -24,7 +24,7 @@ def old_seeded_occupancy(settings, supersaturation, seed):
     """seeded_occupancy as it was before the L1 start was an option (the random alloy, then L1
     vacancies on L1's hosts), written out here to pin the random start."""
     from kmc.model import build_lattice
-    from kmc.simulation import initial_occupancy
+    from kmc.seeding import initial_occupancy
     lat = build_lattice(settings)
     occ = initial_occupancy(settings, lat.n_sites)
     c1 = min(0.5, float(steady.equilibrium_layer_fractions(settings, supersaturation, 1)[0]))

@@ -11,7 +11,8 @@ import pytest
 
 from kmc.engine import events
 from kmc.config import load_config
-from kmc.simulation import Simulation, rng_state_from_seed
+from kmc.seeding import rng_state_from_seed
+from kmc.simulation import Simulation
 from kmc.species import HOST, SOLUTE, VACANCY
 
 from conftest import PARAMS

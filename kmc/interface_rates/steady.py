@@ -133,7 +133,7 @@ def seeded_occupancy(settings: Settings, supersaturation: float, seed: int, l1: 
     vacancies on L1's host sites at the isolated-vacancy fraction equilibrium_layer_fractions (capped at 1/2),
     so that warm-up is short.  Without a solute both starts are this function's old start, bit for
     bit."""
-    from kmc.simulation import initial_occupancy
+    from kmc.seeding import initial_occupancy
     if l1 not in L1_STARTS:
         raise ValueError(f"l1 = {l1!r}; allowed: one of {', '.join(map(repr, L1_STARTS))} (steady.l1_start)")
     lat = build_lattice(settings)
