@@ -51,6 +51,24 @@ def test_the_current_leaves_a_contact_that_gathered_solute():
     assert cur.overpotential_mV > plain.overpotential_mV
 
 
+def test_a_contact_with_no_li_left_ends_the_run_instead_of_reporting_a_potential():
+    """x_s = 1 under every contact cell (r = 0: the clip of kmc.physics.alloy.excess_to_subsurface) carries
+    no current at any potential: the galvanostatic potential is infinite and the section's current raises
+    the run's no-contact stop (before: Newton's 60 bounded passes returned ~12 V, a number of nothing)."""
+    from kmc.mechanics.reduced import NoContactError
+    from kmc.resolved.solute import SoluteFactors
+    n = 8
+    b, r = np.full(n, 0.68), np.zeros(n)
+    assert alloy.galvanostatic_activity_potential_V(np.zeros(n), 1.0, 0.05, b, r, 4.0, 0.02) == float("inf")
+    f = SoluteFactors(*(np.ones(n),) * 2, b, r, *(np.ones(n),) * 3)
+    with pytest.raises(NoContactError):
+        solute_current(None, 1.0, 1.0, 298.0, 0.5, np.zeros(n, bool), f, constriction=False)
+    r[5] = 1e-6                    # one cell with Li left takes the whole current, at a finite potential
+    cur = solute_current(None, 1.0, 1.0, 298.0, 0.5, np.zeros(n, bool), f, constriction=False)
+    assert np.isfinite(cur.overpotential_mV)
+    assert cur.current_mA_cm2[5] == pytest.approx(0.5 * n, rel=1e-6)
+
+
 def _field(strengthening="none", cell_um=0.25):
     # D_Mg / c_v and c_eq of the shipped Li-Mg set's order (docs/rates.md: D_Mg 6.7e-11 cm^2/s at S = 9.5 c_eq)
     return SoluteField(0.03, 1.2e4, 5.46e-8, TABLE, cell_um, 6.6, strengthening)

@@ -71,7 +71,10 @@ def galvanostatic_activity_potential_V(local_potential_V, exchange_current: floa
                                        iterations: int = 60) -> float:
     """The electrode potential E (V) at which contact points at electrolyte potentials phi (arrays,
     with their b and r) carry ``total_current`` together under activity_current: Newton from
-    ``start_V`` until a step is below 1e-13 V (the sum rises monotonically with E)."""
+    ``start_V`` until a step is below 1e-13 V (the sum rises monotonically with E).  No cell with Li
+    (r = 0 on every one: a contact of pure solute) carries no current at any E: math.inf."""
+    if not (np.asarray(activity_ratio, float) > 0).any() and total_current > 0:
+        return math.inf
     E = start_V
     for _ in range(iterations):
         up, down = _branches(E - local_potential_V, scale_V, activity_ratio)

@@ -35,10 +35,16 @@ import numpy as np
 
 from kmc import units
 from kmc.physics import alloy, solute
+from kmc.mechanics.reduced import NoContactError
 from kmc.physics.electrochemistry import butler_volmer_scale_V, overpotential_mV
 from kmc.resolved.fields import CurrentField
 
 STRENGTHENING = ("none", "labusch_bound")
+
+
+class NoLithiumAtContactError(NoContactError):
+    """Every contact cell has pure solute just below it (x_s = 1, Li's activity 0): no contact can strip,
+    no potential carries the current (the cell is at its cut-off), and the run ends as with no contact."""
 
 
 @dataclass
@@ -140,6 +146,8 @@ def solute_current(R, resistivity_ohm_um: float, exchange_mA_cm2: float, tempera
     if not contact.any():
         return CurrentField(i, math.inf, math.inf)
     b, r = factors.site_factor[contact], factors.activity_ratio[contact]
+    if not (r > 0).any():
+        raise NoLithiumAtContactError(f"every one of the {int(contact.sum())} contact cells has pure solute below it")
     total = mean_current_mA_cm2 * n
     start = float(overpotential_mV(mean_current_mA_cm2, contact.mean(), exchange_mA_cm2, temperature_K)) / units.MV_PER_V
     pc = np.zeros(contact.sum())
