@@ -1,21 +1,22 @@
 """The alloy's answer (issue 55 item 4; docs/alloy.md): Li-Mg against Li on `kmc meso`'s resolved section,
-with the solute along the interface (kmc.resolved.solute) on and off, with and without the solid-solution
-bound on creep, from 0.2 to 50 MPa, and with the inputs that decide the solute's rows at their errors.
+started, as every shipped `kmc meso` run is, from the interface as it is made (the pellet's measured face
+pressed at 50 MPa with Li's size effect on: docs/mechanics.md section 5b), with the solute along the
+interface (kmc.resolved.solute) on, from 0.2 to 50 MPa, and with the inputs that decide the rows at the
+ends of their errors.
 
     python benchmarks/alloy_verdict.py --list                       # the cases, what each changes
-    python benchmarks/alloy_verdict.py --cases "Li pores,Li-Mg pores" --json runs.jsonl
-    python benchmarks/alloy_verdict.py --table runs.jsonl           # the table of docs/alloy.md
-    python benchmarks/alloy_verdict.py --figure runs.jsonl docs/alloy.png --cases "Li pores,Li-Mg pores"
+    python benchmarks/alloy_verdict.py --cases "Li,Li-Mg" --json runs.jsonl
+    python benchmarks/alloy_verdict.py --table runs.jsonl           # the tables of docs/alloy.md
+    python benchmarks/alloy_verdict.py --figure runs.jsonl docs/alloy.png --cases "Li,Li-Mg,Li-Mg 50 MPa"
 
-Two starts.  "default": the shipped inputs as `kmc meso` runs them (the assembly's press closes the
-electrolyte's polished face, nothing nucleates at S = 9.5).  "pores": the same section started from
-an unpressed gap of open pores, the same for both chemistries, as issue 54's check did until the
-pellet's measured face lands: 17 % of the section open (Singh et al. 2022: cold-pressed Li6PS5Cl is
-~83 % dense; open area fraction = porosity for isotropic pores), pores 0.5-2 um wide (uniform), 0.5 um
-deep, placed at random (stream [seed, 2]); guessed sizes, not the seed's, and never varied toward it.
-Each row: contact and overpotential at 1 and 4 mAh/cm^2, voids per 100 um and median width early
-(0.05 and 0.25 mAh/cm^2), splits and collapses counted by the section, how often the largest width and
-height drop between samples, the Mg just below the contact at the end (mean and largest), CPU.
+Each run is the shipped one (stop at 4 mAh/cm^2 or at meso.stop_contact_fraction) with the case's --set
+keys.  Each row: contact and overpotential at 0 (what the press left), 0.25, 1 and 4 mAh/cm^2, where the
+contact first falls below 0.1 (the verdict's failure, docs/mechanics.md section 9), voids per 100 um and
+their median width early (0, 0.05, 0.125 mAh/cm^2: Li's contact is gone by 0.22), splits, collapses and
+coalescences counted by the section, where the largest width and height drop between samples, the Mg
+just below the contact at the end (mean and largest) and the charge at which it first passes bcc Li-Mg's
+limit under a contact cell, CPU.  The guessed-pore start of before (0.5-2 um uniform pores, 0.5 um deep)
+is gone: the face's own inputs (density, particle size, its draw) are the bands now.
 """
 from __future__ import annotations
 
@@ -32,63 +33,55 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-PORE_FRACTION = 0.17            # open area fraction of the pellet's face (83 % dense; PHYSICS.md section 9)
-PORE_WIDTHS_UM = (0.5, 2.0)     # issue 54's guessed range
-PORE_DEPTH_UM = 0.5
-PORE_STREAM = 2
 # the DFT D_Mg (2.06e-13 cm^2/s, seed Supp. Table 1, no formation entropy) against the model's 7.0e-12 at c_eq
 # (docs/rates.md): the factor by which the solute's D is uncertain, applied downward (a slower D gathers more)
 D_MG_DFT_OVER_MODEL = 2.06e-13 / 7.0e-12
-PRESSURES_MPa = (0.2, 1.0, 7.0, 20.0, 50.0)
-FAILED_CONTACT = 0.1
+PRESSURES_MPa = (0.2, 1.0, 1.5, 7.0, 20.0, 50.0)      # seed 004 Fig. 3m (Li-Mg, 0.2-50 MPa)
+FAILED_CONTACT = 0.1          # the verdict's failure (docs/mechanics.md section 9: the seed's ~90 % loss)
 # bcc Li-Mg holds up to ~70 at.% Mg (Aspinall et al. 2024, Fig. 1's phase diagram); the composition table's top
 BCC_LIMIT = 0.7
+EARLY_mAh_cm2 = (0.0, 0.05, 0.125)   # the voids "immediately after stripping begins" (Li's contact is gone by 0.22)
+MARKS_mAh_cm2 = (0.0, 0.25, 1.0, 4.0)
 
-# name: (chemistry, start, --set overrides, what the case changes)
-CASES = {
-    "Li default": ("li_li2s", "default", [], "the shipped run"),
-    "Li-Mg default": ("limg_li2s", "default", [], "the shipped run, solute field on"),
-    "Li-Mg default no solute field": ("limg_li2s", "default", ["meso.solute_field='off'"], "the model before issue 55"),
-    "Li pores": ("li_li2s", "pores", [], "the pore start"),
-    "Li-Mg pores": ("limg_li2s", "pores", [], "the pore start, solute field on"),
-    "Li-Mg pores no solute field": ("limg_li2s", "pores", ["meso.solute_field='off'"], "the model before issue 55"),
-    "Li-Mg pores Labusch bound": ("limg_li2s", "pores", ["meso.solute_strengthening='labusch_bound'"],
-                                   "creep slowed by (x/x_s)^(2n/3) over enriched metal"),
-    "Li-Mg pores D_Mg DFT": ("limg_li2s", "pores", ["@solute_diffusivity"],
-                              f"D_Mg x {D_MG_DFT_OVER_MODEL:.3f} (the seed's DFT value, no formation entropy)"),
-    "Li-Mg pores i0 x 0.1": ("limg_li2s", "pores", ["conditions.exchange_current_mA_cm2=0.1"],
-                              "exchange current a decade lower (its shipped 1 mA/cm^2 is an order of magnitude)"),
-    **{f"{chem} pores seed {k}": (params, "pores", [f"run.seed={k}"], "another draw of the pores (and of nucleation)")
-       for chem, params in (("Li", "li_li2s"), ("Li-Mg", "limg_li2s")) for k in (2, 3)},
-    "Li-Mg pores 1.5 MPa": ("limg_li2s", "pores", ["conditions.stack_pressure_MPa=1.5"], "pressure scan"),
-    "Li pores 1.5 MPa": ("li_li2s", "pores", ["conditions.stack_pressure_MPa=1.5"], "Li at the seed's holding pressure"),
-    "Li pores 1 MPa": ("li_li2s", "pores", ["conditions.stack_pressure_MPa=1.0"], "Li beside Li-Mg's 1 MPa"),
-    "Li-Mg pores 1 MPa no solute field": ("limg_li2s", "pores", ["conditions.stack_pressure_MPa=1.0",
-                                                                 "meso.solute_field='off'"], "the 1 MPa splits without the Mg field"),
-    **{f"Li-Mg pores {p:g} MPa": ("limg_li2s", "pores", [f"conditions.stack_pressure_MPa={p!r}"], "pressure scan")
-       for p in PRESSURES_MPa if p != 0.2},
-    **{f"Li-Mg default {p:g} MPa": ("limg_li2s", "default", [f"conditions.stack_pressure_MPa={p!r}"], "pressure scan")
-       for p in PRESSURES_MPa if p != 0.2},
+# The inputs at the ends of their errors (the sources are params/*.toml's comments beside each key), each
+# alone, for both chemistries at 0.2 MPa: name: (--set overrides, the source of the range)
+FACE_BANDS = {
+    "density 0.92": (["electrolyte.relative_density=0.92"],
+                     "Singh et al. 2022's large-grained pellet (92 %), the band's dense end"),
+    "particles 0.5 um": (["electrolyte.particle_diameter_um=0.5"],
+                         "Singh et al. 2022's small grains (< 500 nm); the shipped 1 um is seed 004's d50 bound"),
+    "face seed 2": (["run.seed=2"], "another draw of the face (and of nucleation)"),
+    "face seed 3": (["run.seed=3"], "another draw of the face (and of nucleation)"),
+    "D_s 1.4e-3": (["meso.surface_diffusivity_cm2_s=1.4e-3"], "the kMC's own 0.055 eV hop, a terrace-like upper bound"),
+    "D_s 4.3e-11": (["meso.surface_diffusivity_cm2_s=4.3e-11"],
+                    "the 0.5 eV step barriers of Li(111) and (211) (Zhou et al. 2025): shapes frozen"),
+    "size effect off": (["meso.ligament_strength_MPa=0"],
+                        "bulk creep at every size (Xu et al.'s pillars were compressed at ~1e-3 /s)"),
+}
+# The alloy's own inputs (docs/alloy.md section 2): Li-Mg only, at 0.2 MPa and at the top pressure
+SOLUTE_BANDS = {
+    "no solute field": (["meso.solute_field='off'"], "the model before issue 55 item 3"),
+    "Labusch bound": (["meso.solute_strengthening='labusch_bound'"],
+                      "creep slowed by (x/x_s)^(2n/3) over enriched metal: no Li-Mg creep law retrievable"),
+    "D_Mg DFT": (["@solute_diffusivity"],
+                 f"D_Mg x {D_MG_DFT_OVER_MODEL:.3f} (the seed's DFT value, no formation entropy)"),
+    "i0 x 0.1": (["conditions.exchange_current_mA_cm2=0.1"],
+                 "exchange current a decade lower (its shipped 1 mA/cm^2 is an order of magnitude)"),
 }
 
-
-def pore_gap(cells: int, cell_um: float, seed: int) -> np.ndarray:
-    """The pore start (module docstring): pores placed left to right at random gaps until the open share
-    reaches PORE_FRACTION, then the whole pattern shifted by a random offset (periodic)."""
-    rng = np.random.default_rng([seed, PORE_STREAM])
-    gap = np.zeros(cells)
-    width_cells = [int(round(rng.uniform(*PORE_WIDTHS_UM) / cell_um))]
-    while sum(width_cells) < PORE_FRACTION * cells:
-        width_cells.append(int(round(rng.uniform(*PORE_WIDTHS_UM) / cell_um)))
-    free = cells - sum(width_cells)
-    cuts = np.sort(rng.choice(free, len(width_cells), replace=False))       # contact cells before each pore
-    spacing = np.diff(np.concatenate([[0], cuts]))
-    at = 0
-    for w, s in zip(width_cells, np.maximum(spacing, 1)):
-        at += int(s)
-        gap[(at + np.arange(w)) % cells] = PORE_DEPTH_UM
-        at += w
-    return np.roll(gap, int(rng.integers(cells)))
+# name: (parameter set, --set overrides, what the case changes)
+CASES = {
+    "Li": ("li_li2s", [], "the shipped run, 0.2 MPa"),
+    "Li-Mg": ("limg_li2s", [], "the shipped run, 0.2 MPa, solute field on"),
+    **{f"Li-Mg {p:g} MPa": ("limg_li2s", [f"conditions.stack_pressure_MPa={p!r}"], "seed 004 Fig. 3m")
+       for p in PRESSURES_MPa if p != 0.2},
+    "Li 50 MPa": ("li_li2s", ["conditions.stack_pressure_MPa=50.0"], "Li beside Li-Mg at the top pressure"),
+    **{f"{chem} {band}": (params, sets, what) for band, (sets, what) in FACE_BANDS.items()
+       for chem, params in (("Li", "li_li2s"), ("Li-Mg", "limg_li2s"))},
+    **{f"Li-Mg {band}": ("limg_li2s", sets, what) for band, (sets, what) in SOLUTE_BANDS.items()},
+    **{f"Li-Mg 50 MPa {band}": ("limg_li2s", ["conditions.stack_pressure_MPa=50.0", *sets], what)
+       for band, (sets, what) in SOLUTE_BANDS.items() if band in ("no solute field", "Labusch bound")},
+}
 
 
 def drops(series: np.ndarray, tolerance: float) -> list[int]:
@@ -98,17 +91,19 @@ def drops(series: np.ndarray, tolerance: float) -> list[int]:
 
 
 class Progress:
-    """Says on stderr when a run passes each 0.5 mAh/cm^2 (the pore runs take CPU-minutes)."""
+    """Says on stderr when a run passes each 0.5 mAh/cm^2, and notes the first sample at which the Mg just
+    below a contact cell passes BCC_LIMIT."""
 
-    def __init__(self, name: str, model=None, state=None):
+    def __init__(self, name: str, model):
         self.name, self.next, self.t0 = name, 0.5, time.process_time()
-        self.model, self.state = model, state
-        self.beyond_bcc_at = None          # the first sample with Mg below a contact cell above the table's top
+        self.model, self.state = model, None
+        self.beyond_bcc_at = None
 
     def on_sample(self, time_s, sample):
-        if self.state is not None and self.model.solute is not None and self.beyond_bcc_at is None:
-            xs = self.model.solute.subsurface_fraction(self.state.solute)
-            if (xs[self.state.gap_um == 0] > BCC_LIMIT).any():
+        st = self.state
+        if st is not None and self.model.solute is not None and st.solute is not None and self.beyond_bcc_at is None:
+            xs = self.model.solute.subsurface_fraction(st.solute)
+            if (xs[st.gap_um == 0] > BCC_LIMIT).any():
                 self.beyond_bcc_at = sample["stripped_charge"]
         if sample["stripped_charge"] >= self.next - 1e-9:
             print(f"  {self.name}: {sample['stripped_charge']:.2f} mAh/cm2, contact {sample['contact_fraction']:.3f}, "
@@ -119,94 +114,142 @@ class Progress:
         return False
 
 
-def run_case(name: str) -> dict:
+def _inputs(name: str):
     from kmc.config import load_config
-    from kmc.resolved.interface import ResolvedInterface, resolved_inputs
-    from kmc.resolved.run import run
-    chem, start, sets, _ = CASES[name]
-    # a pore run stops where the verdict calls it failed (docs/mechanics.md section 9: contact < 0.1, the
-    # seed's ~90 % loss): below that the section's last islands take CPU-minutes and the seed's regime is over
-    stop = [f"meso.stop_contact_fraction={FAILED_CONTACT!r}"] if start == "pores" else []
-    settings = load_config(ROOT / "params" / f"{chem}.toml", stop + [s for s in sets if not s.startswith("@")])
+    from kmc.resolved.interface import resolved_inputs
+    chem, sets, _ = CASES[name]
+    settings = load_config(ROOT / "params" / f"{chem}.toml", [s for s in sets if not s.startswith("@")])
     inp = resolved_inputs(settings)
     if "@solute_diffusivity" in sets:
         inp = replace(inp, solute_diffusivity_per_vacancy_um2_s=inp.solute_diffusivity_per_vacancy_um2_s
                       * D_MG_DFT_OVER_MODEL)
+    return inp
+
+
+def run_case(name: str) -> dict:
+    from kmc.resolved.run import model_of, run
+    chem, sets, _ = CASES[name]
+    inp = _inputs(name)
     t0 = time.process_time()
-    model = ResolvedInterface(inp)
-    state = model.initial_state(pore_gap(inp.cells, inp.cell_um, inp.seed)) if start == "pores" else None
-    progress = Progress(name, model, state)
-    result = run(inp, progress, model=model, state=state)
-    s = {k: np.asarray(v) for k, v in result.series.items()}
+    model = model_of(inp)
+    progress = Progress(name, model)
+    made = model.initial_state
+
+    def initial_state(*args, **kwargs):          # the run's state, once the press has made it, for Progress
+        progress.state = made(*args, **kwargs)
+        return progress.state
+    model.initial_state = initial_state
+    result = run(inp, progress, model=model)
+    return _row(name, chem, sets, inp, model, progress, result, time.process_time() - t0)
+
+
+def _row(name, chem, sets, inp, model, progress, result, cpu_s) -> dict:
+    s = {k: np.asarray(v, dtype=float) for k, v in result.series.items()}
     q = s["stripped_charge"]
 
     def at(charge, key):
         i = int(np.argmin(np.abs(q - charge)))
-        return float(s[key][i]) if abs(q[i] - charge) < 0.02 else math.nan
-    row = dict(case=name, chem=chem, start=start, sets=sets, stop=result.stop_reason, steps=result.steps,
-               cpu_s=time.process_time() - t0, end_charge=float(q[-1]))
-    for c in (0.05, 0.25, 1.0, 4.0):
+        return float(s[key][i]) if abs(q[i] - charge) < 0.0125 else math.nan
+    row = dict(case=name, chem=chem, sets=sets, stop=result.stop_reason, steps=result.steps,
+               cpu_s=cpu_s, end_charge=float(q[-1]))
+    for c in MARKS_mAh_cm2:
         row[f"contact@{c:g}"] = at(c, "contact_fraction")
         row[f"eta@{c:g}"] = at(c, "overpotential")
+    for c in EARLY_mAh_cm2:
         row[f"voids_per_100um@{c:g}"] = 100 * at(c, "section_voids_per_um")
         row[f"width_median@{c:g}"] = at(c, "void_width_median")
+    failed = np.flatnonzero(s["contact_fraction"] < FAILED_CONTACT)
+    row["fails_at"] = float(q[failed[0]]) if failed.size else None
     row["eta_max"] = float(np.nanmax(s["overpotential"]))
+    row["voids_per_100um_max"] = float(100 * np.nanmax(s["section_voids_per_um"]))
     for k in ("splits", "collapses", "coalescences", "nucleated"):
         row[k] = float(s[k][-1])
-    cell = inp.cell_um
     w, h = np.nan_to_num(s["void_width_max"]), np.nan_to_num(s["void_height_max"])
     row["largest_width_max"], row["largest_height_max"] = float(w.max()), float(h.max())
-    row["width_drops_at"] = [round(float(q[i]), 3) for i in drops(w, 1.5 * cell)]
+    row["width_drops_at"] = [round(float(q[i]), 3) for i in drops(w, 1.5 * inp.cell_um)]
     row["height_drops_at"] = [round(float(q[i]), 3) for i in drops(h, 0.05)]
     row["series"] = {k: s[k].tolist() for k in ("stripped_charge", "contact_fraction", "overpotential",
-                                                "section_voids_per_um", "void_width_max", "void_height_max")}
-    if model.solute is not None:
-        xs = model.solute.subsurface_fraction(result.final.solute)
-        contact = result.final.gap_um == 0
+                                                "section_voids_per_um", "void_width_median", "void_width_max",
+                                                "void_height_max")}
+    final = result.final
+    if model.solute is not None and final.solute is not None:
+        xs = model.solute.subsurface_fraction(final.solute)
         row["x_s_mean"], row["x_s_max"] = float(xs.mean()), float(xs.max())
-        row["x_s_contact_range"] = [float(xs[contact].min()), float(xs[contact].max())] if contact.any() else None
         row["beyond_bcc_at"] = progress.beyond_bcc_at
     return row
 
 
+def _f(x, fmt=".2f"):
+    return "–" if x is None or (isinstance(x, float) and math.isnan(x)) else format(x, fmt)
+
+
+def _list(xs, n=6):
+    return (", ".join(map(str, xs[:n])) or "none") + (f" … ({len(xs)})" if len(xs) > n else "")
+
+
 def table(rows: list[dict]) -> str:
-    def f(x, fmt=".2f"):
-        return "–" if x is None or (isinstance(x, float) and math.isnan(x)) else format(x, fmt)
-    out = ["| case | contact at 1 / 4 mAh/cm² | η at 1 / 4, highest (mV) | voids / 100 µm at 0.05 / 0.25 | "
-           "median width at 0.05 / 0.25 (µm) | splits / collapses / coalescences | largest width, height (µm) | "
-           "largest width drops at (mAh/cm²) | largest height drops at | Mg below the contact at the end: mean, largest | "
-           "stop, CPU |", "|" + "---|" * 11]
+    out = ["| case | contact at 0 / 0.25 / 1 / 4 mAh/cm² | contact < 0.1 at | η at 0.25 / 1 / 4, highest (mV) | "
+           "voids / 100 µm at 0 / 0.05 / 0.125 | median width at 0 / 0.05 / 0.125 (µm) | "
+           "splits / collapses / coalescences | largest width, height (µm) | largest width drops at (mAh/cm²) | "
+           "largest height drops at | Mg below the contact at the end: mean, largest; > 0.7 at | stop, CPU |",
+           "|" + "---|" * 12]
     for r in rows:
+        contact = " / ".join(_f(r[f"contact@{c:g}"]) for c in MARKS_mAh_cm2)
+        eta = " / ".join(_f(r[f"eta@{c:g}"], ".0f") for c in MARKS_mAh_cm2[1:])
+        voids = " / ".join(_f(r[f"voids_per_100um@{c:g}"], ".0f") for c in EARLY_mAh_cm2)
+        widths = " / ".join(_f(r[f"width_median@{c:g}"]) for c in EARLY_mAh_cm2)
+        mg = (f"{_f(r.get('x_s_mean'), '.3f')}, {_f(r.get('x_s_max'), '.3f')}; {_f(r.get('beyond_bcc_at'), '.3g')}"
+              if "x_s_mean" in r else "–")
         out.append(
-            f"| {r['case']} | {f(r['contact@1'])} / {f(r['contact@4'])} | {f(r['eta@1'], '.1f')} / {f(r['eta@4'], '.1f')}, "
-            f"{f(r['eta_max'], '.1f')} | {f(r['voids_per_100um@0.05'], '.1f')} / {f(r['voids_per_100um@0.25'], '.1f')} | "
-            f"{f(r['width_median@0.05'])} / {f(r['width_median@0.25'])} | {r['splits']:g} / {r['collapses']:g} / "
-            f"{r['coalescences']:g} | {f(r['largest_width_max'], '.1f')}, {f(r['largest_height_max'], '.2f')} | "
-            f"{', '.join(map(str, r['width_drops_at'][:6])) or 'none'}{' …' if len(r['width_drops_at']) > 6 else ''} | "
-            f"{', '.join(map(str, r['height_drops_at'][:6])) or 'none'}{' …' if len(r['height_drops_at']) > 6 else ''} | "
-            f"{f(r.get('x_s_mean'), '.3f')}, {f(r.get('x_s_max'), '.3f')} | {r['stop']} at {r['end_charge']:.2f}, "
-            f"{r['cpu_s']:.0f} s |")
+            f"| {r['case']} | {contact} | {_f(r['fails_at'], '.3g')} | {eta}, {_f(r['eta_max'], '.0f')} | {voids} | "
+            f"{widths} | {r['splits']:g} / {r['collapses']:g} / {r['coalescences']:g} | "
+            f"{_f(r['largest_width_max'], '.1f')}, {_f(r['largest_height_max'], '.2f')} | "
+            f"{_list(r['width_drops_at'])} | {_list(r['height_drops_at'])} | {mg} | "
+            f"{r['stop']} at {r['end_charge']:.3g}, {r['cpu_s']:.0f} s |")
     return "\n".join(out)
 
 
+# seed 004's alloy numbers drawn on the figure (PHYSICS.md section 10): early voids per 100 um and widths
+# (Li-Mg, Li), and the charges at which Li-Mg's largest width and height drop
+SEED_EARLY = {"Li-Mg": ((2, 3), (2.8, 4.8)), "Li": ((16, 18), (0.9, 3.5))}
+SEED_DROPS = {"void_width_max": (0.625, 1.0, 2.375), "void_height_max": (0.5, 1.0, 2.625)}
+
+
 def figure(rows: list[dict], path: str) -> None:
-    """Contact, overpotential, largest width and largest height against charge, one line per row."""
+    """Contact, overpotential, voids per 100 um, median, largest width and largest height against charge
+    (linear to 1 mAh/cm^2, then log), with seed 004's alloy numbers."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    fig, axes = plt.subplots(2, 2, figsize=(10, 7), sharex=True)
-    panels = (("contact_fraction", "contact fraction", False), ("overpotential", "overpotential (mV)", True),
-              ("void_width_max", "largest void width (µm)", False), ("void_height_max", "largest void height (µm)", False))
-    for ax, (key, label, log) in zip(axes.ravel(), panels):
+    fig, axes = plt.subplots(2, 3, figsize=(14, 7.5), sharex=True)
+    panels = (("contact_fraction", "contact fraction", 1, False), ("overpotential", "overpotential (mV)", 1, True),
+              ("section_voids_per_um", "voids per 100 µm of section", 100, False),
+              ("void_width_median", "median void width (µm)", 1, False),
+              ("void_width_max", "largest void width (µm)", 1, False),
+              ("void_height_max", "largest void height (µm)", 1, False))
+    for ax, (key, label, scale, log) in zip(axes.ravel(), panels):
         for r in rows:
-            ax.plot(r["series"]["stripped_charge"], r["series"][key], label=r["case"])
+            ax.plot(r["series"]["stripped_charge"], scale * np.asarray(r["series"][key], dtype=float),
+                    label=r["case"], drawstyle="steps-post", lw=1.2, ls="--" if "no solute" in r["case"] else "-")
+        for q in SEED_DROPS.get(key, ()):
+            ax.axvline(q, color="k", ls=":", lw=0.8)
         ax.set_ylabel(label)
+        ax.set_xscale("symlog", linthresh=1.0, linscale=3.0)
+        ax.set_xticks([0, 0.25, 0.5, 1, 2, 4], ["0", "0.25", "0.5", "1", "2", "4"])
         if log:
             ax.set_yscale("log")
+    spans = []
+    for chem, color in (("Li-Mg", "0.6"), ("Li", "0.85")):
+        counts, widths = SEED_EARLY[chem]
+        spans.append(axes[0, 2].axhspan(*counts, xmax=0.1, color=color, label=f"seed {chem}, early"))
+        axes[1, 0].axhspan(*widths, xmax=0.1, color=color)
+    axes[0, 2].legend(handles=spans, fontsize=7, loc="upper right")
     for ax in axes[1]:
-        ax.set_xlabel("stripped charge (mAh/cm²)")
+        ax.set_xlabel("stripped charge (mAh/cm², linear to 1, then log)")
     axes[0, 0].legend(fontsize=8)
-    fig.suptitle("resolved section, 0.5 mA/cm², from the same pores (benchmarks/alloy_verdict.py)")
+    axes[1, 1].set_title("dotted: the seed's Li–Mg drops", fontsize=8)
+    fig.suptitle("kmc meso's resolved section from the pellet's measured face, 0.5 mA/cm², 0.2 MPa unless said "
+                 "(benchmarks/alloy_verdict.py)")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
 
@@ -215,29 +258,29 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--cases", default="", help="comma-separated case names (--list)")
     ap.add_argument("--json", help="append each run's row to this JSON-lines file")
-    ap.add_argument("--table", help="print the table of the rows in this JSON-lines file")
+    ap.add_argument("--table", help="print the table of the rows in this JSON-lines file (in --cases' order if given)")
     ap.add_argument("--list", action="store_true")
     ap.add_argument("--figure", nargs=2, metavar=("RUNS_JSONL", "PNG"), help="draw the rows named by --cases")
     a = ap.parse_args(argv)
+    wanted = [c.strip() for c in a.cases.split(",") if c.strip()]
     if a.list:
-        for name, (chem, start, sets, what) in CASES.items():
-            print(f"{name:34s} {chem:10s} {start:8s} {' '.join(sets) or '-':45s} {what}")
+        for name, (chem, sets, what) in CASES.items():
+            print(f"{name:32s} {chem:10s} {' '.join(sets) or '-':58s} {what}")
         return 0
-    if a.figure:
-        rows = [json.loads(line) for line in Path(a.figure[0]).read_text().splitlines() if line.strip()]
-        wanted = [c.strip() for c in a.cases.split(",") if c.strip()]
-        figure([r for name in wanted for r in rows if r["case"] == name] if wanted else rows, a.figure[1])
+    if a.figure or a.table:
+        rows = [json.loads(line) for line in Path(a.figure[0] if a.figure else a.table).read_text().splitlines()
+                if line.strip()]
+        rows = [r for name in wanted for r in rows if r["case"] == name] if wanted else rows
+        if a.figure:
+            figure(rows, a.figure[1])
+        else:
+            print(table(rows))
         return 0
-    if a.table:
-        rows = [json.loads(line) for line in Path(a.table).read_text().splitlines() if line.strip()]
-        print(table(rows))
-        return 0
-    names = [c.strip() for c in a.cases.split(",") if c.strip()]
-    unknown = [c for c in names if c not in CASES]
-    if unknown or not names:
+    unknown = [c for c in wanted if c not in CASES]
+    if unknown or not wanted:
         print(f"error: cases {unknown or '(none)'}; allowed: {', '.join(CASES)}", file=sys.stderr)
         return 2
-    for name in names:
+    for name in wanted:
         row = run_case(name)
         print(table([row]).splitlines()[-1], flush=True)
         if a.json:
