@@ -80,7 +80,8 @@ CASES = {
        for chem, params in (("Li", "li_li2s"), ("Li-Mg", "limg_li2s"))},
     **{f"Li-Mg {band}": ("limg_li2s", sets, what) for band, (sets, what) in SOLUTE_BANDS.items()},
     **{f"Li-Mg 50 MPa {band}": ("limg_li2s", ["conditions.stack_pressure_MPa=50.0", *sets], what)
-       for band, (sets, what) in SOLUTE_BANDS.items() if band in ("no solute field", "Labusch bound")},
+       for band, (sets, what) in {**FACE_BANDS, **SOLUTE_BANDS}.items()
+       if band in ("no solute field", "Labusch bound") or band in FACE_BANDS},
 }
 
 
