@@ -57,6 +57,8 @@ FACE_BANDS = {
                     "the 0.5 eV step barriers of Li(111) and (211) (Zhou et al. 2025): shapes frozen"),
     "size effect off": (["meso.ligament_strength_MPa=0"],
                         "bulk creep at every size (Xu et al.'s pillars were compressed at ~1e-3 /s)"),
+    "no edge rows": (["pore_edge.supersaturation=[]"],
+                     "the kMC's [pore_edge] rows not read: no rim's pin (docs/pore_edge.md section 8)"),
 }
 # The alloy's own inputs (docs/alloy.md section 2): Li-Mg only, at 0.2 MPa and at the top pressure
 SOLUTE_BANDS = {
