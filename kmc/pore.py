@@ -36,8 +36,8 @@ class BoxPore:
     shape: str                       # electrolyte.box_pore
     face_open_fraction: float        # 1 - electrolyte.relative_density: the face's
     l1_open: np.ndarray              # bool per L1 site: no electrolyte above it
-    rim_sites: np.ndarray            # L1 sites under the electrolyte next to an open one (in-plane, a apart)
-    rim_length_A: float              # the rim's length in the box (both rims of a stripe)
+    rim_sites: np.ndarray            # L1 sites under the electrolyte next to an open one (in-plane nearest, _in_plane)
+    rim_length_A: float              # the rim's length in the box (both rims of a stripe, a pit's perimeter)
 
     @property
     def open_fraction(self) -> float:
@@ -73,6 +73,26 @@ def _centred_run(values: np.ndarray, share: float) -> np.ndarray:
     return np.isin(np.round(values, 6), chosen)
 
 
+def _in_plane(lattice: Lattice) -> np.ndarray:
+    """Each L1 site's nearest L1 neighbours (-1 padded): its first neighbours within L1 where it has any
+    ([110]: a sqrt3 / 2 apart), else those a apart ([001], whose first neighbours are all in L2)."""
+    spl = lattice.sites_per_layer
+    first = lattice.neighbors[:spl]
+    within = np.where((first >= 0) & (first < spl), first, -1)
+    return within if (within >= 0).any() else lattice.l1_second_neighbors
+
+
+def _rim_length_A(xy: np.ndarray, l1_open: np.ndarray, box_A: np.ndarray, shape: str) -> float:
+    """The boundary of the open columns in the plane: a band across the box has two rims as long as
+    the box along them, a pit the perimeter of its open columns (each axis's width: the open columns
+    times the box's length over its columns)."""
+    if shape == "stripe":
+        return 2.0 * float(box_A[1])
+    widths = [np.unique(np.round(xy[l1_open, axis], 6)).size * float(box_A[axis])
+              / np.unique(np.round(xy[:, axis], 6)).size for axis in (0, 1)]
+    return 2.0 * (widths[0] + widths[1])
+
+
 def perfect_interface(settings: Settings) -> dict:
     """The sections to replace (Settings.replaced) for a parameter set's perfect interface
     (electrolyte.box_pore = 'none'), for a measurement of the contact away from pores; none for a set
@@ -100,12 +120,10 @@ def box_pore(settings: Settings, lattice: Lattice) -> BoxPore | None:
         raise ConfigError(f"electrolyte.relative_density = {settings.electrolyte.relative_density:g} leaves no L1 site of "
                           f"this {lattice.cells[0]} x {lattice.cells[1]}-cell box under the electrolyte; allowed: a "
                           "wider box or a denser pellet")
-    neighbours = lattice.l1_second_neighbors
+    neighbours = _in_plane(lattice)
     near_open = ((neighbours >= 0) & l1_open[np.maximum(neighbours, 0)]).any(axis=1)
     rim = np.flatnonzero(near_open & ~l1_open)
-    # the rim's length: one a of rim per rim site's open neighbour across it
-    crossings = int(((neighbours >= 0) & l1_open[np.maximum(neighbours, 0)])[rim].sum())
-    return BoxPore(shape, open_share, l1_open, rim, crossings * lattice.lattice_constant_A)
+    return BoxPore(shape, open_share, l1_open, rim, _rim_length_A(xy, l1_open, lattice.box_A, shape))
 
 
 def open_l1_sites(settings: Settings, lattice: Lattice) -> np.ndarray | None:

@@ -33,6 +33,21 @@ NO_FORMATION_ENTROPY = "boundary.vacancy_formation_entropy_kB=0"
 # tests/test_pellet.py and tests/test_resolved.py's shipped cases test the face as made.
 OLD_FACE = ["electrolyte.relative_density=1", "meso.ligament_strength_MPa=0"]
 
+# The perfect interface: every L1 site of the kMC box under the electrolyte (kmc.pore; docs/pore_edge.md),
+# the box of every run before issue 55.  Since issue 55 the shipped sets' box holds one pore's edge
+# (electrolyte.box_pore = 'stripe', relative_density 0.83: an open stripe of L1 sites at the pore's mouth,
+# with no electrolyte terms, no stripping and not counted as contact).  For the tests of the contact's own
+# physics and of code that takes every L1 site as equivalent or as contact (closed-form segregation, the
+# swaps' local energy, hand-made L1 frames, a run that starts at contact 1); tests/test_pore.py and
+# tests/test_pore_edge_rates.py test the pore.
+PERFECT_INTERFACE = "electrolyte.box_pore='none'"
+# The perfect interface's run of before issue 55: its 5.5 monolayers (2e-4 mAh/cm2, the shipped stop
+# charge then).  The sets now stop at ~0.1 monolayer (4e-6 mAh/cm2), because at the pore's mouth each
+# stripped atom costs 3e5-1.5e6 events (params/*.toml, [run]); over that shorter charge the Li-Mg box's
+# solute enrichment A h / delta stays within the acceleration check's tolerance, so the acceleration
+# warning of Li-Mg at A = 1e4 is the old run's (kmc.acceleration.solute_enrichment_excess).
+PERFECT_INTERFACE_RUN = [PERFECT_INTERFACE, "run.stop_stripped_mAh_cm2=2e-4"]
+
 SHIPPED_REGIME_TESTS = {
     "nucleation": [
         "tests/test_meso.py::test_nothing_nucleates_at_the_shipped_S_and_voids_burst_out_at_S_f_0",

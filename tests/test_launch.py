@@ -9,6 +9,7 @@ import pytest
 import kmc
 from kmc.config import ConfigError, load_config, resolve_params
 from kmc.launch import acceleration_check, open_run
+from regimes import PERFECT_INTERFACE_RUN
 
 SMALL = ["lattice.cells=[6,6,4]", "run.stop_stripped_monolayers=0.05"]
 
@@ -55,14 +56,25 @@ def test_kmc_run_from_python_warns_in_one_line_and_records(tmp_path, capsys, rec
 
 
 def test_the_acceleration_warning_names_the_tighter_limit_of_a_solute_set():
-    """Li-Mg at the shipped A = 1e4: the enrichment's range (~1e3) is the tighter one, so the warning
-    names it, not the supersaturation's (~2e4)."""
-    settings = load_config(resolve_params("limg_li2s"))
+    """Li-Mg at the shipped A = 1e4 over the perfect interface's 5.5 monolayers (regimes.PERFECT_INTERFACE_RUN):
+    the enrichment's range (~1e3) is the tighter one, so the warning names it, not the supersaturation's
+    (~2e4).  The shipped default run strips 2e-4 / 4e-6 = 50x less, and the enrichment A h / delta builds
+    with the charge h, so its range is 50x wider (~5e4): the supersaturation's is then the tighter, A = 1e4
+    lies within both, and the default run has no warning."""
+    settings = load_config(resolve_params("limg_li2s"), PERFECT_INTERFACE_RUN)
     record, advice = acceleration_check(settings)
     enrichment = record["acceleration_check_converged_up_to_solute_enrichment"]
     assert enrichment < record["acceleration_check_converged_up_to"]
     within = float(advice.remedy.split("run.acceleration = ")[1].split(" would be within it")[0])
     assert advice.setting == "run.acceleration" and 0.9 * enrichment <= within <= enrichment, advice.remedy
+
+    shipped = load_config(resolve_params("limg_li2s"))
+    record_shipped, advice_shipped = acceleration_check(shipped)
+    charges = settings.run.stop_stripped_mAh_cm2 / shipped.run.stop_stripped_mAh_cm2
+    assert record_shipped["acceleration_check_converged_up_to_solute_enrichment"] == pytest.approx(enrichment * charges,
+                                                                                                  rel=1e-9)
+    assert record_shipped["acceleration_check_converged_up_to"] == record["acceleration_check_converged_up_to"]
+    assert advice_shipped is None and shipped.run.acceleration < record_shipped["acceleration_check_converged_up_to"]
     assert acceleration_check(load_config(resolve_params("li_li2s")))[1] is None      # Li's 1e4 is within range
 
 

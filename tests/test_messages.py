@@ -13,6 +13,7 @@ from click.testing import CliRunner
 
 from kmc.cli import main
 from kmc.config import load_config, resolve_params
+from regimes import PERFECT_INTERFACE_RUN
 
 # a kmc meso run of seconds: the disc model to 0.01 mAh/cm2
 DISC = ["meso.interface=disc", "meso.stop_stripped_mAh_cm2=0.01"]
@@ -212,19 +213,26 @@ def test_a_run_records_its_compile_apart_and_says_so_only_if_it_compiled(tmp_pat
 
 # ------------------------------------------------------------------------------- warnings
 def test_a_sweep_prints_each_warning_once_and_its_workers_none(tmp_path, monkeypatch, capfd):
-    """Two Li-Mg runs beyond the converged acceleration and at 350 K: each warning printed once, in
-    one line, by the sweep (not per worker, not as a Python warning); a worker's run prints nothing."""
+    """Two Li-Mg runs beyond the converged acceleration (the perfect interface's 5.5 monolayers at A = 1e4:
+    regimes.PERFECT_INTERFACE_RUN) and at 350 K: each warning printed once, in one line, by the sweep (not
+    per worker, not as a Python warning); a worker's run prints nothing."""
     import kmc.sweep as sweeping
     monkeypatch.setattr(sweeping, "_run_todo", lambda *args: None)      # the pool is not what is tested
     spec = tmp_path / "spec.toml"
     spec.write_text(f'[sweep]\nroot_seed = 1\n[base]\nparams = "{resolve_params("limg_li2s")}"\n'
                     "[grid]\nconditions.exchange_current_mA_cm2 = [1.0, 2.0]\n")
-    result = invoke("sweep", spec, "--out", tmp_path / "out", "--set", "conditions.temperature_K=350")
+    result = invoke("sweep", spec, "--out", tmp_path / "out", "--set", "conditions.temperature_K=350",
+                    *sets(PERFECT_INTERFACE_RUN))
     lines = [line for line in result.stderr.splitlines() if line.startswith("warning: ")]
     assert len(lines) == 2 and len(result.stderr.splitlines()) == 2, result.stderr
     assert lines[0].startswith("warning: conditions.temperature_K = 350") and "would satisfy it" in lines[0]
     assert lines[1].startswith("warning: run.acceleration = 10000") and "would be within it" in lines[1]
-    plan = sweeping.expand_sweep(spec, ["lattice.cells=[4,4,3]", "run.max_events=2000"], tmp_path / "w")
+    # a run that would warn (beyond the converged acceleration) if its worker printed
+    plan = sweeping.expand_sweep(spec, ["lattice.cells=[4,4,3]", "run.max_events=2000", *PERFECT_INTERFACE_RUN],
+                                 tmp_path / "w")
+    from kmc.config import Settings
+    from kmc.launch import run_advice
+    assert [a.setting for a in run_advice(Settings(plan.runs[0].config, plan.runs[0].source))] == ["run.acceleration"]
     (tmp_path / "w").mkdir()
     capfd.readouterr()
     assert sweeping.execute_run(plan.runs[0], str(tmp_path / "w"))["status"] == "done"
@@ -233,7 +241,8 @@ def test_a_sweep_prints_each_warning_once_and_its_workers_none(tmp_path, monkeyp
 
 def test_warnings_are_one_line_naming_the_setting_and_its_cost():
     from kmc.launch import run_advice
-    settings = load_config(resolve_params("limg_li2s"), ["conditions.temperature_K=330"])
+    # Li-Mg over the perfect interface's 5.5 monolayers: beyond its converged acceleration
+    settings = load_config(resolve_params("limg_li2s"), ["conditions.temperature_K=330", *PERFECT_INTERFACE_RUN])
     advice = run_advice(settings)
     assert [a.setting for a in advice] == ["conditions.temperature_K", "run.acceleration"]
     for item in advice:

@@ -37,6 +37,27 @@ def test_the_shipped_stripe_is_the_faces_open_share_wide_and_centred():
     assert pore.rim_length_A == pytest.approx(2 * ny * s.lattice.lattice_constant_A)
 
 
+def test_a_110_box_has_its_rim_and_its_runs_summary():
+    """On [110] L1's nearest in-plane neighbours are its first neighbours (a sqrt3 / 2 apart, in the next
+    columns), none a apart across a column: the rim is the contact columns beside the open ones, two
+    rims as long as the box along y, and the run's edge summary divides the rim's gap by that length."""
+    from kmc.analysis.edge import summary
+    from kmc.simulation import Simulation
+    s = _settings(extra=["lattice.orientation='110'", "lattice.cells=[6,6,4]", "run.max_events=2000"])
+    lat = build_lattice(s)
+    pore = box_pore(s, lat)
+    x = np.round(lat.positions_of_layers(0, 1)[:, 0], 6)
+    columns = np.unique(x)
+    open_columns = np.flatnonzero(np.isin(columns, x[pore.l1_open]))
+    assert open_columns.size == round(0.17 * columns.size) and pore.l1_open.any() and not pore.l1_open.all()
+    beside = columns[[open_columns[0] - 1, open_columns[-1] + 1]]
+    assert np.array_equal(np.sort(pore.rim_sites), np.flatnonzero(np.isin(x, beside)))
+    assert pore.rim_length_A == pytest.approx(2 * lat.box_A[1])
+    sim = Simulation(s)
+    sim.step(2000)
+    assert "its contact line" in summary(sim)
+
+
 @pytest.mark.parametrize("key", ["electrolyte.box_pore='none'", "electrolyte.relative_density=1.0"])
 def test_the_perfect_interface_is_a_key_away(key):
     s = _settings(extra=[key])

@@ -19,6 +19,7 @@ from common import simulation_with_occupancy  # noqa: E402
 from kmc.config import load_config  # noqa: E402
 from kmc.species import HOST, SOLUTE, VACANCY  # noqa: E402
 from kmc.simulation import Simulation  # noqa: E402
+from regimes import PERFECT_INTERFACE  # noqa: E402
 
 
 def test_start_from_a_given_occupancy_builds_the_same_rates(limg_params):
@@ -46,7 +47,8 @@ def test_segregation_prediction_equals_brute_force_enumeration(limg_params):
         "boundary.bottom=closed", "conditions.current_density_mA_cm2=0", "conditions.stack_pressure_MPa=0",
         "conditions.temperature_K=450", "energy.electrolyte_repulsion_solute_eV=0.560171",
         "energy.interface_solute_pair_eV=0", "energy.interface_solute_pair_sqrt2_eV=0",  # predict(): independent Mg
-        "run.stop_stripped_mAh_cm2=0", "run.max_events=1"])
+        "run.stop_stripped_mAh_cm2=0", "run.max_events=1",
+        PERFECT_INTERFACE])     # predict(): every site of a layer equivalent
     sim = Simulation(settings)
     lat, model = sim.lattice, sim.model
     assert (np.count_nonzero(sim.occupancy == VACANCY), np.count_nonzero(sim.occupancy == SOLUTE)) == (1, 2)
@@ -153,7 +155,7 @@ def test_interface_void_shape_follows_young_angle():
     assert abs(li.theta_apparent - li.theta_model) < 10
 
 
-SWAP_BOX = wetting.CLOSED   # closed slab, no drive, 450 K
+SWAP_BOX = wetting.CLOSED   # closed slab, no drive, 450 K, the perfect interface (PERFECT_INTERFACE)
 
 
 def _swap_start(params, cells=(5, 5, 3), l1_mg=6, seed=7):
@@ -202,6 +204,12 @@ def test_swap_energy_change_equals_the_total_energy_difference(limg_params):
     assert neighbours >= 20 and interface >= 20
     with pytest.raises(ValueError):
         solute_swaps.swap_energy_change(model, layer, nbr, occ, int(sol[0]), int(np.flatnonzero(occ == VACANCY)[0]))
+    # the local form is the perfect interface's: a box with a pore's mouth in L1 is refused, not mis-summed
+    assert PERFECT_INTERFACE in SWAP_BOX
+    pore = Simulation(settings.with_overrides(["electrolyte.box_pore='stripe'"]))
+    assert pore.model.l1_open is not None and pore.model.l1_open.any()
+    with pytest.raises(ValueError, match="box_pore = 'none'"):
+        solute_swaps.swap_energy_change(pore.model, layer, nbr, occ, int(sol[0]), int(host[0]))
 
 
 def test_swaps_sample_the_boltzmann_distribution(limg_params):

@@ -77,6 +77,10 @@ def swap_energy_change(model, layer, nbr, occ, i: int, j: int, l1_tables=None) -
     ``l1_tables`` its (l1_second_neighbors, l1_third_neighbors), needed when the model has L1 pair
     terms).
     ``occ`` is left as it was."""
+    if model.l1_open is not None and np.any(model.l1_open):
+        raise ValueError("the swaps' local energy is the perfect interface's (every L1 site under the "
+                         "electrolyte); this model has a pore's mouth in L1 (kmc.pore); allowed: "
+                         "electrolyte.box_pore = 'none'")
     a, b = occ[i], occ[j]
     if a == VACANCY or b == VACANCY:
         raise ValueError(f"sites {i} and {j} hold species {a} and {b}; a swap exchanges two metal atoms")

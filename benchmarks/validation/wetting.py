@@ -91,7 +91,10 @@ from kmc.simulation import Simulation  # noqa: E402
 TEMPERATURE_K = 450.0
 CLOSED = ["boundary.bottom=closed", "conditions.current_density_mA_cm2=0", "conditions.stack_pressure_MPa=0",
           "run.stop_stripped_mAh_cm2=0", "run.max_events=1", "composition.vacancy_fraction=0",
-          "composition.solute_fraction=0", f"conditions.temperature_K={TEMPERATURE_K}"]
+          "composition.solute_fraction=0", f"conditions.temperature_K={TEMPERATURE_K}",
+          # the Young angle of the contact: every L1 site under the electrolyte (the shipped sets' box holds a
+          # pore's mouth since issue 55, kmc.pore; the swaps' local energy is the perfect interface's)
+          "electrolyte.box_pore='none'"]
 
 
 # ----------------------------------------------------------------------------- continuum shape
