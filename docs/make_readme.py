@@ -102,7 +102,7 @@ BLOCKS: dict[str, list[Command]] = {
     ],
     "meso": [
         Command("kmc meso params/li_li2s.toml -o runs/out/meso_li.h5", "a 160 µm section at 0.2 MPa, 0.5 mA/cm², "
-                "to 4 mAh/cm² ({cpu})", show=None),
+                "to 4 mAh/cm² or lost contact ({cpu})", show=None),
         Command("kmc meso params/limg_li2s.toml -o runs/out/meso_limg.h5", "Li0.97Mg0.03 under the same conditions "
                 "({cpu})", show=None),
         Command("kmc meso li_li2s -o runs/out/meso_li_1.5MPa.h5 --set conditions.stack_pressure_MPa=1.5", show=None),
@@ -212,22 +212,27 @@ def _quote_acceleration_ranges(done) -> str:
             f"and {li['S']} at the shipped A = {_exponent(float(li['A']), 3)} (`{INFO_LI}` prints the check every "
             f"run records in its file). And every rare event (a void nucleus) gets 1/A of the cell's time per "
             f"stripped monolayer. The shipped A keeps Li's interface within 10 % of the cell's "
-            f"(A ≤ {_exponent(float(li['range']), 3)}); Li–Mg's Mg enrichment depth shrinks by A too, so its default "
-            f"run warns (within 10 % only for A ≲ {_exponent(float(limg['solute_range']), 3)}: `{INFO_LIMG}`)")
+            f"(A ≤ {_exponent(float(li['range']), 3)}); Li–Mg's Mg enrichment depth shrinks by A too "
+            + (f"(within 10 % only for A ≲ {_exponent(float(limg['solute_range']), 3)}), so its default run warns"
+               if float(limg['solute_range']) < float(limg['A']) else
+               f"(within 10 % for A ≲ {_exponent(float(limg['solute_range']), 3)} over the default run's charge: the "
+               f"enrichment grows with the charge stripped, and a run to 2e-4 mAh/cm² would warn)")
+            + f" (`{INFO_LIMG}`)")
 
 
 def _quote_meso_times(done) -> str:
-    return (f"Li at 0.2 MPa to 4 mAh/cm² takes {about(done[MESO_LI]['cpu_s'])} of CPU (`{MESO_LI}`; no void "
-            f"forms at the shipped S_f) and {about(done[MESO_SF0]['cpu_s'])} at S_f = 0, where voids nucleate, "
-            f"split and collapse (`{MESO_SF0}`)")
+    li, sf0 = meso_end(output_of(done, MESO_LI)), meso_end(output_of(done, MESO_SF0))
+    return (f"Li at 0.2 MPa takes {about(done[MESO_LI]['cpu_s'])} of CPU to its end at {li['charge']} mAh/cm² "
+            f"(`{MESO_LI}`) and {about(done[MESO_SF0]['cpu_s'])} at S_f = 0, where voids also nucleate "
+            f"(to {sf0['charge']} mAh/cm², `{MESO_SF0}`)")
 
 
 def _quote_meso_readme_commands(done) -> str:
     ends = [meso_end(output_of(done, line)) for line in (MESO_LI, MESO_LIMG, MESO_LI_15)]
     said = "; ".join(f"{who}: contact {e['contact']}, {e['voids']} voids at {e['charge']} mAh/cm²" for who, e in
                      zip(("Li at 0.2 MPa", "Li–Mg", "Li at 1.5 MPa"), ends))
-    return (f"the three `kmc meso` lines run as written on their defaults, write the kMC's observables to 4 "
-            f"mAh/cm² and print what the README shows ({said})")
+    return (f"the three `kmc meso` lines run as written on their defaults, write the kMC's observables until "
+            f"4 mAh/cm² or lost contact and print what the README shows ({said})")
 
 
 def _default_run_row(done, run_line: str, info_line: str, label: str) -> str:
