@@ -56,3 +56,28 @@ def laplace_traction_MPa(surface_energy_J_m2: float, curvature_per_um):
 def equilibrium_chord_um(area_um2, cap: VoidCap):
     """The chord at which a void of this section area meets the electrolyte at its Young angle."""
     return np.sqrt(np.maximum(np.asarray(area_um2, float), 0.0) / cap.section_area_per_chord2)
+
+
+# The spherical cap's V / a^3 against its angle alpha (kmc.physics.nucleation.VoidCap), rising from 0
+# to infinity on (0, pi): cap_curvature_per_um inverts it by interpolation in log(V / a^3) on angles
+# 2e-4 rad apart (the curvature to < 1e-6 relative; to 1e-4 for flat caps and near pi), and below the
+# table's first angle by the flat cap's V / a^3 = (pi / 4) alpha (where 2 - 3 cos + cos^3 loses its digits).
+_CAP_ANGLES = np.unique(np.concatenate([np.geomspace(0.02, 0.05, 100), np.linspace(0.05, math.pi - 0.05, 16000),
+                                        math.pi - np.geomspace(0.05, 1e-3, 400)]))
+_CAP_LOG_K = np.log([VoidCap(a).volume_per_radius3 for a in _CAP_ANGLES])
+
+
+def cap_curvature_per_um(base_radius_um, volume_um3):
+    """Signed total curvature 2 / R (1/um) of the spherical cap on a circle of this base radius that
+    holds this signed volume (> 0: bulging into the metal): a cap's wall pulls with gamma 2 / R (two
+    curvatures), where a tunnel's cut pulls with gamma / R (``chord_curvature_per_um``).  Its angle
+    solves VoidCap(alpha).volume_per_radius3 = |V| / a^3; 2 / R = 2 sin(alpha) / a; 0 at zero volume;
+    arrays allowed."""
+    a = np.asarray(base_radius_um, float)
+    volume = np.asarray(volume_um3, float)
+    ratio = np.abs(volume) / np.maximum(a, 1e-300) ** 3
+    log_ratio = np.log(np.maximum(ratio, 1e-300))
+    alpha = np.where(log_ratio < _CAP_LOG_K[0], ratio * (_CAP_ANGLES[0] / math.exp(_CAP_LOG_K[0])),
+                     np.interp(log_ratio, _CAP_LOG_K, _CAP_ANGLES))
+    kappa = 2 * np.sin(alpha) / np.maximum(a, 1e-300)
+    return np.where(volume == 0, 0.0, np.sign(volume) * kappa)

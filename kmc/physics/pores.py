@@ -61,7 +61,7 @@ def face_pore_depth_um(cells: int, cell_um: float, porosity_: float, particle_di
         return np.zeros(cells)
     d = particle_diameter_um
     width_um = cells * cell_um
-    limit = 12.0 * mean_pore_width_um(porosity_, d) if depth_limit_um is None else depth_limit_um
+    limit = _depth_limit_um(porosity_, d, depth_limit_um)
     intensity = math.log(1.0 / porosity_) / (math.pi * d ** 3 / 6)     # sphere centres per um^3
     top, bottom = 0.5 * d, -limit - 0.5 * d                               # centres whose discs can reach y <= 0
     count = rng.poisson(intensity * width_um * d * (top - bottom))
@@ -69,7 +69,57 @@ def face_pore_depth_um(cells: int, cell_um: float, porosity_: float, particle_di
     yc = rng.uniform(bottom, top, count)
     zc = rng.uniform(-0.5 * d, 0.5 * d, count)
     radius = np.sqrt(0.25 * d * d - zc * zc)
-    # every disc's covered cell centres at once: offsets 0..k from the first one it covers
+    depth = np.full(cells, limit)
+    _cut_columns(depth, np.zeros(count, np.int64), xc, yc, radius, cells, cell_um, d)
+    return depth
+
+
+def face_pore_depth_map_um(shape: tuple[int, int], cell_um: float, porosity_: float, particle_diameter_um: float,
+                           rng: np.random.Generator, depth_limit_um: float | None = None) -> np.ndarray:
+    """Depth (um) of the open pore below the centre of each cell of a periodic (depth, width) area of
+    the pellet's face: the same Boolean model as ``face_pore_depth_um``, its spheres placed over the
+    area (centres uniform over the torus, within d/2 + the depth limit below the face).  Each row of
+    cells is a section line, cut by the spheres whose centres lie within d/2 of it in discs of radius
+    sqrt(d^2/4 - z^2) (z: the centre's distance from the row), and takes its depths by the line's rule
+    (``_cut_columns``): every row has the section's stereology exactly (open fraction phi, the chord
+    law), and rows closer than d share the spheres that make them correlate."""
+    nz, nx = shape
+    if porosity_ <= 0:
+        return np.zeros((nz, nx))
+    d = particle_diameter_um
+    limit = _depth_limit_um(porosity_, d, depth_limit_um)
+    intensity = math.log(1.0 / porosity_) / (math.pi * d ** 3 / 6)
+    top, bottom = 0.5 * d, -limit - 0.5 * d
+    depth_um, width_um = nz * cell_um, nx * cell_um
+    count = rng.poisson(intensity * width_um * depth_um * (top - bottom))
+    xc = rng.uniform(0.0, width_um, count)
+    yc = rng.uniform(bottom, top, count)
+    zc = rng.uniform(0.0, depth_um, count)
+    # every (sphere, row) pair within d/2: the rows a sphere cuts, periodic along the depth
+    reach = int(math.ceil(0.5 * d / cell_um)) + 1
+    first_row = np.floor(zc / cell_um - 0.5).astype(np.int64) - reach
+    rows = first_row[:, None] + np.arange(2 * reach + 2)[None, :]
+    dz = (rows + 0.5) * cell_um - zc[:, None]
+    cuts = dz * dz < 0.25 * d * d
+    sphere, _ = np.nonzero(cuts)
+    radius = np.sqrt(0.25 * d * d - dz[cuts] ** 2)
+    depth = np.full(nz * nx, limit)
+    _cut_columns(depth, rows[cuts] % nz, xc[sphere], yc[sphere], radius, nx, cell_um, d)
+    return depth.reshape(nz, nx)
+
+
+def _depth_limit_um(porosity_: float, particle_diameter_um: float, depth_limit_um: float | None) -> float:
+    """The deepest pore drawn: ``depth_limit_um``, by default 12 mean widths (a share e^-12 deeper)."""
+    return 12.0 * mean_pore_width_um(porosity_, particle_diameter_um) if depth_limit_um is None else depth_limit_um
+
+
+def _cut_columns(depth: np.ndarray, row: np.ndarray, xc: np.ndarray, yc: np.ndarray, radius: np.ndarray,
+                 cells: int, cell_um: float, d: float) -> None:
+    """The line's rule, on rows of ``cells`` cells laid end to end in ``depth`` (changed in place): a
+    disc of centre (xc, yc) and radius ``radius`` in the plane of its row ``row`` covers the cell
+    centres within its radius (periodic along the row), and is pellet below the face there: each
+    covered cell's depth is the smaller of its own and how far below the face (y = 0) the disc
+    begins (0 where the disc reaches the face)."""
     first = np.floor((xc - radius) / cell_um - 0.5).astype(np.int64) + 1
     last = np.floor((xc + radius) / cell_um - 0.5).astype(np.int64)
     idx = first[:, None] + np.arange(int(math.ceil(d / cell_um)) + 2)[None, :]
@@ -78,6 +128,5 @@ def face_pore_depth_um(cells: int, cell_um: float, porosity_: float, particle_di
     half = np.sqrt(np.maximum(radius[:, None] ** 2 - dx * dx, 0.0))
     reach = covered & (yc[:, None] - half <= 0.0)                          # the disc is pellet below the face there
     cut = np.where(yc[:, None] + half >= 0.0, 0.0, -(yc[:, None] + half))  # solid at the face, or this far below it
-    depth = np.full(cells, limit)
-    np.minimum.at(depth, idx[reach] % cells, cut[reach])
-    return depth
+    target = (row[:, None] * cells + idx % cells)[reach]
+    np.minimum.at(depth, target, cut[reach])
