@@ -45,8 +45,9 @@ def run_area(width_um: float, depth_um: float, charge: float, overrides: list[st
     if inp.assembly is not None:
         # the press before stripping, as kmc.resolved.run.run makes it (its own stream of the seed), timed apart
         rng = np.random.default_rng([inp.seed, ASSEMBLY_STREAM])
-        face = area_face_um(model, inp.assembly, rng)
-        state = model.initial_state(press(model, inp.assembly, rng, profile_um=face).gap_um)
+        face, pores = area_face_um(model, inp.assembly, rng)
+        pressed_face = press(model, inp.assembly, rng, profile_um=face, pore_um=pores)
+        state = model.initial_state(pressed_face.gap_um, pressed_face.pore_um)
     pressed = time.process_time()
     result = run(inp, model=model, state=state)
     cpu = time.process_time() - start

@@ -4,17 +4,24 @@ that voids are connected regions of open cells that grow, coalesce, split and co
 ``meso.depth_um = 0`` runs the section instead (kmc.resolved.interface), its fast limit: on a map
 uniform along the depth the two agree (tests/test_area.py).
 
-The step is the section's, on the area:
+The face is the section's on the plane (``area_face_um``: the envelope of the particle tops less the
+pellet's open pores, kmc.physics.pores), pressed before stripping by the area's own step
+(kmc.resolved.assembly).  The step is the section's, on the area:
 
 * current and vacancies (kmc.resolved.fields): the same slab operators with |k| = (kx^2 + kz^2)^(1/2):
   a void captures from the 3-D field around its footprint (a cap's capture, not a tunnel's);
-* mechanics (kmc.resolved.area_foil): the area's reduced operator, one rigid plunger over the area,
-  the plunger's descent implicit as in the section;
-* growth: a void cell away from the contact deepens by what it captures; a cell at the void's edge
-  moves the contact line out (what reaches a flat void lands at its rim): its capture empties the
-  contact cells next to it at the void's mean height and opens them when full (one cell per step);
-* shapes (kmc.resolved.area_shapes): surface diffusion relaxes each void toward its equilibrium
-  cap in Mullins' time (a tunnel's cut toward the section's 2-D cap);
+* the walls (kmc.resolved.area_walls): each void's Laplace traction (a cap's 2 gamma / R, a tunnel's
+  cuts' gamma / R) and the holes of the face the metal spans;
+* mechanics (kmc.resolved.area_foil): the area's reduced operator with Li's size-dependent strength
+  and the walls' tractions, one rigid plunger over the area, the plunger's descent implicit as in
+  the section and not over the holes the metal spans (they close by extrusion, their own rate);
+* growth of compact voids: a void cell away from the contact deepens by what it captures; a cell at
+  the void's edge moves the contact line out (what reaches a flat void lands at its rim): its capture
+  empties the contact cells next to it at the void's mean metal height and opens them when full (one
+  cell per step); a tunnel's cuts grow by the section's rule (kmc.resolved.walls.grow);
+* shapes: surface diffusion relaxes each compact void toward its equilibrium cap in Mullins' time, a
+  void over a pore pinned at its rim (kmc.resolved.area_shapes); a tunnel's cuts by the section's rule
+  (kmc.resolved.walls.relax: the Young angle's segment, pinning at a pore's rim, the sub-grid drop);
 * sub-grid nuclei, nucleation at the kMC's I(S), a cell whose nuclei cover it opening: the section's
   rules per cell (kmc.physics).
 
@@ -39,9 +46,11 @@ from kmc.cell.inputs import critical_radius_um
 from kmc.mechanics.exact import sphere_shell_volume_rate
 from kmc.mechanics.reduced import NoContactError, runs
 from kmc.physics import nucleation, vacancy
+from kmc.physics.pores import face_pore_depth_map_um, porosity
 from kmc.physics.nucleation import VoidCap
-from kmc.resolved.area_foil import VOIDS, AreaFoil
+from kmc.resolved.area_foil import AreaFoil
 from kmc.resolved.area_shapes import relax_shapes
+from kmc.resolved.area_walls import area_walls_of, grow_tunnels, relax_tunnels
 from kmc.resolved.fields import butler_volmer_current, slab_flux_operator, slab_potential_operator, vacancy_field
 from kmc.resolved.interface import NUCLEATION_FLOOR_FRACTION, NUCLEI_GAIN_PER_STEP, NUCLEI_PER_CELL_PER_STEP
 from kmc.resolved.regions import label_regions
@@ -62,6 +71,7 @@ class AreaState:
     thickness_um: float
     rim_fill: np.ndarray                  # part of a contact cell a neighbouring rim has emptied (0..1)
     solute_fraction: np.ndarray           # per cell (the bulk's: the seam of issue 55 item 3)
+    pore_um: np.ndarray = None            # depth of the electrolyte's open pore under each cell (0: dense face)
     time_s: float = 0.0
     stripped_mAh_cm2: float = 0.0
     counts: dict = field(default_factory=lambda: dict(splits=0, coalescences=0, collapses=0, nucleated=0,
@@ -100,11 +110,14 @@ class AreaInterface:
     def cells(self) -> int:
         return self.shape[0] * self.shape[1]
 
-    def initial_state(self, gap_um: np.ndarray | None = None) -> AreaState:
+    def initial_state(self, gap_um: np.ndarray | None = None, pore_um: np.ndarray | None = None) -> AreaState:
+        """A state of these gaps over a face with these open pores (None: none; a row is broadcast
+        along the depth)."""
         shape = self.shape
         gap = np.zeros(shape) if gap_um is None else np.broadcast_to(np.asarray(gap_um, float), shape).copy()
+        pore = np.zeros(shape) if pore_um is None else np.broadcast_to(np.asarray(pore_um, float), shape).copy()
         return AreaState(gap, np.zeros(shape), np.zeros(shape), self.inp.thickness_um, np.zeros(shape),
-                         np.full(shape, self.inp.solute_fraction))
+                         np.full(shape, self.inp.solute_fraction), pore)
 
     # ------------------------------------------------------------------ rates at one instant
     def nucleation_rate_per_um2_s(self, supersaturation: np.ndarray) -> np.ndarray:
@@ -132,23 +145,25 @@ class AreaInterface:
                             inp.sink_supersaturation, open_cells, injected, g_sub, inp.sink_distance_um,
                             guess=self._last_concentration)
         self._last_concentration = vac.concentration
-        mech = self.mechanics.respond(open_cells, inp.pressure_MPa, st.thickness_um)
+        # the voids' walls: their capillarity, and the holes of the face the metal spans (kmc.resolved.area_walls)
+        walls = area_walls_of(st.gap_um, st.pore_um, h, inp.surface_energy_eV_A2 * units.J_PER_M2_PER_EV_PER_A2,
+                              self.mechanics.shapes)
+        mech = self.mechanics.respond(open_cells, inp.pressure_MPa, st.thickness_um, walls.traction_MPa, walls.held)
         contact = float((~open_cells).mean())
         recession = vac.to_sinks_um_s / contact if inp.sink_contraction == "interface" else 0.0
         S = vac.concentration / inp.vacancy_equilibrium_fraction
-        return dict(open=open_cells, current=cur, injected=injected, vacancies=vac, mechanics=mech,
-                    recession_um_s=recession, supersaturation=S, contact=contact,
+        return dict(open=open_cells, current=cur, injected=injected, vacancies=vac, mechanics=mech, walls=walls,
+                    traction=walls.traction_MPa, spanned=walls.held, recession_um_s=recession, supersaturation=S,
+                    contact=contact,
                     nucleation=np.where(open_cells, 0.0, self.nucleation_rate_per_um2_s(S)) * h * h)
 
     # ------------------------------------------------------------------ one step
-    def _voids(self, open_cells: np.ndarray, partition=None):
-        """The voids' regions (the mechanics' own when its features are the voids) and, per cell,
-        whether it lies at a void's edge (a contact neighbour)."""
-        regions = partition.regions if partition is not None and partition.mode == VOIDS else label_regions(open_cells)
+    @staticmethod
+    def _at_edge(open_cells: np.ndarray) -> np.ndarray:
+        """Per cell, whether it lies at a void's edge (an open cell with a contact neighbour)."""
         contact = ~open_cells
-        at_edge = open_cells & (_neighbour(contact, 1, 0) | _neighbour(contact, -1, 0)
-                                | _neighbour(contact, 1, 1) | _neighbour(contact, -1, 1))
-        return regions, at_edge
+        return open_cells & (_neighbour(contact, 1, 0) | _neighbour(contact, -1, 0)
+                             | _neighbour(contact, 1, 1) | _neighbour(contact, -1, 1))
 
     def _rim_shares(self, capture: np.ndarray, open_cells: np.ndarray, regions, at_edge: np.ndarray) -> list:
         """What each edge cell sends toward each contact neighbour (um/s of depth over one cell, per
@@ -174,29 +189,40 @@ class AreaInterface:
         inp = self.inp
         h = inp.cell_um
         open_cells = now["open"]
-        gap = st.gap_um
-        capture = now["vacancies"].capture_um_s
+        gap, pore = st.gap_um, st.pore_um
+        walls = now["walls"]
         mech = now["mechanics"]
-        plunger = abs(mech.plunger_velocity_um_s)
-        closing = np.where(open_cells, mech.closing_velocity_um_s - plunger, 0.0) + now["recession_um_s"]
-        regions, at_edge = self._voids(open_cells, mech.partition)
-        g = np.where(open_cells, gap - closing * dt, 0.0)
-        g = np.where(open_cells & ~at_edge, g + capture * dt, g)
+        closing = self.closing_relative_um_s(now)
+        # compact voids (module docstring): interior cells deepen, edge cells move the contact line
+        compact = open_cells & ~(walls.tunnel_cells(0) | walls.tunnel_cells(1))
+        capture = np.where(compact, now["vacancies"].capture_um_s, 0.0)
+        regions, at_edge = walls.regions, self._at_edge(open_cells)
+        g = np.where(compact, gap - closing * dt, 0.0)
+        g = np.where(compact & ~at_edge, g + capture * dt, g)
         labels = regions.labels
         voids = max(regions.count, 1)
-        cells_per_void = np.bincount(labels[open_cells], minlength=voids)
-        height = np.bincount(labels[open_cells], weights=np.maximum(g[open_cells], 0.0), minlength=voids)
+        cells_per_void = np.bincount(labels[compact], minlength=voids)
+        height = np.bincount(labels[compact], weights=np.maximum(g - pore, 0.0)[compact], minlength=voids)
         height = np.maximum(height / np.maximum(cells_per_void, 1), 1e-6)
-        cell_height = np.where(open_cells, height[np.maximum(labels, 0)], 0.0)
-        new_gap = np.where(open_cells, g, gap)
-        self._move_rims(st, new_gap, open_cells, cell_height,
-                        self._rim_shares(capture, open_cells, regions, at_edge), dt)
-        new_gap -= self._plunger_descent(np.maximum(new_gap, 0.0), mech.partition, dt, st.thickness_um)
-        if inp.mullins_um4_s > 0:
-            relax_shapes(new_gap, dt, h, self._cap, inp.mullins_um4_s)
+        cell_height = np.where(compact, height[np.maximum(labels, 0)], 0.0)
+        new_gap = np.where(compact, g, gap)
+        _advance_rims(st.rim_fill, new_gap, open_cells, cell_height, pore,
+                      np.stack(self._rim_shares(capture, open_cells, regions, at_edge)), dt)
+        # tunnels: the section's rule on every cut across them (kmc.resolved.walls.grow)
+        grow_tunnels(walls, gap, new_gap, pore, st.rim_fill, now["vacancies"].capture_um_s, closing, dt, h,
+                     inp.mullins_um4_s, self._cap)
+        # the plunger lowers the metal over every void that takes its descent (not over the holes the
+        # metal spans, held in their islands)
+        lowered = ~mech.held
+        new_gap[lowered] -= self._plunger_descent(np.where(lowered, np.maximum(new_gap, 0.0), 0.0), mech.partition,
+                                                  dt, st.thickness_um)
         new_gap = np.maximum(new_gap, 0.0)
         new_gap[new_gap < 1e-7] = 0.0
-        self._subgrid_nuclei(st, now, new_gap, dt)
+        # surface diffusion toward the Young angle's caps (tunnels: the section's rule on every cut)
+        shrunk = relax_tunnels(walls, new_gap, pore, st.rim_fill, dt, h, self._cap, inp.mullins_um4_s)
+        if inp.mullins_um4_s > 0:
+            relax_shapes(new_gap, pore, dt, h, self._cap, inp.mullins_um4_s)
+        self._subgrid_nuclei(st, now, new_gap, dt, shrunk)
         st.rim_fill[new_gap > 0] = 0.0
         self._count_events(st, regions, new_gap > 0)
         st.gap_um = new_gap
@@ -205,13 +231,14 @@ class AreaInterface:
         st.thickness_um -= inp.strip_velocity_um_s * dt
 
     @staticmethod
-    def _move_rims(st: AreaState, new_gap, open_cells, cell_height, shares, dt) -> None:
-        """The contact line's advance (module docstring): each (edge cell, contact neighbour) pair
-        empties the neighbour by share dt / height of a cell; at most one cell per pair and step (the
-        rest deepens the edge cell); a neighbour emptied in full opens at the void's height and what
-        is left over goes on to the next cell in the same direction (a void's cell there instead
-        deepens the opened one)."""
-        _advance_rims(st.rim_fill, new_gap, open_cells, cell_height, np.stack(shares), dt)
+    def closing_relative_um_s(now: dict) -> np.ndarray:
+        """Per open cell, how fast its gap closes apart from the plunger's implicit descent (the
+        section's rule, kmc.resolved.interface.ResolvedInterface.closing_relative_um_s): the roof
+        relative to the plunger, a held hole's own closing, plus the contact's recession."""
+        mech = now["mechanics"]
+        plunger = abs(mech.plunger_velocity_um_s)
+        own = np.where(mech.held, mech.closing_velocity_um_s, mech.closing_velocity_um_s - plunger)
+        return np.where(now["open"], own, 0.0) + now["recession_um_s"]
 
     def _plunger_descent(self, gap: np.ndarray, partition, dt: float, thickness_um: float) -> float:
         """How far the plunger lowers the metal in dt, implicitly (the section's rule,
@@ -220,7 +247,7 @@ class AreaInterface:
         cells lose or gain the closed cells: kmc.resolved.area_foil.AreaFoil.plunger_speed)."""
         inp = self.inp
         open_now = gap > 0
-        if not open_now.any() or partition is None or inp.pressure_MPa <= 0:
+        if not open_now.any() or partition is None:
             return 0.0
         flat = gap.ravel()
         idx = np.flatnonzero(open_now.ravel())
@@ -246,10 +273,11 @@ class AreaInterface:
         k = hi
         return max(levels[k - 1], dt * speed(k)) if k < n_open else levels[-1]
 
-    def _subgrid_nuclei(self, st: AreaState, now: dict, new_gap: np.ndarray, dt: float) -> None:
+    def _subgrid_nuclei(self, st: AreaState, now: dict, new_gap: np.ndarray, dt: float, shrunk=()) -> None:
         """Sub-grid nuclei in contact cells (the section's rules, per cell): grow by capture, close as a
-        cavity in the contact's pressure (the exact sphere rate), are born at I(S); a cell whose nuclei
-        cover it opens with their volume."""
+        cavity in the contact's pressure (the exact sphere rate), take the voids surface diffusion
+        shrank below a cell (``shrunk``: ((row, column), volume um^3)), are born at I(S); a cell whose
+        nuclei cover it opens with their volume."""
         inp = self.inp
         h = inp.cell_um
         open_cells = now["open"]
@@ -270,6 +298,10 @@ class AreaInterface:
             gone = r < 1e-3
             nn[gone] = 0
             r[gone] = 0.0
+        for cell, volume in shrunk:
+            total = nn[cell] * kv * r[cell] ** 3 + volume
+            nn[cell] += 1
+            r[cell] = (total / (nn[cell] * kv)) ** (1 / 3)
         expected = now["nucleation"] * dt
         births = self.rng.poisson(expected) if expected.any() else np.zeros(expected.shape, np.int64)
         born = (births > 0) & ~open_cells
@@ -338,13 +370,8 @@ class AreaInterface:
         gap = st.gap_um
         o = now["open"]
         if o.any():
-            contact = ~o
-            at_edge = o & (_neighbour(contact, 1, 0) | _neighbour(contact, -1, 0) | _neighbour(contact, 1, 1)
-                           | _neighbour(contact, -1, 1))
-            interior = o & ~at_edge
-            plunger = abs(now["mechanics"].plunger_velocity_um_s)
-            net = (np.where(interior, now["vacancies"].capture_um_s, 0.0)
-                   - (now["mechanics"].closing_velocity_um_s - plunger) - now["recession_um_s"])
+            interior = o & ~self._at_edge(o)
+            net = np.where(interior, now["vacancies"].capture_um_s, 0.0) - self.closing_relative_um_s(now)
             moving = o & (net != 0)
             if moving.any():
                 limits["gap"] = float(np.min((0.25 * gap[moving] + 0.01) / np.abs(net[moving])))
@@ -438,9 +465,14 @@ class AreaInterface:
 
 
 @njit(cache=True)
-def _advance_rims(rim_fill, new_gap, open_cells, cell_height, shares, dt):
-    """AreaInterface._move_rims on the torus; ``shares[d]``: what each edge cell sends toward its
-    neighbour in direction d of _NEIGHBOURS (+z, -z, +x, -x)."""
+def _advance_rims(rim_fill, new_gap, open_cells, cell_height, pore, shares, dt):
+    """The contact line's advance at compact voids (module docstring): each (edge cell, contact
+    neighbour) pair empties the neighbour by share dt / height of a cell, ``cell_height`` the void's
+    mean metal height over the envelope; at most one cell per pair and step (the rest deepens the edge
+    cell); a neighbour emptied in full opens at the void's height over the envelope (the pore's depth
+    below it added: the metal keeps its height) and what is left over goes on to the next cell in the
+    same direction (a void's cell there instead deepens the opened one).  On the torus; ``shares[d]``:
+    what each edge cell sends toward its neighbour in direction d of _NEIGHBOURS (+z, -z, +x, -x)."""
     nz, nx = new_gap.shape
     steps = ((1, 0), (-1, 0), (0, 1), (0, -1))
     arrived = np.zeros((4, nz, nx))
@@ -470,7 +502,7 @@ def _advance_rims(rim_fill, new_gap, open_cells, cell_height, shares, dt):
             fill = rim_fill[z, x] + fill_in[z, x]
             if fill >= 1.0:
                 opened[z, x] = True
-                new_gap[z, x] = opened_height[z, x]
+                new_gap[z, x] = opened_height[z, x] + pore[z, x]
                 rim_fill[z, x] = fill - 1.0              # what is left over, sent on below
             else:
                 rim_fill[z, x] = fill
@@ -492,24 +524,33 @@ def _advance_rims(rim_fill, new_gap, open_cells, cell_height, shares, dt):
                 rim_fill[zz, xx] += part
                 if rim_fill[zz, xx] >= 1.0:
                     opened[zz, xx] = True
-                    new_gap[zz, xx] = opened_height[z, x]
+                    new_gap[zz, xx] = opened_height[z, x] + pore[zz, xx]
                     rim_fill[zz, xx] = 0.0
 
 
-def area_face_um(model: AreaInterface, assembly, rng: np.random.Generator) -> np.ndarray:
-    """The electrolyte's face over the area (the seam where the pellet's measured face plugs in): an
-    isotropic self-affine surface with the section's keys (kmc.resolved.assembly: its RMS and Hurst
-    exponent H), Fourier-filtered with the 2-D power spectrum C(q) ~ q^-2(1 + H) from the area's
-    longest wavelength to the Nyquist wavevector, random phases from ``rng``, mean 0."""
+def area_face_um(model: AreaInterface, assembly, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """(the electrolyte face's height, the open pore's depth) per cell of the area: the section's face
+    (kmc.resolved.assembly.electrolyte_face_um) on the plane.  The envelope of the particle tops is an
+    isotropic self-affine surface with the section's keys (its RMS and Hurst exponent H),
+    Fourier-filtered with the 2-D power spectrum C(q) ~ q^-2(1 + H) from the area's longest wavelength
+    to the Nyquist wavevector, random phases from ``rng``, mean 0 (drawn first, so a dense face is the
+    one of before the pores, draw for draw); the pores are the pellet's Boolean model over the area
+    (kmc.physics.pores.face_pore_depth_map_um: every row has the section's stereology)."""
     nz, nx = model.shape
     h = model.inp.cell_um
-    kz = 2 * math.pi * np.fft.fftfreq(nz, d=h)
-    kx = 2 * math.pi * np.fft.rfftfreq(nx, d=h)
-    q = np.hypot(kz[:, None], kx[None, :])
-    amplitude = np.zeros(q.shape)
-    amplitude[q > 0] = q[q > 0] ** (-(1 + assembly.hurst_exponent))
-    spectrum = amplitude * (rng.standard_normal(q.shape) + 1j * rng.standard_normal(q.shape))
-    surface = np.fft.irfft2(spectrum, s=(nz, nx))
-    surface -= surface.mean()
-    rms = math.sqrt(float(np.mean(surface * surface)))
-    return surface * (assembly.roughness_rms_um / rms) if rms > 0 else surface
+    surface = np.zeros((nz, nx))
+    if assembly.roughness_rms_um > 0:
+        kz = 2 * math.pi * np.fft.fftfreq(nz, d=h)
+        kx = 2 * math.pi * np.fft.rfftfreq(nx, d=h)
+        q = np.hypot(kz[:, None], kx[None, :])
+        amplitude = np.zeros(q.shape)
+        amplitude[q > 0] = q[q > 0] ** (-(1 + assembly.hurst_exponent))
+        spectrum = amplitude * (rng.standard_normal(q.shape) + 1j * rng.standard_normal(q.shape))
+        surface = np.fft.irfft2(spectrum, s=(nz, nx))
+        surface -= surface.mean()
+        rms = math.sqrt(float(np.mean(surface * surface)))
+        surface = surface * (assembly.roughness_rms_um / rms) if rms > 0 else surface
+    phi = porosity(assembly.relative_density)
+    pore = (face_pore_depth_map_um((nz, nx), h, phi, assembly.particle_diameter_um, rng) if phi > 0
+            else np.zeros((nz, nx)))
+    return surface - pore, pore

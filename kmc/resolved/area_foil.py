@@ -26,11 +26,19 @@ cell with one rigid plunger.  On an area:
   cell's pressure profile, read at the cell's place between the middle and the edge
   (kmc.resolved.regions' two distances): the section's cuts exactly on a map uniform along the depth.
 
-Seams for the physics issue 54 adds on the section (kmc.physics: the size-dependent strength as
-default, capillary tractions on curved walls): ``ligament_strength`` takes each cell's ligament
-width as the section's does (a void's: A_T - A_f over its length; an island's: its own width), and a
-cap's wall traction 2 gamma / R (a tunnel's gamma / R) enters as the load a feature's cell carries
-besides its share of P, in ``_plunger``'s force balance, when the section's rule lands.
+What issue 54 adds on the section (kmc.mechanics.reduced), on the area:
+
+* **Li's size-dependent strength** (``ligament_strength``): each cell's ligament width as the
+  section's (a void's: A_T - A_f over its length, 2 (b - a) for a cap; an island's: its own width);
+* **capillarity**: each feature's cell carries the wall traction s_j of its voids (the mean over the
+  open cells of its tributary of the per-cell traction, kmc.resolved.area_walls: a cap's 2 gamma / R,
+  a tunnel's cuts' gamma / R), shifted as the section shifts it: the cell's drive is D_j = P_j + s_j,
+  its contact carries D_j - s_j, and the force balance sum_j D_j A_T,j = P A + sum_j s_j A_T,j;
+* **holes of the face the metal spans** (``held_cells``: the section's spanned voids, open pores
+  under a flat or pressed-in roof): they take no part in the plunger's descent (their cells count as
+  contact in the partition, so their island carries the load across them), and the metal enters
+  each as a period of its own array (its cell among all voids) under the contact pressure around it
+  plus its wall's traction, with Li's strength at the hole's width (``_close_held``).
 """
 from __future__ import annotations
 
@@ -60,6 +68,7 @@ class AreaPartition:
     length_um: np.ndarray          # (features,) l: the period for a tunnel
     chi: np.ndarray                # (features,) 1: the axisymmetric cell, 0: the section's period
     profile_at: np.ndarray         # (depth, width) 0 at the middle (ridge or tributary boundary), toward 1 at the edge
+    traction_MPa: np.ndarray | None = None   # (features,) s_j: the wall traction its cell carries (None: none)
 
 
 @dataclass
@@ -69,6 +78,7 @@ class AreaResponse:
     plunger_velocity_um_s: float          # < 0: toward the electrolyte
     cell_pressure_MPa: np.ndarray         # P_j of each feature's cell
     partition: AreaPartition | None
+    held: np.ndarray | None = None        # (depth, width): in a hole of the face the metal spans (its closing its own)
 
 
 class AreaFoil:
@@ -113,6 +123,11 @@ class AreaFoil:
         profile_at = np.where(reached, np.maximum(trib.middle, 0.0) / (trib.edge + np.maximum(trib.middle, 0.0)), 0.0)
         return AreaPartition(mode, regions, trib, trib.feature_area * h * h, trib.area * h * h, length, chi,
                              profile_at)
+
+    def shapes(self, regions: Regions, feature: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Each region of ``feature`` (its label_regions): its length (um) and chi (module docstring)."""
+        h, (nz, nx) = self.cell_um, self.shape
+        return self._shapes(regions, feature, (nz * h, nx * h))
 
     def _shapes(self, regions: Regions, feature: np.ndarray, periods_um) -> tuple[np.ndarray, np.ndarray]:
         """Each feature's length (um) and chi (module docstring): a tunnel's period and 0; otherwise
@@ -169,7 +184,9 @@ class AreaFoil:
         return self.ligament_strength.stress_factor(self.law, chi * compact + (1 - chi) * tunnel)
 
     def _plunger(self, part, feature_area_um2, pressure_MPa, thickness_um, alive=None):
-        """|V| (um/s), each cell's drive P_j / f_j, and what _velocity_scales gives."""
+        """|V| (um/s), each cell's creep drive D_j / f_j, and what _velocity_scales gives (the section's
+        closed form, kmc.mechanics.reduced: sum_j D_j A_T,j = P A + sum_j s_j A_T,j).  No load (zero
+        stack pressure and no closing traction): the plunger rests, V = 0."""
         n = self.law.stress_exponent
         scales = self._velocity_scales(part, feature_area_um2, thickness_um)
         scale = scales[3]
@@ -177,21 +194,26 @@ class AreaFoil:
         factor = self.strength_factor(part, feature_area_um2)
         if factor is not None:
             weights = weights * factor
-        carried = self.area_um2
+        cells, traction = part.cell_area_um2, part.traction_MPa
+        load = pressure_MPa * self.area_um2
         if alive is not None:
             # voids closed in the implicit step's trial: their cells' load goes to the others
-            weights, carried = weights[alive], part.cell_area_um2[alive].sum()
+            weights, cells = weights[alive], cells[alive]
+            traction = None if traction is None else traction[alive]
             if weights.size == 0:
                 return 0.0, None, scales, factor
-        rate_P = self.law.strain_rate_per_s(pressure_MPa)
-        V = rate_P * (carried / weights.sum()) ** n
-        return V, pressure_MPa * (V / (rate_P * scale)) ** (1.0 / n), scales, factor
+            load = pressure_MPa * cells.sum()
+        if traction is not None:
+            load += float(np.sum(traction * cells))
+        V = self.law.strain_rate_per_s(load / weights.sum()) if load > 0 else 0.0
+        drive = np.array([self.law.effective_stress_MPa(rate) for rate in V / scale])
+        return V, drive, scales, factor
 
     def plunger_speed(self, part: AreaPartition | None, closed_per_feature: np.ndarray | None, pressure_MPa: float,
                       thickness_um: float) -> float:
         """|V| (um/s) with ``closed_per_feature`` more cells closed in each feature's cell (the implicit
         plunger's trials, on the partition of the step's map: a void loses them, an island gains them)."""
-        if part is None or pressure_MPa <= 0:
+        if part is None:
             return 0.0
         cells = np.zeros(part.regions.count) if closed_per_feature is None else closed_per_feature
         area = part.feature_area_um2 + (-1 if part.mode == VOIDS else 1) * cells * self.cell_um ** 2
@@ -202,22 +224,41 @@ class AreaFoil:
                                    thickness_um, alive)[0])
 
     # ------------------------------------------------------------------ the response
-    def respond(self, open_cells: np.ndarray, pressure_MPa: float, thickness_um: float) -> AreaResponse:
-        """Closing velocity and contact pressure of every cell of the area (module docstring)."""
+    def respond(self, open_cells: np.ndarray, pressure_MPa: float, thickness_um: float, wall_traction_MPa=None,
+                held_cells=None) -> AreaResponse:
+        """Closing velocity and contact pressure of every cell of the area (module docstring);
+        ``wall_traction_MPa``: per cell, the Laplace traction of its void's wall (None: none);
+        ``held_cells``: per cell, in a hole of the face the metal spans (None: none)."""
         open_cells = np.asarray(open_cells, bool)
         if open_cells.shape != self.shape:
             raise ValueError(f"open_cells has shape {open_cells.shape}; allowed: {self.shape}")
         if not pressure_MPa >= 0 or not thickness_um > 0:
             raise ValueError(f"pressure {pressure_MPa!r} MPa, thickness {thickness_um!r} um: must be >= 0 and > 0")
+        held = np.zeros(self.shape, bool) if held_cells is None else np.asarray(held_cells, bool) & open_cells
+        active = open_cells & ~held
         closing = np.zeros(self.shape)
         pressure = np.zeros(self.shape)
-        part = self.partition(open_cells)
-        if part is None or pressure_MPa == 0:
-            pressure[~open_cells] = pressure_MPa
-            return AreaResponse(closing, pressure, 0.0, np.zeros(0), part)
+        if not active.any():
+            if open_cells.all():
+                raise NoContactError("every interface cell is open: no contact carries the plunger")
+            # full contact, or only holes the metal spans: nothing descends, the contact carries P A
+            pressure[~open_cells] = pressure_MPa * open_cells.size / (~open_cells).sum()
+            if held.any():
+                self._close_held(closing, pressure, open_cells, held, thickness_um, wall_traction_MPa)
+            return AreaResponse(closing, pressure, 0.0, np.zeros(0), None, held)
+        part = self.partition(active)
+        if wall_traction_MPa is not None:
+            # each feature's traction: the mean over the open cells of its tributary (a void's own cells)
+            owned = active & (part.trib.owner >= 0)
+            owner = part.trib.owner[owned]
+            count = np.bincount(owner, minlength=part.regions.count)
+            part.traction_MPa = (np.bincount(owner, np.asarray(wall_traction_MPa, float)[owned], part.regions.count)
+                                 / np.maximum(count, 1))
         V, drive_P, (s, lam_cell, lam_sec, scale), factor = self._plunger(part, part.feature_area_um2, pressure_MPa,
                                                                          thickness_um)
         cell_P = drive_P if factor is None else drive_P * factor
+        if part.traction_MPa is not None:
+            cell_P = cell_P - part.traction_MPa            # the contact carries D_j - s_j
         rate = np.array([self.law.strain_rate_per_s(p) for p in drive_P])
         # per feature: the closing profile's scale and shape, the pressure profile's mean and shape
         # (velocities from both cells, blended as Gamma is)
@@ -240,7 +281,7 @@ class AreaFoil:
         # to P_j A_T (the load): on a square grid the distances of a disc misplace cells between its middle
         # and its edge (by ~20 % in the mean closing of a 17-cell disc), where along a tunnel they are exact
         closing_sum, pressure_sum = np.zeros(n_features), np.zeros(n_features)
-        args = (trib.owner.ravel(), trib.second.ravel(), part.profile_at.ravel(), open_cells.ravel(), rate,
+        args = (trib.owner.ravel(), trib.second.ravel(), part.profile_at.ravel(), active.ravel(), rate,
                 part.chi, profiles[0][0], profiles[1][0], profiles[0][1], profiles[1][1], profiles[0][2],
                 profiles[1][2], mean_contact, self.section.table.profile_points)
         _cell_profiles(*args, np.ones(n_features), np.ones(n_features), closing.ravel(), pressure.ravel(),
@@ -254,7 +295,52 @@ class AreaFoil:
             pressure[:] = 0.0
             _cell_profiles(*args, 1 + part.chi * (close_factor - 1), 1 + part.chi * (press_factor - 1), closing.ravel(),
                            pressure.ravel(), closing_sum, pressure_sum)
-        return AreaResponse(closing, pressure, -float(V), cell_P, part)
+        if held.any():
+            self._close_held(closing, pressure, open_cells, held, thickness_um, wall_traction_MPa)
+        pressure[open_cells] = 0.0
+        return AreaResponse(closing, pressure, -float(V), cell_P, part, held)
+
+    def _close_held(self, closing, pressure, open_cells, held, thickness_um: float, wall_traction_MPa) -> None:
+        """The holes the metal spans (the section's ``ReducedFoil._close_held`` on the area): each is a
+        feature among all voids (its tributary its cell), under the load p + s (p the mean contact
+        pressure over its cells, s its wall's traction), extruded at Li's strength at its width (a
+        cap's diameter, a tunnel's A_f over its length, blended by chi as the ligaments are); it closes
+        at its cell's closing profile scaled by eps((p + s) / f) (no part in the plunger's descent)."""
+        regions = label_regions(open_cells)
+        trib = tributaries(open_cells, regions)
+        h, (nz, nx) = self.cell_um, self.shape
+        length, chi = self._shapes(regions, open_cells, (nz * h, nx * h))
+        A_f, A_T = trib.feature_area * h * h, trib.area * h * h
+        lab = regions.labels[held]
+        cells = np.bincount(lab, minlength=regions.count)
+        is_held = cells > 0
+        load = np.bincount(lab, pressure[held], regions.count) / np.maximum(cells, 1)
+        if wall_traction_MPa is not None:
+            load = load + np.bincount(lab, np.asarray(wall_traction_MPa, float)[held], regions.count) / np.maximum(cells, 1)
+        width = chi * 2 * np.sqrt(A_f / math.pi) + (1 - chi) * A_f / length
+        f = (np.ones(regions.count) if self.ligament_strength is None
+             else self.ligament_strength.stress_factor(self.law, width))
+        rate = np.array([self.law.strain_rate_per_s(x) if (k and x > 0) else 0.0
+                         for k, x in zip(is_held, load / f)])
+        if not rate.any():
+            return
+        s = np.clip(A_f / A_T, 1e-12, 1 - 1e-12)
+        lam_cell, lam_sec = 2.0 * np.sqrt(A_T / math.pi), A_T / length
+        profiles = []
+        for foil, lam in ((self.cells[VOIDS], lam_cell), (self.section, lam_sec)):
+            i, j, u, v = foil._locate(s, lam / thickness_um)
+            peak = np.exp(foil._log_quantity(foil._close_peak, s, lam / thickness_um)) * lam
+            profiles.append((peak, foil._blend(foil._close_shape, i, j, u, v),
+                             foil._blend(foil._press_shape, i, j, u, v)))
+        reached = trib.middle >= 0
+        at = np.where(reached, np.maximum(trib.middle, 0.0) / (trib.edge + np.maximum(trib.middle, 0.0)), 0.0)
+        own = np.zeros(self.shape)
+        ones = np.ones(regions.count)
+        _cell_profiles(trib.owner.ravel(), trib.second.ravel(), at.ravel(), held.ravel(), rate, chi,
+                       profiles[0][0], profiles[1][0], profiles[0][1], profiles[1][1], profiles[0][2], profiles[1][2],
+                       np.zeros(regions.count), self.section.table.profile_points, ones, ones, own.ravel(),
+                       np.zeros(nz * nx), np.zeros(regions.count), np.zeros(regions.count))
+        closing[held] = own[held]
 
 
 

@@ -70,9 +70,7 @@ class Assembly:
 def assembly_of(meso, electrolyte=None) -> Assembly | None:
     """The press a [meso] table (and an [electrolyte] table, None: a dense face) asks for (the keys'
     sources: params/*.toml); None for no press (meso.assembly_pressure_MPa = 0, or a flat envelope
-    with no pores): the run starts in full contact.  An area (meso.depth_um > 0) takes the dense face."""
-    if getattr(meso, "depth_um", 0.0) > 0:
-        electrolyte = None                 # an area's face is dense: its pores are not drawn (docs/area.md)
+    with no pores): the run starts in full contact."""
     density = 1.0 if electrolyte is None else electrolyte.relative_density
     diameter = 1.0 if electrolyte is None else electrolyte.particle_diameter_um
     if not (meso.assembly_pressure_MPa > 0 and (meso.electrolyte_roughness_rms_um > 0 or density < 1)):
@@ -113,16 +111,18 @@ def self_affine_profile_um(cells: int, cell_um: float, rms_um: float, hurst: flo
     return h * (rms_um / math.sqrt(np.mean(h * h)))
 
 
-def _press_by_steps(model, assembly: Assembly, profile: np.ndarray) -> AssemblyResult:
-    """The press of an area (kmc.resolved.area) on the face ``profile``: the gap it leaves under a flat
-    foil, pressed at ``assembly.pressure_MPa`` for ``assembly.time_s`` with no current, stepped by
-    the model's own step control (PRESS_STEP_FRACTION of its limits)."""
+def _press_by_steps(model, assembly: Assembly, profile: np.ndarray, pore: np.ndarray) -> AssemblyResult:
+    """The press of an area (kmc.resolved.area) on the face ``profile`` with open pores of depth
+    ``pore``: the gap it leaves under a flat foil, pressed at ``assembly.pressure_MPa`` for
+    ``assembly.time_s`` with no current, stepped by the model's own step control (PRESS_STEP_FRACTION
+    of its limits)."""
     inp = model.inp
     gap = profile.max() - profile
+    gap[gap < 1e-12] = 0.0
     pressing = type(model)(replace(inp, current_mA_cm2=0.0, strip_velocity_um_s=0.0,
                                    pressure_MPa=assembly.pressure_MPa, measured_nucleation=()),
                            mechanics=model.mechanics)
-    st = pressing.initial_state(gap)
+    st = pressing.initial_state(gap, pore)
     contact_before = float((st.gap_um == 0).mean())
     steps = 0
     while st.time_s < assembly.time_s * (1 - 1e-12) and (st.gap_um > 0).any():
@@ -136,7 +136,7 @@ def _press_by_steps(model, assembly: Assembly, profile: np.ndarray) -> AssemblyR
         steps += 1
     closed = not (st.gap_um > 0).any()
     return AssemblyResult(profile, st.gap_um, steps, contact_before, float((st.gap_um == 0).mean()),
-                          st.time_s if closed else None, 0.0, np.zeros(np.shape(st.gap_um)))
+                          st.time_s if closed else None, float((pore > 0).mean()), pore)
 
 
 def electrolyte_face_um(cells: int, cell_um: float, assembly: Assembly,
@@ -151,15 +151,17 @@ def electrolyte_face_um(cells: int, cell_um: float, assembly: Assembly,
     return envelope - depth, depth
 
 
-def press(model, assembly: Assembly, rng: np.random.Generator, profile_um: np.ndarray | None = None) -> AssemblyResult:
+def press(model, assembly: Assembly, rng: np.random.Generator, profile_um: np.ndarray | None = None,
+          pore_um: np.ndarray | None = None) -> AssemblyResult:
     """The assembly on ``model``'s section (a kmc.resolved.ResolvedInterface: its cells, its
     mechanics, its surface energy and the foil's thickness): the face, the gap it leaves under a flat
     foil, and the press at ``assembly.pressure_MPa`` for ``assembly.time_s`` with no current,
-    integrated event by event (module docstring).  ``profile_um``: a face other than the section's
-    (an area's, kmc.resolved.area.area_face_um, dense: its pores are not drawn), pressed by
+    integrated event by event (module docstring).  ``profile_um``, ``pore_um``: a face other than the
+    section's and its open pores (an area's, kmc.resolved.area.area_face_um), pressed by
     ``_press_by_steps``."""
     if profile_um is not None:
-        return _press_by_steps(model, assembly, profile_um)
+        return _press_by_steps(model, assembly, profile_um,
+                               np.zeros(np.shape(profile_um)) if pore_um is None else pore_um)
     inp = model.inp
     n, h = inp.cells, inp.cell_um
     face, pores = electrolyte_face_um(n, h, assembly, rng)

@@ -86,12 +86,12 @@ def run(inp: ResolvedInputs, observer: Observer = Observer(), on_section=None,
         # the interface the assembly leaves (kmc.resolved.assembly): the face's profile from its own
         # stream of the run's seed, so the run's nucleation draws are those of a flat start
         rng = np.random.default_rng([inp.seed, ASSEMBLY_STREAM])
-        if isinstance(model, AreaInterface):             # an area's face (dense: its pores are not drawn)
-            pressed = press(model, inp.assembly, rng, profile_um=area_face_um(model, inp.assembly, rng))
-            state = model.initial_state(pressed.gap_um)
+        if isinstance(model, AreaInterface):             # an area's face (kmc.resolved.area.area_face_um)
+            face, pores = area_face_um(model, inp.assembly, rng)
+            pressed = press(model, inp.assembly, rng, profile_um=face, pore_um=pores)
         else:
             pressed = press(model, inp.assembly, rng)
-            state = model.initial_state(pressed.gap_um, pressed.pore_um)
+        state = model.initial_state(pressed.gap_um, pressed.pore_um)
     st = state or model.initial_state()
     if on_section is not None:
         on_section(0.0, st.gap_um.copy())                # the interface before stripping

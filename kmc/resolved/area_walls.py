@@ -1,0 +1,142 @@
+"""The metal's wall over each void of the area (issue 54 item 3 on kmc.resolved.area; the section's
+rules are kmc.resolved.walls): its capillarity, which voids are holes of the face the metal spans,
+and, on tunnels, how capture moves the contact line and how surface diffusion reshapes it.
+
+As on the section, the face is the envelope less its open pores of depth p, the gap g lies between
+the face and the metal, and the metal stands e = g - p above the envelope; a void's wall volume over
+the envelope is V = sum e h^2.
+
+* **Tunnels** (voids that wrap around one axis of the area; a void uniform along the depth is one):
+  each cut across the tunnel's axis is the section's void, and takes the section's rules
+  (kmc.resolved.walls) line by line: its Laplace traction gamma / R (the circular arc of its chord
+  and area), capture moving its contact lines and deepening its roof (``walls.grow``), Mullins'
+  relaxation toward the Young angle's segment with the contact line pinned at a pore's rim and
+  the sub-grid drop (``walls.relax``).  On a map uniform along the depth every row is the section.
+* **Compact voids** (all others): the wall is the spherical cap on the void's footprint (base radius
+  of the footprint's area a) that holds V, pulling with 2 gamma / R
+  (kmc.physics.capillarity.cap_curvature_per_um); an elongated footprint takes chi = width / length
+  of that and 1 - chi of the tunnel's gamma / R of its width and V per length (the blend the area's
+  mechanics uses for its cells, kmc.resolved.area_foil, and as unchecked).  Capture and Mullins'
+  relaxation of compact voids are kmc.resolved.area's and kmc.resolved.area_shapes' (the latter
+  pins a void over a pore at its rim).
+* **Held**: a void whose wall volume is <= 0 over an open pore is a hole of the face under a flat or
+  pressed-in roof (the section's ``walls.spanned_cells``): the mechanics holds it in its island.
+
+Units: um, MPa, J/m^2."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from kmc.physics.capillarity import cap_curvature_per_um, chord_curvature_per_um, laplace_traction_MPa
+from kmc.physics.nucleation import VoidCap
+from kmc.resolved.regions import Regions, label_regions
+from kmc.resolved.walls import grow, relax, wall_traction_MPa, walls_of
+
+COMPACT = -1            # tunnel_axis of a void that wraps around no axis
+
+
+@dataclass
+class AreaWalls:
+    regions: Regions              # the voids (label_regions of gap > 0)
+    tunnel_axis: np.ndarray       # (voids,) a tunnel's axis (0: depth, its cuts the rows; 1: width), or COMPACT
+    volume_um3: np.ndarray        # (voids,) V, the wall's signed volume over the envelope
+    traction_MPa: np.ndarray      # (depth, width) the Laplace traction of the wall of each cell's void (0 on contact)
+    held: np.ndarray              # (depth, width) in a hole of the face the metal spans
+
+    def tunnel_cells(self, axis: int) -> np.ndarray:
+        """(depth, width) the cells of the tunnels along ``axis``."""
+        along = self.tunnel_axis == axis
+        return (self.regions.labels >= 0) & along[np.maximum(self.regions.labels, 0)]
+
+
+def _lines(a: np.ndarray, axis: int) -> np.ndarray:
+    """The cuts across tunnels along ``axis`` as rows (a view: rows for axis 0, columns for axis 1)."""
+    return a if axis == 0 else a.T
+
+
+def area_walls_of(gap_um: np.ndarray, pore_um: np.ndarray, cell_um: float, surface_energy_J_m2: float,
+                  shapes) -> AreaWalls:
+    """Every void's wall (module docstring); ``shapes(regions, mask)``: each region's length (um) and
+    chi (kmc.resolved.area_foil.AreaFoil.shapes)."""
+    h = cell_um
+    open_cells = gap_um > 0
+    reg = label_regions(open_cells)
+    n = reg.count
+    traction = np.zeros(gap_um.shape)
+    held = np.zeros(gap_um.shape, bool)
+    if n == 0:
+        return AreaWalls(reg, np.zeros(0, int), np.zeros(0), traction, held)
+    lab = reg.labels[open_cells]
+    axis = np.where(reg.wraps[:, 0], 0, np.where(reg.wraps[:, 1], 1, COMPACT))
+    volume = np.bincount(lab, (gap_um - pore_um)[open_cells], n) * h * h
+    walls = AreaWalls(reg, axis, volume, traction, held)
+    # tunnels: the section's traction on every cut across them
+    for ax in (0, 1):
+        if not (axis == ax).any():
+            continue
+        own = walls.tunnel_cells(ax)
+        g, p, out = _lines(np.where(own, gap_um, 0.0), ax), _lines(pore_um, ax), _lines(traction, ax)
+        for r in np.flatnonzero(_lines(own, ax).any(axis=1)):
+            out[r] = wall_traction_MPa(walls_of(g[r], p[r], h), g.shape[1], h, surface_energy_J_m2)
+    # compact voids: the cap of the footprint, blended toward the tunnel of its width by chi
+    compact = axis == COMPACT
+    if compact.any():
+        count = np.bincount(lab, minlength=n).astype(float)
+        length, chi = shapes(reg, open_cells)
+        length, chi, v = length[compact], chi[compact], volume[compact]
+        base = np.sqrt(count[compact] * h * h / math.pi)
+        kappa = np.zeros(n)
+        kappa[compact] = (chi * cap_curvature_per_um(base, v)
+                          + (1 - chi) * chord_curvature_per_um(chi * length, v / length))
+        per_void = laplace_traction_MPa(surface_energy_J_m2, kappa)
+        cells = open_cells & compact[np.maximum(reg.labels, 0)]
+        traction[cells] = per_void[reg.labels[cells]]
+    # holes the metal spans: no wall volume over an open pore
+    has_pore = np.bincount(lab, (pore_um > 0)[open_cells], n) > 0
+    spanned = (volume <= 0) & has_pore
+    held[open_cells] = spanned[lab]
+    return walls
+
+
+def grow_tunnels(walls: AreaWalls, gap, new_gap, pore, rim_fill, capture_um_s, closing_um_s, dt: float,
+                 cell_um: float, mullins_um4_s: float, cap: VoidCap) -> None:
+    """Capture and the roof's closing on every cut across a tunnel (kmc.resolved.walls.grow, the
+    section's rule), into ``new_gap`` (its tunnel cells, and the contact cells their walls open);
+    ``rim_fill`` updated in place.  Other voids' cells are met as voids (a wall rises there)."""
+    for ax in (0, 1):
+        if not (walls.tunnel_axis == ax).any():
+            continue
+        own = _lines(walls.tunnel_cells(ax), ax)
+        lines = [_lines(a, ax) for a in (gap, pore, rim_fill, capture_um_s, closing_um_s, new_gap)]
+        g, p, fill, c, v, out = lines
+        for r in np.flatnonzero(own.any(axis=1)):
+            row = grow(g[r], p[r], fill[r], own[r], c[r], v[r], dt, cell_um, mullins_um4_s, cap)
+            # its own cells, and what its walls opened (cells that were contact: not another void's)
+            took = own[r] | ((row != g[r]) & (g[r] == 0))
+            out[r, took] = row[took]
+
+
+def relax_tunnels(walls: AreaWalls, gap, pore, rim_fill, dt: float, cell_um: float, cap: VoidCap,
+                  mullins_um4_s: float) -> list[tuple[tuple[int, int], float]]:
+    """Surface diffusion on every cut across a tunnel (kmc.resolved.walls.relax, the section's rule),
+    in place on ``gap``; the tunnels are those of ``walls`` (the step's map) wherever their cells still
+    stand open.  Returns the cuts too narrow for a cell as ((row, column), volume um^3 of that cell)
+    for the sub-grid nuclei."""
+    shrunk = []
+    for ax in (0, 1):
+        if not (walls.tunnel_axis == ax).any():
+            continue
+        own = _lines(walls.tunnel_cells(ax) & (gap > 0), ax)
+        g, p, fill = _lines(gap, ax), _lines(pore, ax), _lines(rim_fill, ax)
+        for r in np.flatnonzero(own.any(axis=1)):
+            line = np.where(own[r], g[r], 0.0)
+            others = (g[r] > 0) & ~own[r]
+            gone = relax(line, p[r], fill[r], dt, cell_um, cap, mullins_um4_s)
+            keep = ~others                          # another void's cells are not this cut's
+            g[r, keep] = line[keep]
+            for cell, volume in gone:
+                shrunk.append(((r, cell) if ax == 0 else (cell, r), volume))
+    return shrunk
