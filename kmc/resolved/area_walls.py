@@ -33,7 +33,7 @@ import numpy as np
 from kmc.physics.capillarity import cap_curvature_per_um, chord_curvature_per_um, laplace_traction_MPa
 from kmc.physics.nucleation import VoidCap
 from kmc.resolved.regions import Regions, label_regions
-from kmc.resolved.walls import grow, relax, wall_traction_MPa, walls_of
+from kmc.resolved.walls import grow, relax, walls_of
 
 COMPACT = -1            # tunnel_axis of a void that wraps around no axis
 
@@ -73,14 +73,25 @@ def area_walls_of(gap_um: np.ndarray, pore_um: np.ndarray, cell_um: float, surfa
     axis = np.where(reg.wraps[:, 0], 0, np.where(reg.wraps[:, 1], 1, COMPACT))
     volume = np.bincount(lab, (gap_um - pore_um)[open_cells], n) * h * h
     walls = AreaWalls(reg, axis, volume, traction, held)
-    # tunnels: the section's traction on every cut across them
+    # tunnels: the section's traction on every cut across them (kmc.resolved.walls.wall_traction_MPa's
+    # rule, the cuts' arcs solved in one call)
     for ax in (0, 1):
         if not (axis == ax).any():
             continue
         own = walls.tunnel_cells(ax)
         g, p, out = _lines(np.where(own, gap_um, 0.0), ax), _lines(pore_um, ax), _lines(traction, ax)
-        for r in np.flatnonzero(_lines(own, ax).any(axis=1)):
-            out[r] = wall_traction_MPa(walls_of(g[r], p[r], h), g.shape[1], h, surface_energy_J_m2)
+        cuts = [(r, walls_of(g[r], p[r], h)) for r in np.flatnonzero(_lines(own, ax).any(axis=1))]
+        chords = np.concatenate([w.widths for _, w in cuts]) * h
+        kappa = chord_curvature_per_um(chords, np.concatenate([w.area_um2 for _, w in cuts]))
+        pulls = laplace_traction_MPa(surface_energy_J_m2, kappa)
+        k = 0
+        for r, w in cuts:
+            line = np.zeros(g.shape[1])
+            line[(np.repeat(w.starts, w.widths) + np.arange(w.widths.sum())
+                  - np.repeat(np.cumsum(w.widths) - w.widths, w.widths)) % g.shape[1]] = np.repeat(
+                      pulls[k:k + w.starts.size], w.widths)
+            out[r] = line
+            k += w.starts.size
     # compact voids: the cap of the footprint, blended toward the tunnel of its width by chi
     compact = axis == COMPACT
     if compact.any():
