@@ -219,7 +219,7 @@ class AreaInterface:
         new_gap = np.maximum(new_gap, 0.0)
         new_gap[new_gap < 1e-7] = 0.0
         # surface diffusion toward the Young angle's caps (tunnels: the section's rule on every cut)
-        shrunk = relax_tunnels(walls, new_gap, pore, st.rim_fill, dt, h, self._cap, inp.mullins_um4_s)
+        shrunk = relax_tunnels(new_gap, pore, st.rim_fill, dt, h, self._cap, inp.mullins_um4_s)
         if inp.mullins_um4_s > 0:
             relax_shapes(new_gap, pore, dt, h, self._cap, inp.mullins_um4_s)
         self._subgrid_nuclei(st, now, new_gap, dt, shrunk)

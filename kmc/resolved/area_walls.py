@@ -52,6 +52,11 @@ class AreaWalls:
         return (self.regions.labels >= 0) & along[np.maximum(self.regions.labels, 0)]
 
 
+def _tunnel_axes(reg: Regions) -> np.ndarray:
+    """Per region, the axis it wraps around (0 first: a void wrapping both is cut along the rows), or COMPACT."""
+    return np.where(reg.wraps[:, 0], 0, np.where(reg.wraps[:, 1], 1, COMPACT))
+
+
 def _lines(a: np.ndarray, axis: int) -> np.ndarray:
     """The cuts across tunnels along ``axis`` as rows (a view: rows for axis 0, columns for axis 1)."""
     return a if axis == 0 else a.T
@@ -70,7 +75,7 @@ def area_walls_of(gap_um: np.ndarray, pore_um: np.ndarray, cell_um: float, surfa
     if n == 0:
         return AreaWalls(reg, np.zeros(0, int), np.zeros(0), traction, held)
     lab = reg.labels[open_cells]
-    axis = np.where(reg.wraps[:, 0], 0, np.where(reg.wraps[:, 1], 1, COMPACT))
+    axis = _tunnel_axes(reg)
     volume = np.bincount(lab, (gap_um - pore_um)[open_cells], n) * h * h
     walls = AreaWalls(reg, axis, volume, traction, held)
     # tunnels: the section's traction on every cut across them (kmc.resolved.walls.wall_traction_MPa's
@@ -130,17 +135,21 @@ def grow_tunnels(walls: AreaWalls, gap, new_gap, pore, rim_fill, capture_um_s, c
             out[r, took] = row[took]
 
 
-def relax_tunnels(walls: AreaWalls, gap, pore, rim_fill, dt: float, cell_um: float, cap: VoidCap,
+def relax_tunnels(gap, pore, rim_fill, dt: float, cell_um: float, cap: VoidCap,
                   mullins_um4_s: float) -> list[tuple[tuple[int, int], float]]:
-    """Surface diffusion on every cut across a tunnel (kmc.resolved.walls.relax, the section's rule),
-    in place on ``gap``; the tunnels are those of ``walls`` (the step's map) wherever their cells still
-    stand open.  Returns the cuts too narrow for a cell as ((row, column), volume um^3 of that cell)
-    for the sub-grid nuclei."""
+    """Surface diffusion on every cut across a tunnel of ``gap`` (kmc.resolved.walls.relax, the
+    section's rule), in place; the tunnels are those of ``gap`` as it is (the cells the step's growth
+    opened included, as the section relaxes each run as it stands).  Returns the cuts too narrow for a
+    cell as ((row, column), volume um^3 of that cell) for the sub-grid nuclei."""
     shrunk = []
+    if mullins_um4_s <= 0 or not (gap > 0).any():
+        return shrunk
+    reg = label_regions(gap > 0)
+    walls = AreaWalls(reg, _tunnel_axes(reg), np.zeros(reg.count), np.zeros(0), np.zeros(0))
     for ax in (0, 1):
         if not (walls.tunnel_axis == ax).any():
             continue
-        own = _lines(walls.tunnel_cells(ax) & (gap > 0), ax)
+        own = _lines(walls.tunnel_cells(ax), ax)
         g, p, fill = _lines(gap, ax), _lines(pore, ax), _lines(rim_fill, ax)
         for r in np.flatnonzero(own.any(axis=1)):
             line = np.where(own[r], g[r], 0.0)
