@@ -386,36 +386,51 @@ def test_a_caps_wall_pulls_with_two_curvatures_a_tunnels_with_one(section_inputs
     assert np.array_equal(tunnel.traction_MPa, np.tile(section, (6, 1)))
 
 
+def _pressed_area(overrides):
+    """The area's model and its state when the press ends (kmc.resolved.run's face and press)."""
+    from kmc.resolved.area import area_face_um
+    from kmc.resolved.assembly import press
+    from kmc.resolved.run import ASSEMBLY_STREAM
+    inp = resolved_inputs(load_config(LI, ["meso.width_um=10", "meso.depth_um=2.5", *overrides]))
+    model = AreaInterface(inp)
+    rng = np.random.default_rng([inp.seed, ASSEMBLY_STREAM])
+    face, pores = area_face_um(model, inp.assembly, rng)
+    pressed = press(model, inp.assembly, rng, profile_um=face, pore_um=pores)
+    return model, model.initial_state(pressed.gap_um, pressed.pore_um)
+
+
 def test_the_pellets_pores_open_the_area_at_the_shipped_inputs():
     """At the shipped inputs (the pellet's porous face, the press with Li's size effect, Li at 0.2 MPa),
-    a small area against the same area on a dense face (relative density 1: the same envelope, draw for
-    draw, without the pores): the press leaves the pores open, as holes the metal spans (held in their
-    islands); the stripped vacancies go into the open gaps (captured share > 0.99, S near 1, no nucleus
-    born), and the pores' holes take them too, so the porous face starts and ends with less contact
-    (measured: 0.39 -> 0.255 against 0.43 -> 0.378 by 0.05 mAh/cm^2)."""
-    base = ["meso.width_um=10", "meso.depth_um=2.5", "meso.stop_stripped_mAh_cm2=0.05", "meso.output_every_mAh_cm2=0.025"]
-    inp = resolved_inputs(load_config(LI, base))
-    assert inp.assembly is not None and inp.assembly.relative_density < 1 and inp.size_strength is not None
-    dense_inp = resolved_inputs(load_config(LI, base + ["electrolyte.relative_density=1"]))
-    starts = {}
+    a small area: the press leaves the pores open (measured: 98 % of the pore cells against 57 % of the
+    envelope's), some as holes the metal spans (held in their islands, only over pores); bulk creep
+    (no size effect) fills most of them (next test).  Stripping then sends the vacancies into
+    the open gaps (captured share > 0.99, no nucleus born) and the contact falls.  A dense face (relative
+    density 1, the same envelope draw for draw) has no holes to hold."""
+    model, st = _pressed_area([])
+    inp = model.inp
+    assert inp.assembly.relative_density < 1 and inp.size_strength is not None
+    pore = st.pore_um > 0
+    opened = st.gap_um > 0
+    assert pore.any() and opened[pore].mean() > opened[~pore].mean()
+    held = model.rates(st)["spanned"]
+    assert held.any() and pore[held].all()
+    dense_model, dense = _pressed_area(["electrolyte.relative_density=1"])
+    assert not dense.pore_um.any() and not dense_model.rates(dense)["spanned"].any()
+    s = run(replace(inp, stop_stripped_mAh_cm2=0.05, output_every_mAh_cm2=0.025), model=model, state=st).series
+    assert s["nucleated"][-1] == 0 and s["captured_fraction"][-1] > 0.99
+    assert s["contact_fraction"][-1] < s["contact_fraction"][0] < 1
+    assert s["void_volume_per_area"][-1] > s["void_volume_per_area"][0]
 
-    def first_rates(model_inp):
-        model = AreaInterface(model_inp)
-        original = model.rates
 
-        def rates(st):
-            now = original(st)
-            starts.setdefault(model_inp.assembly.relative_density, (now, st.pore_um.copy()))
-            return now
-        model.rates = rates
-        return run(model_inp, model=model)
-    porous, dense = first_rates(inp), first_rates(dense_inp)
-    now, pore = starts[inp.assembly.relative_density]
-    assert now["spanned"].any() and (pore[now["spanned"]] > 0).all()
-    assert not starts[1.0][0]["spanned"].any() and not starts[1.0][1].any()
-    for result in (porous, dense):
-        s = result.series
-        assert s["nucleated"][-1] == 0 and s["captured_fraction"][-1] > 0.99
-        assert s["contact_fraction"][-1] < s["contact_fraction"][0] < 1
-    assert porous.series["contact_fraction"][0] < dense.series["contact_fraction"][0]
-    assert porous.series["contact_fraction"][-1] < dense.series["contact_fraction"][-1]
+@pytest.mark.slow
+def test_lis_size_effect_keeps_the_pellets_pores_open_on_an_area():
+    """The shipped area of the test above pressed with bulk creep (meso.ligament_strength_MPa = 0): the
+    envelope closes and most pores fill (measured: 22 % of the pore cells left open against 98 % with
+    the size effect), so it is Li's strength at the pores' size that keeps them (~15 s: the bulk press
+    takes ~270 steps)."""
+    _, st = _pressed_area([])
+    _, bulk = _pressed_area(["meso.ligament_strength_MPa=0"])
+    pore = st.pore_um > 0
+    assert np.array_equal(bulk.pore_um, st.pore_um)
+    assert (bulk.gap_um > 0)[pore].mean() < 0.5 * (st.gap_um > 0)[pore].mean()
+    assert not (bulk.gap_um > 0)[~pore].any()
