@@ -46,6 +46,7 @@ from kmc.cell.inputs import critical_radius_um
 from kmc.mechanics.exact import sphere_shell_volume_rate
 from kmc.mechanics.reduced import NoContactError, runs
 from kmc.physics import nucleation, vacancy
+from kmc.physics.pore_edge import rim_retreat_share
 from kmc.physics.pores import face_pore_depth_map_um, porosity
 from kmc.physics.nucleation import VoidCap
 from kmc.resolved.area_foil import AreaFoil
@@ -206,11 +207,17 @@ class AreaInterface:
         height = np.maximum(height / np.maximum(cells_per_void, 1), 1e-6)
         cell_height = np.where(compact, height[np.maximum(labels, 0)], 0.0)
         new_gap = np.where(compact, g, gap)
-        _advance_rims(st.rim_fill, new_gap, open_cells, cell_height, pore,
-                      np.stack(self._rim_shares(capture, open_cells, regions, at_edge)), dt)
+        shares = self._rim_shares(capture, open_cells, regions, at_edge)
+        # the rim's pin ([pore_edge] rows, the section's rule): a contact line at a pore's rim retreats by
+        # the share the kMC's rim lets it, at each cell's own S
+        retreat = (None if inp.pore_edge is None else
+                   rim_retreat_share(inp.pore_edge.at("rim_refill_probability", now["supersaturation"])[0]))
+        if retreat is not None:
+            self._pin_at_rims(new_gap, shares, retreat, compact, walls, pore, cells_per_void, dt)
+        _advance_rims(st.rim_fill, new_gap, open_cells, cell_height, pore, np.stack(shares), dt)
         # tunnels: the section's rule on every cut across them (kmc.resolved.walls.grow)
         grow_tunnels(walls, gap, new_gap, pore, st.rim_fill, now["vacancies"].capture_um_s, closing, dt, h,
-                     inp.mullins_um4_s, self._cap)
+                     inp.mullins_um4_s, self._cap, retreat)
         # the plunger lowers the metal over every void that takes its descent (not over the holes the
         # metal spans, held in their islands)
         lowered = ~mech.held
@@ -229,6 +236,30 @@ class AreaInterface:
         st.time_s += dt
         st.stripped_mAh_cm2 += inp.current_mA_cm2 * dt / units.S_PER_H
         st.thickness_um -= inp.strip_velocity_um_s * dt
+
+    def _pin_at_rims(self, new_gap, shares, retreat, compact, walls, pore, cells_per_void, dt) -> None:
+        """The section's rim pin (kmc.resolved.walls.grow) at compact voids: what an edge cell over a pore
+        sends toward a contact neighbour off the pore, on a void wider than its cap (its footprint's
+        radius at least the cap's base radius of its wall's volume), moves the line by the neighbour's
+        retreat share; the rest raises the void's metal over its whole footprint (in place on
+        ``new_gap`` and ``shares``)."""
+        h, n = self.inp.cell_um, walls.regions.count
+        if n == 0:
+            return
+        labels = walls.regions.labels
+        base_um = np.sqrt(np.maximum(cells_per_void[:n], 1) * h * h / math.pi)
+        cap_um = (np.maximum(walls.volume_um3, 0.0) / self._cap.volume_per_radius3) ** (1 / 3)
+        thin = compact & (pore > 0) & (base_um >= cap_um)[np.maximum(labels, 0)]
+        raised = np.zeros(n)
+        for d, (shift, axis) in enumerate(_NEIGHBOURS):
+            pinned = thin & (_neighbour(pore, shift, axis) <= 0) & (shares[d] > 0)
+            if not pinned.any():
+                continue
+            kept = np.where(pinned, shares[d] * (1.0 - _neighbour(retreat, shift, axis)), 0.0)
+            shares[d] = shares[d] - kept
+            raised += np.bincount(labels[pinned], kept[pinned], raised.size)
+        if raised.any():
+            new_gap[compact] += (raised * dt / np.maximum(cells_per_void[:n], 1))[labels[compact]]
 
     @staticmethod
     def closing_relative_um_s(now: dict) -> np.ndarray:

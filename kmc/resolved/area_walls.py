@@ -118,18 +118,21 @@ def area_walls_of(gap_um: np.ndarray, pore_um: np.ndarray, cell_um: float, surfa
 
 
 def grow_tunnels(walls: AreaWalls, gap, new_gap, pore, rim_fill, capture_um_s, closing_um_s, dt: float,
-                 cell_um: float, mullins_um4_s: float, cap: VoidCap) -> None:
+                 cell_um: float, mullins_um4_s: float, cap: VoidCap, rim_retreat=None) -> None:
     """Capture and the roof's closing on every cut across a tunnel (kmc.resolved.walls.grow, the
-    section's rule), into ``new_gap`` (its tunnel cells, and the contact cells their walls open);
-    ``rim_fill`` updated in place.  Other voids' cells are met as voids (a wall rises there)."""
+    section's rule, with its rim pin ``rim_retreat`` per cell, None: none), into ``new_gap`` (its tunnel
+    cells, and the contact cells their walls open); ``rim_fill`` updated in place.  Other voids' cells
+    are met as voids (a wall rises there)."""
     for ax in (0, 1):
         if not (walls.tunnel_axis == ax).any():
             continue
         own = _lines(walls.tunnel_cells(ax), ax)
         lines = [_lines(a, ax) for a in (gap, pore, rim_fill, capture_um_s, closing_um_s, new_gap)]
         g, p, fill, c, v, out = lines
+        retreat = None if rim_retreat is None else _lines(rim_retreat, ax)
         for r in np.flatnonzero(own.any(axis=1)):
-            row = grow(g[r], p[r], fill[r], own[r], c[r], v[r], dt, cell_um, mullins_um4_s, cap)
+            row = grow(g[r], p[r], fill[r], own[r], c[r], v[r], dt, cell_um, mullins_um4_s, cap, None,
+                       None if retreat is None else retreat[r])
             # its own cells, and what its walls opened (cells that were contact: not another void's)
             took = own[r] | ((row != g[r]) & (g[r] == 0))
             out[r, took] = row[took]
