@@ -27,7 +27,7 @@ tests/test_readme_outputs.py check without re-running the minutes-long default r
   trajectory fingerprints (benchmarks/trajectory_hashes.json, re-saved whenever the physics changes);
 - `figures`: the content hash of each figure written into docs/;
 - `probes`: cheap stand-ins made here with the same code: the two default runs on an 8x8x6-cell
-  box to 4e-5 mAh/cm2 (their console output, wall-clock figures masked) and the README figures
+  box to 4e-6 mAh/cm2 (0.11 monolayer, as the default run) (their console output, wall-clock figures masked) and the README figures
   drawn from them (a fingerprint of each figure's texts and data); the test runs them again and
   compares.
 The wall times and CPU times quoted are measured here; `made` says when, at which commit and at which
@@ -126,7 +126,7 @@ CHEAP = (MESO_LI, MESO_LIMG, MESO_LI_15, BLOCKS["rates"][0].line)
 # a change of the code that the time should follow moves them by more.
 TIME_FACTOR = 2.5
 # The probes (see the module docstring): the default runs on a small box, and the README figures of them.
-PROBE_SETS = ["--set", "lattice.cells=[8,8,6]", "--set", "run.stop_stripped_mAh_cm2=4e-5"]
+PROBE_SETS = ["--set", "lattice.cells=[8,8,6]", "--set", "run.stop_stripped_mAh_cm2=4e-6"]
 PROBES = {"run_li": f"kmc run params/li_li2s.toml {' '.join(PROBE_SETS)} -o runs/out/probe_li.h5",
           "run_limg": f"kmc run params/limg_li2s.toml {' '.join(PROBE_SETS)} -o runs/out/probe_limg.h5",
           "analyze_li": "kmc analyze runs/out/probe_li.h5"}

@@ -6,7 +6,7 @@ default runs take minutes, so they are not re-run here.  Their outputs stand as 
 - what they were made from stands: the shipped parameter sets and the kMC's trajectory
   fingerprints (benchmarks/trajectory_hashes.json, re-saved whenever the physics changes), and
 - the script's cheap stand-ins still give what they gave when it ran: the same two commands on an
-  8x8x6-cell box to 4e-5 mAh/cm2 (their whole console output but the wall-clock figures, warning
+  8x8x6-cell box to 4e-6 mAh/cm2 (their whole console output but the wall-clock figures, warning
   included), `kmc analyze` of one, and the README figures' kinds drawn from them (a fingerprint of
   each figure's texts and data).  These catch what the fingerprints do not: the observables, the
   stop rules, the printing, the plotting.

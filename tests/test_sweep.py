@@ -186,6 +186,7 @@ def test_local_pool_completes_every_run_and_a_rerun_skips_them(local_sweep):
     assert "8 done, 0 failed, 0 pending" in status.stdout
 
 
+@pytest.mark.slow   # ~15 s (a LocalCluster's start); the fast tier keeps the local pool's runs and reruns
 def test_dask_cluster_gives_the_same_files_as_the_local_pool(local_sweep, tmp_path):
     from dask.distributed import LocalCluster
     spec, local_out = local_sweep
