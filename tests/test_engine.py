@@ -19,7 +19,7 @@ from kmc.simulation import Simulation
 from lattices import neighbours
 
 from conftest import PARAMS
-from regimes import NO_FORMATION_ENTROPY
+from regimes import NO_FORMATION_ENTROPY, PERFECT_INTERFACE
 
 
 def deep_factor(sim, occ, nbr, v, j):
@@ -600,8 +600,9 @@ def test_a_full_work_queue_runs_early_without_changing_the_run(form, monkeypatch
 FLATTENED = {  # energies flattened so that a vacancy visits every layer at 400 K
     "bond": ("li_li2s_bond.toml", ["energy.adhesion_host_eV=0.40", "energy.layer_vacancy_eV=[0.0,-0.05]"]),
     "second_moment": ("li_li2s.toml", ["energy.electrolyte_repulsion_host_eV=0.22",
-                                       "energy.electrolyte_coordination_host=5.0"]),
+                                       "energy.electrolyte_coordination_host=5.0", PERFECT_INTERFACE]),
 }
+# (the layer weights count every site of a layer alike: the perfect interface, no pore's mouth in L1)
 
 
 @pytest.mark.slow

@@ -131,16 +131,17 @@ def test_the_readmes_rates_command_prints_what_it_shows(tmp_path):
     assert mr.mask_wall_clock("\n".join(shown[:-1])).splitlines() == printed[:command.show]
 
 
-# three kmc meso runs to 4 mAh/cm^2, ~28 s of CPU (kmc meso's resolved runs: tests/test_resolved.py)
+# three kmc meso runs until the contact is lost, ~20 s of CPU (kmc meso's resolved runs: tests/test_resolved.py)
 @pytest.mark.slow
 def test_the_readmes_meso_commands_print_what_it_shows(tmp_path):
     """The README's `kmc meso` lines, as written, in a fresh folder, print what it shows, and write
-    the kMC's observable names to 4 mAh/cm^2 with the resolved interface.  And the headline behind
-    them (docs/mechanics.md section 9): with the shipped vacancy thermodynamics (formation entropy
-    2.75 k_B) the contact's S is the cell's 9.52 from the start, where the kMC's I(S) (~5e-13 per
-    um^2 per s) gives ~1e-5 nuclei in the section's strip over the run, so no void forms and the
-    contact stays whole; this fails if the entropy stops reaching the run's c_eq (S would be 134,
-    where Li nucleates ~200 voids at once) or the I(S) rows stop reaching it at the local S."""
+    the kMC's observable names with the resolved interface.  And the headline behind them
+    (docs/mechanics.md section 9): the foil pressed onto the pellet's face keeps its open pores (contact
+    below 1 when stripping starts), the pores take the stripped vacancies (the contact's S near 1, far
+    below the 9.52 a dense face would give: kmc.model.cell_supersaturation), so nothing nucleates, and
+    the voids grown from the pores take the contact before 4 mAh/cm^2 (the run stops at
+    meso.stop_contact_fraction).  This fails if the face lost its pores, if the pores stopped capturing,
+    or if a nucleus were needed."""
     from kmc.config import load_config, resolve_params
     from kmc.model import cell_supersaturation
     printed = run_part("meso", tmp_path)
@@ -149,18 +150,19 @@ def test_the_readmes_meso_commands_print_what_it_shows(tmp_path):
     for line, text in printed.items():
         assert text.splitlines() == mr.mask_wall_clock("\n".join(shown[line])).splitlines(), RERUN
         argv = line.split()
+        sets = [argv[i + 1] for i, a in enumerate(argv) if a == "--set"]
+        settings = load_config(resolve_params(Path(argv[2]).stem), sets)
         with h5py.File(tmp_path / argv[argv.index("-o") + 1], "r") as f:
             assert f["parameters"].attrs["meso.interface"] == "resolved"
             obs = f["observables"]
             for name in ("contact_fraction", "overpotential", "stripped_charge", "section_voids_per_um", "splits"):
-                assert obs[name]["value"].shape[0] > 10
-            q = obs["stripped_charge/value"][()]
-            assert q[-1] == pytest.approx(4.0)
-            sets = [argv[i + 1] for i, a in enumerate(argv) if a == "--set"]
-            settings = load_config(resolve_params(Path(argv[2]).stem), sets)
-            assert obs["supersaturation/value"][0] == pytest.approx(cell_supersaturation(settings), rel=1e-3)
-            assert 9 < obs["supersaturation/value"][0] < 10
-            assert obs["nucleated/value"][-1] == 0 and obs["contact_fraction/value"][-1] == 1.0
+                assert obs[name]["value"].shape[0] >= 5
+            contact = obs["contact_fraction/value"][()]
+            assert 0.5 < contact[0] < 1.0                    # the press leaves the face's open pores
+            assert contact[-1] <= settings.meso.stop_contact_fraction
+            assert obs["stripped_charge/value"][-1] < settings.meso.stop_stripped_mAh_cm2
+            assert 1.0 < obs["supersaturation/value"][0] < 2.0 < cell_supersaturation(settings)
+            assert obs["nucleated/value"][-1] == 0
 
 
 def test_a_wall_clock_figure_is_all_that_is_masked():
