@@ -42,8 +42,6 @@ import numpy as np
 from numba import njit
 
 from kmc import units
-from kmc.cell.inputs import critical_radius_um
-from kmc.mechanics.exact import sphere_shell_volume_rate
 from kmc.mechanics.reduced import NoContactError, runs
 from kmc.physics import nucleation, vacancy
 from kmc.physics.pore_edge import rim_retreat_share
@@ -53,7 +51,8 @@ from kmc.resolved.area_foil import AreaFoil
 from kmc.resolved.area_shapes import relax_shapes
 from kmc.resolved.area_walls import area_walls_of, grow_tunnels, relax_tunnels
 from kmc.resolved.fields import butler_volmer_current, slab_flux_operator, slab_potential_operator, vacancy_field
-from kmc.resolved.interface import NUCLEATION_FLOOR_FRACTION, NUCLEI_GAIN_PER_STEP, NUCLEI_PER_CELL_PER_STEP
+from kmc.resolved.interface import (NUCLEATION_FLOOR_FRACTION, NUCLEI_GAIN_PER_STEP, NUCLEI_PER_CELL_PER_STEP,
+                                    step_subgrid_nuclei)
 from kmc.resolved.regions import label_regions
 
 _NEIGHBOURS = ((1, 0), (-1, 0), (1, 1), (-1, 1))       # (shift, axis) of the four neighbours of a cell
@@ -309,46 +308,14 @@ class AreaInterface:
         cavity in the contact's pressure (the exact sphere rate), take the voids surface diffusion
         shrank below a cell (``shrunk``: ((row, column), volume um^3)), are born at I(S); a cell whose
         nuclei cover it opens with their volume."""
-        inp = self.inp
-        h = inp.cell_um
         open_cells = now["open"]
-        c = now["vacancies"].concentration
-        law = inp.law
-        nn, r = st.nuclei, st.nucleus_radius_um
-        has = (nn > 0) & ~open_cells
-        kv = self._cap.volume_per_radius3
-        if has.any():
-            vol = kv * r[has] ** 3
-            grow = vacancy.cap_capture_rate(inp.vacancy_diffusivity_um2_s, r[has], c[has],
-                                            inp.vacancy_equilibrium_fraction) * dt
-            p = np.maximum(now["mechanics"].contact_pressure_MPa[has], 0.0)
-            shrink = -sphere_shell_volume_rate(p, 1.0, math.inf, law.stress_exponent, law.reference_stress_MPa,
-                                               law.reference_strain_rate_per_s)
-            vol = np.maximum(vol + grow, 0.0) * np.exp(-shrink * dt)
-            r[has] = (vol / kv) ** (1 / 3)
-            gone = r < 1e-3
-            nn[gone] = 0
-            r[gone] = 0.0
-        for cell, volume in shrunk:
-            total = nn[cell] * kv * r[cell] ** 3 + volume
-            nn[cell] += 1
-            r[cell] = (total / (nn[cell] * kv)) ** (1 / 3)
         expected = now["nucleation"] * dt
         births = self.rng.poisson(expected) if expected.any() else np.zeros(expected.shape, np.int64)
-        born = (births > 0) & ~open_cells
-        if born.any():
-            S = np.maximum(now["supersaturation"][born], 1.0 + 1e-9)
-            r_new = np.maximum(2 * np.array([critical_radius_um(inp, x) for x in S]), 2e-3)
-            total = nn[born] * r[born] ** 3 + births[born] * r_new ** 3
-            nn[born] += births[born]
-            r[born] = (total / nn[born]) ** (1 / 3)
-            st.counts["nucleated"] += int(births[born].sum())
-        full = (~open_cells) & (nn * math.pi * r ** 2 >= h * h) & (new_gap == 0)
-        if full.any():
-            new_gap[full] = nn[full] * kv * r[full] ** 3 / (h * h)
-            nn[full] = 0
-            r[full] = 0.0
-            st.counts["opened_by_nuclei"] += int(full.sum())
+        nucleated, opened = step_subgrid_nuclei(self.inp, self._cap, st.nuclei, st.nucleus_radius_um, open_cells,
+                                                new_gap, now, births, dt, shrunk)
+        st.counts["nucleated"] += nucleated
+        st.counts["opened_by_nuclei"] += opened
+        nn, r = st.nuclei, st.nucleus_radius_um
         nn[new_gap > 0] = 0
         r[new_gap > 0] = 0.0
 

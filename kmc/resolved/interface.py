@@ -57,8 +57,6 @@ from kmc.resolved.fields import (butler_volmer_current, slab_flux_operator, slab
                                  vacancy_field)
 from kmc.resolved.solute import SoluteField, solute_current
 from kmc.resolved.walls import grow, relax, spanned_cells, wall_traction_MPa, walls_of
-# the void's equilibrium profile, moved to kmc.resolved.walls (issue 54); named here for the area's shapes
-from kmc.resolved.walls import cap_profile  # noqa: F401
 from kmc.validation import Advice
 
 SINK_CONTRACTIONS = ("interface", "sinks")
@@ -319,45 +317,12 @@ class ResolvedInterface:
         shrunk = relax(new_gap, st.pore_um, st.rim_fill, dt, h, self._cap, inp.mullins_um4_s, local)
         # sub-grid nuclei in contact cells: grow by capture, close as a cavity in the contact's
         # hydrostatic pressure (the exact sphere rate, PHYSICS.md section 7), nucleate
-        c = now["vacancies"].concentration
-        law = inp.law
-        nn = st.nuclei
-        r = st.nucleus_radius_um
-        has = (nn > 0) & ~open_cells
-        kv = self._cap.volume_per_radius3
-        if has.any():
-            vol = kv * r[has] ** 3
-            gained = vacancy.cap_capture_rate(inp.vacancy_diffusivity_um2_s, r[has], c[has],
-                                              inp.vacancy_equilibrium_fraction) * dt
-            p = np.maximum(now["mechanics"].contact_pressure_MPa[has], 0.0)
-            shrink = -sphere_shell_volume_rate(p, 1.0, math.inf, law.stress_exponent, law.reference_stress_MPa,
-                                               law.reference_strain_rate_per_s)
-            vol = np.maximum(vol + gained, 0.0) * np.exp(-shrink * dt)
-            r[has] = (vol / kv) ** (1 / 3)
-            gone = r < 1e-3
-            nn[gone] = 0
-            r[gone] = 0.0
-        for cell, volume in shrunk:
-            total = nn[cell] * kv * r[cell] ** 3 + volume
-            nn[cell] += 1
-            r[cell] = (total / (nn[cell] * kv)) ** (1 / 3)
         births = self.rng.poisson(now["nucleation"] * dt)
-        born = (births > 0) & ~open_cells
-        if born.any():
-            # a new nucleus: twice the critical radius at the cell's S, at least 2 nm (the disc model's rule)
-            S = np.maximum(now["supersaturation"][born], 1.0 + 1e-9)
-            r_new = np.maximum(2 * np.array([critical_radius_um(inp, x) for x in S]), 2e-3)
-            total = nn[born] * r[born] ** 3 + births[born] * r_new ** 3
-            nn[born] += births[born]
-            r[born] = (total / nn[born]) ** (1 / 3)
-            st.counts["nucleated"] += int(births[born].sum())
-        # a cell whose nuclei cover it opens, their volume its gap
-        full = (~open_cells) & (nn * math.pi * r ** 2 >= h * h) & (new_gap == 0)
-        if full.any():
-            new_gap[full] = nn[full] * kv * r[full] ** 3 / (h * h)
-            nn[full] = 0
-            r[full] = 0.0
-            st.counts["opened_by_nuclei"] += int(full.sum())
+        nucleated, opened = step_subgrid_nuclei(inp, self._cap, st.nuclei, st.nucleus_radius_um, open_cells,
+                                                new_gap, now, births, dt, shrunk)
+        st.counts["nucleated"] += nucleated
+        st.counts["opened_by_nuclei"] += opened
+        nn, r = st.nuclei, st.nucleus_radius_um
         nn[new_gap > 0] = 0
         r[new_gap > 0] = 0.0
         st.rim_fill[new_gap > 0] = 0.0
@@ -619,3 +584,49 @@ def _labels(open_cells: np.ndarray, min_cells: int = 1) -> np.ndarray:
         if w >= min_cells:
             lab[(s0 + np.arange(w)) % open_cells.size] = k
     return lab
+
+
+def step_subgrid_nuclei(inp, cap: VoidCap, nn: np.ndarray, r: np.ndarray, open_cells: np.ndarray,
+                        new_gap: np.ndarray, now: dict, births: np.ndarray, dt: float, shrunk=()) -> tuple[int, int]:
+    """The sub-grid nuclei of contact cells over dt, in place on ``nn`` (nuclei per cell), ``r`` (their
+    radius, um) and ``new_gap`` (the section's cells or the area's, any shape): grow by capture, close as
+    a cavity in the contact's hydrostatic pressure (the exact sphere rate, PHYSICS.md section 7), take
+    the voids surface diffusion shrank below a cell (``shrunk``: (cell index, volume um^3)), gain the
+    step's ``births`` (drawn by the caller at I(S) dt); a cell whose nuclei cover it opens, their volume
+    its gap.  Returns (nuclei born, cells opened)."""
+    h, law, kv = inp.cell_um, inp.law, cap.volume_per_radius3
+    c = now["vacancies"].concentration
+    has = (nn > 0) & ~open_cells
+    if has.any():
+        vol = kv * r[has] ** 3
+        gained = vacancy.cap_capture_rate(inp.vacancy_diffusivity_um2_s, r[has], c[has],
+                                          inp.vacancy_equilibrium_fraction) * dt
+        p = np.maximum(now["mechanics"].contact_pressure_MPa[has], 0.0)
+        shrink = -sphere_shell_volume_rate(p, 1.0, math.inf, law.stress_exponent, law.reference_stress_MPa,
+                                           law.reference_strain_rate_per_s)
+        vol = np.maximum(vol + gained, 0.0) * np.exp(-shrink * dt)
+        r[has] = (vol / kv) ** (1 / 3)
+        gone = r < 1e-3
+        nn[gone] = 0
+        r[gone] = 0.0
+    for cell, volume in shrunk:
+        total = nn[cell] * kv * r[cell] ** 3 + volume
+        nn[cell] += 1
+        r[cell] = (total / (nn[cell] * kv)) ** (1 / 3)
+    nucleated = 0
+    born = (births > 0) & ~open_cells
+    if born.any():
+        # a new nucleus: twice the critical radius at the cell's S, at least 2 nm (the disc model's rule)
+        S = np.maximum(now["supersaturation"][born], 1.0 + 1e-9)
+        r_new = np.maximum(2 * np.array([critical_radius_um(inp, x) for x in S]), 2e-3)
+        total = nn[born] * r[born] ** 3 + births[born] * r_new ** 3
+        nn[born] += births[born]
+        r[born] = (total / nn[born]) ** (1 / 3)
+        nucleated = int(births[born].sum())
+    # a cell whose nuclei cover it opens, their volume its gap
+    full = (~open_cells) & (nn * math.pi * r ** 2 >= h * h) & (new_gap == 0)
+    if full.any():
+        new_gap[full] = nn[full] * kv * r[full] ** 3 / (h * h)
+        nn[full] = 0
+        r[full] = 0.0
+    return nucleated, int(full.sum())
