@@ -67,13 +67,7 @@ def write_meso_nucleation_row(path, supersaturation: float, rate_per_um2_s: floa
     drop = {k for i, j in found for k in range(i, j)} | {k for k in range(start, end) if lines[k].startswith(MARK)}
     out = [line for k, line in enumerate(lines[:at]) if k not in drop] + new + \
         [line for k, line in enumerate(lines[at:], at) if k not in drop]
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text("\n".join(out))
-    try:
-        load_config(tmp)            # refused by the schema: the file stays as it was
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    _replace_if_valid(path, "\n".join(out))
     return ordered
 
 
@@ -123,11 +117,17 @@ def write_pore_edge_row(path, supersaturation: float, values: dict, errors: dict
            f"hop_prefactor_Hz = {hop_prefactor_Hz!r}",
            *[f"{k} = [{', '.join(f'{rows[s][k]:.4g}' for s in ordered)}]" for k in keys]]
     out = lines[:start] + new + lines[end:]
+    _replace_if_valid(path, "\n".join(out) + "\n")
+    return ordered
+
+
+def _replace_if_valid(path: Path, text: str) -> None:
+    """Replace ``path`` by ``text`` only if the schema accepts it (written beside it, checked, renamed
+    over it): a refused row leaves the file as it was."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text("\n".join(out) + "\n")
+    tmp.write_text(text)
     try:
-        load_config(tmp)            # refused by the schema: the file stays as it was
+        load_config(tmp)
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
-    return ordered
