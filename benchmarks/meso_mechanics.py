@@ -243,10 +243,12 @@ def entropy_sets(formation_entropy_kB: float | None) -> list[str]:
     return [] if formation_entropy_kB is None else [f"boundary.vacancy_formation_entropy_kB={formation_entropy_kB}"]
 
 
-def verdict(formation_entropy_kB: float | None = None, stop_mAh_cm2: float = 4.0, cases=VERDICT_CASES) -> list[dict]:
+def verdict(formation_entropy_kB: float | None = None, stop_mAh_cm2: float = 4.0, cases=VERDICT_CASES,
+            extra_sets=()) -> list[dict]:
+    """The cases' rows; ``extra_sets``: overrides of every run (e.g. meso.depth_um=40: the area)."""
     rows = []
     for name, chem, pressure in cases:
-        sets = [f"conditions.stack_pressure_MPa={pressure}"] + entropy_sets(formation_entropy_kB)
+        sets = [f"conditions.stack_pressure_MPa={pressure}"] + entropy_sets(formation_entropy_kB) + list(extra_sets)
         rows.append(resolved_case(name, chem, sets, stop_mAh_cm2))
     return rows
 
@@ -651,7 +653,7 @@ def main(argv=None):
                         help="seed 004 Fig. 1c-e: Li and Li-Mg at 0.2 MPa, contact, eta, voids per 100 um, widths "
                              "and heights at the seed's charges (with --set, one run with those overrides)")
     parser.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
-                        help="with --series: overrides of both runs")
+                        help="with --series, --verdict, --alloy-pressures: overrides of every run")
     parser.add_argument("--figure", nargs="+", metavar="RUN.h5", help="draw these resolved kmc meso runs' sections")
     parser.add_argument("-o", "--output", default="section.png", help="with --figure: the image")
     args = parser.parse_args(argv)
@@ -674,10 +676,12 @@ def main(argv=None):
     if args.speed:
         out["speed"] = speed()
     if args.verdict:
-        out["verdict"] = verdict(args.formation_entropy_kB, args.stop, cases=select(VERDICT_CASES, args.cases))
+        out["verdict"] = verdict(args.formation_entropy_kB, args.stop, cases=select(VERDICT_CASES, args.cases),
+                                 extra_sets=args.sets)
         tables.append(verdict_table(out["verdict"]))
     if args.alloy_pressures:
-        out["alloy_pressures"] = verdict(args.formation_entropy_kB, args.stop, cases=select(alloy_cases(), args.cases))
+        out["alloy_pressures"] = verdict(args.formation_entropy_kB, args.stop, cases=select(alloy_cases(), args.cases),
+                                         extra_sets=args.sets)
         tables.append(verdict_table(out["alloy_pressures"]))
     if args.critical_current:
         out["critical_current"] = critical_current(select(VERDICT_CASES, args.cases), args.formation_entropy_kB,

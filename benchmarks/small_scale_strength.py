@@ -74,10 +74,10 @@ def main(argv=None) -> int:
           f"D_v c_eq = {transport:.3g} um^2/s ({transport * 1e-8:.3g} cm^2/s), Omega/kT = {omega:.3g} per MPa, "
           f"sinks at {cell.sink_distance_um:g} um")
     print("\n## Herbert et al. 2018 (40 nm, 31 C) against the diffusional law with the model's D_v c_eq")
-    kT_h = cell.kT_eV * HERBERT_T_K / cell.temperature_K
-    act = settings.boundary.vacancy_formation_eV + settings.kinetics.kra_host_eV
-    transport_h = transport * math.exp(-act / kT_h + act / cell.kT_eV)
-    omega_h = stress_coefficient_per_MPa(cell.atomic_volume_A3, kT_h)
+    # the same set at the films' temperature (the model's own D_v and c_eq there)
+    hot = cell_inputs(load_config(args.params, [f"conditions.temperature_K={HERBERT_T_K}"]))
+    transport_h = hot.vacancy_diffusivity_um2_s * hot.vacancy_equilibrium_fraction
+    omega_h = stress_coefficient_per_MPa(hot.atomic_volume_A3, hot.kT_eV)
     print("| rate (1/s) | measured mean pressure (MPa) | predicted 3 sigma, size h ... 5.6 h, A 42 ... 14 (MPa) |")
     print("|---|---|---|")
     for rate, measured in HERBERT_POINTS:
