@@ -48,9 +48,9 @@ WALL_AREA_STEP = 0.25
 # An area's press asks its operator again once this share of its open cells has closed (the section's
 # events ask after each cell: on 10^5 cells 10^4-10^5 asks).  Li at 50 MPa for 30 s on the shipped porous
 # face with the size effect, contact after the press event by event and at shares 0.005, 0.01, 0.02:
-# 0.317 and 0.318, 0.324, 0.266 on 20 x 5 um; 0.434 and 0.371, 0.435, 0.429 on 40 x 10 um; at 0.01 and
-# 0.02 on 160 x 40 um: 0.8237, 0.8236 (docs/area.md section 1: which island gives way first decides the
-# rest, so any step moves a small area's contact by a few hundredths; a large one averages over islands).
+# 0.317 and 0.318, 0.324, 0.266 on 20 x 5 um; 0.434 and 0.371, 0.435, 0.429 on 40 x 10 um; 0.8233,
+# 0.8237, 0.8236 on 160 x 40 um (docs/area.md section 1: which island gives way first decides the rest,
+# so any step moves a small area's contact by a few hundredths; a large one averages over islands).
 AREA_CLOSING_SHARE = 0.01
 
 

@@ -172,11 +172,10 @@ def grow(gap: np.ndarray, pore: np.ndarray, rim_fill: np.ndarray, open_cells: np
     the void's metal over its whole width.  None: no pin
     (the section without [pore_edge] rows)."""
     new_gap = np.array(gap, dtype=float)
-    grow_lines(np.asarray(gap, float).reshape(1, -1), pore.reshape(1, -1), rim_fill.reshape(1, -1),
-               np.asarray(open_cells, bool).reshape(1, -1), capture_um_s.reshape(1, -1), closing_um_s.reshape(1, -1),
-               new_gap.reshape(1, -1), dt, cell_um, mullins_um4_s, cap,
+    grow_lines(new_gap.copy()[None, :], pore[None, :], rim_fill[None, :], np.asarray(open_cells, bool)[None, :],
+               capture_um_s[None, :], closing_um_s[None, :], new_gap[None, :], dt, cell_um, mullins_um4_s, cap,
                None if local is None else (lambda _, cells: local(cells)),
-               None if rim_retreat is None else rim_retreat.reshape(1, -1))
+               None if rim_retreat is None else rim_retreat[None, :])
     return new_gap
 
 
@@ -198,7 +197,8 @@ def grow_lines(gap, pore, rim_fill, open_cells, capture_um_s, closing_um_s, new_
             k_sec[q] = run_cap.section_area_per_chord2
     pinned = rim_retreat is not None
     _grow_runs(gap, pore, rim_fill, open_cells, capture_um_s, closing_um_s, new_gap, lines, starts, widths,
-               float(dt), float(cell_um), k_sec, B, rim_retreat if pinned else np.zeros((1, 1)), pinned)
+               float(dt), float(cell_um), k_sec, B, rim_retreat if pinned else np.zeros((1, 1)), pinned,
+               SMALLEST_WALL_um)
 
 
 def relax(gap: np.ndarray, pore: np.ndarray, rim_fill: np.ndarray, dt: float, cell_um: float, cap: VoidCap,
@@ -209,8 +209,7 @@ def relax(gap: np.ndarray, pore: np.ndarray, rim_fill: np.ndarray, dt: float, ce
     toward the cap over its width in Mullins' time.  Returns the voids too narrow for a cell, as
     (cell, volume um^3 in the section's strip of one cell's depth), for the caller's sub-grid nuclei;
     their cells are closed.  ``local``: as ``grow``'s.  ``relax_lines`` on the section's one line."""
-    line = gap.reshape(1, -1)
-    shrunk = relax_lines(line, np.atleast_2d(pore), rim_fill.reshape(1, -1), dt, cell_um, cap, mullins_um4_s,
+    shrunk = relax_lines(gap[None, :], pore[None, :], rim_fill[None, :], dt, cell_um, cap, mullins_um4_s,
                          None if local is None else (lambda _, cells: local(cells)))
     return [(cell, volume) for (_, cell), volume in shrunk]
 
@@ -218,7 +217,7 @@ def relax(gap: np.ndarray, pore: np.ndarray, rim_fill: np.ndarray, dt: float, ce
 def relax_lines(gap: np.ndarray, pore: np.ndarray, rim_fill: np.ndarray, dt: float, cell_um: float, cap: VoidCap,
                 mullins_um4_s: float, local=None) -> list[tuple[tuple[int, int], float]]:
     """``relax`` on every periodic line of a (lines, cells) gap field at once (an area's cuts across its
-    tunnels, or the section), in place on ``gap`` and ``rim_fill`` (C-ordered arrays or views of
+    tunnels, or the section), in place on ``gap`` and ``rim_fill`` (arrays or views of
     them); the voids are each line's runs of open cells, taken in ``line_runs``' order.  ``local``: a
     function of a run's (line, cells) giving its (VoidCap, B).  Returns the voids dropped below a
     cell as ((line, cell), volume um^3)."""
@@ -233,11 +232,10 @@ def relax_lines(gap: np.ndarray, pore: np.ndarray, rim_fill: np.ndarray, dt: flo
         n = gap.shape[1]
         for q in range(starts.size):
             caps[q], B[q] = local(lines[q], (starts[q] + np.arange(widths[q])) % n)
-    shape = np.array([[math.sin(c.angle_rad), math.cos(c.angle_rad), c.section_area_per_chord2, c.volume_per_radius3]
-                      for c in caps])
+    shape = np.array([[*_sin_cos(c), c.section_area_per_chord2, c.volume_per_radius3] for c in caps])
     dropped = np.zeros((starts.size, 3))
     count = _relax_runs(gap, np.ascontiguousarray(pore, dtype=float), rim_fill, lines, starts, widths, float(dt),
-                        float(cell_um), shape, B, dropped, _SQUARE)
+                        float(cell_um), shape, B, dropped, _SQUARE, SMALLEST_WALL_um)
     return [((int(r), int(c)), float(v)) for r, c, v in dropped[:count]]
 
 
@@ -245,7 +243,16 @@ def cap_profile(width_cells: int, area_um2: float, cell_um: float, angle_rad: fl
     """The equilibrium 2-D void of this area over ``width_cells`` cells: a circular segment meeting
     the electrolyte at the void angle, scaled to the area (a cap of another width at the same
     area is not asked for: the rim rules set the width)."""
-    return _cap_profile(width_cells, area_um2, cell_um, math.sin(angle_rad), math.cos(angle_rad), _SQUARE)
+    return _cap_profile(width_cells, area_um2, cell_um, *_sin_cos(VoidCap(angle_rad)), _SQUARE)
+
+
+def _sin_cos(cap: VoidCap) -> tuple[float, float]:
+    """The sine and cosine of the cap's angle as kmc.physics.nucleation.VoidCap's own geometry gives them
+    (bit for bit what its height_at uses), for the compiled cap profile: the footprint of a sphere of
+    radius 1 (R sin a), and minus the height of that sphere's cap at distance 1 from its axis
+    (sqrt(1 - 1) - cos a)."""
+    sin_a = cap.base_radius(1.0)
+    return sin_a, -float(cap.height_at(sin_a, 1.0))
 
 
 # ---------------------------------------------------------------- compiled kernels of relax (one rule,
@@ -339,7 +346,7 @@ def _cap_profile(width_cells, area_um2, cell_um, sin_a, cos_a, square):
 
 
 @njit(cache=True)
-def _retract(e, lo, size, side, time_s, keep_from, keep_to, cell_um, mullins_um4_s, wet):
+def _retract(e, lo, size, side, time_s, keep_from, keep_to, cell_um, mullins_um4_s, wet, smallest_wall_um):
     """Move one contact line of the void whose metal heights are e[lo:lo + size] inward for ``time_s``
     at its edge's speed B / e_end^3, one cell at a time: a cell it passes re-wets and its height joins
     the next (the rim a retracting edge gathers, which slows it: Wong et al. 2000's t^(2/5)).  It stops
@@ -350,7 +357,7 @@ def _retract(e, lo, size, side, time_s, keep_from, keep_to, cell_um, mullins_um4
         i = 0 if side < 0 else size - 1
         if keep_from <= i < keep_to:
             break
-        speed = _edge_speed_um_s(max(e[lo + i], SMALLEST_WALL_um), mullins_um4_s)
+        speed = _edge_speed_um_s(max(e[lo + i], smallest_wall_um), mullins_um4_s)
         need = (1.0 - wet[idx]) * cell_um / speed
         if need > time_s:
             wet[idx] += time_s * speed / cell_um
@@ -367,10 +374,12 @@ def _retract(e, lo, size, side, time_s, keep_from, keep_to, cell_um, mullins_um4
 
 
 @njit(cache=True)
-def _relax_runs(gap, pore, rim_fill, lines, starts, widths, dt, h, shape, mullins, dropped, square):
+def _relax_runs(gap, pore, rim_fill, lines, starts, widths, dt, h, shape, mullins, dropped, square,
+                smallest_wall_um):
     """relax_lines' rule on each run (line, start, width), in order; ``shape`` per run: sin and cos of
     its cap's angle, its section's area per chord^2 and its volume per base radius^3; ``mullins``: B
-    per run; ``square``: _SQUARE.  Writes the dropped voids' (line, cell, volume) into ``dropped``; returns how many."""
+    per run; ``square``: _SQUARE; ``smallest_wall_um``: SMALLEST_WALL_um.  Writes the dropped voids'
+    (line, cell, volume) into ``dropped``; returns how many."""
     n = gap.shape[1]
     count = 0
     for q in range(starts.size):
@@ -422,9 +431,9 @@ def _relax_runs(gap, pore, rim_fill, lines, starts, widths, dt, h, shape, mullin
         else:
             # wider than its cap: surface diffusion draws its contact lines in (to a pore's rim or the cap)
             wet = np.zeros(2)
-            first, size = _retract(e, 1, w, -1, dt, lo, hi, h, B, wet)
+            first, size = _retract(e, 1, w, -1, dt, lo, hi, h, B, wet, smallest_wall_um)
             gone = first - 1                                   # cells re-wetted on the left
-            first, size = _retract(e, first, size, 1, dt, lo - gone, hi - gone, h, B, wet)
+            first, size = _retract(e, first, size, 1, dt, lo - gone, hi - gone, h, B, wet, smallest_wall_um)
         for i in range(w):
             gap[r, cells[i]] = 0.0
         # the profile relaxes toward the cap of its area over its width in Mullins' time (over a pore
@@ -439,10 +448,10 @@ def _relax_runs(gap, pore, rim_fill, lines, starts, widths, dt, h, shape, mullin
 
 @njit(cache=True)
 def _grow_runs(gap, pore, rim_fill, open_cells, capture, closing, new_gap, lines, starts, widths, dt, h, k_sec,
-               mullins, retreat, pinned):
+               mullins, retreat, pinned, smallest_wall_um):
     """grow_lines' rule on each run (line, start, width), in order (grow's docstring and comments);
     ``k_sec`` per run: its cap's section area per chord^2; ``mullins``: B per run; ``retreat``: the
-    rim's retreat share per cell where ``pinned``."""
+    rim's retreat share per cell where ``pinned``; ``smallest_wall_um``: SMALLEST_WALL_um."""
     n = gap.shape[1]
     for q in range(starts.size):
         r, w, B = lines[q], widths[q], mullins[q]
@@ -459,8 +468,8 @@ def _grow_runs(gap, pore, rim_fill, open_cells, capture, closing, new_gap, lines
         # flat void's edge is a wall as tall as the void; a shallow end cell that creep is closing does
         # not make the contact line run away)
         mean = _pairwise_sum(e, 0, w) / w
-        wall_left = max(e[0], mean, SMALLEST_WALL_um)
-        wall_right = max(e[w - 1], mean, SMALLEST_WALL_um)
+        wall_left = max(e[0], mean, smallest_wall_um)
+        wall_right = max(e[w - 1], mean, smallest_wall_um)
         thin = w * h >= np.sqrt(max(_pairwise_sum(metal, 0, w) * h, 0.0) / k_sec[q])
         left = np.empty(w, np.bool_)
         right = np.empty(w, np.bool_)
@@ -486,7 +495,7 @@ def _grow_runs(gap, pore, rim_fill, open_cells, capture, closing, new_gap, lines
             end_cell = cells[0] if side < 0 else cells[w - 1]
             if area <= 0:
                 continue
-            if height <= SMALLEST_WALL_um:                  # no wall: it lands on the end cell's roof
+            if height <= smallest_wall_um:                  # no wall: it lands on the end cell's roof
                 new_gap[r, end_cell] += area / h
                 continue
             k = (end_cell + side) % n
