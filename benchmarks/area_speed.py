@@ -10,8 +10,8 @@ with the area (issue 54 item 6).
 Each run is `kmc meso params/li_li2s.toml --set meso.depth_um=D --set meso.width_um=W` (the press before
 stripping included) in this process; the time is the process's CPU time (one core: BLAS is held to one
 thread here, as a multi-threaded BLAS on a shared machine spins on cores the run does not use).  Printed
-per size: cells, steps, CPU seconds (all, and the press's alone), the stripping's milliseconds per step
-and microseconds per step and cell, and the end's contact and voids.
+per size: cells, steps, CPU seconds (all, and the press's alone), the press's asks of its operator, the
+stripping's milliseconds per step and microseconds per step and cell, and the end's contact and voids.
 """
 from __future__ import annotations
 
@@ -41,13 +41,14 @@ def run_area(width_um: float, depth_um: float, charge: float, overrides: list[st
     inp = resolved_inputs(settings)
     model = model_of(inp)
     start = time.process_time()
-    state = None
+    state, asks = None, 0
     if inp.assembly is not None:
         # the press before stripping, as kmc.resolved.run.run makes it (its own stream of the seed), timed apart
         rng = np.random.default_rng([inp.seed, ASSEMBLY_STREAM])
         face, pores = area_face_um(model, inp.assembly, rng)
         pressed_face = press(model, inp.assembly, rng, profile_um=face, pore_um=pores)
         state = model.initial_state(pressed_face.gap_um, pressed_face.pore_um)
+        asks = pressed_face.steps
     pressed = time.process_time()
     result = run(inp, model=model, state=state)
     cpu = time.process_time() - start
@@ -56,6 +57,7 @@ def run_area(width_um: float, depth_um: float, charge: float, overrides: list[st
     s = result.series
     strip = cpu - press_cpu
     return dict(size=f"{width_um:g} x {depth_um:g} um", cells=cells, steps=result.steps, cpu_s=cpu, press_s=press_cpu,
+                asks=asks,
                 ms_per_step=1e3 * strip / max(result.steps, 1),
                 us_per_step_cell=1e6 * strip / max(result.steps, 1) / cells,
                 charge=s["stripped_charge"][-1], contact=s["contact_fraction"][-1], voids=s["void_count"][-1],
@@ -74,12 +76,13 @@ def main(argv=None):
     else:
         sizes = list(SIZES.values()) if args.scaling else [SIZES["160x40"]]
     run_area(10.0, 2.5, 0.01, args.overrides)          # compile the kernels and load the tables first
-    print(f"{'area':>16} {'cells':>8} {'steps':>7} {'CPU s':>8} {'press s':>8} {'ms/step':>8} {'us/step/cell':>12} "
+    print(f"{'area':>16} {'cells':>8} {'steps':>7} {'CPU s':>8} {'press s':>8} {'asks':>6} {'ms/step':>8} "
+          f"{'us/step/cell':>12} "
           f"{'mAh/cm2':>8} {'contact':>8} {'voids':>6}  stop", flush=True)
     for width, depth in sizes:
         r = run_area(width, depth, args.charge, args.overrides)
         print(f"{r['size']:>16} {r['cells']:>8} {r['steps']:>7} {r['cpu_s']:>8.1f} {r['press_s']:>8.1f} "
-              f"{r['ms_per_step']:>8.1f} "
+              f"{r['asks']:>6} {r['ms_per_step']:>8.1f} "
               f"{r['us_per_step_cell']:>12.2f} {r['charge']:>8.3g} {r['contact']:>8.3f} {r['voids']:>6.0f}  "
               f"{r['stop']}",
               flush=True)

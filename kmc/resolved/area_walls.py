@@ -33,7 +33,7 @@ import numpy as np
 from kmc.physics.capillarity import cap_curvature_per_um, chord_curvature_per_um, laplace_traction_MPa
 from kmc.physics.nucleation import VoidCap
 from kmc.resolved.regions import Regions, label_regions
-from kmc.resolved.walls import grow, relax, walls_of
+from kmc.resolved.walls import grow_lines, line_run_sums, line_walls, relax_lines
 
 COMPACT = -1            # tunnel_axis of a void that wraps around no axis
 
@@ -62,6 +62,12 @@ def _lines(a: np.ndarray, axis: int) -> np.ndarray:
     return a if axis == 0 else a.T
 
 
+def _run_cells(rows: np.ndarray, starts: np.ndarray, widths: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """(line, cell) indices of every cell of the runs (line, start, width) of periodic lines of n cells."""
+    offset = np.arange(widths.sum()) - np.repeat(np.cumsum(widths) - widths, widths)
+    return np.repeat(rows, widths), (np.repeat(starts, widths) + offset) % n
+
+
 def area_walls_of(gap_um: np.ndarray, pore_um: np.ndarray, cell_um: float, surface_energy_J_m2: float,
                   shapes) -> AreaWalls:
     """Every void's wall (module docstring); ``shapes(regions, mask)``: each region's length (um) and
@@ -85,18 +91,9 @@ def area_walls_of(gap_um: np.ndarray, pore_um: np.ndarray, cell_um: float, surfa
             continue
         own = walls.tunnel_cells(ax)
         g, p, out = _lines(np.where(own, gap_um, 0.0), ax), _lines(pore_um, ax), _lines(traction, ax)
-        cuts = [(r, walls_of(g[r], p[r], h)) for r in np.flatnonzero(_lines(own, ax).any(axis=1))]
-        chords = np.concatenate([w.widths for _, w in cuts]) * h
-        kappa = chord_curvature_per_um(chords, np.concatenate([w.area_um2 for _, w in cuts]))
-        pulls = laplace_traction_MPa(surface_energy_J_m2, kappa)
-        k = 0
-        for r, w in cuts:
-            line = np.zeros(g.shape[1])
-            line[(np.repeat(w.starts, w.widths) + np.arange(w.widths.sum())
-                  - np.repeat(np.cumsum(w.widths) - w.widths, w.widths)) % g.shape[1]] = np.repeat(
-                      pulls[k:k + w.starts.size], w.widths)
-            out[r] = line
-            k += w.starts.size
+        rows, starts, widths, area = line_walls(g, p, h)
+        pulls = laplace_traction_MPa(surface_energy_J_m2, chord_curvature_per_um(widths * h, area))
+        out[_run_cells(rows, starts, widths, g.shape[1])] = np.repeat(pulls, widths)
     # compact voids: the cap of the footprint, blended toward the tunnel of its width by chi
     compact = axis == COMPACT
     if compact.any():
@@ -117,6 +114,37 @@ def area_walls_of(gap_um: np.ndarray, pore_um: np.ndarray, cell_um: float, surfa
     return walls
 
 
+def wall_change_limit_s(walls: AreaWalls, gap_um: np.ndarray, pore_um: np.ndarray, closing_um_s: np.ndarray,
+                        cell_um: float, share: float) -> float:
+    """The longest time over which, at closing velocities ``closing_um_s``, no wall's area changes by
+    more than ``share`` of itself (+ 0.01 um x its chord; the section's press rule, kmc.resolved.assembly,
+    whose walls' capillarity follows their area): every cut across a tunnel by its area, a compact void
+    by its volume (+ 0.01 um x its footprint).  inf: nothing changes."""
+    h, reg = cell_um, walls.regions
+    dt = math.inf
+    if reg.count == 0:
+        return dt
+    open_cells = reg.labels >= 0
+    lab = reg.labels[open_cells]
+    compact = walls.tunnel_axis == COMPACT
+    if compact.any():
+        change = np.bincount(lab, closing_um_s[open_cells], reg.count) * h * h
+        footprint = np.bincount(lab, minlength=reg.count) * h * h
+        ok = compact & (change > 0)
+        if ok.any():
+            dt = min(dt, float(np.min(share * (np.abs(walls.volume_um3[ok]) + 0.01 * footprint[ok]) / change[ok])))
+    for ax in (0, 1):
+        if not (walls.tunnel_axis == ax).any():
+            continue
+        own = walls.tunnel_cells(ax)
+        rows, starts, widths, area = line_walls(_lines(np.where(own, gap_um, 0.0), ax), _lines(pore_um, ax), h)
+        change = line_run_sums(np.ascontiguousarray(_lines(closing_um_s, ax), dtype=float), rows, starts, widths) * h
+        ok = change > 0
+        if ok.any():
+            dt = min(dt, float(np.min(share * (np.abs(area[ok]) + 0.01 * widths[ok] * h) / change[ok])))
+    return dt
+
+
 def grow_tunnels(walls: AreaWalls, gap, new_gap, pore, rim_fill, capture_um_s, closing_um_s, dt: float,
                  cell_um: float, mullins_um4_s: float, cap: VoidCap, rim_retreat=None) -> None:
     """Capture and the roof's closing on every cut across a tunnel (kmc.resolved.walls.grow, the
@@ -127,15 +155,13 @@ def grow_tunnels(walls: AreaWalls, gap, new_gap, pore, rim_fill, capture_um_s, c
         if not (walls.tunnel_axis == ax).any():
             continue
         own = _lines(walls.tunnel_cells(ax), ax)
-        lines = [_lines(a, ax) for a in (gap, pore, rim_fill, capture_um_s, closing_um_s, new_gap)]
-        g, p, fill, c, v, out = lines
-        retreat = None if rim_retreat is None else _lines(rim_retreat, ax)
-        for r in np.flatnonzero(own.any(axis=1)):
-            row = grow(g[r], p[r], fill[r], own[r], c[r], v[r], dt, cell_um, mullins_um4_s, cap, None,
-                       None if retreat is None else retreat[r])
-            # its own cells, and what its walls opened (cells that were contact: not another void's)
-            took = own[r] | ((row != g[r]) & (g[r] == 0))
-            out[r, took] = row[took]
+        g, p, fill, c, v, out = [_lines(a, ax) for a in (gap, pore, rim_fill, capture_um_s, closing_um_s, new_gap)]
+        grown = np.array(g, dtype=float)
+        grow_lines(g, p, fill, own, c, v, grown, dt, cell_um, mullins_um4_s, cap, None,
+                   None if rim_retreat is None else _lines(rim_retreat, ax))
+        # its own cells, and what its walls opened (cells that were contact: not another void's)
+        took = own | ((grown != g) & (g == 0))
+        out[took] = grown[took]
 
 
 def relax_tunnels(gap, pore, rim_fill, dt: float, cell_um: float, cap: VoidCap,
@@ -153,13 +179,10 @@ def relax_tunnels(gap, pore, rim_fill, dt: float, cell_um: float, cap: VoidCap,
         if not (walls.tunnel_axis == ax).any():
             continue
         own = _lines(walls.tunnel_cells(ax), ax)
-        g, p, fill = _lines(gap, ax), _lines(pore, ax), _lines(rim_fill, ax)
-        for r in np.flatnonzero(own.any(axis=1)):
-            line = np.where(own[r], g[r], 0.0)
-            others = (g[r] > 0) & ~own[r]
-            gone = relax(line, p[r], fill[r], dt, cell_um, cap, mullins_um4_s)
-            keep = ~others                          # another void's cells are not this cut's
-            g[r, keep] = line[keep]
-            for cell, volume in gone:
-                shrunk.append(((r, cell) if ax == 0 else (cell, r), volume))
+        g = _lines(gap, ax)
+        cuts = np.where(own, g, 0.0)
+        gone = relax_lines(cuts, _lines(pore, ax), _lines(rim_fill, ax), dt, cell_um, cap, mullins_um4_s)
+        keep = ~((g > 0) & ~own)                    # another void's cells are not these cuts'
+        g[keep] = cuts[keep]
+        shrunk += [((r, cell) if ax == 0 else (cell, r), volume) for (r, cell), volume in gone]
     return shrunk

@@ -19,6 +19,9 @@ onto it at 50 MPa for 30 s and held at the test pressure.  Here:
   Its rates depend only on which cells are open and on each void's wall area, so it is integrated
   event by event: every open cell's gap falls linearly at its closing velocity until the first
   cell closes (or a wall's area has changed by WALL_AREA_STEP), and the operator is asked again.
+  An area (kmc.resolved.area) is pressed by the same loop on its own operator (its walls: a
+  tunnel's cuts by their areas, a compact void by its volume), asked again once AREA_CLOSING_SHARE
+  of its open cells have closed (event by event, 10^5 cells would take 10^4-10^5 asks).
   The foil then carries the test pressure.
 
 The Li foil's own roughness has no source and is left out (a soft foil pressed at ~65x its flow
@@ -27,25 +30,28 @@ test pressure before stripping has no stated duration and is taken as none (a ho
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
 from kmc import units
 from kmc.physics.pores import face_pore_depth_um, porosity
 from kmc.physics.nucleation import VoidCap
+from kmc.resolved.area_shapes import relax_shapes
+from kmc.resolved.area_walls import area_walls_of, relax_tunnels, wall_change_limit_s
 from kmc.resolved.walls import relax, spanned_cells, wall_traction_MPa, walls_of
 
 # The press's one numerical limit (its events, cells closing, are exact): between two asks of the
 # operator no void's wall area changes by more than this share of itself (+ 0.01 um x its chord),
 # since the walls' capillarity follows it.  Checked in docs/mechanics.md section 5a (0.25, 0.1, 0.05).
 WALL_AREA_STEP = 0.25
-# An area's press (kmc.resolved.area, on its porous face) is stepped by the area's own step control: its
-# steps are this fraction of the time loop's gap limit (a share of a gap + 10 nm per step), since
-# islands widen and weaken as they spread, which the explicit step lags.  Li at 50 MPa for 30 s on the
-# shipped porous face with the size effect, contact after the press at 0.25, 0.125, 0.0625: 0.349,
-# 0.247, 0.246 on 20 x 5 um; 0.390, 0.353, 0.323 on 10 x 2.5 um (with bulk creep 0.98-0.99 at all three).
-PRESS_STEP_FRACTION = 0.125
+# An area's press asks its operator again once this share of its open cells has closed (the section's
+# events ask after each cell: on 10^5 cells 10^4-10^5 asks).  Li at 50 MPa for 30 s on the shipped porous
+# face with the size effect, contact after the press event by event and at shares 0.005, 0.01, 0.02:
+# 0.317 and 0.318, 0.324, 0.266 on 20 x 5 um; 0.434 and 0.371, 0.435, 0.429 on 40 x 10 um; 0.8233,
+# 0.8237, 0.8236 on 160 x 40 um (docs/area.md section 1: which island gives way first decides the rest,
+# so any step moves a small area's contact by a few hundredths; a large one averages over islands).
+AREA_CLOSING_SHARE = 0.01
 
 
 @dataclass(frozen=True)
@@ -111,34 +117,6 @@ def self_affine_profile_um(cells: int, cell_um: float, rms_um: float, hurst: flo
     return h * (rms_um / math.sqrt(np.mean(h * h)))
 
 
-def _press_by_steps(model, assembly: Assembly, profile: np.ndarray, pore: np.ndarray) -> AssemblyResult:
-    """The press of an area (kmc.resolved.area) on the face ``profile`` with open pores of depth
-    ``pore``: the gap it leaves under a flat foil, pressed at ``assembly.pressure_MPa`` for
-    ``assembly.time_s`` with no current, stepped by the model's own step control (PRESS_STEP_FRACTION
-    of its limits)."""
-    inp = model.inp
-    gap = profile.max() - profile
-    gap[gap < 1e-12] = 0.0
-    pressing = type(model)(replace(inp, current_mA_cm2=0.0, strip_velocity_um_s=0.0,
-                                   pressure_MPa=assembly.pressure_MPa, measured_nucleation=()),
-                           mechanics=model.mechanics)
-    st = pressing.initial_state(gap, pore)
-    contact_before = float((st.gap_um == 0).mean())
-    steps = 0
-    while st.time_s < assembly.time_s * (1 - 1e-12) and (st.gap_um > 0).any():
-        now = pressing.rates(st)                         # the highest point touches: never NoContactError
-        # the time loop's limits without its floor (kept there against a roof about to close
-        # under stripping): a foil pressed onto one asperity at 50 MPa spreads in nanoseconds
-        largest = pressing.step_limit_s(st, now)
-        dt = min([largest, assembly.time_s - st.time_s, PRESS_STEP_FRACTION * min(pressing.last_limits.values(),
-                                                                                   default=largest)])
-        pressing.step(st, now, dt)
-        steps += 1
-    closed = not (st.gap_um > 0).any()
-    return AssemblyResult(profile, st.gap_um, steps, contact_before, float((st.gap_um == 0).mean()),
-                          st.time_s if closed else None, float((pore > 0).mean()), pore)
-
-
 def electrolyte_face_um(cells: int, cell_um: float, assembly: Assembly,
                         rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """(the face's height, the open pore's depth) per cell: the face is the roughness envelope (drawn
@@ -151,49 +129,108 @@ def electrolyte_face_um(cells: int, cell_um: float, assembly: Assembly,
     return envelope - depth, depth
 
 
-def press(model, assembly: Assembly, rng: np.random.Generator, profile_um: np.ndarray | None = None,
-          pore_um: np.ndarray | None = None) -> AssemblyResult:
-    """The assembly on ``model``'s section (a kmc.resolved.ResolvedInterface: its cells, its
-    mechanics, its surface energy and the foil's thickness): the face, the gap it leaves under a flat
-    foil, and the press at ``assembly.pressure_MPa`` for ``assembly.time_s`` with no current,
-    integrated event by event (module docstring).  ``profile_um``, ``pore_um``: a face other than the
-    section's and its open pores (an area's, kmc.resolved.area.area_face_um), pressed by
-    ``_press_by_steps``."""
-    if profile_um is not None:
-        return _press_by_steps(model, assembly, profile_um,
-                               np.zeros(np.shape(profile_um)) if pore_um is None else pore_um)
+def _press_events(gap: np.ndarray, time_s: float, ask, relax_step, closing_share: float = 0.0):
+    """The press's event loop, the section's and the area's (module docstring): ``ask(gap)`` gives every
+    cell's closing velocity (>= 0, 0 on contact) and ``wall_step(rate, dt)``, dt cut so that no wall's
+    area changes by more than WALL_AREA_STEP of itself; every open gap falls linearly at its velocity
+    until the next event, a cell closing (the first; with ``closing_share`` > 0 the one closing after
+    that share of the open cells), and ``relax_step(gap, dt)`` (surface diffusion for that time, in
+    place; it zeroes gaps below 1e-12 um) returns the voids it dropped below a cell.  Returns (gap,
+    time, asks, dropped)."""
+    t, steps, dropped = 0.0, 0, 0
+    while t < time_s * (1 - 1e-12) and (gap > 0).any():
+        rate, wall_step = ask(gap)
+        steps += 1
+        moving = rate > 0
+        dt = time_s - t
+        if moving.any():
+            to_close = gap[moving] / rate[moving]
+            k = max(1, int(closing_share * to_close.size))
+            dt = min(dt, float(np.min(to_close) if k == 1 else np.partition(to_close, k - 1)[k - 1]))
+        dt = wall_step(rate, dt)
+        closes = moving & (gap <= rate * dt * (1 + 1e-12))
+        gap = np.where(closes, 0.0, np.maximum(gap - rate * dt, 0.0))
+        dropped += relax_step(gap, dt)
+        t += dt
+    return gap, t, steps, dropped
+
+
+def _section_operator(model, assembly: Assembly, pores: np.ndarray, rim_fill: np.ndarray):
+    """(ask, relax_step) of ``_press_events`` on the section (kmc.resolved.walls, kmc.mechanics.reduced)."""
     inp = model.inp
     n, h = inp.cells, inp.cell_um
-    face, pores = electrolyte_face_um(n, h, assembly, rng)
-    gap = face.max() - face
-    gap[gap < 1e-12] = 0.0
-    contact_before = float((gap == 0).mean())
     gamma_J_m2 = inp.surface_energy_eV_A2 * units.J_PER_M2_PER_EV_PER_A2
     cap = VoidCap(inp.void_angle_rad)
-    t, steps, dropped = 0.0, 0, 0
-    rim_fill = np.zeros(n)
-    while t < assembly.time_s * (1 - 1e-12) and (gap > 0).any():
+
+    def ask(gap):
         walls = walls_of(gap, pores, h)
         traction = wall_traction_MPa(walls, n, h, gamma_J_m2)
         # the face's highest point touches, so some contact always carries the plunger
         mech = model.mechanics.respond(gap > 0, assembly.pressure_MPa, inp.thickness_um, traction,
                                        spanned_cells(walls, pores))
-        rate = np.where(gap > 0, np.maximum(mech.closing_velocity_um_s, 0.0), 0.0)
-        steps += 1
-        moving = rate > 0
-        dt = assembly.time_s - t
-        if moving.any():
-            dt = min(dt, float(np.min(gap[moving] / rate[moving])))
-        for k in range(walls.starts.size):               # the walls' capillarity follows their area
-            change = float(rate[walls.cells(k, n)].sum()) * h
-            if change > 0:
-                dt = min(dt, WALL_AREA_STEP * (abs(walls.area_um2[k]) + 0.01 * walls.widths[k] * h) / change)
-        closes = moving & (gap <= rate * dt * (1 + 1e-12))
-        gap = np.where(closes, 0.0, np.maximum(gap - rate * dt, 0.0))
-        dropped += len(relax(gap, pores, rim_fill, dt, h, cap, inp.mullins_um4_s))
+
+        def wall_step(rate, dt):
+            for k in range(walls.starts.size):               # the walls' capillarity follows their area
+                change = float(rate[walls.cells(k, n)].sum()) * h
+                if change > 0:
+                    dt = min(dt, WALL_AREA_STEP * (abs(walls.area_um2[k]) + 0.01 * walls.widths[k] * h) / change)
+            return dt
+        return np.where(gap > 0, np.maximum(mech.closing_velocity_um_s, 0.0), 0.0), wall_step
+
+    def relax_step(gap, dt):
+        dropped = len(relax(gap, pores, rim_fill, dt, h, cap, inp.mullins_um4_s))
         gap[gap < 1e-12] = 0.0
         rim_fill[gap > 0] = 0.0
-        t += dt
+        return dropped
+    return ask, relax_step
+
+
+def _area_operator(model, assembly: Assembly, pores: np.ndarray, rim_fill: np.ndarray):
+    """(ask, relax_step) of ``_press_events`` on an area (kmc.resolved.area: its walls, its mechanics,
+    surface diffusion on its tunnels' cuts and its compact voids)."""
+    inp = model.inp
+    h = inp.cell_um
+    gamma_J_m2 = inp.surface_energy_eV_A2 * units.J_PER_M2_PER_EV_PER_A2
+    cap = VoidCap(inp.void_angle_rad)
+
+    def ask(gap):
+        walls = area_walls_of(gap, pores, h, gamma_J_m2, model.mechanics.shapes)
+        mech = model.mechanics.respond(gap > 0, assembly.pressure_MPa, inp.thickness_um, walls.traction_MPa,
+                                       walls.held)
+        return (np.where(gap > 0, np.maximum(mech.closing_velocity_um_s, 0.0), 0.0),
+                lambda rate, dt: min(dt, wall_change_limit_s(walls, gap, pores, rate, h, WALL_AREA_STEP)))
+
+    def relax_step(gap, dt):
+        dropped = len(relax_tunnels(gap, pores, rim_fill, dt, h, cap, inp.mullins_um4_s))
+        if inp.mullins_um4_s > 0:
+            relax_shapes(gap, pores, dt, h, cap, inp.mullins_um4_s)
+        gap[gap < 1e-12] = 0.0
+        rim_fill[gap > 0] = 0.0
+        return dropped
+    return ask, relax_step
+
+
+def press(model, assembly: Assembly, rng: np.random.Generator, profile_um: np.ndarray | None = None,
+          pore_um: np.ndarray | None = None, closing_share: float = AREA_CLOSING_SHARE) -> AssemblyResult:
+    """The assembly on ``model``'s interface (a kmc.resolved.ResolvedInterface, or with ``profile_um`` a
+    kmc.resolved.area.AreaInterface: its cells, its mechanics, its surface energy and the foil's
+    thickness): the face, the gap it leaves under a flat foil, and the press at
+    ``assembly.pressure_MPa`` for ``assembly.time_s`` with no current, integrated event by event
+    (module docstring).  ``profile_um``, ``pore_um``: an area's face and its open pores
+    (kmc.resolved.area.area_face_um), pressed with ``closing_share`` of its open cells closing per ask
+    (0: one, the section's events)."""
+    if profile_um is None:
+        face, pores = electrolyte_face_um(model.inp.cells, model.inp.cell_um, assembly, rng)
+        operator, closing_share = _section_operator, 0.0
+    else:
+        face = np.asarray(profile_um, float)
+        pores = np.zeros(face.shape) if pore_um is None else np.asarray(pore_um, float)
+        operator = _area_operator
+    gap = face.max() - face
+    gap[gap < 1e-12] = 0.0
+    contact_before = float((gap == 0).mean())
+    ask, relax_step = operator(model, assembly, pores, np.zeros(gap.shape))
+    gap, t, steps, dropped = _press_events(gap, assembly.time_s, ask, relax_step, closing_share)
     closed = not (gap > 0).any()
     return AssemblyResult(face, gap, steps, contact_before, float((gap == 0).mean()), t if closed else None,
                           float((pores > 0).mean()), pores, dropped)

@@ -36,11 +36,11 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit
 
-from kmc.mechanics.reduced import run_sums, runs
-from kmc.physics.capillarity import chord_curvature_per_um, equilibrium_chord_um, laplace_traction_MPa
+from kmc.mechanics.reduced import run_sums
+from kmc.physics.capillarity import chord_curvature_per_um, laplace_traction_MPa
 from kmc.physics.nucleation import VoidCap
-from kmc.physics.surface import edge_speed_um_s, reshaping_time_s
 
 # A wall lower than this (um) is not a wall: what lands near it deepens its end cell.  An edge this
 # low re-wets in B / (1e-4 um)^3 ~ 3e8 um/s at the shipped D_s: it is a numerical guard only.
@@ -58,9 +58,75 @@ class Walls:
 
 
 def walls_of(gap_um: np.ndarray, pore_um: np.ndarray, cell_um: float) -> Walls:
-    """Every void's cells and wall area (module docstring)."""
-    starts, widths = runs(gap_um > 0)
-    return Walls(starts, widths, run_sums(gap_um - pore_um, starts, widths) * cell_um)
+    """Every void's cells and wall area (module docstring): ``line_walls`` on the section's one line."""
+    _, starts, widths, area = line_walls(np.atleast_2d(gap_um), np.atleast_2d(pore_um), cell_um)
+    return Walls(starts, widths, area)
+
+
+def line_walls(gap_um: np.ndarray, pore_um: np.ndarray, cell_um: float):
+    """The voids' walls of every periodic line of a (lines, cells) gap field at once (an area's cuts,
+    or the section's one line): (line, start, width in cells, wall area um^2 over the envelope) of
+    each run of open cells, line by line, each line's runs in the order of
+    kmc.mechanics.reduced.runs (from its first contact cell on) and summed as its run_sums (so one
+    line gives the section's numbers bit for bit)."""
+    gap = np.ascontiguousarray(gap_um, dtype=float)
+    lines, starts, widths = line_runs(gap > 0)
+    area = line_run_sums(np.ascontiguousarray(gap - np.asarray(pore_um, float)), lines, starts, widths) * cell_um
+    return lines, starts, widths, area
+
+
+@njit(cache=True)
+def line_runs(open_cells):
+    """(line, start, width) of every run of open cells on each periodic line of a (lines, cells) mask,
+    lines in order, each line's runs as kmc.mechanics.reduced.runs gives them (a line all open: one
+    run from cell 0; a run through the end continues at cell 0 and comes last)."""
+    m, n = open_cells.shape
+    cap = m * (n // 2 + 1)
+    out_line = np.empty(cap, np.int64)
+    out_start = np.empty(cap, np.int64)
+    out_width = np.empty(cap, np.int64)
+    k = 0
+    for r in range(m):
+        shift = -1
+        for j in range(n):
+            if not open_cells[r, j]:
+                shift = j
+                break
+        if shift < 0:                                  # all open: one run from cell 0
+            out_line[k], out_start[k], out_width[k] = r, 0, n
+            k += 1
+            continue
+        i = 0
+        while i < n:
+            if open_cells[r, (shift + i) % n]:
+                first = i
+                while i < n and open_cells[r, (shift + i) % n]:
+                    i += 1
+                out_line[k], out_start[k], out_width[k] = r, (shift + first) % n, i - first
+                k += 1
+            else:
+                i += 1
+    return out_line[:k], out_start[:k], out_width[:k]
+
+
+@njit(cache=True)
+def line_run_sums(values, lines, starts, widths):
+    """The sum of ``values`` (lines, cells) over each run of ``line_runs``, summed as
+    kmc.mechanics.reduced.run_sums sums one line (a running sum from the line's first run's start,
+    differenced), so a line's sums are its run_sums bit for bit."""
+    n = values.shape[1]
+    out = np.zeros(starts.size)
+    cum = np.zeros(n + 1)
+    k = 0
+    while k < starts.size:
+        r, shift = lines[k], starts[k]
+        for i in range(n):
+            cum[i + 1] = cum[i] + values[r, (shift + i) % n]
+        while k < starts.size and lines[k] == r:
+            off = (starts[k] - shift) % n
+            out[k] = cum[off + widths[k]] - cum[off]
+            k += 1
+    return out
 
 
 def wall_traction_MPa(walls: Walls, n: int, cell_um: float, surface_energy_J_m2) -> np.ndarray:
@@ -88,18 +154,6 @@ def spanned_cells(walls: Walls, pore_um: np.ndarray) -> np.ndarray:
     return out
 
 
-def cap_profile(width_cells: int, area_um2: float, cell_um: float, angle_rad: float) -> np.ndarray:
-    """The equilibrium 2-D void of this area over ``width_cells`` cells: a circular segment meeting
-    the electrolyte at the void angle, scaled to the area (a cap of another width at the same
-    area is not asked for: the rim rules set the width)."""
-    x = (np.arange(width_cells) + 0.5) * cell_um
-    w = width_cells * cell_um
-    # the cap's cut through its axis (kmc.physics.nucleation.VoidCap): the same arc
-    y = np.maximum(VoidCap(angle_rad).height_at(w / 2, x - w / 2), 0.0)
-    total = y.sum() * cell_um
-    return y * (area_um2 / total) if total > 0 else np.full(width_cells, area_um2 / w)
-
-
 def grow(gap: np.ndarray, pore: np.ndarray, rim_fill: np.ndarray, open_cells: np.ndarray, capture_um_s: np.ndarray,
          closing_um_s: np.ndarray, dt: float, cell_um: float, mullins_um4_s: float, cap: VoidCap,
          local=None, rim_retreat: np.ndarray | None = None) -> np.ndarray:
@@ -117,39 +171,335 @@ def grow(gap: np.ndarray, pore: np.ndarray, rim_fill: np.ndarray, open_cells: np
     off the rim (kmc.physics.pore_edge.rim_retreat_share of the kMC's refill at the rim); the rest raises
     the void's metal over its whole width.  None: no pin
     (the section without [pore_edge] rows)."""
-    n, h = gap.size, cell_um
-    B = mullins_um4_s
-    new_gap = gap.copy()
-    starts, widths = runs(open_cells)
-    for s0, w in zip(starts, widths):
-        cells = (s0 + np.arange(w)) % n
-        if local is not None:
-            cap, B = local(cells)
-        g = gap[cells] - closing_um_s[cells] * dt
-        e = np.maximum(g - pore[cells], 0.0)
-        x = (np.arange(w) + 0.5) * h                              # each cell's distance from the left line
+    new_gap = np.array(gap, dtype=float)
+    grow_lines(new_gap.copy()[None, :], pore[None, :], rim_fill[None, :], np.asarray(open_cells, bool)[None, :],
+               capture_um_s[None, :], closing_um_s[None, :], new_gap[None, :], dt, cell_um, mullins_um4_s, cap,
+               None if local is None else (lambda _, cells: local(cells)),
+               None if rim_retreat is None else rim_retreat[None, :])
+    return new_gap
+
+
+def grow_lines(gap, pore, rim_fill, open_cells, capture_um_s, closing_um_s, new_gap, dt: float, cell_um: float,
+               mullins_um4_s: float, cap: VoidCap, local=None, rim_retreat=None) -> None:
+    """``grow`` on every periodic line of (lines, cells) fields at once (an area's cuts across its
+    tunnels, or the section), into ``new_gap`` (a copy of ``gap`` on entry); ``rim_fill`` in place;
+    the voids are each line's runs of ``open_cells``, in ``line_runs``' order.  ``local``: a function
+    of a run's (line, cells) giving its (VoidCap, B)."""
+    lines, starts, widths = line_runs(np.ascontiguousarray(open_cells))
+    if starts.size == 0:
+        return
+    k_sec = np.full(starts.size, cap.section_area_per_chord2)
+    B = np.full(starts.size, float(mullins_um4_s))
+    if local is not None:
+        n = gap.shape[1]
+        for q in range(starts.size):
+            run_cap, B[q] = local(lines[q], (starts[q] + np.arange(widths[q])) % n)
+            k_sec[q] = run_cap.section_area_per_chord2
+    pinned = rim_retreat is not None
+    _grow_runs(gap, pore, rim_fill, open_cells, capture_um_s, closing_um_s, new_gap, lines, starts, widths,
+               float(dt), float(cell_um), k_sec, B, rim_retreat if pinned else np.zeros((1, 1)), pinned,
+               SMALLEST_WALL_um)
+
+
+def relax(gap: np.ndarray, pore: np.ndarray, rim_fill: np.ndarray, dt: float, cell_um: float, cap: VoidCap,
+          mullins_um4_s: float, local=None) -> list[tuple[int, float]]:
+    """Surface diffusion over dt, in place on ``gap`` (module docstring): a void wider than its cap
+    draws its contact lines in, one narrower than its cap pushes them out at its walls' edge speed
+    (emptying the next contact cells through ``rim_fill``, as capture does), and its wall relaxes
+    toward the cap over its width in Mullins' time.  Returns the voids too narrow for a cell, as
+    (cell, volume um^3 in the section's strip of one cell's depth), for the caller's sub-grid nuclei;
+    their cells are closed.  ``local``: as ``grow``'s.  ``relax_lines`` on the section's one line."""
+    shrunk = relax_lines(gap[None, :], pore[None, :], rim_fill[None, :], dt, cell_um, cap, mullins_um4_s,
+                         None if local is None else (lambda _, cells: local(cells)))
+    return [(cell, volume) for (_, cell), volume in shrunk]
+
+
+def relax_lines(gap: np.ndarray, pore: np.ndarray, rim_fill: np.ndarray, dt: float, cell_um: float, cap: VoidCap,
+                mullins_um4_s: float, local=None) -> list[tuple[tuple[int, int], float]]:
+    """``relax`` on every periodic line of a (lines, cells) gap field at once (an area's cuts across its
+    tunnels, or the section), in place on ``gap`` and ``rim_fill`` (arrays or views of
+    them); the voids are each line's runs of open cells, taken in ``line_runs``' order.  ``local``: a
+    function of a run's (line, cells) giving its (VoidCap, B).  Returns the voids dropped below a
+    cell as ((line, cell), volume um^3)."""
+    if mullins_um4_s <= 0:
+        return []
+    lines, starts, widths = line_runs(gap > 0)
+    if starts.size == 0:
+        return []
+    caps = [cap] * starts.size
+    B = np.full(starts.size, float(mullins_um4_s))
+    if local is not None:
+        n = gap.shape[1]
+        for q in range(starts.size):
+            caps[q], B[q] = local(lines[q], (starts[q] + np.arange(widths[q])) % n)
+    shape = np.array([[*_sin_cos(c), c.section_area_per_chord2, c.volume_per_radius3] for c in caps])
+    dropped = np.zeros((starts.size, 3))
+    count = _relax_runs(gap, np.ascontiguousarray(pore, dtype=float), rim_fill, lines, starts, widths, float(dt),
+                        float(cell_um), shape, B, dropped, _SQUARE, SMALLEST_WALL_um)
+    return [((int(r), int(c)), float(v)) for r, c, v in dropped[:count]]
+
+
+def cap_profile(width_cells: int, area_um2: float, cell_um: float, angle_rad: float) -> np.ndarray:
+    """The equilibrium 2-D void of this area over ``width_cells`` cells: a circular segment meeting
+    the electrolyte at the void angle, scaled to the area (a cap of another width at the same
+    area is not asked for: the rim rules set the width)."""
+    return _cap_profile(width_cells, area_um2, cell_um, *_sin_cos(VoidCap(angle_rad)), _SQUARE)
+
+
+def _sin_cos(cap: VoidCap) -> tuple[float, float]:
+    """The sine and cosine of the cap's angle as kmc.physics.nucleation.VoidCap's own geometry gives them
+    (bit for bit what its height_at uses), for the compiled cap profile: the footprint of a sphere of
+    radius 1 (R sin a), and minus the height of that sphere's cap at distance 1 from its axis
+    (sqrt(1 - 1) - cos a)."""
+    sin_a = cap.base_radius(1.0)
+    return sin_a, -float(cap.height_at(sin_a, 1.0))
+
+
+# ---------------------------------------------------------------- compiled kernels of relax (one rule,
+# the section's line and an area's lines): floating-point operations in the order of the numpy
+# expressions they replaced, sums as numpy's pairwise sum, so the section's bits are kept.  A square
+# is libm's pow(x, 2.0), as Python's float ** 2 computes it: the exponent is passed in (_SQUARE), as
+# LLVM folds a constant one into x * x, which differs in the last bit in ~1 case in 1000.
+_SQUARE = np.array([2.0])
+
+
+@njit(cache=True)
+def _pairwise_block(a, lo, n):
+    """numpy's pairwise sum of a[lo:lo + n] for n <= 128 (its unrolled block)."""
+    if n < 8:
+        res = -0.0
+        for i in range(n):
+            res += a[lo + i]
+        return res
+    r = np.empty(8)
+    for j in range(8):
+        r[j] = a[lo + j]
+    i = 8
+    while i < n - (n % 8):
+        for j in range(8):
+            r[j] += a[lo + i + j]
+        i += 8
+    res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
+    while i < n:
+        res += a[lo + i]
+        i += 1
+    return res
+
+
+@njit(cache=True)
+def _pairwise_sum(a, lo, n):
+    """numpy's pairwise sum of a[lo:lo + n] (np.sum's order, bit for bit): blocks of <= 128, above
+    that the two halves (the first a multiple of 8) summed apart, walked with a stack (no recursion)."""
+    los, ns, stage, left = np.empty(64, np.int64), np.empty(64, np.int64), np.zeros(64, np.int64), np.empty(64)
+    top = 0
+    los[0], ns[0], stage[0] = lo, n, 0
+    while True:
+        m = ns[top]
+        if m > 128:                                  # descend into the first half
+            half = m // 2 - (m // 2) % 8
+            stage[top] = 1
+            top += 1
+            los[top], ns[top], stage[top] = los[top - 1], half, 0
+            continue
+        v = _pairwise_block(a, los[top], m)
+        top -= 1
+        while top >= 0 and stage[top] == 2:          # a second half done: add it to its first
+            v = left[top] + v
+            top -= 1
+        if top < 0:
+            return v
+        left[top] = v                                # a first half done: the second half next
+        stage[top] = 2
+        half = ns[top] // 2 - (ns[top] // 2) % 8
+        top += 1
+        los[top], ns[top], stage[top] = los[top - 1] + half, ns[top - 1] - half, 0
+
+
+@njit(cache=True)
+def _reshaping_time_s(size_um, mullins_um4_s):
+    """kmc.physics.surface.reshaping_time_s (Mullins' r^4 / B), compiled."""
+    if mullins_um4_s <= 0:
+        return np.inf
+    return size_um ** 4.0 / mullins_um4_s
+
+
+@njit(cache=True)
+def _edge_speed_um_s(height_um, mullins_um4_s):
+    """kmc.physics.surface.edge_speed_um_s (B / h^3), compiled."""
+    return mullins_um4_s / max(height_um, 1e-12) ** 3.0
+
+
+@njit(cache=True)
+def _cap_profile(width_cells, area_um2, cell_um, sin_a, cos_a, square):
+    """cap_profile: the cap's cut through its axis (kmc.physics.nucleation.VoidCap.height_at) over
+    the void's cells, scaled to its area."""
+    w = width_cells * cell_um
+    r_sphere = (w / 2) / sin_a
+    y = np.empty(width_cells)
+    for i in range(width_cells):
+        d = (i + 0.5) * cell_um - w / 2
+        y[i] = max(np.sqrt(r_sphere ** square[0] - d * d) - r_sphere * cos_a, 0.0)
+    total = _pairwise_sum(y, 0, width_cells) * cell_um
+    if total > 0:
+        return y * (area_um2 / total)
+    return np.full(width_cells, area_um2 / w)
+
+
+@njit(cache=True)
+def _retract(e, lo, size, side, time_s, keep_from, keep_to, cell_um, mullins_um4_s, wet, smallest_wall_um):
+    """Move one contact line of the void whose metal heights are e[lo:lo + size] inward for ``time_s``
+    at its edge's speed B / e_end^3, one cell at a time: a cell it passes re-wets and its height joins
+    the next (the rim a retracting edge gathers, which slows it: Wong et al. 2000's t^(2/5)).  It stops
+    at the cells [keep_from, keep_to) of the void (a pore's rim, or the cap's width).  ``wet`` (2,)
+    carries the part of the end cell already passed over to the next step.  Returns (lo, size)."""
+    idx = 0 if side < 0 else 1
+    while size > 1:
+        i = 0 if side < 0 else size - 1
+        if keep_from <= i < keep_to:
+            break
+        speed = _edge_speed_um_s(max(e[lo + i], smallest_wall_um), mullins_um4_s)
+        need = (1.0 - wet[idx]) * cell_um / speed
+        if need > time_s:
+            wet[idx] += time_s * speed / cell_um
+            return lo, size
+        time_s -= need
+        wet[idx] = 0.0
+        j = i + 1 if side < 0 else i - 1
+        e[lo + j] += max(e[lo + i], 0.0)
+        size -= 1
+        if side < 0:
+            lo += 1
+            keep_from, keep_to = keep_from - 1, keep_to - 1
+    return lo, size
+
+
+@njit(cache=True)
+def _relax_runs(gap, pore, rim_fill, lines, starts, widths, dt, h, shape, mullins, dropped, square,
+                smallest_wall_um):
+    """relax_lines' rule on each run (line, start, width), in order; ``shape`` per run: sin and cos of
+    its cap's angle, its section's area per chord^2 and its volume per base radius^3; ``mullins``: B
+    per run; ``square``: _SQUARE; ``smallest_wall_um``: SMALLEST_WALL_um.  Writes the dropped voids'
+    (line, cell, volume) into ``dropped``; returns how many."""
+    n = gap.shape[1]
+    count = 0
+    for q in range(starts.size):
+        r, w, B = lines[q], widths[q], mullins[q]
+        cells = (starts[q] + np.arange(w)) % n
+        e = np.empty(w + 2)                                    # room for a cell gained on each side
+        lo, hi = w, 0                                          # the cells a contact line may not pass:
+        for i in range(w):                                     # the pores (their rims pin it) and, with
+            e[i + 1] = gap[r, cells[i]] - pore[r, cells[i]]    # metal area, the cap's own width about the
+            if pore[r, cells[i]] > 0:                          # void's middle
+                if lo == w:
+                    lo = i
+                hi = i + 1
+        area = _pairwise_sum(e, 1, w) * h
+        cap_cells = int(np.rint(np.sqrt(max(area, 0.0) / shape[q, 2]) / h))
+        if cap_cells == 0 and area > 0:
+            base_um = (area * h / shape[q, 3]) ** (1 / 3)
+            if not math.pi * base_um ** square[0] < h ** square[0]:        # a cap of this volume would cover its cell
+                cap_cells = 1
+        if cap_cells > 0:
+            mid = 0.5 * w
+            lo, hi = min(lo, int(np.rint(mid - 0.5 * cap_cells))), max(hi, int(np.rint(mid + 0.5 * cap_cells)))
+        if hi <= lo:                                           # no metal left over a pore-free void
+            for i in range(w):
+                gap[r, cells[i]] = 0.0
+            if area > 0:
+                dropped[count, 0], dropped[count, 1], dropped[count, 2] = r, cells[np.argmax(e[1:w + 1])], area * h
+                count += 1
+            continue
+        left, right = 0, 0
+        first, size = 1, w
+        if cap_cells > w and area > 0:
+            # narrower than its cap: its contact lines go out at the pace of Mullins' relaxation of
+            # the whole, each emptying its next contact cell through rim_fill, not past another void
+            whole = (cap_cells - w) * h * (1 - math.exp(-dt / _reshaping_time_s(0.5 * (w * h), B)))
+            for side in (-1, 1):
+                k = (cells[0] - 1) % n if side < 0 else (cells[w - 1] + 1) % n
+                if gap[r, k] > 0:
+                    continue
+                rim_fill[r, k] += 0.5 * whole / h
+                if rim_fill[r, k] >= 1.0:
+                    rim_fill[r, k] = 0.0
+                    if side < 0:
+                        left = 1
+                    else:
+                        right = 1
+            e[0], e[w + 1] = 0.0, 0.0
+            first, size = 1 - left, w + left + right
+        else:
+            # wider than its cap: surface diffusion draws its contact lines in (to a pore's rim or the cap)
+            wet = np.zeros(2)
+            first, size = _retract(e, 1, w, -1, dt, lo, hi, h, B, wet, smallest_wall_um)
+            gone = first - 1                                   # cells re-wetted on the left
+            first, size = _retract(e, first, size, 1, dt, lo - gone, hi - gone, h, B, wet, smallest_wall_um)
+        for i in range(w):
+            gap[r, cells[i]] = 0.0
+        # the profile relaxes toward the cap of its area over its width in Mullins' time (over a pore
+        # with no metal area: toward the flat roof)
+        f = math.exp(-dt / _reshaping_time_s(0.5 * size * h, B))
+        target = _cap_profile(size, area, h, shape[q, 0], shape[q, 1], square) if area > 0 else np.zeros(size)
+        for i in range(size):
+            c = (cells[0] + first - 1 + i) % n                 # the kept cells, from the first one on
+            gap[r, c] = pore[r, c] + target[i] + (e[first + i] - target[i]) * f
+    return count
+
+
+@njit(cache=True)
+def _grow_runs(gap, pore, rim_fill, open_cells, capture, closing, new_gap, lines, starts, widths, dt, h, k_sec,
+               mullins, retreat, pinned, smallest_wall_um):
+    """grow_lines' rule on each run (line, start, width), in order (grow's docstring and comments);
+    ``k_sec`` per run: its cap's section area per chord^2; ``mullins``: B per run; ``retreat``: the
+    rim's retreat share per cell where ``pinned``; ``smallest_wall_um``: SMALLEST_WALL_um."""
+    n = gap.shape[1]
+    for q in range(starts.size):
+        r, w, B = lines[q], widths[q], mullins[q]
+        cells = (starts[q] + np.arange(w)) % n
+        g = np.empty(w)
+        e = np.empty(w)
+        metal = np.empty(w)
+        for i in range(w):
+            c = cells[i]
+            g[i] = gap[r, c] - closing[r, c] * dt
+            metal[i] = g[i] - pore[r, c]
+            e[i] = max(metal[i], 0.0)
         # a wall is as tall as its end cell, or the void's mean height where its end cell is lower (a
         # flat void's edge is a wall as tall as the void; a shallow end cell that creep is closing does
         # not make the contact line run away)
-        mean = float(e.mean())
-        walls = (max(e[0], mean, SMALLEST_WALL_um), max(e[-1], mean, SMALLEST_WALL_um))
-        thin = w * h >= float(equilibrium_chord_um(float((g - pore[cells]).sum()) * h, cap))
-        left = (x <= max(walls[0], 0.5 * h)) & (x <= 0.5 * w * h)
-        right = ((w * h - x) <= max(walls[1], 0.5 * h)) & ~left
-        left[0], right[-1] = True, right[-1] or w > 1           # each wall takes at least its end cell
-        roof = ~(left | right)
-        g[roof] += capture_um_s[cells[roof]] * dt
-        new_gap[cells] = g
-        for side, mask, height, end in ((-1, left, walls[0], 0), (1, right, walls[1], w - 1)):
-            area = float(capture_um_s[cells[mask]].sum()) * h * dt
-            end_cell = cells[end]
+        mean = _pairwise_sum(e, 0, w) / w
+        wall_left = max(e[0], mean, smallest_wall_um)
+        wall_right = max(e[w - 1], mean, smallest_wall_um)
+        thin = w * h >= np.sqrt(max(_pairwise_sum(metal, 0, w) * h, 0.0) / k_sec[q])
+        left = np.empty(w, np.bool_)
+        right = np.empty(w, np.bool_)
+        for i in range(w):
+            x = (i + 0.5) * h                           # the cell's distance from the left line
+            left[i] = (x <= max(wall_left, 0.5 * h)) and (x <= 0.5 * w * h)
+            right[i] = ((w * h - x) <= max(wall_right, 0.5 * h)) and not left[i]
+        left[0] = True                                  # each wall takes at least its end cell
+        right[w - 1] = right[w - 1] or w > 1
+        for i in range(w):
+            if not (left[i] or right[i]):
+                g[i] += capture[r, cells[i]] * dt
+            new_gap[r, cells[i]] = g[i]
+        landed = np.empty(w)
+        for side in (-1, 1):
+            m = 0
+            for i in range(w):
+                if (left[i] if side < 0 else right[i]):
+                    landed[m] = capture[r, cells[i]]
+                    m += 1
+            area = _pairwise_sum(landed, 0, m) * h * dt
+            height = wall_left if side < 0 else wall_right
+            end_cell = cells[0] if side < 0 else cells[w - 1]
             if area <= 0:
                 continue
-            if height <= SMALLEST_WALL_um:                         # no wall: it lands on the end cell's roof
-                new_gap[end_cell] += area / h
+            if height <= smallest_wall_um:                  # no wall: it lands on the end cell's roof
+                new_gap[r, end_cell] += area / h
                 continue
             k = (end_cell + side) % n
-            if rim_retreat is not None and thin and pore[end_cell] > 0 and pore[k] <= 0:
+            if pinned and thin and pore[r, end_cell] > 0 and pore[r, k] <= 0:
                 # the contact line sits at a pore's rim over a void wider than its cap (the kMC's receded
                 # mouth; a narrower void's Young angle pushes its line out, which the records do not
                 # measure): what the rim's refill gives back stays in the void, raising its metal over its
@@ -157,139 +507,31 @@ def grow(gap: np.ndarray, pore: np.ndarray, rim_fill: np.ndarray, open_cells: np
                 # thin and the pin lifts); only the rest can move the line.  Put on the wall's own cells
                 # it dug shafts: a deeper wall caught more, up to 891 um in a 98 um foil (issue 55's
                 # alloy verdict, Li-Mg's face seed 2)
-                new_gap[cells] += area * (1.0 - rim_retreat[k]) / (w * h)
-                area *= rim_retreat[k]
+                raised = area * (1.0 - retreat[r, k]) / (w * h)
+                for i in range(w):
+                    new_gap[r, cells[i]] += raised
+                area *= retreat[r, k]
                 if area <= 0:
                     continue
-            held_back = edge_speed_um_s(height, B) * dt * height if B > 0 and thin else 0.0
-            if area <= held_back:                                  # the edge's own pull keeps it: the wall rises
-                new_gap[end_cell] += area / h
+            held_back = _edge_speed_um_s(height, B) * dt * height if B > 0 and thin else 0.0
+            if area <= held_back:                           # the edge's own pull keeps it: the wall rises
+                new_gap[r, end_cell] += area / h
                 continue
-            new_gap[end_cell] += held_back / h
+            new_gap[r, end_cell] += held_back / h
             cells_worth = (area - held_back) / (height * h)
             if cells_worth > 1.0:
                 # a contact line moves at most one cell per step; the rest of what landed on the wall
                 # raises it (a thin void crushed by the plunger would otherwise run out across the
                 # contact within a step: the one process faster than the step)
-                new_gap[end_cell] += (cells_worth - 1.0) * height
+                new_gap[r, end_cell] += (cells_worth - 1.0) * height
                 cells_worth = 1.0
-            if new_gap[k] > 0 or open_cells[k]:                    # met another void: the wall rises
-                new_gap[end_cell] += cells_worth * height
+            if new_gap[r, k] > 0 or open_cells[r, k]:       # met another void: the wall rises
+                new_gap[r, end_cell] += cells_worth * height
                 continue
-            need = 1.0 - rim_fill[k]
+            need = 1.0 - rim_fill[r, k]
             if cells_worth >= need:
-                new_gap[k] = height + pore[k]                      # emptied at the wall's height
-                rim_fill[k] = 0.0
-                new_gap[end_cell] += (cells_worth - need) * height
+                new_gap[r, k] = height + pore[r, k]         # emptied at the wall's height
+                rim_fill[r, k] = 0.0
+                new_gap[r, end_cell] += (cells_worth - need) * height
             else:
-                rim_fill[k] += cells_worth
-    return new_gap
-
-
-def _subgrid(volume_um3: float, cap: VoidCap, cell_um: float) -> bool:
-    """A void of this volume (in the section's strip of one cell's depth) as a 3-D cap covers less
-    than its cell: the same line the time loop's sub-grid nuclei cross when they open a cell (their
-    caps cover it), so a void and a nucleus do not pass a cell back and forth."""
-    base_um = (volume_um3 / cap.volume_per_radius3) ** (1 / 3)
-    return math.pi * base_um ** 2 < cell_um ** 2
-
-
-def _retract(e: np.ndarray, end: int, side: int, time_s: float, keep_from: int, keep_to: int,
-             cell_um: float, mullins_um4_s: float, wet: np.ndarray) -> tuple[np.ndarray, float]:
-    """Move one contact line of a void whose metal heights are ``e`` inward for ``time_s`` at its
-    edge's speed B / e_end^3, one cell at a time: a cell it passes re-wets and its area joins the
-    next (the rim a retracting edge gathers, which slows it: Wong et al. 2000's t^(2/5)).  It stops
-    at the cells [keep_from, keep_to) (a pore's rim, or the cap's width).  ``wet`` (2,) carries the
-    part of the end cell already passed over to the next step.  Returns (e, time left)."""
-    idx = 0 if side < 0 else 1
-    while e.size > 1 and (0 if side < 0 else e.size - 1) not in range(keep_from, keep_to):
-        i = 0 if side < 0 else e.size - 1
-        speed = edge_speed_um_s(max(e[i], SMALLEST_WALL_um), mullins_um4_s)
-        need = (1.0 - wet[idx]) * cell_um / speed
-        if need > time_s:
-            wet[idx] += time_s * speed / cell_um
-            return e, 0.0
-        time_s -= need
-        wet[idx] = 0.0
-        j = i + 1 if side < 0 else i - 1
-        e = e.copy()
-        e[j] += max(e[i], 0.0)
-        e = e[1:] if side < 0 else e[:-1]
-        if side < 0:
-            keep_from, keep_to = keep_from - 1, keep_to - 1
-    return e, time_s
-
-
-def _spread(gap: np.ndarray, cells: np.ndarray, cap_cells: int, rim_fill: np.ndarray, dt: float,
-            cell_um: float, mullins_um4_s: float) -> np.ndarray:
-    """Push the contact lines of a void narrower than its cap out for dt at the pace of Mullins'
-    relaxation of the whole (its walls are steeper than the Young angle, so no edge of it is thin):
-    each empties its next contact cell through ``rim_fill`` and takes it when it is empty, not past
-    another void.  Returns the void's cells and the cells it took on (left, right)."""
-    n, h = gap.size, cell_um
-    w_um = cells.size * h
-    whole = (cap_cells - cells.size) * h * (1 - math.exp(-dt / reshaping_time_s(0.5 * w_um, mullins_um4_s)))
-    out, added = cells, [0, 0]
-    for side in (-1, 1):
-        k = (out[0] - 1) % n if side < 0 else (out[-1] + 1) % n
-        if gap[k] > 0:                                         # another void there: they have met
-            continue
-        rim_fill[k] += 0.5 * whole / h
-        if rim_fill[k] >= 1.0:
-            rim_fill[k] = 0.0
-            out = np.concatenate([[k], out]) if side < 0 else np.concatenate([out, [k]])
-            added[0 if side < 0 else 1] = 1
-    return out, added
-
-
-def relax(gap: np.ndarray, pore: np.ndarray, rim_fill: np.ndarray, dt: float, cell_um: float, cap: VoidCap,
-          mullins_um4_s: float, local=None) -> list[tuple[int, float]]:
-    """Surface diffusion over dt, in place on ``gap`` (module docstring): a void wider than its cap
-    draws its contact lines in (``_retract``), one narrower than its cap pushes them out at its
-    walls' edge speed (emptying the next contact cells through ``rim_fill``, as capture does), and
-    its wall relaxes toward the cap over its width in Mullins' time.  Returns the voids too narrow
-    for a cell, as (cell, volume um^3 in the section's strip of one cell's depth), for the caller's
-    sub-grid nuclei; their cells are closed.  ``local``: as ``grow``'s."""
-    n, h = gap.size, cell_um
-    shrunk = []
-    if mullins_um4_s <= 0:
-        return shrunk
-    starts, widths = runs(gap > 0)
-    for s0, w in zip(starts, widths):
-        cells = (s0 + np.arange(w)) % n
-        B = mullins_um4_s
-        if local is not None:
-            cap, B = local(cells)
-        e = gap[cells] - pore[cells]
-        area = float(e.sum()) * h
-        pinned = np.flatnonzero(pore[cells] > 0)
-        # the cells a contact line may not pass: the pores (their rims pin it) and, with metal area,
-        # the cap's own width about the void's middle
-        lo, hi = (int(pinned[0]), int(pinned[-1]) + 1) if pinned.size else (w, 0)
-        cap_cells = int(round(float(equilibrium_chord_um(max(area, 0.0), cap)) / h))
-        if cap_cells == 0 and area > 0 and not _subgrid(area * h, cap, h):
-            cap_cells = 1                  # a cap of this volume would cover its cell: it stays one
-        if cap_cells > 0:
-            mid = 0.5 * w
-            lo, hi = min(lo, int(round(mid - 0.5 * cap_cells))), max(hi, int(round(mid + 0.5 * cap_cells)))
-        if hi <= lo:                                           # no metal left over a pore-free void
-            gap[cells] = 0.0
-            if area > 0:
-                shrunk.append((int(cells[int(np.argmax(e))]), area * h))
-            continue
-        if cap_cells > w and area > 0:
-            kept, added = _spread(gap, cells, cap_cells, rim_fill, dt, h, B)
-            e = np.concatenate([np.zeros(added[0]), e, np.zeros(added[1])])
-        else:
-            wet = np.zeros(2)
-            e, _ = _retract(e, 0, -1, dt, lo, hi, h, B, wet)
-            first = w - e.size                                 # cells re-wetted on the left
-            e, _ = _retract(e, e.size - 1, 1, dt, lo - first, hi - first, h, B, wet)
-            kept = cells[first:first + e.size]
-        gap[cells] = 0.0
-        # the profile relaxes toward the cap of its area over its width in Mullins' time (over a pore
-        # with no metal area: toward the flat roof)
-        f = math.exp(-dt / reshaping_time_s(0.5 * e.size * h, B))
-        target = cap_profile(e.size, area, h, cap.angle_rad) if area > 0 else np.zeros(e.size)
-        gap[kept] = pore[kept] + target + (e - target) * f
-    return shrunk
+                rim_fill[r, k] += cells_worth
