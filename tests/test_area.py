@@ -329,6 +329,18 @@ def test_zero_stack_pressure_runs_on_an_area(tmp_path):
     assert pulled.contact_pressure_MPa.sum() == pytest.approx(0.0, abs=1e-9 * 0.4 * open_cells.sum())
 
 
+def test_an_area_on_a_dense_face_strips_with_no_void_at_all():
+    """A dense face (electrolyte.relative_density = 1, a flat envelope: no press, no open cell) is an
+    area with no region: the walls have no tunnel to index (this raised an IndexError), the run strips
+    in full contact, and at S_f = 0 (S = 134) sub-grid nuclei are born in it."""
+    settings = load_config(LI, ["boundary.vacancy_formation_entropy_kB=0", "electrolyte.relative_density=1",
+                                "meso.electrolyte_roughness_rms_um=0", "meso.width_um=10", "meso.depth_um=2.5"])
+    inp = resolved_inputs(settings, stop_stripped_mAh_cm2=0.004, output_every_mAh_cm2=0.002)
+    out = run(inp)
+    assert out.stop_reason == "stripped"
+    assert out.final.counts["nucleated"] > 0
+
+
 def test_the_area_face_has_the_sections_stereology_on_every_line():
     """The pellet's pores on the plane (kmc.physics.pores.face_pore_depth_map_um): one Boolean model of
     spheres, each row cut by the line's rule, so every line of the face, along the width and along the

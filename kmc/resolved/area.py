@@ -51,8 +51,7 @@ from kmc.resolved.area_foil import AreaFoil
 from kmc.resolved.area_shapes import relax_shapes
 from kmc.resolved.area_walls import area_walls_of, grow_tunnels, relax_tunnels
 from kmc.resolved.fields import butler_volmer_current, slab_flux_operator, slab_potential_operator, vacancy_field
-from kmc.resolved.interface import (NUCLEATION_FLOOR_FRACTION, NUCLEI_GAIN_PER_STEP, NUCLEI_PER_CELL_PER_STEP,
-                                    step_subgrid_nuclei)
+from kmc.resolved.interface import implicit_descent_um, step_limits_s, step_subgrid_nuclei
 from kmc.resolved.regions import label_regions
 
 _NEIGHBOURS = ((1, 0), (-1, 0), (1, 1), (-1, 1))       # (shift, axis) of the four neighbours of a cell
@@ -100,10 +99,7 @@ class AreaInterface:
         self.rng = np.random.default_rng(inp.seed)
         self._last_concentration = None       # the vacancy solve's warm start
         self._cap = VoidCap(inp.void_angle_rad)
-        self._log_S = np.arange(1e-3, 5.0 + 1e-9, 1e-3)
-        rates = np.array([nucleation.measured_rate(inp.measured_nucleation, 10.0 ** x) for x in self._log_S]) \
-            if inp.measured_nucleation else np.zeros(self._log_S.size)
-        self._log_I = np.log10(np.maximum(rates, 1e-300))
+        self._nucleation = nucleation.MeasuredRateTable(inp.measured_nucleation)
         self.last_limits = {}
 
     @property
@@ -121,14 +117,8 @@ class AreaInterface:
 
     # ------------------------------------------------------------------ rates at one instant
     def nucleation_rate_per_um2_s(self, supersaturation: np.ndarray) -> np.ndarray:
-        """The cell's I(S) as the section reads it (kmc.resolved.interface: the kMC's rows, a table on
-        0.001 steps of log10 S), 0 at S <= 1."""
-        S = np.asarray(supersaturation, float)
-        out = np.zeros(S.shape)
-        ok = S > 1.0
-        if ok.any():
-            out[ok] = 10.0 ** np.interp(np.log10(S[ok]), self._log_S, self._log_I)
-        return out
+        """The cell's I(S): the kMC's measured rows (kmc.physics.nucleation.MeasuredRateTable), 0 at S <= 1."""
+        return self._nucleation.rate_per_um2_s(supersaturation)
 
     def rates(self, st: AreaState) -> dict:
         inp = self.inp
@@ -289,19 +279,7 @@ class AreaInterface:
         def speed(k):                      # |V| with the k shallowest open cells closed
             closed = np.bincount(owner[idx[:k]], minlength=n_features) if k else None
             return self.mechanics.plunger_speed(partition, closed, inp.pressure_MPa, thickness_um)
-        n_open = levels.size
-        v0 = speed(0)
-        if dt * v0 < levels[0]:
-            return dt * v0
-        lo, hi = 0, n_open
-        while hi - lo > 1:
-            mid = (lo + hi) // 2
-            if dt * speed(mid) < levels[mid]:
-                hi = mid
-            else:
-                lo = mid
-        k = hi
-        return max(levels[k - 1], dt * speed(k)) if k < n_open else levels[-1]
+        return implicit_descent_um(levels, dt, speed)
 
     def _subgrid_nuclei(self, st: AreaState, now: dict, new_gap: np.ndarray, dt: float, shrunk=()) -> None:
         """Sub-grid nuclei in contact cells (the section's rules, per cell): grow by capture, close as a
@@ -359,35 +337,15 @@ class AreaInterface:
 
     # ------------------------------------------------------------------ step size
     def step_limit_s(self, st: AreaState, now: dict) -> float:
-        """The section's step limits (kmc.resolved.interface.ResolvedInterface.step_limit_s) on every
-        cell of the area; ``last_limits`` records each."""
-        inp = self.inp
-        limits = {}
-        largest = inp.max_step_mAh_cm2 * units.S_PER_H / inp.current_mA_cm2 if inp.current_mA_cm2 > 0 else 60.0
-        dt = largest
-        gap = st.gap_um
+        """The section's step limits (kmc.resolved.interface.step_limits_s) on every cell of the area;
+        ``last_limits`` records each."""
         o = now["open"]
+        net = moving = None
         if o.any():
             interior = o & ~self._at_edge(o)
             net = np.where(interior, now["vacancies"].capture_um_s, 0.0) - self.closing_relative_um_s(now)
             moving = o & (net != 0)
-            if moving.any():
-                limits["gap"] = float(np.min((0.25 * gap[moving] + 0.01) / np.abs(net[moving])))
-                dt = min(dt, limits["gap"])
-        has = st.nuclei > 0
-        if has.any():
-            c = now["vacancies"].concentration[has]
-            growth = (vacancy.CAP_CAPTURE_PER_RADIUS * inp.vacancy_diffusivity_um2_s
-                      * (c - inp.vacancy_equilibrium_fraction) / np.maximum(st.nucleus_radius_um[has] ** 2, 1e-12))
-            limits["nuclei"] = float(0.2 / max(growth.max(), 1e-300))
-            dt = min(dt, limits["nuclei"])
-        dt = max(dt, 1e-3 * largest)
-        peak = float(now["nucleation"].max()) if now["nucleation"].size else 0.0
-        if peak > 0:
-            limits["nucleation"] = max(NUCLEI_PER_CELL_PER_STEP / peak,
-                                       NUCLEI_GAIN_PER_STEP * float(st.nuclei.sum()) / float(now["nucleation"].sum()))
-            dt = min(dt, max(limits["nucleation"], NUCLEATION_FLOOR_FRACTION * largest))
-        self.last_limits = limits
+        dt, self.last_limits = step_limits_s(self.inp, st.gap_um, net, moving, st.nuclei, st.nucleus_radius_um, now)
         return dt
 
     # ------------------------------------------------------------------ observables

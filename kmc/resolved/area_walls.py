@@ -49,6 +49,8 @@ class AreaWalls:
     def tunnel_cells(self, axis: int) -> np.ndarray:
         """(depth, width) the cells of the tunnels along ``axis``."""
         along = self.tunnel_axis == axis
+        if not along.any():             # no tunnel along it (or no void at all: nothing to index)
+            return np.zeros(self.regions.labels.shape, bool)
         return (self.regions.labels >= 0) & along[np.maximum(self.regions.labels, 0)]
 
 

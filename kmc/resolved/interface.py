@@ -206,10 +206,7 @@ class ResolvedInterface:
         self.rng = np.random.default_rng(inp.seed)
         self._last_concentration = None       # the vacancy solve's warm start
         self._cap = VoidCap(inp.void_angle_rad)
-        self._log_S = np.arange(1e-3, 5.0 + 1e-9, 1e-3)
-        rates = np.array([nucleation.measured_rate(inp.measured_nucleation, 10.0 ** x) for x in self._log_S]) \
-            if inp.measured_nucleation else np.zeros(self._log_S.size)
-        self._log_I = np.log10(np.maximum(rates, 1e-300))
+        self._nucleation = nucleation.MeasuredRateTable(inp.measured_nucleation)
         self.solute = (SoluteField(inp.solute_fraction, inp.solute_diffusivity_per_vacancy_um2_s,
                                    inp.vacancy_equilibrium_fraction, inp.composition_table, inp.cell_um,
                                    inp.law.stress_exponent, inp.solute_strengthening)
@@ -243,15 +240,8 @@ class ResolvedInterface:
 
     # ------------------------------------------------------------------ rates at one instant
     def nucleation_rate_per_um2_s(self, supersaturation: np.ndarray) -> np.ndarray:
-        """The cell's I(S) (the kMC's measured rows; log-log between them), read off a table of it
-        on 0.001 steps of log10 S (the rule's own form is piecewise linear in log-log, so the
-        table reproduces it to < 1e-3 between its kinks), 0 at S <= 1."""
-        S = np.asarray(supersaturation, float)
-        out = np.zeros(S.shape)
-        ok = S > 1.0
-        if ok.any():
-            out[ok] = 10.0 ** np.interp(np.log10(S[ok]), self._log_S, self._log_I)
-        return out
+        """The cell's I(S): the kMC's measured rows (kmc.physics.nucleation.MeasuredRateTable), 0 at S <= 1."""
+        return self._nucleation.rate_per_um2_s(supersaturation)
 
     def rates(self, st: InterfaceState) -> dict:
         inp = self.inp
@@ -368,20 +358,7 @@ class ResolvedInterface:
                 return self.mechanics.plunger_speed(m, inp.pressure_MPa, thickness_um, traction, spanned)
             except NoContactError:
                 return math.inf
-        n_open = levels.size
-        # smallest k with dt V_k < levels[k] (the next cell to close stays open)
-        lo, hi = 0, n_open
-        if dt * speed(0) < levels[0]:
-            return dt * speed(0)
-        while hi - lo > 1:
-            mid = (lo + hi) // 2
-            if dt * speed(mid) < levels[mid]:
-                hi = mid
-            else:
-                lo = mid
-        k = hi
-        v = speed(k)
-        return max(levels[k - 1], dt * v) if k < n_open else levels[-1]
+        return implicit_descent_um(levels, dt, speed)
 
     def _local_cap(self, alloy, cells: np.ndarray) -> tuple[VoidCap, float]:
         """(the void's cap, Mullins' B) of a void over ``cells`` at the mean composition below it: its
@@ -409,50 +386,20 @@ class ResolvedInterface:
 
     # ------------------------------------------------------------------ step size
     def step_limit_s(self, st: InterfaceState, now: dict) -> float:
-        """The next step (s): the largest that keeps every explicit change small; ``last_limits``
-        records each limit's value (what bound the step)."""
+        """The next step (s): the largest that keeps every explicit change small (step_limits_s);
+        ``last_limits`` records each limit's value (what bound the step)."""
         inp = self.inp
-        limits = {}
-        largest = largest_step_s(inp)
-        dt = largest
-        gap = st.gap_um
         o = now["open"]
+        net = moving = None
         if o.any():
             starts, widths = runs(o)
             ends = np.concatenate([starts, (starts + widths - 1) % inp.cells])
             interior = o.copy()
             interior[ends] = False
+            # end cells' capture goes to their walls
             net = np.where(interior, now["vacancies"].capture_um_s, 0.0) - self.closing_relative_um_s(now)
-            # an open cell's gap changes by at most a quarter (+ 10 nm) per step from capture (end
-            # cells' goes to their walls) and the roof's closing relative to the plunger (the
-            # plunger's own descent is implicit)
             moving = o & (net != 0)
-            if moving.any():
-                limits["gap"] = float(np.min((0.25 * gap[moving] + 0.01) / np.abs(net[moving])))
-                dt = min(dt, limits["gap"])
-        has = st.nuclei > 0
-        if has.any():
-            c = now["vacancies"].concentration[has]
-            growth = (vacancy.CAP_CAPTURE_PER_RADIUS * inp.vacancy_diffusivity_um2_s * (c - inp.vacancy_equilibrium_fraction)
-                      / np.maximum(st.nucleus_radius_um[has] ** 2, 1e-12))       # ~ d ln r / dt x (r^3 / V)
-            limits["nuclei"] = float(0.2 / max(growth.max(), 1e-300))
-            dt = min(dt, limits["nuclei"])
-        # a floor (1e-3 of the largest step, 14 ms at 0.5 mA/cm^2) against a cell whose gap is
-        # about to vanish under a fast roof; the plunger is implicit and each rim moves at most one
-        # cell per step (step), which is what keeps the near-punch regime stable
-        dt = max(dt, 1e-3 * largest)
-        # nucleation: so that the nuclei a step makes feel the field they lower (S falls from 134 to
-        # ~2 once they grow), a step adds at most NUCLEI_PER_CELL_PER_STEP new nuclei per cell where
-        # nucleation is fastest, or, once nuclei are there, NUCLEI_GAIN_PER_STEP of their number over
-        # the section (a population that collapses as fast as it forms, at 7 MPa, then takes steps of
-        # its own size); the floor above does not override it (it guards a closing roof, not a
-        # burst), only NUCLEATION_FLOOR_FRACTION of the largest step does
-        peak = float(now["nucleation"].max()) if now["nucleation"].size else 0.0
-        if peak > 0:
-            limits["nucleation"] = max(NUCLEI_PER_CELL_PER_STEP / peak,
-                                       NUCLEI_GAIN_PER_STEP * float(st.nuclei.sum()) / float(now["nucleation"].sum()))
-            dt = min(dt, max(limits["nucleation"], NUCLEATION_FLOOR_FRACTION * largest))
-        self.last_limits = limits
+        dt, self.last_limits = step_limits_s(inp, st.gap_um, net, moving, st.nuclei, st.nucleus_radius_um, now)
         return dt
 
     # ------------------------------------------------------------------ observables
@@ -502,6 +449,45 @@ def shortest_step_s(inp: ResolvedInputs) -> float:
     """The shortest step physics may ask of the section (step_limit_s: nucleation's floor), the finest
     time it resolves."""
     return NUCLEATION_FLOOR_FRACTION * largest_step_s(inp)
+
+
+def step_limits_s(inp: ResolvedInputs, gap: np.ndarray, net, moving, nuclei: np.ndarray, radius_um: np.ndarray,
+                  now: dict) -> tuple[float, dict]:
+    """The step of the section and of the area (s) and each limit's value: ``net`` the open cells'
+    explicit gap change (capture into the interior, less the roof's closing relative to the plunger;
+    None without open cells), ``moving`` the open cells where it is nonzero; ``nuclei`` and
+    ``radius_um`` the sub-grid nuclei; ``now`` the step's rates."""
+    limits = {}
+    largest = largest_step_s(inp)
+    dt = largest
+    if moving is not None and moving.any():
+        # an open cell's gap changes by at most a quarter (+ 10 nm) per step (the plunger's own
+        # descent is implicit)
+        limits["gap"] = float(np.min((0.25 * gap[moving] + 0.01) / np.abs(net[moving])))
+        dt = min(dt, limits["gap"])
+    has = nuclei > 0
+    if has.any():
+        c = now["vacancies"].concentration[has]
+        growth = (vacancy.CAP_CAPTURE_PER_RADIUS * inp.vacancy_diffusivity_um2_s * (c - inp.vacancy_equilibrium_fraction)
+                  / np.maximum(radius_um[has] ** 2, 1e-12))       # ~ d ln r / dt x (r^3 / V)
+        limits["nuclei"] = float(0.2 / max(growth.max(), 1e-300))
+        dt = min(dt, limits["nuclei"])
+    # a floor (1e-3 of the largest step, 14 ms at 0.5 mA/cm^2) against a cell whose gap is about to
+    # vanish under a fast roof; the plunger is implicit and each rim moves at most one cell per step,
+    # which is what keeps the near-punch regime stable
+    dt = max(dt, 1e-3 * largest)
+    # nucleation: so that the nuclei a step makes feel the field they lower (S falls from 134 to ~2
+    # once they grow), a step adds at most NUCLEI_PER_CELL_PER_STEP new nuclei per cell where
+    # nucleation is fastest, or, once nuclei are there, NUCLEI_GAIN_PER_STEP of their number over the
+    # interface (a population that collapses as fast as it forms, at 7 MPa, then takes steps of its
+    # own size); the floor above does not override it (it guards a closing roof, not a burst), only
+    # NUCLEATION_FLOOR_FRACTION of the largest step does
+    peak = float(now["nucleation"].max()) if now["nucleation"].size else 0.0
+    if peak > 0:
+        limits["nucleation"] = max(NUCLEI_PER_CELL_PER_STEP / peak,
+                                   NUCLEI_GAIN_PER_STEP * float(nuclei.sum()) / float(now["nucleation"].sum()))
+        dt = min(dt, max(limits["nucleation"], NUCLEATION_FLOOR_FRACTION * largest))
+    return dt, limits
 
 
 # What the section takes from each [pore_edge] record (docs/pore_edge.md section 8), for the run file
@@ -584,6 +570,26 @@ def _labels(open_cells: np.ndarray, min_cells: int = 1) -> np.ndarray:
         if w >= min_cells:
             lab[(s0 + np.arange(w)) % open_cells.size] = k
     return lab
+
+
+def implicit_descent_um(levels: np.ndarray, dt: float, speed) -> float:
+    """How far the plunger lowers the metal in dt, implicitly: delta = dt |V(map after lowering by
+    delta)|, where lowering closes the open cells shallower than delta (``levels``: their gaps, rising)
+    and ``speed(k)`` is |V| with the k shallowest closed.  Bisected on k, the smallest with
+    dt V_k < levels[k] (the next cell to close stays open): ~log2 N calls of ``speed``."""
+    n_open = levels.size
+    v0 = speed(0)
+    if dt * v0 < levels[0]:
+        return dt * v0
+    lo, hi = 0, n_open
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if dt * speed(mid) < levels[mid]:
+            hi = mid
+        else:
+            lo = mid
+    k = hi
+    return max(levels[k - 1], dt * speed(k)) if k < n_open else levels[-1]
 
 
 def step_subgrid_nuclei(inp, cap: VoidCap, nn: np.ndarray, r: np.ndarray, open_cells: np.ndarray,

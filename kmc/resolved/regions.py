@@ -23,6 +23,28 @@ from numba import njit
 _UNSET = -1
 
 
+@njit(cache=True, inline="always")
+def _torus_neighbour(z, x, d, nz, nx):
+    """The d-th of the four neighbours of cell (z, x) on the torus (d = 0, 1, 2, 3: +z, -z, +x, -x) and
+    the periods crossed on the way along each axis (-1 below 0, +1 past the end, else 0)."""
+    zz = z + (d == 0) - (d == 1)
+    xx = x + (d == 2) - (d == 3)
+    cz, cx = 0, 0
+    if zz < 0:
+        zz += nz
+        cz = -1
+    elif zz >= nz:
+        zz -= nz
+        cz = 1
+    if xx < 0:
+        xx += nx
+        cx = -1
+    elif xx >= nx:
+        xx -= nx
+        cx = 1
+    return zz, xx, cz, cx
+
+
 @njit(cache=True)
 def _label(mask, labels, image, wraps):
     """4-connected regions of ``mask`` on the torus by breadth-first search: ``labels`` (-1 off the
@@ -46,22 +68,8 @@ def _label(mask, labels, image, wraps):
             head += 1
             z, x = c // nx, c % nx
             for d in range(4):
-                dz = (d == 0) - (d == 1)
-                dx = (d == 2) - (d == 3)
-                zz, xx = z + dz, x + dx
-                iz, ix = image[z, x, 0], image[z, x, 1]
-                if zz < 0:
-                    zz += nz
-                    iz -= 1
-                elif zz >= nz:
-                    zz -= nz
-                    iz += 1
-                if xx < 0:
-                    xx += nx
-                    ix -= 1
-                elif xx >= nx:
-                    xx -= nx
-                    ix += 1
+                zz, xx, cz, cx = _torus_neighbour(z, x, d, nz, nx)
+                iz, ix = image[z, x, 0] + cz, image[z, x, 1] + cx
                 if not mask[zz, xx]:
                     continue
                 if labels[zz, xx] < 0:
@@ -129,15 +137,7 @@ def _bfs(seeds_dist, allowed, dist):
         z, x = c // nx, c % nx
         step = dist[z, x] + 1.0
         for d in range(4):
-            zz, xx = z, x
-            if d == 0:
-                zz = z + 1 if z + 1 < nz else 0
-            elif d == 1:
-                zz = z - 1 if z > 0 else nz - 1
-            elif d == 2:
-                xx = x + 1 if x + 1 < nx else 0
-            else:
-                xx = x - 1 if x > 0 else nx - 1
+            zz, xx, _, _ = _torus_neighbour(z, x, d, nz, nx)
             if allowed[zz, xx] and dist[zz, xx] < 0:
                 dist[zz, xx] = step
                 queue[tail] = zz * nx + xx
@@ -168,23 +168,9 @@ def _nearest_feature(feature, flabel, fimage, fwraps, owner, owner_image, second
         head += 1
         z, x = c // nx, c % nx
         for d in range(4):
-            dz = (d == 0) - (d == 1)
-            dx = (d == 2) - (d == 3)
-            zz, xx = z + dz, x + dx
-            iz, ix = owner_image[z, x, 0], owner_image[z, x, 1]
+            zz, xx, cz, cx = _torus_neighbour(z, x, d, nz, nx)
             # the image of the feature seen from the neighbour: crossing an edge moves it the other way
-            if zz < 0:
-                zz += nz
-                iz += 1
-            elif zz >= nz:
-                zz -= nz
-                iz -= 1
-            if xx < 0:
-                xx += nx
-                ix += 1
-            elif xx >= nx:
-                xx -= nx
-                ix -= 1
+            iz, ix = owner_image[z, x, 0] - cz, owner_image[z, x, 1] - cx
             if feature[zz, xx]:
                 continue
             if dist[zz, xx] < 0:
@@ -219,15 +205,10 @@ def _middle_seeds(feature, fwraps, owner, owner_image, second, edge, seeds):
                     seeds[z, x] = 0.0
                     continue
                 for d in range(4):
-                    zz = (z + (d == 0) - (d == 1)) % nz
-                    xx = (x + (d == 2) - (d == 3)) % nx
+                    zz, xx, wz, wx = _torus_neighbour(z, x, d, nz, nx)
                     if feature[zz, xx] or second[zz, xx] != -1:
                         continue
                     # a neighbour of another feature, or of this one through another image
-                    dz = (d == 0) - (d == 1)
-                    dx = (d == 2) - (d == 3)
-                    wz = ((z + dz) < 0) * -1 + ((z + dz) >= nz) * 1
-                    wx = ((x + dx) < 0) * -1 + ((x + dx) >= nx) * 1
                     # the neighbour's image in this cell's frame (crossing an edge shifts it by one
                     # period), along the axes the feature does not wrap around
                     f = owner[z, x]
