@@ -554,6 +554,27 @@ def series(chem: str, sets=(), stop_mAh_cm2: float = 4.0) -> dict:
                 reached_mAh_cm2=float(out.final.stripped_mAh_cm2), cpu_time_s=time.process_time() - cpu, rows=rows)
 
 
+def series_of_file(path) -> dict:
+    """``series``' rows from a kmc meso run file (e.g. an area: kmc meso ... --set meso.depth_um=40), at
+    SERIES_CHARGES_mAh_cm2 where the file sampled them."""
+    import kmc
+    import h5py
+    s = kmc.load(path, as_xarray=False)
+    q = np.asarray(s["stripped_charge"])
+    rows = []
+    for mark in SERIES_CHARGES_mAh_cm2:
+        k = np.flatnonzero(np.abs(q - mark) < 1e-6)
+        rows.append(dict(charge_mAh_cm2=mark, **{key: float(s[key][k[0]]) if k.size else float("nan")
+                                                 for key in SERIES_KEYS}))
+    with h5py.File(path, "r") as f:
+        run = dict(f["run"].attrs)
+        par = dict(f["parameters"].attrs) if "parameters" in f else {}
+    area = f"{par.get('meso.width_um', float('nan')):g} x {par.get('meso.depth_um', 0.0):g} um" \
+        if par.get("meso.depth_um", 0.0) > 0 else "section"
+    return dict(chemistry=str(par.get("model.name", Path(path).stem)), sets=[area], stop_reason=str(run["stop_reason"]), steps=int(run["steps"]),
+                reached_mAh_cm2=float(q[-1]), wall_time_s=float(run["wall_time_s"]), rows=rows)
+
+
 def series_table(runs: list[dict]) -> str:
     def f(x, fmt="{:.2f}"):
         return "—" if not np.isfinite(x) else fmt.format(x)
@@ -568,8 +589,9 @@ def series_table(runs: list[dict]) -> str:
                          f"{f(row['overpotential'], '{:.0f}')} | {f(100 * row['section_voids_per_um'], '{:.0f}')} | "
                          f"{f(row['void_width_median'], '{:.2g}')} / {f(row['void_width_max'], '{:.3g}')} | "
                          f"{f(row['void_height_median'], '{:.2g}')} / {f(row['void_height_max'], '{:.3g}')} |")
+        cost = (f"{r['cpu_time_s']:.0f} s CPU" if "cpu_time_s" in r else f"{r['wall_time_s']:.0f} s wall (the file's)")
         lines.append(f"| {label} | stop: {r['stop_reason']} at {r['reached_mAh_cm2']:.3g} | {r['steps']} steps, "
-                     f"{r['cpu_time_s']:.0f} s CPU | | | | |")
+                     f"{cost} | | | | |")
     return "\n".join(lines)
 
 
@@ -654,11 +676,16 @@ def main(argv=None):
                              "and heights at the seed's charges (with --set, one run with those overrides)")
     parser.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
                         help="with --series, --verdict, --alloy-pressures: overrides of every run")
+    parser.add_argument("--series-files", nargs="+", metavar="RUN.h5",
+                        help="--series' table from these kmc meso run files (e.g. areas) instead of new runs")
     parser.add_argument("--figure", nargs="+", metavar="RUN.h5", help="draw these resolved kmc meso runs' sections")
     parser.add_argument("-o", "--output", default="section.png", help="with --figure: the image")
     args = parser.parse_args(argv)
     if args.figure:
         section_figure(args.figure, args.output)
+        return
+    if args.series_files:
+        print(series_table([series_of_file(p) for p in args.series_files]))
         return
     if args.list_variations:
         for name, chem, _ in BAND_CASES[:1]:

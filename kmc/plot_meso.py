@@ -163,7 +163,7 @@ def meso_plan(path, frames=None, panels: int | None = None) -> Figure:
         section.set_xlim(0, width)
         section.set_xlabel(f"x (µm); the section at z = {(middle + 0.5) * cell_um:.3g} µm")
     fig.colorbar(image, ax=list(axes[::2]), label="gap (µm)", shrink=0.8)
-    fig.suptitle(f"kmc meso, {_title(par)}\n{width:g} x {depth:g} µm area seen from the electrolyte (contact grey, "
+    fig.suptitle(f"kmc meso, {_title(par)}\n{width:g} x {depth:g} µm area seen from the electrolyte\n(contact grey, "
                  f"voids blue), {_conditions_text(par)}", fontsize="medium")
     return fig
 
