@@ -341,6 +341,30 @@ def test_an_area_on_a_dense_face_strips_with_no_void_at_all():
     assert out.final.counts["nucleated"] > 0
 
 
+def test_no_void_recedes_past_the_foil_and_its_volume_spreads_over_the_void():
+    """kmc.resolved.area.within_the_foil: a cell whose metal would recede past the foil's thickness
+    stops there and its excess goes to the same void's cells in proportion to their room, the void's
+    volume kept; another void is not touched; a void with no room stops at the thickness."""
+    from kmc.resolved.area import within_the_foil
+    gap = np.zeros((4, 12))
+    pore = np.zeros((4, 12))
+    gap[1, 1:5] = [2.0, 9.0, 22.0, 4.0]         # one void, one cell past a 10 um foil by 12
+    pore[1, 2] = 1.0                             # a pore under one cell: its ceiling is 11
+    gap[1, 8:10] = [3.0, 5.0]                    # another void, within the foil
+    full = gap.copy()
+    within_the_foil(gap, pore, 10.0)
+    assert (gap - pore).max() <= 10.0 + 1e-12
+    assert gap[1, 1:5].sum() == pytest.approx(full[1, 1:5].sum(), rel=1e-12)
+    assert np.array_equal(gap[1, 8:10], full[1, 8:10]) and np.array_equal(gap[0], full[0])
+    room = np.array([8.0, 2.0, 0.0, 6.0])        # ceiling - gap before the spread
+    assert gap[1, 1:5] - full[1, 1:5] == pytest.approx(room * 12.0 / room.sum() + np.array([0, 0, -12.0, 0]),
+                                                       abs=1e-12)
+    tall = np.zeros((4, 12))                     # no room: the foil perforated, the void at its thickness
+    tall[2, 3:6] = 50.0
+    within_the_foil(tall, np.zeros((4, 12)), 10.0)
+    assert np.array_equal(tall[2, 3:6], np.full(3, 10.0))
+
+
 def test_the_area_face_has_the_sections_stereology_on_every_line():
     """The pellet's pores on the plane (kmc.physics.pores.face_pore_depth_map_um): one Boolean model of
     spheres, each row cut by the line's rule, so every line of the face, along the width and along the

@@ -218,6 +218,7 @@ class AreaInterface:
         shrunk = relax_tunnels(new_gap, pore, st.rim_fill, dt, h, self._cap, inp.mullins_um4_s)
         if inp.mullins_um4_s > 0:
             relax_shapes(new_gap, pore, dt, h, self._cap, inp.mullins_um4_s)
+        within_the_foil(new_gap, pore, st.thickness_um - inp.strip_velocity_um_s * dt)
         self._subgrid_nuclei(st, now, new_gap, dt, shrunk)
         st.rim_fill[new_gap > 0] = 0.0
         self._count_events(st, regions, new_gap > 0)
@@ -418,6 +419,28 @@ class AreaInterface:
             for label, value in zip(("min", "q1", "median", "q3", "max"), q(arr)):
                 out[f"void_{name}_{label}"] = float(value)
         return out
+
+
+def within_the_foil(gap: np.ndarray, pore: np.ndarray, thickness_um: float) -> None:
+    """A void's metal recedes at most through the foil: gap - pore <= the foil's thickness in every cell
+    (in place).  What capture or the walls' shapes would take past it goes to the same void's cells
+    that have room, in proportion to their room (the void's volume kept): a cap taller than the foil
+    (the Young cap of a void wider than the foil is) spreads instead.  A void with no room left stops
+    at the foil's thickness everywhere (the foil perforated there: the excess is metal it no longer
+    has)."""
+    ceiling = pore + thickness_um
+    over = gap > ceiling
+    if not over.any():
+        return
+    regions = label_regions(gap > 0)
+    labels, n = regions.labels, regions.count
+    excess = np.bincount(labels[over], (gap - ceiling)[over], n)
+    gap[over] = ceiling[over]
+    open_cells = gap > 0
+    room = np.where(open_cells, ceiling - gap, 0.0)
+    room_total = np.bincount(labels[open_cells], room[open_cells], n)
+    share = np.where(room_total > 0, np.minimum(excess / np.where(room_total > 0, room_total, 1.0), 1.0), 0.0)
+    gap[open_cells] += room[open_cells] * share[labels[open_cells]]
 
 
 @njit(cache=True)
