@@ -335,7 +335,7 @@ def test_an_area_on_a_dense_face_strips_with_no_void_at_all():
     in full contact, and at S_f = 0 (S = 134) sub-grid nuclei are born in it."""
     settings = load_config(LI, ["boundary.vacancy_formation_entropy_kB=0", "electrolyte.relative_density=1",
                                 "meso.electrolyte_roughness_rms_um=0", "meso.width_um=10", "meso.depth_um=2.5"])
-    inp = resolved_inputs(settings, stop_stripped_mAh_cm2=0.004, output_every_mAh_cm2=0.002)
+    inp = resolved_inputs(settings, stop_stripped_mAh_cm2=0.001, output_every_mAh_cm2=0.001)
     out = run(inp)
     assert out.stop_reason == "stripped"
     assert out.final.counts["nucleated"] > 0
