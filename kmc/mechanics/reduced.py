@@ -71,6 +71,13 @@ class ReducedResponse:
                                           # plunger's descent; its closing is its own, not relative to V)
 
 
+def roll_line(a: np.ndarray, shift: int) -> np.ndarray:
+    """np.roll(a, shift) of a 1-D array (element i goes to i + shift, periodic), as one concatenate: the
+    same values without np.roll's general-axis wrapper, which the time loop paid ~10^5 times a run."""
+    k = -shift % a.size if a.size else 0
+    return np.concatenate((a[k:], a[:k]))
+
+
 def runs(open_cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(start, length) of every run of open cells on the periodic line, in order of start (a run
     through the end continues at cell 0 and starts where it begins)."""
@@ -81,7 +88,7 @@ def runs(open_cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if not o.any():
         return np.zeros(0, int), np.zeros(0, int)
     shift = int(np.flatnonzero(~o)[0])           # start scanning at a closed cell
-    r = np.roll(o, -shift)
+    r = roll_line(o, -shift)
     d = np.diff(np.concatenate([[0], r.astype(np.int8), [0]]))
     starts, ends = np.flatnonzero(d == 1), np.flatnonzero(d == -1)
     return (starts + shift) % n, ends - starts
@@ -93,7 +100,7 @@ def run_sums(values: np.ndarray, starts: np.ndarray, widths: np.ndarray) -> np.n
     if starts.size == 0:
         return np.zeros(0)
     shift = int(starts[0])                    # runs do not overlap: from the first start on, each is contiguous
-    rolled = np.roll(np.asarray(values, float), -shift)
+    rolled = roll_line(np.asarray(values, float), -shift)
     offsets = (starts - shift) % n
     cum = np.concatenate([[0.0], np.cumsum(rolled)])
     return cum[offsets + widths] - cum[offsets]
@@ -123,10 +130,10 @@ class ReducedFoil:
     # ------------------------------------------------------------ table interpolation
     def _locate(self, s: np.ndarray, lam_h: np.ndarray):
         """Bilinear weights in (logit s, log lambda/H), clamped to the table."""
-        x = np.clip(_logit(s), self._x[0], self._x[-1])
-        y = np.clip(np.log(lam_h), self._y[0], self._y[-1])
-        i = np.clip(np.searchsorted(self._x, x) - 1, 0, self._x.size - 2)
-        j = np.clip(np.searchsorted(self._y, y) - 1, 0, self._y.size - 2)
+        x = _clamp(_logit(s), self._x[0], self._x[-1])
+        y = _clamp(np.log(lam_h), self._y[0], self._y[-1])
+        i = _clamp(np.searchsorted(self._x, x) - 1, 0, self._x.size - 2)
+        j = _clamp(np.searchsorted(self._y, y) - 1, 0, self._y.size - 2)
         u = (x - self._x[i]) / (self._x[i + 1] - self._x[i])
         v = (y - self._y[j]) / (self._y[j + 1] - self._y[j])
         return i, j, u, v
@@ -178,8 +185,8 @@ class ReducedFoil:
         if starts.size == 1:
             islands = np.array([n_cells - widths[0]])
         else:
-            islands = (np.roll(starts, -1) - ends) % n_cells
-        island_before = np.roll(islands, 1)
+            islands = (roll_line(starts, -1) - ends) % n_cells
+        island_before = roll_line(islands, 1)
         w = widths * h
         lam = w + 0.5 * (island_before + islands) * h
         return ends, islands, island_before, w, lam, w / lam, lam / thickness_um
@@ -202,11 +209,12 @@ class ReducedFoil:
         (``_close_held``)."""
         return np.ones(n_voids, bool) if spanned is None else ~spanned
 
-    def _plunger(self, lam, s, lam_h, pressure_MPa: float, factor=None, traction=None):
+    def _plunger(self, lam, s, lam_h, pressure_MPa: float, factor=None, traction=None, speed_only: bool = False):
         """|V| (um/s), each cell's G and the stress that drives its creep, D_i / f_i (the rigid
         plunger's closed form); ``factor``: each cell's strength factor f_i (None: the bulk law
         everywhere, f_i = 1); ``traction``: each cell's wall traction s_i (None: none).  No load
-        (zero stack pressure and no closing traction): the plunger rests, V = 0."""
+        (zero stack pressure and no closing traction): the plunger rests, V = 0.  ``speed_only``:
+        the drives are left out (None), as the implicit plunger step asks for |V| alone."""
         law = self.law
         n = law.stress_exponent
         G = np.exp(self._log_quantity(self._logG, s, lam_h))
@@ -219,6 +227,8 @@ class ReducedFoil:
         V = self._speed(load, weights.sum())
         if V == 0.0:
             return 0.0, G, np.zeros(lam.size)
+        if speed_only:
+            return V, G, None
         # each cell's creep drive: the stress whose rate moves it at V (the law's inverse)
         drive = np.array([law.effective_stress_MPa(rate) for rate in V / (G * lam)])
         return V, G, drive
@@ -253,7 +263,7 @@ class ReducedFoil:
             return 0.0
         _, _, _, w, lam, s, lam_h = self._geometry(starts[active], widths[active], thickness_um)
         return float(self._plunger(lam, s, lam_h, pressure_MPa, self.strength_factor(lam, w),
-                                   None if traction is None else traction[active])[0])
+                                   None if traction is None else traction[active], speed_only=True)[0])
 
     def respond(self, open_cells, pressure_MPa: float, thickness_um: float, wall_traction_MPa=None,
                 spanned_cells=None) -> ReducedResponse:
@@ -364,10 +374,16 @@ def _cells_of(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _interp_rows(x: np.ndarray, pts: np.ndarray, rows: np.ndarray, which: np.ndarray) -> np.ndarray:
     """np.interp(x[m], pts, rows[which[m]]) for every m at once (pts rising; held beyond its ends)."""
-    x = np.clip(x, pts[0], pts[-1])
-    idx = np.clip(np.searchsorted(pts, x) - 1, 0, pts.size - 2)
+    x = _clamp(x, pts[0], pts[-1])
+    idx = _clamp(np.searchsorted(pts, x) - 1, 0, pts.size - 2)
     t = (x - pts[idx]) / (pts[idx + 1] - pts[idx])
     return rows[which, idx] * (1 - t) + rows[which, idx + 1] * t
+
+
+def _clamp(a, low, high):
+    """np.clip(a, low, high)'s values (low <= high) as two ufuncs, without np.clip's wrapper: the table
+    lookups run ~10^5 times a run."""
+    return np.minimum(np.maximum(a, low), high)
 
 
 def _logit(s):

@@ -51,18 +51,23 @@ def l1_site_factor(l1_fraction, l1_fraction_as_made: float):
 _EXP_LIMIT = 700.0
 
 
-def _branches(overpotential_V, scale_V: float, activity_ratio):
-    """(r e^(eta/s), e^(-eta/s)), the first as exp(eta/s + ln r) so that r = 0 (no Li left) strips nothing
-    at any eta."""
-    u = np.clip(np.asarray(overpotential_V, float) / scale_V, -_EXP_LIMIT, _EXP_LIMIT)
+def _log_activity(activity_ratio):
+    """ln r (-inf where r = 0: no Li left), once per solve (the Newton passes reuse it)."""
     with np.errstate(divide="ignore"):
-        log_r = np.log(np.asarray(activity_ratio, float))
-    return np.exp(u + log_r), np.exp(-u)
+        return np.log(np.asarray(activity_ratio, float))
+
+
+def _branches(overpotential_V, scale_V: float, log_activity):
+    """(r e^(eta/s), e^(-eta/s)), the first as exp(eta/s + ln r) so that r = 0 (no Li left) strips nothing
+    at any eta (``log_activity``: ln r, _log_activity)."""
+    u = np.asarray(overpotential_V, float) / scale_V
+    u = np.minimum(np.maximum(u, -_EXP_LIMIT), _EXP_LIMIT)        # np.clip's values, without its wrapper
+    return np.exp(u + log_activity), np.exp(-u)
 
 
 def activity_current(overpotential_V, exchange_current, scale_V: float, site_factor, activity_ratio):
     """i = i0 b [r exp(eta / s) - exp(-eta / s)] (in i0's unit; module docstring)."""
-    up, down = _branches(overpotential_V, scale_V, activity_ratio)
+    up, down = _branches(overpotential_V, scale_V, _log_activity(activity_ratio))
     return exchange_current * site_factor * (up - down)
 
 
@@ -76,10 +81,12 @@ def galvanostatic_activity_potential_V(local_potential_V, exchange_current: floa
     if not (np.asarray(activity_ratio, float) > 0).any() and total_current > 0:
         return math.inf
     E = start_V
+    log_activity = _log_activity(activity_ratio)
+    weight = exchange_current * site_factor
     for _ in range(iterations):
-        up, down = _branches(E - local_potential_V, scale_V, activity_ratio)
-        f = (exchange_current * site_factor * (up - down)).sum() - total_current
-        df = (exchange_current * site_factor * (up + down)).sum() / scale_V
+        up, down = _branches(E - local_potential_V, scale_V, log_activity)
+        f = (weight * (up - down)).sum() - total_current
+        df = (weight * (up + down)).sum() / scale_V
         # Newton, at most 2 s per pass (the sum is convex in E above its root, so a step from below can
         # overshoot by far where one cell's r is tiny; a bounded step only takes more passes)
         step = max(-2 * scale_V, min(2 * scale_V, f / df))

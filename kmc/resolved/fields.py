@@ -36,6 +36,10 @@ class PeriodicOperator:
 
     def __init__(self, eigenvalues: np.ndarray):
         self.eigenvalues = np.asarray(eigenvalues, float)      # np.fft.rfftfreq order (last axis)
+        # the pseudo-inverse's eigenvalues (0 where the operator's are), once: the field solves'
+        # preconditioner applies them tens of times a step
+        with np.errstate(divide="ignore"):
+            self._inverse_eigenvalues = np.where(self.eigenvalues != 0, 1.0 / self.eigenvalues, 0.0)
 
     def __matmul__(self, v: np.ndarray) -> np.ndarray:
         return self._apply(v, self.eigenvalues)
@@ -47,9 +51,7 @@ class PeriodicOperator:
         return np.fft.irfft2(np.fft.rfft2(v) * eigenvalues, s=v.shape)
 
     def inverse(self, v: np.ndarray) -> np.ndarray:
-        with np.errstate(divide="ignore"):
-            inv = np.where(self.eigenvalues != 0, 1.0 / self.eigenvalues, 0.0)
-        return self._apply(v, inv)
+        return self._apply(v, self._inverse_eigenvalues)
 
     def dense(self, n: int) -> np.ndarray:
         return np.stack([self @ e for e in np.eye(n)], axis=1)

@@ -35,7 +35,7 @@ import numpy as np
 
 from kmc import units
 from kmc.physics import alloy, solute
-from kmc.mechanics.reduced import NoContactError
+from kmc.mechanics.reduced import NoContactError, roll_line
 from kmc.physics.electrochemistry import butler_volmer_scale_V, overpotential_mV
 from kmc.resolved.fields import CurrentField
 
@@ -123,9 +123,9 @@ class SoluteField:
             depth = np.maximum(depth + alloy.profile_depth_rate(depth, D, v) * h, 1e-6)
             xs = alloy.excess_to_subsurface(excess, depth, self.x) - self.x
             # the layer's conductance between neighbours (mean of the two cells' D delta), periodic
-            g = 0.5 * (D * depth + np.roll(D * depth, -1))
-            flux = -g * (np.roll(xs, -1) - xs) / self.cell_um            # from cell i to i + 1
-            excess = excess - (flux - np.roll(flux, 1)) / self.cell_um * h
+            g = 0.5 * (D * depth + roll_line(D * depth, -1))
+            flux = -g * (roll_line(xs, -1) - xs) / self.cell_um            # from cell i to i + 1
+            excess = excess - (flux - roll_line(flux, 1)) / self.cell_um * h
         return SoluteState(np.maximum(excess, 0.0), depth)
 
 
