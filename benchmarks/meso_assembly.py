@@ -6,17 +6,28 @@ effect of Li ligaments (a sensitivity), over several random faces.
     python benchmarks/meso_assembly.py --table                  # the press table (~5 min on one core)
     python benchmarks/meso_assembly.py --table --strip          # + Li stripped at 0.2 MPa from each
                                                                 #   face the press leaves open (~10 min)
+    python benchmarks/meso_assembly.py --views 20,40,80,160,320,640 --seeds 1 2 3 --table   # the shipped
+                                  # porous face's contact after the press against the view (~1.5 min)
+    python benchmarks/meso_assembly.py --views 20x5,40x10 --seeds 1 2 3 --table   # on areas (~30 s; 80x20:
+                                  # ~40 s per face and seed, 160x40: 2.5-4.5 min)
 
 Each row: the face (RMS over the 160 um section, Hurst exponent of the parameter file), the law,
 and over the faces' seeds: contact before and after the press (mean, smallest), when the last gap
 closed (the latest; "open" if one stays open), the largest gap left, wall time.  With --strip,
 each face the press leaves open is stripped on (Li, 0.2 MPa, 0.5 mA/cm^2, the shipped set) and
 its contact and overpotential at 1 and 4 mAh/cm^2 are printed.
+
+--views: the shipped face (the pellet's pores under the envelope) pressed on sections (L) and areas
+(W x D um), contact after the press per seed for: the shipped face (the envelope's RMS over the view);
+no envelope (pores only); the envelope with the RMS a view of that length has if the shipped RMS is
+the one over 160 um, RMS (L / 160 um)^H (at 160 um the shipped face); the envelope alone (no pores).
+--set KEY=VALUE applies to every face (e.g. meso.ligament_strength_MPa=0: bulk creep).  docs/area.md section 1.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
 import time
@@ -101,6 +112,50 @@ def strip_rows(rows: list[dict]) -> list[dict]:
     return out
 
 
+def view_rows(views: list[str], seeds, sets: list[str]) -> list[dict]:
+    """Contact after the press on each view ('L': a section L um long, 'WxD': an area) and face (--views)."""
+    from kmc.config import load_config
+    from kmc.resolved.area import area_face_um
+    from kmc.resolved.assembly import press
+    from kmc.resolved.interface import resolved_inputs
+    from kmc.resolved.run import ASSEMBLY_STREAM, model_of
+    meso = load_config(ROOT / "params" / "li_li2s.toml", sets).meso
+    rows = []
+    for view in views:
+        width, depth = (float(v) for v in (view.lower().split("x") if "x" in view.lower() else (view, 0)))
+        rms_L = meso.electrolyte_roughness_rms_um * (width / 160.0) ** meso.electrolyte_roughness_hurst
+        faces = [("shipped", []), ("no envelope", ["meso.electrolyte_roughness_rms_um=0"]),
+                 ("no pores", ["electrolyte.relative_density=1"])]
+        if not math.isclose(rms_L, meso.electrolyte_roughness_rms_um):      # at 160 um: the shipped face
+            faces.insert(2, (f"envelope, RMS(L) = {rms_L:.3g} um", [f"meso.electrolyte_roughness_rms_um={rms_L!r}"]))
+        for face, face_sets in faces:
+            after, open_pores, start = [], [], time.process_time()
+            for seed in seeds:
+                settings = load_config(ROOT / "params" / "li_li2s.toml", [
+                    f"meso.width_um={width}", f"meso.depth_um={depth}", f"run.seed={seed}", *sets, *face_sets])
+                inp = resolved_inputs(settings)
+                model = model_of(inp)
+                rng = np.random.default_rng([seed, ASSEMBLY_STREAM])        # kmc.resolved.run.run's face and press
+                shape = dict(zip(("profile_um", "pore_um"), area_face_um(model, inp.assembly, rng))) if depth else {}
+                r = press(model, inp.assembly, rng, **shape)
+                after.append(r.contact_after)
+                open_pores.append(r.open_face)
+            rows.append(dict(view=view, face=face, seeds=list(seeds), contact_after=after, pore_share=open_pores,
+                             cpu_s=time.process_time() - start))
+            print(f"  {view}, {face}: contact {', '.join(f'{c:.3f}' for c in after)} after the press", file=sys.stderr,
+                  flush=True)
+    return rows
+
+
+def view_table(rows: list[dict]) -> str:
+    lines = ["| view (um) | face | contact after the press, per seed | 1 - open pore share | CPU |",
+             "|---|---|---|---|---|"]
+    for r in rows:
+        lines.append(f"| {r['view']} | {r['face']} | {', '.join(f'{c:.3f}' for c in r['contact_after'])} | "
+                     f"{', '.join(f'{1 - p:.3f}' for p in r['pore_share'])} | {r['cpu_s']:.0f} s |")
+    return "\n".join(lines)
+
+
 def press_table(rows: list[dict]) -> str:
     lines = ["| face (RMS over 160 um, H) | law | contact before -> after the press (mean; smallest) | "
              "last gap closed by | largest gap left | wall |", "|---|---|---|---|---|---|"]
@@ -132,7 +187,14 @@ def main(argv=None):
     parser.add_argument("--seeds", type=int, nargs="+", default=list(SEEDS), help="the faces' seeds (run.seed)")
     parser.add_argument("--faces", type=int, nargs="+", default=list(range(len(FACES))),
                         help="which FACES (0: the seed's bound, 1: 1.1 um, 2: 6.5 um)")
+    parser.add_argument("--views", default=None,
+                        help="comma-separated views: L (a section, um) or WxD (an area, um), e.g. 20,160,20x5")
+    parser.add_argument("--set", dest="sets", action="append", default=[], help="section.key=value (--views)")
     args = parser.parse_args(argv)
+    if args.views:
+        rows = view_rows(args.views.split(","), tuple(args.seeds), args.sets)
+        print(view_table(rows) if args.table else json.dumps(rows, indent=1, default=float))
+        return
     rows = press_rows([FACES[k] for k in args.faces], LAWS, tuple(args.seeds))
     out = dict(press=rows)
     if args.strip:
