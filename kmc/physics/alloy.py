@@ -51,7 +51,7 @@ def l1_site_factor(l1_fraction, l1_fraction_as_made: float):
 _EXP_LIMIT = 700.0
 
 
-def _log_activity(activity_ratio):
+def log_activity_ratio(activity_ratio):
     """ln r (-inf where r = 0: no Li left), once per solve (the Newton passes reuse it)."""
     with np.errstate(divide="ignore"):
         return np.log(np.asarray(activity_ratio, float))
@@ -59,15 +59,18 @@ def _log_activity(activity_ratio):
 
 def _branches(overpotential_V, scale_V: float, log_activity):
     """(r e^(eta/s), e^(-eta/s)), the first as exp(eta/s + ln r) so that r = 0 (no Li left) strips nothing
-    at any eta (``log_activity``: ln r, _log_activity)."""
+    at any eta (``log_activity``: ln r, log_activity_ratio)."""
     u = np.asarray(overpotential_V, float) / scale_V
     u = np.minimum(np.maximum(u, -_EXP_LIMIT), _EXP_LIMIT)        # np.clip's values, without its wrapper
     return np.exp(u + log_activity), np.exp(-u)
 
 
-def activity_current(overpotential_V, exchange_current, scale_V: float, site_factor, activity_ratio):
-    """i = i0 b [r exp(eta / s) - exp(-eta / s)] (in i0's unit; module docstring)."""
-    up, down = _branches(overpotential_V, scale_V, _log_activity(activity_ratio))
+def activity_current(overpotential_V, exchange_current, scale_V: float, site_factor, activity_ratio,
+                     log_activity=None):
+    """i = i0 b [r exp(eta / s) - exp(-eta / s)] (in i0's unit; module docstring).  ``log_activity``: ln r
+    if the caller holds it (a fixed point that asks at the same r many times), else taken from r."""
+    up, down = _branches(overpotential_V, scale_V, log_activity_ratio(activity_ratio) if log_activity is None
+                         else log_activity)
     return exchange_current * site_factor * (up - down)
 
 
@@ -81,7 +84,7 @@ def galvanostatic_activity_potential_V(local_potential_V, exchange_current: floa
     if not (np.asarray(activity_ratio, float) > 0).any() and total_current > 0:
         return math.inf
     E = start_V
-    log_activity = _log_activity(activity_ratio)
+    log_activity = log_activity_ratio(activity_ratio)
     weight = exchange_current * site_factor
     for _ in range(iterations):
         up, down = _branches(E - local_potential_V, scale_V, log_activity)

@@ -123,7 +123,8 @@ class SoluteField:
             depth = np.maximum(depth + alloy.profile_depth_rate(depth, D, v) * h, 1e-6)
             xs = alloy.excess_to_subsurface(excess, depth, self.x) - self.x
             # the layer's conductance between neighbours (mean of the two cells' D delta), periodic
-            g = 0.5 * (D * depth + roll_line(D * depth, -1))
+            conductance = D * depth
+            g = 0.5 * (conductance + roll_line(conductance, -1))
             flux = -g * (roll_line(xs, -1) - xs) / self.cell_um            # from cell i to i + 1
             excess = excess - (flux - roll_line(flux, 1)) / self.cell_um * h
         return SoluteState(np.maximum(excess, 0.0), depth)
@@ -160,13 +161,14 @@ def solute_current(R, resistivity_ohm_um: float, exchange_mA_cm2: float, tempera
     phi = np.zeros(n)
     E = E0
     mean_contact = total / contact.sum()
+    log_r = alloy.log_activity_ratio(r)          # ln r once for the fixed point's passes
     for it in range(iterations):
         phi_target = phi_per_current * (R @ i)
         phi = phi_target if it == 0 else 0.5 * (phi + phi_target)
         pc = phi[contact]
         E = alloy.galvanostatic_activity_potential_V(pc, exchange_mA_cm2, thermal_V, b, r, total, E)
         i_new = np.zeros(n)
-        i_new[contact] = alloy.activity_current(E - pc, exchange_mA_cm2, thermal_V, b, r)
+        i_new[contact] = alloy.activity_current(E - pc, exchange_mA_cm2, thermal_V, b, r, log_r)
         change = np.abs(i_new - i).max()
         i = i_new
         if change <= 1e-10 * mean_contact:
