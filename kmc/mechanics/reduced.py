@@ -326,7 +326,7 @@ class ReducedFoil:
         pts = self.table.profile_points
         rate = np.array([self.law.strain_rate_per_s(d) for d in drive_P])
         # the voids' cells: xi = |x - middle| / half-width, the profile read off at it
-        k, offs = _cells_of(widths)
+        k, offs = cells_of(widths)
         xi = np.abs(offs + 0.5 - 0.5 * widths[k]) / (0.5 * widths[k])
         closing[(starts[k] + offs) % n_cells] = (rate * lam * peak)[k] * _interp_rows(xi, pts, shape, k)
         # the half-islands on either side carry this cell's share: mean P_i lam_i / a over the island,
@@ -334,7 +334,7 @@ class ReducedFoil:
         mean_island = cell_P * lam / (lam - w)
         for first, a_cells, step in ((starts - 1, island_before, -1), (ends, islands, 1)):
             half = a_cells / 2.0
-            k, offs = _cells_of(np.ceil(half).astype(int))
+            k, offs = cells_of(np.ceil(half).astype(int))
             eta = np.minimum((offs + 0.5) / half[k], 1.0)
             weight = np.where(offs + 1 <= half[k], 1.0, half[k] - offs)
             np.add.at(pressure, (first[k] + step * offs) % n_cells,
@@ -365,7 +365,7 @@ class ReducedFoil:
             closing[cells_k] = rate * lam[k] * peak[k] * np.interp(xi, pts, shape[k])
 
 
-def _cells_of(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def cells_of(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(which run, offset within it) of every cell of runs of these lengths, in order."""
     counts = np.asarray(counts, int)
     k = np.repeat(np.arange(counts.size), counts)

@@ -46,7 +46,7 @@ from kmc import units
 from kmc.cell.inputs import CellInputs, cell_inputs, critical_radius_um, mullins_coefficient_um4_s
 from kmc.mechanics.exact import sphere_shell_volume_rate
 from kmc.mechanics.law import LigamentStrength
-from kmc.mechanics.reduced import NoContactError, ReducedFoil, run_sums, runs
+from kmc.mechanics.reduced import NoContactError, ReducedFoil, cells_of, run_sums, runs
 from kmc.physics import nucleation, vacancy
 from kmc.physics.creep import NortonLaw
 from kmc.physics.nucleation import VoidCap
@@ -571,9 +571,9 @@ def _labels(open_cells: np.ndarray, min_cells: int = 1) -> np.ndarray:
     """Run label of every cell of a run at least ``min_cells`` long (periodic), -1 elsewhere."""
     lab = np.full(open_cells.size, -1)
     starts, widths = runs(open_cells)
-    for k, (s0, w) in enumerate(zip(starts, widths)):
-        if w >= min_cells:
-            lab[(s0 + np.arange(w)) % open_cells.size] = k
+    kept = np.flatnonzero(widths >= min_cells)
+    which, offsets = cells_of(widths[kept])
+    lab[(starts[kept][which] + offsets) % open_cells.size] = kept[which]
     return lab
 
 
