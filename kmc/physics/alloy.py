@@ -109,7 +109,7 @@ def profile_depth_rate(depth, diffusivity, recession_velocity):
 def excess_to_subsurface(excess, depth, bulk_fraction: float):
     """x_s = x + M / delta: the solute fraction just below the surface of an exponential excess
     profile holding M (solute fraction x length) over the depth delta, at most 1."""
-    return np.minimum(bulk_fraction + np.asarray(excess, float) / depth, 1.0)
+    return np.minimum(bulk_fraction + excess / depth, 1.0)      # floats or arrays (and compiled: kmc.resolved.solute)
 
 
 def solid_solution_creep_factor(subsurface_fraction, bulk_fraction: float, stress_exponent: float):
