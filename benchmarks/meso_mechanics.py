@@ -12,6 +12,7 @@ the reduced operator against the full finite-element solve, and the resolved int
     python benchmarks/meso_mechanics.py --bands --table [--formation-entropy-kB 0]   # inputs at their errors
     python benchmarks/meso_mechanics.py --list-variations                   # what --bands varies, with sources
     python benchmarks/meso_mechanics.py --series --table                    # seed 004 Fig. 1c-e, Li and Li-Mg
+    python benchmarks/meso_mechanics.py --series --table --cases Li --set meso.max_step_mAh_cm2=5e-4  # step independence
     (add --cache runs.jsonl to reuse runs already made on the same commit of kmc/ and params/)
     python benchmarks/meso_mechanics.py --figure li.h5 limg.h5 -o docs/mechanics_section.png
 
@@ -538,29 +539,71 @@ def verdict_table(rows: list[dict]) -> str:
 # Seed 004 Fig. 1c-e: what its operando SEM measured against charge (voids per 100 um, their widths and
 # heights, contact and overpotential), at the charges of its frames
 SERIES_CHARGES_mAh_cm2 = (0.0, 0.05, 0.125, 0.25, 0.5, 0.75, 1.0, 1.25, 2.0, 3.0, 4.0)
+SERIES_PLATEAU_FROM_mAh_cm2 = 0.5       # the mean of every sample from here on (a run that holds a little contact)
 SERIES_KEYS = ("contact_fraction", "overpotential", "section_voids_per_um", "void_width_median", "void_width_max",
                "void_height_median", "void_height_max")
 
 
+def _bound_counter(model):
+    """An observer of a resolved run that counts, per step, what bound it: the step limit
+    (kmc.resolved.interface.step_limits_s: "gap", "nuclei", "nucleation") equal to the step, "largest"
+    (meso.max_step_mAh_cm2), "floor" (the floor above the limits) or "sample" (cut at a sample's charge);
+    and the charge at the start of the first step whose contact is below FAILED_CONTACT (``failed_at``)."""
+    from kmc import units
+    from kmc.cell.loop import Observer
+    from kmc.resolved.interface import largest_step_s
+
+    class BoundCounter(Observer):
+        def __init__(self):
+            self.bound = {}
+            self.failed_at = None
+
+        def on_step(self, report):
+            if self.failed_at is None and report.contact < FAILED_CONTACT:
+                self.failed_at = report.charge_mAh_cm2 - report.dt_s * model.inp.current_mA_cm2 / units.S_PER_H
+            limits = dict(model.last_limits, largest=largest_step_s(model.inp))
+            name, value = min(limits.items(), key=lambda kv: kv[1])
+            if report.dt_s < value * (1 - 1e-9):
+                name = "sample"
+            elif report.dt_s > value * (1 + 1e-9):
+                name = "floor"
+            self.bound[name] = self.bound.get(name, 0) + 1
+            return False
+
+    return BoundCounter()
+
+
 def series(chem: str, sets=(), stop_mAh_cm2: float = 4.0) -> dict:
     """One resolved run's observables at SERIES_CHARGES_mAh_cm2 (160 um at 0.25 um, sampled every
-    0.025 mAh/cm2; NaN past where the run stopped)."""
+    0.025 mAh/cm2; NaN past where the run stopped); the first sample with contact < FAILED_CONTACT and the
+    first step's start with it, how many steps each limit bound (_bound_counter), and the mean contact,
+    overpotential and voids per um over every sample from SERIES_PLATEAU_FROM_mAh_cm2 on (None before)."""
     from kmc.config import load_config
     from kmc.resolved.interface import resolved_inputs
-    from kmc.resolved.run import run
+    from kmc.resolved.run import model_of, run
     settings = load_config(ROOT / "params" / f"{chem}.toml", list(sets))
     inp = resolved_inputs(settings, width_um=160.0, cell_um=0.25, output_every_mAh_cm2=0.025,
                           stop_stripped_mAh_cm2=stop_mAh_cm2)
     cpu = time.process_time()
-    out = run(inp)
+    model = model_of(inp)
+    counter = _bound_counter(model)
+    out = run(inp, counter, model=model)
     q = out.series["stripped_charge"]
     rows = []
     for mark in SERIES_CHARGES_mAh_cm2:
         k = np.flatnonzero(np.abs(q - mark) < 1e-6)
         rows.append(dict(charge_mAh_cm2=mark, **{key: float(out.series[key][k[0]]) if k.size else float("nan")
                                                  for key in SERIES_KEYS}))
+    failed = np.flatnonzero(out.series["contact_fraction"] < FAILED_CONTACT)
+    late = q >= SERIES_PLATEAU_FROM_mAh_cm2 - 1e-9
+    plateau = ({key: float(np.mean(out.series[key][late])) for key in ("contact_fraction", "overpotential",
+                                                                        "section_voids_per_um")}
+               if late.any() else None)
     return dict(chemistry=chem, sets=list(sets), stop_reason=out.stop_reason, steps=out.steps,
-                reached_mAh_cm2=float(out.final.stripped_mAh_cm2), cpu_time_s=time.process_time() - cpu, rows=rows)
+                reached_mAh_cm2=float(out.final.stripped_mAh_cm2), cpu_time_s=time.process_time() - cpu, rows=rows,
+                failure_mAh_cm2=float(q[failed[0]]) if failed.size else None, failed_at_mAh_cm2=counter.failed_at,
+                bound=counter.bound, plateau=plateau,
+                counts={k: int(v) for k, v in out.final.counts.items()})
 
 
 def series_of_file(path) -> dict:
@@ -599,8 +642,16 @@ def series_table(runs: list[dict]) -> str:
                          f"{f(row['void_width_median'], '{:.2g}')} / {f(row['void_width_max'], '{:.3g}')} | "
                          f"{f(row['void_height_median'], '{:.2g}')} / {f(row['void_height_max'], '{:.3g}')} |")
         cost = (f"{r['cpu_time_s']:.0f} s CPU" if "cpu_time_s" in r else f"{r['wall_time_s']:.0f} s wall (the file's)")
-        lines.append(f"| {label} | stop: {r['stop_reason']} at {r['reached_mAh_cm2']:.3g} | {r['steps']} steps, "
-                     f"{cost} | | | | |")
+        bound = (" (" + ", ".join(f"{k} {v}" for k, v in sorted(r["bound"].items(), key=lambda kv: -kv[1])) + ")"
+                 if r.get("bound") else "")
+        failed = (f"; contact < {FAILED_CONTACT:g} at {r['failed_at_mAh_cm2']:.3f}" if r.get("failed_at_mAh_cm2")
+                  is not None else "")
+        lines.append(f"| {label} | stop: {r['stop_reason']} at {r['reached_mAh_cm2']:.3g}{failed} | {r['steps']} steps"
+                     f"{bound}, {cost} | | | | |")
+        if r.get("plateau"):
+            m = r["plateau"]
+            lines.append(f"| {label} | mean from {SERIES_PLATEAU_FROM_mAh_cm2:g} | {m['contact_fraction']:.3f} | "
+                         f"{m['overpotential']:.0f} | {100 * m['section_voids_per_um']:.1f} | | |")
     return "\n".join(lines)
 
 
@@ -675,7 +726,8 @@ def main(argv=None):
     parser.add_argument("--formation-entropy-kB", type=float, default=None,
                         help="boundary.vacancy_formation_entropy_kB (default: the shipped sets' 2.75)")
     parser.add_argument("--stop", type=float, default=4.0, help="stripped charge to run to (mAh/cm2)")
-    parser.add_argument("--cases", default="", help="only these cases, e.g. 'Li 0.2 MPa,Li-Mg 1 MPa'")
+    parser.add_argument("--cases", default="", help="only these cases, e.g. 'Li 0.2 MPa,Li-Mg 1 MPa' (with --series: "
+                                                    "'Li', 'Li-Mg')")
     parser.add_argument("--table", action="store_true", help="the markdown table, not JSON")
     parser.add_argument("--save", metavar="FILE.json", help="also write the JSON (every run's row) to this file")
     parser.add_argument("--cache", metavar="FILE.jsonl",
@@ -730,7 +782,7 @@ def main(argv=None):
         tables.append(bands_table(out["bands"]))
     if args.series:
         out["series"] = [series(chem, args.sets + entropy_sets(args.formation_entropy_kB), args.stop)
-                         for chem in CHEMISTRIES.values()]
+                         for _, chem in select(CHEMISTRIES.items(), args.cases)]
         tables.append(series_table(out["series"]))
     if not (args.json or args.speed or args.convergence or args.verdict or args.alloy_pressures
             or args.critical_current or args.bands or args.series):
