@@ -134,6 +134,41 @@ def test_surface_diffusion_rewets_a_sliver_but_not_a_pore():
     assert cap.sum() == pytest.approx(area, rel=1e-9)
 
 
+def test_a_retracting_contact_line_keeps_its_progress_across_steps():
+    """Issue 54's defect: a flat void wider than its cap whose end cells take t_c = h e^3 / B to re-wet
+    (the next, with the gathered rim twice as high, 8 t_c) re-wets one cell a side in 1.5 t_c, in one
+    step or in 6 or 60 steps with ``rewet`` carried (the line's part of its next cell too); without it
+    (the old rule) the small steps moved no line.  The area's cuts along either axis do the same."""
+    from kmc.resolved.area_walls import relax_tunnels
+    h, n, B, e = 0.25, 80, 3e-4, 0.05
+    t_c = h * e ** 3 / B
+
+    def relaxed(steps, keep, line=None):
+        gap = _void(n, 40, e) if line is None else line
+        rewet = (np.zeros(n) if line is None else np.zeros((2, *gap.shape))) if keep else None
+        for _ in range(steps):
+            if line is None:
+                walls.relax(gap, np.zeros(n), np.zeros(n), 1.5 * t_c / steps, h, LI_CAP, B, rewet=rewet)
+            else:
+                relax_tunnels(gap, np.zeros(gap.shape), np.zeros(gap.shape), 1.5 * t_c / steps, h, LI_CAP, B, rewet)
+            if keep:
+                rewet[..., gap == 0] = 0.0
+        return gap, rewet
+
+    one, kept = relaxed(1, True)
+    assert (one > 0).sum() == 38 and kept.sum() == pytest.approx(2 * 0.5 / 8)
+    for steps in (6, 60):
+        many, carried = relaxed(steps, True)
+        np.testing.assert_array_equal(many > 0, one > 0)
+        np.testing.assert_allclose(carried, kept, atol=1e-6)
+        assert (relaxed(steps, False)[0] > 0).sum() == 40
+    for axis in (0, 1):
+        band = np.tile(_void(n, 40, e), (6, 1))
+        band = band if axis == 0 else band.T.copy()
+        area, _ = relaxed(6, True, band)
+        np.testing.assert_array_equal((area > 0).sum(axis=1 - axis), 38)
+
+
 @pytest.fixture(scope="module")
 def pressing():
     from kmc.resolved.interface import ResolvedInterface, resolved_inputs

@@ -75,6 +75,8 @@ class AreaState:
     stripped_mAh_cm2: float = 0.0
     counts: dict = field(default_factory=lambda: dict(splits=0, coalescences=0, collapses=0, nucleated=0,
                                                       opened_by_nuclei=0))
+    rewet: np.ndarray = None              # (2, depth, width): part of an open end cell of a cut along axis 0 / 1
+                                          # its retracting contact line has re-wetted (0..1)
 
 
 def _neighbour(a: np.ndarray, shift: int, axis: int) -> np.ndarray:
@@ -113,7 +115,7 @@ class AreaInterface:
         gap = np.zeros(shape) if gap_um is None else np.broadcast_to(np.asarray(gap_um, float), shape).copy()
         pore = np.zeros(shape) if pore_um is None else np.broadcast_to(np.asarray(pore_um, float), shape).copy()
         return AreaState(gap, np.zeros(shape), np.zeros(shape), self.inp.thickness_um, np.zeros(shape),
-                         np.full(shape, self.inp.solute_fraction), pore)
+                         np.full(shape, self.inp.solute_fraction), pore, rewet=np.zeros((2, *shape)))
 
     # ------------------------------------------------------------------ rates at one instant
     def nucleation_rate_per_um2_s(self, supersaturation: np.ndarray) -> np.ndarray:
@@ -215,12 +217,15 @@ class AreaInterface:
         new_gap = np.maximum(new_gap, 0.0)
         new_gap[new_gap < 1e-7] = 0.0
         # surface diffusion toward the Young angle's caps (tunnels: the section's rule on every cut)
-        shrunk = relax_tunnels(new_gap, pore, st.rim_fill, dt, h, self._cap, inp.mullins_um4_s)
+        if st.rewet is None:
+            st.rewet = np.zeros((2, *new_gap.shape))
+        shrunk = relax_tunnels(new_gap, pore, st.rim_fill, dt, h, self._cap, inp.mullins_um4_s, st.rewet)
         if inp.mullins_um4_s > 0:
             relax_shapes(new_gap, pore, dt, h, self._cap, inp.mullins_um4_s)
         within_the_foil(new_gap, pore, st.thickness_um - inp.strip_velocity_um_s * dt)
         self._subgrid_nuclei(st, now, new_gap, dt, shrunk)
         st.rim_fill[new_gap > 0] = 0.0
+        st.rewet[:, new_gap == 0] = 0.0
         self._count_events(st, regions, new_gap > 0)
         st.gap_um = new_gap
         st.time_s += dt

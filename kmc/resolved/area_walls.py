@@ -167,11 +167,13 @@ def grow_tunnels(walls: AreaWalls, gap, new_gap, pore, rim_fill, capture_um_s, c
 
 
 def relax_tunnels(gap, pore, rim_fill, dt: float, cell_um: float, cap: VoidCap,
-                  mullins_um4_s: float) -> list[tuple[tuple[int, int], float]]:
+                  mullins_um4_s: float, rewet=None) -> list[tuple[tuple[int, int], float]]:
     """Surface diffusion on every cut across a tunnel of ``gap`` (kmc.resolved.walls.relax, the
     section's rule), in place; the tunnels are those of ``gap`` as it is (the cells the step's growth
-    opened included, as the section relaxes each run as it stands).  Returns the cuts too narrow for a
-    cell as ((row, column), volume um^3 of that cell) for the sub-grid nuclei."""
+    opened included, as the section relaxes each run as it stands).  ``rewet`` (2, *gap.shape): the
+    section's ``rewet`` of the cuts along axis 0 and along axis 1 (a cell can end a cut of each),
+    in place; a cell not on a tunnel of an axis keeps none on it (None: none kept).  Returns the cuts
+    too narrow for a cell as ((row, column), volume um^3 of that cell) for the sub-grid nuclei."""
     shrunk = []
     if mullins_um4_s <= 0 or not (gap > 0).any():
         return shrunk
@@ -179,11 +181,17 @@ def relax_tunnels(gap, pore, rim_fill, dt: float, cell_um: float, cap: VoidCap,
     walls = AreaWalls(reg, _tunnel_axes(reg), np.zeros(reg.count), np.zeros(0), np.zeros(0))
     for ax in (0, 1):
         if not (walls.tunnel_axis == ax).any():
+            if rewet is not None:
+                rewet[ax] = 0.0
             continue
         own = _lines(walls.tunnel_cells(ax), ax)
         g = _lines(gap, ax)
         cuts = np.where(own, g, 0.0)
-        gone = relax_lines(cuts, _lines(pore, ax), _lines(rim_fill, ax), dt, cell_um, cap, mullins_um4_s)
+        wet = None if rewet is None else _lines(rewet[ax], ax)
+        if wet is not None:
+            wet[~own] = 0.0
+        gone = relax_lines(cuts, _lines(pore, ax), _lines(rim_fill, ax), dt, cell_um, cap, mullins_um4_s,
+                           rewet=wet)
         keep = ~((g > 0) & ~own)                    # another void's cells are not these cuts'
         g[keep] = cuts[keep]
         shrunk += [((r, cell) if ax == 0 else (cell, r), volume) for (r, cell), volume in gone]

@@ -158,6 +158,7 @@ def _press_events(gap: np.ndarray, time_s: float, ask, relax_step, closing_share
 def _section_operator(model, assembly: Assembly, pores: np.ndarray, rim_fill: np.ndarray):
     """(ask, relax_step) of ``_press_events`` on the section (kmc.resolved.walls, kmc.mechanics.reduced)."""
     inp = model.inp
+    rewet = np.zeros(rim_fill.shape)          # the retracting contact lines' progress, step to step
     n, h = inp.cells, inp.cell_um
     gamma_J_m2 = inp.surface_energy_eV_A2 * units.J_PER_M2_PER_EV_PER_A2
     cap = VoidCap(inp.void_angle_rad)
@@ -178,9 +179,10 @@ def _section_operator(model, assembly: Assembly, pores: np.ndarray, rim_fill: np
         return np.where(gap > 0, np.maximum(mech.closing_velocity_um_s, 0.0), 0.0), wall_step
 
     def relax_step(gap, dt):
-        dropped = len(relax(gap, pores, rim_fill, dt, h, cap, inp.mullins_um4_s))
+        dropped = len(relax(gap, pores, rim_fill, dt, h, cap, inp.mullins_um4_s, rewet=rewet))
         gap[gap < 1e-12] = 0.0
         rim_fill[gap > 0] = 0.0
+        rewet[gap == 0] = 0.0
         return dropped
     return ask, relax_step
 
@@ -189,6 +191,7 @@ def _area_operator(model, assembly: Assembly, pores: np.ndarray, rim_fill: np.nd
     """(ask, relax_step) of ``_press_events`` on an area (kmc.resolved.area: its walls, its mechanics,
     surface diffusion on its tunnels' cuts and its compact voids)."""
     inp = model.inp
+    rewet = np.zeros((2, *rim_fill.shape))    # the retracting contact lines' progress per cut axis
     h = inp.cell_um
     gamma_J_m2 = inp.surface_energy_eV_A2 * units.J_PER_M2_PER_EV_PER_A2
     cap = VoidCap(inp.void_angle_rad)
@@ -201,11 +204,12 @@ def _area_operator(model, assembly: Assembly, pores: np.ndarray, rim_fill: np.nd
                 lambda rate, dt: min(dt, wall_change_limit_s(walls, gap, pores, rate, h, WALL_AREA_STEP)))
 
     def relax_step(gap, dt):
-        dropped = len(relax_tunnels(gap, pores, rim_fill, dt, h, cap, inp.mullins_um4_s))
+        dropped = len(relax_tunnels(gap, pores, rim_fill, dt, h, cap, inp.mullins_um4_s, rewet))
         if inp.mullins_um4_s > 0:
             relax_shapes(gap, pores, dt, h, cap, inp.mullins_um4_s)
         gap[gap < 1e-12] = 0.0
         rim_fill[gap > 0] = 0.0
+        rewet[:, gap == 0] = 0.0
         return dropped
     return ask, relax_step
 

@@ -191,6 +191,7 @@ class InterfaceState:
     counts: dict = field(default_factory=lambda: dict(splits=0, coalescences=0, collapses=0, nucleated=0,
                                                       opened_by_nuclei=0))
     solute: object = None                 # kmc.resolved.solute.SoluteState (None without the solute field)
+    rewet: np.ndarray = None              # part of an open end cell its retracting contact line has re-wetted (0..1)
 
 
 class ResolvedInterface:
@@ -226,7 +227,7 @@ class ResolvedInterface:
         return InterfaceState(np.zeros(n) if gap_um is None else np.asarray(gap_um, float).copy(),
                               np.zeros(n), np.zeros(n), inp.thickness_um, np.zeros(n),
                               np.zeros(n) if pore_um is None else np.asarray(pore_um, float).copy(),
-                              solute=solute_state)
+                              solute=solute_state, rewet=np.zeros(n))
 
     def walls(self, st: InterfaceState, alloy=None) -> tuple[np.ndarray, np.ndarray]:
         """Per cell, the Laplace traction of its void's wall, and whether its void is a hole of the
@@ -305,7 +306,9 @@ class ResolvedInterface:
         new_gap[new_gap < 1e-7] = 0.0
         # surface diffusion: every void's wall relaxes toward the cap of its area at the Young angle
         # (kmc.resolved.walls); one too narrow for a cell becomes a sub-grid nucleus of its volume
-        shrunk = relax(new_gap, st.pore_um, st.rim_fill, dt, h, self._cap, inp.mullins_um4_s, local)
+        if st.rewet is None:
+            st.rewet = np.zeros(inp.cells)
+        shrunk = relax(new_gap, st.pore_um, st.rim_fill, dt, h, self._cap, inp.mullins_um4_s, local, st.rewet)
         # sub-grid nuclei in contact cells: grow by capture, close as a cavity in the contact's
         # hydrostatic pressure (the exact sphere rate, PHYSICS.md section 7), nucleate
         births = self.rng.poisson(now["nucleation"] * dt)
@@ -317,6 +320,7 @@ class ResolvedInterface:
         nn[new_gap > 0] = 0
         r[new_gap > 0] = 0.0
         st.rim_fill[new_gap > 0] = 0.0
+        st.rewet[new_gap == 0] = 0.0
         self._count_events(st, open_cells, new_gap > 0)
         st.gap_um = new_gap
         st.time_s += dt

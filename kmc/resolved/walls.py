@@ -202,22 +202,26 @@ def grow_lines(gap, pore, rim_fill, open_cells, capture_um_s, closing_um_s, new_
 
 
 def relax(gap: np.ndarray, pore: np.ndarray, rim_fill: np.ndarray, dt: float, cell_um: float, cap: VoidCap,
-          mullins_um4_s: float, local=None) -> list[tuple[int, float]]:
+          mullins_um4_s: float, local=None, rewet: np.ndarray | None = None) -> list[tuple[int, float]]:
     """Surface diffusion over dt, in place on ``gap`` (module docstring): a void wider than its cap
     draws its contact lines in, one narrower than its cap pushes them out at its walls' edge speed
     (emptying the next contact cells through ``rim_fill``, as capture does), and its wall relaxes
     toward the cap over its width in Mullins' time.  Returns the voids too narrow for a cell, as
     (cell, volume um^3 in the section's strip of one cell's depth), for the caller's sub-grid nuclei;
-    their cells are closed.  ``local``: as ``grow``'s.  ``relax_lines`` on the section's one line."""
+    their cells are closed.  ``local``: as ``grow``'s.  ``rewet``: per cell, the part (0..1) of an
+    open end cell a retracting contact line has already passed over, carried from step to step and
+    updated in place (None: none kept, every line starts its cell afresh each call).  ``relax_lines``
+    on the section's one line."""
     shrunk = relax_lines(gap[None, :], pore[None, :], rim_fill[None, :], dt, cell_um, cap, mullins_um4_s,
-                         None if local is None else (lambda _, cells: local(cells)))
+                         None if local is None else (lambda _, cells: local(cells)),
+                         None if rewet is None else rewet[None, :])
     return [(cell, volume) for (_, cell), volume in shrunk]
 
 
 def relax_lines(gap: np.ndarray, pore: np.ndarray, rim_fill: np.ndarray, dt: float, cell_um: float, cap: VoidCap,
-                mullins_um4_s: float, local=None) -> list[tuple[tuple[int, int], float]]:
+                mullins_um4_s: float, local=None, rewet: np.ndarray | None = None) -> list[tuple[tuple[int, int], float]]:
     """``relax`` on every periodic line of a (lines, cells) gap field at once (an area's cuts across its
-    tunnels, or the section), in place on ``gap`` and ``rim_fill`` (arrays or views of
+    tunnels, or the section), in place on ``gap``, ``rim_fill`` and ``rewet`` (arrays or views of
     them); the voids are each line's runs of open cells, taken in ``line_runs``' order.  ``local``: a
     function of a run's (line, cells) giving its (VoidCap, B).  Returns the voids dropped below a
     cell as ((line, cell), volume um^3)."""
@@ -234,7 +238,9 @@ def relax_lines(gap: np.ndarray, pore: np.ndarray, rim_fill: np.ndarray, dt: flo
             caps[q], B[q] = local(lines[q], (starts[q] + np.arange(widths[q])) % n)
     shape = np.array([[*_sin_cos(c), c.section_area_per_chord2, c.volume_per_radius3] for c in caps])
     dropped = np.zeros((starts.size, 3))
-    count = _relax_runs(gap, np.ascontiguousarray(pore, dtype=float), rim_fill, lines, starts, widths, float(dt),
+    if rewet is None:
+        rewet = np.zeros(gap.shape)
+    count = _relax_runs(gap, np.ascontiguousarray(pore, dtype=float), rim_fill, rewet, lines, starts, widths, float(dt),
                         float(cell_um), shape, B, dropped, _SQUARE, SMALLEST_WALL_um)
     return [((int(r), int(c)), float(v)) for r, c, v in dropped[:count]]
 
@@ -374,17 +380,24 @@ def _retract(e, lo, size, side, time_s, keep_from, keep_to, cell_um, mullins_um4
 
 
 @njit(cache=True)
-def _relax_runs(gap, pore, rim_fill, lines, starts, widths, dt, h, shape, mullins, dropped, square,
+def _relax_runs(gap, pore, rim_fill, rewet, lines, starts, widths, dt, h, shape, mullins, dropped, square,
                 smallest_wall_um):
     """relax_lines' rule on each run (line, start, width), in order; ``shape`` per run: sin and cos of
     its cap's angle, its section's area per chord^2 and its volume per base radius^3; ``mullins``: B
-    per run; ``square``: _SQUARE; ``smallest_wall_um``: SMALLEST_WALL_um.  Writes the dropped voids'
-    (line, cell, volume) into ``dropped``; returns how many."""
+    per run; ``square``: _SQUARE; ``smallest_wall_um``: SMALLEST_WALL_um.  ``rewet``: per cell, the
+    part of an open end cell a retracting contact line has passed over: read at the run's two end
+    cells, cleared over the run, and written back on the end cells its lines have not yet crossed
+    (none for a void narrower than its cap).  Writes the dropped voids' (line, cell, volume) into
+    ``dropped``; returns how many."""
     n = gap.shape[1]
     count = 0
     for q in range(starts.size):
         r, w, B = lines[q], widths[q], mullins[q]
         cells = (starts[q] + np.arange(w)) % n
+        wet = np.empty(2)                                      # the progress its two lines carry in
+        wet[0], wet[1] = rewet[r, cells[0]], rewet[r, cells[w - 1]]
+        for i in range(w):
+            rewet[r, cells[i]] = 0.0
         e = np.empty(w + 2)                                    # room for a cell gained on each side
         lo, hi = w, 0                                          # the cells a contact line may not pass:
         for i in range(w):                                     # the pores (their rims pin it) and, with
@@ -430,10 +443,14 @@ def _relax_runs(gap, pore, rim_fill, lines, starts, widths, dt, h, shape, mullin
             first, size = 1 - left, w + left + right
         else:
             # wider than its cap: surface diffusion draws its contact lines in (to a pore's rim or the cap)
-            wet = np.zeros(2)
             first, size = _retract(e, 1, w, -1, dt, lo, hi, h, B, wet, smallest_wall_um)
             gone = first - 1                                   # cells re-wetted on the left
             first, size = _retract(e, first, size, 1, dt, lo - gone, hi - gone, h, B, wet, smallest_wall_um)
+            # what each line has passed of the cell it is in, kept for the next step (one cell left:
+            # the larger; its lines cannot move until it widens)
+            c_left, c_right = (cells[0] + first - 1) % n, (cells[0] + first + size - 2) % n
+            rewet[r, c_left] = wet[0]
+            rewet[r, c_right] = max(wet[1], wet[0]) if c_right == c_left else wet[1]
         for i in range(w):
             gap[r, cells[i]] = 0.0
         # the profile relaxes toward the cap of its area over its width in Mullins' time (over a pore
