@@ -378,8 +378,8 @@ def test_cli_bad_inputs(tmp_path, base_run):
 @pytest.mark.parametrize("params", ["li_li2s", "limg_li2s"])
 def test_real_run_contact_matches_observables(params, tmp_path):
     settings = load_config(PARAMS / f"{params}.toml", [
-        "lattice.cells=[8,8,4]", "run.acceleration=1e8", "run.stop_stripped_mAh_cm2=1e-4",
-        "output.frame_every_mAh_cm2=2e-5", "output.series_every_mAh_cm2=1e-5"])
+        "lattice.cells=[8,8,4]", "run.acceleration=1e8", "run.stop_stripped_mAh_cm2=5e-5",
+        "output.frame_every_mAh_cm2=1e-5", "output.series_every_mAh_cm2=5e-6"])   # 1e-4's frames and samples
     sim = Simulation(settings)
     path = tmp_path / "real.h5"
     sim.run(KmcWriter(path, sim), progress=False)

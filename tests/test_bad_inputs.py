@@ -645,6 +645,12 @@ PLAUSIBLE = st.one_of(st.floats(min_value=-1.0, max_value=500.0), st.integers(mi
 VALUES = st.one_of(TOML_VALUES, PLAUSIBLE)
 
 
+# What toml_value writes for a character TOML cannot hold raw in a basic string: control characters,
+# quote, backslash and DEL escaped; a lone surrogate (not encodable) becomes U+FFFD
+_TOML_ESCAPES = {**{c: f"\\u{c:04x}" for c in [*range(0x20), ord('"'), ord("\\"), 0x7F]},
+                 **{c: "\ufffd" for c in range(0xD800, 0xE000)}}
+
+
 def toml_value(v) -> str:
     """Any of the values above as TOML text (arrays may mix types since TOML 1.0).  Characters
     TOML cannot hold raw are escaped; a lone surrogate (not encodable) becomes U+FFFD."""
@@ -655,8 +661,7 @@ def toml_value(v) -> str:
     if isinstance(v, float):
         return "nan" if math.isnan(v) else ("inf" if v > 0 else "-inf") if math.isinf(v) else repr(v)
     if isinstance(v, str):
-        return '"' + "".join(f"\\u{ord(c):04x}" if c < " " or c in '"\\\x7f' else
-                             ("\ufffd" if 0xD800 <= ord(c) <= 0xDFFF else c) for c in v) + '"'
+        return '"' + v.translate(_TOML_ESCAPES) + '"'
     if isinstance(v, list):
         return "[" + ", ".join(toml_value(x) for x in v) + "]"
     return "{" + ", ".join(f"{toml_value(str(k))} = {toml_value(x)}" for k, x in v.items()) + "}"

@@ -431,6 +431,7 @@ def test_interior_offsets_name_the_same_neighbours_as_the_table(form, geometry):
     hop_reach = lat.geometry().hop_reach
     sites = _interior_sites(sim, margin)
     assert len(sites) > 0.05 * lat.n_sites if geometry == "bulk" else len(sites) > 0
+    offsets = [[neighbours.interior_offset(odd, d, nx, spl) for d in range(8)] for odd in (0, 1)]
     for s in sites:
         layer = s // spl
         assert all(sim._layer_kinds[layer - reach:layer + reach + 1] != 0)
@@ -438,8 +439,7 @@ def test_interior_offsets_name_the_same_neighbours_as_the_table(form, geometry):
         for _ in range(reach - 1):
             shells.append({int(n) for p in shells[-1] for n in nbr[p]} | shells[-1])
         for p in shells[-1]:
-            odd = (p // spl) & 1
-            expected = [p + neighbours.interior_offset(odd, d, nx, spl) for d in range(8)]
+            expected = [p + offset for offset in offsets[(p // spl) & 1]]
             assert list(nbr[p]) == expected, (s, p)
         if form == "second_moment":
             for d in range(8):
@@ -453,7 +453,8 @@ def test_interior_offsets_name_the_same_neighbours_as_the_table(form, geometry):
                 for off, parity, is_far, mask in listed:
                     assert parity == ((s + off) // spl) & 1 and bool(is_far) == ((s + off) in far)
                     if is_far:
-                        assert mask == sum(1 << i for i, q in enumerate(near_rows) if q in set(nbr[s + off].tolist()))
+                        beside = set(nbr[s + off].tolist())
+                        assert mask == sum(1 << i for i, q in enumerate(near_rows) if q in beside)
 
 
 @pytest.mark.parametrize("geometry", ["bulk", "slab"])

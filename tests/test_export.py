@@ -23,8 +23,8 @@ NAMES = {"Va": VACANCY, "Li": LI, "Mg": MG}
 def run_file(tmp_path_factory):
     path = tmp_path_factory.mktemp("export") / "limg.h5"
     sim = Simulation(load_config(PARAMS / "limg_li2s.toml", [
-        "lattice.cells=[8,8,4]", "run.acceleration=1e8", "run.stop_stripped_mAh_cm2=1e-4",
-        "output.frame_every_mAh_cm2=2e-5"]))
+        "lattice.cells=[8,8,4]", "run.acceleration=1e8", "run.stop_stripped_mAh_cm2=5e-5",
+        "output.frame_every_mAh_cm2=1e-5"]))     # six frames, as at 1e-4 every 2e-5 in half the events
     sim.run(KmcWriter(path, sim), progress=False)
     return path
 

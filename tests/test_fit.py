@@ -193,10 +193,11 @@ def test_bond_form_fit_shows_what_it_misses():
     assert rows["vacancy_formation_bulk"]["residual"] == pytest.approx(0.0, abs=1e-9)
 
 
-def test_fit_detects_a_wrong_parameter(limg_params):
+def test_fit_detects_a_wrong_parameter(limg_params, limg_rows):
     """The rows are computed, not copied: a changed contact repulsion moves E_f(L1) and W_ad by
-    exactly its change (dW a^2 = -dR per site), and the angle with them."""
-    base = {r["name"]: r for r in fit_rows(load_config(limg_params))}
+    exactly its change (dW a^2 = -dR per site), and the angle with them (against the shipped file's
+    rows, limg_rows)."""
+    base = limg_rows
     moved = {r["name"]: r for r in fit_rows(load_config(limg_params, ["energy.electrolyte_repulsion_host_eV=0.587254"]))}
     assert moved["vacancy_formation_L1"]["model"] - base["vacancy_formation_L1"]["model"] == pytest.approx(-0.05, abs=1e-6)
     dw = -0.05 * 16.02176634 / 3.51**2

@@ -14,8 +14,9 @@ from kmc.observables import UNITS as OBSERVABLE_UNITS
 from kmc.observables import ALWAYS_RECORDED
 
 SMALL = ["--set", "lattice.cells=[6,6,4]", "--set", "run.acceleration=1e8",
-         "--set", "run.stop_stripped_mAh_cm2=1e-4", "--set", "output.frame_every_mAh_cm2=2e-5",
-         "--set", "output.series_every_mAh_cm2=3e-6",   # schedules that do not line up
+         "--set", "run.stop_stripped_mAh_cm2=5e-5", "--set", "output.frame_every_mAh_cm2=1e-5",
+         "--set", "output.series_every_mAh_cm2=1.5e-6",   # schedules that do not line up (the frames and
+         # samples of 1e-4 every 2e-5 and 3e-6, in half the events)
          "--set", "electrolyte.box_pore='none'"]          # every L1 site contact (the pore: tests/test_pore.py)
 
 

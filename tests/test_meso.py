@@ -364,11 +364,11 @@ def test_kmc_load_reads_a_meso_file(tmp_path):
     import kmc
     out = tmp_path / "li.h5"
     made = subprocess.run([sys.executable, "-m", "kmc.cli", "meso", "li_li2s", "-o", str(out),
-                           "--set", "meso.stop_stripped_mAh_cm2=0.2"], capture_output=True, text=True)
+                           "--set", "meso.stop_stripped_mAh_cm2=0.05"], capture_output=True, text=True)
     assert made.returncode == 0, made.stderr
     ds = kmc.load(out)
     assert ds.attrs["kind"] == "meso" and ds.attrs["run_status"] == "complete"
-    assert float(ds.stripped_charge[-1]) == pytest.approx(0.2)
+    assert float(ds.stripped_charge[-1]) == pytest.approx(0.05)
     assert 0 < float(ds.contact_fraction[-1]) <= 1 and "overpotential" in ds
     d = kmc.load(out, as_xarray=False)
     np.testing.assert_array_equal(d["contact_fraction"], ds.contact_fraction.values)

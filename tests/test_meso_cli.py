@@ -188,7 +188,9 @@ def test_the_bounds_come_from_the_box(li_params):
 
 
 def test_progress_shows_on_request_only(tmp_path):
-    argv = ["li_li2s", "-o", str(tmp_path / "a.h5"), *SHORT]
+    # ten samples, not SHORT's 40 (those are for the pause at step 20): the bar shows from the first
+    argv = ["li_li2s", "-o", str(tmp_path / "a.h5"), "--set", "meso.stop_stripped_mAh_cm2=0.0005",
+            "--set", "meso.output_every_mAh_cm2=0.00005"]
     quiet = CliRunner().invoke(meso_command, argv)
     assert quiet.exit_code == 0 and "mAh/cm2 [" not in quiet.output     # not a terminal: no bar
     shown = CliRunner().invoke(meso_command, [*argv, "-o", str(tmp_path / "b.h5"), "--progress"])

@@ -25,8 +25,9 @@ from kmc.simulation import Simulation
 from lattices.bcc import build_bcc
 
 PARAMS = Path(__file__).resolve().parent.parent / "params"
-SMALL = ["lattice.cells=[8,8,4]", "run.acceleration=1e8", "run.stop_stripped_mAh_cm2=1e-4",
-         "output.frame_every_mAh_cm2=2e-5",
+# six frames (as at 1e-4 every 2e-5, in half the events)
+SMALL = ["lattice.cells=[8,8,4]", "run.acceleration=1e8", "run.stop_stripped_mAh_cm2=5e-5",
+         "output.frame_every_mAh_cm2=1e-5",
          "electrolyte.box_pore='none'"]   # every L1 site contact: the pixels below (the pore: tests/test_pore.py)
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 

@@ -15,6 +15,7 @@ from kmc.cli import main
 from kmc.config import load_config
 from kmc.runfile import KmcWriter
 from kmc.simulation import Simulation
+from conftest import PARAMS
 from pausing import pause_env, resume, wait_paused
 
 # Small Li-Mg slab with tracers, frames every 6000 events and samples every 1500: a few seconds.
@@ -51,6 +52,13 @@ def full_run(params, tmp_path, overrides=()):
     return path
 
 
+@pytest.fixture(scope="module")
+def uninterrupted(tmp_path_factory):
+    """The small Li-Mg run from start to end, once for the module: what every interrupted and resumed
+    run must end as (read only)."""
+    return full_run(PARAMS / "limg_li2s.toml", tmp_path_factory.mktemp("uninterrupted"))
+
+
 def interrupt_after(sim, chunks, grow=False):
     """Make ``sim.run`` see a stop request (as from SIGINT) after ``chunks`` chunks; optionally
     grow the vacancy arrays first, so the checkpoint holds a capacity the fresh run lacks."""
@@ -70,8 +78,8 @@ def interrupt_after(sim, chunks, grow=False):
 
 # a third chunking, ~3 s of CPU: in the slow tier
 @pytest.mark.parametrize("chunks, grow", [(1, False), (7, True), pytest.param(13, False, marks=pytest.mark.slow)])
-def test_interrupted_then_resumed_equals_uninterrupted(limg_params, tmp_path, chunks, grow):
-    reference = full_run(limg_params, tmp_path)
+def test_interrupted_then_resumed_equals_uninterrupted(limg_params, tmp_path, chunks, grow, uninterrupted):
+    reference = uninterrupted
     path = tmp_path / "cut.h5"
     sim = Simulation(load_config(limg_params, SMALL))
     interrupt_after(sim, chunks, grow)
@@ -183,12 +191,12 @@ def test_ctrl_c_stops_cleanly_and_resume_finishes(limg_params, tmp_path):
         assert f["run"].attrs["resumed"]
 
 
-def test_ctrl_c_while_the_run_writes_its_first_checkpoint_stops_it_cleanly(limg_params, tmp_path):
+def test_ctrl_c_while_the_run_writes_its_first_checkpoint_stops_it_cleanly(limg_params, tmp_path, uninterrupted):
     """A SIGINT that lands while the run starts its files (here: in the first checkpoint's save,
     the moment the CLI test above waits for) stops the run after its first chunk, not with a
     KeyboardInterrupt: the run ends "interrupted", its .partial file and checkpoint resume it, and
     the resumed run ends as an uninterrupted one."""
-    reference = full_run(limg_params, tmp_path)
+    reference = uninterrupted
 
     class SigintOnFirstSave(Checkpointer):
         sent = False
@@ -233,9 +241,8 @@ def _refused(args, *needles):
         assert needle in lines[0], lines[0]
 
 
-def test_resume_refusals(interrupted, limg_params, tmp_path):
-    finished = full_run(limg_params, tmp_path)
-    _refused(["run", "--resume", str(finished)], "finished run")
+def test_resume_refusals(interrupted, limg_params, tmp_path, uninterrupted):
+    _refused(["run", "--resume", str(uninterrupted)], "finished run")
     _refused(["run", "--resume", str(tmp_path / "nothing.h5")], "no interrupted run")
     _refused(["run", "--resume", str(interrupted), str(limg_params)], "--resume takes only")
     # a fresh run onto the interrupted run's path must not destroy it
