@@ -1,24 +1,20 @@
-"""Li's strength at the sizes and rates the interface asks for (issue 54; docs/mechanics.md section 9,
-"What decides it").  The pressure answer turns on how strong micrometre Li is where voids and islands
-creep; this prints, from the shipped parameter set's own numbers, what each measured law says there:
+"""Li's strength at the sizes and rates the interface asks for, from the one flow law (kmc.physics.flow,
+issue 65; docs/mechanics.md section 10).  Prints, from a parameter set's own numbers:
 
-    python benchmarks/small_scale_strength.py [--params params/li_li2s.toml]
+    python benchmarks/small_scale_strength.py [--params params/li_li2s.toml] [--set KEY=VALUE ...]
 
-* the rate a feature of width w must creep at to keep pace with stripping, v / w (v the stripped
-  metal's recession at full contact, kmc.cell.inputs: i Omega / e);
-* at that rate: the [creep] law's bulk flow stress; Xu et al.'s pillar strength at w ([meso]
-  ligament keys, measured at ligament_strain_rate_per_s), carried to v / w with the law's exponent
-  (the shipped mechanics' f(w), kmc.mechanics.law.LigamentStrength);
-* the diffusional (Nabarro-Herring) path with the model's own vacancy transport D_v c_eq, for a
-  feature of size w whose vacancy sinks and sources lie within w (a free surface, or a contact that
-  absorbs vacancies): eps = A D_v c_eq Omega sigma / (kT w^2), A from 14 (the textbook rectangular
-  grain) to 42 (Frost & Ashby's Deformation-Mechanism Maps, 1982); with the model's premise instead
-  (the contact absorbs no vacancy: stripping supersaturates it, sinks at electrode.sink_distance_um)
-  the stress enters the vacancy field the cell model solves as Omega p / kT against S - 1;
-* the check of that diffusional law against the one small-scale rate measurement found: Herbert et
-  al., J. Mater. Res. 33, 1347 (2018), mean pressure 23 MPa at 0.195 /s and 175 MPa at 1.364 /s at
-  40 nm indentation depth in Li films at 31 C, predicted as 3 sigma at the indent's size taken from
-  its depth h to its contact diameter 5.6 h (a Berkovich tip's projected area 24.5 h^2).
+* the check of the law against Herbert et al., J. Mater. Res. 33, 1347 and 1361 (2018): mean pressure
+  23 MPa at 0.195 /s and 175 MPa at 1.364 /s at 40 nm in Li films at 31 C (source-free: their
+  dislocation onset, H h^1.17 = 1.545 N/m^0.83, is above both, so diffusion to the indent's free
+  surface flows), predicted as 3 sigma at the indent's size from its depth h to its contact diameter
+  5.6 h (a Berkovich tip's projected area 24.5 h^2) and Nabarro-Herring's factor 13.3-42;
+* the order-of-magnitude check on the strain-gradient length l* (kmc.physics.flow.strain_gradient_length_from_hardness);
+* at the rate a feature of width w must flow at to keep pace with stripping, v / w: the stress of an embedded
+  feature at the contact (the law, the contact's sink), of the bulk law, with sinks as good as a free
+  surface, and of a free-standing pillar (Xu et al. 2017: the shipped law before issue 65), and the
+  mechanism (the table `kmc params mechanisms` prints);
+* the press (meso.assembly_pressure_MPa for meso.assembly_time_s): the stress that fills a pore of width w
+  within the press's time, for the same four.
 """
 from __future__ import annotations
 
@@ -31,87 +27,83 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from kmc.config import load_config  # noqa: E402
-from kmc.cell.inputs import cell_inputs  # noqa: E402
-from kmc.physics.creep import NortonLaw  # noqa: E402
-from kmc.physics.strength import SizeStrength  # noqa: E402
+from kmc.mechanisms import MechanismMap  # noqa: E402
+from kmc.model import flow_law  # noqa: E402
+from kmc.physics.flow import (CONSTRAINT_FACTOR, EMBEDDED, FREE_STANDING, FROST_ASHBY_GEOMETRY_FACTOR,  # noqa: E402
+                              HERRING_GEOMETRY_FACTOR, MECHANISMS, SOURCE_FREE, strain_gradient_length_from_hardness)
 
-NH_GEOMETRY_FACTORS = (14.0, 42.0)     # textbook rectangular grain; Frost & Ashby (1982)
 HERBERT_DEPTH_um = 0.040
 HERBERT_POINTS = ((0.195, 23.0), (1.364, 175.0))     # (indentation strain rate 1/s, mean pressure MPa)
 HERBERT_T_K = 304.0
 BERKOVICH_DIAMETER_OVER_DEPTH = 2.0 * math.sqrt(24.5 / math.pi)   # 5.58
-WIDTHS_um = (0.25, 0.5, 1.0, 2.0, 5.0, 10.0)
-EV_J = 1.602176634e-19
+BERKOVICH_RADIUS_OVER_DEPTH = BERKOVICH_DIAMETER_OVER_DEPTH / 2
+PRESS_WIDTHS_um = (0.1, 0.25, 0.5, 1.0, 2.0)
 
 
-def stress_coefficient_per_MPa(atomic_volume_A3: float, kT_eV: float) -> float:
-    """Omega sigma / kT per MPa of sigma."""
-    return atomic_volume_A3 * 1e-30 * 1e6 / (kT_eV * EV_J)
+def herbert(params: str, overrides: list[str]) -> None:
+    hot = flow_law(load_config(params, [*overrides, f"conditions.temperature_K={HERBERT_T_K}"]))
+    print(f"## Herbert et al. 2018 (40 nm, {HERBERT_T_K:g} K) against the law (source-free, free-surface sinks)")
+    print("| rate (1/s) | measured mean pressure (MPa) | diffusional 3 sigma, size h ... 5.6 h, A 42 ... 13.3 (MPa) "
+          "| the law at size h (MPa) | dislocation onset at h (MPa) |")
+    print("|---|---|---|---|---|")
+    for rate, measured in HERBERT_POINTS:
+        band = [CONSTRAINT_FACTOR * rate / hot.with_(geometry_factor=a).diffusional_rate_per_s(
+            1.0, HERBERT_DEPTH_um * s, math.inf) for a in (FROST_ASHBY_GEOMETRY_FACTOR, HERRING_GEOMETRY_FACTOR)
+            for s in (1.0, BERKOVICH_DIAMETER_OVER_DEPTH)]
+        law = CONSTRAINT_FACTOR * hot.flow_stress_MPa(rate, HERBERT_DEPTH_um, math.inf, SOURCE_FREE)
+        onset = CONSTRAINT_FACTOR * hot.flow_stress_MPa(rate, HERBERT_DEPTH_um, 0.0, SOURCE_FREE)
+        print(f"| {rate:g} | {measured:g} | {min(band):.2g} ... {max(band):.3g} | {law:.3g} | {onset:.3g} |")
+    (r1, p1), (r2, p2) = HERBERT_POINTS
+    s1, s2 = (hot.flow_stress_MPa(r, HERBERT_DEPTH_um, math.inf, SOURCE_FREE) for r in (r1, r2))
+    print(f"rate sensitivity d ln p / d ln rate: measured {math.log(p2 / p1) / math.log(r2 / r1):.2f}, the law "
+          f"{math.log(s2 / s1) / math.log(r2 / r1):.2f} (the bulk law's 1/n = {1 / hot.creep.stress_exponent:.2f})")
+    bulk = hot.creep.effective_stress_MPa(r1)
+    print(f"\nl* read off the {p1:g} MPa at {r1:g} /s as a strain-gradient hardness 3 sigma_bulk sqrt(1 + l*/d): "
+          f"{strain_gradient_length_from_hardness(p1, bulk, HERBERT_DEPTH_um):.2g} um (d = h), "
+          f"{strain_gradient_length_from_hardness(p1, bulk, HERBERT_DEPTH_um * BERKOVICH_RADIUS_OVER_DEPTH):.2g} um "
+          f"(d = the contact radius), "
+          f"{strain_gradient_length_from_hardness(p1, bulk * 30 ** (1 / hot.creep.stress_exponent), HERBERT_DEPTH_um):.2g}"
+          " um (d = h, the bulk law 30x slower)")
 
 
-def diffusional_stress_MPa(rate_per_s, size_um, transport_um2_s, omega_per_MPa, factor):
-    """sigma of eps = A D_v c_eq Omega sigma / (kT d^2) at this rate (the Nabarro-Herring form)."""
-    return rate_per_s * size_um ** 2 / (factor * transport_um2_s * omega_per_MPa)
+def keep_pace(mmap: MechanismMap) -> None:
+    head = mmap.header()
+    print(f"\n## The stress that keeps pace with stripping ({head['current_mA_cm2']:g} mA/cm2, v = "
+          f"{head['recession_velocity_um_s']:.3g} um/s, {head['temperature_K']:g} K; contact sink "
+          f"{head['contact_sink_rate_m_s']:.3g} m/s, l* = {head['strain_gradient_length_um']:g} um), MPa")
+    print("| w (um) | v / w (1/s) | embedded at the contact (the law) | mechanism | bulk law | free-surface sinks "
+          "| free-standing pillar |")
+    print("|---|---|---|---|---|---|---|")
+    for r in mmap.rows():
+        print(f"| {r['size_um']:g} | {r['strain_rate_per_s']:.2g} | {r['flow_stress_MPa']:.3g} | {r['mechanism']} | "
+              f"{r['bulk_law_MPa']:.3g} | {r['free_surface_sinks_MPa']:.3g} | {r['free_standing_pillar_MPa']:.3g} |")
+
+
+def press(mmap: MechanismMap, settings) -> None:
+    m = settings.meso
+    rate = 1.0 / m.assembly_time_s
+    law, kappa = mmap.law, mmap.contact_sink_rate_um_s
+    print(f"\n## The press ({m.assembly_pressure_MPa:g} MPa for {m.assembly_time_s:g} s: a pore of width w filled at "
+          f"~1 / t = {rate:.2g} /s): the stress needed, MPa")
+    print("| w (um) | embedded at the contact (the law) | mechanism | free-standing pillar |")
+    print("|---|---|---|---|")
+    for w in PRESS_WIDTHS_um:
+        s = law.flow_stress_MPa(rate, w, kappa, EMBEDDED)
+        print(f"| {w:g} | {s:.3g} | {MECHANISMS[int(law.dominant(s, w, kappa, EMBEDDED))]} | "
+              f"{law.flow_stress_MPa(rate, w, 0.0, FREE_STANDING):.3g} |")
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--params", default=str(ROOT / "params" / "li_li2s.toml"))
+    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="SECTION.KEY=VALUE")
     args = parser.parse_args(argv)
-    settings = load_config(args.params)
-    cell = cell_inputs(settings)
-    m = settings.meso
-    law = NortonLaw.of(settings.creep).at(cell.temperature_K)
-    size = SizeStrength(m.ligament_reference_width_um, m.ligament_strength_temperature_K, m.ligament_strength_MPa,
-                        m.ligament_strength_exponent, m.ligament_strength_hot_K, m.ligament_strength_hot_MPa,
-                        m.ligament_strength_hot_exponent)
-    transport = cell.vacancy_diffusivity_um2_s * cell.vacancy_equilibrium_fraction     # D_v c_eq, um^2/s
-    omega = stress_coefficient_per_MPa(cell.atomic_volume_A3, cell.kT_eV)
-    v = cell.strip_velocity_um_s
-    n = law.stress_exponent
-    lo, hi = NH_GEOMETRY_FACTORS
-    print(f"# {Path(args.params).name} at {cell.temperature_K:g} K, {cell.current_mA_cm2:g} mA/cm2: v = {v:.3g} um/s, "
-          f"D_v c_eq = {transport:.3g} um^2/s ({transport * 1e-8:.3g} cm^2/s), Omega/kT = {omega:.3g} per MPa, "
-          f"sinks at {cell.sink_distance_um:g} um")
-    print("\n## Herbert et al. 2018 (40 nm, 31 C) against the diffusional law with the model's D_v c_eq")
-    # the same set at the films' temperature (the model's own D_v and c_eq there)
-    hot = cell_inputs(load_config(args.params, [f"conditions.temperature_K={HERBERT_T_K}"]))
-    transport_h = hot.vacancy_diffusivity_um2_s * hot.vacancy_equilibrium_fraction
-    omega_h = stress_coefficient_per_MPa(hot.atomic_volume_A3, hot.kT_eV)
-    print("| rate (1/s) | measured mean pressure (MPa) | predicted 3 sigma, size h ... 5.6 h, A 42 ... 14 (MPa) |")
-    print("|---|---|---|")
-    for rate, measured in HERBERT_POINTS:
-        low = 3 * diffusional_stress_MPa(rate, HERBERT_DEPTH_um, transport_h, omega_h, hi)
-        high = 3 * diffusional_stress_MPa(rate, HERBERT_DEPTH_um * BERKOVICH_DIAMETER_OVER_DEPTH, transport_h,
-                                          omega_h, lo)
-        print(f"| {rate:g} | {measured:g} | {low:.2g} ... {high:.3g} |")
-    (r1, p1), (r2, p2) = HERBERT_POINTS
-    print(f"measured rate sensitivity d ln p / d ln rate = {math.log(p2 / p1) / math.log(r2 / r1):.2f} "
-          f"(diffusional flow: 1; the bulk law: 1/n = {1 / n:.2f})")
-    print("\n## What each law says at the rate that keeps pace with stripping, v / w (MPa of uniaxial stress)")
-    print("| w (um) | v / w (1/s) | bulk law | Xu's pillars (f(w) x bulk) | diffusional, sinks within w (A 42 ... 14) |")
-    print("|---|---|---|---|---|")
-    ref_rate = m.ligament_strain_rate_per_s
-    for w in WIDTHS_um:
-        rate = v / w
-        bulk = law.effective_stress_MPa(rate)
-        pillar = float(size.strength_MPa(w, cell.temperature_K)) * (rate / ref_rate) ** (1 / n)
-        nh_hi = diffusional_stress_MPa(rate, w, transport, omega, lo)
-        nh_lo = diffusional_stress_MPa(rate, w, transport, omega, hi)
-        print(f"| {w:g} | {rate:.2g} | {bulk:.2f} | {max(pillar, bulk):.0f} | {nh_lo:.2g} ... {nh_hi:.2g} |")
-    print("\n## With the contact absorbing no vacancy (the model's premise): the stress in the vacancy field")
-    for p in (0.2, 1.0, 7.0, 50.0):
-        print(f"p = {p:g} MPa: Omega p / kT = {omega * p:.2g}, against S - 1 = 0.27 beside the pores "
-              f"(docs/mechanics.md section 9) and {cell.strip_velocity_um_s * cell.sink_distance_um / transport:.3g} "
-              "on a dense face")
-    press_rate = 1.0 / m.assembly_time_s
-    print(f"\n## The press ({m.assembly_pressure_MPa:g} MPa for {m.assembly_time_s:g} s: a pore filled at ~1 / t = "
-          f"{press_rate:.2g} /s)")
-    for w in WIDTHS_um[:4]:
-        pillar = float(size.strength_MPa(w, cell.temperature_K)) * (press_rate / ref_rate) ** (1 / n)
-        nh = diffusional_stress_MPa(press_rate, w, transport, omega, lo), diffusional_stress_MPa(
-            press_rate, w, transport, omega, hi)
-        print(f"w = {w:g} um: Xu's pillars {pillar:.0f} MPa; diffusional with sinks within w {nh[1]:.2g} ... {nh[0]:.2g} MPa")
+    settings = load_config(args.params, args.overrides)
+    herbert(args.params, args.overrides)
+    mmap = MechanismMap.of(settings)
+    keep_pace(mmap)
+    if hasattr(settings, "meso"):
+        press(mmap, settings)
     return 0
 
 

@@ -350,6 +350,10 @@ def _cross_checks(cfg: dict):
                               f"layers but lattice.cells gives only {n_layers}; allowed: fewer entries "
                               "than layers, or a deeper box")
     _energy_form_checks(cfg)
+    fl = cfg.get("flow")
+    if fl is not None and len(fl["solute_rate_fractions"]) != len(fl["solute_rate_factors"]):
+        raise ConfigError(f"flow.solute_rate_fractions has {len(fl['solute_rate_fractions'])} entries and "
+                          f"flow.solute_rate_factors {len(fl['solute_rate_factors'])}; allowed: one factor per fraction")
     el = cfg["electrode"]
     if el["sink_distance_um"] > el["thickness_um"]:
         raise ConfigError(f"electrode.sink_distance_um = {el['sink_distance_um']:g} um exceeds electrode.thickness_um = "

@@ -48,8 +48,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from kmc import units
-from kmc.config import Settings
-from kmc.physics import creep, electrochemistry, solute, vacancy
+from kmc.config import ConfigError, Settings
+from kmc.physics import creep, electrochemistry, flow, solute, vacancy
+from kmc.physics.strength import SizeStrength
 from kmc.rate_rules import (BOND_L1_L1, BOND_L1_L2, BOND_L2_L1, CLASS_BOTTOM, CLASS_BULK, CLASS_L1, N_CLASSES,
                        RATE_CACHE_SIZE, RateModel, barrier_eV, bulk_by_word, bulk_rate_lookup, kra_eV)
 from kmc.species import HOST, SOLUTE, VACANCY
@@ -484,6 +485,40 @@ def cell_transport(settings: Settings) -> CellTransport:
         solute_fraction=settings.composition.solute_fraction,
         solute_diffusivity_per_vacancy_um2_s=(solute_diffusivity_per_vacancy_A2_s(settings, model, lattice)
                                               * units.UM2_PER_A2))
+
+
+def flow_law(settings: Settings, transport: CellTransport | None = None) -> flow.FlowLaw:
+    """Li's flow law of a parameter set at its temperature (kmc.physics.flow.FlowLaw): the [creep] law
+    referred to conditions.temperature_K, the [flow] keys, the cell's own D_v and c_eq there
+    (``transport``, cell_transport's, computed if not given) and, for free-standing features, Xu's pillar
+    law of the [meso] ligament keys (none without [meso] or with meso.ligament_strength_MPa = 0)."""
+    if not hasattr(settings, "flow"):
+        raise ConfigError(f"{settings.source}: no [flow] table; allowed: a parameter file with one, e.g. "
+                          "params/li_li2s.toml (docs/mechanics.md section 10)")
+    cell = cell_transport(settings) if transport is None else transport
+    f, T = settings.flow, settings.conditions.temperature_K
+    meso = getattr(settings, "meso", None)
+    pillars, pillar_rate = None, 1e-3
+    if meso is not None and meso.ligament_strength_MPa > 0:
+        pillars = SizeStrength(meso.ligament_reference_width_um, meso.ligament_strength_temperature_K,
+                               meso.ligament_strength_MPa, meso.ligament_strength_exponent, meso.ligament_strength_hot_K,
+                               meso.ligament_strength_hot_MPa, meso.ligament_strength_hot_exponent)
+        pillar_rate = meso.ligament_strain_rate_per_s
+    return flow.FlowLaw(
+        creep=creep.NortonLaw.of(settings.creep).at(T), temperature_K=T, yield_stress_MPa=f.yield_stress_MPa,
+        strain_gradient_length_um=f.strain_gradient_length_um,
+        vacancy_diffusivity_um2_s=cell.vacancy_diffusivity_um2_s, equilibrium_fraction=cell.vacancy_equilibrium_fraction,
+        omega_per_MPa=flow.stress_coefficient_per_MPa(cell.atomic_volume_A3, cell.kT_eV),
+        geometry_factor=f.diffusion_geometry_factor, pillars=pillars, pillar_strain_rate_per_s=pillar_rate,
+        onset=flow.SourceLimitedOnset(f.onset_hardness_MPa, f.onset_exponent, f.onset_strain_rate_per_s),
+        solute_coefficient=f.solute_flow_stress_coefficient, solute_fraction=settings.composition.solute_fraction,
+        solute_rate_rows=tuple(zip(f.solute_rate_fractions, f.solute_rate_factors)))
+
+
+def contact_sink_rate_um_s(settings: Settings) -> float:
+    """kappa of the metal | electrolyte contact as a vacancy sink (um/s; kmc.physics.vacancy.contact_annihilation_velocity):
+    electrode.contact_sink_rate_m_s, the one calibrated input (docs/mechanics.md section 10)."""
+    return settings.electrode.contact_sink_rate_m_s * units.UM_PER_M
 
 
 def cell_supersaturation(settings: Settings) -> float:

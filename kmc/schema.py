@@ -173,6 +173,12 @@ SCHEMA: dict[str, dict[str, Key]] = {
         # collector) is the thickness away: both put the sinks ~100 um away (within a factor 2).
         "sink_distance_um": Key(F, 100.0, lambda x: 1e-4 <= x <= 1e4,
                                 "1e-4 <= sink_distance_um <= 10000 um, and at most electrode.thickness_um"),
+        # The contact as a vacancy sink (issue 65, kmc.physics.vacancy.contact_annihilation_velocity): the
+        # metal | electrolyte contact annihilates vacancies at kappa c_eq (S - 1) / Omega per area (climb of
+        # the interface's misfit dislocations and ledges), kappa this rate constant (m/s; a perfect sink
+        # is ~D_v / a, ~400 m/s for Li at 298 K).  0: the contact absorbs no vacancy (the model before
+        # issue 65).  params/*.toml say where the shipped value comes from.
+        "contact_sink_rate_m_s": Key(F, 0.0, lambda x: 0 <= x <= 1e4, "0 <= kappa <= 10000 m/s (0: no sink)"),
     },
     "creep": {
         "reference_strain_rate_per_s": Key(F, REQUIRED, _nonneg, ">= 0"),
@@ -230,6 +236,33 @@ SCHEMA: dict[str, dict[str, Key]] = {
         # 'host' / 'solute' or the [species] symbols (checked against them in _cross_checks)
         "species": Key(str, "all", lambda v: v in ("all", "host", "solute") or ELEMENT_SYMBOL.fullmatch(v) is not None,
                        "'all', 'host', 'solute' or one of the [species] symbols"),
+    },
+    # Li's flow at every size, rate and temperature (issue 65, kmc.physics.flow): the [creep] law (dislocation
+    # creep, with its plastic branch above yield) raised for a feature's size, diffusional flow bounded by
+    # the sinks the feature has, and the solid solution's strengthening.  params/*.toml give each number's
+    # source and band; `kmc params mechanisms PARAMS` draws the deformation-mechanism map.
+    "flow": {
+        # Li's yield stress (Masias et al. 2019: 0.73-0.81 MPa): the [creep] law's flow stress at the test
+        # rate, where its plastic branch begins (the same law: Li does not strain-harden)
+        "yield_stress_MPa": Key(F, REQUIRED, _pos, "> 0 MPa"),
+        # l*: an embedded feature of size d flows at sqrt(1 + l*/d) times the bulk law's stress (Nix & Gao)
+        "strain_gradient_length_um": Key(F, REQUIRED, lambda x: 0 <= x <= 1e3, "0 <= l* <= 1000 um (0: no size effect)"),
+        # A of Nabarro-Herring's eps = A D_v c_eq Omega sigma / (kT d^2) (Herring 13.3 ... Frost & Ashby 42)
+        "diffusion_geometry_factor": Key(F, REQUIRED, lambda x: 0 < x <= 1e3, "0 < A <= 1000"),
+        # Herbert et al. 2018 (J. Mater. Res. 33, 1361): the onset hardness of dislocation flow in attached,
+        # source-free Li, H = onset_hardness_MPa (d / 1 um)^-onset_exponent, measured at onset_strain_rate_per_s
+        "onset_hardness_MPa": Key(F, REQUIRED, _pos, "> 0 MPa (at d = 1 um)"),
+        "onset_exponent": Key(F, REQUIRED, lambda x: 0 < x <= 3, "0 < exponent <= 3"),
+        "onset_strain_rate_per_s": Key(F, REQUIRED, _pos, "> 0 per s"),
+        # The solid solution's flow stress over the host's, 1 + k x^(2/3) at solute fraction x (Labusch 1970);
+        # k from the alloy's measured flow stress (0: the host's law at every composition)
+        "solute_flow_stress_coefficient": Key(F, 0.0, lambda x: 0 <= x <= 1e3, "0 <= k <= 1000 (0: none)"),
+        # The solute's change of the dislocation branch's rate at a given stress, eps_alloy(x) / eps_host, as
+        # rows (solute_rate_fractions rising, solute_rate_factors > 0), log-linear between them; none: 1
+        "solute_rate_fractions": Key(list, [], lambda v: _finite_numbers(v) and all(0 <= x < 1 for x in v)
+                                     and all(b > a for a, b in zip(v, v[1:])), "a list of fractions 0 <= x < 1, rising"),
+        "solute_rate_factors": Key(list, [], lambda v: _finite_numbers(v) and all(x > 0 for x in v),
+                                   "a list of factors > 0, one per solute_rate_fractions entry"),
     },
     # The solid electrolyte's face (PHYSICS.md section 9): a cold-pressed pellet whose open pores cut the
     # interface in an area fraction 1 - relative_density (stereology).  The kMC box holds one pore's
@@ -359,7 +392,7 @@ SCHEMA: dict[str, dict[str, Key]] = {
     },
 }
 # Sections a parameter file may leave out as a whole; once given, their required keys are required.
-OPTIONAL_SECTIONS = ("meso", "electrolyte", "pore_edge")
+OPTIONAL_SECTIONS = ("meso", "electrolyte", "pore_edge", "flow")
 
 
 # [fit] of a parameter file: the numbers `kmc params show FILE --fit` compares the model with

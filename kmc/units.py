@@ -13,6 +13,7 @@ A_PER_NM = 10.0
 UM2_PER_A2 = 1e-8
 UM2_PER_CM2 = 1e8
 UM_PER_CM = 1e4
+UM_PER_M = 1e6
 CM3_PER_A3 = 1e-24
 A_PER_MA = 1e-3
 S_PER_MS = 1e-3          # siemens per millisiemens (conductivity)

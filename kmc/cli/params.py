@@ -151,3 +151,65 @@ def _echo_fit_table(rows):
     for line in _wrapped(f"{met} of {len(fitted)} fitted targets within tolerance "
                          f"({', '.join(f'{v:g} {u}' for u, v in TOLERANCE.items())})", width):
         click.echo(line)
+
+
+@params.command("mechanisms")
+@click.argument("name")
+@click.option("--set", "overrides", multiple=True, metavar="SECTION.KEY=VALUE",
+              help="Override a value (repeatable), e.g. --set conditions.temperature_K=333 or "
+                   "--set electrode.contact_sink_rate_m_s=1.")
+@click.option("-o", "--output", default=None, metavar="FILE",
+              help="Also draw the map to this image file (.png; .pdf and .svg work too).")
+@click.option("--dpi", type=click.IntRange(min=20, max=1200), default=150, show_default=True)
+@click.option("--overwrite", is_flag=True, help="Replace an existing image file.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def params_mechanisms(name, overrides, output, dpi, overwrite, as_json):
+    """Li's deformation-mechanism map of a parameter set (kmc.physics.flow, docs/mechanics.md section 10):
+    for each feature size, the rate that keeps pace with stripping at the set's current, the flow stress
+    of an embedded feature at the contact there and the mechanism that carries it, beside the bulk law,
+    sinks as good as a free surface and a free-standing pillar; with -o, the map."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from kmc.mechanisms import MechanismMap
+    from kmc.runfile import OutputPathError, check_output_file, replace_when_done
+    try:
+        settings = load_config(resolve_params(name), list(overrides))
+        mmap = MechanismMap.of(settings)
+    except ConfigError as exc:
+        fail(str(exc))
+    if output is not None:
+        try:
+            check_output_file(output, "mechanisms.png", overwrite=overwrite)
+        except OutputPathError as exc:
+            fail(str(exc))
+        suffix = Path(output).suffix.lstrip(".").lower()
+        if suffix not in FigureCanvasAgg.get_supported_filetypes():
+            fail(f"cannot write a {suffix or 'suffix-less'} image ({output}); allowed: "
+                 f"{', '.join(sorted(FigureCanvasAgg.get_supported_filetypes()))}")
+    rows, head = mmap.rows(), mmap.header()
+    if as_json:
+        click.echo(json.dumps({"law": head, "rows": rows}, indent=2))
+    else:
+        _echo_mechanisms(head, rows)
+    if output is not None:
+        from kmc.plot_flow import mechanism_map
+        with replace_when_done(Path(output)) as tmp:
+            mechanism_map(mmap).savefig(tmp, dpi=dpi, format=suffix)
+        click.echo(f"wrote {output}")
+
+
+def _echo_mechanisms(head: dict, rows: list[dict]) -> None:
+    """The map's table: one line per size, the law's inputs above it."""
+    sink = (f"contact sink {head['contact_sink_rate_m_s']:.3g} m/s (reaction-controlled below "
+            f"{head['interface_reaction_below_um']:.3g} um)" if head["contact_sink_rate_m_s"] > 0
+            else "no contact sink (electrode.contact_sink_rate_m_s = 0)")
+    click.echo(f"{head['parameter_set']} at {head['temperature_K']:g} K, {head['current_mA_cm2']:g} mA/cm2: metal recedes "
+               f"at {head['recession_velocity_um_s']:.3g} um/s; l* = {head['strain_gradient_length_um']:g} um; "
+               f"D_v c_eq = {head['vacancy_transport_cm2_s']:.3g} cm2/s; {sink}")
+    click.echo("stress (MPa) at which a feature of size d keeps pace with stripping (flows at v/d):")
+    click.echo(f"{'d (um)':>8s} {'v/d (1/s)':>10s} {'embedded':>9s} {'mechanism':<32s} {'bulk law':>9s} "
+               f"{'free-surf':>9s} {'pillar':>8s}")
+    for r in rows:
+        click.echo(f"{r['size_um']:8.3g} {r['strain_rate_per_s']:10.3g} {r['flow_stress_MPa']:9.3g} "
+                   f"{r['mechanism']:<32s} {r['bulk_law_MPa']:9.3g} {r['free_surface_sinks_MPa']:9.3g} "
+                   f"{r['free_standing_pillar_MPa']:8.3g}")

@@ -4,9 +4,13 @@ dataclasses), no Settings inside a formula, so the energy model, the engine's ru
 (kmc.interface_rates), the mechanics and the command line all evaluate the same rule with the same arithmetic.
 
 * ``vacancy``: the equilibrium vacancy fraction, BCC's atomic volume, the vacancy diffusivity from
-  a hop rate, the quasi-static supersaturation balance and its inverse, the exit rate to the sinks;
+  a hop rate, the quasi-static supersaturation balance and its inverse, the exit rate to the sinks, the
+  contact as a vacancy sink (its annihilation, the balance with it, its physical bracket);
 * ``creep``: the Norton (power-law) creep law (with its temperature factor, its isothermal view and
   its inverse) and the stress focusing on the contact;
+* ``flow``: Li's flow at every size, rate and temperature, one law: the Norton law raised for a feature's
+  size (strain gradient when embedded, pillars when free-standing, the onset when source-free), in
+  parallel with diffusional flow bounded by the feature's sinks, and the solid solution's factor;
 * ``nucleation``: an interface void as a spherical cap (one angle convention), the classical
   critical size and barrier, and I(S) from measured rows;
 * ``solute``: vacancy-mechanism solute diffusion and the enrichment of a solute stripping leaves;

@@ -111,3 +111,53 @@ def cap_capture_rate(diffusivity: float, base_radius, vacancy_fraction, c_eq: fl
     """2 pi D r (c - c_eq): the volume per unit time a cap of base radius r takes from vacancies at
     fraction c around it (in D's units times r's)."""
     return CAP_CAPTURE_PER_RADIUS * diffusivity * base_radius * (vacancy_fraction - c_eq)
+
+
+# ------------------------------------------------------------------ the contact as a vacancy sink (issue 65)
+# The metal | electrolyte contact annihilates vacancies where the interface can absorb lattice sites: by
+# climb of its misfit dislocations and by its ledges (PHYSICS.md section 11).  With a rate constant kappa
+# (length per time) the annihilation flux is kappa c_eq (S - 1) / Omega per area, so the contact recedes
+# (the metal above follows) at kappa c_eq (S - 1): a perfect sink has kappa ~ D_v / a, no sink kappa = 0.
+
+
+def contact_annihilation_velocity(sink_rate: float, c_eq: float, supersaturation_):
+    """kappa c_eq (S - 1): the volume per area per time a contact of rate constant kappa annihilates at a
+    local supersaturation S (a number or an array; in kappa's units), 0 at S = 1 and negative below (the
+    contact emits vacancies into undersaturated metal)."""
+    return sink_rate * c_eq * (np.asarray(supersaturation_, float) - 1.0)
+
+
+def supersaturation_with_contact_sink(source_velocity: float, sink_distance: float, diffusivity: float, c_eq: float,
+                                      contact_sink_rate: float, sink_supersaturation: float = 1.0) -> float:
+    """The uniform S of a contact that receives J Omega per area (``source_velocity``) and loses it to
+    annihilation at the contact itself (kappa c_eq (S - 1)) and by quasi-static diffusion to sinks at L
+    holding S_sink c_eq (D_v c_eq (S - S_sink) / L): J Omega = kappa c_eq (S - 1) + D_v c_eq (S - S_sink) / L.
+    kappa = 0 and S_sink = 1 give ``supersaturation``."""
+    drain = contact_sink_rate * c_eq + diffusivity * c_eq / sink_distance
+    return (source_velocity + contact_sink_rate * c_eq + diffusivity * c_eq * sink_supersaturation / sink_distance) / drain
+
+
+def perfect_sink_rate(diffusivity: float, lattice_constant: float) -> float:
+    """D_v / a: the rate constant of a sink that takes every vacancy reaching the layer next to it (the
+    upper end of any interface's kappa)."""
+    return diffusivity / lattice_constant
+
+
+def sink_efficiency(sink_rate: float, diffusivity: float, lattice_constant: float) -> float:
+    """kappa / (D_v / a): how efficient a sink of rate constant kappa is against a perfect one."""
+    return sink_rate / perfect_sink_rate(diffusivity, lattice_constant)
+
+
+def climb_sink_rate(diffusivity: float, line_spacing: float, core_radius: float) -> float:
+    """kappa of an interface whose vacancy sinks are parallel dislocation lines (or ledges) ``line_spacing``
+    apart in it, each climbing freely (jogs everywhere): a line sink on the reflecting plane of a
+    half-space takes pi D_v (c - c_eq) per length over the logarithm of the spacing to its core, so
+    kappa = pi D_v / (l ln(l / r_c)) (to a factor of order one; sparse jogs make it smaller).  l in the
+    units of D_v's length; the contact's physical bracket (docs/mechanics.md section 10)."""
+    return math.pi * diffusivity / (line_spacing * math.log(line_spacing / core_radius))
+
+
+def contact_capture_length(diffusivity: float, sink_rate: float) -> float:
+    """D_v / kappa: the distance over which a void's wall (a perfect sink) competes with a contact of
+    rate constant kappa for the vacancies stripping makes (inf without a contact sink)."""
+    return diffusivity / sink_rate if sink_rate > 0 else math.inf
