@@ -5,8 +5,9 @@ carries it.  Numbers only; the figure is kmc.plot_flow's, the command ``kmc para
 A feature of width w keeps pace with the metal receding at v (the set's current at full contact) by
 flowing at v / w (PHYSICS.md section 11).  At that rate the map gives the flow stress of an embedded
 feature at the contact (its sinks: the contact, electrode.contact_sink_rate_m_s), the mechanism that
-carries it, and three references: the bulk law (no size effect), Nabarro-Herring with sinks as good as a
-free surface, and a free-standing pillar (Xu et al. 2017: the law of before issue 65)."""
+carries it, and four references: the bulk law (no size effect), the strain gradient alone (dislocation
+sources at every size), sinks as good as a free surface, and a free-standing pillar (Xu et al. 2017: the law
+of before issue 65)."""
 from __future__ import annotations
 
 import math
@@ -45,11 +46,13 @@ class MechanismMap:
         rate = self.recession_velocity_um_s / d
         stress = law.flow_stress_MPa(rate, d, kappa, EMBEDDED)
         dominant = law.dominant(stress, d, kappa, EMBEDDED)
-        bulk = law.with_(strain_gradient_length_um=0.0).flow_stress_MPa(rate, d, 0.0, EMBEDDED)
+        bulk = law.with_(strain_gradient_length_um=0.0, onset=None).flow_stress_MPa(rate, d, 0.0, EMBEDDED)
+        gradient = law.with_(onset=None).flow_stress_MPa(rate, d, kappa, EMBEDDED)
         nh = law.flow_stress_MPa(rate, d, math.inf, EMBEDDED)
         pillar = law.flow_stress_MPa(rate, d, 0.0, FREE_STANDING)
         return [{"size_um": float(d[i]), "strain_rate_per_s": float(rate[i]), "flow_stress_MPa": float(stress[i]),
                  "mechanism": MECHANISMS[int(dominant[i])], "bulk_law_MPa": float(bulk[i]),
+                 "sources_everywhere_MPa": float(gradient[i]),
                  "free_surface_sinks_MPa": float(nh[i]), "free_standing_pillar_MPa": float(pillar[i])}
                 for i in range(d.size)]
 

@@ -510,7 +510,8 @@ def flow_law(settings: Settings, transport: CellTransport | None = None) -> flow
         vacancy_diffusivity_um2_s=cell.vacancy_diffusivity_um2_s, equilibrium_fraction=cell.vacancy_equilibrium_fraction,
         omega_per_MPa=flow.stress_coefficient_per_MPa(cell.atomic_volume_A3, cell.kT_eV),
         geometry_factor=f.diffusion_geometry_factor, pillars=pillars, pillar_strain_rate_per_s=pillar_rate,
-        onset=flow.SourceLimitedOnset(f.onset_hardness_MPa, f.onset_exponent, f.onset_strain_rate_per_s),
+        onset=(flow.SourceLimitedOnset(f.onset_hardness_MPa, f.onset_exponent, f.onset_strain_rate_per_s)
+               if f.onset_hardness_MPa > 0 else None),
         solute_coefficient=f.solute_flow_stress_coefficient, solute_fraction=settings.composition.solute_fraction,
         solute_rate_rows=tuple(zip(f.solute_rate_fractions, f.solute_rate_factors)))
 

@@ -12,7 +12,7 @@ from kmc.mechanisms import MechanismMap
 from kmc.physics.flow import EMBEDDED, FREE_STANDING, MECHANISMS
 from kmc.plot_common import _new_figure, _sci_text
 
-MECHANISM_COLORS = ("#cfe2f3", "#9fc5e8", "#f9cb9c", "#f6b26b")
+MECHANISM_COLORS = ("#cfe2f3", "#9fc5e8", "#b4a7d6", "#f9cb9c", "#f6b26b")
 SIZE_RANGE_um = (0.02, 200.0)
 STRESS_RANGE_MPa = (0.01, 1000.0)
 GRID_POINTS = 241
@@ -26,7 +26,7 @@ def mechanism_map(mmap: MechanismMap):
     log_rate, dominant = mmap.field(sizes, stresses)
     fig = _new_figure(8.6, 4.8)
     ax = fig.add_subplot(1, 1, 1)
-    ax.pcolormesh(sizes, stresses, dominant, cmap=ListedColormap(MECHANISM_COLORS), vmin=-0.5, vmax=3.5,
+    ax.pcolormesh(sizes, stresses, dominant, cmap=ListedColormap(MECHANISM_COLORS), vmin=-0.5, vmax=4.5,
                   shading="nearest", rasterized=True)
     levels = np.arange(-10, 5)
     lines = ax.contour(sizes, stresses, log_rate, levels=levels, colors="0.45", linewidths=0.5, linestyles="solid")
@@ -35,8 +35,10 @@ def mechanism_map(mmap: MechanismMap):
     curves = (
         (law.flow_stress_MPa(keep, sizes, kappa, EMBEDDED), dict(color="k", lw=2.0),
          "embedded, sinks: the contact (the law)"),
-        (law.with_(strain_gradient_length_um=0.0).flow_stress_MPa(keep, sizes, 0.0, EMBEDDED),
+        (law.with_(strain_gradient_length_um=0.0, onset=None).flow_stress_MPa(keep, sizes, 0.0, EMBEDDED),
          dict(color="k", lw=1.0, ls="-."), "bulk law, no size effect"),
+        (law.with_(onset=None).flow_stress_MPa(keep, sizes, kappa, EMBEDDED), dict(color="#674ea7", lw=1.0, ls="--"),
+         "strain gradient alone (sources at every size)"),
         (law.flow_stress_MPa(keep, sizes, np.inf, EMBEDDED), dict(color="#b45f06", lw=1.2, ls=":"),
          "sinks as good as a free surface"),
         (law.flow_stress_MPa(keep, sizes, 0.0, FREE_STANDING), dict(color="#cc0000", lw=1.2, ls="--"),

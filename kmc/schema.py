@@ -249,9 +249,10 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "strain_gradient_length_um": Key(F, REQUIRED, lambda x: 0 <= x <= 1e3, "0 <= l* <= 1000 um (0: no size effect)"),
         # A of Nabarro-Herring's eps = A D_v c_eq Omega sigma / (kT d^2) (Herring 13.3 ... Frost & Ashby 42)
         "diffusion_geometry_factor": Key(F, REQUIRED, lambda x: 0 < x <= 1e3, "0 < A <= 1000"),
-        # Herbert et al. 2018 (J. Mater. Res. 33, 1361): the onset hardness of dislocation flow in attached,
-        # source-free Li, H = onset_hardness_MPa (d / 1 um)^-onset_exponent, measured at onset_strain_rate_per_s
-        "onset_hardness_MPa": Key(F, REQUIRED, _pos, "> 0 MPa (at d = 1 um)"),
+        # Herbert et al. 2018 (J. Mater. Res. 33, 1361): the hardness at which dislocation flow starts in attached
+        # Li smaller than its dislocation spacing, H = onset_hardness_MPa (d / 1 um)^-onset_exponent, measured at
+        # onset_strain_rate_per_s; an embedded feature takes the larger of it and the strain gradient
+        "onset_hardness_MPa": Key(F, REQUIRED, _nonneg, ">= 0 MPa at d = 1 um (0: dislocation sources at every size)"),
         "onset_exponent": Key(F, REQUIRED, lambda x: 0 < x <= 3, "0 < exponent <= 3"),
         "onset_strain_rate_per_s": Key(F, REQUIRED, _pos, "> 0 per s"),
         # The solid solution's flow stress over the host's, 1 + k x^(2/3) at solute fraction x (Labusch 1970);

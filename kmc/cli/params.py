@@ -166,8 +166,9 @@ def _echo_fit_table(rows):
 def params_mechanisms(name, overrides, output, dpi, overwrite, as_json):
     """Li's deformation-mechanism map of a parameter set (kmc.physics.flow, docs/mechanics.md section 10):
     for each feature size, the rate that keeps pace with stripping at the set's current, the flow stress
-    of an embedded feature at the contact there and the mechanism that carries it, beside the bulk law,
-    sinks as good as a free surface and a free-standing pillar; with -o, the map."""
+    of an embedded feature at the contact there and the mechanism that carries it, beside the bulk law, the
+    strain gradient alone (sources at every size), sinks as good as a free surface and a free-standing
+    pillar; with -o, the map."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     from kmc.mechanisms import MechanismMap
@@ -208,8 +209,9 @@ def _echo_mechanisms(head: dict, rows: list[dict]) -> None:
                f"D_v c_eq = {head['vacancy_transport_cm2_s']:.3g} cm2/s; {sink}")
     click.echo("stress (MPa) at which a feature of size d keeps pace with stripping (flows at v/d):")
     click.echo(f"{'d (um)':>8s} {'v/d (1/s)':>10s} {'embedded':>9s} {'mechanism':<32s} {'bulk law':>9s} "
-               f"{'free-surf':>9s} {'pillar':>8s}")
+               f"{'gradient':>9s} {'free-surf':>9s} {'pillar':>8s}")
     for r in rows:
         click.echo(f"{r['size_um']:8.3g} {r['strain_rate_per_s']:10.3g} {r['flow_stress_MPa']:9.3g} "
-                   f"{r['mechanism']:<32s} {r['bulk_law_MPa']:9.3g} {r['free_surface_sinks_MPa']:9.3g} "
+                   f"{r['mechanism']:<32s} {r['bulk_law_MPa']:9.3g} {r['sources_everywhere_MPa']:9.3g} "
+                   f"{r['free_surface_sinks_MPa']:9.3g} "
                    f"{r['free_standing_pillar_MPa']:8.3g}")

@@ -9,7 +9,7 @@ dataclasses), no Settings inside a formula, so the energy model, the engine's ru
 * ``creep``: the Norton (power-law) creep law (with its temperature factor, its isothermal view and
   its inverse) and the stress focusing on the contact;
 * ``flow``: Li's flow at every size, rate and temperature, one law: the Norton law raised for a feature's
-  size (strain gradient when embedded, pillars when free-standing, the onset when source-free), in
+  size (the strain gradient or the onset of dislocation flow when embedded, pillars when free-standing), in
   parallel with diffusional flow bounded by the feature's sinks, and the solid solution's factor;
 * ``nucleation``: an interface void as a spherical cap (one angle convention), the classical
   critical size and barrier, and I(S) from measured rows;

@@ -13,18 +13,20 @@ accommodates the strain, so the faster decides:
   Li does not strain-harden (Darnbrough & Armstrong, Batteries 10, 20 (2024): no stress rise in
   compression below 6.4e-5 /s; above it the rise is the contact area's), so the plastic branch above
   yield is the same law, continued (``FlowLaw.yield_stress_MPa`` marks where it starts).  Its stress is
-  raised by the size factor g of the feature's kind (``EMBEDDED``, ``FREE_STANDING``, ``SOURCE_FREE``):
+  raised by the size factor g of the feature's kind (``EMBEDDED``, ``FREE_STANDING``):
 
-  - embedded in metal that feeds it dislocations (a void's roof, an island of contact, metal pressed into
-    a pore, in a rolled foil of ~100 um grains): the strain gradient, g = sqrt(1 + l*/d) (Nix & Gao,
-    J. Mech. Phys. Solids 46, 411 (1998)), l* from the nanoindentation depth dependence;
+  - embedded in metal (a void's roof, an island of contact, metal pressed into a pore, in a foil of ~100 um
+    grains; an indent): the larger of two measured size effects, g = max(sqrt(1 + l*/d), H_on(d) / (3
+    sigma_bulk(rate_onset))).  Where the feature holds dislocations, the strain gradient (Nix & Gao, J.
+    Mech. Phys. Solids 46, 411 (1998)), l* from the nanoindentation depth dependence; where it is smaller
+    than the metal's dislocation spacing, dislocation flow must first start, at the onset hardness
+    H_on(d) = C d^-m that Herbert et al., J. Mater. Res. 33, 1361 (2018) measured on attached Li films (H
+    h^1.17 = 1.545 N/m^0.83, the mean pressure ~3 sigma), which falls to the bulk's at d ~ 2-3 um, the
+    dislocation spacing of their films.  Without the onset (``onset = None``) the metal has sources at
+    every size (the band's soft end);
   - free-standing single crystals whose surfaces let dislocations escape (micropillars, whiskers, plated
-    filaments): dislocation starvation, g = max(sqrt(1 + l*/d), sigma_pillar(d, T) / sigma_bulk(rate_pillar))
+    filaments): dislocation starvation, g = max(the embedded g, sigma_pillar(d, T) / sigma_bulk(rate_pillar))
     with Xu et al.'s pillar law (kmc.physics.strength.SizeStrength, PNAS 114, 57 (2017));
-  - source-free: attached Li with no dislocation in the stressed volume (an indent of a vapour-deposited
-    film), where dislocation flow starts only at the onset hardness H_on(d) = C d^-m of Herbert et al.,
-    J. Mater. Res. 33, 1361 (2018) (H h^1.17 = 1.545 N/m^0.83, mean pressure ~ 3 sigma):
-    g = max(sqrt(1 + l*/d), H_on(d) / (3 sigma_bulk(rate_onset)));
 
   and by the solid solution's factor f_x = 1 + k x^(2/3) at the local solute fraction x (Labusch, Phys.
   Status Solidi 41, 659 (1970); k from the alloy's measured flow stress, 0 for pure Li).  The strength
@@ -62,8 +64,8 @@ from kmc import units
 from kmc.physics.creep import NortonLaw
 from kmc.physics.strength import SizeStrength
 
-EMBEDDED, FREE_STANDING, SOURCE_FREE = "embedded", "free_standing", "source_free"
-FEATURE_KINDS = (EMBEDDED, FREE_STANDING, SOURCE_FREE)
+EMBEDDED, FREE_STANDING = "embedded", "free_standing"
+FEATURE_KINDS = (EMBEDDED, FREE_STANDING)
 # The mean pressure under an indenter or a contact patch over the flow stress of a creeping or plastic
 # solid (indentation constraint; Roy, Fleck & Deshpande, Extreme Mech. Lett. 46, 101307 (2021): "T_n
 # cannot exceed approximately 3 sigma_0"; Tabor's hardness ~ 3 Y)
@@ -73,8 +75,8 @@ CONSTRAINT_FACTOR = 3.0
 HERRING_GEOMETRY_FACTOR = 40.0 / 3.0
 FROST_ASHBY_GEOMETRY_FACTOR = 42.0
 # The mechanisms a map shades (``FlowLaw.dominant``), in this order
-MECHANISMS = ("dislocation creep", "plasticity above yield", "diffusional (lattice diffusion)",
-              "diffusional (interface reaction)")
+MECHANISMS = ("dislocation creep", "plasticity above yield", "source-limited dislocation flow",
+              "diffusional (lattice diffusion)", "diffusional (interface reaction)")
 
 
 def stress_coefficient_per_MPa(atomic_volume_A3: float, kT_eV: float) -> float:
@@ -142,7 +144,7 @@ class SourceLimitedOnset:
 class FlowLaw:
     """Li's flow at one temperature (the module docstring): the bulk law referred to that temperature
     (``creep``, NortonLaw.at(T)), the strain-gradient length, the diffusional branch's transport (D_v,
-    c_eq and Omega / kT there) and geometric factor, the free-standing and source-free strengths, the
+    c_eq and Omega / kT there) and geometric factor, the dislocation onset and the pillars' strength, the
     solid-solution coefficient and the solute fraction the law is evaluated at unless told otherwise."""
     creep: NortonLaw
     temperature_K: float
@@ -171,17 +173,22 @@ class FlowLaw:
                 raise ValueError(f"FlowLaw.{name} = {getattr(self, name)!r}: must be >= 0")
 
     # ---------------------------------------------------------------- the branches
+    def _source_limited_factor(self, size_um):
+        """H_on(d) / (3 sigma_bulk(rate_onset)): the onset's strength over the bulk law's (0 without one)."""
+        if self.onset is None:
+            return np.zeros(np.shape(size_um))
+        bulk = self.creep.effective_stress_MPa(self.onset.strain_rate_per_s)
+        return self.onset.hardness(size_um) / (CONSTRAINT_FACTOR * bulk)
+
     def size_factor(self, size_um, kind: str = EMBEDDED):
         """g of a feature of this kind and size (the module docstring), >= 1."""
         if kind not in FEATURE_KINDS:
             raise ValueError(f"feature kind {kind!r}; allowed: {', '.join(FEATURE_KINDS)}")
-        g = strain_gradient_factor(size_um, self.strain_gradient_length_um)
+        g = np.maximum(strain_gradient_factor(size_um, self.strain_gradient_length_um),
+                       self._source_limited_factor(size_um))
         if kind == FREE_STANDING and self.pillars is not None:
             bulk = self.creep.effective_stress_MPa(self.pillar_strain_rate_per_s)
             g = np.maximum(g, self.pillars.strength_MPa(size_um, self.temperature_K) / bulk)
-        if kind == SOURCE_FREE and self.onset is not None:
-            bulk = self.creep.effective_stress_MPa(self.onset.strain_rate_per_s)
-            g = np.maximum(g, self.onset.hardness(size_um) / (CONSTRAINT_FACTOR * bulk))
         return g
 
     def stress_factor(self, size_um, kind: str = EMBEDDED, solute_fraction=None):
@@ -240,16 +247,19 @@ class FlowLaw:
         return out if shape else float(out)
 
     def dominant(self, stress_MPa, size_um, sink_rate_um_s: float = 0.0, kind: str = EMBEDDED, solute_fraction=None):
-        """Index into MECHANISMS of the faster mechanism at each (sigma, d): dislocation creep below yield
-        (of the size-raised law, sigma / (g f_x) < yield), plasticity above it, or diffusional flow,
-        limited by lattice diffusion or by the sink's reaction."""
+        """Index into MECHANISMS of the faster mechanism at each (sigma, d): dislocation flow, source-limited
+        where the onset sets g, else creep below yield (sigma / (g f_x) < yield) or plasticity above it; or
+        diffusional flow, limited by lattice diffusion or by the sink's reaction."""
         stress = np.asarray(stress_MPa, float)
         d = np.asarray(size_um, float)
         disl = self.dislocation_rate_per_s(stress, d, kind, solute_fraction)
         diff = self.diffusional_rate_per_s(stress, d, sink_rate_um_s)
         plastic = stress / self.stress_factor(d, kind, solute_fraction) > self.yield_stress_MPa
+        limited = self._source_limited_factor(d) > strain_gradient_factor(d, self.strain_gradient_length_um)
+        if kind == FREE_STANDING:
+            limited = limited | (self.size_factor(d, kind) > self.size_factor(d, EMBEDDED))
         reaction = interface_reaction_controls(d, self.vacancy_diffusivity_um2_s, self.geometry_factor, sink_rate_um_s)
-        return np.where(diff > disl, np.where(reaction, 3, 2), np.where(plastic, 1, 0))
+        return np.where(diff > disl, np.where(reaction, 4, 3), np.where(limited, 2, np.where(plastic, 1, 0)))
 
     def with_(self, **changes) -> "FlowLaw":
         """The same law with some inputs changed (an input's band)."""
