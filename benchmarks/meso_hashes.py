@@ -16,7 +16,8 @@ height; for the resolved section its final gap field).  FULL are the shipped par
 default runs (4 mAh/cm^2) and both at 1.5 MPa, where seed 004's Li stops failing, with the disc model
 (the plain names, ~20 s for Li) and with the resolved section (``resolved_*``, kmc meso's default
 model, ~7 s each), plus Li at S_f = 0 and 0.2 MPa, the resolved run in which voids nucleate, grow,
-split and collapse (~20 s); SHORT are cheap cuts of the disc runs plus the paths the defaults do not
+split and collapse (~20 s), and three small cuts of the area (``area_*``, 20 x 5 um to 0.1 mAh/cm^2,
+docs/area.md); SHORT are cheap cuts of the disc runs plus the paths the defaults do not
 take (the cap-shaped void, pre-existing defect seeds), for the test.
 """
 from __future__ import annotations
@@ -43,6 +44,17 @@ FULL = {
     "resolved_li_li2s_1.5MPa": ("li_li2s", ["meso.interface='resolved'", "conditions.stack_pressure_MPa=1.5"]),
     "resolved_limg_li2s_1.5MPa": ("limg_li2s", ["meso.interface='resolved'", "conditions.stack_pressure_MPa=1.5"]),
     "resolved_li_li2s_Sf0": ("li_li2s", ["meso.interface='resolved'", "boundary.vacancy_formation_entropy_kB=0"]),
+    # the area (docs/area.md): small, cheap cuts, 20 x 5 um to 0.1 mAh/cm^2 (~3-6 s each): the shipped
+    # porous face; a flat dense face at S_f = 0 and 1 MPa, where voids nucleate and coalesce; Li-Mg at 7 MPa
+    # without the Mg field, which the area refuses
+    **{f"area_{case}": (params, ["meso.interface='resolved'", "meso.width_um=20", "meso.depth_um=5",
+                                 "meso.stop_stripped_mAh_cm2=0.1", *overrides])
+       for case, (params, overrides) in {
+           "li_li2s": ("li_li2s", []),
+           "li_li2s_Sf0_flat_1MPa": ("li_li2s", ["boundary.vacancy_formation_entropy_kB=0", "electrolyte.relative_density=1",
+                                                 "meso.electrolyte_roughness_rms_um=0", "conditions.stack_pressure_MPa=1"]),
+           "limg_li2s_7MPa": ("limg_li2s", ["meso.solute_field='off'", "conditions.stack_pressure_MPa=7"]),
+       }.items()},
 }
 SHORT = {
     "li_li2s_0.5": ("li_li2s", ["meso.stop_stripped_mAh_cm2=0.5"]),
