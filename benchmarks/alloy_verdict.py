@@ -119,10 +119,10 @@ class Progress:
 
 def _inputs(name: str):
     from kmc.config import load_config
-    from kmc.resolved.interface import resolved_inputs
+    from kmc.launch import cell_inputs_of
     chem, sets, _ = CASES[name]
     settings = load_config(ROOT / "params" / f"{chem}.toml", [s for s in sets if not s.startswith("@")])
-    inp = resolved_inputs(settings)
+    inp = cell_inputs_of(settings)
     if "@solute_diffusivity" in sets:
         inp = replace(inp, solute_diffusivity_per_vacancy_um2_s=inp.solute_diffusivity_per_vacancy_um2_s
                       * D_MG_DFT_OVER_MODEL)
@@ -130,11 +130,12 @@ def _inputs(name: str):
 
 
 def run_case(name: str) -> dict:
-    from kmc.resolved.run import model_of, run
+    from kmc.cell.loop import run
+    from kmc.resolved.section import SectionModel
     chem, sets, _ = CASES[name]
     inp = _inputs(name)
     t0 = time.process_time()
-    model = model_of(inp)
+    model = SectionModel(inp)
     progress = Progress(name, model)
     made = model.initial_state
 
@@ -142,7 +143,7 @@ def run_case(name: str) -> dict:
         progress.state = made(*args, **kwargs)
         return progress.state
     model.initial_state = initial_state
-    result = run(inp, progress, model=model)
+    result = run(model, progress)
     return _row(name, chem, sets, inp, model, progress, result, time.process_time() - t0)
 
 

@@ -30,27 +30,25 @@ SIZES = {"40x10": (40.0, 10.0), "80x20": (80.0, 20.0), "160x40": (160.0, 40.0)}
 
 def run_area(width_um: float, depth_um: float, charge: float, overrides: list[str]) -> dict:
     from kmc.config import load_config
-    from kmc.resolved.interface import resolved_inputs
+    from kmc.launch import cell_inputs_of
     import numpy as np
-    from kmc.resolved.area import area_face_um
-    from kmc.resolved.assembly import press
-    from kmc.resolved.run import ASSEMBLY_STREAM, model_of, run
+    from kmc.cell.loop import run
+    from kmc.resolved.area import AreaModel
+    from kmc.resolved.assembly import ASSEMBLY_STREAM, press
     settings = load_config(ROOT / "params" / "li_li2s.toml",
-                           [f"meso.width_um={width_um}", f"meso.depth_um={depth_um}",
+                           ["meso.interface=area", f"meso.width_um={width_um}", f"meso.depth_um={depth_um}",
                             f"meso.stop_stripped_mAh_cm2={charge}", *overrides])
-    inp = resolved_inputs(settings)
-    model = model_of(inp)
+    inp = cell_inputs_of(settings)
+    model = AreaModel(inp)
     start = time.process_time()
     state, asks = None, 0
     if inp.assembly is not None:
-        # the press before stripping, as kmc.resolved.run.run makes it (its own stream of the seed), timed apart
-        rng = np.random.default_rng([inp.seed, ASSEMBLY_STREAM])
-        face, pores = area_face_um(model, inp.assembly, rng)
-        pressed_face = press(model, inp.assembly, rng, profile_um=face, pore_um=pores)
+        # the press before stripping, as the model's start makes it (its own stream of the seed), timed apart
+        pressed_face = press(model, inp.assembly, np.random.default_rng([inp.seed, ASSEMBLY_STREAM]))
         state = model.initial_state(pressed_face.gap_um, pressed_face.pore_um)
         asks = pressed_face.steps
     pressed = time.process_time()
-    result = run(inp, model=model, state=state)
+    result = run(model, state=state)
     cpu = time.process_time() - start
     press_cpu = pressed - start
     cells = model.cells

@@ -60,8 +60,9 @@ def _settings(rms_um: float, law_sets: list[str], seed: int):
 
 def press_rows(faces=FACES, laws=LAWS, seeds=SEEDS) -> list[dict]:
     from kmc.resolved.assembly import press
-    from kmc.resolved.interface import ResolvedInterface, resolved_inputs
-    from kmc.resolved.run import ASSEMBLY_STREAM
+    from kmc.launch import cell_inputs_of
+    from kmc.resolved.assembly import ASSEMBLY_STREAM
+    from kmc.resolved.section import SectionModel
     rows = []
     for face, rms in faces:
         for law, sets in laws:
@@ -69,8 +70,8 @@ def press_rows(faces=FACES, laws=LAWS, seeds=SEEDS) -> list[dict]:
             per_seed = []
             start = time.perf_counter()
             for seed in seeds:
-                inp = resolved_inputs(_settings(rms, sets, seed), width_um=160.0, cell_um=0.25)
-                model = ResolvedInterface(inp, mechanics=model.mechanics if model is not None else None)
+                inp = cell_inputs_of(_settings(rms, sets, seed), width_um=160.0, cell_um=0.25)
+                model = SectionModel(inp, mechanics=model.mechanics if model is not None else None)
                 per_seed.append(press(model, inp.assembly, np.random.default_rng([seed, ASSEMBLY_STREAM])))
             after = np.array([r.contact_after for r in per_seed])
             closed = [r.closed_at_s for r in per_seed]
@@ -87,18 +88,19 @@ def press_rows(faces=FACES, laws=LAWS, seeds=SEEDS) -> list[dict]:
 
 def strip_rows(rows: list[dict]) -> list[dict]:
     """Li at the shipped 0.2 MPa, 0.5 mA/cm^2 stripped from every face (seed) the press left open."""
-    from kmc.resolved.interface import resolved_inputs
-    from kmc.resolved.run import run
+    from kmc.cell.loop import run
+    from kmc.launch import cell_inputs_of
+    from kmc.resolved.section import SectionModel
     out = []
     for row in rows:
         if row["closed_by_s"] is not None:
             continue
         law_sets = dict(LAWS)[row["law"]]
         for seed in row["seeds"]:
-            inp = resolved_inputs(_settings(row["rms_um"], law_sets, seed), width_um=160.0, cell_um=0.25,
+            inp = cell_inputs_of(_settings(row["rms_um"], law_sets, seed), width_um=160.0, cell_um=0.25,
                                   output_every_mAh_cm2=0.05)
             start = time.perf_counter()
-            result = run(inp)
+            result = run(SectionModel(inp))
             s = result.series
             q = s["stripped_charge"]
             marks = {f"at_{m:g}": dict(contact=float(np.interp(m, q, s["contact_fraction"])),
@@ -115,10 +117,8 @@ def strip_rows(rows: list[dict]) -> list[dict]:
 def view_rows(views: list[str], seeds, sets: list[str]) -> list[dict]:
     """Contact after the press on each view ('L': a section L um long, 'WxD': an area) and face (--views)."""
     from kmc.config import load_config
-    from kmc.resolved.area import area_face_um
-    from kmc.resolved.assembly import press
-    from kmc.resolved.interface import resolved_inputs
-    from kmc.resolved.run import ASSEMBLY_STREAM, model_of
+    from kmc.launch import cell_model_of
+    from kmc.resolved.assembly import ASSEMBLY_STREAM, press
     meso = load_config(ROOT / "params" / "li_li2s.toml", sets).meso
     rows = []
     for view in views:
@@ -132,12 +132,11 @@ def view_rows(views: list[str], seeds, sets: list[str]) -> list[dict]:
             after, open_pores, start = [], [], time.process_time()
             for seed in seeds:
                 settings = load_config(ROOT / "params" / "li_li2s.toml", [
-                    f"meso.width_um={width}", f"meso.depth_um={depth}", f"run.seed={seed}", *sets, *face_sets])
-                inp = resolved_inputs(settings)
-                model = model_of(inp)
-                rng = np.random.default_rng([seed, ASSEMBLY_STREAM])        # kmc.resolved.run.run's face and press
-                shape = dict(zip(("profile_um", "pore_um"), area_face_um(model, inp.assembly, rng))) if depth else {}
-                r = press(model, inp.assembly, rng, **shape)
+                    f"meso.interface={'area' if depth else 'section'}", f"meso.width_um={width}",
+                    f"meso.depth_um={depth}", f"run.seed={seed}", *sets, *face_sets])
+                model = cell_model_of(settings)
+                # the model's start: its face and press from their own stream of the seed
+                r = press(model, model.inp.assembly, np.random.default_rng([seed, ASSEMBLY_STREAM]))
                 after.append(r.contact_after)
                 open_pores.append(r.open_face)
             rows.append(dict(view=view, face=face, seeds=list(seeds), contact_after=after, pore_share=open_pores,

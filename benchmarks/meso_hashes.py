@@ -12,11 +12,12 @@
 
 A fingerprint is the SHA-256 of every observable's samples (float64 bits, in the order of the
 observable table), the stop reason, the step count and the final voids (x, y, base radius,
-height; for the resolved section its final gap field).  FULL are the shipped parameter files'
-default runs (4 mAh/cm^2) and both at 1.5 MPa, where seed 004's Li stops failing, with the disc model
-(the plain names, ~20 s for Li) and with the resolved section (``resolved_*``, kmc meso's default
-model, ~7 s each), plus Li at S_f = 0 and 0.2 MPa, the resolved run in which voids nucleate, grow,
-split and collapse (~20 s), and three small cuts of the area (``area_*``, 20 x 5 um to 0.1 mAh/cm^2,
+height; for the gap model its final gap field).  Every run goes through the one loop (kmc.cell.loop.run)
+with the model meso.interface names.  FULL are the shipped parameter files' default runs (4 mAh/cm^2) and
+both at 1.5 MPa, where seed 004's Li stops failing, with the disc model (the plain names, ~20 s for Li)
+and with the section (``resolved_*``, the gap model's name before issue 62; kmc meso's default model,
+~7 s each), plus Li at S_f = 0 and 0.2 MPa, the section's run in which voids nucleate, grow, split and
+collapse (~20 s), and three small cuts of the area (``area_*``, 20 x 5 um to 0.1 mAh/cm^2,
 docs/area.md); SHORT are cheap cuts of the disc runs plus the paths the defaults do not
 take (the cap-shaped void, pre-existing defect seeds), for the test.
 """
@@ -39,15 +40,15 @@ FULL = {
     "limg_li2s": ("limg_li2s", []),
     "li_li2s_1.5MPa": ("li_li2s", ["conditions.stack_pressure_MPa=1.5"]),
     "limg_li2s_1.5MPa": ("limg_li2s", ["conditions.stack_pressure_MPa=1.5"]),
-    "resolved_li_li2s": ("li_li2s", ["meso.interface='resolved'"]),
-    "resolved_limg_li2s": ("limg_li2s", ["meso.interface='resolved'"]),
-    "resolved_li_li2s_1.5MPa": ("li_li2s", ["meso.interface='resolved'", "conditions.stack_pressure_MPa=1.5"]),
-    "resolved_limg_li2s_1.5MPa": ("limg_li2s", ["meso.interface='resolved'", "conditions.stack_pressure_MPa=1.5"]),
-    "resolved_li_li2s_Sf0": ("li_li2s", ["meso.interface='resolved'", "boundary.vacancy_formation_entropy_kB=0"]),
+    "resolved_li_li2s": ("li_li2s", ["meso.interface='section'"]),
+    "resolved_limg_li2s": ("limg_li2s", ["meso.interface='section'"]),
+    "resolved_li_li2s_1.5MPa": ("li_li2s", ["meso.interface='section'", "conditions.stack_pressure_MPa=1.5"]),
+    "resolved_limg_li2s_1.5MPa": ("limg_li2s", ["meso.interface='section'", "conditions.stack_pressure_MPa=1.5"]),
+    "resolved_li_li2s_Sf0": ("li_li2s", ["meso.interface='section'", "boundary.vacancy_formation_entropy_kB=0"]),
     # the area (docs/area.md): small, cheap cuts, 20 x 5 um to 0.1 mAh/cm^2 (~3-6 s each): the shipped
     # porous face; a flat dense face at S_f = 0 and 1 MPa, where voids nucleate and coalesce; Li-Mg at 7 MPa
     # without the Mg field, which the area refuses
-    **{f"area_{case}": (params, ["meso.interface='resolved'", "meso.width_um=20", "meso.depth_um=5",
+    **{f"area_{case}": (params, ["meso.interface='area'", "meso.width_um=20", "meso.depth_um=5",
                                  "meso.stop_stripped_mAh_cm2=0.1", *overrides])
        for case, (params, overrides) in {
            "li_li2s": ("li_li2s", []),
@@ -73,19 +74,22 @@ OLD_FACE = ["electrolyte.relative_density=1", "meso.ligament_strength_MPa=0"]
 
 
 def meso_run(params: str, overrides: list[str]):
-    """(observable series {name: array}, stop reason, steps, final voids {x, y, r, h} or the resolved
-    section's final gap {gap}) of one run, with the model meso.interface names if an override names
-    it, else the disc model."""
+    """(observable series {name: array}, stop reason, steps, final voids {x, y, r, h} of the disc model or
+    the gap model's final gap {gap}) of one run of the model meso.interface names (the disc model unless an
+    override names another), through the one loop (kmc.cell.loop.run)."""
+    from kmc.cell.loop import run
     from kmc.config import load_config
+    from kmc.launch import cell_model_of
+    if not any(o.startswith("meso.interface=") for o in overrides):
+        overrides = ["meso.interface='disc'", *overrides]
     settings = load_config(ROOT / "params" / f"{params}.toml", overrides)
-    if any(o.startswith("meso.interface=") for o in overrides) and settings.meso.interface == "resolved":
-        from kmc.resolved.run import resolved_inputs, run
-        result = run(resolved_inputs(settings))
-        return result.series, result.stop_reason, result.steps, {"gap": result.final.gap_um}
-    from kmc.disc.run import run_settings
-    result = run_settings(settings)
+    result = run(cell_model_of(settings))
     final = result.final
-    return result.series, result.stop_reason, result.steps, {"x": final.x, "y": final.y, "r": final.r, "h": final.h}
+    if settings.meso.interface == "disc":
+        voids = {"x": final.x, "y": final.y, "r": final.r, "h": final.h}
+    else:
+        voids = {"gap": final.gap_um}
+    return result.series, result.stop_reason, result.steps, voids
 
 
 def _voids_digest(voids: dict) -> str:

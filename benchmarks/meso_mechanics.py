@@ -110,16 +110,16 @@ STRESS_CASE = ("Li 0.2 MPa S_f=0 dense face bulk creep", "li_li2s",
 
 
 def speed(cases=SPEED_CASES, stop_mAh_cm2: float = 4.0) -> list[dict]:
+    from kmc.cell.loop import run
     from kmc.config import load_config
-    from kmc.resolved.interface import resolved_inputs
-    from kmc.resolved.run import run
+    from kmc.launch import cell_model_of
     rows = []
     for name, chemistry, sets in cases:
-        inp = resolved_inputs(load_config(ROOT / "params" / f"{chemistry}.toml", sets), width_um=160.0, cell_um=0.25,
+        model = cell_model_of(load_config(ROOT / "params" / f"{chemistry}.toml", sets), width_um=160.0, cell_um=0.25,
                               stop_stripped_mAh_cm2=stop_mAh_cm2)
         before = load()
         start, cpu = time.perf_counter(), time.process_time()
-        out = run(inp)
+        out = run(model)
         s = out.series
         rows.append(dict(case=f"{name}, shipped set, 0.5 mA/cm2, 160 um at 0.25 um, to {stop_mAh_cm2:g} mAh/cm2",
                          wall_time_s=time.perf_counter() - start, cpu_time_s=time.process_time() - cpu,
@@ -208,15 +208,15 @@ def at_marks(series: dict, marks, keys) -> dict:
 
 
 def _resolved_run(name, chem, sets, stop_mAh_cm2, stop_at_failure) -> dict:
+    from kmc.cell.loop import Observer, run
     from kmc.config import load_config
-    from kmc.cell.loop import Observer
-    from kmc.resolved.interface import resolved_inputs
-    from kmc.resolved.run import run
+    from kmc.launch import cell_model_of
     settings = load_config(ROOT / "params" / f"{chem}.toml", list(sets))
-    inp = resolved_inputs(settings, width_um=160.0, cell_um=0.25, output_every_mAh_cm2=0.05,
+    model = cell_model_of(settings, width_um=160.0, cell_um=0.25, output_every_mAh_cm2=0.05,
                           stop_stripped_mAh_cm2=stop_mAh_cm2)
+    inp = model.inp
     start, cpu = time.perf_counter(), time.process_time()
-    out = run(inp, _stop_at_failure() if stop_at_failure else Observer())
+    out = run(model, _stop_at_failure() if stop_at_failure else Observer())
     s = out.series
     q = s["stripped_charge"]
     row = dict(case=name, formation_entropy_kB=settings.boundary.vacancy_formation_entropy_kB,
@@ -551,7 +551,7 @@ def _bound_counter(model):
     and the charge at the start of the first step whose contact is below FAILED_CONTACT (``failed_at``)."""
     from kmc import units
     from kmc.cell.loop import Observer
-    from kmc.resolved.interface import largest_step_s
+    from kmc.resolved.step_control import largest_step_s
 
     class BoundCounter(Observer):
         def __init__(self):
@@ -578,16 +578,15 @@ def series(chem: str, sets=(), stop_mAh_cm2: float = 4.0) -> dict:
     0.025 mAh/cm2; NaN past where the run stopped); the first sample with contact < FAILED_CONTACT and the
     first step's start with it, how many steps each limit bound (_bound_counter), and the mean contact,
     overpotential and voids per um over every sample from SERIES_PLATEAU_FROM_mAh_cm2 on (None before)."""
+    from kmc.cell.loop import run
     from kmc.config import load_config
-    from kmc.resolved.interface import resolved_inputs
-    from kmc.resolved.run import model_of, run
+    from kmc.launch import cell_model_of
     settings = load_config(ROOT / "params" / f"{chem}.toml", list(sets))
-    inp = resolved_inputs(settings, width_um=160.0, cell_um=0.25, output_every_mAh_cm2=0.025,
-                          stop_stripped_mAh_cm2=stop_mAh_cm2)
     cpu = time.process_time()
-    model = model_of(inp)
+    model = cell_model_of(settings, width_um=160.0, cell_um=0.25, output_every_mAh_cm2=0.025,
+                          stop_stripped_mAh_cm2=stop_mAh_cm2)
     counter = _bound_counter(model)
-    out = run(inp, counter, model=model)
+    out = run(model, counter)
     q = out.series["stripped_charge"]
     rows = []
     for mark in SERIES_CHARGES_mAh_cm2:

@@ -53,17 +53,18 @@ def islands_um(gap_um: np.ndarray, cell_um: float) -> np.ndarray:
 
 
 def one_run(pressure_MPa: float, overrides: list[str], formation_entropy_kB: float | None, stop_mAh_cm2: float) -> dict:
+    from kmc.cell.loop import run
     from kmc.config import load_config
-    from kmc.resolved.interface import resolved_inputs
-    from kmc.resolved.run import run
+    from kmc.launch import cell_model_of
     sets = [f"conditions.stack_pressure_MPa={pressure_MPa}", *overrides]
     if formation_entropy_kB is not None:
         sets.append(f"boundary.vacancy_formation_entropy_kB={formation_entropy_kB}")
     settings = load_config(ROOT / "params" / "li_li2s.toml", sets)
-    inp = resolved_inputs(settings, width_um=160.0, cell_um=0.25, output_every_mAh_cm2=0.05,
+    model = cell_model_of(settings, width_um=160.0, cell_um=0.25, output_every_mAh_cm2=0.05,
                           stop_stripped_mAh_cm2=stop_mAh_cm2)
+    inp = model.inp
     start = time.perf_counter()
-    out = run(inp)
+    out = run(model)
     s = out.series
     q = s["stripped_charge"]
     # S_f as asked (None: the parameter file's); its c_eq and the contact's S before any void say which

@@ -115,6 +115,15 @@ def _translate_legacy_keys(raw: dict) -> None:
                           f"(here {canonical_key(used[0])}) with any [species]")
 
 
+def _translate_legacy_values(raw: dict) -> None:
+    """The value a key took before its name changed, in place: meso.interface = "resolved" (the gap model
+    before issue 62 named its geometries) is the section, or the area for meso.depth_um > 0."""
+    meso = raw.get("meso")
+    if isinstance(meso, dict) and meso.get("interface") == "resolved":
+        depth = meso.get("depth_um", 0)
+        meso["interface"] = "area" if isinstance(depth, (int, float)) and depth > 0 else "section"
+
+
 class Section:
     """Read-only attribute view of one config section."""
 
@@ -276,6 +285,7 @@ def validate(raw: dict) -> dict:
         raise ConfigError(f"config must be a table of sections, got {type(raw).__name__}; allowed: a TOML table")
     raw = {section: dict(values) if isinstance(values, dict) else values for section, values in raw.items()}
     _translate_legacy_keys(raw)
+    _translate_legacy_values(raw)
     fit_targets(raw)   # checked here so that every reader refuses a malformed [fit]; kept apart from the run's keys
     for section, values in raw.items():
         if section == "fit":

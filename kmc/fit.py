@@ -260,7 +260,7 @@ def equilibrium_alloy_interface(settings: Settings) -> dict:
     gamma are linear in the arrangement's counts, so their means over the snapshots give the angle;
     "x" is the chain's mean L1 solute fraction.  What the interface's composition does to a void (for
     a pure host the DFT rows the energy is fitted to: W_ad 0.39 J/m^2, gamma 0.416 J/m^2, 93.6 deg);
-    every scale reads it through kmc.cell.energetics.interface_energetics, computed once per
+    every scale reads it through kmc.energetics.interface_energetics, computed once per
     parameter set and cached there."""
     eq = l1_equilibrium(settings)
     runs = [alloy_interface(settings, columns=cols, cells=EQUILIBRIUM_CELLS) for cols in eq.snapshots]

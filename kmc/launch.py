@@ -2,9 +2,10 @@
 for a kMC run (``open_run``, and ``run`` for a whole run in one call), so that every run is checked
 against the physical range of its inputs (kmc.validation), checks what its acceleration distorts
 (kmc.acceleration) and records it in its file, and compiles its engine before its clocks start; and
-for a run at the cell's scale (``run_cell_to_file``), the choice of the interface model meso.interface
-names (the resolved section of kmc.resolved, or the disc model of kmc.disc), which share kmc.cell and
-never import each other."""
+for a run at the cell's scale, the registry of interface models by name (``CELL_MODELS``: the disc
+model of kmc.disc, the gap model's section and area of kmc.resolved, which share kmc.cell and never
+import each other), from which ``cell_model_of`` builds the one meso.interface names and
+``run_cell_to_file`` runs it (kmc.cell.loop's one loop) into its file."""
 from __future__ import annotations
 
 import math
@@ -198,21 +199,66 @@ def run(config, output=None, overrides=(), policy: str = "fresh", progress: bool
         raise
 
 
-def run_cell_to_file(settings, path, observer=None, warn=validation.warn):
-    """Run ``settings`` at the cell's scale into the file ``path`` with the interface model
-    meso.interface names: the resolved interface (kmc.resolved.run.run_to_file, the default: the section,
-    or the area when meso.depth_um > 0, docs/area.md) or the disc model (kmc.disc.output.run_to_file); the
-    same kmc.cell.loop.Observer, the same file layout (kmc.runfile.MesoWriter).  Returns the
-    kmc.cell.loop.CellResult.  The inputs' physical range is checked first (kmc.validation.check:
-    InputRangeError before any work; each warning to ``warn``, a kmc.validation.Advice: default one line
-    on stderr, None none)."""
+def _section():
+    from kmc.resolved.section import SectionModel
+    return SectionModel
+
+
+def _area():
+    from kmc.resolved.area import AreaModel
+    return AreaModel
+
+
+def _disc():
+    from kmc.disc.voids import DiscVoids
+    return DiscVoids
+
+
+# The registry of the interface models at the cell's scale by name (meso.interface): each name's model class
+# (under kmc.cell.model's contract), imported when named.  kmc.launch and kmc meso read it, nothing else does
+# (SPPARKS names an app by its style and its solvers know none).
+CELL_MODELS = {"section": _section, "area": _area, "disc": _disc}
+
+
+def cell_model(name: str):
+    """The model class ``name`` stands for in CELL_MODELS."""
+    if name not in CELL_MODELS:
+        raise ValueError(f"meso.interface = {name!r}; allowed: {', '.join(repr(m) for m in CELL_MODELS)}")
+    return CELL_MODELS[name]()
+
+
+def cell_inputs_of(settings, name: str | None = None, **numerics):
+    """The inputs record of the model ``name`` (None: meso.interface) for ``settings``: the model reads the
+    settings once (its ``inputs``), with the interface's energetics of the energy model
+    (kmc.energetics.interface_energetics: computed once per parameter set and cached) as an input;
+    ``numerics``: the model's own keywords (e.g. the gap model's width_um, cell_um).  CellInputError
+    (kmc.cell.inputs) for what the model cannot do."""
+    from kmc.cell.inputs import meso_table
+    from kmc.energetics import interface_energetics
+    meso = meso_table(settings)          # refused before the energetics are computed
+    return cell_model(name or meso.interface).inputs(settings, interface_energetics(settings), **numerics)
+
+
+def cell_model_of(settings, name: str | None = None, **numerics):
+    """The model ``name`` (None: meso.interface) built on its inputs (cell_inputs_of)."""
+    from kmc.cell.inputs import meso_table
+    return cell_model(name or meso_table(settings).interface)(cell_inputs_of(settings, name, **numerics))
+
+
+def run_cell_to_file(settings, path, observer=None, warn=validation.warn, model=None):
+    """Run ``settings`` at the cell's scale into the file ``path`` with the interface model meso.interface
+    names (``model``: one already built of them, cell_model_of), through the one loop (kmc.cell.loop.run)
+    with the same kmc.cell.loop.Observer and the same file layout (kmc.cell.output.run_to_file,
+    kmc.runfile.MesoWriter).  Returns the kmc.cell.loop.CellResult.  The inputs' physical range is checked
+    first (kmc.validation.check: InputRangeError before any work) and then the model's own warnings
+    (model.advice()); each warning to ``warn``, a kmc.validation.Advice: default one line on stderr, None
+    none."""
     from kmc.cell.loop import Observer
-    for advice in validation.check(settings, "meso"):
+    from kmc.cell.output import run_to_file
+    from kmc.energetics import interface_energetics
+    advice = validation.check(settings, "meso")
+    model = model or cell_model_of(settings)
+    for item in advice + model.advice():
         if warn is not None:
-            warn(advice)
-    observer = observer or Observer()
-    if settings.meso.interface == "resolved":
-        from kmc.resolved.run import run_to_file
-        return run_to_file(settings, path, observer)
-    from kmc.disc.output import run_to_file
-    return run_to_file(settings, path, observer=observer)
+            warn(item)
+    return run_to_file(model, settings, interface_energetics(settings), path, observer or Observer())

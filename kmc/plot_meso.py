@@ -12,6 +12,7 @@ from kmc.plot_common import (CHARGE_LABEL, ELECTROLYTE_COLOR, OVERPOTENTIAL_COLO
                              _chosen_indices, _conditions_text, _new_figure, _title, overpotential_top_mV,
                              say_nothing_to_show)
 from kmc.runfile import RunFileError, open_run_file
+from kmc.runfile.readers import meso_interface
 from kmc.species import COLOURS, HOST, VACANCY
 
 
@@ -58,10 +59,10 @@ def meso_contact(path, exchange_current_mA_cm2: float | None = None) -> Figure:
 
 
 def _shape(par: dict) -> str:
-    """What a meso run's width measures: the resolved interface's section, the disc model's square (a file
-    written before meso.interface was a key is a disc run)."""
-    interface = par.get("meso.interface", "disc")
-    return "section" if (interface.decode() if isinstance(interface, bytes) else str(interface)) == "resolved" else "square"
+    """What a meso run's width measures: the gap model's section or area, the disc model's square
+    (kmc.runfile.readers.meso_interface)."""
+    interface = meso_interface(par)
+    return "square" if interface == "disc" else interface
 
 
 def draw_gap_section(ax, x_um, gap_um, top_um: float, charge_mAh_cm2: float) -> None:
@@ -91,7 +92,7 @@ def _stored_gaps(path):
         stored = f.gap_sections()
     if stored is None:
         raise RunFileError(f"{path} holds no gap sections (a disc-model meso run, meso.interface = 'disc', or one "
-                           "that has not stored one yet); allowed: a run of the resolved interface")
+                           "that has not stored one yet); allowed: a run of the gap model (meso.interface = 'section' or 'area')")
     return (par, *stored)
 
 
@@ -134,8 +135,8 @@ def meso_plan(path, frames=None, panels: int | None = None) -> Figure:
     and beside each plan the section through its middle row."""
     par, charges, gaps, cell_um = _stored_gaps(path)
     if gaps.ndim != 3:
-        raise RunFileError(f"{path} is a resolved section (meso.depth_um = 0): a line has no plan view; allowed: "
-                           "--kind cross-section, or an area run (kmc meso ... --set meso.depth_um=40)")
+        raise RunFileError(f"{path} is a section (meso.interface = 'section'): a line has no plan view; allowed: "
+                           "--kind cross-section, or an area run (kmc meso ... --set meso.interface=area --set meso.depth_um=40)")
     rows = _chosen_indices(len(charges), frames, panels, [-1], path,
                            items="gap sections (kmc meso: one per stored charge, no lattice frames)")
     depth, width = gaps.shape[1] * cell_um, gaps.shape[2] * cell_um

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from kmc.config import ConfigError, Settings
+from kmc.physics.pores import porosity
 from lattices import Lattice
 
 BOX_PORE_SHAPES = ("stripe", "pit", "none")
@@ -58,7 +59,7 @@ def box_pore_shape(settings: Settings) -> str:
         table = settings.electrolyte
     except AttributeError:
         return "none"
-    if settings.lattice.geometry != "slab" or table.relative_density >= 1.0:
+    if settings.lattice.geometry != "slab" or porosity(table.relative_density) <= 0:
         return "none"
     return table.box_pore
 
@@ -109,7 +110,7 @@ def box_pore(settings: Settings, lattice: Lattice) -> BoxPore | None:
         raise ConfigError(f"electrolyte.box_pore = {shape!r} with energy.form = {settings.energy.form!r}: the bond "
                           "form's per-layer vacancy terms stand for the electrolyte above every L1 site; allowed: "
                           "electrolyte.box_pore = 'none' with that form, or energy.form = 'second_moment'")
-    open_share = 1.0 - settings.electrolyte.relative_density
+    open_share = porosity(settings.electrolyte.relative_density)
     xy = lattice.positions_of_layers(0, 1)[:, :2]
     if shape == "stripe":
         l1_open = _centred_run(xy[:, 0], open_share)

@@ -299,16 +299,19 @@ SCHEMA: dict[str, dict[str, Key]] = {
     # rest of its inputs are the sections above.  Physics keys are required once [meso] is there
     # (params/*.toml give each one's source and error); the numerics have defaults.
     "meso": {
-        # which model of the interface kmc meso runs (docs/meso.md): "resolved", the gap as a field
-        # over a section on the electrode's creep mechanics (kmc.resolved, docs/mechanics.md), or
-        # "disc", cap-shaped voids on a periodic square with a closure formula (kmc.disc.voids)
-        "interface": Key(str, "resolved", lambda v: v in ("resolved", "disc"), "'resolved' or 'disc'"),
+        # which model of the interface kmc meso runs (docs/meso.md; kmc.launch.CELL_MODELS): the gap model,
+        # the gap as a field on the electrode's creep mechanics (kmc.resolved, docs/mechanics.md), over a
+        # "section" (a line of cells) or an "area" (a plane of cells, meso.depth_um deep: docs/area.md), or
+        # "disc", cap-shaped voids on a periodic square with a closure formula (kmc.disc.voids).  A file
+        # written before issue 62 names the gap model "resolved": read as "section", or as "area" with
+        # meso.depth_um > 0 (kmc.config)
+        "interface": Key(str, "section", lambda v: v in ("section", "area", "disc"), "'section', 'area' or 'disc'"),
         # side of the periodic square of interface (um), or the resolved section's length; seed 004
         # images 160 um of section
         "width_um": Key(F, 160.0, lambda x: 10 <= x <= 1e4, "10 <= width_um <= 10000 um"),
-        # the resolved interface as an area (kmc.resolved.area, docs/area.md): its depth across the
-        # section (um), periodic like the width; 0 runs the section itself (its fast limit, the same
-        # physics on a line of cells)
+        # the area's depth across the section (um; meso.interface = "area", kmc.resolved.area, docs/area.md),
+        # periodic like the width; 0 for the section (the area's fast limit, the same physics on a line of
+        # cells) and the disc model
         "depth_um": Key(F, 0.0, lambda x: x == 0 or 1 <= x <= 1e4, "0 (the section) or 1 <= depth_um <= 10000 um"),
         # pre-existing void seeds at the interface (pores, pits): density and base radius
         "defect_density_per_um2": Key(F, REQUIRED, lambda x: 0 <= x <= 10, "0 <= density <= 10 per um^2"),
@@ -380,7 +383,7 @@ SCHEMA: dict[str, dict[str, Key]] = {
         # a solute, "on" follows the solute stripping leaves behind each cell (Mg is never stripped), spread
         # by the model's own D_Mg at the local supersaturation, and lets it act on the local exchange current
         # and Li activity (kmc.physics.alloy: Bazant 2013's Butler-Volmer with the L1 lattice gas of
-        # kmc.fit) and on each void's Young angle and surface energy (kmc.cell.energetics' composition
+        # kmc.fit) and on each void's Young angle and surface energy (kmc.energetics' composition
         # table); "off" is the model before issue 55.  No effect without a solute.
         "solute_field": Key(str, "on", lambda v: v in ("on", "off"), "'on' or 'off'"),
         # Solid-solution strengthening of creep at the local composition: no Li-Mg creep law was retrievable
@@ -434,7 +437,7 @@ LEGACY_KEYS = {
 REMOVED_KEYS = {
     "meso.wetting_angle_deg": (
         "removed: the meso voids' wetting angle now comes from the energy model, W_ad and gamma of the [energy] "
-        "form at the interface's equilibrium L1 composition (kmc.cell.energetics.interface_energetics: Li 93.6 deg, "
+        "form at the interface's equilibrium L1 composition (kmc.energetics.interface_energetics: Li 93.6 deg, "
         "Li0.97Mg0.03 58.4 deg), as the kMC's own voids do; allowed: delete meso.wetting_angle_deg"),
     "creep.refill_length_nm": (
         "removed: creep no longer refills every interface void site at eps_dot x refill_length / layer "

@@ -481,12 +481,13 @@ def warm_jit(run: PlannedRun):
     if run.command == "meso":
         # the interface's energetics, computed once and cached for the workers (and the disc model's
         # compiled kernels, if that is the model)
-        from kmc.cell.energetics import interface_energetics
+        from kmc.energetics import interface_energetics
         settings = Settings(run.config, run.source)
         interface_energetics(settings)
         if settings.meso.interface == "disc":
-            from kmc.disc.run import run_settings
-            run_settings(settings.replaced(meso={"stop_stripped_mAh_cm2": 0.002}))
+            from kmc.cell.loop import run as run_cell
+            from kmc.launch import cell_model_of
+            run_cell(cell_model_of(settings.replaced(meso={"stop_stripped_mAh_cm2": 0.002})))
         return None
     from kmc.observers import COMPILE_CLOCK, print_compile_notice
     from kmc.simulation import Simulation

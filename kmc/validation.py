@@ -115,18 +115,19 @@ def _current(settings: Settings, command: str) -> None:
 
 
 def _area(settings: Settings) -> None:
-    """The area model (meso.depth_um > 0) does not step the solute along the interface (issue 55's Mg
-    field is the section's, kmc.resolved.solute): refuse an alloy run that would silently go without it."""
+    """The area model (meso.interface = 'area') does not step the solute along the interface (issue 55's Mg
+    field is the section's, kmc.resolved.solute): refuse an alloy run that would silently go without it
+    (the model refuses it too when built: kmc.resolved.gap.GapModel)."""
     meso = getattr(settings, "meso", None)
-    if meso is None or meso.interface != "resolved" or meso.depth_um <= 0:
+    if meso is None or meso.interface != "area":
         return
     if settings.composition.solute_fraction > 0 and meso.solute_field == "on":
         raise InputRangeError(
-            f"meso.depth_um = {meso.depth_um:g} with a solute (composition.solute_fraction = "
+            f"meso.interface = 'area' with a solute (composition.solute_fraction = "
             f"{settings.composition.solute_fraction:g}) and meso.solute_field = 'on': the area model does not step "
-            "the solute along the interface (the section does: docs/alloy.md); allowed: meso.depth_um = 0 (the "
-            "section, with the Mg field), or meso.solute_field = 'off' on the area (the alloy's angle and energies "
-            "at its mean composition, no Mg field)")
+            "the solute along the interface (the section does: docs/alloy.md); allowed: meso.interface = 'section' "
+            "(with the Mg field), or meso.solute_field = 'off' on the area (the alloy's angle and energies at its "
+            "mean composition, no Mg field)")
 
 
 def _kmc_stops(settings: Settings) -> None:

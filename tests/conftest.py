@@ -79,7 +79,7 @@ def vacancy_regime(request) -> list[str]:
 
 @pytest.fixture(scope="session", autouse=True)
 def meso_cache_folder(tmp_path_factory):
-    """The interface energetics `kmc meso` caches (kmc.cell.energetics.cache_folder) go to one folder
+    """The interface energetics `kmc meso` caches (kmc.energetics.cache_folder) go to one folder
     of the session, shared by the processes the tests start, never the user's ~/.cache."""
     import os
     folder = tmp_path_factory.mktemp("kmc-cache")

@@ -12,7 +12,7 @@ from kmc.physics import alloy, solute
 from kmc.physics.electrochemistry import butler_volmer_current, butler_volmer_scale_V
 from kmc.resolved.solute import SoluteField, solute_current
 
-# A composition table of kmc.cell.energetics' form (x_sub, theta, angle, gamma, W_ad): the shipped Li-Mg
+# A composition table of kmc.energetics' form (x_sub, theta, angle, gamma, W_ad): the shipped Li-Mg
 # set's rows (rounded), so the tests need no Metropolis chains
 TABLE = ((0.03, 0.593, 58.4, 0.458, 0.698), (0.06, 0.616, 58.3, 0.460, 0.702), (0.12, 0.641, 58.1, 0.462, 0.706),
          (0.24, 0.667, 57.7, 0.464, 0.712), (0.7, 0.722, 57.7, 0.467, 0.717))
@@ -129,8 +129,8 @@ def alloy_section():
     """The Li section's inputs with a solute of Li-Mg's numbers and the table above (no chains), Li's
     size effect off (issue 54 turned it on: the placed void then takes all but 1 um of the 20 um
     section within the 1.2 h, and no island is left to gather Mg unevenly)."""
-    from kmc.resolved.interface import resolved_inputs
-    inp = resolved_inputs(load_config("params/li_li2s.toml", ["meso.ligament_strength_MPa=0"]), width_um=20.0)
+    from kmc.launch import cell_inputs_of
+    inp = cell_inputs_of(load_config("params/li_li2s.toml", ["meso.ligament_strength_MPa=0"]), width_um=20.0)
     return inp, replace(inp, solute_fraction=0.03, solute_diffusivity_per_vacancy_um2_s=1.2e4, solute_field="on",
                         composition_table=TABLE)
 
@@ -140,10 +140,10 @@ def test_the_section_moves_current_off_the_enriched_contact_beside_a_void(alloy_
     between its rims strips and gathers Mg; the current with the Mg is compared with the plain
     Butler-Volmer current on the same gap."""
     from kmc.resolved.fields import butler_volmer_current as section_current
-    from kmc.resolved.interface import ResolvedInterface
+    from kmc.resolved.section import SectionModel
     li, limg = alloy_section
-    assert ResolvedInterface(li).solute is None                    # no solute: the model before issue 55
-    model = ResolvedInterface(limg)
+    assert SectionModel(li).solute is None                    # no solute: the model before issue 55
+    model = SectionModel(limg)
     gap = np.zeros(limg.cells)
     gap[30:50] = 0.5                                               # a 5 um void
     st = model.initial_state(gap)

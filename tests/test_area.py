@@ -12,11 +12,12 @@ import pytest
 from kmc.config import load_config
 from kmc.mechanics import exact
 from kmc.mechanics.cell import solve_cell
-from kmc.resolved.area import AreaInterface
-from kmc.resolved.area_foil import VOIDS, AreaFoil
-from kmc.resolved.interface import ResolvedInterface, resolved_inputs
-from kmc.resolved.regions import label_regions, tributaries
-from kmc.resolved.run import run
+from kmc.resolved.area import AreaModel
+from kmc.mechanics.reduced_area import VOIDS, AreaFoil
+from kmc.launch import cell_inputs_of
+from kmc.resolved.section import SectionModel
+from kmc.mechanics.regions import label_regions, tributaries
+from kmc.cell.loop import run
 
 LI = "params/li_li2s.toml"
 
@@ -25,7 +26,7 @@ LI = "params/li_li2s.toml"
 def section_inputs():
     """Li at 1 MPa on a 40 um section at 0.25 um cells, no press (the starts below are the tests' own)."""
     settings = load_config(LI, ["conditions.stack_pressure_MPa=1.0", "meso.output_every_mAh_cm2=0.05"])
-    return replace(resolved_inputs(settings, width_um=40.0), assembly=None)
+    return replace(cell_inputs_of(settings, width_um=40.0), assembly=None)
 
 
 def _three_voids(cells: int) -> np.ndarray:
@@ -61,8 +62,8 @@ def test_area_fields_and_mechanics_are_the_sections_on_a_depth_uniform_map(secti
     pressure, plunger) of the area equal the section's at every cell (to round-off: FFTs of another
     length and sums in another order)."""
     inp = section_inputs
-    sec = ResolvedInterface(inp)
-    area = AreaInterface(replace(inp, depth_um=2.0))
+    sec = SectionModel(inp)
+    area = AreaModel(replace(inp, depth_um=2.0))
     gap = _three_voids(inp.cells)
     n1 = sec.rates(sec.initial_state(gap))
     n2 = area.rates(area.initial_state(np.tile(gap, (area.shape[0], 1))))
@@ -79,11 +80,11 @@ def test_area_fields_and_mechanics_are_the_sections_on_a_depth_uniform_map(secti
 def _section_and_area(inp, gap, pore=None, area_depth_um=1.0):
     """The section and the area (``gap`` and ``pore`` on every row) run from the same start: (section,
     area) results and the area model."""
-    sec = ResolvedInterface(inp)
-    rs = run(inp, model=sec, state=sec.initial_state(gap, pore))
+    sec = SectionModel(inp)
+    rs = run(sec, state=sec.initial_state(gap, pore))
     ainp = replace(inp, depth_um=area_depth_um)
-    area = AreaInterface(ainp)
-    ra = run(ainp, model=area, state=area.initial_state(gap, pore))
+    area = AreaModel(ainp)
+    ra = run(area, state=area.initial_state(gap, pore))
     return rs, ra, area
 
 
@@ -124,9 +125,9 @@ def test_area_run_agrees_with_the_section_on_the_pellets_pressed_face():
     void volume per area within 8e-15 um, overpotential 1e-14 mV)."""
     from kmc.resolved.assembly import press
     settings = load_config(LI, ["meso.output_every_mAh_cm2=0.025"])
-    inp = replace(resolved_inputs(settings, width_um=40.0), stop_stripped_mAh_cm2=0.1)
+    inp = replace(cell_inputs_of(settings, width_um=40.0), stop_stripped_mAh_cm2=0.1)
     assert inp.assembly is not None and inp.assembly.relative_density < 1
-    sec = ResolvedInterface(inp)
+    sec = SectionModel(inp)
     pressed = press(sec, inp.assembly, np.random.default_rng([inp.seed, 1]))
     rs, ra, area = _section_and_area(inp, pressed.gap_um, pressed.pore_um)
     start = area.rates(area.initial_state(pressed.gap_um, pressed.pore_um))
@@ -176,7 +177,7 @@ def test_the_cap_closes_at_the_derived_share_of_the_sections_tunnel():
 
 def test_area_operator_closes_one_cap_as_its_finite_element_cell_and_its_law(section_inputs):
     """One disc void on a square area: the area's reduced operator (the axisymmetric cell of the same
-    area, kmc.resolved.area_foil) against a finite-element solve of that cell at the void's own s and
+    area, kmc.mechanics.reduced_area) against a finite-element solve of that cell at the void's own s and
     lambda / H (n = 6.6, between the table's entries; a coarser mesh, resolution 8, 1-2 % below the
     table's), and against the cap's derived law (16 / (3 pi^2) of the section's tunnel of the same width
     and void fraction, within 10 % of the cells: test above), in a foil thick enough for both periods
@@ -215,7 +216,7 @@ def test_islands_under_one_plunger_carry_the_load(section_inputs):
     islands, each the axisymmetric island cell of its tributary; one rigid plunger over all of them, so
     the smaller island (the same cell, less contact) carries the higher mean pressure, and together
     they carry the stack pressure times the area (to the profiles' sampling on cells, 5 %)."""
-    from kmc.resolved.area_foil import ISLANDS
+    from kmc.mechanics.reduced_area import ISLANDS
     inp = section_inputs
     shape = (40, 80)
     foil = AreaFoil(inp.law, shape, inp.cell_um)
@@ -239,7 +240,7 @@ def test_sections_count_the_voids_of_a_constructed_map(section_inputs):
     a disc, a tunnel along the depth and a void across the width's edge, every run, width and height
     known by construction (exact)."""
     inp = replace(section_inputs, width_um=10.0, depth_um=2.0, section_lines=4, min_void_width_um=0.5)
-    area = AreaInterface(inp)
+    area = AreaModel(inp)
     nz, nx = area.shape
     assert (nz, nx) == (8, 40)
     gap = np.zeros((nz, nx))
@@ -267,7 +268,7 @@ def test_sections_count_the_voids_of_a_constructed_map(section_inputs):
 def area_file(tmp_path_factory):
     """A small area run into a file (Li, S_f = 0: voids nucleate; 10 x 2.5 um to 0.1 mAh/cm^2)."""
     from kmc.launch import run_cell_to_file
-    settings = load_config(LI, ["boundary.vacancy_formation_entropy_kB=0", "meso.width_um=10", "meso.depth_um=2.5",
+    settings = load_config(LI, ["boundary.vacancy_formation_entropy_kB=0", "meso.interface=area", "meso.width_um=10", "meso.depth_um=2.5",
                                 "meso.stop_stripped_mAh_cm2=0.1", "meso.output_every_mAh_cm2=0.05"])
     path = tmp_path_factory.mktemp("area") / "area.h5"
     result = run_cell_to_file(settings, path)
@@ -315,10 +316,10 @@ def test_zero_stack_pressure_runs_on_an_area(tmp_path):
     with no traction nothing moves."""
     from kmc.launch import run_cell_to_file
     settings = load_config(LI, ["boundary.vacancy_formation_entropy_kB=0", "conditions.stack_pressure_MPa=0",
-                                "meso.width_um=10", "meso.depth_um=2.5", "meso.stop_stripped_mAh_cm2=0.05"])
+                                "meso.interface=area", "meso.width_um=10", "meso.depth_um=2.5", "meso.stop_stripped_mAh_cm2=0.05"])
     result = run_cell_to_file(settings, tmp_path / "p0.h5")
     assert result.stop_reason == "stripped"
-    foil = AreaFoil(resolved_inputs(settings).law, (10, 40), 0.25)
+    foil = AreaFoil(cell_inputs_of(settings, "area").law, (10, 40), 0.25)
     open_cells = np.zeros((10, 40), bool)
     open_cells[3:6, 10:20] = True
     resp = foil.respond(open_cells, 0.0, 50.0)
@@ -335,8 +336,8 @@ def test_an_area_on_a_dense_face_strips_with_no_void_at_all():
     in full contact, and at S_f = 0 (S = 134) sub-grid nuclei are born in it."""
     settings = load_config(LI, ["boundary.vacancy_formation_entropy_kB=0", "electrolyte.relative_density=1",
                                 "meso.electrolyte_roughness_rms_um=0", "meso.width_um=10", "meso.depth_um=2.5"])
-    inp = resolved_inputs(settings, stop_stripped_mAh_cm2=0.001, output_every_mAh_cm2=0.001)
-    out = run(inp)
+    inp = cell_inputs_of(settings, "area", stop_stripped_mAh_cm2=0.001, output_every_mAh_cm2=0.001)
+    out = run(AreaModel(inp))
     assert out.stop_reason == "stripped"
     assert out.final.counts["nucleated"] > 0
 
@@ -467,10 +468,10 @@ def test_the_areas_press_is_the_sections_on_a_depth_uniform_face():
     """The press (kmc.resolved.assembly) on an area whose face is the section's pellet face on every row,
     event by event (closing_share = 0): the section's press, ask for ask and gap for gap (1e-12 um)."""
     from kmc.resolved.assembly import press
-    inp = resolved_inputs(load_config(LI, []), width_um=40.0)
-    section = press(ResolvedInterface(inp), inp.assembly, np.random.default_rng(3))
+    inp = cell_inputs_of(load_config(LI, []), width_um=40.0)
+    section = press(SectionModel(inp), inp.assembly, np.random.default_rng(3))
     assert 0.2 < section.contact_after < 0.9 and section.steps > 10
-    model = AreaInterface(replace(inp, depth_um=0.5))
+    model = AreaModel(replace(inp, depth_um=0.5))
     face, pores = np.tile(section.profile_um, (2, 1)), np.tile(section.pore_um, (2, 1))
     area = press(model, inp.assembly, None, profile_um=face, pore_um=pores, closing_share=0.0)
     assert area.steps == section.steps
@@ -478,16 +479,10 @@ def test_the_areas_press_is_the_sections_on_a_depth_uniform_face():
 
 
 def _pressed_area(overrides):
-    """The area's model and its state when the press ends (kmc.resolved.run's face and press)."""
-    from kmc.resolved.area import area_face_um
-    from kmc.resolved.assembly import press
-    from kmc.resolved.run import ASSEMBLY_STREAM
-    inp = resolved_inputs(load_config(LI, ["meso.width_um=10", "meso.depth_um=2.5", *overrides]))
-    model = AreaInterface(inp)
-    rng = np.random.default_rng([inp.seed, ASSEMBLY_STREAM])
-    face, pores = area_face_um(model, inp.assembly, rng)
-    pressed = press(model, inp.assembly, rng, profile_um=face, pore_um=pores)
-    return model, model.initial_state(pressed.gap_um, pressed.pore_um)
+    """The area's model and its state when the press ends (its start: the face and the press)."""
+    inp = cell_inputs_of(load_config(LI, ["meso.width_um=10", "meso.depth_um=2.5", *overrides]), "area")
+    model = AreaModel(inp)
+    return model, model.start()
 
 
 def test_the_pellets_pores_open_the_area_at_the_shipped_inputs():
@@ -507,7 +502,7 @@ def test_the_pellets_pores_open_the_area_at_the_shipped_inputs():
     assert held.any() and pore[held].all()
     dense_model, dense = _pressed_area(["electrolyte.relative_density=1"])
     assert not dense.pore_um.any() and not dense_model.rates(dense)["spanned"].any()
-    s = run(replace(inp, stop_stripped_mAh_cm2=0.05, output_every_mAh_cm2=0.025), model=model, state=st).series
+    s = run(AreaModel(replace(inp, stop_stripped_mAh_cm2=0.05, output_every_mAh_cm2=0.025)), state=st).series
     assert s["nucleated"][-1] == 0 and s["captured_fraction"][-1] > 0.99
     assert s["contact_fraction"][-1] < s["contact_fraction"][0] < 1
     assert s["void_volume_per_area"][-1] > s["void_volume_per_area"][0]

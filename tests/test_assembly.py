@@ -7,8 +7,10 @@ import numpy as np
 import pytest
 
 from kmc.config import load_config
-from kmc.resolved.assembly import press, self_affine_profile_um
-from kmc.resolved.interface import ResolvedInterface, resolved_inputs
+from kmc.physics.face import self_affine_profile_um
+from kmc.resolved.assembly import press
+from kmc.launch import cell_inputs_of
+from kmc.resolved.section import SectionModel
 from regimes import NO_FORMATION_ENTROPY, OLD_FACE
 
 LI = "params/li_li2s.toml"
@@ -36,7 +38,7 @@ def test_the_face_has_the_rms_and_the_spectrum_of_its_hurst_exponent():
 @pytest.fixture(scope="module")
 def li_model():
     # the face of before issue 54: no pores (a dense pellet), bulk creep (no size effect)
-    return ResolvedInterface(resolved_inputs(load_config(LI, OLD_FACE), cell_um=0.25))
+    return SectionModel(cell_inputs_of(load_config(LI, OLD_FACE), cell_um=0.25))
 
 
 def test_the_seeds_press_closes_its_polished_face_and_the_press_is_what_closes_it(li_model):
@@ -51,7 +53,7 @@ def test_the_seeds_press_closes_its_polished_face_and_the_press_is_what_closes_i
     assert done.contact_before == pytest.approx(1 / inp.cells)
     assert done.contact_after == 1.0 and not (done.gap_um > 0).any()
     assert 0 < done.closed_at_s < 1e-3
-    strong = ResolvedInterface(replace(inp, size_strength=resolved_inputs(load_config(LI)).size_strength))
+    strong = SectionModel(replace(inp, size_strength=cell_inputs_of(load_config(LI)).size_strength))
     assert 1e-3 < press(strong, inp.assembly, np.random.default_rng([1, 1])).closed_at_s < inp.assembly.time_s
     short = press(li_model, replace(inp.assembly, time_s=1e-9), np.random.default_rng([1, 1]))
     assert short.closed_at_s is None and short.contact_after < 0.9
@@ -59,24 +61,28 @@ def test_the_seeds_press_closes_its_polished_face_and_the_press_is_what_closes_i
 
 
 def test_a_run_starts_from_what_the_press_leaves():
-    """kmc meso's resolved run begins where the assembly ends: where the press closes the face the run
+    """kmc meso's section run begins where the assembly ends: where the press closes the face the run
     is the one from full contact, draw for draw (the face has its own random stream); where it
     cannot (1 ns of press), the run starts with those gaps, and the file stores them as its
     section before stripping (charge 0)."""
-    from kmc.resolved.run import run
+    from kmc.cell.loop import Observer, run
     # S_f = 0 (S = 134): nuclei are drawn from the first step, so a face drawn from the run's own
     # stream would change them
     sets = ["meso.width_um=40.0", "meso.stop_stripped_mAh_cm2=0.01", "meso.output_every_mAh_cm2=0.005",
             *OLD_FACE, NO_FORMATION_ENTROPY]
-    pressed = resolved_inputs(load_config(LI, sets), cell_um=0.5)
-    flat = resolved_inputs(load_config(LI, sets + ["meso.assembly_pressure_MPa=0"]), cell_um=0.5)
+    pressed = cell_inputs_of(load_config(LI, sets), cell_um=0.5)
+    flat = cell_inputs_of(load_config(LI, sets + ["meso.assembly_pressure_MPa=0"]), cell_um=0.5)
     assert flat.assembly is None
-    a, b = run(pressed).series, run(flat).series
+    a, b = run(SectionModel(pressed)).series, run(SectionModel(flat)).series
     assert a["nucleated"][-1] > 0
     for name in a:
         np.testing.assert_array_equal(a[name], b[name], err_msg=name)
     sections = []
+
+    class Frames(Observer):
+        def on_frame(self, charge, gap):
+            sections.append((charge, gap))
     brief = replace(pressed, assembly=replace(pressed.assembly, time_s=1e-9))
-    started = run(brief, on_section=lambda charge, gap: sections.append((charge, gap))).series
+    started = run(SectionModel(brief), Frames()).series
     assert started["contact_fraction"][0] < 0.9
     assert sections[0][0] == 0.0 and (sections[0][1] > 0).mean() == pytest.approx(1 - started["contact_fraction"][0])

@@ -891,10 +891,10 @@ def test_an_alloy_on_the_area_is_refused_where_its_mg_field_would_be_dropped(tmp
     from kmc.validation import check
     limg = LI_PARAMS.parent / "limg_li2s.toml"
     out = tmp_path / "out.h5"
-    result = CliRunner().invoke(main, ["meso", str(limg), "-o", str(out), "--set", "meso.depth_um=10"])
+    result = CliRunner().invoke(main, ["meso", str(limg), "-o", str(out), "--set", "meso.interface=area", "--set", "meso.depth_um=10"])
     lines = result.stderr.splitlines()
     assert result.exit_code == 2 and len(lines) == 1 and "meso.solute_field = 'off'" in lines[0], result.stderr
     assert list(tmp_path.iterdir()) == []
-    check(load_config(limg, ["meso.depth_um=10", "meso.solute_field='off'"]), "meso")
+    check(load_config(limg, ["meso.interface=area", "meso.depth_um=10", "meso.solute_field='off'"]), "meso")
     check(load_config(limg, []), "meso")
-    check(load_config(LI_PARAMS, ["meso.depth_um=10"]), "meso")
+    check(load_config(LI_PARAMS, ["meso.interface=area", "meso.depth_um=10"]), "meso")

@@ -199,15 +199,15 @@ def test_no_circle_between_packages():
 
 
 def test_the_package_check_sees_the_old_loop_of_the_cell_scale_models():
-    """The loop a module-level check missed (issue 56): the disc model's package dispatching to the
-    resolved run, which imports the disc model's rules back; each is a plain import of one module
-    (no module-level circle), and the package check reports it."""
+    """The loop a module-level check missed (issue 56): the disc model's package dispatching to the gap
+    model, which imports the disc model's rules back; each is a plain import of one module (no
+    module-level circle), and the package check reports it."""
     known = modules()
-    lazy = "\n\ndef _dispatch():\n    from kmc.resolved.run import run_to_file\n"
+    lazy = "\n\ndef _dispatch():\n    from kmc.resolved.section import SectionModel\n"
     back = "\n\nfrom kmc.disc.kinetics import CAPTURE_PER_RADIUS\n"
-    graph = module_graph(known, {"kmc.disc.output": lazy, "kmc.resolved.interface": back})
+    graph = module_graph(known, {"kmc.disc.voids": lazy, "kmc.resolved.gap": back})
     assert any("kmc.disc" in c and "kmc.resolved" in c for c in package_circles(graph))
-    assert not package_circles(module_graph(known, {"kmc.disc.output": lazy}))
+    assert not package_circles(module_graph(known, {"kmc.disc.voids": lazy}))
 
 
 def test_the_check_sees_a_lazy_downward_import_and_a_missing_module(table, tmp_path):

@@ -7,13 +7,13 @@ import numpy as np
 import pytest
 
 from kmc import units
-from kmc.cell import inputs as cell
-from kmc.cell.energetics import interface_energetics
+from kmc.energetics import interface_energetics
 from kmc.config import ConfigError, load_config
 from kmc.disc import coalescence, kinetics, sections, voids
 from kmc.disc import nucleation as mnuc
-from kmc.disc import run as disc
-from kmc.launch import run_cell_to_file
+from kmc.cell.inputs import CellInputError, mullins_coefficient_um4_s, nucleation_rate_per_um2_s
+from kmc.cell.loop import run
+from kmc.launch import cell_inputs_of, cell_model_of, run_cell_to_file
 from kmc.model import build_lattice, creep_closure_per_void_site_per_s, creep_strain_rate_per_s
 from kmc.physics.nucleation import VoidCap, measured_rate
 from regimes import NO_FORMATION_ENTROPY
@@ -28,7 +28,17 @@ def li_settings():
 
 @pytest.fixture(scope="module")
 def li(li_settings):
-    return cell.cell_inputs(li_settings)
+    return disc_inputs(li_settings)
+
+
+def disc_inputs(settings):
+    """The disc model's inputs of ``settings``."""
+    return cell_inputs_of(settings, "disc")
+
+
+def run_disc(settings):
+    """The disc model's run of ``settings`` (kmc.cell.loop.run)."""
+    return run(cell_model_of(settings, "disc"))
 
 
 def with_(inp, **changes):
@@ -45,7 +55,7 @@ FAST_SURFACE = ["meso.surface_diffusivity_cm2_s=1.4e-3"]
 
 @pytest.fixture(scope="module")
 def li_fast_surface():
-    return cell.cell_inputs(load_config(LI, [NO_FORMATION_ENTROPY, *FAST_SURFACE]))
+    return disc_inputs(load_config(LI, [NO_FORMATION_ENTROPY, *FAST_SURFACE]))
 
 
 def test_one_void_closes_under_creep_as_the_kmc_rule(li, li_settings):
@@ -110,7 +120,7 @@ def test_one_void_takes_its_share_of_the_vacancies(vacancy_regime):
     """One hemispherical sink of radius r beside the slab: the void takes 2 pi r / (A/L + 2 pi r)
     of the stripped volume, and the rest reaches the sinks (conservation); in both regimes
     (tests/regimes.py), c - c_eq being the same vacancy excess at S = 9.52 and 134."""
-    li = with_(cell.cell_inputs(load_config(LI, vacancy_regime)), void_shape="cap")
+    li = with_(disc_inputs(load_config(LI, vacancy_regime)), void_shape="cap")
     r = 5.0
     c = kinetics.interface_vacancy_fraction(li, r)
     d, ceq = li.vacancy_diffusivity_um2_s, li.vacancy_equilibrium_fraction
@@ -126,12 +136,12 @@ def test_current_focusing_around_one_void(vacancy_regime):
     overpotential (2RT/F) asinh(i / (2 i0 c)); a section line through its centre sees one chord 2r,
     one at distance d a chord 2 sqrt(r^2 - d^2); in both regimes (tests/regimes.py)."""
     r = 20.0
-    li = with_(cell.cell_inputs(load_config(LI, vacancy_regime)), void_shape="cap")
+    li = with_(disc_inputs(load_config(LI, vacancy_regime)), void_shape="cap")
     st = voids.VoidState(np.array([37.0]), np.array([li.width_um / 32]), np.array([r]), np.array([r * li.shape.height_per_radius]))
     now = kinetics.fields(li, st.r)
     contact = 1 - math.pi * r ** 2 / li.area_um2
     assert now.contact == pytest.approx(contact, rel=1e-12)
-    out = voids.DiscVoids(li).sample(st, now, 0.0)
+    out = voids.DiscVoids(li).sample(st, now)
     eta = 2 * units.GAS_CONSTANT_J_per_mol_K * li.temperature_K / units.FARADAY_C_per_mol * 1e3 * math.asinh(
         li.current_mA_cm2 / (2 * li.exchange_current_mA_cm2 * contact))
     assert out["overpotential"] == pytest.approx(eta, rel=1e-12)
@@ -149,19 +159,19 @@ def test_nothing_nucleates_at_the_shipped_S_and_voids_burst_out_at_S_f_0():
     [meso] I(S) rows, continued below their first row and read at the set's own hops (x exp(2.75)),
     give 7e-12 nuclei per um^2 per s: over a 4 mAh/cm^2 run (8 h) the 160 um square expects 0.005
     voids, so a Poisson draw gives none with probability 0.995 (the test allows up to 0.01 expected).
-    A run of the disc model (kmc.disc.run.run_settings) to 0.5 mAh/cm^2 nucleates none and keeps S
+    A run of the disc model (kmc.cell.loop.run) to 0.5 mAh/cm^2 nucleates none and keeps S
     and the contact; at S_f = 0 (S = 134, I = 32 per um^2 per s) the same run nucleates voids
     within 0.01 mAh/cm^2 (so the count can fail)."""
     shipped = load_config(LI)
-    inp = cell.cell_inputs(shipped)
+    inp = disc_inputs(shipped)
     S = kinetics.fields(inp, np.empty(0)).supersaturation
     assert S == pytest.approx(9.52, abs=0.01)
-    expected = cell.nucleation_rate_per_um2_s(inp, S) * inp.area_um2 * units.S_PER_H * 4.0 / inp.current_mA_cm2
+    expected = nucleation_rate_per_um2_s(inp, S) * inp.area_um2 * units.S_PER_H * 4.0 / inp.current_mA_cm2
     assert 0 < expected < 0.01
-    run = disc.run_settings(shipped.with_overrides(["meso.stop_stripped_mAh_cm2=0.5"]))
+    run = run_disc(shipped.with_overrides(["meso.stop_stripped_mAh_cm2=0.5"]))
     assert run.series["nucleated"][-1] == 0 and run.series["contact_fraction"][-1] == 1.0
     assert run.series["supersaturation"] == pytest.approx(np.full(run.series["supersaturation"].size, S), rel=1e-12)
-    burst = disc.run_settings(shipped.with_overrides(["meso.stop_stripped_mAh_cm2=0.01", NO_FORMATION_ENTROPY]))
+    burst = run_disc(shipped.with_overrides(["meso.stop_stripped_mAh_cm2=0.01", NO_FORMATION_ENTROPY]))
     assert burst.series["nucleated"][-1] > 0
 
 
@@ -202,16 +212,16 @@ def test_nucleation_barrier_is_the_classical_one(li):
     inp = with_(li, shape=VoidCap(math.pi / 2), measured_nucleation=())
     s = 100.0
     barrier = 8 * math.pi / 3 * inp.surface_energy_eV_A2 ** 3 * inp.atomic_volume_A3 ** 2 / (inp.kT_eV * math.log(s)) ** 2
-    rate = cell.nucleation_rate_per_um2_s(inp, s)
+    rate = nucleation_rate_per_um2_s(inp, s)
     assert rate == pytest.approx(inp.nucleation_prefactor_per_um2_s * math.exp(-barrier / inp.kT_eV), rel=1e-9)
-    assert cell.nucleation_rate_per_um2_s(inp, 1e4) > rate
-    assert cell.nucleation_rate_per_um2_s(inp, 1.0) == 0.0
+    assert nucleation_rate_per_um2_s(inp, 1e4) > rate
+    assert nucleation_rate_per_um2_s(inp, 1.0) == 0.0
 
 
 def test_run_records_every_observable_and_conserves_nothing_it_should_not(li):
     """A short run: samples at the set interval, charge = current x time, counts that add up."""
     inp = with_(li, stop_stripped_mAh_cm2=0.2, output_every_mAh_cm2=0.05, width_um=60.0)
-    res = disc.run(inp)
+    res = run(voids.DiscVoids(inp))
     q = res.series["stripped_charge"]
     assert q == pytest.approx([0, 0.05, 0.1, 0.15, 0.2], abs=1e-9)
     assert res.series["physical_time"] == pytest.approx(q / inp.current_mA_cm2 * 3600)
@@ -224,8 +234,8 @@ def test_missing_meso_table_and_bad_keys_are_refused(tmp_path):
     text = open("params/li_li2s_bond.toml").read()
     p = tmp_path / "x.toml"
     p.write_text(text)
-    with pytest.raises(cell.CellInputError, match=r"no \[meso\] table"):
-        cell.cell_inputs(load_config(p))
+    with pytest.raises(CellInputError, match=r"no \[meso\] table"):
+        disc_inputs(load_config(p))
     with pytest.raises(ConfigError, match="meso.defect_density_per_um2"):
         load_config(LI, ["meso.defect_density_per_um2=-1"])
     p.write_text(open(LI).read().replace("defect_radius_um = 0.2", ""))
@@ -248,7 +258,7 @@ def test_the_interface_energetics_come_from_the_energy_model(li):
     assert li.surface_energy_eV_A2 * units.J_PER_M2_PER_EV_PER_A2 == pytest.approx(0.416, abs=1e-3)
     assert li.interface_solute_curve == () and sections.interface_solute_fraction(li, 0.0) == 0.0
     s = load_config("params/limg_li2s.toml")
-    mg = cell.cell_inputs(s)
+    mg = disc_inputs(s)
     eq = fit.l1_equilibrium(s)
     iface = interface_energetics(s)
     assert iface.interface_solute_equilibrium == eq.fraction and 0.5 < eq.fraction < 0.7
@@ -288,7 +298,7 @@ def test_a_small_void_is_its_cap_and_follows_the_exact_law(li_fast_surface):
     exponentially to 2 capture / (pi closure) at the rate 4 pi closure / (3 k_V): one call over a
     long step is that exact solution (1e-12), whatever the step."""
     li = li_fast_surface
-    a, mullins = li.shape.height_per_radius, cell.mullins_coefficient_um4_s(li)
+    a, mullins = li.shape.height_per_radius, mullins_coefficient_um4_s(li)
     cap, clo = 0.019, 0.24                       # the fields of 2 MPa: seeds at their balance
     u_star, rate = 2 * cap / (math.pi * clo), 4 * math.pi * clo / (3 * kinetics.FLAT_VOLUME * a)
     assert kinetics._cap_radius_bound_sq(cap, a, mullins, 0.01) > u_star     # both ends below the bound
@@ -326,7 +336,7 @@ def test_kinetic_voids_match_a_fine_integration_of_their_ode(li_fast_surface, r0
     transient (1 s) and at the balance (20 s).  The error is first order in the tolerance: within
     1.5 tol at tol = 0.01, and at least halved at tol / 4."""
     li = li_fast_surface
-    a, mullins = li.shape.height_per_radius, cell.mullins_coefficient_um4_s(li)
+    a, mullins = li.shape.height_per_radius, mullins_coefficient_um4_s(li)
     cap, clo = 0.1, 0.5                          # balance r = 0.36 um, cap bound r_b = 0.16 um at tol 0.01
     ref_r, ref_h = _reference_void(r0, h0, t_end, cap, clo, a, mullins)
     errors = []
@@ -346,11 +356,11 @@ def test_voids_at_their_balance_do_not_shorten_the_step(li_settings):
     nucleation is nil here, so that the seeds alone set the step (the measured rows nucleate
     ~1e4 nanometre voids at 5 MPa, each a new void to follow)."""
     for pressure, most in ((2.0, 130), (5.0, 300)):
-        inp = with_(cell.cell_inputs(load_config(LI, [f"conditions.stack_pressure_MPa={pressure}",
+        inp = with_(disc_inputs(load_config(LI, [f"conditions.stack_pressure_MPa={pressure}",
                                                       "meso.stop_stripped_mAh_cm2=0.2",
                                                       "meso.defect_density_per_um2=0.03", *FAST_SURFACE])),
                     measured_nucleation=())
-        res = disc.run(inp)
+        res = run(voids.DiscVoids(inp))
         assert res.steps < most, (pressure, res.steps)
         assert res.series["contact_fraction"][-1] > 0.99
 
@@ -432,9 +442,9 @@ def test_measured_nucleation_rate_interpolates_the_kmc_rows(li):
     assert measured_rate(rows, 1e4) == 1e6
     assert measured_rate(rows, 1.0) == 0.0
     measured = with_(li, measured_nucleation=rows)
-    assert cell.nucleation_rate_per_um2_s(measured, 200) == pytest.approx(1e4)
+    assert nucleation_rate_per_um2_s(measured, 200) == pytest.approx(1e4)
     classical = with_(li, measured_nucleation=())
-    assert cell.nucleation_rate_per_um2_s(classical, 200) < 1e-20        # classical, for contrast
+    assert nucleation_rate_per_um2_s(classical, 200) < 1e-20        # classical, for contrast
 
 
 def test_the_parameter_file_carries_the_measured_rows(li_settings, li):
@@ -444,7 +454,7 @@ def test_the_parameter_file_carries_the_measured_rows(li_settings, li):
     rows = tuple(zip(li_settings.meso.nucleation_rate_S, li_settings.meso.nucleation_rate_per_um2_s))
     assert len(rows) >= 2 and li.measured_nucleation == tuple((float(s), float(i)) for s, i in rows)
     s134 = dict(li.measured_nucleation)[134.0]
-    assert cell.nucleation_rate_per_um2_s(li, 134.0) == pytest.approx(s134)
+    assert nucleation_rate_per_um2_s(li, 134.0) == pytest.approx(s134)
     with pytest.raises(ConfigError, match="the same number of rows"):
         load_config(LI, ["meso.nucleation_rate_S=[100, 134]"])
     with pytest.raises(ConfigError, match="at least 2 rows"):
@@ -475,7 +485,7 @@ def test_kmc_sweep_runs_meso_points(tmp_path):
     for _, row in table.iterrows():
         settings = load_config(LI, [f"conditions.stack_pressure_MPa={row['conditions.stack_pressure_MPa']}",
                                     "meso.stop_stripped_mAh_cm2=0.1", f"run.seed={row.seed}", "meso.interface=disc"])
-        direct = disc.run(cell.cell_inputs(settings)).series
+        direct = run(voids.DiscVoids(disc_inputs(settings))).series
         for name in ("contact_fraction", "overpotential", "section_voids_per_um"):
             np.testing.assert_array_equal(res_series(out / row.file, name), direct[name])
         assert row.contact_fraction_final == direct["contact_fraction"][-1]
@@ -507,7 +517,7 @@ def test_the_smallest_void_is_the_runs_resolution(li):
     flat = with_(li, void_shape="kinetic")
     st = voids.VoidState(np.array([10.0, 50.0]), np.array([10.0, 50.0]), np.array([4e-3, 1.0]), np.array([4e-3, 0.5]))
     now = kinetics.fields(flat, st.r)
-    births = cell.nucleation_rate_per_um2_s(flat, now.supersaturation) * flat.area_um2 * 1e-3
+    births = nucleation_rate_per_um2_s(flat, now.supersaturation) * flat.area_um2 * 1e-3
     assert births > 50                       # the step below nucleates
     voids.DiscVoids(flat, voids.Tolerances(smallest_void_um=5e-3))._finish(st, now, 1e-3, st.r.copy(), st.h.copy(),
                                                                           np.random.default_rng(1))

@@ -18,10 +18,11 @@ from click.testing import CliRunner
 
 from kmc.cli.meso import EXIT_RUNAWAY, meso as meso_command
 from kmc.config import load_config
-from kmc.cell import energetics as interface
+from kmc import energetics as interface
 from kmc.validation import LI_MARTENSITE_START_K, check
-from kmc.cell.loop import RunawayBounds, RunawayStop, StepReport
-from kmc.disc.run import runaway_bounds
+from kmc.cell.loop import RunawayStop, StepReport
+from kmc.cell.model import RunawayBounds
+from kmc.disc.voids import DiscVoids
 from kmc.launch import run_cell_to_file as run_to_file
 from pausing import pause_env, resume, wait_paused, wait_pending
 from regimes import NO_FORMATION_ENTROPY
@@ -75,12 +76,13 @@ def test_a_second_signal_leaves_nothing(tmp_path, li_params):
 
 @pytest.fixture
 def no_work(monkeypatch):
-    """Fails the test if the command starts computing the run's inputs."""
-    import kmc.cell.inputs
+    """Fails the test if the command starts computing the run's inputs (the one way a model gets them,
+    kmc.launch.cell_inputs_of)."""
+    import kmc.launch
 
-    def refuse(settings):
+    def refuse(settings, *args, **numerics):
         raise AssertionError("the run's inputs were computed before the refusal")
-    monkeypatch.setattr(kmc.cell.inputs, "cell_inputs", refuse)
+    monkeypatch.setattr(kmc.launch, "cell_inputs_of", refuse)
 
 
 def _refused(argv):
@@ -114,7 +116,7 @@ def test_temperatures_away_from_the_sources_are_warned_about(li_params):
     assert check(load_config(li_params, [f"conditions.temperature_K={LI_MARTENSITE_START_K}"]), "meso")
 
 
-# Inputs that decide the energetics (kmc.cell.energetics.cache_key), each changed once
+# Inputs that decide the energetics (kmc.energetics.cache_key), each changed once
 CHANGES = ("conditions.temperature_K=300", "composition.solute_fraction=0.05", "energy.host_host_pair_eV=0.137",
            "lattice.lattice_constant_A=3.5")
 
@@ -174,11 +176,11 @@ def test_the_step_bound_stops_a_run_and_keeps_its_file(tmp_path, li_params):
 
 
 def test_the_bounds_come_from_the_box(li_params):
-    from kmc.cell.inputs import cell_inputs
-    inp = cell_inputs(load_config(li_params, []))
-    bounds = runaway_bounds(inp)
+    from kmc.launch import cell_inputs_of
+    inp = cell_inputs_of(load_config(li_params, []), "disc")
+    bounds = DiscVoids(inp).runaway_bounds()
     assert bounds.max_voids == int((inp.width_um / inp.min_void_width_um) ** 2)
-    wider = runaway_bounds(dataclasses.replace(inp, width_um=2 * inp.width_um))
+    wider = DiscVoids(dataclasses.replace(inp, width_um=2 * inp.width_um)).runaway_bounds()
     assert wider.max_voids == 4 * bounds.max_voids and wider.max_steps == bounds.max_steps
     # the shipped Li run takes 4,270 steps; the bound is (2000 + 161) x 334
     assert bounds.max_steps == (2000 + 161) * 334

@@ -13,7 +13,8 @@ from kmc.physics.strength import SizeStrength
 from kmc.physics.creep import NortonLaw
 from kmc.mechanics.reduced import ReducedFoil
 from kmc.resolved.fields import butler_volmer_current, slab_potential_operator
-from kmc.resolved.interface import ResolvedInterface, resolved_inputs
+from kmc.launch import cell_inputs_of
+from kmc.resolved.section import SectionModel
 from regimes import NO_FORMATION_ENTROPY
 
 LI = "params/li_li2s.toml"
@@ -104,15 +105,15 @@ def test_the_keys_reach_the_resolved_interface_and_the_size_effect_is_on(li_sett
     et al. numbers at the cell's temperature), the constriction on; meso.ligament_strength_MPa = 0 is
     bulk creep, whose mechanics lowers the metal over a sparse contact far faster;
     meso.electrolyte_constriction = 'off' reaches the current."""
-    base = resolved_inputs(li_settings(["meso.ligament_strength_MPa=0"]), width_um=20.0, cell_um=CELL_um)
+    base = cell_inputs_of(li_settings(["meso.ligament_strength_MPa=0"]), width_um=20.0, cell_um=CELL_um)
     assert base.ligament_strength is None and base.electrolyte_constriction is True
-    on = resolved_inputs(li_settings(["meso.electrolyte_constriction='off'"]), width_um=20.0, cell_um=CELL_um)
+    on = cell_inputs_of(li_settings(["meso.electrolyte_constriction='off'"]), width_um=20.0, cell_um=CELL_um)
     assert on.ligament_strength == XU
     assert on.electrolyte_constriction is False
     gap = np.where(_islands([4, 4, 4, 4], 16), 0.5, 0.0)
     rates = []
     for inp in (base, on):
-        model = ResolvedInterface(inp)
+        model = SectionModel(inp)
         now = model.rates(model.initial_state(gap))
         rates.append(now["mechanics"].plunger_velocity_um_s)
         if inp is on:
@@ -153,7 +154,7 @@ def test_the_disc_model_refuses_a_sensitivity_it_cannot_hold(key, value):
     """The disc model has no islands and no electrolyte field: a resolved-only key away from its
     default is one clear error naming the key and what is allowed, not a run that ignores it."""
     from kmc.cell.inputs import CellInputError
-    from kmc.disc.run import run_settings
+    from kmc.launch import cell_model_of
     settings = load_config(LI, [f"meso.{key}={value}", "meso.interface='disc'"])
-    with pytest.raises(CellInputError, match=rf"meso\.{key} = .* read only by the resolved interface; allowed: "):
-        run_settings(settings)
+    with pytest.raises(CellInputError, match=rf"meso\.{key} = .* read only by the gap model .*; allowed: "):
+        cell_model_of(settings)

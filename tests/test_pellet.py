@@ -171,8 +171,9 @@ def test_a_retracting_contact_line_keeps_its_progress_across_steps():
 
 @pytest.fixture(scope="module")
 def pressing():
-    from kmc.resolved.interface import ResolvedInterface, resolved_inputs
-    return lambda sets=(): ResolvedInterface(resolved_inputs(load_config(LI, list(sets)), width_um=40.0))
+    from kmc.launch import cell_inputs_of
+    from kmc.resolved.section import SectionModel
+    return lambda sets=(): SectionModel(cell_inputs_of(load_config(LI, list(sets)), width_um=40.0))
 
 
 def test_the_press_leaves_the_pores_li_is_too_strong_for_and_fills_them_without_the_size_effect(pressing):
@@ -204,8 +205,9 @@ def test_the_press_is_converged_in_its_one_numerical_limit():
     times steeper, keeps more of it open and is not converged to better than ~0.1: its contact line
     motion by surface diffusion, split from the events, decides which islands meet first.)"""
     from kmc.resolved import assembly
-    from kmc.resolved.interface import ResolvedInterface, resolved_inputs
-    model = ResolvedInterface(resolved_inputs(load_config(LI)))
+    from kmc.launch import cell_inputs_of
+    from kmc.resolved.section import SectionModel
+    model = SectionModel(cell_inputs_of(load_config(LI)))
     found = []
     for step in (0.25, 0.1):
         old, assembly.WALL_AREA_STEP = assembly.WALL_AREA_STEP, step

@@ -12,7 +12,9 @@ from kmc.physics.nucleation import VoidCap
 from kmc.physics.pore_edge import (WALL_TRIAL_LOSS_LAYERS, absorbing_wall_capture, rim_capture_share,
                                    rim_retreat_share, wall_extrapolation_layers)
 from kmc.resolved import walls
-from kmc.resolved.interface import pore_edge_advice, pore_edge_record, resolved_inputs
+from kmc.launch import cell_inputs_of
+from kmc.resolved.edge_records import pore_edge_advice, pore_edge_record
+from kmc.resolved.section import SectionModel
 
 from conftest import PARAMS
 
@@ -87,13 +89,13 @@ def test_the_section_reads_the_records_and_a_rim_that_never_refills_is_the_secti
     """The shipped rows reach the section's inputs in its own clock; the run with them differs from the
     run without (the pores' rims hold); a refill probability of 0 in the rows gives the run without rows
     bit for bit (the pin is the only rate they change)."""
-    from kmc.resolved.run import run
-    shipped = resolved_inputs(load_config(LI, SHORT))
+    from kmc.cell.loop import run
+    shipped = cell_inputs_of(load_config(LI, SHORT))
     assert shipped.pore_edge is not None and shipped.pore_edge.at("capture_length_nm", 9.519)[0] == pytest.approx(4.286)
-    bare = resolved_inputs(load_config(LI, SHORT + NO_ROWS))
+    bare = cell_inputs_of(load_config(LI, SHORT + NO_ROWS))
     assert bare.pore_edge is None
-    never = resolved_inputs(load_config(LI, SHORT + ["pore_edge.rim_refill_probability=[0, 0]"]))
-    gaps = {name: run(inp).final.gap_um for name, inp in (("shipped", shipped), ("bare", bare), ("never", never))}
+    never = cell_inputs_of(load_config(LI, SHORT + ["pore_edge.rim_refill_probability=[0, 0]"]))
+    gaps = {name: run(SectionModel(inp)).final.gap_um for name, inp in (("shipped", shipped), ("bare", bare), ("never", never))}
     np.testing.assert_array_equal(gaps["never"], gaps["bare"])
     assert not np.array_equal(gaps["shipped"], gaps["bare"])
 
@@ -108,8 +110,8 @@ def test_a_record_that_breaks_the_sections_assumption_is_warned_about(record, va
     length beyond the 250 nm cell, a wall that holds vacancies back over more than a cell, a refill
     slower than the shortest step) gives one warning naming the setting that would satisfy it."""
     a = load_config(LI).lattice.lattice_constant_A
-    assert pore_edge_advice(resolved_inputs(load_config(LI)), a) == []
-    moved = resolved_inputs(load_config(LI, [f"pore_edge.{record}=[{value}, {value}]"]))
+    assert pore_edge_advice(cell_inputs_of(load_config(LI)), a) == []
+    moved = cell_inputs_of(load_config(LI, [f"pore_edge.{record}=[{value}, {value}]"]))
     advice = pore_edge_advice(moved, a)
     assert [x.setting for x in advice] == [setting]
     assert record in advice[0].line()
@@ -118,7 +120,7 @@ def test_a_record_that_breaks_the_sections_assumption_is_warned_about(record, va
 def test_the_run_file_records_the_records_the_section_used(tmp_path, capsys):
     """/parameters/derived holds each record's rows with their errors, what the section took from them and
     how it used each; a run without rows records none; a record out of range is warned on stderr."""
-    from kmc.resolved.run import run_to_file
+    from kmc.launch import run_cell_to_file as run_to_file
     path = tmp_path / "li.h5"
     run_to_file(load_config(LI, SHORT + ["meso.stop_stripped_mAh_cm2=0.01", "pore_edge.capture_length_nm=[300, 300]"]),
                 path)
@@ -129,7 +131,7 @@ def test_the_run_file_records_the_records_the_section_used(tmp_path, capsys):
     assert derived["pore_edge_rim_refill_probability_error"].tolist() == [0.05556, 0.05882]
     assert derived["pore_edge_rim_retreat_share"].tolist() == [0.0, 0.0]
     assert "rim_refill_probability" in str(derived["pore_edge_use"])
-    expected = pore_edge_record(resolved_inputs(load_config(LI)))
+    expected = pore_edge_record(cell_inputs_of(load_config(LI)))
     assert set(expected) <= set(derived)
     bare = tmp_path / "bare.h5"
     run_to_file(load_config(LI, SHORT + ["meso.stop_stripped_mAh_cm2=0.01"] + NO_ROWS), bare)

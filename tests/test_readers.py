@@ -17,7 +17,6 @@ from click.testing import CliRunner
 import kmc
 from kmc import runfile
 from kmc.cli import main
-from kmc.disc.voids import DiscVoids
 
 ROOT = Path(__file__).resolve().parent.parent
 KMC_RUN = ["lattice.cells=[6,6,4]", "run.acceleration=1e6", "run.stop_stripped_monolayers=0.3",
@@ -30,13 +29,15 @@ MESO_RUN = ["meso.stop_stripped_mAh_cm2=0.1", "meso.output_every_mAh_cm2=0.025",
 
 def write_meso_samples(path, overrides, samples=None):
     """A meso run's file with its first ``samples`` samples written (all: None), its writer open."""
+    from kmc.cell.loop import run
     from kmc.cell.output import file_writer
     from kmc.config import load_config, resolve_params
-    from kmc.disc.run import run_settings
-    from kmc.disc.sections import OBSERVABLES
+    from kmc.energetics import interface_energetics
+    from kmc.launch import cell_model_of
     settings = load_config(resolve_params("li_li2s"), overrides)
-    result = run_settings(settings)
-    writer = file_writer(path, settings, OBSERVABLES)
+    model = cell_model_of(settings)
+    result = run(model)
+    writer = file_writer(path, settings, model, interface_energetics(settings))
     n = result.series["stripped_charge"].size if samples is None else samples
     for i in range(n):
         writer.write_sample(float(result.series["physical_time"][i]), {k: float(v[i]) for k, v in result.series.items()})
@@ -93,7 +94,8 @@ def files(tmp_path_factory):
     # finished and cut-off meso runs
     meso_writer, result = write_meso_samples(folder / "meso_complete.h5", MESO_RUN)
     meso_writer.finish(result.stop_reason, result.steps, result.wall_time_s, result.time_s,
-                       DiscVoids.void_arrays(result.final), "kinetic")
+                       {"x": result.final.x, "y": result.final.y, "base_radius": result.final.r,
+                        "height": result.final.h}, "kinetic")
     out["meso complete"] = folder / "meso_complete.h5"
     meso_writer, _ = write_meso_samples(folder / "meso_cut.h5", MESO_RUN, samples=3)
     meso_writer.close()
@@ -101,7 +103,7 @@ def files(tmp_path_factory):
     # a finished run of the resolved interface (kmc meso's default), written as kmc meso writes it
     from kmc.launch import run_cell_to_file
     out["meso resolved complete"] = folder / "meso_resolved.h5"
-    run_cell_to_file(load_config(resolve_params("li_li2s"), [*MESO_RUN, "meso.interface=resolved"]),
+    run_cell_to_file(load_config(resolve_params("li_li2s"), [*MESO_RUN, "meso.interface=section"]),
                      out["meso resolved complete"])
     # the live ones, held by another process
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
@@ -131,7 +133,7 @@ def test_every_reader_opens_every_kind_of_file(files, kind, reader, tmp_path):
         r = CliRunner().invoke(main, ["info", str(path)])
         assert r.exit_code == 0, r.output
         assert ("kmc meso" in r.output) == meso
-        assert ("interface       resolved" in r.output) == ("resolved" in kind)
+        assert ("interface       section" in r.output) == ("resolved" in kind)
         if state != "complete":
             assert f"status          run {STATUS[state]}" in r.output
     elif reader == "load":

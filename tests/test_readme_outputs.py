@@ -153,7 +153,7 @@ def test_the_readmes_meso_commands_print_what_it_shows(tmp_path):
         sets = [argv[i + 1] for i, a in enumerate(argv) if a == "--set"]
         settings = load_config(resolve_params(Path(argv[2]).stem), sets)
         with h5py.File(tmp_path / argv[argv.index("-o") + 1], "r") as f:
-            assert f["parameters"].attrs["meso.interface"] == "resolved"
+            assert f["parameters"].attrs["meso.interface"] == "section"
             obs = f["observables"]
             for name in ("contact_fraction", "overpotential", "stripped_charge", "section_voids_per_um", "splits"):
                 assert obs[name]["value"].shape[0] >= 5

@@ -10,7 +10,8 @@ from kmc.config import load_config
 from kmc.mechanics.reduced import runs
 from kmc.resolved.fields import (butler_volmer_current, slab_flux_operator, slab_potential_operator,
                                  vacancy_field)
-from kmc.resolved.interface import ResolvedInterface, resolved_inputs
+from kmc.launch import cell_inputs_of
+from kmc.resolved.section import SectionModel
 from regimes import NO_FORMATION_ENTROPY, OLD_FACE
 
 LI = "params/li_li2s.toml"
@@ -18,7 +19,7 @@ LI = "params/li_li2s.toml"
 
 @pytest.fixture(scope="module")
 def li_inputs():
-    return resolved_inputs(load_config(LI, [NO_FORMATION_ENTROPY]), width_um=40.0, cell_um=0.5)
+    return cell_inputs_of(load_config(LI, [NO_FORMATION_ENTROPY]), width_um=40.0, cell_um=0.5)
 
 
 def test_vacancy_field_without_voids_is_the_slab_balance(li_inputs):
@@ -40,7 +41,7 @@ def test_voids_and_sinks_take_what_stripping_injects(vacancy_regime):
     """With voids and sub-grid nuclei, every injected vacancy ends in a void, a nucleus or the sinks
     (to 1e-9), the void cells hold c_eq, and the supersaturation dips toward each void (it is local,
     not one number for the width); in both regimes (tests/regimes.py)."""
-    inp = resolved_inputs(load_config(LI, vacancy_regime), width_um=40.0, cell_um=0.5)
+    inp = cell_inputs_of(load_config(LI, vacancy_regime), width_um=40.0, cell_um=0.5)
     n = inp.cells
     K = slab_flux_operator(n, inp.cell_um, inp.sink_distance_um)
     open_cells = np.zeros(n, bool)
@@ -88,7 +89,7 @@ def test_the_electrolyte_comes_from_the_parameter_file(li_inputs):
     and the pellet's thickness conditions.electrolyte_thickness_um (500 um), both from the TOML."""
     assert li_inputs.resistivity_ohm_um == pytest.approx(1e4 / 3.5e-3)
     assert li_inputs.electrolyte_thickness_um == 500.0
-    other = resolved_inputs(load_config(LI, ["conditions.electrolyte_conductivity_mS_cm=7.0",
+    other = cell_inputs_of(load_config(LI, ["conditions.electrolyte_conductivity_mS_cm=7.0",
                                              "conditions.electrolyte_thickness_um=250"]), width_um=40.0, cell_um=0.5)
     assert other.resistivity_ohm_um == pytest.approx(li_inputs.resistivity_ohm_um / 2)
     assert other.electrolyte_thickness_um == 250.0
@@ -139,7 +140,7 @@ def test_dumbbell_pinches_in_two_when_the_mechanics_says(li_inputs, shape, shoul
     void should split if the first cell to close is inside it, not at its ends.  Run, the dumbbell
     becomes two voids (splits > 0), the lens shrinks from its ends as one void and never splits."""
     inp = _creep_only(li_inputs, 2.0)
-    model = ResolvedInterface(inp)
+    model = SectionModel(inp)
     n, h = inp.cells, inp.cell_um
     x = (np.arange(n) + 0.5) * h
     gap = np.zeros(n)
@@ -171,7 +172,7 @@ def test_dumbbell_pinches_in_two_when_the_mechanics_says(li_inputs, shape, shoul
 
 
 def test_the_resolved_run_hears_the_meso_observer_and_writes_its_sections(tmp_path):
-    """kmc.resolved.run reports every step to kmc.cell.loop's Observer (on_step returning True stops it
+    """The one loop (kmc.cell.loop.run) reports every step of the section to its Observer (on_step returning True stops it
     with stop reason "interrupted"), samples every meso.output_every_mAh_cm2, and kmc meso writes
     its file with the section's gap field at the seed's charges."""
     import h5py
@@ -179,7 +180,8 @@ def test_the_resolved_run_hears_the_meso_observer_and_writes_its_sections(tmp_pa
 
     from kmc.cell.loop import Observer
     from kmc.cli.meso import meso as meso_command
-    from kmc.resolved.run import OBSERVABLES, SECTION_CHARGES_mAh_cm2, run
+    from kmc.cell.loop import run
+    from kmc.resolved.gap import FRAME_CHARGES_mAh_cm2
 
     class StopAtFive(Observer):
         def __init__(self):
@@ -194,9 +196,9 @@ def test_the_resolved_run_hears_the_meso_observer_and_writes_its_sections(tmp_pa
 
     settings = load_config(LI, [*OLD_FACE, "meso.width_um=40.0", "meso.stop_stripped_mAh_cm2=0.06", "meso.output_every_mAh_cm2=0.02",
                                 NO_FORMATION_ENTROPY])
-    inp = resolved_inputs(settings, cell_um=0.5)
+    inp = cell_inputs_of(settings, cell_um=0.5)
     heard = StopAtFive()
-    stopped = run(inp, heard)
+    stopped = run(SectionModel(inp), heard)
     assert stopped.stop_reason == "interrupted" and stopped.steps == 5 == len(heard.reports)
     assert [r.steps for r in heard.reports] == [1, 2, 3, 4, 5]
     assert heard.reports[-1].charge_mAh_cm2 == pytest.approx(stopped.final.stripped_mAh_cm2)
@@ -206,10 +208,11 @@ def test_the_resolved_run_hears_the_meso_observer_and_writes_its_sections(tmp_pa
                                              "--set", OLD_FACE[0], "--set", OLD_FACE[1], "-o", str(out)])
     assert done.exit_code == 0, done.output
     with h5py.File(out) as f:
-        assert f["parameters"].attrs["meso.interface"] == "resolved" and set(f["observables"]) == set(OBSERVABLES)
+        assert f["parameters"].attrs["meso.interface"] == "section"
+        assert set(f["observables"]) == set(SectionModel.observables)
         assert f["run"].attrs["stop_reason"] == "stripped"
         assert f["observables/stripped_charge/value"][()] == pytest.approx([0.0, 0.025, 0.05])
-        assert SECTION_CHARGES_mAh_cm2[0] == 0.05                    # the end is a mark: stored once
+        assert FRAME_CHARGES_mAh_cm2[0] == 0.05                    # the end is a mark: stored once
         # before stripping (what the assembly left: full contact, kmc.resolved.assembly) and at the mark
         assert f["sections/stripped_charge"][()] == pytest.approx([0.0, 0.05])
         assert f["sections/gap"].shape == (2, 160)                   # 40 um at 0.25 um
@@ -234,13 +237,13 @@ def test_the_disc_model_is_the_resolved_one_where_no_void_forms():
     the two interfaces agree: full contact, the same
     supersaturation (the slab's balance S = 1 + J Omega L / (D c_eq), kmc.physics.vacancy) and the
     same overpotential (Butler-Volmer at the mean current: a uniform contact has no constriction)."""
-    from kmc.disc.run import run_settings
-    from kmc.resolved.run import run
+    from kmc.cell.loop import run
+    from kmc.launch import cell_model_of
     settings = load_config(LI, ["meso.assembly_pressure_MPa=0", "meso.width_um=40.0", "meso.stop_stripped_mAh_cm2=0.1",
                                 "meso.nucleation_rate_S=[]",
                                 "meso.nucleation_rate_per_um2_s=[]", "meso.nucleation_prefactor_per_um2_s=0"])
-    disc = run_settings(settings).series
-    resolved = run(resolved_inputs(settings, cell_um=0.5)).series
+    disc = run(cell_model_of(settings, "disc")).series
+    resolved = run(cell_model_of(settings, cell_um=0.5)).series
     assert disc["void_count"][-1] == 0 == resolved["void_count"][-1] == resolved["subgrid_nuclei"][-1]
     for name in ("stripped_charge", "contact_fraction", "supersaturation", "overpotential"):
         np.testing.assert_allclose(resolved[name], disc[name], rtol=1e-6, err_msg=name)
@@ -252,8 +255,8 @@ def test_a_nucleation_burst_is_resolved_below_the_step_floor(li_inputs):
     roof: at S = 134 (S_f = 0) the floor, 14 ms at 0.5 mA/cm^2, held 0.3 nuclei per cell and made the
     burst's count the step's (210 nuclei in 160 um whatever I(S); docs/mechanics.md section 9)."""
     from kmc import units
-    from kmc.resolved.interface import NUCLEATION_FLOOR_FRACTION, NUCLEI_PER_CELL_PER_STEP
-    model = ResolvedInterface(li_inputs)
+    from kmc.resolved.step_control import NUCLEATION_FLOOR_FRACTION, NUCLEI_PER_CELL_PER_STEP
+    model = SectionModel(li_inputs)
     st = model.initial_state()
     now = model.rates(st)
     dt = model.step_limit_s(st, now)

@@ -229,7 +229,7 @@ def test_every_c_eq_follows_the_formation_entropy_key():
     from kmc import acceleration
     from kmc.config import load_config, resolve_params
     from kmc.interface_rates import steady
-    from kmc.cell.inputs import cell_inputs
+    from kmc.launch import cell_inputs_of
     from kmc.model import (box_vacancy_diffusivity_A2_s, box_vacancy_equilibrium_fraction, build_energy_model,
                            build_event_rates, build_lattice, cell_transport)
     shipped = load_config(resolve_params("li_li2s"))
@@ -255,7 +255,7 @@ def test_every_c_eq_follows_the_formation_entropy_key():
     for box, cell, s in zip(box_dc, cells, (shipped, plain)):
         assert box == pytest.approx(cell.vacancy_diffusivity_um2_s * cell.vacancy_equilibrium_fraction, rel=1e-12)
         assert acceleration.supersaturation_at(s, 1.0) == pytest.approx(cell.supersaturation, rel=1e-12)
-    assert cell_inputs(shipped).vacancy_equilibrium_fraction == cells[0].vacancy_equilibrium_fraction
+    assert cell_inputs_of(shipped, "disc").vacancy_equilibrium_fraction == cells[0].vacancy_equilibrium_fraction
     l1 = [float(steady.equilibrium_layer_fractions(s, 10.0, 1)[0]) for s in (shipped, plain)]
     assert l1[0] == l1[1] > 0
 
@@ -287,13 +287,13 @@ def test_meso_reads_the_nucleation_rows_at_the_sets_own_hops(tmp_path):
     them at the set's box hops (x exp(S_f) for the shipped rows, measured at nu), and kmc rates
     --write-meso converts a new row to the file's prefactor, so the rows stay in one clock."""
     from kmc.config import load_config, resolve_params
-    from kmc.cell.inputs import cell_inputs
+    from kmc.launch import cell_inputs_of
     shipped = load_config(resolve_params("li_li2s"))
     plain = shipped.with_overrides([NO_FORMATION_ENTROPY])
     assert shipped.meso.nucleation_rate_hop_prefactor_Hz == 1e13 == shipped.kinetics.attempt_frequency_Hz
     given = list(zip(shipped.meso.nucleation_rate_S, shipped.meso.nucleation_rate_per_um2_s))
-    assert [tuple(r) for r in cell_inputs(plain).measured_nucleation] == [(float(S), float(i)) for S, i in given]
-    for (S, i), row in zip(given, cell_inputs(shipped).measured_nucleation):
+    assert [tuple(r) for r in cell_inputs_of(plain, "disc").measured_nucleation] == [(float(S), float(i)) for S, i in given]
+    for (S, i), row in zip(given, cell_inputs_of(shipped, "disc").measured_nucleation):
         assert row == (S, pytest.approx(i * math.exp(2.75), rel=1e-12))
     # a row measured at 16e13 Hz goes into a file whose rows are at 1e13 divided by 16
     from kmc.cli.rates import _write_meso

@@ -1,13 +1,14 @@
-"""What every interface model at the cell's scale (``kmc meso``) shares, owned by none of them: the
-disc model (kmc.disc) and the resolved section (kmc.resolved) import this wing and never each other;
-kmc.launch picks the model meso.interface names.
+"""What every interface model at the cell's scale (``kmc meso``) shares, owned by none of them: the disc
+model (kmc.disc) and the gap model in its two geometries, the section and the area (kmc.resolved), import
+this wing and never each other; kmc.launch holds the registry of models by name and picks the one
+meso.interface names.
 
-* ``inputs``: ``CellInputs``, one frozen record of numbers from the settings (an interface model's own
-  numerics extend it), and the rules evaluated on it (critical nucleus, Mullins' coefficient, I(S));
-* ``energetics``: the interface's energetics from the energy model (wetting angle, surface energy,
-  L1's equilibrium solute), computed once per parameter set and cached;
-* ``loop``: the loop's contract (``StepReport``, ``Observer``, stop reasons, ``CellResult``) and what
-  ``kmc meso`` hangs on any model's steps (Ctrl-C, runaway, progress);
-* ``output``: the run file's glue (writer, parameters, samples as they are taken);
-* ``conditions``: what a run refuses or warns about before any work.
+* ``model``: the contract (``CellModel``: what a model offers and how it refuses what it cannot do,
+  ``ContactLost``, ``RunawayBounds``);
+* ``loop``: the one loop (``run``) for every model, its reports (``StepReport``, ``CellResult``) and the
+  observers ``kmc meso`` hangs on it (Ctrl-C, runaway, progress);
+* ``inputs``: ``CellInputs``, one frozen record of numbers from the settings and the interface's
+  energetics (an input, kmc.energetics), which a model's own numbers extend, and the rules evaluated on
+  it (critical nucleus, Mullins' coefficient, I(S));
+* ``output``: the run file's glue (writer, parameters, samples and frames as they are taken).
 """

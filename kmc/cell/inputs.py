@@ -1,14 +1,14 @@
 """The inputs of a run at the cell's scale (``kmc meso``, whatever the interface model): every number in
 um, s, mA/cm^2, MPa, from the same settings as a kMC run (its [meso] table, the cell's transport of
-kmc.model.CellTransport, the creep law and the interface's energetics), and the rules every
-cell-scale model evaluates on them (the critical nucleus, Mullins' coefficient, I(S))."""
+kmc.model.CellTransport, the creep law) and the interface's energetics (an input: kmc.energetics computes
+them from the energy model, the launch layer passes them in), and the rules every cell-scale model
+evaluates on them (the critical nucleus, Mullins' coefficient, I(S))."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from kmc import units
 from kmc.config import Settings
-from kmc.cell.energetics import interface_energetics
 from kmc.model import box_hop_prefactor_Hz, cell_transport
 from kmc.physics import creep, nucleation, surface
 from kmc.physics.nucleation import VoidCap
@@ -22,7 +22,7 @@ class CellInputError(ValueError):
 class CellInputs:
     """Every number of a cell-scale run, in um, s, mA/cm^2, MPa (``cell_inputs`` says where each comes
     from): numbers only, so ``dataclasses.replace`` never leaves a stale copy behind; an interface
-    model's own numerics extend it (kmc.resolved.ResolvedInputs)."""
+    model's own numerics extend it (kmc.resolved.gap.GapInputs)."""
     width_um: float
     current_mA_cm2: float
     pressure_MPa: float
@@ -46,7 +46,7 @@ class CellInputs:
     solute_fraction: float
     solute_diffusivity_per_vacancy_um2_s: float
     # (subsurface x, L1 solute fraction) rows: L1 in segregation equilibrium with the metal below it
-    # (kmc.fit.l1_equilibrium), x rising; () without a solute
+    # (kmc.energetics), x rising; () without a solute
     interface_solute_curve: tuple
     min_void_width_um: float
     section_lines: int
@@ -67,22 +67,15 @@ class CellInputs:
         return self.width_um ** 2
 
 
-def cell_inputs(settings: Settings) -> CellInputs:
+def cell_inputs(settings: Settings, energetics) -> CellInputs:
     """The inputs of a cell-scale run from the same settings as a kMC run: its [meso] table plus the
-    kMC's own rules for what they share (vacancy diffusivity, creep law, closure) and the energy
-    model's interface (interface_energetics: the wetting angle, surface energy and L1 solute)."""
-    try:
-        meso = settings.meso
-    except AttributeError:
-        raise CellInputError(f"{settings.source}: no [meso] table; allowed: a parameter file with one, "
-                             "e.g. params/li_li2s.toml") from None
-    if settings.energy.form != "second_moment":
-        raise CellInputError(f"energy.form = {settings.energy.form!r}: the meso model takes the void surface "
-                             "energy from the second-moment form; allowed: a second_moment parameter set "
-                             "(params/li_li2s.toml, params/limg_li2s.toml)")
+    kMC's own rules for what they share (vacancy diffusivity, creep law, closure), and the energy model's
+    interface, ``energetics`` (a kmc.energetics.InterfaceEnergetics: the wetting angle, surface energy and
+    L1 solute)."""
+    meso = meso_table(settings)
     cell = cell_transport(settings)
     cond = settings.conditions
-    iface = interface_energetics(settings)
+    iface = energetics
     return CellInputs(
         width_um=meso.width_um, current_mA_cm2=cond.current_density_mA_cm2, pressure_MPa=cond.stack_pressure_MPa,
         temperature_K=cond.temperature_K, exchange_current_mA_cm2=cond.exchange_current_mA_cm2,
@@ -105,6 +98,22 @@ def cell_inputs(settings: Settings) -> CellInputs:
         max_step_mAh_cm2=meso.max_step_mAh_cm2, output_every_mAh_cm2=meso.output_every_mAh_cm2,
         stop_stripped_mAh_cm2=meso.stop_stripped_mAh_cm2, stop_contact_fraction=meso.stop_contact_fraction,
         seed=settings.run.seed)
+
+
+def meso_table(settings: Settings):
+    """The settings' [meso] table, once they are known to suit a cell-scale run (CellInputError: no [meso]
+    table, or an energy form without the void's surface energy); checked before the energetics are
+    computed."""
+    try:
+        meso = settings.meso
+    except AttributeError:
+        raise CellInputError(f"{settings.source}: no [meso] table; allowed: a parameter file with one, "
+                             "e.g. params/li_li2s.toml") from None
+    if settings.energy.form != "second_moment":
+        raise CellInputError(f"energy.form = {settings.energy.form!r}: the meso model takes the void surface "
+                             "energy from the second-moment form; allowed: a second_moment parameter set "
+                             "(params/li_li2s.toml, params/limg_li2s.toml)")
+    return meso
 
 
 def measured_nucleation_rows(settings: Settings) -> tuple:

@@ -1,16 +1,22 @@
-"""The contract between ``kmc meso``'s front ends and every interface model at the cell's scale (the disc
-model, kmc.disc; the resolved section, kmc.resolved): each model's loop reports every accepted step to
-an ``Observer`` (``StepReport``) and every sample (``on_sample``), stops at the stop reasons an observer
-asks for, and returns a ``CellResult``.
+"""The one loop of every interface model at the cell's scale (``run``: kmc.cell.model's contract), and what
+``kmc meso`` hangs on it: the loop strips to meso.stop_stripped_mAh_cm2 (or until the contact falls to
+meso.stop_contact_fraction), samples every meso.output_every_mAh_cm2 and keeps the model's frames at its
+``frame_charges``, reports each accepted step to an ``Observer`` (``StepReport``), every sample
+(``on_sample``) and frame (``on_frame``), stops at the reasons an observer asks for, and returns a
+``CellResult``.
 
-What `kmc meso` hangs on any model's steps: Ctrl-C (SignalStop), a runaway stop (RunawayStop at
-RunawayBounds), a progress bar (Progress); several at once (Chain)."""
+The observers: Ctrl-C (SignalStop), a runaway stop (RunawayStop at the model's RunawayBounds), a progress
+bar (Progress); several at once (Chain)."""
 from __future__ import annotations
 
 import signal
 import threading
+import time
 from dataclasses import dataclass
 
+import numpy as np
+
+from kmc.cell.model import CellModel, ContactLost, RunawayBounds
 from kmc.observers import ChargeBar, progress_wanted
 
 
@@ -27,11 +33,14 @@ class StepReport:
 
 
 class Observer:
-    """Hears a run's samples and steps (the defaults do nothing).  ``on_step`` returning a true value
-    stops the run after that step: a string is the stop reason, True means "interrupted" (the
+    """Hears a run's samples, frames and steps (the defaults do nothing).  ``on_step`` returning a true
+    value stops the run after that step: a string is the stop reason, True means "interrupted" (the
     observers of this module hang here: Ctrl-C, runaway, progress)."""
 
     def on_sample(self, time_s: float, sample: dict) -> None:
+        pass
+
+    def on_frame(self, charge_mAh_cm2: float, frame) -> None:
         pass
 
     def on_step(self, report: StepReport) -> bool | str:
@@ -47,7 +56,7 @@ def stop_reason_of(answer) -> str | None:
 
 @dataclass
 class CellResult:
-    series: dict            # name -> np.ndarray over samples (OBSERVABLES)
+    series: dict            # name -> np.ndarray over samples (the model's observables)
     stop_reason: str        # "stripped", "contact_lost", or what an observer asked
     steps: int
     wall_time_s: float
@@ -65,6 +74,10 @@ class Chain(Observer):
     def on_sample(self, time_s: float, sample: dict) -> None:
         for o in self.observers:
             o.on_sample(time_s, sample)
+
+    def on_frame(self, charge_mAh_cm2: float, frame) -> None:
+        for o in self.observers:
+            o.on_frame(charge_mAh_cm2, frame)
 
     def on_step(self, report: StepReport) -> bool | str:
         asked = [stop_reason_of(o.on_step(report)) for o in self.observers]
@@ -108,16 +121,6 @@ class SignalStop(Observer):
         return "interrupted" if self.arrived else False
 
 
-@dataclass(frozen=True)
-class RunawayBounds:
-    """The most voids and steps a run of the model can sensibly take, and why (each from the run's
-    box, not tuned)."""
-    max_voids: int
-    max_steps: int
-    voids_why: str
-    steps_why: str
-
-
 class RunawayStop(Observer):
     """Stops a run whose void count or step count passes its RunawayBounds, with stop reason
     "runaway_voids" or "runaway_steps" and the reason in ``message``."""
@@ -159,3 +162,74 @@ class Progress(Observer):
 def progress_bar(progress: bool | None, stop_charge_mAh_cm2: float) -> Progress | None:
     """A Progress if asked for (None: only when stderr is a terminal), else None."""
     return Progress(stop_charge_mAh_cm2) if progress_wanted(progress) else None
+
+
+# a sample is due when the charge is within this share of the stop charge below its time; a mark for a
+# frame when within this charge (mAh/cm^2)
+_SAMPLE_SLACK = 1e-12
+_FRAME_SLACK_mAh_cm2 = 1e-9
+
+
+def run(model: CellModel, observer: Observer = Observer(), state=None) -> CellResult:
+    """Run ``model`` (kmc.cell.model's contract) from ``state`` (None: its start, model.start()) to its
+    inputs' stop (module docstring).  Each step tries what the model asks for (``step_try_s``, given the
+    charge left to the next sample or the stop) and the model takes the longest it can up to it.  A frame
+    (model.frame) goes to the observer before stripping, at the first sample at or past each of the
+    model's frame_charges and at the end."""
+    start = time.perf_counter()
+    inp = model.inp
+    st = model.start() if state is None else state
+    stop_charge = inp.stop_stripped_mAh_cm2
+    marks = [q for q in model.frame_charges if q <= stop_charge]
+    framed = []                            # the charges whose frame a mark asked for
+    samples, steps, next_sample = [], 0, 0.0
+    stop_reason = "stripped"
+
+    def take_frame(charge):
+        frame = model.frame(st)
+        if frame is not None:
+            observer.on_frame(charge, frame)
+
+    def take_sample(now):
+        out = {"stripped_charge": st.stripped_mAh_cm2, "physical_time": st.time_s, **model.sample(st, now)}
+        samples.append(out)
+        observer.on_sample(st.time_s, out)
+        if marks and st.stripped_mAh_cm2 >= marks[0] - _FRAME_SLACK_mAh_cm2:
+            while marks and st.stripped_mAh_cm2 >= marks[0] - _FRAME_SLACK_mAh_cm2:
+                marks.pop(0)
+            framed.append(st.stripped_mAh_cm2)
+            take_frame(st.stripped_mAh_cm2)
+
+    take_frame(0.0)                        # the interface before stripping
+    now = None
+    while True:
+        try:
+            now = model.rates(st)
+        except ContactLost:
+            stop_reason = "contact_lost"
+            break
+        if st.stripped_mAh_cm2 >= next_sample - _SAMPLE_SLACK * stop_charge:
+            take_sample(now)
+            next_sample += inp.output_every_mAh_cm2
+        contact = model.contact(now)
+        if contact <= inp.stop_contact_fraction:
+            stop_reason = "contact_lost"
+            break
+        if st.stripped_mAh_cm2 >= stop_charge * (1 - _SAMPLE_SLACK):
+            break
+        dt = model.step(st, now, model.step_try_s(st, now, min(next_sample, stop_charge) - st.stripped_mAh_cm2))
+        steps += 1
+        asked = stop_reason_of(observer.on_step(StepReport(steps, st.stripped_mAh_cm2, st.time_s, dt, contact,
+                                                           stop_charge, model.void_count(st))))
+        if asked is not None:
+            stop_reason = asked
+            break
+    if now is not None and (not samples or samples[-1]["stripped_charge"] != st.stripped_mAh_cm2):
+        try:
+            take_sample(model.rates(st))
+        except ContactLost:
+            pass
+    if not framed or framed[-1] != st.stripped_mAh_cm2:
+        take_frame(st.stripped_mAh_cm2)    # the end, if no mark was
+    series = {name: np.array([s[name] for s in samples], dtype=np.float64) for name in model.observables}
+    return CellResult(series, stop_reason, steps, time.perf_counter() - start, st.time_s, st)

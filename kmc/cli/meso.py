@@ -1,5 +1,5 @@
-"""``kmc meso``: the interface at the cell's scale (kmc.cell, and the model meso.interface names:
-kmc.resolved or kmc.disc), one HDF5 file per run."""
+"""``kmc meso``: the interface at the cell's scale (kmc.cell, and the model meso.interface names from
+kmc.launch's registry: the section, the area or the disc), one HDF5 file per run."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -33,13 +33,13 @@ EXIT_RUNAWAY = 3
 @click.option("-o", "--output", type=click.Path(dir_okay=False), required=True,
               help="Output HDF5 file (refused if it exists, unless --overwrite).")
 @click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
-@click.option("--interface", type=click.Choice(["resolved", "disc"]), default=None,
-              help="The interface model (sets meso.interface; default: resolved). resolved: the gap as a "
-                   "field over a section meso.width_um long at 0.25 um, closed by the foil's creep "
-                   "mechanics under one rigid plunger (voids grow, coalesce, split and collapse by "
-                   "themselves). disc: cap-shaped voids on a periodic square closed by a formula, a fast "
-                   "limit that the mechanics finds 1e3-1e4 times too fast at closing voids "
-                   "(docs/mechanics.md).")
+@click.option("--interface", type=click.Choice(["section", "area", "disc"]), default=None,
+              help="The interface model (sets meso.interface; default: section). section: the gap as a field "
+                   "over a section meso.width_um long at 0.25 um, closed by the foil's creep mechanics under one "
+                   "rigid plunger (voids grow, coalesce, split and collapse by themselves). area: the same over a "
+                   "periodic plane meso.width_um x meso.depth_um (docs/area.md). disc: cap-shaped voids on a "
+                   "periodic square closed by a formula, a fast limit that the mechanics finds 1e3-1e4 times too "
+                   "fast at closing voids (docs/mechanics.md).")
 @click.option("--progress/--no-progress", default=None,
               help="Progress bar (default: only when stderr is a terminal).")
 def meso(config, overrides, output, overwrite, interface, progress):
@@ -62,12 +62,10 @@ def meso(config, overrides, output, overwrite, interface, progress):
       130  interrupted (Ctrl-C, SIGTERM): the file is complete up to the
            last step, stop_reason interrupted (a second Ctrl-C: nothing kept)
     """
-    from kmc.cell.inputs import CellInputError, cell_inputs
+    from kmc.cell.inputs import CellInputError
     from kmc.cell.loop import Chain, RunawayStop, SignalStop, progress_bar
-    from kmc.disc.run import runaway_bounds
-    from kmc.launch import run_cell_to_file
+    from kmc.launch import cell_model_of, run_cell_to_file
     from kmc.observers import COMPILE_CLOCK, print_compile_notice, progress_wanted
-    from kmc.resolved.assembly import assembly_of
     from kmc.runfile import OutputPathError, check_output_location
     from kmc.validation import check, warn
     if interface is not None:
@@ -90,16 +88,19 @@ def meso(config, overrides, output, overwrite, interface, progress):
         for item in advice:                  # before the progress bar: one line each
             warn(item)
         try:
-            inputs = cell_inputs(settings)
+            model = cell_model_of(settings)
+            for item in model.advice():
+                warn(item)
             if stop.arrived:
                 raise KeyboardInterrupt
             path.parent.mkdir(parents=True, exist_ok=True)
-            runaway = RunawayStop(runaway_bounds(inputs))
-            bar = progress_bar(progress, inputs.stop_stripped_mAh_cm2)
+            runaway = RunawayStop(model.runaway_bounds())
+            bar = progress_bar(progress, model.inp.stop_stripped_mAh_cm2)
             compiled_before = COMPILE_CLOCK.seconds
             try:
                 with COMPILE_CLOCK.watch(print_compile_notice if progress_wanted(progress) else None):
-                    result = run_cell_to_file(settings, path, observer=Chain(stop, runaway, bar), warn=None)
+                    result = run_cell_to_file(settings, path, observer=Chain(stop, runaway, bar), warn=None,
+                                              model=model)
             finally:
                 if bar is not None:
                     bar.close()
@@ -119,17 +120,12 @@ def meso(config, overrides, output, overwrite, interface, progress):
                    "complete up to there (stop_reason interrupted)", err=True)
         raise SystemExit(130)
     click.echo(f"wrote {path}")
-    shape = "section" if settings.meso.interface == "resolved" else "square"
-    if shape == "section" and settings.meso.depth_um > 0:
-        shape = f"x {settings.meso.depth_um:g} um area"          # the resolved interface as an area
-    click.echo(f"  {s['stripped_charge'][-1]:.3g} mAh/cm2 of a {inputs.width_um:g} um {shape} in "
+    click.echo(f"  {s['stripped_charge'][-1]:.3g} mAh/cm2 of a {model.describe()} in "
                f"{result.wall_time_s:.2f} s ({result.steps} steps), stop: {result.stop_reason}")
     if compiled > 0:
         click.echo(f"  compiling the model's kernels took {compiled:.1f} s (numba: the first run only)")
-    pressed = (assembly_of(settings.meso, getattr(settings, "electrolyte", None))
-               if settings.meso.interface == "resolved" else None)
-    if pressed is not None:
-        click.echo(f"  assembled {pressed.describe()}: contact {s['contact_fraction'][0]:.3f} when stripping starts")
+    if model.assembly() is not None:
+        click.echo(f"  {model.assembly()}: contact {s['contact_fraction'][0]:.3f} when stripping starts")
     click.echo(f"  contact fraction {s['contact_fraction'][-1]:.3f}, overpotential {s['overpotential'][-1]:.1f} mV, "
                f"{int(s['void_count'][-1])} voids, {100 * s['section_voids_per_um'][-1]:.1f} per 100 um of section")
     if runaway.message is not None:
@@ -143,9 +139,9 @@ def _estimated_file_bytes(settings) -> int:
     """An upper bound on a run's file for the free-space check: HDF5's metadata (~1 MB with the
     preallocated chunks), every observable (value, with the shared step and time) at every sample,
     and the final voids (4 numbers each) at the runaway bound of one per square of the smallest
-    counted width (kmc.disc.run.runaway_bounds)."""
-    from kmc.disc.sections import OBSERVABLES
+    counted width (kmc.cell.model.runaway_bounds), of the model meso.interface names."""
+    from kmc.launch import cell_model
     meso = settings.meso
     samples = meso.stop_stripped_mAh_cm2 / meso.output_every_mAh_cm2 + 2
     voids = meso.width_um ** 2 / max(meso.min_void_width_um, 0.5) ** 2
-    return int(1e6 + 8 * samples * (len(OBSERVABLES) + 2) + 32 * voids)
+    return int(1e6 + 8 * samples * (len(cell_model(meso.interface).observables) + 2) + 32 * voids)

@@ -12,7 +12,7 @@ rules and numbers.  Per step:
 * nucleation at the kMC's measured I(S) per um^2 per s (classical, heterogeneous at the void's cap
   angle, for a file without measured rows), plus pre-existing void seeds if a density is given
   (none shipped: no source); coalescence when footprints touch (volume conserved);
-* the interface's energetics from the energy model (kmc.cell.energetics): L1's equilibrium solute,
+* the interface's energetics from the energy model (kmc.energetics): L1's equilibrium solute,
   the void's wetting angle and surface energy at that L1.
 
 Each void evolves at the fields held over a global step with its own sub-steps, and a step is
@@ -20,8 +20,8 @@ accepted only if what the voids did moved the fields within ``Tolerances`` (chec
 
 Modules, one job each: ``kinetics`` (the fields and how voids grow and close), ``coalescence``,
 ``nucleation`` (how fast nucleation lets a step go, defect seeds), ``sections`` (what SEM sees; the
-observables), ``voids`` (the disc-void model, ``DiscVoids``), ``run`` (the loop), ``output`` (the run
-file).  What every cell-scale model shares (the inputs, the loop's contract, the file glue, the
-interface's energetics) is kmc.cell's; the resolved section (kmc.resolved, the default) is the other
-model, and kmc.launch picks the one meso.interface names.  Imports kmc.cell, never kmc.resolved.
+observables), ``voids`` (the disc-void model, ``DiscVoids``, under kmc.cell.model's contract).  What every
+cell-scale model shares (the contract, the one loop, the inputs, the file glue) is kmc.cell's; the gap
+model (kmc.resolved: the section, the default, and the area) is the other model, and kmc.launch picks the
+one meso.interface names.  Imports kmc.cell, never kmc.resolved.
 """

@@ -4,22 +4,28 @@ VoidCap: h and volume from the wetting angle) or kinetic voids (half-spheroids g
 relaxing toward the cap by surface diffusion).  The contact is what no void covers (coalescence keeps
 footprints apart).
 
-This is the model behind ``kmc.disc.run``'s seam: the run loop asks it for its state's fields, a step
-and a sample (``DiscVoids``); a resolved interface (issue 47) is another model of the same shape
-under the same loop and file."""
+``DiscVoids`` is the model under kmc.cell.model's contract (meso.interface = "disc"): the one loop
+(kmc.cell.loop.run) asks it for its state's fields, a step and a sample; the gap model (kmc.resolved) is
+another model under the same loop and file.
+
+A step tries twice the last one (at most meso.max_step_mAh_cm2, the charge to the next sample or the stop,
+and nucleation's limit) and takes the longest step up to it that meets the tolerances (``Tolerances``,
+checked after the step)."""
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from kmc.cell.inputs import CellInputs, critical_radius_um, nucleation_rate_per_um2_s
+from kmc import units
+from kmc.cell.inputs import CellInputError, CellInputs, cell_inputs, critical_radius_um, nucleation_rate_per_um2_s
+from kmc.cell.model import CellModel, RunawayBounds, runaway_bounds
 from kmc.disc.coalescence import coalesce_state
 from kmc.disc.kinetics import (VANISHED_RADIUS_um, VOID_TOLERANCE, Fields, balance_radius_um, contact_fraction,
                                evolve_voids, fields, void_volume_um3)
 from kmc.disc.nucleation import defect_sites, nucleation_step_limit_s, reseed
-from kmc.disc.sections import interface_solute_fraction, section_statistics, subsurface_solute_fraction
+from kmc.disc.sections import OBSERVABLES, interface_solute_fraction, section_statistics, subsurface_solute_fraction
 from kmc.physics.electrochemistry import overpotential_mV
 
 
@@ -51,37 +57,91 @@ class VoidState:
     coalescences: int = 0
     nucleated: int = 0
     collapsed: int = 0
+    time_s: float = 0.0     # the clock: cell time stripped (s) and charge (mAh/cm^2)
+    stripped_mAh_cm2: float = 0.0
 
 
-class DiscVoids:
-    """The disc-void model of ``inp`` at the numerics ``tol``: what the run loop calls."""
+# Keys the gap model reads and the disc model has no place for (its voids are discs in a square, with no
+# islands whose strength could vary and no electrolyte field): the disc model refuses them away from their
+# defaults rather than ignore them.  The assembly's keys are not among them: the disc model starts in full
+# contact, which is what the shipped press leaves (docs/mechanics.md section 5a).
+GAP_ONLY_KEYS = ("ligament_strength_MPa", "ligament_reference_width_um", "ligament_strength_exponent",
+                 "ligament_strain_rate_per_s", "electrolyte_constriction", "depth_um")
+
+
+class DiscVoids(CellModel):
+    """The disc-void model of ``inp`` at the numerics ``tol`` (kmc.cell.model's contract)."""
+    name = "disc"
+    observables = OBSERVABLES
 
     def __init__(self, inp: CellInputs, tol: Tolerances = Tolerances()):
-        self.inp = inp
+        super().__init__(inp)
         self.tol = tol
+        self.void_shape = inp.void_shape
+        self.rng = np.random.default_rng(inp.seed)
+        self.last_dt = math.inf               # the last step the tolerances cut or let grow
 
-    def start(self, rng: np.random.Generator) -> VoidState:
+    @classmethod
+    def inputs(cls, settings, energetics, **numerics) -> CellInputs:
+        """kmc.cell.inputs.cell_inputs; CellInputError for a key only the gap model reads (GAP_ONLY_KEYS)
+        set away from its default."""
+        from kmc.schema import SCHEMA
+        for key in GAP_ONLY_KEYS:
+            value, default = getattr(settings.meso, key), SCHEMA["meso"][key].default
+            if value != default:
+                raise CellInputError(f"meso.{key} = {value!r} is read only by the gap model (the section and the "
+                                     f"area); allowed: meso.interface = 'section' or 'area', or meso.{key} = "
+                                     f"{default!r} with the disc model")
+        return replace(cell_inputs(settings, energetics), **numerics)
+
+    def describe(self) -> str:
+        return f"{self.inp.width_um:g} um square"
+
+    def start(self) -> VoidState:
         """The pre-existing defect sites (nucleation.defect_sites), each holding a void seed (a cap
         of the defect radius); seeds that overlap merge at once (not counted as coalescences)."""
         inp = self.inp
-        dx, dy = defect_sites(inp, rng)
+        if inp.current_mA_cm2 <= 0:
+            raise CellInputError("conditions.current_density_mA_cm2 = 0: nothing is stripped; allowed: > 0")
+        self.last_dt = math.inf
+        dx, dy = defect_sites(inp, self.rng)
         r = np.full(dx.size, inp.defect_radius_um)
         x, y, r, h, _ = coalesce_state(inp, dx, dy, r, r * inp.shape.height_per_radius)
         return VoidState(x, y, r, h, dx, dy)
 
-    def fields(self, st: VoidState) -> Fields:
+    def rates(self, st: VoidState) -> Fields:
         return fields(self.inp, st.r)
+
+    def contact(self, now: Fields) -> float:
+        return now.contact
 
     def step_limit_s(self, st: VoidState, now: Fields) -> float:
         """The longest step nucleation allows (nucleation_step_limit_s)."""
         return nucleation_step_limit_s(self.inp, now.supersaturation, st.r.size)
 
-    def step(self, st: VoidState, now: Fields, dt_try_s: float, rng: np.random.Generator) -> float:
+    def step_try_s(self, st: VoidState, now: Fields, charge_left_mAh_cm2: float) -> float:
+        """Twice the last step, at most meso.max_step_mAh_cm2 and the charge left, and nucleation's limit."""
+        inp = self.inp
+        s_per_mAh = units.S_PER_H / inp.current_mA_cm2
+        dt_max = min(inp.max_step_mAh_cm2, charge_left_mAh_cm2) * s_per_mAh
+        return min(dt_max, 2 * self.last_dt, self.step_limit_s(st, now))
+
+    def step(self, st: VoidState, now: Fields, dt_try_s: float) -> float:
         """Evolve the voids over the longest step up to dt_try that meets the tolerances (_evolve),
         then finish it (_finish); returns the step taken (s)."""
         dt, r, h = self._evolve(st, now, dt_try_s)
-        self._finish(st, now, dt, r, h, rng)
+        self._finish(st, now, dt, r, h, self.rng)
+        self.advance_clock(st, dt)
+        if dt < dt_try_s or dt_try_s == 2 * self.last_dt:   # cut by the tolerance, or grown: the next try is 2 dt
+            self.last_dt = dt                                # (a step cut short by a sample time says nothing)
         return dt
+
+    def void_count(self, st: VoidState) -> int:
+        return int(st.r.size)
+
+    def runaway_bounds(self) -> RunawayBounds:
+        """kmc.cell.model.runaway_bounds at the tolerances: the smallest void followed, the contact's step."""
+        return runaway_bounds(self.inp, self.tol.contact, self.tol.smallest_void_um)
 
     def _evolve(self, st: VoidState, now: Fields, dt_try_s: float):
         """The longest step up to dt_try whose outcome moves the fields within the tolerances (checked
@@ -129,12 +189,12 @@ class DiscVoids:
         st.x, st.y, st.r, st.h, merged = coalesce_state(inp, x, y, r, h)
         st.coalescences += merged
 
-    def sample(self, st: VoidState, now: Fields, time_s: float) -> dict:
-        """The observables (kmc.disc.sections.OBSERVABLES) of the state after ``time_s`` of stripping,
-        but the clock's (stripped_charge, physical_time)."""
+    def sample(self, st: VoidState, now: Fields) -> dict:
+        """The observables (kmc.disc.sections.OBSERVABLES) of the state, but the clock's (stripped_charge,
+        physical_time)."""
         inp = self.inp
         contact = now.contact
-        stripped_um = inp.strip_velocity_um_s * time_s
+        stripped_um = inp.strip_velocity_um_s * st.time_s
         local_um_s = inp.strip_velocity_um_s / contact if contact > 0 else math.inf
         x_sub = subsurface_solute_fraction(inp, stripped_um, local_um_s, now.supersaturation)
         return {"contact_fraction": contact,
@@ -148,7 +208,6 @@ class DiscVoids:
                 "interface_solute_fraction": interface_solute_fraction(inp, x_sub),
                 "coalescences": st.coalescences, "nucleated": st.nucleated, "collapsed": st.collapsed}
 
-    @staticmethod
-    def void_arrays(st: VoidState) -> dict:
+    def voids(self, st: VoidState) -> dict:
         """The voids as the run file's /voids holds them (um)."""
         return {"x": st.x, "y": st.y, "base_radius": st.r, "height": st.h}

@@ -1,6 +1,6 @@
 """Classical nucleation theory of an interface void (kmc.physics.nucleation: a spherical cap on the
 flat electrolyte, its angle measured through the void, 180 deg minus the metal's wetting angle),
-with the interface energetics the cell-scale voids use (kmc.cell.energetics.interface_energetics: the
+with the interface energetics the cell-scale voids use (kmc.energetics.interface_energetics: the
 surface energy and wetting angle of the model at L1's equilibrium composition).  Continuum, isotropic
 gamma: a reference for the lattice's critical size, not a rate."""
 from __future__ import annotations
@@ -23,11 +23,11 @@ class Nucleus:
 
 def critical_nucleus(settings, supersaturation: float, gamma_theta=None) -> Nucleus:
     """The classical critical nucleus at S; ``gamma_theta`` = (gamma in J/m^2, the metal's wetting angle
-    in degrees), by default kmc.cell.energetics.interface_energetics'."""
+    in degrees), by default kmc.energetics.interface_energetics'."""
     if supersaturation <= 1:
         return Nucleus(math.inf, math.inf, math.inf, math.nan, math.nan)
     if gamma_theta is None:
-        from kmc.cell.energetics import interface_energetics
+        from kmc.energetics import interface_energetics
         iface = interface_energetics(settings)
         gamma_theta = (iface.surface_energy_J_m2, iface.wetting_angle_deg)
     gamma, theta = gamma_theta

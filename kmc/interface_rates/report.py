@@ -82,7 +82,7 @@ def interface_rates(settings, supersaturation: float | None = None, nucleation: 
                      f"classical nucleation (kmc.physics.nucleation): a spherical cap meeting the electrolyte at "
                      f"180 - theta through the void, gamma = {nuc.gamma_J_m2:.3f} J/m^2 and the metal's wetting "
                      f"angle theta = {nuc.theta_deg:.1f} deg at L1's equilibrium "
-                     "(kmc.cell.energetics.interface_energetics, as kmc meso's voids)"))
+                     "(kmc.energetics.interface_energetics, as kmc meso's voids)"))
     recs.append(_rec("cnt_barrier", nuc.barrier_eV, "eV", 0.0, "classical nucleation, as above"
                      + ("; at S <= 1 no nucleus grows: the critical size and barrier are infinite" if S <= 1 else "")))
     if nucleation:

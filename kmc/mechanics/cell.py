@@ -14,7 +14,7 @@ Units are the law's own with the load as the stress unit (sigma0 = P = eps0 = 1)
 a result scales to a physical cell by velocity x eps(P) lambda, pressure x P.
 
 The same problem in axisymmetry (``geometry = "cap"`` or ``"island"``; the interface as an area,
-kmc.resolved.area_foil) is the Wigner-Seitz cell of a periodic array on the plane: a cylinder of
+kmc.mechanics.reduced_area) is the Wigner-Seitz cell of a periodic array on the plane: a cylinder of
 radius b = lambda / 2 (lambda its diameter), 0 <= r <= b, no radial velocity on the axis and at
 r = b, void fraction s the area fraction.  ``"cap"``: a circular void (a cap's footprint) of
 radius sqrt(s) b in the middle, contact around it; ``"island"``: a circular island of contact of

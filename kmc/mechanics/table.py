@@ -7,7 +7,7 @@ kmc/mechanics/data/ and are made by
     python -m kmc.mechanics.table --exponent 6.6 --friction stuck
 
 (~20 min on one core); a law with another exponent needs its own table.  The interface as an area
-(kmc.resolved.area_foil) reads two more, of the axisymmetric cells (kmc.mechanics.cell: a cap's
+(kmc.mechanics.reduced_area) reads two more, of the axisymmetric cells (kmc.mechanics.cell: a cap's
 footprint in the middle, or an island of contact):
 
     python -m kmc.mechanics.table --exponent 6.6 --friction stuck --geometry cap

@@ -20,7 +20,7 @@ which is 2 i0 sinh(eta / s) where nothing changed (r = b = 1).  The metal's bulk
 the energy model (kmc.fit.l1_equilibrium: a host-solute exchange costs the same anywhere in it), and L1
 is in segregation equilibrium with the metal below it, so Li's activity is 1 - x_s of that subsurface
 and theta is L1's solute fraction in equilibrium with x_s (kmc.fit's L1 lattice gas, tabulated by
-kmc.cell.energetics.composition_table).
+kmc.energetics.composition_table).
 """
 from __future__ import annotations
 

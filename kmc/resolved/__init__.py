@@ -1,15 +1,19 @@
-"""The resolved interface (issue 47; docs/mechanics.md section 5), what ``kmc meso`` runs by
-default (meso.interface = "resolved"): the gap between metal and electrolyte as a field over a
-2-D section, on the mechanics of kmc.mechanics.
+"""The gap model of the interface at the cell's scale (issue 47; docs/mechanics.md section 5, docs/area.md):
+the gap between metal and electrolyte as a field over interface cells, on the mechanics of kmc.mechanics;
+one model (``gap``) in two geometries, each overriding only its geometry's hooks:
 
-* ``fields``: the quasi-static vacancy field of the slab and the electrolyte's potential, each a
-  Dirichlet-to-Neumann operator applied by FFT, and the Butler-Volmer current over the contact;
-* ``interface``: the inputs, the state, one step, the step control and the observables;
-* ``run``: the loop (kmc.cell.loop's contract: Observer, StepReport, stop reasons) and the run file
-  (kmc.cell.output's writer), for the section and the area;
-* the interface as an area (meso.depth_um > 0; docs/area.md): ``area`` (the gap over a periodic
-  plane, the section's step on it), ``area_foil`` (the reduced operator on an area), ``area_shapes``
-  (surface diffusion on its voids), ``regions`` (connected regions on the torus, their tributaries).
+* ``gap``: the inputs, the state, the step written once (rates with the solute and the [pore_edge]
+  records, the step control, the sub-grid nuclei, the sampling, the observables), kmc.cell.model's
+  contract;
+* ``section`` (meso.interface = "section", the default): a periodic line of cells; ``walls``, the metal's
+  wall over each run of open cells (its capillarity, how capture moves it, how surface diffusion reshapes
+  it: the line's rules, which the area's tunnels take cut by cut);
+* ``area`` (meso.interface = "area"): a periodic plane of cells; ``area_walls`` (its voids' walls),
+  ``area_shapes`` (surface diffusion on its compact voids);
+* what both geometries share beside the step: ``fields`` (the slab operators, applied by FFT, and the
+  Butler-Volmer current), ``solute`` (the solute along the interface), ``assembly`` (the press's event
+  loop before stripping, on the geometry's face and operator).
 
-Imports kmc.cell and kmc.mechanics, never the disc model (kmc.disc).
+The section's modules and the area's never import each other; the loop is kmc.cell.loop's, the file
+kmc.cell.output's.  Imports kmc.cell and kmc.mechanics, never the disc model (kmc.disc).
 """

@@ -1,82 +1,65 @@
-"""The interface as an area (issue 54 item 4; docs/area.md): the gap between metal and electrolyte as a
-field over a periodic 2-D area of interface cells (``meso.depth_um`` deep, ``meso.width_um`` wide), so
-that voids are connected regions of open cells that grow, coalesce, split and collapse as 3-D caps.
-``meso.depth_um = 0`` runs the section instead (kmc.resolved.interface), its fast limit: on a map
-uniform along the depth the two agree (tests/test_area.py).
+"""The gap model on an area (issue 54 item 4; docs/area.md): a periodic plane of interface cells
+(``meso.depth_um`` deep, ``meso.width_um`` wide), so that voids are connected regions of open cells that
+grow, coalesce, split and collapse as 3-D caps.  On a map uniform along the depth it is the section
+(kmc.resolved.section), its fast limit: the gap model's contract (tests/test_area.py).  What the area's
+geometry gives the gap model (kmc.resolved.gap):
 
-The face is the section's on the plane (``area_face_um``: the envelope of the particle tops less the
-pellet's open pores, kmc.physics.pores), pressed before stripping by the area's own step
-(kmc.resolved.assembly).  The step is the section's, on the area:
+* the fields: the same slab operators with |k| = (kx^2 + kz^2)^(1/2): a void captures from the 3-D field
+  around its footprint (a cap's capture, not a tunnel's);
+* labelling: 4-connected regions on the torus (kmc.mechanics.regions);
+* walls (kmc.resolved.area_walls): each void's Laplace traction (a cap's 2 gamma / R, a tunnel's cuts'
+  gamma / R) and the holes of the face the metal spans;
+* the plunger's descent: the area's reduced operator (kmc.mechanics.reduced_area) with Li's size-dependent
+  strength and the walls' tractions, not over the holes the metal spans (they close by extrusion, their
+  own rate);
+* growth of compact voids: a void cell away from the contact deepens by what it captures; a cell at the
+  void's edge moves the contact line out (what reaches a flat void lands at its rim): its capture empties
+  the contact cells next to it at the void's mean metal height and opens them when full (one cell per
+  step), pinned at a pore's rim by the kMC's [pore_edge] rim as on the section; a tunnel's cuts grow by
+  the section's rule (kmc.resolved.walls.grow_lines);
+* shapes: surface diffusion relaxes each compact void toward its equilibrium cap in Mullins' time, a void
+  over a pore pinned at its rim (kmc.resolved.area_shapes); a tunnel's cuts by the section's rule
+  (kmc.resolved.walls.relax_lines: the Young angle's segment, pinning at a pore's rim, the sub-grid drop);
+  no void recedes past the foil (``within_the_foil``);
+* the face: the pellet's face on the plane (kmc.physics.face.area_face_um), pressed by the event loop of
+  kmc.resolved.assembly asking again once AREA_CLOSING_SHARE of its open cells have closed;
+* the sections SEM sees: ``section_lines`` rows across the depth, runs of open cells at least
+  ``min_void_width_um`` wide on each, one statistic over all of them; events (splits, coalescences,
+  collapses) of the area's regions by their overlap from step to step.
 
-* current and vacancies (kmc.resolved.fields): the same slab operators with |k| = (kx^2 + kz^2)^(1/2):
-  a void captures from the 3-D field around its footprint (a cap's capture, not a tunnel's);
-* the walls (kmc.resolved.area_walls): each void's Laplace traction (a cap's 2 gamma / R, a tunnel's
-  cuts' gamma / R) and the holes of the face the metal spans;
-* mechanics (kmc.resolved.area_foil): the area's reduced operator with Li's size-dependent strength
-  and the walls' tractions, one rigid plunger over the area, the plunger's descent implicit as in
-  the section and not over the holes the metal spans (they close by extrusion, their own rate);
-* growth of compact voids: a void cell away from the contact deepens by what it captures; a cell at
-  the void's edge moves the contact line out (what reaches a flat void lands at its rim): its capture
-  empties the contact cells next to it at the void's mean metal height and opens them when full (one
-  cell per step); a tunnel's cuts grow by the section's rule (kmc.resolved.walls.grow);
-* shapes: surface diffusion relaxes each compact void toward its equilibrium cap in Mullins' time, a
-  void over a pore pinned at its rim (kmc.resolved.area_shapes); a tunnel's cuts by the section's rule
-  (kmc.resolved.walls.relax: the Young angle's segment, pinning at a pore's rim, the sub-grid drop);
-* sub-grid nuclei, nucleation at the kMC's I(S), a cell whose nuclei cover it opening: the section's
-  rules per cell (kmc.physics).
-
-Per cell, for the solute laterally resolved along the interface (issue 55 item 3): the state holds
-``solute_fraction`` (the bulk's until that lands) and the current, the rim rules and the nucleation
-are evaluated cell by cell, so a local composition can act on each.
-
-Counting as the seed does, on sections: ``section_lines`` rows across the depth, runs of open cells
-at least ``min_void_width_um`` wide on each, one statistic over all of them; events (splits,
-coalescences, collapses) of the area's regions by their overlap from step to step.
+It does not carry the solute along the interface (meso.solute_field; the section does): it refuses an alloy
+with the field on (kmc.resolved.gap.GapModel), and holds the bulk's composition in every cell.
 """
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 
 import numpy as np
 from numba import njit
 
 from kmc import units
-from kmc.mechanics.reduced import NoContactError, runs
-from kmc.physics import nucleation, vacancy
-from kmc.physics.pore_edge import rim_retreat_share
-from kmc.physics.pores import face_pore_depth_map_um, porosity
+from kmc.mechanics.reduced import runs
+from kmc.mechanics.reduced_area import AreaFoil
+from kmc.mechanics.regions import label_regions
+from kmc.physics.face import area_face_um
 from kmc.physics.nucleation import VoidCap
-from kmc.resolved.area_foil import AreaFoil
 from kmc.resolved.area_shapes import relax_shapes
-from kmc.resolved.area_walls import area_walls_of, grow_tunnels, relax_tunnels
-from kmc.resolved.fields import butler_volmer_current, slab_flux_operator, slab_potential_operator, vacancy_field
-from kmc.resolved.interface import implicit_descent_um, step_limits_s, step_subgrid_nuclei
-from kmc.resolved.regions import label_regions
+from kmc.resolved.area_walls import area_walls_of, grow_tunnels, relax_tunnels, wall_change_limit_s
+from kmc.resolved import assembly as press_loop       # its WALL_AREA_STEP read at each ask (a check may vary it)
+from kmc.resolved.assembly import Assembly
+from kmc.resolved.gap import GapModel, GapState, observables
+from kmc.resolved.step_control import implicit_descent_um
+from kmc.vocabulary import Quantity
+
+# The area's press asks its operator again once this share of its open cells has closed (the section's
+# events ask after each cell: on 10^5 cells 10^4-10^5 asks).  Li at 50 MPa for 30 s on the shipped porous
+# face with the size effect, contact after the press event by event and at shares 0.005, 0.01, 0.02:
+# 0.317 and 0.318, 0.324, 0.266 on 20 x 5 um; 0.434 and 0.371, 0.435, 0.429 on 40 x 10 um; 0.8233,
+# 0.8237, 0.8236 on 160 x 40 um (docs/area.md section 1: which island gives way first decides the rest,
+# so any step moves a small area's contact by a few hundredths; a large one averages over islands).
+AREA_CLOSING_SHARE = 0.01
 
 _NEIGHBOURS = ((1, 0), (-1, 0), (1, 1), (-1, 1))       # (shift, axis) of the four neighbours of a cell
-
-
-def area_shape(inp) -> tuple[int, int]:
-    """(depth, width) in cells of an area run's inputs (kmc.resolved.interface.ResolvedInputs)."""
-    return int(round(inp.depth_um / inp.cell_um)), inp.cells
-
-
-@dataclass
-class AreaState:
-    gap_um: np.ndarray                    # (depth, width) per cell
-    nuclei: np.ndarray                    # sub-grid nuclei per contact cell
-    nucleus_radius_um: np.ndarray         # their (common) base radius per cell
-    thickness_um: float
-    rim_fill: np.ndarray                  # part of a contact cell a neighbouring rim has emptied (0..1)
-    solute_fraction: np.ndarray           # per cell (the bulk's: the seam of issue 55 item 3)
-    pore_um: np.ndarray = None            # depth of the electrolyte's open pore under each cell (0: dense face)
-    time_s: float = 0.0
-    stripped_mAh_cm2: float = 0.0
-    counts: dict = field(default_factory=lambda: dict(splits=0, coalescences=0, collapses=0, nucleated=0,
-                                                      opened_by_nuclei=0))
-    rewet: np.ndarray = None              # (2, depth, width): part of an open end cell of a cut along axis 0 / 1
-                                          # its retracting contact line has re-wetted (0..1)
 
 
 def _neighbour(a: np.ndarray, shift: int, axis: int) -> np.ndarray:
@@ -84,72 +67,89 @@ def _neighbour(a: np.ndarray, shift: int, axis: int) -> np.ndarray:
     return np.roll(a, -shift, axis=axis)
 
 
-class AreaInterface:
-    """The time loop's operators for one set of inputs on an area (built once: the slab operators, the
-    mechanics' tables); the section's interface (kmc.resolved.interface.ResolvedInterface) on a plane."""
+class AreaModel(GapModel):
+    """The gap model on an area (module docstring): the section's step on a plane."""
+    name = "area"
+    void_shape = "area"
+    press_closing_share = AREA_CLOSING_SHARE
+    observables = observables({
+        "contact_fraction": "the area's cells where the metal touches the electrolyte",
+        "void_count": "regions of open cells of the area (4-connected, periodic), any size",
+        "void_volume_per_area": "the gap's volume over the area / its area",
+        "section_voids_per_um": "runs of open cells on meso.section_lines rows across the depth, all rows' runs "
+                                "over their total length",
+    }, Quantity("counted_void_count", "1", "regions of the area at least meso.min_void_width_um across the width "
+                                           "(the voids a section could count)"))
 
     def __init__(self, inp, mechanics: AreaFoil | None = None):
-        self.inp = inp
-        self.shape = area_shape(inp)
+        self.shape = (int(round(inp.depth_um / inp.cell_um)), inp.cells)
         if min(self.shape) < 1:
             raise ValueError(f"an area of {inp.depth_um:g} x {inp.width_um:g} um at {inp.cell_um:g} um cells "
                              "has no cells")
-        self.K = slab_flux_operator(self.shape, inp.cell_um, inp.sink_distance_um)
-        self.R = slab_potential_operator(self.shape, inp.cell_um, inp.electrolyte_thickness_um)
-        self.mechanics = mechanics or AreaFoil(inp.law, self.shape, inp.cell_um, inp.friction,
-                                               ligament_strength=inp.ligament_strength)
-        self.rng = np.random.default_rng(inp.seed)
-        self._last_concentration = None       # the vacancy solve's warm start
-        self._cap = VoidCap(inp.void_angle_rad)
-        self._nucleation = nucleation.MeasuredRateTable(inp.measured_nucleation)
-        self.last_limits = {}
+        self.rewet_shape = (2, *self.shape)
+        super().__init__(inp, mechanics)
+
+    @classmethod
+    def inputs(cls, settings, energetics, **numerics):
+        """The gap model's inputs on an area; meso.depth_um = 0 (no area) refused."""
+        if settings.meso.depth_um <= 0:
+            from kmc.cell.inputs import CellInputError
+            raise CellInputError("meso.interface = 'area' with meso.depth_um = 0: the area needs a depth; allowed: "
+                                 "meso.depth_um >= 1 um (e.g. 40: docs/area.md), or meso.interface = 'section'")
+        return super().inputs(settings, energetics, **numerics)
+
+    def reduced_operator(self) -> AreaFoil:
+        inp = self.inp
+        return AreaFoil(inp.law, self.shape, inp.cell_um, inp.friction, ligament_strength=inp.ligament_strength)
 
     @property
     def cells(self) -> int:
         return self.shape[0] * self.shape[1]
 
-    def initial_state(self, gap_um: np.ndarray | None = None, pore_um: np.ndarray | None = None) -> AreaState:
-        """A state of these gaps over a face with these open pores (None: none; a row is broadcast
-        along the depth)."""
-        shape = self.shape
-        gap = np.zeros(shape) if gap_um is None else np.broadcast_to(np.asarray(gap_um, float), shape).copy()
-        pore = np.zeros(shape) if pore_um is None else np.broadcast_to(np.asarray(pore_um, float), shape).copy()
-        return AreaState(gap, np.zeros(shape), np.zeros(shape), self.inp.thickness_um, np.zeros(shape),
-                         np.full(shape, self.inp.solute_fraction), pore, rewet=np.zeros((2, *shape)))
+    def describe(self) -> str:
+        return f"{self.inp.width_um:g} um x {self.inp.depth_um:g} um area"
 
-    # ------------------------------------------------------------------ rates at one instant
-    def nucleation_rate_per_um2_s(self, supersaturation: np.ndarray) -> np.ndarray:
-        """The cell's I(S): the kMC's measured rows (kmc.physics.nucleation.MeasuredRateTable), 0 at S <= 1."""
-        return self._nucleation.rate_per_um2_s(supersaturation)
+    # ------------------------------------------------------------------ the face and the press
+    def face(self, assembly: Assembly, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        """The section's face on the plane (kmc.physics.face.area_face_um): every line of it, along the
+        width or the depth, has the section's stereology."""
+        return area_face_um(self.shape, self.inp.cell_um, assembly.roughness_rms_um, assembly.hurst_exponent,
+                            assembly.relative_density, assembly.particle_diameter_um, rng)
 
-    def rates(self, st: AreaState) -> dict:
+    def press_operator(self, assembly: Assembly, pores: np.ndarray, rim_fill: np.ndarray):
+        """(ask, relax_step) of the press's event loop on the area (its walls, its mechanics, surface
+        diffusion on its tunnels' cuts and its compact voids)."""
         inp = self.inp
+        rewet = np.zeros((2, *rim_fill.shape))    # the retracting contact lines' progress per cut axis
         h = inp.cell_um
-        open_cells = st.gap_um > 0
-        if open_cells.all():
-            raise NoContactError("every interface cell is open: no contact carries the plunger")
-        # per cell: the exchange current is the bulk's (a local solute would act here)
-        cur = butler_volmer_current(self.R, inp.resistivity_ohm_um, inp.exchange_current_mA_cm2, inp.temperature_K,
-                                    inp.current_mA_cm2, open_cells, constriction=inp.electrolyte_constriction)
-        injected = inp.strip_velocity_um_s * cur.current_mA_cm2 / max(inp.current_mA_cm2, 1e-300)
-        g_sub = np.where(open_cells, 0.0, vacancy.CAP_CAPTURE_PER_RADIUS * st.nuclei * st.nucleus_radius_um / (h * h))
-        vac = vacancy_field(self.K, inp.vacancy_diffusivity_um2_s, inp.vacancy_equilibrium_fraction,
-                            inp.sink_supersaturation, open_cells, injected, g_sub, inp.sink_distance_um,
-                            guess=self._last_concentration)
-        self._last_concentration = vac.concentration
-        # the voids' walls: their capillarity, and the holes of the face the metal spans (kmc.resolved.area_walls)
-        walls = area_walls_of(st.gap_um, st.pore_um, h, inp.surface_energy_eV_A2 * units.J_PER_M2_PER_EV_PER_A2,
-                              self.mechanics.shapes)
-        mech = self.mechanics.respond(open_cells, inp.pressure_MPa, st.thickness_um, walls.traction_MPa, walls.held)
-        contact = float((~open_cells).mean())
-        recession = vac.to_sinks_um_s / contact if inp.sink_contraction == "interface" else 0.0
-        S = vac.concentration / inp.vacancy_equilibrium_fraction
-        return dict(open=open_cells, current=cur, injected=injected, vacancies=vac, mechanics=mech, walls=walls,
-                    traction=walls.traction_MPa, spanned=walls.held, recession_um_s=recession, supersaturation=S,
-                    contact=contact,
-                    nucleation=np.where(open_cells, 0.0, self.nucleation_rate_per_um2_s(S)) * h * h)
+        gamma_J_m2 = inp.surface_energy_eV_A2 * units.J_PER_M2_PER_EV_PER_A2
+        cap = VoidCap(inp.void_angle_rad)
 
-    # ------------------------------------------------------------------ one step
+        def ask(gap):
+            walls = area_walls_of(gap, pores, h, gamma_J_m2, self.mechanics.shapes)
+            mech = self.mechanics.respond(gap > 0, assembly.pressure_MPa, inp.thickness_um, walls.traction_MPa,
+                                          walls.held)
+            return (np.where(gap > 0, np.maximum(mech.closing_velocity_um_s, 0.0), 0.0),
+                    lambda rate, dt: min(dt, wall_change_limit_s(walls, gap, pores, rate, h, press_loop.WALL_AREA_STEP)))
+
+        def relax_step(gap, dt):
+            dropped = len(relax_tunnels(gap, pores, rim_fill, dt, h, cap, inp.mullins_um4_s, rewet))
+            if inp.mullins_um4_s > 0:
+                relax_shapes(gap, pores, dt, h, cap, inp.mullins_um4_s)
+            gap[gap < 1e-12] = 0.0
+            rim_fill[gap > 0] = 0.0
+            rewet[:, gap == 0] = 0.0
+            return dropped
+        return ask, relax_step
+
+    # ------------------------------------------------------------------ the step's geometry
+    def walls(self, st: GapState, alloy=None):
+        """The voids' walls: their capillarity, and the holes of the face the metal spans
+        (kmc.resolved.area_walls; the area carries no solute, so ``alloy`` is None)."""
+        walls = area_walls_of(st.gap_um, st.pore_um, self.inp.cell_um,
+                              self.inp.surface_energy_eV_A2 * units.J_PER_M2_PER_EV_PER_A2, self.mechanics.shapes)
+        return walls.traction_MPa, walls.held, walls
+
     @staticmethod
     def _at_edge(open_cells: np.ndarray) -> np.ndarray:
         """Per cell, whether it lies at a void's edge (an open cell with a contact neighbour)."""
@@ -177,15 +177,15 @@ class AreaInterface:
         share = np.where(thin_cell, per_pair[np.maximum(labels, 0)], own)
         return [np.where(f, share, 0.0) for f in faces]
 
-    def step(self, st: AreaState, now: dict, dt: float) -> None:
+    def grow(self, st: GapState, now: dict, closing: np.ndarray, dt: float) -> np.ndarray:
+        """Compact voids (module docstring): interior cells deepen, edge cells move the contact line
+        (pinned at a pore's rim by the kMC's rim, the section's rule); tunnels: the section's rule on every
+        cut across them (kmc.resolved.walls.grow_lines)."""
         inp = self.inp
         h = inp.cell_um
         open_cells = now["open"]
         gap, pore = st.gap_um, st.pore_um
         walls = now["walls"]
-        mech = now["mechanics"]
-        closing = self.closing_relative_um_s(now)
-        # compact voids (module docstring): interior cells deepen, edge cells move the contact line
         compact = open_cells & ~(walls.tunnel_cells(0) | walls.tunnel_cells(1))
         capture = np.where(compact, now["vacancies"].capture_um_s, 0.0)
         regions, at_edge = walls.regions, self._at_edge(open_cells)
@@ -199,38 +199,24 @@ class AreaInterface:
         cell_height = np.where(compact, height[np.maximum(labels, 0)], 0.0)
         new_gap = np.where(compact, g, gap)
         shares = self._rim_shares(capture, open_cells, regions, at_edge)
-        # the rim's pin ([pore_edge] rows, the section's rule): a contact line at a pore's rim retreats by
-        # the share the kMC's rim lets it, at each cell's own S
-        retreat = (None if inp.pore_edge is None else
-                   rim_retreat_share(inp.pore_edge.at("rim_refill_probability", now["supersaturation"])[0]))
+        retreat = self.rim_retreat(now)
         if retreat is not None:
             self._pin_at_rims(new_gap, shares, retreat, compact, walls, pore, cells_per_void, dt)
         _advance_rims(st.rim_fill, new_gap, open_cells, cell_height, pore, np.stack(shares), dt)
-        # tunnels: the section's rule on every cut across them (kmc.resolved.walls.grow)
         grow_tunnels(walls, gap, new_gap, pore, st.rim_fill, now["vacancies"].capture_um_s, closing, dt, h,
                      inp.mullins_um4_s, self._cap, retreat)
-        # the plunger lowers the metal over every void that takes its descent (not over the holes the
-        # metal spans, held in their islands)
-        lowered = ~mech.held
-        new_gap[lowered] -= self._plunger_descent(np.where(lowered, np.maximum(new_gap, 0.0), 0.0), mech.partition,
-                                                  dt, st.thickness_um)
-        new_gap = np.maximum(new_gap, 0.0)
-        new_gap[new_gap < 1e-7] = 0.0
-        # surface diffusion toward the Young angle's caps (tunnels: the section's rule on every cut)
-        if st.rewet is None:
-            st.rewet = np.zeros((2, *new_gap.shape))
+        return new_gap
+
+    def relax(self, st: GapState, new_gap: np.ndarray, now: dict, dt: float) -> list:
+        """Tunnels: the section's rule on every cut (kmc.resolved.area_walls.relax_tunnels); compact voids
+        toward their caps (kmc.resolved.area_shapes); no void's metal past the foil."""
+        inp = self.inp
+        h, pore = inp.cell_um, st.pore_um
         shrunk = relax_tunnels(new_gap, pore, st.rim_fill, dt, h, self._cap, inp.mullins_um4_s, st.rewet)
         if inp.mullins_um4_s > 0:
             relax_shapes(new_gap, pore, dt, h, self._cap, inp.mullins_um4_s)
         within_the_foil(new_gap, pore, st.thickness_um - inp.strip_velocity_um_s * dt)
-        self._subgrid_nuclei(st, now, new_gap, dt, shrunk)
-        st.rim_fill[new_gap > 0] = 0.0
-        st.rewet[:, new_gap == 0] = 0.0
-        self._count_events(st, regions, new_gap > 0)
-        st.gap_um = new_gap
-        st.time_s += dt
-        st.stripped_mAh_cm2 += inp.current_mA_cm2 * dt / units.S_PER_H
-        st.thickness_um -= inp.strip_velocity_um_s * dt
+        return shrunk
 
     def _pin_at_rims(self, new_gap, shares, retreat, compact, walls, pore, cells_per_void, dt) -> None:
         """The section's rim pin (kmc.resolved.walls.grow) at compact voids: what an edge cell over a pore
@@ -256,22 +242,13 @@ class AreaInterface:
         if raised.any():
             new_gap[compact] += (raised * dt / np.maximum(cells_per_void[:n], 1))[labels[compact]]
 
-    @staticmethod
-    def closing_relative_um_s(now: dict) -> np.ndarray:
-        """Per open cell, how fast its gap closes apart from the plunger's implicit descent (the
-        section's rule, kmc.resolved.interface.ResolvedInterface.closing_relative_um_s): the roof
-        relative to the plunger, a held hole's own closing, plus the contact's recession."""
-        mech = now["mechanics"]
-        plunger = abs(mech.plunger_velocity_um_s)
-        own = np.where(mech.held, mech.closing_velocity_um_s, mech.closing_velocity_um_s - plunger)
-        return np.where(now["open"], own, 0.0) + now["recession_um_s"]
-
-    def _plunger_descent(self, gap: np.ndarray, partition, dt: float, thickness_um: float) -> float:
+    def plunger_descent(self, gap: np.ndarray, now: dict, dt: float, thickness_um: float) -> float:
         """How far the plunger lowers the metal in dt, implicitly (the section's rule,
-        kmc.resolved.interface): delta = dt |V(map after lowering by delta)|, bisected on how many of
+        kmc.resolved.gap.implicit_descent_um): delta = dt |V(map after lowering by delta)|, bisected on how many of
         the shallowest open cells close; V of a trial map on the partition of the step's map (its
-        cells lose or gain the closed cells: kmc.resolved.area_foil.AreaFoil.plunger_speed)."""
+        cells lose or gain the closed cells: kmc.mechanics.reduced_area.AreaFoil.plunger_speed)."""
         inp = self.inp
+        partition = now["mechanics"].partition
         open_now = gap > 0
         if not open_now.any() or partition is None:
             return 0.0
@@ -286,22 +263,6 @@ class AreaInterface:
             closed = np.bincount(owner[idx[:k]], minlength=n_features) if k else None
             return self.mechanics.plunger_speed(partition, closed, inp.pressure_MPa, thickness_um)
         return implicit_descent_um(levels, dt, speed)
-
-    def _subgrid_nuclei(self, st: AreaState, now: dict, new_gap: np.ndarray, dt: float, shrunk=()) -> None:
-        """Sub-grid nuclei in contact cells (the section's rules, per cell): grow by capture, close as a
-        cavity in the contact's pressure (the exact sphere rate), take the voids surface diffusion
-        shrank below a cell (``shrunk``: ((row, column), volume um^3)), are born at I(S); a cell whose
-        nuclei cover it opens with their volume."""
-        open_cells = now["open"]
-        expected = now["nucleation"] * dt
-        births = self.rng.poisson(expected) if expected.any() else np.zeros(expected.shape, np.int64)
-        nucleated, opened = step_subgrid_nuclei(self.inp, self._cap, st.nuclei, st.nucleus_radius_um, open_cells,
-                                                new_gap, now, births, dt, shrunk)
-        st.counts["nucleated"] += nucleated
-        st.counts["opened_by_nuclei"] += opened
-        nn, r = st.nuclei, st.nucleus_radius_um
-        nn[new_gap > 0] = 0
-        r[new_gap > 0] = 0.0
 
     def _counted(self, regions) -> np.ndarray:
         """Which regions are counted voids: at least min_void_width_um across the width (the section's
@@ -319,9 +280,10 @@ class AreaInterface:
         xs = x[order]
         return (xs[last] - xs[first] + 1 >= min_cells) | regions.wraps[:, 1]
 
-    def _count_events(self, st: AreaState, before, after: np.ndarray) -> None:
-        """Splits, coalescences and collapses of counted voids from the overlap of the regions before
-        (``before``: label_regions of the step's map) and after a step (the section's rule on regions)."""
+    def count_events(self, st: GapState, now: dict, after: np.ndarray) -> None:
+        """Splits, coalescences and collapses of counted voids from the overlap of the regions before (the
+        step's walls' regions) and after a step (the section's rule on regions)."""
+        before = now["walls"].regions
         reg_a = label_regions(after)
 
         def counted_labels(reg):
@@ -341,18 +303,9 @@ class AreaInterface:
         survived = np.bincount(lab_b[(lab_b >= 0) & after], minlength=max(before.count, 1)) > 0
         st.counts["collapses"] += int(counted_before.sum() - survived.sum())
 
-    # ------------------------------------------------------------------ step size
-    def step_limit_s(self, st: AreaState, now: dict) -> float:
-        """The section's step limits (kmc.resolved.interface.step_limits_s) on every cell of the area;
-        ``last_limits`` records each."""
-        o = now["open"]
-        net = moving = None
-        if o.any():
-            interior = o & ~self._at_edge(o)
-            net = np.where(interior, now["vacancies"].capture_um_s, 0.0) - self.closing_relative_um_s(now)
-            moving = o & (net != 0)
-        dt, self.last_limits = step_limits_s(self.inp, st.gap_um, net, moving, st.nuclei, st.nucleus_radius_um, now)
-        return dt
+    def interior(self, open_cells: np.ndarray) -> np.ndarray:
+        """The open cells away from a void's edge."""
+        return open_cells & ~self._at_edge(open_cells)
 
     # ------------------------------------------------------------------ observables
     def section_rows(self) -> np.ndarray:
@@ -375,7 +328,7 @@ class AreaInterface:
                 hs.append(line[(s0 + np.arange(w)) % n].max())
         return dict(x=np.array(xs, float), z=np.array(zs, float), width=np.array(ws, float), height=np.array(hs, float))
 
-    def voids(self, st: AreaState) -> dict:
+    def voids(self, st: GapState) -> dict:
         """The area's voids (regions of open cells): centroid x and z, footprint radius (of the
         footprint's area) and height (the largest gap), um."""
         h = self.inp.cell_um
@@ -394,36 +347,14 @@ class AreaInterface:
         np.maximum.at(height, lab, st.gap_um[on])
         return dict(x=cx, y=cz, base_radius=np.sqrt(count * h * h / math.pi), height=height)
 
-    def sample(self, st: AreaState, now: dict) -> dict:
-        """One sample of kmc.resolved.run.AREA_OBSERVABLES."""
-        inp = self.inp
-        v = self.section_voids(st.gap_um)
-        counted = v["width"] >= inp.min_void_width_um
-        w_um, h_um = v["width"][counted], v["height"][counted]
+    def cut_voids(self, gap_um: np.ndarray) -> tuple[dict, int]:
+        """The runs of open cells on section_rows."""
+        return self.section_voids(gap_um), self.section_rows().size
 
-        def q(a):
-            return np.percentile(a, [0, 25, 50, 75, 100]) if a.size else np.full(5, np.nan)
-        S = now["supersaturation"][~now["open"]]
-        vac = now["vacancies"]
-        made = float(now["injected"].mean())
+    def void_measures(self, st: GapState, now: dict) -> dict:
         regions = label_regions(now["open"])
-        lines = self.section_rows().size
-        out = dict(stripped_charge=st.stripped_mAh_cm2, physical_time=st.time_s, contact_fraction=now["contact"],
-                   overpotential=now["current"].overpotential_mV, kinetic_overpotential=now["current"].kinetic_mV,
-                   supersaturation=float(S.mean()) if S.size else math.nan,
-                   supersaturation_max=float(S.max()) if S.size else math.nan,
-                   captured_fraction=float(vac.capture_um_s.mean()) / made if made > 0 else math.nan,
-                   void_count=float(regions.count),
-                   counted_void_count=float(self._counted(regions).sum()),
-                   void_volume_per_area=float(st.gap_um.mean()),
-                   section_voids_per_um=float(counted.sum() / (lines * inp.width_um)),
-                   plunger_velocity_um_s=now["mechanics"].plunger_velocity_um_s,
-                   recession_um_s=now["recession_um_s"], thickness_um=st.thickness_um,
-                   subgrid_nuclei=float(st.nuclei.sum()), **{k: float(c) for k, c in st.counts.items()})
-        for name, arr in (("width", w_um), ("height", h_um)):
-            for label, value in zip(("min", "q1", "median", "q3", "max"), q(arr)):
-                out[f"void_{name}_{label}"] = float(value)
-        return out
+        return dict(void_count=float(regions.count), counted_void_count=float(self._counted(regions).sum()),
+                    void_volume_per_area=float(st.gap_um.mean()))
 
 
 def within_the_foil(gap: np.ndarray, pore: np.ndarray, thickness_um: float) -> None:
@@ -510,31 +441,3 @@ def _advance_rims(rim_fill, new_gap, open_cells, cell_height, pore, shares, dt):
                     opened[zz, xx] = True
                     new_gap[zz, xx] = opened_height[z, x] + pore[zz, xx]
                     rim_fill[zz, xx] = 0.0
-
-
-def area_face_um(model: AreaInterface, assembly, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """(the electrolyte face's height, the open pore's depth) per cell of the area: the section's face
-    (kmc.resolved.assembly.electrolyte_face_um) on the plane.  The envelope of the particle tops is an
-    isotropic self-affine surface with the section's keys (its RMS and Hurst exponent H),
-    Fourier-filtered with the 2-D power spectrum C(q) ~ q^-2(1 + H) from the area's longest wavelength
-    to the Nyquist wavevector, random phases from ``rng``, mean 0 (drawn first, so a dense face is the
-    one of before the pores, draw for draw); the pores are the pellet's Boolean model over the area
-    (kmc.physics.pores.face_pore_depth_map_um: every row has the section's stereology)."""
-    nz, nx = model.shape
-    h = model.inp.cell_um
-    surface = np.zeros((nz, nx))
-    if assembly.roughness_rms_um > 0:
-        kz = 2 * math.pi * np.fft.fftfreq(nz, d=h)
-        kx = 2 * math.pi * np.fft.rfftfreq(nx, d=h)
-        q = np.hypot(kz[:, None], kx[None, :])
-        amplitude = np.zeros(q.shape)
-        amplitude[q > 0] = q[q > 0] ** (-(1 + assembly.hurst_exponent))
-        spectrum = amplitude * (rng.standard_normal(q.shape) + 1j * rng.standard_normal(q.shape))
-        surface = np.fft.irfft2(spectrum, s=(nz, nx))
-        surface -= surface.mean()
-        rms = math.sqrt(float(np.mean(surface * surface)))
-        surface = surface * (assembly.roughness_rms_um / rms) if rms > 0 else surface
-    phi = porosity(assembly.relative_density)
-    pore = (face_pore_depth_map_um((nz, nx), h, phi, assembly.particle_diameter_um, rng) if phi > 0
-            else np.zeros((nz, nx)))
-    return surface - pore, pore

@@ -20,7 +20,7 @@ import math
 import numpy as np
 
 from kmc.physics.nucleation import VoidCap
-from kmc.resolved.regions import label_regions
+from kmc.mechanics.regions import label_regions
 
 
 def relax_shapes(gap: np.ndarray, pore: np.ndarray, dt: float, cell_um: float, cap: VoidCap,

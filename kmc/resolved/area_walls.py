@@ -16,7 +16,7 @@ the envelope is V = sum e h^2.
   of the footprint's area a) that holds V, pulling with 2 gamma / R
   (kmc.physics.capillarity.cap_curvature_per_um); an elongated footprint takes chi = width / length
   of that and 1 - chi of the tunnel's gamma / R of its width and V per length (the blend the area's
-  mechanics uses for its cells, kmc.resolved.area_foil, and as unchecked).  Capture and Mullins'
+  mechanics uses for its cells, kmc.mechanics.reduced_area, and as unchecked).  Capture and Mullins'
   relaxation of compact voids are kmc.resolved.area's and kmc.resolved.area_shapes' (the latter
   pins a void over a pore at its rim).
 * **Held**: a void whose wall volume is <= 0 over an open pore is a hole of the face under a flat or
@@ -32,7 +32,7 @@ import numpy as np
 
 from kmc.physics.capillarity import cap_curvature_per_um, chord_curvature_per_um, laplace_traction_MPa
 from kmc.physics.nucleation import VoidCap
-from kmc.resolved.regions import Regions, label_regions
+from kmc.mechanics.regions import Regions, label_regions
 from kmc.resolved.walls import grow_lines, line_run_sums, line_walls, relax_lines
 
 COMPACT = -1            # tunnel_axis of a void that wraps around no axis
@@ -73,7 +73,7 @@ def _run_cells(rows: np.ndarray, starts: np.ndarray, widths: np.ndarray, n: int)
 def area_walls_of(gap_um: np.ndarray, pore_um: np.ndarray, cell_um: float, surface_energy_J_m2: float,
                   shapes) -> AreaWalls:
     """Every void's wall (module docstring); ``shapes(regions, mask)``: each region's length (um) and
-    chi (kmc.resolved.area_foil.AreaFoil.shapes)."""
+    chi (kmc.mechanics.reduced_area.AreaFoil.shapes)."""
     h = cell_um
     open_cells = gap_um > 0
     reg = label_regions(open_cells)

@@ -1,6 +1,6 @@
 """The solute along the interface (issue 55 item 3): the solute that stripping leaves behind, per cell
 of the interface, and what it does there.  Arrays in, arrays out, so the section's step
-(kmc.resolved.interface) and the area's call the same step.
+(kmc.resolved.gap) calls it on the section.
 
 Per cell, the metal below the contact holds an excess profile of solute, exponential in depth: its
 inventory M (solute fraction x um) and its depth delta (um), so the fraction just below the surface is
@@ -18,7 +18,7 @@ x_s = x + M / delta (kmc.physics.alloy.excess_to_subsurface).  Each step:
   (kmc.physics.solute.diffusivity: vacancy-enhanced at the local supersaturation, c_eq at a void's wall).
 
 What it does (``factors``): L1's solute fraction theta in segregation equilibrium with x_s, and the
-wetting angle, surface energy and work of adhesion there (kmc.cell.energetics' composition table,
+wetting angle, surface energy and work of adhesion there (kmc.energetics' composition table,
 linear between rows); the exchange current's L1 site factor b and Li's activity ratio r
 (kmc.physics.alloy, its docstring gives the Butler-Volmer form); and, with the strengthening bound on,
 the creep rate's factor at x_s (kmc.physics.alloy.solid_solution_creep_factor; 1 without it).
@@ -66,7 +66,7 @@ class SoluteFactors:
 
 
 class SoluteField:
-    """The step and the factors for one set of inputs (module docstring).  ``table``: kmc.cell.energetics'
+    """The step and the factors for one set of inputs (module docstring).  ``table``: kmc.energetics'
     composition_table rows (x_sub, theta, angle deg, gamma J/m^2, W_ad J/m^2), x rising from the bulk's."""
 
     def __init__(self, bulk_fraction: float, diffusivity_per_vacancy_um2_s: float, vacancy_equilibrium_fraction: float,

@@ -1,6 +1,6 @@
 """The metal's wall over each void of the section (issue 54 item 3): where it is, how much it bulges,
 what its capillarity pulls with, how captured volume moves it, and how surface diffusion reshapes
-it; shared by the press (kmc.resolved.assembly) and the time loop (kmc.resolved.interface).
+it; shared by the press (kmc.resolved.assembly) and the gap model's step (kmc.resolved.gap).
 
 The electrolyte's face is the envelope of its particle tops (smooth: nm over um) less its open
 pores, of depth p(x) (kmc.resolved.assembly); the gap g(x) lies between the face and the metal, so

@@ -296,18 +296,27 @@ def _meso_lines(f, par) -> list[str]:
             f"{par['conditions.stack_pressure_MPa']} MPa"]
 
 
+def meso_interface(par: dict) -> str:
+    """The interface model a meso run had ("section", "area" or "disc"), from its parameters: a file written
+    before meso.interface was a key is a disc run, one written before issue 62 named the gap model
+    "resolved" (its area had meso.depth_um > 0)."""
+    interface = _text(par.get("meso.interface", "disc"))
+    if interface == "resolved":
+        return "area" if par.get("meso.depth_um", 0.0) > 0 else "section"
+    return interface
+
+
 def _meso_interface_line(f, par) -> str:
-    """What interface model the run had (meso.interface; a file written before it was a key is a
-    disc run)."""
+    """What interface model the run had (meso_interface)."""
     width = par.get('meso.width_um', float('nan'))
-    if _text(par.get("meso.interface", "disc")) == "resolved":
+    interface = meso_interface(par)
+    if interface != "disc":
         sections = f["sections/stripped_charge"].shape[0] if "sections" in f else 0
         cell = f["sections"].attrs["cell_um"] if "sections" in f else float("nan")
-        depth = par.get("meso.depth_um", 0.0)
-        if depth > 0:
-            return (f"interface       resolved: a periodic area {width:g} x {depth:g} um at {cell:g} um cells on the "
-                    f"foil's creep mechanics, {sections} gap fields stored")
-        return (f"interface       resolved: a periodic section {width:g} um long at {cell:g} um cells on the "
+        if interface == "area":
+            return (f"interface       area: a periodic area {width:g} x {par.get('meso.depth_um', 0.0):g} um at "
+                    f"{cell:g} um cells on the foil's creep mechanics, {sections} gap fields stored")
+        return (f"interface       section: a periodic section {width:g} um long at {cell:g} um cells on the "
                 f"foil's creep mechanics, {sections} gap sections stored")
     return f"interface       disc voids: a periodic square {width:g} um wide, voids {_text(par.get('meso.void_shape', '?'))}"
 

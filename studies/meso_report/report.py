@@ -23,11 +23,11 @@ from pathlib import Path
 
 import numpy as np
 
-from kmc.cell.inputs import cell_inputs
 from kmc.cell.loop import CellResult
+from kmc.cell.loop import run as run_cell
 from kmc.config import load_config, resolve_params
-from kmc.disc.run import run as disc_run
-from kmc.disc.voids import Tolerances
+from kmc.disc.voids import DiscVoids, Tolerances
+from kmc.launch import cell_inputs_of
 from kmc.physics.nucleation import VoidCap
 
 HERE = Path(__file__).resolve().parent
@@ -85,7 +85,7 @@ GRID = np.linspace(0, 4, 161)   # mAh/cm^2, for bands
 def run_point(chem: str, overrides, variation: Variation = Variation(),
               tol: Tolerances = Tolerances()) -> CellResult:
     """One run of the parameter file with ``overrides`` and a variation of its inputs."""
-    inp = cell_inputs(load_config(resolve_params(PARAMS[chem]), [*overrides, *variation.overrides]))
+    inp = cell_inputs_of(load_config(resolve_params(PARAMS[chem]), [*overrides, *variation.overrides]), "disc")
     note = ""
     if variation.nucleation_rows:
         inp = replace(inp, measured_nucleation=tuple(variation.nucleation_rows))
@@ -104,7 +104,7 @@ def run_point(chem: str, overrides, variation: Variation = Variation(),
     if variation.wetting_angle_deg is not None:
         inp = replace(inp, shape=VoidCap.of_wetting_angle(variation.wetting_angle_deg))
         note += f" [angle {variation.wetting_angle_deg:g} deg]"
-    res = disc_run(inp, tol)
+    res = run_cell(DiscVoids(inp, tol))
     print(f"    run {chem} {' '.join([*overrides, *variation.overrides])}{note}: {res.wall_time_s:.1f} s, "
           f"{res.steps} steps, {res.stop_reason}", flush=True)
     return res

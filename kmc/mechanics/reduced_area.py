@@ -9,7 +9,7 @@ cell with one rigid plunger.  On an area:
 * **features and the matrix.**  If some region of contact wraps around the area (contact connects
   across it, the voids are holes in it), the features are the voids and the contact is the matrix;
   otherwise (the contact is islands in one void) the features are the islands of contact and the
-  void is the matrix.  Every matrix cell goes to its nearest feature (kmc.resolved.regions), so each
+  void is the matrix.  Every matrix cell goes to its nearest feature (kmc.mechanics.regions), so each
   feature has a tributary of area A_T around its own area A_f: the area's Wigner-Seitz cells.
   The void fraction of a cell is A_f / A_T for a void, 1 - A_f / A_T for an island;
 * **the cell's law.**  A compact feature is the axisymmetric cell of the same area (radius
@@ -24,7 +24,7 @@ cell with one rigid plunger.  On an area:
   section's, with areas for widths);
 * **profiles**: each void cell closes at its cell's closing profile, each contact cell carries its
   cell's pressure profile, read at the cell's place between the middle and the edge
-  (kmc.resolved.regions' two distances): the section's cuts exactly on a map uniform along the depth.
+  (kmc.mechanics.regions' two distances): the section's cuts exactly on a map uniform along the depth.
 
 What issue 54 adds on the section (kmc.mechanics.reduced), on the area:
 
@@ -52,7 +52,7 @@ from kmc.mechanics.law import LigamentStrength
 from kmc.mechanics.reduced import NoContactError, ReducedFoil
 from kmc.mechanics.table import load_table
 from kmc.physics.creep import NortonLaw
-from kmc.resolved.regions import Regions, Tributaries, label_regions, tributaries
+from kmc.mechanics.regions import Regions, Tributaries, label_regions, tributaries
 
 VOIDS, ISLANDS = "voids", "islands"
 

@@ -1,0 +1,559 @@
+"""The gap model (issue 47; docs/mechanics.md section 5, docs/area.md): the gap between metal and
+electrolyte as a field over interface cells, so that voids are connected open cells that grow, coalesce,
+split and collapse by themselves.  One model in two geometries, each a subclass that overrides only what
+its geometry changes (how voids are labelled, their walls, the plunger's descent, the face and the
+press's operator): the section (kmc.resolved.section, a periodic line of cells, plane strain) and the
+area (kmc.resolved.area, a periodic plane of cells).  Written once here, for both:
+
+* current (kmc.resolved.fields.butler_volmer_current, or kmc.resolved.solute's over an alloy): Butler-Volmer
+  on the contact cells, the electrolyte's constriction included, galvanostatic over the interface;
+  stripping removes i Omega / e of metal where the current flows and injects that volume as vacancies;
+* vacancies (fields.vacancy_field): the slab's quasi-static field with sinks at the physical distance;
+  each void cell captures what arrives (its wall holds c_eq), sub-grid nuclei capture 2 pi D r (c - c_eq)
+  each; the supersaturation is local (no single S for the interface);
+* mechanics (the geometry's reduced operator, kmc.mechanics): how fast the metal closes over every open
+  cell and what the contact carries, one rigid plunger over the interface (with meso.ligament_strength_MPa
+  > 0 the islands between voids are as strong as micropillars of their width; sub-grid nuclei close in
+  the bulk law either way);
+* the sink share of the stripped volume (what does not go into voids) is taken from the contact it was
+  made at (``sink_contraction = "interface"``): the contact recedes and the plunger, pushed by the stack
+  pressure, follows it, lowering the metal over every void (Agier et al., Acta Mater. 240, 118303
+  (2022)); ``"sinks"`` takes it at the sinks instead (the foil thins there and nothing moves at the
+  interface), the other end of what is known (docs/mechanics.md);
+* the step: capture moves the voids' walls (the geometry's rule: a void's edge cells move its contact
+  line at the rim's height, a contact line at a pore's rim retreats by the share the kMC's [pore_edge]
+  rim lets it), the plunger lowers the metal implicitly, surface diffusion relaxes each void toward its
+  equilibrium cap in Mullins' time (the geometry's rule), sub-grid nuclei grow, close and are born at
+  the kMC's measured I(S) at each contact cell's own S (a cell whose nuclei cover it opens), and the
+  solute along the interface (kmc.resolved.solute; the section's) follows the stripping;
+* the step control (``step_limits_s``) and the sampling: SEM-like sections through the interface, runs of
+  open cells at least ``min_void_width_um`` wide, each with a width and a height (the largest gap of the
+  run); splits, coalescences, collapses by following voids from step to step.
+
+What a geometry cannot do it refuses when built (``solute_field``: the area has no Mg field yet).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, fields, replace
+
+import numpy as np
+
+from kmc import units
+from kmc.cell.inputs import CellInputError, CellInputs, cell_inputs, critical_radius_um, mullins_coefficient_um4_s
+from kmc.cell.model import CellModel, ContactLost, RunawayBounds, runaway_bounds
+from kmc.mechanics.exact import sphere_shell_volume_rate
+from kmc.mechanics.law import LigamentStrength
+from kmc.mechanics.reduced import NoContactError
+from kmc.physics import nucleation, vacancy
+from kmc.physics.creep import NortonLaw
+from kmc.physics.nucleation import VoidCap
+from kmc.physics.pore_edge import PoreEdgeRecords, read_records, rim_retreat_share
+from kmc.physics.strength import SizeStrength
+from kmc.resolved.assembly import ASSEMBLY_STREAM, Assembly, assembly_of, press
+from kmc.resolved.fields import butler_volmer_current, slab_flux_operator, slab_potential_operator, vacancy_field
+from kmc.resolved.edge_records import pore_edge_advice, pore_edge_record
+from kmc.resolved.solute import SoluteField, solute_current
+from kmc.resolved.step_control import step_limits_s
+from kmc.vocabulary import PERCENTILES, Quantity, registry, shared
+
+SINK_CONTRACTIONS = ("interface", "sinks")
+# The runaway stop's contact step: a run taking more steps than if its contact crossed its whole range in
+# steps of 0.3 % in every interval of meso.max_step_mAh_cm2 and every sample is grinding (the bound kmc meso
+# has held every model's runs to since issue 41; kmc.cell.model.runaway_bounds)
+RUNAWAY_CONTACT_STEP = 0.003
+# the gap field is kept before stripping (charge 0, what the assembly left), at these charges (seed 004
+# Fig. 1's frames) and at the end
+FRAME_CHARGES_mAh_cm2 = (0.05, 0.25, 0.5, 1.0, 1.25, 2.0, 4.0)
+
+
+@dataclass(frozen=True, kw_only=True)
+class GapInputs(CellInputs):
+    """Every number of a gap-model run (um, s, MPa, mA/cm^2): the cell-scale inputs (kmc.cell.CellInputs)
+    and the gap model's own; ``gap_inputs`` says where each comes from.  Numbers only: what is derived
+    from them (the creep law at the cell's temperature, the void's angle, Mullins' coefficient) is computed
+    from this record, so ``dataclasses.replace`` leaves nothing stale."""
+    cell_um: float
+    thickness_um: float
+    friction: str
+    sink_contraction: str
+    resistivity_ohm_um: float
+    electrolyte_thickness_um: float
+    lattice_constant_A: float                           # the kMC lattice's (the [pore_edge] records' layers)
+    size_strength: SizeStrength | None = None           # Li's size-dependent strength (None: bulk creep everywhere)
+    ligament_strain_rate_per_s: float = 1e-3            # the rate the strength was measured at
+    electrolyte_constriction: bool = True               # False: the electrolyte an equipotential (no Holm term)
+    assembly: Assembly | None = None                    # the press before stripping (None: start in full contact)
+    depth_um: float = 0.0                               # the area's depth (meso.depth_um; 0: a section)
+    # the solute along the interface (kmc.resolved.solute; meso.solute_field, meso.solute_strengthening):
+    # "on" with a solute, and the composition table it reads (kmc.energetics.composition_table)
+    solute_field: str = "off"
+    solute_strengthening: str = "none"
+    composition_table: tuple = ()
+    # what the kMC measured at a pore's edge ([pore_edge] rows, kmc.physics.pore_edge), its times in this
+    # set's box clock; None without rows (walls take capture as they did before).  Left out of == (its rows
+    # are arrays).
+    pore_edge: PoreEdgeRecords | None = field(default=None, compare=False)
+
+    @property
+    def cells(self) -> int:
+        """Cells along the width."""
+        return int(round(self.width_um / self.cell_um))
+
+    @property
+    def law(self) -> NortonLaw:
+        """The creep law at the cell's temperature (the isothermal view the mechanics solves with)."""
+        return self.creep_law.at(self.temperature_K)
+
+    @property
+    def ligament_strength(self) -> LigamentStrength | None:
+        """The size effect as the mechanics takes it, at the cell's temperature (None: off)."""
+        if self.size_strength is None:
+            return None
+        return LigamentStrength(self.size_strength, self.temperature_K, self.ligament_strain_rate_per_s)
+
+    @property
+    def void_angle_rad(self) -> float:
+        """The void's angle on the electrolyte, 180 deg minus the metal's wetting angle."""
+        return self.shape.angle_rad
+
+    @property
+    def mullins_um4_s(self) -> float:
+        """B of Mullins' time tau = (w/2)^4 / B (kmc.cell.inputs.mullins_coefficient_um4_s)."""
+        return mullins_coefficient_um4_s(self)
+
+
+def gap_inputs(settings, energetics, width_um: float | None = None, cell_um: float = 0.25, friction: str = "stuck",
+               sink_contraction: str = "interface", **overrides) -> GapInputs:
+    """From the same settings as ``kmc meso`` and the interface's energetics (kmc.energetics): the cell-scale
+    inputs (kmc.cell.cell_inputs: D_v, c_eq, the sinks, the I(S) rows, the wetting angle and surface energy,
+    the creep law) and the gap model's own numbers."""
+    if sink_contraction not in SINK_CONTRACTIONS:
+        raise ValueError(f"sink_contraction {sink_contraction!r}; allowed: {', '.join(SINK_CONTRACTIONS)}")
+    cell = cell_inputs(settings, energetics)
+    m = settings.meso
+    # Li's size-dependent strength at the cell's temperature (meso.ligament_strength_MPa = 0: off; the
+    # schema and params/*.toml give the sources)
+    strength = (SizeStrength(m.ligament_reference_width_um, m.ligament_strength_temperature_K, m.ligament_strength_MPa,
+                             m.ligament_strength_exponent, m.ligament_strength_hot_K, m.ligament_strength_hot_MPa,
+                             m.ligament_strength_hot_exponent) if m.ligament_strength_MPa > 0 else None)
+    electrolyte = getattr(settings, "electrolyte", None)
+    shared_numbers = {f.name: getattr(cell, f.name) for f in fields(CellInputs)}
+    if width_um is not None:
+        shared_numbers["width_um"] = width_um
+    out = GapInputs(
+        **shared_numbers, cell_um=cell_um, thickness_um=settings.electrode.thickness_um, friction=friction,
+        sink_contraction=sink_contraction,
+        resistivity_ohm_um=units.UM_PER_CM / (settings.conditions.electrolyte_conductivity_mS_cm * units.S_PER_MS),
+        electrolyte_thickness_um=settings.conditions.electrolyte_thickness_um,
+        lattice_constant_A=settings.lattice.lattice_constant_A,
+        size_strength=strength, ligament_strain_rate_per_s=m.ligament_strain_rate_per_s,
+        electrolyte_constriction=m.electrolyte_constriction == "on",
+        assembly=assembly_of(m, electrolyte), depth_um=m.depth_um, pore_edge=_pore_edge_records(settings),
+        **_solute_inputs(settings, energetics))
+    return replace(out, **overrides)
+
+
+def _pore_edge_records(settings) -> PoreEdgeRecords | None:
+    """The [pore_edge] rows in the clock of this set's box (None without rows); rows that do not fit
+    together refused in one line."""
+    from kmc.model import box_hop_prefactor_Hz
+    try:
+        records = read_records(getattr(settings, "pore_edge", None))
+    except ValueError as exc:
+        raise CellInputError(str(exc)) from None
+    return None if records is None else records.in_clock(box_hop_prefactor_Hz(settings))
+
+
+def _solute_inputs(settings, energetics) -> dict:
+    """The solute field's keys and table (none without a solute: the field is off)."""
+    if settings.composition.solute_fraction <= 0:
+        return {}
+    return dict(solute_field=settings.meso.solute_field, solute_strengthening=settings.meso.solute_strengthening,
+                composition_table=energetics.composition_table)
+
+
+@dataclass
+class GapState:
+    """The gap model's state, per cell of its geometry (a line's (cells,), an area's (depth, width))."""
+    gap_um: np.ndarray                    # per cell
+    nuclei: np.ndarray                    # sub-grid nuclei per contact cell
+    nucleus_radius_um: np.ndarray         # their (common) base radius per cell
+    thickness_um: float
+    rim_fill: np.ndarray = None           # part of a contact cell a neighbouring rim has emptied (0..1)
+    pore_um: np.ndarray = None            # depth of the electrolyte's open pore under each cell (0: dense face)
+    time_s: float = 0.0
+    stripped_mAh_cm2: float = 0.0
+    counts: dict = field(default_factory=lambda: dict(splits=0, coalescences=0, collapses=0, nucleated=0,
+                                                      opened_by_nuclei=0))
+    solute: object = None                 # kmc.resolved.solute.SoluteState (None without the solute field)
+    # part of an open end cell its retracting contact line has re-wetted (0..1): per cell on a line, per cut
+    # axis and cell on an area (2, depth, width)
+    rewet: np.ndarray = None
+
+
+def observables(measured: dict[str, str], *own: Quantity) -> dict:
+    """What a gap-model run records per sample (kmc.vocabulary: the shared entries, and what only the gap
+    model has: splits, the plunger, the foil), in the file's order: ``measured``, how the geometry measures
+    contact_fraction, void_count, void_volume_per_area and section_voids_per_um; ``own``, its own
+    quantities after the rest."""
+    return registry(
+        "stripped_charge", "physical_time",
+        shared("contact_fraction", measured["contact_fraction"]),
+        shared("overpotential", "the electrode's potential against the electrolyte far away: Butler-Volmer on each "
+                                "contact cell plus the electrolyte's constriction (kmc.resolved.fields; none with "
+                                "meso.electrolyte_constriction = 'off')"),
+        Quantity("kinetic_overpotential", "mV", "the Butler-Volmer part alone at the contact's mean current"),
+        shared("supersaturation", "mean over the contact cells"),
+        Quantity("supersaturation_max", "1", "vacancy fraction / c_eq, largest over the contact cells"),
+        "captured_fraction",
+        shared("void_count", measured["void_count"]),
+        shared("void_volume_per_area", measured["void_volume_per_area"]),
+        shared("section_voids_per_um", measured["section_voids_per_um"]),
+        *(shared(f"void_{q}_{s}", "height: the largest gap of the run") if q == "height" else f"void_{q}_{s}"
+          for q in ("width", "height") for s in PERCENTILES),
+        Quantity("plunger_velocity_um_s", "um/s", "the rigid plunger's velocity (< 0: toward the electrolyte)"),
+        Quantity("recession_um_s", "um/s", "the contact's recession by the sinks' share of the stripped volume"),
+        Quantity("thickness_um", "um", "the foil's thickness left"),
+        Quantity("subgrid_nuclei", "1", "nuclei smaller than a cell, held in contact cells"),
+        Quantity("splits", "1", "counted voids that split in two or more so far"),
+        shared("coalescences", "counted voids"),
+        Quantity("collapses", "1", "counted voids closed so far"),
+        shared("nucleated", "nuclei born at the kMC's I(S)"),
+        Quantity("opened_by_nuclei", "1", "cells opened by the nuclei in them so far"),
+        *own,
+    )
+
+
+class GapModel(CellModel):
+    """The gap model's time loop operators for one set of inputs (built once: the slab operators, the
+    geometry's mechanics), the step written once (module docstring).  A geometry sets ``shape`` (the
+    cells' array shape) and ``rewet_shape`` and writes the hooks below that raise."""
+    frame_charges = FRAME_CHARGES_mAh_cm2
+    solute_field = False                  # whether the geometry carries the solute along the interface
+    press_closing_share = 0.0             # the press asks again after this share of its open cells closed (0: one)
+
+    def __init__(self, inp: GapInputs, mechanics=None):
+        super().__init__(inp)
+        self.frame_cell_um = inp.cell_um
+        if inp.solute_field == "on" and inp.solute_fraction > 0 and not self.solute_field:
+            raise CellInputError(
+                f"meso.solute_field = 'on' with a solute (composition.solute_fraction = {inp.solute_fraction:g}): "
+                f"the {self.name} does not step the solute along the interface (the section does: docs/alloy.md); "
+                "allowed: meso.interface = 'section' (with the Mg field), or meso.solute_field = 'off' (the "
+                f"alloy's angle and energies at its mean composition on the {self.name})")
+        self.K = slab_flux_operator(self.shape, inp.cell_um, inp.sink_distance_um)
+        self.R = slab_potential_operator(self.shape, inp.cell_um, inp.electrolyte_thickness_um)
+        self.mechanics = mechanics or self.reduced_operator()
+        self.rng = np.random.default_rng(inp.seed)
+        self._last_concentration = None       # the vacancy solve's warm start
+        self._cap = VoidCap(inp.void_angle_rad)
+        self._nucleation = nucleation.MeasuredRateTable(inp.measured_nucleation)
+        self.last_limits = {}
+        self.solute = (SoluteField(inp.solute_fraction, inp.solute_diffusivity_per_vacancy_um2_s,
+                                   inp.vacancy_equilibrium_fraction, inp.composition_table, inp.cell_um,
+                                   inp.law.stress_exponent, inp.solute_strengthening)
+                       if inp.solute_field == "on" and inp.solute_fraction > 0 and inp.strip_velocity_um_s > 0
+                       else None)          # nothing gathers without a current (the assembly's press)
+
+    @classmethod
+    def inputs(cls, settings, energetics, **numerics) -> GapInputs:
+        """gap_inputs; ``numerics``: its keywords (width_um, cell_um, friction, sink_contraction)."""
+        return gap_inputs(settings, energetics, **numerics)
+
+    # ------------------------------------------------------------------ the geometry's hooks
+    shape: tuple | int = ()               # the cells' array shape
+    rewet_shape: tuple = ()
+
+    def reduced_operator(self):
+        """The geometry's reduced operator of the foil's creep (kmc.mechanics)."""
+        raise NotImplementedError
+
+    def face(self, assembly: Assembly, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        """(the electrolyte face's height, the open pore's depth) per cell (kmc.physics.face)."""
+        raise NotImplementedError
+
+    def press_operator(self, assembly: Assembly, pores: np.ndarray, rim_fill: np.ndarray):
+        """(ask, relax_step) of the press's event loop (kmc.resolved.assembly) on this geometry."""
+        raise NotImplementedError
+
+    def walls(self, st: GapState, alloy=None) -> tuple[np.ndarray, np.ndarray, object]:
+        """(per cell the Laplace traction of its void's wall, per cell whether its void is a hole of the face
+        the metal spans, the geometry's record of the walls or None)."""
+        raise NotImplementedError
+
+    def grow(self, st: GapState, now: dict, closing: np.ndarray, dt: float) -> np.ndarray:
+        """The gap after capture over dt has moved the walls (a new array; the plunger's descent not yet)."""
+        raise NotImplementedError
+
+    def plunger_descent(self, gap: np.ndarray, now: dict, dt: float, thickness_um: float) -> float:
+        """How far the plunger lowers the metal in dt, implicitly (``implicit_descent_um``)."""
+        raise NotImplementedError
+
+    def relax(self, st: GapState, new_gap: np.ndarray, now: dict, dt: float) -> list:
+        """Surface diffusion on ``new_gap`` over dt (in place); the voids it shrank below a cell, as (cell,
+        volume um^3) for the sub-grid nuclei."""
+        raise NotImplementedError
+
+    def count_events(self, st: GapState, now: dict, after: np.ndarray) -> None:
+        """Splits, coalescences and collapses of counted voids from the step's map to ``after``."""
+        raise NotImplementedError
+
+    def interior(self, open_cells: np.ndarray) -> np.ndarray:
+        """The open cells whose capture deepens them (not a void's edge, whose capture moves its wall)."""
+        raise NotImplementedError
+
+    def cut_voids(self, gap_um: np.ndarray) -> tuple[dict, int]:
+        """The voids SEM-like sections cut (width, height per run of open cells, um) and the sections'
+        number."""
+        raise NotImplementedError
+
+    def void_measures(self, st: GapState, now: dict) -> dict:
+        """void_count, void_volume_per_area and the geometry's own void quantities, for a sample."""
+        raise NotImplementedError
+
+    # ------------------------------------------------------------------ the state
+    def initial_state(self, gap_um: np.ndarray | None = None, pore_um: np.ndarray | None = None) -> GapState:
+        """A state of these gaps over a face with these open pores (None: none; on an area a row is
+        broadcast along the depth)."""
+        inp = self.inp
+        shape = self.shape
+        solute_state = None
+        if self.solute is not None:
+            S = vacancy.supersaturation(inp.strip_velocity_um_s, inp.sink_distance_um, inp.vacancy_diffusivity_um2_s,
+                                        inp.vacancy_equilibrium_fraction)
+            solute_state = self.solute.initial_state(shape, S, inp.strip_velocity_um_s)
+        gap = np.zeros(shape) if gap_um is None else np.broadcast_to(np.asarray(gap_um, float), shape).copy()
+        pore = np.zeros(shape) if pore_um is None else np.broadcast_to(np.asarray(pore_um, float), shape).copy()
+        return GapState(gap, np.zeros(shape), np.zeros(shape), inp.thickness_um, np.zeros(shape), pore,
+                        solute=solute_state, rewet=np.zeros(self.rewet_shape))
+
+    def start(self) -> GapState:
+        """The interface the assembly leaves (kmc.resolved.assembly; flat contact without one): the face from
+        its own stream of the run's seed, so the run's nucleation draws are those of a flat start."""
+        inp = self.inp
+        if inp.assembly is None:
+            return self.initial_state()
+        pressed = press(self, inp.assembly, np.random.default_rng([inp.seed, ASSEMBLY_STREAM]))
+        return self.initial_state(pressed.gap_um, pressed.pore_um)
+
+    # ------------------------------------------------------------------ rates at one instant
+    def nucleation_rate_per_um2_s(self, supersaturation: np.ndarray) -> np.ndarray:
+        """The cell's I(S): the kMC's measured rows (kmc.physics.nucleation.MeasuredRateTable), 0 at S <= 1."""
+        return self._nucleation.rate_per_um2_s(supersaturation)
+
+    def rates(self, st: GapState) -> dict:
+        """The fields at the state (module docstring); ContactLost when no cell touches."""
+        try:
+            return self._rates(st)
+        except NoContactError as exc:
+            raise ContactLost(str(exc)) from None
+
+    def _rates(self, st: GapState) -> dict:
+        inp = self.inp
+        h = inp.cell_um
+        open_cells = st.gap_um > 0
+        if open_cells.all():
+            raise NoContactError("every interface cell is open: no contact carries the plunger")
+        alloy = self.solute.factors(st.solute) if self.solute is not None else None
+        if alloy is None:
+            cur = butler_volmer_current(self.R, inp.resistivity_ohm_um, inp.exchange_current_mA_cm2, inp.temperature_K,
+                                        inp.current_mA_cm2, open_cells, constriction=inp.electrolyte_constriction)
+        else:
+            cur = solute_current(self.R, inp.resistivity_ohm_um, inp.exchange_current_mA_cm2, inp.temperature_K,
+                                 inp.current_mA_cm2, open_cells, alloy, constriction=inp.electrolyte_constriction)
+        injected = inp.strip_velocity_um_s * cur.current_mA_cm2 / max(inp.current_mA_cm2, 1e-300)
+        # sub-grid nuclei: a cap of base radius r on the plane takes 2 pi D r (c - c_eq); per area of
+        # the cell (h x h) that is a conductance 2 pi n r / h^2
+        g_sub = np.where(open_cells, 0.0,
+                         vacancy.CAP_CAPTURE_PER_RADIUS * st.nuclei * st.nucleus_radius_um / (h * h))
+        vac = vacancy_field(self.K, inp.vacancy_diffusivity_um2_s, inp.vacancy_equilibrium_fraction,
+                            inp.sink_supersaturation, open_cells, injected, g_sub, inp.sink_distance_um,
+                            guess=self._last_concentration)
+        self._last_concentration = vac.concentration
+        traction, spanned, walls = self.walls(st, alloy)
+        mech = self.mechanics.respond(open_cells, inp.pressure_MPa, st.thickness_um, traction, spanned)
+        contact = float((~open_cells).mean())
+        if inp.sink_contraction == "interface":
+            recession = vac.to_sinks_um_s / contact           # the contact recedes, the foil follows
+        else:
+            recession = 0.0
+        S = vac.concentration / inp.vacancy_equilibrium_fraction
+        return dict(open=open_cells, current=cur, injected=injected, vacancies=vac, mechanics=mech, walls=walls,
+                    traction=traction, spanned=spanned, recession_um_s=recession, supersaturation=S, contact=contact,
+                    solute=alloy,
+                    nucleation=np.where(open_cells, 0.0, self.nucleation_rate_per_um2_s(S)) * h * h)
+
+    def contact(self, now: dict) -> float:
+        return now["contact"]
+
+    def rim_retreat(self, now: dict):
+        """Per cell, the share of capture at a pore's rim that moves the contact line (the kMC's [pore_edge]
+        rim at each cell's own S; None without records: the line moves with all of it)."""
+        rec = self.inp.pore_edge
+        return None if rec is None else rim_retreat_share(rec.at("rim_refill_probability", now["supersaturation"])[0])
+
+    # ------------------------------------------------------------------ one step
+    def step(self, st: GapState, now: dict, dt: float) -> float:
+        inp = self.inp
+        # the roof's closing relative to the plunger (explicit) plus the contact's recession; the
+        # plunger's own descent is applied implicitly after the explicit changes (below)
+        closing = self.closing_relative_um_s(now)
+        new_gap = self.grow(st, now, closing, dt)
+        # the plunger lowers the metal over every void that takes its descent (not over the holes the
+        # metal spans, held in their islands)
+        lowered = ~now["mechanics"].held
+        new_gap[lowered] -= self.plunger_descent(np.where(lowered, np.maximum(new_gap, 0.0), 0.0), now, dt,
+                                                 st.thickness_um)
+        new_gap = np.maximum(new_gap, 0.0)
+        new_gap[new_gap < 1e-7] = 0.0
+        # surface diffusion toward the Young angle's caps; a void too small for a cell becomes a nucleus
+        if st.rewet is None:
+            st.rewet = np.zeros(self.rewet_shape)
+        shrunk = self.relax(st, new_gap, now, dt)
+        self._subgrid_nuclei(st, now, new_gap, dt, shrunk)
+        st.rim_fill[new_gap > 0] = 0.0
+        st.rewet[..., new_gap == 0] = 0.0
+        self.count_events(st, now, new_gap > 0)
+        st.gap_um = new_gap
+        self.advance_clock(st, dt)
+        st.thickness_um -= inp.strip_velocity_um_s * dt
+        if self.solute is not None:
+            st.solute = self.solute.step(st.solute, now["injected"], now["supersaturation"], dt)
+        return dt
+
+    @staticmethod
+    def closing_relative_um_s(now: dict) -> np.ndarray:
+        """Per open cell, how fast its gap closes apart from the plunger's implicit descent: the roof
+        relative to the plunger over a void that takes the descent, its own closing over a hole held in
+        an island; plus the contact's recession (the foil follows it over every void)."""
+        mech = now["mechanics"]
+        plunger = abs(mech.plunger_velocity_um_s)
+        own = np.where(mech.held, mech.closing_velocity_um_s, mech.closing_velocity_um_s - plunger)
+        if now.get("solute") is not None:
+            own = own * now["solute"].creep_factor      # 1 unless meso.solute_strengthening bounds it
+        return np.where(now["open"], own, 0.0) + now["recession_um_s"]
+
+    def _subgrid_nuclei(self, st: GapState, now: dict, new_gap: np.ndarray, dt: float, shrunk=()) -> None:
+        """Sub-grid nuclei in contact cells (step_subgrid_nuclei, per cell): grow by capture, close as a cavity
+        in the contact's hydrostatic pressure (the exact sphere rate, PHYSICS.md section 7), take the voids
+        surface diffusion shrank below a cell, are born at I(S); a cell whose nuclei cover it opens with
+        their volume."""
+        expected = now["nucleation"] * dt
+        births = self.rng.poisson(expected) if expected.any() else np.zeros(expected.shape, np.int64)
+        nucleated, opened = step_subgrid_nuclei(self.inp, self._cap, st.nuclei, st.nucleus_radius_um, now["open"],
+                                                new_gap, now, births, dt, shrunk)
+        st.counts["nucleated"] += nucleated
+        st.counts["opened_by_nuclei"] += opened
+        st.nuclei[new_gap > 0] = 0
+        st.nucleus_radius_um[new_gap > 0] = 0.0
+
+    # ------------------------------------------------------------------ step size
+    def step_limit_s(self, st: GapState, now: dict) -> float:
+        """The next step (s): the largest that keeps every explicit change small (step_limits_s);
+        ``last_limits`` records each limit's value (what bound the step)."""
+        o = now["open"]
+        net = moving = None
+        if o.any():
+            # edge cells' capture goes to their walls
+            net = np.where(self.interior(o), now["vacancies"].capture_um_s, 0.0) - self.closing_relative_um_s(now)
+            moving = o & (net != 0)
+        dt, self.last_limits = step_limits_s(self.inp, st.gap_um, net, moving, st.nuclei, st.nucleus_radius_um, now)
+        return dt
+
+    def step_try_s(self, st: GapState, now: dict, charge_left_mAh_cm2: float) -> float:
+        """The step limit, or the time to the charge left (at least 1 ns)."""
+        inp = self.inp
+        s_per_mAh = units.S_PER_H / inp.current_mA_cm2 if inp.current_mA_cm2 > 0 else math.inf
+        return min(self.step_limit_s(st, now), max(charge_left_mAh_cm2 * s_per_mAh, 1e-9))
+
+    # ------------------------------------------------------------------ observables
+    def sample(self, st: GapState, now: dict) -> dict:
+        """One sample of the geometry's ``observables`` but the clock's two."""
+        inp = self.inp
+        v, lines = self.cut_voids(st.gap_um)
+        counted = v["width"] >= inp.min_void_width_um
+        w_um, h_um = v["width"][counted], v["height"][counted]
+
+        def q(a):
+            return np.percentile(a, [0, 25, 50, 75, 100]) if a.size else np.full(5, np.nan)
+        S = now["supersaturation"][~now["open"]]
+        vac = now["vacancies"]
+        made = float(now["injected"].mean())
+        out = dict(contact_fraction=now["contact"],
+                   overpotential=now["current"].overpotential_mV, kinetic_overpotential=now["current"].kinetic_mV,
+                   supersaturation=float(S.mean()) if S.size else math.nan,
+                   supersaturation_max=float(S.max()) if S.size else math.nan,
+                   captured_fraction=float(vac.capture_um_s.mean()) / made if made > 0 else math.nan,
+                   **self.void_measures(st, now),
+                   section_voids_per_um=float(counted.sum() / (lines * inp.width_um)),
+                   plunger_velocity_um_s=now["mechanics"].plunger_velocity_um_s,
+                   recession_um_s=now["recession_um_s"], thickness_um=st.thickness_um,
+                   subgrid_nuclei=float(st.nuclei.sum()), **{k: float(c) for k, c in st.counts.items()})
+        for name, arr in (("width", w_um), ("height", h_um)):
+            for label, value in zip(PERCENTILES, q(arr)):
+                out[f"void_{name}_{label}"] = float(value)
+        return out
+
+    def frame(self, st: GapState) -> np.ndarray:
+        """The gap field."""
+        return st.gap_um.copy()
+
+    def runaway_bounds(self) -> RunawayBounds:
+        """kmc.cell.model.runaway_bounds at RUNAWAY_CONTACT_STEP, the smallest void half a cell."""
+        return runaway_bounds(self.inp, RUNAWAY_CONTACT_STEP, 0.5 * self.inp.cell_um)
+
+    def assembly(self) -> str | None:
+        return None if self.inp.assembly is None else f"assembled {self.inp.assembly.describe()}"
+
+    def advice(self) -> list:
+        return pore_edge_advice(self.inp, self.inp.lattice_constant_A)
+
+    def used(self) -> dict:
+        return pore_edge_record(self.inp)
+
+
+def step_subgrid_nuclei(inp, cap: VoidCap, nn: np.ndarray, r: np.ndarray, open_cells: np.ndarray,
+                        new_gap: np.ndarray, now: dict, births: np.ndarray, dt: float, shrunk=()) -> tuple[int, int]:
+    """The sub-grid nuclei of contact cells over dt, in place on ``nn`` (nuclei per cell), ``r`` (their
+    radius, um) and ``new_gap`` (the section's cells or the area's, any shape): grow by capture, close as
+    a cavity in the contact's hydrostatic pressure (the exact sphere rate, PHYSICS.md section 7), take
+    the voids surface diffusion shrank below a cell (``shrunk``: (cell index, volume um^3)), gain the
+    step's ``births`` (drawn by the caller at I(S) dt); a cell whose nuclei cover it opens, their volume
+    its gap.  Returns (nuclei born, cells opened)."""
+    h, law, kv = inp.cell_um, inp.law, cap.volume_per_radius3
+    c = now["vacancies"].concentration
+    has = (nn > 0) & ~open_cells
+    if has.any():
+        vol = kv * r[has] ** 3
+        gained = vacancy.cap_capture_rate(inp.vacancy_diffusivity_um2_s, r[has], c[has],
+                                          inp.vacancy_equilibrium_fraction) * dt
+        p = np.maximum(now["mechanics"].contact_pressure_MPa[has], 0.0)
+        shrink = -sphere_shell_volume_rate(p, 1.0, math.inf, law.stress_exponent, law.reference_stress_MPa,
+                                           law.reference_strain_rate_per_s)
+        vol = np.maximum(vol + gained, 0.0) * np.exp(-shrink * dt)
+        r[has] = (vol / kv) ** (1 / 3)
+        gone = r < 1e-3
+        nn[gone] = 0
+        r[gone] = 0.0
+    for cell, volume in shrunk:
+        total = nn[cell] * kv * r[cell] ** 3 + volume
+        nn[cell] += 1
+        r[cell] = (total / (nn[cell] * kv)) ** (1 / 3)
+    nucleated = 0
+    born = (births > 0) & ~open_cells
+    if born.any():
+        # a new nucleus: twice the critical radius at the cell's S, at least 2 nm (the disc model's rule)
+        S = np.maximum(now["supersaturation"][born], 1.0 + 1e-9)
+        r_new = np.maximum(2 * np.array([critical_radius_um(inp, x) for x in S]), 2e-3)
+        total = nn[born] * r[born] ** 3 + births[born] * r_new ** 3
+        nn[born] += births[born]
+        r[born] = (total / nn[born]) ** (1 / 3)
+        nucleated = int(births[born].sum())
+    # a cell whose nuclei cover it opens, their volume its gap
+    full = (~open_cells) & (nn * math.pi * r ** 2 >= h * h) & (new_gap == 0)
+    if full.any():
+        new_gap[full] = nn[full] * kv * r[full] ** 3 / (h * h)
+        nn[full] = 0
+        r[full] = 0.0
+    return nucleated, int(full.sum())

@@ -1,0 +1,100 @@
+"""The gap model's step control (docs/mechanics.md section 6): how long a step may be (``step_limits_s``: an
+open cell's gap, the sub-grid nuclei's growth, nucleation's burst, the floors) and how far the rigid plunger
+lowers the metal in a step, implicitly (``implicit_descent_um``), for the section and the area alike."""
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+from kmc import units
+from kmc.physics import vacancy
+
+# Numerics of the step (docs/mechanics.md section 6): the expected new nuclei per cell per step
+# where nucleation is fastest, and the shortest step nucleation may ask for, as a fraction of the
+# largest (14 us at 0.5 mA/cm^2).  Li at 0.2 MPa, S = 134, 160 um at 0.25 um, seed 1: 210 nuclei in
+# the first burst at 0.3 per cell with the 1e-3 floor (the count was the step's, not I(S)'s), 18 at
+# 0.03, 5 at 0.003 and at 0.0003 (floors 1e-6, 1e-7): converged at 0.003.  Once nuclei are there a
+# step may add NUCLEI_GAIN_PER_STEP of their number: Li at 1 MPa and 20 mA/cm^2 (S = 342, shipped
+# inputs) gives the same run at 0.1 and 0.03 (2189 steps, 2117 nuclei, contact 0.263).
+NUCLEI_PER_CELL_PER_STEP = 0.003
+NUCLEI_GAIN_PER_STEP = 0.1
+NUCLEATION_FLOOR_FRACTION = 1e-6
+
+
+def largest_step_s(inp) -> float:
+    """The longest step (s) of the gap model's inputs ``inp`` (kmc.resolved.gap.GapInputs): meso.max_step_mAh_cm2 of
+    charge at the run's current (60 s without one)."""
+    return inp.max_step_mAh_cm2 * units.S_PER_H / inp.current_mA_cm2 if inp.current_mA_cm2 > 0 else 60.0
+
+
+def shortest_step_s(inp) -> float:
+    """The shortest step physics may ask of the gap model (step_limit_s: nucleation's floor), the finest
+    time it resolves."""
+    return NUCLEATION_FLOOR_FRACTION * largest_step_s(inp)
+
+
+def step_limits_s(inp, gap: np.ndarray, net, moving, nuclei: np.ndarray, radius_um: np.ndarray,
+                  now: dict) -> tuple[float, dict]:
+    """The step of the gap model (s) and each limit's value: ``net`` the open cells' explicit gap change
+    (capture into the interior, less the roof's closing relative to the plunger; None without open
+    cells), ``moving`` the open cells where it is nonzero; ``nuclei`` and ``radius_um`` the sub-grid
+    nuclei; ``now`` the step's rates."""
+    limits = {}
+    largest = largest_step_s(inp)
+    dt = largest
+    if moving is not None and moving.any():
+        # an open cell's gap changes by at most a quarter (+ 10 nm) per step (the plunger's own
+        # descent is implicit)
+        limits["gap"] = float(np.min((0.25 * gap[moving] + 0.01) / np.abs(net[moving])))
+        dt = min(dt, limits["gap"])
+    has = nuclei > 0
+    if has.any():
+        c = now["vacancies"].concentration[has]
+        growth = (vacancy.CAP_CAPTURE_PER_RADIUS * inp.vacancy_diffusivity_um2_s * (c - inp.vacancy_equilibrium_fraction)
+                  / np.maximum(radius_um[has] ** 2, 1e-12))       # ~ d ln r / dt x (r^3 / V)
+        limits["nuclei"] = float(0.2 / max(growth.max(), 1e-300))
+        dt = min(dt, limits["nuclei"])
+    # a floor (1e-3 of the largest step, 14 ms at 0.5 mA/cm^2) against a cell whose gap is about to
+    # vanish under a fast roof; the plunger is implicit and each rim moves at most one cell per step,
+    # which is what keeps the near-punch regime stable
+    dt = max(dt, 1e-3 * largest)
+    # nucleation: so that the nuclei a step makes feel the field they lower (S falls from 134 to ~2
+    # once they grow), a step adds at most NUCLEI_PER_CELL_PER_STEP new nuclei per cell where
+    # nucleation is fastest, or, once nuclei are there, NUCLEI_GAIN_PER_STEP of their number over the
+    # interface (a population that collapses as fast as it forms, at 7 MPa, then takes steps of its
+    # own size); the floor above does not override it (it guards a closing roof, not a burst), only
+    # NUCLEATION_FLOOR_FRACTION of the largest step does
+    peak = float(now["nucleation"].max()) if now["nucleation"].size else 0.0
+    if peak > 0:
+        limits["nucleation"] = max(NUCLEI_PER_CELL_PER_STEP / peak,
+                                   NUCLEI_GAIN_PER_STEP * float(nuclei.sum()) / float(now["nucleation"].sum()))
+        dt = min(dt, max(limits["nucleation"], NUCLEATION_FLOOR_FRACTION * largest))
+    return dt, limits
+
+
+def implicit_descent_um(levels: np.ndarray, dt: float, speed) -> float:
+    """How far the plunger lowers the metal in dt, implicitly: delta = dt |V(map after lowering by
+    delta)|, where lowering closes the open cells shallower than delta (``levels``: their gaps, rising)
+    and ``speed(k)`` is |V| with the k shallowest closed.  k is the smallest with dt V_k < levels[k] (the
+    next cell to close stays open; V_k falls and levels rise with k): bracketed from below by doubling,
+    then bisected, each k asked once.  A step closes few cells (0-6 of ~540 open in the shipped Li-Mg
+    section at 50 MPa), so that takes ~2 log2 k calls of ``speed`` where bisecting all the open cells took
+    log2 N (~10)."""
+    speed = functools.lru_cache(maxsize=None)(speed)
+    n_open = levels.size
+    v0 = speed(0)
+    if dt * v0 < levels[0]:
+        return dt * v0
+    lo, hi = 0, 1
+    while hi < n_open and not dt * speed(hi) < levels[hi]:
+        lo, hi = hi, 2 * hi
+    hi = min(hi, n_open)
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if dt * speed(mid) < levels[mid]:
+            hi = mid
+        else:
+            lo = mid
+    k = hi
+    return max(levels[k - 1], dt * speed(k)) if k < n_open else levels[-1]
