@@ -75,6 +75,10 @@ def write_meso_nucleation_row(path, supersaturation: float, rate_per_um2_s: floa
 # FILE's [pore_edge] table (made at the end of the file if it has none), with a comment line each.
 EDGE_TABLE = "pore_edge"
 EDGE_MARK = "# kmc rates --write-edge:"
+# Where stripped vacancies go at the contact (kmc.physics.contact_vacancy): ``kmc rates --write-contact FILE``
+# puts its rows, one per subsurface solute fraction, into FILE's [contact_vacancy] table the same way.
+CONTACT_TABLE = "contact_vacancy"
+CONTACT_MARK = "# kmc rates --write-contact:"
 
 
 def write_pore_edge_row(path, supersaturation: float, values: dict, errors: dict, hop_prefactor_Hz: float,
@@ -85,36 +89,66 @@ def write_pore_edge_row(path, supersaturation: float, values: dict, errors: dict
     table's if it has rows already.  The file must load as before with the new rows (else nothing is
     written).  Returns the supersaturations of the rows."""
     from kmc.physics.pore_edge import RECORDS
+    return _write_record_row(path, EDGE_TABLE, EDGE_MARK, "supersaturation", supersaturation, RECORDS, values, errors,
+                             {"hop_prefactor_Hz": (hop_prefactor_Hz, "clock")}, provenance,
+                             ["# What `kmc rates` measured at the pore's edge (kmc.physics.pore_edge names each record, "
+                              "its unit and",
+                              "# clock; docs/pore_edge.md).  Written by `kmc rates PARAMS --write-edge FILE`; one row "
+                              "per S."], "S")
+
+
+def write_contact_vacancy_row(path, subsurface_fraction: float, values: dict, errors: dict, supersaturation: float,
+                              hop_prefactor_Hz: float, provenance: str) -> list:
+    """Put the row at a subsurface solute fraction (``values`` and ``errors`` by record name,
+    kmc.physics.contact_vacancy.RECORDS) into the [contact_vacancy] table of ``path``, as
+    write_pore_edge_row does its rows; the table's S and clock must be this row's if it has rows already.
+    Returns the subsurface fractions of the rows."""
+    from kmc.physics.contact_vacancy import AXIS, RECORDS
+    return _write_record_row(path, CONTACT_TABLE, CONTACT_MARK, AXIS, subsurface_fraction, RECORDS, values, errors,
+                             {"supersaturation": (supersaturation, "supersaturation"),
+                              "hop_prefactor_Hz": (hop_prefactor_Hz, "clock")}, provenance,
+                             ["# Where stripped vacancies go at the contact, per composition of the metal below it",
+                              "# (kmc.physics.contact_vacancy names each record, its unit and clock; docs/alloy.md "
+                              "section 6).",
+                              "# Written by `kmc rates PARAMS --contact-trials N --write-contact FILE`; one row per "
+                              "subsurface solute fraction."], "x")
+
+
+def _write_record_row(path, table_name: str, mark: str, axis: str, axis_value: float, records, values: dict,
+                      errors: dict, scalars: dict, provenance: str, header: list, label: str) -> list:
+    """One row of a table of measured records (one list per record and its ``_error`` twin, over the rows'
+    ``axis``) into ``path``: replaces a row at the same axis value, keeps the rows sorted, puts
+    ``provenance`` on a ``mark`` comment line ("<mark> <label> = <value>: ..."); every one of ``scalars`` (key:
+    (value, what it is): the rows' common conditions, e.g. their clock) must equal the table's if it has rows.  The file must
+    load as before with the new rows (else nothing is written).  Returns the axis values of the rows."""
     path = Path(path)
     text = path.read_text()
-    table = tomllib.loads(text).get(EDGE_TABLE) or {}
-    old_S = [float(s) for s in table.get("supersaturation", [])]
-    if old_S and abs(float(table["hop_prefactor_Hz"]) / hop_prefactor_Hz - 1) > 1e-9:
-        raise ConfigError(f"{path} [{EDGE_TABLE}] holds rows at hop_prefactor_Hz = {table['hop_prefactor_Hz']:g}, "
-                          f"this row was measured at {hop_prefactor_Hz:g}; allowed: rows of one clock (delete the "
-                          "old rows, or measure with the set they came from)")
-    rows = {s: {k: float(table[k][i]) for k in table if k not in ("supersaturation", "hop_prefactor_Hz")}
-            for i, s in enumerate(old_S)}
-    rows[float(supersaturation)] = {**{k: float(v) for k, v in values.items()},
-                                    **{k + "_error": float(v) for k, v in errors.items()}}
+    table = tomllib.loads(text).get(table_name) or {}
+    old = [float(s) for s in table.get(axis, [])]
+    for key, (value, what) in scalars.items():
+        if old and abs(float(table[key]) / value - 1) > 1e-9:
+            raise ConfigError(f"{path} [{table_name}] holds rows at {key} = {table[key]:g}, this row was measured at "
+                              f"{value:g}; allowed: rows of one {what} (delete the old rows, or measure with the set "
+                              "they came from)")
+    rows = {s: {k: float(table[k][i]) for k in table if k not in (axis, *scalars)} for i, s in enumerate(old)}
+    rows[float(axis_value)] = {**{k: float(v) for k, v in values.items()},
+                               **{k + "_error": float(v) for k, v in errors.items()}}
     ordered = sorted(rows)
-    keys = [k for name in RECORDS for k in (name, name + "_error")]
+    keys = [k for name in records for k in (name, name + "_error")]
     lines = text.rstrip("\n").split("\n")
     try:
-        start, end = _table_span(lines, EDGE_TABLE)
+        start, end = _table_span(lines, table_name)
     except ConfigError:
-        lines += ["", f"[{EDGE_TABLE}]",
-                  "# What `kmc rates` measured at the pore's edge (kmc.physics.pore_edge names each record, its unit and",
-                  "# clock; docs/pore_edge.md).  Written by `kmc rates PARAMS --write-edge FILE`; one row per S."]
-        start, end = _table_span(lines, EDGE_TABLE)
-    notes = [line for line in lines[start:end] if line.startswith(EDGE_MARK)
-             and not line.startswith(f"{EDGE_MARK} S = {_number(supersaturation)}:")]
-    kept = [line for line in lines[start + 1:end] if not line.startswith(EDGE_MARK)
-            and line.split("=", 1)[0].strip() not in (*keys, "supersaturation", "hop_prefactor_Hz")]
-    new = [f"[{EDGE_TABLE}]", *[line for line in kept if line.startswith("#")], *notes,
-           f"{EDGE_MARK} S = {_number(supersaturation)}: {provenance}",
-           f"supersaturation = [{', '.join(f'{s:.4g}' for s in ordered)}]",
-           f"hop_prefactor_Hz = {hop_prefactor_Hz!r}",
+        lines += ["", f"[{table_name}]", *header]
+        start, end = _table_span(lines, table_name)
+    notes = [line for line in lines[start:end] if line.startswith(mark)
+             and not line.startswith(f"{mark} {label} = {_number(axis_value)}:")]
+    kept = [line for line in lines[start + 1:end] if not line.startswith(mark)
+            and line.split("=", 1)[0].strip() not in (*keys, axis, *scalars)]
+    new = [f"[{table_name}]", *[line for line in kept if line.startswith("#")], *notes,
+           f"{mark} {label} = {_number(axis_value)}: {provenance}",
+           f"{axis} = [{', '.join(f'{s:.4g}' for s in ordered)}]",
+           *[f"{key} = {value!r}" for key, (value, _) in scalars.items()],
            *[f"{k} = [{', '.join(f'{rows[s][k]:.4g}' for s in ordered)}]" for k in keys]]
     out = lines[:start] + new + lines[end:]
     _replace_if_valid(path, "\n".join(out) + "\n")

@@ -295,6 +295,34 @@ SCHEMA: dict[str, dict[str, Key]] = {
         # the prefactor of the box's hops the rows were measured with: the clock of rim_refill_time_s
         "hop_prefactor_Hz": Key(F, REQUIRED, lambda x: 0 < x <= 1e20, "0 < prefactor <= 1e20 Hz"),
     },
+    # The metal foil's face as made (kmc.physics.foil_face, docs/alloy.md section 5): what the metal's own side
+    # offers a void to start from; params/*.toml give each number's source.  Read by the foil-face table of
+    # benchmarks/alloy_verdict.py --starts and by kmc meso's press (the foil's long-wavelength waviness).
+    "foil": {
+        "preparation": Key(str, REQUIRED, bool, "how the foil was made (text, e.g. 'rolled by hand with a steel rod')"),
+        # the foil discs' thickness tolerance and diameter: the waviness of the face at long wavelengths
+        "thickness_tolerance_um": Key(F, REQUIRED, lambda x: 0 <= x <= 1e3, "0 <= tolerance <= 1000 um"),
+        "disc_diameter_um": Key(F, REQUIRED, lambda x: 1 <= x <= 1e6, "1 <= diameter <= 1e6 um"),
+        "roughness_hurst": Key(F, REQUIRED, lambda x: 0 < x < 1, "0 < Hurst exponent < 1"),
+        "grain_size_um": Key(F, REQUIRED, lambda x: 1e-3 <= x <= 1e4, "1e-3 <= grain size <= 1e4 um"),
+        "native_film_nm": Key(F, REQUIRED, lambda x: 0 <= x <= 1e4, "0 <= thickness <= 1e4 nm"),
+        "inclusions_per_mm3": Key(F, REQUIRED, lambda x: 0 <= x <= 1e9, "0 <= density <= 1e9 per mm^3"),
+        "inclusion_diameter_um": Key(F, REQUIRED, lambda x: 0 <= x <= 1e3, "0 <= diameter <= 1000 um"),
+    },
+    # Where the vacancies stripping makes at the contact go (`kmc rates --write-contact` writes the rows;
+    # kmc.physics.contact_vacancy names each record, its unit and clock, and reads them; docs/alloy.md section 6).
+    # One row per composition of the metal just below the contact; each record has its one-standard-error twin.
+    "contact_vacancy": {
+        "subsurface_solute_fraction": Key(list, [], lambda v: _finite_numbers(v) and all(0 <= x <= 1 for x in v)
+                                          and all(b > a for a, b in zip(v, v[1:])),
+                                          "a list of solute fractions in [0, 1], rising"),
+        **{name: Key(list, [], lambda v: _finite_numbers(v) and all(x >= 0 for x in v), "a list of numbers >= 0")
+           for record in ("collection_length_nm", "escape_time_s", "l1_solute_fraction")
+           for name in (record, record + "_error")},
+        # the supersaturation the rows were measured at, and the prefactor of the box's hops (escape_time_s's clock)
+        "supersaturation": Key(F, REQUIRED, lambda x: 1 <= x <= 1e6, "1 <= S <= 1e6"),
+        "hop_prefactor_Hz": Key(F, REQUIRED, lambda x: 0 < x <= 1e20, "0 < prefactor <= 1e20 Hz"),
+    },
     # The interface at the cell's scale, read only by `kmc meso` (kmc.cell, docs/meso.md); the
     # rest of its inputs are the sections above.  Physics keys are required once [meso] is there
     # (params/*.toml give each one's source and error); the numerics have defaults.
@@ -396,7 +424,7 @@ SCHEMA: dict[str, dict[str, Key]] = {
     },
 }
 # Sections a parameter file may leave out as a whole; once given, their required keys are required.
-OPTIONAL_SECTIONS = ("meso", "electrolyte", "pore_edge", "flow")
+OPTIONAL_SECTIONS = ("meso", "electrolyte", "pore_edge", "flow", "contact_vacancy", "foil")
 
 
 # [fit] of a parameter file: the numbers `kmc params show FILE --fit` compares the model with

@@ -45,7 +45,8 @@ WITHOUT_THE_ENGINE = (
     "test_physical_kinetics_eq_l1.py", "test_layers.py", "test_alloy.py", "test_pore_edge_cell.py",
     "test_resolved.py", "test_assembly.py", "test_pellet.py", "test_meso_reference.py", "test_meso_sensitivity.py",
     "test_meso_mechanics_scan.py", "test_physics.py", "test_flow.py", "test_lattice.py", "test_regimes.py", "test_seed004.py",
-    "test_studies.py", "test_examples.py", "test_jit.py", "test_kinetics_enrichment.py", "test_write_meso.py")
+    "test_studies.py", "test_examples.py", "test_jit.py", "test_kinetics_enrichment.py", "test_write_meso.py",
+    "test_foil_face.py")
 
 
 @pytest.hookimpl(trylast=True)      # after -m has deselected the other tier

@@ -28,6 +28,15 @@ from kmc.errors import OneLineErrorCommand, fail
 @click.option("--write-edge", "write_edge", type=click.Path(dir_okay=False), default=None, metavar="FILE",
               help="Put the pore edge's records at S into the [pore_edge] rows of the parameter file FILE (made if "
                    "absent), where the cell-scale model reads them (kmc.physics.pore_edge).")
+@click.option("--contact-trials", type=click.IntRange(0, 100_000), default=0, show_default=True,
+              help="Stripped vacancies followed through the contact layers per composition below the contact, at "
+                   "acceleration 1 (docs/alloy.md section 6: where they go; 0: skip).")
+@click.option("--contact-solute", "contact_solute", default=None, metavar="X1,X2,...",
+              help="The solute fractions of the metal below the contact those walks are measured at (default: 0, and "
+                   "for an alloy its x, 3x and 8x: the contact as made and as stripping enriches it).")
+@click.option("--write-contact", "write_contact", type=click.Path(dir_okay=False), default=None, metavar="FILE",
+              help="Put those records into the [contact_vacancy] rows of the parameter file FILE (made if absent), "
+                   "where the cell-scale model reads them (kmc.physics.contact_vacancy).")
 @click.option("--l1", type=click.Choice(["equilibrium", "random"]), default=None,
               help="What L1 holds at the start of the measured L1 population and the nucleation rate: its "
                    "segregation equilibrium with the bulk (the default for a set with a solute: the physical "
@@ -47,7 +56,7 @@ from kmc.errors import OneLineErrorCommand, fail
 @click.option("--scheduler", default=None, metavar="ADDRESS",
               help="Run those pieces on an existing Dask distributed cluster, e.g. tcp://host:8786.")
 def rates(params, supersaturation, overrides, as_json, no_nucleation, trials, defect_trials, edge_trials, write_edge,
-          l1, write_meso, method, waiting_events, workers, scheduler):
+          contact_trials, contact_solute, write_contact, l1, write_meso, method, waiting_events, workers, scheduler):
     """Nucleation, escape and population rates of the interface at physical kinetics (acceleration 1),
     each with its error and method; the host's self-diffusivity and the solute's diffusivity."""
     from kmc.config import ConfigError, load_config, resolve_params
@@ -65,6 +74,17 @@ def rates(params, supersaturation, overrides, as_json, no_nucleation, trials, de
     if write_edge is not None and (no_nucleation or edge_trials == 0):
         fail("--write-edge writes the pore edge's trials, which --no-nucleation and --edge-trials 0 skip; allowed: "
              "--write-edge without them")
+    if write_contact is not None and contact_trials < 2:
+        fail(f"--write-contact with --contact-trials {contact_trials}; allowed: --contact-trials 2 or more (each record "
+             "carries the walks' standard error)")
+    contact_fractions = None
+    if contact_solute is not None:
+        try:
+            contact_fractions = sorted({float(x) for x in contact_solute.split(",") if x.strip()})
+        except ValueError:
+            fail(f"--contact-solute {contact_solute!r}; allowed: comma-separated solute fractions, e.g. 0,0.03,0.09")
+        if not contact_fractions or not all(0 <= x <= 0.7 for x in contact_fractions):
+            fail(f"--contact-solute {contact_solute!r}; allowed: fractions in [0, 0.7] (bcc Li-Mg)")
     if write_meso is not None:
         try:
             load_config(write_meso).meso
@@ -87,7 +107,8 @@ def rates(params, supersaturation, overrides, as_json, no_nucleation, trials, de
             runner = Runner(workers, scheduler)       # kmc.sweep_pool.PoolError is a ValueError
         result = report.interface_rates(settings, supersaturation, nucleation=not no_nucleation, trials=trials,
                                         defect_trials=defect_trials, l1=l1, runner=runner, method=method,
-                                        waiting_events=waiting_events, edge_trials=edge_trials)
+                                        waiting_events=waiting_events, edge_trials=edge_trials,
+                                        contact_trials=contact_trials, contact_fractions=contact_fractions)
     except (ValueError, PieceError) as exc:   # e.g. the equilibrium L1 start on a lattice its chain does not take
         fail(str(exc))
     finally:
@@ -98,6 +119,8 @@ def rates(params, supersaturation, overrides, as_json, no_nucleation, trials, de
         _write_meso(write_meso, result, params)
     if write_edge is not None:
         _write_edge(write_edge, result, params)
+    if write_contact is not None:
+        _write_contact(write_contact, result, params)
 
 
 def _write_meso(path, result: dict, params: str):
@@ -144,3 +167,30 @@ def _write_edge(path, result: dict, params: str):
     except ConfigError as exc:
         fail(str(exc))
     click.echo(f"wrote the row S = {result['supersaturation']:g} into {path} [pore_edge] ({len(rows)} rows)", err=True)
+
+
+def _write_contact(path, result: dict, params: str):
+    """Where stripped vacancies go at the contact, one row per subsurface composition, into the
+    [contact_vacancy] rows of ``path`` (kmc.paramfile)."""
+    from kmc.config import ConfigError
+    from kmc.paramfile import write_contact_vacancy_row
+    from kmc.physics.contact_vacancy import RECORDS
+    rows: dict[float, dict] = {}
+    for r in result["rates"]:
+        name = r["name"].removeprefix("contact_")
+        if r["name"].startswith("contact_") and name in RECORDS:
+            rows.setdefault(r["subsurface_solute_fraction"], {})[name] = r
+    rows = {x: recs for x, recs in rows.items() if len(recs) == len(RECORDS)}
+    if not rows:
+        fail(f"no contact records measured; {path} is unchanged; allowed: --contact-trials 2 or more")
+    for x, recs in sorted(rows.items()):
+        how = (f"{params}, {recs['collection_length_nm']['trials']} walks "
+               f"({recs['collection_length_nm']['undecided']} undecided), box hops at "
+               f"{result['box_hop_prefactor_Hz']:.4g} Hz")
+        try:
+            done = write_contact_vacancy_row(path, x, {n: recs[n]["value"] for n in RECORDS},
+                                             {n: recs[n]["error"] for n in RECORDS}, result["supersaturation"],
+                                             result["box_hop_prefactor_Hz"], how)
+        except ConfigError as exc:
+            fail(str(exc))
+    click.echo(f"wrote {len(rows)} rows into {path} [contact_vacancy] ({len(done)} rows)", err=True)

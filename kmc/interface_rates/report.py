@@ -44,7 +44,8 @@ def _rec(name, value, unit, error, method, **extra):
 def interface_rates(settings, supersaturation: float | None = None, nucleation: bool = True,
                     trials: int = 60, flux_events: int = 400_000, seeds=(1, 2, 3, 4),
                     void_sizes=(6, 12, 24), defect_trials: int = 40, l1: str | None = None, runner=None,
-                    method: str = "auto", waiting_events: int | None = None, edge_trials: int = 40) -> dict:
+                    method: str = "auto", waiting_events: int | None = None, edge_trials: int = 40,
+                    contact_trials: int = 0, contact_fractions=None) -> dict:
     """Every rate with its error and method; ``supersaturation`` None: the cell's
     (steady.cell_supersaturation).  ``l1``: what the steady interface's L1 holds at the start of the
     measured L1 population and of the nucleation rate (steady.l1_start: by default, for a set with a
@@ -53,7 +54,9 @@ def interface_rates(settings, supersaturation: float | None = None, nucleation: 
     defects take no L1 start); their records say so for a set with a solute.  ``runner``: where the
     nucleation rate's pieces run (kmc.interface_rates.pieces; None: here); ``method``,
     ``waiting_events``: nucleation_record's.  With ``nucleation`` (the costly part) and ``edge_trials`` > 0,
-    the pore's edge too (edge_records: the set's [electrolyte] pore as a stripe; none without the table)."""
+    the pore's edge too (edge_records: the set's [electrolyte] pore as a stripe; none without the table).
+    With ``contact_trials`` > 0, where stripped vacancies go at the contact, per subsurface composition
+    (kmc.interface_rates.contact.records; ``contact_fractions`` None: its default rows)."""
     wall = time.time()
     l1 = steady.l1_start(settings, l1)
     S_cell = cell_supersaturation(settings)
@@ -93,6 +96,9 @@ def interface_rates(settings, supersaturation: float | None = None, nucleation: 
     recs += edge_energy_records(settings)
     if nucleation and edge_trials > 0 and "electrolyte" in settings.to_dict():
         recs += edge_records(settings, S, edge_trials)
+    if contact_trials > 0:
+        from kmc.interface_rates import contact
+        recs += contact.records(settings, S, contact_trials, contact_fractions)
     return {"json_version": JSON_VERSION, "params": settings.model.name,
             "temperature_K": settings.conditions.temperature_K,
             "solute_fraction": settings.composition.solute_fraction,
@@ -382,7 +388,8 @@ def format_table(result: dict) -> str:
         err = f" +- {r['error']:.2g}" if r["error"] else ""
         extra = f"  (< {r['upper_bound']:.3g})" if r.get("upper_bound") else ""
         shown = f"{v:12.4g}" if v is not None else f"{'not measured':>12}"    # the method says why
-        lines.append(f"  {r['name']:<36} {shown}{err} {r['unit'] if v is not None else ''}{extra}".rstrip())
+        name = r["name"] + (f" @ x = {r['subsurface_solute_fraction']:g}" if "subsurface_solute_fraction" in r else "")
+        lines.append(f"  {name:<36} {shown}{err} {r['unit'] if v is not None else ''}{extra}".rstrip())
         lines.append(f"      {r['method']}")
     lines.append(f"  wall time {result['wall_s']:.1f} s")
     return "\n".join(lines)

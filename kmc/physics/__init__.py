@@ -23,7 +23,12 @@ dataclasses), no Settings inside a formula, so the energy model, the engine's ru
   activity and L1's solute (Bazant 2013), the solute's excess profile below a receding contact, and
   the solid-solution bound on creep;
 * ``pore_edge``: the records the kMC measures at a pore of the electrolyte's face (their units and
-  clock), their reader, and the capture profile along the contact between two rims.
+  clock), their reader, and the capture profile along the contact between two rims;
+* ``contact_vacancy``: where the vacancies stripping makes at the contact go (the records the kMC
+  measures per composition below the contact, their reader), and how a contact sink carries over
+  between compositions;
+* ``foil_face``: the metal's face as made (the foil's roughness, films, grain boundaries) and how it
+  meets the pellet's face: the capillary entry pressure of a pore per metal, what a press flattens.
 
 tests/test_architecture.py fails when another module writes one of these formulas itself.
 """
