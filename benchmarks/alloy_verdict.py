@@ -258,6 +258,61 @@ def figure(rows: list[dict], path: str) -> None:
     fig.savefig(path, dpi=110)
 
 
+SETS = {"Li": "li_li2s", "Li-Mg": "limg_li2s"}
+
+
+def starts_table() -> str:
+    """What each metal's own side offers a void to start from (kmc.physics.foil_face; docs/alloy.md section 5):
+    per shipped set, the foil's roughness the press leaves, its film, its inclusions and grain boundaries per
+    100 um of section, and how it meets the pellet's pores (its capillary entry pressure at the face's mean pore
+    width, the Young angle of its equilibrium L1), with its flow law for an embedded feature at the press's
+    rate (a strain of order 1 in meso.assembly_time_s)."""
+    from kmc.cell.energetics import interface_energetics
+    from kmc.config import load_config
+    from kmc.model import flow_law
+    from kmc.physics import foil_face, pores
+    lines = ["| metal | foil | start | per 100 um | what it is | outlasts the press |", "|---|---|---|---|---|---|"]
+    for chem, name in SETS.items():
+        st = load_config(ROOT / "params" / f"{name}.toml")
+        law, rate = flow_law(st), 1.0 / st.meso.assembly_time_s
+        en = interface_energetics(st)
+        width = pores.mean_pore_width_um(pores.porosity(st.electrolyte.relative_density), st.electrolyte.particle_diameter_um)
+        rows = foil_face.starts_per_100um(foil_face.FoilFace.of(st.foil),
+                                          st.meso.assembly_pressure_MPa, lambda w: law.flow_stress_MPa(rate, w), 0.25,
+                                          en.surface_energy_J_m2, en.wetting_angle_deg, width,
+                                          st.conditions.stack_pressure_MPa)
+        for r in rows:
+            n = "-" if r["per_100um"] is None else f"{r['per_100um']:.3g}"
+            lines.append(f"| {chem} | {st.foil.preparation} | {r['start']} | {n} | {r['note']} | "
+                         f"{'yes' if r['survives'] else 'no'} |")
+    return "\n".join(lines)
+
+
+def strength_table() -> str:
+    """Li-Mg's strength against Li's (kmc.physics.flow with the [flow] solute rows; docs/alloy.md section 7): the
+    model's D*_Li and D_Mg at c_eq, the climb factor per Mg fraction, and the flow stress of an embedded feature
+    at stripping's rates (v / w at 0.5 mA/cm^2) for both sets."""
+    from kmc.config import load_config
+    from kmc.model import cell_transport, flow_law
+    from kmc.physics import alloy, vacancy
+    st = load_config(ROOT / "params" / "limg_li2s.toml")
+    cell = cell_transport(st)
+    d_host = vacancy.tracer_diffusivity(cell.vacancy_diffusivity_um2_s, cell.vacancy_equilibrium_fraction)
+    d_mg = cell.solute_diffusivity_um2_s(1.0)
+    out = [f"D*_Li = {d_host / 1e8:.3g} cm^2/s, D_Mg = {d_mg / 1e8:.3g} cm^2/s at c_eq (ratio {d_mg / d_host:.3f})",
+           "| x (Mg) | climb factor eps_alloy / eps_Li | in [flow] |", "|---|---|---|"]
+    for x, f in zip(st.flow.solute_rate_fractions, st.flow.solute_rate_factors):
+        out.append(f"| {x:g} | {alloy.climb_rate_factor(x, d_host, d_mg):.3f} | {f:g} |")
+    v = cell.recession_velocity_um_s
+    out += ["", f"flow stress (MPa) of an embedded feature keeping pace with stripping (rate v / w, v = {v * 1e3:.3g} nm/s):",
+            "| w (um) | Li | Li-Mg (x = 0.03) | Li-Mg (x = 0.09) |", "|---|---|---|---|"]
+    li, limg = flow_law(load_config(ROOT / "params" / "li_li2s.toml")), flow_law(st)
+    for w in (0.25, 1.0, 5.0, 20.0):
+        out.append(f"| {w:g} | {li.flow_stress_MPa(v / w, w):.3g} | {limg.flow_stress_MPa(v / w, w):.3g} | "
+                   f"{limg.flow_stress_MPa(v / w, w, solute_fraction=0.09):.3g} |")
+    return "\n".join(out)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--cases", default="", help="comma-separated case names (--list)")
@@ -265,7 +320,12 @@ def main(argv=None) -> int:
     ap.add_argument("--table", help="print the table of the rows in this JSON-lines file (in --cases' order if given)")
     ap.add_argument("--list", action="store_true")
     ap.add_argument("--figure", nargs=2, metavar=("RUNS_JSONL", "PNG"), help="draw the rows named by --cases")
+    ap.add_argument("--starts", action="store_true", help="the metal's own starts per 100 um (docs/alloy.md section 5)")
+    ap.add_argument("--strength", action="store_true", help="Li-Mg's flow law against Li's (docs/alloy.md section 7)")
     a = ap.parse_args(argv)
+    if a.starts or a.strength:
+        print("\n\n".join(t() for t, on in ((starts_table, a.starts), (strength_table, a.strength)) if on))
+        return 0
     wanted = [c.strip() for c in a.cases.split(",") if c.strip()]
     if a.list:
         for name, (chem, sets, what) in CASES.items():

@@ -49,7 +49,7 @@ import numpy as np
 
 from kmc import units
 from kmc.config import ConfigError, Settings
-from kmc.physics import creep, electrochemistry, flow, solute, vacancy
+from kmc.physics import contact_vacancy, creep, electrochemistry, flow, solute, vacancy
 from kmc.physics.strength import SizeStrength
 from kmc.rate_rules import (BOND_L1_L1, BOND_L1_L2, BOND_L2_L1, CLASS_BOTTOM, CLASS_BULK, CLASS_L1, N_CLASSES,
                        RATE_CACHE_SIZE, RateModel, barrier_eV, bulk_by_word, bulk_rate_lookup, kra_eV)
@@ -516,10 +516,19 @@ def flow_law(settings: Settings, transport: CellTransport | None = None) -> flow
         solute_rate_rows=tuple(zip(f.solute_rate_fractions, f.solute_rate_factors)))
 
 
-def contact_sink_rate_um_s(settings: Settings) -> float:
+def contact_sink_rate_um_s(settings: Settings, subsurface_fraction=None):
     """kappa of the metal | electrolyte contact as a vacancy sink (um/s; kmc.physics.vacancy.contact_annihilation_velocity):
-    electrode.contact_sink_rate_m_s, the one calibrated input (docs/mechanics.md section 10)."""
-    return settings.electrode.contact_sink_rate_m_s * units.UM_PER_M
+    electrode.contact_sink_rate_m_s, the one calibrated input (docs/mechanics.md section 10), the pure host's.  A
+    set with [contact_vacancy] rows carries it to its own contact, of solute fraction ``subsurface_fraction`` just
+    below it (None: the bulk's; a number or an array, one per cell), by the ratio of the contact layers'
+    collecting lengths there and at the rows' first (kmc.physics.contact_vacancy.ContactVacancyRecords.sink_ratio;
+    docs/alloy.md section 6)."""
+    kappa = settings.electrode.contact_sink_rate_m_s * units.UM_PER_M
+    rows = contact_vacancy.read_records(getattr(settings, "contact_vacancy", None))
+    if rows is None:
+        return kappa
+    x = settings.composition.solute_fraction if subsurface_fraction is None else subsurface_fraction
+    return kappa * rows.sink_ratio(x)
 
 
 def cell_supersaturation(settings: Settings) -> float:

@@ -125,3 +125,14 @@ def lateral_stable_step(cell: float, diffusivity_max: float) -> float:
     """The explicit step of lateral diffusion on cells of this size: h^2 / (2.5 D) (below the
     stability limit h^2 / (2 D) of the three-point Laplacian)."""
     return cell * cell / (2.5 * max(diffusivity_max, 1e-300)) if diffusivity_max > 0 else math.inf
+
+
+def climb_rate_factor(solute_fraction, host_diffusivity: float, solute_diffusivity: float):
+    """eps_alloy / eps_host of climb-controlled power-law creep at the same stress (Sherby & Burke, Prog.
+    Mater. Sci. 13, 323 (1968): eps ~ D at a given sigma / G): the binary's effective diffusivity
+    D_h D_s / ((1 - x) D_s + x D_h) over the host's (Herring, J. Appl. Phys. 21, 437 (1950): the slower species
+    limits climb), with both D's at the composition's vacancy fraction (the model's dilute forms: the flow
+    law's solute_rate_rows, kmc.physics.flow)."""
+    x = np.asarray(solute_fraction, float)
+    out = solute_diffusivity / ((1.0 - x) * solute_diffusivity + x * host_diffusivity)
+    return float(out) if out.ndim == 0 else out

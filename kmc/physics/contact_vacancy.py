@@ -4,7 +4,7 @@ contact layers at physical kinetics (``kmc rates --write-contact``, kmc.interfac
 units and clock, the reader of a parameter file's ``[contact_vacancy]`` rows, and the rules that carry
 them to the cell.
 
-The seed's DFT says Mg at the contact repels vacancies into the bulk (PHYSICS.md section 2: an L1
+The seed's DFT says Mg at the contact repels vacancies into the bulk (docs/physics.md §2: an L1
 vacancy next to Mg is filled by the L2 Mg, -0.67 eV, leaving the vacancy 7.2 A away).  What that does to
 a stripped vacancy is measured, per composition of the metal just below the contact (rows of
 ``subsurface_solute_fraction``: the alloy as made, and enriched as stripping leaves it), as:

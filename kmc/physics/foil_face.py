@@ -11,7 +11,7 @@ What each candidate start is at the cell's scale:
 * **The foil's roughness.**  A soft metal pressed against a hard face touches where its flow stress at
   the feature's size, times the indentation constraint (~3: a contact patch on a plastic or creeping
   solid carries at most ~3 sigma_0, Roy, Fleck & Deshpande, Extreme Mech. Lett. 46, 101307 (2021);
-  PHYSICS.md section 7), is below the pressure: every feature wider than ``smallest_flattened_width_um``
+  docs/physics.md §7), is below the pressure: every feature wider than ``smallest_flattened_width_um``
   is pressed flat whatever its height (its valleys close by the plateaus spreading: real contact P / H >=
   1).  Of a self-affine profile (Hurst exponent H, the part of the spectrum between its long and short
   wavelengths) only the share of the variance below that width is left (``residual_rms_um``): with
@@ -44,10 +44,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-# A contact patch on a plastic or creeping solid carries at most ~3 times its flow stress (Tabor's
-# constraint; Roy, Fleck & Deshpande, Extreme Mech. Lett. 46, 101307 (2021): "T_n cannot exceed
-# approximately 3 sigma_0"), so a feature flattens once the pressure exceeds 3 sigma(w).
-INDENTATION_CONSTRAINT = 3.0
+from kmc.physics.flow import CONSTRAINT_FACTOR
+
 PORE_SHAPES = ("slot", "cylinder")
 
 
@@ -73,10 +71,11 @@ def held_at_rim(young_angle_deg, edge_angle_deg: float = 90.0):
 
 
 def smallest_flattened_width_um(pressure_MPa: float, flow_stress_MPa, lo_um: float = 1e-3, hi_um: float = 1e4,
-                                constraint: float = INDENTATION_CONSTRAINT) -> float:
-    """The width above which the press flattens the foil's features: constraint x sigma(w) = P, with
-    ``flow_stress_MPa(w)`` the metal's flow stress at that size (a callable, falling with w: the flow law of
-    kmc.physics at the press's rate).  ``lo_um`` where the press flattens everything above lo; inf where
+                                constraint: float = CONSTRAINT_FACTOR) -> float:
+    """The width above which the press flattens the foil's features: constraint x sigma(w) = P (a contact
+    patch carries at most ~3 sigma: kmc.physics.flow.CONSTRAINT_FACTOR), with ``flow_stress_MPa(w)`` the
+    metal's flow stress at that size (a callable, falling with w: kmc.physics.flow.FlowLaw.flow_stress_MPa
+    at the press's rate for an embedded feature).  ``lo_um`` where the press flattens everything above lo; inf where
     it flattens nothing below hi.  Bisection in log w to 1e-6."""
     def excess(w):
         return constraint * float(flow_stress_MPa(w)) - pressure_MPa
@@ -120,34 +119,50 @@ def inclusion_traces_per_100um(inclusions_per_mm3: float, diameter_um: float) ->
 class FoilFace:
     """One metal's face as made (the [foil] keys; params/*.toml give each source)."""
     preparation: str
+    thickness_tolerance_um: float
+    disc_diameter_um: float
+    roughness_hurst: float
     grain_size_um: float
     native_film_nm: float
     inclusions_per_mm3: float
     inclusion_diameter_um: float
-    roughness_hurst: float
-    thickness_um: float
 
     @classmethod
-    def of(cls, foil_section, thickness_um: float) -> "FoilFace":
-        return cls(foil_section.preparation, foil_section.grain_size_um, foil_section.native_film_nm,
-                   foil_section.inclusions_per_mm3, foil_section.inclusion_diameter_um,
-                   foil_section.roughness_hurst, thickness_um)
+    def of(cls, foil_section) -> "FoilFace":
+        f = foil_section
+        return cls(f.preparation, f.thickness_tolerance_um, f.disc_diameter_um, f.roughness_hurst, f.grain_size_um,
+                   f.native_film_nm, f.inclusions_per_mm3, f.inclusion_diameter_um)
+
+    @property
+    def waviness_rms_um(self) -> float:
+        """The face's RMS over the disc from its thickness tolerance (+- t read as uniform: t / sqrt(3)), an
+        upper bound (the tolerance may be disc to disc)."""
+        return self.thickness_tolerance_um / math.sqrt(3.0)
+
+    def rms_within_um(self, length_um: float, flattened_above_um: float = math.inf) -> float:
+        """The face's RMS over wavelengths below ``length_um`` (a section's), and below the press's
+        ``flattened_above_um`` (residual_rms_um of the disc's self-affine spectrum)."""
+        return residual_rms_um(self.waviness_rms_um, self.roughness_hurst, self.disc_diameter_um, 0.0,
+                               min(length_um, flattened_above_um))
 
 
 def starts_per_100um(face: FoilFace, press_MPa: float, flow_stress_MPa, cell_um: float, surface_energy_J_m2: float,
-                     young_angle_deg: float, pore_width_um: float, test_pressure_MPa: float) -> list[dict]:
+                     young_angle_deg: float, pore_width_um: float, test_pressure_MPa: float,
+                     section_um: float = 160.0) -> list[dict]:
     """What the metal's side offers a void to start from, per 100 um of section, one row per candidate
     (module docstring): its number per 100 um (or its size against the cell), and whether it outlasts the
     press.  ``flow_stress_MPa(w)``: the metal's flow stress at size w at the press's rate; ``pore_width_um``:
     the pellet's mean pore width (kmc.physics.pores)."""
     w_min = smallest_flattened_width_um(press_MPa, flow_stress_MPa)
-    rough_share = residual_rms_um(1.0, face.roughness_hurst, face.thickness_um, 1e-3, w_min)
+    left = face.rms_within_um(section_um, w_min)
     entry = pore_entry_pressure_MPa(pore_width_um, surface_energy_J_m2, young_angle_deg)
     return [
         dict(start="foil roughness", per_100um=None,
-             note=f"features wider than {w_min:.3g} um pressed flat at {press_MPa:g} MPa; of any RMS "
-                  f"{rough_share:.2g} is left (H = {face.roughness_hurst:g}, long wavelength {face.thickness_um:g} um)",
-             survives=rough_share * 1.0 > cell_um),
+             note=f"RMS {face.rms_within_um(section_um):.2g} um within {section_um:g} um as made (+- "
+                  f"{face.thickness_tolerance_um:g} um over a {face.disc_diameter_um / 1e3:g} mm disc, H = "
+                  f"{face.roughness_hurst:g}); every feature wider than {w_min:.2g} um pressed flat at {press_MPa:g} MPa: "
+                  f"{left:.2g} um left",
+             survives=left > cell_um),
         dict(start="native film", per_100um=None,
              note=f"{face.native_film_nm:g} nm thick, {face.native_film_nm / 1e3 / cell_um:.2g} of a {cell_um:g} um cell",
              survives=face.native_film_nm / 1e3 >= cell_um),
