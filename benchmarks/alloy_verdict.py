@@ -267,7 +267,7 @@ def starts_table() -> str:
     100 um of section, and how it meets the pellet's pores (its capillary entry pressure at the face's mean pore
     width, the Young angle of its equilibrium L1), with its flow law for an embedded feature at the press's
     rate (a strain of order 1 in meso.assembly_time_s)."""
-    from kmc.cell.energetics import interface_energetics
+    from kmc.energetics import interface_energetics
     from kmc.config import load_config
     from kmc.model import flow_law
     from kmc.physics import foil_face, pores

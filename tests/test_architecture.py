@@ -255,7 +255,7 @@ def test_legacy_parameter_file_keeps_working(limg_params, tmp_path):
     text = "\n".join(line for line in text.splitlines() if not line.startswith(("[species_]", "host =", "solute =")))
     legacy = tmp_path / "legacy.toml"
     legacy.write_text(text)
-    assert "mg_fraction" in text and "solute_fraction" not in text
+    assert "\nmg_fraction =" in text and "\nsolute_fraction =" not in text
     old, new = load_config(legacy), load_config(limg_params)
     assert old.to_dict() == new.to_dict()
     assert load_config(legacy, ["composition.mg_fraction=0.1"]).composition.solute_fraction == 0.1

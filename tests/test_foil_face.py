@@ -50,9 +50,10 @@ def test_grain_boundaries_and_inclusions_a_section_meets():
 
 def test_the_shipped_foils_offer_no_start_of_their_own():
     """On either shipped foil, with the set's flow law for an embedded feature at the press's rate (a strain
-    of order 1 in its 30 s), the 50 MPa press flattens every feature of the face wider than ~0.02 um, inclusions
-    and grain boundaries give at most ~1 per 100 um, and the film is a tenth of a cell; what differs is how each
-    metal meets the pores."""
+    of order 1 in its 30 s), the 50 MPa press flattens every feature of the face wider than ~0.3 um (below it the
+    onset of dislocation flow in a source-free volume holds), leaving < 0.01 um of its RMS; inclusions and grain
+    boundaries give at most ~1 per 100 um, and the film is a tenth of a cell; what differs is how each metal meets
+    the pores."""
     rows = {}
     for name, theta, gamma in (("li_li2s", 93.6, 0.416), ("limg_li2s", 58.4, 0.458)):
         st = load_config(PARAMS / f"{name}.toml")
@@ -60,7 +61,7 @@ def test_the_shipped_foils_offer_no_start_of_their_own():
         law = flow_law(st)
         rate = 1.0 / st.meso.assembly_time_s
         w_min = ff.smallest_flattened_width_um(st.meso.assembly_pressure_MPa, lambda w: law.flow_stress_MPa(rate, w))
-        assert w_min < 0.05
+        assert w_min < 0.5 and ff.FoilFace.of(st.foil).rms_within_um(160.0, w_min) < 0.01
         rows[name] = {r["start"]: r for r in ff.starts_per_100um(
             face, st.meso.assembly_pressure_MPa, lambda w: law.flow_stress_MPa(rate, w), 0.25, gamma, theta, 0.38, 0.2)}
         assert not rows[name]["foil roughness"]["survives"] and not rows[name]["native film"]["survives"]
