@@ -34,7 +34,7 @@ from kmc.plot_common import (CHARGE_LABEL, ELECTROLYTE_COLOR, OVERPOTENTIAL_COLO
                               overpotential_top_mV, say_nothing_to_show)
 from kmc.plot_edge import (contact_share, draw_electrolyte_band, mark_mouth, mouth_legend_handle, open_intervals_nm,
                            run_pore)
-from kmc.plot_meso import meso_contact, meso_plan, meso_section
+from kmc.plot_meso import meso_contact, meso_plan, meso_section, meso_solute
 from kmc.species import (COLOURS, DEFAULT_HOST, DEFAULT_SOLUTE, HOST, SOLUTE, VACANCY, Species,
                          species_from_attributes)
 
@@ -487,7 +487,10 @@ def solute_depth_profile(frame) -> tuple[np.ndarray, np.ndarray]:
 
 def solute_profile(path, frames=None) -> Figure:
     """Solute fraction per layer versus depth at the chosen frames (default first and last), with
-    the bulk composition as a dashed reference."""
+    the bulk composition as a dashed reference.  A `kmc meso` alloy run: its Mg field along the interface
+    (kmc.plot_meso.meso_solute)."""
+    if file_kind_of(check_run_file(path, require_frames=False, running=True)) == KIND_MESO:
+        return meso_solute(path, frames)
     path = check_run_file(path, running=True)
     chosen = read_frames(path, _chosen_frames(path, frames, None, default=[0, -1]))
     with open_run_file(path) as f:

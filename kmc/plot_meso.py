@@ -1,10 +1,11 @@
 """The figures of a `kmc meso` run (docs/meso.md, docs/mechanics.md, docs/area.md): its contact and
 overpotential against stripped charge, a resolved run's gap sections, and an area run's plan view of the
-contact beside its sections.  kmc.plot dispatches here for a meso file (``--kind contact``,
-``--kind cross-section``, ``--kind plan``)."""
+contact beside its sections, an alloy run's Mg field.  kmc.plot dispatches here for a meso file (``--kind contact``,
+``--kind cross-section``, ``--kind plan``, ``--kind solute-profile``)."""
 from __future__ import annotations
 
 import numpy as np
+from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 
 from kmc.physics.electrochemistry import overpotential_mV
@@ -13,7 +14,7 @@ from kmc.plot_common import (CHARGE_LABEL, ELECTROLYTE_COLOR, OVERPOTENTIAL_COLO
                              say_nothing_to_show)
 from kmc.runfile import RunFileError, open_run_file
 from kmc.runfile.readers import meso_interface
-from kmc.species import COLOURS, HOST, VACANCY
+from kmc.species import COLOURS, HOST, SOLUTE, VACANCY
 
 
 def meso_contact(path, exchange_current_mA_cm2: float | None = None) -> Figure:
@@ -190,4 +191,58 @@ def meso_section(path, frames=None, panels: int | None = None) -> Figure:
     axes[-1].set_xlim(0, gaps.shape[1] * cell_um)
     fig.suptitle(f"kmc meso, {_title(par)}: {par['meso.width_um']:g} µm section\n{_conditions_text(par)}\n"
                  f"metal, voids (white) and electrolyte; height to {top_um:.2g} µm (exaggerated)", fontsize="medium")
+    return fig
+
+
+def meso_solute(path, frames=None) -> Figure:
+    """An alloy run's Mg field (docs/alloy.md section 8): the solute fraction just below the contact, x_s, stored
+    beside the gap at each stored charge (/sections/subsurface_solute_fraction).  A section: x_s along it at the
+    chosen charges (default all; later ones darker), the cells under a void at that charge marked, the bulk's x
+    dashed.  An area: a map of x_s at each chosen charge (default the last), voids hatched."""
+    par, charges, gaps, cell_um = _stored_gaps(path)
+    with open_run_file(path) as f:
+        stored = f.section_field("subsurface_solute_fraction")
+        solute = f.parameters().get("species.solute", "solute")
+    if stored is None:
+        raise RunFileError(f"{path} holds no Mg field (no solute, or meso.solute_field = 'off'); allowed: an alloy run "
+                           "of the gap model, e.g. kmc meso params/limg_li2s.toml")
+    _, xs, _ = stored
+    bulk = float(par.get("composition.solute_fraction", np.nan))
+    if gaps.ndim == 3:
+        rows = _chosen_indices(len(charges), frames, None, [-1], path, items="Mg fields (one per stored charge)")
+        depth, width = gaps.shape[1] * cell_um, gaps.shape[2] * cell_um
+        top = max(float(xs[rows].max()), bulk * 1.01)
+        fig = _new_figure(2 * PANEL_WIDTH_IN, max(2 * PANEL_WIDTH_IN * depth / width, 0.8) * len(rows) + 1.4)
+        axes = fig.subplots(len(rows), 1, squeeze=False)[:, 0]
+        for ax, row in zip(axes, rows):
+            image = ax.imshow(xs[row], extent=(0, width, 0, depth), origin="lower", cmap="Oranges", vmin=bulk, vmax=top,
+                              interpolation="nearest")
+            ax.contourf((np.arange(gaps.shape[2]) + 0.5) * cell_um, (np.arange(gaps.shape[1]) + 0.5) * cell_um,
+                        (gaps[row] > 0).astype(float), levels=[0.5, 1.5], colors="none", hatches=["////"])
+            ax.set_aspect("equal")
+            ax.set_ylabel("z (µm)")
+            ax.set_title(f"{charges[row]:.3g} mAh/cm²: {solute} {xs[row][gaps[row] <= 0].mean():.3f} (mean below the "
+                         f"contact), {xs[row].max():.3f} (max); voids hatched", fontsize="small")
+        axes[-1].set_xlabel("x (µm)")
+        fig.colorbar(image, ax=list(axes), label=f"{solute} fraction just below the contact", shrink=0.8)
+    else:
+        rows = _chosen_indices(len(charges), frames, None, list(range(len(charges))), path,
+                               items="Mg fields (one per stored charge)")
+        fig = _new_figure(2 * PANEL_WIDTH_IN, 4.2)
+        ax = fig.subplots()
+        x_um = (np.arange(gaps.shape[1]) + 0.5) * cell_um
+        lightness = np.linspace(0.6, 0.0, len(rows)) if len(rows) > 1 else [0.0]
+        rgb = np.array(to_rgba(COLOURS[SOLUTE])[:3])
+        for row, light in zip(rows, lightness):
+            colour = rgb + (1 - rgb) * light
+            ax.plot(x_um, xs[row], color=colour, lw=1.2, label=f"{charges[row]:.3g} mAh/cm²")
+            under = np.ma.masked_where(gaps[row] <= 0, xs[row])
+            ax.plot(x_um, under, color=colour, lw=3, alpha=0.5)
+        ax.axhline(bulk, color="0.3", ls="--", lw=1, label=f"bulk ({bulk:g})")
+        ax.set_xlim(0, gaps.shape[1] * cell_um)
+        ax.set_xlabel("position along the section (µm)")
+        ax.set_ylabel(f"{solute} fraction just below the contact")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize="small", ncol=2, title="stored charge (thick: under a void)")
+    fig.suptitle(f"kmc meso, {_title(par)}: {solute} just below the contact\n{_conditions_text(par)}", fontsize="medium")
     return fig

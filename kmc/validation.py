@@ -71,8 +71,6 @@ def check(settings: Settings, command: str) -> list[Advice]:
         raise ValueError(f"unknown command {command!r}; allowed: {', '.join(COMMANDS)}")
     advice = _temperature(settings)
     _current(settings, command)
-    if command == "meso":
-        _area(settings)
     if command == "run":
         _kmc_stops(settings)
     return advice
@@ -112,22 +110,6 @@ def _current(settings: Settings, command: str) -> None:
             "(seed 004: 0.5); the interface at rest is kmc run's (with run.stop_time_s) or kmc rates'")
     # kmc run: the stop conditions that need no stripping (below); kmc rates: the interface at rest
     # (S = 1, no stripping flux to carry), a state its rates are measured in as well
-
-
-def _area(settings: Settings) -> None:
-    """The area model (meso.interface = 'area') does not step the solute along the interface (issue 55's Mg
-    field is the section's, kmc.resolved.solute): refuse an alloy run that would silently go without it
-    (the model refuses it too when built: kmc.resolved.gap.GapModel)."""
-    meso = getattr(settings, "meso", None)
-    if meso is None or meso.interface != "area":
-        return
-    if settings.composition.solute_fraction > 0 and meso.solute_field == "on":
-        raise InputRangeError(
-            f"meso.interface = 'area' with a solute (composition.solute_fraction = "
-            f"{settings.composition.solute_fraction:g}) and meso.solute_field = 'on': the area model does not step "
-            "the solute along the interface (the section does: docs/alloy.md); allowed: meso.interface = 'section' "
-            "(with the Mg field), or meso.solute_field = 'off' on the area (the alloy's angle and energies at its "
-            "mean composition, no Mg field)")
 
 
 def _kmc_stops(settings: Settings) -> None:

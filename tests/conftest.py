@@ -46,7 +46,7 @@ WITHOUT_THE_ENGINE = (
     "test_resolved.py", "test_assembly.py", "test_pellet.py", "test_meso_reference.py", "test_meso_sensitivity.py",
     "test_meso_mechanics_scan.py", "test_physics.py", "test_flow.py", "test_lattice.py", "test_regimes.py", "test_seed004.py",
     "test_studies.py", "test_examples.py", "test_jit.py", "test_kinetics_enrichment.py", "test_write_meso.py",
-    "test_foil_face.py")
+    "test_foil_face.py", "test_area_solute.py")
 
 
 @pytest.hookimpl(trylast=True)      # after -m has deselected the other tier

@@ -885,19 +885,3 @@ def test_an_everyday_condition_is_refused_by_no_command(case):
     settings = load_config(LI_PARAMS, ACCEPTED[case])
     for command in ("run", "meso", "rates"):
         assert check(settings, command) == []
-
-
-def test_an_alloy_on_the_area_is_refused_where_its_mg_field_would_be_dropped(tmp_path):
-    """The area model does not step the solute along the interface: kmc meso refuses a Li-Mg area with
-    meso.solute_field = 'on' (one line, exit 2, nothing written) and runs it with the field off or as
-    the section; a Li area is no alloy and passes."""
-    from kmc.validation import check
-    limg = LI_PARAMS.parent / "limg_li2s.toml"
-    out = tmp_path / "out.h5"
-    result = CliRunner().invoke(main, ["meso", str(limg), "-o", str(out), "--set", "meso.interface=area", "--set", "meso.depth_um=10"])
-    lines = result.stderr.splitlines()
-    assert result.exit_code == 2 and len(lines) == 1 and "meso.solute_field = 'off'" in lines[0], result.stderr
-    assert list(tmp_path.iterdir()) == []
-    check(load_config(limg, ["meso.interface=area", "meso.depth_um=10", "meso.solute_field='off'"]), "meso")
-    check(load_config(limg, []), "meso")
-    check(load_config(LI_PARAMS, ["meso.interface=area", "meso.depth_um=10"]), "meso")

@@ -43,6 +43,10 @@ class Observer:
     def on_frame(self, charge_mAh_cm2: float, frame) -> None:
         pass
 
+    def on_frame_fields(self, charge_mAh_cm2: float, fields: dict) -> None:
+        """The model's further fields at the frame just heard (CellModel.frame_fields: {name: (unit, array)})."""
+        pass
+
     def on_step(self, report: StepReport) -> bool | str:
         return False
 
@@ -78,6 +82,10 @@ class Chain(Observer):
     def on_frame(self, charge_mAh_cm2: float, frame) -> None:
         for o in self.observers:
             o.on_frame(charge_mAh_cm2, frame)
+
+    def on_frame_fields(self, charge_mAh_cm2: float, fields: dict) -> None:
+        for o in self.observers:
+            o.on_frame_fields(charge_mAh_cm2, fields)
 
     def on_step(self, report: StepReport) -> bool | str:
         asked = [stop_reason_of(o.on_step(report)) for o in self.observers]
@@ -189,6 +197,9 @@ def run(model: CellModel, observer: Observer = Observer(), state=None) -> CellRe
         frame = model.frame(st)
         if frame is not None:
             observer.on_frame(charge, frame)
+            more = model.frame_fields(st)
+            if more:
+                observer.on_frame_fields(charge, more)
 
     def take_sample(now):
         out = {"stripped_charge": st.stripped_mAh_cm2, "physical_time": st.time_s, **model.sample(st, now)}

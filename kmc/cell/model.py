@@ -119,6 +119,11 @@ class CellModel:
         """The field the file keeps at ``frame_charges`` (None: none)."""
         return None
 
+
+    def frame_fields(self, st) -> dict:
+        """Further fields the file keeps beside ``frame`` at the same charges, {name: (unit, array of the
+        frame's shape)} ({}: none; e.g. the gap model's Mg below each cell)."""
+        return {}
     def assembly(self) -> str | None:
         """How the interface was made before stripping, in words (None: it starts in full contact)."""
         return None

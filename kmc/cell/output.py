@@ -56,6 +56,11 @@ class SampleWriter(Observer):
         self.writer.write_gap_section(charge_mAh_cm2, frame, self.cell_um)
         self.then.on_frame(charge_mAh_cm2, frame)
 
+    def on_frame_fields(self, charge_mAh_cm2: float, fields: dict) -> None:
+        for name, (unit, field) in fields.items():
+            self.writer.write_section_field(name, field, unit)
+        self.then.on_frame_fields(charge_mAh_cm2, fields)
+
     def on_step(self, report: StepReport) -> bool:
         return self.then.on_step(report)
 

@@ -121,10 +121,10 @@ def solid_solution_creep_factor(subsurface_fraction, bulk_fraction: float, stres
     return ratio ** (LABUSCH_EXPONENT * stress_exponent)
 
 
-def lateral_stable_step(cell: float, diffusivity_max: float) -> float:
-    """The explicit step of lateral diffusion on cells of this size: h^2 / (2.5 D) (below the
-    stability limit h^2 / (2 D) of the three-point Laplacian)."""
-    return cell * cell / (2.5 * max(diffusivity_max, 1e-300)) if diffusivity_max > 0 else math.inf
+def lateral_stable_step(cell: float, diffusivity_max: float, dimensions: int = 1) -> float:
+    """The explicit step of lateral diffusion on cells of this size: h^2 / (2.5 d D) on a grid of d
+    dimensions (below the stability limit h^2 / (2 d D) of the (2d + 1)-point Laplacian)."""
+    return cell * cell / (2.5 * dimensions * max(diffusivity_max, 1e-300)) if diffusivity_max > 0 else math.inf
 
 
 def climb_rate_factor(solute_fraction, host_diffusivity: float, solute_diffusivity: float):

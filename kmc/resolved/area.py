@@ -27,8 +27,10 @@ geometry gives the gap model (kmc.resolved.gap):
   ``min_void_width_um`` wide on each, one statistic over all of them; events (splits, coalescences,
   collapses) of the area's regions by their overlap from step to step.
 
-It does not carry the solute along the interface (meso.solute_field; the section does): it refuses an alloy
-with the field on (kmc.resolved.gap.GapModel), and holds the bulk's composition in every cell.
+* the solute along the interface (kmc.resolved.solute, meso.solute_field): the Mg stripping leaves behind each
+  cell, spread over the plane (both lateral axes), acting on each contact cell's current and on creep as on the
+  section; the walls keep the bulk alloy's surface energy and Young angle (over the whole composition table they
+  move by < 1 deg and 2 %, docs/alloy.md section 2b: the section's per-void walls are not worth an area's cost).
 """
 from __future__ import annotations
 
@@ -72,6 +74,7 @@ class AreaModel(GapModel):
     name = "area"
     void_shape = "area"
     press_closing_share = AREA_CLOSING_SHARE
+    solute_field = True
     observables = observables({
         "contact_fraction": "the area's cells where the metal touches the electrolyte",
         "void_count": "regions of open cells of the area (4-connected, periodic), any size",
@@ -145,7 +148,8 @@ class AreaModel(GapModel):
     # ------------------------------------------------------------------ the step's geometry
     def walls(self, st: GapState, alloy=None):
         """The voids' walls: their capillarity, and the holes of the face the metal spans
-        (kmc.resolved.area_walls; the area carries no solute, so ``alloy`` is None)."""
+        (kmc.resolved.area_walls; with the bulk's surface energy: ``alloy``'s per-cell values are not used, the
+        module docstring says why)."""
         walls = area_walls_of(st.gap_um, st.pore_um, self.inp.cell_um,
                               self.inp.surface_energy_eV_A2 * units.J_PER_M2_PER_EV_PER_A2, self.mechanics.shapes)
         return walls.traction_MPa, walls.held, walls

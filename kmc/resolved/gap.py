@@ -25,12 +25,14 @@ area (kmc.resolved.area, a periodic plane of cells).  Written once here, for bot
   rim lets it), the plunger lowers the metal implicitly, surface diffusion relaxes each void toward its
   equilibrium cap in Mullins' time (the geometry's rule), sub-grid nuclei grow, close and are born at
   the kMC's measured I(S) at each contact cell's own S (a cell whose nuclei cover it opens), and the
-  solute along the interface (kmc.resolved.solute; the section's) follows the stripping;
+  solute along the interface (kmc.resolved.solute; on the section's line and the area's plane) follows the
+  stripping;
 * the step control (``step_limits_s``) and the sampling: SEM-like sections through the interface, runs of
   open cells at least ``min_void_width_um`` wide, each with a width and a height (the largest gap of the
   run); splits, coalescences, collapses by following voids from step to step.
 
-What a geometry cannot do it refuses when built (``solute_field``: the area has no Mg field yet).
+What a geometry cannot do it refuses when built (``solute_field``: a geometry that does not carry the Mg
+field refuses an alloy run with it on).
 """
 from __future__ import annotations
 
@@ -225,6 +227,18 @@ def observables(measured: dict[str, str], *own: Quantity) -> dict:
     )
 
 
+# What a run with the solute field records besides the gap model's observables (kmc.vocabulary): the Mg at
+# the contact, so a user sees the alloy's own variable (its field per cell: ``frame_fields``)
+SOLUTE_OBSERVABLES = registry(
+    shared("interface_solute_fraction", "mean over the contact cells of L1's share in segregation equilibrium with "
+                                        "the metal just below each (kmc.energetics' composition table)"),
+    Quantity("subsurface_solute_fraction", "1", "{solute} fraction just below the contact, x_s = x + M / delta (the "
+                                                "excess stripping left, kmc.resolved.solute), mean over the contact cells"),
+    Quantity("subsurface_solute_fraction_max", "1", "the same, largest over the contact cells"),
+    Quantity("solute_enrichment_depth_um", "um", "the excess profile's depth delta, mean over the contact cells"),
+)
+
+
 class GapModel(CellModel):
     """The gap model's time loop operators for one set of inputs (built once: the slab operators, the
     geometry's mechanics), the step written once (module docstring).  A geometry sets ``shape`` (the
@@ -255,6 +269,8 @@ class GapModel(CellModel):
                                    inp.law.stress_exponent, inp.solute_strengthening)
                        if inp.solute_field == "on" and inp.solute_fraction > 0 and inp.strip_velocity_um_s > 0
                        else None)          # nothing gathers without a current (the assembly's press)
+        if self.solute is not None:        # this run's observables: the geometry's and the Mg at the contact
+            self.observables = {**type(self).observables, **SOLUTE_OBSERVABLES}
 
     @classmethod
     def inputs(cls, settings, energetics, **numerics) -> GapInputs:
@@ -493,11 +509,29 @@ class GapModel(CellModel):
         for name, arr in (("width", w_um), ("height", h_um)):
             for label, value in zip(PERCENTILES, q(arr)):
                 out[f"void_{name}_{label}"] = float(value)
+        if self.solute is not None:
+            out.update(self._solute_sample(st, now))
         return out
+
+    def _solute_sample(self, st: GapState, now: dict) -> dict:
+        """SOLUTE_OBSERVABLES at the state (the factors the step's current used: now["solute"])."""
+        f, contact = now["solute"], ~now["open"]
+        xs, theta, depth = f.subsurface_fraction[contact], f.l1_fraction[contact], st.solute.depth_um[contact]
+        nan = math.nan
+        return dict(interface_solute_fraction=float(theta.mean()) if theta.size else nan,
+                    subsurface_solute_fraction=float(xs.mean()) if xs.size else nan,
+                    subsurface_solute_fraction_max=float(xs.max()) if xs.size else nan,
+                    solute_enrichment_depth_um=float(depth.mean()) if depth.size else nan)
 
     def frame(self, st: GapState) -> np.ndarray:
         """The gap field."""
         return st.gap_um.copy()
+
+    def frame_fields(self, st: GapState) -> dict:
+        """With the solute field, the Mg just below each cell (x_s) beside the gap."""
+        if self.solute is None:
+            return {}
+        return {"subsurface_solute_fraction": ("1", self.solute.subsurface_fraction(st.solute).copy())}
 
     def runaway_bounds(self) -> RunawayBounds:
         """kmc.cell.model.runaway_bounds at RUNAWAY_CONTACT_STEP, the smallest void half a cell."""

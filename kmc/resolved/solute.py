@@ -12,8 +12,9 @@ x_s = x + M / delta (kmc.physics.alloy.excess_to_subsurface).  Each step:
 * the profile's depth follows d delta / dt = D / delta - v (kmc.physics.alloy.profile_depth_rate):
   D / v under a stripping contact (docs/rates.md's enrichment depth, 8.9 um at S = 134), spreading as
   sqrt(2 D t) under a void, where nothing strips;
-* the excess spreads along the interface within its layer: dM/dt = d/dy (D delta d x_s / dy), explicit
-  on the cells with sub-steps below the stability limit;
+* the excess spreads along the interface within its layer: dM/dt = div (D delta grad x_s) along the line
+  (a section) or over the plane (an area, both lateral axes), explicit on the cells with sub-steps below the
+  stability limit of the grid's dimension;
 * D is the model's own vacancy-mechanism D_Mg at each cell's vacancy fraction S c_eq
   (kmc.physics.solute.diffusivity: vacancy-enhanced at the local supersaturation, c_eq at a void's wall).
 
@@ -87,11 +88,12 @@ class SoluteField:
     def diffusivity_um2_s(self, supersaturation) -> np.ndarray:
         return solute.diffusivity(self.per_vacancy, np.maximum(np.asarray(supersaturation, float), 1.0), self.c_eq)
 
-    def initial_state(self, cells: int, supersaturation: float, recession_um_s: float) -> SoluteState:
+    def initial_state(self, shape, supersaturation: float, recession_um_s: float) -> SoluteState:
         """No excess; the profile's depth at its steady value D(S) / v of the contact as it starts (it
-        holds nothing until stripping starts, so the start's depth only sets where it begins to relax)."""
+        holds nothing until stripping starts, so the start's depth only sets where it begins to relax).
+        ``shape``: the cells' (a line's number of cells, or an area's (depth, width))."""
         depth = float(self.diffusivity_um2_s(supersaturation)) / max(recession_um_s, 1e-300)
-        return SoluteState(np.zeros(cells), np.full(cells, depth))
+        return SoluteState(np.zeros(shape), np.full(shape, depth))
 
     def subsurface_fraction(self, st: SoluteState) -> np.ndarray:
         return alloy.excess_to_subsurface(st.excess_um, st.depth_um, self.x)
@@ -101,7 +103,7 @@ class SoluteField:
         t = self.table
         theta = np.interp(xs, t[:, 0], t[:, 1])
         creep = (alloy.solid_solution_creep_factor(xs, self.x, self.stress_exponent)
-                 if self.strengthening == "labusch_bound" else np.ones(xs.size))
+                 if self.strengthening == "labusch_bound" else np.ones(xs.shape))
         return SoluteFactors(xs, theta, alloy.l1_site_factor(theta, self.l1_as_made), alloy.li_activity_ratio(xs, self.x),
                              np.interp(xs, t[:, 0], t[:, 2]), np.interp(xs, t[:, 0], t[:, 3]), creep)
 
@@ -117,9 +119,12 @@ class SoluteField:
         stripping = v > 0
         depth_time = float(np.min(depth[stripping] / v[stripping])) if stripping.any() else math.inf
         depth_time = min(depth_time, float(np.min(depth * depth / D)))
-        sub = min(alloy.lateral_stable_step(self.cell_um, float(D.max())), 0.2 * depth_time)
+        sub = min(alloy.lateral_stable_step(self.cell_um, float(D.max()), excess.ndim), 0.2 * depth_time)
         n = max(1, int(math.ceil(dt / sub)))
-        _substeps(excess, depth, D, v, self.x, self.cell_um, dt / n, n)
+        if excess.ndim == 1:
+            _substeps(excess, depth, D, v, self.x, self.cell_um, dt / n, n)
+        else:
+            _substeps_plane(excess, depth, D, v, self.x, self.cell_um, dt / n, n)
         return SoluteState(np.maximum(excess, 0.0), depth)
 
 
@@ -152,6 +157,33 @@ def _substeps(excess, depth, D, v, x, cell_um, h, n):
             excess[i] = excess[i] - (flux[i] - flux[i - 1]) / cell_um * h
 
 
+@njit(cache=True)
+def _substeps_plane(excess, depth, D, v, x, cell_um, h, n):
+    """_substeps on a periodic plane of cells (nz, nx): the same depth relaxation per cell, and the excess
+    spreading through each face's conductance (the mean of the two cells' D delta) along both axes, in place."""
+    nz, nx = excess.shape
+    xs = np.empty((nz, nx))
+    conductance = np.empty((nz, nx))
+    flux_x = np.empty((nz, nx))
+    flux_z = np.empty((nz, nx))
+    for _ in range(n):
+        for k in range(nz):
+            for i in range(nx):
+                depth[k, i] = np.maximum(depth[k, i] + _profile_depth_rate(depth[k, i], D[k, i], v[k, i]) * h, 1e-6)
+                xs[k, i] = _excess_to_subsurface(excess[k, i], depth[k, i], x) - x
+                conductance[k, i] = D[k, i] * depth[k, i]
+        for k in range(nz):
+            kk = k + 1 if k + 1 < nz else 0
+            for i in range(nx):
+                ii = i + 1 if i + 1 < nx else 0
+                flux_x[k, i] = -0.5 * (conductance[k, i] + conductance[k, ii]) * (xs[k, ii] - xs[k, i]) / cell_um
+                flux_z[k, i] = -0.5 * (conductance[k, i] + conductance[kk, i]) * (xs[kk, i] - xs[k, i]) / cell_um
+        for k in range(nz):
+            for i in range(nx):
+                excess[k, i] = excess[k, i] - (flux_x[k, i] - flux_x[k, i - 1] + flux_z[k, i] - flux_z[k - 1, i]) \
+                    / cell_um * h
+
+
 def solute_current(R, resistivity_ohm_um: float, exchange_mA_cm2: float, temperature_K: float,
                    mean_current_mA_cm2: float, open_cells: np.ndarray, factors: SoluteFactors, iterations: int = 200,
                    constriction: bool = True) -> CurrentField:
@@ -163,7 +195,7 @@ def solute_current(R, resistivity_ohm_um: float, exchange_mA_cm2: float, tempera
     n = open_cells.size
     contact = ~open_cells
     thermal_V = butler_volmer_scale_V(temperature_K)
-    i = np.zeros(n)
+    i = np.zeros(open_cells.shape)
     if mean_current_mA_cm2 == 0:
         return CurrentField(i, 0.0, 0.0)
     if not contact.any():
@@ -180,7 +212,7 @@ def solute_current(R, resistivity_ohm_um: float, exchange_mA_cm2: float, tempera
     if not constriction:
         return CurrentField(i, kinetic_mV, kinetic_mV)
     phi_per_current = resistivity_ohm_um * units.A_PER_MA / units.UM2_PER_CM2
-    phi = np.zeros(n)
+    phi = np.zeros(open_cells.shape)
     E = E0
     mean_contact = total / contact.sum()
     log_r = alloy.log_activity_ratio(r)          # ln r once for the fixed point's passes
@@ -189,7 +221,7 @@ def solute_current(R, resistivity_ohm_um: float, exchange_mA_cm2: float, tempera
         phi = phi_target if it == 0 else 0.5 * (phi + phi_target)
         pc = phi[contact]
         E = alloy.galvanostatic_activity_potential_V(pc, exchange_mA_cm2, thermal_V, b, r, total, E)
-        i_new = np.zeros(n)
+        i_new = np.zeros(open_cells.shape)
         i_new[contact] = alloy.activity_current(E - pc, exchange_mA_cm2, thermal_V, b, r, log_r)
         change = np.abs(i_new - i).max()
         i = i_new

@@ -111,7 +111,18 @@ class RunFile:
         charges, first = np.unique(self._f["sections/stripped_charge"][()], return_index=True)
         return charges, self._f["sections/gap"][()][first], float(self._f["sections"].attrs["cell_um"])
 
+    def section_field(self, name: str) -> tuple[np.ndarray, np.ndarray, str] | None:
+        """A further field stored beside the gap sections (e.g. "subsurface_solute_fraction", the Mg just below
+        each cell of an alloy run): (stripped charges, the field per charge, its unit), one per distinct charge
+        as gap_sections; None where the file holds none."""
+        if "sections" not in self._f or name not in self._f["sections"]:
+            return None
+        charges, first = np.unique(self._f["sections/stripped_charge"][()], return_index=True)
+        d = self._f["sections"][name]
+        return charges, d[()][first], str(d.attrs.get("unit", ""))
+
     # -- what kmc analyze wrote (kMC)
+
     def analysis_attributes(self) -> dict | None:
         """/analysis's attributes, None if the file has not been analysed."""
         return dict(self._f["analysis"].attrs) if "analysis" in self._f else None

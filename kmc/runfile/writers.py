@@ -376,6 +376,21 @@ class MesoWriter:
         g["stripped_charge"][k] = stripped_charge_mAh_cm2
         self.f.flush()
 
+    def write_section_field(self, name: str, field, unit: str):
+        """A further field of a resolved run beside the gap just written (write_gap_section), at the same
+        charge: /sections/<name> (charge, cells...) in ``unit`` (e.g. the Mg below each cell of an alloy)."""
+        data = np.asarray(field, dtype=np.float64)
+        g = self.f["sections"]
+        k = g["stripped_charge"].shape[0]
+        if name not in g:
+            g.create_dataset(name, shape=(0,) + data.shape, maxshape=(None,) + data.shape, dtype=np.float64,
+                             chunks=(1,) + data.shape, compression="gzip" if data.ndim > 1 else None
+                             ).attrs["unit"] = unit
+        d = g[name]
+        d.resize((k,) + data.shape)
+        d[k - 1] = data
+        self.f.flush()
+
     def finish(self, stop_reason: str, steps: int, wall_time_s: float, physical_time_s: float, voids: dict,
                void_shape: str):
         """/run and /voids (``voids``: x, y, base_radius, height in um), then the rename."""
