@@ -86,3 +86,18 @@ def test_the_alloys_creep_rows_are_the_models_climb_through_its_own_diffusivitie
     # the alloy creeps slower than Li at the same stress, and the flow law takes it
     law = flow_law(st)
     assert law.flow_stress_MPa(1e-3, 1.0) > law.flow_stress_MPa(1e-3, 1.0, solute_fraction=0.0)
+
+
+def test_a_wetting_metal_is_drawn_into_the_holes_it_spans_and_a_non_wetting_one_is_not():
+    """kmc.resolved.walls.entry_traction_MPa: the holes of the face a metal spans get the capillary entry pressure
+    of their width for the alloy's 58.4 deg (closing, > 0), and keep their walls' traction for Li's 93.6 deg (the
+    array itself: Li's runs are unchanged bit for bit); the section's walls take it on the shipped Li-Mg press."""
+    from kmc.resolved.walls import entry_traction_MPa
+    traction = np.array([0.0, -0.3, -0.3, 0.0, 0.2])
+    held = np.array([False, True, True, False, False])
+    width = np.array([0.0, 0.5, 0.5, 0.0, 1.0])
+    assert entry_traction_MPa(traction, held, width, 0.416, 93.6) is traction
+    out = entry_traction_MPa(traction, held, width, 0.458, 58.4)
+    assert out[1] == out[2] == pytest.approx(2 * 0.458 * math.cos(math.radians(58.4)) / 0.5)
+    assert out[4] == 0.2 and out[0] == 0.0
+    assert entry_traction_MPa(traction, held, width, 0.458, 58.4, "cylinder")[1] == pytest.approx(2 * out[1])

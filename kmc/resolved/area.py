@@ -51,6 +51,7 @@ from kmc.resolved import assembly as press_loop       # its WALL_AREA_STEP read 
 from kmc.resolved.assembly import Assembly
 from kmc.resolved.gap import GapModel, GapState, observables
 from kmc.resolved.step_control import implicit_descent_um
+from kmc.resolved.walls import entry_traction_MPa
 from kmc.vocabulary import Quantity
 
 # The area's press asks its operator again once this share of its open cells has closed (the section's
@@ -130,8 +131,8 @@ class AreaModel(GapModel):
 
         def ask(gap):
             walls = area_walls_of(gap, pores, h, gamma_J_m2, self.mechanics.shapes)
-            mech = self.mechanics.respond(gap > 0, assembly.pressure_MPa, inp.thickness_um, walls.traction_MPa,
-                                          walls.held)
+            mech = self.mechanics.respond(gap > 0, assembly.pressure_MPa, inp.thickness_um,
+                                          self._entry(walls, gamma_J_m2), walls.held)
             return (np.where(gap > 0, np.maximum(mech.closing_velocity_um_s, 0.0), 0.0),
                     lambda rate, dt: min(dt, wall_change_limit_s(walls, gap, pores, rate, h, press_loop.WALL_AREA_STEP)))
 
@@ -150,9 +151,21 @@ class AreaModel(GapModel):
         """The voids' walls: their capillarity, and the holes of the face the metal spans
         (kmc.resolved.area_walls; with the bulk's surface energy: ``alloy``'s per-cell values are not used, the
         module docstring says why)."""
-        walls = area_walls_of(st.gap_um, st.pore_um, self.inp.cell_um,
-                              self.inp.surface_energy_eV_A2 * units.J_PER_M2_PER_EV_PER_A2, self.mechanics.shapes)
-        return walls.traction_MPa, walls.held, walls
+        gamma = self.inp.surface_energy_eV_A2 * units.J_PER_M2_PER_EV_PER_A2
+        walls = area_walls_of(st.gap_um, st.pore_um, self.inp.cell_um, gamma, self.mechanics.shapes)
+        return self._entry(walls, gamma), walls.held, walls
+
+    def _entry(self, walls, gamma_J_m2: float) -> np.ndarray:
+        """The walls' traction with the holes a wetting metal spans drawing it in (kmc.resolved.walls.
+        entry_traction_MPa), each hole a cylinder of its footprint's diameter 2 (A / pi)^(1/2)."""
+        if not walls.held.any():
+            return walls.traction_MPa
+        reg, h = walls.regions, self.inp.cell_um
+        on = reg.labels >= 0
+        diameter = 2 * np.sqrt(np.bincount(reg.labels[on], minlength=reg.count) * h * h / math.pi)
+        per_cell = np.where(on, diameter[np.maximum(reg.labels, 0)], 0.0)
+        return entry_traction_MPa(walls.traction_MPa, walls.held, per_cell, gamma_J_m2, self.inp.wetting_angle_deg,
+                                  "cylinder")
 
     @staticmethod
     def _at_edge(open_cells: np.ndarray) -> np.ndarray:

@@ -120,6 +120,11 @@ class GapInputs(CellInputs):
         return self.shape.angle_rad
 
     @property
+    def wetting_angle_deg(self) -> float:
+        """The metal's Young angle on the electrolyte (deg): 180 minus the void's."""
+        return 180.0 - math.degrees(self.shape.angle_rad)
+
+    @property
     def mullins_um4_s(self) -> float:
         """B of Mullins' time tau = (w/2)^4 / B (kmc.cell.inputs.mullins_coefficient_um4_s)."""
         return mullins_coefficient_um4_s(self)

@@ -33,7 +33,8 @@ from kmc.resolved import assembly as press_loop       # its WALL_AREA_STEP read 
 from kmc.resolved.assembly import Assembly
 from kmc.resolved.gap import GapModel, GapState, observables
 from kmc.resolved.step_control import implicit_descent_um
-from kmc.resolved.walls import grow, relax, spanned_cells, wall_traction_MPa, walls_of
+from kmc.resolved.walls import (entry_traction_MPa, grow, relax, run_widths_um, spanned_cells, wall_traction_MPa,
+                                walls_of)
 
 
 class SectionModel(GapModel):
@@ -86,10 +87,11 @@ class SectionModel(GapModel):
 
         def ask(gap):
             walls = walls_of(gap, pores, h)
-            traction = wall_traction_MPa(walls, n, h, gamma_J_m2)
+            held = spanned_cells(walls, pores)
+            traction = entry_traction_MPa(wall_traction_MPa(walls, n, h, gamma_J_m2), held, run_widths_um(walls, n, h),
+                                          gamma_J_m2, inp.wetting_angle_deg)
             # the face's highest point touches, so some contact always carries the plunger
-            mech = self.mechanics.respond(gap > 0, assembly.pressure_MPa, inp.thickness_um, traction,
-                                          spanned_cells(walls, pores))
+            mech = self.mechanics.respond(gap > 0, assembly.pressure_MPa, inp.thickness_um, traction, held)
 
             def wall_step(rate, dt):
                 for k in range(walls.starts.size):               # the walls' capillarity follows their area
@@ -113,11 +115,21 @@ class SectionModel(GapModel):
         metal spans (kmc.resolved.walls); over an alloy (kmc.resolved.solute's factors), each wall's surface
         energy at the mean composition below it."""
         inp = self.inp
-        walls = walls_of(st.gap_um, st.pore_um, inp.cell_um)
+        n, h = inp.cells, inp.cell_um
+        walls = walls_of(st.gap_um, st.pore_um, h)
         gamma = inp.surface_energy_eV_A2 * units.J_PER_M2_PER_EV_PER_A2
         if alloy is not None and walls.starts.size:
             gamma = run_sums(alloy.surface_energy_J_m2, walls.starts, walls.widths) / walls.widths
-        return wall_traction_MPa(walls, inp.cells, inp.cell_um, gamma), spanned_cells(walls, st.pore_um), None
+        held = spanned_cells(walls, st.pore_um)
+        traction = wall_traction_MPa(walls, n, h, gamma)
+        if held.any():               # a wetting metal is drawn into the holes it spans (kmc.resolved.walls)
+            per_cell = gamma
+            if np.ndim(gamma):
+                per_cell = np.zeros(n)
+                for k in range(walls.starts.size):
+                    per_cell[walls.cells(k, n)] = gamma[k]
+            traction = entry_traction_MPa(traction, held, run_widths_um(walls, n, h), per_cell, inp.wetting_angle_deg)
+        return traction, held, None
 
     def _local(self, now: dict):
         """Over an alloy, each void's (cap, Mullins' B) at the composition below it (None: the inputs')."""

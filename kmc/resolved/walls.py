@@ -22,8 +22,13 @@ A = sum e h (h the cell's width), its chord the void's width.
   the profile and the width of a void narrower than its cap in Mullins' time (w/2)^4 / B; an edge
   thinner than the cap's (height e) draws its contact line in at B / e^3 (a nm sliver re-wets at
   once, a um-tall wall in hours), which also holds back what capture would push out.  A contact line does not cross a
-  pore's rim (Li is non-wetting on Li6PS5Cl's walls, theta > 90 deg: Gibbs' pinning at the edge); a
+  pore's rim for a non-wetting metal (Li, theta > 90 deg: Gibbs' pinning at the edge); a
   void whose cap is narrower than a cell becomes a sub-grid nucleus of its volume.
+* A wetting metal in a pore (theta < 90 deg, the alloy's 58.4 at its equilibrium L1; issue 63 item 1): a metal that
+  spans or has been pressed into a pore of the face is not held at its rim (kmc.physics.foil_face.held_at_rim) but
+  drawn down its walls, its surface in the pore the meniscus that meets them at theta: the hole's traction is the
+  capillary entry pressure 2 gamma cos(theta) / w of a slot of its width (``entry_traction_MPa``), closing it, in
+  place of the arc that pushes a non-wetting metal back.
 * The rim's pin (issue 55, the kMC's [pore_edge] records; docs/pore_edge.md section 8): capture does not
   move a contact line off a pore's rim over a void wider than its cap (the kMC's receded mouth): there a
   gap under the electrolyte refills into the pore's metal (the kMC's rim_refill_probability), so what
@@ -40,6 +45,7 @@ from numba import njit
 
 from kmc.mechanics.reduced import run_sums
 from kmc.physics.capillarity import chord_curvature_per_um, laplace_traction_MPa
+from kmc.physics.foil_face import held_at_rim, pore_entry_pressure_MPa
 from kmc.physics.nucleation import VoidCap
 
 # A wall lower than this (um) is not a wall: what lands near it deepens its end cell.  An edge this
@@ -140,6 +146,28 @@ def wall_traction_MPa(walls: Walls, n: int, cell_um: float, surface_energy_J_m2)
         cells = (np.repeat(walls.starts, walls.widths) + np.arange(walls.widths.sum())
                  - np.repeat(np.cumsum(walls.widths) - walls.widths, walls.widths)) % n
         out[cells] = np.repeat(traction, walls.widths)
+    return out
+
+
+def entry_traction_MPa(traction: np.ndarray, held: np.ndarray, hole_width_um: np.ndarray, surface_energy_J_m2,
+                       young_angle_deg: float, shape: str = "slot") -> np.ndarray:
+    """Per cell the walls' traction with the holes a wetting metal spans (``held``: a hole of the face under a
+    flat or pressed-in metal) drawing the metal in at the capillary entry pressure of their width
+    (kmc.physics.foil_face.pore_entry_pressure_MPa; ``hole_width_um`` per cell, the hole's); unchanged for a metal
+    the rim holds (theta >= 90 deg): a new array, or ``traction`` itself where nothing changes."""
+    if held_at_rim(young_angle_deg) or not held.any():
+        return traction
+    out = traction.copy()
+    gamma = np.broadcast_to(np.asarray(surface_energy_J_m2, float), traction.shape)
+    out[held] = pore_entry_pressure_MPa(hole_width_um[held], gamma[held], young_angle_deg, shape)
+    return out
+
+
+def run_widths_um(walls: Walls, n: int, cell_um: float) -> np.ndarray:
+    """Per cell the width (um) of the void it lies in (0 on contact cells)."""
+    out = np.zeros(n)
+    for k in range(walls.starts.size):
+        out[walls.cells(k, n)] = walls.widths[k] * cell_um
     return out
 
 
