@@ -313,6 +313,38 @@ def strength_table() -> str:
     return "\n".join(out)
 
 
+ENRICHMENT_CURRENTS_mA_cm2 = (0.05, 0.5)    # seed 004 Fig. 3: Li-Mg stripped 4 mAh/cm^2 at each, EDS after
+
+
+def enrichment_table(charge_mAh_cm2: float = 4.0) -> str:
+    """The Mg enrichment's dependence on the current in the model's own terms (docs/alloy.md section 8): at
+    0.05 and 0.5 mA/cm^2, the contact's S (the supersaturation at which the contact's own sink and the sinks 100
+    um away carry the current: kmc.physics.vacancy.supersaturation_with_contact_sink, the set's kappa), D_Mg at
+    S c_eq (vacancy-enhanced), the recession v, the profile's depth D / v, the quasi-steady subsurface x_s after
+    ``charge_mAh_cm2`` in full contact (kmc.physics.solute.subsurface_fraction) and L1's share in segregation
+    equilibrium with it (the composition table): the diffusive part and the chemical part of the enrichment."""
+    from kmc.config import load_config
+    from kmc.energetics import interface_energetics
+    from kmc.model import cell_transport, contact_sink_rate_um_s
+    from kmc.physics import solute, vacancy
+    out = ["| current (mA/cm²) | S at the contact (κ, µm/s) | D_Mg at S c_eq (cm²/s) | v (nm/s) | depth D/v (µm) | "
+           f"x_s after {charge_mAh_cm2:g} mAh/cm² | L1's Mg |", "|---|---|---|---|---|---|---|"]
+    base = load_config(ROOT / "params" / "limg_li2s.toml")
+    table = np.array(interface_energetics(base).composition_table, float)
+    for i in ENRICHMENT_CURRENTS_mA_cm2:
+        st = load_config(ROOT / "params" / "limg_li2s.toml", [f"conditions.current_density_mA_cm2={i!r}"])
+        c = cell_transport(st)
+        v, kappa = c.recession_velocity_um_s, contact_sink_rate_um_s(st)
+        S = vacancy.supersaturation_with_contact_sink(v, c.sink_distance_um, c.vacancy_diffusivity_um2_s,
+                                                      c.vacancy_equilibrium_fraction, kappa, c.sink_supersaturation)
+        D = c.solute_diffusivity_um2_s(S)
+        h = charge_mAh_cm2 * v * 3600.0 / i                  # the Li stripped: v per (mA/cm^2 h)
+        xs = solute.subsurface_fraction(st.composition.solute_fraction, h, v, D)
+        theta = float(np.interp(xs, table[:, 0], table[:, 1]))
+        out.append(f"| {i:g} | {S:.3g} ({kappa:.3g}) | {D / 1e8:.3g} | {v * 1e3:.3g} | {D / v:.3g} | {xs:.4f} | {theta:.3f} |")
+    return "\n".join(out)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--cases", default="", help="comma-separated case names (--list)")
@@ -322,9 +354,12 @@ def main(argv=None) -> int:
     ap.add_argument("--figure", nargs=2, metavar=("RUNS_JSONL", "PNG"), help="draw the rows named by --cases")
     ap.add_argument("--starts", action="store_true", help="the metal's own starts per 100 um (docs/alloy.md section 5)")
     ap.add_argument("--strength", action="store_true", help="Li-Mg's flow law against Li's (docs/alloy.md section 7)")
+    ap.add_argument("--enrichment", action="store_true",
+                    help="the Mg enrichment at 0.05 and 0.5 mA/cm^2 in the model's terms (docs/alloy.md section 8)")
     a = ap.parse_args(argv)
-    if a.starts or a.strength:
-        print("\n\n".join(t() for t, on in ((starts_table, a.starts), (strength_table, a.strength)) if on))
+    if a.starts or a.strength or a.enrichment:
+        print("\n\n".join(t() for t, on in ((starts_table, a.starts), (strength_table, a.strength),
+                                              (enrichment_table, a.enrichment)) if on))
         return 0
     wanted = [c.strip() for c in a.cases.split(",") if c.strip()]
     if a.list:
