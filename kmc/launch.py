@@ -245,6 +245,13 @@ def cell_model_of(settings, name: str | None = None, **numerics):
     return cell_model(name or meso_table(settings).interface)(cell_inputs_of(settings, name, **numerics))
 
 
+def warm_cell_model(settings, charge_mAh_cm2: float = 0.002) -> None:
+    """A short run of the model meso.interface names (to ``charge_mAh_cm2``, no file), so that its compiled
+    kernels are in numba's cache before a sweep's workers load them."""
+    from kmc.cell.loop import run
+    run(cell_model_of(settings.replaced(meso={"stop_stripped_mAh_cm2": charge_mAh_cm2})))
+
+
 def run_cell_to_file(settings, path, observer=None, warn=validation.warn, model=None):
     """Run ``settings`` at the cell's scale into the file ``path`` with the interface model meso.interface
     names (``model``: one already built of them, cell_model_of), through the one loop (kmc.cell.loop.run)

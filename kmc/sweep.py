@@ -485,9 +485,8 @@ def warm_jit(run: PlannedRun):
         settings = Settings(run.config, run.source)
         interface_energetics(settings)
         if settings.meso.interface == "disc":
-            from kmc.cell.loop import run as run_cell
-            from kmc.launch import cell_model_of
-            run_cell(cell_model_of(settings.replaced(meso={"stop_stripped_mAh_cm2": 0.002})))
+            from kmc.launch import warm_cell_model
+            warm_cell_model(settings)
         return None
     from kmc.observers import COMPILE_CLOCK, print_compile_notice
     from kmc.simulation import Simulation

@@ -16,8 +16,10 @@ Fixtures:
 - ``meso_cache_folder`` (session, automatic): the interface energetics cache of `kmc meso`.
 
 Helper modules (import them: ``from regimes import NO_FORMATION_ENTROPY``):
-- ``regimes``: ``NO_FORMATION_ENTROPY``, the S_f = 0 override, with the reason the mechanism tests
-  use it and where each mechanism family is tested in the shipped regime (SHIPPED_REGIME_TESTS).
+- ``regimes``: every regime a test runs in, named once with its reason (``NO_FORMATION_ENTROPY``, the
+  S_f = 0 override; ``DENSE_FACE``, ``BULK_CREEP``, ``OLD_FACE``; ``PERFECT_INTERFACE``) and where each
+  mechanism family is tested in the shipped regime (SHIPPED_REGIME_TESTS); tests/test_regimes.py fails
+  on a test file that writes one of their settings itself.
 - ``pausing``: stop a ``kmc`` process at a chosen point of its run (tests/pause_hook).
 - ``PARAMS``, ``ROOT`` below: the params/ folder and the checkout.
 
@@ -25,10 +27,14 @@ The order the files go to the workers (``pytest_collection_modifyitems`` below, 
 ``--no-loadscope-reorder`` in addopts): on a fresh clone numba's cache is empty, and a worker that
 reaches the engine while another compiles it compiles it too (~40 s of CPU for each energy form).
 So one worker starts with ``ENGINE_FIRST`` (it compiles both energy forms of the engine) while the
-others run ``WITHOUT_THE_ENGINE``, files that start no kMC run in their process or in a ``kmc`` they
-start (their own kernels, the cell-scale models', are compiled once too); by the time they are done
-the engine is in the cache.  The other files follow, those with more tests first (xdist's own order).
+others run the files that start no kMC run (``starts_the_engine``, read off each file's source: it names
+none of the engine's entry points, runs no ``kmc`` command that starts one and imports no module that
+measures with the kMC), the cell-scale ones first (``cell_scale``: they compile the disc's and the gap
+model's kernels, once too); by the time they are done the engine is in the cache.  The other files
+follow; within each group those with more tests first (xdist's own order).  A file the reading takes
+for an engine file when it only names an entry point (a refused command, a stub) just runs later.
 """
+import ast
 from pathlib import Path
 
 import pytest
@@ -39,26 +45,77 @@ ROOT = Path(__file__).resolve().parent.parent
 PARAMS = ROOT / "params"
 
 ENGINE_FIRST = ("test_engine.py",)
-# in the order they run; the cell-scale files first (they compile the disc's and the section's kernels)
-WITHOUT_THE_ENGINE = (
-    "test_meso.py", "test_area.py", "test_meso_cli.py", "test_fit.py", "test_mechanics.py", "test_atomistic.py",
-    "test_physical_kinetics_eq_l1.py", "test_layers.py", "test_alloy.py", "test_pore_edge_cell.py",
-    "test_resolved.py", "test_assembly.py", "test_pellet.py", "test_meso_reference.py", "test_meso_sensitivity.py",
-    "test_meso_mechanics_scan.py", "test_physics.py", "test_flow.py", "test_lattice.py", "test_regimes.py", "test_seed004.py",
-    "test_studies.py", "test_examples.py", "test_jit.py", "test_kinetics_enrichment.py", "test_write_meso.py",
-    "test_foil_face.py", "test_area_solute.py")
+# What starts a kMC run and so compiles the engine: its entry points (the run state, the one way to open a
+# run, the package's run, a sweep's run), the modules that measure with the kMC, the ``kmc`` commands that run
+# it (as a CliRunner's or a process's first or second argument, or in a command line), the benchmark scripts
+# (loaded from their folder)
+ENGINE_NAMES = frozenset({"Simulation", "open_run", "run_sweep", "compile_engine"})
+ENGINE_MODULES = ("kmc.interface_rates", "kmc.acceleration", "kmc.benchmark", "kmc.checkpoint")
+ENGINE_COMMANDS = frozenset({"run", "sweep", "benchmark", "rates", "analyze"})
+CELL_SCALE_MODULES = ("kmc.cell", "kmc.disc", "kmc.resolved", "kmc.mechanics", "kmc.energetics")
+CELL_SCALE_NAMES = frozenset({"run_cell_to_file", "cell_inputs_of", "cell_model_of"})
+
+
+def _imported(tree) -> set[str]:
+    """Every module ``tree`` imports, and each name it imports from one as module.name."""
+    out = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            out.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            out.add(node.module)
+            out.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return out
+
+
+def starts_the_engine(source: str) -> bool:
+    """Whether a test file's source may start a kMC run (module docstring)."""
+    tree = ast.parse(source)
+    if any(m.startswith(ENGINE_MODULES) or m in ("kmc.run", "kmc.launch.run") or m.startswith("benchmarks")
+           or m.rpartition(".")[2] in ENGINE_NAMES for m in _imported(tree)):
+        return True
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and node.id in ENGINE_NAMES:
+            return True
+        if isinstance(node, ast.Attribute) and (node.attr in ENGINE_NAMES or (
+                node.attr == "run" and isinstance(node.value, ast.Name) and node.value.id == "kmc")):
+            return True
+        if isinstance(node, (ast.List, ast.Tuple)) and any(       # [command, ...] or [kmc, command, ...]
+                isinstance(e, ast.Constant) and e.value in ENGINE_COMMANDS for e in node.elts[:2]):
+            return True
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and (
+                any(f"kmc {command} " in node.value for command in ENGINE_COMMANDS)
+                or node.value == "benchmarks" or node.value.startswith("benchmarks/")):   # a benchmark script
+            return True
+    return False
+
+
+def cell_scale(source: str) -> bool:
+    """Whether a test file runs the cell-scale models (imports their packages or kmc.launch's cell entries)."""
+    return any(m.startswith(CELL_SCALE_MODULES) or m.rpartition(".")[2] in CELL_SCALE_NAMES
+               for m in _imported(ast.parse(source)))
+
+
+def file_order(files: dict[str, list], sources: dict[str, str]) -> list[str]:
+    """The files (name -> their tests) in the order they go to the workers (module docstring)."""
+    def group(name):
+        if name in ENGINE_FIRST:
+            return 0
+        if starts_the_engine(sources[name]):
+            return 3
+        return 1 if cell_scale(sources[name]) else 2
+    return sorted(files, key=lambda name: (group(name), -len(files[name]), name))
 
 
 @pytest.hookimpl(trylast=True)      # after -m has deselected the other tier
 def pytest_collection_modifyitems(config, items):
-    """Each file's tests stay together and in their order; the files in the order above."""
+    """Each file's tests stay together and in their order; the files in ``file_order``."""
     files: dict[str, list] = {}
+    sources = {}
     for item in items:
         files.setdefault(item.path.name, []).append(item)
-    first = ENGINE_FIRST + WITHOUT_THE_ENGINE
-    rank = {name: i for i, name in enumerate(first)}
-    order = sorted(files, key=lambda name: (rank.get(name, len(first)), -len(files[name])))
-    items[:] = [item for name in order for item in files[name]]
+        sources.setdefault(item.path.name, item.path.read_text())
+    items[:] = [item for name in file_order(files, sources) for item in files[name]]
 
 
 @pytest.fixture

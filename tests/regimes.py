@@ -1,5 +1,6 @@
-"""The two vacancy regimes the tests run in, each named here once with its reason (tests/conftest.py
-lists the fixtures built on them).
+"""The regimes the tests run in, each named here once with its reason (tests/conftest.py lists the fixtures
+built on them; tests/test_regimes.py fails on a test that writes one inline): the two vacancy regimes below,
+the face and metal of before issue 54 and the perfect interface of before issue 55.
 
 The shipped regime: the parameter sets as they ship, with the vacancy's formation entropy
 S_f = boundary.vacancy_formation_entropy_kB = 2.75 k_B (docs/vacancy_thermodynamics.md).  It
@@ -27,11 +28,14 @@ tests/test_regimes.py checks that each named test exists).
 
 NO_FORMATION_ENTROPY = "boundary.vacancy_formation_entropy_kB=0"
 
-# The face and the metal of before issue 54: a fully dense pellet's face (no open pores) and bulk creep at
-# every size (Li's size effect off).  For the tests of the resolved time loop's own mechanisms (nucleation,
-# growth, splits, the press of a rough face), which the pores and the size effect would only slow down;
-# tests/test_pellet.py and tests/test_resolved.py's shipped cases test the face as made.
-OLD_FACE = ["electrolyte.relative_density=1", "meso.ligament_strength_MPa=0"]
+# The face and the metal of before issue 54: a fully dense pellet's face (DENSE_FACE: no open pores) and bulk
+# creep at every size (BULK_CREEP: Li's size effect off).  For the tests of the gap model's own mechanisms
+# (nucleation, growth, splits, the press of a rough face), which the pores and the size effect would only slow
+# down; tests/test_pellet.py and tests/test_resolved.py's shipped cases test the face as made.  Each alone is
+# also what a test of the pores or of the size effect sets against the shipped face.
+DENSE_FACE = "electrolyte.relative_density=1"
+BULK_CREEP = "meso.ligament_strength_MPa=0"
+OLD_FACE = [DENSE_FACE, BULK_CREEP]
 
 # The perfect interface: every L1 site of the kMC box under the electrolyte (kmc.pore; docs/pore_edge.md),
 # the box of every run before issue 55.  Since issue 55 the shipped sets' box holds one pore's edge
@@ -47,6 +51,11 @@ PERFECT_INTERFACE = "electrolyte.box_pore='none'"
 # solute enrichment A h / delta stays within the acceleration check's tolerance, so the acceleration
 # warning of Li-Mg at A = 1e4 is the old run's (kmc.acceleration.solute_enrichment_excess).
 PERFECT_INTERFACE_RUN = [PERFECT_INTERFACE, "run.stop_stripped_mAh_cm2=2e-4"]
+
+# Every regime above, by name: a test names the constant, never its text (tests/test_regimes.py fails on a
+# test file that writes one of these settings inline, in any spelling of its value)
+REGIMES = {"NO_FORMATION_ENTROPY": NO_FORMATION_ENTROPY, "DENSE_FACE": DENSE_FACE, "BULK_CREEP": BULK_CREEP,
+           "PERFECT_INTERFACE": PERFECT_INTERFACE}
 
 SHIPPED_REGIME_TESTS = {
     "nucleation": [

@@ -27,6 +27,7 @@ from kmc.physics.electrochemistry import overpotential_mV
 from kmc.config import load_config
 from kmc.runfile import KmcWriter
 from kmc.simulation import Simulation
+from regimes import PERFECT_INTERFACE
 
 A = 3.51                       # lattice constant, A
 HALF = A / 2                   # layer spacing and column pitch of the [001] slab, A
@@ -45,7 +46,7 @@ def base_run(tmp_path_factory):
     sim = Simulation(load_config(PARAMS / "li_li2s.toml", [
         f"lattice.cells={list(CELLS)}", "run.acceleration=1e8", "run.stop_stripped_mAh_cm2=0",
         "run.max_events=600", "output.frame_every_events=100", "output.frame_every_mAh_cm2=0",
-        "output.series_every_events=100", "output.series_every_mAh_cm2=0", "electrolyte.box_pore='none'"]))
+        "output.series_every_events=100", "output.series_every_mAh_cm2=0", PERFECT_INTERFACE]))
     path = tmp_path_factory.mktemp("analysis") / "base.h5"
     sim.run(KmcWriter(path, sim), progress=False)
     return path

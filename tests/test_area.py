@@ -1,5 +1,5 @@
-"""The interface as an area (kmc.resolved.area, docs/area.md): the section as its limit on a map uniform
-along the depth (bare voids, and the pellet's pressed face), the face's stereology on the plane, the
+"""The interface as an area (kmc.resolved.area, docs/area.md; the section as its limit on a map uniform
+along the depth is the gap model's contract, tests/test_contract.py): the face's stereology on the plane, the
 walls' capillarity (a cap's 2 gamma / R), the cap's closure against exact and finite-element answers,
 the load under one plunger, void counting on sections against a constructed map, what the pellet's
 pores cause at the shipped inputs, the file and the plot kinds."""
@@ -15,9 +15,9 @@ from kmc.mechanics.cell import solve_cell
 from kmc.resolved.area import AreaModel
 from kmc.mechanics.reduced_area import VOIDS, AreaFoil
 from kmc.launch import cell_inputs_of
-from kmc.resolved.section import SectionModel
 from kmc.mechanics.regions import label_regions, tributaries
 from kmc.cell.loop import run
+from regimes import BULK_CREEP, DENSE_FACE, NO_FORMATION_ENTROPY
 
 LI = "params/li_li2s.toml"
 
@@ -55,85 +55,6 @@ def test_regions_and_tributaries_are_the_sections_cuts_on_a_depth_uniform_map():
     assert np.array_equal(trib.middle[0, 45:50], [2, 1, 0, 1, 2])
     assert np.array_equal(trib.middle[0, 3:10], [3, 2, 1, 0, 1, 2, 3])
     assert (trib.second[:, 6] >= 0).all() and (trib.second[:, 5] == -1).all()
-
-
-def test_area_fields_and_mechanics_are_the_sections_on_a_depth_uniform_map(section_inputs):
-    """Three tunnels along the depth: the current, the vacancy field, the mechanics (closing, contact
-    pressure, plunger) of the area equal the section's at every cell (to round-off: FFTs of another
-    length and sums in another order)."""
-    inp = section_inputs
-    sec = SectionModel(inp)
-    area = AreaModel(replace(inp, depth_um=2.0))
-    gap = _three_voids(inp.cells)
-    n1 = sec.rates(sec.initial_state(gap))
-    n2 = area.rates(area.initial_state(np.tile(gap, (area.shape[0], 1))))
-    for row in (0, area.shape[0] - 1):
-        assert n2["current"].current_mA_cm2[row] == pytest.approx(n1["current"].current_mA_cm2, rel=1e-10)
-        assert n2["vacancies"].concentration[row] == pytest.approx(n1["vacancies"].concentration, rel=1e-10)
-        m1, m2 = n1["mechanics"], n2["mechanics"]
-        assert m2.closing_velocity_um_s[row] == pytest.approx(m1.closing_velocity_um_s, rel=1e-10, abs=1e-300)
-        assert m2.contact_pressure_MPa[row] == pytest.approx(m1.contact_pressure_MPa, rel=1e-10)
-    assert n2["mechanics"].plunger_velocity_um_s == pytest.approx(n1["mechanics"].plunger_velocity_um_s, rel=1e-10)
-    assert n2["current"].overpotential_mV == pytest.approx(n1["current"].overpotential_mV, rel=1e-10)
-
-
-def _section_and_area(inp, gap, pore=None, area_depth_um=1.0):
-    """The section and the area (``gap`` and ``pore`` on every row) run from the same start: (section,
-    area) results and the area model."""
-    sec = SectionModel(inp)
-    rs = run(sec, state=sec.initial_state(gap, pore))
-    ainp = replace(inp, depth_um=area_depth_um)
-    area = AreaModel(ainp)
-    ra = run(area, state=area.initial_state(gap, pore))
-    return rs, ra, area
-
-
-def _assert_the_area_is_the_section(rs, ra, area):
-    """The area stays uniform along the depth (exactly), takes the section's steps, and its every row is
-    the section's to round-off (FFTs of another length, sums in another order: 1e-9 um, 1e-9 mV)."""
-    final = ra.final.gap_um
-    assert np.array_equal(final, np.tile(final[0], (area.shape[0], 1)))
-    assert ra.steps == rs.steps
-    assert final[0] == pytest.approx(rs.final.gap_um, abs=1e-9)
-    assert np.array_equal(ra.series["stripped_charge"], rs.series["stripped_charge"])
-    assert np.array_equal(ra.series["contact_fraction"], rs.series["contact_fraction"])
-    for name in ("void_volume_per_area", "overpotential", "supersaturation"):
-        assert ra.series[name] == pytest.approx(rs.series[name], abs=1e-9), name
-
-
-def test_area_run_agrees_with_the_section_for_a_depth_uniform_geometry(section_inputs):
-    """Three tunnels stripped to 0.3 mAh/cm^2 at 1 MPa, every physics of the section on (Li's size
-    effect, the walls' capillarity, capture moving the contact lines, Mullins' relaxation): the voids
-    widen until the contact is 0.06, and the area is the section on every row (measured: the gaps within
-    5e-12 um after 150 steps; the section against itself at half its largest step differs by 0.025 in
-    contact, 0.019 um in void volume per area and 11 mV)."""
-    inp = replace(section_inputs, stop_stripped_mAh_cm2=0.3)
-    assert inp.size_strength is not None and inp.mullins_um4_s > 0
-    rs, ra, area = _section_and_area(inp, _three_voids(inp.cells))
-    _assert_the_area_is_the_section(rs, ra, area)
-    # the walls' physics acts: captured volume moves the contact lines out (no void splits or closes)
-    assert rs.series["contact_fraction"][-1] < rs.series["contact_fraction"][0] - 0.5
-    assert rs.series["void_count"][-1] == 3
-
-
-def test_area_run_agrees_with_the_section_on_the_pellets_pressed_face():
-    """The section's own assembly (the pellet's porous face at the shipped density and particle size,
-    pressed at 50 MPa with Li's size effect, its walls' capillarity and Mullins' relaxation), laid on
-    every row of an area, stripped at the shipped inputs (Li, 0.2 MPa) to 0.1 mAh/cm^2: the open pores
-    the press left are holes the metal spans (held in their islands, kmc.resolved.area_walls), the voids
-    grow by capture until the contact is 0.07, and the area is the section on every row (measured:
-    void volume per area within 8e-15 um, overpotential 1e-14 mV)."""
-    from kmc.resolved.assembly import press
-    settings = load_config(LI, ["meso.output_every_mAh_cm2=0.025"])
-    inp = replace(cell_inputs_of(settings, width_um=40.0), stop_stripped_mAh_cm2=0.1)
-    assert inp.assembly is not None and inp.assembly.relative_density < 1
-    sec = SectionModel(inp)
-    pressed = press(sec, inp.assembly, np.random.default_rng([inp.seed, 1]))
-    rs, ra, area = _section_and_area(inp, pressed.gap_um, pressed.pore_um)
-    start = area.rates(area.initial_state(pressed.gap_um, pressed.pore_um))
-    assert start["spanned"].any() and (start["traction"] != 0).any()
-    _assert_the_area_is_the_section(rs, ra, area)
-    assert rs.series["nucleated"][-1] == 0 and rs.series["contact_fraction"][-1] < 0.1
 
 
 def test_cap_cell_closes_as_the_exact_penny_patch_at_n_1():
@@ -268,7 +189,7 @@ def test_sections_count_the_voids_of_a_constructed_map(section_inputs):
 def area_file(tmp_path_factory):
     """A small area run into a file (Li, S_f = 0: voids nucleate; 10 x 2.5 um to 0.1 mAh/cm^2)."""
     from kmc.launch import run_cell_to_file
-    settings = load_config(LI, ["boundary.vacancy_formation_entropy_kB=0", "meso.interface=area", "meso.width_um=10", "meso.depth_um=2.5",
+    settings = load_config(LI, [NO_FORMATION_ENTROPY, "meso.interface=area", "meso.width_um=10", "meso.depth_um=2.5",
                                 "meso.stop_stripped_mAh_cm2=0.1", "meso.output_every_mAh_cm2=0.05"])
     path = tmp_path_factory.mktemp("area") / "area.h5"
     result = run_cell_to_file(settings, path)
@@ -315,7 +236,7 @@ def test_zero_stack_pressure_runs_on_an_area(tmp_path):
     kmc.mechanics.reduced): a void whose wall bulges into the metal closes under its own traction, and
     with no traction nothing moves."""
     from kmc.launch import run_cell_to_file
-    settings = load_config(LI, ["boundary.vacancy_formation_entropy_kB=0", "conditions.stack_pressure_MPa=0",
+    settings = load_config(LI, [NO_FORMATION_ENTROPY, "conditions.stack_pressure_MPa=0",
                                 "meso.interface=area", "meso.width_um=10", "meso.depth_um=2.5", "meso.stop_stripped_mAh_cm2=0.05"])
     result = run_cell_to_file(settings, tmp_path / "p0.h5")
     assert result.stop_reason == "stripped"
@@ -334,7 +255,7 @@ def test_an_area_on_a_dense_face_strips_with_no_void_at_all():
     """A dense face (electrolyte.relative_density = 1, a flat envelope: no press, no open cell) is an
     area with no region: the walls have no tunnel to index (this raised an IndexError), the run strips
     in full contact, and at S_f = 0 (S = 134) sub-grid nuclei are born in it."""
-    settings = load_config(LI, ["boundary.vacancy_formation_entropy_kB=0", "electrolyte.relative_density=1",
+    settings = load_config(LI, [NO_FORMATION_ENTROPY, DENSE_FACE,
                                 "meso.electrolyte_roughness_rms_um=0", "meso.width_um=10", "meso.depth_um=2.5"])
     inp = cell_inputs_of(settings, "area", stop_stripped_mAh_cm2=0.001, output_every_mAh_cm2=0.001)
     out = run(AreaModel(inp))
@@ -464,20 +385,6 @@ def test_the_walls_rules_over_many_lines_are_the_sections_line_by_line():
         assert gone == [(cell, volume) for (line, cell), volume in dropped if line == r]
 
 
-def test_the_areas_press_is_the_sections_on_a_depth_uniform_face():
-    """The press (kmc.resolved.assembly) on an area whose face is the section's pellet face on every row,
-    event by event (closing_share = 0): the section's press, ask for ask and gap for gap (1e-12 um)."""
-    from kmc.resolved.assembly import press
-    inp = cell_inputs_of(load_config(LI, []), width_um=40.0)
-    section = press(SectionModel(inp), inp.assembly, np.random.default_rng(3))
-    assert 0.2 < section.contact_after < 0.9 and section.steps > 10
-    model = AreaModel(replace(inp, depth_um=0.5))
-    face, pores = np.tile(section.profile_um, (2, 1)), np.tile(section.pore_um, (2, 1))
-    area = press(model, inp.assembly, None, profile_um=face, pore_um=pores, closing_share=0.0)
-    assert area.steps == section.steps
-    assert np.abs(area.gap_um - section.gap_um).max() < 1e-12
-
-
 def _pressed_area(overrides):
     """The area's model and its state when the press ends (its start: the face and the press)."""
     inp = cell_inputs_of(load_config(LI, ["meso.width_um=10", "meso.depth_um=2.5", *overrides]), "area")
@@ -500,7 +407,7 @@ def test_the_pellets_pores_open_the_area_at_the_shipped_inputs():
     assert pore.any() and opened[pore].mean() > opened[~pore].mean()
     held = model.rates(st)["spanned"]
     assert held.any() and pore[held].all()
-    dense_model, dense = _pressed_area(["electrolyte.relative_density=1"])
+    dense_model, dense = _pressed_area([DENSE_FACE])
     assert not dense.pore_um.any() and not dense_model.rates(dense)["spanned"].any()
     s = run(AreaModel(replace(inp, stop_stripped_mAh_cm2=0.05, output_every_mAh_cm2=0.025)), state=st).series
     assert s["nucleated"][-1] == 0 and s["captured_fraction"][-1] > 0.99
@@ -515,7 +422,7 @@ def test_lis_size_effect_keeps_the_pellets_pores_open_on_an_area():
     with the size effect), so it is Li's strength at the pores' size that keeps them (the bulk press:
     269 asks)."""
     _, st = _pressed_area([])
-    _, bulk = _pressed_area(["meso.ligament_strength_MPa=0"])
+    _, bulk = _pressed_area([BULK_CREEP])
     pore = st.pore_um > 0
     assert np.array_equal(bulk.pore_um, st.pore_um)
     assert (bulk.gap_um > 0)[pore].mean() < 0.5 * (st.gap_um > 0)[pore].mean()

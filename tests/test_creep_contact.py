@@ -24,6 +24,7 @@ from kmc.simulation import Simulation
 from kmc.species import HOST, SOLUTE, VACANCY
 
 from conftest import PARAMS
+from regimes import PERFECT_INTERFACE
 
 NX = 16                     # L1 is NX x NX sites ([001]: sites a apart)
 A_LATTICE = 3.51            # params/li_li2s.toml
@@ -37,7 +38,7 @@ def _settings(pressure_MPa, extra=()):
         f"lattice.cells=[{NX},{NX},3]", "kinetics.attempt_frequency_Hz=1e-30", "boundary.bottom=closed",
         "conditions.current_density_mA_cm2=0", f"conditions.stack_pressure_MPa={pressure_MPa}",
         f"run.acceleration={ACCEL}", "run.stop_stripped_mAh_cm2=0", "run.max_events=1000000000",
-        "creep.closure_coefficient=0.3183", "electrolyte.box_pore='none'", *extra])
+        "creep.closure_coefficient=0.3183", PERFECT_INTERFACE, *extra])
 
 
 def _with_voids(settings, squares):
@@ -125,7 +126,7 @@ def _contact_box(pressure=0.0):
     settings = load_config(PARAMS / "li_li2s.toml", [
         "lattice.cells=[8,8,4]", "kinetics.attempt_frequency_Hz=1e-30", "boundary.bottom=closed",
         f"conditions.stack_pressure_MPa={pressure}", "run.acceleration=1e6", "run.stop_stripped_mAh_cm2=0",
-        "run.max_events=1000", "electrolyte.box_pore='none'"])
+        "run.max_events=1000", PERFECT_INTERFACE])
     sim = Simulation(settings)
     lat = sim.lattice
     nbr = lat.neighbors

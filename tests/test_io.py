@@ -12,12 +12,13 @@ from kmc.config import settings_from_dict
 from kmc.physics.electrochemistry import overpotential_mV
 from kmc.observables import UNITS as OBSERVABLE_UNITS
 from kmc.observables import ALWAYS_RECORDED
+from regimes import PERFECT_INTERFACE
 
 SMALL = ["--set", "lattice.cells=[6,6,4]", "--set", "run.acceleration=1e8",
          "--set", "run.stop_stripped_mAh_cm2=5e-5", "--set", "output.frame_every_mAh_cm2=1e-5",
          "--set", "output.series_every_mAh_cm2=1.5e-6",   # schedules that do not line up (the frames and
          # samples of 1e-4 every 2e-5 and 3e-6, in half the events)
-         "--set", "electrolyte.box_pore='none'"]          # every L1 site contact (the pore: tests/test_pore.py)
+         "--set", PERFECT_INTERFACE]          # every L1 site contact (the pore: tests/test_pore.py)
 
 
 def run_cli(params, out, *extra):

@@ -230,3 +230,39 @@ def test_the_package_root_imports_nothing_at_its_top():
     tree = ast.parse((ROOT / "kmc/__init__.py").read_text())
     assert not [n for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))]
     assert "__version__" in root_constants()
+
+
+# The gap model's two geometries (kmc/resolved): each a module of its own (and the area's helpers), over the
+# modules both share, which know neither
+SECTION_MODULES = {"kmc.resolved.section"}
+AREA_MODULES = {"kmc.resolved.area", "kmc.resolved.area_walls", "kmc.resolved.area_shapes"}
+
+
+def geometry_crossings(graph: dict[str, set[str]]) -> list[str]:
+    """Imports from the section's modules to the area's or back, and from a shared module of kmc/resolved
+    to either geometry's."""
+    geometries = SECTION_MODULES | AREA_MODULES
+    out = []
+    for module, targets in graph.items():
+        if not module.startswith("kmc.resolved"):
+            continue
+        for target in sorted(targets):
+            if (module in SECTION_MODULES and target in AREA_MODULES) or (
+                    module in AREA_MODULES and target in SECTION_MODULES) or (
+                    module not in geometries and target in geometries):
+                out.append(f"{module} imports {target}")
+    return out
+
+
+def test_the_section_and_the_area_never_import_each_other():
+    """No import between the section's modules and the area's, and none from what both share (the gap
+    model's step, the press, the fields, the walls' line rules) to either: the choice of geometry is made
+    by name (kmc.launch), and each geometry overrides only its hooks (issue 62).  The check sees the
+    imports of before (kmc/resolved/area.py importing the section's step)."""
+    known = modules()
+    assert set(known) >= SECTION_MODULES | AREA_MODULES
+    assert not geometry_crossings(module_graph(known))
+    before = module_graph(known, {"kmc.resolved.area": "\n\nfrom kmc.resolved.section import SectionModel\n",
+                                  "kmc.resolved.assembly": "\n\nfrom kmc.resolved.area_walls import area_walls_of\n"})
+    assert geometry_crossings(before) == ["kmc.resolved.area imports kmc.resolved.section",
+                                          "kmc.resolved.assembly imports kmc.resolved.area_walls"]

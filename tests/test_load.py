@@ -11,11 +11,12 @@ import pytest
 
 import kmc
 from kmc import runfile
+from regimes import PERFECT_INTERFACE
 
 KMC = str(Path(sys.executable).parent / "kmc")
 SMALL = ["--set", "lattice.cells=[8,8,6]", "--set", "run.stop_stripped_mAh_cm2=4e-5",
          "--set", "run.acceleration=1e8",
-         "--set", "electrolyte.box_pore='none'"]   # every L1 site contact (the pore: tests/test_pore.py)
+         "--set", PERFECT_INTERFACE]   # every L1 site contact (the pore: tests/test_pore.py)
 
 
 @pytest.fixture(scope="module")

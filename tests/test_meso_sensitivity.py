@@ -15,7 +15,7 @@ from kmc.mechanics.reduced import ReducedFoil
 from kmc.resolved.fields import butler_volmer_current, slab_potential_operator
 from kmc.launch import cell_inputs_of
 from kmc.resolved.section import SectionModel
-from regimes import NO_FORMATION_ENTROPY
+from regimes import BULK_CREEP, NO_FORMATION_ENTROPY
 
 LI = "params/li_li2s.toml"
 LAW = NortonLaw(7.7e-3, 1.0, 6.6, 37.0, 298.0)                  # [creep] of params/li_li2s.toml
@@ -105,7 +105,7 @@ def test_the_keys_reach_the_resolved_interface_and_the_size_effect_is_on(li_sett
     et al. numbers at the cell's temperature), the constriction on; meso.ligament_strength_MPa = 0 is
     bulk creep, whose mechanics lowers the metal over a sparse contact far faster;
     meso.electrolyte_constriction = 'off' reaches the current."""
-    base = cell_inputs_of(li_settings(["meso.ligament_strength_MPa=0"]), width_um=20.0, cell_um=CELL_um)
+    base = cell_inputs_of(li_settings([BULK_CREEP]), width_um=20.0, cell_um=CELL_um)
     assert base.ligament_strength is None and base.electrolyte_constriction is True
     on = cell_inputs_of(li_settings(["meso.electrolyte_constriction='off'"]), width_um=20.0, cell_um=CELL_um)
     assert on.ligament_strength == XU

@@ -12,6 +12,7 @@ from kmc.physics import capillarity, pores
 from kmc.physics.nucleation import VoidCap
 from kmc.physics.strength import SizeStrength
 from kmc.resolved import walls
+from regimes import BULK_CREEP, DENSE_FACE
 
 LI = "params/li_li2s.toml"
 XU = SizeStrength(1.4, 298.0, 105.0, 0.68, 363.0, 35.0, 1.00)
@@ -187,11 +188,11 @@ def test_the_press_leaves_the_pores_li_is_too_strong_for_and_fills_them_without_
     assert 0.1 < done.open_face < 0.3
     still = (done.gap_um > 0) & (done.pore_um > 0)
     assert still.sum() >= 0.9 * (done.pore_um > 0).sum()
-    bulk = pressing(["meso.ligament_strength_MPa=0"])
+    bulk = pressing([BULK_CREEP])
     filled = press(bulk, bulk.inp.assembly, np.random.default_rng([1, 1]))
     np.testing.assert_array_equal(filled.pore_um, done.pore_um)     # the same face
     assert filled.contact_after == 1.0 and filled.closed_at_s < 1e-3
-    dense = pressing(["meso.ligament_strength_MPa=0", "electrolyte.relative_density=1"])
+    dense = pressing([BULK_CREEP, DENSE_FACE])
     old = press(dense, dense.inp.assembly, np.random.default_rng([1, 1]))
     assert old.open_face == 0.0 and old.contact_after == 1.0 and old.closed_at_s < 1e-5
 

@@ -23,12 +23,13 @@ from kmc.species import VACANCY
 from kmc.runfile import KmcWriter
 from kmc.simulation import Simulation
 from lattices.bcc import build_bcc
+from regimes import PERFECT_INTERFACE
 
 PARAMS = Path(__file__).resolve().parent.parent / "params"
 # six frames (as at 1e-4 every 2e-5, in half the events)
 SMALL = ["lattice.cells=[8,8,4]", "run.acceleration=1e8", "run.stop_stripped_mAh_cm2=5e-5",
          "output.frame_every_mAh_cm2=1e-5",
-         "electrolyte.box_pore='none'"]   # every L1 site contact: the pixels below (the pore: tests/test_pore.py)
+         PERFECT_INTERFACE]   # every L1 site contact: the pixels below (the pore: tests/test_pore.py)
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 FRAME_COLUMNS = ["frame", "step", "time_s", "stripped_charge_mAh_cm2", "stripped_monolayers", "contact_fraction",

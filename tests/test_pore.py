@@ -15,6 +15,7 @@ from kmc.species import HOST, VACANCY
 
 from conftest import PARAMS
 from test_engine import assert_rates_match
+from regimes import DENSE_FACE, PERFECT_INTERFACE
 
 
 def _settings(name="li_li2s", extra=()):
@@ -58,7 +59,7 @@ def test_a_110_box_has_its_rim_and_its_runs_summary():
     assert "its contact line" in summary(sim)
 
 
-@pytest.mark.parametrize("key", ["electrolyte.box_pore='none'", "electrolyte.relative_density=1.0"])
+@pytest.mark.parametrize("key", [PERFECT_INTERFACE, DENSE_FACE])
 def test_the_perfect_interface_is_a_key_away(key):
     s = _settings(extra=[key])
     assert box_pore(s, build_lattice(s)) is None

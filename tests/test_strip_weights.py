@@ -16,6 +16,7 @@ from kmc.simulation import Simulation
 from kmc.species import HOST, SOLUTE, VACANCY
 
 from conftest import PARAMS
+from regimes import PERFECT_INTERFACE
 
 SMALL = ["lattice.cells=[6,6,5]", "run.acceleration=3e6"]
 
@@ -86,7 +87,7 @@ def test_equal_removal_energies_strip_uniformly():
     is the uniform one.  Chi-square of 36 sites over 36,000 draws (fixed seed): 35 degrees of
     freedom, mean 35, sd sqrt(70) = 8.4; the bound 35 + 5 sd fails a uniform draw with
     probability ~1e-5.  The perfect interface: a pore's rim would give its neighbours other energies."""
-    sim = Simulation(load_config(PARAMS / "li_li2s.toml", SMALL + ["electrolyte.box_pore='none'"]))
+    sim = Simulation(load_config(PARAMS / "li_li2s.toml", SMALL + [PERFECT_INTERFACE]))
     spl = sim.lattice.sites_per_layer
     assert sim.vacancy_count == 0
     leaves = sim.strip_tree[sim.strip_tree.shape[0] // 2:][:spl]
