@@ -1,9 +1,10 @@
-"""The metal's wall over each void of the section (issue 54 item 3): where it is, how much it bulges,
+"""The metal's wall over each void of a line of cells (issue 54 item 3): where it is, how much it bulges,
 what its capillarity pulls with, how captured volume moves it, and how surface diffusion reshapes
-it; shared by the press (kmc.resolved.assembly) and the gap model's step (kmc.resolved.gap).
+it: the gap model's rules on a line, which the section takes for its voids (kmc.resolved.section) and the
+area for every cut across its tunnels (kmc.resolved.area_walls), in the press and in the step alike.
 
 The electrolyte's face is the envelope of its particle tops (smooth: nm over um) less its open
-pores, of depth p(x) (kmc.resolved.assembly); the gap g(x) lies between the face and the metal, so
+pores, of depth p(x) (kmc.physics.face); the gap g(x) lies between the face and the metal, so
 the metal stands e = g - p above the envelope.  A void is a run of open cells.  Over a pore spanned
 by a flat metal roof e = 0; over a void of the metal (a roof that has receded into the metal) e > 0;
 where the metal has been pressed into a pore e < 0.  Its wall's area over the envelope is
