@@ -19,6 +19,7 @@ from kmc.config import load_config
 from kmc.launch import CELL_MODELS, cell_inputs_of, cell_model, cell_model_of, run_cell_to_file
 from kmc.resolved.area import AreaModel
 from kmc.resolved.section import SectionModel
+from regimes import BULK_CREEP
 
 ROOT = Path(__file__).resolve().parent.parent
 LI = "params/li_li2s.toml"
@@ -77,7 +78,7 @@ def test_every_registered_model_runs_through_the_one_loop_into_its_file(name, tm
 def test_what_a_model_cannot_do_it_refuses_in_one_line():
     """The disc refuses a key only the gap model reads, the section an area's depth, the area a missing
     depth and the solute field it does not carry (one line each, what is wrong and what is allowed)."""
-    cases = [("disc", LI, ["meso.ligament_strength_MPa=0"], "read only by the gap model"),
+    cases = [("disc", LI, [BULK_CREEP], "read only by the gap model"),
              ("section", LI, ["meso.depth_um=5"], "is the area's depth; allowed: meso.interface = 'area'"),
              ("area", LI, [], "the area needs a depth; allowed: meso.depth_um >= 1 um"),
              ("area", "params/limg_li2s.toml", ["meso.depth_um=5"], "does not step the solute along the interface")]

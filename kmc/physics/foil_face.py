@@ -31,7 +31,7 @@ What each candidate start is at the cell's scale:
   by the capillary pressure 2 gamma cos(theta) / w of a slot of width w (4 gamma cos(theta) / d of a
   cylinder; ``pore_entry_pressure_MPa``), a non-wetting one is held at the rim (Gibbs' edge condition:
   the line stays at a 90 deg edge while the metal's surface lies within theta .. theta + 90 deg of the
-  face, ``held_at_rim``).  With the model's own angles (kmc.cell.energetics: Li 93.6 deg, Li0.97Mg0.03
+  face, ``held_at_rim``).  With the model's own angles (kmc.energetics: Li 93.6 deg, Li0.97Mg0.03
   58.4 deg at its equilibrium L1; the seed's DFT for the alloy 87.1 deg) the alloy is drawn into a
   0.38 um pore by ~1.3 MPa, six times the operando cell's 0.2 MPa, where Li is held at the rim.
 
