@@ -76,12 +76,12 @@ def test_every_registered_model_runs_through_the_one_loop_into_its_file(name, tm
 
 
 def test_what_a_model_cannot_do_it_refuses_in_one_line():
-    """The disc refuses a key only the gap model reads, the section an area's depth, the area a missing
-    depth and the solute field it does not carry (one line each, what is wrong and what is allowed)."""
+    """The disc refuses a key only the gap model reads (the size effect's, the area's depth), the section an
+    area's depth, the area a missing depth (one line each, what is wrong and what is allowed)."""
     cases = [("disc", LI, [BULK_CREEP], "read only by the gap model"),
              ("section", LI, ["meso.depth_um=5"], "is the area's depth; allowed: meso.interface = 'area'"),
              ("area", LI, [], "the area needs a depth; allowed: meso.depth_um >= 1 um"),
-             ("area", "params/limg_li2s.toml", ["meso.depth_um=5"], "does not step the solute along the interface")]
+             ("disc", LI, ["meso.depth_um=5"], "read only by the gap model")]
     for name, params, sets, said in cases:
         with pytest.raises(CellInputError) as refused:
             cell_model_of(load_config(params, sets), name)
