@@ -117,11 +117,16 @@ def _translate_legacy_keys(raw: dict) -> None:
 
 def _translate_legacy_values(raw: dict) -> None:
     """The value a key took before its name changed, in place: meso.interface = "resolved" (the gap model
-    before issue 62 named its geometries) is the section, or the area for meso.depth_um > 0."""
+    before its geometries were named) is the section, or the area for meso.depth_um > 0; and a depth given
+    with no model named (``--set meso.depth_um=40``) asks for the area, the one model with a depth (a model
+    named explicitly is kept, and the section or the disc then refuse the depth in one line)."""
     meso = raw.get("meso")
-    if isinstance(meso, dict) and meso.get("interface") == "resolved":
-        depth = meso.get("depth_um", 0)
-        meso["interface"] = "area" if isinstance(depth, (int, float)) and depth > 0 else "section"
+    if not isinstance(meso, dict):
+        return
+    depth = meso.get("depth_um", 0)
+    deep = isinstance(depth, (int, float)) and depth > 0
+    if meso.get("interface") == "resolved" or ("interface" not in meso and deep):
+        meso["interface"] = "area" if deep else "section"
 
 
 class Section:

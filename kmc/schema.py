@@ -332,7 +332,7 @@ SCHEMA: dict[str, dict[str, Key]] = {
         # "section" (a line of cells) or an "area" (a plane of cells, meso.depth_um deep: docs/area.md), or
         # "disc", cap-shaped voids on a periodic square with a closure formula (kmc.disc.voids).  A file
         # written before issue 62 names the gap model "resolved": read as "section", or as "area" with
-        # meso.depth_um > 0 (kmc.config)
+        # meso.depth_um > 0; a depth given with no model named is the area (kmc.config)
         "interface": Key(str, "section", lambda v: v in ("section", "area", "disc"), "'section', 'area' or 'disc'"),
         # side of the periodic square of interface (um), or the resolved section's length; seed 004
         # images 160 um of section

@@ -88,6 +88,17 @@ def test_what_a_model_cannot_do_it_refuses_in_one_line():
         assert said in str(refused.value) and "allowed: " in str(refused.value) and "\n" not in str(refused.value)
 
 
+def test_a_depth_with_no_model_named_asks_for_the_area_and_a_named_model_keeps_its_name():
+    """``--set meso.depth_um=40`` alone is the area (the one model with a depth); a model named beside it is
+    kept, and the section then refuses the depth in one line rather than run something else."""
+    assert load_config(LI, ["meso.depth_um=5"]).meso.interface == "area"
+    assert load_config(LI, []).meso.interface == "section"
+    named = load_config(LI, ["meso.interface=section", "meso.depth_um=5"])
+    assert named.meso.interface == "section"
+    with pytest.raises(CellInputError, match="is the area's depth"):
+        cell_model_of(named)
+
+
 def class_tests(tree, classes: set[str]) -> list[int]:
     """Lines of ``tree`` that test an object's class against one of ``classes`` (isinstance, issubclass, or a
     comparison of type(...))."""
