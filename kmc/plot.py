@@ -39,6 +39,7 @@ from kmc.species import (COLOURS, DEFAULT_HOST, DEFAULT_SOLUTE, HOST, SOLUTE, VA
                          species_from_attributes)
 
 ISOLATED_VACANCY_COLOR = "#8f8bb8"   # plan view: a lost-contact site that is no void (lighter than a void)
+PORE_VOID_COLOR = "#f2f2f2"          # plan view: a vacant site of the pore's void (metal receded from the pore)
 VOID_OUTLINE_COLOR = "#ffd23f"
 SECTION_ROW_NM = 20.0          # a wider cross-section is cut into strips of this length, stacked
 SECTION_IN_PER_NM = 0.34       # drawn width of a nm of section in a strip (a 20 nm strip is 6.8 in)
@@ -248,17 +249,22 @@ class PlanImage(NamedTuple):
     """The contact layer L1 seen from the electrolyte: ``grid[row in y, column in x]``."""
 
     grid: np.ndarray           # (n_y, n_x) int8 species code of each L1 site
-    in_void: np.ndarray        # (n_y, n_x) int32 interface-void index of a vacant site, -1 otherwise
+    in_void: np.ndarray        # (n_y, n_x) int32 interface-void index of a vacant site, PORE_VOID in the
+                               # pore's void (kmc.analysis PORE_RULE), -1 otherwise
     x_edges_A: np.ndarray      # (n_x + 1,)
     y_edges_A: np.ndarray      # (n_y + 1,)
 
 
-def plan_grid(species, positions_A, l1_grid, void_label) -> PlanImage:
+PORE_VOID = -2                 # PlanImage.in_void of a vacant site in the pore's void
+
+
+def plan_grid(species, positions_A, l1_grid, void_label, pore_sites=()) -> PlanImage:
     """L1 as an image: each site a square cell of one in-plane spacing (a) centred on its (x, y).
 
     ``l1_grid`` (n_y, n_x) holds the L1 site indices in increasing y and x (kmc.analysis geometry);
-    ``void_label`` (n_sites,) the void index of each site (-1: no void).  The rows of a [110]
-    slab's centred net, offset by half a pitch in x, are drawn at the first row's x positions.
+    ``void_label`` (n_sites,) the void index of each site (-1: no void); ``pore_sites`` the sites of
+    the pore's void (kmc.analysis FrameVoids.pore).  The rows of a [110] slab's centred net, offset by
+    half a pitch in x, are drawn at the first row's x positions.
     """
     x_A = positions_A[l1_grid[0], 0]
     y_A = positions_A[l1_grid[:, 0], 1]
@@ -268,13 +274,18 @@ def plan_grid(species, positions_A, l1_grid, void_label) -> PlanImage:
     y_edges = np.append(y_A - pitch_y / 2, y_A[-1] + pitch_y / 2)
     grid = species[l1_grid].astype(np.int8)
     in_void = np.where(grid == VACANCY, void_label[l1_grid], -1).astype(np.int32)
+    label = np.asarray(void_label).copy()
+    label[np.asarray(pore_sites, np.int64)] = PORE_VOID
+    in_void[(grid == VACANCY) & (label[l1_grid] == PORE_VOID)] = PORE_VOID
     return PlanImage(grid, in_void, x_edges, y_edges)
 
 
 def _plan_rgba(plan: PlanImage) -> np.ndarray:
-    """Species colours; vacant L1 sites outside voids in the lighter isolated-vacancy colour."""
+    """Species colours; vacant L1 sites outside voids in the lighter isolated-vacancy colour, those of
+    the pore's void in its own."""
     rgba = _section_rgba(plan.grid)
-    rgba[(plan.grid == VACANCY) & (plan.in_void < 0)] = to_rgba(ISOLATED_VACANCY_COLOR)
+    rgba[(plan.grid == VACANCY) & (plan.in_void == -1)] = to_rgba(ISOLATED_VACANCY_COLOR)
+    rgba[(plan.grid == VACANCY) & (plan.in_void == PORE_VOID)] = to_rgba(PORE_VOID_COLOR)
     return rgba
 
 
@@ -308,7 +319,7 @@ def plan_view(path, frames=None, panels: int | None = None) -> Figure:
     plans = []
     for fr in chosen:
         voids = frame_voids(fr.species, geo, min_void_nm)
-        plans.append((plan_grid(fr.species, geo.position_A, geo.l1_grid, voids.label),
+        plans.append((plan_grid(fr.species, geo.position_A, geo.l1_grid, voids.label, voids.pore.sites),
                       int(np.count_nonzero(voids.interface))))
     first = plans[0][0]
     width_nm = (first.x_edges_A[-1] - first.x_edges_A[0]) / 10
@@ -321,7 +332,7 @@ def plan_view(path, frames=None, panels: int | None = None) -> Figure:
         x_nm, y_nm = plan.x_edges_A / 10, plan.y_edges_A / 10
         ax.imshow(_plan_rgba(plan), extent=(x_nm[0], x_nm[-1], y_nm[0], y_nm[-1]), origin="lower",
                   interpolation="nearest", resample=False)
-        if np.any(plan.in_void >= 0):     # void outlines: the boundary of the in-void cells
+        if np.any(plan.in_void >= 0):     # void outlines: the boundary of the in-void cells (not the pore's)
             centres_x, centres_y = (x_nm[1:] + x_nm[:-1]) / 2, (y_nm[1:] + y_nm[:-1]) / 2
             ax.contour(centres_x, centres_y, (plan.in_void >= 0).astype(float), levels=[0.5],
                        colors=VOID_OUTLINE_COLOR, linewidths=0.8)
@@ -334,16 +345,18 @@ def plan_view(path, frames=None, panels: int | None = None) -> Figure:
         _scale_bar(ax, _nice_length(width_nm))
         contact = contact_share(plan.grid, geo.l1_grid, pore, VACANCY)
         ax.set_title(f"{_charge_text(fr.stripped_charge_mAh_cm2)}, {fr.stripped_monolayers:.2f} ML\n"
-                     f"contact {100 * contact:.1f} %, interface voids: {n_voids}", fontsize="medium")
+                     f"contact {100 * contact:.1f} %, voids: {n_voids}", fontsize="medium")
     axes[0].set_ylabel("y (nm)")
-    fig.suptitle(f"{_title(par)}\ncontact layer L1 seen from the electrolyte (voids at least {min_void_nm:g} nm wide)",
+    fig.suptitle(f"{_title(par)}\ncontact layer L1 seen from the electrolyte (voids: under the electrolyte, at least "
+                 f"{min_void_nm:g} nm wide)",
                  fontsize="medium")
     codes = _codes_present(par)
     handles = _species_legend_handles(species, codes, extra=(("vacancy in no void", ISOLATED_VACANCY_COLOR),))
     handles[0].set_label("void")
     if pore is not None:
-        handles.append(mouth_legend_handle())
-    fig.legend(handles=handles, loc="outside lower center", ncols=len(handles), frameon=False)
+        handles += [Patch(facecolor=PORE_VOID_COLOR, edgecolor="0.6", label="the pore's void (never contact)"),
+                    mouth_legend_handle()]
+    fig.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 3), frameon=False)
     return fig
 
 
@@ -363,6 +376,7 @@ def contact_loss(path, exchange_current_mA_cm2: float | None = None) -> Figure:
         return meso_contact(path, exchange_current_mA_cm2)
     with open_run_file(path) as f:
         par = f.parameters()
+        pore, _ = run_pore(f)
         charge, contact = f.series("stripped_charge"), f.series("contact_fraction")
         n = min(charge.size, contact.size)          # a file being written: what both hold
         charge, contact = charge[:n], contact[:n]
@@ -385,7 +399,14 @@ def contact_loss(path, exchange_current_mA_cm2: float | None = None) -> Figure:
 
     fig = _new_figure(6.4, 4.4)
     ax = fig.subplots()
-    loss_line, = ax.plot(charge, 100 * (1 - contact), color=COLOURS[VACANCY], lw=2, label="contact loss")
+    handles = []
+    if pore is not None:   # the pore's mouth: no electrolyte above it, so never contact (docs/physics.md section 5)
+        mouth = 100 * pore.open_fraction
+        handles.append(ax.axhspan(0, mouth, facecolor="none", edgecolor="0.55", hatch="////", linewidth=0,
+                                  label=f"the pore's mouth: {mouth:.1f} % of L1, never contact"))
+    loss_line, = ax.plot(charge, 100 * (1 - contact), color=COLOURS[VACANCY], lw=2,
+                         label="contact loss (1 − contact fraction)")
+    handles.insert(0, loss_line)
     ax.set_ylabel("contact loss (%)")
     ax.set_ylim(0, 100)
     ax.set_xlim(left=0)
@@ -396,7 +417,7 @@ def contact_loss(path, exchange_current_mA_cm2: float | None = None) -> Figure:
     right.set_ylabel("estimated overpotential (mV)", color=OVERPOTENTIAL_COLOR)
     right.tick_params(axis="y", colors=OVERPOTENTIAL_COLOR)
     right.set_ylim(0, overpotential_top_mV(eta_mV))
-    ax.legend(handles=[loss_line, eta_line], loc="upper left", fontsize="small")
+    ax.legend(handles=handles + [eta_line], loc="upper left", fontsize="small")
     ax.set_title(f"{_title(par)}\n{_conditions_text(par)}", fontsize="medium")
     return fig
 
@@ -436,7 +457,8 @@ def void_statistics(path) -> Figure:
 
     fig = _new_figure(7.6, 7.6)
     ax_count, ax_width, ax_height = fig.subplots(3, 1, sharex=True)
-    ax_count.plot(charge, frames["interface_void_count"], "o-", color=COLOURS[VACANCY], label="interface voids")
+    ax_count.plot(charge, frames["interface_void_count"], "o-", color=COLOURS[VACANCY],
+                  label="interface voids (under the electrolyte)")
     ax_count.plot(charge, frames["buried_void_count"], "s--", color=BURIED_VOID_COLOR, ms=4, label="buried voids")
     ax_count.set_ylabel("voids in the box")
     ax_count.set_ylim(0, 1.45 * max(1, frames["interface_void_count"].max(), frames["buried_void_count"].max()))
@@ -463,10 +485,16 @@ def void_statistics(path) -> Figure:
                                  "edgecolor": COLOURS[VACANCY]},
                        medianprops={"color": COLOURS[VACANCY], "lw": 2},
                        flierprops={"markersize": 3, "markeredgecolor": COLOURS[VACANCY]})
-        else:
+        elif not (column == "height_nm" and np.isfinite(frames["pore_void_depth_nm"]).any()):
             say_nothing_to_show(ax, "no interface void in any frame")
         ax.set_ylabel(label)
         ax.set_ylim(bottom=0)
+    if np.isfinite(frames["pore_void_depth_nm"]).any():   # the pore's void: sized apart, never counted (PORE_RULE)
+        ax_height.plot(charge, frames["pore_void_depth_nm"], "D:", color="0.45", ms=4,
+                       label="the pore's void, depth (no void of the contact)")
+        ax_height.legend(fontsize="small", loc="upper left")
+        if not (voids["interface"] != 0).any():
+            say_nothing_to_show(ax_width, "no interface void in any frame")
     for ax in (ax_count, ax_width, ax_height):
         ax.grid(alpha=0.3)
     _charge_axis(ax_height, None)
@@ -594,6 +622,47 @@ def run_labels(parameter_sets: list[dict], names: list[str] | None = None) -> li
     return [", ".join(label) for label in labels]
 
 
+COMPARE_DASHES = ("-", (0, (5, 3)), (0, (1, 2)), "-.")
+COMPARE_WIDTHS = (3.2, 1.8, 1.4, 1.2)
+# The smallest span of a comparison's value axis, relative to the largest |value|: a change smaller than
+# this (one site of a kMC box's contact layer is 1/400 of it) is drawn as the small change it is.
+MIN_RELATIVE_SPAN = 0.05
+FRACTIONS = ("contact_fraction",)    # observables in [0, 1]: drawn on the whole of it
+
+
+def unmagnified_limits(values, quantity: str) -> tuple[float, float]:
+    """The value axis of a comparison: [0, 1] for a fraction (FRACTIONS); otherwise the data's range,
+    widened about its middle to at least MIN_RELATIVE_SPAN of the largest |value|."""
+    if quantity in FRACTIONS:
+        return 0.0, 1.02
+    finite = np.asarray(values, float)
+    finite = finite[np.isfinite(finite)]
+    if finite.size == 0:
+        return 0.0, 1.0
+    low, high = float(finite.min()), float(finite.max())
+    span = max(high - low, MIN_RELATIVE_SPAN * max(abs(low), abs(high)), 1e-300)
+    middle, pad = (low + high) / 2, 0.55 * span
+    return middle - pad, middle + pad
+
+
+def _mark_starting_contact(ax, paths) -> None:
+    """A dotted line at each distinct starting contact 1 - the pore's mouth share of the runs (kMC runs
+    with a pore, kmc.pore): the contact the pellet's face leaves before any stripping."""
+    shares = set()
+    for path in paths:
+        with open_run_file(path) as f:
+            if f.is_meso:
+                continue
+            pore, _ = run_pore(f)
+        if pore is not None:
+            shares.add(round(pore.open_fraction, 6))
+    for share in sorted(shares):
+        ax.axhline(1 - share, color="0.4", ls=":", lw=1)
+        ax.annotate(f"the pore's mouth ({100 * share:.1f} % of L1) is never contact", (0.01, 1 - share),
+                    xycoords=("axes fraction", "data"), xytext=(0, -11), textcoords="offset points",
+                    fontsize="x-small", color="0.3")
+
+
 def compare_runs(paths, quantity: str = "contact_fraction") -> Figure:
     """One observable from several run files on one axes, against stripped charge."""
     paths = [check_run_file(p, require_frames=False, running=True) for p in paths]
@@ -613,9 +682,14 @@ def compare_runs(paths, quantity: str = "contact_fraction") -> Figure:
     ax = fig.subplots()
     labels = run_labels([r["parameters"] for r in runs], [Path(p).name for p in paths])
     for i, (run, label) in enumerate(zip(runs, labels)):
-        ax.plot(run["charge"], run["value"], color=RUN_COLORS[i % len(RUN_COLORS)], lw=1.8, label=label)
+        # each run its own colour, dash and width, the first widest: a run equal to another shows under it
+        ax.plot(run["charge"], run["value"], color=RUN_COLORS[i % len(RUN_COLORS)], label=label,
+                lw=COMPARE_WIDTHS[i % len(COMPARE_WIDTHS)], ls=COMPARE_DASHES[i % len(COMPARE_DASHES)])
     unit = runs[0]["unit"]
     ax.set_ylabel(quantity.replace("_", " ") + ("" if unit in ("", "1") else f" ({unit})"))
+    ax.set_ylim(*unmagnified_limits(np.concatenate([r["value"] for r in runs]), quantity))
+    if quantity == "contact_fraction":
+        _mark_starting_contact(ax, paths)
     ax.set_xlim(left=0)
     ax.grid(alpha=0.3)
     conversions = [r["charge_per_monolayer"] for r in runs]

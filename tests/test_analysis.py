@@ -300,7 +300,8 @@ def test_analyze_writes_schema_and_is_idempotent(write_frames, occupancy):
     assert len(first["voids/frame"]) == 2 + 1 + 1 and len(first["events/frame"]) == 3
     assert set(attrs) >= {"exchange_current_mA_cm2", "code_version", "overpotential_model", "tracking_rule",
                           "void_definition", "section_rule", "min_void_nm", "format_version"}
-    assert attrs["format_version"] == FORMAT_VERSION == 2 and attrs["min_void_nm"] == 0
+    assert attrs["format_version"] == FORMAT_VERSION == 3 and attrs["min_void_nm"] == 0
+    assert "pore" in attrs["pore_rule"]
     with h5py.File(path, "r") as f:
         g = f["analysis"]
         assert list(g["frames"]) == list(summary.columns)
@@ -548,3 +549,55 @@ def test_flat_patches_joined_in_plane_coalesce(write_frames, occupancy):
     result = compute_analysis(write_frames([occupancy(rows[1] + rows[5]), occupancy(rows[1] + rows[3] + rows[5])]))
     assert voids_of(result, 0)["sites"].tolist() == [4, 4] and voids_of(result, 1)["sites"].tolist() == [12]
     assert events_of(result) == [(1, "coalescence", "0,1", "0", "4,4", "12")]
+
+
+# ------------------------------------------------------------------ the pore's mouth is no void
+@pytest.fixture(scope="module")
+def pore_run(tmp_path_factory):
+    """The tiny run of base_run with the shipped pore (electrolyte.box_pore = 'stripe'): one column of
+    L1 sites (17 % of six, rounded) has no electrolyte above it."""
+    sim = Simulation(load_config(PARAMS / "li_li2s.toml", [
+        f"lattice.cells={list(CELLS)}", "run.acceleration=1e8", "run.stop_stripped_mAh_cm2=0",
+        "run.max_events=200", "output.frame_every_events=100", "output.frame_every_mAh_cm2=0",
+        "output.series_every_events=100", "output.series_every_mAh_cm2=0"]))
+    path = tmp_path_factory.mktemp("pore") / "pore.h5"
+    sim.run(KmcWriter(path, sim), progress=False)
+    open_u = sorted({int(round(x / HALF)) for x in sim.lattice.positions_of_layers(0, 1)[sim.pore.l1_open, 0]})
+    return path, open_u
+
+
+def test_vacancies_at_the_pore_mouth_are_the_pores_void_not_voids(pore_run, site_of, tmp_path):
+    """A cluster at the mouth (a mouth site and the L2 site below it), a cluster reaching from the mouth
+    under the rim (a mouth site joined in-plane to a contact site) and a void under the electrolyte away
+    from the pore: only the last is a void (counted, sized, in the section); the first two are the
+    pore's void, with one rim site of lost contact."""
+    path, open_u = pore_run
+    assert len(open_u) == 1
+    u0 = open_u[0]                      # the mouth's column of L1 sites (odd u), every v
+    away = (u0 + 6) % 12                # the contact column farthest from it
+    mouth_only = [(u0, 1, 0), (u0 + 1, 2, 1)]
+    under_rim = [(u0, 5, 0), (u0 + 2, 5, 0)]
+    interface = [(away + du, 9, 0) for du in (-4, -2, 0, 2)] + [(away + 1, 10, 1)]   # 3.5 a = 1.23 nm wide
+    frame = np.ones(h5py.File(path, "r")["particles/metal/position"].shape[0], np.int8)
+    frame[[site_of(*s) for s in mouth_only + under_rim + interface]] = 0
+    hand = tmp_path / "hand_pore.h5"
+    shutil.copy(path, hand)
+    with h5py.File(hand, "r+") as f:
+        sp = f["particles/metal/species"]
+        for k in ("step", "time", "value"):
+            sp[k].resize(1, axis=0)
+        sp["value"][0] = frame
+    result = compute_analysis(hand)
+    fr = {k: v[0] for k, v in result["frames"].items()}
+    assert fr["pore_mouth_sites"] == 6 and fr["pore_void_vacancies"] == 4 and fr["pore_rim_gap_sites"] == 1
+    assert fr["pore_void_depth_nm"] == pytest.approx(2 * HALF / 10)
+    assert fr["interface_void_count"] == 1 and fr["buried_void_count"] == 0
+    assert fr["isolated_vacancy_count"] == 0 and fr["isolated_l1_vacancy_count"] == 0
+    v = voids_of(result, 0)
+    assert v["sites"].tolist() == [5] and v["footprint_sites"].tolist() == [4]
+    assert fr["interface_voids_per_um_section"] == pytest.approx(1 / (6 * BOX_X * 1e-4))   # row v = 9 only
+    # contact: over every L1 site; the mouth's six and the four vacant sites under the electrolyte are not
+    assert fr["contact_fraction"] == pytest.approx((L1_SITES - 6 - 5) / L1_SITES)
+    out = CliRunner().invoke(analyze, [str(hand)])
+    assert out.exit_code == 0, out.output
+    assert "the pore's mouth: 6 of 36 L1 sites (16.7 %)" in out.output and "pore_vac" in out.output

@@ -34,7 +34,8 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 FRAME_COLUMNS = ["frame", "step", "time_s", "stripped_charge_mAh_cm2", "stripped_monolayers", "contact_fraction",
                  "interface_void_count", "buried_void_count", "isolated_vacancy_count",
-                 "isolated_l1_vacancy_count", "interface_voids_per_um2",
+                 "isolated_l1_vacancy_count", "pore_mouth_sites", "pore_void_vacancies", "pore_rim_gap_sites",
+                 "pore_void_depth_nm", "interface_voids_per_um2",
                  "interface_voids_per_um_section", "max_void_width_nm", "max_void_height_nm", "void_width_q1_nm",
                  "void_width_median_nm", "void_width_q3_nm", "void_height_q1_nm", "void_height_median_nm",
                  "void_height_q3_nm", "interface_solute_fraction", "overpotential_mV", "n_nucleation", "n_growth",
@@ -83,7 +84,8 @@ def write_analysis(path, seed=0, width_scale=1.0):
         frames = {c: np.zeros(n) for c in FRAME_COLUMNS}
         frames.update(frame=np.arange(n), step=f["particles/metal/species/step"][()],
                       time_s=f["particles/metal/species/time"][()], stripped_charge_mAh_cm2=charge,
-                      stripped_monolayers=monolayers, overpotential_mV=np.linspace(10, 90, n))
+                      stripped_monolayers=monolayers, overpotential_mV=np.linspace(10, 90, n),
+                      pore_void_depth_nm=np.full(n, np.nan))     # a box without a pore
         for frame in range(n):
             mine = rows[rows[:, 0] == frame]
             frames["interface_void_count"][frame] = mine[:, 2].sum()
@@ -251,7 +253,7 @@ def test_contact_overpotential_from_observables_or_analysis(runs, tmp_path):
     fig = kplot.contact_loss(runs["li"], exchange_current_mA_cm2=2.0)
     line = _right_axis_line(fig)
     assert np.allclose(line.get_xdata(), charge) and np.allclose(line.get_ydata(), expected)
-    loss = [ln for ln in fig.axes[0].lines if ln.get_label() == "contact loss"][0]
+    loss = [ln for ln in fig.axes[0].lines if ln.get_label() == "contact loss (1 − contact fraction)"][0]
     assert np.allclose(loss.get_ydata(), 100 * (1 - contact))
 
     analysed = write_analysis(copy_run(runs["li"], tmp_path / "an.h5"))
@@ -451,7 +453,7 @@ def test_plan_view_pixels_show_void_isolated_vacancy_and_solute(runs, tmp_path):
     assert np.abs(pixel_at(fig, ax, *centre(6, 6)) - rgba255(kplot.ISOLATED_VACANCY_COLOR)).max() <= 2
     assert np.abs(pixel_at(fig, ax, *centre(6, 2)) - rgba255(COLOURS[MG])).max() <= 2
     assert np.abs(pixel_at(fig, ax, *centre(0, 6)) - rgba255(COLOURS[LI])).max() <= 2
-    assert "interface voids: 1" in ax.get_title() and ax.collections, "the void is outlined"
+    assert "voids: 1" in ax.get_title() and ax.collections, "the void is outlined"
     with h5py.File(path, "r") as f:
         attrs = f["parameters"].attrs
         n_l1 = int(f["particles/metal"].attrs["sites_per_layer"])
@@ -520,3 +522,34 @@ def test_contact_uses_the_run_files_exchange_current(runs, tmp_path):
                                     3.0, par["conditions.temperature_K"])
     line = _right_axis_line(kplot.contact_loss(path))
     assert np.allclose(line.get_ydata(), expected) and "3 mA/cm²" in line.get_label()
+
+
+def test_compare_draws_equal_runs_apart_on_an_unmagnified_axis(runs):
+    """Two runs with the same contact both show (the first widest, the second dashed on it), and the
+    contact axis is the whole of [0, 1]: a one-site change of a 400-site layer stays a small change."""
+    fig = kplot.compare_runs([runs["li"], runs["li"]])
+    ax = fig.axes[0]
+    first, second = ax.lines[:2]
+    assert first.get_linewidth() > second.get_linewidth() and first.get_linestyle() != second.get_linestyle()
+    assert ax.get_ylim() == (0.0, 1.02)
+    low, high = kplot.unmagnified_limits(np.array([100.0, 100.25]), "vacancy_count")   # 0.25 in 100: 5 % shown
+    assert high - low == pytest.approx(1.1 * 0.05 * 100.25) and (low + high) / 2 == pytest.approx(100.125)
+    low, high = kplot.unmagnified_limits(np.array([1.0, 9.0]), "vacancy_count")   # a real change: its own range
+    assert low == pytest.approx(0.6) and high == pytest.approx(9.4)
+
+
+def test_contact_plot_shows_the_pores_mouth(li_params, tmp_path):
+    """With the shipped pore the contact loss starts at the mouth's share, drawn and labelled as such;
+    the compare figure marks the contact the face leaves (1 - that share)."""
+    path = tmp_path / "pore.h5"
+    sim = Simulation(load_config(li_params, ["lattice.cells=[6,6,4]", "run.acceleration=1e8",
+                                             "run.stop_stripped_mAh_cm2=1e-5", "output.frame_every_mAh_cm2=5e-6"]))
+    sim.run(KmcWriter(path, sim), progress=False)
+    share = float(sim.pore.open_fraction)
+    ax = kplot.contact_loss(path).axes[0]
+    labels = [h.get_label() for h in ax.get_legend().legend_handles]
+    assert f"the pore's mouth: {100 * share:.1f} % of L1, never contact" in labels
+    loss = [ln for ln in ax.lines if ln.get_label().startswith("contact loss")][0]
+    assert loss.get_ydata()[0] == pytest.approx(100 * share)
+    ax = kplot.compare_runs([path]).axes[0]
+    assert any(ln.get_ydata()[0] == pytest.approx(1 - share) and ln.get_linestyle() == ":" for ln in ax.lines)

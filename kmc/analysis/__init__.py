@@ -2,8 +2,8 @@
 an overpotential estimate, written back into the file under ``/analysis``.
 
 Everything is computed from the file alone (frames, neighbour table, positions, layers, box,
-parameters, observables).  What a void is and how it is measured: ``VOID_DEFINITION``; what a
-section counts: ``SECTION_RULE``; how voids are followed between frames: ``TRACKING_RULE``; the
+parameters, observables).  What a void is and how it is measured: ``VOID_DEFINITION``; the pore's
+mouth, whose vacancies are no void: ``PORE_RULE``; what a section counts: ``SECTION_RULE``; how voids are followed between frames: ``TRACKING_RULE``; the
 overpotential: ``OVERPOTENTIAL_MODEL``.  All are stored as attributes of ``/analysis`` with
 ``format_version`` (``FORMAT_VERSION``) and the minimum void size used.
 
@@ -19,9 +19,8 @@ import numpy as np
 
 from kmc import __version__, units
 from kmc.analysis.definitions import (DEFAULT_MIN_VOID_nm, EVENT_COLUMNS, EVENT_KINDS, FORMAT_VERSION,  # noqa: F401
-                                      FRAME_COLUMNS, SECTION_RULE, TRACKING_RULE, VOID_COLUMNS, VOID_DEFINITION,
-                                      AnalysisInputError)
-from kmc.analysis.edge import run_pore
+                                      FRAME_COLUMNS, PORE_RULE, SECTION_RULE, TRACKING_RULE, VOID_COLUMNS,
+                                      VOID_DEFINITION, AnalysisInputError)
 from kmc.analysis.voids import (SHAPE_STATISTICS, _connected_l1_metal, _layer_species_counts, _observable_at,
                                 _quartiles, _Tracker, frame_voids, read_geometry, section_void_count)
 from kmc.physics.electrochemistry import DEFAULT_EXCHANGE_CURRENT_mA_cm2, OVERPOTENTIAL_MODEL, overpotential_mV
@@ -67,8 +66,7 @@ def compute_analysis(path, exchange_current_mA_cm2: float | None = None,
     path = check_run_file(path, running=True)     # a run still being written or cut off: its .partial
     with open_run_file(path) as run:
         geo = read_geometry(run)
-        pore, _ = run_pore(run)
-        l1_open = None if pore is None else pore.l1_open
+        l1_open = geo.l1_open
         frame_step = run.frame_steps().astype(np.int64)
         frame_time = run.frame_times_s().astype(np.float64)
         sample_step = run.sample_steps("stripped_charge")
@@ -85,7 +83,9 @@ def compute_analysis(path, exchange_current_mA_cm2: float | None = None,
         section_runs = np.zeros(n_frames, np.int64)
         stats = {name: np.full(n_frames, np.nan) for name in SHAPE_STATISTICS}
         counts = {name: np.zeros(n_frames, np.int64) for name in
-                  ("interface_void_count", "buried_void_count", "isolated_vacancy_count", "isolated_l1_vacancy_count")}
+                  ("interface_void_count", "buried_void_count", "isolated_vacancy_count", "isolated_l1_vacancy_count",
+                   "pore_mouth_sites", "pore_void_vacancies", "pore_rim_gap_sites")}
+        pore_depth = np.full(n_frames, np.nan)
         void_parts = {name: [] for name in VOID_COLUMNS}
         for t in range(n_frames):
             occupancy = run.frame_species(t)
@@ -109,6 +109,10 @@ def compute_analysis(path, exchange_current_mA_cm2: float | None = None,
             counts["buried_void_count"][t] = voids.interface.size - counts["interface_void_count"][t]
             counts["isolated_vacancy_count"][t] = voids.isolated_vacancies
             counts["isolated_l1_vacancy_count"][t] = voids.isolated_l1_vacancies
+            counts["pore_mouth_sites"][t] = 0 if l1_open is None else np.count_nonzero(l1_open)
+            counts["pore_void_vacancies"][t] = voids.pore.vacancies
+            counts["pore_rim_gap_sites"][t] = voids.pore.rim_gap_sites
+            pore_depth[t] = voids.pore.depth_nm
             widths = _quartiles(voids.columns["width_nm"][voids.interface])
             heights = _quartiles(voids.columns["height_nm"][voids.interface])
             for name, value in zip(SHAPE_STATISTICS, widths + heights):
@@ -129,6 +133,7 @@ def compute_analysis(path, exchange_current_mA_cm2: float | None = None,
         else np.full(n_frames, np.nan),
         "interface_voids_per_um_section": section_runs / geo.section_length_um if geo.has_interface
         else np.full(n_frames, np.nan),
+        "pore_void_depth_nm": pore_depth,
         **stats,
         "interface_solute_fraction": interface_solute,
         "overpotential_mV": overpotential_mV(current, contact, i0, temperature),
@@ -139,7 +144,8 @@ def compute_analysis(path, exchange_current_mA_cm2: float | None = None,
     frames = {name: frames[name] for name in FRAME_COLUMNS}
     voids = {name: np.concatenate(parts) for name, parts in void_parts.items()}
     return {"frames": frames, "voids": voids, "events": events, "solute_profile": solute_profile,
-            "exchange_current_mA_cm2": i0, "exchange_current_source": i0_source, "min_void_nm": float(min_void_nm)}
+            "exchange_current_mA_cm2": i0, "exchange_current_source": i0_source, "min_void_nm": float(min_void_nm),
+            "l1_sites": geo.l1_sites}
 
 
 def write_analysis(path, result: dict):
@@ -149,7 +155,7 @@ def write_analysis(path, result: dict):
                   "exchange_current_source": result["exchange_current_source"],
                   "min_void_nm": float(result["min_void_nm"]), "code_version": __version__,
                   "overpotential_model": OVERPOTENTIAL_MODEL, "tracking_rule": TRACKING_RULE,
-                  "void_definition": VOID_DEFINITION, "section_rule": SECTION_RULE}
+                  "void_definition": VOID_DEFINITION, "section_rule": SECTION_RULE, "pore_rule": PORE_RULE}
     write_analysis_group(path, attributes, result, {"frames": FRAME_COLUMNS, "voids": VOID_COLUMNS,
                                                     "events": EVENT_COLUMNS}, result["solute_profile"],
                          "solute / metal atoms in each layer (layer 0 = L1); NaN where a layer holds no metal",

@@ -11,7 +11,8 @@ EVENT_KINDS = ("nucleation", "growth", "shrinkage", "coalescence", "split", "col
 # 1: every first-neighbour vacancy cluster was a void, section runs were raw L1 vacancy runs.
 # 2: L1 vacancies join in-plane, a minimum void width, isolated vacancies apart, section runs
 #    bridged over undercut metal, solute (not Mg) names.
-FORMAT_VERSION = 2
+# 3: the clusters at a pore's mouth are the pore's void, apart from the voids (PORE_RULE; pore_* columns).
+FORMAT_VERSION = 3
 
 # The smallest lateral extent (width) of a void, nm.  A vacancy is ~0.35 nm across and a
 # di- or tri-vacancy reaches ~0.5-0.9 nm; an electron-microscope section shows a gap as a void
@@ -26,7 +27,8 @@ VOID_DEFINITION = (
     "L1 sites a apart (with the [001] normal no first-neighbour bond lies inside a layer, yet two "
     "adjacent vacant L1 sites are one gap in the contact).  A cluster is a void when its width is at "
     "least min_void_nm (attribute of /analysis); smaller clusters are isolated vacancies, counted per "
-    "frame but not as voids.  An interface void holds at least one L1 site, a buried void none.  "
+    "frame but not as voids.  A cluster that reaches the pore's mouth is neither (pore_rule).  An interface "
+    "void holds at least one L1 site (all under the electrolyte: contact lost), a buried void none.  "
     "Every site counts one column wide and one "
     "layer thick: the extent along an axis is the distance between the outermost site centres plus "
     "the site pitch, measured on the periodic circle in x and y (box length minus the largest empty "
@@ -35,6 +37,16 @@ VOID_DEFINITION = (
     "(how far it reaches below the electrolyte), its own z extent for a buried void; equivalent "
     "diameter = 2 sqrt(area / pi) with the L1 footprint area (interface void) or the projected area "
     "(buried void); centroid x, y = circular mean over the periodic box, z = mean depth.")
+
+PORE_RULE = (
+    "the pellet's face is porous (docs/physics.md section 9) and the box holds one pore's edge (kmc.pore): "
+    "its mouth is the L1 sites with no electrolyte above them, never contact, so the contact fraction starts "
+    "at 1 - their share.  A vacancy cluster holding a vacant mouth site is the pore's void: metal receded "
+    "from the pore, not a void of the contact.  It is counted apart (pore_void_vacancies, "
+    "pore_rim_gap_sites: its L1 sites under the electrolyte, the contact lost at the pore's rim, "
+    "pore_void_depth_nm), never as a void, an isolated vacancy or a section's void, and is not tracked.  "
+    "Without a pore (electrolyte.box_pore = 'none', or a file without an [electrolyte] table) there is "
+    "no such cluster.")
 
 SECTION_RULE = (
     "an SEM-like section is an L1 row in x (periodic); each L1 site on it is read as the void it "
@@ -65,13 +77,24 @@ FRAME_COLUMNS = {
                                             "(NaN if no sample was written at that step)"),
     "stripped_monolayers": ("monolayer", "/observables/stripped_monolayers at the frame step "
                                          "(NaN if no sample was written at that step)"),
-    "contact_fraction": ("1", "L1 metal atoms joined to the electrode by a path of first-neighbour metal "
-                         "sites / L1 sites (electrical contact; NaN without an interface)"),
-    "interface_void_count": ("1", "voids holding at least one L1 site"),
+    "contact_fraction": ("1", "L1 sites under the electrolyte holding metal that a path of first-neighbour "
+                         "metal sites joins to the electrode / all L1 sites, the pore's mouth included "
+                         "(electrical contact; starts at 1 - the mouth's share; NaN without an interface)"),
+    "interface_void_count": ("1", "voids holding at least one L1 site (under the electrolyte; the pore's "
+                                  "void is not one)"),
     "buried_void_count": ("1", "voids without an L1 site"),
     "isolated_vacancy_count": ("1", "vacant sites in no void (single vacancies and clusters narrower "
                                     "than min_void_nm)"),
-    "isolated_l1_vacancy_count": ("1", "vacant L1 sites in no void (lost contact that is not a void)"),
+    "isolated_l1_vacancy_count": ("1", "vacant L1 sites under the electrolyte in no void and not in the pore's "
+                                       "void (lost contact that is not a void)"),
+    "pore_mouth_sites": ("1", "L1 sites at the pore's mouth (no electrolyte above: never contact; 0 without a "
+                              "pore; /analysis attrs pore_rule)"),
+    "pore_void_vacancies": ("1", "vacant sites in the pore's void: clusters holding a vacant mouth site (metal "
+                                 "receded from the pore; not voids)"),
+    "pore_rim_gap_sites": ("1", "L1 sites under the electrolyte in the pore's void: the contact lost at the "
+                                "pore's rim"),
+    "pore_void_depth_nm": ("nm", "deepest site of the pore's void below L1 + one layer spacing (NaN without "
+                                 "one)"),
     "interface_voids_per_um2": ("um^-2", "interface voids / interface area"),
     "interface_voids_per_um_section": ("um^-1", "voids met along every L1 row in x / total row length: "
                                                 "the void density an SEM cross-section sees "

@@ -294,6 +294,7 @@ class RunGeometry:
     l1_grid: np.ndarray            # (rows in y, sites along x) L1 site indices, in increasing y and x
     in_plane: np.ndarray           # (n_sites, 4) int32 L1 neighbours a apart in x and y; -1 elsewhere
     section_length_um: float       # total length of all L1 rows
+    l1_open: np.ndarray | None = None   # bool per L1 site: under the pellet's open pore (kmc.pore); None: no pore
 
 
 def _distinct_coordinates(values_A):
@@ -346,12 +347,15 @@ def read_geometry(run) -> RunGeometry:
         in_plane[l1] = np.stack([grid[iy, (ix + 1) % n_x1], grid[iy, (ix - 1) % n_x1],
                                  grid[(iy + 1) % n_rows, ix], grid[(iy - 1) % n_rows, ix]], axis=1)
     interface_area = float(box[0] * box[1])
+    from kmc.analysis.edge import run_pore     # (edge reads this module's kernels)
+    pore, _ = run_pore(run)
     return RunGeometry(
         neighbors=neighbors, position_A=position, layer=layer, column=column, axes=axes,
         n_layers=int(lattice["n_layers"]), l1_sites=int(l1.size), layer_spacing_A=spacing,
         atomic_volume_A3=vacancy.atomic_volume_bcc(a), interface_area_A2=interface_area,
         column_area_A2=interface_area / n_columns, has_interface=not periodic_z,
-        l1_grid=l1_grid, in_plane=in_plane, section_length_um=n_rows * float(box[0]) * 1e-4)
+        l1_grid=l1_grid, in_plane=in_plane, section_length_um=n_rows * float(box[0]) * 1e-4,
+        l1_open=None if pore is None else np.asarray(pore.l1_open, bool))
 
 
 def _observable_at(steps_wanted, sample_steps, values):
@@ -374,21 +378,55 @@ class FrameVoids:
     sites: np.ndarray
     interface: np.ndarray
     columns: dict
-    isolated_vacancies: int        # vacant sites in clusters narrower than the minimum
+    isolated_vacancies: int        # vacant sites in clusters narrower than the minimum (not the pore's)
     isolated_l1_vacancies: int
+    pore: PoreVoid                 # the pore's void (PORE_RULE): apart from the voids
+
+
+@dataclass(frozen=True)
+class PoreVoid:
+    """The vacancy clusters of a frame that reach the pore's mouth (``PORE_RULE``): metal receded from
+    the pellet's open pore, which was never contact.  No void of the contact; counted apart."""
+    sites: np.ndarray              # their vacant sites (int64 indices)
+    rim_gap_sites: int             # of those, L1 sites under the electrolyte: contact lost at the pore's rim
+    depth_nm: float                # deepest site below L1 + one layer spacing (NaN: no such cluster)
+
+    @property
+    def vacancies(self) -> int:
+        return int(self.sites.size)
+
+
+NO_PORE_VOID = PoreVoid(np.zeros(0, np.int64), 0, math.nan)
+
+
+def _pore_clusters(label, n_clusters: int, geo: RunGeometry) -> np.ndarray:
+    """bool per cluster: it holds a vacant L1 site at the pore's mouth (geo.l1_open)."""
+    at_pore = np.zeros(n_clusters, bool)
+    if geo.l1_open is not None and n_clusters:
+        mouth = label[:geo.l1_open.size][geo.l1_open]
+        at_pore[mouth[mouth >= 0]] = True
+    return at_pore
 
 
 def frame_voids(occupancy, geo: RunGeometry, min_void_nm: float = DEFAULT_MIN_VOID_nm) -> FrameVoids:
     """Detect the voids of one frame (``VOID_DEFINITION``) and measure them (units: nm, nm^2, nm^3,
-    A for centroids)."""
+    A for centroids); the clusters at the pore's mouth apart (``PORE_RULE``, FrameVoids.pore)."""
     label, order, start = _label_clusters(occupancy, geo.neighbors, geo.in_plane)
     footprint, n_columns, extent, centroid, deepest = _void_shapes(
         order, start, geo.position_A, geo.layer, geo.column, geo.axes)
     sites = np.diff(start).astype(np.int64)
     footprint *= geo.has_interface          # a periodic bulk box has no L1
+    at_pore = _pore_clusters(label, sites.size, geo)
+    pore = NO_PORE_VOID
+    if at_pore.any():
+        in_pore = np.flatnonzero((label >= 0) & at_pore[np.maximum(label, 0)])
+        l1 = in_pore[in_pore < geo.l1_open.size]
+        pore = PoreVoid(in_pore.astype(np.int64), int(np.count_nonzero(~geo.l1_open[l1])),
+                        float((deepest[at_pore].max() + geo.layer_spacing_A) * 0.1))
     width_nm = np.maximum(extent[:, 0], extent[:, 1]) * 0.1
-    is_void = width_nm >= min_void_nm * (1 - 1e-9)   # a width equal to the minimum up to rounding counts
-    isolated, isolated_l1 = int(sites[~is_void].sum()), int(footprint[~is_void].sum())
+    is_void = (width_nm >= min_void_nm * (1 - 1e-9)) & ~at_pore  # a width equal to the minimum up to rounding counts
+    isolated = int(sites[~is_void & ~at_pore].sum())
+    isolated_l1 = int(footprint[~is_void & ~at_pore].sum())
     if not is_void.all():                   # keep the voids, renumbered in their order
         new_index = np.where(is_void, np.cumsum(is_void) - 1, -1).astype(np.int32)
         label = np.where(label >= 0, new_index[label], -1).astype(np.int32)
@@ -413,11 +451,12 @@ def frame_voids(occupancy, geo: RunGeometry, min_void_nm: float = DEFAULT_MIN_VO
         "centroid_z_A": centroid[:, 2],
         "interface": interface.astype(np.int8),
     }
-    return FrameVoids(label, order, start, sites, interface, columns, isolated, isolated_l1)
+    return FrameVoids(label, order, start, sites, interface, columns, isolated, isolated_l1, pore)
 
 
 def section_void_count(occupancy, voids: FrameVoids, geo: RunGeometry) -> int:
-    """Voids met along every L1 row in x, by ``SECTION_RULE``."""
+    """Voids met along every L1 row in x, by ``SECTION_RULE`` (the pore's void is no void: its sites
+    read as vacancies in no void, which end a run and are never bridged)."""
     return int(_section_runs(voids.label, occupancy, geo.l1_grid, geo.neighbors, geo.layer))
 
 

@@ -15,8 +15,9 @@ from kmc.runfile import KIND_MESO, RunFileError, check_run_file, file_kind_of, o
 
 # (column, title, width, format) of the printed summary
 SUMMARY_COLUMNS = (("frame", "frame", 5, "d"), ("stripped_charge_mAh_cm2", "mAh/cm2", 9, ".3g"),
-                   ("contact_fraction", "contact", 7, ".3f"), ("interface_void_count", "iface", 5, "d"),
+                   ("contact_fraction", "contact", 7, ".4f"), ("interface_void_count", "voids", 5, "d"),
                    ("buried_void_count", "buried", 6, "d"), ("isolated_vacancy_count", "vac", 6, "d"),
+                   ("pore_void_vacancies", "pore_vac", 8, "d"), ("pore_rim_gap_sites", "rim_gap", 7, "d"),
                    ("interface_voids_per_um_section", "per_um", 7, ".1f"),
                    ("max_void_width_nm", "wmax_nm", 7, ".2f"), ("max_void_height_nm", "hmax_nm", 7, ".2f"),
                    ("interface_solute_fraction", "sol_L1", 6, ".3f"), ("overpotential_mV", "eta_mV", 8, ".1f"))
@@ -62,6 +63,12 @@ def analyze(file, exchange_current, min_void_nm, as_json):
     done = f"wrote {path}:/analysis" if finished else f"analysed {path} (run {run_status(path)}: nothing written)"
     click.echo(f"{done} ({n} frames, voids at least {result['min_void_nm']:g} nm wide, "
                f"i0 = {result['exchange_current_mA_cm2']:g} mA/cm2, {result['exchange_current_source']})")
+    mouth, l1_sites = (int(frames["pore_mouth_sites"][0]) if n else 0), result["l1_sites"]
+    if mouth:
+        click.echo(f"the pore's mouth: {mouth} of {l1_sites} L1 sites ({100 * mouth / l1_sites:.1f} %) have no "
+                   f"electrolyte above them, never contact (the contact starts at {1 - mouth / l1_sites:.4f}); the "
+                   "vacancies gathered there are the pore's void (pore_vac; rim_gap: its L1 sites under the "
+                   "electrolyte, contact lost at the pore's rim), not voids")
     click.echo(" ".join(f"{title:>{width}s}" for _, title, width, _ in SUMMARY_COLUMNS))
     for t in range(n):
         click.echo(" ".join(_cell(frames[name][t], width, fmt) for name, _, width, fmt in SUMMARY_COLUMNS))
