@@ -13,6 +13,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from kmc import jsontext
 from kmc.config import load_config
 from kmc.simulation import Simulation
 
@@ -282,7 +283,7 @@ def format_row(r: dict) -> str:
         return f"memory {r['peak_bytes_per_site']:.1f} bytes/site peak with an output file and a frame ({r['sites']} sites)"
     if r["kind"] == "frame_write":
         return f"frame {r['seconds_per_frame'] * 1e3:.1f} ms per frame written ({r['sites']} sites)"
-    return json.dumps(r)
+    return jsontext.dumps(r)
 
 
 def _key(r: dict) -> str:

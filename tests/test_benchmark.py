@@ -104,3 +104,28 @@ def test_ab_interleaved_refuses_a_checkout_whose_kmc_it_does_not_import(tmp_path
                           "--events", "10000", "--window", "10000"], capture_output=True, text=True, cwd=ROOT)
     assert run.returncode != 0
     assert f"the worker for {tmp_path} imported kmc from" in run.stderr
+
+
+def _strict(text: str):
+    """Parse as strict JSON: NaN, Infinity and -Infinity (Python's json extensions) refused."""
+    def refuse(name):
+        raise ValueError(f"{name} is not JSON")
+    return json.loads(text, parse_constant=refuse)
+
+
+def test_json_outputs_are_strict_json():
+    """`kmc benchmark --json` on a bulk box (no interface: its contact fraction does not exist) prints
+    null there, not NaN; the one JSON printer turns every non-finite number into null."""
+    import math
+
+    import numpy as np
+    from click.testing import CliRunner
+
+    from kmc import jsontext
+    from kmc.cli import main
+    r = CliRunner().invoke(main, ["benchmark", "--sites", "2000", "--events", "2000", "--json"])
+    assert r.exit_code == 0, r.output
+    doc = _strict(r.output)
+    assert doc["kind"] == "bulk" and doc["contact_fraction"] is None
+    assert _strict(jsontext.dumps({"a": [math.nan, np.float64(np.inf), np.int64(3)], "b": np.array([1.5, -np.inf])})) \
+        == {"a": [None, None, 3], "b": [1.5, None]}

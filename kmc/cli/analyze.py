@@ -1,15 +1,13 @@
 """``kmc analyze``: find and track voids in every frame of a run file (the work is done in kmc.analysis)."""
 from __future__ import annotations
 
-import json
-import math
-
 import click
 import numpy as np
 
 from kmc.analysis import (DEFAULT_MIN_VOID_nm, EVENT_KINDS, FRAME_COLUMNS, compute_analysis,
                           write_analysis)
 from kmc.physics.electrochemistry import DEFAULT_EXCHANGE_CURRENT_mA_cm2
+from kmc import jsontext
 from kmc.errors import OneLineErrorCommand, fail
 from kmc.runfile import KIND_MESO, RunFileError, check_run_file, file_kind_of, open_run_file, run_status
 
@@ -21,13 +19,6 @@ SUMMARY_COLUMNS = (("frame", "frame", 5, "d"), ("stripped_charge_mAh_cm2", "mAh/
                    ("interface_voids_per_um_section", "per_um", 7, ".1f"),
                    ("max_void_width_nm", "wmax_nm", 7, ".2f"), ("max_void_height_nm", "hmax_nm", 7, ".2f"),
                    ("interface_solute_fraction", "sol_L1", 6, ".3f"), ("overpotential_mV", "eta_mV", 8, ".1f"))
-
-
-def _json_value(v):
-    v = v.item() if hasattr(v, "item") else v
-    if isinstance(v, float) and not math.isfinite(v):
-        return None
-    return v
 
 
 @click.command("analyze", cls=OneLineErrorCommand)
@@ -57,8 +48,8 @@ def analyze(file, exchange_current, min_void_nm, as_json):
     frames = result["frames"]
     n = frames["frame"].size
     if as_json:
-        rows = [{name: _json_value(frames[name][t]) for name in FRAME_COLUMNS} for t in range(n)]
-        click.echo(json.dumps(rows, indent=1))
+        rows = [{name: frames[name][t] for name in FRAME_COLUMNS} for t in range(n)]
+        click.echo(jsontext.dumps(rows, indent=1))
         return
     done = f"wrote {path}:/analysis" if finished else f"analysed {path} (run {run_status(path)}: nothing written)"
     click.echo(f"{done} ({n} frames, voids at least {result['min_void_nm']:g} nm wide, "
@@ -90,7 +81,7 @@ def _meso_summary(path, as_json: bool):
         columns = {name: f.series(name) for name, *_ in MESO_SUMMARY_COLUMNS if f.has_observable(name)}
     n = min(v.size for v in columns.values())
     if as_json:
-        click.echo(json.dumps([{name: _json_value(v[t]) for name, v in columns.items()} for t in range(n)], indent=1))
+        click.echo(jsontext.dumps([{name: v[t] for name, v in columns.items()} for t in range(n)], indent=1))
         return
     click.echo(f"{path}: a kmc meso run ({n} samples); its void statistics are observables of the file "
                "(kmc.load), nothing written")

@@ -1,11 +1,10 @@
 """``kmc benchmark``: engine speed on a periodic bulk box, or (--slab) on a slab with the interface."""
 from __future__ import annotations
 
-import json
-
 import click
 
 from kmc.config import MAX_SITES, ConfigError
+from kmc import jsontext
 from kmc.errors import OneLineErrorCommand, fail
 
 
@@ -32,7 +31,7 @@ def benchmark(sites, slab, events, seed, as_json):
     except ConfigError as exc:  # e.g. --sites rounds to a cubic box just over the site limit
         fail(f"--sites {sites}: {exc}")
     if as_json:
-        click.echo(json.dumps(results[0] if (sites or slab) else results, indent=2))
+        click.echo(jsontext.dumps(results[0] if (sites or slab) else results, indent=2))
     else:
         for r in results:
             click.echo(bm.format_row(r))

@@ -1,7 +1,6 @@
 """``kmc params``: the shipped parameter sets and their fit to the DFT numbers."""
 from __future__ import annotations
 
-import json
 import shutil
 import textwrap
 from pathlib import Path
@@ -9,6 +8,7 @@ from pathlib import Path
 import click
 
 from kmc.config import ConfigError, load_config, resolve_params, shipped_params
+from kmc import jsontext
 from kmc.errors import OneLineErrorGroup, fail
 
 # The tables fill the terminal's width (shutil.get_terminal_size: $COLUMNS, else the terminal, else
@@ -95,13 +95,13 @@ def params_show(name, fit, as_json):
         fail(str(exc))
     if not fit:
         if as_json:
-            click.echo(json.dumps({**settings.to_dict(), "fit": {"targets": [vars(t) for t in settings.fit_targets]}},
+            click.echo(jsontext.dumps({**settings.to_dict(), "fit": {"targets": [vars(t) for t in settings.fit_targets]}},
                                   indent=2))
         else:
             click.echo(settings.to_toml() + fit_targets_toml(settings.fit_targets))
         return
     if as_json:
-        click.echo(json.dumps(rows, indent=2))
+        click.echo(jsontext.dumps(rows, indent=2))
     else:
         _echo_fit_table(rows)
 

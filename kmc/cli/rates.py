@@ -1,10 +1,10 @@
 """``kmc rates``: the interface rates at physical kinetics (kmc.interface_rates; docs/rates.md)."""
 from __future__ import annotations
 
-import json
 
 import click
 
+from kmc import jsontext
 from kmc.errors import OneLineErrorCommand, fail
 
 
@@ -114,7 +114,7 @@ def rates(params, supersaturation, overrides, as_json, no_nucleation, trials, de
     finally:
         if runner is not None:
             runner.close()
-    click.echo(json.dumps(result, indent=1) if as_json else report.format_table(result))
+    click.echo(jsontext.dumps(result, indent=1) if as_json else report.format_table(result))
     if write_meso is not None:
         _write_meso(write_meso, result, params)
     if write_edge is not None:

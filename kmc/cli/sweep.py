@@ -1,12 +1,12 @@
 """``kmc sweep``: the click command; the work (expansion, running, collecting) is in kmc.sweep."""
 from __future__ import annotations
 
-import json
 import signal
 import sys
 
 import click
 
+from kmc import jsontext
 from kmc.errors import OneLineErrorCommand, fail
 from kmc.sweep import (MANIFEST_NAME, SweepError, SweepPlan, expand_sweep, load_sweep, recorded_runs, run_sweep,
                        sweep_status)
@@ -83,6 +83,6 @@ def _print_collected(plan: SweepPlan, as_json: bool):
         click.echo(f"{recorded - len(table)} of {recorded} runs not finished (left out)", err=True)
     if as_json:
         records = table.astype(object).where(table.notna(), None).to_dict(orient="records")
-        click.echo(json.dumps(records, indent=1, default=lambda v: v.item()))
+        click.echo(jsontext.dumps(records, indent=1))
     elif len(table):
         click.echo(table.to_csv(index=False), nl=False)
