@@ -12,10 +12,12 @@ line on stderr, naming the setting that would satisfy it and what that costs.
 """
 from __future__ import annotations
 
+import os
 import sys
 from dataclasses import dataclass
 
 from kmc.config import ConfigError, Settings
+from kmc.schema import SITES_PER_CELL
 
 # What a run of a parameter set is for: the kMC (kmc run, kmc sweep, kmc.run), the interface at the
 # cell's scale (kmc meso, a meso sweep) or the rates at physical kinetics (kmc rates).
@@ -32,6 +34,17 @@ SOURCES_TEMPERATURE_RANGE_K = (293.0, 299.0)
 LI_MARTENSITE_START_K = 75.0
 # A temperature below this was probably meant in Celsius (no laboratory cell runs below -173 C).
 CELSIUS_HINT_BELOW_K = 100.0
+# Stack pressure and current.  Seed 004 stripped at 0.2, 1, 1.5, 7 and 50 MPa (its Fig. 3; the foil
+# pressed at 50 MPa first) and at 0.05 and 0.5 mA/cm^2 (its operando runs and Mg enrichment), and cycled
+# full cells at 2 mA/cm^2; Li's creep law was measured below ~0.8 MPa (Masias et al. 2019) and is
+# extrapolated above (docs/physics.md sections 1, 4b and 7).  0 MPa is no range: it switches creep off.
+SOURCES_PRESSURE_RANGE_MPa = (0.2, 50.0)
+SOURCES_CURRENT_RANGE_mA_cm2 = (0.05, 2.0)
+# Peak memory of a kMC run per lattice site while its lattice is built and written to its file
+# (neighbour table, positions, layers): the peak resident size of `kmc run` over that of a tiny box,
+# 54 and 58 bytes per site at 3.2e6 and 7.2e6 sites (lattice.cells [200,200,40] and [300,300,40],
+# run.max_events=1000, /usr/bin/time -f %M; 2026-11-27); rounded up.
+RUN_PEAK_BYTES_PER_SITE = 60.0
 # The run.* limits of a kMC run that stripping reaches, and those that come without it.
 STRIPPING_STOPS = ("stop_stripped_mAh_cm2", "stop_stripped_monolayers", "stop_overpotential_mV")
 OTHER_STOPS = ("stop_time_s", "max_events", "stop_wall_s", "stop_contact_fraction")
@@ -71,8 +84,10 @@ def check(settings: Settings, command: str) -> list[Advice]:
         raise ValueError(f"unknown command {command!r}; allowed: {', '.join(COMMANDS)}")
     advice = _temperature(settings)
     _current(settings, command)
+    advice += _measured_range(settings)
     if command == "run":
         _kmc_stops(settings)
+        _memory(settings)
     return advice
 
 
@@ -110,6 +125,64 @@ def _current(settings: Settings, command: str) -> None:
             "(seed 004: 0.5); the interface at rest is kmc run's (with run.stop_time_s) or kmc rates'")
     # kmc run: the stop conditions that need no stripping (below); kmc rates: the interface at rest
     # (S = 1, no stripping flux to carry), a state its rates are measured in as well
+
+
+def _measured_range(settings: Settings) -> list[Advice]:
+    """Warn for a stack pressure or a current outside what seed 004 measured (0 MPa, creep off, is no
+    pressure to measure)."""
+    cond, advice = settings.conditions, []
+    P, (low, high) = cond.stack_pressure_MPa, SOURCES_PRESSURE_RANGE_MPa
+    if P > 0 and not low <= P <= high:
+        advice.append(Advice(
+            "conditions.stack_pressure_MPa",
+            f"conditions.stack_pressure_MPa = {P:g} lies outside the pressures the model's sources measured "
+            f"({low:g} - {high:g} MPa: seed 004's stripping; Li's creep law itself only below ~0.8 MPa, "
+            "extrapolated above): no measurement checks the answer there",
+            f"conditions.stack_pressure_MPa within {low:g} - {high:g} MPa (or 0: no creep) would satisfy it, at "
+            "the cost of answering for another pressure (no cost in run time)"))
+    i, (low, high) = cond.current_density_mA_cm2, SOURCES_CURRENT_RANGE_mA_cm2
+    if i > 0 and not low <= i <= high:
+        advice.append(Advice(
+            "conditions.current_density_mA_cm2",
+            f"conditions.current_density_mA_cm2 = {i:g} lies outside the currents the model's sources measured "
+            f"({low:g} - {high:g} mA/cm^2: seed 004's stripping and cycling): no measurement checks the answer "
+            "there",
+            f"conditions.current_density_mA_cm2 within {low:g} - {high:g} mA/cm^2 would satisfy it, at the cost of "
+            "answering for another current" + (" (a kMC run then strips more slowly relative to its hops: more "
+                                               "events per stripped charge)" if i < low else
+                                               " (a kMC run then strips faster relative to its hops: fewer events)")))
+    return advice
+
+
+def available_memory_bytes() -> float:
+    """Memory a new process can use now: MemAvailable of /proc/meminfo, else the physical memory (inf if
+    neither can be read)."""
+    try:
+        with open("/proc/meminfo") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return float(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return float(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+    except (ValueError, OSError, AttributeError):
+        return float("inf")
+
+
+def _memory(settings: Settings) -> None:
+    """Refuse a box whose arrays do not fit in this machine's memory (before any is allocated)."""
+    lattice = settings.lattice
+    nx, ny, nz = lattice.cells
+    sites = SITES_PER_CELL[lattice.orientation] * nx * ny * nz
+    needed, available = sites * RUN_PEAK_BYTES_PER_SITE, available_memory_bytes()
+    if needed <= available:
+        return
+    fits = int(available / RUN_PEAK_BYTES_PER_SITE)
+    raise InputRangeError(
+        f"lattice.cells = [{nx}, {ny}, {nz}]: {sites:.3g} sites need about {needed / 1e9:.3g} GB of memory for the "
+        f"run's arrays (~{RUN_PEAK_BYTES_PER_SITE:g} bytes per site), and this machine has {available / 1e9:.3g} GB "
+        f"available; allowed: a box of at most ~{fits:.2g} sites (the shipped [20, 20, 12] has 9,600)")
 
 
 def _kmc_stops(settings: Settings) -> None:

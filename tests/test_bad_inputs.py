@@ -885,3 +885,45 @@ def test_an_everyday_condition_is_refused_by_no_command(case):
     settings = load_config(LI_PARAMS, ACCEPTED[case])
     for command in ("run", "meso", "rates"):
         assert check(settings, command) == []
+
+
+def test_a_box_that_does_not_fit_in_memory_is_refused_in_one_line_with_its_size(tmp_path, monkeypatch):
+    """`kmc run ... --set lattice.cells=[2000,2000,200]` (1.6e9 sites, ~96 GB): one error line naming the
+    box and its memory, exit 2, nothing written, no array allocated; kmc sweep and kmc.run the same.  The
+    machine's memory is set to 8 GB here, so the test means the same on any machine."""
+    import kmc.validation
+    monkeypatch.setattr(kmc.validation, "available_memory_bytes", lambda: 8e9)
+    monkeypatch.setattr(Simulation, "__init__", refuse_work)
+    for entry in ("run", "sweep", "kmc.run"):
+        folder = tmp_path / entry
+        folder.mkdir()
+        code, stderr = _through(entry, ["lattice.cells=[2000,2000,200]"], folder)
+        lines = stderr.splitlines()
+        assert code == 2 and len(lines) == 1, (entry, stderr)
+        assert "lattice.cells = [2000, 2000, 200]: 1.6e+09 sites need about 96 GB" in lines[0], lines   # a sweep: its run named first
+        assert "8 GB available" in lines[0] and "allowed: a box of at most" in lines[0]
+        assert sorted(p.name for p in folder.iterdir()) == (["spec.toml"] if entry == "sweep" else [])
+
+
+@pytest.mark.parametrize("overrides, setting", [
+    (["conditions.stack_pressure_MPa=1000"], "conditions.stack_pressure_MPa = 1000"),
+    (["conditions.stack_pressure_MPa=0.05"], "conditions.stack_pressure_MPa = 0.05"),
+    (["conditions.current_density_mA_cm2=100"], "conditions.current_density_mA_cm2 = 100"),
+    (["conditions.current_density_mA_cm2=0.01"], "conditions.current_density_mA_cm2 = 0.01"),
+])
+def test_pressure_and_current_beyond_the_sources_are_warned_once_by_every_command(overrides, setting, tmp_path):
+    """Like a temperature away from room temperature: a pressure or a current outside what seed 004
+    measured gives one warning, from kmc.validation, for every command; the shipped conditions and zero
+    pressure (creep off) none."""
+    from kmc.validation import check
+    settings = load_config(LI_PARAMS, overrides)
+    for command in ("run", "meso", "rates"):
+        advice = check(settings, command)
+        assert [a.problem.split(" lies")[0] for a in advice] == [setting], command
+    result = CliRunner().invoke(main, ["run", str(LI_PARAMS), "-o", str(tmp_path / "w.h5"), *sets(overrides),
+                                       "--set", "lattice.cells=[4,4,4]", "--set", "run.max_events=10"])
+    warned = [line for line in result.stderr.splitlines() if line.startswith("warning: ")]
+    assert result.exit_code == 0 and len(warned) == 1 and setting in warned[0], result.stderr
+    for ok in ([], ["conditions.stack_pressure_MPa=0"], ["conditions.stack_pressure_MPa=50"],
+               ["conditions.current_density_mA_cm2=2"]):
+        assert check(load_config(LI_PARAMS, ok), "run") == []
