@@ -177,49 +177,169 @@ def progress_wanted(progress: bool | None) -> bool:
     return sys.stderr.isatty() if progress is None else bool(progress)
 
 
+def sample_text(value: float) -> str:
+    """An observable as a sample holds it, to 6 significant figures (a kMC contact of 339 of 400 L1
+    sites is 0.8475, not 0.848): the bar shows the numbers the file and `kmc info` give."""
+    return f"{value:.6g}"
+
+
+# The bar redraws at most this often (tqdm's own minimum interval), and at every tick after it: a value
+# that changed in a tick without much progress (a late kMC chunk strips little) is never left stale.
+BAR_REDRAW_S = 0.5
+
+
 class ChargeBar:
     """The one progress display of every run: stripped charge against the stop (mAh/cm^2) on stderr
     (tqdm), with the run's own rate (events/s for the kMC, steps/s at the cell's scale), the contact and
     what else the run says.  Made once the engine is compiled, so its rate and remaining time count the
-    run's work only."""
+    run's work only.
 
-    def __init__(self, stop_charge_mAh_cm2: float | None):
+    The remaining time is shown only where what paces the run is what the bar counts (``paced``): a kMC
+    run to a number of events, counted in events.  A run to a stripped charge is paced by its events
+    (or steps), whose number per stripped charge is not known ahead (a kMC run's rises a hundredfold as
+    vacancies gather at the pore's edge): its remaining time cannot be known, and none is shown."""
+
+    def __init__(self, stop_charge_mAh_cm2: float | None, total_events: int | None = None):
         from tqdm import tqdm
-        self.bar = tqdm(total=stop_charge_mAh_cm2, unit=" mAh/cm2", dynamic_ncols=True, leave=False, file=sys.stderr,
-                        bar_format=("{l_bar}{bar}| {n:.3g}/{total:g} mAh/cm2 [{elapsed}<{remaining}{postfix}]"
-                                    if stop_charge_mAh_cm2 else None))
+        self.by_events = total_events is not None
+        if self.by_events:
+            bar_format = "{l_bar}{bar}| {n:.3g}/{total:.3g} events [{elapsed}<{remaining}{postfix}]"
+            total = total_events
+        else:
+            bar_format = ("{l_bar}{bar}| {n:.3g}/{total:.3g} mAh/cm2 [{elapsed}, time left unknown{postfix}]"
+                          if stop_charge_mAh_cm2 else "{n:.3g} mAh/cm2 [{elapsed}{postfix}]")
+            total = stop_charge_mAh_cm2
+        self.bar = tqdm(total=total, dynamic_ncols=True, leave=False, file=sys.stderr, bar_format=bar_format,
+                        mininterval=BAR_REDRAW_S, miniters=0)
         self.wall0 = _time.perf_counter()
+        self._drawn = 0.0
 
     def per_second(self, count: float) -> float:
         """``count`` per wall second since the bar was made."""
         return count / max(_time.perf_counter() - self.wall0, 1e-9)
 
-    def show(self, charge_mAh_cm2: float, rate: str, contact: float, extra: str = "") -> None:
-        self.bar.update(charge_mAh_cm2 - self.bar.n)
-        self.bar.set_postfix_str(f"{rate}, contact {contact:.3f}{extra}", refresh=False)
+    def show(self, charge_mAh_cm2: float, rate: str, contact: float, extra: str = "", events: int | None = None) -> None:
+        done = events if self.by_events else charge_mAh_cm2
+        self.bar.n = done
+        text = f"{rate}, contact {sample_text(contact)}{extra}"
+        if self.by_events:
+            text = f"{charge_mAh_cm2:.3g} mAh/cm2, " + text
+        self.bar.set_postfix_str(text, refresh=False)
+        now = _time.perf_counter()
+        if now - self._drawn >= BAR_REDRAW_S:
+            self.bar.refresh()
+            self._drawn = now
+
+    def note(self, text: str) -> None:
+        """A line above the bar (a long step saying it is long)."""
+        self.bar.write(text, file=sys.stderr)
 
     def close(self):
         self.bar.close()
 
 
 class ProgressBar:
-    """kmc run's observer of the ChargeBar: events/s, stripped charge and contact after every chunk."""
+    """kmc run's observer of the ChargeBar: events/s, stripped charge and contact after every chunk, the
+    contact as the samples hold it (sample_text)."""
 
-    def __init__(self, total_atoms, charge_per_atom_mAh_cm2: float):
+    def __init__(self, total_atoms, charge_per_atom_mAh_cm2: float, total_events: int | None = None):
         self.q = charge_per_atom_mAh_cm2
-        self.display = ChargeBar(total_atoms * charge_per_atom_mAh_cm2 if total_atoms else None)
+        self.display = ChargeBar(total_atoms * charge_per_atom_mAh_cm2 if total_atoms else None, total_events)
 
     def start(self, sim):
         pass
 
     def on_tick(self, sim, tick: Tick):
         self.display.show(tick.stripped_atoms * self.q, f"{self.display.per_second(tick.events) / 1e6:.2f} M ev/s",
-                          sim.observables()['contact_fraction'])
+                          sim.observables()['contact_fraction'], events=tick.events)
 
     def close(self):
         self.display.close()
 
 
-def progress_bar(progress: bool | None, total_atoms, charge_per_atom_mAh_cm2: float):
-    """A ProgressBar if asked for (None: only when stderr is a terminal), else None."""
-    return ProgressBar(total_atoms, charge_per_atom_mAh_cm2) if progress_wanted(progress) else None
+def progress_bar(progress: bool | None, total_atoms, charge_per_atom_mAh_cm2: float, total_events: int | None = None):
+    """A ProgressBar if asked for (None: only when stderr is a terminal), else None.  ``total_events``:
+    the run's event count when events alone end it (its remaining time is then known), else None."""
+    return ProgressBar(total_atoms, charge_per_atom_mAh_cm2, total_events) if progress_wanted(progress) else None
+
+
+# A kMC chunk runs in compiled code, which no signal interrupts: Ctrl-C and SIGTERM take effect when it
+# returns.  Chunks are therefore sized from the run's measured event rate to last about this long (and
+# never longer than run.chunk_events): a run on a big box or at a high temperature, whose events are
+# slower or whose stops are far apart, still stops within a few seconds.  Trajectories do not depend on
+# the chunking (tests/test_engine.py), so the sizes may follow the wall clock.
+CHUNK_WALL_S = 1.0
+FIRST_CHUNK_EVENTS = 10_000
+CHUNK_GROWTH = 4.0           # at most this factor from one chunk to the next (the rate settles in a few)
+
+
+class ChunkPacer:
+    """Chunk sizes for Simulation.run: FIRST_CHUNK_EVENTS first, then the events the last chunk's rate
+    does in CHUNK_WALL_S (within CHUNK_GROWTH of the last size, at least 1000), never above ``most``."""
+
+    def __init__(self, most: int, target_s: float = CHUNK_WALL_S):
+        self.most, self.target_s = int(most), float(target_s)
+        self.size = min(self.most, FIRST_CHUNK_EVENTS)
+
+    def record(self, events: int, wall_s: float) -> None:
+        """A chunk of ``events`` took ``wall_s``: set the next size (a chunk cut short by a schedule, too
+        short to time, leaves it)."""
+        if events < 1000 or wall_s < 0.01:
+            return
+        wanted = min(events / wall_s * self.target_s, CHUNK_GROWTH * self.size)
+        self.size = int(min(self.most, max(1000, wanted)))
+
+
+# A run's pace: after this much wall time, the time left at its pace so far (progress toward its nearest
+# stop per wall second) is known well enough to warn about; warned once, when above kmc.run_cost's
+# LARGE_RUN_S.  A floor: a run at a pore's edge slows down as vacancies gather there.
+PACE_WATCH_AFTER_S = 20.0
+
+
+class PaceWatch:
+    """kmc run's observer of its own pace: one warning (kmc.validation.warn) when, PACE_WATCH_AFTER_S into
+    the run, the time left at the pace so far is large (kmc.run_cost.LARGE_RUN_S)."""
+
+    def __init__(self, sim, stop, warn=None):
+        from kmc.validation import warn as default_warn
+        self.stop = stop               # the run's StopConditions
+        self.warn = default_warn if warn is None else warn
+        self.wall0 = _time.perf_counter()
+        self.start_tick = Tick(sim.events, sim.time_s, sim.stripped_atoms, False, False)
+        self.done = False
+
+    def start(self, sim):
+        pass
+
+    def progress(self, tick: Tick) -> float:
+        """The share of the way to the nearest stop covered since the watch started (0..1)."""
+        first = self.start_tick
+        shares = []
+        if self.stop.events < 2**62:
+            shares.append((tick.events - first.events) / max(self.stop.events - first.events, 1))
+        if self.stop.strip_atoms < 2**62:
+            shares.append((tick.stripped_atoms - first.stripped_atoms) / max(self.stop.strip_atoms - first.stripped_atoms, 1))
+        if math.isfinite(self.stop.time_s):
+            shares.append((tick.time_s - first.time_s) / max(self.stop.time_s - first.time_s, 1e-300))
+        return min(max(shares, default=0.0), 1.0)
+
+    def on_tick(self, sim, tick: Tick):
+        if self.done or tick.finished:
+            return
+        wall = _time.perf_counter() - self.wall0
+        if wall < PACE_WATCH_AFTER_S:
+            return
+        self.done = True
+        from kmc.run_cost import LARGE_RUN_S, duration_text
+        from kmc.validation import Advice
+        share = self.progress(tick)
+        left = math.inf if share <= 0 else wall * (1 - share) / share
+        if left <= LARGE_RUN_S:
+            return
+        at = "no progress toward its stop yet" if share <= 0 else f"{100 * share:.2g} % of the way"
+        self.warn(Advice("run.stop_wall_s",
+                         f"this run is slow: {at} in {duration_text(wall)}, so at its pace so far it needs "
+                         + ("longer than can be said" if share <= 0 else f"~{duration_text(left)} more") +
+                         " (a floor: a run at a pore's edge slows down as vacancies gather)",
+                         "run.stop_wall_s ends a run in time with a complete file, Ctrl-C stops it resumably "
+                         "(kmc run --resume), and a smaller box or charge costs less"))

@@ -22,8 +22,8 @@ from kmc.engine.selection import rebuild_tree
 from kmc.rate_rules import N_SLOTS
 from kmc.physics.electrochemistry import overpotential_mV
 from kmc.jit import cache_bytes
-from kmc.observers import (COMPILE_CLOCK, CheckpointSaver, FrameWriter, SeriesWriter, Tick, Trigger, print_compile_notice,
-                           progress_bar, progress_wanted)
+from kmc.observers import (COMPILE_CLOCK, CheckpointSaver, ChunkPacer, FrameWriter, PaceWatch, SeriesWriter, Tick,
+                           Trigger, print_compile_notice, progress_bar, progress_wanted)
 from kmc.config import Settings, load_config
 from kmc.model import build_energy_model, build_event_rates, build_lattice
 from kmc.pore import box_pore
@@ -525,13 +525,14 @@ class Simulation:
         """Ask a running ``run()`` to stop cleanly after the current chunk (the SIGINT/SIGTERM handler)."""
         self._stop_signal = signum if signum is not None else signal.SIGINT
 
-    def run(self, writer=None, progress: bool | None = None, checkpointer=None) -> RunResult:
+    def run(self, writer=None, progress: bool | None = None, checkpointer=None, watch_pace: bool = False) -> RunResult:
         """Run to the configured stop condition, feeding ``writer`` on the output schedules.
 
         Ctrl-C (SIGINT) or SIGTERM stops after the current chunk with stop reason "interrupted":
         the state is saved to ``checkpointer`` (if given) and the writer keeps its ``.partial``
         file for ``kmc run --resume``.  A simulation restored from a checkpoint continues where
-        it stopped; the output schedules carry on from their saved positions.
+        it stopped; the output schedules carry on from their saved positions.  ``watch_pace``: warn once
+        when the time left at the run's pace is large (kmc.observers.PaceWatch; kmc run's).
         """
         with COMPILE_CLOCK.watch(print_compile_notice if progress_wanted(progress) else None):
             self.compile_engine()   # before any clock starts (kmc.launch.open_run has done it already)
@@ -541,7 +542,7 @@ class Simulation:
             self.schedules = self._make_schedules()
         frames, series = self.schedules
         stop = self.stop_conditions()
-        chunk_events = self.settings.run.chunk_events
+        pacer = ChunkPacer(self.settings.run.chunk_events)   # chunks of ~1 s: Ctrl-C within seconds (kmc.observers)
         observers = [FrameWriter(writer, frames), SeriesWriter(writer, series)]
         if checkpointer is not None:
             observers.append(CheckpointSaver(checkpointer, writer))
@@ -560,19 +561,23 @@ class Simulation:
                     observer.start(self)
             # the bar (its rate and remaining time) and the events' clock start here, with the run
             bar = progress_bar(progress, stop.strip_atoms if stop.strip_atoms < INT64_MAX else None,
-                               self.charge_per_atom_mAh_cm2)
+                               self.charge_per_atom_mAh_cm2, stop.events if stop.events_alone() else None)
             if bar is not None:
                 observers.append(bar)
+            if watch_pace:
+                observers.append(PaceWatch(self, stop))
             wall0 = _time.perf_counter()
             compiled_at_wall0 = COMPILE_CLOCK.seconds
             while True:
                 next_events = min(frames.events.next_at, series.events.next_at, stop.events)
-                chunk = int(min(chunk_events, next_events - self.events))
+                chunk = int(min(pacer.size, next_events - self.events))
                 t_stop = min(frames.seconds.next_at, series.seconds.next_at, stop.time_s)
                 strip_stop = min(math.ceil(frames.atoms.next_at - 1e-9) if frames.atoms.next_at < math.inf else INT64_MAX,
                                  math.ceil(series.atoms.next_at - 1e-9) if series.atoms.next_at < math.inf else INT64_MAX,
                                  stop.strip_atoms)
+                chunk_start, events_before = _time.perf_counter(), self.events
                 reason = self.step(chunk, t_stop, strip_stop, stop.contact_atoms)
+                pacer.record(self.events - events_before, _time.perf_counter() - chunk_start)
                 tick = Tick(self.events, self.time_s, self.stripped_atoms, finished=False,
                             interrupted=self._stop_signal is not None)
                 ending = stop.reason(tick, reason, _time.perf_counter() - wall0)
@@ -627,6 +632,11 @@ class StopConditions:
     @property
     def contact_atoms(self) -> int:
         return max(self.contact_by_fraction, self.contact_by_overpotential)
+
+    def events_alone(self) -> bool:
+        """Only a number of events ends the run (and the wall clock): what paces it is then known ahead."""
+        return (self.events < INT64_MAX and self.time_s == math.inf and self.strip_atoms == INT64_MAX
+                and self.contact_atoms < 0)
 
     def reason(self, tick: Tick, engine_reason: str, wall_s: float) -> str | None:
         """Why the run ends after this tick (its stop reason), or None if it goes on."""

@@ -44,8 +44,8 @@ def run(config, overrides, output, overwrite, resume_path, progress):
       130  interrupted (Ctrl-C, SIGTERM); continue with kmc run --resume X.h5
     """
     from kmc.launch import OpenRunError, open_run
-    from kmc.observers import print_compile_notice, progress_wanted
-    notice = print_compile_notice if progress_wanted(progress) else None
+    from kmc.observers import print_compile_notice
+    notice = print_compile_notice     # on stderr whether a terminal or not: a first run's minute is never silent
     if resume_path is not None:
         if config or overrides or output or overwrite:
             fail("--resume takes only the run's output file; allowed: kmc run --resume X.h5 "
@@ -71,7 +71,7 @@ def run(config, overrides, output, overwrite, resume_path, progress):
         except OpenRunError as exc:
             fail(str(exc))
     try:
-        result = sim.run(writer, progress=progress, checkpointer=checkpointer)
+        result = sim.run(writer, progress=progress, checkpointer=checkpointer, watch_pace=True)
     except OSError as exc:   # e.g. the disk filled up: what was written so far stays resumable
         writer.close()
         fail(f"writing {writer.tmp_path} failed ({exc}); the frames so far and the last checkpoint are "

@@ -1,0 +1,128 @@
+"""What a kMC run will cost, estimated before it starts (kmc.validation warns when it is large), and
+its pace while it runs (kmc.observers.PaceWatch warns when what is left is large).
+
+Before the start, two numbers that do not depend on how the run will unfold:
+- the hops of the box's equilibrium vacancies over the run's kMC time.  In equilibrium with the
+  sinks (S = 1; stripping only raises S) the box holds exp(-E_f/kT) vacancies per site (its own c_eq:
+  its configuration energy has no formation entropy, its hops carry it, kmc.model.
+  box_vacancy_equilibrium_fraction), each hopping at its rate.  The contact layer's vacancies are the
+  cheap ones (seed 004: 0.28 eV against 0.50 eV in the bulk): an L1 vacancy goes to L2 at
+  nu' exp(-(E_kra + dE/2)/kT) over its 4 bonds (dE the L1 -> L2 row) and comes back, two events; a
+  bulk vacancy hops at nu' exp(-E_kra/kT) over its 8.  nu' = the box's hop prefactor; the kMC time is
+  the stop charge over the current, divided by the acceleration (or run.stop_time_s).  This is what
+  a hot box costs (8x8x6 cells at 400 K: 1.9e6 estimated, 2.9e6 measured); at 298 K the stripped
+  vacancies and the pore's edge cost far more (the shipped box: 1.8e5 estimated, 1.4e7 measured), which
+  only the run's own pace shows;
+- the run file (kmc.runfile.estimated_output_bytes) and the set-up of the lattice.
+While the run goes, its pace so far (progress toward its stop per wall second) gives the time left at
+that pace: a floor, since a run at a pore's edge slows down as vacancies gather.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from kmc import units
+from kmc.schema import SITES_PER_CELL
+
+# The engine's events per wall second on a slab at the shipped conditions, per energy form: the default
+# runs print theirs (`kmc run params/li_li2s.toml`: 0.21-0.23 M events/s on a quiet machine, README);
+# the bond form is about five times faster (docs/performance.md).
+EVENTS_PER_S = {"second_moment": 2.0e5, "bond": 1.0e6}
+K_B_eV = 8.617333262e-5
+
+
+# Setting up a box (lattice, energy model, the acceleration check, the file's static arrays): 3.2 and
+# 3.3 us per site for 3.2e6 and 7.2e6 sites (kmc.launch.open_run of params/li_li2s.toml with lattice.cells
+# [200,200,40] and [300,300,40], at load 8 on 2 cores, 2026-11-27).
+SETUP_S_PER_SITE = 3.3e-6
+# What counts as a large run, warned before it starts: more than this wall time, or a file this big.
+LARGE_RUN_S = 600.0
+LARGE_FILE_BYTES = 1e9
+
+
+@dataclass(frozen=True)
+class RunCost:
+    events: float        # the box's equilibrium vacancies' hops (a floor where stripping dominates)
+    wall_s: float        # those events at the engine's rate (EVENTS_PER_S)
+    setup_s: float       # building the box and its file (SETUP_S_PER_SITE)
+    file_bytes: float    # kmc.runfile.estimated_output_bytes
+    sites: int
+
+    @property
+    def large(self) -> bool:
+        return self.wall_s + self.setup_s > LARGE_RUN_S or self.file_bytes > LARGE_FILE_BYTES
+
+    def describe(self) -> str:
+        return (f"{self.sites:.3g} sites, about {duration_text(self.setup_s)} to set up, a file of up to "
+                f"{self.file_bytes / 1e9:.2g} GB, and at least ~{self.events:.2g} events (~{duration_text(self.wall_s)}: "
+                "the hops of the box's equilibrium vacancies alone; stripping at the pore's edge adds to them, ~80x "
+                "on the shipped box at 298 K)")
+
+
+def duration_text(seconds: float) -> str:
+    """A duration in the unit that reads best: 40 s, 12 min, 3.5 h, 2.1 days."""
+    if seconds < 90:
+        return f"{seconds:.2g} s"
+    if seconds < 5400:
+        return f"{seconds / 60:.2g} min"
+    if seconds < 2 * 86400:
+        return f"{seconds / 3600:.2g} h"
+    return f"{seconds / 86400:.2g} days"
+
+
+def _target(settings, name: str):
+    for row in settings.fit_targets:
+        if row.name == name:
+            return float(row.value)
+    return None
+
+
+def kmc_time_s(settings) -> float | None:
+    """The run's kMC time to its first time or charge stop (None: no such stop)."""
+    run, cond = settings.run, settings.conditions
+    times = []
+    if run.stop_time_s:
+        times.append(run.stop_time_s)
+    if run.stop_stripped_mAh_cm2 and cond.current_density_mA_cm2 > 0:
+        times.append(units.physical_time_s(run.stop_stripped_mAh_cm2, cond.current_density_mA_cm2)
+                     / run.acceleration)
+    return min(times) if times else None
+
+
+def estimate(settings) -> RunCost | None:
+    """The numbers of the module docstring for a kMC slab run of ``settings`` (cheap: no lattice is
+    built); None for a bulk box (no interface, no stripping)."""
+    from kmc.model import box_hop_prefactor_Hz
+    from kmc.pore import box_pore_shape
+    from kmc.runfile import estimated_output_bytes
+    lattice, run = settings.lattice, settings.run
+    rate = EVENTS_PER_S.get(settings.energy.form, EVENTS_PER_S["second_moment"])
+    if lattice.geometry != "slab":
+        return None
+    nx, ny, nz = lattice.cells
+    per_cell = SITES_PER_CELL[lattice.orientation]
+    sites = per_cell * nx * ny * nz
+    l1 = sites // (2 * nz)                  # sites per layer: two layers per cell
+    a = lattice.lattice_constant_A
+    area_per_l1_A2 = a * a if lattice.orientation == "001" else a * a / math.sqrt(2)
+    file_bytes = estimated_output_bytes(settings, sites, units.charge_per_atom_mAh_cm2(l1 * area_per_l1_A2))
+    if box_pore_shape(settings) != "none":  # the pore's mouth is no contact layer: its sites are no L1 vacancy's
+        l1 = round(l1 * settings.electrolyte.relative_density)
+    t = kmc_time_s(settings)
+    if t is None:                            # ended by events (or the wall clock) alone: they are its cost
+        events = float(run.max_events or 0)
+        return RunCost(events, events / rate, sites * SETUP_S_PER_SITE, file_bytes, sites)
+    kT = K_B_eV * settings.conditions.temperature_K
+    nu = box_hop_prefactor_Hz(settings)
+    kra = settings.kinetics.kra_host_eV
+    e_bulk = settings.boundary.vacancy_formation_eV
+    e_l1 = _target(settings, "vacancy_formation_L1")
+    e_l1 = e_bulk if e_l1 is None else e_l1
+    up = _target(settings, "L1_vacancy_to_L2") or 0.0
+    per_s = (l1 * math.exp(-e_l1 / kT) * 2 * 4 * nu * math.exp(-(kra + max(up, 0.0) / 2) / kT)
+             + (sites - l1) * math.exp(-e_bulk / kT) * 8 * nu * math.exp(-kra / kT))
+    events = per_s * t
+    if run.max_events:
+        events = min(events, float(run.max_events))
+    return RunCost(events, events / rate, sites * SETUP_S_PER_SITE, file_bytes, sites)
