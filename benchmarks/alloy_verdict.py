@@ -251,7 +251,7 @@ def table(rows: list[dict]) -> str:
     return "\n".join(out)
 
 
-# seed 004's alloy numbers drawn on the figure (PHYSICS.md section 10): early voids per 100 um and widths
+# seed 004's alloy numbers drawn on the figure (docs/physics.md section 10): early voids per 100 um and widths
 # (Li-Mg, Li), and the charges at which Li-Mg's largest width and height drop
 SEED_EARLY = {"Li-Mg": ((2, 3), (2.8, 4.8)), "Li": ((16, 18), (0.9, 3.5))}
 SEED_DROPS = {"void_width_max": (0.625, 1.0, 2.375), "void_height_max": (0.5, 1.0, 2.625)}

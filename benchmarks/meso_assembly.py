@@ -38,7 +38,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-# (label, RMS over the section in um); sources in params/li_li2s.toml's [meso] and PHYSICS.md section 7
+# (label, RMS over the section in um); sources in params/li_li2s.toml's [meso] and docs/physics.md section 7
 FACES = (("seed 004: pellet pressed on a plunger of RMS < 0.1 um (the bound)", 0.1),
          ("unpolished Li6PS5Cl pellet, small grains, R_q 1.1 um (Singh et al. 2022)", 1.1),
          ("unpolished Li6PS5Cl pellet, large grains, R_q 6.5 um (Singh et al. 2022)", 6.5))

@@ -355,9 +355,9 @@ def critical_table(rows: list[dict]) -> str:
 # Errors (their sources beside them; none chosen for its effect on the verdict):
 FORMATION_ENERGY_RANGE_eV = (0.495, 0.568)
 #   low: the measured tracer Q = 0.55 eV (docs/data/measured_diffusion.toml) minus the DFT E_m 0.055 eV;
-#   high: PBE, 54-site BCC Li, relaxed (PHYSICS.md section 6); the shipped 0.50 is seed 004's DFT.
+#   high: PBE, 54-site BCC Li, relaxed (docs/physics.md section 6); the shipped 0.50 is seed 004's DFT.
 CREEP_POINTS = ((0.2, 2.0e-7), (0.4, 1.3e-5), (0.4, 1.7e-5), (0.6, 3.9e-4))
-#   Masias et al. 2019, Li in tension at ~26 C, as PHYSICS.md section 4b quotes them (MPa, 1/s).
+#   Masias et al. 2019, Li in tension at ~26 C, as docs/physics.md section 4b quotes them (MPa, 1/s).
 LI_NUCLEATION_SE = {100: 0.89, 134: 36.0, 300: 4e6, 600: 1e9, 1000: 1.3e11, 2000: 0.1, 4000: 0.1, 10000: 0.1}
 #   one standard error of each measured I(S) row of params/li_li2s.toml [meso] (its comment: absolute
 #   up to S = 1000, "~10 %" above, written here as the relative 0.1).
@@ -376,7 +376,7 @@ PELLET_VARIATIONS = (
     ("D_s 4.3e-11", ["meso.surface_diffusivity_cm2_s=4.3e-11"],
      "the 0.5 eV step barriers of Li(111) and (211) (Zhou et al. 2025): shapes frozen"),
     ("sinks 50 um", ["electrode.sink_distance_um=50"],
-     "PHYSICS.md 4b: grains ~100 um, sinks within a factor 2 (farther than the 100 um foil they cannot be)"),
+     "docs/physics.md §4b: grains ~100 um, sinks within a factor 2 (farther than the 100 um foil they cannot be)"),
 )
 
 
@@ -422,7 +422,7 @@ def band_variations(chem: str, formation_entropy_kB: float | None) -> list[tuple
     settings = load_config(ROOT / "params" / f"{chem}.toml", entropy_sets(formation_entropy_kB))
     bnd, creep, T = settings.boundary, settings.creep, settings.conditions.temperature_K
     out = [(f"E_f {e:g} eV", [f"boundary.vacancy_formation_eV={e!r}"], source) for e, source in
-           zip(FORMATION_ENERGY_RANGE_eV, ("the measured tracer Q minus the DFT E_m", "PBE, 54 sites (PHYSICS.md section 6)"))]
+           zip(FORMATION_ENERGY_RANGE_eV, ("the measured tracer Q minus the DFT E_m", "PBE, 54 sites (docs/physics.md section 6)"))]
     if bnd.vacancy_formation_entropy_kB > 0:
         # S_f matching the model's D*(298 K) to each measured data set's D*(298 K): only nu exp(S_f)
         # D_v c_eq enters the cell's S, and that is what the measurements fix at the cell's temperature

@@ -29,7 +29,7 @@ REPORT_K = (298.0, 333.0)
 
 PARAMS = ("li_li2s", "limg_li2s")
 CELL_TEMPERATURES_K = (298.15, 333.15)      # 25 and 60 C (seed 004's two temperatures)
-DFT_D_MG_CM2_S = (2.06e-13, 2.42e-12)       # seed 004 Supp. Table 1 (DFT-computed), PHYSICS.md section 2
+DFT_D_MG_CM2_S = (2.06e-13, 2.42e-12)       # seed 004 Supp. Table 1 (DFT-computed), docs/physics.md section 2
 
 
 def shipped() -> tuple:

@@ -1,7 +1,7 @@
 """DFT check of the CHGNet vacancy phonons (issue 48): the same harmonic calculation as
 kmc.atomistic.vacancy_thermo, with GPAW (PBE), on the smallest cell both can afford.
 
-Run with the system python that Debian's gpaw package installs into (PHYSICS.md section 6):
+Run with the system python that Debian's gpaw package installs into (docs/physics.md section 6):
 
     apt-get install -y gpaw gpaw-data
     OMP_NUM_THREADS=1 PYTHONPATH=. nice -n 10 /usr/bin/python3 benchmarks/vacancy_thermo_dft.py [--states ...]

@@ -336,7 +336,7 @@ def creep_strain_rate_per_s(settings: Settings, stress_MPa: float) -> float:
 
 def vacancy_diffusivity_A2_s(model: EnergyModel, lattice: Lattice, prefactor_Hz: float | None = None) -> float:
     """D_v = Gamma a^2 (A^2/s, kmc.physics.vacancy.vacancy_diffusivity) with Gamma = nu exp(-E_kra(host)/kT)
-    the bare host hop of the model (PHYSICS.md section 4b: ~1.5-1.8e-3 cm^2/s at 298 K): the cell's,
+    the bare host hop of the model (docs/physics.md section 4b: ~1.5-1.8e-3 cm^2/s at 298 K): the cell's,
     whose c_eq carries the formation entropy (vacancy_equilibrium_fraction).  ``prefactor_Hz`` in
     place of nu (box_vacancy_diffusivity_A2_s)."""
     nu = model.attempt_frequency_Hz if prefactor_Hz is None else prefactor_Hz
@@ -452,7 +452,7 @@ class CellTransport:
     @property
     def supersaturation(self) -> float:
         """S = 1 + J Omega L / (D_v c_eq) at the interface that carries the stripping flux to sinks
-        holding c_eq (PHYSICS.md section 4b: ~130 for the seed's cell without a formation entropy;
+        holding c_eq (docs/physics.md section 4b: ~130 for the seed's cell without a formation entropy;
         9.5 with the shipped S_f = 2.75 k_B, which raises c_eq 15.6x)."""
         return vacancy.supersaturation(self.recession_velocity_um_s, self.sink_distance_um,
                                        self.vacancy_diffusivity_um2_s, self.vacancy_equilibrium_fraction)

@@ -143,7 +143,7 @@ SCHEMA: dict[str, dict[str, Key]] = {
         # ohm cm2: 1 mA/cm2 is R_ct = 26 ohm cm2 at 298 K).  It scales eta, not the trajectory.
         "exchange_current_mA_cm2": Key(F, 1.0, _pos, "> 0 mA/cm^2"),
         # The solid electrolyte between the contact and the counter electrode (seed 004 Methods,
-        # PHYSICS.md section 7: a Li6PS5Cl pellet 500 um thick, 3.5 +- 0.1 mS/cm at room
+        # docs/physics.md section 7: a Li6PS5Cl pellet 500 um thick, 3.5 +- 0.1 mS/cm at room
         # temperature).  Read only by kmc meso's resolved interface: the current's constriction into
         # the contact (kmc.resolved.fields.butler_volmer_current).
         "electrolyte_conductivity_mS_cm": Key(F, 3.5, _pos, "> 0 mS/cm"),
@@ -265,7 +265,7 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "solute_rate_factors": Key(list, [], lambda v: _finite_numbers(v) and all(x > 0 for x in v),
                                    "a list of factors > 0, one per solute_rate_fractions entry"),
     },
-    # The solid electrolyte's face (PHYSICS.md section 9): a cold-pressed pellet whose open pores cut the
+    # The solid electrolyte's face (docs/physics.md section 9): a cold-pressed pellet whose open pores cut the
     # interface in an area fraction 1 - relative_density (stereology).  The kMC box holds one pore's
     # edge (kmc.pore, docs/pore_edge.md); kmc meso's resolved interface presses the foil onto the same
     # face (kmc.physics.pores, docs/mechanics.md section 5b).  params/*.toml give each number's source.

@@ -66,7 +66,7 @@ def test_exit_rate_is_the_quasi_static_escape_to_the_sinks(li_params, share):
         d = a / 2
         kT = units.kT_eV(cfg.conditions.temperature_K)
         d_v = kin.attempt_frequency_Hz * math.exp(-kin.kra_host_eV / kT) * a * a      # A^2/s
-        assert d_v * 1e-16 == pytest.approx(1.45e-3, rel=0.01)   # PHYSICS.md 4b: ~1.5-1.8e-3 cm^2/s
+        assert d_v * 1e-16 == pytest.approx(1.45e-3, rel=0.01)   # docs/physics.md §4b: ~1.5-1.8e-3 cm^2/s
         # the box's hops carry the formation entropy (kmc.model.box_hop_prefactor_Hz), its D_v with them
         d_v *= math.exp(cfg.boundary.vacancy_formation_entropy_kB)
         sink_A = sink_um * 1e4

@@ -11,7 +11,7 @@ from kmc.cli import main
 from kmc.config import ConfigError, FitTarget, fit_targets_toml, load_config, second_moment_interface
 from kmc.fit import QUANTITIES, TOLERANCE, alloy_interface, fit_rows
 
-TARGETS = {  # PHYSICS.md section 2 (and 4b for the interface rows), copied so a changed target is noticed
+TARGETS = {  # docs/physics.md section 2 (and 4b for the interface rows), copied so a changed target is noticed
     "vacancy_formation_bulk": (0.50, "eV"),
     "vacancy_formation_L1": (0.28, "eV"),
     "L1_vacancy_to_L2": (0.15, "eV"),

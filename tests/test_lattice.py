@@ -1,4 +1,4 @@
-"""Geometry of the BCC lattices: neighbour distances, symmetry, layers (PHYSICS.md section 3)."""
+"""Geometry of the BCC lattices: neighbour distances, symmetry, layers (docs/physics.md section 3)."""
 import math
 
 import numpy as np

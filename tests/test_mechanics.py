@@ -31,7 +31,7 @@ def test_cavity_under_remote_pressure_closes_at_the_exact_rate(geometry, exponen
     assert r["computed"] < 0
     assert abs(r["relative_error"]) < 2e-3, r
     if geometry == AXISYMMETRIC:
-        # the infinite body (PHYSICS.md section 7): (3/2) eps0 (3p / (2 n sigma0))^n; the shell of
+        # the infinite body (docs/physics.md section 7): (3/2) eps0 (3p / (2 n sigma0))^n; the shell of
         # b/a = 10 is faster by (1 - (a/b)^(3/n))^-n
         infinite = -1.5 * (3 / (2 * exponent)) ** exponent
         shell = (1 - 0.1 ** (3 / exponent)) ** -exponent

@@ -103,7 +103,7 @@ def test_void_radius_relaxes_to_the_capture_closure_balance(li):
 
 def test_steady_vacancy_flux_to_the_sinks(li):
     """No voids: every stripped vacancy diffuses to the sinks, J = D_v c_eq (S - 1) / (Omega L),
-    so S = 1 + i Omega L / (e D_v c_eq); PHYSICS.md 4b's estimate at 0.5 mA/cm^2 and 100 um is
+    so S = 1 + i Omega L / (e D_v c_eq); docs/physics.md §4b's estimate at 0.5 mA/cm^2 and 100 um is
     S ~ 100-130."""
     s = kinetics.interface_vacancy_fraction(li, 0.0) / li.vacancy_equilibrium_fraction
     flux_cm2_s = li.current_mA_cm2 * 1e-3 / units.ELEMENTARY_CHARGE_C

@@ -20,7 +20,7 @@ def small_box(name="li_li2s", cells=(6, 6, 4)):
 
 
 def test_cell_supersaturation_is_physics_md_estimate():
-    """PHYSICS.md section 4b: S ~ 100-130 at 0.5 mA/cm2 and sinks 100 um away without a formation
+    """docs/physics.md section 4b: S ~ 100-130 at 0.5 mA/cm2 and sinks 100 um away without a formation
     entropy (134.3), 9.52 with the shipped S_f = 2.75 k_B (S - 1 falls by exp(2.75)); S - 1 is
     linear in the current and the sink distance."""
     s = load_config(resolve_params("li_li2s"))

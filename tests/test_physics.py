@@ -80,7 +80,7 @@ def test_norton_law_and_its_focusing_on_the_contact_agree():
 
 
 def test_supersaturation_balance_and_its_inverse():
-    """S = 1 + J Omega L / (D c_eq) (PHYSICS.md 4b: ~130 for 0.5 mA/cm2, 100 um, D_v 1.6e-3 cm^2/s,
+    """S = 1 + J Omega L / (D c_eq) (docs/physics.md §4b: ~130 for 0.5 mA/cm2, 100 um, D_v 1.6e-3 cm^2/s,
     c_eq 3.5e-9); the sink distance for S gives back L; the interface balance without voids, with
     sinks at c_eq, is S c_eq; a formation entropy of ln 2 doubles c_eq."""
     v = electrochemistry.recession_velocity_um_s(0.5, vacancy.atomic_volume_bcc(3.51))
@@ -98,7 +98,7 @@ def test_supersaturation_balance_and_its_inverse():
 
 
 def test_stripping_recedes_4_86_um_per_mAh_cm2():
-    """PHYSICS.md section 3: 1 mAh/cm^2 strips 4.86 um of Li (a = 3.51 A)."""
+    """docs/physics.md section 3: 1 mAh/cm^2 strips 4.86 um of Li (a = 3.51 A)."""
     v = electrochemistry.recession_velocity_um_s(1.0, vacancy.atomic_volume_bcc(3.51))
     assert v * 3600.0 == pytest.approx(4.86, abs=0.01)
 

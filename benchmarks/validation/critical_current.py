@@ -68,7 +68,7 @@ import numpy as np  # noqa: E402
 CHEMISTRIES = {"Li": "li_li2s", "Li-Mg": "limg_li2s"}
 PRESSURES_MPa = (0.2, 0.5, 1.0, 2.0, 5.0)
 THRESHOLD = 0.9
-MONOLAYER_mAh_cm2 = 3.61e-5       # one (001) monolayer of L1 sites (PHYSICS.md section 3)
+MONOLAYER_mAh_cm2 = 3.61e-5       # one (001) monolayer of L1 sites (docs/physics.md section 3)
 SAMPLE_ML = 0.05                  # series sampling, in monolayers
 
 

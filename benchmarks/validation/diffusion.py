@@ -16,7 +16,7 @@ Prints one row per check (measured, error bar, target, verdict) and then the sam
 (b) Mg tracer diffusivity in dilute bulk Li-Mg (one vacancy, Mg traced) at 25 and 60 C, rescaled
     from the box's vacancy concentration to the physical one, against the seed's DFT values and
     the model's own analytical expectation; effective activation energy from the two temperatures.
-(c) Li tracer diffusivity in pure Li at 25 C, the same way (PHYSICS.md gives no measured value).
+(c) Li tracer diffusivity in pure Li at 25 C, the same way (docs/physics.md gives no measured value).
 
 Error bars are one standard error of the mean over independent seeds (independent boxes and
 trajectories).  Blocks of one trajectory are also nearly independent (see ``block_sums``), and the
@@ -51,7 +51,7 @@ LI_PARAMS = ROOT / "params" / "li_li2s.toml"
 LIMG_PARAMS = ROOT / "params" / "limg_li2s.toml"
 F_BCC = 0.72719                      # Compaan & Haven (1956), vacancy mechanism in BCC
 T25, T60 = 298.15, 333.15
-DFT_D_MG_CM2_S = {T25: 2.06e-13, T60: 2.42e-12}   # PHYSICS.md section 2 (seed 004)
+DFT_D_MG_CM2_S = {T25: 2.06e-13, T60: 2.42e-12}   # docs/physics.md section 2 (seed 004)
 SCRIPT = "python benchmarks/validation/diffusion.py"
 
 
@@ -541,7 +541,7 @@ def build_checks(a_res, b_res, quick: bool) -> list[dict]:
         scale = c_eq * r["n_sites"] * units.CM2_PER_A2
         add(f"(c) D_Li 25 C, pure Li (N={r['n_sites']}), rescaled to c_eq", r["D_kmc_A2_s"] * scale,
             r["D_kmc_err"] * scale, r["D_kmc_analytic_A2_s"] * scale,
-            "model analytic (1/6) 8 lambda^2 Gamma_Li c f_N; no measured value in PHYSICS.md",
+            "model analytic (1/6) 8 lambda^2 Gamma_Li c f_N; no measured value in docs/physics.md",
             verdict(r["D_kmc_A2_s"], r["D_kmc_err"], r["D_kmc_analytic_A2_s"]), "cm^2/s")
     if b_res:
         runs = b_res["runs"]
@@ -556,12 +556,12 @@ def build_checks(a_res, b_res, quick: bool) -> list[dict]:
                 f"measured/analytic {r['q_D']:.4f} +- {r['q_D_err']:.4f} (block-paired): "
                 + verdict(r["q_D"], r["q_D_err"], 1.0), "cm^2/s")
             add(f"(b) D_Mg, T={T} K, x_Mg={x}, far-field vacancy convention", r["D_phys_farfield"],
-                r["D_phys_err"] / r["far_over_box"], DFT_D_MG_CM2_S[T], "DFT, seed 004 (PHYSICS.md 2)",
+                r["D_phys_err"] / r["far_over_box"], DFT_D_MG_CM2_S[T], "DFT, seed 004 (docs/physics.md §2)",
                 f"model/DFT = {r['D_phys_farfield'] / DFT_D_MG_CM2_S[T]:.2f}", "cm^2/s")
             if x == 0.02 and T in DFT_D_MG_CM2_S:
                 dft = DFT_D_MG_CM2_S[T]
                 add(f"(b) D_Mg, T={T} K, x_Mg={x}, vs DFT", r["D_phys"], r["D_phys_err"], dft,
-                    "DFT, seed 004 (PHYSICS.md 2)",
+                    "DFT, seed 004 (docs/physics.md §2)",
                     f"model/DFT = {r['D_phys'] / dft:.2f} ({verdict(r['D_phys'], r['D_phys_err'], dft)})", "cm^2/s")
         if (T25, 0.02) in runs and (T60, 0.02) in runs:
             lo, hi = runs[(T25, 0.02)], runs[(T60, 0.02)]

@@ -1,5 +1,5 @@
 """Issue 17 study: a coordination-dependent (Finnis-Sinclair / second-moment) energy that carries
-every DFT row of PHYSICS.md section 2 together with gamma(001), W_ad and both wetting angles.
+every DFT row of docs/physics.md section 2 together with gamma(001), W_ad and both wetting angles.
 
 It derives the shipped second-moment parameters (params/*.toml) by solving each stage's rows on
 its own total energy, and prints predictions docs/energy_model.md quotes; the hop barrier is the
@@ -46,11 +46,11 @@ from kmc.rate_rules import barrier_eV  # noqa: E402
 from lattices import build_bcc  # noqa: E402
 
 VAC, HOST, SOLUTE, GHOST = 0, 1, 2, 3          # GHOST: frozen mean-composition atom below the box
-A_LATTICE = 3.51                               # BCC Li at room temperature (PHYSICS.md section 3)
+A_LATTICE = 3.51                               # BCC Li at room temperature (docs/physics.md section 3)
 J_M2_PER_EV_A2 = 16.02176634                   # 1 eV/A^2 in J/m^2
 EV_PER_BOND_LIS, EV_PER_BOND_MGS = 1.504, 1.677   # seed 004: Li-S (Li2S), Mg-S (MgS) bond energies
 
-# Targets (PHYSICS.md section 2 and 4b; literature where stated)
+# Targets (docs/physics.md section 2 and 4b; literature where stated)
 W_AD_J_M2 = 0.39
 THETA_LI_DEG = 93.6
 THETA_LIMG_DEG = 87.1

@@ -1,5 +1,5 @@
 """The simulator's version of seed 004's Fig. 1: Li against Li-Mg, void statistics as an SEM section
-counts them, and a verdict on each finding of PHYSICS.md section 1.
+counts them, and a verdict on each finding of docs/physics.md section 1.
 
     kmc sweep runs/seed004.toml --workers 2                 # the runs (hours: see the spec)
     python benchmarks/validation/seed004.py [--figures]     # analyse, compare, print the table
@@ -236,7 +236,7 @@ def _chemistry_rows(li: list, limg: list, pressure_MPa: float) -> list[dict]:
 
 
 def verdicts(groups: dict) -> list[dict]:
-    """One row per finding of PHYSICS.md section 1 that the runs can speak to: Li against Li-Mg at
+    """One row per finding of docs/physics.md section 1 that the runs can speak to: Li against Li-Mg at
     every stack pressure with finished runs of both (``pressure_MPa``), then what pressure does to
     each chemistry (lowest against highest pressure; ``pressure_MPa`` None)."""
     rows = []

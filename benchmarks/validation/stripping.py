@@ -1,4 +1,4 @@
-"""Stripping: the model against seed 004's findings (PHYSICS.md section 1), from the shipped sweeps.
+"""Stripping: the model against seed 004's findings (docs/physics.md section 1), from the shipped sweeps.
 
 Reads the outputs of
     kmc sweep runs/li_vs_limg.toml --workers 1

@@ -5,7 +5,7 @@ by the flux that must leave it: the stripped sites become vacancies at J = i / (
 (a_s the area of an L1 site), and quasi-static diffusion to sinks at L carries them away,
 J = D_v c_eq (S - 1) / (Omega L), so
 
-    S = 1 + J Omega L / (D_v c_eq)        (PHYSICS.md section 4b; ~100-130 for the seed's cell).
+    S = 1 + J Omega L / (D_v c_eq)        (docs/physics.md section 4b; ~100-130 for the seed's cell).
 
 The box's job at that scale is the interface's response to S, not the macroscopic fluxes.  So the
 steady interface is the box with every rate at its cell value (acceleration 1) and the vacancy

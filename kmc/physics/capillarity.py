@@ -3,7 +3,7 @@ normal, as the resolved interface's mechanics takes it), and the Young angle at 
 
 * A wall of curvature kappa pulls on the metal with the Laplace traction gamma kappa (one
   curvature: a tunnel; a cap's two would double it): 0.42 MPa at R = 1 um for Li's gamma =
-  0.42 J/m^2, as large as the stack pressure (PHYSICS.md section 9).  Positive where the wall bulges
+  0.42 J/m^2, as large as the stack pressure (docs/physics.md section 9).  Positive where the wall bulges
   into the metal (a void's roof: the traction closes it), negative where the metal bulges into the
   void (metal pushed into a pore: the traction pushes it back).
 * A void's wall in the section is taken as the circular arc through its two contact points that

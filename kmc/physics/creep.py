@@ -1,4 +1,4 @@
-"""Power-law creep of the metal (PHYSICS.md sections 4 and 7; seed 003's Norton form) and how the
+"""Power-law creep of the metal (docs/physics.md sections 4 and 7; seed 003's Norton form) and how the
 stack pressure focuses onto the contact that is left.
 
     eps_dot(sigma, T) = eps_ref (sigma / sigma_ref)^n exp(-Q/R (1/T - 1/T_ref))

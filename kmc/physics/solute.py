@@ -1,4 +1,4 @@
-"""A solute carried by vacancies, and the enrichment that stripping leaves behind it (PHYSICS.md
+"""A solute carried by vacancies, and the enrichment that stripping leaves behind it (docs/physics.md
 section 4b).  Lengths and times in the caller's consistent units (A and s in the kMC, um and s in
 kmc.disc)."""
 from __future__ import annotations

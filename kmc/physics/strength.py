@@ -1,4 +1,4 @@
-"""Li's size-dependent strength (PHYSICS.md sections 7 and 9): micrometre Li is far stronger than
+"""Li's size-dependent strength (docs/physics.md sections 7 and 9): micrometre Li is far stronger than
 bulk Li, and the smaller the stronger.
 
 Xu, Ahmad, Aryanfar, Viswanathan & Greer, PNAS 114, 57 (2017), compressed single-crystal Li pillars

@@ -1,4 +1,4 @@
-"""Vacancy thermodynamics and transport of a BCC metal (PHYSICS.md sections 4b and 8).
+"""Vacancy thermodynamics and transport of a BCC metal (docs/physics.md sections 4b and 8).
 
 Units: energies in eV, lengths in whatever unit the caller passes consistently (A in the kMC,
 um at the cell's scale), fractions per lattice site."""
@@ -13,7 +13,7 @@ def equilibrium_fraction(formation_energy_eV, kT_eV: float, formation_entropy_kB
     """c_eq = exp(S_f / k_B) exp(-E_f / kT): vacancies per site in equilibrium (an array of E_f gives
     an array).  S_f in units of k_B (0: the 0 K formation energy alone; the parameter sets give it
     as boundary.vacancy_formation_entropy_kB, which kmc.model.vacancy_equilibrium_fraction reads;
-    PHYSICS.md section 8)."""
+    docs/physics.md section 8)."""
     if np.ndim(formation_energy_eV):
         return np.exp(formation_entropy_kB - np.asarray(formation_energy_eV) / kT_eV)
     return math.exp(formation_entropy_kB - formation_energy_eV / kT_eV)
@@ -25,7 +25,7 @@ def atomic_volume_bcc(lattice_constant: float) -> float:
 
 
 def site_area_001(lattice_constant: float) -> float:
-    """a^2: the interface area per site of a BCC (001) layer (1/a^2 sites per area, PHYSICS.md section 3)."""
+    """a^2: the interface area per site of a BCC (001) layer (1/a^2 sites per area, docs/physics.md section 3)."""
     return lattice_constant ** 2
 
 
@@ -36,7 +36,7 @@ def hop_rate_per_s(attempt_frequency_Hz: float, barrier_eV: float, kT_eV: float)
 
 def box_hop_prefactor_Hz(attempt_frequency_Hz: float, formation_entropy_kB: float) -> float:
     """nu exp(S_f / k_B): the prefactor of every hop of the kMC box, which carries the vacancy's
-    formation entropy on its hops instead of on its equilibrium fraction (PHYSICS.md section 8,
+    formation entropy on its hops instead of on its equilibrium fraction (docs/physics.md section 8,
     docs/vacancy_thermodynamics.md section 8).
 
     The box's configuration energy has no vibrational entropy, so its own equilibrium fraction is

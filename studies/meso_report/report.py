@@ -71,12 +71,12 @@ def load_variations(path: Path = HERE / "variations.toml") -> dict:
 
 # Calibrated inputs within their stated errors (params/*.toml and docs/meso.md give each source)
 VARIATIONS = load_variations()
-# seed 004's observations (PHYSICS.md section 1)
+# seed 004's observations (docs/physics.md section 1)
 SEED = tomllib.loads((HERE / "seed004.toml").read_text())
 NUCLEATION_SCALES = (0.2, 1.0, 5.0)
 PRESSURES_MPa = (0.2, 0.5, 1.0, 1.5, 2.0, 3.0, 5.0, 7.0)
 CRITICAL_PRESSURES_MPa = (0.2, 1.0, 2.0, 5.0)
-# seed 004's failure: overpotential shoots up when contact loss reaches ~90 % (PHYSICS.md section 1);
+# seed 004's failure: overpotential shoots up when contact loss reaches ~90 % (docs/physics.md section 1);
 # 0.9 is the kMC's criterion (docs/validation.md, "Critical stripping current")
 FAILED_CONTACTS = (0.1, 0.9)
 GRID = np.linspace(0, 4, 161)   # mAh/cm^2, for bands
