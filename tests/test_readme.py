@@ -89,3 +89,44 @@ def test_readme_is_a_guide_and_its_links_resolve():
         for link in re.findall(r"\]\(([^)#]+)\)", (ROOT / doc).read_text()):
             if "://" not in link:
                 assert (ROOT / "docs" / link).exists(), f"{doc}: {link}"
+
+
+def _shipped_text_files():
+    """The repository's tracked text files (what a clone holds)."""
+    listed = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True)
+    if listed.returncode != 0:
+        pytest.skip("not a git checkout")
+    for name in listed.stdout.splitlines():
+        path = ROOT / name
+        try:
+            yield name, path.read_text()
+        except (UnicodeDecodeError, OSError):     # binary (figures) or gone from the work tree
+            continue
+
+
+def test_no_shipped_file_points_outside_the_repository():
+    """A clone has no folder of shared notes beside it: the physics the code rests on is docs/physics.md,
+    and no shipped file sends a reader to that folder (.ci/ describes the CI machine, which has it)."""
+    folder = "sha" + "red"          # spelled apart: this file names no such path itself
+    outside = re.compile(rf"\.\./{folder}\b|/work/{folder}\b")
+    found = [f"{name}:{text.count(chr(10), 0, m.start()) + 1}" for name, text in _shipped_text_files()
+             if not name.startswith(".ci/") for m in outside.finditer(text)]
+    assert not found, found
+    assert "§11" in (ROOT / "docs" / "physics.md").read_text()
+
+
+def test_the_sweep_specs_quote_no_default_run_of_before():
+    """The sweep specs' headers may not quote the default run's box or charge (they went stale when the
+    defaults changed): a header that states a box in nm or a charge in monolayers must state the
+    parameter sets' own."""
+    from kmc.config import load_config
+    default = load_config(ROOT / "params" / "li_li2s.toml")
+    a_nm = default.lattice.lattice_constant_A / 10
+    nx, ny, nz = default.lattice.cells
+    for spec in sorted((ROOT / "runs").glob("*.toml")):
+        header = "".join(line for line in spec.read_text().splitlines(keepends=True) if line.startswith("#"))
+        if "params defaults" in header or "parameter sets' defaults" in header:
+            for box in re.findall(r"(\d+\.\d) x (\d+\.\d) x (\d+\.\d) nm", header):
+                assert [float(x) for x in box] == pytest.approx([nx * a_nm, ny * a_nm, nz * a_nm], abs=0.05), spec
+            for charge, _ in re.findall(r"(\d[\d.e-]*) mAh/cm2 = (\d[\d.]*) monolayers", header):
+                assert float(charge) == default.run.stop_stripped_mAh_cm2, spec.name

@@ -83,6 +83,16 @@ def test_each_quoted_result_shows_the_command_behind_it():
             assert shown, f"quote {name!r} reads `{line}`, which no page shows"
 
 
+def test_the_physics_page_holds_what_the_repository_cites_and_nothing_a_clone_cannot_follow():
+    """docs/physics.md (what `python docs/make_readme.py --check` checks of it, but the placeholders left
+    for changes under way): every section a shipped file cites is there, each names a source, and the
+    page sends no reader outside the repository nor to an internal issue."""
+    assert mr.physics_page_problems(placeholders=False) == []
+    cited = mr.CITATION.findall("docs/physics.md §4b and docs/physics.md sections 7 and 9")
+    assert cited == [("4b", ""), ("7", "9")]
+    assert mr.UNFOLLOWABLE.search("as issue 55 found") and not mr.UNFOLLOWABLE.search("docs/physics.md §9")
+
+
 def test_the_outputs_were_made_from_the_shipped_inputs_and_the_current_physics():
     assert mr.input_hashes() == RECORD["inputs"], RERUN
 
