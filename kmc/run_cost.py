@@ -2,6 +2,8 @@
 its pace while it runs (kmc.observers.PaceWatch warns when what is left is large).
 
 Before the start, two numbers that do not depend on how the run will unfold:
+- for a box with the pellet's pore, the events of its edge as the shipped default run measures them
+  (EDGE_EVENTS_PER_L1_SITE_MONOLAYER), scaled by the box's L1 sites and the monolayers to strip;
 - the hops of the box's equilibrium vacancies over the run's kMC time.  In equilibrium with the
   sinks (S = 1; stripping only raises S) the box holds exp(-E_f/kT) vacancies per site (its own c_eq:
   its configuration energy has no formation entropy, its hops carry it, kmc.model.
@@ -10,9 +12,7 @@ Before the start, two numbers that do not depend on how the run will unfold:
   nu' exp(-(E_kra + dE/2)/kT) over its 4 bonds (dE the L1 -> L2 row) and comes back, two events; a
   bulk vacancy hops at nu' exp(-E_kra/kT) over its 8.  nu' = the box's hop prefactor; the kMC time is
   the stop charge over the current, divided by the acceleration (or run.stop_time_s).  This is what
-  a hot box costs (8x8x6 cells at 400 K: 1.9e6 estimated, 2.9e6 measured); at 298 K the stripped
-  vacancies and the pore's edge cost far more (the shipped box: 1.8e5 estimated, 1.4e7 measured), which
-  only the run's own pace shows;
+  a hot box costs (8x8x6 cells at 400 K: 1.9e6 estimated, 2.9e6 measured);
 - the run file (kmc.runfile.estimated_output_bytes) and the set-up of the lattice.
 While the run goes, its pace so far (progress toward its stop per wall second) gives the time left at
 that pace: a floor, since a run at a pore's edge slows down as vacancies gather.
@@ -32,6 +32,14 @@ EVENTS_PER_S = {"second_moment": 2.0e5, "bond": 1.0e6}
 K_B_eV = 8.617333262e-5
 
 
+# A box with the pellet's pore (kmc.pore): at 298 K its cost is the pore's edge, whose mouth's surface
+# flickers (docs/pore_edge.md section 3) and whose events per stripped atom rise as its void grows.  The
+# shipped default run measures it: `kmc run params/li_li2s.toml`, 14,420,953 events over 400 L1 sites and
+# 0.1125 monolayers (docs/readme_outputs.json; tests/test_run_cost.py holds this to the record), i.e.
+# 3.2e5 events per L1 site and stripped monolayer.  Scaled by L1 sites and monolayers: 40 x 40 cells
+# measured 5.0e7 for 3.6e7 scaled (4x the area; 2026-11-27); the edge of an 8 x 8-cell box, one column
+# wide, costs ~100x less than scaled.
+EDGE_EVENTS_PER_L1_SITE_MONOLAYER = 14_420_953 / (400 * 0.1125)
 # Setting up a box (lattice, energy model, the acceleration check, the file's static arrays): 3.2 and
 # 3.3 us per site for 3.2e6 and 7.2e6 sites (kmc.launch.open_run of params/li_li2s.toml with lattice.cells
 # [200,200,40] and [300,300,40], at load 8 on 2 cores, 2026-11-27).
@@ -43,7 +51,7 @@ LARGE_FILE_BYTES = 1e9
 
 @dataclass(frozen=True)
 class RunCost:
-    events: float        # the box's equilibrium vacancies' hops (a floor where stripping dominates)
+    events: float        # the pore's edge as on the shipped box, and the box's equilibrium vacancies' hops
     wall_s: float        # those events at the engine's rate (EVENTS_PER_S)
     setup_s: float       # building the box and its file (SETUP_S_PER_SITE)
     file_bytes: float    # kmc.runfile.estimated_output_bytes
@@ -55,9 +63,9 @@ class RunCost:
 
     def describe(self) -> str:
         return (f"{self.sites:.3g} sites, about {duration_text(self.setup_s)} to set up, a file of up to "
-                f"{self.file_bytes / 1e9:.2g} GB, and at least ~{self.events:.2g} events (~{duration_text(self.wall_s)}: "
-                "the hops of the box's equilibrium vacancies alone; stripping at the pore's edge adds to them, ~80x "
-                "on the shipped box at 298 K)")
+                f"{self.file_bytes / 1e9:.2g} GB, and ~{self.events:.2g} events (~{duration_text(self.wall_s)}; "
+                "an order of magnitude: the pore's edge as on the shipped box, per L1 site and monolayer, and the "
+                "box's equilibrium vacancies)")
 
 
 def duration_text(seconds: float) -> str:
@@ -123,6 +131,10 @@ def estimate(settings) -> RunCost | None:
     per_s = (l1 * math.exp(-e_l1 / kT) * 2 * 4 * nu * math.exp(-(kra + max(up, 0.0) / 2) / kT)
              + (sites - l1) * math.exp(-e_bulk / kT) * 8 * nu * math.exp(-kra / kT))
     events = per_s * t
+    if box_pore_shape(settings) != "none" and run.stop_stripped_mAh_cm2:
+        l1_all = sites // (2 * nz)
+        monolayers = run.stop_stripped_mAh_cm2 / units.charge_per_atom_mAh_cm2(l1_all * area_per_l1_A2) / l1_all
+        events += EDGE_EVENTS_PER_L1_SITE_MONOLAYER * l1_all * monolayers
     if run.max_events:
         events = min(events, float(run.max_events))
     return RunCost(events, events / rate, sites * SETUP_S_PER_SITE, file_bytes, sites)

@@ -115,14 +115,14 @@ def _temperature(settings: Settings, command: str) -> list[Advice]:
 
 
 def _temperature_cost(settings: Settings, command: str) -> str:
-    """What a kMC run's temperature does to its cost: the box's equilibrium vacancies' events here and at
-    the sources' 298 K (kmc.run_cost); for another command, that it costs nothing."""
+    """What a kMC run's temperature does to its cost: its estimated events here and at the sources' 298 K
+    (kmc.run_cost: the equilibrium vacancies' hops carry the temperature); for another command, nothing."""
     from kmc.run_cost import duration_text, estimate
     here = estimate(settings) if command == "run" else None
     if here is None:
         return "no cost in run time"
     room = estimate(settings.replaced(conditions={"temperature_K": 298.0}))
-    return (f"the box's equilibrium vacancies make ~{here.events:.2g} events here (~{duration_text(here.wall_s)}), "
+    return (f"this run's estimated events, kmc.run_cost: ~{here.events:.2g} here (~{duration_text(here.wall_s)}), "
             f"~{room.events:.2g} at 298 K")
 
 

@@ -1,0 +1,49 @@
+"""A kMC run's cost, estimated before it starts (kmc.run_cost): anchored on the shipped default run's
+recorded events, scaled by the box, and warned by kmc.validation when large."""
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from kmc.config import load_config
+from kmc.run_cost import EDGE_EVENTS_PER_L1_SITE_MONOLAYER, estimate
+from kmc.validation import check
+
+ROOT = Path(__file__).resolve().parent.parent
+LI = ROOT / "params" / "li_li2s.toml"
+
+
+def test_the_edges_cost_is_the_default_runs_as_recorded():
+    """The anchor is the README's default run as docs/make_readme.py last recorded it: when the engine
+    or the physics changes what that run costs by more than 2x, this fails until the anchor follows."""
+    record = json.loads((ROOT / "docs" / "readme_outputs.json").read_text())
+    text = record["outputs"]["kmc run params/li_li2s.toml"]["text"]
+    events = int(re.search(r"^  (\d+) events", text, re.M).group(1))
+    monolayers = float(re.search(r"\(([\d.]+) monolayers\)", text).group(1))
+    l1 = int(re.search(r"of (\d+) L1 sites open", text).group(1))
+    recorded = events / (l1 * monolayers)
+    assert 0.5 < EDGE_EVENTS_PER_L1_SITE_MONOLAYER / recorded < 2.0, (EDGE_EVENTS_PER_L1_SITE_MONOLAYER, recorded)
+    assert estimate(load_config(LI)).events == pytest.approx(events, rel=0.5)
+
+
+def test_the_estimate_scales_with_the_box_and_the_temperature():
+    base = estimate(load_config(LI))
+    wide = estimate(load_config(LI, ["lattice.cells=[40,40,12]"]))
+    assert wide.events == pytest.approx(4 * base.events, rel=0.1) and wide.sites == 4 * base.sites
+    hot = estimate(load_config(LI, ["lattice.cells=[8,8,6]", "conditions.temperature_K=400"]))
+    cold = estimate(load_config(LI, ["lattice.cells=[8,8,6]"]))
+    # 8 x 8 x 6 cells at 400 K measured 2.9e6 events to 4e-6 mAh/cm2 (the equilibrium vacancies' hops)
+    assert hot.events - cold.events == pytest.approx(1.8e6, rel=0.3)
+    assert estimate(load_config(LI, ["lattice.geometry='bulk'", "run.max_events=10"])) is None
+
+
+def test_a_large_run_is_warned_before_it_starts_with_its_estimate():
+    """`kmc run params/li_li2s.toml --set lattice.cells=[400,400,100]`: one warning naming the box, its
+    set-up, file and events; the default run none."""
+    advice = check(load_config(LI, ["lattice.cells=[400,400,100]"]), "run")
+    assert [a.setting for a in advice] == ["lattice.cells"]
+    line = advice[0].line()
+    assert "lattice.cells = [400, 400, 100]" in line and "3.2e+07 sites" in line and "GB" in line
+    assert re.search(r"~5\.8e\+09 events \(~8(\.\d)? h", line), line
+    assert check(load_config(LI), "run") == []
