@@ -90,8 +90,10 @@ def _tracer(name):
 
 
 OBSERVABLES = (
-    _shared("contact_fraction", "L1 metal atoms joined to the electrode by a path of first-neighbour metal "
-            "sites (electrical contact) / L1 sites", contact_fraction),
+    _shared("contact_fraction", "L1 sites under the electrolyte whose metal a path of first-neighbour metal "
+            "sites joins to the electrode (electrical contact) / all L1 sites, a pore's mouth included (kmc.pore: "
+            "never contact, so a box with a pore starts at 1 - its share; docs/physics.md section 5)",
+            contact_fraction),
     _shared("stripped_charge", "the stripped {host} atoms' charge", stripped_charge),
     Observable("stripped_monolayers", "monolayer", "stripped {host} atoms / L1 sites",
                lambda sim: sim.stripped_atoms / sim.lattice.sites_per_layer),
@@ -99,8 +101,8 @@ OBSERVABLES = (
             lambda sim: units.physical_time_s(stripped_charge(sim), sim.settings.conditions.current_density_mA_cm2)),
     Observable("vacancy_count", "1", "vacancies in the box", lambda sim: sim.vacancy_count,
                integer=True),
-    Observable("interface_vacancy_count", "1", "vacant L1 sites (1 - this / L1 sites: the metal-occupied "
-               "fraction of L1, which sets the creep stress P / contact and run.stop_contact_fraction)",
+    Observable("interface_vacancy_count", "1", "vacant L1 sites under the electrolyte (a pore's mouth not "
+               "counted: its sites are never contact, see contact_fraction)",
                lambda sim: sim.l1_vacancy_count if sim.model.has_interface else 0, integer=True),
     _shared("interface_solute_fraction", "{solute} atoms / metal atoms in L1", _interface_solute_fraction),
     _shared("overpotential", "Butler-Volmer, eta = (2RT/F) asinh(i / (2 i0 f)) of the set current i focused into "

@@ -4,6 +4,8 @@ contact beside its sections, an alloy run's Mg field.  kmc.plot dispatches here 
 ``--kind cross-section``, ``--kind plan``, ``--kind solute-profile``)."""
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
@@ -46,6 +48,10 @@ def meso_contact(path, exchange_current_mA_cm2: float | None = None) -> Figure:
     eta_axis.tick_params(axis="y", colors=OVERPOTENTIAL_COLOR)
     eta_axis.set_ylim(0, overpotential_top_mV(eta))
     left.legend(handles=[contact_line, eta_line], loc="lower left", fontsize="small")
+    if n and obs["contact_fraction"][0] < 1:   # the press leaves the face's open pores: contact below 1 at 0 charge
+        left.annotate(f"as pressed: {obs['contact_fraction'][0]:.3g}\n(the face's open pores)",
+                      (0, obs["contact_fraction"][0]), xytext=(6, 4), textcoords="offset points", fontsize="x-small",
+                      color="0.3")
     right.plot(charge, 100 * obs["section_voids_per_um"], color=RUN_COLORS[0], lw=1.5)
     right.set_ylabel("voids per 100 µm of section")
     if not np.any(obs["section_voids_per_um"] > 0):
@@ -66,11 +72,23 @@ def _shape(par: dict) -> str:
     return "square" if interface == "disc" else interface
 
 
+GAP_AXIS_LABEL = "height above the electrolyte (µm)"
+
+
+def _height_tick_um(top_um: float) -> float:
+    """The largest 1, 2 or 5 x 10^k at or below 0.8 of ``top_um``: the height axis's one tick above 0."""
+    target = 0.8 * top_um
+    base = 10 ** math.floor(math.log10(target))
+    return max(m * base for m in (1, 2, 5) if m * base <= target)
+
+
 def draw_gap_section(ax, x_um, gap_um, top_um: float, charge_mAh_cm2: float) -> None:
     """One stored section on ``ax``: the electrolyte below 0, the metal above the gap, the voids
-    white between them (height axis to ``top_um``), labelled with its charge."""
+    white between them, labelled with its charge; its height axis in µm (0 at the electrolyte, one tick
+    above; the figure labels it GAP_AXIS_LABEL), to ``top_um``."""
     ax.set_ylim(-0.4 * top_um, top_um)
-    ax.set_yticks([])
+    ax.set_yticks([0, _height_tick_um(top_um)])
+    ax.tick_params(axis="y", labelsize="x-small", length=2, pad=1)
     ax.fill_between(x_um, -0.4 * top_um, 0, color=ELECTROLYTE_COLOR, step="mid", lw=0)
     ax.fill_between(x_um, gap_um, top_um, color=COLOURS[HOST], step="mid", lw=0)
     label = f"{charge_mAh_cm2:.3g} mAh/cm²" if charge_mAh_cm2 > 0 else "assembled, before stripping"
@@ -123,6 +141,7 @@ def meso_area_section(path, frames=None, panels: int | None = None) -> Figure:
                     bbox=dict(facecolor="white", edgecolor="none", pad=1))
     axes[-1].set_xlabel("position along the section (µm)")
     axes[-1].set_xlim(0, gaps.shape[2] * cell_um)
+    fig.supylabel(GAP_AXIS_LABEL, fontsize="small")
     area = f"{par['meso.width_um']:g} x {par['meso.depth_um']:g} µm"
     fig.suptitle(f"kmc meso, {_title(par)}: sections of a {area} area\n"
                  f"{_conditions_text(par)}\nmetal, voids (white) and electrolyte at {len(lines)} depths z; height to "
@@ -164,6 +183,7 @@ def meso_plan(path, frames=None, panels: int | None = None) -> Figure:
         draw_gap_section(section, (np.arange(gap.shape[1]) + 0.5) * cell_um, gap[middle], 1.3 * top_um, charges[row])
         section.set_xlim(0, width)
         section.set_xlabel(f"x (µm); the section at z = {(middle + 0.5) * cell_um:.3g} µm")
+        section.set_ylabel("µm", fontsize="x-small")
     fig.colorbar(image, ax=list(axes[::2]), label="gap (µm)", shrink=0.8)
     fig.suptitle(f"kmc meso, {_title(par)}\n{width:g} x {depth:g} µm area seen from the electrolyte\n(contact grey, "
                  f"voids blue), {_conditions_text(par)}", fontsize="medium")
@@ -189,6 +209,7 @@ def meso_section(path, frames=None, panels: int | None = None) -> Figure:
         draw_gap_section(ax, x_um, gaps[row], top_um, charges[row])
     axes[-1].set_xlabel("position along the section (µm)")
     axes[-1].set_xlim(0, gaps.shape[1] * cell_um)
+    fig.supylabel(GAP_AXIS_LABEL, fontsize="small")
     fig.suptitle(f"kmc meso, {_title(par)}: {par['meso.width_um']:g} µm section\n{_conditions_text(par)}\n"
                  f"metal, voids (white) and electrolyte; height to {top_um:.2g} µm (exaggerated)", fontsize="medium")
     return fig

@@ -203,8 +203,8 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "stop_stripped_mAh_cm2": Key(F, 3e-4, _nonneg, ">= 0 (0: no charge limit)"),
         "stop_time_s": Key(F, 0.0, _nonneg, ">= 0 kMC seconds (0: no time limit)"),
         "max_events": Key(int, 0, _nonneg, ">= 0 (0: no event limit)"),
-        # compared with the metal-occupied fraction of L1 (1 - interface_vacancy_count / L1 sites),
-        # which the engine keeps per event; the electrical contact_fraction is at most that
+        # compared with the metal on the L1 sites under the electrolyte over all L1 sites (a pore's mouth
+        # never counts), which the engine keeps per event; the electrical contact_fraction is at most that
         "stop_contact_fraction": Key(F, 0.0, lambda x: 0 <= x <= 1, "0 <= x <= 1 (0: never stop on contact)"),
         # A cycler's cut-off: stop when the overpotential observable reaches this value.
         "stop_overpotential_mV": Key(F, 0.0, _nonneg, ">= 0 mV (0: no cut-off)"),

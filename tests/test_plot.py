@@ -553,3 +553,24 @@ def test_contact_plot_shows_the_pores_mouth(li_params, tmp_path):
     assert loss.get_ydata()[0] == pytest.approx(100 * share)
     ax = kplot.compare_runs([path]).axes[0]
     assert any(ln.get_ydata()[0] == pytest.approx(1 - share) and ln.get_linestyle() == ":" for ln in ax.lines)
+
+
+def test_the_meso_section_has_a_height_axis_in_um(li_params, tmp_path):
+    """A resolved kmc meso run's cross-section: each panel's height axis in µm from the electrolyte (0)
+    with one tick above, labelled for the figure; the contact figure says why contact starts below 1."""
+    from click.testing import CliRunner
+
+    from kmc.cli import main
+    from kmc.plot_meso import GAP_AXIS_LABEL, _height_tick_um
+    out = tmp_path / "meso.h5"
+    result = CliRunner().invoke(main, ["meso", str(li_params), "-o", str(out), "--set", "meso.stop_stripped_mAh_cm2=0.002",
+                                       "--set", "meso.output_every_mAh_cm2=0.0005"])
+    assert result.exit_code == 0, result.output
+    fig = kplot.cross_section(out)
+    assert fig._supylabel.get_text() == GAP_AXIS_LABEL
+    for ax in fig.axes:
+        ticks = ax.get_yticks()
+        assert ticks[0] == 0 and 0 < ticks[1] <= ax.get_ylim()[1]
+    assert [_height_tick_um(x) for x in (4.1, 1.3, 0.65, 30)] == [2, 1, 0.5, 20]
+    texts = [t.get_text() for ax in kplot.contact_loss(out).axes for t in ax.texts]
+    assert any(t.startswith("as pressed: 0.8") and "open pores" in t for t in texts), texts
