@@ -14,7 +14,7 @@ def sphere_shell_volume_rate(pressure: float, inner_radius: float, outer_radius:
 
         V'/V = -(3/2) eps0 [3 p / (2 n sigma0 (1 - (a/b)^(3/n)))]^n,
 
-    PHYSICS.md section 7's infinite-body rate when b -> infinity (Budiansky, Hutchinson & Slutsky 1982)."""
+    docs/physics.md section 7's infinite-body rate when b -> infinity (Budiansky, Hutchinson & Slutsky 1982)."""
     shell = 1.0 - (inner_radius / outer_radius) ** (3.0 / exponent)
     return -1.5 * eps0 * (3.0 * pressure / (2.0 * exponent * sigma0 * shell)) ** exponent
 

@@ -1,5 +1,5 @@
 """The open pores of a cold-pressed electrolyte's face, from its relative density and particle size
-(PHYSICS.md section 9): stereology of a pressed powder.
+(docs/physics.md section 9): stereology of a pressed powder.
 
 The pellet is taken as overlapping spheres of the particles' diameter d placed at random (a Boolean
 model, Torquato, Random Heterogeneous Materials (2002), ch. 3 and 5: the standard model of a

@@ -457,7 +457,7 @@ class GapModel(CellModel):
 
     def _subgrid_nuclei(self, st: GapState, now: dict, new_gap: np.ndarray, dt: float, shrunk=()) -> None:
         """Sub-grid nuclei in contact cells (step_subgrid_nuclei, per cell): grow by capture, close as a cavity
-        in the contact's hydrostatic pressure (the exact sphere rate, PHYSICS.md section 7), take the voids
+        in the contact's hydrostatic pressure (the exact sphere rate, docs/physics.md section 7), take the voids
         surface diffusion shrank below a cell, are born at I(S); a cell whose nuclei cover it opens with
         their volume."""
         expected = now["nucleation"] * dt
@@ -556,7 +556,7 @@ def step_subgrid_nuclei(inp, cap: VoidCap, nn: np.ndarray, r: np.ndarray, open_c
                         new_gap: np.ndarray, now: dict, births: np.ndarray, dt: float, shrunk=()) -> tuple[int, int]:
     """The sub-grid nuclei of contact cells over dt, in place on ``nn`` (nuclei per cell), ``r`` (their
     radius, um) and ``new_gap`` (the section's cells or the area's, any shape): grow by capture, close as
-    a cavity in the contact's hydrostatic pressure (the exact sphere rate, PHYSICS.md section 7), take
+    a cavity in the contact's hydrostatic pressure (the exact sphere rate, docs/physics.md section 7), take
     the voids surface diffusion shrank below a cell (``shrunk``: (cell index, volume um^3)), gain the
     step's ``births`` (drawn by the caller at I(S) dt); a cell whose nuclei cover it opens, their volume
     its gap.  Returns (nuclei born, cells opened)."""
