@@ -50,10 +50,12 @@ def acceleration_check(settings) -> tuple[dict, validation.Advice | None]:
 
 
 def run_advice(settings) -> list[validation.Advice]:
-    """Every warning a kMC run of ``settings`` gives (open_run's): its inputs' range, its acceleration."""
+    """Every warning a kMC run of ``settings`` gives (open_run's): its inputs' range, its acceleration, its
+    estimated cost (kmc.run_cost)."""
+    from kmc import run_cost
     advice = validation.check(settings, "run")
     accelerated = acceleration_check(settings)[1]
-    return advice + ([accelerated] if accelerated is not None else [])
+    return run_cost.with_cost(settings, advice + ([accelerated] if accelerated is not None else []))
 
 
 POLICIES = ("fresh", "overwrite", "resume")
@@ -71,7 +73,8 @@ def _checked(settings, writer, warn, fresh: bool) -> None:
         advice = validation.check(settings, "run")
         record, accelerated = acceleration_check(settings)
         writer.run_attributes.update(record)
-        for item in advice + ([accelerated] if accelerated is not None else []):
+        from kmc import run_cost
+        for item in run_cost.with_cost(settings, advice + ([accelerated] if accelerated is not None else [])):
             if warn is not None:
                 warn(item)
     except BaseException as exc:

@@ -290,15 +290,29 @@ class ChunkPacer:
         self.size = int(min(self.most, max(1000, wanted)))
 
 
+# What counts as a large run, warned before it starts (kmc.run_cost) and while it goes (PaceWatch).
+LARGE_RUN_S = 600.0
+
+
+def duration_text(seconds: float) -> str:
+    """A duration in the unit that reads best: 40 s, 12 min, 3.5 h, 2.1 days."""
+    if seconds < 90:
+        return f"{seconds:.2g} s"
+    if seconds < 5400:
+        return f"{seconds / 60:.2g} min"
+    if seconds < 2 * 86400:
+        return f"{seconds / 3600:.2g} h"
+    return f"{seconds / 86400:.2g} days"
+
+
 # A run's pace: after this much wall time, the time left at its pace so far (progress toward its nearest
-# stop per wall second) is known well enough to warn about; warned once, when above kmc.run_cost's
-# LARGE_RUN_S.  A floor: a run at a pore's edge slows down as vacancies gather there.
+# stop per wall second) is known well enough to warn about; warned once, when above LARGE_RUN_S.  A floor: a run at a pore's edge slows down as vacancies gather there.
 PACE_WATCH_AFTER_S = 20.0
 
 
 class PaceWatch:
     """kmc run's observer of its own pace: one warning (kmc.validation.warn) when, PACE_WATCH_AFTER_S into
-    the run, the time left at the pace so far is large (kmc.run_cost.LARGE_RUN_S)."""
+    the run, the time left at the pace so far is large (LARGE_RUN_S)."""
 
     def __init__(self, sim, stop, warn=None):
         from kmc.validation import warn as default_warn
@@ -330,7 +344,6 @@ class PaceWatch:
         if wall < PACE_WATCH_AFTER_S:
             return
         self.done = True
-        from kmc.run_cost import LARGE_RUN_S, duration_text
         from kmc.validation import Advice
         share = self.progress(tick)
         left = math.inf if share <= 0 else wall * (1 - share) / share

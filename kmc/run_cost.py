@@ -1,5 +1,6 @@
-"""What a kMC run will cost, estimated before it starts (kmc.validation warns when it is large), and
-its pace while it runs (kmc.observers.PaceWatch warns when what is left is large).
+"""What a kMC run will cost, estimated before it starts (``advice``: kmc.launch warns with the rest of a
+run's warnings when it is large or its temperature makes it dear), and its pace while it runs
+(kmc.observers.PaceWatch warns when what is left is large).
 
 Before the start, two numbers that do not depend on how the run will unfold:
 - for a box with the pellet's pore, the events of its edge as the shipped default run measures them
@@ -23,13 +24,14 @@ import math
 from dataclasses import dataclass
 
 from kmc import units
+from kmc.observers import LARGE_RUN_S, duration_text
 from kmc.schema import SITES_PER_CELL
+from kmc.validation import Advice
 
 # The engine's events per wall second on a slab at the shipped conditions, per energy form: the default
 # runs print theirs (`kmc run params/li_li2s.toml`: 0.21-0.23 M events/s on a quiet machine, README);
 # the bond form is about five times faster (docs/performance.md).
 EVENTS_PER_S = {"second_moment": 2.0e5, "bond": 1.0e6}
-K_B_eV = 8.617333262e-5
 
 
 # A box with the pellet's pore (kmc.pore): at 298 K its cost is the pore's edge, whose mouth's surface
@@ -44,15 +46,18 @@ EDGE_EVENTS_PER_L1_SITE_MONOLAYER = 14_420_953 / (400 * 0.1125)
 # 3.3 us per site for 3.2e6 and 7.2e6 sites (kmc.launch.open_run of params/li_li2s.toml with lattice.cells
 # [200,200,40] and [300,300,40], at load 8 on 2 cores, 2026-11-27).
 SETUP_S_PER_SITE = 3.3e-6
-# What counts as a large run, warned before it starts: more than this wall time, or a file this big.
-LARGE_RUN_S = 600.0
+# What counts as a large run, warned before it starts: more than LARGE_RUN_S (kmc.observers), or a file
+# this big.
 LARGE_FILE_BYTES = 1e9
+# A run this many times dearer than at the sources' 298 K because of its temperature is told so.
+HOT_RUN_FACTOR = 3.0
 
 
 @dataclass(frozen=True)
 class RunCost:
     events: float        # the pore's edge as on the shipped box, and the box's equilibrium vacancies' hops
     wall_s: float        # those events at the engine's rate (EVENTS_PER_S)
+    thermal_events: float  # of them, the box's equilibrium vacancies' hops (what the temperature moves)
     setup_s: float       # building the box and its file (SETUP_S_PER_SITE)
     file_bytes: float    # kmc.runfile.estimated_output_bytes
     sites: int
@@ -68,15 +73,6 @@ class RunCost:
                 "box's equilibrium vacancies)")
 
 
-def duration_text(seconds: float) -> str:
-    """A duration in the unit that reads best: 40 s, 12 min, 3.5 h, 2.1 days."""
-    if seconds < 90:
-        return f"{seconds:.2g} s"
-    if seconds < 5400:
-        return f"{seconds / 60:.2g} min"
-    if seconds < 2 * 86400:
-        return f"{seconds / 3600:.2g} h"
-    return f"{seconds / 86400:.2g} days"
 
 
 def _target(settings, name: str):
@@ -101,7 +97,7 @@ def kmc_time_s(settings) -> float | None:
 def estimate(settings) -> RunCost | None:
     """The numbers of the module docstring for a kMC slab run of ``settings`` (cheap: no lattice is
     built); None for a bulk box (no interface, no stripping)."""
-    from kmc.model import box_hop_prefactor_Hz
+    from kmc.model import box_hop_prefactor_Hz, box_vacancy_equilibrium_fraction
     from kmc.pore import box_pore_shape
     from kmc.runfile import estimated_output_bytes
     lattice, run = settings.lattice, settings.run
@@ -120,21 +116,52 @@ def estimate(settings) -> RunCost | None:
     t = kmc_time_s(settings)
     if t is None:                            # ended by events (or the wall clock) alone: they are its cost
         events = float(run.max_events or 0)
-        return RunCost(events, events / rate, sites * SETUP_S_PER_SITE, file_bytes, sites)
-    kT = K_B_eV * settings.conditions.temperature_K
+        return RunCost(events, events / rate, 0.0, sites * SETUP_S_PER_SITE, file_bytes, sites)
+    kT = units.kT_eV(settings.conditions.temperature_K)
     nu = box_hop_prefactor_Hz(settings)
     kra = settings.kinetics.kra_host_eV
-    e_bulk = settings.boundary.vacancy_formation_eV
-    e_l1 = _target(settings, "vacancy_formation_L1")
-    e_l1 = e_bulk if e_l1 is None else e_l1
+    e_l1 = _target(settings, "vacancy_formation_L1")       # None: the bulk's (the box's c_eq's own energy)
     up = _target(settings, "L1_vacancy_to_L2") or 0.0
-    per_s = (l1 * math.exp(-e_l1 / kT) * 2 * 4 * nu * math.exp(-(kra + max(up, 0.0) / 2) / kT)
-             + (sites - l1) * math.exp(-e_bulk / kT) * 8 * nu * math.exp(-kra / kT))
-    events = per_s * t
+    per_s = (l1 * box_vacancy_equilibrium_fraction(settings, kT, e_l1) * 2 * 4 * nu
+             * math.exp(-(kra + max(up, 0.0) / 2) / kT)
+             + (sites - l1) * box_vacancy_equilibrium_fraction(settings, kT) * 8 * nu * math.exp(-kra / kT))
+    thermal = events = per_s * t
     if box_pore_shape(settings) != "none" and run.stop_stripped_mAh_cm2:
         l1_all = sites // (2 * nz)
         monolayers = run.stop_stripped_mAh_cm2 / units.charge_per_atom_mAh_cm2(l1_all * area_per_l1_A2) / l1_all
         events += EDGE_EVENTS_PER_L1_SITE_MONOLAYER * l1_all * monolayers
     if run.max_events:
         events = min(events, float(run.max_events))
-    return RunCost(events, events / rate, sites * SETUP_S_PER_SITE, file_bytes, sites)
+    return RunCost(events, events / rate, thermal, sites * SETUP_S_PER_SITE, file_bytes, sites)
+
+
+def with_cost(settings, advice: list[Advice]) -> list[Advice]:
+    """A kMC run's warnings (``advice``: kmc.validation's and the acceleration's) with its estimated cost:
+    a temperature warning says what the temperature does to the run's cost (the box's equilibrium vacancies
+    go as exp(-E_f/kT): said when HOT_RUN_FACTOR times those at 298 K), and a large run gets its own (its
+    box, set-up, file and events)."""
+    cost = estimate(settings)
+    if cost is None:
+        return list(advice)
+    T = settings.conditions.temperature_K
+    room = estimate(settings.replaced(conditions={"temperature_K": 298.0}))
+    hot = None
+    if T > 298.0 and cost.thermal_events > HOT_RUN_FACTOR * room.thermal_events:
+        hot = (f"at {T:g} K the box's equilibrium vacancies alone make ~{cost.thermal_events:.2g} events "
+               f"(~{duration_text(cost.thermal_events / (cost.events / cost.wall_s))}), "
+               f"{cost.thermal_events / room.thermal_events:.2g}x those at 298 K, of this run's estimated "
+               f"~{cost.events:.2g} (kmc.run_cost)")
+    out = []
+    for item in advice:
+        if hot and item.setting == "conditions.temperature_K":
+            item, hot = Advice(item.setting, f"{item.problem}; {hot}", item.remedy), None
+        out.append(item)
+    if hot:
+        out.append(Advice("conditions.temperature_K", hot, "conditions.temperature_K = 298 costs that much less"))
+    if cost.large:
+        nx, ny, nz = settings.lattice.cells
+        out.append(Advice("lattice.cells",
+                          f"a large run: lattice.cells = [{nx}, {ny}, {nz}] at {T:g} K is {cost.describe()}",
+                          "a smaller box (lattice.cells) or charge (run.stop_stripped_mAh_cm2) would cost less; "
+                          "run.stop_wall_s ends it in time with a complete file, and Ctrl-C stops it resumably"))
+    return out

@@ -82,19 +82,18 @@ def check(settings: Settings, command: str) -> list[Advice]:
     model's sources measured.  Cheap (no model is built): every entry point calls it before any work."""
     if command not in COMMANDS:
         raise ValueError(f"unknown command {command!r}; allowed: {', '.join(COMMANDS)}")
-    advice = _temperature(settings, command)
+    advice = _temperature(settings)
     _current(settings, command)
     advice += _measured_range(settings)
     if command == "run":
         _kmc_stops(settings)
         _memory(settings)
-        advice += _cost(settings)
     return advice
 
 
-def _temperature(settings: Settings, command: str) -> list[Advice]:
+def _temperature(settings: Settings) -> list[Advice]:
     """Refuse a temperature where the host is not the model's bcc crystal; warn outside the sources'
-    room temperature (for a kMC run, with what the temperature does to its cost: kmc.run_cost)."""
+    room temperature."""
     T = settings.conditions.temperature_K
     celsius = f"{T:g} C would be {T + 273.15:g} K" if T < CELSIUS_HINT_BELOW_K else None
     low, high = SOURCES_TEMPERATURE_RANGE_K
@@ -111,19 +110,7 @@ def _temperature(settings: Settings, command: str) -> list[Advice]:
                    "vacancies' equilibrium and hop rates are Arrhenius extrapolations from there, no measurement "
                    "checks them" + (f" ({celsius}?)" if celsius else ""),
                    f"conditions.temperature_K within {low:g} - {high:g} K would satisfy it, at the cost of "
-                   f"answering for room temperature instead ({_temperature_cost(settings, command)})")]
-
-
-def _temperature_cost(settings: Settings, command: str) -> str:
-    """What a kMC run's temperature does to its cost: its estimated events here and at the sources' 298 K
-    (kmc.run_cost: the equilibrium vacancies' hops carry the temperature); for another command, nothing."""
-    from kmc.run_cost import duration_text, estimate
-    here = estimate(settings) if command == "run" else None
-    if here is None:
-        return "no cost in run time"
-    room = estimate(settings.replaced(conditions={"temperature_K": 298.0}))
-    return (f"this run's estimated events, kmc.run_cost: ~{here.events:.2g} here (~{duration_text(here.wall_s)}), "
-            f"~{room.events:.2g} at 298 K")
+                   "answering for room temperature instead (no cost in run time)")]
 
 
 def _current(settings: Settings, command: str) -> None:
@@ -198,18 +185,6 @@ def _memory(settings: Settings) -> None:
         f"available; allowed: a box of at most ~{fits:.2g} sites (the shipped [20, 20, 12] has 9,600)")
 
 
-def _cost(settings: Settings) -> list[Advice]:
-    """Warn, before any work, for a kMC run whose estimated cost is large (kmc.run_cost)."""
-    from kmc.run_cost import estimate
-    cost = estimate(settings)
-    if cost is None or not cost.large:
-        return []
-    nx, ny, nz = settings.lattice.cells
-    return [Advice("lattice.cells",
-                   f"a large run: lattice.cells = [{nx}, {ny}, {nz}] at {settings.conditions.temperature_K:g} K is "
-                   f"{cost.describe()}",
-                   "a smaller box (lattice.cells) or charge (run.stop_stripped_mAh_cm2) would cost less; "
-                   "run.stop_wall_s ends it in time with a complete file, and Ctrl-C stops it resumably")]
 
 
 def _kmc_stops(settings: Settings) -> None:

@@ -10,26 +10,13 @@ the pore.
 """
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 
 import numpy as np
 
+from kmc.analysis.run_pore import run_pore  # noqa: F401  (read here by kmc.plot_edge and the analysis)
 from kmc.analysis.voids import _label_clusters
 from kmc.species import SOLUTE, VACANCY, species_of
-
-
-def run_pore(run):
-    """(kmc.pore.BoxPore, its Lattice) of an open kMC run file (kmc.runfile.RunFile), or (None, None)
-    without a pore (also for files written before issue 55, whose configuration has no [electrolyte]
-    table)."""
-    from kmc.config import settings_from_dict
-    from kmc.model import build_lattice
-    from kmc.pore import box_pore
-    settings = settings_from_dict(tomllib.loads(run.config_toml()))
-    lattice = build_lattice(settings)
-    pore = box_pore(settings, lattice)
-    return (pore, lattice) if pore is not None else (None, None)
 
 
 def in_plane_table(lattice) -> np.ndarray:

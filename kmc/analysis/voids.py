@@ -10,6 +10,7 @@ import numpy as np
 from numba import njit
 
 from kmc.analysis.definitions import DEFAULT_MIN_VOID_nm, EVENT_COLUMNS, AnalysisInputError
+from kmc.analysis.run_pore import run_pore
 from kmc.physics import vacancy
 from kmc.species import VACANCY
 
@@ -347,7 +348,6 @@ def read_geometry(run) -> RunGeometry:
         in_plane[l1] = np.stack([grid[iy, (ix + 1) % n_x1], grid[iy, (ix - 1) % n_x1],
                                  grid[(iy + 1) % n_rows, ix], grid[(iy - 1) % n_rows, ix]], axis=1)
     interface_area = float(box[0] * box[1])
-    from kmc.analysis.edge import run_pore     # (edge reads this module's kernels)
     pore, _ = run_pore(run)
     return RunGeometry(
         neighbors=neighbors, position_A=position, layer=layer, column=column, axes=axes,
