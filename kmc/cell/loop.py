@@ -9,9 +9,12 @@ The observers: Ctrl-C (SignalStop), a runaway stop (RunawayStop at the model's R
 bar (Progress); several at once (Chain)."""
 from __future__ import annotations
 
+import copy
 import signal
+import sys
 import threading
 import time
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 
 import numpy as np
@@ -92,34 +95,66 @@ class Chain(Observer):
         return next((a for a in asked if a is not None), False)
 
 
+class WorkInterrupted(Exception):
+    """Ctrl-C or SIGTERM arrived inside work that SignalStop.interruptible marks (a model's start, with
+    its press; a step; the set-up of a model): the work is dropped where it stood."""
+
+
 class SignalStop(Observer):
-    """Inside ``with SignalStop() as stop:`` (main thread), Ctrl-C (SIGINT) or SIGTERM ends the run
-    after the current step with stop reason "interrupted".  The handler only records the signal: an
-    exception raised while a compiled (numba) function runs surfaces as a SystemError with the run's
-    state half-updated, which is what `kmc meso` printed before.  A second signal raises
-    KeyboardInterrupt (the user insists; the caller drops the file)."""
+    """Inside ``with SignalStop() as stop:`` (main thread), Ctrl-C (SIGINT) or SIGTERM ends the run with
+    stop reason "interrupted": between steps, after the step; inside work marked ``interruptible`` (a
+    step, the press, a model's set-up, which can each take minutes), at once, by raising WorkInterrupted
+    there (its state is dropped: the run ends at its last sample, or, before its first, writes nothing).
+    The handler raises nowhere else: an exception raised while a compiled (numba) function runs surfaces
+    as a SystemError with the run's state half-updated, which is what `kmc meso` printed before (read as
+    WorkInterrupted inside marked work).  A second signal raises KeyboardInterrupt (the user insists; the
+    caller drops the file)."""
+
+    active = None                  # the SignalStop whose handlers are installed, for the loop's marked work
 
     def __init__(self):
         self.signals = 0
         self._previous = {}
+        self._busy = 0
 
     def __enter__(self):
         if threading.current_thread() is threading.main_thread():
             for sig in (signal.SIGINT, signal.SIGTERM):
                 self._previous[sig] = signal.getsignal(sig)
                 signal.signal(sig, self._handle)
+            SignalStop.active = self
         return self
 
     def __exit__(self, *exc):
         for sig, handler in self._previous.items():
             signal.signal(sig, handler)
         self._previous = {}
+        if SignalStop.active is self:
+            SignalStop.active = None
         return False
 
     def _handle(self, signum, frame):
         self.signals += 1
         if self.signals > 1:
             raise KeyboardInterrupt
+        if self._busy:
+            raise WorkInterrupted
+
+    @contextmanager
+    def interruptible(self):
+        """Work inside may be cut short by a signal (WorkInterrupted, at once); a signal that came before
+        it starts cuts it short before it starts."""
+        if self.arrived:
+            raise WorkInterrupted
+        self._busy += 1
+        try:
+            yield
+        except SystemError:
+            if self.arrived:
+                raise WorkInterrupted from None
+            raise
+        finally:
+            self._busy -= 1
 
     @property
     def arrived(self) -> bool:
@@ -148,6 +183,34 @@ class RunawayStop(Observer):
             self.message = f"runaway: {report.steps:,} steps {at}, more than {b.steps_why}"
             return "runaway_steps"
         return False
+
+
+def interruptible():
+    """The active SignalStop's interruptible() (nothing outside `with SignalStop()`)."""
+    stop = SignalStop.active
+    return stop.interruptible() if stop is not None else nullcontext()
+
+
+# A piece of work this long says so on stderr (once), whether a terminal shows a bar or not: a user
+# never waits minutes in silence.
+LONG_WORK_S = 20.0
+
+
+@contextmanager
+def said_if_long(what: str, after_s: float = LONG_WORK_S):
+    """Inside: if the work takes longer than ``after_s``, one line on stderr says what is taking long
+    and how to stop it (from a timer thread: it is heard while Python runs between compiled calls)."""
+    def say():
+        sys.stderr.write(f"kmc meso: {what} is taking long (over {after_s:g} s); Ctrl-C stops the run at once "
+                         "(a run keeps what it stripped up to its last sample)\n")
+        sys.stderr.flush()
+    timer = threading.Timer(after_s, say)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    finally:
+        timer.cancel()
 
 
 class Progress(Observer):
@@ -186,7 +249,11 @@ def run(model: CellModel, observer: Observer = Observer(), state=None) -> CellRe
     model's frame_charges and at the end."""
     start = time.perf_counter()
     inp = model.inp
-    st = model.start() if state is None else state
+    try:
+        with interruptible(), said_if_long("setting the interface up (the face and the press)"):
+            st = model.start() if state is None else state
+    except WorkInterrupted:
+        raise KeyboardInterrupt from None  # before the first sample: nothing to keep (the caller drops the file)
     stop_charge = inp.stop_stripped_mAh_cm2
     marks = [q for q in model.frame_charges if q <= stop_charge]
     framed = []                            # the charges whose frame a mark asked for
@@ -213,34 +280,49 @@ def run(model: CellModel, observer: Observer = Observer(), state=None) -> CellRe
 
     take_frame(0.0)                        # the interface before stripping
     now = None
+    cut_short = False                      # a signal dropped a step where it stood (WorkInterrupted)
+    kept = None                            # the state at the last sample, for a run cut short after it
     while True:
         try:
-            now = model.rates(st)
+            with interruptible():
+                now = model.rates(st)
         except ContactLost:
             stop_reason = "contact_lost"
+            break
+        except WorkInterrupted:
+            stop_reason, cut_short = "interrupted", True
             break
         if st.stripped_mAh_cm2 >= next_sample - _SAMPLE_SLACK * stop_charge:
             take_sample(now)
             next_sample += inp.output_every_mAh_cm2
+            if SignalStop.active is not None:   # what the file ends with if a signal cuts a step short
+                kept = copy.deepcopy(st)
         contact = model.contact(now)
         if contact <= inp.stop_contact_fraction:
             stop_reason = "contact_lost"
             break
         if st.stripped_mAh_cm2 >= stop_charge * (1 - _SAMPLE_SLACK):
             break
-        dt = model.step(st, now, model.step_try_s(st, now, min(next_sample, stop_charge) - st.stripped_mAh_cm2))
+        try:
+            with interruptible(), said_if_long(f"the step at {st.stripped_mAh_cm2:.3g} mAh/cm2"):
+                dt = model.step(st, now, model.step_try_s(st, now, min(next_sample, stop_charge) - st.stripped_mAh_cm2))
+        except WorkInterrupted:
+            stop_reason, cut_short = "interrupted", True
+            break
         steps += 1
         asked = stop_reason_of(observer.on_step(StepReport(steps, st.stripped_mAh_cm2, st.time_s, dt, contact,
                                                            stop_charge, model.void_count(st))))
         if asked is not None:
             stop_reason = asked
             break
-    if now is not None and (not samples or samples[-1]["stripped_charge"] != st.stripped_mAh_cm2):
+    if cut_short:                          # the state stood mid-step: the run ends at its last sample
+        st = kept if kept is not None else st
+    elif now is not None and (not samples or samples[-1]["stripped_charge"] != st.stripped_mAh_cm2):
         try:
             take_sample(model.rates(st))
         except ContactLost:
             pass
-    if not framed or framed[-1] != st.stripped_mAh_cm2:
+    if not cut_short and (not framed or framed[-1] != st.stripped_mAh_cm2):
         take_frame(st.stripped_mAh_cm2)    # the end, if no mark was
     series = {name: np.array([s[name] for s in samples], dtype=np.float64) for name in model.observables}
     return CellResult(series, stop_reason, steps, time.perf_counter() - start, st.time_s, st)

@@ -63,9 +63,9 @@ def meso(config, overrides, output, overwrite, interface, progress):
            last step, stop_reason interrupted (a second Ctrl-C: nothing kept)
     """
     from kmc.cell.inputs import CellInputError
-    from kmc.cell.loop import Chain, RunawayStop, SignalStop, progress_bar
+    from kmc.cell.loop import Chain, RunawayStop, SignalStop, WorkInterrupted, progress_bar, said_if_long
     from kmc.launch import cell_model_of, run_cell_to_file
-    from kmc.observers import COMPILE_CLOCK, print_compile_notice, progress_wanted
+    from kmc.observers import COMPILE_CLOCK, print_compile_notice
     from kmc.runfile import OutputPathError, check_output_location
     from kmc.validation import check, warn
     if interface is not None:
@@ -88,7 +88,11 @@ def meso(config, overrides, output, overwrite, interface, progress):
         for item in advice:                  # before the progress bar: one line each
             warn(item)
         try:
-            model = cell_model_of(settings)
+            try:
+                with stop.interruptible(), said_if_long("building the model (its energetics and mechanics)"):
+                    model = cell_model_of(settings)
+            except WorkInterrupted:
+                raise KeyboardInterrupt from None
             for item in model.advice():
                 warn(item)
             if stop.arrived:
@@ -98,7 +102,7 @@ def meso(config, overrides, output, overwrite, interface, progress):
             bar = progress_bar(progress, model.inp.stop_stripped_mAh_cm2)
             compiled_before = COMPILE_CLOCK.seconds
             try:
-                with COMPILE_CLOCK.watch(print_compile_notice if progress_wanted(progress) else None):
+                with COMPILE_CLOCK.watch(print_compile_notice):   # said off a terminal too
                     result = run_cell_to_file(settings, path, observer=Chain(stop, runaway, bar), warn=None,
                                               model=model)
             finally:
