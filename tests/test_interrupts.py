@@ -1,13 +1,19 @@
 """Ctrl-C takes effect within seconds at any point of a command: a kMC run inside a chunk of compiled
 events (which no signal interrupts: chunks are sized to last about a second, kmc.observers.ChunkPacer),
-... Each test sends SIGINT at a point the process reaches by itself (a file it writes), never after a
-delay, and measures the time from the signal to the exit (printed; pytest -s shows it)."""
+and `kmc meso` inside its press (the area's took 200 s of CPU before its first step; a 10 mm section's
+press is as long), which kmc.cell.loop.SignalStop.interruptible cuts short.  Each test sends SIGINT at a
+point the process reaches by itself (a file it writes, a line it prints), never after a delay, and
+measures the time from the signal to the exit (printed; pytest -s shows it)."""
 from __future__ import annotations
 
+import queue
 import signal
 import subprocess
 import sys
+import threading
 import time
+
+import pytest
 
 from pausing import HANG_GUARD_S, POLL_S
 
@@ -50,3 +56,55 @@ def test_ctrl_c_inside_a_long_kmc_chunk(li_params, tmp_path):
     print(f"kMC chunk: exit {code} {seconds:.2f} s after SIGINT")
     assert code == EXIT_INTERRUPTED and "kmc run --resume" in stderr, stderr
     assert seconds < FEW_SECONDS
+
+
+def _meso_until(argv, said: str, tmp_path):
+    """`kmc meso ARGV` until it prints a stderr line holding ``said``: (process, stderr lines so far)."""
+    proc = subprocess.Popen([sys.executable, "-m", "kmc.cli", "meso", *argv], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, cwd=tmp_path)
+    lines = queue.Queue()
+    proc.reader = threading.Thread(target=lambda: [lines.put(line) for line in proc.stderr], daemon=True)
+    proc.reader.start()
+    heard, start = [], time.monotonic()
+    while not any(said in line for line in heard):
+        try:
+            heard.append(lines.get(timeout=POLL_S * 100))
+        except queue.Empty:
+            assert proc.poll() is None, f"kmc meso ended (exit {proc.returncode}) before saying {said!r}: {heard}"
+            assert time.monotonic() - start < HANG_GUARD_S, f"kmc meso did not say {said!r} in {HANG_GUARD_S:g} s"
+    return proc, lines, heard
+
+
+def _meso_interrupted(proc, lines) -> tuple[int, float, str]:
+    sent = time.monotonic()
+    proc.send_signal(signal.SIGINT)
+    try:
+        proc.wait(timeout=10 * FEW_SECONDS)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        raise AssertionError(f"kmc meso still running {10 * FEW_SECONDS:g} s after SIGINT")
+    seconds = time.monotonic() - sent
+    proc.reader.join(timeout=FEW_SECONDS)     # the pipe closed with the process: its last lines are in
+    rest = []
+    while not lines.empty():
+        rest.append(lines.get())
+    return proc.returncode, seconds, "".join(rest)
+
+
+@pytest.mark.slow   # the press runs 20 s before it says it is long, then SIGINT; twice (~1.5 min of CPU)
+@pytest.mark.parametrize("case, sets", [
+    ("the area's press", ["meso.interface=area", "meso.depth_um=40"]),
+    ("a 10 mm section's press", ["meso.width_um=10000"]),
+])
+def test_ctrl_c_inside_a_long_press(case, sets, li_params, tmp_path):
+    """The press before stripping (an event loop of thousands of asks: the area's, a 10 mm section's)
+    says after LONG_WORK_S that it is long; SIGINT then ends `kmc meso` with exit 130 within a few seconds,
+    nothing written (no sample was taken yet)."""
+    out = tmp_path / "meso.h5"
+    argv = [str(li_params), "-o", str(out)] + [x for s in sets for x in ("--set", s)]
+    proc, lines, heard = _meso_until(argv, "the face and the press) is taking long", tmp_path)
+    code, seconds, stderr = _meso_interrupted(proc, lines)
+    print(f"{case}: exit {code} {seconds:.2f} s after SIGINT")
+    assert code == EXIT_INTERRUPTED and "nothing written" in stderr, (heard, stderr)
+    assert seconds < FEW_SECONDS
+    assert not out.exists() and not (tmp_path / "meso.h5.partial").exists()
