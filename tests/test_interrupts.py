@@ -108,3 +108,19 @@ def test_ctrl_c_inside_a_long_press(case, sets, li_params, tmp_path):
     assert code == EXIT_INTERRUPTED and "nothing written" in stderr, (heard, stderr)
     assert seconds < FEW_SECONDS
     assert not out.exists() and not (tmp_path / "meso.h5.partial").exists()
+
+
+def test_ctrl_c_ends_every_command_with_one_line_and_exit_130(monkeypatch, tmp_path):
+    """A command without a stop of its own (here kmc analyze, cut inside its work) ends on Ctrl-C with one
+    line and exit 130, not click's "Aborted!" and 1."""
+    from click.testing import CliRunner
+
+    import kmc.cli.analyze
+    from kmc.cli import main
+
+    def cut(*args, **kwargs):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(kmc.cli.analyze, "check_run_file", cut)
+    result = CliRunner().invoke(main, ["analyze", str(tmp_path / "x.h5")])
+    assert result.exit_code == EXIT_INTERRUPTED, result.output
+    assert result.stderr.strip() == "interrupted: kmc analyze stopped (Ctrl-C)"

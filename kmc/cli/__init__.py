@@ -19,7 +19,23 @@ COMMANDS = {"run": "kmc.cli.run", "params": "kmc.cli.params", "info": "kmc.cli.i
             "rates": "kmc.cli.rates", "meso": "kmc.cli.meso"}
 
 
+# The exit code of a command stopped by Ctrl-C (128 + SIGINT), as `kmc run`, `kmc meso` and `kmc sweep` give
+# after their own clean stops.
+EXIT_INTERRUPTED = 130
+
+
 class KmcGroup(OneLineErrorGroup):
+    def invoke(self, ctx):
+        """Every command ends on Ctrl-C with one line and exit 130 (click's own answer is "Aborted!" and 1):
+        a command without a stop of its own (analyze, plot, rates, export, ...) is cut where it stands,
+        leaving what it had finished (kmc analyze writes /analysis whole or not at all)."""
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            name = " ".join(filter(None, ("kmc", ctx.invoked_subcommand)))
+            click.echo(f"interrupted: {name} stopped (Ctrl-C)", err=True)
+            raise SystemExit(EXIT_INTERRUPTED) from None
+
     def list_commands(self, ctx):
         return sorted(COMMANDS)
 
