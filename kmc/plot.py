@@ -29,11 +29,12 @@ from kmc.physics.electrochemistry import overpotential_mV
 from kmc.export import read_frames
 from kmc.runfile import (KIND_MESO, RunFileError, check_run_file, file_kind_of, open_run_file, read_analysis_group,
                          run_status)
-from kmc.plot_common import (CHARGE_LABEL, ELECTROLYTE_COLOR, OVERPOTENTIAL_COLOR, PANEL_WIDTH_IN, RUN_COLORS,
+from kmc.plot_common import (CHARGE_LABEL, COMPARE_DASHES, COMPARE_WIDTHS, ELECTROLYTE_COLOR,  # noqa: F401
+                              OVERPOTENTIAL_COLOR, PANEL_WIDTH_IN, RUN_COLORS, unmagnified_limits,
                               _charge_text, _chosen_indices, _conditions_text, _new_figure, _sci_text, _title,
                               overpotential_top_mV, say_nothing_to_show)
-from kmc.plot_edge import (contact_share, draw_electrolyte_band, mark_mouth, mouth_legend_handle, open_intervals_nm,
-                           run_pore)
+from kmc.plot_edge import (contact_share, draw_electrolyte_band, mark_mouth, mark_starting_contact,
+                           mouth_legend_handle, open_intervals_nm, run_pore)
 from kmc.plot_meso import meso_contact, meso_plan, meso_section, meso_solute
 from kmc.species import (COLOURS, DEFAULT_HOST, DEFAULT_SOLUTE, HOST, SOLUTE, VACANCY, Species,
                          species_from_attributes)
@@ -622,47 +623,6 @@ def run_labels(parameter_sets: list[dict], names: list[str] | None = None) -> li
     return [", ".join(label) for label in labels]
 
 
-COMPARE_DASHES = ("-", (0, (5, 3)), (0, (1, 2)), "-.")
-COMPARE_WIDTHS = (3.2, 1.8, 1.4, 1.2)
-# The smallest span of a comparison's value axis, relative to the largest |value|: a change smaller than
-# this (one site of a kMC box's contact layer is 1/400 of it) is drawn as the small change it is.
-MIN_RELATIVE_SPAN = 0.05
-FRACTIONS = ("contact_fraction",)    # observables in [0, 1]: drawn on the whole of it
-
-
-def unmagnified_limits(values, quantity: str) -> tuple[float, float]:
-    """The value axis of a comparison: [0, 1] for a fraction (FRACTIONS); otherwise the data's range,
-    widened about its middle to at least MIN_RELATIVE_SPAN of the largest |value|."""
-    if quantity in FRACTIONS:
-        return 0.0, 1.02
-    finite = np.asarray(values, float)
-    finite = finite[np.isfinite(finite)]
-    if finite.size == 0:
-        return 0.0, 1.0
-    low, high = float(finite.min()), float(finite.max())
-    span = max(high - low, MIN_RELATIVE_SPAN * max(abs(low), abs(high)), 1e-300)
-    middle, pad = (low + high) / 2, 0.55 * span
-    return middle - pad, middle + pad
-
-
-def _mark_starting_contact(ax, paths) -> None:
-    """A dotted line at each distinct starting contact 1 - the pore's mouth share of the runs (kMC runs
-    with a pore, kmc.pore): the contact the pellet's face leaves before any stripping."""
-    shares = set()
-    for path in paths:
-        with open_run_file(path) as f:
-            if f.is_meso:
-                continue
-            pore, _ = run_pore(f)
-        if pore is not None:
-            shares.add(round(pore.open_fraction, 6))
-    for share in sorted(shares):
-        ax.axhline(1 - share, color="0.4", ls=":", lw=1)
-        ax.annotate(f"the pore's mouth ({100 * share:.1f} % of L1) is never contact", (0.01, 1 - share),
-                    xycoords=("axes fraction", "data"), xytext=(0, -11), textcoords="offset points",
-                    fontsize="x-small", color="0.3")
-
-
 def compare_runs(paths, quantity: str = "contact_fraction") -> Figure:
     """One observable from several run files on one axes, against stripped charge."""
     paths = [check_run_file(p, require_frames=False, running=True) for p in paths]
@@ -689,7 +649,7 @@ def compare_runs(paths, quantity: str = "contact_fraction") -> Figure:
     ax.set_ylabel(quantity.replace("_", " ") + ("" if unit in ("", "1") else f" ({unit})"))
     ax.set_ylim(*unmagnified_limits(np.concatenate([r["value"] for r in runs]), quantity))
     if quantity == "contact_fraction":
-        _mark_starting_contact(ax, paths)
+        mark_starting_contact(ax, paths)
     ax.set_xlim(left=0)
     ax.grid(alpha=0.3)
     conversions = [r["charge_per_monolayer"] for r in runs]

@@ -78,3 +78,26 @@ def _chosen_indices(n_frames: int, frames, panels, default, path, items: str = "
                                f"allowed: {-n_frames}..{n_frames - 1}")
     chosen = resolve_frames(default if frames is None else frames, n_frames, path)
     return list(dict.fromkeys(chosen))
+
+
+COMPARE_DASHES = ("-", (0, (5, 3)), (0, (1, 2)), "-.")
+COMPARE_WIDTHS = (3.2, 1.8, 1.4, 1.2)
+# The smallest span of a comparison's value axis, relative to the largest |value|: a change smaller than
+# this (one site of a kMC box's contact layer is 1/400 of it) is drawn as the small change it is.
+MIN_RELATIVE_SPAN = 0.05
+FRACTIONS = ("contact_fraction",)    # observables in [0, 1]: drawn on the whole of it
+
+
+def unmagnified_limits(values, quantity: str) -> tuple[float, float]:
+    """The value axis of a comparison: [0, 1] for a fraction (FRACTIONS); otherwise the data's range,
+    widened about its middle to at least MIN_RELATIVE_SPAN of the largest |value|."""
+    if quantity in FRACTIONS:
+        return 0.0, 1.02
+    finite = np.asarray(values, float)
+    finite = finite[np.isfinite(finite)]
+    if finite.size == 0:
+        return 0.0, 1.0
+    low, high = float(finite.min()), float(finite.max())
+    span = max(high - low, MIN_RELATIVE_SPAN * max(abs(low), abs(high)), 1e-300)
+    middle, pad = (low + high) / 2, 0.55 * span
+    return middle - pad, middle + pad

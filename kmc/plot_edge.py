@@ -7,8 +7,9 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.patches import Patch, Rectangle
 
-from kmc.analysis.edge import run_pore  # noqa: F401  (kmc.plot reads it here)
+from kmc.analysis.edge import run_pore
 from kmc.plot_common import ELECTROLYTE_COLOR
+from kmc.runfile import open_run_file
 
 MOUTH_HATCH = "////"
 MOUTH_EDGE_COLOR = "0.15"
@@ -70,3 +71,21 @@ def contact_share(grid_species: np.ndarray, l1_grid: np.ndarray, pore, vacancy_c
     """Metal on the L1 sites under the electrolyte per L1 site (all of them without a pore)."""
     under = np.ones(l1_grid.shape, bool) if pore is None else ~pore.l1_open[l1_grid]
     return float(np.count_nonzero((grid_species != vacancy_code) & under) / grid_species.size)
+
+
+def mark_starting_contact(ax, paths) -> None:
+    """A dotted line at each distinct starting contact 1 - the pore's mouth share of the runs (kMC runs
+    with a pore, kmc.pore): the contact the pellet's face leaves before any stripping."""
+    shares = set()
+    for path in paths:
+        with open_run_file(path) as f:
+            if f.is_meso:
+                continue
+            pore, _ = run_pore(f)
+        if pore is not None:
+            shares.add(round(pore.open_fraction, 6))
+    for share in sorted(shares):
+        ax.axhline(1 - share, color="0.4", ls=":", lw=1)
+        ax.annotate(f"the pore's mouth ({100 * share:.1f} % of L1) is never contact", (0.01, 1 - share),
+                    xycoords=("axes fraction", "data"), xytext=(0, -11), textcoords="offset points",
+                    fontsize="x-small", color="0.3")

@@ -189,7 +189,7 @@ def params_mechanisms(name, overrides, output, dpi, overwrite, as_json):
                  f"{', '.join(sorted(FigureCanvasAgg.get_supported_filetypes()))}")
     rows, head = mmap.rows(), mmap.header()
     if as_json:
-        click.echo(json.dumps({"law": head, "rows": rows}, indent=2))
+        click.echo(jsontext.dumps({"law": head, "rows": rows}, indent=2))
     else:
         _echo_mechanisms(head, rows)
     if output is not None:
