@@ -35,6 +35,11 @@ class VoidCap:
         return cls(math.radians(180.0 - wetting_angle_deg))
 
     @property
+    def wetting_angle_deg(self) -> float:
+        """The metal's wetting (Young) angle on the electrolyte, theta = 180 deg - alpha."""
+        return 180.0 - math.degrees(self.angle_rad)
+
+    @property
     def height_per_radius(self) -> float:     # h / r = tan(alpha / 2), r the base radius
         return math.tan(self.angle_rad / 2)
 

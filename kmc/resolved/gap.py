@@ -121,8 +121,8 @@ class GapInputs(CellInputs):
 
     @property
     def wetting_angle_deg(self) -> float:
-        """The metal's Young angle on the electrolyte (deg): 180 minus the void's."""
-        return 180.0 - math.degrees(self.shape.angle_rad)
+        """The metal's Young angle on the electrolyte (deg; kmc.physics.nucleation.VoidCap's convention)."""
+        return self.shape.wetting_angle_deg
 
     @property
     def mullins_um4_s(self) -> float:
