@@ -186,6 +186,8 @@ def sample_text(value: float) -> str:
 # The bar redraws at most this often (tqdm's own minimum interval), and at every tick after it: a value
 # that changed in a tick without much progress (a late kMC chunk strips little) is never left stale.
 BAR_REDRAW_S = 0.5
+# A bar's time left is shown once this much of the run has been timed (and a percent of it done).
+LEFT_AFTER_S = 2.0
 
 
 class ChargeBar:
@@ -202,8 +204,8 @@ class ChargeBar:
     def __init__(self, stop_charge_mAh_cm2: float | None, total_events: int | None = None):
         from tqdm import tqdm
         self.by_events = total_events is not None
-        if self.by_events:
-            bar_format = "{l_bar}{bar}| {n:.3g}/{total:.3g} events [{elapsed}<{remaining}{postfix}]"
+        if self.by_events:   # the time left is the bar's own (_left), from the events' mean rate so far
+            bar_format = "{l_bar}{bar}| {n:.3g}/{total:.3g} events [{elapsed}{postfix}]"
             total = total_events
         else:
             bar_format = ("{l_bar}{bar}| {n:.3g}/{total:.3g} mAh/cm2 [{elapsed}, time left unknown{postfix}]"
@@ -223,12 +225,21 @@ class ChargeBar:
         self.bar.n = done
         text = f"{rate}, contact {sample_text(contact)}{extra}"
         if self.by_events:
-            text = f"{charge_mAh_cm2:.3g} mAh/cm2, " + text
+            text = f"<{self._left(done)}, {charge_mAh_cm2:.3g} mAh/cm2, " + text
         self.bar.set_postfix_str(text, refresh=False)
         now = _time.perf_counter()
         if now - self._drawn >= BAR_REDRAW_S:
             self.bar.refresh()
             self._drawn = now
+
+    def _left(self, done: float) -> str:
+        """The time left at the mean rate so far ("?" until LEFT_AFTER_S and a percent of the total: an
+        early tick of a few events says nothing of the rate)."""
+        elapsed = _time.perf_counter() - self.wall0
+        total = self.bar.total
+        if elapsed < LEFT_AFTER_S or not done or done < 0.01 * total:
+            return "?"
+        return self.bar.format_interval((total - done) * elapsed / done)
 
     def note(self, text: str) -> None:
         """A line above the bar (a long step saying it is long)."""
