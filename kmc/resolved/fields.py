@@ -24,8 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from kmc import units
-from kmc.physics import electrochemistry
-from kmc.physics.electrochemistry import butler_volmer_scale_V, galvanostatic_potential_V, overpotential_mV
+from kmc.physics.electrochemistry import butler_volmer_scale_V, overpotential_mV
 
 
 class PeriodicOperator:
@@ -40,6 +39,7 @@ class PeriodicOperator:
         # preconditioner applies them tens of times a step
         with np.errstate(divide="ignore"):
             self._inverse_eigenvalues = np.where(self.eigenvalues != 0, 1.0 / self.eigenvalues, 0.0)
+        self._shifted = None               # (shift, eigenvalues of (operator + shift)^-1) last asked for
 
     def __matmul__(self, v: np.ndarray) -> np.ndarray:
         return self._apply(v, self.eigenvalues)
@@ -52,6 +52,16 @@ class PeriodicOperator:
 
     def inverse(self, v: np.ndarray) -> np.ndarray:
         return self._apply(v, self._inverse_eigenvalues)
+
+    def shifted_inverse(self, v: np.ndarray, shift: float) -> np.ndarray:
+        """(operator + shift)^-1 v (shift >= 0; 0 where the operator's eigenvalue and the shift are)."""
+        if shift == 0:
+            return self.inverse(v)
+        if self._shifted is None or self._shifted[0] != shift:
+            total = self.eigenvalues + shift
+            with np.errstate(divide="ignore"):
+                self._shifted = (shift, np.where(total != 0, 1.0 / total, 0.0))
+        return self._apply(v, self._shifted[1])
 
     def dense(self, n: int) -> np.ndarray:
         return np.stack([self @ e for e in np.eye(n)], axis=1)
@@ -103,30 +113,39 @@ def vacancy_field(K: PeriodicOperator, diffusivity_um2_s: float, c_eq: float, si
 
     Unknown: u = c - c_eq on the contact cells (0 on void cells); (K_CC + g) u = j/D - K_C (c_eq -
     S_sink c_eq) 1, solved by conjugate gradients with the FFT-applied K and, as preconditioner,
-    K^-1 restricted to the contact (exact with no voids; a few tens of iterations with many)."""
+    (K + g)^-1 at the contact's mean g, restricted to the contact (exact with no voids and a uniform g,
+    as the contact's own vacancy sink is; a few tens of iterations with many voids), from
+    ``guess`` (the last step's concentration).  K u on every cell is carried along the iterations (the
+    void cells' capture is read from it: one application of K fewer)."""
     n = open_cells.size
     contact = ~open_cells
     shift = c_eq - sink_supersaturation * c_eq            # c_eq relative to the sinks' value
+    # K applied to the uniform shift: its k = 0 eigenvalue, 1 / depth
+    k_shift = shift / depth_um
     u = np.zeros(open_cells.shape)
+    Ku = np.zeros(open_cells.shape)                       # K u on every cell, kept along the iterations
     if contact.any():
         g = subgrid_conductance_per_um[contact]
-        rhs_full = np.zeros(open_cells.shape)
-        rhs_full[contact] = injected_um_s[contact] / diffusivity_um2_s
-        rhs = rhs_full[contact] - (K @ np.full(open_cells.shape, shift))[contact]
+        rhs = injected_um_s[contact] / diffusivity_um2_s - k_shift
         work = np.zeros(open_cells.shape)
 
-        def A(x):
+        def K_of(x):
             work[:] = 0.0
             work[contact] = x
-            return (K @ work)[contact] + g * x
+            return K @ work
+
+        # the preconditioner: (K + g)^-1 restricted to the contact, g at its mean over the contact (the
+        # contact's own sink is a uniform g; exact with no voids and a uniform g)
+        g_mean = float(g.mean())
 
         def M(r):
             work[:] = 0.0
             work[contact] = r
-            return K.inverse(work)[contact]
+            return K.shifted_inverse(work, g_mean)[contact]
 
         x = np.zeros(contact.sum()) if guess is None else (guess[contact] - c_eq)
-        r = rhs - A(x)
+        Ku = K_of(x) if guess is not None else Ku
+        r = rhs - (Ku[contact] + g * x)
         z = M(r)
         p = z.copy()
         rz = r @ z
@@ -134,9 +153,11 @@ def vacancy_field(K: PeriodicOperator, diffusivity_um2_s: float, c_eq: float, si
         for _ in range(4 * n):
             if np.linalg.norm(r) <= tolerance * norm0:
                 break
-            Ap = A(p)
+            Kp = K_of(p)
+            Ap = Kp[contact] + g * p
             alpha = rz / (p @ Ap)
             x += alpha * p
+            Ku += alpha * Kp
             r -= alpha * Ap
             z = M(r)
             rz_new = r @ z
@@ -144,7 +165,7 @@ def vacancy_field(K: PeriodicOperator, diffusivity_um2_s: float, c_eq: float, si
             rz = rz_new
         u[contact] = x
     c = u + c_eq
-    flux_up = diffusivity_um2_s * (K @ (u + shift))
+    flux_up = diffusivity_um2_s * (Ku + k_shift)
     capture = np.where(open_cells, -flux_up, 0.0)
     return VacancyField(c, capture, float(diffusivity_um2_s * ((u + shift).mean()) / depth_um))
 
@@ -154,16 +175,45 @@ class CurrentField:
     current_mA_cm2: np.ndarray       # local current density (0 on void cells)
     overpotential_mV: float          # electrode potential against the electrolyte far away (kinetics + constriction)
     kinetic_mV: float                # the Butler-Volmer part at the mean contact current (no constriction)
+    potential_V: np.ndarray | None = None   # the electrolyte's potential rho R i at every cell (the next solve's start)
+
+
+# The current's fixed point stops once no contact cell's current changes by more than this share of the
+# contact's mean current from one pass to the next
+CURRENT_TOLERANCE = 1e-10
+# Anderson mixing of the current's fixed point: the passes it remembers
+ANDERSON_DEPTH = 5
+
+
+def galvanostatic_current(potential_V: np.ndarray, exchange_mA_cm2: float, thermal_V: float,
+                          total_mA_cm2: float) -> tuple[float, np.ndarray]:
+    """(E in V, i per contact cell) for contact cells at electrolyte potentials ``potential_V``: the electrode
+    potential at which they carry ``total_mA_cm2`` together, sum 2 i0 sinh((E - phi) / s) = total, in closed
+    form (sum sinh(x - y_j) = C sinh(x - x0), C^2 = sum e^y sum e^-y, tanh x0 = sum sinh y / sum cosh y;
+    potentials measured from their mean), and each cell's Butler-Volmer current at E."""
+    mean = float(potential_V.mean())
+    y = (potential_V - mean) / thermal_V
+    up = np.exp(y)
+    sum_up, sum_down = float(up.sum()), float((1.0 / up).sum())
+    x = (math.atanh((sum_up - sum_down) / (sum_up + sum_down))
+         + math.asinh(total_mA_cm2 / (2 * exchange_mA_cm2 * math.sqrt(sum_up * sum_down))))
+    return thermal_V * x + mean, 2 * exchange_mA_cm2 * np.sinh(x - y)
 
 
 def butler_volmer_current(R: PeriodicOperator, resistivity_ohm_um: float, exchange_mA_cm2: float,
                           temperature_K: float, mean_current_mA_cm2: float, open_cells: np.ndarray,
-                          iterations: int = 200, constriction: bool = True) -> CurrentField:
+                          iterations: int = 200, constriction: bool = True,
+                          guess: np.ndarray | None = None) -> CurrentField:
     """Galvanostatic current over the contact cells: i(x) = 2 i0 sinh(F (E - phi(x)) / (2RT)),
-    phi = rho R i, the contact carrying the section's current; E and i by a damped fixed point on
-    phi with E from Newton at each pass (the Wagner number R_ct / (rho l) is ~80 at 10 um, so phi
-    is a small correction except under sparse islands).  ``constriction=False``: phi = 0 (the
-    electrolyte an equipotential), so i is the contact's mean and E the Butler-Volmer term."""
+    phi = rho R i, the contact carrying the section's current.  A fixed point on phi over the contact
+    cells: each pass applies R to the current at E (in closed form, ``galvanostatic_current``) and the
+    passes are mixed by Anderson's method (the last ANDERSON_DEPTH of them), restarted at half a step
+    where a pass moves phi more than the one before (the map contracts as 1 / the Wagner number
+    R_ct / (rho l), ~80 at 10 um, except under sparse islands, where plain passes must be damped); it
+    starts from ``guess`` (a previous solve's ``potential_V``: the last step's field) or from the
+    contact's mean current, and stops when no cell's current changes by CURRENT_TOLERANCE of the mean.
+    ``constriction=False``: phi = 0 (the electrolyte an equipotential), so i is the contact's mean and E
+    the Butler-Volmer term."""
     n = open_cells.size
     contact = ~open_cells
     thermal_V = butler_volmer_scale_V(temperature_K)
@@ -179,20 +229,41 @@ def butler_volmer_current(R: PeriodicOperator, resistivity_ohm_um: float, exchan
     kinetic_mV = float(overpotential_mV(mean_current_mA_cm2, contact.mean(), exchange_mA_cm2, temperature_K))
     if not constriction:
         return CurrentField(i, kinetic_mV, kinetic_mV)
-    kinetic = kinetic_mV / units.MV_PER_V
     # mA/cm^2 -> A/um^2; rho in ohm um and lengths in um give volts
     phi_per_current = resistivity_ohm_um * units.A_PER_MA / units.UM2_PER_CM2
+    if guess is not None and np.shape(guess) == open_cells.shape:
+        x = np.asarray(guess, float)[contact]
+    else:
+        x = (phi_per_current * (R @ i))[contact]
+    E, ic = galvanostatic_current(x, exchange_mA_cm2, thermal_V, total)
     phi = np.zeros(open_cells.shape)
-    E = kinetic
-    for it in range(iterations):
-        phi_target = phi_per_current * (R @ i)
-        phi = phi_target if it == 0 else 0.5 * (phi + phi_target)
-        pc = phi[contact]
-        E = galvanostatic_potential_V(pc, exchange_mA_cm2, thermal_V, total, E)
-        i_new = np.zeros(open_cells.shape)
-        i_new[contact] = electrochemistry.butler_volmer_current(E - pc, exchange_mA_cm2, thermal_V)
-        change = np.abs(i_new - i).max()
-        i = i_new
-        if change <= 1e-10 * mean_contact:
+    xs, fs = [], []                       # Anderson's history: the passes' phi and residuals
+    last_norm = math.inf
+    for _ in range(iterations):
+        i[contact] = ic
+        phi = phi_per_current * (R @ i)
+        f = phi[contact] - x               # the pass's residual
+        norm = float(np.linalg.norm(f))
+        if norm > last_norm:               # a pass that diverges: forget the history, half a step
+            xs, fs = [], []
+            x_next = x + 0.5 * f
+        else:
+            xs.append(x)
+            fs.append(f)
+            del xs[:-ANDERSON_DEPTH - 1], fs[:-ANDERSON_DEPTH - 1]
+            x_next = x + f
+            if len(fs) > 1:
+                dF = np.stack([b - a for a, b in zip(fs, fs[1:])], axis=1)
+                dX = np.stack([b - a for a, b in zip(xs, xs[1:])], axis=1)
+                gamma = np.linalg.lstsq(dF, f, rcond=None)[0]
+                x_next = x_next - (dX + dF) @ gamma
+        last_norm = norm
+        x = x_next
+        E, ic_new = galvanostatic_current(x, exchange_mA_cm2, thermal_V, total)
+        change = float(np.abs(ic_new - ic).max())
+        ic = ic_new
+        if change <= CURRENT_TOLERANCE * mean_contact:
             break
-    return CurrentField(i, units.MV_PER_V * E, kinetic_mV)
+    i[contact] = ic
+    phi[contact] = x                        # the field everywhere (a cell that closes next starts from it)
+    return CurrentField(i, units.MV_PER_V * E, kinetic_mV, phi)

@@ -266,6 +266,7 @@ class GapModel(CellModel):
         self.mechanics = mechanics or self.reduced_operator()
         self.rng = np.random.default_rng(inp.seed)
         self._last_concentration = None       # the vacancy solve's warm start
+        self._last_potential = None           # the current's (the electrolyte's potential)
         self._cap = VoidCap(inp.void_angle_rad)
         self._nucleation = nucleation.MeasuredRateTable(inp.measured_nucleation)
         self.last_limits = {}
@@ -379,7 +380,9 @@ class GapModel(CellModel):
         alloy = self.solute.factors(st.solute) if self.solute is not None else None
         if alloy is None:
             cur = butler_volmer_current(self.R, inp.resistivity_ohm_um, inp.exchange_current_mA_cm2, inp.temperature_K,
-                                        inp.current_mA_cm2, open_cells, constriction=inp.electrolyte_constriction)
+                                        inp.current_mA_cm2, open_cells, constriction=inp.electrolyte_constriction,
+                                        guess=self._last_potential)
+            self._last_potential = cur.potential_V
         else:
             cur = solute_current(self.R, inp.resistivity_ohm_um, inp.exchange_current_mA_cm2, inp.temperature_K,
                                  inp.current_mA_cm2, open_cells, alloy, constriction=inp.electrolyte_constriction)
