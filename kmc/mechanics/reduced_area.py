@@ -131,7 +131,14 @@ class AreaFoil:
 
     def _shapes(self, regions: Regions, feature: np.ndarray, periods_um) -> tuple[np.ndarray, np.ndarray]:
         """Each feature's length (um) and chi (module docstring): a tunnel's period and 0; otherwise
-        from the second moments of its cells' unwrapped positions (each cell a square: + 1/12)."""
+        from the second moments of its cells' unwrapped positions (each cell a square: + 1/12).  Kept
+        with ``regions`` (the regions of ``feature``): the walls and the mechanics ask for the same."""
+        key = ("shapes", self.cell_um, self.shape, tuple(periods_um))
+        if key not in regions.memo:
+            regions.memo[key] = self._measure_shapes(regions, feature, periods_um)
+        return regions.memo[key]
+
+    def _measure_shapes(self, regions: Regions, feature: np.ndarray, periods_um) -> tuple[np.ndarray, np.ndarray]:
         h = self.cell_um
         n = regions.count
         lab = regions.labels[feature]
@@ -307,7 +314,7 @@ class AreaFoil:
         cap's diameter, a tunnel's A_f over its length, blended by chi as the ligaments are); it closes
         at its cell's closing profile scaled by eps((p + s) / f) (no part in the plunger's descent)."""
         regions = label_regions(open_cells)
-        trib = tributaries(open_cells, regions)
+        trib = tributaries(open_cells, regions, matrix_middle=False)     # read on the held cells and areas only
         h, (nz, nx) = self.cell_um, self.shape
         length, chi = self._shapes(regions, open_cells, (nz * h, nx * h))
         A_f, A_T = trib.feature_area * h * h, trib.area * h * h

@@ -15,7 +15,7 @@ the torus (periodic in both lateral axes), grouped into regions and measured, in
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from numba import njit
@@ -93,26 +93,35 @@ class Regions:
     count: int
     image: np.ndarray         # (depth, width, 2) the cell's periodic image (depth, width periods)
     wraps: np.ndarray         # (count, 2) bool: the region wraps around the depth / the width axis
+    # what callers measure of these regions, kept with them (label_regions returns the same object for an
+    # equal mask: a step's walls and mechanics measure the open cells' regions more than once)
+    memo: dict = field(default_factory=dict, repr=False, compare=False)
 
     def sizes(self) -> np.ndarray:
         return np.bincount(self.labels[self.labels >= 0], minlength=self.count)
 
 
-_LAST: list = []          # the last mask labelled and its regions: a step asks for the same map several times
+# the last masks labelled and their regions, newest first: a step (or a press's ask) labels the open cells,
+# the contact and the open cells the plunger moves, each several times over
+_LAST: list = []
+_KEPT = 4
 
 
 def label_regions(mask: np.ndarray) -> Regions:
     """The 4-connected regions of ``mask`` (a (depth, width) bool array) on the torus (the Regions of
-    the last mask asked for is kept and returned again for an equal mask: treat it as read-only)."""
+    the last _KEPT masks asked for are kept and returned again for an equal mask: treat them as read-only)."""
     mask = np.ascontiguousarray(mask, dtype=np.bool_)
-    if _LAST and _LAST[0].shape == mask.shape and np.array_equal(_LAST[0], mask):
-        return _LAST[1]
+    for k, (kept, regions) in enumerate(_LAST):
+        if kept.shape == mask.shape and np.array_equal(kept, mask):
+            _LAST.insert(0, _LAST.pop(k))
+            return regions
     labels = np.full(mask.shape, _UNSET, np.int64)
     image = np.zeros(mask.shape + (2,), np.int64)
     wraps = np.zeros((mask.size + 1, 2), np.bool_)
     count = _label(mask, labels, image, wraps)
     out = Regions(labels, int(count), image, wraps[:count].copy())
-    _LAST[:] = [mask.copy(), out]
+    _LAST.insert(0, (mask.copy(), out))
+    del _LAST[_KEPT:]
     return out
 
 
@@ -191,16 +200,18 @@ def _nearest_feature(feature, flabel, fimage, fwraps, owner, owner_image, second
 
 
 @njit(cache=True)
-def _middle_seeds(feature, fwraps, owner, owner_image, second, edge, seeds):
+def _middle_seeds(feature, fwraps, owner, owner_image, second, edge, seeds, on_matrix=True):
     """Where the distances to the middle start: on the matrix, the boundary between tributaries (a
-    split cell at 0, a cell next to another tributary at 0.5); in a feature, its ridge (a cell whose
-    distance to the edge is a maximum along the depth or the width: strict, 0; tied with one
-    neighbour along that axis, 0.5)."""
+    split cell at 0, a cell next to another tributary at 0.5; none with ``on_matrix`` False); in a
+    feature, its ridge (a cell whose distance to the edge is a maximum along the depth or the width:
+    strict, 0; tied with one neighbour along that axis, 0.5)."""
     nz, nx = feature.shape
     for z in range(nz):
         for x in range(nx):
             seeds[z, x] = -1.0
             if not feature[z, x]:
+                if not on_matrix:
+                    continue
                 if second[z, x] != -1:
                     seeds[z, x] = 0.0
                     continue
@@ -247,37 +258,76 @@ class Tributaries:
     area: np.ndarray          # (features,) cells of each tributary, the feature's own included (split cells halved)
 
 
-def tributaries(feature: np.ndarray, regions: Regions) -> Tributaries:
+def tributaries(feature: np.ndarray, regions: Regions, matrix_middle: bool = True) -> Tributaries:
     """The partition of the torus among the regions of ``feature`` (module docstring); ``regions``:
     label_regions(feature).  Distances are in cells (centre to centre; the edge lies half a cell
-    from the cells on either side of it)."""
+    from the cells on either side of it).  ``matrix_middle`` False: the matrix's distances to the
+    middle are not searched (-1 there; a caller that reads only the features' cells and the areas)."""
     feature = np.ascontiguousarray(feature, dtype=np.bool_)
     shape = feature.shape
-    owner = np.full(shape, _UNSET, np.int64)
-    owner_image = np.zeros(shape + (2,), np.int64)
-    second = np.full(shape, _UNSET, np.int64)
-    dist_out = np.full(shape, -1.0)
-    _nearest_feature(feature, regions.labels, regions.image, regions.wraps, owner, owner_image, second, dist_out)
-    # inside the features: distance to the edge, from the cells next to the matrix (at 0.5)
-    boundary = np.zeros(shape)
-    boundary[:] = -1.0
-    matrix = ~feature
-    next_to_matrix = feature & (np.roll(matrix, 1, 0) | np.roll(matrix, -1, 0) | np.roll(matrix, 1, 1)
-                                | np.roll(matrix, -1, 1))
-    boundary[next_to_matrix] = 0.5
-    dist_in = np.full(shape, -1.0)
-    _bfs(boundary, feature, dist_in)
-    edge = np.where(feature, dist_in, dist_out - 0.5)
-    seeds = np.empty(shape)
-    _middle_seeds(feature, regions.wraps, owner, owner_image, second, edge, seeds)
-    middle = np.full(shape, -1.0)
-    _bfs(np.where(feature, seeds, -1.0), feature, middle)
-    matrix_middle = np.full(shape, -1.0)
-    _bfs(np.where(matrix, seeds, -1.0), matrix, matrix_middle)
-    middle = np.where(feature, middle, matrix_middle)
+    owner = np.empty(shape, np.int64)
+    second = np.empty(shape, np.int64)
+    edge = np.empty(shape)
+    middle = np.empty(shape)
     n = regions.count
-    split = (second >= 0)
-    weight = np.where(split, 0.5, 1.0)
-    area = np.bincount(owner.ravel(), weights=weight.ravel(), minlength=n)
-    area += np.bincount(second[split], weights=np.full(int(split.sum()), 0.5), minlength=n)
+    area = np.zeros(n)
+    _tributaries(feature, regions.labels, regions.image, regions.wraps, owner, second, edge, middle, area,
+                 matrix_middle)
     return Tributaries(owner, second, edge, middle, regions.sizes().astype(float), area)
+
+
+@njit(cache=True)
+def _tributaries(feature, flabel, fimage, fwraps, owner, second, edge, middle, area, matrix_middle):
+    """``tributaries`` in one compiled pass (the numpy steps it replaced, each kernel as before): the
+    nearest feature over the matrix, the distance to the edge inside the features (from the cells next
+    to the matrix, at 0.5), the middle's seeds and the distances to the middle within the features and
+    within the matrix, each tributary's area (split cells halved)."""
+    nz, nx = feature.shape
+    owner[:] = _UNSET
+    second[:] = _UNSET
+    owner_image = np.zeros((nz, nx, 2), np.int64)
+    dist_out = np.full((nz, nx), -1.0)
+    _nearest_feature(feature, flabel, fimage, fwraps, owner, owner_image, second, dist_out)
+    boundary = np.full((nz, nx), -1.0)
+    for z in range(nz):
+        for x in range(nx):
+            if feature[z, x] and (not feature[(z - 1) % nz, x] or not feature[(z + 1) % nz, x]
+                                  or not feature[z, (x - 1) % nx] or not feature[z, (x + 1) % nx]):
+                boundary[z, x] = 0.5
+    dist_in = np.full((nz, nx), -1.0)
+    _bfs(boundary, feature, dist_in)
+    for z in range(nz):
+        for x in range(nx):
+            edge[z, x] = dist_in[z, x] if feature[z, x] else dist_out[z, x] - 0.5
+    seeds = np.empty((nz, nx))
+    _middle_seeds(feature, fwraps, owner, owner_image, second, edge, seeds, matrix_middle)
+    # within the features and within the matrix: two searches that never meet (each its own domain)
+    inside = np.full((nz, nx), -1.0)
+    outside = np.full((nz, nx), -1.0)
+    matrix = np.empty((nz, nx), np.bool_)
+    for z in range(nz):
+        for x in range(nx):
+            matrix[z, x] = not feature[z, x]
+            if feature[z, x]:
+                inside[z, x] = seeds[z, x]
+            else:
+                outside[z, x] = seeds[z, x]
+    feature_middle = np.full((nz, nx), -1.0)
+    _bfs(inside, feature, feature_middle)
+    in_matrix = np.full((nz, nx), -1.0)
+    if matrix_middle:
+        _bfs(outside, matrix, in_matrix)
+    for z in range(nz):
+        for x in range(nx):
+            middle[z, x] = feature_middle[z, x] if feature[z, x] else in_matrix[z, x]
+    # each tributary's area (sums of halves and ones: exact in any order)
+    for z in range(nz):
+        for x in range(nx):
+            f, g = owner[z, x], second[z, x]
+            if f < 0:
+                continue
+            if g >= 0:
+                area[f] += 0.5
+                area[g] += 0.5
+            else:
+                area[f] += 1.0
