@@ -206,42 +206,25 @@ def galvanostatic_current(potential_V: np.ndarray, exchange_mA_cm2: float, therm
     return thermal_V * x + mean, 2 * exchange_mA_cm2 * np.sinh(x - y)
 
 
-def butler_volmer_current(R: PeriodicOperator, resistivity_ohm_um: float, exchange_mA_cm2: float,
-                          temperature_K: float, mean_current_mA_cm2: float, open_cells: np.ndarray,
-                          iterations: int = 200, constriction: bool = True,
-                          guess: np.ndarray | None = None) -> CurrentField:
-    """Galvanostatic current over the contact cells: i(x) = 2 i0 sinh(F (E - phi(x)) / (2RT)),
-    phi = rho R i, the contact carrying the section's current.  A fixed point on phi over the contact
-    cells: each pass applies R to the current at E (in closed form, ``galvanostatic_current``) and the
-    passes are mixed by Anderson's method (the last ANDERSON_DEPTH of them), restarted at half a step
-    where a pass moves phi more than the one before (the map contracts as 1 / the Wagner number
-    R_ct / (rho l), ~80 at 10 um, except under sparse islands, where plain passes must be damped); it
-    starts from ``guess`` (a previous solve's ``potential_V``: the last step's field) or from the
-    contact's mean current, and stops when no cell's current changes by CURRENT_TOLERANCE of the mean.
-    ``constriction=False``: phi = 0 (the electrolyte an equipotential), so i is the contact's mean and E
-    the Butler-Volmer term."""
-    n = open_cells.size
+def constricted_current(R: PeriodicOperator, phi_per_current: float, open_cells: np.ndarray, mean_contact: float,
+                        kinetics, guess: np.ndarray | None = None, iterations: int = 200):
+    """The galvanostatic current over the contact cells with the electrolyte's constriction: the fixed point
+    phi = rho R i(phi) on the contact cells, ``kinetics(phi on the contact)`` -> (E in V, i per contact
+    cell) the contact's law at the electrode potential that carries the total current.  Each pass applies
+    R once; the passes are mixed by Anderson's method (the last ANDERSON_DEPTH of them) and restarted at
+    half a step where a pass moves phi more than the one before (the map contracts as 1 / the Wagner
+    number R_ct / (rho l), ~80 at 10 um, except under sparse islands, where plain passes must be damped).
+    It starts from ``guess`` (a previous solve's potential on every cell: the last step's) or from the
+    contact's mean current ``mean_contact``, and stops when no cell's current changes by
+    CURRENT_TOLERANCE of the mean.  Returns (E, i on every cell, phi on every cell)."""
     contact = ~open_cells
-    thermal_V = butler_volmer_scale_V(temperature_K)
     i = np.zeros(open_cells.shape)
-    if mean_current_mA_cm2 == 0:
-        return CurrentField(i, 0.0, 0.0)
-    if not contact.any():
-        return CurrentField(i, math.inf, math.inf)
-    total = mean_current_mA_cm2 * n
-    mean_contact = total / contact.sum()
-    i[contact] = mean_contact
-    # the Butler-Volmer term at the contact's mean current (kmc.physics.electrochemistry), in V
-    kinetic_mV = float(overpotential_mV(mean_current_mA_cm2, contact.mean(), exchange_mA_cm2, temperature_K))
-    if not constriction:
-        return CurrentField(i, kinetic_mV, kinetic_mV)
-    # mA/cm^2 -> A/um^2; rho in ohm um and lengths in um give volts
-    phi_per_current = resistivity_ohm_um * units.A_PER_MA / units.UM2_PER_CM2
     if guess is not None and np.shape(guess) == open_cells.shape:
         x = np.asarray(guess, float)[contact]
     else:
+        i[contact] = mean_contact
         x = (phi_per_current * (R @ i))[contact]
-    E, ic = galvanostatic_current(x, exchange_mA_cm2, thermal_V, total)
+    E, ic = kinetics(x)
     phi = np.zeros(open_cells.shape)
     xs, fs = [], []                       # Anderson's history: the passes' phi and residuals
     last_norm = math.inf
@@ -265,11 +248,43 @@ def butler_volmer_current(R: PeriodicOperator, resistivity_ohm_um: float, exchan
                 x_next = x_next - (dX + dF) @ gamma
         last_norm = norm
         x = x_next
-        E, ic_new = galvanostatic_current(x, exchange_mA_cm2, thermal_V, total)
+        E, ic_new = kinetics(x)
         change = float(np.abs(ic_new - ic).max())
         ic = ic_new
         if change <= CURRENT_TOLERANCE * mean_contact:
             break
     i[contact] = ic
     phi[contact] = x                        # the field everywhere (a cell that closes next starts from it)
+    return E, i, phi
+
+
+def butler_volmer_current(R: PeriodicOperator, resistivity_ohm_um: float, exchange_mA_cm2: float,
+                          temperature_K: float, mean_current_mA_cm2: float, open_cells: np.ndarray,
+                          iterations: int = 200, constriction: bool = True,
+                          guess: np.ndarray | None = None) -> CurrentField:
+    """Galvanostatic current over the contact cells: i(x) = 2 i0 sinh(F (E - phi(x)) / (2RT)),
+    phi = rho R i, the contact carrying the section's current: ``constricted_current`` with E and i in
+    closed form (``galvanostatic_current``), from ``guess`` (a previous solve's ``potential_V``).
+    ``constriction=False``: phi = 0 (the electrolyte an equipotential), so i is the contact's mean and E
+    the Butler-Volmer term."""
+    n = open_cells.size
+    contact = ~open_cells
+    thermal_V = butler_volmer_scale_V(temperature_K)
+    i = np.zeros(open_cells.shape)
+    if mean_current_mA_cm2 == 0:
+        return CurrentField(i, 0.0, 0.0)
+    if not contact.any():
+        return CurrentField(i, math.inf, math.inf)
+    total = mean_current_mA_cm2 * n
+    mean_contact = total / contact.sum()
+    i[contact] = mean_contact
+    # the Butler-Volmer term at the contact's mean current (kmc.physics.electrochemistry), in V
+    kinetic_mV = float(overpotential_mV(mean_current_mA_cm2, contact.mean(), exchange_mA_cm2, temperature_K))
+    if not constriction:
+        return CurrentField(i, kinetic_mV, kinetic_mV)
+    # mA/cm^2 -> A/um^2; rho in ohm um and lengths in um give volts
+    phi_per_current = resistivity_ohm_um * units.A_PER_MA / units.UM2_PER_CM2
+    E, i, phi = constricted_current(R, phi_per_current, open_cells, mean_contact,
+                                    lambda p: galvanostatic_current(p, exchange_mA_cm2, thermal_V, total),
+                                    guess, iterations)
     return CurrentField(i, units.MV_PER_V * E, kinetic_mV, phi)
