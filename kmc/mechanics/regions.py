@@ -159,44 +159,70 @@ def _nearest_feature(feature, flabel, fimage, fwraps, owner, owner_image, second
     nearest feature (``owner``, with the image it was reached through), its distance (cells, from
     feature cell centre to cell centre) and ``second``, another feature reached at the same distance
     (or the same feature through another image: -2, images compared only along the axes the
-    feature does not wrap around), -1 if none."""
+    feature does not wrap around), -1 if none.  On flat views, each popped cell's own values read
+    once (the search of before, in the same order: the same answer)."""
     nz, nx = feature.shape
-    queue = np.empty(nz * nx, np.int64)
+    n = nz * nx
+    feat = feature.ravel()
+    own = owner.ravel()
+    img = owner_image.reshape(n, 2)
+    sec = second.ravel()
+    dst = dist.ravel()
+    lab = flabel.ravel()
+    fim = fimage.reshape(n, 2)
+    queue = np.empty(n, np.int64)
     head, tail = 0, 0
-    for c in range(nz * nx):
-        z, x = c // nx, c % nx
-        if feature[z, x]:
-            owner[z, x] = flabel[z, x]
-            owner_image[z, x, 0] = fimage[z, x, 0]
-            owner_image[z, x, 1] = fimage[z, x, 1]
-            dist[z, x] = 0.0
+    for c in range(n):
+        if feat[c]:
+            own[c] = lab[c]
+            img[c, 0] = fim[c, 0]
+            img[c, 1] = fim[c, 1]
+            dst[c] = 0.0
             queue[tail] = c
             tail += 1
     while head < tail:
         c = queue[head]
         head += 1
-        z, x = c // nx, c % nx
+        z = c // nx
+        x = c - z * nx
+        f = own[c]
+        oz, ox = img[c, 0], img[c, 1]
+        step = dst[c] + 1.0
         for d in range(4):
-            zz, xx, cz, cx = _torus_neighbour(z, x, d, nz, nx)
-            # the image of the feature seen from the neighbour: crossing an edge moves it the other way
-            iz, ix = owner_image[z, x, 0] - cz, owner_image[z, x, 1] - cx
-            if feature[zz, xx]:
+            # the neighbour (+z, -z, +x, -x) and the image of the feature seen from it: crossing an edge
+            # moves it the other way
+            iz, ix = oz, ox
+            if d == 0:
+                nb = c + nx if z + 1 < nz else c + nx - n
+                if z + 1 >= nz:
+                    iz = oz - 1
+            elif d == 1:
+                nb = c - nx if z >= 1 else c - nx + n
+                if z < 1:
+                    iz = oz + 1
+            elif d == 2:
+                nb = c + 1 if x + 1 < nx else c + 1 - nx
+                if x + 1 >= nx:
+                    ix = ox - 1
+            else:
+                nb = c - 1 if x >= 1 else c - 1 + nx
+                if x < 1:
+                    ix = ox + 1
+            if feat[nb]:
                 continue
-            if dist[zz, xx] < 0:
-                dist[zz, xx] = dist[z, x] + 1.0
-                owner[zz, xx] = owner[z, x]
-                owner_image[zz, xx, 0] = iz
-                owner_image[zz, xx, 1] = ix
-                queue[tail] = zz * nx + xx
+            if dst[nb] < 0:
+                dst[nb] = step
+                own[nb] = f
+                img[nb, 0] = iz
+                img[nb, 1] = ix
+                queue[tail] = nb
                 tail += 1
-            elif dist[zz, xx] == dist[z, x] + 1.0 and second[zz, xx] == -1:
-                if owner[zz, xx] != owner[z, x]:
-                    second[zz, xx] = owner[z, x]
-                else:
-                    f = owner[z, x]
-                    if ((not fwraps[f, 0] and owner_image[zz, xx, 0] != iz)
-                            or (not fwraps[f, 1] and owner_image[zz, xx, 1] != ix)):
-                        second[zz, xx] = -2
+            elif dst[nb] == step and sec[nb] == -1:
+                if own[nb] != f:
+                    sec[nb] = f
+                elif ((not fwraps[f, 0] and img[nb, 0] != iz)
+                        or (not fwraps[f, 1] and img[nb, 1] != ix)):
+                    sec[nb] = -2
 
 
 @njit(cache=True)

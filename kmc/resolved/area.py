@@ -287,6 +287,12 @@ class AreaModel(GapModel):
         min_cells = max(1, int(math.ceil(self.inp.min_void_width_um / self.inp.cell_um - 1e-9)))
         if regions.count == 0:
             return np.zeros(0, bool)
+        key = ("counted", min_cells, self.shape)            # kept with the regions: a step's map is the next's
+        if key not in regions.memo:
+            regions.memo[key] = self._count_wide(regions, min_cells)
+        return regions.memo[key]
+
+    def _count_wide(self, regions, min_cells: int) -> np.ndarray:
         lab = regions.labels
         on = lab >= 0
         x = np.nonzero(on)[1] + regions.image[..., 1][on] * self.shape[1]
@@ -306,8 +312,11 @@ class AreaModel(GapModel):
         def counted_labels(reg):
             if reg.count == 0:
                 return reg.labels
-            counted = self._counted(reg)
-            return np.where((reg.labels >= 0) & counted[np.maximum(reg.labels, 0)], reg.labels, -1)
+            key = ("counted_labels", self.inp.min_void_width_um, self.inp.cell_um)
+            if key not in reg.memo:                    # kept with the regions: a step's map is the next's
+                counted = self._counted(reg)
+                reg.memo[key] = np.where((reg.labels >= 0) & counted[np.maximum(reg.labels, 0)], reg.labels, -1)
+            return reg.memo[key]
         lab_b, lab_a = counted_labels(before), counted_labels(reg_a)
         both = (lab_b >= 0) & (lab_a >= 0)
         n_after = max(reg_a.count, 1)

@@ -265,7 +265,10 @@ def relax_lines(gap: np.ndarray, pore: np.ndarray, rim_fill: np.ndarray, dt: flo
         n = gap.shape[1]
         for q in range(starts.size):
             caps[q], B[q] = local(lines[q], (starts[q] + np.arange(widths[q])) % n)
-    shape = np.array([[*_sin_cos(c), c.section_area_per_chord2, c.volume_per_radius3] for c in caps])
+    if local is None:       # one cap for every run: its row once
+        shape = np.tile([*_sin_cos(cap), cap.section_area_per_chord2, cap.volume_per_radius3], (starts.size, 1))
+    else:
+        shape = np.array([[*_sin_cos(c), c.section_area_per_chord2, c.volume_per_radius3] for c in caps])
     dropped = np.zeros((starts.size, 3))
     if rewet is None:
         rewet = np.zeros(gap.shape)
