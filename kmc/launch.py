@@ -65,17 +65,17 @@ class OpenRunError(ValueError):
     """A run cannot be started or resumed; the message says why and what is allowed."""
 
 
-def _checked(settings, writer, warn, fresh: bool) -> None:
-    """The range of the inputs and the acceleration check: the warnings to ``warn`` (none if None), the
-    check's numbers into the writer's /run attributes; if they fail, a fresh run's file is dropped and a
-    resumed one's kept."""
+def _checked(settings, writer, warn, fresh: bool, said=()) -> None:
+    """The range of the inputs and the acceleration check: the warnings to ``warn`` (none if None; not
+    those already ``said``), the check's numbers into the writer's /run attributes; if they fail, a fresh
+    run's file is dropped and a resumed one's kept."""
     try:
         advice = validation.check(settings, "run")
         record, accelerated = acceleration_check(settings)
         writer.run_attributes.update(record)
         from kmc import run_cost
         for item in run_cost.with_cost(settings, advice + ([accelerated] if accelerated is not None else [])):
-            if warn is not None:
+            if warn is not None and item not in said:
                 warn(item)
     except BaseException as exc:
         if fresh:
@@ -161,8 +161,20 @@ def open_run(path, policy: str = "fresh", settings=None, warn=validation.warn, n
         if partial.exists() or ckpt.exists():
             raise OpenRunError(f"an interrupted run left {partial.name} beside {path}; allowed: kmc run "
                                f"--resume {path}, or --overwrite to start again")
+    from kmc import run_cost
     try:
-        validation.check(settings, "run")   # refused before any work; its warnings come with the rest below
+        advice = validation.check(settings, "run")   # refused before any work; its warnings come with the rest below
+        cost = run_cost.estimate(settings)
+        if cost is not None:                         # the file's room, before a box is built
+            runfile.check_output_location(path, int(cost.file_bytes))
+    except (ValueError, OSError) as exc:
+        raise OpenRunError(str(exc)) from None
+    # a large run says so before its box is built (minutes of set-up for 1e7 sites), the rest after it
+    said = [a for a in run_cost.with_cost(settings, advice) if a.setting == "lattice.cells"]
+    for item in said:
+        if warn is not None:
+            warn(item)
+    try:
         with COMPILE_CLOCK.watch(notice):
             sim = Simulation(settings)
         runfile.check_output_location(path, runfile.estimated_output_bytes(settings, sim.lattice.n_sites,
@@ -175,7 +187,7 @@ def open_run(path, policy: str = "fresh", settings=None, warn=validation.warn, n
         raise OpenRunError(f"cannot write {partial} ({runfile.hdf5_reason(exc)}); allowed: a path no other run "
                            "is writing (-o)") from None
     ckpt.unlink(missing_ok=True)   # a stale checkpoint must never pair with the new file
-    _checked(settings, writer, warn, fresh=True)    # after every refusal: bad input is one error line
+    _checked(settings, writer, warn, fresh=True, said=said)    # after every refusal: bad input is one error line
     try:
         with COMPILE_CLOCK.watch(notice):
             sim.compile_engine()

@@ -57,3 +57,23 @@ def test_a_hot_run_says_what_its_temperature_costs_in_its_one_temperature_warnin
     found = re.search(r"alone make ~([\d.e+]+) events \(~[\d.]+ s\), (\d+)x those at 298 K", advice[0].problem)
     assert found, advice[0].problem
     assert 1e6 < float(found.group(1)) < 3e6 and int(found.group(2)) > 30
+
+
+def test_a_large_run_says_so_before_its_box_is_built(monkeypatch, tmp_path):
+    """kmc run of [400,400,100]: the warning comes before the minutes of building 3.2e7 sites (here the
+    build is cut short at once: the warning is already out)."""
+    from click.testing import CliRunner
+
+    from kmc.cli import main
+    from kmc.simulation import Simulation
+
+    class Built(Exception):
+        pass
+
+    def build(*args, **kwargs):
+        raise Built
+    monkeypatch.setattr(Simulation, "__init__", build)
+    result = CliRunner().invoke(main, ["run", str(LI), "-o", str(tmp_path / "big.h5"),
+                                       "--set", "lattice.cells=[400,400,100]"])
+    assert isinstance(result.exception, Built)
+    assert result.stderr.startswith("warning: a large run: lattice.cells = [400, 400, 100]"), result.stderr
