@@ -97,7 +97,8 @@ def run_area(width_um: float, depth_um: float, charge: float, overrides: list[st
                 stop=result.stop_reason)
 
 
-def growth_exponents(rows: list[dict], keys=("asks", "press_s", "ms_per_ask", "steps", "ms_per_step", "cpu_s")) -> list[str]:
+def growth_exponents(rows: list[dict],
+                     keys=("asks", "press_s", "ms_per_ask", "steps", "ms_per_step", "cpu_s")) -> list[str]:
     """The log-log slope of each cost against the cells, between consecutive rows and over all of them."""
     lines = []
     pairs = list(zip(rows, rows[1:])) + ([(rows[0], rows[-1])] if len(rows) > 2 else [])

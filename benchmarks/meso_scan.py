@@ -2,7 +2,8 @@
 item 4): the wall time of each, and whether every run's numbers are the same bit for bit.
 
     python benchmarks/meso_scan.py                                  # 3 pressures x 2 currents, kmc meso's default
-    python benchmarks/meso_scan.py --workers 2 --pressures 0.2,1.5,7 --currents 0.5,2 --charge 0.5 --set meso.width_um=40
+    python benchmarks/meso_scan.py --workers 2 --pressures 0.2,1.5,7 --currents 0.5,2 --charge 0.5 \
+        --set meso.width_um=40
     python benchmarks/meso_scan.py --set meso.interface=area --set meso.depth_um=10 --set meso.width_um=40
     python benchmarks/meso_scan.py --scheduler tcp://127.0.0.1:8786   # an existing scheduler instead
 

@@ -6,6 +6,8 @@ analysis of frames and by the cell-scale models.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from kmc import units
@@ -46,6 +48,22 @@ def galvanostatic_potential_V(local_potential_V, exchange_current, scale_V, tota
         if abs(step) < 1e-13:
             break
     return E
+
+
+def galvanostatic_currents(potential_V: np.ndarray, exchange_mA_cm2: float, thermal_V: float,
+                           total_mA_cm2: float) -> tuple[float, np.ndarray]:
+    """(E in V, i per contact cell) for contact cells at electrolyte potentials ``potential_V``: the electrode
+    potential at which they carry ``total_mA_cm2`` together, sum 2 i0 sinh((E - phi) / s) = total, in closed
+    form (sum sinh(x - y_j) = C sinh(x - x0), C^2 = sum e^y sum e^-y, tanh x0 = sum sinh y / sum cosh y;
+    potentials measured from their mean), and each cell's Butler-Volmer current at E; ``galvanostatic_potential_V``
+    without its Newton iterations, for the cell-scale current's fixed point (kmc.resolved.fields)."""
+    mean = float(potential_V.mean())
+    y = (potential_V - mean) / thermal_V
+    up = np.exp(y)
+    sum_up, sum_down = float(up.sum()), float((1.0 / up).sum())
+    x = (math.atanh((sum_up - sum_down) / (sum_up + sum_down))
+         + math.asinh(total_mA_cm2 / (2 * exchange_mA_cm2 * math.sqrt(sum_up * sum_down))))
+    return thermal_V * x + mean, 2 * exchange_mA_cm2 * np.sinh(x - y)
 
 
 def overpotential_mV(current_density_mA_cm2, contact_fraction, exchange_current_mA_cm2, temperature_K):

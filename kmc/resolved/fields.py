@@ -25,7 +25,7 @@ import numpy as np
 import scipy.fft
 
 from kmc import units
-from kmc.physics.electrochemistry import butler_volmer_scale_V, overpotential_mV
+from kmc.physics.electrochemistry import butler_volmer_scale_V, galvanostatic_currents, overpotential_mV
 
 
 class PeriodicOperator:
@@ -193,21 +193,6 @@ CURRENT_TOLERANCE = 1e-10
 ANDERSON_DEPTH = 5
 
 
-def galvanostatic_current(potential_V: np.ndarray, exchange_mA_cm2: float, thermal_V: float,
-                          total_mA_cm2: float) -> tuple[float, np.ndarray]:
-    """(E in V, i per contact cell) for contact cells at electrolyte potentials ``potential_V``: the electrode
-    potential at which they carry ``total_mA_cm2`` together, sum 2 i0 sinh((E - phi) / s) = total, in closed
-    form (sum sinh(x - y_j) = C sinh(x - x0), C^2 = sum e^y sum e^-y, tanh x0 = sum sinh y / sum cosh y;
-    potentials measured from their mean), and each cell's Butler-Volmer current at E."""
-    mean = float(potential_V.mean())
-    y = (potential_V - mean) / thermal_V
-    up = np.exp(y)
-    sum_up, sum_down = float(up.sum()), float((1.0 / up).sum())
-    x = (math.atanh((sum_up - sum_down) / (sum_up + sum_down))
-         + math.asinh(total_mA_cm2 / (2 * exchange_mA_cm2 * math.sqrt(sum_up * sum_down))))
-    return thermal_V * x + mean, 2 * exchange_mA_cm2 * np.sinh(x - y)
-
-
 def constricted_current(R: PeriodicOperator, phi_per_current: float, open_cells: np.ndarray, mean_contact: float,
                         kinetics, guess: np.ndarray | None = None, iterations: int = 200):
     """The galvanostatic current over the contact cells with the electrolyte's constriction: the fixed point
@@ -266,7 +251,8 @@ def butler_volmer_current(R: PeriodicOperator, resistivity_ohm_um: float, exchan
                           guess: np.ndarray | None = None) -> CurrentField:
     """Galvanostatic current over the contact cells: i(x) = 2 i0 sinh(F (E - phi(x)) / (2RT)),
     phi = rho R i, the contact carrying the section's current: ``constricted_current`` with E and i in
-    closed form (``galvanostatic_current``), from ``guess`` (a previous solve's ``potential_V``).
+    closed form (kmc.physics.electrochemistry.galvanostatic_currents), from ``guess`` (a previous solve's
+    ``potential_V``).
     ``constriction=False``: phi = 0 (the electrolyte an equipotential), so i is the contact's mean and E
     the Butler-Volmer term."""
     n = open_cells.size
@@ -287,6 +273,6 @@ def butler_volmer_current(R: PeriodicOperator, resistivity_ohm_um: float, exchan
     # mA/cm^2 -> A/um^2; rho in ohm um and lengths in um give volts
     phi_per_current = resistivity_ohm_um * units.A_PER_MA / units.UM2_PER_CM2
     E, i, phi = constricted_current(R, phi_per_current, open_cells, mean_contact,
-                                    lambda p: galvanostatic_current(p, exchange_mA_cm2, thermal_V, total),
+                                    lambda p: galvanostatic_currents(p, exchange_mA_cm2, thermal_V, total),
                                     guess, iterations)
     return CurrentField(i, units.MV_PER_V * E, kinetic_mV, phi)
