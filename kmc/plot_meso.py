@@ -220,6 +220,12 @@ def meso_solute(path, frames=None) -> Figure:
     beside the gap at each stored charge (/sections/subsurface_solute_fraction).  A section: x_s along it at the
     chosen charges (default all; later ones darker), the cells under a void at that charge marked, the bulk's x
     dashed.  An area: a map of x_s at each chosen charge (default the last), voids hatched."""
+    with open_run_file(path) as f:
+        if f.gap_sections() is None:
+            # a disc-model meso file: no lattice frames (the kMC's profile) and no Mg field (the gap model's)
+            raise RunFileError(f"{path} is a kmc meso file of the disc model (meso.interface = 'disc'): it holds no "
+                               "lattice frames and no Mg field; allowed for --kind solute-profile: a kmc run file, or "
+                               "an alloy run of the gap model (meso.interface = 'section' or 'area')")
     par, charges, gaps, cell_um = _stored_gaps(path)
     with open_run_file(path) as f:
         stored = f.section_field("subsurface_solute_fraction")

@@ -63,10 +63,11 @@ def test_resume_says_what_the_file_is_when_it_is_no_run_to_resume(tmp_path, meso
 
 # ------------------------------------------------------------------------------- meso files and kmc plot
 def test_a_meso_file_is_named_for_what_it_holds_by_every_plot_kind(tmp_path, meso_file):
-    """A reader of lattice frames: a meso file has none, and cross-section is named among what reads one
-    (the refusal omitted it, which works); a disc run holds no gap sections either, and says so."""
+    """The solute profile reads a kMC run's frames or a gap-model run's Mg field: a disc meso file has neither,
+    and the refusal names both; a disc run holds no gap sections for the sections' plots either, and says so."""
     said = one_error(invoke("plot", meso_file, "--kind", "solute-profile", "-o", tmp_path / "p.png"))
-    assert "kmc meso file" in said and "no lattice frames" in said and "cross-section" in said
+    assert "kmc meso file" in said and "no lattice frames" in said and "no Mg field" in said
+    assert "kmc run file" in said and "meso.interface = 'section' or 'area'" in said
     for kind in ("cross-section", "plan"):
         said = one_error(invoke("plot", meso_file, "--kind", kind, "-o", tmp_path / "s.png"))
         assert "no gap sections" in said and "meso.interface = 'section'" in said
