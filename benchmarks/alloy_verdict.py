@@ -221,6 +221,60 @@ def _row(name, chem, sets, inp, model, progress, result, cpu_s) -> dict:
     return row
 
 
+# seed 004's alloy findings (docs/physics.md sections 1 and 10) and the criterion each verdict row applies to
+# the runs (reproduced / partial / contradicted); the mechanism that decides each is docs/alloy.md section 9's
+FIRST_FRAME_mAh_cm2 = 0.125          # the seed's first SEM frame: 15 min at 0.5 mA/cm^2
+
+
+def verdict(rows: list[dict], chem_li: str = "Li", chem_limg: str = "Li-Mg", pressures=PRESSURES_MPa) -> str:
+    """One row per seed finding about the alloy, from the runs named ``chem_li`` and ``chem_limg`` (and
+    ``chem_limg + " <p> MPa"``, ``"Li-Mg 1 MPa <i> mA/cm2"``): what the model gives and the criterion's
+    verdict.  Criteria: early voids reproduced where Li-Mg counts at most a third of Li's at the first frame
+    and within 2x of the seed's 2-3 per 100 um, partial where fewer than Li's, else contradicted; splits and
+    collapses reproduced where the largest width (height) drops at least twice within 4 mAh/cm^2 at 0.2 MPa while
+    the contact holds above 0.1, partial where it drops at all; holding reproduced where the contact stays above
+    0.1 to 3 mAh/cm^2 at every pressure, partial at some; the enrichment reproduced where x_s at 4 mAh/cm^2 is
+    within 1.5x between the currents and below 0.7, partial where it is below 0.7."""
+    by = {r["case"]: r for r in rows}
+    li, mg = by.get(chem_li), by.get(chem_limg)
+    out = ["| seed 004 (Li–Mg, 0.2 MPa unless said) | the model | verdict |", "|---|---|---|"]
+    if li and mg:
+        q = f"{FIRST_FRAME_mAh_cm2:g}"
+        n_li, n_mg = li[f"voids_per_100um@{q}"], mg[f"voids_per_100um@{q}"]
+        w_li, w_mg = li[f"width_median@{q}"], mg[f"width_median@{q}"]
+        ok = n_mg <= n_li / 3 and 1.0 <= n_mg <= 6.0
+        out.append(f"| fewer, larger voids at the first frame: 2–3 per 100 µm, 3.8 ± 1.0 µm (Li 16–18, 2.2 ± 1.3) | "
+                   f"Li–Mg {_f(n_mg, '.0f')} per 100 µm, median {_f(w_mg)} µm; Li {_f(n_li, '.0f')}, {_f(w_li)} µm | "
+                   f"{'reproduced' if ok else 'partial' if n_mg < n_li else 'contradicted'} |")
+        for key, what, seed in (("width_drops_at", "split (largest width drops)", "0.625, 1, 2.375"),
+                                ("height_drops_at", "collapse (largest height drops)", "0.5, 1, 2.625")):
+            held = [c for c in mg[key] if mg["fails_at"] is None or c < mg["fails_at"]]
+            out.append(f"| voids grow to ~20 µm (largest {_f(mg['largest_width_max'], '.1f')} µm here), then {what} at "
+                       f"{seed} mAh/cm² | drops at {_list(mg[key])}; {len(held)} while the contact holds above 0.1 | "
+                       f"{'reproduced' if len(held) >= 2 else 'partial' if mg[key] else 'contradicted'} |")
+        out.append(f"| Li–Mg holds where Li fails (Li ~90 % loss near 1 mAh/cm², one gap by 1.25) | contact < 0.1 at "
+                   f"{_f(mg['fails_at'], '.3g')} (Li {_f(li['fails_at'], '.3g')}); contact at 1 / 3 mAh/cm² "
+                   f"{_f(mg['contact@1'])} / {_f(mg['contact@3'])} (Li {_f(li['contact@1'])} / {_f(li['contact@3'])}) | "
+                   + ("reproduced" if mg["fails_at"] is None and li["fails_at"] is not None else
+                      "partial" if (mg["fails_at"] or 99) > (li["fails_at"] or 99) else "contradicted") + " |")
+    held = [(p, by.get(f"{chem_limg} {p:g} MPa" if p != 0.2 else chem_limg)) for p in pressures]
+    held = [(p, r) for p, r in held if r is not None]
+    if held:
+        good = [p for p, r in held if r["fails_at"] is None or r["fails_at"] > 3.0]
+        text = "; ".join(f"{p:g} MPa: {_f(r['contact@3'])}, η {_f(r['eta@3'], '.0f')} mV" for p, r in held)
+        out.append(f"| contact and voltage hold from 0.2 to 50 MPa (no overpotential rise within 3 mAh/cm²) | contact, η at "
+                   f"3 mAh/cm²: {text} | {'reproduced' if len(good) == len(held) else 'partial' if good else 'contradicted'} |")
+    lo, hi = by.get("Li-Mg 1 MPa 0.05 mA/cm2"), by.get("Li-Mg 1 MPa 0.5 mA/cm2")
+    if lo and hi:
+        a, b = lo.get("x_s@4"), hi.get("x_s@4")
+        ok = a is not None and b is not None and not (math.isnan(a) or math.isnan(b))
+        same = ok and max(a, b) / min(a, b) <= 1.5 and max(a, b) < BCC_LIMIT
+        out.append(f"| slight Mg enrichment, about equal at 0.05 and 0.5 mA/cm² (1 MPa, 4 mAh/cm²), no HCP Mg | x_s "
+                   f"{_f(a, '.3f')} and {_f(b, '.3f')}; L1 {_f(lo.get('theta@4'), '.3f')} and {_f(hi.get('theta@4'), '.3f')} | "
+                   f"{'reproduced' if same else 'partial' if ok and max(a, b) < BCC_LIMIT else 'contradicted'} |")
+    return "\n".join(out)
+
+
 def _f(x, fmt=".2f"):
     return "–" if x is None or (isinstance(x, float) and math.isnan(x)) else format(x, fmt)
 
@@ -389,12 +443,19 @@ def main(argv=None) -> int:
     ap.add_argument("--json", help="append each run's row to this JSON-lines file")
     ap.add_argument("--table", help="print the table of the rows in this JSON-lines file (in --cases' order if given)")
     ap.add_argument("--list", action="store_true")
+    ap.add_argument("--verdict", help="the verdict rows of the runs in this JSON-lines file (section: 'Li', 'Li-Mg'; "
+                                      "area: --area)")
+    ap.add_argument("--area", action="store_true", help="with --verdict: the area's runs ('Li area', 'Li-Mg area ...')")
     ap.add_argument("--figure", nargs=2, metavar=("RUNS_JSONL", "PNG"), help="draw the rows named by --cases")
     ap.add_argument("--starts", action="store_true", help="the metal's own starts per 100 um (docs/alloy.md section 5)")
     ap.add_argument("--strength", action="store_true", help="Li-Mg's flow law against Li's (docs/alloy.md section 7)")
     ap.add_argument("--enrichment", action="store_true",
                     help="the Mg enrichment at 0.05 and 0.5 mA/cm^2 in the model's terms (docs/alloy.md section 8)")
     a = ap.parse_args(argv)
+    if a.verdict:
+        rows = [json.loads(line) for line in Path(a.verdict).read_text().splitlines() if line.strip()]
+        print(verdict(rows, "Li area", "Li-Mg area") if a.area else verdict(rows))
+        return 0
     if a.starts or a.strength or a.enrichment:
         print("\n\n".join(t() for t, on in ((starts_table, a.starts), (strength_table, a.strength),
                                               (enrichment_table, a.enrichment)) if on))
