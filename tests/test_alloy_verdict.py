@@ -1,0 +1,57 @@
+"""benchmarks/alloy_verdict.py --verdict (issue 63 item 5; docs/alloy.md section 9): each seed finding's row
+applies its stated criterion to the runs' rows, so a row moves from reproduced to partial to contradicted
+with what the runs give (synthetic rows: no run here)."""
+from __future__ import annotations
+
+import importlib.util
+import math
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+_spec = importlib.util.spec_from_file_location("alloy_verdict", ROOT / "benchmarks" / "alloy_verdict.py")
+verdict_module = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(verdict_module)
+verdict = verdict_module.verdict
+
+
+def _row(case, voids=16.0, width=2.0, fails_at=None, width_drops=(), height_drops=(), contact=0.9, x_s=math.nan):
+    row = {"case": case, "fails_at": fails_at, "width_drops_at": list(width_drops),
+           "height_drops_at": list(height_drops), "largest_width_max": 20.0, "largest_height_max": 5.0,
+           "voids_per_100um@0.125": voids, "width_median@0.125": width, "x_s@4": x_s, "theta@4": 0.6}
+    for c in (0, 0.25, 1, 3, 4):
+        row[f"contact@{c:g}"], row[f"eta@{c:g}"] = contact, 5.0
+    return row
+
+
+def _verdicts(rows):
+    lines = verdict(rows, pressures=(0.2, 50.0)).splitlines()[2:]
+    return [line.rstrip(" |").rsplit("| ", 1)[1] for line in lines]
+
+
+def test_the_seed_alloy_is_reproduced_row_by_row():
+    rows = [_row("Li", voids=17, fails_at=0.9, contact=0.05),
+            _row("Li-Mg", voids=3, width=3.8, width_drops=(0.6, 1.0, 2.4), height_drops=(0.5, 1.0)),
+            _row("Li-Mg 50 MPa"),
+            _row("Li-Mg 1 MPa 0.05 mA/cm2", x_s=0.06), _row("Li-Mg 1 MPa 0.5 mA/cm2", x_s=0.08)]
+    assert _verdicts(rows) == ["reproduced"] * 6
+
+
+def test_each_criterion_falls_to_partial_then_contradicted():
+    # fewer voids than Li but not a third of them; one split and one collapse; fails later than Li; holds at
+    # one pressure of two; x_s 2x apart but bcc
+    rows = [_row("Li", voids=17, fails_at=0.3), _row("Li-Mg", voids=12, width_drops=(0.5,), height_drops=(0.5,),
+                                                       fails_at=0.8),
+            _row("Li-Mg 50 MPa"),
+            _row("Li-Mg 1 MPa 0.05 mA/cm2", x_s=0.04), _row("Li-Mg 1 MPa 0.5 mA/cm2", x_s=0.09)]
+    assert _verdicts(rows) == ["partial"] * 6
+    # as many voids as Li; nothing splits or collapses; fails first; fails at every pressure; beyond bcc
+    rows = [_row("Li", voids=17, fails_at=0.5), _row("Li-Mg", voids=17, fails_at=0.3),
+            _row("Li-Mg 50 MPa", fails_at=0.4),
+            _row("Li-Mg 1 MPa 0.05 mA/cm2", x_s=0.9), _row("Li-Mg 1 MPa 0.5 mA/cm2", x_s=0.95)]
+    assert _verdicts(rows) == ["contradicted"] * 6
+
+
+def test_drops_after_the_contact_failed_do_not_count():
+    rows = [_row("Li", voids=17, fails_at=0.3), _row("Li-Mg", voids=3, fails_at=0.8,
+                                                       width_drops=(0.9, 1.0), height_drops=(0.5, 0.9))]
+    assert _verdicts(rows)[1:3] == ["partial", "partial"]
