@@ -266,13 +266,26 @@ def verdict(rows: list[dict], chem_li: str = "Li", chem_limg: str = "Li-Mg", pre
                    f"3 mAh/cm²: {text} | {'reproduced' if len(good) == len(held) else 'partial' if good else 'contradicted'} |")
     lo, hi = by.get("Li-Mg 1 MPa 0.05 mA/cm2"), by.get("Li-Mg 1 MPa 0.5 mA/cm2")
     if lo and hi:
-        a, b = lo.get("x_s@4"), hi.get("x_s@4")
-        ok = a is not None and b is not None and not (math.isnan(a) or math.isnan(b))
+        # at 4 mAh/cm^2, or at the largest charge both runs reach (a run ends where its contact is lost)
+        q = min(4.0, lo["end_charge"], hi["end_charge"])
+        a, b = (_series_at(r, "subsurface_solute_fraction", q) for r in (lo, hi))
+        ta, tb = (_series_at(r, "interface_solute_fraction", q) for r in (lo, hi))
+        ok = not (math.isnan(a) or math.isnan(b))
         same = ok and max(a, b) / min(a, b) <= 1.5 and max(a, b) < BCC_LIMIT
-        out.append(f"| slight Mg enrichment, about equal at 0.05 and 0.5 mA/cm² (1 MPa, 4 mAh/cm²), no HCP Mg | x_s "
-                   f"{_f(a, '.3f')} and {_f(b, '.3f')}; L1 {_f(lo.get('theta@4'), '.3f')} and {_f(hi.get('theta@4'), '.3f')} | "
+        out.append(f"| slight Mg enrichment, about equal at 0.05 and 0.5 mA/cm² (1 MPa, 4 mAh/cm²), no HCP Mg | at "
+                   f"{q:.3g} mAh/cm²{'' if q == 4.0 else ' (both runs reach no further)'}: x_s {_f(a, '.3f')} and "
+                   f"{_f(b, '.3f')}; L1 {_f(ta, '.3f')} and {_f(tb, '.3f')} | "
                    f"{'reproduced' if same else 'partial' if ok and max(a, b) < BCC_LIMIT else 'contradicted'} |")
     return "\n".join(out)
+
+
+def _series_at(row, key, charge):
+    """The row's stored series ``key`` at the sample nearest ``charge`` (nan without it)."""
+    series = row.get("series", {})
+    if key not in series:
+        return math.nan
+    q = np.asarray(series["stripped_charge"], dtype=float)
+    return float(np.asarray(series[key], dtype=float)[int(np.argmin(np.abs(q - charge)))])
 
 
 def _f(x, fmt=".2f"):

@@ -14,10 +14,14 @@ _spec.loader.exec_module(verdict_module)
 verdict = verdict_module.verdict
 
 
-def _row(case, voids=16.0, width=2.0, fails_at=None, width_drops=(), height_drops=(), contact=0.9, x_s=math.nan):
-    row = {"case": case, "fails_at": fails_at, "width_drops_at": list(width_drops),
+def _row(case, voids=16.0, width=2.0, fails_at=None, width_drops=(), height_drops=(), contact=0.9, x_s=math.nan,
+         end=4.0):
+    row = {"case": case, "fails_at": fails_at, "end_charge": end, "width_drops_at": list(width_drops),
            "height_drops_at": list(height_drops), "largest_width_max": 20.0, "largest_height_max": 5.0,
-           "voids_per_100um@0.125": voids, "width_median@0.125": width, "x_s@4": x_s, "theta@4": 0.6}
+           "voids_per_100um@0.125": voids, "width_median@0.125": width,
+           # the Mg below the contact rises linearly to x_s at the run's end
+           "series": {"stripped_charge": [0.0, end / 2, end], "subsurface_solute_fraction": [0.03, (0.03 + x_s) / 2, x_s],
+                      "interface_solute_fraction": [0.6, 0.6, 0.6]}}
     for c in (0, 0.25, 1, 3, 4):
         row[f"contact@{c:g}"], row[f"eta@{c:g}"] = contact, 5.0
     return row
@@ -49,6 +53,13 @@ def test_each_criterion_falls_to_partial_then_contradicted():
             _row("Li-Mg 50 MPa", fails_at=0.4),
             _row("Li-Mg 1 MPa 0.05 mA/cm2", x_s=0.9), _row("Li-Mg 1 MPa 0.5 mA/cm2", x_s=0.95)]
     assert _verdicts(rows) == ["contradicted"] * 6
+
+
+def test_the_enrichment_is_compared_where_both_runs_reach():
+    rows = [_row("Li-Mg 1 MPa 0.05 mA/cm2", x_s=0.05, end=0.5), _row("Li-Mg 1 MPa 0.5 mA/cm2", x_s=0.09, end=0.25)]
+    line = verdict(rows).splitlines()[-1]
+    # at 0.25 mAh/cm^2: 0.04 against 0.09, 2.25x apart
+    assert "at 0.25 mAh/cm² (both runs reach no further): x_s 0.040 and 0.090" in line and line.endswith("partial |")
 
 
 def test_drops_after_the_contact_failed_do_not_count():
