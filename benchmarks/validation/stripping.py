@@ -15,9 +15,10 @@ finding and a verdict:
     not resolved       the difference is within 2 standard errors (more replicas could settle it)
 The criteria were fixed before the numbers were seen.
 
-Every sweep runs at 298 K on the params' 7.0 x 7.0 x 4.2 nm box to 2e-4 mAh/cm2 (5.5 monolayers)
-with stripping and creep sped up by run.acceleration (1e6 unless varied), so the model's
-"contact kept" means kept over 5.5 monolayers, not over the seed's mAh/cm2; sizes are nm, not um.
+Every sweep runs at 298 K on the params' default box to their default stripped charge (`kmc params show
+li_li2s` prints lattice.cells and run.stop_stripped_mAh_cm2) with stripping and creep sped up by
+run.acceleration (the params' value unless varied), so the model's "contact kept" means kept over the
+runs' stripped monolayers (printed with every check), not over the seed's mAh/cm2; sizes are nm, not um.
 Runs of different sweeps with the same resolved config (apart from seed and output path) are
 independent replicas of the same point and are pooled where a check uses that point.
 
@@ -49,7 +50,7 @@ EARLY_MONOLAYERS = 1.0     # "right after stripping starts": the frame nearest 1
 MIN_VOID_SITES = 10       # robustness variant: voids an imaging method of finite resolution would count
 KEEPS_CONTACT = 0.9        # contact fraction at the end of the run that counts as "keeps contact"
 BULK_MG = 0.03
-CHARGE_GRID = np.linspace(0, 2e-4, 41)   # mAh/cm2, for contact curves
+CURVE_POINTS = 41          # charges at which replicas' contact curves are averaged
 
 
 class MissingSweep(RuntimeError):
@@ -109,10 +110,10 @@ def _run_numbers(path) -> dict:
     early = int(np.nanargmin(np.abs(frames["stripped_monolayers"].to_numpy() - EARLY_MONOLAYERS)))
     v = voids[(voids["frame"] == early) & (voids["interface"] == 1)]
     big = v[v["sites"] >= MIN_VOID_SITES]
-    curve = np.interp(CHARGE_GRID, charge, contact, right=np.nan)
     return {
         "contact_final": float(contact[-1]), "charge_final": float(charge[-1]), "stop_reason": stop,
-        "mg_l1_final": float(mg[-1]), "contact_curve": curve,
+        "mg_l1_final": float(mg[-1]), "charge": charge, "contact": contact,
+        "monolayers_final": float(frames["stripped_monolayers"].iloc[-1]),
         "mg_l1_per_site_final": float(mg_by_layer[0]),          # Mg atoms in L1 / L1 sites
         "mg_top5_per_site_final": float(mg_by_layer[:5].sum()),  # Mg atoms in L1-L5 / L1 sites
         "early_monolayers": float(frames["stripped_monolayers"].iloc[early]),
@@ -146,6 +147,17 @@ def stat(runs, key):
     return mean_sem([r[key] for r in runs])
 
 
+def contact_curves(runs) -> tuple[np.ndarray, np.ndarray]:
+    """Charges (mAh/cm2) up to the least any of ``runs`` stripped, and each run's contact there."""
+    grid = np.linspace(0.0, min(r["charge_final"] for r in runs), CURVE_POINTS)
+    return grid, np.array([np.interp(grid, r["charge"], r["contact"]) for r in runs])
+
+
+def end_label(runs) -> str:
+    """What "at the end" means for these runs: their mean stripped monolayers."""
+    return f"after {stat(runs, 'monolayers_final')[0]:.2g} ML"
+
+
 # ----------------------------------------------------------------------------- verdicts
 def compare(a, b, seed_sign: int) -> str:
     """Verdict on b - a (mean, sem pairs) given the sign the seed finds."""
@@ -168,7 +180,9 @@ def checks(records) -> list[dict]:
     base_limg = select(records, "li_vs_limg", LIMG)
     li = select(records, pooled_with=base_li[0])
     limg = select(records, pooled_with=base_limg[0])
-    print(f"baseline point (0.2 MPa, 0.5 mA/cm2, 298 K, acceleration 1e6): {len(li)} Li and {len(limg)} "
+    end = end_label(li + limg)
+    print(f"baseline point (0.2 MPa, 0.5 mA/cm2, 298 K, acceleration {li[0]['config']['run']['acceleration']:g}, "
+          f"{end}): {len(li)} Li and {len(limg)} "
           f"Li-Mg replicas pooled from {sorted({r['spec'] for r in li + limg})}")
 
     # 1. early voids
@@ -200,14 +214,15 @@ def checks(records) -> list[dict]:
     # 2. contact loss
     print("\n2. contact fraction vs stripped charge (seed: Li loses contact faster, ~90 % lost near 1 mAh/cm2)")
     verdicts = []
-    for q in (5e-5, 1e-4, 1.5e-4, 2e-4):
-        i = int(np.argmin(np.abs(CHARGE_GRID - q)))
-        a = mean_sem([r["contact_curve"][i] for r in li])
-        b = mean_sem([r["contact_curve"][i] for r in limg])
+    grid, curves = contact_curves(li + limg)
+    for i in np.linspace(0, CURVE_POINTS - 1, 5).astype(int)[1:]:
+        q = grid[i]
+        a = mean_sem(curves[:len(li), i])
+        b = mean_sem(curves[len(li):, i])
         verdicts.append(compare(a, b, +1))
         print(f"   {q:.1e} mAh/cm2: Li {fmt(a)}, Li-Mg {fmt(b)}  -> {verdicts[-1]}")
     a, b = stat(li, "contact_final"), stat(limg, "contact_final")
-    rows.append({"check": "faster contact loss in Li (contact after 5.5 ML)",
+    rows.append({"check": f"faster contact loss in Li (contact {end})",
                  "model": f"Li {fmt(a)} vs Li-Mg {fmt(b)}", "seed": "Li fails near 1 mAh/cm2, Li-Mg stable to 3-3.5",
                  "verdict": verdicts[-1]})
 
@@ -223,7 +238,7 @@ def checks(records) -> list[dict]:
     both = min(enrich_lo - 3 * x_lo[1], enrich_hi - 3 * x_hi[1]) > 0
     little = abs(d) <= max(2 * se, 0.25 * 0.5 * (enrich_lo + enrich_hi))
     v3 = "matches seed 004" if both and little else "differs"
-    print(f"\n3. L1 Mg fraction after 5.5 ML (bulk {BULK_MG}; seed: enriched about equally at 0.05 and 0.5 mA/cm2)")
+    print(f"\n3. L1 Mg fraction {end} (bulk {BULK_MG}; seed: enriched about equally at 0.05 and 0.5 mA/cm2)")
     print(f"   0.05 mA/cm2: {fmt(x_lo)} ({len(lo)} runs); 0.5 mA/cm2: {fmt(x_hi)} ({len(hi)} pooled runs; "
           f"{fmt(x_hi_only)} from current.toml alone)")
     print(f"   difference {d:+.3f} +- {se:.3f}; criterion: both above bulk by > 3 se, and the difference "
@@ -247,7 +262,7 @@ def checks(records) -> list[dict]:
                  "verdict": v3b})
 
     # 4. pressure
-    print(f"\n4. contact after 5.5 ML vs stack pressure (seed: Li keeps contact at >= 1.5 MPa, not at 0.2 and 1; "
+    print(f"\n4. contact {end} vs stack pressure (seed: Li keeps contact at >= 1.5 MPa, not at 0.2 and 1; "
           f"Li-Mg keeps contact at 0.2-50 MPa).  'keeps contact' here: final contact >= {KEEPS_CONTACT}")
     pressures = sorted({float(r["varied"]["conditions.stack_pressure_MPa"]) for r in records if r["spec"] == "pressure"})
     table = {}
@@ -274,7 +289,8 @@ def checks(records) -> list[dict]:
                   for p1, p2 in zip(pressures, pressures[1:]))
     v4a = "matches seed 004" if mono_ok and table[(LI, pressures[-1])][0] > table[(LI, pressures[0])][0] else "differs"
     t_li = threshold[LI]
-    below_li = max(p for p in pressures if p < t_li)
+    # none below: Li keeps contact at every pressure run (or, with t_li NaN, at none)
+    below_li = max((p for p in pressures if p < t_li), default=math.nan)
     v4b = "matches seed 004" if below_li < 1.5 <= t_li and t_li <= 1.5 else "differs"
     v4c = "matches seed 004" if table[(LIMG, 0.2)][0] >= KEEPS_CONTACT else "differs"
     print(f"   contact loss falls as pressure rises (Li): {v4a}; Li threshold {below_li:g}-{t_li:g} MPa vs seed "
@@ -283,21 +299,22 @@ def checks(records) -> list[dict]:
                  "model": " / ".join(f"{p:g}: {table[(LI, p)][0]:.2f}" for p in pressures) + " MPa",
                  "seed": "severe loss at 0.2, 1 MPa; none at >= 1.5 MPa", "verdict": v4a})
     rows.append({"check": "pressure above which Li keeps contact",
-                 "model": f"between {below_li:g} and {t_li:g} MPa", "seed": "between 1 and 1.5 MPa", "verdict": v4b})
+                 "model": (f"lost at every pressure run (to {pressures[-1]:g} MPa)" if math.isnan(t_li) else
+                           f"kept at every pressure run (from {pressures[0]:g} MPa)" if math.isnan(below_li) else
+                           f"between {below_li:g} and {t_li:g} MPa"), "seed": "between 1 and 1.5 MPa", "verdict": v4b})
     rows.append({"check": "Li-Mg keeps contact at 0.2 MPa",
                  "model": f"contact {fmt(table[(LIMG, 0.2)], 2)}", "seed": "no overpotential rise at 0.2-50 MPa",
                  "verdict": v4c})
 
     # 5. acceleration
     accels = sorted({float(r["varied"]["run.acceleration"]) for r in records if r["spec"] == "acceleration"}, reverse=True)
-    print("\n5. contact after 5.5 ML vs run.acceleration (results must converge as it falls)")
+    print(f"\n5. contact {end} vs run.acceleration (results must converge as it falls)")
     acc = {}
     for params in (LI, LIMG):
         line = []
         for a_ in accels:
             runs = select(records, "acceleration", params, **{"run.acceleration": a_})
-            if a_ == 1e6:
-                runs = select(records, pooled_with=runs[0])
+            runs = select(records, pooled_with=runs[0])     # with replicas of the same point in other specs
             stops = {r["stop_reason"] for r in runs}
             acc[(params, a_)] = stat(runs, "contact_final")
             line.append(f"{a_:.0e}: {fmt(acc[(params, a_)], 2)}" + ("" if stops == {"stripped_charge"} else f" [{'/'.join(sorted(stops))}]"))
@@ -331,13 +348,14 @@ def figures(records, out_dir=ROOT / "docs"):
     fig = Figure(figsize=(10.5, 3.3), layout="constrained")
     FigureCanvasAgg(fig)
     ax1, ax2, ax3 = fig.subplots(1, 3)
+    end = end_label(li + limg)
     for params, runs in ((LI, li), (LIMG, limg)):
-        curves = np.array([r["contact_curve"] for r in runs])
+        grid, curves = contact_curves(runs)
         m = curves.mean(0)
         s = curves.std(0, ddof=1) / math.sqrt(len(curves))
-        ax1.plot(CHARGE_GRID * 1e4, m, color=colors[params], label=f"{NAMES[params]} ({len(runs)} runs)")
-        ax1.fill_between(CHARGE_GRID * 1e4, m - s, m + s, color=colors[params], alpha=0.25, lw=0)
-    ax1.set_xlabel("stripped charge (1e-4 mAh/cm²; 2 = 5.5 ML)")
+        ax1.plot(grid * 1e4, m, color=colors[params], label=f"{NAMES[params]} ({len(runs)} runs)")
+        ax1.fill_between(grid * 1e4, m - s, m + s, color=colors[params], alpha=0.25, lw=0)
+    ax1.set_xlabel(f"stripped charge (1e-4 mAh/cm²; the end is {end[6:]})")
     ax1.set_ylabel("contact fraction")
     ax1.set_title("(a) 0.2 MPa, 0.5 mA/cm², 298 K", fontsize=9)
     ax1.legend(fontsize=8)
@@ -357,7 +375,7 @@ def figures(records, out_dir=ROOT / "docs"):
     ax2.set_xscale("symlog", linthresh=0.2)
     ax2.set_xlim(-0.03, 70)
     ax2.set_xlabel("stack pressure (MPa)")
-    ax2.set_ylabel("contact fraction after 5.5 ML")
+    ax2.set_ylabel(f"contact fraction {end}")
     ax2.set_title("(b) stack pressure", fontsize=9)
     ax2.legend(fontsize=8)
     accels = sorted({float(r["varied"]["run.acceleration"]) for r in records if r["spec"] == "acceleration"})
@@ -365,8 +383,7 @@ def figures(records, out_dir=ROOT / "docs"):
         ms = []
         for a_ in accels:
             runs = select(records, "acceleration", params, **{"run.acceleration": a_})
-            if a_ == 1e6:
-                runs = select(records, pooled_with=runs[0])
+            runs = select(records, pooled_with=runs[0])     # with replicas of the same point in other specs
             ms.append(stat(runs, "contact_final"))
         ms = np.array(ms)
         ax3.errorbar(accels, ms[:, 0], yerr=ms[:, 1], marker="o", ms=4, capsize=2, color=colors[params],
@@ -374,7 +391,7 @@ def figures(records, out_dir=ROOT / "docs"):
     ax3.set_xscale("log")
     ax3.invert_xaxis()
     ax3.set_xlabel("run.acceleration (toward the cell →)")
-    ax3.set_ylabel("contact fraction after 5.5 ML")
+    ax3.set_ylabel(f"contact fraction {end}")
     ax3.set_title("(c) convergence in the acceleration", fontsize=9)
     ax3.legend(fontsize=8)
     path1 = out_dir / "validation_stripping.png"
@@ -395,7 +412,7 @@ def figures(records, out_dir=ROOT / "docs"):
     ax3.bar(["0.05 mA/cm²", "0.5 mA/cm²"], ms[:, 0], yerr=ms[:, 1], capsize=3, color=colors[LIMG])
     ax3.axhline(BULK_MG, color="k", ls=":", lw=1)
     ax3.text(-0.4, BULK_MG + 0.005, "bulk", fontsize=7)
-    ax3.set_ylabel("L1 Mg fraction after 5.5 ML")
+    ax3.set_ylabel(f"L1 Mg fraction {end}")
     ax3.set_title("(c) Li-Mg: Mg enrichment vs current", fontsize=9)
     path2 = out_dir / "validation_voids.png"
     fig.savefig(path2, dpi=130)
