@@ -34,6 +34,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from kmc.mechanisms import BULK_LAW_OVERRIDES  # noqa: E402
 
 # the DFT D_Mg (2.06e-13 cm^2/s, seed Supp. Table 1, no formation entropy) against the model's 7.0e-12 at c_eq
 # (docs/rates.md): the factor by which the solute's D is uncertain, applied downward (a slower D gathers more)
@@ -60,8 +61,8 @@ FACE_BANDS = {
     "D_s 1.4e-3": (["meso.surface_diffusivity_cm2_s=1.4e-3"], "the kMC's own 0.055 eV hop, a terrace-like upper bound"),
     "D_s 4.3e-11": (["meso.surface_diffusivity_cm2_s=4.3e-11"],
                     "the 0.5 eV step barriers of Li(111) and (211) (Zhou et al. 2025): shapes frozen"),
-    "size effect off": (["meso.ligament_strength_MPa=0"],
-                        "bulk creep at every size (Xu et al.'s pillars were compressed at ~1e-3 /s)"),
+    "size effect off": (list(BULK_LAW_OVERRIDES),
+                        "bulk creep at every size and a contact that absorbs no vacancy"),
     "no edge rows": (["pore_edge.supersaturation=[]"],
                      "the kMC's [pore_edge] rows not read: no rim's pin (docs/pore_edge.md section 8)"),
 }

@@ -21,7 +21,7 @@ its contact and overpotential at 1 and 4 mAh/cm^2 are printed.
 (W x D um), contact after the press per seed for: the shipped face (the envelope's RMS over the view);
 no envelope (pores only); the envelope with the RMS a view of that length has if the shipped RMS is
 the one over 160 um, RMS (L / 160 um)^H (at 160 um the shipped face); the envelope alone (no pores).
---set KEY=VALUE applies to every face (e.g. meso.ligament_strength_MPa=0: bulk creep).  docs/area.md section 1.
+--set KEY=VALUE applies to every face (e.g. flow.onset_hardness_MPa=0: dislocation sources at every size).  docs/area.md section 1.
 """
 from __future__ import annotations
 
@@ -37,17 +37,18 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from kmc.mechanisms import BULK_LAW_OVERRIDES, PILLAR_OVERRIDES  # noqa: E402
 
 # (label, RMS over the section in um); sources in params/li_li2s.toml's [meso] and docs/physics.md section 7
 FACES = (("seed 004: pellet pressed on a plunger of RMS < 0.1 um (the bound)", 0.1),
          ("unpolished Li6PS5Cl pellet, small grains, R_q 1.1 um (Singh et al. 2022)", 1.1),
          ("unpolished Li6PS5Cl pellet, large grains, R_q 6.5 um (Singh et al. 2022)", 6.5))
-# the law: bulk creep ([creep]), or the micropillars' size effect at its measured strength (shipped
-# since issue 54; the schema's ligament_* sources: Xu et al., PNAS 114, 57 (2017), 105 MPa at 1.4 um).
+# the law: bulk creep ([creep]), or the micropillars' size effect on every island (issue 54's mechanics:
+# flow.interface_features = 'free_standing', Xu et al., PNAS 114, 57 (2017), 105 MPa at 1.4 um).
 # These faces are the roughness envelope alone (electrolyte.relative_density = 1, no pores: the
 # envelope's own study, issue 47); the pellet's pores are docs/mechanics.md section 5b's.
 DENSE = ["electrolyte.relative_density=1"]
-LAWS = (("bulk creep", ["meso.ligament_strength_MPa=0", *DENSE]), ("size effect, 105 MPa at 1.4 um", DENSE))
+LAWS = (("bulk creep", [*BULK_LAW_OVERRIDES, *DENSE]), ("size effect, 105 MPa at 1.4 um", [*PILLAR_OVERRIDES, *DENSE]))
 SEEDS = (1, 2, 3, 4, 5)
 MARKS_mAh_cm2 = (1.0, 4.0)
 

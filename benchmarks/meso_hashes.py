@@ -70,7 +70,9 @@ SHORT = {
 # bulk creep (no size effect).  Where no void forms (the shipped sets' S_f = 2.75 runs) a resolved
 # run with them is the run of before bit for bit; where voids form (S_f = 0) the walls' new physics
 # (capillarity, capture at the walls, surface diffusion at Li's D_s) changes it, as it must.
-OLD_FACE = ["electrolyte.relative_density=1", "meso.ligament_strength_MPa=0"]
+from kmc.mechanisms import BULK_LAW_OVERRIDES  # noqa: E402
+
+OLD_FACE = ["electrolyte.relative_density=1", *BULK_LAW_OVERRIDES]
 
 
 def meso_run(params: str, overrides: list[str]):

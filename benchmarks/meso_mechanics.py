@@ -8,7 +8,7 @@ the reduced operator against the full finite-element solve, and the resolved int
     python benchmarks/meso_mechanics.py --verdict       # seed 004's cases with kmc meso's resolved interface
     python benchmarks/meso_mechanics.py --verdict --formation-entropy-kB 0   # the 0 K c_eq of before issue 48
     python benchmarks/meso_mechanics.py --alloy-pressures --table           # Li-Mg at 0.2-50 MPa (seed Fig. 3m)
-    python benchmarks/meso_mechanics.py --critical-current --table --cases "Li 0.2 MPa" [--bracket 0.1 20 --factor 1.25]
+    kmc critical-current li_li2s --pressures 1,2,5,10                       # the critical current (kmc.critical)
     python benchmarks/meso_mechanics.py --bands --table [--formation-entropy-kB 0]   # inputs at their errors
     python benchmarks/meso_mechanics.py --list-variations                   # what --bands varies, with sources
     python benchmarks/meso_mechanics.py --series --table                    # seed 004 Fig. 1c-e, Li and Li-Mg
@@ -33,6 +33,9 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from kmc import critical  # noqa: E402
+from kmc.critical import FAILED_CONTACT, log_bisect  # noqa: E402,F401  (the failure rule and the bisection)
+from kmc.mechanisms import BULK_LAW_OVERRIDES  # noqa: E402
 
 from kmc.mechanics import checks  # noqa: E402
 from kmc.physics.creep import NortonLaw  # noqa: E402
@@ -105,8 +108,7 @@ SPEED_CASES = (("Li 0.2 MPa", "li_li2s", []),
                ("Li-Mg 50 MPa", "limg_li2s", ["conditions.stack_pressure_MPa=50"]),
                ("Li-Mg 20 MPa", "limg_li2s", ["conditions.stack_pressure_MPa=20"]))
 STRESS_CASE = ("Li 0.2 MPa S_f=0 dense face bulk creep", "li_li2s",
-               ["boundary.vacancy_formation_entropy_kB=0", "electrolyte.relative_density=1",
-                "meso.ligament_strength_MPa=0"])
+               ["boundary.vacancy_formation_entropy_kB=0", "electrolyte.relative_density=1", *BULK_LAW_OVERRIDES])
 
 
 def speed(cases=SPEED_CASES, stop_mAh_cm2: float = 4.0) -> list[dict]:
@@ -140,24 +142,7 @@ ALLOY_PRESSURES_MPa = (0.2, 1.0, 1.5, 7.0, 20.0, 50.0)  # seed 004 Fig. 3m (Li-M
 VERDICT_CASES = tuple((f"{name} {p:g} MPa", chem, p) for name, chem in CHEMISTRIES.items()
                       for p in VERDICT_PRESSURES_MPa)
 VERDICT_MARKS = (0.0, 0.25, 1.0, 4.0)     # 0: when stripping starts (what the assembly left)
-FAILED_CONTACT = 0.1          # the contact below which a run counts as failed (seed 004: ~90 % loss)
-
-
-def _stop_at_failure():
-    """An observer of kmc meso's run that stops it after the first sample with contact < FAILED_CONTACT:
-    the verdict's failure, so a failed run costs only its way there and both tables use one rule."""
-    from kmc.cell.loop import Observer
-
-    class StopAtFailure(Observer):
-        failed = False
-
-        def on_sample(self, time_s, sample):
-            self.failed = self.failed or sample["contact_fraction"] < FAILED_CONTACT
-
-        def on_step(self, report):
-            return "failed" if self.failed else False
-
-    return StopAtFailure()
+# the failure (contact < 0.1, seed 004's ~90 % loss) and the stop at it: kmc.critical's, as `kmc critical-current`'s
 
 
 RUN_CACHE: Path | None = None      # --cache: rows of runs already made, by inputs and the code's commit
@@ -216,7 +201,7 @@ def _resolved_run(name, chem, sets, stop_mAh_cm2, stop_at_failure) -> dict:
                           stop_stripped_mAh_cm2=stop_mAh_cm2)
     inp = model.inp
     start, cpu = time.perf_counter(), time.process_time()
-    out = run(model, _stop_at_failure() if stop_at_failure else Observer())
+    out = run(model, critical.stop_at_failure() if stop_at_failure else Observer())
     s = out.series
     q = s["stripped_charge"]
     row = dict(case=name, formation_entropy_kB=settings.boundary.vacancy_formation_entropy_kB,
@@ -269,87 +254,6 @@ def alloy_cases(pressures=ALLOY_PRESSURES_MPa) -> tuple:
 
 
 # ---------------------------------------------------------------------------------------------
-# The critical current against pressure: the lowest current density at which the run fails
-# (contact falls to FAILED_CONTACT) by 4 mAh/cm2, bisected in log current.  The current enters
-# kmc meso's own rules (S = 1 + J Omega L/(D_v c_eq), the stripping rate, Butler-Volmer), nothing else.
-CRITICAL_BRACKET_mA_cm2 = (0.1, 20.0)
-CRITICAL_FACTOR = 1.25
-
-
-def log_bisect(fails, low: float, high: float, factor: float) -> dict:
-    """The threshold of a predicate that is False below it and True from it on, in [low, high], to
-    high/low <= factor, bisecting at the geometric mean.  ``fails(x)`` returns (bool, anything); each
-    call is kept in ``evaluations`` as (x, bool, anything).  Result: ``status`` "bracketed" (threshold
-    in (below, at_or_above]), "fails at low" (<= low) or "holds at high" (> high)."""
-    if not (0 < low < high) or factor <= 1:
-        raise ValueError(f"log_bisect: need 0 < low < high and factor > 1, got low {low}, high {high}, factor {factor}")
-    evaluations = []
-
-    def ask(x):
-        failed, info = fails(x)
-        evaluations.append((x, bool(failed), info))
-        return bool(failed)
-
-    if not ask(high):
-        return dict(status="holds at high", below=high, at_or_above=None, evaluations=evaluations)
-    if ask(low):
-        return dict(status="fails at low", below=None, at_or_above=low, evaluations=evaluations)
-    lo, hi = low, high
-    while hi / lo > factor:
-        mid = math.sqrt(lo * hi)
-        if ask(mid):
-            hi = mid
-        else:
-            lo = mid
-    return dict(status="bracketed", below=lo, at_or_above=hi, evaluations=evaluations)
-
-
-def critical_current(cases, formation_entropy_kB: float | None = None, bracket=CRITICAL_BRACKET_mA_cm2,
-                     factor: float = CRITICAL_FACTOR, stop_mAh_cm2: float = 4.0) -> list[dict]:
-    rows = []
-    for name, chem, pressure in cases:
-        base = [f"conditions.stack_pressure_MPa={pressure}"] + entropy_sets(formation_entropy_kB)
-
-        def fails(current, name=name, chem=chem, base=base):
-            r = resolved_case(f"{name}, {current:.4g} mA/cm2", chem,
-                              base + [f"conditions.current_density_mA_cm2={current!r}"], stop_mAh_cm2,
-                              stop_at_failure=True)
-            return r["failure_mAh_cm2"] is not None, r
-
-        found = log_bisect(fails, *bracket, factor)
-        runs = {x: r for x, _, r in found["evaluations"]}
-        rows.append(dict(case=name, chemistry=chem, pressure_MPa=pressure, status=found["status"],
-                         holds_at=found["below"], fails_at=found["at_or_above"], bracket=list(bracket), factor=factor,
-                         failed_run=runs.get(found["at_or_above"]), held_run=runs.get(found["below"]),
-                         runs=[dict(current_mA_cm2=x, failed=f, supersaturation_start=r["supersaturation_start"],
-                                    failure_mAh_cm2=r["failure_mAh_cm2"],
-                                    nucleated=r["nucleated"], reached_mAh_cm2=r["reached_mAh_cm2"],
-                                    final_contact=r["final_contact"], cpu_time_s=r["cpu_time_s"])
-                               for x, f, r in found["evaluations"]],
-                         cpu_time_s=sum(r["cpu_time_s"] for r in runs.values())))
-    return rows
-
-
-def critical_table(rows: list[dict]) -> str:
-    lines = ["| case | critical current (mA/cm²) | failing run: S at start, nuclei, fails at | held run: S at start, "
-             "nuclei, contact at its end | runs, CPU |", "|---|---|---|---|---|"]
-    for r in rows:
-        if r["status"] == "bracketed":
-            jc = f"{r['holds_at']:.3g} – {r['fails_at']:.3g}"
-        elif r["status"] == "holds at high":
-            jc = f"> {r['holds_at']:.3g}"
-        else:
-            jc = f"≤ {r['fails_at']:.3g}"
-        f_, h_ = r["failed_run"], r["held_run"]
-        failed = (f"S = {f_['supersaturation_start']:.3g} at {f_['current_mA_cm2']:.3g} mA/cm², {f_['nucleated']} nuclei, "
-                  f"contact < 0.1 at {f_['failure_mAh_cm2']:.3g} mAh/cm²") if f_ else "—"
-        held = (f"S = {h_['supersaturation_start']:.3g} at {h_['current_mA_cm2']:.3g} mA/cm², {h_['nucleated']} nuclei, "
-                f"contact {h_['final_contact']:.2f} at {h_['reached_mAh_cm2']:.3g}") if h_ else "—"
-        lines.append(f"| {r['case']} | {jc} | {failed} | {held} | {len(r['runs'])}, {r['cpu_time_s']:.0f} s |")
-    return "\n".join(lines)
-
-
-# ---------------------------------------------------------------------------------------------
 # Bands from the inputs' errors: each input varied alone, low and high, by its stated error; the band of
 # contact and overpotential at 1 and 4 mAh/cm2 is the min-max over the central run and the variations.
 # Errors (their sources beside them; none chosen for its effect on the verdict):
@@ -369,7 +273,7 @@ PELLET_VARIATIONS = (
      "Singh et al. 2022's small grains (< 500 nm); the shipped 1 um is seed 004's d50 bound"),
     ("density 0.92", ["electrolyte.relative_density=0.92"],
      "Singh et al. 2022's large-grained pellet, 92 % (another powder: the direction of a denser face)"),
-    ("size effect off", ["meso.ligament_strength_MPa=0"],
+    ("size effect off", list(BULK_LAW_OVERRIDES),
      "bulk creep at every size: Li as soft at a pore's mouth as in bulk (Herbert et al. 2018: small-scale "
      "strength falls steeply at slow rates; Xu et al.'s pillars were compressed at ~1e-3 /s)"),
     ("D_s 1.4e-3", ["meso.surface_diffusivity_cm2_s=1.4e-3"], "the kMC's own 0.055 eV hop, a terrace-like upper bound"),
@@ -710,13 +614,6 @@ def main(argv=None):
                         help="Li and Li-Mg at 0.2, 1, 1.5, 7 MPa against seed 004 (docs/mechanics.md)")
     parser.add_argument("--alloy-pressures", action="store_true",
                         help="Li-Mg at 0.2, 1, 1.5, 7, 20, 50 MPa (seed 004 Fig. 3m), the verdict's rows")
-    parser.add_argument("--critical-current", action="store_true",
-                        help="the lowest current that fails (contact <= 0.1) by --stop, bisected in log current, "
-                             "Li and Li-Mg at 0.2, 1, 1.5, 7 MPa")
-    parser.add_argument("--bracket", type=float, nargs=2, default=CRITICAL_BRACKET_mA_cm2, metavar=("LOW", "HIGH"),
-                        help="with --critical-current: the current bracket (mA/cm2)")
-    parser.add_argument("--factor", type=float, default=CRITICAL_FACTOR,
-                        help="with --critical-current: bisect until high/low <= this")
     parser.add_argument("--bands", action="store_true",
                         help="Li 0.2 and 1.5 MPa with each input at its error, low and high (docs/mechanics.md)")
     parser.add_argument("--variations", default="",
@@ -772,10 +669,6 @@ def main(argv=None):
         out["alloy_pressures"] = verdict(args.formation_entropy_kB, args.stop, cases=select(alloy_cases(), args.cases),
                                          extra_sets=args.sets)
         tables.append(verdict_table(out["alloy_pressures"]))
-    if args.critical_current:
-        out["critical_current"] = critical_current(select(VERDICT_CASES, args.cases), args.formation_entropy_kB,
-                                                   tuple(args.bracket), args.factor, args.stop)
-        tables.append(critical_table(out["critical_current"]))
     if args.bands:
         out["bands"] = bands(select(BAND_CASES, args.cases), args.formation_entropy_kB, args.stop, args.variations)
         tables.append(bands_table(out["bands"]))
@@ -784,9 +677,9 @@ def main(argv=None):
                          for _, chem in select(CHEMISTRIES.items(), args.cases)]
         tables.append(series_table(out["series"]))
     if not (args.json or args.speed or args.convergence or args.verdict or args.alloy_pressures
-            or args.critical_current or args.bands or args.series):
-        parser.error("choose --json, --speed, --convergence, --verdict, --alloy-pressures, --critical-current, "
-                     "--bands or --series")
+            or args.bands or args.series):
+        parser.error("choose --json, --speed, --convergence, --verdict, --alloy-pressures, --bands or --series "
+                     "(the critical current: kmc critical-current)")
     if args.save:
         Path(args.save).write_text(json.dumps(out, indent=1, default=float))
     if args.table and tables:

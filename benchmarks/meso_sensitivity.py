@@ -1,6 +1,6 @@
 """Two sensitivities of the resolved interface (issue 47 item 6; docs/mechanics_sensitivity.md), each
-with and without: the size-dependent strength of Li ligaments and islands (meso.ligament_strength_MPa,
-Xu et al. 2017's micropillars) and the electrolyte's constriction in the overpotential
+with and without: the size-dependent strength of Li ligaments and islands (Xu et al. 2017's micropillars on
+every island, flow.interface_features = 'free_standing', the mechanics of issue 54) and the electrolyte's constriction in the overpotential
 (meso.electrolyte_constriction).
 
     python benchmarks/meso_sensitivity.py                       # the with/without tables (markdown)
@@ -27,6 +27,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
+from kmc.mechanisms import BULK_LAW_OVERRIDES, PILLAR_OVERRIDES  # noqa: E402
 
 from meso_mechanics import at_marks, load  # noqa: E402
 
@@ -34,11 +35,11 @@ PRESSURES_MPa = (0.2, 1.0)
 # Xu et al., PNAS 114, 57 (2017): 105 MPa at 1.4 um, shipped since issue 54; this study of issue 47
 # compares it with bulk creep on the dense face of before the pellet's pores (electrolyte.relative_density = 1)
 DENSE = "electrolyte.relative_density=1"
-LIGAMENTS_OFF = "meso.ligament_strength_MPa=0"
+BULK = list(BULK_LAW_OVERRIDES)
 VARIANTS = {
-    "bulk creep, constriction": [LIGAMENTS_OFF, DENSE],
-    "ligament size effect": [DENSE],
-    "no constriction": [LIGAMENTS_OFF, DENSE, "meso.electrolyte_constriction='off'"],
+    "bulk creep, constriction": [*BULK, DENSE],
+    "ligament size effect": [*PILLAR_OVERRIDES, DENSE, "electrode.contact_sink_rate_m_s=0"],
+    "no constriction": [*BULK, DENSE, "meso.electrolyte_constriction='off'"],
 }
 MARKS_mAh_cm2 = (0.1, 0.25, 1.0, 4.0)
 
@@ -85,8 +86,9 @@ def one_run(pressure_MPa: float, overrides: list[str], formation_entropy_kB: flo
     a = islands_um(out.final.gap_um, inp.cell_um)
     row["island_median_um"] = float(np.median(a))
     row["islands"] = int(a.size)
-    if inp.ligament_strength is not None:
-        f = inp.ligament_strength.stress_factor(inp.law, a)
+    strength = inp.feature_strength()
+    if strength is not None:
+        f = strength.stress_factor(inp.law, a)
         row["strength_factor_range"] = [float(f.min()), float(f.max())]
     row["wall_time_s"] = time.perf_counter() - start
     row["load"] = load()

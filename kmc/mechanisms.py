@@ -21,6 +21,11 @@ from kmc.model import cell_transport, contact_sink_rate_um_s, flow_law
 from kmc.physics.flow import EMBEDDED, FREE_STANDING, MECHANISMS, FlowLaw
 
 TABLE_SIZES_um = (0.04, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 100.0)
+# The overrides that make the law the bulk law at every size with a contact that absorbs no vacancy: the
+# mechanics of before issues 54 and 65, bit for bit (kmc.resolved.gap.GapInputs.feature_strength)
+BULK_LAW_OVERRIDES = ("flow.strain_gradient_length_um=0", "flow.onset_hardness_MPa=0", "electrode.contact_sink_rate_m_s=0")
+# Xu's pillar law on every island and pore: the mechanics of issue 54 (a sensitivity)
+PILLAR_OVERRIDES = ("flow.interface_features='free_standing'",)
 
 
 @dataclass(frozen=True)

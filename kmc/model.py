@@ -489,27 +489,21 @@ def cell_transport(settings: Settings) -> CellTransport:
 
 def flow_law(settings: Settings, transport: CellTransport | None = None) -> flow.FlowLaw:
     """Li's flow law of a parameter set at its temperature (kmc.physics.flow.FlowLaw): the [creep] law
-    referred to conditions.temperature_K, the [flow] keys, the cell's own D_v and c_eq there
-    (``transport``, cell_transport's, computed if not given) and, for free-standing features, Xu's pillar
-    law of the [meso] ligament keys (none without [meso] or with meso.ligament_strength_MPa = 0)."""
+    referred to conditions.temperature_K, the [flow] keys (with Xu's pillar law for free-standing features)
+    and the cell's own D_v and c_eq there (``transport``, cell_transport's, computed if not given)."""
     if not hasattr(settings, "flow"):
         raise ConfigError(f"{settings.source}: no [flow] table; allowed: a parameter file with one, e.g. "
                           "params/li_li2s.toml (docs/mechanics.md section 10)")
     cell = cell_transport(settings) if transport is None else transport
     f, T = settings.flow, settings.conditions.temperature_K
-    meso = getattr(settings, "meso", None)
-    pillars, pillar_rate = None, 1e-3
-    if meso is not None and meso.ligament_strength_MPa > 0:
-        pillars = SizeStrength(meso.ligament_reference_width_um, meso.ligament_strength_temperature_K,
-                               meso.ligament_strength_MPa, meso.ligament_strength_exponent, meso.ligament_strength_hot_K,
-                               meso.ligament_strength_hot_MPa, meso.ligament_strength_hot_exponent)
-        pillar_rate = meso.ligament_strain_rate_per_s
+    pillars = SizeStrength(f.pillar_reference_size_um, f.pillar_strength_temperature_K, f.pillar_strength_MPa,
+                           f.pillar_strength_exponent, f.pillar_hot_K, f.pillar_hot_strength_MPa, f.pillar_hot_exponent)
     return flow.FlowLaw(
         creep=creep.NortonLaw.of(settings.creep).at(T), temperature_K=T, yield_stress_MPa=f.yield_stress_MPa,
         strain_gradient_length_um=f.strain_gradient_length_um,
         vacancy_diffusivity_um2_s=cell.vacancy_diffusivity_um2_s, equilibrium_fraction=cell.vacancy_equilibrium_fraction,
         omega_per_MPa=flow.stress_coefficient_per_MPa(cell.atomic_volume_A3, cell.kT_eV),
-        geometry_factor=f.diffusion_geometry_factor, pillars=pillars, pillar_strain_rate_per_s=pillar_rate,
+        geometry_factor=f.diffusion_geometry_factor, pillars=pillars, pillar_strain_rate_per_s=f.pillar_strain_rate_per_s,
         onset=(flow.SourceLimitedOnset(f.onset_hardness_MPa, f.onset_exponent, f.onset_strain_rate_per_s)
                if f.onset_hardness_MPa > 0 else None),
         solute_coefficient=f.solute_flow_stress_coefficient, solute_fraction=settings.composition.solute_fraction,

@@ -264,6 +264,23 @@ SCHEMA: dict[str, dict[str, Key]] = {
                                      and all(b > a for a, b in zip(v, v[1:])), "a list of fractions 0 <= x < 1, rising"),
         "solute_rate_factors": Key(list, [], lambda v: _finite_numbers(v) and all(x > 0 for x in v),
                                    "a list of factors > 0, one per solute_rate_fractions entry"),
+        # Free-standing single crystals (kmc.physics.strength.SizeStrength): Xu, Ahmad, Aryanfar, Viswanathan &
+        # Greer, PNAS 114, 57 (2017), Li micropillars ~1-9.5 um compressed at a nominal 1e-3 /s:
+        # sigma_y(d, T) = sigma_ref(T) (d / pillar_reference_size_um)^-m(T), 105 MPa at 1.4 um and m = 0.68 at room
+        # temperature, ~35 MPa and m = 1.00 at 90 C, ln sigma_ref and m linear between them
+        "pillar_strength_MPa": Key(F, REQUIRED, _pos, "> 0 MPa"),
+        "pillar_strength_temperature_K": Key(F, REQUIRED, _pos, "> 0 K"),
+        "pillar_reference_size_um": Key(F, REQUIRED, _pos, "> 0 um"),
+        "pillar_strength_exponent": Key(F, REQUIRED, lambda x: 0 < x <= 2, "0 < exponent <= 2"),
+        "pillar_hot_strength_MPa": Key(F, REQUIRED, _pos, "> 0 MPa"),
+        "pillar_hot_K": Key(F, REQUIRED, _pos, "> 0 K, above flow.pillar_strength_temperature_K"),
+        "pillar_hot_exponent": Key(F, REQUIRED, lambda x: 0 < x <= 2, "0 < exponent <= 2"),
+        "pillar_strain_rate_per_s": Key(F, REQUIRED, _pos, "> 0 per s"),
+        # Which of the law's kinds the gap model's features are (voids' roofs, islands, metal pressed into pores):
+        # "embedded" in the foil (the strain gradient or the onset of dislocation flow), or "free_standing"
+        # (the pillar law: kmc meso's mechanics before issue 65, a sensitivity)
+        "interface_features": Key(str, "embedded", lambda v: v in ("embedded", "free_standing"),
+                                  "'embedded' or 'free_standing'"),
     },
     # The solid electrolyte's face (docs/physics.md section 9): a cold-pressed pellet whose open pores cut the
     # interface in an area fraction 1 - relative_density (stereology).  The kMC box holds one pore's
@@ -387,26 +404,6 @@ SCHEMA: dict[str, dict[str, Key]] = {
         # Butler-Volmer term alone), to show how much of eta is Holm's spreading resistance.
         "electrolyte_constriction": Key(str, "on", lambda v: v in ("on", "off"),
                                         "'on' (the electrolyte's resistance) or 'off' (an equipotential)"),
-        # Li's size-dependent strength (kmc.physics.strength.SizeStrength, kmc.mechanics.law.LigamentStrength),
-        # on by default: a feature of size w (the smaller of a void's width and its islands') creeps as
-        # the [creep] law with its reference stress raised by max(1, sigma_y(w, T) / sigma_bulk),
-        # sigma_y(w, T) = sigma_ref(T) (w / ligament_reference_width_um)^-m(T), sigma_bulk the [creep] law's
-        # stress at ligament_strain_rate_per_s.  Two measured temperatures, ln sigma_ref and m linear between
-        # them: Xu, Ahmad, Aryanfar, Viswanathan & Greer, PNAS 114, 57 (2017), single-crystal Li micropillars
-        # ~1-9.5 um, 105 MPa at 1.4 um and m = 0.68 at room temperature, ~35 MPa and m = 1.00 at 90 C,
-        # compressed at a nominal 1e-3 /s (a decade in that rate moves the factor by 10^(1/n) = 1.4x).
-        # Herbert, Hackney, Thole, Dudney & Phani, J. Mater. Res. 33, 1347 (2018): nanoindentation hardness
-        # 23-175 MPa at 40 nm, falling steeply at lower rates.  Neither is measured at the creep rates of an
-        # island or a pore's mouth (docs/mechanics.md section 5a).  ligament_strength_MPa = 0: off (the
-        # [creep] law at every size).
-        "ligament_strength_MPa": Key(F, 105.0, _nonneg, ">= 0 MPa (0: off, the [creep] law at every width)"),
-        "ligament_strength_temperature_K": Key(F, 298.0, _pos, "> 0 K"),
-        "ligament_reference_width_um": Key(F, 1.4, _pos, "> 0 um"),
-        "ligament_strength_exponent": Key(F, 0.68, lambda x: 0 < x <= 2, "0 < exponent <= 2"),
-        "ligament_strength_hot_MPa": Key(F, 35.0, _pos, "> 0 MPa"),
-        "ligament_strength_hot_K": Key(F, 363.0, _pos, "> 0 K, above meso.ligament_strength_temperature_K"),
-        "ligament_strength_hot_exponent": Key(F, 1.00, lambda x: 0 < x <= 2, "0 < exponent <= 2"),
-        "ligament_strain_rate_per_s": Key(F, 1e-3, _pos, "> 0 per s"),
         # The solute along the interface (issue 55 item 3; kmc.resolved.solute, docs/alloy.md): for a set with
         # a solute, "on" follows the solute stripping leaves behind each cell (Mg is never stripped), spread
         # by the model's own D_Mg at the local supersaturation, and lets it act on the local exchange current
@@ -462,7 +459,20 @@ LEGACY_KEYS = {
 
 # Keys that were removed because their physics changed: a file or --set that still names one is
 # refused with what replaced it (a translation would silently change the model).
+# meso.ligament_* (issue 54: Xu's pillar law on every island and pore) moved to [flow] (issue 65): Li's strength
+# at the interface's scale is the flow law's (kmc.physics.flow); the pillar law is flow.pillar_*, for free-standing Li
+LIGAMENT_KEYS_MOVED = {
+    "ligament_strength_MPa": "pillar_strength_MPa", "ligament_strength_temperature_K": "pillar_strength_temperature_K",
+    "ligament_reference_width_um": "pillar_reference_size_um", "ligament_strength_exponent": "pillar_strength_exponent",
+    "ligament_strength_hot_MPa": "pillar_hot_strength_MPa", "ligament_strength_hot_K": "pillar_hot_K",
+    "ligament_strength_hot_exponent": "pillar_hot_exponent", "ligament_strain_rate_per_s": "pillar_strain_rate_per_s"}
 REMOVED_KEYS = {
+    **{f"meso.{old}": (
+        f"removed (issue 65): Li's strength at the interface's scale is now the flow law of [flow] (kmc.physics.flow, "
+        f"docs/mechanics.md section 10); Xu's pillar law is flow.{new}, used for free-standing features; allowed: "
+        f"flow.{new}, and flow.interface_features = 'free_standing' for the islands and pores of before (meso."
+        f"ligament_strength_MPa = 0, bulk creep: flow.strain_gradient_length_um = 0 and flow.onset_hardness_MPa = 0)")
+       for old, new in LIGAMENT_KEYS_MOVED.items()},
     "meso.wetting_angle_deg": (
         "removed: the meso voids' wetting angle now comes from the energy model, W_ad and gamma of the [energy] "
         "form at the interface's equilibrium L1 composition (kmc.energetics.interface_energetics: Li 93.6 deg, "

@@ -17,7 +17,7 @@ Fixtures:
 
 Helper modules (import them: ``from regimes import NO_FORMATION_ENTROPY``):
 - ``regimes``: every regime a test runs in, named once with its reason (``NO_FORMATION_ENTROPY``, the
-  S_f = 0 override; ``DENSE_FACE``, ``BULK_CREEP``, ``OLD_FACE``; ``PERFECT_INTERFACE``) and where each
+  S_f = 0 override; ``BULK_LAW``, ``DENSE_FACE``, ``OLD_FACE``; ``PERFECT_INTERFACE``) and where each
   mechanism family is tested in the shipped regime (SHIPPED_REGIME_TESTS); tests/test_regimes.py fails
   on a test file that writes one of their settings itself.
 - ``pausing``: stop a ``kmc`` process at a chosen point of its run (tests/pause_hook).

@@ -28,14 +28,17 @@ tests/test_regimes.py checks that each named test exists).
 
 NO_FORMATION_ENTROPY = "boundary.vacancy_formation_entropy_kB=0"
 
-# The face and the metal of before issue 54: a fully dense pellet's face (DENSE_FACE: no open pores) and bulk
-# creep at every size (BULK_CREEP: Li's size effect off).  For the tests of the gap model's own mechanisms
-# (nucleation, growth, splits, the press of a rough face), which the pores and the size effect would only slow
-# down; tests/test_pellet.py and tests/test_resolved.py's shipped cases test the face as made.  Each alone is
-# also what a test of the pores or of the size effect sets against the shipped face.
+# The bulk law at every size and no contact sink: Li's flow law (kmc.physics.flow) without its size effect and
+# the contact absorbing no vacancy, the mechanics of before issues 54 and 65 (a run with it is the bulk law's
+# bit for bit: kmc.resolved.gap.GapInputs.feature_strength).
+BULK_LAW = ["flow.strain_gradient_length_um=0", "flow.onset_hardness_MPa=0", "electrode.contact_sink_rate_m_s=0"]
+# The face and the metal of before issue 54: a fully dense pellet's face (DENSE_FACE: no open pores) and the
+# bulk law.  For the tests of the gap model's own mechanisms (nucleation, growth, splits, the press of a rough
+# face), which the pores, the size effect and the sink would only slow down; tests/test_pellet.py and
+# tests/test_resolved.py's shipped cases test the face as made.  Each alone is also what a test of the pores or
+# of the flow law sets against the shipped face.
 DENSE_FACE = "electrolyte.relative_density=1"
-BULK_CREEP = "meso.ligament_strength_MPa=0"
-OLD_FACE = [DENSE_FACE, BULK_CREEP]
+OLD_FACE = [DENSE_FACE, *BULK_LAW]
 
 # The perfect interface: every L1 site of the kMC box under the electrolyte (kmc.pore; docs/pore_edge.md),
 # the box of every run before issue 55.  Since issue 55 the shipped sets' box holds one pore's edge
@@ -53,9 +56,9 @@ PERFECT_INTERFACE = "electrolyte.box_pore='none'"
 PERFECT_INTERFACE_RUN = [PERFECT_INTERFACE, "run.stop_stripped_mAh_cm2=2e-4"]
 
 # Every regime above, by name: a test names the constant, never its text (tests/test_regimes.py fails on a
-# test file that writes one of these settings inline, in any spelling of its value)
-REGIMES = {"NO_FORMATION_ENTROPY": NO_FORMATION_ENTROPY, "DENSE_FACE": DENSE_FACE, "BULK_CREEP": BULK_CREEP,
-           "PERFECT_INTERFACE": PERFECT_INTERFACE}
+# test file that writes one of these settings inline, in any spelling of its value; BULK_LAW's three settings
+# are not here: each alone is a switch a test of the flow law or of the sink sets on its own)
+REGIMES = {"NO_FORMATION_ENTROPY": NO_FORMATION_ENTROPY, "DENSE_FACE": DENSE_FACE, "PERFECT_INTERFACE": PERFECT_INTERFACE}
 
 SHIPPED_REGIME_TESTS = {
     "nucleation": [

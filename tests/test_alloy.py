@@ -11,7 +11,7 @@ from kmc.config import load_config
 from kmc.physics import alloy, solute
 from kmc.physics.electrochemistry import butler_volmer_current, butler_volmer_scale_V
 from kmc.resolved.solute import SoluteField, solute_current
-from regimes import BULK_CREEP
+from regimes import BULK_LAW
 
 # A composition table of kmc.energetics' form (x_sub, theta, angle, gamma, W_ad): the shipped Li-Mg
 # set's rows (rounded), so the tests need no Metropolis chains
@@ -128,10 +128,10 @@ def test_the_factors_follow_the_composition_table_and_the_strength_bound():
 @pytest.fixture(scope="module")
 def alloy_section():
     """The Li section's inputs with a solute of Li-Mg's numbers and the table above (no chains), Li's
-    size effect off (issue 54 turned it on: the placed void then takes all but 1 um of the 20 um
-    section within the 1.2 h, and no island is left to gather Mg unevenly)."""
+    size effect and the contact's sink off (regimes.BULK_LAW; issue 54 turned the size effect on: the placed void
+    then takes all but 1 um of the 20 um section within the 1.2 h, and no island is left to gather Mg unevenly)."""
     from kmc.launch import cell_inputs_of
-    inp = cell_inputs_of(load_config("params/li_li2s.toml", [BULK_CREEP]), width_um=20.0)
+    inp = cell_inputs_of(load_config("params/li_li2s.toml", BULK_LAW), width_um=20.0)
     return inp, replace(inp, solute_fraction=0.03, solute_diffusivity_per_vacancy_um2_s=1.2e4, solute_field="on",
                         composition_table=TABLE)
 

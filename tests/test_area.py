@@ -17,7 +17,7 @@ from kmc.mechanics.reduced_area import VOIDS, AreaFoil
 from kmc.launch import cell_inputs_of
 from kmc.mechanics.regions import label_regions, tributaries
 from kmc.cell.loop import run
-from regimes import BULK_CREEP, DENSE_FACE, NO_FORMATION_ENTROPY
+from regimes import BULK_LAW, DENSE_FACE, NO_FORMATION_ENTROPY
 
 LI = "params/li_li2s.toml"
 
@@ -417,12 +417,11 @@ def test_the_pellets_pores_open_the_area_at_the_shipped_inputs():
 
 @pytest.mark.slow
 def test_lis_size_effect_keeps_the_pellets_pores_open_on_an_area():
-    """The shipped area of the test above pressed with bulk creep (meso.ligament_strength_MPa = 0): the
-    envelope closes and most pores fill (measured: 32 % of the pore cells left open against 98 %
-    with the size effect), so it is Li's strength at the pores' size that keeps them (the bulk press:
-    269 asks)."""
+    """The shipped area of the test above pressed with the bulk law (regimes.BULK_LAW): the envelope closes
+    and most pores fill, so it is Li's strength at the pores' size (the onset of dislocation flow,
+    kmc.physics.flow) that keeps the open ones."""
     _, st = _pressed_area([])
-    _, bulk = _pressed_area([BULK_CREEP])
+    _, bulk = _pressed_area(BULK_LAW)
     pore = st.pore_um > 0
     assert np.array_equal(bulk.pore_um, st.pore_um)
     assert (bulk.gap_um > 0)[pore].mean() < 0.5 * (st.gap_um > 0)[pore].mean()

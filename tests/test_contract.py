@@ -19,7 +19,6 @@ from kmc.config import load_config
 from kmc.launch import CELL_MODELS, cell_inputs_of, cell_model, cell_model_of, run_cell_to_file
 from kmc.resolved.area import AreaModel
 from kmc.resolved.section import SectionModel
-from regimes import BULK_CREEP
 
 ROOT = Path(__file__).resolve().parent.parent
 LI = "params/li_li2s.toml"
@@ -76,9 +75,9 @@ def test_every_registered_model_runs_through_the_one_loop_into_its_file(name, tm
 
 
 def test_what_a_model_cannot_do_it_refuses_in_one_line():
-    """The disc refuses a key only the gap model reads (the size effect's, the area's depth), the section an
+    """The disc refuses a key only the gap model reads (the electrolyte's constriction, the area's depth), the section an
     area's depth, the area a missing depth (one line each, what is wrong and what is allowed)."""
-    cases = [("disc", LI, [BULK_CREEP], "read only by the gap model"),
+    cases = [("disc", LI, ["meso.electrolyte_constriction='off'"], "read only by the gap model"),
              ("section", LI, ["meso.depth_um=5"], "is the area's depth; allowed: meso.interface = 'area'"),
              ("area", LI, [], "the area needs a depth; allowed: meso.depth_um >= 1 um"),
              ("disc", LI, ["meso.depth_um=5"], "read only by the gap model")]

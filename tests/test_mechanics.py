@@ -170,24 +170,27 @@ def test_a_walls_traction_is_the_stack_pressure_it_adds_and_capillarity_alone_mo
 def test_a_pore_the_metal_spans_is_a_hole_of_its_island_filled_at_its_own_strength():
     """A wide void and two 0.5 um pores of the face under a flat roof (spanned): the foil descends as
     if the pores were contact (the same plunger speed as the map without them) and each pore closes
-    on its own under its island's pressure, with Li's strength at its width (f(0.5 um) = 288 with the
-    size effect: ~1e-16 of bulk's closing), and not at all without a stack pressure."""
-    from kmc.mechanics.law import LigamentStrength
+    on its own under its island's pressure, with Li's flow law at its width (kmc.mechanics.law.FeatureStrength:
+    f(0.5 um) = 6.7, the onset of dislocation flow there: f^-6.6 ~ 4e-6 of bulk's closing), and not at all
+    without a stack pressure."""
+    from kmc.config import load_config
+    from kmc.mechanics.law import FeatureStrength
     from kmc.mechanics.reduced import ReducedFoil
-    from kmc.physics.strength import SizeStrength
-    strength = LigamentStrength(SizeStrength(1.4, 298.0, 105.0, 0.68, 363.0, 35.0, 1.0), 298.0, 1e-3)
+    from kmc.model import flow_law
+    strength = FeatureStrength(flow_law(load_config("params/li_li2s.toml")), 0.0, 6.75e-4)
     wide, pores = _map(160, [(10, 70)]), _map(160, [(100, 102), (130, 132)])
-    for ligaments in (None, strength):
-        foil = ReducedFoil(LI_CREEP, 160, 0.25, ligament_strength=ligaments)
+    for law in (None, strength):
+        foil = ReducedFoil(LI_CREEP, 160, 0.25, strength=law)
         both = foil.respond(wide | pores, 1.0, 100.0, spanned_cells=pores)
         alone = foil.respond(wide, 1.0, 100.0)
         assert both.plunger_velocity_um_s == pytest.approx(alone.plunger_velocity_um_s, rel=1e-12)
         assert both.held[pores].all() and not both.held[wide].any()
         assert (both.closing_velocity_um_s[pores] > 0).all()
-        if ligaments is None:
+        if law is None:
             bulk = both.closing_velocity_um_s[pores].max()
         else:
             f = float(strength.stress_factor(LI_CREEP, 0.5))
+            assert 3 < f < 20
             assert both.closing_velocity_um_s[pores].max() == pytest.approx(bulk * f ** -6.6, rel=1e-9)
     resting = ReducedFoil(LI_CREEP, 160, 0.25).respond(pores, 0.0, 100.0, spanned_cells=pores)
     assert resting.plunger_velocity_um_s == 0.0 and not resting.closing_velocity_um_s.any()

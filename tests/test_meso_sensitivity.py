@@ -1,25 +1,28 @@
-"""The resolved interface's two sensitivities (issue 47 item 6; docs/mechanics_sensitivity.md): the
-size-dependent strength of Li ligaments (meso.ligament_strength_MPa) and the electrolyte's
-constriction in the overpotential (meso.electrolyte_constriction), each off/on against what it must
-change and leave alone."""
+"""The gap model's sensitivities (issue 47 item 6; docs/mechanics_sensitivity.md): Li's strength at the islands'
+size as the reduced operator takes it (kmc.mechanics.law.FeatureStrength of the flow law, kmc.physics.flow;
+the pillar law of before issue 65 as its free-standing reading) and the electrolyte's constriction in the
+overpotential (meso.electrolyte_constriction), each off/on against what it must change and leave alone."""
 import math
 
 import numpy as np
 import pytest
 
 from kmc.config import ConfigError, load_config
-from kmc.mechanics.law import LigamentStrength
-from kmc.physics.strength import SizeStrength
+from kmc.mechanics.law import FeatureStrength
+from kmc.model import flow_law
 from kmc.physics.creep import NortonLaw
+from kmc.physics.flow import FREE_STANDING
 from kmc.mechanics.reduced import ReducedFoil
 from kmc.resolved.fields import butler_volmer_current, slab_potential_operator
 from kmc.launch import cell_inputs_of
 from kmc.resolved.section import SectionModel
-from regimes import BULK_CREEP, NO_FORMATION_ENTROPY
+from regimes import BULK_LAW, NO_FORMATION_ENTROPY
 
 LI = "params/li_li2s.toml"
 LAW = NortonLaw(7.7e-3, 1.0, 6.6, 37.0, 298.0)                  # [creep] of params/li_li2s.toml
-XU = LigamentStrength(SizeStrength(1.4, 298.0, 105.0, 0.68, 363.0, 35.0, 1.00), 298.0, 1e-3)  # the schema's (Xu et al. 2017)
+V_um_s = 6.75e-4                                                # the metal's recession at 0.5 mA/cm^2
+FLOW = flow_law(load_config(LI))                                # Li's flow law of params/li_li2s.toml at 298 K
+XU = FeatureStrength(FLOW, 0.0, V_um_s, kind=FREE_STANDING)      # the pillar law on every island (before issue 65)
 CELL_um = 0.25
 CELLS = 80                                          # a 20 um section
 
@@ -33,19 +36,23 @@ def _islands(widths_cells, void_cells):
     return pattern
 
 
-def test_the_strength_factor_is_the_fit_over_bulk_and_never_weakens():
-    """f(w) = 105 MPa (w/1.4 um)^-0.68 / sigma_bulk(1e-3 /s), sigma_bulk = 0.734 MPa from the law:
-    143 at 1.4 um, and exactly 1 from the width where the fit meets bulk (~2 mm) on."""
+def test_the_strength_factor_is_the_flow_laws_stress_over_the_bulk_laws():
+    """f(w) = sigma_flow(v/w, w) / sigma_Norton(v/w): without a sink the law's size factor g (the pillars' 105
+    MPa at 1.4 um over bulk at their rate for a free-standing feature, carried with n), 1 for a feature of
+    mm; with the contact's sink diffusional flow lowers it below g where it is fast (small features)."""
     bulk = LAW.effective_stress_MPa(1e-3)
-    assert XU.stress_factor(LAW, 1.4) == pytest.approx(105.0 / bulk, rel=1e-12)
-    assert XU.stress_factor(LAW, 2.8) == pytest.approx(105.0 * 2 ** -0.68 / bulk, rel=1e-12)
-    wide = XU.bulk_width_um(LAW)
-    assert 1e3 < wide < 1e4
-    assert XU.stress_factor(LAW, [wide * 1.01, 1e5]) == pytest.approx([1.0, 1.0], abs=0)
-    with pytest.raises(ValueError, match="cold_strength_MPa"):
-        SizeStrength(1.4, 298.0, 0.0, 0.68, 363.0, 35.0, 1.0)
-    with pytest.raises(ValueError, match="temperature_K"):
-        LigamentStrength(XU.strength, 0.0, 1e-3)
+    assert XU.stress_factor(LAW, 1.4) == pytest.approx(105.0 / bulk, rel=1e-6)
+    assert XU.stress_factor(LAW, 2.8) == pytest.approx(105.0 * 2 ** -0.68 / bulk, rel=1e-6)
+    embedded = FeatureStrength(FLOW, 0.0, V_um_s)
+    assert np.allclose(embedded.stress_factor(LAW, [0.25, 1.0, 5.0]), FLOW.size_factor([0.25, 1.0, 5.0]), rtol=1e-4)
+    assert embedded.stress_factor(LAW, 1e4) == pytest.approx(1.0, abs=1e-3)
+    sink = FeatureStrength(FLOW, 1e6, V_um_s)           # kappa = 1 m/s
+    assert sink.stress_factor(LAW, 0.1) < 0.8 * embedded.stress_factor(LAW, 0.1)
+    assert sink.stress_factor(LAW, 50.0) == pytest.approx(embedded.stress_factor(LAW, 50.0), rel=0.02)
+    with pytest.raises(ValueError, match="not the flow law's"):
+        embedded.stress_factor(NortonLaw(1e-3, 1.0, 6.6, 37.0, 298.0), 1.0)
+    with pytest.raises(ValueError, match="allowed: kappa >= 0"):
+        FeatureStrength(FLOW, -1.0, V_um_s)
 
 
 def test_the_size_effect_slows_equal_islands_by_its_factor_to_the_power_n():
@@ -54,7 +61,7 @@ def test_the_size_effect_slows_equal_islands_by_its_factor_to_the_power_n():
     carries the same pressure (the load is still P W, shared alike)."""
     open_cells = _islands([4, 4, 4, 4], 16)
     bulk = ReducedFoil(LAW, CELLS, CELL_um)
-    strong = ReducedFoil(LAW, CELLS, CELL_um, ligament_strength=XU)
+    strong = ReducedFoil(LAW, CELLS, CELL_um, strength=XU)
     a, b = bulk.respond(open_cells, 0.2, 100.0), strong.respond(open_cells, 0.2, 100.0)
     f = float(XU.stress_factor(LAW, 1.0))
     assert b.plunger_velocity_um_s / a.plunger_velocity_um_s == pytest.approx(f ** -6.6, rel=1e-9)
@@ -73,7 +80,7 @@ def test_the_size_effect_moves_the_load_onto_the_narrow_ligaments():
     in bulk creep (one plunger: P_i = f_i P (V / (eps G_i lambda_i))^(1/n)); the load stays P W."""
     open_cells = _islands([2, 2, 12], [21, 21, 22])
     bulk = ReducedFoil(LAW, CELLS, CELL_um).respond(open_cells, 1.0, 100.0)
-    strong = ReducedFoil(LAW, CELLS, CELL_um, ligament_strength=XU).respond(open_cells, 1.0, 100.0)
+    strong = ReducedFoil(LAW, CELLS, CELL_um, strength=XU).respond(open_cells, 1.0, 100.0)
     # voids in order of start: A after the first 0.5 um island (both sides narrow), B, C
     assert list(bulk.void_starts) == [2, 25, 58]
     f_A, f_B = XU.stress_factor(LAW, [0.5, 1.75])
@@ -85,14 +92,13 @@ def test_the_size_effect_moves_the_load_onto_the_narrow_ligaments():
         assert (r.cell_pressure_MPa * lam).sum() == pytest.approx(1.0 * CELLS * CELL_um, rel=1e-9)
 
 
-def test_islands_wider_than_the_fit_reaches_are_bulk():
-    """A strength law that meets bulk at 1 um changes nothing for islands of 2 um and more."""
-    bulk = LAW.effective_stress_MPa(1e-3)
-    weak = LigamentStrength(SizeStrength(1.0, 298.0, bulk, 0.68, 363.0, bulk, 1.0), 298.0, 1e-3)   # f = 1 from 1 um
+def test_islands_of_a_law_without_size_effect_are_bulk():
+    """A flow law with no size effect and no sink changes nothing (f = 1 at every width)."""
+    plain = FeatureStrength(FLOW.with_(strain_gradient_length_um=0.0, onset=None), 0.0, V_um_s)
     open_cells = _islands([8, 8], 32)
     a = ReducedFoil(LAW, CELLS, CELL_um).respond(open_cells, 0.2, 100.0)
-    b = ReducedFoil(LAW, CELLS, CELL_um, ligament_strength=weak).respond(open_cells, 0.2, 100.0)
-    assert b.plunger_velocity_um_s == pytest.approx(a.plunger_velocity_um_s, rel=1e-12)
+    b = ReducedFoil(LAW, CELLS, CELL_um, strength=plain).respond(open_cells, 0.2, 100.0)
+    assert b.plunger_velocity_um_s == pytest.approx(a.plunger_velocity_um_s, rel=1e-8)
 
 
 @pytest.fixture(scope="module")
@@ -101,14 +107,15 @@ def li_settings():
 
 
 def test_the_keys_reach_the_resolved_interface_and_the_size_effect_is_on(li_settings):
-    """Default since issue 54: Li's size-dependent strength on (the schema's and params/*.toml's Xu
-    et al. numbers at the cell's temperature), the constriction on; meso.ligament_strength_MPa = 0 is
-    bulk creep, whose mechanics lowers the metal over a sparse contact far faster;
-    meso.electrolyte_constriction = 'off' reaches the current."""
-    base = cell_inputs_of(li_settings([BULK_CREEP]), width_um=20.0, cell_um=CELL_um)
-    assert base.ligament_strength is None and base.electrolyte_constriction is True
-    on = cell_inputs_of(li_settings(["meso.electrolyte_constriction='off'"]), width_um=20.0, cell_um=CELL_um)
-    assert on.ligament_strength == XU
+    """Default since issue 65: Li's flow law (the [flow] keys at the cell's temperature) on the islands, the
+    constriction on; regimes.BULK_LAW is bulk creep (no operator strength at all), whose mechanics lowers the
+    metal over a sparse contact far faster; meso.electrolyte_constriction = 'off' reaches the current."""
+    base = cell_inputs_of(li_settings(BULK_LAW), width_um=20.0, cell_um=CELL_um)
+    assert base.feature_strength() is None and base.electrolyte_constriction is True
+    on = cell_inputs_of(li_settings(["meso.electrolyte_constriction='off'", "electrode.contact_sink_rate_m_s=0",
+                                     "flow.interface_features='free_standing'"]), width_um=20.0, cell_um=CELL_um)
+    strength = on.feature_strength()
+    assert strength.kind == FREE_STANDING and strength.flow == on.flow
     assert on.electrolyte_constriction is False
     gap = np.where(_islands([4, 4, 4, 4], 16), 0.5, 0.0)
     rates = []
@@ -120,7 +127,7 @@ def test_the_keys_reach_the_resolved_interface_and_the_size_effect_is_on(li_sett
             assert now["current"].overpotential_mV == now["current"].kinetic_mV
         else:
             assert now["current"].overpotential_mV > now["current"].kinetic_mV
-    assert rates[1] / rates[0] == pytest.approx(float(XU.stress_factor(base.law, 1.0)) ** -6.6, rel=1e-6)
+    assert rates[1] / rates[0] == pytest.approx(float(strength.stress_factor(base.law, 1.0)) ** -6.6, rel=1e-6)
     with pytest.raises(ConfigError, match="meso.electrolyte_constriction.*'on'.*'off'"):
         li_settings(["meso.electrolyte_constriction='none'"])
 
@@ -149,7 +156,7 @@ def test_without_constriction_eta_is_the_kinetic_part_and_the_current_uniform():
     assert math.isclose(on.current_mA_cm2.sum(), off.current_mA_cm2.sum(), rel_tol=1e-9)
 
 
-@pytest.mark.parametrize("key, value", [("ligament_strength_MPa", "0"), ("electrolyte_constriction", "'off'")])
+@pytest.mark.parametrize("key, value", [("electrolyte_constriction", "'off'")])
 def test_the_disc_model_refuses_a_sensitivity_it_cannot_hold(key, value):
     """The disc model has no islands and no electrolyte field: a resolved-only key away from its
     default is one clear error naming the key and what is allowed, not a run that ignores it."""
@@ -158,3 +165,9 @@ def test_the_disc_model_refuses_a_sensitivity_it_cannot_hold(key, value):
     settings = load_config(LI, [f"meso.{key}={value}", "meso.interface='disc'"])
     with pytest.raises(CellInputError, match=rf"meso\.{key} = .* read only by the gap model .*; allowed: "):
         cell_model_of(settings)
+
+
+def test_the_pillar_keys_of_before_name_where_they_went():
+    """meso.ligament_* (issue 54) moved to [flow] (issue 65): each is one error naming its new key."""
+    with pytest.raises(ConfigError, match=r"meso\.ligament_strength_MPa: removed \(issue 65\).*flow\.pillar_strength_MPa"):
+        load_config(LI, ["meso.ligament_strength_MPa=0"])

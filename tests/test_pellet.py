@@ -12,7 +12,7 @@ from kmc.physics import capillarity, pores
 from kmc.physics.nucleation import VoidCap
 from kmc.physics.strength import SizeStrength
 from kmc.resolved import walls
-from regimes import BULK_CREEP, DENSE_FACE
+from regimes import BULK_LAW, DENSE_FACE
 
 LI = "params/li_li2s.toml"
 XU = SizeStrength(1.4, 298.0, 105.0, 0.68, 363.0, 35.0, 1.00)
@@ -177,22 +177,36 @@ def pressing():
     return lambda sets=(): SectionModel(cell_inputs_of(load_config(LI, list(sets)), width_um=40.0))
 
 
-def test_the_press_leaves_the_pores_li_is_too_strong_for_and_fills_them_without_the_size_effect(pressing):
-    """The shipped face (17 % open pores of ~0.4 um, the 0.1 um envelope) pressed at 50 MPa for 30 s:
-    with Li's size-dependent strength the pores stay open (Li needs ~250 MPa to enter 0.4 um); with
-    bulk creep everything closes within a millisecond; with no pores and no size effect the press is
-    the one of before issue 54 (closed in a microsecond)."""
+def test_the_press_fills_the_wider_pores_and_leaves_the_narrow_ones_the_onset_holds(pressing):
+    """The shipped face (17 % open pores of ~0.4 um, the 0.1 um envelope) pressed at 50 MPa for 30 s in Li's
+    flow law (kmc.physics.flow): the envelope closes, the pores wide enough for dislocation flow to start
+    under the islands' pressure fill and the narrower ones stay open (contact ~0.9, Singh et al.'s 0.86 at
+    20 MPa and 0.91 at 120 MPa); with the pillar law on every pore (flow.interface_features =
+    'free_standing', the model of before issue 65) every pore stays open; with dislocation sources at every
+    size (no onset) or the bulk law, every pore fills; with no pores and the bulk law the press is the one of
+    before issue 54 (closed in a microsecond)."""
     from kmc.resolved.assembly import press
-    strong = pressing()
-    done = press(strong, strong.inp.assembly, np.random.default_rng([1, 1]))
-    assert 0.1 < done.open_face < 0.3
-    still = (done.gap_um > 0) & (done.pore_um > 0)
-    assert still.sum() >= 0.9 * (done.pore_um > 0).sum()
-    bulk = pressing([BULK_CREEP])
-    filled = press(bulk, bulk.inp.assembly, np.random.default_rng([1, 1]))
-    np.testing.assert_array_equal(filled.pore_um, done.pore_um)     # the same face
-    assert filled.contact_after == 1.0 and filled.closed_at_s < 1e-3
-    dense = pressing([BULK_CREEP, DENSE_FACE])
+    law = pressing()
+    done = press(law, law.inp.assembly, np.random.default_rng([1, 1]))
+    assert 0.1 < done.open_face < 0.3 and 0.85 < done.contact_after < 0.97
+    pore = done.pore_um > 0
+    still = (done.gap_um > 0) & pore
+    assert 0.2 < still.sum() / pore.sum() < 0.9
+    # how much of a pore stays open goes with its width: the narrowest (one cell) stay open, the wider fill
+    # from the middle, where the metal enters first
+    starts, widths = runs(pore)
+    share = np.array([still[(s0 + np.arange(w)) % pore.size].mean() for s0, w in zip(starts, widths)])
+    assert (widths == 1).any() and (widths > 1).any()
+    assert share[widths == 1].mean() > 0.9 and share[widths > 1].mean() < 0.6
+    pillars = pressing(["flow.interface_features='free_standing'"])
+    kept = press(pillars, pillars.inp.assembly, np.random.default_rng([1, 1]))
+    np.testing.assert_array_equal(kept.pore_um, done.pore_um)     # the same face
+    assert ((kept.gap_um > 0) & pore).sum() >= 0.9 * pore.sum()
+    for sets in (["flow.onset_hardness_MPa=0"], BULK_LAW):
+        bulk = pressing(sets)
+        filled = press(bulk, bulk.inp.assembly, np.random.default_rng([1, 1]))
+        assert filled.contact_after == 1.0 and filled.closed_at_s < 0.1
+    dense = pressing([*BULK_LAW, DENSE_FACE])
     old = press(dense, dense.inp.assembly, np.random.default_rng([1, 1]))
     assert old.open_face == 0.0 and old.contact_after == 1.0 and old.closed_at_s < 1e-5
 

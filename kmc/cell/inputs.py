@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from kmc import units
 from kmc.config import Settings
-from kmc.model import box_hop_prefactor_Hz, cell_transport
+from kmc.model import contact_sink_rate_um_s, box_hop_prefactor_Hz, cell_transport
 from kmc.physics import creep, nucleation, surface
 from kmc.physics.nucleation import VoidCap
 
@@ -33,6 +33,7 @@ class CellInputs:
     vacancy_equilibrium_fraction: float   # c_eq = exp(S_f/k) exp(-E_f / kT) (kmc.model.vacancy_equilibrium_fraction)
     sink_supersaturation: float           # the sinks hold this x c_eq (boundary.supersaturation)
     sink_distance_um: float
+    contact_sink_rate_um_s: float         # kappa: the contact annihilates kappa (c - c_eq) (kmc.model.contact_sink_rate_um_s)
     closure_coefficient: float            # kappa: a void's creep closure velocity kappa eps_dot w
     shape: VoidCap
     void_shape: str                       # "cap" (surface diffusion infinitely fast) or "kinetic"
@@ -83,6 +84,7 @@ def cell_inputs(settings: Settings, energetics) -> CellInputs:
         vacancy_diffusivity_um2_s=cell.vacancy_diffusivity_um2_s,
         vacancy_equilibrium_fraction=cell.vacancy_equilibrium_fraction,
         sink_supersaturation=cell.sink_supersaturation, sink_distance_um=cell.sink_distance_um,
+        contact_sink_rate_um_s=contact_sink_rate_um_s(settings),
         closure_coefficient=settings.creep.closure_coefficient, creep_law=creep.NortonLaw.of(settings.creep),
         shape=VoidCap.of_wetting_angle(iface.wetting_angle_deg), void_shape=meso.void_shape,
         surface_diffusivity_um2_s=meso.surface_diffusivity_cm2_s * units.UM2_PER_CM2,

@@ -16,7 +16,7 @@ from kmc.errors import OneLineErrorGroup
 COMMANDS = {"run": "kmc.cli.run", "params": "kmc.cli.params", "info": "kmc.cli.info",
             "benchmark": "kmc.cli.benchmark", "analyze": "kmc.cli.analyze", "plot": "kmc.cli.plot",
             "export": "kmc.cli.export", "sweep": "kmc.cli.sweep",
-            "rates": "kmc.cli.rates", "meso": "kmc.cli.meso"}
+            "rates": "kmc.cli.rates", "meso": "kmc.cli.meso", "critical-current": "kmc.cli.critical"}
 
 
 # The exit code of a command stopped by Ctrl-C (128 + SIGINT), as `kmc run`, `kmc meso` and `kmc sweep` give
@@ -41,7 +41,7 @@ class KmcGroup(OneLineErrorGroup):
 
     def get_command(self, ctx, name):
         if name in COMMANDS:
-            return getattr(importlib.import_module(COMMANDS[name]), name)
+            return getattr(importlib.import_module(COMMANDS[name]), name.replace("-", "_"))
         return None
 
 

@@ -46,16 +46,24 @@ def void_volume_um3(inp: CellInputs, radius_um, height_um):
     return FLAT_VOLUME * radius_um ** 2 * height_um
 
 
-def interface_vacancy_fraction(inp: CellInputs, radius_sum_um: float) -> float:
+def contact_conductance_um(inp: CellInputs, contact: float) -> float:
+    """The contact as a vacancy sink (kappa (c - c_eq) per area, kmc.physics.vacancy.contact_annihilation_velocity)
+    in the units of the slab's and the voids' conductances: kappa A contact / D_v."""
+    return inp.contact_sink_rate_um_s * inp.area_um2 * contact / inp.vacancy_diffusivity_um2_s
+
+
+def interface_vacancy_fraction(inp: CellInputs, radius_sum_um: float, contact: float = 1.0) -> float:
     """Quasi-static vacancy fraction c at the interface (kmc.physics.vacancy.interface_fraction): the
     stripped volume v0 A per second leaves through the slab to the sinks (conductance A / L) and
     into the voids (K sum r, K = CAPTURE_PER_RADIUS; each void's surface holds c_eq: the
     Gibbs-Thomson excess 2 gamma Omega / (r kT) = 4.4 nm / r changes the capture D (c - c_eq
     e^(4.4 nm / r)) of a 100 nm void by < 1 % at the runs' S >= 8, of the ~20 nm voids creep holds at
-    5 MPa (S ~ 30) by ~1 %, and new voids start above the critical size)."""
+    5 MPa (S ~ 30) by ~1 %, and new voids start above the critical size); the contact (a fraction
+    ``contact`` of the area) annihilates kappa (c - c_eq), a conductance beside the voids' (both hold c_eq)."""
     return vacancy.interface_fraction(inp.strip_velocity_um_s, inp.area_um2, inp.vacancy_diffusivity_um2_s,
                                       inp.vacancy_equilibrium_fraction, inp.area_um2 / inp.sink_distance_um,
-                                      inp.sink_supersaturation, CAPTURE_PER_RADIUS[inp.void_shape] * radius_sum_um)
+                                      inp.sink_supersaturation, CAPTURE_PER_RADIUS[inp.void_shape] * radius_sum_um
+                                      + contact_conductance_um(inp, contact))
 
 
 def closure_per_s(inp: CellInputs, contact: float) -> float:
@@ -68,12 +76,13 @@ def closure_per_s(inp: CellInputs, contact: float) -> float:
 def fields(inp: CellInputs, radius_um: np.ndarray) -> Fields:
     """The quasi-static fields of voids of these base radii."""
     contact = contact_fraction(inp, radius_um)
-    c_v = interface_vacancy_fraction(inp, float(radius_um.sum()))
+    c_v = interface_vacancy_fraction(inp, float(radius_um.sum()), contact)
     slab = inp.area_um2 / inp.sink_distance_um
     voids = CAPTURE_PER_RADIUS[inp.void_shape] * float(radius_um.sum())
+    drains = slab + voids + contact_conductance_um(inp, contact)
     return Fields(contact=contact, supersaturation=c_v / inp.vacancy_equilibrium_fraction,
                   capture_um2_s=inp.vacancy_diffusivity_um2_s * (c_v - inp.vacancy_equilibrium_fraction),
-                  closure_per_s=closure_per_s(inp, contact), captured_fraction=voids / (slab + voids))
+                  closure_per_s=closure_per_s(inp, contact), captured_fraction=voids / drains)
 
 
 def balance_radius_um(inp: CellInputs, now: Fields) -> float:

@@ -65,8 +65,7 @@ class VoidState:
 # islands whose strength could vary and no electrolyte field): the disc model refuses them away from their
 # defaults rather than ignore them.  The assembly's keys are not among them: the disc model starts in full
 # contact, which is what the shipped press leaves (docs/mechanics.md section 5a).
-GAP_ONLY_KEYS = ("ligament_strength_MPa", "ligament_reference_width_um", "ligament_strength_exponent",
-                 "ligament_strain_rate_per_s", "electrolyte_constriction", "depth_um")
+GAP_ONLY_KEYS = ("electrolyte_constriction", "depth_um")
 
 
 class DiscVoids(CellModel):

@@ -1,7 +1,7 @@
 """The electrode's creep mechanics (issue 47, docs/mechanics.md).
 
-* ``law``: the islands' size-dependent strength (``LigamentStrength``) on the creep law of
-  kmc.physics.creep (``NortonLaw``, taken at the cell's temperature);
+* ``law``: Li's flow law (kmc.physics.flow) as a strength factor per feature (``FeatureStrength``) on
+  the creep law of kmc.physics.creep (``NortonLaw``, taken at the cell's temperature);
 * ``norton``: the finite-element solver of an incompressible power-law solid (scikit-fem,
   Taylor-Hood P2/P1, plane strain or axisymmetric; ``NortonSolver``, ``Constraints``);
 * ``foil``: the foil section between the rigid plunger and the flat electrolyte, unilateral contact

@@ -2,50 +2,73 @@
 Mises stress: eps_e = eps0 (sigma_e / sigma0)^n, eps_dot_ij = (3/2) (eps_e / sigma_e) s_ij, sigma_e =
 sqrt(3/2 s:s), eps_e = sqrt(2/3 eps_dot:eps_dot), so uniaxial tension sigma creeps at eps0
 (sigma/sigma0)^n, the form in which seed 003 writes its law and Masias et al. 2019 measured Li).  The
-mechanics takes the law's isothermal view at the cell's temperature (``NortonLaw.at``).  Here: the
-size-dependent strength of the islands between voids.
+mechanics takes the law's isothermal view at the cell's temperature (``NortonLaw.at``).  Here: Li's flow
+law (kmc.physics.flow) as the reduced operators take it, a strength factor per feature.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from kmc.physics.creep import NortonLaw
-from kmc.physics.strength import SizeStrength
+from kmc.physics.flow import EMBEDDED, FlowLaw
+
+# The widths the factor is tabulated over (um): a tenth of the smallest cell to a foil a hundred times wider
+# than the seed's section, log-spaced; beyond them the end values hold (a factor of ~1 at the top).
+TABLE_WIDTHS_um = (1e-3, 1e4)
+TABLE_POINTS = 281
 
 
 @dataclass(frozen=True)
-class LigamentStrength:
-    """Li's size-dependent strength (kmc.physics.strength.SizeStrength: Xu et al. 2017, with its
-    temperature dependence) as it enters a Norton solid: a feature of size w flows as the Norton law
-    with its reference stress raised by
+class FeatureStrength:
+    """Li's flow law (kmc.physics.flow.FlowLaw) as a Norton solid's reference stress: a feature of width w
+    creeps as the mechanics' Norton law with its reference stress raised by
 
-        f(w) = max(1, sigma_y(w, T) / sigma_bulk),
+        f(w) = sigma_flow(rate(w), w) / sigma_Norton(rate(w)),
 
-    sigma_y the uniaxial strength of micropillars of that size at the cell's temperature, measured at
-    ``strain_rate_per_s``, and sigma_bulk the law's own uniaxial flow stress at that rate (so f
-    compares the two at the rate the pillars were measured at, and keeps the law's exponent n at
-    every other rate).  f = 1 where the fit falls to bulk: the size effect only strengthens.  Which
-    size a feature has is the caller's (kmc.mechanics.reduced: the smaller of a void's width and its
-    ligaments')."""
-    strength: SizeStrength
-    temperature_K: float
-    strain_rate_per_s: float
+    the flow law's stress for a feature of that size and kind, with its sinks (the contact's rate constant
+    kappa, um/s: diffusional flow in parallel), over the bulk law's, both at the rate that decides the
+    feature: rate(w) = v / w, the rate at which it keeps pace with the metal's recession v (the stripping's,
+    at full contact; without a current, ``rate_without_current_per_s``: the press's, 1 / its time).  Exact
+    at that rate, and wherever dislocation flow dominates (then f is the law's size factor g f_x, whatever
+    the rate); elsewhere the diffusional branch is carried with the Norton exponent instead of its 1.  The
+    factor is tabulated once in ln w (``TABLE_WIDTHS_um``); which size a feature has is the caller's
+    (kmc.mechanics.reduced: an island's width, a held pore's own)."""
+    flow: FlowLaw
+    sink_rate_um_s: float
+    recession_velocity_um_s: float
+    rate_without_current_per_s: float = 1.0 / 30.0
+    kind: str = EMBEDDED
+    _log_width: np.ndarray = field(init=False, repr=False, compare=False)
+    _log_factor: np.ndarray = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
-        for name in ("temperature_K", "strain_rate_per_s"):
-            value = getattr(self, name)
-            if not value > 0:
-                raise ValueError(f"LigamentStrength.{name} = {value!r}: must be > 0")
+        if not self.sink_rate_um_s >= 0 or not self.recession_velocity_um_s >= 0 \
+                or not self.rate_without_current_per_s > 0:
+            raise ValueError(f"FeatureStrength: kappa {self.sink_rate_um_s!r} um/s, v {self.recession_velocity_um_s!r} "
+                             f"um/s, rate {self.rate_without_current_per_s!r} /s; allowed: kappa >= 0, v >= 0, rate > 0")
+        log_w = np.linspace(math.log(TABLE_WIDTHS_um[0]), math.log(TABLE_WIDTHS_um[1]), TABLE_POINTS)
+        w = np.exp(log_w)
+        rate = self.rate_per_s(w)
+        c = self.flow.creep
+        bulk = c.reference_stress_MPa * (rate / c.reference_strain_rate_per_s) ** (1.0 / c.stress_exponent)
+        object.__setattr__(self, "_log_width", log_w)
+        object.__setattr__(self, "_log_factor",
+                           np.log(self.flow.flow_stress_MPa(rate, w, self.sink_rate_um_s, self.kind) / bulk))
+
+    def rate_per_s(self, width_um):
+        """The rate that decides a feature of this width (the class docstring)."""
+        w = np.asarray(width_um, float)
+        if self.recession_velocity_um_s > 0:
+            return self.recession_velocity_um_s / w
+        return np.full(w.shape, self.rate_without_current_per_s)
 
     def stress_factor(self, law: NortonLaw, width_um):
-        """f(w) >= 1 for features of these sizes (um; a number or an array)."""
-        bulk_MPa = law.effective_stress_MPa(self.strain_rate_per_s)
-        return np.maximum(1.0, self.strength.strength_MPa(width_um, self.temperature_K) / bulk_MPa)
-
-    def bulk_width_um(self, law: NortonLaw) -> float:
-        """The size at which the fit falls to the law's bulk stress (f = 1 beyond)."""
-        bulk_MPa = law.effective_stress_MPa(self.strain_rate_per_s)
-        s, T = self.strength, self.temperature_K
-        return s.reference_size_um * (s.reference_strength_MPa(T) / bulk_MPa) ** (1.0 / s.exponent(T))
+        """f(w) for features of these widths (um; a number or an array).  ``law``: the operator's Norton law,
+        which must be the flow law's (its reference stress is what f raises)."""
+        if law != self.flow.creep:
+            raise ValueError(f"FeatureStrength: the operator's law {law} is not the flow law's {self.flow.creep}")
+        w = np.maximum(np.asarray(width_um, float), TABLE_WIDTHS_um[0])
+        return np.exp(np.interp(np.log(w), self._log_width, self._log_factor))

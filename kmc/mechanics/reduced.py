@@ -22,7 +22,8 @@ So the load goes where the mechanics sends it (a narrow island indents at its ow
 ~3 sigma(V/a); a sparse void closes as the far field allows), and the plunger, not a stress
 P / contact per square, couples the whole width.
 
-With a ``LigamentStrength`` (kmc.mechanics.law: Li's size-dependent strength, on by default),
+With a ``FeatureStrength`` (kmc.mechanics.law: Li's flow law of kmc.physics.flow, its size effect and
+its diffusional flow to the contact's sink, as a factor on the reference stress; on by default),
 cell i is a period of a metal whose reference stress is f_i sigma0, f_i = f(a_i) at its mean
 ligament width a_i = lambda_i - w_i (the islands either side, which carry it and indent as punches).
 Then V = G eps(D_i / f_i) lambda_i for the cell's drive D_i, so the closed form weighs each cell by
@@ -31,7 +32,7 @@ f_i and its profiles scale with eps(D_i / f_i).
 Holes of the electrolyte's face (its open pores) that the metal still spans flat are not voids of
 the metal: the foil rests on the perforated contact around them, so they take no part in the
 plunger's descent (their cells count as their island's, which carries the load across them); the
-metal enters one only by extrusion into it under its island's pressure, with Li's strength at the
+metal enters one only by extrusion into it under its island's pressure, with Li's flow law at the
 hole's own width (a pore's mouth is where the metal is as small as the pore): each closes as a
 period of its own array under that pressure (``_close_held``).
 
@@ -50,7 +51,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from kmc.mechanics.law import LigamentStrength
+from kmc.mechanics.law import FeatureStrength
 from kmc.physics.creep import NortonLaw
 from kmc.mechanics.table import CellTable, load_table
 
@@ -110,9 +111,9 @@ class ReducedFoil:
     """The reduced operator for one creep law, friction and section (widths in interface cells)."""
 
     def __init__(self, law: NortonLaw, cells: int, cell_um: float, friction: str = "stuck",
-                 table: CellTable | None = None, ligament_strength: LigamentStrength | None = None):
+                 table: CellTable | None = None, strength: FeatureStrength | None = None):
         self.law = law
-        self.ligament_strength = ligament_strength
+        self.strength = strength
         self.cells = int(cells)
         self.cell_um = float(cell_um)
         self.table = table if table is not None else load_table(law.stress_exponent, friction)
@@ -193,10 +194,10 @@ class ReducedFoil:
 
     def strength_factor(self, lam, w):
         """Each cell's f_i at its ligaments' width a_i = lambda_i - w_i (module docstring), or None
-        without a ligament strength."""
-        if self.ligament_strength is None:
+        without a feature strength (the bulk law everywhere)."""
+        if self.strength is None:
             return None
-        return self.ligament_strength.stress_factor(self.law, lam - w)
+        return self.strength.stress_factor(self.law, lam - w)
 
     def _speed(self, load, weights_sum):
         """|V| of the closed form: eps0 (load / (sigma0 sum weights))^n, 0 without a load."""
@@ -348,7 +349,7 @@ class ReducedFoil:
         is as small as the pore), with no part in the plunger's descent."""
         _, _, _, w, lam, s, lam_h = self._geometry(starts, widths, thickness_um)
         w, lam, s, lam_h = w[held], lam[held], s[held], lam_h[held]
-        factor = None if self.ligament_strength is None else self.ligament_strength.stress_factor(self.law, w)
+        factor = None if self.strength is None else self.strength.stress_factor(self.law, w)
         law = self.law
         peak = np.exp(self._log_quantity(self._close_peak, s, lam_h))
         i, j, u, v = self._locate(s, lam_h)

@@ -28,7 +28,7 @@ cell with one rigid plunger.  On an area:
 
 What issue 54 adds on the section (kmc.mechanics.reduced), on the area:
 
-* **Li's size-dependent strength** (``ligament_strength``): each cell's ligament width as the
+* **Li's flow law** (``strength``, kmc.mechanics.law.FeatureStrength): each cell's ligament width as the
   section's (a void's: A_T - A_f over its length, 2 (b - a) for a cap; an island's: its own width);
 * **capillarity**: each feature's cell carries the wall traction s_j of its voids (the mean over the
   open cells of its tributary of the per-cell traction, kmc.resolved.area_walls: a cap's 2 gamma / R,
@@ -48,7 +48,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
-from kmc.mechanics.law import LigamentStrength
+from kmc.mechanics.law import FeatureStrength
 from kmc.mechanics.reduced import NoContactError, ReducedFoil
 from kmc.mechanics.table import load_table
 from kmc.physics.creep import NortonLaw
@@ -85,11 +85,11 @@ class AreaFoil:
     """The reduced operator for one creep law, friction and area of ``shape`` = (depth, width) cells."""
 
     def __init__(self, law: NortonLaw, shape: tuple[int, int], cell_um: float, friction: str = "stuck",
-                 ligament_strength: LigamentStrength | None = None):
+                 strength: FeatureStrength | None = None):
         self.law = law
         self.shape = tuple(int(c) for c in shape)
         self.cell_um = float(cell_um)
-        self.ligament_strength = ligament_strength
+        self.strength = strength
         n = law.stress_exponent
         # the tables' interpolation is the section operator's (ReducedFoil), one per cell
         self.section = ReducedFoil(law, self.shape[1], cell_um, friction)
@@ -175,11 +175,11 @@ class AreaFoil:
         return s, lam_cell, lam_sec, scale
 
     def strength_factor(self, part: AreaPartition, feature_area_um2: np.ndarray):
-        """Each cell's f_j of the ligament strength (None without one): the seam where the size-dependent
-        strength of the section (kmc.mechanics.law.LigamentStrength) is read at each cell's ligament
+        """Each cell's f_j of the feature strength (None without one): the seam where the flow law's factor
+        (kmc.mechanics.law.FeatureStrength, as the section reads it) is read at each cell's ligament
         width (a void cell's contact: (A_T - A_f) over its length, 2 (b - a) for a cap; an island's own
         width: A_f over its length, its diameter for a compact one)."""
-        if self.ligament_strength is None:
+        if self.strength is None:
             return None
         A_T, chi = part.cell_area_um2, part.chi
         if part.mode == VOIDS:
@@ -188,7 +188,7 @@ class AreaFoil:
         else:
             compact = 2 * np.sqrt(feature_area_um2 / math.pi)
             tunnel = feature_area_um2 / part.length_um
-        return self.ligament_strength.stress_factor(self.law, chi * compact + (1 - chi) * tunnel)
+        return self.strength.stress_factor(self.law, chi * compact + (1 - chi) * tunnel)
 
     def _plunger(self, part, feature_area_um2, pressure_MPa, thickness_um, alive=None):
         """|V| (um/s), each cell's creep drive D_j / f_j, and what _velocity_scales gives (the section's
@@ -325,8 +325,8 @@ class AreaFoil:
         if wall_traction_MPa is not None:
             load = load + np.bincount(lab, np.asarray(wall_traction_MPa, float)[held], regions.count) / np.maximum(cells, 1)
         width = chi * 2 * np.sqrt(A_f / math.pi) + (1 - chi) * A_f / length
-        f = (np.ones(regions.count) if self.ligament_strength is None
-             else self.ligament_strength.stress_factor(self.law, width))
+        f = (np.ones(regions.count) if self.strength is None
+             else self.strength.stress_factor(self.law, width))
         rate = np.array([self.law.strain_rate_per_s(x) if (k and x > 0) else 0.0
                          for k, x in zip(is_held, load / f)])
         if not rate.any():

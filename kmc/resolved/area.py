@@ -102,9 +102,9 @@ class AreaModel(GapModel):
                                  "meso.depth_um >= 1 um (e.g. 40: docs/area.md), or meso.interface = 'section'")
         return super().inputs(settings, energetics, **numerics)
 
-    def reduced_operator(self) -> AreaFoil:
+    def reduced_operator(self, strength) -> AreaFoil:
         inp = self.inp
-        return AreaFoil(inp.law, self.shape, inp.cell_um, inp.friction, ligament_strength=inp.ligament_strength)
+        return AreaFoil(inp.law, self.shape, inp.cell_um, inp.friction, strength=strength)
 
     @property
     def cells(self) -> int:
@@ -131,8 +131,8 @@ class AreaModel(GapModel):
 
         def ask(gap):
             walls = area_walls_of(gap, pores, h, gamma_J_m2, self.mechanics.shapes)
-            mech = self.mechanics.respond(gap > 0, assembly.pressure_MPa, inp.thickness_um,
-                                          self._entry(walls, gamma_J_m2), walls.held)
+            mech = self.press_mechanics.respond(gap > 0, assembly.pressure_MPa, inp.thickness_um,
+                                                self._entry(walls, gamma_J_m2), walls.held)
             return (np.where(gap > 0, np.maximum(mech.closing_velocity_um_s, 0.0), 0.0),
                     lambda rate, dt: min(dt, wall_change_limit_s(walls, gap, pores, rate, h, press_loop.WALL_AREA_STEP)))
 

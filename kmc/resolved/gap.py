@@ -11,15 +11,19 @@ area (kmc.resolved.area, a periodic plane of cells).  Written once here, for bot
 * vacancies (fields.vacancy_field): the slab's quasi-static field with sinks at the physical distance;
   each void cell captures what arrives (its wall holds c_eq), sub-grid nuclei capture 2 pi D r (c - c_eq)
   each; the supersaturation is local (no single S for the interface);
+* the contact as a vacancy sink (issue 65): every contact cell annihilates kappa (c - c_eq) of volume per
+  area (electrode.contact_sink_rate_m_s; kmc.physics.vacancy.contact_annihilation_velocity), a Robin
+  condition of the vacancy field beside the sub-grid nuclei's;
 * mechanics (the geometry's reduced operator, kmc.mechanics): how fast the metal closes over every open
-  cell and what the contact carries, one rigid plunger over the interface (with meso.ligament_strength_MPa
-  > 0 the islands between voids are as strong as micropillars of their width; sub-grid nuclei close in
-  the bulk law either way);
-* the sink share of the stripped volume (what does not go into voids) is taken from the contact it was
-  made at (``sink_contraction = "interface"``): the contact recedes and the plunger, pushed by the stack
-  pressure, follows it, lowering the metal over every void (Agier et al., Acta Mater. 240, 118303
-  (2022)); ``"sinks"`` takes it at the sinks instead (the foil thins there and nothing moves at the
-  interface), the other end of what is known (docs/mechanics.md);
+  cell and what the contact carries, one rigid plunger over the interface, with Li's flow law
+  (kmc.physics.flow, the [flow] keys; kmc.mechanics.law.FeatureStrength) at each island's and held pore's
+  width, its diffusional branch bounded by the contact's sink; sub-grid nuclei close as cavities in the
+  same law at their own size;
+* what does not go into voids: the contact's annihilation is taken where it happens, at the contact, which
+  recedes while the plunger, pushed by the stack pressure, follows it, lowering the metal over every void
+  (Agier et al., Acta Mater. 240, 118303 (2022)); the share that reaches the sinks 100 um away is taken
+  there too (``sink_contraction = "interface"``) or at the sinks (``"sinks"``: the foil thins there and
+  nothing moves at the interface), the other end of what is known (docs/mechanics.md);
 * the step: capture moves the voids' walls (the geometry's rule: a void's edge cells move its contact
   line at the rim's height, a contact line at a pore's rim retreats by the share the kMC's [pore_edge]
   rim lets it), the plunger lowers the metal implicitly, surface diffusion relaxes each void toward its
@@ -45,13 +49,13 @@ from kmc import units
 from kmc.cell.inputs import CellInputError, CellInputs, cell_inputs, critical_radius_um, mullins_coefficient_um4_s
 from kmc.cell.model import CellModel, ContactLost, RunawayBounds, runaway_bounds
 from kmc.mechanics.exact import sphere_shell_volume_rate
-from kmc.mechanics.law import LigamentStrength
+from kmc.mechanics.law import FeatureStrength
 from kmc.mechanics.reduced import NoContactError
 from kmc.physics import nucleation, vacancy
 from kmc.physics.creep import NortonLaw
+from kmc.physics.flow import EMBEDDED, FlowLaw
 from kmc.physics.nucleation import VoidCap
 from kmc.physics.pore_edge import PoreEdgeRecords, read_records, rim_retreat_share
-from kmc.physics.strength import SizeStrength
 from kmc.resolved.assembly import ASSEMBLY_STREAM, Assembly, assembly_of, press
 from kmc.resolved.fields import butler_volmer_current, slab_flux_operator, slab_potential_operator, vacancy_field
 from kmc.resolved.edge_records import pore_edge_advice, pore_edge_record
@@ -82,8 +86,8 @@ class GapInputs(CellInputs):
     resistivity_ohm_um: float
     electrolyte_thickness_um: float
     lattice_constant_A: float                           # the kMC lattice's (the [pore_edge] records' layers)
-    size_strength: SizeStrength | None = None           # Li's size-dependent strength (None: bulk creep everywhere)
-    ligament_strain_rate_per_s: float = 1e-3            # the rate the strength was measured at
+    flow: FlowLaw | None = None                         # Li's flow law at the cell's temperature (None: the bulk law)
+    interface_features: str = EMBEDDED                  # the law's kind of the islands and pores (flow.interface_features)
     electrolyte_constriction: bool = True               # False: the electrolyte an equipotential (no Holm term)
     assembly: Assembly | None = None                    # the press before stripping (None: start in full contact)
     depth_um: float = 0.0                               # the area's depth (meso.depth_um; 0: a section)
@@ -107,12 +111,21 @@ class GapInputs(CellInputs):
         """The creep law at the cell's temperature (the isothermal view the mechanics solves with)."""
         return self.creep_law.at(self.temperature_K)
 
-    @property
-    def ligament_strength(self) -> LigamentStrength | None:
-        """The size effect as the mechanics takes it, at the cell's temperature (None: off)."""
-        if self.size_strength is None:
+    def feature_strength(self, pressing: bool = False) -> FeatureStrength | None:
+        """Li's flow law as the mechanics takes it (kmc.mechanics.law.FeatureStrength) at the rate that decides
+        a feature: keeping pace with the stripping, or (``pressing``) filling within the press's time; None
+        where it is the bulk law itself: no flow law, or no size effect, no solid solution and no sink (so
+        such a run is the bulk law's bit for bit)."""
+        f = self.flow
+        if f is None:
             return None
-        return LigamentStrength(self.size_strength, self.temperature_K, self.ligament_strain_rate_per_s)
+        plain = (self.interface_features == EMBEDDED and f.strain_gradient_length_um == 0 and f.onset is None
+                 and (f.solute_coefficient == 0 or f.solute_fraction == 0) and not f.solute_rate_rows)
+        if plain and self.contact_sink_rate_um_s == 0:
+            return None
+        press_rate = 1.0 / self.assembly.time_s if self.assembly is not None and self.assembly.time_s > 0 else 1.0
+        return FeatureStrength(f, self.contact_sink_rate_um_s, 0.0 if pressing else self.strip_velocity_um_s,
+                               press_rate, self.interface_features)
 
     @property
     def void_angle_rad(self) -> float:
@@ -137,13 +150,12 @@ def gap_inputs(settings, energetics, width_um: float | None = None, cell_um: flo
     the creep law) and the gap model's own numbers."""
     if sink_contraction not in SINK_CONTRACTIONS:
         raise ValueError(f"sink_contraction {sink_contraction!r}; allowed: {', '.join(SINK_CONTRACTIONS)}")
+    from kmc.model import flow_law
     cell = cell_inputs(settings, energetics)
     m = settings.meso
-    # Li's size-dependent strength at the cell's temperature (meso.ligament_strength_MPa = 0: off; the
-    # schema and params/*.toml give the sources)
-    strength = (SizeStrength(m.ligament_reference_width_um, m.ligament_strength_temperature_K, m.ligament_strength_MPa,
-                             m.ligament_strength_exponent, m.ligament_strength_hot_K, m.ligament_strength_hot_MPa,
-                             m.ligament_strength_hot_exponent) if m.ligament_strength_MPa > 0 else None)
+    if not hasattr(settings, "flow"):
+        raise CellInputError(f"{settings.source}: no [flow] table, which the gap model's mechanics reads (Li's flow "
+                             "law, kmc.physics.flow); allowed: a parameter file with one, e.g. params/li_li2s.toml")
     electrolyte = getattr(settings, "electrolyte", None)
     shared_numbers = {f.name: getattr(cell, f.name) for f in fields(CellInputs)}
     if width_um is not None:
@@ -154,7 +166,7 @@ def gap_inputs(settings, energetics, width_um: float | None = None, cell_um: flo
         resistivity_ohm_um=units.UM_PER_CM / (settings.conditions.electrolyte_conductivity_mS_cm * units.S_PER_MS),
         electrolyte_thickness_um=settings.conditions.electrolyte_thickness_um,
         lattice_constant_A=settings.lattice.lattice_constant_A,
-        size_strength=strength, ligament_strain_rate_per_s=m.ligament_strain_rate_per_s,
+        flow=flow_law(settings), interface_features=settings.flow.interface_features,
         electrolyte_constriction=m.electrolyte_constriction == "on",
         assembly=assembly_of(m, electrolyte), depth_um=m.depth_um, pore_edge=_pore_edge_records(settings),
         **_solute_inputs(settings, energetics))
@@ -214,13 +226,17 @@ def observables(measured: dict[str, str], *own: Quantity) -> dict:
         shared("supersaturation", "mean over the contact cells"),
         Quantity("supersaturation_max", "1", "vacancy fraction / c_eq, largest over the contact cells"),
         "captured_fraction",
+        Quantity("contact_sink_fraction", "1", "share of the stripped vacancies the contact annihilates "
+                                               "(electrode.contact_sink_rate_m_s; the rest of what the voids do not "
+                                               "capture reaches the sinks)"),
         shared("void_count", measured["void_count"]),
         shared("void_volume_per_area", measured["void_volume_per_area"]),
         shared("section_voids_per_um", measured["section_voids_per_um"]),
         *(shared(f"void_{q}_{s}", "height: the largest gap of the run") if q == "height" else f"void_{q}_{s}"
           for q in ("width", "height") for s in PERCENTILES),
         Quantity("plunger_velocity_um_s", "um/s", "the rigid plunger's velocity (< 0: toward the electrolyte)"),
-        Quantity("recession_um_s", "um/s", "the contact's recession by the sinks' share of the stripped volume"),
+        Quantity("recession_um_s", "um/s", "the contact's recession by what it annihilates and the sinks' share of "
+                                           "the stripped volume"),
         Quantity("thickness_um", "um", "the foil's thickness left"),
         Quantity("subgrid_nuclei", "1", "nuclei smaller than a cell, held in contact cells"),
         Quantity("splits", "1", "counted voids that split in two or more so far"),
@@ -263,7 +279,10 @@ class GapModel(CellModel):
                 f"alloy's angle and energies at its mean composition on the {self.name})")
         self.K = slab_flux_operator(self.shape, inp.cell_um, inp.sink_distance_um)
         self.R = slab_potential_operator(self.shape, inp.cell_um, inp.electrolyte_thickness_um)
-        self.mechanics = mechanics or self.reduced_operator()
+        self.strength = inp.feature_strength()
+        self._own_mechanics = mechanics is None
+        self._press_mechanics = None
+        self.mechanics = mechanics or self.reduced_operator(self.strength)
         self.rng = np.random.default_rng(inp.seed)
         self._last_concentration = None       # the vacancy solve's warm start
         self._last_potential = None           # the current's (the electrolyte's potential)
@@ -287,8 +306,9 @@ class GapModel(CellModel):
     shape: tuple | int = ()               # the cells' array shape
     rewet_shape: tuple = ()
 
-    def reduced_operator(self):
-        """The geometry's reduced operator of the foil's creep (kmc.mechanics)."""
+    def reduced_operator(self, strength: FeatureStrength | None):
+        """The geometry's reduced operator of the foil's creep (kmc.mechanics) with Li's flow law as ``strength``
+        (None: the bulk law)."""
         raise NotImplementedError
 
     def face(self, assembly: Assembly, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -342,8 +362,9 @@ class GapModel(CellModel):
         shape = self.shape
         solute_state = None
         if self.solute is not None:
-            S = vacancy.supersaturation(inp.strip_velocity_um_s, inp.sink_distance_um, inp.vacancy_diffusivity_um2_s,
-                                        inp.vacancy_equilibrium_fraction)
+            S = vacancy.supersaturation_with_contact_sink(inp.strip_velocity_um_s, inp.sink_distance_um,
+                                                          inp.vacancy_diffusivity_um2_s, inp.vacancy_equilibrium_fraction,
+                                                          inp.contact_sink_rate_um_s, inp.sink_supersaturation)
             solute_state = self.solute.initial_state(shape, S, inp.strip_velocity_um_s)
         gap = np.zeros(shape) if gap_um is None else np.broadcast_to(np.asarray(gap_um, float), shape).copy()
         pore = np.zeros(shape) if pore_um is None else np.broadcast_to(np.asarray(pore_um, float), shape).copy()
@@ -358,6 +379,16 @@ class GapModel(CellModel):
             return self.initial_state()
         pressed = press(self, inp.assembly, np.random.default_rng([inp.seed, ASSEMBLY_STREAM]))
         return self.initial_state(pressed.gap_um, pressed.pore_um)
+
+    @property
+    def press_mechanics(self):
+        """The reduced operator the press asks (the geometries' press_operator): the same law as the stripping's,
+        at the rate that fills a pore within the press's time (GapInputs.feature_strength), built once."""
+        if self._press_mechanics is None:
+            own = self._own_mechanics and self.strength is not None
+            self._press_mechanics = (self.reduced_operator(self.inp.feature_strength(pressing=True)) if own
+                                     else self.mechanics)
+        return self._press_mechanics
 
     # ------------------------------------------------------------------ rates at one instant
     def nucleation_rate_per_um2_s(self, supersaturation: np.ndarray) -> np.ndarray:
@@ -391,6 +422,10 @@ class GapModel(CellModel):
         # the cell (h x h) that is a conductance 2 pi n r / h^2
         g_sub = np.where(open_cells, 0.0,
                          vacancy.CAP_CAPTURE_PER_RADIUS * st.nuclei * st.nucleus_radius_um / (h * h))
+        # the contact itself annihilates kappa (c - c_eq): a conductance kappa / D on every contact cell
+        kappa = inp.contact_sink_rate_um_s
+        if kappa > 0:
+            g_sub = np.where(open_cells, 0.0, g_sub + kappa / inp.vacancy_diffusivity_um2_s)
         vac = vacancy_field(self.K, inp.vacancy_diffusivity_um2_s, inp.vacancy_equilibrium_fraction,
                             inp.sink_supersaturation, open_cells, injected, g_sub, inp.sink_distance_um,
                             guess=self._last_concentration)
@@ -398,12 +433,15 @@ class GapModel(CellModel):
         traction, spanned, walls = self.walls(st, alloy)
         mech = self.mechanics.respond(open_cells, inp.pressure_MPa, st.thickness_um, traction, spanned)
         contact = float((~open_cells).mean())
-        if inp.sink_contraction == "interface":
-            recession = vac.to_sinks_um_s / contact           # the contact recedes, the foil follows
-        else:
-            recession = 0.0
         S = vac.concentration / inp.vacancy_equilibrium_fraction
+        annihilated = (np.where(open_cells, 0.0, vacancy.contact_annihilation_velocity(
+            kappa, inp.vacancy_equilibrium_fraction, S)) if kappa > 0 else np.zeros(open_cells.shape))
+        # the contact recedes by what it annihilates (and by the sinks' share, "interface"); the foil follows
+        recession = float(annihilated.mean()) / contact if kappa > 0 else 0.0
+        if inp.sink_contraction == "interface":
+            recession += vac.to_sinks_um_s / contact
         return dict(open=open_cells, current=cur, injected=injected, vacancies=vac, mechanics=mech, walls=walls,
+                    annihilated_um_s=annihilated,
                     traction=traction, spanned=spanned, recession_um_s=recession, supersaturation=S, contact=contact,
                     solute=alloy,
                     nucleation=np.where(open_cells, 0.0, self.nucleation_rate_per_um2_s(S)) * h * h)
@@ -466,7 +504,7 @@ class GapModel(CellModel):
         expected = now["nucleation"] * dt
         births = self.rng.poisson(expected) if expected.any() else np.zeros(expected.shape, np.int64)
         nucleated, opened = step_subgrid_nuclei(self.inp, self._cap, st.nuclei, st.nucleus_radius_um, now["open"],
-                                                new_gap, now, births, dt, shrunk)
+                                                new_gap, now, births, dt, shrunk, self.strength)
         st.counts["nucleated"] += nucleated
         st.counts["opened_by_nuclei"] += opened
         st.nuclei[new_gap > 0] = 0
@@ -509,6 +547,7 @@ class GapModel(CellModel):
                    supersaturation=float(S.mean()) if S.size else math.nan,
                    supersaturation_max=float(S.max()) if S.size else math.nan,
                    captured_fraction=float(vac.capture_um_s.mean()) / made if made > 0 else math.nan,
+                   contact_sink_fraction=float(now["annihilated_um_s"].mean()) / made if made > 0 else math.nan,
                    **self.void_measures(st, now),
                    section_voids_per_um=float(counted.sum() / (lines * inp.width_um)),
                    plunger_velocity_um_s=now["mechanics"].plunger_velocity_um_s,
@@ -556,13 +595,15 @@ class GapModel(CellModel):
 
 
 def step_subgrid_nuclei(inp, cap: VoidCap, nn: np.ndarray, r: np.ndarray, open_cells: np.ndarray,
-                        new_gap: np.ndarray, now: dict, births: np.ndarray, dt: float, shrunk=()) -> tuple[int, int]:
+                        new_gap: np.ndarray, now: dict, births: np.ndarray, dt: float, shrunk=(),
+                        strength: FeatureStrength | None = None) -> tuple[int, int]:
     """The sub-grid nuclei of contact cells over dt, in place on ``nn`` (nuclei per cell), ``r`` (their
     radius, um) and ``new_gap`` (the section's cells or the area's, any shape): grow by capture, close as
     a cavity in the contact's hydrostatic pressure (the exact sphere rate, docs/physics.md section 7), take
     the voids surface diffusion shrank below a cell (``shrunk``: (cell index, volume um^3)), gain the
     step's ``births`` (drawn by the caller at I(S) dt); a cell whose nuclei cover it opens, their volume
-    its gap.  Returns (nuclei born, cells opened)."""
+    its gap; ``strength``: Li's flow law at the nucleus's diameter (None: the bulk law).  Returns (nuclei born,
+    cells opened)."""
     h, law, kv = inp.cell_um, inp.law, cap.volume_per_radius3
     c = now["vacancies"].concentration
     has = (nn > 0) & ~open_cells
@@ -571,6 +612,8 @@ def step_subgrid_nuclei(inp, cap: VoidCap, nn: np.ndarray, r: np.ndarray, open_c
         gained = vacancy.cap_capture_rate(inp.vacancy_diffusivity_um2_s, r[has], c[has],
                                           inp.vacancy_equilibrium_fraction) * dt
         p = np.maximum(now["mechanics"].contact_pressure_MPa[has], 0.0)
+        if strength is not None:       # a cavity of diameter 2r in a metal f(2r) times stronger: the load / f
+            p = p / strength.stress_factor(law, 2 * r[has])
         shrink = -sphere_shell_volume_rate(p, 1.0, math.inf, law.stress_exponent, law.reference_stress_MPa,
                                            law.reference_strain_rate_per_s)
         vol = np.maximum(vol + gained, 0.0) * np.exp(-shrink * dt)

@@ -63,9 +63,9 @@ class SectionModel(GapModel):
                                  "meso.interface = 'area' (docs/area.md), or meso.depth_um = 0 with the section")
         return super().inputs(settings, energetics, **numerics)
 
-    def reduced_operator(self) -> ReducedFoil:
+    def reduced_operator(self, strength) -> ReducedFoil:
         inp = self.inp
-        return ReducedFoil(inp.law, inp.cells, inp.cell_um, inp.friction, ligament_strength=inp.ligament_strength)
+        return ReducedFoil(inp.law, inp.cells, inp.cell_um, inp.friction, strength=strength)
 
     def describe(self) -> str:
         return f"{self.inp.width_um:g} um section"
@@ -91,7 +91,7 @@ class SectionModel(GapModel):
             traction = entry_traction_MPa(wall_traction_MPa(walls, n, h, gamma_J_m2), held, run_widths_um(walls, n, h),
                                           gamma_J_m2, inp.wetting_angle_deg)
             # the face's highest point touches, so some contact always carries the plunger
-            mech = self.mechanics.respond(gap > 0, assembly.pressure_MPa, inp.thickness_um, traction, held)
+            mech = self.press_mechanics.respond(gap > 0, assembly.pressure_MPa, inp.thickness_um, traction, held)
 
             def wall_step(rate, dt):
                 for k in range(walls.starts.size):               # the walls' capillarity follows their area

@@ -1,0 +1,97 @@
+"""The contact as a vacancy sink in the gap model (issue 65; kmc.physics.vacancy, kmc.resolved.gap), and the
+critical-current command built on it (kmc.critical, `kmc critical-current`)."""
+import json
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from kmc.cli import main
+from kmc.config import load_config
+from kmc.launch import cell_inputs_of
+from kmc.physics import vacancy
+from kmc.resolved.section import SectionModel
+from regimes import OLD_FACE
+
+LI = "params/li_li2s.toml"
+KAPPA_m_s = 0.1
+
+
+def _model(sets=(), width_um=20.0):
+    return SectionModel(cell_inputs_of(load_config(LI, [*OLD_FACE, *sets]), width_um=width_um, cell_um=0.25))
+
+
+def test_a_flat_contact_annihilates_what_the_balance_says():
+    """Full contact, no void: the field's supersaturation is the closed form with the contact's sink
+    (kmc.physics.vacancy.supersaturation_with_contact_sink), the contact annihilates kappa c_eq (S - 1), the
+    rest reaches the sinks, and the contact recedes by the whole stripped volume (both taken at the contact)."""
+    model = _model([f"electrode.contact_sink_rate_m_s={KAPPA_m_s}"])
+    inp = model.inp
+    now = model.rates(model.initial_state())
+    S = vacancy.supersaturation_with_contact_sink(inp.strip_velocity_um_s, inp.sink_distance_um,
+                                                  inp.vacancy_diffusivity_um2_s, inp.vacancy_equilibrium_fraction,
+                                                  inp.contact_sink_rate_um_s)
+    assert now["supersaturation"] == pytest.approx(np.full(inp.cells, S), rel=1e-8)
+    sample = model.sample(model.initial_state(), now)
+    to_sinks = now["vacancies"].to_sinks_um_s / inp.strip_velocity_um_s
+    assert sample["contact_sink_fraction"] + to_sinks == pytest.approx(1.0, rel=1e-8)
+    assert sample["contact_sink_fraction"] == pytest.approx(
+        vacancy.contact_annihilation_velocity(inp.contact_sink_rate_um_s, inp.vacancy_equilibrium_fraction, S)
+        / inp.strip_velocity_um_s, rel=1e-8)
+    assert now["recession_um_s"] == pytest.approx(inp.strip_velocity_um_s, rel=1e-8)
+    assert sample["captured_fraction"] == 0.0
+
+
+def test_the_sink_takes_the_voids_share_and_the_shares_add_up():
+    """A 2 um void in a 20 um section: the stronger the contact's sink, the less the void captures and the
+    lower S beside it; captured + annihilated + to the sinks is the stripped flux; without a sink the
+    contact annihilates nothing (the model of before, kappa = 0)."""
+    gap = np.zeros(80)
+    gap[30:38] = 0.5
+    shares = []
+    for kappa in (0.0, 0.03, 0.3):
+        model = _model([f"electrode.contact_sink_rate_m_s={kappa}"])
+        st = model.initial_state(gap)
+        now = model.rates(st)
+        sample = model.sample(st, now)
+        to_sinks = now["vacancies"].to_sinks_um_s / model.inp.strip_velocity_um_s
+        assert sample["captured_fraction"] + sample["contact_sink_fraction"] + to_sinks == pytest.approx(1.0, rel=1e-6)
+        shares.append((sample["captured_fraction"], sample["contact_sink_fraction"], sample["supersaturation"]))
+    (c0, a0, s0), (c1, a1, s1), (c2, a2, s2) = shares
+    assert a0 == 0.0 and c0 > c1 > c2 and a2 > a1 > 0 and s0 > s1 > s2 > 1
+
+
+def test_the_law_reaches_the_gap_models_mechanics():
+    """The bulk law with no sink builds no strength (the runs of before bit for bit); the shipped law builds
+    Li's flow law at the cell's temperature, for the stripping and, at the press's rate, for the press."""
+    plain = _model()
+    assert plain.strength is None and plain.press_mechanics is plain.mechanics
+    law = SectionModel(cell_inputs_of(load_config(LI, ["electrolyte.relative_density=1"]), width_um=20.0))
+    assert law.strength is not None and law.strength.flow == law.inp.flow
+    assert law.press_mechanics is not law.mechanics
+    assert law.press_mechanics.strength.rate_per_s(1.0) == pytest.approx(1 / 30.0)
+    assert law.strength.rate_per_s(1.0) == pytest.approx(law.inp.strip_velocity_um_s)
+
+
+def test_critical_current_command_brackets_resumes_and_refuses(tmp_path):
+    """`kmc critical-current` on a 10 um section to 0.02 mAh/cm2: one line per pressure, each search recorded
+    and not run again; bad input one line, exit 2."""
+    args = ["critical-current", LI, "--set", "meso.width_um=10", "--pressures", "1,7", "--stop", "0.02",
+            "--factor", "8", "--currents", "0.5", "20", "--out", str(tmp_path)]
+    first = CliRunner().invoke(main, args)
+    assert first.exit_code == 0, first.output
+    lines = [x for x in first.output.splitlines() if x.startswith("  P = ")]
+    assert len(lines) == 2 and "P = 1 MPa, 298 K" in lines[0] and "P = 7 MPa" in lines[1]
+    records = sorted(tmp_path.glob("*.json"))
+    assert [p.name for p in records] == ["P1_T298.json", "P7_T298.json"]
+    stamp = [p.stat().st_mtime_ns for p in records]
+    again = CliRunner().invoke(main, [*args, "--json"])
+    assert again.exit_code == 0 and [p.stat().st_mtime_ns for p in records] == stamp
+    data = json.loads(again.output)
+    assert {r["search"]["pressure_MPa"] for r in data} == {1.0, 7.0}
+    for r in data:
+        assert r["status"] in ("bracketed", "holds at high", "fails at low") and r["probes"]
+    bad = CliRunner().invoke(main, ["critical-current", LI, "--pressures", "1,x"])
+    assert bad.exit_code == 2 and "allowed" in bad.output
+    bad = CliRunner().invoke(main, ["critical-current", LI, "--currents", "2", "1"])
+    assert bad.exit_code == 2 and "0 < LOW < HIGH" in bad.output
