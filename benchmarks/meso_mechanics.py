@@ -9,6 +9,7 @@ the reduced operator against the full finite-element solve, and the resolved int
     python benchmarks/meso_mechanics.py --verdict --formation-entropy-kB 0   # the 0 K c_eq of before issue 48
     python benchmarks/meso_mechanics.py --alloy-pressures --table           # Li-Mg at 0.2-50 MPa (seed Fig. 3m)
     kmc critical-current li_li2s --pressures 1,2,5,10                       # the critical current (kmc.critical)
+    python benchmarks/meso_mechanics.py --calibrate-sink [--cache runs.jsonl]  # the one calibrated input (kappa)
     python benchmarks/meso_mechanics.py --bands --table [--formation-entropy-kB 0]   # inputs at their errors
     python benchmarks/meso_mechanics.py --list-variations                   # what --bands varies, with sources
     python benchmarks/meso_mechanics.py --series --table                    # seed 004 Fig. 1c-e, Li and Li-Mg
@@ -35,7 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from kmc import critical  # noqa: E402
 from kmc.critical import FAILED_CONTACT, log_bisect  # noqa: E402,F401  (the failure rule and the bisection)
-from kmc.mechanisms import BULK_LAW_OVERRIDES  # noqa: E402
+from kmc.mechanisms import BULK_LAW_OVERRIDES, PILLAR_OVERRIDES  # noqa: E402
 
 from kmc.mechanics import checks  # noqa: E402
 from kmc.physics.creep import NortonLaw  # noqa: E402
@@ -223,6 +224,8 @@ def _resolved_run(name, chem, sets, stop_mAh_cm2, stop_at_failure) -> dict:
     for key in ("splits", "coalescences", "collapses", "nucleated"):
         row[key] = int(out.final.counts[key])          # the end's (a run lost on a step has no last sample)
     row["supersaturation_start"] = float(s["supersaturation"][0])
+    row["series_charge"] = [float(x) for x in q]
+    row["series_contact"] = [float(x) for x in s["contact_fraction"]]
     row["supersaturation_max_seen"] = float(np.nanmax(s["supersaturation_max"]))
     row["final_contact"] = float(s["contact_fraction"][-1])
     row["wall_time_s"] = time.perf_counter() - start
@@ -273,15 +276,37 @@ PELLET_VARIATIONS = (
      "Singh et al. 2022's small grains (< 500 nm); the shipped 1 um is seed 004's d50 bound"),
     ("density 0.92", ["electrolyte.relative_density=0.92"],
      "Singh et al. 2022's large-grained pellet, 92 % (another powder: the direction of a denser face)"),
-    ("size effect off", list(BULK_LAW_OVERRIDES),
-     "bulk creep at every size: Li as soft at a pore's mouth as in bulk (Herbert et al. 2018: small-scale "
-     "strength falls steeply at slow rates; Xu et al.'s pillars were compressed at ~1e-3 /s)"),
     ("D_s 1.4e-3", ["meso.surface_diffusivity_cm2_s=1.4e-3"], "the kMC's own 0.055 eV hop, a terrace-like upper bound"),
     ("D_s 4.3e-11", ["meso.surface_diffusivity_cm2_s=4.3e-11"],
      "the 0.5 eV step barriers of Li(111) and (211) (Zhou et al. 2025): shapes frozen"),
     ("sinks 50 um", ["electrode.sink_distance_um=50"],
      "docs/physics.md §4b: grains ~100 um, sinks within a factor 2 (farther than the 100 um foil they cannot be)"),
 )
+
+
+# Li's flow law and the contact's sink (issue 65; params/*.toml [flow] and electrode.contact_sink_rate_m_s give
+# the sources): each at the ends of its band, and the two laws of before
+FLOW_VARIATIONS = (
+    ("l* 0.3 um", ["flow.strain_gradient_length_um=0.3"], "the strain gradient's band, low (the bulk law 30x slower)"),
+    ("l* 3 um", ["flow.strain_gradient_length_um=3"], "the strain gradient's band, high (the indent's contact radius)"),
+    ("onset off", ["flow.onset_hardness_MPa=0"],
+     "dislocation sources at every size: the strain gradient alone (no onset of dislocation flow)"),
+    ("A 42", ["flow.diffusion_geometry_factor=42"], "Nabarro-Herring's factor of Frost & Ashby (13.3: Herring)"),
+    ("pillar law", list(PILLAR_OVERRIDES), "Xu et al.'s pillars on every island and pore: the mechanics of issue 54"),
+    ("bulk law, no sink", list(BULK_LAW_OVERRIDES),
+     "bulk creep at every size and a contact that absorbs no vacancy: the mechanics of issue 47"),
+)
+KAPPA_BAND_FACTORS = (0.53, 1.49)   # the calibrated kappa's band, 0.038-0.107 m/s (docs/mechanics.md section 10.4)
+
+
+def kappa_variations(settings) -> list[tuple[str, list[str], str]]:
+    """The contact's sink at the ends of its calibrated band (none where the set has no sink)."""
+    kappa = settings.electrode.contact_sink_rate_m_s
+    if kappa <= 0:
+        return []
+    return [(f"kappa x{f:g}", [f"electrode.contact_sink_rate_m_s={kappa * f!r}"],
+             "the calibrated contact sink at the end of its band (docs/mechanics.md section 10.4)")
+            for f in KAPPA_BAND_FACTORS]
 
 
 def creep_point_scatter(law_rate_at_1MPa: float, exponent: float) -> tuple[float, float]:
@@ -351,6 +376,8 @@ def band_variations(chem: str, formation_entropy_kB: float | None) -> list[tuple
                                          f"creep.reference_strain_rate_per_s={rate_at_pivot!r}"],
                     f"n +- the fit's standard error through Masias's points, the law kept at their {pivot:.3f} MPa"))
     out += [(label, sets, source) for label, sets, source in PELLET_VARIATIONS]
+    out += [(label, sets, source) for label, sets, source in FLOW_VARIATIONS]
+    out += kappa_variations(settings)
     if chem == CHEMISTRIES["Li"]:
         for sign, word in ((-1, "low"), (1, "high")):
             S, rates = nucleation_rows_at_one_error(settings, LI_NUCLEATION_SE, sign)
@@ -360,6 +387,43 @@ def band_variations(chem: str, formation_entropy_kB: float | None) -> list[tuple
 
 
 BAND_CASES = (("Li 0.2 MPa", "li_li2s", 0.2), ("Li 1.5 MPa", "li_li2s", 1.5))
+
+# ---------------------------------------------------------------------------------------------
+# The one calibrated input (docs/mechanics.md section 10.4): the contact's sink kappa, on the one seed-004
+# observation it is calibrated on: Li at 0.2 MPa, 0.5 mA/cm2, 298 K (the shipped conditions) loses ~90 % of its
+# contact near 1 mAh/cm2 (Fig. 1c; its overpotential shoots up there).  Read off the model of record (the area,
+# 160 x 20 um at 0.25 um) as the mean contact over the samples from 0.75 to 1.25 mAh/cm2, to be 0.10.
+CALIBRATION_CONTACT = 0.10
+CALIBRATION_WINDOW_mAh_cm2 = (0.75, 1.25)
+CALIBRATION_SETS = ("meso.interface='area'", "meso.depth_um=20", "conditions.stack_pressure_MPa=0.2")
+CALIBRATION_BRACKET_m_s = (0.01, 0.3)
+
+
+def calibration_contact(kappa_m_s: float, sets=()) -> dict:
+    """The calibration's observable at one kappa: the mean contact over CALIBRATION_WINDOW_mAh_cm2 (a run to its
+    end, sampled every 0.05 mAh/cm2), with the run's row."""
+    low, high = CALIBRATION_WINDOW_mAh_cm2
+    row = resolved_case(f"calibration, kappa {kappa_m_s:.4g} m/s", CHEMISTRIES["Li"],
+                        [*CALIBRATION_SETS, *sets, f"electrode.contact_sink_rate_m_s={kappa_m_s!r}"], high)
+    q, c = np.asarray(row["series_charge"]), np.asarray(row["series_contact"])
+    window = (q >= low - 1e-9) & (q <= high + 1e-9)
+    return dict(kappa_m_s=kappa_m_s, mean_contact=float(c[window].mean()) if window.any() else 0.0, row=row)
+
+
+def calibrate_sink(sets=(), factor: float = 1.5) -> dict:
+    """kappa at which the calibration's observable is CALIBRATION_CONTACT: bisected in log kappa until the
+    bracket is within ``factor``, then interpolated in ln(contact) against ln(kappa) between its ends (the
+    contact rises with kappa: the contact annihilates what the voids would take)."""
+    found = log_bisect(lambda k: (lambda r: (r["mean_contact"] >= CALIBRATION_CONTACT, r))(calibration_contact(k, sets)),
+                       *CALIBRATION_BRACKET_m_s, factor)
+    runs = {x: r for x, _, r in found["evaluations"]}
+    out = dict(status=found["status"], runs=[dict(kappa_m_s=x, mean_contact=r["mean_contact"],
+                                                  cpu_time_s=r["row"]["cpu_time_s"]) for x, r in runs.items()])
+    if found["status"] == "bracketed":
+        (k0, c0), (k1, c1) = ((found[k], runs[found[k]]["mean_contact"]) for k in ("below", "at_or_above"))
+        t = math.log(CALIBRATION_CONTACT / c0) / math.log(c1 / c0)
+        out["kappa_m_s"] = math.exp(math.log(k0) + t * math.log(k1 / k0))
+    return out
 
 
 def bands(cases=BAND_CASES, formation_entropy_kB: float | None = None, stop_mAh_cm2: float = 4.0,
@@ -614,6 +678,9 @@ def main(argv=None):
                         help="Li and Li-Mg at 0.2, 1, 1.5, 7 MPa against seed 004 (docs/mechanics.md)")
     parser.add_argument("--alloy-pressures", action="store_true",
                         help="Li-Mg at 0.2, 1, 1.5, 7, 20, 50 MPa (seed 004 Fig. 3m), the verdict's rows")
+    parser.add_argument("--calibrate-sink", action="store_true",
+                        help="the one calibrated input: kappa of the contact's sink on Li at 0.2 MPa losing 90 %% of "
+                             "its contact near 1 mAh/cm2 (seed 004 Fig. 1c), on the area (docs/mechanics.md 10.4)")
     parser.add_argument("--bands", action="store_true",
                         help="Li 0.2 and 1.5 MPa with each input at its error, low and high (docs/mechanics.md)")
     parser.add_argument("--variations", default="",
@@ -669,6 +736,9 @@ def main(argv=None):
         out["alloy_pressures"] = verdict(args.formation_entropy_kB, args.stop, cases=select(alloy_cases(), args.cases),
                                          extra_sets=args.sets)
         tables.append(verdict_table(out["alloy_pressures"]))
+    if args.calibrate_sink:
+        out["calibration"] = calibrate_sink(args.sets)
+        print(json.dumps(out["calibration"], indent=1))
     if args.bands:
         out["bands"] = bands(select(BAND_CASES, args.cases), args.formation_entropy_kB, args.stop, args.variations)
         tables.append(bands_table(out["bands"]))
@@ -677,7 +747,7 @@ def main(argv=None):
                          for _, chem in select(CHEMISTRIES.items(), args.cases)]
         tables.append(series_table(out["series"]))
     if not (args.json or args.speed or args.convergence or args.verdict or args.alloy_pressures
-            or args.bands or args.series):
+            or args.bands or args.series or args.calibrate_sink):
         parser.error("choose --json, --speed, --convergence, --verdict, --alloy-pressures, --bands or --series "
                      "(the critical current: kmc critical-current)")
     if args.save:

@@ -61,8 +61,9 @@ def test_band_variations_change_what_they_name(formation_entropy_kB):
     kinds = ("E_f", "S_f", "creep rate", "creep n", "I(S)") if formation_entropy_kB is None else \
         ("E_f", "creep rate", "creep n", "I(S)")
     pellet = [v[0] for v in mm.PELLET_VARIATIONS]          # issue 54's inputs, at the ends their sources give
-    assert sorted(next(k for k in kinds if n.startswith(k + " ")) for n in names if n not in pellet) == sorted(2 * kinds)
-    assert [n for n in names if n in pellet] == pellet
+    named = pellet + [v[0] for v in mm.FLOW_VARIATIONS] + [v[0] for v in mm.kappa_variations(base)]  # issue 65's
+    assert sorted(next(k for k in kinds if n.startswith(k + " ")) for n in names if n not in named) == sorted(2 * kinds)
+    assert [n for n in names if n in named] == named
     n_fit, n_se, pivot = mm.creep_exponent_fit()
     for name, sets, source in variations:
         assert source
@@ -91,9 +92,11 @@ def test_band_variations_change_what_they_name(formation_entropy_kB):
             assert creep_strain_rate_per_s(varied, pivot) == pytest.approx(creep_strain_rate_per_s(base, pivot), rel=1e-9)
             slope = math.log(creep_strain_rate_per_s(varied, 2 * pivot) / creep_strain_rate_per_s(varied, pivot), 2)
             assert slope == pytest.approx(varied.creep.stress_exponent, rel=1e-9)
-        elif name in pellet:
-            expected = {entry.split("=")[0] for entry in dict((v[0], v[1]) for v in mm.PELLET_VARIATIONS)[name]}
-            assert changed == expected
+        elif name in named:
+            sets_of = dict((v[0], v[1]) for v in (*mm.PELLET_VARIATIONS, *mm.FLOW_VARIATIONS, *mm.kappa_variations(base)))
+            expected = {entry.split("=")[0] for entry in sets_of[name]}
+            assert changed == expected or (name == "bulk law, no sink" and base.electrode.contact_sink_rate_m_s == 0
+                                           and changed == expected - {"electrode.contact_sink_rate_m_s"})
         else:
             assert changed == {"meso.nucleation_rate_per_um2_s"}
             for s, i0, i1 in zip(base.meso.nucleation_rate_S, base.meso.nucleation_rate_per_um2_s,
