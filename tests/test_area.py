@@ -17,7 +17,7 @@ from kmc.mechanics.reduced_area import VOIDS, AreaFoil
 from kmc.launch import cell_inputs_of
 from kmc.mechanics.regions import label_regions, tributaries
 from kmc.cell.loop import run
-from regimes import BULK_LAW, DENSE_FACE, NO_FORMATION_ENTROPY
+from regimes import BULK_LAW, DENSE_FACE, NO_FORMATION_ENTROPY, OLD_FACE
 
 LI = "params/li_li2s.toml"
 
@@ -254,8 +254,9 @@ def test_zero_stack_pressure_runs_on_an_area(tmp_path):
 def test_an_area_on_a_dense_face_strips_with_no_void_at_all():
     """A dense face (electrolyte.relative_density = 1, a flat envelope: no press, no open cell) is an
     area with no region: the walls have no tunnel to index (this raised an IndexError), the run strips
-    in full contact, and at S_f = 0 (S = 134) sub-grid nuclei are born in it."""
-    settings = load_config(LI, [NO_FORMATION_ENTROPY, DENSE_FACE,
+    in full contact, and at S_f = 0 (S = 134: the bulk law and no contact sink, regimes.OLD_FACE) sub-grid nuclei
+    are born in it."""
+    settings = load_config(LI, [NO_FORMATION_ENTROPY, *OLD_FACE,
                                 "meso.electrolyte_roughness_rms_um=0", "meso.width_um=10", "meso.depth_um=2.5"])
     inp = cell_inputs_of(settings, "area", stop_stripped_mAh_cm2=0.001, output_every_mAh_cm2=0.001)
     out = run(AreaModel(inp))
@@ -393,24 +394,27 @@ def _pressed_area(overrides):
 
 
 def test_the_pellets_pores_open_the_area_at_the_shipped_inputs():
-    """At the shipped inputs (the pellet's porous face, the press with Li's size effect, Li at 0.2 MPa),
-    a small area: the press leaves the pores open (measured: 98 % of the pore cells against 58 % of the
-    envelope's), some as holes the metal spans (held in their islands, only over pores); bulk creep
-    (no size effect) fills most of them (next test).  Stripping then sends the vacancies into
-    the open gaps (captured share > 0.99, no nucleus born) and the contact falls.  A dense face (relative
-    density 1, the same envelope draw for draw) has no holes to hold."""
+    """At the shipped inputs (the pellet's porous face, the press with Li's flow law, Li at 0.2 MPa), a
+    small area: the press leaves most pore cells open and closes the envelope (measured: 88 % of the pore
+    cells against 4 % of the envelope's), some as holes the metal spans (held in their islands; a held
+    hole's region takes the envelope's gap that opens into it: 73 % of the held cells over pores); the
+    bulk law fills most of them (next test).  Stripping then splits the stripped vacancies between the open
+    gaps and the contact's sink (measured: 0.54 and 0.45 at the start, 0.75 and 0.25 by 0.05 mAh/cm^2; no
+    nucleus born) and the contact falls.  A dense face (relative density 1, the same envelope draw for
+    draw) has no holes to hold."""
     model, st = _pressed_area([])
     inp = model.inp
-    assert inp.assembly.relative_density < 1 and inp.size_strength is not None
+    assert inp.assembly.relative_density < 1 and inp.feature_strength() is not None
     pore = st.pore_um > 0
     opened = st.gap_um > 0
     assert pore.any() and opened[pore].mean() > opened[~pore].mean()
     held = model.rates(st)["spanned"]
-    assert held.any() and pore[held].all()
+    assert held.any() and pore[held].mean() > 0.5
     dense_model, dense = _pressed_area([DENSE_FACE])
     assert not dense.pore_um.any() and not dense_model.rates(dense)["spanned"].any()
     s = run(AreaModel(replace(inp, stop_stripped_mAh_cm2=0.05, output_every_mAh_cm2=0.025)), state=st).series
-    assert s["nucleated"][-1] == 0 and s["captured_fraction"][-1] > 0.99
+    assert s["nucleated"][-1] == 0 and (s["captured_fraction"] > 0.4).all() and (s["contact_sink_fraction"] > 0.1).all()
+    assert (s["captured_fraction"] + s["contact_sink_fraction"] <= 1 + 1e-9).all()
     assert s["contact_fraction"][-1] < s["contact_fraction"][0] < 1
     assert s["void_volume_per_area"][-1] > s["void_volume_per_area"][0]
 

@@ -16,7 +16,7 @@ from kmc.mechanics.reduced import ReducedFoil
 from kmc.resolved.fields import butler_volmer_current, slab_potential_operator
 from kmc.launch import cell_inputs_of
 from kmc.resolved.section import SectionModel
-from regimes import BULK_LAW, NO_FORMATION_ENTROPY
+from regimes import BULK_LAW, FREE_STANDING_ISLANDS, NO_FORMATION_ENTROPY
 
 LI = "params/li_li2s.toml"
 LAW = NortonLaw(7.7e-3, 1.0, 6.6, 37.0, 298.0)                  # [creep] of params/li_li2s.toml
@@ -113,7 +113,7 @@ def test_the_keys_reach_the_resolved_interface_and_the_size_effect_is_on(li_sett
     base = cell_inputs_of(li_settings(BULK_LAW), width_um=20.0, cell_um=CELL_um)
     assert base.feature_strength() is None and base.electrolyte_constriction is True
     on = cell_inputs_of(li_settings(["meso.electrolyte_constriction='off'", "electrode.contact_sink_rate_m_s=0",
-                                     "flow.interface_features='free_standing'"]), width_um=20.0, cell_um=CELL_um)
+                                     FREE_STANDING_ISLANDS]), width_um=20.0, cell_um=CELL_um)
     strength = on.feature_strength()
     assert strength.kind == FREE_STANDING and strength.flow == on.flow
     assert on.electrolyte_constriction is False

@@ -12,7 +12,7 @@ from kmc.physics import capillarity, pores
 from kmc.physics.nucleation import VoidCap
 from kmc.physics.strength import SizeStrength
 from kmc.resolved import walls
-from regimes import BULK_LAW, DENSE_FACE
+from regimes import BULK_LAW, DENSE_FACE, FREE_STANDING_ISLANDS
 
 LI = "params/li_li2s.toml"
 XU = SizeStrength(1.4, 298.0, 105.0, 0.68, 363.0, 35.0, 1.00)
@@ -198,7 +198,7 @@ def test_the_press_fills_the_wider_pores_and_leaves_the_narrow_ones_the_onset_ho
     share = np.array([still[(s0 + np.arange(w)) % pore.size].mean() for s0, w in zip(starts, widths)])
     assert (widths == 1).any() and (widths > 1).any()
     assert share[widths == 1].mean() > 0.9 and share[widths > 1].mean() < 0.6
-    pillars = pressing(["flow.interface_features='free_standing'"])
+    pillars = pressing([FREE_STANDING_ISLANDS])
     kept = press(pillars, pillars.inp.assembly, np.random.default_rng([1, 1]))
     np.testing.assert_array_equal(kept.pore_um, done.pore_um)     # the same face
     assert ((kept.gap_um > 0) & pore).sum() >= 0.9 * pore.sum()

@@ -115,7 +115,7 @@ def _creep_only(inp, pressure):
     """No current (no stripping, capture or nucleation), no surface diffusion: creep alone (in bulk
     Li: the size effect would leave the 1 um lobes open for hours)."""
     return replace(inp, current_mA_cm2=0.0, strip_velocity_um_s=0.0, surface_diffusivity_um2_s=0.0, pressure_MPa=pressure,
-                   size_strength=None)
+                   flow=None)
 
 
 def _evolve_until_gone(model, gap, max_steps=4000):
@@ -205,7 +205,7 @@ def test_the_resolved_run_hears_the_meso_observer_and_writes_its_sections(tmp_pa
     out = tmp_path / "li.h5"                 # resolved is kmc meso's default (the sweep test of
     done = CliRunner().invoke(meso_command, [LI, "--set", "meso.width_um=40.0", "--set",   # test_meso runs disc)
                                              "meso.stop_stripped_mAh_cm2=0.05", "--set", NO_FORMATION_ENTROPY,
-                                             "--set", OLD_FACE[0], "--set", OLD_FACE[1], "-o", str(out)])
+                                             *[a for s in OLD_FACE for a in ("--set", s)], "-o", str(out)])
     assert done.exit_code == 0, done.output
     with h5py.File(out) as f:
         assert f["parameters"].attrs["meso.interface"] == "section"
@@ -256,7 +256,7 @@ def test_a_nucleation_burst_is_resolved_below_the_step_floor(li_inputs):
     burst's count the step's (210 nuclei in 160 um whatever I(S); docs/mechanics.md section 9)."""
     from kmc import units
     from kmc.resolved.step_control import NUCLEATION_FLOOR_FRACTION, NUCLEI_PER_CELL_PER_STEP
-    model = SectionModel(li_inputs)
+    model = SectionModel(replace(li_inputs, contact_sink_rate_um_s=0.0))      # S = 134: no contact sink
     st = model.initial_state()
     now = model.rates(st)
     dt = model.step_limit_s(st, now)

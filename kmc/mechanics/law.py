@@ -7,7 +7,6 @@ law (kmc.physics.flow) as the reduced operators take it, a strength factor per f
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -41,22 +40,16 @@ class FeatureStrength:
     recession_velocity_um_s: float
     rate_without_current_per_s: float = 1.0 / 30.0
     kind: str = EMBEDDED
-    _log_width: np.ndarray = field(init=False, repr=False, compare=False)
-    _log_factor: np.ndarray = field(init=False, repr=False, compare=False)
+    _table: object = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
         if not self.sink_rate_um_s >= 0 or not self.recession_velocity_um_s >= 0 \
                 or not self.rate_without_current_per_s > 0:
             raise ValueError(f"FeatureStrength: kappa {self.sink_rate_um_s!r} um/s, v {self.recession_velocity_um_s!r} "
                              f"um/s, rate {self.rate_without_current_per_s!r} /s; allowed: kappa >= 0, v >= 0, rate > 0")
-        log_w = np.linspace(math.log(TABLE_WIDTHS_um[0]), math.log(TABLE_WIDTHS_um[1]), TABLE_POINTS)
-        w = np.exp(log_w)
-        rate = self.rate_per_s(w)
-        c = self.flow.creep
-        bulk = c.reference_stress_MPa * (rate / c.reference_strain_rate_per_s) ** (1.0 / c.stress_exponent)
-        object.__setattr__(self, "_log_width", log_w)
-        object.__setattr__(self, "_log_factor",
-                           np.log(self.flow.flow_stress_MPa(rate, w, self.sink_rate_um_s, self.kind) / bulk))
+        w = np.geomspace(*TABLE_WIDTHS_um, TABLE_POINTS)
+        factor = self.flow.strength_over_bulk(self.rate_per_s(w), w, self.sink_rate_um_s, self.kind)
+        object.__setattr__(self, "_table", self.flow.size_table(w, factor))
 
     def rate_per_s(self, width_um):
         """The rate that decides a feature of this width (the class docstring)."""
@@ -70,5 +63,4 @@ class FeatureStrength:
         which must be the flow law's (its reference stress is what f raises)."""
         if law != self.flow.creep:
             raise ValueError(f"FeatureStrength: the operator's law {law} is not the flow law's {self.flow.creep}")
-        w = np.maximum(np.asarray(width_um, float), TABLE_WIDTHS_um[0])
-        return np.exp(np.interp(np.log(w), self._log_width, self._log_factor))
+        return self._table(width_um)

@@ -1,4 +1,4 @@
-"""Li's flow at every size, rate and temperature: one law (issue 65; PHYSICS.md sections 7, 9, 11).
+"""Li's flow at every size, rate and temperature: one law (issue 65; docs/physics.md §7, §9, §11).
 
 A feature of size d (um: a void's width, an island's, a pore's mouth, a pillar's diameter, an indent's
 depth) under a uniaxial (von Mises) stress sigma flows by two mechanisms in parallel, either of which
@@ -246,6 +246,21 @@ class FlowLaw:
         out = np.where(rate > 0, np.exp(hi), 0.0)
         return out if shape else float(out)
 
+    def strength_over_bulk(self, strain_rate_per_s, size_um, sink_rate_um_s: float = 0.0, kind: str = EMBEDDED):
+        """sigma_law / sigma_bulk: the law's flow stress of a feature of this size and kind (with its sinks) over
+        the bulk [creep] law's, both at this rate (> 1: the feature flows harder than bulk Li, < 1: diffusion
+        softens it).  Arrays broadcast."""
+        rate = np.asarray(strain_rate_per_s, float)
+        c = self.creep
+        bulk = c.reference_stress_MPa * (rate / c.reference_strain_rate_per_s) ** (1.0 / c.stress_exponent)
+        return self.flow_stress_MPa(rate, size_um, sink_rate_um_s, kind) / bulk
+
+    def size_table(self, sizes_um: np.ndarray, values: np.ndarray):
+        """A positive function of feature size tabulated at log-spaced ``sizes_um``, read back by log-log
+        interpolation (the end values beyond them): f(d) for arrays of sizes."""
+        log_d, log_v = np.log(np.asarray(sizes_um, float)), np.log(np.asarray(values, float))
+        return lambda d: np.exp(np.interp(np.log(np.maximum(np.asarray(d, float), sizes_um[0])), log_d, log_v))
+
     def dominant(self, stress_MPa, size_um, sink_rate_um_s: float = 0.0, kind: str = EMBEDDED, solute_fraction=None):
         """Index into MECHANISMS of the faster mechanism at each (sigma, d): dislocation flow, source-limited
         where the onset sets g, else creep below yield (sigma / (g f_x) < yield) or plasticity above it; or
@@ -268,6 +283,6 @@ class FlowLaw:
     def keep_pace_stress_MPa(self, recession_velocity_um_s: float, size_um, sink_rate_um_s: float = 0.0,
                              kind: str = EMBEDDED):
         """The stress at which a feature of width w keeps pace with a metal receding at v: it must flow at
-        v / w (PHYSICS.md section 11)."""
+        v / w (docs/physics.md §11)."""
         d = np.asarray(size_um, float)
         return self.flow_stress_MPa(recession_velocity_um_s / d, d, sink_rate_um_s, kind)
