@@ -2,20 +2,20 @@
 ``kmc critical-current``): for each (pressure, temperature), the lowest current density at which a run
 of `kmc meso`'s interface model fails, bisected in log current.
 
-A run fails when its contact falls below FAILED_CONTACT (0.1: seed 004's ~90 % loss, at which the
-overpotential shoots up) before it has stripped the charge asked for; the run stops there, so a failing
-run costs only its way to the failure.  The current enters the model's own rules (the stripping rate,
-S, Butler-Volmer, the rate features must keep pace at), nothing else.  Each (pressure, temperature) is one
-independent search (``CriticalSearch``), run in a worker process of kmc.sweep_pool (locally, or on a Dask
-cluster) and recorded as JSON in the output folder, so an interrupted scan resumes where it stopped.
-The answer of a search is its bracket, (holds at, fails at]: the critical current lies in it, and the
-bisection's factor is its band."""
+A run fails when its contact falls to FAILED_CONTACT (0.1: seed 004's ~90 % loss, at which the
+overpotential shoots up) before it has stripped the charge asked for; the run stops there
+(meso.stop_contact_fraction), so a failing run costs only its way to the failure.  The current enters
+the model's own rules (the stripping rate, S, Butler-Volmer, the rate features must keep pace at),
+nothing else.  Each (pressure, temperature) is one independent bisection (``Bisection``); the scan asks
+every unfinished bisection's next current at once, one round after another, through kmc.sweep.meso_scan
+(here, on local worker processes or on a Dask scheduler; a run is a pure function of its settings, so the
+answer does not depend on where it ran).  Each search's probes are recorded as JSON in the output folder
+after every round, so an interrupted scan resumes where it stopped.  The answer of a search is its bracket,
+(holds at, fails at]: the critical current lies in it, and the bisection's factor is its band."""
 from __future__ import annotations
 
 import json
 import math
-import time
-import traceback
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -27,49 +27,66 @@ FACTOR = 1.25
 STOP_mAh_cm2 = 4.0
 
 
-def stop_at_failure():
-    """An observer of a cell-scale run that stops it after the first sample with contact < FAILED_CONTACT
-    (stop reason "failed")."""
-    from kmc.cell.loop import Observer
+class Bisection:
+    """The threshold of a predicate that is False below it and True from it on, in [low, high], to
+    high/low <= factor, bisecting at the geometric mean; asked one value at a time (``next``, ``tell``) so
+    that many run side by side.  The high end is asked first (a search that holds there is done), then the
+    low end, then midpoints.  ``status``: None while running, then "bracketed" (threshold in (below,
+    at_or_above]), "fails at low" (<= low) or "holds at high" (> high)."""
 
-    class StopAtFailure(Observer):
-        failed = False
+    def __init__(self, low: float, high: float, factor: float):
+        if not (0 < low < high) or factor <= 1:
+            raise ValueError(f"Bisection: need 0 < low < high and factor > 1, got low {low}, high {high}, "
+                             f"factor {factor}")
+        self.low, self.high, self.factor = low, high, factor
+        self.asked: list[tuple[float, bool]] = []
+        self.below = self.at_or_above = None
+        self.status = None
 
-        def on_sample(self, time_s, sample):
-            self.failed = self.failed or sample["contact_fraction"] < FAILED_CONTACT
+    def next(self) -> float | None:
+        """The value to ask next (None: done)."""
+        if self.status is not None:
+            return None
+        if not self.asked:
+            return self.high
+        if self.below is None:
+            return self.low
+        return math.sqrt(self.below * self.at_or_above)
 
-        def on_step(self, report):
-            return "failed" if self.failed else False
-
-    return StopAtFailure()
+    def tell(self, value: float, failed: bool):
+        """The answer at ``value`` (which must be ``next()``)."""
+        if value != self.next():
+            raise ValueError(f"Bisection: told {value}, asked {self.next()}")
+        self.asked.append((value, bool(failed)))
+        if len(self.asked) == 1:
+            if not failed:
+                self.status, self.below = "holds at high", value
+            else:
+                self.at_or_above = value
+            return
+        if len(self.asked) == 2:
+            if failed:
+                self.status, self.at_or_above = "fails at low", value
+                return
+            self.below = value
+        elif failed:
+            self.at_or_above = value
+        else:
+            self.below = value
+        if self.at_or_above / self.below <= self.factor:
+            self.status = "bracketed"
 
 
 def log_bisect(fails, low: float, high: float, factor: float) -> dict:
-    """The threshold of a predicate that is False below it and True from it on, in [low, high], to
-    high/low <= factor, bisecting at the geometric mean.  ``fails(x)`` returns (bool, anything); each
-    call is kept in ``evaluations`` as (x, bool, anything).  Result: ``status`` "bracketed" (threshold
-    in (below, at_or_above]), "fails at low" (<= low) or "holds at high" (> high)."""
-    if not (0 < low < high) or factor <= 1:
-        raise ValueError(f"log_bisect: need 0 < low < high and factor > 1, got low {low}, high {high}, factor {factor}")
+    """``Bisection`` with one predicate asked in turn: ``fails(x)`` returns (bool, anything), each call kept in
+    ``evaluations`` as (x, bool, anything)."""
+    b = Bisection(low, high, factor)
     evaluations = []
-
-    def ask(x):
+    while (x := b.next()) is not None:
         failed, info = fails(x)
         evaluations.append((x, bool(failed), info))
-        return bool(failed)
-
-    if not ask(high):
-        return dict(status="holds at high", below=high, at_or_above=None, evaluations=evaluations)
-    if ask(low):
-        return dict(status="fails at low", below=None, at_or_above=low, evaluations=evaluations)
-    lo, hi = low, high
-    while hi / lo > factor:
-        mid = math.sqrt(lo * hi)
-        if ask(mid):
-            hi = mid
-        else:
-            lo = mid
-    return dict(status="bracketed", below=lo, at_or_above=hi, evaluations=evaluations)
+        b.tell(x, failed)
+    return dict(status=b.status, below=b.below, at_or_above=b.at_or_above, evaluations=evaluations)
 
 
 @dataclass(frozen=True)
@@ -93,82 +110,88 @@ class CriticalSearch:
         return load_config(self.params, [*self.overrides, f"conditions.stack_pressure_MPa={self.pressure_MPa!r}",
                                          f"conditions.temperature_K={self.temperature_K!r}",
                                          f"conditions.current_density_mA_cm2={current_mA_cm2!r}",
-                                         f"meso.stop_stripped_mAh_cm2={self.stop_mAh_cm2!r}"])
+                                         f"meso.stop_stripped_mAh_cm2={self.stop_mAh_cm2!r}",
+                                         f"meso.stop_contact_fraction={FAILED_CONTACT!r}"])
+
+    def bisection(self) -> Bisection:
+        return Bisection(*self.bracket_mA_cm2, self.factor)
 
 
-def probe(search: CriticalSearch, current_mA_cm2: float) -> dict:
-    """One run of the search's model at this current, stopped at its failure: what decides it."""
-    from kmc.cell.loop import run
-    from kmc.launch import cell_model_of
-    model = cell_model_of(search.settings(current_mA_cm2))
-    cpu = time.process_time()
-    out = run(model, stop_at_failure())
-    s = out.series
-    q, contact = s["stripped_charge"], s["contact_fraction"]
-    failed_at = q[contact < FAILED_CONTACT]
-    failed = out.stop_reason in ("failed", "contact_lost")
+def probe_summary(point: dict, current_mA_cm2: float) -> dict:
+    """What decides one run (a kmc.sweep.meso_point) at this current: failed (its contact fell to
+    FAILED_CONTACT before the stop charge), where, and how it went."""
+    s = point["series"]
+    q, contact = np.asarray(s["stripped_charge"], float), np.asarray(s["contact_fraction"], float)
+    failed = point["stop_reason"] == "contact_lost"
     eta = np.asarray(s["overpotential"], float)
     finite = eta[np.isfinite(eta)]
     return dict(current_mA_cm2=current_mA_cm2, failed=failed,
-                failure_mAh_cm2=float(failed_at[0]) if failed_at.size else (float(q[-1]) if failed else None),
-                reached_mAh_cm2=float(q[-1]) if q.size else 0.0, lowest_contact=float(contact.min()),
+                failure_mAh_cm2=float(q[-1]) if failed else None,
+                reached_mAh_cm2=float(q[-1]) if q.size else 0.0,
+                lowest_contact=float(contact.min()) if contact.size else math.nan,
                 highest_overpotential_mV=float(finite.max()) if finite.size else math.nan,
-                supersaturation_start=float(s["supersaturation"][0]), steps=out.steps,
-                cpu_time_s=time.process_time() - cpu)
-
-
-def search(task: CriticalSearch) -> dict:
-    """The bisection of one (pressure, temperature): its bracket and every probe."""
-    found = log_bisect(lambda i: (lambda r: (r["failed"], r))(probe(task, i)), *task.bracket_mA_cm2, task.factor)
-    return dict(search=asdict(task), status=found["status"], holds_at_mA_cm2=found["below"],
-                fails_at_mA_cm2=found["at_or_above"], probes=[r for _, _, r in found["evaluations"]])
+                supersaturation_start=float(s["supersaturation"][0]) if len(s["supersaturation"]) else math.nan,
+                steps=int(point["steps"]))
 
 
 def record_path(folder, task: CriticalSearch) -> Path:
     return Path(folder) / f"{task.name}.json"
 
 
-def execute(task: CriticalSearch, folder: str) -> dict:
-    """A worker's job (kmc.sweep_pool): the search, written to its record; an outcome record back."""
-    start = time.perf_counter()
-    try:
-        result = search(task)
-    except Exception as exc:
-        return {"status": "failed", "error": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc(),
-                "wall_time_s": time.perf_counter() - start}
-    path = record_path(folder, task)
-    tmp = path.with_suffix(".json.partial")
-    tmp.write_text(json.dumps(result, indent=1, default=float))
-    tmp.replace(path)
-    return {"status": "done", "wall_time_s": time.perf_counter() - start}
+def _inputs(task: CriticalSearch) -> dict:
+    return json.loads(json.dumps(asdict(task), default=float))
 
 
-def done_record(folder, task: CriticalSearch) -> dict | None:
-    """The record of a search already made with the same inputs (None: none, or other inputs)."""
+def read_probes(folder, task: CriticalSearch) -> list[dict]:
+    """The probes already recorded for a search with the same inputs ([]: none, or other inputs)."""
     path = record_path(folder, task)
     if not path.exists():
-        return None
+        return []
     record = json.loads(path.read_text())
-    return record if record["search"] == json.loads(json.dumps(asdict(task), default=float)) else None
+    return record["probes"] if record.get("search") == _inputs(task) else []
 
 
-def scan(tasks: list[CriticalSearch], folder, workers: int = 1, scheduler: str | None = None, on_result=None) -> list:
-    """Every search, those without a record run on ``workers`` local processes (or the Dask cluster at
-    ``scheduler``); ``on_result(task, record or outcome)`` as each finishes.  Returns the records in the
-    tasks' order (None where a search failed)."""
-    from kmc.sweep_pool import StopSignals, connect, dask_outcomes, local_outcomes
+def record(task: CriticalSearch, bisection: Bisection, probes: list[dict]) -> dict:
+    return dict(search=_inputs(task), status=bisection.status or "running", holds_at_mA_cm2=bisection.below,
+                fails_at_mA_cm2=bisection.at_or_above, probes=probes)
+
+
+def _write(folder, task, rec):
+    path = record_path(folder, task)
+    tmp = path.with_suffix(".json.partial")
+    tmp.write_text(json.dumps(rec, indent=1, default=float))
+    tmp.replace(path)
+
+
+def scan(tasks: list[CriticalSearch], folder, workers: int | None = None, scheduler: str | None = None,
+         on_result=None) -> list[dict]:
+    """Every search, in rounds: each unfinished search's next current, all run at once by kmc.sweep.meso_scan
+    (here with ``workers`` None, on ``workers`` local processes, or on the Dask scheduler at ``scheduler``);
+    each search's record written after every round (resumed from it: the bisection replays its recorded
+    probes); ``on_result(task, record)`` as each search finishes.  Returns the records in the tasks' order."""
+    from kmc.sweep import meso_scan
     Path(folder).mkdir(parents=True, exist_ok=True)
-    todo = [t for t in tasks if done_record(folder, t) is None]
-    if todo:
-        with StopSignals() as stop:
-            if scheduler is not None:
-                outcomes = dask_outcomes(todo, str(folder), connect(scheduler), execute)
-            else:
-                outcomes = local_outcomes(todo, str(folder), min(workers, len(todo)), stop, execute,
-                                          lambda task: "pending")
-            for task, outcome in outcomes:
-                if on_result is not None:
-                    on_result(task, done_record(folder, task) or outcome)
-            if stop.received is not None:
-                raise KeyboardInterrupt
-    return [done_record(folder, t) for t in tasks]
+    states = []
+    for task in tasks:
+        b, probes = task.bisection(), []
+        for p in read_probes(folder, task):
+            if b.next() != p["current_mA_cm2"]:
+                break
+            b.tell(p["current_mA_cm2"], p["failed"])
+            probes.append(p)
+        states.append((task, b, probes))
+        if b.status is not None and on_result is not None:
+            on_result(task, record(task, b, probes))
+    while True:
+        asks = [(task, b, probes, b.next()) for task, b, probes in states if b.status is None]
+        if not asks:
+            break
+        points = meso_scan([task.settings(current) for task, _, _, current in asks], workers, scheduler,
+                           label="critical current")
+        for (task, b, probes, current), point in zip(asks, points):
+            probes.append(probe_summary(point, current))
+            b.tell(current, probes[-1]["failed"])
+            _write(folder, task, record(task, b, probes))
+            if b.status is not None and on_result is not None:
+                on_result(task, record(task, b, probes))
+    return [record(task, b, probes) for task, b, probes in states]

@@ -472,6 +472,17 @@ CASES = [
     Case("sweep-zero-workers", sweep(SPEC_HEAD, "--workers", "0"), ("--workers",)),
     Case("sweep-set-unknown-key", sweep(SPEC_HEAD, "--set", "run.sed=3"), ("run.sed",)),
     Case("sweep-status-and-collect", sweep(SPEC_HEAD, "--status", "--collect"), ("--status", "--collect")),
+    # ---- kmc critical-current: kmc meso's one check on every search's inputs before any run
+    Case("critical-current-below-lis-martensite",
+         lambda w: ["critical-current", LI_PARAMS, "--temperatures", "298,40", "--out", w.path("cc")],
+         ("conditions.temperature_K = 40", "martensitic")),
+    Case("critical-current-negative-pressure", lambda w: ["critical-current", LI_PARAMS, "--pressures", "1,-2"],
+         ("--pressures", "> 0")),
+    Case("critical-current-workers-and-scheduler",
+         lambda w: ["critical-current", LI_PARAMS, "--workers", "2", "--scheduler", "tcp://nowhere:8786"],
+         ("--workers", "--scheduler")),
+    Case("critical-current-out-is-a-file",
+         lambda w: ["critical-current", LI_PARAMS, "--out", w.text("notes.txt", "x")], ("--out", "notes.txt")),
 ]
 
 

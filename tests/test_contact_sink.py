@@ -1,17 +1,12 @@
-"""The contact as a vacancy sink in the gap model (issue 65; kmc.physics.vacancy, kmc.resolved.gap), and the
-critical-current command built on it (kmc.critical, `kmc critical-current`)."""
-import json
-
+"""The contact as a vacancy sink in the gap model (issue 65; kmc.physics.vacancy, kmc.resolved.gap)."""
 import numpy as np
 import pytest
-from click.testing import CliRunner
 
-from kmc.cli import main
 from kmc.config import load_config
 from kmc.launch import cell_inputs_of
 from kmc.physics import vacancy
 from kmc.resolved.section import SectionModel
-from regimes import OLD_FACE
+from regimes import DENSE_FACE, OLD_FACE
 
 LI = "params/li_li2s.toml"
 KAPPA_m_s = 0.1
@@ -66,32 +61,8 @@ def test_the_law_reaches_the_gap_models_mechanics():
     Li's flow law at the cell's temperature, for the stripping and, at the press's rate, for the press."""
     plain = _model()
     assert plain.strength is None and plain.press_mechanics is plain.mechanics
-    law = SectionModel(cell_inputs_of(load_config(LI, ["electrolyte.relative_density=1"]), width_um=20.0))
+    law = SectionModel(cell_inputs_of(load_config(LI, [DENSE_FACE]), width_um=20.0))
     assert law.strength is not None and law.strength.flow == law.inp.flow
     assert law.press_mechanics is not law.mechanics
     assert law.press_mechanics.strength.rate_per_s(1.0) == pytest.approx(1 / 30.0)
     assert law.strength.rate_per_s(1.0) == pytest.approx(law.inp.strip_velocity_um_s)
-
-
-def test_critical_current_command_brackets_resumes_and_refuses(tmp_path):
-    """`kmc critical-current` on a 10 um section to 0.02 mAh/cm2: one line per pressure, each search recorded
-    and not run again; bad input one line, exit 2."""
-    args = ["critical-current", LI, "--set", "meso.width_um=10", "--pressures", "1,7", "--stop", "0.02",
-            "--factor", "8", "--currents", "0.5", "20", "--out", str(tmp_path)]
-    first = CliRunner().invoke(main, args)
-    assert first.exit_code == 0, first.output
-    lines = [x for x in first.output.splitlines() if x.startswith("  P = ")]
-    assert len(lines) == 2 and "P = 1 MPa, 298 K" in lines[0] and "P = 7 MPa" in lines[1]
-    records = sorted(tmp_path.glob("*.json"))
-    assert [p.name for p in records] == ["P1_T298.json", "P7_T298.json"]
-    stamp = [p.stat().st_mtime_ns for p in records]
-    again = CliRunner().invoke(main, [*args, "--json"])
-    assert again.exit_code == 0 and [p.stat().st_mtime_ns for p in records] == stamp
-    data = json.loads(again.output)
-    assert {r["search"]["pressure_MPa"] for r in data} == {1.0, 7.0}
-    for r in data:
-        assert r["status"] in ("bracketed", "holds at high", "fails at low") and r["probes"]
-    bad = CliRunner().invoke(main, ["critical-current", LI, "--pressures", "1,x"])
-    assert bad.exit_code == 2 and "allowed" in bad.output
-    bad = CliRunner().invoke(main, ["critical-current", LI, "--currents", "2", "1"])
-    assert bad.exit_code == 2 and "0 < LOW < HIGH" in bad.output

@@ -2,7 +2,7 @@
 (kmc.critical), one line per pressure with its band."""
 from __future__ import annotations
 
-import json
+from kmc import jsontext
 import sys
 from pathlib import Path
 
@@ -39,10 +39,11 @@ def _numbers(text: str, what: str) -> list[float]:
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
               help="Folder for each search's record (default runs/out/critical_<set name>); a search recorded "
                    "there with the same inputs is not run again.")
-@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Searches run at once in local processes.")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Run each round's searches on a local Dask cluster of N worker processes (default: here, one "
+                   "after another).")
 @click.option("--scheduler", default=None, metavar="ADDRESS",
-              help="Run the searches on an existing Dask distributed cluster, e.g. tcp://host:8786.")
+              help="Run them on an existing Dask distributed cluster instead, e.g. tcp://host:8786.")
 @click.option("--json", "as_json", is_flag=True, help="Print the records as JSON.")
 def critical_current(config, pressures, temperatures, bracket, factor, stop_mAh_cm2, overrides, out_dir, workers,
                      scheduler, as_json):
@@ -52,13 +53,15 @@ def critical_current(config, pressures, temperatures, bracket, factor, stop_mAh_
     with its band (the bracket the bisection leaves).  Each search is independent (local processes or Dask)
     and recorded in --out, so an interrupted scan resumes."""
     from kmc import critical
-    from kmc.cell.inputs import CellInputError
+    from kmc.cell.inputs import CellInputError, meso_table
     from kmc.config import ConfigError, load_config, resolve_params
-    from kmc.sweep_pool import PoolError
+    from kmc.validation import check, warn
+    if workers is not None and scheduler is not None:
+        fail("--workers and --scheduler both given; allowed: one of them (--workers N for local processes, "
+             "--scheduler ADDRESS for a Dask cluster)")
     try:
         params = resolve_params(config)
         settings = load_config(params, list(overrides))
-        from kmc.cell.inputs import meso_table
         meso_table(settings)
     except (ConfigError, CellInputError) as exc:
         fail(str(exc))
@@ -70,35 +73,38 @@ def critical_current(config, pressures, temperatures, bracket, factor, stop_mAh_
     tasks = [critical.CriticalSearch(str(params), tuple(overrides), p, t, (low, high), factor or critical.FACTOR,
                                      stop_mAh_cm2 or critical.STOP_mAh_cm2)
              for t in temps for p in _numbers(pressures, "pressures")]
-    try:                                         # every probe's inputs checked before any run
+    advice = {}
+    try:          # every search's inputs at both ends of the bracket, through kmc meso's one check, before any run
         for task in tasks:
-            task.settings(high)
+            for current in (low, high):
+                advice.update((a.line(), a) for a in check(task.settings(current), "meso"))
     except ConfigError as exc:
         fail(str(exc))
     folder = Path(out_dir) if out_dir is not None else Path("runs") / "out" / f"critical_{settings.model.name}"
+    if folder.exists() and not folder.is_dir():
+        fail(f"--out {folder} is a file; allowed: a folder (new, or one of an earlier scan to resume)")
+    for item in advice.values():
+        warn(item)
 
     def report(task, record):
-        if "search" not in record:
-            click.echo(f"{task.name}: failed: {record.get('error', record)}", err=True)
-        elif not as_json:
+        if not as_json:
             click.echo(line(record))
+    from kmc.interface_rates.pieces import PieceError
     try:
         records = critical.scan(tasks, folder, workers, scheduler, report)
-    except PoolError as exc:
+    except (PieceError, ValueError) as exc:          # a run refused on a worker; kmc.sweep_pool.PoolError
         fail(str(exc))
     except KeyboardInterrupt:
-        click.echo(f"interrupted; the searches done are in {folder}: re-run the same command to resume", err=True)
+        click.echo(f"interrupted; the searches' probes so far are in {folder}: re-run the same command to resume",
+                   err=True)
         sys.exit(130)
     if as_json:
-        click.echo(json.dumps([r for r in records if r is not None], indent=1, default=float))
+        click.echo(jsontext.dumps(records, indent=1))
         return
     click.echo(f"critical current of {settings.model.name} ({settings.meso.interface}, contact < "
                f"{critical.FAILED_CONTACT:g} before {tasks[0].stop_mAh_cm2:g} mAh/cm2); records in {folder}:")
     for record in records:
-        if record is not None:
-            click.echo("  " + line(record))
-    if any(r is None for r in records):
-        sys.exit(1)
+        click.echo("  " + line(record))
 
 
 def line(record: dict) -> str:
