@@ -3,7 +3,7 @@
 carries it.  Numbers only; the figure is kmc.plot_flow's, the command ``kmc params mechanisms``.
 
 A feature of width w keeps pace with the metal receding at v (the set's current at full contact) by
-flowing at v / w (PHYSICS.md section 11).  At that rate the map gives the flow stress of an embedded
+flowing at v / w (docs/physics.md §11).  At that rate the map gives the flow stress of an embedded
 feature at the contact (its sinks: the contact, electrode.contact_sink_rate_m_s), the mechanism that
 carries it, and four references: the bulk law (no size effect), the strain gradient alone (dislocation
 sources at every size), sinks as good as a free surface, and a free-standing pillar (Xu et al. 2017: the law

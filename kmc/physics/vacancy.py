@@ -115,7 +115,7 @@ def cap_capture_rate(diffusivity: float, base_radius, vacancy_fraction, c_eq: fl
 
 # ------------------------------------------------------------------ the contact as a vacancy sink (issue 65)
 # The metal | electrolyte contact annihilates vacancies where the interface can absorb lattice sites: by
-# climb of its misfit dislocations and by its ledges (PHYSICS.md section 11).  With a rate constant kappa
+# climb of its misfit dislocations and by its ledges (docs/physics.md §11).  With a rate constant kappa
 # (length per time) the annihilation flux is kappa c_eq (S - 1) / Omega per area, so the contact recedes
 # (the metal above follows) at kappa c_eq (S - 1): a perfect sink has kappa ~ D_v / a, no sink kappa = 0.
 
