@@ -45,6 +45,11 @@ OLD_FACE = [DENSE_FACE, *BULK_LAW]
 # bulk law or the shipped embedded law the area's operator reads a tunnel's ligament otherwise than the section
 # (measured on main's operators: 0.20 um apart after 0.1 mAh/cm^2 at 1 MPa with the bulk law).
 FREE_STANDING_ISLANDS = "flow.interface_features='free_standing'"
+# The contact absorbing no vacancy (electrode.contact_sink_rate_m_s = 0, the cells of before issue 65): the cell's
+# supersaturation is then the balance with the sinks 100 um away (S = 9.52 shipped, 134 at S_f = 0), which the disc
+# model's mechanism tests (tests/test_meso.py: capture, the steady flux, nucleation bursts, runaways) are built on;
+# the shipped sink lowers S at the contact (tests/test_contact_sink.py tests it).
+NO_CONTACT_SINK = "electrode.contact_sink_rate_m_s=0"
 
 # The perfect interface: every L1 site of the kMC box under the electrolyte (kmc.pore; docs/pore_edge.md),
 # the box of every run before issue 55.  Since issue 55 the shipped sets' box holds one pore's edge

@@ -16,14 +16,14 @@ from kmc.cell.loop import run
 from kmc.launch import cell_inputs_of, cell_model_of, run_cell_to_file
 from kmc.model import build_lattice, creep_closure_per_void_site_per_s, creep_strain_rate_per_s
 from kmc.physics.nucleation import VoidCap, measured_rate
-from regimes import NO_FORMATION_ENTROPY
+from regimes import NO_CONTACT_SINK, NO_FORMATION_ENTROPY
 
 LI = "params/li_li2s.toml"
 
 
 @pytest.fixture(scope="module")
 def li_settings():
-    return load_config(LI, [NO_FORMATION_ENTROPY])
+    return load_config(LI, [NO_FORMATION_ENTROPY, NO_CONTACT_SINK])
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +55,7 @@ FAST_SURFACE = ["meso.surface_diffusivity_cm2_s=1.4e-3"]
 
 @pytest.fixture(scope="module")
 def li_fast_surface():
-    return disc_inputs(load_config(LI, [NO_FORMATION_ENTROPY, *FAST_SURFACE]))
+    return disc_inputs(load_config(LI, [NO_FORMATION_ENTROPY, NO_CONTACT_SINK, *FAST_SURFACE]))
 
 
 def test_one_void_closes_under_creep_as_the_kmc_rule(li, li_settings):
@@ -120,7 +120,7 @@ def test_one_void_takes_its_share_of_the_vacancies(vacancy_regime):
     """One hemispherical sink of radius r beside the slab: the void takes 2 pi r / (A/L + 2 pi r)
     of the stripped volume, and the rest reaches the sinks (conservation); in both regimes
     (tests/regimes.py), c - c_eq being the same vacancy excess at S = 9.52 and 134."""
-    li = with_(disc_inputs(load_config(LI, vacancy_regime)), void_shape="cap")
+    li = with_(disc_inputs(load_config(LI, [*vacancy_regime, NO_CONTACT_SINK])), void_shape="cap")
     r = 5.0
     c = kinetics.interface_vacancy_fraction(li, r)
     d, ceq = li.vacancy_diffusivity_um2_s, li.vacancy_equilibrium_fraction
@@ -136,7 +136,7 @@ def test_current_focusing_around_one_void(vacancy_regime):
     overpotential (2RT/F) asinh(i / (2 i0 c)); a section line through its centre sees one chord 2r,
     one at distance d a chord 2 sqrt(r^2 - d^2); in both regimes (tests/regimes.py)."""
     r = 20.0
-    li = with_(disc_inputs(load_config(LI, vacancy_regime)), void_shape="cap")
+    li = with_(disc_inputs(load_config(LI, [*vacancy_regime, NO_CONTACT_SINK])), void_shape="cap")
     st = voids.VoidState(np.array([37.0]), np.array([li.width_um / 32]), np.array([r]), np.array([r * li.shape.height_per_radius]))
     now = kinetics.fields(li, st.r)
     contact = 1 - math.pi * r ** 2 / li.area_um2
@@ -162,7 +162,7 @@ def test_nothing_nucleates_at_the_shipped_S_and_voids_burst_out_at_S_f_0():
     A run of the disc model (kmc.cell.loop.run) to 0.5 mAh/cm^2 nucleates none and keeps S
     and the contact; at S_f = 0 (S = 134, I = 32 per um^2 per s) the same run nucleates voids
     within 0.01 mAh/cm^2 (so the count can fail)."""
-    shipped = load_config(LI)
+    shipped = load_config(LI, [NO_CONTACT_SINK])      # the sinks 100 um away alone set S
     inp = disc_inputs(shipped)
     S = kinetics.fields(inp, np.empty(0)).supersaturation
     assert S == pytest.approx(9.52, abs=0.01)
@@ -358,7 +358,7 @@ def test_voids_at_their_balance_do_not_shorten_the_step(li_settings):
     for pressure, most in ((2.0, 130), (5.0, 300)):
         inp = with_(disc_inputs(load_config(LI, [f"conditions.stack_pressure_MPa={pressure}",
                                                       "meso.stop_stripped_mAh_cm2=0.2",
-                                                      "meso.defect_density_per_um2=0.03", *FAST_SURFACE])),
+                                                      "meso.defect_density_per_um2=0.03", NO_CONTACT_SINK, *FAST_SURFACE])),
                     measured_nucleation=())
         res = run(voids.DiscVoids(inp))
         assert res.steps < most, (pressure, res.steps)

@@ -25,7 +25,7 @@ from kmc.cell.model import RunawayBounds
 from kmc.disc.voids import DiscVoids
 from kmc.launch import run_cell_to_file as run_to_file
 from pausing import pause_env, resume, wait_paused, wait_pending
-from regimes import NO_FORMATION_ENTROPY
+from regimes import NO_CONTACT_SINK, NO_FORMATION_ENTROPY
 
 EXIT_INTERRUPTED = 130
 # A short run of the default (resolved) interface: a sample every 5e-5 mAh/cm2 makes it >= 40 steps, ~1 s
@@ -158,7 +158,7 @@ def test_a_runaway_stops_with_its_reason(tmp_path, li_params):
     out = tmp_path / "cold.h5"
     done = CliRunner().invoke(meso_command, ["li_li2s", "-o", str(out), "--set", "conditions.temperature_K=273",
                                              "--set", "meso.width_um=40", "--interface", "disc",
-                                             "--set", NO_FORMATION_ENTROPY])
+                                             "--set", NO_FORMATION_ENTROPY, "--set", NO_CONTACT_SINK])
     assert done.exit_code == EXIT_RUNAWAY, done.output
     assert "warning: " in done.output and "error: runaway: " in done.output and "6,400 squares" in done.output
     with h5py.File(out, "r") as f:
