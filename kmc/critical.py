@@ -27,6 +27,24 @@ FACTOR = 1.25
 STOP_mAh_cm2 = 4.0
 
 
+def stop_at_failure():
+    """An observer of a cell-scale run that stops it after the first sample with contact < FAILED_CONTACT
+    (stop reason "failed"): for runs made in this process (benchmarks/meso_mechanics.py); a scan's runs stop
+    by meso.stop_contact_fraction instead (CriticalSearch.settings)."""
+    from kmc.cell.loop import Observer
+
+    class StopAtFailure(Observer):
+        failed = False
+
+        def on_sample(self, time_s, sample):
+            self.failed = self.failed or sample["contact_fraction"] < FAILED_CONTACT
+
+        def on_step(self, report):
+            return "failed" if self.failed else False
+
+    return StopAtFailure()
+
+
 class Bisection:
     """The threshold of a predicate that is False below it and True from it on, in [low, high], to
     high/low <= factor, bisecting at the geometric mean; asked one value at a time (``next``, ``tell``) so
