@@ -124,12 +124,12 @@ class CriticalSearch:
             object.__setattr__(self, "name", f"P{self.pressure_MPa:g}_T{self.temperature_K:g}")
 
     def settings(self, current_mA_cm2: float):
+        """The run at this current: the user's file and --set texts, then the search's own values."""
         from kmc.config import load_config
-        return load_config(self.params, [*self.overrides, f"conditions.stack_pressure_MPa={self.pressure_MPa!r}",
-                                         f"conditions.temperature_K={self.temperature_K!r}",
-                                         f"conditions.current_density_mA_cm2={current_mA_cm2!r}",
-                                         f"meso.stop_stripped_mAh_cm2={self.stop_mAh_cm2!r}",
-                                         f"meso.stop_contact_fraction={FAILED_CONTACT!r}"])
+        return load_config(self.params, list(self.overrides)).replaced(
+            conditions={"stack_pressure_MPa": self.pressure_MPa, "temperature_K": self.temperature_K,
+                        "current_density_mA_cm2": current_mA_cm2},
+            meso={"stop_stripped_mAh_cm2": self.stop_mAh_cm2, "stop_contact_fraction": FAILED_CONTACT})
 
     def bisection(self) -> Bisection:
         return Bisection(*self.bracket_mA_cm2, self.factor)
