@@ -3,7 +3,7 @@ hosts whose speed drifts by tens of per cent from one run to the next (where run
 one after the other measures the host more than the code).
 
     python benchmarks/ab_interleaved.py bulk|slab PARAMS --a /path/to/checkout_a --b /path/to/checkout_b
-        [--events N] [--window W] [--cells N | --cells NA,NB]
+        [--events N] [--window W] [--cells N | --cells NA,NB] [--set S.K=V] [--set-a S.K=V] [--set-b S.K=V]
 
 Starts one worker process per checkout (run in it, with it first on sys.path: ``python -c`` puts
 the working directory ahead of PYTHONPATH, so a worker started elsewhere would import the kmc found
@@ -16,7 +16,11 @@ periodic box of N x N x N cells instead of BULK's 63 (e.g. 247: the 3e7-site box
 ``kmc benchmark --sites 30000000``, where an event waits on main memory).  ``--cells NA,NB``
 gives A and B boxes of different sizes: with one checkout as both, B/A is the cost growth from
 one box to the other (``--cells 17,247``: 1e4 to 3e7 sites) measured under the same host drift;
-the two runs then differ, and only their rates are printed.  Prints each version's events/s over
+the two runs then differ, and only their rates are printed.  ``--set`` adds an override to both
+boxes, ``--set-a`` / ``--set-b`` to one side's only (repeatable): e.g. the perfect interface of a
+checkout whose parameter files hold the pore's edge (``--set-b electrolyte.box_pore=none`` against a
+checkout from before the pore), or a key one side does not know (``--set-b run.fast_event_scaling=off``);
+the same trajectory then needs both sides' settings to describe the same box.  Prints each version's events/s over
 its windows, B/A, the spread of the per-window ratios, and both runs' clocks and occupancy
 checksums (equal: the same trajectory).
 """
@@ -42,14 +46,16 @@ from kmc.config import load_config
 from kmc.simulation import Simulation
 SLAB, BULK = {slab!r}, {bulk!r}
 kind, params, cells = sys.argv[1], sys.argv[2], int(sys.argv[3])
+EXTRA = sys.argv[4:]
 if kind == "slab":
-    sim = Simulation(load_config(params, SLAB))
+    sim = Simulation(load_config(params, SLAB + EXTRA))
     sim.step(100_000)
 else:
     warm = Simulation(load_config(params, ["lattice.geometry=bulk", "lattice.cells=[3,3,3]",
                                            "composition.vacancy_fraction=0.05", "run.max_events=1"]))
     warm.step(100)
-    sim = Simulation(load_config(params, BULK + ([f"lattice.cells=[{{cells}},{{cells}},{{cells}}]"] if cells else [])))
+    sim = Simulation(load_config(params, BULK + ([f"lattice.cells=[{{cells}},{{cells}},{{cells}}]"] if cells else [])
+                                 + EXTRA))
 print("ready", kmc.__file__, flush=True)
 for line in sys.stdin:
     n = int(line)
@@ -63,11 +69,12 @@ print(repr(sim.time_s), int((occ * np.arange(occ.size)).sum()), flush=True)
 """
 
 
-def start(checkout: str, kind: str, params: str, cells: int) -> subprocess.Popen:
+def start(checkout: str, kind: str, params: str, cells: int, extra: list[str]) -> subprocess.Popen:
     root = Path(checkout).resolve()
     env = dict(os.environ, PYTHONPATH=str(root))
     code = WORKER.format(checkout=str(root), slab=SLAB, bulk=BULK)
-    proc = subprocess.Popen([sys.executable, "-c", code, kind, str(Path(params).resolve()), str(cells)], stdin=subprocess.PIPE,
+    proc = subprocess.Popen([sys.executable, "-c", code, kind, str(Path(params).resolve()), str(cells), *extra],
+                            stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, text=True, env=env, cwd=root)
     line = proc.stdout.readline().split()
     if len(line) != 2 or line[0] != "ready":
@@ -77,7 +84,7 @@ def start(checkout: str, kind: str, params: str, cells: int) -> subprocess.Popen
         proc.kill()
         raise SystemExit(f"the worker for {checkout} imported kmc from {line[1]}, not from that checkout "
                          "(is it a checkout of this repository?)")
-    print(f"{checkout}: kmc from {line[1]}")
+    print(f"{checkout}: kmc from {line[1]}" + (f", with {' '.join(extra)}" if extra else ""))
     return proc
 
 
@@ -98,6 +105,10 @@ def main():
     ap.add_argument("--cells", default="",
                     help="bulk only: a periodic box of this many cells a side (default: BULK's 63); "
                          "NA,NB: A's and B's")
+    for side in ("", "-a", "-b"):
+        ap.add_argument(f"--set{side}", dest=f"set{side.replace('-', '_')}", action="append", default=[],
+                        metavar="SECTION.KEY=VALUE",
+                        help="an override of " + {"": "both boxes", "-a": "A's box", "-b": "B's box"}[side] + " (repeatable)")
     args = ap.parse_args()
     try:
         cells = [int(c) for c in args.cells.split(",")] if args.cells else [0]
@@ -106,7 +117,8 @@ def main():
     if args.cells and (args.kind != "bulk" or len(cells) not in (1, 2) or min(cells) < 3):
         ap.error(f"--cells {args.cells}: allowed only with bulk, one whole number of cells >= 3 or two joined by a comma")
     cells_a, cells_b = cells[0], cells[-1]
-    a, b = start(args.a, args.kind, args.params, cells_a), start(args.b, args.kind, args.params, cells_b)
+    a = start(args.a, args.kind, args.params, cells_a, args.set + args.set_a)
+    b = start(args.b, args.kind, args.params, cells_b, args.set + args.set_b)
     walls_a, walls_b = [], []
     done = 0
     while done < args.events:
