@@ -334,7 +334,9 @@ def _quote_verdict(done) -> str:
     return ("\n**What the model reproduces of seed 004, and what it does not** (`kmc meso`: a 160 µm section at the "
             f"seed's 0.2 MPa and 0.5 mA/cm² unless stated; agreement: within a factor {AGREE_FACTOR:g} of the seed's "
             "number):\n" + "\n".join(lines) + "\n" + untested + "\n\nWhy, with bands from the inputs' errors: "
-            "docs/mechanics.md §9 (Li, pressure) and docs/alloy.md (Li–Mg); the physics and its sources: "
+            "docs/mechanics.md §10 (Li's one flow law, the contact as a vacancy sink with its one calibrated rate, the "
+            "press, the critical current against pressure: `kmc critical-current`) and docs/alloy.md (Li–Mg); "
+            "the physics and its sources: "
             "[docs/physics.md](docs/physics.md).\n")
 
 
