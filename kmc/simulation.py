@@ -148,7 +148,13 @@ class Simulation:
         if self.tracer_site.size:
             self.tracer_of_site[:] = -1
             self.tracer_of_site[self.tracer_site] = np.arange(self.tracer_site.size, dtype=np.int32)
+        # no open L1 site: the kernels are compiled without the pore's checks (a compile-time choice:
+        # lattices.neighbours.at_pore_mouth), as before the pore.  A periodic bulk box of the
+        # second-moment form keeps the array of zeros (its bulk rules do not reach the checks) and so shares
+        # the pore's compilation: a test file or session with both compiles that form once, as before
         self._geometry = lat.geometry(l1_open)
+        if l1_open is None and (self.model.has_interface or not self.model.has_embedding):
+            self._geometry = self._geometry._replace(l1_open=None)
         # (bond, embedding) for the kernels: the energy form as a compile-time constant
         self._form_markers = loop.form_markers(self.model.has_embedding)
         self._layer_kinds = refresh.layer_kinds(

@@ -42,8 +42,11 @@ compiled = _compiled()
 #                path at the box edges (empty arrays with a table and in boxes narrower than
 #                SEAM_MIN_CELLS)
 #   l1_open      uint8 (sites_per_layer,): 1 where no electrolyte lies above the L1 site (a pore of the
-#                electrolyte's face, kmc.pore), 0 under the electrolyte; all 0 for the perfect
-#                interface.  An open L1 site is no contact: its metal is a free surface (in_contact)
+#                electrolyte's face, kmc.pore), 0 under the electrolyte (all 0 in a second-moment
+#                periodic bulk box, which so shares the pore's compilation); or None where no L1 site
+#                is open (the perfect interface, the bond form): then every kernel is compiled without
+#                the pore's checks (at_pore_mouth, a compile-time choice).  An open L1 site is no contact:
+#                its metal is a free surface (in_contact)
 Geometry = namedtuple("Geometry", ["neighbours", "table", "nx", "ny", "sites_per_layer", "n_layers", "wrap_z",
                                    "opposite", "l1_second", "l1_third", "hop_reach", "second_via", "seam", "l1_open"])
 # Geometry.seam:
@@ -125,10 +128,20 @@ def neighbour_layer(f, d, n, nbr, spl):
 
 
 @compiled
+def at_pore_mouth(s, l1_open):
+    """True when the L1 site s lies at a pore's mouth (Geometry.l1_open).  ``l1_open`` None (no site
+    open) is a compile-time choice: numba drops the branch and the load, so the perfect interface
+    runs the code of before the pore (issue 64)."""
+    if l1_open is None:
+        return False
+    return l1_open[np.uint64(s)] != 0
+
+
+@compiled
 def in_contact(s, spl, l1_open):
     """True when site s is an L1 site under the electrolyte: L1 (s < spl) and not at a pore's mouth
-    (Geometry.l1_open).  Only such sites carry the interface's terms, current and contact."""
-    return s < spl and l1_open[np.uint64(s)] == 0
+    (at_pore_mouth).  Only such sites carry the interface's terms, current and contact."""
+    return s < spl and not at_pore_mouth(s, l1_open)
 
 
 @compiled

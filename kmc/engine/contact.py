@@ -10,7 +10,7 @@ from kmc.engine.state import I_NL1_HOST, I_NL1_SOLUTE, I_NL1_VAC
 from kmc.jit import kernel
 from kmc.sites import species_at
 from kmc.species import HOST, VACANCY
-from lattices.neighbours import frame, neighbour
+from lattices.neighbours import at_pore_mouth, frame, neighbour
 
 
 # ----------------------------------------------------------------------------- bookkeeping
@@ -163,7 +163,7 @@ def connected_l1_metal(g, site_word, layer_vacancies, site_mark, search):
     solute = 0
     for s in range(spl):
         x = species_at(site_word, s)
-        if x != VACANCY and g.l1_open[s] == 0 and metal_connected(s, g, site_word, layer_vacancies, site_mark,
+        if x != VACANCY and not at_pore_mouth(s, g.l1_open) and metal_connected(s, g, site_word, layer_vacancies, site_mark,
                                                                   search):
             if x == HOST:
                 host += 1

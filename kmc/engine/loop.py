@@ -34,7 +34,7 @@ from kmc.jit import kernel, kernel_inlined, prefetch
 from kmc.rate_rules import EXIT_SLOT, LAYER_TABLE_INTERIOR, N_SLOTS
 from kmc.sites import COUNT_BITS, SPECIES_SHIFT
 from kmc.species import HOST, VACANCY
-from lattices.neighbours import F_LAYER, F_SITE, frame, neighbour
+from lattices.neighbours import F_LAYER, F_SITE, at_pore_mouth, frame, neighbour
 
 
 # ----------------------------------------------------------------------------- the energy form
@@ -75,7 +75,7 @@ def init_state(occ, g, m, st, contact, has_interface, bond, embedding):
             add_vacancy(s, st)
     if has_interface:
         for s in range(spl):
-            if g.l1_open[s] != 0:   # a pore's mouth: no contact (lattices.neighbours.in_contact)
+            if at_pore_mouth(s, g.l1_open):   # no contact (lattices.neighbours.in_contact)
                 continue
             if occ[s] == HOST:
                 set_add(contact.l1_host, contact.l1_host_pos, ints, I_NL1_HOST, s)

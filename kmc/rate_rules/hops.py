@@ -8,6 +8,7 @@ import numpy as np
 
 from kmc.jit import kernel, kernel_inlined
 from kmc.species import SOLUTE
+from lattices.neighbours import at_pore_mouth
 
 N_SLOTS = 9      # 8 first-neighbour hops and the exit into the bulk below the box
 EXIT_SLOT = 8
@@ -98,7 +99,7 @@ def energy_row(s, layer, g):
     the row n_layers: no electrolyte above it, so no site term, the bulk class of the embedding and
     bulk bonds (bond_class); its metal is a free surface of the model's own fitted energy
     (kmc.pore, docs/pore_edge.md)."""
-    if layer == 0 and g.l1_open[np.uint64(s)] != 0:
+    if layer == 0 and at_pore_mouth(s, g.l1_open):
         return g.n_layers
     return layer
 

@@ -12,7 +12,7 @@ from kmc.rate_rules.bulk import (bulk_embedding_hop_rate, bulk_embedding_vacancy
                                  bulk_vacancy_rates, embed_gain_sum, loss_sum_eV)
 from kmc.sites import neighbour_count, species_at
 from kmc.species import HOST, SOLUTE, VACANCY
-from lattices.neighbours import in_contact, neighbour, neighbour_frame, neighbour_layer, neighbour_sites
+from lattices.neighbours import at_pore_mouth, in_contact, neighbour, neighbour_frame, neighbour_layer, neighbour_sites
 
 # ----------------------------------------------------------------------------- near the interface
 # Bond classes of pair_eV, indexed with the site whose sum is being formed (the hopping atom's end,
@@ -54,7 +54,7 @@ def _l1_shell_change_eV(s, new, old, site_word, table, w, l1_open):
     n_sol = 0
     for c in range(table.shape[1]):
         q = table[s, c]
-        if q >= 0 and l1_open[np.uint64(q)] == 0:
+        if q >= 0 and not at_pore_mouth(q, l1_open):
             sp = species_at(site_word, q)
             if sp == VACANCY:
                 n_vac += 1
