@@ -52,6 +52,10 @@ AREA = ["meso.interface='area'", "meso.depth_um=40.0"]        # the area of reco
 # The inputs at the ends of their errors (the sources are params/*.toml's comments beside each key), each
 # alone, for both chemistries at 0.2 MPa: name: (--set overrides, the source of the range)
 FACE_BANDS = {
+    "kappa 0.038": (["electrode.contact_sink_rate_m_s=0.038"],
+                    "the contact's sink at its band's low end (Li's calibration at contact 0.15 near 1 mAh/cm^2, "
+                    "params/li_li2s.toml); the alloy's is this times its sink ratio"),
+    "kappa 0.107": (["electrode.contact_sink_rate_m_s=0.107"], "the band's high end (contact 0.05)"),
     "density 0.92": (["electrolyte.relative_density=0.92"],
                      "Singh et al. 2022's large-grained pellet (92 %), the band's dense end"),
     "particles 0.5 um": (["electrolyte.particle_diameter_um=0.5"],
