@@ -47,7 +47,8 @@ EARLY_mAh_cm2 = (0.0, 0.05, 0.125)   # the voids "immediately after stripping be
 MARKS_mAh_cm2 = (0.0, 0.25, 1.0, 3.0, 4.0)
 # the seed's own DFT angle for Li-Mg/Li2S (docs/physics.md section 2), against the model's 58.4 deg at its L1
 SEED_ALLOY_ANGLE_deg = 87.1
-AREA = ["meso.interface='area'", "meso.depth_um=40.0"]        # the area of record (docs/area.md)
+# the area of record, 160 x 20 um at 0.25 um: the one on which the contact sink was calibrated (docs/mechanics.md 10.4)
+AREA = ["meso.interface='area'", "meso.depth_um=20.0"]
 
 # The inputs at the ends of their errors (the sources are params/*.toml's comments beside each key), each
 # alone, for both chemistries at 0.2 MPa: name: (--set overrides, the source of the range)
