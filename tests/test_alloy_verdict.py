@@ -7,6 +7,8 @@ import importlib.util
 import math
 from pathlib import Path
 
+import numpy as np
+
 ROOT = Path(__file__).resolve().parent.parent
 _spec = importlib.util.spec_from_file_location("alloy_verdict", ROOT / "benchmarks" / "alloy_verdict.py")
 verdict_module = importlib.util.module_from_spec(_spec)
@@ -16,12 +18,21 @@ verdict = verdict_module.verdict
 
 def _row(case, voids=16.0, width=2.0, fails_at=None, width_drops=(), height_drops=(), contact=0.9, x_s=math.nan,
          end=4.0):
-    row = {"case": case, "fails_at": fails_at, "end_charge": end, "width_drops_at": list(width_drops),
-           "height_drops_at": list(height_drops), "largest_width_max": 20.0, "largest_height_max": 5.0,
+    """A run's row sampled every 0.025 mAh/cm^2 to ``end``: the largest width and height rising, but falling by
+    1 um (0.2 um) at each charge of ``width_drops`` (``height_drops``); the Mg below the contact rising
+    linearly to ``x_s``."""
+    q = np.round(np.arange(0.0, end + 1e-9, 0.025), 3)
+    width_max, height_max = 5.0 + q, 1.0 + 0.1 * q
+    for c in width_drops:
+        width_max[q >= c] -= 2.0
+    for c in height_drops:
+        height_max[q >= c] -= 0.3
+    row = {"case": case, "fails_at": fails_at, "end_charge": end, "largest_width_max": 20.0,
            "voids_per_100um@0.125": voids, "width_median@0.125": width,
-           # the Mg below the contact rises linearly to x_s at the run's end
-           "series": {"stripped_charge": [0.0, end / 2, end], "subsurface_solute_fraction": [0.03, (0.03 + x_s) / 2, x_s],
-                      "interface_solute_fraction": [0.6, 0.6, 0.6]}}
+           "series": {"stripped_charge": q.tolist(), "void_width_max": width_max.tolist(),
+                      "void_height_max": height_max.tolist(),
+                      "subsurface_solute_fraction": (0.03 + (x_s - 0.03) * q / end).tolist(),
+                      "interface_solute_fraction": [0.6] * q.size}}
     for c in (0, 0.25, 1, 3, 4):
         row[f"contact@{c:g}"], row[f"eta@{c:g}"] = contact, 5.0
     return row
@@ -34,7 +45,7 @@ def _verdicts(rows):
 
 def test_the_seed_alloy_is_reproduced_row_by_row():
     rows = [_row("Li", voids=17, fails_at=0.9, contact=0.05),
-            _row("Li-Mg", voids=3, width=3.8, width_drops=(0.6, 1.0, 2.4), height_drops=(0.5, 1.0)),
+            _row("Li-Mg", voids=3, width=3.8, width_drops=(0.625, 1.0, 2.375), height_drops=(0.5, 1.0)),
             _row("Li-Mg 50 MPa"),
             _row("Li-Mg 1 MPa 0.05 mA/cm2", x_s=0.06), _row("Li-Mg 1 MPa 0.5 mA/cm2", x_s=0.08)]
     assert _verdicts(rows) == ["reproduced"] * 6
@@ -64,5 +75,18 @@ def test_the_enrichment_is_compared_where_both_runs_reach():
 
 def test_drops_after_the_contact_failed_do_not_count():
     rows = [_row("Li", voids=17, fails_at=0.3), _row("Li-Mg", voids=3, fails_at=0.8,
-                                                       width_drops=(0.9, 1.0), height_drops=(0.5, 0.9))]
+                                                       width_drops=(0.875, 1.0), height_drops=(0.5, 0.875))]
     assert _verdicts(rows)[1:3] == ["partial", "partial"]
+
+
+def test_drops_are_counted_at_the_seed_frames():
+    # two drops within one frame interval (every 0.125 mAh/cm^2) are one drop at the next frame; a drop that
+    # a rise undoes before the next frame is none
+    row = _row("Li-Mg", width_drops=(0.55, 0.575))
+    every, held = verdict_module.frame_drops(row, "void_width_max", verdict_module.WIDTH_DROP_um)
+    assert every == held == [0.625]
+    q = np.asarray(row["series"]["stripped_charge"])
+    w = np.asarray(row["series"]["void_width_max"])
+    w[(q > 1.5) & (q < 1.6)] -= 3.0
+    row["series"]["void_width_max"] = w.tolist()
+    assert verdict_module.frame_drops(row, "void_width_max", verdict_module.WIDTH_DROP_um)[0] == [0.625]
