@@ -144,13 +144,14 @@ class Progress(Observer):
         return False
 
 
-def _model(name: str):
-    """The case's model (kmc.launch's for meso.interface) on its inputs, the "@" keys applied to the inputs."""
+def _model(name: str, extra: list[str] = ()):
+    """The case's model (kmc.launch's for meso.interface) on its inputs, the "@" keys applied to the inputs
+    (``extra``: more --set keys)."""
     from kmc.config import load_config
     from kmc.launch import cell_inputs_of, cell_model
     from kmc.physics.nucleation import VoidCap
     chem, sets, _ = CASES[name]
-    settings = load_config(ROOT / "params" / f"{chem}.toml", [s for s in sets if not s.startswith("@")])
+    settings = load_config(ROOT / "params" / f"{chem}.toml", [s for s in sets if not s.startswith("@")] + list(extra))
     inp = cell_inputs_of(settings)
     if "@solute_diffusivity" in sets:
         inp = replace(inp, solute_diffusivity_per_vacancy_um2_s=inp.solute_diffusivity_per_vacancy_um2_s
@@ -169,11 +170,12 @@ def _model(name: str):
     return cell_model(settings.meso.interface)(inp), inp
 
 
-def run_case(name: str) -> dict:
+def run_case(name: str, stop_charge_mAh_cm2: float | None = None) -> dict:
     from kmc.cell.loop import run
     chem, sets, _ = CASES[name]
     t0 = time.process_time()
-    model, inp = _model(name)
+    extra = [] if stop_charge_mAh_cm2 is None else [f"meso.stop_stripped_mAh_cm2={stop_charge_mAh_cm2!r}"]
+    model, inp = _model(name, extra)
     progress = Progress(name, model)
     made = model.initial_state
 
@@ -481,6 +483,8 @@ def main(argv=None) -> int:
     ap.add_argument("--cases", default="", help="comma-separated case names (--list)")
     ap.add_argument("--json", help="append each run's row to this JSON-lines file")
     ap.add_argument("--table", help="print the table of the rows in this JSON-lines file (in --cases' order if given)")
+    ap.add_argument("--stop-charge", type=float, help="end each run at this charge (mAh/cm^2; meso.stop_stripped_mAh_cm2) "
+                                                      "where the shipped 4 is not affordable (the area)")
     ap.add_argument("--list", action="store_true")
     ap.add_argument("--verdict", help="the verdict rows of the runs in this JSON-lines file (section: 'Li', 'Li-Mg'; "
                                       "area: --area)")
@@ -518,7 +522,7 @@ def main(argv=None) -> int:
         print(f"error: cases {unknown or '(none)'}; allowed: {', '.join(CASES)}", file=sys.stderr)
         return 2
     for name in wanted:
-        row = run_case(name)
+        row = run_case(name, a.stop_charge)
         print(table([row]).splitlines()[-1], flush=True)
         if a.json:
             with open(a.json, "a") as fh:
