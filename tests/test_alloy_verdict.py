@@ -32,6 +32,7 @@ def _row(case, voids=16.0, width=2.0, fails_at=None, width_drops=(), height_drop
            "series": {"stripped_charge": q.tolist(), "void_width_max": width_max.tolist(),
                       "void_height_max": height_max.tolist(),
                       "subsurface_solute_fraction": (0.03 + (x_s - 0.03) * q / end).tolist(),
+                      "subsurface_solute_fraction_max": (0.03 + (x_s - 0.03) * q / end).tolist(),
                       "interface_solute_fraction": [0.6] * q.size}}
     for c in (0, 0.25, 1, 3, 4):
         row[f"contact@{c:g}"], row[f"eta@{c:g}"] = contact, 5.0
@@ -71,6 +72,10 @@ def test_the_enrichment_is_compared_where_both_runs_reach():
     line = verdict(rows).splitlines()[-1]
     # at 0.25 mAh/cm^2: 0.04 against 0.09, 2.25x apart
     assert "at 0.25 mAh/cm² (both runs reach no further): x_s 0.040 and 0.090" in line and line.endswith("partial |")
+    # one contact cell beyond bcc Li-Mg's 0.7 (hcp Mg, which the seed does not find) contradicts it
+    mx = rows[1]["series"]["subsurface_solute_fraction_max"]
+    rows[1]["series"]["subsurface_solute_fraction_max"] = [0.75] * len(mx)
+    assert verdict(rows).splitlines()[-1].endswith("contradicted |")
 
 
 def test_drops_after_the_contact_failed_do_not_count():
