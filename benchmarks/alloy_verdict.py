@@ -288,7 +288,7 @@ def verdict(rows: list[dict], chem_li: str = "Li", chem_limg: str = "Li-Mg", pre
                       "partial" if (mg["fails_at"] or 99) > (li["fails_at"] or 99) else "contradicted") + " |")
     held = [(p, by.get(f"{chem_limg} {p:g} MPa" if p != 0.2 else chem_limg)) for p in pressures]
     held = [(p, r) for p, r in held if r is not None]
-    if held:
+    if len(held) > 1:                   # a verdict on pressure needs more than one
         good = [p for p, r in held if r["fails_at"] is None or r["fails_at"] > 3.0]
         text = "; ".join(f"{p:g} MPa: {_f(r['contact@3'])}, η {_f(r['eta@3'], '.0f')} mV" for p, r in held)
         out.append(f"| contact and voltage hold from 0.2 to 50 MPa (no overpotential rise within 3 mAh/cm²) | contact, η at "
