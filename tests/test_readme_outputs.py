@@ -16,6 +16,7 @@ it changes (README.md, docs/*.png, docs/readme_outputs.json).
 """
 import importlib.util
 import json
+import math
 import re
 import sys
 from pathlib import Path
@@ -141,22 +142,26 @@ def test_the_readmes_rates_command_prints_what_it_shows(tmp_path):
     assert mr.mask_wall_clock("\n".join(shown[:-1])).splitlines() == printed[:command.show]
 
 
-# three kmc meso runs until the contact is lost, ~20 s of CPU (kmc meso's resolved runs: tests/test_resolved.py)
+# three kmc meso runs to 4 mAh/cm^2, ~75 s of CPU (kmc meso's resolved runs: tests/test_resolved.py)
 @pytest.mark.slow
 def test_the_readmes_meso_commands_print_what_it_shows(tmp_path):
     """The README's `kmc meso` lines, as written, in a fresh folder, print what it shows, and write
     the kMC's observable names with the resolved interface.  And the headline behind them
-    (docs/mechanics.md section 9): the foil pressed onto the pellet's face keeps its open pores (contact
-    below 1 when stripping starts), the pores take the stripped vacancies (the contact's S near 1, far
-    below the 9.52 a dense face would give: kmc.model.cell_supersaturation), so nothing nucleates, and
-    the voids grown from the pores take the contact before 4 mAh/cm^2 (the run stops at
-    meso.stop_contact_fraction).  This fails if the face lost its pores, if the pores stopped capturing,
-    or if a nucleus were needed."""
+    (docs/mechanics.md section 10): the foil pressed onto the pellet's face keeps some open pores (contact
+    below 1 when stripping starts); the contact is a vacancy sink that takes a share of the stripped
+    vacancies from the start, so the supersaturation stays near 1 (far below what a dense face would give:
+    kmc.model.cell_supersaturation) and nothing nucleates; at 0.2 MPa the voids grown from the pores take
+    ~90 % of the contact (seed 004's failure, on which the sink's rate is calibrated), yet the runs strip
+    the whole 4 mAh/cm^2 holding a few per cent; and stack pressure delays the loss (Li at 1.5 MPa loses
+    it later than at 0.2 MPa).  This fails if the face lost its pores, if the contact stopped absorbing
+    vacancies, if a nucleus were needed, or if pressure stopped mattering."""
     from kmc.config import load_config, resolve_params
     from kmc.model import cell_supersaturation
+    lost = 0.1     # the seed's ~90 % of the contact lost
     printed = run_part("meso", tmp_path)
     shown = outputs_of(PARTS["meso"])
     assert len(printed) == 3
+    first_loss = {}
     for line, text in printed.items():
         assert text.splitlines() == mr.mask_wall_clock("\n".join(shown[line])).splitlines(), RERUN
         argv = line.split()
@@ -168,11 +173,19 @@ def test_the_readmes_meso_commands_print_what_it_shows(tmp_path):
             for name in ("contact_fraction", "overpotential", "stripped_charge", "section_voids_per_um", "splits"):
                 assert obs[name]["value"].shape[0] >= 5
             contact = obs["contact_fraction/value"][()]
-            assert 0.5 < contact[0] < 1.0                    # the press leaves the face's open pores
-            assert contact[-1] <= settings.meso.stop_contact_fraction
-            assert obs["stripped_charge/value"][-1] < settings.meso.stop_stripped_mAh_cm2
+            charge = obs["stripped_charge/value"][()]
+            assert 0.5 < contact[0] < 1.0                    # the press leaves some of the face's open pores
+            assert charge[-1] == pytest.approx(settings.meso.stop_stripped_mAh_cm2)
+            assert contact[-1] > settings.meso.stop_contact_fraction
+            assert obs["contact_sink_fraction/value"][1] > 0.2     # the contact absorbs from the start
             assert 1.0 < obs["supersaturation/value"][0] < 2.0 < cell_supersaturation(settings)
             assert obs["nucleated/value"][-1] == 0
+            below = charge[contact <= lost]
+            key = (settings.composition.solute_fraction, settings.conditions.stack_pressure_MPa)
+            first_loss[key] = below[0] if len(below) else math.inf
+    li_low, li_high, limg_low = (first_loss[key] for key in sorted(first_loss, key=lambda k: (k[0], k[1])))
+    assert li_low < math.inf and limg_low < math.inf       # 0.2 MPa: ~90 % of the contact lost
+    assert li_high > li_low                                # 1.5 MPa holds it longer
 
 
 def test_a_wall_clock_figure_is_all_that_is_masked():
