@@ -166,7 +166,7 @@ def _model(name: str, extra: list[str] = ()):
         if not hasattr(inp, "contact_sink_rate_um_s"):
             raise SystemExit("@no_sink_ratio needs the gap model's contact sink (inputs.contact_sink_rate_um_s)")
         assert math.isclose(inp.contact_sink_rate_um_s, contact_sink_rate_um_s(settings), rel_tol=1e-12)
-        inp = replace(inp, contact_sink_rate_um_s=kappa_li)
+        inp = replace(inp, contact_sink_rate_um_s=kappa_li, contact_sink_rows=())
     return cell_model(settings.meso.interface)(inp), inp
 
 

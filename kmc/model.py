@@ -525,6 +525,17 @@ def contact_sink_rate_um_s(settings: Settings, subsurface_fraction=None):
     return kappa * rows.sink_ratio(x)
 
 
+def contact_sink_rows(settings: Settings) -> tuple:
+    """(subsurface solute fraction, kappa in um/s) rows of a set with [contact_vacancy] rows
+    (contact_sink_rate_um_s at each row's fraction), for a cell model that carries each contact cell's own Mg;
+    () without rows (kappa is then the same on every cell)."""
+    rows = contact_vacancy.read_records(getattr(settings, "contact_vacancy", None))
+    if rows is None:
+        return ()
+    x = np.asarray(rows.subsurface_fraction, float)
+    return tuple(zip(x.tolist(), np.asarray(contact_sink_rate_um_s(settings, x), float).tolist()))
+
+
 def cell_supersaturation(settings: Settings) -> float:
     """CellTransport.supersaturation of a parameter set: the interface supersaturation that carries
     the stripping flux of conditions.current_density_mA_cm2 to the sinks at electrode.sink_distance_um."""

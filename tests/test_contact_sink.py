@@ -1,10 +1,12 @@
 """The contact as a vacancy sink in the gap model (issue 65; kmc.physics.vacancy, kmc.resolved.gap)."""
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
 from kmc.config import load_config
 from kmc.launch import cell_inputs_of
-from kmc.physics import vacancy
+from kmc.physics import contact_vacancy, vacancy
 from kmc.resolved.section import SectionModel
 from regimes import DENSE_FACE, OLD_FACE
 
@@ -66,3 +68,34 @@ def test_the_law_reaches_the_gap_models_mechanics():
     assert law.press_mechanics is not law.mechanics
     assert law.press_mechanics.strength.rate_per_s(1.0) == pytest.approx(1 / 30.0)
     assert law.strength.rate_per_s(1.0) == pytest.approx(law.inp.strip_velocity_um_s)
+
+
+def test_each_contact_cell_of_the_alloy_sinks_at_its_own_mg():
+    """Li-Mg with its Mg field: kappa on each contact cell is the [contact_vacancy] rows' at the cell's own x_s
+    (issue 63 item 3: Mg at the contact repels vacancies, docs/alloy.md section 6), so a cell whose Mg is enriched
+    to 0.24 annihilates 0.61 / 1.03 of what a cell at the bulk's 0.03 does at the same S; at the bulk's Mg every
+    cell keeps the set's one kappa (the as-made alloy's, Li's x 0.34)."""
+    settings = load_config("params/limg_li2s.toml", [*OLD_FACE, f"electrode.contact_sink_rate_m_s={KAPPA_m_s}"])
+    model = SectionModel(cell_inputs_of(settings, width_um=20.0, cell_um=0.25))
+    inp = model.inp
+    rows = contact_vacancy.read_records(settings.contact_vacancy)
+    kappa_li = KAPPA_m_s * 1e6
+    st = model.initial_state()
+    assert model.contact_sink_rate_um_s(st) == pytest.approx(np.full(inp.cells, inp.contact_sink_rate_um_s), rel=1e-12)
+    assert inp.contact_sink_rate_um_s == pytest.approx(kappa_li * rows.sink_ratio(0.03), rel=1e-12)
+    # enrich the left half's subsurface to x_s = 0.24 (x_s = x + M / delta)
+    enriched = np.arange(inp.cells) < inp.cells // 2
+    excess = np.where(enriched, (0.24 - 0.03) * st.solute.depth_um, 0.0)
+    st = replace(st, solute=replace(st.solute, excess_um=excess))
+    xs = model.solute.subsurface_fraction(st.solute)
+    assert xs[enriched] == pytest.approx(0.24) and xs[~enriched] == pytest.approx(0.03)
+    kappa = model.contact_sink_rate_um_s(st)
+    assert kappa[enriched] == pytest.approx(kappa_li * 0.6096 / 3.002, rel=1e-9)
+    assert kappa[~enriched] == pytest.approx(kappa_li * 1.033 / 3.002, rel=1e-9)
+    now = model.rates(st)
+    S = now["supersaturation"]
+    expected = vacancy.contact_annihilation_velocity(kappa, inp.vacancy_equilibrium_fraction, S)
+    assert now["annihilated_um_s"] == pytest.approx(expected, rel=1e-12)
+    # per unit of supersaturation the enriched half takes 0.59 of what the bulk half takes
+    per_S = now["annihilated_um_s"] / (S - 1)
+    assert per_S[enriched].mean() / per_S[~enriched].mean() == pytest.approx(0.6096 / 1.033, rel=1e-9)

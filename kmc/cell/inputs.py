@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from kmc import units
 from kmc.config import Settings
-from kmc.model import contact_sink_rate_um_s, box_hop_prefactor_Hz, cell_transport
+from kmc.model import contact_sink_rate_um_s, contact_sink_rows, box_hop_prefactor_Hz, cell_transport
 from kmc.physics import creep, nucleation, surface
 from kmc.physics.nucleation import VoidCap
 
@@ -62,6 +62,10 @@ class CellInputs:
     # hops (measured_nucleation_rows), used instead of the classical rate when given
     # (nucleation_rate_per_um2_s)
     measured_nucleation: tuple = ()
+    # (subsurface solute fraction, kappa) rows (kmc.model.contact_sink_rows): a model carrying each contact
+    # cell's Mg takes its kappa there (linear between rows, the nearest row outside); () keeps
+    # contact_sink_rate_um_s on every cell
+    contact_sink_rows: tuple = ()
 
     @property
     def area_um2(self) -> float:
@@ -84,7 +88,7 @@ def cell_inputs(settings: Settings, energetics) -> CellInputs:
         vacancy_diffusivity_um2_s=cell.vacancy_diffusivity_um2_s,
         vacancy_equilibrium_fraction=cell.vacancy_equilibrium_fraction,
         sink_supersaturation=cell.sink_supersaturation, sink_distance_um=cell.sink_distance_um,
-        contact_sink_rate_um_s=contact_sink_rate_um_s(settings),
+        contact_sink_rate_um_s=contact_sink_rate_um_s(settings), contact_sink_rows=contact_sink_rows(settings),
         closure_coefficient=settings.creep.closure_coefficient, creep_law=creep.NortonLaw.of(settings.creep),
         shape=VoidCap.of_wetting_angle(iface.wetting_angle_deg), void_shape=meso.void_shape,
         surface_diffusivity_um2_s=meso.surface_diffusivity_cm2_s * units.UM2_PER_CM2,

@@ -423,8 +423,9 @@ class GapModel(CellModel):
         g_sub = np.where(open_cells, 0.0,
                          vacancy.CAP_CAPTURE_PER_RADIUS * st.nuclei * st.nucleus_radius_um / (h * h))
         # the contact itself annihilates kappa (c - c_eq): a conductance kappa / D on every contact cell
-        kappa = inp.contact_sink_rate_um_s
-        if kappa > 0:
+        kappa = self.contact_sink_rate_um_s(st)
+        sinks = inp.contact_sink_rate_um_s > 0
+        if sinks:
             g_sub = np.where(open_cells, 0.0, g_sub + kappa / inp.vacancy_diffusivity_um2_s)
         vac = vacancy_field(self.K, inp.vacancy_diffusivity_um2_s, inp.vacancy_equilibrium_fraction,
                             inp.sink_supersaturation, open_cells, injected, g_sub, inp.sink_distance_um,
@@ -435,9 +436,9 @@ class GapModel(CellModel):
         contact = float((~open_cells).mean())
         S = vac.concentration / inp.vacancy_equilibrium_fraction
         annihilated = (np.where(open_cells, 0.0, vacancy.contact_annihilation_velocity(
-            kappa, inp.vacancy_equilibrium_fraction, S)) if kappa > 0 else np.zeros(open_cells.shape))
+            kappa, inp.vacancy_equilibrium_fraction, S)) if sinks else np.zeros(open_cells.shape))
         # the contact recedes by what it annihilates (and by the sinks' share, "interface"); the foil follows
-        recession = float(annihilated.mean()) / contact if kappa > 0 else 0.0
+        recession = float(annihilated.mean()) / contact if sinks else 0.0
         if inp.sink_contraction == "interface":
             recession += vac.to_sinks_um_s / contact
         return dict(open=open_cells, current=cur, injected=injected, vacancies=vac, mechanics=mech, walls=walls,
@@ -445,6 +446,15 @@ class GapModel(CellModel):
                     traction=traction, spanned=spanned, recession_um_s=recession, supersaturation=S, contact=contact,
                     solute=alloy,
                     nucleation=np.where(open_cells, 0.0, self.nucleation_rate_per_um2_s(S)) * h * h)
+
+    def contact_sink_rate_um_s(self, st: GapState):
+        """kappa on each cell (um/s): with the Mg field and the set's [contact_vacancy] rows, at each cell's own
+        subsurface Mg (kmc.model.contact_sink_rows; docs/alloy.md section 6), else the set's one kappa."""
+        inp = self.inp
+        if self.solute is None or st.solute is None or not inp.contact_sink_rows or inp.contact_sink_rate_um_s == 0:
+            return inp.contact_sink_rate_um_s
+        rows = np.asarray(inp.contact_sink_rows, float)
+        return np.interp(self.solute.subsurface_fraction(st.solute), rows[:, 0], rows[:, 1])
 
     def contact(self, now: dict) -> float:
         return now["contact"]
