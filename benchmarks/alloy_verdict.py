@@ -262,7 +262,7 @@ def verdict(rows: list[dict], chem_li: str = "Li", chem_limg: str = "Li-Mg", pre
     at 0.2 MPa while the contact holds above 0.1, partial where it drops at all; holding reproduced where the contact stays above
     0.1 to 3 mAh/cm^2 at every pressure, partial at some; the enrichment reproduced where x_s at 4 mAh/cm^2 (or
     the largest charge both runs reach) is within 1.5x between the currents and bcc (below 0.7 under every contact
-    cell), partial where it is bcc."""
+    cell at every sample to there), partial where it is bcc."""
     by = {r["case"]: r for r in rows}
     li, mg = by.get(chem_li), by.get(chem_limg)
     out = ["| seed 004 (Li–Mg, 0.2 MPa unless said) | the model | verdict |", "|---|---|---|"]
@@ -299,14 +299,15 @@ def verdict(rows: list[dict], chem_li: str = "Li", chem_limg: str = "Li-Mg", pre
         q = min(4.0, lo["end_charge"], hi["end_charge"])
         a, b = (_series_at(r, "subsurface_solute_fraction", q) for r in (lo, hi))
         ta, tb = (_series_at(r, "interface_solute_fraction", q) for r in (lo, hi))
-        # the largest under any contact cell: beyond bcc Li-Mg's limit the metal there would be two-phase (hcp Mg)
-        top = np.nanmax([_series_at(r, "subsurface_solute_fraction_max", q) for r in (lo, hi)] + [-1.0])
+        # the largest under any contact cell at any sample up to there: beyond bcc Li-Mg's limit the metal there
+        # would be two-phase (hcp Mg), which does not go back into solution when the Mg later spreads
+        top = np.nanmax([_series_max_to(r, "subsurface_solute_fraction_max", q) for r in (lo, hi)] + [-1.0])
         ok = not (math.isnan(a) or math.isnan(b))
         bcc = ok and max(a, b, top) < BCC_LIMIT
         same = bcc and max(a, b) / min(a, b) <= 1.5
         out.append(f"| slight Mg enrichment, about equal at 0.05 and 0.5 mA/cm² (1 MPa, 4 mAh/cm²), no HCP Mg | at "
                    f"{q:.3g} mAh/cm²{'' if q > 4.0 - 1e-6 else ' (both runs reach no further)'}: x_s {_f(a, '.3f')} and "
-                   f"{_f(b, '.3f')} (largest under a contact cell {_f(top if top >= 0 else math.nan, '.2f')}); "
+                   f"{_f(b, '.3f')} (largest under a contact cell by then {_f(top if top >= 0 else math.nan, '.2f')}); "
                    f"L1 {_f(ta, '.3f')} and {_f(tb, '.3f')} | "
                    f"{'reproduced' if same else 'partial' if bcc else 'contradicted'} |")
     return "\n".join(out)
@@ -319,6 +320,16 @@ def _series_at(row, key, charge):
         return math.nan
     q = np.asarray(series["stripped_charge"], dtype=float)
     return float(np.asarray(series[key], dtype=float)[int(np.argmin(np.abs(q - charge)))])
+
+
+def _series_max_to(row, key, charge):
+    """The largest of the row's stored series ``key`` over its samples up to ``charge`` (nan without it)."""
+    series = row.get("series", {})
+    if key not in series:
+        return math.nan
+    q = np.asarray(series["stripped_charge"], dtype=float)
+    values = np.asarray(series[key], dtype=float)[q <= charge + 1e-9]
+    return float(np.nanmax(values)) if values.size and not np.isnan(values).all() else math.nan
 
 
 def _f(x, fmt=".2f"):

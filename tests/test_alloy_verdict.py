@@ -76,6 +76,14 @@ def test_the_enrichment_is_compared_where_both_runs_reach():
     mx = rows[1]["series"]["subsurface_solute_fraction_max"]
     rows[1]["series"]["subsurface_solute_fraction_max"] = [0.75] * len(mx)
     assert verdict(rows).splitlines()[-1].endswith("contradicted |")
+    # and so does one that passed it at an earlier sample and fell back (hcp Mg does not redissolve)
+    rows[1]["series"]["subsurface_solute_fraction_max"] = [0.09] * len(mx)
+    rows[1]["series"]["subsurface_solute_fraction_max"][3] = 0.75
+    assert verdict(rows).splitlines()[-1].endswith("contradicted |")
+    # past the charge compared, it does not count
+    rows[0]["series"]["subsurface_solute_fraction_max"][-1] = 0.75
+    rows[1]["series"]["subsurface_solute_fraction_max"][3] = 0.09
+    assert verdict(rows).splitlines()[-1].endswith("partial |")
 
 
 def test_drops_after_the_contact_failed_do_not_count():
