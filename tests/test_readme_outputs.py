@@ -175,8 +175,14 @@ def test_the_readmes_meso_commands_print_what_it_shows(tmp_path):
             contact = obs["contact_fraction/value"][()]
             charge = obs["stripped_charge/value"][()]
             assert 0.5 < contact[0] < 1.0                    # the press leaves some of the face's open pores
-            assert charge[-1] == pytest.approx(settings.meso.stop_stripped_mAh_cm2)
-            assert contact[-1] > settings.meso.stop_contact_fraction
+            if settings.composition.solute_fraction == 0:      # Li strips the whole charge holding a few per cent
+                assert charge[-1] == pytest.approx(settings.meso.stop_stripped_mAh_cm2)
+                assert contact[-1] > settings.meso.stop_contact_fraction
+            else:   # the alloy holds a few per cent past 3 mAh/cm^2; its Mg-enriched last islands are weaker sinks
+                # (docs/alloy.md sections 6 and 9), so it may lose the last of them before the end
+                assert charge[-1] == pytest.approx(settings.meso.stop_stripped_mAh_cm2) or (
+                    contact[-1] <= settings.meso.stop_contact_fraction and charge[-1] > 3.0)
+                assert contact[charge <= 3.0][-1] > settings.meso.stop_contact_fraction
             assert obs["contact_sink_fraction/value"][1] > 0.2     # the contact absorbs from the start
             assert 1.0 < obs["supersaturation/value"][0] < 2.0 < cell_supersaturation(settings)
             assert obs["nucleated/value"][-1] == 0
