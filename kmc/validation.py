@@ -36,8 +36,9 @@ LI_MARTENSITE_START_K = 75.0
 CELSIUS_HINT_BELOW_K = 100.0
 # Stack pressure and current.  Seed 004 stripped at 0.2, 1, 1.5, 7 and 50 MPa (its Fig. 3; the foil
 # pressed at 50 MPa first) and at 0.05 and 0.5 mA/cm^2 (its operando runs and Mg enrichment), and cycled
-# full cells at 2 mA/cm^2; Li's creep law was measured below ~0.8 MPa (Masias et al. 2019) and is
-# extrapolated above (docs/physics.md sections 1, 4b and 7).  0 MPa is no range: it switches creep off.
+# full cells at 2 mA/cm^2; Li's flow law (kmc.physics.flow) was measured in creep below ~0.8 MPa
+# (Masias et al. 2019) and in compression at higher rates above it (LePage et al. 2019), extrapolated
+# beyond (docs/physics.md sections 1, 4b, 7 and 11).  0 MPa is no range: it switches creep off.
 SOURCES_PRESSURE_RANGE_MPa = (0.2, 50.0)
 SOURCES_CURRENT_RANGE_mA_cm2 = (0.05, 2.0)
 # Peak memory of a kMC run per lattice site while its lattice is built and written to its file
@@ -130,27 +131,25 @@ def _current(settings: Settings, command: str) -> None:
 def _measured_range(settings: Settings) -> list[Advice]:
     """Warn for a stack pressure or a current outside what seed 004 measured (0 MPa, creep off, is no
     pressure to measure)."""
-    cond, advice = settings.conditions, []
-    P, (low, high) = cond.stack_pressure_MPa, SOURCES_PRESSURE_RANGE_MPa
-    if P > 0 and not low <= P <= high:
-        advice.append(Advice(
-            "conditions.stack_pressure_MPa",
-            f"conditions.stack_pressure_MPa = {P:g} lies outside the pressures the model's sources measured "
-            f"({low:g} - {high:g} MPa: seed 004's stripping; Li's creep law itself only below ~0.8 MPa, "
-            "extrapolated above): no measurement checks the answer there",
-            f"conditions.stack_pressure_MPa within {low:g} - {high:g} MPa (or 0: no creep) would satisfy it, at "
-            "the cost of answering for another pressure (no cost in run time)"))
-    i, (low, high) = cond.current_density_mA_cm2, SOURCES_CURRENT_RANGE_mA_cm2
-    if i > 0 and not low <= i <= high:
-        advice.append(Advice(
-            "conditions.current_density_mA_cm2",
-            f"conditions.current_density_mA_cm2 = {i:g} lies outside the currents the model's sources measured "
-            f"({low:g} - {high:g} mA/cm^2: seed 004's stripping and cycling): no measurement checks the answer "
-            "there",
-            f"conditions.current_density_mA_cm2 within {low:g} - {high:g} mA/cm^2 would satisfy it, at the cost of "
-            "answering for another current" + (" (a kMC run then strips more slowly relative to its hops: more "
-                                               "events per stripped charge)" if i < low else
-                                               " (a kMC run then strips faster relative to its hops: fewer events)")))
+    cond = settings.conditions
+    i, (i_low, i_high) = cond.current_density_mA_cm2, SOURCES_CURRENT_RANGE_mA_cm2
+    rows = [("conditions.stack_pressure_MPa", cond.stack_pressure_MPa, SOURCES_PRESSURE_RANGE_MPa, "MPa", " (or 0: no creep)",
+             "pressure", "seed 004's stripping; Li's flow law itself measured in creep below ~0.8 MPa and in "
+             "compression above it at higher rates, extrapolated beyond", " (no cost in run time)"),
+            ("conditions.current_density_mA_cm2", i, SOURCES_CURRENT_RANGE_mA_cm2, "mA/cm^2", "",
+             "current", "seed 004's stripping and cycling",
+             " (a kMC run then strips more slowly relative to its hops: more events per stripped charge)"
+             if i < i_low else
+             " (a kMC run then strips faster relative to its hops: fewer events)" if i > i_high else "")]
+    advice = []
+    for key, value, (low, high), unit, also_allowed, noun, measured_by, cost in rows:
+        if value > 0 and not low <= value <= high:
+            advice.append(Advice(
+                key,
+                f"{key} = {value:g} lies outside the {noun}s the model's sources measured "
+                f"({low:g} - {high:g} {unit}: {measured_by}): no measurement checks the answer there",
+                f"{key} within {low:g} - {high:g} {unit}{also_allowed} would satisfy it, at the cost of answering for another "
+                f"{noun}{cost}"))
     return advice
 
 
