@@ -3,6 +3,7 @@
     python benchmarks/tier_cost.py                 # the fast tier (the README's `pytest`)
     python benchmarks/tier_cost.py -m slow         # the slow tier
     python benchmarks/tier_cost.py --cold          # after deleting the numba cache (a fresh clone)
+    python benchmarks/tier_cost.py --by-file 30    # and the 30 costliest test files, with their worker
     python benchmarks/tier_cost.py -- -n 0 tests/test_meso.py   # any pytest arguments after --
 
 Runs pytest as the README does (every core, a worker per core) with this file as a plugin, which
@@ -61,6 +62,8 @@ def main(argv=None) -> int:
     ap.add_argument("-m", dest="marks", default=None, help="the tier's marker expression (default: pytest's, the fast tier)")
     ap.add_argument("--cold", action="store_true", help="delete the numba cache first (kmc/, lattices/)")
     ap.add_argument("--top", type=int, default=15, help="costliest tests to list")
+    ap.add_argument("--by-file", type=int, default=0, metavar="N",
+                    help="also list the N costliest test files (their tests' CPU summed, with the worker that ran them)")
     ap.add_argument("pytest_args", nargs="*", help="more pytest arguments (after --)")
     args = ap.parse_args(argv)
     if args.cold:
@@ -90,6 +93,15 @@ def main(argv=None) -> int:
           "(the busiest worker's CPU)")
     for t in sorted(tests, key=lambda t: -t["cpu_s"])[:args.top]:
         print(f"{t['cpu_s']:7.1f} s  {t['nodeid']}")
+    if args.by_file:
+        files: dict[tuple, float] = {}
+        for r in workers:
+            for t in r["tests"]:
+                key = (t["nodeid"].split("::")[0], r["worker"])
+                files[key] = files.get(key, 0.0) + t["cpu_s"]
+        print(f"costliest test files (tests' CPU; the rest of a worker's is collection and imports):")
+        for (name, worker), cpu in sorted(files.items(), key=lambda kv: -kv[1])[:args.by_file]:
+            print(f"{cpu:7.1f} s  {name}  ({worker})")
     return status
 
 
