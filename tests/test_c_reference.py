@@ -62,11 +62,15 @@ def test_a_c_loop_that_computes_other_rates_is_caught(dll):
     assert {"word", "rates", "clock"} <= set(cref.differences(c, sim))
 
 
-def test_boxes_it_does_not_implement_are_refused():
+@pytest.mark.slow   # builds the bond form's engine state: its own compilation (tests/test_engine.py's slow_bond)
+def test_the_bond_form_is_refused():
     bond = Simulation(load_config(ROOT / "params" / "limg_li2s_bond.toml",
                                   ["lattice.geometry=bulk", "lattice.cells=[4,4,4]", "run.max_events=1"]))
     with pytest.raises(ValueError, match="second-moment form"):
         cref.CState(bond)
+
+
+def test_boxes_it_does_not_implement_are_refused():
     slab = Simulation(load_config(ROOT / "params" / "limg_li2s.toml", ["lattice.cells=[4,4,4]"]))
     words = slab.site_word.copy()
     with pytest.raises(ValueError, match="periodic bulk box"):

@@ -122,12 +122,21 @@ FORMS = {"second_moment": ("limg_li2s.toml", []),
          "bond": ("limg_li2s_bond.toml", ["energy.layer_vacancy_eV=[0.0,-0.07,0.02]"])}
 
 
+# The bond form's event loop is a compilation of its own (~50 s of CPU cold, docs/performance.md's
+# "fast tier's cost"), so its runs are in the slow tier; the fast tier runs every path of the loop in the
+# second-moment form and keeps the bond form's rate rules without the loop (tests/test_fit.py,
+# tests/test_interface_terms.py's energies).
+def slow_bond(forms):
+    """pytest parameters of the energy forms ``forms``, the bond form's marked slow."""
+    return [pytest.param(form, marks=pytest.mark.slow) if form == "bond" else form for form in forms]
+
+
 def form_config(form, overrides):
     name, extra = FORMS[form]
     return load_config(PARAMS / name, overrides + extra)
 
 
-@pytest.mark.parametrize("form", sorted(FORMS))
+@pytest.mark.parametrize("form", slow_bond(sorted(FORMS)))
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_rates_equal_reference_before_and_after_events(case, form):
     """The engine's incremental rates equal rates from total-energy differences, at start and
@@ -145,7 +154,7 @@ def test_rates_equal_reference_before_and_after_events(case, form):
 
 
 @pytest.mark.parametrize("case", ["limg_slab_001", "limg_slab_deep_box"])
-@pytest.mark.parametrize("form", sorted(FORMS))
+@pytest.mark.parametrize("form", slow_bond(sorted(FORMS)))
 def test_rates_equal_reference_after_every_event_at_the_interface(form, case):
     """Checked after every single event of a small Li-Mg slab (the test above checks every 1500
     events, by which time most stale rates have been overwritten by later refreshes): a change
@@ -360,6 +369,7 @@ def test_second_moment_bulk_layers_are_those_whose_hops_reach_only_bulk_class_si
     assert list(interior) == list(range(3 + refresh.EMBEDDING_REACH_STEPS, n - 3 - refresh.EMBEDDING_REACH_STEPS))
 
 
+@pytest.mark.slow   # the bond form's loop (slow_bond above)
 def test_bulk_table_lookup_gives_the_model_rate_for_every_neighbour_count(limg_bond_params):
     """The engine reads a bulk hop's rate at an index built from the two sites' words with no
     branch (a vacant neighbour lands in a block of zeros).  For every count pair a lattice can
@@ -414,7 +424,7 @@ FAST_PATHS = {"bond": ("limg_li2s_bond.toml", refresh.EVENT_REACH_STEPS, 2),
               "second_moment": ("limg_li2s.toml", refresh.EMBEDDING_REACH_STEPS, 3)}
 
 
-@pytest.mark.parametrize("form", FAST_PATHS)
+@pytest.mark.parametrize("form", slow_bond(FAST_PATHS))
 @pytest.mark.parametrize("geometry", ["bulk", "slab"])
 def test_interior_offsets_name_the_same_neighbours_as_the_table(form, geometry):
     """Wherever a hop takes the interior fast path, every site within reach - 1 steps of the
@@ -523,7 +533,7 @@ FAST_PATH_BOXES = {"bulk": ("bulk", [12, 12, 14]), "slab": ("slab", [12, 12, 14]
                    "6-cell bulk": ("bulk", [6, 6, 6])}
 
 
-@pytest.mark.parametrize("form", FAST_PATHS)
+@pytest.mark.parametrize("form", slow_bond(FAST_PATHS))
 @pytest.mark.parametrize("box", FAST_PATH_BOXES)
 def test_interior_fast_path_gives_the_same_run_as_the_general_path(form, monkeypatch, box):
     """With the fast path switched off (no layer marked interior), and with no layer following the
@@ -575,7 +585,7 @@ def test_interior_fast_path_gives_the_same_run_as_the_general_path(form, monkeyp
     assert_rates_match(fast)
 
 
-@pytest.mark.parametrize("form", FAST_PATHS)
+@pytest.mark.parametrize("form", slow_bond(FAST_PATHS))
 def test_a_full_work_queue_runs_early_without_changing_the_run(form, monkeypatch):
     """The refresh queues the rows and slots that need the general rate code and runs them at
     the end of the event, or at once when the queue is full (refresh._queue_work).  With room for

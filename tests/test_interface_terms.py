@@ -18,7 +18,7 @@ from kmc.simulation import Simulation
 from kmc.species import HOST, SOLUTE, VACANCY
 
 from conftest import PARAMS
-from test_engine import FORMS, assert_rates_match
+from test_engine import FORMS, assert_rates_match, slow_bond
 from test_strip_weights import assert_weights_match_total_energies
 
 CELLS = ["lattice.cells=[5,5,4]", "composition.solute_fraction=0.0", "composition.vacancy_fraction=0.0"]
@@ -115,7 +115,7 @@ def _motif_occupancy(lat):
     return occ
 
 
-@pytest.mark.parametrize("form", sorted(FORMS))
+@pytest.mark.parametrize("form", slow_bond(sorted(FORMS)))
 def test_rates_and_strip_weights_follow_total_energies_on_the_new_motifs(form):
     """Kernel rates (hop_energy_change_eV, the embedding form's regrouped sums, hops redone by the
     refresh) and strip weights (removal_energy_eV) against total-energy differences, on the motif

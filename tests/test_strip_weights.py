@@ -56,7 +56,8 @@ def assert_weights_match_total_energies(sim):
     np.testing.assert_array_equal(tree[1:cap], tree[2:2 * cap:2] + tree[3:2 * cap:2])
 
 
-@pytest.mark.parametrize("params", ["limg_li2s.toml", "limg_li2s_bond.toml", "li_li2s.toml"])
+@pytest.mark.parametrize("params", ["limg_li2s.toml", pytest.param("limg_li2s_bond.toml", marks=pytest.mark.slow),
+                                    "li_li2s.toml"])   # the bond form's loop is slow tier (tests/test_engine.py)
 def test_strip_weights_follow_the_total_energy_after_every_event_class(params):
     """Hops, strips, creep refills, exits, entries and solute exchanges all change removal energies;
     after thousands of them the tree the engine kept holds the weights of the configuration."""
