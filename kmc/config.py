@@ -254,7 +254,7 @@ def _check_value(section: str, key: str, spec: Key, value):
     name = f"{section}.{key}"
     allowed = spec.allowed or _type_name(spec.kind)
     kinds = spec.kind if isinstance(spec.kind, tuple) else (spec.kind,)
-    if isinstance(value, bool) or not isinstance(value, kinds):
+    if (isinstance(value, bool) and bool not in kinds) or not isinstance(value, kinds):
         raise ConfigError(f"{name}: expected {_type_name(spec.kind)}, got {type(value).__name__} "
                           f"{_show(value)}; allowed: {allowed}")
     if isinstance(value, int) and not INT64_RANGE[0] <= value < INT64_RANGE[1]:

@@ -51,7 +51,7 @@ from kmc import units
 from kmc.config import ConfigError, Settings
 from kmc.physics import contact_vacancy, creep, electrochemistry, flow, solute, vacancy
 from kmc.physics.strength import SizeStrength
-from kmc.rate_rules import (BOND_L1_L1, BOND_L1_L2, BOND_L2_L1, CLASS_BOTTOM, CLASS_BULK, CLASS_L1, N_CLASSES,
+from kmc.rate_rules import (BOND_L1_L1, BOND_L1_L2, BOND_L2_L1, CLASS_BOTTOM, CLASS_BULK, CLASS_L1, N_CLASSES, N_FAST_TYPES,
                        RATE_CACHE_SIZE, RateModel, barrier_eV, bulk_by_word, bulk_rate_lookup, kra_eV)
 from kmc.species import HOST, SOLUTE, VACANCY
 from lattices import Lattice, build_bcc
@@ -199,10 +199,11 @@ class EnergyModel:
 
     def rate_model(self, n_layers: int, exit_per_s: float, layer_kind: np.ndarray, deep_first_layer: int = 0,
                    deep_hop_factor: float = 1.0, layer_neighbours: np.ndarray | None = None,
-                   solute_present: bool = True) -> RateModel:
+                   solute_present: bool = True, fast_layers: int = 0) -> RateModel:
         """What the compiled rate kernels read (kmc.rate_rules.RateModel), with a fresh exp memo;
         ``layer_kind`` from kmc.engine.refresh.layer_kinds(self.bulk_layers(n_layers)); the deep box from
-        EventRates (deep_box) and the lattice's in-box neighbour count per layer."""
+        EventRates (deep_box) and the lattice's in-box neighbour count per layer; ``fast_layers`` the layers whose
+        hops are typed for fast-event scaling (kmc.rate_rules.fast; 0: off), every factor 1 to start with."""
         if layer_neighbours is None:
             layer_neighbours = np.full(n_layers, 8, np.uint8)
         shells = self.l1_shells_reached(solute_present)
@@ -213,7 +214,8 @@ class EnergyModel:
                          np.full(RATE_CACHE_SIZE, -1, np.int64), np.zeros(RATE_CACHE_SIZE, np.float64),
                          self.embed_eV, layer_class,
                          bulk_by_word(self.pair_eV, self.embed_eV),
-                         int(deep_first_layer), float(deep_hop_factor), np.asarray(layer_neighbours, np.uint8))
+                         int(deep_first_layer), float(deep_hop_factor), np.asarray(layer_neighbours, np.uint8),
+                         int(fast_layers), np.ones(N_FAST_TYPES, np.float64), np.zeros((N_FAST_TYPES, 2), np.int64))
 
 
 def build_lattice(settings: Settings) -> Lattice:

@@ -218,6 +218,11 @@ SCHEMA: dict[str, dict[str, Key]] = {
         # match, and the bottom boundary takes the rest).  Numerics: the escape path is the
         # cell's whatever the value; 0 turns the deep box off (the box's own hops unaccelerated).
         "deep_box_share": Key(F, 0.5, lambda x: 0 <= x < 1, "0 <= deep_box_share < 1 (0: off)"),
+        # Fast reversible events (kmc.engine.fast; docs/physics.md section 12): hop types near the interface
+        # whose forward and reverse executions balance run both ways at a common fraction of their rates
+        # (Dybeck, Plaisance & Neurock 2017), detailed balance kept.  Numerics (its bias measured against
+        # the exact kMC: docs/pore_edge.md); false runs every hop at its own rate.
+        "fast_event_scaling": Key(bool, False, None, "true or false"),
     },
     "output": {
         "path": Key(str, "", None, "a file path ('' = runs/out/<model>_s<seed>.h5)"),

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from kmc import electrode, observables, sites, units
-from kmc.engine import events, loop, refresh
+from kmc.engine import events, fast, loop, refresh
 from kmc.engine import state as state_groups
 from kmc.engine.contact import connected_l1_metal
 from kmc.engine.selection import rebuild_tree
@@ -43,6 +43,7 @@ class RunResult:
     events_this_run: int     # events done by this call
     path: str | None = None
     compile_time_s: float = 0.0   # numba compiling the engine for this run (0: loaded from its cache)
+    fast_events: dict | None = None   # what the fast-event scaling did (Simulation.fast_event_record)
 
     @property
     def events_per_s(self) -> float:
@@ -55,10 +56,12 @@ class Simulation:
     # Every mutable array of a run, by the names of the kernels' groups (kmc.engine.state), which are also
     # Simulation's attributes: a checkpoint holds them all, and restoring them (plus the scalars in
     # get_state) continues the trajectory bit for bit.  The groups' members are listed by
-    # kmc.engine.state; the driver adds the rate memo (RateModel.memo_key, memo_val), the electrode's
+    # kmc.engine.state; the driver adds the rate memo (RateModel.memo_key, memo_val), the fast-event scaling's
+    # factors, counts and window (RateModel.fast_scale, fast_counts; kmc.engine.fast), the electrode's
     # arrays and the tracers' starting sites and species.  tests/test_resume.py fails if a
     # mutable array is missed.
-    DRIVER_ARRAYS = ("memo_key", "memo_val", "electrode_drive", "electrode_flux", "electrode_sites", "electrode_solute",
+    DRIVER_ARRAYS = ("memo_key", "memo_val", "fast_scale", "fast_counts", "fast_window", "electrode_drive", "electrode_flux",
+                     "electrode_sites", "electrode_solute",
                      "electrode_tally", "tracer_initial_site", "tracer_species")
     STATE_ARRAYS = tuple(name for group in state_groups.KERNEL_GROUPS for name in group._fields
                          if name not in state_groups.SCRATCH_MEMBERS + state_groups.DERIVED_MEMBERS) + DRIVER_ARRAYS
@@ -168,8 +171,14 @@ class Simulation:
                                            # read only by the deep box; building it walks every layer
                                            lat.neighbours_per_layer() if self.rates.deep_hop_factor != 1.0 else None,
                                            solute_present=bool(settings.composition.solute_fraction > 0
-                                                               or (occupancy == SOLUTE).any()))
+                                                               or (occupancy == SOLUTE).any()),
+                                           fast_layers=fast.typed_layers(settings, self.model, self.rates,
+                                                                         self._layer_kinds))
         self.memo_key, self.memo_val = rate_model.memo_key, rate_model.memo_val
+        # Fast reversible events (kmc.engine.fast): factors and counts, the window's start, windows closed and changed
+        self.fast_scaling = fast.FastEventScaling() if rate_model.fast_layers > 0 else None
+        self.fast_scale, self.fast_counts = rate_model.fast_scale, rate_model.fast_counts
+        self.fast_window, self.fast_windows = np.zeros(1 + len(state_groups.EVENT_CLASSES), np.int64), np.zeros(2, np.int64)
         # Speed only (loop.run_chunk's prefetch_sites): where the words do not fit in the
         # second-level cache (or its size is unknown), each event asks for the next one's.  Beyond
         # it their reads wait on the shared cache or memory; within it the hints cost time
@@ -244,7 +253,8 @@ class Simulation:
     def _kernel_state(self):
         """The arrays the kernels work on, in their groups (rebuilt on every call: growth and
         restore replace arrays)."""
-        rate_model = self._rate_model._replace(memo_key=self.memo_key, memo_val=self.memo_val)
+        rate_model = self._rate_model._replace(memo_key=self.memo_key, memo_val=self.memo_val,
+                                               fast_scale=self.fast_scale, fast_counts=self.fast_counts)
         return rate_model, self._group(state_groups.State), self._group(state_groups.Contact)
 
     def _allocate(self, capacity: int, occupancy: np.ndarray | None = None):
@@ -351,9 +361,14 @@ class Simulation:
         active = self.electrode.active
         while True:
             t_next = float(self.electrode_drive[electrode.NEXT_T]) if active else math.inf
-            code, done = self.run_chunk(*self._chunk_arguments(max_events, t_stop, strip_stop, contact_stop))
+            # a chunk ends where the fast-event window does (kmc.engine.fast)
+            left = fast.events_left(self) if self.fast_scaling is not None else max_events
+            window_cut, chunk = left < max_events, min(left, max_events)
+            code, done = self.run_chunk(*self._chunk_arguments(chunk, t_stop, strip_stop, contact_stop))
             self.events += done
             max_events -= done
+            if self.fast_scaling is not None and fast.events_left(self) == 0 and fast.close_window(self):
+                loop.refresh_all_rates(self._geometry, *self._kernel_state()[:2], *self._form_markers)
             self._strip_weights()   # the tree is derived state: up to date between calls
             if active and self.time_s >= t_next:
                 self._electrode_step()
@@ -362,6 +377,8 @@ class Simulation:
                 continue
             if code == state_groups.ST_TIME and self.time_s < t_stop:
                 continue   # the electrode's step time, not the caller's limit
+            if code == state_groups.ST_EVENTS and window_cut:
+                continue   # the fast-event window's end, not the caller's limit
             return state_groups.STOP_REASONS[code]
 
     def solute_inventory(self) -> tuple[int, float]:
@@ -609,7 +626,8 @@ class Simulation:
         self.compile_time_s += COMPILE_CLOCK.seconds - compiled_before
         result = RunResult(stop_reason=reason, events=self.events, kmc_time_s=self.time_s,
                            wall_time_s=wall, observables=self.observables(),
-                           events_this_run=self.events - events_at_start, compile_time_s=self.compile_time_s)
+                           events_this_run=self.events - events_at_start, compile_time_s=self.compile_time_s,
+                           fast_events=fast.record(self))
         if writer is not None:
             if reason == "interrupted":
                 writer.suspend()   # stays X.h5.partial: incomplete, resumable

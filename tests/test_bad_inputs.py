@@ -575,7 +575,7 @@ def assert_usable_settings(s: Settings):
             where = (f"{section}.{key}", s[section][key])
             value = s[section][key]
             kinds = spec.kind if isinstance(spec.kind, tuple) else (spec.kind,)
-            assert isinstance(value, kinds) and not isinstance(value, bool), where
+            assert isinstance(value, kinds) and (bool in kinds or not isinstance(value, bool)), where   # a switch is bool
             assert spec.check is None or spec.check(value), where
             for leaf in _leaves(value):
                 assert not isinstance(leaf, float) or math.isfinite(leaf), where

@@ -31,10 +31,11 @@ from kmc.engine.state import (I_NL1_HOST, I_NL1_SOLUTE, I_NL1_VAC, I_NSTRIP, I_N
                               ST_EVENTS, ST_NO_EVENTS, ST_NO_HOST, ST_TIME)
 from kmc.engine.updates import PATH_GENERAL, PATH_INTERIOR, PATH_SEAM, add_vacancy
 from kmc.jit import kernel, kernel_inlined, prefetch
-from kmc.rate_rules import EXIT_SLOT, LAYER_TABLE_INTERIOR, N_SLOTS
+from kmc.rate_rules import EXIT_SLOT, LAYER_TABLE_INTERIOR, N_SLOTS, fast_type
+from kmc.sites import species_at
 from kmc.sites import COUNT_BITS, SPECIES_SHIFT
 from kmc.species import HOST, VACANCY
-from lattices.neighbours import F_LAYER, F_SITE, at_pore_mouth, frame, neighbour
+from lattices.neighbours import F_LAYER, F_SITE, at_pore_mouth, frame, neighbour, neighbour_layer
 
 
 # ----------------------------------------------------------------------------- the energy form
@@ -147,6 +148,26 @@ def _stop_code(done, st, clock, drive, limits):
 
 
 @kernel_inlined
+def _count_fast_hop(f0, d, g, m, site_word):
+    """Count the hop from slot d into the vacancy with frame f0 in its type's direction (kmc.rate_rules.fast;
+    RateModel.fast_counts), before it is applied."""
+    j = neighbour(f0, d, g.neighbours, g.nx, g.sites_per_layer)
+    lj = neighbour_layer(f0, d, j, g.neighbours, g.sites_per_layer)
+    t, direction = fast_type(f0[F_SITE], f0[F_LAYER], j, lj, species_at(site_word, j), site_word, g, m)
+    if t >= 0:
+        m.fast_counts[t, direction] += 1
+
+
+@kernel
+def refresh_all_rates(g, m, st, bond, embedding):
+    """Recompute every vacancy's rate row and the tree's leaves (after RateModel.fast_scale changed)."""
+    nx, ny, spl, n_layers, wrap_z = g.nx, g.ny, g.sites_per_layer, g.n_layers, g.wrap_z
+    for k in range(st.ints[I_NVAC]):
+        _queue_work(frame(st.vacancy_site[k], g.table, nx, ny, spl, n_layers, wrap_z), k, -1, g, m, st, bond, embedding)
+    _run_work(g, m, st, bond, embedding)
+
+
+@kernel_inlined
 def _pick_slot(vacancy_rates, k, u):
     """The slot of vacancy k's row that u (an offset into the row's sum) falls in; rounding can
     leave u past the last nonzero slot, which then takes it."""
@@ -224,6 +245,8 @@ def run_chunk(g, m, st, contact, tally, tracers, drive, limits, prefetch_sites, 
             if d == EXIT_SLOT:
                 count = apply_exit(f0, g, st, tally, drive)
             else:
+                if m.fast_layers > 0:
+                    _count_fast_hop(f0, d, g, m, st.site_word)
                 path = _hop_path(f0, g, m, interior_margin, bond, embedding)
                 count, f1, l1_changed = apply_hop(f0, d, path, g, st, contact, tally, tracers, drive.has_interface)
                 stale |= l1_changed

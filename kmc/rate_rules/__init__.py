@@ -24,7 +24,7 @@ The engine (kmc.engine) decides which rates to recompute after an event and pick
 events; it calls whole rules of this package (rows, slots, class totals, drawn species) and
 nothing else of the physics (tests/test_architecture.py checks it).  ``RateModel`` groups what
 these kernels read.  Modules: ``hops`` (the barrier and KRA rules, RateModel, the exp memo),
-``deep`` (the deep box's factor), ``bulk`` (bulk-class layers: the bond form's table, the
+``deep`` (the deep box's factor), ``fast`` (a hop's process type for fast-event scaling), ``bulk`` (bulk-class layers: the bond form's table, the
 second-moment form from counts), ``interface`` (the local energy difference near the interface,
 rows and slots), ``classes`` (creep, exit, exchange, stripping).
 """
@@ -43,6 +43,7 @@ from kmc.rate_rules.bulk import (BULK_STRIDE_HOST, BULK_STRIDE_SOLUTE, BULK_STRI
 from kmc.rate_rules.interface import (BOND_BULK, BOND_L1_L1, BOND_L1_L2, BOND_L2_L1, bond_class, bond_hop_rate_into,
                                       bond_vacancy_rates, embedding_hop_rate_into, embedding_vacancy_rates,
                                       hop_bond_change_eV, hop_energy_change_eV, interface_hop_rate, l1_pair_change_eV)
+from kmc.rate_rules.fast import FAST_DOWN, FAST_MAX_LAYERS, FAST_UP, N_FAST_TYPES, fast_scaled, fast_type
 from kmc.rate_rules.classes import (creep_bound_per_s, creep_void_sites_needed, exchange_new_species,
                                     exchange_total_per_s, exit_replacement_species, host_strip_weight,
                                     removal_energy_eV, strip_site_weight)
@@ -58,4 +59,5 @@ __all__ = ["CLASS_BOTTOM", "CLASS_BULK", "CLASS_L1", "EXIT_SLOT", "LAYER_INTERFA
            "loss_sum_eV", "word_index", "BOND_BULK", "BOND_L1_L1", "BOND_L1_L2", "BOND_L2_L1",
            "bond_class", "bond_hop_rate_into", "bond_vacancy_rates", "embedding_hop_rate_into", "embedding_vacancy_rates", "hop_bond_change_eV",
            "hop_energy_change_eV", "interface_hop_rate", "l1_pair_change_eV", "creep_bound_per_s", "creep_void_sites_needed", "exchange_new_species",
-           "exchange_total_per_s", "exit_replacement_species", "host_strip_weight", "removal_energy_eV", "strip_site_weight"]
+           "exchange_total_per_s", "exit_replacement_species", "host_strip_weight", "removal_energy_eV", "strip_site_weight",
+           "FAST_DOWN", "FAST_MAX_LAYERS", "FAST_UP", "N_FAST_TYPES", "fast_scaled", "fast_type"]

@@ -54,11 +54,16 @@ N_CLASSES = 3
 #                  vacancy's hops between layers >= deep_first_layer run deep_hop_factor times
 #                  faster (1.0: off); layer_neighbours (uint8 per layer) is how many first
 #                  neighbours a site of the layer has inside the box
+#   fast_layers, fast_scale, fast_counts  fast reversible events (kmc.rate_rules.fast, kmc.engine.fast): hops
+#                  with both ends in layers < fast_layers (0: off) run at fast_scale[type] (<= 1) of their
+#                  rate; the engine counts their executions per type and direction in fast_counts
+#                  (int64 (N_FAST_TYPES, 2); mutable, travels in checkpoints, as fast_scale)
 RateModel = namedtuple("RateModel", ["pair_eV", "site_eV", "l1_pair_eV", "l1_shells", "kra_eV", "nu_Hz",
                                      "inv_kT", "exit_per_s", "bulk_rates", "layer_kind", "memo_key", "memo_val",
                                      "embed_eV", "layer_class",
                                      "bulk_by_word",
-                                     "deep_first_layer", "deep_hop_factor", "layer_neighbours"])
+                                     "deep_first_layer", "deep_hop_factor", "layer_neighbours",
+                                     "fast_layers", "fast_scale", "fast_counts"])
 
 
 # ----------------------------------------------------------------------------- the rules

@@ -8,6 +8,7 @@ import numpy as np
 from kmc.jit import kernel_inlined
 from kmc.rate_rules.hops import EXIT_SLOT, LAYER_INTERFACE, arrhenius_memo, barrier_eV, energy_row, kra_eV
 from kmc.rate_rules.deep import deep_hop_factor_at, deep_row, metal_neighbours
+from kmc.rate_rules.fast import fast_scaled
 from kmc.rate_rules.bulk import (bulk_embedding_hop_rate, bulk_embedding_vacancy_rates, bulk_hop_rate_into,
                                  bulk_vacancy_rates, embed_gain_sum, loss_sum_eV)
 from kmc.sites import neighbour_count, species_at
@@ -147,7 +148,8 @@ def interface_hop_rate(fv, nv, fj, x, site_word, g, m, with_embedding):
     (``with_embedding``: a constant, see hop_energy_change_eV)."""
     dE, near_solute = hop_energy_change_eV(fv, nv, fj, x, site_word, g, m, with_embedding)
     ea = barrier_eV(dE, kra_eV(x, near_solute, m.kra_eV))
-    return arrhenius_memo(ea, m.nu_Hz, m.inv_kT, m.memo_key, m.memo_val)
+    r = arrhenius_memo(ea, m.nu_Hz, m.inv_kT, m.memo_key, m.memo_val)
+    return fast_scaled(r, fv[0], fv[1], fj[0], fj[1], x, site_word, g, m)
 
 
 @kernel_inlined
@@ -249,7 +251,8 @@ def _embedding_interface_vacancy_rates(fv, site_word, g, m, rates, k_row):
                 if m.l1_shells > 0 and ej == 0:
                     dE += l1_pair_change_eV(j, VACANCY, x, site_word, g, m)
                 ea = barrier_eV(dE, kra_eV(x, near_solute, m.kra_eV))
-                r = arrhenius_memo(ea, m.nu_Hz, m.inv_kT, m.memo_key, m.memo_val)
+                r = fast_scaled(arrhenius_memo(ea, m.nu_Hz, m.inv_kT, m.memo_key, m.memo_val), v, lv, j, lj, x,
+                                site_word, g, m)
         rates[k_row, d] = r
         total += r
     r = m.exit_per_s if lv == g.n_layers - 1 else 0.0

@@ -275,6 +275,8 @@ class KmcWriter:
         counts = result.observables["event_counts"]
         for name, c in zip(state.EVENT_CLASSES, counts):
             run.attrs[f"count_{name}"] = int(c)
+        for key, value in (result.fast_events or {}).items():   # run.fast_event_scaling's record
+            run.attrs[f"fast_event_{key}"] = value
         for key, value in self.run_attributes.items():
             run.attrs[key] = value
         self.close()
