@@ -60,8 +60,8 @@ class Simulation:
     # factors, counts and window (RateModel.fast_scale, fast_counts; kmc.engine.fast), the electrode's
     # arrays and the tracers' starting sites and species.  tests/test_resume.py fails if a
     # mutable array is missed.
-    DRIVER_ARRAYS = ("memo_key", "memo_val", "fast_scale", "fast_counts", "fast_window", "electrode_drive", "electrode_flux",
-                     "electrode_sites", "electrode_solute",
+    DRIVER_ARRAYS = ("memo_key", "memo_val", "fast_scale", "fast_counts", "fast_window", "fast_windows", "electrode_drive",
+                     "electrode_flux", "electrode_sites", "electrode_solute",
                      "electrode_tally", "tracer_initial_site", "tracer_species")
     STATE_ARRAYS = tuple(name for group in state_groups.KERNEL_GROUPS for name in group._fields
                          if name not in state_groups.SCRATCH_MEMBERS + state_groups.DERIVED_MEMBERS) + DRIVER_ARRAYS
@@ -168,8 +168,9 @@ class Simulation:
         rate_model = self.model.rate_model(lat.n_layers, self.rates.exit_per_bottom_vacancy_per_s,
                                            self._layer_kinds, self.rates.deep_first_layer,
                                            self.rates.deep_hop_factor,
-                                           # read only by the deep box; building it walks every layer
-                                           lat.neighbours_per_layer() if self.rates.deep_hop_factor != 1.0 else None,
+                                           # read only by the deep box and the fast-event types; it walks every layer
+                                           lat.neighbours_per_layer()
+                                           if self.rates.deep_hop_factor != 1.0 or settings.run.fast_event_scaling else None,
                                            solute_present=bool(settings.composition.solute_fraction > 0
                                                                or (occupancy == SOLUTE).any()),
                                            fast_layers=fast.typed_layers(settings, self.model, self.rates,

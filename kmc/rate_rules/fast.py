@@ -11,6 +11,13 @@ from the electrolyte) and up.  Scaling a type's rates by one factor therefore di
 and its reverse's alike, which keeps exp(-dE/kT) between them: detailed balance and the equilibrium
 distribution are kept exactly, whatever the factors.
 
+A lone vacancy's hop (no other vacancy next to either end: the atom fully coordinated in the box at both
+ends, RateModel.layer_neighbours) is never typed: it is how the stripped vacancies cross
+the contact to the pore's void, the slow process itself.  On [001] every hop changes layer, so a vacancy
+crossing L1 and L2 sideways alternates down and up hops: its type would pass the balance test while it
+carries the whole flux, and scaling it slowed the crossing (3x more vacancies in transit on 8 x 8 x 6 cells
+at 1 monolayer; docs/pore_edge.md section 3).
+
 Only hops with both ends in the leading interface layers are typed (RateModel.fast_layers: the
 layers whose rates the general rule computes; the bulk table's are never scaled).  fast_layers 0
 (the key off) compiles nothing in: no multiplication, the rates' bits of before.
@@ -42,6 +49,8 @@ def fast_type(v, lv, j, lj, x, site_word, g, m):
         return -1, FAST_DOWN
     c_j = metal_neighbours(site_word, j)           # the atom's coordination where it is
     c_v = metal_neighbours(site_word, v) - 1       # and where it goes (its own site then vacant)
+    if c_j == m.layer_neighbours[lj] - 1 and c_v == m.layer_neighbours[lv] - 1:
+        return -1, FAST_DOWN                       # a lone vacancy's hop: the slow transport (module docstring)
     if lj < lv:
         upper, c_up, c_low, direction = j, c_j, c_v, FAST_DOWN
     else:
