@@ -42,6 +42,10 @@ EVENTS_PER_S = {"second_moment": 2.0e5, "bond": 1.0e6}
 # measured 5.0e7 for 3.6e7 scaled (4x the area; 2026-11-27); the edge of an 8 x 8-cell box, one column
 # wide, costs ~100x less than scaled.
 EDGE_EVENTS_PER_L1_SITE_MONOLAYER = 14_420_953 / (400 * 0.1125)
+# The same with the fast-event scaling (run.fast_event_scaling, docs/physics.md section 12): the shipped default
+# run with it, EDGE_SCALED_EVENTS events over 400 L1 sites and EDGE_SCALED_MONOLAYERS (2026-11-27).
+EDGE_SCALED_EVENTS, EDGE_SCALED_MONOLAYERS = 23_100_000, 2.0
+EDGE_SCALED_EVENTS_PER_L1_SITE_MONOLAYER = EDGE_SCALED_EVENTS / (400 * EDGE_SCALED_MONOLAYERS)
 # Setting up a box (lattice, energy model, the acceleration check, the file's static arrays): 3.2 and
 # 3.3 us per site for 3.2e6 and 7.2e6 sites (kmc.launch.open_run of params/li_li2s.toml with lattice.cells
 # [200,200,40] and [300,300,40], at load 8 on 2 cores, 2026-11-27).
@@ -129,7 +133,8 @@ def estimate(settings) -> RunCost | None:
     if box_pore_shape(settings) != "none" and run.stop_stripped_mAh_cm2:
         l1_all = sites // (2 * nz)
         monolayers = run.stop_stripped_mAh_cm2 / units.charge_per_atom_mAh_cm2(l1_all * area_per_l1_A2) / l1_all
-        events += EDGE_EVENTS_PER_L1_SITE_MONOLAYER * l1_all * monolayers
+        events += (EDGE_SCALED_EVENTS_PER_L1_SITE_MONOLAYER if run.fast_event_scaling
+                   else EDGE_EVENTS_PER_L1_SITE_MONOLAYER) * l1_all * monolayers
     if run.max_events:
         events = min(events, float(run.max_events))
     return RunCost(events, events / rate, thermal, sites * SETUP_S_PER_SITE, file_bytes, sites)

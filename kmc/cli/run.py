@@ -88,6 +88,10 @@ def run(config, overrides, output, overwrite, resume_path, progress):
     resumed = f" ({result.events_this_run} since resuming)" if resume_path is not None else ""
     click.echo(f"  {result.events} events{resumed} in {result.wall_time_s:.1f} s "
                f"({result.events_per_s / 1e6:.2f} M events/s), stop: {result.stop_reason}")
+    if result.fast_events:   # run.fast_event_scaling (kmc.engine.fast)
+        fast = result.fast_events
+        click.echo(f"  fast reversible events scaled (run.fast_event_scaling): {fast['types_scaled']} hop types at "
+                   f"the end, the smallest factor {fast['smallest_factor']:.1e}, over {fast['windows']} windows")
     if result.compile_time_s > 0:
         click.echo(f"  compiling the engine took {result.compile_time_s:.1f} s before that (the first run of "
                    "this energy form only: numba keeps it in its cache)")
