@@ -44,7 +44,7 @@ EVENTS_PER_S = {"second_moment": 2.0e5, "bond": 1.0e6}
 EDGE_EVENTS_PER_L1_SITE_MONOLAYER = 14_420_953 / (400 * 0.1125)
 # The same with the fast-event scaling (run.fast_event_scaling, docs/physics.md section 12): the shipped default
 # run with it, EDGE_SCALED_EVENTS events over 400 L1 sites and EDGE_SCALED_MONOLAYERS (2026-11-27).
-EDGE_SCALED_EVENTS, EDGE_SCALED_MONOLAYERS = 23_100_000, 2.0
+EDGE_SCALED_EVENTS, EDGE_SCALED_MONOLAYERS = 23_068_602, 2.0
 EDGE_SCALED_EVENTS_PER_L1_SITE_MONOLAYER = EDGE_SCALED_EVENTS / (400 * EDGE_SCALED_MONOLAYERS)
 # Setting up a box (lattice, energy model, the acceleration check, the file's static arrays): 3.2 and
 # 3.3 us per site for 3.2e6 and 7.2e6 sites (kmc.launch.open_run of params/li_li2s.toml with lattice.cells

@@ -168,18 +168,12 @@ class Simulation:
         rate_model = self.model.rate_model(lat.n_layers, self.rates.exit_per_bottom_vacancy_per_s,
                                            self._layer_kinds, self.rates.deep_first_layer,
                                            self.rates.deep_hop_factor,
-                                           # read only by the deep box and the fast-event types; it walks every layer
-                                           lat.neighbours_per_layer()
-                                           if self.rates.deep_hop_factor != 1.0 or settings.run.fast_event_scaling else None,
+                                           # read only by the deep box; building it walks every layer
+                                           lat.neighbours_per_layer() if self.rates.deep_hop_factor != 1.0 else None,
                                            solute_present=bool(settings.composition.solute_fraction > 0
-                                                               or (occupancy == SOLUTE).any()),
-                                           fast_layers=fast.typed_layers(settings, self.model, self.rates,
-                                                                         self._layer_kinds))
+                                                               or (occupancy == SOLUTE).any()))
+        rate_model = fast.start(self, rate_model)   # fast reversible events (kmc.engine.fast): types, factors, window
         self.memo_key, self.memo_val = rate_model.memo_key, rate_model.memo_val
-        # Fast reversible events (kmc.engine.fast): factors and counts, the window's start, windows closed and changed
-        self.fast_scaling = fast.FastEventScaling() if rate_model.fast_layers > 0 else None
-        self.fast_scale, self.fast_counts = rate_model.fast_scale, rate_model.fast_counts
-        self.fast_window, self.fast_windows = np.zeros(1 + len(state_groups.EVENT_CLASSES), np.int64), np.zeros(2, np.int64)
         # Speed only (loop.run_chunk's prefetch_sites): where the words do not fit in the
         # second-level cache (or its size is unknown), each event asks for the next one's.  Beyond
         # it their reads wait on the shared cache or memory; within it the hints cost time
@@ -188,9 +182,8 @@ class Simulation:
         self._rate_model = rate_model
         # The electrode below the box (kmc.electrode): a solute continuum coupled to the bottom
         # layer, in a slab with an open bottom.  Its arrays are state (checkpointed).
-        r = self.rates
         self.electrode = electrode.Electrode(
-            r, lat, settings.composition.solute_fraction,
+            self.rates, lat, settings.composition.solute_fraction,
             active=self.model.has_interface and settings.boundary.bottom != "closed")
         self.electrode_sites, self.electrode_solute = self.electrode.initial_cells()
         self.electrode_drive = self.electrode.initial_drive(0.0)

@@ -277,10 +277,10 @@ def _write(path, text):
 ENGINE_MODULES = tuple(p.relative_to(ROOT).as_posix() for p in sorted((ROOT / "kmc/engine").glob("*.py")))
 # What the engine may take from kmc.rate_rules: constants, and whole rules, which by the rule module's
 # naming end in one of these (a row of rates, one slot's rate, a class's total, a drawn species,
-# the thinning's acceptance, a site's strip weight); the building blocks of a rule (bulk_rate, barrier_eV,
+# the thinning's acceptance, a site's strip weight, a hop's fast-event type); the building blocks of a rule (bulk_rate, barrier_eV,
 # interface_hop_rate, deep_hop_factor, ...) are not.
 WHOLE_RULE_SUFFIXES = ("_rates", "_rates_interior", "_rate_into", "_rate_into_interior", "_per_s", "_species",
-                       "_needed", "_strip_weight")
+                       "_needed", "_strip_weight", "_type")
 
 
 def test_the_engine_writes_no_rate_rule():
@@ -288,7 +288,7 @@ def test_the_engine_writes_no_rate_rule():
     (the only logarithm is the kMC clock's waiting time, -log(1 - u) / total), and nothing of
     kmc.rate_rules but constants and whole rules.  The creep law (contact**-n, sqrt(N)) or a written-
     out copy of a hop rate (bulk_rate(bulk_key(...))), both once in the engine, fail it."""
-    assert "kmc/engine/loop.py" in ENGINE_MODULES and len(ENGINE_MODULES) == 8   # the package and its 7 modules
+    assert "kmc/engine/loop.py" in ENGINE_MODULES and len(ENGINE_MODULES) == 9   # the package and its 8 modules
     offenders = []
     for module in ENGINE_MODULES:
         tree = ast.parse((ROOT / module).read_text())

@@ -25,9 +25,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from kmc.engine.state import EV_CREEP, EV_ENTER, EV_EXCHANGE, EV_EXIT, EV_STRIP
-from kmc.rate_rules.fast import FAST_MAX_LAYERS
-from kmc.rate_rules.hops import LAYER_INTERFACE
+from kmc.engine.state import EV_CREEP, EV_ENTER, EV_EXCHANGE, EV_EXIT, EV_STRIP, EVENT_CLASSES
+from kmc.rate_rules import FAST_MAX_LAYERS, LAYER_INTERFACE
 
 # The macroscopic classes that are channels of their own (never scaled): each counts as a non-equilibrated
 # channel when it ran in the window.  The hop classes are the types; the null event is no process.
@@ -68,14 +67,31 @@ class FastEventScaling:
 def typed_layers(settings, model, rates, layer_kind: np.ndarray) -> int:
     """The layers whose hops are typed (RateModel.fast_layers): the leading layers of the general rate rule
     (never the bulk table's, nor the deep box's: kmc.model.EventRates), at most FAST_MAX_LAYERS; 0 with
-    run.fast_event_scaling off or in a box without an interface."""
-    if not (settings.run.fast_event_scaling and model.has_interface):
+    run.fast_event_scaling off or in a box without a pore's mouth (EnergyModel.l1_open: the flicker the scheme
+    is for, and where its bias was measured; the perfect interface runs exact)."""
+    if not (settings.run.fast_event_scaling and model.has_interface and model.l1_open is not None
+            and model.l1_open.any()):
         return 0
     general = np.asarray(layer_kind) == LAYER_INTERFACE
     n = int(np.argmin(general)) if not general.all() else general.size
     if rates.deep_hop_factor != 1.0:
         n = min(n, int(rates.deep_first_layer))
     return min(n, FAST_MAX_LAYERS)
+
+
+def start(sim, rate_model):
+    """kmc.simulation.Simulation ``sim``'s RateModel with its typed layers (typed_layers, and the layers' neighbour
+    counts the types read), after giving ``sim`` the scheme's state: its rule (fast_scaling; None with the key
+    off), the types' factors and counts (RateModel.fast_scale, fast_counts), the window's start (fast_window:
+    its first event and the macroscopic classes' counts then) and the windows closed and those that changed a
+    factor."""
+    n = typed_layers(sim.settings, sim.model, sim.rates, rate_model.layer_kind)
+    if n > 0:
+        rate_model = rate_model._replace(fast_layers=n, layer_neighbours=sim.lattice.neighbours_per_layer())
+    sim.fast_scaling = FastEventScaling() if n > 0 else None
+    sim.fast_scale, sim.fast_counts = rate_model.fast_scale, rate_model.fast_counts
+    sim.fast_window, sim.fast_windows = np.zeros(1 + len(EVENT_CLASSES), np.int64), np.zeros(2, np.int64)
+    return rate_model
 
 
 def events_left(sim) -> int:
