@@ -74,7 +74,7 @@ CACHES = ("memo_key", "memo_val", "stamp")
 # The fast-event scaling's arrays (run.fast_event_scaling): the fingerprints are of the exact kMC, the key
 # off (an override of every case, whatever the parameter file says), where they hold their start values
 # and decide nothing.
-FAST_EVENT_ARRAYS = ("fast_scale", "fast_counts", "fast_window")
+FAST_EVENT_ARRAYS = ("fast_scale", "fast_counts", "fast_window", "fast_windows")
 EXACT = ["run.fast_event_scaling=false"]
 
 
