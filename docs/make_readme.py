@@ -136,7 +136,9 @@ CHEAP = (MESO_LI, MESO_LIMG, MESO_LI_15, MESO_LI_SLOW, MESO_LI_HOT, VOIDS_LI, VO
 # a change of the code that the time should follow moves them by more.
 TIME_FACTOR = 2.5
 # The probes (see the module docstring): the default runs on a small box, and the README figures of them.
-PROBE_SETS = ["--set", "lattice.cells=[8,8,6]", "--set", "run.stop_stripped_mAh_cm2=4e-6"]
+# (frames every 1e-6 mAh/cm^2: the shipped sets' spacing suits their 2 monolayers, the probe strips 4e-6)
+PROBE_SETS = ["--set", "lattice.cells=[8,8,6]", "--set", "run.stop_stripped_mAh_cm2=4e-6",
+              "--set", "output.frame_every_mAh_cm2=1e-6", "--set", "output.series_every_mAh_cm2=1e-7"]
 PROBES = {"run_li": f"kmc run params/li_li2s.toml {' '.join(PROBE_SETS)} -o runs/out/probe_li.h5",
           "run_limg": f"kmc run params/limg_li2s.toml {' '.join(PROBE_SETS)} -o runs/out/probe_limg.h5",
           "analyze_li": "kmc analyze runs/out/probe_li.h5"}
