@@ -32,8 +32,7 @@ from kmc.engine.state import (I_NL1_HOST, I_NL1_SOLUTE, I_NL1_VAC, I_NSTRIP, I_N
 from kmc.engine.updates import PATH_GENERAL, PATH_INTERIOR, PATH_SEAM, add_vacancy
 from kmc.jit import kernel, kernel_inlined, prefetch
 from kmc.rate_rules import EXIT_SLOT, LAYER_TABLE_INTERIOR, N_SLOTS, fast_type
-from kmc.sites import species_at
-from kmc.sites import COUNT_BITS, SPECIES_SHIFT
+from kmc.sites import COUNT_BITS, SPECIES_SHIFT, species_at
 from kmc.species import HOST, VACANCY
 from lattices.neighbours import F_LAYER, F_SITE, at_pore_mouth, frame, neighbour, neighbour_layer
 
