@@ -381,11 +381,7 @@ def test_cli_bad_inputs(tmp_path, base_run):
 def test_real_run_contact_matches_observables(params, tmp_path):
     settings = load_config(PARAMS / f"{params}.toml", [
         "lattice.cells=[8,8,4]", "run.acceleration=1e8", "run.stop_stripped_mAh_cm2=5e-5",
-        "output.frame_every_mAh_cm2=1e-5", "output.series_every_mAh_cm2=5e-6",   # 1e-4's frames and samples
-        # the exact kMC: on the scaled trajectory of this box the voids and isolated vacancies miss 1-2 of the
-        # frame's (70 against 72 at the end; the frame, the observable and the engine agree): an analysis
-        # question on a new trajectory, not yet looked into (docs/pore_edge.md, Left out)
-        "run.fast_event_scaling=false"])
+        "output.frame_every_mAh_cm2=1e-5", "output.series_every_mAh_cm2=5e-6"])  # 1e-4's frames and samples
     sim = Simulation(settings)
     path = tmp_path / "real.h5"
     sim.run(KmcWriter(path, sim), progress=False)
@@ -405,8 +401,10 @@ def test_real_run_contact_matches_observables(params, tmp_path):
     np.testing.assert_array_equal(fr["contact_fraction"].to_numpy(), obs["contact_fraction"])
     np.testing.assert_array_equal(fr["stripped_charge_mAh_cm2"].to_numpy(), obs["stripped_charge"])
     np.testing.assert_allclose(fr["interface_solute_fraction"].to_numpy(), obs[solute], equal_nan=True)
-    # every vacancy is in one void or counted as isolated
-    np.testing.assert_array_equal(sites_per_frame + fr["isolated_vacancy_count"].to_numpy(), obs["vacancy_count"])
+    # every vacancy is in one void, counted as isolated, or in the pore's void (PORE_RULE: apart from both);
+    # the shipped scaled trajectory puts 1-2 of this box's vacancies at the pore's mouth by its end
+    np.testing.assert_array_equal(sites_per_frame + fr["isolated_vacancy_count"].to_numpy()
+                                  + fr["pore_void_vacancies"].to_numpy(), obs["vacancy_count"])
 
 
 def test_periodic_bulk_box_has_no_interface(tmp_path):
