@@ -20,6 +20,15 @@ from kmc.physics import vacancy
 NUCLEI_PER_CELL_PER_STEP = 0.003
 NUCLEI_GAIN_PER_STEP = 0.1
 NUCLEATION_FLOOR_FRACTION = 1e-6
+# An open cell's gap changes by at most GAP_CHANGE_FRACTION of itself + GAP_CHANGE_UM per step
+# (docs/mechanics.md section 6).
+GAP_CHANGE_FRACTION = 0.25
+GAP_CHANGE_UM = 0.01
+
+
+def allowed_gap_change_um(gap_um: np.ndarray) -> np.ndarray:
+    """How far a step may move an open cell's gap (um): a quarter of it + 10 nm."""
+    return GAP_CHANGE_FRACTION * gap_um + GAP_CHANGE_UM
 
 
 def largest_step_s(inp) -> float:
@@ -46,7 +55,7 @@ def step_limits_s(inp, gap: np.ndarray, net, moving, nuclei: np.ndarray, radius_
     if moving is not None and moving.any():
         # an open cell's gap changes by at most a quarter (+ 10 nm) per step (the plunger's own
         # descent is implicit)
-        limits["gap"] = float(np.min((0.25 * gap[moving] + 0.01) / np.abs(net[moving])))
+        limits["gap"] = float(np.min(allowed_gap_change_um(gap[moving]) / np.abs(net[moving])))
         dt = min(dt, limits["gap"])
     has = nuclei > 0
     if has.any():
