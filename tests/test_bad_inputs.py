@@ -26,7 +26,7 @@ import h5py
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from hypothesis import HealthCheck, event, example, given, settings
+from hypothesis import HealthCheck, currently_in_test_context, event, example, given, settings
 from hypothesis import strategies as st
 
 from kmc.cli import main
@@ -594,9 +594,11 @@ def load_or_config_error(path, overrides=None):
         s = load_config(path, overrides)
     except ConfigError as exc:
         assert str(exc).strip()
-        event("rejected")   # shown by --hypothesis-show-statistics: how many examples get this far
+        if currently_in_test_context():
+            event("rejected")   # shown by --hypothesis-show-statistics: how many examples get this far
         return None
-    event("accepted")
+    if currently_in_test_context():
+        event("accepted")
     assert_usable_settings(s)
     return s
 
@@ -719,15 +721,42 @@ def with_examples(values):
     return decorate
 
 
-@pytest.mark.parametrize("section, key", [(section, key) for section, keys in SCHEMA.items() for key in keys])
+SCHEMA_PAIRS = [(section, key) for section, keys in SCHEMA.items() for key in keys]
+
+
+def with_key_set(scratch, section, key, value):
+    """The shipped parameter file with one key set to ``value``, loaded (load_table's checks)."""
+    table = {name: dict(values) for name, values in SHIPPED.items()}
+    table.setdefault(section, {})[key] = value
+    load_table(scratch, table)
+
+
+# Every key with every awkward value and 20 random ones: 152 keys x 36 values, ~55 s of CPU, so in the
+# slow tier; the fast tier keeps its sample below (every key twice, every awkward value on every 8th key,
+# 200 random pairs of a key and a value of any type).
+@pytest.mark.slow
+@pytest.mark.parametrize("section, key", SCHEMA_PAIRS)
 @settings(PROPERTY, max_examples=20)
 @given(value=VALUES)
 @with_examples(AWKWARD)
 def test_every_key_with_random_values(scratch, section, key, value):
     """The shipped parameter file with one key set to a random value of a random type."""
-    table = {name: dict(values) for name, values in SHIPPED.items()}
-    table.setdefault(section, {})[key] = value
-    load_table(scratch, table)
+    with_key_set(scratch, section, key, value)
+
+
+@pytest.mark.parametrize("index", range(len(SCHEMA_PAIRS)), ids=[f"{s}.{k}" for s, k in SCHEMA_PAIRS])
+def test_every_key_with_two_awkward_values(scratch, index):
+    """Each key with two of the awkward values, taken in turn (so each value meets every 8th key)."""
+    section, key = SCHEMA_PAIRS[index]
+    for value in (AWKWARD[index % len(AWKWARD)], AWKWARD[(index + len(AWKWARD) // 2) % len(AWKWARD)]):
+        with_key_set(scratch, section, key, value)
+
+
+@PROPERTY
+@given(pair=st.sampled_from(SCHEMA_PAIRS), value=VALUES)
+def test_any_key_with_a_random_value(scratch, pair, value):
+    """A random key set to a random value of a random type (the slow tier tries every key with 20)."""
+    with_key_set(scratch, *pair, value)
 
 
 def scaled(value, factor):
