@@ -29,6 +29,7 @@ from kmc.model import build_energy_model, build_event_rates, build_lattice
 from kmc.pore import box_pore
 from kmc.seeding import choose_tracers, initial_occupancy, rng_state, rng_state_from_seed
 from kmc.species import HOST, SOLUTE, VACANCY, species_of
+from lattices.neighbours import Geometry
 
 INT64_MAX = np.iinfo(np.int64).max
 
@@ -48,6 +49,17 @@ class RunResult:
     @property
     def events_per_s(self) -> float:
         return self.events_this_run / self.wall_time_s if self.wall_time_s > 0 else math.nan
+
+
+def kernel_geometry(lattice, l1_open: np.ndarray | None, model) -> Geometry:
+    """The lattice's Geometry for the kernels; ``l1_open`` (bool per L1 site) None: no pore.  Then the kernels
+    are compiled without the pore's checks (a compile-time choice: lattices.neighbours.at_pore_mouth), as
+    before the pore; a second-moment bulk box keeps the array of zeros (its bulk rules do not reach the
+    checks), so it shares the pore's compilation (and the fast tier's boxes: tests/conftest.py)."""
+    geometry = lattice.geometry(l1_open)
+    if l1_open is None and (model.has_interface or not model.has_embedding):
+        geometry = geometry._replace(l1_open=None)
+    return geometry
 
 
 class Simulation:
@@ -151,13 +163,7 @@ class Simulation:
         if self.tracer_site.size:
             self.tracer_of_site[:] = -1
             self.tracer_of_site[self.tracer_site] = np.arange(self.tracer_site.size, dtype=np.int32)
-        # no open L1 site: the kernels are compiled without the pore's checks (a compile-time choice:
-        # lattices.neighbours.at_pore_mouth), as before the pore.  A periodic bulk box of the
-        # second-moment form keeps the array of zeros (its bulk rules do not reach the checks) and so shares
-        # the pore's compilation: a test file or session with both compiles that form once, as before
-        self._geometry = lat.geometry(l1_open)
-        if l1_open is None and (self.model.has_interface or not self.model.has_embedding):
-            self._geometry = self._geometry._replace(l1_open=None)
+        self._geometry = kernel_geometry(lat, l1_open, self.model)
         # (bond, embedding) for the kernels: the energy form as a compile-time constant
         self._form_markers = loop.form_markers(self.model.has_embedding)
         self._layer_kinds = refresh.layer_kinds(

@@ -116,6 +116,36 @@ def pytest_collection_modifyitems(config, items):
         files.setdefault(item.path.name, []).append(item)
         sources.setdefault(item.path.name, item.path.read_text())
     items[:] = [item for name in file_order(files, sources) for item in files[name]]
+    config.stash[FAST_TIER_ONLY] = not any(item.get_closest_marker("slow") for item in items)
+
+
+# The perfect interface (tests/regimes.py's PERFECT_INTERFACE, and the measurements of kmc.interface_rates
+# at it) is a compilation of the event loop of its own (kmc.simulation.kernel_geometry: numba drops the
+# pore's checks; ~70 s of CPU cold), the pore's another.  The same run bit for bit comes from the pore's
+# compilation with every L1 site closed (an l1_open of zeros, as a bulk box has), so a session of fast
+# tests only (the README's `pytest`, or a file of them) builds its boxes without a pore that way and
+# compiles the second-moment loop once; the perfect interface's own compilation runs in the slow tier
+# (tests/test_pore.py::test_the_perfect_interfaces_own_compilation_runs_as_the_pores, bit for bit, and
+# every slow test with a box without a pore).  A `kmc` process a fast test starts compiles it the shipped
+# way: those run in-process.
+FAST_TIER_ONLY = pytest.StashKey[bool]()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def one_event_loop_compilation(request):
+    """In a session of fast tests only, the second-moment form's boxes without an open L1 site get the
+    pore's compilation of the event loop (comment above)."""
+    import kmc.simulation
+    if not request.config.stash.get(FAST_TIER_ONLY, False):
+        yield
+        return
+    shipped = kmc.simulation.kernel_geometry
+
+    def with_the_pores_compilation(lattice, l1_open, model):
+        return lattice.geometry(l1_open) if model.has_embedding else shipped(lattice, l1_open, model)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(kmc.simulation, "kernel_geometry", with_the_pores_compilation)
+        yield
 
 
 @pytest.fixture

@@ -66,6 +66,28 @@ def test_the_perfect_interface_is_a_key_away(key):
     assert Simulation(s).model.l1_open is None
 
 
+@pytest.mark.slow   # compiles the event loop for the perfect interface (~70 s of CPU cold: tests/conftest.py)
+def test_the_perfect_interfaces_own_compilation_runs_as_the_pores(monkeypatch):
+    """The perfect interface's event loop without the pore's checks (kmc.simulation.kernel_geometry) and
+    the pore's loop with every L1 site closed (what the fast tier runs it with, tests/conftest.py) give
+    the same run bit for bit: a Li-Mg slab stripped and crept for 20,000 events."""
+    import kmc.simulation
+    s = _settings("limg_li2s", ["lattice.cells=[6,6,5]", "run.acceleration=1e8", "conditions.stack_pressure_MPa=5",
+                                PERFECT_INTERFACE])
+    own = Simulation(s)
+    assert own._geometry.l1_open is None
+    monkeypatch.setattr(kmc.simulation, "kernel_geometry", lambda lattice, l1_open, model: lattice.geometry(l1_open))
+    closed = Simulation(s)
+    assert closed._geometry.l1_open is not None and not closed._geometry.l1_open.any()
+    for sim in (own, closed):
+        sim.step(20000)
+    assert own.stripped_atoms > 0 and own.events == closed.events == 20000
+    own_state, closed_state = own.get_state(), closed.get_state()
+    assert own_state.keys() == closed_state.keys()
+    for name, value in own_state.items():
+        np.testing.assert_array_equal(value, closed_state[name], err_msg=name)
+
+
 def test_a_file_without_an_electrolyte_table_runs_the_perfect_interface(tmp_path):
     text = (PARAMS / "li_li2s.toml").read_text()
     start = text.index("[electrolyte]")
