@@ -365,6 +365,9 @@ def test_voids_at_their_balance_do_not_shorten_the_step(li_settings):
         assert res.series["contact_fraction"][-1] > 0.99
 
 
+# a kmc meso process of the shipped run (~6 s of CPU warm, 19 cold): in the slow tier; the fast tier's kmc.load
+# of meso files is tests/test_readers.py's (a complete and a cut-off one, with and without xarray)
+@pytest.mark.slow
 def test_kmc_load_reads_a_meso_file(tmp_path):
     """kmc.load gives a meso run the kMC's observable names on ``sample``, with stripped_charge as
     the coordinate, and its parameters and /run as attributes (as a dict without xarray too)."""
