@@ -4,6 +4,9 @@
     python benchmarks/tier_cost.py -m slow         # the slow tier
     python benchmarks/tier_cost.py --cold          # after deleting the numba cache (a fresh clone)
     python benchmarks/tier_cost.py --by-file 30    # and the 30 costliest test files, with their worker
+    python benchmarks/tier_cost.py --order         # and each worker's files in the order it ran them (the
+                                                   # worker's tests' CPU done at each file's end): is the
+                                                   # end of the tier balanced, or does one worker finish alone?
     python benchmarks/tier_cost.py -- -n 0 tests/test_meso.py   # any pytest arguments after --
 
 Runs pytest as the README does (every core, a worker per core) with this file as a plugin, which
@@ -64,6 +67,8 @@ def main(argv=None) -> int:
     ap.add_argument("--top", type=int, default=15, help="costliest tests to list")
     ap.add_argument("--by-file", type=int, default=0, metavar="N",
                     help="also list the N costliest test files (their tests' CPU summed, with the worker that ran them)")
+    ap.add_argument("--order", action="store_true",
+                    help="also list each worker's files in the order it ran them, with its tests' CPU done by each file's end")
     ap.add_argument("pytest_args", nargs="*", help="more pytest arguments (after --)")
     args = ap.parse_args(argv)
     if args.cold:
@@ -102,6 +107,18 @@ def main(argv=None) -> int:
         print(f"costliest test files (tests' CPU; the rest of a worker's is collection and imports):")
         for (name, worker), cpu in sorted(files.items(), key=lambda kv: -kv[1])[:args.by_file]:
             print(f"{cpu:7.1f} s  {name}  ({worker})")
+    if args.order:
+        for r in sorted(workers, key=lambda r: r["worker"]):
+            print(f"{r['worker']}'s files in order (s of its tests' CPU done at the file's end, the file's own):")
+            done, runs = 0.0, []
+            for t in r["tests"]:
+                name = t["nodeid"].split("::")[0]
+                if not runs or runs[-1][0] != name:
+                    runs.append([name, 0.0])
+                runs[-1][1] += t["cpu_s"]
+            for name, cpu in runs:
+                done += cpu
+                print(f"{done:7.0f} s  {cpu:6.1f} s  {name}")
     return status
 
 
