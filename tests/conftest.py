@@ -25,8 +25,9 @@ Helper modules (import them: ``from regimes import NO_FORMATION_ENTROPY``):
 
 The order the files go to the workers (``pytest_collection_modifyitems`` below, with
 ``--no-loadscope-reorder`` in addopts): on a fresh clone numba's cache is empty, and a worker that
-reaches the engine while another compiles it compiles it too (~50 s of CPU for each kind of box; the
-fast tier runs the second-moment form only, tests/test_engine.py's ``slow_bond``).  So one worker
+reaches the engine while another compiles it compiles it too (~75 s of CPU for each kind of box; the
+fast tier runs the second-moment form only, tests/test_engine.py's ``slow_bond``, and its pore's
+compilation only, ``one_event_loop_compilation`` below).  So one worker
 starts with ``ENGINE_FIRST`` (it compiles the engine) while the others run the files that start no kMC run (``starts_the_engine``, read off each file's source: it names
 none of the engine's entry points, runs no ``kmc`` command that starts one and imports no module that
 measures with the kMC), the cell-scale ones first (``cell_scale``: they compile the disc's and the gap
