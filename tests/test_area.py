@@ -430,3 +430,32 @@ def test_lis_size_effect_keeps_the_pellets_pores_open_on_an_area():
     assert np.array_equal(bulk.pore_um, st.pore_um)
     assert (bulk.gap_um > 0)[pore].mean() < 0.5 * (st.gap_um > 0)[pore].mean()
     assert not (bulk.gap_um > 0)[~pore].any()
+
+
+def test_a_hole_the_metal_spans_has_no_wall_to_move_the_contact_line(section_inputs):
+    """The section's rule on the area (kmc.resolved.walls.grow, SMALLEST_WALL_um): a void whose metal stands
+    no higher than the smallest wall over the face (here a hole of the face the metal has entered, its metal
+    below the face) has no wall, so what reaches its edge deepens its own cell and opens no contact cell
+    beside it; before, its edge emptied a whole contact cell per step on a 1e-6 um height."""
+    inp = replace(section_inputs, width_um=10.0, depth_um=2.0, pressure_MPa=1.0)
+    area = AreaModel(inp)
+    gap, pore = np.zeros(area.shape), np.zeros(area.shape)
+    pore[3:5, 18:24] = 0.3                       # a pore of the face, 2 x 6 cells, the metal filling 2 x 2 of
+    gap[3:5, 20:22] = 0.2                        # each side and 0.1 um into the middle 2 x 2: no wall volume
+    gap[:, 5:8] = 0.5                            # and an ordinary void elsewhere
+    st = area.initial_state(gap, pore)
+    now = area.rates(st)
+    hole = gap > 0.1
+    hole[:, 5:8] = False
+    assert now["walls"].held[hole].all() and not now["walls"].held[~hole].any()
+    capture = now["vacancies"].capture_um_s[hole]
+    assert (capture > 0).all()
+    dt = 1.0
+    new_gap = area.grow(st, now, np.zeros(area.shape), dt)
+    beside = np.zeros(area.shape, bool)
+    beside[2:6, 19:23] = True
+    beside &= ~hole
+    assert (new_gap[beside] == 0).all() and (st.rim_fill[beside] == 0).all()
+    assert beside[pore > 0].sum() == 4                                # the filled pore cells beside it stay filled
+    # what the hole captured deepened it: its cells' gaps rose by its whole capture (pooled over its edge pairs)
+    assert new_gap[hole].sum() - gap[hole].sum() == pytest.approx(capture.sum() * dt, rel=1e-9)

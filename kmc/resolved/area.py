@@ -15,7 +15,8 @@ geometry gives the gap model (kmc.resolved.gap):
 * growth of compact voids: a void cell away from the contact deepens by what it captures; a cell at the
   void's edge moves the contact line out (what reaches a flat void lands at its rim): its capture empties
   the contact cells next to it at the void's mean metal height and opens them when full (one cell per
-  step), pinned at a pore's rim by the kMC's [pore_edge] rim as on the section; a tunnel's cuts grow by
+  step; a void with no wall, as the section's, deepens its edge cell instead), pinned at a pore's rim by the
+  kMC's [pore_edge] rim as on the section; a tunnel's cuts grow by
   the section's rule (kmc.resolved.walls.grow_lines);
 * shapes: surface diffusion relaxes each compact void toward its equilibrium cap in Mullins' time, a void
   over a pore pinned at its rim (kmc.resolved.area_shapes); a tunnel's cuts by the section's rule
@@ -51,7 +52,7 @@ from kmc.resolved import assembly as press_loop       # its WALL_AREA_STEP read 
 from kmc.resolved.assembly import Assembly
 from kmc.resolved.gap import GapModel, GapState, observables
 from kmc.resolved.step_control import implicit_descent_um
-from kmc.resolved.walls import entry_traction_MPa
+from kmc.resolved.walls import SMALLEST_WALL_um, entry_traction_MPa
 from kmc.vocabulary import Quantity
 
 # The area's press asks its operator again once this share of its open cells has closed (the section's
@@ -216,6 +217,15 @@ class AreaModel(GapModel):
         cell_height = np.where(compact, height[np.maximum(labels, 0)], 0.0)
         new_gap = np.where(compact, g, gap)
         shares = self._rim_shares(capture, open_cells, regions, at_edge)
+        # the section's rule (kmc.resolved.walls.grow): a void whose metal stands no higher than
+        # SMALLEST_WALL_um over the envelope has no wall, and what reaches its edge lands on its edge cell's
+        # roof instead of emptying the contact beside it; a hole the metal spans (its metal at or below the
+        # face) is one, whose edge otherwise emptied a whole contact cell on a 1e-6 um height each step
+        no_wall = compact & (cell_height <= SMALLEST_WALL_um)
+        if no_wall.any():
+            for d in range(len(shares)):
+                new_gap += np.where(no_wall, shares[d] * dt, 0.0)
+                shares[d] = np.where(no_wall, 0.0, shares[d])
         retreat = self.rim_retreat(now)
         if retreat is not None:
             self._pin_at_rims(new_gap, shares, retreat, compact, walls, pore, cells_per_void, dt)
