@@ -69,6 +69,7 @@ def test_time_to_answer_strips_the_asked_monolayers():
     assert "monolayer" in bm.format_row(r)
 
 
+@pytest.mark.slow   # ~6 s of CPU (two engine versions in turn): a tool's test; the fast tier keeps the benchmark's rows and formats
 def test_interleaved_ab_runs_both_versions_on_one_trajectory():
     """benchmarks/ab_interleaved.py with the same checkout as A and B: both workers run the same
     events in alternate windows and end on the same clock and checksum (its rates are printed,
@@ -80,7 +81,7 @@ def test_interleaved_ab_runs_both_versions_on_one_trajectory():
     assert out.count(f"kmc from {ROOT / 'kmc' / '__init__.py'}") == 2
 
 
-@pytest.mark.slow   # ~4 s of CPU (the A/B script: test_interleaved_ab_runs_both_versions_on_one_trajectory)
+@pytest.mark.slow   # ~4 s of CPU (the A/B script, as test_interleaved_ab_runs_both_versions_on_one_trajectory above)
 def test_ab_interleaved_times_two_box_sizes_for_the_cost_growth():
     """--cells NA,NB: A and B run boxes of different sizes (one checkout as both: the growth of
     the cost per event under the same host drift); the runs differ, so only rates are printed."""

@@ -66,6 +66,7 @@ def test_ctrl_c_keeps_a_complete_file_marked_interrupted(tmp_path, li_params):
         assert 0 < q[-1] < 0.002 and "voids" in f
 
 
+@pytest.mark.slow   # ~8 s of CPU (a kmc meso process); the fast tier keeps the first signal's path (test_ctrl_c_keeps_a_complete_file_marked_interrupted)
 def test_a_second_signal_leaves_nothing(tmp_path, li_params):
     # SIGINT and SIGTERM both pending: the first asks for a stop, the second insists
     code, stdout, stderr, out = _signalled(tmp_path, li_params, [signal.SIGINT, signal.SIGTERM])
@@ -189,6 +190,7 @@ def test_the_bounds_come_from_the_box(li_params):
     assert RunawayStop(bounds).on_step(dataclasses.replace(report, void_count=None)) is False
 
 
+@pytest.mark.slow   # ~9 s of CPU (two kmc meso runs); the bar is cosmetic, the fast tier keeps the quiet default everywhere else
 def test_progress_shows_on_request_only(tmp_path):
     # ten samples, not SHORT's 40 (those are for the pause at step 20): the bar shows from the first
     argv = ["li_li2s", "-o", str(tmp_path / "a.h5"), "--set", "meso.stop_stripped_mAh_cm2=0.0005",

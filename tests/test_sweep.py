@@ -415,8 +415,11 @@ def children_of(pid: int) -> list[tuple[int, str]]:
     return [(p, cmd) for p, parent, _, cmd in processes() if parent == pid]
 
 
-# SIGINT goes the way SIGTERM goes, ~12 s of CPU each: the second in the slow tier
-@pytest.mark.parametrize("signum", [signal.SIGTERM, pytest.param(signal.SIGINT, marks=pytest.mark.slow)])
+# SIGINT goes the way SIGTERM goes, ~12-14 s of CPU each: both in the slow tier (the fast tier keeps a sweep
+# killed and resumed, test_sigkilled_sweep_resumes_without_redoing_finished_runs, and a run stopped by Ctrl-C
+# counted as pending, test_a_run_stopped_by_ctrl_c_counts_as_pending_and_is_redone)
+@pytest.mark.slow
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
 def test_a_signal_to_the_sweep_alone_stops_every_worker_and_the_rest_resumes(tmp_path, signum):
     """What a batch scheduler (SIGTERM) or `kill -INT` sends to the sweep's process only, while
     both workers are in their runs (stopped at the first chunk until the sweep has forwarded the
