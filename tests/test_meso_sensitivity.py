@@ -73,6 +73,38 @@ def test_the_size_effect_slows_equal_islands_by_its_factor_to_the_power_n():
     assert b.closing_velocity_um_s[voids] == pytest.approx(a.closing_velocity_um_s[voids] * f ** -6.6, rel=1e-9)
 
 
+def test_a_narrow_void_in_wide_islands_closes_at_the_strength_of_its_own_width():
+    """One void of 0.5 um in a 19.5 um island: the metal flows into it within ~its width, so its cell takes
+    Li's strength at the void's width, the smaller of its two lengths (as a held hole at its width and a
+    sub-grid nucleus at its diameter do), not at the island's: the plunger and the roof f(0.5)^-n as fast."""
+    open_cells = _islands([78], 2)
+    bulk = ReducedFoil(LAW, CELLS, CELL_um).respond(open_cells, 1.0, 100.0)
+    strong = ReducedFoil(LAW, CELLS, CELL_um, strength=XU).respond(open_cells, 1.0, 100.0)
+    f_void, f_island = XU.stress_factor(LAW, [0.5, 19.5])
+    assert f_void > 10 * f_island
+    assert strong.plunger_velocity_um_s / bulk.plunger_velocity_um_s == pytest.approx(f_void ** -6.6, rel=1e-9)
+    assert strong.closing_velocity_um_s[open_cells] == pytest.approx(
+        bulk.closing_velocity_um_s[open_cells] * f_void ** -6.6, rel=1e-9)
+
+
+def test_the_area_reads_the_strength_at_the_smaller_of_a_features_two_widths():
+    """The area's seam (kmc.mechanics.reduced_area.AreaFoil.strength_factor) takes the section's rule: a small
+    cap (2 cells across) in a 12 um square takes Li's strength at its own diameter, a wide one (34 cells) at
+    the contact ring between it and its neighbours, each form blended by chi as before."""
+    from kmc.mechanics.reduced_area import AreaFoil
+    foil = AreaFoil(LAW, (48, 48), CELL_um, strength=XU)
+    z, x = np.mgrid[0:48, 0:48]
+    for radius_cells in (1.2, 17.0):
+        part = foil.partition(np.hypot(z - 23.5, x - 23.5) < radius_cells)
+        A_f, A_T, chi, length = part.feature_area_um2, part.cell_area_um2, part.chi, part.length_um
+        a, b = np.sqrt(A_f / math.pi), np.sqrt(A_T / math.pi)
+        void = chi * 2 * a + (1 - chi) * A_f / length
+        ring = chi * 2 * (b - a) + (1 - chi) * (A_T - A_f) / length
+        assert (void < ring).all() if radius_cells < 2 else (ring < void).all()
+        assert foil.strength_factor(part, A_f) == pytest.approx(XU.stress_factor(LAW, np.minimum(void, ring)),
+                                                                 rel=1e-12)
+
+
 def test_the_size_effect_moves_the_load_onto_the_narrow_ligaments():
     """Islands of 0.5, 0.5 and 3 um: the void between the two narrow islands has the narrowest
     ligaments (0.5 um, f = 288) and its cell the strongest metal, so with the size effect it carries

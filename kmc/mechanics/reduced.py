@@ -24,9 +24,12 @@ P / contact per square, couples the whole width.
 
 With a ``FeatureStrength`` (kmc.mechanics.law: Li's flow law of kmc.physics.flow, its size effect and
 its diffusional flow to the contact's sink, as a factor on the reference stress; on by default),
-cell i is a period of a metal whose reference stress is f_i sigma0, f_i = f(a_i) at its mean
-ligament width a_i = lambda_i - w_i (the islands either side, which carry it and indent as punches).
-Then V = G eps(D_i / f_i) lambda_i for the cell's drive D_i, so the closed form weighs each cell by
+cell i is a period of a metal whose reference stress is f_i sigma0, f_i = f(min(a_i, w_i)) at the
+smaller of its mean ligament width a_i = lambda_i - w_i (the islands either side, which carry it and
+indent as punches) and its void's width w_i: the metal's flow is confined to the period's smallest
+length, whose strain gradient sets the strength (a narrow void in wide islands closes by flow within
+~w_i of it, as the held holes below at their width and the sub-grid nuclei at their diameter do, so a
+void of a cell closes at the strength of the nucleus it drops to and reopens from).  Then V = G eps(D_i / f_i) lambda_i for the cell's drive D_i, so the closed form weighs each cell by
 f_i and its profiles scale with eps(D_i / f_i).
 
 Holes of the electrolyte's face (its open pores) that the metal still spans flat are not voids of
@@ -193,11 +196,11 @@ class ReducedFoil:
         return ends, islands, island_before, w, lam, w / lam, lam / thickness_um
 
     def strength_factor(self, lam, w):
-        """Each cell's f_i at its ligaments' width a_i = lambda_i - w_i (module docstring), or None
-        without a feature strength (the bulk law everywhere)."""
+        """Each cell's f_i at the smaller of its ligaments' width a_i = lambda_i - w_i and its void's w_i
+        (module docstring), or None without a feature strength (the bulk law everywhere)."""
         if self.strength is None:
             return None
-        return self.strength.stress_factor(self.law, lam - w)
+        return self.strength.stress_factor(self.law, np.minimum(lam - w, w))
 
     def _speed(self, load, weights_sum):
         """|V| of the closed form: eps0 (load / (sigma0 sum weights))^n, 0 without a load."""

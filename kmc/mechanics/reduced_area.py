@@ -176,18 +176,16 @@ class AreaFoil:
 
     def strength_factor(self, part: AreaPartition, feature_area_um2: np.ndarray):
         """Each cell's f_j of the feature strength (None without one): the seam where the flow law's factor
-        (kmc.mechanics.law.FeatureStrength, as the section reads it) is read at each cell's ligament
-        width (a void cell's contact: (A_T - A_f) over its length, 2 (b - a) for a cap; an island's own
-        width: A_f over its length, its diameter for a compact one)."""
+        (kmc.mechanics.law.FeatureStrength, as the section reads it) is read at the smaller of each cell's
+        two widths, its features' and the other phase's between them (the section's min(a_i, w_i),
+        kmc.mechanics.reduced): a compact feature's diameter 2a and the 2 (b - a) to its neighbours, a
+        tunnel's A_f and A_T - A_f over its length, blended by chi."""
         if self.strength is None:
             return None
-        A_T, chi = part.cell_area_um2, part.chi
-        if part.mode == VOIDS:
-            compact = 2 * (np.sqrt(A_T / math.pi) - np.sqrt(feature_area_um2 / math.pi))
-            tunnel = (A_T - feature_area_um2) / part.length_um
-        else:
-            compact = 2 * np.sqrt(feature_area_um2 / math.pi)
-            tunnel = feature_area_um2 / part.length_um
+        A_T, A_f, chi = part.cell_area_um2, feature_area_um2, part.chi
+        a, b = np.sqrt(A_f / math.pi), np.sqrt(A_T / math.pi)
+        compact = np.minimum(2 * a, 2 * (b - a))
+        tunnel = np.minimum(A_f, A_T - A_f) / part.length_um
         return self.strength.stress_factor(self.law, chi * compact + (1 - chi) * tunnel)
 
     def _plunger(self, part, feature_area_um2, pressure_MPa, thickness_um, alive=None):
