@@ -17,7 +17,7 @@ from kmc.mechanics.reduced_area import VOIDS, AreaFoil
 from kmc.launch import cell_inputs_of
 from kmc.mechanics.regions import label_regions, tributaries
 from kmc.cell.loop import run
-from regimes import BULK_LAW, DENSE_FACE, NO_FORMATION_ENTROPY, OLD_FACE
+from regimes import BULK_LAW, DENSE_FACE, FREE_STANDING_ISLANDS, NO_FORMATION_ENTROPY, OLD_FACE
 
 LI = "params/li_li2s.toml"
 
@@ -395,12 +395,11 @@ def _pressed_area(overrides):
 
 def test_the_pellets_pores_open_the_area_at_the_shipped_inputs():
     """At the shipped inputs (the pellet's porous face, the press with Li's flow law, Li at 0.2 MPa), a
-    small area: the press leaves most pore cells open and closes the envelope (measured: 88 % of the pore
-    cells against 4 % of the envelope's), some as holes the metal spans (held in their islands; a held
-    hole's region takes the envelope's gap that opens into it: 73 % of the held cells over pores); the
-    bulk law fills most of them (next test).  Stripping then splits the stripped vacancies between the open
-    gaps and the contact's sink (measured: 0.54 and 0.45 at the start, 0.75 and 0.25 by 0.05 mAh/cm^2; no
-    nucleus born) and the contact falls.  A dense face (relative density 1, the same envelope draw for
+    small area: the press leaves pore cells open and closes the envelope (measured: 34 % of the pore cells
+    against none of the envelope's), some as holes the metal spans (held in their islands: every held cell
+    over a pore); the bulk law fills no fewer (next test).  Stripping then splits the stripped vacancies
+    between the open gaps and the contact's sink (measured: 0.35 and 0.64 at the start, 0.80 and 0.20 by
+    0.05 mAh/cm^2; no nucleus born) and the contact falls.  A dense face (relative density 1, the same envelope draw for
     draw) has no holes to hold."""
     model, st = _pressed_area([])
     inp = model.inp
@@ -413,7 +412,7 @@ def test_the_pellets_pores_open_the_area_at_the_shipped_inputs():
     dense_model, dense = _pressed_area([DENSE_FACE])
     assert not dense.pore_um.any() and not dense_model.rates(dense)["spanned"].any()
     s = run(AreaModel(replace(inp, stop_stripped_mAh_cm2=0.05, output_every_mAh_cm2=0.025)), state=st).series
-    assert s["nucleated"][-1] == 0 and (s["captured_fraction"] > 0.4).all() and (s["contact_sink_fraction"] > 0.1).all()
+    assert s["nucleated"][-1] == 0 and (s["captured_fraction"] > 0.3).all() and (s["contact_sink_fraction"] > 0.1).all()
     assert (s["captured_fraction"] + s["contact_sink_fraction"] <= 1 + 1e-9).all()
     assert s["contact_fraction"][-1] < s["contact_fraction"][0] < 1
     assert s["void_volume_per_area"][-1] > s["void_volume_per_area"][0]
@@ -422,13 +421,17 @@ def test_the_pellets_pores_open_the_area_at_the_shipped_inputs():
 @pytest.mark.slow
 def test_lis_size_effect_keeps_the_pellets_pores_open_on_an_area():
     """The shipped area of the test above pressed with the bulk law (regimes.BULK_LAW): the envelope closes
-    and most pores fill, so it is Li's strength at the pores' size (the onset of dislocation flow,
-    kmc.physics.flow) that keeps the open ones."""
+    as with Li's flow law, and the pores fill no less (measured: 32 % of the pore cells left open against
+    the flow law's 34 %; 88 % with the flow law before a void's own width counted in its strength,
+    kmc.mechanics.reduced: on this small area what leaves a pore open is then mostly the press's course,
+    docs/mechanics.md 10.3); the pillar law on every feature (free-standing) leaves the most open."""
     _, st = _pressed_area([])
     _, bulk = _pressed_area(BULK_LAW)
+    _, pillars = _pressed_area([FREE_STANDING_ISLANDS])
     pore = st.pore_um > 0
-    assert np.array_equal(bulk.pore_um, st.pore_um)
-    assert (bulk.gap_um > 0)[pore].mean() < 0.5 * (st.gap_um > 0)[pore].mean()
+    assert np.array_equal(bulk.pore_um, st.pore_um) and np.array_equal(pillars.pore_um, st.pore_um)
+    open_pores = [(x.gap_um > 0)[pore].mean() for x in (bulk, st, pillars)]
+    assert open_pores[0] <= open_pores[1] < open_pores[2]
     assert not (bulk.gap_um > 0)[~pore].any()
 
 

@@ -46,8 +46,10 @@ def test_the_seeds_press_closes_its_polished_face_and_the_press_is_what_closes_i
     """The shipped assembly (50 MPa for 30 s) onto the envelope alone (RMS 0.1 um over the 160 um
     section, H 0.85; electrolyte.relative_density = 1, no pores): the foil touches one point before it
     and the whole section after, within microseconds in bulk creep (Li creeps at ~1e9 /s at 50 MPa)
-    and within the 30 s with Xu's pillar strength on every feature (the free-standing limit of Li's flow law); pressed for 1 ns instead a third of it is
-    still open, so the closing is the press's."""
+    while with Xu's pillar strength on every feature (the free-standing limit of Li's flow law, read at each
+    gap's smaller width since the void's own width counts, kmc.mechanics.reduced) the narrow gaps between
+    the asperities stay open (measured: contact 0.19 after the 30 s); pressed for 1 ns instead a fifth of it
+    is still open, so the closing is the press's."""
     inp = li_model.inp
     assert inp.assembly is not None and inp.assembly.pressure_MPa == 50.0 and inp.assembly.time_s == 30.0
     done = press(li_model, inp.assembly, np.random.default_rng([1, 1]))
@@ -55,7 +57,8 @@ def test_the_seeds_press_closes_its_polished_face_and_the_press_is_what_closes_i
     assert done.contact_after == 1.0 and not (done.gap_um > 0).any()
     assert 0 < done.closed_at_s < 1e-3
     strong = SectionModel(replace(inp, flow=cell_inputs_of(load_config(LI)).flow, interface_features=FREE_STANDING))
-    assert 1e-3 < press(strong, inp.assembly, np.random.default_rng([1, 1])).closed_at_s < inp.assembly.time_s
+    pillars = press(strong, inp.assembly, np.random.default_rng([1, 1]))
+    assert pillars.closed_at_s is None and pillars.contact_after < 0.5
     short = press(li_model, replace(inp.assembly, time_s=1e-9), np.random.default_rng([1, 1]))
     assert short.closed_at_s is None and short.contact_after < 0.9
     np.testing.assert_array_equal(short.profile_um, done.profile_um)
