@@ -34,7 +34,7 @@ class FeatureStrength:
     at that rate, and wherever dislocation flow dominates (then f is the law's size factor g f_x, whatever
     the rate); elsewhere the diffusional branch is carried with the Norton exponent instead of its 1.  The
     factor is tabulated once in ln w (``TABLE_WIDTHS_um``); which size a feature has is the caller's
-    (kmc.mechanics.reduced: an island's width, a held pore's own)."""
+    (kmc.mechanics.reduced: the smaller of a void's width and its islands', a held pore's own width)."""
     flow: FlowLaw
     sink_rate_um_s: float
     recession_velocity_um_s: float

@@ -28,8 +28,9 @@ cell with one rigid plunger.  On an area:
 
 What issue 54 adds on the section (kmc.mechanics.reduced), on the area:
 
-* **Li's flow law** (``strength``, kmc.mechanics.law.FeatureStrength): each cell's ligament width as the
-  section's (a void's: A_T - A_f over its length, 2 (b - a) for a cap; an island's: its own width);
+* **Li's flow law** (``strength``, kmc.mechanics.law.FeatureStrength): at the smaller of each cell's two
+  widths, as the section's min(a_i, w_i) (a cap's diameter 2a and the contact 2 (b - a) to its neighbours;
+  a tunnel's A_f and A_T - A_f over its length; an island's own width and the void's between islands);
 * **capillarity**: each feature's cell carries the wall traction s_j of its voids (the mean over the
   open cells of its tributary of the per-cell traction, kmc.resolved.area_walls: a cap's 2 gamma / R,
   a tunnel's cuts' gamma / R), shifted as the section shifts it: the cell's drive is D_j = P_j + s_j,
