@@ -230,11 +230,12 @@ def test_the_areas_run_is_the_sections_on_the_pellets_pressed_face():
 def test_the_areas_press_is_the_sections_on_a_depth_uniform_face():
     """The press (kmc.resolved.assembly) on an area whose face is the section's pellet face on every row,
     event by event (closing_share = 0): the section's press, ask for ask and gap for gap (1e-12 um), with Xu's
-    pillars on the islands (regimes.FREE_STANDING_ISLANDS; with the shipped embedded law the area's press takes
-    95 asks where the section's takes 174: where islands creep the two operators differ)."""
+    pillars on the islands (regimes.FREE_STANDING_ISLANDS; face 2: 14 asks, contact 0.23 after it, where face 3
+    takes 7 since a void's own width counts in the strength; with the shipped embedded law the area's press takes
+    156 asks where the section's takes 247: where islands creep the two operators differ)."""
     from kmc.resolved.assembly import press
     inp = cell_inputs_of(load_config(LI, [FREE_STANDING_ISLANDS]), width_um=40.0)
-    section = press(SectionModel(inp), inp.assembly, np.random.default_rng(3))
+    section = press(SectionModel(inp), inp.assembly, np.random.default_rng(2))
     assert 0.2 < section.contact_after < 0.9 and section.steps > 10
     model = AreaModel(replace(inp, depth_um=0.5))
     face, pores = np.tile(section.profile_um, (2, 1)), np.tile(section.pore_um, (2, 1))
