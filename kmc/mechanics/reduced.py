@@ -29,8 +29,9 @@ smaller of its mean ligament width a_i = lambda_i - w_i (the islands either side
 indent as punches) and its void's width w_i: the metal's flow is confined to the period's smallest
 length, whose strain gradient sets the strength (a narrow void in wide islands closes by flow within
 ~w_i of it, as the held holes below at their width and the sub-grid nuclei at their diameter do, so a
-void of a cell closes at the strength of the nucleus it drops to and reopens from).  Then V = G eps(D_i / f_i) lambda_i for the cell's drive D_i, so the closed form weighs each cell by
-f_i and its profiles scale with eps(D_i / f_i).
+void of a cell closes at the strength of the nucleus it drops to and reopens from).  Then
+V = G eps(D_i / f_i) lambda_i for the cell's drive D_i, so the closed form weighs each cell by f_i and
+its profiles scale with eps(D_i / f_i).
 
 Holes of the electrolyte's face (its open pores) that the metal still spans flat are not voids of
 the metal: the foil rests on the perforated contact around them, so they take no part in the
