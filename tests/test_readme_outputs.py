@@ -191,7 +191,9 @@ def test_the_readmes_meso_commands_print_what_it_shows(tmp_path):
             first_loss[key] = below[0] if len(below) else math.inf
     li_low, li_high, limg_low = (first_loss[key] for key in sorted(first_loss, key=lambda k: (k[0], k[1])))
     assert li_low < math.inf and limg_low < math.inf       # 0.2 MPa: ~90 % of the contact lost
-    assert li_high > li_low                                # 1.5 MPa holds it longer
+    # what the README's verdict says of them: 1.5 MPa loses it too (with a void's own width in Li's strength the
+    # section answers 0.2 and 1.5 MPa alike, docs/mechanics.md 10.6), and the alloy loses it first
+    assert li_high < math.inf and limg_low < min(li_low, li_high)
 
 
 def test_a_wall_clock_figure_is_all_that_is_masked():
