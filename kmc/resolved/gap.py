@@ -474,15 +474,15 @@ class GapModel(CellModel):
         new_gap = self.grow(st, now, closing, dt)
         # a closing roof above an open pore of the electrolyte stops at the face (face_reach_um): where it
         # gets there within the step it stays, its closing taking what capture brings
-        to_face = np.isfinite(self.face_reach_um(st, now)) & (closing > 0)
-        new_gap[to_face] = np.maximum(new_gap[to_face], st.pore_um[to_face])
+        stops_at_face = np.isfinite(self.face_reach_um(st, now)) & (closing > 0)
+        new_gap[stops_at_face] = np.maximum(new_gap[stops_at_face], st.pore_um[stops_at_face])
         # the plunger lowers the metal over every void that takes its descent (not over the holes the
         # metal spans, held in their islands); over an open pore down to the face, where its void becomes
         # such a hole (face_reach_um: the implicit descent's trials count it as closed once there)
         lowered = ~now["mechanics"].held
         over_pore = lowered & (st.pore_um > 0) & (new_gap >= st.pore_um)
-        to_face = np.where(over_pore, new_gap - st.pore_um, np.maximum(new_gap, 0.0))
-        descent = self.plunger_descent(np.where(lowered, to_face, 0.0), now, dt, st.thickness_um)
+        room_um = np.where(over_pore, new_gap - st.pore_um, np.maximum(new_gap, 0.0))   # how far each may lower
+        descent = self.plunger_descent(np.where(lowered, room_um, 0.0), now, dt, st.thickness_um)
         new_gap[lowered] -= descent
         new_gap[over_pore] = np.maximum(new_gap[over_pore], st.pore_um[over_pore])
         new_gap = np.maximum(new_gap, 0.0)
