@@ -247,6 +247,7 @@ def test_missing_meso_table_and_bad_keys_are_refused(tmp_path):
         load_config(p)
 
 
+@pytest.mark.slow   # ~9 s (kmc.fit.l1_equilibrium's chain, twice); the fast tier keeps the shipped sets' runs
 def test_the_interface_energetics_come_from_the_energy_model(li):
     """Li: the void angle and surface energy are the DFT rows the energy is fitted to (93.6 deg,
     W_ad 0.39 J/m^2).  Li-Mg: L1 holds kmc.fit.l1_equilibrium's solute fraction (the same chain), the

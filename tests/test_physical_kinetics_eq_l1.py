@@ -103,6 +103,7 @@ def test_equilibrium_start_places_the_chains_arrangement_on_the_slabs_l1():
     assert abs(energy_of(transposed) - e0 - chain) > 0.01
 
 
+@pytest.mark.slow   # ~7 s (16 starts and the chain); the fast tier keeps the start's placement on the slabs
 def test_equilibrium_start_holds_the_chains_l1_fraction():
     """The placed L1 solute fraction over 16 starts (seeds 1..16) against the long chain's mean
     (kmc.fit.l1_equilibrium on the same L1, 0.593 for limg_li2s): within 3 standard errors of

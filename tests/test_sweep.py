@@ -209,6 +209,7 @@ def start_sweep_process(args, cwd, pauses: Path, stops: str):
                             text=True, env=pause_env(pauses, stops))
 
 
+@pytest.mark.slow   # ~8 s (a SIGKILLed pool's restart); the fast tier keeps a Ctrl-C'd sweep's resume
 def test_sigkilled_sweep_resumes_without_redoing_finished_runs(tmp_path):
     """The sweep and its worker SIGKILLed (a node going down) with one run finished and the
     second just started (its worker stopped at that run's first chunk)."""
@@ -280,6 +281,7 @@ def test_a_run_stopped_by_ctrl_c_counts_as_pending_and_is_redone(local_sweep, tm
     assert all(np.array_equal(np.asarray(redone[k]), np.asarray(reference[k])) for k in reference)
 
 
+@pytest.mark.slow   # ~6 s (two pool workers' start); the fast tier keeps the local pool's runs and reruns
 def test_a_failing_run_is_recorded_and_the_others_complete(tmp_path):
     spec = write_spec(tmp_path, TWO_RUNS)      # on two workers: one run fails, the other completes
     out = tmp_path / "out"
