@@ -14,7 +14,7 @@ against the box's own equilibrium c_eq,box = exp(-E_f/kT) (kmc.model.box_vacancy
 the box's energetics carry no formation entropy) with the box's hops, which carry it instead
 (kmc.model.box_hop_prefactor_Hz): D_v,box c_eq,box is the cell's D_v c_eq, so S(1) is the cell's S
 (9.5 for the seed's cell with the shipped formation entropy, 134 without it).
-Two distortions follow from A (issue 40):
+Two distortions follow from A (docs/rates.md §5):
 - populations: the interface's isolated vacancies scale as S (kmc.interface_rates.steady), so they
   are within ``tolerance`` of the cell's for (A - 1) k d <= tolerance S(1) L / (S(1) - 1), A <~ 2e4;
 - rare events: nuclei per stripped charge scale as I(S(A)) area (charge / current) / A;

@@ -1,4 +1,4 @@
-"""The critical stripping current of a parameter set against stack pressure and temperature (issue 65;
+"""The critical stripping current of a parameter set against stack pressure and temperature (docs/mechanics.md §10.5;
 ``kmc critical-current``): for each (pressure, temperature), the lowest current density at which a run
 of `kmc meso`'s interface model fails, bisected in log current.
 

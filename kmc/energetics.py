@@ -2,7 +2,7 @@
 equilibrium with the bulk and the void's surface energy and wetting angle there
 (kmc.fit.equilibrium_alloy_interface), L1's solute against a subsurface that stripping enriches, and
 the same L1, angle, surface energy and work of adhesion at each local composition the cell's solute
-field reaches (``composition_table``, issue 55 item 3).
+field reaches (``composition_table``; docs/alloy.md §1).
 The one provider of these numbers for every scale (the cell-scale models, the classical nucleus of
 kmc.interface_rates), with one cache: in the process and on disk."""
 from __future__ import annotations

@@ -47,7 +47,7 @@ from lattices import build_bcc
 # How far a fitted row may be from its target and still count as met (the fit's own standard).
 TOLERANCE = {"eV": 0.03, "J/m^2": 0.03, "deg": 3.0, "ratio": 0.05}
 
-# The L1 of the alloy's wetting angle: equilibrium with the bulk (issue 39 item 4; before, a fixed
+# The L1 of the alloy's wetting angle: equilibrium with the bulk (docs/validation.md, Wetting; before, a fixed
 # 0.07 taken from bond-model kMC runs).  A 10 x 10 L1 (even sides: the chain updates the four 2 x 2
 # sublattices in turn, none of whose sites interact), a fixed seed, and sweeps enough for the
 # coverage's block means to agree to ~0.01 (the chain's own error is reported).
@@ -467,7 +467,7 @@ def _theta_alloy(m):
     return m.alloy["theta_deg"]
 
 
-# ----------------------------------------------------------------------------- the computed rows (issue 39)
+# ---------------------------------------------------------- the computed rows (docs/interface_energies.md)
 # Rows that kmc/atomistic/rows.toml gives numbers for (CHGNet); shown as checks beside the model.
 
 @_quantity("L2_vacancy_under_L1_solute",

@@ -1,4 +1,4 @@
-"""The deformation-mechanism map of a parameter set's metal (issue 65): what Li's flow law
+"""The deformation-mechanism map of a parameter set's metal (docs/mechanics.md §10): what Li's flow law
 (kmc.physics.flow) says a feature of each size needs to keep pace with stripping, and which mechanism
 carries it.  Numbers only; the figure is kmc.plot_flow's, the command ``kmc params mechanisms``.
 
@@ -7,7 +7,7 @@ flowing at v / w (docs/physics.md §11).  At that rate the map gives the flow st
 feature at the contact (its sinks: the contact, electrode.contact_sink_rate_m_s), the mechanism that
 carries it, and four references: the bulk law (no size effect), the strain gradient alone (dislocation
 sources at every size), sinks as good as a free surface, and a free-standing pillar (Xu et al. 2017: the law
-of before issue 65)."""
+of before the flow law)."""
 from __future__ import annotations
 
 import math
@@ -22,9 +22,9 @@ from kmc.physics.flow import EMBEDDED, FREE_STANDING, MECHANISMS, FlowLaw
 
 TABLE_SIZES_um = (0.04, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 100.0)
 # The overrides that make the law the bulk law at every size with a contact that absorbs no vacancy: the
-# mechanics of before issues 54 and 65, bit for bit (kmc.resolved.gap.GapInputs.feature_strength)
+# mechanics of before any size effect or contact sink, bit for bit (kmc.resolved.gap.GapInputs.feature_strength)
 BULK_LAW_OVERRIDES = ("flow.strain_gradient_length_um=0", "flow.onset_hardness_MPa=0", "electrode.contact_sink_rate_m_s=0")
-# Xu's pillar law on every island and pore: the mechanics of issue 54 (a sensitivity)
+# Xu's pillar law on every island and pore: the mechanics of docs/mechanics.md §5b before §10 (a sensitivity)
 PILLAR_OVERRIDES = ("flow.interface_features='free_standing'",)
 
 

@@ -1,4 +1,4 @@
-"""The pellet's pore in the kMC figures (kmc.pore, issue 55): where the electrolyte is absent above the
+"""The pellet's pore in the kMC figures (kmc.pore, docs/pore_edge.md): where the electrolyte is absent above the
 contact layer, drawn in the cross-section (a gap in the electrolyte's band over the pore's mouth) and
 in the plan view (the mouth's sites hatched); the contact of a plan counts the sites under the
 electrolyte only.  kmc.plot calls these; a run without a pore draws as before."""

@@ -1,5 +1,5 @@
 """The pellet's pore at the kMC box: which sites of the contact layer L1 lie under a pore of the
-electrolyte's face instead of under the electrolyte (issue 55; docs/pore_edge.md).
+electrolyte's face instead of under the electrolyte (docs/pore_edge.md).
 
 The solid electrolyte is a cold-pressed pellet, ``electrolyte.relative_density`` dense; its pores are
 open at the face, and for isotropic pores the area fraction a plane section cuts through them equals
@@ -7,7 +7,7 @@ their volume fraction (stereology, Delesse's principle): the face is open over 1
 its area.  The pores are micrometres wide and the box nanometres, so the box sees one edge of one pore:
 ``electrolyte.box_pore`` "stripe" is a straight open band across the box (a um pore's rim is straight
 on the nm scale; two rims in the periodic box), "pit" a square pit (a rim with corners), "none" the
-perfect interface (every L1 site under the electrolyte: the box before issue 55).  Either way the
+perfect interface (every L1 site under the electrolyte: the box before its pore).  Either way the
 box's open share is the face's, to the nearest whole column of sites, so that the current the box
 strips per area of its contact is the cell's mean one, i / relative_density.
 
@@ -54,7 +54,7 @@ class BoxPore:
 
 def box_pore_shape(settings: Settings) -> str:
     """electrolyte.box_pore, "none" for a set without an [electrolyte] table (a file written before
-    issue 55: the perfect interface it ran with) or a bulk box."""
+    the box had a pore: the perfect interface it ran with) or a bulk box."""
     try:
         table = settings.electrolyte
     except AttributeError:

@@ -173,11 +173,11 @@ SCHEMA: dict[str, dict[str, Key]] = {
         # collector) is the thickness away: both put the sinks ~100 um away (within a factor 2).
         "sink_distance_um": Key(F, 100.0, lambda x: 1e-4 <= x <= 1e4,
                                 "1e-4 <= sink_distance_um <= 10000 um, and at most electrode.thickness_um"),
-        # The contact as a vacancy sink (issue 65, kmc.physics.vacancy.contact_annihilation_velocity): the
+        # The contact as a vacancy sink (kmc.physics.vacancy.contact_annihilation_velocity): the
         # metal | electrolyte contact annihilates vacancies at kappa c_eq (S - 1) / Omega per area (climb of
         # the interface's misfit dislocations and ledges), kappa this rate constant (m/s; a perfect sink
         # is ~D_v / a, ~400 m/s for Li at 298 K).  0: the contact absorbs no vacancy (the model before
-        # issue 65).  params/*.toml say where the shipped value comes from.
+        # the sink; docs/mechanics.md §10.2).  params/*.toml say where the shipped value comes from.
         "contact_sink_rate_m_s": Key(F, 0.0, lambda x: 0 <= x <= 1e4, "0 <= kappa <= 10000 m/s (0: no sink)"),
     },
     "creep": {
@@ -242,7 +242,7 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "species": Key(str, "all", lambda v: v in ("all", "host", "solute") or ELEMENT_SYMBOL.fullmatch(v) is not None,
                        "'all', 'host', 'solute' or one of the [species] symbols"),
     },
-    # Li's flow at every size, rate and temperature (issue 65, kmc.physics.flow): the [creep] law (dislocation
+    # Li's flow at every size, rate and temperature (kmc.physics.flow): the [creep] law (dislocation
     # creep, with its plastic branch above yield) raised for a feature's size, diffusional flow bounded by
     # the sinks the feature has, and the solid solution's strengthening.  params/*.toml give each number's
     # source and band; `kmc params mechanisms PARAMS` draws the deformation-mechanism map.
@@ -283,7 +283,7 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "pillar_strain_rate_per_s": Key(F, REQUIRED, _pos, "> 0 per s"),
         # Which of the law's kinds the gap model's features are (voids' roofs, islands, metal pressed into pores):
         # "embedded" in the foil (the strain gradient or the onset of dislocation flow), or "free_standing"
-        # (the pillar law: kmc meso's mechanics before issue 65, a sensitivity)
+        # (the pillar law: kmc meso's mechanics before the flow law, a sensitivity)
         "interface_features": Key(str, "embedded", lambda v: v in ("embedded", "free_standing"),
                                   "'embedded' or 'free_standing'"),
     },
@@ -301,7 +301,7 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "particle_diameter_um": Key(F, REQUIRED, lambda x: 1e-3 <= x <= 100, "1e-3 <= diameter <= 100 um"),
         # what the kMC box holds of the face: an open stripe across it (a um pore's straight rim), a
         # square pit (a rim with corners), or "none": every L1 site under the electrolyte (the perfect
-        # interface of the box before issue 55)
+        # interface of the box before its pore)
         "box_pore": Key(str, "stripe", lambda v: v in ("stripe", "pit", "none"),
                         "'stripe', 'pit' or 'none' (the perfect interface)"),
     },
@@ -353,7 +353,7 @@ SCHEMA: dict[str, dict[str, Key]] = {
         # the gap as a field on the electrode's creep mechanics (kmc.resolved, docs/mechanics.md), over a
         # "section" (a line of cells) or an "area" (a plane of cells, meso.depth_um deep: docs/area.md), or
         # "disc", cap-shaped voids on a periodic square with a closure formula (kmc.disc.voids).  A file
-        # written before issue 62 names the gap model "resolved": read as "section", or as "area" with
+        # written when the gap model had the one name "resolved" is read as "section", or as "area" with
         # meso.depth_um > 0; a depth given with no model named is the area (kmc.config)
         "interface": Key(str, "section", lambda v: v in ("section", "area", "disc"), "'section', 'area' or 'disc'"),
         # side of the periodic square of interface (um), or the resolved section's length; seed 004
@@ -409,12 +409,12 @@ SCHEMA: dict[str, dict[str, Key]] = {
         # Butler-Volmer term alone), to show how much of eta is Holm's spreading resistance.
         "electrolyte_constriction": Key(str, "on", lambda v: v in ("on", "off"),
                                         "'on' (the electrolyte's resistance) or 'off' (an equipotential)"),
-        # The solute along the interface (issue 55 item 3; kmc.resolved.solute, docs/alloy.md): for a set with
+        # The solute along the interface (kmc.resolved.solute, docs/alloy.md §1): for a set with
         # a solute, "on" follows the solute stripping leaves behind each cell (Mg is never stripped), spread
         # by the model's own D_Mg at the local supersaturation, and lets it act on the local exchange current
         # and Li activity (kmc.physics.alloy: Bazant 2013's Butler-Volmer with the L1 lattice gas of
         # kmc.fit) and on each void's Young angle and surface energy (kmc.energetics' composition
-        # table); "off" is the model before issue 55.  No effect without a solute.
+        # table); "off" is the model before the solute field.  No effect without a solute.
         "solute_field": Key(str, "on", lambda v: v in ("on", "off"), "'on' or 'off'"),
         # Solid-solution strengthening of creep at the local composition: no Li-Mg creep law was retrievable
         # (Aspinall et al., Nat. Commun. 15, 4511 (2024) measure creep resistance against Mg content by
@@ -464,7 +464,7 @@ LEGACY_KEYS = {
 
 # Keys that were removed because their physics changed: a file or --set that still names one is
 # refused with what replaced it (a translation would silently change the model).
-# meso.ligament_* (issue 54: Xu's pillar law on every island and pore) moved to [flow] (issue 65): Li's strength
+# meso.ligament_* (Xu's pillar law on every island and pore, docs/mechanics.md §5b) moved to [flow] (§10): Li's strength
 # at the interface's scale is the flow law's (kmc.physics.flow); the pillar law is flow.pillar_*, for free-standing Li
 LIGAMENT_KEYS_MOVED = {
     "ligament_strength_MPa": "pillar_strength_MPa", "ligament_strength_temperature_K": "pillar_strength_temperature_K",
@@ -473,7 +473,7 @@ LIGAMENT_KEYS_MOVED = {
     "ligament_strength_hot_exponent": "pillar_hot_exponent", "ligament_strain_rate_per_s": "pillar_strain_rate_per_s"}
 REMOVED_KEYS = {
     **{f"meso.{old}": (
-        f"removed (issue 65): Li's strength at the interface's scale is now the flow law of [flow] (kmc.physics.flow, "
+        f"removed because Li's strength at the interface's scale is now the flow law of [flow] (kmc.physics.flow, "
         f"docs/mechanics.md section 10); Xu's pillar law is flow.{new}, used for free-standing features; allowed: "
         f"flow.{new}, and flow.interface_features = 'free_standing' for the islands and pores of before (meso."
         f"ligament_strength_MPa = 0, bulk creep: flow.strain_gradient_length_um = 0 and flow.onset_hardness_MPa = 0)")

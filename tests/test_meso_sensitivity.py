@@ -201,5 +201,5 @@ def test_the_disc_model_refuses_a_sensitivity_it_cannot_hold(key, value):
 
 def test_the_pillar_keys_of_before_name_where_they_went():
     """meso.ligament_* (issue 54) moved to [flow] (issue 65): each is one error naming its new key."""
-    with pytest.raises(ConfigError, match=r"meso\.ligament_strength_MPa: removed \(issue 65\).*flow\.pillar_strength_MPa"):
+    with pytest.raises(ConfigError, match=r"meso\.ligament_strength_MPa: removed because.*flow\.pillar_strength_MPa"):
         load_config(LI, ["meso.ligament_strength_MPa=0"])

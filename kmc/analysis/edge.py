@@ -1,4 +1,4 @@
-"""The pore's edge in a configuration (issue 55; docs/pore_edge.md): what the vacancies did at a pore of
+"""The pore's edge in a configuration (docs/pore_edge.md): what the vacancies did at a pore of
 the electrolyte's face (kmc.pore).
 
 A vacancy cluster (first neighbours, and contact-layer sites a apart: kmc.analysis's void rule) that

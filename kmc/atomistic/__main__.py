@@ -16,7 +16,7 @@ from .rows import BY_NAME, ROWS, Lab, uncertainty
 
 ROWS_TOML = Path(__file__).with_name("rows.toml")
 
-# Most decisive first (issue 39): the seed rows the others lean on, q's form, the cheap bulk and
+# Most decisive first: the seed rows the others lean on, q's form, the cheap bulk and
 # surface rows, the seed's Mg rows, segregation, Mg-Mg, L2 Li under an Mg-rich L1, pairs.
 RUN_ORDER = ["ef_bulk", "ef_L1", "L1_to_L2", "q_L2vac_under_L1Mg", "q_L1vac_over_L2Mg",
              "ef_bulk_mg_1nn", "ef_bulk_mg_3nn", "divac_bulk_1nn", "divac_bulk_2nn", "gamma_001", "gamma_110",
@@ -54,7 +54,7 @@ def write_toml(lab, path=ROWS_TOML):
     """rows.toml from the cache: every row whose relaxations exist, with its uncertainty."""
     values = _cached_values(lab)
     other = _cached_values(Lab(cache_only=True, termination="S"))
-    lines = ["# Interface energies computed by kmc.atomistic (issue 39); written by `python -m kmc.atomistic --toml`",
+    lines = ["# Interface energies computed by kmc.atomistic; written by `python -m kmc.atomistic --toml`",
              "# from kmc/atomistic/energies_chgnet.json.  Seed rows (group = \"seed\") measure the method;",
              "# new rows carry uncertainties from those residuals (kmc/atomistic/rows.py, uncertainty()).", ""]
     for name, value in values.items():

@@ -1,6 +1,6 @@
 """Harmonic lattice dynamics in plain numpy: force constants from displaced-atom forces (with the
 point symmetry of a defect), normal-mode frequencies, vibrational free energies, the harmonic
-formation entropy of a defect and Vineyard's attempt frequency.  No potential here (issue 48):
+formation entropy of a defect and Vineyard's attempt frequency.  No potential here:
 kmc.atomistic.vacancy_thermo feeds it forces from CHGNet, the tests from analytic spring models.
 
 Units: force constants eV/A^2, masses amu, frequencies nu = omega / 2 pi in THz (an imaginary

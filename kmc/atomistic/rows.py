@@ -267,7 +267,7 @@ BY_NAME = {row.name: row for row in ROWS}
 #   bulk binding energies: the relative residual of the bulk vacancy formation energy times |value|;
 #   surface energies: the relative residual of gamma(001) times the value.
 # Readings of the -0.67 row are not in DIFFERENCE_CHECKS: which final state it means is itself
-# in question (issue 39).
+# in question (docs/interface_energies.md).
 DIFFERENCE_CHECKS = ("L1_to_L2", "mg_li_fill", "mg_far_li_fill")
 UNCERTAINTY_KIND = {
     "q_L2vac_under_L1Mg": "difference", "q_L1vac_over_L2Mg": "difference", "L1_to_L2_mg_rich": "difference",

@@ -1,5 +1,5 @@
 """Tracer self-diffusion of Li by the monovacancy mechanism, from the model's inputs, beside the
-measured data (issue 48).  Plain numbers only (no potential, no ase): the inputs come from the
+measured data (docs/vacancy_thermodynamics.md).  Plain numbers only (no potential, no ase): the inputs come from the
 parameter sets, from kmc/atomistic/vacancy_thermo.toml (CHGNet phonons) and from
 docs/data/measured_diffusion.toml (measurements, each with its method and source).
 
@@ -100,7 +100,7 @@ def summary(path: Path = SUMMARY) -> dict:
 
 
 def input_sets(values: dict | None = None, cells=("n3", "n4")) -> list:
-    """(i) the parameter sets before issue 48 (no S_f); (ii) the computed S_f (constant pressure) and Vineyard nu* with
+    """(i) the parameter sets without S_f; (ii) the computed S_f (constant pressure) and Vineyard nu* with
     the DFT (seed 004) energies; (iii) everything from CHGNet -- (ii) and (iii) for each cell of
     ``cells`` (the [cells.nN] tables of vacancy_thermo.toml, read from the file if None), since
     the CHGNet numbers do not converge with the cell (docs/vacancy_thermodynamics.md)."""

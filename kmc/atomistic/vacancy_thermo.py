@@ -1,4 +1,4 @@
-"""Vacancies in BCC Li at finite temperature with CHGNet (issue 48): relaxed states, harmonic
+"""Vacancies in BCC Li at finite temperature with CHGNet (docs/vacancy_thermodynamics.md): relaxed states, harmonic
 force constants, the vacancy formation entropy and Vineyard attempt frequencies.
 
     python -m kmc.atomistic.vacancy_thermo [--repeats 3 4 5] [--cases ...] [--table]
@@ -436,7 +436,7 @@ def write_summary(thermo: Thermo, repeats, path=SUMMARY) -> dict:
             from_cell[f"nu_{name}_Hz"] = from_cell[f"nu_{name}_THz"]
             if f"nu_{name}_THz" in error:
                 error[f"nu_{name}_Hz"] = error[f"nu_{name}_THz"] * 1e12
-    lines = ["# Vacancies in BCC Li at finite temperature from CHGNet phonons (issue 48); written by",
+    lines = ["# Vacancies in BCC Li at finite temperature from CHGNet phonons; written by",
              "# `python -m kmc.atomistic.vacancy_thermo --toml` from kmc/atomistic/vacancy_thermo_chgnet.json.",
              "# Cells n x n x n conventional (2 n^3 sites) at CHGNet's lattice constant; classical harmonic",
              "# entropies (k_B) and Vineyard attempt frequencies; see docs/vacancy_thermodynamics.md.",

@@ -1,4 +1,4 @@
-"""The disc model of the interface at the cell's scale (``kmc meso --interface disc``, issue 41;
+"""The disc model of the interface at the cell's scale (``kmc meso --interface disc``;
 docs/meso.md): cap-shaped voids over a periodic square of interface tens to hundreds of micrometres wide, stripped to mAh/cm^2, fed by the kMC's
 rules and numbers.  Per step:
 

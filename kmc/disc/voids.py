@@ -1,4 +1,4 @@
-"""The disc-void model of the interface (issue 41): interface voids as objects on the flat
+"""The disc-void model of the interface (docs/meso.md): interface voids as objects on the flat
 electrolyte (centre x, y, base radius r and height h in um), equilibrium caps (kmc.physics.nucleation.
 VoidCap: h and volume from the wetting angle) or kinetic voids (half-spheroids growing at the rim and
 relaxing toward the cap by surface diffusion).  The contact is what no void covers (coalescence keeps

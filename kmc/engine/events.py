@@ -117,7 +117,7 @@ def _draw_connected_host(g, site_word, layer_vacancies, contact, ints, rng):
     return -1
 
 
-# Energy-weighted stripping (issue 39): a joined host atom's share of the current is its
+# Energy-weighted stripping (docs/validation.md): a joined host atom's share of the current is its
 # kmc.rate_rules.strip_site_weight over the joined atoms' sum.  The weights sit in Contact.strip_tree,
 # a function of the configuration kept up to date lazily: note_strip lists every changed site of
 # the top STRIP_REACH_LAYERS layers, and the next strip first gives every L1 site within two

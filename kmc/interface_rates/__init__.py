@@ -1,4 +1,4 @@
-"""Rates at the cell's own kinetics (issue 40): the steady interface at a given vacancy
+"""Rates at the cell's own kinetics (docs/rates.md): the steady interface at a given vacancy
 supersaturation (``steady``), the interface vacancy clusters (``clusters``), forward-flux sampling
 of void nucleation (``ffs``), pre-existing defects and their growth probability (``defects``) and
 the other interface rates a um-scale model needs (``interface``, ``voids``).

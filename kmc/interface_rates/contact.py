@@ -1,5 +1,5 @@
-"""Where a vacancy made by stripping goes at the contact, at physical kinetics (issue 63 item 3;
-docs/alloy.md section 6): the walk of one stripped vacancy through the contact layers of the perfect
+"""Where a vacancy made by stripping goes at the contact, at physical kinetics (docs/alloy.md
+section 6): the walk of one stripped vacancy through the contact layers of the perfect
 interface until it leaves them for the bulk, per chemistry and per composition of the metal below the
 contact (an Mg-rich contact is the alloy's after stripping: Mg is never stripped).
 

@@ -1,4 +1,4 @@
-"""The pore's edge at physical kinetics (issue 55 item 2; docs/pore_edge.md): what the cell-scale model
+"""The pore's edge at physical kinetics (docs/pore_edge.md section 5): what the cell-scale model
 needs from the box about a pore of the electrolyte's face (kmc.pore), per chemistry, with errors.
 
 The box is the steady interface at S (kmc.interface_rates.steady: acceleration 1, the reservoir at

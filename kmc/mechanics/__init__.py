@@ -1,4 +1,4 @@
-"""The electrode's creep mechanics (issue 47, docs/mechanics.md).
+"""The electrode's creep mechanics (docs/mechanics.md).
 
 * ``law``: Li's flow law (kmc.physics.flow) as a strength factor per feature (``FeatureStrength``) on
   the creep law of kmc.physics.creep (``NortonLaw``, taken at the cell's temperature);

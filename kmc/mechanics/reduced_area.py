@@ -26,7 +26,7 @@ cell with one rigid plunger.  On an area:
   cell's pressure profile, read at the cell's place between the middle and the edge
   (kmc.mechanics.regions' two distances): the section's cuts exactly on a map uniform along the depth.
 
-What issue 54 adds on the section (kmc.mechanics.reduced), on the area:
+What the pellet's face (docs/mechanics.md §5b) adds on the section (kmc.mechanics.reduced), on the area:
 
 * **Li's flow law** (``strength``, kmc.mechanics.law.FeatureStrength): at the smaller of each cell's two
   widths, as the section's min(a_i, w_i) (a cap's diameter 2a and the contact 2 (b - a) to its neighbours;

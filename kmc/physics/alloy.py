@@ -1,4 +1,4 @@
-"""What a solute that stripping leaves behind does at the contact (issue 55 item 3; docs/physics.md
+"""What a solute that stripping leaves behind does at the contact (docs/alloy.md; docs/physics.md
 sections 4b and 10): the metal's Li activity and exchange current where the solute gathers, the
 solute's own profile below a receding contact, and the bound solid-solution strengthening puts on
 creep.  Plain numbers (floats or arrays) in the caller's consistent units.

@@ -1,5 +1,5 @@
-"""Where the vacancies that stripping makes at the contact go, as both scales read it (issue 63 item 3;
-docs/alloy.md section 6): the records the kMC measures by following one stripped vacancy through the
+"""Where the vacancies that stripping makes at the contact go, as both scales read it (docs/alloy.md
+section 6): the records the kMC measures by following one stripped vacancy through the
 contact layers at physical kinetics (``kmc rates --write-contact``, kmc.interface_rates.contact), their
 units and clock, the reader of a parameter file's ``[contact_vacancy]`` rows, and the rules that carry
 them to the cell.

@@ -1,5 +1,5 @@
-"""The electrolyte's face as the metal meets it (issue 47 item 5, issue 54 items 1-2 and 4; docs/mechanics.md
-section 5a, docs/area.md section 1): the envelope of a cold-pressed pellet's particle tops, an isotropic
+"""The electrolyte's face as the metal meets it (docs/mechanics.md
+sections 5a and 5b, docs/area.md section 1): the envelope of a cold-pressed pellet's particle tops, an isotropic
 self-affine surface, less the pellet's open pores (kmc.physics.pores), on a line of cells (a section) or on
 a periodic plane of cells (an area).
 

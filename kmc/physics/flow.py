@@ -1,4 +1,4 @@
-"""Li's flow at every size, rate and temperature: one law (issue 65; docs/physics.md §7, §9, §11).
+"""Li's flow at every size, rate and temperature: one law (docs/physics.md §7, §9, §11; docs/mechanics.md §10).
 
 A feature of size d (um: a void's width, an island's, a pore's mouth, a pillar's diameter, an indent's
 depth) under a uniaxial (von Mises) stress sigma flows by two mechanisms in parallel, either of which

@@ -1,5 +1,5 @@
-"""The metal's side of the interface as it is made, and how it meets the pellet's face (issue 63 item 1;
-docs/alloy.md section 5): which of the foil's own features can start a void when stripping begins, per
+"""The metal's side of the interface as it is made, and how it meets the pellet's face (docs/alloy.md
+section 5): which of the foil's own features can start a void when stripping begins, per
 metal, from measured numbers and the press's physics.  Plain numbers; units um, nm, MPa, J/m^2, deg.
 
 Seed 004 (Methods) rolls its Li foil by hand with a stainless-steel rod to 5.3 mg/cm^2, buys its

@@ -1,4 +1,4 @@
-"""The pore's edge as both scales read it (issue 55 item 2; docs/pore_edge.md): the records the kMC
+"""The pore's edge as both scales read it (docs/pore_edge.md): the records the kMC
 measures at a pore of the electrolyte's face (``kmc rates``, kmc.interface_rates.edge), their units and
 their clock, the reader of a parameter file's ``[pore_edge]`` rows (which ``kmc rates --write-edge``
 fills, as ``--write-meso`` fills the I(S) rows), and the one profile the capture length is defined by.

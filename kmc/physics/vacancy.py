@@ -113,7 +113,7 @@ def cap_capture_rate(diffusivity: float, base_radius, vacancy_fraction, c_eq: fl
     return CAP_CAPTURE_PER_RADIUS * diffusivity * base_radius * (vacancy_fraction - c_eq)
 
 
-# ------------------------------------------------------------------ the contact as a vacancy sink (issue 65)
+# --------------------------------------------------- the contact as a vacancy sink (docs/mechanics.md §10.2)
 # The metal | electrolyte contact annihilates vacancies where the interface can absorb lattice sites: by
 # climb of its misfit dislocations and by its ledges (docs/physics.md §11).  With a rate constant kappa
 # (length per time) the annihilation flux is kappa c_eq (S - 1) / Omega per area, so the contact recedes

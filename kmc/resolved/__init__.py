@@ -1,4 +1,4 @@
-"""The gap model of the interface at the cell's scale (issue 47; docs/mechanics.md section 5, docs/area.md):
+"""The gap model of the interface at the cell's scale (docs/mechanics.md section 5, docs/area.md):
 the gap between metal and electrolyte as a field over interface cells, on the mechanics of kmc.mechanics;
 one model (``gap``) in two geometries, each overriding only its geometry's hooks:
 

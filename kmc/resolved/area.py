@@ -1,4 +1,4 @@
-"""The gap model on an area (issue 54 item 4; docs/area.md): a periodic plane of interface cells
+"""The gap model on an area (docs/area.md): a periodic plane of interface cells
 (``meso.depth_um`` deep, ``meso.width_um`` wide), so that voids are connected regions of open cells that
 grow, coalesce, split and collapse as 3-D caps.  On a map uniform along the depth it is the section
 (kmc.resolved.section), its fast limit: the gap model's contract (tests/test_area.py).  What the area's

@@ -1,4 +1,4 @@
-"""The metal's wall over each void of the area (issue 54 item 3 on kmc.resolved.area; the section's
+"""The metal's wall over each void of the area (on kmc.resolved.area; the section's
 rules are kmc.resolved.walls): its capillarity, which voids are holes of the face the metal spans,
 and, on tunnels, how capture moves the contact line and how surface diffusion reshapes it.
 

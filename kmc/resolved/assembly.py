@@ -1,5 +1,5 @@
-"""The interface before stripping (issue 47 item 5, issue 54 items 1-2; docs/mechanics.md section
-5a): the gap the seed's assembly leaves between the foil and the electrolyte's face.
+"""The interface before stripping (docs/mechanics.md sections
+5a and 5b): the gap the seed's assembly leaves between the foil and the electrolyte's face.
 
 Seed 004 presses its Li6PS5Cl pellet at 375 MPa against a Ti plunger polished to RMS < 0.1 um, so the
 envelope of the pellet's particle tops replicates the plunger's; the rolled Li foil is then pressed

@@ -1,4 +1,4 @@
-"""The gap model (issue 47; docs/mechanics.md section 5, docs/area.md): the gap between metal and
+"""The gap model (docs/mechanics.md section 5, docs/area.md): the gap between metal and
 electrolyte as a field over interface cells, so that voids are connected open cells that grow, coalesce,
 split and collapse by themselves.  One model in two geometries, each a subclass that overrides only what
 its geometry changes (how voids are labelled, their walls, the plunger's descent, the face and the
@@ -11,7 +11,7 @@ area (kmc.resolved.area, a periodic plane of cells).  Written once here, for bot
 * vacancies (fields.vacancy_field): the slab's quasi-static field with sinks at the physical distance;
   each void cell captures what arrives (its wall holds c_eq), sub-grid nuclei capture 2 pi D r (c - c_eq)
   each; the supersaturation is local (no single S for the interface);
-* the contact as a vacancy sink (issue 65): every contact cell annihilates kappa (c - c_eq) of volume per
+* the contact as a vacancy sink (docs/mechanics.md §10.2): every contact cell annihilates kappa (c - c_eq) of volume per
   area (electrode.contact_sink_rate_m_s; kmc.physics.vacancy.contact_annihilation_velocity), a Robin
   condition of the vacancy field beside the sub-grid nuclei's;
 * mechanics (the geometry's reduced operator, kmc.mechanics): how fast the metal closes over every open
@@ -66,7 +66,7 @@ from kmc.vocabulary import PERCENTILES, Quantity, registry, shared
 SINK_CONTRACTIONS = ("interface", "sinks")
 # The runaway stop's contact step: a run taking more steps than if its contact crossed its whole range in
 # steps of 0.3 % in every interval of meso.max_step_mAh_cm2 and every sample is grinding (the bound kmc meso
-# has held every model's runs to since issue 41; kmc.cell.model.runaway_bounds)
+# has held every model's runs to; kmc.cell.model.runaway_bounds)
 RUNAWAY_CONTACT_STEP = 0.003
 # the gap field is kept before stripping (charge 0, what the assembly left), at these charges (seed 004
 # Fig. 1's frames) and at the end

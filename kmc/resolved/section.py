@@ -1,4 +1,4 @@
-"""The gap model on a section (issue 47, step 4; docs/mechanics.md section 5): a periodic line of
+"""The gap model on a section (docs/mechanics.md section 5): a periodic line of
 ``meso.width_um / cell_um`` cells through the interface, in plane strain, so that voids are runs of
 open cells.  What the section's geometry gives the gap model (kmc.resolved.gap):
 

@@ -1,4 +1,4 @@
-"""The solute along the interface (issue 55 item 3): the solute that stripping leaves behind, per cell
+"""The solute along the interface (docs/alloy.md §1): the solute that stripping leaves behind, per cell
 of the interface, and what it does there.  Arrays in, arrays out, so the section's step
 (kmc.resolved.gap) calls it on the section.
 

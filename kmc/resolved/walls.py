@@ -1,4 +1,4 @@
-"""The metal's wall over each void of a line of cells (issue 54 item 3): where it is, how much it bulges,
+"""The metal's wall over each void of a line of cells (docs/mechanics.md §5b): where it is, how much it bulges,
 what its capillarity pulls with, how captured volume moves it, and how surface diffusion reshapes
 it: the gap model's rules on a line, which the section takes for its voids (kmc.resolved.section) and the
 area for every cut across its tunnels (kmc.resolved.area_walls), in the press and in the step alike.
@@ -25,12 +25,12 @@ A = sum e h (h the cell's width), its chord the void's width.
   once, a um-tall wall in hours), which also holds back what capture would push out.  A contact line does not cross a
   pore's rim for a non-wetting metal (Li, theta > 90 deg: Gibbs' pinning at the edge); a
   void whose cap is narrower than a cell becomes a sub-grid nucleus of its volume.
-* A wetting metal in a pore (theta < 90 deg, the alloy's 58.4 at its equilibrium L1; issue 63 item 1): a metal that
+* A wetting metal in a pore (theta < 90 deg, the alloy's 58.4 at its equilibrium L1; docs/alloy.md §5): a metal that
   spans or has been pressed into a pore of the face is not held at its rim (kmc.physics.foil_face.held_at_rim) but
   drawn down its walls, its surface in the pore the meniscus that meets them at theta: the hole's traction is the
   capillary entry pressure 2 gamma cos(theta) / w of a slot of its width (``entry_traction_MPa``), closing it, in
   place of the arc that pushes a non-wetting metal back.
-* The rim's pin (issue 55, the kMC's [pore_edge] records; docs/pore_edge.md section 8): capture does not
+* The rim's pin (the kMC's [pore_edge] records; docs/pore_edge.md section 8): capture does not
   move a contact line off a pore's rim over a void wider than its cap (the kMC's receded mouth): there a
   gap under the electrolyte refills into the pore's metal (the kMC's rim_refill_probability), so what
   lands on such a wall raises the void's metal over its width (toward the cap of its area, where the
@@ -554,8 +554,8 @@ def _grow_runs(gap, pore, rim_fill, open_cells, capture, closing, new_gap, lines
                 # measure): what the rim's refill gives back stays in the void, raising its metal over its
                 # whole width toward the cap of its area (once taller than that cap the void is no longer
                 # thin and the pin lifts); only the rest can move the line.  Put on the wall's own cells
-                # it dug shafts: a deeper wall caught more, up to 891 um in a 98 um foil (issue 55's
-                # alloy verdict, Li-Mg's face seed 2)
+                # it dug shafts: a deeper wall caught more, up to 891 um in a 98 um foil
+                # (benchmarks/alloy_verdict.py, case 'Li-Mg face seed 2')
                 raised = area * (1.0 - retreat[r, k]) / (w * h)
                 for i in range(w):
                     new_gap[r, cells[i]] += raised

@@ -298,8 +298,8 @@ def _meso_lines(f, par) -> list[str]:
 
 def meso_interface(par: dict) -> str:
     """The interface model a meso run had ("section", "area" or "disc"), from its parameters: a file written
-    before meso.interface was a key is a disc run, one written before issue 62 named the gap model
-    "resolved" (its area had meso.depth_um > 0)."""
+    before meso.interface was a key is a disc run, one written when the gap model had the
+    one name "resolved" is a section or an area (its area had meso.depth_um > 0)."""
     interface = _text(par.get("meso.interface", "disc"))
     if interface == "resolved":
         return "area" if par.get("meso.depth_um", 0.0) > 0 else "section"
