@@ -1,4 +1,4 @@
-"""The alloy's answer (issue 55 item 4, issue 63 item 5; docs/alloy.md section 9): Li-Mg against Li on `kmc
+"""The alloy's answer (docs/alloy.md section 9): Li-Mg against Li on `kmc
 meso`'s gap model, the section (its fast limit) and the area (the model of record), started, as every shipped
 `kmc meso` run is, from the interface as it is made (the pellet's measured face pressed at 50 MPa), with the
 Mg along the interface on, from 0.2 to 50 MPa, with the inputs that decide the rows at the ends of their
@@ -73,7 +73,7 @@ FACE_BANDS = {
 }
 # The alloy's own inputs (docs/alloy.md section 2): Li-Mg only, at 0.2 MPa and at the top pressure
 SOLUTE_BANDS = {
-    "no solute field": (["meso.solute_field='off'"], "the model before issue 55 item 3"),
+    "no solute field": (["meso.solute_field='off'"], "the model before the solute field"),
     "Labusch bound": (["meso.solute_strengthening='labusch_bound'"],
                       "creep slowed by (x/x_s)^(2n/3) over enriched metal: no Li-Mg creep law retrievable"),
     "D_Mg DFT": (["@solute_diffusivity"],

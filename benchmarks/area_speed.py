@@ -1,5 +1,5 @@
 """CPU time of the interface as an area (kmc.resolved.area, docs/area.md section 6) to 4 mAh/cm^2, and how it
-grows with the area (issue 54 item 6, issue 64 item 3).
+grows with the area.
 
     python benchmarks/area_speed.py                        # 160 x 40 um at 0.25 um, Li, the shipped inputs
     python benchmarks/area_speed.py --scaling              # 40 x 10, 160 x 40, 640 x 160 um, and the growth law

@@ -1,5 +1,5 @@
 """The engine against a reference event loop in C, on the same machine, the same box and the same
-events (issue 20's bulk target is stated against "a careful C loop").
+events (the engine's bulk speed target is stated against "a careful C loop").
 
     python benchmarks/c_reference.py [--sites 500000] [--events N] [--rounds 3] [--json]
 

@@ -1,4 +1,4 @@
-"""The interface before stripping (issue 47 item 5; docs/mechanics.md section 5a): what the seed's
+"""The interface before stripping (docs/mechanics.md section 5a): what the seed's
 assembly (the foil pressed onto the electrolyte's face at 50 MPa for 30 s) leaves, for the seed's
 polished face and for the rougher faces of unpolished pellets, with bulk creep and with the size
 effect of Li ligaments (a sensitivity), over several random faces.
@@ -43,10 +43,10 @@ from kmc.mechanisms import BULK_LAW_OVERRIDES, PILLAR_OVERRIDES  # noqa: E402
 FACES = (("seed 004: pellet pressed on a plunger of RMS < 0.1 um (the bound)", 0.1),
          ("unpolished Li6PS5Cl pellet, small grains, R_q 1.1 um (Singh et al. 2022)", 1.1),
          ("unpolished Li6PS5Cl pellet, large grains, R_q 6.5 um (Singh et al. 2022)", 6.5))
-# the law: bulk creep ([creep]), or the micropillars' size effect on every island (issue 54's mechanics:
+# the law: bulk creep ([creep]), or the micropillars' size effect on every island (docs/mechanics.md §5b's mechanics:
 # flow.interface_features = 'free_standing', Xu et al., PNAS 114, 57 (2017), 105 MPa at 1.4 um).
 # These faces are the roughness envelope alone (electrolyte.relative_density = 1, no pores: the
-# envelope's own study, issue 47); the pellet's pores are docs/mechanics.md section 5b's.
+# envelope's own study); the pellet's pores are docs/mechanics.md section 5b's.
 DENSE = ["electrolyte.relative_density=1"]
 LAWS = (("bulk creep", [*BULK_LAW_OVERRIDES, *DENSE]), ("size effect, 105 MPa at 1.4 um", [*PILLAR_OVERRIDES, *DENSE]))
 SEEDS = (1, 2, 3, 4, 5)

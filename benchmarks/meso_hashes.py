@@ -7,7 +7,7 @@
                                                   # tests/test_meso_reference.py compares value by value,
                                                   # within the tolerance its docstring derives)
     python benchmarks/meso_hashes.py --old-face --check-against <(git show 5465669:benchmarks/meso_hashes.json)
-        # the resolved cases on the face and metal of before issue 54 (OLD_FACE) against the fingerprints
+        # the resolved cases on the face and metal of before the pellet's face (OLD_FACE) against the fingerprints
         # stored before it: the shipped S_f cases (no void ever forms) must be bit-identical
 
 A fingerprint is the SHA-256 of every observable's samples (float64 bits, in the order of the
@@ -15,7 +15,7 @@ observable table), the stop reason, the step count and the final voids (x, y, ba
 height; for the gap model its final gap field).  Every run goes through the one loop (kmc.cell.loop.run)
 with the model meso.interface names.  FULL are the shipped parameter files' default runs (4 mAh/cm^2) and
 both at 1.5 MPa, where seed 004's Li stops failing, with the disc model (the plain names, ~20 s for Li)
-and with the section (``resolved_*``, the gap model's name before issue 62; kmc meso's default model,
+and with the section (``resolved_*``, the gap model's name before its two geometries; kmc meso's default model,
 ~7 s each), plus Li at S_f = 0 and 0.2 MPa, the section's run in which voids nucleate, grow, split and
 collapse (~20 s), and three small cuts of the area (``area_*``, 20 x 5 um to 0.1 mAh/cm^2,
 docs/area.md); SHORT are cheap cuts of the disc runs plus the paths the defaults do not
@@ -66,7 +66,7 @@ SHORT = {
 }
 
 
-# The keys that give back the interface of before issue 54: a dense pellet's face (no open pores) and
+# The keys that give back the interface of before the pellet's face: a dense pellet's face (no open pores) and
 # bulk creep (no size effect).  Where no void forms (the shipped sets' S_f = 2.75 runs) a resolved
 # run with them is the run of before bit for bit; where voids form (S_f = 0) the walls' new physics
 # (capillarity, capture at the walls, surface diffusion at Li's D_s) changes it, as it must.

@@ -1,4 +1,4 @@
-"""The electrode's mechanics (issue 47; docs/mechanics.md): every exact check at converged meshes,
+"""The electrode's mechanics (docs/mechanics.md): every exact check at converged meshes,
 the reduced operator against the full finite-element solve, and the resolved interface's speed.
 
     python benchmarks/meso_mechanics.py --json          # the checks (~10 min on one core)
@@ -6,7 +6,7 @@ the reduced operator against the full finite-element solve, and the resolved int
     python benchmarks/meso_mechanics.py --speed --cases "Li 0.2 MPa S_f=0 dense face bulk creep" --stop 1
     python benchmarks/meso_mechanics.py --convergence   # the mesh tables of docs/mechanics.md
     python benchmarks/meso_mechanics.py --verdict       # seed 004's cases with kmc meso's resolved interface
-    python benchmarks/meso_mechanics.py --verdict --formation-entropy-kB 0   # the 0 K c_eq of before issue 48
+    python benchmarks/meso_mechanics.py --verdict --formation-entropy-kB 0   # the 0 K c_eq without S_f
     python benchmarks/meso_mechanics.py --alloy-pressures --table           # Li-Mg at 0.2-50 MPa (seed Fig. 3m)
     kmc critical-current li_li2s --pressures 1,2,5,10                       # the critical current (kmc.critical)
     python benchmarks/meso_mechanics.py --calibrate-sink [--cache runs.jsonl]  # the one calibrated input (kappa)
@@ -98,12 +98,12 @@ def convergence_rows() -> list[dict]:
     return rows
 
 
-# The speed cases (issue 54 item 6: a section to 4 mAh/cm2 in under 30 s of one core): kmc meso's default
+# The speed cases (the target: a section to 4 mAh/cm2 in under 30 s of one core): kmc meso's default
 # Li run (the pellet's pores take the stripped volume and the contact is lost within ~0.25 mAh/cm2), and
 # the shipped Li-Mg set at 50 and 20 MPa, the seed's pressures at which the section strips its whole
 # 4 mAh/cm2 with voids throughout (the solute field, the walls, the press on).  STRESS_CASE, only with
-# --cases: Li at S_f = 0 on the face of before issue 54 (no pores, bulk creep: nuclei form, grow, split
-# and collapse; the speed case of issue 47, 110 s then), which since the walls of issue 54 takes steps of
+# --cases: Li at S_f = 0 on the dense face (no pores, bulk creep: nuclei form, grow, split
+# and collapse; the resolved interface's first speed case, 110 s then), which with kmc.resolved.walls takes steps of
 # ~0.5 s after its burst of nuclei near 0.7 mAh/cm2 (docs/mechanics.md section 9): give it --stop.
 SPEED_CASES = (("Li 0.2 MPa", "li_li2s", []),
                ("Li-Mg 50 MPa", "limg_li2s", ["conditions.stack_pressure_MPa=50"]),
@@ -133,10 +133,10 @@ def speed(cases=SPEED_CASES, stop_mAh_cm2: float = 4.0) -> list[dict]:
     return rows
 
 
-# The verdict (issue 47 item 8): kmc meso's resolved interface on the shipped parameter sets at seed
+# The verdict: kmc meso's resolved interface on the shipped parameter sets at seed
 # 004's pressures, 0.5 mA/cm2, a 160 um section at 0.25 um, to 4 mAh/cm2; nothing tuned to the seed.
 # --formation-entropy-kB S sets boundary.vacancy_formation_entropy_kB (the shipped sets give 2.75;
-# 0 gives the 0 K vacancy thermodynamics of before issue 48).
+# 0 gives the 0 K vacancy thermodynamics of before S_f).
 CHEMISTRIES = {"Li": "li_li2s", "Li-Mg": "limg_li2s"}
 VERDICT_PRESSURES_MPa = (0.2, 1.0, 1.5, 7.0)          # seed 004 Fig. 3l (Li)
 ALLOY_PRESSURES_MPa = (0.2, 1.0, 1.5, 7.0, 20.0, 50.0)  # seed 004 Fig. 3m (Li-Mg, 0.2-50 MPa)
@@ -270,7 +270,7 @@ LI_NUCLEATION_SE = {100: 0.89, 134: 36.0, 300: 4e6, 600: 1e9, 1000: 1.3e11, 2000
 #   up to S = 1000, "~10 %" above, written here as the relative 0.1).
 
 
-# The interface as it is made (issue 54), each input at the ends its sources give (params/*.toml):
+# The interface as it is made (docs/mechanics.md §5b), each input at the ends its sources give (params/*.toml):
 PELLET_VARIATIONS = (
     ("pores d 0.5 um", ["electrolyte.particle_diameter_um=0.5"],
      "Singh et al. 2022's small grains (< 500 nm); the shipped 1 um is seed 004's d50 bound"),
@@ -284,7 +284,7 @@ PELLET_VARIATIONS = (
 )
 
 
-# Li's flow law and the contact's sink (issue 65; params/*.toml [flow] and electrode.contact_sink_rate_m_s give
+# Li's flow law and the contact's sink (params/*.toml [flow] and electrode.contact_sink_rate_m_s give
 # the sources): each at the ends of its band, and the two laws of before
 FLOW_VARIATIONS = (
     ("l* 0.3 um", ["flow.strain_gradient_length_um=0.3"], "the strain gradient's band, low (the bulk law 30x slower)"),
@@ -292,9 +292,10 @@ FLOW_VARIATIONS = (
     ("onset off", ["flow.onset_hardness_MPa=0"],
      "dislocation sources at every size: the strain gradient alone (no onset of dislocation flow)"),
     ("A 42", ["flow.diffusion_geometry_factor=42"], "Nabarro-Herring's factor of Frost & Ashby (13.3: Herring)"),
-    ("pillar law", list(PILLAR_OVERRIDES), "Xu et al.'s pillars on every island and pore: the mechanics of issue 54"),
+    ("pillar law", list(PILLAR_OVERRIDES),
+     "Xu et al.'s pillars on every island and pore: the mechanics of docs/mechanics.md §5b"),
     ("bulk law, no sink", list(BULK_LAW_OVERRIDES),
-     "bulk creep at every size and a contact that absorbs no vacancy: the mechanics of issue 47"),
+     "bulk creep at every size and a contact that absorbs no vacancy: the mechanics of docs/mechanics.md section 5"),
 )
 KAPPA_BAND_FACTORS = (0.53, 1.49)   # the calibrated kappa's band, 0.038-0.107 m/s (docs/mechanics.md section 10.4)
 

@@ -1,5 +1,5 @@
-"""A pressure x current scan of `kmc meso` here and on a local Dask cluster (kmc.sweep.meso_scan, issue 64
-item 4): the wall time of each, and whether every run's numbers are the same bit for bit.
+"""A pressure x current scan of `kmc meso` here and on a local Dask cluster (kmc.sweep.meso_scan):
+the wall time of each, and whether every run's numbers are the same bit for bit.
 
     python benchmarks/meso_scan.py                                  # 3 pressures x 2 currents, kmc meso's default
     python benchmarks/meso_scan.py --workers 2 --pressures 0.2,1.5,7 --currents 0.5,2 --charge 0.5 \

@@ -1,6 +1,6 @@
-"""Two sensitivities of the resolved interface (issue 47 item 6; docs/mechanics_sensitivity.md), each
+"""Two sensitivities of the resolved interface (docs/mechanics_sensitivity.md), each
 with and without: the size-dependent strength of Li ligaments and islands (Xu et al. 2017's micropillars on
-every island, flow.interface_features = 'free_standing', the mechanics of issue 54) and the electrolyte's constriction in the overpotential
+every island, flow.interface_features = 'free_standing') and the electrolyte's constriction in the overpotential
 (meso.electrolyte_constriction).
 
     python benchmarks/meso_sensitivity.py                       # the with/without tables (markdown)
@@ -32,7 +32,7 @@ from kmc.mechanisms import BULK_LAW_OVERRIDES, PILLAR_OVERRIDES  # noqa: E402
 from meso_mechanics import at_marks, load  # noqa: E402
 
 PRESSURES_MPa = (0.2, 1.0)
-# Xu et al., PNAS 114, 57 (2017): 105 MPa at 1.4 um, shipped since issue 54; this study of issue 47
+# Xu et al., PNAS 114, 57 (2017): 105 MPa at 1.4 um, shipped with the pellet's face (docs/mechanics.md §5b); this study
 # compares it with bulk creep on the dense face of before the pellet's pores (electrolyte.relative_density = 1)
 DENSE = "electrolyte.relative_density=1"
 BULK = list(BULK_LAW_OVERRIDES)

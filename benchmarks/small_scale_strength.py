@@ -1,5 +1,5 @@
 """Li's strength at the sizes and rates the interface asks for, from the one flow law (kmc.physics.flow,
-issue 65; docs/mechanics.md section 10).  Prints, from a parameter set's own numbers:
+docs/mechanics.md section 10).  Prints, from a parameter set's own numbers:
 
     python benchmarks/small_scale_strength.py [--params params/li_li2s.toml] [--set KEY=VALUE ...]
 
@@ -11,7 +11,7 @@ issue 65; docs/mechanics.md section 10).  Prints, from a parameter set's own num
 * the order-of-magnitude check on the strain-gradient length l* (kmc.physics.flow.strain_gradient_length_from_hardness);
 * at the rate a feature of width w must flow at to keep pace with stripping, v / w: the stress of an embedded
   feature at the contact (the law, the contact's sink), of the bulk law, with sinks as good as a free
-  surface, and of a free-standing pillar (Xu et al. 2017: the shipped law before issue 65), and the
+  surface, and of a free-standing pillar (Xu et al. 2017: the shipped law before the flow law), and the
   mechanism (the table `kmc params mechanisms` prints);
 * the press (meso.assembly_pressure_MPa for meso.assembly_time_s): the stress that fills a pore of width w
   within the press's time, for the same four.

@@ -6,13 +6,13 @@
     python benchmarks/trajectory_hashes.py --check --set electrolyte.box_pore=none
                                                         # every case with an override added (here: the
                                                         # perfect interface, which must give the
-                                                        # fingerprints from before issue 55's pore)
+                                                        # fingerprints from before the box's pore)
     python benchmarks/trajectory_hashes.py --bond --check   # the same cases with the bond-form files
                                                            # (params/*_bond.toml); both stores were
-                                                           # re-saved when issue 18's boundary, creep
+                                                           # re-saved when the electrode's boundary, creep
                                                            # and contact physics landed, and
                                                            # once more when the box's hops took
-                                                           # the formation entropy (issue 48)
+                                                           # the formation entropy
 
 Each case runs a fixed number of events from its seed and hashes the engine state that decides the
 trajectory (site words, vacancy order and rate rows, clock, RNG, counts, layer integrals, tracers,
@@ -44,7 +44,7 @@ STORE = Path(__file__).with_suffix(".json")
 # shipped files of then (now params/*_bond.toml).
 STORE_BOND = Path(__file__).with_name("trajectory_hashes_bond.json")
 
-# The slab cases pin run.acceleration = 1e6 (the shipped value until issue 40 lowered it to 1e4): at
+# The slab cases pin run.acceleration = 1e6 (the shipped value until docs/rates.md §5 lowered it to 1e4): at
 # 1e4 their few hundred thousand events would strip almost nothing, and the strip and creep
 # paths are what they are there to cover.
 CASES = {

@@ -1,4 +1,4 @@
-"""Vacancies at finite temperature (issue 48): the computed numbers, the model's Li tracer
+"""Vacancies at finite temperature (docs/vacancy_thermodynamics.md): the computed numbers, the model's Li tracer
 self-diffusivity D*(T) for each set of inputs (the parameter sets' own first) beside the measured
 data, the ratios, the cell's supersaturation each set gives, and the cell's S and the model's Mg
 diffusivity at 25 and 60 C against the seed's DFT D_Mg.  Prints tables (markdown) and writes docs/self_diffusion.png.

@@ -1,4 +1,4 @@
-"""DFT check of the CHGNet vacancy phonons (issue 48): the same harmonic calculation as
+"""DFT check of the CHGNet vacancy phonons (docs/vacancy_thermodynamics.md section 4): the same harmonic calculation as
 kmc.atomistic.vacancy_thermo, with GPAW (PBE), on the smallest cell both can afford.
 
 Run with the system python that Debian's gpaw package installs into (docs/physics.md section 6):

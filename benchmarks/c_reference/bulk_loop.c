@@ -1,5 +1,5 @@
-/* A reference event loop in C for the bulk box of the second-moment energy form (issue 20's
- * "careful C loop"): the same kMC as kmc.engine.loop.run_chunk on a periodic bulk box, written the way
+/* A reference event loop in C for the bulk box of the second-moment energy form (the speed
+ * target's "careful C loop"): the same kMC as kmc.engine.loop.run_chunk on a periodic bulk box, written the way
  * a careful C programmer would write it, so that the engine's speed can be judged against C on the
  * machine at hand (benchmarks/c_reference.py builds, checks and times it).
  *

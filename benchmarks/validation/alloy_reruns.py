@@ -1,6 +1,6 @@
-"""Issue 39 item 5: the Li-Mg runs again, on the model that took the computed rows (q only between an
+"""The Li-Mg runs again, on the model that took the computed rows (q only between an
 L1 vacancy and an Mg, L1 Mg-Mg pairs at a and a sqrt2; docs/energy_model.md section 7), at the
-shipped acceleration A = 1e4 (issue 40's converged value).
+shipped acceleration A = 1e4 (docs/rates.md section 5's converged value).
 
     python benchmarks/validation/alloy_reruns.py run NAME [--dir D] [--wall S]   # one run (prints its command)
     python benchmarks/validation/alloy_reruns.py table [--dir D]                 # the run table from D

@@ -1,4 +1,4 @@
-"""Issue 18, part 5: the critical stripping current, and the steady contact against stack pressure.
+"""The critical stripping current, and the steady contact against stack pressure.
 
 Critical current.  For each chemistry (params li_li2s, limg_li2s) and stack pressure, the current
 density i_c below which electrical contact stays >= 0.9 over a stated charge, found by bisection
@@ -182,7 +182,7 @@ def run_point(chemistry: str, pressure: float, current: float, seed: int, monola
                 f"output.series_every_mAh_cm2={SAMPLE_ML * MONOLAYER_mAh_cm2}",
                 f"output.frame_every_mAh_cm2={MONOLAYER_mAh_cm2}",
                 # the perfect interface's critical current: every L1 site contact at the start (with the
-                # shipped sets' pore, issue 55, the contact starts at the box's dense share, below 0.9)
+                # shipped sets' pore, kmc.pore, the contact starts at the box's dense share, below 0.9)
                 "electrolyte.box_pore='none'"]
         sim = Simulation(load_config(ROOT / "params" / f"{params}.toml", over))
         folder.mkdir(parents=True, exist_ok=True)

@@ -1,4 +1,4 @@
-"""Issue 18: box-depth independence of final contact and interface void count, with the sinks at a
+"""Box-depth independence of final contact and interface void count, with the sinks at a
 physical distance (kmc/electrode.py) and the deep box (kmc.model.deep_box).  Pure Li, default
 conditions (0.2 MPa, 0.5 mA/cm2), a 12 x 12 cell interface, 12 vs 24 cells deep, seeds 1-4, at
 acceleration 1e6 and 1e5, each stripped to the same charge, for each run.deep_box_share given

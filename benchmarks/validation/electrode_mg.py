@@ -1,4 +1,4 @@
-"""Issue 18: L1 Mg fraction, box Mg and Mg passed into the electrode against stripped charge, for Li
+"""L1 Mg fraction, box Mg and Mg passed into the electrode against stripped charge, for Li
 and Li-Mg (kmc/electrode.py couples the box to a solute continuum below it).
 
     # the runs (one at a time; wall times in docs/validation.md)

@@ -1,4 +1,4 @@
-"""Issue 17 study: a coordination-dependent (Finnis-Sinclair / second-moment) energy that carries
+"""A study (docs/energy_model.md): a coordination-dependent (Finnis-Sinclair / second-moment) energy that carries
 every DFT row of docs/physics.md section 2 together with gamma(001), W_ad and both wetting angles.
 
 It derives the shipped second-moment parameters (params/*.toml) by solving each stage's rows on

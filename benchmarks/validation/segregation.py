@@ -69,7 +69,7 @@ BOX = ["lattice.cells=[6,6,3]", "conditions.temperature_K=450", "energy.interfac
        "boundary.bottom=closed", "conditions.current_density_mA_cm2=0", "conditions.stack_pressure_MPa=0",
        "run.stop_stripped_mAh_cm2=0", "run.max_events=1",
        # the prediction takes every site of a layer as equivalent: the perfect interface (the shipped sets'
-       # box holds a pore's mouth since issue 55, kmc.pore)
+       # box holds a pore's mouth, kmc.pore)
        "electrolyte.box_pore='none'"]
 
 

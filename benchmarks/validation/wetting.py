@@ -56,7 +56,7 @@ converts one Li contact (Mg moves away from the edge, it is not displaced) and c
 L1 Mg's 2-D lattice gas: the effective W is the host's plus -kT ln(1 - x) per site
 (``lattice_gas_cos_theta``; 93.1 deg at x = 0.07, 91.6 deg at 0.25; the "gas est." column),
 not the fit's fixed-composition W.  This estimate leaves out the L1 Mg-Mg pairs and the Mg's
-arrangement at the void's edge (q acts only between an L1 vacancy and an L2 Mg since issue 39, so
+arrangement at the void's edge (q acts only between an L1 vacancy and an L2 Mg in the computed rows' model, so
 an L1 Mg beside an L2 vacancy costs nothing), which ``l1_mg_profile`` shows in the runs.
 
 Run: ``python benchmarks/validation/wetting.py`` (all eight cases, seeds 1-3: 15 min wall, 15
@@ -93,7 +93,7 @@ CLOSED = ["boundary.bottom=closed", "conditions.current_density_mA_cm2=0", "cond
           "run.stop_stripped_mAh_cm2=0", "run.max_events=1", "composition.vacancy_fraction=0",
           "composition.solute_fraction=0", f"conditions.temperature_K={TEMPERATURE_K}",
           # the Young angle of the contact: every L1 site under the electrolyte (the shipped sets' box holds a
-          # pore's mouth since issue 55, kmc.pore; the swaps' local energy is the perfect interface's)
+          # pore's mouth, kmc.pore; the swaps' local energy is the perfect interface's)
           "electrolyte.box_pore='none'"]
 
 
