@@ -1,6 +1,6 @@
 """The regimes the tests run in, each named here once with its reason (tests/conftest.py lists the fixtures
 built on them; tests/test_regimes.py fails on a test that writes one inline): the two vacancy regimes below,
-the face and metal of before issue 54 and the perfect interface of before issue 55.
+the face and metal of before the pellet's face and the perfect interface of before the box's pore.
 
 The shipped regime: the parameter sets as they ship, with the vacancy's formation entropy
 S_f = boundary.vacancy_formation_entropy_kB = 2.75 k_B (docs/vacancy_thermodynamics.md).  It
@@ -13,7 +13,7 @@ exp(-E_f/kT) and carries the entropy on its hops instead (kmc.model.box_hop_pref
 given S a box with S_f runs the same trajectory as one without, its clock exp(S_f) faster
 (tests/test_vacancy_thermo.py::test_the_formation_entropy_on_the_box_hops_is_a_change_of_clock).
 
-NO_FORMATION_ENTROPY (S_f = 0): the sets' 0 K vacancy inputs, the regime before issue 48.  The
+NO_FORMATION_ENTROPY (S_f = 0): the sets' 0 K vacancy inputs, the regime before S_f.  The
 cell's S is ~134, where voids nucleate (the [meso] I(S) rows, the kMC's boxes), and the box's hops
 run at kinetics.attempt_frequency_Hz itself.  The mechanism tests are built here because at the
 shipped S nothing they test happens within a test's time (nucleation, growth and capture at a
@@ -29,37 +29,37 @@ tests/test_regimes.py checks that each named test exists).
 NO_FORMATION_ENTROPY = "boundary.vacancy_formation_entropy_kB=0"
 
 # The bulk law at every size and no contact sink: Li's flow law (kmc.physics.flow) without its size effect and
-# the contact absorbing no vacancy, the mechanics of before issues 54 and 65 (a run with it is the bulk law's
+# the contact absorbing no vacancy, the mechanics of before any size effect or sink (a run with it is the bulk law's
 # bit for bit: kmc.resolved.gap.GapInputs.feature_strength).
 BULK_LAW = ["flow.strain_gradient_length_um=0", "flow.onset_hardness_MPa=0", "electrode.contact_sink_rate_m_s=0"]
-# The face and the metal of before issue 54: a fully dense pellet's face (DENSE_FACE: no open pores) and the
+# The face and the metal of before the pellet's face: a fully dense pellet's face (DENSE_FACE: no open pores) and the
 # bulk law.  For the tests of the gap model's own mechanisms (nucleation, growth, splits, the press of a rough
 # face), which the pores, the size effect and the sink would only slow down; tests/test_pellet.py and
 # tests/test_resolved.py's shipped cases test the face as made.  Each alone is also what a test of the pores or
 # of the flow law sets against the shipped face.
 DENSE_FACE = "electrolyte.relative_density=1"
 OLD_FACE = [DENSE_FACE, *BULK_LAW]
-# Xu's pillar law on every island and pore (Li's flow law's free-standing limit; the mechanics of issue 54): islands
+# Xu's pillar law on every island and pore (Li's flow law's free-standing limit; docs/mechanics.md §5b): islands
 # that hardly creep.  For tests/test_contract.py's equivalence of the area and the section on a depth-uniform map,
 # which holds to round-off with the pillar law (and the contact's sink) but not where the islands creep: with the
 # bulk law or the shipped embedded law the area's operator reads a tunnel's ligament otherwise than the section
 # (measured on main's operators: 0.20 um apart after 0.1 mAh/cm^2 at 1 MPa with the bulk law).
 FREE_STANDING_ISLANDS = "flow.interface_features='free_standing'"
-# The contact absorbing no vacancy (electrode.contact_sink_rate_m_s = 0, the cells of before issue 65): the cell's
+# The contact absorbing no vacancy (electrode.contact_sink_rate_m_s = 0, the cells of before the sink): the cell's
 # supersaturation is then the balance with the sinks 100 um away (S = 9.52 shipped, 134 at S_f = 0), which the disc
 # model's mechanism tests (tests/test_meso.py: capture, the steady flux, nucleation bursts, runaways) are built on;
 # the shipped sink lowers S at the contact (tests/test_contact_sink.py tests it).
 NO_CONTACT_SINK = "electrode.contact_sink_rate_m_s=0"
 
 # The perfect interface: every L1 site of the kMC box under the electrolyte (kmc.pore; docs/pore_edge.md),
-# the box of every run before issue 55.  Since issue 55 the shipped sets' box holds one pore's edge
+# the box of every run before the pore.  Now the shipped sets' box holds one pore's edge
 # (electrolyte.box_pore = 'stripe', relative_density 0.83: an open stripe of L1 sites at the pore's mouth,
 # with no electrolyte terms, no stripping and not counted as contact).  For the tests of the contact's own
 # physics and of code that takes every L1 site as equivalent or as contact (closed-form segregation, the
 # swaps' local energy, hand-made L1 frames, a run that starts at contact 1); tests/test_pore.py and
 # tests/test_pore_edge_rates.py test the pore.
 PERFECT_INTERFACE = "electrolyte.box_pore='none'"
-# The perfect interface's run of before issue 55: its 5.5 monolayers (2e-4 mAh/cm2, the shipped stop
+# The perfect interface's run of before the pore: its 5.5 monolayers (2e-4 mAh/cm2, the shipped stop
 # charge then).  The sets now stop at ~0.1 monolayer (4e-6 mAh/cm2), because at the pore's mouth each
 # stripped atom costs 3e5-1.5e6 events (params/*.toml, [run]); over that shorter charge the Li-Mg box's
 # solute enrichment A h / delta stays within the acceleration check's tolerance, so the acceleration

@@ -1,4 +1,4 @@
-"""The solute along the interface (issue 55 item 3): kmc.physics.alloy's rules and kmc.resolved.solute's
+"""The solute along the interface (docs/alloy.md section 1): kmc.physics.alloy's rules and kmc.resolved.solute's
 field, on their own and in the resolved section (docs/alloy.md)."""
 from __future__ import annotations
 
@@ -128,7 +128,7 @@ def test_the_factors_follow_the_composition_table_and_the_strength_bound():
 @pytest.fixture(scope="module")
 def alloy_section():
     """The Li section's inputs with a solute of Li-Mg's numbers and the table above (no chains), Li's
-    size effect and the contact's sink off (regimes.BULK_LAW; issue 54 turned the size effect on: the placed void
+    size effect and the contact's sink off (regimes.BULK_LAW; with the size effect on, the placed void
     then takes all but 1 um of the 20 um section within the 1.2 h, and no island is left to gather Mg unevenly)."""
     from kmc.launch import cell_inputs_of
     inp = cell_inputs_of(load_config("params/li_li2s.toml", BULK_LAW), width_um=20.0)
@@ -143,7 +143,7 @@ def test_the_section_moves_current_off_the_enriched_contact_beside_a_void(alloy_
     from kmc.resolved.fields import butler_volmer_current as section_current
     from kmc.resolved.section import SectionModel
     li, limg = alloy_section
-    assert SectionModel(li).solute is None                    # no solute: the model before issue 55
+    assert SectionModel(li).solute is None                    # no solute: the model without the solute field
     model = SectionModel(limg)
     gap = np.zeros(limg.cells)
     gap[30:50] = 0.5                                               # a 5 um void

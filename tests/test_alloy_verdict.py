@@ -1,4 +1,4 @@
-"""benchmarks/alloy_verdict.py --verdict (issue 63 item 5; docs/alloy.md section 9): each seed finding's row
+"""benchmarks/alloy_verdict.py --verdict (docs/alloy.md section 9): each seed finding's row
 applies its stated criterion to the runs' rows, so a row moves from reproduced to partial to contradicted
 with what the runs give (synthetic rows: no run here)."""
 from __future__ import annotations

@@ -232,7 +232,7 @@ def test_solute_profile_and_contact(write_frames, occupancy):
     fr = result["frames"]
     assert fr["interface_solute_fraction"][0] == pytest.approx(3 / 30)
     # 30 of 36 L1 sites hold metal, but the all-vacant layer 3 cuts them off the electrode: no
-    # electrical contact (issue 18: contact is a metal path to the electrode)
+    # electrical contact (contact is a metal path to the electrode)
     assert fr["contact_fraction"][0] == 0
     # the vacant row is one void (L1 vacancies join in-plane), one run of the section; the vacant
     # layer 3 is 36 buried monovacancies, isolated vacancies rather than voids

@@ -432,7 +432,7 @@ def test_no_scale_writes_a_rule_of_the_physics_home():
     "dmu = kT * math.log(supersaturation)",
     "gamma_s = nu * math.exp(-kra / model.kT_eV)",
     "barrier = 16 * math.pi / 3 * inp.surface_energy_eV_A2 ** 3 * inp.atomic_volume_A3 ** 2",
-    # the copies issue 56 found and moved into kmc/physics (each the old spelling)
+    # the copies found and moved into kmc/physics (each the old spelling)
     "f = (2 * exchange_mA_cm2 * np.sinh(arg)).sum() - total",
     "df = (2 * exchange_mA_cm2 * np.cosh(arg)).sum() / thermal_V",
     "return math.degrees(math.acos(max(-1.0, min(1.0, w / gamma - 1))))",
@@ -443,5 +443,5 @@ def test_no_scale_writes_a_rule_of_the_physics_home():
     "to_J_m2 = 16.02176634 / lattice_constant_A**2",
 ])
 def test_the_physics_check_sees_each_old_copy(copy):
-    """Each formula the scales wrote before the physics had one home (issue 46) fails the check."""
+    """Each formula the scales wrote before the physics had one home (kmc/physics) fails the check."""
     assert physics_written_in(copy)

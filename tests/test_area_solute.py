@@ -1,4 +1,4 @@
-"""The Mg field on the area and in the file (issue 63 item 4; kmc.resolved.solute on a plane, the gap model's
+"""The Mg field on the area and in the file (docs/alloy.md section 8; kmc.resolved.solute on a plane, the gap model's
 Mg observables and /sections/subsurface_solute_fraction, kmc plot --kind solute-profile; docs/alloy.md
 section 8)."""
 from __future__ import annotations

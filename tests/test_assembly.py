@@ -1,4 +1,4 @@
-"""The interface before stripping (kmc.resolved.assembly, issue 47 item 5): the electrolyte face's
+"""The interface before stripping (kmc.resolved.assembly, docs/mechanics.md §5a): the electrolyte face's
 self-affine profile, the press that closes it, and a run that starts from what the press leaves."""
 import math
 from dataclasses import replace
@@ -38,7 +38,7 @@ def test_the_face_has_the_rms_and_the_spectrum_of_its_hurst_exponent():
 
 @pytest.fixture(scope="module")
 def li_model():
-    # the face of before issue 54: no pores (a dense pellet), bulk creep (no size effect)
+    # the face of before the pellet's: no pores (a dense pellet), bulk creep (no size effect)
     return SectionModel(cell_inputs_of(load_config(LI, OLD_FACE), cell_um=0.25))
 
 

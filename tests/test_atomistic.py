@@ -1,4 +1,4 @@
-"""kmc.atomistic (issue 39): the structures, the pipeline with the real potential on a tiny cell,
+"""kmc.atomistic (docs/interface_energies.md): the structures, the pipeline with the real potential on a tiny cell,
 the stored rows against the stored energies, and the layer staying optional.
 
 Everything but the first test skips when the `atomistic` extra (ase; torch + chgnet for the

@@ -375,7 +375,7 @@ CASES = [
     Case("info-hdf5-without-run-groups", lambda w: ["info", w.foreign_h5()], ("foreign.h5", "not a kmc run file")),
     Case("info-directory", lambda w: ["info", w.dir("somedir")], ("somedir", "directory")),
     Case("info-nonexistent", lambda w: ["info", w.path("missing.h5")], ("missing.h5", "does not exist")),
-    # (a .partial still being written is read, not refused: issue 21.4, tests/test_load.py)
+    # (a .partial still being written is read, not refused: tests/test_load.py)
     Case("info-run-group-without-event-count",
          lambda w: ["info", w.run(edit=lambda f: f["run"].attrs.__delitem__("events"))], ("run.h5", "events", "/run")),
     # ---- run files given to analyze

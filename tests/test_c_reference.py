@@ -1,4 +1,4 @@
-"""The C reference loop (benchmarks/c_reference.py, issue 20): it is a fair yardstick for the
+"""The C reference loop (benchmarks/c_reference.py): it is a fair yardstick for the
 engine's speed only if it does the engine's work, so it must follow the engine's trajectory bit for
 bit from the same state; the comparison must be able to fail; and it refuses boxes it does not
 implement.  (Its speed is printed by the script, never asserted.)"""

@@ -1,4 +1,4 @@
-"""The contact as a vacancy sink in the gap model (issue 65; kmc.physics.vacancy, kmc.resolved.gap)."""
+"""The contact as a vacancy sink in the gap model (docs/mechanics.md §10.2; kmc.physics.vacancy, kmc.resolved.gap)."""
 from dataclasses import replace
 
 import numpy as np
@@ -72,7 +72,7 @@ def test_the_law_reaches_the_gap_models_mechanics():
 
 def test_each_contact_cell_of_the_alloy_sinks_at_its_own_mg():
     """Li-Mg with its Mg field: kappa on each contact cell is the [contact_vacancy] rows' at the cell's own x_s
-    (issue 63 item 3: Mg at the contact repels vacancies, docs/alloy.md section 6), so a cell whose Mg is enriched
+    (Mg at the contact repels vacancies, docs/alloy.md section 6), so a cell whose Mg is enriched
     to 0.24 annihilates 0.61 / 1.03 of what a cell at the bulk's 0.03 does at the same S; at the bulk's Mg every
     cell keeps the set's one kappa (the as-made alloy's, Li's x 0.34)."""
     settings = load_config("params/limg_li2s.toml", [*OLD_FACE, f"electrode.contact_sink_rate_m_s={KAPPA_m_s}"])

@@ -1,4 +1,4 @@
-"""Where a stripped vacancy goes at the contact (issue 63 item 3; kmc.interface_rates.contact,
+"""Where a stripped vacancy goes at the contact (docs/alloy.md section 6; kmc.interface_rates.contact,
 kmc.physics.contact_vacancy, `kmc rates --write-contact`; docs/alloy.md section 6)."""
 import math
 import shutil

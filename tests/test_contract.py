@@ -116,7 +116,7 @@ def class_tests(tree, classes: set[str]) -> list[int]:
 def test_no_module_of_the_cell_scale_dispatches_on_a_models_class():
     """The model is chosen by name (the registry), never by class: no isinstance, issubclass or type test of
     a class of kmc/cell, kmc/resolved, kmc/disc or kmc/launch.py in those modules (the three isinstance
-    branches of before issue 62 would fail here)."""
+    branches of before the one gap model would fail here)."""
     paths = [*sorted((ROOT / "kmc" / "cell").glob("*.py")), *sorted((ROOT / "kmc" / "resolved").glob("*.py")),
              *sorted((ROOT / "kmc" / "disc").glob("*.py")), ROOT / "kmc" / "launch.py"]
     trees = {path: ast.parse(path.read_text()) for path in paths}
@@ -193,8 +193,8 @@ def _assert_the_area_is_the_section(rs, ra, area):
 def test_the_areas_run_is_the_sections_on_a_depth_uniform_map(section_inputs):
     """Three tunnels stripped to 0.3 mAh/cm^2 at 1 MPa, every physics of the section on (Xu's pillars on the
     islands, the contact's sink, the walls' capillarity, capture moving the contact lines, Mullins'
-    relaxation): the voids widen until the contact is 0.62 (0.06 before the contact was a sink, issue 65),
-    and the area is the section on every row (measured before issue 65: the gaps within 5e-12 um after 150 steps; the section against itself at half its largest step differs by 0.025 in
+    relaxation): the voids widen until the contact is 0.62 (0.06 before the contact was a sink),
+    and the area is the section on every row (measured before the sink: the gaps within 5e-12 um after 150 steps; the section against itself at half its largest step differs by 0.025 in
     contact, 0.019 um in void volume per area and 11 mV)."""
     inp = replace(section_inputs, stop_stripped_mAh_cm2=0.3)
     assert inp.feature_strength() is not None and inp.mullins_um4_s > 0

@@ -1,4 +1,4 @@
-"""Creep closure per interface void and electrical contact (issue 18, parts 1 and 4).
+"""Creep closure per interface void and electrical contact (docs/validation.md).
 
 Creep: a site of an interface void of N L1 sites is refilled at kappa eps_dot(P / c) w / d, w =
 2 sqrt(N a^2 / pi) its equivalent diameter, d the layer spacing, c the metal-occupied fraction of

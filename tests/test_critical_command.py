@@ -1,4 +1,4 @@
-"""kmc critical-current (kmc.critical, issue 65; its bisection: tests/test_meso_mechanics_scan.py): the scan's
+"""kmc critical-current (kmc.critical; its bisection: tests/test_meso_mechanics_scan.py): the scan's
 rounds through kmc.sweep.meso_scan and its records (resumed without running a probe twice) on stand-in runs,
 the command on a tiny section, and (slow) a real scan of the section at two pressures on two local workers."""
 import json

@@ -1,4 +1,4 @@
-"""The critical-current search (benchmarks/validation/critical_current.py, issue 18 part 5): the log
+"""The critical-current search (benchmarks/validation/critical_current.py): the log
 bisection on stand-in monotone functions, the pass/fail rule, and one tiny real run whose contact
 is read back from its file."""
 import math

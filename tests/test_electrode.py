@@ -1,4 +1,4 @@
-"""The electrode around the box (issue 18, parts 2 and 3): vacancy sinks at a physical distance and
+"""The electrode around the box (docs/physics.md §4b): vacancy sinks at a physical distance and
 the solute continuum below the box (kmc.electrode, kmc.model.build_event_rates).
 
 Statistical tolerances: exits are a counting process whose intensity is k N_b(t) (N_b the bottom

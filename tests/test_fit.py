@@ -1,5 +1,5 @@
 """The model against the numbers its parameter file lists: every row computed from total energies
-of lattice configurations (issue 17); the rows come from the file's [fit] targets (issue 38)."""
+of lattice configurations (docs/energy_model.md); the rows come from the file's [fit] targets."""
 import json
 import math
 from pathlib import Path
@@ -30,9 +30,9 @@ TARGETS = {  # docs/physics.md section 2 (and 4b for the interface rows), copied
     "wetting_angle_host": (93.6, "deg"),
 }
 # Shown beside the model, not fitted: seed 004's D_Mg is DFT-computed from E_f = 0.50 eV and the
-# 0.102 eV hop (issue 39), the host's cohesive energy is a prediction, the alloy's angle is taken at
+# 0.102 eV hop, the host's cohesive energy is a prediction, the alloy's angle is taken at
 # the model's own equilibrium L1 (the seed's L1 composition is not given), and the CHGNet rows of
-# kmc/atomistic/rows.toml (issue 39) are shown beside the model.
+# kmc/atomistic/rows.toml (docs/interface_energies.md) are shown beside the model.
 CHECKS = {"solute_diffusion_activation": (0.6025, "eV"), "cohesive_energy_host": (1.63, "eV"),
           "wetting_angle_alloy": (87.1, "deg"),
           "L2_vacancy_under_L1_solute": (-0.14, "eV"), "L1_vacancy_over_L2_solute": (0.0, "eV"),

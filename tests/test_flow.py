@@ -1,4 +1,4 @@
-"""Li's flow law (kmc.physics.flow, issue 65) held against the measurements it rests on, the contact's
+"""Li's flow law (kmc.physics.flow, docs/mechanics.md §10) held against the measurements it rests on, the contact's
 vacancy sink (kmc.physics.vacancy), and the deformation-mechanism map (`kmc params mechanisms`)."""
 import json
 import math

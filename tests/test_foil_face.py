@@ -1,4 +1,4 @@
-"""The metal's side (issue 63 items 1 and 2): its face as made and how it meets the pellet's face (kmc.physics.foil_face,
+"""The metal's side (docs/alloy.md §5): its face as made and how it meets the pellet's face (kmc.physics.foil_face,
 docs/alloy.md section 5)."""
 import math
 

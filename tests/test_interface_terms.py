@@ -1,4 +1,4 @@
-"""The interface energy terms that took the computed rows (issue 39 item 4), against total energies.
+"""The interface energy terms that took the computed rows (docs/energy_model.md section 7), against total energies.
 
 * q acts between an L1 vacancy and a solute first neighbour, not between an L1 solute and an L2
   vacancy (kmc.rate_rules.bond_class): checked on EnergyModel.total_energy with q switched on and off.

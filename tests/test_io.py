@@ -206,7 +206,7 @@ def _with_observable_added(monkeypatch, name="void_pressure"):
 
 def test_a_file_written_before_an_observable_was_added_still_reads(limg_file, tmp_path, monkeypatch):
     """Written with today's registry, read with one more observable: info names it absent,
-    kmc.load fills it with NaN and says so in its attrs, analyze and export work; before issue 38
+    kmc.load fills it with NaN and says so in its attrs, analyze and export work; before the engine's restructure
     every reader stopped with "no dataset /observables/<new>/step"."""
     pytest.importorskip("xarray")
     old = tmp_path / "old.h5"

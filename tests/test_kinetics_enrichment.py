@@ -55,7 +55,7 @@ def test_acceleration_check_reports_the_boxs_solute_enrichment_excess():
 
 def test_a_solute_set_beyond_its_enrichment_range_is_not_converged():
     """The shipped Li-Mg A = 1e4 builds ~1.1 x the bulk fraction of extra Mg next to the contact by 2e-4
-    mAh/cm2 (the default stop before issue 55's pore; now 4e-6, where it builds 0.02) where the cell builds
+    mAh/cm2 (the default stop before the box's pore; now 4e-6, where it builds 0.02) where the cell builds
     1e-4 (docs/rates.md section 5): the check says so and names the range; below that range (and within
     S's) it says nothing; Li's check ignores it."""
     from kmc import acceleration as ac

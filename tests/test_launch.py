@@ -1,8 +1,7 @@
-"""One way to start a run (issue 46): kmc run, a kmc sweep point and kmc.run all go through
+"""One way to start a run: kmc run, a kmc sweep point and kmc.run all go through
 kmc.launch.open_run, which checks what run.acceleration distorts and records it in the file's /run;
 the schema has no default acceleration (a parameter file states it).  Its warning is one line on
-stderr naming the acceleration that would be within range and its cost, never a Python warning
-(issue 57)."""
+stderr naming the acceleration that would be within range and its cost, never a Python warning."""
 import h5py
 import pytest
 

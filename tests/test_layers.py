@@ -1,4 +1,4 @@
-"""The layer table of ARCHITECTURE.md, enforced on the code (issue 38).
+"""The layer table of ARCHITECTURE.md, enforced on the code.
 
 The table is read from ARCHITECTURE.md itself, so changing the layering means changing the
 document.  Every module of kmc/ and lattices/ must appear in it, and may import only modules of
@@ -199,7 +199,7 @@ def test_no_circle_between_packages():
 
 
 def test_the_package_check_sees_the_old_loop_of_the_cell_scale_models():
-    """The loop a module-level check missed (issue 56): the disc model's package dispatching to the gap
+    """The loop a module-level check missed: the disc model's package dispatching to the gap
     model, which imports the disc model's rules back; each is a plain import of one module (no
     module-level circle), and the package check reports it."""
     known = modules()
@@ -257,7 +257,7 @@ def geometry_crossings(graph: dict[str, set[str]]) -> list[str]:
 def test_the_section_and_the_area_never_import_each_other():
     """No import between the section's modules and the area's, and none from what both share (the gap
     model's step, the press, the fields, the walls' line rules) to either: the choice of geometry is made
-    by name (kmc.launch), and each geometry overrides only its hooks (issue 62).  The check sees the
+    by name (kmc.launch), and each geometry overrides only its hooks (docs/meso.md).  The check sees the
     imports of before (kmc/resolved/area.py importing the section's step)."""
     known = modules()
     assert set(known) >= SECTION_MODULES | AREA_MODULES

@@ -46,7 +46,7 @@ def with_(inp, **changes):
     return replace(inp, **changes)
 
 
-# The disc model's void-shape tests run at Li's D_s of before issue 54, 1.4e-3 cm^2/s (the kMC's own
+# The disc model's void-shape tests run at Li's D_s of before the pellet's face, 1.4e-3 cm^2/s (the kMC's own
 # 0.055 eV hop; now the upper end of the shipped 5.1e-6 cm^2/s's band, params/li_li2s.toml): their
 # fields (capture, closure) were chosen where surface diffusion competes with capture on these voids'
 # scale, which at the shipped D_s holds only for voids 4x smaller (B ~ D_s, the time r^4 / B).

@@ -1,4 +1,4 @@
-"""`kmc meso` behaves as `kmc run` does (issue 49, item 4): Ctrl-C exits 130 with a complete file
+"""`kmc meso` behaves as `kmc run` does: Ctrl-C exits 130 with a complete file
 marked interrupted (or, on a second signal, nothing), a bad output path or a temperature where the
 model's crystal does not exist is refused before any work, the interface's energetics are cached
 per parameter set, a runaway stops with its reason, and the progress bar shows on request.

@@ -1,4 +1,4 @@
-"""benchmarks/meso_mechanics.py's scans (issue 47 item 8): the bisection in current finds a known
+"""benchmarks/meso_mechanics.py's scans: the bisection in current finds a known
 threshold, and every variation of the bands changes the input it names, by the error it states,
 and nothing else (docs/mechanics.md section 9)."""
 from __future__ import annotations
@@ -60,8 +60,8 @@ def test_band_variations_change_what_they_name(formation_entropy_kB):
     # every input of the brief, low and high; S_f only where it is not set to 0
     kinds = ("E_f", "S_f", "creep rate", "creep n", "I(S)") if formation_entropy_kB is None else \
         ("E_f", "creep rate", "creep n", "I(S)")
-    pellet = [v[0] for v in mm.PELLET_VARIATIONS]          # issue 54's inputs, at the ends their sources give
-    named = pellet + [v[0] for v in mm.FLOW_VARIATIONS] + [v[0] for v in mm.kappa_variations(base)]  # issue 65's
+    pellet = [v[0] for v in mm.PELLET_VARIATIONS]          # the pellet's face's inputs, at the ends their sources give
+    named = pellet + [v[0] for v in mm.FLOW_VARIATIONS] + [v[0] for v in mm.kappa_variations(base)]  # the flow law's
     assert sorted(next(k for k in kinds if n.startswith(k + " ")) for n in names if n not in named) == sorted(2 * kinds)
     assert [n for n in names if n in named] == named
     n_fit, n_se, pivot = mm.creep_exponent_fit()

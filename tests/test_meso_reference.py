@@ -1,4 +1,4 @@
-"""`kmc meso` gives the numbers it gave before the architecture's restructuring (issue 46): short cuts
+"""`kmc meso` gives the numbers it gave before the architecture's restructuring: short cuts
 of the shipped default runs (Li at 0.2 and 1.5 MPa, Li-Mg) and the paths the defaults do not take
 (cap-shaped voids, pre-existing defect seeds), value by value against tests/meso_reference.json
 (written by ``python benchmarks/meso_hashes.py --save-short`` on the code before the change).
@@ -13,7 +13,7 @@ asinh, ...).  IEEE 754 fixes +, -, *, / and sqrt to the bit, and numpy's random 
 by the seed, but numpy picks its float64 exp/log/asinh/... by CPU at run time (Intel's SVML on
 AVX-512 machines, its own AVX2 exp/log, the C library's libm elsewhere) and these agree to a few
 units in the last place (ulp), not to the bit: the Li case with defect seeds gave an overpotential
-of 12.725378149197153 mV in a fresh install on one machine (issue 56) against the stored ...155:
+of 12.725378149197153 mV in a fresh install on one machine against the stored ...155:
 one ulp of asinh apart (the correctly rounded asinh gives the first, glibc's the second).
 
 Tolerances (RTOL, DISCRETE):
@@ -125,7 +125,7 @@ def test_the_tolerance_covers_a_libm_64_ulp_off_and_not_a_change_of_the_inputs()
     run once its interface energetics are cached): with every transcendental result up to 64 ulp
     off (three seeds) the run differs from the reference (the perturbation reaches it) but stays
     within RTOL; with the contact's sink 1e-4 faster (kappa 0.072 -> 0.0720072 m/s, the input that sets S since
-    issue 65; the sinks 1e-4 nearer now move it by 2.4 RTOL) it moves by more than 10 RTOL."""
+    the contact became a sink; the sinks 1e-4 nearer now move it by 2.4 RTOL) it moves by more than 10 RTOL."""
     case = "li_cap_defects_0.2"
     want = REFERENCE[case]
     run_case(case)       # the interface energetics are cached, and every kernel compiled, before the patch

@@ -1,5 +1,5 @@
 """A pressure x current scan of `kmc meso` (kmc.sweep.meso_scan) gives the same numbers, bit for bit, run
-here one after another and on a local Dask cluster of two worker processes (issue 64 item 4)."""
+here one after another and on a local Dask cluster of two worker processes."""
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,6 +1,6 @@
-"""The gap model's sensitivities (issue 47 item 6; docs/mechanics_sensitivity.md): Li's strength at the islands'
+"""The gap model's sensitivities (docs/mechanics_sensitivity.md): Li's strength at the islands'
 size as the reduced operator takes it (kmc.mechanics.law.FeatureStrength of the flow law, kmc.physics.flow;
-the pillar law of before issue 65 as its free-standing reading) and the electrolyte's constriction in the
+the pillar law of before the flow law as its free-standing reading) and the electrolyte's constriction in the
 overpotential (meso.electrolyte_constriction), each off/on against what it must change and leave alone."""
 import math
 
@@ -22,7 +22,7 @@ LI = "params/li_li2s.toml"
 LAW = NortonLaw(7.7e-3, 1.0, 6.6, 37.0, 298.0)                  # [creep] of params/li_li2s.toml
 V_um_s = 6.75e-4                                                # the metal's recession at 0.5 mA/cm^2
 FLOW = flow_law(load_config(LI))                                # Li's flow law of params/li_li2s.toml at 298 K
-XU = FeatureStrength(FLOW, 0.0, V_um_s, kind=FREE_STANDING)      # the pillar law on every island (before issue 65)
+XU = FeatureStrength(FLOW, 0.0, V_um_s, kind=FREE_STANDING)      # the pillar law on every island (before the flow law)
 CELL_um = 0.25
 CELLS = 80                                          # a 20 um section
 
@@ -139,7 +139,7 @@ def li_settings():
 
 
 def test_the_keys_reach_the_resolved_interface_and_the_size_effect_is_on(li_settings):
-    """Default since issue 65: Li's flow law (the [flow] keys at the cell's temperature) on the islands, the
+    """The default: Li's flow law (the [flow] keys at the cell's temperature) on the islands, the
     constriction on; regimes.BULK_LAW is bulk creep (no operator strength at all), whose mechanics lowers the
     metal over a sparse contact far faster; meso.electrolyte_constriction = 'off' reaches the current."""
     base = cell_inputs_of(li_settings(BULK_LAW), width_um=20.0, cell_um=CELL_um)
@@ -200,6 +200,6 @@ def test_the_disc_model_refuses_a_sensitivity_it_cannot_hold(key, value):
 
 
 def test_the_pillar_keys_of_before_name_where_they_went():
-    """meso.ligament_* (issue 54) moved to [flow] (issue 65): each is one error naming its new key."""
+    """meso.ligament_* (docs/mechanics.md §5b) moved to [flow] (§10): each is one error naming its new key."""
     with pytest.raises(ConfigError, match=r"meso\.ligament_strength_MPa: removed because.*flow\.pillar_strength_MPa"):
         load_config(LI, ["meso.ligament_strength_MPa=0"])

@@ -1,4 +1,4 @@
-"""Messages that hold (issue 57): each message the newcomer trial found wrong, corrected, with a test
+"""Messages that hold: each message a newcomer's trial found wrong, corrected, with a test
 each; the first run's compile notice and clock; warnings in one line, once per sweep; figures with
 nothing to show say so."""
 from __future__ import annotations
@@ -104,7 +104,7 @@ def test_the_meso_contact_figure_names_the_model_s_shape_and_says_when_no_void_s
     with h5py.File(meso_file, "r") as src, h5py.File(resolved, "w") as dst:
         for name in src:
             src.copy(name, dst)
-        dst["parameters"].attrs["meso.interface"] = "resolved"         # a file of before issue 62
+        dst["parameters"].attrs["meso.interface"] = "resolved"         # a file of before "section" and "area"
     assert "µm section" in contact_loss(resolved)._suptitle.get_text()
 
 

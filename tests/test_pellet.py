@@ -1,4 +1,4 @@
-"""The interface as it is made (issue 54): the rules of kmc.physics it added (Li's size-dependent
+"""The interface as it is made (docs/mechanics.md §5b): the rules of kmc.physics it added (Li's size-dependent
 strength, capillarity, the pellet's pores), the metal's wall over each void (kmc.resolved.walls) and
 the press onto a porous face (kmc.resolved.assembly)."""
 import math
@@ -136,7 +136,7 @@ def test_surface_diffusion_rewets_a_sliver_but_not_a_pore():
 
 
 def test_a_retracting_contact_line_keeps_its_progress_across_steps():
-    """Issue 54's defect: a flat void wider than its cap whose end cells take t_c = h e^3 / B to re-wet
+    """The old rule's defect: a flat void wider than its cap whose end cells take t_c = h e^3 / B to re-wet
     (the next, with the gathered rim twice as high, 8 t_c) re-wets one cell a side in 1.5 t_c, in one
     step or in 6 or 60 steps with ``rewet`` carried (the line's part of its next cell too); without it
     (the old rule) the small steps moved no line.  The area's cuts along either axis do the same."""
@@ -182,9 +182,9 @@ def test_the_press_fills_the_wider_pores_and_leaves_the_narrow_ones_the_onset_ho
     flow law (kmc.physics.flow): the envelope closes, the pores wide enough for dislocation flow to start
     under the islands' pressure fill and the narrower ones stay open (contact ~0.9, Singh et al.'s 0.86 at
     20 MPa and 0.91 at 120 MPa); with the pillar law on every pore (flow.interface_features =
-    'free_standing', the model of before issue 65) every pore stays open; with dislocation sources at every
+    'free_standing', the model of before the flow law) every pore stays open; with dislocation sources at every
     size (no onset) or the bulk law, every pore fills; with no pores and the bulk law the press is the one of
-    before issue 54 (closed in a microsecond)."""
+    before the pellet's face (closed in a microsecond)."""
     from kmc.resolved.assembly import press
     law = pressing()
     done = press(law, law.inp.assembly, np.random.default_rng([1, 1]))
@@ -235,7 +235,7 @@ def test_the_press_is_converged_in_its_one_numerical_limit():
 
 
 def test_kmc_meso_runs_at_zero_stack_pressure(tmp_path):
-    """`kmc meso ... --set conditions.stack_pressure_MPa=0` runs (before issue 54: a ValueError traceback
+    """`kmc meso ... --set conditions.stack_pressure_MPa=0` runs (once a ValueError traceback
     from the mechanics): the plunger follows the contact's recession, capillarity alone pulls on the
     voids, and the file holds the run; the line about the press names the pellet's open pores."""
     from click.testing import CliRunner

@@ -1,4 +1,4 @@
-"""Rates at physical kinetics (issue 40, kmc/interface_rates): the steady interface, the interface
+"""Rates at physical kinetics (docs/rates.md, kmc/interface_rates): the steady interface, the interface
 cluster order parameter, forward-flux sampling against brute force, and ``kmc rates``.
 
 Statistical tests use fixed seeds; each tolerance is a stated multiple of a standard error that

@@ -573,4 +573,4 @@ def test_the_meso_section_has_a_height_axis_in_um(li_params, tmp_path):
         assert ticks[0] == 0 and 0 < ticks[1] <= ax.get_ylim()[1]
     assert [_height_tick_um(x) for x in (4.1, 1.3, 0.65, 30)] == [2, 1, 0.5, 20]
     texts = [t.get_text() for ax in kplot.contact_loss(out).axes for t in ax.texts]
-    assert any(t.startswith("as pressed: 0.9") and "open pores" in t for t in texts), texts   # 0.908 (issue 65)
+    assert any(t.startswith("as pressed: 0.9") and "open pores" in t for t in texts), texts   # 0.908

@@ -1,4 +1,4 @@
-"""The pellet's pore at the kMC box (kmc.pore, issue 55): where it lies, what its mouth is in the
+"""The pellet's pore at the kMC box (kmc.pore, docs/pore_edge.md): where it lies, what its mouth is in the
 configuration energy, that nothing strips or counts as contact there, and the perfect interface a key
 away."""
 import math

@@ -1,4 +1,4 @@
-"""kmc meso reads the pore edge's records (issue 55 item 2; docs/pore_edge.md section 8): the rules of
+"""kmc meso reads the pore edge's records (docs/pore_edge.md section 8): the rules of
 kmc.physics.pore_edge the section takes from them, the rim's pin in kmc.resolved.walls.grow, the checks
 at run start and what the run file records."""
 import math

@@ -1,4 +1,4 @@
-"""The nucleation rate's method follows the state (issue 48 item 5), its pieces run anywhere with the
+"""The nucleation rate's method follows the state, its pieces run anywhere with the
 serial numbers (item 6), and ``kmc rates`` reports the host's and the solute's diffusivity (item 4).
 The agreement of waiting times and FFS where both apply is test_physical_kinetics.py's
 test_forward_flux_equals_waiting_times (slow)."""

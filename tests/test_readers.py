@@ -1,4 +1,4 @@
-"""Every reader opens every kind of file the project writes (issue 49): ``kmc info``, ``kmc.load``,
+"""Every reader opens every kind of file the project writes: ``kmc info``, ``kmc.load``,
 ``kmc plot`` (--kind contact, the figure both kinds have) and ``kmc analyze`` on kMC and meso runs
 that are finished, still being written (X.h5.partial, its writer alive and holding the file) and
 cut off (a .partial nobody writes).  Deterministic: the live files are held open by a child
@@ -171,7 +171,7 @@ def test_every_reader_opens_every_kind_of_file(files, kind, reader, tmp_path):
 def test_a_read_that_catches_a_flush_halfway_is_read_again(files, monkeypatch):
     """The first HDF5 open of a live run's file fails as a flush caught halfway does ("bad object
     header version number", a RuntimeError of h5py): load and info read again and succeed; on a
-    file nobody writes, the same failure is one RunFileError at once (before issue 49 load crashed
+    file nobody writes, the same failure is one RunFileError at once (load once crashed
     with the RuntimeError, from a check made before its retry)."""
     import h5py
     from kmc.runfile import layout

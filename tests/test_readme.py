@@ -9,7 +9,7 @@ from pathlib import Path
 import h5py
 import pytest
 
-README_MAX_LINES = 350   # a user's guide (issue 16.7); history and reports live in docs/
+README_MAX_LINES = 350   # a user's guide; history and reports live in docs/
 
 ROOT = Path(__file__).resolve().parent.parent
 

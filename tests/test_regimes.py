@@ -1,5 +1,5 @@
 """tests/regimes.py's list of the tests that run each mechanism family in the shipped regime names
-tests that exist, and covers every family issue 56 named."""
+tests that exist, and covers every family of FAMILIES."""
 import ast
 from pathlib import Path
 

@@ -24,7 +24,7 @@ def test_nothing_left_to_strip_writes_the_file_then_exits_3(tmp_path):
                            "--set", "conditions.stack_pressure_MPa=0", "--set", "run.stop_stripped_mAh_cm2=1",
                            "--set", "run.max_events=2000000"], capture_output=True, text=True, timeout=300)
     assert proc.returncode == 3, proc.stdout + proc.stderr
-    # one error line (the acceleration check's warning, issue 40, may precede it: Li-Mg at the shipped A)
+    # one error line (the acceleration check's warning may precede it: Li-Mg at the shipped A)
     errors = [line for line in proc.stderr.splitlines() if not line.startswith("warning: ")]
     assert len(errors) == 1 and errors[0].startswith("error: "), proc.stderr
     assert "no Li atom is left in the contact layer to strip" in proc.stderr and str(out) in proc.stderr

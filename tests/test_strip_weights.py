@@ -1,4 +1,4 @@
-"""Energy-weighted stripping (issue 39): a joined L1 host atom's share of the galvanostatic current
+"""Energy-weighted stripping (docs/validation.md): a joined L1 host atom's share of the galvanostatic current
 goes as exp(-alpha dE_removal / kT), dE_removal from the model's own configuration energy.
 
 The oracle is EnergyModel.total_energy: every weight the engine holds is checked against the

@@ -1,4 +1,4 @@
-"""Vacancies at finite temperature (issue 48): the harmonic formulas on spring models with known
+"""Vacancies at finite temperature (docs/vacancy_thermodynamics.md): the harmonic formulas on spring models with known
 answers, the symmetry reconstruction of force constants, the cached CHGNet numbers against the
 summary they are reported in, and the measured-diffusion data file.
 
@@ -193,7 +193,7 @@ def test_measured_diffusion_file_is_complete_and_self_consistent():
 def test_the_parameter_sets_tracer_diffusivity_is_the_models_own():
     """The atomistic layer's D* of the parameter sets' inputs (benchmarks/vacancy_thermo.py's row
     (p)) is f x kmc.model's D_v x c_eq of params/li_li2s, so the comparison cannot drift from the
-    model: 5.76e-11 cm^2/s at 298 K with S_f = 2.75 k_B (0.82 of the measured law; issue 48), and the
+    model: 5.76e-11 cm^2/s at 298 K with S_f = 2.75 k_B (0.82 of the measured law), and the
     phase-1 row (i) without S_f is the same set at S_f = 0, 3.68e-12."""
     from kmc.atomistic import self_diffusion as sd
     from kmc.config import load_config, resolve_params

@@ -1,5 +1,5 @@
 """kmc rates --write-meso: the measured I(S) row goes into the [meso] rows of a parameter file, where
-kmc meso reads it (issue 46: nobody copies rows by hand); the rest of the file stays byte for byte."""
+kmc meso reads it (nobody copies rows by hand); the rest of the file stays byte for byte."""
 import shutil
 
 import pytest
