@@ -1,5 +1,5 @@
 """The nucleation rate's method follows the state, its pieces run anywhere with the
-serial numbers (item 6), and ``kmc rates`` reports the host's and the solute's diffusivity (item 4).
+serial numbers, and ``kmc rates`` reports the host's and the solute's diffusivity.
 The agreement of waiting times and FFS where both apply is test_physical_kinetics.py's
 test_forward_flux_equals_waiting_times (slow)."""
 from __future__ import annotations
