@@ -1,4 +1,4 @@
-"""A pressure x current scan of `kmc meso` here and on a local Dask cluster (kmc.sweep.meso_scan):
+"""A pressure x current scan of `kmc meso` here and on a local Dask cluster (kmc.meso_scan.meso_scan):
 the wall time of each, and whether every run's numbers are the same bit for bit.
 
     python benchmarks/meso_scan.py                                  # 3 pressures x 2 currents, kmc meso's default
@@ -6,10 +6,15 @@ the wall time of each, and whether every run's numbers are the same bit for bit.
         --set meso.width_um=40
     python benchmarks/meso_scan.py --set meso.interface=area --set meso.depth_um=10 --set meso.width_um=40
     python benchmarks/meso_scan.py --scheduler tcp://127.0.0.1:8786   # an existing scheduler instead
+    python benchmarks/meso_scan.py --presses --charge 0.25 --set meso.interface=area --set meso.depth_um=10 \
+        --set meso.width_um=40                                    # kept presses against one press per run
 
 Wall times (the scan's point is the wall clock): the serial scan in this process, then the same list on
 ``--workers`` single-threaded worker processes of a LocalCluster (its start included) or on the
 scheduler given.  The load average is printed: on a shared machine the walls are the machine's too.
+``--presses``: instead, the serial scan twice in this process, with its pressed faces kept (kmc.meso_scan: one
+press per seed) and with one press per run (PRESSES_KEPT = 0), their CPU times and whether the numbers are
+the same bit for bit.
 """
 from __future__ import annotations
 
@@ -38,8 +43,30 @@ def same_numbers(a: list[dict], b: list[dict]) -> bool:
                for x, y in zip(a, b)) and len(a) == len(b)
 
 
+def compare_presses(settings) -> None:
+    """The serial scan with its presses kept and with one press per run: CPU (s) and the numbers."""
+    from kmc import meso_scan as scans
+    t = time.process_time()
+    kept = scans.meso_scan(settings)
+    kept_cpu = time.process_time() - t
+    scans._pressed_faces.clear()
+    kept_default, scans.PRESSES_KEPT = scans.PRESSES_KEPT, 0
+    try:
+        t = time.process_time()
+        each = scans.meso_scan(settings)
+        each_cpu = time.process_time() - t
+    finally:
+        scans.PRESSES_KEPT = kept_default
+    seeds = len({s.run.seed for s in settings})
+    print(f"{len(settings)} runs, {seeds} seed(s); load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    print(f"presses kept ({seeds} press(es)): {kept_cpu:.1f} s CPU;  one press per run ({len(settings)}): "
+          f"{each_cpu:.1f} s CPU (x{each_cpu / kept_cpu:.2f})")
+    print(f"every run's samples, stop and steps the same bit for bit: {same_numbers(kept, each)}")
+
+
 def main(argv=None):
-    from kmc.sweep import meso_scan
+    from kmc import meso_scan as scans
+    meso_scan = scans.meso_scan
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--pressures", default="0.2,1.5,7", help="MPa, comma-separated")
     ap.add_argument("--currents", default="0.5,2", help="mA/cm^2, comma-separated")
@@ -48,11 +75,16 @@ def main(argv=None):
     ap.add_argument("--workers", type=int, default=2, help="local Dask worker processes (default 2)")
     ap.add_argument("--scheduler", default=None, help="an existing Dask scheduler's address instead")
     ap.add_argument("--set", dest="overrides", action="append", default=[], help="section.key=value")
+    ap.add_argument("--presses", action="store_true", help="serial only: kept presses against one press per run")
     args = ap.parse_args(argv)
     pressures = [float(x) for x in args.pressures.split(",")]
     currents = [float(x) for x in args.currents.split(",")]
     settings = scan_settings(pressures, currents, args.charge, args.overrides, args.params)
     meso_scan(settings[:1])                      # the energetics cached and the kernels compiled, once
+    scans._pressed_faces.clear()                 # but no press kept from it
+    if args.presses:
+        compare_presses(settings)
+        return
     print(f"{len(settings)} runs ({len(pressures)} pressures x {len(currents)} currents, {args.charge:g} mAh/cm2 "
           f"each); load average {' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs")
     t = time.perf_counter()

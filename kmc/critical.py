@@ -7,7 +7,7 @@ overpotential shoots up) before it has stripped the charge asked for; the run st
 (meso.stop_contact_fraction), so a failing run costs only its way to the failure.  The current enters
 the model's own rules (the stripping rate, S, Butler-Volmer, the rate features must keep pace at),
 nothing else.  Each (pressure, temperature) is one independent bisection (``Bisection``); the scan asks
-every unfinished bisection's next current at once, one round after another, through kmc.sweep.meso_scan
+every unfinished bisection's next current at once, one round after another, through kmc.meso_scan.meso_scan
 (here, on local worker processes or on a Dask scheduler; a run is a pure function of its settings, so the
 answer does not depend on where it ran).  Each search's probes are recorded as JSON in the output folder
 after every round, so an interrupted scan resumes where it stopped.  The answer of a search is its bracket,
@@ -136,7 +136,7 @@ class CriticalSearch:
 
 
 def probe_summary(point: dict, current_mA_cm2: float) -> dict:
-    """What decides one run (a kmc.sweep.meso_point) at this current: failed (its contact fell to
+    """What decides one run (a kmc.meso_scan.meso_point) at this current: failed (its contact fell to
     FAILED_CONTACT before the stop charge), where, and how it went."""
     s = point["series"]
     q, contact = np.asarray(s["stripped_charge"], float), np.asarray(s["contact_fraction"], float)
@@ -183,11 +183,11 @@ def _write(folder, task, rec):
 
 def scan(tasks: list[CriticalSearch], folder, workers: int | None = None, scheduler: str | None = None,
          on_result=None) -> list[dict]:
-    """Every search, in rounds: each unfinished search's next current, all run at once by kmc.sweep.meso_scan
+    """Every search, in rounds: each unfinished search's next current, all run at once by kmc.meso_scan.meso_scan
     (here with ``workers`` None, on ``workers`` local processes, or on the Dask scheduler at ``scheduler``);
     each search's record written after every round (resumed from it: the bisection replays its recorded
     probes); ``on_result(task, record)`` as each search finishes.  Returns the records in the tasks' order."""
-    from kmc.sweep import meso_scan
+    from kmc.meso_scan import meso_scan
     Path(folder).mkdir(parents=True, exist_ok=True)
     states = []
     for task in tasks:

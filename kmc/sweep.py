@@ -672,29 +672,3 @@ def load_sweep(folder, charge_marks_mAh_cm2=None, names=None):
             row["overrides"] = " ".join(entry["overrides"])
         rows.append(row)
     return pd.DataFrame(rows)
-
-
-# ---------------------------------------------------------------------------- scans of kmc meso
-def meso_point(settings) -> dict:
-    """One `kmc meso` run of ``settings`` in this process, without a file (a scan's point; module-level
-    so that it pickles by reference to a worker): its samples (``series``, the model's observables over
-    the samples), ``stop_reason`` and ``steps``.  The inputs' range is checked first
-    (kmc.validation.check), as `kmc meso` checks it."""
-    from kmc.cell.loop import run as run_cell
-    from kmc.launch import cell_model_of
-    validation.check(settings, "meso")          # InputRangeError before any work; its warnings are the caller's
-    result = run_cell(cell_model_of(settings))
-    return {"series": {k: np.asarray(v) for k, v in result.series.items()}, "stop_reason": result.stop_reason,
-            "steps": int(result.steps)}
-
-
-def meso_scan(settings_list, workers: int | None = None, scheduler: str | None = None, label: str = "meso scan",
-              progress: bool | None = None) -> list[dict]:
-    """``meso_point`` of every Settings of ``settings_list``, in its order, wherever the runs go: here one
-    after another (``workers`` None, no ``scheduler``), on a local Dask cluster of ``workers``
-    single-threaded processes, or on the running Dask scheduler at ``scheduler`` (kmc.sweep_pool.connect),
-    through the pool code `kmc sweep` and `kmc rates` use (kmc.interface_rates.pieces.Runner).  A run is a
-    pure function of its settings (its seed is run.seed), so the numbers do not depend on where it ran."""
-    from kmc.interface_rates.pieces import Runner
-    with Runner(workers, scheduler, progress=progress) as runner:
-        return runner.map(meso_point, [(s,) for s in settings_list], label)

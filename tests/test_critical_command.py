@@ -1,5 +1,5 @@
 """kmc critical-current (kmc.critical; its bisection: tests/test_meso_mechanics_scan.py): the scan's
-rounds through kmc.sweep.meso_scan and its records (resumed without running a probe twice) on stand-in runs,
+rounds through kmc.meso_scan.meso_scan and its records (resumed without running a probe twice) on stand-in runs,
 the command on a tiny section, and (slow) a real scan of the section at two pressures on two local workers."""
 import json
 
@@ -29,9 +29,9 @@ def _stand_in(thresholds, ran):
 
 
 def test_the_scan_runs_its_searches_in_rounds_and_resumes_from_its_records(tmp_path, monkeypatch):
-    import kmc.sweep
+    import kmc.meso_scan
     thresholds, ran = {1.0: 0.3, 7.0: 4.0}, []
-    monkeypatch.setattr(kmc.sweep, "meso_scan", _stand_in(thresholds, ran))
+    monkeypatch.setattr(kmc.meso_scan, "meso_scan", _stand_in(thresholds, ran))
     tasks = [critical.CriticalSearch(LI, (), P, 298.0) for P in thresholds]
     records = critical.scan(tasks, tmp_path)
     for task, rec in zip(tasks, records):

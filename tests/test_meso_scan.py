@@ -1,4 +1,4 @@
-"""A pressure x current scan of `kmc meso` (kmc.sweep.meso_scan) gives the same numbers, bit for bit, run
+"""A pressure x current scan of `kmc meso` (kmc.meso_scan.meso_scan) gives the same numbers, bit for bit, run
 here one after another and on a local Dask cluster of two worker processes."""
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from kmc.config import load_config
-from kmc.sweep import meso_scan
+from kmc.meso_scan import meso_scan
 
 LI = Path(__file__).resolve().parent.parent / "params" / "li_li2s.toml"
 

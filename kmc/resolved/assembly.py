@@ -29,7 +29,9 @@ stress takes the hard face's shape, so only what the press cannot close matters)
 test pressure before stripping has no stated duration and is taken as none (a hold only closes)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+import pickle
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -41,6 +43,11 @@ from kmc.physics.pores import porosity
 WALL_AREA_STEP = 0.25
 # The face's random stream: default_rng([seed, ASSEMBLY_STREAM]), apart from the run's own (its nucleation)
 ASSEMBLY_STREAM = 1
+# The inputs the press does not read: the stripping's current (and the strip velocity it sets), the test pressure
+# the foil carries only after the press, and when the run stops and samples.  Runs that differ only in these
+# start from the same pressed face (press_key; tests/test_press_keep.py perturbs each and checks the press's bits).
+STRIPPING_ONLY = ("current_mA_cm2", "strip_velocity_um_s", "pressure_MPa", "stop_stripped_mAh_cm2",
+                  "stop_contact_fraction", "output_every_mAh_cm2", "max_step_mAh_cm2")
 
 
 @dataclass(frozen=True)
@@ -135,3 +142,16 @@ def press(model, assembly: Assembly, rng: np.random.Generator, profile_um: np.nd
     closed = not (gap > 0).any()
     return AssemblyResult(face, gap, steps, contact_before, float((gap == 0).mean()), t if closed else None,
                           float((pores > 0).mean()), pores, dropped)
+
+
+def press_key(model) -> str | None:
+    """A digest of everything the press of ``model.start()`` depends on: the geometry, its inputs less
+    STRIPPING_ONLY (the face's seed, the assembly, the metal) and the press's numerics (WALL_AREA_STEP, the
+    closing share); equal digests, the same pressed face bit for bit.  None where the press is not the
+    model's own (a mechanics given to the model) or there is none (no assembly)."""
+    inp = model.inp
+    if inp.assembly is None or not model.own_mechanics:
+        return None
+    unread = replace(inp, **{name: 0.0 for name in STRIPPING_ONLY})
+    return hashlib.sha256(pickle.dumps((type(model).__qualname__, unread, WALL_AREA_STEP,
+                                        model.press_closing_share))).hexdigest()

@@ -374,11 +374,20 @@ class GapModel(CellModel):
     def start(self) -> GapState:
         """The interface the assembly leaves (kmc.resolved.assembly; flat contact without one): the face from
         its own stream of the run's seed, so the run's nucleation draws are those of a flat start."""
-        inp = self.inp
-        if inp.assembly is None:
+        if self.inp.assembly is None:
             return self.initial_state()
+        return self.initial_state(*self.pressed_face())
+
+    def pressed_face(self) -> tuple[np.ndarray, np.ndarray]:
+        """(gap, open pore depth) per cell (um) when the assembly's press ends (``start``'s; the assembly given)."""
+        inp = self.inp
         pressed = press(self, inp.assembly, np.random.default_rng([inp.seed, ASSEMBLY_STREAM]))
-        return self.initial_state(pressed.gap_um, pressed.pore_um)
+        return pressed.gap_um, pressed.pore_um
+
+    @property
+    def own_mechanics(self) -> bool:
+        """Whether the mechanics are the model's own, built from its inputs (not given to it)."""
+        return self._own_mechanics
 
     @property
     def press_mechanics(self):

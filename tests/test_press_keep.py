@@ -1,0 +1,69 @@
+"""A scan's runs keep their pressed face (kmc.meso_scan.meso_point, kmc.resolved.assembly.press_key): the press reads
+none of the stripping's inputs, so runs that differ only in them start from the same face, and a scan that
+presses once per seed gives the numbers of runs that each pressed their own, bit for bit."""
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from kmc import meso_scan as scans
+from kmc.cell.loop import run
+from kmc.config import load_config
+from kmc.launch import cell_inputs_of, cell_model_of
+from kmc.resolved.area import AreaModel
+from kmc.resolved.assembly import STRIPPING_ONLY, press_key
+from kmc.resolved.gap import GapModel
+from kmc.resolved.section import SectionModel
+
+LI = Path(__file__).resolve().parent.parent / "params" / "li_li2s.toml"
+SMALL = ["meso.interface=area", "meso.width_um=10", "meso.depth_um=2.5"]
+
+
+@pytest.mark.slow   # a press per input and geometry (~40 s with the kernels' first compile)
+@pytest.mark.parametrize("geometry", [SectionModel, AreaModel])
+def test_the_press_reads_none_of_the_stripping_only_inputs(geometry):
+    inp = cell_inputs_of(load_config(LI, SMALL))
+    base = geometry(inp)
+    gap, pore = base.pressed_face()
+    assert (gap > 0).any() and (gap == 0).any()        # a press that left voids and made contact
+    for name in STRIPPING_ONLY:
+        other = geometry(dataclasses.replace(inp, **{name: 1.7 * getattr(inp, name) + 0.1}))
+        assert press_key(other) == press_key(base), name
+        gap2, pore2 = other.pressed_face()
+        np.testing.assert_array_equal(gap2, gap, err_msg=name)
+        np.testing.assert_array_equal(pore2, pore, err_msg=name)
+    # an input the press reads moves the key and the face (the check above can fail)
+    for change in ({"seed": inp.seed + 1}, {"temperature_K": inp.temperature_K + 40}):
+        other = geometry(dataclasses.replace(inp, **change))
+        assert press_key(other) != press_key(base), change
+    assert not np.array_equal(geometry(dataclasses.replace(inp, seed=inp.seed + 1)).pressed_face()[0], gap)
+    # a mechanics given to the model is not the press's own: nothing is kept
+    assert press_key(geometry(inp, mechanics=base.mechanics)) is None
+
+
+@pytest.mark.slow   # six short area runs
+def test_a_scan_presses_once_per_seed_and_gives_each_runs_own_numbers(monkeypatch):
+    settings = [load_config(LI, [*SMALL, f"conditions.stack_pressure_MPa={p}", f"conditions.current_density_mA_cm2={i}",
+                                 f"run.seed={seed}", "meso.stop_stripped_mAh_cm2=0.01",
+                                 "meso.output_every_mAh_cm2=0.005"])
+                for p, i, seed in ((0.2, 0.5, 1), (5.0, 2.0, 1), (0.2, 0.5, 2))]
+    alone = [run(cell_model_of(s)) for s in settings]          # each its own press (the loop's start)
+    presses = []
+    own = GapModel.pressed_face
+
+    def counted(model):
+        presses.append(model.inp.seed)
+        return own(model)
+    monkeypatch.setattr(GapModel, "pressed_face", counted)
+    monkeypatch.setattr(scans, "_pressed_faces", {})
+    scanned = scans.meso_scan(settings)
+    assert presses == [1, 2]                                   # seed 1's second run took the kept face
+    for a, b in zip(alone, scanned):
+        assert a.stop_reason == b["stop_reason"] and a.steps == b["steps"]
+        for name, values in a.series.items():
+            np.testing.assert_array_equal(np.asarray(values), b["series"][name], err_msg=name)
+    # the points differ (the kept face is not the whole run): the overpotential grows with the current
+    assert scanned[1]["series"]["overpotential"][-1] > scanned[0]["series"]["overpotential"][-1]
