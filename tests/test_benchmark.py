@@ -96,6 +96,7 @@ def test_ab_interleaved_times_two_box_sizes_for_the_cost_growth():
     assert bad.returncode == 2 and "--cells 8: allowed only with bulk" in bad.stderr
 
 
+@pytest.mark.slow   # ~5 s of CPU (a worker process of the A/B script): a tool's refusal; the fast tier keeps the benchmark's rows
 def test_ab_interleaved_refuses_a_checkout_whose_kmc_it_does_not_import(tmp_path):
     """A worker started for a folder without this repository's kmc would import another copy (the
     installed one, or the working directory's): the two windows would time the same code.  The

@@ -111,8 +111,9 @@ def check_f(cells, seeds, events_per_seed, jumps_per_block, params=dv.LI_PARAMS)
     return f, sigma
 
 
+@pytest.mark.slow   # ~7 s of CPU (6e6 hops); the fast tier keeps the exact correlation factor (above), the kMC's is measured here and at two box sizes
 def test_correlation_factor_one_vacancy_pure_li():
-    """Fast: one 1024-site box, 6e6 hops (~5 s).  sigma ~ 0.0035, tolerance ~ 0.015.  On the shipped
+    """One 1024-site box, 6e6 hops (~5 s).  sigma ~ 0.0035, tolerance ~ 0.015.  On the shipped
     second-moment form: the bond form runs the same process (test below) at less than half the time,
     but its event loop is a compilation the fast tier does not otherwise need (~50 s cold)."""
     check_f(cells=8, seeds=1, events_per_seed=6_000_000, jumps_per_block=200)

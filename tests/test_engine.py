@@ -225,6 +225,7 @@ def test_conservation_per_event_class(limg_params, bottom):
         assert sim.counts[events.EV_EXIT] == sim.counts[events.EV_ENTER] == 0
 
 
+@pytest.mark.slow   # ~6 s of CPU; the fast tier keeps a run cut at chunk ends and resumed (tests/test_resume.py) and the work queue's early runs
 def test_chunking_does_not_change_results(limg_params):
     over = ["lattice.cells=[4,4,3]", "composition.solute_fraction=0.1", "run.acceleration=1e8"]
     a = Simulation(load_config(limg_params, over))

@@ -214,6 +214,7 @@ def test_acceleration_raises_interface_supersaturation():
     assert ac.check(s)["message"] == ""     # the shipped A (docs/rates.md section 5) is within range
 
 
+@pytest.mark.slow   # ~5 s of CPU (a kmc run process); the fast tier keeps the check's record and warning (tests/test_launch.py)
 def test_kmc_run_warns_once_beyond_the_converged_acceleration_and_records_it(tmp_path):
     """A run whose A lies beyond the converged range (kmc.acceleration.check) says so once
     on stderr and records the estimate in its file; a converged A says nothing."""

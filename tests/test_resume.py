@@ -193,6 +193,7 @@ def test_ctrl_c_stops_cleanly_and_resume_finishes(limg_params, tmp_path):
         assert f["run"].attrs["resumed"]
 
 
+@pytest.mark.slow   # ~5 s of CPU; the fast tier keeps a Ctrl-C's clean stop and the resume (test_ctrl_c_stops_cleanly_and_resume_finishes)
 def test_ctrl_c_while_the_run_writes_its_first_checkpoint_stops_it_cleanly(limg_params, tmp_path, uninterrupted):
     """A SIGINT that lands while the run starts its files (here: in the first checkpoint's save,
     the moment the CLI test above waits for) stops the run after its first chunk, not with a

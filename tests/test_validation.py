@@ -212,6 +212,7 @@ def test_swap_energy_change_equals_the_total_energy_difference(limg_params):
         solute_swaps.swap_energy_change(pore.model, layer, nbr, occ, int(sol[0]), int(host[0]))
 
 
+@pytest.mark.slow   # ~5 s of CPU (a validation tool's sampling); the fast tier keeps its swaps' energy (above)
 def test_swaps_sample_the_boltzmann_distribution(limg_params):
     """Symmetric proposals + Metropolis keep the canonical distribution: two Mg exchanged over L1
     and L2 next to a fixed void (450 K; the L1 Mg preference moderated to 0.15 eV so that every
