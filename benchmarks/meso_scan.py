@@ -43,9 +43,9 @@ def same_numbers(a: list[dict], b: list[dict]) -> bool:
                for x, y in zip(a, b)) and len(a) == len(b)
 
 
-def compare_presses(settings) -> None:
-    """The serial scan with its presses kept and with one press per run: CPU (s) and the numbers."""
-    from kmc import meso_scan as scans
+def compare_presses(scans, settings) -> None:
+    """The serial scan (``scans``: kmc.meso_scan) with its presses kept and with one press per run: CPU (s) and
+    the numbers."""
     t = time.process_time()
     kept = scans.meso_scan(settings)
     kept_cpu = time.process_time() - t
@@ -83,7 +83,7 @@ def main(argv=None):
     meso_scan(settings[:1])                      # the energetics cached and the kernels compiled, once
     scans._pressed_faces.clear()                 # but no press kept from it
     if args.presses:
-        compare_presses(settings)
+        compare_presses(scans, settings)
         return
     print(f"{len(settings)} runs ({len(pressures)} pressures x {len(currents)} currents, {args.charge:g} mAh/cm2 "
           f"each); load average {' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs")

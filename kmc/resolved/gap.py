@@ -280,7 +280,7 @@ class GapModel(CellModel):
         self.K = slab_flux_operator(self.shape, inp.cell_um, inp.sink_distance_um)
         self.R = slab_potential_operator(self.shape, inp.cell_um, inp.electrolyte_thickness_um)
         self.strength = inp.feature_strength()
-        self._own_mechanics = mechanics is None
+        self.own_mechanics = mechanics is None       # built from its inputs, not given to it
         self._press_mechanics = None
         self.mechanics = mechanics or self.reduced_operator(self.strength)
         self.rng = np.random.default_rng(inp.seed)
@@ -385,16 +385,11 @@ class GapModel(CellModel):
         return pressed.gap_um, pressed.pore_um
 
     @property
-    def own_mechanics(self) -> bool:
-        """Whether the mechanics are the model's own, built from its inputs (not given to it)."""
-        return self._own_mechanics
-
-    @property
     def press_mechanics(self):
         """The reduced operator the press asks (the geometries' press_operator): the same law as the stripping's,
         at the rate that fills a pore within the press's time (GapInputs.feature_strength), built once."""
         if self._press_mechanics is None:
-            own = self._own_mechanics and self.strength is not None
+            own = self.own_mechanics and self.strength is not None
             self._press_mechanics = (self.reduced_operator(self.inp.feature_strength(pressing=True)) if own
                                      else self.mechanics)
         return self._press_mechanics
