@@ -351,17 +351,28 @@ class AreaFoil:
 
 
 @njit(cache=True)
-def _interp(points, values, x):
-    """values (sampled at the rising ``points``) at x, linearly, clamped to the ends."""
+def _locate_point(points, x):
+    """Where x falls among the rising ``points``: (k, t) with x = (1 - t) points[k] + t points[k + 1];
+    k = -1 below the first point, k = last at or past the last (clamped to the ends)."""
     if x <= points[0]:
-        return values[0]
+        return -1, 0.0
     last = points.size - 1
     if x >= points[last]:
-        return values[last]
+        return last, 0.0
     k = 0
     while points[k + 1] < x:
         k += 1
-    t = (x - points[k]) / (points[k + 1] - points[k])
+    return k, (x - points[k]) / (points[k + 1] - points[k])
+
+
+@njit(cache=True, inline="always")
+def _interp_at(values, k, t):
+    """values (sampled at the points) linearly at _locate_point's (k, t): one search serves every profile
+    read at the same x."""
+    if k < 0:
+        return values[0]
+    if k == values.size - 1:
+        return values[k]
     return (1.0 - t) * values[k] + t * values[k + 1]
 
 
@@ -382,18 +393,19 @@ def _cell_profiles(owner, second, at, open_cells, rate, chi, peak_cell, peak_sec
             continue
         g = second[c]
         weight = 0.5 if g >= 0 else 1.0
-        x = at[c]
+        # a void cell reads its closing profile at ``at``, a contact cell its pressure profile at 1 - at
+        j, t = _locate_point(points, at[c] if open_cells[c] else 1.0 - at[c])
         for pass_ in range(2):
             k = f if pass_ == 0 else g
             if k < 0:
                 break
             if open_cells[c]:
-                v = weight * rate[k] * (chi[k] * peak_cell[k] * _interp(points, close_cell[k], x)
-                                        + (1.0 - chi[k]) * peak_sec[k] * _interp(points, close_sec[k], x))
+                v = weight * rate[k] * (chi[k] * peak_cell[k] * _interp_at(close_cell[k], j, t)
+                                        + (1.0 - chi[k]) * peak_sec[k] * _interp_at(close_sec[k], j, t))
                 closing[c] += close_factor[k] * v
                 closing_sum[k] += close_factor[k] * v
             else:
-                p = weight * mean_contact[k] * (chi[k] * _interp(points, press_cell[k], 1.0 - x)
-                                                + (1.0 - chi[k]) * _interp(points, press_sec[k], 1.0 - x))
+                p = weight * mean_contact[k] * (chi[k] * _interp_at(press_cell[k], j, t)
+                                                + (1.0 - chi[k]) * _interp_at(press_sec[k], j, t))
                 pressure[c] += press_factor[k] * p
                 pressure_sum[k] += press_factor[k] * p

@@ -126,35 +126,48 @@ def label_regions(mask: np.ndarray) -> Regions:
 
 
 @njit(cache=True)
-def _bfs(seeds_dist, allowed, dist):
+def _bfs(seeds_dist, allowed, dist, queue):
     """Breadth-first distances (4 neighbours, on the torus) within ``allowed`` from the seeded cells
-    (``seeds_dist`` >= 0, the seed's own distance: 0 or 0.5), each step + 1; -1 where unreached."""
+    (``seeds_dist`` >= 0, the seed's own distance: 0 or 0.5), each step + 1; cells of ``allowed`` keep
+    their -1 where unreached (``dist`` is written only there: two searches over disjoint domains can
+    share it); ``queue``: scratch of one int64 per cell."""
     nz, nx = allowed.shape
-    queue = np.empty(nz * nx, np.int64)
+    n = nz * nx
+    # on flat views, the neighbours in _torus_neighbour's order (+z, -z, +x, -x): the same search
+    ok = allowed.ravel()
+    seed = seeds_dist.ravel()
+    dst = dist.ravel()
     head, tail = 0, 0
     # seeds at 0 first, then at 0.5, so the queue stays in order of distance
     for level in (0.0, 0.5):
-        for c in range(nz * nx):
-            z, x = c // nx, c % nx
-            if allowed[z, x] and seeds_dist[z, x] == level:
-                dist[z, x] = level
+        for c in range(n):
+            if ok[c] and seed[c] == level:
+                dst[c] = level
                 queue[tail] = c
                 tail += 1
     while head < tail:
         c = queue[head]
         head += 1
-        z, x = c // nx, c % nx
-        step = dist[z, x] + 1.0
+        z = c // nx
+        x = c - z * nx
+        step = dst[c] + 1.0
         for d in range(4):
-            zz, xx, _, _ = _torus_neighbour(z, x, d, nz, nx)
-            if allowed[zz, xx] and dist[zz, xx] < 0:
-                dist[zz, xx] = step
-                queue[tail] = zz * nx + xx
+            if d == 0:
+                nb = c + nx if z + 1 < nz else c + nx - n
+            elif d == 1:
+                nb = c - nx if z >= 1 else c - nx + n
+            elif d == 2:
+                nb = c + 1 if x + 1 < nx else c + 1 - nx
+            else:
+                nb = c - 1 if x >= 1 else c - 1 + nx
+            if ok[nb] and dst[nb] < 0:
+                dst[nb] = step
+                queue[tail] = nb
                 tail += 1
 
 
 @njit(cache=True)
-def _nearest_feature(feature, flabel, fimage, fwraps, owner, owner_image, second, dist):
+def _nearest_feature(feature, flabel, fimage, fwraps, owner, owner_image, second, dist, queue):
     """Multi-source breadth-first search from every feature cell over the matrix: each matrix cell's
     nearest feature (``owner``, with the image it was reached through), its distance (cells, from
     feature cell centre to cell centre) and ``second``, another feature reached at the same distance
@@ -170,7 +183,6 @@ def _nearest_feature(feature, flabel, fimage, fwraps, owner, owner_image, second
     dst = dist.ravel()
     lab = flabel.ravel()
     fim = fimage.reshape(n, 2)
-    queue = np.empty(n, np.int64)
     head, tail = 0, 0
     for c in range(n):
         if feat[c]:
@@ -298,54 +310,60 @@ def tributaries(feature: np.ndarray, regions: Regions, matrix_middle: bool = Tru
     n = regions.count
     area = np.zeros(n)
     _tributaries(feature, regions.labels, regions.image, regions.wraps, owner, second, edge, middle, area,
-                 matrix_middle)
+                 matrix_middle, *_scratch(shape))
     return Tributaries(owner, second, edge, middle, regions.sizes().astype(float), area)
 
 
+# the searches' working arrays, kept for the last shape asked for: fresh ones each call were a third of a
+# call's time on 1e5 cells (the memory's first touch), and the time loop calls it twice a step
+_SCRATCH: dict = {}
+
+
+def _scratch(shape):
+    if _SCRATCH.get("shape") != shape:
+        _SCRATCH.clear()
+        _SCRATCH.update(shape=shape, arrays=(np.empty(shape + (2,), np.int64), np.empty(shape), np.empty(shape),
+                                              np.empty(shape, np.bool_), np.empty(shape[0] * shape[1], np.int64)))
+    return _SCRATCH["arrays"]
+
+
 @njit(cache=True)
-def _tributaries(feature, flabel, fimage, fwraps, owner, second, edge, middle, area, matrix_middle):
+def _tributaries(feature, flabel, fimage, fwraps, owner, second, edge, middle, area, matrix_middle,
+                 owner_image, dist_out, seeds, matrix, queue):
     """``tributaries`` in one compiled pass (the numpy steps it replaced, each kernel as before): the
     nearest feature over the matrix, the distance to the edge inside the features (from the cells next
     to the matrix, at 0.5), the middle's seeds and the distances to the middle within the features and
-    within the matrix, each tributary's area (split cells halved)."""
+    within the matrix, each tributary's area (split cells halved).  ``owner_image`` ... ``queue``:
+    scratch, overwritten."""
     nz, nx = feature.shape
     owner[:] = _UNSET
     second[:] = _UNSET
-    owner_image = np.zeros((nz, nx, 2), np.int64)
-    dist_out = np.full((nz, nx), -1.0)
-    _nearest_feature(feature, flabel, fimage, fwraps, owner, owner_image, second, dist_out)
-    boundary = np.full((nz, nx), -1.0)
+    owner_image[:] = 0
+    dist_out[:] = -1.0
+    _nearest_feature(feature, flabel, fimage, fwraps, owner, owner_image, second, dist_out, queue)
+    # the distance to the edge inside the features, from their cells next to the matrix (``seeds`` holds
+    # those until the middle's seeds replace them); then the matrix's, from the nearest feature's cell
     for z in range(nz):
         for x in range(nx):
+            edge[z, x] = -1.0
+            matrix[z, x] = not feature[z, x]
             if feature[z, x] and (not feature[(z - 1) % nz, x] or not feature[(z + 1) % nz, x]
                                   or not feature[z, (x - 1) % nx] or not feature[z, (x + 1) % nx]):
-                boundary[z, x] = 0.5
-    dist_in = np.full((nz, nx), -1.0)
-    _bfs(boundary, feature, dist_in)
-    for z in range(nz):
-        for x in range(nx):
-            edge[z, x] = dist_in[z, x] if feature[z, x] else dist_out[z, x] - 0.5
-    seeds = np.empty((nz, nx))
-    _middle_seeds(feature, fwraps, owner, owner_image, second, edge, seeds, matrix_middle)
-    # within the features and within the matrix: two searches that never meet (each its own domain)
-    inside = np.full((nz, nx), -1.0)
-    outside = np.full((nz, nx), -1.0)
-    matrix = np.empty((nz, nx), np.bool_)
-    for z in range(nz):
-        for x in range(nx):
-            matrix[z, x] = not feature[z, x]
-            if feature[z, x]:
-                inside[z, x] = seeds[z, x]
+                seeds[z, x] = 0.5
             else:
-                outside[z, x] = seeds[z, x]
-    feature_middle = np.full((nz, nx), -1.0)
-    _bfs(inside, feature, feature_middle)
-    in_matrix = np.full((nz, nx), -1.0)
-    if matrix_middle:
-        _bfs(outside, matrix, in_matrix)
+                seeds[z, x] = -1.0
+    _bfs(seeds, feature, edge, queue)
     for z in range(nz):
         for x in range(nx):
-            middle[z, x] = feature_middle[z, x] if feature[z, x] else in_matrix[z, x]
+            if not feature[z, x]:
+                edge[z, x] = dist_out[z, x] - 0.5
+    _middle_seeds(feature, fwraps, owner, owner_image, second, edge, seeds, matrix_middle)
+    # within the features and within the matrix: two searches that never meet (each its own domain, so
+    # they share ``middle``)
+    middle[:] = -1.0
+    _bfs(seeds, feature, middle, queue)
+    if matrix_middle:
+        _bfs(seeds, matrix, middle, queue)
     # each tributary's area (sums of halves and ones: exact in any order)
     for z in range(nz):
         for x in range(nx):
