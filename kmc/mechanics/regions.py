@@ -269,13 +269,16 @@ def _middle_seeds(feature, fwraps, owner, owner_image, second, edge, seeds, on_m
             else:
                 e = edge[z, x]
                 best = 1.0
+                # the neighbours on the torus (a wrap by hand: the modulo's division was most of this loop)
+                zm, zp = (z - 1 if z > 0 else nz - 1), (z + 1 if z + 1 < nz else 0)
+                xm, xp = (x - 1 if x > 0 else nx - 1), (x + 1 if x + 1 < nx else 0)
                 for axis in range(2):
                     if axis == 0:
-                        a, b = edge[(z - 1) % nz, x], edge[(z + 1) % nz, x]
-                        ina, inb = feature[(z - 1) % nz, x], feature[(z + 1) % nz, x]
+                        a, b = edge[zm, x], edge[zp, x]
+                        ina, inb = feature[zm, x], feature[zp, x]
                     else:
-                        a, b = edge[z, (x - 1) % nx], edge[z, (x + 1) % nx]
-                        ina, inb = feature[z, (x - 1) % nx], feature[z, (x + 1) % nx]
+                        a, b = edge[z, xm], edge[z, xp]
+                        ina, inb = feature[z, xm], feature[z, xp]
                     a = a if ina else -1.0
                     b = b if inb else -1.0
                     if e > a and e > b:
@@ -344,11 +347,12 @@ def _tributaries(feature, flabel, fimage, fwraps, owner, second, edge, middle, a
     # the distance to the edge inside the features, from their cells next to the matrix (``seeds`` holds
     # those until the middle's seeds replace them); then the matrix's, from the nearest feature's cell
     for z in range(nz):
+        zm, zp = (z - 1 if z > 0 else nz - 1), (z + 1 if z + 1 < nz else 0)
         for x in range(nx):
+            xm, xp = (x - 1 if x > 0 else nx - 1), (x + 1 if x + 1 < nx else 0)
             edge[z, x] = -1.0
             matrix[z, x] = not feature[z, x]
-            if feature[z, x] and (not feature[(z - 1) % nz, x] or not feature[(z + 1) % nz, x]
-                                  or not feature[z, (x - 1) % nx] or not feature[z, (x + 1) % nx]):
+            if feature[z, x] and (not feature[zm, x] or not feature[zp, x] or not feature[z, xm] or not feature[z, xp]):
                 seeds[z, x] = 0.5
             else:
                 seeds[z, x] = -1.0
