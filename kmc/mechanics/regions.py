@@ -318,7 +318,8 @@ def tributaries(feature: np.ndarray, regions: Regions, matrix_middle: bool = Tru
 
 
 # the searches' working arrays, kept for the last shape asked for: fresh ones each call were a third of a
-# call's time on 1e5 cells (the memory's first touch), and the time loop calls it twice a step
+# call's time on 1e5 cells (the memory's first touch), and the time loop calls it twice a step.  Shared by
+# threads safely: the kernel holds the GIL (no nogil), so one call uses them at a time
 _SCRATCH: dict = {}
 
 
