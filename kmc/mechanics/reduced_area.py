@@ -345,7 +345,7 @@ class AreaFoil:
         _cell_profiles(trib.owner.ravel(), trib.second.ravel(), at.ravel(), held.ravel(), rate, chi,
                        profiles[0][0], profiles[1][0], profiles[0][1], profiles[1][1], profiles[0][2], profiles[1][2],
                        np.zeros(regions.count), self.section.table.profile_points, ones, ones, own.ravel(),
-                       np.zeros(nz * nx), np.zeros(regions.count), np.zeros(regions.count))
+                       np.zeros(nz * nx), np.zeros(regions.count), np.zeros(regions.count), False)
         closing[held] = own[held]
 
 
@@ -379,17 +379,20 @@ def _interp_at(values, k, t):
 @njit(cache=True)
 def _cell_profiles(owner, second, at, open_cells, rate, chi, peak_cell, peak_sec, close_cell, close_sec, press_cell,
                    press_sec, mean_contact, points, close_factor, press_factor, closing, pressure, closing_sum,
-                   pressure_sum):
+                   pressure_sum, contact_pressures=True):
     """Every cell's closing velocity (a void cell: its feature's closing profile at ``at``) or contact
     pressure (a contact cell: the pressure profile at 1 - at), each profile the blend chi (axisymmetric
     cell) + (1 - chi) (section) of the feature's two, times the feature's factor; a split cell half
     from each of its two features.  ``closing_sum``, ``pressure_sum``: each feature's totals over its
-    cells (in cells), refilled."""
+    cells (in cells), refilled.  ``contact_pressures`` False: the void cells' closing only (the contact
+    cells are skipped: a caller that reads only the closing, as the held holes' do)."""
     closing_sum[:] = 0.0
     pressure_sum[:] = 0.0
     for c in range(owner.size):
         f = owner[c]
         if f < 0:
+            continue
+        if not (contact_pressures or open_cells[c]):
             continue
         g = second[c]
         weight = 0.5 if g >= 0 else 1.0
