@@ -303,7 +303,12 @@ def tributaries(feature: np.ndarray, regions: Regions, matrix_middle: bool = Tru
     """The partition of the torus among the regions of ``feature`` (module docstring); ``regions``:
     label_regions(feature).  Distances are in cells (centre to centre; the edge lies half a cell
     from the cells on either side of it).  ``matrix_middle`` False: the matrix's distances to the
-    middle are not searched (-1 there; a caller that reads only the features' cells and the areas)."""
+    middle are not searched (-1 there; a caller that reads only the features' cells and the areas).  Kept with
+    ``regions`` (its memo; label_regions returns the same Regions for an equal mask): the press asks again on an
+    unchanged map whenever a wall's area, not a closing cell, ended the last interval.  Treat it as read-only."""
+    key = ("tributaries", bool(matrix_middle))
+    if key in regions.memo:
+        return regions.memo[key]
     feature = np.ascontiguousarray(feature, dtype=np.bool_)
     shape = feature.shape
     owner = np.empty(shape, np.int64)
@@ -314,7 +319,8 @@ def tributaries(feature: np.ndarray, regions: Regions, matrix_middle: bool = Tru
     area = np.zeros(n)
     _tributaries(feature, regions.labels, regions.image, regions.wraps, owner, second, edge, middle, area,
                  matrix_middle, *_scratch(shape))
-    return Tributaries(owner, second, edge, middle, regions.sizes().astype(float), area)
+    regions.memo[key] = Tributaries(owner, second, edge, middle, regions.sizes().astype(float), area)
+    return regions.memo[key]
 
 
 # the searches' working arrays, kept for the last shape asked for: fresh ones each call were a third of a
