@@ -26,7 +26,7 @@ Units: um, MPa, J/m^2."""
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -45,18 +45,18 @@ class AreaWalls:
     volume_um3: np.ndarray        # (voids,) V, the wall's signed volume over the envelope
     traction_MPa: np.ndarray      # (depth, width) the Laplace traction of the wall of each cell's void (0 on contact)
     held: np.ndarray              # (depth, width) in a hole of the face the metal spans
-    # tunnel_cells' answers (the walls, their step limit and their growth each ask for them: read-only)
-    _tunnels: dict = field(default_factory=dict, repr=False, compare=False)
 
     def tunnel_cells(self, axis: int) -> np.ndarray:
-        """(depth, width) the cells of the tunnels along ``axis`` (kept: treat as read-only)."""
-        if axis not in self._tunnels:
+        """(depth, width) the cells of the tunnels along ``axis``: kept with the regions (their memo; the walls,
+        their step limit and their growth each ask for them), so treat as read-only."""
+        key = ("tunnel_cells", axis)
+        if key not in self.regions.memo:
             along = self.tunnel_axis == axis
             if not along.any():             # no tunnel along it (or no void at all: nothing to index)
-                self._tunnels[axis] = np.zeros(self.regions.labels.shape, bool)
+                self.regions.memo[key] = np.zeros(self.regions.labels.shape, bool)
             else:
-                self._tunnels[axis] = (self.regions.labels >= 0) & along[np.maximum(self.regions.labels, 0)]
-        return self._tunnels[axis]
+                self.regions.memo[key] = (self.regions.labels >= 0) & along[np.maximum(self.regions.labels, 0)]
+        return self.regions.memo[key]
 
 
 def _tunnel_axes(reg: Regions) -> np.ndarray:
