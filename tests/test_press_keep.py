@@ -67,3 +67,64 @@ def test_a_scan_presses_once_per_seed_and_gives_each_runs_own_numbers(monkeypatc
             np.testing.assert_array_equal(np.asarray(values), b["series"][name], err_msg=name)
     # the points differ (the kept face is not the whole run): the overpotential grows with the current
     assert scanned[1]["series"]["overpotential"][-1] > scanned[0]["series"]["overpotential"][-1]
+
+
+def _meso(argv):
+    from click.testing import CliRunner
+    from kmc.cli.meso import meso
+    return CliRunner().invoke(meso, [str(LI), *argv])
+
+
+def _series(path):
+    import h5py
+    with h5py.File(path) as f:
+        return {name: f["observables"][name]["value"][()] for name in f["observables"]}
+
+
+def test_a_run_starts_from_the_pressed_face_an_earlier_run_kept(tmp_path, monkeypatch):
+    """`kmc meso --press-from`: a run file keeps its pressed face (/press) and a run of the same press (another
+    current and stack pressure) starts from it without pressing, with the numbers of a run that pressed its own;
+    a run whose press reads other inputs, or a file that keeps no face, is refused in one line, nothing written."""
+    import h5py
+    from kmc.resolved import assembly
+    small = [a for item in SMALL for a in ("--set", item)] + ["--set", "meso.stop_stripped_mAh_cm2=0.01",
+                                                              "--set", "meso.output_every_mAh_cm2=0.005"]
+    other = ["--set", "conditions.current_density_mA_cm2=2", "--set", "conditions.stack_pressure_MPa=5"]
+    first, pressed, kept = tmp_path / "first.h5", tmp_path / "pressed.h5", tmp_path / "kept.h5"
+    assert _meso(["-o", str(first), *small]).exit_code == 0
+    assert _meso(["-o", str(pressed), *small, *other]).exit_code == 0
+    with h5py.File(first) as f:
+        face = f["press/gap_um"][()]
+        assert f["press"].attrs["key"] and (face > 0).any() and (face == 0).any()
+        np.testing.assert_array_equal(face, f["sections/gap"][0])          # the face the stripping started from
+
+    def no_press(*args, **kwargs):
+        raise AssertionError("pressed again")
+    monkeypatch.setattr(assembly, "press", no_press)
+    done = _meso(["-o", str(kept), *small, *other, "--press-from", str(first)])
+    assert done.exit_code == 0, done.output
+    assert "the pressed face kept in" in done.output
+    ours, theirs = _series(kept), _series(pressed)
+    assert ours.keys() == theirs.keys()
+    for name in ours:
+        np.testing.assert_array_equal(ours[name], theirs[name], err_msg=name)
+    assert not np.array_equal(ours["overpotential"], _series(first)["overpotential"])   # another run, the same face
+    with h5py.File(kept) as f:                                             # kept again, for the next run
+        np.testing.assert_array_equal(f["press/gap_um"][()], face)
+
+    refused = [(["--set", "run.seed=2"], first, "pressed from other inputs"),
+               (["--set", "conditions.temperature_K=294"], first, "pressed from other inputs")]
+    bare = tmp_path / "bare.h5"                                            # a meso file without /press
+    with h5py.File(first) as src, h5py.File(bare, "w") as dst:
+        for name in src:
+            if name != "press":
+                src.copy(name, dst)
+    refused.append(([], bare, "keeps no pressed face"))
+    refused.append(([], tmp_path / "absent.h5", "does not exist"))
+    for extra, source, said in refused:
+        out = tmp_path / "refused.h5"
+        done = _meso(["-o", str(out), *small, *extra, "--press-from", str(source)])
+        lines = done.output.strip().splitlines()
+        assert done.exit_code == 2 and len(lines) == 1 and lines[0].startswith("error: ") and said in lines[0], \
+            done.output
+        assert not out.exists() and not out.with_name(out.name + ".partial").exists()

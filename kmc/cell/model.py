@@ -22,7 +22,9 @@ The loop owns the run (its clock's schedule, samples, frames, observers and stop
   ``frame_charges`` (None: no frames), ``voids(state)`` and ``void_shape`` for the file's /voids;
 * ``runaway_bounds()``, ``describe()`` (its shape in a line), ``assembly()`` (how it was made before
   stripping, None: full contact), ``advice()`` (warnings its inputs give) and ``used()`` (what else it
-  read, for the file's /parameters/derived).
+  read, for the file's /parameters/derived);
+* ``start_record()`` and ``start_from_record(record, source)``: the start the file keeps (the pressed face) and
+  a later run of the same start beginning from it (`kmc meso --press-from`), where the model has one.
 """
 from __future__ import annotations
 
@@ -30,6 +32,7 @@ import math
 from dataclasses import dataclass
 
 from kmc import units
+from kmc.cell.inputs import CellInputError
 
 
 class ContactLost(Exception):
@@ -127,6 +130,18 @@ class CellModel:
     def assembly(self) -> str | None:
         """How the interface was made before stripping, in words (None: it starts in full contact)."""
         return None
+
+    def start_record(self) -> dict | None:
+        """What the file keeps of the start this run made, so that a later run of the same start can begin
+        from it (None: nothing; the gap model: its pressed face and the digest of what its press read):
+        {"key": the digest, name: array, ...}."""
+        return None
+
+    def start_from_record(self, record: dict, source: str) -> None:
+        """Begin the run from a start an earlier run kept (``start_record``'s, read from ``source``) instead of
+        making it again; CellInputError where this model's start is not the record's."""
+        raise CellInputError(f"{source}: the {self.name} model makes no start a file can keep (it has no press); "
+                             "allowed: --press-from with a section or area run (meso.interface) that presses its face")
 
     def advice(self) -> list:
         """The warnings (kmc.validation.Advice) the model's inputs give, before the run."""

@@ -67,10 +67,14 @@ class SampleWriter(Observer):
 
 def run_to_file(model: CellModel, settings: Settings, energetics, path, observer: Observer = Observer()) -> CellResult:
     """Run ``model`` (kmc.cell.loop.run) into the file ``path`` (through path.partial, renamed when the run
-    ends; an error leaves no file): every sample and frame as it is taken, then the final voids."""
+    ends; an error leaves no file): every sample and frame as it is taken, then the start the model keeps for a
+    later run (its pressed face: ``start_record``) and the final voids."""
     writer = file_writer(Path(path), settings, model, energetics)
     try:
         result = run(model, SampleWriter(writer, observer, model.frame_cell_um))
+        record = model.start_record()
+        if record is not None:
+            writer.write_start_record(record)
         writer.finish(result.stop_reason, result.steps, result.wall_time_s, result.time_s, model.voids(result.final),
                       model.void_shape)
     except BaseException:

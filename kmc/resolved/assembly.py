@@ -155,3 +155,48 @@ def press_key(model) -> str | None:
     unread = replace(inp, **{name: 0.0 for name in STRIPPING_ONLY})
     return hashlib.sha256(pickle.dumps((type(model).__qualname__, unread, WALL_AREA_STEP,
                                         model.press_closing_share))).hexdigest()
+
+
+
+class PressedFace:
+    """A gap model's start from its press (kmc.resolved.gap.GapModel's, of either geometry): the face pressed once
+    and kept, and, for the run's file, kept there and given back to a later run of the same press (the
+    CellModel contract's start_record and start_from_record; `kmc meso --press-from`)."""
+    _pressed: tuple | None = None         # (gap, open pore depth) when the press ended: pressed, or given
+
+    def pressed_face(self) -> tuple[np.ndarray, np.ndarray]:
+        """(gap, open pore depth) per cell (um) when the assembly's press ends (the model's start; the assembly
+        given): pressed once from the face's own stream of the seed and kept (a state copies them), or the face
+        an earlier run kept (``start_from_record``)."""
+        if self._pressed is None:
+            pressed = press(self, self.inp.assembly, np.random.default_rng([self.inp.seed, ASSEMBLY_STREAM]))
+            self._pressed = (pressed.gap_um, pressed.pore_um)
+        return self._pressed
+
+    def start_record(self) -> dict | None:
+        """What the run's file keeps of the press (/press): the face it left, each cell's gap and open pore
+        depth, and its press_key; None before a press, or where the press is not reproducible from the inputs
+        (no assembly, or a mechanics given to the model)."""
+        key = press_key(self)
+        if key is None or self._pressed is None:
+            return None
+        return {"key": key, "gap_um": self._pressed[0], "pore_depth_um": self._pressed[1]}
+
+    def start_from_record(self, record: dict, source: str) -> None:
+        """Start from the press an earlier run kept (``start_record``'s, read from ``source``): the same face bit
+        for bit as pressing again, since equal digests mean the press read the same inputs (press_key);
+        CellInputError where they differ or this run has no press of its own."""
+        from kmc.cell.inputs import CellInputError
+        key = press_key(self)
+        if key is None:
+            raise CellInputError(f"{source}: this run has no press of its own to start from a kept one (no "
+                                 "assembly: meso.assembly_pressure_MPa = 0 or a flat dense face); allowed: "
+                                 "--press-from with a run that presses its face")
+        if record.get("key") != key:
+            raise CellInputError(
+                f"{source}: its pressed face was pressed from other inputs than this run's press reads (the face's "
+                "seed run.seed, the geometry meso.interface / width_um / depth_um, the assembly meso.assembly_* and "
+                "the electrolyte's face, the metal, its flow and the temperature, or this code's press); allowed: "
+                "the file of a kmc meso run that differs from this one only in the current, the stack pressure, the "
+                "stop or the samples (kmc.resolved.assembly.STRIPPING_ONLY)")
+        self._pressed = tuple(np.asarray(record[name], float) for name in ("gap_um", "pore_depth_um"))

@@ -56,7 +56,7 @@ from kmc.physics.creep import NortonLaw
 from kmc.physics.flow import EMBEDDED, FlowLaw
 from kmc.physics.nucleation import VoidCap
 from kmc.physics.pore_edge import PoreEdgeRecords, read_records, rim_retreat_share
-from kmc.resolved.assembly import ASSEMBLY_STREAM, Assembly, assembly_of, press
+from kmc.resolved.assembly import Assembly, PressedFace, assembly_of
 from kmc.resolved.fields import butler_volmer_current, slab_flux_operator, slab_potential_operator, vacancy_field
 from kmc.resolved.edge_records import pore_edge_advice, pore_edge_record
 from kmc.resolved.solute import SoluteField, solute_current
@@ -260,7 +260,7 @@ SOLUTE_OBSERVABLES = registry(
 )
 
 
-class GapModel(CellModel):
+class GapModel(PressedFace, CellModel):
     """The gap model's time loop operators for one set of inputs (built once: the slab operators, the
     geometry's mechanics), the step written once (module docstring).  A geometry sets ``shape`` (the
     cells' array shape) and ``rewet_shape`` and writes the hooks below that raise."""
@@ -377,12 +377,6 @@ class GapModel(CellModel):
         if self.inp.assembly is None:
             return self.initial_state()
         return self.initial_state(*self.pressed_face())
-
-    def pressed_face(self) -> tuple[np.ndarray, np.ndarray]:
-        """(gap, open pore depth) per cell (um) when the assembly's press ends (``start``'s; the assembly given)."""
-        inp = self.inp
-        pressed = press(self, inp.assembly, np.random.default_rng([inp.seed, ASSEMBLY_STREAM]))
-        return pressed.gap_um, pressed.pore_um
 
     @property
     def press_mechanics(self):

@@ -29,6 +29,8 @@ Layout (H5MD conventions where they fit; units are attributes named ``unit``):
                               acceleration_check_*;
                               meso: steps, physical_time_s
   /voids                      meso: the voids at the end (x, y, base_radius, height in um)
+  /press                      meso runs that pressed their face: gap_um and pore_depth_um per cell when the
+                              press ended, key (the digest of what the press read): `kmc meso --press-from`
   /analysis                   kMC, written by kmc analyze: per-frame, per-void and per-event tables
 """
 from kmc.runfile.analysis_group import read_analysis_group, write_analysis_group

@@ -293,7 +293,9 @@ def _meso_lines(f, par) -> list[str]:
             f"{_text(par['code_version'])}, seed {par['seed']})",
             _meso_interface_line(f, par),
             f"conditions      {par['conditions.temperature_K']} K, {par['conditions.current_density_mA_cm2']} mA/cm2, "
-            f"{par['conditions.stack_pressure_MPa']} MPa"]
+            f"{par['conditions.stack_pressure_MPa']} MPa"] + (
+        ["pressed face    kept (/press): kmc meso --press-from FILE starts a run of the same press from it"]
+        if "press" in f else [])
 
 
 def meso_interface(par: dict) -> str:

@@ -121,6 +121,15 @@ class RunFile:
         d = self._f["sections"][name]
         return charges, d[()][first], str(d.attrs.get("unit", ""))
 
+    def start_record(self) -> dict | None:
+        """The start a kmc meso run kept (/press: the pressed face, MesoWriter.write_start_record) as
+        {"key": digest, name: array}, for a CellModel's ``start_from_record``; None where the file keeps none (no
+        press, the disc model, or a file written before runs kept it)."""
+        if "press" not in self._f:
+            return None
+        g = self._f["press"]
+        return {"key": _text(g.attrs["key"]), **{name: g[name][()] for name in g}}
+
     # -- what kmc analyze wrote (kMC)
 
     def analysis_attributes(self) -> dict | None:

@@ -393,6 +393,18 @@ class MesoWriter:
         d[k - 1] = data
         self.f.flush()
 
+    def write_start_record(self, record: dict):
+        """What the run's start keeps for a later run of the same start (a CellModel's ``start_record``: the
+        gap model's pressed face): /press, its ``key`` (the digest of what the press read) as an attribute and
+        each array as a dataset in um."""
+        g = self.f.create_group("press")
+        g.attrs["key"] = record["key"]
+        for name, data in record.items():
+            if name != "key":
+                data = np.asarray(data, dtype=np.float64)
+                g.create_dataset(name, data=data, compression="gzip" if data.ndim > 1 else None).attrs["unit"] = "um"
+        self.f.flush()
+
     def finish(self, stop_reason: str, steps: int, wall_time_s: float, physical_time_s: float, voids: dict,
                void_shape: str):
         """/run and /voids (``voids``: x, y, base_radius, height in um), then the rename."""
