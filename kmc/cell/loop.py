@@ -250,7 +250,8 @@ def run(model: CellModel, observer: Observer = Observer(), state=None) -> CellRe
     start = time.perf_counter()
     inp = model.inp
     try:
-        with interruptible(), said_if_long("setting the interface up (the face and the press)"):
+        with interruptible(), said_if_long("setting the interface up (the face and the press; a later run of the "
+                                           "same face can start from this run's file: kmc meso --press-from)"):
             st = model.start() if state is None else state
     except WorkInterrupted:
         raise KeyboardInterrupt from None  # before the first sample: nothing to keep (the caller drops the file)
