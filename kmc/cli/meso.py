@@ -137,8 +137,8 @@ def meso(config, overrides, output, overwrite, interface, press_from, progress):
     if compiled > 0:
         click.echo(f"  compiling the model's kernels took {compiled:.1f} s (numba: the first run only)")
     if model.assembly() is not None:
-        kept = f" (the pressed face kept in {press_from})" if press_from is not None else ""
-        click.echo(f"  {model.assembly()}{kept}: contact {s['contact_fraction'][0]:.3f} when stripping starts")
+        kept_in = f" (the pressed face kept in {press_from})" if press_from is not None else ""
+        click.echo(f"  {model.assembly()}{kept_in}: contact {s['contact_fraction'][0]:.3f} when stripping starts")
     click.echo(f"  contact fraction {s['contact_fraction'][-1]:.3f}, overpotential {s['overpotential'][-1]:.1f} mV, "
                f"{int(s['void_count'][-1])} voids, {100 * s['section_voids_per_um'][-1]:.1f} per 100 um of section")
     if runaway.message is not None:

@@ -35,6 +35,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from kmc.cell.inputs import CellInputError
 from kmc.physics.pores import porosity
 
 # The press's one numerical limit (its events, cells closing, are exact): between two asks of the
@@ -157,7 +158,6 @@ def press_key(model) -> str | None:
                                         model.press_closing_share))).hexdigest()
 
 
-
 class PressedFace:
     """A gap model's start from its press (kmc.resolved.gap.GapModel's, of either geometry): the face pressed once
     and kept, and, for the run's file, kept there and given back to a later run of the same press (the
@@ -186,7 +186,6 @@ class PressedFace:
         """Start from the press an earlier run kept (``start_record``'s, read from ``source``): the same face bit
         for bit as pressing again, since equal digests mean the press read the same inputs (press_key);
         CellInputError where they differ or this run has no press of its own."""
-        from kmc.cell.inputs import CellInputError
         key = press_key(self)
         if key is None:
             raise CellInputError(f"{source}: this run has no press of its own to start from a kept one (no "
