@@ -102,7 +102,7 @@ def test_ctrl_c_inside_a_long_press(case, sets, li_params, tmp_path):
     nothing written (no sample was taken yet)."""
     out = tmp_path / "meso.h5"
     argv = [str(li_params), "-o", str(out)] + [x for s in sets for x in ("--set", s)]
-    proc, lines, heard = _meso_until(argv, "the face and the press) is taking long", tmp_path)
+    proc, lines, heard = _meso_until(argv, "setting the interface up (the face and the press;", tmp_path)
     code, seconds, stderr = _meso_interrupted(proc, lines)
     print(f"{case}: exit {code} {seconds:.2f} s after SIGINT")
     assert code == EXIT_INTERRUPTED and "nothing written" in stderr, (heard, stderr)
