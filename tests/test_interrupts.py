@@ -66,12 +66,17 @@ def _meso_until(argv, said: str, tmp_path):
     proc.reader = threading.Thread(target=lambda: [lines.put(line) for line in proc.stderr], daemon=True)
     proc.reader.start()
     heard, start = [], time.monotonic()
-    while not any(said in line for line in heard):
-        try:
-            heard.append(lines.get(timeout=POLL_S * 100))
-        except queue.Empty:
-            assert proc.poll() is None, f"kmc meso ended (exit {proc.returncode}) before saying {said!r}: {heard}"
-            assert time.monotonic() - start < HANG_GUARD_S, f"kmc meso did not say {said!r} in {HANG_GUARD_S:g} s"
+    try:
+        while not any(said in line for line in heard):
+            try:
+                heard.append(lines.get(timeout=POLL_S * 100))
+            except queue.Empty:
+                assert proc.poll() is None, f"kmc meso ended (exit {proc.returncode}) before saying {said!r}: {heard}"
+                assert time.monotonic() - start < HANG_GUARD_S, f"kmc meso did not say {said!r} in {HANG_GUARD_S:g} s"
+    except BaseException:
+        proc.kill()           # a test that gives up leaves no run behind (a press would go on for minutes)
+        proc.wait()
+        raise
     return proc, lines, heard
 
 
