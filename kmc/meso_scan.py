@@ -18,36 +18,40 @@ def meso_point(settings) -> dict:
     from kmc.launch import cell_model_of
     validation.check(settings, "meso")          # InputRangeError before any work; its warnings are the caller's
     model = cell_model_of(settings)
-    result = run_cell(model, state=_kept_start(model))
+    key = _start_from_kept(model)
+    result = run_cell(model)
+    _keep_start(model, key)
     return {"series": {k: np.asarray(v) for k, v in result.series.items()}, "stop_reason": result.stop_reason,
             "steps": int(result.steps)}
 
 
 # A scan's runs at one seed press the same face: the press reads the face, the assembly and the metal, not the
 # stripping's current, test pressure or stop (kmc.resolved.assembly.press_key).  Each process keeps the pressed
-# faces of its last PRESSES_KEPT keys, so a pressure x current scan presses once per process and seed where it
-# pressed once per run (the press is most of an area's start: 863 s of CPU on 160 x 40 um, docs/area.md
-# section 6).  A run's start is the same bit for bit (initial_state copies the kept arrays).
+# faces of its last PRESSES_KEPT keys (each a model's start_record, given back by start_from_record as `kmc meso
+# --press-from` gives a file's), so a pressure x current scan presses once per process and seed where it pressed
+# once per run (the press is most of an area's start: docs/area.md section 6).  A run's start is the same bit for
+# bit (initial_state copies the kept arrays).
 PRESSES_KEPT = 4
-_pressed_faces: dict = {}                     # press_key -> (gap, pore depth), oldest first
+_pressed_faces: dict = {}                     # press_key -> the model's start_record, oldest first
 
 
-def _kept_start(model):
-    """``model``'s start with its pressed face kept (above); None where the model has no press of its own
-    (the loop then starts it)."""
-    from kmc.cell.loop import said_if_long
+def _start_from_kept(model) -> str | None:
+    """Give ``model`` the pressed face this process kept for its press_key, if any; the key (None where the
+    model has no press of its own)."""
     from kmc.resolved.assembly import press_key
     key = press_key(model) if hasattr(model, "pressed_face") else None
-    if key is None:
-        return None
-    face = _pressed_faces.pop(key, None)
-    if face is None:
-        with said_if_long("setting the interface up (the face and the press)"):
-            face = model.pressed_face()
-    _pressed_faces[key] = face                # now the newest
+    if key in _pressed_faces:
+        model.start_from_record(_pressed_faces.pop(key), "a press kept in this process")
+    return key
+
+
+def _keep_start(model, key: str | None) -> None:
+    """Keep ``model``'s pressed face under ``key`` as the newest, the oldest dropped beyond PRESSES_KEPT."""
+    record = model.start_record() if key is not None else None
+    if record is not None:
+        _pressed_faces[key] = record
     while len(_pressed_faces) > PRESSES_KEPT:
         del _pressed_faces[next(iter(_pressed_faces))]
-    return model.initial_state(*face)
 
 
 def meso_scan(settings_list, workers: int | None = None, scheduler: str | None = None, label: str = "meso scan",

@@ -14,8 +14,8 @@ from kmc.cell.loop import run
 from kmc.config import load_config
 from kmc.launch import cell_inputs_of, cell_model_of
 from kmc.resolved.area import AreaModel
+from kmc.resolved import assembly
 from kmc.resolved.assembly import STRIPPING_ONLY, press_key
-from kmc.resolved.gap import GapModel
 from kmc.resolved.section import SectionModel
 
 LI = Path(__file__).resolve().parent.parent / "params" / "li_li2s.toml"
@@ -52,12 +52,12 @@ def test_a_scan_presses_once_per_seed_and_gives_each_runs_own_numbers(monkeypatc
                 for p, i, seed in ((0.2, 0.5, 1), (5.0, 2.0, 1), (0.2, 0.5, 2))]
     alone = [run(cell_model_of(s)) for s in settings]          # each its own press (the loop's start)
     presses = []
-    own = GapModel.pressed_face
+    own = assembly.press
 
-    def counted(model):
+    def counted(model, *args, **kwargs):
         presses.append(model.inp.seed)
-        return own(model)
-    monkeypatch.setattr(GapModel, "pressed_face", counted)
+        return own(model, *args, **kwargs)
+    monkeypatch.setattr(assembly, "press", counted)
     monkeypatch.setattr(scans, "_pressed_faces", {})
     scanned = scans.meso_scan(settings)
     assert presses == [1, 2]                                   # seed 1's second run took the kept face
@@ -86,7 +86,6 @@ def test_a_run_starts_from_the_pressed_face_an_earlier_run_kept(tmp_path, monkey
     current and stack pressure) starts from it without pressing, with the numbers of a run that pressed its own;
     a run whose press reads other inputs, or a file that keeps no face, is refused in one line, nothing written."""
     import h5py
-    from kmc.resolved import assembly
     small = [a for item in SMALL for a in ("--set", item)] + ["--set", "meso.stop_stripped_mAh_cm2=0.01",
                                                               "--set", "meso.output_every_mAh_cm2=0.005"]
     other = ["--set", "conditions.current_density_mA_cm2=2", "--set", "conditions.stack_pressure_MPa=5"]
