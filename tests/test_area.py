@@ -156,6 +156,54 @@ def test_islands_under_one_plunger_carry_the_load(section_inputs):
     assert (resp.closing_velocity_um_s[~contact] > 0).all() and (resp.closing_velocity_um_s[contact] == 0).all()
 
 
+def test_the_plunger_s_trials_recompute_only_what_they_close(section_inputs):
+    """The implicit plunger's trials (AreaFoil.plunger_speed) keep the step map's weights and recompute the
+    features a trial closes cells in: on a map of many voids with Li's feature strength, every trial's |V|
+    is that of recomputing every feature's weight from the trial's areas, bit for bit (a trial that
+    recomputed the wrong features, or kept a closed void's weight, would differ), and voids a trial closes
+    whole drop out of the load."""
+    inp = section_inputs
+    shape = (40, 80)
+    foil = AreaFoil(inp.law, shape, inp.cell_um, strength=inp.feature_strength())
+    rng = np.random.default_rng(3)
+    open_cells = rng.random(shape) < 0.12
+    resp = foil.respond(open_cells, inp.pressure_MPa, 20.0, wall_traction_MPa=np.where(open_cells, 0.4, 0.0))
+    part = resp.partition
+    assert part.mode == VOIDS and part.regions.count > 50 and part.traction_MPa is not None
+    cells = part.feature_area_um2 / inp.cell_um ** 2
+    for trial in range(20):
+        closed = np.zeros(part.regions.count)
+        pick = rng.choice(part.regions.count, size=1 + trial % 5, replace=False)
+        closed[pick] = np.minimum(cells[pick], rng.integers(1, 4, pick.size))   # some whole, some in part
+        area = part.feature_area_um2 - closed * inp.cell_um ** 2
+        alive = area > 0
+        weights = foil._weights(part, np.where(alive, area, part.feature_area_um2), 20.0)[1]
+        assert foil.plunger_speed(part, closed, inp.pressure_MPa, 20.0) == foil._speed(part, weights, inp.pressure_MPa,
+                                                                                         alive)
+    assert foil.plunger_speed(part, None, inp.pressure_MPa, 20.0) == pytest.approx(-resp.plunger_velocity_um_s,
+                                                                                   rel=1e-12)
+
+
+def test_the_shallowest_open_cells_are_the_full_sort_s():
+    """ShallowestFirst (the implicit descent's levels on an area) sorts only the shallowest open cells until a
+    trial reaches past them: its cells and gaps are the full stable sort's at every k, ties included, before
+    and after it reaches past its first SHALLOWEST."""
+    from kmc.resolved.step_control import ShallowestFirst
+    rng = np.random.default_rng(7)
+    for n in (10, 300, 5000):
+        gap = np.round(rng.random(n) * 3, 1)                    # gaps of 0 (closed) and many ties
+        cells = np.flatnonzero(gap > 0)
+        full = cells[np.argsort(gap[cells], kind="stable")]
+        levels = ShallowestFirst(gap, cells)
+        assert levels.size == cells.size
+        for k in (0, 1, 17, ShallowestFirst.SHALLOWEST, ShallowestFirst.SHALLOWEST + 40, cells.size):
+            k = min(k, cells.size)
+            assert np.array_equal(levels.shallowest(k), full[:k])
+            if k < cells.size:
+                assert levels[k] == gap[full[k]]
+        assert ShallowestFirst(gap, cells)[-1] == gap[full[-1]]
+
+
 def test_sections_count_the_voids_of_a_constructed_map(section_inputs):
     """Counting as an SEM section does, on section_lines rows across the depth: a constructed map with
     a disc, a tunnel along the depth and a void across the width's edge, every run, width and height

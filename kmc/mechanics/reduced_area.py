@@ -70,6 +70,13 @@ class AreaPartition:
     chi: np.ndarray                # (features,) 1: the axisymmetric cell, 0: the section's period
     profile_at: np.ndarray         # (depth, width) 0 at the middle (ridge or tributary boundary), toward 1 at the edge
     traction_MPa: np.ndarray | None = None   # (features,) s_j: the wall traction its cell carries (None: none)
+    trial_weights: tuple | None = None       # (foil, thickness, weights): AreaFoil.plunger_speed's of this map
+
+    def features(self, index: np.ndarray) -> "AreaPartition":
+        """The geometry of the features ``index`` alone (their cells' areas, lengths and chi; not their
+        regions or profiles): what a feature's own law reads (AreaFoil._weights)."""
+        return AreaPartition(self.mode, None, None, self.feature_area_um2[index], self.cell_area_um2[index],
+                             self.length_um[index], self.chi[index], None)
 
 
 @dataclass
@@ -189,45 +196,68 @@ class AreaFoil:
         tunnel = np.minimum(A_f, A_T - A_f) / part.length_um
         return self.strength.stress_factor(self.law, chi * compact + (1 - chi) * tunnel)
 
-    def _plunger(self, part, feature_area_um2, pressure_MPa, thickness_um, alive=None):
-        """|V| (um/s), each cell's creep drive D_j / f_j, and what _velocity_scales gives (the section's
-        closed form, kmc.mechanics.reduced: sum_j D_j A_T,j = P A + sum_j s_j A_T,j).  No load (zero
-        stack pressure and no closing traction): the plunger rests, V = 0."""
+    def _weights(self, part: AreaPartition, feature_area_um2: np.ndarray, thickness_um: float):
+        """Per feature: what _velocity_scales gives, its cell's weight A_T,j Gamma_j^(-1/n) f_j in the plunger's
+        closed form (_speed), and f_j (None without a feature strength); each feature's from its own geometry
+        alone (a trial recomputes only the features it changes: plunger_speed)."""
         n = self.law.stress_exponent
         scales = self._velocity_scales(part, feature_area_um2, thickness_um)
-        scale = scales[3]
-        weights = part.cell_area_um2 * scale ** (-1.0 / n)
+        weights = part.cell_area_um2 * scales[3] ** (-1.0 / n)
         factor = self.strength_factor(part, feature_area_um2)
         if factor is not None:
             weights = weights * factor
+        return scales, weights, factor
+
+    def _speed(self, part: AreaPartition, weights: np.ndarray, pressure_MPa: float, alive=None) -> float:
+        """|V| (um/s) from the cells' weights (the section's closed form, kmc.mechanics.reduced:
+        sum_j D_j A_T,j = P A + sum_j s_j A_T,j); ``alive``: the features a trial leaves open (the closed
+        voids' load goes to the others).  No load (zero stack pressure and no closing traction): the
+        plunger rests, V = 0."""
         cells, traction = part.cell_area_um2, part.traction_MPa
         load = pressure_MPa * self.area_um2
         if alive is not None:
-            # voids closed in the implicit step's trial: their cells' load goes to the others
             weights, cells = weights[alive], cells[alive]
             traction = None if traction is None else traction[alive]
             if weights.size == 0:
-                return 0.0, None, scales, factor
+                return 0.0
             load = pressure_MPa * cells.sum()
         if traction is not None:
             load += float(np.sum(traction * cells))
-        V = self.law.strain_rate_per_s(load / weights.sum()) if load > 0 else 0.0
-        drive = np.array([self.law.effective_stress_MPa(rate) for rate in V / scale])
+        return self.law.strain_rate_per_s(load / weights.sum()) if load > 0 else 0.0
+
+    def _plunger(self, part: AreaPartition, pressure_MPa: float, thickness_um: float):
+        """On the partition's own map: |V| (um/s), each cell's creep drive D_j / f_j (the law's inverse at
+        the rate that moves it at V), what _velocity_scales gives, and f_j."""
+        scales, weights, factor = self._weights(part, part.feature_area_um2, thickness_um)
+        V = self._speed(part, weights, pressure_MPa)
+        drive = np.array([self.law.effective_stress_MPa(rate) for rate in V / scales[3]])
         return V, drive, scales, factor
 
     def plunger_speed(self, part: AreaPartition | None, closed_per_feature: np.ndarray | None, pressure_MPa: float,
                       thickness_um: float) -> float:
         """|V| (um/s) with ``closed_per_feature`` more cells closed in each feature's cell (the implicit
-        plunger's trials, on the partition of the step's map: a void loses them, an island gains them)."""
+        plunger's trials, on the partition of the step's map: a void loses them, an island gains them).
+        The weights of the step's map are kept on the partition (per foil and thickness), and a trial
+        recomputes those of the features it closes cells in: a step's ~15 trials on 10^3 features cost
+        as much as its response did, where each recomputed every feature (the same numbers, bit for bit)."""
         if part is None:
             return 0.0
+        kept = part.trial_weights
+        if kept is None or kept[0] is not self or kept[1] != thickness_um:
+            kept = part.trial_weights = (self, thickness_um, self._weights(part, part.feature_area_um2,
+                                                                           thickness_um)[1])
         cells = np.zeros(part.regions.count) if closed_per_feature is None else closed_per_feature
         area = part.feature_area_um2 + (-1 if part.mode == VOIDS else 1) * cells * self.cell_um ** 2
         alive = area > 0 if part.mode == VOIDS else None
         if alive is not None and not alive.any():
             return 0.0
-        return float(self._plunger(part, np.where(area > 0, area, part.feature_area_um2), pressure_MPa,
-                                   thickness_um, alive)[0])
+        weights = kept[2]
+        changed = np.flatnonzero(cells)
+        if changed.size:
+            weights = weights.copy()
+            trial_area = np.where(area > 0, area, part.feature_area_um2)[changed]
+            weights[changed] = self._weights(part.features(changed), trial_area, thickness_um)[1]
+        return float(self._speed(part, weights, pressure_MPa, alive))
 
     # ------------------------------------------------------------------ the response
     def respond(self, open_cells: np.ndarray, pressure_MPa: float, thickness_um: float, wall_traction_MPa=None,
@@ -260,8 +290,7 @@ class AreaFoil:
             count = np.bincount(owner, minlength=part.regions.count)
             part.traction_MPa = (np.bincount(owner, np.asarray(wall_traction_MPa, float)[owned], part.regions.count)
                                  / np.maximum(count, 1))
-        V, drive_P, (s, lam_cell, lam_sec, scale), factor = self._plunger(part, part.feature_area_um2, pressure_MPa,
-                                                                         thickness_um)
+        V, drive_P, (s, lam_cell, lam_sec, scale), factor = self._plunger(part, pressure_MPa, thickness_um)
         cell_P = drive_P if factor is None else drive_P * factor
         if part.traction_MPa is not None:
             cell_P = cell_P - part.traction_MPa            # the contact carries D_j - s_j

@@ -51,7 +51,7 @@ from kmc.resolved.area_walls import area_walls_of, grow_tunnels, relax_tunnels, 
 from kmc.resolved import assembly as press_loop       # its WALL_AREA_STEP read at each ask (a check may vary it)
 from kmc.resolved.assembly import Assembly
 from kmc.resolved.gap import GapModel, GapState, observables
-from kmc.resolved.step_control import implicit_descent_um
+from kmc.resolved.step_control import ShallowestFirst, implicit_descent_um
 from kmc.resolved.walls import SMALLEST_WALL_um, entry_traction_MPa
 from kmc.vocabulary import Quantity
 
@@ -279,15 +279,12 @@ class AreaModel(GapModel):
         open_now = gap > 0
         if not open_now.any() or partition is None:
             return 0.0
-        flat = gap.ravel()
-        idx = np.flatnonzero(open_now.ravel())
-        order = np.argsort(flat[idx], kind="stable")
-        levels, idx = flat[idx][order], idx[order]
+        levels = ShallowestFirst(gap.ravel(), np.flatnonzero(open_now.ravel()))
         owner = partition.trib.owner.ravel()
         n_features = partition.regions.count
 
         def speed(k):                      # |V| with the k shallowest open cells closed
-            closed = np.bincount(owner[idx[:k]], minlength=n_features) if k else None
+            closed = np.bincount(owner[levels.shallowest(k)], minlength=n_features) if k else None
             return self.mechanics.plunger_speed(partition, closed, inp.pressure_MPa, thickness_um)
         return implicit_descent_um(levels, dt, speed)
 
