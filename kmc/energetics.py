@@ -10,11 +10,11 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from kmc.config import Settings
+from kmc.disk_cache import cache_root, code_digest, write_whole
 from kmc.physics.surface import wetting_angle_deg
 
 # Subsurface solute fractions at which the L1 equilibrium is tabulated: the bulk's x doubled up to the
@@ -27,7 +27,6 @@ _CURVE_SWEEPS = (100, 400)
 # temperature only (and on the code that computes them): a process computes them once per such set,
 # and keeps them on disk (cache_folder) for the next process (~9 s of Metropolis chains for Li-Mg).
 _CACHE: dict = {}
-CACHE_ENV = "KMC_CACHE_DIR"
 
 
 @dataclass(frozen=True)
@@ -51,23 +50,9 @@ class InterfaceEnergetics:
 
 
 def cache_folder() -> Path:
-    """Where the interface energetics of each parameter set are kept: $KMC_CACHE_DIR, else
-    $XDG_CACHE_HOME/kmc-vacancy, else ~/.cache/kmc-vacancy (each in its interface/ folder)."""
-    base = os.environ.get(CACHE_ENV) or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "kmc-vacancy"
-    return Path(base) / "interface"
-
-
-def _code_digest() -> str:
-    """A hash of the source of the packages kmc and lattices: a result that other code computed is
-    never read back."""
-    from importlib.util import find_spec
-    h = hashlib.sha256()
-    for package in ("kmc", "lattices"):
-        root = Path(find_spec(package).origin).resolve().parent
-        for path in sorted(root.rglob("*.py")):
-            h.update(f"{package}/{path.relative_to(root)}".encode())
-            h.update(path.read_bytes())
-    return h.hexdigest()
+    """Where the interface energetics of each parameter set are kept: the interface/ folder of
+    kmc.disk_cache.cache_root()."""
+    return cache_root() / "interface"
 
 
 def cache_key(settings: Settings) -> str:
@@ -77,7 +62,7 @@ def cache_key(settings: Settings) -> str:
                for section in ("energy", "lattice", "species")}
     decides.update(solute_fraction=repr(settings.composition.solute_fraction),
                    temperature_K=repr(settings.conditions.temperature_K),
-                   curve=repr((_CURVE_TOP, _CURVE_SWEEPS)), code=_code_digest())
+                   curve=repr((_CURVE_TOP, _CURVE_SWEEPS)), code=code_digest())
     return hashlib.sha256(json.dumps(decides, sort_keys=True).encode()).hexdigest()
 
 
@@ -92,14 +77,8 @@ def _read_cached(path: Path) -> InterfaceEnergetics | None:
 
 
 def _write_cached(path: Path, iface: InterfaceEnergetics) -> None:
-    """Whole or not at all (a rename); an unwritable cache folder only costs the next call the time."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(dataclasses.asdict(iface)))
-        os.replace(tmp, path)
-    except OSError:
-        pass
+    """Whole or not at all (kmc.disk_cache.write_whole); an unwritable cache folder only costs the next call the time."""
+    write_whole(path, lambda f: f.write(json.dumps(dataclasses.asdict(iface)).encode()))
 
 
 def interface_energetics(settings: Settings) -> InterfaceEnergetics:

@@ -274,7 +274,9 @@ def run_cell_to_file(settings, path, observer=None, warn=validation.warn, model=
     kmc.runfile.MesoWriter).  Returns the kmc.cell.loop.CellResult.  The inputs' physical range is checked
     first (kmc.validation.check: InputRangeError before any work) and then the model's own warnings
     (model.advice()); each warning to ``warn``, a kmc.validation.Advice: default one line on stderr, None
-    none."""
+    none.  A model not given its start (``start_from_record``) starts from the one an earlier run of the same
+    start kept (its pressed face, kmc.cell.kept_starts: the same bit for bit), and keeps its own for the next."""
+    from kmc.cell import kept_starts
     from kmc.cell.loop import Observer
     from kmc.cell.output import run_to_file
     from kmc.energetics import interface_energetics
@@ -283,4 +285,7 @@ def run_cell_to_file(settings, path, observer=None, warn=validation.warn, model=
     for item in advice + model.advice():
         if warn is not None:
             warn(item)
-    return run_to_file(model, settings, interface_energetics(settings), path, observer or Observer())
+    key = model.start_key() if model.start_record() is not None else kept_starts.start_from_kept(model)[0]
+    result = run_to_file(model, settings, interface_energetics(settings), path, observer or Observer())
+    kept_starts.keep_start(model, key)          # also after a run cut short: the press was whole
+    return result

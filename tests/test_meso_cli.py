@@ -19,6 +19,7 @@ from click.testing import CliRunner
 from kmc.cli.meso import EXIT_RUNAWAY, meso as meso_command
 from kmc.config import load_config
 from kmc import energetics as interface
+from kmc.disk_cache import CACHE_ENV
 from kmc.validation import LI_MARTENSITE_START_K, check
 from kmc.cell.loop import RunawayStop, StepReport
 from kmc.cell.model import RunawayBounds
@@ -126,7 +127,7 @@ def test_the_interface_energetics_are_cached_per_parameter_set(tmp_path, monkeyp
     """A second process (the in-process cache cleared) reads the file the first wrote; a changed
     temperature, energy parameter or solute fraction misses it.  The computation is replaced by a
     cheap stand-in that counts its calls (what is cached is tested, not the Monte Carlo)."""
-    monkeypatch.setenv(interface.CACHE_ENV, str(tmp_path / "cache"))
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cache"))
     monkeypatch.setattr(interface, "_CACHE", {})
     computed = []
 

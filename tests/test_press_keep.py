@@ -1,6 +1,7 @@
-"""A scan's runs keep their pressed face (kmc.meso_scan.meso_point, kmc.resolved.assembly.press_key): the press reads
-none of the stripping's inputs, so runs that differ only in them start from the same face, and a scan that
-presses once per seed gives the numbers of runs that each pressed their own, bit for bit."""
+"""Runs keep their pressed face (kmc.cell.kept_starts, kmc.resolved.assembly.press_key): the press reads none of the
+stripping's inputs, so runs that differ only in them start from the same face, and a scan that presses once per
+seed, a `kmc meso` that finds the face an earlier run kept on disk, or one given an earlier run's file
+(--press-from) gives the numbers of runs that each pressed their own, bit for bit."""
 from __future__ import annotations
 
 import dataclasses
@@ -10,6 +11,8 @@ import numpy as np
 import pytest
 
 from kmc import meso_scan as scans
+from kmc.cell import kept_starts
+from kmc.disk_cache import CACHE_ENV
 from kmc.cell.loop import run
 from kmc.config import load_config
 from kmc.launch import cell_inputs_of, cell_model_of
@@ -45,7 +48,7 @@ def test_the_press_reads_none_of_the_stripping_only_inputs(geometry):
 
 
 @pytest.mark.slow   # six short area runs
-def test_a_scan_presses_once_per_seed_and_gives_each_runs_own_numbers(monkeypatch):
+def test_a_scan_presses_once_per_seed_and_gives_each_runs_own_numbers(monkeypatch, tmp_path):
     settings = [load_config(LI, [*SMALL, f"conditions.stack_pressure_MPa={p}", f"conditions.current_density_mA_cm2={i}",
                                  f"run.seed={seed}", "meso.stop_stripped_mAh_cm2=0.01",
                                  "meso.output_every_mAh_cm2=0.005"])
@@ -58,7 +61,8 @@ def test_a_scan_presses_once_per_seed_and_gives_each_runs_own_numbers(monkeypatc
         presses.append(model.inp.seed)
         return own(model, *args, **kwargs)
     monkeypatch.setattr(assembly, "press", counted)
-    monkeypatch.setattr(scans, "_pressed_faces", {})
+    monkeypatch.setattr(kept_starts, "_in_process", {})
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cache"))   # none kept on disk yet
     scanned = scans.meso_scan(settings)
     assert presses == [1, 2]                                   # seed 1's second run took the kept face
     for a, b in zip(alone, scanned):
@@ -90,8 +94,11 @@ def test_a_run_starts_from_the_pressed_face_an_earlier_run_kept(tmp_path, monkey
                                                               "--set", "meso.output_every_mAh_cm2=0.005"]
     other = ["--set", "conditions.current_density_mA_cm2=2", "--set", "conditions.stack_pressure_MPa=5"]
     first, pressed, kept = tmp_path / "first.h5", tmp_path / "pressed.h5", tmp_path / "kept.h5"
-    assert _meso(["-o", str(first), *small]).exit_code == 0
-    assert _meso(["-o", str(pressed), *small, *other]).exit_code == 0
+    monkeypatch.setattr(kept_starts, "_in_process", {})
+    for path, argv in ((first, small), (pressed, [*small, *other])):      # each presses its own face
+        monkeypatch.setenv(CACHE_ENV, str(tmp_path / f"cache_{path.stem}"))
+        kept_starts._in_process.clear()
+        assert _meso(["-o", str(path), *argv]).exit_code == 0
     with h5py.File(first) as f:
         face = f["press/gap_um"][()]
         assert f["press"].attrs["key"] and (face > 0).any() and (face == 0).any()
@@ -100,6 +107,8 @@ def test_a_run_starts_from_the_pressed_face_an_earlier_run_kept(tmp_path, monkey
     def no_press(*args, **kwargs):
         raise AssertionError("pressed again")
     monkeypatch.setattr(assembly, "press", no_press)
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cache_empty"))         # the face from the file, not the cache
+    kept_starts._in_process.clear()
     done = _meso(["-o", str(kept), *small, *other, "--press-from", str(first)])
     assert done.exit_code == 0, done.output
     assert "the pressed face kept in" in done.output
@@ -127,3 +136,51 @@ def test_a_run_starts_from_the_pressed_face_an_earlier_run_kept(tmp_path, monkey
         assert done.exit_code == 2 and len(lines) == 1 and lines[0].startswith("error: ") and said in lines[0], \
             done.output
         assert not out.exists() and not out.with_name(out.name + ".partial").exists()
+
+
+def test_a_run_finds_the_face_an_earlier_run_pressed_on_disk(tmp_path, monkeypatch):
+    """`kmc meso` keeps its pressed face in $KMC_CACHE_DIR/press and a later run of the same face (another process:
+    nothing kept in memory; another current and stack pressure) starts from it without pressing, with the numbers
+    of a run that pressed its own, bit for bit; another seed presses; a kept file that is cut short, or kept by
+    other code (kmc.disk_cache.code_digest), is pressed again and replaced; at most ON_DISK faces are kept."""
+    small = [a for item in SMALL for a in ("--set", item)] + ["--set", "meso.stop_stripped_mAh_cm2=0.01",
+                                                              "--set", "meso.output_every_mAh_cm2=0.005"]
+    other = ["--set", "conditions.current_density_mA_cm2=2", "--set", "conditions.stack_pressure_MPa=5"]
+    monkeypatch.setattr(kept_starts, "_in_process", {})
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "alone"))
+    assert _meso(["-o", str(tmp_path / "alone.h5"), *small, *other]).exit_code == 0     # pressed its own
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cache"))
+    presses = []
+    own = assembly.press
+
+    def counted(model, *args, **kwargs):
+        presses.append(model.inp.seed)
+        return own(model, *args, **kwargs)
+    monkeypatch.setattr(assembly, "press", counted)
+
+    def meso(name, *argv):                 # a new process: nothing kept in memory
+        kept_starts._in_process.clear()
+        done = _meso(["-o", str(tmp_path / name), *small, *argv])
+        assert done.exit_code == 0, done.output
+        return done.output
+    meso("first.h5")
+    faces = list(kept_starts.folder().glob("*.npz"))
+    assert presses == [1] and len(faces) == 1
+    said = meso("later.h5", *other)
+    assert presses == [1] and "kept in" not in said      # the same face bit for bit: a cache says nothing
+    ours, theirs = _series(tmp_path / "later.h5"), _series(tmp_path / "alone.h5")
+    for name in ours:
+        np.testing.assert_array_equal(ours[name], theirs[name], err_msg=name)
+    meso("seed2.h5", "--set", "run.seed=2")
+    assert presses == [1, 2] and len(list(kept_starts.folder().glob("*.npz"))) == 2
+    faces[0].write_bytes(faces[0].read_bytes()[:500])                 # cut short: pressed again, kept whole
+    meso("again.h5")
+    assert presses == [1, 2, 1]
+    meso("again2.h5")
+    assert presses == [1, 2, 1]
+    monkeypatch.setattr(kept_starts, "code_digest", lambda: "other code")
+    meso("other_code.h5")
+    assert presses == [1, 2, 1, 1]
+    monkeypatch.setattr(kept_starts, "ON_DISK", 2)                     # the least recently used go first
+    meso("seed3.h5", "--set", "run.seed=3")
+    assert presses == [1, 2, 1, 1, 3] and len(list(kept_starts.folder().glob("*.npz"))) == 2

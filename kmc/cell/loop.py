@@ -250,8 +250,9 @@ def run(model: CellModel, observer: Observer = Observer(), state=None) -> CellRe
     start = time.perf_counter()
     inp = model.inp
     try:
-        with interruptible(), said_if_long("setting the interface up (the face and the press; a later run of the "
-                                           "same face can start from this run's file: kmc meso --press-from)"):
+        with interruptible(), said_if_long("setting the interface up (the face and the press; the later runs of "
+                                           "this face start from it, kept in $KMC_CACHE_DIR/press, or from this "
+                                           "run's file: kmc meso --press-from)"):
             st = model.start() if state is None else state
     except WorkInterrupted:
         raise KeyboardInterrupt from None  # before the first sample: nothing to keep (the caller drops the file)

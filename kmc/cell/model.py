@@ -23,8 +23,9 @@ The loop owns the run (its clock's schedule, samples, frames, observers and stop
 * ``runaway_bounds()``, ``describe()`` (its shape in a line), ``assembly()`` (how it was made before
   stripping, None: full contact), ``advice()`` (warnings its inputs give) and ``used()`` (what else it
   read, for the file's /parameters/derived);
-* ``start_record()`` and ``start_from_record(record, source)``: the start the file keeps (the pressed face) and
-  a later run of the same start beginning from it (`kmc meso --press-from`), where the model has one.
+* ``start_key()``, ``start_record()`` and ``start_from_record(record, source)``: the digest of what the start
+  depends on, the start the file keeps (the pressed face) and a later run of the same start beginning from it
+  (`kmc meso --press-from`; kmc.cell.kept_starts), where the model has one.
 """
 from __future__ import annotations
 
@@ -129,6 +130,12 @@ class CellModel:
         return {}
     def assembly(self) -> str | None:
         """How the interface was made before stripping, in words (None: it starts in full contact)."""
+        return None
+
+    def start_key(self) -> str | None:
+        """The digest of everything the model's start depends on (None: the model makes no start a later run
+        can be given: no press, or none its inputs decide); runs with equal keys make the same start, bit for
+        bit (kmc.cell.kept_starts keeps starts under it)."""
         return None
 
     def start_record(self) -> dict | None:

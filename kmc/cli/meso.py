@@ -43,8 +43,8 @@ EXIT_RUNAWAY = 3
 @click.option("--press-from", "press_from", type=click.Path(dir_okay=False), default=None, metavar="RUN.h5",
               help="Start from the pressed face an earlier kmc meso run kept in its file (/press) instead of pressing "
                    "again: the same face bit for bit. Refused unless the two runs' presses read the same inputs (they "
-                   "may differ in the current, the stack pressure, the stop and the samples). The press is ~40 % of "
-                   "a 160 x 40 um area's run (docs/area.md).")
+                   "may differ in the current, the stack pressure, the stop and the samples). A face pressed here "
+                   "before is found in $KMC_CACHE_DIR/press without it (docs/area.md).")
 @click.option("--progress/--no-progress", default=None,
               help="Progress bar (default: only when stderr is a terminal).")
 def meso(config, overrides, output, overwrite, interface, press_from, progress):
@@ -55,7 +55,7 @@ def meso(config, overrides, output, overwrite, interface, press_from, progress):
 
     The interface's energetics (L1's equilibrium solute, ~10 s of Monte Carlo for Li-Mg) are
     computed once per parameter set and kept in $KMC_CACHE_DIR/interface (default
-    ~/.cache/kmc-vacancy/interface).
+    ~/.cache/kmc-vacancy/interface), and a face's press once per face in $KMC_CACHE_DIR/press.
 
     \b
     Exit codes:

@@ -173,6 +173,10 @@ class PressedFace:
             self._pressed = (pressed.gap_um, pressed.pore_um)
         return self._pressed
 
+    def start_key(self) -> str | None:
+        """press_key: the digest of everything the press reads (None: no press of its own)."""
+        return press_key(self)
+
     def start_record(self) -> dict | None:
         """What the run's file keeps of the press (/press): the face it left, each cell's gap and open pore
         depth, and its press_key; None before a press, or where the press is not reproducible from the inputs
