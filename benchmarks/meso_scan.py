@@ -12,15 +12,19 @@ the wall time of each, and whether every run's numbers are the same bit for bit.
 Wall times (the scan's point is the wall clock): the serial scan in this process, then the same list on
 ``--workers`` single-threaded worker processes of a LocalCluster (its start included) or on the
 scheduler given.  The load average is printed: on a shared machine the walls are the machine's too.
-``--presses``: instead, the serial scan twice in this process, with its pressed faces kept (kmc.meso_scan: one
-press per seed) and with one press per run (PRESSES_KEPT = 0), their CPU times and whether the numbers are
-the same bit for bit.
+``--presses``: instead, the serial scan twice in this process, with its pressed faces kept (kmc.cell.kept_starts:
+one press per seed) and with one press per run (nothing kept), their CPU times and whether the numbers are
+the same bit for bit.  Each scan starts with no face kept: its own empty $KMC_CACHE_DIR (the energetics' folder
+copied in), which the Dask workers inherit, so no scan takes a face an earlier one pressed.
 """
 from __future__ import annotations
 
 import argparse
 import os
+import shutil
+import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -43,20 +47,46 @@ def same_numbers(a: list[dict], b: list[dict]) -> bool:
                for x, y in zip(a, b)) and len(a) == len(b)
 
 
+@contextmanager
+def nothing_kept(name: str):
+    """No face kept in this process, and an empty cache folder of its own (the energetics' copied in) for the
+    processes started inside (kmc.cell.kept_starts, kmc.disk_cache)."""
+    from kmc.cell import kept_starts
+    from kmc.disk_cache import CACHE_ENV, cache_root
+    before = os.environ.get(CACHE_ENV)
+    folder = Path(tempfile.mkdtemp(prefix=f"kmc-{name}-"))
+    if (cache_root() / "interface").is_dir():
+        shutil.copytree(cache_root() / "interface", folder / "interface")
+    os.environ[CACHE_ENV] = str(folder)
+    kept_starts._in_process.clear()
+    try:
+        yield
+    finally:
+        kept_starts._in_process.clear()
+        shutil.rmtree(folder, ignore_errors=True)
+        if before is None:
+            os.environ.pop(CACHE_ENV, None)
+        else:
+            os.environ[CACHE_ENV] = before
+
+
 def compare_presses(scans, settings) -> None:
     """The serial scan (``scans``: kmc.meso_scan) with its presses kept and with one press per run: CPU (s) and
     the numbers."""
-    t = time.process_time()
-    kept = scans.meso_scan(settings)
-    kept_cpu = time.process_time() - t
-    scans._pressed_faces.clear()
-    kept_default, scans.PRESSES_KEPT = scans.PRESSES_KEPT, 0
-    try:
+    from kmc.cell import kept_starts
+    with nothing_kept("kept"):
         t = time.process_time()
-        each = scans.meso_scan(settings)
-        each_cpu = time.process_time() - t
-    finally:
-        scans.PRESSES_KEPT = kept_default
+        kept = scans.meso_scan(settings)
+        kept_cpu = time.process_time() - t
+    own = kept_starts.start_from_kept
+    with nothing_kept("each"):
+        kept_starts.start_from_kept = lambda model: (None, None)     # nothing looked up, nothing kept
+        try:
+            t = time.process_time()
+            each = scans.meso_scan(settings)
+            each_cpu = time.process_time() - t
+        finally:
+            kept_starts.start_from_kept = own
     seeds = len({s.run.seed for s in settings})
     print(f"{len(settings)} runs, {seeds} seed(s); load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     print(f"presses kept ({seeds} press(es)): {kept_cpu:.1f} s CPU;  one press per run ({len(settings)}): "
@@ -80,24 +110,26 @@ def main(argv=None):
     pressures = [float(x) for x in args.pressures.split(",")]
     currents = [float(x) for x in args.currents.split(",")]
     settings = scan_settings(pressures, currents, args.charge, args.overrides, args.params)
-    meso_scan(settings[:1])                      # the energetics cached and the kernels compiled, once
-    scans._pressed_faces.clear()                 # but no press kept from it
+    with nothing_kept("warm"):
+        meso_scan(settings[:1])                  # the energetics cached and the kernels compiled, once (no face kept)
     if args.presses:
         compare_presses(scans, settings)
         return
     print(f"{len(settings)} runs ({len(pressures)} pressures x {len(currents)} currents, {args.charge:g} mAh/cm2 "
           f"each); load average {' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs")
-    t = time.perf_counter()
-    serial = meso_scan(settings)
-    serial_wall = time.perf_counter() - t
-    t = time.perf_counter()
-    if args.scheduler:
-        distributed = meso_scan(settings, scheduler=args.scheduler)
-        where = f"the scheduler at {args.scheduler}"
-    else:
-        distributed = meso_scan(settings, workers=args.workers)
-        where = f"a LocalCluster of {args.workers} workers (its start included)"
-    dask_wall = time.perf_counter() - t
+    with nothing_kept("serial"):
+        t = time.perf_counter()
+        serial = meso_scan(settings)
+        serial_wall = time.perf_counter() - t
+    with nothing_kept("dask"):                   # the workers start inside: they inherit the empty folder
+        t = time.perf_counter()
+        if args.scheduler:                       # (an existing scheduler's workers keep their own)
+            distributed = meso_scan(settings, scheduler=args.scheduler)
+            where = f"the scheduler at {args.scheduler}"
+        else:
+            distributed = meso_scan(settings, workers=args.workers)
+            where = f"a LocalCluster of {args.workers} workers (its start included)"
+        dask_wall = time.perf_counter() - t
     print(f"serial: {serial_wall:.1f} s wall;  on {where}: {dask_wall:.1f} s wall "
           f"(x{serial_wall / dask_wall:.2f})")
     print(f"every run's samples, stop and steps the same bit for bit: {same_numbers(serial, distributed)}")
