@@ -201,3 +201,19 @@ def test_progress_shows_on_request_only(tmp_path):
     shown = CliRunner().invoke(meso_command, [*argv, "-o", str(tmp_path / "b.h5"), "--progress"])
     # the bar itself (its steps/s postfix shows at tqdm's refresh interval: a fast run may end first)
     assert shown.exit_code == 0 and "mAh/cm2 [" in shown.output, shown.output
+
+
+def test_the_room_check_counts_an_areas_frames_and_its_press(tmp_path, li_params):
+    """kmc meso's free-space bound holds the frames and the kept press (CellModel.frame_cells): on a 640 x 160 um
+    area the raw gap fields of its nine frames alone are 8 B x 1.6e6 cells x 9 (~0.12 GB), and it asks for at least
+    that; a small area's real file (frames, /press) is within its bound."""
+    from kmc.cli.meso import _estimated_file_bytes
+    big = load_config(li_params, ["meso.interface=area", "meso.width_um=640", "meso.depth_um=160"])
+    assert _estimated_file_bytes(big) >= 8 * 2560 * 640 * 9
+    sets = ["meso.interface=area", "meso.width_um=20", "meso.depth_um=5", "meso.stop_stripped_mAh_cm2=0.3"]
+    out = tmp_path / "small.h5"
+    done = CliRunner().invoke(meso_command, [str(li_params), "-o", str(out), *[a for s in sets for a in ("--set", s)]])
+    assert done.exit_code == 0, done.output
+    with h5py.File(out) as f:
+        assert f["sections/gap"].shape[0] >= 3 and "press" in f
+    assert out.stat().st_size <= _estimated_file_bytes(load_config(li_params, sets))

@@ -123,6 +123,12 @@ class CellModel:
         """The field the file keeps at ``frame_charges`` (None: none)."""
         return None
 
+    @classmethod
+    def frame_cells(cls, meso) -> int:
+        """How many cells a frame (and the start the file keeps) holds for a run of this [meso] table, known
+        before the model is built (kmc meso's free-space check); 0: no frames."""
+        return 0
+
 
     def frame_fields(self, st) -> dict:
         """Further fields the file keeps beside ``frame`` at the same charges, {name: (unit, array of the

@@ -171,10 +171,14 @@ def _kept_start(path) -> dict:
 def _estimated_file_bytes(settings) -> int:
     """An upper bound on a run's file for the free-space check: HDF5's metadata (~1 MB with the
     preallocated chunks), every observable (value, with the shared step and time) at every sample,
-    and the final voids (4 numbers each) at the runaway bound of one per square of the smallest
-    counted width (kmc.cell.model.runaway_bounds), of the model meso.interface names."""
+    the final voids (4 numbers each) at the runaway bound of one per square of the smallest counted
+    width (kmc.cell.model.runaway_bounds), and the frames (before stripping, at each of frame_charges and
+    at the end; each a field and at most one more, CellModel.frame_fields) and the kept start (two
+    fields), uncompressed, of the model meso.interface names: on 640 x 160 um the frames are ~0.1 GB."""
     from kmc.launch import cell_model
     meso = settings.meso
+    model = cell_model(meso.interface)
     samples = meso.stop_stripped_mAh_cm2 / meso.output_every_mAh_cm2 + 2
     voids = meso.width_um ** 2 / max(meso.min_void_width_um, 0.5) ** 2
-    return int(1e6 + 8 * samples * (len(cell_model(meso.interface).observables) + 2) + 32 * voids)
+    fields = 2 * (len(model.frame_charges) + 2) + 2
+    return int(1e6 + 8 * samples * (len(model.observables) + 2) + 32 * voids + 8 * fields * model.frame_cells(meso))

@@ -50,7 +50,7 @@ from kmc.resolved.area_shapes import relax_shapes
 from kmc.resolved.area_walls import area_walls_of, grow_tunnels, relax_tunnels, wall_change_limit_s
 from kmc.resolved import assembly as press_loop       # its WALL_AREA_STEP read at each ask (a check may vary it)
 from kmc.resolved.assembly import Assembly
-from kmc.resolved.gap import GapModel, GapState, observables
+from kmc.resolved.gap import CELL_UM, GapModel, GapState, observables
 from kmc.resolved.step_control import ShallowestFirst, implicit_descent_um
 from kmc.resolved.walls import SMALLEST_WALL_um, entry_traction_MPa
 from kmc.vocabulary import Quantity
@@ -110,6 +110,11 @@ class AreaModel(GapModel):
     @property
     def cells(self) -> int:
         return self.shape[0] * self.shape[1]
+
+    @classmethod
+    def frame_cells(cls, meso) -> int:
+        """The area's cells: the section's along the width times those along meso.depth_um."""
+        return super().frame_cells(meso) * int(round(meso.depth_um / CELL_UM))
 
     def describe(self) -> str:
         return f"{self.inp.width_um:g} um x {self.inp.depth_um:g} um area"

@@ -71,6 +71,8 @@ RUNAWAY_CONTACT_STEP = 0.003
 # the gap field is kept before stripping (charge 0, what the assembly left), at these charges (seed 004
 # Fig. 1's frames) and at the end
 FRAME_CHARGES_mAh_cm2 = (0.05, 0.25, 0.5, 1.0, 1.25, 2.0, 4.0)
+# The gap field's cell (um): the lateral resolution of the face (kmc.resolved.assembly) and of every field
+CELL_UM = 0.25
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -143,7 +145,7 @@ class GapInputs(CellInputs):
         return mullins_coefficient_um4_s(self)
 
 
-def gap_inputs(settings, energetics, width_um: float | None = None, cell_um: float = 0.25, friction: str = "stuck",
+def gap_inputs(settings, energetics, width_um: float | None = None, cell_um: float = CELL_UM, friction: str = "stuck",
                sink_contraction: str = "interface", **overrides) -> GapInputs:
     """From the same settings as ``kmc meso`` and the interface's energetics (kmc.energetics): the cell-scale
     inputs (kmc.cell.cell_inputs: D_v, c_eq, the sinks, the I(S) rows, the wetting angle and surface energy,
@@ -616,6 +618,11 @@ class GapModel(PressedFace, CellModel):
     def frame(self, st: GapState) -> np.ndarray:
         """The gap field."""
         return st.gap_um.copy()
+
+    @classmethod
+    def frame_cells(cls, meso) -> int:
+        """The cells along meso.width_um (the section's; an area's are these times those along its depth)."""
+        return int(round(meso.width_um / CELL_UM))
 
     def frame_fields(self, st: GapState) -> dict:
         """With the solute field, the Mg just below each cell (x_s) beside the gap."""
