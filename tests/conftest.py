@@ -13,7 +13,7 @@ Fixtures:
 - ``vacancy_regime``: the overrides of each vacancy regime of tests/regimes.py, ``[]`` for the
   shipped sets (ids ``shipped``) and ``[NO_FORMATION_ENTROPY]`` (``S_f=0``): a test that takes it
   runs in both.
-- ``meso_cache_folder`` (session, automatic): the interface energetics cache of `kmc meso`.
+- ``meso_cache_folder`` (session, automatic): the caches of `kmc meso` (energetics, pressed faces).
 
 Helper modules (import them: ``from regimes import NO_FORMATION_ENTROPY``):
 - ``regimes``: every regime a test runs in, named once with its reason (``NO_FORMATION_ENTROPY``, the
@@ -168,8 +168,9 @@ def vacancy_regime(request) -> list[str]:
 
 @pytest.fixture(scope="session", autouse=True)
 def meso_cache_folder(tmp_path_factory):
-    """The interface energetics `kmc meso` caches (kmc.energetics.cache_folder) go to one folder
-    of the session, shared by the processes the tests start, never the user's ~/.cache."""
+    """What `kmc meso` caches (the interface energetics, kmc.energetics.cache_folder; the pressed faces,
+    kmc.cell.kept_starts) goes to one folder of the session, shared by the processes the tests start, never the
+    user's ~/.cache (a test that counts presses gives itself an empty one)."""
     import os
     folder = tmp_path_factory.mktemp("kmc-cache")
     previous = os.environ.get("KMC_CACHE_DIR")
