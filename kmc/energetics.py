@@ -77,7 +77,8 @@ def _read_cached(path: Path) -> InterfaceEnergetics | None:
 
 
 def _write_cached(path: Path, iface: InterfaceEnergetics) -> None:
-    """Whole or not at all (kmc.disk_cache.write_whole); an unwritable cache folder only costs the next call the time."""
+    """Whole or not at all (kmc.disk_cache.write_whole); an unwritable cache folder only costs the next call the
+    time."""
     write_whole(path, lambda f: f.write(json.dumps(dataclasses.asdict(iface)).encode()))
 
 

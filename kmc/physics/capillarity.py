@@ -33,6 +33,7 @@ def _segment_area_per_chord2(a: float) -> float:
 
 @njit(cache=True)
 def _segment_areas_per_chord2(a: np.ndarray, out: np.ndarray) -> None:
+    """_segment_area_per_chord2 of every angle of the flat ``a``, into ``out``."""
     for i in range(a.size):
         out[i] = _segment_area_per_chord2(a[i])
 
@@ -49,7 +50,8 @@ def segment_area_per_chord2(half_angle_rad):
 @njit(cache=True)
 def _chord_curvatures(chord_um: np.ndarray, area_um2: np.ndarray, out: np.ndarray) -> None:
     """chord_curvature_per_um on flat arrays, cell by cell (compiled: the press asks for every tunnel's cuts
-    thousands of times, and 42 halvings of small arrays in numpy cost 15 % of its time)."""
+    thousands of times; 42 halvings of small arrays in numpy were 13 % of the 80 x 20 um press under cProfile,
+    and compiled the press takes ~5 % less CPU)."""
     for i in range(chord_um.size):
         area = area_um2[i]
         if area == 0:

@@ -91,8 +91,8 @@ def step_limits_s(inp, gap: np.ndarray, net, moving, nuclei: np.ndarray, radius_
 
 class ShallowestFirst:
     """The open cells' gaps in rising order (ties by cell index: a stable sort), sorted only as far as
-    implicit_descent_um asks: the SHALLOWEST shallowest cells at first (a partition, O(N)), all of them once a
-    trial reaches past those.  A step closes a few cells, so a full sort of ~10^5 open gaps (5 ms on
+    implicit_descent_um asks: the SHALLOWEST (256) shallowest cells at first (a partition, O(N)), all of them
+    once a trial reaches past those.  A step closes a few cells, so a full sort of ~10^5 open gaps (5 ms on
     160 x 640 cells, 6 % of a step late in an area's run) is rarely needed; the order is the full sort's, so
     the trials and the descent are those of sorting everything, bit for bit."""
     SHALLOWEST = 256
@@ -131,9 +131,9 @@ def implicit_descent_um(levels: np.ndarray, dt: float, speed) -> float:
     delta)|, where lowering closes the open cells shallower than delta (``levels``: their gaps, rising; an
     array or a ShallowestFirst) and ``speed(k)`` is |V| with the k shallowest closed.  k is the smallest
     with dt V_k < levels[k] (the next cell to close stays open; V_k falls and levels rise with k):
-    bracketed from below by doubling, then bisected, each k asked once.  A step closes few cells (0-6 of ~540 open in the shipped Li-Mg
-    section at 50 MPa), so that takes ~2 log2 k calls of ``speed`` where bisecting all the open cells took
-    log2 N (~10)."""
+    bracketed from below by doubling, then bisected, each k asked once.  A step closes few cells (0-6 of
+    ~540 open in the shipped Li-Mg section at 50 MPa), so that takes ~2 log2 k calls of ``speed`` where
+    bisecting all the open cells took log2 N (~10)."""
     speed = functools.lru_cache(maxsize=None)(speed)
     n_open = levels.size
     v0 = speed(0)
