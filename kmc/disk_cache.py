@@ -1,5 +1,5 @@
 """The results a later process may read back instead of computing them again (the interface energetics of a
-parameter set, kmc.energetics; a face's press, kmc.pressed_faces): where they are kept, what a result's key
+parameter set, kmc.energetics; a face's press, kmc.cell.kept_starts): where they are kept, what a result's key
 must hold so that no result other code computed is read back, and how a result is written whole or not at all.
 
     $KMC_CACHE_DIR, else $XDG_CACHE_HOME/kmc-vacancy, else ~/.cache/kmc-vacancy
@@ -57,8 +57,9 @@ def write_whole(path: Path, write) -> bool:
         os.replace(tmp, path)
         return True
     except OSError:
+        return False
+    finally:                                 # nothing half-written is left, whatever stopped the write
         try:
-            tmp.unlink()
+            tmp.unlink(missing_ok=True)
         except OSError:
             pass
-        return False
