@@ -23,6 +23,22 @@ from kmc.resolved.section import SectionModel
 
 LI = Path(__file__).resolve().parent.parent / "params" / "li_li2s.toml"
 SMALL = ["meso.interface=area", "meso.width_um=10", "meso.depth_um=2.5"]
+# kmc meso's arguments for a short run of SMALL, and another current and stack pressure (the press reads neither)
+SMALL_ARGV = [a for item in [*SMALL, "meso.stop_stripped_mAh_cm2=0.01", "meso.output_every_mAh_cm2=0.005"]
+              for a in ("--set", item)]
+OTHER_ARGV = ["--set", "conditions.current_density_mA_cm2=2", "--set", "conditions.stack_pressure_MPa=5"]
+
+
+def _count_presses(monkeypatch) -> list:
+    """The seeds of the presses from here on (kmc.resolved.assembly.press, counted, then run)."""
+    presses = []
+    own = assembly.press
+
+    def counted(model, *args, **kwargs):
+        presses.append(model.inp.seed)
+        return own(model, *args, **kwargs)
+    monkeypatch.setattr(assembly, "press", counted)
+    return presses
 
 
 @pytest.mark.slow   # a press per input and geometry (~40 s with the kernels' first compile)
@@ -54,13 +70,7 @@ def test_a_scan_presses_once_per_seed_and_gives_each_runs_own_numbers(monkeypatc
                                  "meso.output_every_mAh_cm2=0.005"])
                 for p, i, seed in ((0.2, 0.5, 1), (5.0, 2.0, 1), (0.2, 0.5, 2))]
     alone = [run(cell_model_of(s)) for s in settings]          # each its own press (the loop's start)
-    presses = []
-    own = assembly.press
-
-    def counted(model, *args, **kwargs):
-        presses.append(model.inp.seed)
-        return own(model, *args, **kwargs)
-    monkeypatch.setattr(assembly, "press", counted)
+    presses = _count_presses(monkeypatch)
     monkeypatch.setattr(kept_starts, "_in_process", {})
     monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cache"))   # none kept on disk yet
     scanned = scans.meso_scan(settings)
@@ -90,9 +100,7 @@ def test_a_run_starts_from_the_pressed_face_an_earlier_run_kept(tmp_path, monkey
     current and stack pressure) starts from it without pressing, with the numbers of a run that pressed its own;
     a run whose press reads other inputs, or a file that keeps no face, is refused in one line, nothing written."""
     import h5py
-    small = [a for item in SMALL for a in ("--set", item)] + ["--set", "meso.stop_stripped_mAh_cm2=0.01",
-                                                              "--set", "meso.output_every_mAh_cm2=0.005"]
-    other = ["--set", "conditions.current_density_mA_cm2=2", "--set", "conditions.stack_pressure_MPa=5"]
+    small, other = SMALL_ARGV, OTHER_ARGV
     first, pressed, kept = tmp_path / "first.h5", tmp_path / "pressed.h5", tmp_path / "kept.h5"
     monkeypatch.setattr(kept_starts, "_in_process", {})
     for path, argv in ((first, small), (pressed, [*small, *other])):      # each presses its own face
@@ -143,20 +151,12 @@ def test_a_run_finds_the_face_an_earlier_run_pressed_on_disk(tmp_path, monkeypat
     nothing kept in memory; another current and stack pressure) starts from it without pressing, with the numbers
     of a run that pressed its own, bit for bit; another seed presses; a kept file that is cut short, or kept by
     other code (kmc.disk_cache.code_digest), is pressed again and replaced; at most ON_DISK faces are kept."""
-    small = [a for item in SMALL for a in ("--set", item)] + ["--set", "meso.stop_stripped_mAh_cm2=0.01",
-                                                              "--set", "meso.output_every_mAh_cm2=0.005"]
-    other = ["--set", "conditions.current_density_mA_cm2=2", "--set", "conditions.stack_pressure_MPa=5"]
+    small, other = SMALL_ARGV, OTHER_ARGV
     monkeypatch.setattr(kept_starts, "_in_process", {})
     monkeypatch.setenv(CACHE_ENV, str(tmp_path / "alone"))
     assert _meso(["-o", str(tmp_path / "alone.h5"), *small, *other]).exit_code == 0     # pressed its own
     monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cache"))
-    presses = []
-    own = assembly.press
-
-    def counted(model, *args, **kwargs):
-        presses.append(model.inp.seed)
-        return own(model, *args, **kwargs)
-    monkeypatch.setattr(assembly, "press", counted)
+    presses = _count_presses(monkeypatch)
 
     def meso(name, *argv):                 # a new process: nothing kept in memory
         kept_starts._in_process.clear()
