@@ -235,7 +235,7 @@ class ReducedFoil:
         if speed_only:
             return V, G, None
         # each cell's creep drive: the stress whose rate moves it at V (the law's inverse)
-        drive = np.array([law.effective_stress_MPa(rate) for rate in V / (G * lam)])
+        drive = law.effective_stresses_MPa(V / (G * lam))
         return V, G, drive
 
     def _tractions(self, wall_traction_MPa, starts, widths):
@@ -329,7 +329,7 @@ class ReducedFoil:
         shape = self._blend(self._close_shape, i, j, u, v)
         pshape = self._blend(self._press_shape, i, j, u, v)
         pts = self.table.profile_points
-        rate = np.array([self.law.strain_rate_per_s(d) for d in drive_P])
+        rate = self.law.strain_rates_per_s(drive_P)
         # the voids' cells: xi = |x - middle| / half-width, the profile read off at it
         k, offs = cells_of(widths)
         xi = np.abs(offs + 0.5 - 0.5 * widths[k]) / (0.5 * widths[k])

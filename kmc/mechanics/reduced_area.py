@@ -230,7 +230,7 @@ class AreaFoil:
         the rate that moves it at V), what _velocity_scales gives, and f_j."""
         scales, weights, factor = self._weights(part, part.feature_area_um2, thickness_um)
         V = self._speed(part, weights, pressure_MPa)
-        drive = np.array([self.law.effective_stress_MPa(rate) for rate in V / scales[3]])
+        drive = self.law.effective_stresses_MPa(V / scales[3])
         return V, drive, scales, factor
 
     def plunger_speed(self, part: AreaPartition | None, closed_per_feature: np.ndarray | None, pressure_MPa: float,
@@ -294,7 +294,7 @@ class AreaFoil:
         cell_P = drive_P if factor is None else drive_P * factor
         if part.traction_MPa is not None:
             cell_P = cell_P - part.traction_MPa            # the contact carries D_j - s_j
-        rate = np.array([self.law.strain_rate_per_s(p) for p in drive_P])
+        rate = self.law.strain_rates_per_s(drive_P)
         # per feature: the closing profile's scale and shape, the pressure profile's mean and shape
         # (velocities from both cells, blended as Gamma is)
         H = thickness_um
@@ -355,8 +355,8 @@ class AreaFoil:
         width = chi * 2 * np.sqrt(A_f / math.pi) + (1 - chi) * A_f / length
         f = (np.ones(regions.count) if self.strength is None
              else self.strength.stress_factor(self.law, width))
-        rate = np.array([self.law.strain_rate_per_s(x) if (k and x > 0) else 0.0
-                         for k, x in zip(is_held, load / f)])
+        stress = load / f
+        rate = np.where(is_held & (stress > 0), self.law.strain_rates_per_s(stress), 0.0)
         if not rate.any():
             return
         s = np.clip(A_f / A_T, 1e-12, 1 - 1e-12)

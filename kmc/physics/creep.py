@@ -14,6 +14,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 
+import numpy as np
+from numba import njit
+
 from kmc import units
 from kmc.jit import kernel_inlined
 
@@ -61,6 +64,16 @@ class NortonLaw:
         return rate * math.exp(-self.activation_energy_kJ_mol * units.J_PER_KJ / units.GAS_CONSTANT_J_per_mol_K
                                * (1 / temperature_K - 1 / self.reference_temperature_K))
 
+    def strain_rates_per_s(self, stress_MPa) -> np.ndarray:
+        """``strain_rate_per_s`` of every stress of an array, at the reference temperature, bit for bit (the same
+        operations in the same order, compiled): the reduced operators ask it for every feature at every ask of
+        the press, ~1.5e7 calls of the scalar form in the 160 x 40 um area's."""
+        stress = np.ascontiguousarray(stress_MPa, dtype=float)
+        out = np.empty(stress.shape)
+        _power_law_rates(stress.ravel(), self.reference_strain_rate_per_s, self.reference_stress_MPa,
+                         self.stress_exponent, out.ravel())
+        return out
+
     def at(self, temperature_K: float) -> "NortonLaw":
         """The same law referred to ``temperature_K`` (its rate at the reference stress there): the
         isothermal view the mechanics solves with."""
@@ -73,6 +86,14 @@ class NortonLaw:
             return 0.0
         return self.reference_stress_MPa * (strain_rate_per_s / self.reference_strain_rate_per_s) ** (1.0 / self.stress_exponent)
 
+    def effective_stresses_MPa(self, strain_rate_per_s) -> np.ndarray:
+        """``effective_stress_MPa`` of every rate of an array, bit for bit (compiled, as ``strain_rates_per_s``)."""
+        rate = np.ascontiguousarray(strain_rate_per_s, dtype=float)
+        out = np.empty(rate.shape)
+        _power_law_stresses(rate.ravel(), self.reference_strain_rate_per_s, self.reference_stress_MPa,
+                            1.0 / self.stress_exponent, out.ravel())
+        return out
+
     def scaled(self, strain_rate_factor: float) -> "NortonLaw":
         """The same law creeping ``strain_rate_factor`` times faster at every stress (an input's error band)."""
         return replace(self, reference_strain_rate_per_s=self.reference_strain_rate_per_s * strain_rate_factor)
@@ -82,6 +103,23 @@ def power_law_strain_rate_per_s(reference_strain_rate_per_s: float, stress_MPa: 
                                 stress_exponent: float) -> float:
     """Norton's eps_dot0 (sigma / sigma0)^n at one temperature (a uniaxial or von Mises stress > 0)."""
     return reference_strain_rate_per_s * (stress_MPa / reference_stress_MPa) ** stress_exponent
+
+
+# numpy's error model: a division by zero gives inf or nan, as the scalar form does on numpy's floats
+@njit(cache=True, error_model="numpy")
+def _power_law_rates(stress_MPa, reference_strain_rate_per_s, reference_stress_MPa, stress_exponent, out):
+    """NortonLaw.strain_rate_per_s at the reference temperature on flat arrays (0 at a stress <= 0)."""
+    for i in range(stress_MPa.size):
+        s = stress_MPa[i]
+        out[i] = 0.0 if s <= 0 else reference_strain_rate_per_s * (s / reference_stress_MPa) ** stress_exponent
+
+
+@njit(cache=True, error_model="numpy")
+def _power_law_stresses(rate_per_s, reference_strain_rate_per_s, reference_stress_MPa, inverse_exponent, out):
+    """NortonLaw.effective_stress_MPa on flat arrays (0 at a rate <= 0)."""
+    for i in range(rate_per_s.size):
+        r = rate_per_s[i]
+        out[i] = 0.0 if r <= 0 else reference_stress_MPa * (r / reference_strain_rate_per_s) ** inverse_exponent
 
 
 def contact_stress_MPa(pressure_MPa: float, contact_fraction: float) -> float:
