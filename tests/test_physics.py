@@ -79,6 +79,22 @@ def test_norton_law_and_its_focusing_on_the_contact_agree():
     assert law.at(298.0).strain_rate_per_s(0.2) == law.strain_rate_per_s(0.2, 298.0)
 
 
+def test_norton_law_on_arrays_is_the_scalar_law_bit_for_bit():
+    """The reduced operators take the law and its inverse on arrays (compiled): every number the scalar
+    forms give on numpy's floats, bit for bit, the ends included (0 and below, inf, nan, a zero reference
+    rate)."""
+    rng = np.random.default_rng(7)
+    values = np.concatenate([np.exp(rng.uniform(-30.0, 12.0, 5000)), [0.0, -1.0, np.inf, np.nan, 1e-320, 1e308]])
+    with np.errstate(all="ignore"):
+        warm, still = creep.NortonLaw(7.7e-3, 1.0, 6.56, 37.0, 298.0).at(333.0), creep.NortonLaw(0.0, 0.8, 5.0, 0.0, 298.0)
+        for law in (warm, still):
+            for scalar, on_array in ((law.strain_rate_per_s, law.strain_rates_per_s),
+                                     (law.effective_stress_MPa, law.effective_stresses_MPa)):
+                expected = np.array([scalar(v) for v in values])
+                assert np.array_equal(on_array(values).view(np.int64), expected.view(np.int64))
+            assert law.strain_rates_per_s(values.reshape(2, -1)).shape == (2, values.size // 2)
+
+
 def test_supersaturation_balance_and_its_inverse():
     """S = 1 + J Omega L / (D c_eq) (docs/physics.md §4b: ~130 for 0.5 mA/cm2, 100 um, D_v 1.6e-3 cm^2/s,
     c_eq 3.5e-9); the sink distance for S gives back L; the interface balance without voids, with
