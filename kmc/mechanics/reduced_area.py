@@ -316,11 +316,13 @@ class AreaFoil:
         # to P_j A_T (the load): on a square grid the distances of a disc misplace cells between its middle
         # and its edge (by ~20 % in the mean closing of a 17-cell disc), where along a tunnel they are exact
         closing_sum, pressure_sum = np.zeros(n_features), np.zeros(n_features)
-        args = (trib.owner.ravel(), trib.second.ravel(), part.profile_at.ravel(), active.ravel(), rate,
-                part.chi, profiles[0][0], profiles[1][0], profiles[0][1], profiles[1][1], profiles[0][2],
-                profiles[1][2], mean_contact, self.section.table.profile_points)
-        _cell_profiles(*args, np.ones(n_features), np.ones(n_features), closing.ravel(), pressure.ravel(),
-                       closing_sum, pressure_sum)
+        owner, second, on = trib.owner.ravel(), trib.second.ravel(), active.ravel()
+        parts = np.empty((owner.size, 2))
+        _cell_profile_parts(owner, second, part.profile_at.ravel(), on, rate, part.chi, profiles[0][0], profiles[1][0],
+                            profiles[0][1], profiles[1][1], profiles[0][2], profiles[1][2], mean_contact,
+                            self.section.table.profile_points, parts)
+        _scaled_profiles(owner, second, on, parts, np.ones(n_features), np.ones(n_features), closing.ravel(),
+                         pressure.ravel(), closing_sum, pressure_sum)
         if part.chi.any():
             h2 = self.cell_um ** 2
             with np.errstate(divide="ignore", invalid="ignore"):
@@ -328,8 +330,9 @@ class AreaFoil:
                 press_factor = np.where(pressure_sum > 0, cell_P * A_T / (pressure_sum * h2), 1.0)
             closing[:] = 0.0
             pressure[:] = 0.0
-            _cell_profiles(*args, 1 + part.chi * (close_factor - 1), 1 + part.chi * (press_factor - 1), closing.ravel(),
-                           pressure.ravel(), closing_sum, pressure_sum)
+            _scaled_profiles(owner, second, on, parts, 1 + part.chi * (close_factor - 1),
+                             1 + part.chi * (press_factor - 1), closing.ravel(), pressure.ravel(), closing_sum,
+                             pressure_sum)
         if held.any():
             self._close_held(closing, pressure, open_cells, held, thickness_um, wall_traction_MPa)
         pressure[open_cells] = 0.0
@@ -371,10 +374,13 @@ class AreaFoil:
         at = np.where(reached, np.maximum(trib.middle, 0.0) / (trib.edge + np.maximum(trib.middle, 0.0)), 0.0)
         own = np.zeros(self.shape)
         ones = np.ones(regions.count)
-        _cell_profiles(trib.owner.ravel(), trib.second.ravel(), at.ravel(), held.ravel(), rate, chi,
-                       profiles[0][0], profiles[1][0], profiles[0][1], profiles[1][1], profiles[0][2], profiles[1][2],
-                       np.zeros(regions.count), self.section.table.profile_points, ones, ones, own.ravel(),
-                       np.zeros(nz * nx), np.zeros(regions.count), np.zeros(regions.count), False)
+        owner, second, on = trib.owner.ravel(), trib.second.ravel(), held.ravel()
+        parts = np.empty((owner.size, 2))
+        _cell_profile_parts(owner, second, at.ravel(), on, rate, chi, profiles[0][0], profiles[1][0], profiles[0][1],
+                            profiles[1][1], profiles[0][2], profiles[1][2], np.zeros(regions.count),
+                            self.section.table.profile_points, parts, False)
+        _scaled_profiles(owner, second, on, parts, ones, ones, own.ravel(), np.zeros(nz * nx), np.zeros(regions.count),
+                         np.zeros(regions.count), False)
         closing[held] = own[held]
 
 
@@ -406,17 +412,14 @@ def _interp_at(values, k, t):
 
 
 @njit(cache=True)
-def _cell_profiles(owner, second, at, open_cells, rate, chi, peak_cell, peak_sec, close_cell, close_sec, press_cell,
-                   press_sec, mean_contact, points, close_factor, press_factor, closing, pressure, closing_sum,
-                   pressure_sum, contact_pressures=True):
+def _cell_profile_parts(owner, second, at, open_cells, rate, chi, peak_cell, peak_sec, close_cell, close_sec, press_cell,
+                        press_sec, mean_contact, points, parts, contact_pressures=True):
     """Every cell's closing velocity (a void cell: its feature's closing profile at ``at``) or contact
     pressure (a contact cell: the pressure profile at 1 - at), each profile the blend chi (axisymmetric
-    cell) + (1 - chi) (section) of the feature's two, times the feature's factor; a split cell half
-    from each of its two features.  ``closing_sum``, ``pressure_sum``: each feature's totals over its
-    cells (in cells), refilled.  ``contact_pressures`` False: the void cells' closing only (the contact
-    cells are skipped: a caller that reads only the closing, as the held holes' do)."""
-    closing_sum[:] = 0.0
-    pressure_sum[:] = 0.0
+    cell) + (1 - chi) (section) of the feature's two, before the features' factors (_scaled_profiles): into
+    ``parts`` (cells, 2), a cell's share from its feature and, for a split cell, half from each of its two
+    (parts[c, 1] unset for an unsplit cell).  ``contact_pressures`` False: the void cells' closing only (the
+    contact cells are skipped: a caller that reads only the closing, as the held holes' do)."""
     for c in range(owner.size):
         f = owner[c]
         if f < 0:
@@ -432,12 +435,36 @@ def _cell_profiles(owner, second, at, open_cells, rate, chi, peak_cell, peak_sec
             if k < 0:
                 break
             if open_cells[c]:
-                v = weight * rate[k] * (chi[k] * peak_cell[k] * _interp_at(close_cell[k], j, t)
-                                        + (1.0 - chi[k]) * peak_sec[k] * _interp_at(close_sec[k], j, t))
-                closing[c] += close_factor[k] * v
-                closing_sum[k] += close_factor[k] * v
+                parts[c, pass_] = weight * rate[k] * (chi[k] * peak_cell[k] * _interp_at(close_cell[k], j, t)
+                                                      + (1.0 - chi[k]) * peak_sec[k] * _interp_at(close_sec[k], j, t))
             else:
-                p = weight * mean_contact[k] * (chi[k] * _interp_at(press_cell[k], j, t)
-                                                + (1.0 - chi[k]) * _interp_at(press_sec[k], j, t))
-                pressure[c] += press_factor[k] * p
-                pressure_sum[k] += press_factor[k] * p
+                parts[c, pass_] = weight * mean_contact[k] * (chi[k] * _interp_at(press_cell[k], j, t)
+                                                              + (1.0 - chi[k]) * _interp_at(press_sec[k], j, t))
+
+
+@njit(cache=True)
+def _scaled_profiles(owner, second, open_cells, parts, close_factor, press_factor, closing, pressure, closing_sum,
+                     pressure_sum, contact_pressures=True):
+    """_cell_profile_parts' ``parts`` times each feature's factor, added into ``closing`` (void cells) and
+    ``pressure`` (contact cells); ``closing_sum``, ``pressure_sum``: each feature's totals over its cells (in
+    cells), refilled.  The parts are read once and scaled as often as the factors change (a compact feature's
+    are known only from the first totals: AreaFoil.respond)."""
+    closing_sum[:] = 0.0
+    pressure_sum[:] = 0.0
+    for c in range(owner.size):
+        f = owner[c]
+        if f < 0:
+            continue
+        if not (contact_pressures or open_cells[c]):
+            continue
+        g = second[c]
+        for pass_ in range(2):
+            k = f if pass_ == 0 else g
+            if k < 0:
+                break
+            if open_cells[c]:
+                closing[c] += close_factor[k] * parts[c, pass_]
+                closing_sum[k] += close_factor[k] * parts[c, pass_]
+            else:
+                pressure[c] += press_factor[k] * parts[c, pass_]
+                pressure_sum[k] += press_factor[k] * parts[c, pass_]
