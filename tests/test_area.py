@@ -204,6 +204,29 @@ def test_the_shallowest_open_cells_are_the_full_sort_s():
         assert ShallowestFirst(gap, cells)[-1] == gap[full[-1]]
 
 
+
+def test_the_features_moments_are_numpy_s_sums_bit_for_bit():
+    """The features' shapes (length and chi) come from their cells' unwrapped positions summed in one compiled pass
+    (kmc.mechanics.reduced_area._cell_moments): the same sums as numpy's bincount over np.nonzero's cells, bit for
+    bit, on random maps whose regions cross the torus's edges or wrap around it (a region's count is its size)."""
+    from kmc.mechanics.reduced_area import _cell_moments
+    rng = np.random.default_rng(11)
+    for open_share in (0.3, 0.7):
+        feature = rng.random((40, 90)) < open_share
+        regions = label_regions(feature)
+        assert (regions.image != 0).any() and regions.wraps.any() == (open_share > 0.5)
+        lab = regions.labels[feature]
+        zz, xx = np.nonzero(feature)
+        z = zz + regions.image[zz, xx, 0] * feature.shape[0]
+        x = xx + regions.image[zz, xx, 1] * feature.shape[1]
+        n = regions.count
+        expected = [np.bincount(lab, minlength=n).astype(float)] + [np.bincount(lab, w, n) for w in (z, x, z * z, x * x,
+                                                                                                      z * x)]
+        sums = np.zeros((6, n))
+        _cell_moments(feature, regions.labels, regions.image, sums)
+        assert np.array_equal(sums.view(np.int64), np.array(expected).view(np.int64))
+        assert np.array_equal(sums[0], regions.sizes())
+
 def test_sections_count_the_voids_of_a_constructed_map(section_inputs):
     """Counting as an SEM section does, on section_lines rows across the depth: a constructed map with
     a disc, a tunnel along the depth and a void across the width's edge, every run, width and height
