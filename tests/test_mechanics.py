@@ -194,3 +194,22 @@ def test_a_pore_the_metal_spans_is_a_hole_of_its_island_filled_at_its_own_streng
             assert both.closing_velocity_um_s[pores].max() == pytest.approx(bulk * f ** -6.6, rel=1e-9)
     resting = ReducedFoil(LI_CREEP, 160, 0.25).respond(pores, 0.0, 100.0, spanned_cells=pores)
     assert resting.plunger_velocity_um_s == 0.0 and not resting.closing_velocity_um_s.any()
+
+
+def test_the_tables_bilinear_blend_is_numpy_s_broadcast_form_bit_for_bit():
+    """The reduced operators read their tables bilinearly at every feature (kmc.mechanics.reduced.ReducedFoil._blend,
+    compiled): each value and each profile point is numpy's broadcast form of the same products and sums, bit for
+    bit, for a table of values and one of profiles, and for one point given as scalars."""
+    from kmc.mechanics.reduced import ReducedFoil
+    rng = np.random.default_rng(4)
+    profiles = rng.normal(size=(9, 7, 17))
+    i, j = rng.integers(0, 8, 500), rng.integers(0, 6, 500)
+    u, v = rng.random(500), rng.random(500)
+    for a in (profiles, profiles[..., 3].copy()):
+        uu, vv = (u, v) if a.ndim == 2 else (u[:, None], v[:, None])
+        expected = ((1 - uu) * (1 - vv) * a[i, j] + uu * (1 - vv) * a[i + 1, j]
+                    + (1 - uu) * vv * a[i, j + 1] + uu * vv * a[i + 1, j + 1])
+        got = ReducedFoil._blend(a, i, j, u, v)
+        assert got.shape == expected.shape and np.array_equal(got.view(np.int64), expected.view(np.int64))
+        one = ReducedFoil._blend(a, i[7], j[7], u[7], v[7])
+        assert one.shape == a.shape[2:] and np.array_equal(one, expected[7])

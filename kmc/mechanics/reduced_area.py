@@ -299,8 +299,8 @@ class AreaFoil:
         cell, sec = self.cells[part.mode], self.section
         profiles = []
         for foil, lam in ((cell, lam_cell), (sec, lam_sec)):
-            i, j, u, v = foil._locate(s, lam / H)
-            peak = np.exp(foil._log_quantity(foil._close_peak, s, lam / H)) * lam
+            i, j, u, v = located = foil._locate(s, lam / H)
+            peak = np.exp(foil._log_quantity(foil._close_peak, s, lam / H, located)) * lam
             profiles.append((peak, foil._blend(foil._close_shape, i, j, u, v),
                              foil._blend(foil._press_shape, i, j, u, v)))
         A_T, A_f = part.cell_area_um2, part.feature_area_um2
@@ -364,8 +364,8 @@ class AreaFoil:
         lam_cell, lam_sec = 2.0 * np.sqrt(A_T / math.pi), A_T / length
         profiles = []
         for foil, lam in ((self.cells[VOIDS], lam_cell), (self.section, lam_sec)):
-            i, j, u, v = foil._locate(s, lam / thickness_um)
-            peak = np.exp(foil._log_quantity(foil._close_peak, s, lam / thickness_um)) * lam
+            i, j, u, v = located = foil._locate(s, lam / thickness_um)
+            peak = np.exp(foil._log_quantity(foil._close_peak, s, lam / thickness_um, located)) * lam
             profiles.append((peak, foil._blend(foil._close_shape, i, j, u, v),
                              foil._blend(foil._press_shape, i, j, u, v)))
         reached = trib.middle >= 0
