@@ -431,8 +431,8 @@ def _interp_at(values, k, t):
 
 
 @njit(cache=True)
-def _cell_profile_parts(owner, second, at, open_cells, rate, chi, peak_cell, peak_sec, close_cell, close_sec, press_cell,
-                        press_sec, mean_contact, points, parts, contact_pressures=True):
+def _cell_profile_parts(owner, second, at, open_cells, rate, chi, peak_cell, peak_sec, close_cell, close_sec,
+                        press_cell, press_sec, mean_contact, points, parts, contact_pressures=True):
     """Every cell's closing velocity (a void cell: its feature's closing profile at ``at``) or contact
     pressure (a contact cell: the pressure profile at 1 - at), each profile the blend chi (axisymmetric
     cell) + (1 - chi) (section) of the feature's two, before the features' factors (_scaled_profiles): into

@@ -48,11 +48,10 @@ def segment_area_per_chord2(half_angle_rad):
     return out
 
 
-# The bisection's halvings (42: (0, pi) to 7e-13 rad) and how many of the first are looked up: every chord halves
-# the same interval the same way, so the midpoints of the first levels are one binary tree, the same for all, and
-# A / c^2 at each is computed once (_bisection_tree) where each chord computed it at every level.  16 levels: a
-# table of 2^16 midpoints (1 MB), 16 of the 42 evaluations of the segment's area a chord saved.
-_HALVINGS = 42
+# How many of the bisection's first halvings are looked up: every chord halves the same interval the same way, so
+# the midpoints of the first levels are one binary tree, the same for all, and A / c^2 at each is computed once
+# (_bisection_tree) where each chord computed it at every level.  16 levels: a table of 2^16 midpoints (1 MB), 16
+# of the 42 evaluations of the segment's area a chord saved.
 _TREE_LEVELS = 16
 
 
@@ -102,7 +101,7 @@ def _chord_curvatures(chord_um: np.ndarray, area_um2: np.ndarray, out: np.ndarra
             else:
                 hi = tree_mid[node]
                 node = 2 * node
-        for _ in range(_HALVINGS - levels):
+        for _ in range(42 - levels):                        # (0, pi) halved 42 times in all: 7e-13 rad
             mid = 0.5 * (lo + hi)
             if _segment_area_per_chord2(max(mid, 1e-12)) < target:
                 lo = mid
