@@ -90,3 +90,28 @@ def test_a_run_starts_from_what_the_press_leaves():
     started = run(SectionModel(brief), Frames()).series
     assert started["contact_fraction"][0] < 0.9
     assert sections[0][0] == 0.0 and (sections[0][1] > 0).mean() == pytest.approx(1 - started["contact_fraction"][0])
+
+
+def test_the_press_asks_again_as_a_wall_s_traction_or_its_contact_lines_would_move_too_far():
+    """kmc.resolved.assembly.wall_interval_s, the press's one numerical limit, per wall: a wall whose traction s is
+    at least P / n keeps the area's share (WALL_AREA_STEP of its area plus the floor, at its rate of change); one
+    whose traction is below it may change its area by (P / n) / |s| times as much, as long as surface diffusion
+    moves it by at most WALL_AREA_STEP of a cell; never less than the area's share.  A contact line where the metal
+    is e high crosses a cell in cell / (B / e^3)."""
+    from kmc.resolved.assembly import WALL_AREA_STEP, edge_crossing_time_s, wall_interval_s
+    P, n = 50.0, 6.6                                       # the press's pressure and Li's exponent: P / n = 7.6 MPa
+    area, floor, change = np.array([2.0, 2.0, 2.0, 2.0]), np.full(4, 0.01), np.full(4, 4.0)
+    traction = np.array([20.0, -0.76, 0.76, 0.76])          # MPa: above P / n; ten times below it, either sign
+    slow = np.array([np.inf, np.inf, np.inf, 2.0])          # s: the last wall's surface moves it a cell in 2 s
+    got = wall_interval_s(area, floor, change, traction, slow, P, n)
+    by_area = WALL_AREA_STEP * (2.0 + 0.01) / 4.0
+    assert got[0] == pytest.approx(by_area, rel=1e-12)
+    loosened = WALL_AREA_STEP * (P / n / 0.76 * 2.0 + 0.01) / 4.0
+    assert got[1] == pytest.approx(loosened, rel=1e-12) and got[2] == pytest.approx(loosened, rel=1e-12)
+    assert got[3] == pytest.approx(WALL_AREA_STEP * 2.0, rel=1e-12) and by_area < got[3] < got[2]
+    fast = wall_interval_s(area, floor, change, traction, np.full(4, 1e-9), P, n)
+    assert fast == pytest.approx(np.full(4, by_area), rel=1e-12)          # the share is the least it allows
+    # a contact line: cell / (B / e^3), e floored where kmc.resolved.walls stops calling it a wall; none without B
+    assert edge_crossing_time_s(np.array([0.1]), 0.25, 3.1e-4)[0] == pytest.approx(0.25 * 1e-3 / 3.1e-4)
+    assert edge_crossing_time_s(np.array([-1.0]), 0.25, 3.1e-4)[0] == pytest.approx(0.25 * 1e-12 / 3.1e-4)
+    assert np.isinf(edge_crossing_time_s(np.array([0.1]), 0.25, 0.0)).all()

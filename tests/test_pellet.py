@@ -229,7 +229,8 @@ def test_the_press_fills_the_wider_pores_and_leaves_the_narrow_ones_the_onset_ho
 @pytest.mark.slow
 def test_the_press_is_converged_in_its_one_numerical_limit():
     """The press runs from event to event (a cell closing); between two asks of the operator no wall
-    area changes by more than WALL_AREA_STEP.  On the shipped 160 um section, 0.25 against 0.1 moves
+    changes by more than WALL_AREA_STEP allows (kmc.resolved.assembly.wall_interval_s: of its area, or of its
+    traction against P / n and of a cell at its contact lines).  On the shipped 160 um section, 0.25 against 0.1 moves
     the contact it leaves on two faces by < 0.01 (measured 0.003; the press of before, stepped,
     moved it by up to 0.15).  Slow tier: ~60 s.  (A 40 um section, whose 0.1 um envelope is four
     times steeper, keeps more of it open and is not converged to better than ~0.1: its contact line

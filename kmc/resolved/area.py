@@ -48,7 +48,6 @@ from kmc.physics.face import area_face_um
 from kmc.physics.nucleation import VoidCap
 from kmc.resolved.area_shapes import relax_shapes
 from kmc.resolved.area_walls import area_walls_of, grow_tunnels, relax_tunnels, wall_change_limit_s
-from kmc.resolved import assembly as press_loop       # its WALL_AREA_STEP read at each ask (a check may vary it)
 from kmc.resolved.assembly import Assembly
 from kmc.resolved.gap import CELL_UM, GapModel, GapState, observables
 from kmc.resolved.step_control import ShallowestFirst, implicit_descent_um
@@ -140,7 +139,8 @@ class AreaModel(GapModel):
             mech = self.press_mechanics.respond(gap > 0, assembly.pressure_MPa, inp.thickness_um,
                                                 self._entry(walls, gamma_J_m2), walls.held)
             return (np.where(gap > 0, np.maximum(mech.closing_velocity_um_s, 0.0), 0.0),
-                    lambda rate, dt: min(dt, wall_change_limit_s(walls, gap, pores, rate, h, press_loop.WALL_AREA_STEP)))
+                    lambda rate, dt: min(dt, wall_change_limit_s(walls, gap, pores, rate, h, assembly.pressure_MPa,
+                                                                 inp.law.stress_exponent, inp.mullins_um4_s)))
 
         def relax_step(gap, dt):
             dropped = len(relax_tunnels(gap, pores, rim_fill, dt, h, cap, inp.mullins_um4_s, rewet))

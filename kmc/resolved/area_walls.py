@@ -33,6 +33,7 @@ import numpy as np
 from kmc.physics.capillarity import cap_curvature_per_um, chord_curvature_per_um, laplace_traction_MPa
 from kmc.physics.nucleation import VoidCap
 from kmc.mechanics.regions import Regions, label_regions
+from kmc.resolved.assembly import edge_crossing_time_s, wall_interval_s
 from kmc.resolved.walls import grow_lines, line_run_sums, line_walls, relax_lines
 
 COMPACT = -1            # tunnel_axis of a void that wraps around no axis
@@ -122,11 +123,13 @@ def area_walls_of(gap_um: np.ndarray, pore_um: np.ndarray, cell_um: float, surfa
 
 
 def wall_change_limit_s(walls: AreaWalls, gap_um: np.ndarray, pore_um: np.ndarray, closing_um_s: np.ndarray,
-                        cell_um: float, share: float) -> float:
-    """The longest time over which, at closing velocities ``closing_um_s``, no wall's area changes by
-    more than ``share`` of itself (+ 0.01 um x its chord; the section's press rule, kmc.resolved.assembly,
-    whose walls' capillarity follows their area): every cut across a tunnel by its area, a compact void
-    by its volume (+ 0.01 um x its footprint).  inf: nothing changes."""
+                        cell_um: float, pressure_MPa: float, stress_exponent: float, mullins_um4_s: float) -> float:
+    """The longest time over which, at closing velocities ``closing_um_s``, no wall changes by more than the
+    press's limit allows (kmc.resolved.assembly.wall_interval_s, the section's rule, at the press's
+    ``pressure_MPa``, the metal's ``stress_exponent`` and the surface's ``mullins_um4_s``): every cut across a
+    tunnel by its area (floor 0.01 um x its chord; surface diffusion at its contact lines, its two end cells), a
+    compact void by its volume (floor 0.01 um x its footprint; surface diffusion of its footprint in Mullins' time,
+    kmc.resolved.area_shapes), each at its own traction.  inf: nothing changes."""
     h, reg = cell_um, walls.regions
     dt = math.inf
     if reg.count == 0:
@@ -137,9 +140,14 @@ def wall_change_limit_s(walls: AreaWalls, gap_um: np.ndarray, pore_um: np.ndarra
     if compact.any():
         change = np.bincount(lab, closing_um_s[open_cells], reg.count) * h * h
         footprint = np.bincount(lab, minlength=reg.count) * h * h
+        traction = np.zeros(reg.count)
+        traction[lab] = walls.traction_MPa[open_cells]           # one per compact void (its cells share it)
         ok = compact & (change > 0)
         if ok.any():
-            dt = min(dt, float(np.min(share * (np.abs(walls.volume_um3[ok]) + 0.01 * footprint[ok]) / change[ok])))
+            # its footprint's radius relaxes in Mullins' time a^4 / B (kmc.physics.surface.reshaping_time_s)
+            mullins_s = (footprint[ok] / math.pi) ** 2 / mullins_um4_s if mullins_um4_s > 0 else math.inf
+            dt = min(dt, float(np.min(wall_interval_s(walls.volume_um3[ok], 0.01 * footprint[ok], change[ok],
+                                                      traction[ok], mullins_s, pressure_MPa, stress_exponent))))
     for ax in (0, 1):
         if not (walls.tunnel_axis == ax).any():
             continue
@@ -148,7 +156,15 @@ def wall_change_limit_s(walls: AreaWalls, gap_um: np.ndarray, pore_um: np.ndarra
         change = line_run_sums(np.ascontiguousarray(_lines(closing_um_s, ax), dtype=float), rows, starts, widths) * h
         ok = change > 0
         if ok.any():
-            dt = min(dt, float(np.min(share * (np.abs(area[ok]) + 0.01 * widths[ok] * h) / change[ok])))
+            r, first, w = rows[ok], starts[ok], widths[ok]
+            traction = _lines(walls.traction_MPa, ax)[r, first]          # a cut's cells share its pull
+            # its contact lines at its two end cells, the thinner metal the faster
+            metal = _lines(gap_um - pore_um, ax)
+            n = metal.shape[1]
+            edge = np.minimum(metal[r, first % n], metal[r, (first + w - 1) % n])
+            dt = min(dt, float(np.min(wall_interval_s(area[ok], 0.01 * w * h, change[ok], traction,
+                                                      edge_crossing_time_s(edge, h, mullins_um4_s), pressure_MPa,
+                                                      stress_exponent))))
     return dt
 
 

@@ -17,7 +17,7 @@ onto it at 50 MPa for 30 s and held at the test pressure.  Here:
   strength and the walls' capillarity) at the assembly pressure for the assembly time, with no current.
   Its rates depend only on which cells are open and on each void's wall area, so it is integrated
   event by event: every open cell's gap falls linearly at its closing velocity until the first
-  cell closes (or a wall's area has changed by WALL_AREA_STEP), and the operator is asked again.
+  cell closes (or a wall has changed as far as wall_interval_s allows), and the operator is asked again.
   The loop is one for both geometries; each gives its face, its operator (its walls: a section's
   voids and an area's tunnels' cuts by their areas, an area's compact void by its volume) and how
   many of its open cells may close between asks (the section: one; an area: a share, since event
@@ -37,11 +37,16 @@ import numpy as np
 
 from kmc.cell.inputs import CellInputError
 from kmc.physics.pores import porosity
+from kmc.resolved.walls import SMALLEST_WALL_um
 
-# The press's one numerical limit (its events, cells closing, are exact): between two asks of the
-# operator no void's wall area changes by more than this share of itself (+ 0.01 um x its chord),
-# since the walls' capillarity follows it.  Checked in docs/mechanics.md section 5a (0.25, 0.1, 0.05).
+# The press's one numerical limit (its events, cells closing, are exact; wall_interval_s): between two asks of
+# the operator no wall's area changes by more than this share of itself (+ 0.01 um x its chord), unless its
+# traction changes by less than this share of P / n and its contact lines move by less than this share of a
+# cell.  Checked in docs/mechanics.md section 5a and docs/area.md section 6 against 0.05.
 WALL_AREA_STEP = 0.25
+# The limit's form, in press_key: a face pressed under the area's share alone (before 2026-11-28) has another digest,
+# so `kmc meso --press-from` refuses it and a kept face is not taken for this press's
+WALL_LIMIT_FORM = "area, or traction and contact lines (wall_interval_s)"
 # The face's random stream: default_rng([seed, ASSEMBLY_STREAM]), apart from the run's own (its nucleation)
 ASSEMBLY_STREAM = 1
 # The inputs the press does not read: the stripping's current (and the strip velocity it sets), the test pressure
@@ -49,6 +54,44 @@ ASSEMBLY_STREAM = 1
 # start from the same pressed face (press_key; tests/test_press_keep.py perturbs each and checks the press's bits).
 STRIPPING_ONLY = ("current_mA_cm2", "strip_velocity_um_s", "pressure_MPa", "stop_stripped_mAh_cm2",
                   "stop_contact_fraction", "output_every_mAh_cm2", "max_step_mAh_cm2")
+
+
+def wall_interval_s(area, floor_um2, change, traction_MPa, surface_time_s, pressure_MPa: float,
+                    stress_exponent: float):
+    """Per wall, the longest time to the next ask of the press's operator (the press's one numerical limit), at the
+    rate ``change`` at which its area changes (a cut across a void: its area in um^2 and um^2/s; a compact void:
+    its volume in um^3 and um^3/s): while its area changes by at most WALL_AREA_STEP of itself plus ``floor_um2``
+    (0.01 um x its chord, or its footprint); or longer, as long as its Laplace traction s (``traction_MPa``)
+    changes by at most WALL_AREA_STEP x max(|s|, P / n) and the interval is at most WALL_AREA_STEP of
+    ``surface_time_s``, the time surface diffusion takes to move the wall by a cell (a cut's contact line:
+    edge_crossing_time_s; a compact void's footprint: Mullins' time a^4 / B).
+
+    Why: between two asks the operator's rates are held, and what changes them without a cell closing is each
+    wall's traction, which follows its area (s ~ A for a shallow wall).  The traction matters against the stress
+    that closes the void, the contact's, at least P (the press's pressure), and a closing rate ~ stress^n moves by
+    n ds / stress <= n ds / P: so a change of s by WALL_AREA_STEP x P / n (7.6 MPa for 50 MPa and Li's n = 6.6)
+    moves no rate by more than WALL_AREA_STEP, and a wall whose traction is far below that may change its area by
+    more than a quarter.  The walls' surface diffusion runs split from the closing, once per interval
+    (relax_step), and where the metal at a void's edge is thin it draws the contact line in fast (B / e^3): the
+    interval stays short against that, as the area's share alone kept it (on a steep face the narrow pores'
+    contact lines decide which islands meet first: docs/area.md section 6).  Checked against the share 0.05 on
+    nine 40 x 10 um faces, four 80 x 20 um and the sections (docs/area.md section 6); the 160 x 40 um press asks
+    ~4x less often."""
+    area, floor_um2, change = np.abs(np.asarray(area, float)), np.asarray(floor_um2, float), np.asarray(change, float)
+    by_area = WALL_AREA_STEP * (area + floor_um2) / change
+    looser = np.maximum(1.0, (pressure_MPa / stress_exponent) / np.maximum(np.abs(traction_MPa), 1e-300))
+    by_traction = WALL_AREA_STEP * (looser * area + floor_um2) / change
+    return np.maximum(by_area, np.minimum(by_traction, WALL_AREA_STEP * np.asarray(surface_time_s, float)))
+
+
+def edge_crossing_time_s(edge_um, cell_um: float, mullins_um4_s: float):
+    """The time surface diffusion takes to move a void's contact line by a cell where the metal at its edge is
+    ``edge_um`` high: cell / (B / e^3) (kmc.physics.surface.edge_speed_um_s, e at least SMALLEST_WALL_um as
+    kmc.resolved.walls moves it); inf without surface diffusion."""
+    edge = np.maximum(np.asarray(edge_um, float), SMALLEST_WALL_um)
+    if mullins_um4_s <= 0:
+        return np.full(edge.shape, np.inf)
+    return cell_um * edge ** 3 / mullins_um4_s
 
 
 @dataclass(frozen=True)
@@ -154,7 +197,7 @@ def press_key(model) -> str | None:
     if inp.assembly is None or not model.own_mechanics:
         return None
     unread = replace(inp, **{name: 0.0 for name in STRIPPING_ONLY})
-    return hashlib.sha256(pickle.dumps((type(model).__qualname__, unread, WALL_AREA_STEP,
+    return hashlib.sha256(pickle.dumps((type(model).__qualname__, unread, WALL_AREA_STEP, WALL_LIMIT_FORM,
                                         model.press_closing_share))).hexdigest()
 
 

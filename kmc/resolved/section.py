@@ -29,8 +29,7 @@ from kmc import units
 from kmc.mechanics.reduced import NoContactError, ReducedFoil, cells_of, run_sums, runs
 from kmc.physics.face import line_face_um
 from kmc.physics.nucleation import VoidCap
-from kmc.resolved import assembly as press_loop       # its WALL_AREA_STEP read at each ask (a check may vary it)
-from kmc.resolved.assembly import Assembly
+from kmc.resolved.assembly import Assembly, edge_crossing_time_s, wall_interval_s
 from kmc.resolved.gap import GapModel, GapState, observables
 from kmc.resolved.step_control import implicit_descent_um
 from kmc.resolved.walls import (entry_traction_MPa, grow, relax, run_widths_um, spanned_cells, wall_traction_MPa,
@@ -88,16 +87,21 @@ class SectionModel(GapModel):
         def ask(gap):
             walls = walls_of(gap, pores, h)
             held = spanned_cells(walls, pores)
-            traction = entry_traction_MPa(wall_traction_MPa(walls, n, h, gamma_J_m2), held, run_widths_um(walls, n, h),
-                                          gamma_J_m2, inp.wetting_angle_deg)
+            laplace = wall_traction_MPa(walls, n, h, gamma_J_m2)
+            traction = entry_traction_MPa(laplace, held, run_widths_um(walls, n, h), gamma_J_m2, inp.wetting_angle_deg)
             # the face's highest point touches, so some contact always carries the plunger
             mech = self.press_mechanics.respond(gap > 0, assembly.pressure_MPa, inp.thickness_um, traction, held)
 
             def wall_step(rate, dt):
-                for k in range(walls.starts.size):               # the walls' capillarity follows their area
+                for k in range(walls.starts.size):               # each wall: kmc.resolved.assembly.wall_interval_s
                     change = float(rate[walls.cells(k, n)].sum()) * h
                     if change > 0:
-                        dt = min(dt, press_loop.WALL_AREA_STEP * (abs(walls.area_um2[k]) + 0.01 * walls.widths[k] * h) / change)
+                        first, last = walls.starts[k] % n, (walls.starts[k] + walls.widths[k] - 1) % n
+                        edge = min(gap[first] - pores[first], gap[last] - pores[last])    # its contact lines
+                        dt = min(dt, float(wall_interval_s(walls.area_um2[k], 0.01 * walls.widths[k] * h, change,
+                                                           laplace[first], edge_crossing_time_s(edge, h,
+                                                                                                inp.mullins_um4_s),
+                                                           assembly.pressure_MPa, inp.law.stress_exponent)))
                 return dt
             return np.where(gap > 0, np.maximum(mech.closing_velocity_um_s, 0.0), 0.0), wall_step
 
