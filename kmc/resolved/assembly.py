@@ -45,7 +45,7 @@ from kmc.resolved.walls import SMALLEST_WALL_um
 # cell.  Checked in docs/mechanics.md section 5a and docs/area.md section 6 against 0.05.
 WALL_AREA_STEP = 0.25
 # The limit's form, in press_key: a face pressed under the area's share alone (before 2026-11-28) has another digest,
-# so `kmc meso --press-from` refuses it and a kept face is not taken for this press's
+# so `kmc meso --press-from` refuses it and kmc.cell.kept_starts does not give it to this press
 WALL_LIMIT_FORM = "area, or traction and contact lines (wall_interval_s)"
 # The face's random stream: default_rng([seed, ASSEMBLY_STREAM]), apart from the run's own (its nucleation)
 ASSEMBLY_STREAM = 1
@@ -75,8 +75,8 @@ def wall_interval_s(area, floor_um2, change, traction_MPa, surface_time_s, press
     (relax_step), and where the metal at a void's edge is thin it draws the contact line in fast (B / e^3): the
     interval stays short against that, as the area's share alone kept it (on a steep face the narrow pores'
     contact lines decide which islands meet first: docs/area.md section 6).  Checked against the share 0.05 on
-    nine 40 x 10 um faces, four 80 x 20 um and the sections (docs/area.md section 6); the 160 x 40 um press asks
-    ~4x less often."""
+    nine faces each of 40 x 10 um and 80 x 20 um and of the 160 um section at 0.2 and 1.5 MPa and at 333 K
+    (docs/area.md section 6); the 160 x 40 um press asks ~4.8x less often."""
     area, floor_um2, change = np.abs(np.asarray(area, float)), np.asarray(floor_um2, float), np.asarray(change, float)
     by_area = WALL_AREA_STEP * (area + floor_um2) / change
     looser = np.maximum(1.0, (pressure_MPa / stress_exponent) / np.maximum(np.abs(traction_MPa), 1e-300))
