@@ -265,3 +265,26 @@ def test_a_nucleation_burst_is_resolved_below_the_step_floor(li_inputs):
     assert dt < 1e-3 * largest                                   # below the roof's floor
     assert dt * peak == pytest.approx(NUCLEI_PER_CELL_PER_STEP, rel=1e-9)
     assert dt >= NUCLEATION_FLOOR_FRACTION * largest
+
+
+def test_the_vacancy_solve_s_compiled_passes_are_numpy_s_bit_for_bit():
+    """The conjugate gradients' elementwise passes (kmc.resolved.fields: _masked_product, _cg_update, _cg_direction)
+    give numpy's expressions bit for bit on a line and on a plane of cells, and refuse an array that is not
+    C-contiguous (their ravel would be a copy, the update lost)."""
+    from kmc.resolved.fields import _cg_direction, _cg_update, _masked_product
+    rng = np.random.default_rng(3)
+    for shape in ((640,), (16, 64)):
+        on = (rng.random(shape) < 0.4).astype(float)
+        Kp, g, p, u, Ku, r, z = (rng.standard_normal(shape) for _ in range(7))
+        alpha, beta = rng.standard_normal(2)
+        out = np.empty(shape)
+        _masked_product(on, Kp, g, p, out)
+        assert np.array_equal(out, on * Kp + g * p)
+        want = (u + alpha * p, Ku + alpha * Kp, r - alpha * out)
+        _cg_update(alpha, p, Kp, out, u, Ku, r)
+        assert all(np.array_equal(a, b) for a, b in zip((u, Ku, r), want))
+        want = z + beta * p
+        _cg_direction(z, beta, p)
+        assert np.array_equal(p, want)
+    with pytest.raises(TypeError):
+        _cg_direction(z, 0.5, np.zeros((64, 16)).T)
