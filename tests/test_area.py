@@ -227,6 +227,81 @@ def test_the_features_moments_are_numpy_s_sums_bit_for_bit():
         assert np.array_equal(sums.view(np.int64), np.array(expected).view(np.int64))
         assert np.array_equal(sums[0], regions.sizes())
 
+def _rim_shares_numpy(capture, open_cells, regions, at_edge):
+    """AreaModel._rim_shares as numpy wrote it before its compiled kernel (the reference of the test below)."""
+    def neighbour(a, shift, axis):
+        return np.roll(a, -shift, axis=axis)
+    contact = ~open_cells
+    faces = [open_cells & neighbour(contact, s, a) for s, a in ((1, 0), (-1, 0), (1, 1), (-1, 1))]
+    n_faces = sum(f.astype(float) for f in faces)
+    labels = regions.labels
+    n = max(regions.count, 1)
+    interior = open_cells & ~at_edge
+    has_interior = np.bincount(labels[interior], minlength=n) > 0
+    thin_cell = open_cells & ~has_interior[np.maximum(labels, 0)]
+    pooled = np.bincount(labels[open_cells], weights=capture[open_cells], minlength=n)
+    pairs = np.bincount(labels[open_cells], weights=n_faces[open_cells], minlength=n)
+    per_pair = np.where(pairs > 0, pooled / np.maximum(pairs, 1), 0.0)
+    own = np.where(n_faces > 0, capture / np.maximum(n_faces, 1), 0.0)
+    share = np.where(thin_cell, per_pair[np.maximum(labels, 0)], own)
+    return np.stack([np.where(f, share, 0.0) for f in faces])
+
+
+def _events_numpy(before, counted_before, after_regions, counted_after, after):
+    """AreaModel.count_events's counts as numpy wrote them before its compiled kernel."""
+    def counted_labels(reg, counted):
+        if reg.count == 0:
+            return reg.labels
+        return np.where((reg.labels >= 0) & counted[np.maximum(reg.labels, 0)], reg.labels, -1)
+    lab_b, lab_a = counted_labels(before, counted_before), counted_labels(after_regions, counted_after)
+    both = (lab_b >= 0) & (lab_a >= 0)
+    n_after = max(after_regions.count, 1)
+    pairs = np.unique(lab_b[both] * n_after + lab_a[both])
+    per_old = np.bincount(pairs // n_after, minlength=max(before.count, 1))
+    per_new = np.bincount(pairs % n_after, minlength=n_after)
+    counted_b = np.bincount(lab_b[lab_b >= 0], minlength=max(before.count, 1)) > 0
+    survived = np.bincount(lab_b[(lab_b >= 0) & after], minlength=max(before.count, 1)) > 0
+    return int((per_old > 1).sum()), int((per_new > 1).sum()), int(counted_b.sum() - survived.sum())
+
+
+def test_the_steps_compiled_region_rules_are_numpy_s_bit_for_bit(section_inputs):
+    """The step's rules over the area's regions run in compiled passes (kmc.resolved.area: the rim shares, the
+    counted voids' widths, the events' overlaps; kmc.resolved.area_shapes._grouped): each gives what the numpy
+    form it replaced gives, bit for bit, on random maps whose regions cross the torus's edges or wrap around it
+    and on maps a step changes (cells opened and closed: splits, coalescences and collapses all occur)."""
+    from kmc.resolved.area import _overlap_events, _rim_share_kernel, _width_spans
+    from kmc.resolved.area_shapes import _grouped
+    rng = np.random.default_rng(5)
+    area = AreaModel(replace(section_inputs, width_um=22.5, depth_um=10.0, min_void_width_um=0.75))
+    events = np.zeros(3, int)
+    for open_share in (0.2, 0.45, 0.7):
+        before_open = rng.random(area.shape) < open_share
+        before = label_regions(before_open)
+        after_open = before_open ^ (rng.random(area.shape) < 0.15)
+        after_open[before.labels == np.argmax(area._counted(before))] = False     # a counted void gone whole
+        after = label_regions(after_open)
+        at_edge = area._at_edge(before_open)
+        capture = np.where(before_open, rng.random(area.shape) * 1e-3, 0.0)
+        shares = _rim_share_kernel(capture, before_open, before.labels, max(before.count, 1), at_edge)
+        expected = _rim_shares_numpy(capture, before_open, before, at_edge)
+        assert np.array_equal(shares.view(np.int64), expected.view(np.int64)) and (shares > 0).any()
+        for reg in (before, after):
+            on = reg.labels >= 0
+            x = np.nonzero(on)[1] + reg.image[..., 1][on] * area.shape[1]
+            span = [np.ptp(x[reg.labels[on] == k]) + 1 for k in range(reg.count)]
+            assert np.array_equal(_width_spans(reg.labels, reg.image[..., 1], reg.count), span)
+            order, bounds = _grouped(reg.labels[on], reg.count)
+            stable = np.argsort(reg.labels[on], kind="stable")
+            assert np.array_equal(order, stable)
+            assert np.array_equal(bounds, np.searchsorted(reg.labels[on][stable], np.arange(reg.count + 1)))
+        counted_b, counted_a = area._counted(before), area._counted(after)
+        assert 0 < counted_b.sum() < before.count
+        got = _overlap_events(before.labels, counted_b, after.labels, counted_a, after_open)
+        assert got == _events_numpy(before, counted_b, after, counted_a, after_open)
+        events += got
+    assert (events > 0).all()
+
+
 def test_sections_count_the_voids_of_a_constructed_map(section_inputs):
     """Counting as an SEM section does, on section_lines rows across the depth: a constructed map with
     a disc, a tunnel along the depth and a void across the width's edge, every run, width and height

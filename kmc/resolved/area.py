@@ -180,25 +180,14 @@ class AreaModel(GapModel):
         return open_cells & (_neighbour(contact, 1, 0) | _neighbour(contact, -1, 0)
                              | _neighbour(contact, 1, 1) | _neighbour(contact, -1, 1))
 
-    def _rim_shares(self, capture: np.ndarray, open_cells: np.ndarray, regions, at_edge: np.ndarray) -> list:
+    @staticmethod
+    def _rim_shares(capture: np.ndarray, open_cells: np.ndarray, regions, at_edge: np.ndarray) -> np.ndarray:
         """What each edge cell sends toward each contact neighbour (um/s of depth over one cell, per
-        direction of _NEIGHBOURS): its own capture split among its contact neighbours; a void with no
-        cell away from its edge (one or two cells across) pools what it captures over all its
-        (edge cell, contact neighbour) pairs, as the section splits a short void's capture between its rims."""
-        contact = ~open_cells
-        faces = [open_cells & _neighbour(contact, s, a) for s, a in _NEIGHBOURS]
-        n_faces = sum(f.astype(float) for f in faces)
-        labels = regions.labels
-        n = max(regions.count, 1)
-        interior = open_cells & ~at_edge
-        has_interior = np.bincount(labels[interior], minlength=n) > 0
-        thin_cell = open_cells & ~has_interior[np.maximum(labels, 0)]
-        pooled = np.bincount(labels[open_cells], weights=capture[open_cells], minlength=n)
-        pairs = np.bincount(labels[open_cells], weights=n_faces[open_cells], minlength=n)
-        per_pair = np.where(pairs > 0, pooled / np.maximum(pairs, 1), 0.0)
-        own = np.where(n_faces > 0, capture / np.maximum(n_faces, 1), 0.0)
-        share = np.where(thin_cell, per_pair[np.maximum(labels, 0)], own)
-        return [np.where(f, share, 0.0) for f in faces]
+        direction of _NEIGHBOURS: a (4, depth, width) array): its own capture split among its contact
+        neighbours; a void with no cell away from its edge (one or two cells across) pools what it captures
+        over all its (edge cell, contact neighbour) pairs, as the section splits a short void's capture between
+        its rims."""
+        return _rim_share_kernel(capture, open_cells, regions.labels, max(regions.count, 1), at_edge)
 
     def grow(self, st: GapState, now: dict, closing: np.ndarray, dt: float) -> np.ndarray:
         """Compact voids (module docstring): interior cells deepen, edge cells move the contact line
@@ -234,7 +223,7 @@ class AreaModel(GapModel):
         retreat = self.rim_retreat(now)
         if retreat is not None:
             self._pin_at_rims(new_gap, shares, retreat, compact, walls, pore, cells_per_void, dt)
-        _advance_rims(st.rim_fill, new_gap, open_cells, cell_height, pore, np.stack(shares), dt)
+        _advance_rims(st.rim_fill, new_gap, open_cells, cell_height, pore, shares, dt)
         grow_tunnels(walls, gap, new_gap, pore, st.rim_fill, now["vacancies"].capture_um_s, closing, dt, h,
                      inp.mullins_um4_s, self._cap, retreat)
         return new_gap
@@ -301,45 +290,20 @@ class AreaModel(GapModel):
             return np.zeros(0, bool)
         key = ("counted", min_cells, self.shape)            # kept with the regions: a step's map is the next's
         if key not in regions.memo:
-            regions.memo[key] = self._count_wide(regions, min_cells)
+            span = _width_spans(regions.labels, regions.image[..., 1], regions.count)
+            regions.memo[key] = (span >= min_cells) | regions.wraps[:, 1]
         return regions.memo[key]
-
-    def _count_wide(self, regions, min_cells: int) -> np.ndarray:
-        lab = regions.labels
-        on = lab >= 0
-        x = np.nonzero(on)[1] + regions.image[..., 1][on] * self.shape[1]
-        labels = lab[on]
-        order = np.lexsort((x, labels))                  # by region, then x: each region's first and last x
-        first = np.searchsorted(labels[order], np.arange(regions.count))
-        last = np.searchsorted(labels[order], np.arange(regions.count), side="right") - 1
-        xs = x[order]
-        return (xs[last] - xs[first] + 1 >= min_cells) | regions.wraps[:, 1]
 
     def count_events(self, st: GapState, now: dict, after: np.ndarray) -> None:
         """Splits, coalescences and collapses of counted voids from the overlap of the regions before (the
         step's walls' regions) and after a step (the section's rule on regions)."""
         before = now["walls"].regions
         reg_a = label_regions(after)
-
-        def counted_labels(reg):
-            if reg.count == 0:
-                return reg.labels
-            key = ("counted_labels", self.inp.min_void_width_um, self.inp.cell_um)
-            if key not in reg.memo:                    # kept with the regions: a step's map is the next's
-                counted = self._counted(reg)
-                reg.memo[key] = np.where((reg.labels >= 0) & counted[np.maximum(reg.labels, 0)], reg.labels, -1)
-            return reg.memo[key]
-        lab_b, lab_a = counted_labels(before), counted_labels(reg_a)
-        both = (lab_b >= 0) & (lab_a >= 0)
-        n_after = max(reg_a.count, 1)
-        pairs = np.unique(lab_b[both] * n_after + lab_a[both])       # (before, after) overlaps, once each
-        per_old = np.bincount(pairs // n_after, minlength=max(before.count, 1))
-        per_new = np.bincount(pairs % n_after, minlength=n_after)
-        st.counts["splits"] += int((per_old > 1).sum())
-        st.counts["coalescences"] += int((per_new > 1).sum())
-        counted_before = np.bincount(lab_b[lab_b >= 0], minlength=max(before.count, 1)) > 0
-        survived = np.bincount(lab_b[(lab_b >= 0) & after], minlength=max(before.count, 1)) > 0
-        st.counts["collapses"] += int(counted_before.sum() - survived.sum())
+        splits, coalescences, collapses = _overlap_events(before.labels, self._counted(before), reg_a.labels,
+                                                          self._counted(reg_a), after)
+        st.counts["splits"] += splits
+        st.counts["coalescences"] += coalescences
+        st.counts["collapses"] += collapses
 
     def interior(self, open_cells: np.ndarray) -> np.ndarray:
         """The open cells away from a void's edge."""
@@ -415,6 +379,108 @@ def within_the_foil(gap: np.ndarray, pore: np.ndarray, thickness_um: float) -> N
     room_total = np.bincount(labels[open_cells], room[open_cells], n)
     share = np.where(room_total > 0, np.minimum(excess / np.where(room_total > 0, room_total, 1.0), 1.0), 0.0)
     gap[open_cells] += room[open_cells] * share[labels[open_cells]]
+
+
+@njit(cache=True)
+def _rim_share_kernel(capture, open_cells, labels, count, at_edge):
+    """AreaModel._rim_shares in one pass per rule (the pooled sums in the cells' order, as numpy's bincount
+    adds them)."""
+    nz, nx = open_cells.shape
+    faces = np.zeros((nz, nx), np.int64)          # an open cell's contact neighbours
+    pooled = np.zeros(count)
+    pairs = np.zeros(count)
+    has_interior = np.zeros(count, np.bool_)
+    for z in range(nz):
+        zm, zp = (z - 1 if z > 0 else nz - 1), (z + 1 if z + 1 < nz else 0)
+        for x in range(nx):
+            if not open_cells[z, x]:
+                continue
+            xm, xp = (x - 1 if x > 0 else nx - 1), (x + 1 if x + 1 < nx else 0)
+            f = ((not open_cells[zp, x]) + (not open_cells[zm, x]) + (not open_cells[z, xp])
+                 + (not open_cells[z, xm]))
+            faces[z, x] = f
+            lab = labels[z, x]
+            pooled[lab] += capture[z, x]
+            pairs[lab] += f
+            if not at_edge[z, x]:
+                has_interior[lab] = True
+    shares = np.zeros((4, nz, nx))
+    for z in range(nz):
+        zm, zp = (z - 1 if z > 0 else nz - 1), (z + 1 if z + 1 < nz else 0)
+        for x in range(nx):
+            f = faces[z, x]
+            if f == 0:
+                continue
+            lab = labels[z, x]
+            if has_interior[lab]:
+                share = capture[z, x] / f
+            else:
+                share = pooled[lab] / pairs[lab]
+            xm, xp = (x - 1 if x > 0 else nx - 1), (x + 1 if x + 1 < nx else 0)
+            # in _NEIGHBOURS' order: +z, -z, +x, -x
+            if not open_cells[zp, x]:
+                shares[0, z, x] = share
+            if not open_cells[zm, x]:
+                shares[1, z, x] = share
+            if not open_cells[z, xp]:
+                shares[2, z, x] = share
+            if not open_cells[z, xm]:
+                shares[3, z, x] = share
+    return shares
+
+
+@njit(cache=True)
+def _width_spans(labels, image_x, count):
+    """Per region, the cells its unwrapped x covers from first to last (x + image_x * width: a region across
+    the width's edge is measured whole)."""
+    nz, nx = labels.shape
+    low = np.full(count, np.iinfo(np.int64).max)
+    high = np.full(count, np.iinfo(np.int64).min)
+    for z in range(nz):
+        for x in range(nx):
+            r = labels[z, x]
+            if r >= 0:
+                ux = x + image_x[z, x] * nx
+                low[r] = min(low[r], ux)
+                high[r] = max(high[r], ux)
+    return high - low + 1
+
+
+@njit(cache=True)
+def _overlap_events(before, counted_before, after_labels, counted_after, after_open):
+    """(splits, coalescences, collapses) of the counted regions from ``before``'s labels to ``after_labels``
+    (-1 off a region; ``counted_*``: per region, whether it is a counted void) by their overlap: a counted
+    region that overlaps two or more counted regions after split, a counted region after that overlaps two or
+    more before is a coalescence, a counted region none of whose cells is open after (``after_open``)
+    collapsed."""
+    nb, na = counted_before.size, counted_after.size
+    partner_of_old = np.full(nb, -1)           # the first counted region after seen on an old one's cells
+    partner_of_new = np.full(na, -1)
+    split = np.zeros(nb, np.bool_)
+    merged = np.zeros(na, np.bool_)
+    present = np.zeros(nb, np.bool_)
+    survived = np.zeros(nb, np.bool_)
+    nz, nx = before.shape
+    for z in range(nz):
+        for x in range(nx):
+            b = before[z, x]
+            if b < 0 or not counted_before[b]:
+                continue
+            present[b] = True
+            if after_open[z, x]:
+                survived[b] = True
+            a = after_labels[z, x]
+            if a < 0 or not counted_after[a]:
+                continue
+            if partner_of_old[b] < 0:
+                partner_of_old[b] = a
+            elif partner_of_old[b] != a:
+                split[b] = True
+            if partner_of_new[a] < 0:
+                partner_of_new[a] = b
+            elif partner_of_new[a] != b:
+                merged[a] = True
+    return int(split.sum()), int(merged.sum()), int(present.sum() - survived.sum())
 
 
 @njit(cache=True)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from numba import njit
 
 from kmc.physics.nucleation import VoidCap
 from kmc.mechanics.regions import label_regions
@@ -87,11 +88,27 @@ def _relax_caps(gap, pore, reg, compact, dt, h, cap: VoidCap, B) -> None:
         p = pore[cells]
         gap[cells] = p + target + (gap[cells] - p - target) * f[k]
     if changing.any():
-        by_void = np.argsort(lab, kind="stable")
-        bounds = np.searchsorted(lab[by_void], np.arange(n + 1))
+        by_void, bounds = _grouped(lab, n)
         for k in np.flatnonzero(changing):
             cells = by_void[bounds[k]:bounds[k + 1]]
             _reshape_cap(gap, reg, k, (zz[cells], xx[cells]), (cz[k], cx[k]), int(n_new[k]), volume[k], h, cap)
+
+
+@njit(cache=True)
+def _grouped(labels, count):
+    """The indices of ``labels`` (each in 0 .. count - 1) grouped by label, in index order within each group
+    (np.argsort(labels, kind="stable"), by counting: O(N)), and where each group starts (count + 1 bounds)."""
+    bounds = np.zeros(count + 1, np.int64)
+    for lab in labels:
+        bounds[lab + 1] += 1
+    for k in range(count):
+        bounds[k + 1] += bounds[k]
+    at = bounds[:-1].copy()
+    order = np.empty(labels.size, np.int64)
+    for i in range(labels.size):
+        order[at[labels[i]]] = i
+        at[labels[i]] += 1
+    return order, bounds
 
 
 def _reshape_cap(gap, reg, k, own_cells, centre, cells_wanted, volume_um3, h, cap: VoidCap) -> None:
