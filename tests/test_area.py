@@ -186,8 +186,9 @@ def test_the_plunger_s_trials_recompute_only_what_they_close(section_inputs):
 
 def test_the_shallowest_open_cells_are_the_full_sort_s():
     """ShallowestFirst (the implicit descent's levels on an area) sorts only the shallowest open cells until a
-    trial reaches past them: its cells and gaps are the full stable sort's at every k, ties included, before
-    and after it reaches past its first SHALLOWEST."""
+    trial reaches past them, then GROWTH times as many: its cells and gaps are the full stable sort's at every k,
+    ties included, before and after it reaches past its first SHALLOWEST, past GROWTH times those, and to the
+    end."""
     from kmc.resolved.step_control import ShallowestFirst
     rng = np.random.default_rng(7)
     for n in (10, 300, 5000):
@@ -196,7 +197,8 @@ def test_the_shallowest_open_cells_are_the_full_sort_s():
         full = cells[np.argsort(gap[cells], kind="stable")]
         levels = ShallowestFirst(gap, cells)
         assert levels.size == cells.size
-        for k in (0, 1, 17, ShallowestFirst.SHALLOWEST, ShallowestFirst.SHALLOWEST + 40, cells.size):
+        first = ShallowestFirst.SHALLOWEST
+        for k in (0, 1, 17, first, first + 40, first * ShallowestFirst.GROWTH + 40, 3000, cells.size):
             k = min(k, cells.size)
             assert np.array_equal(levels.shallowest(k), full[:k])
             if k < cells.size:

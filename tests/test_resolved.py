@@ -288,3 +288,38 @@ def test_the_vacancy_solve_s_compiled_passes_are_numpy_s_bit_for_bit():
         assert np.array_equal(p, want)
     with pytest.raises(TypeError):
         _cg_direction(z, 0.5, np.zeros((64, 16)).T)
+
+
+def test_the_steps_descent_passes_are_numpy_s_bit_for_bit():
+    """The step's passes around the plunger's descent (kmc.resolved.step_control.stop_at_face_and_room and lower_by)
+    give the numpy expressions they replaced bit for bit, on a line and a plane of cells with pores, held holes,
+    closing and opening roofs, gaps tied with the face and gaps below 1e-7 um."""
+    from kmc.resolved.step_control import lower_by, stop_at_face_and_room
+    rng = np.random.default_rng(9)
+    for shape in ((400,), (20, 30)):
+        pore = np.where(rng.random(shape) < 0.4, rng.choice([0.05, 0.1], shape), 0.0)
+        gap = np.where(rng.random(shape) < 0.6, pore + rng.choice([0.0, 0.02, 0.3], shape), 0.0)
+        new_gap = gap + rng.choice([-0.2, -1e-8, 0.0, 0.01], shape)
+        open_cells, held = gap > 0, (gap > 0) & (rng.random(shape) < 0.2)
+        closing = rng.choice([-1.0, 0.0, 2.0], shape)
+        descent = 0.03
+        # the numpy form
+        expected = new_gap.copy()
+        above = open_cells & ~held & (pore > 0) & (gap >= pore)
+        stops = above & (closing > 0)
+        expected[stops] = np.maximum(expected[stops], pore[stops])
+        lowered = ~held
+        over = lowered & (pore > 0) & (expected >= pore)
+        room = np.where(lowered, np.where(over, expected - pore, np.maximum(expected, 0.0)), 0.0)
+        lowered_gap = expected.copy()
+        lowered_gap[lowered] -= descent
+        lowered_gap[over] = np.maximum(lowered_gap[over], pore[over])
+        lowered_gap = np.maximum(lowered_gap, 0.0)
+        lowered_gap[lowered_gap < 1e-7] = 0.0
+        # the compiled passes
+        got_room, got_over = np.empty(shape), np.empty(shape, bool)
+        stop_at_face_and_room(new_gap, gap, pore, open_cells, held, closing, got_room, got_over)
+        assert np.array_equal(new_gap.view(np.int64), expected.view(np.int64)) and stops.any()
+        assert np.array_equal(got_room.view(np.int64), room.view(np.int64)) and np.array_equal(got_over, over)
+        lower_by(new_gap, pore, held, got_over, descent)
+        assert np.array_equal(new_gap.view(np.int64), lowered_gap.view(np.int64)) and over.any()

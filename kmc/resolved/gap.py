@@ -60,7 +60,7 @@ from kmc.resolved.assembly import Assembly, PressedFace, assembly_of
 from kmc.resolved.fields import butler_volmer_current, slab_flux_operator, slab_potential_operator, vacancy_field
 from kmc.resolved.edge_records import pore_edge_advice, pore_edge_record
 from kmc.resolved.solute import SoluteField, solute_current
-from kmc.resolved.step_control import allowed_gap_change_um, step_limits_s
+from kmc.resolved.step_control import allowed_gap_change_um, lower_by, step_limits_s, stop_at_face_and_room
 from kmc.vocabulary import PERCENTILES, Quantity, registry, shared
 
 SINK_CONTRACTIONS = ("interface", "sinks")
@@ -473,20 +473,14 @@ class GapModel(PressedFace, CellModel):
         closing = self.closing_relative_um_s(now)
         new_gap = self.grow(st, now, closing, dt)
         # a closing roof above an open pore of the electrolyte stops at the face (face_reach_um): where it
-        # gets there within the step it stays, its closing taking what capture brings
-        stops_at_face = np.isfinite(self.face_reach_um(st, now)) & (closing > 0)
-        new_gap[stops_at_face] = np.maximum(new_gap[stops_at_face], st.pore_um[stops_at_face])
-        # the plunger lowers the metal over every void that takes its descent (not over the holes the
-        # metal spans, held in their islands); over an open pore down to the face, where its void becomes
-        # such a hole (face_reach_um: the implicit descent's trials count it as closed once there)
-        lowered = ~now["mechanics"].held
-        over_pore = lowered & (st.pore_um > 0) & (new_gap >= st.pore_um)
-        room_um = np.where(over_pore, new_gap - st.pore_um, np.maximum(new_gap, 0.0))   # how far each may lower
-        descent = self.plunger_descent(np.where(lowered, room_um, 0.0), now, dt, st.thickness_um)
-        new_gap[lowered] -= descent
-        new_gap[over_pore] = np.maximum(new_gap[over_pore], st.pore_um[over_pore])
-        new_gap = np.maximum(new_gap, 0.0)
-        new_gap[new_gap < 1e-7] = 0.0
+        # gets there within the step it stays, its closing taking what capture brings; the plunger lowers the
+        # metal over every void that takes its descent (not over the holes the metal spans, held in their
+        # islands), over an open pore down to the face, where its void becomes such a hole (face_reach_um: the
+        # implicit descent's trials count it as closed once there)
+        held = now["mechanics"].held
+        room_um, over_pore = np.empty(new_gap.shape), np.empty(new_gap.shape, bool)
+        stop_at_face_and_room(new_gap, st.gap_um, st.pore_um, now["open"], held, closing, room_um, over_pore)
+        lower_by(new_gap, st.pore_um, held, over_pore, self.plunger_descent(room_um, now, dt, st.thickness_um))
         # surface diffusion toward the Young angle's caps; a void too small for a cell becomes a nucleus
         if st.rewet is None:
             st.rewet = np.zeros(self.rewet_shape)

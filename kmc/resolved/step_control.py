@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 
 import numpy as np
+from numba import njit
 
 from kmc import units
 from kmc.physics import vacancy
@@ -91,30 +92,36 @@ def step_limits_s(inp, gap: np.ndarray, net, moving, nuclei: np.ndarray, radius_
 
 class ShallowestFirst:
     """The open cells' gaps in rising order (ties by cell index: a stable sort), sorted only as far as
-    implicit_descent_um asks: the SHALLOWEST (256) shallowest cells at first (a partition, O(N)), all of them
-    once a trial reaches past those.  A step closes a few cells, so a full sort of ~10^5 open gaps (5 ms on
-    160 x 640 cells, 6 % of a step late in an area's run) is rarely needed; the order is the full sort's, so
-    the trials and the descent are those of sorting everything, bit for bit."""
+    implicit_descent_um asks: the SHALLOWEST (256) shallowest cells at first (a partition, O(N)), and each time a
+    trial reaches past those, GROWTH (4) times as many, or at least as many as the trial asks (all of them once
+    that is most).  A step closes a few cells, so a full sort of ~10^5 open gaps (5 ms on 160 x 640 cells, 6 % of a
+    step late in an area's run) is rarely needed, and a step that closes a few hundred (a third of the late steps
+    of 160 x 40 um at 1.5 MPa reach past the first 256) sorts a thousand; the order is the full sort's, so the
+    trials and the descent are those of sorting everything, bit for bit."""
     SHALLOWEST = 256
+    GROWTH = 4
 
     def __init__(self, gap: np.ndarray, cells: np.ndarray):
         self._gap, self._all = gap, cells           # the gaps (flat) and the open cells' indices into them
         self.size = cells.size
-        levels = gap[cells]
-        if cells.size > self.SHALLOWEST:
-            # every cell no deeper than the SHALLOWEST-th shallowest gap (ties included), in index order: the
-            # full stable sort's first cells exactly
-            cut = np.partition(levels, self.SHALLOWEST - 1)[self.SHALLOWEST - 1]
+        self._levels_all = gap[cells]
+        self._sort(self.SHALLOWEST)
+
+    def _sort(self, wanted: int) -> None:
+        """The ``wanted`` shallowest in order (and those tied with the last of them), or all the open cells."""
+        cells, levels = self._all, self._levels_all
+        if cells.size > wanted:
+            # every cell no deeper than the wanted-th shallowest gap (ties included), in index order: the full
+            # stable sort's first cells exactly
+            cut = np.partition(levels, wanted - 1)[wanted - 1]
             cells = cells[levels <= cut]
-            levels = gap[cells]
+            levels = self._gap[cells]
         order = np.argsort(levels, kind="stable")
         self.levels, self.cells = levels[order], cells[order]
 
     def _reach(self, k: int) -> None:
         if k >= self.levels.size and self.levels.size < self.size:
-            order = np.argsort(self._gap[self._all], kind="stable")
-            self.cells = self._all[order]
-            self.levels = self._gap[self.cells]
+            self._sort(max(self.GROWTH * self.levels.size, k + 1))
 
     def __getitem__(self, k: int) -> float:
         self._reach(k if k >= 0 else self.size + k)
@@ -151,3 +158,52 @@ def implicit_descent_um(levels: np.ndarray, dt: float, speed) -> float:
             lo = mid
     k = hi
     return max(levels[k - 1], dt * speed(k)) if k < n_open else levels[-1]
+
+
+# The step's cell rules around the plunger's implicit descent (kmc.resolved.gap.GapModel.step), each one compiled
+# pass over the cells of a line or an area (C-contiguous, as the step's arrays are; any other is refused): the same
+# comparisons and arithmetic as the numpy expressions they replaced, numpy's maximum included (NaN and ties as it
+# takes them), so the same bits.
+_FLOATS, _FLAGS = ("f8[::1]", "f8[:, ::1]"), ("b1[::1]", "b1[:, ::1]")
+
+
+@njit(cache=True, inline="always")
+def _numpy_maximum(a, b):
+    return a if (a >= b or a != a) else b
+
+
+@njit([f"void({f}, {f}, {f}, {b}, {b}, {f}, {f}, {b})" for f, b in zip(_FLOATS, _FLAGS)], cache=True)
+def stop_at_face_and_room(new_gap, gap, pore, open_cells, held, closing, room, over_pore):
+    """In place, before the descent: a roof closing above an open pore stops at the face (``new_gap`` at least the
+    pore's depth where the step's map ``gap`` has an open cell the plunger lowers, over a pore, at or above the face,
+    and ``closing`` > 0: GapModel.face_reach_um's cells); then per cell how far the plunger may lower it
+    (``room``: to the face over a pore, ``over_pore``; to contact elsewhere; 0 where the metal spans the hole,
+    ``held``)."""
+    ng, g, p, o, hd, cl, rm, op = (new_gap.ravel(), gap.ravel(), pore.ravel(), open_cells.ravel(), held.ravel(),
+                                   closing.ravel(), room.ravel(), over_pore.ravel())
+    for i in range(ng.size):
+        lowered = not hd[i]
+        if o[i] and lowered and p[i] > 0 and g[i] >= p[i] and cl[i] > 0:
+            ng[i] = _numpy_maximum(ng[i], p[i])
+        op[i] = lowered and p[i] > 0 and ng[i] >= p[i]
+        if not lowered:
+            rm[i] = 0.0
+        elif op[i]:
+            rm[i] = ng[i] - p[i]
+        else:
+            rm[i] = _numpy_maximum(ng[i], 0.0)
+
+
+@njit([f"void({f}, {f}, {b}, {b}, f8)" for f, b in zip(_FLOATS, _FLAGS)], cache=True)
+def lower_by(new_gap, pore, held, over_pore, descent_um):
+    """In place: the plunger's descent over every cell it lowers (not ``held``), no lower than the face over a pore
+    (``over_pore``), then no gap below 0 and none below 1e-7 um (closed)."""
+    ng, p, hd, op = new_gap.ravel(), pore.ravel(), held.ravel(), over_pore.ravel()
+    for i in range(ng.size):
+        if not hd[i]:
+            ng[i] -= descent_um
+        if op[i]:
+            ng[i] = _numpy_maximum(ng[i], p[i])
+        ng[i] = _numpy_maximum(ng[i], 0.0)
+        if ng[i] < 1e-7:
+            ng[i] = 0.0
