@@ -268,11 +268,13 @@ def _events_numpy(before, counted_before, after_regions, counted_after, after):
 
 def test_the_steps_compiled_region_rules_are_numpy_s_bit_for_bit(section_inputs):
     """The step's rules over the area's regions run in compiled passes (kmc.resolved.area: the rim shares, the
-    counted voids' widths, the events' overlaps; kmc.resolved.area_shapes._grouped): each gives what the numpy
+    counted voids' widths, the events' overlaps; kmc.resolved.area_shapes._grouped; the walls' sums per void and
+    their scatter, kmc.resolved.area_walls): each gives what the numpy
     form it replaced gives, bit for bit, on random maps whose regions cross the torus's edges or wrap around it
     and on maps a step changes (cells opened and closed: splits, coalescences and collapses all occur)."""
     from kmc.resolved.area import _overlap_events, _rim_share_kernel, _width_spans
     from kmc.resolved.area_shapes import _grouped
+    from kmc.resolved.area_walls import _scatter_walls, _void_sums
     rng = np.random.default_rng(5)
     area = AreaModel(replace(section_inputs, width_um=22.5, depth_um=10.0, min_void_width_um=0.75))
     events = np.zeros(3, int)
@@ -296,6 +298,22 @@ def test_the_steps_compiled_region_rules_are_numpy_s_bit_for_bit(section_inputs)
             stable = np.argsort(reg.labels[on], kind="stable")
             assert np.array_equal(order, stable)
             assert np.array_equal(bounds, np.searchsorted(reg.labels[on][stable], np.arange(reg.count + 1)))
+        # the walls' sums per void and their scatter onto the cells (kmc.resolved.area_walls.area_walls_of)
+        gap = np.where(before_open, rng.random(area.shape), 0.0)
+        pore = np.where(rng.random(area.shape) < 0.3, 0.5, 0.0)
+        lab = before.labels[before_open]
+        metal, cells, over_pore = _void_sums(before.labels, gap, pore, before.count)
+        summed = np.bincount(lab, (gap - pore)[before_open], before.count)
+        assert np.array_equal(metal.view(np.int64), summed.view(np.int64))
+        assert np.array_equal(cells, np.bincount(lab, minlength=before.count))
+        assert np.array_equal(over_pore, np.bincount(lab, (pore > 0)[before_open], before.count) > 0)
+        compact, per_void, spanned = ~before.wraps.any(axis=1), rng.random(before.count), metal <= 0
+        traction, held = np.full(area.shape, -1.0), np.zeros(area.shape, bool)
+        _scatter_walls(before.labels, compact, per_void, spanned, traction, held)
+        on_compact = before_open & compact[np.maximum(before.labels, 0)]
+        assert np.array_equal(traction[on_compact], per_void[before.labels[on_compact]])
+        assert (traction[~on_compact] == -1.0).all() and np.array_equal(held[before_open], spanned[lab])
+        assert not held[~before_open].any()
         counted_b, counted_a = area._counted(before), area._counted(after)
         assert 0 < counted_b.sum() < before.count
         got = _overlap_events(before.labels, counted_b, after.labels, counted_a, after_open)

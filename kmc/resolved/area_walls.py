@@ -29,6 +29,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit
 
 from kmc.physics.capillarity import cap_curvature_per_um, chord_curvature_per_um, laplace_traction_MPa
 from kmc.physics.nucleation import VoidCap
@@ -88,9 +89,9 @@ def area_walls_of(gap_um: np.ndarray, pore_um: np.ndarray, cell_um: float, surfa
     held = np.zeros(gap_um.shape, bool)
     if n == 0:
         return AreaWalls(reg, np.zeros(0, int), np.zeros(0), traction, held)
-    lab = reg.labels[open_cells]
     axis = _tunnel_axes(reg)
-    volume = np.bincount(lab, (gap_um - pore_um)[open_cells], n) * h * h
+    metal, count, has_pore = _void_sums(reg.labels, gap_um, pore_um, n)
+    volume = metal * h * h
     walls = AreaWalls(reg, axis, volume, traction, held)
     # tunnels: the section's traction on every cut across them (kmc.resolved.walls.wall_traction_MPa's
     # rule, the cuts' arcs solved in one call)
@@ -104,8 +105,8 @@ def area_walls_of(gap_um: np.ndarray, pore_um: np.ndarray, cell_um: float, surfa
         out[_run_cells(rows, starts, widths, g.shape[1])] = np.repeat(pulls, widths)
     # compact voids: the cap of the footprint, blended toward the tunnel of its width by chi
     compact = axis == COMPACT
+    per_void = np.zeros(n)
     if compact.any():
-        count = np.bincount(lab, minlength=n).astype(float)
         length, chi = shapes(reg, open_cells)
         length, chi, v = length[compact], chi[compact], volume[compact]
         base = np.sqrt(count[compact] * h * h / math.pi)
@@ -113,13 +114,43 @@ def area_walls_of(gap_um: np.ndarray, pore_um: np.ndarray, cell_um: float, surfa
         kappa[compact] = (chi * cap_curvature_per_um(base, v)
                           + (1 - chi) * chord_curvature_per_um(chi * length, v / length))
         per_void = laplace_traction_MPa(surface_energy_J_m2, kappa)
-        cells = open_cells & compact[np.maximum(reg.labels, 0)]
-        traction[cells] = per_void[reg.labels[cells]]
     # holes the metal spans: no wall volume over an open pore
-    has_pore = np.bincount(lab, (pore_um > 0)[open_cells], n) > 0
     spanned = (volume <= 0) & has_pore
-    held[open_cells] = spanned[lab]
+    _scatter_walls(reg.labels, compact, per_void, spanned, traction, held)
     return walls
+
+
+@njit(cache=True)
+def _void_sums(labels, gap_um, pore_um, count):
+    """Per void (``labels``' regions), over its cells in the cells' order (numpy's bincount's, so the same sums):
+    the metal's height over the envelope (gap - pore) summed, its cells, and whether any lies over an open pore."""
+    metal, cells, over_pore = np.zeros(count), np.zeros(count), np.zeros(count, np.bool_)
+    nz, nx = labels.shape
+    for z in range(nz):
+        for x in range(nx):
+            k = labels[z, x]
+            if k < 0:
+                continue
+            metal[k] += gap_um[z, x] - pore_um[z, x]
+            cells[k] += 1.0
+            if pore_um[z, x] > 0:
+                over_pore[k] = True
+    return metal, cells, over_pore
+
+
+@njit(cache=True)
+def _scatter_walls(labels, compact, per_void, spanned, traction, held):
+    """Onto the cells of every void: a compact void's traction (``per_void``; a tunnel's cuts wrote their own) and
+    whether it is a hole the metal spans."""
+    nz, nx = labels.shape
+    for z in range(nz):
+        for x in range(nx):
+            k = labels[z, x]
+            if k < 0:
+                continue
+            if compact[k]:
+                traction[z, x] = per_void[k]
+            held[z, x] = spanned[k]
 
 
 def wall_change_limit_s(walls: AreaWalls, gap_um: np.ndarray, pore_um: np.ndarray, closing_um_s: np.ndarray,
