@@ -129,3 +129,27 @@ def test_ctrl_c_ends_every_command_with_one_line_and_exit_130(monkeypatch, tmp_p
     result = CliRunner().invoke(main, ["analyze", str(tmp_path / "x.h5")])
     assert result.exit_code == EXIT_INTERRUPTED, result.output
     assert result.stderr.strip() == "interrupted: kmc analyze stopped (Ctrl-C)"
+
+
+def test_long_work_is_said_once_from_one_thread(capsys):
+    """kmc.cell.loop.said_if_long: a piece of work longer than its time says so once on stderr, a quicker one says
+    nothing, a nested piece is said and then its outer one, and the pieces share one watching thread (the time
+    loop opens one a step: a thread each, as threading.Timer started them, cost ~50 us of CPU and up to a thread
+    switch's wait a step)."""
+    from kmc.cell.loop import said_if_long
+    with said_if_long("warm", 5.0):
+        pass
+    before = threading.active_count()
+    for i in range(2000):
+        with said_if_long(f"step {i}", 5.0):
+            pass
+    assert threading.active_count() == before
+    with said_if_long("outer", 0.8):           # each said with >= 0.4 s to spare
+        with said_if_long("inner", 0.2):
+            time.sleep(0.6)
+        with said_if_long("quick", 0.2):
+            pass
+        time.sleep(0.6)
+    time.sleep(0.5)
+    said = [line.split(" is taking long")[0] for line in capsys.readouterr().err.splitlines()]
+    assert said == ["kmc meso: inner", "kmc meso: outer"]

@@ -10,6 +10,7 @@ bar (Progress); several at once (Chain)."""
 from __future__ import annotations
 
 import copy
+import math
 import signal
 import sys
 import threading
@@ -196,21 +197,75 @@ def interruptible():
 LONG_WORK_S = 20.0
 
 
+class _LongWorkWatch:
+    """One daemon thread that says, for every ``said_if_long`` piece of work, when it has taken too long: each piece
+    only sets what it is and its deadline (a threading.Timer a piece started and stopped a thread each time, ~1 ms
+    of CPU a step of the gap model, the time loop's most frequent piece).  The thread sleeps to the deadline it last
+    read and is woken only for an earlier one (pieces of one length, as the time loop's, never wake it)."""
+
+    def __init__(self):
+        # (deadline on time.monotonic, what, after_s, the piece it is inside or None) of the work in hand
+        self.pending = None
+        self.said = None                    # the piece last said (once each)
+        self.sleeping_to = math.inf         # the deadline the thread waits for (inf: none, or about to read one)
+        self.wake = threading.Event()
+        self.thread = None
+
+    def start(self, what: str, after_s: float):
+        piece = (time.monotonic() + after_s, what, after_s, self.pending)
+        self._watch_for(piece)
+        if self.thread is None or not self.thread.is_alive():
+            self.thread = threading.Thread(target=self._watch, name="kmc-long-work", daemon=True)
+            self.thread.start()
+        return piece
+
+    def stop(self, piece) -> None:
+        if self.pending is piece:
+            self._watch_for(piece[3])       # the piece it was inside, watched again
+
+    def _watch_for(self, piece) -> None:
+        self.pending = piece
+        if piece is not None and piece[0] < self.sleeping_to:
+            self.wake.set()
+
+    def _watch(self) -> None:
+        while True:
+            # cleared and marked before reading: a piece set after the read sees the mark and wakes the wait
+            self.wake.clear()
+            self.sleeping_to = math.inf
+            piece = self.pending
+            if piece is None or piece is self.said:
+                self.wake.wait()
+                continue
+            self.sleeping_to = piece[0]
+            left = piece[0] - time.monotonic()
+            if left > 0:
+                self.wake.wait(left)
+                continue
+            if self.pending is piece:
+                self.said = piece
+                _say_long(piece[1], piece[2])
+
+
+def _say_long(what: str, after_s: float) -> None:
+    sys.stderr.write(f"kmc meso: {what} is taking long (over {after_s:g} s); Ctrl-C stops the run at once "
+                     "(a run keeps what it stripped up to its last sample)\n")
+    sys.stderr.flush()
+
+
+_WATCH = _LongWorkWatch()
+
+
 @contextmanager
 def said_if_long(what: str, after_s: float = LONG_WORK_S):
     """Inside: if the work takes longer than ``after_s``, one line on stderr says what is taking long
-    and how to stop it (from a timer thread: it is heard while Python runs between compiled calls)."""
-    def say():
-        sys.stderr.write(f"kmc meso: {what} is taking long (over {after_s:g} s); Ctrl-C stops the run at once "
-                         "(a run keeps what it stripped up to its last sample)\n")
-        sys.stderr.flush()
-    timer = threading.Timer(after_s, say)
-    timer.daemon = True
-    timer.start()
+    and how to stop it (from the one watching thread, _LongWorkWatch: it is heard while Python runs between
+    compiled calls); nested, the inner piece is watched, then the outer again."""
+    piece = _WATCH.start(what, after_s)
     try:
         yield
     finally:
-        timer.cancel()
+        _WATCH.stop(piece)
 
 
 class Progress(Observer):
