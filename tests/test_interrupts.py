@@ -133,9 +133,9 @@ def test_ctrl_c_ends_every_command_with_one_line_and_exit_130(monkeypatch, tmp_p
 
 def test_long_work_is_said_once_from_one_thread(capsys):
     """kmc.cell.loop.said_if_long: a piece of work longer than its time says so once on stderr, a quicker one says
-    nothing, a nested piece is said and then its outer one, and the pieces share one watching thread (the time
-    loop opens one a step: a thread each, as threading.Timer started them, cost ~50 us of CPU and up to a thread
-    switch's wait a step)."""
+    nothing, a nested piece is said and then its outer one, each piece after a said one is watched, a thread's
+    pieces are its own, and the pieces share one watching thread (the time loop opens one a step: a thread each,
+    as threading.Timer started them, cost ~0.3 ms of CPU a step in a run)."""
     from kmc.cell.loop import said_if_long
     with said_if_long("warm", 5.0):
         pass
@@ -151,5 +151,18 @@ def test_long_work_is_said_once_from_one_thread(capsys):
             pass
         time.sleep(0.6)
     time.sleep(0.5)
+    for name in ("next", "and next"):          # a said piece's successor is watched in its turn
+        with said_if_long(name, 0.2):
+            time.sleep(0.6)
+    worker = threading.Thread(target=lambda: _long_piece(said_if_long, "in a thread", 0.4))
+    with said_if_long("beside it", 0.2):       # a piece of another thread is its own
+        worker.start()
+        time.sleep(0.8)
+    worker.join()
     said = [line.split(" is taking long")[0] for line in capsys.readouterr().err.splitlines()]
-    assert said == ["kmc meso: inner", "kmc meso: outer"]
+    assert said == [f"kmc meso: {name}" for name in ("inner", "outer", "next", "and next", "beside it", "in a thread")]
+
+
+def _long_piece(said_if_long, name, after_s):
+    with said_if_long(name, after_s):
+        time.sleep(after_s + 0.5)

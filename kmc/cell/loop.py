@@ -199,33 +199,39 @@ LONG_WORK_S = 20.0
 
 class _LongWorkWatch:
     """One daemon thread that says, for every ``said_if_long`` piece of work, when it has taken too long: each piece
-    only sets what it is and its deadline (a threading.Timer a piece started and stopped a thread each time, ~1 ms
-    of CPU a step of the gap model, the time loop's most frequent piece).  The thread sleeps to the deadline it last
-    read and is woken only for an earlier one (pieces of one length, as the time loop's, never wake it)."""
+    only sets what it is and its deadline (a threading.Timer a piece started and stopped a thread each time, ~0.3 ms
+    of CPU a step of the cell-scale loop, its most frequent piece).  Pieces are kept per thread (runs in threads of
+    one process each have their own); the thread sleeps to the earliest deadline it last read and is woken only
+    for an earlier one (pieces of one length, as the time loop's, never wake it)."""
 
     def __init__(self):
-        # (deadline on time.monotonic, what, after_s, the piece it is inside or None) of the work in hand
-        self.pending = None
-        self.said = None                    # the piece last said (once each)
+        # per thread, (deadline on time.monotonic, what, after_s, the piece it is inside or None) of its work in hand
+        self.pending = {}
+        self.said = []                      # the pieces in hand already said (once each; by identity)
         self.sleeping_to = math.inf         # the deadline the thread waits for (inf: none, or about to read one)
         self.wake = threading.Event()
         self.thread = None
 
     def start(self, what: str, after_s: float):
-        piece = (time.monotonic() + after_s, what, after_s, self.pending)
-        self._watch_for(piece)
+        me = threading.get_ident()
+        piece = (time.monotonic() + after_s, what, after_s, self.pending.get(me))
+        self._watch_for(me, piece)
         if self.thread is None or not self.thread.is_alive():
             self.thread = threading.Thread(target=self._watch, name="kmc-long-work", daemon=True)
             self.thread.start()
         return piece
 
     def stop(self, piece) -> None:
-        if self.pending is piece:
-            self._watch_for(piece[3])       # the piece it was inside, watched again
+        me = threading.get_ident()
+        if self.pending.get(me) is piece:
+            self._watch_for(me, piece[3])   # the piece it was inside, watched again
 
-    def _watch_for(self, piece) -> None:
-        self.pending = piece
-        if piece is not None and piece[0] < self.sleeping_to:
+    def _watch_for(self, me: int, piece) -> None:
+        if piece is None:
+            self.pending.pop(me, None)
+            return
+        self.pending[me] = piece
+        if piece[0] < self.sleeping_to:
             self.wake.set()
 
     def _watch(self) -> None:
@@ -233,17 +239,20 @@ class _LongWorkWatch:
             # cleared and marked before reading: a piece set after the read sees the mark and wakes the wait
             self.wake.clear()
             self.sleeping_to = math.inf
-            piece = self.pending
-            if piece is None or piece is self.said:
+            in_hand = list(self.pending.values())
+            self.said = [p for p in self.said if any(p is q for q in in_hand)]
+            waiting = [p for p in in_hand if not any(p is q for q in self.said)]
+            if not waiting:
                 self.wake.wait()
                 continue
+            piece = min(waiting, key=lambda p: p[0])
             self.sleeping_to = piece[0]
             left = piece[0] - time.monotonic()
             if left > 0:
                 self.wake.wait(left)
                 continue
-            if self.pending is piece:
-                self.said = piece
+            if any(p is piece for p in list(self.pending.values())):
+                self.said.append(piece)
                 _say_long(piece[1], piece[2])
 
 
