@@ -318,7 +318,8 @@ def test_the_steps_descent_passes_are_numpy_s_bit_for_bit():
         lowered_gap[lowered_gap < 1e-7] = 0.0
         # the compiled passes
         got_room, got_over = np.empty(shape), np.empty(shape, bool)
-        stop_at_face_and_room(new_gap, gap, pore, open_cells, held, closing, got_room, got_over)
+        reach = np.where(above, gap - pore, np.inf)                # GapModel.face_reach_um
+        stop_at_face_and_room(new_gap, reach, pore, held, closing, got_room, got_over)
         assert np.array_equal(new_gap.view(np.int64), expected.view(np.int64)) and stops.any()
         assert np.array_equal(got_room.view(np.int64), room.view(np.int64)) and np.array_equal(got_over, over)
         lower_by(new_gap, pore, held, got_over, descent)

@@ -479,7 +479,7 @@ class GapModel(PressedFace, CellModel):
         # implicit descent's trials count it as closed once there)
         held = now["mechanics"].held
         room_um, over_pore = np.empty(new_gap.shape), np.empty(new_gap.shape, bool)
-        stop_at_face_and_room(new_gap, st.gap_um, st.pore_um, now["open"], held, closing, room_um, over_pore)
+        stop_at_face_and_room(new_gap, self.face_reach_um(st, now), st.pore_um, held, closing, room_um, over_pore)
         lower_by(new_gap, st.pore_um, held, over_pore, self.plunger_descent(room_um, now, dt, st.thickness_um))
         # surface diffusion toward the Young angle's caps; a void too small for a cell becomes a nucleus
         if st.rewet is None:

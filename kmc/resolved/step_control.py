@@ -4,6 +4,7 @@ lowers the metal in a step, implicitly (``implicit_descent_um``), for the sectio
 from __future__ import annotations
 
 import functools
+import math
 
 import numpy as np
 from numba import njit
@@ -172,19 +173,18 @@ def _numpy_maximum(a, b):
     return a if (a >= b or a != a) else b
 
 
-@njit([f"void({f}, {f}, {f}, {b}, {b}, {f}, {f}, {b})" for f, b in zip(_FLOATS, _FLAGS)], cache=True)
-def stop_at_face_and_room(new_gap, gap, pore, open_cells, held, closing, room, over_pore):
-    """In place, before the descent: a roof closing above an open pore stops at the face (``new_gap`` at least the
-    pore's depth where the step's map ``gap`` has an open cell the plunger lowers, over a pore, at or above the face,
-    and ``closing`` > 0: GapModel.face_reach_um's cells); then per cell how far the plunger may lower it
-    (``room``: to the face over a pore, ``over_pore``; to contact elsewhere; 0 where the metal spans the hole,
-    ``held``)."""
-    ng, g, p, o, hd, cl, rm, op = (new_gap.ravel(), gap.ravel(), pore.ravel(), open_cells.ravel(), held.ravel(),
-                                   closing.ravel(), room.ravel(), over_pore.ravel())
+@njit([f"void({f}, {f}, {f}, {b}, {f}, {f}, {b})" for f, b in zip(_FLOATS, _FLAGS)], cache=True)
+def stop_at_face_and_room(new_gap, face_reach, pore, held, closing, room, over_pore):
+    """In place, before the descent: a roof closing (``closing`` > 0) where the face is in reach (``face_reach``
+    finite: GapModel.face_reach_um) stops at the face (``new_gap`` at least the pore's depth); then per cell how far
+    the plunger may lower it (``room``: to the face over a pore, ``over_pore``; to contact elsewhere; 0 where the
+    metal spans the hole, ``held``)."""
+    ng, fr, p, hd, cl, rm, op = (new_gap.ravel(), face_reach.ravel(), pore.ravel(), held.ravel(), closing.ravel(),
+                                 room.ravel(), over_pore.ravel())
     for i in range(ng.size):
-        lowered = not hd[i]
-        if o[i] and lowered and p[i] > 0 and g[i] >= p[i] and cl[i] > 0:
+        if math.isfinite(fr[i]) and cl[i] > 0:
             ng[i] = _numpy_maximum(ng[i], p[i])
+        lowered = not hd[i]
         op[i] = lowered and p[i] > 0 and ng[i] >= p[i]
         if not lowered:
             rm[i] = 0.0
