@@ -62,3 +62,10 @@ def cache_bytes(level: int, cpu: Path = Path("/sys/devices/system/cpu/cpu0/cache
     except (OSError, ValueError):
         pass
     return 0
+
+
+def line_or_plane(signature: str) -> list[str]:
+    """numba signatures of a kernel over a line's cells or an area's (kmc.resolved: the section and the area), its
+    arrays C-contiguous, so that ravel is a view a kernel may write through and any other layout is refused rather
+    than silently copied: ``signature`` with each array written as "f8[]" or "b1[]"."""
+    return [signature.replace("[]", dims) for dims in ("[::1]", "[:, ::1]")]

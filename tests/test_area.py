@@ -230,7 +230,7 @@ def test_the_features_moments_are_numpy_s_sums_bit_for_bit():
         assert np.array_equal(sums[0], regions.sizes())
 
 def _rim_shares_numpy(capture, open_cells, regions, at_edge):
-    """AreaModel._rim_shares as numpy wrote it before its compiled kernel (the reference of the test below)."""
+    """kmc.resolved.area._rim_shares as numpy wrote it before its compiled kernel (the reference of the test below)."""
     def neighbour(a, shift, axis):
         return np.roll(a, -shift, axis=axis)
     contact = ~open_cells
@@ -272,7 +272,7 @@ def test_the_steps_compiled_region_rules_are_numpy_s_bit_for_bit(section_inputs)
     their scatter, kmc.resolved.area_walls): each gives what the numpy
     form it replaced gives, bit for bit, on random maps whose regions cross the torus's edges or wrap around it
     and on maps a step changes (cells opened and closed: splits, coalescences and collapses all occur)."""
-    from kmc.resolved.area import _overlap_events, _rim_share_kernel, _width_spans
+    from kmc.resolved.area import _overlap_events, _rim_shares, _width_spans
     from kmc.resolved.area_shapes import _grouped
     from kmc.resolved.area_walls import _scatter_walls, _void_sums
     rng = np.random.default_rng(5)
@@ -286,7 +286,7 @@ def test_the_steps_compiled_region_rules_are_numpy_s_bit_for_bit(section_inputs)
         after = label_regions(after_open)
         at_edge = area._at_edge(before_open)
         capture = np.where(before_open, rng.random(area.shape) * 1e-3, 0.0)
-        shares = _rim_share_kernel(capture, before_open, before.labels, max(before.count, 1), at_edge)
+        shares = _rim_shares(capture, before_open, before.labels, max(before.count, 1), at_edge)
         expected = _rim_shares_numpy(capture, before_open, before, at_edge)
         assert np.array_equal(shares.view(np.int64), expected.view(np.int64)) and (shares > 0).any()
         for reg in (before, after):

@@ -180,15 +180,6 @@ class AreaModel(GapModel):
         return open_cells & (_neighbour(contact, 1, 0) | _neighbour(contact, -1, 0)
                              | _neighbour(contact, 1, 1) | _neighbour(contact, -1, 1))
 
-    @staticmethod
-    def _rim_shares(capture: np.ndarray, open_cells: np.ndarray, regions, at_edge: np.ndarray) -> np.ndarray:
-        """What each edge cell sends toward each contact neighbour (um/s of depth over one cell, per
-        direction of _NEIGHBOURS: a (4, depth, width) array): its own capture split among its contact
-        neighbours; a void with no cell away from its edge (one or two cells across) pools what it captures
-        over all its (edge cell, contact neighbour) pairs, as the section splits a short void's capture between
-        its rims."""
-        return _rim_share_kernel(capture, open_cells, regions.labels, max(regions.count, 1), at_edge)
-
     def grow(self, st: GapState, now: dict, closing: np.ndarray, dt: float) -> np.ndarray:
         """Compact voids (module docstring): interior cells deepen, edge cells move the contact line
         (pinned at a pore's rim by the kMC's rim, the section's rule); tunnels: the section's rule on every
@@ -210,7 +201,7 @@ class AreaModel(GapModel):
         height = np.maximum(height / np.maximum(cells_per_void, 1), 1e-6)
         cell_height = np.where(compact, height[np.maximum(labels, 0)], 0.0)
         new_gap = np.where(compact, g, gap)
-        shares = self._rim_shares(capture, open_cells, regions, at_edge)
+        shares = _rim_shares(capture, open_cells, regions.labels, max(regions.count, 1), at_edge)
         # the section's rule (kmc.resolved.walls.grow): a void whose metal stands no higher than
         # SMALLEST_WALL_um over the envelope has no wall, and what reaches its edge lands on its edge cell's
         # roof instead of emptying the contact beside it; a hole the metal spans (its metal at or below the
@@ -382,9 +373,12 @@ def within_the_foil(gap: np.ndarray, pore: np.ndarray, thickness_um: float) -> N
 
 
 @njit(cache=True)
-def _rim_share_kernel(capture, open_cells, labels, count, at_edge):
-    """AreaModel._rim_shares in one pass per rule (the pooled sums in the cells' order, as numpy's bincount
-    adds them)."""
+def _rim_shares(capture, open_cells, labels, count, at_edge):
+    """What each edge cell sends toward each contact neighbour (um/s of depth over one cell, per direction of
+    _NEIGHBOURS: a (4, depth, width) array): its own ``capture`` split among its contact neighbours; a void (of
+    ``labels``' ``count`` regions of the open cells) with no cell away from its edge (``at_edge``: one or two cells
+    across) pools what it captures over all its (edge cell, contact neighbour) pairs, as the section splits a short
+    void's capture between its rims.  The pooled sums in the cells' order, as numpy's bincount added them."""
     nz, nx = open_cells.shape
     faces = np.zeros((nz, nx), np.int64)          # an open cell's contact neighbours
     pooled = np.zeros(count)

@@ -26,6 +26,7 @@ import scipy.fft
 from numba import njit
 
 from kmc import units
+from kmc.jit import line_or_plane
 from kmc.physics.electrochemistry import butler_volmer_scale_V, galvanostatic_currents, overpotential_mV
 
 
@@ -181,14 +182,8 @@ def vacancy_field(K: PeriodicOperator, diffusivity_um2_s: float, c_eq: float, si
 
 # The conjugate gradients' elementwise passes (vacancy_field), each fused into one compiled loop: the same
 # products and sums as numpy's, in the same order (no fused multiply-add: numba's default), so the same bits,
-# without numpy's temporaries (a third of the solve's time besides the FFTs on 160 x 640 cells).  Typed for
-# C-contiguous arrays only (a line's or an area's), as ravel is a view only there: any other array is refused.
-def _contiguous(arrays: int, scalar_first: bool = False) -> list:
-    lead = "f8, " if scalar_first else ""
-    return [f"void({lead}{', '.join([kind] * arrays)})" for kind in ("f8[::1]", "f8[:, ::1]")]
-
-
-@njit(_contiguous(5), cache=True)
+# without numpy's temporaries (a third of the solve's time besides the FFTs on 160 x 640 cells).
+@njit(line_or_plane("void(f8[], f8[], f8[], f8[], f8[])"), cache=True)
 def _masked_product(on, Kp, g, p, out):
     """out = on * Kp + g * p."""
     o, k, gg, pp, a = on.ravel(), Kp.ravel(), g.ravel(), p.ravel(), out.ravel()
@@ -196,7 +191,7 @@ def _masked_product(on, Kp, g, p, out):
         a[i] = o[i] * k[i] + gg[i] * pp[i]
 
 
-@njit(_contiguous(6, scalar_first=True), cache=True)
+@njit(line_or_plane("void(f8, f8[], f8[], f8[], f8[], f8[], f8[])"), cache=True)
 def _cg_update(alpha, p, Kp, Ap, u, Ku, r):
     """u += alpha p, Ku += alpha Kp, r -= alpha Ap."""
     pp, k, a, uu, ku, rr = p.ravel(), Kp.ravel(), Ap.ravel(), u.ravel(), Ku.ravel(), r.ravel()
@@ -206,7 +201,7 @@ def _cg_update(alpha, p, Kp, Ap, u, Ku, r):
         rr[i] -= alpha * a[i]
 
 
-@njit(["void(f8[::1], f8, f8[::1])", "void(f8[:, ::1], f8, f8[:, ::1])"], cache=True)
+@njit(line_or_plane("void(f8[], f8, f8[])"), cache=True)
 def _cg_direction(z, beta, p):
     """p = z + beta p."""
     zz, pp = z.ravel(), p.ravel()

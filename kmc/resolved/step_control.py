@@ -10,6 +10,7 @@ import numpy as np
 from numba import njit
 
 from kmc import units
+from kmc.jit import line_or_plane
 from kmc.physics import vacancy
 
 # Numerics of the step (docs/mechanics.md section 6): the expected new nuclei per cell per step
@@ -103,9 +104,8 @@ class ShallowestFirst:
     GROWTH = 4
 
     def __init__(self, gap: np.ndarray, cells: np.ndarray):
-        self._gap, self._all = gap, cells           # the gaps (flat) and the open cells' indices into them
+        self._all, self._levels_all = cells, gap[cells]     # the open cells' indices into the gaps (flat), their gaps
         self.size = cells.size
-        self._levels_all = gap[cells]
         self._sort(self.SHALLOWEST)
 
     def _sort(self, wanted: int) -> None:
@@ -115,8 +115,8 @@ class ShallowestFirst:
             # every cell no deeper than the wanted-th shallowest gap (ties included), in index order: the full
             # stable sort's first cells exactly
             cut = np.partition(levels, wanted - 1)[wanted - 1]
-            cells = cells[levels <= cut]
-            levels = self._gap[cells]
+            kept = levels <= cut
+            cells, levels = cells[kept], levels[kept]
         order = np.argsort(levels, kind="stable")
         self.levels, self.cells = levels[order], cells[order]
 
@@ -162,10 +162,9 @@ def implicit_descent_um(levels: np.ndarray, dt: float, speed) -> float:
 
 
 # The step's cell rules around the plunger's implicit descent (kmc.resolved.gap.GapModel.step), each one compiled
-# pass over the cells of a line or an area (C-contiguous, as the step's arrays are; any other is refused): the same
+# pass over the cells of a line or an area (kmc.jit.line_or_plane: C-contiguous, as the step's arrays are): the same
 # comparisons and arithmetic as the numpy expressions they replaced, numpy's maximum included (NaN and ties as it
 # takes them), so the same bits.
-_FLOATS, _FLAGS = ("f8[::1]", "f8[:, ::1]"), ("b1[::1]", "b1[:, ::1]")
 
 
 @njit(cache=True, inline="always")
@@ -173,7 +172,7 @@ def _numpy_maximum(a, b):
     return a if (a >= b or a != a) else b
 
 
-@njit([f"void({f}, {f}, {f}, {b}, {f}, {f}, {b})" for f, b in zip(_FLOATS, _FLAGS)], cache=True)
+@njit(line_or_plane("void(f8[], f8[], f8[], b1[], f8[], f8[], b1[])"), cache=True)
 def stop_at_face_and_room(new_gap, face_reach, pore, held, closing, room, over_pore):
     """In place, before the descent: a roof closing (``closing`` > 0) where the face is in reach (``face_reach``
     finite: GapModel.face_reach_um) stops at the face (``new_gap`` at least the pore's depth); then per cell how far
@@ -194,7 +193,7 @@ def stop_at_face_and_room(new_gap, face_reach, pore, held, closing, room, over_p
             rm[i] = _numpy_maximum(ng[i], 0.0)
 
 
-@njit([f"void({f}, {f}, {b}, {b}, f8)" for f, b in zip(_FLOATS, _FLAGS)], cache=True)
+@njit(line_or_plane("void(f8[], f8[], b1[], b1[], f8)"), cache=True)
 def lower_by(new_gap, pore, held, over_pore, descent_um):
     """In place: the plunger's descent over every cell it lowers (not ``held``), no lower than the face over a pore
     (``over_pore``), then no gap below 0 and none below 1e-7 um (closed)."""
