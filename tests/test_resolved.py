@@ -338,3 +338,19 @@ def test_births_drawn_where_positive_are_one_draw_over_every_cell():
     assert np.array_equal(one.poisson(expected), poisson_where_positive(gathered, expected))
     assert one.random() == gathered.random()
     assert not poisson_where_positive(gathered, np.zeros(5)).any()
+
+
+def test_the_walls_pairwise_sum_is_numpy_s_bit_for_bit():
+    """kmc.resolved.walls._pairwise_sum (the walls' kernels' sums over a run's cells) is np.sum's pairwise sum bit
+    for bit: one block up to 128 values (its eight accumulators as scalars), the halves walked with a stack above,
+    from any offset; and the cap's profile written into a kept array is the one returned fresh."""
+    from kmc.resolved.walls import _SQUARE, _cap_profile, _cap_profile_into, _pairwise_sum
+    rng = np.random.default_rng(5)
+    a = rng.standard_normal(1200) * np.exp(rng.uniform(-20, 20, 1200))
+    for n in list(range(1, 140)) + [255, 256, 257, 700, 1000]:
+        for lo in (0, 3, 17):
+            assert _pairwise_sum(a, lo, n) == np.sum(a[lo:lo + n]), (lo, n)
+    kept = np.full(40, np.nan)
+    for width, area in ((1, 0.02), (7, 0.3), (33, 5.0)):
+        _cap_profile_into(kept, width, area, 0.25, 0.8, 0.6, _SQUARE)
+        assert np.array_equal(kept[:width], _cap_profile(width, area, 0.25, 0.8, 0.6, _SQUARE))

@@ -309,15 +309,23 @@ def _pairwise_block(a, lo, n):
         for i in range(n):
             res += a[lo + i]
         return res
-    r = np.empty(8)
-    for j in range(8):
-        r[j] = a[lo + j]
+    # the eight accumulators as scalars (an array of eight was an allocation per call, and the walls' kernels
+    # sum every run's cells a few times a step)
+    r0, r1, r2, r3 = a[lo], a[lo + 1], a[lo + 2], a[lo + 3]
+    r4, r5, r6, r7 = a[lo + 4], a[lo + 5], a[lo + 6], a[lo + 7]
     i = 8
     while i < n - (n % 8):
-        for j in range(8):
-            r[j] += a[lo + i + j]
+        k = lo + i
+        r0 += a[k]
+        r1 += a[k + 1]
+        r2 += a[k + 2]
+        r3 += a[k + 3]
+        r4 += a[k + 4]
+        r5 += a[k + 5]
+        r6 += a[k + 6]
+        r7 += a[k + 7]
         i += 8
-    res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
+    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
     while i < n:
         res += a[lo + i]
         i += 1
@@ -328,6 +336,8 @@ def _pairwise_block(a, lo, n):
 def _pairwise_sum(a, lo, n):
     """numpy's pairwise sum of a[lo:lo + n] (np.sum's order, bit for bit): blocks of <= 128, above
     that the two halves (the first a multiple of 8) summed apart, walked with a stack (no recursion)."""
+    if n <= 128:                                     # one block: no stack (most runs are a few cells wide)
+        return _pairwise_block(a, lo, n)
     los, ns, stage, left = np.empty(64, np.int64), np.empty(64, np.int64), np.zeros(64, np.int64), np.empty(64)
     top = 0
     los[0], ns[0], stage[0] = lo, n, 0
@@ -371,16 +381,27 @@ def _edge_speed_um_s(height_um, mullins_um4_s):
 def _cap_profile(width_cells, area_um2, cell_um, sin_a, cos_a, square):
     """cap_profile: the cap's cut through its axis (kmc.physics.nucleation.VoidCap.height_at) over
     the void's cells, scaled to its area."""
+    y = np.empty(width_cells)
+    _cap_profile_into(y, width_cells, area_um2, cell_um, sin_a, cos_a, square)
+    return y
+
+
+@njit(cache=True)
+def _cap_profile_into(y, width_cells, area_um2, cell_um, sin_a, cos_a, square):
+    """_cap_profile into y[:width_cells] (the relaxation's kernel reuses one array for every run)."""
     w = width_cells * cell_um
     r_sphere = (w / 2) / sin_a
-    y = np.empty(width_cells)
     for i in range(width_cells):
         d = (i + 0.5) * cell_um - w / 2
         y[i] = max(np.sqrt(r_sphere ** square[0] - d * d) - r_sphere * cos_a, 0.0)
     total = _pairwise_sum(y, 0, width_cells) * cell_um
     if total > 0:
-        return y * (area_um2 / total)
-    return np.full(width_cells, area_um2 / w)
+        scale = area_um2 / total
+        for i in range(width_cells):
+            y[i] = y[i] * scale
+    else:
+        for i in range(width_cells):
+            y[i] = area_um2 / w
 
 
 @njit(cache=True)
@@ -412,6 +433,26 @@ def _retract(e, lo, size, side, time_s, keep_from, keep_to, cell_um, mullins_um4
 
 
 @njit(cache=True)
+def _widest(widths):
+    """The widest run's width (1 with no run)."""
+    widest = 1
+    for w in widths:
+        widest = max(widest, w)
+    return widest
+
+
+@njit(cache=True, inline="always")
+def _run_cells_of(start, width, n, cells):
+    """The run's cells along its periodic line of n into cells[:width]: (start + i) % n, wrapped by hand."""
+    c = start % n
+    for i in range(width):
+        cells[i] = c
+        c += 1
+        if c == n:
+            c = 0
+
+
+@njit(cache=True)
 def _relax_runs(gap, pore, rim_fill, rewet, lines, starts, widths, dt, h, shape, mullins, dropped, square,
                 smallest_wall_um):
     """relax_lines' rule on each run (line, start, width), in order; ``shape`` per run: sin and cos of
@@ -423,14 +464,19 @@ def _relax_runs(gap, pore, rim_fill, rewet, lines, starts, widths, dt, h, shape,
     ``dropped``; returns how many."""
     n = gap.shape[1]
     count = 0
+    # every run's working arrays, allocated once for the widest (an allocation per run and array, with the
+    # sums' own, was half the kernel's time on the 160 x 40 um area's ~4,500 runs a step)
+    widest = _widest(widths)
+    cells = np.empty(widest, np.int64)
+    e = np.empty(widest + 2)                                   # room for a cell gained on each side
+    target = np.empty(widest + 2)
+    wet = np.empty(2)                                          # the progress a run's two lines carry in
     for q in range(starts.size):
         r, w, B = lines[q], widths[q], mullins[q]
-        cells = (starts[q] + np.arange(w)) % n
-        wet = np.empty(2)                                      # the progress its two lines carry in
+        _run_cells_of(starts[q], w, n, cells)
         wet[0], wet[1] = rewet[r, cells[0]], rewet[r, cells[w - 1]]
         for i in range(w):
             rewet[r, cells[i]] = 0.0
-        e = np.empty(w + 2)                                    # room for a cell gained on each side
         lo, hi = w, 0                                          # the cells a contact line may not pass:
         for i in range(w):                                     # the pores (their rims pin it) and, with
             e[i + 1] = gap[r, cells[i]] - pore[r, cells[i]]    # metal area, the cap's own width about the
@@ -488,7 +534,10 @@ def _relax_runs(gap, pore, rim_fill, rewet, lines, starts, widths, dt, h, shape,
         # the profile relaxes toward the cap of its area over its width in Mullins' time (over a pore
         # with no metal area: toward the flat roof)
         f = math.exp(-dt / _reshaping_time_s(0.5 * size * h, B))
-        target = _cap_profile(size, area, h, shape[q, 0], shape[q, 1], square) if area > 0 else np.zeros(size)
+        if area > 0:
+            _cap_profile_into(target, size, area, h, shape[q, 0], shape[q, 1], square)
+        else:
+            target[:size] = 0.0
         for i in range(size):
             c = (cells[0] + first - 1 + i) % n                 # the kept cells, from the first one on
             gap[r, c] = pore[r, c] + target[i] + (e[first + i] - target[i]) * f
@@ -502,12 +551,18 @@ def _grow_runs(gap, pore, rim_fill, open_cells, capture, closing, new_gap, lines
     ``k_sec`` per run: its cap's section area per chord^2; ``mullins``: B per run; ``retreat``: the
     rim's retreat share per cell where ``pinned``; ``smallest_wall_um``: SMALLEST_WALL_um."""
     n = gap.shape[1]
+    # every run's working arrays, allocated once for the widest (as _relax_runs)
+    widest = _widest(widths)
+    cells = np.empty(widest, np.int64)
+    g = np.empty(widest)
+    e = np.empty(widest)
+    metal = np.empty(widest)
+    left = np.empty(widest, np.bool_)
+    right = np.empty(widest, np.bool_)
+    landed = np.empty(widest)
     for q in range(starts.size):
         r, w, B = lines[q], widths[q], mullins[q]
-        cells = (starts[q] + np.arange(w)) % n
-        g = np.empty(w)
-        e = np.empty(w)
-        metal = np.empty(w)
+        _run_cells_of(starts[q], w, n, cells)
         for i in range(w):
             c = cells[i]
             g[i] = gap[r, c] - closing[r, c] * dt
@@ -520,8 +575,6 @@ def _grow_runs(gap, pore, rim_fill, open_cells, capture, closing, new_gap, lines
         wall_left = max(e[0], mean, smallest_wall_um)
         wall_right = max(e[w - 1], mean, smallest_wall_um)
         thin = w * h >= np.sqrt(max(_pairwise_sum(metal, 0, w) * h, 0.0) / k_sec[q])
-        left = np.empty(w, np.bool_)
-        right = np.empty(w, np.bool_)
         for i in range(w):
             x = (i + 0.5) * h                           # the cell's distance from the left line
             left[i] = (x <= max(wall_left, 0.5 * h)) and (x <= 0.5 * w * h)
@@ -532,7 +585,6 @@ def _grow_runs(gap, pore, rim_fill, open_cells, capture, closing, new_gap, lines
             if not (left[i] or right[i]):
                 g[i] += capture[r, cells[i]] * dt
             new_gap[r, cells[i]] = g[i]
-        landed = np.empty(w)
         for side in (-1, 1):
             m = 0
             for i in range(w):
