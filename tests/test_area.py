@@ -57,6 +57,50 @@ def test_regions_and_tributaries_are_the_sections_cuts_on_a_depth_uniform_map():
     assert (trib.second[:, 6] >= 0).all() and (trib.second[:, 5] == -1).all()
 
 
+def test_regions_are_the_torus_components_with_consistent_images():
+    """label_regions on random masks of three densities, on a stripe and on a full mask: each region is a
+    4-connected component on the torus (against a union of neighbours), numbered in the order of its first
+    cell; within a region a neighbour's image is the cell's plus the period it crosses, along every axis the
+    region does not wrap around; and a region wraps around an axis exactly where some pair of its neighbours
+    disagrees so (a cycle around the torus)."""
+    rng = np.random.default_rng(11)
+    masks = [rng.random((30, 50)) < p for p in (0.3, 0.55, 0.7)]
+    masks += [np.tile(np.arange(50) % 7 < 3, (30, 1)), np.ones((30, 50), bool)]
+    for mask in masks:
+        reg = label_regions(mask)
+        nz, nx = mask.shape
+        parent = np.arange(mask.size)
+
+        def root(i):
+            while parent[i] != i:
+                parent[i] = parent[parent[i]]
+                i = parent[i]
+            return i
+        pairs = []                                     # (cell, neighbour, axis, period crossed)
+        for z in range(nz):
+            for x in range(nx):
+                for zz, xx, axis, crossed in ((z + 1, x, 0, int(z + 1 == nz)), (z, x + 1, 1, int(x + 1 == nx))):
+                    zz, xx = zz % nz, xx % nx
+                    if mask[z, x] and mask[zz, xx]:
+                        pairs.append(((z, x), (zz, xx), axis, crossed))
+                        parent[root(z * nx + x)] = root(zz * nx + xx)
+        roots = [root(i) for i in range(mask.size)]
+        first = {}
+        for i in np.flatnonzero(mask.ravel()):
+            first.setdefault(roots[i], len(first))
+        want = np.full(mask.size, -1)
+        for i in np.flatnonzero(mask.ravel()):
+            want[i] = first[roots[i]]
+        assert np.array_equal(reg.labels.ravel(), want) and reg.count == len(first)
+        disagrees = np.zeros((reg.count, 2), bool)
+        for a, b, axis, crossed in pairs:
+            step = reg.image[b] - reg.image[a]
+            expected = np.array([crossed, 0]) if axis == 0 else np.array([0, crossed])
+            disagrees[reg.labels[a]] |= step != expected
+        assert np.array_equal(disagrees, reg.wraps)
+    assert reg.wraps.all() and label_regions(masks[3]).wraps.tolist() == [[True, False]] * 7   # columns 49 and 0-2 one tunnel
+
+
 def test_cap_cell_closes_as_the_exact_penny_patch_at_n_1():
     """The axisymmetric cell's finite elements against the cap's exact closure where one exists
     (kmc.mechanics.exact.bonded_patch_closing_velocity: a linear viscous, incompressible solid bonded

@@ -50,39 +50,71 @@ def _label(mask, labels, image, wraps):
     """4-connected regions of ``mask`` on the torus by breadth-first search: ``labels`` (-1 off the
     mask), each cell's image (z, x) in units of the periods, ``wraps[region, axis]``; returns the
     number of regions."""
+    # on flat views, each popped cell's own values read once and the crossing known from the branch that
+    # finds the neighbour (the search of before, in the same order: the same labels, images and wraps)
     nz, nx = mask.shape
-    queue = np.empty(nz * nx, np.int64)
+    n = nz * nx
+    ok = mask.ravel()
+    lab = labels.ravel()
+    img = image.reshape(n, 2)
+    queue = np.empty(n, np.int64)
     count = 0
-    for start in range(nz * nx):
-        z0, x0 = start // nx, start % nx
-        if not mask[z0, x0] or labels[z0, x0] >= 0:
+    for start in range(n):
+        if not ok[start] or lab[start] >= 0:
             continue
-        labels[z0, x0] = count
-        image[z0, x0, 0] = 0
-        image[z0, x0, 1] = 0
-        head, tail = 0, 0
-        queue[tail] = start
-        tail += 1
+        lab[start] = count
+        img[start, 0] = 0
+        img[start, 1] = 0
+        head, tail = 0, 1
+        queue[0] = start
+        wz, wx = False, False
         while head < tail:
             c = queue[head]
             head += 1
-            z, x = c // nx, c % nx
+            z = c // nx
+            x = c - z * nx
+            oz, ox = img[c, 0], img[c, 1]
             for d in range(4):
-                zz, xx, cz, cx = _torus_neighbour(z, x, d, nz, nx)
-                iz, ix = image[z, x, 0] + cz, image[z, x, 1] + cx
-                if not mask[zz, xx]:
+                iz, ix = oz, ox
+                if d == 0:
+                    if z + 1 < nz:
+                        nb = c + nx
+                    else:
+                        nb = c + nx - n
+                        iz = oz + 1
+                elif d == 1:
+                    if z >= 1:
+                        nb = c - nx
+                    else:
+                        nb = c - nx + n
+                        iz = oz - 1
+                elif d == 2:
+                    if x + 1 < nx:
+                        nb = c + 1
+                    else:
+                        nb = c + 1 - nx
+                        ix = ox + 1
+                else:
+                    if x >= 1:
+                        nb = c - 1
+                    else:
+                        nb = c - 1 + nx
+                        ix = ox - 1
+                if not ok[nb]:
                     continue
-                if labels[zz, xx] < 0:
-                    labels[zz, xx] = count
-                    image[zz, xx, 0] = iz
-                    image[zz, xx, 1] = ix
-                    queue[tail] = zz * nx + xx
+                if lab[nb] < 0:
+                    lab[nb] = count
+                    img[nb, 0] = iz
+                    img[nb, 1] = ix
+                    queue[tail] = nb
                     tail += 1
                 else:
-                    if image[zz, xx, 0] != iz:
-                        wraps[count, 0] = True
-                    if image[zz, xx, 1] != ix:
-                        wraps[count, 1] = True
+                    if img[nb, 0] != iz:
+                        wz = True
+                    if img[nb, 1] != ix:
+                        wx = True
+        wraps[count, 0] = wz
+        wraps[count, 1] = wx
         count += 1
     return count
 
