@@ -500,13 +500,17 @@ class GapModel(PressedFace, CellModel):
     def closing_relative_um_s(now: dict) -> np.ndarray:
         """Per open cell, how fast its gap closes apart from the plunger's implicit descent: the roof
         relative to the plunger over a void that takes the descent, its own closing over a hole held in
-        an island; plus the contact's recession (the foil follows it over every void)."""
-        mech = now["mechanics"]
-        plunger = abs(mech.plunger_velocity_um_s)
-        own = np.where(mech.held, mech.closing_velocity_um_s, mech.closing_velocity_um_s - plunger)
-        if now.get("solute") is not None:
-            own = own * now["solute"].creep_factor      # 1 unless meso.solute_strengthening bounds it
-        return np.where(now["open"], own, 0.0) + now["recession_um_s"]
+        an island; plus the contact's recession (the foil follows it over every void).  Kept in ``now``: the
+        step's limit and the step ask for it at the same fields (treat it as read-only)."""
+        kept = now.get("_closing_relative_um_s")
+        if kept is None:
+            mech = now["mechanics"]
+            plunger = abs(mech.plunger_velocity_um_s)
+            own = np.where(mech.held, mech.closing_velocity_um_s, mech.closing_velocity_um_s - plunger)
+            if now.get("solute") is not None:
+                own = own * now["solute"].creep_factor      # 1 unless meso.solute_strengthening bounds it
+            kept = now["_closing_relative_um_s"] = np.where(now["open"], own, 0.0) + now["recession_um_s"]
+        return kept
 
     @staticmethod
     def face_reach_um(st: GapState, now: dict) -> np.ndarray:
@@ -522,10 +526,17 @@ class GapModel(PressedFace, CellModel):
         and the plunger's descent stop at the face (``step``), where a fast closing takes what capture
         brings (the sliding balance, exact for rates held over the step), and the gap limit does not count
         a closing that ends at the face within its allowed change (step_limit_s).  Over the dense face (no
-        pore) a closing roof makes contact, as before: the overshoot closes the cell."""
+        pore) a closing roof makes contact, as before: the overshoot closes the cell.  Kept in ``now`` for the
+        state's gap and pore arrays (the step's limit and the step ask for it before the step replaces the gap;
+        treat it as read-only)."""
+        kept = now.get("_face_reach_um")
+        if kept is not None and kept[0] is st.gap_um and kept[1] is st.pore_um:
+            return kept[2]
         mech = now["mechanics"]
         above = now["open"] & ~mech.held & (st.pore_um > 0) & (st.gap_um >= st.pore_um)
-        return np.where(above, st.gap_um - st.pore_um, np.inf)
+        reach = np.where(above, st.gap_um - st.pore_um, np.inf)
+        now["_face_reach_um"] = (st.gap_um, st.pore_um, reach)
+        return reach
 
     def _subgrid_nuclei(self, st: GapState, now: dict, new_gap: np.ndarray, dt: float, shrunk=()) -> None:
         """Sub-grid nuclei in contact cells (step_subgrid_nuclei, per cell): grow by capture, close as a cavity
