@@ -290,6 +290,31 @@ def test_the_vacancy_solve_s_compiled_passes_are_numpy_s_bit_for_bit():
         _cg_direction(z, 0.5, np.zeros((64, 16)).T)
 
 
+def test_the_vacancy_solve_s_setup_and_readout_are_numpy_s_bit_for_bit():
+    """The solve's passes before and after its iterations (kmc.resolved.fields: _contact_terms, _masked_difference,
+    _residual, _concentration_and_capture) give the numpy expressions they replaced bit for bit, signed zeros
+    included (a void cell's 0 times a negative value), on a line and on a plane of cells."""
+    from kmc.resolved.fields import _concentration_and_capture, _contact_terms, _masked_difference, _residual
+    rng = np.random.default_rng(8)
+    for shape in ((640,), (16, 64)):
+        contact = rng.random(shape) < 0.4
+        subgrid, injected, guess, Ku, u = (rng.standard_normal(shape) for _ in range(5))
+        D, k_shift, c_eq = 3.7, 0.21, 1e-3
+        on, g, rhs, got_u, r, c, capture = (np.empty(shape) for _ in range(7))
+        _contact_terms(contact, subgrid, injected, D, k_shift, on, g, rhs)
+        want_on = contact.astype(float)
+        want = (want_on, np.where(contact, subgrid, 0.0), want_on * (injected / D - k_shift))
+        assert all(np.array_equal(a.view(np.int64), b.view(np.int64)) for a, b in zip((on, g, rhs), want))
+        assert np.signbit(rhs[~contact]).any()
+        _masked_difference(on, guess, c_eq, got_u)
+        assert np.array_equal(got_u.view(np.int64), (want_on * (guess - c_eq)).view(np.int64))
+        _residual(rhs, on, Ku, g, u, r)
+        assert np.array_equal(r.view(np.int64), (rhs - (on * Ku + g * u)).view(np.int64))
+        _concentration_and_capture(u, c_eq, Ku, k_shift, D, ~contact, c, capture)
+        assert np.array_equal(c, u + c_eq)
+        assert np.array_equal(capture.view(np.int64), np.where(~contact, -(D * (Ku + k_shift)), 0.0).view(np.int64))
+
+
 def test_the_steps_descent_passes_are_numpy_s_bit_for_bit():
     """The step's passes around the plunger's descent (kmc.resolved.step_control.stop_at_face_and_room and lower_by)
     give the numpy expressions they replaced bit for bit, on a line and a plane of cells with pores, held holes,

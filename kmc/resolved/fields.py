@@ -125,6 +125,7 @@ def vacancy_field(K: PeriodicOperator, diffusivity_um2_s: float, c_eq: float, si
     with no voids and a uniform g, as the contact's own vacancy sink is; a few tens of iterations with
     many voids), from ``guess`` (the last step's concentration).  K u on every cell is carried along the
     iterations (the void cells' capture is read from it: one application of K fewer)."""
+    open_cells = np.ascontiguousarray(open_cells, dtype=np.bool_)
     n = open_cells.size
     contact = ~open_cells
     shift = c_eq - sink_supersaturation * c_eq            # c_eq relative to the sinks' value
@@ -135,11 +136,11 @@ def vacancy_field(K: PeriodicOperator, diffusivity_um2_s: float, c_eq: float, si
     if contact.any():
         # the iterates live on every cell, 0 on the void cells (a product by the contact's mask where the
         # restriction to the contact was a gather and a scatter)
-        on = contact.astype(float)
-        g = np.where(contact, subgrid_conductance_per_um, 0.0)
-        rhs = on * (injected_um_s / diffusivity_um2_s - k_shift)
+        on, g, rhs = np.empty(open_cells.shape), np.empty(open_cells.shape), np.empty(open_cells.shape)
+        _contact_terms(contact, np.ascontiguousarray(subgrid_conductance_per_um, dtype=float),
+                       np.ascontiguousarray(injected_um_s, dtype=float), diffusivity_um2_s, k_shift, on, g, rhs)
         if guess is not None:
-            u = on * (guess - c_eq)
+            _masked_difference(on, np.ascontiguousarray(guess, dtype=float), c_eq, u)
             Ku = K @ u
         # the preconditioner: (K + g + a)^-1 restricted to the contact, g at its mean over the contact (the
         # contact's own sink is a uniform g; exact with no voids and a uniform g) and a the voids' absorption
@@ -156,7 +157,8 @@ def vacancy_field(K: PeriodicOperator, diffusivity_um2_s: float, c_eq: float, si
         def M(r):
             return on * K.shifted_inverse(r, preconditioner_shift)
 
-        r = rhs - (on * Ku + g * u)
+        r = np.empty(open_cells.shape)
+        _residual(rhs, on, Ku, g, u, r)
         norm0 = np.linalg.norm(rhs) or 1.0
         if np.linalg.norm(r) > tolerance * norm0:
             z = M(r)
@@ -174,15 +176,49 @@ def vacancy_field(K: PeriodicOperator, diffusivity_um2_s: float, c_eq: float, si
                 rz_new = np.vdot(r, z)
                 _cg_direction(z, rz_new / rz, p)
                 rz = rz_new
-    c = u + c_eq
-    flux_up = diffusivity_um2_s * (Ku + k_shift)
-    capture = np.where(open_cells, -flux_up, 0.0)
+    c, capture = np.empty(open_cells.shape), np.empty(open_cells.shape)
+    _concentration_and_capture(u, c_eq, Ku, k_shift, diffusivity_um2_s, open_cells, c, capture)
     return VacancyField(c, capture, float(diffusivity_um2_s * ((u + shift).mean()) / depth_um))
 
 
 # The conjugate gradients' elementwise passes (vacancy_field), each fused into one compiled loop: the same
 # products and sums as numpy's, in the same order (no fused multiply-add: numba's default), so the same bits,
 # without numpy's temporaries (a third of the solve's time besides the FFTs on 160 x 640 cells).
+@njit(line_or_plane("void(b1[], f8[], f8[], f8, f8, f8[], f8[], f8[])"), cache=True)
+def _contact_terms(contact, subgrid, injected, diffusivity, k_shift, on, g, rhs):
+    """on = contact as 1.0 / 0.0, g = where(contact, subgrid, 0), rhs = on * (injected / diffusivity - k_shift)."""
+    c, sg, inj, o, gg, b = contact.ravel(), subgrid.ravel(), injected.ravel(), on.ravel(), g.ravel(), rhs.ravel()
+    for i in range(o.size):
+        o[i] = 1.0 if c[i] else 0.0
+        gg[i] = sg[i] if c[i] else 0.0
+        b[i] = o[i] * (inj[i] / diffusivity - k_shift)
+
+
+@njit(line_or_plane("void(f8[], f8[], f8, f8[])"), cache=True)
+def _masked_difference(on, guess, c_eq, out):
+    """out = on * (guess - c_eq)."""
+    o, gs, a = on.ravel(), guess.ravel(), out.ravel()
+    for i in range(a.size):
+        a[i] = o[i] * (gs[i] - c_eq)
+
+
+@njit(line_or_plane("void(f8[], f8[], f8[], f8[], f8[], f8[])"), cache=True)
+def _residual(rhs, on, Ku, g, u, out):
+    """out = rhs - (on * Ku + g * u)."""
+    b, o, k, gg, uu, a = rhs.ravel(), on.ravel(), Ku.ravel(), g.ravel(), u.ravel(), out.ravel()
+    for i in range(a.size):
+        a[i] = b[i] - (o[i] * k[i] + gg[i] * uu[i])
+
+
+@njit(line_or_plane("void(f8[], f8, f8[], f8, f8, b1[], f8[], f8[])"), cache=True)
+def _concentration_and_capture(u, c_eq, Ku, k_shift, diffusivity, open_cells, c, capture):
+    """c = u + c_eq; capture = where(open_cells, -(diffusivity * (Ku + k_shift)), 0)."""
+    uu, k, o, cc, cap = u.ravel(), Ku.ravel(), open_cells.ravel(), c.ravel(), capture.ravel()
+    for i in range(uu.size):
+        cc[i] = uu[i] + c_eq
+        cap[i] = -(diffusivity * (k[i] + k_shift)) if o[i] else 0.0
+
+
 @njit(line_or_plane("void(f8[], f8[], f8[], f8[], f8[])"), cache=True)
 def _masked_product(on, Kp, g, p, out):
     """out = on * Kp + g * p."""
@@ -235,21 +271,24 @@ def constricted_current(R: PeriodicOperator, phi_per_current: float, open_cells:
     It starts from ``guess`` (a previous solve's potential on every cell: the last step's) or from the
     contact's mean current ``mean_contact``, and stops when no cell's current changes by
     CURRENT_TOLERANCE of the mean.  Returns (E, i on every cell, phi on every cell)."""
-    contact = ~open_cells
+    # the contact cells by their flat indices (in the mask's order): a gather and a scatter each pass, where a
+    # boolean mask over every cell was one
+    contact = np.flatnonzero(~open_cells)
     i = np.zeros(open_cells.shape)
+    flat_i = i.reshape(-1)
     if guess is not None and np.shape(guess) == open_cells.shape:
-        x = np.asarray(guess, float)[contact]
+        x = np.asarray(guess, float).reshape(-1)[contact]
     else:
-        i[contact] = mean_contact
-        x = (phi_per_current * (R @ i))[contact]
+        flat_i[contact] = mean_contact
+        x = (phi_per_current * (R @ i)).reshape(-1)[contact]
     E, ic = kinetics(x)
     phi = np.zeros(open_cells.shape)
     xs, fs = [], []                       # Anderson's history: the passes' phi and residuals
     last_norm = math.inf
     for _ in range(iterations):
-        i[contact] = ic
+        flat_i[contact] = ic
         phi = phi_per_current * (R @ i)
-        f = phi[contact] - x               # the pass's residual
+        f = phi.reshape(-1)[contact] - x   # the pass's residual
         norm = float(np.linalg.norm(f))
         if norm > last_norm:               # a pass that diverges: forget the history, half a step
             xs, fs = [], []
@@ -271,8 +310,8 @@ def constricted_current(R: PeriodicOperator, phi_per_current: float, open_cells:
         ic = ic_new
         if change <= CURRENT_TOLERANCE * mean_contact:
             break
-    i[contact] = ic
-    phi[contact] = x                        # the field everywhere (a cell that closes next starts from it)
+    flat_i[contact] = ic
+    phi.reshape(-1)[contact] = x            # the field everywhere (a cell that closes next starts from it)
     return E, i, phi
 
 
