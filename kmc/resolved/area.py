@@ -50,7 +50,7 @@ from kmc.resolved.area_shapes import relax_shapes
 from kmc.resolved.area_walls import area_walls_of, grow_tunnels, relax_tunnels, wall_change_limit_s
 from kmc.resolved.assembly import Assembly
 from kmc.resolved.gap import CELL_UM, GapModel, GapState, observables
-from kmc.resolved.step_control import ShallowestFirst, implicit_descent_um
+from kmc.resolved.step_control import ShallowestFirst, clear_by_gap, implicit_descent_um
 from kmc.resolved.walls import SMALLEST_WALL_um, entry_traction_MPa
 from kmc.vocabulary import Quantity
 
@@ -146,9 +146,7 @@ class AreaModel(GapModel):
             dropped = len(relax_tunnels(gap, pores, rim_fill, dt, h, cap, inp.mullins_um4_s, rewet))
             if inp.mullins_um4_s > 0:
                 relax_shapes(gap, pores, dt, h, cap, inp.mullins_um4_s)
-            gap[gap < 1e-12] = 0.0
-            rim_fill[gap > 0] = 0.0
-            rewet[:, gap == 0] = 0.0
+            clear_by_gap(gap, rim_fill, rewet, close_below_um=1e-12)
             return dropped
         return ask, relax_step
 

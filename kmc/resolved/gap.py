@@ -60,7 +60,8 @@ from kmc.resolved.assembly import Assembly, PressedFace, assembly_of
 from kmc.resolved.fields import butler_volmer_current, slab_flux_operator, slab_potential_operator, vacancy_field
 from kmc.resolved.edge_records import pore_edge_advice, pore_edge_record
 from kmc.resolved.solute import SoluteField, solute_current
-from kmc.resolved.step_control import allowed_gap_change_um, lower_by, step_limits_s, stop_at_face_and_room
+from kmc.resolved.step_control import (allowed_gap_change_um, clear_by_gap, lower_by, step_limits_s,
+                                       stop_at_face_and_room)
 from kmc.vocabulary import PERCENTILES, Quantity, registry, shared
 
 SINK_CONTRACTIONS = ("interface", "sinks")
@@ -486,8 +487,7 @@ class GapModel(PressedFace, CellModel):
             st.rewet = np.zeros(self.rewet_shape)
         shrunk = self.relax(st, new_gap, now, dt)
         self._subgrid_nuclei(st, now, new_gap, dt, shrunk)
-        st.rim_fill[new_gap > 0] = 0.0
-        st.rewet[..., new_gap == 0] = 0.0
+        clear_by_gap(new_gap, st.rim_fill, st.rewet)
         self.count_events(st, now, new_gap > 0)
         st.gap_um = new_gap
         self.advance_clock(st, dt)

@@ -31,7 +31,7 @@ from kmc.physics.face import line_face_um
 from kmc.physics.nucleation import VoidCap
 from kmc.resolved.assembly import Assembly, edge_crossing_time_s, wall_interval_s
 from kmc.resolved.gap import GapModel, GapState, observables
-from kmc.resolved.step_control import implicit_descent_um
+from kmc.resolved.step_control import clear_by_gap, implicit_descent_um
 from kmc.resolved.walls import (entry_traction_MPa, grow, relax, run_widths_um, spanned_cells, wall_traction_MPa,
                                 walls_of)
 
@@ -107,9 +107,7 @@ class SectionModel(GapModel):
 
         def relax_step(gap, dt):
             dropped = len(relax(gap, pores, rim_fill, dt, h, cap, inp.mullins_um4_s, rewet=rewet))
-            gap[gap < 1e-12] = 0.0
-            rim_fill[gap > 0] = 0.0
-            rewet[gap == 0] = 0.0
+            clear_by_gap(gap, rim_fill, rewet, close_below_um=1e-12)
             return dropped
         return ask, relax_step
 
