@@ -103,16 +103,26 @@ def line_runs(open_cells):
             out_line[k], out_start[k], out_width[k] = r, 0, n
             k += 1
             continue
+        # the line read from its first contact cell on, the index wrapped by hand (a modulo per cell was
+        # most of this kernel's time on the area's cuts)
         i = 0
+        c = shift
         while i < n:
-            if open_cells[r, (shift + i) % n]:
+            if open_cells[r, c]:
                 first = i
-                while i < n and open_cells[r, (shift + i) % n]:
+                start = c
+                while i < n and open_cells[r, c]:
                     i += 1
-                out_line[k], out_start[k], out_width[k] = r, (shift + first) % n, i - first
+                    c += 1
+                    if c == n:
+                        c = 0
+                out_line[k], out_start[k], out_width[k] = r, start, i - first
                 k += 1
             else:
                 i += 1
+                c += 1
+                if c == n:
+                    c = 0
     return out_line[:k], out_start[:k], out_width[:k]
 
 
@@ -127,8 +137,12 @@ def line_run_sums(values, lines, starts, widths):
     k = 0
     while k < starts.size:
         r, shift = lines[k], starts[k]
+        c = shift % n
         for i in range(n):
-            cum[i + 1] = cum[i] + values[r, (shift + i) % n]
+            cum[i + 1] = cum[i] + values[r, c]
+            c += 1
+            if c == n:
+                c = 0
         while k < starts.size and lines[k] == r:
             off = (starts[k] - shift) % n
             out[k] = cum[off + widths[k]] - cum[off]
