@@ -552,9 +552,12 @@ def _relax_runs(gap, pore, rim_fill, rewet, lines, starts, widths, dt, h, shape,
             _cap_profile_into(target, size, area, h, shape[q, 0], shape[q, 1], square)
         else:
             target[:size] = 0.0
+        c = (cells[0] + first - 1) % n                         # the kept cells, from the first one on
         for i in range(size):
-            c = (cells[0] + first - 1 + i) % n                 # the kept cells, from the first one on
             gap[r, c] = pore[r, c] + target[i] + (e[first + i] - target[i]) * f
+            c += 1
+            if c == n:
+                c = 0
     return count
 
 
