@@ -694,3 +694,25 @@ def test_a_profile_point_is_located_as_the_walk_from_the_first_point_did():
             want = (k, (x - points[k]) / (points[k + 1] - points[k]))
         got = _locate_point(points, x)
         assert got[0] == want[0] and np.array_equal(got[1], want[1], equal_nan=True), x
+
+
+def test_the_compact_voids_sums_are_the_bincounts_they_replaced():
+    """kmc.resolved.area_shapes._void_cells: the open cells in np.nonzero's order, their voids and unwrapped places,
+    and per void its cells, its metal over the envelope, whether it lies over a pore and its places summed, as the
+    gathers and bincounts it replaced give them, bit for bit (on regions that cross the edges)."""
+    from kmc.resolved.area_shapes import _void_cells
+    rng = np.random.default_rng(13)
+    gap = np.where(rng.random((24, 40)) < 0.45, rng.random((24, 40)), 0.0)
+    pore = np.where(rng.random(gap.shape) < 0.3, 0.5 * rng.random(gap.shape), 0.0)
+    reg = label_regions(gap > 0)
+    nz, nx = gap.shape
+    on = reg.labels >= 0
+    zz, xx = np.nonzero(on)
+    lab = reg.labels[on]
+    z, x = zz + reg.image[zz, xx, 0] * nz, xx + reg.image[zz, xx, 1] * nx
+    n = reg.count
+    want = (zz, xx, lab, z, x, np.bincount(lab, minlength=n).astype(float), np.bincount(lab, gap[on] - pore[on], n),
+            np.bincount(lab, pore[on] > 0, n) > 0, np.bincount(lab, z, n), np.bincount(lab, x, n))
+    got = _void_cells(reg.labels, reg.image, gap, pore, n)
+    assert all(np.array_equal(a, b) and a.dtype == b.dtype for a, b in zip(got, want))
+    assert (reg.image != 0).any() and want[7].any() and not want[7].all()
