@@ -382,25 +382,32 @@ def test_the_walls_pairwise_sum_is_numpy_s_bit_for_bit():
 
 
 def test_clearing_by_gap_is_the_three_masks_it_replaced():
-    """kmc.resolved.step_control.clear_by_gap: gaps below the floor closed, the rim's fill cleared over open cells
-    and the contact lines' progress over closed ones, as the three boolean masks it replaced, on the section's line
-    (its own rewet array) and on the area (one per cut axis), without a floor (the step) and with one (the press);
-    a rewet array that cannot be viewed cell by cell is refused rather than copied (its clearing would be lost)."""
+    """kmc.resolved.step_control.clear_by_gap: gaps below the floor closed, the rim's fill and the sub-grid nuclei
+    cleared over open cells and the contact lines' progress over closed ones, as the boolean masks it replaced, on
+    the section's line (its own rewet array) and on the area (one per cut axis), without a floor (the step, with
+    nuclei) and with one (the press); a rewet array that cannot be viewed cell by cell is refused rather than
+    copied (its clearing would be lost)."""
     from kmc.resolved.step_control import clear_by_gap
     rng = np.random.default_rng(12)
     for shape, rewet_shape in (((200,), (200,)), ((12, 30), (2, 12, 30))):
         for floor in (None, 1e-12):
             gap = rng.choice([0.0, -1e-3, 5e-13, 0.2, np.nan], shape)
             rim_fill, rewet = rng.random(shape), rng.random(rewet_shape)
+            nuclei = (rng.integers(0, 3, shape).astype(float), rng.random(shape)) if floor is None else None
             want_gap, want_fill, want_rewet = gap.copy(), rim_fill.copy(), rewet.copy()
             if floor is not None:
                 want_gap[want_gap < floor] = 0.0
             want_fill[want_gap > 0] = 0.0
             want_rewet[..., want_gap == 0] = 0.0
-            clear_by_gap(gap, rim_fill, rewet, floor)
+            want_nuclei = None if nuclei is None else [a.copy() for a in nuclei]
+            for a in want_nuclei or ():
+                a[want_gap > 0] = 0.0
+            clear_by_gap(gap, rim_fill, rewet, floor, nuclei)
             assert np.array_equal(gap, want_gap, equal_nan=True)
             assert np.array_equal(rim_fill, want_fill) and np.array_equal(rewet, want_rewet)
             assert (want_fill == 0).any() and (want_rewet == 0).any()
+            if nuclei is not None:
+                assert all(np.array_equal(a, b) for a, b in zip(nuclei, want_nuclei)) and (nuclei[1] == 0).any()
     for strided in (np.zeros((2, 12, 60))[:, :, ::2], np.zeros((12, 30, 2)).transpose(2, 0, 1)):
         with pytest.raises((AttributeError, TypeError)):
             clear_by_gap(np.zeros((12, 30)), np.zeros((12, 30)), strided)

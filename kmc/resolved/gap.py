@@ -60,8 +60,7 @@ from kmc.resolved.assembly import Assembly, PressedFace, assembly_of
 from kmc.resolved.fields import butler_volmer_current, slab_flux_operator, slab_potential_operator, vacancy_field
 from kmc.resolved.edge_records import pore_edge_advice, pore_edge_record
 from kmc.resolved.solute import SoluteField, solute_current
-from kmc.resolved.step_control import (allowed_gap_change_um, clear_by_gap, lower_by, step_limits_s,
-                                       stop_at_face_and_room)
+from kmc.resolved.step_control import allowed_gap_change_um, clear_by_gap, lower_by, step_limits_s, stop_at_face_and_room
 from kmc.vocabulary import PERCENTILES, Quantity, registry, shared
 
 SINK_CONTRACTIONS = ("interface", "sinks")
@@ -469,25 +468,24 @@ class GapModel(PressedFace, CellModel):
     # ------------------------------------------------------------------ one step
     def step(self, st: GapState, now: dict, dt: float) -> float:
         inp = self.inp
-        # the roof's closing relative to the plunger (explicit) plus the contact's recession; the
-        # plunger's own descent is applied implicitly after the explicit changes (below)
+        # the roof's closing relative to the plunger (explicit) plus the contact's recession; the plunger's own descent
+        # is applied implicitly after the explicit changes (below)
         closing = self.closing_relative_um_s(now)
         new_gap = self.grow(st, now, closing, dt)
-        # a closing roof above an open pore of the electrolyte stops at the face (face_reach_um): where it
-        # gets there within the step it stays, its closing taking what capture brings; the plunger lowers the
-        # metal over every void that takes its descent (not over the holes the metal spans, held in their
-        # islands), over an open pore down to the face, where its void becomes such a hole (face_reach_um: the
-        # implicit descent's trials count it as closed once there)
+        # a closing roof above an open pore of the electrolyte stops at the face (face_reach_um): where it gets there
+        # within the step it stays, its closing taking what capture brings; the plunger lowers the metal over every void
+        # that takes its descent (not over the holes the metal spans, held in their islands), over an open pore down to
+        # the face, where its void becomes such a hole (face_reach_um: the implicit descent's trials count it as closed
+        # once there)
         held = now["mechanics"].held
         room_um, over_pore = np.empty(new_gap.shape), np.empty(new_gap.shape, bool)
         stop_at_face_and_room(new_gap, self.face_reach_um(st, now), st.pore_um, held, closing, room_um, over_pore)
         lower_by(new_gap, st.pore_um, held, over_pore, self.plunger_descent(room_um, now, dt, st.thickness_um))
         # surface diffusion toward the Young angle's caps; a void too small for a cell becomes a nucleus
-        if st.rewet is None:
-            st.rewet = np.zeros(self.rewet_shape)
+        st.rewet = np.zeros(self.rewet_shape) if st.rewet is None else st.rewet
         shrunk = self.relax(st, new_gap, now, dt)
         self._subgrid_nuclei(st, now, new_gap, dt, shrunk)
-        clear_by_gap(new_gap, st.rim_fill, st.rewet)
+        clear_by_gap(new_gap, st.rim_fill, st.rewet, nuclei=(st.nuclei, st.nucleus_radius_um))
         self.count_events(st, now, new_gap > 0)
         st.gap_um = new_gap
         self.advance_clock(st, dt)
@@ -500,17 +498,16 @@ class GapModel(PressedFace, CellModel):
     def closing_relative_um_s(now: dict) -> np.ndarray:
         """Per open cell, how fast its gap closes apart from the plunger's implicit descent: the roof
         relative to the plunger over a void that takes the descent, its own closing over a hole held in
-        an island; plus the contact's recession (the foil follows it over every void).  Kept in ``now``: the
-        step's limit and the step ask for it at the same fields (treat it as read-only)."""
-        kept = now.get("_closing_relative_um_s")
-        if kept is None:
+        an island; plus the contact's recession (the foil follows it over every void).  Kept in ``now`` (the step's
+        limit and the step ask at the same fields; read-only)."""
+        if "_closing_relative_um_s" not in now:
             mech = now["mechanics"]
             plunger = abs(mech.plunger_velocity_um_s)
             own = np.where(mech.held, mech.closing_velocity_um_s, mech.closing_velocity_um_s - plunger)
             if now.get("solute") is not None:
                 own = own * now["solute"].creep_factor      # 1 unless meso.solute_strengthening bounds it
-            kept = now["_closing_relative_um_s"] = np.where(now["open"], own, 0.0) + now["recession_um_s"]
-        return kept
+            now["_closing_relative_um_s"] = np.where(now["open"], own, 0.0) + now["recession_um_s"]
+        return now["_closing_relative_um_s"]
 
     @staticmethod
     def face_reach_um(st: GapState, now: dict) -> np.ndarray:
@@ -527,29 +524,23 @@ class GapModel(PressedFace, CellModel):
         brings (the sliding balance, exact for rates held over the step), and the gap limit does not count
         a closing that ends at the face within its allowed change (step_limit_s).  Over the dense face (no
         pore) a closing roof makes contact, as before: the overshoot closes the cell.  Kept in ``now`` for the
-        state's gap and pore arrays (the step's limit and the step ask for it before the step replaces the gap;
-        treat it as read-only)."""
-        kept = now.get("_face_reach_um")
-        if kept is not None and kept[0] is st.gap_um and kept[1] is st.pore_um:
-            return kept[2]
-        mech = now["mechanics"]
-        above = now["open"] & ~mech.held & (st.pore_um > 0) & (st.gap_um >= st.pore_um)
-        reach = np.where(above, st.gap_um - st.pore_um, np.inf)
-        now["_face_reach_um"] = (st.gap_um, st.pore_um, reach)
-        return reach
+        state's own gap and pore arrays (the step's limit and the step ask before the step replaces the gap)."""
+        kept = now.get("_face_reach_um", (None, None, None))
+        if kept[0] is not st.gap_um or kept[1] is not st.pore_um:
+            above = now["open"] & ~now["mechanics"].held & (st.pore_um > 0) & (st.gap_um >= st.pore_um)
+            kept = now["_face_reach_um"] = (st.gap_um, st.pore_um, np.where(above, st.gap_um - st.pore_um, np.inf))
+        return kept[2]
 
     def _subgrid_nuclei(self, st: GapState, now: dict, new_gap: np.ndarray, dt: float, shrunk=()) -> None:
         """Sub-grid nuclei in contact cells (step_subgrid_nuclei, per cell): grow by capture, close as a cavity
         in the contact's hydrostatic pressure (the exact sphere rate, docs/physics.md section 7), take the voids
         surface diffusion shrank below a cell, are born at I(S); a cell whose nuclei cover it opens with
-        their volume."""
+        their volume (the step then clears the open cells' nuclei: clear_by_gap)."""
         births = poisson_where_positive(self.rng, now["nucleation"] * dt)
         nucleated, opened = step_subgrid_nuclei(self.inp, self._cap, st.nuclei, st.nucleus_radius_um, now["open"],
                                                 new_gap, now, births, dt, shrunk, self.strength)
         st.counts["nucleated"] += nucleated
         st.counts["opened_by_nuclei"] += opened
-        st.nuclei[new_gap > 0] = 0
-        st.nucleus_radius_um[new_gap > 0] = 0.0
 
     # ------------------------------------------------------------------ step size
     def step_limit_s(self, st: GapState, now: dict) -> float:

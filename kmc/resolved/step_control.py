@@ -208,24 +208,31 @@ def lower_by(new_gap, pore, held, over_pore, descent_um):
             ng[i] = 0.0
 
 
-def clear_by_gap(gap_um: np.ndarray, rim_fill: np.ndarray, rewet: np.ndarray, close_below_um: float | None = None):
+def clear_by_gap(gap_um: np.ndarray, rim_fill: np.ndarray, rewet: np.ndarray, close_below_um: float | None = None,
+                 nuclei=None):
     """In place, what a step or a press's relaxation leaves behind: gaps below ``close_below_um`` closed (none if
-    None), the rim's fill cleared over open cells, the retracting contact lines' progress (``rewet``: the cells'
-    own array, or one per cut axis before them) cleared over closed cells.  One compiled pass where three boolean
-    masks over every cell were (~1 ms of each of the 160 x 40 um press's 2,131 asks)."""
+    None), the rim's fill cleared over open cells, and the sub-grid nuclei there (``nuclei``: their counts and
+    radii per cell, None: none), the retracting contact lines' progress (``rewet``: the cells' own array, or one
+    per cut axis before them) cleared over closed cells.  One compiled pass where a boolean mask over every cell
+    was for each (~1 ms of each of the 160 x 40 um press's 2,131 asks)."""
     flat = rewet.view()
     flat.shape = (-1, gap_um.size)          # a view (this raises rather than copy, so no write is lost)
-    _clear_by_gap(gap_um, rim_fill, flat, -math.inf if close_below_um is None else float(close_below_um))
+    count, radius = (np.empty((0,) * gap_um.ndim),) * 2 if nuclei is None else nuclei
+    _clear_by_gap(gap_um, rim_fill, flat, count, radius, -math.inf if close_below_um is None else float(close_below_um))
 
 
-@njit(["void(f8[::1], f8[::1], f8[:, ::1], f8)", "void(f8[:, ::1], f8[:, ::1], f8[:, ::1], f8)"], cache=True)
-def _clear_by_gap(gap, rim_fill, rewet, floor):
-    g, rf = gap.ravel(), rim_fill.ravel()
+@njit(["void(f8[::1], f8[::1], f8[:, ::1], f8[::1], f8[::1], f8)",
+       "void(f8[:, ::1], f8[:, ::1], f8[:, ::1], f8[:, ::1], f8[:, ::1], f8)"], cache=True)
+def _clear_by_gap(gap, rim_fill, rewet, count, radius, floor):
+    g, rf, nn, r = gap.ravel(), rim_fill.ravel(), count.ravel(), radius.ravel()
     for i in range(g.size):
         if g[i] < floor:
             g[i] = 0.0
         if g[i] > 0:
             rf[i] = 0.0
+            if nn.size:
+                nn[i] = 0.0
+                r[i] = 0.0
         elif g[i] == 0:
             for k in range(rewet.shape[0]):
                 rewet[k, i] = 0.0
