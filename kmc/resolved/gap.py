@@ -468,15 +468,15 @@ class GapModel(PressedFace, CellModel):
     # ------------------------------------------------------------------ one step
     def step(self, st: GapState, now: dict, dt: float) -> float:
         inp = self.inp
-        # the roof's closing relative to the plunger (explicit) plus the contact's recession; the plunger's own descent
-        # is applied implicitly after the explicit changes (below)
+        # the roof's closing relative to the plunger (explicit) plus the contact's recession; the
+        # plunger's own descent is applied implicitly after the explicit changes (below)
         closing = self.closing_relative_um_s(now)
         new_gap = self.grow(st, now, closing, dt)
-        # a closing roof above an open pore of the electrolyte stops at the face (face_reach_um): where it gets there
-        # within the step it stays, its closing taking what capture brings; the plunger lowers the metal over every void
-        # that takes its descent (not over the holes the metal spans, held in their islands), over an open pore down to
-        # the face, where its void becomes such a hole (face_reach_um: the implicit descent's trials count it as closed
-        # once there)
+        # a closing roof above an open pore of the electrolyte stops at the face (face_reach_um): where it
+        # gets there within the step it stays, its closing taking what capture brings; the plunger lowers the
+        # metal over every void that takes its descent (not over the holes the metal spans, held in their
+        # islands), over an open pore down to the face, where its void becomes such a hole (face_reach_um: the
+        # implicit descent's trials count it as closed once there)
         held = now["mechanics"].held
         room_um, over_pore = np.empty(new_gap.shape), np.empty(new_gap.shape, bool)
         stop_at_face_and_room(new_gap, self.face_reach_um(st, now), st.pore_um, held, closing, room_um, over_pore)
