@@ -16,6 +16,7 @@ import warnings
 from pathlib import Path
 
 from llvmlite import ir
+from numba import njit
 from numba.core import cgutils, types
 from numba.core.errors import NumbaExperimentalFeatureWarning
 from numba.extending import intrinsic
@@ -69,3 +70,10 @@ def line_or_plane(signature: str) -> list[str]:
     arrays C-contiguous, so that ravel is a view a kernel may write through and any other layout is refused rather
     than silently copied: ``signature`` with each array written as "f8[]" or "b1[]"."""
     return [signature.replace("[]", dims) for dims in ("[::1]", "[:, ::1]")]
+
+
+@njit(cache=True, inline="always")
+def numpy_maximum(a, b):
+    """np.maximum's rule on two floats in a kernel: NaN if either is, else the larger, the first on a tie (-0.0
+    against 0.0 included), so a kernel that replaces a numpy expression gives its bits."""
+    return a if (a >= b or a != a) else b

@@ -716,3 +716,34 @@ def test_the_compact_voids_sums_are_the_bincounts_they_replaced():
     got = _void_cells(reg.labels, reg.image, gap, pore, n)
     assert all(np.array_equal(a, b) and a.dtype == b.dtype for a, b in zip(got, want))
     assert (reg.image != 0).any() and want[7].any() and not want[7].all()
+
+
+def test_the_compact_voids_growth_pass_is_the_numpy_form_it_replaced():
+    """kmc.resolved.area._compact_growth and _cells_height: AreaModel.grow's explicit change of the compact voids'
+    cells (capture kept on them, the roof's closing, capture away from the edge, per void its cells and its metal's
+    heights summed, each cell's void's mean height) as the numpy expressions they replaced, bit for bit, NaN and
+    negative heights included."""
+    from kmc.resolved.area import _cells_height, _compact_growth
+    rng = np.random.default_rng(21)
+    shape = (20, 36)
+    gap = np.where(rng.random(shape) < 0.5, rng.random(shape), 0.0)
+    labels = label_regions(gap > 0).labels
+    compact = (gap > 0) & (rng.random(shape) < 0.8)
+    at_edge = compact & (rng.random(shape) < 0.4)
+    pore = np.where(rng.random(shape) < 0.3, rng.random(shape), 0.0)
+    capture_all, closing = rng.standard_normal(shape), rng.standard_normal(shape)
+    closing[tuple(np.argwhere(compact)[0])] = np.nan             # a NaN on a compact cell: its void's sum is NaN
+    dt, voids = 0.3, max(labels.max() + 1, 1)
+    capture = np.where(compact, capture_all, 0.0)
+    g = np.where(compact, gap - closing * dt, 0.0)
+    g = np.where(compact & ~at_edge, g + capture * dt, g)
+    cells = np.bincount(labels[compact], minlength=voids)
+    height = np.bincount(labels[compact], weights=np.maximum(g - pore, 0.0)[compact], minlength=voids)
+    want = (capture, np.where(compact, g, gap), cells, height)
+    got = (np.empty(shape), np.empty(shape), np.zeros(voids, np.int64), np.zeros(voids))
+    _compact_growth(compact, at_edge, labels, capture_all, gap, pore, closing, dt, *got)
+    assert all(np.array_equal(a, b, equal_nan=True) for a, b in zip(got, want)) and np.isnan(height).any()
+    mean = np.maximum(height / np.maximum(cells, 1), 1e-6)
+    cell_height = np.empty(shape)
+    _cells_height(compact, labels, mean, cell_height)
+    assert np.array_equal(cell_height, np.where(compact, mean[np.maximum(labels, 0)], 0.0), equal_nan=True)

@@ -41,6 +41,7 @@ import numpy as np
 from numba import njit
 
 from kmc import units
+from kmc.jit import numpy_maximum
 from kmc.mechanics.reduced import runs
 from kmc.mechanics.reduced_area import AreaFoil
 from kmc.mechanics.regions import label_regions
@@ -188,17 +189,14 @@ class AreaModel(GapModel):
         gap, pore = st.gap_um, st.pore_um
         walls = now["walls"]
         compact = open_cells & ~(walls.tunnel_cells(0) | walls.tunnel_cells(1))
-        capture = np.where(compact, now["vacancies"].capture_um_s, 0.0)
         regions, at_edge = walls.regions, self._at_edge(open_cells)
-        g = np.where(compact, gap - closing * dt, 0.0)
-        g = np.where(compact & ~at_edge, g + capture * dt, g)
         labels = regions.labels
-        voids = max(regions.count, 1)
-        cells_per_void = np.bincount(labels[compact], minlength=voids)
-        height = np.bincount(labels[compact], weights=np.maximum(g - pore, 0.0)[compact], minlength=voids)
+        capture, new_gap, cell_height = np.empty(gap.shape), np.empty(gap.shape), np.empty(gap.shape)
+        cells_per_void, height = np.zeros(max(regions.count, 1), np.int64), np.zeros(max(regions.count, 1))
+        _compact_growth(compact, at_edge, labels, now["vacancies"].capture_um_s, gap, pore, closing, dt, capture,
+                        new_gap, cells_per_void, height)
         height = np.maximum(height / np.maximum(cells_per_void, 1), 1e-6)
-        cell_height = np.where(compact, height[np.maximum(labels, 0)], 0.0)
-        new_gap = np.where(compact, g, gap)
+        _cells_height(compact, labels, height, cell_height)
         shares = _rim_shares(capture, open_cells, regions.labels, max(regions.count, 1), at_edge)
         # the section's rule (kmc.resolved.walls.grow): a void whose metal stands no higher than
         # SMALLEST_WALL_um over the envelope has no wall, and what reaches its edge lands on its edge cell's
@@ -473,6 +471,39 @@ def _overlap_events(before, counted_before, after_labels, counted_after, after_o
             elif partner_of_new[a] != b:
                 merged[a] = True
     return int(split.sum()), int(merged.sum()), int(present.sum() - survived.sum())
+
+
+@njit(cache=True)
+def _compact_growth(compact, at_edge, labels, capture_all, gap, pore, closing, dt, capture, new_gap, cells, height):
+    """AreaModel.grow's explicit change of the compact voids' cells in one pass (its numpy form, the sums in the
+    cells' order as bincount adds them): ``capture`` the compact cells' own, ``new_gap`` their gap less the roof's
+    closing plus, away from the edge, what they capture (every other cell's gap as it was), per void its cells and
+    its metal's heights over the envelope summed."""
+    nz, nx = gap.shape
+    for z in range(nz):
+        for x in range(nx):
+            if not compact[z, x]:
+                capture[z, x] = 0.0
+                new_gap[z, x] = gap[z, x]
+                continue
+            c = capture_all[z, x]
+            capture[z, x] = c
+            g = gap[z, x] - closing[z, x] * dt
+            if not at_edge[z, x]:
+                g = g + c * dt
+            new_gap[z, x] = g
+            k = labels[z, x]
+            cells[k] += 1
+            height[k] += numpy_maximum(g - pore[z, x], 0.0)
+
+
+@njit(cache=True)
+def _cells_height(compact, labels, height, out):
+    """Each compact cell's void's mean height (0 elsewhere)."""
+    nz, nx = out.shape
+    for z in range(nz):
+        for x in range(nx):
+            out[z, x] = height[max(labels[z, x], 0)] if compact[z, x] else 0.0
 
 
 @njit(cache=True)

@@ -10,7 +10,7 @@ import numpy as np
 from numba import njit
 
 from kmc import units
-from kmc.jit import line_or_plane
+from kmc.jit import line_or_plane, numpy_maximum
 from kmc.physics import vacancy
 
 # Numerics of the step (docs/mechanics.md section 6): the expected new nuclei per cell per step
@@ -163,13 +163,8 @@ def implicit_descent_um(levels: np.ndarray, dt: float, speed) -> float:
 
 # The step's cell rules around the plunger's implicit descent (kmc.resolved.gap.GapModel.step), each one compiled
 # pass over the cells of a line or an area (kmc.jit.line_or_plane: C-contiguous, as the step's arrays are): the same
-# comparisons and arithmetic as the numpy expressions they replaced, numpy's maximum included (NaN and ties as it
-# takes them), so the same bits.
-
-
-@njit(cache=True, inline="always")
-def _numpy_maximum(a, b):
-    return a if (a >= b or a != a) else b
+# comparisons and arithmetic as the numpy expressions they replaced, numpy's maximum included (kmc.jit.numpy_maximum:
+# NaN and ties as it takes them), so the same bits.
 
 
 @njit(line_or_plane("void(f8[], f8[], f8[], b1[], f8[], f8[], b1[])"), cache=True)
@@ -182,7 +177,7 @@ def stop_at_face_and_room(new_gap, face_reach, pore, held, closing, room, over_p
                                  room.ravel(), over_pore.ravel())
     for i in range(ng.size):
         if math.isfinite(fr[i]) and cl[i] > 0:
-            ng[i] = _numpy_maximum(ng[i], p[i])
+            ng[i] = numpy_maximum(ng[i], p[i])
         lowered = not hd[i]
         op[i] = lowered and p[i] > 0 and ng[i] >= p[i]
         if not lowered:
@@ -190,7 +185,7 @@ def stop_at_face_and_room(new_gap, face_reach, pore, held, closing, room, over_p
         elif op[i]:
             rm[i] = ng[i] - p[i]
         else:
-            rm[i] = _numpy_maximum(ng[i], 0.0)
+            rm[i] = numpy_maximum(ng[i], 0.0)
 
 
 @njit(line_or_plane("void(f8[], f8[], b1[], b1[], f8)"), cache=True)
@@ -202,8 +197,8 @@ def lower_by(new_gap, pore, held, over_pore, descent_um):
         if not hd[i]:
             ng[i] -= descent_um
         if op[i]:
-            ng[i] = _numpy_maximum(ng[i], p[i])
-        ng[i] = _numpy_maximum(ng[i], 0.0)
+            ng[i] = numpy_maximum(ng[i], p[i])
+        ng[i] = numpy_maximum(ng[i], 0.0)
         if ng[i] < 1e-7:
             ng[i] = 0.0
 
