@@ -747,3 +747,30 @@ def test_the_compact_voids_growth_pass_is_the_numpy_form_it_replaced():
     cell_height = np.empty(shape)
     _cells_height(compact, labels, mean, cell_height)
     assert np.array_equal(cell_height, np.where(compact, mean[np.maximum(labels, 0)], 0.0), equal_nan=True)
+
+
+def test_the_rim_pins_pass_is_the_numpy_form_it_replaced():
+    """kmc.resolved.area._pinned_shares: AreaModel._pin_at_rims' pass over the four neighbours (a thin edge cell
+    over a pore keeps, toward a neighbour off the pore, the neighbour's retreat share of what it sends; the rest is
+    summed per void) as the numpy form it replaced (rolls, masks and a bincount a direction), bit for bit, across
+    the torus's edges."""
+    from kmc.resolved.area import _NEIGHBOURS, _neighbour, _pinned_shares
+    rng = np.random.default_rng(22)
+    shape = (14, 22)
+    labels = label_regions(rng.random(shape) < 0.6).labels
+    thin = (labels >= 0) & (rng.random(shape) < 0.7)
+    pore = np.where(rng.random(shape) < 0.5, rng.random(shape), 0.0)
+    retreat = rng.random(shape)
+    shares = np.where(rng.random((4,) + shape) < 0.6, rng.random((4,) + shape), 0.0)
+    n = labels.max() + 1
+    want_shares, want_raised = shares.copy(), np.zeros(n)
+    for d, (shift, axis) in enumerate(_NEIGHBOURS):
+        pinned = thin & (_neighbour(pore, shift, axis) <= 0) & (want_shares[d] > 0)
+        if not pinned.any():
+            continue
+        kept = np.where(pinned, want_shares[d] * (1.0 - _neighbour(retreat, shift, axis)), 0.0)
+        want_shares[d] = want_shares[d] - kept
+        want_raised += np.bincount(labels[pinned], kept[pinned], n)
+    raised = np.zeros(n)
+    _pinned_shares(thin, pore, retreat, shares, labels, raised)
+    assert np.array_equal(shares, want_shares) and np.array_equal(raised, want_raised) and raised.any()

@@ -240,13 +240,7 @@ class AreaModel(GapModel):
         cap_um = (np.maximum(walls.volume_um3, 0.0) / self._cap.volume_per_radius3) ** (1 / 3)
         thin = compact & (pore > 0) & (base_um >= cap_um)[np.maximum(labels, 0)]
         raised = np.zeros(n)
-        for d, (shift, axis) in enumerate(_NEIGHBOURS):
-            pinned = thin & (_neighbour(pore, shift, axis) <= 0) & (shares[d] > 0)
-            if not pinned.any():
-                continue
-            kept = np.where(pinned, shares[d] * (1.0 - _neighbour(retreat, shift, axis)), 0.0)
-            shares[d] = shares[d] - kept
-            raised += np.bincount(labels[pinned], kept[pinned], raised.size)
+        _pinned_shares(thin, pore, np.broadcast_to(retreat, pore.shape), shares, labels, raised)
         if raised.any():
             new_gap[compact] += (raised * dt / np.maximum(cells_per_void[:n], 1))[labels[compact]]
 
@@ -504,6 +498,37 @@ def _cells_height(compact, labels, height, out):
     for z in range(nz):
         for x in range(nx):
             out[z, x] = height[max(labels[z, x], 0)] if compact[z, x] else 0.0
+
+
+@njit(cache=True)
+def _pinned_shares(thin, pore, retreat, shares, labels, raised):
+    """AreaModel._pin_at_rims' pass over the four directions of _NEIGHBOURS (its numpy form): what each thin edge
+    cell over a pore sends toward a neighbour off the pore keeps the neighbour's retreat share, the rest summed per
+    void into ``raised`` (each direction's sums in the cells' order, as bincount adds them, then added)."""
+    nz, nx = thin.shape
+    per_void = np.empty(raised.size)
+    for d in range(4):
+        shift, axis = _NEIGHBOURS[d]
+        dz, dx = (shift, 0) if axis == 0 else (0, shift)
+        per_void[:] = 0.0
+        pinned = False
+        for z in range(nz):
+            zz = z + dz
+            zz = zz - nz if zz >= nz else (zz + nz if zz < 0 else zz)
+            for x in range(nx):
+                s = shares[d, z, x]
+                if not thin[z, x]:
+                    continue
+                xx = x + dx
+                xx = xx - nx if xx >= nx else (xx + nx if xx < 0 else xx)
+                if pore[zz, xx] <= 0 and s > 0:
+                    kept = s * (1.0 - retreat[zz, xx])
+                    shares[d, z, x] = s - kept
+                    per_void[labels[z, x]] += kept
+                    pinned = True
+        if pinned:
+            for k in range(raised.size):
+                raised[k] += per_void[k]
 
 
 @njit(cache=True)
