@@ -542,7 +542,6 @@ def _advance_rims(rim_fill, new_gap, open_cells, cell_height, pore, shares, dt):
     what each edge cell sends toward its neighbour in direction d of _NEIGHBOURS (+z, -z, +x, -x)."""
     nz, nx = new_gap.shape
     steps = ((1, 0), (-1, 0), (0, 1), (0, -1))
-    arrived = np.zeros((4, nz, nx))
     fill_in = np.zeros((nz, nx))
     opened_height = np.zeros((nz, nx))
     for d in range(4):
@@ -557,7 +556,6 @@ def _advance_rims(rim_fill, new_gap, open_cells, cell_height, pore, shares, dt):
                     new_gap[z, x] += (w - 1.0) * cell_height[z, x]
                     w = 1.0
                 zz, xx = (z + dz) % nz, (x + dx) % nx
-                arrived[d, zz, xx] = w
                 fill_in[zz, xx] += w
                 opened_height[zz, xx] = max(opened_height[zz, xx], cell_height[z, x])
     opened = np.zeros((nz, nx), np.bool_)
@@ -580,10 +578,17 @@ def _advance_rims(rim_fill, new_gap, open_cells, cell_height, pore, shares, dt):
             left = rim_fill[z, x]
             rim_fill[z, x] = 0.0
             for d in range(4):
-                if arrived[d, z, x] <= 0:
-                    continue
-                part = left * arrived[d, z, x] / fill_in[z, x]
                 dz, dx = steps[d]
+                # what arrived from direction d: the source's share as the first pass took it (recomputed where a
+                # (4, depth, width) array of it was zeroed and kept every call)
+                share = shares[d, (z - dz) % nz, (x - dx) % nx]
+                if share <= 0:
+                    continue
+                arrived = share * dt / max(cell_height[(z - dz) % nz, (x - dx) % nx], 1e-12)
+                arrived = 1.0 if arrived > 1.0 else arrived
+                if arrived <= 0:
+                    continue
+                part = left * arrived / fill_in[z, x]
                 zz, xx = (z + dz) % nz, (x + dx) % nx
                 if open_cells[zz, xx] or opened[zz, xx]:      # met a void: deepens the opened cell
                     new_gap[z, x] += part * opened_height[z, x]
