@@ -516,9 +516,9 @@ def _pinned_shares(thin, pore, retreat, shares, labels, raised):
             zz = z + dz
             zz = zz - nz if zz >= nz else (zz + nz if zz < 0 else zz)
             for x in range(nx):
-                s = shares[d, z, x]
                 if not thin[z, x]:
                     continue
+                s = shares[d, z, x]
                 xx = x + dx
                 xx = xx - nx if xx >= nx else (xx + nx if xx < 0 else xx)
                 if pore[zz, xx] <= 0 and s > 0:

@@ -181,9 +181,10 @@ def vacancy_field(K: PeriodicOperator, diffusivity_um2_s: float, c_eq: float, si
     return VacancyField(c, capture, float(diffusivity_um2_s * ((u + shift).mean()) / depth_um))
 
 
-# The conjugate gradients' elementwise passes (vacancy_field), each fused into one compiled loop: the same
-# products and sums as numpy's, in the same order (no fused multiply-add: numba's default), so the same bits,
-# without numpy's temporaries (a third of the solve's time besides the FFTs on 160 x 640 cells).
+# The vacancy solve's elementwise passes (vacancy_field: its set-up, the conjugate gradients' iterations and its
+# read-out), each fused into one compiled loop: the same products and sums as numpy's, in the same order (no fused
+# multiply-add: numba's default), so the same bits, without numpy's temporaries (a third of the solve's time besides
+# the FFTs on 160 x 640 cells).
 @njit(line_or_plane("void(b1[], f8[], f8[], f8, f8, f8[], f8[], f8[])"), cache=True)
 def _contact_terms(contact, subgrid, injected, diffusivity, k_shift, on, g, rhs):
     """on = contact as 1.0 / 0.0, g = where(contact, subgrid, 0), rhs = on * (injected / diffusivity - k_shift)."""
