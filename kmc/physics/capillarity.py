@@ -109,11 +109,10 @@ def _chord_curvatures(chord_um: np.ndarray, area_um2: np.ndarray, out: np.ndarra
             else:
                 hi, f_hi = tree_mid[node], tree_area[node]
                 node = 2 * node
-        margin = _root_margin(lo, hi, f_lo, f_hi, target)
-        root = margin[0]
+        root, margin = _root_margin(lo, hi, f_lo, f_hi, target)
         for _ in range(42 - levels):                        # (0, pi) halved 42 times in all: 7e-13 rad
             mid = 0.5 * (lo + hi)
-            if margin[1] > 0 and abs(mid - root) > margin[1]:
+            if margin > 0 and abs(mid - root) > margin:
                 below = mid < root
             else:
                 below = _segment_area_per_chord2(max(mid, 1e-12)) < target
