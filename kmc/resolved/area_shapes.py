@@ -22,6 +22,7 @@ from numba import njit
 
 from kmc.physics.nucleation import VoidCap
 from kmc.mechanics.regions import label_regions
+from kmc.resolved.area_walls import void_sums
 
 
 def relax_shapes(gap: np.ndarray, pore: np.ndarray, dt: float, cell_um: float, cap: VoidCap,
@@ -52,11 +53,12 @@ def _scaled(heights: np.ndarray, volume_um3: float, h: float) -> np.ndarray:
 def _relax_caps(gap, pore, reg, compact, dt, h, cap: VoidCap, B) -> None:
     """The compact voids toward their caps (module docstring)."""
     n = reg.count
-    # the open cells in order (np.nonzero's), their voids and unwrapped places, and per void its cells, its metal's
-    # height over the envelope summed, whether it lies over a pore (its rim holds the footprint) and its cells'
-    # places summed: one compiled pass, the sums in the cells' order as bincount adds them
-    zz, xx, lab, z, x, count, metal_sum, pinned, sz, sx = _void_cells(
-        reg.labels, reg.image, np.ascontiguousarray(gap, dtype=float), np.ascontiguousarray(pore, dtype=float), n)
+    # per void its metal's height over the envelope summed, its cells and whether it lies over a pore (its rim holds
+    # the footprint), as the walls sum them; the open cells in order (np.nonzero's), their voids, their unwrapped
+    # places and those summed per void: compiled passes, the sums in the cells' order as bincount adds them
+    gap, pore = np.ascontiguousarray(gap, dtype=float), np.ascontiguousarray(pore, dtype=float)
+    metal_sum, count, pinned = void_sums(reg.labels, gap, pore, n)
+    zz, xx, lab, z, x, sz, sx = _void_cells(reg.labels, reg.image, n)
     volume = metal_sum * h * h
     cz, cx = sz / count, sx / count
     distance = np.hypot(z - cz[lab], x - cx[lab]) * h
@@ -91,8 +93,9 @@ def _relax_caps(gap, pore, reg, compact, dt, h, cap: VoidCap, B) -> None:
 
 
 @njit(cache=True)
-def _void_cells(labels, image, gap, pore, n):
-    """_relax_caps' gathers and bincounts in one pass over the open cells in order (module docstring)."""
+def _void_cells(labels, image, n):
+    """The open cells in order (np.nonzero's): their rows, columns, voids and unwrapped places (z + image_z * depth,
+    x + image_x * width), and per void the unwrapped places summed (as bincount adds them)."""
     nz, nx = labels.shape
     m = 0
     for z in range(nz):
@@ -101,8 +104,7 @@ def _void_cells(labels, image, gap, pore, n):
                 m += 1
     zz, xx, lab = np.empty(m, np.int64), np.empty(m, np.int64), np.empty(m, np.int64)
     uz, ux = np.empty(m, np.int64), np.empty(m, np.int64)
-    count, metal, sz, sx = np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n)
-    pinned = np.zeros(n, np.bool_)
+    sz, sx = np.zeros(n), np.zeros(n)
     i = 0
     for z in range(nz):
         for x in range(nx):
@@ -112,14 +114,10 @@ def _void_cells(labels, image, gap, pore, n):
             zz[i], xx[i], lab[i] = z, x, k
             uz[i] = z + image[z, x, 0] * nz
             ux[i] = x + image[z, x, 1] * nx
-            count[k] += 1.0
-            metal[k] += gap[z, x] - pore[z, x]
-            if pore[z, x] > 0:
-                pinned[k] = True
             sz[k] += float(uz[i])
             sx[k] += float(ux[i])
             i += 1
-    return zz, xx, lab, uz, ux, count, metal, pinned, sz, sx
+    return zz, xx, lab, uz, ux, sz, sx
 
 
 @njit(cache=True)

@@ -90,7 +90,7 @@ def area_walls_of(gap_um: np.ndarray, pore_um: np.ndarray, cell_um: float, surfa
     if n == 0:
         return AreaWalls(reg, np.zeros(0, int), np.zeros(0), traction, held)
     axis = _tunnel_axes(reg)
-    metal, count, has_pore = _void_sums(reg.labels, gap_um, pore_um, n)
+    metal, count, has_pore = void_sums(reg.labels, gap_um, pore_um, n)
     volume = metal * h * h
     walls = AreaWalls(reg, axis, volume, traction, held)
     # tunnels: the section's traction on every cut across them (kmc.resolved.walls.wall_traction_MPa's
@@ -121,7 +121,7 @@ def area_walls_of(gap_um: np.ndarray, pore_um: np.ndarray, cell_um: float, surfa
 
 
 @njit(cache=True)
-def _void_sums(labels, gap_um, pore_um, count):
+def void_sums(labels, gap_um, pore_um, count):
     """Per void (``labels``' regions), over its cells in the cells' order (numpy's bincount's, so the same sums):
     the metal's height over the envelope (gap - pore) summed, its cells, and whether any lies over an open pore."""
     metal, cells, over_pore = np.zeros(count), np.zeros(count), np.zeros(count, np.bool_)
