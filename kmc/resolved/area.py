@@ -531,6 +531,12 @@ def _pinned_shares(thin, pore, retreat, shares, labels, raised):
                 raised[k] += per_void[k]
 
 
+@njit(cache=True, inline="always")
+def _cells_sent(share, height, dt):
+    """How many contact cells an edge cell's share empties in dt at its void's mean height (before the one-cell cap)."""
+    return share * dt / max(height, 1e-12)
+
+
 @njit(cache=True)
 def _advance_rims(rim_fill, new_gap, open_cells, cell_height, pore, shares, dt):
     """The contact line's advance at compact voids (module docstring): each (edge cell, contact
@@ -551,7 +557,7 @@ def _advance_rims(rim_fill, new_gap, open_cells, cell_height, pore, shares, dt):
                 share = shares[d, z, x]
                 if share <= 0:
                     continue
-                w = share * dt / max(cell_height[z, x], 1e-12)
+                w = _cells_sent(share, cell_height[z, x], dt)
                 if w > 1.0:                                   # beyond one cell: the edge cell deepens
                     new_gap[z, x] += (w - 1.0) * cell_height[z, x]
                     w = 1.0
@@ -584,8 +590,8 @@ def _advance_rims(rim_fill, new_gap, open_cells, cell_height, pore, shares, dt):
                 share = shares[d, (z - dz) % nz, (x - dx) % nx]
                 if share <= 0:
                     continue
-                arrived = share * dt / max(cell_height[(z - dz) % nz, (x - dx) % nx], 1e-12)
-                arrived = 1.0 if arrived > 1.0 else arrived
+                arrived = _cells_sent(share, cell_height[(z - dz) % nz, (x - dx) % nx], dt)
+                arrived = 1.0 if arrived > 1.0 else arrived       # at most one cell, as the first pass took it
                 if arrived <= 0:
                     continue
                 part = left * arrived / fill_in[z, x]
