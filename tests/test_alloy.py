@@ -70,6 +70,74 @@ def test_a_contact_with_no_li_left_ends_the_run_instead_of_reporting_a_potential
     assert cur.current_mA_cm2[5] == pytest.approx(0.5 * n, rel=1e-6)
 
 
+def _islands(n=160, cell_um=0.25):
+    """A section's open cells: voids of 2-12 um between islands of 1-6 um, the potential operator of a 500 um
+    pellet under a 40 um section, and rho in ohm um: 350x the shipped Li2S's 2.9e6, so that the constriction
+    moves the current by tens of percent and eta by mV (at the shipped rho the map is nearly the identity)."""
+    from kmc.resolved.fields import slab_potential_operator
+    rng = np.random.default_rng(4)
+    open_cells = np.zeros(n, bool)
+    x = 0
+    while x < n:
+        x += int(rng.integers(4, 24))                            # an island
+        w = int(rng.integers(8, 48))
+        open_cells[x:x + w] = True
+        x += w
+    return open_cells, slab_potential_operator(n, cell_um, 500.0), 1e9
+
+
+def test_the_constricted_alloy_current_is_the_plain_one_where_nothing_gathered():
+    """b = r = 1 on every cell: the alloy's kinetics are Butler-Volmer's, so its current with the electrolyte's
+    constriction is kmc.resolved.fields' (the same fixed point, another closed form of the kinetics), to its
+    tolerance; the contact carries the section's current."""
+    from kmc.resolved.fields import CURRENT_TOLERANCE, butler_volmer_current as section_current
+    from kmc.resolved.solute import SoluteFactors
+    open_cells, R, rho = _islands()
+    n = open_cells.size
+    plain = section_current(R, rho, 1.0, 298.0, 0.5, open_cells)
+    cur = solute_current(R, rho, 1.0, 298.0, 0.5, open_cells, SoluteFactors(*(np.ones(n),) * 7))
+    i_max = plain.current_mA_cm2.max()
+    assert plain.overpotential_mV > plain.kinetic_mV + 1.0       # the islands constrict: eta above the kinetic part
+    assert np.abs(cur.current_mA_cm2 - plain.current_mA_cm2).max() < 100 * CURRENT_TOLERANCE * i_max
+    assert cur.overpotential_mV == pytest.approx(plain.overpotential_mV, abs=1e-3)
+    assert cur.current_mA_cm2.mean() == pytest.approx(0.5, rel=1e-9)
+    assert (cur.current_mA_cm2[open_cells] == 0).all()
+
+
+def test_the_alloy_current_starts_from_the_last_potential_and_lands_where_a_cold_start_does():
+    """The fixed point from a previous solve's potential (the time loop's warm start) gives the cold start's
+    current to the tolerance, on a contact with Mg gathered unevenly (b, r from 0.6 to 1)."""
+    from kmc.resolved.fields import CURRENT_TOLERANCE
+    from kmc.resolved.solute import SoluteFactors
+    from kmc.physics import alloy as alloy_rules
+    open_cells, R, rho = _islands()
+    n = open_cells.size
+    rng = np.random.default_rng(5)
+    b, r = rng.uniform(0.6, 1.0, n), rng.uniform(0.6, 1.0, n)
+    f = SoluteFactors(*(np.ones(n),) * 2, b, r, *(np.ones(n),) * 3)
+    passes = []
+    newton = alloy_rules.galvanostatic_activity_potential_V
+
+    def counted(*args, **kwargs):
+        passes[-1] += 1
+        return newton(*args, **kwargs)
+    alloy_rules.galvanostatic_activity_potential_V = counted
+    try:
+        passes.append(0)
+        cold = solute_current(R, rho, 1.0, 298.0, 0.5, open_cells, f)
+        passes.append(0)
+        warm = solute_current(R, rho, 1.0, 298.0, 0.5, open_cells, f, guess=cold.potential_V)
+    finally:
+        alloy_rules.galvanostatic_activity_potential_V = newton
+    i_max = cold.current_mA_cm2.max()
+    assert np.abs(warm.current_mA_cm2 - cold.current_mA_cm2).max() < 100 * CURRENT_TOLERANCE * i_max
+    assert warm.overpotential_mV == pytest.approx(cold.overpotential_mV, abs=1e-3)
+    assert passes[1] < passes[0]                                  # the warm start takes fewer passes
+    # the enriched cells carry less: the current follows b r
+    contact = ~open_cells
+    assert np.corrcoef(cold.current_mA_cm2[contact], (b * r)[contact])[0, 1] > 0.5
+
+
 def _field(strengthening="none", cell_um=0.25):
     # D_Mg / c_v and c_eq of the shipped Li-Mg set's order (docs/rates.md: D_Mg 6.7e-11 cm^2/s at S = 9.5 c_eq)
     return SoluteField(0.03, 1.2e4, 5.46e-8, TABLE, cell_um, 6.6, strengthening)

@@ -40,6 +40,7 @@ field refuses an alloy run with it on).
 """
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field, fields, replace
 
@@ -409,14 +410,11 @@ class GapModel(PressedFace, CellModel):
         if open_cells.all():
             raise NoContactError("every interface cell is open: no contact carries the plunger")
         alloy = self.solute.factors(st.solute) if self.solute is not None else None
-        if alloy is None:
-            cur = butler_volmer_current(self.R, inp.resistivity_ohm_um, inp.exchange_current_mA_cm2, inp.temperature_K,
-                                        inp.current_mA_cm2, open_cells, constriction=inp.electrolyte_constriction,
-                                        guess=self._last_potential)
-            self._last_potential = cur.potential_V
-        else:
-            cur = solute_current(self.R, inp.resistivity_ohm_um, inp.exchange_current_mA_cm2, inp.temperature_K,
-                                 inp.current_mA_cm2, open_cells, alloy, constriction=inp.electrolyte_constriction)
+        # the current (over an alloy with its kinetics at each cell's solute), from the last step's potential
+        current = butler_volmer_current if alloy is None else functools.partial(solute_current, factors=alloy)
+        cur = current(self.R, inp.resistivity_ohm_um, inp.exchange_current_mA_cm2, inp.temperature_K, inp.current_mA_cm2,
+                      open_cells, constriction=inp.electrolyte_constriction, guess=self._last_potential)
+        self._last_potential = cur.potential_V
         injected = inp.strip_velocity_um_s * cur.current_mA_cm2 / max(inp.current_mA_cm2, 1e-300)
         # sub-grid nuclei: a cap of base radius r on the plane takes 2 pi D r (c - c_eq); per area of
         # the cell (h x h) that is a conductance 2 pi n r / h^2

@@ -39,7 +39,7 @@ from kmc import units
 from kmc.physics import alloy, solute
 from kmc.mechanics.reduced import NoContactError
 from kmc.physics.electrochemistry import butler_volmer_scale_V, overpotential_mV
-from kmc.resolved.fields import CurrentField
+from kmc.resolved.fields import CurrentField, constricted_current
 
 STRENGTHENING = ("none", "labusch_bound")
 
@@ -186,10 +186,11 @@ def _substeps_plane(excess, depth, D, v, x, cell_um, h, n):
 
 def solute_current(R, resistivity_ohm_um: float, exchange_mA_cm2: float, temperature_K: float,
                    mean_current_mA_cm2: float, open_cells: np.ndarray, factors: SoluteFactors, iterations: int = 200,
-                   constriction: bool = True) -> CurrentField:
+                   constriction: bool = True, guess: np.ndarray | None = None) -> CurrentField:
     """kmc.resolved.fields.butler_volmer_current with kmc.physics.alloy's kinetics on each contact cell,
     i = i0 b [r e^(eta/s) - e^(-eta/s)] (b, r: ``factors``' site factor and activity ratio per cell): the
-    same damped fixed point on phi, E from Newton.
+    same fixed point on phi (kmc.resolved.fields.constricted_current: Anderson's passes from ``guess``, a
+    previous solve's ``potential_V``, to CURRENT_TOLERANCE), E at each pass by Newton from the pass before.
     Without the constriction phi = 0 and the current still follows b and r; the kinetic term is E at
     phi = 0 (the contact's own kinetics, no electrolyte)."""
     n = open_cells.size
@@ -212,19 +213,12 @@ def solute_current(R, resistivity_ohm_um: float, exchange_mA_cm2: float, tempera
     if not constriction:
         return CurrentField(i, kinetic_mV, kinetic_mV)
     phi_per_current = resistivity_ohm_um * units.A_PER_MA / units.UM2_PER_CM2
-    phi = np.zeros(open_cells.shape)
-    E = E0
-    mean_contact = total / contact.sum()
     log_r = alloy.log_activity_ratio(r)          # ln r once for the fixed point's passes
-    for it in range(iterations):
-        phi_target = phi_per_current * (R @ i)
-        phi = phi_target if it == 0 else 0.5 * (phi + phi_target)
-        pc = phi[contact]
-        E = alloy.galvanostatic_activity_potential_V(pc, exchange_mA_cm2, thermal_V, b, r, total, E)
-        i_new = np.zeros(open_cells.shape)
-        i_new[contact] = alloy.activity_current(E - pc, exchange_mA_cm2, thermal_V, b, r, log_r)
-        change = np.abs(i_new - i).max()
-        i = i_new
-        if change <= 1e-10 * mean_contact:
-            break
-    return CurrentField(i, units.MV_PER_V * E, kinetic_mV)
+    last_E = [E0]                                # Newton's start: the last pass's E
+
+    def kinetics(phi_contact):
+        last_E[0] = alloy.galvanostatic_activity_potential_V(phi_contact, exchange_mA_cm2, thermal_V, b, r, total,
+                                                             last_E[0])
+        return last_E[0], alloy.activity_current(last_E[0] - phi_contact, exchange_mA_cm2, thermal_V, b, r, log_r)
+    E, i, phi = constricted_current(R, phi_per_current, open_cells, total / contact.sum(), kinetics, guess, iterations)
+    return CurrentField(i, units.MV_PER_V * E, kinetic_mV, phi)
