@@ -6,18 +6,19 @@ grows with the area.
     python benchmarks/area_speed.py --scaling --max-asks 40 --max-steps 20   # the costs of an ask and of a
                                                            # step at every size (minutes, not hours, at 640 x 160)
     python benchmarks/area_speed.py --set conditions.stack_pressure_MPa=1.5   # Li at 1.5 MPa
+    python benchmarks/area_speed.py --params limg_li2s     # Li-Mg (its Mg field along the interface on)
     python benchmarks/area_speed.py --charge 1 --sizes 80x20
 
-Each run is `kmc meso params/li_li2s.toml --set meso.interface=area --set meso.depth_um=D --set
-meso.width_um=W` (the press before stripping included) in this process; the time is the process's CPU
-time (one core: BLAS is held to one thread here, as a multi-threaded BLAS on a shared machine spins on
-cores the run does not use).  Printed per size: cells; the press's asks of its operator, its CPU
-seconds and milliseconds per ask; the stripping's steps, CPU seconds and milliseconds per step (and
-microseconds per step and cell); the whole run's CPU; the end's charge, contact and voids.  With more
-than one size, the growth law of each cost with the area A between consecutive sizes and over all of
-them: the exponent p of cost ~ A^p (a log-log slope).  ``--max-asks`` / ``--max-steps`` stop the press /
-the stripping after that many (the costs per ask and per step, not a run's; the end's numbers are then
-not the run's).
+Each run is `kmc meso params/NAME.toml --set meso.interface=area --set meso.depth_um=D --set
+meso.width_um=W` (NAME: --params, li_li2s by default; the press before stripping included) in this process;
+the time is the process's CPU time (one core: BLAS is held to one thread here, as a multi-threaded BLAS on a
+shared machine spins on cores the run does not use). Printed per size: cells; the press's asks of its
+operator, its CPU seconds and milliseconds per ask; the stripping's steps, CPU seconds and milliseconds per
+step (and microseconds per step and cell); the whole run's CPU; the end's charge, contact and voids. With
+more than one size, the growth law of each cost with the area A between consecutive sizes and over all of
+them: the exponent p of cost ~ A^p (a log-log slope). ``--max-asks`` / ``--max-steps`` stop the press / the
+stripping after that many (the costs per ask and per step, not a run's; the end's numbers are then not the
+run's).
 """
 from __future__ import annotations
 
@@ -40,14 +41,14 @@ class _Enough(Exception):
 
 
 def run_area(width_um: float, depth_um: float, charge: float, overrides: list[str], max_asks: int | None = None,
-             max_steps: int | None = None) -> dict:
+             max_steps: int | None = None, params: str = "li_li2s") -> dict:
     from kmc.config import load_config
     from kmc.launch import cell_inputs_of
     import numpy as np
     from kmc.cell.loop import Observer, run
     from kmc.resolved import assembly
     from kmc.resolved.area import AreaModel
-    settings = load_config(ROOT / "params" / "li_li2s.toml",
+    settings = load_config(ROOT / "params" / f"{params}.toml",
                            ["meso.interface=area", f"meso.width_um={width_um}", f"meso.depth_um={depth_um}",
                             f"meso.stop_stripped_mAh_cm2={charge}", *overrides])
     inp = cell_inputs_of(settings)
@@ -122,19 +123,23 @@ def main(argv=None):
     ap.add_argument("--max-asks", type=int, default=None, help="stop the press after this many asks")
     ap.add_argument("--max-steps", type=int, default=None, help="stop the stripping after this many steps")
     ap.add_argument("--set", dest="overrides", action="append", default=[], help="section.key=value")
+    ap.add_argument("--params", default="li_li2s", help="a shipped parameter set of params/ (default li_li2s)")
     args = ap.parse_args(argv)
+    shipped = sorted(p.stem for p in (ROOT / "params").glob("*.toml"))
+    if args.params not in shipped:
+        ap.error(f"--params {args.params!r}: no such set in params/; allowed: {', '.join(shipped)}")
     if args.sizes:
         sizes = [tuple(float(v) for v in s.lower().split("x")) for s in args.sizes.split(",")]
     else:
         sizes = list(SIZES.values()) if args.scaling else [SIZES["160x40"]]
-    run_area(10.0, 2.5, 0.01, args.overrides)          # compile the kernels and load the tables first
-    print(f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())} (2 cores shared; CPU time below)")
+    run_area(10.0, 2.5, 0.01, args.overrides, params=args.params)   # compile the kernels and load the tables first
+    print(f"{args.params}; load average {' '.join(f'{x:.1f}' for x in os.getloadavg())} (2 cores shared; CPU time below)")
     print(f"{'area':>16} {'cells':>8} {'asks':>6} {'press s':>8} {'ms/ask':>7} {'steps':>6} {'strip s':>8} "
           f"{'ms/step':>8} {'us/step/cell':>12} {'CPU s':>8} {'mAh/cm2':>8} {'contact':>8} {'voids':>6}  stop",
           flush=True)
     rows = []
     for width, depth in sizes:
-        r = run_area(width, depth, args.charge, args.overrides, args.max_asks, args.max_steps)
+        r = run_area(width, depth, args.charge, args.overrides, args.max_asks, args.max_steps, args.params)
         rows.append(r)
         print(f"{r['size']:>16} {r['cells']:>8} {r['asks']:>6} {r['press_s']:>8.1f} {r['ms_per_ask']:>7.1f} "
               f"{r['steps']:>6} {r['strip_s']:>8.1f} {r['ms_per_step']:>8.1f} {r['us_per_step_cell']:>12.2f} "
