@@ -104,7 +104,7 @@ def test_the_constricted_alloy_current_is_the_plain_one_where_nothing_gathered()
     assert (cur.current_mA_cm2[open_cells] == 0).all()
 
 
-def test_the_alloy_current_starts_from_the_last_potential_and_lands_where_a_cold_start_does():
+def test_the_alloy_current_starts_from_the_last_potential_and_lands_where_a_cold_start_does(monkeypatch):
     """The fixed point from a previous solve's potential (the time loop's warm start) gives the cold start's
     current to the tolerance, on a contact with Mg gathered unevenly (b, r from 0.6 to 1)."""
     from kmc.resolved.fields import CURRENT_TOLERANCE
@@ -121,14 +121,11 @@ def test_the_alloy_current_starts_from_the_last_potential_and_lands_where_a_cold
     def counted(*args, **kwargs):
         passes[-1] += 1
         return newton(*args, **kwargs)
-    alloy_rules.galvanostatic_activity_potential_V = counted
-    try:
-        passes.append(0)
-        cold = solute_current(R, rho, 1.0, 298.0, 0.5, open_cells, f)
-        passes.append(0)
-        warm = solute_current(R, rho, 1.0, 298.0, 0.5, open_cells, f, guess=cold.potential_V)
-    finally:
-        alloy_rules.galvanostatic_activity_potential_V = newton
+    monkeypatch.setattr(alloy_rules, "galvanostatic_activity_potential_V", counted)
+    passes.append(0)
+    cold = solute_current(R, rho, 1.0, 298.0, 0.5, open_cells, f)
+    passes.append(0)
+    warm = solute_current(R, rho, 1.0, 298.0, 0.5, open_cells, f, guess=cold.potential_V)
     i_max = cold.current_mA_cm2.max()
     assert np.abs(warm.current_mA_cm2 - cold.current_mA_cm2).max() < 100 * CURRENT_TOLERANCE * i_max
     assert warm.overpotential_mV == pytest.approx(cold.overpotential_mV, abs=1e-3)

@@ -209,8 +209,9 @@ def solute_current(R, resistivity_ohm_um: float, exchange_mA_cm2: float, tempera
     pc = np.zeros(contact.sum())
     E0 = alloy.galvanostatic_activity_potential_V(pc, exchange_mA_cm2, thermal_V, b, r, total, start)
     kinetic_mV = units.MV_PER_V * E0
-    i[contact] = alloy.activity_current(E0 - pc, exchange_mA_cm2, thermal_V, b, r)
     if not constriction:
+        # the contact's own kinetics at phi = 0 (with the constriction, constricted_current makes its own currents)
+        i[contact] = alloy.activity_current(E0 - pc, exchange_mA_cm2, thermal_V, b, r)
         return CurrentField(i, kinetic_mV, kinetic_mV)
     phi_per_current = resistivity_ohm_um * units.A_PER_MA / units.UM2_PER_CM2
     log_r = alloy.log_activity_ratio(r)          # ln r once for the fixed point's passes
