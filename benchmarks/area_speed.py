@@ -13,7 +13,8 @@ Each run is `kmc meso params/NAME.toml --set meso.interface=area --set meso.dept
 meso.width_um=W` (NAME: --params, li_li2s by default; the press before stripping included) in this process;
 the time is the process's CPU time (one core: BLAS is held to one thread here, as a multi-threaded BLAS on a
 shared machine spins on cores the run does not use). Printed per size: cells; the press's asks of its
-operator, its CPU seconds and milliseconds per ask; the stripping's steps, CPU seconds and milliseconds per
+operator ("wall": those a wall's limit ended, not a cell closing: they grow with the voids, so with the area),
+its CPU seconds and milliseconds per ask; the stripping's steps, CPU seconds and milliseconds per
 step (and microseconds per step and cell); the whole run's CPU; the end's charge, contact and voids. With
 more than one size, the growth law of each cost with the area A between consecutive sizes and over all of
 them: the exponent p of cost ~ A^p (a log-log slope). ``--max-asks`` / ``--max-steps`` stop the press / the
@@ -54,30 +55,39 @@ def run_area(width_um: float, depth_um: float, charge: float, overrides: list[st
     inp = cell_inputs_of(settings)
     model = AreaModel(inp)
     start = time.process_time()
-    state, asks = None, 0
+    state, asks, wall_asks = None, 0, 0
     if inp.assembly is not None:
         # the press before stripping, as the model's start makes it (its own stream of the seed), timed apart
         rng = np.random.default_rng([inp.seed, assembly.ASSEMBLY_STREAM])
         if max_asks is None:
             pressed = assembly.press(model, inp.assembly, rng)
             state, asks = model.initial_state(pressed.gap_um, pressed.pore_um), pressed.steps
+            wall_asks = pressed.wall_asks
         else:
             face, pores = model.face(inp.assembly, rng)
             gap = face.max() - face
             gap[gap < 1e-12] = 0.0
             ask, relax_step = model.press_operator(inp.assembly, pores, np.zeros(gap.shape))
-            last = [0, gap]                 # asks so far, the gap at the last
+            last = [0, gap, 0]              # asks so far, the gap at the last, those a wall's limit ended
 
             def counted(g):
                 if last[0] == max_asks:
                     raise _Enough
-                last[:] = [last[0] + 1, g]
-                return ask(g)
+                last[:2] = [last[0] + 1, g]
+                rate, wall_step = ask(g)
+
+                def counted_step(r, dt):
+                    cut = wall_step(r, dt)
+                    last[2] += cut < dt
+                    return cut
+                return rate, counted_step
             try:
-                assembly._press_events(gap, inp.assembly.time_s, counted, relax_step, model.press_closing_share)
+                # the press ended within the asks allowed: its own last gap (the press's, bit for bit)
+                last[1] = assembly._press_events(gap, inp.assembly.time_s, counted, relax_step,
+                                                 model.press_closing_share)[0]
             except _Enough:
                 pass
-            asks = last[0]
+            asks, wall_asks = last[0], last[2]
             state = model.initial_state(last[1], pores)
     pressed_at = time.process_time()
 
@@ -90,7 +100,7 @@ def run_area(width_um: float, depth_um: float, charge: float, overrides: list[st
     strip = cpu - press_cpu
     s = result.series
     return dict(size=f"{width_um:g} x {depth_um:g} um", cells=model.cells, steps=result.steps, cpu_s=cpu,
-                press_s=press_cpu, asks=asks, strip_s=strip,
+                press_s=press_cpu, asks=asks, wall_asks=wall_asks, strip_s=strip,
                 ms_per_ask=1e3 * press_cpu / max(asks, 1),
                 ms_per_step=1e3 * strip / max(result.steps, 1),
                 us_per_step_cell=1e6 * strip / max(result.steps, 1) / model.cells,
@@ -99,7 +109,7 @@ def run_area(width_um: float, depth_um: float, charge: float, overrides: list[st
 
 
 def growth_exponents(rows: list[dict],
-                     keys=("asks", "press_s", "ms_per_ask", "steps", "ms_per_step", "cpu_s")) -> list[str]:
+                     keys=("asks", "wall_asks", "press_s", "ms_per_ask", "steps", "ms_per_step", "cpu_s")) -> list[str]:
     """The log-log slope of each cost against the cells, between consecutive rows and over all of them."""
     lines = []
     pairs = list(zip(rows, rows[1:])) + ([(rows[0], rows[-1])] if len(rows) > 2 else [])
@@ -134,14 +144,14 @@ def main(argv=None):
         sizes = list(SIZES.values()) if args.scaling else [SIZES["160x40"]]
     run_area(10.0, 2.5, 0.01, args.overrides, params=args.params)   # compile the kernels and load the tables first
     print(f"{args.params}; load average {' '.join(f'{x:.1f}' for x in os.getloadavg())} (2 cores shared; CPU time below)")
-    print(f"{'area':>16} {'cells':>8} {'asks':>6} {'press s':>8} {'ms/ask':>7} {'steps':>6} {'strip s':>8} "
+    print(f"{'area':>16} {'cells':>8} {'asks':>6} {'wall':>6} {'press s':>8} {'ms/ask':>7} {'steps':>6} {'strip s':>8} "
           f"{'ms/step':>8} {'us/step/cell':>12} {'CPU s':>8} {'mAh/cm2':>8} {'contact':>8} {'voids':>6}  stop",
           flush=True)
     rows = []
     for width, depth in sizes:
         r = run_area(width, depth, args.charge, args.overrides, args.max_asks, args.max_steps, args.params)
         rows.append(r)
-        print(f"{r['size']:>16} {r['cells']:>8} {r['asks']:>6} {r['press_s']:>8.1f} {r['ms_per_ask']:>7.1f} "
+        print(f"{r['size']:>16} {r['cells']:>8} {r['asks']:>6} {r['wall_asks']:>6} {r['press_s']:>8.1f} {r['ms_per_ask']:>7.1f} "
               f"{r['steps']:>6} {r['strip_s']:>8.1f} {r['ms_per_step']:>8.1f} {r['us_per_step_cell']:>12.2f} "
               f"{r['cpu_s']:>8.1f} {r['charge']:>8.3g} {r['contact']:>8.3f} {r['voids']:>6.0f}  {r['stop']}",
               flush=True)

@@ -115,3 +115,19 @@ def test_the_press_asks_again_as_a_wall_s_traction_or_its_contact_lines_would_mo
     assert edge_crossing_time_s(np.array([0.1]), 0.25, 3.1e-4)[0] == pytest.approx(0.25 * 1e-3 / 3.1e-4)
     assert edge_crossing_time_s(np.array([-1.0]), 0.25, 3.1e-4)[0] == pytest.approx(0.25 * 1e-12 / 3.1e-4)
     assert np.isinf(edge_crossing_time_s(np.array([0.1]), 0.25, 0.0)).all()
+
+
+def test_the_press_counts_the_asks_a_wall_s_limit_ended_apart_from_those_a_closing_cell_ended():
+    """kmc.resolved.assembly._press_events on a made-up operator: three gaps of 1, 2 and 3 um closing at 1 um/s,
+    one by one.  Unlimited, each closing ends an interval (3 asks, none a wall's); with every interval held to 0.4 s
+    (a wall's limit), each second takes 0.4 + 0.4 + 0.2 s: 9 asks, 6 of them the wall's, and the gaps close as
+    before (the count is what tells the asks that grow with the voids from those the closing cells need)."""
+    from kmc.resolved.assembly import _press_events
+
+    def operator(limit_s):
+        return lambda gap: (np.where(gap > 0, 1.0, 0.0), lambda rate, dt: min(dt, limit_s))
+    for limit_s, asks, wall_asks in ((math.inf, 3, 0), (0.4, 9, 6)):
+        gap, t, steps, dropped, walls = _press_events(np.array([1.0, 2.0, 3.0]), 10.0, operator(limit_s),
+                                                      lambda gap, dt: 0)
+        assert (steps, walls, dropped) == (asks, wall_asks, 0)
+        assert not (gap > 0).any() and t == pytest.approx(3.0, rel=1e-12)

@@ -136,6 +136,7 @@ class AssemblyResult:
     open_face: float                      # share of the face's cells in an open pore
     pore_um: np.ndarray = None            # the open pore's depth per cell (0: dense face there)
     subgrid_voids: int = 0                # voids the press's surface diffusion shrank below a cell (dropped)
+    wall_asks: int = 0                    # of ``steps``, those a wall's limit ended (_press_events)
 
 
 def _press_events(gap: np.ndarray, time_s: float, ask, relax_step, closing_share: float = 0.0):
@@ -145,8 +146,9 @@ def _press_events(gap: np.ndarray, time_s: float, ask, relax_step, closing_share
     until the next event, a cell closing (the first; with ``closing_share`` > 0 the one closing after
     that share of the open cells), and ``relax_step(gap, dt)`` (surface diffusion for that time, in
     place; it zeroes gaps below 1e-12 um) returns the voids it dropped below a cell.  Returns (gap,
-    time, asks, dropped)."""
-    t, steps, dropped = 0.0, 0, 0
+    time, asks, dropped, wall_asks): wall_asks, the asks whose interval a wall's limit ended (not a cell
+    closing nor the press's end; each void closes over several such, so they grow with the voids, as the area)."""
+    t, steps, dropped, wall_asks = 0.0, 0, 0, 0
     while t < time_s * (1 - 1e-12) and (gap > 0).any():
         rate, wall_step = ask(gap)
         steps += 1
@@ -156,12 +158,13 @@ def _press_events(gap: np.ndarray, time_s: float, ask, relax_step, closing_share
             to_close = gap[moving] / rate[moving]
             k = max(1, int(closing_share * to_close.size))
             dt = min(dt, float(np.min(to_close) if k == 1 else np.partition(to_close, k - 1)[k - 1]))
-        dt = wall_step(rate, dt)
+        event_dt, dt = dt, wall_step(rate, dt)
+        wall_asks += dt < event_dt
         closes = moving & (gap <= rate * dt * (1 + 1e-12))
         gap = np.where(closes, 0.0, np.maximum(gap - rate * dt, 0.0))
         dropped += relax_step(gap, dt)
         t += dt
-    return gap, t, steps, dropped
+    return gap, t, steps, dropped, wall_asks
 
 
 def press(model, assembly: Assembly, rng: np.random.Generator, profile_um: np.ndarray | None = None,
@@ -182,10 +185,10 @@ def press(model, assembly: Assembly, rng: np.random.Generator, profile_um: np.nd
     gap[gap < 1e-12] = 0.0
     contact_before = float((gap == 0).mean())
     ask, relax_step = model.press_operator(assembly, pores, np.zeros(gap.shape))
-    gap, t, steps, dropped = _press_events(gap, assembly.time_s, ask, relax_step, share)
+    gap, t, steps, dropped, wall_asks = _press_events(gap, assembly.time_s, ask, relax_step, share)
     closed = not (gap > 0).any()
     return AssemblyResult(face, gap, steps, contact_before, float((gap == 0).mean()), t if closed else None,
-                          float((pores > 0).mean()), pores, dropped)
+                          float((pores > 0).mean()), pores, dropped, wall_asks)
 
 
 def press_key(model) -> str | None:
