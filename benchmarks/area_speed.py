@@ -109,7 +109,8 @@ def run_area(width_um: float, depth_um: float, charge: float, overrides: list[st
 
 
 def growth_exponents(rows: list[dict],
-                     keys=("asks", "wall_asks", "press_s", "ms_per_ask", "steps", "ms_per_step", "cpu_s")) -> list[str]:
+                     keys=("asks", "wall_asks", "press_s", "ms_per_ask", "steps", "ms_per_step",
+                           "cpu_s")) -> list[str]:
     """The log-log slope of each cost against the cells, between consecutive rows and over all of them."""
     lines = []
     pairs = list(zip(rows, rows[1:])) + ([(rows[0], rows[-1])] if len(rows) > 2 else [])
@@ -144,16 +145,18 @@ def main(argv=None):
         sizes = list(SIZES.values()) if args.scaling else [SIZES["160x40"]]
     run_area(10.0, 2.5, 0.01, args.overrides, params=args.params)   # compile the kernels and load the tables first
     print(f"{args.params}; load average {' '.join(f'{x:.1f}' for x in os.getloadavg())} (2 cores shared; CPU time below)")
-    print(f"{'area':>16} {'cells':>8} {'asks':>6} {'wall':>6} {'press s':>8} {'ms/ask':>7} {'steps':>6} {'strip s':>8} "
-          f"{'ms/step':>8} {'us/step/cell':>12} {'CPU s':>8} {'mAh/cm2':>8} {'contact':>8} {'voids':>6}  stop",
+    print(f"{'area':>16} {'cells':>8} {'asks':>6} {'wall':>6} {'press s':>8} {'ms/ask':>7} {'steps':>6} "
+          f"{'strip s':>8} {'ms/step':>8} {'us/step/cell':>12} {'CPU s':>8} {'mAh/cm2':>8} {'contact':>8} "
+          f"{'voids':>6}  stop",
           flush=True)
     rows = []
     for width, depth in sizes:
         r = run_area(width, depth, args.charge, args.overrides, args.max_asks, args.max_steps, args.params)
         rows.append(r)
-        print(f"{r['size']:>16} {r['cells']:>8} {r['asks']:>6} {r['wall_asks']:>6} {r['press_s']:>8.1f} {r['ms_per_ask']:>7.1f} "
-              f"{r['steps']:>6} {r['strip_s']:>8.1f} {r['ms_per_step']:>8.1f} {r['us_per_step_cell']:>12.2f} "
-              f"{r['cpu_s']:>8.1f} {r['charge']:>8.3g} {r['contact']:>8.3f} {r['voids']:>6.0f}  {r['stop']}",
+        print(f"{r['size']:>16} {r['cells']:>8} {r['asks']:>6} {r['wall_asks']:>6} {r['press_s']:>8.1f} "
+              f"{r['ms_per_ask']:>7.1f} {r['steps']:>6} {r['strip_s']:>8.1f} {r['ms_per_step']:>8.1f} "
+              f"{r['us_per_step_cell']:>12.2f} {r['cpu_s']:>8.1f} {r['charge']:>8.3g} {r['contact']:>8.3f} "
+              f"{r['voids']:>6.0f}  {r['stop']}",
               flush=True)
     if len(rows) > 1:
         print("growth with the area A (cells):")
