@@ -59,36 +59,35 @@ def run_area(width_um: float, depth_um: float, charge: float, overrides: list[st
     if inp.assembly is not None:
         # the press before stripping, as the model's start makes it (its own stream of the seed), timed apart
         rng = np.random.default_rng([inp.seed, assembly.ASSEMBLY_STREAM])
-        if max_asks is None:
+        if max_asks is not None:
+            # the press itself, stopped after max_asks asks of its operator (each counted, the interval a wall's
+            # limit ended too); then the stripping from the gap of the last ask
+            operator, last = model.press_operator, {"asks": 0, "wall": 0}
+
+            def counting_operator(assembly_, pores, rim_fill):
+                ask, relax_step = operator(assembly_, pores, rim_fill)
+                last["pores"] = pores
+
+                def counted(g):
+                    if last["asks"] == max_asks:
+                        raise _Enough
+                    last["asks"], last["gap"] = last["asks"] + 1, g
+                    rate, wall_step = ask(g)
+
+                    def counted_step(r, dt):
+                        cut = wall_step(r, dt)
+                        last["wall"] += cut < dt
+                        return cut
+                    return rate, counted_step
+                return counted, relax_step
+            model.press_operator = counting_operator
+        try:
             pressed = assembly.press(model, inp.assembly, rng)
-            state, asks = model.initial_state(pressed.gap_um, pressed.pore_um), pressed.steps
-            wall_asks = pressed.wall_asks
-        else:
-            face, pores = model.face(inp.assembly, rng)
-            gap = face.max() - face
-            gap[gap < 1e-12] = 0.0
-            ask, relax_step = model.press_operator(inp.assembly, pores, np.zeros(gap.shape))
-            last = [0, gap, 0]              # asks so far, the gap at the last, those a wall's limit ended
-
-            def counted(g):
-                if last[0] == max_asks:
-                    raise _Enough
-                last[:2] = [last[0] + 1, g]
-                rate, wall_step = ask(g)
-
-                def counted_step(r, dt):
-                    cut = wall_step(r, dt)
-                    last[2] += cut < dt
-                    return cut
-                return rate, counted_step
-            try:
-                # the press ended within the asks allowed: its own last gap (the press's, bit for bit)
-                last[1] = assembly._press_events(gap, inp.assembly.time_s, counted, relax_step,
-                                                 model.press_closing_share)[0]
-            except _Enough:
-                pass
-            asks, wall_asks = last[0], last[2]
-            state = model.initial_state(last[1], pores)
+            state = model.initial_state(pressed.gap_um, pressed.pore_um)
+            asks, wall_asks = pressed.steps, pressed.wall_asks
+        except _Enough:
+            state = model.initial_state(last["gap"], last["pores"])
+            asks, wall_asks = last["asks"], last["wall"]
     pressed_at = time.process_time()
 
     class Enough(Observer):
