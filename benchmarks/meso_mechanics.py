@@ -515,7 +515,8 @@ SERIES_KEYS = ("contact_fraction", "overpotential", "section_voids_per_um", "voi
 
 def _bound_counter(model):
     """An observer of a resolved run that counts, per step, what bound it: the step limit
-    (kmc.resolved.step_control.step_limits_s: "gap", "nuclei", "nucleation") equal to the step, "largest"
+    (kmc.resolved.step_control.step_limits_s: "gap", "nuclei" (a fast nucleus covering its cell,
+    kmc.resolved.nuclei), "nucleation") equal to the step, "largest"
     (meso.max_step_mAh_cm2), "floor" (the floor above the limits) or "sample" (cut at a sample's charge);
     and the charge at the start of the first step whose contact is below FAILED_CONTACT (``failed_at``)."""
     from kmc import units

@@ -352,10 +352,10 @@ def test_the_steps_descent_passes_are_numpy_s_bit_for_bit():
 
 
 def test_births_drawn_where_positive_are_one_draw_over_every_cell():
-    """kmc.resolved.gap.poisson_where_positive draws the sub-grid nuclei's births only where their mean is positive:
+    """kmc.resolved.nuclei.poisson_where_positive draws the sub-grid nuclei's births only where their mean is positive:
     the counts, and the random stream after them, are those of numpy's one draw over every cell (its Poisson draws
     nothing at a mean of 0), so the runs are the same bit for bit; this fails if a numpy release changes that."""
-    from kmc.resolved.gap import poisson_where_positive
+    from kmc.resolved.nuclei import poisson_where_positive
     rng = np.random.default_rng(4)
     scale = np.array([1e-3, 0.5, 20.0])[rng.integers(0, 3, (40, 60))]     # the multiplication and the PTRS branches
     expected = np.where(rng.random((40, 60)) < 0.1, rng.random((40, 60)) * scale, 0.0)

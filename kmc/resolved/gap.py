@@ -28,7 +28,8 @@ area (kmc.resolved.area, a periodic plane of cells).  Written once here, for bot
   line at the rim's height, a contact line at a pore's rim retreats by the share the kMC's [pore_edge]
   rim lets it), the plunger lowers the metal implicitly, surface diffusion relaxes each void toward its
   equilibrium cap in Mullins' time (the geometry's rule), sub-grid nuclei grow, close and are born at
-  the kMC's measured I(S) at each contact cell's own S (a cell whose nuclei cover it opens), and the
+  the kMC's measured I(S) at each contact cell's own S (a cell whose nuclei cover it opens; kmc.resolved.nuclei,
+  where a fast nucleus is integrated on its own within the step), and the
   solute along the interface (kmc.resolved.solute; on the section's line and the area's plane) follows the
   stripping;
 * the step control (``step_limits_s``) and the sampling: SEM-like sections through the interface, runs of
@@ -47,9 +48,8 @@ from dataclasses import dataclass, field, fields, replace
 import numpy as np
 
 from kmc import units
-from kmc.cell.inputs import CellInputError, CellInputs, cell_inputs, critical_radius_um, mullins_coefficient_um4_s
+from kmc.cell.inputs import CellInputError, CellInputs, cell_inputs, mullins_coefficient_um4_s
 from kmc.cell.model import CellModel, ContactLost, RunawayBounds, runaway_bounds
-from kmc.mechanics.exact import sphere_shell_volume_rate
 from kmc.mechanics.law import FeatureStrength
 from kmc.mechanics.reduced import NoContactError
 from kmc.physics import nucleation, vacancy
@@ -61,6 +61,8 @@ from kmc.resolved.assembly import Assembly, PressedFace, assembly_of
 from kmc.resolved.fields import butler_volmer_current, slab_flux_operator, slab_potential_operator, vacancy_field
 from kmc.resolved.edge_records import pore_edge_advice, pore_edge_record
 from kmc.resolved.solute import SoluteField, solute_current
+from kmc.resolved.nuclei import (FastNuclei, cover_time_s, fast_nuclei, poisson_where_positive,
+                                step_subgrid_nuclei)
 from kmc.resolved.step_control import allowed_gap_change_um, clear_by_gap, lower_by, step_limits_s, stop_at_face_and_room
 from kmc.vocabulary import PERCENTILES, Quantity, registry, shared
 
@@ -289,6 +291,7 @@ class GapModel(PressedFace, CellModel):
         self.rng = np.random.default_rng(inp.seed)
         self._last_concentration = None       # the vacancy solve's warm start
         self._last_potential = None           # the current's (the electrolyte's potential)
+        self._self_responses = {}             # the fast nuclei's self-response solves' warm starts, by cell
         self._cap = VoidCap(inp.void_angle_rad)
         self._nucleation = nucleation.MeasuredRateTable(inp.measured_nucleation)
         self.last_limits = {}
@@ -440,6 +443,7 @@ class GapModel(PressedFace, CellModel):
         if inp.sink_contraction == "interface":
             recession += vac.to_sinks_um_s / contact
         return dict(open=open_cells, current=cur, injected=injected, vacancies=vac, mechanics=mech, walls=walls,
+                    _conductance_per_um=g_sub,
                     annihilated_um_s=annihilated,
                     traction=traction, spanned=spanned, recession_um_s=recession, supersaturation=S, contact=contact,
                     solute=alloy,
@@ -536,7 +540,8 @@ class GapModel(PressedFace, CellModel):
         their volume (the step then clears the open cells' nuclei: clear_by_gap)."""
         births = poisson_where_positive(self.rng, now["nucleation"] * dt)
         nucleated, opened = step_subgrid_nuclei(self.inp, self._cap, st.nuclei, st.nucleus_radius_um, now["open"],
-                                                new_gap, now, births, dt, shrunk, self.strength)
+                                                new_gap, now, births, dt, shrunk, self.strength,
+                                                self.fast_nuclei(st, now, dt))
         st.counts["nucleated"] += nucleated
         st.counts["opened_by_nuclei"] += opened
 
@@ -558,8 +563,15 @@ class GapModel(PressedFace, CellModel):
             reach = np.minimum(self.face_reach_um(st, now), st.gap_um)
             net = np.where((net < 0) & (reach <= allowed_gap_change_um(st.gap_um)), 0.0, net)
             moving = o & (net != 0)
-        dt, self.last_limits = step_limits_s(self.inp, st.gap_um, net, moving, st.nuclei, st.nucleus_radius_um, now)
+        dt, self.last_limits = step_limits_s(
+            self.inp, st.gap_um, net, moving, st.nuclei,
+            lambda dt: cover_time_s(self.inp, self._cap, self.strength, self.fast_nuclei(st, now, dt), st.nuclei,
+                                    st.nucleus_radius_um, now), now)
         return dt
+
+    def fast_nuclei(self, st: GapState, now: dict, dt: float) -> FastNuclei:
+        """The nuclei a step of dt integrates on their own (kmc.resolved.nuclei.fast_nuclei)."""
+        return fast_nuclei(self.inp, self._cap, self.K, st.nuclei, st.nucleus_radius_um, now, dt, self._self_responses)
 
     def step_try_s(self, st: GapState, now: dict, charge_left_mAh_cm2: float) -> float:
         """The step limit, or the time to the charge left (at least 1 ns)."""
@@ -635,64 +647,3 @@ class GapModel(PressedFace, CellModel):
 
     def used(self) -> dict:
         return pore_edge_record(self.inp)
-
-
-def poisson_where_positive(rng: np.random.Generator, expected: np.ndarray) -> np.ndarray:
-    """Poisson counts of these means, drawn only where a mean is positive (nuclei are born on the contact cells
-    alone, ~10 % of an area late in a run): numpy's Poisson draws nothing at a mean of 0, so the counts and the
-    stream left behind are those of one draw over every cell (tests/test_resolved.py checks both)."""
-    births = np.zeros(expected.shape, np.int64)
-    some = expected > 0
-    if some.any():
-        births[some] = rng.poisson(expected[some])
-    return births
-
-
-def step_subgrid_nuclei(inp, cap: VoidCap, nn: np.ndarray, r: np.ndarray, open_cells: np.ndarray,
-                        new_gap: np.ndarray, now: dict, births: np.ndarray, dt: float, shrunk=(),
-                        strength: FeatureStrength | None = None) -> tuple[int, int]:
-    """The sub-grid nuclei of contact cells over dt, in place on ``nn`` (nuclei per cell), ``r`` (their
-    radius, um) and ``new_gap`` (the section's cells or the area's, any shape): grow by capture, close as
-    a cavity in the contact's hydrostatic pressure (the exact sphere rate, docs/physics.md section 7), take
-    the voids surface diffusion shrank below a cell (``shrunk``: (cell index, volume um^3)), gain the
-    step's ``births`` (drawn by the caller at I(S) dt); a cell whose nuclei cover it opens, their volume
-    its gap; ``strength``: Li's flow law at the nucleus's diameter (None: the bulk law).  Returns (nuclei born,
-    cells opened)."""
-    h, law, kv = inp.cell_um, inp.law, cap.volume_per_radius3
-    c = now["vacancies"].concentration
-    has = (nn > 0) & ~open_cells
-    if has.any():
-        vol = kv * r[has] ** 3
-        gained = vacancy.cap_capture_rate(inp.vacancy_diffusivity_um2_s, r[has], c[has],
-                                          inp.vacancy_equilibrium_fraction) * dt
-        p = np.maximum(now["mechanics"].contact_pressure_MPa[has], 0.0)
-        if strength is not None:       # a cavity of diameter 2r in a metal f(2r) times stronger: the load / f
-            p = p / strength.stress_factor(law, 2 * r[has])
-        shrink = -sphere_shell_volume_rate(p, 1.0, math.inf, law.stress_exponent, law.reference_stress_MPa,
-                                           law.reference_strain_rate_per_s)
-        vol = np.maximum(vol + gained, 0.0) * np.exp(-shrink * dt)
-        r[has] = (vol / kv) ** (1 / 3)
-        gone = r < 1e-3
-        nn[gone] = 0
-        r[gone] = 0.0
-    for cell, volume in shrunk:
-        total = nn[cell] * kv * r[cell] ** 3 + volume
-        nn[cell] += 1
-        r[cell] = (total / (nn[cell] * kv)) ** (1 / 3)
-    nucleated = 0
-    born = (births > 0) & ~open_cells
-    if born.any():
-        # a new nucleus: twice the critical radius at the cell's S, at least 2 nm (the disc model's rule)
-        S = np.maximum(now["supersaturation"][born], 1.0 + 1e-9)
-        r_new = np.maximum(2 * np.array([critical_radius_um(inp, x) for x in S]), 2e-3)
-        total = nn[born] * r[born] ** 3 + births[born] * r_new ** 3
-        nn[born] += births[born]
-        r[born] = (total / nn[born]) ** (1 / 3)
-        nucleated = int(births[born].sum())
-    # a cell whose nuclei cover it opens, their volume its gap
-    full = (~open_cells) & (nn * math.pi * r ** 2 >= h * h) & (new_gap == 0)
-    if full.any():
-        new_gap[full] = nn[full] * kv * r[full] ** 3 / (h * h)
-        nn[full] = 0
-        r[full] = 0.0
-    return nucleated, int(full.sum())

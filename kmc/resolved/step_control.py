@@ -11,7 +11,6 @@ from numba import njit
 
 from kmc import units
 from kmc.jit import line_or_plane, numpy_maximum
-from kmc.physics import vacancy
 
 # Numerics of the step (docs/mechanics.md section 6): the expected new nuclei per cell per step
 # where nucleation is fastest, and the shortest step nucleation may ask for, as a fraction of the
@@ -23,12 +22,6 @@ from kmc.physics import vacancy
 NUCLEI_PER_CELL_PER_STEP = 0.003
 NUCLEI_GAIN_PER_STEP = 0.1
 NUCLEATION_FLOOR_FRACTION = 1e-6
-# A step grows the fastest sub-grid nucleus's radius by at most NUCLEUS_RADIUS_GROWTH_PER_STEP of itself, at the
-# step's held vacancy field (docs/mechanics.md section 6).  Li on 40 x 10 um at 1.5 MPa, nine faces (run.seed 1-9)
-# at 0.2 and at 0.035 (the bound before): contact at 0.25 / 0.5 / 1 mAh/cm^2 differs by +0.002 / +0.005 / +0.002
-# on average, each within 1.3 standard errors of the pairs (0.008 / 0.004 / 0.001) and below the faces' spread
-# (0.028 / 0.007 / 0.004), in 25 % fewer steps; no trend from 0.01 to 0.2 at 7 MPa.
-NUCLEUS_RADIUS_GROWTH_PER_STEP = 0.2
 # An open cell's gap changes by at most GAP_CHANGE_FRACTION of itself + GAP_CHANGE_UM per step
 # (docs/mechanics.md section 6).
 GAP_CHANGE_FRACTION = 0.25
@@ -52,12 +45,13 @@ def shortest_step_s(inp) -> float:
     return NUCLEATION_FLOOR_FRACTION * largest_step_s(inp)
 
 
-def step_limits_s(inp, gap: np.ndarray, net, moving, nuclei: np.ndarray, radius_um: np.ndarray,
+def step_limits_s(inp, gap: np.ndarray, net, moving, nuclei: np.ndarray, nuclei_limit_s,
                   now: dict) -> tuple[float, dict]:
     """The step of the gap model (s) and each limit's value: ``net`` the open cells' explicit gap change
     (capture into the interior, less the roof's closing relative to the plunger; None without open
-    cells), ``moving`` the open cells where it is nonzero; ``nuclei`` and ``radius_um`` the sub-grid
-    nuclei; ``now`` the step's rates."""
+    cells), ``moving`` the open cells where it is nonzero; ``nuclei`` the sub-grid nuclei per cell and
+    ``nuclei_limit_s(dt)`` their bound on a step of dt (kmc.resolved.nuclei.cover_time_s: a fast nucleus covering
+    its cell; inf: none); ``now`` the step's rates."""
     limits = {}
     largest = largest_step_s(inp)
     dt = largest
@@ -66,14 +60,13 @@ def step_limits_s(inp, gap: np.ndarray, net, moving, nuclei: np.ndarray, radius_
         # descent is implicit)
         limits["gap"] = float(np.min(allowed_gap_change_um(gap[moving]) / np.abs(net[moving])))
         dt = min(dt, limits["gap"])
-    has = nuclei > 0
-    if has.any():
-        c = now["vacancies"].concentration[has]
-        growth = (vacancy.CAP_CAPTURE_PER_RADIUS * inp.vacancy_diffusivity_um2_s * (c - inp.vacancy_equilibrium_fraction)
-                  / np.maximum(radius_um[has] ** 2, 1e-12))       # = 3 k_V d ln r / dt (V = k_V r^3)
-        limits["nuclei"] = float(3 * inp.shape.volume_per_radius3 * NUCLEUS_RADIUS_GROWTH_PER_STEP
-                                 / max(growth.max(), 1e-300))
-        dt = min(dt, limits["nuclei"])
+    if (nuclei > 0).any():
+        # the nuclei that would outgrow their bound in dt are integrated on their own (kmc.resolved.nuclei); the
+        # step ends when one of them covers its cell
+        bound = nuclei_limit_s(dt)
+        if bound < dt:
+            limits["nuclei"] = bound
+            dt = bound
     # a floor (1e-3 of the largest step, 14 ms at 0.5 mA/cm^2) against a cell whose gap is about to
     # vanish under a fast roof; the plunger is implicit and each rim moves at most one cell per step,
     # which is what keeps the near-punch regime stable
