@@ -1,6 +1,7 @@
 """The gap model's step control (docs/mechanics.md section 6): how long a step may be (``step_limits_s``: an
-open cell's gap, the sub-grid nuclei's growth, nucleation's burst, the floors) and how far the rigid plunger
-lowers the metal in a step, implicitly (``implicit_descent_um``), for the section and the area alike."""
+open cell's gap, a fast sub-grid nucleus covering its cell (kmc.resolved.nuclei), nucleation's burst, the
+floors) and how far the rigid plunger lowers the metal in a step, implicitly (``implicit_descent_um``), for the
+section and the area alike."""
 from __future__ import annotations
 
 import functools
