@@ -105,3 +105,23 @@ def test_the_step_ends_when_a_fast_nucleus_covers_its_cell_and_not_before(sectio
     assert st.nuclei[NUCLEUS_CELL] == 0 and st.gap_um[NUCLEUS_CELL] > 0
     # their volume, spread over the cell: at least the covering cap's
     assert st.gap_um[NUCLEUS_CELL] >= model._cap.volume_per_radius3 * (h / math.sqrt(math.pi)) ** 3 / h ** 2
+
+
+def test_past_the_solved_fast_nuclei_the_next_fastest_bounds_the_step(section):
+    """A burst of fast nuclei: the FAST_NUCLEI_SOLVED fastest are integrated on their own, and the step is bounded by
+    the growth time of the next fastest (the bound every nucleus set before), so no nucleus outgrows the bound
+    unsolved."""
+    model, gap = section
+    inp = model.inp
+    st = model.initial_state(gap)
+    cells = np.arange(20, 20 + 2 * (nuclei.FAST_NUCLEI_SOLVED + 3), 2)
+    st.nuclei[cells] = 1
+    st.nucleus_radius_um[cells] = np.linspace(0.04, 0.06, cells.size)
+    now = model.rates(st)
+    excess = now["vacancies"].concentration[cells] - inp.vacancy_equilibrium_fraction
+    times = np.sort(nuclei.radius_growth_time_s(inp, model._cap, st.nucleus_radius_um[cells], excess))
+    assert times[-1] < step_control.largest_step_s(inp)                 # every one of them fast
+    dt = model.step_limit_s(st, now)
+    assert dt == times[nuclei.FAST_NUCLEI_SOLVED] and model.last_limits["nuclei"] == dt
+    fast = model.fast_nuclei(st, now, dt)
+    assert fast.cells.size == nuclei.FAST_NUCLEI_SOLVED
