@@ -74,15 +74,21 @@ def radius_growth_time_s(inp, cap: VoidCap, radius_um, excess_fraction):
                         / np.where(growth > 0, growth, 1.0), np.inf)
 
 
-def _shrink_rate_per_s(inp, pressure_MPa, radius_um, strength: FeatureStrength | None):
-    """The relative rate at which nuclei of these radii close as cavities in the contact's pressure (the exact
-    sphere rate, docs/physics.md section 7; Li's flow law at the nucleus's diameter, None: the bulk law)."""
-    law = inp.law
+def _grown_radius_um(inp, cap: VoidCap, radius_um, concentration, pressure_MPa, strength: FeatureStrength | None,
+                     dt: float):
+    """Nuclei of these radii (arrays) after dt of the explicit update, the one rule of a step and of a fast
+    nucleus's sub-step: capture 2 pi D r (c - c_eq) dt at the start's radius and vacancy fraction, then closing as a
+    cavity in the contact's pressure (the exact sphere rate, docs/physics.md section 7; Li's flow law at the
+    nucleus's diameter, None: the bulk law)."""
+    law, kv = inp.law, cap.volume_per_radius3
+    gained = vacancy.cap_capture_rate(inp.vacancy_diffusivity_um2_s, radius_um, concentration,
+                                      inp.vacancy_equilibrium_fraction) * dt
     p = np.maximum(pressure_MPa, 0.0)
     if strength is not None:       # a cavity of diameter 2r in a metal f(2r) times stronger: the load / f
         p = p / strength.stress_factor(law, 2 * radius_um)
-    return -sphere_shell_volume_rate(p, 1.0, math.inf, law.stress_exponent, law.reference_stress_MPa,
-                                     law.reference_strain_rate_per_s)
+    shrink = -sphere_shell_volume_rate(p, 1.0, math.inf, law.stress_exponent, law.reference_stress_MPa,
+                                       law.reference_strain_rate_per_s)
+    return (np.maximum(kv * radius_um ** 3 + gained, 0.0) * np.exp(-shrink * dt) / kv) ** (1 / 3)
 
 
 @dataclass
@@ -146,17 +152,14 @@ def grow_nucleus(inp, cap: VoidCap, strength, count: int, radius_um: float, exce
     then the cavity's closing) at the vacancy excess their growth leaves in the cell (``excess_fraction`` and
     ``self_response_um`` at the step's start).  Returns (radius, time): the time when they cover the cell if
     ``stop_at_cover`` and they do within dt (there they stop), else dt."""
-    kv, D = cap.volume_per_radius3, inp.vacancy_diffusivity_um2_s
     r0, r, t = radius_um, radius_um, 0.0
     per_radius = vacancy.CAP_CAPTURE_PER_RADIUS * count / (cell_um * cell_um)     # the cell's g per um of radius
     while t < dt * (1 - 1e-12):
         u = excess_fraction / (1.0 + self_response_um * per_radius * (r - r0))
         step = min(dt - t, float(radius_growth_time_s(inp, cap, r, u)))
-        gained = vacancy.cap_capture_rate(D, r, u + inp.vacancy_equilibrium_fraction,
-                                          inp.vacancy_equilibrium_fraction) * step
-        shrink = float(_shrink_rate_per_s(inp, np.array([pressure_MPa]), np.array([r]), strength)[0])
-        volume = max(kv * r ** 3 + gained, 0.0) * math.exp(-shrink * step)
-        r, t = (volume / kv) ** (1 / 3), t + step
+        r = float(_grown_radius_um(inp, cap, np.array([r]), np.array([u + inp.vacancy_equilibrium_fraction]),
+                                   np.array([pressure_MPa]), strength, step)[0])
+        t += step
         if r < 1e-3 or (stop_at_cover and count * math.pi * r * r >= cell_um * cell_um):
             return r, t
     return r, dt
@@ -192,20 +195,14 @@ def step_subgrid_nuclei(inp, cap: VoidCap, nn: np.ndarray, r: np.ndarray, open_c
     c = now["vacancies"].concentration
     has = (nn > 0) & ~open_cells
     if has.any():
-        start = r.copy() if fast is not None and fast.cells.size else None
-        vol = kv * r[has] ** 3
-        gained = vacancy.cap_capture_rate(inp.vacancy_diffusivity_um2_s, r[has], c[has],
-                                          inp.vacancy_equilibrium_fraction) * dt
-        shrink = _shrink_rate_per_s(inp, now["mechanics"].contact_pressure_MPa[has], r[has], strength)
-        vol = np.maximum(vol + gained, 0.0) * np.exp(-shrink * dt)
-        r[has] = (vol / kv) ** (1 / 3)
-        if start is not None:
-            flat_r, p = r.reshape(-1), now["mechanics"].contact_pressure_MPa.reshape(-1)
-            for cell, G in zip(fast.cells, fast.self_response_um):
-                flat_r[cell] = grow_nucleus(inp, cap, strength, int(nn.reshape(-1)[cell]),
-                                            float(start.reshape(-1)[cell]),
-                                            float(c.reshape(-1)[cell] - inp.vacancy_equilibrium_fraction), float(G),
-                                            float(p[cell]), dt, h)[0]
+        fast_cells = np.zeros(0, np.int64) if fast is None else fast.cells
+        start = r.reshape(-1)[fast_cells]          # the fast nuclei's radii at the step's start
+        r[has] = _grown_radius_um(inp, cap, r[has], c[has], now["mechanics"].contact_pressure_MPa[has], strength, dt)
+        flat_r, p = r.reshape(-1), now["mechanics"].contact_pressure_MPa.reshape(-1)
+        for cell, r0, G in zip(fast_cells, start, () if fast is None else fast.self_response_um):
+            flat_r[cell] = grow_nucleus(inp, cap, strength, int(nn.reshape(-1)[cell]), float(r0),
+                                        float(c.reshape(-1)[cell] - inp.vacancy_equilibrium_fraction), float(G),
+                                        float(p[cell]), dt, h)[0]
         gone = r < 1e-3
         nn[gone] = 0
         r[gone] = 0.0

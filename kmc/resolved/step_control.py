@@ -61,13 +61,12 @@ def step_limits_s(inp, gap: np.ndarray, net, moving, nuclei: np.ndarray, nuclei_
         # descent is implicit)
         limits["gap"] = float(np.min(allowed_gap_change_um(gap[moving]) / np.abs(net[moving])))
         dt = min(dt, limits["gap"])
-    if (nuclei > 0).any():
-        # the nuclei that would outgrow their bound in dt are integrated on their own (kmc.resolved.nuclei); the
-        # step ends when one of them covers its cell
-        bound = nuclei_limit_s(dt)
-        if bound < dt:
-            limits["nuclei"] = bound
-            dt = bound
+    # the nuclei that would outgrow their bound in dt are integrated on their own (kmc.resolved.nuclei); the step
+    # ends when one of them covers its cell
+    bound = nuclei_limit_s(dt)
+    if bound < dt:
+        limits["nuclei"] = bound
+        dt = bound
     # a floor (1e-3 of the largest step, 14 ms at 0.5 mA/cm^2) against a cell whose gap is about to
     # vanish under a fast roof; the plunger is implicit and each rim moves at most one cell per step,
     # which is what keeps the near-punch regime stable
