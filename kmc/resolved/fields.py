@@ -43,7 +43,9 @@ class PeriodicOperator:
         with np.errstate(divide="ignore"):
             self._inverse_eigenvalues = np.where(self.eigenvalues != 0, 1.0 / self.eigenvalues, 0.0)
         self._shifted = None               # (shift, eigenvalues of (operator + shift)^-1) last asked for
-        self._plane = None                 # a plane's transforms (_PlaneTransforms), made at the first application
+        # a plane's transforms (_PlaneTransforms), made at the first application; their buffers are the operator's
+        # own, so one operator serves one thread at a time (each run builds its model's operators)
+        self._plane = None
 
     def __matmul__(self, v: np.ndarray) -> np.ndarray:
         return self._apply(v, self.eigenvalues)
