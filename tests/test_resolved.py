@@ -411,25 +411,3 @@ def test_clearing_by_gap_is_the_three_masks_it_replaced():
     for strided in (np.zeros((2, 12, 60))[:, :, ::2], np.zeros((12, 30, 2)).transpose(2, 0, 1)):
         with pytest.raises((AttributeError, TypeError)):
             clear_by_gap(np.zeros((12, 30)), np.zeros((12, 30)), strided)
-
-
-def test_the_plane_s_fftw_transforms_are_the_operator_to_rounding_and_pickle():
-    """The area's operators apply by FFTW (fields._PlaneTransforms): the same operator as numpy's rfft2 to
-    rounding (~1e-15 of the values; a wrong layout, normalisation or eigenvalue order is off by order 1),
-    repeatable bit for bit, one result not overwritten by the next application, and a pickled copy (a Dask
-    worker's) makes its own transforms and gives the same bits."""
-    import pickle
-    K = slab_flux_operator((24, 40), 0.25, 100.0)
-    v = np.random.default_rng(7).normal(size=(24, 40))
-    w = np.random.default_rng(8).normal(size=(24, 40))
-    want = np.fft.irfft2(np.fft.rfft2(v) * K.eigenvalues, s=v.shape)
-    got = K @ v
-    assert np.max(np.abs(got - want)) < 1e-13 * np.max(np.abs(want))
-    again, other = K @ v, K @ w
-    assert np.array_equal(got, again)
-    assert not np.array_equal(got, other)
-    copy = pickle.loads(pickle.dumps(K))
-    assert copy._plane is None
-    assert np.array_equal(copy @ v, got)
-    inv = K.inverse(got)               # K has no zero eigenvalue: its inverse undoes it
-    assert np.max(np.abs(inv - v)) < 1e-12 * np.max(np.abs(v))
