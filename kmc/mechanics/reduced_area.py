@@ -368,21 +368,18 @@ class AreaFoil:
             peak = np.exp(foil._log_quantity(foil._close_peak, s, lam / thickness_um, located)) * lam
             profiles.append((peak, foil._blend(foil._close_shape, i, j, u, v),
                              foil._blend(foil._press_shape, i, j, u, v)))
-        # the held cells alone, in the plane's order (the kernels' per-cell arithmetic, so the numbers of a pass
-        # over the whole plane that skips every other cell): a few hundred cells where the plane has ~1e5
-        cells_at = np.flatnonzero(held)
-        middle, edge = trib.middle.ravel()[cells_at], trib.edge.ravel()[cells_at]
-        at = np.where(middle >= 0, np.maximum(middle, 0.0) / (edge + np.maximum(middle, 0.0)), 0.0)
-        own = np.zeros(cells_at.size)
+        reached = trib.middle >= 0
+        at = np.where(reached, np.maximum(trib.middle, 0.0) / (trib.edge + np.maximum(trib.middle, 0.0)), 0.0)
+        own = np.zeros(self.shape)
         ones = np.ones(regions.count)
-        owner, second, on = trib.owner.ravel()[cells_at], trib.second.ravel()[cells_at], np.ones(cells_at.size, bool)
-        parts = np.empty((cells_at.size, 2))
-        _cell_profile_parts(owner, second, at, on, rate, chi, profiles[0][0], profiles[1][0], profiles[0][1],
+        owner, second, on = trib.owner.ravel(), trib.second.ravel(), held.ravel()
+        parts = np.empty((owner.size, 2))
+        _cell_profile_parts(owner, second, at.ravel(), on, rate, chi, profiles[0][0], profiles[1][0], profiles[0][1],
                             profiles[1][1], profiles[0][2], profiles[1][2], np.zeros(regions.count),
                             self.section.table.profile_points, parts, False)
-        _scaled_profiles(owner, second, on, parts, ones, ones, own, np.zeros(cells_at.size), np.zeros(regions.count),
+        _scaled_profiles(owner, second, on, parts, ones, ones, own.ravel(), np.zeros(nz * nx), np.zeros(regions.count),
                          np.zeros(regions.count), False)
-        closing.ravel()[cells_at] = own
+        closing[held] = own[held]
 
 
 

@@ -168,8 +168,7 @@ class AreaModel(GapModel):
         reg, h = walls.regions, self.inp.cell_um
         on = reg.labels >= 0
         diameter = 2 * np.sqrt(np.bincount(reg.labels[on], minlength=reg.count) * h * h / math.pi)
-        per_cell = np.zeros(reg.labels.shape)            # read on the held cells alone
-        per_cell[walls.held] = diameter[reg.labels[walls.held]]
+        per_cell = np.where(on, diameter[np.maximum(reg.labels, 0)], 0.0)
         return entry_traction_MPa(walls.traction_MPa, walls.held, per_cell, gamma_J_m2, self.inp.wetting_angle_deg,
                                   "cylinder")
 
