@@ -207,6 +207,21 @@ def test_a_wall_clock_figure_is_all_that_is_masked():
     assert re.search(r"\d", mr.mask_wall_clock("contact fraction 0.995, 2 vacancies"))
 
 
+def test_another_machines_rounding_is_not_a_stale_output():
+    """--check compares a command's printout with the record word for word and integer for integer, and each
+    decimal number within the vacancy solve's tolerance: another CPU moved the default runs' supersaturation in
+    its last digits (1.1309086256063396 against ...394), not their contact or counts."""
+    from kmc.resolved.fields import VACANCY_TOLERANCE
+    was = '{"contact_fraction": 0.9203125, "void_count": 25.0, "supersaturation": 1.1309086256063394}'
+    assert mr.printed_alike(was.replace("063394", "063396"), was)
+    moved = f"{1.1309086256063394 * (1 + 3 * VACANCY_TOLERANCE):.16g}"
+    assert not mr.printed_alike(was.replace("1.1309086256063394", moved), was)
+    assert not mr.printed_alike(was.replace("25.0", "26.0"), was)
+    assert not mr.printed_alike(was.replace('"void_count": 25.0', '"void_count": 25'), was)
+    assert not mr.printed_alike(was.replace("contact_fraction", "contact"), was)
+    assert not mr.printed_alike("stripped 3 layers", "stripped 4 layers")
+
+
 def test_check_calls_an_output_or_a_quoted_time_stale(tmp_path):
     """`python docs/make_readme.py --check` runs the cheap commands again: a command that prints
     something else than the record, or whose CPU time is more than TIME_FACTOR from the recorded (and
