@@ -176,6 +176,34 @@ def test_area_operator_closes_one_cap_as_its_finite_element_cell_and_its_law(sec
     assert load == pytest.approx(inp.pressure_MPa * shape[0] * shape[1] * inp.cell_um ** 2, rel=0.05)
 
 
+def test_the_features_are_the_voids_exactly_where_the_contact_wraps(section_inputs):
+    """The partition takes the voids as its features where the contact wraps around the torus and the islands of
+    contact elsewhere; a row or a column all in contact decides it without labelling the contact.  Against the
+    contact's own labelling on random faces (the shortcut decides about half of them) and on a contact band along
+    the diagonal, which wraps through no row or column (the labelling decides it)."""
+    from kmc.mechanics.reduced_area import ISLANDS
+    inp = section_inputs
+    rng = np.random.default_rng(5)
+    decided_by_a_line = 0
+    for shape in ((1, 24), (12, 30)):
+        foil = AreaFoil(inp.law, shape, inp.cell_um)
+        for open_share in (0.1, 0.5, 0.7, 0.9):
+            for _ in range(12):
+                open_cells = rng.random(shape) < open_share
+                if open_cells.all() or not open_cells.any():
+                    continue
+                wraps = label_regions(~open_cells).wraps.any()
+                decided_by_a_line += not open_cells.any(axis=0).all() or not open_cells.any(axis=1).all()
+                assert foil.partition(open_cells).mode == (VOIDS if wraps else ISLANDS)
+    assert decided_by_a_line >= 20
+    z, x = np.mgrid[0:12, 0:12]
+    band = ((x - z) % 12) < 2                   # contact on a diagonal band: it wraps, through no row or column
+    foil = AreaFoil(inp.law, (12, 12), inp.cell_um)
+    assert foil.partition(~band).mode == VOIDS and foil.partition(band).mode == VOIDS
+    islands = np.hypot(z - 5.5, x - 5.5) < 3    # one island of contact
+    assert foil.partition(~islands).mode == ISLANDS
+
+
 def test_islands_under_one_plunger_carry_the_load(section_inputs):
     """Sparse contact (islands of contact in one void, no contact region wrapping): the features are the
     islands, each the axisymmetric island cell of its tributary; one rigid plunger over all of them, so

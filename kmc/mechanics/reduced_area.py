@@ -116,8 +116,14 @@ class AreaFoil:
             return None
         if open_cells.all():
             raise NoContactError("every interface cell is open: no contact carries the plunger")
-        contact = label_regions(~open_cells)
-        mode = VOIDS if contact.wraps.any() else ISLANDS
+        # the voids are the features where the contact wraps around the torus, as it does through a row or a column
+        # all in contact (most of the press and of a run's start): then the contact's own labelling (~3 ms on
+        # 102,400 cells, a press's ask) is not needed
+        if not open_cells.any(axis=0).all() or not open_cells.any(axis=1).all():
+            mode = VOIDS
+        else:
+            contact = label_regions(~open_cells)
+            mode = VOIDS if contact.wraps.any() else ISLANDS
         feature = open_cells if mode == VOIDS else ~open_cells
         regions = label_regions(feature) if mode == VOIDS else contact
         trib = tributaries(feature, regions)
