@@ -6,6 +6,8 @@
     python benchmarks/meso_hashes.py --save-short # store tests/meso_reference.json (the short cases
                                                   # tests/test_meso_reference.py compares value by value,
                                                   # within the tolerance its docstring derives)
+    python benchmarks/meso_hashes.py --write main.json   # main's fingerprints on this machine, into a file
+    python benchmarks/meso_hashes.py --check-against main.json   # a change's against them (the same machine)
     python benchmarks/meso_hashes.py --old-face --check-against <(git show 5465669:benchmarks/meso_hashes.json)
         # the resolved cases on the face and metal of before the pellet's face (OLD_FACE) against the fingerprints
         # stored before it: the shipped S_f cases (no void ever forms) must be bit-identical
@@ -20,6 +22,13 @@ and with the section (``resolved_*``, the gap model's name before its two geomet
 collapse (~20 s), and three small cuts of the area (``area_*``, 20 x 5 um to 0.1 mAh/cm^2,
 docs/area.md); SHORT are cheap cuts of the disc runs plus the paths the defaults do not
 take (the cap-shaped void, pre-existing defect seeds), for the test.
+
+The fingerprints are a machine's: another CPU may round the gap model's arithmetic otherwise in its last bits (numba
+compiles for the CPU at hand; on 2026-11-29 a 2.1 GHz Xeon VM gave other fingerprints than
+benchmarks/meso_hashes.json for all eight resolved_ and area_ cases, the same for the disc's four, and main's code
+there gave the same eight as the change measured). On a machine other than the stored fingerprints', a change is
+checked against main's own fingerprints made there (--write, then --check-against); tests/test_meso_reference.py
+compares the short cases within tolerances instead.
 """
 from __future__ import annotations
 
@@ -143,6 +152,7 @@ def main(argv=None) -> int:
     ap.add_argument("--save-short", action="store_true")
     ap.add_argument("--old-face", action="store_true", help="the resolved cases only, with OLD_FACE's keys")
     ap.add_argument("--check-against", metavar="FILE.json", help="compare with these stored fingerprints")
+    ap.add_argument("--write", metavar="FILE.json", help="store the fingerprints in this file (not the shipped one)")
     args = ap.parse_args(argv)
     if args.save_short:
         SHORT_STORE.write_text(_one_line_per_series(short_reference()))
@@ -155,9 +165,9 @@ def main(argv=None) -> int:
     found = {case: fingerprint(*spec) for case, spec in cases.items()}
     for case, h in found.items():
         print(f"{case:26s} {h}")
-    if args.save:
-        STORE.write_text(json.dumps(found, indent=1) + "\n")
-        print(f"wrote {STORE}")
+    for path in ([STORE] if args.save else []) + ([Path(args.write)] if args.write else []):
+        path.write_text(json.dumps(found, indent=1) + "\n")
+        print(f"wrote {path}")
     if args.check or args.check_against:
         stored = json.loads(Path(args.check_against).read_text() if args.check_against else STORE.read_text())
         bad = [c for c in found if stored.get(c) != found[c]]
