@@ -117,8 +117,8 @@ class AreaFoil:
         if open_cells.all():
             raise NoContactError("every interface cell is open: no contact carries the plunger")
         # the voids are the features where the contact wraps around the torus, as it does through a row or a column
-        # all in contact (most of the press and of a run's start): then the contact's own labelling (~3 ms on
-        # 102,400 cells, a press's ask) is not needed
+        # all in contact: then the contact's own labelling (~3 ms on 102,400 cells) is not needed (2,077 of the 2,130
+        # partitions of the 160 x 40 um face 1's press, 4 of its first 400 steps)
         if not open_cells.any(axis=0).all() or not open_cells.any(axis=1).all():
             mode = VOIDS
         else:
