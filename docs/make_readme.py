@@ -432,12 +432,10 @@ def printed_alike(now: str, was: str) -> bool:
     """``now`` prints what ``was`` did: the same words and integers, each decimal number within the solvers'
     tolerance of the recorded one (DECIMAL's comment)."""
     from kmc.resolved.fields import VACANCY_TOLERANCE
-    if now == was:
-        return True
     if DECIMAL.split(now) != DECIMAL.split(was):
         return False
-    return all(abs(float(a) - float(b)) <= VACANCY_TOLERANCE * max(abs(float(a)), abs(float(b)))
-               for a, b in zip(DECIMAL.findall(now), DECIMAL.findall(was)))
+    pairs = ((float(a), float(b)) for a, b in zip(DECIMAL.findall(now), DECIMAL.findall(was)))
+    return all(abs(a - b) <= VACANCY_TOLERANCE * max(abs(a), abs(b)) for a, b in pairs)
 
 
 def sha256(path: Path) -> str:
