@@ -137,7 +137,12 @@ class CriticalSearch:
 
 def probe_summary(point: dict, current_mA_cm2: float) -> dict:
     """What decides one run (a kmc.meso_scan.meso_point) at this current: failed (its contact fell to
-    FAILED_CONTACT before the stop charge), where, and how it went."""
+    FAILED_CONTACT before the stop charge), where, and how it went.  A run that stopped short of both (a solve
+    unconverged) neither holds nor fails: ValueError, which stops the scan (the rounds before are recorded)."""
+    if point["stop_reason"] not in ("stripped", "contact_lost"):
+        raise ValueError(f"the run at {current_mA_cm2:g} mA/cm2 stopped {point['stop_reason']} "
+                         f"({point.get('unconverged') or 'no message'}): it neither holds nor fails, so the search "
+                         "cannot go on")
     s = point["series"]
     q, contact = np.asarray(s["stripped_charge"], float), np.asarray(s["contact_fraction"], float)
     failed = point["stop_reason"] == "contact_lost"

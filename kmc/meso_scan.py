@@ -14,8 +14,8 @@ from kmc.cell import kept_starts
 def meso_point(settings) -> dict:
     """One `kmc meso` run of ``settings`` in this process, without a file (a scan's point; module-level
     so that it pickles by reference to a worker): its samples (``series``, the model's observables over
-    the samples), ``stop_reason`` and ``steps``.  The inputs' range is checked first
-    (kmc.validation.check), as `kmc meso` checks it."""
+    the samples), ``stop_reason``, ``steps`` and, for the stop "unconverged", the solver's message
+    (``unconverged``).  The inputs' range is checked first (kmc.validation.check), as `kmc meso` checks it."""
     from kmc.cell.loop import run as run_cell
     from kmc.launch import cell_model_of
     validation.check(settings, "meso")          # InputRangeError before any work; its warnings are the caller's
@@ -24,7 +24,7 @@ def meso_point(settings) -> dict:
     result = run_cell(model)
     kept_starts.keep_start(model, key)
     return {"series": {k: np.asarray(v) for k, v in result.series.items()}, "stop_reason": result.stop_reason,
-            "steps": int(result.steps)}
+            "steps": int(result.steps), "unconverged": result.unconverged}
 
 
 def meso_scan(settings_list, workers: int | None = None, scheduler: str | None = None, label: str = "meso scan",

@@ -49,6 +49,23 @@ def test_the_scan_runs_its_searches_in_rounds_and_resumes_from_its_records(tmp_p
     assert len(ran) > n
 
 
+def test_a_run_that_neither_holds_nor_fails_stops_the_search(tmp_path, monkeypatch):
+    """A probe stopped unconverged (a solve short of its tolerance) is neither a hold nor a failure: the scan
+    stops with the run's message (ValueError, which the command prints as its error) and records no probe."""
+    import kmc.meso_scan
+
+    def unconverged(settings_list, workers=None, scheduler=None, label=""):
+        return [dict(series=dict(stripped_charge=[0.0], contact_fraction=[0.8], overpotential=[5.0],
+                                 supersaturation=[9.0]), stop_reason="unconverged", steps=3,
+                     unconverged="the current's fixed point still moved ...")] * len(settings_list)
+    monkeypatch.setattr(kmc.meso_scan, "meso_scan", unconverged)
+    task = critical.CriticalSearch(LI, (), 1.0, 298.0)
+    with pytest.raises(ValueError, match=r"the run at 20 mA/cm2 stopped unconverged \(the current's fixed point "
+                                         r"still moved \.\.\.\): it neither holds nor fails"):
+        critical.scan([task], tmp_path)
+    assert not critical.record_path(tmp_path, task).exists()
+
+
 def test_critical_current_command_brackets_resumes_and_refuses(tmp_path):
     """`kmc critical-current` on a 10 um section to 0.02 mAh/cm2: one line per pressure, each search recorded
     and not run again; bad input one line, exit 2."""

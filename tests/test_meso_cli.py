@@ -16,7 +16,7 @@ import h5py
 import pytest
 from click.testing import CliRunner
 
-from kmc.cli.meso import EXIT_RUNAWAY, meso as meso_command
+from kmc.cli.meso import EXIT_RUNAWAY, EXIT_UNCONVERGED, meso as meso_command
 from kmc.config import load_config
 from kmc import energetics as interface
 from kmc.disk_cache import CACHE_ENV
@@ -175,6 +175,33 @@ def test_the_step_bound_stops_a_run_and_keeps_its_file(tmp_path, li_params):
     assert result.stop_reason == "runaway_steps" and result.steps == 6 and "five steps" in guard.message
     with h5py.File(tmp_path / "steps.h5", "r") as f:
         assert f["run"].attrs["stop_reason"] == "runaway_steps"
+
+
+@pytest.mark.parametrize("solve", ["vacancy_field", "fast_nuclei"])
+def test_an_unconverged_solve_stops_the_run_and_keeps_its_file(tmp_path, li_params, monkeypatch, solve):
+    """A solve that falls short of its tolerance at the 30th call (the step's vacancy field in the model's rates,
+    or the nuclei's own solves inside a step) ends the run there: exit 4, one error line with the solver's
+    message, and the file complete up to the sample before, stop_reason unconverged."""
+    from kmc.resolved import gap
+    from kmc.resolved.fields import FieldNotConverged
+    real, calls = getattr(gap, solve), []
+
+    def failing(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 30:
+            raise FieldNotConverged("the solve under test left a residual of 0.5 after 7 iterations")
+        return real(*args, **kwargs)
+    monkeypatch.setattr(gap, solve, failing)
+    out = tmp_path / "unconverged.h5"
+    done = CliRunner().invoke(meso_command, ["li_li2s", "-o", str(out), *SHORT])
+    assert done.exit_code == EXIT_UNCONVERGED, done.output
+    assert "error: the solve under test left a residual of 0.5 after 7 iterations; " in done.output
+    assert "stop_reason unconverged" in done.output and len(calls) == 30
+    with h5py.File(out, "r") as f:
+        assert f["run"].attrs["stop_reason"] == "unconverged"
+        assert f["run"].attrs["steps"] < 30
+        charge = f["observables/stripped_charge/value"][:]
+    assert 0 < charge[-1] < 0.002 and (charge.size > 1)
 
 
 def test_the_bounds_come_from_the_box(li_params):

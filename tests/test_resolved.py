@@ -8,8 +8,8 @@ import pytest
 
 from kmc.config import load_config
 from kmc.mechanics.reduced import runs
-from kmc.resolved.fields import (butler_volmer_current, slab_flux_operator, slab_potential_operator,
-                                 vacancy_field)
+from kmc.resolved.fields import (FieldNotConverged, butler_volmer_current, slab_flux_operator,
+                                 slab_potential_operator, vacancy_field)
 from kmc.launch import cell_inputs_of
 from kmc.resolved.section import SectionModel
 from regimes import NO_FORMATION_ENTROPY, OLD_FACE
@@ -82,6 +82,34 @@ def test_current_focuses_on_the_contact_and_islands_add_constriction(li_inputs):
     assert island[0] > island[1] and island[3] > island[2]
     assert sparse.overpotential_mV > sparse.kinetic_mV == pytest.approx(
         overpotential_mV(0.5, (~open_cells).mean(), 1.0, 298.0), rel=1e-9)
+
+
+def test_a_solve_short_of_its_tolerance_is_refused_not_returned(li_inputs):
+    """The vacancy field's conjugate gradients and the current's fixed point, each given fewer iterations than the
+    problem needs (voids and a sub-grid nucleus; three narrow islands), raise FieldNotConverged naming the solve,
+    how far it got and its tolerance; with enough (the shipped cap; the passes it needs) they return."""
+    inp = li_inputs
+    n = inp.cells
+    K = slab_flux_operator(n, inp.cell_um, inp.sink_distance_um)
+    open_cells = np.zeros(n, bool)
+    open_cells[10:16] = open_cells[50:52] = True
+    g_sub = np.zeros(n)
+    g_sub[30] = 2 * math.pi * 3 * 0.01 / inp.cell_um ** 2
+    injected = np.where(open_cells, 0.0, inp.strip_velocity_um_s / (~open_cells).mean())
+    args = (K, inp.vacancy_diffusivity_um2_s, inp.vacancy_equilibrium_fraction, 1.0, open_cells, injected, g_sub,
+            inp.sink_distance_um)
+    with pytest.raises(FieldNotConverged, match=r"conjugate gradients .* after 1 iterations on 72 contact cells; "
+                                                r"it needs 1e-06"):
+        vacancy_field(*args, iterations=1)
+    vacancy_field(*args)
+    R = slab_potential_operator(n, inp.cell_um, 500.0)
+    islands = np.ones(n, bool)
+    for start in (5, 35, 60):
+        islands[start:start + 4] = False
+    # ten times the electrolyte's resistivity: the islands' currents focus enough to need three passes
+    with pytest.raises(FieldNotConverged, match=r"current's fixed point .* after 2 passes on 12 contact cells"):
+        butler_volmer_current(R, 10 * inp.resistivity_ohm_um, 1.0, 298.0, 0.5, islands, iterations=2)
+    butler_volmer_current(R, 10 * inp.resistivity_ohm_um, 1.0, 298.0, 0.5, islands, iterations=3)
 
 
 def test_the_electrolyte_comes_from_the_parameter_file(li_inputs):

@@ -4,7 +4,7 @@ this wing and never each other; kmc.launch holds the registry of models by name 
 meso.interface names.
 
 * ``model``: the contract (``CellModel``: what a model offers and how it refuses what it cannot do,
-  ``ContactLost``, ``RunawayBounds``);
+  ``ContactLost``, ``Unconverged``, ``RunawayBounds``);
 * ``loop``: the one loop (``run``) for every model, its reports (``StepReport``, ``CellResult``) and the
   observers ``kmc meso`` hangs on it (Ctrl-C, runaway, progress);
 * ``inputs``: ``CellInputs``, one frozen record of numbers from the settings and the interface's

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from kmc.cell.model import CellModel, ContactLost, RunawayBounds
+from kmc.cell.model import CellModel, ContactLost, RunawayBounds, Unconverged
 from kmc.observers import ChargeBar, progress_wanted
 
 
@@ -65,11 +65,12 @@ def stop_reason_of(answer) -> str | None:
 @dataclass
 class CellResult:
     series: dict            # name -> np.ndarray over samples (the model's observables)
-    stop_reason: str        # "stripped", "contact_lost", or what an observer asked
+    stop_reason: str        # "stripped", "contact_lost", "unconverged", or what an observer asked
     steps: int
     wall_time_s: float
     time_s: float           # cell time stripped (s)
     final: object           # the interface model's state at the end
+    unconverged: str = ""   # stop "unconverged": the solver's message (which solve, how far it got, what it needs)
 
 
 class Chain(Observer):
@@ -348,12 +349,16 @@ def run(model: CellModel, observer: Observer = Observer(), state=None) -> CellRe
     now = None
     cut_short = False                      # a signal dropped a step where it stood (WorkInterrupted)
     kept = None                            # the state at the last sample, for a run cut short after it
+    unconverged = ""                       # a solve's message (model.rates or model.step: Unconverged)
     while True:
         try:
             with interruptible():
                 now = model.rates(st)
         except ContactLost:
             stop_reason = "contact_lost"
+            break
+        except Unconverged as exc:         # at a state the steps before left whole: the run ends there
+            stop_reason, unconverged = "unconverged", str(exc)
             break
         except WorkInterrupted:
             stop_reason, cut_short = "interrupted", True
@@ -375,6 +380,9 @@ def run(model: CellModel, observer: Observer = Observer(), state=None) -> CellRe
         except WorkInterrupted:
             stop_reason, cut_short = "interrupted", True
             break
+        except Unconverged as exc:         # the step stood half-taken: the run ends at its last sample
+            stop_reason, cut_short, unconverged = "unconverged", True, str(exc)
+            break
         steps += 1
         asked = stop_reason_of(observer.on_step(StepReport(steps, st.stripped_mAh_cm2, st.time_s, dt, contact,
                                                            stop_charge, model.void_count(st))))
@@ -383,12 +391,15 @@ def run(model: CellModel, observer: Observer = Observer(), state=None) -> CellRe
             break
     if cut_short:                          # the state stood mid-step: the run ends at its last sample
         st = kept if kept is not None else st
-    elif now is not None and (not samples or samples[-1]["stripped_charge"] != st.stripped_mAh_cm2):
+    elif now is not None and not unconverged and (not samples
+                                                  or samples[-1]["stripped_charge"] != st.stripped_mAh_cm2):
         try:
             take_sample(model.rates(st))
         except ContactLost:
             pass
+        except Unconverged as exc:
+            stop_reason, unconverged = "unconverged", str(exc)
     if not cut_short and (not framed or framed[-1] != st.stripped_mAh_cm2):
         take_frame(st.stripped_mAh_cm2)    # the end, if no mark was
     series = {name: np.array([s[name] for s in samples], dtype=np.float64) for name in model.observables}
-    return CellResult(series, stop_reason, steps, time.perf_counter() - start, st.time_s, st)
+    return CellResult(series, stop_reason, steps, time.perf_counter() - start, st.time_s, st, unconverged)

@@ -14,7 +14,8 @@ The loop owns the run (its clock's schedule, samples, frames, observers and stop
   (``CellInputError``: what is wrong and what is allowed), never silently;
 * ``start()``: the interface before stripping (its face and the press, where the model has them); the
   state carries the clock (``time_s``, ``stripped_mAh_cm2``, advanced by ``advance_clock``);
-* ``rates(state)``: the fields at one instant (``ContactLost`` when no contact is left), ``contact(now)``;
+* ``rates(state)``: the fields at one instant (``ContactLost`` when no contact is left; ``Unconverged``, there or
+  in a step, when a solve falls short of its tolerance), ``contact(now)``;
 * ``step_try_s(state, now, charge_left)``, the step it asks for, and ``step(state, now, dt)``, the step it
   takes (at most dt);
 * ``sample(state, now)``: one sample of its ``observables`` (kmc.vocabulary.registry; the loop adds the
@@ -38,6 +39,11 @@ from kmc.cell.inputs import CellInputError
 
 class ContactLost(Exception):
     """No contact is left to carry the current or the load: the run's stop "contact_lost"."""
+
+
+class Unconverged(Exception):
+    """A field the model solves used up its iterations short of its tolerance (the message says which, how far it
+    got and what it needs): the run's stop "unconverged", its file complete up to the sample before."""
 
 
 @dataclass(frozen=True)

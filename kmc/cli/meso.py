@@ -24,6 +24,9 @@ def _defaults_text() -> str:
 # Exit codes beside 0 (kmc run's: 2 bad input, 130 interrupted): the run stopped before its stop
 # condition because it ran away (kmc.cell.loop.RunawayStop); the file is complete up to there.
 EXIT_RUNAWAY = 3
+# ... or because a field's solve fell short of its tolerance (kmc.cell.model.Unconverged): the file is complete up to
+# the sample before.
+EXIT_UNCONVERGED = 4
 
 
 @click.command(cls=OneLineErrorCommand, epilog=_defaults_text())
@@ -64,6 +67,9 @@ def meso(config, overrides, output, overwrite, interface, press_from, progress):
            model's crystal does not exist): one "error:" line; nothing written
       3    runaway: more voids or steps than the run's box allows; the file
            is complete up to there (stop_reason runaway_voids/runaway_steps)
+      4    a field's solve fell short of its tolerance (one "error:" line
+           says which); the file is complete up to the sample before
+           (stop_reason unconverged)
       130  interrupted (Ctrl-C, SIGTERM): the file is complete up to the
            last step, stop_reason interrupted (a second Ctrl-C: nothing kept)
     """
@@ -126,11 +132,8 @@ def meso(config, overrides, output, overwrite, interface, press_from, progress):
                 raise
             click.echo(f"interrupted; nothing written to {path}", err=True)
             raise SystemExit(130)
+    _exit_if_cut_short(result, path)
     s = result.series
-    if result.stop_reason == "interrupted":
-        click.echo(f"interrupted at {s['stripped_charge'][-1]:.3g} mAh/cm2 ({result.steps} steps); {path} is "
-                   "complete up to there (stop_reason interrupted)", err=True)
-        raise SystemExit(130)
     click.echo(f"wrote {path}")
     click.echo(f"  {s['stripped_charge'][-1]:.3g} mAh/cm2 of a {model.describe()} in "
                f"{result.wall_time_s:.2f} s ({result.steps} steps), stop: {result.stop_reason}")
@@ -146,6 +149,22 @@ def meso(config, overrides, output, overwrite, interface, press_from, progress):
                    f"{result.stop_reason}); allowed: conditions the model was built for (see the warnings "
                    "above), or a smaller meso.width_um", err=True)
         raise SystemExit(EXIT_RUNAWAY)
+
+
+def _exit_if_cut_short(result, path) -> None:
+    """Exit, with one line on stderr, where the run ended short of its stop condition: interrupted (130) or a
+    solve unconverged (EXIT_UNCONVERGED); the file is complete up to its last sample either way."""
+    s = result.series
+    if result.stop_reason == "interrupted":
+        click.echo(f"interrupted at {s['stripped_charge'][-1]:.3g} mAh/cm2 ({result.steps} steps); {path} is "
+                   "complete up to there (stop_reason interrupted)", err=True)
+        raise SystemExit(130)
+    if result.stop_reason == "unconverged":
+        reached = f"{s['stripped_charge'][-1]:.3g} mAh/cm2" if len(s["stripped_charge"]) else "no sample"
+        click.echo(f"error: {result.unconverged}; {path} is complete up to its last sample ({reached}, "
+                   f"{result.steps} steps; stop_reason unconverged): a state the solvers were not built for (the "
+                   "shipped runs converge in at most 16 iterations and 4 passes: docs/meso.md, Files)", err=True)
+        raise SystemExit(EXIT_UNCONVERGED)
 
 
 def _kept_start(path) -> dict:

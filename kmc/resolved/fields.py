@@ -30,6 +30,13 @@ from kmc.jit import line_or_plane
 from kmc.physics.electrochemistry import butler_volmer_scale_V, galvanostatic_currents, overpotential_mV
 
 
+class FieldNotConverged(ArithmeticError):
+    """A field's iterative solve used up its iterations short of its tolerance: what it solved, how far it got and
+    what it needed.  Never returned as an answer: the shipped runs need at most 16 of the vacancy solve's
+    VACANCY_ITERATIONS and 4 of the current's 200 passes, so running out means a state the solvers were not built
+    for."""
+
+
 class PeriodicOperator:
     """A real symmetric translation-invariant operator on the periodic line of cells, or on the
     periodic plane of them (an area's (depth, width) array), applied by FFT (O(N log N): the time
@@ -113,6 +120,11 @@ def slab_potential_operator(cells, cell_um: float, depth_um: float) -> PeriodicO
 # so I moves by <= 1e-4; a step moves a gap by up to a quarter of itself.  (1e-11 until 2026-11-28: twice the
 # iterations early in a run; the runs' answers against it, over 9-60 faces: docs/area.md section 6.)
 VACANCY_TOLERANCE = 1e-6
+# The most iterations of the vacancy solve before FieldNotConverged: the shipped runs need at most 16 (Li and Li-Mg
+# at their defaults, Li on 40 x 10 um at 0.2 MPa and on 160 x 40 um at 1.5 MPa, to 4 mAh/cm^2; the nuclei's own
+# solves from 0, at most 6), so 1000 is ~60x that; a solve that fails says so in seconds on 1e5 cells, where the
+# 4 N iterations exact arithmetic allows would take ~20 min.
+VACANCY_ITERATIONS = 1000
 
 
 @dataclass
@@ -125,7 +137,7 @@ class VacancyField:
 def vacancy_field(K: PeriodicOperator, diffusivity_um2_s: float, c_eq: float, sink_supersaturation: float,
                   open_cells: np.ndarray, injected_um_s: np.ndarray, subgrid_conductance_per_um: np.ndarray,
                   depth_um: float, guess: np.ndarray | None = None,
-                  tolerance: float = VACANCY_TOLERANCE) -> VacancyField:
+                  tolerance: float = VACANCY_TOLERANCE, iterations: int = VACANCY_ITERATIONS) -> VacancyField:
     """The mixed problem of the module docstring.  ``injected_um_s``: vacancy volume flux stripping
     puts into the metal at each contact cell; ``subgrid_conductance_per_um``: sub-grid nuclei in a
     contact cell take g (c - c_eq) D of volume per area per second (a Robin condition).
@@ -135,10 +147,10 @@ def vacancy_field(K: PeriodicOperator, diffusivity_um2_s: float, c_eq: float, si
     (K + g + a)^-1 restricted to the contact, at the contact's mean g and the voids' absorption a (exact
     with no voids and a uniform g, as the contact's own vacancy sink is), from ``guess`` (the last step's
     concentration), until the residual is ``tolerance`` of the right-hand side's norm (VACANCY_TOLERANCE: 6-8
-    iterations a step on average in the default runs, at most ~11).  K u on every cell is carried along the
+    iterations a step on average in the default runs, at most 16 on the pressed 160 x 40 um face), in at most
+    ``iterations`` (VACANCY_ITERATIONS; FieldNotConverged past them).  K u on every cell is carried along the
     iterations (the void cells' capture is read from it: one application of K fewer)."""
     open_cells = np.ascontiguousarray(open_cells, dtype=np.bool_)
-    n = open_cells.size
     contact = ~open_cells
     shift = c_eq - sink_supersaturation * c_eq            # c_eq relative to the sinks' value
     # K applied to the uniform shift: its k = 0 eigenvalue, 1 / depth
@@ -177,7 +189,7 @@ def vacancy_field(K: PeriodicOperator, diffusivity_um2_s: float, c_eq: float, si
             p = z.copy()
             rz = np.vdot(r, z)
             Ap = np.empty(open_cells.shape)
-            for _ in range(4 * n):
+            for _ in range(iterations):
                 Kp = K @ p
                 _masked_product(on, Kp, g, p, Ap)
                 alpha = rz / np.vdot(p, Ap)
@@ -188,6 +200,11 @@ def vacancy_field(K: PeriodicOperator, diffusivity_um2_s: float, c_eq: float, si
                 rz_new = np.vdot(r, z)
                 _cg_direction(z, rz_new / rz, p)
                 rz = rz_new
+            else:
+                raise FieldNotConverged(
+                    f"the vacancy field's conjugate gradients (kmc.resolved.fields.vacancy_field) left a residual of "
+                    f"{np.linalg.norm(r) / norm0:.3g} of the right-hand side after {iterations} iterations on "
+                    f"{int(contact.sum())} contact cells; it needs {tolerance:g}")
     c, capture = np.empty(open_cells.shape), np.empty(open_cells.shape)
     _concentration_and_capture(u, c_eq, Ku, k_shift, diffusivity_um2_s, open_cells, c, capture)
     return VacancyField(c, capture, float(diffusivity_um2_s * ((u + shift).mean()) / depth_um))
@@ -286,7 +303,8 @@ def constricted_current(R: PeriodicOperator, phi_per_current: float, open_cells:
     number R_ct / (rho l), ~80 at 10 um, except under sparse islands, where plain passes must be damped).
     It starts from ``guess`` (a previous solve's potential on every cell: the last step's) or from the
     contact's mean current ``mean_contact``, and stops when no cell's current changes by
-    CURRENT_TOLERANCE of the mean.  Returns (E, i on every cell, phi on every cell)."""
+    CURRENT_TOLERANCE of the mean (FieldNotConverged if ``iterations`` passes do not get there).  Returns (E, i on
+    every cell, phi on every cell)."""
     # the contact cells by their flat indices (in the mask's order): a gather and a scatter each pass, where a
     # boolean mask over every cell was one
     contact = np.flatnonzero(~open_cells)
@@ -300,7 +318,7 @@ def constricted_current(R: PeriodicOperator, phi_per_current: float, open_cells:
     E, ic = kinetics(x)
     phi = np.zeros(open_cells.shape)
     xs, fs = [], []                       # Anderson's history: the passes' phi and residuals
-    last_norm = math.inf
+    last_norm = change = math.inf
     for _ in range(iterations):
         flat_i[contact] = ic
         phi = phi_per_current * (R @ i)
@@ -326,6 +344,11 @@ def constricted_current(R: PeriodicOperator, phi_per_current: float, open_cells:
         ic = ic_new
         if change <= CURRENT_TOLERANCE * mean_contact:
             break
+    else:
+        raise FieldNotConverged(
+            f"the current's fixed point (kmc.resolved.fields.constricted_current) still moved a contact cell's current "
+            f"by {change / mean_contact:.3g} of the mean after {iterations} passes on {contact.size} contact cells; it "
+            f"needs {CURRENT_TOLERANCE:g}")
     flat_i[contact] = ic
     phi.reshape(-1)[contact] = x            # the field everywhere (a cell that closes next starts from it)
     return E, i, phi

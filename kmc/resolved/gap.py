@@ -49,7 +49,7 @@ import numpy as np
 
 from kmc import units
 from kmc.cell.inputs import CellInputError, CellInputs, cell_inputs, mullins_coefficient_um4_s
-from kmc.cell.model import CellModel, ContactLost, RunawayBounds, runaway_bounds
+from kmc.cell.model import CellModel, ContactLost, RunawayBounds, Unconverged, runaway_bounds
 from kmc.mechanics.law import FeatureStrength
 from kmc.mechanics.reduced import NoContactError
 from kmc.physics import nucleation, vacancy
@@ -58,7 +58,8 @@ from kmc.physics.flow import EMBEDDED, FlowLaw
 from kmc.physics.nucleation import VoidCap
 from kmc.physics.pore_edge import PoreEdgeRecords, read_records, rim_retreat_share
 from kmc.resolved.assembly import Assembly, PressedFace, assembly_of
-from kmc.resolved.fields import butler_volmer_current, slab_flux_operator, slab_potential_operator, vacancy_field
+from kmc.resolved.fields import (FieldNotConverged, butler_volmer_current, slab_flux_operator, slab_potential_operator,
+                                 vacancy_field)
 from kmc.resolved.edge_records import pore_edge_advice, pore_edge_record
 from kmc.resolved.solute import SoluteField, solute_current
 from kmc.resolved.nuclei import (FastNuclei, cover_time_s, fast_nuclei, poisson_where_positive,
@@ -400,11 +401,14 @@ class GapModel(PressedFace, CellModel):
         return self._nucleation.rate_per_um2_s(supersaturation)
 
     def rates(self, st: GapState) -> dict:
-        """The fields at the state (module docstring); ContactLost when no cell touches."""
+        """The fields at the state (module docstring); ContactLost when no cell touches, Unconverged when a
+        field's solve falls short of its tolerance."""
         try:
             return self._rates(st)
         except NoContactError as exc:
             raise ContactLost(str(exc)) from None
+        except FieldNotConverged as exc:
+            raise Unconverged(str(exc)) from exc
 
     def _rates(self, st: GapState) -> dict:
         inp = self.inp
@@ -570,8 +574,13 @@ class GapModel(PressedFace, CellModel):
         return dt
 
     def fast_nuclei(self, st: GapState, now: dict, dt: float) -> FastNuclei:
-        """The nuclei a step of dt integrates on their own (kmc.resolved.nuclei.fast_nuclei)."""
-        return fast_nuclei(self.inp, self._cap, self.K, st.nuclei, st.nucleus_radius_um, now, dt, self._self_responses)
+        """The nuclei a step of dt integrates on their own (kmc.resolved.nuclei.fast_nuclei: each one's own solve of
+        the vacancy field; Unconverged when one falls short of its tolerance)."""
+        try:
+            return fast_nuclei(self.inp, self._cap, self.K, st.nuclei, st.nucleus_radius_um, now, dt,
+                               self._self_responses)
+        except FieldNotConverged as exc:
+            raise Unconverged(str(exc)) from exc
 
     def step_try_s(self, st: GapState, now: dict, charge_left_mAh_cm2: float) -> float:
         """The step limit, or the time to the charge left (at least 1 ns)."""
