@@ -138,7 +138,7 @@ class CriticalSearch:
 def probe_summary(point: dict, current_mA_cm2: float) -> dict:
     """What decides one run (a kmc.meso_scan.meso_point) at this current: failed (its contact fell to
     FAILED_CONTACT before the stop charge), where, and how it went.  A run that stopped short of both (a solve
-    unconverged) neither holds nor fails: ValueError, which stops the scan (the rounds before are recorded)."""
+    unconverged) neither holds nor fails: ValueError (``scan`` records the round's other runs, then stops)."""
     if point["stop_reason"] not in ("stripped", "contact_lost"):
         raise ValueError(f"the run at {current_mA_cm2:g} mA/cm2 stopped {point['stop_reason']} "
                          f"({point.get('unconverged') or 'no message'}): it neither holds nor fails, so the search "
@@ -191,7 +191,8 @@ def scan(tasks: list[CriticalSearch], folder, workers: int | None = None, schedu
     """Every search, in rounds: each unfinished search's next current, all run at once by kmc.meso_scan.meso_scan
     (here with ``workers`` None, on ``workers`` local processes, or on the Dask scheduler at ``scheduler``);
     each search's record written after every round (resumed from it: the bisection replays its recorded
-    probes); ``on_result(task, record)`` as each search finishes.  Returns the records in the tasks' order."""
+    probes); ``on_result(task, record)`` as each search finishes.  Returns the records in the tasks' order;
+    ValueError after a round in which a run neither held nor failed (probe_summary), its other runs recorded."""
     from kmc.meso_scan import meso_scan
     Path(folder).mkdir(parents=True, exist_ok=True)
     states = []
@@ -211,10 +212,18 @@ def scan(tasks: list[CriticalSearch], folder, workers: int | None = None, schedu
             break
         points = meso_scan([task.settings(current) for task, _, _, current in asks], workers, scheduler,
                            label="critical current")
+        undecided = []                 # runs that neither held nor failed: the round's others are recorded first
         for (task, b, probes, current), point in zip(asks, points):
-            probes.append(probe_summary(point, current))
-            b.tell(current, probes[-1]["failed"])
+            try:
+                summary = probe_summary(point, current)
+            except ValueError as exc:
+                undecided.append(f"{task.name}: {exc}")
+                continue
+            probes.append(summary)
+            b.tell(current, summary["failed"])
             _write(folder, task, record(task, b, probes))
             if b.status is not None and on_result is not None:
                 on_result(task, record(task, b, probes))
+        if undecided:
+            raise ValueError("; ".join(undecided))
     return [record(task, b, probes) for task, b, probes in states]

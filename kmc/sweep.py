@@ -458,7 +458,10 @@ def _execute_meso(run: PlannedRun, folder: str) -> dict:
     except Exception as exc:
         return {"status": "failed", "error": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc(),
                 "wall_time_s": time.perf_counter() - wall0}
-    return {"status": "done", "stop_reason": result.stop_reason, "wall_time_s": time.perf_counter() - wall0}
+    outcome = {"status": "done", "stop_reason": result.stop_reason, "wall_time_s": time.perf_counter() - wall0}
+    if result.unconverged:                       # the solver's message, printed with the stop
+        outcome["unconverged"] = result.unconverged
+    return outcome
 
 
 def sweep_warnings(runs) -> list[tuple[validation.Advice, int]]:
@@ -523,6 +526,8 @@ def _run_todo(plan, todo, folder, states, errors, workers, client, stop):
             error_path(folder, run.name).unlink(missing_ok=True)
         _write_manifest(plan, states, errors)
         detail = outcome.get("stop_reason") if outcome["status"] != "failed" else outcome["error"]
+        if "unconverged" in outcome:
+            detail = f"{detail}: {outcome['unconverged']}"
         if stop.received is not None and outcome["status"] == "pending":
             detail = "interrupted (resumable)"
         click.echo(f"[{k}/{len(todo)}] {outcome['status']:7s} {run.name}  ({run.describe()})  "

@@ -51,19 +51,29 @@ def test_the_scan_runs_its_searches_in_rounds_and_resumes_from_its_records(tmp_p
 
 def test_a_run_that_neither_holds_nor_fails_stops_the_search(tmp_path, monkeypatch):
     """A probe stopped unconverged (a solve short of its tolerance) is neither a hold nor a failure: the scan
-    stops with the run's message (ValueError, which the command prints as its error) and records no probe."""
+    records the round's other runs, then stops with the run's message (ValueError, which the command prints as its
+    error); the undecided search records no probe."""
     import kmc.meso_scan
+    decided = _stand_in({1.0: 0.3}, [])
 
-    def unconverged(settings_list, workers=None, scheduler=None, label=""):
-        return [dict(series=dict(stripped_charge=[0.0], contact_fraction=[0.8], overpotential=[5.0],
-                                 supersaturation=[9.0]), stop_reason="unconverged", steps=3,
-                     unconverged="the current's fixed point still moved ...")] * len(settings_list)
-    monkeypatch.setattr(kmc.meso_scan, "meso_scan", unconverged)
-    task = critical.CriticalSearch(LI, (), 1.0, 298.0)
-    with pytest.raises(ValueError, match=r"the run at 20 mA/cm2 stopped unconverged \(the current's fixed point "
-                                         r"still moved \.\.\.\): it neither holds nor fails"):
-        critical.scan([task], tmp_path)
-    assert not critical.record_path(tmp_path, task).exists()
+    def one_unconverged(settings_list, workers=None, scheduler=None, label=""):
+        out = []
+        for s in settings_list:
+            if s.conditions.stack_pressure_MPa == 7.0:
+                out.append(dict(series=dict(stripped_charge=[0.0], contact_fraction=[0.8], overpotential=[5.0],
+                                            supersaturation=[9.0]), stop_reason="unconverged", steps=3,
+                                unconverged="the current's fixed point still moved ..."))
+            else:
+                out += decided([s])
+        return out
+    monkeypatch.setattr(kmc.meso_scan, "meso_scan", one_unconverged)
+    undecided, other = (critical.CriticalSearch(LI, (), P, 298.0) for P in (7.0, 1.0))
+    with pytest.raises(ValueError, match=r"P7_T298: the run at 20 mA/cm2 stopped unconverged \(the current's fixed "
+                                         r"point still moved \.\.\.\): it neither holds nor fails"):
+        critical.scan([undecided, other], tmp_path)
+    assert not critical.record_path(tmp_path, undecided).exists()
+    assert [p["current_mA_cm2"] for p in json.loads(critical.record_path(tmp_path, other).read_text())["probes"]] \
+        == [20.0]
 
 
 def test_critical_current_command_brackets_resumes_and_refuses(tmp_path):

@@ -177,31 +177,66 @@ def test_the_step_bound_stops_a_run_and_keeps_its_file(tmp_path, li_params):
         assert f["run"].attrs["stop_reason"] == "runaway_steps"
 
 
-@pytest.mark.parametrize("solve", ["vacancy_field", "fast_nuclei"])
-def test_an_unconverged_solve_stops_the_run_and_keeps_its_file(tmp_path, li_params, monkeypatch, solve):
-    """A solve that falls short of its tolerance at the 30th call (the step's vacancy field in the model's rates,
-    or the nuclei's own solves inside a step) ends the run there: exit 4, one error line with the solver's
-    message, and the file complete up to the sample before, stop_reason unconverged."""
+def _failing_at(monkeypatch, solve: str, call: int, scribble=None) -> list:
+    """The gap model's ``solve`` (kmc.resolved.gap's vacancy_field or fast_nuclei) falling short at its ``call``-th
+    call (FieldNotConverged; ``scribble(args)`` first: a step that changed its state before), itself otherwise;
+    returns the list its calls are counted in."""
     from kmc.resolved import gap
     from kmc.resolved.fields import FieldNotConverged
     real, calls = getattr(gap, solve), []
 
     def failing(*args, **kwargs):
         calls.append(1)
-        if len(calls) == 30:
+        if len(calls) == call:
+            if scribble is not None:
+                scribble(args)
             raise FieldNotConverged("the solve under test left a residual of 0.5 after 7 iterations")
         return real(*args, **kwargs)
     monkeypatch.setattr(gap, solve, failing)
+    return calls
+
+
+def _ends_at_its_last_sample(path) -> None:
+    """The file's /run (time, the solver's message) is its last sample's, its stop unconverged."""
+    with h5py.File(path, "r") as f:
+        assert f["run"].attrs["stop_reason"] == "unconverged"
+        assert f["run"].attrs["unconverged"] == "the solve under test left a residual of 0.5 after 7 iterations"
+        assert f["run"].attrs["physical_time_s"] == f["observables/physical_time/value"][-1]
+        charge = f["observables/stripped_charge/value"][:]
+    assert 0 < charge[-1] < 0.002 and charge.size > 1
+
+
+@pytest.mark.parametrize("solve", ["vacancy_field", "fast_nuclei"])
+def test_an_unconverged_solve_stops_the_run_and_keeps_its_file(tmp_path, li_params, monkeypatch, solve):
+    """A solve that falls short of its tolerance at the 30th call (the step's vacancy field in the model's rates,
+    or the nuclei's own solves inside a step) ends the run at its last sample: exit 4, one error line with the
+    solver's message, and the file complete up to that sample, stop_reason unconverged."""
+    calls = _failing_at(monkeypatch, solve, 30)
     out = tmp_path / "unconverged.h5"
     done = CliRunner().invoke(meso_command, ["li_li2s", "-o", str(out), *SHORT])
     assert done.exit_code == EXIT_UNCONVERGED, done.output
     assert "error: the solve under test left a residual of 0.5 after 7 iterations; " in done.output
     assert "stop_reason unconverged" in done.output and len(calls) == 30
-    with h5py.File(out, "r") as f:
-        assert f["run"].attrs["stop_reason"] == "unconverged"
-        assert f["run"].attrs["steps"] < 30
-        charge = f["observables/stripped_charge/value"][:]
-    assert 0 < charge[-1] < 0.002 and (charge.size > 1)
+    _ends_at_its_last_sample(out)
+
+
+def test_an_unconverged_step_ends_at_the_last_sample_without_a_signal_handler(tmp_path, li_params, monkeypatch):
+    """Outside `kmc meso` (a sweep's or a scan's run: no SignalStop), a step cut short by a solve (the nuclei's, at
+    the 30th call: inside the 15th step, after its growth; the step's sub-grid nuclei changed in place before it,
+    as a step may change its state) still ends the run at its last sample's state: the state a run stopped at
+    that sample's charge ends with, bit for bit, not the half-taken step's."""
+    def scribble(args):                        # fast_nuclei(inp, cap, K, nuclei, ...): the state's nuclei
+        args[3][...] += 1.0
+    _failing_at(monkeypatch, "fast_nuclei", 30, scribble)
+    settings = load_config(li_params, SHORT[1::2])
+    result = run_to_file(settings, tmp_path / "library.h5")
+    assert result.stop_reason == "unconverged" and result.steps == 14
+    _ends_at_its_last_sample(tmp_path / "library.h5")
+    there = settings.replaced(meso={"stop_stripped_mAh_cm2": float(result.series["stripped_charge"][-1])})
+    reference = run_to_file(there, tmp_path / "there.h5")
+    assert reference.stop_reason == "stripped" and reference.steps == 14
+    for name in ("gap_um", "nuclei", "nucleus_radius_um", "rim_fill"):
+        assert (getattr(result.final, name) == getattr(reference.final, name)).all(), name
 
 
 def test_the_bounds_come_from_the_box(li_params):

@@ -347,9 +347,9 @@ def run(model: CellModel, observer: Observer = Observer(), state=None) -> CellRe
 
     take_frame(0.0)                        # the interface before stripping
     now = None
-    cut_short = False                      # a signal dropped a step where it stood (WorkInterrupted)
+    cut_short = False                      # a signal or a solve dropped a step where it stood
     kept = None                            # the state at the last sample, for a run cut short after it
-    unconverged = ""                       # a solve's message (model.rates or model.step: Unconverged)
+    unconverged = ""                       # a solve's message (Unconverged from model.rates or a step)
     while True:
         try:
             with interruptible():
@@ -357,8 +357,8 @@ def run(model: CellModel, observer: Observer = Observer(), state=None) -> CellRe
         except ContactLost:
             stop_reason = "contact_lost"
             break
-        except Unconverged as exc:         # at a state the steps before left whole: the run ends there
-            stop_reason, unconverged = "unconverged", str(exc)
+        except Unconverged as exc:         # the run ends at its last sample, as if cut short there
+            stop_reason, cut_short, unconverged = "unconverged", True, str(exc)
             break
         except WorkInterrupted:
             stop_reason, cut_short = "interrupted", True
@@ -366,8 +366,7 @@ def run(model: CellModel, observer: Observer = Observer(), state=None) -> CellRe
         if st.stripped_mAh_cm2 >= next_sample - _SAMPLE_SLACK * stop_charge:
             take_sample(now)
             next_sample += inp.output_every_mAh_cm2
-            if SignalStop.active is not None:   # what the file ends with if a signal cuts a step short
-                kept = copy.deepcopy(st)
+            kept = copy.deepcopy(st)       # what the file ends with if a step is cut short (a signal, a solve)
         contact = model.contact(now)
         if contact <= inp.stop_contact_fraction:
             stop_reason = "contact_lost"
@@ -389,16 +388,16 @@ def run(model: CellModel, observer: Observer = Observer(), state=None) -> CellRe
         if asked is not None:
             stop_reason = asked
             break
-    if cut_short:                          # the state stood mid-step: the run ends at its last sample
+    if cut_short:                          # the state stood mid-step (or its fields unsolved): the last sample's
         st = kept if kept is not None else st
-    elif now is not None and not unconverged and (not samples
-                                                  or samples[-1]["stripped_charge"] != st.stripped_mAh_cm2):
+    elif now is not None and (not samples or samples[-1]["stripped_charge"] != st.stripped_mAh_cm2):
         try:
             take_sample(model.rates(st))
         except ContactLost:
             pass
-        except Unconverged as exc:
-            stop_reason, unconverged = "unconverged", str(exc)
+        except Unconverged as exc:         # the run's own stop, not an observer's, becomes this one
+            if stop_reason in ("stripped", "contact_lost"):
+                stop_reason, unconverged = "unconverged", str(exc)
     if not cut_short and (not framed or framed[-1] != st.stripped_mAh_cm2):
         take_frame(st.stripped_mAh_cm2)    # the end, if no mark was
     series = {name: np.array([s[name] for s in samples], dtype=np.float64) for name in model.observables}

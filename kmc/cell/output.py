@@ -76,7 +76,7 @@ def run_to_file(model: CellModel, settings: Settings, energetics, path, observer
         if record is not None:
             writer.write_start_record(record)
         writer.finish(result.stop_reason, result.steps, result.wall_time_s, result.time_s, model.voids(result.final),
-                      model.void_shape)
+                      model.void_shape, result.unconverged)
     except BaseException:
         writer.abort()
         raise

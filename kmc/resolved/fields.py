@@ -123,7 +123,7 @@ VACANCY_TOLERANCE = 1e-6
 # The most iterations of the vacancy solve before FieldNotConverged: the shipped runs need at most 16 (Li and Li-Mg
 # at their defaults, Li on 40 x 10 um at 0.2 MPa and on 160 x 40 um at 1.5 MPa, to 4 mAh/cm^2; the nuclei's own
 # solves from 0, at most 6), so 1000 is ~60x that; a solve that fails says so in seconds on 1e5 cells, where the
-# 4 N iterations exact arithmetic allows would take ~20 min.
+# cap of before (4 N iterations, four times the N exact arithmetic needs) took ~20 min.
 VACANCY_ITERATIONS = 1000
 
 

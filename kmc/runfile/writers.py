@@ -406,8 +406,9 @@ class MesoWriter:
         self.f.flush()
 
     def finish(self, stop_reason: str, steps: int, wall_time_s: float, physical_time_s: float, voids: dict,
-               void_shape: str):
-        """/run and /voids (``voids``: x, y, base_radius, height in um), then the rename."""
+               void_shape: str, unconverged: str = ""):
+        """/run and /voids (``voids``: x, y, base_radius, height in um), then the rename; ``unconverged``: the
+        solver's message of the stop "unconverged" (/run's attribute of that name)."""
         voids_group = self.f.create_group("voids")
         for name, data in voids.items():
             voids_group.create_dataset(name, data=data).attrs["unit"] = "um"
@@ -416,6 +417,8 @@ class MesoWriter:
             "stop_reason": stop_reason, "steps": steps, "wall_time_s": wall_time_s,
             "physical_time_s": physical_time_s,
             "note": "wall_time_s depends on the machine; everything else is reproducible"})
+        if unconverged:
+            self.f["run"].attrs["unconverged"] = unconverged
         self.close()
         os.replace(self.tmp_path, self.path)
 
