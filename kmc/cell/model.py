@@ -43,7 +43,7 @@ class ContactLost(Exception):
 
 class Unconverged(Exception):
     """A field the model solves used up its iterations short of its tolerance (the message says which, how far it
-    got and what it needs): the run's stop "unconverged", its file complete up to the sample before."""
+    got and what it needs): the run's stop "unconverged", its file complete up to its last sample."""
 
 
 @dataclass(frozen=True)

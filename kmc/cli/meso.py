@@ -25,7 +25,7 @@ def _defaults_text() -> str:
 # condition because it ran away (kmc.cell.loop.RunawayStop); the file is complete up to there.
 EXIT_RUNAWAY = 3
 # ... or because a field's solve fell short of its tolerance (kmc.cell.model.Unconverged): the file is complete up to
-# the sample before.
+# its last sample.
 EXIT_UNCONVERGED = 4
 
 
@@ -68,8 +68,8 @@ def meso(config, overrides, output, overwrite, interface, press_from, progress):
       3    runaway: more voids or steps than the run's box allows; the file
            is complete up to there (stop_reason runaway_voids/runaway_steps)
       4    a field's solve fell short of its tolerance (one "error:" line
-           says which); the file is complete up to the sample before
-           (stop_reason unconverged)
+           says which); the file is complete up to its last
+           sample (stop_reason unconverged)
       130  interrupted (Ctrl-C, SIGTERM): the file is complete up to the
            last step, stop_reason interrupted (a second Ctrl-C: nothing kept)
     """
