@@ -162,8 +162,8 @@ def _exit_if_cut_short(result, path) -> None:
     if result.stop_reason == "unconverged":
         reached = f"{s['stripped_charge'][-1]:.3g} mAh/cm2" if len(s["stripped_charge"]) else "no sample"
         click.echo(f"error: {result.unconverged}; {path} is complete up to its last sample ({reached}, "
-                   f"{result.steps} steps; stop_reason unconverged): a state the solvers were not built for (the "
-                   "shipped runs converge in at most 16 iterations and 4 passes: docs/meso.md, Files)", err=True)
+                   f"{result.steps} steps; stop_reason unconverged): a state the solvers were not built for (what the "
+                   "shipped runs need: docs/meso.md, Files)", err=True)
         raise SystemExit(EXIT_UNCONVERGED)
 
 

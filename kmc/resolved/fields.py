@@ -32,9 +32,8 @@ from kmc.physics.electrochemistry import butler_volmer_scale_V, galvanostatic_cu
 
 class FieldNotConverged(ArithmeticError):
     """A field's iterative solve used up its iterations short of its tolerance: what it solved, how far it got and
-    what it needed.  Never returned as an answer: the shipped runs need at most 16 of the vacancy solve's
-    VACANCY_ITERATIONS and 4 of the current's 200 passes, so running out means a state the solvers were not built
-    for."""
+    what it needed.  Never returned as an answer: the shipped runs need a few of the iterations allowed
+    (VACANCY_ITERATIONS' comment), so running out means a state the solvers were not built for."""
 
 
 class PeriodicOperator:
@@ -122,8 +121,9 @@ def slab_potential_operator(cells, cell_um: float, depth_um: float) -> PeriodicO
 VACANCY_TOLERANCE = 1e-6
 # The most iterations of the vacancy solve before FieldNotConverged: the shipped runs need at most 16 (Li and Li-Mg
 # at their defaults, Li on 40 x 10 um at 0.2 MPa and on 160 x 40 um at 1.5 MPa, to 4 mAh/cm^2; the nuclei's own
-# solves from 0, at most 6), so 1000 is ~60x that; a solve that fails says so in seconds on 1e5 cells, where the
-# cap of before (4 N iterations, four times the N exact arithmetic needs) took ~20 min.
+# solves from 0, at most 6; the current's fixed point, at most 4 of its 200 passes), so 1000 is ~60x that; a solve
+# that fails says so in seconds on 1e5 cells, where the cap of before (4 N iterations, four times the N exact
+# arithmetic needs) took ~20 min.
 VACANCY_ITERATIONS = 1000
 
 
