@@ -36,6 +36,27 @@ def test_the_activity_form_is_the_symmetric_law_where_nothing_changed():
     assert E0 == pytest.approx(-0.5 * s * np.log(0.9), rel=1e-9)
 
 
+def test_the_electrode_potential_short_of_its_step_is_refused_not_returned(monkeypatch):
+    """Newton for E, given too few passes to walk from a start 1 V off (at most 2 s = ~0.05 V a pass), raises
+    with where it stood; given its default passes, the same call returns the E that carries the current.  In the
+    resolved current the refusal is the current's FieldNotConverged (what the gap model turns into Unconverged)."""
+    from kmc.resolved.fields import FieldNotConverged
+    s = butler_volmer_scale_V(298.0)
+    phi, b, r = np.zeros(4), np.full(4, 0.8), np.full(4, 0.9)
+    with pytest.raises(alloy.PotentialNotConverged, match="after 3 passes"):
+        alloy.galvanostatic_activity_potential_V(phi, 1.0, s, b, r, 2.0, 1.0, iterations=3)
+    E = alloy.galvanostatic_activity_potential_V(phi, 1.0, s, b, r, 2.0, 1.0)
+    assert alloy.activity_current(E - phi, 1.0, s, b, r).sum() == pytest.approx(2.0, rel=1e-10)
+    from kmc.resolved.solute import SoluteFactors
+    open_cells, R, rho = _islands()
+    n = open_cells.size
+    f = SoluteFactors(*(np.ones(n),) * 7)
+    newton = alloy.galvanostatic_activity_potential_V
+    monkeypatch.setattr(alloy, "galvanostatic_activity_potential_V", lambda *a: newton(*a, iterations=1))
+    with pytest.raises(FieldNotConverged, match=r"solute_current\): the electrode potential's Newton"):
+        solute_current(R, rho, 1.0, 298.0, 0.5, open_cells, f)
+
+
 def test_the_current_leaves_a_contact_that_gathered_solute():
     """Equipotential electrolyte: the cell with fewer L1 Li sites and a lower Li activity carries less,
     the section still carries its current."""

@@ -88,6 +88,28 @@ def test_friction_conditions_hold_and_decide_only_a_factor(small_foil):
     assert 1.5 < ratio < 3.0, ratio
 
 
+def test_a_contact_that_does_not_settle_is_refused_not_returned(small_foil, monkeypatch):
+    """The contacts' active sets raise NortonSolveError when they still change after their rounds.  The cell's
+    island (its annulus of void lifts the held nodes past the island's edge: 2 rounds) given 1; the foil given a
+    solve whose every held node pulls and every free one penetrates, so its contact flips each round for ever."""
+    from types import SimpleNamespace
+    from kmc.mechanics import cell
+    from kmc.mechanics.norton import CONTACT_ROUNDS, NortonSolveError
+    monkeypatch.setattr(cell, "CONTACT_ROUNDS", 1)
+    with pytest.raises(NortonSolveError, match="island cell's contact .* still changed after 1 rounds"):
+        cell.solve_cell(0.5, 1.0, 1.0, "stuck", geometry="island", resolution=6)
+    solver = small_foil["stuck"]
+    fe = solver.solver
+
+    def flipping(*args, **kwargs):
+        return SimpleNamespace(velocity=-np.ones(fe.nu), pressure=np.zeros(fe.np_), reaction=-np.ones(fe.nu),
+                               iterations=0)
+    monkeypatch.setattr(fe, "solve", flipping)
+    open_cells = np.abs(solver.section.cell_centres_um - 4.0) < 1.0
+    with pytest.raises(NortonSolveError, match=f"foil's contact still changed after {CONTACT_ROUNDS} rounds"):
+        solver.solve(open_cells, LI_CREEP, 0.5)
+
+
 @pytest.mark.slow   # a numerics check: three FE cell solves, ~7 s of CPU
 def test_regularisation_does_not_decide_the_closure():
     """The viscosity is regularised where the strain rate vanishes (delta = 1e-6 of the mean rate);

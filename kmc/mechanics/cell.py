@@ -32,7 +32,7 @@ import numpy as np
 
 from kmc.mechanics.foil import FRICTIONS
 from kmc.mechanics.meshes import graded_line, tensor_mesh
-from kmc.mechanics.norton import AXISYMMETRIC, PLANE_STRAIN, Constraints, NortonSolver
+from kmc.mechanics.norton import AXISYMMETRIC, CONTACT_ROUNDS, PLANE_STRAIN, Constraints, NortonSolver, NortonSolveError
 
 _TOL = 1e-12
 # Sample points of the profiles the table keeps: the void's closing velocity at x = xi w / 2 and the
@@ -91,7 +91,7 @@ def solve_cell(void_fraction: float, period_over_thickness: float, exponent: flo
     held = island.copy()
     guess = None
     iterations = 0
-    for _ in range(12):
+    for _ in range(CONTACT_ROUNDS):
         c = Constraints(solver.nu + solver.np_)
         c.fix(ub.get_dofs(lambda p: (np.abs(p[0]) < _TOL) | (np.abs(p[0] - half) < _TOL)).all("u^1"))
         c.fix(top.all("u^1"))
@@ -111,6 +111,10 @@ def solve_cell(void_fraction: float, period_over_thickness: float, exponent: flo
         if not tensile.any() and not penetrating.any():
             break
         held = (held & ~tensile) | penetrating
+    else:
+        raise NortonSolveError(f"the {geometry} cell's contact (s {void_fraction:g}, lambda/H "
+                               f"{period_over_thickness:g}) still changed after {CONTACT_ROUNDS} rounds: "
+                               f"{int(tensile.sum())} nodes tensile, {int(penetrating.sum())} penetrating")
     closing = -uy
     # the void's nodes, the edge node included (where its closing velocity ends)
     in_void = xb >= edge - _TOL * lam if geometry == "island" else xb <= edge + _TOL

@@ -31,7 +31,7 @@ import numpy as np
 
 from kmc.physics.creep import NortonLaw
 from kmc.mechanics.meshes import foil_mesh
-from kmc.mechanics.norton import PLANE_STRAIN, Constraints, NortonSolver
+from kmc.mechanics.norton import CONTACT_ROUNDS, PLANE_STRAIN, Constraints, NortonSolver, NortonSolveError
 
 FRICTIONS = ("stuck", "frictionless")
 
@@ -149,7 +149,7 @@ class FoilSolver:
         return held
 
     def solve(self, open_cells, law: NortonLaw, pressure_MPa: float, guess: np.ndarray | None = None,
-              relative_regularization: float = 1e-6, max_rounds: int = 12) -> FoilResponse:
+              relative_regularization: float = 1e-6, max_rounds: int = CONTACT_ROUNDS) -> FoilResponse:
         """The instantaneous creep of the foil with the interface cells ``open_cells`` (bool per
         cell) off the electrolyte, under the stack pressure (see the module docstring)."""
         if not pressure_MPa > 0:
@@ -176,6 +176,9 @@ class FoilSolver:
             if not tensile.any() and not penetrating.any():
                 break
             held = (held & ~tensile) | penetrating
+        else:
+            raise NortonSolveError(f"the foil's contact still changed after {max_rounds} rounds: "
+                                   f"{int(tensile.sum())} nodes tensile, {int(penetrating.sum())} penetrating")
         rate = law.strain_rate_per_s(pressure_MPa)                 # velocity unit: eps(P) x 1 um
         h = self.section.interface_cell_um
         force_cells = np.zeros(self.section.cells)

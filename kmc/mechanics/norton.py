@@ -41,7 +41,13 @@ GEOMETRIES = (PLANE_STRAIN, AXISYMMETRIC)
 
 
 class NortonSolveError(RuntimeError):
-    """Newton did not converge; the message says where it stalled."""
+    """Newton did not converge, or the contact's active set did not settle; the message says where it stalled."""
+
+
+# The rounds of a contact's active set (the held nodes: tensile ones released, penetrating ones held, each round a
+# Newton solve) before NortonSolveError: an active set still changing after them is not a solution, and returning
+# its last round would put an unsettled contact into a table.
+CONTACT_ROUNDS = 12
 
 
 def _solve_saddle(J, rhs: np.ndarray, pressure_row: np.ndarray) -> np.ndarray:

@@ -74,13 +74,19 @@ def activity_current(overpotential_V, exchange_current, scale_V: float, site_fac
     return exchange_current * site_factor * (up - down)
 
 
+class PotentialNotConverged(ArithmeticError):
+    """galvanostatic_activity_potential_V's Newton used up its passes short of its 1e-13 V step (its message says
+    where it stood): never returned as an answer."""
+
+
 def galvanostatic_activity_potential_V(local_potential_V, exchange_current: float, scale_V: float, site_factor,
                                        activity_ratio, total_current: float, start_V: float,
                                        iterations: int = 60) -> float:
     """The electrode potential E (V) at which contact points at electrolyte potentials phi (arrays,
     with their b and r) carry ``total_current`` together under activity_current: Newton from
-    ``start_V`` until a step is below 1e-13 V (the sum rises monotonically with E).  No cell with Li
-    (r = 0 on every one: a contact of pure solute) carries no current at any E: math.inf."""
+    ``start_V`` until a step is below 1e-13 V (the sum rises monotonically with E), PotentialNotConverged if
+    ``iterations`` passes do not get there.  No cell with Li (r = 0 on every one: a contact of pure solute) carries
+    no current at any E: math.inf."""
     if not (np.asarray(activity_ratio, float) > 0).any() and total_current > 0:
         return math.inf
     E = start_V
@@ -95,8 +101,11 @@ def galvanostatic_activity_potential_V(local_potential_V, exchange_current: floa
         step = max(-2 * scale_V, min(2 * scale_V, f / df))
         E -= step
         if abs(step) < 1e-13:
-            break
-    return E
+            return E
+    raise PotentialNotConverged(
+        f"the electrode potential's Newton (kmc.physics.alloy.galvanostatic_activity_potential_V) still stepped "
+        f"{abs(step):.3g} V after {iterations} passes at E = {E:.6g} V on {np.size(local_potential_V)} contact "
+        f"cells; it needs a step below 1e-13 V")
 
 
 def profile_depth_rate(depth, diffusivity, recession_velocity):

@@ -33,30 +33,13 @@ def butler_volmer_current(overpotential_V, exchange_current, scale_V):
     return 2 * exchange_current * np.sinh(overpotential_V / scale_V)
 
 
-def galvanostatic_potential_V(local_potential_V, exchange_current, scale_V, total_current, start_V: float,
-                              iterations: int = 50) -> float:
-    """The electrode potential E (V) at which contact points at electrolyte potentials phi (an array, V)
-    carry ``total_current`` together, sum 2 i0 sinh((E - phi) / scale) = total (in i0's unit): Newton
-    from ``start_V`` until a step is below 1e-13 V."""
-    E = start_V
-    for _ in range(iterations):
-        arg = (E - local_potential_V) / scale_V
-        f = (2 * exchange_current * np.sinh(arg)).sum() - total_current
-        df = (2 * exchange_current * np.cosh(arg)).sum() / scale_V
-        step = f / df
-        E -= step
-        if abs(step) < 1e-13:
-            break
-    return E
-
-
 def galvanostatic_currents(potential_V: np.ndarray, exchange_mA_cm2: float, thermal_V: float,
                            total_mA_cm2: float) -> tuple[float, np.ndarray]:
     """(E in V, i per contact cell) for contact cells at electrolyte potentials ``potential_V``: the electrode
     potential at which they carry ``total_mA_cm2`` together, sum 2 i0 sinh((E - phi) / s) = total, in closed
     form (sum sinh(x - y_j) = C sinh(x - x0), C^2 = sum e^y sum e^-y, tanh x0 = sum sinh y / sum cosh y;
-    potentials measured from their mean), and each cell's Butler-Volmer current at E; ``galvanostatic_potential_V``
-    without its Newton iterations, for the cell-scale current's fixed point (kmc.resolved.fields)."""
+    potentials measured from their mean), and each cell's Butler-Volmer current at E, without Newton's iterations,
+    for the cell-scale current's fixed point (kmc.resolved.fields)."""
     mean = float(potential_V.mean())
     y = (potential_V - mean) / thermal_V
     up = np.exp(y)

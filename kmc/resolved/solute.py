@@ -39,7 +39,7 @@ from kmc import units
 from kmc.physics import alloy, solute
 from kmc.mechanics.reduced import NoContactError
 from kmc.physics.electrochemistry import butler_volmer_scale_V, overpotential_mV
-from kmc.resolved.fields import CurrentField, constricted_current
+from kmc.resolved.fields import CurrentField, FieldNotConverged, constricted_current
 
 STRENGTHENING = ("none", "labusch_bound")
 
@@ -207,7 +207,7 @@ def solute_current(R, resistivity_ohm_um: float, exchange_mA_cm2: float, tempera
     total = mean_current_mA_cm2 * n
     start = float(overpotential_mV(mean_current_mA_cm2, contact.mean(), exchange_mA_cm2, temperature_K)) / units.MV_PER_V
     pc = np.zeros(contact.sum())
-    E0 = alloy.galvanostatic_activity_potential_V(pc, exchange_mA_cm2, thermal_V, b, r, total, start)
+    E0 = _electrode_potential_V(pc, exchange_mA_cm2, thermal_V, b, r, total, start)
     kinetic_mV = units.MV_PER_V * E0
     if not constriction:
         # the contact's own kinetics at phi = 0 (with the constriction, constricted_current makes its own currents)
@@ -218,8 +218,17 @@ def solute_current(R, resistivity_ohm_um: float, exchange_mA_cm2: float, tempera
     last_E = [E0]                                # Newton's start: the last pass's E
 
     def kinetics(phi_contact):
-        last_E[0] = alloy.galvanostatic_activity_potential_V(phi_contact, exchange_mA_cm2, thermal_V, b, r, total,
-                                                             last_E[0])
+        last_E[0] = _electrode_potential_V(phi_contact, exchange_mA_cm2, thermal_V, b, r, total, last_E[0])
         return last_E[0], alloy.activity_current(last_E[0] - phi_contact, exchange_mA_cm2, thermal_V, b, r, log_r)
     E, i, phi = constricted_current(R, phi_per_current, open_cells, total / contact.sum(), kinetics, guess, iterations)
     return CurrentField(i, units.MV_PER_V * E, kinetic_mV, phi)
+
+
+def _electrode_potential_V(phi_contact, exchange_mA_cm2, thermal_V, site_factor, activity_ratio, total, start_V):
+    """kmc.physics.alloy's Newton for E; its running out of passes is the current's solve falling short, so it is
+    raised as the current's FieldNotConverged (what the gap model turns into the contract's Unconverged)."""
+    try:
+        return alloy.galvanostatic_activity_potential_V(phi_contact, exchange_mA_cm2, thermal_V, site_factor,
+                                                        activity_ratio, total, start_V)
+    except alloy.PotentialNotConverged as exc:
+        raise FieldNotConverged(f"the alloy's current (kmc.resolved.solute.solute_current): {exc}") from exc
