@@ -142,15 +142,18 @@ def meso(config, overrides, output, overwrite, interface, press_from, progress):
     if model.assembly() is not None:
         kept_in = f" (the pressed face kept in {press_from})" if press_from is not None else ""
         click.echo(f"  {model.assembly()}{kept_in}: contact {s['contact_fraction'][0]:.3f} when stripping starts")
-    voids = int(s['void_count'][-1])
     click.echo(f"  contact fraction {s['contact_fraction'][-1]:.3f}, overpotential {s['overpotential'][-1]:.1f} mV, "
-               f"{voids} void{'' if voids == 1 else 's'}, {100 * s['section_voids_per_um'][-1]:.1f} per 100 um of "
-               "section")
+               f"{_voids(s['void_count'][-1])}, {100 * s['section_voids_per_um'][-1]:.1f} per 100 um of section")
     if runaway.message is not None:
         click.echo(f"error: {runaway.message}; {path} is complete up to there (stop_reason "
                    f"{result.stop_reason}); allowed: conditions the model was built for (see the warnings "
                    "above), or a smaller meso.width_um", err=True)
         raise SystemExit(EXIT_RUNAWAY)
+
+
+def _voids(count: float) -> str:
+    """'1 void', 'n voids' (the area at low contact is one open region around its islands of contact)."""
+    return f"{int(count)} void" + ("" if int(count) == 1 else "s")
 
 
 def _exit_if_cut_short(result, path) -> None:
