@@ -149,7 +149,7 @@ class FoilSolver:
         return held
 
     def solve(self, open_cells, law: NortonLaw, pressure_MPa: float, guess: np.ndarray | None = None,
-              relative_regularization: float = 1e-6, max_rounds: int = CONTACT_ROUNDS) -> FoilResponse:
+              relative_regularization: float = 1e-6) -> FoilResponse:
         """The instantaneous creep of the foil with the interface cells ``open_cells`` (bool per
         cell) off the electrolyte, under the stack pressure (see the module docstring)."""
         if not pressure_MPa > 0:
@@ -161,7 +161,7 @@ class FoilSolver:
         width = self.section.width_um
         iterations = 0
         x = guess
-        for rounds in range(1, max_rounds + 1):
+        for rounds in range(1, CONTACT_ROUNDS + 1):
             c, plunger = self._constraints(held)
             force = np.zeros(s.nu)
             force[plunger] = -1.0 * width              # P x width, in units of P
@@ -177,7 +177,7 @@ class FoilSolver:
                 break
             held = (held & ~tensile) | penetrating
         else:
-            raise NortonSolveError(f"the foil's contact still changed after {max_rounds} rounds: "
+            raise NortonSolveError(f"the foil's contact still changed after {CONTACT_ROUNDS} rounds: "
                                    f"{int(tensile.sum())} nodes tensile, {int(penetrating.sum())} penetrating")
         rate = law.strain_rate_per_s(pressure_MPa)                 # velocity unit: eps(P) x 1 um
         h = self.section.interface_cell_um
