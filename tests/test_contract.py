@@ -75,6 +75,38 @@ def test_every_registered_model_runs_through_the_one_loop_into_its_file(name, tm
         assert np.array_equal(gaps[-1], model.frame(result.final))
 
 
+def test_the_loop_holds_blas_to_one_thread_while_it_runs_and_gives_the_caller_its_own():
+    """kmc.cell.loop.run holds BLAS to one thread over the whole run, its start included (the fields' dot products
+    gain nothing from threads, and each thread's partial sum makes the bits hang on the core count), and the
+    caller's setting is back when it returns: a caller at 2 threads sees 1 at every step and 2 again after."""
+    from threadpoolctl import threadpool_info, threadpool_limits
+    from kmc.cell.loop import Observer
+
+    def blas_threads():
+        return {lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"}
+
+    seen = []
+
+    class Watch(Observer):
+        def on_step(self, report):
+            seen.append(blas_threads())
+            return False
+
+    class WatchedStart(SectionModel):
+        def start(self):
+            seen.append(blas_threads())
+            return super().start()
+
+    settings = load_config(LI, [*SMALL["section"], *SMALL_RUN])
+    with threadpool_limits(limits=2, user_api="blas"):
+        if blas_threads() != {2}:
+            pytest.skip(f"no BLAS that threadpoolctl can set to 2 threads here: {blas_threads()}")
+        run(WatchedStart(cell_inputs_of(settings)), Watch())
+        after = blas_threads()
+    assert len(seen) > 1 and all(threads == {1} for threads in seen), seen
+    assert after == {2}
+
+
 def test_what_a_model_cannot_do_it_refuses_in_one_line():
     """The disc refuses a key only the gap model reads (the electrolyte's constriction, the area's depth), the section an
     area's depth, the area a missing depth (one line each, what is wrong and what is allowed)."""

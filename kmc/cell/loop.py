@@ -19,6 +19,7 @@ from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from kmc.cell.model import CellModel, ContactLost, RunawayBounds, Unconverged
 from kmc.observers import ChargeBar, progress_wanted
@@ -306,12 +307,21 @@ _SAMPLE_SLACK = 1e-12
 _FRAME_SLACK_mAh_cm2 = 1e-9
 
 
+# BLAS held to one thread for the whole run, its start (the press) included.  The models' BLAS calls are dot
+# products and norms of one value per interface cell (the field solves' conjugate gradients, ~1e5 cells on the
+# 160 x 40 um area): OpenBLAS splits those over every core and gains nothing. Face 1's later run to 0.5 mAh/cm^2
+# took 73 s of CPU for 38 s of wall on 2 cores, and 37 s for 37 s with one thread; two such runs at once took
+# 128-135 s, and 39-44 s with one thread each. Each thread also sums its own share, so the last bits of a run
+# hung on the machine's core count (above 10,000 cells: OpenBLAS's threshold for threads). threadpoolctl sets
+# the limit at run time, where an environment variable acts only before numpy is first imported (a notebook has
+# imported it already).
+@threadpool_limits.wrap(limits=1, user_api="blas")
 def run(model: CellModel, observer: Observer = Observer(), state=None) -> CellResult:
     """Run ``model`` (kmc.cell.model's contract) from ``state`` (None: its start, model.start()) to its
-    inputs' stop (module docstring).  Each step tries what the model asks for (``step_try_s``, given the
-    charge left to the next sample or the stop) and the model takes the longest it can up to it.  A frame
-    (model.frame) goes to the observer before stripping, at the first sample at or past each of the
-    model's frame_charges and at the end."""
+    inputs' stop (module docstring), BLAS on one thread (the comment above).  Each step tries what the model
+    asks for (``step_try_s``, given the charge left to the next sample or the stop) and the model takes the
+    longest it can up to it.  A frame (model.frame) goes to the observer before stripping, at the first sample
+    at or past each of the model's frame_charges and at the end."""
     start = time.perf_counter()
     inp = model.inp
     try:
