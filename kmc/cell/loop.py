@@ -308,13 +308,11 @@ _FRAME_SLACK_mAh_cm2 = 1e-9
 
 
 # BLAS held to one thread for the whole run, its start (the press) included.  The models' BLAS calls are dot
-# products and norms of one value per interface cell (the field solves' conjugate gradients, ~1e5 cells on the
-# 160 x 40 um area): OpenBLAS splits those over every core and gains nothing. Face 1's later run to 0.5 mAh/cm^2
-# took 73 s of CPU for 38 s of wall on 2 cores, and 37 s for 37 s with one thread; two such runs at once took
-# 128-135 s, and 39-44 s with one thread each. Each thread also sums its own share, so the last bits of a run
-# hung on the machine's core count (above 10,000 cells: OpenBLAS's threshold for threads). threadpoolctl sets
-# the limit at run time, where an environment variable acts only before numpy is first imported (a notebook has
-# imported it already).
+# products and norms of one value per interface cell (the field solves, ~1e5 cells on the 160 x 40 um area).
+# Above 10,000 elements OpenBLAS splits them over every core, gains no wall time and spins the other cores; and
+# each thread's partial sum made a run's last bits hang on the core count (measured: docs/performance.md, "Cost of
+# the other commands").  threadpoolctl sets the limit at run time: an environment variable acts only before
+# numpy's first import, which a notebook has already done.
 @threadpool_limits.wrap(limits=1, user_api="blas")
 def run(model: CellModel, observer: Observer = Observer(), state=None) -> CellResult:
     """Run ``model`` (kmc.cell.model's contract) from ``state`` (None: its start, model.start()) to its
